@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// npm start: the Electron app where its binary is installed, otherwise the headless host in a browser.
+// npm run serve (--serve): the headless host on purpose, e.g. on a remote GPU box (--host/--port).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const args = process.argv.slice(2);
+const serveOnly = args.includes('--serve');
+const passThrough = args.filter((a) => a !== '--serve');
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function ensureBuilt() {
+  const built = join(root, 'out', 'renderer', 'index.html');
+  if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(root, 'src'))) return;
+  console.log('Building the studio (electron-vite build)…');
+  const r = spawnSync(process.execPath, [require.resolve('electron-vite/bin/electron-vite.js'), 'build'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+/** Electron's package fetches its binary on first launch; offline that fails, and we say so in one line. */
+function electronBinary() {
+  let pkgDir;
+  try {
+    pkgDir = dirname(require.resolve('electron/package.json'));
+  } catch {
+    return null;
+  }
+  const binary = () => {
+    const pathFile = join(pkgDir, 'path.txt');
+    const exe = existsSync(pathFile) ? join(pkgDir, 'dist', readFileSync(pathFile, 'utf8').trim()) : null;
+    return exe && existsSync(exe) ? exe : null;
+  };
+  if (binary()) return binary();
+  console.log('Fetching the Electron binary (first launch)…');
+  spawnSync(process.execPath, [join(pkgDir, 'install.js')], { cwd: pkgDir, stdio: 'pipe', timeout: 300_000 });
+  return binary();
+}
+
+ensureBuilt();
+const electron = serveOnly ? null : electronBinary();
+if (electron) {
+  const child = spawn(electron, [root, ...passThrough], { stdio: 'inherit' });
+  child.on('exit', (code) => process.exit(code ?? 0));
+} else {
+  if (!serveOnly) console.log('Electron binary not installed and not fetchable here (offline?): starting the headless host instead.');
+  const cli = join(root, 'bin', 'latent-studio.mjs');
+  const open = serveOnly ? [] : ['--open'];
+  const child = spawn(process.execPath, [cli, 'serve', ...open, ...passThrough], { stdio: 'inherit' });
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code) => process.exit(code ?? 0));
+}

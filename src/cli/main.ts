@@ -1,0 +1,232 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { RunProgress, RunSummary } from '../shared/api';
+import { describeIssues, parseRunConfig, type RunConfig } from '../shared/config';
+import { familyIds, familySpecs } from '../families/specs';
+import { defaultDbPath } from '../core/paths';
+import { createStudio, findPreset, type Studio } from '../core/studio';
+import { forkLauncher } from '../core/training/fork-launcher';
+import { startHost } from '../host/server';
+
+const usage = `latent-studio: train and compare autoencoders from the command line
+
+  latent-studio train <config.json | preset> [--db PATH] [--json] [--epochs N] [--subset N] [--seed N]
+  latent-studio runs [--db PATH] [--json]
+  latent-studio presets [--json]
+  latent-studio serve [--db PATH] [--host 127.0.0.1] [--port 0] [--open]
+
+--db defaults to ${defaultDbPath()}`;
+
+class UsageError extends Error {}
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`latent-studio: ${message}\n`);
+  process.exit(code);
+}
+
+function intFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name}: expected a number, got "${value}"`);
+  return n;
+}
+
+/** Reads a config file (or a preset by name) and applies the command-line overrides before validation. */
+export function loadConfig(source: string, overrides: { epochs?: number; subset?: number; seed?: number }): unknown {
+  let raw: unknown;
+  if (existsSync(source)) {
+    let text: string;
+    try {
+      text = readFileSync(source, 'utf8');
+    } catch (e) {
+      throw new UsageError(`${source}: cannot be read (${(e as Error).message})`);
+    }
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      throw new UsageError(`${source}: not valid JSON (${(e as Error).message})`);
+    }
+  } else {
+    raw = findPreset(source);
+    if (!raw) throw new UsageError(`${source}: no such config file or preset (see latent-studio presets)`);
+  }
+  if (raw && typeof raw === 'object') {
+    const c = raw as { training?: Record<string, unknown>; dataset?: Record<string, unknown> };
+    if (overrides.epochs !== undefined) c.training = { ...c.training, epochs: overrides.epochs };
+    if (overrides.seed !== undefined) c.training = { ...c.training, seed: overrides.seed };
+    if (overrides.subset !== undefined) c.dataset = { ...c.dataset, trainSubset: overrides.subset };
+  }
+  return raw;
+}
+
+function openStudio(db: string | undefined): Studio {
+  return createStudio({ dbPath: db ?? defaultDbPath(), launcher: forkLauncher(), transport: 'headless' });
+}
+
+function fmt(v: number | undefined, digits = 4): string {
+  return v === undefined ? '-' : v.toFixed(digits);
+}
+
+async function train(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      db: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      epochs: { type: 'string' },
+      subset: { type: 'string' },
+      seed: { type: 'string' },
+    },
+  });
+  const source = positionals[0];
+  if (!source) throw new UsageError('train needs a config file or a preset name');
+  const raw = loadConfig(source, {
+    epochs: intFlag('epochs', values.epochs),
+    subset: intFlag('subset', values.subset),
+    seed: intFlag('seed', values.seed),
+  });
+  const parsed = parseRunConfig(raw);
+  if (!parsed.ok) throw new UsageError(`${basename(source)} refused: ${describeIssues(parsed.issues)}`);
+  const config: RunConfig = parsed.config;
+
+  const studio = openStudio(values.db);
+  const started = performance.now();
+  studio.events.on((e) => {
+    if (values.json) {
+      if (e.name !== 'run.metrics') process.stdout.write(`${JSON.stringify({ event: e.name, ...e.payload })}\n`);
+      return;
+    }
+    if (e.name === 'run.progress') {
+      const p: RunProgress = e.payload;
+      process.stderr.write(
+        `epoch ${p.epoch}/${p.epochs}  step ${p.step}/${p.totalSteps}  loss ${fmt(p.batchLoss)}  ${p.samplesPerSec.toFixed(0)} samples/s  eta ${p.etaSeconds.toFixed(0)}s\n`,
+      );
+    } else if (e.name === 'run.status') {
+      process.stderr.write(`run ${e.payload.runId}: ${e.payload.status}${e.payload.error ? ` (${e.payload.error})` : ''}\n`);
+    } else if (e.name === 'run.warning') {
+      process.stderr.write(`warning: ${e.payload.message}\n`);
+    }
+  });
+  const { runId } = await studio.api['runs.start']({ config });
+  const onSignal = () => studio.orchestrator.cancel(runId);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  await studio.orchestrator.whenEnded(runId);
+  const run = await studio.api['runs.get']({ runId });
+  const metricsOf = (split: 'train' | 'test') =>
+    Object.fromEntries(run.latest.filter((m) => m.split === split && m.name !== 'batch_loss').map((m) => [m.name, m.value]));
+  const result = {
+    runId,
+    status: run.status,
+    train: metricsOf('train'),
+    test: metricsOf('test'),
+    backend: run.backend,
+    seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
+    ...(run.error ? { error: run.error } : {}),
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  await studio.close();
+  return run.status === 'completed' ? 0 : 1;
+}
+
+function latestValue(run: RunSummary, split: string, name: string): number | undefined {
+  return run.latest.find((m) => m.split === split && m.name === name)?.value;
+}
+
+async function runs(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { db: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const studio = openStudio(values.db);
+  const list = await studio.api['runs.list']({});
+  if (values.json) process.stdout.write(`${JSON.stringify(list)}\n`);
+  else {
+    const rows = list.map((r) => [
+      String(r.id),
+      r.name,
+      r.status,
+      String(r.epochs),
+      fmt(latestValue(r, 'train', 'loss')),
+      fmt(latestValue(r, 'test', 'loss')),
+      r.backend ?? '-',
+      r.createdAt.slice(0, 19).replace('T', ' '),
+    ]);
+    const header = ['id', 'name', 'status', 'epochs', 'train loss', 'test loss', 'backend', 'created'];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+    for (const r of [header, ...rows]) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}\n`);
+  }
+  await studio.close();
+  return 0;
+}
+
+function presets(args: string[]): number {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } } });
+  const list = familyIds.flatMap((id) => familySpecs[id].presets.map((p) => ({ name: p.name, family: id, description: p.description })));
+  if (values.json) process.stdout.write(`${JSON.stringify(list)}\n`);
+  else for (const p of list) process.stdout.write(`${p.name.padEnd(32)} ${p.family.padEnd(10)} ${p.description}\n`);
+  return 0;
+}
+
+function openInChromium(url: string): void {
+  const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
+  if (!chromium || !(process.env['DISPLAY'] || process.env['WAYLAND_DISPLAY'])) return;
+  const child = spawn(chromium, [`--app=${url}`, ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])], { detached: true, stdio: 'ignore' });
+  child.on('error', () => undefined);
+  child.unref();
+}
+
+async function serve(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      db: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '0' },
+      open: { type: 'boolean', default: false },
+    },
+  });
+  const dbPath = values.db ?? defaultDbPath();
+  const studio = createStudio({ dbPath, launcher: forkLauncher(), transport: 'headless' });
+  const host = await startHost({
+    studio,
+    rendererDir: fileURLToPath(new URL('../../out/renderer', import.meta.url)),
+    host: values.host,
+    port: intFlag('port', values.port) ?? 0,
+    ...(process.env['LATENT_STUDIO_TOKEN'] ? { token: process.env['LATENT_STUDIO_TOKEN'] } : {}),
+  });
+  process.stdout.write(`Latent Studio (headless) is serving ${dbPath}\nOpen: ${host.url}\n`);
+  if (values.host !== '127.0.0.1' && values.host !== 'localhost') {
+    process.stdout.write(`warning: listening on ${values.host}; anyone who can reach it and has the token can use the studio\n`);
+  }
+  if (values.open) openInChromium(host.url);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await host.close();
+  await studio.close();
+  return 0;
+}
+
+const commandsByName: Record<string, (args: string[]) => Promise<number> | number> = { train, runs, presets, serve };
+
+export async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
+  const command = commandsByName[name];
+  if (!command) fail(`unknown command "${name}"\n\n${usage}`);
+  try {
+    process.exitCode = await command(rest);
+  } catch (e) {
+    if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+      fail(e.message);
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,53 @@
+/** Images stored once as bytes (0..255, HWC); batches are converted to floats as they are drawn. */
+export interface ImageSplit {
+  count: number;
+  images: Uint8Array;
+  labels: Uint8Array | null;
+}
+
+export interface ImageDataset {
+  name: string;
+  height: number;
+  width: number;
+  channels: number;
+  train: ImageSplit;
+  test: ImageSplit;
+  /** sha256 of the bytes the run sees (source files and subset), recorded on each run. */
+  hash: string;
+}
+
+export function pixelsPerImage(ds: Pick<ImageDataset, 'height' | 'width' | 'channels'>): number {
+  return ds.height * ds.width * ds.channels;
+}
+
+/** Copies the chosen images into `out` as floats in [0,1]. */
+export function fillBatch(split: ImageSplit, pixels: number, indices: ArrayLike<number>, out: Float32Array): void {
+  for (let b = 0; b < indices.length; b++) {
+    const src = (indices[b] as number) * pixels;
+    const dst = b * pixels;
+    for (let p = 0; p < pixels; p++) out[dst + p] = (split.images[src + p] as number) / 255;
+  }
+}
+
+/** Pixel-wise mean of the training images, in [0,1]: the mean-image baseline predicts it for every input. */
+export function meanImage(split: ImageSplit, pixels: number): Float32Array {
+  const sum = new Float64Array(pixels);
+  for (let i = 0; i < split.count; i++) {
+    const off = i * pixels;
+    for (let p = 0; p < pixels; p++) sum[p] = (sum[p] as number) + (split.images[off + p] as number);
+  }
+  return Float32Array.from(sum, (s) => s / split.count / 255);
+}
+
+/** MSE per pixel of predicting `mean` for every image of the split. */
+export function meanImageMse(split: ImageSplit, pixels: number, mean: Float32Array): number {
+  let total = 0;
+  for (let i = 0; i < split.count; i++) {
+    const off = i * pixels;
+    for (let p = 0; p < pixels; p++) {
+      const d = (split.images[off + p] as number) / 255 - (mean[p] as number);
+      total += d * d;
+    }
+  }
+  return total / (split.count * pixels);
+}

@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+
+export class DatasetFileError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${basename(file)}: ${message}`);
+    this.name = 'DatasetFileError';
+  }
+}
+
+export interface IdxArray {
+  dims: number[];
+  data: Uint8Array;
+}
+
+/** Parses an IDX file of unsigned bytes (LeCun's MNIST format): magic 0x0000 0x08 ndims, big-endian sizes. */
+export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
+  if (bytes.length < 4) throw new DatasetFileError(file, `too short to be an IDX file (${bytes.length} bytes)`);
+  if (bytes[0] !== 0 || bytes[1] !== 0) throw new DatasetFileError(file, 'wrong magic number: not an IDX file');
+  if (bytes[2] !== 0x08) {
+    throw new DatasetFileError(file, `IDX element type 0x${(bytes[2] ?? 0).toString(16)} is not supported (only unsigned bytes, 0x08)`);
+  }
+  const ndims = bytes[3] ?? 0;
+  if (ndims < 1 || ndims > 4) throw new DatasetFileError(file, `IDX with ${ndims} dimensions is not supported`);
+  const header = 4 + 4 * ndims;
+  if (bytes.length < header) throw new DatasetFileError(file, 'truncated IDX header');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const dims = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i, false));
+  const expected = dims.reduce((a, b) => a * b, 1);
+  const available = bytes.length - header;
+  if (available < expected) {
+    throw new DatasetFileError(file, `truncated: header promises ${expected} bytes of data (${dims.join('x')}), file holds ${available}`);
+  }
+  if (available > expected) throw new DatasetFileError(file, `${available - expected} unexpected bytes after the data`);
+  return { dims, data: bytes.subarray(header, header + expected) };
+}
+
+export function readIdxFile(file: string): IdxArray {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new DatasetFileError(file, `cannot be read (${(e as Error).message})`);
+  }
+  return parseIdx(bytes, file);
+}

@@ -1,0 +1,45 @@
+import type { ArtifactInfo } from '../../shared/api';
+import { nowIso, type Db } from './db';
+import { stmt } from './statements';
+
+export interface NewArtifact {
+  kind: string;
+  epoch: number;
+  step: number;
+  caption: string;
+  mime: string;
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+const infoColumns = 'id, run_id AS runId, kind, epoch, step, caption, mime, width, height';
+
+export function insertArtifact(db: Db, runId: number, a: NewArtifact): ArtifactInfo {
+  const info = stmt(
+    db,
+    `INSERT INTO artifacts (run_id, kind, epoch, step, caption, mime, width, height, data, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(runId, a.kind, a.epoch, a.step, a.caption, a.mime, a.width, a.height, Buffer.from(a.data), nowIso());
+  return {
+    id: Number(info.lastInsertRowid),
+    runId,
+    kind: a.kind,
+    epoch: a.epoch,
+    step: a.step,
+    caption: a.caption,
+    mime: a.mime,
+    width: a.width,
+    height: a.height,
+  };
+}
+
+export function listArtifacts(db: Db, runId: number): ArtifactInfo[] {
+  return stmt<[number], ArtifactInfo>(db, `SELECT ${infoColumns} FROM artifacts WHERE run_id = ? ORDER BY kind, epoch, id`).all(
+    runId,
+  );
+}
+
+export function readArtifact(db: Db, artifactId: number): { mime: string; data: Buffer } | undefined {
+  return stmt<[number], { mime: string; data: Buffer }>(db, 'SELECT mime, data FROM artifacts WHERE id = ?').get(artifactId);
+}

@@ -1,0 +1,47 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { migrations } from './migrations';
+
+export type Db = Database.Database;
+
+export interface OpenOptions {
+  /** Path to a better_sqlite3.node built for another runtime (Electron's ABI). */
+  nativeBinding?: string | undefined;
+}
+
+/** Opens (creating if needed) the studio database and brings its schema up to date. */
+export function openDb(path: string, options: OpenOptions = {}): Db {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+export function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > migrations.length) {
+    throw new Error(
+      `database schema version ${current} is newer than this studio understands (${migrations.length}); update Latent Studio`,
+    );
+  }
+  const apply = db.transaction(() => {
+    for (let v = current; v < migrations.length; v++) {
+      db.exec(migrations[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    }
+  });
+  apply();
+}
+
+export function integrityCheck(db: Db): string {
+  return db.pragma('integrity_check', { simple: true }) as string;
+}
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}

@@ -1,0 +1,156 @@
+import type { RunConfig } from '../../shared/config';
+import type { Environment, LatestMetric, RunDetail, RunStatus, RunSummary } from '../../shared/api';
+import type { z } from 'zod';
+import { nowIso, type Db } from './db';
+import { stmt } from './statements';
+
+interface RunRow {
+  id: number;
+  experiment: string;
+  name: string;
+  family: string;
+  config_json: string;
+  config_hash: string;
+  status: RunStatus;
+  seed: number;
+  epochs: number;
+  backend: string | null;
+  backend_reason: string | null;
+  environment_json: string | null;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+  heartbeat_at: string | null;
+  error: string | null;
+}
+
+const selectRun = `SELECT r.*, e.name AS experiment FROM runs r JOIN experiments e ON e.id = r.experiment_id`;
+
+export function ensureExperiment(db: Db, name: string): number {
+  stmt(db, 'INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT(name) DO NOTHING').run(name, nowIso());
+  const row = stmt<[string], { id: number }>(db, 'SELECT id FROM experiments WHERE name = ?').get(name);
+  if (!row) throw new Error(`experiment ${name} could not be created`);
+  return row.id;
+}
+
+export function insertRun(db: Db, config: RunConfig, configHash: string): number {
+  return db.transaction(() => {
+    const experimentId = ensureExperiment(db, config.experiment ?? 'Default');
+    const info = stmt(
+      db,
+      `INSERT INTO runs (experiment_id, name, family, config_json, config_hash, status, seed, epochs, created_at)
+       VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
+    ).run(
+      experimentId,
+      config.name ?? '',
+      config.family,
+      JSON.stringify(config),
+      configHash,
+      config.training.seed,
+      config.training.epochs,
+      nowIso(),
+    );
+    const id = Number(info.lastInsertRowid);
+    if (!config.name) stmt(db, 'UPDATE runs SET name = ? WHERE id = ?').run(`${config.family} #${id}`, id);
+    return id;
+  })();
+}
+
+export function markRunning(db: Db, runId: number, environment: Environment): void {
+  const now = nowIso();
+  stmt(
+    db,
+    `UPDATE runs SET status = 'running', started_at = ?, heartbeat_at = ?, backend = ?, backend_reason = ?, environment_json = ?
+     WHERE id = ? AND status = 'queued'`,
+  ).run(now, now, environment.backend.name, environment.backend.reason, JSON.stringify(environment), runId);
+}
+
+export function touchHeartbeat(db: Db, runId: number): void {
+  stmt(db, `UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'`).run(nowIso(), runId);
+}
+
+/** Moves a run to a final status once; a run already finished keeps its first ending. */
+export function finishRun(db: Db, runId: number, status: RunStatus, error: string | null): boolean {
+  const info = stmt(
+    db,
+    `UPDATE runs SET status = ?, error = ?, ended_at = ? WHERE id = ? AND status IN ('queued','running')`,
+  ).run(status, error, nowIso(), runId);
+  return info.changes > 0;
+}
+
+/** At start-up: runs whose supervisor stopped beating were orphaned by a crash. */
+export function interruptStaleRuns(db: Db, staleAfterMs: number): number[] {
+  const cutoff = new Date(Date.now() - staleAfterMs).toISOString();
+  const stale = stmt<[string], { id: number; heartbeat_at: string | null }>(
+    db,
+    `SELECT id, heartbeat_at FROM runs WHERE status IN ('queued','running') AND (heartbeat_at IS NULL OR heartbeat_at < ?)`,
+  ).all(cutoff);
+  const mark = db.transaction(() => {
+    for (const r of stale) {
+      finishRun(
+        db,
+        r.id,
+        'interrupted',
+        `the studio stopped while this run was in progress (last heartbeat ${r.heartbeat_at ?? 'never'})`,
+      );
+    }
+  });
+  mark();
+  return stale.map((r) => r.id);
+}
+
+function latestFor(db: Db, runId: number): z.infer<typeof LatestMetric>[] {
+  return stmt<[number], z.infer<typeof LatestMetric>>(
+    db,
+    'SELECT split, name, value, step FROM latest_metrics WHERE run_id = ? ORDER BY split, name',
+  ).all(runId);
+}
+
+function toSummary(db: Db, r: RunRow): RunSummary {
+  return {
+    id: r.id,
+    name: r.name,
+    experiment: r.experiment,
+    family: r.family,
+    status: r.status,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    backend: r.backend,
+    error: r.error,
+    epochs: r.epochs,
+    latest: latestFor(db, r.id),
+  };
+}
+
+export function listRuns(db: Db): RunSummary[] {
+  return stmt<[], RunRow>(db, `${selectRun} ORDER BY r.id DESC`)
+    .all()
+    .map((r) => toSummary(db, r));
+}
+
+export function getRunStatus(db: Db, runId: number): RunStatus | undefined {
+  return stmt<[number], { status: RunStatus }>(db, 'SELECT status FROM runs WHERE id = ?').get(runId)?.status;
+}
+
+export function getRun(db: Db, runId: number): RunDetail | undefined {
+  const r = stmt<[number], RunRow>(db, `${selectRun} WHERE r.id = ?`).get(runId);
+  if (!r) return undefined;
+  const checkpoints = stmt<[number], { epoch: number; step: number; path: string; sizeBytes: number }>(
+    db,
+    'SELECT epoch, step, path, size_bytes AS sizeBytes FROM checkpoints WHERE run_id = ? ORDER BY epoch',
+  ).all(runId);
+  return {
+    ...toSummary(db, r),
+    config: JSON.parse(r.config_json) as RunConfig,
+    configHash: r.config_hash,
+    seed: r.seed,
+    backendReason: r.backend_reason,
+    environment: r.environment_json ? (JSON.parse(r.environment_json) as Environment) : null,
+    checkpoints,
+  };
+}
+
+export function deleteRun(db: Db, runId: number): boolean {
+  return stmt(db, 'DELETE FROM runs WHERE id = ?').run(runId).changes > 0;
+}

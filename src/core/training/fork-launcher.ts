@@ -1,0 +1,24 @@
+import { fork } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { describeExit, type FromWorker, type WorkerHandle, type WorkerLauncher } from './protocol';
+
+/** Training workers as forked Node processes running the TypeScript entry through tsx. */
+export function forkLauncher(): WorkerLauncher {
+  const entry = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  return (): WorkerHandle => {
+    const child = fork(entry, [], {
+      execArgv: ['--import', tsx],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    return {
+      pid: child.pid,
+      send: (m) => child.send(m),
+      onMessage: (fn) => child.on('message', (m) => fn(m as FromWorker)),
+      onExit: (fn) => child.once('exit', (code, signal) => fn(describeExit(code, signal), code === 0)),
+      kill: () => child.kill('SIGKILL'),
+    };
+  };
+}

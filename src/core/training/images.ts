@@ -1,0 +1,47 @@
+import { tfRequire } from './tf';
+
+import type sharpFn from 'sharp';
+
+type Sharp = typeof sharpFn;
+
+let sharpModule: Sharp | undefined;
+function sharp(): Sharp {
+  sharpModule ??= tfRequire('sharp') as Sharp;
+  return sharpModule;
+}
+
+export interface ImageGrid {
+  png: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/**
+ * Lays out rows of images (values in [0,1], clipped) into one PNG with a 2-pixel gutter,
+ * e.g. test images above their reconstructions.
+ */
+export async function gridPng(rows: Float32Array[][], h: number, w: number, channels: number): Promise<ImageGrid> {
+  const gap = 2;
+  const cols = Math.max(...rows.map((r) => r.length));
+  const width = cols * w + (cols + 1) * gap;
+  const height = rows.length * h + (rows.length + 1) * gap;
+  const out = Buffer.alloc(width * height * channels, 48);
+  rows.forEach((row, r) => {
+    row.forEach((img, c) => {
+      const y0 = gap + r * (h + gap);
+      const x0 = gap + c * (w + gap);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          for (let k = 0; k < channels; k++) {
+            const v = img[(y * w + x) * channels + k] as number;
+            out[((y0 + y) * width + x0 + x) * channels + k] = Math.round(255 * Math.min(1, Math.max(0, v)));
+          }
+        }
+      }
+    });
+  });
+  const png = await sharp()(out, { raw: { width, height, channels: channels as 1 | 3 } })
+    .png()
+    .toBuffer();
+  return { png: new Uint8Array(png), width, height };
+}

@@ -1,0 +1,39 @@
+import type { BackendInfo, Environment, MetricPoint, RunProgress } from '../../shared/api';
+import type { BackendPreference, RunConfig } from '../../shared/config';
+import type { NewArtifact } from '../store/artifacts';
+import type { CheckpointRecord } from '../store/checkpoints';
+
+/** Messages between the studio and a training worker process. */
+export type ToWorker =
+  | { type: 'train'; runId: number; config: RunConfig; configHash: string; checkpointDir: string; studioVersion: string }
+  | { type: 'probe'; preference: BackendPreference };
+
+export type FromWorker =
+  | { type: 'started'; environment: Environment }
+  | { type: 'progress'; progress: RunProgress }
+  | { type: 'metrics'; points: MetricPoint[] }
+  | { type: 'artifact'; artifact: NewArtifact }
+  | { type: 'checkpoint'; checkpoint: CheckpointRecord }
+  | { type: 'warning'; message: string }
+  | { type: 'done' }
+  | { type: 'failed'; error: string }
+  | { type: 'probed'; backend: BackendInfo }
+  | { type: 'probeFailed'; error: string };
+
+/** One worker process, whichever runtime started it (a Node fork or an Electron utilityProcess). */
+export interface WorkerHandle {
+  readonly pid: number | undefined;
+  send(message: ToWorker): void;
+  onMessage(listener: (message: FromWorker) => void): void;
+  /** Called once when the process is gone, with a human description of how it ended. */
+  onExit(listener: (description: string, clean: boolean) => void): void;
+  kill(): void;
+}
+
+export type WorkerLauncher = () => WorkerHandle;
+
+export function describeExit(code: number | null, signal: string | null): string {
+  if (signal === 'SIGKILL') return 'the training worker was killed (SIGKILL: killed by a user or the system, or out of memory)';
+  if (signal) return `the training worker was stopped by signal ${signal}`;
+  return `the training worker exited unexpectedly with code ${code ?? 'unknown'}`;
+}

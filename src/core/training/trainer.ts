@@ -1,0 +1,134 @@
+import type { MetricPoint, RunProgress } from '../../shared/api';
+import type { TrainingConfig } from '../../shared/config';
+import type { BuiltModel } from '../../families/family-model';
+import { fillBatch, pixelsPerImage, type ImageDataset, type ImageSplit } from '../datasets/dataset';
+import { createRng, shuffledIndices } from './random';
+import { tf, type Scalar } from './tf';
+
+export class TrainingHealthError extends Error {
+  override name = 'TrainingHealthError';
+}
+
+export interface TrainerCallbacks {
+  progress(progress: Omit<RunProgress, 'runId'>): void;
+  metrics(points: MetricPoint[]): void;
+  /** After each epoch's metrics: images, checkpoints. */
+  epochEnd(epoch: number, step: number): Promise<void>;
+}
+
+export interface TrainOptions {
+  model: BuiltModel;
+  dataset: ImageDataset;
+  training: TrainingConfig;
+  /** Seed for shuffling, derived from the run's seed. */
+  shuffleSeed: number;
+  callbacks: TrainerCallbacks;
+  /** Smallest interval between progress events. */
+  progressEveryMs?: number;
+}
+
+const optimizers = {
+  adam: (lr: number) => tf.train.adam(lr),
+  sgd: (lr: number) => tf.train.sgd(lr),
+  rmsprop: (lr: number) => tf.train.rmsprop(lr),
+} satisfies Record<TrainingConfig['optimizer'], (lr: number) => unknown>;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Mean loss parts and per-pixel MSE over a split, in batches, without gradients. */
+export function evaluate(model: BuiltModel, split: ImageSplit, pixels: number, batchSize = 256): Record<string, number> {
+  const sums: Record<string, number> = {};
+  const buf = new Float32Array(batchSize * pixels);
+  for (let start = 0; start < split.count; start += batchSize) {
+    const n = Math.min(batchSize, split.count - start);
+    const idx = Array.from({ length: n }, (_, i) => start + i);
+    fillBatch(split, pixels, idx, buf);
+    const values = tf.tidy(() => {
+      const x = tf.tensor2d(buf.subarray(0, n * pixels), [n, pixels]);
+      const { total, parts } = model.computeLoss(x, false);
+      const mse = tf.mean(tf.squaredDifference(x, model.reconstruct(x)));
+      const named: [string, Scalar][] = [['loss', total], ...Object.entries(parts), ['mse', mse as Scalar]];
+      return named.map(([k, t]) => [k, t.dataSync()[0] as number] as const);
+    });
+    for (const [k, v] of values) sums[k] = (sums[k] ?? 0) + v * n;
+  }
+  return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / split.count]));
+}
+
+/** The generic loop: shuffled mini-batches, optimizer.minimize inside tidy, callbacks for everything else. */
+export async function train(o: TrainOptions): Promise<void> {
+  const { model, dataset, training, callbacks } = o;
+  const pixels = pixelsPerImage(dataset);
+  const n = dataset.train.count;
+  const bs = Math.min(training.batchSize, n);
+  const stepsPerEpoch = Math.ceil(n / bs);
+  const totalSteps = stepsPerEpoch * training.epochs;
+  const logEvery = Math.max(1, Math.floor(stepsPerEpoch / 50));
+  const progressEveryMs = o.progressEveryMs ?? 250;
+  const optimizer = optimizers[training.optimizer](training.learningRate);
+  const rng = createRng(o.shuffleSeed);
+  const varList = model.trainableWeights().map((w) => w.read() as unknown as import('@tensorflow/tfjs-core').Variable);
+  const batch = new Float32Array(bs * pixels);
+  const started = performance.now();
+  let step = 0;
+  let lastProgress = 0;
+  let lastGoodEpoch = 0;
+  let pending: MetricPoint[] = [];
+
+  for (let epoch = 1; epoch <= training.epochs; epoch++) {
+    const order = shuffledIndices(n, rng);
+    let lossSum = 0;
+    for (let b = 0; b < stepsPerEpoch; b++) {
+      const idx = order.subarray(b * bs, Math.min(n, (b + 1) * bs));
+      fillBatch(dataset.train, pixels, idx, batch);
+      const loss = tf.tidy(() => {
+        const x = tf.tensor2d(batch.subarray(0, idx.length * pixels), [idx.length, pixels]);
+        const cost = optimizer.minimize(() => model.computeLoss(x, true).total, true, varList);
+        return cost ? (cost.dataSync()[0] as number) : NaN;
+      });
+      step++;
+      if (!Number.isFinite(loss) || loss > 1e8) {
+        throw new TrainingHealthError(
+          `the loss ${Number.isFinite(loss) ? 'exploded' : 'became NaN'} (${loss}) at epoch ${epoch}, step ${step}; training stopped` +
+            (lastGoodEpoch > 0 ? ` and the checkpoint of epoch ${lastGoodEpoch} is kept` : '') +
+            '. Try a lower learning rate.',
+        );
+      }
+      lossSum += loss * idx.length;
+      const epochFraction = epoch - 1 + (b + 1) / stepsPerEpoch;
+      if (step % logEvery === 0) pending.push({ step, epoch: epochFraction, split: 'train', name: 'batch_loss', value: loss });
+      const now = performance.now();
+      if (now - lastProgress >= progressEveryMs || b === stepsPerEpoch - 1) {
+        lastProgress = now;
+        const seconds = (now - started) / 1000;
+        const samples = (epoch - 1) * n + Math.min(n, (b + 1) * bs);
+        const rate = samples / Math.max(seconds, 1e-6);
+        callbacks.progress({
+          epoch,
+          epochs: training.epochs,
+          step,
+          totalSteps,
+          samplesPerSec: rate,
+          etaSeconds: ((totalSteps - step) * seconds) / step,
+          batchLoss: loss,
+        });
+        if (pending.length > 0) {
+          callbacks.metrics(pending);
+          pending = [];
+        }
+      }
+      await yieldToEventLoop();
+    }
+    const test = evaluate(model, dataset.test, pixels);
+    const points: MetricPoint[] = [
+      ...pending,
+      { step, epoch, split: 'train', name: 'loss', value: lossSum / n },
+      ...Object.entries(test).map(([name, value]) => ({ step, epoch, split: 'test' as const, name, value })),
+    ];
+    pending = [];
+    callbacks.metrics(points);
+    await callbacks.epochEnd(epoch, step);
+    lastGoodEpoch = epoch;
+  }
+  optimizer.dispose();
+}

@@ -1,0 +1,147 @@
+/**
+ * Entry point of a training worker process (a Node fork under the headless host, an Electron
+ * utilityProcess under the app). It owns tfjs; the studio process owns the database.
+ */
+import { arch, cpus, release, type as osType } from 'node:os';
+import { join } from 'node:path';
+import type { Environment, MetricPoint } from '../../shared/api';
+import { familyModels } from '../../families/models';
+import { meanImage, meanImageMse, pixelsPerImage, fillBatch, type ImageDataset } from '../datasets/dataset';
+import { loadDataset } from '../datasets/registry';
+import { selectBackend } from './backend';
+import { writeCheckpoint } from './checkpoint';
+import { gridPng } from './images';
+import type { FromWorker, ToWorker } from './protocol';
+import { deriveSeed } from './random';
+import { tf } from './tf';
+import { train } from './trainer';
+
+interface ParentPort {
+  on(event: 'message', listener: (e: { data: ToWorker }) => void): void;
+  postMessage(message: FromWorker): void;
+}
+
+const electronPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+
+function post(message: FromWorker): void {
+  if (electronPort) electronPort.postMessage(message);
+  else process.send?.(message);
+}
+
+function onMessage(listener: (m: ToWorker) => void): void {
+  if (electronPort) electronPort.on('message', (e) => listener(e.data));
+  else process.on('message', (m) => listener(m as ToWorker));
+}
+
+/** Lets queued IPC writes drain, then leaves. */
+function finish(code: number): void {
+  setTimeout(() => process.exit(code), 50);
+}
+
+/** The first test image of each class (or the first ten images): the fixed reconstruction panel. */
+function panelIndices(ds: ImageDataset, count = 10): number[] {
+  const labels = ds.test.labels;
+  if (!labels) return Array.from({ length: Math.min(count, ds.test.count) }, (_, i) => i);
+  const picked: number[] = [];
+  for (let c = 0; c < count; c++) {
+    const i = labels.findIndex((l) => l === c);
+    if (i >= 0) picked.push(i);
+  }
+  return picked.length > 0 ? picked : [0];
+}
+
+async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
+  const { config, runId } = msg;
+  const backend = await selectBackend(config.backend ?? 'auto');
+  const dataset = loadDataset(config.dataset);
+  const environment: Environment = {
+    studioVersion: msg.studioVersion,
+    node: process.versions.node,
+    electron: process.versions['electron'] ?? null,
+    tfjs: tf.version_core,
+    backend,
+    os: `${osType()} ${release()} ${arch()}`,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cpuCount: cpus().length,
+    seed: config.training.seed,
+    configHash: msg.configHash,
+    datasetHash: dataset.hash,
+  };
+  post({ type: 'started', environment });
+
+  const pixels = pixelsPerImage(dataset);
+  const baseline = meanImageMse(dataset.test, pixels, meanImage(dataset.train, pixels));
+  post({ type: 'metrics', points: [{ step: 0, epoch: 0, split: 'test', name: 'baseline_mse', value: baseline }] });
+
+  // Each family's build is typed by its own config; the config was validated against the same family.
+  const family = familyModels[config.family] as (typeof familyModels)['deep-ae'];
+  const model = family.build({
+    model: config.model,
+    training: config.training,
+    inputShape: [dataset.height, dataset.width, dataset.channels],
+    seed: deriveSeed(config.training.seed, 1),
+  });
+
+  const panel = panelIndices(dataset);
+  const panelPixels = new Float32Array(panel.length * pixels);
+  fillBatch(dataset.test, pixels, panel, panelPixels);
+  const originals = panel.map((_, i) => panelPixels.subarray(i * pixels, (i + 1) * pixels));
+  const checkpointDir = join(msg.checkpointDir, `run-${runId}`);
+
+  await train({
+    model,
+    dataset,
+    training: config.training,
+    shuffleSeed: deriveSeed(config.training.seed, 2),
+    callbacks: {
+      progress: (p) => post({ type: 'progress', progress: { runId, ...p } }),
+      metrics: (points: MetricPoint[]) => post({ type: 'metrics', points }),
+      epochEnd: async (epoch, step) => {
+        const recon = tf.tidy(() => model.reconstruct(tf.tensor2d(panelPixels, [panel.length, pixels])).dataSync() as Float32Array);
+        const reconstructed = panel.map((_, i) => recon.subarray(i * pixels, (i + 1) * pixels));
+        const grid = await gridPng([originals, reconstructed], dataset.height, dataset.width, dataset.channels);
+        post({
+          type: 'artifact',
+          artifact: {
+            kind: 'reconstructions',
+            epoch,
+            step,
+            caption: `Epoch ${epoch}: test images (top) and their reconstructions (bottom)`,
+            mime: 'image/png',
+            width: grid.width,
+            height: grid.height,
+            data: grid.png,
+          },
+        });
+        post({ type: 'checkpoint', checkpoint: writeCheckpoint(checkpointDir, epoch, step, model.weights()) });
+      },
+    },
+  });
+  model.dispose();
+}
+
+onMessage((msg) => {
+  if (msg.type === 'probe') {
+    selectBackend(msg.preference).then(
+      (backend) => {
+        post({ type: 'probed', backend });
+        finish(0);
+      },
+      (e: unknown) => {
+        post({ type: 'probeFailed', error: e instanceof Error ? e.message : String(e) });
+        finish(1);
+      },
+    );
+    return;
+  }
+  runTraining(msg).then(
+    () => {
+      post({ type: 'done' });
+      finish(0);
+    },
+    (e: unknown) => {
+      post({ type: 'failed', error: e instanceof Error ? e.message : String(e) });
+      finish(1);
+    },
+  );
+});

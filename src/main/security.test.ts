@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { contentSecurityPolicy, navigationAllowed, windowOpenHandler, windowOptions } from './security';
+
+describe('Electron window security', () => {
+  const { webPreferences } = windowOptions('/app/out/preload/index.cjs');
+
+  it('isolates the page from Node and sandboxes it', () => {
+    expect(webPreferences.contextIsolation).toBe(true);
+    expect(webPreferences.sandbox).toBe(true);
+    expect(webPreferences.nodeIntegration).toBe(false);
+    expect(webPreferences.nodeIntegrationInWorker).toBe(false);
+    expect(webPreferences.nodeIntegrationInSubFrames).toBe(false);
+    expect(webPreferences.webSecurity).toBe(true);
+    expect(webPreferences.webviewTag).toBe(false);
+    expect(webPreferences.allowRunningInsecureContent).toBe(false);
+    expect(webPreferences.preload).toBe('/app/out/preload/index.cjs');
+  });
+
+  it('sets a restrictive content security policy', () => {
+    expect(contentSecurityPolicy).toContain("default-src 'self'");
+    expect(contentSecurityPolicy).toContain("script-src 'self'");
+    expect(contentSecurityPolicy).toContain("object-src 'none'");
+    expect(contentSecurityPolicy).not.toMatch(/script-src[^;]*unsafe-(inline|eval)/);
+  });
+
+  it('blocks navigation away from the app and every new window', () => {
+    expect(navigationAllowed('file:///app/out/renderer/index.html', undefined)).toBe(true);
+    expect(navigationAllowed('https://example.com/', undefined)).toBe(false);
+    expect(navigationAllowed('http://localhost:5173/', 'http://localhost:5173')).toBe(true);
+    expect(navigationAllowed('http://localhost:9999/', 'http://localhost:5173')).toBe(false);
+    expect(navigationAllowed('not a url', undefined)).toBe(false);
+    expect(windowOpenHandler()).toEqual({ action: 'deny' });
+  });
+});

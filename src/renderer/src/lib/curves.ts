@@ -1,0 +1,42 @@
+import type { MetricPoint } from '../../../shared/api';
+
+export interface Series {
+  label: string;
+  color: string;
+  points: { x: number; y: number }[];
+  dashed?: boolean;
+  thin?: boolean;
+}
+
+export const palette = ['#4e9af1', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#edc948'];
+
+export function pointsOf(metrics: readonly MetricPoint[], split: string, name: string): { x: number; y: number }[] {
+  return metrics.filter((m) => m.split === split && m.name === name).map((m) => ({ x: m.epoch, y: m.value }));
+}
+
+/** The loss curves of one run: per-batch train loss, per-epoch train and test loss, the mean-image baseline. */
+export function lossSeries(metrics: readonly MetricPoint[], loss: string, color = palette[0] as string, prefix = ''): Series[] {
+  const batch = pointsOf(metrics, 'train', 'batch_loss');
+  const train = pointsOf(metrics, 'train', 'loss');
+  const test = pointsOf(metrics, 'test', 'loss');
+  const series: Series[] = [
+    { label: `${prefix}train ${loss} (batch)`, color: `${color}66`, points: batch, thin: true },
+    { label: `${prefix}train ${loss} (epoch)`, color, points: train },
+    { label: `${prefix}test ${loss}`, color, points: test, dashed: true },
+  ];
+  const baseline = pointsOf(metrics, 'test', 'baseline_mse')[0];
+  const lastX = Math.max(1, ...batch.map((p) => p.x), ...test.map((p) => p.x));
+  if (baseline && loss === 'mse') {
+    series.push({
+      label: `${prefix}mean-image baseline (test MSE)`,
+      color: '#9aa0a6',
+      points: [
+        { x: 0, y: baseline.y },
+        { x: lastX, y: baseline.y },
+      ],
+      dashed: true,
+      thin: true,
+    });
+  }
+  return series.filter((s) => s.points.length > 0);
+}

@@ -1,0 +1,42 @@
+import type { RunSummary } from '../../../shared/api';
+
+export function latest(run: Pick<RunSummary, 'latest'>, split: string, name: string): number | undefined {
+  return run.latest.find((m) => m.split === split && m.name === name)?.value;
+}
+
+export function num(v: number | undefined | null, digits = 4): string {
+  if (v === undefined || v === null || !Number.isFinite(v)) return '–';
+  if (v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5)) return v.toExponential(2);
+  return v.toFixed(digits);
+}
+
+export function duration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '–';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+export function when(iso: string | null): string {
+  if (!iso) return '–';
+  const d = new Date(iso);
+  return `${d.toLocaleDateString()} ${d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`;
+}
+
+export function elapsed(start: string | null, end: string | null): string {
+  if (!start) return '–';
+  return duration(((end ? new Date(end) : new Date()).getTime() - new Date(start).getTime()) / 1000);
+}
+
+/** Flattens a config into dotted paths, arrays kept whole, for side-by-side tables. */
+export function flatten(value: unknown, prefix = ''): Record<string, string> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { [prefix]: Array.isArray(value) ? `[${value.join(', ')}]` : String(value) };
+  }
+  return Object.assign(
+    {},
+    ...Object.entries(value as Record<string, unknown>).map(([k, v]) => flatten(v, prefix ? `${prefix}.${k}` : k)),
+  ) as Record<string, string>;
+}

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/** The subset of JSON Schema (as zod's toJSONSchema writes it) the studio's forms render. */
+export interface FieldSchema {
+  type?: 'integer' | 'number' | 'string' | 'array' | 'boolean' | 'object';
+  enum?: string[];
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  items?: FieldSchema;
+  maxItems?: number;
+  label?: string;
+  help?: string;
+  step?: number;
+  widget?: 'widths' | 'slider';
+  properties?: Record<string, FieldSchema>;
+  required?: string[];
+}
+
+export interface FormField {
+  key: string;
+  schema: FieldSchema;
+  required: boolean;
+}
+
+/** Fields of an object schema, in declaration order, with their metadata. */
+export function formFields(schema: z.ZodType, skip: readonly string[] = []): FormField[] {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as FieldSchema;
+  const required = new Set(json.required ?? []);
+  return Object.entries(json.properties ?? {})
+    .filter(([key]) => !skip.includes(key))
+    .map(([key, s]) => ({ key, schema: s, required: required.has(key) }));
+}
+
+export function humanize(key: string): string {
+  return key.replace(/([A-Z])/g, ' $1').replace(/^./, (c) => c.toUpperCase());
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { configHash } from '../core/training/config-hash';
+import { defaultRunConfig, describeIssues, parseRunConfig } from './config';
+
+function refusal(mutate: (c: Record<string, any>) => void): string {
+  const c = structuredClone(defaultRunConfig()) as Record<string, any>;
+  mutate(c);
+  const r = parseRunConfig(c);
+  if (r.ok) throw new Error('config was accepted');
+  return describeIssues(r.issues);
+}
+
+describe('RunConfig', () => {
+  it('accepts the default config', () => {
+    expect(parseRunConfig(defaultRunConfig()).ok).toBe(true);
+  });
+
+  it.each([
+    ['latent size 0', (c: Record<string, any>) => (c.model.latentSize = 0), 'model.latentSize'],
+    ['an unknown loss', (c: Record<string, any>) => (c.training.loss = 'hinge'), 'training.loss'],
+    ['negative epochs', (c: Record<string, any>) => (c.training.epochs = -3), 'training.epochs'],
+    ['a missing field', (c: Record<string, any>) => delete c.training.batchSize, 'training.batchSize'],
+    ['a missing section', (c: Record<string, any>) => delete c.dataset, 'dataset'],
+    ['a zero hidden width', (c: Record<string, any>) => (c.model.hiddenLayers = [128, 0]), 'model.hiddenLayers[1]'],
+    ['an unknown field', (c: Record<string, any>) => (c.training.momentum = 0.9), 'training'],
+    ['an unknown family', (c: Record<string, any>) => (c.family = 'gan'), 'family'],
+    ['a string for a number', (c: Record<string, any>) => (c.training.learningRate = 'fast'), 'training.learningRate'],
+    ['BCE with a tanh output', (c: Record<string, any>) => ((c.training.loss = 'bce'), (c.model.outputActivation = 'tanh')), 'model.outputActivation'],
+  ])('refuses %s, naming the field', (_what, mutate, field) => {
+    expect(refusal(mutate)).toMatch(new RegExp(`(^|; )${field.replace(/[[\].]/g, '\\$&')}[:\\]. ]`));
+  });
+
+  it('hashes configs independent of key order and labels', () => {
+    const a = defaultRunConfig();
+    const reverse = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).reverse()) as T;
+    const reordered = { ...reverse({ ...a, training: reverse(a.training) }), name: 'renamed' };
+    expect(Object.keys(reordered)).not.toEqual(Object.keys(a));
+    expect(configHash(reordered)).toBe(configHash(a));
+    expect(configHash({ ...a, training: { ...a.training, seed: 2 } })).not.toBe(configHash(a));
+  });
+});

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { familyIds, familySpecs, type FamilyId } from '../families/specs';
+
+export const datasetNames = ['mnist'] as const;
+
+export const DatasetRef = z.strictObject({
+  name: z.enum(datasetNames).meta({ label: 'Data set', help: 'MNIST: the real IDX files, 60k train / 10k test.' }),
+  trainSubset: z
+    .number()
+    .int()
+    .min(1)
+    .max(60000)
+    .optional()
+    .meta({ label: 'Train subset', help: 'Use the first N training images (empty = all 60,000).', step: 1000 }),
+  testSubset: z
+    .number()
+    .int()
+    .min(1)
+    .max(10000)
+    .optional()
+    .meta({ label: 'Test subset', help: 'Use the first N test images (empty = all 10,000).', step: 1000 }),
+});
+export type DatasetRef = z.infer<typeof DatasetRef>;
+
+export const lossNames = ['mse', 'bce'] as const;
+export const optimizerNames = ['adam', 'sgd', 'rmsprop'] as const;
+
+export const TrainingConfig = z.strictObject({
+  loss: z.enum(lossNames).meta({ label: 'Reconstruction loss', help: 'MSE (Gaussian decoder) or BCE (Bernoulli decoder).' }),
+  batchSize: z.number().int().min(1).max(8192).meta({ label: 'Batch size', step: 1 }),
+  epochs: z.number().int().min(1).max(10000).meta({ label: 'Epochs', step: 1 }),
+  learningRate: z.number().gt(0).max(10).meta({ label: 'Learning rate', step: 0.0001 }),
+  optimizer: z.enum(optimizerNames).meta({ label: 'Optimizer' }),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .meta({ label: 'Seed', help: 'Seeds initializers and shuffling: same seed and backend, same curve.', step: 1 }),
+});
+export type TrainingConfig = z.infer<typeof TrainingConfig>;
+
+export const backendNames = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BackendPreference = z.enum(backendNames);
+export type BackendPreference = z.infer<typeof BackendPreference>;
+
+const commonShape = {
+  name: z.string().trim().min(1).max(120).optional().meta({ label: 'Run name' }),
+  experiment: z.string().trim().min(1).max(120).optional().meta({ label: 'Experiment' }),
+  dataset: DatasetRef,
+  training: TrainingConfig,
+  backend: BackendPreference.optional().meta({
+    label: 'Backend',
+    help: 'auto tries tfjs-node-gpu, tfjs-node, wasm, then cpu.',
+  }),
+};
+
+type ModelOf<K extends FamilyId> = z.infer<(typeof familySpecs)[K]['modelSchema']>;
+type CommonConfig = {
+  name?: string | undefined;
+  experiment?: string | undefined;
+  dataset: DatasetRef;
+  training: TrainingConfig;
+  backend?: BackendPreference | undefined;
+};
+/** The JSON a run is trained from: the same in the UI, the API and the CLI's config file. */
+export type RunConfig = { [K in FamilyId]: CommonConfig & { family: K; model: ModelOf<K> } }[FamilyId];
+
+const familyOptions = familyIds.map((id) =>
+  z.strictObject({ family: z.literal(id), model: familySpecs[id].modelSchema, ...commonShape }),
+);
+
+export const RunConfig: z.ZodType<RunConfig> = z
+  .discriminatedUnion('family', familyOptions as unknown as [(typeof familyOptions)[number]])
+  .superRefine((config, ctx) => {
+    const spec = familySpecs[config.family] as { checkModel?: (m: unknown, t: TrainingConfig, issue: (p: (string | number)[], m: string) => void) => void };
+    spec.checkModel?.(config.model, config.training, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
+  }) as unknown as z.ZodType<RunConfig>;
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export function issuePath(path: readonly PropertyKey[]): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') || '(root)';
+}
+
+export function fieldIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((i) => ({ path: issuePath(i.path), message: i.message }));
+}
+
+/** One line per field, each naming the field: what the API, the CLI and the UI show. */
+export function describeIssues(issues: FieldIssue[]): string {
+  return issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+}
+
+export type ParseResult = { ok: true; config: RunConfig } | { ok: false; issues: FieldIssue[] };
+
+export function parseRunConfig(input: unknown): ParseResult {
+  const r = RunConfig.safeParse(input);
+  return r.success ? { ok: true, config: r.data } : { ok: false, issues: fieldIssues(r.error) };
+}
+
+export function defaultRunConfig(family: FamilyId = 'deep-ae'): RunConfig {
+  return {
+    family,
+    model: structuredClone(familySpecs[family].defaultModel),
+    dataset: { name: 'mnist', trainSubset: 6000, testSubset: 1000 },
+    training: { loss: 'mse', batchSize: 64, epochs: 5, learningRate: 0.001, optimizer: 'adam', seed: 1 },
+    backend: 'auto',
+  };
+}

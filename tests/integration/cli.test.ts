@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mnistConfig, tempDir } from './helpers';
+
+const cli = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
+let tmp: ReturnType<typeof tempDir>;
+let db: string;
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 170_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function runCount(): number {
+  const r = run('runs', '--db', db, '--json');
+  return (JSON.parse(r.stdout) as unknown[]).length;
+}
+
+beforeAll(() => {
+  tmp = tempDir();
+  db = join(tmp.dir, 'cli.db');
+});
+afterAll(() => tmp.cleanup());
+
+describe('latent-studio CLI', () => {
+  it('trains a config file and ends with one JSON line', () => {
+    const file = join(tmp.dir, 'config.json');
+    writeFileSync(file, JSON.stringify(mnistConfig({ trainSubset: 3000, epochs: 5 })));
+    const r = run('train', file, '--db', db, '--epochs', '1', '--subset', '4000', '--seed', '3');
+    expect(r.code).toBe(0);
+    const last = r.stdout.trim().split('\n').at(-1) ?? '';
+    const result = JSON.parse(last) as {
+      runId: number;
+      status: string;
+      train: { loss: number };
+      test: { loss: number; mse: number; baseline_mse: number };
+      backend: string;
+      seconds: number;
+    };
+    console.log(`CLI run: test MSE ${result.test.mse} vs mean-image baseline ${result.test.baseline_mse}`);
+    expect(result.status).toBe('completed');
+    expect(result.backend).toBe('wasm');
+    expect(result.test.mse).toBeGreaterThan(0);
+    expect(result.test.mse).toBeLessThan(result.test.baseline_mse);
+    expect(result.train.loss).toBeGreaterThan(0);
+    expect(result.seconds).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(/epoch 1\/1/);
+
+    const runs = JSON.parse(run('runs', '--db', db, '--json').stdout) as { id: number; epochs: number }[];
+    expect(runs.map((x) => x.id)).toContain(result.runId);
+    expect(runs.find((x) => x.id === result.runId)?.epochs).toBe(1);
+    expect(run('runs', '--db', db).stdout).toMatch(/completed/);
+  });
+
+  it.each([
+    [{ model: { latentSize: 0 } }, 'model.latentSize'],
+    [{ training: { loss: 'hinge' } }, 'training.loss'],
+    [{ training: { epochs: -2 } }, 'training.epochs'],
+  ])('refuses %j naming %s, exits non-zero and stores nothing', (patch, field) => {
+    const before = runCount();
+    const base = mnistConfig() as unknown as Record<string, Record<string, unknown>>;
+    const [section, values] = Object.entries(patch)[0] as [string, Record<string, unknown>];
+    const file = join(tmp.dir, `bad-${field}.json`);
+    writeFileSync(file, JSON.stringify({ ...base, [section]: { ...base[section], ...values } }));
+    const r = run('train', file, '--db', db);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(field);
+    expect(runCount()).toBe(before);
+  });
+
+  it('refuses a missing field, a bad override, a non-JSON file and a missing file', () => {
+    const { dataset: _d, ...missing } = mnistConfig();
+    const file = join(tmp.dir, 'missing.json');
+    writeFileSync(file, JSON.stringify(missing));
+    expect(run('train', file, '--db', db).stderr).toMatch(/dataset: /);
+    const ok = join(tmp.dir, 'ok.json');
+    writeFileSync(ok, JSON.stringify(mnistConfig()));
+    const neg = run('train', ok, '--db', db, '--epochs=-1');
+    expect(neg.code).toBe(2);
+    expect(neg.stderr).toContain('training.epochs');
+    const notJson = join(tmp.dir, 'notjson.json');
+    writeFileSync(notJson, '{ nope');
+    expect(run('train', notJson, '--db', db).stderr).toMatch(/notjson\.json: not valid JSON/);
+    const gone = run('train', join(tmp.dir, 'nothere.json'), '--db', db);
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toMatch(/nothere\.json: no such config file or preset/);
+  });
+
+  it('lists presets', () => {
+    const presets = JSON.parse(run('presets', '--json').stdout) as { name: string; family: string }[];
+    expect(presets.map((p) => p.name)).toContain('lecture-mlp-784-128-64-12-3');
+  });
+});

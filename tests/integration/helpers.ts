@@ -1,0 +1,24 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunConfig } from '../../src/shared/config';
+import { defaultRunConfig } from '../../src/shared/config';
+import { createStudio, type Studio } from '../../src/core/studio';
+import { forkLauncher } from '../../src/core/training/fork-launcher';
+
+export function tempDir(prefix = 'latent-studio-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function openTestStudio(dbPath: string): Studio {
+  return createStudio({ dbPath, launcher: forkLauncher(), transport: 'headless' });
+}
+
+export function mnistConfig(overrides: { trainSubset?: number; testSubset?: number; epochs?: number; seed?: number } = {}): RunConfig {
+  const c = defaultRunConfig('deep-ae');
+  c.backend = 'wasm';
+  c.dataset = { name: 'mnist', trainSubset: overrides.trainSubset ?? 6000, testSubset: overrides.testSubset ?? 1000 };
+  c.training = { ...c.training, epochs: overrides.epochs ?? 1, seed: overrides.seed ?? 1, batchSize: 64, learningRate: 0.002 };
+  return c;
+}

@@ -1,0 +1,119 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrations } from '../../src/core/store/migrations';
+import { integrityCheck, openDb, type Db } from '../../src/core/store/db';
+import { insertArtifact, listArtifacts, readArtifact } from '../../src/core/store/artifacts';
+import { readMetrics, writeMetrics } from '../../src/core/store/metrics';
+import { finishRun, getRun, insertRun, interruptStaleRuns, listRuns, markRunning } from '../../src/core/store/runs';
+import type { Environment, MetricPoint } from '../../src/shared/api';
+import { mnistConfig, openTestStudio, tempDir } from './helpers';
+
+let tmp: ReturnType<typeof tempDir>;
+let db: Db;
+const env: Environment = {
+  studioVersion: '0.1.0',
+  node: '20',
+  electron: null,
+  tfjs: '4.22.0',
+  backend: { name: 'wasm', version: 'x', gpu: false, reason: 'test' },
+  os: 'Linux',
+  cpu: 'cpu',
+  cpuCount: 2,
+  seed: 1,
+  configHash: 'c',
+  datasetHash: 'd',
+};
+
+beforeEach(() => {
+  tmp = tempDir();
+  db = openDb(join(tmp.dir, 'studio.db'));
+});
+afterEach(() => {
+  db.close();
+  tmp.cleanup();
+});
+
+describe('store', () => {
+  it('opens in WAL mode with foreign keys and the latest schema', () => {
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
+  });
+
+  it('refuses a database written by a newer studio', () => {
+    db.pragma(`user_version = ${migrations.length + 1}`);
+    db.close();
+    expect(() => openDb(join(tmp.dir, 'studio.db'))).toThrow(/newer than this studio/);
+    db = openDb(':memory:');
+  });
+
+  it('reads a stored run, its metrics and images back equal', () => {
+    const config = mnistConfig({ epochs: 3, seed: 42 });
+    const id = insertRun(db, config, 'hash');
+    markRunning(db, id, env);
+    const points: MetricPoint[] = Array.from({ length: 300 }, (_, i) => ({
+      step: i + 1,
+      epoch: (i + 1) / 100,
+      split: 'train',
+      name: 'batch_loss',
+      value: 1 / (i + 1),
+    }));
+    points.push({ step: 300, epoch: 3, split: 'test', name: 'loss', value: 0.25 });
+    writeMetrics(db, id, points);
+    const png = new Uint8Array([137, 80, 78, 71, 1, 2, 3]);
+    const art = insertArtifact(db, id, { kind: 'reconstructions', epoch: 3, step: 300, caption: 'c', mime: 'image/png', width: 2, height: 1, data: png });
+    expect(finishRun(db, id, 'completed', null)).toBe(true);
+    expect(finishRun(db, id, 'failed', 'late')).toBe(false);
+
+    const run = getRun(db, id);
+    expect(run?.config).toEqual(config);
+    expect(run?.status).toBe('completed');
+    expect(run?.seed).toBe(42);
+    expect(run?.environment).toEqual(env);
+    expect(run?.latest).toContainEqual({ split: 'test', name: 'loss', value: 0.25, step: 300 });
+    expect(run?.latest).toContainEqual({ split: 'train', name: 'batch_loss', value: 1 / 300, step: 300 });
+    const stored = readMetrics(db, id);
+    expect([...stored].sort((a, b) => a.split.localeCompare(b.split) || a.step - b.step)).toEqual(
+      [...points].sort((a, b) => a.split.localeCompare(b.split) || a.step - b.step),
+    );
+    expect(listArtifacts(db, id)).toEqual([art]);
+    expect(new Uint8Array(readArtifact(db, art.id)?.data ?? [])).toEqual(png);
+    expect(integrityCheck(db)).toBe('ok');
+  });
+
+  it('marks runs whose heartbeat stopped as interrupted, and leaves fresh ones', () => {
+    const stale = insertRun(db, mnistConfig(), 'h');
+    const fresh = insertRun(db, mnistConfig(), 'h');
+    markRunning(db, stale, env);
+    markRunning(db, fresh, env);
+    db.prepare('UPDATE runs SET heartbeat_at = ? WHERE id = ?').run(new Date(Date.now() - 60_000).toISOString(), stale);
+    expect(interruptStaleRuns(db, 15_000)).toEqual([stale]);
+    const runs = listRuns(db);
+    expect(runs.find((r) => r.id === stale)?.status).toBe('interrupted');
+    expect(runs.find((r) => r.id === stale)?.error).toMatch(/studio stopped/);
+    expect(runs.find((r) => r.id === fresh)?.status).toBe('running');
+  });
+
+  it('at start-up, a studio marks runs left running by a crash as interrupted', async () => {
+    const id = insertRun(db, mnistConfig(), 'h');
+    markRunning(db, id, env);
+    db.prepare('UPDATE runs SET heartbeat_at = ? WHERE id = ?').run('2020-01-01T00:00:00.000Z', id);
+    db.close();
+    const studio = openTestStudio(join(tmp.dir, 'studio.db'));
+    const run = await studio.api['runs.get']({ runId: id });
+    expect(run.status).toBe('interrupted');
+    await studio.close();
+    db = openDb(join(tmp.dir, 'studio.db'));
+  });
+
+  it('deletes a run with everything that hangs off it', () => {
+    const id = insertRun(db, mnistConfig(), 'h');
+    writeMetrics(db, id, [{ step: 1, epoch: 1, split: 'test', name: 'loss', value: 1 }]);
+    db.prepare('DELETE FROM runs WHERE id = ?').run(id);
+    const raw = new Database(join(tmp.dir, 'studio.db'), { readonly: true });
+    expect(raw.prepare('SELECT count(*) AS n FROM metrics').get()).toEqual({ n: 0 });
+    expect(raw.prepare('SELECT count(*) AS n FROM latest_metrics').get()).toEqual({ n: 0 });
+    raw.close();
+  });
+});

@@ -1,0 +1,103 @@
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatch } from '../../src/core/dispatch';
+import type { Studio } from '../../src/core/studio';
+import { integrityCheck } from '../../src/core/store/db';
+import { latestOf } from './latest';
+import { mnistConfig, openTestStudio, tempDir } from './helpers';
+
+let studio: Studio;
+let tmp: ReturnType<typeof tempDir>;
+
+beforeAll(() => {
+  tmp = tempDir();
+  studio = openTestStudio(join(tmp.dir, 'studio.db'));
+});
+afterAll(async () => {
+  await studio.close();
+  tmp.cleanup();
+});
+
+async function trainToEnd(config: Parameters<typeof studio.orchestrator.start>[0]) {
+  const { runId } = await studio.api['runs.start']({ config });
+  await studio.orchestrator.whenEnded(runId);
+  return studio.api['runs.get']({ runId });
+}
+
+describe('training the deep autoencoder on real MNIST', () => {
+  it('reaches a test MSE well below the mean-image baseline', async () => {
+    const run = await trainToEnd(mnistConfig({ trainSubset: 6000, testSubset: 1000, epochs: 3 }));
+    expect(run.error).toBeNull();
+    expect(run.status).toBe('completed');
+    const testMse = latestOf(run, 'test', 'mse');
+    const baseline = latestOf(run, 'test', 'baseline_mse');
+    console.log(`test MSE ${testMse.toFixed(5)} vs mean-image baseline ${baseline.toFixed(5)} (${((100 * testMse) / baseline).toFixed(1)} %)`);
+    expect(baseline).toBeGreaterThan(0.05);
+    expect(testMse).toBeLessThan(0.5 * baseline);
+
+    // Everything the run produced is stored: curves, one image and one checkpoint per epoch, the environment.
+    const metrics = await studio.api['runs.metrics']({ runId: run.id });
+    expect(metrics.filter((m) => m.split === 'test' && m.name === 'loss').map((m) => m.epoch)).toEqual([1, 2, 3]);
+    const artifacts = await studio.api['artifacts.list']({ runId: run.id });
+    expect(artifacts.map((a) => a.epoch)).toEqual([1, 2, 3]);
+    const png = await studio.api['artifacts.get']({ artifactId: artifacts[0]!.id });
+    expect(Buffer.from(png.dataBase64, 'base64').subarray(1, 4).toString()).toBe('PNG');
+    expect(run.checkpoints.map((c) => c.epoch)).toEqual([1, 2, 3]);
+    for (const c of run.checkpoints) expect(existsSync(c.path)).toBe(true);
+    expect(run.environment?.backend.name).toBe('wasm');
+    expect(run.environment?.datasetHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(run.environment?.configHash).toBe(run.configHash);
+  });
+
+  it('trains the same config and seed to the same loss curve twice', async () => {
+    const config = mnistConfig({ trainSubset: 2000, testSubset: 500, epochs: 2, seed: 7 });
+    const a = await trainToEnd(config);
+    const b = await trainToEnd(config);
+    const curve = async (runId: number) =>
+      (await studio.api['runs.metrics']({ runId })).map((m) => `${m.split}/${m.name}@${m.step}=${m.value}`);
+    const [ca, cb] = [await curve(a.id), await curve(b.id)];
+    expect(ca.length).toBeGreaterThan(20);
+    expect(cb).toEqual(ca);
+    // and another seed gives another curve
+    const c = await trainToEnd({ ...config, training: { ...config.training, seed: 8 } });
+    expect(await curve(c.id)).not.toEqual(ca);
+  });
+
+  it('marks a run whose worker is killed as interrupted and leaves other runs and the database intact', async () => {
+    const before = await studio.api['runs.list']({});
+    const { runId } = await studio.api['runs.start']({ config: mnistConfig({ trainSubset: 60000, epochs: 5 }) });
+    await new Promise<void>((resolve) => {
+      const off = studio.events.on((e) => {
+        if (e.name === 'run.progress' && e.payload.runId === runId && e.payload.step >= 5) {
+          off();
+          resolve();
+        }
+      });
+    });
+    const pid = studio.orchestrator.workerPid(runId);
+    expect(pid).toBeTypeOf('number');
+    process.kill(pid as number, 'SIGKILL');
+    await studio.orchestrator.whenEnded(runId);
+
+    const killed = await studio.api['runs.get']({ runId });
+    expect(killed.status).toBe('interrupted');
+    expect(killed.error).toMatch(/killed/);
+    const after = await studio.api['runs.list']({});
+    expect(after.filter((r) => r.id !== runId)).toEqual(before);
+    expect(integrityCheck(studio.db)).toBe('ok');
+  });
+
+  it('refuses a bad config through the API, naming the field, and writes nothing', async () => {
+    const before = (await studio.api['runs.list']({})).length;
+    const bad = { ...mnistConfig(), model: { ...mnistConfig().model, latentSize: 0 } };
+    const r = await dispatch(studio.api, 'runs.start', { config: bad });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.code).toBe('bad_request');
+      expect(r.error.issues?.map((i) => i.path)).toEqual(['model.latentSize']);
+      expect(r.error.message).toContain('model.latentSize');
+    }
+    expect((await studio.api['runs.list']({})).length).toBe(before);
+  });
+});
