@@ -2,7 +2,7 @@
 // npm start: the Electron app where its binary is installed, otherwise the headless host in a browser.
 // npm run serve (--serve): the headless host on purpose, e.g. on a remote GPU box (--host/--port).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +26,10 @@ function ensureBuilt() {
   const built = join(root, 'out', 'renderer', 'index.html');
   if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(root, 'src'))) return;
   console.log('Building the studio (electron-vite build)…');
-  const r = spawnSync(process.execPath, [require.resolve('electron-vite/bin/electron-vite.js'), 'build'], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [require.resolve('electron-vite/bin/electron-vite.js'), 'build'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
@@ -49,13 +52,59 @@ function electronBinary() {
   return binary();
 }
 
+/**
+ * better-sqlite3 in node_modules is built for Node's ABI (the CLI, the host and the tests use it).
+ * Electron needs its own build: a copy of the package, given Electron's prebuilt binary (or compiled
+ * against Electron's headers), passed to the app through LATENT_STUDIO_SQLITE_BINDING.
+ */
+function electronSqliteBinding() {
+  const version = JSON.parse(readFileSync(require.resolve('electron/package.json'), 'utf8')).version;
+  const dir = join(root, 'build', `electron-${version}`, 'better-sqlite3');
+  const binding = join(dir, 'build', 'Release', 'better_sqlite3.node');
+  if (existsSync(binding)) return binding;
+  console.log(`Building better-sqlite3 for Electron ${version} (once)…`);
+  cpSync(dirname(require.resolve('better-sqlite3/package.json')), dir, {
+    recursive: true,
+    filter: (src) => !src.includes(`${join('better-sqlite3', 'build')}`),
+  });
+  const prebuilt = spawnSync(
+    process.execPath,
+    [require.resolve('prebuild-install/bin.js'), '--runtime', 'electron', '--target', version],
+    { cwd: dir, stdio: 'inherit' },
+  );
+  if (prebuilt.status !== 0 || !existsSync(binding)) {
+    const gyp = join(
+      dirname(process.execPath),
+      '..',
+      'lib',
+      'node_modules',
+      'npm',
+      'node_modules',
+      'node-gyp',
+      'bin',
+      'node-gyp.js',
+    );
+    spawnSync(
+      process.execPath,
+      [gyp, 'rebuild', '--release', '--runtime=electron', `--target=${version}`, '--dist-url=https://electronjs.org/headers'],
+      { cwd: dir, stdio: 'inherit' },
+    );
+  }
+  return existsSync(binding) ? binding : null;
+}
+
 ensureBuilt();
 const electron = serveOnly ? null : electronBinary();
-if (electron) {
-  const child = spawn(electron, [root, ...passThrough], { stdio: 'inherit' });
+const sqliteBinding = electron ? electronSqliteBinding() : null;
+if (electron && sqliteBinding) {
+  const child = spawn(electron, [root, ...passThrough], {
+    stdio: 'inherit',
+    env: { ...process.env, LATENT_STUDIO_SQLITE_BINDING: sqliteBinding },
+  });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
-  if (!serveOnly) console.log('Electron binary not installed and not fetchable here (offline?): starting the headless host instead.');
+  if (!serveOnly)
+    console.log('Electron binary not installed and not fetchable here (offline?): starting the headless host instead.');
   const cli = join(root, 'bin', 'latent-studio.mjs');
   const open = serveOnly ? [] : ['--open'];
   const child = spawn(process.execPath, [cli, 'serve', ...open, ...passThrough], { stdio: 'inherit' });

@@ -163,7 +163,9 @@ async function runs(args: string[]): Promise<number> {
 
 function presets(args: string[]): number {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } } });
-  const list = familyIds.flatMap((id) => familySpecs[id].presets.map((p) => ({ name: p.name, family: id, description: p.description })));
+  const list = familyIds.flatMap((id) =>
+    familySpecs[id].presets.map((p) => ({ name: p.name, family: id, description: p.description })),
+  );
   if (values.json) process.stdout.write(`${JSON.stringify(list)}\n`);
   else for (const p of list) process.stdout.write(`${p.name.padEnd(32)} ${p.family.padEnd(10)} ${p.description}\n`);
   return 0;
@@ -172,7 +174,10 @@ function presets(args: string[]): number {
 function openInChromium(url: string): void {
   const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
   if (!chromium || !(process.env['DISPLAY'] || process.env['WAYLAND_DISPLAY'])) return;
-  const child = spawn(chromium, [`--app=${url}`, ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])], { detached: true, stdio: 'ignore' });
+  const child = spawn(chromium, [`--app=${url}`, ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])], {
+    detached: true,
+    stdio: 'ignore',
+  });
   child.on('error', () => undefined);
   child.unref();
 }
@@ -194,8 +199,9 @@ async function serve(args: string[]): Promise<number> {
     rendererDir: fileURLToPath(new URL('../../out/renderer', import.meta.url)),
     host: values.host,
     port: intFlag('port', values.port) ?? 0,
-    ...(process.env['LATENT_STUDIO_TOKEN'] ? { token: process.env['LATENT_STUDIO_TOKEN'] } : {}),
   });
+  // Warm the backend probe so the first page load shows the backend at once.
+  void studio.api['system.info']({});
   process.stdout.write(`Latent Studio (headless) is serving ${dbPath}\nOpen: ${host.url}\n`);
   if (values.host !== '127.0.0.1' && values.host !== 'localhost') {
     process.stdout.write(`warning: listening on ${values.host}; anyone who can reach it and has the token can use the studio\n`);

@@ -41,7 +41,9 @@ export function createStudio(options: StudioOptions): Studio {
   const db = openDb(options.dbPath, options);
   const events = new EventHub();
   const checkpointDir =
-    options.dbPath === ':memory:' ? join(tmpdir(), `latent-studio-${process.pid}`, 'checkpoints') : join(dirname(options.dbPath), 'checkpoints');
+    options.dbPath === ':memory:'
+      ? join(tmpdir(), `latent-studio-${process.pid}`, 'checkpoints')
+      : join(dirname(options.dbPath), 'checkpoints');
   const orchestrator = new Orchestrator(db, options.launcher, events, { checkpointDir, studioVersion, ...options.orchestrator });
   let backend: Promise<BackendInfo> | undefined;
 
@@ -86,7 +88,8 @@ export function createStudio(options: StudioOptions): Studio {
       return { status: getRunStatus(db, runId) ?? 'cancelled' };
     },
     'runs.delete': async ({ runId }) => {
-      if (orchestrator.activeRunIds.includes(runId)) throw new ApiError('conflict', `run ${runId} is still training: cancel it first`);
+      if (orchestrator.activeRunIds.includes(runId))
+        throw new ApiError('conflict', `run ${runId} is still training: cancel it first`);
       return { deleted: deleteRun(db, runId) };
     },
     'artifacts.list': async ({ runId }) => listArtifacts(db, runId),

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { RunConfig } from '../shared/config';
 import type { FamilyModel } from './family-model';
 import { deepAeFamily } from './deep-ae/model';
 import type { FamilyId, familySpecs } from './specs';
@@ -6,6 +7,11 @@ import type { FamilyId, familySpecs } from './specs';
 type ModelOf<K extends FamilyId> = z.infer<(typeof familySpecs)[K]['modelSchema']>;
 
 /** The tfjs side of each registered family; a family missing here is a compile error. */
+/** The model for a validated config (the schema already matched its family to its model). */
+export function familyModelFor(config: RunConfig): FamilyModel<RunConfig['model']> {
+  return (familyModels as Record<FamilyId, FamilyModel<never>>)[config.family];
+}
+
 export const familyModels: { [K in FamilyId]: FamilyModel<ModelOf<K>> } = {
   'deep-ae': deepAeFamily,
 };

@@ -124,7 +124,10 @@ export async function startHost(o: HostOptions): Promise<Host> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!sameToken(requestToken(req, url), token)) {
-      send(res, 401, { ok: false, error: { code: 'unauthorized', message: 'missing or wrong token: open the URL the studio printed at launch' } });
+      send(res, 401, {
+        ok: false,
+        error: { code: 'unauthorized', message: 'missing or wrong token: open the URL the studio printed at launch' },
+      });
       return;
     }
     if (url.pathname.startsWith('/api/')) {

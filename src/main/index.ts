@@ -10,7 +10,10 @@ const devServerUrl = process.env['ELECTRON_RENDERER_URL'];
 
 /** Training workers as Electron utility processes (Node without the UI process's risks). */
 const utilityLauncher: WorkerLauncher = (): WorkerHandle => {
-  const child = utilityProcess.fork(join(__dirname, 'worker.js'), [], { serviceName: 'Latent Studio training', stdio: 'inherit' });
+  const child = utilityProcess.fork(join(__dirname, 'worker.js'), [], {
+    serviceName: 'Latent Studio training',
+    stdio: 'inherit',
+  });
   return {
     get pid() {
       return child.pid;
@@ -23,7 +26,12 @@ const utilityLauncher: WorkerLauncher = (): WorkerHandle => {
 };
 
 function dbPathFromArgs(): string {
-  const { values } = parseArgs({ args: process.argv.slice(1), options: { db: { type: 'string' } }, strict: false, allowPositionals: true });
+  const { values } = parseArgs({
+    args: process.argv.slice(1),
+    options: { db: { type: 'string' } },
+    strict: false,
+    allowPositionals: true,
+  });
   return typeof values.db === 'string' ? values.db : join(app.getPath('userData'), 'studio.db');
 }
 
@@ -64,6 +72,7 @@ async function main(): Promise<void> {
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-attach-webview', (e) => e.preventDefault());
   });
+  void studio.api['system.info']({}); // warm the backend probe
   createWindow(studio);
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow(studio);

@@ -66,7 +66,9 @@ export const RunDetail = RunSummary.extend({
   seed: z.number().int(),
   backendReason: z.string().nullable(),
   environment: Environment.nullable(),
-  checkpoints: z.array(z.object({ epoch: z.number().int(), step: z.number().int(), path: z.string(), sizeBytes: z.number().int() })),
+  checkpoints: z.array(
+    z.object({ epoch: z.number().int(), step: z.number().int(), path: z.string(), sizeBytes: z.number().int() }),
+  ),
 });
 export type RunDetail = z.infer<typeof RunDetail>;
 
@@ -125,7 +127,10 @@ export const commands = {
   'runs.cancel': { input: byRun, output: z.object({ status: RunStatus }) },
   'runs.delete': { input: byRun, output: z.object({ deleted: z.boolean() }) },
   'artifacts.list': { input: byRun, output: z.array(ArtifactInfo) },
-  'artifacts.get': { input: z.object({ artifactId: z.number().int() }), output: z.object({ mime: z.string(), dataBase64: z.string() }) },
+  'artifacts.get': {
+    input: z.object({ artifactId: z.number().int() }),
+    output: z.object({ mime: z.string(), dataBase64: z.string() }),
+  },
 } as const;
 
 export const events = {

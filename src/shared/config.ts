@@ -66,16 +66,26 @@ type CommonConfig = {
 /** The JSON a run is trained from: the same in the UI, the API and the CLI's config file. */
 export type RunConfig = { [K in FamilyId]: CommonConfig & { family: K; model: ModelOf<K> } }[FamilyId];
 
-const familyOptions = familyIds.map((id) =>
-  z.strictObject({ family: z.literal(id), model: familySpecs[id].modelSchema, ...commonShape }),
-);
+const familyOption = (id: FamilyId) =>
+  z.strictObject({ family: z.literal(id), model: familySpecs[id].modelSchema, ...commonShape });
+const [firstFamily, ...otherFamilies] = familyIds;
 
-export const RunConfig: z.ZodType<RunConfig> = z
-  .discriminatedUnion('family', familyOptions as unknown as [(typeof familyOptions)[number]])
-  .superRefine((config, ctx) => {
-    const spec = familySpecs[config.family] as { checkModel?: (m: unknown, t: TrainingConfig, issue: (p: (string | number)[], m: string) => void) => void };
-    spec.checkModel?.(config.model, config.training, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
-  }) as unknown as z.ZodType<RunConfig>;
+type CrossFieldCheck = (
+  model: unknown,
+  training: TrainingConfig,
+  issue: (path: (string | number)[], message: string) => void,
+) => void;
+
+// zod cannot infer a union built from a mapped list, so the union is typed once here, by hand.
+const familyUnion = z.discriminatedUnion('family', [
+  familyOption(firstFamily),
+  ...otherFamilies.map(familyOption),
+]) as unknown as z.ZodType<RunConfig>;
+
+export const RunConfig: z.ZodType<RunConfig> = familyUnion.superRefine((config, ctx) => {
+  const check = (familySpecs[config.family] as { checkModel?: CrossFieldCheck }).checkModel;
+  check?.(config.model, config.training, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
+});
 
 export interface FieldIssue {
   path: string;
@@ -83,7 +93,12 @@ export interface FieldIssue {
 }
 
 export function issuePath(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') || '(root)';
+  return (
+    path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+      .join('.')
+      .replace(/\.\[/g, '[') || '(root)'
+  );
 }
 
 export function fieldIssues(error: z.ZodError): FieldIssue[] {

@@ -15,7 +15,9 @@ export function openTestStudio(dbPath: string): Studio {
   return createStudio({ dbPath, launcher: forkLauncher(), transport: 'headless' });
 }
 
-export function mnistConfig(overrides: { trainSubset?: number; testSubset?: number; epochs?: number; seed?: number } = {}): RunConfig {
+export function mnistConfig(
+  overrides: { trainSubset?: number; testSubset?: number; epochs?: number; seed?: number } = {},
+): RunConfig {
   const c = defaultRunConfig('deep-ae');
   c.backend = 'wasm';
   c.dataset = { name: 'mnist', trainSubset: overrides.trainSubset ?? 6000, testSubset: overrides.testSubset ?? 1000 };

@@ -87,7 +87,7 @@ describe('headless host', () => {
   it('streams events to an authorised socket', async () => {
     const ws = new WebSocket(`${base.replace('http', 'ws')}/events?token=${host.token}`);
     await new Promise((r) => ws.once('open', r));
-    const got = new Promise<string>((resolve) => ws.once('message', (m) => resolve(String(m))));
+    const got = new Promise<string>((resolve) => ws.once('message', (m: Buffer) => resolve(m.toString('utf8'))));
     studio.events.emit('run.warning', { runId: 1, message: 'hello' });
     expect(JSON.parse(await got)).toEqual({ name: 'run.warning', payload: { runId: 1, message: 'hello' } });
     ws.close();

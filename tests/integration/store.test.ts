@@ -62,7 +62,16 @@ describe('store', () => {
     points.push({ step: 300, epoch: 3, split: 'test', name: 'loss', value: 0.25 });
     writeMetrics(db, id, points);
     const png = new Uint8Array([137, 80, 78, 71, 1, 2, 3]);
-    const art = insertArtifact(db, id, { kind: 'reconstructions', epoch: 3, step: 300, caption: 'c', mime: 'image/png', width: 2, height: 1, data: png });
+    const art = insertArtifact(db, id, {
+      kind: 'reconstructions',
+      epoch: 3,
+      step: 300,
+      caption: 'c',
+      mime: 'image/png',
+      width: 2,
+      height: 1,
+      data: png,
+    });
     expect(finishRun(db, id, 'completed', null)).toBe(true);
     expect(finishRun(db, id, 'failed', 'late')).toBe(false);
 
@@ -115,5 +124,19 @@ describe('store', () => {
     expect(raw.prepare('SELECT count(*) AS n FROM metrics').get()).toEqual({ n: 0 });
     expect(raw.prepare('SELECT count(*) AS n FROM latest_metrics').get()).toEqual({ n: 0 });
     raw.close();
+  });
+});
+
+describe('heartbeat sweep', () => {
+  it('never interrupts a run its own studio supervises, however old its heartbeat', () => {
+    const t = tempDir();
+    const d = openDb(join(t.dir, 's.db'));
+    const id = insertRun(d, mnistConfig(), 'h');
+    d.prepare('UPDATE runs SET heartbeat_at = ? WHERE id = ?').run('2020-01-01T00:00:00.000Z', id);
+    expect(interruptStaleRuns(d, 15_000, [id])).toEqual([]);
+    expect(getRun(d, id)?.status).toBe('queued');
+    expect(interruptStaleRuns(d, 15_000)).toEqual([id]);
+    d.close();
+    t.cleanup();
   });
 });

@@ -32,7 +32,9 @@ describe('training the deep autoencoder on real MNIST', () => {
     expect(run.status).toBe('completed');
     const testMse = latestOf(run, 'test', 'mse');
     const baseline = latestOf(run, 'test', 'baseline_mse');
-    console.log(`test MSE ${testMse.toFixed(5)} vs mean-image baseline ${baseline.toFixed(5)} (${((100 * testMse) / baseline).toFixed(1)} %)`);
+    console.log(
+      `test MSE ${testMse.toFixed(5)} vs mean-image baseline ${baseline.toFixed(5)} (${((100 * testMse) / baseline).toFixed(1)} %)`,
+    );
     expect(baseline).toBeGreaterThan(0.05);
     expect(testMse).toBeLessThan(0.5 * baseline);
 

@@ -21,7 +21,10 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   if (bytes.length < 4) throw new DatasetFileError(file, `too short to be an IDX file (${bytes.length} bytes)`);
   if (bytes[0] !== 0 || bytes[1] !== 0) throw new DatasetFileError(file, 'wrong magic number: not an IDX file');
   if (bytes[2] !== 0x08) {
-    throw new DatasetFileError(file, `IDX element type 0x${(bytes[2] ?? 0).toString(16)} is not supported (only unsigned bytes, 0x08)`);
+    throw new DatasetFileError(
+      file,
+      `IDX element type 0x${(bytes[2] ?? 0).toString(16)} is not supported (only unsigned bytes, 0x08)`,
+    );
   }
   const ndims = bytes[3] ?? 0;
   if (ndims < 1 || ndims > 4) throw new DatasetFileError(file, `IDX with ${ndims} dimensions is not supported`);
@@ -32,7 +35,10 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   const expected = dims.reduce((a, b) => a * b, 1);
   const available = bytes.length - header;
   if (available < expected) {
-    throw new DatasetFileError(file, `truncated: header promises ${expected} bytes of data (${dims.join('x')}), file holds ${available}`);
+    throw new DatasetFileError(
+      file,
+      `truncated: header promises ${expected} bytes of data (${dims.join('x')}), file holds ${available}`,
+    );
   }
   if (available > expected) throw new DatasetFileError(file, `${available - expected} unexpected bytes after the data`);
   return { dims, data: bytes.subarray(header, header + expected) };

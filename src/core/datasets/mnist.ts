@@ -19,7 +19,13 @@ const files = {
   testLabels: 't10k-labels-idx1-ubyte',
 } as const;
 
-function loadSplit(dir: string, imagesFile: string, labelsFile: string, limit: number | undefined, hash: ReturnType<typeof createHash>): ImageSplit {
+function loadSplit(
+  dir: string,
+  imagesFile: string,
+  labelsFile: string,
+  limit: number | undefined,
+  hash: ReturnType<typeof createHash>,
+): ImageSplit {
   const imgPath = join(dir, imagesFile);
   const lblPath = join(dir, labelsFile);
   const imgBytes = readFileSync(imgPath);

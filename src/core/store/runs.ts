@@ -38,8 +38,8 @@ export function insertRun(db: Db, config: RunConfig, configHash: string): number
     const experimentId = ensureExperiment(db, config.experiment ?? 'Default');
     const info = stmt(
       db,
-      `INSERT INTO runs (experiment_id, name, family, config_json, config_hash, status, seed, epochs, created_at)
-       VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
+      `INSERT INTO runs (experiment_id, name, family, config_json, config_hash, status, seed, epochs, created_at, heartbeat_at)
+       VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
     ).run(
       experimentId,
       config.name ?? '',
@@ -48,6 +48,7 @@ export function insertRun(db: Db, config: RunConfig, configHash: string): number
       configHash,
       config.training.seed,
       config.training.epochs,
+      nowIso(),
       nowIso(),
     );
     const id = Number(info.lastInsertRowid);
@@ -66,7 +67,7 @@ export function markRunning(db: Db, runId: number, environment: Environment): vo
 }
 
 export function touchHeartbeat(db: Db, runId: number): void {
-  stmt(db, `UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'`).run(nowIso(), runId);
+  stmt(db, `UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status IN ('queued','running')`).run(nowIso(), runId);
 }
 
 /** Moves a run to a final status once; a run already finished keeps its first ending. */
@@ -78,13 +79,15 @@ export function finishRun(db: Db, runId: number, status: RunStatus, error: strin
   return info.changes > 0;
 }
 
-/** At start-up: runs whose supervisor stopped beating were orphaned by a crash. */
-export function interruptStaleRuns(db: Db, staleAfterMs: number): number[] {
+/** Runs whose supervisor stopped beating were orphaned by a crash; `supervised` are this process's own. */
+export function interruptStaleRuns(db: Db, staleAfterMs: number, supervised: readonly number[] = []): number[] {
   const cutoff = new Date(Date.now() - staleAfterMs).toISOString();
   const stale = stmt<[string], { id: number; heartbeat_at: string | null }>(
     db,
     `SELECT id, heartbeat_at FROM runs WHERE status IN ('queued','running') AND (heartbeat_at IS NULL OR heartbeat_at < ?)`,
-  ).all(cutoff);
+  )
+    .all(cutoff)
+    .filter((r) => !supervised.includes(r.id));
   const mark = db.transaction(() => {
     for (const r of stale) {
       finishRun(

@@ -21,21 +21,33 @@ const attempts: Record<Concrete, Attempt> = {
     gpu: true,
     load: () => {
       const mod = tfRequire('@tensorflow/tfjs-node-gpu') as { version: Record<string, string> };
-      return { backend: 'tensorflow', version: `tfjs-node-gpu ${mod.version['tfjs-node'] ?? '?'}`, detail: 'libtensorflow with CUDA' };
+      return {
+        backend: 'tensorflow',
+        version: `tfjs-node-gpu ${mod.version['tfjs-node'] ?? '?'}`,
+        detail: 'libtensorflow with CUDA',
+      };
     },
   },
   tensorflow: {
     gpu: false,
     load: () => {
       const mod = tfRequire('@tensorflow/tfjs-node') as { version: Record<string, string> };
-      return { backend: 'tensorflow', version: `tfjs-node ${mod.version['tfjs-node'] ?? '?'}`, detail: 'native libtensorflow on the CPU' };
+      return {
+        backend: 'tensorflow',
+        version: `tfjs-node ${mod.version['tfjs-node'] ?? '?'}`,
+        detail: 'native libtensorflow on the CPU',
+      };
     },
   },
   wasm: {
     gpu: false,
     load: () => {
       const mod = tfRequire('@tensorflow/tfjs-backend-wasm') as { version_wasm: string };
-      return { backend: 'wasm', version: `tfjs-backend-wasm ${mod.version_wasm}`, detail: 'embedded WebAssembly (SIMD, one thread)' };
+      return {
+        backend: 'wasm',
+        version: `tfjs-backend-wasm ${mod.version_wasm}`,
+        detail: 'embedded WebAssembly (SIMD, one thread)',
+      };
     },
   },
   cpu: {

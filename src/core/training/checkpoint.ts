@@ -22,7 +22,12 @@ export function writeCheckpoint(dir: string, epoch: number, step: number, weight
   const header = Buffer.from(JSON.stringify({ epoch, step, weights: entries }), 'utf8');
   const headerLength = Buffer.alloc(4);
   headerLength.writeUInt32LE(header.length);
-  const body = Buffer.concat([Buffer.from(magic), headerLength, header, ...arrays.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))]);
+  const body = Buffer.concat([
+    Buffer.from(magic),
+    headerLength,
+    header,
+    ...arrays.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)),
+  ]);
   const path = join(dir, `epoch-${String(epoch).padStart(4, '0')}.lsckpt`);
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, body);

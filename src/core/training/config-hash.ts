@@ -16,5 +16,7 @@ function canonical(value: unknown): unknown {
 /** sha256 of the config with sorted keys, leaving out the labels (name, experiment) that do not change training. */
 export function configHash(config: RunConfig): string {
   const { name: _name, experiment: _experiment, ...rest } = config;
-  return createHash('sha256').update(JSON.stringify(canonical(rest))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(rest)))
+    .digest('hex');
 }

@@ -50,8 +50,9 @@ export class Orchestrator {
 
   /** Marks runs left 'running' by a dead studio as interrupted. */
   sweepOrphans(): number[] {
-    const ids = interruptStaleRuns(this.db, this.#staleAfterMs).filter((id) => !this.#active.has(id));
-    for (const runId of ids) this.events.emit('run.status', { runId, status: 'interrupted', error: 'studio stopped', backend: null });
+    const ids = interruptStaleRuns(this.db, this.#staleAfterMs, [...this.#active.keys()]);
+    for (const runId of ids)
+      this.events.emit('run.status', { runId, status: 'interrupted', error: 'studio stopped', backend: null });
     return ids;
   }
 

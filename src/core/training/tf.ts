@@ -11,6 +11,7 @@ export const tfl = require('@tensorflow/tfjs-layers') as typeof TfLayers;
 export type Tensor = TfCore.Tensor;
 export type Scalar = TfCore.Scalar;
 export type Tensor2D = TfCore.Tensor2D;
+export type Variable = TfCore.Variable;
 export type LayersModel = TfLayers.LayersModel;
 export type LayerVariable = TfLayers.LayerVariable;
 export { require as tfRequire };

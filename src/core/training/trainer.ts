@@ -3,7 +3,7 @@ import type { TrainingConfig } from '../../shared/config';
 import type { BuiltModel } from '../../families/family-model';
 import { fillBatch, pixelsPerImage, type ImageDataset, type ImageSplit } from '../datasets/dataset';
 import { createRng, shuffledIndices } from './random';
-import { tf, type Scalar } from './tf';
+import { tf, type Scalar, type Variable } from './tf';
 
 export class TrainingHealthError extends Error {
   override name = 'TrainingHealthError';
@@ -67,7 +67,7 @@ export async function train(o: TrainOptions): Promise<void> {
   const progressEveryMs = o.progressEveryMs ?? 250;
   const optimizer = optimizers[training.optimizer](training.learningRate);
   const rng = createRng(o.shuffleSeed);
-  const varList = model.trainableWeights().map((w) => w.read() as unknown as import('@tensorflow/tfjs-core').Variable);
+  const varList = model.trainableWeights().map((w) => w.read() as Variable);
   const batch = new Float32Array(bs * pixels);
   const started = performance.now();
   let step = 0;

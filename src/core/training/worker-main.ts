@@ -5,7 +5,7 @@
 import { arch, cpus, release, type as osType } from 'node:os';
 import { join } from 'node:path';
 import type { Environment, MetricPoint } from '../../shared/api';
-import { familyModels } from '../../families/models';
+import { familyModelFor } from '../../families/models';
 import { meanImage, meanImageMse, pixelsPerImage, fillBatch, type ImageDataset } from '../datasets/dataset';
 import { loadDataset } from '../datasets/registry';
 import { selectBackend } from './backend';
@@ -73,9 +73,7 @@ async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<v
   const baseline = meanImageMse(dataset.test, pixels, meanImage(dataset.train, pixels));
   post({ type: 'metrics', points: [{ step: 0, epoch: 0, split: 'test', name: 'baseline_mse', value: baseline }] });
 
-  // Each family's build is typed by its own config; the config was validated against the same family.
-  const family = familyModels[config.family] as (typeof familyModels)['deep-ae'];
-  const model = family.build({
+  const model = familyModelFor(config).build({
     model: config.model,
     training: config.training,
     inputShape: [dataset.height, dataset.width, dataset.channels],
@@ -97,7 +95,9 @@ async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<v
       progress: (p) => post({ type: 'progress', progress: { runId, ...p } }),
       metrics: (points: MetricPoint[]) => post({ type: 'metrics', points }),
       epochEnd: async (epoch, step) => {
-        const recon = tf.tidy(() => model.reconstruct(tf.tensor2d(panelPixels, [panel.length, pixels])).dataSync() as Float32Array);
+        const recon = tf.tidy(
+          () => model.reconstruct(tf.tensor2d(panelPixels, [panel.length, pixels])).dataSync() as Float32Array,
+        );
         const reconstructed = panel.map((_, i) => recon.subarray(i * pixels, (i + 1) * pixels));
         const grid = await gridPng([originals, reconstructed], dataset.height, dataset.width, dataset.channels);
         post({

@@ -42,14 +42,24 @@ export const deepAeFamily: FamilyModel<DeepAeModel> = {
     const leaky = m.activation === 'leakyRelu';
     let stream = 0;
     const encLayers = [
-      ...m.hiddenLayers.map((w, i) => dense(w, m.activation, deriveSeed(seed, stream++), `enc_dense_${i + 1}`, i === 0 ? pixels : undefined)),
+      ...m.hiddenLayers.map((w, i) =>
+        dense(w, m.activation, deriveSeed(seed, stream++), `enc_dense_${i + 1}`, i === 0 ? pixels : undefined),
+      ),
       dense(m.latentSize, 'linear', deriveSeed(seed, stream++), 'code', m.hiddenLayers.length === 0 ? pixels : undefined),
     ];
     const encoder = stack(encLayers, [...m.hiddenLayers.map(() => leaky), false], 'encoder');
     const widths = [...m.hiddenLayers].reverse();
     const decLayers = [
-      ...widths.map((w, i) => dense(w, m.activation, deriveSeed(seed, stream++), `dec_dense_${i + 1}`, i === 0 ? m.latentSize : undefined)),
-      dense(pixels, m.outputActivation, deriveSeed(seed, stream++), 'reconstruction', widths.length === 0 ? m.latentSize : undefined),
+      ...widths.map((w, i) =>
+        dense(w, m.activation, deriveSeed(seed, stream++), `dec_dense_${i + 1}`, i === 0 ? m.latentSize : undefined),
+      ),
+      dense(
+        pixels,
+        m.outputActivation,
+        deriveSeed(seed, stream++),
+        'reconstruction',
+        widths.length === 0 ? m.latentSize : undefined,
+      ),
     ];
     const decoder = stack(decLayers, [...widths.map(() => leaky), false], 'decoder');
     const lossFn = reconstructionLosses[training.loss];
@@ -71,4 +81,3 @@ export const deepAeFamily: FamilyModel<DeepAeModel> = {
     };
   },
 };
-

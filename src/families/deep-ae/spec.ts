@@ -3,14 +3,11 @@ import type { FamilySpec } from '../family-spec';
 
 /** Deep (or, with no hidden layers, shallow) undercomplete MLP autoencoder; the decoder mirrors the encoder. */
 export const deepAeModel = z.strictObject({
-  hiddenLayers: z
-    .array(z.number().int().min(1).max(4096))
-    .max(8)
-    .meta({
-      label: 'Hidden widths',
-      help: 'Encoder layer widths from the input towards the code; the decoder mirrors them. Empty = shallow AE.',
-      widget: 'widths',
-    }),
+  hiddenLayers: z.array(z.number().int().min(1).max(4096)).max(8).meta({
+    label: 'Hidden widths',
+    help: 'Encoder layer widths from the input towards the code; the decoder mirrors them. Empty = shallow AE.',
+    widget: 'widths',
+  }),
   latentSize: z
     .number()
     .int()

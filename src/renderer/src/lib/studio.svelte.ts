@@ -18,22 +18,23 @@ class StudioState {
     this.client.on((event) => {
       if (event.name === 'run.progress') this.progress.set(event.payload.runId, event.payload);
       else if (event.name === 'run.status' || event.name === 'run.artifact') void this.refreshRuns();
-      else if (event.name === 'run.metrics') this.#scheduleRefresh();
+      else if (event.name === 'run.metrics') this.scheduleRefresh();
     });
     this.client.onReconnect(() => void this.refreshRuns());
   }
 
-  #refreshTimer: ReturnType<typeof setTimeout> | undefined;
-  #scheduleRefresh(): void {
-    this.#refreshTimer ??= setTimeout(() => {
-      this.#refreshTimer = undefined;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  private scheduleRefresh(): void {
+    this.refreshTimer ??= setTimeout(() => {
+      this.refreshTimer = undefined;
       void this.refreshRuns();
     }, 1000);
   }
 
   async load(): Promise<void> {
+    const info = this.client.call('system.info', {});
     await this.refreshRuns();
-    this.info = await this.client.call('system.info', {});
+    this.info = await info;
   }
 
   async refreshRuns(): Promise<void> {

@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { startHost, type RunningHost } from './host';
+
+const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
+
+let dir: string;
+let host: RunningHost | undefined;
+
+test.beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'latent-studio-e2e-'));
+});
+test.afterAll(async () => {
+  await host?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Records what the user sees change over time: progress bar value and number of chart points. */
+async function watchLiveViews(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { seen: { progress: number[]; points: number[]; images: string[] } };
+    w.seen = { progress: [], points: [], images: [] };
+    setInterval(() => {
+      const bar = document.querySelector('[role=progressbar]');
+      if (bar) w.seen.progress.push(Number(bar.getAttribute('aria-valuenow')));
+      const chart = document.querySelector('[data-testid=loss-chart]');
+      if (chart) w.seen.points.push(Number(chart.getAttribute('data-points')));
+      const img = document.querySelector('[data-testid=reconstructions] img');
+      if (img) w.seen.images.push(img.getAttribute('data-epoch') ?? '');
+    }, 40);
+  });
+}
+
+async function fill(page: Page, field: string, value: string): Promise<void> {
+  await page.getByTestId(`field-${field}`).fill(value);
+  await page.getByTestId(`field-${field}`).blur();
+}
+
+async function configureRun(page: Page, name: string, latent: string, subset: string): Promise<void> {
+  await page.getByTestId('new-run').click();
+  await fill(page, 'name', name);
+  await fill(page, 'model.hiddenLayers', '256, 64');
+  await fill(page, 'model.latentSize', latent);
+  await fill(page, 'dataset.trainSubset', subset);
+  await fill(page, 'dataset.testSubset', '1000');
+  await fill(page, 'training.epochs', '1');
+  await fill(page, 'training.learningRate', '0.002');
+}
+
+test('a new user trains a deep AE on MNIST, restarts the studio and compares runs', async ({ page }) => {
+  host = await startHost(join(dir, 'studio.db'));
+  await page.goto(host.url);
+  await expect(page.getByTestId('backend')).toContainText('wasm');
+
+  // A bad value is refused in the form, naming the field, and nothing is started.
+  await configureRun(page, 'bad latent', '0', '6000');
+  await expect(page.getByTestId('error-model.latentSize')).toContainText('model.latentSize');
+  await page.getByTestId('start-run').click();
+  await expect(page.getByTestId('form-errors')).toContainText('model.latentSize');
+  await page.screenshot({ path: join(shots, '01-refused-config.png'), fullPage: true });
+  await expect(page.getByTestId('run-row')).toHaveCount(0);
+
+  // The deep AE, 1 epoch on a 6,000-image subset.
+  await fill(page, 'name', 'deep AE 6k');
+  await fill(page, 'model.latentSize', '16');
+  await expect(page.getByTestId('form-errors')).toHaveCount(0);
+  await page.screenshot({ path: join(shots, '02-configure.png'), fullPage: true });
+  await watchLiveViews(page);
+  await page.getByTestId('start-run').click();
+
+  await expect(page.getByTestId('run-view')).toBeVisible();
+  await expect(page.getByTestId('progress')).toBeVisible();
+  await expect(page.getByTestId('samples-per-sec')).toContainText(/[1-9]\d* samples\/s/);
+  await expect(page.getByTestId('eta')).toContainText('ETA');
+  await expect.poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points'))).toBeGreaterThan(5);
+  await page.screenshot({ path: join(shots, '03-training.png'), fullPage: true });
+
+  await expect(page.getByTestId('run-view').getByTestId('status')).toHaveText('completed', { timeout: 120_000 });
+  await expect(page.getByTestId('reconstructions').locator('img')).toBeVisible();
+  await page.screenshot({ path: join(shots, '04-completed.png'), fullPage: true });
+
+  const seen = await page.evaluate(
+    () => (window as unknown as { seen: { progress: number[]; points: number[]; images: string[] } }).seen,
+  );
+  const distinct = (xs: number[]) => [...new Set(xs)];
+  expect(distinct(seen.progress).length).toBeGreaterThan(2);
+  expect(Math.max(...seen.progress)).toBeGreaterThan(Math.min(...seen.progress));
+  expect(distinct(seen.points).length).toBeGreaterThan(2);
+  expect(seen.images).toContain('1');
+  const testLoss = Number(await page.getByTestId('metric-test-loss').textContent());
+  expect(testLoss).toBeGreaterThan(0);
+
+  // A second run to compare with: another latent size.
+  await configureRun(page, 'deep AE latent 4', '4', '3000');
+  await page.getByTestId('start-run').click();
+  await expect(page.getByTestId('run-view').getByTestId('status')).toHaveText('completed', { timeout: 120_000 });
+
+  // Restart the studio: a new host process, a new token, the same database.
+  await host.stop();
+  host = await startHost(join(dir, 'studio.db'));
+  await page.goto(host.url);
+  const row = page.getByTestId('run-row').filter({ hasText: 'deep AE 6k' });
+  await expect(row).toHaveAttribute('data-status', 'completed');
+  await row.getByRole('button').click();
+  await expect(page.getByTestId('run-name')).toHaveText('deep AE 6k');
+  await expect.poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points'))).toBeGreaterThan(5);
+  await expect(page.getByTestId('reconstructions').locator('img')).toBeVisible();
+  await expect(page.getByTestId('metric-test-loss')).toHaveText(testLoss.toFixed(4));
+  await page.screenshot({ path: join(shots, '05-after-restart.png'), fullPage: true });
+
+  // Compare the two finished runs: curves overlaid, configs side by side, differences marked.
+  for (const check of await page.getByTestId('compare-check').all()) await check.check();
+  await page.getByTestId('compare').click();
+  await expect(page.getByTestId('compare-view')).toBeVisible();
+  const differing = page.locator('[data-testid=config-diff] tr[data-differs=true] th');
+  await expect(differing).toContainText(['dataset.trainSubset', 'model.latentSize', 'name']);
+  await expect(
+    page.locator('[data-testid=config-diff] tr[data-differs=false] th').filter({ hasText: 'training.epochs' }),
+  ).toHaveCount(1);
+  await expect.poll(async () => Number(await page.getByTestId('compare-chart').getAttribute('data-points'))).toBeGreaterThan(3);
+  await page.screenshot({ path: join(shots, '06-compare.png'), fullPage: true });
+});
