@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { dispatch } from '../core/dispatch';
+import { contentSecurityPolicy } from '../shared/content-security-policy';
 import type { Studio } from '../core/studio';
 
 export interface HostOptions {
@@ -37,17 +38,6 @@ const mimeTypes: Record<string, string> = {
 
 const tokenCookie = 'latent_studio_token';
 const maxBodyBytes = 1 << 20;
-
-const contentSecurityPolicy = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 function sameToken(given: string | null | undefined, token: string): boolean {
   if (!given) return false;

@@ -2,16 +2,7 @@
  * Window and navigation rules of the Electron app, kept free of Electron imports so a unit test
  * can assert them (Electron security checklist: isolation, sandbox, no Node in the page, CSP, no navigation).
  */
-export const contentSecurityPolicy = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export { contentSecurityPolicy } from '../shared/content-security-policy';
 
 export interface SecureWebPreferences {
   preload: string;

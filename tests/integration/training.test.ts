@@ -103,3 +103,23 @@ describe('training the deep autoencoder on real MNIST', () => {
     expect((await studio.api['runs.list']({})).length).toBe(before);
   });
 });
+
+describe('cancelling', () => {
+  it('kills the worker and marks the run cancelled', async () => {
+    const { runId } = await studio.api['runs.start']({ config: mnistConfig({ trainSubset: 60000, epochs: 3 }) });
+    await new Promise<void>((resolve) => {
+      const off = studio.events.on((e) => {
+        if (e.name === 'run.status' && e.payload.runId === runId && e.payload.status === 'running') {
+          off();
+          resolve();
+        }
+      });
+    });
+    const pid = studio.orchestrator.workerPid(runId) as number;
+    expect((await studio.api['runs.cancel']({ runId })).status).toBe('cancelled');
+    expect(() => process.kill(pid, 0)).toThrow();
+    const run = await studio.api['runs.get']({ runId });
+    expect(run.status).toBe('cancelled');
+    expect(run.endedAt).not.toBeNull();
+  });
+});
