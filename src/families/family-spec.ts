@@ -1,9 +1,13 @@
 import type { z } from 'zod';
 
-/** The part of a run's training section a family may need to check its model against. */
-export interface TrainingView {
-  loss: string;
+/** What a family's cross-field checks see besides its own model section. */
+export interface CheckContext {
+  training: { loss: string };
+  /** [height, width, channels] of the run's data set. */
+  image: [number, number, number];
 }
+
+export type ModelCheck<M> = (model: M, ctx: CheckContext, issue: (path: (string | number)[], message: string) => void) => void;
 
 /** A named starting point for a family, taken from the lectures where one exists. */
 export interface FamilyPreset<M> {
@@ -15,14 +19,16 @@ export interface FamilyPreset<M> {
 /**
  * What a model family declares without touching tfjs: its config schema (fields carry
  * label/help/widget metadata so the UI form renders from it), defaults, presets and
- * the cross-field checks zod cannot express per field.
+ * the cross-field checks zod cannot express per field (shapes through the layer stacks).
  */
 export interface FamilySpec<M> {
   id: string;
   label: string;
   summary: string;
+  /** What the training loss is averaged over, for chart axes: 'per pixel' or 'nats per image'. */
+  lossUnit: string;
   modelSchema: z.ZodType<M>;
   defaultModel: M;
   presets: FamilyPreset<M>[];
-  checkModel?: (model: M, training: TrainingView, issue: (path: (string | number)[], message: string) => void) => void;
+  checkModel?: ModelCheck<M>;
 }

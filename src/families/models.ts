@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { RunConfig } from '../shared/config';
 import type { FamilyModel } from './family-model';
-import { deepAeFamily } from './deep-ae/model';
+import { autoencoderFamily } from './autoencoder/model';
 import type { FamilyId, familySpecs } from './specs';
 
 type ModelOf<K extends FamilyId> = z.infer<(typeof familySpecs)[K]['modelSchema']>;
@@ -13,5 +13,5 @@ export function familyModelFor(config: RunConfig): FamilyModel<RunConfig['model'
 }
 
 export const familyModels: { [K in FamilyId]: FamilyModel<ModelOf<K>> } = {
-  'deep-ae': deepAeFamily,
+  autoencoder: autoencoderFamily,
 };

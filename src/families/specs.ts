@@ -1,8 +1,8 @@
-import { deepAeSpec } from './deep-ae/spec';
+import { autoencoderSpec } from './autoencoder/spec';
 
 /** The one place a family is registered (schema side). The tfjs side lives in ./models.ts. */
 export const familySpecs = {
-  'deep-ae': deepAeSpec,
+  autoencoder: autoencoderSpec,
 } as const;
 
 export type FamilyId = keyof typeof familySpecs;

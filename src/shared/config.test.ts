@@ -20,7 +20,26 @@ describe('RunConfig', () => {
     ['negative epochs', (c: Record<string, any>) => (c.training.epochs = -3), 'training.epochs'],
     ['a missing field', (c: Record<string, any>) => delete c.training.batchSize, 'training.batchSize'],
     ['a missing section', (c: Record<string, any>) => delete c.dataset, 'dataset'],
-    ['a zero hidden width', (c: Record<string, any>) => (c.model.hiddenLayers = [128, 0]), 'model.hiddenLayers[1]'],
+    ['a zero-unit dense layer', (c: Record<string, any>) => (c.model.encoder[1].units = 0), 'model.encoder[1].units'],
+    [
+      'an unknown layer type',
+      (c: Record<string, any>) => c.model.decoder.push({ type: 'lstm', units: 3 }),
+      'model.decoder[2].type',
+    ],
+    [
+      'mismatched shapes (conv on a flat input)',
+      (c: Record<string, any>) => c.model.decoder.push({ type: 'conv', filters: 8, kernel: 3, stride: 1, activation: 'relu' }),
+      'model.decoder[2]',
+    ],
+    [
+      'a reshape of the wrong size',
+      (c: Record<string, any>) =>
+        (c.model.decoder = [
+          { type: 'dense', units: 100, activation: 'relu' },
+          { type: 'reshape', shape: [7, 7, 2] },
+        ]),
+      'model.decoder[1]',
+    ],
     ['an unknown field', (c: Record<string, any>) => (c.training.momentum = 0.9), 'training'],
     ['an unknown family', (c: Record<string, any>) => (c.family = 'gan'), 'family'],
     ['a string for a number', (c: Record<string, any>) => (c.training.learningRate = 'fast'), 'training.learningRate'],

@@ -1,7 +1,10 @@
 import { z } from 'zod';
+import type { ModelCheck } from '../families/family-spec';
 import { familyIds, familySpecs, type FamilyId } from '../families/specs';
 
 export const datasetNames = ['mnist'] as const;
+/** [height, width, channels] of each data set's images, for shape checks before training. */
+export const datasetImageShapes: Record<(typeof datasetNames)[number], [number, number, number]> = { mnist: [28, 28, 1] };
 
 export const DatasetRef = z.strictObject({
   name: z.enum(datasetNames).meta({ label: 'Data set', help: 'MNIST: the real IDX files, 60k train / 10k test.' }),
@@ -22,11 +25,20 @@ export const DatasetRef = z.strictObject({
 });
 export type DatasetRef = z.infer<typeof DatasetRef>;
 
-export const lossNames = ['mse', 'bce'] as const;
+export const lossNames = ['mse', 'mae', 'smoothL1', 'bce'] as const;
 export const optimizerNames = ['adam', 'sgd', 'rmsprop'] as const;
 
 export const TrainingConfig = z.strictObject({
-  loss: z.enum(lossNames).meta({ label: 'Reconstruction loss', help: 'MSE (Gaussian decoder) or BCE (Bernoulli decoder).' }),
+  loss: z.enum(lossNames).meta({
+    label: 'Reconstruction loss',
+    help: 'MSE (Gaussian decoder), MAE, Smooth L1 (beta below) or BCE (Bernoulli decoder).',
+  }),
+  smoothL1Beta: z
+    .number()
+    .gt(0)
+    .max(10)
+    .optional()
+    .meta({ label: 'Smooth L1 beta', help: 'Where Smooth L1 turns from quadratic to linear (default 1).', step: 0.05 }),
   batchSize: z.number().int().min(1).max(8192).meta({ label: 'Batch size', step: 1 }),
   epochs: z.number().int().min(1).max(10000).meta({ label: 'Epochs', step: 1 }),
   learningRate: z.number().gt(0).max(10).meta({ label: 'Learning rate', step: 0.0001 }),
@@ -70,11 +82,7 @@ const familyOption = (id: FamilyId) =>
   z.strictObject({ family: z.literal(id), model: familySpecs[id].modelSchema, ...commonShape });
 const [firstFamily, ...otherFamilies] = familyIds;
 
-type CrossFieldCheck = (
-  model: unknown,
-  training: TrainingConfig,
-  issue: (path: (string | number)[], message: string) => void,
-) => void;
+type CrossFieldCheck = ModelCheck<unknown>;
 
 // zod cannot infer a union built from a mapped list, so the union is typed once here, by hand.
 const familyUnion = z.discriminatedUnion('family', [
@@ -84,7 +92,8 @@ const familyUnion = z.discriminatedUnion('family', [
 
 export const RunConfig: z.ZodType<RunConfig> = familyUnion.superRefine((config, ctx) => {
   const check = (familySpecs[config.family] as { checkModel?: CrossFieldCheck }).checkModel;
-  check?.(config.model, config.training, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
+  const image = datasetImageShapes[config.dataset.name];
+  check?.(config.model, { training: config.training, image }, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
 });
 
 export interface FieldIssue {
@@ -117,7 +126,7 @@ export function parseRunConfig(input: unknown): ParseResult {
   return r.success ? { ok: true, config: r.data } : { ok: false, issues: fieldIssues(r.error) };
 }
 
-export function defaultRunConfig(family: FamilyId = 'deep-ae'): RunConfig {
+export function defaultRunConfig(family: FamilyId = 'autoencoder'): RunConfig {
   return {
     family,
     model: structuredClone(familySpecs[family].defaultModel),

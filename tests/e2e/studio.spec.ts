@@ -41,7 +41,6 @@ async function fill(page: Page, field: string, value: string): Promise<void> {
 async function configureRun(page: Page, name: string, latent: string, subset: string): Promise<void> {
   await page.getByTestId('new-run').click();
   await fill(page, 'name', name);
-  await fill(page, 'model.hiddenLayers', '256, 64');
   await fill(page, 'model.latentSize', latent);
   await fill(page, 'dataset.trainSubset', subset);
   await fill(page, 'dataset.testSubset', '1000');
@@ -59,14 +58,30 @@ test('a new user trains a deep AE on MNIST, restarts the studio and compares run
   await expect(page.getByTestId('error-model.latentSize')).toContainText('model.latentSize');
   await page.getByTestId('start-run').click();
   await expect(page.getByTestId('form-errors')).toContainText('model.latentSize');
-  await page.screenshot({ path: join(shots, '01-refused-config.png'), fullPage: true });
+  await page.screenshot({ path: join(shots, '01-refused-config.png') });
+
+  // The composer: a layer added to the encoder shows its output shape; a reshape that does not fit is refused by name.
+  const encoder = page.getByTestId('stack-model.encoder');
+  await page.getByTestId('add-layer-model.encoder').click();
+  await expect(encoder.getByTestId('layer')).toHaveCount(3);
+  await fill(page, 'model.encoder[2].units', '32');
+  await fill(page, 'model.latentSize', '16');
+  await expect(encoder.getByTestId('layer-shape').nth(2)).toHaveText('→ 32');
+  await page.getByTestId('add-type-model.decoder').selectOption('reshape');
+  await page.getByTestId('add-layer-model.decoder').click();
+  await expect(page.getByTestId('error-model.decoder[2]')).toContainText('decoder[2] (reshape)');
+  await page.getByTestId('model-card').screenshot({ path: join(shots, '01b-composer-shape-error.png') });
+  await page.getByTestId('stack-model.decoder').getByTestId('remove-layer').nth(2).click();
+  await encoder.getByTestId('remove-layer').nth(2).click();
+  await expect(encoder.getByTestId('layer')).toHaveCount(2);
+  await fill(page, 'model.latentSize', '0');
   await expect(page.getByTestId('run-row')).toHaveCount(0);
 
   // The deep AE, 1 epoch on a 6,000-image subset.
   await fill(page, 'name', 'deep AE 6k');
   await fill(page, 'model.latentSize', '16');
   await expect(page.getByTestId('form-errors')).toHaveCount(0);
-  await page.screenshot({ path: join(shots, '02-configure.png'), fullPage: true });
+  await page.screenshot({ path: join(shots, '02-configure.png') });
   await watchLiveViews(page);
   await page.getByTestId('start-run').click();
 

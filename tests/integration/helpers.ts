@@ -18,7 +18,7 @@ export function openTestStudio(dbPath: string): Studio {
 export function mnistConfig(
   overrides: { trainSubset?: number; testSubset?: number; epochs?: number; seed?: number } = {},
 ): RunConfig {
-  const c = defaultRunConfig('deep-ae');
+  const c = defaultRunConfig('autoencoder');
   c.backend = 'wasm';
   c.dataset = { name: 'mnist', trainSubset: overrides.trainSubset ?? 6000, testSubset: overrides.testSubset ?? 1000 };
   c.training = { ...c.training, epochs: overrides.epochs ?? 1, seed: overrides.seed ?? 1, batchSize: 64, learningRate: 0.002 };

@@ -1,5 +1,6 @@
 import type { BackendInfo } from '../../shared/api';
 import type { BackendPreference } from '../../shared/config';
+import { registerWasmConvFilterKernel } from './kernels/conv-filter-gradient';
 import { tf, tfRequire } from './tf';
 
 type Concrete = Exclude<BackendPreference, 'auto'>;
@@ -43,6 +44,7 @@ const attempts: Record<Concrete, Attempt> = {
     gpu: false,
     load: () => {
       const mod = tfRequire('@tensorflow/tfjs-backend-wasm') as { version_wasm: string };
+      registerWasmConvFilterKernel();
       return {
         backend: 'wasm',
         version: `tfjs-backend-wasm ${mod.version_wasm}`,
@@ -65,7 +67,10 @@ const autoOrder: Concrete[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
  * Picks the fastest backend that loads, once per worker: GPU first, then native CPU,
  * then the embedded wasm, then plain JS. The reason lists what was tried and why it failed.
  */
-export async function selectBackend(preference: BackendPreference = 'auto'): Promise<BackendInfo> {
+export async function selectBackend(
+  preference: BackendPreference = 'auto',
+  kernels: readonly string[] = [],
+): Promise<BackendInfo> {
   const order: Concrete[] =
     preference === 'auto' ? autoOrder : [preference, ...autoOrder.filter((b) => b !== preference && b !== 'tensorflow-gpu')];
   const skipped: string[] = [];
@@ -75,6 +80,8 @@ export async function selectBackend(preference: BackendPreference = 'auto'): Pro
       const loaded = attempt.load();
       if (!(await tf.setBackend(loaded.backend))) throw new Error(`backend ${loaded.backend} failed to initialise`);
       await tf.ready();
+      const missing = kernels.filter((k) => !tf.getKernel(k, loaded.backend));
+      if (missing.length > 0) throw new Error(`lacks ${missing.join(', ')}, which this model needs to train`);
       const chosen = preference === 'auto' ? 'auto' : preference === name ? 'requested' : `requested ${preference}, fell back`;
       const reason = [`${name}: ${loaded.detail} (${chosen})`, ...skipped].join('; ');
       return { name, version: loaded.version, gpu: attempt.gpu, reason };

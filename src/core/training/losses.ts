@@ -3,14 +3,42 @@ import { tf, type Scalar, type Tensor } from './tf';
 
 const eps = 1e-7;
 
+export type ElementLoss = (x: Tensor, xHat: Tensor) => Tensor;
+
 /**
- * Reconstruction losses, averaged over pixels and batch (lab slides, seed 001):
- * MSE = mean (x - x̂)²; BCE = -mean [x log x̂ + (1-x) log(1-x̂)], x̂ clipped away from 0 and 1.
+ * Reconstruction losses per element (lab slides, seed 001):
+ * MSE (x - x̂)²; MAE |x - x̂|; Smooth L1 (x - x̂)²/(2β) where |x - x̂| ≤ β, else |x - x̂| - β/2;
+ * BCE -[x log x̂ + (1-x) log(1-x̂)], x̂ clipped away from 0 and 1.
  */
-export const reconstructionLosses = {
-  mse: (x: Tensor, xHat: Tensor): Scalar => tf.mean(tf.squaredDifference(x, xHat)),
-  bce: (x: Tensor, xHat: Tensor): Scalar => {
-    const p = tf.clipByValue(xHat, eps, 1 - eps);
-    return tf.neg(tf.mean(tf.add(tf.mul(x, tf.log(p)), tf.mul(tf.sub(1, x), tf.log(tf.sub(1, p)))))) as Scalar;
+export const elementLosses = {
+  mse: () => (x, xHat) => tf.squaredDifference(x, xHat),
+  mae: () => (x, xHat) => tf.abs(tf.sub(x, xHat)),
+  smoothL1: (beta) => (x, xHat) => {
+    const d = tf.abs(tf.sub(x, xHat));
+    return tf.where(tf.lessEqual(d, beta), tf.div(tf.square(d), 2 * beta), tf.sub(d, 0.5 * beta));
   },
-} satisfies Record<TrainingConfig['loss'], (x: Tensor, xHat: Tensor) => Scalar>;
+  bce: () => (x, xHat) => {
+    const p = tf.clipByValue(xHat, eps, 1 - eps);
+    return tf.neg(tf.add(tf.mul(x, tf.log(p)), tf.mul(tf.sub(1, x), tf.log(tf.sub(1, p)))));
+  },
+} satisfies Record<TrainingConfig['loss'], (beta: number) => ElementLoss>;
+
+export function elementLoss(training: Pick<TrainingConfig, 'loss' | 'smoothL1Beta'>): ElementLoss {
+  return elementLosses[training.loss](training.smoothL1Beta ?? 1);
+}
+
+/** Mean over pixels and batch: what the plain autoencoders minimise and report "per pixel". */
+export function meanReconstructionLoss(
+  training: Pick<TrainingConfig, 'loss' | 'smoothL1Beta'>,
+): (x: Tensor, xHat: Tensor) => Scalar {
+  const f = elementLoss(training);
+  return (x, xHat) => tf.mean(f(x, xHat));
+}
+
+/** Sum over pixels, mean over the batch: the negative log-likelihood per image (nats for BCE), as the VAE's ELBO needs. */
+export function summedReconstructionLoss(
+  training: Pick<TrainingConfig, 'loss' | 'smoothL1Beta'>,
+): (x: Tensor, xHat: Tensor) => Scalar {
+  const f = elementLoss(training);
+  return (x, xHat) => tf.mean(tf.sum(f(x, xHat), -1));
+}

@@ -6,6 +6,7 @@ import { arch, cpus, release, type as osType } from 'node:os';
 import { join } from 'node:path';
 import type { Environment, MetricPoint } from '../../shared/api';
 import { familyModelFor } from '../../families/models';
+import { kernelsToTrain } from '../../families/layers';
 import { meanImage, meanImageMse, pixelsPerImage, fillBatch, type ImageDataset } from '../datasets/dataset';
 import { loadDataset } from '../datasets/registry';
 import { selectBackend } from './backend';
@@ -52,7 +53,7 @@ function panelIndices(ds: ImageDataset, count = 10): number[] {
 
 async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
   const { config, runId } = msg;
-  const backend = await selectBackend(config.backend ?? 'auto');
+  const backend = await selectBackend(config.backend ?? 'auto', kernelsToTrain(config.model));
   const dataset = loadDataset(config.dataset);
   const environment: Environment = {
     studioVersion: msg.studioVersion,

@@ -12,7 +12,7 @@ export interface FieldSchema {
   label?: string;
   help?: string;
   step?: number;
-  widget?: 'widths' | 'slider';
+  widget?: 'widths' | 'slider' | 'stack';
   properties?: Record<string, FieldSchema>;
   required?: string[];
 }

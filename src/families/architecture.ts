@@ -1,0 +1,153 @@
+import { tfl, type LayersModel } from '../core/training/tf';
+import { deriveSeed } from '../core/training/random';
+import { layerShape, type ActivationName, type Architecture, type LayerSpec, type Shape } from './layers';
+import type { LayerSummary } from './family-model';
+
+type TfLayer = Parameters<ReturnType<typeof tfl.sequential>['add']>[0];
+
+function activation(name: ActivationName): { act: 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'linear'; leaky: boolean } {
+  // tfjs has no 'leakyRelu' activation string: such layers stay linear and a LeakyReLU layer follows.
+  return name === 'leakyRelu' ? { act: 'linear', leaky: true } : { act: name, leaky: false };
+}
+
+/** tfjs layers for one spec; `seed` makes initializers and dropout reproducible. */
+function tfLayers(l: LayerSpec, input: Shape, seed: number, name: string): TfLayer[] {
+  const init = () => tfl.initializers.glorotUniform({ seed });
+  const withActivation = (layer: TfLayer, a: ActivationName): TfLayer[] =>
+    activation(a).leaky ? [layer, tfl.layers.leakyReLU({ alpha: 0.2, name: `${name}_leaky` })] : [layer];
+  switch (l.type) {
+    case 'dense': {
+      const flatten = input.length > 1 ? [tfl.layers.flatten({ name: `${name}_flatten` })] : [];
+      const dense = tfl.layers.dense({
+        units: l.units,
+        activation: activation(l.activation).act,
+        kernelInitializer: init(),
+        name,
+      });
+      return [...flatten, ...withActivation(dense, l.activation)];
+    }
+    case 'conv':
+      return withActivation(
+        tfl.layers.conv2d({
+          filters: l.filters,
+          kernelSize: l.kernel,
+          strides: l.stride,
+          padding: 'same',
+          activation: activation(l.activation).act,
+          kernelInitializer: init(),
+          name,
+        }),
+        l.activation,
+      );
+    case 'convTranspose':
+      return withActivation(
+        tfl.layers.conv2dTranspose({
+          filters: l.filters,
+          kernelSize: l.kernel,
+          strides: l.stride,
+          padding: 'same',
+          activation: activation(l.activation).act,
+          kernelInitializer: init(),
+          name,
+        }),
+        l.activation,
+      );
+    case 'upsample':
+      return [tfl.layers.upSampling2d({ size: [l.factor, l.factor], name })];
+    case 'maxPool':
+      return [tfl.layers.maxPooling2d({ poolSize: l.size, strides: l.size, padding: 'same', name })];
+    case 'batchNorm':
+      return [tfl.layers.batchNormalization({ name })];
+    case 'dropout':
+      return [tfl.layers.dropout({ rate: l.rate, seed, name })];
+    case 'activation':
+      return l.activation === 'leakyRelu'
+        ? [tfl.layers.leakyReLU({ alpha: 0.2, name })]
+        : [tfl.layers.activation({ activation: l.activation, name })];
+    case 'reshape':
+      return [tfl.layers.reshape({ targetShape: l.shape, name })];
+  }
+}
+
+/** A sequential model from an input shape and a stack; returns the model and its output shape. */
+export function buildStack(
+  name: string,
+  input: Shape,
+  layers: readonly LayerSpec[],
+  seed: number,
+  extra: { prefix?: TfLayer[]; suffix?: (output: Shape) => TfLayer[] } = {},
+): { model: LayersModel; output: Shape } {
+  const model = tfl.sequential({ name });
+  model.add(tfl.layers.inputLayer({ inputShape: input, name: `${name}_input` }));
+  for (const l of extra.prefix ?? []) model.add(l);
+  let shape = model.outputs[0]?.shape.slice(1).map((d) => d ?? 0) ?? input;
+  layers.forEach((spec, i) => {
+    for (const l of tfLayers(spec, shape, deriveSeed(seed, i), `${name}_${i}_${spec.type}`)) model.add(l);
+    shape = layerShape(spec, shape, ['model', name, i]).shape;
+  });
+  for (const l of extra.suffix?.(shape) ?? []) model.add(l);
+  return { model, output: model.outputs[0]?.shape.slice(1).map((d) => d ?? 0) ?? shape };
+}
+
+export interface BuiltArchitecture {
+  /** flat image [pixels] → code features [codeUnits] */
+  encoder: LayersModel;
+  /** [decoderInput] → flat image [pixels], output activation applied */
+  decoder: LayersModel;
+}
+
+/**
+ * Encoder: the flat input reshaped to [H, W, C], the encoder stack, a linear dense code head.
+ * Decoder: the decoder stack, then a dense (flat end) or 3x3 conv (image end) output head, flattened.
+ */
+export function buildArchitecture(
+  image: [number, number, number],
+  a: Architecture,
+  outputActivation: 'sigmoid' | 'tanh' | 'linear',
+  seed: number,
+  opts: { codeUnits?: number; decoderInput?: number } = {},
+): BuiltArchitecture {
+  const [h, w, c] = image;
+  const pixels = h * w * c;
+  const codeUnits = opts.codeUnits ?? a.latentSize;
+  const encoder = buildStack('encoder', [pixels], a.encoder, deriveSeed(seed, 1), {
+    prefix: [tfl.layers.reshape({ targetShape: image, name: 'encoder_image' })],
+    suffix: (out) => [
+      ...(out.length > 1 ? [tfl.layers.flatten({ name: 'code_flatten' })] : []),
+      tfl.layers.dense({
+        units: codeUnits,
+        activation: 'linear',
+        kernelInitializer: tfl.initializers.glorotUniform({ seed: deriveSeed(seed, 2) }),
+        name: 'code',
+      }),
+    ],
+  }).model;
+  const headInit = tfl.initializers.glorotUniform({ seed: deriveSeed(seed, 4) });
+  const decoder = buildStack('decoder', [opts.decoderInput ?? a.latentSize], a.decoder, deriveSeed(seed, 3), {
+    suffix: (out) =>
+      out.length === 1
+        ? [tfl.layers.dense({ units: pixels, activation: outputActivation, kernelInitializer: headInit, name: 'output' })]
+        : [
+            tfl.layers.conv2d({
+              filters: c,
+              kernelSize: 3,
+              padding: 'same',
+              activation: outputActivation,
+              kernelInitializer: headInit,
+              name: 'output',
+            }),
+            tfl.layers.flatten({ name: 'output_flat' }),
+          ],
+  }).model;
+  return { encoder, decoder };
+}
+
+export function summarize(...models: LayersModel[]): LayerSummary[] {
+  return models.flatMap((m) =>
+    m.layers.map((l) => ({
+      name: l.name,
+      outputShape: (l.outputShape as (number | null)[]).slice(1).map((d) => d ?? -1),
+      params: l.countParams(),
+    })),
+  );
+}

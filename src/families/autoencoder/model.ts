@@ -1,0 +1,28 @@
+import { meanReconstructionLoss } from '../../core/training/losses';
+import type { Tensor } from '../../core/training/tf';
+import { buildArchitecture, summarize } from '../architecture';
+import type { BuiltModel, FamilyModel } from '../family-model';
+import type { AutoencoderModel } from './spec';
+
+/** x → encoder → code → decoder → x̂; the loss is the reconstruction loss alone. */
+export const autoencoderFamily: FamilyModel<AutoencoderModel> = {
+  build({ model: m, training, inputShape, seed }): BuiltModel {
+    const { encoder, decoder } = buildArchitecture(inputShape, m, m.outputActivation, seed);
+    const lossFn = meanReconstructionLoss(training);
+    const reconstruct = (x: Tensor): Tensor => decoder.apply(encoder.apply(x)) as Tensor;
+    return {
+      computeLoss(x) {
+        const reconstruction = lossFn(x, reconstruct(x));
+        return { total: reconstruction, parts: { reconstruction } };
+      },
+      reconstruct,
+      trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights],
+      weights: () => [...encoder.weights, ...decoder.weights],
+      summary: () => summarize(encoder, decoder),
+      dispose() {
+        encoder.dispose();
+        decoder.dispose();
+      },
+    };
+  },
+};

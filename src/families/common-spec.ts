@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import type { ModelCheck } from './family-spec';
+import { inferArchitecture, ShapeError, type Architecture } from './layers';
+
+export const outputActivation = z.enum(['sigmoid', 'tanh', 'linear']).meta({
+  label: 'Output activation',
+  help: 'sigmoid keeps pixels in (0,1), as BCE needs; the lecture MLP uses tanh.',
+});
+
+/** Shape inference through the architecture, and BCE's need for outputs in (0,1), as config checks. */
+export function checkArchitecture<M extends Architecture & { outputActivation: string }>(
+  opts: (m: M) => { codeUnits?: number; decoderInput?: number } = () => ({}),
+): ModelCheck<M> {
+  return (model, { training, image }, issue) => {
+    if (training.loss === 'bce' && model.outputActivation !== 'sigmoid') {
+      issue(['model', 'outputActivation'], 'BCE needs outputs in (0,1): choose the sigmoid output activation or another loss');
+    }
+    try {
+      inferArchitecture(image, model, opts(model));
+    } catch (e) {
+      if (e instanceof ShapeError) issue(e.path, e.message);
+      else throw e;
+    }
+  };
+}
