@@ -117,8 +117,16 @@ async function train(args: string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
   await studio.orchestrator.whenEnded(runId);
   const run = await studio.api['runs.get']({ runId });
-  const metricsOf = (split: 'train' | 'test') =>
-    Object.fromEntries(run.latest.filter((m) => m.split === split && m.name !== 'batch_loss').map((m) => [m.name, m.value]));
+  const metricsOf = (split: 'train' | 'test') => {
+    const own = run.latest.filter((m) => m.split === split && m.name !== 'batch_loss');
+    const perDim = own
+      .filter((m) => m.name.startsWith('kl_dim_'))
+      .sort((a, b) => Number(a.name.slice(7)) - Number(b.name.slice(7)));
+    return {
+      ...Object.fromEntries(own.filter((m) => !m.name.startsWith('kl_dim_')).map((m) => [m.name, m.value])),
+      ...(perDim.length > 0 ? { klPerDimension: perDim.map((m) => m.value) } : {}),
+    };
+  };
   const result = {
     runId,
     status: run.status,

@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Api, BackendInfo, SystemInfo } from '../shared/api';
-import { defaultRunConfig } from '../shared/config';
+import { defaultRunConfig, type RunConfig } from '../shared/config';
 import { familyIds, familySpecs } from '../families/specs';
 import { ApiError } from './errors';
 import { EventHub } from './events';
@@ -31,7 +31,8 @@ export interface Studio {
 function findPreset(name: string) {
   for (const id of familyIds) {
     const preset = familySpecs[id].presets.find((p) => p.name === name);
-    if (preset) return { ...defaultRunConfig(id), name: preset.name, model: structuredClone(preset.model) };
+    // The preset belongs to family `id`, so its model fits that family's config.
+    if (preset) return { ...defaultRunConfig(id), name: preset.name, model: structuredClone(preset.model) } as RunConfig;
   }
   return undefined;
 }

@@ -22,6 +22,29 @@ export interface LossResult {
   parts: Record<string, Scalar>;
 }
 
+/** A grid of images a family shows at each epoch's end (traversals, samples, interpolations). */
+export interface ImageView {
+  kind: string;
+  caption: string;
+  /** Rows of flat images with values in [0,1]. */
+  rows: Float32Array[][];
+}
+
+/** Points a family plots (e.g. the 2-D latent coloured by label). */
+export interface PointsView {
+  kind: string;
+  caption: string;
+  points: { x: number; y: number; label: number }[];
+}
+
+export interface ViewContext {
+  /** Fixed test images, flat, [n, pixels]: one of each class where labels exist. */
+  panel: Tensor;
+  /** More test images with their labels, for scatter plots. */
+  sample: Tensor;
+  sampleLabels: number[];
+}
+
 /** A built model: knows its loss and forward pass, nothing of batches, stores or IPC. */
 export interface BuiltModel {
   /** x: a batch of flattened images in [0,1], shape [batch, pixels]. */
@@ -31,6 +54,12 @@ export interface BuiltModel {
   weights(): LayerVariable[];
   summary(): LayerSummary[];
   dispose(): void;
+  /** Called before each training step with the fractional epoch, for schedules such as KL warm-up. */
+  onStep?(epoch: number): void;
+  /** Mean and log-variance of q(z|x), for KL per dimension and active units. */
+  posterior?(x: Tensor): { mu: Tensor; logVar: Tensor };
+  /** The family's signature views, computed at each epoch's end. */
+  views?(ctx: ViewContext): (ImageView | PointsView)[];
 }
 
 export interface FamilyModel<M> {

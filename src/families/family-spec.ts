@@ -31,4 +31,6 @@ export interface FamilySpec<M> {
   defaultModel: M;
   presets: FamilyPreset<M>[];
   checkModel?: ModelCheck<M>;
+  /** Training settings this family starts from (e.g. BCE for a Bernoulli decoder). */
+  defaultTraining?: { loss?: 'mse' | 'mae' | 'smoothL1' | 'bce'; batchSize?: number; learningRate?: number };
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { RunConfig } from '../shared/config';
 import type { FamilyModel } from './family-model';
 import { autoencoderFamily } from './autoencoder/model';
+import { vaeFamily } from './vae/model';
 import type { FamilyId, familySpecs } from './specs';
 
 type ModelOf<K extends FamilyId> = z.infer<(typeof familySpecs)[K]['modelSchema']>;
@@ -14,4 +15,5 @@ export function familyModelFor(config: RunConfig): FamilyModel<RunConfig['model'
 
 export const familyModels: { [K in FamilyId]: FamilyModel<ModelOf<K>> } = {
   autoencoder: autoencoderFamily,
+  vae: vaeFamily,
 };

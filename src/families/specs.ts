@@ -1,8 +1,10 @@
 import { autoencoderSpec } from './autoencoder/spec';
+import { vaeSpec } from './vae/spec';
 
 /** The one place a family is registered (schema side). The tfjs side lives in ./models.ts. */
 export const familySpecs = {
   autoencoder: autoencoderSpec,
+  vae: vaeSpec,
 } as const;
 
 export type FamilyId = keyof typeof familySpecs;

@@ -66,6 +66,7 @@ export const RunDetail = RunSummary.extend({
   seed: z.number().int(),
   backendReason: z.string().nullable(),
   environment: Environment.nullable(),
+  warnings: z.array(z.string()),
   checkpoints: z.array(
     z.object({ epoch: z.number().int(), step: z.number().int(), path: z.string(), sizeBytes: z.number().int() }),
   ),

@@ -127,11 +127,13 @@ export function parseRunConfig(input: unknown): ParseResult {
 }
 
 export function defaultRunConfig(family: FamilyId = 'autoencoder'): RunConfig {
+  const spec: { defaultModel: unknown; defaultTraining?: Partial<TrainingConfig> } = familySpecs[family];
+  // The family's own default model, so the pair is one member of the RunConfig union.
   return {
     family,
-    model: structuredClone(familySpecs[family].defaultModel),
+    model: structuredClone(spec.defaultModel),
     dataset: { name: 'mnist', trainSubset: 6000, testSubset: 1000 },
-    training: { loss: 'mse', batchSize: 64, epochs: 5, learningRate: 0.001, optimizer: 'adam', seed: 1 },
+    training: { loss: 'mse', batchSize: 64, epochs: 5, learningRate: 0.001, optimizer: 'adam', seed: 1, ...spec.defaultTraining },
     backend: 'auto',
-  };
+  } as RunConfig;
 }

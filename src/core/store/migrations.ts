@@ -74,4 +74,6 @@ export const migrations: readonly string[] = [
   ) STRICT;
   CREATE INDEX artifacts_run ON artifacts(run_id, kind, epoch);
   `,
+  // 2: training-health warnings (e.g. posterior collapse) kept with the run, as a JSON array.
+  `ALTER TABLE runs ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';`,
 ];

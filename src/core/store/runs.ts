@@ -22,6 +22,7 @@ interface RunRow {
   ended_at: string | null;
   heartbeat_at: string | null;
   error: string | null;
+  warnings: string;
 }
 
 const selectRun = `SELECT r.*, e.name AS experiment FROM runs r JOIN experiments e ON e.id = r.experiment_id`;
@@ -150,8 +151,17 @@ export function getRun(db: Db, runId: number): RunDetail | undefined {
     seed: r.seed,
     backendReason: r.backend_reason,
     environment: r.environment_json ? (JSON.parse(r.environment_json) as Environment) : null,
+    warnings: JSON.parse(r.warnings) as string[],
     checkpoints,
   };
+}
+
+/** Appends a training-health warning; the same message is kept once. */
+export function addWarning(db: Db, runId: number, message: string): void {
+  stmt(
+    db,
+    `UPDATE runs SET warnings = json_insert(warnings, '$[#]', ?) WHERE id = ? AND NOT EXISTS (SELECT 1 FROM json_each(warnings) WHERE value = ?)`,
+  ).run(message, runId, message);
 }
 
 export function deleteRun(db: Db, runId: number): boolean {

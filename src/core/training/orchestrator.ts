@@ -4,7 +4,7 @@ import type { Db } from '../store/db';
 import { insertArtifact } from '../store/artifacts';
 import { insertCheckpoint } from '../store/checkpoints';
 import { writeMetrics } from '../store/metrics';
-import { finishRun, getRunStatus, insertRun, interruptStaleRuns, markRunning, touchHeartbeat } from '../store/runs';
+import { addWarning, finishRun, getRunStatus, insertRun, interruptStaleRuns, markRunning, touchHeartbeat } from '../store/runs';
 import type { EventHub } from '../events';
 import type { FromWorker, WorkerHandle, WorkerLauncher } from './protocol';
 import { configHash } from './config-hash';
@@ -142,6 +142,7 @@ export class Orchestrator {
         insertCheckpoint(this.db, runId, m.checkpoint);
         return;
       case 'warning':
+        addWarning(this.db, runId, m.message);
         this.events.emit('run.warning', { runId, message: m.message });
         return;
       case 'done':

@@ -14,7 +14,13 @@ export interface TrainerCallbacks {
   metrics(points: MetricPoint[]): void;
   /** After each epoch's metrics: images, checkpoints. */
   epochEnd(epoch: number, step: number): Promise<void>;
+  /** Training health advice that does not stop the run (e.g. posterior collapse). */
+  warn(message: string): void;
 }
+
+/** KL per dimension below this (nats) counts as collapsed; variance of mu below 0.01 as an inactive unit (Burda et al. 2016). */
+const collapsedKl = 0.01;
+const activeUnitVariance = 0.01;
 
 export interface TrainOptions {
   model: BuiltModel;
@@ -35,10 +41,16 @@ const optimizers = {
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Mean loss parts and per-pixel MSE over a split, in batches, without gradients. */
+/**
+ * Mean loss parts and per-pixel MSE over a split, in batches, without gradients; for models with a
+ * posterior also KL per latent dimension and the number of active units.
+ */
 export function evaluate(model: BuiltModel, split: ImageSplit, pixels: number, batchSize = 256): Record<string, number> {
   const sums: Record<string, number> = {};
   const buf = new Float32Array(batchSize * pixels);
+  let klSum: Float64Array | undefined;
+  let muSum: Float64Array | undefined;
+  let muSq: Float64Array | undefined;
   for (let start = 0; start < split.count; start += batchSize) {
     const n = Math.min(batchSize, split.count - start);
     const idx = Array.from({ length: n }, (_, i) => start + i);
@@ -51,8 +63,42 @@ export function evaluate(model: BuiltModel, split: ImageSplit, pixels: number, b
       return named.map(([k, t]) => [k, t.dataSync()[0] as number] as const);
     });
     for (const [k, v] of values) sums[k] = (sums[k] ?? 0) + v * n;
+    if (model.posterior) {
+      const [mu, kl] = tf.tidy(() => {
+        const post = model.posterior?.(tf.tensor2d(buf.subarray(0, n * pixels), [n, pixels]));
+        if (!post) return [new Float32Array(), new Float32Array()];
+        const klDims = tf.mul(0.5, tf.sub(tf.add(tf.exp(post.logVar), tf.square(post.mu)), tf.add(1, post.logVar)));
+        return [post.mu.dataSync() as Float32Array, tf.sum(klDims, 0).dataSync() as Float32Array];
+      });
+      const dims = kl.length;
+      klSum ??= new Float64Array(dims);
+      muSum ??= new Float64Array(dims);
+      muSq ??= new Float64Array(dims);
+      for (let d = 0; d < dims; d++) klSum[d] = (klSum[d] as number) + (kl[d] as number);
+      for (let i = 0; i < mu.length; i++) {
+        const d = i % dims;
+        muSum[d] = (muSum[d] as number) + (mu[i] as number);
+        muSq[d] = (muSq[d] as number) + (mu[i] as number) ** 2;
+      }
+    }
   }
-  return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / split.count]));
+  const metrics = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / split.count]));
+  if (klSum && muSum && muSq) {
+    let active = 0;
+    klSum.forEach((s, d) => {
+      metrics[`kl_dim_${d}`] = s / split.count;
+      const mean = (muSum?.[d] ?? 0) / split.count;
+      if ((muSq?.[d] ?? 0) / split.count - mean * mean > activeUnitVariance) active++;
+    });
+    metrics['active_units'] = active;
+  }
+  return metrics;
+}
+
+/** Posterior collapse: every latent dimension's KL has fallen to about zero, so the decoder ignores z. */
+export function posteriorCollapsed(metrics: Record<string, number>): boolean {
+  const kls = Object.entries(metrics).filter(([k]) => k.startsWith('kl_dim_'));
+  return kls.length > 0 && kls.every(([, v]) => v < collapsedKl);
 }
 
 /** The generic loop: shuffled mini-batches, optimizer.minimize inside tidy, callbacks for everything else. */
@@ -74,6 +120,7 @@ export async function train(o: TrainOptions): Promise<void> {
   let lastProgress = 0;
   let lastGoodEpoch = 0;
   let pending: MetricPoint[] = [];
+  let warnedCollapse = false;
 
   for (let epoch = 1; epoch <= training.epochs; epoch++) {
     const order = shuffledIndices(n, rng);
@@ -83,6 +130,7 @@ export async function train(o: TrainOptions): Promise<void> {
       fillBatch(dataset.train, pixels, idx, batch);
       const loss = tf.tidy(() => {
         const x = tf.tensor2d(batch.subarray(0, idx.length * pixels), [idx.length, pixels]);
+        model.onStep?.(epoch - 1 + b / stepsPerEpoch);
         const cost = optimizer.minimize(() => model.computeLoss(x, true).total, true, varList);
         return cost ? (cost.dataSync()[0] as number) : NaN;
       });
@@ -127,6 +175,13 @@ export async function train(o: TrainOptions): Promise<void> {
     ];
     pending = [];
     callbacks.metrics(points);
+    if (posteriorCollapsed(test) && !warnedCollapse) {
+      warnedCollapse = true;
+      callbacks.warn(
+        `posterior collapse at epoch ${epoch}: the KL of every latent dimension is below ${collapsedKl} nats, so the decoder ignores z. ` +
+          'Try a KL warm-up, a lower β, or a smaller decoder.',
+      );
+    }
     await callbacks.epochEnd(epoch, step);
     lastGoodEpoch = epoch;
   }

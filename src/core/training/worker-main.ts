@@ -86,6 +86,51 @@ async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<v
   fillBatch(dataset.test, pixels, panel, panelPixels);
   const originals = panel.map((_, i) => panelPixels.subarray(i * pixels, (i + 1) * pixels));
   const checkpointDir = join(msg.checkpointDir, `run-${runId}`);
+  const sampleCount = Math.min(1000, dataset.test.count);
+  const samplePixels = new Float32Array(sampleCount * pixels);
+  fillBatch(
+    dataset.test,
+    pixels,
+    Array.from({ length: sampleCount }, (_, i) => i),
+    samplePixels,
+  );
+  const sampleLabels = Array.from({ length: sampleCount }, (_, i) => dataset.test.labels?.[i] ?? 0);
+
+  const postImage = async (kind: string, caption: string, rows: Float32Array[][], epoch: number, step: number) => {
+    const grid = await gridPng(rows, dataset.height, dataset.width, dataset.channels);
+    post({
+      type: 'artifact',
+      artifact: { kind, epoch, step, caption, mime: 'image/png', width: grid.width, height: grid.height, data: grid.png },
+    });
+  };
+  const signatureViews = async (epoch: number, step: number) => {
+    if (!model.views) return;
+    const panel = tf.tensor2d(panelPixels, [originals.length, pixels]);
+    const sample = tf.tensor2d(samplePixels, [sampleCount, pixels]);
+    try {
+      for (const view of model.views({ panel, sample, sampleLabels })) {
+        if ('rows' in view) await postImage(view.kind, `Epoch ${epoch}: ${view.caption}`, view.rows, epoch, step);
+        else {
+          const data = new TextEncoder().encode(JSON.stringify(view.points));
+          post({
+            type: 'artifact',
+            artifact: {
+              kind: view.kind,
+              epoch,
+              step,
+              caption: `Epoch ${epoch}: ${view.caption}`,
+              mime: 'application/json',
+              width: 0,
+              height: 0,
+              data,
+            },
+          });
+        }
+      }
+    } finally {
+      tf.dispose([panel, sample]);
+    }
+  };
 
   await train({
     model,
@@ -95,25 +140,20 @@ async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<v
     callbacks: {
       progress: (p) => post({ type: 'progress', progress: { runId, ...p } }),
       metrics: (points: MetricPoint[]) => post({ type: 'metrics', points }),
+      warn: (message) => post({ type: 'warning', message }),
       epochEnd: async (epoch, step) => {
         const recon = tf.tidy(
           () => model.reconstruct(tf.tensor2d(panelPixels, [panel.length, pixels])).dataSync() as Float32Array,
         );
         const reconstructed = panel.map((_, i) => recon.subarray(i * pixels, (i + 1) * pixels));
-        const grid = await gridPng([originals, reconstructed], dataset.height, dataset.width, dataset.channels);
-        post({
-          type: 'artifact',
-          artifact: {
-            kind: 'reconstructions',
-            epoch,
-            step,
-            caption: `Epoch ${epoch}: test images (top) and their reconstructions (bottom)`,
-            mime: 'image/png',
-            width: grid.width,
-            height: grid.height,
-            data: grid.png,
-          },
-        });
+        await postImage(
+          'reconstructions',
+          `Epoch ${epoch}: test images (top) and their reconstructions (bottom)`,
+          [originals, reconstructed],
+          epoch,
+          step,
+        );
+        await signatureViews(epoch, step);
         post({ type: 'checkpoint', checkpoint: writeCheckpoint(checkpointDir, epoch, step, model.weights()) });
       },
     },

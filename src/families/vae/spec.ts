@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { checkArchitecture, outputActivation } from '../common-spec';
+import type { FamilySpec, ModelCheck } from '../family-spec';
+import { LayerStack, type LayerSpec } from '../layers';
+
+/**
+ * VAE and beta-VAE (seed 000, Kingma & Welling 2014; Higgins et al. 2017): the encoder outputs mu and
+ * log sigma^2, z = mu + sigma * eps, loss = reconstruction + beta * KL(q(z|x) || N(0, I)); optionally
+ * the capacity-controlled form gamma * |KL - C| with C rising linearly (Burgess et al. 2018).
+ */
+export const vaeModel = z.strictObject({
+  encoder: LayerStack.meta({
+    label: 'Encoder',
+    help: 'Layers from the image; dense heads for mu and log sigma² follow.',
+    widget: 'stack',
+  }),
+  latentSize: z
+    .number()
+    .int()
+    .min(1)
+    .max(512)
+    .meta({ label: 'Latent size', help: 'Dimensions of z; 2 shows the manifold and the latent scatter.', step: 1 }),
+  decoder: LayerStack.meta({
+    label: 'Decoder',
+    help: 'Layers from z towards the image; an output layer follows.',
+    widget: 'stack',
+  }),
+  outputActivation,
+  beta: z.number().min(0).max(100).meta({
+    label: 'β (KL weight)',
+    help: 'β = 1 is the VAE; β > 1 trades reconstruction for a more disentangled code.',
+    widget: 'slider',
+    step: 0.1,
+    sliderMax: 10,
+  }),
+  klWarmupEpochs: z.number().min(0).max(1000).meta({
+    label: 'KL warm-up (epochs)',
+    help: 'β rises linearly from 0 over these epochs (0 = none); helps against posterior collapse.',
+    step: 1,
+  }),
+  capacityMaxNats: z.number().min(0).max(1000).optional().meta({
+    label: 'Capacity C max (nats)',
+    help: 'Set to use γ·|KL − C| (Burgess et al. 2018) instead of β·KL; C rises from 0 to this.',
+    step: 1,
+  }),
+  capacityEpochs: z
+    .number()
+    .min(0)
+    .max(1000)
+    .optional()
+    .meta({ label: 'Capacity ramp (epochs)', help: 'Epochs over which C rises to its maximum.', step: 1 }),
+  capacityGamma: z.number().min(0).max(10000).optional().meta({ label: 'Capacity γ', help: 'Weight of |KL − C|.', step: 10 }),
+});
+export type VaeModel = z.infer<typeof vaeModel>;
+
+const dense = (units: number): LayerSpec => ({ type: 'dense', units, activation: 'relu' });
+
+const shapes = checkArchitecture<VaeModel>((m) => ({ codeUnits: 2 * m.latentSize }));
+const checkVae: ModelCheck<VaeModel> = (model, ctx, issue) => {
+  shapes(model, ctx, issue);
+  if (model.capacityMaxNats !== undefined && model.capacityGamma === undefined) {
+    issue(['model', 'capacityGamma'], 'the capacity form needs γ (capacityGamma) when C max is set');
+  }
+};
+
+export const vaeSpec = {
+  id: 'vae',
+  label: 'Variational autoencoder (VAE, β-VAE)',
+  summary:
+    'Encoder to q(z|x) = N(mu, sigma²), reparameterised sample, decoder p(x|z); loss = reconstruction + β·KL. β = 1 is the VAE.',
+  lossUnit: 'per image (nats for BCE)',
+  modelSchema: vaeModel,
+  defaultModel: {
+    encoder: [dense(400)],
+    latentSize: 20,
+    decoder: [dense(400)],
+    outputActivation: 'sigmoid',
+    beta: 1,
+    klWarmupEpochs: 0,
+  },
+  checkModel: checkVae,
+  defaultTraining: { loss: 'bce', batchSize: 128 },
+  presets: [
+    {
+      name: 'vae-784-400-20',
+      description: 'The VAE of Kingma & Welling (2014): 784-400-20, Bernoulli decoder (BCE), β = 1.',
+      model: {
+        encoder: [dense(400)],
+        latentSize: 20,
+        decoder: [dense(400)],
+        outputActivation: 'sigmoid',
+        beta: 1,
+        klWarmupEpochs: 0,
+      },
+    },
+    {
+      name: 'vae-2d-latent',
+      description: 'A VAE with a 2-D latent (seed 004): decoded manifold grid and latent scatter coloured by digit.',
+      model: {
+        encoder: [dense(512), dense(256)],
+        latentSize: 2,
+        decoder: [dense(256), dense(512)],
+        outputActivation: 'sigmoid',
+        beta: 1,
+        klWarmupEpochs: 0,
+      },
+    },
+    {
+      name: 'beta-vae-4',
+      description: 'β-VAE with β = 4 and a 10-D latent, 2 epochs of KL warm-up.',
+      model: {
+        encoder: [dense(512), dense(256)],
+        latentSize: 10,
+        decoder: [dense(256), dense(512)],
+        outputActivation: 'sigmoid',
+        beta: 4,
+        klWarmupEpochs: 2,
+      },
+    },
+    {
+      name: 'conv-vae',
+      description: 'Convolutional VAE: conv 32 s2, conv 64 s2, dense heads; dense, conv-T 32 s2, conv-T 32 s2.',
+      model: {
+        encoder: [
+          { type: 'conv', filters: 32, kernel: 3, stride: 2, activation: 'relu' },
+          { type: 'conv', filters: 64, kernel: 3, stride: 2, activation: 'relu' },
+        ],
+        latentSize: 16,
+        decoder: [
+          { type: 'dense', units: 7 * 7 * 32, activation: 'relu' },
+          { type: 'reshape', shape: [7, 7, 32] },
+          { type: 'convTranspose', filters: 32, kernel: 3, stride: 2, activation: 'relu' },
+          { type: 'convTranspose', filters: 32, kernel: 3, stride: 2, activation: 'relu' },
+        ],
+        outputActivation: 'sigmoid',
+        beta: 1,
+        klWarmupEpochs: 0,
+      },
+    },
+  ],
+} satisfies FamilySpec<VaeModel>;

@@ -1,0 +1,120 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunConfig } from '../../src/shared/config';
+import { defaultRunConfig } from '../../src/shared/config';
+import type { Studio } from '../../src/core/studio';
+import { findPreset } from '../../src/core/studio';
+import { openTestStudio, tempDir } from './helpers';
+import { latestOf } from './latest';
+
+let studio: Studio;
+let tmp: ReturnType<typeof tempDir>;
+
+beforeAll(() => {
+  tmp = tempDir();
+  studio = openTestStudio(join(tmp.dir, 'studio.db'));
+});
+afterAll(async () => {
+  await studio.close();
+  tmp.cleanup();
+});
+
+async function trainToEnd(config: RunConfig) {
+  const { runId } = await studio.api['runs.start']({ config });
+  await studio.orchestrator.whenEnded(runId);
+  const run = await studio.api['runs.get']({ runId });
+  expect(run.error).toBeNull();
+  return run;
+}
+
+function vae(overrides: {
+  beta?: number;
+  latentSize?: number;
+  epochs?: number;
+  trainSubset?: number;
+  klWarmupEpochs?: number;
+}): RunConfig {
+  const c = defaultRunConfig('vae');
+  if (c.family !== 'vae') throw new Error('unreachable');
+  c.backend = 'wasm';
+  c.dataset = { name: 'mnist', trainSubset: overrides.trainSubset ?? 6000, testSubset: 1000 };
+  c.training = { ...c.training, loss: 'bce', epochs: overrides.epochs ?? 3, batchSize: 100, learningRate: 0.001, seed: 3 };
+  c.model = {
+    ...c.model,
+    encoder: [{ type: 'dense', units: 256, activation: 'relu' }],
+    decoder: [{ type: 'dense', units: 256, activation: 'relu' }],
+    latentSize: overrides.latentSize ?? 10,
+    beta: overrides.beta ?? 1,
+    klWarmupEpochs: overrides.klWarmupEpochs ?? 0,
+  };
+  return c;
+}
+
+describe('VAE and beta-VAE on real MNIST', () => {
+  it('lowers the -ELBO epoch by epoch, with a positive KL, and reports KL per dimension', async () => {
+    const run = await trainToEnd(vae({ epochs: 3 }));
+    const metrics = await studio.api['runs.metrics']({ runId: run.id });
+    const negElbo = metrics.filter((m) => m.split === 'test' && m.name === 'neg_elbo').map((m) => m.value);
+    console.log(`VAE test -ELBO per epoch (nats/image): ${negElbo.map((v) => v.toFixed(1)).join(', ')}`);
+    expect(negElbo).toHaveLength(3);
+    expect(negElbo[2]).toBeLessThan(negElbo[0] as number);
+    expect(latestOf(run, 'test', 'kl')).toBeGreaterThan(1);
+    // -ELBO = reconstruction + KL
+    expect(latestOf(run, 'test', 'neg_elbo')).toBeCloseTo(
+      latestOf(run, 'test', 'reconstruction') + latestOf(run, 'test', 'kl'),
+      2,
+    );
+    const perDim = run.latest.filter((m) => m.split === 'test' && m.name.startsWith('kl_dim_'));
+    expect(perDim).toHaveLength(10);
+    expect(perDim.reduce((s, m) => s + m.value, 0)).toBeCloseTo(latestOf(run, 'test', 'kl'), 1);
+    expect(latestOf(run, 'test', 'active_units')).toBeGreaterThan(0);
+    const kinds = new Set((await studio.api['artifacts.list']({ runId: run.id })).map((a) => a.kind));
+    expect([...kinds].sort()).toEqual(['interpolation', 'latent-traversal', 'prior-samples', 'reconstructions']);
+  });
+
+  it('ends with a lower KL at beta = 4 than at beta = 1, same seed and data', async () => {
+    const one = await trainToEnd(vae({ beta: 1, epochs: 2 }));
+    const four = await trainToEnd(vae({ beta: 4, epochs: 2 }));
+    console.log(
+      `KL at beta 1: ${latestOf(one, 'test', 'kl').toFixed(2)}, at beta 4: ${latestOf(four, 'test', 'kl').toFixed(2)} nats`,
+    );
+    expect(latestOf(four, 'test', 'kl')).toBeLessThan(latestOf(one, 'test', 'kl'));
+  });
+
+  it('warns of posterior collapse, with advice, when every dimension carries no information', async () => {
+    const run = await trainToEnd(vae({ beta: 60, epochs: 3, trainSubset: 2000 }));
+    expect(run.warnings.join(' ')).toMatch(/posterior collapse.*KL warm-up/);
+    expect(latestOf(run, 'test', 'active_units')).toBe(0);
+  });
+
+  it('draws the manifold and the latent scatter for a 2-D latent', async () => {
+    const run = await trainToEnd(vae({ latentSize: 2, epochs: 1, trainSubset: 2000 }));
+    const artifacts = await studio.api['artifacts.list']({ runId: run.id });
+    expect(artifacts.map((a) => a.kind)).toEqual(expect.arrayContaining(['manifold', 'latent-scatter']));
+    const scatter = artifacts.find((a) => a.kind === 'latent-scatter');
+    const points = JSON.parse(
+      Buffer.from((await studio.api['artifacts.get']({ artifactId: scatter!.id })).dataBase64, 'base64').toString(),
+    ) as {
+      label: number;
+    }[];
+    expect(points).toHaveLength(1000);
+    expect(new Set(points.map((p) => p.label)).size).toBe(10);
+  });
+});
+
+describe('presets', () => {
+  it('every preset is a valid config', async () => {
+    const families = await studio.api['families.list']({});
+    for (const f of families) {
+      for (const p of f.presets) {
+        const config = findPreset(p.name);
+        expect(config, p.name).toBeDefined();
+        const { dispatch } = await import('../../src/core/dispatch');
+        const r = await dispatch(studio.api, 'presets.get', { name: p.name });
+        expect(r.ok, p.name).toBe(true);
+        const parsed = (await import('../../src/shared/config')).parseRunConfig(config);
+        expect(parsed.ok ? 'ok' : parsed.issues, p.name).toBe('ok');
+      }
+    }
+  });
+});
