@@ -105,7 +105,7 @@ export function buildArchitecture(
   a: Architecture,
   outputActivation: 'sigmoid' | 'tanh' | 'linear',
   seed: number,
-  opts: { codeUnits?: number; decoderInput?: number } = {},
+  opts: { codeUnits?: number; decoderInput?: number; codeActivation?: 'relu' | 'linear' } = {},
 ): BuiltArchitecture {
   const [h, w, c] = image;
   const pixels = h * w * c;
@@ -116,7 +116,7 @@ export function buildArchitecture(
       ...(out.length > 1 ? [tfl.layers.flatten({ name: 'code_flatten' })] : []),
       tfl.layers.dense({
         units: codeUnits,
-        activation: 'linear',
+        activation: opts.codeActivation ?? 'linear',
         kernelInitializer: tfl.initializers.glorotUniform({ seed: deriveSeed(seed, 2) }),
         name: 'code',
       }),

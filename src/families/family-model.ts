@@ -30,12 +30,10 @@ export interface ImageView {
   rows: Float32Array[][];
 }
 
-/** Points a family plots (e.g. the 2-D latent coloured by label). */
-export interface PointsView {
-  kind: string;
-  caption: string;
-  points: { x: number; y: number; label: number }[];
-}
+/** Data a family plots rather than draws: a labelled scatter or a histogram. */
+export type ChartView =
+  | { kind: string; caption: string; chart: 'scatter'; points: { x: number; y: number; label: number }[] }
+  | { kind: string; caption: string; chart: 'histogram'; bins: { from: number; to: number; count: number }[] };
 
 export interface ViewContext {
   /** Fixed test images, flat, [n, pixels]: one of each class where labels exist. */
@@ -59,7 +57,7 @@ export interface BuiltModel {
   /** Mean and log-variance of q(z|x), for KL per dimension and active units. */
   posterior?(x: Tensor): { mu: Tensor; logVar: Tensor };
   /** The family's signature views, computed at each epoch's end. */
-  views?(ctx: ViewContext): (ImageView | PointsView)[];
+  views?(ctx: ViewContext): (ImageView | ChartView)[];
 }
 
 export interface FamilyModel<M> {

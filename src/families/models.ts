@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import type { RunConfig } from '../shared/config';
 import type { FamilyModel } from './family-model';
 import { autoencoderFamily } from './autoencoder/model';
+import { sparseAeFamily } from './sparse-ae/model';
+import { denoisingAeFamily } from './denoising-ae/model';
 import { vaeFamily } from './vae/model';
 import type { FamilyId, familySpecs } from './specs';
 
@@ -15,5 +17,7 @@ export function familyModelFor(config: RunConfig): FamilyModel<RunConfig['model'
 
 export const familyModels: { [K in FamilyId]: FamilyModel<ModelOf<K>> } = {
   autoencoder: autoencoderFamily,
+  'sparse-ae': sparseAeFamily,
+  'denoising-ae': denoisingAeFamily,
   vae: vaeFamily,
 };

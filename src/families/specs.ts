@@ -1,9 +1,13 @@
 import { autoencoderSpec } from './autoencoder/spec';
+import { sparseAeSpec } from './sparse-ae/spec';
+import { denoisingAeSpec } from './denoising-ae/spec';
 import { vaeSpec } from './vae/spec';
 
 /** The one place a family is registered (schema side). The tfjs side lives in ./models.ts. */
 export const familySpecs = {
   autoencoder: autoencoderSpec,
+  'sparse-ae': sparseAeSpec,
+  'denoising-ae': denoisingAeSpec,
   vae: vaeSpec,
 } as const;
 

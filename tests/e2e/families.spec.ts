@@ -46,3 +46,25 @@ test('a VAE with a 2-D latent shows its signature views', async ({ page }) => {
   await page.getByTestId('latent-scatter').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(shots, '13-vae-manifold-scatter.png') });
 });
+
+test('sparse and denoising autoencoders show their signature views', async ({ page }) => {
+  if (!host) throw new Error('host not started');
+  await page.goto(host.url);
+  const runs: [family: string, preset: string, views: string[], shot: string][] = [
+    ['sparse-ae', 'sparse-ae-mnist', ['code-histogram', 'first-layer-features'], '14-sparse-views.png'],
+    ['denoising-ae', 'denoising-salt-pepper-0.2', ['denoising'], '15-denoising-views.png'],
+  ];
+  for (const [family, preset, views, shot] of runs) {
+    await page.getByTestId('new-run').click();
+    await page.getByTestId('field-family').selectOption(family);
+    await page.getByTestId('preset').selectOption(preset);
+    await page.getByTestId('field-dataset.trainSubset').fill('3000');
+    await page.getByTestId('field-training.epochs').fill('1');
+    if (family === 'sparse-ae') await page.getByTestId('model-card').screenshot({ path: join(shots, '14a-sparse-form.png') });
+    await page.getByTestId('start-run').click();
+    await expect(page.getByTestId('run-view').getByTestId('status')).toHaveText('completed', { timeout: 120_000 });
+    for (const view of views) await expect(page.getByTestId(view)).toBeVisible();
+    await page.getByTestId(views[0] as string).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(shots, shot) });
+  }
+});

@@ -92,14 +92,56 @@ describe('VAE and beta-VAE on real MNIST', () => {
     const artifacts = await studio.api['artifacts.list']({ runId: run.id });
     expect(artifacts.map((a) => a.kind)).toEqual(expect.arrayContaining(['manifold', 'latent-scatter']));
     const scatter = artifacts.find((a) => a.kind === 'latent-scatter');
-    const points = JSON.parse(
-      Buffer.from((await studio.api['artifacts.get']({ artifactId: scatter!.id })).dataBase64, 'base64').toString(),
-    ) as {
-      label: number;
-    }[];
+    const json = Buffer.from((await studio.api['artifacts.get']({ artifactId: scatter!.id })).dataBase64, 'base64').toString();
+    const { points } = JSON.parse(json) as { points: { label: number }[] };
     expect(points).toHaveLength(1000);
     expect(new Set(points.map((p) => p.label)).size).toBe(10);
   });
+});
+
+function sparse(lambda: number): RunConfig {
+  const c = defaultRunConfig('sparse-ae');
+  if (c.family !== 'sparse-ae') throw new Error('unreachable');
+  c.backend = 'wasm';
+  c.dataset = { name: 'mnist', trainSubset: 6000, testSubset: 1000 };
+  c.training = { ...c.training, epochs: 3, batchSize: 64, learningRate: 0.002, seed: 5 };
+  c.model = { ...c.model, lambda };
+  return c;
+}
+
+describe('sparse autoencoder', () => {
+  it('has more near-zero code units with lambda > 0 than with lambda = 0, and still beats the baseline', async () => {
+    const plain = await trainToEnd(sparse(0));
+    const sparseRun = await trainToEnd(sparse(0.05));
+    const share = (r: typeof plain) => latestOf(r, 'test', 'code_zero_share');
+    console.log(`near-zero code share: lambda 0 ${share(plain).toFixed(3)}, lambda 0.05 ${share(sparseRun).toFixed(3)}`);
+    expect(share(sparseRun)).toBeGreaterThan(share(plain) + 0.1);
+    expect(latestOf(sparseRun, 'test', 'mse')).toBeLessThan(latestOf(sparseRun, 'test', 'baseline_mse'));
+    const kinds = (await studio.api['artifacts.list']({ runId: sparseRun.id })).map((a) => a.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['code-histogram', 'first-layer-features']));
+  });
+});
+
+describe('denoising autoencoder', () => {
+  // Strong enough that the corruption is visible: masking hides ink only where there is ink.
+  const levels = { gaussian: 0.5, masking: 0.5, saltPepper: 0.3 } as const;
+  it.each(['gaussian', 'masking', 'saltPepper'] as const)(
+    'reconstructs %s-noised test images closer to the clean ones than the noisy inputs are',
+    async (noise) => {
+      const c = defaultRunConfig('denoising-ae');
+      if (c.family !== 'denoising-ae') throw new Error('unreachable');
+      c.backend = 'wasm';
+      c.dataset = { name: 'mnist', trainSubset: 6000, testSubset: 1000 };
+      c.training = { ...c.training, epochs: 3, batchSize: 64, learningRate: 0.002, seed: 9 };
+      c.model = { ...c.model, noise, noiseLevel: levels[noise] };
+      const run = await trainToEnd(c);
+      const noisy = latestOf(run, 'test', 'noisy_mse');
+      const denoised = latestOf(run, 'test', 'denoised_mse');
+      console.log(`${noise} ${levels[noise]}: noisy MSE ${noisy.toFixed(4)}, denoised MSE ${denoised.toFixed(4)}`);
+      expect(denoised).toBeLessThan(noisy);
+      expect(denoised).toBeLessThan(latestOf(run, 'test', 'baseline_mse'));
+    },
+  );
 });
 
 describe('presets', () => {

@@ -111,7 +111,8 @@ async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<v
       for (const view of model.views({ panel, sample, sampleLabels })) {
         if ('rows' in view) await postImage(view.kind, `Epoch ${epoch}: ${view.caption}`, view.rows, epoch, step);
         else {
-          const data = new TextEncoder().encode(JSON.stringify(view.points));
+          const { kind: _kind, caption: _caption, ...chart } = view;
+          const data = new TextEncoder().encode(JSON.stringify(chart));
           post({
             type: 'artifact',
             artifact: {

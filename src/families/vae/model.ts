@@ -2,7 +2,7 @@ import { summedReconstructionLoss } from '../../core/training/losses';
 import { createRng } from '../../core/training/random';
 import { tf, type Scalar, type Tensor } from '../../core/training/tf';
 import { buildArchitecture, summarize } from '../architecture';
-import type { BuiltModel, FamilyModel, ImageView, PointsView, ViewContext } from '../family-model';
+import type { BuiltModel, FamilyModel, ImageView, ChartView, ViewContext } from '../family-model';
 import type { VaeModel } from './spec';
 
 /** KL(N(mu, sigma²) || N(0, I)) per dimension, closed form with log-variance (seed 000): ½(e^lv + mu² − 1 − lv). */
@@ -66,8 +66,8 @@ export const vaeFamily: FamilyModel<VaeModel> = {
         encoder.dispose();
         decoder.dispose();
       },
-      views({ panel, sample, sampleLabels }: ViewContext): (ImageView | PointsView)[] {
-        const out: (ImageView | PointsView)[] = [];
+      views({ panel, sample, sampleLabels }: ViewContext): (ImageView | ChartView)[] {
+        const out: (ImageView | ChartView)[] = [];
         tf.tidy(() => {
           const mu = posterior(panel).mu;
           // Traversal: each dimension (up to 10) swept from -3 to 3 around the first panel image's mu.
@@ -139,6 +139,7 @@ export const vaeFamily: FamilyModel<VaeModel> = {
             const zs = posterior(sample).mu.dataSync();
             out.push({
               kind: 'latent-scatter',
+              chart: 'scatter',
               caption: 'Test images in the 2-D latent space (mu), coloured by label',
               points: sampleLabels.map((label, i) => ({ x: zs[2 * i] as number, y: zs[2 * i + 1] as number, label })),
             });

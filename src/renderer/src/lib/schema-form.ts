@@ -12,6 +12,8 @@ export interface FieldSchema {
   label?: string;
   help?: string;
   step?: number;
+  /** Upper end of a slider when the allowed maximum is far larger than the useful range. */
+  sliderMax?: number;
   widget?: 'widths' | 'slider' | 'stack';
   properties?: Record<string, FieldSchema>;
   required?: string[];

@@ -1,0 +1,100 @@
+import { meanReconstructionLoss } from '../../core/training/losses';
+import { tf, type Scalar, type Tensor } from '../../core/training/tf';
+import { buildArchitecture, summarize } from '../architecture';
+import type { BuiltModel, ChartView, FamilyModel, ImageView } from '../family-model';
+import type { SparseAeModel } from './spec';
+
+/** |a| below this counts as a silent unit in the "near-zero share". */
+export const nearZero = 0.01;
+
+/** The encoder's activations layer by layer; the last one is the code. */
+function activations(encoder: ReturnType<typeof buildArchitecture>['encoder'], x: Tensor): Tensor[] {
+  const out: Tensor[] = [];
+  let h = x;
+  for (const layer of encoder.layers) {
+    if (layer.getClassName() === 'InputLayer') continue;
+    h = layer.apply(h) as Tensor;
+    out.push(h);
+  }
+  return out;
+}
+
+export const sparseAeFamily: FamilyModel<SparseAeModel> = {
+  build({ model: m, training, inputShape, seed }): BuiltModel {
+    const { encoder, decoder } = buildArchitecture(inputShape, m, m.outputActivation, seed, { codeActivation: m.codeActivation });
+    const recon = meanReconstructionLoss(training);
+    const encode = (x: Tensor) => encoder.apply(x) as Tensor;
+    const reconstruct = (x: Tensor) => decoder.apply(encode(x)) as Tensor;
+    // The layers whose activations pay the L1 penalty: the dense/conv outputs of the encoder (not reshape/flatten).
+    const penalised = encoder.layers.map((l) => /dense|conv|code/.test(l.name) && !/flatten/.test(l.name));
+    return {
+      computeLoss(x) {
+        const acts = activations(encoder, x);
+        const code = acts[acts.length - 1] as Tensor;
+        const reconstruction = recon(x, decoder.apply(code) as Tensor);
+        // L1 sparsity (seed 001): lambda * mean |a| over the code, and over hidden layers if asked.
+        const l1Terms = m.penaliseHidden
+          ? acts.filter((_, i) => penalised[i]).map((a) => tf.mean(tf.abs(a)))
+          : [tf.mean(tf.abs(code))];
+        const l1 = tf.addN(l1Terms) as Scalar;
+        const total = tf.add<Scalar>(reconstruction, tf.mul(m.lambda, l1));
+        const codeZeroShare = tf.mean<Scalar>(tf.cast(tf.less(tf.abs(code), nearZero), 'float32'));
+        return { total, parts: { reconstruction, l1, code_zero_share: codeZeroShare } };
+      },
+      reconstruct,
+      trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights],
+      weights: () => [...encoder.weights, ...decoder.weights],
+      summary: () => summarize(encoder, decoder),
+      dispose() {
+        encoder.dispose();
+        decoder.dispose();
+      },
+      views({ sample }): (ImageView | ChartView)[] {
+        const out: (ImageView | ChartView)[] = [];
+        tf.tidy(() => {
+          const code = encode(sample).dataSync() as Float32Array;
+          const abs = Array.from(code, Math.abs);
+          const max = Math.max(1e-6, ...abs);
+          const binCount = 30;
+          const counts = new Array<number>(binCount).fill(0);
+          for (const v of abs) counts[Math.min(binCount - 1, Math.floor((v / max) * binCount))]! += 1;
+          const share = abs.filter((v) => v < nearZero).length / abs.length;
+          out.push({
+            kind: 'code-histogram',
+            chart: 'histogram',
+            caption: `|code activation| over ${sample.shape[0]} test images: ${(100 * share).toFixed(1)} % below ${nearZero}`,
+            bins: counts.map((count, i) => ({ from: (i * max) / binCount, to: ((i + 1) * max) / binCount, count })),
+          });
+          // First-layer features (Olshausen & Field): each unit's input weights drawn as an image.
+          const first = encoder.layers.find((l) => l.getClassName() === 'Dense');
+          const kernel = first?.getWeights()[0];
+          if (kernel && kernel.shape[0] === sample.shape[1]) {
+            const [pixels, units] = kernel.shape as [number, number];
+            const w = kernel.dataSync() as Float32Array;
+            const shown = Math.min(units, 64);
+            const tiles = Array.from({ length: shown }, (_, u) => {
+              const tile = new Float32Array(pixels);
+              let lo = Infinity;
+              let hi = -Infinity;
+              for (let p = 0; p < pixels; p++) {
+                const v = w[p * units + u] as number;
+                tile[p] = v;
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
+              }
+              return tile.map((v) => (v - lo) / Math.max(hi - lo, 1e-8));
+            });
+            const rows: Float32Array[][] = [];
+            for (let r = 0; r < shown; r += 8) rows.push(tiles.slice(r, r + 8));
+            out.push({
+              kind: 'first-layer-features',
+              caption: `Input weights of the first ${shown} units of the first layer, each scaled to its own range`,
+              rows,
+            });
+          }
+        });
+        return out;
+      },
+    };
+  },
+};
