@@ -8,17 +8,13 @@ export const denoisingAeModel = autoencoderModel.extend({
     label: 'Noise',
     help: 'gaussian: x + σ·ε, clipped to [0,1]; masking: each pixel set to 0 with probability p; salt-and-pepper: each pixel set to 0 or 1 with probability p.',
   }),
-  noiseLevel: z
-    .number()
-    .min(0)
-    .max(1)
-    .meta({
-      label: 'Noise level (σ or p)',
-      help: 'σ of the Gaussian noise, or the probability p of a corrupted pixel.',
-      widget: 'slider',
-      step: 0.01,
-      sliderMax: 1,
-    }),
+  noiseLevel: z.number().min(0).max(1).meta({
+    label: 'Noise level (σ or p)',
+    help: 'σ of the Gaussian noise, or the probability p of a corrupted pixel.',
+    widget: 'slider',
+    step: 0.01,
+    sliderMax: 1,
+  }),
 });
 export type DenoisingAeModel = z.infer<typeof denoisingAeModel>;
 

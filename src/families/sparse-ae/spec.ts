@@ -10,17 +10,13 @@ export const sparseAeModel = autoencoderModel.extend({
   codeActivation: z
     .enum(['relu', 'linear'])
     .meta({ label: 'Code activation', help: 'relu makes exact zeros possible; linear leaves L1 to shrink the code.' }),
-  lambda: z
-    .number()
-    .min(0)
-    .max(10)
-    .meta({
-      label: 'λ (L1 weight)',
-      help: 'Weight of mean |a| over the code; 0 is a plain autoencoder.',
-      widget: 'slider',
-      step: 0.001,
-      sliderMax: 0.1,
-    }),
+  lambda: z.number().min(0).max(10).meta({
+    label: 'λ (L1 weight)',
+    help: 'Weight of mean |a| over the code; 0 is a plain autoencoder.',
+    widget: 'slider',
+    step: 0.001,
+    sliderMax: 0.1,
+  }),
   penaliseHidden: z
     .boolean()
     .meta({ label: 'Penalise hidden layers too', help: 'Adds λ·mean|a| of every encoder layer, not only the code.' }),
