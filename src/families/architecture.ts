@@ -100,30 +100,38 @@ export interface BuiltArchitecture {
  * Encoder: the flat input reshaped to [H, W, C], the encoder stack, a linear dense code head.
  * Decoder: the decoder stack, then a dense (flat end) or 3x3 conv (image end) output head, flattened.
  */
-export function buildArchitecture(
+export function buildEncoder(
   image: [number, number, number],
   a: Architecture,
-  outputActivation: 'sigmoid' | 'tanh' | 'linear',
   seed: number,
-  opts: { codeUnits?: number; decoderInput?: number; codeActivation?: 'relu' | 'linear' } = {},
-): BuiltArchitecture {
-  const [h, w, c] = image;
-  const pixels = h * w * c;
-  const codeUnits = opts.codeUnits ?? a.latentSize;
-  const encoder = buildStack('encoder', [pixels], a.encoder, deriveSeed(seed, 1), {
+  opts: { codeUnits?: number; codeActivation?: 'relu' | 'linear' } = {},
+): LayersModel {
+  const pixels = image[0] * image[1] * image[2];
+  return buildStack('encoder', [pixels], a.encoder, deriveSeed(seed, 1), {
     prefix: [tfl.layers.reshape({ targetShape: image, name: 'encoder_image' })],
     suffix: (out) => [
       ...(out.length > 1 ? [tfl.layers.flatten({ name: 'code_flatten' })] : []),
       tfl.layers.dense({
-        units: codeUnits,
+        units: opts.codeUnits ?? a.latentSize,
         activation: opts.codeActivation ?? 'linear',
         kernelInitializer: tfl.initializers.glorotUniform({ seed: deriveSeed(seed, 2) }),
         name: 'code',
       }),
     ],
   }).model;
+}
+
+export function buildDecoder(
+  image: [number, number, number],
+  a: Architecture,
+  outputActivation: 'sigmoid' | 'tanh' | 'linear',
+  seed: number,
+  decoderInput = a.latentSize,
+): LayersModel {
+  const [h, w, c] = image;
+  const pixels = h * w * c;
   const headInit = tfl.initializers.glorotUniform({ seed: deriveSeed(seed, 4) });
-  const decoder = buildStack('decoder', [opts.decoderInput ?? a.latentSize], a.decoder, deriveSeed(seed, 3), {
+  return buildStack('decoder', [decoderInput], a.decoder, deriveSeed(seed, 3), {
     suffix: (out) =>
       out.length === 1
         ? [tfl.layers.dense({ units: pixels, activation: outputActivation, kernelInitializer: headInit, name: 'output' })]
@@ -139,7 +147,19 @@ export function buildArchitecture(
             tfl.layers.flatten({ name: 'output_flat' }),
           ],
   }).model;
-  return { encoder, decoder };
+}
+
+export function buildArchitecture(
+  image: [number, number, number],
+  a: Architecture,
+  outputActivation: 'sigmoid' | 'tanh' | 'linear',
+  seed: number,
+  opts: { codeUnits?: number; decoderInput?: number; codeActivation?: 'relu' | 'linear' } = {},
+): BuiltArchitecture {
+  return {
+    encoder: buildEncoder(image, a, seed, opts),
+    decoder: buildDecoder(image, a, outputActivation, seed, opts.decoderInput),
+  };
 }
 
 export function summarize(...models: LayersModel[]): LayerSummary[] {
@@ -150,4 +170,43 @@ export function summarize(...models: LayersModel[]): LayerSummary[] {
       params: l.countParams(),
     })),
   );
+}
+
+/**
+ * The encoder of a conditional model: the one-hot label joins the input. With a dense first layer (or none)
+ * it is concatenated to the flat image itself; after convolutions it joins the flattened feature map,
+ * just before the dense code head (a label has no spatial layout to convolve).
+ */
+export function buildConditionalEncoder(
+  image: [number, number, number],
+  a: Architecture,
+  seed: number,
+  codeUnits: number,
+  classes: number,
+): LayersModel {
+  const pixels = image[0] * image[1] * image[2];
+  const x = tfl.input({ shape: [pixels], name: 'image' });
+  const y = tfl.input({ shape: [classes], name: 'label' });
+  const joinAtInput = a.encoder.length === 0 || a.encoder[0]?.type === 'dense';
+  type Symbolic = ReturnType<typeof tfl.input>;
+  let h: Symbolic = joinAtInput
+    ? (tfl.layers.concatenate({ name: 'image_label' }).apply([x, y]) as Symbolic)
+    : (tfl.layers.reshape({ targetShape: image, name: 'encoder_image' }).apply(x) as Symbolic);
+  let shape: Shape = joinAtInput ? [pixels + classes] : image;
+  const stackSeed = deriveSeed(seed, 1);
+  a.encoder.forEach((spec, i) => {
+    for (const l of tfLayers(spec, shape, deriveSeed(stackSeed, i), `encoder_${i}_${spec.type}`)) h = l.apply(h) as Symbolic;
+    shape = layerShape(spec, shape, ['model', 'encoder', i]).shape;
+  });
+  if (shape.length > 1) h = tfl.layers.flatten({ name: 'code_flatten' }).apply(h) as Symbolic;
+  if (!joinAtInput) h = tfl.layers.concatenate({ name: 'features_label' }).apply([h, y]) as Symbolic;
+  const code = tfl.layers
+    .dense({
+      units: codeUnits,
+      activation: 'linear',
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: deriveSeed(seed, 2) }),
+      name: 'code',
+    })
+    .apply(h) as Symbolic;
+  return tfl.model({ inputs: [x, y], outputs: code, name: 'encoder' });
 }

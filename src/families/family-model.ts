@@ -8,6 +8,8 @@ export interface BuildContext<M> {
   inputShape: [number, number, number];
   /** Seed for this model's initializers, derived from the run's seed. */
   seed: number;
+  /** Number of label classes in the data set (0 when it has no labels). */
+  classes: number;
 }
 
 export interface LayerSummary {
@@ -38,6 +40,9 @@ export type ChartView =
 export interface ViewContext {
   /** Fixed test images, flat, [n, pixels]: one of each class where labels exist. */
   panel: Tensor;
+  /** Their one-hot labels, for conditional models ([n, classes]; empty when unlabelled). */
+  panelLabels: Tensor;
+  classes: number;
   /** More test images with their labels, for scatter plots. */
   sample: Tensor;
   sampleLabels: number[];
@@ -45,17 +50,19 @@ export interface ViewContext {
 
 /** A built model: knows its loss and forward pass, nothing of batches, stores or IPC. */
 export interface BuiltModel {
-  /** x: a batch of flattened images in [0,1], shape [batch, pixels]. */
-  computeLoss(x: Tensor, training: boolean): LossResult;
-  reconstruct(x: Tensor): Tensor;
+  /** x: a batch of flattened images in [0,1], shape [batch, pixels]; labels: one-hot, for conditional models. */
+  computeLoss(x: Tensor, training: boolean, labels?: Tensor): LossResult;
+  /** Conditional models are fed one-hot labels with every batch. */
+  conditional?: boolean;
+  reconstruct(x: Tensor, labels?: Tensor): Tensor;
   trainableWeights(): LayerVariable[];
   weights(): LayerVariable[];
   summary(): LayerSummary[];
   dispose(): void;
   /** Called before each training step with the fractional epoch, for schedules such as KL warm-up. */
   onStep?(epoch: number): void;
-  /** Mean and log-variance of q(z|x), for KL per dimension and active units. */
-  posterior?(x: Tensor): { mu: Tensor; logVar: Tensor };
+  /** Mean and log-variance of q(z|x) (given the label for conditional models), for KL per dimension and active units. */
+  posterior?(x: Tensor, labels?: Tensor): { mu: Tensor; logVar: Tensor };
   /** The family's signature views, computed at each epoch's end. */
   views?(ctx: ViewContext): (ImageView | ChartView)[];
 }

@@ -5,6 +5,8 @@ export interface CheckContext {
   training: { loss: string };
   /** [height, width, channels] of the run's data set. */
   image: [number, number, number];
+  /** Label classes of the run's data set (0 when unlabelled). */
+  classes: number;
 }
 
 export type ModelCheck<M> = (model: M, ctx: CheckContext, issue: (path: (string | number)[], message: string) => void) => void;

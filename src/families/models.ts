@@ -5,6 +5,7 @@ import { autoencoderFamily } from './autoencoder/model';
 import { sparseAeFamily } from './sparse-ae/model';
 import { denoisingAeFamily } from './denoising-ae/model';
 import { vaeFamily } from './vae/model';
+import { cvaeFamily } from './cvae/model';
 import type { FamilyId, familySpecs } from './specs';
 
 type ModelOf<K extends FamilyId> = z.infer<(typeof familySpecs)[K]['modelSchema']>;
@@ -20,4 +21,5 @@ export const familyModels: { [K in FamilyId]: FamilyModel<ModelOf<K>> } = {
   'sparse-ae': sparseAeFamily,
   'denoising-ae': denoisingAeFamily,
   vae: vaeFamily,
+  cvae: cvaeFamily,
 };

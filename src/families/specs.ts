@@ -2,6 +2,7 @@ import { autoencoderSpec } from './autoencoder/spec';
 import { sparseAeSpec } from './sparse-ae/spec';
 import { denoisingAeSpec } from './denoising-ae/spec';
 import { vaeSpec } from './vae/spec';
+import { cvaeSpec } from './cvae/spec';
 
 /** The one place a family is registered (schema side). The tfjs side lives in ./models.ts. */
 export const familySpecs = {
@@ -9,6 +10,7 @@ export const familySpecs = {
   'sparse-ae': sparseAeSpec,
   'denoising-ae': denoisingAeSpec,
   vae: vaeSpec,
+  cvae: cvaeSpec,
 } as const;
 
 export type FamilyId = keyof typeof familySpecs;

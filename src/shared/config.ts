@@ -5,6 +5,8 @@ import { familyIds, familySpecs, type FamilyId } from '../families/specs';
 export const datasetNames = ['mnist'] as const;
 /** [height, width, channels] of each data set's images, for shape checks before training. */
 export const datasetImageShapes: Record<(typeof datasetNames)[number], [number, number, number]> = { mnist: [28, 28, 1] };
+/** Label classes of each data set (0 = unlabelled), for conditional models' checks. */
+export const datasetClasses: Record<(typeof datasetNames)[number], number> = { mnist: 10 };
 
 export const DatasetRef = z.strictObject({
   name: z.enum(datasetNames).meta({ label: 'Data set', help: 'MNIST: the real IDX files, 60k train / 10k test.' }),
@@ -93,7 +95,9 @@ const familyUnion = z.discriminatedUnion('family', [
 export const RunConfig: z.ZodType<RunConfig> = familyUnion.superRefine((config, ctx) => {
   const check = (familySpecs[config.family] as { checkModel?: CrossFieldCheck }).checkModel;
   const image = datasetImageShapes[config.dataset.name];
-  check?.(config.model, { training: config.training, image }, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
+  check?.(config.model, { training: config.training, image, classes: datasetClasses[config.dataset.name] }, (path, message) =>
+    ctx.addIssue({ code: 'custom', path, message }),
+  );
 });
 
 export interface FieldIssue {

@@ -47,12 +47,13 @@ test('a VAE with a 2-D latent shows its signature views', async ({ page }) => {
   await page.screenshot({ path: join(shots, '13-vae-manifold-scatter.png') });
 });
 
-test('sparse and denoising autoencoders show their signature views', async ({ page }) => {
+test('sparse, denoising and conditional models show their signature views', async ({ page }) => {
   if (!host) throw new Error('host not started');
   await page.goto(host.url);
   const runs: [family: string, preset: string, views: string[], shot: string][] = [
     ['sparse-ae', 'sparse-ae-mnist', ['code-histogram', 'first-layer-features'], '14-sparse-views.png'],
     ['denoising-ae', 'denoising-salt-pepper-0.2', ['denoising'], '15-denoising-views.png'],
+    ['cvae', 'cvae-mnist', ['class-samples', 'latent-traversal', 'interpolation'], '16-cvae-class-samples.png'],
   ];
   for (const [family, preset, views, shot] of runs) {
     await page.getByTestId('new-run').click();

@@ -6,6 +6,8 @@ import type { Studio } from '../../src/core/studio';
 import { findPreset } from '../../src/core/studio';
 import { openTestStudio, tempDir } from './helpers';
 import { latestOf } from './latest';
+import sharp from 'sharp';
+import { classify, trainDigitClassifier } from './classifier';
 
 let studio: Studio;
 let tmp: ReturnType<typeof tempDir>;
@@ -142,6 +144,41 @@ describe('denoising autoencoder', () => {
       expect(denoised).toBeLessThan(latestOf(run, 'test', 'baseline_mse'));
     },
   );
+});
+
+describe('conditional VAE', () => {
+  it('draws samples of class c that a digit classifier reads as c far more often than chance', async () => {
+    const c = defaultRunConfig('cvae');
+    if (c.family !== 'cvae') throw new Error('unreachable');
+    c.backend = 'wasm';
+    c.dataset = { name: 'mnist', trainSubset: 10000, testSubset: 1000 };
+    c.training = { ...c.training, epochs: 3, learningRate: 0.001, seed: 4 };
+    const run = await trainToEnd(c);
+    const grid = (await studio.api['artifacts.list']({ runId: run.id })).filter((a) => a.kind === 'class-samples').at(-1);
+    expect(grid).toBeDefined();
+    const png = Buffer.from((await studio.api['artifacts.get']({ artifactId: grid!.id })).dataBase64, 'base64');
+    const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+    // 10 rows (classes) x 10 samples of 28x28 tiles with a 2-pixel gutter (see images.ts).
+    const tiles = new Float32Array(100 * 784);
+    for (let row = 0; row < 10; row++) {
+      for (let col = 0; col < 10; col++) {
+        for (let y = 0; y < 28; y++) {
+          for (let x = 0; x < 28; x++) {
+            const px = ((2 + row * 30 + y) * info.width + 2 + col * 30 + x) * info.channels;
+            tiles[(row * 10 + col) * 784 + y * 28 + x] = (data[px] as number) / 255;
+          }
+        }
+      }
+    }
+    const { model, testAccuracy } = await trainDigitClassifier();
+    const predicted = classify(model, tiles, 100);
+    const hits = predicted.filter((p, i) => p === Math.floor(i / 10)).length;
+    console.log(
+      `classifier test accuracy ${(100 * testAccuracy).toFixed(1)} %; CVAE samples read as their class: ${hits} / 100 (chance: 10)`,
+    );
+    expect(testAccuracy).toBeGreaterThan(0.9);
+    expect(hits).toBeGreaterThan(50);
+  });
 });
 
 describe('presets', () => {

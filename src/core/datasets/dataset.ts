@@ -51,3 +51,18 @@ export function meanImageMse(split: ImageSplit, pixels: number, mean: Float32Arr
   }
   return total / (split.count * pixels);
 }
+
+/** Number of classes: the largest label + 1, or 0 for an unlabelled data set. */
+export function classCount(ds: Pick<ImageDataset, 'train'>): number {
+  const labels = ds.train.labels;
+  if (!labels) return 0;
+  let max = -1;
+  for (const l of labels) if (l > max) max = l;
+  return max + 1;
+}
+
+/** One-hot labels of the chosen images into `out` ([n, classes]). */
+export function fillOneHot(split: ImageSplit, classes: number, indices: ArrayLike<number>, out: Float32Array): void {
+  out.fill(0, 0, indices.length * classes);
+  for (let b = 0; b < indices.length; b++) out[b * classes + (split.labels?.[indices[b] as number] ?? 0)] = 1;
+}

@@ -1,7 +1,7 @@
 import type { MetricPoint, RunProgress } from '../../shared/api';
 import type { TrainingConfig } from '../../shared/config';
 import type { BuiltModel } from '../../families/family-model';
-import { fillBatch, pixelsPerImage, type ImageDataset, type ImageSplit } from '../datasets/dataset';
+import { classCount, fillBatch, fillOneHot, pixelsPerImage, type ImageDataset, type ImageSplit } from '../datasets/dataset';
 import { createRng, shuffledIndices } from './random';
 import { tf, type Scalar, type Variable } from './tf';
 
@@ -45,9 +45,17 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * Mean loss parts and per-pixel MSE over a split, in batches, without gradients; for models with a
  * posterior also KL per latent dimension and the number of active units.
  */
-export function evaluate(model: BuiltModel, split: ImageSplit, pixels: number, batchSize = 256): Record<string, number> {
+export function evaluate(
+  model: BuiltModel,
+  split: ImageSplit,
+  pixels: number,
+  classes: number,
+  batchSize = 256,
+): Record<string, number> {
   const sums: Record<string, number> = {};
   const buf = new Float32Array(batchSize * pixels);
+  const labelBuf = new Float32Array(batchSize * Math.max(classes, 1));
+  const labelsOf = (n: number) => (model.conditional ? tf.tensor2d(labelBuf.subarray(0, n * classes), [n, classes]) : undefined);
   let klSum: Float64Array | undefined;
   let muSum: Float64Array | undefined;
   let muSq: Float64Array | undefined;
@@ -55,17 +63,19 @@ export function evaluate(model: BuiltModel, split: ImageSplit, pixels: number, b
     const n = Math.min(batchSize, split.count - start);
     const idx = Array.from({ length: n }, (_, i) => start + i);
     fillBatch(split, pixels, idx, buf);
+    if (model.conditional) fillOneHot(split, classes, idx, labelBuf);
     const values = tf.tidy(() => {
       const x = tf.tensor2d(buf.subarray(0, n * pixels), [n, pixels]);
-      const { total, parts } = model.computeLoss(x, false);
-      const mse = tf.mean(tf.squaredDifference(x, model.reconstruct(x)));
+      const labels = labelsOf(n);
+      const { total, parts } = model.computeLoss(x, false, labels);
+      const mse = tf.mean(tf.squaredDifference(x, model.reconstruct(x, labels)));
       const named: [string, Scalar][] = [['loss', total], ...Object.entries(parts), ['mse', mse as Scalar]];
       return named.map(([k, t]) => [k, t.dataSync()[0] as number] as const);
     });
     for (const [k, v] of values) sums[k] = (sums[k] ?? 0) + v * n;
     if (model.posterior) {
       const [mu, kl] = tf.tidy(() => {
-        const post = model.posterior?.(tf.tensor2d(buf.subarray(0, n * pixels), [n, pixels]));
+        const post = model.posterior?.(tf.tensor2d(buf.subarray(0, n * pixels), [n, pixels]), labelsOf(n));
         if (!post) return [new Float32Array(), new Float32Array()];
         const klDims = tf.mul(0.5, tf.sub(tf.add(tf.exp(post.logVar), tf.square(post.mu)), tf.add(1, post.logVar)));
         return [post.mu.dataSync() as Float32Array, tf.sum(klDims, 0).dataSync() as Float32Array];
@@ -115,6 +125,8 @@ export async function train(o: TrainOptions): Promise<void> {
   const rng = createRng(o.shuffleSeed);
   const varList = model.trainableWeights().map((w) => w.read() as Variable);
   const batch = new Float32Array(bs * pixels);
+  const classes = classCount(dataset);
+  const labelBatch = new Float32Array(bs * Math.max(classes, 1));
   const started = performance.now();
   let step = 0;
   let lastProgress = 0;
@@ -128,10 +140,14 @@ export async function train(o: TrainOptions): Promise<void> {
     for (let b = 0; b < stepsPerEpoch; b++) {
       const idx = order.subarray(b * bs, Math.min(n, (b + 1) * bs));
       fillBatch(dataset.train, pixels, idx, batch);
+      if (model.conditional) fillOneHot(dataset.train, classes, idx, labelBatch);
       const loss = tf.tidy(() => {
         const x = tf.tensor2d(batch.subarray(0, idx.length * pixels), [idx.length, pixels]);
+        const labels = model.conditional
+          ? tf.tensor2d(labelBatch.subarray(0, idx.length * classes), [idx.length, classes])
+          : undefined;
         model.onStep?.(epoch - 1 + b / stepsPerEpoch);
-        const cost = optimizer.minimize(() => model.computeLoss(x, true).total, true, varList);
+        const cost = optimizer.minimize(() => model.computeLoss(x, true, labels).total, true, varList);
         return cost ? (cost.dataSync()[0] as number) : NaN;
       });
       step++;
@@ -167,7 +183,7 @@ export async function train(o: TrainOptions): Promise<void> {
       }
       await yieldToEventLoop();
     }
-    const test = evaluate(model, dataset.test, pixels);
+    const test = evaluate(model, dataset.test, pixels, classes);
     const points: MetricPoint[] = [
       ...pending,
       { step, epoch, split: 'train', name: 'loss', value: lossSum / n },

@@ -7,7 +7,15 @@ import { join } from 'node:path';
 import type { Environment, MetricPoint } from '../../shared/api';
 import { familyModelFor } from '../../families/models';
 import { kernelsToTrain } from '../../families/layers';
-import { meanImage, meanImageMse, pixelsPerImage, fillBatch, type ImageDataset } from '../datasets/dataset';
+import {
+  classCount,
+  fillOneHot,
+  meanImage,
+  meanImageMse,
+  pixelsPerImage,
+  fillBatch,
+  type ImageDataset,
+} from '../datasets/dataset';
 import { loadDataset } from '../datasets/registry';
 import { selectBackend } from './backend';
 import { writeCheckpoint } from './checkpoint';
@@ -79,6 +87,7 @@ async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<v
     training: config.training,
     inputShape: [dataset.height, dataset.width, dataset.channels],
     seed: deriveSeed(config.training.seed, 1),
+    classes: classCount(dataset),
   });
 
   const panel = panelIndices(dataset);
@@ -96,6 +105,12 @@ async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<v
   );
   const sampleLabels = Array.from({ length: sampleCount }, (_, i) => dataset.test.labels?.[i] ?? 0);
 
+  const classes = classCount(dataset);
+  const panelOneHot = () => {
+    const out = new Float32Array(panel.length * Math.max(classes, 1));
+    fillOneHot(dataset.test, classes, panel, out);
+    return tf.tensor2d(out, [panel.length, Math.max(classes, 1)]);
+  };
   const postImage = async (kind: string, caption: string, rows: Float32Array[][], epoch: number, step: number) => {
     const grid = await gridPng(rows, dataset.height, dataset.width, dataset.channels);
     post({
@@ -106,9 +121,10 @@ async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<v
   const signatureViews = async (epoch: number, step: number) => {
     if (!model.views) return;
     const panel = tf.tensor2d(panelPixels, [originals.length, pixels]);
+    const panelLabels = panelOneHot();
     const sample = tf.tensor2d(samplePixels, [sampleCount, pixels]);
     try {
-      for (const view of model.views({ panel, sample, sampleLabels })) {
+      for (const view of model.views({ panel, panelLabels, classes, sample, sampleLabels })) {
         if ('rows' in view) await postImage(view.kind, `Epoch ${epoch}: ${view.caption}`, view.rows, epoch, step);
         else {
           const { kind: _kind, caption: _caption, ...chart } = view;
@@ -129,7 +145,7 @@ async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<v
         }
       }
     } finally {
-      tf.dispose([panel, sample]);
+      tf.dispose([panel, panelLabels, sample]);
     }
   };
 
@@ -144,7 +160,10 @@ async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<v
       warn: (message) => post({ type: 'warning', message }),
       epochEnd: async (epoch, step) => {
         const recon = tf.tidy(
-          () => model.reconstruct(tf.tensor2d(panelPixels, [panel.length, pixels])).dataSync() as Float32Array,
+          () =>
+            model
+              .reconstruct(tf.tensor2d(panelPixels, [panel.length, pixels]), model.conditional ? panelOneHot() : undefined)
+              .dataSync() as Float32Array,
         );
         const reconstructed = panel.map((_, i) => recon.subarray(i * pixels, (i + 1) * pixels));
         await postImage(

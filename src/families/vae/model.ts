@@ -1,8 +1,8 @@
 import { summedReconstructionLoss } from '../../core/training/losses';
 import { createRng } from '../../core/training/random';
 import { tf, type Scalar, type Tensor } from '../../core/training/tf';
-import { buildArchitecture, summarize } from '../architecture';
-import type { BuiltModel, FamilyModel, ImageView, ChartView, ViewContext } from '../family-model';
+import { buildConditionalEncoder, buildDecoder, buildEncoder, summarize } from '../architecture';
+import type { BuildContext, BuiltModel, ChartView, FamilyModel, ImageView, ViewContext } from '../family-model';
 import type { VaeModel } from './spec';
 
 /** KL(N(mu, sigma²) || N(0, I)) per dimension, closed form with log-variance (seed 000): ½(e^lv + mu² − 1 − lv). */
@@ -15,138 +15,177 @@ const rows = (t: Tensor, n: number, pixels: number): Float32Array[] => {
   return Array.from({ length: n }, (_, i) => data.slice(i * pixels, (i + 1) * pixels));
 };
 
-export const vaeFamily: FamilyModel<VaeModel> = {
-  build({ model: m, training, inputShape, seed }): BuiltModel {
-    const k = m.latentSize;
-    const pixels = inputShape[0] * inputShape[1] * inputShape[2];
-    const { encoder, decoder } = buildArchitecture(inputShape, m, m.outputActivation, seed, { codeUnits: 2 * k });
-    const recon = summedReconstructionLoss(training);
-    // eps is drawn from a seeded stream, so a run repeats exactly on the same backend.
-    const noiseSeeds = createRng(seed ^ 0x5eed);
-    const nextSeed = () => Math.floor(noiseSeeds() * 2 ** 31);
-    let epoch = 0;
+/**
+ * The VAE, or with `conditional` the CVAE: the one-hot label joins the encoder's input and z at the
+ * decoder's input, so p(x|z, c) and q(z|x, c).
+ */
+export function buildVae(
+  { model: m, training, inputShape, seed, classes }: BuildContext<VaeModel>,
+  conditional: boolean,
+): BuiltModel {
+  const k = m.latentSize;
+  const pixels = inputShape[0] * inputShape[1] * inputShape[2];
+  if (conditional && classes < 2) throw new Error('a conditional VAE needs a labelled data set');
+  const encoder = conditional
+    ? buildConditionalEncoder(inputShape, m, seed, 2 * k, classes)
+    : buildEncoder(inputShape, m, seed, { codeUnits: 2 * k });
+  const decoder = buildDecoder(inputShape, m, m.outputActivation, seed, conditional ? k + classes : k);
+  const recon = summedReconstructionLoss(training);
+  // eps is drawn from a seeded stream, so a run repeats exactly on the same backend.
+  const noiseSeeds = createRng(seed ^ 0x5eed);
+  const nextSeed = () => Math.floor(noiseSeeds() * 2 ** 31);
+  let epoch = 0;
 
-    const posterior = (x: Tensor) => {
-      const h = encoder.apply(x) as Tensor;
-      return { mu: tf.slice(h, [0, 0], [-1, k]), logVar: tf.slice(h, [0, k], [-1, k]) };
-    };
-    const decode = (z: Tensor) => decoder.apply(z) as Tensor;
+  const need = (labels: Tensor | undefined): Tensor => {
+    if (!labels) throw new Error('the conditional VAE was called without labels');
+    return labels;
+  };
+  const posterior = (x: Tensor, labels?: Tensor) => {
+    const h = (conditional ? encoder.apply([x, need(labels)]) : encoder.apply(x)) as Tensor;
+    return { mu: tf.slice(h, [0, 0], [-1, k]), logVar: tf.slice(h, [0, k], [-1, k]) };
+  };
+  const decode = (z: Tensor, labels?: Tensor) => decoder.apply(conditional ? tf.concat([z, need(labels)], 1) : z) as Tensor;
 
-    /** The KL weight now: β, ramped from 0 during warm-up. */
-    const betaNow = () => (m.klWarmupEpochs > 0 ? m.beta * Math.min(1, epoch / m.klWarmupEpochs) : m.beta);
-    const capacityNow = () =>
-      (m.capacityMaxNats ?? 0) * (m.capacityEpochs && m.capacityEpochs > 0 ? Math.min(1, epoch / m.capacityEpochs) : 1);
+  /** The KL weight now: β, ramped from 0 during warm-up. */
+  const betaNow = () => (m.klWarmupEpochs > 0 ? m.beta * Math.min(1, epoch / m.klWarmupEpochs) : m.beta);
+  const capacityNow = () =>
+    (m.capacityMaxNats ?? 0) * (m.capacityEpochs && m.capacityEpochs > 0 ? Math.min(1, epoch / m.capacityEpochs) : 1);
 
-    const fixedPrior = tf.tidy(() => tf.randomNormal([40, k], 0, 1, 'float32', seed + 7));
+  const fixedPrior = tf.tidy(() => tf.randomNormal([40, k], 0, 1, 'float32', seed + 7));
 
-    return {
-      onStep(e) {
-        epoch = e;
-      },
-      computeLoss(x) {
-        const { mu, logVar } = posterior(x);
-        const eps = tf.randomNormal(mu.shape, 0, 1, 'float32', nextSeed());
-        const z = tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logVar)), eps));
-        const reconstruction = recon(x, decode(z));
-        const kl = tf.mean<Scalar>(tf.sum(klPerDimension(mu, logVar), 1));
-        const regulariser =
-          m.capacityMaxNats === undefined
-            ? tf.mul(betaNow(), kl)
-            : tf.mul(m.capacityGamma ?? 1, tf.abs(tf.sub(kl, capacityNow())));
-        const total = tf.add<Scalar>(reconstruction, regulariser);
-        return { total, parts: { reconstruction, kl, neg_elbo: tf.add<Scalar>(reconstruction, kl) } };
-      },
-      reconstruct: (x) => decode(posterior(x).mu),
-      posterior,
-      trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights],
-      weights: () => [...encoder.weights, ...decoder.weights],
-      summary: () => summarize(encoder, decoder),
-      dispose() {
-        fixedPrior.dispose();
-        encoder.dispose();
-        decoder.dispose();
-      },
-      views({ panel, sample, sampleLabels }: ViewContext): (ImageView | ChartView)[] {
-        const out: (ImageView | ChartView)[] = [];
-        tf.tidy(() => {
-          const mu = posterior(panel).mu;
-          // Traversal: each dimension (up to 10) swept from -3 to 3 around the first panel image's mu.
-          const steps = 9;
-          const dims = Math.min(k, 10);
-          const base = tf.slice(mu, [0, 0], [1, k]);
-          const sweep = Array.from({ length: steps }, (_, i) => -3 + (6 * i) / (steps - 1));
-          const traversal: Float32Array[][] = [];
-          for (let d = 0; d < dims; d++) {
-            const zs = tf.concat(
-              sweep.map((v) =>
-                tf.add(base, tf.mul(tf.cast(tf.oneHot([d], k), 'float32'), tf.sub(v, tf.slice(base, [0, d], [1, 1])))),
-              ),
-              0,
-            );
-            traversal.push(rows(decode(zs), steps, pixels));
-          }
+  return {
+    onStep(e) {
+      epoch = e;
+    },
+    conditional,
+    computeLoss(x, _training, labels) {
+      const { mu, logVar } = posterior(x, labels);
+      const eps = tf.randomNormal(mu.shape, 0, 1, 'float32', nextSeed());
+      const z = tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logVar)), eps));
+      const reconstruction = recon(x, decode(z, labels));
+      const kl = tf.mean<Scalar>(tf.sum(klPerDimension(mu, logVar), 1));
+      const regulariser =
+        m.capacityMaxNats === undefined ? tf.mul(betaNow(), kl) : tf.mul(m.capacityGamma ?? 1, tf.abs(tf.sub(kl, capacityNow())));
+      const total = tf.add<Scalar>(reconstruction, regulariser);
+      return { total, parts: { reconstruction, kl, neg_elbo: tf.add<Scalar>(reconstruction, kl) } };
+    },
+    reconstruct: (x, labels) => decode(posterior(x, labels).mu, labels),
+    posterior,
+    trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights],
+    weights: () => [...encoder.weights, ...decoder.weights],
+    summary: () => summarize(encoder, decoder),
+    dispose() {
+      fixedPrior.dispose();
+      encoder.dispose();
+      decoder.dispose();
+    },
+    views({ panel, panelLabels, classes: nClasses, sample, sampleLabels }: ViewContext): (ImageView | ChartView)[] {
+      const out: (ImageView | ChartView)[] = [];
+      tf.tidy(() => {
+        const cond = conditional ? panelLabels : undefined;
+        const mu = posterior(panel, cond).mu;
+        const first = cond ? tf.slice(cond, [0, 0], [1, -1]) : undefined;
+        const repeat = (t: Tensor | undefined, n: number) => (t ? tf.tile(t, [n, 1]) : undefined);
+        if (conditional) {
+          // Samples of each class: row c decodes the same ten prior draws with label c.
+          const z = tf.slice(fixedPrior, [0, 0], [10, k]);
+          const rowsByClass = Array.from({ length: nClasses }, (_, c) =>
+            rows(decode(z, tf.cast(tf.oneHot(tf.fill([10], c, 'int32'), nClasses), 'float32')), 10, pixels),
+          );
           out.push({
-            kind: 'latent-traversal',
-            caption: `Latent traversal: dimensions 1–${dims} (rows) swept from −3 to 3 (columns) around the first test image's mu`,
-            rows: traversal,
+            kind: 'class-samples',
+            caption: 'Samples of each class: row c decodes the same ten z ~ N(0, I) with label c',
+            rows: rowsByClass,
           });
+        }
+        // Traversal: each dimension (up to 10) swept from -3 to 3 around the first panel image's mu.
+        const steps = 9;
+        const dims = Math.min(k, 10);
+        const base = tf.slice(mu, [0, 0], [1, k]);
+        const sweep = Array.from({ length: steps }, (_, i) => -3 + (6 * i) / (steps - 1));
+        const traversal: Float32Array[][] = [];
+        for (let d = 0; d < dims; d++) {
+          const zs = tf.concat(
+            sweep.map((v) =>
+              tf.add(base, tf.mul(tf.cast(tf.oneHot([d], k), 'float32'), tf.sub(v, tf.slice(base, [0, d], [1, 1])))),
+            ),
+            0,
+          );
+          traversal.push(rows(decode(zs, repeat(first, steps)), steps, pixels));
+        }
+        out.push({
+          kind: 'latent-traversal',
+          caption: `Latent traversal: dimensions 1–${dims} (rows) swept from −3 to 3 (columns) around the first test image's mu`,
+          rows: traversal,
+        });
+        if (!conditional)
           out.push({
             kind: 'prior-samples',
             caption: 'Samples from the prior: decode(z), z ~ N(0, I), the same z every epoch',
             rows: [0, 1, 2, 3].map((r) => rows(decode(tf.slice(fixedPrior, [r * 10, 0], [10, k])), 10, pixels)),
           });
-          // Interpolation between consecutive panel images (0→1, 2→3, …) in latent space.
-          const n = panel.shape[0] ?? 0;
-          const interpolation: Float32Array[][] = [];
-          for (let p = 0; p + 1 < Math.min(n, 8); p += 2) {
-            const a = tf.slice(mu, [p, 0], [1, k]);
-            const b = tf.slice(mu, [p + 1, 0], [1, k]);
-            const zs = tf.concat(
-              Array.from({ length: 10 }, (_, i) => tf.add(tf.mul(a, 1 - i / 9), tf.mul(b, i / 9))),
-              0,
-            );
-            interpolation.push(rows(decode(zs), 10, pixels));
-          }
-          if (interpolation.length > 0)
-            out.push({
-              kind: 'interpolation',
-              caption: 'Interpolation between pairs of test images through their mu (left to right)',
-              rows: interpolation,
-            });
-          if (k === 2) {
-            const grid = 15;
-            const coords = Array.from({ length: grid }, (_, i) => -3 + (6 * i) / (grid - 1));
-            const manifold = coords
-              .slice()
-              .reverse()
-              .map((y) =>
-                rows(
-                  decode(
-                    tf.tensor2d(
-                      coords.flatMap((x) => [x, y]),
-                      [grid, 2],
-                    ),
-                  ),
-                  grid,
-                  pixels,
+        // Interpolation between consecutive panel images (0→1, 2→3, …) in latent space.
+        const n = panel.shape[0] ?? 0;
+        const interpolation: Float32Array[][] = [];
+        for (let p = 0; p + 1 < Math.min(n, 8); p += 2) {
+          const a = tf.slice(mu, [p, 0], [1, k]);
+          const b = tf.slice(mu, [p + 1, 0], [1, k]);
+          const zs = tf.concat(
+            Array.from({ length: 10 }, (_, i) => tf.add(tf.mul(a, 1 - i / 9), tf.mul(b, i / 9))),
+            0,
+          );
+          // Conditional: the label goes from the first image's class to the second's along with z.
+          const labelsAB = cond
+            ? tf.concat(
+                Array.from({ length: 10 }, (_, i) =>
+                  tf.add(tf.mul(tf.slice(cond, [p, 0], [1, -1]), 1 - i / 9), tf.mul(tf.slice(cond, [p + 1, 0], [1, -1]), i / 9)),
                 ),
-              );
-            out.push({
-              kind: 'manifold',
-              caption: 'Decoded manifold: z₁ (columns) and z₂ (rows, upwards) from −3 to 3',
-              rows: manifold,
-            });
-            const zs = posterior(sample).mu.dataSync();
-            out.push({
-              kind: 'latent-scatter',
-              chart: 'scatter',
-              caption: 'Test images in the 2-D latent space (mu), coloured by label',
-              points: sampleLabels.map((label, i) => ({ x: zs[2 * i] as number, y: zs[2 * i + 1] as number, label })),
-            });
-          }
-        });
-        return out;
-      },
-    };
-  },
-};
+                0,
+              )
+            : undefined;
+          interpolation.push(rows(decode(zs, labelsAB), 10, pixels));
+        }
+        if (interpolation.length > 0)
+          out.push({
+            kind: 'interpolation',
+            caption: 'Interpolation between pairs of test images through their mu (left to right)',
+            rows: interpolation,
+          });
+        if (k === 2 && !conditional) {
+          const grid = 15;
+          const coords = Array.from({ length: grid }, (_, i) => -3 + (6 * i) / (grid - 1));
+          const manifold = coords
+            .slice()
+            .reverse()
+            .map((y) =>
+              rows(
+                decode(
+                  tf.tensor2d(
+                    coords.flatMap((x) => [x, y]),
+                    [grid, 2],
+                  ),
+                ),
+                grid,
+                pixels,
+              ),
+            );
+          out.push({
+            kind: 'manifold',
+            caption: 'Decoded manifold: z₁ (columns) and z₂ (rows, upwards) from −3 to 3',
+            rows: manifold,
+          });
+          const zs = posterior(sample).mu.dataSync();
+          out.push({
+            kind: 'latent-scatter',
+            chart: 'scatter',
+            caption: 'Test images in the 2-D latent space (mu), coloured by label',
+            points: sampleLabels.map((label, i) => ({ x: zs[2 * i] as number, y: zs[2 * i + 1] as number, label })),
+          });
+        }
+      });
+      return out;
+    },
+  };
+}
+
+export const vaeFamily: FamilyModel<VaeModel> = { build: (ctx) => buildVae(ctx, false) };
