@@ -1,5 +1,5 @@
 import type { TrainingConfig } from '../shared/config';
-import type { LayerVariable, Scalar, Tensor } from '../core/training/tf';
+import type { Scalar, Tensor } from '../core/training/tf';
 
 export interface BuildContext<M> {
   model: M;
@@ -22,6 +22,14 @@ export interface LossResult {
   total: Scalar;
   /** Named parts of the loss, e.g. reconstruction; reported as metrics. */
   parts: Record<string, Scalar>;
+}
+
+/** A trainable weight: a layer's kernel or bias, or a family's own variable (e.g. a codebook). */
+export interface Weight {
+  name: string;
+  shape: (number | null)[];
+  /** The value; for layer weights tfjs-layers returns the underlying tf.Variable. */
+  read(): Tensor;
 }
 
 /** A grid of images a family shows at each epoch's end (traversals, samples, interpolations). */
@@ -55,8 +63,8 @@ export interface BuiltModel {
   /** Conditional models are fed one-hot labels with every batch. */
   conditional?: boolean;
   reconstruct(x: Tensor, labels?: Tensor): Tensor;
-  trainableWeights(): LayerVariable[];
-  weights(): LayerVariable[];
+  trainableWeights(): Weight[];
+  weights(): Weight[];
   summary(): LayerSummary[];
   dispose(): void;
   /** Called before each training step with the fractional epoch, for schedules such as KL warm-up. */

@@ -6,6 +6,7 @@ import { sparseAeFamily } from './sparse-ae/model';
 import { denoisingAeFamily } from './denoising-ae/model';
 import { vaeFamily } from './vae/model';
 import { cvaeFamily } from './cvae/model';
+import { vqVaeFamily } from './vq-vae/model';
 import type { FamilyId, familySpecs } from './specs';
 
 type ModelOf<K extends FamilyId> = z.infer<(typeof familySpecs)[K]['modelSchema']>;
@@ -22,4 +23,5 @@ export const familyModels: { [K in FamilyId]: FamilyModel<ModelOf<K>> } = {
   'denoising-ae': denoisingAeFamily,
   vae: vaeFamily,
   cvae: cvaeFamily,
+  'vq-vae': vqVaeFamily,
 };

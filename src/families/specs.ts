@@ -3,6 +3,7 @@ import { sparseAeSpec } from './sparse-ae/spec';
 import { denoisingAeSpec } from './denoising-ae/spec';
 import { vaeSpec } from './vae/spec';
 import { cvaeSpec } from './cvae/spec';
+import { vqVaeSpec } from './vq-vae/spec';
 
 /** The one place a family is registered (schema side). The tfjs side lives in ./models.ts. */
 export const familySpecs = {
@@ -11,6 +12,7 @@ export const familySpecs = {
   'denoising-ae': denoisingAeSpec,
   vae: vaeSpec,
   cvae: cvaeSpec,
+  'vq-vae': vqVaeSpec,
 } as const;
 
 export type FamilyId = keyof typeof familySpecs;

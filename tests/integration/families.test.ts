@@ -181,6 +181,26 @@ describe('conditional VAE', () => {
   });
 });
 
+describe('VQ-VAE', () => {
+  it('uses more codes as it trains: perplexity above 1 and rising, reconstructions below the baseline', async () => {
+    const c = defaultRunConfig('vq-vae');
+    if (c.family !== 'vq-vae') throw new Error('unreachable');
+    c.backend = 'wasm';
+    c.dataset = { name: 'mnist', trainSubset: 4000, testSubset: 1000 };
+    c.training = { ...c.training, epochs: 3, batchSize: 64, learningRate: 0.002, seed: 6 };
+    const run = await trainToEnd(c);
+    const metrics = await studio.api['runs.metrics']({ runId: run.id });
+    const perplexity = metrics.filter((m) => m.split === 'test' && m.name === 'perplexity').map((m) => m.value);
+    console.log(
+      `VQ-VAE test perplexity per epoch: ${perplexity.map((p) => p.toFixed(1)).join(', ')} (of ${c.model.codebookSize} codes)`,
+    );
+    expect(perplexity[0]).toBeGreaterThan(1);
+    expect(perplexity[2]).toBeGreaterThan(perplexity[0] as number);
+    expect(latestOf(run, 'test', 'mse')).toBeLessThan(latestOf(run, 'test', 'baseline_mse'));
+    expect((await studio.api['artifacts.list']({ runId: run.id })).map((a) => a.kind)).toContain('code-usage');
+  });
+});
+
 describe('presets', () => {
   it('every preset is a valid config', async () => {
     const families = await studio.api['families.list']({});

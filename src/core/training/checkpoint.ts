@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckpointRecord } from '../store/checkpoints';
-import type { LayerVariable } from './tf';
+import type { Weight } from '../../families/family-model';
 
 const magic = 'LSCKPT1\n';
 
@@ -10,7 +10,7 @@ const magic = 'LSCKPT1\n';
  * Writes all weights to one file: magic, a JSON header (name, shape, dtype, offset per weight), float32 data.
  * The file is written under a temporary name and renamed into place, so a crash never leaves half a checkpoint.
  */
-export function writeCheckpoint(dir: string, epoch: number, step: number, weights: LayerVariable[]): CheckpointRecord {
+export function writeCheckpoint(dir: string, epoch: number, step: number, weights: Weight[]): CheckpointRecord {
   mkdirSync(dir, { recursive: true });
   const arrays = weights.map((w) => w.read().dataSync() as Float32Array);
   let offset = 0;

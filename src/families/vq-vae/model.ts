@@ -1,0 +1,113 @@
+import { meanReconstructionLoss } from '../../core/training/losses';
+import { createRng } from '../../core/training/random';
+import { tf, type Scalar, type Tensor } from '../../core/training/tf';
+import { buildDecoder, buildEncoder, summarize } from '../architecture';
+import type { BuiltModel, ChartView, FamilyModel, Weight } from '../family-model';
+import { vqArchitecture, type VqVaeModel } from './spec';
+
+/** Identity forward, zero gradient: tfjs has no stop_gradient op. */
+const stopGradient: (x: Tensor) => Tensor = tf.customGrad<Tensor>((...inputs: unknown[]) => ({
+  value: tf.clone(inputs[0] as Tensor),
+  gradFunc: (dy: Tensor) => tf.zerosLike(dy),
+}));
+
+export const vqVaeFamily: FamilyModel<VqVaeModel> = {
+  build({ model: m, training, inputShape, seed }): BuiltModel {
+    const arch = vqArchitecture(m);
+    const d = m.codeSize;
+    const k = m.codebookSize;
+    const encoder = buildEncoder(inputShape, arch, seed, { codeUnits: m.positions * d });
+    const decoder = buildDecoder(inputShape, arch, m.outputActivation, seed);
+    const codebook = tf.variable(tf.randomUniform([k, d], -1 / k, 1 / k, 'float32', seed + 17), true, 'codebook');
+    const codebookWeight: Weight = { name: 'codebook', shape: [k, d], read: () => codebook };
+    const recon = meanReconstructionLoss(training);
+    const rng = createRng(seed ^ 0xc0de);
+    let usage = new Float64Array(k);
+    let lastEncoded: Tensor | undefined;
+    let lastEpoch = 0;
+
+    /** Nearest codebook vector of every code position: ||z||² − 2 z·e + ||e||², argmin over K. */
+    const quantise = (zFlat: Tensor) => {
+      const distances = tf.add(
+        tf.sub(tf.sum(tf.square(zFlat), 1, true), tf.mul(2, tf.matMul(zFlat, codebook, false, true))),
+        tf.sum(tf.square(codebook), 1),
+      );
+      const indices = tf.argMin(distances, 1);
+      const oneHot = tf.cast(tf.oneHot(indices, k), 'float32');
+      return { indices, oneHot, zq: tf.matMul(oneHot, codebook) };
+    };
+    const encode = (x: Tensor) => tf.reshape(encoder.apply(x) as Tensor, [-1, d]);
+    const batchOf = (x: Tensor) => x.shape[0] ?? 0;
+
+    /** Codes no input chose since the last re-seed move onto random encoder outputs of the latest batch. */
+    const reseed = () => {
+      if (!lastEncoded) return;
+      const dead = [...usage.keys()].filter((i) => usage[i] === 0);
+      if (dead.length > 0) {
+        const encoded = lastEncoded.dataSync() as Float32Array;
+        const rows = encoded.length / d;
+        const book = codebook.dataSync().slice() as Float32Array;
+        for (const c of dead) {
+          const r = Math.floor(rng() * rows);
+          book.set(encoded.subarray(r * d, (r + 1) * d), c * d);
+        }
+        tf.tidy(() => codebook.assign(tf.tensor2d(book, [k, d])));
+      }
+      usage = new Float64Array(k);
+    };
+
+    return {
+      onStep(epoch) {
+        if (m.reseedDeadCodes && Math.floor(epoch) > lastEpoch) reseed();
+        lastEpoch = Math.floor(epoch);
+      },
+      computeLoss(x, training) {
+        const ze = encode(x);
+        const { indices, oneHot, zq } = quantise(ze);
+        if (training) {
+          const counts = tf.sum(oneHot, 0).dataSync();
+          counts.forEach((c, i) => (usage[i] = (usage[i] as number) + c));
+          lastEncoded?.dispose();
+          lastEncoded = tf.keep(tf.clone(stopGradient(ze)));
+        }
+        void indices;
+        // Straight-through estimator: forward uses z_q, backward copies the gradient to z_e.
+        const zst = tf.add(ze, stopGradient(tf.sub(zq, ze)));
+        const reconstruction = recon(x, decoder.apply(tf.reshape(zst, [batchOf(x), -1])) as Tensor);
+        const codebookLoss = tf.mean<Scalar>(tf.squaredDifference(stopGradient(ze), zq));
+        const commitmentLoss = tf.mean<Scalar>(tf.squaredDifference(ze, stopGradient(zq)));
+        const total = tf.addN([reconstruction, codebookLoss, tf.mul(m.commitment, commitmentLoss)]) as Scalar;
+        // Perplexity of the code distribution in the batch: exp(H(p)); K when all codes are equally used, 1 when one is.
+        const p = tf.mean(oneHot, 0);
+        const perplexity = tf.exp(tf.neg(tf.sum(tf.mul(p, tf.log(tf.add(p, 1e-10)))))) as Scalar;
+        const usedShare = tf.mean<Scalar>(tf.cast(tf.greater(p, 0), 'float32'));
+        return {
+          total,
+          parts: { reconstruction, codebook: codebookLoss, commitment: commitmentLoss, perplexity, codebook_usage: usedShare },
+        };
+      },
+      reconstruct: (x) => decoder.apply(tf.reshape(quantise(encode(x)).zq, [batchOf(x), -1])) as Tensor,
+      trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights, codebookWeight],
+      weights: () => [...encoder.weights, ...decoder.weights, codebookWeight],
+      summary: () => [...summarize(encoder, decoder), { name: 'codebook', outputShape: [k, d], params: k * d }],
+      dispose() {
+        lastEncoded?.dispose();
+        codebook.dispose();
+        encoder.dispose();
+        decoder.dispose();
+      },
+      views({ sample }): ChartView[] {
+        const counts = tf.tidy(() => tf.sum(quantise(encode(sample)).oneHot, 0).dataSync() as Float32Array);
+        const used = counts.filter((c) => c > 0).length;
+        return [
+          {
+            kind: 'code-usage',
+            chart: 'histogram',
+            caption: `How often each of the ${k} codes is chosen over ${sample.shape[0]} test images: ${used} in use`,
+            bins: Array.from(counts, (count, i) => ({ from: i, to: i + 1, count })),
+          },
+        ];
+      },
+    };
+  },
+};

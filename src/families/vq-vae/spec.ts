@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { checkArchitecture, outputActivation } from '../common-spec';
+import type { FamilySpec } from '../family-spec';
+import { LayerStack, type LayerSpec } from '../layers';
+
+/**
+ * VQ-VAE (seed 000; van den Oord et al. 2017): the encoder emits `positions` vectors of size D, each replaced
+ * by its nearest of K codebook vectors; gradients pass straight through; codebook and commitment losses.
+ */
+export const vqVaeModel = z.strictObject({
+  encoder: LayerStack.meta({
+    label: 'Encoder',
+    help: 'Layers from the image; a dense layer to positions × D follows.',
+    widget: 'stack',
+  }),
+  positions: z
+    .number()
+    .int()
+    .min(1)
+    .max(4096)
+    .meta({ label: 'Code positions', help: 'How many code vectors describe one image.', step: 1 }),
+  codeSize: z.number().int().min(1).max(512).meta({ label: 'Code vector size D', step: 1 }),
+  codebookSize: z
+    .number()
+    .int()
+    .min(1)
+    .max(8192)
+    .meta({ label: 'Codebook size K', help: 'Number of codebook vectors.', step: 1 }),
+  commitment: z.number().min(0).max(10).meta({
+    label: 'Commitment weight β',
+    help: 'Weight of ||z_e − sg[e]||²; the paper uses 0.25.',
+    widget: 'slider',
+    step: 0.01,
+    sliderMax: 2,
+  }),
+  reseedDeadCodes: z
+    .boolean()
+    .meta({ label: 'Re-seed dead codes', help: 'Each epoch, codes no input chose are moved onto random encoder outputs.' }),
+  decoder: LayerStack.meta({
+    label: 'Decoder',
+    help: 'Layers from the quantised code (positions × D values); an output layer follows.',
+    widget: 'stack',
+  }),
+  outputActivation,
+});
+export type VqVaeModel = z.infer<typeof vqVaeModel>;
+
+const dense = (units: number): LayerSpec => ({ type: 'dense', units, activation: 'relu' });
+/** The architecture view of a VQ-VAE for shape checks: its "latent" is the quantised code, positions × D values. */
+export const vqArchitecture = (m: VqVaeModel) => ({
+  encoder: m.encoder,
+  decoder: m.decoder,
+  latentSize: m.positions * m.codeSize,
+});
+
+const shapes = checkArchitecture<VqVaeModel & { latentSize: number }>();
+
+export const vqVaeSpec = {
+  id: 'vq-vae',
+  label: 'VQ-VAE (vector-quantised)',
+  summary:
+    'Encoder outputs snapped to the nearest of K learned codebook vectors; straight-through gradients, codebook and commitment losses.',
+  lossUnit: 'per pixel',
+  modelSchema: vqVaeModel,
+  defaultModel: {
+    encoder: [dense(512)],
+    positions: 16,
+    codeSize: 8,
+    codebookSize: 64,
+    commitment: 0.25,
+    reseedDeadCodes: true,
+    decoder: [dense(512)],
+    outputActivation: 'sigmoid',
+  },
+  checkModel: (model, ctx, issue) => shapes({ ...model, ...vqArchitecture(model) }, ctx, issue),
+  presets: [
+    {
+      name: 'vq-vae-mlp',
+      description: 'MLP VQ-VAE: 16 code positions of size 8, a codebook of 64 vectors, β = 0.25, dead codes re-seeded.',
+      model: {
+        encoder: [dense(512)],
+        positions: 16,
+        codeSize: 8,
+        codebookSize: 64,
+        commitment: 0.25,
+        reseedDeadCodes: true,
+        decoder: [dense(512)],
+        outputActivation: 'sigmoid',
+      },
+    },
+    {
+      name: 'vq-vae-conv',
+      description: 'Convolutional VQ-VAE: conv 32 s2, conv 64 s2 to 49 positions of size 16 (a 7×7 map), K = 128.',
+      model: {
+        encoder: [
+          { type: 'conv', filters: 32, kernel: 3, stride: 2, activation: 'relu' },
+          { type: 'conv', filters: 64, kernel: 3, stride: 2, activation: 'relu' },
+        ],
+        positions: 49,
+        codeSize: 16,
+        codebookSize: 128,
+        commitment: 0.25,
+        reseedDeadCodes: true,
+        decoder: [
+          { type: 'reshape', shape: [7, 7, 16] },
+          { type: 'convTranspose', filters: 64, kernel: 3, stride: 2, activation: 'relu' },
+          { type: 'convTranspose', filters: 32, kernel: 3, stride: 2, activation: 'relu' },
+        ],
+        outputActivation: 'sigmoid',
+      },
+    },
+  ],
+} satisfies FamilySpec<VqVaeModel>;
