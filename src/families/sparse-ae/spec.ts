@@ -23,35 +23,29 @@ export const sparseAeModel = autoencoderModel.extend({
 });
 export type SparseAeModel = z.infer<typeof sparseAeModel>;
 
+const sparseMlp: SparseAeModel = {
+  encoder: [{ type: 'dense', units: 256, activation: 'relu' }],
+  latentSize: 64,
+  decoder: [{ type: 'dense', units: 256, activation: 'relu' }],
+  outputActivation: 'sigmoid',
+  codeActivation: 'relu',
+  lambda: 0.01,
+  penaliseHidden: false,
+};
+
 export const sparseAeSpec = {
   id: 'sparse-ae',
   label: 'Sparse autoencoder (L1)',
   summary: 'An autoencoder whose code pays λ·mean|a|: few units fire per input. The first layer learns stroke-like features.',
   lossUnit: 'per pixel',
   modelSchema: sparseAeModel,
-  defaultModel: {
-    encoder: [{ type: 'dense', units: 256, activation: 'relu' }],
-    latentSize: 64,
-    decoder: [{ type: 'dense', units: 256, activation: 'relu' }],
-    outputActivation: 'sigmoid',
-    codeActivation: 'relu',
-    lambda: 0.01,
-    penaliseHidden: false,
-  },
+  defaultModel: sparseMlp,
   checkModel: autoencoderSpec.checkModel,
   presets: [
     {
       name: 'sparse-ae-mnist',
       description: 'Sparse AE 784-256-64 with a ReLU code and λ = 0.01 on mean|a|.',
-      model: {
-        encoder: [{ type: 'dense', units: 256, activation: 'relu' }],
-        latentSize: 64,
-        decoder: [{ type: 'dense', units: 256, activation: 'relu' }],
-        outputActivation: 'sigmoid',
-        codeActivation: 'relu',
-        lambda: 0.01,
-        penaliseHidden: false,
-      },
+      model: sparseMlp,
     },
     {
       name: 'sparse-ae-overcomplete',

@@ -63,6 +63,15 @@ const checkVae: ModelCheck<VaeModel> = (model, ctx, issue) => {
   }
 };
 
+const kingmaWelling: VaeModel = {
+  encoder: [dense(400)],
+  latentSize: 20,
+  decoder: [dense(400)],
+  outputActivation: 'sigmoid',
+  beta: 1,
+  klWarmupEpochs: 0,
+};
+
 export const vaeSpec = {
   id: 'vae',
   label: 'Variational autoencoder (VAE, β-VAE)',
@@ -70,28 +79,14 @@ export const vaeSpec = {
     'Encoder to q(z|x) = N(mu, sigma²), reparameterised sample, decoder p(x|z); loss = reconstruction + β·KL. β = 1 is the VAE.',
   lossUnit: 'per image (nats for BCE)',
   modelSchema: vaeModel,
-  defaultModel: {
-    encoder: [dense(400)],
-    latentSize: 20,
-    decoder: [dense(400)],
-    outputActivation: 'sigmoid',
-    beta: 1,
-    klWarmupEpochs: 0,
-  },
+  defaultModel: kingmaWelling,
   checkModel: checkVae,
   defaultTraining: { loss: 'bce', batchSize: 128 },
   presets: [
     {
       name: 'vae-784-400-20',
       description: 'The VAE of Kingma & Welling (2014): 784-400-20, Bernoulli decoder (BCE), β = 1.',
-      model: {
-        encoder: [dense(400)],
-        latentSize: 20,
-        decoder: [dense(400)],
-        outputActivation: 'sigmoid',
-        beta: 1,
-        klWarmupEpochs: 0,
-      },
+      model: kingmaWelling,
     },
     {
       name: 'vae-2d-latent',

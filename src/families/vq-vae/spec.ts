@@ -55,6 +55,17 @@ export const vqArchitecture = (m: VqVaeModel) => ({
 
 const shapes = checkArchitecture<VqVaeModel & { latentSize: number }>();
 
+const vqMlp: VqVaeModel = {
+  encoder: [dense(512)],
+  positions: 16,
+  codeSize: 8,
+  codebookSize: 64,
+  commitment: 0.25,
+  reseedDeadCodes: true,
+  decoder: [dense(512)],
+  outputActivation: 'sigmoid',
+};
+
 export const vqVaeSpec = {
   id: 'vq-vae',
   label: 'VQ-VAE (vector-quantised)',
@@ -62,31 +73,13 @@ export const vqVaeSpec = {
     'Encoder outputs snapped to the nearest of K learned codebook vectors; straight-through gradients, codebook and commitment losses.',
   lossUnit: 'per pixel',
   modelSchema: vqVaeModel,
-  defaultModel: {
-    encoder: [dense(512)],
-    positions: 16,
-    codeSize: 8,
-    codebookSize: 64,
-    commitment: 0.25,
-    reseedDeadCodes: true,
-    decoder: [dense(512)],
-    outputActivation: 'sigmoid',
-  },
+  defaultModel: vqMlp,
   checkModel: (model, ctx, issue) => shapes({ ...model, ...vqArchitecture(model) }, ctx, issue),
   presets: [
     {
       name: 'vq-vae-mlp',
       description: 'MLP VQ-VAE: 16 code positions of size 8, a codebook of 64 vectors, β = 0.25, dead codes re-seeded.',
-      model: {
-        encoder: [dense(512)],
-        positions: 16,
-        codeSize: 8,
-        codebookSize: 64,
-        commitment: 0.25,
-        reseedDeadCodes: true,
-        decoder: [dense(512)],
-        outputActivation: 'sigmoid',
-      },
+      model: vqMlp,
     },
     {
       name: 'vq-vae-conv',
