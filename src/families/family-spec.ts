@@ -33,6 +33,8 @@ export interface FamilySpec<M> {
   defaultModel: M;
   presets: FamilyPreset<M>[];
   checkModel?: ModelCheck<M>;
+  /** Data-set settings this family starts from (e.g. the two identities of the deepfake set-up). */
+  defaultDataset?: { classes?: number[] };
   /** Training settings this family starts from (e.g. BCE for a Bernoulli decoder). */
   defaultTraining?: { loss?: 'mse' | 'mae' | 'smoothL1' | 'bce'; batchSize?: number; learningRate?: number };
 }

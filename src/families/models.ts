@@ -7,6 +7,7 @@ import { denoisingAeFamily } from './denoising-ae/model';
 import { vaeFamily } from './vae/model';
 import { cvaeFamily } from './cvae/model';
 import { vqVaeFamily } from './vq-vae/model';
+import { deepfakeFamily } from './deepfake/model';
 import type { FamilyId, familySpecs } from './specs';
 
 type ModelOf<K extends FamilyId> = z.infer<(typeof familySpecs)[K]['modelSchema']>;
@@ -24,4 +25,5 @@ export const familyModels: { [K in FamilyId]: FamilyModel<ModelOf<K>> } = {
   vae: vaeFamily,
   cvae: cvaeFamily,
   'vq-vae': vqVaeFamily,
+  deepfake: deepfakeFamily,
 };

@@ -4,6 +4,7 @@ import { denoisingAeSpec } from './denoising-ae/spec';
 import { vaeSpec } from './vae/spec';
 import { cvaeSpec } from './cvae/spec';
 import { vqVaeSpec } from './vq-vae/spec';
+import { deepfakeSpec } from './deepfake/spec';
 
 /** The one place a family is registered (schema side). The tfjs side lives in ./models.ts. */
 export const familySpecs = {
@@ -13,6 +14,7 @@ export const familySpecs = {
   vae: vaeSpec,
   cvae: cvaeSpec,
   'vq-vae': vqVaeSpec,
+  deepfake: deepfakeSpec,
 } as const;
 
 export type FamilyId = keyof typeof familySpecs;

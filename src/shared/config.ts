@@ -24,6 +24,17 @@ export const DatasetRef = z.strictObject({
     .max(10000)
     .optional()
     .meta({ label: 'Test subset', help: 'Use the first N test images (empty = all 10,000).', step: 1000 }),
+  classes: z
+    .array(z.number().int().min(0).max(255))
+    .min(1)
+    .max(100)
+    .refine((c) => new Set(c).size === c.length, 'each class once')
+    .optional()
+    .meta({
+      label: 'Classes',
+      help: 'Keep only these labels, renumbered 0, 1, … in this order (e.g. 3, 8 as identities A and B).',
+      widget: 'widths',
+    }),
 });
 export type DatasetRef = z.infer<typeof DatasetRef>;
 
@@ -95,7 +106,8 @@ const familyUnion = z.discriminatedUnion('family', [
 export const RunConfig: z.ZodType<RunConfig> = familyUnion.superRefine((config, ctx) => {
   const check = (familySpecs[config.family] as { checkModel?: CrossFieldCheck }).checkModel;
   const image = datasetImageShapes[config.dataset.name];
-  check?.(config.model, { training: config.training, image, classes: datasetClasses[config.dataset.name] }, (path, message) =>
+  const classes = config.dataset.classes?.length ?? datasetClasses[config.dataset.name];
+  check?.(config.model, { training: config.training, image, classes }, (path, message) =>
     ctx.addIssue({ code: 'custom', path, message }),
   );
 });
@@ -131,12 +143,13 @@ export function parseRunConfig(input: unknown): ParseResult {
 }
 
 export function defaultRunConfig(family: FamilyId = 'autoencoder'): RunConfig {
-  const spec: { defaultModel: unknown; defaultTraining?: Partial<TrainingConfig> } = familySpecs[family];
+  const spec: { defaultModel: unknown; defaultTraining?: Partial<TrainingConfig>; defaultDataset?: Partial<DatasetRef> } =
+    familySpecs[family];
   // The family's own default model, so the pair is one member of the RunConfig union.
   return {
     family,
     model: structuredClone(spec.defaultModel),
-    dataset: { name: 'mnist', trainSubset: 6000, testSubset: 1000 },
+    dataset: { name: 'mnist', trainSubset: 6000, testSubset: 1000, ...spec.defaultDataset },
     training: { loss: 'mse', batchSize: 64, epochs: 5, learningRate: 0.001, optimizer: 'adam', seed: 1, ...spec.defaultTraining },
     backend: 'auto',
   } as RunConfig;

@@ -38,3 +38,11 @@ export function classify(model: LayersModel, images: Float32Array, n: number): n
     Array.from(tf.argMax(model.predict(tf.tensor2d(images, [n, 784])) as ReturnType<typeof tf.zeros>, 1).dataSync()),
   );
 }
+
+let shared: ReturnType<typeof trainDigitClassifier> | undefined;
+
+/** One classifier per test file: training it takes a while on 2 cores. */
+export function digitClassifier(): ReturnType<typeof trainDigitClassifier> {
+  shared ??= trainDigitClassifier();
+  return shared;
+}

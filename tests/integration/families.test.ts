@@ -7,7 +7,23 @@ import { findPreset } from '../../src/core/studio';
 import { openTestStudio, tempDir } from './helpers';
 import { latestOf } from './latest';
 import sharp from 'sharp';
-import { classify, trainDigitClassifier } from './classifier';
+import { classify, digitClassifier } from './classifier';
+import { loadMnist } from '../../src/core/datasets/mnist';
+
+/** Splits a grid PNG of 28x28 tiles with a 2-pixel gutter (see images.ts) into rows of flat tiles in [0,1]. */
+async function gridTiles(png: Buffer, rows: number, cols: number): Promise<Float32Array[][]> {
+  const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+  return Array.from({ length: rows }, (_, row) =>
+    Array.from({ length: cols }, (_, col) => {
+      const tile = new Float32Array(784);
+      for (let y = 0; y < 28; y++) {
+        for (let x = 0; x < 28; x++)
+          tile[y * 28 + x] = (data[((2 + row * 30 + y) * info.width + 2 + col * 30 + x) * info.channels] as number) / 255;
+      }
+      return tile;
+    }),
+  );
+}
 
 let studio: Studio;
 let tmp: ReturnType<typeof tempDir>;
@@ -157,20 +173,10 @@ describe('conditional VAE', () => {
     const grid = (await studio.api['artifacts.list']({ runId: run.id })).filter((a) => a.kind === 'class-samples').at(-1);
     expect(grid).toBeDefined();
     const png = Buffer.from((await studio.api['artifacts.get']({ artifactId: grid!.id })).dataBase64, 'base64');
-    const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
-    // 10 rows (classes) x 10 samples of 28x28 tiles with a 2-pixel gutter (see images.ts).
+    // 10 rows (classes) x 10 samples.
     const tiles = new Float32Array(100 * 784);
-    for (let row = 0; row < 10; row++) {
-      for (let col = 0; col < 10; col++) {
-        for (let y = 0; y < 28; y++) {
-          for (let x = 0; x < 28; x++) {
-            const px = ((2 + row * 30 + y) * info.width + 2 + col * 30 + x) * info.channels;
-            tiles[(row * 10 + col) * 784 + y * 28 + x] = (data[px] as number) / 255;
-          }
-        }
-      }
-    }
-    const { model, testAccuracy } = await trainDigitClassifier();
+    (await gridTiles(png, 10, 10)).flat().forEach((t, i) => tiles.set(t, i * 784));
+    const { model, testAccuracy } = await digitClassifier();
     const predicted = classify(model, tiles, 100);
     const hits = predicted.filter((p, i) => p === Math.floor(i / 10)).length;
     console.log(
@@ -198,6 +204,49 @@ describe('VQ-VAE', () => {
     expect(perplexity[2]).toBeGreaterThan(perplexity[0] as number);
     expect(latestOf(run, 'test', 'mse')).toBeLessThan(latestOf(run, 'test', 'baseline_mse'));
     expect((await studio.api['artifacts.list']({ runId: run.id })).map((a) => a.kind)).toContain('code-usage');
+  });
+});
+
+describe('deepfake set-up', () => {
+  it('refuses a data set without two identities, naming dataset.classes', async () => {
+    const c = defaultRunConfig('deepfake');
+    const { dispatch } = await import('../../src/core/dispatch');
+    const r = await dispatch(studio.api, 'runs.start', { config: { ...c, dataset: { name: 'mnist' } } });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.issues?.map((i) => i.path)).toContain('dataset.classes');
+  });
+
+  it("swaps identities: A decoded by B's decoder is read as B by a digit classifier, and B as A", async () => {
+    const c = defaultRunConfig('deepfake');
+    c.backend = 'wasm';
+    c.dataset = { name: 'mnist', classes: [3, 8], trainSubset: 6000, testSubset: 1000 };
+    c.training = { ...c.training, epochs: 2, batchSize: 64, learningRate: 0.002, seed: 8 };
+    const run = await trainToEnd(c);
+    const artifacts = await studio.api['artifacts.list']({ runId: run.id });
+    const { model } = await digitClassifier();
+    for (const [kind, from, to] of [
+      ['swap-a', 3, 8],
+      ['swap-b', 8, 3],
+    ] as const) {
+      const art = artifacts.filter((a) => a.kind === kind).at(-1);
+      expect(art, kind).toBeDefined();
+      const rows = await gridTiles(
+        Buffer.from((await studio.api['artifacts.get']({ artifactId: art!.id })).dataBase64, 'base64'),
+        3,
+        10,
+      );
+      const read = (tiles: Float32Array[]) =>
+        classify(model, Float32Array.from(tiles.flatMap((t) => Array.from(t))), tiles.length);
+      const original = read(rows[0] ?? []);
+      const swapped = read(rows[2] ?? []);
+      const asTarget = swapped.filter((d) => d === to).length;
+      const asSource = swapped.filter((d) => d === from).length;
+      console.log(
+        `${kind}: originals read as ${from}: ${original.filter((d) => d === from).length}/10; swapped read as ${to}: ${asTarget}/10, as ${from}: ${asSource}/10`,
+      );
+      expect(asTarget).toBeGreaterThan(asSource);
+      expect(asTarget).toBeGreaterThanOrEqual(5);
+    }
   });
 });
 

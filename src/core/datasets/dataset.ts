@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** Images stored once as bytes (0..255, HWC); batches are converted to floats as they are drawn. */
 export interface ImageSplit {
   count: number;
@@ -65,4 +67,37 @@ export function classCount(ds: Pick<ImageDataset, 'train'>): number {
 export function fillOneHot(split: ImageSplit, classes: number, indices: ArrayLike<number>, out: Float32Array): void {
   out.fill(0, 0, indices.length * classes);
   for (let b = 0; b < indices.length; b++) out[b * classes + (split.labels?.[indices[b] as number] ?? 0)] = 1;
+}
+
+function selectSplit(split: ImageSplit, pixels: number, classes: readonly number[], limit: number | undefined): ImageSplit {
+  if (!split.labels) throw new Error('classes were chosen, but the data set has no labels');
+  const newLabel = new Map(classes.map((c, i) => [c, i]));
+  const keep: number[] = [];
+  for (let i = 0; i < split.count && keep.length < (limit ?? Infinity); i++)
+    if (newLabel.has(split.labels[i] as number)) keep.push(i);
+  const images = new Uint8Array(keep.length * pixels);
+  keep.forEach((src, dst) => images.set(split.images.subarray(src * pixels, (src + 1) * pixels), dst * pixels));
+  return {
+    count: keep.length,
+    images,
+    labels: Uint8Array.from(keep, (i) => newLabel.get(split.labels?.[i] as number) as number),
+  };
+}
+
+/** Only the images of `classes`, relabelled 0..n-1 in that order; the first `trainLimit`/`testLimit` of them. */
+export function selectClasses(
+  ds: ImageDataset,
+  classes: readonly number[],
+  trainLimit?: number,
+  testLimit?: number,
+): ImageDataset {
+  const pixels = pixelsPerImage(ds);
+  return {
+    ...ds,
+    train: selectSplit(ds.train, pixels, classes, trainLimit),
+    test: selectSplit(ds.test, pixels, classes, testLimit),
+    hash: createHash('sha256')
+      .update(`${ds.hash}:classes=${classes.join(',')}:${trainLimit ?? 'all'}/${testLimit ?? 'all'}`)
+      .digest('hex'),
+  };
 }

@@ -1,5 +1,5 @@
 import type { DatasetRef } from '../../shared/config';
-import type { ImageDataset } from './dataset';
+import { selectClasses, type ImageDataset } from './dataset';
 import { loadMnist } from './mnist';
 
 type Loader = (ref: DatasetRef) => ImageDataset;
@@ -9,6 +9,9 @@ export const datasetLoaders = {
   mnist: loadMnist,
 } satisfies Record<DatasetRef['name'], Loader>;
 
+/** Loads the named data set; with `classes`, keeps only those labels (renumbered in order), then takes the subsets. */
 export function loadDataset(ref: DatasetRef): ImageDataset {
-  return datasetLoaders[ref.name](ref);
+  if (!ref.classes) return datasetLoaders[ref.name](ref);
+  const full = datasetLoaders[ref.name]({ name: ref.name });
+  return selectClasses(full, ref.classes, ref.trainSubset, ref.testSubset);
 }
