@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { createStudio } from '../src/core/studio';
 import { forkLauncher } from '../src/core/training/fork-launcher';
 import { selectBackend } from '../src/core/training/backend';
-import { tf } from '../src/core/training/tf';
+import { tf, type Variable } from '../src/core/training/tf';
 import { loadMnist } from '../src/core/datasets/mnist';
 import { fillBatch } from '../src/core/datasets/dataset';
 import { familyModels } from '../src/families/models';
@@ -54,7 +54,7 @@ async function throughput(backend: BackendPreference, name: string, model: VaeMo
   const ds = loadMnist({ name: 'mnist', trainSubset: 128 * (steps + 3) });
   const built = familyModels.vae.build({ model, training: { loss: 'bce', batchSize: 128, epochs: 1, learningRate: 1e-3, optimizer: 'adam', seed: 1 }, inputShape: [28, 28, 1], seed: 1, classes: 10 });
   const opt = tf.train.adam(1e-3);
-  const vars = built.trainableWeights().map((w) => w.read() as import('@tensorflow/tfjs-core').Variable);
+  const vars = built.trainableWeights().map((w) => w.read() as Variable);
   const buf = new Float32Array(128 * 784);
   const step = (i: number) => {
     fillBatch(ds.train, 784, Array.from({ length: 128 }, (_, j) => i * 128 + j), buf);

@@ -8,7 +8,6 @@ import { openTestStudio, tempDir } from './helpers';
 import { latestOf } from './latest';
 import sharp from 'sharp';
 import { classify, digitClassifier } from './classifier';
-import { loadMnist } from '../../src/core/datasets/mnist';
 
 /** Splits a grid PNG of 28x28 tiles with a 2-pixel gutter (see images.ts) into rows of flat tiles in [0,1]. */
 async function gridTiles(png: Buffer, rows: number, cols: number): Promise<Float32Array[][]> {
