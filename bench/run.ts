@@ -21,14 +21,27 @@ import { defaultRunConfig, type RunConfig } from '../src/shared/config';
 import type { VaeModel } from '../src/families/vae/spec';
 import type { BackendPreference } from '../src/shared/config';
 
-const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, epochs: { type: 'string', default: '10' }, steps: { type: 'string', default: '30' } } });
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    epochs: { type: 'string', default: '10' },
+    steps: { type: 'string', default: '30' },
+  },
+});
 const log = (s: string) => {
   if (!values.json) console.log(s);
 };
 
 const dense = (units: number) => ({ type: 'dense' as const, units, activation: 'relu' as const });
 const vaeModels: Record<string, VaeModel> = {
-  'mlp-vae-784-512-256-20': { encoder: [dense(512), dense(256)], latentSize: 20, decoder: [dense(256), dense(512)], outputActivation: 'sigmoid', beta: 1, klWarmupEpochs: 0 },
+  'mlp-vae-784-512-256-20': {
+    encoder: [dense(512), dense(256)],
+    latentSize: 20,
+    decoder: [dense(256), dense(512)],
+    outputActivation: 'sigmoid',
+    beta: 1,
+    klWarmupEpochs: 0,
+  },
   'conv-vae': {
     encoder: [
       { type: 'conv', filters: 32, kernel: 3, stride: 2, activation: 'relu' },
@@ -52,12 +65,23 @@ async function throughput(backend: BackendPreference, name: string, model: VaeMo
   const info = await selectBackend(backend);
   if (info.name !== backend) return NaN;
   const ds = loadMnist({ name: 'mnist', trainSubset: 128 * (steps + 3) });
-  const built = familyModels.vae.build({ model, training: { loss: 'bce', batchSize: 128, epochs: 1, learningRate: 1e-3, optimizer: 'adam', seed: 1 }, inputShape: [28, 28, 1], seed: 1, classes: 10 });
+  const built = familyModels.vae.build({
+    model,
+    training: { loss: 'bce', batchSize: 128, epochs: 1, learningRate: 1e-3, optimizer: 'adam', seed: 1 },
+    inputShape: [28, 28, 1],
+    seed: 1,
+    classes: 10,
+  });
   const opt = tf.train.adam(1e-3);
   const vars = built.trainableWeights().map((w) => w.read() as Variable);
   const buf = new Float32Array(128 * 784);
   const step = (i: number) => {
-    fillBatch(ds.train, 784, Array.from({ length: 128 }, (_, j) => i * 128 + j), buf);
+    fillBatch(
+      ds.train,
+      784,
+      Array.from({ length: 128 }, (_, j) => i * 128 + j),
+      buf,
+    );
     tf.tidy(() => {
       const x = tf.tensor2d(buf, [128, 784]);
       opt.minimize(() => built.computeLoss(x, true).total, true, vars)?.dataSync();
@@ -81,7 +105,14 @@ async function elboRun(epochs: number) {
     config.name = 'bench vae-784-400-20';
     config.backend = 'wasm';
     config.dataset = { name: 'mnist' };
-    config.model = { encoder: [dense(400)], latentSize: 20, decoder: [dense(400)], outputActivation: 'sigmoid', beta: 1, klWarmupEpochs: 0 };
+    config.model = {
+      encoder: [dense(400)],
+      latentSize: 20,
+      decoder: [dense(400)],
+      outputActivation: 'sigmoid',
+      beta: 1,
+      klWarmupEpochs: 0,
+    };
     config.training = { loss: 'bce', batchSize: 128, epochs, learningRate: 1e-3, optimizer: 'adam', seed: 1 };
     const t0 = performance.now();
     const { runId } = await studio.api['runs.start']({ config });
@@ -101,7 +132,10 @@ function pytorch(epochs: number): Record<string, number> | null {
     log('PyTorch: not available here (python3 -c "import torch" failed); install python3-torch to compare.');
     return null;
   }
-  const r = spawnSync('python3', [join(import.meta.dirname, 'pytorch_vae.py'), '--epochs', String(epochs)], { encoding: 'utf8', timeout: 1_800_000 });
+  const r = spawnSync('python3', [join(import.meta.dirname, 'pytorch_vae.py'), '--epochs', String(epochs)], {
+    encoding: 'utf8',
+    timeout: 1_800_000,
+  });
   if (r.status !== 0) {
     log(`PyTorch bench failed: ${r.stderr.slice(-400)}`);
     return null;
@@ -122,10 +156,16 @@ for (const backend of ['wasm', 'cpu'] as const) {
 }
 log(`\nVAE 784-400-20, ${epochs} epochs on full MNIST (BCE, batch 128, Adam 1e-3), through the studio's worker:`);
 const elbo = await elboRun(epochs);
-log(`  test -ELBO ${elbo.negElbo.toFixed(2)} nats per image (${elbo.status}, ${elbo.seconds.toFixed(0)} s on ${elbo.backend}); PyTorch reference on this machine: about 106`);
+log(
+  `  test -ELBO ${elbo.negElbo.toFixed(2)} nats per image (${elbo.status}, ${elbo.seconds.toFixed(0)} s on ${elbo.backend}); PyTorch reference on this machine: about 106`,
+);
 const torch = pytorch(epochs);
 if (torch) {
-  log(`\nPyTorch on this machine: MLP VAE ${torch['mlpSamplesPerSec']?.toFixed(0)} samples/s, conv VAE ${torch['convSamplesPerSec']?.toFixed(0)} samples/s, -ELBO ${torch['negElbo']?.toFixed(2)}`);
-  log(`  ours / PyTorch: MLP ${((speeds['mlp-vae-784-512-256-20']?.['wasm'] ?? 0) / (torch['mlpSamplesPerSec'] ?? 1)).toFixed(2)}x, conv ${((speeds['conv-vae']?.['wasm'] ?? 0) / (torch['convSamplesPerSec'] ?? 1)).toFixed(2)}x`);
+  log(
+    `\nPyTorch on this machine: MLP VAE ${torch['mlpSamplesPerSec']?.toFixed(0)} samples/s, conv VAE ${torch['convSamplesPerSec']?.toFixed(0)} samples/s, -ELBO ${torch['negElbo']?.toFixed(2)}`,
+  );
+  log(
+    `  ours / PyTorch: MLP ${((speeds['mlp-vae-784-512-256-20']?.['wasm'] ?? 0) / (torch['mlpSamplesPerSec'] ?? 1)).toFixed(2)}x, conv ${((speeds['conv-vae']?.['wasm'] ?? 0) / (torch['convSamplesPerSec'] ?? 1)).toFixed(2)}x`,
+  );
 }
 if (values.json) console.log(JSON.stringify({ throughput: speeds, vae784_400_20: elbo, pytorch: torch }));
