@@ -15,6 +15,25 @@ describe('RunConfig', () => {
   });
 
   it.each([
+    ['a negative beta', 'vae', (c: Record<string, any>) => (c.model.beta = -1), 'model.beta'],
+    ['a negative lambda', 'sparse-ae', (c: Record<string, any>) => (c.model.lambda = -0.1), 'model.lambda'],
+    ['a codebook of 0', 'vq-vae', (c: Record<string, any>) => (c.model.codebookSize = 0), 'model.codebookSize'],
+    [
+      'a deepfake without its second data set',
+      'deepfake',
+      (c: Record<string, any>) => delete c.dataset.classes,
+      'dataset.classes',
+    ],
+    ['a CVAE on one class', 'cvae', (c: Record<string, any>) => (c.dataset.classes = [3]), 'dataset.classes'],
+  ] as const)('refuses %s in family %s, naming the field', (_what, family, mutate, field) => {
+    const c = structuredClone(defaultRunConfig(family)) as Record<string, any>;
+    mutate(c);
+    const r = parseRunConfig(c);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.issues.map((i) => i.path)).toContain(field);
+  });
+
+  it.each([
     ['latent size 0', (c: Record<string, any>) => (c.model.latentSize = 0), 'model.latentSize'],
     ['an unknown loss', (c: Record<string, any>) => (c.training.loss = 'hinge'), 'training.loss'],
     ['negative epochs', (c: Record<string, any>) => (c.training.epochs = -3), 'training.epochs'],

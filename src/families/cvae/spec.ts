@@ -4,7 +4,7 @@ import { vaeModel, vaeSpec, type VaeModel } from '../vae/spec';
 
 /** Conditional VAE (seed 000; Sohn et al. 2015): the one-hot label c joins the encoder's input and z at the decoder. */
 const checkCvae: ModelCheck<VaeModel> = (model, ctx, issue) => {
-  if (ctx.classes < 2) issue(['dataset', 'name'], 'a conditional VAE needs a data set with labels');
+  if (ctx.classes < 2) issue(['dataset', 'classes'], 'a conditional VAE needs a labelled data set with at least two classes');
   // The decoder starts from z and the one-hot label side by side.
   checkArchitecture<VaeModel>(() => ({ codeUnits: 2 * model.latentSize, decoderInput: model.latentSize + ctx.classes }))(
     model,
