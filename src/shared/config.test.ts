@@ -15,16 +15,16 @@ describe('RunConfig', () => {
   });
 
   it.each([
-    ['a negative beta', 'vae', (c: Record<string, any>) => (c.model.beta = -1), 'model.beta'],
-    ['a negative lambda', 'sparse-ae', (c: Record<string, any>) => (c.model.lambda = -0.1), 'model.lambda'],
-    ['a codebook of 0', 'vq-vae', (c: Record<string, any>) => (c.model.codebookSize = 0), 'model.codebookSize'],
+    ['a negative beta', 'vae', (c: Record<string, any>): void => void (c.model.beta = -1), 'model.beta'],
+    ['a negative lambda', 'sparse-ae', (c: Record<string, any>): void => void (c.model.lambda = -0.1), 'model.lambda'],
+    ['a codebook of 0', 'vq-vae', (c: Record<string, any>): void => void (c.model.codebookSize = 0), 'model.codebookSize'],
     [
       'a deepfake without its second data set',
       'deepfake',
-      (c: Record<string, any>) => delete c.dataset.classes,
+      (c: Record<string, any>): void => void delete c.dataset.classes,
       'dataset.classes',
     ],
-    ['a CVAE on one class', 'cvae', (c: Record<string, any>) => (c.dataset.classes = [3]), 'dataset.classes'],
+    ['a CVAE on one class', 'cvae', (c: Record<string, any>): void => void (c.dataset.classes = [3]), 'dataset.classes'],
   ] as const)('refuses %s in family %s, naming the field', (_what, family, mutate, field) => {
     const c = structuredClone(defaultRunConfig(family)) as Record<string, any>;
     mutate(c);
