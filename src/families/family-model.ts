@@ -1,4 +1,5 @@
 import type { TrainingConfig } from '../shared/config';
+import type { ImageSplit } from '../core/datasets/dataset';
 import type { Scalar, Tensor } from '../core/training/tf';
 
 export interface BuildContext<M> {
@@ -71,6 +72,10 @@ export interface BuiltModel {
   onStep?(epoch: number): void;
   /** Mean and log-variance of q(z|x) (given the label for conditional models), for KL per dimension and active units. */
   posterior?(x: Tensor, labels?: Tensor): { mu: Tensor; logVar: Tensor };
+  /** Families with phases (greedy pretraining) train longer than training.epochs. */
+  totalEpochs?(trainingEpochs: number): number;
+  /** An experiment after training (e.g. a classifier on few labels); its figures become test metrics. */
+  afterTraining?(data: { train: ImageSplit; test: ImageSplit }): Promise<Record<string, number>>;
   /** The family's signature views, computed at each epoch's end. */
   views?(ctx: ViewContext): (ImageView | ChartView)[];
 }

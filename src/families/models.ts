@@ -8,6 +8,7 @@ import { vaeFamily } from './vae/model';
 import { cvaeFamily } from './cvae/model';
 import { vqVaeFamily } from './vq-vae/model';
 import { deepfakeFamily } from './deepfake/model';
+import { stackedAeFamily } from './stacked-ae/model';
 import type { FamilyId, familySpecs } from './specs';
 
 type ModelOf<K extends FamilyId> = z.infer<(typeof familySpecs)[K]['modelSchema']>;
@@ -26,4 +27,5 @@ export const familyModels: { [K in FamilyId]: FamilyModel<ModelOf<K>> } = {
   cvae: cvaeFamily,
   'vq-vae': vqVaeFamily,
   deepfake: deepfakeFamily,
+  'stacked-ae': stackedAeFamily,
 };

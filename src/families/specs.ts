@@ -5,6 +5,7 @@ import { vaeSpec } from './vae/spec';
 import { cvaeSpec } from './cvae/spec';
 import { vqVaeSpec } from './vq-vae/spec';
 import { deepfakeSpec } from './deepfake/spec';
+import { stackedAeSpec } from './stacked-ae/spec';
 
 /** The one place a family is registered (schema side). The tfjs side lives in ./models.ts. */
 export const familySpecs = {
@@ -15,6 +16,7 @@ export const familySpecs = {
   cvae: cvaeSpec,
   'vq-vae': vqVaeSpec,
   deepfake: deepfakeSpec,
+  'stacked-ae': stackedAeSpec,
 } as const;
 
 export type FamilyId = keyof typeof familySpecs;

@@ -54,6 +54,12 @@ test('sparse, denoising and conditional models show their signature views', asyn
     ['sparse-ae', 'sparse-ae-mnist', ['code-histogram', 'first-layer-features'], '14-sparse-views.png'],
     ['denoising-ae', 'denoising-salt-pepper-0.2', ['denoising'], '15-denoising-views.png'],
     ['vq-vae', 'vq-vae-mlp', ['code-usage', 'reconstructions'], '17-vq-vae-code-usage.png'],
+    [
+      'stacked-ae',
+      'stacked-ae-784-256-64',
+      ['metric-accuracy-pretrained', 'metric-accuracy-scratch'],
+      '19-stacked-ae-accuracies.png',
+    ],
     ['deepfake', 'deepfake-digits-3-8', ['swap-a', 'swap-b'], '18-deepfake-swap.png'],
     ['cvae', 'cvae-mnist', ['class-samples', 'latent-traversal', 'interpolation'], '16-cvae-class-samples.png'],
   ];

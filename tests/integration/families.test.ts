@@ -249,6 +249,29 @@ describe('deepfake set-up', () => {
   });
 });
 
+describe('stacked autoencoder', () => {
+  it('pretrains greedily, fine-tunes, and reports both classifier accuracies on 10 labels per class', async () => {
+    const c = defaultRunConfig('stacked-ae');
+    if (c.family !== 'stacked-ae') throw new Error('unreachable');
+    c.backend = 'wasm';
+    c.dataset = { name: 'mnist', trainSubset: 10000, testSubset: 1000 };
+    c.training = { ...c.training, epochs: 1, batchSize: 64, learningRate: 0.002, seed: 1 };
+    const run = await trainToEnd(c);
+    const metrics = await studio.api['runs.metrics']({ runId: run.id });
+    // 2 layers x 3 pretraining epochs + 1 fine-tuning epoch
+    expect(metrics.filter((m) => m.split === 'test' && m.name === 'loss').map((m) => m.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const pretrained = latestOf(run, 'test', 'accuracy_pretrained');
+    const scratch = latestOf(run, 'test', 'accuracy_scratch');
+    console.log(
+      `10 labels per class: accuracy with pretraining ${(100 * pretrained).toFixed(1)} %, from scratch ${(100 * scratch).toFixed(1)} %`,
+    );
+    expect(latestOf(run, 'test', 'labelled_images')).toBe(100);
+    expect(scratch).toBeGreaterThan(0.3);
+    expect(pretrained).toBeGreaterThan(scratch);
+    expect(latestOf(run, 'test', 'mse')).toBeLessThan(latestOf(run, 'test', 'baseline_mse'));
+  });
+});
+
 describe('presets', () => {
   it('every preset is a valid config', async () => {
     const families = await studio.api['families.list']({});

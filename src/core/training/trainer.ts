@@ -118,7 +118,8 @@ export async function train(o: TrainOptions): Promise<void> {
   const n = dataset.train.count;
   const bs = Math.min(training.batchSize, n);
   const stepsPerEpoch = Math.ceil(n / bs);
-  const totalSteps = stepsPerEpoch * training.epochs;
+  const epochs = model.totalEpochs?.(training.epochs) ?? training.epochs;
+  const totalSteps = stepsPerEpoch * epochs;
   const logEvery = Math.max(1, Math.floor(stepsPerEpoch / 50));
   const progressEveryMs = o.progressEveryMs ?? 250;
   const optimizer = optimizers[training.optimizer](training.learningRate);
@@ -134,7 +135,7 @@ export async function train(o: TrainOptions): Promise<void> {
   let pending: MetricPoint[] = [];
   let warnedCollapse = false;
 
-  for (let epoch = 1; epoch <= training.epochs; epoch++) {
+  for (let epoch = 1; epoch <= epochs; epoch++) {
     const order = shuffledIndices(n, rng);
     let lossSum = 0;
     for (let b = 0; b < stepsPerEpoch; b++) {
@@ -169,7 +170,7 @@ export async function train(o: TrainOptions): Promise<void> {
         const rate = samples / Math.max(seconds, 1e-6);
         callbacks.progress({
           epoch,
-          epochs: training.epochs,
+          epochs,
           step,
           totalSteps,
           samplesPerSec: rate,
@@ -200,6 +201,12 @@ export async function train(o: TrainOptions): Promise<void> {
     }
     await callbacks.epochEnd(epoch, step);
     lastGoodEpoch = epoch;
+  }
+  if (model.afterTraining) {
+    const figures = await model.afterTraining({ train: dataset.train, test: dataset.test });
+    callbacks.metrics(
+      Object.entries(figures).map(([name, value]) => ({ step, epoch: epochs, split: 'test' as const, name, value })),
+    );
   }
   optimizer.dispose();
 }

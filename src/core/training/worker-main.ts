@@ -6,7 +6,7 @@ import { arch, cpus, release, type as osType } from 'node:os';
 import { join } from 'node:path';
 import type { Environment, MetricPoint } from '../../shared/api';
 import { familyModelFor } from '../../families/models';
-import { kernelsToTrain } from '../../families/layers';
+import { kernelsToTrain, type Architecture } from '../../families/layers';
 import {
   classCount,
   fillOneHot,
@@ -61,7 +61,7 @@ function panelIndices(ds: ImageDataset, count = 10): number[] {
 
 async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
   const { config, runId } = msg;
-  const backend = await selectBackend(config.backend ?? 'auto', kernelsToTrain(config.model));
+  const backend = await selectBackend(config.backend ?? 'auto', kernelsToTrain(config.model as Partial<Architecture>));
   const dataset = loadDataset(config.dataset);
   const environment: Environment = {
     studioVersion: msg.studioVersion,

@@ -1,15 +1,10 @@
 import { meanReconstructionLoss } from '../../core/training/losses';
 import { createRng } from '../../core/training/random';
+import { stopGradient } from '../../core/training/ops';
 import { tf, type Scalar, type Tensor } from '../../core/training/tf';
 import { buildDecoder, buildEncoder, summarize } from '../architecture';
 import type { BuiltModel, ChartView, FamilyModel, Weight } from '../family-model';
 import { vqArchitecture, type VqVaeModel } from './spec';
-
-/** Identity forward, zero gradient: tfjs has no stop_gradient op. */
-const stopGradient: (x: Tensor) => Tensor = tf.customGrad<Tensor>((...inputs: unknown[]) => ({
-  value: tf.clone(inputs[0] as Tensor),
-  gradFunc: (dy: Tensor) => tf.zerosLike(dy),
-}));
 
 export const vqVaeFamily: FamilyModel<VqVaeModel> = {
   build({ model: m, training, inputShape, seed }): BuiltModel {

@@ -1,0 +1,137 @@
+import type { ImageSplit } from '../../core/datasets/dataset';
+import { meanReconstructionLoss } from '../../core/training/losses';
+import { stopGradient } from '../../core/training/ops';
+import { deriveSeed } from '../../core/training/random';
+import { tf, tfl, type Scalar, type Tensor } from '../../core/training/tf';
+import type { BuiltModel, FamilyModel, LossResult } from '../family-model';
+import type { StackedAeModel } from './spec';
+
+/** The first `perClass` images of every class: the few labels a semi-supervised experiment gets. */
+function labelledSubset(split: ImageSplit, classes: number, perClass: number): number[] {
+  const taken = new Array<number>(classes).fill(0);
+  const picked: number[] = [];
+  for (let i = 0; i < split.count && picked.length < classes * perClass; i++) {
+    const label = split.labels?.[i] ?? 0;
+    if ((taken[label] ?? 0) < perClass) {
+      taken[label] = (taken[label] ?? 0) + 1;
+      picked.push(i);
+    }
+  }
+  return picked;
+}
+
+function images(split: ImageSplit, pixels: number, indices: number[]): Tensor {
+  const out = new Float32Array(indices.length * pixels);
+  indices.forEach((src, dst) => {
+    for (let p = 0; p < pixels; p++) out[dst * pixels + p] = (split.images[src * pixels + p] as number) / 255;
+  });
+  return tf.tensor2d(out, [indices.length, pixels]);
+}
+
+/**
+ * Greedy layer-wise training as a wrapper of per-layer autoencoders: during pretraining phase l only AE_l
+ * (encoder l, decoder l) sees a loss, on the frozen codes of the layers below; then the whole stack is fine-tuned.
+ */
+export const stackedAeFamily: FamilyModel<StackedAeModel> = {
+  build({ model: m, training, inputShape, seed, classes }): BuiltModel {
+    const pixels = inputShape[0] * inputShape[1] * inputShape[2];
+    const dims = [pixels, ...m.widths];
+    const depth = m.widths.length;
+    const init = (stream: number) => tfl.initializers.glorotUniform({ seed: deriveSeed(seed, stream) });
+    const enc = m.widths.map((w, i) =>
+      tfl.layers.dense({ units: w, activation: m.activation, kernelInitializer: init(i), name: `stack_enc_${i}` }),
+    );
+    const dec = m.widths.map((_, i) =>
+      tfl.layers.dense({
+        units: dims[i] as number,
+        activation: i === 0 ? m.outputActivation : m.activation,
+        kernelInitializer: init(100 + i),
+        name: `stack_dec_${i}`,
+      }),
+    );
+    tf.tidy(() => {
+      enc.forEach((l, i) => l.apply(tf.zeros([1, dims[i] as number])));
+      dec.forEach((l, i) => l.apply(tf.zeros([1, dims[i + 1] as number])));
+    });
+    const recon = meanReconstructionLoss(training);
+    const encodeTo = (x: Tensor, layers: number) => enc.slice(0, layers).reduce((h, l) => l.apply(h) as Tensor, x);
+    const reconstruct = (x: Tensor) =>
+      dec
+        .slice()
+        .reverse()
+        .reduce((h, l) => l.apply(h) as Tensor, encodeTo(x, depth));
+    let epoch = 0;
+    const all = [...enc, ...dec];
+    return {
+      totalEpochs: (fineTuneEpochs) => depth * m.pretrainEpochs + fineTuneEpochs,
+      onStep(e) {
+        epoch = e;
+      },
+      computeLoss(x, training): LossResult {
+        const phase = Math.floor(epoch / m.pretrainEpochs);
+        if (training && phase < depth) {
+          // AE_phase on the codes of the frozen layers below it (the image itself for the first).
+          const input = phase === 0 ? x : stopGradient(encodeTo(x, phase));
+          const out = (dec[phase] as (typeof dec)[number]).apply((enc[phase] as (typeof enc)[number]).apply(input)) as Tensor;
+          const loss = phase === 0 ? recon(x, out) : tf.mean<Scalar>(tf.squaredDifference(input, out));
+          return { total: loss, parts: {} };
+        }
+        const reconstruction = recon(x, reconstruct(x));
+        return { total: reconstruction, parts: { reconstruction } };
+      },
+      reconstruct,
+      trainableWeights: () => all.flatMap((l) => l.trainableWeights),
+      weights: () => all.flatMap((l) => l.weights),
+      summary: () =>
+        all.map((l) => ({ name: l.name, outputShape: [(l.getConfig()['units'] as number) ?? 0], params: l.countParams() })),
+      dispose() {
+        for (const l of all) l.dispose();
+      },
+      async afterTraining({ train, test }) {
+        const labelled = labelledSubset(train, classes, m.labelsPerClass);
+        const x = images(train, pixels, labelled);
+        const y = tf.oneHot(
+          tf.tensor1d(
+            labelled.map((i) => train.labels?.[i] ?? 0),
+            'int32',
+          ),
+          classes,
+        );
+        const testIdx = Array.from({ length: test.count }, (_, i) => i);
+        const xTest = images(test, pixels, testIdx);
+        const accuracy = async (pretrained: boolean) => {
+          const classifier = tfl.sequential();
+          m.widths.forEach((w, i) =>
+            classifier.add(
+              tfl.layers.dense({
+                units: w,
+                activation: m.activation,
+                kernelInitializer: init(500 + i),
+                ...(i === 0 ? { inputShape: [pixels] } : {}),
+              }),
+            ),
+          );
+          classifier.add(tfl.layers.dense({ units: classes, activation: 'softmax', kernelInitializer: init(600) }));
+          if (pretrained) enc.forEach((l, i) => classifier.layers[i]?.setWeights(l.getWeights()));
+          classifier.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+          // No shuffling: tfjs shuffles with Math.random, and the comparison must repeat exactly.
+          await classifier.fit(x, y, { epochs: m.classifierEpochs, batchSize: 32, shuffle: false, verbose: 0 });
+          const predicted = tf.tidy(() => tf.argMax(classifier.predict(xTest) as Tensor, 1).dataSync());
+          classifier.dispose();
+          let correct = 0;
+          predicted.forEach((p, i) => (correct += p === test.labels?.[i] ? 1 : 0));
+          return correct / test.count;
+        };
+        try {
+          return {
+            accuracy_pretrained: await accuracy(true),
+            accuracy_scratch: await accuracy(false),
+            labelled_images: labelled.length,
+          };
+        } finally {
+          tf.dispose([x, y, xTest]);
+        }
+      },
+    };
+  },
+};
