@@ -272,6 +272,37 @@ describe('stacked autoencoder', () => {
   });
 });
 
+describe('convolutional autoencoder', () => {
+  it('trains on wasm (with the registered Conv2DBackpropFilter) to well below the mean-image baseline', async () => {
+    const c = defaultRunConfig('autoencoder');
+    if (c.family !== 'autoencoder') throw new Error('unreachable');
+    c.backend = 'wasm';
+    c.dataset = { name: 'mnist', trainSubset: 4000, testSubset: 500 };
+    c.training = { ...c.training, epochs: 3, batchSize: 32, learningRate: 0.003, seed: 2 };
+    c.model = {
+      encoder: [
+        { type: 'conv', filters: 8, kernel: 3, stride: 2, activation: 'relu' },
+        { type: 'conv', filters: 16, kernel: 3, stride: 2, activation: 'relu' },
+      ],
+      latentSize: 16,
+      decoder: [
+        { type: 'dense', units: 7 * 7 * 16, activation: 'relu' },
+        { type: 'reshape', shape: [7, 7, 16] },
+        { type: 'convTranspose', filters: 16, kernel: 3, stride: 2, activation: 'relu' },
+        { type: 'upsample', factor: 2 },
+        { type: 'conv', filters: 8, kernel: 3, stride: 1, activation: 'relu' },
+      ],
+      outputActivation: 'sigmoid',
+    };
+    const run = await trainToEnd(c);
+    expect(run.backend).toBe('wasm');
+    const mse = latestOf(run, 'test', 'mse');
+    const baseline = latestOf(run, 'test', 'baseline_mse');
+    console.log(`conv AE: test MSE ${mse.toFixed(4)} vs mean-image baseline ${baseline.toFixed(4)}`);
+    expect(mse).toBeLessThan(0.7 * baseline);
+  });
+});
+
 describe('presets', () => {
   it('every preset is a valid config', async () => {
     const families = await studio.api['families.list']({});
