@@ -8,15 +8,11 @@ import type { FamilySpec } from '../family-spec';
  * the same classifier trained from scratch on the same labels (semi-supervised learning).
  */
 export const stackedAeModel = z.strictObject({
-  widths: z
-    .array(z.number().int().min(1).max(4096))
-    .min(1)
-    .max(6)
-    .meta({
-      label: 'Layer widths',
-      help: 'One autoencoder per width, trained in turn on the codes of the previous; the last width is the code.',
-      widget: 'widths',
-    }),
+  widths: z.array(z.number().int().min(1).max(4096)).min(1).max(6).meta({
+    label: 'Layer widths',
+    help: 'One autoencoder per width, trained in turn on the codes of the previous; the last width is the code.',
+    widget: 'widths',
+  }),
   activation: z.enum(['relu', 'sigmoid', 'tanh', 'elu']).meta({ label: 'Activation' }),
   outputActivation,
   pretrainEpochs: z.number().int().min(1).max(100).meta({ label: 'Pretraining epochs per layer', step: 1 }),
