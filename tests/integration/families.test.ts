@@ -133,7 +133,10 @@ describe('sparse autoencoder', () => {
     const share = (r: typeof plain) => latestOf(r, 'test', 'code_zero_share');
     console.log(`near-zero code share: lambda 0 ${share(plain).toFixed(3)}, lambda 0.05 ${share(sparseRun).toFixed(3)}`);
     expect(share(sparseRun)).toBeGreaterThan(share(plain) + 0.1);
-    expect(latestOf(sparseRun, 'test', 'mse')).toBeLessThan(latestOf(sparseRun, 'test', 'baseline_mse'));
+    console.log(
+      `sparse AE test MSE ${latestOf(sparseRun, 'test', 'mse').toFixed(4)} vs baseline ${latestOf(sparseRun, 'test', 'baseline_mse').toFixed(4)}`,
+    );
+    expect(latestOf(sparseRun, 'test', 'mse')).toBeLessThan(0.8 * latestOf(sparseRun, 'test', 'baseline_mse'));
     const kinds = (await studio.api['artifacts.list']({ runId: sparseRun.id })).map((a) => a.kind);
     expect(kinds).toEqual(expect.arrayContaining(['code-histogram', 'first-layer-features']));
   });
@@ -192,7 +195,7 @@ describe('VQ-VAE', () => {
     if (c.family !== 'vq-vae') throw new Error('unreachable');
     c.backend = 'wasm';
     c.dataset = { name: 'mnist', trainSubset: 4000, testSubset: 1000 };
-    c.training = { ...c.training, epochs: 3, batchSize: 64, learningRate: 0.002, seed: 6 };
+    c.training = { ...c.training, epochs: 4, batchSize: 64, learningRate: 0.002, seed: 6 };
     const run = await trainToEnd(c);
     const metrics = await studio.api['runs.metrics']({ runId: run.id });
     const perplexity = metrics.filter((m) => m.split === 'test' && m.name === 'perplexity').map((m) => m.value);
@@ -200,8 +203,11 @@ describe('VQ-VAE', () => {
       `VQ-VAE test perplexity per epoch: ${perplexity.map((p) => p.toFixed(1)).join(', ')} (of ${c.model.codebookSize} codes)`,
     );
     expect(perplexity[0]).toBeGreaterThan(1);
-    expect(perplexity[2]).toBeGreaterThan(perplexity[0] as number);
-    expect(latestOf(run, 'test', 'mse')).toBeLessThan(latestOf(run, 'test', 'baseline_mse'));
+    expect(perplexity.at(-1)).toBeGreaterThan(perplexity[0] as number);
+    console.log(
+      `VQ-VAE test MSE ${latestOf(run, 'test', 'mse').toFixed(4)} vs baseline ${latestOf(run, 'test', 'baseline_mse').toFixed(4)}`,
+    );
+    expect(latestOf(run, 'test', 'mse')).toBeLessThan(0.75 * latestOf(run, 'test', 'baseline_mse'));
     expect((await studio.api['artifacts.list']({ runId: run.id })).map((a) => a.kind)).toContain('code-usage');
   });
 });
@@ -221,6 +227,10 @@ describe('deepfake set-up', () => {
     c.dataset = { name: 'mnist', classes: [3, 8], trainSubset: 6000, testSubset: 1000 };
     c.training = { ...c.training, epochs: 2, batchSize: 64, learningRate: 0.002, seed: 8 };
     const run = await trainToEnd(c);
+    console.log(
+      `deepfake test MSE ${latestOf(run, 'test', 'mse').toFixed(4)} vs baseline ${latestOf(run, 'test', 'baseline_mse').toFixed(4)}`,
+    );
+    expect(latestOf(run, 'test', 'mse')).toBeLessThan(0.7 * latestOf(run, 'test', 'baseline_mse'));
     const artifacts = await studio.api['artifacts.list']({ runId: run.id });
     const { model } = await digitClassifier();
     for (const [kind, from, to] of [

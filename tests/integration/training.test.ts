@@ -104,6 +104,18 @@ describe('training the deep autoencoder on real MNIST', () => {
   });
 });
 
+describe('training health', () => {
+  it('stops a run whose loss explodes, with a message that says so', async () => {
+    const config = mnistConfig({ trainSubset: 2000, epochs: 2 });
+    const linear = { type: 'dense' as const, units: 64, activation: 'linear' as const };
+    config.model = { encoder: [linear], latentSize: 16, decoder: [linear], outputActivation: 'linear' } as typeof config.model;
+    config.training = { ...config.training, optimizer: 'sgd', learningRate: 10 };
+    const run = await trainToEnd(config);
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/the loss (exploded|became NaN) .* at epoch 1, step \d+; training stopped/);
+  });
+});
+
 describe('cancelling', () => {
   it('kills the worker and marks the run cancelled', async () => {
     const { runId } = await studio.api['runs.start']({ config: mnistConfig({ trainSubset: 60000, epochs: 3 }) });
