@@ -159,7 +159,7 @@ describe('denoising autoencoder', () => {
       const denoised = latestOf(run, 'test', 'denoised_mse');
       console.log(`${noise} ${levels[noise]}: noisy MSE ${noisy.toFixed(4)}, denoised MSE ${denoised.toFixed(4)}`);
       expect(denoised).toBeLessThan(noisy);
-      expect(denoised).toBeLessThan(latestOf(run, 'test', 'baseline_mse'));
+      expect(denoised).toBeLessThan(0.8 * latestOf(run, 'test', 'baseline_mse'));
     },
   );
 });
@@ -278,7 +278,10 @@ describe('stacked autoencoder', () => {
     expect(latestOf(run, 'test', 'labelled_images')).toBe(100);
     expect(scratch).toBeGreaterThan(0.3);
     expect(pretrained).toBeGreaterThan(scratch);
-    expect(latestOf(run, 'test', 'mse')).toBeLessThan(latestOf(run, 'test', 'baseline_mse'));
+    console.log(
+      `stacked AE test MSE ${latestOf(run, 'test', 'mse').toFixed(4)} vs baseline ${latestOf(run, 'test', 'baseline_mse').toFixed(4)}`,
+    );
+    expect(latestOf(run, 'test', 'mse')).toBeLessThan(0.8 * latestOf(run, 'test', 'baseline_mse'));
   });
 });
 
