@@ -18,7 +18,7 @@ import { loadMnist } from '../src/core/datasets/mnist';
 import { fillBatch } from '../src/core/datasets/dataset';
 import { familyModels } from '../src/families/models';
 import { defaultRunConfig, type RunConfig } from '../src/shared/config';
-import type { VaeModel } from '../src/families/vae/spec';
+import { vaeSpec, type VaeModel } from '../src/families/vae/spec';
 import type { BackendPreference } from '../src/shared/config';
 
 const { values } = parseArgs({
@@ -32,32 +32,15 @@ const log = (s: string) => {
   if (!values.json) console.log(s);
 };
 
-const dense = (units: number) => ({ type: 'dense' as const, units, activation: 'relu' as const });
+const presetModel = (name: string): VaeModel => {
+  const preset = vaeSpec.presets.find((p) => p.name === name);
+  if (!preset) throw new Error(`no VAE preset ${name}`);
+  return preset.model;
+};
+/** The issue's two throughput models, as the studio's own presets. */
 const vaeModels: Record<string, VaeModel> = {
-  'mlp-vae-784-512-256-20': {
-    encoder: [dense(512), dense(256)],
-    latentSize: 20,
-    decoder: [dense(256), dense(512)],
-    outputActivation: 'sigmoid',
-    beta: 1,
-    klWarmupEpochs: 0,
-  },
-  'conv-vae': {
-    encoder: [
-      { type: 'conv', filters: 32, kernel: 3, stride: 2, activation: 'relu' },
-      { type: 'conv', filters: 64, kernel: 3, stride: 2, activation: 'relu' },
-    ],
-    latentSize: 20,
-    decoder: [
-      { type: 'dense', units: 7 * 7 * 64, activation: 'relu' },
-      { type: 'reshape', shape: [7, 7, 64] },
-      { type: 'convTranspose', filters: 32, kernel: 3, stride: 2, activation: 'relu' },
-      { type: 'convTranspose', filters: 1, kernel: 3, stride: 2, activation: 'linear' },
-    ],
-    outputActivation: 'sigmoid',
-    beta: 1,
-    klWarmupEpochs: 0,
-  },
+  'mlp-vae-784-512-256-20': presetModel('vae-784-512-256-20'),
+  'conv-vae': presetModel('conv-vae'),
 };
 
 /** Samples per second of optimizer steps (batch 128, Adam) on real MNIST batches. */
@@ -105,14 +88,7 @@ async function elboRun(epochs: number) {
     config.name = 'bench vae-784-400-20';
     config.backend = 'wasm';
     config.dataset = { name: 'mnist' };
-    config.model = {
-      encoder: [dense(400)],
-      latentSize: 20,
-      decoder: [dense(400)],
-      outputActivation: 'sigmoid',
-      beta: 1,
-      klWarmupEpochs: 0,
-    };
+    config.model = presetModel('vae-784-400-20');
     config.training = { loss: 'bce', batchSize: 128, epochs, learningRate: 1e-3, optimizer: 'adam', seed: 1 };
     const t0 = performance.now();
     const { runId } = await studio.api['runs.start']({ config });

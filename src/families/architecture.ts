@@ -210,3 +210,15 @@ export function buildConditionalEncoder(
     .apply(h) as Symbolic;
   return tfl.model({ inputs: [x, y], outputs: code, name: 'encoder' });
 }
+
+/** The weight bookkeeping every family built from tfjs models shares. */
+export function modelsBody(...models: LayersModel[]) {
+  return {
+    trainableWeights: () => models.flatMap((m) => m.trainableWeights),
+    weights: () => models.flatMap((m) => m.weights),
+    summary: () => summarize(...models),
+    dispose: () => {
+      for (const m of models) m.dispose();
+    },
+  };
+}

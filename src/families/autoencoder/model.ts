@@ -1,6 +1,6 @@
 import { meanReconstructionLoss } from '../../core/training/losses';
 import type { Tensor } from '../../core/training/tf';
-import { buildArchitecture, summarize } from '../architecture';
+import { buildArchitecture, modelsBody } from '../architecture';
 import type { BuiltModel, FamilyModel } from '../family-model';
 import type { AutoencoderModel } from './spec';
 
@@ -16,13 +16,7 @@ export const autoencoderFamily: FamilyModel<AutoencoderModel> = {
         return { total: reconstruction, parts: { reconstruction } };
       },
       reconstruct,
-      trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights],
-      weights: () => [...encoder.weights, ...decoder.weights],
-      summary: () => summarize(encoder, decoder),
-      dispose() {
-        encoder.dispose();
-        decoder.dispose();
-      },
+      ...modelsBody(encoder, decoder),
     };
   },
 };

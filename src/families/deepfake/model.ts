@@ -1,6 +1,6 @@
 import { elementLoss } from '../../core/training/losses';
 import { tf, type Scalar, type Tensor } from '../../core/training/tf';
-import { buildDecoder, buildEncoder, summarize } from '../architecture';
+import { buildDecoder, buildEncoder, modelsBody } from '../architecture';
 import type { BuiltModel, FamilyModel, ImageView } from '../family-model';
 import type { DeepfakeModel } from './spec';
 
@@ -29,12 +29,7 @@ export const deepfakeFamily: FamilyModel<DeepfakeModel> = {
         return { total: reconstruction, parts: { reconstruction } };
       },
       reconstruct: (x, labels) => ownDecoder(encoder.apply(x) as Tensor, need(labels)),
-      trainableWeights: () => [encoder, ...decoders].flatMap((n) => n.trainableWeights),
-      weights: () => [encoder, ...decoders].flatMap((n) => n.weights),
-      summary: () => summarize(encoder, ...decoders),
-      dispose() {
-        for (const n of [encoder, ...decoders]) n.dispose();
-      },
+      ...modelsBody(encoder, ...decoders),
       views({ sample, sampleLabels }): ImageView[] {
         const out: ImageView[] = [];
         tf.tidy(() => {

@@ -1,6 +1,6 @@
 import { meanReconstructionLoss } from '../../core/training/losses';
 import { tf, type Scalar, type Tensor } from '../../core/training/tf';
-import { buildArchitecture, summarize } from '../architecture';
+import { buildArchitecture, modelsBody } from '../architecture';
 import type { BuiltModel, ChartView, FamilyModel, ImageView } from '../family-model';
 import type { SparseAeModel } from './spec';
 
@@ -42,13 +42,7 @@ export const sparseAeFamily: FamilyModel<SparseAeModel> = {
         return { total, parts: { reconstruction, l1, code_zero_share: codeZeroShare } };
       },
       reconstruct,
-      trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights],
-      weights: () => [...encoder.weights, ...decoder.weights],
-      summary: () => summarize(encoder, decoder),
-      dispose() {
-        encoder.dispose();
-        decoder.dispose();
-      },
+      ...modelsBody(encoder, decoder),
       views({ sample }): (ImageView | ChartView)[] {
         const out: (ImageView | ChartView)[] = [];
         tf.tidy(() => {
