@@ -29,6 +29,8 @@ export interface FamilySpec<M> {
   summary: string;
   /** What the training loss is averaged over, for chart axes: 'per pixel' or 'nats per image'. */
   lossUnit: string;
+  /** What the training loss adds up to when it is more than the reconstruction, for legends (e.g. 'rec + β·KL'). */
+  objective?: string;
   modelSchema: z.ZodType<M>;
   defaultModel: M;
   presets: FamilyPreset<M>[];

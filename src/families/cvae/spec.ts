@@ -18,6 +18,7 @@ export const cvaeSpec = {
   label: 'Conditional VAE (CVAE)',
   summary: 'A VAE given the label: q(z|x, c) and p(x|z, c). Choose the class, sample z, and the decoder draws that class.',
   lossUnit: 'per image (nats for BCE)',
+  objective: 'rec + β·KL',
   modelSchema: vaeModel,
   // A small z leaves the class to the label (with a large z and few epochs, z carries the digit and c is ignored).
   defaultModel: {

@@ -38,6 +38,7 @@ export const sparseAeSpec = {
   label: 'Sparse autoencoder (L1)',
   summary: 'An autoencoder whose code pays λ·mean|a|: few units fire per input. The first layer learns stroke-like features.',
   lossUnit: 'per pixel',
+  objective: 'rec + λ·mean|a|',
   modelSchema: sparseAeModel,
   defaultModel: sparseMlp,
   checkModel: autoencoderSpec.checkModel,

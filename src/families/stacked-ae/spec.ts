@@ -42,6 +42,7 @@ export const stackedAeSpec = {
   summary:
     'Greedy layer-wise pretraining, fine-tuning, then a classifier on N labels per class compared with the same classifier from scratch.',
   lossUnit: 'per pixel (per phase)',
+  objective: 'phase loss',
   modelSchema: stackedAeModel,
   defaultModel: lecture,
   checkModel: (model, ctx, issue) => {

@@ -78,6 +78,7 @@ export const vaeSpec = {
   summary:
     'Encoder to q(z|x) = N(mu, sigma²), reparameterised sample, decoder p(x|z); loss = reconstruction + β·KL. β = 1 is the VAE.',
   lossUnit: 'per image (nats for BCE)',
+  objective: 'rec + β·KL',
   modelSchema: vaeModel,
   defaultModel: kingmaWelling,
   checkModel: checkVae,

@@ -72,6 +72,7 @@ export const vqVaeSpec = {
   summary:
     'Encoder outputs snapped to the nearest of K learned codebook vectors; straight-through gradients, codebook and commitment losses.',
   lossUnit: 'per pixel',
+  objective: 'rec + codebook + β·commit',
   modelSchema: vqVaeModel,
   defaultModel: vqMlp,
   checkModel: (model, ctx, issue) => shapes({ ...model, ...vqArchitecture(model) }, ctx, issue),
