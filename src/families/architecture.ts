@@ -27,31 +27,20 @@ function tfLayers(l: LayerSpec, input: Shape, seed: number, name: string): TfLay
       return [...flatten, ...withActivation(dense, l.activation)];
     }
     case 'conv':
-      return withActivation(
-        tfl.layers.conv2d({
-          filters: l.filters,
-          kernelSize: l.kernel,
-          strides: l.stride,
-          padding: 'same',
-          activation: activation(l.activation).act,
-          kernelInitializer: init(),
-          name,
-        }),
-        l.activation,
-      );
-    case 'convTranspose':
-      return withActivation(
-        tfl.layers.conv2dTranspose({
-          filters: l.filters,
-          kernelSize: l.kernel,
-          strides: l.stride,
-          padding: 'same',
-          activation: activation(l.activation).act,
-          kernelInitializer: init(),
-          name,
-        }),
-        l.activation,
-      );
+    case 'convTranspose': {
+      // Same arguments for both; 'same' padding, as the shape inference assumes.
+      const make = l.type === 'conv' ? tfl.layers.conv2d : tfl.layers.conv2dTranspose;
+      const conv = make({
+        filters: l.filters,
+        kernelSize: l.kernel,
+        strides: l.stride,
+        padding: 'same',
+        activation: activation(l.activation).act,
+        kernelInitializer: init(),
+        name,
+      });
+      return withActivation(conv, l.activation);
+    }
     case 'upsample':
       return [tfl.layers.upSampling2d({ size: [l.factor, l.factor], name })];
     case 'maxPool':
