@@ -14,7 +14,7 @@ import { createStudio } from '../src/core/studio';
 import { forkLauncher } from '../src/core/training/fork-launcher';
 import { selectBackend } from '../src/core/training/backend';
 import { tf, type Variable } from '../src/core/training/tf';
-import { loadMnist } from '../src/core/datasets/mnist';
+import { loadMnist } from '../src/core/datasets/catalog';
 import { fillBatch } from '../src/core/datasets/dataset';
 import { familyModels } from '../src/families/models';
 import { defaultRunConfig, type RunConfig } from '../src/shared/config';
@@ -47,7 +47,7 @@ const vaeModels: Record<string, VaeModel> = {
 async function throughput(backend: BackendPreference, name: string, model: VaeModel, steps: number): Promise<number> {
   const info = await selectBackend(backend);
   if (info.name !== backend) return NaN;
-  const ds = loadMnist({ name: 'mnist', trainSubset: 128 * (steps + 3) });
+  const ds = loadMnist({ trainSubset: 128 * (steps + 3) });
   const built = familyModels.vae.build({
     model,
     training: { loss: 'bce', batchSize: 128, epochs: 1, learningRate: 1e-3, optimizer: 'adam', seed: 1 },

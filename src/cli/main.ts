@@ -4,9 +4,13 @@ import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { RunProgress, RunSummary } from '../shared/api';
-import { describeIssues, parseRunConfig, type RunConfig } from '../shared/config';
+import { describeIssues, fieldIssues, parseRunConfig, type RunConfig } from '../shared/config';
+import { GenerateRequest, ImportRequest } from '../shared/api';
+import { DatasetCatalog, DatasetError } from '../core/datasets/catalog';
+import { DatasetFileError } from '../core/datasets/idx';
+import { DatasetExistsError } from '../core/datasets/store';
 import { familyIds, familySpecs } from '../families/specs';
-import { defaultDbPath } from '../core/paths';
+import { datasetsDirFor, defaultDbPath } from '../core/paths';
 import { createStudio, findPreset, type Studio } from '../core/studio';
 import { forkLauncher } from '../core/training/fork-launcher';
 import { startHost } from '../host/server';
@@ -15,6 +19,10 @@ const usage = `latent-studio: train and compare autoencoders from the command li
 
   latent-studio train <config.json | preset> [--db PATH] [--json] [--epochs N] [--subset N] [--seed N]
   latent-studio runs [--db PATH] [--json]
+  latent-studio datasets [--db PATH] [--json]
+  latent-studio import <folder | file.idx[.gz] | file.npy> [--name N] [--labels FILE] [--size PX]
+                       [--channels auto|1|3] [--test-fraction F] [--seed N] [--db PATH] [--json]
+  latent-studio generate <shapes | faces> [--seed N] [--count N] [--name N] [--db PATH] [--json]
   latent-studio presets [--json]
   latent-studio serve [--db PATH] [--host 127.0.0.1] [--port 0] [--open]
 
@@ -89,7 +97,8 @@ async function train(args: string[]): Promise<number> {
     subset: intFlag('subset', values.subset),
     seed: intFlag('seed', values.seed),
   });
-  const parsed = parseRunConfig(raw);
+  const facts = catalogFor(values.db).facts();
+  const parsed = parseRunConfig(raw, (name) => facts.get(name));
   if (!parsed.ok) throw new UsageError(`${basename(source)} refused: ${describeIssues(parsed.issues)}`);
   const config: RunConfig = parsed.config;
 
@@ -169,6 +178,115 @@ async function runs(args: string[]): Promise<number> {
   return 0;
 }
 
+function catalogFor(db: string | undefined): DatasetCatalog {
+  return new DatasetCatalog(datasetsDirFor(db ?? defaultDbPath()));
+}
+
+function bytes(n: number): string {
+  return n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(0)} kB`;
+}
+
+function datasets(args: string[]): number {
+  const { values } = parseArgs({ args, options: { db: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const list = catalogFor(values.db).list();
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(list)}\n`);
+    return 0;
+  }
+  const rows = list.map((d) => [
+    d.name,
+    d.kind,
+    `${d.height}x${d.width}x${d.channels}`,
+    String(d.trainCount),
+    String(d.testCount),
+    d.classes > 0 ? String(d.classes) : '-',
+    d.factors.length > 0 ? d.factors.map((f) => f.name).join(',') : '-',
+    !d.available ? `missing: ${d.hint}` : !d.stored ? 'generated on first use' : bytes(d.sizeBytes),
+  ]);
+  const header = ['name', 'kind', 'image', 'train', 'test', 'classes', 'factors', 'stored'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  for (const r of [header, ...rows]) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}\n`.trimEnd() + '\n');
+  return 0;
+}
+
+/** Runs a data set task, turning a refusal (bad file, taken name) into a one-line error and exit code 2. */
+async function datasetTask<T>(task: () => Promise<T>): Promise<T> {
+  try {
+    return await task();
+  } catch (e) {
+    if (e instanceof DatasetFileError || e instanceof DatasetError || e instanceof DatasetExistsError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+function progressLine(label: string): (done: number, total: number) => void {
+  return (done, total) => process.stderr.write(`${label}: ${done}/${total}\r${done === total ? '\n' : ''}`);
+}
+
+async function importCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      db: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      name: { type: 'string' },
+      labels: { type: 'string' },
+      size: { type: 'string' },
+      channels: { type: 'string' },
+      'test-fraction': { type: 'string' },
+      seed: { type: 'string' },
+    },
+  });
+  const path = positionals[0];
+  if (!path) throw new UsageError('import needs a folder, an IDX file or an NPY file');
+  const channels = values.channels === undefined || values.channels === 'auto' ? 'auto' : Number(values.channels);
+  const request = ImportRequest.safeParse({
+    path,
+    name: values.name,
+    labelsPath: values.labels,
+    size: intFlag('size', values.size),
+    channels,
+    testFraction: intFlag('test-fraction', values['test-fraction']),
+    seed: intFlag('seed', values.seed),
+  });
+  if (!request.success) throw new UsageError(`import refused: ${describeIssues(fieldIssues(request.error))}`);
+  const info = await datasetTask(() => catalogFor(values.db).import(request.data, progressLine(`importing ${path}`)));
+  if (values.json) process.stdout.write(`${JSON.stringify(info)}\n`);
+  else {
+    process.stdout.write(
+      `imported ${info.name}: ${info.trainCount} train + ${info.testCount} test images of ${info.height}x${info.width}x${info.channels}` +
+        `${info.classes > 0 ? `, ${info.classes} labels (${(info.labelNames ?? []).slice(0, 10).join(', ')})` : ', unlabelled'}\n`,
+    );
+  }
+  return 0;
+}
+
+async function generate(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      db: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      name: { type: 'string' },
+      seed: { type: 'string', default: '0' },
+      count: { type: 'string' },
+    },
+  });
+  const request = GenerateRequest.safeParse({
+    generator: positionals[0],
+    seed: intFlag('seed', values.seed),
+    count: intFlag('count', values.count) ?? (positionals[0] === 'faces' ? 4000 : 20000),
+    name: values.name,
+  });
+  if (!request.success) throw new UsageError(`generate refused: ${describeIssues(fieldIssues(request.error))}`);
+  const infos = await datasetTask(() => catalogFor(values.db).generate(request.data, progressLine(`generating ${positionals[0]}`)));
+  if (values.json) process.stdout.write(`${JSON.stringify(infos)}\n`);
+  else for (const i of infos) process.stdout.write(`generated ${i.name}: ${i.trainCount} train + ${i.testCount} test images (${i.source})\n`);
+  return 0;
+}
+
 function presets(args: string[]): number {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } } });
   const list = familyIds.flatMap((id) =>
@@ -225,7 +343,15 @@ async function serve(args: string[]): Promise<number> {
   return 0;
 }
 
-const commandsByName: Record<string, (args: string[]) => Promise<number> | number> = { train, runs, presets, serve };
+const commandsByName: Record<string, (args: string[]) => Promise<number> | number> = {
+  train,
+  runs,
+  datasets,
+  import: importCommand,
+  generate,
+  presets,
+  serve,
+};
 
 export async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;

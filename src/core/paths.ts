@@ -1,5 +1,5 @@
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 
 /** The user's data directory for the studio, following each OS's convention (as Electron's app.getPath('userData')). */
 export function defaultDataDir(): string {
@@ -11,4 +11,9 @@ export function defaultDataDir(): string {
 
 export function defaultDbPath(): string {
   return join(defaultDataDir(), 'studio.db');
+}
+
+/** Imported and generated data sets live beside the database they were made for. */
+export function datasetsDirFor(dbPath: string): string {
+  return join(dbPath === ':memory:' ? join(tmpdir(), `latent-studio-${process.pid}`) : dirname(dbPath), 'datasets');
 }

@@ -1,7 +1,11 @@
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Api, BackendInfo, SystemInfo } from '../shared/api';
-import { defaultRunConfig, type RunConfig } from '../shared/config';
+import { checkRunConfig, defaultRunConfig, describeIssues, type RunConfig } from '../shared/config';
+import { DatasetCatalog, DatasetError } from './datasets/catalog';
+import { DatasetFileError } from './datasets/idx';
+import { DatasetExistsError } from './datasets/store';
+import { imagePng } from './training/images';
 import { familyIds, familySpecs } from '../families/specs';
 import { ApiError } from './errors';
 import { EventHub } from './events';
@@ -12,9 +16,14 @@ import { deleteRun, getRun, getRunStatus, listRuns } from './store/runs';
 import { Orchestrator, type OrchestratorOptions } from './training/orchestrator';
 import type { WorkerLauncher } from './training/protocol';
 import { studioVersion } from './version';
+import { datasetsDirFor } from './paths';
 
 export interface StudioOptions extends OpenOptions {
   dbPath: string;
+  /** Where imported and generated data sets are stored (default: `datasets` beside the database). */
+  datasetsDir?: string;
+  /** Where Debian's Fashion-MNIST files are looked for (tests point it elsewhere). */
+  fashionDir?: string;
   launcher: WorkerLauncher;
   transport: SystemInfo['transport'];
   orchestrator?: Partial<OrchestratorOptions>;
@@ -25,6 +34,7 @@ export interface Studio {
   events: EventHub;
   db: Db;
   orchestrator: Orchestrator;
+  datasets: DatasetCatalog;
   close(): Promise<void>;
 }
 
@@ -41,12 +51,35 @@ function findPreset(name: string) {
 export function createStudio(options: StudioOptions): Studio {
   const db = openDb(options.dbPath, options);
   const events = new EventHub();
-  const checkpointDir =
-    options.dbPath === ':memory:'
-      ? join(tmpdir(), `latent-studio-${process.pid}`, 'checkpoints')
-      : join(dirname(options.dbPath), 'checkpoints');
-  const orchestrator = new Orchestrator(db, options.launcher, events, { checkpointDir, studioVersion, ...options.orchestrator });
+  const dataDir = options.dbPath === ':memory:' ? join(tmpdir(), `latent-studio-${process.pid}`) : dirname(options.dbPath);
+  const checkpointDir = join(dataDir, 'checkpoints');
+  const datasetLocations = {
+    root: options.datasetsDir ?? datasetsDirFor(options.dbPath),
+    ...(options.fashionDir ? { fashionDir: options.fashionDir } : {}),
+  };
+  const datasets = new DatasetCatalog(datasetLocations.root, datasetLocations);
+  datasets.store.sweepPartial();
+  const orchestrator = new Orchestrator(db, options.launcher, events, {
+    checkpointDir,
+    studioVersion,
+    datasets: datasetLocations,
+    ...options.orchestrator,
+  });
   let backend: Promise<BackendInfo> | undefined;
+
+  const progress = (task: 'import' | 'generate', name: string) => (done: number, total: number) =>
+    events.emit('dataset.progress', { name, task, done, total });
+  /** Data set errors become API errors: a bad file or name is the caller's (400), a missing set 404, a taken name 409. */
+  const datasetCall = async <T>(task: () => T | Promise<T>): Promise<T> => {
+    try {
+      return await task();
+    } catch (e) {
+      if (e instanceof DatasetFileError) throw new ApiError('bad_request', e.message, [{ path: 'path', message: e.message }]);
+      if (e instanceof DatasetExistsError) throw new ApiError('conflict', e.message);
+      if (e instanceof DatasetError) throw new ApiError(e.code, e.message);
+      throw e;
+    }
+  };
 
   const requireRun = (runId: number) => {
     const run = getRun(db, runId);
@@ -75,7 +108,16 @@ export function createStudio(options: StudioOptions): Studio {
       if (!config) throw new ApiError('not_found', `no preset named ${name}`);
       return config;
     },
-    'runs.start': async ({ config }) => ({ runId: orchestrator.start(config) }),
+    'runs.start': async ({ config }) => {
+      const facts = datasets.facts();
+      const issues = checkRunConfig(config, (name) => facts.get(name));
+      if (issues.length > 0) throw new ApiError('bad_request', `invalid run config: ${describeIssues(issues)}`, issues);
+      // Generated sets named for the first time (shapes, faces-a/b) are drawn now, before the worker needs them.
+      for (const name of [config.dataset.name, config.dataset.second]) {
+        if (name) await datasets.ensure(name, progress('generate', name));
+      }
+      return { runId: orchestrator.start(config) };
+    },
     'runs.list': async () => listRuns(db),
     'runs.get': async ({ runId }) => requireRun(runId),
     'runs.metrics': async ({ runId }) => {
@@ -93,6 +135,44 @@ export function createStudio(options: StudioOptions): Studio {
         throw new ApiError('conflict', `run ${runId} is still training: cancel it first`);
       return { deleted: deleteRun(db, runId) };
     },
+    'datasets.list': async () => datasets.list(),
+    'datasets.get': async ({ name }) => datasetCall(() => datasets.detail(name)),
+    'datasets.samples': async ({ name, split, offset, count }) =>
+      datasetCall(async () => {
+        const { total, info, items } = datasets.samples(name, split, offset, count);
+        const samples = await Promise.all(
+          items.map(async (item) => ({
+            index: item.index,
+            label: item.label,
+            factors: item.factors,
+            png: Buffer.from(await imagePng(item.bytes, info.height, info.width, info.channels)).toString('base64'),
+          })),
+        );
+        return { total, samples };
+      }),
+    'datasets.import': async (req) =>
+      datasetCall(async () => {
+        const info = await datasets.import(req, progress('import', req.name ?? req.path));
+        events.emit('dataset.changed', { name: info.name });
+        return info;
+      }),
+    'datasets.generate': async (req) =>
+      datasetCall(async () => {
+        const infos = await datasets.generate(req, progress('generate', req.name ?? req.generator));
+        for (const info of infos) events.emit('dataset.changed', { name: info.name });
+        return infos;
+      }),
+    'datasets.delete': async ({ name }) =>
+      datasetCall(async () => {
+        const user = orchestrator.activeRunIds.find((id) => {
+          const d = getRun(db, id)?.config.dataset;
+          return d?.name === name || d?.second === name;
+        });
+        if (user !== undefined) throw new ApiError('conflict', `run ${user} is training on ${name}: cancel it first`);
+        const deleted = datasets.delete(name);
+        if (deleted) events.emit('dataset.changed', { name });
+        return { deleted };
+      }),
     'artifacts.list': async ({ runId }) => listArtifacts(db, runId),
     'artifacts.get': async ({ artifactId }) => {
       const a = readArtifact(db, artifactId);
@@ -106,6 +186,7 @@ export function createStudio(options: StudioOptions): Studio {
     events,
     db,
     orchestrator,
+    datasets,
     async close() {
       await orchestrator.shutdown();
       db.close();

@@ -114,6 +114,87 @@ export const SystemInfo = z.object({
 });
 export type SystemInfo = z.infer<typeof SystemInfo>;
 
+export const DatasetFactor = z.object({
+  name: z.string(),
+  /** The grid of values the generator draws from, or null for a continuous factor in [min, max]. */
+  values: z.array(z.number()).nullable(),
+  min: z.number(),
+  max: z.number(),
+});
+export type DatasetFactor = z.infer<typeof DatasetFactor>;
+
+export const DatasetKind = z.enum(['builtin', 'generated', 'imported']);
+
+/** A data set a run can name: built in, generated from known factors, or imported by the user. */
+export const DatasetInfo = z.object({
+  name: z.string(),
+  title: z.string(),
+  kind: DatasetKind,
+  description: z.string(),
+  /** Where the images came from: a package, a folder, a file, or the generator and its seed. */
+  source: z.string(),
+  height: z.number().int(),
+  width: z.number().int(),
+  channels: z.number().int(),
+  trainCount: z.number().int(),
+  testCount: z.number().int(),
+  /** Number of label values (0 = unlabelled) and their names. */
+  classes: z.number().int(),
+  labelNames: z.array(z.string()).nullable(),
+  factors: z.array(DatasetFactor),
+  /** The other identity of a generated pair: image i here and image i there share every factor. */
+  twin: z.string().nullable(),
+  /** How the train/test split was made. */
+  split: z.string(),
+  /** False when its files are missing (e.g. Fashion-MNIST without Debian's package); `hint` says what to do. */
+  available: z.boolean(),
+  /** False for a generated set not written yet: it is generated on first use. */
+  stored: z.boolean(),
+  hint: z.string().nullable(),
+  sizeBytes: z.number().int(),
+  hash: z.string().nullable(),
+  createdAt: z.string().nullable(),
+});
+export type DatasetInfo = z.infer<typeof DatasetInfo>;
+
+export const DatasetDetail = DatasetInfo.extend({
+  trainLabelCounts: z.array(z.number().int()),
+  testLabelCounts: z.array(z.number().int()),
+});
+export type DatasetDetail = z.infer<typeof DatasetDetail>;
+
+export const DatasetSample = z.object({
+  index: z.number().int(),
+  label: z.number().int().nullable(),
+  factors: z.array(z.number()).nullable(),
+  png: z.string(),
+});
+export type DatasetSample = z.infer<typeof DatasetSample>;
+
+export const datasetNamePattern = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+export const DatasetName = z
+  .string()
+  .regex(datasetNamePattern, 'use 1-64 lower-case letters, digits, ".", "_" or "-", starting with a letter or digit');
+
+export const ImportRequest = z.strictObject({
+  path: z.string().min(1).meta({ label: 'Path', help: 'A folder of images (sub-folders = labels), an IDX file or folder, or an NPY file.' }),
+  name: DatasetName.optional(),
+  labelsPath: z.string().min(1).optional(),
+  size: z.number().int().min(4).max(512).optional(),
+  channels: z.union([z.literal('auto'), z.literal(1), z.literal(3)]).optional(),
+  testFraction: z.number().min(0).max(0.9).optional(),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+});
+export type ImportRequest = z.infer<typeof ImportRequest>;
+
+export const GenerateRequest = z.strictObject({
+  generator: z.enum(['shapes', 'faces']),
+  seed: z.number().int().min(0).max(2 ** 31 - 1),
+  count: z.number().int().min(10).max(1_000_000),
+  name: DatasetName.optional(),
+});
+export type GenerateRequest = z.infer<typeof GenerateRequest>;
+
 const empty = z.object({});
 const byRun = z.object({ runId: RunId });
 
@@ -127,6 +208,20 @@ export const commands = {
   'runs.metrics': { input: byRun, output: z.array(MetricPoint) },
   'runs.cancel': { input: byRun, output: z.object({ status: RunStatus }) },
   'runs.delete': { input: byRun, output: z.object({ deleted: z.boolean() }) },
+  'datasets.list': { input: empty, output: z.array(DatasetInfo) },
+  'datasets.get': { input: z.object({ name: z.string() }), output: DatasetDetail },
+  'datasets.samples': {
+    input: z.object({
+      name: z.string(),
+      split: MetricSplit,
+      offset: z.number().int().min(0).default(0),
+      count: z.number().int().min(1).max(256).default(48),
+    }),
+    output: z.object({ total: z.number().int(), samples: z.array(DatasetSample) }),
+  },
+  'datasets.import': { input: ImportRequest, output: DatasetInfo },
+  'datasets.generate': { input: GenerateRequest, output: z.array(DatasetInfo) },
+  'datasets.delete': { input: z.object({ name: z.string() }), output: z.object({ deleted: z.boolean() }) },
   'artifacts.list': { input: byRun, output: z.array(ArtifactInfo) },
   'artifacts.get': {
     input: z.object({ artifactId: z.number().int() }),
@@ -140,6 +235,9 @@ export const events = {
   'run.metrics': z.object({ runId: RunId, points: z.array(MetricPoint) }),
   'run.artifact': ArtifactInfo,
   'run.warning': z.object({ runId: RunId, message: z.string() }),
+  /** Progress of an import or a generation: `done` of `total` images. */
+  'dataset.progress': z.object({ name: z.string(), task: z.enum(['import', 'generate']), done: z.number().int(), total: z.number().int() }),
+  'dataset.changed': z.object({ name: z.string() }),
 } as const;
 
 export type CommandName = keyof typeof commands;

@@ -2,28 +2,49 @@ import { z } from 'zod';
 import type { ModelCheck } from '../families/family-spec';
 import { familyIds, familySpecs, type FamilyId } from '../families/specs';
 
-export const datasetNames = ['mnist'] as const;
-/** [height, width, channels] of each data set's images, for shape checks before training. */
-export const datasetImageShapes: Record<(typeof datasetNames)[number], [number, number, number]> = { mnist: [28, 28, 1] };
-/** Label classes of each data set (0 = unlabelled), for conditional models' checks. */
-export const datasetClasses: Record<(typeof datasetNames)[number], number> = { mnist: 10 };
+/** What the config checks need to know of a data set (the core's catalog and the UI's list both give it). */
+export interface DatasetFacts {
+  name: string;
+  height: number;
+  width: number;
+  channels: number;
+  trainCount: number;
+  testCount: number;
+  /** Label values (0 = unlabelled). */
+  classes: number;
+  available: boolean;
+  hint: string | null;
+}
+/** Looks a data set up by name; the shapes of the sets every install has are known without asking. */
+export type DatasetLookup = (name: string) => DatasetFacts | undefined;
+
+const datasetName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a data set name: lower-case letters, digits, ".", "_" or "-"');
 
 export const DatasetRef = z.strictObject({
-  name: z.enum(datasetNames).meta({ label: 'Data set', help: 'MNIST: the real IDX files, 60k train / 10k test.' }),
+  name: datasetName.meta({
+    label: 'Data set',
+    help: 'MNIST, Fashion-MNIST, generated Shapes and Faces, or one you imported (see Data sets).',
+    widget: 'dataset',
+  }),
+  second: datasetName.optional().meta({
+    label: 'Second set (identity B)',
+    help: 'Deepfake: the images of identity B; the data set above is identity A.',
+    widget: 'dataset',
+  }),
   trainSubset: z
     .number()
     .int()
     .min(1)
-    .max(60000)
     .optional()
-    .meta({ label: 'Train subset', help: 'Use the first N training images (empty = all 60,000).', step: 1000 }),
+    .meta({ label: 'Train subset', help: 'Use the first N training images (empty = all).', step: 1000 }),
   testSubset: z
     .number()
     .int()
     .min(1)
-    .max(10000)
     .optional()
-    .meta({ label: 'Test subset', help: 'Use the first N test images (empty = all 10,000).', step: 1000 }),
+    .meta({ label: 'Test subset', help: 'Use the first N test images (empty = all).', step: 1000 }),
   classes: z
     .array(z.number().int().min(0).max(255))
     .min(1)
@@ -103,14 +124,8 @@ const familyUnion = z.discriminatedUnion('family', [
   ...otherFamilies.map(familyOption),
 ]) as unknown as z.ZodType<RunConfig>;
 
-export const RunConfig: z.ZodType<RunConfig> = familyUnion.superRefine((config, ctx) => {
-  const check = (familySpecs[config.family] as { checkModel?: CrossFieldCheck }).checkModel;
-  const image = datasetImageShapes[config.dataset.name];
-  const classes = config.dataset.classes?.length ?? datasetClasses[config.dataset.name];
-  check?.(config.model, { training: config.training, image, classes }, (path, message) =>
-    ctx.addIssue({ code: 'custom', path, message }),
-  );
-});
+/** The structure of a run's config; what depends on the data set is checked by `checkRunConfig`. */
+export const RunConfig: z.ZodType<RunConfig> = familyUnion;
 
 export interface FieldIssue {
   path: string;
@@ -137,9 +152,47 @@ export function describeIssues(issues: FieldIssue[]): string {
 
 export type ParseResult = { ok: true; config: RunConfig } | { ok: false; issues: FieldIssue[] };
 
-export function parseRunConfig(input: unknown): ParseResult {
+/** Checks what depends on the data sets: that they exist, subsets and classes fit them, and the model fits their images. */
+export function checkRunConfig(config: RunConfig, lookup: DatasetLookup): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const issue = (path: readonly PropertyKey[], message: string) => issues.push({ path: issuePath(path), message });
+  const d = config.dataset;
+  const find = (field: 'name' | 'second', name: string) => {
+    const facts = lookup(name);
+    if (!facts) issue(['dataset', field], `no data set named ${name}`);
+    else if (!facts.available) issue(['dataset', field], `${name} is ${facts.hint ?? 'not available'}`);
+    return facts?.available ? facts : undefined;
+  };
+  const a = find('name', d.name);
+  const b = d.second === undefined ? undefined : find('second', d.second);
+  if (!a || (d.second !== undefined && !b)) return issues;
+  if (b && (b.height !== a.height || b.width !== a.width || b.channels !== a.channels)) {
+    issue(['dataset', 'second'], `${b.name} holds ${b.height}x${b.width}x${b.channels} images, ${a.name} ${a.height}x${a.width}x${a.channels}`);
+  }
+  if (b && d.classes) issue(['dataset', 'classes'], 'choose classes or a second set, not both');
+  const trainCount = a.trainCount + (b?.trainCount ?? 0);
+  const testCount = a.testCount + (b?.testCount ?? 0);
+  if (d.trainSubset !== undefined && d.trainSubset > trainCount) {
+    issue(['dataset', 'trainSubset'], `${d.name} has ${trainCount} training images`);
+  }
+  if (d.testSubset !== undefined && d.testSubset > testCount) issue(['dataset', 'testSubset'], `${d.name} has ${testCount} test images`);
+  if (d.classes) {
+    if (a.classes === 0) issue(['dataset', 'classes'], `${d.name} has no labels to choose from`);
+    const bad = d.classes.find((c) => c >= a.classes);
+    if (a.classes > 0 && bad !== undefined) issue(['dataset', 'classes'], `${d.name} has labels 0..${a.classes - 1}; ${bad} is not one`);
+  }
+  const classes = b ? 2 : (d.classes?.length ?? a.classes);
+  const check = (familySpecs[config.family] as { checkModel?: CrossFieldCheck }).checkModel;
+  check?.(config.model, { training: config.training, image: [a.height, a.width, a.channels], classes }, issue);
+  return issues;
+}
+
+/** Parses a config and, given the data sets, checks it against them: every issue names its field. */
+export function parseRunConfig(input: unknown, lookup?: DatasetLookup): ParseResult {
   const r = RunConfig.safeParse(input);
-  return r.success ? { ok: true, config: r.data } : { ok: false, issues: fieldIssues(r.error) };
+  if (!r.success) return { ok: false, issues: fieldIssues(r.error) };
+  const issues = lookup ? checkRunConfig(r.data, lookup) : [];
+  return issues.length === 0 ? { ok: true, config: r.data } : { ok: false, issues };
 }
 
 export function defaultRunConfig(family: FamilyId = 'autoencoder'): RunConfig {

@@ -1,12 +1,17 @@
-import { loadMnist } from '../../src/core/datasets/mnist';
+import { loadMnist } from '../../src/core/datasets/catalog';
+import { fillBatch, type ImageSplit } from '../../src/core/datasets/dataset';
 import { selectBackend } from '../../src/core/training/backend';
 import { tf, tfl, type LayersModel } from '../../src/core/training/tf';
 
 /** An MLP digit classifier trained in the test process on real MNIST, to judge generated digits. */
 export async function trainDigitClassifier(trainImages = 10000): Promise<{ model: LayersModel; testAccuracy: number }> {
   await selectBackend('wasm');
-  const ds = loadMnist({ name: 'mnist', trainSubset: trainImages, testSubset: 2000 });
-  const toX = (images: Uint8Array, n: number) => tf.div(tf.tensor2d(images.subarray(0, n * 784), [n, 784], 'float32'), 255);
+  const ds = loadMnist({ trainSubset: trainImages, testSubset: 2000 });
+  const pixelsOf = (split: ImageSplit) => {
+    const out = new Float32Array(split.count * 784);
+    fillBatch(split, 784, Uint32Array.from({ length: split.count }, (_, i) => i), out);
+    return out;
+  };
   const toY = (labels: Uint8Array | null, n: number) => tf.oneHot(tf.tensor1d(Array.from(labels ?? []).slice(0, n), 'int32'), 10);
   const model = tfl.sequential({
     layers: [
@@ -20,12 +25,12 @@ export async function trainDigitClassifier(trainImages = 10000): Promise<{ model
     ],
   });
   model.compile({ optimizer: tf.train.adam(0.001), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-  const x = toX(ds.train.images, ds.train.count);
+  const x = tf.tensor2d(pixelsOf(ds.train), [ds.train.count, 784]);
   const y = toY(ds.train.labels, ds.train.count);
   await model.fit(x, y, { epochs: 3, batchSize: 100, shuffle: false, verbose: 0 });
   const predicted = classify(
     model,
-    Float32Array.from(ds.test.images, (v) => v / 255),
+    pixelsOf(ds.test),
     ds.test.count,
   );
   const correct = predicted.filter((p, i) => p === ds.test.labels?.[i]).length;

@@ -1,10 +1,17 @@
-import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
 
-/** Images stored once as bytes (0..255, HWC); batches are converted to floats as they are drawn. */
+/**
+ * One split of a data set. Images are bytes (0..255, HWC) wherever they live (in memory, or in the
+ * data set's file on disk, read a batch at a time); they become floats only as a batch is drawn.
+ * Labels and generator factors are small and sit in memory.
+ */
 export interface ImageSplit {
-  count: number;
-  images: Uint8Array;
-  labels: Uint8Array | null;
+  readonly count: number;
+  readonly labels: Uint8Array | null;
+  /** count x factorCount values of the generator's factors, row by row (generated sets only). */
+  readonly factors: Float32Array | null;
+  /** Copies the images at `indices` into `out`, one after another. */
+  readBytes(indices: ArrayLike<number>, out: Uint8Array): void;
 }
 
 export interface ImageDataset {
@@ -14,7 +21,9 @@ export interface ImageDataset {
   channels: number;
   train: ImageSplit;
   test: ImageSplit;
-  /** sha256 of the bytes the run sees (source files and subset), recorded on each run. */
+  /** Names of the label values, when the source has them (sub-folder names, Fashion-MNIST's classes). */
+  labelNames: string[] | null;
+  /** sha256 of what the run sees (stored set and selection), recorded on each run. */
   hash: string;
 }
 
@@ -22,35 +31,157 @@ export function pixelsPerImage(ds: Pick<ImageDataset, 'height' | 'width' | 'chan
   return ds.height * ds.width * ds.channels;
 }
 
+/** A split whose images are one byte array in memory (MNIST, tests). */
+export function memorySplit(
+  images: Uint8Array,
+  pixels: number,
+  labels: Uint8Array | null,
+  factors: Float32Array | null = null,
+): ImageSplit {
+  return {
+    count: images.length / pixels,
+    labels,
+    factors,
+    readBytes(indices, out) {
+      for (let b = 0; b < indices.length; b++) {
+        const src = (indices[b] as number) * pixels;
+        out.set(images.subarray(src, src + pixels), b * pixels);
+      }
+    },
+  };
+}
+
+/**
+ * A split whose images stay in a file of `count` back-to-back images starting at `offset`: a batch is
+ * read with one positioned read per run of consecutive indices, so a large set is never copied per run
+ * nor held in memory.
+ */
+export function fileSplit(
+  file: string,
+  offset: number,
+  count: number,
+  pixels: number,
+  labels: Uint8Array | null,
+  factors: Float32Array | null,
+): ImageSplit {
+  let fd: number | undefined;
+  const open = () => (fd ??= openSync(file, 'r'));
+  return {
+    count,
+    labels,
+    factors,
+    readBytes(indices, out) {
+      const handle = open();
+      let b = 0;
+      while (b < indices.length) {
+        const first = indices[b] as number;
+        let run = 1;
+        while (b + run < indices.length && indices[b + run] === first + run) run++;
+        if (first < 0 || first + run > count) throw new RangeError(`image ${first} is outside the split (${count} images)`);
+        const length = run * pixels;
+        const read = readSync(handle, out, b * pixels, length, offset + first * pixels);
+        if (read !== length) throw new Error(`${file}: truncated, image ${first} could not be read`);
+        b += run;
+      }
+    },
+    [Symbol.dispose]() {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
+  } as ImageSplit;
+}
+
+/** The images of `split` at `indices`, in that order, as a split of their own (subsets, chosen classes). */
+export function subsetSplit(split: ImageSplit, indices: Uint32Array, labels: Uint8Array | null = null): ImageSplit {
+  const factorCount = split.factors && split.count > 0 ? split.factors.length / split.count : 0;
+  const factors = split.factors ? new Float32Array(indices.length * factorCount) : null;
+  if (factors && split.factors) {
+    indices.forEach((src, dst) =>
+      factors.set(split.factors!.subarray(src * factorCount, (src + 1) * factorCount), dst * factorCount),
+    );
+  }
+  return {
+    count: indices.length,
+    labels: labels ?? (split.labels ? Uint8Array.from(indices, (i) => split.labels![i] as number) : null),
+    factors,
+    readBytes(wanted, out) {
+      split.readBytes(
+        Uint32Array.from(wanted, (i) => indices[i] as number),
+        out,
+      );
+    },
+  };
+}
+
+/** Several splits one after another, with the given labels (the deepfake's identities A = 0 and B = 1). */
+export function concatSplits(parts: readonly ImageSplit[], labels: Uint8Array, pixels: number): ImageSplit {
+  const starts: number[] = [];
+  let count = 0;
+  for (const p of parts) {
+    starts.push(count);
+    count += p.count;
+  }
+  return {
+    count,
+    labels,
+    factors: null,
+    readBytes(indices, out) {
+      const one = new Uint32Array(1);
+      for (let b = 0; b < indices.length; b++) {
+        const i = indices[b] as number;
+        let k = parts.length - 1;
+        while (k > 0 && i < (starts[k] as number)) k--;
+        one[0] = i - (starts[k] as number);
+        parts[k]!.readBytes(one, out.subarray(b * pixels, (b + 1) * pixels));
+      }
+    },
+  };
+}
+
 /** Copies the chosen images into `out` as floats in [0,1]. */
 export function fillBatch(split: ImageSplit, pixels: number, indices: ArrayLike<number>, out: Float32Array): void {
-  for (let b = 0; b < indices.length; b++) {
-    const src = (indices[b] as number) * pixels;
-    const dst = b * pixels;
-    for (let p = 0; p < pixels; p++) out[dst + p] = (split.images[src + p] as number) / 255;
+  const bytes = new Uint8Array(indices.length * pixels);
+  split.readBytes(indices, bytes);
+  for (let i = 0; i < bytes.length; i++) out[i] = (bytes[i] as number) / 255;
+}
+
+/** Visits the split's images in order, `chunk` images at a time, as bytes. */
+export function forEachChunk(split: ImageSplit, pixels: number, visit: (bytes: Uint8Array, n: number) => void, chunk = 1024): void {
+  const buf = new Uint8Array(Math.min(chunk, Math.max(split.count, 1)) * pixels);
+  for (let start = 0; start < split.count; start += chunk) {
+    const n = Math.min(chunk, split.count - start);
+    split.readBytes(
+      Uint32Array.from({ length: n }, (_, i) => start + i),
+      buf,
+    );
+    visit(buf, n);
   }
 }
 
 /** Pixel-wise mean of the training images, in [0,1]: the mean-image baseline predicts it for every input. */
 export function meanImage(split: ImageSplit, pixels: number): Float32Array {
   const sum = new Float64Array(pixels);
-  for (let i = 0; i < split.count; i++) {
-    const off = i * pixels;
-    for (let p = 0; p < pixels; p++) sum[p] = (sum[p] as number) + (split.images[off + p] as number);
-  }
-  return Float32Array.from(sum, (s) => s / split.count / 255);
+  forEachChunk(split, pixels, (bytes, n) => {
+    for (let i = 0; i < n; i++) {
+      const off = i * pixels;
+      for (let p = 0; p < pixels; p++) sum[p] = (sum[p] as number) + (bytes[off + p] as number);
+    }
+  });
+  return Float32Array.from(sum, (s) => s / Math.max(split.count, 1) / 255);
 }
 
 /** MSE per pixel of predicting `mean` for every image of the split. */
 export function meanImageMse(split: ImageSplit, pixels: number, mean: Float32Array): number {
   let total = 0;
-  for (let i = 0; i < split.count; i++) {
-    const off = i * pixels;
-    for (let p = 0; p < pixels; p++) {
-      const d = (split.images[off + p] as number) / 255 - (mean[p] as number);
-      total += d * d;
+  forEachChunk(split, pixels, (bytes, n) => {
+    for (let i = 0; i < n; i++) {
+      const off = i * pixels;
+      for (let p = 0; p < pixels; p++) {
+        const d = (bytes[off + p] as number) / 255 - (mean[p] as number);
+        total += d * d;
+      }
     }
-  }
+  });
   return total / (split.count * pixels);
 }
 
@@ -69,19 +200,24 @@ export function fillOneHot(split: ImageSplit, classes: number, indices: ArrayLik
   for (let b = 0; b < indices.length; b++) out[b * classes + (split.labels?.[indices[b] as number] ?? 0)] = 1;
 }
 
-function selectSplit(split: ImageSplit, pixels: number, classes: readonly number[], limit: number | undefined): ImageSplit {
+/** Counts of each label value in a split (empty for an unlabelled split). */
+export function labelCounts(split: Pick<ImageSplit, 'labels'>, classes: number): number[] {
+  const counts = new Array<number>(classes).fill(0);
+  for (const l of split.labels ?? []) counts[l] = (counts[l] ?? 0) + 1;
+  return counts;
+}
+
+function selectSplit(split: ImageSplit, classes: readonly number[], limit: number | undefined): ImageSplit {
   if (!split.labels) throw new Error('classes were chosen, but the data set has no labels');
   const newLabel = new Map(classes.map((c, i) => [c, i]));
   const keep: number[] = [];
   for (let i = 0; i < split.count && keep.length < (limit ?? Infinity); i++)
     if (newLabel.has(split.labels[i] as number)) keep.push(i);
-  const images = new Uint8Array(keep.length * pixels);
-  keep.forEach((src, dst) => images.set(split.images.subarray(src * pixels, (src + 1) * pixels), dst * pixels));
-  return {
-    count: keep.length,
-    images,
-    labels: Uint8Array.from(keep, (i) => newLabel.get(split.labels?.[i] as number) as number),
-  };
+  return subsetSplit(
+    split,
+    Uint32Array.from(keep),
+    Uint8Array.from(keep, (i) => newLabel.get(split.labels?.[i] as number) as number),
+  );
 }
 
 /** Only the images of `classes`, relabelled 0..n-1 in that order; the first `trainLimit`/`testLimit` of them. */
@@ -90,14 +226,20 @@ export function selectClasses(
   classes: readonly number[],
   trainLimit?: number,
   testLimit?: number,
-): ImageDataset {
-  const pixels = pixelsPerImage(ds);
+): Omit<ImageDataset, 'hash'> {
   return {
     ...ds,
-    train: selectSplit(ds.train, pixels, classes, trainLimit),
-    test: selectSplit(ds.test, pixels, classes, testLimit),
-    hash: createHash('sha256')
-      .update(`${ds.hash}:classes=${classes.join(',')}:${trainLimit ?? 'all'}/${testLimit ?? 'all'}`)
-      .digest('hex'),
+    train: selectSplit(ds.train, classes, trainLimit),
+    test: selectSplit(ds.test, classes, testLimit),
+    labelNames: ds.labelNames ? classes.map((c) => ds.labelNames?.[c] ?? String(c)) : null,
   };
+}
+
+/** The first `limit` images of a split (all when no limit). */
+export function firstImages(split: ImageSplit, limit: number | undefined): ImageSplit {
+  if (limit === undefined || limit >= split.count) return split;
+  return subsetSplit(
+    split,
+    Uint32Array.from({ length: limit }, (_, i) => i),
+  );
 }

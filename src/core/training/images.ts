@@ -45,3 +45,11 @@ export async function gridPng(rows: Float32Array[][], h: number, w: number, chan
     .toBuffer();
   return { png: new Uint8Array(png), width, height };
 }
+
+/** One image (HWC bytes) as a PNG. */
+export async function imagePng(bytes: Uint8Array, h: number, w: number, channels: number): Promise<Uint8Array> {
+  const png = await sharp()(bytes, { raw: { width: w, height: h, channels: channels as 1 | 3 } })
+    .png()
+    .toBuffer();
+  return new Uint8Array(png);
+}

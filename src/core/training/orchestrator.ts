@@ -6,7 +6,7 @@ import { insertCheckpoint } from '../store/checkpoints';
 import { writeMetrics } from '../store/metrics';
 import { addWarning, finishRun, getRunStatus, insertRun, interruptStaleRuns, markRunning, touchHeartbeat } from '../store/runs';
 import type { EventHub } from '../events';
-import type { FromWorker, WorkerHandle, WorkerLauncher } from './protocol';
+import type { DatasetLocations, FromWorker, WorkerHandle, WorkerLauncher } from './protocol';
 import { configHash } from './config-hash';
 
 interface ActiveRun {
@@ -19,6 +19,7 @@ interface ActiveRun {
 export interface OrchestratorOptions {
   checkpointDir: string;
   studioVersion: string;
+  datasets: DatasetLocations;
   /** How often the supervisor writes heartbeats and sweeps orphaned runs. */
   heartbeatMs?: number;
   /** A running run whose heartbeat is older than this was orphaned by a crash. */
@@ -117,6 +118,7 @@ export class Orchestrator {
       configHash: hash,
       checkpointDir: this.options.checkpointDir,
       studioVersion: this.options.studioVersion,
+      datasets: this.options.datasets,
     });
     this.events.emit('run.status', { runId, status: 'queued', error: null, backend: null });
     return runId;

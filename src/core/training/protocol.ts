@@ -3,9 +3,23 @@ import type { BackendPreference, RunConfig } from '../../shared/config';
 import type { NewArtifact } from '../store/artifacts';
 import type { CheckpointRecord } from '../store/checkpoints';
 
+export interface DatasetLocations {
+  root: string;
+  fashionDir?: string;
+}
+
 /** Messages between the studio and a training worker process. */
 export type ToWorker =
-  | { type: 'train'; runId: number; config: RunConfig; configHash: string; checkpointDir: string; studioVersion: string }
+  | {
+      type: 'train';
+      runId: number;
+      config: RunConfig;
+      configHash: string;
+      checkpointDir: string;
+      studioVersion: string;
+      /** Where stored data sets live, and where Debian's Fashion-MNIST is looked for. */
+      datasets: DatasetLocations;
+    }
   | { type: 'probe'; preference: BackendPreference };
 
 export type FromWorker =

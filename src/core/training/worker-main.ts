@@ -16,7 +16,7 @@ import {
   fillBatch,
   type ImageDataset,
 } from '../datasets/dataset';
-import { loadDataset } from '../datasets/registry';
+import { DatasetCatalog } from '../datasets/catalog';
 import { selectBackend } from './backend';
 import { writeCheckpoint } from './checkpoint';
 import { gridPng } from './images';
@@ -47,22 +47,28 @@ function finish(code: number): void {
   setTimeout(() => process.exit(code), 50);
 }
 
-/** The first test image of each class (or the first ten images): the fixed reconstruction panel. */
+/**
+ * The fixed reconstruction panel: ten test images, taking the first image of each class in turn (one of
+ * each digit for MNIST, five of each identity for a pair of sets), or the first ten of an unlabelled set.
+ */
 function panelIndices(ds: ImageDataset, count = 10): number[] {
   const labels = ds.test.labels;
-  if (!labels) return Array.from({ length: Math.min(count, ds.test.count) }, (_, i) => i);
+  const n = Math.min(count, ds.test.count);
+  if (!labels) return Array.from({ length: n }, (_, i) => i);
+  const byClass: number[][] = [];
+  labels.forEach((l, i) => (byClass[l] ??= []).push(i));
+  const queues = byClass.filter((q) => q !== undefined);
   const picked: number[] = [];
-  for (let c = 0; c < count; c++) {
-    const i = labels.findIndex((l) => l === c);
-    if (i >= 0) picked.push(i);
+  for (let round = 0; picked.length < n; round++) {
+    for (const q of queues) if (picked.length < n && round < q.length) picked.push(q[round] as number);
   }
-  return picked.length > 0 ? picked : [0];
+  return picked;
 }
 
 async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
   const { config, runId } = msg;
   const backend = await selectBackend(config.backend ?? 'auto', kernelsToTrain(config.model as Partial<Architecture>));
-  const dataset = loadDataset(config.dataset);
+  const dataset = new DatasetCatalog(msg.datasets.root, msg.datasets).open(config.dataset);
   const environment: Environment = {
     studioVersion: msg.studioVersion,
     node: process.versions.node,
@@ -97,13 +103,10 @@ async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<v
   const checkpointDir = join(msg.checkpointDir, `run-${runId}`);
   const sampleCount = Math.min(1000, dataset.test.count);
   const samplePixels = new Float32Array(sampleCount * pixels);
-  fillBatch(
-    dataset.test,
-    pixels,
-    Array.from({ length: sampleCount }, (_, i) => i),
-    samplePixels,
-  );
-  const sampleLabels = Array.from({ length: sampleCount }, (_, i) => dataset.test.labels?.[i] ?? 0);
+  // Spread over the whole test split, so both identities of a pair of sets are in the sample.
+  const sampleIndices = Array.from({ length: sampleCount }, (_, i) => Math.floor((i * dataset.test.count) / sampleCount));
+  fillBatch(dataset.test, pixels, sampleIndices, samplePixels);
+  const sampleLabels = sampleIndices.map((i) => dataset.test.labels?.[i] ?? 0);
 
   const classes = classCount(dataset);
   const panelOneHot = () => {

@@ -6,7 +6,8 @@ import { LayerStack, type LayerSpec } from '../layers';
 /**
  * The deepfake set-up (seed 000): one shared encoder, one decoder per identity. Each decoder learns to draw
  * its identity from the shared code; the swap encodes an image of A and decodes it with B's decoder.
- * Identities A and B are the data set's two classes (dataset.classes, e.g. two digits).
+ * Identities A and B are two data sets (dataset.name and dataset.second, e.g. faces-a and faces-b) or the
+ * data set's two classes (dataset.classes, e.g. two digits).
  */
 export const deepfakeModel = z.strictObject({
   encoder: LayerStack.meta({
@@ -37,7 +38,7 @@ const checkDeepfake: ModelCheck<DeepfakeModel> = (model, ctx, issue) => {
   if (ctx.classes !== 2) {
     issue(
       ['dataset', 'classes'],
-      'the deepfake set-up needs two image sets A and B: set dataset.classes to two labels, e.g. [3, 8]',
+      'the deepfake set-up needs two image sets A and B: name a second data set (dataset.second), or two labels in dataset.classes, e.g. [3, 8]',
     );
   }
   shapes(model, ctx, issue);

@@ -1,4 +1,4 @@
-import type { ImageSplit } from '../../core/datasets/dataset';
+import { fillBatch, type ImageSplit } from '../../core/datasets/dataset';
 import { meanReconstructionLoss } from '../../core/training/losses';
 import { stopGradient } from '../../core/training/ops';
 import { deriveSeed } from '../../core/training/random';
@@ -22,9 +22,7 @@ function labelledSubset(split: ImageSplit, classes: number, perClass: number): n
 
 function images(split: ImageSplit, pixels: number, indices: number[]): Tensor {
   const out = new Float32Array(indices.length * pixels);
-  indices.forEach((src, dst) => {
-    for (let p = 0; p < pixels; p++) out[dst * pixels + p] = (split.images[src * pixels + p] as number) / 255;
-  });
+  fillBatch(split, pixels, indices, out);
   return tf.tensor2d(out, [indices.length, pixels]);
 }
 

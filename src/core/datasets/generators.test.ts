@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../tests/integration/helpers';
+import { DatasetCatalog, generators } from './catalog';
+import { pixelsPerImage } from './dataset';
+
+const tmp = tempDir('latent-studio-gen-');
+afterAll(() => tmp.cleanup());
+
+function bytesOf(root: string, name: string, file: string): Buffer {
+  return readFileSync(join(root, name, file));
+}
+
+describe.each([
+  ['shapes', ['gen'], 300],
+  ['faces', ['gen-a', 'gen-b'], 120],
+] as const)('the %s generator', (kind, names, count) => {
+  const roots = ['one', 'same', 'other'].map((r) => join(tmp.dir, kind, r));
+  const catalogs = roots.map((r) => new DatasetCatalog(r));
+
+  it('gives identical bytes for one seed and different bytes for another', async () => {
+    await catalogs[0]!.generate({ generator: kind, seed: 7, count, name: 'gen' });
+    await catalogs[1]!.generate({ generator: kind, seed: 7, count, name: 'gen' });
+    await catalogs[2]!.generate({ generator: kind, seed: 8, count, name: 'gen' });
+    for (const name of names) {
+      for (const file of ['images.u8', 'factors.f32']) {
+        expect(bytesOf(roots[1]!, name, file).equals(bytesOf(roots[0]!, name, file))).toBe(true);
+        expect(bytesOf(roots[2]!, name, file).equals(bytesOf(roots[0]!, name, file))).toBe(false);
+      }
+      expect(catalogs[1]!.info(name)?.hash).toBe(catalogs[0]!.info(name)?.hash);
+      expect(catalogs[2]!.info(name)?.hash).not.toBe(catalogs[0]!.info(name)?.hash);
+    }
+  });
+
+  it('stores the factors the generator drew: rendering them again gives every stored image', () => {
+    const gen = generators[kind];
+    const f = gen.factors.length;
+    names.forEach((name, identity) => {
+      const ds = catalogs[0]!.open({ name });
+      expect(ds.train.count + ds.test.count).toBe(count);
+      expect(ds.test.count).toBe(Math.round(count * 0.1));
+      const pixels = pixelsPerImage(ds);
+      expect(pixels).toBe(64 * 64 * gen.channels);
+      for (const split of [ds.train, ds.test]) {
+        const stored = new Uint8Array(split.count * pixels);
+        split.readBytes(
+          Uint32Array.from({ length: split.count }, (_, i) => i),
+          stored,
+        );
+        const again = new Uint8Array(pixels);
+        for (let i = 0; i < split.count; i++) {
+          const factors = Array.from(split.factors!.subarray(i * f, (i + 1) * f));
+          factors.forEach((v, k) => {
+            const def = gen.factors[k]!;
+            expect(v).toBeGreaterThanOrEqual(def.min);
+            expect(v).toBeLessThanOrEqual(def.max);
+            if (def.values) expect(def.values.some((g) => Math.fround(g) === v)).toBe(true);
+          });
+          if (kind === 'shapes') expect(split.labels?.[i]).toBe(factors[0]);
+          gen.render(factors, identity, again);
+          expect(Buffer.from(again).equals(Buffer.from(stored.subarray(i * pixels, (i + 1) * pixels)))).toBe(true);
+        }
+      }
+    });
+  });
+
+  it('draws every factor across its range', () => {
+    const gen = generators[kind];
+    const ds = catalogs[0]!.open({ name: names[0] });
+    const f = gen.factors.length;
+    gen.factors.forEach((def, k) => {
+      const values = Array.from({ length: ds.train.count }, (_, i) => ds.train.factors![i * f + k] as number);
+      const span = def.max - def.min;
+      expect(Math.min(...values)).toBeLessThan(def.min + 0.25 * span);
+      expect(Math.max(...values)).toBeGreaterThan(def.max - 0.25 * span);
+    });
+  });
+});
+
+describe('the faces pair', () => {
+  it('has twins: image i of A and of B share factors but not pixels', async () => {
+    const root = join(tmp.dir, 'twins');
+    const catalog = new DatasetCatalog(root);
+    const [a, b] = await catalog.generate({ generator: 'faces', seed: 3, count: 40 });
+    expect(a?.name).toBe('faces-s3-n40-a');
+    expect(a?.twin).toBe('faces-s3-n40-b');
+    expect(b?.twin).toBe('faces-s3-n40-a');
+    expect(bytesOf(root, a!.name, 'factors.f32').equals(bytesOf(root, b!.name, 'factors.f32'))).toBe(true);
+    const pa = catalog.samples(a!.name, 'test', 0, 4).items;
+    const pb = catalog.samples(b!.name, 'test', 0, 4).items;
+    pa.forEach((item, i) => {
+      expect(item.factors).toEqual(pb[i]?.factors);
+      // Different identities: their skin, hair and outline differ in a good share of the pixels.
+      let differing = 0;
+      for (let p = 0; p < item.bytes.length; p++) if (Math.abs((item.bytes[p] ?? 0) - (pb[i]?.bytes[p] ?? 0)) > 40) differing++;
+      expect(differing / item.bytes.length).toBeGreaterThan(0.1);
+    });
+  });
+});

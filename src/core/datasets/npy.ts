@@ -1,0 +1,84 @@
+import { DatasetFileError } from './idx';
+
+export interface NpyArray {
+  shape: number[];
+  /** Element type, e.g. 'u1', 'f4', 'i8'. */
+  dtype: string;
+  /** The elements as numbers, in C order. */
+  get(i: number): number;
+  size: number;
+  /** The raw bytes, when the type is unsigned bytes (no copy). */
+  bytes: Uint8Array | null;
+}
+
+const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+
+const readers: Record<string, { size: number; read: (v: DataView, o: number, le: boolean) => number }> = {
+  u1: { size: 1, read: (v, o) => v.getUint8(o) },
+  i1: { size: 1, read: (v, o) => v.getInt8(o) },
+  b1: { size: 1, read: (v, o) => v.getUint8(o) },
+  u2: { size: 2, read: (v, o, le) => v.getUint16(o, le) },
+  i2: { size: 2, read: (v, o, le) => v.getInt16(o, le) },
+  u4: { size: 4, read: (v, o, le) => v.getUint32(o, le) },
+  i4: { size: 4, read: (v, o, le) => v.getInt32(o, le) },
+  u8: { size: 8, read: (v, o, le) => Number(v.getBigUint64(o, le)) },
+  i8: { size: 8, read: (v, o, le) => Number(v.getBigInt64(o, le)) },
+  f4: { size: 4, read: (v, o, le) => v.getFloat32(o, le) },
+  f8: { size: 8, read: (v, o, le) => v.getFloat64(o, le) },
+};
+
+/**
+ * Parses NumPy's .npy format (versions 1-3): the magic string, a header dict literal giving dtype,
+ * fortran_order and shape, then the data. Numeric types only; every defect is named with the file.
+ */
+export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
+  if (bytes.length === 0) throw new DatasetFileError(file, 'is empty (0 bytes)');
+  if (bytes.length < 10 || magic.some((m, i) => bytes[i] !== m)) {
+    throw new DatasetFileError(file, 'wrong magic number: not a NumPy .npy file');
+  }
+  const major = bytes[6] as number;
+  if (major < 1 || major > 3) throw new DatasetFileError(file, `.npy format version ${major} is not supported`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLenSize = major === 1 ? 2 : 4;
+  if (bytes.length < 8 + headerLenSize) throw new DatasetFileError(file, 'truncated .npy header');
+  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const dataStart = 8 + headerLenSize + headerLen;
+  if (bytes.length < dataStart) throw new DatasetFileError(file, 'truncated .npy header');
+  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(8 + headerLenSize, dataStart));
+  const descr = /'descr'\s*:\s*'([<>|=])([a-z])(\d+)'/.exec(header);
+  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header);
+  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header);
+  if (!descr || !fortran || !shapeText) throw new DatasetFileError(file, `unreadable .npy header: ${header.trim()}`);
+  const [, order, kind, width] = descr;
+  const dtype = `${kind}${width}`;
+  const reader = readers[dtype];
+  if (!reader) throw new DatasetFileError(file, `element type ${order}${dtype} is not supported (use uint8 or float32 images)`);
+  if (fortran[1] === 'True') {
+    throw new DatasetFileError(file, 'is in Fortran order: save it with np.save(path, np.ascontiguousarray(a))');
+  }
+  const shape = (shapeText[1] as string)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map(Number);
+  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new DatasetFileError(file, `bad shape (${shapeText[1]})`);
+  const size = shape.reduce((a, b) => a * b, 1);
+  const expected = size * reader.size;
+  const available = bytes.length - dataStart;
+  if (available < expected) {
+    throw new DatasetFileError(
+      file,
+      `truncated: shape (${shape.join(', ')}) of ${order}${dtype} needs ${expected} bytes of data, file holds ${available}`,
+    );
+  }
+  if (available > expected) throw new DatasetFileError(file, `${available - expected} unexpected bytes after the data`);
+  const littleEndian = order !== '>';
+  const data = new DataView(bytes.buffer, bytes.byteOffset + dataStart, expected);
+  return {
+    shape,
+    dtype,
+    size,
+    get: (i) => reader.read(data, i * reader.size, littleEndian),
+    bytes: reader.size === 1 && kind === 'u' ? bytes.subarray(dataStart, dataStart + expected) : null,
+  };
+}
