@@ -205,7 +205,8 @@ function datasets(args: string[]): number {
   ]);
   const header = ['name', 'kind', 'image', 'train', 'test', 'classes', 'factors', 'stored'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  for (const r of [header, ...rows]) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}\n`.trimEnd() + '\n');
+  for (const r of [header, ...rows])
+    process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}\n`.trimEnd() + '\n');
   return 0;
 }
 
@@ -214,7 +215,8 @@ async function datasetTask<T>(task: () => Promise<T>): Promise<T> {
   try {
     return await task();
   } catch (e) {
-    if (e instanceof DatasetFileError || e instanceof DatasetError || e instanceof DatasetExistsError) throw new UsageError(e.message);
+    if (e instanceof DatasetFileError || e instanceof DatasetError || e instanceof DatasetExistsError)
+      throw new UsageError(e.message);
     throw e;
   }
 }
@@ -281,9 +283,13 @@ async function generate(args: string[]): Promise<number> {
     name: values.name,
   });
   if (!request.success) throw new UsageError(`generate refused: ${describeIssues(fieldIssues(request.error))}`);
-  const infos = await datasetTask(() => catalogFor(values.db).generate(request.data, progressLine(`generating ${positionals[0]}`)));
+  const infos = await datasetTask(() =>
+    catalogFor(values.db).generate(request.data, progressLine(`generating ${positionals[0]}`)),
+  );
   if (values.json) process.stdout.write(`${JSON.stringify(infos)}\n`);
-  else for (const i of infos) process.stdout.write(`generated ${i.name}: ${i.trainCount} train + ${i.testCount} test images (${i.source})\n`);
+  else
+    for (const i of infos)
+      process.stdout.write(`generated ${i.name}: ${i.trainCount} train + ${i.testCount} test images (${i.source})\n`);
   return 0;
 }
 

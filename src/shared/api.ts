@@ -177,19 +177,31 @@ export const DatasetName = z
   .regex(datasetNamePattern, 'use 1-64 lower-case letters, digits, ".", "_" or "-", starting with a letter or digit');
 
 export const ImportRequest = z.strictObject({
-  path: z.string().min(1).meta({ label: 'Path', help: 'A folder of images (sub-folders = labels), an IDX file or folder, or an NPY file.' }),
+  path: z
+    .string()
+    .min(1)
+    .meta({ label: 'Path', help: 'A folder of images (sub-folders = labels), an IDX file or folder, or an NPY file.' }),
   name: DatasetName.optional(),
   labelsPath: z.string().min(1).optional(),
   size: z.number().int().min(4).max(512).optional(),
   channels: z.union([z.literal('auto'), z.literal(1), z.literal(3)]).optional(),
   testFraction: z.number().min(0).max(0.9).optional(),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .optional(),
 });
 export type ImportRequest = z.infer<typeof ImportRequest>;
 
 export const GenerateRequest = z.strictObject({
   generator: z.enum(['shapes', 'faces']),
-  seed: z.number().int().min(0).max(2 ** 31 - 1),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1),
   count: z.number().int().min(10).max(1_000_000),
   name: DatasetName.optional(),
 });
@@ -236,7 +248,12 @@ export const events = {
   'run.artifact': ArtifactInfo,
   'run.warning': z.object({ runId: RunId, message: z.string() }),
   /** Progress of an import or a generation: `done` of `total` images. */
-  'dataset.progress': z.object({ name: z.string(), task: z.enum(['import', 'generate']), done: z.number().int(), total: z.number().int() }),
+  'dataset.progress': z.object({
+    name: z.string(),
+    task: z.enum(['import', 'generate']),
+    done: z.number().int(),
+    total: z.number().int(),
+  }),
   'dataset.changed': z.object({ name: z.string() }),
 } as const;
 

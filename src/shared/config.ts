@@ -167,7 +167,10 @@ export function checkRunConfig(config: RunConfig, lookup: DatasetLookup): FieldI
   const b = d.second === undefined ? undefined : find('second', d.second);
   if (!a || (d.second !== undefined && !b)) return issues;
   if (b && (b.height !== a.height || b.width !== a.width || b.channels !== a.channels)) {
-    issue(['dataset', 'second'], `${b.name} holds ${b.height}x${b.width}x${b.channels} images, ${a.name} ${a.height}x${a.width}x${a.channels}`);
+    issue(
+      ['dataset', 'second'],
+      `${b.name} holds ${b.height}x${b.width}x${b.channels} images, ${a.name} ${a.height}x${a.width}x${a.channels}`,
+    );
   }
   if (b && d.classes) issue(['dataset', 'classes'], 'choose classes or a second set, not both');
   const trainCount = a.trainCount + (b?.trainCount ?? 0);
@@ -175,11 +178,13 @@ export function checkRunConfig(config: RunConfig, lookup: DatasetLookup): FieldI
   if (d.trainSubset !== undefined && d.trainSubset > trainCount) {
     issue(['dataset', 'trainSubset'], `${d.name} has ${trainCount} training images`);
   }
-  if (d.testSubset !== undefined && d.testSubset > testCount) issue(['dataset', 'testSubset'], `${d.name} has ${testCount} test images`);
+  if (d.testSubset !== undefined && d.testSubset > testCount)
+    issue(['dataset', 'testSubset'], `${d.name} has ${testCount} test images`);
   if (d.classes) {
     if (a.classes === 0) issue(['dataset', 'classes'], `${d.name} has no labels to choose from`);
     const bad = d.classes.find((c) => c >= a.classes);
-    if (a.classes > 0 && bad !== undefined) issue(['dataset', 'classes'], `${d.name} has labels 0..${a.classes - 1}; ${bad} is not one`);
+    if (a.classes > 0 && bad !== undefined)
+      issue(['dataset', 'classes'], `${d.name} has labels 0..${a.classes - 1}; ${bad} is not one`);
   }
   const classes = b ? 2 : (d.classes?.length ?? a.classes);
   const check = (familySpecs[config.family] as { checkModel?: CrossFieldCheck }).checkModel;

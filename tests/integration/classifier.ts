@@ -9,7 +9,12 @@ export async function trainDigitClassifier(trainImages = 10000): Promise<{ model
   const ds = loadMnist({ trainSubset: trainImages, testSubset: 2000 });
   const pixelsOf = (split: ImageSplit) => {
     const out = new Float32Array(split.count * 784);
-    fillBatch(split, 784, Uint32Array.from({ length: split.count }, (_, i) => i), out);
+    fillBatch(
+      split,
+      784,
+      Uint32Array.from({ length: split.count }, (_, i) => i),
+      out,
+    );
     return out;
   };
   const toY = (labels: Uint8Array | null, n: number) => tf.oneHot(tf.tensor1d(Array.from(labels ?? []).slice(0, n), 'int32'), 10);
@@ -28,11 +33,7 @@ export async function trainDigitClassifier(trainImages = 10000): Promise<{ model
   const x = tf.tensor2d(pixelsOf(ds.train), [ds.train.count, 784]);
   const y = toY(ds.train.labels, ds.train.count);
   await model.fit(x, y, { epochs: 3, batchSize: 100, shuffle: false, verbose: 0 });
-  const predicted = classify(
-    model,
-    pixelsOf(ds.test),
-    ds.test.count,
-  );
+  const predicted = classify(model, pixelsOf(ds.test), ds.test.count);
   const correct = predicted.filter((p, i) => p === ds.test.labels?.[i]).length;
   tf.dispose([x, y]);
   return { model, testAccuracy: correct / ds.test.count };

@@ -183,7 +183,10 @@ export class DatasetCatalog {
     const pending = Object.keys(defaultGenerated)
       .filter((n) => !storedNames.has(n))
       .map((n) => this.pendingInfo(n));
-    return [...Object.values(builtins).map((b) => this.builtinInfo(b)), ...[...stored, ...pending].sort((a, b) => a.name.localeCompare(b.name))];
+    return [
+      ...Object.values(builtins).map((b) => this.builtinInfo(b)),
+      ...[...stored, ...pending].sort((a, b) => a.name.localeCompare(b.name)),
+    ];
   }
 
   info(name: string): DatasetInfo | undefined {
@@ -214,10 +217,12 @@ export class DatasetCatalog {
       this.requireInfo(name);
       return;
     }
-    await this.generate({ generator: d.generator, seed: d.seed, count: d.count, name: d.generator }, progress).catch((e: unknown) => {
-      // Another caller generated it meanwhile: fine.
-      if (!this.store.has(name)) throw e;
-    });
+    await this.generate({ generator: d.generator, seed: d.seed, count: d.count, name: d.generator }, progress).catch(
+      (e: unknown) => {
+        // Another caller generated it meanwhile: fine.
+        if (!this.store.has(name)) throw e;
+      },
+    );
   }
 
   private exclusive<T>(key: string, task: () => Promise<T>): Promise<T> {
@@ -250,7 +255,9 @@ export class DatasetCatalog {
     return this.exclusive(base, async () => {
       const testCount = Math.max(1, Math.round(req.count * generatedTestFraction));
       const trainCount = req.count - testCount;
-      const writers = names.map((n) => this.store.create(n, { height: gen.height, width: gen.width, channels: gen.channels, count: req.count }));
+      const writers = names.map((n) =>
+        this.store.create(n, { height: gen.height, width: gen.width, channels: gen.channels, count: req.count }),
+      );
       try {
         const rng = createRng(req.seed);
         const image = new Uint8Array(gen.height * gen.width * gen.channels);
@@ -355,9 +362,7 @@ export class DatasetCatalog {
     } else {
       ds = { ...ds, train: firstImages(ds.train, ref.trainSubset), test: firstImages(ds.test, ref.testSubset) };
     }
-    hash.update(
-      JSON.stringify({ classes: ref.classes ?? null, train: ref.trainSubset ?? null, test: ref.testSubset ?? null }),
-    );
+    hash.update(JSON.stringify({ classes: ref.classes ?? null, train: ref.trainSubset ?? null, test: ref.testSubset ?? null }));
     return { ...ds, hash: hash.digest('hex') };
   }
 
@@ -366,7 +371,11 @@ export class DatasetCatalog {
     if (!info.stored) return { ...info, trainLabelCounts: [], testLabelCounts: [] };
     const { dataset } = this.openWhole(name);
     const classes = Math.max(info.classes, classCount(dataset));
-    return { ...info, trainLabelCounts: labelCounts(dataset.train, classes), testLabelCounts: labelCounts(dataset.test, classes) };
+    return {
+      ...info,
+      trainLabelCounts: labelCounts(dataset.train, classes),
+      testLabelCounts: labelCounts(dataset.test, classes),
+    };
   }
 
   /** Images `offset`… of a split as bytes, with their labels and factors, for the browser's thumbnails. */
@@ -375,7 +384,11 @@ export class DatasetCatalog {
     split: 'train' | 'test',
     offset: number,
     count: number,
-  ): { total: number; info: DatasetInfo; items: { index: number; label: number | null; factors: number[] | null; bytes: Uint8Array }[] } {
+  ): {
+    total: number;
+    info: DatasetInfo;
+    items: { index: number; label: number | null; factors: number[] | null; bytes: Uint8Array }[];
+  } {
     const info = this.requireInfo(name);
     const { dataset } = this.openWhole(name);
     const s = dataset[split];

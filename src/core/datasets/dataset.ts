@@ -146,7 +146,12 @@ export function fillBatch(split: ImageSplit, pixels: number, indices: ArrayLike<
 }
 
 /** Visits the split's images in order, `chunk` images at a time, as bytes. */
-export function forEachChunk(split: ImageSplit, pixels: number, visit: (bytes: Uint8Array, n: number) => void, chunk = 1024): void {
+export function forEachChunk(
+  split: ImageSplit,
+  pixels: number,
+  visit: (bytes: Uint8Array, n: number) => void,
+  chunk = 1024,
+): void {
   const buf = new Uint8Array(Math.min(chunk, Math.max(split.count, 1)) * pixels);
   for (let start = 0; start < split.count; start += chunk) {
     const n = Math.min(chunk, split.count - start);

@@ -182,10 +182,7 @@ describe('import', () => {
       ],
       [
         'a corrupt gzipped IDX',
-        async () => (
-          writeFileSync(join(bad, 'c.idx.gz'), gzipSync(good).subarray(0, 18)),
-          { path: join(bad, 'c.idx.gz') }
-        ),
+        async () => (writeFileSync(join(bad, 'c.idx.gz'), gzipSync(good).subarray(0, 18)), { path: join(bad, 'c.idx.gz') }),
         /c\.idx\.gz: is a corrupt or truncated gzip file/,
       ],
       [
@@ -198,7 +195,10 @@ describe('import', () => {
       ],
       [
         'an NPY with a wrong magic number',
-        async () => (writeFileSync(join(bad, 'm.npy'), Buffer.from('PK\x03\x04 this is a zip file')), { path: join(bad, 'm.npy') }),
+        async () => (
+          writeFileSync(join(bad, 'm.npy'), Buffer.from('PK\x03\x04 this is a zip file')),
+          { path: join(bad, 'm.npy') }
+        ),
         /m\.npy: wrong magic number/,
       ],
       [
@@ -206,7 +206,11 @@ describe('import', () => {
         async () => (writeFileSync(join(bad, 'm.idx'), Buffer.from([0, 0, 0x0d, 3, 0, 0, 0, 1])), { path: join(bad, 'm.idx') }),
         /m\.idx: IDX element type 0xd is not supported/,
       ],
-      ['a 0-byte file', async () => (writeFileSync(join(bad, 'zero.npy'), ''), { path: join(bad, 'zero.npy') }), /zero\.npy: is empty/],
+      [
+        'a 0-byte file',
+        async () => (writeFileSync(join(bad, 'zero.npy'), ''), { path: join(bad, 'zero.npy') }),
+        /zero\.npy: is empty/,
+      ],
       [
         'a labels file of the wrong length',
         async () => (

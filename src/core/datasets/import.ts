@@ -59,7 +59,10 @@ function idxImages(file: string, bytes: Uint8Array): ImageArray {
   const { dims, data } = parseIdx(bytes, file);
   const [count = 0, height = 0, width = 0, channels = 1] = dims;
   if (dims.length < 3 || ![1, 3].includes(channels)) {
-    throw new DatasetFileError(file, `holds an array of ${dims.join(' x ')}; images must be N x H x W or N x H x W x C (C = 1 or 3)`);
+    throw new DatasetFileError(
+      file,
+      `holds an array of ${dims.join(' x ')}; images must be N x H x W or N x H x W x C (C = 1 or 3)`,
+    );
   }
   const pixels = height * width * channels;
   return { file, count, height, width, channels, image: (i, out) => out.set(data.subarray(i * pixels, (i + 1) * pixels)) };
@@ -110,7 +113,10 @@ function npyImages(file: string, bytes: Uint8Array): ImageArray {
         const src = layout === 'hwc' ? j : (j % channels) * plane + Math.floor(j / channels);
         const v = Math.round(a.get(n * pixels + src) * scale);
         if (v < 0 || v > 255 || Number.isNaN(v)) {
-          throw new DatasetFileError(file, `image ${n} holds ${a.get(n * pixels + src)}: values must be 0..255 (or floats in 0..1)`);
+          throw new DatasetFileError(
+            file,
+            `image ${n} holds ${a.get(n * pixels + src)}: values must be 0..255 (or floats in 0..1)`,
+          );
         }
         out[j] = v;
       }
@@ -147,7 +153,8 @@ function readLabels(file: string, count: number): Uint8Array {
   const labels = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
     const v = values[i] as number;
-    if (!Number.isInteger(v) || v < 0 || v > 255) throw new DatasetFileError(file, `label ${i} is ${v}: labels must be integers 0..255`);
+    if (!Number.isInteger(v) || v < 0 || v > 255)
+      throw new DatasetFileError(file, `label ${i} is ${v}: labels must be integers 0..255`);
     labels[i] = v;
   }
   return labels;
@@ -166,7 +173,10 @@ interface Plan {
 export function seededSplit(count: number, testFraction: number, seed: number, what: string): Plan {
   const testCount = Math.max(1, Math.round(count * testFraction));
   if (count < 2 || testCount >= count) {
-    throw new DatasetFileError(what, `holds ${count} image${count === 1 ? '' : 's'}: a data set needs at least one training and one test image`);
+    throw new DatasetFileError(
+      what,
+      `holds ${count} image${count === 1 ? '' : 's'}: a data set needs at least one training and one test image`,
+    );
   }
   const order = shuffledIndices(count, createRng(seed));
   const isTest = new Uint8Array(count);

@@ -30,13 +30,30 @@ export function elapsed(start: string | null, end: string | null): string {
   return duration(((end ? new Date(end) : new Date()).getTime() - new Date(start).getTime()) / 1000);
 }
 
+/** An array element in one line: a layer {type: 'dense', units: 512, activation: 'relu'} reads "dense 512 relu". */
+function item(v: unknown): string {
+  return v !== null && typeof v === 'object' ? Object.values(v).map(item).join(' ') : String(v);
+}
+
 /** Flattens a config into dotted paths, arrays kept whole, for side-by-side tables. */
 export function flatten(value: unknown, prefix = ''): Record<string, string> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { [prefix]: Array.isArray(value) ? `[${value.join(', ')}]` : String(value) };
+    return { [prefix]: Array.isArray(value) ? `[${value.map(item).join(', ')}]` : String(value) };
   }
   return Object.assign(
     {},
     ...Object.entries(value as Record<string, unknown>).map(([k, v]) => flatten(v, prefix ? `${prefix}.${k}` : k)),
   ) as Record<string, string>;
+}
+
+/** A count with thousands separators: 60,000. */
+export function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** A size on disk: 12.3 MB. */
+export function bytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${Math.max(1, Math.round(n / 1e3))} kB`;
 }

@@ -14,7 +14,7 @@ export interface FieldSchema {
   step?: number;
   /** Upper end of a slider when the allowed maximum is far larger than the useful range. */
   sliderMax?: number;
-  widget?: 'widths' | 'slider' | 'stack';
+  widget?: 'widths' | 'slider' | 'stack' | 'dataset';
   properties?: Record<string, FieldSchema>;
   required?: string[];
 }

@@ -1,8 +1,13 @@
 import { SvelteMap } from 'svelte/reactivity';
-import type { RunProgress, RunSummary, SystemInfo } from '../../../shared/api';
+import type { DatasetInfo, EventPayload, RunProgress, RunSummary, SystemInfo } from '../../../shared/api';
+import type { RunConfig } from '../../../shared/config';
 import { createClient, detectTransport, type Client } from './client';
 
-export type View = { kind: 'new' } | { kind: 'run'; runId: number } | { kind: 'compare'; runIds: [number, number] };
+export type View =
+  | { kind: 'new' }
+  | { kind: 'run'; runId: number }
+  | { kind: 'compare'; runIds: [number, number] }
+  | { kind: 'datasets'; name?: string };
 
 /** App-wide state: the runs list, live progress and what the main pane shows. */
 class StudioState {
@@ -13,14 +18,26 @@ class StudioState {
   compareSelection = $state<number[]>([]);
   readonly progress = new SvelteMap<number, RunProgress>();
   error = $state<string | null>(null);
+  datasets = $state.raw<DatasetInfo[]>([]);
+  /** The latest progress of an import or a generation, until it ends. */
+  datasetProgress = $state.raw<EventPayload<'dataset.progress'> | null>(null);
+  /** Data set settings a view hands to the new-run form (e.g. "train on this set"). */
+  pendingDataset = $state.raw<(Partial<RunConfig['dataset']> & { family?: RunConfig['family'] }) | null>(null);
 
   constructor() {
     this.client.on((event) => {
       if (event.name === 'run.progress') this.progress.set(event.payload.runId, event.payload);
       else if (event.name === 'run.status' || event.name === 'run.artifact') void this.refreshRuns();
       else if (event.name === 'run.metrics') this.scheduleRefresh();
+      else if (event.name === 'dataset.changed') void this.refreshDatasets();
+      else if (event.name === 'dataset.progress') {
+        this.datasetProgress = event.payload.done >= event.payload.total ? null : event.payload;
+      }
     });
-    this.client.onReconnect(() => void this.refreshRuns());
+    this.client.onReconnect(() => {
+      void this.refreshRuns();
+      void this.refreshDatasets();
+    });
   }
 
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
@@ -33,7 +50,7 @@ class StudioState {
 
   async load(): Promise<void> {
     const info = this.client.call('system.info', {});
-    await this.refreshRuns();
+    await Promise.all([this.refreshRuns(), this.refreshDatasets()]);
     this.info = await info;
   }
 
@@ -43,6 +60,20 @@ class StudioState {
     } catch (e) {
       this.error = e instanceof Error ? e.message : String(e);
     }
+  }
+
+  async refreshDatasets(): Promise<void> {
+    try {
+      this.datasets = await this.client.call('datasets.list', {});
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  /** Opens the new-run form with these data set settings (and family, e.g. the deepfake for two sets). */
+  trainOn(dataset: Partial<RunConfig['dataset']> & { family?: RunConfig['family'] }): void {
+    this.pendingDataset = dataset;
+    this.view = { kind: 'new' };
   }
 
   open(view: View): void {

@@ -1,0 +1,100 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatch } from '../../src/core/dispatch';
+import type { Studio } from '../../src/core/studio';
+import { defaultRunConfig, type RunConfig } from '../../src/shared/config';
+import { latestOf } from './latest';
+import { openTestStudio, tempDir } from './helpers';
+
+let studio: Studio;
+let tmp: ReturnType<typeof tempDir>;
+
+beforeAll(() => {
+  tmp = tempDir();
+  studio = openTestStudio(join(tmp.dir, 'studio.db'));
+});
+afterAll(async () => {
+  await studio.close();
+  tmp.cleanup();
+});
+
+function shapesConfig(): RunConfig {
+  const c = defaultRunConfig('autoencoder');
+  c.backend = 'wasm';
+  c.model = {
+    encoder: [{ type: 'dense', units: 128, activation: 'relu' }],
+    latentSize: 10,
+    decoder: [{ type: 'dense', units: 128, activation: 'relu' }],
+    outputActivation: 'sigmoid',
+  };
+  c.dataset = { name: 'shapes', trainSubset: 2500, testSubset: 500 };
+  c.training = { loss: 'bce', batchSize: 32, epochs: 3, learningRate: 0.002, optimizer: 'adam', seed: 1 };
+  return c;
+}
+
+describe('data sets through the studio', () => {
+  it('refuses a config naming a set that does not exist, or asking for more images than it has, naming the field', async () => {
+    const unknown = { ...shapesConfig(), dataset: { name: 'cats' } };
+    const r1 = await dispatch(studio.api, 'runs.start', { config: unknown });
+    expect(r1.ok).toBe(false);
+    if (!r1.ok) expect(r1.error.issues).toContainEqual({ path: 'dataset.name', message: 'no data set named cats' });
+    const tooMany = { ...shapesConfig(), dataset: { name: 'mnist', testSubset: 20000 } };
+    const r2 = await dispatch(studio.api, 'runs.start', { config: tooMany });
+    expect(r2.ok).toBe(false);
+    if (!r2.ok) expect(r2.error.issues).toContainEqual({ path: 'dataset.testSubset', message: 'mnist has 10000 test images' });
+    const wrongSecond = { ...defaultRunConfig('deepfake'), dataset: { name: 'mnist', second: 'faces-b' } };
+    const r3 = await dispatch(studio.api, 'runs.start', { config: wrongSecond });
+    expect(r3.ok).toBe(false);
+    if (!r3.ok) expect(r3.error.issues?.[0]).toMatchObject({ path: 'dataset.second', message: expect.stringMatching(/64x64x3/) });
+    expect(await studio.api['runs.list']({})).toEqual([]);
+  });
+
+  it('a model with a 10-D latent trained on Shapes reconstructs held-out shapes well below the mean-image baseline', async () => {
+    // The first run naming `shapes` generates it (seed 0, 20,000 images), stored once for every later run.
+    const { runId } = await studio.api['runs.start']({ config: shapesConfig() });
+    await studio.orchestrator.whenEnded(runId);
+    const run = await studio.api['runs.get']({ runId });
+    expect(run.error).toBeNull();
+    const info = (await studio.api['datasets.list']({})).find((d) => d.name === 'shapes');
+    expect(info).toMatchObject({ stored: true, trainCount: 18000, testCount: 2000, classes: 3 });
+
+    const mse = latestOf(run, 'test', 'mse');
+    const baseline = latestOf(run, 'test', 'baseline_mse');
+    // Shapes are small white sprites on black: predicting black everywhere costs the share of white pixels.
+    const test = studio.datasets.open({ name: 'shapes', testSubset: 500 }).test;
+    const bytes = new Uint8Array(test.count * 4096);
+    test.readBytes(
+      Array.from({ length: test.count }, (_, i) => i),
+      bytes,
+    );
+    const black = bytes.reduce((s, v) => s + (v / 255) ** 2, 0) / bytes.length;
+    console.log(
+      `Shapes, 10-D latent: test MSE ${mse.toFixed(4)}, mean-image baseline ${baseline.toFixed(4)} (${((100 * mse) / baseline).toFixed(0)} %), all-black ${black.toFixed(4)}`,
+    );
+    expect(mse).toBeLessThan(0.4 * baseline);
+    expect(mse).toBeLessThan(0.4 * black);
+    expect(run.environment?.datasetHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('lists, details, samples and deletes sets through the API', async () => {
+    const [a, b] = await studio.api['datasets.generate']({ generator: 'faces', seed: 2, count: 30, name: 'tiny' });
+    expect([a?.name, b?.name]).toEqual(['tiny-a', 'tiny-b']);
+    const page = await studio.api['datasets.samples']({ name: 'tiny-a', split: 'test', offset: 0, count: 48 });
+    expect(page.total).toBe(3);
+    expect(page.samples).toHaveLength(3);
+    expect(Buffer.from(page.samples[0]!.png, 'base64').subarray(1, 4).toString()).toBe('PNG');
+    expect(page.samples[0]!.factors).toHaveLength(5);
+    const detail = await studio.api['datasets.get']({ name: 'shapes' });
+    expect(detail.trainLabelCounts.reduce((s, c) => s + c, 0)).toBe(18000);
+    // Each shape is about a third of the set.
+    for (const c of detail.trainLabelCounts) expect(c / 18000).toBeGreaterThan(0.3);
+
+    const taken = await dispatch(studio.api, 'datasets.generate', { generator: 'faces', seed: 2, count: 30, name: 'tiny' });
+    expect(taken.ok).toBe(false);
+    if (!taken.ok) expect(taken.error.code).toBe('conflict');
+    const builtin = await dispatch(studio.api, 'datasets.delete', { name: 'mnist' });
+    expect(builtin.ok).toBe(false);
+    expect(await studio.api['datasets.delete']({ name: 'tiny-a' })).toEqual({ deleted: true });
+    expect((await studio.api['datasets.list']({})).map((d) => d.name)).not.toContain('tiny-a');
+  });
+});
