@@ -78,6 +78,8 @@ export interface BuiltModel {
   afterTraining?(data: { train: ImageSplit; test: ImageSplit }): Promise<Record<string, number>>;
   /** The family's signature views, computed at each epoch's end. */
   views?(ctx: ViewContext): (ImageView | ChartView)[];
+  /** Decoder swap (the deepfake): encodes x and decodes it as identity `to` (0 = A, 1 = B). */
+  swap?(x: Tensor, to: number): Tensor;
 }
 
 export interface FamilyModel<M> {

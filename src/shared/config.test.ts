@@ -1,5 +1,43 @@
 import { describe, expect, it } from 'vitest';
-import { defaultRunConfig, describeIssues, parseRunConfig } from './config';
+import { defaultRunConfig, describeIssues, parseRunConfig as parse, type DatasetFacts } from './config';
+
+/** The data sets every install has, as the core's catalog describes them. */
+const facts: Record<string, DatasetFacts> = {
+  mnist: {
+    name: 'mnist',
+    height: 28,
+    width: 28,
+    channels: 1,
+    trainCount: 60000,
+    testCount: 10000,
+    classes: 10,
+    available: true,
+    hint: null,
+  },
+  'faces-a': {
+    name: 'faces-a',
+    height: 64,
+    width: 64,
+    channels: 3,
+    trainCount: 3600,
+    testCount: 400,
+    classes: 0,
+    available: true,
+    hint: null,
+  },
+  'fashion-mnist': {
+    name: 'fashion-mnist',
+    height: 28,
+    width: 28,
+    channels: 1,
+    trainCount: 60000,
+    testCount: 10000,
+    classes: 10,
+    available: false,
+    hint: 'not installed: apt-get install dataset-fashion-mnist',
+  },
+};
+const parseRunConfig = (input: unknown) => parse(input, (name) => facts[name]);
 
 function refusal(mutate: (c: Record<string, any>) => void): string {
   const c = structuredClone(defaultRunConfig()) as Record<string, any>;
@@ -12,6 +50,19 @@ function refusal(mutate: (c: Record<string, any>) => void): string {
 describe('RunConfig', () => {
   it('accepts the default config', () => {
     expect(parseRunConfig(defaultRunConfig()).ok).toBe(true);
+  });
+
+  it('checks the model against the chosen data set: a dense stack fits any image, a 28x28 reshape only MNIST', () => {
+    const c = structuredClone(defaultRunConfig()) as Record<string, any>;
+    c.dataset = { name: 'faces-a' };
+    expect(parseRunConfig(c).ok).toBe(true);
+    c.model.decoder = [
+      { type: 'dense', units: 784, activation: 'relu' },
+      { type: 'reshape', shape: [28, 28, 1] },
+    ];
+    expect(describeIssues((parseRunConfig(c) as { issues: [] }).issues ?? [])).toMatch(/model\.decoder/);
+    c.dataset = { name: 'mnist' };
+    expect(parseRunConfig(c).ok).toBe(true);
   });
 
   it.each([
@@ -66,6 +117,16 @@ describe('RunConfig', () => {
       'BCE with a tanh output',
       (c: Record<string, any>) => ((c.training.loss = 'bce'), (c.model.outputActivation = 'tanh')),
       'model.outputActivation',
+    ],
+    ['an unknown data set', (c: Record<string, any>) => (c.dataset.name = 'cifar'), 'dataset.name'],
+    ['a data set that is not installed', (c: Record<string, any>) => (c.dataset.name = 'fashion-mnist'), 'dataset.name'],
+    ['a bad data set name', (c: Record<string, any>) => (c.dataset.name = 'My Cats'), 'dataset.name'],
+    ['a subset larger than the split', (c: Record<string, any>) => (c.dataset.testSubset = 10001), 'dataset.testSubset'],
+    ['a class the set does not have', (c: Record<string, any>) => (c.dataset.classes = [3, 12]), 'dataset.classes'],
+    [
+      'a second set of another image size',
+      (c: Record<string, any>) => ((c.dataset.second = 'faces-a'), delete c.dataset.classes),
+      'dataset.second',
     ],
   ])('refuses %s, naming the field', (_what, mutate, field) => {
     expect(refusal(mutate)).toMatch(new RegExp(`(^|; )${field.replace(/[[\].]/g, '\\$&')}[:\\]. ]`));

@@ -93,3 +93,57 @@ describe('latent-studio CLI', () => {
     expect(presets.map((p) => p.name)).toContain('lecture-mlp-784-128-64-12-3');
   });
 });
+
+describe('latent-studio data set commands', () => {
+  function idxFile(file: string, dims: number[], data: Uint8Array): void {
+    const header = Buffer.alloc(4 + 4 * dims.length);
+    header[2] = 0x08;
+    header[3] = dims.length;
+    dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+    writeFileSync(file, Buffer.concat([header, Buffer.from(data)]));
+  }
+
+  it('imports an IDX file with labels, lists it, and names the same data set in a training config', () => {
+    const images = join(tmp.dir, 'tiny-images.idx');
+    const labels = join(tmp.dir, 'tiny-labels.idx');
+    idxFile(images, [40, 8, 8], Uint8Array.from({ length: 40 * 64 }, (_, i) => (i * 5) % 256));
+    idxFile(labels, [40], Uint8Array.from({ length: 40 }, (_, i) => i % 2));
+    const r = run('import', images, '--labels', labels, '--name', 'tiny', '--test-fraction', '0.25', '--db', db, '--json');
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ name: 'tiny', height: 8, width: 8, trainCount: 30, testCount: 10, classes: 2 });
+
+    const list = JSON.parse(run('datasets', '--db', db, '--json').stdout) as { name: string; kind: string }[];
+    expect(list.map((d) => d.name)).toEqual(expect.arrayContaining(['mnist', 'fashion-mnist', 'shapes', 'tiny']));
+    expect(run('datasets', '--db', db).stdout).toMatch(/tiny\s+imported\s+8x8x1\s+30\s+10\s+2/);
+
+    // A config naming the set trains on it; one asking for more than it has is refused, naming the field.
+    const config = mnistConfig({ epochs: 1 });
+    config.dataset = { name: 'tiny' };
+    config.training.batchSize = 8;
+    const file = join(tmp.dir, 'tiny.json');
+    writeFileSync(file, JSON.stringify(config));
+    const trained = run('train', file, '--db', db);
+    expect(trained.code).toBe(0);
+    writeFileSync(file, JSON.stringify({ ...config, dataset: { name: 'tiny', trainSubset: 31 } }));
+    const refused = run('train', file, '--db', db);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('dataset.trainSubset: tiny has 30 training images');
+  });
+
+  it('refuses a bad file naming it, exits 2 and stores nothing', () => {
+    const bad = join(tmp.dir, 'broken.npy');
+    writeFileSync(bad, Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 0x46]));
+    const r = run('import', bad, '--db', db);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('broken.npy: truncated .npy header');
+    const list = JSON.parse(run('datasets', '--db', db, '--json').stdout) as { name: string }[];
+    expect(list.map((d) => d.name)).not.toContain('broken');
+  });
+
+  it('generates a seeded Shapes set', () => {
+    const r = run('generate', 'shapes', '--seed', '4', '--count', '50', '--db', db, '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject([{ name: 'shapes-s4-n50', trainCount: 45, testCount: 5, classes: 3 }]);
+  });
+});

@@ -326,7 +326,8 @@ describe('presets', () => {
         const { dispatch } = await import('../../src/core/dispatch');
         const r = await dispatch(studio.api, 'presets.get', { name: p.name });
         expect(r.ok, p.name).toBe(true);
-        const parsed = (await import('../../src/shared/config')).parseRunConfig(config);
+        const facts = studio.datasets.facts();
+        const parsed = (await import('../../src/shared/config')).parseRunConfig(config, (name) => facts.get(name));
         expect(parsed.ok ? 'ok' : parsed.issues, p.name).toBe('ok');
       }
     }

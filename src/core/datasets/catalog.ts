@@ -366,6 +366,14 @@ export class DatasetCatalog {
     return { ...ds, hash: hash.digest('hex') };
   }
 
+  /**
+   * Whether a run on `ref` sees a generated pair of twins (A = ref.name, B = ref.second, image i of each
+   * drawn from the same factors), so that a decoder swap can be scored against the true twin.
+   */
+  isTwinPair(ref: DatasetRef): boolean {
+    return ref.second !== undefined && this.info(ref.name)?.twin === ref.second;
+  }
+
   detail(name: string): DatasetDetail {
     const info = this.requireInfo(name);
     if (!info.stored) return { ...info, trainLabelCounts: [], testLabelCounts: [] };

@@ -33,9 +33,10 @@ const readers: Record<string, { size: number; read: (v: DataView, o: number, le:
  */
 export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
   if (bytes.length === 0) throw new DatasetFileError(file, 'is empty (0 bytes)');
-  if (bytes.length < 10 || magic.some((m, i) => bytes[i] !== m)) {
+  if (bytes.length < magic.length || magic.some((m, i) => bytes[i] !== m)) {
     throw new DatasetFileError(file, 'wrong magic number: not a NumPy .npy file');
   }
+  if (bytes.length < 10) throw new DatasetFileError(file, 'truncated .npy header');
   const major = bytes[6] as number;
   if (major < 1 || major > 3) throw new DatasetFileError(file, `.npy format version ${major} is not supported`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

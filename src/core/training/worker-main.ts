@@ -6,6 +6,7 @@ import { arch, cpus, release, type as osType } from 'node:os';
 import { join } from 'node:path';
 import type { Environment, MetricPoint } from '../../shared/api';
 import { familyModelFor } from '../../families/models';
+import type { BuiltModel } from '../../families/family-model';
 import { kernelsToTrain, type Architecture } from '../../families/layers';
 import {
   classCount,
@@ -65,10 +66,50 @@ function panelIndices(ds: ImageDataset, count = 10): number[] {
   return picked;
 }
 
+/**
+ * Scores the decoder swap on a pair of twin sets: A's test image i decoded by B's decoder should be B's
+ * test image i (same factors), and the other way round. `swap_mse` is the mean per-pixel MSE of both
+ * directions; `twin_mse` is what no swap at all (returning the input) would score.
+ */
+function swapScores(model: BuiltModel, ds: ImageDataset, epoch: number, step: number): MetricPoint[] {
+  const labels = ds.test.labels;
+  if (!labels || !model.swap) return [];
+  const a = labels.indexOf(1) < 0 ? ds.test.count : labels.indexOf(1);
+  const pairs = Math.min(a, ds.test.count - a, 500);
+  if (pairs <= 0) return [];
+  const pixels = pixelsPerImage(ds);
+  let swapSum = 0;
+  let twinSum = 0;
+  for (let start = 0; start < pairs; start += 100) {
+    const n = Math.min(100, pairs - start);
+    const xa = new Float32Array(n * pixels);
+    const xb = new Float32Array(n * pixels);
+    fillBatch(ds.test, pixels, Array.from({ length: n }, (_, i) => start + i), xa);
+    fillBatch(ds.test, pixels, Array.from({ length: n }, (_, i) => a + start + i), xb);
+    const [swap, twin] = tf.tidy(() => {
+      const ta = tf.tensor2d(xa, [n, pixels]);
+      const tb = tf.tensor2d(xb, [n, pixels]);
+      const swapError = tf.add(
+        tf.mean(tf.squaredDifference(model.swap!(ta, 1), tb)),
+        tf.mean(tf.squaredDifference(model.swap!(tb, 0), ta)),
+      );
+      return [tf.div(swapError, 2).dataSync()[0] as number, tf.mean(tf.squaredDifference(ta, tb)).dataSync()[0] as number];
+    });
+    swapSum += swap * n;
+    twinSum += twin * n;
+  }
+  return [
+    { step, epoch, split: 'test', name: 'swap_mse', value: swapSum / pairs },
+    { step, epoch, split: 'test', name: 'twin_mse', value: twinSum / pairs },
+  ];
+}
+
 async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
   const { config, runId } = msg;
   const backend = await selectBackend(config.backend ?? 'auto', kernelsToTrain(config.model as Partial<Architecture>));
-  const dataset = new DatasetCatalog(msg.datasets.root, msg.datasets).open(config.dataset);
+  const catalog = new DatasetCatalog(msg.datasets.root, msg.datasets);
+  const dataset = catalog.open(config.dataset);
+  const twins = catalog.isTwinPair(config.dataset);
   const environment: Environment = {
     studioVersion: msg.studioVersion,
     node: process.versions.node,
@@ -177,6 +218,7 @@ async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<v
           step,
         );
         await signatureViews(epoch, step);
+        if (twins && model.swap) post({ type: 'metrics', points: swapScores(model, dataset, epoch, step) });
         post({ type: 'checkpoint', checkpoint: writeCheckpoint(checkpointDir, epoch, step, model.weights()) });
       },
     },

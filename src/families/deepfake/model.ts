@@ -7,7 +7,7 @@ import type { DeepfakeModel } from './spec';
 /** A wrapper of one encoder and two decoders: each image is reconstructed by its own identity's decoder. */
 export const deepfakeFamily: FamilyModel<DeepfakeModel> = {
   build({ model: m, training, inputShape, seed, classes }): BuiltModel {
-    if (classes !== 2) throw new Error('the deepfake set-up needs exactly two identities (dataset.classes)');
+    if (classes !== 2) throw new Error('the deepfake set-up needs exactly two identities (dataset.second or dataset.classes)');
     const encoder = buildEncoder(inputShape, m, seed);
     const decoders = [
       buildDecoder(inputShape, m, m.outputActivation, seed + 101),
@@ -29,6 +29,7 @@ export const deepfakeFamily: FamilyModel<DeepfakeModel> = {
         return { total: reconstruction, parts: { reconstruction } };
       },
       reconstruct: (x, labels) => ownDecoder(encoder.apply(x) as Tensor, need(labels)),
+      swap: (x, to) => decoders[to === 0 ? 0 : 1].apply(encoder.apply(x) as Tensor) as Tensor,
       ...modelsBody(encoder, ...decoders),
       views({ sample, sampleLabels }): ImageView[] {
         const out: ImageView[] = [];
