@@ -104,4 +104,16 @@ test('Shapes and Faces are generated on demand and browsed with their factors', 
   await expect(page.getByTestId('field-dataset.second')).toHaveValue('faces-b');
   await expect(page.getByTestId('form-errors')).toHaveCount(0);
   await page.screenshot({ path: join(shots, '24-deepfake-two-sets.png') });
+
+  // A short run on the pair: its swap is scored against the true twins and shown beside the views.
+  await page.getByTestId('field-dataset.trainSubset').fill('600');
+  await page.getByTestId('field-dataset.testSubset').fill('100');
+  await page.getByTestId('field-training.epochs').fill('1');
+  await page.getByTestId('field-training.batchSize').fill('32');
+  await page.getByTestId('start-run').click();
+  await expect(page.getByTestId('run-view').getByTestId('status')).toHaveText('completed', { timeout: 150_000 });
+  await expect(page.getByTestId('swap-a').locator('img')).toBeVisible();
+  expect(Number(await page.getByTestId('metric-swap-mse').textContent())).toBeGreaterThan(0);
+  await page.getByTestId('swap-a').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(shots, '25-deepfake-faces-swap.png') });
 });

@@ -106,8 +106,16 @@ describe('latent-studio data set commands', () => {
   it('imports an IDX file with labels, lists it, and names the same data set in a training config', () => {
     const images = join(tmp.dir, 'tiny-images.idx');
     const labels = join(tmp.dir, 'tiny-labels.idx');
-    idxFile(images, [40, 8, 8], Uint8Array.from({ length: 40 * 64 }, (_, i) => (i * 5) % 256));
-    idxFile(labels, [40], Uint8Array.from({ length: 40 }, (_, i) => i % 2));
+    idxFile(
+      images,
+      [40, 8, 8],
+      Uint8Array.from({ length: 40 * 64 }, (_, i) => (i * 5) % 256),
+    );
+    idxFile(
+      labels,
+      [40],
+      Uint8Array.from({ length: 40 }, (_, i) => i % 2),
+    );
     const r = run('import', images, '--labels', labels, '--name', 'tiny', '--test-fraction', '0.25', '--db', db, '--json');
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);

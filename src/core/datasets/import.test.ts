@@ -202,9 +202,14 @@ describe('import', () => {
         /m\.npy: wrong magic number/,
       ],
       [
-        'an IDX with a wrong magic number',
+        'an IDX of an element type other than bytes',
         async () => (writeFileSync(join(bad, 'm.idx'), Buffer.from([0, 0, 0x0d, 3, 0, 0, 0, 1])), { path: join(bad, 'm.idx') }),
         /m\.idx: IDX element type 0xd is not supported/,
+      ],
+      [
+        'a file that is neither IDX nor NPY',
+        async () => (writeFileSync(join(bad, 'pic.gif'), Buffer.from('GIF89a\x01\x00')), { path: join(bad, 'pic.gif') }),
+        /pic\.gif: wrong magic number: not an IDX or NPY file/,
       ],
       [
         'a 0-byte file',

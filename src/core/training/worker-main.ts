@@ -84,8 +84,18 @@ function swapScores(model: BuiltModel, ds: ImageDataset, epoch: number, step: nu
     const n = Math.min(100, pairs - start);
     const xa = new Float32Array(n * pixels);
     const xb = new Float32Array(n * pixels);
-    fillBatch(ds.test, pixels, Array.from({ length: n }, (_, i) => start + i), xa);
-    fillBatch(ds.test, pixels, Array.from({ length: n }, (_, i) => a + start + i), xb);
+    fillBatch(
+      ds.test,
+      pixels,
+      Array.from({ length: n }, (_, i) => start + i),
+      xa,
+    );
+    fillBatch(
+      ds.test,
+      pixels,
+      Array.from({ length: n }, (_, i) => a + start + i),
+      xb,
+    );
     const [swap, twin] = tf.tidy(() => {
       const ta = tf.tensor2d(xa, [n, pixels]);
       const tb = tf.tensor2d(xb, [n, pixels]);
