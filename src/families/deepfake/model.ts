@@ -29,7 +29,7 @@ export const deepfakeFamily: FamilyModel<DeepfakeModel> = {
         return { total: reconstruction, parts: { reconstruction } };
       },
       reconstruct: (x, labels) => ownDecoder(encoder.apply(x) as Tensor, need(labels)),
-      swap: (x, to) => decoders[to === 0 ? 0 : 1].apply(encoder.apply(x) as Tensor) as Tensor,
+      swap: (x, to) => decoders[to === 0 ? 0 : 1].apply(encoder.apply(x)) as Tensor,
       ...modelsBody(encoder, ...decoders),
       views({ sample, sampleLabels }): ImageView[] {
         const out: ImageView[] = [];
