@@ -30,6 +30,9 @@ const usage = `latent-studio: train and compare autoencoders from the command li
 
 class UsageError extends Error {}
 
+/** The flags most commands share: which database, and JSON output for scripts. */
+const dbAndJson = { db: { type: 'string' }, json: { type: 'boolean', default: false } } as const;
+
 function fail(message: string, code = 2): never {
   process.stderr.write(`latent-studio: ${message}\n`);
   process.exit(code);
@@ -83,8 +86,7 @@ async function train(args: string[]): Promise<number> {
     args,
     allowPositionals: true,
     options: {
-      db: { type: 'string' },
-      json: { type: 'boolean', default: false },
+      ...dbAndJson,
       epochs: { type: 'string' },
       subset: { type: 'string' },
       seed: { type: 'string' },
@@ -155,7 +157,7 @@ function latestValue(run: RunSummary, split: string, name: string): number | und
 }
 
 async function runs(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { db: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ args, options: dbAndJson });
   const studio = openStudio(values.db);
   const list = await studio.api['runs.list']({});
   if (values.json) process.stdout.write(`${JSON.stringify(list)}\n`);
@@ -187,7 +189,7 @@ function bytes(n: number): string {
 }
 
 function datasets(args: string[]): number {
-  const { values } = parseArgs({ args, options: { db: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ args, options: dbAndJson });
   const list = catalogFor(values.db).list();
   if (values.json) {
     process.stdout.write(`${JSON.stringify(list)}\n`);
@@ -230,8 +232,7 @@ async function importCommand(args: string[]): Promise<number> {
     args,
     allowPositionals: true,
     options: {
-      db: { type: 'string' },
-      json: { type: 'boolean', default: false },
+      ...dbAndJson,
       name: { type: 'string' },
       labels: { type: 'string' },
       size: { type: 'string' },
@@ -269,8 +270,7 @@ async function generate(args: string[]): Promise<number> {
     args,
     allowPositionals: true,
     options: {
-      db: { type: 'string' },
-      json: { type: 'boolean', default: false },
+      ...dbAndJson,
       name: { type: 'string' },
       seed: { type: 'string', default: '0' },
       count: { type: 'string' },
