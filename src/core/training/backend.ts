@@ -1,6 +1,7 @@
 import type { BackendInfo } from '../../shared/api';
 import type { BackendPreference } from '../../shared/config';
 import { registerWasmConvFilterKernel } from './kernels/conv-filter-gradient';
+import { registerWasmTransposedMatMul } from './kernels/transposed-matmul';
 import { tf, tfRequire } from './tf';
 
 type Concrete = Exclude<BackendPreference, 'auto'>;
@@ -45,6 +46,7 @@ const attempts: Record<Concrete, Attempt> = {
     load: () => {
       const mod = tfRequire('@tensorflow/tfjs-backend-wasm') as { version_wasm: string };
       registerWasmConvFilterKernel();
+      registerWasmTransposedMatMul();
       return {
         backend: 'wasm',
         version: `tfjs-backend-wasm ${mod.version_wasm}`,
