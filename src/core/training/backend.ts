@@ -1,6 +1,6 @@
 import type { BackendInfo } from '../../shared/api';
 import type { BackendPreference } from '../../shared/config';
-import { registerWasmConvFilterKernel } from './kernels/conv-filter-gradient';
+import { registerWasmConvKernels } from './kernels/conv-gradients';
 import { registerWasmTransposedMatMul } from './kernels/transposed-matmul';
 import { tf, tfRequire } from './tf';
 
@@ -45,8 +45,8 @@ const attempts: Record<Concrete, Attempt> = {
     gpu: false,
     load: () => {
       const mod = tfRequire('@tensorflow/tfjs-backend-wasm') as { version_wasm: string };
-      registerWasmConvFilterKernel();
       registerWasmTransposedMatMul();
+      registerWasmConvKernels();
       return {
         backend: 'wasm',
         version: `tfjs-backend-wasm ${mod.version_wasm}`,
