@@ -116,7 +116,7 @@ function matMul(backend: TensorInfo['dataId'], a: TensorInfo, b: TensorInfo, tra
   if (!kernel) throw new Error('wasm has no BatchMatMul kernel');
   return kernel({
     inputs: { a, b },
-    backend: backend as never,
+    backend: backend,
     attrs: { transposeA: false, transposeB },
   }) as TensorInfo;
 }
@@ -135,7 +135,7 @@ const filterGradient: KernelFunc = ({ inputs, backend, attrs }) => {
   const cols = wasm.makeOutput([1, taps, rows], 'float32');
   // Views of the wasm heap are taken after the allocation (a growing heap detaches older views).
   im2colTransposed(wasm.typedArrayFromHeap(x), g, wasm.typedArrayFromHeap(cols));
-  const out = matMul(backend as never, cols, as(dy, [1, rows, g.cout]), false);
+  const out = matMul(backend, cols, as(dy, [1, rows, g.cout]), false);
   wasm.disposeData(cols.dataId);
   return { ...out, shape: [...a.filterShape] };
 };
@@ -148,7 +148,7 @@ const inputGradient: KernelFunc = ({ inputs, backend, attrs }) => {
   const g = geometry(a.inputShape, filter.shape as Shape4, a.strides, a.pad, a.dimRoundingMode);
   const rows = g.batch * g.outH * g.outW;
   const taps = g.kh * g.kw * g.cin;
-  const cols = matMul(backend as never, as(dy, [1, rows, g.cout]), as(filter, [1, taps, g.cout]), true);
+  const cols = matMul(backend, as(dy, [1, rows, g.cout]), as(filter, [1, taps, g.cout]), true);
   const dx = wasm.makeOutput([...a.inputShape], 'float32');
   col2imAdd(wasm.typedArrayFromHeap(cols), g, wasm.typedArrayFromHeap(dx));
   wasm.disposeData(cols.dataId);
