@@ -5,6 +5,7 @@
  * 2. The 784-400-20 VAE (Kingma & Welling) for 10 epochs on full MNIST, BCE, batch 128, Adam 1e-3,
  *    through the studio's own worker: its test -ELBO in nats per image (PyTorch on this machine: about 106).
  * 3. If python3 has torch, bench/pytorch_vae.py runs the same models beside ours and the ratios are printed.
+ * 4. The UI thread's long tasks while a run trains, and the training loop's logging overhead.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { familyModels } from '../src/families/models';
 import { defaultRunConfig, type RunConfig } from '../src/shared/config';
 import { vaeSpec, type VaeModel } from '../src/families/vae/spec';
 import type { BackendPreference } from '../src/shared/config';
+import { measureUi } from './ui-responsiveness';
 
 const { values } = parseArgs({
   options: {
@@ -152,4 +154,15 @@ if (torch) {
     `  ours / PyTorch: MLP ${((speeds['mlp-vae-784-512-256-20']?.['wasm'] ?? 0) / (torch['mlpSamplesPerSec'] ?? 1)).toFixed(2)}x, conv ${((speeds['conv-vae']?.['wasm'] ?? 0) / (torch['convSamplesPerSec'] ?? 1)).toFixed(2)}x`,
   );
 }
-if (values.json) console.log(JSON.stringify({ throughput: speeds, vae784_400_20: elbo, pytorch: torch }));
+log('\nThe UI while a run trains (Chromium on the headless host, the run view open):');
+const ui = await measureUi();
+if (typeof ui === 'string') log(`  not measured: ${ui}`);
+else {
+  log(
+    `  ${ui.longTasks} long tasks (> 50 ms) in ${ui.seconds} s, the longest ${ui.longestTaskMs.toFixed(0)} ms; longest gap between frames ${ui.longestFrameGapMs.toFixed(0)} ms`,
+  );
+  log(
+    `  logging metrics and progress: ${ui.loggingOverhead === null ? '?' : (100 * ui.loggingOverhead).toFixed(2)}% of the training steps' time (goal: under 2%)`,
+  );
+}
+if (values.json) console.log(JSON.stringify({ throughput: speeds, vae784_400_20: elbo, pytorch: torch, ui }));

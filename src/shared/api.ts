@@ -95,6 +95,8 @@ export const RunProgress = z.object({
   samplesPerSec: z.number(),
   etaSeconds: z.number(),
   batchLoss: z.number(),
+  /** Time the loop spends reporting (metrics, progress) as a fraction of the time of its steps. */
+  loggingOverhead: z.number().optional(),
 });
 export type RunProgress = z.infer<typeof RunProgress>;
 

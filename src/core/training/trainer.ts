@@ -134,12 +134,16 @@ export async function train(o: TrainOptions): Promise<void> {
   let lastGoodEpoch = 0;
   let pending: MetricPoint[] = [];
   let warnedCollapse = false;
+  // What reporting costs the loop: time in the logging path against the time of the steps themselves.
+  let stepMs = 0;
+  let loggingMs = 0;
 
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const order = shuffledIndices(n, rng);
     let lossSum = 0;
     for (let b = 0; b < stepsPerEpoch; b++) {
       const idx = order.subarray(b * bs, Math.min(n, (b + 1) * bs));
+      const stepStart = performance.now();
       fillBatch(dataset.train, pixels, idx, batch);
       if (model.conditional) fillOneHot(dataset.train, classes, idx, labelBatch);
       const loss = tf.tidy(() => {
@@ -160,6 +164,8 @@ export async function train(o: TrainOptions): Promise<void> {
         );
       }
       lossSum += loss * idx.length;
+      const loggingStart = performance.now();
+      stepMs += loggingStart - stepStart;
       const epochFraction = epoch - 1 + (b + 1) / stepsPerEpoch;
       if (step % logEvery === 0) pending.push({ step, epoch: epochFraction, split: 'train', name: 'batch_loss', value: loss });
       const now = performance.now();
@@ -176,12 +182,14 @@ export async function train(o: TrainOptions): Promise<void> {
           samplesPerSec: rate,
           etaSeconds: ((totalSteps - step) * seconds) / step,
           batchLoss: loss,
+          loggingOverhead: loggingMs / Math.max(stepMs, 1e-9),
         });
         if (pending.length > 0) {
           callbacks.metrics(pending);
           pending = [];
         }
       }
+      loggingMs += performance.now() - loggingStart;
       await yieldToEventLoop();
     }
     const test = evaluate(model, dataset.test, pixels, classes);

@@ -1,0 +1,113 @@
+/// <reference lib="dom" />
+/**
+ * The studio's UI thread while a run trains: the headless host serves the built UI to Debian's Chromium,
+ * a run starts from the page, and a PerformanceObserver collects every long task (> 50 ms, the browser's
+ * own definition) while the run view updates live. Also the training loop's logging overhead, from the
+ * run's progress events. Figures only; the tests never time anything.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export interface UiFigures {
+  seconds: number;
+  longTasks: number;
+  longestTaskMs: number;
+  /** Longest gap between animation frames, ms. */
+  longestFrameGapMs: number;
+  loggingOverhead: number | null;
+}
+
+const root = join(import.meta.dirname, '..');
+const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+async function startHost(db: string): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, [join(root, 'bin', 'latent-studio.mjs'), 'serve', '--db', db], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /Open: (http\S+)/.exec(out);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`host exited with ${code}`)));
+  });
+  return { url, stop: () => child.kill('SIGTERM') };
+}
+
+export async function measureUi(seconds = 20): Promise<UiFigures | string> {
+  if (!existsSync(chromiumPath)) return `no Chromium at ${chromiumPath}`;
+  if (!existsSync(join(root, 'out', 'renderer', 'index.html'))) {
+    const build = spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: 'ignore' });
+    if (build.status !== 0) return 'the UI could not be built (electron-vite build failed)';
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'latent-studio-bench-ui-'));
+  const host = await startHost(join(dir, 'studio.db'));
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.addInitScript(() => {
+      const w = window as unknown as { longTasks: number[]; frameGaps: number[] };
+      w.longTasks = [];
+      w.frameGaps = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.longTasks.push(e.duration);
+      }).observe({ type: 'longtask', buffered: true });
+      let last = performance.now();
+      const frame = (t: number) => {
+        w.frameGaps.push(t - last);
+        last = t;
+        requestAnimationFrame(frame);
+      };
+      requestAnimationFrame(frame);
+    });
+    const progress: number[] = [];
+    page.on('websocket', (ws) =>
+      ws.on('framereceived', (f) => {
+        const m = /"loggingOverhead":([0-9.e-]+)/.exec(String(f.payload));
+        if (m?.[1]) progress.push(Number(m[1]));
+      }),
+    );
+    await page.goto(host.url);
+    await page.getByTestId('field-dataset.trainSubset').fill('20000');
+    await page.getByTestId('field-training.epochs').fill('50');
+    // Only what happens while training counts, not the first page load.
+    await page.evaluate(() => {
+      const w = window as unknown as { longTasks: number[]; frameGaps: number[] };
+      w.longTasks.length = 0;
+      w.frameGaps.length = 0;
+    });
+    await page.getByTestId('start-run').click();
+    await page.getByTestId('run-view').waitFor();
+    await page.waitForTimeout(seconds * 1000);
+    const { longTasks, frameGaps } = await page.evaluate(() => {
+      const w = window as unknown as { longTasks: number[]; frameGaps: number[] };
+      return { longTasks: w.longTasks, frameGaps: w.frameGaps };
+    });
+    return {
+      seconds,
+      longTasks: longTasks.length,
+      longestTaskMs: Math.max(0, ...longTasks),
+      longestFrameGapMs: Math.max(0, ...frameGaps),
+      loggingOverhead: progress.at(-1) ?? null,
+    };
+  } finally {
+    await browser.close();
+    host.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
