@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The studio's UI thread while a run trains: the headless host serves the built UI to Debian's Chromium,
  * a run starts from the page, and a PerformanceObserver collects every long task (> 50 ms, the browser's
@@ -60,21 +59,20 @@ export async function measureUi(seconds = 20): Promise<UiFigures | string> {
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    await page.addInitScript(() => {
-      const w = window as unknown as { longTasks: number[]; frameGaps: number[] };
-      w.longTasks = [];
-      w.frameGaps = [];
+    // Plain strings, not functions: tsx's transform would wrap named functions in a helper the page lacks.
+    await page.addInitScript(`
+      window.longTasks = [];
+      window.frameGaps = [];
       new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) w.longTasks.push(e.duration);
+        for (const e of list.getEntries()) window.longTasks.push(e.duration);
       }).observe({ type: 'longtask', buffered: true });
       let last = performance.now();
-      const frame = (t: number) => {
-        w.frameGaps.push(t - last);
+      requestAnimationFrame(function frame(t) {
+        window.frameGaps.push(t - last);
         last = t;
         requestAnimationFrame(frame);
-      };
-      requestAnimationFrame(frame);
-    });
+      });
+    `);
     const progress: number[] = [];
     page.on('websocket', (ws) =>
       ws.on('framereceived', (f) => {
@@ -85,19 +83,20 @@ export async function measureUi(seconds = 20): Promise<UiFigures | string> {
     await page.goto(host.url);
     await page.getByTestId('field-dataset.trainSubset').fill('20000');
     await page.getByTestId('field-training.epochs').fill('50');
+    // The observer must see a task we make long on purpose, or its zero would mean nothing.
+    await page.evaluate('{ const t0 = performance.now(); while (performance.now() - t0 < 80) {} }');
+    await page.waitForTimeout(300);
+    const seen = (await page.evaluate('window.longTasks.filter((d) => d >= 80).length')) as number;
+    if (seen === 0) return 'the long-task observer saw no task, not even an 80 ms one made on purpose';
     // Only what happens while training counts, not the first page load.
-    await page.evaluate(() => {
-      const w = window as unknown as { longTasks: number[]; frameGaps: number[] };
-      w.longTasks.length = 0;
-      w.frameGaps.length = 0;
-    });
+    await page.evaluate('window.longTasks.length = 0; window.frameGaps.length = 0;');
     await page.getByTestId('start-run').click();
     await page.getByTestId('run-view').waitFor();
     await page.waitForTimeout(seconds * 1000);
-    const { longTasks, frameGaps } = await page.evaluate(() => {
-      const w = window as unknown as { longTasks: number[]; frameGaps: number[] };
-      return { longTasks: w.longTasks, frameGaps: w.frameGaps };
-    });
+    const { longTasks, frameGaps } = (await page.evaluate('({ longTasks: window.longTasks, frameGaps: window.frameGaps })')) as {
+      longTasks: number[];
+      frameGaps: number[];
+    };
     return {
       seconds,
       longTasks: longTasks.length,
