@@ -86,17 +86,16 @@ export async function measureUi(seconds = 20): Promise<UiFigures | string> {
     // The observer must see a task we make long on purpose, or its zero would mean nothing.
     await page.evaluate('{ const t0 = performance.now(); while (performance.now() - t0 < 80) {} }');
     await page.waitForTimeout(300);
-    const seen = (await page.evaluate('window.longTasks.filter((d) => d >= 80).length')) as number;
+    const seen = await page.evaluate<number>('window.longTasks.filter((d) => d >= 80).length');
     if (seen === 0) return 'the long-task observer saw no task, not even an 80 ms one made on purpose';
     // Only what happens while training counts, not the first page load.
     await page.evaluate('window.longTasks.length = 0; window.frameGaps.length = 0;');
     await page.getByTestId('start-run').click();
     await page.getByTestId('run-view').waitFor();
     await page.waitForTimeout(seconds * 1000);
-    const { longTasks, frameGaps } = (await page.evaluate('({ longTasks: window.longTasks, frameGaps: window.frameGaps })')) as {
-      longTasks: number[];
-      frameGaps: number[];
-    };
+    const { longTasks, frameGaps } = await page.evaluate<{ longTasks: number[]; frameGaps: number[] }>(
+      '({ longTasks: window.longTasks, frameGaps: window.frameGaps })',
+    );
     return {
       seconds,
       longTasks: longTasks.length,
