@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, read, readSync } from 'node:fs';
 
 /**
  * One split of a data set. Images are bytes (0..255, HWC) wherever they live (in memory, or in the
@@ -12,6 +12,11 @@ export interface ImageSplit {
   readonly factors: Float32Array | null;
   /** Copies the images at `indices` into `out`, one after another. */
   readBytes(indices: ArrayLike<number>, out: Uint8Array): void;
+  /**
+   * The same without blocking, where the images are on disk: the reads run on Node's I/O threads, so the
+   * trainer fetches the next batch while the current step computes.
+   */
+  readBytesAsync?(indices: ArrayLike<number>, out: Uint8Array): Promise<void>;
 }
 
 export interface ImageDataset {
@@ -56,6 +61,21 @@ export function memorySplit(
  * read with one positioned read per run of consecutive indices, so a large set is never copied per run
  * nor held in memory.
  */
+/** Consecutive runs of indices: [position in the batch, first index, length]. */
+function runsOf(indices: ArrayLike<number>, count: number): [number, number, number][] {
+  const runs: [number, number, number][] = [];
+  let b = 0;
+  while (b < indices.length) {
+    const first = indices[b] as number;
+    let run = 1;
+    while (b + run < indices.length && indices[b + run] === first + run) run++;
+    if (first < 0 || first + run > count) throw new RangeError(`image ${first} is outside the split (${count} images)`);
+    runs.push([b, first, run]);
+    b += run;
+  }
+  return runs;
+}
+
 export function fileSplit(
   file: string,
   offset: number,
@@ -72,17 +92,27 @@ export function fileSplit(
     factors,
     readBytes(indices, out) {
       const handle = open();
-      let b = 0;
-      while (b < indices.length) {
-        const first = indices[b] as number;
-        let run = 1;
-        while (b + run < indices.length && indices[b + run] === first + run) run++;
-        if (first < 0 || first + run > count) throw new RangeError(`image ${first} is outside the split (${count} images)`);
+      for (const [b, first, run] of runsOf(indices, count)) {
         const length = run * pixels;
-        const read = readSync(handle, out, b * pixels, length, offset + first * pixels);
-        if (read !== length) throw new Error(`${file}: truncated, image ${first} could not be read`);
-        b += run;
+        const got = readSync(handle, out, b * pixels, length, offset + first * pixels);
+        if (got !== length) throw new Error(`${file}: truncated, image ${first} could not be read`);
       }
+    },
+    async readBytesAsync(indices, out) {
+      const handle = open();
+      await Promise.all(
+        runsOf(indices, count).map(
+          ([b, first, run]) =>
+            new Promise<void>((resolve, reject) => {
+              const length = run * pixels;
+              read(handle, out, b * pixels, length, offset + first * pixels, (e, got) => {
+                if (e) reject(e);
+                else if (got !== length) reject(new Error(`${file}: truncated, image ${first} could not be read`));
+                else resolve();
+              });
+            }),
+        ),
+      );
     },
     [Symbol.dispose]() {
       if (fd !== undefined) closeSync(fd);
@@ -110,6 +140,15 @@ export function subsetSplit(split: ImageSplit, indices: Uint32Array, labels: Uin
         out,
       );
     },
+    ...(split.readBytesAsync
+      ? {
+          readBytesAsync: (wanted, out) =>
+            split.readBytesAsync!(
+              Uint32Array.from(wanted, (i) => indices[i] as number),
+              out,
+            ),
+        }
+      : {}),
   };
 }
 
@@ -142,7 +181,12 @@ export function concatSplits(parts: readonly ImageSplit[], labels: Uint8Array, p
 export function fillBatch(split: ImageSplit, pixels: number, indices: ArrayLike<number>, out: Float32Array): void {
   const bytes = new Uint8Array(indices.length * pixels);
   split.readBytes(indices, bytes);
-  for (let i = 0; i < bytes.length; i++) out[i] = (bytes[i] as number) / 255;
+  bytesToFloats(bytes, bytes.length, out);
+}
+
+/** The first `n` bytes as floats in [0,1]. */
+export function bytesToFloats(bytes: Uint8Array, n: number, out: Float32Array): void {
+  for (let i = 0; i < n; i++) out[i] = (bytes[i] as number) / 255;
 }
 
 /** Visits the split's images in order, `chunk` images at a time, as bytes. */

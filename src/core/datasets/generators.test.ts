@@ -98,3 +98,19 @@ describe('the faces pair', () => {
     });
   });
 });
+
+describe('a stored split read a batch at a time', () => {
+  it('gives the same bytes read asynchronously (the trainer’s prefetch) as read at once, in any order', async () => {
+    const catalog = new DatasetCatalog(join(tmp.dir, 'shapes', 'one'));
+    const split = catalog.open({ name: 'gen' }).train;
+    expect(split.readBytesAsync).toBeDefined();
+    const indices = Uint32Array.from([5, 6, 7, 100, 3, 4, 250, 0]);
+    const now = new Uint8Array(indices.length * 4096);
+    const later = new Uint8Array(indices.length * 4096);
+    split.readBytes(indices, now);
+    await split.readBytesAsync?.(indices, later);
+    expect(Buffer.from(later).equals(Buffer.from(now))).toBe(true);
+    expect(now.some((v) => v !== 0)).toBe(true);
+    await expect(split.readBytesAsync?.([split.count], later)).rejects.toThrow(/outside the split/);
+  });
+});

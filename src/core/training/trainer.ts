@@ -1,7 +1,15 @@
 import type { MetricPoint, RunProgress } from '../../shared/api';
 import type { TrainingConfig } from '../../shared/config';
 import type { BuiltModel } from '../../families/family-model';
-import { classCount, fillBatch, fillOneHot, pixelsPerImage, type ImageDataset, type ImageSplit } from '../datasets/dataset';
+import {
+  bytesToFloats,
+  classCount,
+  fillBatch,
+  fillOneHot,
+  pixelsPerImage,
+  type ImageDataset,
+  type ImageSplit,
+} from '../datasets/dataset';
 import { createRng, shuffledIndices } from './random';
 import { tf, type Scalar, type Variable } from './tf';
 
@@ -138,13 +146,24 @@ export async function train(o: TrainOptions): Promise<void> {
   let stepMs = 0;
   let loggingMs = 0;
 
+  // Two byte buffers: while one batch trains, the next is read into the other (from disk, on Node's I/O threads).
+  const byteBuffers = [new Uint8Array(bs * pixels), new Uint8Array(bs * pixels)];
+  const fetchBatch = (indices: Uint32Array, into: Uint8Array): Promise<void> | null => {
+    if (dataset.train.readBytesAsync) return dataset.train.readBytesAsync(indices, into);
+    dataset.train.readBytes(indices, into);
+    return null;
+  };
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const order = shuffledIndices(n, rng);
+    const batchIndices = (b: number) => order.subarray(b * bs, Math.min(n, (b + 1) * bs));
     let lossSum = 0;
+    let next = fetchBatch(batchIndices(0), byteBuffers[0] as Uint8Array);
     for (let b = 0; b < stepsPerEpoch; b++) {
-      const idx = order.subarray(b * bs, Math.min(n, (b + 1) * bs));
+      const idx = batchIndices(b);
       const stepStart = performance.now();
-      fillBatch(dataset.train, pixels, idx, batch);
+      if (next) await next;
+      bytesToFloats(byteBuffers[b % 2] as Uint8Array, idx.length * pixels, batch);
+      next = b + 1 < stepsPerEpoch ? fetchBatch(batchIndices(b + 1), byteBuffers[(b + 1) % 2] as Uint8Array) : null;
       if (model.conditional) fillOneHot(dataset.train, classes, idx, labelBatch);
       const loss = tf.tidy(() => {
         const x = tf.tensor2d(batch.subarray(0, idx.length * pixels), [idx.length, pixels]);
