@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { createStudio } from '../src/core/studio';
 import { forkLauncher } from '../src/core/training/fork-launcher';
 import { selectBackend } from '../src/core/training/backend';
+import { createOptimizer } from '../src/core/training/trainer';
 import { tf, type Variable } from '../src/core/training/tf';
 import { loadMnist } from '../src/core/datasets/catalog';
 import { fillBatch } from '../src/core/datasets/dataset';
@@ -58,7 +59,8 @@ async function throughput(backend: BackendPreference, name: string, model: VaeMo
     seed: 1,
     classes: 10,
   });
-  const opt = tf.train.adam(1e-3);
+  // The studio's own optimizer, as a run makes it.
+  const opt = createOptimizer({ optimizer: 'adam', learningRate: 1e-3 });
   const vars = built.trainableWeights().map((w) => w.read() as Variable);
   const buf = new Float32Array(128 * 784);
   const step = (i: number) => {

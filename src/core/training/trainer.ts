@@ -47,6 +47,13 @@ const optimizers = {
   rmsprop: (lr: number) => tf.train.rmsprop(lr),
 } satisfies Record<TrainingConfig['optimizer'], (lr: number) => unknown>;
 
+/** The optimizer a run's config names. */
+export function createOptimizer(
+  training: Pick<TrainingConfig, 'optimizer' | 'learningRate'>,
+): ReturnType<(typeof optimizers)[keyof typeof optimizers]> {
+  return optimizers[training.optimizer](training.learningRate);
+}
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
@@ -130,7 +137,7 @@ export async function train(o: TrainOptions): Promise<void> {
   const totalSteps = stepsPerEpoch * epochs;
   const logEvery = Math.max(1, Math.floor(stepsPerEpoch / 50));
   const progressEveryMs = o.progressEveryMs ?? 250;
-  const optimizer = optimizers[training.optimizer](training.learningRate);
+  const optimizer = createOptimizer(training);
   const rng = createRng(o.shuffleSeed);
   const varList = model.trainableWeights().map((w) => w.read() as Variable);
   const batch = new Float32Array(bs * pixels);
