@@ -3,13 +3,21 @@ import type { BackendPreference } from '../../shared/config';
 import { registerWasmConvKernels } from './kernels/conv-gradients';
 import { registerWasmTransposedMatMul } from './kernels/transposed-matmul';
 import { tf, tfRequire } from './tf';
+import { prepareWasmThreads, wasmThreadCount } from './wasm-threads';
 
 type Concrete = Exclude<BackendPreference, 'auto'>;
 
 interface Attempt {
   /** Loads the package and returns the tfjs backend name it registers and its version. */
-  load: () => { backend: string; version: string; detail: string };
+  load: (options: BackendOptions) => { backend: string; version: string; detail: string; prepare?: () => (() => void) | null };
   gpu: boolean;
+  /** The detail once the backend is up (e.g. how many threads it got). */
+  describe?: (detail: string) => string;
+}
+
+export interface BackendOptions {
+  /** Let wasm run its threaded build (training workers); tests in one process keep it single-threaded. */
+  threads?: boolean;
 }
 
 function firstLine(e: unknown): string {
@@ -43,15 +51,20 @@ const attempts: Record<Concrete, Attempt> = {
   },
   wasm: {
     gpu: false,
-    load: () => {
+    load: (options) => {
       const mod = tfRequire('@tensorflow/tfjs-backend-wasm') as { version_wasm: string };
       registerWasmTransposedMatMul();
       registerWasmConvKernels();
       return {
         backend: 'wasm',
         version: `tfjs-backend-wasm ${mod.version_wasm}`,
-        detail: 'embedded WebAssembly (SIMD, one thread)',
+        detail: 'embedded WebAssembly (SIMD',
+        ...(options.threads ? { prepare: prepareWasmThreads } : {}),
       };
+    },
+    describe: (detail) => {
+      const threads = wasmThreadCount();
+      return `${detail}, ${threads > 1 ? `${threads} threads` : 'one thread'})`;
     },
   },
   cpu: {
@@ -72,6 +85,7 @@ const autoOrder: Concrete[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 export async function selectBackend(
   preference: BackendPreference = 'auto',
   kernels: readonly string[] = [],
+  options: BackendOptions = {},
 ): Promise<BackendInfo> {
   const order: Concrete[] =
     preference === 'auto' ? autoOrder : [preference, ...autoOrder.filter((b) => b !== preference && b !== 'tensorflow-gpu')];
@@ -79,13 +93,20 @@ export async function selectBackend(
   for (const name of order) {
     const attempt = attempts[name];
     try {
-      const loaded = attempt.load();
-      if (!(await tf.setBackend(loaded.backend))) throw new Error(`backend ${loaded.backend} failed to initialise`);
-      await tf.ready();
+      const loaded = attempt.load(options);
+      // A backend initialises once per process: threads can only be asked for before the first time.
+      const restore = tf.engine().registry[loaded.backend] ? null : loaded.prepare?.();
+      try {
+        if (!(await tf.setBackend(loaded.backend))) throw new Error(`backend ${loaded.backend} failed to initialise`);
+        await tf.ready();
+      } finally {
+        restore?.();
+      }
       const missing = kernels.filter((k) => !tf.getKernel(k, loaded.backend));
       if (missing.length > 0) throw new Error(`lacks ${missing.join(', ')}, which this model needs to train`);
       const chosen = preference === 'auto' ? 'auto' : preference === name ? 'requested' : `requested ${preference}, fell back`;
-      const reason = [`${name}: ${loaded.detail} (${chosen})`, ...skipped].join('; ');
+      const detail = attempt.describe ? attempt.describe(loaded.detail) : loaded.detail;
+      const reason = [`${name}: ${detail} (${chosen})`, ...skipped].join('; ');
       return { name, version: loaded.version, gpu: attempt.gpu, reason };
     } catch (e) {
       skipped.push(`${name} unavailable: ${firstLine(e)}`);

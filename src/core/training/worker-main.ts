@@ -116,7 +116,9 @@ function swapScores(model: BuiltModel, ds: ImageDataset, epoch: number, step: nu
 
 async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
   const { config, runId } = msg;
-  const backend = await selectBackend(config.backend ?? 'auto', kernelsToTrain(config.model as Partial<Architecture>));
+  const backend = await selectBackend(config.backend ?? 'auto', kernelsToTrain(config.model as Partial<Architecture>), {
+    threads: true,
+  });
   const catalog = new DatasetCatalog(msg.datasets.root, msg.datasets);
   const dataset = catalog.open(config.dataset);
   const twins = catalog.isTwinPair(config.dataset);
@@ -238,7 +240,7 @@ async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<v
 
 onMessage((msg) => {
   if (msg.type === 'probe') {
-    selectBackend(msg.preference).then(
+    selectBackend(msg.preference, [], { threads: true }).then(
       (backend) => {
         post({ type: 'probed', backend });
         finish(0);

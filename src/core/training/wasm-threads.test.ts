@@ -1,0 +1,47 @@
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { selectBackend } from './backend';
+import { tf } from './tf';
+
+function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 1e-12;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)));
+    scale = Math.max(scale, Math.abs(b[i] as number));
+  }
+  return diff / scale;
+}
+
+describe('wasm with its thread pool under Node', () => {
+  it('runs MatMul and the conv gradients on every core, with the cpu backend’s results', async () => {
+    // A backend initialises once per process, so the threaded one runs in a child, as a training worker does.
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const child = spawnSync(process.execPath, ['--import', tsx, join(import.meta.dirname, 'wasm-threads.check.ts')], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(child.stderr).not.toMatch(/error/i);
+    const wasm = JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number[]> & { reason: string };
+    const cores = availableParallelism();
+    expect(wasm.reason).toContain(cores > 1 ? `${Math.min(cores, 8)} threads` : 'one thread');
+
+    await selectBackend('cpu');
+    const cpu = tf.tidy(() => {
+      const data = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
+      const [a, b, x, w] = [data([96, 700], 1), data([700, 80], 2), data([8, 14, 14, 16], 3), data([3, 3, 16, 32], 4)];
+      const f = (xx: ReturnType<typeof data>, ww: ReturnType<typeof data>) =>
+        tf.sum(tf.square(tf.conv2d(xx as never, ww as never, 2, 'same')));
+      const [dx, dw] = tf.grads(f)([x, w]);
+      return { matMul: tf.matMul(a, b).dataSync(), dx: dx!.dataSync(), dw: dw!.dataSync() };
+    });
+    for (const key of ['matMul', 'dx', 'dw'] as const) {
+      expect(wasm[key]).toHaveLength(cpu[key].length);
+      expect(relativeError(wasm[key] as number[], cpu[key]), key).toBeLessThan(1e-5);
+    }
+  });
+});
