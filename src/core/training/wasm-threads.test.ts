@@ -6,16 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from './backend';
 import { tf } from './tf';
-
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)));
-    scale = Math.max(scale, Math.abs(b[i] as number));
-  }
-  return diff / scale;
-}
+import { relativeError } from './kernels/relative-error';
 
 describe('wasm with its thread pool under Node', () => {
   it('runs MatMul and the conv gradients on every core, with the cpu backend’s results', async () => {

@@ -4,17 +4,7 @@ import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 type Shape4 = [number, number, number, number];
 import { selectBackend } from '../backend';
 import { tf } from '../tf';
-
-/** Largest |a - b| relative to the largest |b|. */
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)));
-    scale = Math.max(scale, Math.abs(b[i] as number));
-  }
-  return diff / scale;
-}
+import { relativeError } from './relative-error';
 
 const cases: { x: Shape4; k: number; cout: number; stride: number; pad: 'same' | 'valid' }[] = [
   { x: [4, 28, 28, 1], k: 3, cout: 32, stride: 2, pad: 'same' },
