@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import type { DatasetDetail, DatasetInfo, GenerateRequest, ImportRequest } from '../../shared/api';
 import { datasetNamePattern } from '../../shared/api';
 import type { DatasetFacts, DatasetRef } from '../../shared/config';
@@ -19,7 +18,7 @@ import {
 import { facesGenerator } from './generators/faces';
 import type { GeneratorKind, ImageGenerator } from './generators/generator';
 import { shapesGenerator } from './generators/shapes';
-import { DatasetFileError, parseIdx } from './idx';
+import { DatasetFileError, parseIdx, readDataFile } from './idx';
 import { importDataset, suggestedName, type ImportProgress } from './import';
 import { mnistDir } from './mnist';
 import { DatasetStore, manifestInfo } from './store';
@@ -428,14 +427,7 @@ function loadBuiltin(b: Builtin, dir: string): { dataset: Omit<ImageDataset, 'ha
   const hash = createHash('sha256');
   const read = (file: string) => {
     const path = join(dir, file);
-    let bytes: Uint8Array = readFileSync(path);
-    if (path.endsWith('.gz')) {
-      try {
-        bytes = gunzipSync(bytes);
-      } catch (e) {
-        throw new DatasetFileError(path, `is a corrupt gzip file (${(e as Error).message})`);
-      }
-    }
+    const bytes = readDataFile(path);
     hash.update(bytes);
     return { path, ...parseIdx(bytes, path) };
   };

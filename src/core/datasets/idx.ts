@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 
 export class DatasetFileError extends Error {
   constructor(
@@ -44,12 +45,25 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   return { dims, data: bytes.subarray(header, header + expected) };
 }
 
-export function readIdxFile(file: string): IdxArray {
-  let bytes: Buffer;
+/**
+ * A data file's bytes, gunzipped when it is gzipped (by its magic number, whatever its name): the
+ * one reader behind imports and the built-in sets, refusing unreadable, empty and corrupt files by name.
+ */
+export function readDataFile(file: string): Uint8Array {
+  let bytes: Uint8Array;
   try {
     bytes = readFileSync(file);
   } catch (e) {
-    throw new DatasetFileError(file, `cannot be read (${(e as Error).message})`);
+    throw new DatasetFileError(file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  return parseIdx(bytes, file);
+  if (bytes.length === 0) throw new DatasetFileError(file, 'is empty (0 bytes)');
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (e) {
+      throw new DatasetFileError(file, `is a corrupt or truncated gzip file (${(e as Error).message})`);
+    }
+    if (bytes.length === 0) throw new DatasetFileError(file, 'is empty once decompressed');
+  }
+  return bytes;
 }

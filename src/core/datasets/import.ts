@@ -1,10 +1,9 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import sharp, { type Metadata } from 'sharp';
 import type { ImportRequest } from '../../shared/api';
 import { createRng, shuffledIndices } from '../training/random';
-import { DatasetFileError, parseIdx } from './idx';
+import { DatasetFileError, parseIdx, readDataFile } from './idx';
 import { parseNpy } from './npy';
 import type { DatasetStore, Manifest } from './store';
 
@@ -23,25 +22,6 @@ export function suggestedName(path: string): string {
     .replace(/^[^a-z0-9]+|-+$/g, '')
     .slice(0, 64);
   return base || 'imported';
-}
-
-function readBytes(file: string): Uint8Array {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new DatasetFileError(file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  if (bytes.length === 0) throw new DatasetFileError(file, 'is empty (0 bytes)');
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (e) {
-      throw new DatasetFileError(file, `is a corrupt or truncated gzip file (${(e as Error).message})`);
-    }
-    if (bytes.length === 0) throw new DatasetFileError(file, 'is empty once decompressed');
-  }
-  return bytes;
 }
 
 /** An array of images as the IDX and NPY readers give it: N images of H x W x C, read one at a time. */
@@ -126,7 +106,7 @@ function npyImages(file: string, bytes: Uint8Array): ImageArray {
 
 /** Reads an IDX (raw or gzipped) or NPY file of images, by its magic number. */
 function readImageArray(file: string): ImageArray {
-  const bytes = readBytes(file);
+  const bytes = readDataFile(file);
   if (bytes[0] === 0x93 && bytes[1] === 0x4e) return npyImages(file, bytes);
   if (bytes[0] === 0 && bytes[1] === 0) return idxImages(file, bytes);
   throw new DatasetFileError(file, 'wrong magic number: not an IDX or NPY file (to import images, import their folder)');
@@ -134,7 +114,7 @@ function readImageArray(file: string): ImageArray {
 
 /** Reads a labels file (IDX or NPY, one integer 0..255 per image). */
 function readLabels(file: string, count: number): Uint8Array {
-  const bytes = readBytes(file);
+  const bytes = readDataFile(file);
   let values: ArrayLike<number>;
   if (bytes[0] === 0x93 && bytes[1] === 0x4e) {
     const a = parseNpy(bytes, file);
