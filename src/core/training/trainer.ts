@@ -10,6 +10,7 @@ import {
   type ImageDataset,
   type ImageSplit,
 } from '../datasets/dataset';
+import { Adam } from './adam';
 import { createRng, shuffledIndices } from './random';
 import { tf, type Scalar, type Variable } from './tf';
 
@@ -42,7 +43,7 @@ export interface TrainOptions {
 }
 
 const optimizers = {
-  adam: (lr: number) => tf.train.adam(lr),
+  adam: (lr: number) => new Adam(lr),
   sgd: (lr: number) => tf.train.sgd(lr),
   rmsprop: (lr: number) => tf.train.rmsprop(lr),
 } satisfies Record<TrainingConfig['optimizer'], (lr: number) => unknown>;

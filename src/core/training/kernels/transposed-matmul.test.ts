@@ -40,6 +40,21 @@ describe('MatMul with transposed operands on wasm (explicit transpose, then the 
     expect(relativeError(wasm, cpu)).toBeLessThan(tolerance);
   });
 
+  it.each([
+    [
+      [8, 300],
+      [200, 300],
+    ],
+    [
+      [1, 8, 300],
+      [1, 200, 300],
+    ],
+  ])('a small %j times a large transposed %j (computed as (b·aᵀ)ᵀ) matches cpu', async (a, b) => {
+    const [cpu, wasm] = await onBoth([a, b], (x, y) => tf.matMul(x as never, y as never, false, true));
+    expect(wasm).toHaveLength(8 * 200);
+    expect(relativeError(wasm, cpu)).toBeLessThan(tolerance);
+  });
+
   it('batched matMul with both operands transposed matches cpu', async () => {
     const [cpu, wasm] = await onBoth(
       [
@@ -73,11 +88,16 @@ describe('MatMul with transposed operands on wasm (explicit transpose, then the 
     await selectBackend('wasm');
     const x = tf.randomNormal([40, 30]);
     const y = tf.randomNormal([20, 30]);
+    const big = tf.randomNormal([300, 30]);
     // The backend's own count of buffers: the transposed temporaries must be freed too, not only tensors.
     const buffers = () => tf.engine().backend.numDataIds();
     const before = buffers();
-    tf.tidy(() => [tf.matMul(x, y, false, true).dataSync(), tf.matMul(x, x, true, false).dataSync()]);
+    tf.tidy(() => [
+      tf.matMul(x, y, false, true).dataSync(),
+      tf.matMul(x, x, true, false).dataSync(),
+      tf.matMul(x, big, false, true).dataSync(),
+    ]);
     expect(buffers()).toBe(before);
-    tf.dispose([x, y]);
+    tf.dispose([x, y, big]);
   });
 });

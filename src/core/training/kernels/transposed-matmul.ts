@@ -12,11 +12,20 @@ interface MatMulAttrs extends NamedAttrMap {
 
 const wrapped = new WeakSet<KernelFunc>();
 
+const size = (t: TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
+/** Rows and columns of a matrix (or of each matrix in a batch). */
+const rows = (t: TensorInfo) => t.shape[t.shape.length - 2] ?? 1;
+const cols = (t: TensorInfo) => t.shape[t.shape.length - 1] ?? 1;
+/** A single matrix: rank 2, or rank 3 with a batch of one. */
+const unbatched = (t: TensorInfo) => t.shape.length === 2 || (t.shape.length === 3 && t.shape[0] === 1);
+/** The permutation that transposes the last two axes. */
+const lastTwoSwapped = (rank: number) => [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2];
+
 /**
  * wasm's MatMul (XNNPACK) runs at about 27 GFLOP/s on plain operands but 1-2 GFLOP/s with transposeA or
  * transposeB, and every dense layer's backward pass asks for one of them (dW = xᵀ·dy, dx = dy·Wᵀ).
- * This wraps wasm's BatchMatMul and _FusedMatMul: a transposed operand is first transposed explicitly by
- * wasm's own Transpose kernel, then the plain kernel multiplies. The arithmetic is the same sums, so the
+ * This wraps wasm's BatchMatMul and _FusedMatMul: a transposed operand is first transposed explicitly
+ * (by the SIMD Transpose where it is enabled), then the plain kernel multiplies. The arithmetic is the same sums, so the
  * results match the cpu backend's (the kernel test checks this to a stated tolerance).
  */
 export function registerWasmTransposedMatMul(): void {
@@ -26,24 +35,49 @@ export function registerWasmTransposedMatMul(): void {
     const plain = original.kernelFunc;
     const kernelFunc: KernelFunc = (args) => {
       const attrs = args.attrs as MatMulAttrs;
-      if (!attrs.transposeA && !attrs.transposeB) return plain(args);
-      const transpose = tf.getKernel('Transpose', 'wasm')?.kernelFunc;
-      if (!transpose) return plain(args);
-      const backend = args.backend as unknown as WasmBackend;
-      const inputs = { ...args.inputs } as Record<string, TensorInfo>;
+      const transposeKernel = tf.getKernel('Transpose', 'wasm')?.kernelFunc;
+      if ((!attrs.transposeA && !attrs.transposeB) || !transposeKernel) return plain(args);
+      const transpose = (x: TensorInfo) =>
+        transposeKernel({ inputs: { x }, backend: args.backend, attrs: { perm: lastTwoSwapped(x.shape.length) } }) as TensorInfo;
+      const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+      const plainAttrs = { ...attrs, transposeA: false, transposeB: false };
       const temporaries: TensorInfo[] = [];
-      const swapLastTwo = (x: TensorInfo): TensorInfo => {
-        const rank = x.shape.length;
-        const perm = [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2];
-        const t = transpose({ inputs: { x }, backend: args.backend, attrs: { perm } }) as TensorInfo;
-        temporaries.push(t);
-        return t;
-      };
-      if (attrs.transposeA) inputs['a'] = swapLastTwo(inputs['a'] as TensorInfo);
-      if (attrs.transposeB) inputs['b'] = swapLastTwo(inputs['b'] as TensorInfo);
+      const temporary = (t: TensorInfo) => (temporaries.push(t), t);
       try {
-        return plain({ ...args, inputs, attrs: { ...attrs, transposeA: false, transposeB: false } });
+        if (
+          kernelName === 'BatchMatMul' &&
+          !attrs.transposeA &&
+          unbatched(a) &&
+          unbatched(b) &&
+          size(a) + rows(a) * rows(b) < size(b)
+        ) {
+          // a·bᵀ with a small a (a batch) and a large b (a weight, as in dx = dy·Wᵀ): XNNPACK repacks its
+          // right operand on every call, so (b·aᵀ)ᵀ costs two small transposes instead of a large one.
+          return transpose(
+            temporary(plain({ ...args, inputs: { a: b, b: temporary(transpose(a)) }, attrs: plainAttrs }) as TensorInfo),
+          );
+        }
+        if (
+          kernelName === 'BatchMatMul' &&
+          !attrs.transposeB &&
+          unbatched(a) &&
+          unbatched(b) &&
+          size(a) + cols(a) * cols(b) < size(b)
+        ) {
+          // aᵀ·b with a large b (dW = patchesᵀ·dy of a convolution with few input channels): as above, (bᵀ·a)ᵀ
+          // packs the small a instead of the large b.
+          return transpose(
+            temporary(plain({ ...args, inputs: { a: temporary(transpose(b)), b: a }, attrs: plainAttrs }) as TensorInfo),
+          );
+        }
+        const inputs = {
+          ...args.inputs,
+          a: attrs.transposeA ? temporary(transpose(a)) : a,
+          b: attrs.transposeB ? temporary(transpose(b)) : b,
+        };
+        return plain({ ...args, inputs, attrs: plainAttrs });
       } finally {
+        const backend = args.backend as unknown as WasmBackend;
         for (const t of temporaries) backend.disposeData(t.dataId);
       }
     };

@@ -1,0 +1,91 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Adam, fusedAdamKernel } from './adam';
+import { selectBackend } from './backend';
+import { relativeError } from './kernels/relative-error';
+import { tf, type Scalar } from './tf';
+
+/**
+ * Five steps of an optimizer on two variables (a matrix whose size is not a multiple of 4, and a vector)
+ * under a loss with a different gradient each step; returns the variables' final values.
+ */
+function trainFiveSteps(makeOptimizer: () => ReturnType<typeof tf.train.adam> | Adam): number[] {
+  const w = tf.tidy(() => tf.variable(tf.randomNormal([33, 7], 0, 1, 'float32', 1)));
+  const b = tf.tidy(() => tf.variable(tf.randomNormal([7], 0, 1, 'float32', 2)));
+  const opt = makeOptimizer();
+  for (let step = 0; step < 5; step++) {
+    const x = tf.randomNormal([16, 33], 0, 1, 'float32', 10 + step);
+    opt.minimize(() => tf.mean(tf.square(tf.sub(tf.add(tf.matMul(x, w), b), 1))), false, [w, b]);
+    x.dispose();
+  }
+  const out = [...w.dataSync(), ...b.dataSync()];
+  opt.dispose();
+  tf.dispose([w, b]);
+  return out;
+}
+
+describe('Adam with one fused kernel per variable', () => {
+  beforeAll(async () => {
+    await selectBackend('cpu');
+    await selectBackend('wasm');
+  });
+  afterEach(async () => {
+    await selectBackend('cpu');
+  });
+
+  it('gives tfjs’s AdamOptimizer’s results, bit for bit, on cpu', async () => {
+    await selectBackend('cpu');
+    expect(tf.getKernel(fusedAdamKernel, 'cpu')).toBeDefined();
+    const reference = trainFiveSteps(() => tf.train.adam(0.01));
+    const fused = trainFiveSteps(() => new Adam(0.01));
+    expect(fused).toHaveLength(33 * 7 + 7);
+    expect(fused).toEqual(reference);
+  });
+
+  it('runs its SIMD kernel on wasm with the cpu results', async () => {
+    await selectBackend('cpu');
+    const cpu = trainFiveSteps(() => new Adam(0.01));
+    await selectBackend('wasm');
+    expect(tf.getKernel(fusedAdamKernel, 'wasm')).toBeDefined();
+    const wasm = trainFiveSteps(() => new Adam(0.01));
+    // The same float32 operations; the tolerance covers wasm's MatMul summing the gradients in another order.
+    expect(relativeError(wasm, cpu)).toBeLessThan(1e-5);
+  });
+
+  it('falls back to tfjs’s composite ops where a backend has no fused kernel', async () => {
+    await selectBackend('cpu');
+    const reference = trainFiveSteps(() => tf.train.adam(0.01));
+    const kernel = tf.getKernel(fusedAdamKernel, 'cpu');
+    tf.unregisterKernel(fusedAdamKernel, 'cpu');
+    try {
+      expect(trainFiveSteps(() => new Adam(0.01))).toEqual(reference);
+    } finally {
+      if (kernel) tf.registerKernel(kernel);
+    }
+  });
+
+  it('saves and restores its moments, and a restored optimizer continues as the original', async () => {
+    await selectBackend('cpu');
+    const w = tf.tidy(() => tf.variable(tf.randomNormal([9, 5], 0, 1, 'float32', 4)));
+    const loss = () => tf.sum<Scalar>(tf.square(tf.sub(w, 0.5)));
+    const a = new Adam(0.05);
+    for (let i = 0; i < 3; i++) a.minimize(loss, false, [w]);
+    const saved = await a.getWeights();
+    expect(saved.map((s) => s.name)).toEqual(['iter', `${w.name}/m`, `${w.name}/v`]);
+    const b = new Adam(0.05);
+    await b.setWeights(saved.map((s) => ({ name: s.name, tensor: s.tensor.clone() })));
+    const start = w.clone();
+    a.minimize(loss, false, [w]);
+    const afterA = w.dataSync().slice();
+    w.assign(start);
+    b.minimize(loss, false, [w]);
+    expect(Array.from(w.dataSync())).toEqual(Array.from(afterA));
+    tf.dispose([a, b, w, start] as never);
+  });
+
+  it('leaves no tensors behind once disposed', async () => {
+    await selectBackend('wasm');
+    const before = tf.memory().numTensors;
+    trainFiveSteps(() => new Adam(0.01));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -1,0 +1,219 @@
+import type { KernelFunc, NamedTensorMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
+import { heapOffset, wasmSimd, type WasmBackendHeap } from './kernels/simd-module';
+import { tf, type Variable } from './tf';
+
+interface NamedTensor {
+  name: string;
+  tensor: Tensor;
+}
+
+/** One Adam step over a variable: inputs x, gradient, m, v; outputs x', m', v'. */
+export const fusedAdamKernel = 'LatentStudioFusedAdam';
+
+interface AdamAttrs {
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  learningRate: number;
+  /** 1 − β₁ᵗ and 1 − β₂ᵗ, as float32. */
+  c1: number;
+  c2: number;
+}
+
+const f = Math.fround;
+
+/**
+ * Adam (Kingma & Ba 2015) with exactly tfjs's arithmetic (its AdamOptimizer: the same float32 operations in
+ * the same order), but one fused kernel per variable on backends that have one (wasm and cpu here) instead
+ * of twelve kernels, each a pass over the variable. Elsewhere (tfjs-node) it runs tfjs's composite ops.
+ */
+export class Adam extends tf.Optimizer {
+  static get className(): string {
+    return 'Adam';
+  }
+  private moments: { name: string; m: Variable; v: Variable }[] = [];
+  private accBeta1: number;
+  private accBeta2: number;
+
+  constructor(
+    readonly learningRate: number,
+    readonly beta1 = 0.9,
+    readonly beta2 = 0.999,
+    readonly epsilon = tf.backend().epsilon(),
+  ) {
+    super();
+    this.accBeta1 = f(beta1);
+    this.accBeta2 = f(beta2);
+  }
+
+  applyGradients(variableGradients: NamedTensorMap | NamedTensor[]): void {
+    const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
+    const attrs: AdamAttrs = {
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      learningRate: this.learningRate,
+      c1: f(1 - this.accBeta1),
+      c2: f(1 - this.accBeta2),
+    };
+    const fused = tf.getKernel(fusedAdamKernel, tf.getBackend()) !== undefined;
+    tf.tidy(() => {
+      names.forEach((name, i) => {
+        const value = tf.engine().registeredVariables[name];
+        const gradient = Array.isArray(variableGradients) ? variableGradients[i]?.tensor : variableGradients[name];
+        if (!value || !gradient) return;
+        const state = (this.moments[i] ??= {
+          name,
+          m: tf.tidy(() => tf.zerosLike(value).variable(false)),
+          v: tf.tidy(() => tf.zerosLike(value).variable(false)),
+        });
+        const [x, m, v] = fused
+          ? tf.engine().runKernel<Tensor[]>(fusedAdamKernel, { x: value, gradient, m: state.m, v: state.v }, { ...attrs })
+          : composite(value, gradient, state.m, state.v, attrs);
+        state.m.assign(m as Tensor);
+        state.v.assign(v as Tensor);
+        value.assign(x as Tensor);
+      });
+    });
+    this.accBeta1 = f(this.accBeta1 * f(this.beta1));
+    this.accBeta2 = f(this.accBeta2 * f(this.beta2));
+    this.incrementIterations();
+  }
+
+  override dispose(): void {
+    tf.dispose(this.moments.flatMap((s) => [s.m, s.v]));
+    this.moments = [];
+  }
+
+  override async getWeights(): Promise<NamedTensor[]> {
+    return [
+      await this.saveIterations(),
+      ...this.moments.map((s) => ({ name: `${s.name}/m`, tensor: s.m })),
+      ...this.moments.map((s) => ({ name: `${s.name}/v`, tensor: s.v })),
+    ];
+  }
+
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const values = await this.extractIterations(weightValues);
+    // βᵗ⁺¹ as the steps accumulate it in float32, so that a restored optimizer continues bit for bit.
+    this.accBeta1 = f(this.beta1);
+    this.accBeta2 = f(this.beta2);
+    for (let i = 0; i < this.iterations; i++) {
+      this.accBeta1 = f(this.accBeta1 * f(this.beta1));
+      this.accBeta2 = f(this.accBeta2 * f(this.beta2));
+    }
+    const half = values.length / 2;
+    this.dispose();
+    this.moments = values.slice(0, half).map((m, i) => ({
+      name: m.name.replace(/\/m$/, ''),
+      m: m.tensor.variable(false),
+      v: (values[half + i] as NamedTensor).tensor.variable(false),
+    }));
+  }
+
+  getConfig() {
+    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+  }
+}
+
+/** tfjs's AdamOptimizer, op for op: the reference the fused kernels must match. */
+function composite(value: Tensor, g: Tensor, m: Tensor, v: Tensor, a: AdamAttrs): Tensor[] {
+  const m2 = tf.add(tf.mul(m, a.beta1), tf.mul(g, 1 - a.beta1));
+  const v2 = tf.add(tf.mul(v, a.beta2), tf.mul(tf.square(g), 1 - a.beta2));
+  const x2 = tf.add(tf.mul(tf.div(tf.div(m2, a.c1), tf.add(tf.sqrt(tf.div(v2, a.c2)), a.epsilon)), -a.learningRate), value);
+  return [x2, m2, v2];
+}
+
+/** The scalar constants as float32, as tfjs's scalars hold them. */
+function constants(a: AdamAttrs) {
+  return {
+    beta1: f(a.beta1),
+    oneMinusBeta1: f(1 - a.beta1),
+    beta2: f(a.beta2),
+    oneMinusBeta2: f(1 - a.beta2),
+    c1: f(a.c1),
+    c2: f(a.c2),
+    eps: f(a.epsilon),
+    negLr: f(-a.learningRate),
+  };
+}
+
+interface AdamInputs {
+  x: TensorInfo;
+  gradient: TensorInfo;
+  m: TensorInfo;
+  v: TensorInfo;
+}
+
+/** cpu: one loop, every operation rounded to float32 as tfjs-cpu's separate kernels would store it. */
+const cpuFusedAdam: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, gradient, m, v } = inputs as unknown as AdamInputs;
+  const cpu = backend as unknown as {
+    readSync(dataId: object): Float32Array;
+    makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
+  };
+  const [xs, gs, ms, vs] = [x, gradient, m, v].map((t) => cpu.readSync(t.dataId)) as [
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+  ];
+  const k = constants(attrs as unknown as AdamAttrs);
+  const n = xs.length;
+  const [xOut, mOut, vOut] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+  for (let i = 0; i < n; i++) {
+    const g = gs[i] as number;
+    const m2 = f(f((ms[i] as number) * k.beta1) + f(g * k.oneMinusBeta1));
+    const v2 = f(f((vs[i] as number) * k.beta2) + f(f(g * g) * k.oneMinusBeta2));
+    const step = f(f(f(m2 / k.c1) / f(f(Math.sqrt(f(v2 / k.c2))) + k.eps)) * k.negLr);
+    xOut[i] = step + (xs[i] as number);
+    mOut[i] = m2;
+    vOut[i] = v2;
+  }
+  return [
+    cpu.makeTensorInfo(x.shape, 'float32', xOut),
+    cpu.makeTensorInfo(m.shape, 'float32', mOut),
+    cpu.makeTensorInfo(v.shape, 'float32', vOut),
+  ];
+};
+
+/** wasm: the SIMD module's adam over the tensors where the backend keeps them. */
+const wasmFusedAdam: KernelFunc = ({ inputs, backend, attrs }) => {
+  const simd = wasmSimd();
+  if (!simd) throw new Error('the fused Adam kernel ran before the wasm SIMD kernels were enabled');
+  const { x, gradient, m, v } = inputs as unknown as AdamInputs;
+  const wasm = backend as unknown as WasmBackendHeap;
+  const outs = [x, m, v].map((t) => wasm.makeOutput(t.shape, 'float32'));
+  const [xOut, mOut, vOut] = outs.map((t) => heapOffset(wasm, t)) as [number, number, number];
+  const k = constants(attrs as unknown as AdamAttrs);
+  const n = x.shape.reduce((a, b) => a * b, 1);
+  simd.adam(
+    heapOffset(wasm, x),
+    heapOffset(wasm, gradient),
+    heapOffset(wasm, m),
+    heapOffset(wasm, v),
+    xOut,
+    mOut,
+    vOut,
+    n,
+    k.beta1,
+    k.oneMinusBeta1,
+    k.beta2,
+    k.oneMinusBeta2,
+    k.c1,
+    k.c2,
+    k.eps,
+    k.negLr,
+  );
+  return outs;
+};
+
+/** Registers the fused kernel for a backend that can run it ('wasm' only once its SIMD kernels are enabled). */
+export function registerFusedAdam(backendName: 'cpu' | 'wasm'): void {
+  if (tf.getKernel(fusedAdamKernel, backendName)) return;
+  tf.registerKernel({
+    kernelName: fusedAdamKernel,
+    backendName,
+    kernelFunc: backendName === 'cpu' ? cpuFusedAdam : wasmFusedAdam,
+  });
+}

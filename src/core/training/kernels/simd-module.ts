@@ -1,0 +1,436 @@
+import { tfRequire } from '../tf';
+
+// The WebAssembly JS API, as far as this module uses it (Node's types leave it to lib.dom).
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+}
+type WasmModule = object;
+const WA = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Module: new (bytes: Uint8Array) => WasmModule;
+      Instance: new (module: WasmModule, imports: object) => { exports: object };
+    };
+  }
+).WebAssembly;
+
+/**
+ * A few kernels that tfjs's wasm backend runs slowly or as many separate passes, written in WebAssembly
+ * text with 128-bit SIMD and compiled at start-up by wabt. The module imports the backend's own (shared)
+ * memory, so it reads and writes tensors where the backend keeps them: no copies in or out.
+ * It runs on the calling thread only; the backend's thread pool is idle between kernels.
+ *
+ * - transpose32: dst = srcᵀ for a rows × cols matrix of 32-bit elements, in 4 × 4 tiles (four loads,
+ *   eight shuffles, four stores) walked in 32 × 32 blocks to stay in cache; the edges element by element.
+ *   wasm's own Transpose copies one element at a time in output order.
+ * - sumRows: the sum over the leading axis (every bias gradient: Σ over the batch), streaming row by
+ *   row. wasm's Sum first transposes the matrix so that the reduced axis is innermost.
+ * - patches: im2col and col2im of a convolution (one row of kh·kw·cin per output position), copying or
+ *   summing runs of cin channels 16 bytes at a time; the convolution gradients multiply them by XNNPACK.
+ * - adam: one pass of Adam over a variable (Kingma & Ba), in exactly tfjs's order of f32 operations:
+ *   m' = m·β₁ + g·(1−β₁); v' = v·β₂ + g²·(1−β₂); w' = ((m'/c₁) / (√(v'/c₂) + ε))·(−lr) + w, where
+ *   c₁ = 1−β₁ᵗ, c₂ = 1−β₂ᵗ. tfjs runs this as twelve kernels, each a pass over memory.
+ */
+export const kernelsWat = (shared: boolean): string => String.raw`
+(module
+  (import "env" "memory" (memory 1 ${shared ? '65536 shared' : ''}))
+
+  ;; dst[j][i] = src[i][j] for i in [i0, i1), j in [j0, j1): the edges the 4 × 4 tiles leave.
+  (func $copyScalar (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+                    (param $i0 i32) (param $i1 i32) (param $j0 i32) (param $j1 i32)
+    (local $i i32) (local $j i32)
+    (local.set $i (local.get $i0))
+    (block $rowsDone (loop $rowLoop
+      (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $i1)))
+      (local.set $j (local.get $j0))
+      (block $colsDone (loop $colLoop
+        (br_if $colsDone (i32.ge_u (local.get $j) (local.get $j1)))
+        (i32.store
+          (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $rows)) (local.get $i)) (i32.const 2)))
+          (i32.load
+            (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cols)) (local.get $j)) (i32.const 2)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $colLoop)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rowLoop))))
+
+  (func (export "transpose32") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+    (local $rows4 i32) (local $cols4 i32) (local $srcStride i32) (local $dstStride i32)
+    (local $ib i32) (local $jb i32) (local $iEnd i32) (local $jEnd i32) (local $i i32) (local $j i32)
+    (local $p i32) (local $q i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $rows4 (i32.and (local.get $rows) (i32.const -4)))
+    (local.set $cols4 (i32.and (local.get $cols) (i32.const -4)))
+    (local.set $srcStride (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $dstStride (i32.shl (local.get $rows) (i32.const 2)))
+    (local.set $ib (i32.const 0))
+    (block $ibDone (loop $ibLoop
+      (br_if $ibDone (i32.ge_u (local.get $ib) (local.get $rows4)))
+      (local.set $iEnd (i32.add (local.get $ib) (i32.const 32)))
+      (if (i32.gt_u (local.get $iEnd) (local.get $rows4)) (then (local.set $iEnd (local.get $rows4))))
+      (local.set $jb (i32.const 0))
+      (block $jbDone (loop $jbLoop
+        (br_if $jbDone (i32.ge_u (local.get $jb) (local.get $cols4)))
+        (local.set $jEnd (i32.add (local.get $jb) (i32.const 32)))
+        (if (i32.gt_u (local.get $jEnd) (local.get $cols4)) (then (local.set $jEnd (local.get $cols4))))
+        (local.set $i (local.get $ib))
+        (block $iDone (loop $iLoop
+          (br_if $iDone (i32.ge_u (local.get $i) (local.get $iEnd)))
+          (local.set $j (local.get $jb))
+          (block $jDone (loop $jLoop
+            (br_if $jDone (i32.ge_u (local.get $j) (local.get $jEnd)))
+            ;; rows i..i+3, columns j..j+3 of src
+            (local.set $p (i32.add (local.get $src)
+              (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cols)) (local.get $j)) (i32.const 2))))
+            (local.set $r0 (v128.load (local.get $p)))
+            (local.set $r1 (v128.load (i32.add (local.get $p) (local.get $srcStride))))
+            (local.set $r2 (v128.load (i32.add (local.get $p) (i32.shl (local.get $srcStride) (i32.const 1)))))
+            (local.set $r3 (v128.load (i32.add (local.get $p) (i32.mul (local.get $srcStride) (i32.const 3)))))
+            ;; t0 = a0 b0 a1 b1, t1 = a2 b2 a3 b3, t2 = c0 d0 c1 d1, t3 = c2 d2 c3 d3
+            (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+            (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+            (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+            (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+            ;; rows j..j+3, columns i..i+3 of dst
+            (local.set $q (i32.add (local.get $dst)
+              (i32.shl (i32.add (i32.mul (local.get $j) (local.get $rows)) (local.get $i)) (i32.const 2))))
+            (v128.store (local.get $q)
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+            (v128.store (i32.add (local.get $q) (local.get $dstStride))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+            (v128.store (i32.add (local.get $q) (i32.shl (local.get $dstStride) (i32.const 1)))
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+            (v128.store (i32.add (local.get $q) (i32.mul (local.get $dstStride) (i32.const 3)))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $jLoop)))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $iLoop)))
+        (local.set $jb (i32.add (local.get $jb) (i32.const 32)))
+        (br $jbLoop)))
+      (local.set $ib (i32.add (local.get $ib) (i32.const 32)))
+      (br $ibLoop)))
+    ;; the last rows % 4 rows (every column), then the last cols % 4 columns of the other rows
+    (call $copyScalar (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols)
+      (local.get $rows4) (local.get $rows) (i32.const 0) (local.get $cols))
+    (call $copyScalar (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols)
+      (i32.const 0) (local.get $rows4) (local.get $cols4) (local.get $cols)))
+
+;; dst[j] = Σ_i src[i][j] over the rows of a rows × cols float32 matrix, row by row (so each column
+  ;; sums in row order, as a sequential reduction would), four columns at a time.
+  (func (export "sumRows") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+    (local $i i32) (local $o i32) (local $end4 i32) (local $end i32) (local $row i32)
+    (local.set $end4 (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $cols) (i32.const 2)))
+    (memory.fill (local.get $dst) (i32.const 0) (local.get $end))
+    (local.set $i (i32.const 0))
+    (block $rowsDone (loop $rowLoop
+      (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $row (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $end))))
+      (local.set $o (i32.const 0))
+      (block $simdDone (loop $simdLoop
+        (br_if $simdDone (i32.ge_u (local.get $o) (local.get $end4)))
+        (v128.store (i32.add (local.get $dst) (local.get $o))
+          (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $o))) (v128.load (i32.add (local.get $row) (local.get $o)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $simdLoop)))
+      (block $tailDone (loop $tail
+        (br_if $tailDone (i32.ge_u (local.get $o) (local.get $end)))
+        (f32.store (i32.add (local.get $dst) (local.get $o))
+          (f32.add (f32.load (i32.add (local.get $dst) (local.get $o))) (f32.load (i32.add (local.get $row) (local.get $o)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $tail)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rowLoop))))
+
+;; Byte runs for the convolution layouts: copy, zero, and add in place; 16 bytes at a time, then 4.
+  (func $copy (param $dst i32) (param $src i32) (param $bytes i32)
+    (local $o i32) (local $end16 i32)
+    (local.set $end16 (i32.and (local.get $bytes) (i32.const -16)))
+    (block $simdDone (loop $simd
+      (br_if $simdDone (i32.ge_u (local.get $o) (local.get $end16)))
+      (v128.store (i32.add (local.get $dst) (local.get $o)) (v128.load (i32.add (local.get $src) (local.get $o))))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $simd)))
+    (block $done (loop $tail
+      (br_if $done (i32.ge_u (local.get $o) (local.get $bytes)))
+      (i32.store (i32.add (local.get $dst) (local.get $o)) (i32.load (i32.add (local.get $src) (local.get $o))))
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $tail))))
+
+  (func $zero (param $dst i32) (param $bytes i32)
+    (local $o i32) (local $end16 i32)
+    (local.set $end16 (i32.and (local.get $bytes) (i32.const -16)))
+    (block $simdDone (loop $simd
+      (br_if $simdDone (i32.ge_u (local.get $o) (local.get $end16)))
+      (v128.store (i32.add (local.get $dst) (local.get $o)) (v128.const i32x4 0 0 0 0))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $simd)))
+    (block $done (loop $tail
+      (br_if $done (i32.ge_u (local.get $o) (local.get $bytes)))
+      (i32.store (i32.add (local.get $dst) (local.get $o)) (i32.const 0))
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $tail))))
+
+  (func $addTo (param $dst i32) (param $src i32) (param $bytes i32)
+    (local $o i32) (local $end16 i32) (local $p i32)
+    (local.set $end16 (i32.and (local.get $bytes) (i32.const -16)))
+    (block $simdDone (loop $simd
+      (br_if $simdDone (i32.ge_u (local.get $o) (local.get $end16)))
+      (local.set $p (i32.add (local.get $dst) (local.get $o)))
+      (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p)) (v128.load (i32.add (local.get $src) (local.get $o)))))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $simd)))
+    (block $done (loop $tail
+      (br_if $done (i32.ge_u (local.get $o) (local.get $bytes)))
+      (local.set $p (i32.add (local.get $dst) (local.get $o)))
+      (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (f32.load (i32.add (local.get $src) (local.get $o)))))
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $tail))))
+
+  ;; The patches of a 2-D convolution (NHWC, dilation 1), one row per output position r = (n, oy, ox):
+  ;; $mode 0 (im2col): cols[r][(i·kw + j)·cin + c] = x[n][oy·sh + i − top][ox·sw + j − left][c], 0 outside;
+  ;; $mode 1 (col2im): the inverse scatter, x[…][c] += cols[r][…] (x zeroed first), in the same order.
+  (func (export "patches") (param $mode i32) (param $x i32) (param $cols i32)
+        (param $batch i32) (param $inH i32) (param $inW i32) (param $cin i32) (param $outH i32) (param $outW i32)
+        (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
+    (local $n i32) (local $oy i32) (local $ox i32) (local $i i32) (local $j i32) (local $y i32) (local $xx i32)
+    (local $bytes i32) (local $at i32) (local $pixel i32)
+    (local.set $bytes (i32.shl (local.get $cin) (i32.const 2)))
+    (if (local.get $mode) (then
+      (memory.fill (local.get $x) (i32.const 0)
+        (i32.mul (i32.mul (i32.mul (local.get $batch) (local.get $inH)) (local.get $inW)) (local.get $bytes)))))
+    (local.set $at (local.get $cols))
+    (local.set $n (i32.const 0))
+    (block $nDone (loop $nLoop (br_if $nDone (i32.ge_u (local.get $n) (local.get $batch)))
+      (local.set $oy (i32.const 0))
+      (block $oyDone (loop $oyLoop (br_if $oyDone (i32.ge_u (local.get $oy) (local.get $outH)))
+        (local.set $ox (i32.const 0))
+        (block $oxDone (loop $oxLoop (br_if $oxDone (i32.ge_u (local.get $ox) (local.get $outW)))
+          (local.set $i (i32.const 0))
+          (block $iDone (loop $iLoop (br_if $iDone (i32.ge_u (local.get $i) (local.get $kh)))
+            (local.set $y (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $sh)) (local.get $i)) (local.get $top)))
+            (local.set $j (i32.const 0))
+            (block $jDone (loop $jLoop (br_if $jDone (i32.ge_u (local.get $j) (local.get $kw)))
+              (local.set $xx (i32.sub (i32.add (i32.mul (local.get $ox) (local.get $sw)) (local.get $j)) (local.get $left)))
+              ;; unsigned comparisons also reject the negative coordinates of the padding
+              (if (i32.and (i32.lt_u (local.get $y) (local.get $inH)) (i32.lt_u (local.get $xx) (local.get $inW)))
+                (then
+                  (local.set $pixel (i32.add (local.get $x) (i32.mul
+                    (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $inH)) (local.get $y)) (local.get $inW)) (local.get $xx))
+                    (local.get $bytes))))
+                  (if (i32.eq (local.get $bytes) (i32.const 4))
+                    (then ;; one channel: no call for a single element
+                      (if (local.get $mode)
+                        (then (f32.store (local.get $pixel) (f32.add (f32.load (local.get $pixel)) (f32.load (local.get $at)))))
+                        (else (i32.store (local.get $at) (i32.load (local.get $pixel))))))
+                    (else
+                      (if (local.get $mode)
+                        (then (call $addTo (local.get $pixel) (local.get $at) (local.get $bytes)))
+                        (else (call $copy (local.get $at) (local.get $pixel) (local.get $bytes)))))))
+                (else (if (i32.eqz (local.get $mode)) (then (call $zero (local.get $at) (local.get $bytes))))))
+              (local.set $at (i32.add (local.get $at) (local.get $bytes)))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $jLoop)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $iLoop)))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+          (br $oxLoop)))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br $oyLoop)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $nLoop))))
+
+  (func (export "adam")
+    (param $w i32) (param $g i32) (param $m i32) (param $v i32)
+    (param $wOut i32) (param $mOut i32) (param $vOut i32) (param $n i32)
+    (param $beta1 f32) (param $oneMinusBeta1 f32) (param $beta2 f32) (param $oneMinusBeta2 f32)
+    (param $c1 f32) (param $c2 f32) (param $eps f32) (param $negLr f32)
+    (local $o i32) (local $end4 i32) (local $end i32)
+    (local $B1 v128) (local $OB1 v128) (local $B2 v128) (local $OB2 v128)
+    (local $C1 v128) (local $C2 v128) (local $E v128) (local $L v128)
+    (local $gv v128) (local $mv v128) (local $vv v128)
+    (local $gs f32) (local $ms f32) (local $vs f32)
+    (local.set $B1 (f32x4.splat (local.get $beta1)))
+    (local.set $OB1 (f32x4.splat (local.get $oneMinusBeta1)))
+    (local.set $B2 (f32x4.splat (local.get $beta2)))
+    (local.set $OB2 (f32x4.splat (local.get $oneMinusBeta2)))
+    (local.set $C1 (f32x4.splat (local.get $c1)))
+    (local.set $C2 (f32x4.splat (local.get $c2)))
+    (local.set $E (f32x4.splat (local.get $eps)))
+    (local.set $L (f32x4.splat (local.get $negLr)))
+    (local.set $end4 (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $o (i32.const 0))
+    (block $done (loop $loop
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end4)))
+      (local.set $gv (v128.load (i32.add (local.get $g) (local.get $o))))
+      (local.set $mv (f32x4.add
+        (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $o))) (local.get $B1))
+        (f32x4.mul (local.get $gv) (local.get $OB1))))
+      (local.set $vv (f32x4.add
+        (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $o))) (local.get $B2))
+        (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (local.get $OB2))))
+      (v128.store (i32.add (local.get $wOut) (local.get $o))
+        (f32x4.add
+          (f32x4.mul
+            (f32x4.div
+              (f32x4.div (local.get $mv) (local.get $C1))
+              (f32x4.add (f32x4.sqrt (f32x4.div (local.get $vv) (local.get $C2))) (local.get $E)))
+            (local.get $L))
+          (v128.load (i32.add (local.get $w) (local.get $o)))))
+      (v128.store (i32.add (local.get $mOut) (local.get $o)) (local.get $mv))
+      (v128.store (i32.add (local.get $vOut) (local.get $o)) (local.get $vv))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $loop)))
+    (block $tailDone (loop $tail
+      (br_if $tailDone (i32.ge_u (local.get $o) (local.get $end)))
+      (local.set $gs (f32.load (i32.add (local.get $g) (local.get $o))))
+      (local.set $ms (f32.add
+        (f32.mul (f32.load (i32.add (local.get $m) (local.get $o))) (local.get $beta1))
+        (f32.mul (local.get $gs) (local.get $oneMinusBeta1))))
+      (local.set $vs (f32.add
+        (f32.mul (f32.load (i32.add (local.get $v) (local.get $o))) (local.get $beta2))
+        (f32.mul (f32.mul (local.get $gs) (local.get $gs)) (local.get $oneMinusBeta2))))
+      (f32.store (i32.add (local.get $wOut) (local.get $o))
+        (f32.add
+          (f32.mul
+            (f32.div
+              (f32.div (local.get $ms) (local.get $c1))
+              (f32.add (f32.sqrt (f32.div (local.get $vs) (local.get $c2))) (local.get $eps)))
+            (local.get $negLr))
+          (f32.load (i32.add (local.get $w) (local.get $o)))))
+      (f32.store (i32.add (local.get $mOut) (local.get $o)) (local.get $ms))
+      (f32.store (i32.add (local.get $vOut) (local.get $o)) (local.get $vs))
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $tail))))
+)
+`;
+
+export interface SimdKernels {
+  /** dst = srcᵀ, rows × cols 32-bit elements; byte offsets into the backend's memory. */
+  transpose32(src: number, dst: number, rows: number, cols: number): void;
+  /** dst[j] = Σᵢ src[i][j] for a rows × cols float32 matrix. */
+  sumRows(src: number, dst: number, rows: number, cols: number): void;
+  /**
+   * The patches of a 2-D convolution, one row of kh·kw·cin per output position: mode 0 writes them from
+   * x (im2col), mode 1 sums them back into x, which it zeroes first (col2im).
+   */
+  patches(
+    mode: 0 | 1,
+    x: number,
+    cols: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    cin: number,
+    outH: number,
+    outW: number,
+    kh: number,
+    kw: number,
+    strideH: number,
+    strideW: number,
+    top: number,
+    left: number,
+  ): void;
+  /** One Adam step over n float32 elements; outputs may not overlap inputs other than their own. */
+  adam(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    wOut: number,
+    mOut: number,
+    vOut: number,
+    n: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    c1: number,
+    c2: number,
+    eps: number,
+    negLr: number,
+  ): void;
+}
+
+interface Wabt {
+  parseWat(
+    name: string,
+    text: string,
+    features: object,
+  ): {
+    validate(features: object): void;
+    toBinary(options: object): { buffer: Uint8Array };
+    destroy(): void;
+  };
+}
+
+const compiled = new Map<boolean, Promise<WasmModule>>();
+
+/** The kernels' module for a shared (threaded build) or unshared memory, compiled once per process. */
+function compileKernels(shared: boolean): Promise<WasmModule> {
+  let module = compiled.get(shared);
+  if (module) return module;
+  module = (async () => {
+    const wabt = await (tfRequire('wabt') as () => Promise<Wabt>)();
+    const features = { simd: true, threads: shared, bulk_memory: true };
+    const parsed = wabt.parseWat('latent-studio-kernels.wat', kernelsWat(shared), features);
+    try {
+      parsed.validate(features);
+      return new WA.Module(parsed.toBinary({}).buffer);
+    } finally {
+      parsed.destroy();
+    }
+  })();
+  compiled.set(shared, module);
+  return module;
+}
+
+const instances = new WeakMap<WasmMemory, SimdKernels>();
+
+/** The kernels bound to a wasm backend's memory (shared in the threaded build, plain otherwise). */
+export async function simdKernelsFor(memory: WasmMemory): Promise<SimdKernels> {
+  const known = instances.get(memory);
+  if (known) return known;
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const instance = new WA.Instance(await compileKernels(shared), { env: { memory } });
+  const kernels = instance.exports as unknown as SimdKernels;
+  instances.set(memory, kernels);
+  return kernels;
+}
+
+/** What the kernels need of tfjs's wasm backend: its module's memory, allocation, and where a tensor lives. */
+export interface WasmBackendHeap {
+  wasm: { wasmMemory?: WasmMemory; asm?: { memory?: WasmMemory } };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: 'float32' | 'int32'): { dataId: object; shape: number[]; dtype: 'float32' | 'int32' };
+}
+
+/** Byte offset of a tensor's data in the wasm backend's memory. */
+export function heapOffset(backend: WasmBackendHeap, t: { dataId: object }): number {
+  const entry = backend.dataIdMap.get(t.dataId);
+  if (!entry) throw new Error('the tensor has no data on the wasm backend');
+  return entry.memoryOffset;
+}
+
+let active: SimdKernels | null = null;
+
+/** The kernels bound to this process's wasm backend, once `enableWasmSimd` has run; null before. */
+export function wasmSimd(): SimdKernels | null {
+  return active;
+}
+
+/** The kernels, for wasm kernels that have no other implementation. */
+export function requireWasmSimd(): SimdKernels {
+  if (!active) throw new Error('the wasm SIMD kernels are not enabled (the wasm backend is not ready)');
+  return active;
+}
+
+/** Compiles the kernels and binds them to the wasm backend's memory (after the backend is ready). */
+export async function enableWasmSimd(backend: WasmBackendHeap): Promise<SimdKernels | null> {
+  const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
+  active = memory ? await simdKernelsFor(memory) : null;
+  return active;
+}
