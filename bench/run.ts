@@ -4,7 +4,8 @@
  * 1. Training throughput (samples/s) of the issue's two VAEs on real MNIST batches, per backend present.
  * 2. The 784-400-20 VAE (Kingma & Welling) for 10 epochs on full MNIST, BCE, batch 128, Adam 1e-3,
  *    through the studio's own worker: its test -ELBO in nats per image (PyTorch on this machine: about 106).
- * 3. If python3 has torch, bench/pytorch_vae.py runs the same models beside ours and the ratios are printed.
+ * 3. If python3 has torch, bench/pytorch_vae.py runs the same models beside ours and the ratios are printed:
+ *    PyTorch with its default thread count and with a thread per core; the faster is the reference.
  * 4. The UI thread's long tasks while a run trains, and the training loop's logging overhead.
  */
 import { spawnSync } from 'node:child_process';
@@ -29,7 +30,7 @@ const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     epochs: { type: 'string', default: '10' },
-    steps: { type: 'string', default: '30' },
+    steps: { type: 'string', default: '100' },
   },
 });
 const log = (s: string) => {
@@ -52,7 +53,7 @@ async function throughput(backend: BackendPreference, name: string, model: VaeMo
   // As a training worker does it: wasm with threads where there are cores for them.
   const info = await selectBackend(backend, [], { threads: true });
   if (info.name !== backend) return NaN;
-  const ds = loadMnist({ trainSubset: 128 * (steps + 3) });
+  const ds = loadMnist({ trainSubset: 128 * Math.min(steps + 3, 400) });
   const built = familyModels.vae.build({
     model,
     training: { loss: 'bce', batchSize: 128, epochs: 1, learningRate: 1e-3, optimizer: 'adam', seed: 1 },
@@ -68,7 +69,7 @@ async function throughput(backend: BackendPreference, name: string, model: VaeMo
     fillBatch(
       ds.train,
       784,
-      Array.from({ length: 128 }, (_, j) => i * 128 + j),
+      Array.from({ length: 128 }, (_, j) => (i % 400) * 128 + j),
       buf,
     );
     tf.tidy(() => {
@@ -111,13 +112,21 @@ async function elboRun(epochs: number) {
 /** Debian's python3 (where python3-torch installs), else whatever python3 is on the PATH. */
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
-function pytorch(epochs: number): Record<string, number> | null {
+interface TorchFigures {
+  mlpSamplesPerSec: number;
+  convSamplesPerSec: number;
+  byThreads: Record<string, { mlp: number; conv: number }>;
+  defaultThreads: number;
+  negElbo?: number;
+}
+
+function pytorch(epochs: number, steps: number): TorchFigures | null {
   const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) {
     log('PyTorch: not available here (python3 -c "import torch" failed); install python3-torch to compare.');
     return null;
   }
-  const r = spawnSync(python, [join(import.meta.dirname, 'pytorch_vae.py'), '--epochs', String(epochs)], {
+  const r = spawnSync(python, [join(import.meta.dirname, 'pytorch_vae.py'), '--epochs', String(epochs), '--steps', String(steps)], {
     encoding: 'utf8',
     timeout: 1_800_000,
   });
@@ -125,7 +134,7 @@ function pytorch(epochs: number): Record<string, number> | null {
     log(`PyTorch bench failed: ${r.stderr.slice(-400)}`);
     return null;
   }
-  return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number>;
+  return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as TorchFigures;
 }
 
 const steps = Number(values.steps);
@@ -148,14 +157,20 @@ if (epochs > 0) {
     `  test -ELBO ${elbo.negElbo.toFixed(2)} nats per image (${elbo.status}, ${elbo.seconds.toFixed(0)} s on ${elbo.backend}); PyTorch reference on this machine: about 106`,
   );
 }
-const torch = pytorch(epochs);
+const torch = pytorch(epochs, steps);
 if (torch) {
+  const ours = { mlp: speeds['mlp-vae-784-512-256-20']?.['wasm'] ?? NaN, conv: speeds['conv-vae']?.['wasm'] ?? NaN };
+  log(`\nPyTorch on this machine (same models, batches, optimizer; ${steps} steps each):`);
+  for (const [threads, t] of Object.entries(torch.byThreads)) {
+    const which = Number(threads) === torch.defaultThreads ? 'default' : 'one per core';
+    log(
+      `  ${threads} thread${threads === '1' ? ' ' : 's'} (${which.padEnd(12)}) MLP VAE ${t.mlp.toFixed(0).padStart(6)} samples/s, conv VAE ${t.conv.toFixed(0).padStart(5)} samples/s; ours / this: MLP ${(ours.mlp / t.mlp).toFixed(2)}x, conv ${(ours.conv / t.conv).toFixed(2)}x`,
+    );
+  }
   log(
-    `\nPyTorch on this machine: MLP VAE ${torch['mlpSamplesPerSec']?.toFixed(0)} samples/s, conv VAE ${torch['convSamplesPerSec']?.toFixed(0)} samples/s, -ELBO ${torch['negElbo']?.toFixed(2)}`,
+    `  ours (wasm) / PyTorch's faster setting: MLP ${(ours.mlp / torch.mlpSamplesPerSec).toFixed(2)}x, conv ${(ours.conv / torch.convSamplesPerSec).toFixed(2)}x`,
   );
-  log(
-    `  ours / PyTorch: MLP ${((speeds['mlp-vae-784-512-256-20']?.['wasm'] ?? 0) / (torch['mlpSamplesPerSec'] ?? 1)).toFixed(2)}x, conv ${((speeds['conv-vae']?.['wasm'] ?? 0) / (torch['convSamplesPerSec'] ?? 1)).toFixed(2)}x`,
-  );
+  if (torch.negElbo !== undefined) log(`  PyTorch's 784-400-20 VAE after ${epochs} epochs: test -ELBO ${torch.negElbo.toFixed(2)}`);
 }
 log('\nThe UI while a run trains (Chromium on the headless host, the run view open):');
 const ui = await measureUi();

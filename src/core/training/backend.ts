@@ -5,6 +5,7 @@ import { enableWasmSimd, type WasmBackendHeap } from './kernels/simd-module';
 import { registerWasmSimdKernels } from './kernels/simd-kernels';
 import { registerWasmTransposedMatMul } from './kernels/transposed-matmul';
 import { registerFusedAdam } from './adam';
+import { registerFusedClipGradient } from './kernels/clip-gradient';
 import { tf, tfRequire } from './tf';
 import { prepareWasmThreads, wasmThreadCount } from './wasm-threads';
 
@@ -69,7 +70,10 @@ const attempts: Record<Concrete, Attempt> = {
       };
     },
     ready: async () => {
-      if (await enableWasmSimd(tf.backend() as unknown as WasmBackendHeap)) registerFusedAdam('wasm');
+      if (await enableWasmSimd(tf.backend() as unknown as WasmBackendHeap)) {
+        registerFusedAdam('wasm');
+        registerFusedClipGradient('wasm');
+      }
     },
     describe: (detail) => {
       const threads = wasmThreadCount();
@@ -81,6 +85,7 @@ const attempts: Record<Concrete, Attempt> = {
     load: () => {
       const mod = tfRequire('@tensorflow/tfjs-backend-cpu') as { version_cpu: string };
       registerFusedAdam('cpu');
+      registerFusedClipGradient('cpu');
       return { backend: 'cpu', version: `tfjs-backend-cpu ${mod.version_cpu}`, detail: 'plain JavaScript' };
     },
   },

@@ -12,6 +12,11 @@ const cases: { x: Shape4; k: number; cout: number; stride: number; pad: 'same' |
   { x: [2, 9, 11, 5], k: 5, cout: 7, stride: 1, pad: 'same' },
   { x: [2, 10, 10, 3], k: 3, cout: 4, stride: 3, pad: 'valid' },
   { x: [2, 8, 8, 2], k: 1, cout: 3, stride: 1, pad: 'valid' },
+  // Stride 1 takes the convolution route for dx: uneven 'same' padding (1 before, 2 after), and 'valid'.
+  { x: [2, 7, 9, 3], k: 4, cout: 2, stride: 1, pad: 'same' },
+  { x: [3, 12, 10, 1], k: 3, cout: 1, stride: 1, pad: 'valid' },
+  // One channel in and out, stride 1 (a decoder's output convolution): dW as a convolution too.
+  { x: [4, 28, 28, 1], k: 3, cout: 1, stride: 1, pad: 'same' },
 ];
 
 // Tolerance: float32 sums over up to ~3k products, in another order than the cpu kernel.

@@ -25,6 +25,8 @@ interface Geometry {
   strideW: number;
   top: number;
   left: number;
+  bottom: number;
+  right: number;
 }
 
 function geometry(
@@ -49,6 +51,8 @@ function geometry(
     strideW: info.strideWidth,
     top: info.padInfo.top,
     left: info.padInfo.left,
+    bottom: info.padInfo.bottom,
+    right: info.padInfo.right,
   };
 }
 
@@ -81,6 +85,7 @@ const filterGradient: KernelFunc = ({ inputs, backend, attrs }) => {
   const a = attrs as unknown as ConvAttrs & { filterShape: Shape4 };
   const wasm = backend as unknown as WasmBackend;
   const g = geometry(x.shape as Shape4, a.filterShape, a.strides, a.pad, a.dimRoundingMode);
+  if (g.strideH === 1 && g.strideW === 1 && g.cin === 1 && g.cout === 1) return stridelessFilterGradient(backend, x, dy, g);
   const rows = g.batch * g.outH * g.outW;
   const cols = wasm.makeOutput([1, rows, g.kh * g.kw * g.cin], 'float32');
   requireWasmSimd().patches(0, heapOffset(wasm, x), heapOffset(wasm, cols), ...patchArgs(g));
@@ -95,6 +100,7 @@ const inputGradient: KernelFunc = ({ inputs, backend, attrs }) => {
   const a = attrs as unknown as ConvAttrs & { inputShape: Shape4 };
   const wasm = backend as unknown as WasmBackend;
   const g = geometry(a.inputShape, filter.shape as Shape4, a.strides, a.pad, a.dimRoundingMode);
+  if (g.strideH === 1 && g.strideW === 1) return stridelessInputGradient(backend, dy, filter, g);
   const rows = g.batch * g.outH * g.outW;
   const taps = g.kh * g.kw * g.cin;
   const cols = matMul(backend, as(dy, [1, rows, g.cout]), as(filter, [1, taps, g.cout]), 'b');
@@ -104,11 +110,64 @@ const inputGradient: KernelFunc = ({ inputs, backend, attrs }) => {
   return dx;
 };
 
+function run(kernelName: string, backend: TensorInfo['dataId'], inputs: Record<string, TensorInfo>, attrs: object): TensorInfo {
+  const kernel = tf.getKernel(kernelName, 'wasm')?.kernelFunc;
+  if (!kernel) throw new Error(`wasm has no ${kernelName} kernel`);
+  return kernel({ inputs, backend, attrs: attrs as never }) as TensorInfo;
+}
+
+/**
+ * With stride 1, dx is itself a convolution (XNNPACK's): dy correlated with the filter flipped in space
+ * and with its channels swapped, padded by kernel − 1 − the forward padding on each side. It spares the
+ * k·k-times larger patch matrix of col2im (the 3 × 3 output convolution of a decoder, say).
+ */
+function stridelessInputGradient(backend: TensorInfo['dataId'], dy: TensorInfo, filter: TensorInfo, g: Geometry): TensorInfo {
+  const flipped = run('Reverse', backend, { x: filter }, { dims: [0, 1] });
+  const swapped = run('Transpose', backend, { x: flipped }, { perm: [0, 1, 3, 2] });
+  const pad = [
+    [0, 0],
+    [g.kh - 1 - g.top, g.kh - 1 - g.bottom],
+    [g.kw - 1 - g.left, g.kw - 1 - g.right],
+    [0, 0],
+  ];
+  const dx = run('Conv2D', backend, { x: dy, filter: swapped }, { strides: 1, pad, dataFormat: 'NHWC', dilations: 1 });
+  const wasm = backend as unknown as WasmBackend;
+  wasm.disposeData(flipped.dataId);
+  wasm.disposeData(swapped.dataId);
+  return dx;
+}
+
+/**
+ * With stride 1 and one channel in and out, dW is a convolution too: the images as channels of one
+ * image ([1, H, W, n]) correlated with dy as a filter ([outH, outW, n, 1]), padded as the forward pass.
+ */
+function stridelessFilterGradient(backend: TensorInfo['dataId'], x: TensorInfo, dy: TensorInfo, g: Geometry): TensorInfo {
+  const xs = run('Transpose', backend, { x: as(x, [g.batch, g.inH * g.inW]) }, { perm: [1, 0] });
+  const dys = run('Transpose', backend, { x: as(dy, [g.batch, g.outH * g.outW]) }, { perm: [1, 0] });
+  const pad = [
+    [0, 0],
+    [g.top, g.bottom],
+    [g.left, g.right],
+    [0, 0],
+  ];
+  const dw = run(
+    'Conv2D',
+    backend,
+    { x: as(xs, [1, g.inH, g.inW, g.batch]), filter: as(dys, [g.outH, g.outW, g.batch, 1]) },
+    { strides: 1, pad, dataFormat: 'NHWC', dilations: 1 },
+  );
+  const wasm = backend as unknown as WasmBackend;
+  wasm.disposeData(xs.dataId);
+  wasm.disposeData(dys.dataId);
+  return { ...dw, shape: [g.kh, g.kw, 1, 1] };
+}
+
 let registered = false;
 
 /**
- * The gradients of a 2-D convolution (NHWC, dilation 1) for wasm, by im2col/col2im around wasm's fast
- * plain MatMul. wasm ships no Conv2DBackpropFilter (so conv layers could not train), and its own
+ * The gradients of a 2-D convolution (NHWC, dilation 1) for wasm: im2col/col2im (the SIMD module's
+ * patches) around XNNPACK's MatMul, or, with stride 1, XNNPACK's own convolution where the gradient is
+ * one. wasm ships no Conv2DBackpropFilter (so conv layers could not train), and its own
  * Conv2DBackpropInput, which is also the forward pass of every transposed convolution, was several
  * times slower than this. tfjs's gradients (conv, transposed conv, fused conv) then use them.
  */

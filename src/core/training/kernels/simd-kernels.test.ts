@@ -70,4 +70,20 @@ describe('the SIMD kernels on wasm', () => {
     expect(Array.from(tf.sum(x, -1).dataSync())).toEqual(new Array(12).fill(5));
     tf.dispose(x);
   });
+
+  it('identity shares the buffer: the copy reads the same, outlives the original, and frees with the last reference', async () => {
+    await selectBackend('wasm');
+    const buffers = () => tf.engine().backend.numDataIds();
+    const before = buffers();
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const y = tf.clone(x);
+    expect(buffers()).toBe(before + 1);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
+    // A kernel on the shared buffer writes a new one; the shared one stays as it was.
+    const z = tf.add(y, 1);
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
+    tf.dispose([y, z]);
+    expect(buffers()).toBe(before);
+  });
 });

@@ -32,13 +32,35 @@ function swapsLastTwo(perm: readonly number[]): boolean {
 
 const product = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
 
+interface RefCounted {
+  incRef(dataId: object): void;
+}
+
 /**
  * wasm kernels replaced by the SIMD module's, where the inputs fit; the results are the same:
  * - Transpose of 32-bit tensors whose permutation swaps the last two axes (every transposed MatMul
  *   operand): the 4 × 4 tile kernel per matrix; the same elements moved, bit for bit.
  * - Sum of float32 over leading axes (bias gradients): row-streaming sums, each column in row order.
+ * And Identity shares its input's buffer (one more reference) instead of copying it, as the cpu backend
+ * and wasm's own Reshape do: no wasm kernel writes into its inputs, so a shared buffer never changes.
+ * tfjs's gradients call Identity on every activation they pass through (six 400k-element copies a
+ * step in the conv VAE).
  */
 export function registerWasmSimdKernels(): void {
+  const identity = tf.getKernel('Identity', 'wasm') as KernelConfig | undefined;
+  if (identity && !wrapped.has(identity.kernelFunc)) {
+    const copy = identity.kernelFunc;
+    const kernelFunc: KernelFunc = (args) => {
+      const { x } = args.inputs as { x: TensorInfo };
+      if (x.dtype === 'string') return copy(args);
+      (args.backend as unknown as RefCounted).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    };
+    wrapped.add(kernelFunc);
+    tf.unregisterKernel('Identity', 'wasm');
+    tf.registerKernel({ ...identity, kernelFunc });
+  }
+
   wrapWasmKernel('Transpose', ({ inputs, attrs }, simd, backend) => {
     const { x } = inputs as { x: TensorInfo };
     const { perm } = attrs as { perm: number[] };

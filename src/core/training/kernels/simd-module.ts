@@ -27,6 +27,8 @@ const WA = (
  *   row. wasm's Sum first transposes the matrix so that the reduced axis is innermost.
  * - patches: im2col and col2im of a convolution (one row of kh·kw·cin per output position), copying or
  *   summing runs of cin channels 16 bytes at a time; the convolution gradients multiply them by XNNPACK.
+ * - clipGradient: the gradient of clipByValue (which BCE applies to every output pixel) in one pass;
+ *   tfjs composes it of four kernels (two comparisons, a logical and, a select).
  * - adam: one pass of Adam over a variable (Kingma & Ba), in exactly tfjs's order of f32 operations:
  *   m' = m·β₁ + g·(1−β₁); v' = v·β₂ + g²·(1−β₂); w' = ((m'/c₁) / (√(v'/c₂) + ε))·(−lr) + w, where
  *   c₁ = 1−β₁ᵗ, c₂ = 1−β₂ᵗ. tfjs runs this as twelve kernels, each a pass over memory.
@@ -242,6 +244,33 @@ export const kernelsWat = (shared: boolean): string => String.raw`
       (local.set $n (i32.add (local.get $n) (i32.const 1)))
       (br $nLoop))))
 
+;; out = dy where lo ≤ x ≤ hi, else +0 (the gradient of clipByValue; NaN compares false, so gives 0).
+  (func (export "clipGradient") (param $dy i32) (param $x i32) (param $out i32) (param $n i32) (param $lo f32) (param $hi f32)
+    (local $o i32) (local $end4 i32) (local $end i32) (local $LO v128) (local $HI v128) (local $xv v128) (local $xs f32)
+    (local.set $LO (f32x4.splat (local.get $lo)))
+    (local.set $HI (f32x4.splat (local.get $hi)))
+    (local.set $end4 (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $simdDone (loop $simd
+      (br_if $simdDone (i32.ge_u (local.get $o) (local.get $end4)))
+      (local.set $xv (v128.load (i32.add (local.get $x) (local.get $o))))
+      (v128.store (i32.add (local.get $out) (local.get $o))
+        (v128.and
+          (v128.and (f32x4.ge (local.get $xv) (local.get $LO)) (f32x4.le (local.get $xv) (local.get $HI)))
+          (v128.load (i32.add (local.get $dy) (local.get $o)))))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $simd)))
+    (block $done (loop $tail
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (local.set $xs (f32.load (i32.add (local.get $x) (local.get $o))))
+      (i32.store (i32.add (local.get $out) (local.get $o))
+        (select
+          (i32.load (i32.add (local.get $dy) (local.get $o)))
+          (i32.const 0)
+          (i32.and (f32.ge (local.get $xs) (local.get $lo)) (f32.le (local.get $xs) (local.get $hi)))))
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $tail))))
+
   (func (export "adam")
     (param $w i32) (param $g i32) (param $m i32) (param $v i32)
     (param $wOut i32) (param $mOut i32) (param $vOut i32) (param $n i32)
@@ -334,6 +363,8 @@ export interface SimdKernels {
     top: number,
     left: number,
   ): void;
+  /** out = dy where lo ≤ x ≤ hi, else 0: n float32 elements. */
+  clipGradient(dy: number, x: number, out: number, n: number, lo: number, hi: number): void;
   /** One Adam step over n float32 elements; outputs may not overlap inputs other than their own. */
   adam(
     w: number,
