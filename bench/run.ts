@@ -126,10 +126,14 @@ function pytorch(epochs: number, steps: number): TorchFigures | null {
     log('PyTorch: not available here (python3 -c "import torch" failed); install python3-torch to compare.');
     return null;
   }
-  const r = spawnSync(python, [join(import.meta.dirname, 'pytorch_vae.py'), '--epochs', String(epochs), '--steps', String(steps)], {
-    encoding: 'utf8',
-    timeout: 1_800_000,
-  });
+  const r = spawnSync(
+    python,
+    [join(import.meta.dirname, 'pytorch_vae.py'), '--epochs', String(epochs), '--steps', String(steps)],
+    {
+      encoding: 'utf8',
+      timeout: 1_800_000,
+    },
+  );
   if (r.status !== 0) {
     log(`PyTorch bench failed: ${r.stderr.slice(-400)}`);
     return null;
@@ -170,7 +174,8 @@ if (torch) {
   log(
     `  ours (wasm) / PyTorch's faster setting: MLP ${(ours.mlp / torch.mlpSamplesPerSec).toFixed(2)}x, conv ${(ours.conv / torch.convSamplesPerSec).toFixed(2)}x`,
   );
-  if (torch.negElbo !== undefined) log(`  PyTorch's 784-400-20 VAE after ${epochs} epochs: test -ELBO ${torch.negElbo.toFixed(2)}`);
+  if (torch.negElbo !== undefined)
+    log(`  PyTorch's 784-400-20 VAE after ${epochs} epochs: test -ELBO ${torch.negElbo.toFixed(2)}`);
 }
 log('\nThe UI while a run trains (Chromium on the headless host, the run view open):');
 const ui = await measureUi();

@@ -43,7 +43,7 @@ const wasmClipGradient: KernelFunc = ({ inputs, backend, attrs }) => {
     f(clipValueMin),
     f(clipValueMax),
   );
-  return out as TensorInfo;
+  return out;
 };
 
 let original: GradConfig | undefined;
@@ -68,9 +68,9 @@ export function registerFusedClipGradient(backendName: 'cpu' | 'wasm'): void {
     ...original,
     gradFunc: (dy, saved, attrs) => {
       if (!tf.getKernel(clipGradientKernel, tf.getBackend()) || Array.isArray(dy)) return fallback(dy, saved, attrs);
-      const [x] = saved as Tensor[];
+      const [x] = saved;
       return {
-        x: () => tf.engine().runKernel<Tensor>(clipGradientKernel, { dy, x: x as Tensor }, attrs as unknown as never),
+        x: () => tf.engine().runKernel<Tensor>(clipGradientKernel, { dy, x: x as Tensor }, attrs),
       };
     },
   });
