@@ -62,7 +62,7 @@ interface ConvAttrs {
   dimRoundingMode?: Rounding;
 }
 
-function matMul(backend: TensorInfo['dataId'], a: TensorInfo, b: TensorInfo, transpose: 'a' | 'b'): TensorInfo {
+function matMul(backend: TensorInfo['dataId'], a: TensorInfo, b: TensorInfo, transpose: 'a' | 'b' | null): TensorInfo {
   const kernel = tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc;
   if (!kernel) throw new Error('wasm has no BatchMatMul kernel');
   return kernel({
@@ -79,7 +79,7 @@ const as = (t: TensorInfo, shape: number[]): TensorInfo => ({ dataId: t.dataId, 
 const patchArgs = (g: Geometry) =>
   [g.batch, g.inH, g.inW, g.cin, g.outH, g.outW, g.kh, g.kw, g.strideH, g.strideW, g.top, g.left] as const;
 
-/** dW = im2col(x)ᵀ · dy: the patches, one row per output position, then a MatMul with the patches transposed. */
+/** dW = im2col(x)ᵀ · dy: the patches, written transposed (a row per filter tap and channel), times dy. */
 const filterGradient: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const a = attrs as unknown as ConvAttrs & { filterShape: Shape4 };
@@ -87,9 +87,21 @@ const filterGradient: KernelFunc = ({ inputs, backend, attrs }) => {
   const g = geometry(x.shape as Shape4, a.filterShape, a.strides, a.pad, a.dimRoundingMode);
   if (g.strideH === 1 && g.strideW === 1 && g.cin === 1 && g.cout === 1) return stridelessFilterGradient(backend, x, dy, g);
   const rows = g.batch * g.outH * g.outW;
-  const cols = wasm.makeOutput([1, rows, g.kh * g.kw * g.cin], 'float32');
-  requireWasmSimd().patches(0, heapOffset(wasm, x), heapOffset(wasm, cols), ...patchArgs(g));
-  const out = matMul(backend, cols, as(dy, [1, rows, g.cout]), 'a');
+  const taps = g.kh * g.kw * g.cin;
+  const simd = requireWasmSimd();
+  let out: TensorInfo;
+  let cols: TensorInfo;
+  if (taps >= g.cout) {
+    cols = wasm.makeOutput([1, taps, rows], 'float32');
+    simd.patchesT(heapOffset(wasm, x), heapOffset(wasm, cols), ...patchArgs(g));
+    out = matMul(backend, cols, as(dy, [1, rows, g.cout]), null);
+  } else {
+    // Fewer patch columns than output channels (a first layer on one channel): the patches are the
+    // smaller operand, and the transposed MatMul packs them instead of dy.
+    cols = wasm.makeOutput([1, rows, taps], 'float32');
+    simd.patches(0, heapOffset(wasm, x), heapOffset(wasm, cols), ...patchArgs(g));
+    out = matMul(backend, cols, as(dy, [1, rows, g.cout]), 'a');
+  }
   wasm.disposeData(cols.dataId);
   return { ...out, shape: [...a.filterShape] };
 };

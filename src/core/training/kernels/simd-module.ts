@@ -33,6 +33,9 @@ const WA = (
  *   m' = m·β₁ + g·(1−β₁); v' = v·β₂ + g²·(1−β₂); w' = ((m'/c₁) / (√(v'/c₂) + ε))·(−lr) + w, where
  *   c₁ = 1−β₁ᵗ, c₂ = 1−β₂ᵗ. tfjs runs this as twelve kernels, each a pass over memory.
  */
+/** Four positions (or lanes) at a time: the WebAssembly text below unrolls over them. */
+const Q = [0, 1, 2, 3];
+
 export const kernelsWat = (shared: boolean): string => String.raw`
 (module
   (import "env" "memory" (memory 1 ${shared ? '65536 shared' : ''}))
@@ -190,6 +193,107 @@ export const kernelsWat = (shared: boolean): string => String.raw`
       (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (f32.load (i32.add (local.get $src) (local.get $o)))))
       (local.set $o (i32.add (local.get $o) (i32.const 4)))
       (br $tail))))
+
+  ;; x[n][y][xx][0]'s address (b = n·inH), or -1 in the padding.
+  (func $pixel (param $x i32) (param $b i32) (param $y i32) (param $xx i32) (param $inH i32) (param $inW i32) (param $bytes i32)
+    (result i32)
+    (if (result i32) (i32.and (i32.lt_u (local.get $y) (local.get $inH)) (i32.lt_u (local.get $xx) (local.get $inW)))
+      (then (i32.add (local.get $x)
+        (i32.mul (i32.add (i32.mul (i32.add (local.get $b) (local.get $y)) (local.get $inW)) (local.get $xx)) (local.get $bytes))))
+      (else (i32.const -1))))
+
+  ;; Four channels (or one) at a pixel address plus a byte offset; zeros for the padding's -1.
+  (func $load4 (param $p i32) (param $o i32) (result v128)
+    (if (result v128) (i32.eq (local.get $p) (i32.const -1))
+      (then (v128.const i32x4 0 0 0 0))
+      (else (v128.load (i32.add (local.get $p) (local.get $o))))))
+  (func $load1 (param $p i32) (param $o i32) (result f32)
+    (if (result f32) (i32.eq (local.get $p) (i32.const -1))
+      (then (f32.const 0))
+      (else (f32.load (i32.add (local.get $p) (local.get $o))))))
+
+  ;; im2col, transposed: cols[(i·kw + j)·cin + c][r] = x[n][oy·sh + i − top][ox·sw + j − left][c], 0 outside,
+  ;; for output positions r = (n, oy, ox). Four positions at a time: four channels of each are loaded and
+  ;; turned (4 × 4 shuffle) into four channel rows of four positions, stored whole.
+  (func (export "patchesT") (param $x i32) (param $cols i32)
+        (param $batch i32) (param $inH i32) (param $inW i32) (param $cin i32) (param $outH i32) (param $outW i32)
+        (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
+    (local $R i32) (local $rowBytes i32) (local $bytes i32) (local $cin4 i32) (local $r i32) (local $count i32)
+    (local $n i32) (local $oy i32) (local $ox i32) (local $i i32) (local $j i32) (local $c i32) (local $dst i32) (local $d i32)
+    ${Q.map((q) => `(local $b${q} i32) (local $y${q} i32) (local $x${q} i32) (local $p${q} i32) (local $v${q} v128)`).join(' ')}
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $R (i32.mul (i32.mul (local.get $batch) (local.get $outH)) (local.get $outW)))
+    (local.set $rowBytes (i32.shl (local.get $R) (i32.const 2)))
+    (local.set $bytes (i32.shl (local.get $cin) (i32.const 2)))
+    (local.set $cin4 (i32.and (local.get $cin) (i32.const -4)))
+    (block $rDone (loop $rLoop
+      (br_if $rDone (i32.ge_u (local.get $r) (local.get $R)))
+      (local.set $count (i32.sub (local.get $R) (local.get $r)))
+      ;; the next four positions (past the last one they are computed but never read)
+      ${Q.map(
+        (q) => `
+      (local.set $b${q} (i32.mul (local.get $n) (local.get $inH)))
+      (local.set $y${q} (i32.sub (i32.mul (local.get $oy) (local.get $sh)) (local.get $top)))
+      (local.set $x${q} (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $left)))
+      (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+      (if (i32.eq (local.get $ox) (local.get $outW)) (then
+        (local.set $ox (i32.const 0))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (if (i32.eq (local.get $oy) (local.get $outH)) (then
+          (local.set $oy (i32.const 0))
+          (local.set $n (i32.add (local.get $n) (i32.const 1)))))))`,
+      ).join('')}
+      (local.set $i (i32.const 0))
+      (block $iDone (loop $iLoop
+        (br_if $iDone (i32.ge_u (local.get $i) (local.get $kh)))
+        (local.set $j (i32.const 0))
+        (block $jDone (loop $jLoop
+          (br_if $jDone (i32.ge_u (local.get $j) (local.get $kw)))
+          ${Q.map(
+            (q) => `
+          (local.set $p${q} (call $pixel (local.get $x) (local.get $b${q}) (i32.add (local.get $y${q}) (local.get $i))
+            (i32.add (local.get $x${q}) (local.get $j)) (local.get $inH) (local.get $inW) (local.get $bytes)))`,
+          ).join('')}
+          ;; row (i·kw + j)·cin, column r
+          (local.set $dst (i32.add (local.get $cols) (i32.shl (i32.add
+            (i32.mul (i32.mul (i32.add (i32.mul (local.get $i) (local.get $kw)) (local.get $j)) (local.get $cin)) (local.get $R))
+            (local.get $r)) (i32.const 2))))
+          (local.set $c (i32.const 0))
+          (if (i32.ge_u (local.get $count) (i32.const 4)) (then
+            (block $c4Done (loop $c4Loop
+              (br_if $c4Done (i32.ge_u (local.get $c) (local.get $cin4)))
+              ${Q.map((q) => `(local.set $v${q} (call $load4 (local.get $p${q}) (i32.shl (local.get $c) (i32.const 2))))`).join(' ')}
+              (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
+              (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
+              (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
+              (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
+              (local.set $d (i32.add (local.get $dst) (i32.mul (local.get $c) (local.get $rowBytes))))
+              (v128.store (local.get $d) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+              (local.set $d (i32.add (local.get $d) (local.get $rowBytes)))
+              (v128.store (local.get $d) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+              (local.set $d (i32.add (local.get $d) (local.get $rowBytes)))
+              (v128.store (local.get $d) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+              (local.set $d (i32.add (local.get $d) (local.get $rowBytes)))
+              (v128.store (local.get $d) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+              (local.set $c (i32.add (local.get $c) (i32.const 4)))
+              (br $c4Loop)))))
+          ;; the other channels (all of them when fewer than four positions are left), one at a time
+          (block $cDone (loop $cLoop
+            (br_if $cDone (i32.ge_u (local.get $c) (local.get $cin)))
+            (local.set $d (i32.add (local.get $dst) (i32.mul (local.get $c) (local.get $rowBytes))))
+            ${Q.map(
+              (q) => `
+            (if (i32.gt_u (local.get $count) (i32.const ${q})) (then
+              (f32.store offset=${4 * q} (local.get $d) (call $load1 (local.get $p${q}) (i32.shl (local.get $c) (i32.const 2))))))`,
+            ).join('')}
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $cLoop)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $jLoop)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $iLoop)))
+      (local.set $r (i32.add (local.get $r) (i32.const 4)))
+      (br $rLoop))))
 
   ;; The patches of a 2-D convolution (NHWC, dilation 1), one row per output position r = (n, oy, ox):
   ;; $mode 0 (im2col): cols[r][(i·kw + j)·cin + c] = x[n][oy·sh + i − top][ox·sw + j − left][c], 0 outside;
@@ -365,6 +469,26 @@ export interface SimdKernels {
   ): void;
   /** out = dy where lo ≤ x ≤ hi, else 0: n float32 elements. */
   clipGradient(dy: number, x: number, out: number, n: number, lo: number, hi: number): void;
+  /**
+   * im2col, transposed: a row of all output positions per filter tap and channel ((i·kw + j)·cin + c),
+   * so that dW = cols · dy multiplies without a transposed operand.
+   */
+  patchesT(
+    x: number,
+    cols: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    cin: number,
+    outH: number,
+    outW: number,
+    kh: number,
+    kw: number,
+    strideH: number,
+    strideW: number,
+    top: number,
+    left: number,
+  ): void;
   /** One Adam step over n float32 elements; outputs may not overlap inputs other than their own. */
   adam(
     w: number,
