@@ -1,6 +1,6 @@
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { tf } from '../tf';
-import { heapOffset, requireWasmSimd, type WasmBackendHeap } from './simd-module';
+import { heapOffset, requireWasmSimd, type PatchGeometry, type WasmBackendHeap } from './simd-module';
 
 type Pad = 'same' | 'valid' | number;
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -76,8 +76,20 @@ function matMul(backend: TensorInfo['dataId'], a: TensorInfo, b: TensorInfo, tra
 const as = (t: TensorInfo, shape: number[]): TensorInfo => ({ dataId: t.dataId, shape, dtype: t.dtype });
 
 /** The geometry in the order the SIMD module's `patches` takes it. */
-const patchArgs = (g: Geometry) =>
-  [g.batch, g.inH, g.inW, g.cin, g.outH, g.outW, g.kh, g.kw, g.strideH, g.strideW, g.top, g.left] as const;
+const patchArgs = (g: Geometry): PatchGeometry => [
+  g.batch,
+  g.inH,
+  g.inW,
+  g.cin,
+  g.outH,
+  g.outW,
+  g.kh,
+  g.kw,
+  g.strideH,
+  g.strideW,
+  g.top,
+  g.left,
+];
 
 /** dW = im2col(x)ᵀ · dy: the patches, written transposed (a row per filter tap and channel), times dy. */
 const filterGradient: KernelFunc = ({ inputs, backend, attrs }) => {

@@ -33,6 +33,46 @@ const WA = (
  *   m' = m·β₁ + g·(1−β₁); v' = v·β₂ + g²·(1−β₂); w' = ((m'/c₁) / (√(v'/c₂) + ε))·(−lr) + w, where
  *   c₁ = 1−β₁ᵗ, c₂ = 1−β₂ᵗ. tfjs runs this as twelve kernels, each a pass over memory.
  */
+/**
+ * One element (f32) or four (f32x4) of Adam at byte offset $o, from one text so that the SIMD loop and
+ * its scalar tail do the same operations in the same order. The scalar constants are the function's
+ * parameters; the vector ones their splats.
+ */
+function adamStep(t: 'f32' | 'f32x4'): string {
+  const [load, store] = t === 'f32' ? ['f32.load', 'f32.store'] : ['v128.load', 'v128.store'];
+  const k =
+    t === 'f32'
+      ? {
+          b1: '$beta1',
+          ob1: '$oneMinusBeta1',
+          b2: '$beta2',
+          ob2: '$oneMinusBeta2',
+          c1: '$c1',
+          c2: '$c2',
+          eps: '$eps',
+          lr: '$negLr',
+        }
+      : { b1: '$B1', ob1: '$OB1', b2: '$B2', ob2: '$OB2', c1: '$C1', c2: '$C2', eps: '$E', lr: '$L' };
+  const [g, m, v] = [`$g_${t}`, `$m_${t}`, `$v_${t}`];
+  const at = (base: string) => `(i32.add (local.get ${base}) (local.get $o))`;
+  return `
+      (local.set ${g} (${load} ${at('$g')}))
+      (local.set ${m} (${t}.add (${t}.mul (${load} ${at('$m')}) (local.get ${k.b1})) (${t}.mul (local.get ${g}) (local.get ${k.ob1}))))
+      (local.set ${v} (${t}.add
+        (${t}.mul (${load} ${at('$v')}) (local.get ${k.b2}))
+        (${t}.mul (${t}.mul (local.get ${g}) (local.get ${g})) (local.get ${k.ob2}))))
+      (${store} ${at('$wOut')}
+        (${t}.add
+          (${t}.mul
+            (${t}.div
+              (${t}.div (local.get ${m}) (local.get ${k.c1}))
+              (${t}.add (${t}.sqrt (${t}.div (local.get ${v}) (local.get ${k.c2}))) (local.get ${k.eps})))
+            (local.get ${k.lr}))
+          (${load} ${at('$w')})))
+      (${store} ${at('$mOut')} (local.get ${m}))
+      (${store} ${at('$vOut')} (local.get ${v}))`;
+}
+
 /** Four positions (or lanes) at a time: the WebAssembly text below unrolls over them. */
 const Q = [0, 1, 2, 3];
 
@@ -383,8 +423,8 @@ export const kernelsWat = (shared: boolean): string => String.raw`
     (local $o i32) (local $end4 i32) (local $end i32)
     (local $B1 v128) (local $OB1 v128) (local $B2 v128) (local $OB2 v128)
     (local $C1 v128) (local $C2 v128) (local $E v128) (local $L v128)
-    (local $gv v128) (local $mv v128) (local $vv v128)
-    (local $gs f32) (local $ms f32) (local $vs f32)
+    (local $g_f32x4 v128) (local $m_f32x4 v128) (local $v_f32x4 v128)
+    (local $g_f32 f32) (local $m_f32 f32) (local $v_f32 f32)
     (local.set $B1 (f32x4.splat (local.get $beta1)))
     (local.set $OB1 (f32x4.splat (local.get $oneMinusBeta1)))
     (local.set $B2 (f32x4.splat (local.get $beta2)))
@@ -398,48 +438,32 @@ export const kernelsWat = (shared: boolean): string => String.raw`
     (local.set $o (i32.const 0))
     (block $done (loop $loop
       (br_if $done (i32.ge_u (local.get $o) (local.get $end4)))
-      (local.set $gv (v128.load (i32.add (local.get $g) (local.get $o))))
-      (local.set $mv (f32x4.add
-        (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $o))) (local.get $B1))
-        (f32x4.mul (local.get $gv) (local.get $OB1))))
-      (local.set $vv (f32x4.add
-        (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $o))) (local.get $B2))
-        (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (local.get $OB2))))
-      (v128.store (i32.add (local.get $wOut) (local.get $o))
-        (f32x4.add
-          (f32x4.mul
-            (f32x4.div
-              (f32x4.div (local.get $mv) (local.get $C1))
-              (f32x4.add (f32x4.sqrt (f32x4.div (local.get $vv) (local.get $C2))) (local.get $E)))
-            (local.get $L))
-          (v128.load (i32.add (local.get $w) (local.get $o)))))
-      (v128.store (i32.add (local.get $mOut) (local.get $o)) (local.get $mv))
-      (v128.store (i32.add (local.get $vOut) (local.get $o)) (local.get $vv))
+      ${adamStep('f32x4')}
       (local.set $o (i32.add (local.get $o) (i32.const 16)))
       (br $loop)))
     (block $tailDone (loop $tail
       (br_if $tailDone (i32.ge_u (local.get $o) (local.get $end)))
-      (local.set $gs (f32.load (i32.add (local.get $g) (local.get $o))))
-      (local.set $ms (f32.add
-        (f32.mul (f32.load (i32.add (local.get $m) (local.get $o))) (local.get $beta1))
-        (f32.mul (local.get $gs) (local.get $oneMinusBeta1))))
-      (local.set $vs (f32.add
-        (f32.mul (f32.load (i32.add (local.get $v) (local.get $o))) (local.get $beta2))
-        (f32.mul (f32.mul (local.get $gs) (local.get $gs)) (local.get $oneMinusBeta2))))
-      (f32.store (i32.add (local.get $wOut) (local.get $o))
-        (f32.add
-          (f32.mul
-            (f32.div
-              (f32.div (local.get $ms) (local.get $c1))
-              (f32.add (f32.sqrt (f32.div (local.get $vs) (local.get $c2))) (local.get $eps)))
-            (local.get $negLr))
-          (f32.load (i32.add (local.get $w) (local.get $o)))))
-      (f32.store (i32.add (local.get $mOut) (local.get $o)) (local.get $ms))
-      (f32.store (i32.add (local.get $vOut) (local.get $o)) (local.get $vs))
+      ${adamStep('f32')}
       (local.set $o (i32.add (local.get $o) (i32.const 4)))
       (br $tail))))
 )
 `;
+
+/** A convolution's geometry (NHWC, dilation 1) as the patch kernels take it; top and left are the padding. */
+export type PatchGeometry = [
+  batch: number,
+  inH: number,
+  inW: number,
+  cin: number,
+  outH: number,
+  outW: number,
+  kh: number,
+  kw: number,
+  strideH: number,
+  strideW: number,
+  top: number,
+  left: number,
+];
 
 export interface SimdKernels {
   /** dst = srcᵀ, rows × cols 32-bit elements; byte offsets into the backend's memory. */
@@ -450,45 +474,14 @@ export interface SimdKernels {
    * The patches of a 2-D convolution, one row of kh·kw·cin per output position: mode 0 writes them from
    * x (im2col), mode 1 sums them back into x, which it zeroes first (col2im).
    */
-  patches(
-    mode: 0 | 1,
-    x: number,
-    cols: number,
-    batch: number,
-    inH: number,
-    inW: number,
-    cin: number,
-    outH: number,
-    outW: number,
-    kh: number,
-    kw: number,
-    strideH: number,
-    strideW: number,
-    top: number,
-    left: number,
-  ): void;
+  patches(mode: 0 | 1, x: number, cols: number, ...geometry: PatchGeometry): void;
   /** out = dy where lo ≤ x ≤ hi, else 0: n float32 elements. */
   clipGradient(dy: number, x: number, out: number, n: number, lo: number, hi: number): void;
   /**
    * im2col, transposed: a row of all output positions per filter tap and channel ((i·kw + j)·cin + c),
    * so that dW = cols · dy multiplies without a transposed operand.
    */
-  patchesT(
-    x: number,
-    cols: number,
-    batch: number,
-    inH: number,
-    inW: number,
-    cin: number,
-    outH: number,
-    outW: number,
-    kh: number,
-    kw: number,
-    strideH: number,
-    strideW: number,
-    top: number,
-    left: number,
-  ): void;
+  patchesT(x: number, cols: number, ...geometry: PatchGeometry): void;
   /** One Adam step over n float32 elements; outputs may not overlap inputs other than their own. */
   adam(
     w: number,

@@ -44,31 +44,19 @@ export function registerWasmTransposedMatMul(): void {
       const temporaries: TensorInfo[] = [];
       const temporary = (t: TensorInfo) => (temporaries.push(t), t);
       try {
-        if (
+        // XNNPACK repacks its right operand on every call. When that operand is the large one, the
+        // product is taken transposed and transposed back, packing the small one instead: a·bᵀ with a
+        // small a (a batch) and a large b (a weight, as in dx = dy·Wᵀ) as (b·aᵀ)ᵀ, and aᵀ·b with a large b
+        // (dW = patchesᵀ·dy of a convolution with few input channels) as (bᵀ·a)ᵀ.
+        const swap =
           kernelName === 'BatchMatMul' &&
-          !attrs.transposeA &&
+          attrs.transposeA !== attrs.transposeB &&
           unbatched(a) &&
           unbatched(b) &&
-          size(a) + rows(a) * rows(b) < size(b)
-        ) {
-          // a·bᵀ with a small a (a batch) and a large b (a weight, as in dx = dy·Wᵀ): XNNPACK repacks its
-          // right operand on every call, so (b·aᵀ)ᵀ costs two small transposes instead of a large one.
-          return transpose(
-            temporary(plain({ ...args, inputs: { a: b, b: temporary(transpose(a)) }, attrs: plainAttrs }) as TensorInfo),
-          );
-        }
-        if (
-          kernelName === 'BatchMatMul' &&
-          !attrs.transposeB &&
-          unbatched(a) &&
-          unbatched(b) &&
-          size(a) + cols(a) * cols(b) < size(b)
-        ) {
-          // aᵀ·b with a large b (dW = patchesᵀ·dy of a convolution with few input channels): as above, (bᵀ·a)ᵀ
-          // packs the small a instead of the large b.
-          return transpose(
-            temporary(plain({ ...args, inputs: { a: temporary(transpose(b)), b: a }, attrs: plainAttrs }) as TensorInfo),
-          );
+          (attrs.transposeB ? size(a) + rows(a) * rows(b) : size(a) + cols(a) * cols(b)) < size(b);
+        if (swap) {
+          const inputs = attrs.transposeB ? { a: b, b: temporary(transpose(a)) } : { a: temporary(transpose(b)), b: a };
+          return transpose(temporary(plain({ ...args, inputs, attrs: plainAttrs }) as TensorInfo));
         }
         const inputs = {
           ...args.inputs,
