@@ -88,4 +88,38 @@ describe('Adam with one fused kernel per variable', () => {
     trainFiveSteps(() => new Adam(0.01));
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('restores from its own weights, and keeps each variable’s moments when a step leaves one out', async () => {
+    await selectBackend('wasm');
+    const w = tf.tidy(() => tf.variable(tf.randomNormal([6, 5], 0, 1, 'float32', 7)));
+    const b = tf.tidy(() => tf.variable(tf.randomNormal([5], 0, 1, 'float32', 8)));
+    const opt = new Adam(0.05);
+    // The first step reaches only b: w has no gradient, but keeps its place and its own (zero) moments.
+    opt.minimize(() => tf.sum<Scalar>(tf.square(b)), false, [w, b]);
+    for (let i = 0; i < 2; i++) opt.minimize(() => tf.sum<Scalar>(tf.square(tf.add(tf.sum(w, 0), b))), false, [w, b]);
+    const weights = await opt.getWeights();
+    expect(weights.map((x) => [x.name, x.tensor.shape])).toEqual([
+      ['iter', []],
+      [`${w.name}/m`, [6, 5]],
+      [`${b.name}/m`, [5]],
+      [`${w.name}/v`, [6, 5]],
+      [`${b.name}/v`, [5]],
+    ]);
+    await opt.setWeights(await opt.getWeights());
+    opt.minimize(() => tf.sum<Scalar>(tf.square(tf.add(tf.sum(w, 0), b))), false, [w, b]);
+    expect(Array.from(w.dataSync()).every(Number.isFinite)).toBe(true);
+    opt.dispose();
+    tf.dispose([w, b]);
+  });
+
+  it('its kernels refuse operands of different sizes instead of reading past one', async () => {
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await selectBackend(backend);
+      const [x, g, m] = [tf.zeros([4, 3]), tf.zeros([4, 3]), tf.zeros([4, 3])];
+      const v = tf.zeros([3]);
+      const attrs = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7, learningRate: 0.1, c1: 0.1, c2: 0.001 };
+      expect(() => tf.engine().runKernel(fusedAdamKernel, { x, gradient: g, m, v }, attrs), backend).toThrow(/one size/);
+      tf.dispose([x, g, m, v]);
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import type { KernelFunc, NamedTensorMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelFunc, NamedTensorMap, serialization, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import { heapOffset, wasmSimd, type WasmBackendHeap } from './kernels/simd-module';
 import { tf, type Variable } from './tf';
 
@@ -31,7 +31,8 @@ export class Adam extends tf.Optimizer {
   static get className(): string {
     return 'Adam';
   }
-  private moments: { name: string; m: Variable; v: Variable }[] = [];
+  /** The moments of each variable, by its name (not by its place in a step's list, which can change). */
+  private moments = new Map<string, { m: Variable; v: Variable }>();
   private accBeta1: number;
   private accBeta2: number;
 
@@ -60,13 +61,17 @@ export class Adam extends tf.Optimizer {
     tf.tidy(() => {
       names.forEach((name, i) => {
         const value = tf.engine().registeredVariables[name];
+        if (!value) return;
+        let state = this.moments.get(name);
+        if (!state) {
+          state = {
+            m: tf.tidy(() => tf.zerosLike(value).variable(false)),
+            v: tf.tidy(() => tf.zerosLike(value).variable(false)),
+          };
+          this.moments.set(name, state);
+        }
         const gradient = Array.isArray(variableGradients) ? variableGradients[i]?.tensor : variableGradients[name];
-        if (!value || !gradient) return;
-        const state = (this.moments[i] ??= {
-          name,
-          m: tf.tidy(() => tf.zerosLike(value).variable(false)),
-          v: tf.tidy(() => tf.zerosLike(value).variable(false)),
-        });
+        if (!gradient) return;
         const [x, m, v] = fused
           ? tf.engine().runKernel<Tensor[]>(fusedAdamKernel, { x: value, gradient, m: state.m, v: state.v }, { ...attrs })
           : composite(value, gradient, state.m, state.v, attrs);
@@ -81,15 +86,16 @@ export class Adam extends tf.Optimizer {
   }
 
   override dispose(): void {
-    tf.dispose(this.moments.flatMap((s) => [s.m, s.v]));
-    this.moments = [];
+    tf.dispose([...this.moments.values()].flatMap((s) => [s.m, s.v]));
+    this.moments.clear();
   }
 
   override async getWeights(): Promise<NamedTensor[]> {
+    const entries = [...this.moments.entries()];
     return [
       await this.saveIterations(),
-      ...this.moments.map((s) => ({ name: `${s.name}/m`, tensor: s.m })),
-      ...this.moments.map((s) => ({ name: `${s.name}/v`, tensor: s.v })),
+      ...entries.map(([name, s]) => ({ name: `${name}/m`, tensor: s.m })),
+      ...entries.map(([name, s]) => ({ name: `${name}/v`, tensor: s.v })),
     ];
   }
 
@@ -103,16 +109,29 @@ export class Adam extends tf.Optimizer {
       this.accBeta2 = f(this.accBeta2 * f(this.beta2));
     }
     const half = values.length / 2;
+    // The new moments first: the values may be this optimizer's own (setWeights(await getWeights())).
+    const moments = new Map(
+      values
+        .slice(0, half)
+        .map((m, i) => [
+          m.name.replace(/\/m$/, ''),
+          { m: m.tensor.variable(false), v: (values[half + i] as NamedTensor).tensor.variable(false) },
+        ]),
+    );
     this.dispose();
-    this.moments = values.slice(0, half).map((m, i) => ({
-      name: m.name.replace(/\/m$/, ''),
-      m: m.tensor.variable(false),
-      v: (values[half + i] as NamedTensor).tensor.variable(false),
-    }));
+    this.moments = moments;
   }
 
   getConfig() {
     return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+  }
+
+  static override fromConfig<T extends serialization.Serializable>(
+    cls: serialization.SerializableConstructor<T>,
+    config: serialization.ConfigDict,
+  ): T {
+    const c = config as ReturnType<Adam['getConfig']>;
+    return new (cls as unknown as new (...args: number[]) => T)(c.learningRate, c.beta1, c.beta2, c.epsilon);
   }
 }
 
@@ -145,6 +164,13 @@ interface AdamInputs {
   v: TensorInfo;
 }
 
+/** The kernels read the same number of float32 elements from each input: refuse anything else. */
+function checkSizes(tensors: TensorInfo[]): void {
+  const sizes = tensors.map((t) => t.shape.reduce((a, b) => a * b, 1));
+  if (sizes.some((n) => n !== sizes[0]) || tensors.some((t) => t.dtype !== 'float32'))
+    throw new Error(`fused Adam needs float32 x, gradient, m and v of one size; got sizes ${sizes.join(', ')}`);
+}
+
 /** cpu: one loop, every operation rounded to float32 as tfjs-cpu's separate kernels would store it. */
 const cpuFusedAdam: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, gradient, m, v } = inputs as unknown as AdamInputs;
@@ -158,6 +184,7 @@ const cpuFusedAdam: KernelFunc = ({ inputs, backend, attrs }) => {
     Float32Array,
     Float32Array,
   ];
+  checkSizes([x, gradient, m, v]);
   const k = constants(attrs as unknown as AdamAttrs);
   const n = xs.length;
   const [xOut, mOut, vOut] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
@@ -182,6 +209,7 @@ const wasmFusedAdam: KernelFunc = ({ inputs, backend, attrs }) => {
   const simd = wasmSimd();
   if (!simd) throw new Error('the fused Adam kernel ran before the wasm SIMD kernels were enabled');
   const { x, gradient, m, v } = inputs as unknown as AdamInputs;
+  checkSizes([x, gradient, m, v]);
   const wasm = backend as unknown as WasmBackendHeap;
   const outs = [x, m, v].map((t) => wasm.makeOutput(t.shape, 'float32'));
   const [xOut, mOut, vOut] = outs.map((t) => heapOffset(wasm, t)) as [number, number, number];

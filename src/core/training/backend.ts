@@ -70,10 +70,11 @@ const attempts: Record<Concrete, Attempt> = {
       };
     },
     ready: async () => {
-      if (await enableWasmSimd(tf.backend() as unknown as WasmBackendHeap)) {
-        registerFusedAdam('wasm');
-        registerFusedClipGradient('wasm');
-      }
+      // The conv gradients have no other implementation: without the SIMD kernels, wasm is unavailable.
+      if (!(await enableWasmSimd(tf.backend() as unknown as WasmBackendHeap)))
+        throw new Error('its memory could not be found for the SIMD kernels');
+      registerFusedAdam('wasm');
+      registerFusedClipGradient('wasm');
     },
     describe: (detail) => {
       const threads = wasmThreadCount();

@@ -67,10 +67,11 @@ export function registerFusedClipGradient(backendName: 'cpu' | 'wasm'): void {
   tf.registerGradient({
     ...original,
     gradFunc: (dy, saved, attrs) => {
-      if (!tf.getKernel(clipGradientKernel, tf.getBackend()) || Array.isArray(dy)) return fallback(dy, saved, attrs);
       const [x] = saved;
+      const floats = !Array.isArray(dy) && dy.dtype === 'float32' && x?.dtype === 'float32';
+      if (!floats || !tf.getKernel(clipGradientKernel, tf.getBackend())) return fallback(dy, saved, attrs);
       return {
-        x: () => tf.engine().runKernel<Tensor>(clipGradientKernel, { dy, x: x as Tensor }, attrs),
+        x: () => tf.engine().runKernel<Tensor>(clipGradientKernel, { dy, x: x }, attrs),
       };
     },
   });

@@ -6,7 +6,7 @@ import { selectBackend } from '../backend';
 import { tf } from '../tf';
 import { relativeError } from './relative-error';
 
-const cases: { x: Shape4; k: number; cout: number; stride: number; pad: 'same' | 'valid' }[] = [
+const cases: { x: Shape4; k: number; cout: number; stride: number; pad: 'same' | 'valid' | number }[] = [
   { x: [4, 28, 28, 1], k: 3, cout: 32, stride: 2, pad: 'same' },
   { x: [3, 14, 14, 32], k: 3, cout: 64, stride: 2, pad: 'same' },
   { x: [2, 9, 11, 5], k: 5, cout: 7, stride: 1, pad: 'same' },
@@ -17,6 +17,8 @@ const cases: { x: Shape4; k: number; cout: number; stride: number; pad: 'same' |
   { x: [3, 12, 10, 1], k: 3, cout: 1, stride: 1, pad: 'valid' },
   // One channel in and out, stride 1 (a decoder's output convolution): dW as a convolution too.
   { x: [4, 28, 28, 1], k: 3, cout: 1, stride: 1, pad: 'same' },
+  // Padding as wide as the kernel: the convolution routes would need negative padding, so im2col.
+  { x: [2, 6, 6, 1], k: 3, cout: 1, stride: 1, pad: 3 },
 ];
 
 // Tolerance: float32 sums over up to ~3k products, in another order than the cpu kernel.

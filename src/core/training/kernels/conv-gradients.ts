@@ -91,13 +91,17 @@ const patchArgs = (g: Geometry): PatchGeometry => [
   g.left,
 ];
 
+/** Stride 1, and padding within the kernel (as 'same' and 'valid' are), so the convolution routes' padding is ≥ 0. */
+const stridelessFits = (g: Geometry) =>
+  g.strideH === 1 && g.strideW === 1 && Math.max(g.top, g.bottom) < g.kh && Math.max(g.left, g.right) < g.kw;
+
 /** dW = im2col(x)ᵀ · dy: the patches, written transposed (a row per filter tap and channel), times dy. */
 const filterGradient: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const a = attrs as unknown as ConvAttrs & { filterShape: Shape4 };
   const wasm = backend as unknown as WasmBackend;
   const g = geometry(x.shape as Shape4, a.filterShape, a.strides, a.pad, a.dimRoundingMode);
-  if (g.strideH === 1 && g.strideW === 1 && g.cin === 1 && g.cout === 1) return stridelessFilterGradient(backend, x, dy, g);
+  if (stridelessFits(g) && g.cin === 1 && g.cout === 1) return stridelessFilterGradient(backend, x, dy, g);
   const rows = g.batch * g.outH * g.outW;
   const taps = g.kh * g.kw * g.cin;
   const simd = requireWasmSimd();
@@ -124,7 +128,7 @@ const inputGradient: KernelFunc = ({ inputs, backend, attrs }) => {
   const a = attrs as unknown as ConvAttrs & { inputShape: Shape4 };
   const wasm = backend as unknown as WasmBackend;
   const g = geometry(a.inputShape, filter.shape as Shape4, a.strides, a.pad, a.dimRoundingMode);
-  if (g.strideH === 1 && g.strideW === 1) return stridelessInputGradient(backend, dy, filter, g);
+  if (stridelessFits(g)) return stridelessInputGradient(backend, dy, filter, g);
   const rows = g.batch * g.outH * g.outW;
   const taps = g.kh * g.kw * g.cin;
   const cols = matMul(backend, as(dy, [1, rows, g.cout]), as(filter, [1, taps, g.cout]), 'b');
