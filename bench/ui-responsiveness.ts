@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { chromiumArgs, chromiumPath } from '../tests/e2e/chromium';
 
 export interface UiFigures {
   seconds: number;
@@ -20,7 +21,6 @@ export interface UiFigures {
 }
 
 const root = join(import.meta.dirname, '..');
-const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 async function startHost(db: string): Promise<{ url: string; stop: () => void }> {
   const child = spawn(process.execPath, [join(root, 'bin', 'latent-studio.mjs'), 'serve', '--db', db], {
@@ -46,17 +46,7 @@ export async function measureUi(seconds = 20): Promise<UiFigures | string> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'latent-studio-bench-ui-'));
   const host = await startHost(join(dir, 'studio.db'));
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     // Plain strings, not functions: tsx's transform would wrap named functions in a helper the page lacks.

@@ -1,22 +1,12 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/core/dispatch';
 import type { Studio } from '../../src/core/studio';
 import { defaultRunConfig, type RunConfig } from '../../src/shared/config';
 import { latestOf } from './latest';
-import { openTestStudio, tempDir } from './helpers';
+import { withTestStudio } from './helpers';
 
 let studio: Studio;
-let tmp: ReturnType<typeof tempDir>;
-
-beforeAll(() => {
-  tmp = tempDir();
-  studio = openTestStudio(join(tmp.dir, 'studio.db'));
-});
-afterAll(async () => {
-  await studio.close();
-  tmp.cleanup();
-});
+withTestStudio((opened) => (studio = opened));
 
 function shapesConfig(): RunConfig {
   const c = defaultRunConfig('autoencoder');

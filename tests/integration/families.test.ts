@@ -1,10 +1,9 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../src/shared/config';
 import { defaultRunConfig } from '../../src/shared/config';
 import type { Studio } from '../../src/core/studio';
 import { findPreset } from '../../src/core/studio';
-import { openTestStudio, tempDir } from './helpers';
+import { withTestStudio } from './helpers';
 import { latestOf } from './latest';
 import sharp from 'sharp';
 import { classify, digitClassifier } from './classifier';
@@ -25,16 +24,7 @@ async function gridTiles(png: Buffer, rows: number, cols: number): Promise<Float
 }
 
 let studio: Studio;
-let tmp: ReturnType<typeof tempDir>;
-
-beforeAll(() => {
-  tmp = tempDir();
-  studio = openTestStudio(join(tmp.dir, 'studio.db'));
-});
-afterAll(async () => {
-  await studio.close();
-  tmp.cleanup();
-});
+withTestStudio((opened) => (studio = opened));
 
 async function trainToEnd(config: RunConfig) {
   const { runId } = await studio.api['runs.start']({ config });

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import type { RunConfig } from '../../src/shared/config';
 import { defaultRunConfig } from '../../src/shared/config';
 import { createStudio, type Studio } from '../../src/core/studio';
@@ -13,6 +14,21 @@ export function tempDir(prefix = 'latent-studio-test-'): { dir: string; cleanup:
 
 export function openTestStudio(dbPath: string): Studio {
   return createStudio({ dbPath, launcher: forkLauncher(), transport: 'headless' });
+}
+
+/** A studio on a fresh temporary database, opened before the file's tests (handed to `use`) and closed after them. */
+export function withTestStudio(use: (studio: Studio) => void): void {
+  let tmp: ReturnType<typeof tempDir> | undefined;
+  let studio: Studio | undefined;
+  beforeAll(() => {
+    tmp = tempDir();
+    studio = openTestStudio(join(tmp.dir, 'studio.db'));
+    use(studio);
+  });
+  afterAll(async () => {
+    await studio?.close();
+    tmp?.cleanup();
+  });
 }
 
 export function mnistConfig(

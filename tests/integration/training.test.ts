@@ -1,23 +1,13 @@
-import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/core/dispatch';
 import type { Studio } from '../../src/core/studio';
 import { integrityCheck } from '../../src/core/store/db';
 import { latestOf } from './latest';
-import { mnistConfig, openTestStudio, tempDir } from './helpers';
+import { mnistConfig, withTestStudio } from './helpers';
 
 let studio: Studio;
-let tmp: ReturnType<typeof tempDir>;
-
-beforeAll(() => {
-  tmp = tempDir();
-  studio = openTestStudio(join(tmp.dir, 'studio.db'));
-});
-afterAll(async () => {
-  await studio.close();
-  tmp.cleanup();
-});
+withTestStudio((opened) => (studio = opened));
 
 async function trainToEnd(config: Parameters<typeof studio.orchestrator.start>[0]) {
   const { runId } = await studio.api['runs.start']({ config });
