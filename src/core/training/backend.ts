@@ -5,7 +5,7 @@ import { enableWasmSimd, type WasmBackendHeap } from './kernels/simd-module';
 import { registerWasmSimdKernels } from './kernels/simd-kernels';
 import { registerWasmTransposedMatMul } from './kernels/transposed-matmul';
 import { registerFusedAdam } from './adam';
-import { registerFusedClipGradient } from './kernels/clip-gradient';
+import { registerFusedGradients } from './kernels/fused-gradients';
 import { tf, tfRequire } from './tf';
 import { prepareWasmThreads, wasmThreadCount } from './wasm-threads';
 
@@ -74,7 +74,7 @@ const attempts: Record<Concrete, Attempt> = {
       if (!(await enableWasmSimd(tf.backend() as unknown as WasmBackendHeap)))
         throw new Error('its memory could not be found for the SIMD kernels');
       registerFusedAdam('wasm');
-      registerFusedClipGradient('wasm');
+      registerFusedGradients('wasm');
     },
     describe: (detail) => {
       const threads = wasmThreadCount();
@@ -86,7 +86,7 @@ const attempts: Record<Concrete, Attempt> = {
     load: () => {
       const mod = tfRequire('@tensorflow/tfjs-backend-cpu') as { version_cpu: string };
       registerFusedAdam('cpu');
-      registerFusedClipGradient('cpu');
+      registerFusedGradients('cpu');
       return { backend: 'cpu', version: `tfjs-backend-cpu ${mod.version_cpu}`, detail: 'plain JavaScript' };
     },
   },

@@ -87,6 +87,8 @@ export function registerWasmSimdKernels(): void {
     // Only a leading run of axes (0, 1, …, k−1), leaving at least one axis.
     if (x.dtype !== 'float32' || axes.length === 0 || axes.length >= rank || axes.some((a, i) => a !== i)) return null;
     const kept = x.shape.slice(axes.length);
+    // Fewer than four columns: no SIMD to gain, and wasm's own kernel sums one long row faster.
+    if (product(kept) < 4) return null;
     const out = backend.makeOutput(keepDims ? [...axes.map(() => 1), ...kept] : kept, 'float32');
     simd.sumRows(heapOffset(backend, x), heapOffset(backend, out), product(x.shape.slice(0, axes.length)), product(kept));
     return out;

@@ -27,8 +27,8 @@ const WA = (
  *   row. wasm's Sum first transposes the matrix so that the reduced axis is innermost.
  * - patches: im2col and col2im of a convolution (one row of kh·kw·cin per output position), copying or
  *   summing runs of cin channels 16 bytes at a time; the convolution gradients multiply them by XNNPACK.
- * - clipGradient: the gradient of clipByValue (which BCE applies to every output pixel) in one pass;
- *   tfjs composes it of four kernels (two comparisons, a logical and, a select).
+ * - clipGradient, reluGradient: the gradients of clipByValue (which BCE applies to every output pixel)
+ *   and of relu in one pass each; tfjs composes them of four and three kernels.
  * - adam: one pass of Adam over a variable (Kingma & Ba), in exactly tfjs's order of f32 operations:
  *   m' = m·β₁ + g·(1−β₁); v' = v·β₂ + g²·(1−β₂); w' = ((m'/c₁) / (√(v'/c₂) + ε))·(−lr) + w, where
  *   c₁ = 1−β₁ᵗ, c₂ = 1−β₂ᵗ. tfjs runs this as twelve kernels, each a pass over memory.
@@ -415,6 +415,36 @@ export const kernelsWat = (shared: boolean): string => String.raw`
       (local.set $o (i32.add (local.get $o) (i32.const 4)))
       (br $tail))))
 
+;; out = dy · step(x): dy where x > 0, ±0 where not, NaN where x is NaN (the gradient of relu, as tfjs's
+  ;; mul(dy, cast(step(x))) computes it).
+  (func (export "reluGradient") (param $dy i32) (param $x i32) (param $out i32) (param $n i32)
+    (local $o i32) (local $end4 i32) (local $end i32) (local $xv v128) (local $xs f32)
+    (local.set $end4 (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $simdDone (loop $simd
+      (br_if $simdDone (i32.ge_u (local.get $o) (local.get $end4)))
+      (local.set $xv (v128.load (i32.add (local.get $x) (local.get $o))))
+      (v128.store (i32.add (local.get $out) (local.get $o))
+        (f32x4.mul
+          (v128.load (i32.add (local.get $dy) (local.get $o)))
+          (v128.bitselect
+            (local.get $xv)
+            (v128.and (f32x4.gt (local.get $xv) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1))
+            (f32x4.ne (local.get $xv) (local.get $xv)))))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $simd)))
+    (block $done (loop $tail
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (local.set $xs (f32.load (i32.add (local.get $x) (local.get $o))))
+      (f32.store (i32.add (local.get $out) (local.get $o))
+        (f32.mul
+          (f32.load (i32.add (local.get $dy) (local.get $o)))
+          (select (local.get $xs)
+            (select (f32.const 1) (f32.const 0) (f32.gt (local.get $xs) (f32.const 0)))
+            (f32.ne (local.get $xs) (local.get $xs)))))
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $tail))))
+
   (func (export "adam")
     (param $w i32) (param $g i32) (param $m i32) (param $v i32)
     (param $wOut i32) (param $mOut i32) (param $vOut i32) (param $n i32)
@@ -482,6 +512,8 @@ export interface SimdKernels {
    * so that dW = cols · dy multiplies without a transposed operand.
    */
   patchesT(x: number, cols: number, ...geometry: PatchGeometry): void;
+  /** out = dy · step(x) (the gradient of relu): n float32 elements. */
+  reluGradient(dy: number, x: number, out: number, n: number): void;
   /** One Adam step over n float32 elements; outputs may not overlap inputs other than their own. */
   adam(
     w: number,
