@@ -33,6 +33,9 @@ const WA = (
  *   m' = m·β₁ + g·(1−β₁); v' = v·β₂ + g²·(1−β₂); w' = ((m'/c₁) / (√(v'/c₂) + ε))·(−lr) + w, where
  *   c₁ = 1−β₁ᵗ, c₂ = 1−β₂ᵗ. tfjs runs this as twelve kernels, each a pass over memory.
  */
+/** The address base + $o: the byte offset the lane loops below walk. */
+const at = (base: string) => `(i32.add (local.get ${base}) (local.get $o))`;
+
 /**
  * One element (f32) or four (f32x4) of Adam at byte offset $o, from one text so that the SIMD loop and
  * its scalar tail do the same operations in the same order. The scalar constants are the function's
@@ -54,7 +57,6 @@ function adamStep(t: 'f32' | 'f32x4'): string {
         }
       : { b1: '$B1', ob1: '$OB1', b2: '$B2', ob2: '$OB2', c1: '$C1', c2: '$C2', eps: '$E', lr: '$L' };
   const [g, m, v] = [`$g_${t}`, `$m_${t}`, `$v_${t}`];
-  const at = (base: string) => `(i32.add (local.get ${base}) (local.get $o))`;
   return `
       (local.set ${g} (${load} ${at('$g')}))
       (local.set ${m} (${t}.add (${t}.mul (${load} ${at('$m')}) (local.get ${k.b1})) (${t}.mul (local.get ${g}) (local.get ${k.ob1}))))
@@ -76,7 +78,52 @@ function adamStep(t: 'f32' | 'f32x4'): string {
 /** Four positions (or lanes) at a time: the WebAssembly text below unrolls over them. */
 const Q = [0, 1, 2, 3];
 
-export const kernelsWat = (shared: boolean): string => String.raw`
+/** A counted loop: while $v < end, the body, then $v += step. Its labels are named after $v. */
+function loop(v: string, end: string, step: number | string, body: string): string {
+  const by = typeof step === 'number' ? `(i32.const ${step})` : step;
+  return `
+    (block ${v}.done (loop ${v}.next
+      (br_if ${v}.done (i32.ge_u (local.get ${v}) ${end}))
+      ${body}
+      (local.set ${v} (i32.add (local.get ${v}) ${by}))
+      (br ${v}.next)))`;
+}
+
+/** Over the byte offset $o (from where it stands): 16 bytes at a time below end16, then 4 below end. */
+function lanes(end16: string, end: string, simd: string, scalar: string): string {
+  return loop('$o', end16, 16, simd) + loop('$o', end, 4, scalar);
+}
+
+/** The 4 × 4 transpose of four vectors (locals, the rows) through $t0…$t3: the four columns, as expressions. */
+function transposeTile([a, b, c, d]: string[]): { shuffle: string; columns: string[] } {
+  const lo = '0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23'; // a0 b0 a1 b1
+  const hi = '8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31'; // a2 b2 a3 b3
+  const first = '0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23';
+  const second = '8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31';
+  return {
+    shuffle: `
+      (local.set $t0 (i8x16.shuffle ${lo} (local.get ${a}) (local.get ${b})))
+      (local.set $t1 (i8x16.shuffle ${hi} (local.get ${a}) (local.get ${b})))
+      (local.set $t2 (i8x16.shuffle ${lo} (local.get ${c}) (local.get ${d})))
+      (local.set $t3 (i8x16.shuffle ${hi} (local.get ${c}) (local.get ${d})))`,
+    columns: [
+      `(i8x16.shuffle ${first} (local.get $t0) (local.get $t2))`,
+      `(i8x16.shuffle ${second} (local.get $t0) (local.get $t2))`,
+      `(i8x16.shuffle ${first} (local.get $t1) (local.get $t3))`,
+      `(i8x16.shuffle ${second} (local.get $t1) (local.get $t3))`,
+    ],
+  };
+}
+
+/** $end4 and $end: n float32 elements in bytes, rounded down to whole vectors and not. */
+const elementEnds = `
+    (local.set $end4 (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))`;
+
+export const kernelsWat = (shared: boolean): string => {
+  const rowsTile = transposeTile(['$r0', '$r1', '$r2', '$r3']);
+  const positionsTile = transposeTile(['$v0', '$v1', '$v2', '$v3']);
+  return String.raw`
 (module
   (import "env" "memory" (memory 1 ${shared ? '65536 shared' : ''}))
 
@@ -85,19 +132,21 @@ export const kernelsWat = (shared: boolean): string => String.raw`
                     (param $i0 i32) (param $i1 i32) (param $j0 i32) (param $j1 i32)
     (local $i i32) (local $j i32)
     (local.set $i (local.get $i0))
-    (block $rowsDone (loop $rowLoop
-      (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $i1)))
-      (local.set $j (local.get $j0))
-      (block $colsDone (loop $colLoop
-        (br_if $colsDone (i32.ge_u (local.get $j) (local.get $j1)))
-        (i32.store
+    ${loop(
+      '$i',
+      '(local.get $i1)',
+      1,
+      `(local.set $j (local.get $j0))
+      ${loop(
+        '$j',
+        '(local.get $j1)',
+        1,
+        `(i32.store
           (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $rows)) (local.get $i)) (i32.const 2)))
           (i32.load
-            (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cols)) (local.get $j)) (i32.const 2)))))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $colLoop)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $rowLoop))))
+            (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cols)) (local.get $j)) (i32.const 2)))))`,
+      )}`,
+    )})
 
   (func (export "transpose32") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
     (local $rows4 i32) (local $cols4 i32) (local $srcStride i32) (local $dstStride i32)
@@ -109,134 +158,102 @@ export const kernelsWat = (shared: boolean): string => String.raw`
     (local.set $cols4 (i32.and (local.get $cols) (i32.const -4)))
     (local.set $srcStride (i32.shl (local.get $cols) (i32.const 2)))
     (local.set $dstStride (i32.shl (local.get $rows) (i32.const 2)))
-    (local.set $ib (i32.const 0))
-    (block $ibDone (loop $ibLoop
-      (br_if $ibDone (i32.ge_u (local.get $ib) (local.get $rows4)))
-      (local.set $iEnd (i32.add (local.get $ib) (i32.const 32)))
+    ;; 32 × 32 blocks of 4 × 4 tiles
+    ${loop(
+      '$ib',
+      '(local.get $rows4)',
+      32,
+      `(local.set $iEnd (i32.add (local.get $ib) (i32.const 32)))
       (if (i32.gt_u (local.get $iEnd) (local.get $rows4)) (then (local.set $iEnd (local.get $rows4))))
       (local.set $jb (i32.const 0))
-      (block $jbDone (loop $jbLoop
-        (br_if $jbDone (i32.ge_u (local.get $jb) (local.get $cols4)))
-        (local.set $jEnd (i32.add (local.get $jb) (i32.const 32)))
+      ${loop(
+        '$jb',
+        '(local.get $cols4)',
+        32,
+        `(local.set $jEnd (i32.add (local.get $jb) (i32.const 32)))
         (if (i32.gt_u (local.get $jEnd) (local.get $cols4)) (then (local.set $jEnd (local.get $cols4))))
         (local.set $i (local.get $ib))
-        (block $iDone (loop $iLoop
-          (br_if $iDone (i32.ge_u (local.get $i) (local.get $iEnd)))
-          (local.set $j (local.get $jb))
-          (block $jDone (loop $jLoop
-            (br_if $jDone (i32.ge_u (local.get $j) (local.get $jEnd)))
-            ;; rows i..i+3, columns j..j+3 of src
+        ${loop(
+          '$i',
+          '(local.get $iEnd)',
+          4,
+          `(local.set $j (local.get $jb))
+          ${loop(
+            '$j',
+            '(local.get $jEnd)',
+            4,
+            `;; rows i..i+3, columns j..j+3 of src
             (local.set $p (i32.add (local.get $src)
               (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cols)) (local.get $j)) (i32.const 2))))
-            (local.set $r0 (v128.load (local.get $p)))
-            (local.set $r1 (v128.load (i32.add (local.get $p) (local.get $srcStride))))
-            (local.set $r2 (v128.load (i32.add (local.get $p) (i32.shl (local.get $srcStride) (i32.const 1)))))
-            (local.set $r3 (v128.load (i32.add (local.get $p) (i32.mul (local.get $srcStride) (i32.const 3)))))
-            ;; t0 = a0 b0 a1 b1, t1 = a2 b2 a3 b3, t2 = c0 d0 c1 d1, t3 = c2 d2 c3 d3
-            (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
-            (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
-            (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
-            (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+            ${Q.map((k) => `(local.set $r${k} (v128.load (i32.add (local.get $p) (i32.mul (local.get $srcStride) (i32.const ${k})))))`).join('\n            ')}
+            ${rowsTile.shuffle}
             ;; rows j..j+3, columns i..i+3 of dst
             (local.set $q (i32.add (local.get $dst)
               (i32.shl (i32.add (i32.mul (local.get $j) (local.get $rows)) (local.get $i)) (i32.const 2))))
-            (v128.store (local.get $q)
-              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
-            (v128.store (i32.add (local.get $q) (local.get $dstStride))
-              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
-            (v128.store (i32.add (local.get $q) (i32.shl (local.get $dstStride) (i32.const 1)))
-              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
-            (v128.store (i32.add (local.get $q) (i32.mul (local.get $dstStride) (i32.const 3)))
-              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
-            (local.set $j (i32.add (local.get $j) (i32.const 4)))
-            (br $jLoop)))
-          (local.set $i (i32.add (local.get $i) (i32.const 4)))
-          (br $iLoop)))
-        (local.set $jb (i32.add (local.get $jb) (i32.const 32)))
-        (br $jbLoop)))
-      (local.set $ib (i32.add (local.get $ib) (i32.const 32)))
-      (br $ibLoop)))
+            ${Q.map((k) => `(v128.store (i32.add (local.get $q) (i32.mul (local.get $dstStride) (i32.const ${k}))) ${rowsTile.columns[k]})`).join('\n            ')}`,
+          )}`,
+        )}`,
+      )}`,
+    )}
     ;; the last rows % 4 rows (every column), then the last cols % 4 columns of the other rows
     (call $copyScalar (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols)
       (local.get $rows4) (local.get $rows) (i32.const 0) (local.get $cols))
     (call $copyScalar (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols)
       (i32.const 0) (local.get $rows4) (local.get $cols4) (local.get $cols)))
 
-;; dst[j] = Σ_i src[i][j] over the rows of a rows × cols float32 matrix, row by row (so each column
+  ;; dst[j] = Σ_i src[i][j] over the rows of a rows × cols float32 matrix, row by row (so each column
   ;; sums in row order, as a sequential reduction would), four columns at a time.
   (func (export "sumRows") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
     (local $i i32) (local $o i32) (local $end4 i32) (local $end i32) (local $row i32)
     (local.set $end4 (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2)))
     (local.set $end (i32.shl (local.get $cols) (i32.const 2)))
     (memory.fill (local.get $dst) (i32.const 0) (local.get $end))
-    (local.set $i (i32.const 0))
-    (block $rowsDone (loop $rowLoop
-      (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $rows)))
-      (local.set $row (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $end))))
+    ${loop(
+      '$i',
+      '(local.get $rows)',
+      1,
+      `(local.set $row (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $end))))
       (local.set $o (i32.const 0))
-      (block $simdDone (loop $simdLoop
-        (br_if $simdDone (i32.ge_u (local.get $o) (local.get $end4)))
-        (v128.store (i32.add (local.get $dst) (local.get $o))
-          (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $o))) (v128.load (i32.add (local.get $row) (local.get $o)))))
-        (local.set $o (i32.add (local.get $o) (i32.const 16)))
-        (br $simdLoop)))
-      (block $tailDone (loop $tail
-        (br_if $tailDone (i32.ge_u (local.get $o) (local.get $end)))
-        (f32.store (i32.add (local.get $dst) (local.get $o))
-          (f32.add (f32.load (i32.add (local.get $dst) (local.get $o))) (f32.load (i32.add (local.get $row) (local.get $o)))))
-        (local.set $o (i32.add (local.get $o) (i32.const 4)))
-        (br $tail)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $rowLoop))))
+      ${lanes(
+        '(local.get $end4)',
+        '(local.get $end)',
+        `(v128.store ${at('$dst')} (f32x4.add (v128.load ${at('$dst')}) (v128.load ${at('$row')})))`,
+        `(f32.store ${at('$dst')} (f32.add (f32.load ${at('$dst')}) (f32.load ${at('$row')})))`,
+      )}`,
+    )})
 
-;; Byte runs for the convolution layouts: copy, zero, and add in place; 16 bytes at a time, then 4.
+  ;; Byte runs for the convolution layouts: copy, zero, and add in place; 16 bytes at a time, then 4.
   (func $copy (param $dst i32) (param $src i32) (param $bytes i32)
-    (local $o i32) (local $end16 i32)
-    (local.set $end16 (i32.and (local.get $bytes) (i32.const -16)))
-    (block $simdDone (loop $simd
-      (br_if $simdDone (i32.ge_u (local.get $o) (local.get $end16)))
-      (v128.store (i32.add (local.get $dst) (local.get $o)) (v128.load (i32.add (local.get $src) (local.get $o))))
-      (local.set $o (i32.add (local.get $o) (i32.const 16)))
-      (br $simd)))
-    (block $done (loop $tail
-      (br_if $done (i32.ge_u (local.get $o) (local.get $bytes)))
-      (i32.store (i32.add (local.get $dst) (local.get $o)) (i32.load (i32.add (local.get $src) (local.get $o))))
-      (local.set $o (i32.add (local.get $o) (i32.const 4)))
-      (br $tail))))
+    (local $o i32)
+    ${lanes(
+      '(i32.and (local.get $bytes) (i32.const -16))',
+      '(local.get $bytes)',
+      `(v128.store ${at('$dst')} (v128.load ${at('$src')}))`,
+      `(i32.store ${at('$dst')} (i32.load ${at('$src')}))`,
+    )})
 
   (func $zero (param $dst i32) (param $bytes i32)
-    (local $o i32) (local $end16 i32)
-    (local.set $end16 (i32.and (local.get $bytes) (i32.const -16)))
-    (block $simdDone (loop $simd
-      (br_if $simdDone (i32.ge_u (local.get $o) (local.get $end16)))
-      (v128.store (i32.add (local.get $dst) (local.get $o)) (v128.const i32x4 0 0 0 0))
-      (local.set $o (i32.add (local.get $o) (i32.const 16)))
-      (br $simd)))
-    (block $done (loop $tail
-      (br_if $done (i32.ge_u (local.get $o) (local.get $bytes)))
-      (i32.store (i32.add (local.get $dst) (local.get $o)) (i32.const 0))
-      (local.set $o (i32.add (local.get $o) (i32.const 4)))
-      (br $tail))))
+    (local $o i32)
+    ${lanes(
+      '(i32.and (local.get $bytes) (i32.const -16))',
+      '(local.get $bytes)',
+      `(v128.store ${at('$dst')} (v128.const i32x4 0 0 0 0))`,
+      `(i32.store ${at('$dst')} (i32.const 0))`,
+    )})
 
   (func $addTo (param $dst i32) (param $src i32) (param $bytes i32)
-    (local $o i32) (local $end16 i32) (local $p i32)
-    (local.set $end16 (i32.and (local.get $bytes) (i32.const -16)))
-    (block $simdDone (loop $simd
-      (br_if $simdDone (i32.ge_u (local.get $o) (local.get $end16)))
-      (local.set $p (i32.add (local.get $dst) (local.get $o)))
-      (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p)) (v128.load (i32.add (local.get $src) (local.get $o)))))
-      (local.set $o (i32.add (local.get $o) (i32.const 16)))
-      (br $simd)))
-    (block $done (loop $tail
-      (br_if $done (i32.ge_u (local.get $o) (local.get $bytes)))
-      (local.set $p (i32.add (local.get $dst) (local.get $o)))
-      (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (f32.load (i32.add (local.get $src) (local.get $o)))))
-      (local.set $o (i32.add (local.get $o) (i32.const 4)))
-      (br $tail))))
+    (local $o i32)
+    ${lanes(
+      '(i32.and (local.get $bytes) (i32.const -16))',
+      '(local.get $bytes)',
+      `(v128.store ${at('$dst')} (f32x4.add (v128.load ${at('$dst')}) (v128.load ${at('$src')})))`,
+      `(f32.store ${at('$dst')} (f32.add (f32.load ${at('$dst')}) (f32.load ${at('$src')})))`,
+    )})
 
   ;; x[n][y][xx][0]'s address (b = n·inH), or -1 in the padding.
   (func $pixel (param $x i32) (param $b i32) (param $y i32) (param $xx i32) (param $inH i32) (param $inW i32) (param $bytes i32)
     (result i32)
+    ;; unsigned comparisons also reject the negative coordinates of the padding
     (if (result i32) (i32.and (i32.lt_u (local.get $y) (local.get $inH)) (i32.lt_u (local.get $xx) (local.get $inW)))
       (then (i32.add (local.get $x)
         (i32.mul (i32.add (i32.mul (i32.add (local.get $b) (local.get $y)) (local.get $inW)) (local.get $xx)) (local.get $bytes))))
@@ -266,9 +283,11 @@ export const kernelsWat = (shared: boolean): string => String.raw`
     (local.set $rowBytes (i32.shl (local.get $R) (i32.const 2)))
     (local.set $bytes (i32.shl (local.get $cin) (i32.const 2)))
     (local.set $cin4 (i32.and (local.get $cin) (i32.const -4)))
-    (block $rDone (loop $rLoop
-      (br_if $rDone (i32.ge_u (local.get $r) (local.get $R)))
-      (local.set $count (i32.sub (local.get $R) (local.get $r)))
+    ${loop(
+      '$r',
+      '(local.get $R)',
+      4,
+      `(local.set $count (i32.sub (local.get $R) (local.get $r)))
       ;; the next four positions (past the last one they are computed but never read)
       ${Q.map(
         (q) => `
@@ -284,12 +303,16 @@ export const kernelsWat = (shared: boolean): string => String.raw`
           (local.set $n (i32.add (local.get $n) (i32.const 1)))))))`,
       ).join('')}
       (local.set $i (i32.const 0))
-      (block $iDone (loop $iLoop
-        (br_if $iDone (i32.ge_u (local.get $i) (local.get $kh)))
-        (local.set $j (i32.const 0))
-        (block $jDone (loop $jLoop
-          (br_if $jDone (i32.ge_u (local.get $j) (local.get $kw)))
-          ${Q.map(
+      ${loop(
+        '$i',
+        '(local.get $kh)',
+        1,
+        `(local.set $j (i32.const 0))
+        ${loop(
+          '$j',
+          '(local.get $kw)',
+          1,
+          `${Q.map(
             (q) => `
           (local.set $p${q} (call $pixel (local.get $x) (local.get $b${q}) (i32.add (local.get $y${q}) (local.get $i))
             (i32.add (local.get $x${q}) (local.get $j)) (local.get $inH) (local.get $inW) (local.get $bytes)))`,
@@ -300,40 +323,32 @@ export const kernelsWat = (shared: boolean): string => String.raw`
             (local.get $r)) (i32.const 2))))
           (local.set $c (i32.const 0))
           (if (i32.ge_u (local.get $count) (i32.const 4)) (then
-            (block $c4Done (loop $c4Loop
-              (br_if $c4Done (i32.ge_u (local.get $c) (local.get $cin4)))
-              ${Q.map((q) => `(local.set $v${q} (call $load4 (local.get $p${q}) (i32.shl (local.get $c) (i32.const 2))))`).join(' ')}
-              (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
-              (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
-              (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
-              (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
-              (local.set $d (i32.add (local.get $dst) (i32.mul (local.get $c) (local.get $rowBytes))))
-              (v128.store (local.get $d) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
-              (local.set $d (i32.add (local.get $d) (local.get $rowBytes)))
-              (v128.store (local.get $d) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
-              (local.set $d (i32.add (local.get $d) (local.get $rowBytes)))
-              (v128.store (local.get $d) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
-              (local.set $d (i32.add (local.get $d) (local.get $rowBytes)))
-              (v128.store (local.get $d) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
-              (local.set $c (i32.add (local.get $c) (i32.const 4)))
-              (br $c4Loop)))))
+            ${loop(
+              '$c',
+              '(local.get $cin4)',
+              4,
+              `${Q.map((q) => `(local.set $v${q} (call $load4 (local.get $p${q}) (i32.shl (local.get $c) (i32.const 2))))`).join(' ')}
+              ${positionsTile.shuffle}
+              ${Q.map(
+                (k) =>
+                  `(v128.store (i32.add (local.get $dst) (i32.mul (i32.add (local.get $c) (i32.const ${k})) (local.get $rowBytes))) ${positionsTile.columns[k]})`,
+              ).join('\n              ')}`,
+            )}))
           ;; the other channels (all of them when fewer than four positions are left), one at a time
-          (block $cDone (loop $cLoop
-            (br_if $cDone (i32.ge_u (local.get $c) (local.get $cin)))
-            (local.set $d (i32.add (local.get $dst) (i32.mul (local.get $c) (local.get $rowBytes))))
+          ${loop(
+            '$c',
+            '(local.get $cin)',
+            1,
+            `(local.set $d (i32.add (local.get $dst) (i32.mul (local.get $c) (local.get $rowBytes))))
             ${Q.map(
               (q) => `
             (if (i32.gt_u (local.get $count) (i32.const ${q})) (then
               (f32.store offset=${4 * q} (local.get $d) (call $load1 (local.get $p${q}) (i32.shl (local.get $c) (i32.const 2))))))`,
-            ).join('')}
-            (local.set $c (i32.add (local.get $c) (i32.const 1)))
-            (br $cLoop)))
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))
-          (br $jLoop)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $iLoop)))
-      (local.set $r (i32.add (local.get $r) (i32.const 4)))
-      (br $rLoop))))
+            ).join('')}`,
+          )}`,
+        )}`,
+      )}`,
+    )})
 
   ;; The patches of a 2-D convolution (NHWC, dilation 1), one row per output position r = (n, oy, ox):
   ;; $mode 0 (im2col): cols[r][(i·kw + j)·cin + c] = x[n][oy·sh + i − top][ox·sw + j − left][c], 0 outside;
@@ -348,19 +363,33 @@ export const kernelsWat = (shared: boolean): string => String.raw`
       (memory.fill (local.get $x) (i32.const 0)
         (i32.mul (i32.mul (i32.mul (local.get $batch) (local.get $inH)) (local.get $inW)) (local.get $bytes)))))
     (local.set $at (local.get $cols))
-    (local.set $n (i32.const 0))
-    (block $nDone (loop $nLoop (br_if $nDone (i32.ge_u (local.get $n) (local.get $batch)))
-      (local.set $oy (i32.const 0))
-      (block $oyDone (loop $oyLoop (br_if $oyDone (i32.ge_u (local.get $oy) (local.get $outH)))
-        (local.set $ox (i32.const 0))
-        (block $oxDone (loop $oxLoop (br_if $oxDone (i32.ge_u (local.get $ox) (local.get $outW)))
-          (local.set $i (i32.const 0))
-          (block $iDone (loop $iLoop (br_if $iDone (i32.ge_u (local.get $i) (local.get $kh)))
-            (local.set $y (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $sh)) (local.get $i)) (local.get $top)))
-            (local.set $j (i32.const 0))
-            (block $jDone (loop $jLoop (br_if $jDone (i32.ge_u (local.get $j) (local.get $kw)))
+    ${loop(
+      '$n',
+      '(local.get $batch)',
+      1,
+      `(local.set $oy (i32.const 0))
+      ${loop(
+        '$oy',
+        '(local.get $outH)',
+        1,
+        `(local.set $ox (i32.const 0))
+        ${loop(
+          '$ox',
+          '(local.get $outW)',
+          1,
+          `(local.set $i (i32.const 0))
+          ${loop(
+            '$i',
+            '(local.get $kh)',
+            1,
+            `(local.set $j (i32.const 0))
+            ${loop(
+              '$j',
+              '(local.get $kw)',
+              1,
+              `(local.set $y (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $sh)) (local.get $i)) (local.get $top)))
               (local.set $xx (i32.sub (i32.add (i32.mul (local.get $ox) (local.get $sw)) (local.get $j)) (local.get $left)))
-              ;; unsigned comparisons also reject the negative coordinates of the padding
+              ;; inline rather than $pixel: with one channel this runs once per element
               (if (i32.and (i32.lt_u (local.get $y) (local.get $inH)) (i32.lt_u (local.get $xx) (local.get $inW)))
                 (then
                   (local.set $pixel (i32.add (local.get $x) (i32.mul
@@ -376,74 +405,59 @@ export const kernelsWat = (shared: boolean): string => String.raw`
                         (then (call $addTo (local.get $pixel) (local.get $at) (local.get $bytes)))
                         (else (call $copy (local.get $at) (local.get $pixel) (local.get $bytes)))))))
                 (else (if (i32.eqz (local.get $mode)) (then (call $zero (local.get $at) (local.get $bytes))))))
-              (local.set $at (i32.add (local.get $at) (local.get $bytes)))
-              (local.set $j (i32.add (local.get $j) (i32.const 1)))
-              (br $jLoop)))
-            (local.set $i (i32.add (local.get $i) (i32.const 1)))
-            (br $iLoop)))
-          (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
-          (br $oxLoop)))
-        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
-        (br $oyLoop)))
-      (local.set $n (i32.add (local.get $n) (i32.const 1)))
-      (br $nLoop))))
+              (local.set $at (i32.add (local.get $at) (local.get $bytes)))`,
+            )}`,
+          )}`,
+        )}`,
+      )}`,
+    )})
 
-;; out = dy where lo ≤ x ≤ hi, else +0 (the gradient of clipByValue; NaN compares false, so gives 0).
+  ;; out = dy where lo ≤ x ≤ hi, else +0 (the gradient of clipByValue; NaN compares false, so gives 0).
   (func (export "clipGradient") (param $dy i32) (param $x i32) (param $out i32) (param $n i32) (param $lo f32) (param $hi f32)
     (local $o i32) (local $end4 i32) (local $end i32) (local $LO v128) (local $HI v128) (local $xv v128) (local $xs f32)
     (local.set $LO (f32x4.splat (local.get $lo)))
     (local.set $HI (f32x4.splat (local.get $hi)))
-    (local.set $end4 (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
-    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
-    (block $simdDone (loop $simd
-      (br_if $simdDone (i32.ge_u (local.get $o) (local.get $end4)))
-      (local.set $xv (v128.load (i32.add (local.get $x) (local.get $o))))
-      (v128.store (i32.add (local.get $out) (local.get $o))
+    ${elementEnds}
+    ${lanes(
+      '(local.get $end4)',
+      '(local.get $end)',
+      `(local.set $xv (v128.load ${at('$x')}))
+      (v128.store ${at('$out')}
         (v128.and
           (v128.and (f32x4.ge (local.get $xv) (local.get $LO)) (f32x4.le (local.get $xv) (local.get $HI)))
-          (v128.load (i32.add (local.get $dy) (local.get $o)))))
-      (local.set $o (i32.add (local.get $o) (i32.const 16)))
-      (br $simd)))
-    (block $done (loop $tail
-      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
-      (local.set $xs (f32.load (i32.add (local.get $x) (local.get $o))))
-      (i32.store (i32.add (local.get $out) (local.get $o))
+          (v128.load ${at('$dy')})))`,
+      `(local.set $xs (f32.load ${at('$x')}))
+      (i32.store ${at('$out')}
         (select
-          (i32.load (i32.add (local.get $dy) (local.get $o)))
+          (i32.load ${at('$dy')})
           (i32.const 0)
-          (i32.and (f32.ge (local.get $xs) (local.get $lo)) (f32.le (local.get $xs) (local.get $hi)))))
-      (local.set $o (i32.add (local.get $o) (i32.const 4)))
-      (br $tail))))
+          (i32.and (f32.ge (local.get $xs) (local.get $lo)) (f32.le (local.get $xs) (local.get $hi)))))`,
+    )})
 
-;; out = dy · step(x): dy where x > 0, ±0 where not, NaN where x is NaN (the gradient of relu, as tfjs's
+  ;; out = dy · step(x): dy where x > 0, ±0 where not, NaN where x is NaN (the gradient of relu, as tfjs's
   ;; mul(dy, cast(step(x))) computes it).
   (func (export "reluGradient") (param $dy i32) (param $x i32) (param $out i32) (param $n i32)
     (local $o i32) (local $end4 i32) (local $end i32) (local $xv v128) (local $xs f32)
-    (local.set $end4 (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
-    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
-    (block $simdDone (loop $simd
-      (br_if $simdDone (i32.ge_u (local.get $o) (local.get $end4)))
-      (local.set $xv (v128.load (i32.add (local.get $x) (local.get $o))))
-      (v128.store (i32.add (local.get $out) (local.get $o))
+    ${elementEnds}
+    ${lanes(
+      '(local.get $end4)',
+      '(local.get $end)',
+      `(local.set $xv (v128.load ${at('$x')}))
+      (v128.store ${at('$out')}
         (f32x4.mul
-          (v128.load (i32.add (local.get $dy) (local.get $o)))
+          (v128.load ${at('$dy')})
           (v128.bitselect
             (local.get $xv)
             (v128.and (f32x4.gt (local.get $xv) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1))
-            (f32x4.ne (local.get $xv) (local.get $xv)))))
-      (local.set $o (i32.add (local.get $o) (i32.const 16)))
-      (br $simd)))
-    (block $done (loop $tail
-      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
-      (local.set $xs (f32.load (i32.add (local.get $x) (local.get $o))))
-      (f32.store (i32.add (local.get $out) (local.get $o))
+            (f32x4.ne (local.get $xv) (local.get $xv)))))`,
+      `(local.set $xs (f32.load ${at('$x')}))
+      (f32.store ${at('$out')}
         (f32.mul
-          (f32.load (i32.add (local.get $dy) (local.get $o)))
+          (f32.load ${at('$dy')})
           (select (local.get $xs)
             (select (f32.const 1) (f32.const 0) (f32.gt (local.get $xs) (f32.const 0)))
-            (f32.ne (local.get $xs) (local.get $xs)))))
-      (local.set $o (i32.add (local.get $o) (i32.const 4)))
-      (br $tail))))
+            (f32.ne (local.get $xs) (local.get $xs)))))`,
+    )})
 
   (func (export "adam")
     (param $w i32) (param $g i32) (param $m i32) (param $v i32)
@@ -463,21 +477,11 @@ export const kernelsWat = (shared: boolean): string => String.raw`
     (local.set $C2 (f32x4.splat (local.get $c2)))
     (local.set $E (f32x4.splat (local.get $eps)))
     (local.set $L (f32x4.splat (local.get $negLr)))
-    (local.set $end4 (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
-    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
-    (local.set $o (i32.const 0))
-    (block $done (loop $loop
-      (br_if $done (i32.ge_u (local.get $o) (local.get $end4)))
-      ${adamStep('f32x4')}
-      (local.set $o (i32.add (local.get $o) (i32.const 16)))
-      (br $loop)))
-    (block $tailDone (loop $tail
-      (br_if $tailDone (i32.ge_u (local.get $o) (local.get $end)))
-      ${adamStep('f32')}
-      (local.set $o (i32.add (local.get $o) (i32.const 4)))
-      (br $tail))))
+    ${elementEnds}
+    ${lanes('(local.get $end4)', '(local.get $end)', adamStep('f32x4'), adamStep('f32'))})
 )
 `;
+};
 
 /** A convolution's geometry (NHWC, dilation 1) as the patch kernels take it; top and left are the padding. */
 export type PatchGeometry = [
