@@ -24,7 +24,7 @@ const usage = `latent-studio: train and compare autoencoders from the command li
                        [--channels auto|1|3] [--test-fraction F] [--seed N] [--db PATH] [--json]
   latent-studio generate <shapes | faces> [--seed N] [--count N] [--name N] [--db PATH] [--json]
   latent-studio presets [--json]
-  latent-studio serve [--db PATH] [--host 127.0.0.1] [--port 0] [--open]
+  latent-studio serve [--db PATH] [--host 127.0.0.1] [--port 0] [--allowed-host NAME[:PORT] ...] [--open]
 
 --db defaults to ${defaultDbPath()}`;
 
@@ -322,6 +322,7 @@ async function serve(args: string[]): Promise<number> {
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '0' },
       open: { type: 'boolean', default: false },
+      'allowed-host': { type: 'string', multiple: true },
     },
   });
   const dbPath = values.db ?? defaultDbPath();
@@ -331,6 +332,7 @@ async function serve(args: string[]): Promise<number> {
     rendererDir: fileURLToPath(new URL('../../out/renderer', import.meta.url)),
     host: values.host,
     port: intFlag('port', values.port) ?? 0,
+    allowedHosts: values['allowed-host'] ?? [],
   });
   // Warm the backend probe so the first page load shows the backend at once.
   void studio.api['system.info']({});

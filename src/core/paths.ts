@@ -1,5 +1,5 @@
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
 /** The user's data directory for the studio, following each OS's convention (as Electron's app.getPath('userData')). */
 export function defaultDataDir(): string {
@@ -16,4 +16,28 @@ export function defaultDbPath(): string {
 /** Imported and generated data sets live beside the database they were made for. */
 export function datasetsDirFor(dbPath: string): string {
   return join(dbPath === ':memory:' ? join(tmpdir(), `latent-studio-${process.pid}`) : dirname(dbPath), 'datasets');
+}
+
+/** A path built from user input (a name, an id) that would leave its root. */
+export class PathEscapeError extends Error {
+  constructor(
+    readonly root: string,
+    readonly part: string,
+  ) {
+    super(`"${part}" does not name something inside ${root}`);
+    this.name = 'PathEscapeError';
+  }
+}
+
+/**
+ * Joins parts under `root` and refuses a result outside it (`..`, absolute parts, NUL bytes):
+ * every path the studio builds from a name or an id goes through here.
+ */
+export function insideRoot(root: string, ...parts: string[]): string {
+  const base = resolve(root);
+  for (const part of parts) if (part.includes('\0')) throw new PathEscapeError(base, part);
+  const full = resolve(base, ...parts);
+  const rel = relative(base, full);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new PathEscapeError(base, parts.join('/'));
+  return full;
 }

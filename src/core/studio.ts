@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import type { Api, BackendInfo, SystemInfo } from '../shared/api';
+import { finishedStatuses, type Api, type BackendInfo, type SystemInfo } from '../shared/api';
 import { checkRunConfig, defaultRunConfig, describeIssues, type RunConfig } from '../shared/config';
 import { DatasetCatalog, DatasetError } from './datasets/catalog';
 import { DatasetFileError } from './datasets/idx';
@@ -12,11 +12,11 @@ import { EventHub } from './events';
 import { listArtifacts, readArtifact } from './store/artifacts';
 import { openDb, type Db, type OpenOptions } from './store/db';
 import { readMetrics } from './store/metrics';
-import { deleteRun, getRun, getRunStatus, listRuns } from './store/runs';
+import { deleteRun, getRun, getRunStatus, listRuns, runSupervisor } from './store/runs';
 import { Orchestrator, type OrchestratorOptions } from './training/orchestrator';
 import type { WorkerLauncher } from './training/protocol';
 import { studioVersion } from './version';
-import { datasetsDirFor } from './paths';
+import { datasetsDirFor, PathEscapeError } from './paths';
 
 export interface StudioOptions extends OpenOptions {
   dbPath: string;
@@ -75,6 +75,7 @@ export function createStudio(options: StudioOptions): Studio {
       return await task();
     } catch (e) {
       if (e instanceof DatasetFileError) throw new ApiError('bad_request', e.message, [{ path: 'path', message: e.message }]);
+      if (e instanceof PathEscapeError) throw new ApiError('bad_request', `name: ${e.message}`, [{ path: 'name', message: e.message }]);
       if (e instanceof DatasetExistsError) throw new ApiError('conflict', e.message);
       if (e instanceof DatasetError) throw new ApiError(e.code, e.message);
       throw e;
@@ -125,10 +126,20 @@ export function createStudio(options: StudioOptions): Studio {
       return readMetrics(db, runId);
     },
     'runs.cancel': async ({ runId }) => {
-      requireRun(runId);
+      const run = requireRun(runId);
+      if (!orchestrator.activeRunIds.includes(runId)) {
+        // Not ours: either already over (answer its real status) or supervised by another live studio process.
+        if (finishedStatuses.includes(run.status)) return { status: run.status };
+        throw new ApiError(
+          'conflict',
+          `run ${runId} is ${run.status} under another studio process (${runSupervisor(db, runId) ?? 'unknown'}): cancel it there`,
+        );
+      }
       orchestrator.cancel(runId);
       await orchestrator.whenEnded(runId);
-      return { status: getRunStatus(db, runId) ?? 'cancelled' };
+      const status = getRunStatus(db, runId);
+      if (!status) throw new ApiError('not_found', `run ${runId} was deleted`);
+      return { status };
     },
     'runs.delete': async ({ runId }) => {
       if (orchestrator.activeRunIds.includes(runId))

@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { dispatch } from '../core/dispatch';
@@ -16,6 +17,8 @@ export interface HostOptions {
   port?: number;
   /** Fixed token for tests; a random one per launch otherwise. */
   token?: string;
+  /** Other `name` or `name:port` this host may be addressed by (`Host` header), e.g. a tunnel's local port; loopback names are always allowed on loopback. */
+  allowedHosts?: string[];
 }
 
 export interface Host {
@@ -36,8 +39,9 @@ const mimeTypes: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
-const tokenCookie = 'latent_studio_token';
 const maxBodyBytes = 1 << 20;
+/** A refused oversized body is read and dropped up to this much, so the client sees the 413 instead of a reset. */
+const maxDiscardBytes = 64 << 20;
 
 function sameToken(given: string | null | undefined, token: string): boolean {
   if (!given) return false;
@@ -46,33 +50,61 @@ function sameToken(given: string | null | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function requestToken(req: IncomingMessage, url: URL): string | null {
-  const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice(7);
-  const fromQuery = url.searchParams.get('token');
-  if (fromQuery) return fromQuery;
-  const cookie = req.headers.cookie
-    ?.split(';')
-    .map((c) => c.trim().split('='))
-    .find(([k]) => k === tokenCookie);
-  return cookie?.[1] ?? null;
+/** The URL of a request, or null when it cannot be parsed (e.g. `//` then a bad host part). */
+function parseRequestUrl(raw: string | undefined): URL | null {
+  const path = raw ?? '/';
+  // Only origin-form targets; a path starting with `//` would be read as a host by the URL parser.
+  if (!path.startsWith('/')) return null;
+  try {
+    return new URL(`http://studio${path.replace(/^\/+/, '/')}`);
+  } catch {
+    return null;
+  }
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+/** Bearer header or the per-port cookie; the query string is only ever used to set the cookie. */
+function headerToken(req: IncomingMessage, cookieName: string): string | null {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ')) return auth.slice(7);
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === cookieName) return part.slice(eq + 1).trim();
+  }
+  return null;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
   res.end(text);
 }
 
+const refusal = (code: string, message: string) => ({ ok: false, error: { code, message } });
+
+class BodyTooLarge extends Error {}
+
+/** Reads a JSON body up to the limit; past it, the rest is drained (bounded) so that the 413 reaches the client. */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolvePromise, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
     let size = 0;
+    let tooLarge = declared > maxBodyBytes;
+    if (tooLarge) reject(new BodyTooLarge());
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => {
       size += c.length;
+      if (tooLarge) {
+        if (size > maxDiscardBytes) req.destroy();
+        return;
+      }
       if (size > maxBodyBytes) {
-        reject(new Error('request body too large'));
-        req.destroy();
+        tooLarge = true;
+        chunks.length = 0;
+        reject(new BodyTooLarge());
       } else chunks.push(c);
     });
     req.on('end', () => resolvePromise(Buffer.concat(chunks).toString('utf8')));
@@ -80,11 +112,31 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** `host:port` of an `Origin` header, or null for `null` and unparsable ones. */
+function parseRequestOrigin(origin: string): string | null {
+  try {
+    const u = new URL(origin);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? hostKey(u.hostname, Number(u.port || 80)) : null;
+  } catch {
+    return null;
+  }
+}
+
 const statusOf = { bad_request: 400, not_found: 404, conflict: 409, internal: 500 } as const;
+
+/** `host:port` as a browser sends it in `Host`, lower-cased. */
+function hostKey(name: string, port: number): string {
+  const bare = name.toLowerCase();
+  return `${bare.includes(':') && !bare.startsWith('[') ? `[${bare}]` : bare}:${port}`;
+}
+
+const loopbackNames = ['127.0.0.1', 'localhost', '[::1]'];
 
 /**
  * The headless host: the same contract as the Electron IPC, over POST /api/<command> and a
- * WebSocket of events, plus the built renderer. Every request and socket needs the launch token.
+ * WebSocket of events, plus the built renderer. Every request and socket needs the launch token,
+ * a `Host` naming this server (DNS rebinding) and, when it has one, an `Origin` of this server.
+ * No request, whatever its bytes, may end the process: every handler answers or closes its socket.
  */
 export async function startHost(o: HostOptions): Promise<Host> {
   const token = o.token ?? randomBytes(24).toString('base64url');
@@ -92,37 +144,75 @@ export async function startHost(o: HostOptions): Promise<Host> {
   if (!existsSync(join(root, 'index.html'))) {
     throw new Error(`the renderer is not built (${join(root, 'index.html')} is missing): run npm run build`);
   }
+  let allowedHosts = new Set<string>();
+  let cookieName = 'latent_studio_token';
 
-  const serveStatic = (url: URL, res: ServerResponse, setCookie: boolean) => {
-    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+  const hostAllowed = (req: IncomingMessage): boolean => allowedHosts.has((req.headers.host ?? '').toLowerCase());
+  const originAllowed = (req: IncomingMessage): boolean => {
+    const origin = req.headers.origin;
+    if (origin === undefined) return true;
+    const parsed = parseRequestOrigin(origin);
+    return parsed !== null && allowedHosts.has(parsed);
+  };
+
+  const serveStatic = (url: URL, res: ServerResponse) => {
+    let rel: string;
+    try {
+      rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    } catch {
+      send(res, 400, refusal('bad_request', 'the path is not a valid percent-encoded URL path'));
+      return;
+    }
     const file = normalize(join(root, rel));
-    if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
+    if (rel.includes('\0') || !file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    const headers: Record<string, string> = {
+    res.writeHead(200, {
       'content-type': mimeTypes[extname(file)] ?? 'application/octet-stream',
       'x-content-type-options': 'nosniff',
       'content-security-policy': contentSecurityPolicy,
       'cache-control': 'no-cache',
-    };
-    if (setCookie) headers['set-cookie'] = `${tokenCookie}=${token}; HttpOnly; SameSite=Strict; Path=/`;
-    res.writeHead(200, headers);
-    createReadStream(file).pipe(res);
+    });
+    const stream = createReadStream(file);
+    stream.on('error', () => res.destroy());
+    stream.pipe(res);
   };
 
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (!sameToken(requestToken(req, url), token)) {
-      send(res, 401, {
-        ok: false,
-        error: { code: 'unauthorized', message: 'missing or wrong token: open the URL the studio printed at launch' },
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    if (!hostAllowed(req) || !originAllowed(req)) {
+      send(res, 403, refusal('forbidden', 'this host only answers requests addressed to itself from its own pages'));
+      return;
+    }
+    const url = parseRequestUrl(req.url);
+    if (!url) {
+      send(res, 400, refusal('bad_request', 'the request URL cannot be parsed'));
+      return;
+    }
+    const fromQuery = url.searchParams.get('token');
+    if (fromQuery !== null && (req.method === 'GET' || req.method === 'HEAD') && !url.pathname.startsWith('/api/')) {
+      // The launch URL's token becomes an HttpOnly cookie, and the address bar (history, logs) loses it.
+      if (!sameToken(fromQuery, token)) {
+        send(res, 401, refusal('unauthorized', 'wrong token: open the URL the studio printed at launch'));
+        return;
+      }
+      url.searchParams.delete('token');
+      res.writeHead(303, {
+        location: `${url.pathname}${url.search}`,
+        'set-cookie': `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        'cache-control': 'no-store',
+        'referrer-policy': 'no-referrer',
       });
+      res.end();
+      return;
+    }
+    if (!sameToken(headerToken(req, cookieName), token)) {
+      send(res, 401, refusal('unauthorized', 'missing or wrong token: open the URL the studio printed at launch'));
       return;
     }
     if (url.pathname.startsWith('/api/')) {
       if (req.method !== 'POST') {
-        send(res, 405, { ok: false, error: { code: 'bad_request', message: 'use POST' } });
+        send(res, 405, refusal('bad_request', 'use POST'));
         return;
       }
       const name = url.pathname.slice('/api/'.length);
@@ -132,35 +222,62 @@ export async function startHost(o: HostOptions): Promise<Host> {
           try {
             input = text ? JSON.parse(text) : {};
           } catch {
-            send(res, 400, { ok: false, error: { code: 'bad_request', message: 'request body is not valid JSON' } });
+            send(res, 400, refusal('bad_request', 'request body is not valid JSON'));
             return;
           }
           const result = await dispatch(o.studio.api, name, input);
           send(res, result.ok ? 200 : statusOf[result.error.code], result);
         })
-        .catch((e: unknown) => send(res, 400, { ok: false, error: { code: 'bad_request', message: String(e) } }));
+        .catch((e: unknown) => {
+          if (e instanceof BodyTooLarge) {
+            send(res, 413, refusal('bad_request', `request body over ${maxBodyBytes} bytes`), { connection: 'close' });
+          } else send(res, 400, refusal('bad_request', e instanceof Error ? e.message : String(e)));
+        });
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      send(res, 405, { ok: false, error: { code: 'bad_request', message: 'method not allowed' } });
+      send(res, 405, refusal('bad_request', 'method not allowed'));
       return;
     }
-    serveStatic(url, res, url.searchParams.has('token'));
+    serveStatic(url, res);
+  };
+
+  const server = createServer((req, res) => {
+    try {
+      handle(req, res);
+    } catch (e) {
+      console.error('host: a request handler failed:', e);
+      send(res, 500, refusal('internal', 'the request could not be handled'));
+    }
+  });
+  // Malformed HTTP (bad headers, bad request line) is answered by Node with 400 only when told to.
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
   });
 
   const wss = new WebSocketServer({ noServer: true });
   const sockets = new Set<WebSocket>();
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/events' || !sameToken(requestToken(req, url), token)) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const refuse = (status: string) => {
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
       socket.destroy();
-      return;
+    };
+    try {
+      const url = parseRequestUrl(req.url);
+      if (!hostAllowed(req) || !originAllowed(req)) return refuse('403 Forbidden');
+      if (!url) return refuse('400 Bad Request');
+      if (url.pathname !== '/events' || !sameToken(headerToken(req, cookieName), token)) return refuse('401 Unauthorized');
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        sockets.add(ws);
+        ws.on('error', () => ws.terminate());
+        ws.on('close', () => sockets.delete(ws));
+      });
+    } catch (e) {
+      console.error('host: a WebSocket upgrade failed:', e);
+      refuse('500 Internal Server Error');
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      sockets.add(ws);
-      ws.on('close', () => sockets.delete(ws));
-    });
   });
   const unsubscribe = o.studio.events.on((event) => {
     const text = JSON.stringify(event);
@@ -173,6 +290,14 @@ export async function startHost(o: HostOptions): Promise<Host> {
   });
   const address = server.address() as AddressInfo;
   const hostName = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  cookieName = `latent_studio_token_${address.port}`;
+  const loopback = ['127.0.0.1', '::1', 'localhost'].includes(o.host ?? '127.0.0.1');
+  allowedHosts = new Set(
+    [
+      ...[hostName, o.host ?? '127.0.0.1', ...(loopback ? loopbackNames : [])].map((h) => hostKey(h, address.port)),
+      ...(o.allowedHosts ?? []).map((h) => (/:\d+$/.test(h) && !/^[^[]*:.*:/.test(h) ? h.toLowerCase() : hostKey(h, address.port))),
+    ],
+  );
   return {
     url: `http://${hostName}:${address.port}/?token=${token}`,
     token,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RunConfig } from './config';
+import { DatasetName, datasetNamePattern, RunConfig } from './config';
 
 /** Contract between the renderer and the core. Every transport derives from these two records. */
 
@@ -173,10 +173,7 @@ export const DatasetSample = z.object({
 });
 export type DatasetSample = z.infer<typeof DatasetSample>;
 
-export const datasetNamePattern = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-export const DatasetName = z
-  .string()
-  .regex(datasetNamePattern, 'use 1-64 lower-case letters, digits, ".", "_" or "-", starting with a letter or digit');
+export { DatasetName, datasetNamePattern };
 
 export const ImportRequest = z.strictObject({
   path: z
@@ -223,10 +220,10 @@ export const commands = {
   'runs.cancel': { input: byRun, output: z.object({ status: RunStatus }) },
   'runs.delete': { input: byRun, output: z.object({ deleted: z.boolean() }) },
   'datasets.list': { input: empty, output: z.array(DatasetInfo) },
-  'datasets.get': { input: z.object({ name: z.string() }), output: DatasetDetail },
+  'datasets.get': { input: z.object({ name: DatasetName }), output: DatasetDetail },
   'datasets.samples': {
     input: z.object({
-      name: z.string(),
+      name: DatasetName,
       split: MetricSplit,
       offset: z.number().int().min(0).default(0),
       count: z.number().int().min(1).max(256).default(48),
@@ -235,7 +232,7 @@ export const commands = {
   },
   'datasets.import': { input: ImportRequest, output: DatasetInfo },
   'datasets.generate': { input: GenerateRequest, output: z.array(DatasetInfo) },
-  'datasets.delete': { input: z.object({ name: z.string() }), output: z.object({ deleted: z.boolean() }) },
+  'datasets.delete': { input: z.object({ name: DatasetName }), output: z.object({ deleted: z.boolean() }) },
   'artifacts.list': { input: byRun, output: z.array(ArtifactInfo) },
   'artifacts.get': {
     input: z.object({ artifactId: z.number().int() }),

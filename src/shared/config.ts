@@ -18,17 +18,19 @@ export interface DatasetFacts {
 /** Looks a data set up by name; the shapes of the sets every install has are known without asking. */
 export type DatasetLookup = (name: string) => DatasetFacts | undefined;
 
-const datasetName = z
+/** The one rule for data set names, wherever one arrives (configs, imports, every dataset command): it is a single folder name. */
+export const datasetNamePattern = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+export const DatasetName = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a data set name: lower-case letters, digits, ".", "_" or "-"');
+  .regex(datasetNamePattern, 'use 1-64 lower-case letters, digits, ".", "_" or "-", starting with a letter or digit');
 
 export const DatasetRef = z.strictObject({
-  name: datasetName.meta({
+  name: DatasetName.meta({
     label: 'Data set',
     help: 'MNIST, Fashion-MNIST, generated Shapes and Faces, or one you imported (see Data sets).',
     widget: 'dataset',
   }),
-  second: datasetName.optional().meta({
+  second: DatasetName.optional().meta({
     label: 'Second set (identity B)',
     help: 'Deepfake: the images of identity B; the data set above is identity A.',
     widget: 'dataset',

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost, type Host } from '../../src/host/server';
@@ -58,8 +58,21 @@ describe('headless host', () => {
     expect(refused).toBe('401');
   });
 
+  it('turns the launch URL into a cookie and redirects to the URL without the token', async () => {
+    const first = await fetch(host.url, { redirect: 'manual' });
+    expect(first.status).toBe(303);
+    expect(first.headers.get('location')).toBe('/');
+    const cookie = first.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const page = await fetch(`${base}/`, { headers: { cookie: cookie.split(';')[0] ?? '' } });
+    expect(page.status).toBe(200);
+    // The token in a query string opens nothing by itself: API and events need the header or the cookie.
+    expect((await fetch(`${base}/api/runs.list?token=${host.token}`, { method: 'POST', body: '{}' })).status).toBe(401);
+  });
+
   it('serves the studio and the API with the token', async () => {
-    const page = await fetch(host.url);
+    const page = await fetch(`${base}/`, { headers: { authorization: `Bearer ${host.token}` } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(await page.text()).toContain('Latent Studio');
@@ -85,11 +98,96 @@ describe('headless host', () => {
   });
 
   it('streams events to an authorised socket', async () => {
-    const ws = new WebSocket(`${base.replace('http', 'ws')}/events?token=${host.token}`);
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/events`, { headers: { authorization: `Bearer ${host.token}` } });
     await new Promise((r) => ws.once('open', r));
     const got = new Promise<string>((resolve) => ws.once('message', (m: Buffer) => resolve(m.toString('utf8'))));
     studio.events.emit('run.warning', { runId: 1, message: 'hello' });
     expect(JSON.parse(await got)).toEqual({ name: 'run.warning', payload: { runId: 1, message: 'hello' } });
     ws.close();
   });
+
+  it('answers unparsable URLs with 400, with or without the token, and keeps serving', async () => {
+    const port = (host.server.address() as AddressInfo).port;
+    const targets = ['//[bad', '//a:b@[::1', '/%E0%A4%A', '/%', '/assets/%zz.js', 'http://[x/', '*', '/\u0000'];
+    for (const target of targets) {
+      for (const auth of ['', `Authorization: Bearer ${host.token}\r\n`]) {
+        const status = await rawRequest(port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n${auth}\r\n`);
+        expect(status, `GET ${target} ${auth ? 'with' : 'without'} token`).toMatch(/^HTTP\/1\.1 4\d\d/);
+        const upgrade = await rawRequest(
+          port,
+          `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${auth}Connection: Upgrade\r\nUpgrade: websocket\r\n` +
+            `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+        );
+        expect(upgrade, `upgrade ${target}`).toMatch(/^HTTP\/1\.1 4\d\d/);
+      }
+    }
+    expect((await post('/api/runs.list', {}, host.token)).status).toBe(200);
+  });
+
+  it('answers an oversized body with 413 before closing', async () => {
+    const res = await fetch(`${base}/api/runs.list`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${host.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ pad: 'x'.repeat(3 << 20) }),
+    });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('over');
+    // A chunked body, whose size is only known as it arrives.
+    const port = (host.server.address() as AddressInfo).port;
+    const chunk = 'a'.repeat(1 << 16);
+    let body = '';
+    for (let i = 0; i < 20; i++) body += `${chunk.length.toString(16)}\r\n${chunk}\r\n`;
+    const status = await rawRequest(
+      port,
+      `POST /api/runs.list HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${host.token}\r\n` +
+        `Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n${body}0\r\n\r\n`,
+    );
+    expect(status).toMatch(/^HTTP\/1\.1 413/);
+  });
+
+  it('refuses a foreign Host or Origin (DNS rebinding), for pages, API and events', async () => {
+    const port = (host.server.address() as AddressInfo).port;
+    const auth = `Authorization: Bearer ${host.token}\r\n`;
+    const get = (headers: string) => rawRequest(port, `GET / HTTP/1.1\r\nConnection: close\r\n${headers}${auth}\r\n`);
+    expect(await get(`Host: evil.example:${port}\r\n`)).toMatch(/^HTTP\/1\.1 403/);
+    expect(await get(`Host: 127.0.0.1:${port + 1}\r\n`)).toMatch(/^HTTP\/1\.1 403/);
+    expect(await get('')).toMatch(/^HTTP\/1\.1 4\d\d/);
+    expect(await get(`Host: 127.0.0.1:${port}\r\nOrigin: http://evil.example\r\n`)).toMatch(/^HTTP\/1\.1 403/);
+    expect(await get(`Host: localhost:${port}\r\nOrigin: http://localhost:${port}\r\n`)).toMatch(/^HTTP\/1\.1 200/);
+    expect(await get(`Host: 127.0.0.1:${port}\r\n`)).toMatch(/^HTTP\/1\.1 200/);
+    const api = await fetch(`${base}/api/runs.list`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${host.token}`, origin: 'http://attacker.test' },
+      body: '{}',
+    });
+    expect(api.status).toBe(403);
+    const ws = await new Promise<string>((resolve) => {
+      const socket = new WebSocket(`${base.replace('http', 'ws')}/events`, {
+        headers: { authorization: `Bearer ${host.token}`, origin: 'http://attacker.test' },
+      });
+      socket.on('unexpected-response', (_req, res) => resolve(String(res.statusCode)));
+      socket.on('open', () => resolve('open'));
+      socket.on('error', () => resolve('error'));
+    });
+    expect(ws).toBe('403');
+  });
 });
+
+/** Sends raw bytes (the request should say `Connection: close`) and resolves with the first line of the answer ('' when the socket closed without one). */
+function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer to ${JSON.stringify(text.slice(0, 60))}`));
+    }, 10_000);
+    socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(answer.split('\r\n')[0] ?? '');
+    });
+    socket.write(text);
+  });
+}

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrations } from '../../src/core/store/migrations';
 import { integrityCheck, openDb, type Db } from '../../src/core/store/db';
@@ -138,5 +139,44 @@ describe('heartbeat sweep', () => {
     expect(interruptStaleRuns(d, 15_000)).toEqual([id]);
     d.close();
     t.cleanup();
+  });
+});
+
+describe('restart window', () => {
+  it('interrupts at once a run whose supervising process is dead, and leaves one whose supervisor lives', () => {
+    const t = tempDir();
+    const d = openDb(join(t.dir, 's.db'));
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    const orphan = insertRun(d, mnistConfig(), 'h');
+    const other = insertRun(d, mnistConfig(), 'h');
+    markRunning(d, orphan, env);
+    d.prepare('UPDATE runs SET supervisor_pid = ? WHERE id = ?').run(dead, orphan);
+    d.prepare('UPDATE runs SET supervisor_pid = ? WHERE id = ?').run(process.ppid, other);
+    // Both heartbeats are fresh: only the dead supervisor tells them apart.
+    expect(interruptStaleRuns(d, 15_000)).toEqual([orphan]);
+    expect(getRun(d, orphan)?.status).toBe('interrupted');
+    expect(getRun(d, other)?.status).toBe('queued');
+    d.close();
+    t.cleanup();
+  });
+
+  it('cancel answers the real status of a run that is not training, and refuses one another studio supervises', async () => {
+    const t = tempDir();
+    const dbPath = join(t.dir, 's.db');
+    const d = openDb(dbPath);
+    const done = insertRun(d, mnistConfig(), 'h');
+    finishRun(d, done, 'completed', null);
+    const elsewhere = insertRun(d, mnistConfig(), 'h');
+    d.prepare('UPDATE runs SET supervisor_pid = ? WHERE id = ?').run(process.ppid, elsewhere);
+    d.close();
+    const studio = openTestStudio(dbPath);
+    try {
+      expect(await studio.api['runs.cancel']({ runId: done })).toEqual({ status: 'completed' });
+      await expect(studio.api['runs.cancel']({ runId: elsewhere })).rejects.toThrow(/another studio process/);
+      expect((await studio.api['runs.get']({ runId: elsewhere })).status).toBe('queued');
+    } finally {
+      await studio.close();
+      t.cleanup();
+    }
   });
 });

@@ -14,7 +14,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { DatasetFactor, DatasetInfo } from '../../shared/api';
+import { datasetNamePattern, type DatasetFactor, type DatasetInfo } from '../../shared/api';
+import { insideRoot, PathEscapeError } from '../paths';
 import { fileSplit, type ImageDataset } from './dataset';
 
 /**
@@ -62,8 +63,10 @@ export class DatasetStore {
     }
   }
 
+  /** A set's folder: its name is one folder name (the contract's rule), resolved under the root or refused. */
   dir(name: string): string {
-    return join(this.root, name);
+    if (!datasetNamePattern.test(name)) throw new PathEscapeError(this.root, name);
+    return insideRoot(this.root, name);
   }
 
   has(name: string): boolean {
@@ -79,7 +82,7 @@ export class DatasetStore {
   list(): Manifest[] {
     if (!existsSync(this.root)) return [];
     return readdirSync(this.root)
-      .filter((e) => !e.startsWith('.'))
+      .filter((e) => !e.startsWith('.') && datasetNamePattern.test(e))
       .map((e) => this.manifest(e))
       .filter((m): m is Manifest => m !== undefined)
       .sort((a, b) => a.name.localeCompare(b.name));

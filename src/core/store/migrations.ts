@@ -76,4 +76,7 @@ export const migrations: readonly string[] = [
   `,
   // 2: training-health warnings (e.g. posterior collapse) kept with the run, as a JSON array.
   `ALTER TABLE runs ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';`,
+  // 3: which studio process supervises an active run, so a restart knows at once which runs lost theirs.
+  `ALTER TABLE runs ADD COLUMN supervisor_host TEXT;
+   ALTER TABLE runs ADD COLUMN supervisor_pid INTEGER;`,
 ];

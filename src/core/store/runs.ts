@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { RunConfig } from '../../shared/config';
 import type { Environment, LatestMetric, RunDetail, RunStatus, RunSummary } from '../../shared/api';
 import type { z } from 'zod';
@@ -39,8 +40,9 @@ export function insertRun(db: Db, config: RunConfig, configHash: string): number
     const experimentId = ensureExperiment(db, config.experiment ?? 'Default');
     const info = stmt(
       db,
-      `INSERT INTO runs (experiment_id, name, family, config_json, config_hash, status, seed, epochs, created_at, heartbeat_at)
-       VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
+      `INSERT INTO runs (experiment_id, name, family, config_json, config_hash, status, seed, epochs, created_at, heartbeat_at,
+                         supervisor_host, supervisor_pid)
+       VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)`,
     ).run(
       experimentId,
       config.name ?? '',
@@ -51,6 +53,8 @@ export function insertRun(db: Db, config: RunConfig, configHash: string): number
       config.training.epochs,
       nowIso(),
       nowIso(),
+      hostname(),
+      process.pid,
     );
     const id = Number(info.lastInsertRowid);
     if (!config.name) stmt(db, 'UPDATE runs SET name = ? WHERE id = ?').run(`${config.family} #${id}`, id);
@@ -80,17 +84,38 @@ export function finishRun(db: Db, runId: number, status: RunStatus, error: strin
   return info.changes > 0;
 }
 
-/** Runs whose supervisor stopped beating were orphaned by a crash; `supervised` are this process's own. */
+/** Whether a process of this machine is alive (EPERM: it is, but another user's). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Active runs whose supervising studio is gone: its process on this machine is dead (known at once,
+ * e.g. right after a restart), or its heartbeat is older than `staleAfterMs` (a studio on another
+ * machine sharing the database, or a reused pid). `supervised` are this process's own.
+ */
 export function interruptStaleRuns(db: Db, staleAfterMs: number, supervised: readonly number[] = []): number[] {
   const cutoff = new Date(Date.now() - staleAfterMs).toISOString();
-  const stale = stmt<[string], { id: number; heartbeat_at: string | null }>(
+  const here = hostname();
+  const orphaned = stmt<[], { id: number; heartbeat_at: string | null; supervisor_host: string | null; supervisor_pid: number | null }>(
     db,
-    `SELECT id, heartbeat_at FROM runs WHERE status IN ('queued','running') AND (heartbeat_at IS NULL OR heartbeat_at < ?)`,
+    `SELECT id, heartbeat_at, supervisor_host, supervisor_pid FROM runs WHERE status IN ('queued','running')`,
   )
-    .all(cutoff)
-    .filter((r) => !supervised.includes(r.id));
+    .all()
+    .filter((r) => {
+      if (supervised.includes(r.id)) return false;
+      if (r.heartbeat_at === null || r.heartbeat_at < cutoff) return true;
+      const pid = r.supervisor_pid;
+      if (r.supervisor_host !== here || pid === null) return false;
+      return !processAlive(pid);
+    });
   const mark = db.transaction(() => {
-    for (const r of stale) {
+    for (const r of orphaned) {
       finishRun(
         db,
         r.id,
@@ -100,7 +125,16 @@ export function interruptStaleRuns(db: Db, staleAfterMs: number, supervised: rea
     }
   });
   mark();
-  return stale.map((r) => r.id);
+  return orphaned.map((r) => r.id);
+}
+
+/** The studio process supervising an active run, as `host pid N`. */
+export function runSupervisor(db: Db, runId: number): string | null {
+  const r = stmt<[number], { supervisor_host: string | null; supervisor_pid: number | null }>(
+    db,
+    'SELECT supervisor_host, supervisor_pid FROM runs WHERE id = ?',
+  ).get(runId);
+  return r?.supervisor_pid ? `${r.supervisor_host ?? '?'} pid ${r.supervisor_pid}` : null;
 }
 
 function latestFor(db: Db, runId: number): z.infer<typeof LatestMetric>[] {

@@ -40,7 +40,11 @@ function post(message: FromWorker): void {
 
 function onMessage(listener: (m: ToWorker) => void): void {
   if (electronPort) electronPort.on('message', (e) => listener(e.data));
-  else process.on('message', (m) => listener(m as ToWorker));
+  else {
+    process.on('message', (m) => listener(m as ToWorker));
+    // A forked worker whose studio died (even by SIGKILL) must not train on for nobody.
+    process.on('disconnect', () => process.exit(3));
+  }
 }
 
 /** Lets queued IPC writes drain, then leaves. */

@@ -39,25 +39,15 @@ function ipcTransport(bridge: PreloadBridge): Transport {
   };
 }
 
-const tokenKey = 'latent-studio-token';
-
+/** The headless host turned the launch URL's token into an HttpOnly cookie, which same-origin requests carry. */
 function httpTransport(): Transport {
-  const params = new URLSearchParams(location.search);
-  const fromUrl = params.get('token');
-  if (fromUrl) {
-    sessionStorage.setItem(tokenKey, fromUrl);
-    params.delete('token');
-    const query = params.toString();
-    history.replaceState(null, '', `${location.pathname}${query ? `?${query}` : ''}${location.hash}`);
-  }
-  const token = sessionStorage.getItem(tokenKey) ?? '';
   const listeners = new Set<(e: StudioEvent) => void>();
   const reconnectListeners = new Set<() => void>();
   let retry = 500;
   let opened = false;
   const connect = () => {
     const proto = location.protocol === 'https:' ? 'wss' : 'ws';
-    const socket = new WebSocket(`${proto}://${location.host}/events?token=${encodeURIComponent(token)}`);
+    const socket = new WebSocket(`${proto}://${location.host}/events`);
     socket.onopen = () => {
       retry = 500;
       if (opened) for (const l of reconnectListeners) l();
@@ -78,7 +68,7 @@ function httpTransport(): Transport {
     async invoke(name, input) {
       const res = await fetch(`/api/${name}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify(input ?? {}),
       });
       return (await res.json()) as Envelope<unknown>;
