@@ -13,6 +13,7 @@ import { familyIds, familySpecs } from '../families/specs';
 import { datasetsDirFor, defaultDbPath } from '../core/paths';
 import { createStudio, findPreset, type Studio } from '../core/studio';
 import { forkLauncher } from '../core/training/fork-launcher';
+import { checkRun } from '../core/run-checks';
 import { startHost } from '../host/server';
 
 const usage = `latent-studio: train and compare autoencoders from the command line
@@ -99,9 +100,9 @@ async function train(args: string[]): Promise<number> {
     subset: intFlag('subset', values.subset),
     seed: intFlag('seed', values.seed),
   });
-  const facts = catalogFor(values.db).facts();
-  const parsed = parseRunConfig(raw, (name) => facts.get(name));
-  if (!parsed.ok) throw new UsageError(`${basename(source)} refused: ${describeIssues(parsed.issues)}`);
+  const parsed = parseRunConfig(raw);
+  const issues = parsed.ok ? checkRun(parsed.config, catalogFor(values.db)) : parsed.issues;
+  if (!parsed.ok || issues.length > 0) throw new UsageError(`${basename(source)} refused: ${describeIssues(issues)}`);
   const config: RunConfig = parsed.config;
 
   const studio = openStudio(values.db);

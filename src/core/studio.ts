@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { finishedStatuses, type Api, type BackendInfo, type SystemInfo } from '../shared/api';
-import { checkRunConfig, defaultRunConfig, describeIssues, type RunConfig } from '../shared/config';
+import { defaultRunConfig, describeIssues, type RunConfig } from '../shared/config';
 import { DatasetCatalog, DatasetError } from './datasets/catalog';
 import { DatasetFileError } from './datasets/idx';
 import { DatasetExistsError } from './datasets/store';
@@ -17,6 +17,7 @@ import { Orchestrator, type OrchestratorOptions } from './training/orchestrator'
 import type { WorkerLauncher } from './training/protocol';
 import { studioVersion } from './version';
 import { datasetsDirFor, PathEscapeError } from './paths';
+import { checkRun, machineLimits } from './run-checks';
 
 export interface StudioOptions extends OpenOptions {
   dbPath: string;
@@ -95,7 +96,14 @@ export function createStudio(options: StudioOptions): Studio {
         (b) => [b, null] as const,
         (e: unknown) => [null, e instanceof Error ? e.message : String(e)] as const,
       );
-      return { studioVersion, transport: options.transport, dbPath: options.dbPath, backend: info, backendError: error };
+      return {
+        studioVersion,
+        transport: options.transport,
+        dbPath: options.dbPath,
+        backend: info,
+        backendError: error,
+        totalMemoryBytes: machineLimits().totalMemoryBytes,
+      };
     },
     'families.list': async () =>
       familyIds.map((id) => ({
@@ -110,8 +118,7 @@ export function createStudio(options: StudioOptions): Studio {
       return config;
     },
     'runs.start': async ({ config }) => {
-      const facts = datasets.facts();
-      const issues = checkRunConfig(config, (name) => facts.get(name));
+      const issues = checkRun(config, datasets);
       if (issues.length > 0) throw new ApiError('bad_request', `invalid run config: ${describeIssues(issues)}`, issues);
       // Generated sets named for the first time (shapes, faces-a/b) are drawn now, before the worker needs them.
       for (const name of [config.dataset.name, config.dataset.second]) {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ArchitectureHook } from './memory';
 
 /** What a family's cross-field checks see besides its own model section. */
 export interface CheckContext {
@@ -35,6 +36,8 @@ export interface FamilySpec<M> {
   defaultModel: M;
   presets: FamilyPreset<M>[];
   checkModel?: ModelCheck<M>;
+  /** How the model maps onto encoder → code → decoder (for shapes and the memory estimate), when it is not that body itself. */
+  architecture?: ArchitectureHook<M>;
   /** Data-set settings this family starts from (e.g. the two identities of the deepfake set-up). */
   defaultDataset?: { classes?: number[] };
   /** Training settings this family starts from (e.g. BCE for a Bernoulli decoder). */

@@ -113,6 +113,8 @@ export const SystemInfo = z.object({
   dbPath: z.string(),
   backend: BackendInfo.nullable(),
   backendError: z.string().nullable(),
+  /** The machine's memory, which bounds what a model may take to train (families/memory.ts). */
+  totalMemoryBytes: z.number(),
 });
 export type SystemInfo = z.infer<typeof SystemInfo>;
 

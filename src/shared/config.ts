@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ModelCheck } from '../families/family-spec';
+import { formatBytes, memoryBudget, modelMemory } from '../families/memory';
 import { familyIds, familySpecs, type FamilyId } from '../families/specs';
 
 /** What the config checks need to know of a data set (the core's catalog and the UI's list both give it). */
@@ -154,8 +155,16 @@ export function describeIssues(issues: FieldIssue[]): string {
 
 export type ParseResult = { ok: true; config: RunConfig } | { ok: false; issues: FieldIssue[] };
 
-/** Checks what depends on the data sets: that they exist, subsets and classes fit them, and the model fits their images. */
-export function checkRunConfig(config: RunConfig, lookup: DatasetLookup): FieldIssue[] {
+/** What the machine allows: the memory a run may plan to use (see families/memory.ts). */
+export interface MachineLimits {
+  totalMemoryBytes: number;
+}
+
+/**
+ * Checks what depends on the data sets and the machine: that the sets exist, subsets, classes and the batch
+ * fit them, the model fits their images, and training it fits in memory.
+ */
+export function checkRunConfig(config: RunConfig, lookup: DatasetLookup, limits?: MachineLimits): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const issue = (path: readonly PropertyKey[], message: string) => issues.push({ path: issuePath(path), message });
   const d = config.dataset;
@@ -188,17 +197,40 @@ export function checkRunConfig(config: RunConfig, lookup: DatasetLookup): FieldI
     if (a.classes > 0 && bad !== undefined)
       issue(['dataset', 'classes'], `${d.name} has labels 0..${a.classes - 1}; ${bad} is not one`);
   }
+  const trainImages = Math.min(d.trainSubset ?? trainCount, trainCount);
+  if (!d.classes && config.training.batchSize > trainImages) {
+    issue(['training', 'batchSize'], batchTooLarge(config.training.batchSize, trainImages, d.name));
+  }
   const classes = b ? 2 : (d.classes?.length ?? a.classes);
-  const check = (familySpecs[config.family] as { checkModel?: CrossFieldCheck }).checkModel;
-  check?.(config.model, { training: config.training, image: [a.height, a.width, a.channels], classes }, issue);
+  const spec = familySpecs[config.family] as { checkModel?: CrossFieldCheck };
+  const image: [number, number, number] = [a.height, a.width, a.channels];
+  spec.checkModel?.(config.model, { training: config.training, image, classes }, issue);
+  if (limits && issues.length === 0) {
+    const need = modelMemory(spec, config.model, { image, classes, training: config.training });
+    const budget = memoryBudget(limits.totalMemoryBytes, config.backend ?? 'auto');
+    if (need && need.bytes > budget) {
+      issue(
+        ['model'],
+        `this ${config.family} model would need about ${formatBytes(need.bytes)} to train (${need.params.toExponential(2)} parameters: ` +
+          `${formatBytes(need.parameterBytes)} for weights, gradients and optimizer state, ${formatBytes(need.activationBytes)} ` +
+          `of activations at batch ${config.training.batchSize}), over this machine's budget of ${formatBytes(budget)}` +
+          `${config.backend === 'wasm' ? ' (wasm holds at most 4 GiB)' : ` (half of its ${formatBytes(limits.totalMemoryBytes)})`}: make the layers narrower`,
+      );
+    }
+  }
   return issues;
 }
 
+/** The one wording for a batch larger than the training set, whether the config check or the worker finds it. */
+export function batchTooLarge(batchSize: number, trainImages: number, dataset: string): string {
+  return `${batchSize} is larger than the ${trainImages} training images selected from ${dataset}: use at most ${trainImages}`;
+}
+
 /** Parses a config and, given the data sets, checks it against them: every issue names its field. */
-export function parseRunConfig(input: unknown, lookup?: DatasetLookup): ParseResult {
+export function parseRunConfig(input: unknown, lookup?: DatasetLookup, limits?: MachineLimits): ParseResult {
   const r = RunConfig.safeParse(input);
   if (!r.success) return { ok: false, issues: fieldIssues(r.error) };
-  const issues = lookup ? checkRunConfig(r.data, lookup) : [];
+  const issues = lookup ? checkRunConfig(r.data, lookup, limits) : [];
   return issues.length === 0 ? { ok: true, config: r.data } : { ok: false, issues };
 }
 

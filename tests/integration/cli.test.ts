@@ -55,15 +55,19 @@ describe('latent-studio CLI', () => {
   });
 
   it.each([
-    [{ model: { latentSize: 0 } }, 'model.latentSize'],
-    [{ training: { loss: 'hinge' } }, 'training.loss'],
-    [{ training: { epochs: -2 } }, 'training.epochs'],
-  ])('refuses %j naming %s, exits non-zero and stores nothing', (patch, field) => {
+    ['model.latentSize', { model: { latentSize: 0 } }],
+    ['training.loss', { training: { loss: 'hinge' } }],
+    ['training.epochs', { training: { epochs: -2 } }],
+    ['training.batchSize: 128 is larger than the 100', { training: { batchSize: 128 }, dataset: { name: 'mnist', trainSubset: 100 } }],
+    ['training.batchSize: 64 is larger than the 50', { training: { batchSize: 64 }, dataset: { name: 'mnist', classes: [0], trainSubset: 50 } }],
+    ['model: this autoencoder model would need about', { model: { encoder: Array.from({ length: 24 }, () => ({ type: 'dense', units: 8192, activation: 'relu' })) } }],
+  ])('refuses a config naming %s, exits non-zero and stores nothing', (field, patch) => {
     const before = runCount();
     const base = mnistConfig() as unknown as Record<string, Record<string, unknown>>;
-    const [section, values] = Object.entries(patch)[0] as [string, Record<string, unknown>];
-    const file = join(tmp.dir, `bad-${field}.json`);
-    writeFileSync(file, JSON.stringify({ ...base, [section]: { ...base[section], ...values } }));
+    const patched = { ...base };
+    for (const [section, values] of Object.entries(patch)) patched[section] = { ...base[section], ...values };
+    const file = join(tmp.dir, `bad-${field.replace(/\W+/g, '-')}.json`);
+    writeFileSync(file, JSON.stringify(patched));
     const r = run('train', file, '--db', db);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(field);

@@ -28,6 +28,7 @@ export const cvaeSpec = {
     latentSize: 2,
   },
   checkModel: checkCvae,
+  architecture: (m, { classes }) => ({ body: m, codeUnits: 2 * m.latentSize, decoderInput: m.latentSize + classes }),
   defaultTraining: { loss: 'bce', batchSize: 128 },
   presets: [
     {

@@ -52,6 +52,7 @@ export const deepfakeSpec = {
   modelSchema: deepfakeModel,
   defaultModel: mlp,
   checkModel: checkDeepfake,
+  architecture: (m) => ({ body: m, decoders: 2 }),
   defaultTraining: { loss: 'bce' },
   defaultDataset: { classes: [3, 8] },
   presets: [

@@ -51,6 +51,11 @@ export const stackedAeSpec = {
       issue(['model', 'outputActivation'], 'BCE needs outputs in (0,1): choose the sigmoid output activation or another loss');
     }
   },
+  // The stack, unrolled: dense layers of the widths down to the code, and back up.
+  architecture: (m) => {
+    const hidden = m.widths.slice(0, -1).map((units) => ({ type: 'dense' as const, units, activation: m.activation }));
+    return { body: { encoder: hidden, latentSize: m.widths.at(-1) ?? 1, decoder: [...hidden].reverse() } };
+  },
   presets: [
     {
       name: 'stacked-ae-784-256-64',

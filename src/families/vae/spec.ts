@@ -82,6 +82,7 @@ export const vaeSpec = {
   modelSchema: vaeModel,
   defaultModel: kingmaWelling,
   checkModel: checkVae,
+  architecture: (m) => ({ body: m, codeUnits: 2 * m.latentSize }),
   defaultTraining: { loss: 'bce', batchSize: 128 },
   presets: [
     {

@@ -76,6 +76,7 @@ export const vqVaeSpec = {
   modelSchema: vqVaeModel,
   defaultModel: vqMlp,
   checkModel: (model, ctx, issue) => shapes({ ...model, ...vqArchitecture(model) }, ctx, issue),
+  architecture: (m) => ({ body: vqArchitecture(m) }),
   presets: [
     {
       name: 'vq-vae-mlp',

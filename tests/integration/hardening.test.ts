@@ -74,3 +74,23 @@ describe('no command reaches outside the studio folders, whatever name it is giv
     expect(() => studio.datasets.store.dir('tiny..')).not.toThrow();
   });
 });
+
+describe('refused before a worker starts', () => {
+  it('a model that would not fit in memory, and a batch larger than the selected images, naming the field', async () => {
+    const wide = mnistConfig();
+    wide.model = { ...wide.model, encoder: Array.from({ length: 24 }, () => ({ type: 'dense', units: 8192, activation: 'relu' })) };
+    const big = await dispatch(studio.api, 'runs.start', { config: wide });
+    expect(big.ok).toBe(false);
+    if (!big.ok) {
+      expect(big.error.issues?.map((i) => i.path)).toEqual(['model']);
+      expect(big.error.message).toMatch(/would need about \d+\.\d GiB.*budget of \d+\.\d GiB/);
+    }
+    const few = mnistConfig();
+    few.dataset = { name: 'mnist', classes: [3], trainSubset: 40 };
+    const batch = await dispatch(studio.api, 'runs.start', { config: few });
+    expect(batch.ok).toBe(false);
+    if (!batch.ok) expect(batch.error.issues).toEqual([{ path: 'training.batchSize', message: expect.stringMatching(/64 is larger than the 40/) }]);
+    expect(studio.orchestrator.activeRunIds).toEqual([]);
+    expect(await studio.api['runs.list']({})).toEqual([]);
+  });
+});

@@ -1,0 +1,25 @@
+import { totalmem } from 'node:os';
+import { batchTooLarge, checkRunConfig, type FieldIssue, type MachineLimits, type RunConfig } from '../shared/config';
+import type { DatasetCatalog } from './datasets/catalog';
+
+export function machineLimits(): MachineLimits {
+  return { totalMemoryBytes: totalmem() };
+}
+
+/**
+ * Every check a run must pass before anything is stored or a worker starts, the same for the API and the CLI:
+ * the contract's checks against the data sets and this machine, then the exact size of a class selection.
+ */
+export function checkRun(config: RunConfig, datasets: DatasetCatalog): FieldIssue[] {
+  const facts = datasets.facts();
+  const issues = checkRunConfig(config, (name) => facts.get(name), machineLimits());
+  const d = config.dataset;
+  if (issues.length === 0 && d.classes && datasets.info(d.name)?.stored !== false) {
+    // Only the labels tell how many images some classes hold; they are read, the images stay on disk.
+    const n = datasets.open(d).train.count;
+    if (config.training.batchSize > n) {
+      issues.push({ path: 'training.batchSize', message: batchTooLarge(config.training.batchSize, n, d.name) });
+    }
+  }
+  return issues;
+}

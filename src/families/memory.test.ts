@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { checkRunConfig, defaultRunConfig, type DatasetLookup, type RunConfig } from '../shared/config';
+import { inferArchitecture } from './layers';
+import { memoryBudget, modelMemory, trainingMemory } from './memory';
+import { familySpecs } from './specs';
+
+const mnist: DatasetLookup = (name) =>
+  name === 'mnist'
+    ? { name, height: 28, width: 28, channels: 1, trainCount: 60000, testCount: 10000, classes: 10, available: true, hint: null }
+    : undefined;
+const machine = { totalMemoryBytes: 24 * 1024 ** 3 };
+const wide = { type: 'dense' as const, units: 8192, activation: 'relu' as const };
+
+function wideAutoencoder(): RunConfig {
+  const c = defaultRunConfig('autoencoder');
+  // Every field within its own limit; together about 1.56e9 weights.
+  c.model = { encoder: Array.from({ length: 24 }, () => wide), latentSize: 32, decoder: [wide], outputActivation: 'sigmoid' };
+  return c;
+}
+
+describe('the memory a model takes to train', () => {
+  it('counts weights, gradients and Adam’s two moments, plus activations at the batch size', () => {
+    const shapes = inferArchitecture([28, 28, 1], { encoder: [{ type: 'dense', units: 100, activation: 'relu' }], latentSize: 10, decoder: [] });
+    const params = 784 * 100 + 100 + 100 * 10 + 10 + 10 * 784 + 784;
+    expect(shapes.totalParams).toBe(params);
+    const adam = trainingMemory(shapes, [28, 28, 1], { batchSize: 64, optimizer: 'adam' });
+    expect(adam.parameterBytes).toBe(params * 4 * 4);
+    expect(adam.activationBytes).toBe(64 * (784 + 100 + 10 + 784) * 4 * 3);
+    expect(trainingMemory(shapes, [28, 28, 1], { batchSize: 64, optimizer: 'sgd' }).parameterBytes).toBe(params * 4 * 2);
+  });
+
+  it('uses each family’s own body: the VAE’s two heads, the deepfake’s two decoders, the stacked AE’s widths', () => {
+    const training = { batchSize: 1, optimizer: 'sgd' };
+    const ctx = { image: [28, 28, 1] as [number, number, number], classes: 10, training };
+    const body = { encoder: [], latentSize: 2, decoder: [], outputActivation: 'sigmoid' };
+    expect(modelMemory(familySpecs.autoencoder, body, ctx)?.params).toBe(784 * 2 + 2 + 2 * 784 + 784);
+    expect(modelMemory(familySpecs.vae, { ...familySpecs.vae.defaultModel, ...body }, ctx)?.params).toBe(784 * 4 + 4 + 2 * 784 + 784);
+    expect(modelMemory(familySpecs.deepfake, { ...familySpecs.deepfake.defaultModel, ...body }, ctx)?.params).toBe(
+      784 * 2 + 2 + 2 * (2 * 784 + 784),
+    );
+    const stacked = { ...familySpecs['stacked-ae'].defaultModel, widths: [100, 5] };
+    expect(modelMemory(familySpecs['stacked-ae'], stacked, ctx)?.params).toBe(784 * 100 + 100 + 100 * 5 + 5 + 5 * 100 + 100 + 100 * 784 + 784);
+  });
+
+  it('refuses a model over the machine’s budget, naming the model and the figure, and accepts every preset', () => {
+    const issues = checkRunConfig(wideAutoencoder(), mnist, machine);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.path).toBe('model');
+    expect(issues[0]?.message).toMatch(/autoencoder model would need about 2\d\.\d GiB .*1\.5\de\+9 parameters.*budget of 12\.0 GiB/);
+    // Without machine limits (a config file checked offline), only the structure is checked.
+    expect(checkRunConfig(wideAutoencoder(), mnist)).toEqual([]);
+    for (const [id, spec] of Object.entries(familySpecs)) {
+      for (const preset of spec.presets) {
+        const c = { ...defaultRunConfig(id as keyof typeof familySpecs), model: preset.model } as RunConfig;
+        const need = modelMemory(spec, c.model, { image: [28, 28, 1], classes: 10, training: c.training });
+        expect(need?.bytes ?? 0, preset.name).toBeLessThan(memoryBudget(machine.totalMemoryBytes, 'wasm') / 8);
+      }
+    }
+  });
+
+  it('caps wasm at its 4 GiB heap', () => {
+    expect(memoryBudget(64 * 1024 ** 3, 'wasm')).toBe(4 * 1024 ** 3);
+    expect(memoryBudget(64 * 1024 ** 3, 'auto')).toBe(32 * 1024 ** 3);
+  });
+});
+
+describe('a batch larger than the training set', () => {
+  it('is refused naming training.batchSize', () => {
+    const c = defaultRunConfig('autoencoder');
+    c.dataset = { name: 'mnist', trainSubset: 100 };
+    c.training.batchSize = 128;
+    expect(checkRunConfig(c, mnist)).toEqual([
+      { path: 'training.batchSize', message: '128 is larger than the 100 training images selected from mnist: use at most 100' },
+    ]);
+    c.training.batchSize = 100;
+    expect(checkRunConfig(c, mnist)).toEqual([]);
+  });
+});

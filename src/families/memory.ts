@@ -1,0 +1,94 @@
+import type { FamilySpec } from './family-spec';
+import { inferArchitecture, type Architecture, type ArchitectureShapes } from './layers';
+
+/** How a family's model maps onto the common encoder → code → decoder body, for shapes and memory. */
+export interface ArchitectureOf {
+  body: Architecture;
+  /** Width of the code head (2 × latent for mu and log σ²). */
+  codeUnits?: number;
+  /** Width the decoder starts from (latent + one-hot label for the CVAE). */
+  decoderInput?: number;
+  /** Decoders trained side by side (the deepfake's two identities). */
+  decoders?: number;
+}
+
+export type ArchitectureHook<M> = (model: M, ctx: { classes: number }) => ArchitectureOf;
+
+function isArchitecture(model: unknown): model is Architecture {
+  const m = model as Partial<Architecture> | null;
+  return !!m && Array.isArray(m.encoder) && Array.isArray(m.decoder) && typeof m.latentSize === 'number';
+}
+
+/** A family's architecture: its spec's own hook, or the model itself when it is an encoder/latent/decoder body. */
+export function architectureOf(spec: object, model: unknown, classes: number): ArchitectureOf | null {
+  const hook = (spec as Pick<FamilySpec<unknown>, 'architecture'>).architecture;
+  if (hook) return hook(model, { classes });
+  return isArchitecture(model) ? { body: model } : null;
+}
+
+export interface MemoryEstimate {
+  params: number;
+  /** Weights, their gradients and the optimizer's slots, float32. */
+  parameterBytes: number;
+  /** Every layer's output at the batch size, kept for the backward pass, with its gradient and one temporary. */
+  activationBytes: number;
+  bytes: number;
+}
+
+const bytesPerFloat = 4;
+/** Slots an optimizer keeps per weight: Adam's two moments, RMSProp's mean square, none for plain SGD. */
+const optimizerSlots: Record<string, number> = { adam: 2, rmsprop: 1, sgd: 0 };
+/** Forward value, its gradient, and one temporary (pre-activation, mask) per layer output. */
+const activationCopies = 3;
+
+/** An estimate of what training takes, from the inferred shapes: parameters × (1 + gradient + slots) plus activations. */
+export function trainingMemory(
+  shapes: ArchitectureShapes,
+  image: readonly number[],
+  training: { batchSize: number; optimizer: string },
+  decoders = 1,
+): MemoryEstimate {
+  const values = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+  const codeAt = shapes.layers.findIndex((l) => l.where === 'code');
+  const decoderPart = shapes.layers.slice(codeAt + 1);
+  const extra = decoders - 1;
+  const params = shapes.totalParams + extra * decoderPart.reduce((n, l) => n + l.params, 0);
+  const outputs =
+    values(image) +
+    shapes.layers.reduce((n, l) => n + values(l.outputShape), 0) +
+    extra * decoderPart.reduce((n, l) => n + values(l.outputShape), 0);
+  const parameterBytes = params * bytesPerFloat * (2 + (optimizerSlots[training.optimizer] ?? 2));
+  const activationBytes = training.batchSize * outputs * bytesPerFloat * activationCopies;
+  return { params, parameterBytes, activationBytes, bytes: parameterBytes + activationBytes };
+}
+
+/** Shapes and memory of a family's model on an image, or null while its stacks do not fit (shape errors are reported elsewhere). */
+export function modelMemory(
+  spec: object,
+  model: unknown,
+  ctx: { image: [number, number, number]; classes: number; training: { batchSize: number; optimizer: string } },
+): MemoryEstimate | null {
+  const arch = architectureOf(spec, model, ctx.classes);
+  if (!arch) return null;
+  try {
+    const shapes = inferArchitecture(ctx.image, arch.body, { codeUnits: arch.codeUnits, decoderInput: arch.decoderInput });
+    return trainingMemory(shapes, ctx.image, ctx.training, arch.decoders);
+  } catch {
+    return null;
+  }
+}
+
+/** Wasm's heap is 32-bit: no backend in it can hold more than 4 GiB. */
+export const wasmHeapBytes = 4 * 1024 ** 3;
+
+/** The memory a run may plan to use: half of the machine's (the studio, the OS and other runs need the rest). */
+export function memoryBudget(totalMemoryBytes: number, backend: string): number {
+  const half = Math.floor(totalMemoryBytes / 2);
+  return backend === 'wasm' ? Math.min(half, wasmHeapBytes) : half;
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GiB`;
+  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${Math.max(1, Math.round(n / 1024))} KiB`;
+}
