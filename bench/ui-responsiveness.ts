@@ -89,8 +89,8 @@ export async function measureUi(seconds = 20): Promise<UiFigures | string> {
     return {
       seconds,
       longTasks: longTasks.length,
-      longestTaskMs: Math.max(0, ...longTasks),
-      longestFrameGapMs: Math.max(0, ...frameGaps),
+      longestTaskMs: longTasks.reduce((m, t) => Math.max(m, t), 0),
+      longestFrameGapMs: frameGaps.reduce((m, t) => Math.max(m, t), 0),
       loggingOverhead: progress.at(-1) ?? null,
     };
   } finally {

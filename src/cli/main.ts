@@ -174,11 +174,22 @@ async function runs(args: string[]): Promise<number> {
       r.createdAt.slice(0, 19).replace('T', ' '),
     ]);
     const header = ['id', 'name', 'status', 'epochs', 'train loss', 'test loss', 'backend', 'created'];
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-    for (const r of [header, ...rows]) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}\n`);
+    printTable(header, rows);
   }
   await studio.close();
   return 0;
+}
+
+/** Columns padded to their widest cell (a loop: there may be more rows than a call takes arguments). */
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => rows.reduce((w, r) => Math.max(w, (r[i] ?? '').length), h.length));
+  for (const r of [header, ...rows])
+    process.stdout.write(
+      `${r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
 }
 
 function catalogFor(db: string | undefined): DatasetCatalog {
@@ -207,9 +218,7 @@ function datasets(args: string[]): number {
     !d.available ? `missing: ${d.hint}` : !d.stored ? 'generated on first use' : bytes(d.sizeBytes),
   ]);
   const header = ['name', 'kind', 'image', 'train', 'test', 'classes', 'factors', 'stored'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  for (const r of [header, ...rows])
-    process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}\n`.trimEnd() + '\n');
+  printTable(header, rows);
   return 0;
 }
 

@@ -76,7 +76,8 @@ export function createStudio(options: StudioOptions): Studio {
       return await task();
     } catch (e) {
       if (e instanceof DatasetFileError) throw new ApiError('bad_request', e.message, [{ path: 'path', message: e.message }]);
-      if (e instanceof PathEscapeError) throw new ApiError('bad_request', `name: ${e.message}`, [{ path: 'name', message: e.message }]);
+      if (e instanceof PathEscapeError)
+        throw new ApiError('bad_request', `name: ${e.message}`, [{ path: 'name', message: e.message }]);
       if (e instanceof DatasetExistsError) throw new ApiError('conflict', e.message);
       if (e instanceof DatasetError) throw new ApiError(e.code, e.message);
       throw e;

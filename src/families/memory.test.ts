@@ -20,7 +20,11 @@ function wideAutoencoder(): RunConfig {
 
 describe('the memory a model takes to train', () => {
   it('counts weights, gradients and Adam’s two moments, plus activations at the batch size', () => {
-    const shapes = inferArchitecture([28, 28, 1], { encoder: [{ type: 'dense', units: 100, activation: 'relu' }], latentSize: 10, decoder: [] });
+    const shapes = inferArchitecture([28, 28, 1], {
+      encoder: [{ type: 'dense', units: 100, activation: 'relu' }],
+      latentSize: 10,
+      decoder: [],
+    });
     const params = 784 * 100 + 100 + 100 * 10 + 10 + 10 * 784 + 784;
     expect(shapes.totalParams).toBe(params);
     const adam = trainingMemory(shapes, [28, 28, 1], { batchSize: 64, optimizer: 'adam' });
@@ -34,19 +38,25 @@ describe('the memory a model takes to train', () => {
     const ctx = { image: [28, 28, 1] as [number, number, number], classes: 10, training };
     const body = { encoder: [], latentSize: 2, decoder: [], outputActivation: 'sigmoid' };
     expect(modelMemory(familySpecs.autoencoder, body, ctx)?.params).toBe(784 * 2 + 2 + 2 * 784 + 784);
-    expect(modelMemory(familySpecs.vae, { ...familySpecs.vae.defaultModel, ...body }, ctx)?.params).toBe(784 * 4 + 4 + 2 * 784 + 784);
+    expect(modelMemory(familySpecs.vae, { ...familySpecs.vae.defaultModel, ...body }, ctx)?.params).toBe(
+      784 * 4 + 4 + 2 * 784 + 784,
+    );
     expect(modelMemory(familySpecs.deepfake, { ...familySpecs.deepfake.defaultModel, ...body }, ctx)?.params).toBe(
       784 * 2 + 2 + 2 * (2 * 784 + 784),
     );
     const stacked = { ...familySpecs['stacked-ae'].defaultModel, widths: [100, 5] };
-    expect(modelMemory(familySpecs['stacked-ae'], stacked, ctx)?.params).toBe(784 * 100 + 100 + 100 * 5 + 5 + 5 * 100 + 100 + 100 * 784 + 784);
+    expect(modelMemory(familySpecs['stacked-ae'], stacked, ctx)?.params).toBe(
+      784 * 100 + 100 + 100 * 5 + 5 + 5 * 100 + 100 + 100 * 784 + 784,
+    );
   });
 
   it('refuses a model over the machine’s budget, naming the model and the figure, and accepts every preset', () => {
     const issues = checkRunConfig(wideAutoencoder(), mnist, machine);
     expect(issues).toHaveLength(1);
     expect(issues[0]?.path).toBe('model');
-    expect(issues[0]?.message).toMatch(/autoencoder model would need about 2\d\.\d GiB .*1\.5\de\+9 parameters.*budget of 12\.0 GiB/);
+    expect(issues[0]?.message).toMatch(
+      /autoencoder model would need about 2\d\.\d GiB .*1\.5\de\+9 parameters.*budget of 12\.0 GiB/,
+    );
     // Without machine limits (a config file checked offline), only the structure is checked.
     expect(checkRunConfig(wideAutoencoder(), mnist)).toEqual([]);
     for (const [id, spec] of Object.entries(familySpecs)) {

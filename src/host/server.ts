@@ -292,12 +292,10 @@ export async function startHost(o: HostOptions): Promise<Host> {
   const hostName = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   cookieName = `latent_studio_token_${address.port}`;
   const loopback = ['127.0.0.1', '::1', 'localhost'].includes(o.host ?? '127.0.0.1');
-  allowedHosts = new Set(
-    [
-      ...[hostName, o.host ?? '127.0.0.1', ...(loopback ? loopbackNames : [])].map((h) => hostKey(h, address.port)),
-      ...(o.allowedHosts ?? []).map((h) => (/:\d+$/.test(h) && !/^[^[]*:.*:/.test(h) ? h.toLowerCase() : hostKey(h, address.port))),
-    ],
-  );
+  allowedHosts = new Set([
+    ...[hostName, o.host ?? '127.0.0.1', ...(loopback ? loopbackNames : [])].map((h) => hostKey(h, address.port)),
+    ...(o.allowedHosts ?? []).map((h) => (/:\d+$/.test(h) && !/^[^[]*:.*:/.test(h) ? h.toLowerCase() : hostKey(h, address.port))),
+  ]);
   return {
     url: `http://${hostName}:${address.port}/?token=${token}`,
     token,

@@ -58,9 +58,18 @@ describe('latent-studio CLI', () => {
     ['model.latentSize', { model: { latentSize: 0 } }],
     ['training.loss', { training: { loss: 'hinge' } }],
     ['training.epochs', { training: { epochs: -2 } }],
-    ['training.batchSize: 128 is larger than the 100', { training: { batchSize: 128 }, dataset: { name: 'mnist', trainSubset: 100 } }],
-    ['training.batchSize: 64 is larger than the 50', { training: { batchSize: 64 }, dataset: { name: 'mnist', classes: [0], trainSubset: 50 } }],
-    ['model: this autoencoder model would need about', { model: { encoder: Array.from({ length: 24 }, () => ({ type: 'dense', units: 8192, activation: 'relu' })) } }],
+    [
+      'training.batchSize: 128 is larger than the 100',
+      { training: { batchSize: 128 }, dataset: { name: 'mnist', trainSubset: 100 } },
+    ],
+    [
+      'training.batchSize: 64 is larger than the 50',
+      { training: { batchSize: 64 }, dataset: { name: 'mnist', classes: [0], trainSubset: 50 } },
+    ],
+    [
+      'model: this autoencoder model would need about',
+      { model: { encoder: Array.from({ length: 24 }, () => ({ type: 'dense', units: 8192, activation: 'relu' })) } },
+    ],
   ])('refuses a config naming %s, exits non-zero and stores nothing', (field, patch) => {
     const before = runCount();
     const base = mnistConfig() as unknown as Record<string, Record<string, unknown>>;

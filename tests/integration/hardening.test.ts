@@ -78,7 +78,10 @@ describe('no command reaches outside the studio folders, whatever name it is giv
 describe('refused before a worker starts', () => {
   it('a model that would not fit in memory, and a batch larger than the selected images, naming the field', async () => {
     const wide = mnistConfig();
-    wide.model = { ...wide.model, encoder: Array.from({ length: 24 }, () => ({ type: 'dense', units: 8192, activation: 'relu' })) };
+    wide.model = {
+      ...wide.model,
+      encoder: Array.from({ length: 24 }, () => ({ type: 'dense', units: 8192, activation: 'relu' })),
+    };
     const big = await dispatch(studio.api, 'runs.start', { config: wide });
     expect(big.ok).toBe(false);
     if (!big.ok) {
@@ -89,7 +92,10 @@ describe('refused before a worker starts', () => {
     few.dataset = { name: 'mnist', classes: [3], trainSubset: 40 };
     const batch = await dispatch(studio.api, 'runs.start', { config: few });
     expect(batch.ok).toBe(false);
-    if (!batch.ok) expect(batch.error.issues).toEqual([{ path: 'training.batchSize', message: expect.stringMatching(/64 is larger than the 40/) }]);
+    if (!batch.ok)
+      expect(batch.error.issues).toEqual([
+        { path: 'training.batchSize', message: expect.stringMatching(/64 is larger than the 40/) },
+      ]);
     expect(studio.orchestrator.activeRunIds).toEqual([]);
     expect(await studio.api['runs.list']({})).toEqual([]);
   });

@@ -111,7 +111,10 @@ describe('headless host', () => {
     const targets = ['//[bad', '//a:b@[::1', '/%E0%A4%A', '/%', '/assets/%zz.js', 'http://[x/', '*', '/\u0000'];
     for (const target of targets) {
       for (const auth of ['', `Authorization: Bearer ${host.token}\r\n`]) {
-        const status = await rawRequest(port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n${auth}\r\n`);
+        const status = await rawRequest(
+          port,
+          `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n${auth}\r\n`,
+        );
         expect(status, `GET ${target} ${auth ? 'with' : 'without'} token`).toMatch(/^HTTP\/1\.1 4\d\d/);
         const upgrade = await rawRequest(
           port,

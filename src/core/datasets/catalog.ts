@@ -44,9 +44,14 @@ const idxFiles = (suffix: string) => ({
   testLabels: `t10k-labels-idx1-ubyte${suffix}`,
 });
 
+function nameTable<T>(entries: Record<string, T>): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, entries);
+}
+
 const mnistLike = { height: 28, width: 28, channels: 1, trainCount: 60000, testCount: 10000, classes: 10 };
 
-const builtins: Record<string, Builtin> = {
+/** Null-prototype records: a name such as `constructor` must find nothing. */
+const builtins: Record<string, Builtin> = nameTable({
   mnist: {
     info: {
       name: 'mnist',
@@ -82,14 +87,14 @@ const builtins: Record<string, Builtin> = {
     missingHint:
       'not installed: `apt-get install dataset-fashion-mnist`, or import a folder holding its four IDX files (latent-studio import DIR --name fashion)',
   },
-};
+});
 
 /** Generated sets a config may name before they exist: they are generated with these settings on first use. */
-const defaultGenerated: Record<string, { generator: GeneratorKind; seed: number; count: number }> = {
+const defaultGenerated: Record<string, { generator: GeneratorKind; seed: number; count: number }> = nameTable({
   shapes: { generator: 'shapes', seed: 0, count: 20000 },
   'faces-a': { generator: 'faces', seed: 0, count: 4000 },
   'faces-b': { generator: 'faces', seed: 0, count: 4000 },
-};
+});
 const generatedTestFraction = 0.1;
 
 /** Names of the sets a generation writes: `base` alone, or `base-a`, `base-b` for a pair of identities. */

@@ -23,6 +23,13 @@ describe('parseIdx', () => {
     ['a wrong magic number', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]), /x\.idx: wrong magic number/],
     ['a truncated file', idx([3, 2], [1, 2, 3]), /x\.idx: truncated/],
     ['trailing bytes', idx([1, 2], [1, 2, 3]), /x\.idx: 1 unexpected bytes/],
+    [
+      'a zero dimension (10 x 28 x 0)',
+      idx([10, 28, 0], []),
+      /x\.idx: holds an array of 10 x 28 x 0; every dimension must be at least 1/,
+    ],
+    ['no images (0 x 2 x 2)', idx([0, 2, 2], []), /x\.idx: holds an array of 0 x 2 x 2; every dimension must be at least 1/],
+    ['an empty vector (0)', idx([0], []), /x\.idx: holds an array of 0; every dimension must be at least 1/],
   ])('refuses %s, naming the file', (_what, bytes, message) => {
     expect(() => parseIdx(bytes, '/data/x.idx')).toThrow(message);
   });

@@ -3,12 +3,21 @@ import { basename } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
 export class DatasetFileError extends Error {
+  /** `shown` is how the message names the file: its name unless told (e.g. its path within an imported folder). */
   constructor(
     readonly file: string,
     message: string,
+    shown = basename(file),
   ) {
-    super(`${basename(file)}: ${message}`);
+    super(`${shown}: ${message}`);
     this.name = 'DatasetFileError';
+  }
+}
+
+/** An array with a dimension of 0 holds nothing to learn from (and would be stored as a 0 x 0 set): it is refused by name. */
+export function refuseEmptyDimensions(dims: readonly number[], file: string): void {
+  if (dims.some((d) => d === 0)) {
+    throw new DatasetFileError(file, `holds an array of ${dims.join(' x ')}; every dimension must be at least 1`);
   }
 }
 
@@ -33,6 +42,7 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   if (bytes.length < header) throw new DatasetFileError(file, 'truncated IDX header');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i, false));
+  refuseEmptyDimensions(dims, file);
   const expected = dims.reduce((a, b) => a * b, 1);
   const available = bytes.length - header;
   if (available < expected) {

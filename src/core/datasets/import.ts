@@ -1,5 +1,5 @@
-import { readdirSync, statSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
+import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import type { ImportRequest } from '../../shared/api';
 import { createRng, shuffledIndices } from '../training/random';
@@ -22,6 +22,95 @@ export function suggestedName(path: string): string {
     .replace(/^[^a-z0-9]+|-+$/g, '')
     .slice(0, 64);
   return base || 'imported';
+}
+
+const errorCode = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+
+/** Why `path` (a link, or a path through one) cannot be followed, from realpath's error. */
+function unfollowable(path: string, e: unknown, shown?: string): DatasetFileError {
+  const code = errorCode(e);
+  if (code === 'ELOOP') return new DatasetFileError(path, 'is a symbolic link loop (it leads back to itself)', shown);
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    let target: string | null = null;
+    try {
+      if (lstatSync(path).isSymbolicLink()) target = readlinkSync(path);
+    } catch {
+      // Nothing at the path itself: it does not exist.
+    }
+    if (target !== null) {
+      return new DatasetFileError(path, `is a broken symbolic link (to ${target}, which does not exist)`, shown);
+    }
+    return new DatasetFileError(path, 'does not exist', shown);
+  }
+  return new DatasetFileError(path, `cannot be read (${code})`, shown);
+}
+
+/** A path the user gave (the import path, a labels file): followed if it is a link, since they chose it. */
+function givenPath(path: string): { real: string; stats: Stats } {
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch (e) {
+    throw unfollowable(path, e);
+  }
+  try {
+    return { real, stats: statSync(real) };
+  } catch (e) {
+    throw new DatasetFileError(path, `cannot be read (${errorCode(e)})`);
+  }
+}
+
+const notRegular = 'is not a regular file (a pipe, socket or device?)';
+
+/** How a refusal names `path` within the imported folder `root`: by its path there. */
+const shownIn = (root: string, path: string) => relative(root, path) || basename(path);
+
+/** The visible entries of folder `dir` within the imported folder `root`, by name. */
+function folderEntries(root: string, dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((e) => !e.startsWith('.'));
+  } catch (e) {
+    throw new DatasetFileError(dir, `cannot be read (${errorCode(e)})`, shownIn(root, dir));
+  }
+}
+
+/**
+ * What lies at `path` within the imported folder `root` (a real path), looked at with lstat: a folder or a
+ * regular file. A link is followed only to a file inside `root`; a broken link, a loop, a link out of the
+ * folder or to a folder (which could make a cycle) is refused by its path in the folder, as is anything
+ * that is neither file nor folder and any error of the file system.
+ */
+function folderEntry(root: string, path: string): Stats {
+  const shown = shownIn(root, path);
+  const refuse = (why: string) => new DatasetFileError(path, why, shown);
+  let stats: Stats;
+  try {
+    stats = lstatSync(path);
+  } catch (e) {
+    throw refuse(`cannot be read (${errorCode(e)})`);
+  }
+  if (stats.isSymbolicLink()) {
+    let real: string;
+    try {
+      real = realpathSync(path);
+    } catch (e) {
+      throw unfollowable(path, e, shown);
+    }
+    const within = relative(root, real);
+    if (within === '..' || within.startsWith(`..${sep}`) || isAbsolute(within)) {
+      throw refuse('is a symbolic link that points outside the imported folder');
+    }
+    try {
+      stats = statSync(real);
+    } catch (e) {
+      throw refuse(`cannot be read (${errorCode(e)})`);
+    }
+    if (stats.isDirectory()) {
+      throw refuse('is a symbolic link to a folder: links to folders are not followed (move or copy the folder in)');
+    }
+  }
+  if (!stats.isDirectory() && !stats.isFile()) throw refuse(notRegular);
+  return stats;
 }
 
 /** An array of images as the IDX and NPY readers give it: N images of H x W x C, read one at a time. */
@@ -268,9 +357,14 @@ async function importIdxFolder(
   const find = (re: RegExp) => entries.find((e) => re.test(e));
   const trainFile = find(idxNames.trainImages);
   if (!trainFile) throw new DatasetFileError(dir, 'holds IDX files but no train-images-idx3-ubyte[.gz]');
+  const file = (name: string) => {
+    const path = join(dir, name);
+    if (folderEntry(dir, path).isDirectory()) throw new DatasetFileError(path, 'is a folder, not an IDX file');
+    return path;
+  };
   const load = (images: string, labels: string | undefined) => {
-    const array = readImageArray(join(dir, images));
-    return { array, labels: labels ? readLabels(join(dir, labels), array.count) : null };
+    const array = readImageArray(file(images));
+    return { array, labels: labels ? readLabels(file(labels), array.count) : null };
   };
   const train = load(trainFile, find(idxNames.trainLabels));
   const testFile = find(idxNames.testImages);
@@ -298,32 +392,35 @@ async function importImageFolder(
   dir: string,
   progress?: ImportProgress,
 ): Promise<Manifest> {
-  const visible = (d: string) => readdirSync(d).filter((e) => !e.startsWith('.'));
   const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
-  const walk = (d: string): string[] =>
-    visible(d)
+  // Every entry is looked at with lstat and refused by path if it is a link out of the folder, to a folder, etc.
+  const look = (d: string) =>
+    folderEntries(dir, d)
       .sort(byName)
-      .flatMap((e) => (statSync(join(d, e)).isDirectory() ? walk(join(d, e)) : [join(d, e)]));
-  const top = visible(dir).sort(byName);
-  const classDirs = top.filter((e) => statSync(join(dir, e)).isDirectory());
-  const looseFiles = top.filter((e) => !classDirs.includes(e));
+      .map((e) => ({ name: e, path: join(d, e), stats: folderEntry(dir, join(d, e)) }));
+  type Found = { file: string; size: number };
+  const walk = (d: string): Found[] =>
+    look(d).flatMap((e) => (e.stats.isDirectory() ? walk(e.path) : [{ file: e.path, size: e.stats.size }]));
+  const top = look(dir);
+  const classDirs = top.filter((e) => e.stats.isDirectory()).map((e) => e.name);
+  const looseFiles = top.filter((e) => !e.stats.isDirectory());
   if (classDirs.length > 0 && looseFiles.length > 0) {
     throw new DatasetFileError(
-      join(dir, looseFiles[0] as string),
+      looseFiles[0]!.path,
       'lies beside label folders: put every image in a label folder, or use no folders for an unlabelled set',
     );
   }
   if (classDirs.length > 256) throw new DatasetFileError(dir, `has ${classDirs.length} label folders; at most 256 are supported`);
-  const files: { file: string; label: number | null }[] =
+  const files: (Found & { label: number | null })[] =
     classDirs.length > 0
-      ? classDirs.flatMap((c, label) => walk(join(dir, c)).map((file) => ({ file, label })))
-      : looseFiles.map((f) => ({ file: join(dir, f), label: null }));
+      ? classDirs.flatMap((c, label) => walk(join(dir, c)).map((f) => ({ ...f, label })))
+      : looseFiles.map((e) => ({ file: e.path, size: e.stats.size, label: null }));
   if (files.length === 0) throw new DatasetFileError(dir, 'holds no images');
 
   // First pass: headers only. Every file must be an image, of one channel count and one size unless converted.
   const metas: Target[] = [];
-  for (const { file } of files) {
-    if (statSync(file).size === 0) throw new DatasetFileError(file, 'is empty (0 bytes)');
+  for (const { file, size } of files) {
+    if (size === 0) throw new DatasetFileError(file, 'is empty (0 bytes)');
     let m: Metadata;
     try {
       m = await sharp(file).metadata();
@@ -407,21 +504,25 @@ export async function importDataset(
   progress?: ImportProgress,
 ): Promise<Manifest> {
   const path = resolve(req.path);
-  let stat;
-  try {
-    stat = statSync(path);
-  } catch {
-    throw new DatasetFileError(path, 'does not exist');
-  }
-  if (stat.isDirectory()) {
-    const entries = readdirSync(path).filter((e) => !e.startsWith('.'));
+  const { real, stats } = givenPath(path);
+  if (stats.isDirectory()) {
+    // A link to a folder is the user's choice: its real folder is the one walked, and nothing leads out of it.
+    const entries = folderEntries(real, real);
     if (entries.some((e) => idxNames.trainImages.test(e) || idxNames.testImages.test(e))) {
-      return importIdxFolder(store, name, req, path, entries, progress);
+      return importIdxFolder(store, name, req, real, entries, progress);
     }
-    return importImageFolder(store, name, req, path, progress);
+    return importImageFolder(store, name, req, real, progress);
   }
+  if (!stats.isFile()) throw new DatasetFileError(path, notRegular);
   const array = readImageArray(path);
-  const labels = req.labelsPath ? readLabels(resolve(req.labelsPath), array.count) : null;
+  let labels: Uint8Array | null = null;
+  if (req.labelsPath) {
+    const labelsPath = resolve(req.labelsPath);
+    const given = givenPath(labelsPath).stats;
+    if (given.isDirectory()) throw new DatasetFileError(labelsPath, 'is a folder, not a labels file');
+    if (!given.isFile()) throw new DatasetFileError(labelsPath, notRegular);
+    labels = readLabels(labelsPath, array.count);
+  }
   const plan = seededSplit(array.count, req.testFraction ?? defaultTestFraction, req.seed ?? 0, path);
   const kind = /\.npy$/i.test(path) ? 'NPY array' : 'IDX file';
   return writeArrays(store, name, req, [{ array, labels }], plan, { source: path, description: kind }, progress);

@@ -1,4 +1,4 @@
-import { DatasetFileError } from './idx';
+import { DatasetFileError, refuseEmptyDimensions } from './idx';
 
 export interface NpyArray {
   shape: number[];
@@ -63,6 +63,7 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
     .filter((s) => s !== '')
     .map(Number);
   if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new DatasetFileError(file, `bad shape (${shapeText[1]})`);
+  refuseEmptyDimensions(shape, file);
   const size = shape.reduce((a, b) => a * b, 1);
   const expected = size * reader.size;
   const available = bytes.length - dataStart;

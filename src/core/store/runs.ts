@@ -102,10 +102,10 @@ function processAlive(pid: number): boolean {
 export function interruptStaleRuns(db: Db, staleAfterMs: number, supervised: readonly number[] = []): number[] {
   const cutoff = new Date(Date.now() - staleAfterMs).toISOString();
   const here = hostname();
-  const orphaned = stmt<[], { id: number; heartbeat_at: string | null; supervisor_host: string | null; supervisor_pid: number | null }>(
-    db,
-    `SELECT id, heartbeat_at, supervisor_host, supervisor_pid FROM runs WHERE status IN ('queued','running')`,
-  )
+  const orphaned = stmt<
+    [],
+    { id: number; heartbeat_at: string | null; supervisor_host: string | null; supervisor_pid: number | null }
+  >(db, `SELECT id, heartbeat_at, supervisor_host, supervisor_pid FROM runs WHERE status IN ('queued','running')`)
     .all()
     .filter((r) => {
       if (supervised.includes(r.id)) return false;

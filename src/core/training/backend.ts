@@ -6,6 +6,7 @@ import { registerWasmSimdKernels } from './kernels/simd-kernels';
 import { registerWasmTransposedMatMul } from './kernels/transposed-matmul';
 import { registerFusedAdam } from './adam';
 import { registerFusedGradients } from './kernels/fused-gradients';
+import { registerCpuResizeNearestGradient } from './kernels/resize-nearest-gradient';
 import { tf, tfRequire } from './tf';
 import { prepareWasmThreads, wasmThreadCount } from './wasm-threads';
 
@@ -87,6 +88,7 @@ const attempts: Record<Concrete, Attempt> = {
       const mod = tfRequire('@tensorflow/tfjs-backend-cpu') as { version_cpu: string };
       registerFusedAdam('cpu');
       registerFusedGradients('cpu');
+      registerCpuResizeNearestGradient();
       return { backend: 'cpu', version: `tfjs-backend-cpu ${mod.version_cpu}`, detail: 'plain JavaScript' };
     },
   },

@@ -22,7 +22,7 @@ export interface ImageGrid {
  */
 export async function gridPng(rows: Float32Array[][], h: number, w: number, channels: number): Promise<ImageGrid> {
   const gap = 2;
-  const cols = Math.max(...rows.map((r) => r.length));
+  const cols = rows.reduce((m, r) => Math.max(m, r.length), 0);
   const width = cols * w + (cols + 1) * gap;
   const height = rows.length * h + (rows.length + 1) * gap;
   const out = Buffer.alloc(width * height * channels, 48);

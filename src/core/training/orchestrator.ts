@@ -134,7 +134,7 @@ export class Orchestrator {
         this.events.emit('run.progress', m.progress);
         return;
       case 'metrics':
-        run.pending.push(...m.points);
+        for (const point of m.points) run.pending.push(point);
         return;
       case 'artifact':
         this.flush(runId, run);

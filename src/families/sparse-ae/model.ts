@@ -48,7 +48,8 @@ export const sparseAeFamily: FamilyModel<SparseAeModel> = {
         tf.tidy(() => {
           const code = encode(sample).dataSync() as Float32Array;
           const abs = Array.from(code, Math.abs);
-          const max = Math.max(1e-6, ...abs);
+          // A loop, not a spread: a wide code over the sample has more values than a call may take arguments.
+          const max = abs.reduce((m, v) => Math.max(m, v), 1e-6);
           const binCount = 30;
           const counts = new Array<number>(binCount).fill(0);
           for (const v of abs) counts[Math.min(binCount - 1, Math.floor((v / max) * binCount))]! += 1;

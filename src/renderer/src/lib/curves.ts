@@ -25,7 +25,7 @@ export function lossSeries(metrics: readonly MetricPoint[], loss: string, color 
     { label: `${prefix}test ${loss}`, color, points: test, dashed: true },
   ];
   const baseline = pointsOf(metrics, 'test', 'baseline_mse')[0];
-  const lastX = Math.max(1, ...batch.map((p) => p.x), ...test.map((p) => p.x));
+  const lastX = [...batch, ...test].reduce((x, p) => Math.max(x, p.x), 1);
   if (baseline && loss === 'mse') {
     series.push({
       label: `${prefix}mean-image baseline (test MSE)`,

@@ -1,0 +1,47 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { findPreset, type Studio } from '../../src/core/studio';
+import { familyIds, familySpecs } from '../../src/families/specs';
+import { withTestStudio } from './helpers';
+import { latestOf } from './latest';
+
+let studio: Studio;
+withTestStudio((opened) => (studio = opened));
+
+const presets = familyIds.flatMap((id) => familySpecs[id].presets.map((p) => [id, p.name] as const));
+
+describe('every preset of every family', () => {
+  it('covers all of them', () => {
+    expect(presets.length).toBeGreaterThanOrEqual(familyIds.length);
+  });
+
+  it.each(presets)('%s preset %s trains one epoch through the worker, and its views render', async (family, name) => {
+    const config = findPreset(name);
+    if (!config) throw new Error(`no preset ${name}`);
+    config.backend = 'wasm';
+    config.dataset = { ...config.dataset, trainSubset: 256, testSubset: 128 };
+    config.training = { ...config.training, epochs: 1 };
+    const { runId } = await studio.api['runs.start']({ config });
+    await studio.orchestrator.whenEnded(runId);
+    const run = await studio.api['runs.get']({ runId });
+    expect([run.status, run.error]).toEqual(['completed', null]);
+    expect(run.family).toBe(family);
+    expect(Number.isFinite(latestOf(run, 'test', 'loss'))).toBe(true);
+
+    // Every view the family drew decodes: images as PNGs of their stated size, charts as data with points.
+    const artifacts = await studio.api['artifacts.list']({ runId });
+    expect(artifacts.length).toBeGreaterThan(0);
+    for (const a of artifacts) {
+      const { mime, dataBase64 } = await studio.api['artifacts.get']({ artifactId: a.id });
+      const bytes = Buffer.from(dataBase64, 'base64');
+      if (mime === 'image/png') {
+        const meta = await sharp(bytes).metadata();
+        expect([a.kind, meta.width, meta.height]).toEqual([a.kind, a.width, a.height]);
+      } else {
+        expect(mime, a.kind).toBe('application/json');
+        const chart = JSON.parse(bytes.toString('utf8')) as unknown;
+        expect(JSON.stringify(chart).length, a.kind).toBeGreaterThan(2);
+      }
+    }
+  });
+});
