@@ -56,7 +56,10 @@ export function arbitraryFor(schema: z.ZodType, overrides: Overrides = {}): fc.A
       case 'array': {
         if (s.prefixItems) return fc.tuple(...s.prefixItems.map((p, i) => walk(p, `${path}[${i}]`, depth + 1)));
         const maxLength = Math.min(s.maxItems ?? 4, depth > 4 ? 1 : 4);
-        return fc.array(walk(s.items ?? {}, `${path}[]`, depth + 1), { minLength: Math.min(s.minItems ?? 0, maxLength), maxLength });
+        return fc.array(walk(s.items ?? {}, `${path}[]`, depth + 1), {
+          minLength: Math.min(s.minItems ?? 0, maxLength),
+          maxLength,
+        });
       }
       case 'string':
         return s.pattern

@@ -35,7 +35,8 @@ const electronPort = (process as unknown as { parentPort?: ParentPort }).parentP
 
 function post(message: FromWorker): void {
   if (electronPort) electronPort.postMessage(message);
-  else process.send?.(message);
+  // A send to a studio that died (EPIPE) ends the worker quietly: nobody is left to train for.
+  else process.send?.(message, undefined, {}, (error) => error && process.exit(3));
 }
 
 function onMessage(listener: (m: ToWorker) => void): void {

@@ -1,0 +1,149 @@
+import Database from 'better-sqlite3';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { describe, expect, it } from 'vitest';
+import { createStudio } from '../../src/core/studio';
+import { forkLauncher } from '../../src/core/training/fork-launcher';
+import { createRng } from '../../src/core/training/random';
+import type { MetricPoint, RunSummary, StudioEvent } from '../../src/shared/api';
+import type { RunConfig } from '../../src/shared/config';
+import { mnistConfig, tempDir } from './helpers';
+
+/** A run that keeps its worker busy for a few seconds and writes metrics all along. */
+function busyConfig(seed: number): RunConfig {
+  const c = mnistConfig({ trainSubset: 3000, testSubset: 500, epochs: 4, seed });
+  c.training.batchSize = 32;
+  return c;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const key = (p: { step: number; split: string; name: string }) => `${p.split}/${p.name}/${p.step}`;
+
+/** Every metric point the studio announced as committed is in the database, with its value. */
+function expectAllStored(dbPath: string, runId: number, announced: MetricPoint[]): void {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    const stored = new Map(
+      (db.prepare('SELECT split, name, step, value FROM metrics WHERE run_id = ?').all(runId) as MetricPoint[]).map((p) => [
+        key(p),
+        p.value,
+      ]),
+    );
+    for (const p of announced) expect(stored.get(key(p)), key(p)).toBe(p.value);
+  } finally {
+    db.close();
+  }
+}
+
+describe('fault injection: SIGKILL at random moments', () => {
+  it('of the training worker, ten times: each run ends interrupted, no committed metric is lost, the database is intact', async () => {
+    const rng = createRng(11);
+    const tmp = tempDir();
+    const dbPath = join(tmp.dir, 'studio.db');
+    const studio = createStudio({ dbPath, launcher: forkLauncher(), transport: 'headless' });
+    const announced = new Map<number, MetricPoint[]>();
+    studio.events.on((e) => {
+      if (e.name === 'run.metrics')
+        announced.set(e.payload.runId, [...(announced.get(e.payload.runId) ?? []), ...e.payload.points]);
+    });
+    try {
+      for (let i = 0; i < 10; i++) {
+        const { runId } = await studio.api['runs.start']({ config: busyConfig(i) });
+        // From before the worker has loaded its backend to well into training.
+        await sleep(200 + rng() * 4000);
+        const pid = studio.orchestrator.workerPid(runId);
+        if (pid !== undefined) process.kill(pid, 'SIGKILL');
+        await studio.orchestrator.whenEnded(runId);
+        const run = await studio.api['runs.get']({ runId });
+        expect(['interrupted', 'completed'], run.error ?? '').toContain(run.status);
+        if (run.status === 'interrupted') expect(run.error).toMatch(/SIGKILL/);
+        expectAllStored(dbPath, runId, announced.get(runId) ?? []);
+      }
+      const runs = await studio.api['runs.list']({});
+      expect(runs.filter((r) => r.status === 'interrupted').length).toBeGreaterThanOrEqual(8);
+      expect([...announced.values()].some((points) => points.length > 0)).toBe(true);
+    } finally {
+      await studio.close();
+      tmp.cleanup();
+    }
+  });
+
+  it('of the whole studio, ten times: after each restart no run is left running, committed metrics are kept, the database is intact', async () => {
+    const rng = createRng(12);
+    const tmp = tempDir();
+    const dbPath = join(tmp.dir, 'studio.db');
+    const announced = new Map<number, MetricPoint[]>();
+    for (let i = 0; i < 10; i++) {
+      const host = await startHostProcess(dbPath);
+      try {
+        // At once after the restart: the runs the killed studio supervised are over.
+        const left = (await host.call('runs.list', {})) as RunSummary[];
+        expect(left.filter((r) => r.status === 'running' || r.status === 'queued').map((r) => r.id)).toEqual([]);
+        const events = await host.events((e) => {
+          if (e.name === 'run.metrics')
+            announced.set(e.payload.runId, [...(announced.get(e.payload.runId) ?? []), ...e.payload.points]);
+        });
+        const { runId } = (await host.call('runs.start', { config: busyConfig(i) })) as { runId: number };
+        await sleep(200 + rng() * 4000);
+        events.terminate();
+        host.process.kill('SIGKILL');
+        await once(host.process, 'exit');
+        expectAllStored(dbPath, runId, announced.get(runId) ?? []);
+      } finally {
+        if (host.process.exitCode === null && host.process.signalCode === null) host.process.kill('SIGKILL');
+      }
+    }
+    const last = await startHostProcess(dbPath);
+    const runs = (await last.call('runs.list', {})) as RunSummary[];
+    expect(runs).toHaveLength(10);
+    expect(runs.filter((r) => r.status === 'running' || r.status === 'queued')).toEqual([]);
+    expect([...announced.values()].some((points) => points.length > 0)).toBe(true);
+    last.process.kill('SIGTERM');
+    await once(last.process, 'exit');
+    tmp.cleanup();
+  });
+});
+
+const tsx = createRequire(import.meta.url).resolve('tsx');
+const hostScript = join(import.meta.dirname, 'fixtures', 'host-process.ts');
+
+/** The studio as its own process (host and workers), as a user runs it, on `dbPath`. */
+async function startHostProcess(dbPath: string) {
+  const child: ChildProcess = spawn(process.execPath, ['--import', tsx, hostScript, dbPath], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<URL>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`host did not start in 30 s: ${out}`)), 30_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /Open: (\S+)/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve(new URL(m[1]));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`host exited with ${code}: ${out}`)));
+  });
+  const headers = { authorization: `Bearer ${url.searchParams.get('token') ?? ''}` };
+  return {
+    process: child,
+    async call(name: string, input: unknown): Promise<unknown> {
+      const res = await fetch(`${url.origin}/api/${name}`, { method: 'POST', headers, body: JSON.stringify(input) });
+      const body = (await res.json()) as { ok: boolean; value?: unknown; error?: { message: string } };
+      if (!body.ok) throw new Error(body.error?.message);
+      return body.value;
+    },
+    async events(listener: (e: StudioEvent) => void): Promise<WebSocket> {
+      const ws = new WebSocket(`${url.origin.replace('http', 'ws')}/events`, { headers });
+      ws.on('message', (m: Buffer) => listener(JSON.parse(m.toString('utf8')) as StudioEvent));
+      ws.on('error', () => undefined);
+      await once(ws, 'open');
+      return ws;
+    },
+  };
+}
