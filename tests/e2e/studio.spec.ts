@@ -67,6 +67,13 @@ test('a new user trains a deep AE on MNIST, restarts the studio and compares run
   await fill(page, 'model.encoder[2].units', '32');
   await fill(page, 'model.latentSize', '16');
   await expect(encoder.getByTestId('layer-shape').nth(2)).toHaveText('→ 32');
+  // Beside the parameter count, what training would take, against what this machine allows a run.
+  await expect(page.getByTestId('memory-estimate')).toContainText(/≈ [\d.]+ MiB to train of [\d.]+ GiB/);
+  // A batch larger than the selected images is refused in the form, as the API and the CLI refuse it.
+  await fill(page, 'training.batchSize', '7000');
+  await expect(page.getByTestId('error-training.batchSize')).toContainText('7000 is larger than the 6000 training images');
+  await page.getByTestId('model-card').screenshot({ path: join(shots, '01c-composer-memory.png') });
+  await fill(page, 'training.batchSize', '64');
   await page.getByTestId('add-type-model.decoder').selectOption('reshape');
   await page.getByTestId('add-layer-model.decoder').click();
   await expect(page.getByTestId('error-model.decoder[2]')).toContainText('decoder[2] (reshape)');
