@@ -18,14 +18,14 @@ import { startHost } from '../host/server';
 
 const usage = `latent-studio: train and compare autoencoders from the command line
 
-  latent-studio train <config.json | preset> [--db PATH] [--json] [--epochs N] [--subset N] [--seed N]
+  latent-studio train <config.json | preset> [--db PATH] [--json] [--epochs N] [--subset N] [--seed N] [--max-concurrent N]
   latent-studio runs [--db PATH] [--json]
   latent-studio datasets [--db PATH] [--json]
   latent-studio import <folder | file.idx[.gz] | file.npy> [--name N] [--labels FILE] [--size PX]
                        [--channels auto|1|3] [--test-fraction F] [--seed N] [--db PATH] [--json]
   latent-studio generate <shapes | faces> [--seed N] [--count N] [--name N] [--db PATH] [--json]
   latent-studio presets [--json]
-  latent-studio serve [--db PATH] [--host 127.0.0.1] [--port 0] [--allowed-host NAME[:PORT] ...] [--open]
+  latent-studio serve [--db PATH] [--host 127.0.0.1] [--port 0] [--allowed-host NAME[:PORT] ...] [--max-concurrent N] [--open]
 
 --db defaults to ${defaultDbPath()}`;
 
@@ -74,8 +74,21 @@ export function loadConfig(source: string, overrides: { epochs?: number; subset?
   return raw;
 }
 
-function openStudio(db: string | undefined): Studio {
-  return createStudio({ dbPath: db ?? defaultDbPath(), launcher: forkLauncher(), transport: 'headless' });
+/**
+ * A studio for one command. `--max-concurrent N` sets (and keeps) the scheduler's limit; only a serving
+ * studio starts runs that another studio left queued, a CLI run trains its own.
+ */
+function openStudio(db: string | undefined, o: { maxConcurrent?: string | undefined; serving?: boolean } = {}): Studio {
+  const maxConcurrent = intFlag('max-concurrent', o.maxConcurrent);
+  if (maxConcurrent !== undefined && (!Number.isInteger(maxConcurrent) || maxConcurrent < 1)) {
+    throw new UsageError(`--max-concurrent: expected a whole number of at least 1, got ${o.maxConcurrent}`);
+  }
+  return createStudio({
+    dbPath: db ?? defaultDbPath(),
+    launcher: forkLauncher(),
+    transport: 'headless',
+    orchestrator: { adoptQueued: o.serving ?? false, ...(maxConcurrent !== undefined ? { maxConcurrent } : {}) },
+  });
 }
 
 function fmt(v: number | undefined, digits = 4): string {
@@ -91,6 +104,7 @@ async function train(args: string[]): Promise<number> {
       epochs: { type: 'string' },
       subset: { type: 'string' },
       seed: { type: 'string' },
+      'max-concurrent': { type: 'string' },
     },
   });
   const source = positionals[0];
@@ -105,7 +119,7 @@ async function train(args: string[]): Promise<number> {
   if (!parsed.ok || issues.length > 0) throw new UsageError(`${basename(source)} refused: ${describeIssues(issues)}`);
   const config: RunConfig = parsed.config;
 
-  const studio = openStudio(values.db);
+  const studio = openStudio(values.db, { maxConcurrent: values['max-concurrent'] });
   const started = performance.now();
   studio.events.on((e) => {
     if (values.json) {
@@ -333,10 +347,11 @@ async function serve(args: string[]): Promise<number> {
       port: { type: 'string', default: '0' },
       open: { type: 'boolean', default: false },
       'allowed-host': { type: 'string', multiple: true },
+      'max-concurrent': { type: 'string' },
     },
   });
   const dbPath = values.db ?? defaultDbPath();
-  const studio = createStudio({ dbPath, launcher: forkLauncher(), transport: 'headless' });
+  const studio = openStudio(dbPath, { maxConcurrent: values['max-concurrent'], serving: true });
   const host = await startHost({
     studio,
     rendererDir: fileURLToPath(new URL('../../out/renderer', import.meta.url)),

@@ -13,7 +13,7 @@ import { listArtifacts, readArtifact } from './store/artifacts';
 import { openDb, type Db, type OpenOptions } from './store/db';
 import { readMetrics } from './store/metrics';
 import { deleteRun, getRun, getRunStatus, listRuns, runSupervisor } from './store/runs';
-import { Orchestrator, type OrchestratorOptions } from './training/orchestrator';
+import { defaultMaxConcurrent, Orchestrator, type OrchestratorOptions } from './training/orchestrator';
 import type { WorkerLauncher } from './training/protocol';
 import { studioVersion } from './version';
 import { datasetsDirFor, PathEscapeError } from './paths';
@@ -84,6 +84,22 @@ export function createStudio(options: StudioOptions): Studio {
     }
   };
 
+  const schedulerInfo = () => {
+    const active = orchestrator.activeRunIds;
+    // Runs waiting for a slot: queued in the database, not yet handed to a worker here.
+    const waiting = (db.prepare(`SELECT id FROM runs WHERE status = 'queued'`).all() as { id: number }[]).filter(
+      (r) => !active.includes(r.id),
+    );
+    return {
+      maxConcurrent: orchestrator.maxConcurrent,
+      defaultMaxConcurrent: defaultMaxConcurrent(orchestrator.cores),
+      threadsPerWorker: orchestrator.threadsPerWorker,
+      cores: orchestrator.cores,
+      running: active.length,
+      queued: waiting.length,
+    };
+  };
+
   const requireRun = (runId: number) => {
     const run = getRun(db, runId);
     if (!run) throw new ApiError('not_found', `run ${runId} does not exist`);
@@ -127,6 +143,11 @@ export function createStudio(options: StudioOptions): Studio {
       }
       return { runId: orchestrator.start(config) };
     },
+    'scheduler.get': async () => schedulerInfo(),
+    'scheduler.set': async ({ maxConcurrent }) => {
+      orchestrator.maxConcurrent = maxConcurrent;
+      return schedulerInfo();
+    },
     'runs.list': async () => listRuns(db),
     'runs.get': async ({ runId }) => requireRun(runId),
     'runs.metrics': async ({ runId }) => {
@@ -135,15 +156,14 @@ export function createStudio(options: StudioOptions): Studio {
     },
     'runs.cancel': async ({ runId }) => {
       const run = requireRun(runId);
-      if (!orchestrator.activeRunIds.includes(runId)) {
-        // Not ours: either already over (answer its real status) or supervised by another live studio process.
-        if (finishedStatuses.includes(run.status)) return { status: run.status };
+      // Already over: its real status. Not this studio's: supervised by another live studio process.
+      if (finishedStatuses.includes(run.status)) return { status: run.status };
+      if (!orchestrator.cancel(runId)) {
         throw new ApiError(
           'conflict',
           `run ${runId} is ${run.status} under another studio process (${runSupervisor(db, runId) ?? 'unknown'}): cancel it there`,
         );
       }
-      orchestrator.cancel(runId);
       await orchestrator.whenEnded(runId);
       const status = getRunStatus(db, runId);
       if (!status) throw new ApiError('not_found', `run ${runId} was deleted`);
@@ -152,6 +172,8 @@ export function createStudio(options: StudioOptions): Studio {
     'runs.delete': async ({ runId }) => {
       if (orchestrator.activeRunIds.includes(runId))
         throw new ApiError('conflict', `run ${runId} is still training: cancel it first`);
+      // A run waiting in this studio's queue leaves the queue with it.
+      if (getRunStatus(db, runId) === 'queued') orchestrator.cancel(runId);
       return { deleted: deleteRun(db, runId) };
     },
     'datasets.list': async () => datasets.list(),

@@ -3,14 +3,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dispatch } from '../core/dispatch';
 import { createStudio, type Studio } from '../core/studio';
-import { describeExit, type FromWorker, type WorkerHandle, type WorkerLauncher } from '../core/training/protocol';
+import { describeExit, workerEnv, type FromWorker, type WorkerHandle, type WorkerLauncher } from '../core/training/protocol';
 import { contentSecurityPolicy, isAppUrl, navigationAllowed, windowOpenHandler, windowOptions } from './security';
 
 const devServerUrl = process.env['ELECTRON_RENDERER_URL'];
 
 /** Training workers as Electron utility processes (Node without the UI process's risks). */
-const utilityLauncher: WorkerLauncher = (): WorkerHandle => {
+const utilityLauncher: WorkerLauncher = (options): WorkerHandle => {
   const child = utilityProcess.fork(join(__dirname, 'worker.js'), [], {
+    env: workerEnv(options),
     serviceName: 'Latent Studio training',
     stdio: 'inherit',
   });

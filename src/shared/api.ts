@@ -208,6 +208,18 @@ export const GenerateRequest = z.strictObject({
 });
 export type GenerateRequest = z.infer<typeof GenerateRequest>;
 
+/** The job scheduler: how many workers may train at once, and what it holds now. */
+export const SchedulerInfo = z.object({
+  maxConcurrent: z.number().int(),
+  defaultMaxConcurrent: z.number().int(),
+  /** Threads each worker's backend gets: its share of the cores under the limit. */
+  threadsPerWorker: z.number().int(),
+  cores: z.number().int(),
+  running: z.number().int(),
+  queued: z.number().int(),
+});
+export type SchedulerInfo = z.infer<typeof SchedulerInfo>;
+
 const empty = z.object({});
 const byRun = z.object({ runId: RunId });
 
@@ -216,6 +228,11 @@ export const commands = {
   'families.list': { input: empty, output: z.array(FamilyInfo) },
   'presets.get': { input: z.object({ name: z.string() }), output: RunConfig },
   'runs.start': { input: z.object({ config: RunConfig }), output: z.object({ runId: RunId }) },
+  'scheduler.get': { input: empty, output: SchedulerInfo },
+  'scheduler.set': {
+    input: z.strictObject({ maxConcurrent: z.number().int().min(1).max(64) }),
+    output: SchedulerInfo,
+  },
   'runs.list': { input: empty, output: z.array(RunSummary) },
   'runs.get': { input: byRun, output: RunDetail },
   'runs.metrics': { input: byRun, output: z.array(MetricPoint) },

@@ -133,9 +133,10 @@ describe('heartbeat sweep', () => {
     const t = tempDir();
     const d = openDb(join(t.dir, 's.db'));
     const id = insertRun(d, mnistConfig(), 'h');
+    markRunning(d, id, env);
     d.prepare('UPDATE runs SET heartbeat_at = ? WHERE id = ?').run('2020-01-01T00:00:00.000Z', id);
     expect(interruptStaleRuns(d, 15_000, [id])).toEqual([]);
-    expect(getRun(d, id)?.status).toBe('queued');
+    expect(getRun(d, id)?.status).toBe('running');
     expect(interruptStaleRuns(d, 15_000)).toEqual([id]);
     d.close();
     t.cleanup();
@@ -150,12 +151,13 @@ describe('restart window', () => {
     const orphan = insertRun(d, mnistConfig(), 'h');
     const other = insertRun(d, mnistConfig(), 'h');
     markRunning(d, orphan, env);
+    markRunning(d, other, env);
     d.prepare('UPDATE runs SET supervisor_pid = ? WHERE id = ?').run(dead, orphan);
     d.prepare('UPDATE runs SET supervisor_pid = ? WHERE id = ?').run(process.ppid, other);
     // Both heartbeats are fresh: only the dead supervisor tells them apart.
     expect(interruptStaleRuns(d, 15_000)).toEqual([orphan]);
     expect(getRun(d, orphan)?.status).toBe('interrupted');
-    expect(getRun(d, other)?.status).toBe('queued');
+    expect(getRun(d, other)?.status).toBe('running');
     d.close();
     t.cleanup();
   });

@@ -79,4 +79,6 @@ export const migrations: readonly string[] = [
   // 3: which studio process supervises an active run, so a restart knows at once which runs lost theirs.
   `ALTER TABLE runs ADD COLUMN supervisor_host TEXT;
    ALTER TABLE runs ADD COLUMN supervisor_pid INTEGER;`,
+  // 4: studio settings kept with the experiments (the scheduler's concurrency limit).
+  `CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;`,
 ];

@@ -71,8 +71,69 @@ export function markRunning(db: Db, runId: number, environment: Environment): vo
   ).run(now, now, environment.backend.name, environment.backend.reason, JSON.stringify(environment), runId);
 }
 
-export function touchHeartbeat(db: Db, runId: number): void {
-  stmt(db, `UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status IN ('queued','running')`).run(nowIso(), runId);
+/** The supervising studio's heartbeat on every active run it holds, queued or running. */
+export function touchHeartbeats(db: Db): void {
+  stmt(
+    db,
+    `UPDATE runs SET heartbeat_at = ? WHERE status IN ('queued','running') AND supervisor_host = ? AND supervisor_pid = ?`,
+  ).run(nowIso(), hostname(), process.pid);
+}
+
+/** Whether the studio process that supervises a run is gone: dead on this machine, or silent past `staleAfterMs`. */
+function supervisorGone(
+  r: { heartbeat_at: string | null; supervisor_host: string | null; supervisor_pid: number | null },
+  cutoff: string,
+): boolean {
+  if (r.heartbeat_at === null || r.heartbeat_at < cutoff) return true;
+  const pid = r.supervisor_pid;
+  if (r.supervisor_host !== hostname() || pid === null) return false;
+  return pid !== process.pid && !processAlive(pid);
+}
+
+/**
+ * The scheduler's queue, first in first out: the oldest queued run this studio holds, or (with `adopt`)
+ * one whose studio is gone, claimed for this process. `exclude` are runs already launched here.
+ */
+export function claimNextQueued(
+  db: Db,
+  options: { adopt: boolean; staleAfterMs: number; exclude: readonly number[] },
+): { id: number; config: RunConfig; configHash: string } | undefined {
+  const cutoff = new Date(Date.now() - options.staleAfterMs).toISOString();
+  const rows = stmt<
+    [],
+    {
+      id: number;
+      config_json: string;
+      config_hash: string;
+      heartbeat_at: string | null;
+      supervisor_host: string | null;
+      supervisor_pid: number | null;
+    }
+  >(
+    db,
+    `SELECT id, config_json, config_hash, heartbeat_at, supervisor_host, supervisor_pid FROM runs WHERE status = 'queued' ORDER BY id`,
+  ).all();
+  for (const r of rows) {
+    if (options.exclude.includes(r.id)) continue;
+    const ours = r.supervisor_host === hostname() && r.supervisor_pid === process.pid;
+    if (!ours && !(options.adopt && supervisorGone(r, cutoff))) continue;
+    const claimed = stmt(
+      db,
+      `UPDATE runs SET supervisor_host = ?, supervisor_pid = ?, heartbeat_at = ?
+       WHERE id = ? AND status = 'queued' AND supervisor_pid IS ? AND supervisor_host IS ?`,
+    ).run(hostname(), process.pid, nowIso(), r.id, r.supervisor_pid, r.supervisor_host);
+    if (claimed.changes === 1) return { id: r.id, config: JSON.parse(r.config_json) as RunConfig, configHash: r.config_hash };
+  }
+  return undefined;
+}
+
+/** Whether this studio process holds a run (it queued it, or adopted it). */
+export function supervisedHere(db: Db, runId: number): boolean {
+  const r = stmt<[number], { supervisor_host: string | null; supervisor_pid: number | null }>(
+    db,
+    'SELECT supervisor_host, supervisor_pid FROM runs WHERE id = ?',
+  ).get(runId);
+  return r?.supervisor_host === hostname() && r.supervisor_pid === process.pid;
 }
 
 /** Moves a run to a final status once; a run already finished keeps its first ending. */
@@ -95,25 +156,19 @@ function processAlive(pid: number): boolean {
 }
 
 /**
- * Active runs whose supervising studio is gone: its process on this machine is dead (known at once,
+ * Training runs whose supervising studio is gone: its process on this machine is dead (known at once,
  * e.g. right after a restart), or its heartbeat is older than `staleAfterMs` (a studio on another
- * machine sharing the database, or a reused pid). `supervised` are this process's own.
+ * machine sharing the database, or a reused pid). `supervised` are this process's own. Queued runs are
+ * jobs that outlive their studio: the next studio's scheduler adopts them (claimNextQueued).
  */
 export function interruptStaleRuns(db: Db, staleAfterMs: number, supervised: readonly number[] = []): number[] {
   const cutoff = new Date(Date.now() - staleAfterMs).toISOString();
-  const here = hostname();
   const orphaned = stmt<
     [],
     { id: number; heartbeat_at: string | null; supervisor_host: string | null; supervisor_pid: number | null }
-  >(db, `SELECT id, heartbeat_at, supervisor_host, supervisor_pid FROM runs WHERE status IN ('queued','running')`)
+  >(db, `SELECT id, heartbeat_at, supervisor_host, supervisor_pid FROM runs WHERE status = 'running'`)
     .all()
-    .filter((r) => {
-      if (supervised.includes(r.id)) return false;
-      if (r.heartbeat_at === null || r.heartbeat_at < cutoff) return true;
-      const pid = r.supervisor_pid;
-      if (r.supervisor_host !== here || pid === null) return false;
-      return !processAlive(pid);
-    });
+    .filter((r) => !supervised.includes(r.id) && supervisorGone(r, cutoff));
   const mark = db.transaction(() => {
     for (const r of orphaned) {
       finishRun(

@@ -1,14 +1,15 @@
 import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { describeExit, type FromWorker, type WorkerHandle, type WorkerLauncher } from './protocol';
+import { describeExit, workerEnv, type FromWorker, type WorkerHandle, type WorkerLauncher } from './protocol';
 
 /** Training workers as forked Node processes running the TypeScript entry through tsx. */
 export function forkLauncher(): WorkerLauncher {
   const entry = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return (): WorkerHandle => {
+  return (options): WorkerHandle => {
     const child = fork(entry, [], {
+      env: workerEnv(options),
       execArgv: ['--import', tsx],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -44,7 +44,17 @@ export interface WorkerHandle {
   kill(): void;
 }
 
-export type WorkerLauncher = () => WorkerHandle;
+export interface LaunchOptions {
+  /** Threads the worker's backend may use (its share of the cores under the scheduler's limit). */
+  threads?: number;
+}
+
+export type WorkerLauncher = (options?: LaunchOptions) => WorkerHandle;
+
+/** The environment that hands a worker its thread budget (read by wasm-threads.ts). */
+export function workerEnv(options: LaunchOptions = {}): NodeJS.ProcessEnv {
+  return options.threads ? { ...process.env, LATENT_STUDIO_WASM_THREADS: String(options.threads) } : process.env;
+}
 
 export function describeExit(code: number | null, signal: string | null): string {
   if (signal === 'SIGKILL') return 'the training worker was killed (SIGKILL: killed by a user or the system, or out of memory)';

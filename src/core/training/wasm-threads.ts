@@ -22,11 +22,14 @@ const browserLoad =
  * - tfjs halves the logical core count (assuming hyper-threads) and caps its pool there, one thread on a
  *   two-core machine: the core count is doubled while it asks.
  * Returns a function that undoes the bridges (call it once the backend is ready), or null when threads
- * are not worth it (one core) or turned off (LATENT_STUDIO_WASM_THREADS=0).
+ * are not worth it (one core, or a budget of 0 or 1 in LATENT_STUDIO_WASM_THREADS).
  */
 export function prepareWasmThreads(): (() => void) | null {
-  const cores = os.availableParallelism?.() ?? os.cpus().length;
-  if (cores < 2 || process.env['LATENT_STUDIO_WASM_THREADS'] === '0' || typeof SharedArrayBuffer === 'undefined') return null;
+  // The scheduler hands each worker its share of the cores (LATENT_STUDIO_WASM_THREADS=N); 0 or 1 is one thread.
+  const budget = Number.parseInt(process.env['LATENT_STUDIO_WASM_THREADS'] ?? '', 10);
+  const all = os.availableParallelism?.() ?? os.cpus().length;
+  const cores = Number.isNaN(budget) ? all : Math.min(all, budget);
+  if (cores < 2 || typeof SharedArrayBuffer === 'undefined') return null;
   const pkg = tfRequire('@tensorflow/tfjs-backend-wasm') as WasmPackage;
   const glue = join(
     dirname(tfRequire.resolve('@tensorflow/tfjs-backend-wasm/package.json')),

@@ -1,0 +1,108 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createStudio, type Studio } from '../../src/core/studio';
+import { forkLauncher } from '../../src/core/training/fork-launcher';
+import type { WorkerLauncher } from '../../src/core/training/protocol';
+import { mnistConfig, tempDir } from './helpers';
+
+/** Real workers, counted: how many are alive now, the most ever alive at once, and the threads each was given. */
+function countingLauncher() {
+  const inner = forkLauncher();
+  const stats = { alive: 0, maxAlive: 0, launched: 0, threads: [] as (number | undefined)[] };
+  const launcher: WorkerLauncher = (options) => {
+    const handle = inner(options);
+    stats.launched++;
+    stats.alive++;
+    stats.maxAlive = Math.max(stats.maxAlive, stats.alive);
+    stats.threads.push(options?.threads);
+    handle.onExit(() => stats.alive--);
+    return handle;
+  };
+  return { launcher, stats };
+}
+
+const quick = (seed: number) => mnistConfig({ trainSubset: 600, testSubset: 200, epochs: 1, seed });
+
+describe('the job scheduler', () => {
+  it('with the limit at 1, four runs started together never have more than one worker alive, and run first in, first out', async () => {
+    const tmp = tempDir();
+    const { launcher, stats } = countingLauncher();
+    const studio = createStudio({
+      dbPath: join(tmp.dir, 'studio.db'),
+      launcher,
+      transport: 'headless',
+      orchestrator: { cores: 2 },
+    });
+    try {
+      await studio.api['scheduler.set']({ maxConcurrent: 1 });
+      const ids: number[] = [];
+      for (let i = 0; i < 4; i++) ids.push((await studio.api['runs.start']({ config: quick(i) })).runId);
+      expect(await studio.api['scheduler.get']({})).toMatchObject({
+        maxConcurrent: 1,
+        threadsPerWorker: 2,
+        running: 1,
+        queued: 3,
+      });
+      await Promise.all(ids.map((id) => studio.orchestrator.whenEnded(id)));
+      const runs = await Promise.all(ids.map((runId) => studio.api['runs.get']({ runId })));
+      expect(runs.map((r) => r.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+      expect(stats).toMatchObject({ maxAlive: 1, launched: 4, threads: [2, 2, 2, 2] });
+      const started = runs.map((r) => r.startedAt ?? '');
+      expect([...started].sort()).toEqual(started);
+    } finally {
+      await studio.close();
+      tmp.cleanup();
+    }
+  });
+
+  it('keeps its limit in the database, and after a restart the runs still queued start by themselves', async () => {
+    const tmp = tempDir();
+    const dbPath = join(tmp.dir, 'studio.db');
+    const first = createStudio({ dbPath, launcher: forkLauncher(), transport: 'headless', orchestrator: { maxConcurrent: 1 } });
+    const ids: number[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await first.api['runs.start']({ config: quick(10 + i) })).runId);
+    expect((await first.api['runs.list']({})).filter((r) => r.status === 'queued').length).toBeGreaterThanOrEqual(2);
+    await first.close();
+    const statuses = async (s: Studio) => Promise.all(ids.map(async (runId) => (await s.api['runs.get']({ runId })).status));
+
+    const { launcher, stats } = countingLauncher();
+    const second = createStudio({ dbPath, launcher, transport: 'headless', orchestrator: { cores: 2 } });
+    try {
+      expect((await second.api['scheduler.get']({})).maxConcurrent).toBe(1);
+      const [interrupted, ...queued] = await statuses(second);
+      expect(interrupted).toBe('interrupted');
+      expect(stats.launched).toBe(1);
+      await Promise.all(ids.slice(1).map((id) => second.orchestrator.whenEnded(id)));
+      expect(await statuses(second)).toEqual(['interrupted', 'completed', 'completed']);
+      expect(queued.every((s) => s === 'queued' || s === 'running')).toBe(true);
+      expect(stats.maxAlive).toBe(1);
+    } finally {
+      await second.close();
+      tmp.cleanup();
+    }
+  });
+
+  it('gives each worker its share of the cores, and cancels a run still waiting at once', async () => {
+    const tmp = tempDir();
+    const { launcher, stats } = countingLauncher();
+    const studio = createStudio({
+      dbPath: join(tmp.dir, 'studio.db'),
+      launcher,
+      transport: 'headless',
+      orchestrator: { cores: 2 },
+    });
+    try {
+      expect((await studio.api['scheduler.get']({})).maxConcurrent).toBe(2);
+      const a = (await studio.api['runs.start']({ config: quick(20) })).runId;
+      const b = (await studio.api['runs.start']({ config: quick(21) })).runId;
+      const c = (await studio.api['runs.start']({ config: quick(22) })).runId;
+      expect(await studio.api['runs.cancel']({ runId: c })).toEqual({ status: 'cancelled' });
+      await Promise.all([a, b].map((id) => studio.orchestrator.whenEnded(id)));
+      expect(stats).toMatchObject({ maxAlive: 2, launched: 2, threads: [1, 1] });
+      await expect(studio.api['scheduler.set']({ maxConcurrent: 0 })).rejects.toThrow();
+    } finally {
+      await studio.close();
+      tmp.cleanup();
+    }
+  });
+});
