@@ -7,6 +7,7 @@
  * 3. If python3 has torch, bench/pytorch_vae.py runs the same models beside ours and the ratios are printed:
  *    PyTorch with its default thread count and with a thread per core; the faster is the reference.
  * 4. The UI thread's long tasks while a run trains, and the training loop's logging overhead.
+ * 5. The job scheduler: one run with every core against two runs side by side at the default limit.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -109,6 +110,63 @@ async function elboRun(epochs: number) {
   }
 }
 
+/**
+ * The scheduler on this machine: samples/s of one MLP VAE run with every core (limit 1), of one run alone
+ * at the default limit, and of two runs started together at the default limit (summed while both train).
+ */
+async function concurrency() {
+  const dir = mkdtempSync(join(tmpdir(), 'latent-studio-bench-'));
+  const config = defaultRunConfig('vae') as Extract<RunConfig, { family: 'vae' }>;
+  config.backend = 'wasm';
+  config.dataset = { name: 'mnist', trainSubset: 24000, testSubset: 500 };
+  config.model = presetModel('vae-784-512-256-20');
+  config.training = { loss: 'bce', batchSize: 128, epochs: 1, learningRate: 1e-3, optimizer: 'adam', seed: 1 };
+  /** Mean samples/s over the middle of each run's training (past start-up, before the last step). */
+  const measure = async (limit: number | undefined, runs: number) => {
+    const studio = createStudio({
+      dbPath: join(dir, `c-${limit ?? 'default'}-${runs}.db`),
+      launcher: forkLauncher(),
+      transport: 'headless',
+      ...(limit ? { orchestrator: { maxConcurrent: limit } } : {}),
+    });
+    const rates = new Map<number, number[]>();
+    studio.events.on((e) => {
+      if (e.name === 'run.progress' && e.payload.step > 20 && e.payload.step < e.payload.totalSteps) {
+        rates.set(e.payload.runId, [...(rates.get(e.payload.runId) ?? []), e.payload.samplesPerSec]);
+      }
+    });
+    try {
+      const info = await studio.api['scheduler.get']({});
+      const ids = [];
+      for (let i = 0; i < runs; i++)
+        ids.push(
+          (await studio.api['runs.start']({ config: { ...config, training: { ...config.training, seed: i + 1 } } })).runId,
+        );
+      await Promise.all(ids.map((id) => studio.orchestrator.whenEnded(id)));
+      const perRun = ids.map((id) => {
+        const r = rates.get(id) ?? [];
+        return r.at(-1) ?? NaN;
+      });
+      return {
+        limit: info.maxConcurrent,
+        threadsPerWorker: info.threadsPerWorker,
+        perRun,
+        total: perRun.reduce((a, b) => a + b, 0),
+      };
+    } finally {
+      await studio.close();
+    }
+  };
+  try {
+    const alone = await measure(1, 1);
+    const aloneDefault = await measure(undefined, 1);
+    const pair = await measure(undefined, 2);
+    return { alone, aloneDefault, pair, pairOverAlone: pair.total / alone.total };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Debian's python3 (where python3-torch installs), else whatever python3 is on the PATH. */
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
@@ -161,6 +219,14 @@ if (epochs > 0) {
     `  test -ELBO ${elbo.negElbo.toFixed(2)} nats per image (${elbo.status}, ${elbo.seconds.toFixed(0)} s on ${elbo.backend}); PyTorch reference on this machine: about 106`,
   );
 }
+log('\nThe job scheduler: MLP VAE 784-512-256-20 runs through the studio (24,000 images, batch 128):');
+const jobs = await concurrency();
+log(
+  `  one run with every core (limit 1, ${jobs.alone.threadsPerWorker} threads): ${jobs.alone.total.toFixed(0)} samples/s\n` +
+    `  one run alone at the default limit (${jobs.aloneDefault.limit}, ${jobs.aloneDefault.threadsPerWorker} thread${jobs.aloneDefault.threadsPerWorker > 1 ? 's' : ''} each): ${jobs.aloneDefault.total.toFixed(0)} samples/s\n` +
+    `  two runs started together at the default limit: ${jobs.pair.perRun.map((r) => r.toFixed(0)).join(' + ')} = ${jobs.pair.total.toFixed(0)} samples/s, ` +
+    `${(100 * jobs.pairOverAlone).toFixed(0)}% of one run with every core (goal: at least 90%)`,
+);
 const torch = pytorch(epochs, steps);
 if (torch) {
   const ours = { mlp: speeds['mlp-vae-784-512-256-20']?.['wasm'] ?? NaN, conv: speeds['conv-vae']?.['wasm'] ?? NaN };
@@ -188,6 +254,6 @@ else {
     `  logging metrics and progress: ${ui.loggingOverhead === null ? '?' : (100 * ui.loggingOverhead).toFixed(2)}% of the training steps' time (goal: under 2%)`,
   );
 }
-if (values.json) console.log(JSON.stringify({ throughput: speeds, vae784_400_20: elbo, pytorch: torch, ui }));
+if (values.json) console.log(JSON.stringify({ throughput: speeds, vae784_400_20: elbo, scheduler: jobs, pytorch: torch, ui }));
 // wasm's thread pool (worker threads) would keep the process alive.
 process.exit(0);

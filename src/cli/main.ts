@@ -1,30 +1,36 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { basename } from 'node:path';
+import { basename, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { RunProgress, RunSummary } from '../shared/api';
 import { describeIssues, fieldIssues, parseRunConfig, type RunConfig } from '../shared/config';
+import { ConfigPathError, parseCliValue, setConfigPath } from '../shared/config-path';
 import { GenerateRequest, ImportRequest } from '../shared/api';
 import { DatasetCatalog, DatasetError } from '../core/datasets/catalog';
 import { DatasetFileError } from '../core/datasets/idx';
 import { DatasetExistsError } from '../core/datasets/store';
-import { familyIds, familySpecs } from '../families/specs';
+import { loadFamilyModules } from '../families/family-modules';
+import { registeredFamilySpecs } from '../families/specs';
 import { datasetsDirFor, defaultDbPath } from '../core/paths';
 import { createStudio, findPreset, type Studio } from '../core/studio';
 import { forkLauncher } from '../core/training/fork-launcher';
 import { checkRun } from '../core/run-checks';
+import { ApiError } from '../core/errors';
 import { startHost } from '../host/server';
 
 const usage = `latent-studio: train and compare autoencoders from the command line
 
-  latent-studio train <config.json | preset> [--db PATH] [--json] [--epochs N] [--subset N] [--seed N] [--max-concurrent N]
+  latent-studio train <config.json | preset> [--set PATH=VALUE ...] [--db PATH] [--json] [--epochs N] [--subset N] [--seed N]
+                     [--max-concurrent N]
+  latent-studio resume <runId> [--set training.epochs=N] [--db PATH] [--json]
+  latent-studio export <runId> --out DIR [--db PATH] [--json]
   latent-studio runs [--db PATH] [--json]
   latent-studio datasets [--db PATH] [--json]
   latent-studio import <folder | file.idx[.gz] | file.npy> [--name N] [--labels FILE] [--size PX]
                        [--channels auto|1|3] [--test-fraction F] [--seed N] [--db PATH] [--json]
   latent-studio generate <shapes | faces> [--seed N] [--count N] [--name N] [--db PATH] [--json]
-  latent-studio presets [--json]
+  latent-studio presets [NAME] [--json]
   latent-studio serve [--db PATH] [--host 127.0.0.1] [--port 0] [--allowed-host NAME[:PORT] ...] [--max-concurrent N] [--open]
 
 --db defaults to ${defaultDbPath()}`;
@@ -95,17 +101,32 @@ function fmt(v: number | undefined, digits = 4): string {
   return v === undefined ? '-' : v.toFixed(digits);
 }
 
+/** The flags `train` and `resume` share. */
+const runFlags = {
+  ...dbAndJson,
+  set: { type: 'string', multiple: true },
+  'max-concurrent': { type: 'string' },
+} as const;
+
+/** `--set path=value`, each checked as a config path; values parse as JSON where they can. */
+function setOverrides(raw: unknown, sets: readonly string[] | undefined): void {
+  for (const item of sets ?? []) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--set ${item}: expected PATH=VALUE, e.g. --set model.beta=4`);
+    try {
+      setConfigPath(raw, item.slice(0, eq), parseCliValue(item.slice(eq + 1)));
+    } catch (e) {
+      if (e instanceof ConfigPathError) throw new UsageError(`--set ${e.message}`);
+      throw e;
+    }
+  }
+}
+
 async function train(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: {
-      ...dbAndJson,
-      epochs: { type: 'string' },
-      subset: { type: 'string' },
-      seed: { type: 'string' },
-      'max-concurrent': { type: 'string' },
-    },
+    options: { ...runFlags, epochs: { type: 'string' }, subset: { type: 'string' }, seed: { type: 'string' } },
   });
   const source = positionals[0];
   if (!source) throw new UsageError('train needs a config file or a preset name');
@@ -114,15 +135,70 @@ async function train(args: string[]): Promise<number> {
     subset: intFlag('subset', values.subset),
     seed: intFlag('seed', values.seed),
   });
+  setOverrides(raw, values.set);
   const parsed = parseRunConfig(raw);
-  const issues = parsed.ok ? checkRun(parsed.config, catalogFor(values.db)) : parsed.issues;
+  const catalog = catalogFor(values.db);
+  const issues = parsed.ok ? checkRun(parsed.config, catalog) : parsed.issues;
   if (!parsed.ok || issues.length > 0) throw new UsageError(`${basename(source)} refused: ${describeIssues(issues)}`);
   const config: RunConfig = parsed.config;
-
   const studio = openStudio(values.db, { maxConcurrent: values['max-concurrent'] });
+  return follow(studio, values.json, async () => {
+    announce(config, catalog, values.json);
+    return (await studio.api['runs.start']({ config })).runId;
+  });
+}
+
+async function resume(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: runFlags });
+  const runId = intFlag('runId', positionals[0]);
+  if (runId === undefined || !Number.isInteger(runId) || runId < 1)
+    throw new UsageError('resume needs a run id (latent-studio runs)');
+  const studio = openStudio(values.db, { maxConcurrent: values['max-concurrent'] });
+  const run = await studio.api['runs.get']({ runId }).catch(() => undefined);
+  if (!run) {
+    await studio.close();
+    throw new UsageError(`run ${runId} does not exist (latent-studio runs)`);
+  }
+  // Only the length of a run can change when it continues; anything else would not be the same run.
+  const edited = structuredClone(run.config);
+  setOverrides(edited, values.set);
+  const { epochs, ...rest } = edited.training;
+  const { epochs: _was, ...restBefore } = run.config.training;
+  if (JSON.stringify({ ...edited, training: rest }) !== JSON.stringify({ ...run.config, training: restBefore })) {
+    await studio.close();
+    throw new UsageError('--set: only training.epochs can change when a run continues');
+  }
+  if (epochs < run.config.training.epochs) {
+    await studio.close();
+    throw new UsageError(`--set training.epochs=${epochs}: run ${runId} already has ${run.config.training.epochs} epochs`);
+  }
+  const addEpochs = epochs > run.config.training.epochs ? epochs - run.config.training.epochs : undefined;
+  return follow(studio, values.json, async () => {
+    const r = await studio.api['runs.resume']({ runId, ...(addEpochs ? { addEpochs } : {}) });
+    for (const why of r.skipped) process.stderr.write(`warning: ${why}; using the checkpoint before it\n`);
+    announce({ ...run.config, training: { ...run.config.training, epochs: r.epochs } }, catalogFor(values.db), values.json);
+    if (!values.json) process.stderr.write(`run ${runId}: continuing from epoch ${r.fromEpoch} of ${r.epochs}\n`);
+    return runId;
+  });
+}
+
+/** Says at the start what a run trains on: the data set, images per split, epochs, the backend asked for. */
+function announce(config: RunConfig, catalog: DatasetCatalog, json: boolean): void {
+  if (json) return;
+  const ds = catalog.open(config.dataset);
+  const set = config.dataset.second ? `${config.dataset.name} + ${config.dataset.second}` : config.dataset.name;
+  process.stderr.write(
+    `training ${config.family} on ${set}: ${ds.train.count} train / ${ds.test.count} test images` +
+      `${config.dataset.trainSubset !== undefined ? ` (a subset: dataset.trainSubset = ${config.dataset.trainSubset})` : ''}` +
+      `, ${config.training.epochs} epochs, batch ${config.training.batchSize}, backend ${config.backend ?? 'auto'}\n`,
+  );
+}
+
+/** Prints a run's progress on stderr (or its events as JSON lines), waits for its end, and prints one result line. */
+async function follow(studio: Studio, json: boolean, start: () => Promise<number>): Promise<number> {
   const started = performance.now();
   studio.events.on((e) => {
-    if (values.json) {
+    if (json) {
       if (e.name !== 'run.metrics') process.stdout.write(`${JSON.stringify({ event: e.name, ...e.payload })}\n`);
       return;
     }
@@ -132,12 +208,22 @@ async function train(args: string[]): Promise<number> {
         `epoch ${p.epoch}/${p.epochs}  step ${p.step}/${p.totalSteps}  loss ${fmt(p.batchLoss)}  ${p.samplesPerSec.toFixed(0)} samples/s  eta ${p.etaSeconds.toFixed(0)}s\n`,
       );
     } else if (e.name === 'run.status') {
-      process.stderr.write(`run ${e.payload.runId}: ${e.payload.status}${e.payload.error ? ` (${e.payload.error})` : ''}\n`);
+      const backend = e.payload.backend ? ` on ${e.payload.backend}` : '';
+      process.stderr.write(
+        `run ${e.payload.runId}: ${e.payload.status}${backend}${e.payload.error ? ` (${e.payload.error})` : ''}\n`,
+      );
     } else if (e.name === 'run.warning') {
       process.stderr.write(`warning: ${e.payload.message}\n`);
     }
   });
-  const { runId } = await studio.api['runs.start']({ config });
+  let runId: number;
+  try {
+    runId = await start();
+  } catch (e) {
+    await studio.close();
+    if (e instanceof ApiError) throw new UsageError(e.message);
+    throw e;
+  }
   const onSignal = () => studio.orchestrator.cancel(runId);
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -165,6 +251,29 @@ async function train(args: string[]): Promise<number> {
   process.stdout.write(`${JSON.stringify(result)}\n`);
   await studio.close();
   return run.status === 'completed' ? 0 : 1;
+}
+
+async function exportCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...dbAndJson, out: { type: 'string' } } });
+  const runId = intFlag('runId', positionals[0]);
+  if (runId === undefined || !Number.isInteger(runId) || runId < 1)
+    throw new UsageError('export needs a run id (latent-studio runs)');
+  if (!values.out) throw new UsageError('export needs --out DIR');
+  const studio = openStudio(values.db);
+  try {
+    const result = await studio.exportRun(runId, resolvePath(values.out));
+    if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else {
+      process.stdout.write(`run ${runId} (checkpoint of epoch ${result.epoch}) exported to ${result.outDir}:\n`);
+      for (const f of result.files) process.stdout.write(`  ${f}\n`);
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof ApiError) throw new UsageError(e.message);
+    throw e;
+  } finally {
+    await studio.close();
+  }
 }
 
 function latestValue(run: RunSummary, split: string, name: string): number | undefined {
@@ -318,9 +427,21 @@ async function generate(args: string[]): Promise<number> {
 }
 
 function presets(args: string[]): number {
-  const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } } });
-  const list = familyIds.flatMap((id) =>
-    familySpecs[id].presets.map((p) => ({ name: p.name, family: id, description: p.description })),
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false } },
+  });
+  // One preset by name: its whole config, ready to edit and train.
+  const name = positionals[0];
+  if (name !== undefined) {
+    const config = findPreset(name);
+    if (!config) throw new UsageError(`${name}: no such preset (latent-studio presets)`);
+    process.stdout.write(`${JSON.stringify(config, null, values.json ? undefined : 2)}\n`);
+    return 0;
+  }
+  const list = registeredFamilySpecs().flatMap((spec) =>
+    spec.presets.map((p) => ({ name: p.name, family: spec.id, description: p.description })),
   );
   if (values.json) process.stdout.write(`${JSON.stringify(list)}\n`);
   else for (const p of list) process.stdout.write(`${p.name.padEnd(32)} ${p.family.padEnd(10)} ${p.description}\n`);
@@ -378,6 +499,8 @@ async function serve(args: string[]): Promise<number> {
 
 const commandsByName: Record<string, (args: string[]) => Promise<number> | number> = {
   train,
+  resume,
+  export: exportCommand,
   runs,
   datasets,
   import: importCommand,
@@ -394,6 +517,8 @@ export async function main(argv: string[]): Promise<void> {
   }
   const command = commandsByName[name];
   if (!command) fail(`unknown command "${name}"\n\n${usage}`);
+  // Families from outside src/families, before any config is read (see families/family-modules.ts).
+  await loadFamilyModules();
   try {
     process.exitCode = await command(rest);
   } catch (e) {

@@ -6,17 +6,30 @@ import { DatasetCatalog, DatasetError } from './datasets/catalog';
 import { DatasetFileError } from './datasets/idx';
 import { DatasetExistsError } from './datasets/store';
 import { imagePng } from './training/images';
-import { familyIds, familySpecs } from '../families/specs';
+import { registeredFamilySpecs } from '../families/specs';
 import { ApiError } from './errors';
 import { EventHub } from './events';
 import { listArtifacts, readArtifact } from './store/artifacts';
 import { openDb, type Db, type OpenOptions } from './store/db';
 import { readMetrics } from './store/metrics';
-import { deleteRun, getRun, getRunStatus, listRuns, runSupervisor } from './store/runs';
+import {
+  addWarning,
+  deleteRun,
+  getRun,
+  getRunStatus,
+  listRuns,
+  requeueForResume,
+  runSupervisor,
+  type ResumePoint,
+} from './store/runs';
+import { listCheckpoints } from './store/checkpoints';
+import { CheckpointError, readCheckpoint } from './training/checkpoint';
+import { removeCheckpointFile } from './training/checkpoint-files';
 import { defaultMaxConcurrent, Orchestrator, type OrchestratorOptions } from './training/orchestrator';
 import type { WorkerLauncher } from './training/protocol';
 import { studioVersion } from './version';
-import { datasetsDirFor, PathEscapeError } from './paths';
+import { datasetsDirFor, insideRoot, PathEscapeError } from './paths';
+import { exportRun } from './export';
 import { checkRun, machineLimits } from './run-checks';
 
 export interface StudioOptions extends OpenOptions {
@@ -36,14 +49,16 @@ export interface Studio {
   db: Db;
   orchestrator: Orchestrator;
   datasets: DatasetCatalog;
+  /** Exports a run to a folder of the caller's choosing (the CLI's --out); the API writes only into the studio's own. */
+  exportRun(runId: number, outDir: string): ReturnType<typeof exportRun>;
   close(): Promise<void>;
 }
 
 function findPreset(name: string) {
-  for (const id of familyIds) {
-    const preset = familySpecs[id].presets.find((p) => p.name === name);
-    // The preset belongs to family `id`, so its model fits that family's config.
-    if (preset) return { ...defaultRunConfig(id), name: preset.name, model: structuredClone(preset.model) } as RunConfig;
+  for (const spec of registeredFamilySpecs()) {
+    const preset = spec.presets.find((p) => p.name === name);
+    // The preset belongs to this family, so its model fits that family's config.
+    if (preset) return { ...defaultRunConfig(spec.id), name: preset.name, model: structuredClone(preset.model) } as RunConfig;
   }
   return undefined;
 }
@@ -86,17 +101,19 @@ export function createStudio(options: StudioOptions): Studio {
 
   const schedulerInfo = () => {
     const active = orchestrator.activeRunIds;
-    // Runs waiting for a slot: queued in the database, not yet handed to a worker here.
-    const waiting = (db.prepare(`SELECT id FROM runs WHERE status = 'queued'`).all() as { id: number }[]).filter(
-      (r) => !active.includes(r.id),
-    );
+    const rows = db.prepare(`SELECT id, status FROM runs WHERE status IN ('queued','running')`).all() as {
+      id: number;
+      status: string;
+    }[];
     return {
       maxConcurrent: orchestrator.maxConcurrent,
       defaultMaxConcurrent: defaultMaxConcurrent(orchestrator.cores),
       threadsPerWorker: orchestrator.threadsPerWorker,
       cores: orchestrator.cores,
-      running: active.length,
-      queued: waiting.length,
+      // Workers of runs still active (a worker outlives its run's end by a moment).
+      running: rows.filter((r) => active.includes(r.id)).length,
+      // Waiting for a slot: queued in the database, not yet handed to a worker here.
+      queued: rows.filter((r) => r.status === 'queued' && !active.includes(r.id)).length,
     };
   };
 
@@ -123,11 +140,16 @@ export function createStudio(options: StudioOptions): Studio {
       };
     },
     'families.list': async () =>
-      familyIds.map((id) => ({
-        id,
-        label: familySpecs[id].label,
-        summary: familySpecs[id].summary,
-        presets: familySpecs[id].presets.map((p) => ({ name: p.name, description: p.description })),
+      registeredFamilySpecs().map((spec) => ({
+        id: spec.id,
+        label: spec.label,
+        summary: spec.summary,
+        presets: spec.presets.map((p) => ({ name: p.name, description: p.description })),
+        lossUnit: spec.lossUnit,
+        objective: spec.objective ?? null,
+        metrics: spec.metrics ?? [],
+        views: spec.views ?? [],
+        datasetPairing: spec.datasetPairing ?? null,
       })),
     'presets.get': async ({ name }) => {
       const config = findPreset(name);
@@ -142,6 +164,53 @@ export function createStudio(options: StudioOptions): Studio {
         if (name) await datasets.ensure(name, progress('generate', name));
       }
       return { runId: orchestrator.start(config) };
+    },
+    'runs.resume': async ({ runId, addEpochs }) => {
+      const run = requireRun(runId);
+      if (!finishedStatuses.includes(run.status))
+        throw new ApiError('conflict', `run ${runId} is ${run.status}: it has not stopped`);
+      if (run.status === 'completed' && addEpochs === undefined) {
+        throw new ApiError('bad_request', `addEpochs: run ${runId} completed; say how many epochs to add`, [
+          { path: 'addEpochs', message: 'a completed run is extended by a number of epochs' },
+        ]);
+      }
+      const config = structuredClone(run.config);
+      if (addEpochs !== undefined) config.training.epochs += addEpochs;
+      const issues = checkRun(config, datasets);
+      if (issues.length > 0) throw new ApiError('bad_request', `run ${runId} cannot continue: ${describeIssues(issues)}`, issues);
+      // The newest checkpoint that verifies; a corrupt or missing one is named and the one before it used.
+      const skipped: string[] = [];
+      let from: ResumePoint | null = null;
+      for (const c of listCheckpoints(db, runId)) {
+        try {
+          readCheckpoint(c.path, c.sha256);
+          from = { path: c.path, sha256: c.sha256, epoch: c.epoch, step: c.step };
+          break;
+        } catch (e) {
+          if (!(e instanceof CheckpointError)) throw e;
+          skipped.push(e.message);
+        }
+      }
+      if (run.status === 'completed' && !from) {
+        throw new ApiError(
+          'conflict',
+          `run ${runId} has no usable checkpoint to continue from${skipped.length ? `: ${skipped.join('; ')}` : ''}`,
+        );
+      }
+      for (const path of requeueForResume(db, runId, config, from)) removeCheckpointFile(checkpointDir, path);
+      for (const message of skipped) addWarning(db, runId, `resume skipped a checkpoint: ${message}`);
+      events.emit('run.status', { runId, status: 'queued', error: null, backend: null });
+      orchestrator.schedule();
+      return { runId, fromEpoch: from?.epoch ?? 0, epochs: config.training.epochs, skipped };
+    },
+    'runs.export': async ({ runId }) => {
+      const run = requireRun(runId);
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      return exportRun(
+        { db, orchestrator, datasets: datasetLocations },
+        run,
+        insideRoot(dataDir, 'exports', `run-${runId}-${stamp}`),
+      );
     },
     'scheduler.get': async () => schedulerInfo(),
     'scheduler.set': async ({ maxConcurrent }) => {
@@ -228,6 +297,7 @@ export function createStudio(options: StudioOptions): Studio {
     db,
     orchestrator,
     datasets,
+    exportRun: async (runId, outDir) => exportRun({ db, orchestrator, datasets: datasetLocations }, requireRun(runId), outDir),
     async close() {
       await orchestrator.shutdown();
       db.close();

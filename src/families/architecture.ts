@@ -206,6 +206,9 @@ export function modelsBody(...models: LayersModel[]) {
     trainableWeights: () => models.flatMap((m) => m.trainableWeights),
     weights: () => models.flatMap((m) => m.weights),
     summary: () => summarize(...models),
+    // By each model's own name (encoder, decoder); a repeated name gets its position.
+    layersModels: () =>
+      Object.fromEntries(models.map((m, i) => [models.findIndex((o) => o.name === m.name) === i ? m.name : `${m.name}_${i}`, m])),
     dispose: () => {
       for (const m of models) m.dispose();
     },

@@ -1,6 +1,6 @@
 import type { TrainingConfig } from '../shared/config';
 import type { ImageSplit } from '../core/datasets/dataset';
-import type { Scalar, Tensor } from '../core/training/tf';
+import type { LayersModel, Scalar, Tensor } from '../core/training/tf';
 
 export interface BuildContext<M> {
   model: M;
@@ -57,6 +57,30 @@ export interface ViewContext {
   sampleLabels: number[];
 }
 
+/** Training-health advice a family finds in its own figures (e.g. posterior collapse); the run goes on. */
+export interface HealthWarning {
+  /** What happened, e.g. 'posterior collapse': warned once per run, with the epoch it was first seen. */
+  name: string;
+  detail: string;
+}
+
+/** Figures over the test split gathered batch by batch, for those that are not means of a per-batch scalar. */
+export interface TestMetrics {
+  /** One test batch, called inside tf.tidy: x flat in [0,1]; labels one-hot, for conditional models. */
+  batch(x: Tensor, labels?: Tensor): void;
+  /** The figures over the `count` images seen, and a health warning when they show one. */
+  result(count: number): { metrics: Record<string, number>; warning?: HealthWarning };
+}
+
+/** What a family's end-of-epoch scores see besides the model. */
+export interface EpochContext {
+  /** The run's test split and the pixels of one of its images. */
+  test: ImageSplit;
+  pixels: number;
+  /** The run trains on a twin pair of sets: image i of the first and image i of the second share every factor. */
+  twinSets: boolean;
+}
+
 /** A built model: knows its loss and forward pass, nothing of batches, stores or IPC. */
 export interface BuiltModel {
   /** x: a batch of flattened images in [0,1], shape [batch, pixels]; labels: one-hot, for conditional models. */
@@ -68,18 +92,29 @@ export interface BuiltModel {
   weights(): Weight[];
   summary(): LayerSummary[];
   dispose(): void;
+  /**
+   * The family's own state beyond its weights (noise streams, counters), for checkpoints: `restore` sets
+   * it back, so that a resumed run continues bit for bit. Plain JSON.
+   */
+  state?(): Record<string, unknown>;
+  /** The parts as plain tfjs layers models (encoder, decoder, ...), for export: loadable by tf.loadLayersModel. */
+  layersModels?(): Record<string, LayersModel>;
+  restore?(state: Record<string, unknown>): void;
   /** Called before each training step with the fractional epoch, for schedules such as KL warm-up. */
   onStep?(epoch: number): void;
-  /** Mean and log-variance of q(z|x) (given the label for conditional models), for KL per dimension and active units. */
-  posterior?(x: Tensor, labels?: Tensor): { mu: Tensor; logVar: Tensor };
+  /**
+   * A fresh accumulator for each evaluation of the test split, for figures beyond the means of the loss parts
+   * (e.g. KL per latent dimension and active units); they are stored as test metrics.
+   */
+  testMetrics?(): TestMetrics;
   /** Families with phases (greedy pretraining) train longer than training.epochs. */
   totalEpochs?(trainingEpochs: number): number;
   /** An experiment after training (e.g. a classifier on few labels); its figures become test metrics. */
   afterTraining?(data: { train: ImageSplit; test: ImageSplit }): Promise<Record<string, number>>;
   /** The family's signature views, computed at each epoch's end. */
   views?(ctx: ViewContext): (ImageView | ChartView)[];
-  /** Decoder swap (the deepfake): encodes x and decodes it as identity `to` (0 = A, 1 = B). */
-  swap?(x: Tensor, to: number): Tensor;
+  /** Scores computed at each epoch's end from the whole test split (e.g. the deepfake's swap error); stored as test metrics. */
+  epochMetrics?(ctx: EpochContext): Record<string, number>;
 }
 
 export interface FamilyModel<M> {

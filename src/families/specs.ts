@@ -6,8 +6,19 @@ import { cvaeSpec } from './cvae/spec';
 import { vqVaeSpec } from './vq-vae/spec';
 import { deepfakeSpec } from './deepfake/spec';
 import { stackedAeSpec } from './stacked-ae/spec';
+import type { FamilySpec } from './family-spec';
 
-/** The one place a family is registered (schema side). The tfjs side lives in ./models.ts. */
+/**
+ * The registry of model families (schema side), by id. Adding a family touches its folder and two registry lines:
+ * one here (what the UI and the config checks read) and one in ./models.ts (the tfjs side a training worker builds).
+ *
+ * A family from outside src/families (a plug-in, a test fixture) calls `registerFamily(spec, model)` from
+ * ./models.ts in a module named in LATENT_STUDIO_FAMILY_MODULES: the studio process and every training worker it
+ * forks import those modules at start (./family-modules.ts), and the renderer reads every registered family's
+ * declarations through `families.list`. Specs must be registered before the first run config is parsed: the
+ * config schema (shared/config.ts) is built from the registry then, and a later registration is refused rather
+ * than silently missing.
+ */
 export const familySpecs = {
   autoencoder: autoencoderSpec,
   'sparse-ae': sparseAeSpec,
@@ -19,5 +30,44 @@ export const familySpecs = {
   'stacked-ae': stackedAeSpec,
 } as const;
 
+/** The built-in families, typed; a family registered at start is looked up by id with `familySpec`. */
 export type FamilyId = keyof typeof familySpecs;
 export const familyIds = Object.keys(familySpecs) as [FamilyId, ...FamilyId[]];
+
+/** Any family's spec, whatever its model type: the registry holds them side by side. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an existential: each spec is checked against its own model type where it is written.
+export type AnyFamilySpec = FamilySpec<any>;
+
+const registered = new Map<string, FamilySpec<unknown>>();
+let sealedBy: string | null = null;
+
+/** Adds a family's spec to the registry (the built-ins below; others through `registerFamily` in ./models.ts). */
+export function registerFamilySpec(spec: AnyFamilySpec): void {
+  const known = registered.get(spec.id);
+  if (known === spec) return;
+  if (known) throw new Error(`a model family with id "${spec.id}" is already registered`);
+  if (sealedBy) {
+    throw new Error(
+      `model family "${spec.id}" was registered after ${sealedBy}; register families at start (LATENT_STUDIO_FAMILY_MODULES)`,
+    );
+  }
+  registered.set(spec.id, spec);
+}
+
+for (const id of familyIds) registerFamilySpec(familySpecs[id]);
+
+/** A registered family's spec, or undefined for an id nobody registered. */
+export function familySpec(id: string): FamilySpec<unknown> | undefined {
+  return registered.get(id);
+}
+
+/** Every registered family's spec in registration order: the built-ins first. */
+export function registeredFamilySpecs(): FamilySpec<unknown>[] {
+  return [...registered.values()];
+}
+
+/** Closes the registry to new families: what depends on the whole set (the config schema) is built now. */
+export function sealFamilySpecs(by: string): FamilySpec<unknown>[] {
+  sealedBy ??= by;
+  return registeredFamilySpecs();
+}

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dispatch } from '../core/dispatch';
 import { createStudio, type Studio } from '../core/studio';
+import { loadFamilyModules } from '../families/family-modules';
 import { describeExit, workerEnv, type FromWorker, type WorkerHandle, type WorkerLauncher } from '../core/training/protocol';
 import { contentSecurityPolicy, isAppUrl, navigationAllowed, windowOpenHandler, windowOptions } from './security';
 
@@ -57,6 +58,8 @@ async function main(): Promise<void> {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy] } });
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  // Families from outside src/families (LATENT_STUDIO_FAMILY_MODULES), before any config is read.
+  await loadFamilyModules();
   const studio = createStudio({
     dbPath: dbPathFromArgs(),
     launcher: utilityLauncher,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DatasetName, datasetNamePattern, RunConfig } from './config';
+import { DatasetPairing, MetricDeclaration, ViewDeclaration } from '../families/family-spec';
 
 /** Contract between the renderer and the core. Every transport derives from these two records. */
 
@@ -67,6 +68,10 @@ export const RunDetail = RunSummary.extend({
   backendReason: z.string().nullable(),
   environment: Environment.nullable(),
   warnings: z.array(z.string()),
+  /** Each time the run stopped before its end and was resumed: how it had ended, and the epoch it continued from. */
+  interruptions: z.array(
+    z.object({ at: z.string(), status: RunStatus, error: z.string().nullable(), resumedFromEpoch: z.number().int() }),
+  ),
   checkpoints: z.array(
     z.object({ epoch: z.number().int(), step: z.number().int(), path: z.string(), sizeBytes: z.number().int() }),
   ),
@@ -100,12 +105,20 @@ export const RunProgress = z.object({
 });
 export type RunProgress = z.infer<typeof RunProgress>;
 
+/** A registered family as the UI sees it: its presets and what its run view shows (declared in its spec). */
 export const FamilyInfo = z.object({
   id: z.string(),
   label: z.string(),
   summary: z.string(),
   presets: z.array(z.object({ name: z.string(), description: z.string() })),
+  lossUnit: z.string(),
+  /** The training objective's name when it is more than the reconstruction loss (e.g. 'rec + β·KL'). */
+  objective: z.string().nullable(),
+  metrics: z.array(MetricDeclaration),
+  views: z.array(ViewDeclaration),
+  datasetPairing: DatasetPairing.nullable(),
 });
+export type FamilyInfo = z.infer<typeof FamilyInfo>;
 
 export const SystemInfo = z.object({
   studioVersion: z.string(),
@@ -228,6 +241,11 @@ export const commands = {
   'families.list': { input: empty, output: z.array(FamilyInfo) },
   'presets.get': { input: z.object({ name: z.string() }), output: RunConfig },
   'runs.start': { input: z.object({ config: RunConfig }), output: z.object({ runId: RunId }) },
+  /** Writes the run's models (tfjs layers format), config and metrics CSV into the studio's exports folder. */
+  'runs.export': {
+    input: byRun,
+    output: z.object({ outDir: z.string(), epoch: z.number().int(), files: z.array(z.string()) }),
+  },
   'scheduler.get': { input: empty, output: SchedulerInfo },
   'scheduler.set': {
     input: z.strictObject({ maxConcurrent: z.number().int().min(1).max(64) }),
@@ -237,6 +255,14 @@ export const commands = {
   'runs.get': { input: byRun, output: RunDetail },
   'runs.metrics': { input: byRun, output: z.array(MetricPoint) },
   'runs.cancel': { input: byRun, output: z.object({ status: RunStatus }) },
+  /**
+   * Continues an interrupted, cancelled or failed run from its last good checkpoint, or extends a
+   * completed one by `addEpochs`; the run keeps its id and its curve.
+   */
+  'runs.resume': {
+    input: z.strictObject({ runId: RunId, addEpochs: z.number().int().min(1).max(10000).optional() }),
+    output: z.object({ runId: RunId, fromEpoch: z.number().int(), epochs: z.number().int(), skipped: z.array(z.string()) }),
+  },
   'runs.delete': { input: byRun, output: z.object({ deleted: z.boolean() }) },
   'datasets.list': { input: empty, output: z.array(DatasetInfo) },
   'datasets.get': { input: z.object({ name: DatasetName }), output: DatasetDetail },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ModelCheck } from '../families/family-spec';
 import { formatBytes, memoryBudget, modelMemory } from '../families/memory';
-import { familyIds, familySpecs, type FamilyId } from '../families/specs';
+import { familySpec, sealFamilySpecs, type familySpecs, type FamilyId } from '../families/specs';
 
 /** What the config checks need to know of a data set (the core's catalog and the UI's list both give it). */
 export interface DatasetFacts {
@@ -86,8 +86,24 @@ export const TrainingConfig = z.strictObject({
     .min(0)
     .max(2 ** 31 - 1)
     .meta({ label: 'Seed', help: 'Seeds initializers and shuffling: same seed and backend, same curve.', step: 1 }),
+  checkpoints: z
+    .strictObject({
+      everyEpochs: z.number().int().min(1).max(10000).optional().meta({ label: 'Every N epochs', step: 1 }),
+      everyMinutes: z.number().gt(0).max(10080).optional().meta({ label: 'Every M minutes', step: 1 }),
+      keepLast: z.number().int().min(1).max(1000).optional().meta({ label: 'Keep the last K', step: 1 }),
+      keepBest: z
+        .strictObject({ metric: z.string().min(1).max(64), mode: z.enum(['min', 'max']) })
+        .optional()
+        .meta({ label: 'Keep the best by', help: 'A test metric, e.g. loss (min).' }),
+    })
+    .optional()
+    .meta({
+      label: 'Checkpoints',
+      help: 'Written at the end of an epoch: every N epochs (default 1) and/or once M minutes have passed; the last K (default 3) and the best are kept.',
+    }),
 });
 export type TrainingConfig = z.infer<typeof TrainingConfig>;
+export type CheckpointPolicy = NonNullable<TrainingConfig['checkpoints']>;
 
 export const backendNames = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export const BackendPreference = z.enum(backendNames);
@@ -115,17 +131,22 @@ type CommonConfig = {
 /** The JSON a run is trained from: the same in the UI, the API and the CLI's config file. */
 export type RunConfig = { [K in FamilyId]: CommonConfig & { family: K; model: ModelOf<K> } }[FamilyId];
 
-const familyOption = (id: FamilyId) =>
-  z.strictObject({ family: z.literal(id), model: familySpecs[id].modelSchema, ...commonShape });
-const [firstFamily, ...otherFamilies] = familyIds;
+const familyOption = (spec: { id: string; modelSchema: z.ZodType }) =>
+  z.strictObject({ family: z.literal(spec.id), model: spec.modelSchema, ...commonShape });
 
 type CrossFieldCheck = ModelCheck<unknown>;
 
-// zod cannot infer a union built from a mapped list, so the union is typed once here, by hand.
-const familyUnion = z.discriminatedUnion('family', [
-  familyOption(firstFamily),
-  ...otherFamilies.map(familyOption),
-]) as unknown as z.ZodType<RunConfig>;
+/**
+ * One option per registered family (the built-ins and any registered at start, see families/registry.ts), built
+ * when the first config is parsed; the registry takes no new family after that. The RunConfig type covers the
+ * built-ins; a config of a family registered at run time passes the same schema.
+ */
+const familyUnion = z.lazy(() => {
+  const [first, ...others] = sealFamilySpecs('the first run config was parsed');
+  if (!first) throw new Error('no model family is registered');
+  // zod cannot infer a union built from a mapped list, so the union is typed once here, by hand.
+  return z.discriminatedUnion('family', [familyOption(first), ...others.map(familyOption)]);
+}) as unknown as z.ZodType<RunConfig>;
 
 /** The structure of a run's config; what depends on the data set is checked by `checkRunConfig`. */
 export const RunConfig: z.ZodType<RunConfig> = familyUnion;
@@ -202,7 +223,7 @@ export function checkRunConfig(config: RunConfig, lookup: DatasetLookup, limits?
     issue(['training', 'batchSize'], batchTooLarge(config.training.batchSize, trainImages, d.name));
   }
   const classes = b ? 2 : (d.classes?.length ?? a.classes);
-  const spec = familySpecs[config.family] as { checkModel?: CrossFieldCheck };
+  const spec = (familySpec(config.family) ?? {}) as { checkModel?: CrossFieldCheck };
   const image: [number, number, number] = [a.height, a.width, a.channels];
   spec.checkModel?.(config.model, { training: config.training, image, classes }, issue);
   if (limits && issues.length === 0) {
@@ -234,9 +255,12 @@ export function parseRunConfig(input: unknown, lookup?: DatasetLookup, limits?: 
   return issues.length === 0 ? { ok: true, config: r.data } : { ok: false, issues };
 }
 
-export function defaultRunConfig(family: FamilyId = 'autoencoder'): RunConfig {
-  const spec: { defaultModel: unknown; defaultTraining?: Partial<TrainingConfig>; defaultDataset?: Partial<DatasetRef> } =
-    familySpecs[family];
+/** A family's starting config: a built-in's (typed), or that of a family registered at start, by id. */
+export function defaultRunConfig(family: FamilyId | (string & {}) = 'autoencoder'): RunConfig {
+  const spec:
+    { defaultModel: unknown; defaultTraining?: Partial<TrainingConfig>; defaultDataset?: Partial<DatasetRef> } | undefined =
+    familySpec(family);
+  if (!spec) throw new Error(`no model family named ${family}`);
   // The family's own default model, so the pair is one member of the RunConfig union.
   return {
     family,

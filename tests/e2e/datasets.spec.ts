@@ -98,6 +98,8 @@ test('Shapes and Faces are generated on demand and browsed with their factors', 
   }
   // Generating faces-a wrote its twin faces-b too; the deepfake set-up proposes it as identity B.
   await expect(page.getByTestId('partner-select')).toHaveValue('faces-b');
+  // Offered for every family that declares it pairs two sets (the deepfake's spec does).
+  await page.getByTestId('dataset-pairing').screenshot({ path: join(shots, '23b-dataset-pairing.png') });
   await page.getByTestId('train-deepfake').click();
   await expect(page.getByTestId('field-family')).toHaveValue('deepfake');
   await expect(page.getByTestId('field-dataset.name')).toHaveValue('faces-a');

@@ -13,8 +13,12 @@ export interface RunningHost {
 const cli = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
 
 /** Starts `latent-studio serve` on a database, as a user would, and waits for the URL it prints. */
-export async function startHost(dbPath: string, extraArgs: string[] = []): Promise<RunningHost> {
-  const child = spawn(process.execPath, [cli, 'serve', '--db', dbPath, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startHost(
+  dbPath: string,
+  extraArgs: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningHost> {
+  const child = spawn(process.execPath, [cli, 'serve', '--db', dbPath, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let output = '';
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mnistConfig, tempDir } from './helpers';
@@ -166,5 +166,50 @@ describe('latent-studio data set commands', () => {
     const r = run('generate', 'shapes', '--seed', '4', '--count', '50', '--db', db, '--json');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject([{ name: 'shapes-s4-n50', trainCount: 45, testCount: 5, classes: 3 }]);
+  });
+
+  it('prints a preset whole, trains it with --set overrides saying what it trains on, resumes it longer, and exports it', () => {
+    const preset = run('presets', 'deep-ae-mnist', '--json');
+    expect(preset.code).toBe(0);
+    expect(JSON.parse(preset.stdout)).toMatchObject({
+      family: 'autoencoder',
+      dataset: { name: 'mnist' },
+      training: { epochs: 5 },
+    });
+    expect(run('presets', 'no-such-preset').code).toBe(2);
+
+    const sets = ['--set', 'dataset.trainSubset=1000', '--set', 'training.epochs=1', '--set', 'model.latentSize=8'];
+    const trained = run('train', 'deep-ae-mnist', '--db', db, ...sets, '--set', 'backend="wasm"');
+    expect(trained.code).toBe(0);
+    expect(trained.stderr).toMatch(
+      /training autoencoder on mnist: 1000 train \/ 1000 test images .*1 epochs, batch 64, backend wasm/,
+    );
+    const first = JSON.parse(trained.stdout.trim().split('\n').at(-1) ?? '{}') as { runId: number; status: string };
+    expect(first.status).toBe('completed');
+
+    const typo = run('train', 'deep-ae-mnist', '--db', db, '--set', 'model.betta=3');
+    expect([typo.code, typo.stderr]).toEqual([2, expect.stringMatching(/model.*betta/)]);
+    expect(run('train', 'deep-ae-mnist', '--db', db, '--set', 'model..beta=3').stderr).toMatch(
+      /--set model\.\.beta: not a config path/,
+    );
+    expect(run('train', 'deep-ae-mnist', '--db', db, '--set', 'training.epochs=0').stderr).toMatch(/training\.epochs/);
+
+    const longer = run('resume', String(first.runId), '--db', db, '--set', 'training.epochs=2');
+    expect(longer.code).toBe(0);
+    expect(longer.stderr).toMatch(/continuing from epoch 1 of 2/);
+    const resumed = JSON.parse(longer.stdout.trim().split('\n').at(-1) ?? '{}') as { runId: number; status: string };
+    expect(resumed).toMatchObject({ runId: first.runId, status: 'completed' });
+    const runs = JSON.parse(run('runs', '--db', db, '--json').stdout) as { id: number; epochs: number }[];
+    expect(runs.find((r) => r.id === first.runId)?.epochs).toBe(2);
+    expect(run('resume', String(first.runId), '--db', db, '--set', 'model.latentSize=3').stderr).toMatch(
+      /only training\.epochs can change/,
+    );
+    expect(run('resume', '99999', '--db', db).code).toBe(2);
+
+    const out = join(tmp.dir, 'exported');
+    const exported = run('export', String(first.runId), '--db', db, '--out', out, '--json');
+    expect(exported.code).toBe(0);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ outDir: out, epoch: 2 });
+    expect(existsSync(join(out, 'encoder', 'model.json')) && existsSync(join(out, 'decoder', 'weights.bin'))).toBe(true);
   });
 });

@@ -16,3 +16,19 @@ export function insertCheckpoint(db: Db, runId: number, c: CheckpointRecord): vo
     'INSERT INTO checkpoints (run_id, epoch, step, path, size_bytes, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
   ).run(runId, c.epoch, c.step, c.path, c.sizeBytes, c.sha256, nowIso());
 }
+
+export interface StoredCheckpoint extends CheckpointRecord {
+  id: number;
+}
+
+/** A run's checkpoints, newest first. */
+export function listCheckpoints(db: Db, runId: number): StoredCheckpoint[] {
+  return stmt<[number], StoredCheckpoint>(
+    db,
+    'SELECT id, epoch, step, path, size_bytes AS sizeBytes, sha256 FROM checkpoints WHERE run_id = ? ORDER BY epoch DESC, id DESC',
+  ).all(runId);
+}
+
+export function deleteCheckpointRow(db: Db, id: number): void {
+  stmt(db, 'DELETE FROM checkpoints WHERE id = ?').run(id);
+}

@@ -30,3 +30,11 @@ export function readMetrics(db: Db, runId: number): MetricPoint[] {
     'SELECT step, epoch, split, name, value FROM metrics WHERE run_id = ? ORDER BY split, name, step',
   ).all(runId);
 }
+
+/** One recorded value, or undefined. */
+export function metricAt(db: Db, runId: number, split: string, name: string, step: number): number | undefined {
+  return stmt<[number, string, string, number], { value: number }>(
+    db,
+    'SELECT value FROM metrics WHERE run_id = ? AND split = ? AND name = ? AND step = ?',
+  ).get(runId, split, name, step)?.value;
+}

@@ -81,4 +81,7 @@ export const migrations: readonly string[] = [
    ALTER TABLE runs ADD COLUMN supervisor_pid INTEGER;`,
   // 4: studio settings kept with the experiments (the scheduler's concurrency limit).
   `CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;`,
+  // 5: resumable runs: each interruption on record, and the checkpoint the next worker continues from.
+  `ALTER TABLE runs ADD COLUMN interruptions TEXT NOT NULL DEFAULT '[]';
+   ALTER TABLE runs ADD COLUMN resume_from TEXT;`,
 ];

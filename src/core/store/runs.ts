@@ -24,6 +24,7 @@ interface RunRow {
   heartbeat_at: string | null;
   error: string | null;
   warnings: string;
+  interruptions: string;
 }
 
 const selectRun = `SELECT r.*, e.name AS experiment FROM runs r JOIN experiments e ON e.id = r.experiment_id`;
@@ -66,7 +67,7 @@ export function markRunning(db: Db, runId: number, environment: Environment): vo
   const now = nowIso();
   stmt(
     db,
-    `UPDATE runs SET status = 'running', started_at = ?, heartbeat_at = ?, backend = ?, backend_reason = ?, environment_json = ?
+    `UPDATE runs SET status = 'running', started_at = COALESCE(started_at, ?), heartbeat_at = ?, backend = ?, backend_reason = ?, environment_json = ?
      WHERE id = ? AND status = 'queued'`,
   ).run(now, now, environment.backend.name, environment.backend.reason, JSON.stringify(environment), runId);
 }
@@ -97,7 +98,7 @@ function supervisorGone(
 export function claimNextQueued(
   db: Db,
   options: { adopt: boolean; staleAfterMs: number; exclude: readonly number[] },
-): { id: number; config: RunConfig; configHash: string } | undefined {
+): { id: number; config: RunConfig; configHash: string; resumeFrom: ResumePoint | null } | undefined {
   const cutoff = new Date(Date.now() - options.staleAfterMs).toISOString();
   const rows = stmt<
     [],
@@ -108,10 +109,12 @@ export function claimNextQueued(
       heartbeat_at: string | null;
       supervisor_host: string | null;
       supervisor_pid: number | null;
+      resume_from: string | null;
     }
   >(
     db,
-    `SELECT id, config_json, config_hash, heartbeat_at, supervisor_host, supervisor_pid FROM runs WHERE status = 'queued' ORDER BY id`,
+    `SELECT id, config_json, config_hash, heartbeat_at, supervisor_host, supervisor_pid, resume_from FROM runs
+     WHERE status = 'queued' ORDER BY id`,
   ).all();
   for (const r of rows) {
     if (options.exclude.includes(r.id)) continue;
@@ -122,7 +125,14 @@ export function claimNextQueued(
       `UPDATE runs SET supervisor_host = ?, supervisor_pid = ?, heartbeat_at = ?
        WHERE id = ? AND status = 'queued' AND supervisor_pid IS ? AND supervisor_host IS ?`,
     ).run(hostname(), process.pid, nowIso(), r.id, r.supervisor_pid, r.supervisor_host);
-    if (claimed.changes === 1) return { id: r.id, config: JSON.parse(r.config_json) as RunConfig, configHash: r.config_hash };
+    if (claimed.changes === 1) {
+      return {
+        id: r.id,
+        config: JSON.parse(r.config_json) as RunConfig,
+        configHash: r.config_hash,
+        resumeFrom: r.resume_from ? (JSON.parse(r.resume_from) as ResumePoint) : null,
+      };
+    }
   }
   return undefined;
 }
@@ -241,6 +251,7 @@ export function getRun(db: Db, runId: number): RunDetail | undefined {
     backendReason: r.backend_reason,
     environment: r.environment_json ? (JSON.parse(r.environment_json) as Environment) : null,
     warnings: JSON.parse(r.warnings) as string[],
+    interruptions: JSON.parse(r.interruptions) as Interruption[],
     checkpoints,
   };
 }
@@ -255,4 +266,67 @@ export function addWarning(db: Db, runId: number, message: string): void {
 
 export function deleteRun(db: Db, runId: number): boolean {
   return stmt(db, 'DELETE FROM runs WHERE id = ?').run(runId).changes > 0;
+}
+
+/** What a resumed run continues from: a verified checkpoint, or null to start again from the beginning. */
+export interface ResumePoint {
+  path: string;
+  sha256: string;
+  epoch: number;
+  step: number;
+}
+
+export interface Interruption {
+  at: string;
+  status: RunStatus;
+  error: string | null;
+  /** The epoch whose checkpoint the run continued from (0: from the beginning). */
+  resumedFromEpoch: number;
+}
+
+/**
+ * Puts a finished run back in the queue to continue from `from`: what it recorded after that point
+ * (metrics, images, checkpoints) is removed, so its one curve continues exactly; the ending is kept as an
+ * interruption on record. Returns the checkpoint files no longer referenced, for the caller to delete.
+ */
+export function requeueForResume(db: Db, runId: number, config: RunConfig, from: ResumePoint | null): string[] {
+  return db.transaction(() => {
+    const run = stmt<[number], { status: RunStatus; error: string | null; interruptions: string }>(
+      db,
+      'SELECT status, error, interruptions FROM runs WHERE id = ?',
+    ).get(runId);
+    if (!run) throw new Error(`run ${runId} does not exist`);
+    const step = from?.step ?? -1;
+    const epoch = from?.epoch ?? 0;
+    stmt(db, 'DELETE FROM metrics WHERE run_id = ? AND step > ?').run(runId, step);
+    stmt(db, 'DELETE FROM latest_metrics WHERE run_id = ?').run(runId);
+    stmt(
+      db,
+      `INSERT INTO latest_metrics (run_id, split, name, step, value)
+       SELECT m.run_id, m.split, m.name, m.step, m.value FROM metrics m
+       WHERE m.run_id = ? AND m.step = (SELECT max(step) FROM metrics x WHERE x.run_id = m.run_id AND x.split = m.split AND x.name = m.name)`,
+    ).run(runId);
+    stmt(db, 'DELETE FROM artifacts WHERE run_id = ? AND epoch > ?').run(runId, epoch);
+    const dropped = stmt<[number, number], { path: string }>(db, 'SELECT path FROM checkpoints WHERE run_id = ? AND epoch > ?')
+      .all(runId, epoch)
+      .map((r) => r.path);
+    stmt(db, 'DELETE FROM checkpoints WHERE run_id = ? AND epoch > ?').run(runId, epoch);
+    const interruptions = JSON.parse(run.interruptions) as Interruption[];
+    interruptions.push({ at: nowIso(), status: run.status, error: run.error, resumedFromEpoch: epoch });
+    stmt(
+      db,
+      `UPDATE runs SET status = 'queued', error = NULL, ended_at = NULL, heartbeat_at = ?, config_json = ?, epochs = ?,
+         interruptions = ?, resume_from = ?, supervisor_host = ?, supervisor_pid = ? WHERE id = ?`,
+    ).run(
+      nowIso(),
+      JSON.stringify(config),
+      config.training.epochs,
+      JSON.stringify(interruptions),
+      from ? JSON.stringify(from) : null,
+      hostname(),
+      process.pid,
+      runId,
+    );
+    return dropped;
+  })();
 }

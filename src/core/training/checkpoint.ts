@@ -1,36 +1,152 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { CheckpointRecord } from '../store/checkpoints';
-import type { Weight } from '../../families/family-model';
-
-const magic = 'LSCKPT1\n';
 
 /**
- * Writes all weights to one file: magic, a JSON header (name, shape, dtype, offset per weight), float32 data.
- * The file is written under a temporary name and renamed into place, so a crash never leaves half a checkpoint.
+ * A checkpoint holds everything needed to continue a run bit for bit: every weight, the optimizer's
+ * slots (Adam's moments) and counters, the epoch and step, the trainer's RNG state (the data order
+ * follows from it), and the family's own state (its noise streams, code usage, ...). Layout:
+ *   magic "LSCKPT2\n", u32 header length, JSON header, float32 tensors back to back, sha256 of all before it.
+ * Written under a temporary name and renamed into place, so a crash never leaves half a checkpoint.
  */
-export function writeCheckpoint(dir: string, epoch: number, step: number, weights: Weight[]): CheckpointRecord {
+const magic = 'LSCKPT2\n';
+const digestBytes = 32;
+
+export interface NamedArray {
+  name: string;
+  shape: number[];
+  values: Float32Array;
+}
+
+/** JSON-able state: numbers, strings, booleans, arrays and objects of them. */
+export type JsonState = { [key: string]: unknown };
+
+export interface TrainingState {
+  epoch: number;
+  step: number;
+  weights: NamedArray[];
+  optimizer: NamedArray[];
+  /** The trainer's own counters and RNG state. */
+  trainer: JsonState;
+  /** The family's state (BuiltModel.state()). */
+  family: JsonState;
+}
+
+/** A checkpoint that cannot be used: truncated, corrupted, or not one at all. The message names the file. */
+export class CheckpointError extends Error {
+  constructor(
+    readonly path: string,
+    why: string,
+  ) {
+    super(`checkpoint ${basename(path)} (${path}) ${why}`);
+    this.name = 'CheckpointError';
+  }
+}
+
+interface HeaderEntry {
+  name: string;
+  shape: number[];
+  offset: number;
+  length: number;
+}
+
+export function checkpointPath(dir: string, epoch: number): string {
+  return join(dir, `epoch-${String(epoch).padStart(4, '0')}.lsckpt`);
+}
+
+export function writeCheckpoint(dir: string, state: TrainingState): CheckpointRecord {
   mkdirSync(dir, { recursive: true });
-  const arrays = weights.map((w) => w.read().dataSync() as Float32Array);
   let offset = 0;
-  const entries = weights.map((w, i) => {
-    const entry = { name: w.name, shape: w.shape, dtype: 'float32', offset, length: (arrays[i] as Float32Array).length };
-    offset += entry.length;
-    return entry;
-  });
-  const header = Buffer.from(JSON.stringify({ epoch, step, weights: entries }), 'utf8');
+  const entries = (list: NamedArray[]): HeaderEntry[] =>
+    list.map((a) => {
+      const entry = { name: a.name, shape: a.shape, offset, length: a.values.length };
+      offset += a.values.length;
+      return entry;
+    });
+  const header = Buffer.from(
+    JSON.stringify({
+      epoch: state.epoch,
+      step: state.step,
+      weights: entries(state.weights),
+      optimizer: entries(state.optimizer),
+      trainer: state.trainer,
+      family: state.family,
+    }),
+    'utf8',
+  );
   const headerLength = Buffer.alloc(4);
   headerLength.writeUInt32LE(header.length);
   const body = Buffer.concat([
     Buffer.from(magic),
     headerLength,
     header,
-    ...arrays.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)),
+    ...[...state.weights, ...state.optimizer].map((a) => Buffer.from(a.values.buffer, a.values.byteOffset, a.values.byteLength)),
   ]);
-  const path = join(dir, `epoch-${String(epoch).padStart(4, '0')}.lsckpt`);
+  const file = Buffer.concat([body, createHash('sha256').update(body).digest()]);
+  const path = checkpointPath(dir, state.epoch);
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, body);
+  writeFileSync(tmp, file);
   renameSync(tmp, path);
-  return { epoch, step, path, sizeBytes: body.length, sha256: createHash('sha256').update(body).digest('hex') };
+  return {
+    epoch: state.epoch,
+    step: state.step,
+    path,
+    sizeBytes: file.length,
+    sha256: createHash('sha256').update(file).digest('hex'),
+  };
+}
+
+/** Reads and verifies a checkpoint (its own digest, and the stored one when given); refuses a bad file by name. */
+export function readCheckpoint(path: string, expectedSha256?: string): TrainingState {
+  let file: Buffer;
+  try {
+    file = readFileSync(path);
+  } catch (e) {
+    throw new CheckpointError(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  if (file.length < magic.length + 4 + digestBytes || file.subarray(0, magic.length).toString('latin1') !== magic) {
+    throw new CheckpointError(path, 'is not a Latent Studio checkpoint of this version, or is truncated');
+  }
+  const body = file.subarray(0, file.length - digestBytes);
+  if (
+    !createHash('sha256')
+      .update(body)
+      .digest()
+      .equals(file.subarray(file.length - digestBytes))
+  ) {
+    throw new CheckpointError(path, 'is corrupt or truncated: its checksum does not match its contents');
+  }
+  if (expectedSha256 && createHash('sha256').update(file).digest('hex') !== expectedSha256) {
+    throw new CheckpointError(path, 'is not the file that was recorded for this run (its sha256 differs)');
+  }
+  const headerLength = body.readUInt32LE(magic.length);
+  const dataStart = magic.length + 4 + headerLength;
+  let header: {
+    epoch: number;
+    step: number;
+    weights: HeaderEntry[];
+    optimizer: HeaderEntry[];
+    trainer: JsonState;
+    family: JsonState;
+  };
+  try {
+    header = JSON.parse(body.subarray(magic.length + 4, dataStart).toString('utf8')) as typeof header;
+  } catch {
+    throw new CheckpointError(path, 'has an unreadable header');
+  }
+  const floats = new Float32Array(body.buffer.slice(body.byteOffset + dataStart, body.byteOffset + body.length));
+  const arrays = (list: HeaderEntry[]): NamedArray[] =>
+    list.map((e) => {
+      if (e.offset + e.length > floats.length) throw new CheckpointError(path, `holds too little data for ${e.name}`);
+      return { name: e.name, shape: e.shape, values: floats.slice(e.offset, e.offset + e.length) };
+    });
+  return {
+    epoch: header.epoch,
+    step: header.step,
+    weights: arrays(header.weights),
+    optimizer: arrays(header.optimizer),
+    trainer: header.trainer,
+    family: header.family,
+  };
 }

@@ -2,7 +2,10 @@ import type { BackendInfo, MetricPoint } from '../../shared/api';
 import type { BackendPreference, RunConfig } from '../../shared/config';
 import type { Db } from '../store/db';
 import { insertArtifact } from '../store/artifacts';
-import { insertCheckpoint } from '../store/checkpoints';
+import { deleteCheckpointRow, insertCheckpoint, listCheckpoints, type CheckpointRecord } from '../store/checkpoints';
+import { metricAt } from '../store/metrics';
+import { checkpointsToDrop } from './checkpoint-policy';
+import { removeCheckpointFile } from './checkpoint-files';
 import { writeMetrics } from '../store/metrics';
 import {
   addWarning,
@@ -13,15 +16,17 @@ import {
   interruptStaleRuns,
   markRunning,
   supervisedHere,
+  type ResumePoint,
   touchHeartbeats,
 } from '../store/runs';
 import { getSetting, setSetting } from '../store/settings';
 import { availableParallelism } from 'node:os';
 import type { EventHub } from '../events';
-import type { DatasetLocations, FromWorker, WorkerHandle, WorkerLauncher } from './protocol';
+import type { DatasetLocations, FromWorker, ToWorker, WorkerHandle, WorkerLauncher } from './protocol';
 import { configHash } from './config-hash';
 
 interface ActiveRun {
+  config: RunConfig;
   worker: WorkerHandle;
   pending: MetricPoint[];
   cancelled: boolean;
@@ -86,7 +91,7 @@ export class Orchestrator {
     this.#timer.unref();
     this.#flushTimer.unref();
     // Runs queued before a restart start again by themselves.
-    this.pump();
+    this.schedule();
   }
 
   /** How many workers may train at once: the stored setting, else the default for this machine's cores. */
@@ -97,7 +102,7 @@ export class Orchestrator {
   set maxConcurrent(n: number) {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`maxConcurrent: ${n} is not a whole number of at least 1`);
     setSetting(this.db, limitSetting, n);
-    this.pump();
+    this.schedule();
   }
 
   get cores(): number {
@@ -120,7 +125,7 @@ export class Orchestrator {
   private beat(): void {
     touchHeartbeats(this.db);
     this.sweepOrphans();
-    this.pump();
+    this.schedule();
   }
 
   private flush(runId: number, run: ActiveRun): void {
@@ -172,12 +177,12 @@ export class Orchestrator {
   start(config: RunConfig): number {
     const runId = insertRun(this.db, config, configHash(config));
     this.events.emit('run.status', { runId, status: 'queued', error: null, backend: null });
-    this.pump();
+    this.schedule();
     return runId;
   }
 
   /** Starts queued runs, oldest first, while fewer than the limit train. */
-  private pump(): void {
+  schedule(): void {
     if (this.#closed) return;
     while (this.#active.size < this.maxConcurrent) {
       const next = claimNextQueued(this.db, {
@@ -186,13 +191,13 @@ export class Orchestrator {
         exclude: [...this.#active.keys()],
       });
       if (!next) return;
-      this.launchRun(next.id, next.config, next.configHash);
+      this.launchRun(next.id, next.config, next.configHash, next.resumeFrom);
     }
   }
 
-  private launchRun(runId: number, config: RunConfig, hash: string): void {
+  private launchRun(runId: number, config: RunConfig, hash: string, resume: ResumePoint | null): void {
     const worker = this.launch({ threads: this.threadsPerWorker });
-    const run: ActiveRun = { worker, pending: [], cancelled: false };
+    const run: ActiveRun = { config, worker, pending: [], cancelled: false };
     this.#active.set(runId, run);
     const end = (status: 'completed' | 'failed' | 'cancelled' | 'interrupted', error: string | null) => {
       this.flush(runId, run);
@@ -210,7 +215,7 @@ export class Orchestrator {
       else end('interrupted', description);
       this.#active.delete(runId);
       this.settle(runId);
-      this.pump();
+      this.schedule();
     });
     worker.send({
       type: 'train',
@@ -220,7 +225,23 @@ export class Orchestrator {
       checkpointDir: this.options.checkpointDir,
       studioVersion: this.options.studioVersion,
       datasets: this.options.datasets,
+      resume,
     });
+  }
+
+  /** Stores a new checkpoint, then drops those the run's policy no longer keeps (rows, then files). */
+  private recordCheckpoint(runId: number, run: ActiveRun, checkpoint: CheckpointRecord, config: RunConfig): void {
+    insertCheckpoint(this.db, runId, checkpoint);
+    const policy = config.training.checkpoints;
+    const best = policy?.keepBest;
+    if (best) this.flush(runId, run);
+    const drop = checkpointsToDrop(listCheckpoints(this.db, runId), policy, (step) =>
+      best ? metricAt(this.db, runId, 'test', best.metric, step) : undefined,
+    );
+    for (const c of drop) {
+      deleteCheckpointRow(this.db, c.id);
+      removeCheckpointFile(this.options.checkpointDir, c.path);
+    }
   }
 
   private handle(runId: number, run: ActiveRun, m: FromWorker, end: (s: 'completed' | 'failed', e: string | null) => void): void {
@@ -240,7 +261,7 @@ export class Orchestrator {
         this.events.emit('run.artifact', insertArtifact(this.db, runId, m.artifact));
         return;
       case 'checkpoint':
-        insertCheckpoint(this.db, runId, m.checkpoint);
+        this.recordCheckpoint(runId, run, m.checkpoint, run.config);
         return;
       case 'warning':
         addWarning(this.db, runId, m.message);
@@ -254,6 +275,7 @@ export class Orchestrator {
         return;
       case 'probed':
       case 'probeFailed':
+      case 'exported':
         return;
     }
   }
@@ -280,6 +302,30 @@ export class Orchestrator {
     });
     this.settle(runId);
     return true;
+  }
+
+  /**
+   * Runs one request in a short-lived worker and settles with its answer (job kinds besides training:
+   * export now; evaluation and explorer sessions next). A worker that dies answers with how it died.
+   */
+  request<T extends FromWorker['type']>(message: ToWorker, answer: T): Promise<Extract<FromWorker, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      const worker = this.launch({ threads: this.threadsPerWorker });
+      let settled = false;
+      worker.onMessage((m) => {
+        if (m.type === answer) {
+          settled = true;
+          resolve(m as Extract<FromWorker, { type: T }>);
+        } else if (m.type === 'failed') {
+          settled = true;
+          reject(new Error(m.error));
+        }
+      });
+      worker.onExit((description) => {
+        if (!settled) reject(new Error(description));
+      });
+      worker.send(message);
+    });
   }
 
   /** Asks a short-lived worker which backend it would load. */

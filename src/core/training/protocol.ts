@@ -2,6 +2,7 @@ import type { BackendInfo, Environment, MetricPoint, RunProgress } from '../../s
 import type { BackendPreference, RunConfig } from '../../shared/config';
 import type { NewArtifact } from '../store/artifacts';
 import type { CheckpointRecord } from '../store/checkpoints';
+import type { ResumePoint } from '../store/runs';
 
 export interface DatasetLocations {
   root: string;
@@ -19,8 +20,12 @@ export type ToWorker =
       studioVersion: string;
       /** Where stored data sets live, and where Debian's Fashion-MNIST is looked for. */
       datasets: DatasetLocations;
+      /** Continue from this checkpoint instead of from the beginning. */
+      resume?: ResumePoint | null;
     }
-  | { type: 'probe'; preference: BackendPreference };
+  | { type: 'probe'; preference: BackendPreference }
+  /** Rebuilds a run's model from its config and a checkpoint and writes its parts as tfjs layers models. */
+  | { type: 'export'; config: RunConfig; checkpoint: ResumePoint; outDir: string; datasets: DatasetLocations };
 
 export type FromWorker =
   | { type: 'started'; environment: Environment }
@@ -32,6 +37,7 @@ export type FromWorker =
   | { type: 'done' }
   | { type: 'failed'; error: string }
   | { type: 'probed'; backend: BackendInfo }
+  | { type: 'exported'; files: string[] }
   | { type: 'probeFailed'; error: string };
 
 /** One worker process, whichever runtime started it (a Node fork or an Electron utilityProcess). */

@@ -1,13 +1,27 @@
-/** mulberry32: a small, fast, seedable PRNG; tfjs has no global seed, so shuffling uses this. */
-export function createRng(seed: number): () => number {
+/** A seeded stream of numbers in [0, 1) whose whole state is one integer, saved in checkpoints and set on resume. */
+export interface Rng {
+  (): number;
+  state: number;
+}
+
+/**
+ * mulberry32: a small, fast, seedable PRNG; tfjs has no global seed, so shuffling uses this. It is
+ * counter-based (the state is the seed plus a constant per draw), so its state is a number to save.
+ */
+export function createRng(seed: number): Rng {
   let a = seed >>> 0;
-  return () => {
+  const rng = (() => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  }) as Rng;
+  Object.defineProperty(rng, 'state', {
+    get: () => a,
+    set: (value: number) => (a = value >>> 0),
+  });
+  return rng;
 }
 
 /** Fisher-Yates shuffle of 0..n-1 driven by `rng`. */

@@ -1,6 +1,6 @@
 import type { MetricPoint, RunProgress } from '../../shared/api';
 import type { TrainingConfig } from '../../shared/config';
-import type { BuiltModel } from '../../families/family-model';
+import type { BuiltModel, HealthWarning } from '../../families/family-model';
 import {
   bytesToFloats,
   classCount,
@@ -11,6 +11,7 @@ import {
   type ImageSplit,
 } from '../datasets/dataset';
 import { Adam } from './adam';
+import type { JsonState, NamedArray } from './checkpoint';
 import { createRng, shuffledIndices } from './random';
 import { tf, type Scalar, type Variable } from './tf';
 
@@ -22,16 +23,26 @@ export interface TrainerCallbacks {
   progress(progress: Omit<RunProgress, 'runId'>): void;
   metrics(points: MetricPoint[]): void;
   /** After each epoch's metrics: images, checkpoints. */
-  epochEnd(epoch: number, step: number): Promise<void>;
+  epochEnd(epoch: number, step: number, state: () => Promise<TrainerSnapshot>): Promise<void>;
   /** Training health advice that does not stop the run (e.g. posterior collapse). */
   warn(message: string): void;
 }
 
-/** KL per dimension below this (nats) counts as collapsed; variance of mu below 0.01 as an inactive unit (Burda et al. 2016). */
-const collapsedKl = 0.01;
-const activeUnitVariance = 0.01;
+/** What the trainer adds to a checkpoint: the optimizer's slots and counters, and its own counters and RNG. */
+export interface TrainerSnapshot {
+  optimizer: NamedArray[];
+  trainer: JsonState;
+}
+
+/** Where a resumed run continues: after `epoch`, at `step`, with the trainer as it was then. */
+export interface TrainerResume extends TrainerSnapshot {
+  epoch: number;
+  step: number;
+}
 
 export interface TrainOptions {
+  /** Continue after a checkpoint instead of from the beginning. */
+  resume?: TrainerResume;
   model: BuiltModel;
   dataset: ImageDataset;
   training: TrainingConfig;
@@ -58,8 +69,8 @@ export function createOptimizer(
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Mean loss parts and per-pixel MSE over a split, in batches, without gradients; for models with a
- * posterior also KL per latent dimension and the number of active units.
+ * Mean loss parts and per-pixel MSE over a split, in batches, without gradients; then the figures of the model's
+ * own `testMetrics` hook (e.g. a VAE's KL per dimension), and the health warning it may raise.
  */
 export function evaluate(
   model: BuiltModel,
@@ -67,14 +78,11 @@ export function evaluate(
   pixels: number,
   classes: number,
   batchSize = 256,
-): Record<string, number> {
+): { metrics: Record<string, number>; warning?: HealthWarning } {
   const sums: Record<string, number> = {};
   const buf = new Float32Array(batchSize * pixels);
   const labelBuf = new Float32Array(batchSize * Math.max(classes, 1));
-  const labelsOf = (n: number) => (model.conditional ? tf.tensor2d(labelBuf.subarray(0, n * classes), [n, classes]) : undefined);
-  let klSum: Float64Array | undefined;
-  let muSum: Float64Array | undefined;
-  let muSq: Float64Array | undefined;
+  const extra = model.testMetrics?.();
   for (let start = 0; start < split.count; start += batchSize) {
     const n = Math.min(batchSize, split.count - start);
     const idx = Array.from({ length: n }, (_, i) => start + i);
@@ -82,49 +90,23 @@ export function evaluate(
     if (model.conditional) fillOneHot(split, classes, idx, labelBuf);
     const values = tf.tidy(() => {
       const x = tf.tensor2d(buf.subarray(0, n * pixels), [n, pixels]);
-      const labels = labelsOf(n);
+      const labels = model.conditional ? tf.tensor2d(labelBuf.subarray(0, n * classes), [n, classes]) : undefined;
       const { total, parts } = model.computeLoss(x, false, labels);
-      const mse = tf.mean(tf.squaredDifference(x, model.reconstruct(x, labels)));
-      const named: [string, Scalar][] = [['loss', total], ...Object.entries(parts), ['mse', mse as Scalar]];
-      return named.map(([k, t]) => [k, t.dataSync()[0] as number] as const);
+      // MSE per image, summed in float64 below: a float32 mean over a whole batch drifts by ~1e-4 relative.
+      const perImage = tf.mean(tf.squaredDifference(x, model.reconstruct(x, labels)), 1).dataSync() as Float32Array;
+      const named: [string, Scalar][] = [['loss', total], ...Object.entries(parts)];
+      extra?.batch(x, labels);
+      let squared = 0;
+      for (const v of perImage) squared += v;
+      const out: [string, number][] = named.map(([k, t]) => [k, t.dataSync()[0] as number]);
+      out.push(['mse', squared / n]);
+      return out;
     });
     for (const [k, v] of values) sums[k] = (sums[k] ?? 0) + v * n;
-    if (model.posterior) {
-      const [mu, kl] = tf.tidy(() => {
-        const post = model.posterior?.(tf.tensor2d(buf.subarray(0, n * pixels), [n, pixels]), labelsOf(n));
-        if (!post) return [new Float32Array(), new Float32Array()];
-        const klDims = tf.mul(0.5, tf.sub(tf.add(tf.exp(post.logVar), tf.square(post.mu)), tf.add(1, post.logVar)));
-        return [post.mu.dataSync() as Float32Array, tf.sum(klDims, 0).dataSync() as Float32Array];
-      });
-      const dims = kl.length;
-      klSum ??= new Float64Array(dims);
-      muSum ??= new Float64Array(dims);
-      muSq ??= new Float64Array(dims);
-      for (let d = 0; d < dims; d++) klSum[d] = (klSum[d] as number) + (kl[d] as number);
-      for (let i = 0; i < mu.length; i++) {
-        const d = i % dims;
-        muSum[d] = (muSum[d] as number) + (mu[i] as number);
-        muSq[d] = (muSq[d] as number) + (mu[i] as number) ** 2;
-      }
-    }
   }
   const metrics = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / split.count]));
-  if (klSum && muSum && muSq) {
-    let active = 0;
-    klSum.forEach((s, d) => {
-      metrics[`kl_dim_${d}`] = s / split.count;
-      const mean = (muSum?.[d] ?? 0) / split.count;
-      if ((muSq?.[d] ?? 0) / split.count - mean * mean > activeUnitVariance) active++;
-    });
-    metrics['active_units'] = active;
-  }
-  return metrics;
-}
-
-/** Posterior collapse: every latent dimension's KL has fallen to about zero, so the decoder ignores z. */
-export function posteriorCollapsed(metrics: Record<string, number>): boolean {
-  const kls = Object.entries(metrics).filter(([k]) => k.startsWith('kl_dim_'));
-  return kls.length > 0 && kls.every(([, v]) => v < collapsedKl);
+  const own = extra?.result(split.count);
+  return { metrics: { ...metrics, ...own?.metrics }, ...(own?.warning ? { warning: own.warning } : {}) };
 }
 
 /** The generic loop: shuffled mini-batches, optimizer.minimize inside tidy, callbacks for everything else. */
@@ -140,16 +122,34 @@ export async function train(o: TrainOptions): Promise<void> {
   const progressEveryMs = o.progressEveryMs ?? 250;
   const optimizer = createOptimizer(training);
   const rng = createRng(o.shuffleSeed);
+  const resume = o.resume;
+  if (resume) {
+    // The optimizer's slots by name, the data order's RNG, the counters: the next epoch is the one an
+    // uninterrupted run would have trained.
+    await optimizer.setWeights(resume.optimizer.map((a) => ({ name: a.name, tensor: tf.tensor(a.values, a.shape) })));
+    rng.state = Number(resume.trainer['shuffleRng']);
+  }
+  const firstEpoch = (resume?.epoch ?? 0) + 1;
   const varList = model.trainableWeights().map((w) => w.read() as Variable);
   const batch = new Float32Array(bs * pixels);
   const classes = classCount(dataset);
   const labelBatch = new Float32Array(bs * Math.max(classes, 1));
   const started = performance.now();
-  let step = 0;
+  let step = resume?.step ?? 0;
   let lastProgress = 0;
-  let lastGoodEpoch = 0;
+  let lastGoodEpoch = resume?.epoch ?? 0;
   let pending: MetricPoint[] = [];
-  let warnedCollapse = false;
+  const warned = new Set<string>((resume?.trainer['warned'] as string[] | undefined) ?? []);
+  const snapshot = async (): Promise<TrainerSnapshot> => ({
+    optimizer: await Promise.all(
+      (await optimizer.getWeights()).map(async (w) => ({
+        name: w.name,
+        shape: w.tensor.shape,
+        values: Float32Array.from((await w.tensor.data()) as Float32Array),
+      })),
+    ),
+    trainer: { shuffleRng: rng.state, warned: [...warned] },
+  });
   // What reporting costs the loop: time in the logging path against the time of the steps themselves.
   let stepMs = 0;
   let loggingMs = 0;
@@ -161,7 +161,7 @@ export async function train(o: TrainOptions): Promise<void> {
     dataset.train.readBytes(indices, into);
     return null;
   };
-  for (let epoch = 1; epoch <= epochs; epoch++) {
+  for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
     const order = shuffledIndices(n, rng);
     const batchIndices = (b: number) => order.subarray(b * bs, Math.min(n, (b + 1) * bs));
     let lossSum = 0;
@@ -199,7 +199,7 @@ export async function train(o: TrainOptions): Promise<void> {
       if (now - lastProgress >= progressEveryMs || b === stepsPerEpoch - 1) {
         lastProgress = now;
         const seconds = (now - started) / 1000;
-        const samples = (epoch - 1) * n + Math.min(n, (b + 1) * bs);
+        const samples = (epoch - firstEpoch) * n + Math.min(n, (b + 1) * bs);
         const rate = samples / Math.max(seconds, 1e-6);
         callbacks.progress({
           epoch,
@@ -207,7 +207,7 @@ export async function train(o: TrainOptions): Promise<void> {
           step,
           totalSteps,
           samplesPerSec: rate,
-          etaSeconds: ((totalSteps - step) * seconds) / step,
+          etaSeconds: ((totalSteps - step) * seconds) / Math.max(1, step - (resume?.step ?? 0)),
           batchLoss: loss,
           loggingOverhead: loggingMs / Math.max(stepMs, 1e-9),
         });
@@ -219,7 +219,7 @@ export async function train(o: TrainOptions): Promise<void> {
       loggingMs += performance.now() - loggingStart;
       await yieldToEventLoop();
     }
-    const test = evaluate(model, dataset.test, pixels, classes);
+    const { metrics: test, warning } = evaluate(model, dataset.test, pixels, classes);
     const points: MetricPoint[] = [
       ...pending,
       { step, epoch, split: 'train', name: 'loss', value: lossSum / n },
@@ -227,14 +227,11 @@ export async function train(o: TrainOptions): Promise<void> {
     ];
     pending = [];
     callbacks.metrics(points);
-    if (posteriorCollapsed(test) && !warnedCollapse) {
-      warnedCollapse = true;
-      callbacks.warn(
-        `posterior collapse at epoch ${epoch}: the KL of every latent dimension is below ${collapsedKl} nats, so the decoder ignores z. ` +
-          'Try a KL warm-up, a lower β, or a smaller decoder.',
-      );
+    if (warning && !warned.has(warning.name)) {
+      warned.add(warning.name);
+      callbacks.warn(`${warning.name} at epoch ${epoch}: ${warning.detail}`);
     }
-    await callbacks.epochEnd(epoch, step);
+    await callbacks.epochEnd(epoch, step, snapshot);
     lastGoodEpoch = epoch;
   }
   if (model.afterTraining) {

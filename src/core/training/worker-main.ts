@@ -2,11 +2,12 @@
  * Entry point of a training worker process (a Node fork under the headless host, an Electron
  * utilityProcess under the app). It owns tfjs; the studio process owns the database.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, release, type as osType } from 'node:os';
 import { join } from 'node:path';
 import type { Environment, MetricPoint } from '../../shared/api';
+import { loadFamilyModules } from '../../families/family-modules';
 import { familyModelFor } from '../../families/models';
-import type { BuiltModel } from '../../families/family-model';
 import { kernelsToTrain, type Architecture } from '../../families/layers';
 import {
   classCount,
@@ -19,12 +20,14 @@ import {
 } from '../datasets/dataset';
 import { DatasetCatalog } from '../datasets/catalog';
 import { selectBackend } from './backend';
-import { writeCheckpoint } from './checkpoint';
+import { readCheckpoint, writeCheckpoint, type TrainingState } from './checkpoint';
+import { checkpointDue } from './checkpoint-policy';
 import { gridPng } from './images';
 import type { FromWorker, ToWorker } from './protocol';
 import { deriveSeed } from './random';
-import { tf } from './tf';
-import { train } from './trainer';
+import { tf, type LayersModel, type Variable } from './tf';
+import { train, type TrainerResume } from './trainer';
+import type { BuiltModel } from '../../families/family-model';
 
 interface ParentPort {
   on(event: 'message', listener: (e: { data: ToWorker }) => void): void;
@@ -72,55 +75,28 @@ function panelIndices(ds: ImageDataset, count = 10): number[] {
 }
 
 /**
- * Scores the decoder swap on a pair of twin sets: A's test image i decoded by B's decoder should be B's
- * test image i (same factors), and the other way round. `swap_mse` is the mean per-pixel MSE of both
- * directions; `twin_mse` is what no swap at all (returning the input) would score.
+ * Sets a freshly built model to a checkpoint: every weight in order (checked by name), then the family's
+ * own state; returns what the trainer needs to continue where the checkpoint was written.
  */
-function swapScores(model: BuiltModel, ds: ImageDataset, epoch: number, step: number): MetricPoint[] {
-  const labels = ds.test.labels;
-  if (!labels || !model.swap) return [];
-  const a = labels.indexOf(1) < 0 ? ds.test.count : labels.indexOf(1);
-  const pairs = Math.min(a, ds.test.count - a, 500);
-  if (pairs <= 0) return [];
-  const pixels = pixelsPerImage(ds);
-  let swapSum = 0;
-  let twinSum = 0;
-  for (let start = 0; start < pairs; start += 100) {
-    const n = Math.min(100, pairs - start);
-    const xa = new Float32Array(n * pixels);
-    const xb = new Float32Array(n * pixels);
-    fillBatch(
-      ds.test,
-      pixels,
-      Array.from({ length: n }, (_, i) => start + i),
-      xa,
-    );
-    fillBatch(
-      ds.test,
-      pixels,
-      Array.from({ length: n }, (_, i) => a + start + i),
-      xb,
-    );
-    const [swap, twin] = tf.tidy(() => {
-      const ta = tf.tensor2d(xa, [n, pixels]);
-      const tb = tf.tensor2d(xb, [n, pixels]);
-      const swapError = tf.add(
-        tf.mean(tf.squaredDifference(model.swap!(ta, 1), tb)),
-        tf.mean(tf.squaredDifference(model.swap!(tb, 0), ta)),
-      );
-      return [tf.div(swapError, 2).dataSync()[0] as number, tf.mean(tf.squaredDifference(ta, tb)).dataSync()[0] as number];
-    });
-    swapSum += swap * n;
-    twinSum += twin * n;
+function restoreFrom(model: BuiltModel, saved: TrainingState): TrainerResume {
+  const weights = model.weights();
+  if (weights.length !== saved.weights.length) {
+    throw new Error(`the checkpoint holds ${saved.weights.length} weights, the model ${weights.length}: it is not this model's`);
   }
-  return [
-    { step, epoch, split: 'test', name: 'swap_mse', value: swapSum / pairs },
-    { step, epoch, split: 'test', name: 'twin_mse', value: twinSum / pairs },
-  ];
+  weights.forEach((w, i) => {
+    const s = saved.weights[i] as TrainingState['weights'][number];
+    if (s.name !== w.name)
+      throw new Error(`the checkpoint's weight ${i} is ${s.name}, the model's ${w.name}: it is not this model's`);
+    (w.read() as Variable).assign(tf.tensor(s.values, s.shape));
+  });
+  model.restore?.(saved.family);
+  return { epoch: saved.epoch, step: saved.step, optimizer: saved.optimizer, trainer: saved.trainer };
 }
 
 async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
   const { config, runId } = msg;
+  // Families registered outside src/families (LATENT_STUDIO_FAMILY_MODULES, inherited from the studio).
+  await loadFamilyModules();
   const backend = await selectBackend(config.backend ?? 'auto', kernelsToTrain(config.model as Partial<Architecture>), {
     threads: true,
   });
@@ -153,6 +129,9 @@ async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<v
     seed: deriveSeed(config.training.seed, 1),
     classes: classCount(dataset),
   });
+  const resume = msg.resume ? restoreFrom(model, readCheckpoint(msg.resume.path, msg.resume.sha256)) : undefined;
+  const lastEpoch = model.totalEpochs?.(config.training.epochs) ?? config.training.epochs;
+  let lastCheckpointAt = Date.now();
 
   const panel = panelIndices(dataset);
   const panelPixels = new Float32Array(panel.length * pixels);
@@ -211,6 +190,7 @@ async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<v
   };
 
   await train({
+    ...(resume ? { resume } : {}),
     model,
     dataset,
     training: config.training,
@@ -219,7 +199,7 @@ async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<v
       progress: (p) => post({ type: 'progress', progress: { runId, ...p } }),
       metrics: (points: MetricPoint[]) => post({ type: 'metrics', points }),
       warn: (message) => post({ type: 'warning', message }),
-      epochEnd: async (epoch, step) => {
+      epochEnd: async (epoch, step, trainerState) => {
         const recon = tf.tidy(
           () =>
             model
@@ -235,15 +215,90 @@ async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<v
           step,
         );
         await signatureViews(epoch, step);
-        if (twins && model.swap) post({ type: 'metrics', points: swapScores(model, dataset, epoch, step) });
-        post({ type: 'checkpoint', checkpoint: writeCheckpoint(checkpointDir, epoch, step, model.weights()) });
+        const scores = Object.entries(model.epochMetrics?.({ test: dataset.test, pixels, twinSets: twins }) ?? {});
+        if (scores.length > 0) {
+          post({ type: 'metrics', points: scores.map(([name, value]) => ({ step, epoch, split: 'test', name, value })) });
+        }
+        if (checkpointDue(config.training.checkpoints, epoch, lastEpoch, (Date.now() - lastCheckpointAt) / 60_000)) {
+          const { optimizer, trainer } = await trainerState();
+          const weights = await Promise.all(
+            model.weights().map(async (w) => {
+              const t = w.read();
+              return { name: w.name, shape: t.shape, values: Float32Array.from((await t.data()) as Float32Array) };
+            }),
+          );
+          const family = model.state?.() ?? {};
+          post({
+            type: 'checkpoint',
+            checkpoint: writeCheckpoint(checkpointDir, { epoch, step, weights, optimizer, trainer, family }),
+          });
+          lastCheckpointAt = Date.now();
+        }
       },
     },
   });
   model.dispose();
 }
 
+/** Writes a tfjs layers model as model.json + weights.bin (what tf.loadLayersModel reads), no tfjs-node needed. */
+async function saveLayersModel(model: LayersModel, dir: string): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const files: string[] = [];
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weights = artifacts.weightData
+        ? new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData))
+        : new Uint8Array();
+      writeFileSync(join(dir, 'weights.bin'), weights);
+      const json = {
+        modelTopology: artifacts.modelTopology,
+        format: 'layers-model',
+        generatedBy: `Latent Studio, TensorFlow.js ${tf.version_core}`,
+        convertedBy: null,
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
+      };
+      writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+      files.push(join(dir, 'model.json'), join(dir, 'weights.bin'));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  return files;
+}
+
+async function runExport(msg: Extract<ToWorker, { type: 'export' }>): Promise<string[]> {
+  const { config } = msg;
+  await selectBackend(config.backend ?? 'auto', [], { threads: false });
+  const dataset = new DatasetCatalog(msg.datasets.root, msg.datasets).open(config.dataset);
+  const model = familyModelFor(config).build({
+    model: config.model,
+    training: config.training,
+    inputShape: [dataset.height, dataset.width, dataset.channels],
+    seed: deriveSeed(config.training.seed, 1),
+    classes: classCount(dataset),
+  });
+  restoreFrom(model, readCheckpoint(msg.checkpoint.path, msg.checkpoint.sha256));
+  const parts = model.layersModels?.();
+  if (!parts) throw new Error(`the ${config.family} family has no layers models to export`);
+  const files: string[] = [];
+  for (const [name, part] of Object.entries(parts)) files.push(...(await saveLayersModel(part, join(msg.outDir, name))));
+  model.dispose();
+  return files;
+}
+
 onMessage((msg) => {
+  if (msg.type === 'export') {
+    runExport(msg).then(
+      (files) => {
+        post({ type: 'exported', files });
+        finish(0);
+      },
+      (e: unknown) => {
+        post({ type: 'failed', error: e instanceof Error ? e.message : String(e) });
+        finish(1);
+      },
+    );
+    return;
+  }
   if (msg.type === 'probe') {
     selectBackend(msg.preference, [], { threads: true }).then(
       (backend) => {

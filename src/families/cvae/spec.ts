@@ -1,6 +1,6 @@
 import { checkArchitecture } from '../common-spec';
 import type { FamilySpec, ModelCheck } from '../family-spec';
-import { vaeModel, vaeSpec, type VaeModel } from '../vae/spec';
+import { vaeMetrics, vaeMetricViews, vaeModel, vaeSpec, type VaeModel } from '../vae/spec';
 
 /** Conditional VAE (seed 000; Sohn et al. 2015): the one-hot label c joins the encoder's input and z at the decoder. */
 const checkCvae: ModelCheck<VaeModel> = (model, ctx, issue) => {
@@ -19,6 +19,13 @@ export const cvaeSpec = {
   summary: 'A VAE given the label: q(z|x, c) and p(x|z, c). Choose the class, sample z, and the decoder draws that class.',
   lossUnit: 'per image (nats for BCE)',
   objective: 'rec + β·KL',
+  metrics: vaeMetrics,
+  views: [
+    ...vaeMetricViews,
+    { kind: 'class-samples', title: 'Samples of each class', view: 'image-grid' },
+    { kind: 'latent-traversal', title: 'Latent traversal', view: 'image-grid' },
+    { kind: 'interpolation', title: 'Interpolation', view: 'image-grid' },
+  ],
   modelSchema: vaeModel,
   // A small z leaves the class to the label (with a large z and few epochs, z carries the digit and c is ignored).
   defaultModel: {

@@ -1,8 +1,50 @@
+import { fillBatch } from '../../core/datasets/dataset';
 import { elementLoss } from '../../core/training/losses';
 import { tf, type Scalar, type Tensor } from '../../core/training/tf';
 import { buildDecoder, buildEncoder, modelsBody } from '../architecture';
-import type { BuiltModel, FamilyModel, ImageView } from '../family-model';
+import type { BuiltModel, EpochContext, FamilyModel, ImageView } from '../family-model';
 import type { DeepfakeModel } from './spec';
+
+/**
+ * Scores the decoder swap on a pair of twin sets: A's test image i decoded by B's decoder should be B's
+ * test image i (same factors), and the other way round. `swap_mse` is the mean per-pixel MSE of both
+ * directions; `twin_mse` is what no swap at all (returning the input) would score.
+ */
+function swapScores(swap: (x: Tensor, to: number) => Tensor, { test, pixels }: EpochContext): Record<string, number> {
+  const labels = test.labels;
+  if (!labels) return {};
+  const a = labels.indexOf(1) < 0 ? test.count : labels.indexOf(1);
+  const pairs = Math.min(a, test.count - a, 500);
+  if (pairs <= 0) return {};
+  let swapSum = 0;
+  let twinSum = 0;
+  for (let start = 0; start < pairs; start += 100) {
+    const n = Math.min(100, pairs - start);
+    const xa = new Float32Array(n * pixels);
+    const xb = new Float32Array(n * pixels);
+    fillBatch(
+      test,
+      pixels,
+      Array.from({ length: n }, (_, i) => start + i),
+      xa,
+    );
+    fillBatch(
+      test,
+      pixels,
+      Array.from({ length: n }, (_, i) => a + start + i),
+      xb,
+    );
+    const [swapped, twin] = tf.tidy(() => {
+      const ta = tf.tensor2d(xa, [n, pixels]);
+      const tb = tf.tensor2d(xb, [n, pixels]);
+      const swapError = tf.add(tf.mean(tf.squaredDifference(swap(ta, 1), tb)), tf.mean(tf.squaredDifference(swap(tb, 0), ta)));
+      return [tf.div(swapError, 2).dataSync()[0] as number, tf.mean(tf.squaredDifference(ta, tb)).dataSync()[0] as number];
+    });
+    swapSum += swapped * n;
+    twinSum += twin * n;
+  }
+  return { swap_mse: swapSum / pairs, twin_mse: twinSum / pairs };
+}
 
 /** A wrapper of one encoder and two decoders: each image is reconstructed by its own identity's decoder. */
 export const deepfakeFamily: FamilyModel<DeepfakeModel> = {
@@ -22,6 +64,8 @@ export const deepfakeFamily: FamilyModel<DeepfakeModel> = {
     const ownDecoder = (z: Tensor, labels: Tensor) =>
       tf.addN(decoders.map((d, c) => tf.mul(tf.slice(labels, [0, c], [-1, 1]), d.apply(z) as Tensor)));
     const pixels = inputShape[0] * inputShape[1] * inputShape[2];
+    /** Decoder swap: encodes x and decodes it as identity `to` (0 = A, 1 = B). */
+    const swap = (x: Tensor, to: number) => decoders[to === 0 ? 0 : 1].apply(encoder.apply(x)) as Tensor;
     return {
       conditional: true,
       computeLoss(x, _training, labels) {
@@ -29,7 +73,8 @@ export const deepfakeFamily: FamilyModel<DeepfakeModel> = {
         return { total: reconstruction, parts: { reconstruction } };
       },
       reconstruct: (x, labels) => ownDecoder(encoder.apply(x) as Tensor, need(labels)),
-      swap: (x, to) => decoders[to === 0 ? 0 : 1].apply(encoder.apply(x)) as Tensor,
+      // Only a twin pair knows what a swapped image should be: image i of the other set.
+      epochMetrics: (ctx) => (ctx.twinSets ? swapScores(swap, ctx) : {}),
       ...modelsBody(encoder, ...decoders),
       views({ sample, sampleLabels }): ImageView[] {
         const out: ImageView[] = [];

@@ -49,6 +49,18 @@ export const deepfakeSpec = {
   label: 'Deepfake (shared encoder, two decoders)',
   summary: 'One encoder for both identities, a decoder for each; swap = encode A, decode with B’s decoder.',
   lossUnit: 'per pixel',
+  metrics: [
+    { name: 'swap_mse', label: 'swap MSE vs true twin', headline: true },
+    { name: 'twin_mse', label: 'no-swap MSE (input vs twin)' },
+  ],
+  views: [
+    { kind: 'swap-a', title: 'Decoder swap: A → B', view: 'image-grid' },
+    { kind: 'swap-b', title: 'Decoder swap: B → A', view: 'image-grid' },
+  ],
+  datasetPairing: {
+    name: 'deepfake',
+    help: 'One shared encoder, a decoder per identity: this set is identity A, the second set identity B.',
+  },
   modelSchema: deepfakeModel,
   defaultModel: mlp,
   checkModel: checkDeepfake,

@@ -30,6 +30,11 @@ export const denoisingAeFamily: FamilyModel<DenoisingAeModel> = {
     let evalSeed = ctx.seed;
     return {
       ...base,
+      state: () => ({ trainNoise: trainNoise.state, evalSeed }),
+      restore(state) {
+        trainNoise.state = Number(state['trainNoise']);
+        evalSeed = Number(state['evalSeed']);
+      },
       computeLoss(x, training) {
         const noisy = corrupt(x, m.noiseLevel, training ? next() : evalSeed++);
         const denoised = base.reconstruct(noisy);

@@ -36,6 +36,11 @@ export const denoisingAeSpec = {
   label: 'Denoising autoencoder',
   summary: 'Trained to map corrupted inputs back to the clean images: Gaussian, masking or salt-and-pepper noise.',
   lossUnit: 'per pixel',
+  metrics: [
+    { name: 'denoised_mse', label: 'MSE, denoised vs clean', headline: true },
+    { name: 'noisy_mse', label: 'MSE, noisy vs clean' },
+  ],
+  views: [{ kind: 'denoising', title: 'Noisy / clean / denoised', view: 'image-grid', wide: true }],
   modelSchema: denoisingAeModel,
   defaultModel: { ...mlp, noise: 'gaussian', noiseLevel: 0.3 },
   checkModel: autoencoderSpec.checkModel,

@@ -39,6 +39,14 @@ export const sparseAeSpec = {
   summary: 'An autoencoder whose code pays λ·mean|a|: few units fire per input. The first layer learns stroke-like features.',
   lossUnit: 'per pixel',
   objective: 'rec + λ·mean|a|',
+  metrics: [
+    { name: 'code_zero_share', label: 'near-zero code units', format: 'percent', headline: true },
+    { name: 'l1', label: 'mean |a| (L1 term)' },
+  ],
+  views: [
+    { kind: 'code-histogram', title: 'Code activations', view: 'histogram' },
+    { kind: 'first-layer-features', title: 'First-layer features', view: 'image-grid' },
+  ],
   modelSchema: sparseAeModel,
   defaultModel: sparseMlp,
   checkModel: autoencoderSpec.checkModel,

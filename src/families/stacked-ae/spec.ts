@@ -43,6 +43,11 @@ export const stackedAeSpec = {
     'Greedy layer-wise pretraining, fine-tuning, then a classifier on N labels per class compared with the same classifier from scratch.',
   lossUnit: 'per pixel (per phase)',
   objective: 'phase loss',
+  metrics: [
+    { name: 'accuracy_pretrained', label: 'accuracy, pretrained', format: 'percent', headline: true },
+    { name: 'accuracy_scratch', label: 'accuracy, from scratch', format: 'percent' },
+    { name: 'labelled_images', label: 'labelled images', format: 'count' },
+  ],
   modelSchema: stackedAeModel,
   defaultModel: lecture,
   checkModel: (model, ctx, issue) => {

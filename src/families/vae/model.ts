@@ -2,12 +2,67 @@ import { summedReconstructionLoss } from '../../core/training/losses';
 import { createRng } from '../../core/training/random';
 import { tf, type Scalar, type Tensor } from '../../core/training/tf';
 import { buildConditionalEncoder, buildDecoder, buildEncoder, summarize } from '../architecture';
-import type { BuildContext, BuiltModel, ChartView, FamilyModel, ImageView, ViewContext } from '../family-model';
+import type { BuildContext, BuiltModel, ChartView, FamilyModel, ImageView, TestMetrics, ViewContext } from '../family-model';
 import type { VaeModel } from './spec';
 
 /** KL(N(mu, sigma²) || N(0, I)) per dimension, closed form with log-variance (seed 000): ½(e^lv + mu² − 1 − lv). */
 export function klPerDimension(mu: Tensor, logVar: Tensor): Tensor {
   return tf.mul(0.5, tf.sub(tf.add(tf.exp(logVar), tf.square(mu)), tf.add(1, logVar)));
+}
+
+/** KL per dimension below this (nats) counts as collapsed; variance of mu below 0.01 as an inactive unit (Burda et al. 2016). */
+const collapsedKl = 0.01;
+const activeUnitVariance = 0.01;
+
+/**
+ * KL per latent dimension (`kl_dim_<d>`, the mean over the test split) and the number of active units (dimensions
+ * whose mu varies across test images), from q(z|x) batch by batch; posterior collapse when every dimension's KL is
+ * about zero, so the decoder ignores z.
+ */
+export function posteriorMetrics(posterior: (x: Tensor, labels?: Tensor) => { mu: Tensor; logVar: Tensor }): TestMetrics {
+  let klSum: Float64Array | undefined;
+  let muSum: Float64Array | undefined;
+  let muSq: Float64Array | undefined;
+  return {
+    batch(x, labels) {
+      const { mu: muT, logVar } = posterior(x, labels);
+      const mu = muT.dataSync() as Float32Array;
+      const kl = tf.sum(klPerDimension(muT, logVar), 0).dataSync() as Float32Array;
+      const dims = kl.length;
+      klSum ??= new Float64Array(dims);
+      muSum ??= new Float64Array(dims);
+      muSq ??= new Float64Array(dims);
+      for (let d = 0; d < dims; d++) klSum[d] = (klSum[d] as number) + (kl[d] as number);
+      for (let i = 0; i < mu.length; i++) {
+        const d = i % dims;
+        muSum[d] = (muSum[d] as number) + (mu[i] as number);
+        muSq[d] = (muSq[d] as number) + (mu[i] as number) ** 2;
+      }
+    },
+    result(count) {
+      const metrics: Record<string, number> = {};
+      if (!klSum || !muSum || !muSq) return { metrics };
+      let active = 0;
+      klSum.forEach((s, d) => {
+        metrics[`kl_dim_${d}`] = s / count;
+        const mean = (muSum?.[d] ?? 0) / count;
+        if ((muSq?.[d] ?? 0) / count - mean * mean > activeUnitVariance) active++;
+      });
+      metrics['active_units'] = active;
+      const collapsed = klSum.length > 0 && klSum.every((s) => s / count < collapsedKl);
+      return collapsed
+        ? {
+            metrics,
+            warning: {
+              name: 'posterior collapse',
+              detail:
+                `the KL of every latent dimension is below ${collapsedKl} nats, so the decoder ignores z. ` +
+                'Try a KL warm-up, a lower β, or a smaller decoder.',
+            },
+          }
+        : { metrics };
+    },
+  };
 }
 
 const rows = (t: Tensor, n: number, pixels: number): Float32Array[] => {
@@ -57,6 +112,10 @@ export function buildVae(
     onStep(e) {
       epoch = e;
     },
+    state: () => ({ noise: noiseSeeds.state }),
+    restore(state) {
+      noiseSeeds.state = Number(state['noise']);
+    },
     conditional,
     computeLoss(x, _training, labels) {
       const { mu, logVar } = posterior(x, labels);
@@ -70,10 +129,11 @@ export function buildVae(
       return { total, parts: { reconstruction, kl, neg_elbo: tf.add<Scalar>(reconstruction, kl) } };
     },
     reconstruct: (x, labels) => decode(posterior(x, labels).mu, labels),
-    posterior,
+    testMetrics: () => posteriorMetrics(posterior),
     trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights],
     weights: () => [...encoder.weights, ...decoder.weights],
     summary: () => summarize(encoder, decoder),
+    layersModels: () => ({ encoder, decoder }),
     dispose() {
       fixedPrior.dispose();
       encoder.dispose();

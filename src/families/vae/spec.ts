@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkArchitecture, outputActivation } from '../common-spec';
-import type { FamilySpec, ModelCheck } from '../family-spec';
+import type { FamilySpec, MetricDeclaration, ModelCheck, ViewDeclaration } from '../family-spec';
 import { LayerStack, type LayerSpec } from '../layers';
 
 /**
@@ -63,6 +63,34 @@ const checkVae: ModelCheck<VaeModel> = (model, ctx, issue) => {
   }
 };
 
+/** What the VAE and the CVAE report besides the loss: the ELBO's parts, and the KL of each latent dimension. */
+export const vaeMetrics: MetricDeclaration[] = [
+  { name: 'neg_elbo', label: 'test −ELBO', digits: 2, headline: true },
+  { name: 'reconstruction', label: 'reconstruction', digits: 2 },
+  { name: 'kl', label: 'KL', digits: 2 },
+  { name: 'active_units', label: 'active units', format: 'count', outOf: 'kl_per_dim' },
+  { name: 'kl_per_dim', label: 'KL per latent dimension', unit: 'nats', perDimension: 'kl_dim_' },
+];
+
+/** The VAE's and the CVAE's metric panels: the ELBO's parts epoch by epoch, and the KL per dimension. */
+export const vaeMetricViews: ViewDeclaration[] = [
+  {
+    kind: 'elbo-parts',
+    title: '−ELBO, reconstruction and KL (test)',
+    view: 'parts-chart',
+    metrics: ['reconstruction', 'kl', 'neg_elbo'],
+    unit: 'nats per image',
+  },
+  {
+    kind: 'kl-per-dim',
+    title: 'KL per latent dimension',
+    view: 'bars',
+    metric: 'kl_per_dim',
+    dimensionLabel: 'z',
+    note: 'Dimensions near 0 are unused by the decoder (inactive units).',
+  },
+];
+
 const kingmaWelling: VaeModel = {
   encoder: [dense(400)],
   latentSize: 20,
@@ -79,6 +107,15 @@ export const vaeSpec = {
     'Encoder to q(z|x) = N(mu, sigma²), reparameterised sample, decoder p(x|z); loss = reconstruction + β·KL. β = 1 is the VAE.',
   lossUnit: 'per image (nats for BCE)',
   objective: 'rec + β·KL',
+  metrics: vaeMetrics,
+  views: [
+    ...vaeMetricViews,
+    { kind: 'latent-traversal', title: 'Latent traversal', view: 'image-grid' },
+    { kind: 'prior-samples', title: 'Samples from the prior', view: 'image-grid' },
+    { kind: 'interpolation', title: 'Interpolation', view: 'image-grid' },
+    { kind: 'manifold', title: 'Decoded manifold (2-D latent)', view: 'image-grid' },
+    { kind: 'latent-scatter', title: 'Latent space (2-D)', view: 'scatter' },
+  ],
   modelSchema: vaeModel,
   defaultModel: kingmaWelling,
   checkModel: checkVae,

@@ -56,6 +56,21 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
         if (m.reseedDeadCodes && Math.floor(epoch) > lastEpoch) reseed();
         lastEpoch = Math.floor(epoch);
       },
+      // Code usage since the last re-seed, the latest batch's codes (re-seeding draws from them) and the RNG.
+      state: () => ({
+        usage: Array.from(usage),
+        lastEpoch,
+        rng: rng.state,
+        lastEncoded: lastEncoded ? { shape: lastEncoded.shape, values: Array.from(lastEncoded.dataSync()) } : null,
+      }),
+      restore(state) {
+        usage = Float64Array.from(state['usage'] as number[]);
+        lastEpoch = Number(state['lastEpoch']);
+        rng.state = Number(state['rng']);
+        const saved = state['lastEncoded'] as { shape: number[]; values: number[] } | null;
+        lastEncoded?.dispose();
+        lastEncoded = saved ? tf.keep(tf.tensor(Float32Array.from(saved.values), saved.shape)) : undefined;
+      },
       computeLoss(x, training) {
         const ze = encode(x);
         const { indices, oneHot, zq } = quantise(ze);

@@ -73,6 +73,13 @@ export const vqVaeSpec = {
     'Encoder outputs snapped to the nearest of K learned codebook vectors; straight-through gradients, codebook and commitment losses.',
   lossUnit: 'per pixel',
   objective: 'rec + codebook + β·commit',
+  metrics: [
+    { name: 'perplexity', label: 'code perplexity', digits: 1, headline: true },
+    { name: 'codebook_usage', label: 'codes in use', format: 'percent' },
+    { name: 'codebook', label: 'codebook loss' },
+    { name: 'commitment', label: 'commitment loss' },
+  ],
+  views: [{ kind: 'code-usage', title: 'Codebook usage', view: 'histogram' }],
   modelSchema: vqVaeModel,
   defaultModel: vqMlp,
   checkModel: (model, ctx, issue) => shapes({ ...model, ...vqArchitecture(model) }, ctx, issue),

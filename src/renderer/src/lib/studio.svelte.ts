@@ -1,5 +1,5 @@
 import { SvelteMap } from 'svelte/reactivity';
-import type { DatasetInfo, EventPayload, RunProgress, RunSummary, SystemInfo } from '../../../shared/api';
+import type { DatasetInfo, EventPayload, FamilyInfo, RunProgress, RunSummary, SystemInfo } from '../../../shared/api';
 import type { RunConfig } from '../../../shared/config';
 import { createClient, detectTransport, type Client } from './client';
 
@@ -19,6 +19,8 @@ class StudioState {
   readonly progress = new SvelteMap<number, RunProgress>();
   error = $state<string | null>(null);
   datasets = $state.raw<DatasetInfo[]>([]);
+  /** Every family the studio has registered, with the metrics and views its run view shows (declared in its spec). */
+  families = $state.raw<FamilyInfo[]>([]);
   /** The latest progress of an import or a generation, until it ends. */
   datasetProgress = $state.raw<EventPayload<'dataset.progress'> | null>(null);
   /** Data set settings a view hands to the new-run form (e.g. "train on this set"). */
@@ -50,7 +52,8 @@ class StudioState {
 
   async load(): Promise<void> {
     const info = this.client.call('system.info', {});
-    await Promise.all([this.refreshRuns(), this.refreshDatasets()]);
+    const families = this.client.call('families.list', {}).then((f) => (this.families = f));
+    await Promise.all([this.refreshRuns(), this.refreshDatasets(), families]);
     this.info = await info;
   }
 
@@ -74,6 +77,11 @@ class StudioState {
   trainOn(dataset: Partial<RunConfig['dataset']> & { family?: RunConfig['family'] }): void {
     this.pendingDataset = dataset;
     this.view = { kind: 'new' };
+  }
+
+  /** A family's declarations by id (undefined until the list has loaded, or for an id the studio does not know). */
+  family(id: string): FamilyInfo | undefined {
+    return this.families.find((f) => f.id === id);
   }
 
   open(view: View): void {

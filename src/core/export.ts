@@ -1,0 +1,55 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MetricPoint } from '../shared/api';
+import type { RunConfig } from '../shared/config';
+import { ApiError } from './errors';
+import { listCheckpoints } from './store/checkpoints';
+import type { Db } from './store/db';
+import { readMetrics } from './store/metrics';
+import { CheckpointError, readCheckpoint } from './training/checkpoint';
+import type { Orchestrator } from './training/orchestrator';
+import type { DatasetLocations } from './training/protocol';
+import type { ResumePoint } from './store/runs';
+
+/** Metrics as CSV, one row per run, split, name, step: what any plotting tool reads. */
+export function metricsCsv(runId: number, points: readonly MetricPoint[]): string {
+  const rows = points.map((p) => `${runId},${p.split},${p.name},${p.step},${p.epoch},${p.value}`);
+  return `run_id,split,name,step,epoch,value\n${rows.join('\n')}${rows.length ? '\n' : ''}`;
+}
+
+/** The newest checkpoint of a run that verifies, or an error naming why none does. */
+export function lastGoodCheckpoint(db: Db, runId: number): ResumePoint {
+  const why: string[] = [];
+  for (const c of listCheckpoints(db, runId)) {
+    try {
+      readCheckpoint(c.path, c.sha256);
+      return { path: c.path, sha256: c.sha256, epoch: c.epoch, step: c.step };
+    } catch (e) {
+      if (!(e instanceof CheckpointError)) throw e;
+      why.push(e.message);
+    }
+  }
+  throw new ApiError('conflict', `run ${runId} has no usable checkpoint${why.length ? `: ${why.join('; ')}` : ''}`);
+}
+
+/**
+ * Writes a run out of the studio: its encoder and decoder (and any other part) as TensorFlow.js layers
+ * models rebuilt in a worker from the config and the last good checkpoint, the config, and the metrics as CSV.
+ */
+export async function exportRun(
+  o: { db: Db; orchestrator: Orchestrator; datasets: DatasetLocations },
+  run: { id: number; config: RunConfig },
+  outDir: string,
+): Promise<{ outDir: string; epoch: number; files: string[] }> {
+  const checkpoint = lastGoodCheckpoint(o.db, run.id);
+  mkdirSync(outDir, { recursive: true });
+  const { files } = await o.orchestrator.request(
+    { type: 'export', config: run.config, checkpoint, outDir, datasets: o.datasets },
+    'exported',
+  );
+  const configFile = join(outDir, 'config.json');
+  writeFileSync(configFile, `${JSON.stringify(run.config, null, 2)}\n`);
+  const csv = join(outDir, 'metrics.csv');
+  writeFileSync(csv, metricsCsv(run.id, readMetrics(o.db, run.id)));
+  return { outDir, epoch: checkpoint.epoch, files: [...files, configFile, csv] };
+}

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { checkpointDue, checkpointsToDrop } from './checkpoint-policy';
+
+const ckpts = [1, 2, 3, 4, 5, 6].map((epoch) => ({ epoch, step: epoch * 10 }));
+
+describe('checkpoint policy', () => {
+  it('writes every N epochs, once M minutes have passed, and always at the end', () => {
+    expect([1, 2, 3, 4, 5, 6].filter((e) => checkpointDue({ everyEpochs: 2 }, e, 5, 0))).toEqual([2, 4, 5, 6]);
+    expect([1, 2, 3].filter((e) => checkpointDue(undefined, e, 3, 0))).toEqual([1, 2, 3]);
+    expect(checkpointDue({ everyMinutes: 10 }, 1, 5, 3)).toBe(false);
+    expect(checkpointDue({ everyMinutes: 10 }, 2, 5, 11)).toBe(true);
+    expect(checkpointDue({ everyMinutes: 10, everyEpochs: 3 }, 3, 5, 1)).toBe(true);
+  });
+
+  it('keeps the last K and the best by a test metric', () => {
+    expect(checkpointsToDrop(ckpts, undefined, () => undefined).map((c) => c.epoch)).toEqual([3, 2, 1]);
+    const loss = (step: number) => ({ 10: 5, 20: 1, 30: 3, 40: 4, 50: 6, 60: 7 })[step];
+    const drop = checkpointsToDrop(ckpts, { keepLast: 2, keepBest: { metric: 'loss', mode: 'min' } }, loss);
+    expect(drop.map((c) => c.epoch)).toEqual([4, 3, 1]);
+    const dropMax = checkpointsToDrop(ckpts, { keepLast: 1, keepBest: { metric: 'acc', mode: 'max' } }, loss);
+    expect(dropMax.map((c) => c.epoch)).toEqual([5, 4, 3, 2, 1]);
+  });
+});

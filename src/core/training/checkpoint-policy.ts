@@ -1,0 +1,45 @@
+import type { CheckpointPolicy } from '../../shared/config';
+
+export const defaultKeepLast = 3;
+
+/** Whether the worker writes a checkpoint at the end of `epoch` (always at the last one). */
+export function checkpointDue(
+  policy: CheckpointPolicy | undefined,
+  epoch: number,
+  lastEpoch: number,
+  minutesSinceLast: number,
+): boolean {
+  if (epoch === lastEpoch) return true;
+  const byEpochs = epoch % (policy?.everyEpochs ?? 1) === 0;
+  if (policy?.everyMinutes === undefined) return byEpochs;
+  // With a time interval, epochs count only when asked for too.
+  return minutesSinceLast >= policy.everyMinutes || (policy.everyEpochs !== undefined && byEpochs);
+}
+
+/**
+ * Which checkpoints a run no longer keeps: all but the last K (by epoch) and the best by a test metric
+ * (the earliest of equals). `metricAt(step)` gives that metric at a checkpoint's step, if recorded.
+ */
+export function checkpointsToDrop<C extends { epoch: number; step: number }>(
+  checkpoints: readonly C[],
+  policy: CheckpointPolicy | undefined,
+  metricAt: (step: number) => number | undefined,
+): C[] {
+  const byEpoch = [...checkpoints].sort((a, b) => b.epoch - a.epoch);
+  const keep = new Set(byEpoch.slice(0, policy?.keepLast ?? defaultKeepLast));
+  const best = policy?.keepBest;
+  if (best) {
+    let chosen: C | undefined;
+    let chosenValue = 0;
+    for (const c of [...byEpoch].reverse()) {
+      const v = metricAt(c.step);
+      if (v === undefined || !Number.isFinite(v)) continue;
+      if (!chosen || (best.mode === 'min' ? v < chosenValue : v > chosenValue)) {
+        chosen = c;
+        chosenValue = v;
+      }
+    }
+    if (chosen) keep.add(chosen);
+  }
+  return byEpoch.filter((c) => !keep.has(c));
+}

@@ -1,0 +1,40 @@
+import type { MetricPoint } from '../../../shared/api';
+import type { MetricDeclaration } from '../../../families/family-spec';
+import { num } from './format';
+
+/** The test metrics `<prefix><d>` of the latest epoch that has them, in dimension order (e.g. a VAE's kl_dim_0, kl_dim_1, …). */
+export function perDimension(metrics: readonly MetricPoint[], prefix: string): { dim: number; value: number }[] {
+  const named = metrics.filter(
+    (m) => m.split === 'test' && m.name.startsWith(prefix) && /^\d+$/.test(m.name.slice(prefix.length)),
+  );
+  const latestStep = named.reduce((s, m) => Math.max(s, m.step), -1);
+  return named
+    .filter((m) => m.step === latestStep)
+    .map((m) => ({ dim: Number(m.name.slice(prefix.length)), value: m.value }))
+    .sort((a, b) => a.dim - b.dim);
+}
+
+/** A declared metric's value as its declaration asks: decimals, a percentage, or a count ("n / dimensions" with `dimensions`). */
+export function formatMetric(m: MetricDeclaration, value: number | undefined, dimensions?: number): string {
+  if (m.format === 'percent') return value === undefined || !Number.isFinite(value) ? '–' : `${(100 * value).toFixed(1)} %`;
+  if (m.format === 'count') {
+    const n = value === undefined ? '–' : String(Math.round(value));
+    return dimensions === undefined ? n : `${n} / ${dimensions}`;
+  }
+  return num(value, m.digits ?? 4);
+}
+
+/** The label of a metric's row: its label, and its unit when it has one. */
+export function metricLabel(m: MetricDeclaration): string {
+  return m.unit ? `${m.label} (${m.unit})` : m.label;
+}
+
+/** The test id of a declared metric's value: metric-neg-elbo for neg_elbo. */
+export function metricTestId(name: string): string {
+  return `metric-${name.replaceAll('_', '-')}`;
+}
+
+/** Declared metrics listed as rows (not the per-dimension sets), the headline first. */
+export function listedMetrics(declared: readonly MetricDeclaration[]): MetricDeclaration[] {
+  return declared.filter((m) => !m.perDimension).sort((a, b) => Number(b.headline ?? false) - Number(a.headline ?? false));
+}

@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { startHost, type RunningHost } from './host';
+
+const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
+let dir: string;
+let host: RunningHost | undefined;
+
+test.beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'latent-studio-e2e-'));
+  host = await startHost(join(dir, 'studio.db'));
+});
+test.afterAll(async () => {
+  await host?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('runs wait in the queue under the limit, and a cancelled run resumes and exports from its page', async ({ page }) => {
+  if (!host) throw new Error('host not started');
+  const h = host;
+  const call = async (name: string, input: unknown) => {
+    const res = await fetch(`${h.origin}/api/${name}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.token}` },
+      body: JSON.stringify(input),
+    });
+    const body = (await res.json()) as { ok: boolean; value: unknown; error?: { message: string } };
+    if (!body.ok) throw new Error(body.error?.message);
+    return body.value;
+  };
+  await page.goto(host.url);
+  await page.getByTestId('max-concurrent').fill('1');
+  await page.getByTestId('max-concurrent').blur();
+  await expect.poll(async () => ((await call('scheduler.get', {})) as { maxConcurrent: number }).maxConcurrent).toBe(1);
+
+  const config = (await call('presets.get', { name: 'deep-ae-mnist' })) as Record<string, Record<string, unknown>>;
+  const runConfig = (name: string) => ({
+    ...config,
+    name,
+    backend: 'wasm',
+    dataset: { name: 'mnist', trainSubset: 3000, testSubset: 500 },
+    training: { ...config['training'], epochs: 3 },
+  });
+  const first = (await call('runs.start', { config: runConfig('first in') })) as { runId: number };
+  await call('runs.start', { config: runConfig('second in') });
+  await expect(page.getByTestId('queue-counts')).toHaveText('1 training · 1 queued');
+  await page.getByTestId('runs-list').screenshot({ path: join(shots, '30-queue.png') });
+
+  // Cancel the first after its first checkpoint; the second starts; the first resumes from its page.
+  await page.locator(`[data-run-id="${first.runId}"] button.row`).click();
+  await expect
+    .poll(async () => ((await call('runs.get', { runId: first.runId })) as { checkpoints: unknown[] }).checkpoints.length, {
+      timeout: 60_000,
+    })
+    .toBeGreaterThan(0);
+  await page.getByTestId('cancel-run').click();
+  await expect(page.getByTestId('run-view').getByTestId('status')).toHaveText('cancelled');
+  await expect(page.getByTestId('resume-run')).toHaveText('Resume from the last checkpoint');
+  await page.getByTestId('resume-run').click();
+  await expect(page.getByTestId('run-action-message')).toContainText(/continuing from epoch \d to epoch 3/);
+  await expect(page.getByTestId('run-view').getByTestId('status')).toHaveText('completed', { timeout: 120_000 });
+  await expect(page.getByTestId('interruptions')).toContainText('1 interruption');
+  await page.getByTestId('export-run').click();
+  await expect(page.getByTestId('run-action-message')).toContainText(/exported the checkpoint of epoch 3 to .*exports/);
+  await page.screenshot({ path: join(shots, '31-resumed-and-exported.png') });
+});

@@ -1,0 +1,90 @@
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, relative } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fillBatch } from '../../src/core/datasets/dataset';
+import type { Studio } from '../../src/core/studio';
+import { tf, tfl, tfRequire, type LayersModel, type Tensor } from '../../src/core/training/tf';
+import { mnistConfig, tempDir, withTestStudio } from './helpers';
+import { latestOf } from './latest';
+
+let studio: Studio;
+withTestStudio((opened) => (studio = opened));
+const out = tempDir('latent-studio-export-');
+afterAll(() => out.cleanup());
+
+/** Serves a folder over HTTP, as a web page would fetch an exported model. */
+async function serve(dir: string): Promise<{ base: string; server: Server }> {
+  const server = createServer((req, res) => {
+    const file = join(dir, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    if (relative(dir, file).startsWith('..') || !existsSync(file)) return void res.writeHead(404).end();
+    res.writeHead(200);
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+describe('a trained model leaves the studio', () => {
+  it('export writes encoder and decoder that tf.loadLayersModel loads and that reconstruct the test set to the stored MSE', async () => {
+    const config = mnistConfig({ trainSubset: 2000, testSubset: 500, epochs: 2 });
+    const { runId } = await studio.api['runs.start']({ config });
+    await studio.orchestrator.whenEnded(runId);
+    const run = await studio.api['runs.get']({ runId });
+    expect(run.status).toBe('completed');
+
+    const dir = join(out.dir, 'deep-ae');
+    const result = await studio.exportRun(runId, dir);
+    expect(result.epoch).toBe(2);
+    for (const f of ['encoder/model.json', 'encoder/weights.bin', 'decoder/model.json', 'config.json', 'metrics.csv']) {
+      expect(existsSync(join(dir, f)), f).toBe(true);
+    }
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))).toEqual(run.config);
+    const csv = readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('run_id,split,name,step,epoch,value');
+    expect(csv.length - 1).toBe((await studio.api['runs.metrics']({ runId })).length);
+    expect(csv).toContain(`${runId},test,mse,${latestStep(run)},2,${latestOf(run, 'test', 'mse')}`);
+
+    // Loaded as a web page would: over HTTP, by the model.json and the weight files it names.
+    tfRequire('@tensorflow/tfjs-backend-cpu');
+    await tf.setBackend('cpu');
+    const { base, server } = await serve(dir);
+    try {
+      const encoder: LayersModel = await tfl.loadLayersModel(`${base}/encoder/model.json`);
+      const decoder: LayersModel = await tfl.loadLayersModel(`${base}/decoder/model.json`);
+      const test = studio.datasets.open(config.dataset).test;
+      const x = new Float32Array(test.count * 784);
+      fillBatch(
+        test,
+        784,
+        Array.from({ length: test.count }, (_, i) => i),
+        x,
+      );
+      const recon = tf.tidy(() => {
+        const input = tf.tensor2d(x, [test.count, 784]);
+        return (decoder.predict(encoder.predict(input) as Tensor) as Tensor).dataSync() as Float32Array;
+      });
+      // Summed in float64: a float32 running sum over 392,000 values drifts by more than the tolerance.
+      let sum = 0;
+      recon.forEach((r, i) => (sum += (r - (x[i] as number)) ** 2));
+      const mse = sum / recon.length;
+      console.log(`exported deep AE: test MSE ${mse} loaded, ${latestOf(run, 'test', 'mse')} stored`);
+      expect(Math.abs(mse - latestOf(run, 'test', 'mse'))).toBeLessThan(1e-5);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('the API exports only into the studio’s own folder', async () => {
+    const [run] = await studio.api['runs.list']({});
+    if (!run) throw new Error('expected the run of the test before');
+    const result = await studio.api['runs.export']({ runId: run.id });
+    expect(relative(join(studio.datasets.store.root, '..', 'exports'), result.outDir).startsWith('..')).toBe(false);
+    expect(existsSync(join(result.outDir, 'decoder', 'model.json'))).toBe(true);
+  });
+});
+
+function latestStep(run: { latest: { split: string; name: string; step: number }[] }): number {
+  return run.latest.find((m) => m.split === 'test' && m.name === 'mse')?.step ?? -1;
+}
