@@ -19,13 +19,15 @@ import {
   getRunStatus,
   listRuns,
   requeueForResume,
+  runsStoppedWithStudio,
   runSupervisor,
   type ResumePoint,
 } from './store/runs';
 import { listCheckpoints } from './store/checkpoints';
 import { CheckpointError, readCheckpoint } from './training/checkpoint';
 import { removeCheckpointFile } from './training/checkpoint-files';
-import { defaultMaxConcurrent, Orchestrator, type OrchestratorOptions } from './training/orchestrator';
+import { autoResumeSetting, defaultMaxConcurrent, Orchestrator, type OrchestratorOptions } from './training/orchestrator';
+import { getSetting, setSetting } from './store/settings';
 import type { WorkerLauncher } from './training/protocol';
 import { studioVersion } from './version';
 import { datasetsDirFor, insideRoot, PathEscapeError } from './paths';
@@ -114,6 +116,7 @@ export function createStudio(options: StudioOptions): Studio {
       running: rows.filter((r) => active.includes(r.id)).length,
       // Waiting for a slot: queued in the database, not yet handed to a worker here.
       queued: rows.filter((r) => r.status === 'queued' && !active.includes(r.id)).length,
+      autoResume: getSetting<boolean>(db, autoResumeSetting) ?? false,
     };
   };
 
@@ -213,8 +216,9 @@ export function createStudio(options: StudioOptions): Studio {
       );
     },
     'scheduler.get': async () => schedulerInfo(),
-    'scheduler.set': async ({ maxConcurrent }) => {
-      orchestrator.maxConcurrent = maxConcurrent;
+    'scheduler.set': async ({ maxConcurrent, autoResume }) => {
+      if (autoResume !== undefined) setSetting(db, autoResumeSetting, autoResume);
+      if (maxConcurrent !== undefined) orchestrator.maxConcurrent = maxConcurrent;
       return schedulerInfo();
     },
     'runs.list': async () => listRuns(db),
@@ -290,6 +294,15 @@ export function createStudio(options: StudioOptions): Studio {
       return { mime: a.mime, dataBase64: a.data.toString('base64') };
     },
   };
+
+  // A serving studio takes up the runs its predecessor left when it stopped, if asked to.
+  if ((options.orchestrator?.adoptQueued ?? true) && getSetting<boolean>(db, autoResumeSetting)) {
+    for (const runId of runsStoppedWithStudio(db)) {
+      api['runs.resume']({ runId }).catch((e: unknown) =>
+        addWarning(db, runId, `could not resume at start: ${e instanceof Error ? e.message : String(e)}`),
+      );
+    }
+  }
 
   return {
     api,

@@ -230,6 +230,8 @@ export const SchedulerInfo = z.object({
   cores: z.number().int(),
   running: z.number().int(),
   queued: z.number().int(),
+  /** Runs interrupted because the studio stopped are resumed when it starts again. */
+  autoResume: z.boolean(),
 });
 export type SchedulerInfo = z.infer<typeof SchedulerInfo>;
 
@@ -248,7 +250,7 @@ export const commands = {
   },
   'scheduler.get': { input: empty, output: SchedulerInfo },
   'scheduler.set': {
-    input: z.strictObject({ maxConcurrent: z.number().int().min(1).max(64) }),
+    input: z.strictObject({ maxConcurrent: z.number().int().min(1).max(64).optional(), autoResume: z.boolean().optional() }),
     output: SchedulerInfo,
   },
   'runs.list': { input: empty, output: z.array(RunSummary) },

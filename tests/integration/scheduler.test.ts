@@ -105,4 +105,28 @@ describe('the job scheduler', () => {
       tmp.cleanup();
     }
   });
+
+  it('with auto-resume on, a run the studio stopped under continues from its checkpoint when a studio opens again', async () => {
+    const tmp = tempDir();
+    const dbPath = join(tmp.dir, 'studio.db');
+    const first = createStudio({ dbPath, launcher: forkLauncher(), transport: 'headless' });
+    expect((await first.api['scheduler.set']({ autoResume: true })).autoResume).toBe(true);
+    const config = mnistConfig({ trainSubset: 3000, testSubset: 200, epochs: 4, seed: 30 });
+    const { runId } = await first.api['runs.start']({ config });
+    while ((await first.api['runs.get']({ runId })).checkpoints.length === 0) await new Promise((r) => setTimeout(r, 100));
+    await first.close();
+
+    const second = createStudio({ dbPath, launcher: forkLauncher(), transport: 'headless' });
+    try {
+      await second.orchestrator.whenEnded(runId);
+      const run = await second.api['runs.get']({ runId });
+      expect(run.status).toBe('completed');
+      expect(run.interruptions).toHaveLength(1);
+      expect(run.interruptions[0]?.resumedFromEpoch).toBeGreaterThan(0);
+      expect(run.interruptions[0]?.error).toMatch(/the studio stopped/);
+    } finally {
+      await second.close();
+      tmp.cleanup();
+    }
+  });
 });

@@ -185,7 +185,7 @@ export function interruptStaleRuns(db: Db, staleAfterMs: number, supervised: rea
         db,
         r.id,
         'interrupted',
-        `the studio stopped while this run was in progress (last heartbeat ${r.heartbeat_at ?? 'never'})`,
+        `${studioStopped} while this run was in progress (last heartbeat ${r.heartbeat_at ?? 'never'})`,
       );
     }
   });
@@ -266,6 +266,16 @@ export function addWarning(db: Db, runId: number, message: string): void {
 
 export function deleteRun(db: Db, runId: number): boolean {
   return stmt(db, 'DELETE FROM runs WHERE id = ?').run(runId).changes > 0;
+}
+
+/** How the error of a run begins when its studio stopped under it (a shutdown or a crash), not the run itself. */
+export const studioStopped = 'the studio stopped';
+
+/** Runs interrupted because their studio stopped: what "resume interrupted runs at start" takes up. */
+export function runsStoppedWithStudio(db: Db): number[] {
+  return stmt<[string], { id: number }>(db, `SELECT id FROM runs WHERE status = 'interrupted' AND error LIKE ? ORDER BY id`)
+    .all(`${studioStopped}%`)
+    .map((r) => r.id);
 }
 
 /** What a resumed run continues from: a verified checkpoint, or null to start again from the beginning. */

@@ -15,6 +15,7 @@ import {
   insertRun,
   interruptStaleRuns,
   markRunning,
+  studioStopped,
   supervisedHere,
   type ResumePoint,
   touchHeartbeats,
@@ -50,6 +51,7 @@ export interface OrchestratorOptions {
 }
 
 const limitSetting = 'scheduler.maxConcurrent';
+export const autoResumeSetting = 'scheduler.autoResume';
 
 /**
  * The default number of concurrent workers: one per core up to four. Each worker's backend then gets
@@ -350,7 +352,7 @@ export class Orchestrator {
   }
 
   /** Stops every worker; their runs end as interrupted with the reason. */
-  async shutdown(reason = 'the studio was shut down during the run'): Promise<void> {
+  async shutdown(reason = `${studioStopped}: it was shut down during the run`): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
     clearInterval(this.#flushTimer);

@@ -13,7 +13,7 @@ import {
 import { Adam } from './adam';
 import type { JsonState, NamedArray } from './checkpoint';
 import { createRng, shuffledIndices } from './random';
-import { tf, type Scalar, type Variable } from './tf';
+import { tf, type Scalar, type Tensor, type Variable } from './tf';
 
 export class TrainingHealthError extends Error {
   override name = 'TrainingHealthError';
@@ -67,6 +67,8 @@ export function createOptimizer(
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Steps whose losses are read back together. */
+const readBackEvery = 8;
 
 /**
  * Mean loss parts and per-pixel MSE over a split, in batches, without gradients; then the figures of the model's
@@ -161,10 +163,34 @@ export async function train(o: TrainOptions): Promise<void> {
     dataset.train.readBytes(indices, into);
     return null;
   };
+  let lossSum = 0;
+  let lastLoss = NaN;
+  let unread: { loss: Tensor; step: number; size: number; epochFraction: number }[] = [];
+  /** Reads the losses of the steps since the last read, in order: the epoch's sum, the logged points, the health check. */
+  const readBack = async (epoch: number): Promise<void> => {
+    const reading = unread;
+    unread = [];
+    const values = await Promise.all(reading.map((u) => u.loss.data()));
+    tf.dispose(reading.map((u) => u.loss));
+    reading.forEach((u, i) => {
+      const loss = (values[i] as Float32Array)[0] as number;
+      if (!Number.isFinite(loss) || loss > 1e8) {
+        throw new TrainingHealthError(
+          `the loss ${Number.isFinite(loss) ? 'exploded' : 'became NaN'} (${loss}) at epoch ${epoch}, step ${u.step}; training stopped` +
+            (lastGoodEpoch > 0 ? ` and the checkpoint of epoch ${lastGoodEpoch} is kept` : '') +
+            '. Try a lower learning rate.',
+        );
+      }
+      lossSum += loss * u.size;
+      lastLoss = loss;
+      if (u.step % logEvery === 0)
+        pending.push({ step: u.step, epoch: u.epochFraction, split: 'train', name: 'batch_loss', value: loss });
+    });
+  };
   for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
     const order = shuffledIndices(n, rng);
     const batchIndices = (b: number) => order.subarray(b * bs, Math.min(n, (b + 1) * bs));
-    let lossSum = 0;
+    lossSum = 0;
     let next = fetchBatch(batchIndices(0), byteBuffers[0] as Uint8Array);
     for (let b = 0; b < stepsPerEpoch; b++) {
       const idx = batchIndices(b);
@@ -173,30 +199,22 @@ export async function train(o: TrainOptions): Promise<void> {
       bytesToFloats(byteBuffers[b % 2] as Uint8Array, idx.length * pixels, batch);
       next = b + 1 < stepsPerEpoch ? fetchBatch(batchIndices(b + 1), byteBuffers[(b + 1) % 2] as Uint8Array) : null;
       if (model.conditional) fillOneHot(dataset.train, classes, idx, labelBatch);
-      const loss = tf.tidy(() => {
+      const lossTensor = tf.tidy(() => {
         const x = tf.tensor2d(batch.subarray(0, idx.length * pixels), [idx.length, pixels]);
         const labels = model.conditional
           ? tf.tensor2d(labelBatch.subarray(0, idx.length * classes), [idx.length, classes])
           : undefined;
         model.onStep?.(epoch - 1 + b / stepsPerEpoch);
-        const cost = optimizer.minimize(() => model.computeLoss(x, true, labels).total, true, varList);
-        return cost ? (cost.dataSync()[0] as number) : NaN;
+        return optimizer.minimize(() => model.computeLoss(x, true, labels).total, true, varList) ?? tf.scalar(NaN);
       });
       step++;
-      if (!Number.isFinite(loss) || loss > 1e8) {
-        throw new TrainingHealthError(
-          `the loss ${Number.isFinite(loss) ? 'exploded' : 'became NaN'} (${loss}) at epoch ${epoch}, step ${step}; training stopped` +
-            (lastGoodEpoch > 0 ? ` and the checkpoint of epoch ${lastGoodEpoch} is kept` : '') +
-            '. Try a lower learning rate.',
-        );
-      }
-      lossSum += loss * idx.length;
+      unread.push({ loss: lossTensor, step, size: idx.length, epochFraction: epoch - 1 + (b + 1) / stepsPerEpoch });
+      // Losses are read back asynchronously, a few steps at a time: a GPU is never stalled to read one scalar.
+      if (unread.length >= readBackEvery || b === stepsPerEpoch - 1) await readBack(epoch);
       const loggingStart = performance.now();
       stepMs += loggingStart - stepStart;
-      const epochFraction = epoch - 1 + (b + 1) / stepsPerEpoch;
-      if (step % logEvery === 0) pending.push({ step, epoch: epochFraction, split: 'train', name: 'batch_loss', value: loss });
       const now = performance.now();
-      if (now - lastProgress >= progressEveryMs || b === stepsPerEpoch - 1) {
+      if ((now - lastProgress >= progressEveryMs && Number.isFinite(lastLoss)) || b === stepsPerEpoch - 1) {
         lastProgress = now;
         const seconds = (now - started) / 1000;
         const samples = (epoch - firstEpoch) * n + Math.min(n, (b + 1) * bs);
@@ -208,7 +226,7 @@ export async function train(o: TrainOptions): Promise<void> {
           totalSteps,
           samplesPerSec: rate,
           etaSeconds: ((totalSteps - step) * seconds) / Math.max(1, step - (resume?.step ?? 0)),
-          batchLoss: loss,
+          batchLoss: lastLoss,
           loggingOverhead: loggingMs / Math.max(stepMs, 1e-9),
         });
         if (pending.length > 0) {

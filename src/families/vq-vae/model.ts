@@ -34,8 +34,19 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
     const encode = (x: Tensor) => tf.reshape(encoder.apply(x) as Tensor, [-1, d]);
     const batchOf = (x: Tensor) => x.shape[0] ?? 0;
 
+    /** Each training batch's code counts, read back only when needed (not in the step: no GPU stall). */
+    let unreadCounts: Tensor[] = [];
+    const foldUsage = () => {
+      for (const t of unreadCounts) {
+        t.dataSync().forEach((c, i) => (usage[i] = (usage[i] as number) + c));
+        t.dispose();
+      }
+      unreadCounts = [];
+    };
+
     /** Codes no input chose since the last re-seed move onto random encoder outputs of the latest batch. */
     const reseed = () => {
+      foldUsage();
       if (!lastEncoded) return;
       const dead = [...usage.keys()].filter((i) => usage[i] === 0);
       if (dead.length > 0) {
@@ -57,13 +68,18 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
         lastEpoch = Math.floor(epoch);
       },
       // Code usage since the last re-seed, the latest batch's codes (re-seeding draws from them) and the RNG.
-      state: () => ({
-        usage: Array.from(usage),
-        lastEpoch,
-        rng: rng.state,
-        lastEncoded: lastEncoded ? { shape: lastEncoded.shape, values: Array.from(lastEncoded.dataSync()) } : null,
-      }),
+      state() {
+        foldUsage();
+        return {
+          usage: Array.from(usage),
+          lastEpoch,
+          rng: rng.state,
+          lastEncoded: lastEncoded ? { shape: lastEncoded.shape, values: Array.from(lastEncoded.dataSync()) } : null,
+        };
+      },
       restore(state) {
+        tf.dispose(unreadCounts);
+        unreadCounts = [];
         usage = Float64Array.from(state['usage'] as number[]);
         lastEpoch = Number(state['lastEpoch']);
         rng.state = Number(state['rng']);
@@ -75,8 +91,7 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
         const ze = encode(x);
         const { indices, oneHot, zq } = quantise(ze);
         if (training) {
-          const counts = tf.sum(oneHot, 0).dataSync();
-          counts.forEach((c, i) => (usage[i] = (usage[i] as number) + c));
+          unreadCounts.push(tf.keep(tf.sum(oneHot, 0)));
           lastEncoded?.dispose();
           lastEncoded = tf.keep(tf.clone(stopGradient(ze)));
         }
@@ -101,6 +116,7 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
       weights: () => [...encoder.weights, ...decoder.weights, codebookWeight],
       summary: () => [...summarize(encoder, decoder), { name: 'codebook', outputShape: [k, d], params: k * d }],
       dispose() {
+        tf.dispose(unreadCounts);
         lastEncoded?.dispose();
         codebook.dispose();
         encoder.dispose();

@@ -1,0 +1,85 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { familyModels } from '../../families/models';
+import { defaultRunConfig, type TrainingConfig } from '../../shared/config';
+import { memorySplit, type ImageDataset } from '../datasets/dataset';
+import { selectBackend } from './backend';
+import { createRng } from './random';
+import { tf } from './tf';
+import { train } from './trainer';
+
+/** A small synthetic set: `count` 8x8 images of noise with one bright square each. */
+function synthetic(count: number): ImageDataset {
+  const rng = createRng(count);
+  const images = new Uint8Array(count * 64);
+  for (let i = 0; i < count; i++) {
+    const at = Math.floor(rng() * 48);
+    for (let p = 0; p < 64; p++) images[i * 64 + p] = Math.floor(rng() * 40);
+    for (const o of [0, 1, 8, 9]) images[i * 64 + at + o] = 255;
+  }
+  const test = images.slice(0, 16 * 64);
+  return {
+    name: 'synthetic',
+    height: 8,
+    width: 8,
+    channels: 1,
+    train: memorySplit(images, 64, null),
+    test: memorySplit(test, 64, null),
+    labelNames: null,
+    hash: 'x',
+  };
+}
+
+/** Counts synchronous reads (dataSync and the like) while `fn` runs; asynchronous data() is not counted. */
+async function countSyncReads(fn: () => Promise<void>): Promise<number> {
+  const engine = tf.engine() as unknown as { readSync: (id: object) => unknown };
+  const original = engine.readSync.bind(engine);
+  let reads = 0;
+  engine.readSync = (id) => {
+    reads++;
+    return original(id);
+  };
+  try {
+    await fn();
+  } finally {
+    engine.readSync = original;
+  }
+  return reads;
+}
+
+async function trainOn(count: number, modelFamily: 'autoencoder' | 'vq-vae'): Promise<number> {
+  const config = defaultRunConfig(modelFamily);
+  const training: TrainingConfig = { loss: 'mse', batchSize: 8, epochs: 1, learningRate: 0.01, optimizer: 'adam', seed: 1 };
+  const model = familyModels[modelFamily].build({
+    model: config.model as never,
+    training,
+    inputShape: [8, 8, 1],
+    seed: 3,
+    classes: 0,
+  });
+  const reads = await countSyncReads(() =>
+    train({
+      model,
+      dataset: synthetic(count),
+      training,
+      shuffleSeed: 1,
+      callbacks: { progress: () => undefined, metrics: () => undefined, warn: () => undefined, epochEnd: async () => undefined },
+    }),
+  );
+  model.dispose();
+  return reads;
+}
+
+describe('the training step', () => {
+  beforeAll(async () => {
+    await selectBackend('cpu');
+  });
+
+  it('reads nothing back synchronously: the sync reads of an epoch do not grow with its steps', async () => {
+    for (const family of ['autoencoder', 'vq-vae'] as const) {
+      const few = await trainOn(64, family);
+      const many = await trainOn(512, family);
+      // Evaluation reads the 16 test images synchronously, once an epoch; 8 steps or 64 must not add reads.
+      expect([family, many]).toEqual([family, few]);
+    }
+  });
+});
