@@ -1,20 +1,18 @@
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import { createStudio } from '../../src/core/studio';
 import { forkLauncher } from '../../src/core/training/fork-launcher';
 import { createRng } from '../../src/core/training/random';
-import type { MetricPoint, RunSummary, StudioEvent } from '../../src/shared/api';
+import type { MetricPoint, RunSummary } from '../../src/shared/api';
 import type { RunConfig } from '../../src/shared/config';
 import { mnistConfig, tempDir } from './helpers';
+import { startHostProcess } from './host-process';
 
 /** A run that keeps its worker busy for a few seconds and writes metrics all along. */
 function busyConfig(seed: number): RunConfig {
-  const c = mnistConfig({ trainSubset: 3000, testSubset: 500, epochs: 4, seed });
+  const c = mnistConfig({ trainSubset: 2000, testSubset: 300, epochs: 4, seed });
   c.training.batchSize = 32;
   return c;
 }
@@ -67,7 +65,7 @@ describe('fault injection: SIGKILL at random moments', () => {
       for (let i = 0; i < 10; i++) {
         const { runId } = await studio.api['runs.start']({ config: busyConfig(i) });
         // From before the worker has loaded its backend to well into training.
-        await sleep(200 + rng() * 4000);
+        await sleep(200 + rng() * 3000);
         const pid = studio.orchestrator.workerPid(runId);
         if (pid !== undefined) process.kill(pid, 'SIGKILL');
         await studio.orchestrator.whenEnded(runId);
@@ -101,7 +99,7 @@ describe('fault injection: SIGKILL at random moments', () => {
             announced.set(e.payload.runId, [...(announced.get(e.payload.runId) ?? []), ...e.payload.points]);
         });
         const { runId } = (await host.call('runs.start', { config: busyConfig(i) })) as { runId: number };
-        await sleep(200 + rng() * 4000);
+        await sleep(200 + rng() * 3000);
         events.terminate();
         host.process.kill('SIGKILL');
         await once(host.process, 'exit');
@@ -121,43 +119,3 @@ describe('fault injection: SIGKILL at random moments', () => {
     tmp.cleanup();
   });
 });
-
-const tsx = createRequire(import.meta.url).resolve('tsx');
-const hostScript = join(import.meta.dirname, 'fixtures', 'host-process.ts');
-
-/** The studio as its own process (host and workers), as a user runs it, on `dbPath`. */
-async function startHostProcess(dbPath: string) {
-  const child: ChildProcess = spawn(process.execPath, ['--import', tsx, hostScript, dbPath], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<URL>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`host did not start in 30 s: ${out}`)), 30_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /Open: (\S+)/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(new URL(m[1]));
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`host exited with ${code}: ${out}`)));
-  });
-  const headers = { authorization: `Bearer ${url.searchParams.get('token') ?? ''}` };
-  return {
-    process: child,
-    async call(name: string, input: unknown): Promise<unknown> {
-      const res = await fetch(`${url.origin}/api/${name}`, { method: 'POST', headers, body: JSON.stringify(input) });
-      const body = (await res.json()) as { ok: boolean; value?: unknown; error?: { message: string } };
-      if (!body.ok) throw new Error(body.error?.message);
-      return body.value;
-    },
-    async events(listener: (e: StudioEvent) => void): Promise<WebSocket> {
-      const ws = new WebSocket(`${url.origin.replace('http', 'ws')}/events`, { headers });
-      ws.on('message', (m: Buffer) => listener(JSON.parse(m.toString('utf8')) as StudioEvent));
-      ws.on('error', () => undefined);
-      await once(ws, 'open');
-      return ws;
-    },
-  };
-}

@@ -19,7 +19,7 @@ describe('every preset of every family', () => {
     const config = findPreset(name);
     if (!config) throw new Error(`no preset ${name}`);
     config.backend = 'wasm';
-    config.dataset = { ...config.dataset, trainSubset: 256, testSubset: 128 };
+    config.dataset = { ...config.dataset, trainSubset: 128, testSubset: 128 };
     config.training = { ...config.training, epochs: 1 };
     const { runId } = await studio.api['runs.start']({ config });
     await studio.orchestrator.whenEnded(runId);

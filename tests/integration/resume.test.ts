@@ -1,16 +1,14 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createRequire } from 'node:module';
 import { truncateSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { createStudio, type Studio } from '../../src/core/studio';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Studio } from '../../src/core/studio';
 import { CheckpointError, readCheckpoint } from '../../src/core/training/checkpoint';
-import { forkLauncher } from '../../src/core/training/fork-launcher';
 import { createRng } from '../../src/core/training/random';
 import { defaultRunConfig, type RunConfig } from '../../src/shared/config';
 import type { MetricPoint, RunDetail } from '../../src/shared/api';
-import { tempDir } from './helpers';
+import { openTestStudio, tempDir } from './helpers';
+import { startHostProcess } from './host-process';
 
 /** A β-VAE (its noise stream is family state) for ten epochs, a checkpoint after each. */
 function vaeConfig(): RunConfig {
@@ -40,12 +38,24 @@ async function reference(studio: Studio, config: RunConfig): Promise<string[]> {
   return curve(await studio.api['runs.metrics']({ runId }));
 }
 
+/** The curve of the config trained without interruption, once for the file (same backend, same seed). */
+let expected: string[] = [];
+beforeAll(async () => {
+  const tmp = tempDir();
+  const studio = openTestStudio(join(tmp.dir, 'reference.db'));
+  try {
+    expected = await reference(studio, vaeConfig());
+  } finally {
+    await studio.close();
+    tmp.cleanup();
+  }
+});
+
 describe('resume from checkpoints', () => {
   it('a run whose worker is SIGKILLed at ten seeded moments, resumed each time, ends with the curve of an uninterrupted run', async () => {
     const tmp = tempDir();
-    const studio = createStudio({ dbPath: join(tmp.dir, 'studio.db'), launcher: forkLauncher(), transport: 'headless' });
+    const studio = openTestStudio(join(tmp.dir, 'studio.db'));
     try {
-      const expected = await reference(studio, vaeConfig());
       const rng = createRng(2026);
       const { runId } = await studio.api['runs.start']({ config: vaeConfig() });
       let kills = 0;
@@ -82,12 +92,9 @@ describe('resume from checkpoints', () => {
   it('the same after killing the whole studio, twice, and resuming in a new one', async () => {
     const tmp = tempDir();
     const dbPath = join(tmp.dir, 'studio.db');
-    const local = createStudio({ dbPath: join(tmp.dir, 'reference.db'), launcher: forkLauncher(), transport: 'headless' });
-    const expected = await reference(local, vaeConfig());
-    await local.close();
     let runId = 0;
     for (const delay of [5000, 6500]) {
-      const host = await hostProcess(dbPath);
+      const host = await startHostProcess(dbPath);
       if (runId === 0) runId = ((await host.call('runs.start', { config: vaeConfig() })) as { runId: number }).runId;
       else {
         const run = (await host.call('runs.get', { runId })) as RunDetail;
@@ -95,10 +102,10 @@ describe('resume from checkpoints', () => {
         await host.call('runs.resume', { runId });
       }
       await sleep(delay);
-      host.child.kill('SIGKILL');
-      await once(host.child, 'exit');
+      host.process.kill('SIGKILL');
+      await once(host.process, 'exit');
     }
-    const studio = createStudio({ dbPath, launcher: forkLauncher(), transport: 'headless' });
+    const studio = openTestStudio(dbPath);
     try {
       expect((await studio.api['runs.get']({ runId })).status).toBe('interrupted');
       const { fromEpoch } = await studio.api['runs.resume']({ runId });
@@ -116,7 +123,7 @@ describe('resume from checkpoints', () => {
 
   it('refuses a corrupt or truncated checkpoint by name, and resume falls back to the one before', async () => {
     const tmp = tempDir();
-    const studio = createStudio({ dbPath: join(tmp.dir, 'studio.db'), launcher: forkLauncher(), transport: 'headless' });
+    const studio = openTestStudio(join(tmp.dir, 'studio.db'));
     try {
       const config = vaeConfig();
       config.training.epochs = 3;
@@ -154,30 +161,3 @@ describe('resume from checkpoints', () => {
     }
   });
 });
-
-const tsx = createRequire(import.meta.url).resolve('tsx');
-
-async function hostProcess(dbPath: string) {
-  const child = spawn(process.execPath, ['--import', tsx, join(import.meta.dirname, 'fixtures', 'host-process.ts'), dbPath], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<URL>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /Open: (\S+)/.exec(out);
-      if (m?.[1]) resolve(new URL(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`host exited with ${code}: ${out}`)));
-  });
-  const headers = { authorization: `Bearer ${url.searchParams.get('token') ?? ''}` };
-  return {
-    child,
-    async call(name: string, input: unknown): Promise<unknown> {
-      const res = await fetch(`${url.origin}/api/${name}`, { method: 'POST', headers, body: JSON.stringify(input) });
-      const body = (await res.json()) as { ok: boolean; value?: unknown; error?: { message: string } };
-      if (!body.ok) throw new Error(body.error?.message);
-      return body.value;
-    },
-  };
-}

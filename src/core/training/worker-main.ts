@@ -285,41 +285,31 @@ async function runExport(msg: Extract<ToWorker, { type: 'export' }>): Promise<st
   return files;
 }
 
-onMessage((msg) => {
-  if (msg.type === 'export') {
-    runExport(msg).then(
-      (files) => {
-        post({ type: 'exported', files });
-        finish(0);
-      },
-      (e: unknown) => {
-        post({ type: 'failed', error: e instanceof Error ? e.message : String(e) });
-        finish(1);
-      },
-    );
-    return;
-  }
-  if (msg.type === 'probe') {
-    selectBackend(msg.preference, [], { threads: true }).then(
-      (backend) => {
-        post({ type: 'probed', backend });
-        finish(0);
-      },
-      (e: unknown) => {
-        post({ type: 'probeFailed', error: e instanceof Error ? e.message : String(e) });
-        finish(1);
-      },
-    );
-    return;
-  }
-  runTraining(msg).then(
-    () => {
-      post({ type: 'done' });
+/** One request, one answer: the job's reply (or its failure, as the kind's failure message), then the worker leaves. */
+function reply(job: Promise<FromWorker>, failure: (error: string) => FromWorker = (error) => ({ type: 'failed', error })): void {
+  job.then(
+    (answer) => {
+      post(answer);
       finish(0);
     },
     (e: unknown) => {
-      post({ type: 'failed', error: e instanceof Error ? e.message : String(e) });
+      post(failure(e instanceof Error ? e.message : String(e)));
       finish(1);
     },
   );
+}
+
+// The protocol is request/response per job kind.
+onMessage((msg) => {
+  switch (msg.type) {
+    case 'train':
+      return reply(runTraining(msg).then(() => ({ type: 'done' })));
+    case 'export':
+      return reply(runExport(msg).then((files) => ({ type: 'exported', files })));
+    case 'probe':
+      return reply(
+        selectBackend(msg.preference, [], { threads: true }).then((backend) => ({ type: 'probed', backend })),
+        (error) => ({ type: 'probeFailed', error }),
+      );
+  }
 });
