@@ -11,7 +11,7 @@ import { DatasetCatalog, DatasetError } from '../core/datasets/catalog';
 import { DatasetFileError } from '../core/datasets/idx';
 import { DatasetExistsError } from '../core/datasets/store';
 import { loadFamilyModules } from '../families/family-modules';
-import { registeredFamilySpecs } from '../families/specs';
+import { familySpec, registeredFamilySpecs } from '../families/specs';
 import { datasetsDirFor, defaultDbPath } from '../core/paths';
 import { createStudio, findPreset, type Studio } from '../core/studio';
 import { forkLauncher } from '../core/training/fork-launcher';
@@ -229,15 +229,20 @@ async function follow(studio: Studio, json: boolean, start: () => Promise<number
   process.once('SIGTERM', onSignal);
   await studio.orchestrator.whenEnded(runId);
   const run = await studio.api['runs.get']({ runId });
+  // Per-dimension metrics the family declares (the VAE's kl_dim_0, kl_dim_1, …) become one list each, e.g. klPerDimension.
+  const perDimension = (familySpec(run.family)?.metrics ?? []).flatMap((m) => (m.perDimension ? [m.perDimension] : []));
   const metricsOf = (split: 'train' | 'test') => {
     const own = run.latest.filter((m) => m.split === split && m.name !== 'batch_loss');
-    const perDim = own
-      .filter((m) => m.name.startsWith('kl_dim_'))
-      .sort((a, b) => Number(a.name.slice(7)) - Number(b.name.slice(7)));
-    return {
-      ...Object.fromEntries(own.filter((m) => !m.name.startsWith('kl_dim_')).map((m) => [m.name, m.value])),
-      ...(perDim.length > 0 ? { klPerDimension: perDim.map((m) => m.value) } : {}),
-    };
+    const out: Record<string, number | number[]> = {};
+    for (const m of own) if (!perDimension.some((p) => m.name.startsWith(p))) out[m.name] = m.value;
+    for (const prefix of perDimension) {
+      const dims = own
+        .filter((m) => m.name.startsWith(prefix))
+        .sort((a, b) => Number(a.name.slice(prefix.length)) - Number(b.name.slice(prefix.length)));
+      const key = `${prefix.replace(/_dim_$|_$/, '').replace(/_(\w)/g, (_, c: string) => c.toUpperCase())}PerDimension`;
+      if (dims.length > 0) out[key] = dims.map((m) => m.value);
+    }
+    return out;
   };
   const result = {
     runId,

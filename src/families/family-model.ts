@@ -88,6 +88,10 @@ export interface BuiltModel {
   /** Conditional models are fed one-hot labels with every batch. */
   conditional?: boolean;
   reconstruct(x: Tensor, labels?: Tensor): Tensor;
+  /** The code of x, [batch, latent] (the posterior mean for a VAE); labels for conditional models. */
+  encode?(x: Tensor, labels?: Tensor): Tensor;
+  /** Images from codes, flat [batch, pixels]: decode(encode(x)) is reconstruct(x). */
+  decode?(z: Tensor, labels?: Tensor): Tensor;
   trainableWeights(): Weight[];
   weights(): Weight[];
   summary(): LayerSummary[];

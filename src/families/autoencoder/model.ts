@@ -9,13 +9,17 @@ export const autoencoderFamily: FamilyModel<AutoencoderModel> = {
   build({ model: m, training, inputShape, seed }): BuiltModel {
     const { encoder, decoder } = buildArchitecture(inputShape, m, m.outputActivation, seed);
     const lossFn = meanReconstructionLoss(training);
-    const reconstruct = (x: Tensor): Tensor => decoder.apply(encoder.apply(x)) as Tensor;
+    const encode = (x: Tensor): Tensor => encoder.apply(x) as Tensor;
+    const decode = (z: Tensor): Tensor => decoder.apply(z) as Tensor;
+    const reconstruct = (x: Tensor): Tensor => decode(encode(x));
     return {
       computeLoss(x) {
         const reconstruction = lossFn(x, reconstruct(x));
         return { total: reconstruction, parts: { reconstruction } };
       },
       reconstruct,
+      encode,
+      decode,
       ...modelsBody(encoder, decoder),
     };
   },

@@ -42,6 +42,8 @@ export const sparseAeFamily: FamilyModel<SparseAeModel> = {
         return { total, parts: { reconstruction, l1, code_zero_share: codeZeroShare } };
       },
       reconstruct,
+      encode,
+      decode: (z) => decoder.apply(z) as Tensor,
       ...modelsBody(encoder, decoder),
       views({ sample }): (ImageView | ChartView)[] {
         const out: (ImageView | ChartView)[] = [];

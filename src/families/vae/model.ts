@@ -129,6 +129,8 @@ export function buildVae(
       return { total, parts: { reconstruction, kl, neg_elbo: tf.add<Scalar>(reconstruction, kl) } };
     },
     reconstruct: (x, labels) => decode(posterior(x, labels).mu, labels),
+    encode: (x, labels) => posterior(x, labels).mu,
+    decode,
     testMetrics: () => posteriorMetrics(posterior),
     trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights],
     weights: () => [...encoder.weights, ...decoder.weights],

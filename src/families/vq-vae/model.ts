@@ -112,6 +112,9 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
         };
       },
       reconstruct: (x) => decoder.apply(tf.reshape(quantise(encode(x)).zq, [batchOf(x), -1])) as Tensor,
+      // The code is the grid of quantised vectors, flat: positions × code size.
+      encode: (x) => tf.reshape(quantise(encode(x)).zq, [batchOf(x), -1]),
+      decode: (z) => decoder.apply(z) as Tensor,
       trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights, codebookWeight],
       weights: () => [...encoder.weights, ...decoder.weights, codebookWeight],
       summary: () => [...summarize(encoder, decoder), { name: 'codebook', outputShape: [k, d], params: k * d }],

@@ -1,0 +1,34 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../core/training/backend';
+import { tf, type Tensor } from '../core/training/tf';
+import { defaultRunConfig } from '../shared/config';
+import { familyModels } from './models';
+
+const withCodes = ['autoencoder', 'sparse-ae', 'denoising-ae', 'vae', 'cvae', 'vq-vae'] as const;
+
+describe('families with a code expose encode and decode', () => {
+  beforeAll(async () => {
+    await selectBackend('cpu');
+  });
+
+  it.each(withCodes)('%s: decode(encode(x)) is reconstruct(x), and the code has the latent width', (family) => {
+    const config = defaultRunConfig(family);
+    const model = familyModels[family].build({
+      model: config.model as never,
+      training: config.training,
+      inputShape: [28, 28, 1],
+      seed: 4,
+      classes: 10,
+    });
+    if (!model.encode || !model.decode) throw new Error(`${family} has no encode/decode`);
+    const [viaCode, direct, width] = tf.tidy(() => {
+      const x = tf.randomUniform([3, 784], 0, 1, 'float32', 1);
+      const labels = model.conditional ? tf.cast(tf.oneHot(tf.tensor1d([1, 4, 7], 'int32'), 10), 'float32') : undefined;
+      const z = model.encode?.(x, labels) as Tensor;
+      return [model.decode?.(z, labels)?.dataSync(), model.reconstruct(x, labels).dataSync(), z.shape[1]];
+    });
+    expect(Array.from(viaCode as Float32Array)).toEqual(Array.from(direct as Float32Array));
+    expect(width).toBeGreaterThan(0);
+    model.dispose();
+  });
+});
