@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, release, type as osType } from 'node:os';
 import { join } from 'node:path';
 import type { Environment, MetricPoint } from '../../shared/api';
+import type { RunConfig } from '../../shared/config';
 import { loadFamilyModules } from '../../families/family-modules';
 import { familyModelFor } from '../../families/models';
 import { kernelsToTrain, type Architecture } from '../../families/layers';
@@ -74,6 +75,17 @@ function panelIndices(ds: ImageDataset, count = 10): number[] {
   return picked;
 }
 
+/** A run's model as its config builds it on its data set: the same weights' names and order in any worker. */
+function buildModel(config: RunConfig, dataset: ImageDataset): BuiltModel {
+  return familyModelFor(config).build({
+    model: config.model,
+    training: config.training,
+    inputShape: [dataset.height, dataset.width, dataset.channels],
+    seed: deriveSeed(config.training.seed, 1),
+    classes: classCount(dataset),
+  });
+}
+
 /**
  * Sets a freshly built model to a checkpoint: every weight in order (checked by name), then the family's
  * own state; returns what the trainer needs to continue where the checkpoint was written.
@@ -122,13 +134,7 @@ async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<v
   const baseline = meanImageMse(dataset.test, pixels, meanImage(dataset.train, pixels));
   post({ type: 'metrics', points: [{ step: 0, epoch: 0, split: 'test', name: 'baseline_mse', value: baseline }] });
 
-  const model = familyModelFor(config).build({
-    model: config.model,
-    training: config.training,
-    inputShape: [dataset.height, dataset.width, dataset.channels],
-    seed: deriveSeed(config.training.seed, 1),
-    classes: classCount(dataset),
-  });
+  const model = buildModel(config, dataset);
   const resume = msg.resume ? restoreFrom(model, readCheckpoint(msg.resume.path, msg.resume.sha256)) : undefined;
   const lastEpoch = model.totalEpochs?.(config.training.epochs) ?? config.training.epochs;
   let lastCheckpointAt = Date.now();
@@ -269,13 +275,7 @@ async function runExport(msg: Extract<ToWorker, { type: 'export' }>): Promise<st
   const { config } = msg;
   await selectBackend(config.backend ?? 'auto', [], { threads: false });
   const dataset = new DatasetCatalog(msg.datasets.root, msg.datasets).open(config.dataset);
-  const model = familyModelFor(config).build({
-    model: config.model,
-    training: config.training,
-    inputShape: [dataset.height, dataset.width, dataset.channels],
-    seed: deriveSeed(config.training.seed, 1),
-    classes: classCount(dataset),
-  });
+  const model = buildModel(config, dataset);
   restoreFrom(model, readCheckpoint(msg.checkpoint.path, msg.checkpoint.sha256));
   const parts = model.layersModels?.();
   if (!parts) throw new Error(`the ${config.family} family has no layers models to export`);
