@@ -4,8 +4,10 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'tests/integration/**/*.test.ts'],
     environment: 'node',
-    // Training tests use both cores; running files one at a time keeps them honest and steady.
-    fileParallelism: false,
+    // Two test files at a time: each training worker runs wasm on one thread (the scheduler's share of
+    // two cores under its default limit of two), so two files keep both cores busy without oversubscribing.
+    fileParallelism: true,
+    maxWorkers: 2,
     testTimeout: 180_000,
     hookTimeout: 60_000,
   },

@@ -10,13 +10,13 @@ import type { MetricPoint, RunDetail } from '../../src/shared/api';
 import { openTestStudio, tempDir } from './helpers';
 import { startHostProcess } from './host-process';
 
-/** A β-VAE (its noise stream is family state) for ten epochs, a checkpoint after each. */
+/** A β-VAE (its noise stream is family state) for fourteen epochs, a checkpoint after each. */
 function vaeConfig(): RunConfig {
   const c = defaultRunConfig('vae');
   if (c.family !== 'vae') throw new Error('unreachable');
   c.backend = 'wasm';
   c.dataset = { name: 'mnist', trainSubset: 2400, testSubset: 300 };
-  c.training = { ...c.training, loss: 'bce', epochs: 10, batchSize: 32, learningRate: 0.001, seed: 5 };
+  c.training = { ...c.training, loss: 'bce', epochs: 14, batchSize: 32, learningRate: 0.001, seed: 5 };
   c.model = {
     ...c.model,
     encoder: [{ type: 'dense', units: 128, activation: 'relu' }],
@@ -60,8 +60,15 @@ describe('resume from checkpoints', () => {
       const { runId } = await studio.api['runs.start']({ config: vaeConfig() });
       let kills = 0;
       while (kills < 10) {
-        // A seeded moment after the worker has loaded and begun: early in an epoch, late, or at its end.
-        while ((await studio.api['runs.get']({ runId })).status === 'queued') await sleep(50);
+        // A seeded moment after the worker has loaded and begun: early in an epoch, late, or at its end;
+        // every third kill waits for a new checkpoint first, so that the run really advances on any machine.
+        const newest = (r: RunDetail) => r.checkpoints.reduce((e, c) => Math.max(e, c.epoch), 0);
+        const before = newest(await studio.api['runs.get']({ runId }));
+        for (;;) {
+          const now = await studio.api['runs.get']({ runId });
+          if (now.status !== 'queued' && (kills % 3 !== 2 || newest(now) > before || now.status !== 'running')) break;
+          await sleep(50);
+        }
         await sleep(100 + rng() * 2500);
         const pid = studio.orchestrator.workerPid(runId);
         if (pid === undefined) break;
@@ -74,7 +81,7 @@ describe('resume from checkpoints', () => {
       await studio.orchestrator.whenEnded(runId);
       const run: RunDetail = await studio.api['runs.get']({ runId });
       console.log(
-        `resume: ${kills} kills, resumed from epochs ${run.interruptions.map((i) => i.resumedFromEpoch).join(', ')}; final test loss ${run.latest.find((m) => m.split === 'test' && m.name === 'loss')?.value}`,
+        `resume: ${kills} kills, ${run.status}${run.error ? ` (${run.error})` : ''}, resumed from epochs ${run.interruptions.map((i) => i.resumedFromEpoch).join(', ')}; final test loss ${run.latest.find((m) => m.split === 'test' && m.name === 'loss')?.value}`,
       );
       expect(kills).toBe(10);
       expect(run.status).toBe('completed');
@@ -93,7 +100,8 @@ describe('resume from checkpoints', () => {
     const tmp = tempDir();
     const dbPath = join(tmp.dir, 'studio.db');
     let runId = 0;
-    for (const delay of [5000, 6500]) {
+    let checkpoints = 0;
+    for (const extra of [300, 900]) {
       const host = await startHostProcess(dbPath);
       if (runId === 0) runId = ((await host.call('runs.start', { config: vaeConfig() })) as { runId: number }).runId;
       else {
@@ -101,7 +109,12 @@ describe('resume from checkpoints', () => {
         expect(run.status).toBe('interrupted');
         await host.call('runs.resume', { runId });
       }
-      await sleep(delay);
+      // Killed a moment after a new checkpoint, however fast or slow the machine trains.
+      const newestOf = async () =>
+        ((await host.call('runs.get', { runId })) as RunDetail).checkpoints.reduce((e, c) => Math.max(e, c.epoch), 0);
+      while ((await newestOf()) <= checkpoints) await sleep(100);
+      checkpoints = await newestOf();
+      await sleep(extra);
       host.process.kill('SIGKILL');
       await once(host.process, 'exit');
     }
