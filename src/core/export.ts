@@ -17,19 +17,27 @@ export function metricsCsv(runId: number, points: readonly MetricPoint[]): strin
   return `run_id,split,name,step,epoch,value\n${rows.join('\n')}${rows.length ? '\n' : ''}`;
 }
 
-/** The newest checkpoint of a run that verifies, or an error naming why none does. */
-export function lastGoodCheckpoint(db: Db, runId: number): ResumePoint {
-  const why: string[] = [];
+/** The newest checkpoint of a run that verifies (null when none does), and why each newer one was skipped. */
+export function newestGoodCheckpoint(db: Db, runId: number): { from: ResumePoint | null; skipped: string[] } {
+  const skipped: string[] = [];
   for (const c of listCheckpoints(db, runId)) {
     try {
       readCheckpoint(c.path, c.sha256);
-      return { path: c.path, sha256: c.sha256, epoch: c.epoch, step: c.step };
+      return { from: { path: c.path, sha256: c.sha256, epoch: c.epoch, step: c.step }, skipped };
     } catch (e) {
       if (!(e instanceof CheckpointError)) throw e;
-      why.push(e.message);
+      skipped.push(e.message);
     }
   }
-  throw new ApiError('conflict', `run ${runId} has no usable checkpoint${why.length ? `: ${why.join('; ')}` : ''}`);
+  return { from: null, skipped };
+}
+
+/** The newest checkpoint of a run that verifies, or an error naming why none does. */
+export function lastGoodCheckpoint(db: Db, runId: number): ResumePoint {
+  const { from, skipped } = newestGoodCheckpoint(db, runId);
+  if (!from)
+    throw new ApiError('conflict', `run ${runId} has no usable checkpoint${skipped.length ? `: ${skipped.join('; ')}` : ''}`);
+  return from;
 }
 
 /**

@@ -21,17 +21,14 @@ import {
   requeueForResume,
   runsStoppedWithStudio,
   runSupervisor,
-  type ResumePoint,
 } from './store/runs';
-import { listCheckpoints } from './store/checkpoints';
-import { CheckpointError, readCheckpoint } from './training/checkpoint';
 import { removeCheckpointFile } from './training/checkpoint-files';
 import { autoResumeSetting, defaultMaxConcurrent, Orchestrator, type OrchestratorOptions } from './training/orchestrator';
 import { getSetting, setSetting } from './store/settings';
 import type { WorkerLauncher } from './training/protocol';
 import { studioVersion } from './version';
 import { datasetsDirFor, insideRoot, PathEscapeError } from './paths';
-import { exportRun } from './export';
+import { exportRun, newestGoodCheckpoint } from './export';
 import { checkRun, machineLimits } from './run-checks';
 
 export interface StudioOptions extends OpenOptions {
@@ -182,18 +179,7 @@ export function createStudio(options: StudioOptions): Studio {
       const issues = checkRun(config, datasets);
       if (issues.length > 0) throw new ApiError('bad_request', `run ${runId} cannot continue: ${describeIssues(issues)}`, issues);
       // The newest checkpoint that verifies; a corrupt or missing one is named and the one before it used.
-      const skipped: string[] = [];
-      let from: ResumePoint | null = null;
-      for (const c of listCheckpoints(db, runId)) {
-        try {
-          readCheckpoint(c.path, c.sha256);
-          from = { path: c.path, sha256: c.sha256, epoch: c.epoch, step: c.step };
-          break;
-        } catch (e) {
-          if (!(e instanceof CheckpointError)) throw e;
-          skipped.push(e.message);
-        }
-      }
+      const { from, skipped } = newestGoodCheckpoint(db, runId);
       if (run.status === 'completed' && !from) {
         throw new ApiError(
           'conflict',
