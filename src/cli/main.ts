@@ -3,7 +3,9 @@ import { spawn } from 'node:child_process';
 import { basename, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { RunProgress, RunSummary } from '../shared/api';
+import { finishedStatuses, type RunProgress, type RunSummary } from '../shared/api';
+import { SweepSpec } from '../shared/sweep';
+import { runsTableCsv } from '../shared/runs-table';
 import { describeIssues, fieldIssues, parseRunConfig, type RunConfig } from '../shared/config';
 import { ConfigPathError, parseCliValue, setConfigPath } from '../shared/config-path';
 import { GenerateRequest, ImportRequest } from '../shared/api';
@@ -25,7 +27,8 @@ const usage = `latent-studio: train and compare autoencoders from the command li
                      [--max-concurrent N]
   latent-studio resume <runId> [--set training.epochs=N] [--db PATH] [--json]
   latent-studio export <runId> --out DIR [--db PATH] [--json]
-  latent-studio runs [--db PATH] [--json]
+  latent-studio sweep <spec.json> [--db PATH] [--max-concurrent N] [--json]
+  latent-studio runs [--experiment NAME] [--sweep ID] [--csv] [--db PATH] [--json]
   latent-studio datasets [--db PATH] [--json]
   latent-studio import <folder | file.idx[.gz] | file.npy> [--name N] [--labels FILE] [--size PX]
                        [--channels auto|1|3] [--test-fraction F] [--seed N] [--db PATH] [--json]
@@ -286,26 +289,173 @@ function latestValue(run: RunSummary, split: string, name: string): number | und
 }
 
 async function runs(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: dbAndJson });
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...dbAndJson,
+      experiment: { type: 'string' },
+      sweep: { type: 'string' },
+      csv: { type: 'boolean', default: false },
+    },
+  });
+  const sweepId = intFlag('sweep', values.sweep);
   const studio = openStudio(values.db);
-  const list = await studio.api['runs.list']({});
-  if (values.json) process.stdout.write(`${JSON.stringify(list)}\n`);
-  else {
-    const rows = list.map((r) => [
-      String(r.id),
-      r.name,
-      r.status,
-      String(r.epochs),
-      fmt(latestValue(r, 'train', 'loss')),
-      fmt(latestValue(r, 'test', 'loss')),
-      r.backend ?? '-',
-      r.createdAt.slice(0, 19).replace('T', ' '),
-    ]);
-    const header = ['id', 'name', 'status', 'epochs', 'train loss', 'test loss', 'backend', 'created'];
-    printTable(header, rows);
+  try {
+    if (values.csv || values.experiment !== undefined || sweepId !== undefined) {
+      // The runs table of the UI: differing config fields and final test metrics, one row per run.
+      const table = await studio.api['runs.table']({
+        ...(values.experiment !== undefined ? { experiment: values.experiment } : {}),
+        ...(sweepId !== undefined ? { sweepId } : {}),
+      });
+      if (values.csv) process.stdout.write(runsTableCsv(table));
+      else if (values.json) process.stdout.write(`${JSON.stringify(table)}\n`);
+      else {
+        const metrics = table.metrics.filter((m) => m.startsWith('test.'));
+        printTable(
+          ['id', 'name', 'status', ...table.fields, ...metrics],
+          table.rows.map((r) => [
+            String(r.id),
+            r.name,
+            r.status,
+            ...table.fields.map((f) => JSON.stringify(r.config[f] ?? null)),
+            ...metrics.map((m) => fmt(r.metrics[m])),
+          ]),
+        );
+      }
+      return 0;
+    }
+    const list = await studio.api['runs.list']({});
+    if (values.json) process.stdout.write(`${JSON.stringify(list)}\n`);
+    else {
+      const rows = list.map((r) => [
+        String(r.id),
+        r.name,
+        r.status,
+        String(r.epochs),
+        fmt(latestValue(r, 'train', 'loss')),
+        fmt(latestValue(r, 'test', 'loss')),
+        r.backend ?? '-',
+        r.createdAt.slice(0, 19).replace('T', ' '),
+      ]);
+      const header = ['id', 'name', 'status', 'epochs', 'train loss', 'test loss', 'backend', 'created'];
+      printTable(header, rows);
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof ApiError) throw new UsageError(e.message);
+    throw e;
+  } finally {
+    await studio.close();
   }
+}
+
+/** Reads a sweep spec file; every refusal names the file and the path in it. */
+function loadSweepSpec(file: string): SweepSpec {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`${file}: cannot be read (${(e as Error).message})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  const parsed = SweepSpec.safeParse(raw);
+  if (!parsed.success) throw new UsageError(`${basename(file)} refused: ${describeIssues(fieldIssues(parsed.error))}`);
+  return parsed.data;
+}
+
+/**
+ * Runs a sweep to its end under the scheduler's limit and prints one JSON line: every run's id, parameters,
+ * status and final test metrics. The same spec again continues the sweep of that name (its stopped runs
+ * resume, its queued runs are taken up); Ctrl-C cancels the sweep, which the same command resumes.
+ */
+async function sweep(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...dbAndJson, 'max-concurrent': { type: 'string' } },
+  });
+  const file = positionals[0];
+  if (!file) throw new UsageError('sweep needs a sweep spec file (JSON: name, base, method, parameters)');
+  const spec = loadSweepSpec(file);
+  const studio = openStudio(values.db, { maxConcurrent: values['max-concurrent'] });
+  const say = (line: string) => {
+    if (!values.json) process.stderr.write(`${line}\n`);
+  };
+  let sweepId: number;
+  try {
+    const existing = (await studio.api['sweeps.list']({})).find((s) => s.name === spec.name);
+    if (existing) {
+      const stored = await studio.api['sweeps.get']({ sweepId: existing.id });
+      if (JSON.stringify(stored.spec) !== JSON.stringify(spec)) {
+        throw new UsageError(
+          `${basename(file)} refused: name: a different sweep named ${spec.name} exists (sweep ${existing.id}); choose another name`,
+        );
+      }
+      sweepId = existing.id;
+      say(`sweep ${sweepId} (${spec.name}) exists: continuing it`);
+      await studio.api['sweeps.resume']({ sweepId });
+    } else {
+      const created = await studio.api['sweeps.create']({ spec });
+      sweepId = created.sweepId ?? 0;
+      say(`sweep ${sweepId} (${spec.name}): ${created.runs.length} runs queued, ${studio.orchestrator.maxConcurrent} at a time`);
+    }
+  } catch (e) {
+    await studio.close();
+    if (e instanceof ApiError) throw new UsageError(`${basename(file)} refused: ${e.message.replace(/^invalid sweep: /, '')}`);
+    throw e;
+  }
+  const id = sweepId;
+  const counts = async () => {
+    const s = (await studio.api['sweeps.get']({ sweepId: id })).counts;
+    return `${s.completed} done · ${s.running} running · ${s.queued} queued${s.failed ? ` · ${s.failed} failed` : ''}${s.cancelled + s.interrupted ? ` · ${s.cancelled + s.interrupted} stopped` : ''}`;
+  };
+  const done = new Promise<void>((resolve) => {
+    const check = async () => {
+      const detail = await studio.api['sweeps.get']({ sweepId: id });
+      if (detail.runs.every((r) => finishedStatuses.includes(r.status))) {
+        clearInterval(timer);
+        resolve();
+      }
+    };
+    const timer = setInterval(() => void check(), 2000);
+    studio.events.on((e) => {
+      if (e.name === 'run.status' && finishedStatuses.includes(e.payload.status)) {
+        void counts().then((c) =>
+          say(`run ${e.payload.runId}: ${e.payload.status}${e.payload.error ? ` (${e.payload.error})` : ''}; ${c}`),
+        );
+        void check();
+      }
+    });
+    void check();
+  });
+  const onSignal = () => void studio.api['sweeps.cancel']({ sweepId: id });
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  await done;
+  const detail = await studio.api['sweeps.get']({ sweepId: id });
+  const table = await studio.api['runs.table']({ sweepId: id });
+  const byId = new Map(table.rows.map((r) => [r.id, r]));
+  const result = {
+    sweepId: id,
+    name: spec.name,
+    runs: detail.runs.map((r) => {
+      const row = byId.get(r.runId);
+      const test = Object.fromEntries(
+        Object.entries(row?.metrics ?? {})
+          .filter(([k]) => k.startsWith('test.'))
+          .map(([k, v]) => [k.slice('test.'.length), v]),
+      );
+      return { id: r.runId, name: r.name, params: r.params, status: r.status, test };
+    }),
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
   await studio.close();
-  return 0;
+  return detail.runs.every((r) => r.status === 'completed') ? 0 : 1;
 }
 
 /** Columns padded to their widest cell (a loop: there may be more rows than a call takes arguments). */
@@ -507,6 +657,7 @@ const commandsByName: Record<string, (args: string[]) => Promise<number> | numbe
   resume,
   export: exportCommand,
   runs,
+  sweep,
   datasets,
   import: importCommand,
   generate,

@@ -10,7 +10,7 @@ export async function dispatch(api: Api, name: string, rawInput: unknown): Promi
   if (!isCommandName(name)) return { ok: false, error: { code: 'not_found', message: `unknown command: ${name}` } };
   const parsed = commands[name].input.safeParse(rawInput ?? {});
   if (!parsed.success) {
-    const issues = fieldIssues(parsed.error).map((i) => ({ ...i, path: i.path.replace(/^config\./, '') }));
+    const issues = fieldIssues(parsed.error).map((i) => ({ ...i, path: i.path.replace(/^(config|spec)\./, '') }));
     return { ok: false, error: { code: 'bad_request', message: `invalid ${name} request: ${describeIssues(issues)}`, issues } };
   }
   try {

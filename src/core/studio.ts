@@ -9,18 +9,35 @@ import { imagePng } from './training/images';
 import { registeredFamilySpecs } from '../families/specs';
 import { ApiError } from './errors';
 import { EventHub } from './events';
-import { listArtifacts, readArtifact } from './store/artifacts';
+import { indexArtifacts, listArtifacts, readArtifact, readArtifacts } from './store/artifacts';
 import { openDb, type Db, type OpenOptions } from './store/db';
-import { readMetrics } from './store/metrics';
+import { readCurves, readMetrics } from './store/metrics';
+import {
+  activeSweepRunsStoppedWithStudio,
+  adoptSweepQueue,
+  getSweepSpec,
+  insertSweep,
+  listSweeps,
+  sweepIdByName,
+  sweepRuns,
+  setSweepState,
+} from './store/sweeps';
+import { differingFields, expandSweep, flattenConfig, type SweepSpec } from '../shared/sweep';
+import { configHash } from './training/config-hash';
+import { RunConfig as RunConfigSchema, fieldIssues } from '../shared/config';
 import {
   addWarning,
   deleteRun,
   getRun,
   getRunStatus,
+  latestByRun,
   listRuns,
   requeueForResume,
   runsStoppedWithStudio,
+  runsWithConfigs,
   runSupervisor,
+  studioStopped,
+  supervisorAlive,
 } from './store/runs';
 import { removeCheckpointFile } from './training/checkpoint-files';
 import { autoResumeSetting, defaultMaxConcurrent, Orchestrator, type OrchestratorOptions } from './training/orchestrator';
@@ -123,6 +140,62 @@ export function createStudio(options: StudioOptions): Studio {
     return run;
   };
 
+  /** Continues a stopped run from its newest good checkpoint (or extends a completed one): runs.resume, sweeps.resume. */
+  const resumeRun = (runId: number, addEpochs?: number) => {
+    const run = requireRun(runId);
+    if (!finishedStatuses.includes(run.status))
+      throw new ApiError('conflict', `run ${runId} is ${run.status}: it has not stopped`);
+    if (run.status === 'completed' && addEpochs === undefined) {
+      throw new ApiError('bad_request', `addEpochs: run ${runId} completed; say how many epochs to add`, [
+        { path: 'addEpochs', message: 'a completed run is extended by a number of epochs' },
+      ]);
+    }
+    const config = structuredClone(run.config);
+    if (addEpochs !== undefined) config.training.epochs += addEpochs;
+    const issues = checkRun(config, datasets);
+    if (issues.length > 0) throw new ApiError('bad_request', `run ${runId} cannot continue: ${describeIssues(issues)}`, issues);
+    // The newest checkpoint that verifies; a corrupt or missing one is named and the one before it used.
+    const { from, skipped } = newestGoodCheckpoint(db, runId);
+    if (run.status === 'completed' && !from) {
+      throw new ApiError(
+        'conflict',
+        `run ${runId} has no usable checkpoint to continue from${skipped.length ? `: ${skipped.join('; ')}` : ''}`,
+      );
+    }
+    for (const path of requeueForResume(db, runId, config, from)) removeCheckpointFile(checkpointDir, path);
+    for (const message of skipped) addWarning(db, runId, `resume skipped a checkpoint: ${message}`);
+    events.emit('run.status', { runId, status: 'queued', error: null, backend: null });
+    orchestrator.schedule();
+    return { runId, fromEpoch: from?.epoch ?? 0, epochs: config.training.epochs, skipped };
+  };
+
+  const requireSweep = (sweepId: number) => {
+    const [sweep] = listSweeps(db, orchestrator.maxConcurrent, sweepId);
+    if (!sweep) throw new ApiError('not_found', `sweep ${sweepId} does not exist`);
+    return sweep;
+  };
+
+  /** A sweep spec's runs, each checked like runs.start; every refusal names its path in the spec. */
+  const planSweep = (spec: SweepSpec) => {
+    const refuse = (issues: { path: string; message: string }[]) => {
+      throw new ApiError('bad_request', `invalid sweep: ${describeIssues(issues)}`, issues);
+    };
+    let base: RunConfig;
+    if (typeof spec.base === 'string') {
+      const preset = findPreset(spec.base);
+      if (!preset) return refuse([{ path: 'base', message: `no preset named ${spec.base}` }]);
+      base = preset;
+    } else {
+      const parsed = RunConfigSchema.safeParse(spec.base);
+      if (!parsed.success) return refuse(fieldIssues(parsed.error).map((i) => ({ ...i, path: `base.${i.path}` })));
+      base = parsed.data;
+    }
+    const plan = expandSweep(spec, base, (config) => checkRun(config, datasets));
+    if (!plan.ok) return refuse(plan.issues);
+    if (plan.points.length === 0) return refuse([{ path: 'parameters', message: 'this sweep makes no runs' }]);
+    return plan.points;
+  };
+
   const api: Api = {
     'system.info': async () => {
       backend ??= orchestrator.probeBackend();
@@ -165,33 +238,7 @@ export function createStudio(options: StudioOptions): Studio {
       }
       return { runId: orchestrator.start(config) };
     },
-    'runs.resume': async ({ runId, addEpochs }) => {
-      const run = requireRun(runId);
-      if (!finishedStatuses.includes(run.status))
-        throw new ApiError('conflict', `run ${runId} is ${run.status}: it has not stopped`);
-      if (run.status === 'completed' && addEpochs === undefined) {
-        throw new ApiError('bad_request', `addEpochs: run ${runId} completed; say how many epochs to add`, [
-          { path: 'addEpochs', message: 'a completed run is extended by a number of epochs' },
-        ]);
-      }
-      const config = structuredClone(run.config);
-      if (addEpochs !== undefined) config.training.epochs += addEpochs;
-      const issues = checkRun(config, datasets);
-      if (issues.length > 0) throw new ApiError('bad_request', `run ${runId} cannot continue: ${describeIssues(issues)}`, issues);
-      // The newest checkpoint that verifies; a corrupt or missing one is named and the one before it used.
-      const { from, skipped } = newestGoodCheckpoint(db, runId);
-      if (run.status === 'completed' && !from) {
-        throw new ApiError(
-          'conflict',
-          `run ${runId} has no usable checkpoint to continue from${skipped.length ? `: ${skipped.join('; ')}` : ''}`,
-        );
-      }
-      for (const path of requeueForResume(db, runId, config, from)) removeCheckpointFile(checkpointDir, path);
-      for (const message of skipped) addWarning(db, runId, `resume skipped a checkpoint: ${message}`);
-      events.emit('run.status', { runId, status: 'queued', error: null, backend: null });
-      orchestrator.schedule();
-      return { runId, fromEpoch: from?.epoch ?? 0, epochs: config.training.epochs, skipped };
-    },
+    'runs.resume': async ({ runId, addEpochs }) => resumeRun(runId, addEpochs),
     'runs.export': async ({ runId }) => {
       const run = requireRun(runId);
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -207,7 +254,88 @@ export function createStudio(options: StudioOptions): Studio {
       if (maxConcurrent !== undefined) orchestrator.maxConcurrent = maxConcurrent;
       return schedulerInfo();
     },
-    'runs.list': async () => listRuns(db),
+    'runs.list': async ({ runIds }) => listRuns(db, runIds),
+    'runs.table': async ({ experiment, sweepId, runIds }) => {
+      const rows = runsWithConfigs(db, { experiment, sweepId, runIds });
+      const latest = latestByRun(db, runIds ?? rows.map((r) => r.id));
+      const configs = rows.map((r) => flattenConfig(JSON.parse(r.config_json)));
+      const swept = [...new Set(rows.flatMap((r) => (r.sweep_params ? Object.keys(JSON.parse(r.sweep_params) as object) : [])))];
+      const differing = differingFields(configs, ['name', 'experiment']);
+      const fields = [...swept.filter((f) => differing.includes(f)), ...differing.filter((f) => !swept.includes(f))];
+      const metricKeys = new Set<string>();
+      const tableRows = rows.map((r, i) => {
+        const metrics: Record<string, number> = {};
+        for (const m of latest.get(r.id) ?? []) {
+          metrics[`${m.split}.${m.name}`] = m.value;
+          metricKeys.add(`${m.split}.${m.name}`);
+        }
+        return {
+          id: r.id,
+          name: r.name,
+          experiment: r.experiment,
+          family: r.family,
+          status: r.status,
+          sweepId: r.sweep_id,
+          createdAt: r.created_at,
+          epochs: r.epochs,
+          config: configs[i] ?? {},
+          metrics,
+        };
+      });
+      return { fields, metrics: [...metricKeys].sort(), rows: tableRows };
+    },
+    'runs.curves': async ({ runIds, metrics, maxPoints }) => readCurves(db, runIds, metrics, maxPoints),
+    'sweeps.create': async ({ spec, dryRun }) => {
+      if (sweepIdByName(db, spec.name) !== undefined) {
+        throw new ApiError('bad_request', `name: a sweep named ${spec.name} exists; choose another name`, [
+          { path: 'name', message: `a sweep named ${spec.name} exists` },
+        ]);
+      }
+      const points = planSweep(spec);
+      if (dryRun) return { sweepId: null, runs: points.map((p) => ({ runId: null, name: p.name, params: p.params })) };
+      const names = new Set(points.flatMap((p) => [p.config.dataset.name, p.config.dataset.second]));
+      for (const name of names) if (name) await datasets.ensure(name, progress('generate', name));
+      const { sweepId, runIds } = insertSweep(db, spec, points, configHash);
+      events.emit('sweep.changed', { sweepId });
+      for (const runId of runIds) events.emit('run.status', { runId, status: 'queued', error: null, backend: null });
+      orchestrator.schedule();
+      return { sweepId, runs: points.map((p, i) => ({ runId: runIds[i] ?? null, name: p.name, params: p.params })) };
+    },
+    'sweeps.list': async () => listSweeps(db, orchestrator.maxConcurrent),
+    'sweeps.get': async ({ sweepId }) => {
+      const sweep = requireSweep(sweepId);
+      const spec = getSweepSpec(db, sweepId);
+      if (!spec) throw new ApiError('not_found', `sweep ${sweepId} does not exist`);
+      return { ...sweep, spec, runs: sweepRuns(db, sweepId) };
+    },
+    'sweeps.cancel': async ({ sweepId }) => {
+      requireSweep(sweepId);
+      setSweepState(db, sweepId, 'cancelled');
+      const active = sweepRuns(db, sweepId).filter((r) => r.status === 'queued' || r.status === 'running');
+      // Queued runs first, so none starts in a slot a cancelled one frees.
+      const order = [...active.filter((r) => r.status === 'queued'), ...active.filter((r) => r.status === 'running')];
+      for (const r of order) orchestrator.cancel(r.runId);
+      await Promise.all(order.map((r) => orchestrator.whenEnded(r.runId)));
+      events.emit('sweep.changed', { sweepId });
+      return requireSweep(sweepId);
+    },
+    'sweeps.resume': async ({ sweepId }) => {
+      requireSweep(sweepId);
+      setSweepState(db, sweepId, 'active');
+      adoptSweepQueue(db, sweepId, supervisorAlive);
+      for (const r of sweepRuns(db, sweepId)) {
+        if (r.status === 'interrupted' || r.status === 'cancelled' || r.status === 'failed') {
+          try {
+            resumeRun(r.runId);
+          } catch (e) {
+            addWarning(db, r.runId, `the sweep could not resume it: ${e instanceof Error ? e.message : String(e)}`);
+          }
+        }
+      }
+      orchestrator.schedule();
+      events.emit('sweep.changed', { sweepId });
+      return requireSweep(sweepId);
+    },
     'runs.get': async ({ runId }) => requireRun(runId),
     'runs.metrics': async ({ runId }) => {
       requireRun(runId);
@@ -274,6 +402,9 @@ export function createStudio(options: StudioOptions): Studio {
         return { deleted };
       }),
     'artifacts.list': async ({ runId }) => listArtifacts(db, runId),
+    'artifacts.index': async ({ runIds, kind }) => indexArtifacts(db, runIds, kind),
+    'artifacts.many': async ({ artifactIds }) =>
+      readArtifacts(db, artifactIds).map((a) => ({ id: a.id, mime: a.mime, dataBase64: a.data.toString('base64') })),
     'artifacts.get': async ({ artifactId }) => {
       const a = readArtifact(db, artifactId);
       if (!a) throw new ApiError('not_found', `artifact ${artifactId} does not exist`);
@@ -282,8 +413,11 @@ export function createStudio(options: StudioOptions): Studio {
   };
 
   // A serving studio takes up the runs its predecessor left when it stopped, if asked to.
-  if ((options.orchestrator?.adoptQueued ?? true) && getSetting<boolean>(db, autoResumeSetting)) {
-    for (const runId of runsStoppedWithStudio(db)) {
+  // A sweep is a job the user asked to see to its end: its runs stopped with the studio continue either way.
+  if (options.orchestrator?.adoptQueued ?? true) {
+    const sweepRunIds = activeSweepRunsStoppedWithStudio(db, studioStopped);
+    const all = getSetting<boolean>(db, autoResumeSetting) ? runsStoppedWithStudio(db) : [];
+    for (const runId of [...new Set([...sweepRunIds, ...all])]) {
       api['runs.resume']({ runId }).catch((e: unknown) =>
         addWarning(db, runId, `could not resume at start: ${e instanceof Error ? e.message : String(e)}`),
       );

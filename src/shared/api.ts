@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DatasetName, datasetNamePattern, RunConfig } from './config';
+import { SweepSpec, sweepRunLimit } from './sweep';
 import { DatasetPairing, MetricDeclaration, ViewDeclaration } from '../families/family-spec';
 
 /** Contract between the renderer and the core. Every transport derives from these two records. */
@@ -57,6 +58,8 @@ export const RunSummary = z.object({
   backend: z.string().nullable(),
   error: z.string().nullable(),
   epochs: z.number().int(),
+  /** The sweep that made this run, if one did. */
+  sweepId: z.number().int().nullable(),
   latest: z.array(LatestMetric),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
@@ -188,7 +191,7 @@ export const DatasetSample = z.object({
 });
 export type DatasetSample = z.infer<typeof DatasetSample>;
 
-export { DatasetName, datasetNamePattern };
+export { DatasetName, datasetNamePattern, SweepSpec, sweepRunLimit };
 
 export const ImportRequest = z.strictObject({
   path: z
@@ -235,6 +238,85 @@ export const SchedulerInfo = z.object({
 });
 export type SchedulerInfo = z.infer<typeof SchedulerInfo>;
 
+export const SweepId = z.number().int().positive();
+export const ConfigLeaf = z.union([z.number(), z.string(), z.boolean(), z.null(), z.array(z.number())]);
+
+/** How a sweep's runs stand, counted by status. */
+export const StatusCounts = z.object(
+  Object.fromEntries(RunStatus.options.map((s) => [s, z.number().int()])) as Record<RunStatus, z.ZodNumber>,
+);
+
+export const SweepSummary = z.object({
+  id: SweepId,
+  name: z.string(),
+  experiment: z.string(),
+  method: z.enum(['grid', 'random']),
+  createdAt: z.string(),
+  /** Cancelled as a whole: its runs stay stopped until it is resumed. */
+  state: z.enum(['active', 'cancelled']),
+  total: z.number().int(),
+  counts: StatusCounts,
+  /** The swept config paths. */
+  parameters: z.array(z.string()),
+  /** Seconds until the last run ends, from the runs done so far and the scheduler's limit; null before one has ended. */
+  etaSeconds: z.number().nullable(),
+});
+export type SweepSummary = z.infer<typeof SweepSummary>;
+
+export const SweepRun = z.object({
+  runId: RunId.nullable(),
+  name: z.string(),
+  params: z.record(z.string(), ConfigLeaf),
+});
+export const SweepDetail = SweepSummary.extend({
+  spec: SweepSpec,
+  runs: z.array(SweepRun.extend({ runId: RunId, status: RunStatus })),
+});
+export type SweepDetail = z.infer<typeof SweepDetail>;
+
+/**
+ * Runs as a table: the config fields that differ between them and their final metrics (`split.name`, e.g.
+ * `test.kl`), read in a few queries whatever the number of runs.
+ */
+export const RunsTable = z.object({
+  /** Config paths whose values differ between the rows (sweeps' parameters first). */
+  fields: z.array(z.string()),
+  /** Every final metric some row has, as `split.name`. */
+  metrics: z.array(z.string()),
+  rows: z.array(
+    z.object({
+      id: RunId,
+      name: z.string(),
+      experiment: z.string(),
+      family: z.string(),
+      status: RunStatus,
+      sweepId: z.number().int().nullable(),
+      createdAt: z.string(),
+      epochs: z.number().int(),
+      /** Every config leaf by path, so any field can be shown. */
+      config: z.record(z.string(), ConfigLeaf),
+      metrics: z.record(z.string(), z.number()),
+    }),
+  ),
+});
+export type RunsTable = z.infer<typeof RunsTable>;
+export const RunsQuery = z.strictObject({
+  experiment: z.string().min(1).max(120).optional(),
+  sweepId: SweepId.optional(),
+  runIds: z.array(RunId).max(5000).optional(),
+});
+
+/** One metric's curve of one run, downsampled to at most `maxPoints` (the last point always kept). */
+export const Curve = z.object({
+  runId: RunId,
+  split: MetricSplit,
+  name: z.string(),
+  step: z.array(z.number().int()),
+  epoch: z.array(z.number()),
+  value: z.array(z.number()),
+});
+export type Curve = z.infer<typeof Curve>;
+
 const empty = z.object({});
 const byRun = z.object({ runId: RunId });
 
@@ -253,7 +335,35 @@ export const commands = {
     input: z.strictObject({ maxConcurrent: z.number().int().min(1).max(64).optional(), autoResume: z.boolean().optional() }),
     output: SchedulerInfo,
   },
-  'runs.list': { input: empty, output: z.array(RunSummary) },
+  /** Every run, newest first; `runIds` reads only those (what a live update needs). */
+  'runs.list': { input: z.strictObject({ runIds: z.array(RunId).max(5000).optional() }), output: z.array(RunSummary) },
+  'runs.table': { input: RunsQuery, output: RunsTable },
+  /** Curves of many runs in one call, for the comparison. */
+  'runs.curves': {
+    input: z.strictObject({
+      runIds: z.array(RunId).min(1).max(1000),
+      metrics: z
+        .array(z.strictObject({ split: MetricSplit, name: z.string().min(1).max(120) }))
+        .min(1)
+        .max(32),
+      maxPoints: z.number().int().min(10).max(20000).default(1000),
+    }),
+    output: z.array(Curve),
+  },
+  /**
+   * Expands a sweep spec, checks every config like `runs.start` does, and queues its runs (nothing is queued if any
+   * is refused). `dryRun` only expands and checks: the form's preview.
+   */
+  'sweeps.create': {
+    input: z.strictObject({ spec: SweepSpec, dryRun: z.boolean().optional() }),
+    output: z.object({ sweepId: SweepId.nullable(), runs: z.array(SweepRun) }),
+  },
+  'sweeps.list': { input: empty, output: z.array(SweepSummary) },
+  'sweeps.get': { input: z.strictObject({ sweepId: SweepId }), output: SweepDetail },
+  /** Cancels every queued and running run of the sweep. */
+  'sweeps.cancel': { input: z.strictObject({ sweepId: SweepId }), output: SweepSummary },
+  /** Continues every run of the sweep that stopped before its end (interrupted, cancelled, failed). */
+  'sweeps.resume': { input: z.strictObject({ sweepId: SweepId }), output: SweepSummary },
   'runs.get': { input: byRun, output: RunDetail },
   'runs.metrics': { input: byRun, output: z.array(MetricPoint) },
   'runs.cancel': { input: byRun, output: z.object({ status: RunStatus }) },
@@ -281,6 +391,16 @@ export const commands = {
   'datasets.generate': { input: GenerateRequest, output: z.array(DatasetInfo) },
   'datasets.delete': { input: z.object({ name: DatasetName }), output: z.object({ deleted: z.boolean() }) },
   'artifacts.list': { input: byRun, output: z.array(ArtifactInfo) },
+  /** The images of many runs, without their bytes (one query): what the comparison's image grid picks from. */
+  'artifacts.index': {
+    input: z.strictObject({ runIds: z.array(RunId).min(1).max(1000), kind: z.string().min(1).max(64).optional() }),
+    output: z.array(ArtifactInfo),
+  },
+  /** Several images' bytes at once. */
+  'artifacts.many': {
+    input: z.strictObject({ artifactIds: z.array(z.number().int()).min(1).max(256) }),
+    output: z.array(z.object({ id: z.number().int(), mime: z.string(), dataBase64: z.string() })),
+  },
   'artifacts.get': {
     input: z.object({ artifactId: z.number().int() }),
     output: z.object({ mime: z.string(), dataBase64: z.string() }),
@@ -301,6 +421,8 @@ export const events = {
     total: z.number().int(),
   }),
   'dataset.changed': z.object({ name: z.string() }),
+  /** A sweep was created, cancelled or resumed (its runs' own events say how they progress). */
+  'sweep.changed': z.object({ sweepId: SweepId }),
 } as const;
 
 export type CommandName = keyof typeof commands;

@@ -43,3 +43,19 @@ export function listArtifacts(db: Db, runId: number): ArtifactInfo[] {
 export function readArtifact(db: Db, artifactId: number): { mime: string; data: Buffer } | undefined {
   return stmt<[number], { mime: string; data: Buffer }>(db, 'SELECT mime, data FROM artifacts WHERE id = ?').get(artifactId);
 }
+
+/** The images of many runs without their bytes, in one query. */
+export function indexArtifacts(db: Db, runIds: readonly number[], kind?: string): ArtifactInfo[] {
+  return stmt<[string, string | null, string | null], ArtifactInfo>(
+    db,
+    `SELECT ${infoColumns} FROM artifacts WHERE run_id IN (SELECT value FROM json_each(?)) AND (? IS NULL OR kind = ?)
+     ORDER BY run_id, kind, epoch`,
+  ).all(JSON.stringify(runIds), kind ?? null, kind ?? null);
+}
+
+export function readArtifacts(db: Db, ids: readonly number[]): { id: number; mime: string; data: Buffer }[] {
+  return stmt<[string], { id: number; mime: string; data: Buffer }>(
+    db,
+    'SELECT id, mime, data FROM artifacts WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id',
+  ).all(JSON.stringify(ids));
+}

@@ -84,4 +84,18 @@ export const migrations: readonly string[] = [
   // 5: resumable runs: each interruption on record, and the checkpoint the next worker continues from.
   `ALTER TABLE runs ADD COLUMN interruptions TEXT NOT NULL DEFAULT '[]';
    ALTER TABLE runs ADD COLUMN resume_from TEXT;`,
+  // 6: sweeps: a spec that made many runs of one experiment, cancelled or resumed as a whole.
+  `CREATE TABLE sweeps (
+     id INTEGER PRIMARY KEY,
+     experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+     name TEXT NOT NULL UNIQUE,
+     method TEXT NOT NULL,
+     spec_json TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('active','cancelled')),
+     created_at TEXT NOT NULL
+   ) STRICT;
+   ALTER TABLE runs ADD COLUMN sweep_id INTEGER REFERENCES sweeps(id) ON DELETE SET NULL;
+   ALTER TABLE runs ADD COLUMN sweep_params TEXT;
+   CREATE INDEX runs_sweep ON runs(sweep_id);
+   CREATE INDEX runs_experiment ON runs(experiment_id);`,
 ];

@@ -25,6 +25,7 @@ interface RunRow {
   error: string | null;
   warnings: string;
   interruptions: string;
+  sweep_id: number | null;
 }
 
 const selectRun = `SELECT r.*, e.name AS experiment FROM runs r JOIN experiments e ON e.id = r.experiment_id`;
@@ -155,6 +156,12 @@ export function finishRun(db: Db, runId: number, status: RunStatus, error: strin
   return info.changes > 0;
 }
 
+/** Whether the studio process named by a run's supervisor columns is alive; one on another machine is taken to be. */
+export function supervisorAlive(host: string | null, pid: number | null): boolean {
+  if (host !== hostname()) return host !== null;
+  return pid !== null && (pid === process.pid || processAlive(pid));
+}
+
 /** Whether a process of this machine is alive (EPERM: it is, but another user's). */
 function processAlive(pid: number): boolean {
   try {
@@ -202,14 +209,25 @@ export function runSupervisor(db: Db, runId: number): string | null {
   return r?.supervisor_pid ? `${r.supervisor_host ?? '?'} pid ${r.supervisor_pid}` : null;
 }
 
-function latestFor(db: Db, runId: number): z.infer<typeof LatestMetric>[] {
-  return stmt<[number], z.infer<typeof LatestMetric>>(
+type Latest = z.infer<typeof LatestMetric>;
+
+/** The latest metrics of many runs in one query, by run. */
+export function latestByRun(db: Db, runIds: readonly number[] | null): Map<number, Latest[]> {
+  const rows = stmt<[string | null, string | null], Latest & { runId: number }>(
     db,
-    'SELECT split, name, value, step FROM latest_metrics WHERE run_id = ? ORDER BY split, name',
-  ).all(runId);
+    `SELECT run_id AS runId, split, name, value, step FROM latest_metrics
+     WHERE ? IS NULL OR run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, split, name`,
+  ).all(runIds ? JSON.stringify(runIds) : null, runIds ? JSON.stringify(runIds) : null);
+  const byRun = new Map<number, Latest[]>();
+  for (const { runId, ...m } of rows) {
+    const list = byRun.get(runId);
+    if (list) list.push(m);
+    else byRun.set(runId, [m]);
+  }
+  return byRun;
 }
 
-function toSummary(db: Db, r: RunRow): RunSummary {
+function toSummary(r: RunRow, latest: Latest[]): RunSummary {
   return {
     id: r.id,
     name: r.name,
@@ -222,14 +240,37 @@ function toSummary(db: Db, r: RunRow): RunSummary {
     backend: r.backend,
     error: r.error,
     epochs: r.epochs,
-    latest: latestFor(db, r.id),
+    sweepId: r.sweep_id,
+    latest,
   };
 }
 
-export function listRuns(db: Db): RunSummary[] {
-  return stmt<[], RunRow>(db, `${selectRun} ORDER BY r.id DESC`)
-    .all()
-    .map((r) => toSummary(db, r));
+/** Runs, newest first (all, or those of `runIds`), in two queries whatever their number. */
+export function listRuns(db: Db, runIds?: readonly number[]): RunSummary[] {
+  const ids = runIds ? JSON.stringify(runIds) : null;
+  const rows = stmt<[string | null, string | null], RunRow>(
+    db,
+    `${selectRun} WHERE ? IS NULL OR r.id IN (SELECT value FROM json_each(?)) ORDER BY r.id DESC`,
+  ).all(ids, ids);
+  const latest = latestByRun(db, runIds ?? null);
+  return rows.map((r) => toSummary(r, latest.get(r.id) ?? []));
+}
+
+/** Runs with their configs, for tables: filtered by experiment, sweep or ids, in one query. */
+export function runsWithConfigs(
+  db: Db,
+  filter: { experiment?: string | undefined; sweepId?: number | undefined; runIds?: readonly number[] | undefined },
+): (RunRow & { sweep_params: string | null })[] {
+  const ids = filter.runIds ? JSON.stringify(filter.runIds) : null;
+  return stmt<
+    [string | null, string | null, number | null, number | null, string | null, string | null],
+    RunRow & { sweep_params: string | null }
+  >(
+    db,
+    `${selectRun}
+     WHERE (? IS NULL OR e.name = ?) AND (? IS NULL OR r.sweep_id = ?) AND (? IS NULL OR r.id IN (SELECT value FROM json_each(?)))
+     ORDER BY r.id`,
+  ).all(filter.experiment ?? null, filter.experiment ?? null, filter.sweepId ?? null, filter.sweepId ?? null, ids, ids);
 }
 
 export function getRunStatus(db: Db, runId: number): RunStatus | undefined {
@@ -244,7 +285,7 @@ export function getRun(db: Db, runId: number): RunDetail | undefined {
     'SELECT epoch, step, path, size_bytes AS sizeBytes FROM checkpoints WHERE run_id = ? ORDER BY epoch',
   ).all(runId);
   return {
-    ...toSummary(db, r),
+    ...toSummary(r, latestByRun(db, [runId]).get(runId) ?? []),
     config: JSON.parse(r.config_json) as RunConfig,
     configHash: r.config_hash,
     seed: r.seed,

@@ -1,0 +1,175 @@
+import { hostname } from 'node:os';
+import type { RunStatus, SweepSummary } from '../../shared/api';
+import type { RunConfig } from '../../shared/config';
+import type { SweepPoint, SweepSpec, SweepValue } from '../../shared/sweep';
+import { nowIso, type Db } from './db';
+import { insertRun, ensureExperiment } from './runs';
+import { stmt } from './statements';
+
+interface SweepRow {
+  id: number;
+  name: string;
+  experiment: string;
+  method: 'grid' | 'random';
+  spec_json: string;
+  state: 'active' | 'cancelled';
+  created_at: string;
+}
+
+const selectSweep = `SELECT s.id, s.name, e.name AS experiment, s.method, s.spec_json, s.state, s.created_at
+  FROM sweeps s JOIN experiments e ON e.id = s.experiment_id`;
+
+export function sweepIdByName(db: Db, name: string): number | undefined {
+  return stmt<[string], { id: number }>(db, 'SELECT id FROM sweeps WHERE name = ?').get(name)?.id;
+}
+
+/** Stores a sweep and queues all its runs in one transaction: either every run is queued or none is. */
+export function insertSweep(
+  db: Db,
+  spec: SweepSpec,
+  points: readonly SweepPoint[],
+  hash: (config: RunConfig) => string,
+): { sweepId: number; runIds: number[] } {
+  return db.transaction(() => {
+    const experimentId = ensureExperiment(db, spec.name);
+    const sweepId = Number(
+      stmt(
+        db,
+        `INSERT INTO sweeps (experiment_id, name, method, spec_json, state, created_at) VALUES (?, ?, ?, ?, 'active', ?)`,
+      ).run(experimentId, spec.name, spec.method, JSON.stringify(spec), nowIso()).lastInsertRowid,
+    );
+    const tag = stmt(db, 'UPDATE runs SET sweep_id = ?, sweep_params = ? WHERE id = ?');
+    const runIds = points.map((p) => {
+      const runId = insertRun(db, p.config, hash(p.config));
+      tag.run(sweepId, JSON.stringify(p.params), runId);
+      return runId;
+    });
+    return { sweepId, runIds };
+  })();
+}
+
+export function setSweepState(db: Db, sweepId: number, state: 'active' | 'cancelled'): void {
+  stmt(db, 'UPDATE sweeps SET state = ? WHERE id = ?').run(state, sweepId);
+}
+
+interface RunTiming {
+  sweep_id: number;
+  status: RunStatus;
+  started_at: string | null;
+  ended_at: string | null;
+}
+
+const emptyCounts = (): Record<RunStatus, number> => ({
+  queued: 0,
+  running: 0,
+  completed: 0,
+  failed: 0,
+  cancelled: 0,
+  interrupted: 0,
+});
+
+/**
+ * Seconds until a sweep's last run ends: the mean duration of its runs that ended, times what is left
+ * (each running run's remainder, each queued run's whole), shared among `concurrency` workers.
+ */
+function eta(runs: readonly RunTiming[], concurrency: number, now = Date.now()): number | null {
+  const durations = runs
+    .filter((r) => r.status === 'completed' && r.started_at && r.ended_at)
+    .map((r) => (Date.parse(r.ended_at as string) - Date.parse(r.started_at as string)) / 1000);
+  const left = runs.filter((r) => r.status === 'queued' || r.status === 'running');
+  if (left.length === 0) return 0;
+  if (durations.length === 0) return null;
+  const mean = durations.reduce((a, b) => a + b, 0) / durations.length;
+  const work = left.reduce(
+    (sum, r) =>
+      sum + (r.status === 'running' && r.started_at ? Math.max(0, mean - (now - Date.parse(r.started_at)) / 1000) : mean),
+    0,
+  );
+  return work / Math.max(1, Math.min(concurrency, left.length));
+}
+
+/** Every sweep with its runs counted by status, in two queries. */
+export function listSweeps(db: Db, concurrency: number, sweepId?: number): SweepSummary[] {
+  const sweeps = stmt<[number | null, number | null], SweepRow>(
+    db,
+    `${selectSweep} WHERE ? IS NULL OR s.id = ? ORDER BY s.id DESC`,
+  ).all(sweepId ?? null, sweepId ?? null);
+  const runs = stmt<[number | null, number | null], RunTiming>(
+    db,
+    `SELECT sweep_id, status, started_at, ended_at FROM runs WHERE sweep_id IS NOT NULL AND (? IS NULL OR sweep_id = ?)`,
+  ).all(sweepId ?? null, sweepId ?? null);
+  const bySweep = new Map<number, RunTiming[]>();
+  for (const r of runs) {
+    const list = bySweep.get(r.sweep_id) ?? [];
+    list.push(r);
+    bySweep.set(r.sweep_id, list);
+  }
+  return sweeps.map((s) => {
+    const mine = bySweep.get(s.id) ?? [];
+    const counts = emptyCounts();
+    for (const r of mine) counts[r.status] += 1;
+    const spec = JSON.parse(s.spec_json) as SweepSpec;
+    return {
+      id: s.id,
+      name: s.name,
+      experiment: s.experiment,
+      method: s.method,
+      createdAt: s.created_at,
+      state: s.state,
+      total: mine.length,
+      counts,
+      parameters: Object.keys(spec.parameters),
+      etaSeconds: s.state === 'cancelled' ? null : eta(mine, concurrency),
+    };
+  });
+}
+
+export function getSweepSpec(db: Db, sweepId: number): SweepSpec | undefined {
+  const row = stmt<[number], { spec_json: string }>(db, 'SELECT spec_json FROM sweeps WHERE id = ?').get(sweepId);
+  return row ? (JSON.parse(row.spec_json) as SweepSpec) : undefined;
+}
+
+export function sweepRuns(
+  db: Db,
+  sweepId: number,
+): { runId: number; name: string; status: RunStatus; params: Record<string, SweepValue> }[] {
+  return stmt<[number], { id: number; name: string; status: RunStatus; sweep_params: string | null }>(
+    db,
+    'SELECT id, name, status, sweep_params FROM runs WHERE sweep_id = ? ORDER BY id',
+  )
+    .all(sweepId)
+    .map((r) => ({
+      runId: r.id,
+      name: r.name,
+      status: r.status,
+      params: r.sweep_params ? (JSON.parse(r.sweep_params) as Record<string, SweepValue>) : {},
+    }));
+}
+
+/** Runs of active sweeps stopped by their studio: a sweep is a job the user asked to see to its end. */
+export function activeSweepRunsStoppedWithStudio(db: Db, studioStopped: string): number[] {
+  return stmt<[string], { id: number }>(
+    db,
+    `SELECT r.id FROM runs r JOIN sweeps s ON s.id = r.sweep_id
+     WHERE s.state = 'active' AND r.status = 'interrupted' AND r.error LIKE ? ORDER BY r.id`,
+  )
+    .all(`${studioStopped}%`)
+    .map((r) => r.id);
+}
+
+/** Takes the sweep's queued runs whose studio is gone into this process's queue. */
+export function adoptSweepQueue(db: Db, sweepId: number, alive: (host: string | null, pid: number | null) => boolean): number {
+  const rows = stmt<[number], { id: number; supervisor_host: string | null; supervisor_pid: number | null }>(
+    db,
+    `SELECT id, supervisor_host, supervisor_pid FROM runs WHERE sweep_id = ? AND status = 'queued'`,
+  ).all(sweepId);
+  const take = stmt(
+    db,
+    `UPDATE runs SET supervisor_host = ?, supervisor_pid = ?, heartbeat_at = ? WHERE id = ? AND status = 'queued'`,
+  );
+  let n = 0;
+  for (const r of rows) {
+    if (!alive(r.supervisor_host, r.supervisor_pid)) n += take.run(hostname(), process.pid, nowIso(), r.id).changes;
+  }
+  return n;
+}

@@ -1,0 +1,39 @@
+import type { RunsTable } from './api';
+
+/** One CSV field, quoted where it must be (RFC 4180). */
+function csvField(value: unknown): string {
+  const text =
+    value === undefined || value === null
+      ? ''
+      : typeof value === 'object'
+        ? JSON.stringify(value)
+        : String(value as string | number);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** The final test metrics, the table's default metric columns. */
+export function testMetricColumns(table: RunsTable): string[] {
+  return table.metrics.filter((m) => m.startsWith('test.'));
+}
+
+/**
+ * The runs table as CSV: id, name, status, family, one column per differing config field (`fields`) and per
+ * metric (`split.name`); the same in the UI's export and `latent-studio runs --csv`.
+ */
+export function runsTableCsv(
+  table: RunsTable,
+  columns: { fields?: readonly string[]; metrics?: readonly string[]; rows?: RunsTable['rows'] } = {},
+): string {
+  const fields = columns.fields ?? table.fields;
+  const metrics = columns.metrics ?? testMetricColumns(table);
+  const header = ['id', 'name', 'status', 'family', ...fields, ...metrics];
+  const lines = (columns.rows ?? table.rows).map((r) => [
+    r.id,
+    r.name,
+    r.status,
+    r.family,
+    ...fields.map((f) => r.config[f]),
+    ...metrics.map((m) => r.metrics[m]),
+  ]);
+  return `${[header, ...lines].map((line) => line.map(csvField).join(',')).join('\n')}\n`;
+}

@@ -1,0 +1,232 @@
+import { z } from 'zod';
+import { describeIssues, issuePath, RunConfig, type FieldIssue } from './config';
+import { ConfigPathError, parseConfigPath, setConfigPath } from './config-path';
+
+/**
+ * A sweep in the shape researchers know from W&B's sweep configuration
+ * (https://docs.wandb.ai/guides/sweeps/define-sweep-configuration): a base config, a method, and for each
+ * config path either a list of values or a range with a distribution.
+ */
+export const SweepValues = z.strictObject({
+  values: z
+    .array(z.union([z.number(), z.string(), z.boolean(), z.null(), z.array(z.number())]))
+    .min(1, 'give at least one value'),
+});
+export const SweepRange = z
+  .strictObject({
+    min: z.number(),
+    max: z.number(),
+    /** W&B's `log_uniform_values`: min and max are the values themselves, drawn uniformly in log space. */
+    distribution: z.enum(['uniform', 'log_uniform', 'int_uniform']).default('uniform'),
+  })
+  .refine((r) => r.min < r.max, { message: 'min must be below max', path: ['max'] })
+  .refine((r) => r.distribution !== 'log_uniform' || r.min > 0, { message: 'log_uniform needs min > 0', path: ['min'] })
+  .refine((r) => r.distribution !== 'int_uniform' || (Number.isInteger(r.min) && Number.isInteger(r.max)), {
+    message: 'int_uniform needs whole numbers',
+    path: ['min'],
+  });
+export const SweepParameter = z.union([SweepValues, SweepRange]);
+export type SweepParameter = z.infer<typeof SweepParameter>;
+
+export const sweepMethods = ['grid', 'random'] as const;
+/** The most runs one sweep may make, whatever its cap says. */
+export const sweepRunLimit = 1000;
+
+export const SweepSpec = z.strictObject({
+  name: z.string().trim().min(1).max(120).meta({ label: 'Sweep name', help: 'Also the experiment its runs belong to.' }),
+  /** A preset's name, or a whole run config. */
+  base: z.union([z.string().min(1).max(120), z.record(z.string(), z.unknown())]),
+  method: z.enum(sweepMethods),
+  parameters: z
+    .record(z.string(), SweepParameter)
+    .refine((p) => Object.keys(p).length > 0, 'name at least one config path to sweep'),
+  /** How many configs a random sweep draws. */
+  count: z.number().int().min(1).max(sweepRunLimit).optional(),
+  /** A cap: a spec that would make more runs is refused. */
+  maxRuns: z.number().int().min(1).max(sweepRunLimit).default(100),
+  /** Seeds the random method's draws (the runs' own seeds are `training.seed`). */
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(0),
+});
+export type SweepSpec = z.infer<typeof SweepSpec>;
+export type SweepSpecInput = z.input<typeof SweepSpec>;
+
+export type SweepValue = string | number | boolean | null | number[];
+export interface SweepPoint {
+  /** The swept paths and their values for this run, in the spec's order. */
+  params: Record<string, SweepValue>;
+  config: RunConfig;
+  name: string;
+}
+
+export type SweepCheck = { ok: true; points: SweepPoint[] } | { ok: false; issues: FieldIssue[] };
+
+/** mulberry32, as the trainer's shuffling uses: the draws of a random sweep are the same for the same seed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function draw(p: SweepParameter, random: () => number): SweepValue {
+  if ('values' in p) return p.values[Math.min(p.values.length - 1, Math.floor(random() * p.values.length))] ?? null;
+  const u = random();
+  if (p.distribution === 'int_uniform') return Math.min(p.max, p.min + Math.floor(u * (p.max - p.min + 1)));
+  if (p.distribution === 'log_uniform') return Math.exp(Math.log(p.min) + u * (Math.log(p.max) - Math.log(p.min)));
+  return p.min + u * (p.max - p.min);
+}
+
+/** How many runs a spec makes: the grid's product, or the random method's count. */
+export function sweepSize(spec: Pick<SweepSpec, 'method' | 'parameters' | 'count'>): number {
+  if (spec.method === 'random') return spec.count ?? 0;
+  return Object.values(spec.parameters).reduce((n, p) => n * ('values' in p ? p.values.length : 0), 1);
+}
+
+const paramPath = (path: string) => `parameters.${path}`;
+
+/** A short run name from its swept values: the last segment of each path, or the whole path where two share one. */
+export function sweepRunName(sweepName: string, params: Record<string, SweepValue>): string {
+  const paths = Object.keys(params);
+  const last = (p: string) =>
+    p
+      .replace(/\[(\d+)\]/g, '$1')
+      .split('.')
+      .pop() ?? p;
+  const label = (p: string) => (paths.filter((q) => last(q) === last(p)).length > 1 ? p : last(p));
+  const show = (v: SweepValue) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(3)) : v);
+  return `${sweepName} · ${paths.map((p) => `${label(p)}=${String(show(params[p] ?? null))}`).join(' ')}`;
+}
+
+/**
+ * Expands a parsed spec over its base config into every run's config, and checks each like any config:
+ * an unknown path, a value a field refuses, or more runs than the cap is an issue naming the path.
+ * `check` adds what a run gets checked against when it is started (data sets, memory): the core's `checkRun`.
+ */
+export function expandSweep(spec: SweepSpec, base: RunConfig, check?: (config: RunConfig) => FieldIssue[]): SweepCheck {
+  const issues: FieldIssue[] = [];
+  const paths = Object.keys(spec.parameters);
+  for (const path of paths) {
+    const p = spec.parameters[path];
+    try {
+      parseConfigPath(path);
+    } catch (e) {
+      issues.push({
+        path: paramPath(path),
+        message: e instanceof ConfigPathError ? e.message.replace(`${path}: `, '') : String(e),
+      });
+      continue;
+    }
+    if (spec.method === 'grid' && p && !('values' in p)) {
+      issues.push({ path: paramPath(path), message: 'a grid sweeps lists of values; a range needs method "random"' });
+    }
+    if (p && 'values' in p) {
+      const seen = new Set(p.values.map((v) => JSON.stringify(v)));
+      if (seen.size < p.values.length) issues.push({ path: `${paramPath(path)}.values`, message: 'a value is listed twice' });
+    }
+  }
+  if (spec.method === 'random' && spec.count === undefined) {
+    issues.push({ path: 'count', message: 'a random sweep needs a count of runs' });
+  }
+  if (issues.length > 0) return { ok: false, issues };
+
+  const size = sweepSize(spec);
+  if (size > spec.maxRuns) {
+    return {
+      ok: false,
+      issues: [{ path: 'maxRuns', message: `this sweep makes ${size} runs, more than its cap of ${spec.maxRuns}` }],
+    };
+  }
+
+  // Every combination of the grid (the first path varies slowest), or `count` random draws.
+  let combos: SweepValue[][] = [[]];
+  if (spec.method === 'grid') {
+    for (const path of paths) {
+      const p = spec.parameters[path] as z.infer<typeof SweepValues>;
+      combos = combos.flatMap((c) => p.values.map((v) => [...c, v]));
+    }
+  } else {
+    const random = rng(spec.seed);
+    combos = Array.from({ length: size }, () => paths.map((path) => draw(spec.parameters[path] as SweepParameter, random)));
+  }
+
+  const points: SweepPoint[] = [];
+  const owner = (issue: string) =>
+    paths.find((p) => issue === p || issue.startsWith(`${p}.`) || issue.startsWith(`${p}[`)) ??
+    // A field the schema does not know is reported at its parent object.
+    paths.find((p) => p.startsWith(`${issue}.`) || issue === '(root)');
+  const seen = new Set<string>();
+  for (const combo of combos) {
+    const params = Object.fromEntries(paths.map((p, i) => [p, combo[i] ?? null])) as Record<string, SweepValue>;
+    const draft = structuredClone(base) as unknown as Record<string, unknown>;
+    draft.experiment = spec.name;
+    draft.name = sweepRunName(spec.name, params);
+    for (const [path, value] of Object.entries(params)) {
+      try {
+        setConfigPath(draft, path, value);
+      } catch (e) {
+        const message = e instanceof ConfigPathError ? `${e.message}` : String(e);
+        const known = { path: paramPath(path), message: `unknown config path (${message})` };
+        if (!seen.has(known.path)) (issues.push(known), seen.add(known.path));
+      }
+    }
+    const parsed = RunConfig.safeParse(draft);
+    const local: FieldIssue[] = parsed.success
+      ? (check?.(parsed.data) ?? [])
+      : parsed.error.issues.map((i) => {
+          const at = issuePath(i.path);
+          if (i.code === 'unrecognized_keys') {
+            const unknown = i.keys.map((k) => (at === '(root)' ? k : `${at}.${k}`));
+            const p = paths.find((q) => unknown.some((u) => q === u || q.startsWith(`${u}.`) || q.startsWith(`${u}[`)));
+            if (p) return { path: p, message: 'unknown config path' };
+          }
+          return { path: at, message: i.message };
+        });
+    for (const issue of local) {
+      const p = owner(issue.path);
+      const value = p === undefined ? undefined : params[p];
+      const out =
+        p === undefined
+          ? { path: `base.${issue.path}`, message: issue.message }
+          : issue.message === 'unknown config path'
+            ? { path: paramPath(p), message: 'unknown config path: no such field in this family’s config' }
+            : {
+                path: paramPath(p),
+                message: `${JSON.stringify(value)} is refused: ${describeIssues([issue])}`,
+              };
+      const key = `${out.path}\n${out.message}`;
+      if (!seen.has(key)) (issues.push(out), seen.add(key));
+    }
+    if (parsed.success) points.push({ params, config: parsed.data, name: draft.name as string });
+  }
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, points };
+}
+
+/** A config's leaves by path (`model.encoder[0].units`); lists of plain values stay one leaf, shown as JSON. */
+export function flattenConfig(value: unknown, prefix = '', out: Record<string, SweepValue> = {}): Record<string, SweepValue> {
+  if (Array.isArray(value)) {
+    if (value.some((v) => v !== null && typeof v === 'object')) value.forEach((v, i) => flattenConfig(v, `${prefix}[${i}]`, out));
+    else out[prefix] = JSON.stringify(value);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) flattenConfig(v, prefix ? `${prefix}.${k}` : k, out);
+  } else if (value !== undefined) {
+    out[prefix] = value as SweepValue;
+  }
+  return out;
+}
+
+/** The config paths whose values are not the same in every one of these flattened configs, in first-seen order. */
+export function differingFields(configs: readonly Record<string, SweepValue>[], ignore: readonly string[] = ['name']): string[] {
+  const keys = [...new Set(configs.flatMap((c) => Object.keys(c)))];
+  return keys.filter(
+    (k) => !ignore.includes(k) && new Set(configs.map((c) => (k in c ? JSON.stringify(c[k]) : 'absent'))).size > 1,
+  );
+}

@@ -1,0 +1,182 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SweepSpecInput } from '../../src/shared/sweep';
+import { ApiError } from '../../src/core/errors';
+import { dispatch } from '../../src/core/dispatch';
+import { createStudio, type Studio } from '../../src/core/studio';
+import type { WorkerLauncher } from '../../src/core/training/protocol';
+import { openTestStudio, tempDir } from './helpers';
+
+const cli = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
+let tmp: ReturnType<typeof tempDir>;
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 170_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A small MLP VAE on 1,000 MNIST images: six runs of it train in well under a minute on two cores. */
+function betaSweep(name: string): SweepSpecInput {
+  return {
+    name,
+    method: 'grid',
+    base: {
+      family: 'vae',
+      backend: 'wasm',
+      model: {
+        encoder: [{ type: 'dense', units: 128, activation: 'relu' }],
+        latentSize: 8,
+        decoder: [{ type: 'dense', units: 128, activation: 'relu' }],
+        outputActivation: 'sigmoid',
+        beta: 1,
+        klWarmupEpochs: 0,
+      },
+      dataset: { name: 'mnist', trainSubset: 1000, testSubset: 500 },
+      training: { loss: 'bce', batchSize: 50, epochs: 2, learningRate: 0.001, optimizer: 'adam', seed: 1 },
+    },
+    parameters: { 'model.beta': { values: [0.5, 2, 8] }, 'training.seed': { values: [1, 2] } },
+  };
+}
+
+beforeAll(() => {
+  tmp = tempDir();
+});
+afterAll(() => tmp.cleanup());
+
+describe('a β sweep from the CLI', () => {
+  it('trains every run under the limit, and its KL falls as β grows; the CSV has a row per run', () => {
+    const db = join(tmp.dir, 'cli.db');
+    const file = join(tmp.dir, 'beta.json');
+    writeFileSync(file, JSON.stringify(betaSweep('β sweep')));
+    const r = run('sweep', file, '--db', db, '--max-concurrent', '2');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/6 runs queued, 2 at a time/);
+    // The scheduler's limit: never more than two running at once in its progress lines.
+    for (const m of r.stderr.matchAll(/(\d+) running/g)) expect(Number(m[1])).toBeLessThanOrEqual(2);
+    const result = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '') as {
+      sweepId: number;
+      runs: { id: number; params: Record<string, number>; status: string; test: Record<string, number> }[];
+    };
+    expect(result.runs).toHaveLength(6);
+    expect(result.runs.every((x) => x.status === 'completed')).toBe(true);
+    const meanKl = [0.5, 2, 8].map((beta) => {
+      const kls = result.runs.filter((x) => x.params['model.beta'] === beta).map((x) => x.test['kl'] ?? NaN);
+      expect(kls).toHaveLength(2);
+      return kls.reduce((a, b) => a + b, 0) / kls.length;
+    });
+    console.log(`mean test KL by β 0.5, 2, 8: ${meanKl.map((k) => k.toFixed(2)).join(', ')} nats`);
+    expect(meanKl[1]).toBeLessThan(meanKl[0] as number);
+    expect(meanKl[2]).toBeLessThan(meanKl[1] as number);
+
+    const csv = run('runs', '--db', db, '--experiment', 'β sweep', '--csv');
+    expect(csv.code, csv.stderr).toBe(0);
+    const [header, ...lines] = csv.stdout.trim().split('\n');
+    const columns = (header ?? '').split(',');
+    expect(columns.slice(0, 6)).toEqual(['id', 'name', 'status', 'family', 'model.beta', 'training.seed']);
+    expect(columns).toEqual(expect.arrayContaining(['test.kl', 'test.reconstruction', 'test.loss']));
+    expect(lines).toHaveLength(6);
+    for (const line of lines) {
+      const cells = line.split(',');
+      const row = result.runs.find((x) => x.id === Number(cells[0]));
+      expect(row).toBeDefined();
+      expect(Number(cells[columns.indexOf('model.beta')])).toBe(row?.params['model.beta']);
+      expect(Number(cells[columns.indexOf('test.kl')])).toBeCloseTo(row?.test['kl'] ?? NaN, 10);
+    }
+  }, 240_000);
+});
+
+/** A launcher that must never be used: the refused specs below queue nothing, so no worker may start. */
+const noWorkers: WorkerLauncher = () => {
+  throw new Error('a refused sweep started a worker');
+};
+
+describe('bad sweep specs are refused naming the path, and nothing is queued', () => {
+  let studio: Studio;
+  beforeAll(() => {
+    studio = createStudio({ dbPath: join(tmp.dir, 'refused.db'), launcher: noWorkers, transport: 'headless' });
+  });
+  afterAll(async () => studio.close());
+
+  const base = betaSweep('refused').base as { training: object };
+  const cases: [string, string, Partial<SweepSpecInput>][] = [
+    ['an unknown config path', 'parameters.model.betta', { parameters: { 'model.betta': { values: [1, 2] } } }],
+    ['an unknown top-level section', 'parameters.modle.beta', { parameters: { 'modle.beta': { values: [1] } } }],
+    ['not a path', 'parameters.model..beta', { parameters: { 'model..beta': { values: [1] } } }],
+    ['empty values', 'parameters.model.beta.values', { parameters: { 'model.beta': { values: [] } } }],
+    ['a value the field refuses', 'parameters.model.beta', { parameters: { 'model.beta': { values: [1, -2] } } }],
+    ['a value of the wrong type', 'parameters.training.epochs', { parameters: { 'training.epochs': { values: ['two'] } } }],
+    [
+      'a subset larger than the data set',
+      'parameters.dataset.trainSubset',
+      { parameters: { 'dataset.trainSubset': { values: [1e7] } } },
+    ],
+    ['more runs than the cap', 'maxRuns', { maxRuns: 5 }],
+    ['a random sweep without a count', 'count', { method: 'random' }],
+    [
+      'a range in a grid',
+      'parameters.training.learningRate',
+      { parameters: { 'training.learningRate': { min: 1e-4, max: 1e-2 } } },
+    ],
+    [
+      'a range with min above max',
+      'parameters.training.learningRate.max',
+      { method: 'random', count: 3, parameters: { 'training.learningRate': { min: 1, max: 0.1 } } },
+    ],
+    ['a value listed twice', 'parameters.model.beta.values', { parameters: { 'model.beta': { values: [2, 2] } } }],
+    ['an unknown preset', 'base', { base: 'no-such-preset' }],
+    ['a bad base config', 'base.training.batchSize', { base: { ...base, training: { ...base.training, batchSize: 0 } } }],
+    ['no parameters', 'parameters', { parameters: {} }],
+  ];
+
+  it.each(cases)('%s: %s', async (_what, path, change) => {
+    const spec = { ...betaSweep('refused'), ...change };
+    // What every transport calls: the contract's parse, then the core's checks of each generated config.
+    for (const dryRun of [true, false]) {
+      const answer = await dispatch(studio.api, 'sweeps.create', { spec, dryRun });
+      expect(answer.ok).toBe(false);
+      if (answer.ok) return;
+      expect(answer.error.code).toBe('bad_request');
+      expect(
+        (answer.error.issues ?? []).map((i) => i.path),
+        answer.error.message,
+      ).toContain(path);
+      expect(answer.error.message).toContain(path);
+    }
+    const counts = studio.db.prepare('SELECT (SELECT count(*) FROM runs) AS runs, (SELECT count(*) FROM sweeps) AS sweeps').get();
+    expect(counts).toEqual({ runs: 0, sweeps: 0 });
+  });
+
+  it('refuses a second sweep of the same name, naming it', async () => {
+    const db = join(tmp.dir, 'names.db');
+    const s = openTestStudio(db);
+    try {
+      await s.api['sweeps.create']({ spec: { ...betaSweep('twice'), maxRuns: 100, seed: 0 } as never, dryRun: true });
+      const first = await s.api['sweeps.create']({
+        spec: { ...betaSweep('twice'), parameters: { 'model.beta': { values: [1] } }, maxRuns: 100, seed: 0 } as never,
+      });
+      await s.api['sweeps.cancel']({ sweepId: first.sweepId ?? 0 });
+      const again = await s.api['sweeps.create']({ spec: { ...betaSweep('twice'), maxRuns: 100, seed: 0 } as never }).catch(
+        (e: unknown) => e,
+      );
+      expect(again).toBeInstanceOf(ApiError);
+      expect((again as ApiError).issues?.map((i) => i.path)).toEqual(['name']);
+      expect(studio.db.prepare('SELECT count(*) AS n FROM runs').get()).toEqual({ n: 0 });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('the CLI refuses a bad spec naming the file and the path, and queues nothing', () => {
+    const db = join(tmp.dir, 'cli-refused.db');
+    const file = join(tmp.dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ ...betaSweep('bad'), parameters: { 'model.betta': { values: [1, 2] } } }));
+    const r = run('sweep', file, '--db', db);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('bad.json refused: parameters.model.betta: unknown config path');
+    writeFileSync(file, JSON.stringify({ ...betaSweep('bad'), parameters: { 'model.beta': { values: [] } } }));
+    expect(run('sweep', file, '--db', db).stderr).toContain('bad.json refused: parameters.model.beta.values');
+    expect(run('runs', '--db', db, '--json').stdout.trim()).toBe('[]');
+  });
+});
