@@ -1,13 +1,8 @@
 import type { RunsTable } from './api';
 
 /** One CSV field, quoted where it must be (RFC 4180). */
-function csvField(value: unknown): string {
-  const text =
-    value === undefined || value === null
-      ? ''
-      : typeof value === 'object'
-        ? JSON.stringify(value)
-        : String(value as string | number);
+function csvField(value: string | number | boolean | null | undefined | readonly number[]): string {
+  const text = value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

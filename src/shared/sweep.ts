@@ -175,7 +175,10 @@ export function expandSweep(spec: SweepSpec, base: RunConfig, check?: (config: R
       } catch (e) {
         const message = e instanceof ConfigPathError ? `${e.message}` : String(e);
         const known = { path: paramPath(path), message: `unknown config path (${message})` };
-        if (!seen.has(known.path)) (issues.push(known), seen.add(known.path));
+        if (!seen.has(known.path)) {
+          issues.push(known);
+          seen.add(known.path);
+        }
       }
     }
     const parsed = RunConfig.safeParse(draft);
@@ -203,7 +206,10 @@ export function expandSweep(spec: SweepSpec, base: RunConfig, check?: (config: R
                 message: `${JSON.stringify(value)} is refused: ${describeIssues([issue])}`,
               };
       const key = `${out.path}\n${out.message}`;
-      if (!seen.has(key)) (issues.push(out), seen.add(key));
+      if (!seen.has(key)) {
+        issues.push(out);
+        seen.add(key);
+      }
     }
     if (parsed.success) points.push({ params, config: parsed.data, name: draft.name as string });
   }

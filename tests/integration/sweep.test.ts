@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SweepSpecInput } from '../../src/shared/sweep';
+import { SweepSpec, type SweepSpecInput } from '../../src/shared/sweep';
 import { ApiError } from '../../src/core/errors';
 import { dispatch } from '../../src/core/dispatch';
 import { createStudio, type Studio } from '../../src/core/studio';
@@ -179,4 +179,68 @@ describe('bad sweep specs are refused naming the path, and nothing is queued', (
     expect(run('sweep', file, '--db', db).stderr).toContain('bad.json refused: parameters.model.beta.values');
     expect(run('runs', '--db', db, '--json').stdout.trim()).toBe('[]');
   });
+});
+
+describe('a sweep is one job', () => {
+  const ended = (s: Studio, runIds: number[]) => Promise.all(runIds.map((id) => s.orchestrator.whenEnded(id)));
+  const statuses = async (s: Studio, sweepId: number) => (await s.api['sweeps.get']({ sweepId })).runs.map((r) => r.status);
+
+  it('is cancelled and resumed as a whole, under the limit', async () => {
+    const studio = createStudio({
+      dbPath: join(tmp.dir, 'whole.db'),
+      launcher: (await import('../../src/core/training/fork-launcher')).forkLauncher(),
+      transport: 'headless',
+      orchestrator: { maxConcurrent: 1 },
+    });
+    try {
+      const spec = SweepSpec.parse({ ...betaSweep('whole'), parameters: { 'model.beta': { values: [1, 2, 4] } } });
+      const { sweepId, runs } = await studio.api['sweeps.create']({ spec });
+      const ids = runs.map((r) => r.runId ?? 0);
+      // One worker under the limit of one, for the first run; the others wait in the queue.
+      expect(studio.orchestrator.activeRunIds).toEqual([ids[0]]);
+      expect(await statuses(studio, sweepId ?? 0)).toEqual(['queued', 'queued', 'queued']);
+      await studio.orchestrator.whenEnded(ids[0] ?? 0);
+      const cancelled = await studio.api['sweeps.cancel']({ sweepId: sweepId ?? 0 });
+      expect(cancelled.state).toBe('cancelled');
+      expect(cancelled.counts).toMatchObject({ completed: 1, cancelled: 2, queued: 0, running: 0 });
+      expect(cancelled.etaSeconds).toBeNull();
+
+      const resumed = await studio.api['sweeps.resume']({ sweepId: sweepId ?? 0 });
+      expect(resumed.state).toBe('active');
+      expect(resumed.counts.running + resumed.counts.queued).toBe(2);
+      expect(studio.orchestrator.activeRunIds).toHaveLength(1);
+      await ended(studio, ids);
+      const done = await studio.api['sweeps.get']({ sweepId: sweepId ?? 0 });
+      expect(done.runs.map((r) => r.status)).toEqual(['completed', 'completed', 'completed']);
+      expect(done.etaSeconds).toBe(0);
+    } finally {
+      await studio.close();
+    }
+  }, 180_000);
+
+  it('continues when the studio restarts mid-sweep: its queued runs are taken up, its interrupted ones resume', async () => {
+    const dbPath = join(tmp.dir, 'restart.db');
+    const launcher = (await import('../../src/core/training/fork-launcher')).forkLauncher();
+    const first = createStudio({ dbPath, launcher, transport: 'headless', orchestrator: { maxConcurrent: 1 } });
+    const spec = SweepSpec.parse({ ...betaSweep('restart'), parameters: { 'model.beta': { values: [1, 4] } } });
+    const { sweepId, runs } = await first.api['sweeps.create']({ spec });
+    const ids = runs.map((r) => r.runId ?? 0);
+    // Stop the studio once the first run has trained an epoch (a checkpoint to continue from).
+    const deadline = Date.now() + 120_000;
+    while ((await first.api['runs.get']({ runId: ids[0] ?? 0 })).checkpoints.length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await first.close();
+    const second = createStudio({ dbPath, launcher, transport: 'headless', orchestrator: { maxConcurrent: 1 } });
+    try {
+      const before = await second.api['runs.get']({ runId: ids[0] ?? 0 });
+      expect(before.interruptions.at(-1)?.error).toMatch(/the studio stopped/);
+      await ended(second, ids);
+      const after = await second.api['sweeps.get']({ sweepId: sweepId ?? 0 });
+      expect(after.runs.map((r) => r.status)).toEqual(['completed', 'completed']);
+      expect((await second.api['runs.get']({ runId: ids[0] ?? 0 })).interruptions).toHaveLength(1);
+    } finally {
+      await second.close();
+    }
+  }, 180_000);
 });

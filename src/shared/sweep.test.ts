@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { defaultRunConfig } from './config';
+import { differingFields, expandSweep, flattenConfig, SweepSpec, sweepRunName, sweepSize, type SweepSpecInput } from './sweep';
+import { runsTableCsv } from './runs-table';
+import type { RunsTable } from './api';
+
+const base = () => {
+  const c = defaultRunConfig('vae');
+  return c;
+};
+const spec = (s: Partial<SweepSpecInput>) =>
+  SweepSpec.parse({ name: 's', base: 'x', method: 'grid', parameters: { 'model.beta': { values: [1] } }, ...s });
+
+describe('expandSweep', () => {
+  it('makes the grid product, the first path varying slowest, each config set at its paths', () => {
+    const r = expandSweep(
+      spec({ parameters: { 'model.beta': { values: [0.5, 2, 8] }, 'training.seed': { values: [1, 2] } } }),
+      base(),
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    expect(r.points.map((p) => [p.params['model.beta'], p.params['training.seed']])).toEqual([
+      [0.5, 1],
+      [0.5, 2],
+      [2, 1],
+      [2, 2],
+      [8, 1],
+      [8, 2],
+    ]);
+    const third = r.points[2];
+    expect(third?.config.family === 'vae' && third.config.model.beta).toBe(2);
+    expect(third?.config.training.seed).toBe(1);
+    expect(third?.config.experiment).toBe('s');
+    expect(third?.name).toBe('s · beta=2 seed=1');
+  });
+
+  it('draws random configs inside their ranges, the same for the same seed and different for another', () => {
+    const s = (seed: number) =>
+      spec({
+        method: 'random',
+        count: 50,
+        seed,
+        parameters: {
+          'training.learningRate': { min: 1e-4, max: 1e-2, distribution: 'log_uniform' },
+          'model.latentSize': { min: 2, max: 5, distribution: 'int_uniform' },
+          'model.beta': { min: 0.5, max: 4 },
+          'training.batchSize': { values: [32, 64] },
+        },
+      });
+    const a = expandSweep(s(7), base());
+    const b = expandSweep(s(7), base());
+    const c = expandSweep(s(8), base());
+    if (!a.ok || !b.ok || !c.ok) throw new Error('refused');
+    expect(a.points.map((p) => p.params)).toEqual(b.points.map((p) => p.params));
+    expect(a.points.map((p) => p.params)).not.toEqual(c.points.map((p) => p.params));
+    const lr = a.points.map((p) => Number(p.params['training.learningRate']));
+    const latent = a.points.map((p) => Number(p.params['model.latentSize']));
+    expect(Math.min(...lr)).toBeGreaterThanOrEqual(1e-4);
+    expect(Math.max(...lr)).toBeLessThanOrEqual(1e-2);
+    // Uniform in log space: about as many draws below 1e-3 (the geometric middle) as above.
+    expect(lr.filter((x) => x < 1e-3).length).toBeGreaterThan(12);
+    expect(lr.filter((x) => x > 1e-3).length).toBeGreaterThan(12);
+    expect(new Set(latent)).toEqual(new Set([2, 3, 4, 5]));
+    expect(latent.every(Number.isInteger)).toBe(true);
+    expect(new Set(a.points.map((p) => p.params['training.batchSize']))).toEqual(new Set([32, 64]));
+  });
+
+  it('names the parameter of a refused value, and a parameter the schema does not know', () => {
+    const r = expandSweep(spec({ parameters: { 'model.beta': { values: [1, -1] }, 'model.betta': { values: [1] } } }), base());
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues.map((i) => i.path).sort()).toEqual(['parameters.model.beta', 'parameters.model.betta']);
+    expect(r.issues.find((i) => i.path === 'parameters.model.beta')?.message).toMatch(/^-1 is refused: model.beta: /);
+  });
+
+  it('refuses more runs than the cap before expanding them', () => {
+    const r = expandSweep(spec({ maxRuns: 3, parameters: { 'training.seed': { values: [1, 2, 3, 4] } } }), base());
+    expect(r).toEqual({ ok: false, issues: [{ path: 'maxRuns', message: 'this sweep makes 4 runs, more than its cap of 3' }] });
+    expect(sweepSize(spec({ parameters: { a: { values: [1, 2] }, b: { values: [1, 2, 3] } } }))).toBe(6);
+  });
+
+  it('passes each config to the caller’s check and names the parameter it blames', () => {
+    const r = expandSweep(spec({ parameters: { 'dataset.trainSubset': { values: [10, 20] } } }), base(), (c) =>
+      (c.dataset.trainSubset ?? 0) > 15 ? [{ path: 'dataset.trainSubset', message: 'too many' }] : [],
+    );
+    expect(r).toEqual({
+      ok: false,
+      issues: [{ path: 'parameters.dataset.trainSubset', message: '20 is refused: dataset.trainSubset: too many' }],
+    });
+  });
+});
+
+describe('config tables', () => {
+  it('flattens a config by path and finds the fields that differ', () => {
+    const a = flattenConfig({ model: { encoder: [{ units: 64 }], beta: 1, classes: [3, 8] }, name: 'a' });
+    expect(a).toEqual({ 'model.encoder[0].units': 64, 'model.beta': 1, 'model.classes': '[3,8]', name: 'a' });
+    const b = flattenConfig({ model: { encoder: [{ units: 32 }], beta: 1, classes: [3, 8] }, name: 'b' });
+    const c = flattenConfig({ model: { encoder: [{ units: 64 }], beta: 1, classes: [3, 8], extra: true }, name: 'c' });
+    expect(differingFields([a, b, c])).toEqual(['model.encoder[0].units', 'model.extra']);
+  });
+
+  it('names runs by the last segment of each path unless two share it', () => {
+    expect(sweepRunName('s', { 'model.beta': 2, 'training.seed': 1 })).toBe('s · beta=2 seed=1');
+    expect(sweepRunName('s', { 'model.encoder[0].units': 64, 'model.decoder[0].units': 32 })).toBe(
+      's · model.encoder[0].units=64 model.decoder[0].units=32',
+    );
+    expect(sweepRunName('s', { 'training.learningRate': 0.000123456 })).toBe('s · learningRate=0.000123');
+  });
+
+  it('writes the runs table as CSV, quoting what must be quoted', () => {
+    const table: RunsTable = {
+      fields: ['model.beta'],
+      metrics: ['test.kl', 'train.loss'],
+      rows: [
+        {
+          id: 1,
+          name: 'a, "quoted" run',
+          experiment: 'e',
+          family: 'vae',
+          status: 'completed',
+          sweepId: 1,
+          createdAt: '',
+          epochs: 1,
+          config: { 'model.beta': 0.5 },
+          metrics: { 'test.kl': 3.5 },
+        },
+      ],
+    };
+    expect(runsTableCsv(table)).toBe('id,name,status,family,model.beta,test.kl\n1,"a, ""quoted"" run",completed,vae,0.5,3.5\n');
+  });
+});
