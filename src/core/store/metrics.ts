@@ -40,8 +40,10 @@ export function metricAt(db: Db, runId: number, split: string, name: string, ste
 }
 
 /**
- * Curves of many runs for one metric each, in one query per metric; a curve longer than `maxPoints` keeps
- * every k-th point and its last, so its end is exact.
+ * Curves of many runs, one metric at a time: two queries per metric whatever the number of runs. A curve of
+ * more than `maxPoints` points is cut into `maxPoints` equal spans of steps and keeps the first point of
+ * each, and its last, so both ends are exact; SQLite builds each run's arrays as JSON, which costs far
+ * less than handing over a row per point.
  */
 export function readCurves(
   db: Db,
@@ -49,32 +51,44 @@ export function readCurves(
   metrics: readonly { split: 'train' | 'test'; name: string }[],
   maxPoints: number,
 ): Curve[] {
-  const query = stmt<[string, string, string], [number, number, number, number]>(
+  const spans = stmt<[string, string, string], { runId: number; n: number; lo: number; hi: number }>(
     db,
-    `SELECT run_id, step, epoch, value FROM metrics
-     WHERE run_id IN (SELECT value FROM json_each(?)) AND split = ? AND name = ? ORDER BY run_id, step`,
+    `SELECT run_id AS runId, count(*) AS n, min(step) AS lo, max(step) AS hi FROM metrics
+     WHERE run_id IN (SELECT value FROM json_each(?)) AND split = ? AND name = ? GROUP BY run_id`,
+  );
+  // A bare column beside min() comes from the row holding the minimum (SQLite's documented rule).
+  const points = stmt<[string, string, string], [number, string, string, string]>(
+    db,
+    `WITH plan AS MATERIALIZED (
+       SELECT json_extract(value, '$[0]') AS run_id, json_extract(value, '$[1]') AS buckets,
+              json_extract(value, '$[2]') AS lo, json_extract(value, '$[3]') AS hi
+       FROM json_each(?)),
+     kept AS (
+       SELECT m.run_id AS run_id, min(m.step) AS step, m.epoch AS epoch, m.value AS value
+       FROM plan JOIN metrics m ON m.run_id = plan.run_id AND m.split = ? AND m.name = ?
+       GROUP BY m.run_id,
+         CASE WHEN m.step = plan.hi THEN -1 ELSE ((m.step - plan.lo) * plan.buckets) / (plan.hi - plan.lo + 1) END)
+     SELECT run_id, json_group_array(step ORDER BY step), json_group_array(epoch ORDER BY step),
+            json_group_array(value ORDER BY step)
+     FROM kept GROUP BY run_id`,
   ).raw(true);
   const ids = JSON.stringify(runIds);
+  const order = new Map(runIds.map((id, i) => [id, i]));
   const curves: Curve[] = [];
   for (const { split, name } of metrics) {
-    const rows = query.all(ids, split, name);
-    let start = 0;
-    while (start < rows.length) {
-      const runId = (rows[start] as [number, number, number, number])[0];
-      let end = start;
-      while (end < rows.length && (rows[end] as [number, number, number, number])[0] === runId) end++;
-      const n = end - start;
-      const stride = Math.max(1, Math.ceil(n / maxPoints));
-      const curve: Curve = { runId, split, name, step: [], epoch: [], value: [] };
-      for (let i = start; i < end; i++) {
-        if ((i - start) % stride !== 0 && i !== end - 1) continue;
-        const [, step, epoch, value] = rows[i] as [number, number, number, number];
-        curve.step.push(step);
-        curve.epoch.push(epoch);
-        curve.value.push(value);
-      }
-      curves.push(curve);
-      start = end;
+    // Each run's number of buckets: one per step while the curve is short enough, else maxPoints.
+    const plan = spans.all(ids, split, name).map((r) => [r.runId, r.n <= maxPoints ? r.hi - r.lo + 1 : maxPoints, r.lo, r.hi]);
+    const rows = points.all(JSON.stringify(plan), split, name);
+    rows.sort((a, b) => (order.get(a[0]) ?? 0) - (order.get(b[0]) ?? 0));
+    for (const [runId, step, epoch, value] of rows) {
+      curves.push({
+        runId,
+        split,
+        name,
+        step: JSON.parse(step) as number[],
+        epoch: JSON.parse(epoch) as number[],
+        value: JSON.parse(value) as number[],
+      });
     }
   }
   return curves;

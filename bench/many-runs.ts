@@ -1,0 +1,156 @@
+/**
+ * Reading many runs: 200 synthetic runs of 2,000 batch-loss points each (bench/seed-runs.ts), then
+ * 1. the core's queries behind the runs list, the runs table, the comparison's curves and its image index,
+ *    beside what the two-run comparison did before (runs.get + runs.metrics per run);
+ * 2. the UI (Chromium on the headless host): time from opening the runs table to its 200 rows, and from
+ *    opening the comparison of all 200 to its curves and image tiles drawn; and a re-render after a change.
+ * Figures only; the tests never time anything.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { seedSyntheticRuns } from './seed-runs';
+import { createStudio } from '../src/core/studio';
+import { forkLauncher } from '../src/core/training/fork-launcher';
+
+export interface ManyRunsFigures {
+  runs: number;
+  points: number;
+  seedSeconds: number;
+  /** Median milliseconds of each command over five calls. */
+  queries: Record<string, number>;
+  ui: Record<string, number> | { error: string };
+}
+
+const root = join(import.meta.dirname, '..');
+
+async function median(times: number, f: () => Promise<unknown>): Promise<number> {
+  const out: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const t = performance.now();
+    await f();
+    out.push(performance.now() - t);
+  }
+  out.sort((a, b) => a - b);
+  return Number((out[Math.floor(out.length / 2)] ?? NaN).toFixed(1));
+}
+
+async function startHost(db: string): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, [join(root, 'bin', 'latent-studio.mjs'), 'serve', '--db', db], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /Open: (http\S+)/.exec(out);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`host exited with ${code}`)));
+  });
+  return { url, stop: () => child.kill('SIGTERM') };
+}
+
+async function measureUi(db: string, runs: number): Promise<Record<string, number>> {
+  const { chromium } = await import('playwright-core');
+  const { chromiumArgs, chromiumPath } = await import('../tests/e2e/chromium');
+  const host = await startHost(db);
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(host.url);
+    await page.getByTestId('runs-list').waitFor();
+    const figures: Record<string, number> = {};
+    let t = performance.now();
+    await page.getByTestId('open-all-runs').click();
+    await page
+      .getByTestId('runs-table-row')
+      .nth(runs - 1)
+      .waitFor();
+    figures.runsTableFirstRenderMs = Math.round(performance.now() - t);
+    t = performance.now();
+    await page.getByTestId('runs-table').locator('th', { hasText: 'test.kl' }).first().click();
+    await page.waitForFunction(
+      () =>
+        new Promise((r) =>
+          (globalThis as unknown as { requestAnimationFrame: (f: () => void) => void }).requestAnimationFrame(() => r(true)),
+        ),
+    );
+    figures.runsTableSortMs = Math.round(performance.now() - t);
+    await page.getByTestId('select-all').check();
+    t = performance.now();
+    await page.getByTestId('compare-selected').click();
+    await page.getByTestId('compare-curves').locator('canvas').first().waitFor();
+    await page.getByTestId('compare-tile').first().locator('img').waitFor();
+    await page.waitForFunction(
+      () =>
+        new Promise((r) =>
+          (globalThis as unknown as { requestAnimationFrame: (f: () => void) => void }).requestAnimationFrame(() => r(true)),
+        ),
+    );
+    figures.compareFirstRenderMs = Math.round(performance.now() - t);
+    t = performance.now();
+    await page
+      .getByTestId('compare-metric')
+      .selectOption({ label: 'train.batch_loss' })
+      .catch(async () => {
+        await page.getByTestId('compare-metric').selectOption({ index: 1 });
+      });
+    await page.waitForFunction(
+      () =>
+        new Promise((r) =>
+          (globalThis as unknown as { requestAnimationFrame: (f: () => void) => void }).requestAnimationFrame(() => r(true)),
+        ),
+    );
+    figures.compareChangeMetricMs = Math.round(performance.now() - t);
+    return figures;
+  } finally {
+    await browser.close();
+    host.stop();
+  }
+}
+
+export async function measureManyRuns(o: { runs?: number; points?: number; ui?: boolean } = {}): Promise<ManyRunsFigures> {
+  const runs = o.runs ?? 200;
+  const points = o.points ?? 2000;
+  const dir = mkdtempSync(join(tmpdir(), 'latent-studio-bench-many-'));
+  const db = join(dir, 'studio.db');
+  try {
+    let t = performance.now();
+    const ids = await seedSyntheticRuns(db, { runs, points, epochs: 20 });
+    const seedSeconds = Number(((performance.now() - t) / 1000).toFixed(1));
+    const studio = createStudio({ dbPath: db, launcher: forkLauncher(), transport: 'headless' });
+    const api = studio.api;
+    const queries: Record<string, number> = {
+      'runs.list (all)': await median(5, () => api['runs.list']({})),
+      'runs.list (one run, a live update)': await median(5, () => api['runs.list']({ runIds: [ids[0] ?? 1] })),
+      'runs.table (all)': await median(5, () => api['runs.table']({})),
+      'runs.curves (test loss + batch loss, ≤1000 points)': await median(5, () =>
+        api['runs.curves']({
+          runIds: ids,
+          metrics: [
+            { split: 'test', name: 'loss' },
+            { split: 'train', name: 'batch_loss' },
+          ],
+          maxPoints: 1000,
+        }),
+      ),
+      'artifacts.index': await median(5, () => api['artifacts.index']({ runIds: ids })),
+      'sweeps.list': await median(5, () => api['sweeps.list']({})),
+      'before: runs.get + runs.metrics per run': await median(3, () =>
+        Promise.all(ids.map(async (runId) => [await api['runs.get']({ runId }), await api['runs.metrics']({ runId })])),
+      ),
+    };
+    await studio.close();
+    let ui: ManyRunsFigures['ui'];
+    if (o.ui === false) ui = { error: 'not measured (--no-ui)' };
+    else {
+      t = performance.now();
+      ui = await measureUi(db, runs).catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }));
+    }
+    return { runs, points, seedSeconds, queries, ui };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
