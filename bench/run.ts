@@ -8,6 +8,7 @@
  *    PyTorch with its default thread count and with a thread per core; the faster is the reference.
  * 4. The UI thread's long tasks while a run trains, and the training loop's logging overhead.
  * 5. The job scheduler: one run with every core against two runs side by side at the default limit.
+ * 6. Reading many runs (bench/many-runs.ts): the queries and the UI's runs table and comparison for 200 runs.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -26,6 +27,7 @@ import { defaultRunConfig, type RunConfig } from '../src/shared/config';
 import { vaeSpec, type VaeModel } from '../src/families/vae/spec';
 import type { BackendPreference } from '../src/shared/config';
 import { measureUi } from './ui-responsiveness';
+import { measureManyRuns } from './many-runs';
 
 const { values } = parseArgs({
   options: {
@@ -254,6 +256,18 @@ else {
     `  logging metrics and progress: ${ui.loggingOverhead === null ? '?' : (100 * ui.loggingOverhead).toFixed(2)}% of the training steps' time (goal: under 2%)`,
   );
 }
-if (values.json) console.log(JSON.stringify({ throughput: speeds, vae784_400_20: elbo, scheduler: jobs, pytorch: torch, ui }));
+log('\nReading many runs: 200 synthetic runs of 2,000 batch-loss points, 20 epochs of test metrics and 5 images each:');
+const many = await measureManyRuns({ runs: 200, points: 2000 });
+for (const [what, ms] of Object.entries(many.queries)) log(`  ${what}: ${ms} ms`);
+if ('error' in many.ui) log(`  UI not measured: ${String(many.ui.error)}`);
+else {
+  const u = many.ui;
+  log(`  UI: runs table of 200 rendered in ${u.runsTableFirstRenderMs} ms, sorted by a metric in ${u.runsTableSortMs} ms`);
+  log(
+    `  UI: comparison of 200 runs (curves and image tiles) rendered in ${u.compareFirstRenderMs} ms (goal: under 1 s); another metric in ${u.compareChangeMetricMs} ms`,
+  );
+}
+if (values.json)
+  console.log(JSON.stringify({ throughput: speeds, vae784_400_20: elbo, scheduler: jobs, pytorch: torch, ui, manyRuns: many }));
 // wasm's thread pool (worker threads) would keep the process alive.
 process.exit(0);
