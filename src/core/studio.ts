@@ -22,7 +22,7 @@ import {
   sweepRuns,
   setSweepState,
 } from './store/sweeps';
-import { differingFields, expandSweep, flattenConfig, type SweepSpec } from '../shared/sweep';
+import { differingFields, expandSweep, flattenConfig, type SweepPoint, type SweepSpec } from '../shared/sweep';
 import { configHash } from './training/config-hash';
 import { RunConfig as RunConfigSchema, fieldIssues } from '../shared/config';
 import {
@@ -170,7 +170,7 @@ export function createStudio(options: StudioOptions): Studio {
   };
 
   const requireSweep = (sweepId: number) => {
-    const [sweep] = listSweeps(db, orchestrator.maxConcurrent, sweepId);
+    const [sweep] = listSweeps(db, sweepId);
     if (!sweep) throw new ApiError('not_found', `sweep ${sweepId} does not exist`);
     return sweep;
   };
@@ -286,22 +286,33 @@ export function createStudio(options: StudioOptions): Studio {
     },
     'runs.curves': async ({ runIds, metrics, maxPoints }) => readCurves(db, runIds, metrics, maxPoints),
     'sweeps.create': async ({ spec, dryRun }) => {
-      if (sweepIdByName(db, spec.name) !== undefined) {
-        throw new ApiError('bad_request', `name: a sweep named ${spec.name} exists; choose another name`, [
-          { path: 'name', message: `a sweep named ${spec.name} exists` },
-        ]);
+      let points: SweepPoint[];
+      try {
+        if (sweepIdByName(db, spec.name) !== undefined) {
+          throw new ApiError('bad_request', `name: a sweep named ${spec.name} exists; choose another name`, [
+            { path: 'name', message: `a sweep named ${spec.name} exists` },
+          ]);
+        }
+        points = planSweep(spec);
+      } catch (e) {
+        if (dryRun && e instanceof ApiError && e.issues) return { sweepId: null, runs: [], issues: e.issues };
+        throw e;
       }
-      const points = planSweep(spec);
-      if (dryRun) return { sweepId: null, runs: points.map((p) => ({ runId: null, name: p.name, params: p.params })) };
+      if (dryRun)
+        return { sweepId: null, runs: points.map((p) => ({ runId: null, name: p.name, params: p.params })), issues: [] };
       const names = new Set(points.flatMap((p) => [p.config.dataset.name, p.config.dataset.second]));
       for (const name of names) if (name) await datasets.ensure(name, progress('generate', name));
       const { sweepId, runIds } = insertSweep(db, spec, points, configHash);
       events.emit('sweep.changed', { sweepId });
       for (const runId of runIds) events.emit('run.status', { runId, status: 'queued', error: null, backend: null });
       orchestrator.schedule();
-      return { sweepId, runs: points.map((p, i) => ({ runId: runIds[i] ?? null, name: p.name, params: p.params })) };
+      return {
+        sweepId,
+        runs: points.map((p, i) => ({ runId: runIds[i] ?? null, name: p.name, params: p.params })),
+        issues: [],
+      };
     },
-    'sweeps.list': async () => listSweeps(db, orchestrator.maxConcurrent),
+    'sweeps.list': async () => listSweeps(db),
     'sweeps.get': async ({ sweepId }) => {
       const sweep = requireSweep(sweepId);
       const spec = getSweepSpec(db, sweepId);

@@ -356,7 +356,12 @@ export const commands = {
    */
   'sweeps.create': {
     input: z.strictObject({ spec: SweepSpec, dryRun: z.boolean().optional() }),
-    output: z.object({ sweepId: SweepId.nullable(), runs: z.array(SweepRun) }),
+    /** A dry run answers its refusals as `issues` (a check, not a failed request); a real one refuses with 400. */
+    output: z.object({
+      sweepId: SweepId.nullable(),
+      runs: z.array(SweepRun),
+      issues: z.array(z.object({ path: z.string(), message: z.string() })),
+    }),
   },
   'sweeps.list': { input: empty, output: z.array(SweepSummary) },
   'sweeps.get': { input: z.strictObject({ sweepId: SweepId }), output: SweepDetail },

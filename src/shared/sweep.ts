@@ -203,7 +203,8 @@ export function expandSweep(spec: SweepSpec, base: RunConfig, check?: (config: R
             ? { path: paramPath(p), message: 'unknown config path: no such field in this family’s config' }
             : {
                 path: paramPath(p),
-                message: `${JSON.stringify(value)} is refused: ${describeIssues([issue])}`,
+                // The field's own message; a deeper field inside the swept value is named.
+                message: `${JSON.stringify(value)} is refused: ${issue.path === p ? issue.message : describeIssues([issue])}`,
               };
       const key = `${out.path}\n${out.message}`;
       if (!seen.has(key)) {

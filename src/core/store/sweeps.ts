@@ -69,27 +69,24 @@ const emptyCounts = (): Record<RunStatus, number> => ({
 });
 
 /**
- * Seconds until a sweep's last run ends: the mean duration of its runs that ended, times what is left
- * (each running run's remainder, each queued run's whole), shared among `concurrency` workers.
+ * Seconds until a sweep's last run ends, from its pace so far: the time from its first run's start to its
+ * last run's end, per run ended, times the runs left. The pace includes what a run's duration does not (a
+ * worker's start, the queue's gaps) and the concurrency the scheduler gave it.
  */
-function eta(runs: readonly RunTiming[], concurrency: number, now = Date.now()): number | null {
-  const durations = runs
-    .filter((r) => r.status === 'completed' && r.started_at && r.ended_at)
-    .map((r) => (Date.parse(r.ended_at as string) - Date.parse(r.started_at as string)) / 1000);
-  const left = runs.filter((r) => r.status === 'queued' || r.status === 'running');
-  if (left.length === 0) return 0;
-  if (durations.length === 0) return null;
-  const mean = durations.reduce((a, b) => a + b, 0) / durations.length;
-  const work = left.reduce(
-    (sum, r) =>
-      sum + (r.status === 'running' && r.started_at ? Math.max(0, mean - (now - Date.parse(r.started_at)) / 1000) : mean),
-    0,
-  );
-  return work / Math.max(1, Math.min(concurrency, left.length));
+function eta(runs: readonly RunTiming[]): number | null {
+  const left = runs.filter((r) => r.status === 'queued' || r.status === 'running').length;
+  if (left === 0) return 0;
+  const ended = runs.filter((r) => r.status === 'completed' && r.ended_at);
+  const starts = runs.flatMap((r) => (r.started_at ? [Date.parse(r.started_at)] : []));
+  if (ended.length === 0 || starts.length === 0) return null;
+  const last = ended.reduce((t, r) => Math.max(t, Date.parse(r.ended_at as string)), -Infinity);
+  const first = starts.reduce((a, b) => Math.min(a, b), Infinity);
+  const pace = (last - first) / 1000 / ended.length;
+  return Math.max(0, pace * left);
 }
 
 /** Every sweep with its runs counted by status, in two queries. */
-export function listSweeps(db: Db, concurrency: number, sweepId?: number): SweepSummary[] {
+export function listSweeps(db: Db, sweepId?: number): SweepSummary[] {
   const sweeps = stmt<[number | null, number | null], SweepRow>(
     db,
     `${selectSweep} WHERE ? IS NULL OR s.id = ? ORDER BY s.id DESC`,
@@ -119,7 +116,7 @@ export function listSweeps(db: Db, concurrency: number, sweepId?: number): Sweep
       total: mine.length,
       counts,
       parameters: Object.keys(spec.parameters),
-      etaSeconds: s.state === 'cancelled' ? null : eta(mine, concurrency),
+      etaSeconds: s.state === 'cancelled' ? null : eta(mine),
     };
   });
 }

@@ -1,19 +1,39 @@
 import { SvelteMap } from 'svelte/reactivity';
-import type { DatasetInfo, EventPayload, FamilyInfo, RunProgress, RunSummary, SystemInfo } from '../../../shared/api';
+import type {
+  DatasetInfo,
+  EventPayload,
+  FamilyInfo,
+  MetricPoint,
+  RunProgress,
+  RunSummary,
+  SweepSummary,
+  SystemInfo,
+} from '../../../shared/api';
 import type { RunConfig } from '../../../shared/config';
 import { createClient, detectTransport, type Client } from './client';
+import { mergeLatest } from './latest-metrics';
 
 export type View =
   | { kind: 'new' }
   | { kind: 'run'; runId: number }
-  | { kind: 'compare'; runIds: [number, number] }
+  /** The sweep form, starting from a config (the new-run form's, or a run's). */
+  | { kind: 'sweep-new'; base?: RunConfig }
+  /** A table of runs: one experiment's, one sweep's (with its progress), or all. */
+  | { kind: 'runs'; experiment?: string; sweepId?: number }
+  | { kind: 'compare'; runIds: number[] }
   | { kind: 'datasets'; name?: string };
 
-/** App-wide state: the runs list, live progress and what the main pane shows. */
+/**
+ * App-wide state: the runs list, live progress and what the main pane shows. The list is read whole once (and after
+ * a reconnect); events then patch it in place: metrics into a run's latest figures, a status into its row, and a
+ * run it has not seen is read alone.
+ */
 class StudioState {
   readonly client: Client = createClient(detectTransport());
   info = $state.raw<SystemInfo | null>(null);
   runs = $state.raw<RunSummary[]>([]);
+  /** Every sweep, with its runs counted by status when it was read (`sweep.changed` reads them again). */
+  sweeps = $state.raw<SweepSummary[]>([]);
   view = $state.raw<View>({ kind: 'new' });
   compareSelection = $state<number[]>([]);
   readonly progress = new SvelteMap<number, RunProgress>();
@@ -29,8 +49,9 @@ class StudioState {
   constructor() {
     this.client.on((event) => {
       if (event.name === 'run.progress') this.progress.set(event.payload.runId, event.payload);
-      else if (event.name === 'run.status' || event.name === 'run.artifact') void this.refreshRuns();
-      else if (event.name === 'run.metrics') this.scheduleRefresh();
+      else if (event.name === 'run.status') this.patchStatus(event.payload);
+      else if (event.name === 'run.metrics') this.patchMetrics(event.payload.runId, event.payload.points);
+      else if (event.name === 'sweep.changed') this.scheduleSweepsRefresh();
       else if (event.name === 'dataset.changed') void this.refreshDatasets();
       else if (event.name === 'dataset.progress') {
         this.datasetProgress = event.payload.done >= event.payload.total ? null : event.payload;
@@ -38,23 +59,80 @@ class StudioState {
     });
     this.client.onReconnect(() => {
       void this.refreshRuns();
+      void this.refreshSweeps();
       void this.refreshDatasets();
     });
   }
 
-  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
-  private scheduleRefresh(): void {
-    this.refreshTimer ??= setTimeout(() => {
-      this.refreshTimer = undefined;
-      void this.refreshRuns();
-    }, 1000);
+  /** The newest figures of a run from its metrics event; other runs keep their objects, so their rows stay as they are. */
+  private patchMetrics(runId: number, points: MetricPoint[]): void {
+    const i = this.runs.findIndex((r) => r.id === runId);
+    const run = this.runs[i];
+    if (!run) {
+      this.fetchRun(runId);
+      return;
+    }
+    const latest = mergeLatest(run.latest, points);
+    if (latest !== run.latest) this.runs = this.runs.with(i, { ...run, latest });
+  }
+
+  /**
+   * A status change shows at once; the run is then read alone (its start and end times, its epochs after a resume),
+   * as is a run the list has not seen.
+   */
+  private patchStatus({ runId, status, error, backend }: EventPayload<'run.status'>): void {
+    const i = this.runs.findIndex((r) => r.id === runId);
+    const run = this.runs[i];
+    if (run) this.runs = this.runs.with(i, { ...run, status, error, backend: backend ?? run.backend });
+    this.fetchRun(runId);
+  }
+
+  private pendingRunIds = new Set<number>();
+  private runsTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Runs to read again, gathered over a moment into one `runs.list` call (a sweep queues many at once). */
+  private fetchRun(runId: number): void {
+    this.pendingRunIds.add(runId);
+    this.runsTimer ??= setTimeout(() => {
+      this.runsTimer = undefined;
+      const runIds = [...this.pendingRunIds];
+      this.pendingRunIds.clear();
+      this.client.call('runs.list', { runIds }).then(
+        (fresh) => this.mergeRuns(fresh),
+        (e: unknown) => (this.error = e instanceof Error ? e.message : String(e)),
+      );
+    }, 200);
+  }
+
+  private mergeRuns(fresh: RunSummary[]): void {
+    const byId = new Map(fresh.map((r) => [r.id, r]));
+    const known = new Set(this.runs.map((r) => r.id));
+    const added = fresh.filter((r) => !known.has(r.id));
+    // Newest first, as runs.list orders them.
+    this.runs = [...added, ...this.runs.map((r) => byId.get(r.id) ?? r)].sort((a, b) => b.id - a.id);
+    if (added.some((r) => r.sweepId !== null && !this.sweeps.some((s) => s.id === r.sweepId))) this.scheduleSweepsRefresh();
+  }
+
+  private sweepsTimer: ReturnType<typeof setTimeout> | undefined;
+  private scheduleSweepsRefresh(): void {
+    this.sweepsTimer ??= setTimeout(() => {
+      this.sweepsTimer = undefined;
+      void this.refreshSweeps();
+    }, 300);
   }
 
   async load(): Promise<void> {
     const info = this.client.call('system.info', {});
     const families = this.client.call('families.list', {}).then((f) => (this.families = f));
-    await Promise.all([this.refreshRuns(), this.refreshDatasets(), families]);
+    await Promise.all([this.refreshRuns(), this.refreshDatasets(), this.refreshSweeps(), families]);
     this.info = await info;
+  }
+
+  async refreshSweeps(): Promise<void> {
+    try {
+      this.sweeps = await this.client.call('sweeps.list', {});
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+    }
   }
 
   async refreshRuns(): Promise<void> {
@@ -88,10 +166,11 @@ class StudioState {
     this.view = view;
   }
 
+  /** Ticks or unticks a run for the comparison, which takes any number of runs. */
   toggleCompare(runId: number): void {
     const i = this.compareSelection.indexOf(runId);
     if (i >= 0) this.compareSelection.splice(i, 1);
-    else this.compareSelection = [...this.compareSelection.slice(-1), runId];
+    else this.compareSelection.push(runId);
   }
 }
 

@@ -1,0 +1,119 @@
+import type { FamilyInfo, RunStatus, RunsTable } from '../../../shared/api';
+import type { SweepValue } from '../../../shared/sweep';
+
+export type TableRow = RunsTable['rows'][number];
+
+/** A column of the runs table: a run's own facts, a config path, or a final metric (`split.name`). */
+export type Column =
+  { kind: 'id' | 'name' | 'status' | 'family' } | { kind: 'field'; path: string } | { kind: 'metric'; key: string };
+
+/** One string per column, for sort state, filters and keyed lists: `id`, `field:model.beta`, `metric:test.loss`. */
+export function columnKey(c: Column): string {
+  return c.kind === 'field' ? `field:${c.path}` : c.kind === 'metric' ? `metric:${c.key}` : c.kind;
+}
+
+/** A column's header: the run's facts by name, fields by config path, metrics as `split.name` (as the CSV names them). */
+export function columnTitle(c: Column): string {
+  return c.kind === 'field' ? c.path : c.kind === 'metric' ? c.key : c.kind;
+}
+
+export type Cell = SweepValue | undefined;
+
+export function cellValue(row: TableRow, c: Column): Cell {
+  switch (c.kind) {
+    case 'field':
+      return row.config[c.path];
+    case 'metric':
+      return row.metrics[c.key];
+    default:
+      return row[c.kind];
+  }
+}
+
+/** A config value in a cell: numbers short (4 significant digits), lists as JSON, missing as a dash. */
+export function formatCell(v: Cell): string {
+  if (v === undefined || v === null) return '–';
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
+  if (Array.isArray(v)) return JSON.stringify(v);
+  return String(v);
+}
+
+/** Runs ordered by one column; numbers by value, text by natural order, and empty cells last whichever the direction. */
+export function sortRows(rows: readonly TableRow[], c: Column, direction: 'asc' | 'desc'): TableRow[] {
+  const sign = direction === 'asc' ? 1 : -1;
+  const rank = (v: Cell) => (v === undefined || v === null || (typeof v === 'number' && Number.isNaN(v)) ? 1 : 0);
+  return [...rows].sort((a, b) => {
+    const va = cellValue(a, c);
+    const vb = cellValue(b, c);
+    const empty = rank(va) - rank(vb);
+    if (empty !== 0 || rank(va) === 1) return empty;
+    if (typeof va === 'number' && typeof vb === 'number') return sign * (va - vb) || b.id - a.id;
+    const text = (v: Cell) => (typeof v === 'string' ? v : JSON.stringify(v));
+    return sign * text(va).localeCompare(text(vb), undefined, { numeric: true }) || b.id - a.id;
+  });
+}
+
+export interface RowFilter {
+  status?: RunStatus | '';
+  family?: string;
+  /** A column key (`field:…` or `metric:…`) and what its cell must hold. */
+  column?: Column | undefined;
+  /** `0.5` (equal, or contained for text), `>0.5`, `<= 1e-3`, `!= relu`. */
+  value?: string;
+}
+
+/** Whether one cell passes a typed condition: a comparison against a number, equality, or text contained in it. */
+export function matchesCondition(v: Cell, condition: string): boolean {
+  const text = condition.trim();
+  if (text === '') return true;
+  const m = /^(<=|>=|!=|=|<|>)\s*(.*)$/.exec(text);
+  const op = m?.[1] ?? '';
+  const operand = (m?.[2] ?? text).trim();
+  const shown = v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+  const n = operand === '' ? NaN : Number(operand);
+  if (op === '<' || op === '>' || op === '<=' || op === '>=') {
+    if (typeof v !== 'number' || Number.isNaN(n)) return false;
+    return op === '<' ? v < n : op === '>' ? v > n : op === '<=' ? v <= n : v >= n;
+  }
+  const equal = typeof v === 'number' && !Number.isNaN(n) ? v === n : shown.toLowerCase() === operand.toLowerCase();
+  if (op === '!=') return !equal;
+  if (op === '=') return equal;
+  return equal || (typeof v !== 'number' && shown.toLowerCase().includes(operand.toLowerCase()));
+}
+
+export function filterRows(rows: readonly TableRow[], filter: RowFilter): TableRow[] {
+  const { status, family, column, value } = filter;
+  return rows.filter(
+    (r) =>
+      (!status || r.status === status) &&
+      (!family || r.family === family) &&
+      (!column || !value || matchesCondition(cellValue(r, column), value)),
+  );
+}
+
+/**
+ * The metric columns a table opens with: the test loss, then each family's headline figures (declared in its
+ * spec), among the metrics some row has.
+ */
+export function defaultMetricColumns(
+  metrics: readonly string[],
+  families: readonly FamilyInfo[],
+  rowFamilies: readonly string[],
+): string[] {
+  const present = new Set(metrics);
+  const wanted = [
+    'test.loss',
+    ...families
+      .filter((f) => rowFamilies.includes(f.id))
+      .flatMap((f) => f.metrics.filter((m) => m.headline && !m.perDimension).map((m) => `test.${m.name}`)),
+  ];
+  return [...new Set(wanted)].filter((k) => present.has(k));
+}
+
+/** Metrics that are one of a per-dimension set (`test.kl_dim_3`), which the picker keeps apart from the rest. */
+export function isPerDimensionMetric(key: string, families: readonly FamilyInfo[]): boolean {
+  const name = key.slice(key.indexOf('.') + 1);
+  return families.some((f) =>
+    f.metrics.some((m) => m.perDimension && name.startsWith(m.perDimension) && /^\d+$/.test(name.slice(m.perDimension.length))),
+  );
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { SweepSpec } from '../../../shared/sweep';
+import { defaultRunConfig } from '../../../shared/config';
+import {
+  buildSweepSpec,
+  configFields,
+  formatValueList,
+  parameterIssues,
+  parseValueList,
+  specIssuePath,
+  type ParameterRow,
+} from './sweep-form';
+
+describe('parseValueList', () => {
+  it('reads numbers, words, booleans and lists from a comma list', () => {
+    expect(parseValueList('0.5, 2, 8')).toEqual([0.5, 2, 8]);
+    expect(parseValueList(' 1e-3 ,1e-2,')).toEqual([0.001, 0.01]);
+    expect(parseValueList('relu, "tanh", true, null')).toEqual(['relu', 'tanh', true, null]);
+    expect(parseValueList('[16, 8], [32, 16]')).toEqual([
+      [16, 8],
+      [32, 16],
+    ]);
+    expect(parseValueList('"a, b", c')).toEqual(['a, b', 'c']);
+    expect(parseValueList('   ')).toEqual([]);
+  });
+
+  it('round-trips through formatValueList', () => {
+    const values = [0.5, 'relu', '2', true, [7, 7, 64], 'a, b'];
+    expect(parseValueList(formatValueList(values))).toEqual(values);
+    expect(formatValueList([0.5, 'relu'])).toBe('0.5, relu');
+  });
+});
+
+describe('configFields', () => {
+  it('lists a VAE config’s fields with the form’s labels, model first, and its layers', () => {
+    const fields = configFields(defaultRunConfig('vae'));
+    const beta = fields.find((f) => f.path === 'model.beta');
+    expect(beta).toMatchObject({ label: 'β (KL weight)', kind: 'number' });
+    expect(fields.find((f) => f.path === 'training.optimizer')).toMatchObject({
+      kind: 'enum',
+      options: ['adam', 'sgd', 'rmsprop'],
+    });
+    expect(fields.find((f) => f.path === 'dataset.trainSubset')).toMatchObject({
+      label: 'Train subset',
+      kind: 'integer',
+      value: 6000,
+    });
+    // Unset optional fields can be swept too; lists and the run's name cannot.
+    expect(fields.some((f) => f.path === 'training.smoothL1Beta' && f.value === undefined)).toBe(true);
+    expect(fields.some((f) => f.path === 'dataset.classes' || f.path === 'name')).toBe(false);
+    expect(fields.find((f) => f.path === 'model.encoder[0].units')?.label).toBe('Encoder layer 1: units');
+    expect(fields.findIndex((f) => f.path.startsWith('model.'))).toBe(0);
+  });
+});
+
+describe('buildSweepSpec', () => {
+  const row = (over: Partial<ParameterRow>): ParameterRow => ({
+    id: 1,
+    path: 'model.beta',
+    mode: 'values',
+    values: '0.5, 2, 8',
+    min: undefined,
+    max: undefined,
+    distribution: 'uniform',
+    ...over,
+  });
+  it('builds a grid spec the contract accepts, leaving out rows without a path', () => {
+    const spec = buildSweepSpec({
+      name: 'beta',
+      base: 'vae-mnist',
+      method: 'grid',
+      parameters: [row({}), row({ id: 2, path: '' })],
+      count: 5,
+      maxRuns: 20,
+      seed: 3,
+    });
+    expect(spec).toEqual({
+      name: 'beta',
+      base: 'vae-mnist',
+      method: 'grid',
+      parameters: { 'model.beta': { values: [0.5, 2, 8] } },
+      maxRuns: 20,
+    });
+    expect(SweepSpec.safeParse(spec).success).toBe(true);
+  });
+  it('takes ranges, count and seed only for the random method', () => {
+    const spec = buildSweepSpec({
+      name: 'lr',
+      base: 'x',
+      method: 'random',
+      parameters: [row({ path: 'training.learningRate', mode: 'range', min: 1e-4, max: 1e-2, distribution: 'log_uniform' })],
+      count: 8,
+      maxRuns: undefined,
+      seed: 3,
+    });
+    expect(spec.parameters).toEqual({ 'training.learningRate': { min: 1e-4, max: 1e-2, distribution: 'log_uniform' } });
+    expect(spec).toMatchObject({ count: 8, seed: 3 });
+  });
+});
+
+describe('issues', () => {
+  it('strips the request prefix and gives each issue to the row with the longest path holding it', () => {
+    expect(specIssuePath('spec.parameters.model.beta.values')).toBe('parameters.model.beta.values');
+    const byRow = parameterIssues(
+      [
+        { path: 'parameters.model.encoder[0].units', message: 'a' },
+        { path: 'parameters.model.encoder', message: 'b' },
+        { path: 'parameters.model.betaMax', message: 'c' },
+        { path: 'maxRuns', message: 'd' },
+      ],
+      ['model.encoder', 'model.encoder[0].units', 'model.beta'],
+    );
+    expect(byRow.get('model.encoder[0].units')?.map((i) => i.message)).toEqual(['a']);
+    expect(byRow.get('model.encoder')?.map((i) => i.message)).toEqual(['b']);
+    expect(byRow.get('model.beta')).toEqual([]);
+  });
+});

@@ -1,0 +1,195 @@
+import { DatasetRef, TrainingConfig, backendNames, type FieldIssue } from '../../../shared/config';
+import { flattenConfig, type SweepSpecInput, type SweepValue } from '../../../shared/sweep';
+import { familySpec } from '../../../families/specs';
+import { formFields, humanize, type FieldSchema, type FormField } from './schema-form';
+
+/**
+ * Splits "0.5, 2, 8" (or "[16, 8], [32, 16]") at its top-level commas; each item is JSON where it parses
+ * (numbers, true, null, [..], "quoted"), else the text itself (relu).
+ */
+export function parseValueList(text: string): SweepValue[] {
+  const items: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '\\') i++;
+      else if (ch === '"') quoted = false;
+    } else if (ch === '"') quoted = true;
+    else if (ch === '[') depth++;
+    else if (ch === ']') depth = Math.max(0, depth - 1);
+    else if (ch === ',' && depth === 0) {
+      items.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  items.push(text.slice(start));
+  return items
+    .map((t) => t.trim())
+    .filter((t) => t !== '')
+    .map((t) => {
+      try {
+        // The schema refuses what is not a sweep value (an object), naming the parameter.
+        return JSON.parse(t) as SweepValue;
+      } catch {
+        return t;
+      }
+    });
+}
+
+/** The inverse of parseValueList: text stays bare unless it would read back as something else. */
+export function formatValueList(values: readonly SweepValue[]): string {
+  return values
+    .map((v) => {
+      if (typeof v !== 'string') return JSON.stringify(v);
+      const back = parseValueList(v);
+      return back.length === 1 && back[0] === v ? v : JSON.stringify(v);
+    })
+    .join(', ');
+}
+
+/** A config field a sweep can vary or fix: a number, a choice or a switch, with the form's label. */
+export interface ConfigField {
+  path: string;
+  label: string;
+  kind: 'number' | 'integer' | 'boolean' | 'enum' | 'text';
+  options?: string[];
+  /** The base config's value, where it sets one. */
+  value: SweepValue | undefined;
+}
+
+function kindOf(schema: FieldSchema): ConfigField['kind'] | null {
+  if (schema.enum) return 'enum';
+  if (schema.type === 'number' || schema.type === 'integer' || schema.type === 'boolean') return schema.type;
+  if (schema.type === 'string') return 'text';
+  return null;
+}
+
+const valueKind = (v: SweepValue | undefined): ConfigField['kind'] =>
+  typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : 'text';
+
+/**
+ * The fields of a base config a sweep can name, in the form's order (model, training, data set, backend, then
+ * each layer's settings), labelled as the new-run form labels them. Optional fields the base leaves unset are
+ * listed too; lists (classes, shapes) and the run's own name are not.
+ */
+export function configFields(base: unknown): ConfigField[] {
+  const config = (base ?? {}) as Record<string, unknown>;
+  const family = typeof config['family'] === 'string' ? config['family'] : '';
+  const modelSchema = familySpec(family)?.modelSchema;
+  const leaves = flattenConfig(config);
+  const fields: ConfigField[] = [];
+  const taken = new Set<string>();
+  const add = (field: ConfigField) => {
+    if (taken.has(field.path)) return;
+    taken.add(field.path);
+    fields.push(field);
+  };
+  const sections: [string, FormField[]][] = [
+    ['model', modelSchema ? formFields(modelSchema) : []],
+    ['training', formFields(TrainingConfig, ['checkpoints'])],
+    ['dataset', formFields(DatasetRef)],
+  ];
+  const stackLabels = new Map<string, string>();
+  for (const [section, list] of sections) {
+    for (const f of list) {
+      const path = `${section}.${f.key}`;
+      if (f.schema.widget === 'stack') stackLabels.set(f.key, f.schema.label ?? humanize(f.key));
+      const kind = kindOf(f.schema);
+      if (!kind) continue;
+      add({
+        path,
+        label: f.schema.label ?? humanize(f.key),
+        kind,
+        ...(f.schema.enum ? { options: f.schema.enum } : {}),
+        value: leaves[path],
+      });
+    }
+  }
+  add({ path: 'backend', label: 'Backend', kind: 'enum', options: [...backendNames], value: leaves['backend'] });
+  for (const [path, value] of Object.entries(leaves)) {
+    if (taken.has(path) || ['name', 'experiment', 'family'].includes(path)) continue;
+    // flattenConfig keeps a list of plain values as one JSON leaf; a sweep sets those whole, which the comma list cannot say.
+    if (typeof value === 'string' && value.startsWith('[')) continue;
+    const layer = /^model\.(\w+)\[(\d+)\]\.(\w+)$/.exec(path);
+    if (layer?.[3] === 'type') continue;
+    const label = layer
+      ? `${stackLabels.get(layer[1] ?? '') ?? humanize(layer[1] ?? '')} layer ${Number(layer[2]) + 1}: ${layer[3]}`
+      : path;
+    add({ path, label, kind: valueKind(value), value });
+  }
+  return fields;
+}
+
+export type Distribution = 'uniform' | 'log_uniform' | 'int_uniform';
+
+/** One row of the parameter list: a config path and either its values or (random method) a range. */
+export interface ParameterRow {
+  id: number;
+  path: string;
+  mode: 'values' | 'range';
+  values: string;
+  min: number | undefined;
+  max: number | undefined;
+  distribution: Distribution;
+}
+
+export interface SweepForm {
+  name: string;
+  base: string | Record<string, unknown>;
+  method: 'grid' | 'random';
+  parameters: readonly ParameterRow[];
+  count: number | undefined;
+  maxRuns: number | undefined;
+  seed: number | undefined;
+}
+
+/** The spec the form describes, in the contract's shape; rows without a path yet are left out. */
+export function buildSweepSpec(form: SweepForm): SweepSpecInput {
+  const parameters: SweepSpecInput['parameters'] = {};
+  for (const row of form.parameters) {
+    if (row.path === '') continue;
+    parameters[row.path] =
+      row.mode === 'range' && form.method === 'random'
+        ? { min: row.min ?? Number.NaN, max: row.max ?? Number.NaN, distribution: row.distribution }
+        : { values: parseValueList(row.values) };
+  }
+  return {
+    name: form.name,
+    base: form.base,
+    method: form.method,
+    parameters,
+    ...(form.method === 'random' && form.count !== undefined ? { count: form.count } : {}),
+    ...(form.maxRuns !== undefined ? { maxRuns: form.maxRuns } : {}),
+    ...(form.method === 'random' && form.seed !== undefined ? { seed: form.seed } : {}),
+  };
+}
+
+/**
+ * An issue's path as the form names its fields: the API names a request's fields from its input (`spec.maxRuns`),
+ * the sweep check from the spec (`maxRuns`, `parameters.model.beta`, `base.dataset.trainSubset`).
+ */
+export function specIssuePath(path: string): string {
+  return path.replace(/^spec\./, '');
+}
+
+/** The issues at a field or inside it (`parameters.model.beta` holds `parameters.model.beta.values`). */
+export function issuesAt(issues: readonly FieldIssue[], path: string): FieldIssue[] {
+  return issues.filter((i) => i.path === path || i.path.startsWith(`${path}.`) || i.path.startsWith(`${path}[`));
+}
+
+/**
+ * The issues of each parameter row: an issue goes to the row with the longest path that holds it, so
+ * `parameters.model.encoder[0].units` is not also shown under a row sweeping `model.encoder`.
+ */
+export function parameterIssues(issues: readonly FieldIssue[], paths: readonly string[]): Map<string, FieldIssue[]> {
+  const byPath = new Map<string, FieldIssue[]>(paths.map((p) => [p, []]));
+  const longestFirst = [...new Set(paths)].filter((p) => p !== '').sort((a, b) => b.length - a.length);
+  for (const issue of issues) {
+    const owner = longestFirst.find((p) => issuesAt([issue], `parameters.${p}`).length > 0);
+    if (owner !== undefined) byPath.get(owner)?.push(issue);
+  }
+  return byPath;
+}
