@@ -63,14 +63,14 @@ async function measureUi(db: string, runs: number): Promise<Record<string, numbe
     await page.getByTestId('runs-list').waitFor();
     const figures: Record<string, number> = {};
     let t = performance.now();
-    await page.getByTestId('open-all-runs').click();
+    await page.getByTestId('open-runs-table').click();
     await page
       .getByTestId('runs-table-row')
       .nth(runs - 1)
       .waitFor();
     figures.runsTableFirstRenderMs = Math.round(performance.now() - t);
     t = performance.now();
-    await page.getByTestId('runs-table').locator('th', { hasText: 'test.kl' }).first().click();
+    await page.locator('[data-testid=sort-column][data-column="metric:test.loss"]').click();
     await page.waitForFunction(
       () =>
         new Promise((r) =>
@@ -81,7 +81,7 @@ async function measureUi(db: string, runs: number): Promise<Record<string, numbe
     await page.getByTestId('select-all').check();
     t = performance.now();
     await page.getByTestId('compare-selected').click();
-    await page.getByTestId('compare-curves').locator('canvas').first().waitFor();
+    await page.locator('[data-testid=compare-curves][data-ready=true] canvas').first().waitFor();
     await page.getByTestId('compare-tile').first().locator('img').waitFor();
     await page.waitForFunction(
       () =>

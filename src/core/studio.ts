@@ -9,7 +9,7 @@ import { imagePng } from './training/images';
 import { registeredFamilySpecs } from '../families/specs';
 import { ApiError } from './errors';
 import { EventHub } from './events';
-import { indexArtifacts, listArtifacts, readArtifact, readArtifacts } from './store/artifacts';
+import { artifactKinds, indexArtifacts, listArtifacts, readArtifact, readArtifacts } from './store/artifacts';
 import { openDb, type Db, type OpenOptions } from './store/db';
 import { readCurves, readMetrics } from './store/metrics';
 import {
@@ -414,6 +414,7 @@ export function createStudio(options: StudioOptions): Studio {
       }),
     'artifacts.list': async ({ runId }) => listArtifacts(db, runId),
     'artifacts.index': async ({ runIds, kind }) => indexArtifacts(db, runIds, kind),
+    'artifacts.kinds': async ({ runIds }) => artifactKinds(db, runIds),
     'artifacts.many': async ({ artifactIds }) =>
       readArtifacts(db, artifactIds).map((a) => ({ id: a.id, mime: a.mime, dataBase64: a.data.toString('base64') })),
     'artifacts.get': async ({ artifactId }) => {

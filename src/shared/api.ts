@@ -401,6 +401,11 @@ export const commands = {
     input: z.strictObject({ runIds: z.array(RunId).min(1).max(1000), kind: z.string().min(1).max(64).optional() }),
     output: z.array(ArtifactInfo),
   },
+  /** What images many runs have: each kind with its mime, how many runs have it and at which epochs (one query). */
+  'artifacts.kinds': {
+    input: z.strictObject({ runIds: z.array(RunId).min(1).max(1000) }),
+    output: z.array(z.object({ kind: z.string(), mime: z.string(), runs: z.number().int(), epochs: z.array(z.number().int()) })),
+  },
   /** Several images' bytes at once. */
   'artifacts.many': {
     input: z.strictObject({ artifactIds: z.array(z.number().int()).min(1).max(256) }),

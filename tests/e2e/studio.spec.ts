@@ -136,11 +136,16 @@ test('a new user trains a deep AE on MNIST, restarts the studio and compares run
   for (const check of await page.getByTestId('compare-check').all()) await check.check();
   await page.getByTestId('compare').click();
   await expect(page.getByTestId('compare-view')).toBeVisible();
-  const differing = page.locator('[data-testid=config-diff] tr[data-differs=true] th');
-  await expect(differing).toContainText(['dataset.trainSubset', 'model.latentSize', 'name']);
+  // Only the differing fields by default; all of them (the same ones marked) on the toggle.
+  const differing = page.locator('[data-testid=compare-config] tr[data-differs=true] th');
+  await expect(differing).toContainText(['dataset.trainSubset', 'model.latentSize']);
+  await expect(page.locator('[data-testid=compare-config] tr[data-differs=false]')).toHaveCount(0);
+  await page.getByTestId('compare-config-all').check();
   await expect(
-    page.locator('[data-testid=config-diff] tr[data-differs=false] th').filter({ hasText: 'training.epochs' }),
+    page.locator('[data-testid=compare-config] tr[data-differs=false] th').filter({ hasText: 'training.epochs' }),
   ).toHaveCount(1);
-  await expect.poll(async () => Number(await page.getByTestId('compare-chart').getAttribute('data-points'))).toBeGreaterThan(3);
+  await expect
+    .poll(async () => Number(await page.locator('[data-testid=compare-curves] .chart').getAttribute('data-points')))
+    .toBeGreaterThan(3);
   await page.screenshot({ path: join(shots, '06-compare.png'), fullPage: true });
 });

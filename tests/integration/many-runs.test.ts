@@ -66,6 +66,18 @@ beforeAll(async () => {
       height: 1,
       data: new Uint8Array([i]),
     });
+    if (i < 2) {
+      insertArtifact(studio.db, id, {
+        kind: 'samples',
+        epoch: 3 - i,
+        step: 100,
+        caption: 's',
+        mime: 'image/png',
+        width: 1,
+        height: 1,
+        data: new Uint8Array([i]),
+      });
+    }
   }
 });
 afterAll(async () => {
@@ -130,6 +142,19 @@ describe('reading many runs', () => {
     expect(many).toEqual(few);
     expect(Math.max(...many)).toBeLessThanOrEqual(3);
     expect(await statementsDuring(() => studio.api['runs.list']({}))).toBeLessThanOrEqual(2);
-    expect((await studio.api['artifacts.index']({ runIds: ids })).length).toBe(40);
+    expect((await studio.api['artifacts.index']({ runIds: ids })).length).toBe(42);
+    expect(await statementsDuring(() => studio.api['artifacts.kinds']({ runIds: ids }))).toBe(1);
+  });
+
+  it('lists the kinds of image many runs have, the most widely held first, with their epochs', async () => {
+    expect(await studio.api['artifacts.kinds']({ runIds: ids })).toEqual([
+      { kind: 'reconstructions', mime: 'image/png', runs: 40, epochs: [1] },
+      { kind: 'samples', mime: 'image/png', runs: 2, epochs: [2, 3] },
+    ]);
+    const samples = await studio.api['artifacts.index']({ runIds: ids, kind: 'samples' });
+    expect(samples.map((a) => [a.runId, a.epoch])).toEqual([
+      [ids[0], 3],
+      [ids[1], 2],
+    ]);
   });
 });

@@ -59,3 +59,18 @@ export function readArtifacts(db: Db, ids: readonly number[]): { id: number; mim
     'SELECT id, mime, data FROM artifacts WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id',
   ).all(JSON.stringify(ids));
 }
+
+/** The kinds of artifact many runs have, the most widely held first (reconstructions first among equals). */
+export function artifactKinds(
+  db: Db,
+  runIds: readonly number[],
+): { kind: string; mime: string; runs: number; epochs: number[] }[] {
+  return stmt<[string], { kind: string; mime: string; runs: number; epochs: string }>(
+    db,
+    `SELECT kind, min(mime) AS mime, count(DISTINCT run_id) AS runs, json_group_array(DISTINCT epoch) AS epochs
+     FROM artifacts WHERE run_id IN (SELECT value FROM json_each(?)) GROUP BY kind
+     ORDER BY runs DESC, kind = 'reconstructions' DESC, kind`,
+  )
+    .all(JSON.stringify(runIds))
+    .map((r) => ({ ...r, epochs: (JSON.parse(r.epochs) as number[]).sort((a, b) => a - b) }));
+}
