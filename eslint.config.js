@@ -67,6 +67,11 @@ export default tseslint.config(
     'A family spec is schema only; tfjs lives in model.ts.',
   ),
   boundary(
+    ['src/analysis/**/*'],
+    [...nodeOnly, '**/core/**', '**/renderer/**', '**/main/**', '**/host/**', '**/families/**'],
+    'A metric is a pure function of arrays: no tfjs, no store, no workers.',
+  ),
+  boundary(
     ['src/core/**/*'],
     ['electron', '**/renderer/**', '**/main/**', '**/host/**'],
     'The core is pure Node: no Electron, no transports.',

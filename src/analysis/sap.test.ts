@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+
+import { reference } from './fixtures/sklearn-reference';
+import { computeSap } from './sap';
+import { concatColumns, gridFactors } from './test-data';
+
+const codes = { values: Float32Array.from(reference.representation.codes.flat()), dim: 3 };
+const factors = { values: reference.representation.factors.flat(), dim: 2 };
+
+describe('computeSap', () => {
+  it('matches disentanglement_lib (LinearSVC, discrete factors) on a noisy representation', () => {
+    const result = computeSap(codes, factors);
+    expect(result.scoreMatrix).toEqual(reference.sap.discrete.scoreMatrix);
+    expect(result.sap).toBeCloseTo(reference.sap.discrete.sap, 12);
+  });
+
+  it('matches disentanglement_lib with continuous factors', () => {
+    const result = computeSap(codes, factors, { continuousFactors: true });
+    result.scoreMatrix.forEach((row, i) =>
+      row.forEach((s, j) => expect(s).toBeCloseTo(reference.sap.continuous.scoreMatrix[i]![j]!, 10)),
+    );
+    expect(result.sap).toBeCloseTo(reference.sap.continuous.sap, 10);
+  });
+
+  it('is near 1 for copied factors, 0 for constant codes and for a duplicated latent space (sap_score_test)', () => {
+    const copied = gridFactors(3000, [10, 10, 10, 10], 1);
+    expect(computeSap(copied, copied, { continuousFactors: true }).sap).toBeGreaterThan(0.9);
+    expect(computeSap({ values: new Float64Array(3000 * 4), dim: 4 }, copied, { continuousFactors: true }).sap).toBe(0);
+    expect(computeSap(concatColumns(copied, copied), copied, { continuousFactors: true }).sap).toBeLessThan(0.2);
+    // Discrete factors: a 1-D linear one-vs-rest classifier reads a binary factor perfectly from the code that copies it and
+    // is at chance (0.5, balanced) from the others; factors of many values are not linearly separable on one axis, so SAP stays lower.
+    const binary = gridFactors(3000, [2, 2, 2, 2], 2);
+    const discrete = computeSap(binary, binary);
+    discrete.scoreMatrix.forEach((row, i) => expect(row[i]).toBe(1));
+    expect(discrete.sap).toBeGreaterThan(0.4);
+  });
+});
