@@ -6,11 +6,11 @@
  *    opening the comparison of all 200 to its curves and image tiles drawn; and a re-render after a change.
  * Figures only; the tests never time anything.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seedSyntheticRuns } from './seed-runs';
+import { startHost } from './ui-responsiveness';
 import { createStudio } from '../src/core/studio';
 import { forkLauncher } from '../src/core/training/fork-launcher';
 
@@ -23,8 +23,6 @@ export interface ManyRunsFigures {
   ui: Record<string, number> | { error: string };
 }
 
-const root = join(import.meta.dirname, '..');
-
 async function median(times: number, f: () => Promise<unknown>): Promise<number> {
   const out: number[] = [];
   for (let i = 0; i < times; i++) {
@@ -34,22 +32,6 @@ async function median(times: number, f: () => Promise<unknown>): Promise<number>
   }
   out.sort((a, b) => a - b);
   return Number((out[Math.floor(out.length / 2)] ?? NaN).toFixed(1));
-}
-
-async function startHost(db: string): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, [join(root, 'bin', 'latent-studio.mjs'), 'serve', '--db', db], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /Open: (http\S+)/.exec(out);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`host exited with ${code}`)));
-  });
-  return { url, stop: () => child.kill('SIGTERM') };
 }
 
 async function measureUi(db: string, runs: number): Promise<Record<string, number>> {

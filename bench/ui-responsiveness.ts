@@ -22,7 +22,8 @@ export interface UiFigures {
 
 const root = join(import.meta.dirname, '..');
 
-async function startHost(db: string): Promise<{ url: string; stop: () => void }> {
+/** Starts `latent-studio serve` on a database and waits for the URL it prints. */
+export async function startHost(db: string): Promise<{ url: string; stop: () => void }> {
   const child = spawn(process.execPath, [join(root, 'bin', 'latent-studio.mjs'), 'serve', '--db', db], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -1,4 +1,5 @@
 import type { ArtifactInfo, Curve, FamilyInfo, RunsTable } from '../../../shared/api';
+import { palette10 } from './curves';
 
 /**
  * The pure parts of comparing many runs: grouping, aligning and aggregating curves, smoothing, colour scales,
@@ -326,19 +327,8 @@ export function smoothEma(values: readonly number[], weight: number): number[] {
 
 // ---------------------------------------------------------------------------------------------- colours
 
-/** Tableau 10: distinguishable categories on a dark background. */
-export const categoricalPalette = [
-  '#4e79a7',
-  '#f28e2b',
-  '#e15759',
-  '#76b7b2',
-  '#59a14f',
-  '#edc948',
-  '#b07aa1',
-  '#ff9da7',
-  '#9c755f',
-  '#bab0ac',
-] as const;
+/** Tableau 10: distinguishable categories on a dark background (the class colours of the run view). */
+export const categoricalPalette: readonly string[] = palette10;
 
 const hex2 = (x: number) =>
   Math.round(255 * Math.min(1, Math.max(0, x)))

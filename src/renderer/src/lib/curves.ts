@@ -65,3 +65,14 @@ export function partSeries(metrics: readonly MetricPoint[], names: readonly stri
     }))
     .filter((s) => s.points.length > 0);
 }
+
+/** The two linear axes every studio chart has: titled, and coloured for the dark theme. */
+export function linearAxes(xLabel: string, yLabel: string, text: string, grid: string) {
+  const axis = (label: string) => ({
+    type: 'linear' as const,
+    title: { display: true, text: label, color: text },
+    ticks: { color: text },
+    grid: { color: grid },
+  });
+  return { x: axis(xLabel), y: axis(yLabel) };
+}
