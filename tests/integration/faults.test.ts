@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createStudio } from '../../src/core/studio';
+import { createStudio, type Studio } from '../../src/core/studio';
 import { forkLauncher } from '../../src/core/training/fork-launcher';
 import { createRng } from '../../src/core/training/random';
 import type { MetricPoint, RunSummary } from '../../src/shared/api';
@@ -50,6 +50,21 @@ function orphans(dbPath: string, pid: number | undefined): { id: number; status:
   }
 }
 
+/** Resolves when a run's first metrics are announced, or when it ends without any. */
+function firstMetrics(studio: Studio, runId: number): Promise<void> {
+  return new Promise((resolve) => {
+    const off = studio.events.on((e) => {
+      if (
+        (e.name === 'run.metrics' && e.payload.runId === runId) ||
+        (e.name === 'run.status' && e.payload.runId === runId && e.payload.status !== 'queued' && e.payload.status !== 'running')
+      ) {
+        off();
+        resolve();
+      }
+    });
+  });
+}
+
 describe('fault injection: SIGKILL at random moments', () => {
   it('of the training worker, ten times: each run ends interrupted, no committed metric is lost, the database is intact', async () => {
     const rng = createRng(11);
@@ -64,7 +79,9 @@ describe('fault injection: SIGKILL at random moments', () => {
     try {
       for (let i = 0; i < 10; i++) {
         const { runId } = await studio.api['runs.start']({ config: busyConfig(i) });
-        // From before the worker has loaded its backend to well into training.
+        // Even runs: from before the worker has loaded its backend to well into training. Odd runs: after
+        // their first metrics are announced (a worker's start can take seconds on a loaded machine).
+        if (i % 2 === 1) await firstMetrics(studio, runId);
         await sleep(200 + rng() * 3000);
         const pid = studio.orchestrator.workerPid(runId);
         if (pid !== undefined) process.kill(pid, 'SIGKILL');
