@@ -136,7 +136,13 @@ test('a new user trains a deep AE on MNIST, restarts the studio and compares run
   for (const check of await page.getByTestId('compare-check').all()) await check.check();
   await page.getByTestId('compare').click();
   await expect(page.getByTestId('compare-view')).toBeVisible();
-  // Only the differing fields by default; all of them (the same ones marked) on the toggle.
+  // Only the differing fields by default; all of them (the same ones marked) on the toggle. The table is drawn
+  // when it is scrolled to.
+  await expect(async () => {
+    await page.locator('main').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await expect(page.getByTestId('compare-config-panel')).toBeAttached({ timeout: 1000 });
+  }).toPass();
+  await page.getByTestId('compare-config-panel').scrollIntoViewIfNeeded();
   const differing = page.locator('[data-testid=compare-config] tr[data-differs=true] th');
   await expect(differing).toContainText(['dataset.trainSubset', 'model.latentSize']);
   await expect(page.locator('[data-testid=compare-config] tr[data-differs=false]')).toHaveCount(0);
