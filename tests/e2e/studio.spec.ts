@@ -144,14 +144,17 @@ test('a new user trains a deep AE on MNIST, restarts the studio and compares run
   }).toPass();
   await page.getByTestId('compare-config-panel').scrollIntoViewIfNeeded();
   const differing = page.locator('[data-testid=compare-config] tr[data-differs=true] th');
-  await expect(differing).toContainText(['dataset.trainSubset', 'model.latentSize']);
+  await expect(differing).toHaveCount(2);
+  expect((await differing.allTextContents()).sort()).toEqual(['dataset.trainSubset', 'model.latentSize']);
   await expect(page.locator('[data-testid=compare-config] tr[data-differs=false]')).toHaveCount(0);
   await page.getByTestId('compare-config-all').check();
   await expect(
     page.locator('[data-testid=compare-config] tr[data-differs=false] th').filter({ hasText: 'training.epochs' }),
   ).toHaveCount(1);
-  await expect
-    .poll(async () => Number(await page.locator('[data-testid=compare-curves] .chart').getAttribute('data-points')))
-    .toBeGreaterThan(3);
+  // Both runs' batch-loss curves overlaid.
+  await page.getByTestId('compare-metric').selectOption('train.batch_loss');
+  const chart = page.locator('[data-testid=compare-curves][data-ready=true] .chart');
+  await expect(chart).toHaveAttribute('data-lines', '2');
+  await expect.poll(async () => Number(await chart.getAttribute('data-points'))).toBeGreaterThan(20);
   await page.screenshot({ path: join(shots, '06-compare.png'), fullPage: true });
 });
