@@ -8,7 +8,7 @@ import { SweepSpec } from '../shared/sweep';
 import { runsTableCsv } from '../shared/runs-table';
 import { describeIssues, fieldIssues, parseRunConfig, type RunConfig } from '../shared/config';
 import { ConfigPathError, parseCliValue, setConfigPath } from '../shared/config-path';
-import { GenerateRequest, ImportRequest } from '../shared/api';
+import { EvaluationRequest, GenerateRequest, ImportRequest } from '../shared/api';
 import { DatasetCatalog, DatasetError } from '../core/datasets/catalog';
 import { DatasetFileError } from '../core/datasets/idx';
 import { DatasetExistsError } from '../core/datasets/store';
@@ -26,7 +26,9 @@ const usage = `latent-studio: train and compare autoencoders from the command li
   latent-studio train <config.json | preset> [--set PATH=VALUE ...] [--db PATH] [--json] [--epochs N] [--subset N] [--seed N]
                      [--max-concurrent N]
   latent-studio resume <runId> [--set training.epochs=N] [--db PATH] [--json]
-  latent-studio export <runId> --out DIR [--db PATH] [--json]
+  latent-studio export <runId> --out DIR [--latents [--epoch N]] [--db PATH] [--json]
+  latent-studio evaluate <runId> [--what clustering,probe,disentanglement,nll] [--epoch N] [--seed N] [--nll-samples K]
+                         [--db PATH] [--json]
   latent-studio sweep <spec.json> [--db PATH] [--max-concurrent N] [--json]
   latent-studio runs [--experiment NAME] [--sweep ID] [--csv] [--db PATH] [--json]
   latent-studio datasets [--db PATH] [--json]
@@ -262,13 +264,32 @@ async function follow(studio: Studio, json: boolean, start: () => Promise<number
 }
 
 async function exportCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...dbAndJson, out: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...dbAndJson, out: { type: 'string' }, latents: { type: 'boolean', default: false }, epoch: { type: 'string' } },
+  });
   const runId = intFlag('runId', positionals[0]);
   if (runId === undefined || !Number.isInteger(runId) || runId < 1)
     throw new UsageError('export needs a run id (latent-studio runs)');
   if (!values.out) throw new UsageError('export needs --out DIR');
+  const epoch = intFlag('epoch', values.epoch);
+  if (epoch !== undefined && !values.latents)
+    throw new UsageError('--epoch goes with --latents (a model export uses the last good checkpoint)');
   const studio = openStudio(values.db);
   try {
+    if (values.latents) {
+      // The test codes, labels and factors as NPY and CSV, so any figure can be recomputed elsewhere.
+      const result = await studio.exportLatents(runId, resolvePath(values.out), epoch);
+      if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else {
+        process.stdout.write(
+          `run ${runId} (checkpoint of epoch ${result.epoch}): ${result.count} test codes of ${result.dim} dimensions in ${result.outDir}:\n`,
+        );
+        for (const f of result.files) process.stdout.write(`  ${f}\n`);
+      }
+      return 0;
+    }
     const result = await studio.exportRun(runId, resolvePath(values.out));
     if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else {
@@ -278,6 +299,73 @@ async function exportCommand(args: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof ApiError) throw new UsageError(e.message);
+    throw e;
+  } finally {
+    await studio.close();
+  }
+}
+
+/**
+ * Evaluates a stopped run's latent space at a checkpoint in a worker and prints one JSON line with the figures:
+ * `{"evaluationId":1,"runId":3,"epoch":2,"status":"completed","figures":{"kmeans_acc":…},"seconds":…}`.
+ * Exits 0 when it completes, 1 when it fails, 2 when the request is refused (naming the field).
+ */
+async function evaluate(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      ...dbAndJson,
+      what: { type: 'string', default: 'clustering,probe' },
+      epoch: { type: 'string' },
+      seed: { type: 'string' },
+      'nll-samples': { type: 'string' },
+    },
+  });
+  const request = EvaluationRequest.safeParse({
+    runId: intFlag('runId', positionals[0]),
+    what: values.what.split(',').map((w) => w.trim()),
+    epoch: intFlag('epoch', values.epoch),
+    seed: intFlag('seed', values.seed),
+    nllSamples: intFlag('nll-samples', values['nll-samples']),
+  });
+  if (!request.success) throw new UsageError(`evaluate refused: ${describeIssues(fieldIssues(request.error))}`);
+  const started = performance.now();
+  const studio = openStudio(values.db);
+  try {
+    studio.events.on((e) => {
+      if (!values.json && e.name === 'evaluation.status') {
+        process.stderr.write(
+          `evaluation ${e.payload.evaluationId}: ${e.payload.status}${e.payload.error ? ` (${e.payload.error})` : ''}\n`,
+        );
+      }
+    });
+    const { evaluationId } = await studio.api['evaluations.start'](request.data);
+    // Ctrl-C: the worker is killed and the evaluation stored as failed, with the reason.
+    const onSignal = () => {
+      studio.evaluations.close();
+      process.exit(1);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    await studio.evaluations.whenEnded(evaluationId);
+    const evaluation = studio.evaluations.get(evaluationId);
+    if (!evaluation) throw new Error(`evaluation ${evaluationId} was deleted with its run`);
+    const result = {
+      evaluationId,
+      runId: evaluation.runId,
+      epoch: evaluation.epoch,
+      what: evaluation.what,
+      seed: evaluation.seed,
+      status: evaluation.status,
+      figures: evaluation.figures,
+      seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
+      ...(evaluation.error ? { error: evaluation.error } : {}),
+    };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return evaluation.status === 'completed' ? 0 : 1;
+  } catch (e) {
+    if (e instanceof ApiError) throw new UsageError(`evaluate refused: ${e.message}`);
     throw e;
   } finally {
     await studio.close();
@@ -656,6 +744,7 @@ const commandsByName: Record<string, (args: string[]) => Promise<number> | numbe
   train,
   resume,
   export: exportCommand,
+  evaluate,
   runs,
   sweep,
   datasets,

@@ -47,6 +47,9 @@ import { studioVersion } from './version';
 import { datasetsDirFor, insideRoot, PathEscapeError } from './paths';
 import { exportRun, newestGoodCheckpoint } from './export';
 import { checkRun, machineLimits } from './run-checks';
+import { EvaluationJobs } from './evaluation/jobs';
+import { writeLatents } from './evaluation/latents-files';
+import { latestEvaluationFigures, listEvaluations } from './store/evaluations';
 
 export interface StudioOptions extends OpenOptions {
   dbPath: string;
@@ -67,6 +70,9 @@ export interface Studio {
   datasets: DatasetCatalog;
   /** Exports a run to a folder of the caller's choosing (the CLI's --out); the API writes only into the studio's own. */
   exportRun(runId: number, outDir: string): ReturnType<typeof exportRun>;
+  evaluations: EvaluationJobs;
+  /** Writes a stopped run's test codes, labels and factors as NPY and CSV into a folder of the caller's choosing (the CLI's --latents). */
+  exportLatents(runId: number, outDir: string, epoch?: number): Promise<ReturnType<typeof writeLatents> & { epoch: number }>;
   close(): Promise<void>;
 }
 
@@ -98,6 +104,7 @@ export function createStudio(options: StudioOptions): Studio {
     ...options.orchestrator,
   });
   let backend: Promise<BackendInfo> | undefined;
+  const evaluations = new EvaluationJobs({ db, orchestrator, events, datasets, locations: datasetLocations });
 
   const progress = (task: 'import' | 'generate', name: string) => (done: number, total: number) =>
     events.emit('dataset.progress', { name, task, done, total });
@@ -258,6 +265,8 @@ export function createStudio(options: StudioOptions): Studio {
     'runs.table': async ({ experiment, sweepId, runIds }) => {
       const rows = runsWithConfigs(db, { experiment, sweepId, runIds });
       const latest = latestByRun(db, runIds ?? rows.map((r) => r.id));
+      // Each run's evaluation figures, as `eval.<name>` columns beside its final metrics (one more query).
+      const evaluated = latestEvaluationFigures(db, runIds ?? rows.map((r) => r.id));
       const configs = rows.map((r) => flattenConfig(JSON.parse(r.config_json)));
       const swept = [...new Set(rows.flatMap((r) => (r.sweep_params ? Object.keys(JSON.parse(r.sweep_params) as object) : [])))];
       const differing = differingFields(configs, ['name', 'experiment']);
@@ -268,6 +277,10 @@ export function createStudio(options: StudioOptions): Studio {
         for (const m of latest.get(r.id) ?? []) {
           metrics[`${m.split}.${m.name}`] = m.value;
           metricKeys.add(`${m.split}.${m.name}`);
+        }
+        for (const [name, value] of Object.entries(evaluated.get(r.id) ?? {})) {
+          metrics[`eval.${name}`] = value;
+          metricKeys.add(`eval.${name}`);
         }
         return {
           id: r.id,
@@ -412,6 +425,11 @@ export function createStudio(options: StudioOptions): Studio {
         if (deleted) events.emit('dataset.changed', { name });
         return { deleted };
       }),
+    'evaluations.start': async (request) => ({ evaluationId: evaluations.start(request) }),
+    'evaluations.list': async ({ runId }) => {
+      requireRun(runId);
+      return listEvaluations(db, runId);
+    },
     'artifacts.list': async ({ runId }) => listArtifacts(db, runId),
     'artifacts.index': async ({ runIds, kind }) => indexArtifacts(db, runIds, kind),
     'artifacts.kinds': async ({ runIds }) => artifactKinds(db, runIds),
@@ -443,7 +461,13 @@ export function createStudio(options: StudioOptions): Studio {
     orchestrator,
     datasets,
     exportRun: async (runId, outDir) => exportRun({ db, orchestrator, datasets: datasetLocations }, requireRun(runId), outDir),
+    evaluations,
+    exportLatents: async (runId, outDir, epoch) => {
+      const { epoch: at, latents } = await evaluations.latents(runId, epoch);
+      return { ...writeLatents(outDir, { runId, epoch: at }, latents), epoch: at };
+    },
     async close() {
+      evaluations.close();
       await orchestrator.shutdown();
       db.close();
     },

@@ -92,6 +92,12 @@ export interface BuiltModel {
   encode?(x: Tensor, labels?: Tensor): Tensor;
   /** Images from codes, flat [batch, pixels]: decode(encode(x)) is reconstruct(x). */
   decode?(z: Tensor, labels?: Tensor): Tensor;
+  /**
+   * For families that define a density: log w_k = log p(x|z_k) + log p(z_k) − log q(z_k|x) for `samples` draws
+   * z_k ~ q(z|x) (seeded), [batch, samples], what the importance-weighted estimate of log p(x) averages
+   * (Burda et al. 2016); `likelihood` names the decoder's p(x|z) it assumed.
+   */
+  logImportanceWeights?(x: Tensor, samples: number, seed: number, labels?: Tensor): { logWeights: Tensor; likelihood: string };
   trainableWeights(): Weight[];
   weights(): Weight[];
   summary(): LayerSummary[];

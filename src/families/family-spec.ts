@@ -121,4 +121,9 @@ export interface FamilySpec<M> {
   views?: ViewDeclaration[];
   /** Set when it trains on a pair of data sets (dataset.second). */
   datasetPairing?: DatasetPairing;
+  /**
+   * What an evaluation of its latent space may ask of it: `codes` (default true) when its model has `encode`, so
+   * clustering, probes and disentanglement apply; `likelihood` when its model has `logImportanceWeights` (the NLL).
+   */
+  evaluation?: { codes?: boolean; likelihood?: boolean };
 }

@@ -317,6 +317,108 @@ export const Curve = z.object({
 });
 export type Curve = z.infer<typeof Curve>;
 
+/** What an evaluation judges: k-means and a mixture on the codes, few-label probes, disentanglement, likelihood. */
+export const EvaluationKind = z.enum(['clustering', 'probe', 'disentanglement', 'nll']);
+export type EvaluationKind = z.infer<typeof EvaluationKind>;
+export const EvaluationStatus = z.enum(['queued', 'running', 'completed', 'failed']);
+export type EvaluationStatus = z.infer<typeof EvaluationStatus>;
+export const EvaluationId = z.number().int().positive();
+
+/** Counts of labels (rows) against clusters (columns). */
+export const ConfusionMatrix = z.object({
+  labels: z.array(z.number()),
+  clusters: z.array(z.number()),
+  counts: z.array(z.array(z.number().int())),
+});
+
+/** What an evaluation keeps besides its headline figures: what the run view draws (confusion matrices, the MI heat map). */
+export const EvaluationDetails = z.object({
+  /** Seconds each part took in the worker ('encode', 'clustering', 'probe', 'disentanglement', 'nll'). */
+  seconds: z.record(z.string(), z.number()).optional(),
+  clustering: z
+    .object({
+      clusters: z.number().int(),
+      images: z.number().int(),
+      /** By algorithm and features: 'kmeans', 'gmm' (codes), 'pixels_kmeans' (raw pixels, the baseline). */
+      confusion: z.record(z.string(), ConfusionMatrix),
+    })
+    .optional(),
+  probes: z
+    .array(
+      z.object({
+        features: z.enum(['codes', 'pixels']),
+        labelsPerClass: z.number().int(),
+        trainSize: z.number().int(),
+        accuracies: z.array(z.number()),
+        meanAccuracy: z.number(),
+        stdAccuracy: z.number(),
+      }),
+    )
+    .optional(),
+  nll: z
+    .object({
+      samples: z.number().int(),
+      images: z.number().int(),
+      /** The decoder's likelihood the estimate assumes (from the run's reconstruction loss). */
+      likelihood: z.string(),
+      activeUnits: z.number().int(),
+      posteriorMeanVariances: z.array(z.number()),
+    })
+    .optional(),
+  disentanglement: z
+    .object({
+      images: z.number().int(),
+      factors: z.array(z.string()),
+      /** mutualInformation[factor][latent] in nats: the heat map. */
+      mutualInformation: z.array(z.array(z.number())),
+      factorEntropies: z.array(z.number()),
+      /** Normalised gap per factor (null for a constant factor). */
+      migGapPerFactor: z.array(z.number().nullable()),
+      /** sapScores[latent][factor]. */
+      sapScores: z.array(z.array(z.number())),
+      /** dciImportance[latent][factor]. */
+      dciImportance: z.array(z.array(z.number())),
+    })
+    .optional(),
+});
+export type EvaluationDetails = z.infer<typeof EvaluationDetails>;
+
+/** One evaluation of a run at one checkpoint: its settings and seed, and its figures once it has completed. */
+export const Evaluation = z.object({
+  id: EvaluationId,
+  runId: RunId,
+  what: z.array(EvaluationKind),
+  /** Every setting the metrics ran with (their defaults included), so a figure can be recomputed. */
+  settings: z.record(z.string(), z.unknown()),
+  seed: z.number().int(),
+  /** The checkpoint's epoch. */
+  epoch: z.number().int(),
+  status: EvaluationStatus,
+  /** Headline figures by name (`kmeans_acc`, `probe_100_acc`, `mig`, `iw_nll`, …); the runs table shows them as `eval.<name>`. */
+  figures: z.record(z.string(), z.number()),
+  details: EvaluationDetails,
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  endedAt: z.string().nullable(),
+});
+export type Evaluation = z.infer<typeof Evaluation>;
+
+export const EvaluationRequest = z.strictObject({
+  runId: RunId,
+  what: z.array(EvaluationKind).min(1).max(4),
+  /** The checkpoint of this epoch (default: the newest that verifies). */
+  epoch: z.number().int().min(0).optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .optional(),
+  /** Importance samples per image for 'nll' (default 100). */
+  nllSamples: z.number().int().min(1).max(5000).optional(),
+});
+export type EvaluationRequest = z.infer<typeof EvaluationRequest>;
+
 const empty = z.object({});
 const byRun = z.object({ runId: RunId });
 
@@ -411,6 +513,10 @@ export const commands = {
     input: z.strictObject({ artifactIds: z.array(z.number().int()).min(1).max(256) }),
     output: z.array(z.object({ id: z.number().int(), mime: z.string(), dataBase64: z.string() })),
   },
+  /** Queues an evaluation of a finished run's latent space at a checkpoint; it runs in a worker and ends with `evaluation.status`. */
+  'evaluations.start': { input: EvaluationRequest, output: z.object({ evaluationId: EvaluationId }) },
+  /** A run's evaluations, oldest first, with their figures. */
+  'evaluations.list': { input: z.strictObject({ runId: RunId }), output: z.array(Evaluation) },
   'artifacts.get': {
     input: z.object({ artifactId: z.number().int() }),
     output: z.object({ mime: z.string(), dataBase64: z.string() }),
@@ -433,6 +539,14 @@ export const events = {
   'dataset.changed': z.object({ name: z.string() }),
   /** A sweep was created, cancelled or resumed (its runs' own events say how they progress). */
   'sweep.changed': z.object({ sweepId: SweepId }),
+  /** An evaluation was queued, started, completed (with its headline figures) or failed. */
+  'evaluation.status': z.object({
+    evaluationId: EvaluationId,
+    runId: RunId,
+    status: EvaluationStatus,
+    error: z.string().nullable(),
+    figures: z.record(z.string(), z.number()),
+  }),
 } as const;
 
 export type CommandName = keyof typeof commands;

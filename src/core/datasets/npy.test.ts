@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseNpy } from './npy';
+import { npyBytes, parseNpy } from './npy';
 
 function npy(descr: string, shape: number[], data: Uint8Array): Uint8Array {
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
@@ -25,5 +25,24 @@ describe('parseNpy', () => {
   ])('refuses an array of %s, naming the file', (_what, shape, message) => {
     expect(() => parseNpy(npy('|u1', shape, new Uint8Array(0)), '/data/x.npy')).toThrow(message);
     expect(() => parseNpy(npy('<f4', shape, new Uint8Array(0)), '/data/x.npy')).toThrow(message);
+  });
+});
+
+describe('npyBytes', () => {
+  it('writes what parseNpy (and np.load) reads back, with the data on a 64-byte boundary as np.save aligns it', () => {
+    const codes = Float32Array.from({ length: 3 * 5 }, (_, i) => i / 7 - 1);
+    const bytes = npyBytes(codes, [3, 5]);
+    const headerLength = new DataView(bytes.buffer).getUint16(8, true);
+    expect((10 + headerLength) % 64).toBe(0);
+    expect(new TextDecoder().decode(bytes.subarray(10, 10 + headerLength))).toMatch(
+      /^\{'descr': '<f4', 'fortran_order': False, 'shape': \(3, 5\), \} *\n$/,
+    );
+    const back = parseNpy(bytes, 'codes.npy');
+    expect(back.shape).toEqual([3, 5]);
+    expect(back.dtype).toBe('f4');
+    expect(Array.from({ length: back.size }, (_, i) => back.get(i))).toEqual(Array.from(codes));
+    const labels = parseNpy(npyBytes(Uint8Array.from([7, 0, 9]), [3]), 'labels.npy');
+    expect([labels.shape, labels.dtype, labels.get(2)]).toEqual([[3], 'u1', 9]);
+    expect(() => npyBytes(codes, [4, 4])).toThrow(/holds 16 values, not 15/);
   });
 });

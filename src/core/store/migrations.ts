@@ -98,4 +98,21 @@ export const migrations: readonly string[] = [
    ALTER TABLE runs ADD COLUMN sweep_params TEXT;
    CREATE INDEX runs_sweep ON runs(sweep_id);
    CREATE INDEX runs_experiment ON runs(experiment_id);`,
+  // 7: evaluations of a run's latent space (clustering, probes, disentanglement, likelihood) at one checkpoint.
+  `CREATE TABLE evaluations (
+     id INTEGER PRIMARY KEY,
+     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     what TEXT NOT NULL,
+     settings_json TEXT NOT NULL,
+     seed INTEGER NOT NULL,
+     checkpoint_epoch INTEGER NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('queued','running','completed','failed')),
+     results_json TEXT,
+     error TEXT,
+     supervisor_host TEXT,
+     supervisor_pid INTEGER,
+     created_at TEXT NOT NULL,
+     ended_at TEXT
+   ) STRICT;
+   CREATE INDEX evaluations_run ON evaluations(run_id, id);`,
 ];

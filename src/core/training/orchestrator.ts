@@ -278,6 +278,8 @@ export class Orchestrator {
       case 'probed':
       case 'probeFailed':
       case 'exported':
+      case 'evaluated':
+      case 'latents':
         return;
     }
   }
@@ -308,11 +310,19 @@ export class Orchestrator {
 
   /**
    * Runs one request in a short-lived worker and settles with its answer (job kinds besides training:
-   * export now; evaluation and explorer sessions next). A worker that dies answers with how it died.
+   * export and evaluations now; explorer sessions next). A worker that dies answers with how it died; `signal`
+   * kills the worker (its job is abandoned, e.g. when the studio closes).
    */
-  request<T extends FromWorker['type']>(message: ToWorker, answer: T): Promise<Extract<FromWorker, { type: T }>> {
+  request<T extends FromWorker['type']>(
+    message: ToWorker,
+    answer: T,
+    signal?: AbortSignal,
+  ): Promise<Extract<FromWorker, { type: T }>> {
     return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(new Error('abandoned before it started'));
       const worker = this.launch({ threads: this.threadsPerWorker });
+      const kill = () => worker.kill();
+      signal?.addEventListener('abort', kill, { once: true });
       let settled = false;
       worker.onMessage((m) => {
         if (m.type === answer) {
@@ -324,6 +334,7 @@ export class Orchestrator {
         }
       });
       worker.onExit((description) => {
+        signal?.removeEventListener('abort', kill);
         if (!settled) reject(new Error(description));
       });
       worker.send(message);

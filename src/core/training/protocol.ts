@@ -1,4 +1,4 @@
-import type { BackendInfo, Environment, MetricPoint, RunProgress } from '../../shared/api';
+import type { BackendInfo, Environment, EvaluationDetails, EvaluationKind, MetricPoint, RunProgress } from '../../shared/api';
 import type { BackendPreference, RunConfig } from '../../shared/config';
 import type { NewArtifact } from '../store/artifacts';
 import type { CheckpointRecord } from '../store/checkpoints';
@@ -25,7 +25,30 @@ export type ToWorker =
     }
   | { type: 'probe'; preference: BackendPreference }
   /** Rebuilds a run's model from its config and a checkpoint and writes its parts as tfjs layers models. */
-  | { type: 'export'; config: RunConfig; checkpoint: ResumePoint; outDir: string; datasets: DatasetLocations };
+  | { type: 'export'; config: RunConfig; checkpoint: ResumePoint; outDir: string; datasets: DatasetLocations }
+  /** Rebuilds a run's model at a checkpoint, encodes its test split and computes the latent-space metrics asked for. */
+  | {
+      type: 'evaluate';
+      config: RunConfig;
+      checkpoint: ResumePoint;
+      datasets: DatasetLocations;
+      what: EvaluationKind[];
+      seed: number;
+      nllSamples: number;
+    }
+  /** Rebuilds a run's model at a checkpoint and answers the codes of its test split, with labels and factors. */
+  | { type: 'latents'; config: RunConfig; checkpoint: ResumePoint; datasets: DatasetLocations };
+
+/** The codes of a run's test split (posterior means for VAEs), row-major [count, dim], with its labels and factors. */
+export interface TestLatents {
+  codes: Float32Array;
+  dim: number;
+  count: number;
+  labels: Uint8Array | null;
+  /** count × factorNames.length, row-major (generated sets only). */
+  factors: Float32Array | null;
+  factorNames: string[];
+}
 
 export type FromWorker =
   | { type: 'started'; environment: Environment }
@@ -38,6 +61,8 @@ export type FromWorker =
   | { type: 'failed'; error: string }
   | { type: 'probed'; backend: BackendInfo }
   | { type: 'exported'; files: string[] }
+  | { type: 'evaluated'; figures: Record<string, number>; details: EvaluationDetails; settings: Record<string, unknown> }
+  | { type: 'latents'; latents: TestLatents }
   | { type: 'probeFailed'; error: string };
 
 /** One worker process, whichever runtime started it (a Node fork or an Electron utilityProcess). */

@@ -6,9 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, release, type as osType } from 'node:os';
 import { join } from 'node:path';
 import type { Environment, MetricPoint } from '../../shared/api';
-import type { RunConfig } from '../../shared/config';
 import { loadFamilyModules } from '../../families/family-modules';
-import { familyModelFor } from '../../families/models';
 import { kernelsToTrain, type Architecture } from '../../families/layers';
 import {
   classCount,
@@ -21,14 +19,15 @@ import {
 } from '../datasets/dataset';
 import { DatasetCatalog } from '../datasets/catalog';
 import { selectBackend } from './backend';
-import { readCheckpoint, writeCheckpoint, type TrainingState } from './checkpoint';
+import { readCheckpoint, writeCheckpoint } from './checkpoint';
 import { checkpointDue } from './checkpoint-policy';
 import { gridPng } from './images';
 import type { FromWorker, ToWorker } from './protocol';
 import { deriveSeed } from './random';
-import { tf, type LayersModel, type Variable } from './tf';
-import { train, type TrainerResume } from './trainer';
-import type { BuiltModel } from '../../families/family-model';
+import { buildModel, restoreFrom } from './rebuild';
+import { evaluateModel, testLatents } from '../evaluation/evaluate';
+import { tf, type LayersModel } from './tf';
+import { train } from './trainer';
 
 interface ParentPort {
   on(event: 'message', listener: (e: { data: ToWorker }) => void): void;
@@ -73,36 +72,6 @@ function panelIndices(ds: ImageDataset, count = 10): number[] {
     for (const q of queues) if (picked.length < n && round < q.length) picked.push(q[round] as number);
   }
   return picked;
-}
-
-/** A run's model as its config builds it on its data set: the same weights' names and order in any worker. */
-function buildModel(config: RunConfig, dataset: ImageDataset): BuiltModel {
-  return familyModelFor(config).build({
-    model: config.model,
-    training: config.training,
-    inputShape: [dataset.height, dataset.width, dataset.channels],
-    seed: deriveSeed(config.training.seed, 1),
-    classes: classCount(dataset),
-  });
-}
-
-/**
- * Sets a freshly built model to a checkpoint: every weight in order (checked by name), then the family's
- * own state; returns what the trainer needs to continue where the checkpoint was written.
- */
-function restoreFrom(model: BuiltModel, saved: TrainingState): TrainerResume {
-  const weights = model.weights();
-  if (weights.length !== saved.weights.length) {
-    throw new Error(`the checkpoint holds ${saved.weights.length} weights, the model ${weights.length}: it is not this model's`);
-  }
-  weights.forEach((w, i) => {
-    const s = saved.weights[i] as TrainingState['weights'][number];
-    if (s.name !== w.name)
-      throw new Error(`the checkpoint's weight ${i} is ${s.name}, the model's ${w.name}: it is not this model's`);
-    (w.read() as Variable).assign(tf.tensor(s.values, s.shape));
-  });
-  model.restore?.(saved.family);
-  return { epoch: saved.epoch, step: saved.step, optimizer: saved.optimizer, trainer: saved.trainer };
 }
 
 async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
@@ -285,6 +254,36 @@ async function runExport(msg: Extract<ToWorker, { type: 'export' }>): Promise<st
   return files;
 }
 
+/** A run's model rebuilt at a checkpoint on its data set, in a worker that evaluates or encodes (no training). */
+async function rebuildAt(msg: Extract<ToWorker, { type: 'evaluate' | 'latents' }>) {
+  const { config } = msg;
+  await loadFamilyModules();
+  await selectBackend(config.backend ?? 'auto', [], { threads: true });
+  const catalog = new DatasetCatalog(msg.datasets.root, msg.datasets);
+  const dataset = catalog.open(config.dataset);
+  const model = buildModel(config, dataset);
+  restoreFrom(model, readCheckpoint(msg.checkpoint.path, msg.checkpoint.sha256));
+  return { model, dataset, factors: catalog.info(config.dataset.name)?.factors ?? [] };
+}
+
+async function runEvaluation(msg: Extract<ToWorker, { type: 'evaluate' }>): Promise<FromWorker> {
+  const { model, dataset, factors } = await rebuildAt(msg);
+  try {
+    return { type: 'evaluated', ...evaluateModel(model, msg.config.family, dataset, factors, msg) };
+  } finally {
+    model.dispose();
+  }
+}
+
+async function runLatents(msg: Extract<ToWorker, { type: 'latents' }>): Promise<FromWorker> {
+  const { model, dataset, factors } = await rebuildAt(msg);
+  try {
+    return { type: 'latents', latents: testLatents(model, msg.config.family, dataset, factors) };
+  } finally {
+    model.dispose();
+  }
+}
+
 /** One request, one answer: the job's reply (or its failure, as the kind's failure message), then the worker leaves. */
 function reply(job: Promise<FromWorker>, failure: (error: string) => FromWorker = (error) => ({ type: 'failed', error })): void {
   job.then(
@@ -306,6 +305,10 @@ onMessage((msg) => {
       return reply(runTraining(msg).then(() => ({ type: 'done' })));
     case 'export':
       return reply(runExport(msg).then((files) => ({ type: 'exported', files })));
+    case 'evaluate':
+      return reply(runEvaluation(msg));
+    case 'latents':
+      return reply(runLatents(msg));
     case 'probe':
       return reply(
         selectBackend(msg.preference, [], { threads: true }).then((backend) => ({ type: 'probed', backend })),

@@ -20,6 +20,7 @@ export const cvaeSpec = {
   lossUnit: 'per image (nats for BCE)',
   objective: 'rec + β·KL',
   metrics: vaeMetrics,
+  evaluation: { likelihood: true },
   views: [
     ...vaeMetricViews,
     { kind: 'class-samples', title: 'Samples of each class', view: 'image-grid' },

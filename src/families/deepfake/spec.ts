@@ -49,6 +49,7 @@ export const deepfakeSpec = {
   label: 'Deepfake (shared encoder, two decoders)',
   summary: 'One encoder for both identities, a decoder for each; swap = encode A, decode with B’s decoder.',
   lossUnit: 'per pixel',
+  evaluation: { codes: false },
   metrics: [
     { name: 'swap_mse', label: 'swap MSE vs true twin', headline: true },
     { name: 'twin_mse', label: 'no-swap MSE (input vs twin)' },

@@ -1,4 +1,4 @@
-import { summedReconstructionLoss } from '../../core/training/losses';
+import { elementLoss, summedReconstructionLoss } from '../../core/training/losses';
 import { createRng } from '../../core/training/random';
 import { tf, type Scalar, type Tensor } from '../../core/training/tf';
 import { buildConditionalEncoder, buildDecoder, buildEncoder, summarize } from '../architecture';
@@ -62,6 +62,33 @@ export function posteriorMetrics(posterior: (x: Tensor, labels?: Tensor) => { mu
           }
         : { metrics };
     },
+  };
+}
+
+const halfLog2Pi = 0.5 * Math.log(2 * Math.PI);
+
+/**
+ * log p(x|z) per image as the training loss implies it, so the NLL and the ELBO the run trained on agree:
+ * BCE is the Bernoulli log-likelihood (MNIST's grey levels taken as targets, as the loss takes them); MSE,
+ * Σ(x − x̂)², is a Gaussian with variance ½ less its constant D/2·log π; MAE a Laplace of scale 1 less D·log 2.
+ * Smooth L1 has no such constant here, so it is refused.
+ */
+function decoderLogLikelihood(training: BuildContext<VaeModel>['training'], pixels: number) {
+  const perPixel = elementLoss(training);
+  const constant = { bce: 0, mse: 0.5 * Math.log(Math.PI), mae: Math.log(2) }[training.loss as 'bce' | 'mse' | 'mae'];
+  const likelihood = {
+    bce: 'Bernoulli: log p(x|z) = −BCE summed over pixels (the training loss)',
+    mse: 'Gaussian with variance ½: log p(x|z) = −Σ(x − x̂)² − D/2·log π (the training loss less its constant)',
+    mae: 'Laplace of scale 1: log p(x|z) = −Σ|x − x̂| − D·log 2 (the training loss less its constant)',
+  }[training.loss as 'bce' | 'mse' | 'mae'];
+  if (constant === undefined || likelihood === undefined) {
+    throw new Error(
+      `training.loss: ${training.loss} implies no normalised likelihood p(x|z); the NLL needs a VAE trained with bce, mse or mae`,
+    );
+  }
+  return {
+    likelihood,
+    logPx: (x: Tensor, xHat: Tensor) => tf.sub(tf.neg(tf.sum(perPixel(x, xHat), -1)), constant * pixels),
   };
 }
 
@@ -131,6 +158,23 @@ export function buildVae(
     reconstruct: (x, labels) => decode(posterior(x, labels).mu, labels),
     encode: (x, labels) => posterior(x, labels).mu,
     decode,
+    // Burda et al. 2016, eq. 8: z_k = mu + σ·ε_k; log q and log p(z) are diagonal Gaussians' log densities.
+    logImportanceWeights(x, samples, sampleSeed, labels) {
+      const { likelihood, logPx } = decoderLogLikelihood(training, pixels);
+      const logWeights = tf.tidy(() => {
+        const { mu, logVar } = posterior(x, labels);
+        const batch = mu.shape[0];
+        const eps = tf.randomNormal([samples, batch, k], 0, 1, 'float32', sampleSeed);
+        const z = tf.add(tf.expandDims(mu, 0), tf.mul(tf.expandDims(tf.exp(tf.mul(0.5, logVar)), 0), eps));
+        const logQ = tf.neg(tf.sum(tf.add(tf.add(halfLog2Pi, tf.mul(0.5, logVar)), tf.mul(0.5, tf.square(eps))), -1));
+        const logPz = tf.neg(tf.sum(tf.add(halfLog2Pi, tf.mul(0.5, tf.square(z))), -1));
+        // Row s·batch + i of the flattened draws belongs to image i.
+        const xHat = decode(tf.reshape(z, [samples * batch, k]), labels ? tf.tile(labels, [samples, 1]) : undefined);
+        const logPxz = tf.reshape(logPx(tf.tile(x, [samples, 1]), xHat), [samples, batch]);
+        return tf.transpose(tf.sub(tf.add(logPxz, logPz), logQ));
+      });
+      return { logWeights, likelihood };
+    },
     testMetrics: () => posteriorMetrics(posterior),
     trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights],
     weights: () => [...encoder.weights, ...decoder.weights],

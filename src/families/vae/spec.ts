@@ -108,6 +108,7 @@ export const vaeSpec = {
   lossUnit: 'per image (nats for BCE)',
   objective: 'rec + β·KL',
   metrics: vaeMetrics,
+  evaluation: { likelihood: true },
   views: [
     ...vaeMetricViews,
     { kind: 'latent-traversal', title: 'Latent traversal', view: 'image-grid' },

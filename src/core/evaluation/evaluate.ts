@@ -1,0 +1,300 @@
+/**
+ * The worker side of an evaluation: gathers a rebuilt model's codes of the run's test split (posterior means for
+ * VAEs) and hands them to the pure metrics in src/analysis. Nothing here computes a metric itself.
+ */
+import type { DatasetFactor, EvaluationDetails, EvaluationKind } from '../../shared/api';
+import type { BuiltModel } from '../../families/family-model';
+import { computeClustering, clusteringDefaults } from '../../analysis/clustering';
+import { computeDci, dciDefaults } from '../../analysis/dci';
+import { discretiseColumns } from '../../analysis/discretise';
+import { activeUnits, computeIwNll } from '../../analysis/iw-nll';
+import { computeMig, migDefaults } from '../../analysis/mig';
+import { computeProbes, probeDefaults, type ProbeFigure } from '../../analysis/probes';
+import { computeSap, sapDefaults } from '../../analysis/sap';
+import { classCount, fillBatch, fillOneHot, pixelsPerImage, type ImageDataset, type ImageSplit } from '../datasets/dataset';
+import type { TestLatents } from '../training/protocol';
+import { deriveSeed } from '../training/random';
+import { tf } from '../training/tf';
+
+/** Images per encode call. */
+const encodeBatch = 256;
+/** Most decoder rows (images × importance samples) per NLL call. */
+const nllRowsPerCall = 4096;
+/** Bins per continuous factor (the Faces generator's), so that the discrete-factor metrics apply; grid factors are classes already. */
+export const continuousFactorBins = 20;
+
+function allIndices(n: number): Uint32Array {
+  return Uint32Array.from({ length: n }, (_, i) => i);
+}
+
+function pixelsOf(split: ImageSplit, pixels: number, indices: Uint32Array): Float32Array {
+  const out = new Float32Array(indices.length * pixels);
+  fillBatch(split, pixels, indices, out);
+  return out;
+}
+
+/** The model's codes of the chosen images of a split, row-major [indices.length, dim]. */
+export function encodeImages(
+  model: BuiltModel,
+  family: string,
+  dataset: ImageDataset,
+  split: ImageSplit,
+  indices: Uint32Array,
+): { codes: Float32Array; dim: number } {
+  if (!model.encode)
+    throw new Error(`the ${family} family has no encoder that gives one code per image, so it has no codes to evaluate`);
+  const pixels = pixelsPerImage(dataset);
+  const classes = Math.max(classCount(dataset), 1);
+  const x = new Float32Array(encodeBatch * pixels);
+  const oneHot = new Float32Array(encodeBatch * classes);
+  const parts: Float32Array[] = [];
+  let dim = 0;
+  for (let start = 0; start < indices.length; start += encodeBatch) {
+    const batch = indices.subarray(start, start + encodeBatch);
+    const n = batch.length;
+    fillBatch(split, pixels, batch, x);
+    if (model.conditional) fillOneHot(split, classes, batch, oneHot);
+    const codes = tf.tidy(() => {
+      const xt = tf.tensor2d(x.slice(0, n * pixels), [n, pixels]);
+      const labels = model.conditional ? tf.tensor2d(oneHot.slice(0, n * classes), [n, classes]) : undefined;
+      return model.encode!(xt, labels).dataSync() as Float32Array;
+    });
+    dim = codes.length / n;
+    parts.push(Float32Array.from(codes));
+  }
+  const codes = new Float32Array(indices.length * dim);
+  parts.forEach((p, i) => codes.set(p, i * encodeBatch * dim));
+  return { codes, dim };
+}
+
+/** The codes of the whole test split with its labels and factors: what `export --latents` writes. */
+export function testLatents(model: BuiltModel, family: string, dataset: ImageDataset, factors: DatasetFactor[]): TestLatents {
+  const test = dataset.test;
+  const { codes, dim } = encodeImages(model, family, dataset, test, allIndices(test.count));
+  return {
+    codes,
+    dim,
+    count: test.count,
+    labels: test.labels,
+    factors: test.factors,
+    factorNames: test.factors ? factors.map((f) => f.name) : [],
+  };
+}
+
+/** Up to `perClass` training images of each class, the first ones of the split: the pool the probes draw from. */
+function labelledPool(split: ImageSplit, perClass: number): Uint32Array {
+  const taken = new Map<number, number>();
+  const chosen: number[] = [];
+  split.labels?.forEach((label, i) => {
+    const n = taken.get(label) ?? 0;
+    if (n < perClass) {
+      taken.set(label, n + 1);
+      chosen.push(i);
+    }
+  });
+  return Uint32Array.from(chosen);
+}
+
+function smallestClass(labels: Uint8Array): number {
+  const counts = new Map<number, number>();
+  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+  return Math.min(...counts.values());
+}
+
+export interface EvaluationOutcome {
+  figures: Record<string, number>;
+  details: EvaluationDetails;
+  settings: Record<string, unknown>;
+}
+
+/** Runs the metrics asked for on a model rebuilt at a checkpoint. */
+export function evaluateModel(
+  model: BuiltModel,
+  family: string,
+  dataset: ImageDataset,
+  factorDeclarations: DatasetFactor[],
+  request: { what: readonly EvaluationKind[]; seed: number; nllSamples: number },
+): EvaluationOutcome {
+  const { what, seed } = request;
+  const test = dataset.test;
+  const pixels = pixelsPerImage(dataset);
+  const figures: Record<string, number> = {};
+  const details: EvaluationDetails = {};
+  const settings: Record<string, unknown> = { images: test.count, dataset: dataset.name };
+  const needLabels = (kind: string): Uint8Array => {
+    if (!test.labels) throw new Error(`what: ${kind} needs labels, and ${dataset.name} has none`);
+    return test.labels;
+  };
+  let testPixels: Float32Array | undefined;
+  const rawTest = () => (testPixels ??= pixelsOf(test, pixels, allIndices(test.count)));
+  const seconds: Record<string, number> = {};
+  let mark = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    seconds[name] = Number(((now - mark) / 1000).toFixed(3));
+    mark = now;
+  };
+  // Every kind reads the test codes (the NLL its active units).
+  const testCodes = encodeImages(model, family, dataset, test, allIndices(test.count));
+  lap('encode');
+  const codes = { values: testCodes.codes, dim: testCodes.dim };
+
+  if (what.includes('clustering')) {
+    const labels = needLabels('clustering');
+    const options = { seed, algorithms: clusteringDefaults.algorithms };
+    const onCodes = computeClustering(codes, labels, options);
+    lap('clustering');
+    // The baseline beside it: k-means alone on the raw pixels of the same images.
+    const onPixels = computeClustering({ values: rawTest(), dim: pixels }, labels, {
+      seed,
+      algorithms: ['kmeans'],
+    });
+    const confusion: Record<string, NonNullable<EvaluationDetails['clustering']>['confusion'][string]> = {};
+    const record = (
+      prefix: string,
+      scores: { accuracy: number; nmi: number; ari: number; confusion: (typeof confusion)[string] } | undefined,
+    ) => {
+      if (!scores) return;
+      figures[`${prefix}_acc`] = scores.accuracy;
+      figures[`${prefix}_nmi`] = scores.nmi;
+      figures[`${prefix}_ari`] = scores.ari;
+      confusion[prefix] = scores.confusion;
+    };
+    lap('clustering_pixels');
+    record('kmeans', onCodes.kmeans);
+    record('gmm', onCodes.gaussianMixture);
+    record('pixels_kmeans', onPixels.kmeans);
+    details.clustering = { clusters: onCodes.clusters, images: test.count, confusion };
+    settings['clustering'] = {
+      clusters: onCodes.clusters,
+      codes: ['kmeans', 'gaussian-mixture'],
+      pixels: ['kmeans'],
+      kmeans: clusteringDefaults.kmeans,
+      gaussianMixture: clusteringDefaults.gaussianMixture,
+      seed,
+    };
+  }
+
+  if (what.includes('probe')) {
+    const labels = needLabels('probe');
+    const train = dataset.train;
+    if (!train.labels) throw new Error(`what: probe needs labelled training images, and ${dataset.name} has none`);
+    // Only the budgets every class can fill; a set with fewer than 10 images of some class probes with what it has.
+    const fewest = smallestClass(train.labels);
+    let budgets = probeDefaults.budgets.filter((b) => b.labelsPerClass <= fewest);
+    if (budgets.length === 0 && fewest > 0) budgets = [{ labelsPerClass: fewest, draws: 5 }];
+    const pool = labelledPool(train, Math.max(...budgets.map((b) => b.labelsPerClass)));
+    const poolLabels = Uint8Array.from(pool, (i) => train.labels![i]!);
+    const poolCodes = encodeImages(model, family, dataset, train, pool);
+    const options = { seed, budgets };
+    const onCodes = computeProbes(
+      { codes: { values: poolCodes.codes, dim: poolCodes.dim }, labels: poolLabels },
+      { codes, labels },
+      options,
+    );
+    lap('probe');
+    const onPixels = computeProbes(
+      { codes: { values: pixelsOf(train, pixels, pool), dim: pixels }, labels: poolLabels },
+      { codes: { values: rawTest(), dim: pixels }, labels },
+      options,
+    );
+    lap('probe_pixels');
+    const row = (features: 'codes' | 'pixels') => (p: ProbeFigure) => ({ features, ...p });
+    details.probes = [...onCodes.probes.map(row('codes')), ...onPixels.probes.map(row('pixels'))];
+    for (const p of onCodes.probes) figures[`probe_${p.labelsPerClass}_acc`] = p.meanAccuracy;
+    for (const p of onPixels.probes) figures[`pixels_probe_${p.labelsPerClass}_acc`] = p.meanAccuracy;
+    settings['probe'] = {
+      budgets,
+      pool: 'the first images of each class in the training split',
+      inverseRegularisation: probeDefaults.inverseRegularisation,
+      maxIterations: probeDefaults.maxIterations,
+      standardise: true,
+      seed,
+    };
+  }
+
+  if (what.includes('disentanglement')) {
+    const stored = test.factors;
+    const count = factorDeclarations.length;
+    if (!stored || count === 0)
+      throw new Error(`what: disentanglement needs a data set with known factors, and ${dataset.name} has none`);
+    const raw = { values: stored, dim: count };
+    // Grid factors are classes as they are; continuous ones are binned.
+    const continuous = factorDeclarations.map((f) => f.values === null);
+    const binned = continuous.some(Boolean) ? discretiseColumns(raw, continuousFactorBins) : undefined;
+    const factors = {
+      values: Float64Array.from({ length: stored.length }, (_, i) =>
+        continuous[i % count] && binned ? binned.values[i]! : stored[i]!,
+      ),
+      dim: count,
+    };
+    const mig = computeMig(codes, factors);
+    const sap = computeSap(codes, factors);
+    const dci = computeDci(codes, factors, { seed });
+    lap('disentanglement');
+    figures['mig'] = mig.mig;
+    figures['sap'] = sap.sap;
+    figures['dci_disentanglement'] = dci.disentanglement;
+    figures['dci_completeness'] = dci.completeness;
+    figures['dci_informativeness'] = dci.informativenessTest;
+    details.disentanglement = {
+      images: test.count,
+      factors: factorDeclarations.map((f) => f.name),
+      mutualInformation: mig.mutualInformation,
+      factorEntropies: mig.factorEntropies,
+      migGapPerFactor: mig.gapPerFactor.map((g) => (Number.isNaN(g) ? null : g)),
+      sapScores: sap.scoreMatrix,
+      dciImportance: dci.importance,
+    };
+    settings['disentanglement'] = {
+      mig: migDefaults,
+      sap: sapDefaults,
+      dci: { ...dciDefaults, seed },
+      continuousFactorBins: continuous.some(Boolean) ? continuousFactorBins : null,
+    };
+  }
+
+  if (what.includes('nll')) {
+    if (!model.logImportanceWeights) throw new Error(`what: nll needs a family with a likelihood (a VAE); ${family} has none`);
+    const samples = request.nllSamples;
+    const perCall = Math.max(1, Math.floor(nllRowsPerCall / samples));
+    const classes = Math.max(classCount(dataset), 1);
+    const logWeights = new Float64Array(test.count * samples);
+    let likelihood = '';
+    const x = new Float32Array(perCall * pixels);
+    const oneHot = new Float32Array(perCall * classes);
+    const order = allIndices(test.count);
+    for (let start = 0, call = 0; start < test.count; start += perCall, call++) {
+      const batch = order.subarray(start, start + perCall);
+      const n = batch.length;
+      fillBatch(test, pixels, batch, x);
+      if (model.conditional) fillOneHot(test, classes, batch, oneHot);
+      const values = tf.tidy(() => {
+        const xt = tf.tensor2d(x.slice(0, n * pixels), [n, pixels]);
+        const labels = model.conditional ? tf.tensor2d(oneHot.slice(0, n * classes), [n, classes]) : undefined;
+        const out = model.logImportanceWeights!(xt, samples, deriveSeed(seed, 1000 + call), labels);
+        likelihood = out.likelihood;
+        return out.logWeights.dataSync() as Float32Array;
+      });
+      logWeights.set(values, start * samples);
+    }
+    const nll = computeIwNll({ values: logWeights, dim: samples });
+    lap('nll');
+    const active = activeUnits(codes);
+    figures['iw_nll'] = nll.nll;
+    figures['neg_elbo'] = nll.negativeElbo;
+    figures['active_units'] = active.count;
+    details.nll = {
+      samples,
+      images: test.count,
+      likelihood,
+      activeUnits: active.count,
+      posteriorMeanVariances: Array.from(active.variances),
+    };
+    settings['nll'] = { samples, activeUnitThreshold: 0.01, seed };
+  }
+  details.seconds = seconds;
+  // Figures that are not numbers (a MIG over constant factors) are left out rather than stored as null.
+  for (const [name, value] of Object.entries(figures)) if (!Number.isFinite(value)) delete figures[name];
+  return { figures, details, settings };
+}

@@ -1,0 +1,60 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { npyBytes } from '../datasets/npy';
+import type { TestLatents } from '../training/protocol';
+
+/**
+ * Writes a run's test codes where any tool can recompute a figure from them: codes.npy [n, dim] float32,
+ * labels.npy [n] uint8 and factors.npy [n, factors] float32 where the data set has them, and latents.csv with one
+ * row per image (index, label, z0…, then each factor by name), plus latents.json saying what is where.
+ */
+export function writeLatents(
+  outDir: string,
+  meta: { runId: number; epoch: number },
+  latents: TestLatents,
+): { outDir: string; files: string[]; count: number; dim: number } {
+  mkdirSync(outDir, { recursive: true });
+  const { codes, dim, count, labels, factors, factorNames } = latents;
+  const files: string[] = [];
+  const write = (name: string, data: Uint8Array | string) => {
+    const file = join(outDir, name);
+    writeFileSync(file, data);
+    files.push(file);
+  };
+  write('codes.npy', npyBytes(codes, [count, dim]));
+  if (labels) write('labels.npy', npyBytes(labels, [count]));
+  if (factors) write('factors.npy', npyBytes(factors, [count, factorNames.length]));
+  const header = [
+    'index',
+    ...(labels ? ['label'] : []),
+    ...Array.from({ length: dim }, (_, j) => `z${j}`),
+    ...(factors ? factorNames : []),
+  ];
+  const lines = [header.join(',')];
+  for (let i = 0; i < count; i++) {
+    const row: (number | string)[] = [i];
+    if (labels) row.push(labels[i]!);
+    for (let j = 0; j < dim; j++) row.push(codes[i * dim + j]!);
+    if (factors) for (let f = 0; f < factorNames.length; f++) row.push(factors[i * factorNames.length + f]!);
+    lines.push(row.join(','));
+  }
+  write('latents.csv', `${lines.join('\n')}\n`);
+  write(
+    'latents.json',
+    `${JSON.stringify(
+      {
+        runId: meta.runId,
+        epoch: meta.epoch,
+        split: 'test',
+        count,
+        dim,
+        codes: 'codes.npy: float32 [count, dim], the posterior means for VAEs',
+        labels: labels ? 'labels.npy: uint8 [count]' : null,
+        factors: factors ? { file: 'factors.npy: float32 [count, factors]', names: factorNames } : null,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  return { outDir, files, count, dim };
+}

@@ -1,0 +1,293 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatch } from '../../src/core/dispatch';
+import { parseNpy } from '../../src/core/datasets/npy';
+import { finishRun, insertRun } from '../../src/core/store/runs';
+import type { Studio } from '../../src/core/studio';
+import type { Evaluation, StudioEvent } from '../../src/shared/api';
+import { defaultRunConfig, type RunConfig } from '../../src/shared/config';
+import { latestOf } from './latest';
+import { mnistConfig, openTestStudio, tempDir } from './helpers';
+
+const cli = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
+let tmp: ReturnType<typeof tempDir>;
+let dbPath: string;
+let studio: Studio;
+const events: StudioEvent[] = [];
+let aeRunId: number;
+let vaeRunId: number;
+
+beforeAll(() => {
+  tmp = tempDir('latent-studio-evaluation-');
+  dbPath = join(tmp.dir, 'studio.db');
+  studio = openTestStudio(dbPath);
+  studio.events.on((e) => events.push(e));
+});
+afterAll(async () => {
+  await studio.close();
+  tmp.cleanup();
+});
+
+async function trainToEnd(config: RunConfig): Promise<number> {
+  const { runId } = await studio.api['runs.start']({ config });
+  await studio.orchestrator.whenEnded(runId);
+  expect((await studio.api['runs.get']({ runId })).status).toBe('completed');
+  return runId;
+}
+
+async function evaluateToEnd(request: Parameters<Studio['api']['evaluations.start']>[0]): Promise<Evaluation> {
+  const { evaluationId } = await studio.api['evaluations.start'](request);
+  await studio.evaluations.whenEnded(evaluationId);
+  const evaluation = (await studio.api['evaluations.list']({ runId: request.runId })).find((e) => e.id === evaluationId);
+  if (!evaluation) throw new Error(`evaluation ${evaluationId} is not listed`);
+  expect(evaluation.error).toBeNull();
+  expect(evaluation.status).toBe('completed');
+  return evaluation;
+}
+
+function seconds(since: number): string {
+  return ((performance.now() - since) / 1000).toFixed(1);
+}
+
+/** A deep MLP autoencoder 784-h1-h2-10 (BCE) on the first `images` MNIST training images and `testImages` test images. */
+function deepAe(
+  images: number,
+  testImages: number,
+  epochs: number,
+  hidden: [number, number],
+  training: { learningRate: number; batchSize: number },
+): RunConfig {
+  const config = mnistConfig({ trainSubset: images, testSubset: testImages, epochs, seed: 2 });
+  const dense = (units: number) => ({ type: 'dense' as const, units, activation: 'relu' as const });
+  config.model = {
+    encoder: hidden.map(dense),
+    latentSize: 10,
+    decoder: [...hidden].reverse().map(dense),
+    outputActivation: 'sigmoid',
+  };
+  config.training = { ...config.training, loss: 'bce', ...training };
+  return config;
+}
+
+function describeFigures(f: Record<string, number>): string {
+  const n = (name: string) => f[name]?.toFixed(3) ?? '-';
+  return (
+    `k-means ACC ${n('kmeans_acc')} (NMI ${n('kmeans_nmi')}, ARI ${n('kmeans_ari')}), GMM ACC ${n('gmm_acc')}; ` +
+    `raw pixels k-means ACC ${n('pixels_kmeans_acc')} (NMI ${n('pixels_kmeans_nmi')}); ` +
+    `probe at 10 / 100 labels per class ${n('probe_10_acc')} / ${n('probe_100_acc')}, raw pixels ${n('pixels_probe_10_acc')} / ${n('pixels_probe_100_acc')}`
+  );
+}
+
+describe('evaluations of a run’s latent space', () => {
+  it('evaluates a deep AE trained on MNIST: clustering and probes on its codes, beside raw pixels', async () => {
+    const started = performance.now();
+    aeRunId = await trainToEnd(deepAe(3000, 600, 3, [256, 64], { learningRate: 0.003, batchSize: 32 }));
+    const trained = seconds(started);
+    const evaluated = performance.now();
+    const evaluation = await evaluateToEnd({ runId: aeRunId, what: ['clustering', 'probe'], seed: 1 });
+    const f = evaluation.figures;
+    console.log(
+      `deep AE, 3,000 MNIST images × 3 epochs (trained in ${trained} s, evaluated in ${seconds(evaluated)} s), ` +
+        `600 test images: ${describeFigures(f)}; worker seconds ${JSON.stringify(evaluation.details.seconds)}`,
+    );
+    expect(evaluation.epoch).toBe(3);
+    expect(evaluation.seed).toBe(1);
+    // Floors under what this set-up measured (k-means 0.50–0.60, probe at 100 per class 0.72–0.79 over the
+    // configurations tried): a model this small and this briefly trained does not yet beat raw pixels, so only
+    // the opt-in long test below compares the two.
+    expect(f['kmeans_acc']).toBeGreaterThan(0.45);
+    expect(f['gmm_acc']).toBeGreaterThan(0.4);
+    expect(f['pixels_kmeans_acc']).toBeGreaterThan(0.45);
+    expect(f['probe_100_acc']).toBeGreaterThan(0.7);
+    expect(f['probe_100_acc']).toBeGreaterThan(f['probe_10_acc']!);
+    // About 300 images of each class: no budget of 1,000 per class.
+    expect(f['probe_1000_acc']).toBeUndefined();
+    expect(evaluation.details.clustering?.clusters).toBe(10);
+    const confusion = evaluation.details.clustering?.confusion['kmeans'];
+    expect(confusion?.counts.flat().reduce((a, b) => a + b, 0)).toBe(600);
+    expect(evaluation.details.probes?.filter((p) => p.features === 'codes').map((p) => p.labelsPerClass)).toEqual([10, 100]);
+    expect(evaluation.settings['probe']).toMatchObject({ seed: 1 });
+
+    const statuses = events.flatMap((e) =>
+      e.name === 'evaluation.status' && e.payload.evaluationId === evaluation.id ? [e.payload.status] : [],
+    );
+    expect(statuses).toEqual(['queued', 'running', 'completed']);
+
+    // The runs table carries the figures as columns.
+    const table = await studio.api['runs.table']({ runIds: [aeRunId] });
+    expect(table.metrics).toContain('eval.kmeans_acc');
+    expect(table.rows[0]?.metrics['eval.probe_100_acc']).toBe(f['probe_100_acc']);
+  });
+
+  // About three minutes of training on two busy cores, so only on request (LATENT_STUDIO_LONG_TESTS=1): measured once
+  // at k-means ACC 0.666 (NMI 0.648) on the codes against 0.579 (NMI 0.531) on the raw pixels of the same images.
+  it.runIf(process.env['LATENT_STUDIO_LONG_TESTS'] === '1')(
+    'a deep AE 784-500-500-10 trained 10 epochs on 10,000 images clusters its codes better than raw pixels',
+    async () => {
+      const runId = await trainToEnd(deepAe(10_000, 1000, 10, [500, 500], { learningRate: 0.001, batchSize: 128 }));
+      const evaluation = await evaluateToEnd({ runId, what: ['clustering', 'probe'], seed: 1 });
+      const f = evaluation.figures;
+      console.log(`deep AE 784-500-500-10, 10,000 MNIST images × 10 epochs, 1,000 test images: ${describeFigures(f)}`);
+      expect(f['kmeans_acc']).toBeGreaterThan(0.62);
+      expect(f['kmeans_acc']).toBeGreaterThan(f['pixels_kmeans_acc']!);
+      expect(f['kmeans_nmi']).toBeGreaterThan(f['pixels_kmeans_nmi']!);
+    },
+    900_000,
+  );
+
+  it('a tiny VAE’s importance-weighted NLL is at most its −ELBO', async () => {
+    const config = defaultRunConfig('vae');
+    config.backend = 'wasm';
+    config.dataset = { name: 'mnist', trainSubset: 2000, testSubset: 200 };
+    config.model = {
+      ...(config.model as object),
+      encoder: [{ type: 'dense', units: 128, activation: 'relu' }],
+      decoder: [{ type: 'dense', units: 128, activation: 'relu' }],
+      latentSize: 8,
+    } as RunConfig['model'];
+    config.training = { ...config.training, epochs: 2, batchSize: 64, learningRate: 0.002, loss: 'bce', seed: 4 };
+    const runId = await trainToEnd(config);
+    vaeRunId = runId;
+    const run = await studio.api['runs.get']({ runId });
+    const started = performance.now();
+    const evaluation = await evaluateToEnd({ runId, what: ['nll'], nllSamples: 50, seed: 2 });
+    const f = evaluation.figures;
+    console.log(
+      `tiny VAE (2,000 images, 2 epochs) on 200 test images, K = 50 (${seconds(started)} s): IW NLL ${f['iw_nll']?.toFixed(2)} nats, ` +
+        `−ELBO from the same draws ${f['neg_elbo']?.toFixed(2)}, −ELBO the run recorded ${latestOf(run, 'test', 'neg_elbo').toFixed(2)}; ` +
+        `active units ${f['active_units']} of 8; ${evaluation.details.nll?.likelihood}`,
+    );
+    expect(f['iw_nll']).toBeGreaterThan(0);
+    expect(f['iw_nll']).toBeLessThanOrEqual(f['neg_elbo']!);
+    expect(f['iw_nll']).toBeLessThanOrEqual(latestOf(run, 'test', 'neg_elbo'));
+    expect(evaluation.details.nll?.samples).toBe(50);
+    expect(evaluation.details.nll?.images).toBe(200);
+  });
+
+  it('scores disentanglement on generated shapes: MIG, SAP, DCI and the factors × dimensions MI matrix', async () => {
+    await studio.api['datasets.generate']({ generator: 'shapes', seed: 5, count: 1500, name: 'shapes-small' });
+    const config = defaultRunConfig('autoencoder');
+    config.backend = 'wasm';
+    config.dataset = { name: 'shapes-small' };
+    config.model = {
+      encoder: [{ type: 'dense', units: 64, activation: 'relu' }],
+      latentSize: 6,
+      decoder: [{ type: 'dense', units: 64, activation: 'relu' }],
+      outputActivation: 'sigmoid',
+    };
+    config.training = { ...config.training, epochs: 1, batchSize: 64, seed: 1 };
+    const runId = await trainToEnd(config);
+    const started = performance.now();
+    const evaluation = await evaluateToEnd({ runId, what: ['disentanglement'] });
+    const f = evaluation.figures;
+    const d = evaluation.details.disentanglement;
+    console.log(
+      `AE on ${d?.images} shapes test images (${seconds(started)} s): MIG ${f['mig']?.toFixed(3)}, SAP ${f['sap']?.toFixed(3)}, ` +
+        `DCI ${f['dci_disentanglement']?.toFixed(3)} / ${f['dci_completeness']?.toFixed(3)} / ${f['dci_informativeness']?.toFixed(3)}`,
+    );
+    expect(d?.factors).toEqual(['shape', 'scale', 'orientation', 'x', 'y']);
+    expect(d?.mutualInformation).toHaveLength(5);
+    expect(d?.mutualInformation.every((row) => row.length === 6)).toBe(true);
+    expect(d?.sapScores).toHaveLength(6);
+    for (const name of ['mig', 'sap', 'dci_disentanglement', 'dci_completeness', 'dci_informativeness']) {
+      expect(f[name], name).toBeGreaterThanOrEqual(0);
+      expect(f[name], name).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('the CLI evaluates with one JSON line and exports the test codes as NPY and CSV', () => {
+    const started = performance.now();
+    const evaluate = spawnSync(
+      process.execPath,
+      [cli, 'evaluate', String(vaeRunId), '--what', 'nll', '--nll-samples', '20', '--seed', '3', '--db', dbPath, '--json'],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(evaluate.stderr).toBe('');
+    expect(evaluate.status).toBe(0);
+    const line = JSON.parse(evaluate.stdout.trim()) as {
+      evaluationId: number;
+      runId: number;
+      status: string;
+      seed: number;
+      figures: Record<string, number>;
+    };
+    console.log(`latent-studio evaluate --json (${seconds(started)} s): ${evaluate.stdout.trim()}`);
+    expect(line).toMatchObject({ runId: vaeRunId, status: 'completed', seed: 3, what: ['nll'] });
+    expect(line.figures['iw_nll']).toBeLessThanOrEqual(line.figures['neg_elbo']!);
+    // The CLI's studio stored it: this one lists it too.
+    const listed = studio.evaluations.get(line.evaluationId);
+    expect(listed?.figures).toEqual(line.figures);
+
+    const out = join(tmp.dir, 'latents');
+    const exported = spawnSync(process.execPath, [cli, 'export', String(aeRunId), '--latents', '--out', out, '--db', dbPath], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(exported.status).toBe(0);
+    const codes = parseNpy(readFileSync(join(out, 'codes.npy')), 'codes.npy');
+    const labels = parseNpy(readFileSync(join(out, 'labels.npy')), 'labels.npy');
+    expect(codes.shape).toEqual([600, 10]);
+    expect(codes.dtype).toBe('f4');
+    expect(labels.shape).toEqual([600]);
+    const csv = readFileSync(join(out, 'latents.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe(['index', 'label', ...Array.from({ length: 10 }, (_, j) => `z${j}`)].join(','));
+    expect(csv).toHaveLength(601);
+    const row = csv[8]!.split(',').map(Number);
+    expect(row[1]).toBe(labels.get(7));
+    expect(row[2]).toBe(codes.get(70));
+    console.log(
+      `export --latents: codes ${codes.shape.join('×')} ${codes.dtype}, labels ${labels.shape.join('×')}, ${csv.length - 1} CSV rows`,
+    );
+  });
+
+  it('refuses a bad request naming the field, and stores nothing', async () => {
+    const count = () => (studio.db.prepare('SELECT count(*) AS n FROM evaluations').get() as { n: number }).n;
+    const before = count();
+    const noCheckpoint = insertRun(studio.db, mnistConfig(), 'hash');
+    finishRun(studio.db, noCheckpoint, 'failed', 'stopped before its first checkpoint');
+    const cases: [unknown, string, string][] = [
+      [{ runId: 99_999, what: ['clustering'] }, 'not_found', 'runId'],
+      [{ runId: noCheckpoint, what: ['clustering'] }, 'conflict', 'runId'],
+      [{ runId: aeRunId, what: ['nll'] }, 'bad_request', 'what'],
+      [{ runId: aeRunId, what: ['disentanglement'] }, 'bad_request', 'what'],
+      [{ runId: aeRunId, what: ['clustering'], epoch: 9 }, 'bad_request', 'epoch'],
+      [{ runId: aeRunId, what: ['spectral'] }, 'bad_request', 'what[0]'],
+      [{ runId: aeRunId, what: [] }, 'bad_request', 'what'],
+    ];
+    for (const [input, code, path] of cases) {
+      const answer = await dispatch(studio.api, 'evaluations.start', input);
+      expect(answer.ok, JSON.stringify(input)).toBe(false);
+      if (answer.ok) continue;
+      console.log(`refused ${JSON.stringify(input)}: ${answer.error.code}, ${answer.error.message}`);
+      expect(answer.error.code).toBe(code);
+      expect(answer.error.issues?.map((i) => i.path)).toContain(path);
+    }
+    expect(count()).toBe(before);
+    const cliRefusal = spawnSync(process.execPath, [cli, 'evaluate', String(aeRunId), '--what', 'nll', '--db', dbPath], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(cliRefusal.status).toBe(2);
+    expect(cliRefusal.stderr).toMatch(/what: nll needs a family with a likelihood/);
+  });
+
+  it('an evaluation left running by a studio that died fails, with the reason, when a studio next opens the database', async () => {
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
+    const id = Number(
+      studio.db
+        .prepare(
+          `INSERT INTO evaluations (run_id, what, settings_json, seed, checkpoint_epoch, status, supervisor_host, supervisor_pid, created_at)
+           VALUES (?, '["clustering"]', '{}', 0, 3, 'running', ?, ?, ?)`,
+        )
+        .run(aeRunId, hostname(), deadPid, new Date().toISOString()).lastInsertRowid,
+    );
+    const next = openTestStudio(dbPath);
+    await next.close();
+    const orphan = studio.evaluations.get(id);
+    expect(orphan?.status).toBe('failed');
+    expect(orphan?.error).toMatch(/the studio that ran it stopped/);
+  });
+});
