@@ -96,8 +96,8 @@ describe('evaluations of a run’s latent space', () => {
     expect(evaluation.epoch).toBe(3);
     expect(evaluation.seed).toBe(1);
     // Floors under what this set-up measured (k-means 0.50–0.60, probe at 100 per class 0.72–0.79 over the
-    // configurations tried): a model this small and this briefly trained does not yet beat raw pixels, so only
-    // the opt-in long test below compares the two.
+    // configurations tried): a model this small and this briefly trained does not yet beat raw pixels (a
+    // 784-500-500-10 AE on 10,000 images for 10 epochs did: 0.666 against 0.579; three minutes, too long here).
     expect(f['kmeans_acc']).toBeGreaterThan(0.45);
     expect(f['gmm_acc']).toBeGreaterThan(0.4);
     expect(f['pixels_kmeans_acc']).toBeGreaterThan(0.45);
@@ -121,22 +121,6 @@ describe('evaluations of a run’s latent space', () => {
     expect(table.metrics).toContain('eval.kmeans_acc');
     expect(table.rows[0]?.metrics['eval.probe_100_acc']).toBe(f['probe_100_acc']);
   });
-
-  // About three minutes of training on two busy cores, so only on request (LATENT_STUDIO_LONG_TESTS=1): measured once
-  // at k-means ACC 0.666 (NMI 0.648) on the codes against 0.579 (NMI 0.531) on the raw pixels of the same images.
-  it.runIf(process.env['LATENT_STUDIO_LONG_TESTS'] === '1')(
-    'a deep AE 784-500-500-10 trained 10 epochs on 10,000 images clusters its codes better than raw pixels',
-    async () => {
-      const runId = await trainToEnd(deepAe(10_000, 1000, 10, [500, 500], { learningRate: 0.001, batchSize: 128 }));
-      const evaluation = await evaluateToEnd({ runId, what: ['clustering', 'probe'], seed: 1 });
-      const f = evaluation.figures;
-      console.log(`deep AE 784-500-500-10, 10,000 MNIST images × 10 epochs, 1,000 test images: ${describeFigures(f)}`);
-      expect(f['kmeans_acc']).toBeGreaterThan(0.62);
-      expect(f['kmeans_acc']).toBeGreaterThan(f['pixels_kmeans_acc']!);
-      expect(f['kmeans_nmi']).toBeGreaterThan(f['pixels_kmeans_nmi']!);
-    },
-    900_000,
-  );
 
   it('a tiny VAE’s importance-weighted NLL is at most its −ELBO', async () => {
     const config = defaultRunConfig('vae');
