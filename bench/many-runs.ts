@@ -78,15 +78,17 @@ async function measureUi(db: string, runs: number): Promise<Record<string, numbe
     const before = await chart.getAttribute('data-points');
     t = performance.now();
     await page.getByTestId('compare-metric').selectOption('train.batch_loss');
-    await page.waitForFunction(
-      (prev) =>
-        (
-          globalThis as unknown as { document: { querySelector(s: string): { getAttribute(a: string): string | null } | null } }
-        ).document
-          .querySelector('[data-testid=compare-curves] .chart')
-          ?.getAttribute('data-points') !== prev,
-      before,
-    );
+    // Drawn: the panel is ready again (its curves read) and the chart holds other points than before.
+    await page.waitForFunction((prev) => {
+      const d = (
+        globalThis as unknown as {
+          document: { querySelector(s: string): { getAttribute(a: string): string | null } | null };
+        }
+      ).document;
+      const ready = d.querySelector('[data-testid=compare-curves]')?.getAttribute('data-ready') === 'true';
+      const points = d.querySelector('[data-testid=compare-curves] .chart')?.getAttribute('data-points');
+      return ready && points !== prev;
+    }, before);
     await painted();
     figures.compareChangeMetricMs = Math.round(performance.now() - t);
     return figures;
