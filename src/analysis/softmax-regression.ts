@@ -41,23 +41,68 @@ function standardisation(x: Matrix, n: number, enabled: boolean): { means: Float
   return { means, scales };
 }
 
-function transformed(x: Matrix, n: number, means: Float64Array, scales: Float64Array): Float64Array {
-  const d = x.dim;
-  const out = new Float64Array(n * d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) out[i * d + j] = (x.values[i * d + j]! - means[j]!) / scales[j]!;
-  return out;
+/**
+ * The rows of X as compressed sparse rows (zeros left out): raw pixels are mostly zero, so the products below run
+ * over the non-zero entries only. Standardisation is folded into the weights instead of the data (it would make
+ * every zero non-zero): with x' = (x − m) / s, x'W = x (W / s) − (m / s) W, the same numbers up to rounding.
+ */
+interface SparseRows {
+  /** Row i's entries are offsets[i] … offsets[i + 1] − 1 of columns and values. */
+  offsets: Int32Array;
+  columns: Int32Array;
+  values: Float64Array;
 }
 
-/** Logits [n, k] = X W + b. */
-function logits(x: Float64Array, n: number, d: number, k: number, parameters: Float64Array, out: Float64Array): void {
-  const bias = d * k;
+function sparseRows(x: Matrix, n: number): SparseRows {
+  const d = x.dim;
+  let nonZero = 0;
+  for (let i = 0; i < n * d; i++) if (x.values[i] !== 0) nonZero++;
+  const offsets = new Int32Array(n + 1);
+  const columns = new Int32Array(nonZero);
+  const values = new Float64Array(nonZero);
+  let at = 0;
   for (let i = 0; i < n; i++) {
-    for (let c = 0; c < k; c++) out[i * k + c] = parameters[bias + c]!;
+    offsets[i] = at;
     for (let j = 0; j < d; j++) {
-      const v = x[i * d + j]!;
+      const v = x.values[i * d + j]!;
       if (v === 0) continue;
-      const w = j * k;
-      for (let c = 0; c < k; c++) out[i * k + c]! += v * parameters[w + c]!;
+      columns[at] = j;
+      values[at++] = v;
+    }
+  }
+  offsets[n] = at;
+  return { offsets, columns, values };
+}
+
+/** Logits [n, k] = standardise(X) W + b, as X (W / s) + b − (m / s) W; `scaled` receives W / s. */
+function logits(
+  x: SparseRows,
+  n: number,
+  d: number,
+  k: number,
+  parameters: Float64Array,
+  means: Float64Array,
+  scales: Float64Array,
+  out: Float64Array,
+  scaled: Float64Array = new Float64Array(d * k),
+): void {
+  const bias = d * k;
+  const constant = new Float64Array(k);
+  for (let c = 0; c < k; c++) constant[c] = parameters[bias + c]!;
+  for (let j = 0; j < d; j++) {
+    for (let c = 0; c < k; c++) {
+      const w = parameters[j * k + c]! / scales[j]!;
+      scaled[j * k + c] = w;
+      constant[c]! -= means[j]! * w;
+    }
+  }
+  const { offsets, columns, values } = x;
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < k; c++) out[i * k + c] = constant[c]!;
+    for (let e = offsets[i]!; e < offsets[i + 1]!; e++) {
+      const v = values[e]!;
+      const w = columns[e]! * k;
+      for (let c = 0; c < k; c++) out[i * k + c]! += v * scaled[w + c]!;
     }
   }
 }
@@ -74,7 +119,8 @@ export function fitSoftmaxRegression(
   const { values: classes, inverse: y } = uniqueInverse(labels);
   const k = classes.length;
   const { means, scales } = standardisation(x, n, settings.standardise);
-  const features = transformed(x, n, means, scales);
+  const features = sparseRows(x, n);
+  const scaled = new Float64Array(d * k);
   if (k < 2) {
     // One class: predict it everywhere.
     return {
@@ -92,10 +138,11 @@ export function fitSoftmaxRegression(
   const pinned = k === 2 ? 0 : -1;
   const z = new Float64Array(n * k);
   const objective = (parameters: Float64Array, gradient: Float64Array): number => {
-    logits(features, n, d, k, parameters, z);
+    logits(features, n, d, k, parameters, means, scales, z, scaled);
     gradient.fill(0);
     let loss = 0;
     const bias = d * k;
+    const { offsets, columns, values } = features;
     for (let i = 0; i < n; i++) {
       let max = -Infinity;
       for (let c = 0; c < k; c++) max = Math.max(max, z[i * k + c]!);
@@ -106,11 +153,16 @@ export function fitSoftmaxRegression(
       // z now holds the residual p − onehot, divided by n.
       for (let c = 0; c < k; c++) z[i * k + c] = (Math.exp(z[i * k + c]! - logNorm) - (c === y[i] ? 1 : 0)) / n;
       for (let c = 0; c < k; c++) gradient[bias + c]! += z[i * k + c]!;
-      for (let j = 0; j < d; j++) {
-        const v = features[i * d + j]!;
-        if (v === 0) continue;
-        for (let c = 0; c < k; c++) gradient[j * k + c]! += v * z[i * k + c]!;
+      // Σ_i x_ij r_ic over the raw non-zero entries; standardisation is applied below.
+      for (let e = offsets[i]!; e < offsets[i + 1]!; e++) {
+        const v = values[e]!;
+        const w = columns[e]! * k;
+        for (let c = 0; c < k; c++) gradient[w + c]! += v * z[i * k + c]!;
       }
+    }
+    // d/dW of standardise(X) W: (Σ_i x_ij r_ic − m_j Σ_i r_ic) / s_j.
+    for (let j = 0; j < d; j++) {
+      for (let c = 0; c < k; c++) gradient[j * k + c] = (gradient[j * k + c]! - means[j]! * gradient[bias + c]!) / scales[j]!;
     }
     let squares = 0;
     for (let m = 0; m < d * k; m++) {
@@ -137,7 +189,7 @@ export function predictSoftmaxRegression(model: SoftmaxRegressionModel, x: Matri
   const out = new Int32Array(n);
   if (k < 2) return out.fill(model.classes[0] ?? 0);
   const z = new Float64Array(n * k);
-  logits(transformed(x, n, model.means, model.scales), n, model.dim, k, model.parameters, z);
+  logits(sparseRows(x, n), n, model.dim, k, model.parameters, model.means, model.scales, z);
   for (let i = 0; i < n; i++) {
     let best = 0;
     for (let c = 1; c < k; c++) if (z[i * k + c]! > z[i * k + best]!) best = c;

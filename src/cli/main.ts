@@ -28,7 +28,7 @@ const usage = `latent-studio: train and compare autoencoders from the command li
   latent-studio resume <runId> [--set training.epochs=N] [--db PATH] [--json]
   latent-studio export <runId> --out DIR [--latents [--epoch N]] [--db PATH] [--json]
   latent-studio evaluate <runId> [--what clustering,probe,disentanglement,nll] [--epoch N] [--seed N] [--nll-samples K]
-                         [--db PATH] [--json]
+                         [--score-points N] [--db PATH] [--json]
   latent-studio sweep <spec.json> [--db PATH] [--max-concurrent N] [--json]
   latent-studio runs [--experiment NAME] [--sweep ID] [--csv] [--db PATH] [--json]
   latent-studio datasets [--db PATH] [--json]
@@ -320,6 +320,7 @@ async function evaluate(args: string[]): Promise<number> {
       epoch: { type: 'string' },
       seed: { type: 'string' },
       'nll-samples': { type: 'string' },
+      'score-points': { type: 'string' },
     },
   });
   const request = EvaluationRequest.safeParse({
@@ -328,6 +329,7 @@ async function evaluate(args: string[]): Promise<number> {
     epoch: intFlag('epoch', values.epoch),
     seed: intFlag('seed', values.seed),
     nllSamples: intFlag('nll-samples', values['nll-samples']),
+    scorePoints: intFlag('score-points', values['score-points']),
   });
   if (!request.success) throw new UsageError(`evaluate refused: ${describeIssues(fieldIssues(request.error))}`);
   const started = performance.now();
@@ -525,6 +527,16 @@ async function sweep(args: string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   await done;
+  if (spec.evaluate) {
+    // The evaluations the sweep asks for, started as each run completed: their figures join the JSON line.
+    for (const r of (await studio.api['sweeps.get']({ sweepId: id })).runs) {
+      for (const e of await studio.api['evaluations.list']({ runId: r.runId })) {
+        if (e.status !== 'queued' && e.status !== 'running') continue;
+        say(`run ${r.runId}: waiting for evaluation ${e.id} (${e.what.join(', ')})`);
+        await studio.evaluations.whenEnded(e.id);
+      }
+    }
+  }
   const detail = await studio.api['sweeps.get']({ sweepId: id });
   const table = await studio.api['runs.table']({ sweepId: id });
   const byId = new Map(table.rows.map((r) => [r.id, r]));
@@ -538,7 +550,12 @@ async function sweep(args: string[]): Promise<number> {
           .filter(([k]) => k.startsWith('test.'))
           .map(([k, v]) => [k.slice('test.'.length), v]),
       );
-      return { id: r.runId, name: r.name, params: r.params, status: r.status, test };
+      const evaluation = Object.fromEntries(
+        Object.entries(row?.metrics ?? {})
+          .filter(([k]) => k.startsWith('eval.'))
+          .map(([k, v]) => [k.slice('eval.'.length), v]),
+      );
+      return { id: r.runId, name: r.name, params: r.params, status: r.status, test, eval: evaluation };
     }),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -47,7 +47,7 @@ import { studioVersion } from './version';
 import { datasetsDirFor, insideRoot, PathEscapeError } from './paths';
 import { exportRun, newestGoodCheckpoint } from './export';
 import { checkRun, machineLimits } from './run-checks';
-import { EvaluationJobs } from './evaluation/jobs';
+import { checkKinds, EvaluationJobs } from './evaluation/jobs';
 import { writeLatents } from './evaluation/latents-files';
 import { latestEvaluationFigures, listEvaluations } from './store/evaluations';
 
@@ -105,6 +105,19 @@ export function createStudio(options: StudioOptions): Studio {
   });
   let backend: Promise<BackendInfo> | undefined;
   const evaluations = new EvaluationJobs({ db, orchestrator, events, datasets, locations: datasetLocations });
+  // A sweep with `evaluate` evaluates each of its runs as it completes (its figures join the runs table as eval.*).
+  events.on((e) => {
+    if (e.name !== 'run.status' || e.payload.status !== 'completed') return;
+    const runId = e.payload.runId;
+    const sweepId = getRun(db, runId)?.sweepId;
+    const settings = sweepId ? getSweepSpec(db, sweepId)?.evaluate : undefined;
+    if (!settings) return;
+    try {
+      evaluations.start({ runId, ...settings });
+    } catch (error) {
+      addWarning(db, runId, `its sweep could not evaluate it: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  });
 
   const progress = (task: 'import' | 'generate', name: string) => (done: number, total: number) =>
     events.emit('dataset.progress', { name, task, done, total });
@@ -200,6 +213,17 @@ export function createStudio(options: StudioOptions): Studio {
     const plan = expandSweep(spec, base, (config) => checkRun(config, datasets));
     if (!plan.ok) return refuse(plan.issues);
     if (plan.points.length === 0) return refuse([{ path: 'parameters', message: 'this sweep makes no runs' }]);
+    if (spec.evaluate) {
+      // Every run must be evaluable as asked: refused now, not after hours of training.
+      for (const point of plan.points) {
+        try {
+          checkKinds(point.config, `run ${point.name}`, spec.evaluate.what, datasets);
+        } catch (e) {
+          if (e instanceof ApiError) return refuse([{ path: 'evaluate.what', message: e.message.replace(/^what: /, '') }]);
+          throw e;
+        }
+      }
+    }
     return plan.points;
   };
 
@@ -230,6 +254,7 @@ export function createStudio(options: StudioOptions): Studio {
         metrics: spec.metrics ?? [],
         views: spec.views ?? [],
         datasetPairing: spec.datasetPairing ?? null,
+        evaluation: { codes: spec.evaluation?.codes ?? true, likelihood: spec.evaluation?.likelihood ?? false },
       })),
     'presets.get': async ({ name }) => {
       const config = findPreset(name);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DatasetName, datasetNamePattern, RunConfig } from './config';
 import { SweepSpec, sweepRunLimit } from './sweep';
+import { EvaluationKind, EvaluationSettings } from './evaluation-kinds';
 import { DatasetPairing, MetricDeclaration, ViewDeclaration } from '../families/family-spec';
 
 /** Contract between the renderer and the core. Every transport derives from these two records. */
@@ -120,6 +121,8 @@ export const FamilyInfo = z.object({
   metrics: z.array(MetricDeclaration),
   views: z.array(ViewDeclaration),
   datasetPairing: DatasetPairing.nullable(),
+  /** What an evaluation may ask of its runs: `codes` (clustering, probes, disentanglement) and `likelihood` (the NLL). */
+  evaluation: z.object({ codes: z.boolean(), likelihood: z.boolean() }),
 });
 export type FamilyInfo = z.infer<typeof FamilyInfo>;
 
@@ -317,9 +320,7 @@ export const Curve = z.object({
 });
 export type Curve = z.infer<typeof Curve>;
 
-/** What an evaluation judges: k-means and a mixture on the codes, few-label probes, disentanglement, likelihood. */
-export const EvaluationKind = z.enum(['clustering', 'probe', 'disentanglement', 'nll']);
-export type EvaluationKind = z.infer<typeof EvaluationKind>;
+export { EvaluationKind } from './evaluation-kinds';
 export const EvaluationStatus = z.enum(['queued', 'running', 'completed', 'failed']);
 export type EvaluationStatus = z.infer<typeof EvaluationStatus>;
 export const EvaluationId = z.number().int().positive();
@@ -378,6 +379,17 @@ export const EvaluationDetails = z.object({
       sapScores: z.array(z.array(z.number())),
       /** dciImportance[latent][factor]. */
       dciImportance: z.array(z.array(z.number())),
+      /** The β-VAE score's classifier accuracies (generated sets: images rendered with one factor fixed). */
+      betaVaeScore: z.object({ trainAccuracy: z.number(), evalAccuracy: z.number() }).optional(),
+      /** The FactorVAE score's accuracies, kept dimensions and its votes[factor][latent]. */
+      factorVaeScore: z
+        .object({
+          trainAccuracy: z.number(),
+          evalAccuracy: z.number(),
+          activeDims: z.number().int(),
+          votes: z.array(z.array(z.number())),
+        })
+        .optional(),
     })
     .optional(),
 });
@@ -403,19 +415,10 @@ export const Evaluation = z.object({
 });
 export type Evaluation = z.infer<typeof Evaluation>;
 
-export const EvaluationRequest = z.strictObject({
+export const EvaluationRequest = EvaluationSettings.extend({
   runId: RunId,
-  what: z.array(EvaluationKind).min(1).max(4),
   /** The checkpoint of this epoch (default: the newest that verifies). */
   epoch: z.number().int().min(0).optional(),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31 - 1)
-    .optional(),
-  /** Importance samples per image for 'nll' (default 100). */
-  nllSamples: z.number().int().min(1).max(5000).optional(),
 });
 export type EvaluationRequest = z.infer<typeof EvaluationRequest>;
 

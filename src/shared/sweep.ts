@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { describeIssues, issuePath, RunConfig, type FieldIssue } from './config';
 import { ConfigPathError, parseConfigPath, setConfigPath } from './config-path';
+import { EvaluationSettings } from './evaluation-kinds';
 
 /**
  * A sweep in the shape researchers know from W&B's sweep configuration
@@ -44,6 +45,8 @@ export const SweepSpec = z.strictObject({
   count: z.number().int().min(1).max(sweepRunLimit).optional(),
   /** A cap: a spec that would make more runs is refused. */
   maxRuns: z.number().int().min(1).max(sweepRunLimit).default(100),
+  /** Evaluates each run's latent space when it completes (see evaluations.start), so its figures join the runs table. */
+  evaluate: EvaluationSettings.optional(),
   /** Seeds the random method's draws (the runs' own seeds are `training.seed`). */
   seed: z
     .number()

@@ -116,10 +116,26 @@ describe('evaluations of a run’s latent space', () => {
     );
     expect(statuses).toEqual(['queued', 'running', 'completed']);
 
+    expect(evaluation.settings['pixelBaselines']).toEqual({ clustering: 'computed', probe: 'computed' });
+
+    // The raw-pixel baselines depend on the images and the seed, not on the model: a second evaluation reuses them.
+    const again = performance.now();
+    const second = await evaluateToEnd({ runId: aeRunId, what: ['clustering', 'probe'], seed: 1 });
+    console.log(
+      `the same evaluation again, its pixel baselines kept (${seconds(again)} s; worker seconds ${JSON.stringify(second.details.seconds)})`,
+    );
+    const kept = 'kept from an earlier evaluation of the same images and seed';
+    expect(second.settings['pixelBaselines']).toEqual({ clustering: kept, probe: kept });
+    for (const name of Object.keys(f).filter((n) => n.startsWith('pixels_'))) expect(second.figures[name], name).toBe(f[name]);
+    expect(second.figures['kmeans_acc']).toBe(f['kmeans_acc']);
+    expect(second.details.clustering?.confusion['pixels_kmeans']).toEqual(
+      evaluation.details.clustering?.confusion['pixels_kmeans'],
+    );
+
     // The runs table carries the figures as columns.
     const table = await studio.api['runs.table']({ runIds: [aeRunId] });
     expect(table.metrics).toContain('eval.kmeans_acc');
-    expect(table.rows[0]?.metrics['eval.probe_100_acc']).toBe(f['probe_100_acc']);
+    expect(table.rows[0]?.metrics['eval.probe_100_acc']).toBe(second.figures['probe_100_acc']);
   });
 
   it('a tiny VAE’s importance-weighted NLL is at most its −ELBO', async () => {
@@ -165,13 +181,26 @@ describe('evaluations of a run’s latent space', () => {
     config.training = { ...config.training, epochs: 1, batchSize: 64, seed: 1 };
     const runId = await trainToEnd(config);
     const started = performance.now();
-    const evaluation = await evaluateToEnd({ runId, what: ['disentanglement'] });
+    const evaluation = await evaluateToEnd({ runId, what: ['disentanglement'], scorePoints: 60 });
     const f = evaluation.figures;
     const d = evaluation.details.disentanglement;
     console.log(
       `AE on ${d?.images} shapes test images (${seconds(started)} s): MIG ${f['mig']?.toFixed(3)}, SAP ${f['sap']?.toFixed(3)}, ` +
-        `DCI ${f['dci_disentanglement']?.toFixed(3)} / ${f['dci_completeness']?.toFixed(3)} / ${f['dci_informativeness']?.toFixed(3)}`,
+        `DCI ${f['dci_disentanglement']?.toFixed(3)} / ${f['dci_completeness']?.toFixed(3)} / ${f['dci_informativeness']?.toFixed(3)}, ` +
+        `β-VAE score ${f['beta_vae_score']?.toFixed(3)}, FactorVAE score ${f['factor_vae_score']?.toFixed(3)} (60 training points, ` +
+        `images rendered again by the generator); worker seconds ${JSON.stringify(evaluation.details.seconds)}`,
     );
+    // The interventional scores: the generator rendered images with one factor held fixed. Five factors, so
+    // chance is 0.2; even a one-epoch AE's codes name the fixed factor better than that.
+    expect(d?.betaVaeScore?.evalAccuracy).toBe(f['beta_vae_score']);
+    expect(f['beta_vae_score']).toBeGreaterThan(0.3);
+    expect(f['factor_vae_score']).toBeGreaterThan(0.3);
+    expect(d?.factorVaeScore?.votes).toHaveLength(5);
+    expect(d?.factorVaeScore?.votes.flat().reduce((a, b) => a + b, 0)).toBe(60);
+    expect(evaluation.settings['disentanglement']).toMatchObject({
+      betaVaeScore: { trainPoints: 60, evalPoints: 30, batchSize: 64, renderedFrom: 'shapes' },
+      factorVaeScore: { trainPoints: 60, evalPoints: 30, batchSize: 64, renderedFrom: 'shapes' },
+    });
     expect(d?.factors).toEqual(['shape', 'scale', 'orientation', 'x', 'y']);
     expect(d?.mutualInformation).toHaveLength(5);
     expect(d?.mutualInformation.every((row) => row.length === 6)).toBe(true);

@@ -49,7 +49,8 @@ describe('a β sweep from the CLI', () => {
   it('trains every run under the limit, and its KL falls as β grows; the CSV has a row per run', () => {
     const db = join(tmp.dir, 'cli.db');
     const file = join(tmp.dir, 'beta.json');
-    writeFileSync(file, JSON.stringify(betaSweep('β sweep')));
+    // Each run's likelihood is estimated as it completes (K = 10 importance samples, to keep this short).
+    writeFileSync(file, JSON.stringify({ ...betaSweep('β sweep'), evaluate: { what: ['nll'], nllSamples: 10 } }));
     const r = run('sweep', file, '--db', db, '--max-concurrent', '2');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/6 runs queued, 2 at a time/);
@@ -57,10 +58,24 @@ describe('a β sweep from the CLI', () => {
     for (const m of r.stderr.matchAll(/(\d+) running/g)) expect(Number(m[1])).toBeLessThanOrEqual(2);
     const result = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '') as {
       sweepId: number;
-      runs: { id: number; params: Record<string, number>; status: string; test: Record<string, number> }[];
+      runs: {
+        id: number;
+        params: Record<string, number>;
+        status: string;
+        test: Record<string, number>;
+        eval: Record<string, number>;
+      }[];
     };
     expect(result.runs).toHaveLength(6);
     expect(result.runs.every((x) => x.status === 'completed')).toBe(true);
+    // Every VAE of the sweep was evaluated when it completed: its importance-weighted NLL is at most its −ELBO.
+    console.log(
+      `IW NLL (K = 10) / −ELBO by run: ${result.runs.map((x) => `${x.eval['iw_nll']?.toFixed(2)} / ${x.eval['neg_elbo']?.toFixed(2)}`).join(', ')}`,
+    );
+    for (const x of result.runs) {
+      expect(x.eval['iw_nll'], `run ${x.id}`).toBeGreaterThan(0);
+      expect(x.eval['iw_nll'], `run ${x.id}`).toBeLessThanOrEqual(x.eval['neg_elbo']!);
+    }
     const meanKl = [0.5, 2, 8].map((beta) => {
       const kls = result.runs.filter((x) => x.params['model.beta'] === beta).map((x) => x.test['kl'] ?? NaN);
       expect(kls).toHaveLength(2);
@@ -128,6 +143,8 @@ describe('bad sweep specs are refused naming the path, and nothing is queued', (
     ['an unknown preset', 'base', { base: 'no-such-preset' }],
     ['a bad base config', 'base.training.batchSize', { base: { ...base, training: { ...base.training, batchSize: 0 } } }],
     ['no parameters', 'parameters', { parameters: {} }],
+    ['an evaluation the data does not allow', 'evaluate.what', { evaluate: { what: ['disentanglement'] } }],
+    ['an unknown evaluation', 'evaluate.what[0]', { evaluate: { what: ['spectral' as 'nll'] } }],
   ];
 
   it.each(cases)('%s: %s', async (_what, path, change) => {

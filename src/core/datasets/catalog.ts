@@ -213,6 +213,22 @@ export class DatasetCatalog {
     return info;
   }
 
+  /**
+   * The generator a generated set was drawn from and its identity, which can render any combination of the set's
+   * factors (the β-VAE and FactorVAE scores need images with one factor held fixed); null for other sets. Sets
+   * written before the manifest named it are recognised by their `source` line and name.
+   */
+  generatorOf(name: string): { generator: ImageGenerator; identity: number } | null {
+    const m = this.store.manifest(name);
+    if (!m || m.kind !== 'generated') return null;
+    const kind = m.generator?.kind ?? /^generator (\w+),/.exec(m.source)?.[1];
+    const generator = kind !== undefined && Object.hasOwn(generators, kind) ? generators[kind as GeneratorKind] : undefined;
+    if (!generator) return null;
+    const identity =
+      m.generator?.identity ?? (generator.identities.length > 1 ? generator.identities.indexOf(name.slice(-1)) : 0);
+    return identity >= 0 && identity < generator.identities.length ? { generator, identity } : null;
+  }
+
   /** Generates a default set (shapes, faces-a/b) the first time something needs it. */
   async ensure(name: string, progress?: ImportProgress): Promise<void> {
     if (builtins[name] || this.store.has(name)) return;
@@ -287,6 +303,7 @@ export class DatasetCatalog {
             testCount,
             labelNames: gen.labelNames,
             factors: gen.factors,
+            generator: { kind: gen.kind, identity: k },
             twin: names.length > 1 ? (names[1 - k] as string) : null,
             split: `the last ${Math.round(generatedTestFraction * 100)}% of the images drawn`,
           }),

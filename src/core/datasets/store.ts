@@ -46,6 +46,8 @@ export interface Manifest {
   split: string;
   /** Relative paths of the source files, in source order (folder imports). */
   files?: string[];
+  /** The generator that drew a generated set and which of its identities this set is, so any factor combination can be rendered again. */
+  generator?: { kind: string; identity: number };
   hash: string;
   createdAt: string;
 }

@@ -4,15 +4,27 @@
  */
 import type { DatasetFactor, EvaluationDetails, EvaluationKind } from '../../shared/api';
 import type { BuiltModel } from '../../families/family-model';
+import { computeBetaVaeScore, betaVaeScoreDefaults } from '../../analysis/beta-vae-score';
 import { computeClustering, clusteringDefaults } from '../../analysis/clustering';
 import { computeDci, dciDefaults } from '../../analysis/dci';
 import { discretiseColumns } from '../../analysis/discretise';
+import type { FactorSource } from '../../analysis/factor-source';
+import { computeFactorVaeScore, factorVaeScoreDefaults } from '../../analysis/factor-vae-score';
 import { activeUnits, computeIwNll } from '../../analysis/iw-nll';
 import { computeMig, migDefaults } from '../../analysis/mig';
 import { computeProbes, probeDefaults, type ProbeFigure } from '../../analysis/probes';
 import { computeSap, sapDefaults } from '../../analysis/sap';
-import { classCount, fillBatch, fillOneHot, pixelsPerImage, type ImageDataset, type ImageSplit } from '../datasets/dataset';
-import type { TestLatents } from '../training/protocol';
+import type { ImageGenerator } from '../datasets/generators/generator';
+import {
+  bytesToFloats,
+  classCount,
+  fillBatch,
+  fillOneHot,
+  pixelsPerImage,
+  type ImageDataset,
+  type ImageSplit,
+} from '../datasets/dataset';
+import type { PixelBaseline, PixelBaselines, TestLatents } from '../training/protocol';
 import { deriveSeed } from '../training/random';
 import { tf } from '../training/tf';
 
@@ -67,6 +79,59 @@ export function encodeImages(
   return { codes, dim };
 }
 
+/** The codes of flat images in [0,1] ([n, pixels]) with their one-hot labels for conditional models. */
+function encodeFloats(model: BuiltModel, x: Float32Array, n: number, pixels: number, oneHot?: Float32Array): Float32Array {
+  const classes = oneHot ? oneHot.length / n : 0;
+  const out: Float32Array[] = [];
+  for (let start = 0; start < n; start += encodeBatch) {
+    const m = Math.min(encodeBatch, n - start);
+    out.push(
+      tf.tidy(() => {
+        const xt = tf.tensor2d(x.subarray(start * pixels, (start + m) * pixels), [m, pixels]);
+        const labels = oneHot ? tf.tensor2d(oneHot.subarray(start * classes, (start + m) * classes), [m, classes]) : undefined;
+        return Float32Array.from(model.encode!(xt, labels).dataSync());
+      }),
+    );
+  }
+  const dim = out[0] ? out[0].length / Math.min(encodeBatch, n) : 0;
+  const codes = new Float32Array(n * dim);
+  out.forEach((part, i) => codes.set(part, i * encodeBatch * dim));
+  return codes;
+}
+
+/**
+ * The generator as the β-VAE and FactorVAE scores see it: factor vectors drawn as the generator draws them, and
+ * the model's codes of images rendered from any factors (disentanglement_lib's ground-truth data `sample_factors`
+ * and `sample_observations_from_factors`).
+ */
+export function generatorFactorSource(
+  model: BuiltModel,
+  family: string,
+  renderer: { generator: ImageGenerator; identity: number },
+  classes: number,
+): FactorSource {
+  if (!model.encode)
+    throw new Error(`the ${family} family has no encoder that gives one code per image, so it has no codes to evaluate`);
+  const { generator, identity } = renderer;
+  const pixels = generator.height * generator.width * generator.channels;
+  const image = new Uint8Array(pixels);
+  return {
+    numFactors: generator.factors.length,
+    sampleFactors: (n, rng) => Array.from({ length: n }, () => generator.draw(rng)),
+    encodeFactors(factors) {
+      const n = factors.length;
+      const x = new Float32Array(n * pixels);
+      const oneHot = model.conditional ? new Float32Array(n * Math.max(classes, 1)) : undefined;
+      factors.forEach((f, i) => {
+        generator.render(f, identity, image);
+        bytesToFloats(image, pixels, x.subarray(i * pixels, (i + 1) * pixels));
+        if (oneHot) oneHot[i * Math.max(classes, 1) + (generator.label(f) ?? 0)] = 1;
+      });
+      return encodeFloats(model, x, n, pixels, oneHot);
+    },
+  };
+}
+
 /** The codes of the whole test split with its labels and factors: what `export --latents` writes. */
 export function testLatents(model: BuiltModel, family: string, dataset: ImageDataset, factors: DatasetFactor[]): TestLatents {
   const test = dataset.test;
@@ -105,16 +170,27 @@ export interface EvaluationOutcome {
   figures: Record<string, number>;
   details: EvaluationDetails;
   settings: Record<string, unknown>;
+  /** The raw-pixel baselines computed here (not those given), for the studio to keep. */
+  baselines: PixelBaselines;
 }
 
 /** Runs the metrics asked for on a model rebuilt at a checkpoint. */
-export function evaluateModel(
+export async function evaluateModel(
   model: BuiltModel,
   family: string,
   dataset: ImageDataset,
   factorDeclarations: DatasetFactor[],
-  request: { what: readonly EvaluationKind[]; seed: number; nllSamples: number },
-): EvaluationOutcome {
+  request: {
+    what: readonly EvaluationKind[];
+    seed: number;
+    nllSamples: number;
+    scorePoints: number;
+    /** Baselines computed before for the same images, seed and settings. */
+    baselines?: PixelBaselines;
+  },
+  /** The generator of a generated set, for the β-VAE and FactorVAE scores (left out without one). */
+  renderer: { generator: ImageGenerator; identity: number } | null = null,
+): Promise<EvaluationOutcome> {
   const { what, seed } = request;
   const test = dataset.test;
   const pixels = pixelsPerImage(dataset);
@@ -128,6 +204,17 @@ export function evaluateModel(
   let testPixels: Float32Array | undefined;
   const rawTest = () => (testPixels ??= pixelsOf(test, pixels, allIndices(test.count)));
   const seconds: Record<string, number> = {};
+  const given = request.baselines ?? {};
+  const computed: PixelBaselines = {};
+  /** The baseline of `kind`: the one given, or computed now (and returned to be kept). */
+  const baseline = (kind: 'clustering' | 'probe', compute: () => Omit<PixelBaseline, 'seconds'>): PixelBaseline => {
+    const known = given[kind];
+    if (known) return known;
+    const start = performance.now();
+    const fresh = { ...compute(), seconds: Number(((performance.now() - start) / 1000).toFixed(3)) };
+    computed[kind] = fresh;
+    return fresh;
+  };
   let mark = performance.now();
   const lap = (name: string) => {
     const now = performance.now();
@@ -144,10 +231,14 @@ export function evaluateModel(
     const options = { seed, algorithms: clusteringDefaults.algorithms };
     const onCodes = computeClustering(codes, labels, options);
     lap('clustering');
-    // The baseline beside it: k-means alone on the raw pixels of the same images.
-    const onPixels = computeClustering({ values: rawTest(), dim: pixels }, labels, {
-      seed,
-      algorithms: ['kmeans'],
+    // The baseline beside it: k-means alone on the raw pixels of the same images (computed once per images and seed).
+    const pixelBaseline = baseline('clustering', () => {
+      const onPixels = computeClustering({ values: rawTest(), dim: pixels }, labels, { seed, algorithms: ['kmeans'] });
+      const k = onPixels.kmeans!;
+      return {
+        figures: { pixels_kmeans_acc: k.accuracy, pixels_kmeans_nmi: k.nmi, pixels_kmeans_ari: k.ari },
+        details: { clustering: { clusters: onPixels.clusters, images: test.count, confusion: { pixels_kmeans: k.confusion } } },
+      };
     });
     const confusion: Record<string, NonNullable<EvaluationDetails['clustering']>['confusion'][string]> = {};
     const record = (
@@ -163,7 +254,8 @@ export function evaluateModel(
     lap('clustering_pixels');
     record('kmeans', onCodes.kmeans);
     record('gmm', onCodes.gaussianMixture);
-    record('pixels_kmeans', onPixels.kmeans);
+    Object.assign(figures, pixelBaseline.figures);
+    Object.assign(confusion, pixelBaseline.details.clustering?.confusion);
     details.clustering = { clusters: onCodes.clusters, images: test.count, confusion };
     settings['clustering'] = {
       clusters: onCodes.clusters,
@@ -193,16 +285,22 @@ export function evaluateModel(
       options,
     );
     lap('probe');
-    const onPixels = computeProbes(
-      { codes: { values: pixelsOf(train, pixels, pool), dim: pixels }, labels: poolLabels },
-      { codes: { values: rawTest(), dim: pixels }, labels },
-      options,
-    );
-    lap('probe_pixels');
     const row = (features: 'codes' | 'pixels') => (p: ProbeFigure) => ({ features, ...p });
-    details.probes = [...onCodes.probes.map(row('codes')), ...onPixels.probes.map(row('pixels'))];
+    const pixelBaseline = baseline('probe', () => {
+      const onPixels = computeProbes(
+        { codes: { values: pixelsOf(train, pixels, pool), dim: pixels }, labels: poolLabels },
+        { codes: { values: rawTest(), dim: pixels }, labels },
+        options,
+      );
+      return {
+        figures: Object.fromEntries(onPixels.probes.map((p) => [`pixels_probe_${p.labelsPerClass}_acc`, p.meanAccuracy])),
+        details: { probes: onPixels.probes.map(row('pixels')) },
+      };
+    });
+    lap('probe_pixels');
+    details.probes = [...onCodes.probes.map(row('codes')), ...(pixelBaseline.details.probes ?? [])];
     for (const p of onCodes.probes) figures[`probe_${p.labelsPerClass}_acc`] = p.meanAccuracy;
-    for (const p of onPixels.probes) figures[`pixels_probe_${p.labelsPerClass}_acc`] = p.meanAccuracy;
+    Object.assign(figures, pixelBaseline.figures);
     settings['probe'] = {
       budgets,
       pool: 'the first images of each class in the training split',
@@ -252,6 +350,39 @@ export function evaluateModel(
       dci: { ...dciDefaults, seed },
       continuousFactorBins: continuous.some(Boolean) ? continuousFactorBins : null,
     };
+    if (renderer) {
+      // The scores that intervene on the factors: images rendered again with one factor held fixed.
+      const source = generatorFactorSource(model, family, renderer, classCount(dataset));
+      const points = { trainPoints: request.scorePoints, evalPoints: Math.max(1, Math.round(request.scorePoints / 2)) };
+      const betaVae = await computeBetaVaeScore(source, { ...points, seed: deriveSeed(seed, 1) });
+      lap('beta_vae_score');
+      const factorVae = await computeFactorVaeScore(source, {
+        ...points,
+        varianceEstimatePoints: Math.min(factorVaeScoreDefaults.varianceEstimatePoints, request.scorePoints * 10),
+        seed: deriveSeed(seed, 2),
+      });
+      lap('factor_vae_score');
+      figures['beta_vae_score'] = betaVae.evalAccuracy;
+      figures['factor_vae_score'] = factorVae.evalAccuracy;
+      details.disentanglement.betaVaeScore = betaVae;
+      details.disentanglement.factorVaeScore = {
+        trainAccuracy: factorVae.trainAccuracy,
+        evalAccuracy: factorVae.evalAccuracy,
+        activeDims: factorVae.activeDims,
+        votes: factorVae.votes,
+      };
+      settings['disentanglement'] = {
+        ...(settings['disentanglement'] as object),
+        betaVaeScore: { ...betaVaeScoreDefaults, ...points, seed: deriveSeed(seed, 1), renderedFrom: renderer.generator.kind },
+        factorVaeScore: {
+          ...factorVaeScoreDefaults,
+          ...points,
+          varianceEstimatePoints: Math.min(factorVaeScoreDefaults.varianceEstimatePoints, request.scorePoints * 10),
+          seed: deriveSeed(seed, 2),
+          renderedFrom: renderer.generator.kind,
+        },
+      };
+    }
   }
 
   if (what.includes('nll')) {
@@ -296,5 +427,10 @@ export function evaluateModel(
   details.seconds = seconds;
   // Figures that are not numbers (a MIG over constant factors) are left out rather than stored as null.
   for (const [name, value] of Object.entries(figures)) if (!Number.isFinite(value)) delete figures[name];
-  return { figures, details, settings };
+  settings['pixelBaselines'] = Object.fromEntries(
+    (['clustering', 'probe'] as const)
+      .filter((k) => what.includes(k))
+      .map((k) => [k, given[k] ? 'kept from an earlier evaluation of the same images and seed' : 'computed']),
+  );
+  return { figures, details, settings, baselines: computed };
 }

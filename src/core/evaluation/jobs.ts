@@ -3,6 +3,9 @@
  * stores its figures. Evaluations of one studio run one at a time, first in, first out, each in its own worker
  * beside the training runs (see `EvaluationJobs`).
  */
+import { createHash } from 'node:crypto';
+import { clusteringDefaults } from '../../analysis/clustering';
+import { probeDefaults } from '../../analysis/probes';
 import { finishedStatuses, type EvaluationKind, type EvaluationRequest } from '../../shared/api';
 import type { RunConfig } from '../../shared/config';
 import { familySpec } from '../../families/specs';
@@ -19,14 +22,33 @@ import {
   getEvaluation,
   insertEvaluation,
   markEvaluationRunning,
+  readBaseline,
+  storeBaseline,
 } from '../store/evaluations';
 import { getRun, type ResumePoint } from '../store/runs';
 import { CheckpointError, readCheckpoint } from '../training/checkpoint';
 import type { Orchestrator } from '../training/orchestrator';
-import type { DatasetLocations, TestLatents } from '../training/protocol';
+import type { DatasetLocations, PixelBaselines, TestLatents } from '../training/protocol';
 
 export const defaultNllSamples = 100;
+/** Training points of the β-VAE and FactorVAE scores by default (disentanglement_lib's study: 10,000; see EvaluationRequest). */
+export const defaultScorePoints = 1000;
 const studioStoppedReason = 'the studio stopped before the evaluation ended';
+
+/** Bumped when the pixel baselines' computation changes, so that figures kept from before are not reused. */
+const baselineVersion = 1;
+
+/**
+ * What a raw-pixel baseline depends on: the images (the data set's content hash and the run's choice of subsets and
+ * classes), the kind with its settings, and the seed. Not the model: evaluations of any run on the same images share it.
+ */
+function baselineKey(kind: 'clustering' | 'probe', config: RunConfig, datasetHash: string | null, seed: number): string | null {
+  if (datasetHash === null) return null;
+  const settings = kind === 'clustering' ? clusteringDefaults : probeDefaults;
+  const { name, trainSubset, testSubset, classes } = config.dataset;
+  const identity = { baselineVersion, kind, settings, seed, dataset: { name, datasetHash, trainSubset, testSubset, classes } };
+  return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
+}
 
 function refuse(code: 'bad_request' | 'conflict' | 'not_found', path: string, message: string): never {
   throw new ApiError(code, `${path}: ${message}`, [{ path, message }]);
@@ -62,7 +84,8 @@ export function checkpointFor(db: Db, runId: number, epoch: number | undefined):
 }
 
 /** What the run's family and data set allow; each refusal names `what` and says why. */
-function checkKinds(config: RunConfig, runId: number, what: readonly EvaluationKind[], datasets: DatasetCatalog): void {
+/** Refuses kinds that do not apply to a run's family or data set, naming `what`; `who` names the run in the message. */
+export function checkKinds(config: RunConfig, who: string, what: readonly EvaluationKind[], datasets: DatasetCatalog): void {
   const spec = familySpec(config.family);
   const codes = spec?.evaluation?.codes ?? true;
   const coded = what.filter((w) => w !== 'nll');
@@ -70,25 +93,25 @@ function checkKinds(config: RunConfig, runId: number, what: readonly EvaluationK
     refuse(
       'bad_request',
       'what',
-      `run ${runId} is a ${config.family} model, which has no encoder giving one code per image: it cannot be evaluated`,
+      `${who} is a ${config.family} model, which has no encoder giving one code per image: it cannot be evaluated`,
     );
   }
   if (what.includes('nll')) {
     if (!spec?.evaluation?.likelihood) {
-      refuse('bad_request', 'what', `nll needs a family with a likelihood (a VAE); run ${runId} is a ${config.family} model`);
+      refuse('bad_request', 'what', `nll needs a family with a likelihood (a VAE); ${who} is a ${config.family} model`);
     }
     if (config.training.loss === 'smoothL1') {
       refuse(
         'bad_request',
         'what',
-        `nll needs a likelihood p(x|z); run ${runId} was trained with training.loss smoothL1, which implies none (bce, mse and mae do)`,
+        `nll needs a likelihood p(x|z); ${who} was trained with training.loss smoothL1, which implies none (bce, mse and mae do)`,
       );
     }
   }
   const info = datasets.info(config.dataset.name);
   for (const kind of coded) {
     if ((kind === 'clustering' || kind === 'probe') && info && info.classes === 0) {
-      refuse('bad_request', 'what', `${kind} needs labels, and run ${runId}'s data set ${info.name} has none`);
+      refuse('bad_request', 'what', `${kind} needs labels, and ${who}'s data set ${info.name} has none`);
     }
     if (kind === 'disentanglement' && info && info.factors.length === 0) {
       refuse(
@@ -143,16 +166,18 @@ export class EvaluationJobs {
   start(request: EvaluationRequest): number {
     const run = this.requireStoppedRun(request.runId);
     const what = [...new Set(request.what)];
-    checkKinds(run.config, run.id, what, this.o.datasets);
+    checkKinds(run.config, `run ${run.id}`, what, this.o.datasets);
     const checkpoint = checkpointFor(this.o.db, run.id, request.epoch);
     const seed = request.seed ?? 0;
     const nllSamples = request.nllSamples ?? defaultNllSamples;
+    const scorePoints = request.scorePoints ?? defaultScorePoints;
     const id = insertEvaluation(this.o.db, {
       runId: run.id,
       what,
       settings: {
         what,
         ...(what.includes('nll') ? { nllSamples } : {}),
+        ...(what.includes('disentanglement') ? { scorePoints } : {}),
         checkpoint: { epoch: checkpoint.epoch, step: checkpoint.step },
       },
       seed,
@@ -166,14 +191,41 @@ export class EvaluationJobs {
       markEvaluationRunning(this.o.db, id);
       emit('running', null);
       try {
+        const hash = this.o.datasets.info(run.config.dataset.name)?.hash ?? null;
+        const keys = {
+          clustering: baselineKey('clustering', run.config, hash, seed),
+          probe: baselineKey('probe', run.config, hash, seed),
+        };
+        const baselines: PixelBaselines = {};
+        for (const kind of ['clustering', 'probe'] as const) {
+          const key = keys[kind];
+          const known = key && what.includes(kind) ? readBaseline(this.o.db, key) : undefined;
+          if (known) baselines[kind] = known;
+        }
         const answer = await this.o.orchestrator.request(
-          { type: 'evaluate', config: run.config, checkpoint, datasets: this.o.locations, what, seed, nllSamples },
+          {
+            type: 'evaluate',
+            config: run.config,
+            checkpoint,
+            datasets: this.o.locations,
+            what,
+            seed,
+            nllSamples,
+            scorePoints,
+            baselines,
+          },
           'evaluated',
           this.#abort.signal,
         );
         if (this.#abort.signal.aborted) return;
+        for (const kind of ['clustering', 'probe'] as const) {
+          const fresh = answer.baselines[kind];
+          const key = keys[kind];
+          if (fresh && key) storeBaseline(this.o.db, key, kind, fresh);
+        }
         const settings = { what, checkpoint: { epoch: checkpoint.epoch, step: checkpoint.step }, ...answer.settings };
-        if (finishEvaluation(this.o.db, id, { status: 'completed', results: answer, settings })) {
+        const results = { figures: answer.figures, details: answer.details };
+        if (finishEvaluation(this.o.db, id, { status: 'completed', results, settings })) {
           emit('completed', null, answer.figures);
         }
       } catch (e) {

@@ -3,6 +3,7 @@ import type { Evaluation, EvaluationDetails, EvaluationKind, EvaluationStatus } 
 import { nowIso, type Db } from './db';
 import { supervisorAlive } from './runs';
 import { stmt } from './statements';
+import type { PixelBaseline } from '../training/protocol';
 
 interface EvaluationRow {
   id: number;
@@ -135,4 +136,19 @@ export function failOwnEvaluations(db: Db, reason: string): { id: number; runId:
   ).all(hostname(), process.pid);
   for (const e of own) finishEvaluation(db, e.id, { status: 'failed', error: reason });
   return own.map((e) => ({ id: e.id, runId: e.run_id }));
+}
+
+export function readBaseline(db: Db, key: string): PixelBaseline | undefined {
+  const row = stmt(db, `SELECT results_json FROM evaluation_baselines WHERE key = ?`).get(key) as
+    { results_json: string } | undefined;
+  return row ? (JSON.parse(row.results_json) as PixelBaseline) : undefined;
+}
+
+export function storeBaseline(db: Db, key: string, kind: string, baseline: PixelBaseline): void {
+  stmt(db, `INSERT OR REPLACE INTO evaluation_baselines (key, kind, results_json, created_at) VALUES (?, ?, ?, ?)`).run(
+    key,
+    kind,
+    JSON.stringify(baseline),
+    nowIso(),
+  );
 }

@@ -115,4 +115,11 @@ export const migrations: readonly string[] = [
      ended_at TEXT
    ) STRICT;
    CREATE INDEX evaluations_run ON evaluations(run_id, id);`,
+  // 8: the raw-pixel baselines of evaluations, which depend on the data and the seed, not on a model: computed once.
+  `CREATE TABLE evaluation_baselines (
+     key TEXT PRIMARY KEY,
+     kind TEXT NOT NULL,
+     results_json TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   ) STRICT;`,
 ];

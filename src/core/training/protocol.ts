@@ -35,9 +35,24 @@ export type ToWorker =
       what: EvaluationKind[];
       seed: number;
       nllSamples: number;
+      /** Training points of the β-VAE and FactorVAE scores (each evaluates on half as many). */
+      scorePoints: number;
+      /** Raw-pixel baselines already computed for this data and seed: the worker uses them instead of computing them. */
+      baselines: PixelBaselines;
     }
   /** Rebuilds a run's model at a checkpoint and answers the codes of its test split, with labels and factors. */
   | { type: 'latents'; config: RunConfig; checkpoint: ResumePoint; datasets: DatasetLocations };
+
+/**
+ * A raw-pixel baseline of one evaluation kind: its figures (`pixels_*`) and the details it adds (the pixel
+ * confusion matrix, the pixel probe rows). It depends on the images, the seed and the settings, not on a model.
+ */
+export interface PixelBaseline {
+  figures: Record<string, number>;
+  details: EvaluationDetails;
+  seconds: number;
+}
+export type PixelBaselines = Partial<Record<'clustering' | 'probe', PixelBaseline>>;
 
 /** The codes of a run's test split (posterior means for VAEs), row-major [count, dim], with its labels and factors. */
 export interface TestLatents {
@@ -61,7 +76,14 @@ export type FromWorker =
   | { type: 'failed'; error: string }
   | { type: 'probed'; backend: BackendInfo }
   | { type: 'exported'; files: string[] }
-  | { type: 'evaluated'; figures: Record<string, number>; details: EvaluationDetails; settings: Record<string, unknown> }
+  | {
+      type: 'evaluated';
+      figures: Record<string, number>;
+      details: EvaluationDetails;
+      settings: Record<string, unknown>;
+      /** The raw-pixel baselines it computed (not those it was given), for the studio to keep. */
+      baselines: PixelBaselines;
+    }
   | { type: 'latents'; latents: TestLatents }
   | { type: 'probeFailed'; error: string };
 

@@ -263,13 +263,15 @@ async function rebuildAt(msg: Extract<ToWorker, { type: 'evaluate' | 'latents' }
   const dataset = catalog.open(config.dataset);
   const model = buildModel(config, dataset);
   restoreFrom(model, readCheckpoint(msg.checkpoint.path, msg.checkpoint.sha256));
-  return { model, dataset, factors: catalog.info(config.dataset.name)?.factors ?? [] };
+  // The interventional scores render from the whole factor distribution: not for a chosen subset of classes or a pair.
+  const renderer = config.dataset.second || config.dataset.classes ? null : catalog.generatorOf(config.dataset.name);
+  return { model, dataset, factors: catalog.info(config.dataset.name)?.factors ?? [], renderer };
 }
 
 async function runEvaluation(msg: Extract<ToWorker, { type: 'evaluate' }>): Promise<FromWorker> {
-  const { model, dataset, factors } = await rebuildAt(msg);
+  const { model, dataset, factors, renderer } = await rebuildAt(msg);
   try {
-    return { type: 'evaluated', ...evaluateModel(model, msg.config.family, dataset, factors, msg) };
+    return { type: 'evaluated', ...(await evaluateModel(model, msg.config.family, dataset, factors, msg, renderer)) };
   } finally {
     model.dispose();
   }

@@ -1,4 +1,5 @@
 import { DatasetRef, TrainingConfig, backendNames, type FieldIssue } from '../../../shared/config';
+import type { EvaluationKind } from '../../../shared/evaluation-kinds';
 import { flattenConfig, type SweepSpecInput, type SweepValue } from '../../../shared/sweep';
 import { familySpec } from '../../../families/specs';
 import { formFields, humanize, type FieldSchema, type FormField } from './schema-form';
@@ -144,6 +145,8 @@ export interface SweepForm {
   count: number | undefined;
   maxRuns: number | undefined;
   seed: number | undefined;
+  /** What to evaluate of each run as it completes (none: no evaluation). */
+  evaluate?: readonly EvaluationKind[];
 }
 
 /** The spec the form describes, in the contract's shape; rows without a path yet are left out. */
@@ -164,6 +167,7 @@ export function buildSweepSpec(form: SweepForm): SweepSpecInput {
     ...(form.method === 'random' && form.count !== undefined ? { count: form.count } : {}),
     ...(form.maxRuns !== undefined ? { maxRuns: form.maxRuns } : {}),
     ...(form.method === 'random' && form.seed !== undefined ? { seed: form.seed } : {}),
+    ...(form.evaluate && form.evaluate.length > 0 ? { evaluate: { what: [...form.evaluate] } } : {}),
   };
 }
 
