@@ -1,0 +1,358 @@
+import type { DatasetInfo, Evaluation, EvaluationDetails, EvaluationKind, FamilyInfo } from '../../../shared/api';
+
+/** One kind an evaluation may judge, as the run view offers it: applicable to this run, or why not. */
+export interface KindOption {
+  kind: EvaluationKind;
+  label: string;
+  help: string;
+  available: boolean;
+  /** Why it does not apply (when it does not). */
+  reason?: string;
+}
+
+const kindText: Record<EvaluationKind, { label: string; help: string }> = {
+  clustering: {
+    label: 'Clustering',
+    help: 'k-means and a Gaussian mixture on the test codes (ACC, NMI, ARI), beside k-means on the raw pixels',
+  },
+  probe: {
+    label: 'Linear probes',
+    help: 'softmax regression on the codes with 10, 100 and 1,000 labels per class, beside the same on the raw pixels',
+  },
+  disentanglement: {
+    label: 'Disentanglement',
+    help: 'MIG, SAP and DCI against the data set’s known factors (β-VAE and FactorVAE scores on a generated set)',
+  },
+  nll: { label: 'Likelihood', help: 'importance-weighted NLL (Burda et al. 2016) beside the −ELBO, and active units' },
+};
+
+export const evaluationKinds: readonly EvaluationKind[] = ['clustering', 'probe', 'disentanglement', 'nll'];
+
+/**
+ * What a run can be evaluated on, with the same rules the core checks: the codes only when its family has an encoder
+ * giving one code per image; clustering and probes with labels; disentanglement with known factors; the NLL with a
+ * family likelihood and a loss that implies a normalised one (not smooth L1).
+ */
+export function kindOptions(
+  family: Pick<FamilyInfo, 'evaluation' | 'label'> | undefined,
+  dataset: Pick<DatasetInfo, 'name' | 'classes' | 'factors'> | undefined,
+  loss: string,
+): KindOption[] {
+  const codes = family?.evaluation.codes ?? true;
+  const likelihood = family?.evaluation.likelihood ?? false;
+  const why = (kind: EvaluationKind): string | undefined => {
+    if (kind === 'nll') {
+      if (!likelihood) return `needs a family with a likelihood (a VAE)`;
+      if (loss === 'smoothL1') return 'training.loss smoothL1 implies no normalised likelihood (bce, mse and mae do)';
+      return undefined;
+    }
+    if (!codes) return `${family?.label ?? 'this family'} has no encoder giving one code per image`;
+    if (!dataset) return 'the run’s data set is not in the catalogue';
+    if ((kind === 'clustering' || kind === 'probe') && dataset.classes === 0) return `${dataset.name} has no labels`;
+    if (kind === 'disentanglement' && dataset.factors.length === 0) return `${dataset.name} has no known factors`;
+    return undefined;
+  };
+  return evaluationKinds.map((kind) => {
+    const reason = why(kind);
+    return { kind, ...kindText[kind], available: reason === undefined, ...(reason === undefined ? {} : { reason }) };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------- figures
+
+/** A score in [0, 1] (NMI, ARI, MIG, …): three decimals. */
+export function score(v: number | undefined): string {
+  return v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(3);
+}
+
+/** An accuracy: a percentage with one decimal. */
+export function percent(v: number | undefined): string {
+  return v === undefined || !Number.isFinite(v) ? '–' : `${(100 * v).toFixed(1)} %`;
+}
+
+/** A mean accuracy and its spread over draws: 78.4 ± 1.2 %. */
+export function percentSpread(mean: number | undefined, sd: number | undefined): string {
+  if (mean === undefined || !Number.isFinite(mean)) return '–';
+  return sd === undefined || !Number.isFinite(sd) ? percent(mean) : `${(100 * mean).toFixed(1)} ± ${(100 * sd).toFixed(1)} %`;
+}
+
+/** Nats per image: two decimals. */
+export function nats(v: number | undefined): string {
+  return v === undefined || !Number.isFinite(v) ? '–' : `${v.toFixed(2)} nats`;
+}
+
+/** A difference of accuracies in percentage points, signed: +5.2 pp. */
+export function points(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return '–';
+  const p = 100 * v;
+  return `${p > 0 ? '+' : p < 0 ? '−' : '±'}${Math.abs(p).toFixed(1)} pp`;
+}
+
+export interface ClusteringRow {
+  /** The figures' prefix and the confusion matrix's key: kmeans, gmm, pixels_kmeans. */
+  key: string;
+  method: string;
+  features: 'codes' | 'raw pixels';
+  baseline: boolean;
+}
+
+/** The rows of the clustering table: the codes' algorithms, then the raw-pixel baseline. */
+export const clusteringRows: readonly ClusteringRow[] = [
+  { key: 'kmeans', method: 'k-means', features: 'codes', baseline: false },
+  { key: 'gmm', method: 'Gaussian mixture', features: 'codes', baseline: false },
+  { key: 'pixels_kmeans', method: 'k-means', features: 'raw pixels', baseline: true },
+];
+
+export const clusteringColumns = [
+  {
+    suffix: 'acc',
+    label: 'ACC',
+    title: 'clustering accuracy: the share of images in a cluster matched to their label (Hungarian)',
+  },
+  { suffix: 'nmi', label: 'NMI', title: 'normalised mutual information between labels and clusters (arithmetic mean)' },
+  { suffix: 'ari', label: 'ARI', title: 'adjusted Rand index: 0 for chance, 1 for the labels’ partition' },
+] as const;
+
+type Probe = NonNullable<EvaluationDetails['probes']>[number];
+
+export interface ProbeRow {
+  labelsPerClass: number;
+  codes?: Probe | undefined;
+  pixels?: Probe | undefined;
+}
+
+/** One row per labelled budget (10, 100, 1,000 per class), codes beside pixels; from the details, or the figures alone. */
+export function probeRows(e: Pick<Evaluation, 'figures' | 'details'>): ProbeRow[] {
+  const budgets = new Set<number>();
+  for (const p of e.details.probes ?? []) budgets.add(p.labelsPerClass);
+  for (const name of Object.keys(e.figures)) {
+    const m = /^(?:pixels_)?probe_(\d+)_acc$/.exec(name);
+    if (m) budgets.add(Number(m[1]));
+  }
+  const find = (features: Probe['features'], n: number) =>
+    e.details.probes?.find((p) => p.features === features && p.labelsPerClass === n);
+  return [...budgets]
+    .sort((a, b) => a - b)
+    .map((labelsPerClass) => ({
+      labelsPerClass,
+      codes: find('codes', labelsPerClass),
+      pixels: find('pixels', labelsPerClass),
+    }));
+}
+
+export interface FigureSpec {
+  name: string;
+  label: string;
+  title: string;
+  format: (v: number | undefined) => string;
+}
+
+/** The disentanglement figures in the order a paper's table lists them; the scores that may be absent last. */
+export const disentanglementFigures: readonly FigureSpec[] = [
+  { name: 'mig', label: 'MIG', title: 'mutual information gap (Chen et al. 2018), mean over factors', format: score },
+  { name: 'sap', label: 'SAP', title: 'separated attribute predictability (Kumar et al. 2018)', format: score },
+  {
+    name: 'dci_disentanglement',
+    label: 'DCI disentanglement',
+    title: 'DCI (Eastwood & Williams 2018): how much each code dimension captures at most one factor',
+    format: score,
+  },
+  {
+    name: 'dci_completeness',
+    label: 'DCI completeness',
+    title: 'DCI: how much each factor is captured by a single code dimension',
+    format: score,
+  },
+  {
+    name: 'dci_informativeness',
+    label: 'DCI informativeness',
+    title: 'DCI: accuracy of predicting the factors from the codes (test)',
+    format: score,
+  },
+  {
+    name: 'beta_vae_score',
+    label: 'β-VAE score',
+    title: 'Higgins et al. 2017: accuracy of a linear classifier naming the factor held fixed (evaluation points)',
+    format: percent,
+  },
+  {
+    name: 'factor_vae_score',
+    label: 'FactorVAE score',
+    title: 'Kim & Mnih 2018: majority-vote accuracy naming the factor held fixed (evaluation points)',
+    format: percent,
+  },
+];
+
+/** Every figure name a panel of the result draws; the others are listed as they are, so none is hidden. */
+export function drawnFigureNames(e: Pick<Evaluation, 'figures' | 'details'>): Set<string> {
+  const names = new Set<string>();
+  for (const r of clusteringRows) for (const c of clusteringColumns) names.add(`${r.key}_${c.suffix}`);
+  for (const r of probeRows(e)) {
+    names.add(`probe_${r.labelsPerClass}_acc`);
+    names.add(`pixels_probe_${r.labelsPerClass}_acc`);
+  }
+  for (const f of disentanglementFigures) names.add(f.name);
+  for (const n of ['iw_nll', 'neg_elbo', 'active_units']) names.add(n);
+  return names;
+}
+
+/** The other figures (a metric added later), by name. */
+export function otherFigures(e: Pick<Evaluation, 'figures' | 'details'>): [string, number][] {
+  const drawn = drawnFigureNames(e);
+  return Object.entries(e.figures)
+    .filter(([name]) => !drawn.has(name))
+    .sort(([a], [b]) => a.localeCompare(b));
+}
+
+/** Seconds the worker took, summed over its parts. */
+export function workerSeconds(details: EvaluationDetails): number | undefined {
+  const s = details.seconds;
+  return s ? Object.values(s).reduce((a, b) => a + b, 0) : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------- confusion matrix
+
+/**
+ * A maximum-weight one-to-one assignment of rows to columns (Kuhn–Munkres with potentials, O(n³)), rectangular
+ * matrices padded with zeros: match[r] is the column of row r, or -1 for a row left without one.
+ */
+export function maximumAssignment(weights: readonly (readonly number[])[]): number[] {
+  const rows = weights.length;
+  const cols = rows === 0 ? 0 : Math.max(...weights.map((r) => r.length));
+  const n = Math.max(rows, cols);
+  if (n === 0) return [];
+  const top = Math.max(0, ...weights.flat());
+  const cost = (r: number, c: number) => top - (weights[r]?.[c] ?? 0);
+  // 1-based arrays, as in the classic formulation: p[c] is the row matched to column c.
+  const u = new Float64Array(n + 1);
+  const v = new Float64Array(n + 1);
+  const p = new Int32Array(n + 1);
+  const way = new Int32Array(n + 1);
+  for (let i = 1; i <= n; i++) {
+    p[0] = i;
+    let j0 = 0;
+    const minv = new Float64Array(n + 1).fill(Infinity);
+    const used = new Uint8Array(n + 1);
+    do {
+      used[j0] = 1;
+      const i0 = p[j0]!;
+      let delta = Infinity;
+      let j1 = 0;
+      for (let j = 1; j <= n; j++) {
+        if (used[j]) continue;
+        const cur = cost(i0 - 1, j - 1) - u[i0]! - v[j]!;
+        if (cur < minv[j]!) {
+          minv[j] = cur;
+          way[j] = j0;
+        }
+        if (minv[j]! < delta) {
+          delta = minv[j]!;
+          j1 = j;
+        }
+      }
+      for (let j = 0; j <= n; j++) {
+        if (used[j]) {
+          u[p[j]!]! += delta;
+          v[j]! -= delta;
+        } else minv[j]! -= delta;
+      }
+      j0 = j1;
+    } while (p[j0] !== 0);
+    do {
+      const j1 = way[j0]!;
+      p[j0] = p[j1]!;
+      j0 = j1;
+    } while (j0 !== 0);
+  }
+  const match = Array.from({ length: rows }, () => -1);
+  for (let j = 1; j <= n; j++) {
+    const r = p[j]! - 1;
+    if (r < rows && j - 1 < cols) match[r] = j - 1;
+  }
+  return match;
+}
+
+export interface OrderedConfusion {
+  /** Row labels in ascending order, and each row's counts in the columns' display order. */
+  labels: number[];
+  clusters: number[];
+  counts: number[][];
+  /** The column matched to each row (-1: none): on the diagonal where clusters and labels are as many. */
+  matchedColumn: number[];
+  rowTotals: number[];
+  total: number;
+  /** The share of images in a cluster matched to their label: the ACC the matrix gives. */
+  accuracy: number;
+}
+
+/**
+ * The confusion matrix as the run view draws it: labels in order down the rows, and the clusters across in the order
+ * of the labels they are matched to (so the matched cells lie on the diagonal), clusters left unmatched after them
+ * by the label most of their images have.
+ */
+export function orderConfusion(m: { labels: number[]; clusters: number[]; counts: number[][] }): OrderedConfusion {
+  const rowOrder = m.labels.map((_, i) => i).sort((a, b) => m.labels[a]! - m.labels[b]!);
+  const counts = rowOrder.map((r) => m.counts[r] ?? []);
+  const match = maximumAssignment(counts);
+  const taken = new Set(match.filter((c) => c >= 0));
+  const argmaxRow = (c: number) => counts.reduce((best, row, r) => ((row[c] ?? 0) > (counts[best]?.[c] ?? 0) ? r : best), 0);
+  const rest = m.clusters
+    .map((_, c) => c)
+    .filter((c) => !taken.has(c))
+    .sort((a, b) => argmaxRow(a) - argmaxRow(b) || a - b);
+  const colOrder = [...match.filter((c) => c >= 0), ...rest];
+  const ordered = counts.map((row) => colOrder.map((c) => row[c] ?? 0));
+  const rowTotals = ordered.map((row) => row.reduce((a, b) => a + b, 0));
+  const total = rowTotals.reduce((a, b) => a + b, 0);
+  const matchedColumn = match.map((c) => (c >= 0 ? colOrder.indexOf(c) : -1));
+  const matched = matchedColumn.reduce((sum, c, r) => sum + (c >= 0 ? (ordered[r]![c] ?? 0) : 0), 0);
+  return {
+    labels: rowOrder.map((r) => m.labels[r]!),
+    clusters: colOrder.map((c) => m.clusters[c]!),
+    counts: ordered,
+    matchedColumn,
+    rowTotals,
+    total,
+    accuracy: total > 0 ? matched / total : 0,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- heat maps
+
+const ramp = [
+  [0x20, 0x24, 0x2a],
+  [0x1b, 0x3a, 0x5e],
+  [0x23, 0x5f, 0x9e],
+  [0x4e, 0x9a, 0xf1],
+  [0xa9, 0xd2, 0xff],
+  [0xf2, 0xf8, 0xff],
+] as const;
+
+/** A heat map's colour for t in [0, 1]: from the panel's dark grey through the accent blue to near white. */
+export function heatColor(t: number): string {
+  const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (ramp.length - 1);
+  const i = Math.min(ramp.length - 2, Math.floor(x));
+  const f = x - i;
+  const a = ramp[i]!;
+  const b = ramp[i + 1]!;
+  return `#${[0, 1, 2]
+    .map((k) =>
+      Math.round(a[k]! + f * (b[k]! - a[k]!))
+        .toString(16)
+        .padStart(2, '0'),
+    )
+    .join('')}`;
+}
+
+/** Text on a heat-map cell: dark on the light end of the ramp, light elsewhere. */
+export function heatInk(t: number): string {
+  return t > 0.62 ? '#0b1320' : '#e6e8eb';
+}
+
+/** A CSS gradient of the ramp, low to high, for legends. */
+export const heatGradient = `linear-gradient(to right, ${[0, 0.2, 0.4, 0.6, 0.8, 1].map(heatColor).join(', ')})`;
+
+/** The evaluations newest first (the list comes oldest first). */
+export function newestFirst<T extends { id: number }>(evaluations: readonly T[]): T[] {
+  return [...evaluations].sort((a, b) => b.id - a.id);
+}
