@@ -9,6 +9,7 @@
  * 4. The UI thread's long tasks while a run trains, and the training loop's logging overhead.
  * 5. The job scheduler: one run with every core against two runs side by side at the default limit.
  * 6. Reading many runs (bench/many-runs.ts): the queries and the UI's runs table and comparison for 200 runs.
+ * 7. Evaluating 10,000 MNIST test codes, clustering + probes (bench/evaluation.ts), and the pixel probe's solver.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -28,6 +29,7 @@ import { vaeSpec, type VaeModel } from '../src/families/vae/spec';
 import type { BackendPreference } from '../src/shared/config';
 import { measureUi } from './ui-responsiveness';
 import { measureManyRuns } from './many-runs';
+import { describeEvaluation, measureEvaluation } from './evaluation';
 
 const { values } = parseArgs({
   options: {
@@ -267,7 +269,12 @@ else {
     `  UI: comparison of 200 runs: curves drawn in ${u.compareCurvesMs} ms, curves and image tiles in ${u.compareFirstRenderMs} ms (goal: under 1 s); the batch loss (2,000 points a run) in ${u.compareChangeMetricMs} ms`,
   );
 }
+log('\nEvaluating a latent space: 10,000 MNIST test codes, clustering + probes, through the worker:');
+const evaluation = await measureEvaluation();
+for (const line of describeEvaluation(evaluation)) log(line);
 if (values.json)
-  console.log(JSON.stringify({ throughput: speeds, vae784_400_20: elbo, scheduler: jobs, pytorch: torch, ui, manyRuns: many }));
+  console.log(
+    JSON.stringify({ throughput: speeds, vae784_400_20: elbo, scheduler: jobs, pytorch: torch, ui, manyRuns: many, evaluation }),
+  );
 // wasm's thread pool (worker threads) would keep the process alive.
 process.exit(0);
