@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm start: the Electron app where its binary is installed, otherwise the headless host in a browser.
 // npm run serve (--serve): the headless host on purpose, e.g. on a remote GPU box (--host/--port).
+// npm start -- --remote URL: the Electron app showing the studio a host serves at URL (token from LATENT_STUDIO_TOKEN).
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -95,6 +96,10 @@ function electronSqliteBinding() {
 
 ensureBuilt();
 const electron = serveOnly ? null : electronBinary();
+if (!electron && passThrough.some((a) => a === '--remote' || a.startsWith('--remote='))) {
+  console.log('Electron is not installed here: open the remote studio in a browser instead (the URL serve printed).');
+  process.exit(2);
+}
 const sqliteBinding = electron ? electronSqliteBinding() : null;
 if (electron && sqliteBinding) {
   const child = spawn(electron, [root, ...passThrough], {

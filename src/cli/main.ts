@@ -3,8 +3,10 @@ import { spawn } from 'node:child_process';
 import { basename, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { finishedStatuses, type RunProgress, type RunSummary } from '../shared/api';
+import { finishedStatuses, type RunProgress, type RunSummary, type StudioEvent } from '../shared/api';
 import { SweepSpec } from '../shared/sweep';
+import { SlurmOptions } from '../shared/slurm';
+import { runSlurmTask } from '../core/slurm/task';
 import { runsTableCsv } from '../shared/runs-table';
 import { describeIssues, fieldIssues, parseRunConfig, type RunConfig } from '../shared/config';
 import { ConfigPathError, parseCliValue, setConfigPath } from '../shared/config-path';
@@ -20,6 +22,8 @@ import { forkLauncher } from '../core/training/fork-launcher';
 import { checkRun } from '../core/run-checks';
 import { ApiError } from '../core/errors';
 import { startHost } from '../host/server';
+import { RemoteTargetError, resolveRemoteTarget, tokenEnvVar } from '../shared/remote-target';
+import { localCliStudio, openRemote, RemoteError, type CliStudio } from './remote';
 
 const usage = `latent-studio: train and compare autoencoders from the command line
 
@@ -30,6 +34,8 @@ const usage = `latent-studio: train and compare autoencoders from the command li
   latent-studio evaluate <runId> [--what clustering,probe,disentanglement,nll] [--epoch N] [--seed N] [--nll-samples K]
                          [--score-points N] [--db PATH] [--json]
   latent-studio sweep <spec.json> [--db PATH] [--max-concurrent N] [--json]
+                      [--slurm [--partition P] [--time HH:MM:SS] [--cpus-per-task N] [--gpus-per-task N]
+                               [--account A] [--extra "--qos=..."] [--max-parallel N]]
   latent-studio runs [--experiment NAME] [--sweep ID] [--csv] [--db PATH] [--json]
   latent-studio datasets [--db PATH] [--json]
   latent-studio import <folder | file.idx[.gz] | file.npy> [--name N] [--labels FILE] [--size PX]
@@ -38,7 +44,10 @@ const usage = `latent-studio: train and compare autoencoders from the command li
   latent-studio presets [NAME] [--json]
   latent-studio serve [--db PATH] [--host 127.0.0.1] [--port 0] [--allowed-host NAME[:PORT] ...] [--max-concurrent N] [--open]
 
---db defaults to ${defaultDbPath()}`;
+--db defaults to ${defaultDbPath()}
+train, resume, runs, sweep, evaluate, export and datasets take --remote URL [--token-file FILE] instead of --db:
+they drive the studio that latent-studio serve started at URL, with its token from ${tokenEnvVar} or the file
+(never on the command line); export then writes on the host's machine and prints where.`;
 
 class UsageError extends Error {}
 
@@ -90,16 +99,67 @@ export function loadConfig(source: string, overrides: { epochs?: number; subset?
  * studio starts runs that another studio left queued, a CLI run trains its own.
  */
 function openStudio(db: string | undefined, o: { maxConcurrent?: string | undefined; serving?: boolean } = {}): Studio {
-  const maxConcurrent = intFlag('max-concurrent', o.maxConcurrent);
-  if (maxConcurrent !== undefined && (!Number.isInteger(maxConcurrent) || maxConcurrent < 1)) {
-    throw new UsageError(`--max-concurrent: expected a whole number of at least 1, got ${o.maxConcurrent}`);
-  }
+  const maxConcurrent = maxConcurrentFlag(o.maxConcurrent);
   return createStudio({
     dbPath: db ?? defaultDbPath(),
     launcher: forkLauncher(),
     transport: 'headless',
     orchestrator: { adoptQueued: o.serving ?? false, ...(maxConcurrent !== undefined ? { maxConcurrent } : {}) },
   });
+}
+
+function maxConcurrentFlag(raw: string | undefined): number | undefined {
+  const maxConcurrent = intFlag('max-concurrent', raw);
+  if (maxConcurrent !== undefined && (!Number.isInteger(maxConcurrent) || maxConcurrent < 1)) {
+    throw new UsageError(`--max-concurrent: expected a whole number of at least 1, got ${raw}`);
+  }
+  return maxConcurrent;
+}
+
+/** `--remote URL` and `--token-file FILE`: the commands that can drive a studio on another machine take them. */
+const remoteFlags = { remote: { type: 'string' }, 'token-file': { type: 'string' } } as const;
+
+interface StudioFlags {
+  db?: string | undefined;
+  remote?: string | undefined;
+  'token-file'?: string | undefined;
+  'max-concurrent'?: string | undefined;
+}
+
+/**
+ * The studio a command works on: one opened here on `--db`, or the host at `--remote` (its token from
+ * LATENT_STUDIO_TOKEN or `--token-file`, else from the URL with a warning). `--max-concurrent` sets the
+ * scheduler's limit of either, and either keeps it.
+ */
+async function openCli(values: StudioFlags): Promise<CliStudio> {
+  if (values.remote === undefined) {
+    if (values['token-file'] !== undefined) throw new UsageError('--token-file goes with --remote URL');
+    return localCliStudio(openStudio(values.db, { maxConcurrent: values['max-concurrent'] }));
+  }
+  if (values.db !== undefined) {
+    throw new UsageError("--db names a database on this machine; with --remote the host's own database is used");
+  }
+  const maxConcurrent = maxConcurrentFlag(values['max-concurrent']);
+  const tokenFile = values['token-file'];
+  let fromFile: string | undefined;
+  if (tokenFile !== undefined) {
+    try {
+      fromFile = readFileSync(tokenFile, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--token-file ${tokenFile}: cannot be read (${(e as Error).message})`);
+    }
+  }
+  let target;
+  try {
+    target = resolveRemoteTarget(values.remote, { fromFile, fromEnv: process.env[tokenEnvVar] });
+  } catch (e) {
+    if (e instanceof RemoteTargetError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (target.warning) process.stderr.write(`warning: ${target.warning}\n`);
+  const studio = await openRemote(target);
+  if (maxConcurrent !== undefined) await studio.api['scheduler.set']({ maxConcurrent });
+  return studio;
 }
 
 function fmt(v: number | undefined, digits = 4): string {
@@ -109,6 +169,7 @@ function fmt(v: number | undefined, digits = 4): string {
 /** The flags `train` and `resume` share. */
 const runFlags = {
   ...dbAndJson,
+  ...remoteFlags,
   set: { type: 'string', multiple: true },
   'max-concurrent': { type: 'string' },
 } as const;
@@ -142,14 +203,25 @@ async function train(args: string[]): Promise<number> {
   });
   setOverrides(raw, values.set);
   const parsed = parseRunConfig(raw);
-  const catalog = catalogFor(values.db);
-  const issues = parsed.ok ? checkRun(parsed.config, catalog) : parsed.issues;
+  // Here the config is checked against the data sets before anything is stored; a host checks it when it starts the run.
+  const catalog = values.remote === undefined ? catalogFor(values.db) : undefined;
+  const issues = parsed.ok ? (catalog ? checkRun(parsed.config, catalog) : []) : parsed.issues;
   if (!parsed.ok || issues.length > 0) throw new UsageError(`${basename(source)} refused: ${describeIssues(issues)}`);
   const config: RunConfig = parsed.config;
-  const studio = openStudio(values.db, { maxConcurrent: values['max-concurrent'] });
+  const studio = await openCli(values);
   return follow(studio, values.json, async () => {
-    announce(config, catalog, values.json);
-    return (await studio.api['runs.start']({ config })).runId;
+    try {
+      const { runId } = await studio.api['runs.start']({ config });
+      // After the start (its events wait for its id), so that a host's refusal is not preceded by it.
+      announce(config, catalog, values.json, studio.remote);
+      return runId;
+    } catch (e) {
+      // A host's refusal reads like this machine's: the file, then each field.
+      if (e instanceof ApiError && e.code === 'bad_request' && e.issues?.length) {
+        throw new UsageError(`${basename(source)} refused: ${describeIssues(e.issues)}`);
+      }
+      throw e;
+    }
   });
 }
 
@@ -158,8 +230,11 @@ async function resume(args: string[]): Promise<number> {
   const runId = intFlag('runId', positionals[0]);
   if (runId === undefined || !Number.isInteger(runId) || runId < 1)
     throw new UsageError('resume needs a run id (latent-studio runs)');
-  const studio = openStudio(values.db, { maxConcurrent: values['max-concurrent'] });
-  const run = await studio.api['runs.get']({ runId }).catch(() => undefined);
+  const studio = await openCli(values);
+  const run = await studio.api['runs.get']({ runId }).catch((e: unknown) => {
+    if (e instanceof ApiError) return undefined;
+    throw e;
+  });
   if (!run) {
     await studio.close();
     throw new UsageError(`run ${runId} does not exist (latent-studio runs)`);
@@ -181,28 +256,49 @@ async function resume(args: string[]): Promise<number> {
   return follow(studio, values.json, async () => {
     const r = await studio.api['runs.resume']({ runId, ...(addEpochs ? { addEpochs } : {}) });
     for (const why of r.skipped) process.stderr.write(`warning: ${why}; using the checkpoint before it\n`);
-    announce({ ...run.config, training: { ...run.config.training, epochs: r.epochs } }, catalogFor(values.db), values.json);
+    announce(
+      { ...run.config, training: { ...run.config.training, epochs: r.epochs } },
+      studio.remote === undefined ? catalogFor(values.db) : undefined,
+      values.json,
+      studio.remote,
+    );
     if (!values.json) process.stderr.write(`run ${runId}: continuing from epoch ${r.fromEpoch} of ${r.epochs}\n`);
     return runId;
   });
 }
 
-/** Says at the start what a run trains on: the data set, images per split, epochs, the backend asked for. */
-function announce(config: RunConfig, catalog: DatasetCatalog, json: boolean): void {
+/**
+ * Says at the start what a run trains on: the data set, images per split, epochs, the backend asked for.
+ * A remote run names the host instead of counting images (its data sets are there, not here).
+ */
+function announce(config: RunConfig, catalog: DatasetCatalog | undefined, json: boolean, remote?: string): void {
   if (json) return;
-  const ds = catalog.open(config.dataset);
   const set = config.dataset.second ? `${config.dataset.name} + ${config.dataset.second}` : config.dataset.name;
+  const subset =
+    config.dataset.trainSubset !== undefined ? ` (a subset: dataset.trainSubset = ${config.dataset.trainSubset})` : '';
+  let images = `the host's images${subset}`;
+  if (catalog) {
+    const ds = catalog.open(config.dataset);
+    images = `${ds.train.count} train / ${ds.test.count} test images${subset}`;
+  }
   process.stderr.write(
-    `training ${config.family} on ${set}: ${ds.train.count} train / ${ds.test.count} test images` +
-      `${config.dataset.trainSubset !== undefined ? ` (a subset: dataset.trainSubset = ${config.dataset.trainSubset})` : ''}` +
+    `training ${config.family} on ${set}${remote ? ` at the studio ${remote}` : ''}: ${images}` +
       `, ${config.training.epochs} epochs, batch ${config.training.batchSize}, backend ${config.backend ?? 'auto'}\n`,
   );
 }
 
+/** The id of the run (or evaluation) an event is about, if it is about one. */
+function runOf(e: StudioEvent): number | undefined {
+  return 'runId' in e.payload ? e.payload.runId : undefined;
+}
+
 /** Prints a run's progress on stderr (or its events as JSON lines), waits for its end, and prints one result line. */
-async function follow(studio: Studio, json: boolean, start: () => Promise<number>): Promise<number> {
+async function follow(studio: CliStudio, json: boolean, start: () => Promise<number>): Promise<number> {
   const started = performance.now();
-  studio.events.on((e) => {
+  // Only this run's events: a host may be training others. Those before its id is known wait for it.
+  let runId: number | undefined;
+  const early: StudioEvent[] = [];
+  const print = (e: StudioEvent) => {
     if (json) {
       if (e.name !== 'run.metrics') process.stdout.write(`${JSON.stringify({ event: e.name, ...e.payload })}\n`);
       return;
@@ -220,8 +316,12 @@ async function follow(studio: Studio, json: boolean, start: () => Promise<number
     } else if (e.name === 'run.warning') {
       process.stderr.write(`warning: ${e.payload.message}\n`);
     }
+  };
+  studio.events.on((e) => {
+    const of = runOf(e);
+    if (of === undefined || of === runId) print(e);
+    else if (runId === undefined) early.push(e);
   });
-  let runId: number;
   try {
     runId = await start();
   } catch (e) {
@@ -229,11 +329,13 @@ async function follow(studio: Studio, json: boolean, start: () => Promise<number
     if (e instanceof ApiError) throw new UsageError(e.message);
     throw e;
   }
-  const onSignal = () => studio.orchestrator.cancel(runId);
+  const id = runId;
+  for (const e of early.splice(0)) if (runOf(e) === id) print(e);
+  const onSignal = () => studio.cancelRun(id);
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  await studio.orchestrator.whenEnded(runId);
-  const run = await studio.api['runs.get']({ runId });
+  await studio.whenRunEnded(id);
+  const run = await studio.api['runs.get']({ runId: id });
   // Per-dimension metrics the family declares (the VAE's kl_dim_0, kl_dim_1, …) become one list each, e.g. klPerDimension.
   const perDimension = (familySpec(run.family)?.metrics ?? []).flatMap((m) => (m.perDimension ? [m.perDimension] : []));
   const metricsOf = (split: 'train' | 'test') => {
@@ -250,7 +352,7 @@ async function follow(studio: Studio, json: boolean, start: () => Promise<number
     return out;
   };
   const result = {
-    runId,
+    runId: id,
     status: run.status,
     train: metricsOf('train'),
     test: metricsOf('test'),
@@ -267,33 +369,48 @@ async function exportCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { ...dbAndJson, out: { type: 'string' }, latents: { type: 'boolean', default: false }, epoch: { type: 'string' } },
+    options: {
+      ...dbAndJson,
+      ...remoteFlags,
+      out: { type: 'string' },
+      latents: { type: 'boolean', default: false },
+      epoch: { type: 'string' },
+    },
   });
   const runId = intFlag('runId', positionals[0]);
   if (runId === undefined || !Number.isInteger(runId) || runId < 1)
     throw new UsageError('export needs a run id (latent-studio runs)');
-  if (!values.out) throw new UsageError('export needs --out DIR');
+  if (values.remote === undefined && !values.out) throw new UsageError('export needs --out DIR');
+  if (values.remote !== undefined && values.out !== undefined) {
+    throw new UsageError(
+      '--out names a folder on this machine; with --remote the host writes into its own exports folder, on its machine, and prints where (copy it with scp)',
+    );
+  }
   const epoch = intFlag('epoch', values.epoch);
   if (epoch !== undefined && !values.latents)
     throw new UsageError('--epoch goes with --latents (a model export uses the last good checkpoint)');
-  const studio = openStudio(values.db);
+  const studio = await openCli(values);
+  const outDir = values.out === undefined ? undefined : resolvePath(values.out);
+  // A remote export lies on the host's machine: the JSON line names the host, the text says so.
+  const where = (dir: string) => (studio.remote ? `${dir} on the host of ${studio.remote}` : dir);
+  const host = studio.remote ? { host: studio.remote } : {};
   try {
     if (values.latents) {
       // The test codes, labels and factors as NPY and CSV, so any figure can be recomputed elsewhere.
-      const result = await studio.exportLatents(runId, resolvePath(values.out), epoch);
-      if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      const result = await studio.exportLatents(runId, outDir, epoch);
+      if (values.json) process.stdout.write(`${JSON.stringify({ ...result, ...host })}\n`);
       else {
         process.stdout.write(
-          `run ${runId} (checkpoint of epoch ${result.epoch}): ${result.count} test codes of ${result.dim} dimensions in ${result.outDir}:\n`,
+          `run ${runId} (checkpoint of epoch ${result.epoch}): ${result.count} test codes of ${result.dim} dimensions in ${where(result.outDir)}:\n`,
         );
         for (const f of result.files) process.stdout.write(`  ${f}\n`);
       }
       return 0;
     }
-    const result = await studio.exportRun(runId, resolvePath(values.out));
-    if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    const result = await studio.exportRun(runId, outDir);
+    if (values.json) process.stdout.write(`${JSON.stringify({ ...result, ...host })}\n`);
     else {
-      process.stdout.write(`run ${runId} (checkpoint of epoch ${result.epoch}) exported to ${result.outDir}:\n`);
+      process.stdout.write(`run ${runId} (checkpoint of epoch ${result.epoch}) exported to ${where(result.outDir)}:\n`);
       for (const f of result.files) process.stdout.write(`  ${f}\n`);
     }
     return 0;
@@ -316,6 +433,7 @@ async function evaluate(args: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       ...dbAndJson,
+      ...remoteFlags,
       what: { type: 'string', default: 'clustering,probe' },
       epoch: { type: 'string' },
       seed: { type: 'string' },
@@ -333,28 +451,33 @@ async function evaluate(args: string[]): Promise<number> {
   });
   if (!request.success) throw new UsageError(`evaluate refused: ${describeIssues(fieldIssues(request.error))}`);
   const started = performance.now();
-  const studio = openStudio(values.db);
+  const studio = await openCli(values);
   try {
+    // Only this evaluation's changes (a host may run others); those before its id is known wait for it.
+    let evaluationId = 0; // until evaluations.start answers (ids start at 1)
+    const early: { evaluationId: number; line: string }[] = [];
     studio.events.on((e) => {
-      if (!values.json && e.name === 'evaluation.status') {
-        process.stderr.write(
-          `evaluation ${e.payload.evaluationId}: ${e.payload.status}${e.payload.error ? ` (${e.payload.error})` : ''}\n`,
-        );
-      }
+      if (values.json || e.name !== 'evaluation.status') return;
+      const line = `evaluation ${e.payload.evaluationId}: ${e.payload.status}${e.payload.error ? ` (${e.payload.error})` : ''}\n`;
+      if (e.payload.evaluationId === evaluationId) process.stderr.write(line);
+      else if (evaluationId === 0) early.push({ evaluationId: e.payload.evaluationId, line });
     });
-    const { evaluationId } = await studio.api['evaluations.start'](request.data);
-    // Ctrl-C: the worker is killed and the evaluation stored as failed, with the reason.
+    const id = (await studio.api['evaluations.start'](request.data)).evaluationId;
+    evaluationId = id;
+    for (const e of early.splice(0)) if (e.evaluationId === id) process.stderr.write(e.line);
+    // Ctrl-C: the worker is killed and the evaluation stored as failed, with the reason (a host's goes on).
     const onSignal = () => {
-      studio.evaluations.close();
+      studio.stopEvaluations();
+      if (studio.remote) process.stderr.write(`evaluation ${id} goes on at ${studio.remote}\n`);
       process.exit(1);
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    await studio.evaluations.whenEnded(evaluationId);
-    const evaluation = studio.evaluations.get(evaluationId);
-    if (!evaluation) throw new Error(`evaluation ${evaluationId} was deleted with its run`);
+    await studio.whenEvaluationEnded(id, request.data.runId);
+    const evaluation = (await studio.api['evaluations.list']({ runId: request.data.runId })).find((x) => x.id === id);
+    if (!evaluation) throw new Error(`evaluation ${id} was deleted with its run`);
     const result = {
-      evaluationId,
+      evaluationId: id,
       runId: evaluation.runId,
       epoch: evaluation.epoch,
       what: evaluation.what,
@@ -383,13 +506,14 @@ async function runs(args: string[]): Promise<number> {
     args,
     options: {
       ...dbAndJson,
+      ...remoteFlags,
       experiment: { type: 'string' },
       sweep: { type: 'string' },
       csv: { type: 'boolean', default: false },
     },
   });
   const sweepId = intFlag('sweep', values.sweep);
-  const studio = openStudio(values.db);
+  const studio = await openCli(values);
   try {
     if (values.csv || values.experiment !== undefined || sweepId !== undefined) {
       // The runs table of the UI: differing config fields and final test metrics, one row per run.
@@ -467,12 +591,48 @@ async function sweep(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { ...dbAndJson, 'max-concurrent': { type: 'string' } },
+    options: {
+      ...dbAndJson,
+      ...remoteFlags,
+      'max-concurrent': { type: 'string' },
+      slurm: { type: 'boolean', default: false },
+      partition: { type: 'string' },
+      time: { type: 'string' },
+      'cpus-per-task': { type: 'string' },
+      'gpus-per-task': { type: 'string' },
+      account: { type: 'string' },
+      extra: { type: 'string' },
+      'max-parallel': { type: 'string' },
+    },
   });
   const file = positionals[0];
   if (!file) throw new UsageError('sweep needs a sweep spec file (JSON: name, base, method, parameters)');
   const spec = loadSweepSpec(file);
-  const studio = openStudio(values.db, { maxConcurrent: values['max-concurrent'] });
+  const slurmFlags = ['partition', 'time', 'cpus-per-task', 'gpus-per-task', 'account', 'extra', 'max-parallel'] as const;
+  if (!values.slurm && slurmFlags.some((f) => values[f] !== undefined))
+    throw new UsageError(`--${slurmFlags.find((f) => values[f] !== undefined)} is a Slurm option: add --slurm`);
+  let slurm: SlurmOptions | undefined;
+  if (values.slurm) {
+    const parsed = SlurmOptions.safeParse({
+      partition: values.partition,
+      time: values.time,
+      cpusPerTask: intFlag('cpus-per-task', values['cpus-per-task']),
+      gpusPerTask: intFlag('gpus-per-task', values['gpus-per-task']),
+      account: values.account,
+      extra: values.extra,
+      maxParallel: intFlag('max-parallel', values['max-parallel']),
+    });
+    if (!parsed.success) {
+      const flag = (path: string) => `--${path.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      throw new UsageError(
+        `sweep --slurm refused: ${fieldIssues(parsed.error)
+          .map((i) => `${flag(i.path)}: ${i.message}`)
+          .join('; ')}`,
+      );
+    }
+    slurm = parsed.data;
+  }
+  const studio = await openCli(values);
   const say = (line: string) => {
     if (!values.json) process.stderr.write(`${line}\n`);
   };
@@ -490,9 +650,18 @@ async function sweep(args: string[]): Promise<number> {
       say(`sweep ${sweepId} (${spec.name}) exists: continuing it`);
       await studio.api['sweeps.resume']({ sweepId });
     } else {
-      const created = await studio.api['sweeps.create']({ spec });
+      const created = await studio.api['sweeps.create']({ spec, ...(slurm ? { slurm } : {}) });
       sweepId = created.sweepId ?? 0;
-      say(`sweep ${sweepId} (${spec.name}): ${created.runs.length} runs queued, ${studio.orchestrator.maxConcurrent} at a time`);
+      if (slurm) {
+        const info = (await studio.api['sweeps.get']({ sweepId })).slurm;
+        say(
+          `sweep ${sweepId} (${spec.name}): ${created.runs.length} runs submitted to Slurm as job array ${info?.jobId ?? '?'}; ` +
+            `batch script ${info?.script ?? '?'}`,
+        );
+      } else {
+        const { maxConcurrent } = await studio.api['scheduler.get']({});
+        say(`sweep ${sweepId} (${spec.name}): ${created.runs.length} runs queued, ${maxConcurrent} at a time`);
+      }
     }
   } catch (e) {
     await studio.close();
@@ -533,7 +702,7 @@ async function sweep(args: string[]): Promise<number> {
       for (const e of await studio.api['evaluations.list']({ runId: r.runId })) {
         if (e.status !== 'queued' && e.status !== 'running') continue;
         say(`run ${r.runId}: waiting for evaluation ${e.id} (${e.what.join(', ')})`);
-        await studio.evaluations.whenEnded(e.id);
+        await studio.whenEvaluationEnded(e.id, r.runId);
       }
     }
   }
@@ -583,9 +752,19 @@ function bytes(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(0)} kB`;
 }
 
-function datasets(args: string[]): number {
-  const { values } = parseArgs({ args, options: dbAndJson });
-  const list = catalogFor(values.db).list();
+async function datasets(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { ...dbAndJson, ...remoteFlags } });
+  let list;
+  if (values.remote === undefined && values['token-file'] === undefined) list = catalogFor(values.db).list();
+  else {
+    // The host's data sets: what its runs can train on.
+    const studio = await openCli(values);
+    try {
+      list = await studio.api['datasets.list']({});
+    } finally {
+      await studio.close();
+    }
+  }
   if (values.json) {
     process.stdout.write(`${JSON.stringify(list)}\n`);
     return 0;
@@ -757,7 +936,30 @@ async function serve(args: string[]): Promise<number> {
   return 0;
 }
 
+/** Why the commands that work on this machine only refuse `--remote`. */
+const remoteRefusals: Record<string, string> = {
+  import: 'import reads files on this machine into a studio here; copy them to the host and run latent-studio import there',
+  generate: 'run latent-studio generate on the host (a run that names shapes or faces also draws them there on first use)',
+  presets: 'presets are built into latent-studio and are the same everywhere; leave out --remote',
+  serve: 'serve starts a studio on this machine; the other commands take --remote to drive one',
+};
+
+/**
+ * One task of a sweep's Slurm job array, on a compute node (the batch script runs it): trains run
+ * $SLURM_ARRAY_TASK_ID of the sweep folder with the studio's worker and appends its messages to the task's log.
+ */
+async function slurmTask(args: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { task: { type: 'string' } } });
+  const dir = positionals[0];
+  if (!dir) throw new UsageError('slurm-task needs the sweep folder the batch script names');
+  const task = intFlag('task', values.task ?? process.env['SLURM_ARRAY_TASK_ID']);
+  if (task === undefined || !Number.isInteger(task) || task < 0)
+    throw new UsageError('slurm-task: no task id (SLURM_ARRAY_TASK_ID is unset; outside Slurm pass --task N)');
+  return runSlurmTask(resolvePath(dir), task, forkLauncher());
+}
+
 const commandsByName: Record<string, (args: string[]) => Promise<number> | number> = {
+  'slurm-task': slurmTask,
   train,
   resume,
   export: exportCommand,
@@ -779,6 +981,11 @@ export async function main(argv: string[]): Promise<void> {
   }
   const command = commandsByName[name];
   if (!command) fail(`unknown command "${name}"\n\n${usage}`);
+  if (rest.some((a) => a === '--token' || a.startsWith('--token='))) {
+    fail(`--token: a token on the command line lands in shell history and in ps; set ${tokenEnvVar} or pass --token-file FILE`);
+  }
+  const notRemote = remoteRefusals[name];
+  if (notRemote && rest.some((a) => a === '--remote' || a.startsWith('--remote='))) fail(`${name} --remote: ${notRemote}`);
   // Families from outside src/families, before any config is read (see families/family-modules.ts).
   await loadFamilyModules();
   try {
@@ -787,6 +994,8 @@ export async function main(argv: string[]): Promise<void> {
     if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
       fail(e.message);
     }
+    // A host that cannot be reached, refuses the token or does not answer like a studio: nothing was done.
+    if (e instanceof RemoteError) fail(e.message);
     throw e;
   }
 }

@@ -1,4 +1,5 @@
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { finishedStatuses, type Api, type BackendInfo, type SystemInfo } from '../shared/api';
 import { defaultRunConfig, describeIssues, type RunConfig } from '../shared/config';
@@ -16,6 +17,7 @@ import {
   activeSweepRunsStoppedWithStudio,
   adoptSweepQueue,
   getSweepSpec,
+  deleteSweep,
   insertSweep,
   listSweeps,
   sweepIdByName,
@@ -48,6 +50,8 @@ import { datasetsDirFor, insideRoot, PathEscapeError } from './paths';
 import { exportRun, newestGoodCheckpoint } from './export';
 import { checkRun, machineLimits } from './run-checks';
 import { checkKinds, EvaluationJobs } from './evaluation/jobs';
+import { SlurmBackend, type TaskCommand } from './slurm/backend';
+import { slurmCommands, SlurmCommandError, type SlurmCommands } from './slurm/commands';
 import { writeLatents } from './evaluation/latents-files';
 import { latestEvaluationFigures, listEvaluations } from './store/evaluations';
 
@@ -60,6 +64,11 @@ export interface StudioOptions extends OpenOptions {
   launcher: WorkerLauncher;
   transport: SystemInfo['transport'];
   orchestrator?: Partial<OrchestratorOptions>;
+  /**
+   * Sweeps sent to Slurm: the folder the cluster shares with the studio (default: `slurm` beside the database;
+   * set at start, never by a request), and the Slurm commands (tests stub them).
+   */
+  slurm?: { sharedDir?: string; commands?: SlurmCommands; command?: TaskCommand; pollMs?: number };
 }
 
 export interface Studio {
@@ -105,6 +114,22 @@ export function createStudio(options: StudioOptions): Studio {
   });
   let backend: Promise<BackendInfo> | undefined;
   const evaluations = new EvaluationJobs({ db, orchestrator, events, datasets, locations: datasetLocations });
+  const slurm = new SlurmBackend({
+    db,
+    orchestrator,
+    commands: options.slurm?.commands ?? slurmCommands(),
+    sharedDir: options.slurm?.sharedDir ?? process.env['LATENT_STUDIO_SLURM_DIR'] ?? join(dataDir, 'slurm'),
+    checkpointDir,
+    datasets: datasetLocations,
+    studioVersion,
+    command: options.slurm?.command ?? {
+      node: process.execPath,
+      cli: fileURLToPath(new URL('../../bin/latent-studio.mjs', import.meta.url)),
+    },
+    ...(options.slurm?.pollMs ? { pollMs: options.slurm.pollMs } : {}),
+  });
+  // Slurm runs a studio before this one left on the cluster: followed again from where their logs were read.
+  slurm.followLeftRuns();
   // A sweep with `evaluate` evaluates each of its runs as it completes (its figures join the runs table as eval.*).
   events.on((e) => {
     if (e.name !== 'run.status' || e.payload.status !== 'completed') return;
@@ -137,7 +162,8 @@ export function createStudio(options: StudioOptions): Studio {
 
   const schedulerInfo = () => {
     const active = orchestrator.activeRunIds;
-    const rows = db.prepare(`SELECT id, status FROM runs WHERE status IN ('queued','running')`).all() as {
+    // Runs on a Slurm cluster are the cluster's to schedule: not in this machine's queue or limit.
+    const rows = db.prepare(`SELECT id, status FROM runs WHERE status IN ('queued','running') AND executor = 'local'`).all() as {
       id: number;
       status: string;
     }[];
@@ -280,6 +306,15 @@ export function createStudio(options: StudioOptions): Studio {
         insideRoot(dataDir, 'exports', `run-${runId}-${stamp}`),
       );
     },
+    'runs.exportLatents': async ({ runId, epoch }) => {
+      requireRun(runId);
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      const { epoch: at, latents } = await evaluations.latents(runId, epoch);
+      return {
+        ...writeLatents(insideRoot(dataDir, 'exports', `run-${runId}-latents-${stamp}`), { runId, epoch: at }, latents),
+        epoch: at,
+      };
+    },
     'scheduler.get': async () => schedulerInfo(),
     'scheduler.set': async ({ maxConcurrent, autoResume }) => {
       if (autoResume !== undefined) setSetting(db, autoResumeSetting, autoResume);
@@ -323,7 +358,7 @@ export function createStudio(options: StudioOptions): Studio {
       return { fields, metrics: [...metricKeys].sort(), rows: tableRows };
     },
     'runs.curves': async ({ runIds, metrics, maxPoints }) => readCurves(db, runIds, metrics, maxPoints),
-    'sweeps.create': async ({ spec, dryRun }) => {
+    'sweeps.create': async ({ spec, dryRun, slurm: slurmOptions }) => {
       let points: SweepPoint[];
       try {
         if (sweepIdByName(db, spec.name) !== undefined) {
@@ -340,7 +375,21 @@ export function createStudio(options: StudioOptions): Studio {
         return { sweepId: null, runs: points.map((p) => ({ runId: null, name: p.name, params: p.params })), issues: [] };
       const names = new Set(points.flatMap((p) => [p.config.dataset.name, p.config.dataset.second]));
       for (const name of names) if (name) await datasets.ensure(name, progress('generate', name));
-      const { sweepId, runIds } = insertSweep(db, spec, points, configHash);
+      const { sweepId, runIds } = insertSweep(db, spec, points, configHash, slurmOptions ? 'slurm' : 'local');
+      if (slurmOptions) {
+        try {
+          await slurm.submitSweep(
+            { id: sweepId, name: spec.name },
+            runIds.map((runId, i) => ({ runId, config: points[i]!.config, configHash: configHash(points[i]!.config) })),
+            slurmOptions,
+          );
+        } catch (e) {
+          deleteSweep(db, sweepId);
+          if (e instanceof SlurmCommandError)
+            throw new ApiError('bad_request', `slurm: ${e.message}`, [{ path: 'slurm', message: e.message }]);
+          throw e;
+        }
+      }
       events.emit('sweep.changed', { sweepId });
       for (const runId of runIds) events.emit('run.status', { runId, status: 'queued', error: null, backend: null });
       orchestrator.schedule();
@@ -493,6 +542,7 @@ export function createStudio(options: StudioOptions): Studio {
     },
     async close() {
       evaluations.close();
+      slurm.close();
       await orchestrator.shutdown();
       db.close();
     },

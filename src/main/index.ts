@@ -1,11 +1,20 @@
-import { app, BrowserWindow, ipcMain, session, utilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session, utilityProcess } from 'electron';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dispatch } from '../core/dispatch';
 import { createStudio, type Studio } from '../core/studio';
 import { loadFamilyModules } from '../families/family-modules';
 import { describeExit, workerEnv, type FromWorker, type WorkerHandle, type WorkerLauncher } from '../core/training/protocol';
-import { contentSecurityPolicy, isAppUrl, navigationAllowed, windowOpenHandler, windowOptions } from './security';
+import { resolveRemoteTarget, tokenEnvVar, type RemoteTarget } from '../shared/remote-target';
+import {
+  contentSecurityPolicy,
+  isAppUrl,
+  navigationAllowed,
+  remoteNavigationAllowed,
+  windowOpenHandler,
+  windowOptions,
+} from './security';
 
 const devServerUrl = process.env['ELECTRON_RENDERER_URL'];
 
@@ -37,6 +46,57 @@ function dbPathFromArgs(): string {
   return typeof values.db === 'string' ? values.db : join(app.getPath('userData'), 'studio.db');
 }
 
+/**
+ * `--remote URL [--token-file FILE]` (token from the file, LATENT_STUDIO_TOKEN or the URL): the window shows the
+ * studio a headless host serves there, instead of opening a database here.
+ */
+function remoteFromArgs(): RemoteTarget | undefined {
+  const { values } = parseArgs({
+    args: process.argv.slice(1),
+    options: { remote: { type: 'string' }, 'token-file': { type: 'string' } },
+    strict: false,
+    allowPositionals: true,
+  });
+  if (typeof values.remote !== 'string') return undefined;
+  const tokenFile = values['token-file'];
+  const fromFile = typeof tokenFile === 'string' ? readFileSync(tokenFile, 'utf8') : undefined;
+  const target = resolveRemoteTarget(values.remote, { fromFile, fromEnv: process.env[tokenEnvVar] });
+  if (target.warning) console.warn(`warning: ${target.warning}`);
+  return target;
+}
+
+/**
+ * A remote studio in the window, through the same renderer: the host's own page, opened on its launch URL
+ * (the host turns `?token=` into an HttpOnly cookie and redirects), with no preload: the page finds no IPC
+ * bridge and talks to its host over HTTP and its WebSocket, as in a browser.
+ */
+async function openRemoteWindow(target: RemoteTarget): Promise<void> {
+  // The token first: refused, the window would only show the host's JSON refusal.
+  let status: number;
+  try {
+    const res = await fetch(`${target.base}/api/scheduler.get`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    status = res.status;
+  } catch (e) {
+    const cause = e instanceof Error ? (e.cause as { code?: string } | undefined)?.code : undefined;
+    throw new Error(
+      `Cannot reach the studio at ${target.base} (${cause ?? String(e)}). Is latent-studio serve running there, and the SSH tunnel open?`,
+    );
+  }
+  if (status === 401) throw new Error(`The studio at ${target.base} refused the token: use the one it printed at launch.`);
+  if (status !== 200) throw new Error(`The studio at ${target.base} answered HTTP ${status}.`);
+  const win = new BrowserWindow(windowOptions(undefined));
+  win.webContents.setWindowOpenHandler(windowOpenHandler);
+  win.webContents.on('will-navigate', (event, url) => {
+    if (!remoteNavigationAllowed(url, target.base)) event.preventDefault();
+  });
+  win.once('ready-to-show', () => win.show());
+  await win.loadURL(`${target.base}/?token=${encodeURIComponent(target.token)}`);
+}
+
 function createWindow(studio: Studio): void {
   const win = new BrowserWindow(windowOptions(join(__dirname, '../preload/index.cjs')));
   win.webContents.setWindowOpenHandler(windowOpenHandler);
@@ -58,6 +118,20 @@ async function main(): Promise<void> {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy] } });
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  let remote: RemoteTarget | undefined;
+  try {
+    remote = remoteFromArgs();
+    if (remote) await openRemoteWindow(remote);
+  } catch (e) {
+    dialog.showErrorBox('Latent Studio', e instanceof Error ? e.message : String(e));
+    app.quit();
+    return;
+  }
+  if (remote) {
+    // No studio here: the window is the host's.
+    app.on('window-all-closed', () => app.quit());
+    return;
+  }
   // Families from outside src/families (LATENT_STUDIO_FAMILY_MODULES), before any config is read.
   await loadFamilyModules();
   const studio = createStudio({

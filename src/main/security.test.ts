@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentSecurityPolicy, navigationAllowed, windowOpenHandler, windowOptions } from './security';
+import { contentSecurityPolicy, navigationAllowed, remoteNavigationAllowed, windowOpenHandler, windowOptions } from './security';
 
 describe('Electron window security', () => {
   const { webPreferences } = windowOptions('/app/out/preload/index.cjs');
@@ -30,5 +30,15 @@ describe('Electron window security', () => {
     expect(navigationAllowed('http://localhost:9999/', 'http://localhost:5173')).toBe(false);
     expect(navigationAllowed('not a url', undefined)).toBe(false);
     expect(windowOpenHandler()).toEqual({ action: 'deny' });
+  });
+
+  it('gives a remote studio window no preload and keeps it on its host', () => {
+    const remote = windowOptions(undefined).webPreferences;
+    expect('preload' in remote).toBe(false);
+    expect(remote.sandbox && remote.contextIsolation && !remote.nodeIntegration).toBe(true);
+    expect(remoteNavigationAllowed('http://127.0.0.1:8765/runs', 'http://127.0.0.1:8765')).toBe(true);
+    expect(remoteNavigationAllowed('http://127.0.0.1:8766/', 'http://127.0.0.1:8765')).toBe(false);
+    expect(remoteNavigationAllowed('file:///app/out/renderer/index.html', 'http://127.0.0.1:8765')).toBe(false);
+    expect(remoteNavigationAllowed('not a url', 'http://127.0.0.1:8765')).toBe(false);
   });
 });

@@ -5,7 +5,8 @@
 export { contentSecurityPolicy } from '../shared/content-security-policy';
 
 export interface SecureWebPreferences {
-  preload: string;
+  /** None for a remote studio's window: its page talks to its host over HTTP, not to this process. */
+  preload?: string;
   contextIsolation: true;
   sandbox: true;
   nodeIntegration: false;
@@ -17,9 +18,9 @@ export interface SecureWebPreferences {
   spellcheck: false;
 }
 
-export function windowOptions(preload: string) {
+export function windowOptions(preload: string | undefined) {
   const webPreferences: SecureWebPreferences = {
-    preload,
+    ...(preload !== undefined ? { preload } : {}),
     contextIsolation: true,
     sandbox: true,
     nodeIntegration: false,
@@ -57,6 +58,15 @@ export function isAppUrl(url: string, devServerUrl: string | undefined): boolean
 /** Every navigation away from the app and every window.open is refused. */
 export function navigationAllowed(url: string, devServerUrl: string | undefined): boolean {
   return isAppUrl(url, devServerUrl);
+}
+
+/** A remote studio's window may show its host's pages only (same origin as the URL it was opened on). */
+export function remoteNavigationAllowed(url: string, remoteBase: string): boolean {
+  try {
+    return new URL(url).origin === new URL(remoteBase).origin;
+  } catch {
+    return false;
+  }
 }
 
 export const windowOpenHandler = () => ({ action: 'deny' as const });

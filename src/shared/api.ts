@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DatasetName, datasetNamePattern, RunConfig } from './config';
 import { SweepSpec, sweepRunLimit } from './sweep';
 import { EvaluationKind, EvaluationSettings } from './evaluation-kinds';
+import { SlurmOptions, SlurmRunInfo, SlurmSweepInfo } from './slurm';
 import { DatasetPairing, MetricDeclaration, ViewDeclaration } from '../families/family-spec';
 
 /** Contract between the renderer and the core. Every transport derives from these two records. */
@@ -61,6 +62,8 @@ export const RunSummary = z.object({
   epochs: z.number().int(),
   /** The sweep that made this run, if one did. */
   sweepId: z.number().int().nullable(),
+  /** Its Slurm task when it was sent to a cluster: the job id, the task and the last state the studio saw. */
+  slurm: SlurmRunInfo.nullable(),
   latest: z.array(LatestMetric),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
@@ -263,6 +266,8 @@ export const SweepSummary = z.object({
   parameters: z.array(z.string()),
   /** Seconds until the last run ends, from the runs done so far and the scheduler's limit; null before one has ended. */
   etaSeconds: z.number().nullable(),
+  /** Where it went when it was sent to a Slurm cluster: the array job, its shared folder and batch script. */
+  slurm: SlurmSweepInfo.nullable(),
 });
 export type SweepSummary = z.infer<typeof SweepSummary>;
 
@@ -435,6 +440,17 @@ export const commands = {
     input: byRun,
     output: z.object({ outDir: z.string(), epoch: z.number().int(), files: z.array(z.string()) }),
   },
+  /** Writes a stopped run's test codes, labels and factors (NPY and CSV) into the studio's exports folder (a remote `export --latents`). */
+  'runs.exportLatents': {
+    input: z.strictObject({ runId: RunId, epoch: z.number().int().min(0).optional() }),
+    output: z.object({
+      outDir: z.string(),
+      epoch: z.number().int(),
+      files: z.array(z.string()),
+      count: z.number().int(),
+      dim: z.number().int(),
+    }),
+  },
   'scheduler.get': { input: empty, output: SchedulerInfo },
   'scheduler.set': {
     input: z.strictObject({ maxConcurrent: z.number().int().min(1).max(64).optional(), autoResume: z.boolean().optional() }),
@@ -460,7 +476,8 @@ export const commands = {
    * is refused). `dryRun` only expands and checks: the form's preview.
    */
   'sweeps.create': {
-    input: z.strictObject({ spec: SweepSpec, dryRun: z.boolean().optional() }),
+    /** With `slurm`, the sweep is submitted to the cluster as one job array instead of the local queue. */
+    input: z.strictObject({ spec: SweepSpec, dryRun: z.boolean().optional(), slurm: SlurmOptions.optional() }),
     /** A dry run answers its refusals as `issues` (a check, not a failed request); a real one refuses with 400. */
     output: z.object({
       sweepId: SweepId.nullable(),

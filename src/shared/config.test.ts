@@ -53,6 +53,7 @@ describe('RunConfig', () => {
       'dataset.classes',
     ],
     ['a CVAE on one class', 'cvae', (c: Record<string, any>): void => void (c.dataset.classes = [3]), 'dataset.classes'],
+    ['one cluster', 'deep-clustering', (c: Record<string, any>): void => void (c.model.clusters = 1), 'model.clusters'],
   ] as const)('refuses %s in family %s, naming the field', (_what, family, mutate, field) => {
     const c = structuredClone(defaultRunConfig(family)) as Record<string, any>;
     mutate(c);

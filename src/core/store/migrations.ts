@@ -122,4 +122,8 @@ export const migrations: readonly string[] = [
      results_json TEXT NOT NULL,
      created_at TEXT NOT NULL
    ) STRICT;`,
+  // 9: sweeps sent to a Slurm cluster as one job array; their runs train there, followed through a shared folder.
+  `ALTER TABLE sweeps ADD COLUMN slurm_json TEXT;
+   ALTER TABLE runs ADD COLUMN executor TEXT NOT NULL DEFAULT 'local' CHECK (executor IN ('local','slurm'));
+   ALTER TABLE runs ADD COLUMN slurm_json TEXT;`,
 ];

@@ -26,6 +26,8 @@ interface RunRow {
   warnings: string;
   interruptions: string;
   sweep_id: number | null;
+  executor: 'local' | 'slurm';
+  slurm_json: string | null;
 }
 
 const selectRun = `SELECT r.*, e.name AS experiment FROM runs r JOIN experiments e ON e.id = r.experiment_id`;
@@ -115,7 +117,7 @@ export function claimNextQueued(
   >(
     db,
     `SELECT id, config_json, config_hash, heartbeat_at, supervisor_host, supervisor_pid, resume_from FROM runs
-     WHERE status = 'queued' ORDER BY id`,
+     WHERE status = 'queued' AND executor = 'local' ORDER BY id`,
   ).all();
   for (const r of rows) {
     if (options.exclude.includes(r.id)) continue;
@@ -183,7 +185,7 @@ export function interruptStaleRuns(db: Db, staleAfterMs: number, supervised: rea
   const orphaned = stmt<
     [],
     { id: number; heartbeat_at: string | null; supervisor_host: string | null; supervisor_pid: number | null }
-  >(db, `SELECT id, heartbeat_at, supervisor_host, supervisor_pid FROM runs WHERE status = 'running'`)
+  >(db, `SELECT id, heartbeat_at, supervisor_host, supervisor_pid FROM runs WHERE status = 'running' AND executor = 'local'`)
     .all()
     .filter((r) => !supervised.includes(r.id) && supervisorGone(r, cutoff));
   const mark = db.transaction(() => {
@@ -241,6 +243,7 @@ function toSummary(r: RunRow, latest: Latest[]): RunSummary {
     error: r.error,
     epochs: r.epochs,
     sweepId: r.sweep_id,
+    slurm: r.slurm_json ? slurmRunInfo(JSON.parse(r.slurm_json) as SlurmTaskRecord) : null,
     latest,
   };
 }
@@ -367,7 +370,7 @@ export function requeueForResume(db: Db, runId: number, config: RunConfig, from:
     stmt(
       db,
       `UPDATE runs SET status = 'queued', error = NULL, ended_at = NULL, heartbeat_at = ?, config_json = ?, epochs = ?,
-         interruptions = ?, resume_from = ?, supervisor_host = ?, supervisor_pid = ? WHERE id = ?`,
+         interruptions = ?, resume_from = ?, supervisor_host = ?, supervisor_pid = ?, executor = 'local' WHERE id = ?`,
     ).run(
       nowIso(),
       JSON.stringify(config),
@@ -380,4 +383,57 @@ export function requeueForResume(db: Db, runId: number, config: RunConfig, from:
     );
     return dropped;
   })();
+}
+
+/** A run's Slurm task as stored: where it is on the cluster, its folder, and how much of its event log is ingested. */
+export interface SlurmTaskRecord {
+  jobId: string;
+  taskId: number;
+  state: string;
+  /** The task's folder in the shared folder (request.json, events.jsonl, checkpoints/). */
+  dir: string;
+  /** Bytes of events.jsonl already ingested into this database. */
+  offset: number;
+}
+
+function slurmRunInfo(r: SlurmTaskRecord) {
+  return { jobId: r.jobId, taskId: r.taskId, state: r.state };
+}
+
+export function setRunSlurm(db: Db, runId: number, record: SlurmTaskRecord, executor: 'local' | 'slurm' = 'slurm'): void {
+  stmt(db, `UPDATE runs SET slurm_json = ?, executor = ? WHERE id = ?`).run(JSON.stringify(record), executor, runId);
+}
+
+export function getRunSlurm(db: Db, runId: number): { executor: 'local' | 'slurm'; record: SlurmTaskRecord | null } {
+  const row = stmt<[number], { executor: 'local' | 'slurm'; slurm_json: string | null }>(
+    db,
+    'SELECT executor, slurm_json FROM runs WHERE id = ?',
+  ).get(runId);
+  return { executor: row?.executor ?? 'local', record: row?.slurm_json ? (JSON.parse(row.slurm_json) as SlurmTaskRecord) : null };
+}
+
+/** Runs on a Slurm cluster that are not over: the studio follows them (again, after a restart). */
+export function activeSlurmRuns(db: Db): { id: number; config: RunConfig; configHash: string; record: SlurmTaskRecord }[] {
+  return stmt<[], { id: number; config_json: string; config_hash: string; slurm_json: string }>(
+    db,
+    `SELECT id, config_json, config_hash, slurm_json FROM runs
+     WHERE executor = 'slurm' AND status IN ('queued','running') AND slurm_json IS NOT NULL ORDER BY id`,
+  )
+    .all()
+    .map((r) => ({
+      id: r.id,
+      config: JSON.parse(r.config_json) as RunConfig,
+      configHash: r.config_hash,
+      record: JSON.parse(r.slurm_json) as SlurmTaskRecord,
+    }));
+}
+
+/** Takes over the supervision of a run (a Slurm run followed by this studio process). */
+export function superviseRun(db: Db, runId: number): void {
+  stmt(db, `UPDATE runs SET supervisor_host = ?, supervisor_pid = ?, heartbeat_at = ? WHERE id = ?`).run(
+    hostname(),
+    process.pid,
+    nowIso(),
+    runId,
+  );
 }

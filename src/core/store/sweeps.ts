@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { RunStatus, SweepSummary } from '../../shared/api';
 import type { RunConfig } from '../../shared/config';
+import type { SlurmSweepInfo } from '../../shared/slurm';
 import type { SweepPoint, SweepSpec, SweepValue } from '../../shared/sweep';
 import { nowIso, type Db } from './db';
 import { insertRun, ensureExperiment } from './runs';
@@ -14,9 +15,10 @@ interface SweepRow {
   spec_json: string;
   state: 'active' | 'cancelled';
   created_at: string;
+  slurm_json: string | null;
 }
 
-const selectSweep = `SELECT s.id, s.name, e.name AS experiment, s.method, s.spec_json, s.state, s.created_at
+const selectSweep = `SELECT s.id, s.name, e.name AS experiment, s.method, s.spec_json, s.state, s.created_at, s.slurm_json
   FROM sweeps s JOIN experiments e ON e.id = s.experiment_id`;
 
 export function sweepIdByName(db: Db, name: string): number | undefined {
@@ -29,6 +31,8 @@ export function insertSweep(
   spec: SweepSpec,
   points: readonly SweepPoint[],
   hash: (config: RunConfig) => string,
+  /** 'slurm': its runs wait for the cluster, not for this machine's queue. */
+  executor: 'local' | 'slurm' = 'local',
 ): { sweepId: number; runIds: number[] } {
   return db.transaction(() => {
     const experimentId = ensureExperiment(db, spec.name);
@@ -38,10 +42,10 @@ export function insertSweep(
         `INSERT INTO sweeps (experiment_id, name, method, spec_json, state, created_at) VALUES (?, ?, ?, ?, 'active', ?)`,
       ).run(experimentId, spec.name, spec.method, JSON.stringify(spec), nowIso()).lastInsertRowid,
     );
-    const tag = stmt(db, 'UPDATE runs SET sweep_id = ?, sweep_params = ? WHERE id = ?');
+    const tag = stmt(db, 'UPDATE runs SET sweep_id = ?, sweep_params = ?, executor = ? WHERE id = ?');
     const runIds = points.map((p) => {
       const runId = insertRun(db, p.config, hash(p.config));
-      tag.run(sweepId, JSON.stringify(p.params), runId);
+      tag.run(sweepId, JSON.stringify(p.params), executor, runId);
       return runId;
     });
     return { sweepId, runIds };
@@ -117,6 +121,7 @@ export function listSweeps(db: Db, sweepId?: number): SweepSummary[] {
       counts,
       parameters: Object.keys(spec.parameters),
       etaSeconds: s.state === 'cancelled' ? null : eta(mine),
+      slurm: s.slurm_json ? (JSON.parse(s.slurm_json) as SlurmSweepInfo) : null,
     };
   });
 }
@@ -169,4 +174,16 @@ export function adoptSweepQueue(db: Db, sweepId: number, alive: (host: string | 
     if (!alive(r.supervisor_host, r.supervisor_pid)) n += take.run(hostname(), process.pid, nowIso(), r.id).changes;
   }
   return n;
+}
+
+export function setSweepSlurm(db: Db, sweepId: number, info: SlurmSweepInfo): void {
+  stmt(db, 'UPDATE sweeps SET slurm_json = ? WHERE id = ?').run(JSON.stringify(info), sweepId);
+}
+
+/** Removes a sweep and its runs (a submission the cluster refused): nothing of it is left half-written. */
+export function deleteSweep(db: Db, sweepId: number): void {
+  db.transaction(() => {
+    stmt(db, 'DELETE FROM runs WHERE sweep_id = ?').run(sweepId);
+    stmt(db, 'DELETE FROM sweeps WHERE id = ?').run(sweepId);
+  })();
 }

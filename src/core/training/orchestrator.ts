@@ -31,6 +31,8 @@ interface ActiveRun {
   worker: WorkerHandle;
   pending: MetricPoint[];
   cancelled: boolean;
+  /** Trains elsewhere (a Slurm task): outside this machine's limit, and left running when the studio stops. */
+  remote: boolean;
 }
 
 export interface OrchestratorOptions {
@@ -186,7 +188,7 @@ export class Orchestrator {
   /** Starts queued runs, oldest first, while fewer than the limit train. */
   schedule(): void {
     if (this.#closed) return;
-    while (this.#active.size < this.maxConcurrent) {
+    while ([...this.#active.values()].filter((r) => !r.remote).length < this.maxConcurrent) {
       const next = claimNextQueued(this.db, {
         adopt: this.options.adoptQueued ?? true,
         staleAfterMs: this.#staleAfterMs,
@@ -198,8 +200,32 @@ export class Orchestrator {
   }
 
   private launchRun(runId: number, config: RunConfig, hash: string, resume: ResumePoint | null): void {
-    const worker = this.launch({ threads: this.threadsPerWorker });
-    const run: ActiveRun = { config, worker, pending: [], cancelled: false };
+    this.attach(runId, config, hash, resume, this.launch({ threads: this.threadsPerWorker }), false);
+  }
+
+  /**
+   * Follows a run that trains elsewhere through a handle that speaks the worker protocol (a Slurm task's event
+   * log): its messages are stored as a local worker's are, and its end settles it the same way.
+   */
+  attachRemote(runId: number, config: RunConfig, hash: string, worker: WorkerHandle): void {
+    this.attach(runId, config, hash, null, worker, true);
+  }
+
+  /** Writes a run's buffered metrics now (before its ingested position is recorded). */
+  flushRun(runId: number): void {
+    const run = this.#active.get(runId);
+    if (run) this.flush(runId, run);
+  }
+
+  private attach(
+    runId: number,
+    config: RunConfig,
+    hash: string,
+    resume: ResumePoint | null,
+    worker: WorkerHandle,
+    remote: boolean,
+  ): void {
+    const run: ActiveRun = { config, worker, pending: [], cancelled: false, remote };
     this.#active.set(runId, run);
     const end = (status: 'completed' | 'failed' | 'cancelled' | 'interrupted', error: string | null) => {
       this.flush(runId, run);
@@ -369,6 +395,13 @@ export class Orchestrator {
     clearInterval(this.#flushTimer);
     const waits = [...this.#active.entries()].map(([runId, run]) => {
       this.flush(runId, run);
+      if (run.remote) {
+        // It goes on training on the cluster; the next studio on this database follows it again.
+        run.worker.detach?.();
+        this.#active.delete(runId);
+        this.settle(runId);
+        return Promise.resolve();
+      }
       finishRun(this.db, runId, 'interrupted', reason);
       run.worker.kill();
       return this.deferredEnd(runId);

@@ -95,6 +95,8 @@ export interface WorkerHandle {
   /** Called once when the process is gone, with a human description of how it ended. */
   onExit(listener: (description: string, clean: boolean) => void): void;
   kill(): void;
+  /** Stops following a job that runs elsewhere without stopping it (a Slurm task when the studio closes). */
+  detach?(): void;
 }
 
 export interface LaunchOptions {

@@ -1,0 +1,310 @@
+/**
+ * The studio's Slurm back end: a sweep goes to the cluster as one job array, each task trains one run with the
+ * studio's own worker and writes into its folder on shared storage, and the studio follows the tasks (squeue) and
+ * ingests their event logs into its database as they grow, through the same code that stores a local worker's
+ * messages. Slurm schedules; the studio only submits, follows and cancels.
+ */
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { basename, join } from 'node:path';
+import type { RunConfig } from '../../shared/config';
+import type { SlurmOptions, SlurmSweepInfo } from '../../shared/slurm';
+import type { CheckpointRecord } from '../store/checkpoints';
+import type { Db } from '../store/db';
+import { activeSlurmRuns, addWarning, setRunSlurm, superviseRun, type SlurmTaskRecord } from '../store/runs';
+import { setSweepSlurm } from '../store/sweeps';
+import type { Orchestrator } from '../training/orchestrator';
+import type { DatasetLocations, FromWorker, WorkerHandle } from '../training/protocol';
+import { endedStates, type SlurmCommands } from './commands';
+import { readNewEntries, taskDir, taskFiles, type TrainRequest } from './event-log';
+
+/** Polls of squeue in a row that no longer list a task before it counts as gone. */
+const missingPollsBeforeGone = 3;
+/** Polls to wait, once Slurm says a task ended, for the task's own last lines (shared storage can lag). */
+const gracePollsAfterEnd = 3;
+
+/** The command a compute node runs: this studio's Node and CLI (installed on storage the nodes see too). */
+export interface TaskCommand {
+  node: string;
+  cli: string;
+}
+
+/** The batch script of a sweep's array: shown and saved, so it can be read and edited. */
+export function batchScript(o: {
+  sweepName: string;
+  sweepId: number;
+  sweepDir: string;
+  tasks: number;
+  options: SlurmOptions;
+  command: TaskCommand;
+}): string {
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const jobName = `latent-studio-${o.sweepId}-${o.sweepName.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 40)}`;
+  const opt = o.options;
+  const lines = [
+    '#!/bin/bash',
+    `#SBATCH --job-name=${jobName}`,
+    `#SBATCH --array=0-${o.tasks - 1}${opt.maxParallel ? `%${opt.maxParallel}` : ''}`,
+    `#SBATCH --ntasks=1`,
+    `#SBATCH --cpus-per-task=${opt.cpusPerTask}`,
+    ...(opt.partition ? [`#SBATCH --partition=${opt.partition}`] : []),
+    ...(opt.time ? [`#SBATCH --time=${opt.time}`] : []),
+    ...(opt.gpusPerTask ? [`#SBATCH --gpus-per-task=${opt.gpusPerTask}`] : []),
+    ...(opt.account ? [`#SBATCH --account=${opt.account}`] : []),
+    `#SBATCH --output=${join(o.sweepDir, 'task-%a', taskFiles.log)}`,
+    ...(opt.extra?.trim()
+      ? opt.extra
+          .trim()
+          .split(/\s+/)
+          .map((x) => `#SBATCH ${x}`)
+      : []),
+    '',
+    `# Latent Studio sweep "${o.sweepName.replace(/[\r\n]/g, ' ')}" (sweep ${o.sweepId}): task i trains run i of the sweep with the`,
+    `# studio's own worker. It reads ${o.sweepDir}/task-<i>/${taskFiles.request} and appends every message of its`,
+    `# worker to ${taskFiles.events} there (checkpoints in ${taskFiles.checkpoints}/); the studio ingests them. No`,
+    '# database and no network are needed on the node; this folder and the data sets must be on shared storage.',
+    `exec ${q(o.command.node)} ${q(o.command.cli)} slurm-task ${q(o.sweepDir)}`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function sha256File(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/** A Slurm task seen through the worker protocol: its event log read from the shared folder. */
+export class SlurmTaskHandle implements WorkerHandle {
+  readonly pid = undefined;
+  readonly #messages: ((m: FromWorker) => void)[] = [];
+  readonly #exits: ((description: string, clean: boolean) => void)[] = [];
+  #over = false;
+  #missing = 0;
+  #grace = 0;
+  #seen = false;
+
+  constructor(
+    readonly runId: number,
+    readonly record: SlurmTaskRecord,
+    private readonly o: { checkpointDir: string; commands: SlurmCommands; onError(message: string): void },
+  ) {}
+
+  get id(): string {
+    return `${this.record.jobId}_${this.record.taskId}`;
+  }
+
+  get over(): boolean {
+    return this.#over;
+  }
+
+  send(): void {
+    // The request was written to the task's folder before the array was submitted.
+  }
+  onMessage(listener: (m: FromWorker) => void): void {
+    this.#messages.push(listener);
+  }
+  onExit(listener: (description: string, clean: boolean) => void): void {
+    this.#exits.push(listener);
+  }
+  kill(): void {
+    this.o.commands.scancel(this.id).catch((e: unknown) => this.o.onError(e instanceof Error ? e.message : String(e)));
+  }
+  detach(): void {
+    this.#over = true;
+  }
+
+  private end(description: string, clean: boolean): void {
+    if (this.#over) return;
+    this.#over = true;
+    for (const fn of this.#exits) fn(description, clean);
+  }
+
+  /** A checkpoint the task wrote, copied into the studio's own store, so resuming works as for a local run. */
+  private adopt(c: CheckpointRecord): CheckpointRecord | null {
+    const dir = join(this.o.checkpointDir, `run-${this.runId}`);
+    const target = join(dir, basename(c.path));
+    try {
+      if (sha256File(c.path) !== c.sha256) throw new Error(`${c.path} does not match its sha256`);
+      mkdirSync(dir, { recursive: true });
+      copyFileSync(c.path, target);
+      return { ...c, path: target };
+    } catch (e) {
+      this.o.onError(`checkpoint of epoch ${c.epoch} not copied from the cluster: ${e instanceof Error ? e.message : String(e)}`);
+      return null;
+    }
+  }
+
+  /** Ingests what the task wrote since the last poll; `state` is Slurm's state of the task (undefined: squeue lists it no more). */
+  poll(state: string | undefined): void {
+    if (this.#over) return;
+    if (state) {
+      this.#seen = true;
+      this.#missing = 0;
+      this.record.state = state;
+    } else this.#missing += 1;
+    const { entries, offset } = readNewEntries(join(this.record.dir, taskFiles.events), this.record.offset);
+    this.record.offset = offset;
+    for (const entry of entries) {
+      if (entry.type === 'task-exit') {
+        this.end(entry.description, entry.clean);
+        return;
+      }
+      let message: FromWorker | null = entry;
+      if (entry.type === 'checkpoint') {
+        const adopted = this.adopt(entry.checkpoint);
+        message = adopted ? { type: 'checkpoint', checkpoint: adopted } : null;
+      }
+      if (message) for (const fn of this.#messages) fn(message);
+    }
+    if (state && endedStates.has(state)) {
+      // Ended without its own last word yet: give the shared folder a moment, then end as Slurm says.
+      if (++this.#grace >= gracePollsAfterEnd)
+        this.end(
+          `the Slurm task ${this.id} ended ${state} before its run did (time limit, preemption, node failure or scancel)`,
+          false,
+        );
+    } else if (!state && this.#missing >= missingPollsBeforeGone) {
+      this.end(
+        this.#seen
+          ? `the Slurm task ${this.id} is no longer known to Slurm, and its log has no end (last state ${this.record.state})`
+          : `the Slurm task ${this.id} is not known to Slurm`,
+        false,
+      );
+    }
+  }
+}
+
+export interface SlurmBackendOptions {
+  db: Db;
+  orchestrator: Orchestrator;
+  commands: SlurmCommands;
+  /** The shared folder: one folder per sweep under it. */
+  sharedDir: string;
+  checkpointDir: string;
+  datasets: DatasetLocations;
+  studioVersion: string;
+  command: TaskCommand;
+  pollMs?: number;
+}
+
+export class SlurmBackend {
+  readonly #handles = new Map<number, SlurmTaskHandle>();
+  readonly #timer: NodeJS.Timeout;
+  #polling = false;
+
+  constructor(private readonly o: SlurmBackendOptions) {
+    this.#timer = setInterval(() => void this.poll(), o.pollMs ?? 1000);
+    this.#timer.unref();
+  }
+
+  /** Follows the Slurm runs a studio before this one left on the cluster, from where their logs were ingested. */
+  followLeftRuns(): void {
+    for (const r of activeSlurmRuns(this.o.db)) {
+      if (this.#handles.has(r.id)) continue;
+      superviseRun(this.o.db, r.id);
+      this.follow(r.id, r.config, r.configHash, r.record);
+    }
+  }
+
+  private follow(runId: number, config: RunConfig, hash: string, record: SlurmTaskRecord): void {
+    const handle = new SlurmTaskHandle(runId, record, {
+      checkpointDir: this.o.checkpointDir,
+      commands: this.o.commands,
+      onError: (message) => addWarning(this.o.db, runId, message),
+    });
+    this.#handles.set(runId, handle);
+    handle.onExit((_description, clean) => {
+      if (clean) handle.record.state = 'COMPLETED';
+      setRunSlurm(this.o.db, runId, handle.record);
+      this.#handles.delete(runId);
+    });
+    this.o.orchestrator.attachRemote(runId, config, hash, handle);
+  }
+
+  /**
+   * Writes each run's request and the batch script into the sweep's shared folder and submits the array; then
+   * follows every task. When sbatch refuses, the folder is removed and the error thrown (the caller unwinds).
+   */
+  async submitSweep(
+    sweep: { id: number; name: string },
+    runs: { runId: number; config: RunConfig; configHash: string }[],
+    options: SlurmOptions,
+  ): Promise<SlurmSweepInfo> {
+    const sweepDir = join(this.o.sharedDir, `sweep-${sweep.id}`);
+    mkdirSync(sweepDir, { recursive: true });
+    try {
+      runs.forEach((r, task) => {
+        const dir = taskDir(sweepDir, task);
+        mkdirSync(join(dir, taskFiles.checkpoints), { recursive: true });
+        const request: TrainRequest = {
+          type: 'train',
+          runId: r.runId,
+          config: r.config,
+          configHash: r.configHash,
+          checkpointDir: join(dir, taskFiles.checkpoints),
+          studioVersion: this.o.studioVersion,
+          datasets: this.o.datasets,
+          resume: null,
+        };
+        writeFileSync(join(dir, taskFiles.request), JSON.stringify(request));
+      });
+      const script = batchScript({
+        sweepName: sweep.name,
+        sweepId: sweep.id,
+        sweepDir,
+        tasks: runs.length,
+        options,
+        command: this.o.command,
+      });
+      const scriptPath = join(sweepDir, 'sweep.sbatch');
+      writeFileSync(scriptPath, script, { mode: 0o755 });
+      const jobId = await this.o.commands.sbatch(scriptPath);
+      const info: SlurmSweepInfo = { jobId, dir: sweepDir, script: scriptPath, options };
+      setSweepSlurm(this.o.db, sweep.id, info);
+      runs.forEach((r, task) => {
+        const record: SlurmTaskRecord = { jobId, taskId: task, state: 'PENDING', dir: taskDir(sweepDir, task), offset: 0 };
+        setRunSlurm(this.o.db, r.runId, record);
+        this.follow(r.runId, r.config, r.configHash, record);
+      });
+      return info;
+    } catch (e) {
+      rmSync(sweepDir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /** One look at the cluster: the states of every followed task, then what each wrote since. */
+  async poll(): Promise<void> {
+    if (this.#polling || this.#handles.size === 0) return;
+    this.#polling = true;
+    try {
+      const jobIds = [...new Set([...this.#handles.values()].map((h) => h.record.jobId))];
+      let states: Map<string, string> | null = null;
+      try {
+        states = await this.o.commands.taskStates(jobIds);
+      } catch (e) {
+        // The controller is unreachable for a moment: read the logs, judge no task by squeue.
+        console.error(`latent-studio: squeue failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      for (const handle of [...this.#handles.values()]) {
+        const state = states ? states.get(handle.id) : handle.record.state;
+        try {
+          handle.poll(state);
+        } catch (e) {
+          addWarning(this.o.db, handle.runId, `its Slurm log could not be read: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        if (handle.over) continue;
+        // What was read is in the database before its position is recorded (a restart reads on from there).
+        this.o.orchestrator.flushRun(handle.runId);
+        setRunSlurm(this.o.db, handle.runId, handle.record);
+      }
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  /** Stops following (the tasks go on; the next studio on this database follows them again). */
+  close(): void {
+    clearInterval(this.#timer);
+  }
+}

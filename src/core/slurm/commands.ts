@@ -1,0 +1,80 @@
+/**
+ * The Slurm commands the studio runs on the machine it runs on (a login node, or a desktop that has the cluster's
+ * client tools and config): sbatch, squeue and scancel, with their output parsed. Nothing here schedules.
+ */
+import { execFile } from 'node:child_process';
+
+export class SlurmCommandError extends Error {}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { env, timeout: 60_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      if (error) {
+        const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+        reject(
+          new SlurmCommandError(
+            missing
+              ? `${command} is not installed here: the studio submits with Slurm's own client tools (sbatch, squeue, scancel)`
+              : `${command} ${args.join(' ')} failed: ${(stderr || error.message).trim()}`,
+          ),
+        );
+      } else resolve(stdout);
+    });
+  });
+}
+
+/** Task states after which a task runs no more (squeue's long names). */
+export const endedStates = new Set([
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TIMEOUT',
+  'NODE_FAIL',
+  'PREEMPTED',
+  'OUT_OF_MEMORY',
+  'BOOT_FAIL',
+  'DEADLINE',
+  'SPECIAL_EXIT',
+  'REVOKED',
+]);
+
+export interface SlurmCommands {
+  /** Submits a batch script; answers the job id. */
+  sbatch(scriptPath: string): Promise<string>;
+  /** Every task of these array jobs that Slurm still knows (ended ones too, until they age out): `A_T` → state. */
+  taskStates(jobIds: readonly string[]): Promise<Map<string, string>>;
+  /** Cancels a task (`A_T`) or a whole job. */
+  scancel(id: string): Promise<void>;
+}
+
+export function slurmCommands(env: NodeJS.ProcessEnv = process.env): SlurmCommands {
+  return {
+    async sbatch(scriptPath) {
+      const out = await run('sbatch', ['--parsable', scriptPath], env);
+      // --parsable prints "jobid" or "jobid;cluster".
+      const id = out.trim().split(';')[0] ?? '';
+      if (!/^\d+$/.test(id)) throw new SlurmCommandError(`sbatch answered "${out.trim()}", not a job id`);
+      return id;
+    },
+    async taskStates(jobIds) {
+      const states = new Map<string, string>();
+      if (jobIds.length === 0) return states;
+      let out: string;
+      try {
+        out = await run('squeue', ['-h', '-r', '-t', 'all', '-j', jobIds.join(','), '-o', '%i|%T'], env);
+      } catch (e) {
+        // squeue refuses the whole query once every job named has aged out of the controller.
+        if (e instanceof SlurmCommandError && /Invalid job id/i.test(e.message)) return states;
+        throw e;
+      }
+      for (const line of out.split('\n')) {
+        const [id, state] = line.trim().split('|');
+        if (id && state) states.set(id, state);
+      }
+      return states;
+    },
+    async scancel(id) {
+      await run('scancel', [id], env);
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { resolveRemoteTarget, RemoteTargetError } from './remote-target';
+
+describe('resolveRemoteTarget', () => {
+  it('takes the URL serve printed, with or without its token, and prefers a file, then the environment', () => {
+    const printed = 'http://127.0.0.1:8765/?token=from-url';
+    expect(resolveRemoteTarget(printed, {})).toMatchObject({ base: 'http://127.0.0.1:8765', token: 'from-url', source: 'url' });
+    expect(resolveRemoteTarget(printed, {}).warning).toMatch(/shell history/);
+    expect(resolveRemoteTarget(printed, { fromEnv: 'from-env' })).toEqual({
+      base: 'http://127.0.0.1:8765',
+      token: 'from-env',
+      source: 'env',
+    });
+    expect(resolveRemoteTarget('http://127.0.0.1:8765', { fromFile: 'from-file\n', fromEnv: 'from-env' })).toEqual({
+      base: 'http://127.0.0.1:8765',
+      token: 'from-file',
+      source: 'file',
+    });
+    expect(resolveRemoteTarget('https://gpu.lab/studio/', { fromEnv: 't' }).base).toBe('https://gpu.lab/studio');
+  });
+
+  it('refuses a missing token, an empty token file and what is not an http URL', () => {
+    expect(() => resolveRemoteTarget('http://127.0.0.1:8765/', {})).toThrow(
+      /no token for the studio at http:\/\/127\.0\.0\.1:8765/,
+    );
+    expect(() => resolveRemoteTarget('http://127.0.0.1:8765/', { fromFile: ' \n', fromEnv: 't' })).toThrow(/file is empty/);
+    expect(() => resolveRemoteTarget('127.0.0.1:8765', { fromEnv: 't' })).toThrow(RemoteTargetError);
+    expect(() => resolveRemoteTarget('ftp://gpu.lab/', { fromEnv: 't' })).toThrow(/http/);
+    expect(() => resolveRemoteTarget('http://me:pw@gpu.lab/', { fromEnv: 't' })).toThrow(/user name or password/);
+  });
+});

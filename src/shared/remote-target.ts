@@ -1,0 +1,60 @@
+/**
+ * Where a remote studio is and which token opens it: shared by the CLI's `--remote` and the Electron app's.
+ * Pure (no file system): the caller reads `--token-file` and the environment and passes what it found.
+ */
+
+/** The environment variable that carries the token of a remote studio. */
+export const tokenEnvVar = 'LATENT_STUDIO_TOKEN';
+
+export interface RemoteTarget {
+  /** The host's address without the token and without a trailing slash, e.g. `http://127.0.0.1:8765`. */
+  base: string;
+  token: string;
+  /** Where the token came from. */
+  source: 'file' | 'env' | 'url';
+  /** Something the user should hear about (a token taken from the URL). */
+  warning?: string;
+}
+
+export class RemoteTargetError extends Error {}
+
+/**
+ * Reads the URL `latent-studio serve` printed (`http://127.0.0.1:PORT/?token=…`), with or without its token.
+ * The token comes from the file, else the environment, else the URL (with a warning: URLs land in shell history).
+ */
+export function resolveRemoteTarget(
+  url: string,
+  given: { fromFile?: string | undefined; fromEnv?: string | undefined },
+): RemoteTarget {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new RemoteTargetError(`--remote ${url}: not a URL (expected what serve printed, e.g. http://127.0.0.1:8765/)`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new RemoteTargetError(`--remote ${url}: expected an http:// or https:// URL`);
+  }
+  const fromUrl = parsed.searchParams.get('token') ?? undefined;
+  if (parsed.username || parsed.password) {
+    throw new RemoteTargetError(`--remote: the URL carries a user name or password; the studio takes only its token`);
+  }
+  const base = `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
+  const fromFile = given.fromFile?.trim();
+  const fromEnv = given.fromEnv?.trim();
+  if (given.fromFile !== undefined && !fromFile) throw new RemoteTargetError('--token-file: the file is empty');
+  if (fromFile) return { base, token: fromFile, source: 'file' };
+  if (fromEnv) return { base, token: fromEnv, source: 'env' };
+  if (fromUrl) {
+    return {
+      base,
+      token: fromUrl,
+      source: 'url',
+      warning: `the token was taken from the URL; URLs land in shell history and in ps: set ${tokenEnvVar} or use --token-file instead`,
+    };
+  }
+  throw new RemoteTargetError(
+    `no token for the studio at ${base}: set ${tokenEnvVar} or pass --token-file FILE ` +
+      `(the token is the part after ?token= of the URL serve printed)`,
+  );
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+/** A Slurm time limit as sbatch takes it: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS. */
+const timePattern = /^(\d+-)?\d{1,3}(:\d{2}){0,2}$/;
+/** One sbatch option as `--name` or `--name=value`, value free of spaces, quotes and shell characters. */
+const extraOption = /^--[a-z][a-z0-9-]*(=[A-Za-z0-9_.,:@%/+=-]+)?$/;
+
+/**
+ * How a sweep goes to a Slurm cluster as one job array (`sbatch --array`): the options every task gets. The
+ * studio never runs a scheduler of its own on a cluster; these are sbatch's own options.
+ */
+export const SlurmOptions = z.strictObject({
+  partition: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a partition name: letters, digits, ".", "_" or "-"')
+    .optional()
+    .meta({ label: 'Partition', help: 'sbatch --partition; the cluster default when empty.' }),
+  time: z
+    .string()
+    .regex(timePattern, 'a Slurm time limit such as 30, 2:00:00 or 1-12:00:00')
+    .optional()
+    .meta({ label: 'Time limit', help: 'sbatch --time per task (HH:MM:SS); the partition default when empty.' }),
+  cpusPerTask: z.number().int().min(1).max(256).default(1).meta({ label: 'CPUs per task' }),
+  gpusPerTask: z.number().int().min(0).max(16).optional().meta({ label: 'GPUs per task' }),
+  account: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'an account name: letters, digits, ".", "_" or "-"')
+    .optional()
+    .meta({ label: 'Account' }),
+  /** More sbatch options, e.g. "--qos=normal --constraint=a100"; each one `--name` or `--name=value`. */
+  extra: z
+    .string()
+    .max(500)
+    .refine(
+      (s) =>
+        s.trim() === '' ||
+        s
+          .trim()
+          .split(/\s+/)
+          .every((o) => extraOption.test(o)),
+      'each extra option must be --name or --name=value, without spaces, quotes or shell characters',
+    )
+    .optional()
+    .meta({ label: 'Extra sbatch options', help: 'e.g. --qos=normal --constraint=a100' }),
+  /** At most this many tasks of the array at once (sbatch --array=0-N%K). */
+  maxParallel: z.number().int().min(1).max(10000).optional().meta({ label: 'At most at once' }),
+});
+export type SlurmOptions = z.infer<typeof SlurmOptions>;
+export type SlurmOptionsInput = z.input<typeof SlurmOptions>;
+
+/** Where a sweep's array is on the cluster, as the studio shows it. */
+export const SlurmSweepInfo = z.object({
+  jobId: z.string(),
+  /** The shared folder of the sweep: the batch script, and a folder per task. */
+  dir: z.string(),
+  script: z.string(),
+  options: SlurmOptions,
+});
+export type SlurmSweepInfo = z.infer<typeof SlurmSweepInfo>;
+
+/** A run's Slurm task: its id (`<array job>_<task>`) and the last state the studio saw (PENDING, RUNNING, …). */
+export const SlurmRunInfo = z.object({
+  jobId: z.string(),
+  taskId: z.number().int(),
+  state: z.string(),
+});
+export type SlurmRunInfo = z.infer<typeof SlurmRunInfo>;

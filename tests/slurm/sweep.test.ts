@@ -1,0 +1,198 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStudio, type Studio } from '../../src/core/studio';
+import { slurmCommands } from '../../src/core/slurm/commands';
+import { forkLauncher } from '../../src/core/training/fork-launcher';
+import type { MetricPoint } from '../../src/shared/api';
+import { SweepSpec, type SweepSpecInput } from '../../src/shared/sweep';
+import { tempDir } from '../integration/helpers';
+import { slurmSkipReason, startLocalSlurm, type LocalSlurm } from './cluster';
+
+const skip = slurmSkipReason();
+if (skip) console.warn(`tests/slurm skipped: ${skip}`);
+const title = (name: string) => (skip ? `${name} (skipped: ${skip})` : name);
+const cli = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let cluster: LocalSlurm;
+let tmp: ReturnType<typeof tempDir>;
+
+beforeAll(async () => {
+  if (skip) return;
+  tmp = tempDir('latent-studio-slurm-sweep-');
+  const started = await startLocalSlurm();
+  if ('skipped' in started) throw new Error(started.skipped);
+  cluster = started;
+}, 60_000);
+afterAll(async () => {
+  await cluster?.stop();
+  tmp?.cleanup();
+});
+
+/** A small MLP autoencoder on 1,000 MNIST images: four configs by latent size × seed. */
+function aeSweep(name: string, epochs: number, parameters: SweepSpecInput['parameters']): SweepSpecInput {
+  return {
+    name,
+    method: 'grid',
+    base: {
+      family: 'autoencoder',
+      backend: 'wasm',
+      model: {
+        encoder: [{ type: 'dense', units: 64, activation: 'relu' }],
+        latentSize: 8,
+        decoder: [{ type: 'dense', units: 64, activation: 'relu' }],
+        outputActivation: 'sigmoid',
+      },
+      dataset: { name: 'mnist', trainSubset: 1000, testSubset: 300 },
+      training: { loss: 'bce', batchSize: 50, epochs, learningRate: 0.002, optimizer: 'adam', seed: 1 },
+    },
+    parameters,
+  };
+}
+
+/** A studio whose Slurm commands talk to the test's cluster; one worker thread per run, as each task has one CPU. */
+function studioOn(dbPath: string): Studio {
+  return createStudio({
+    dbPath,
+    launcher: forkLauncher(),
+    transport: 'headless',
+    orchestrator: { maxConcurrent: 2, cores: 2 },
+    slurm: { commands: slurmCommands(cluster.env), pollMs: 300 },
+  });
+}
+
+const finals = (points: MetricPoint[]) =>
+  points
+    .filter((p) => p.split === 'test')
+    .map((p) => `${p.name}@${p.step}=${p.value}`)
+    .sort();
+
+describe('sweeps on a Slurm cluster', () => {
+  it.skipIf(skip)(
+    title('the CLI submits a 4-run sweep as one job array; runs complete with the metrics of the same configs trained here'),
+    async () => {
+      const parameters = { 'model.latentSize': { values: [4, 8] }, 'training.seed': { values: [1, 2] } };
+      const file = join(tmp.dir, 'sweep.json');
+      writeFileSync(file, JSON.stringify(aeSweep('slurm sweep', 2, parameters)));
+      const dbPath = join(tmp.dir, 'slurm.db');
+      const child = spawn(process.execPath, [cli, 'sweep', file, '--slurm', '--cpus-per-task', '1', '--db', dbPath], {
+        env: { ...cluster.env, LATENT_STUDIO_SLURM_DIR: join(cluster.work, 'shared') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      // While it trains: a run still running on the cluster already has metrics in the studio's database.
+      let liveRows = 0;
+      for (let ended = false; !ended;) {
+        ended = await Promise.race([exited.then(() => true), sleep(250).then(() => false)]);
+        try {
+          const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+          const row = db
+            .prepare(
+              `SELECT count(*) AS n FROM metrics m JOIN runs r ON r.id = m.run_id WHERE r.status = 'running' AND r.executor = 'slurm'`,
+            )
+            .get() as { n: number };
+          db.close();
+          liveRows = Math.max(liveRows, row.n);
+        } catch {
+          // Not created yet, or mid-migration.
+        }
+      }
+      const code = await exited;
+      expect(code, stderr).toBe(0);
+      expect(stderr).toMatch(/4 runs submitted to Slurm as job array \d+; batch script .*sweep\.sbatch/);
+      console.log(`metrics rows of runs still running on the cluster, at most: ${liveRows}`);
+      expect(liveRows).toBeGreaterThan(0);
+      const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as {
+        sweepId: number;
+        runs: { id: number; params: Record<string, number>; status: string; test: Record<string, number> }[];
+      };
+      expect(result.runs.map((r) => r.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+
+      // The studio shows Slurm's ids and states, and the batch script it saved.
+      const studio = studioOn(dbPath);
+      try {
+        const sweep = await studio.api['sweeps.get']({ sweepId: result.sweepId });
+        expect(sweep.slurm?.jobId).toMatch(/^\d+$/);
+        const script = readFileSync(sweep.slurm!.script, 'utf8');
+        expect(script).toContain('#SBATCH --array=0-3');
+        expect(script).toContain('#SBATCH --cpus-per-task=1');
+        expect(script).toContain('slurm-task');
+        const runs = await studio.api['runs.list']({ runIds: result.runs.map((r) => r.id) });
+        for (const run of runs) {
+          expect(run.slurm?.jobId).toBe(sweep.slurm?.jobId);
+          expect(run.slurm?.state).toBe('COMPLETED');
+        }
+        // The same configs and seeds trained on this machine, same backend: the same metrics, to the last digit.
+        const local = await studio.api['sweeps.create']({ spec: SweepSpec.parse(aeSweep('here', 2, parameters)) });
+        await Promise.all(local.runs.map((r) => studio.orchestrator.whenEnded(r.runId!)));
+        for (const [i, here] of local.runs.entries()) {
+          const there = result.runs[i]!;
+          expect(there.params).toEqual(here.params);
+          const a = finals(await studio.api['runs.metrics']({ runId: there.id }));
+          const b = finals(await studio.api['runs.metrics']({ runId: here.runId! }));
+          expect(a.length).toBeGreaterThan(0);
+          expect(a).toEqual(b);
+        }
+        console.log(`Slurm vs local, final test loss by run: ${result.runs.map((r) => r.test['loss']?.toFixed(6)).join(', ')}`);
+        // Checkpoints were copied into the studio's own store: each run can be resumed or exported here.
+        const detail = await studio.api['runs.get']({ runId: result.runs[0]!.id });
+        expect(detail.checkpoints.length).toBeGreaterThan(0);
+        expect(detail.checkpoints.every((c) => c.path.startsWith(join(tmp.dir, 'checkpoints')))).toBe(true);
+      } finally {
+        await studio.close();
+      }
+    },
+    170_000,
+  );
+
+  it.skipIf(skip)(
+    title('scancel of a task mid-training leaves its run interrupted; resumed here, it ends as an uninterrupted run does'),
+    async () => {
+      const dbPath = join(tmp.dir, 'cancel.db');
+      const studio = studioOn(dbPath);
+      try {
+        const spec = SweepSpec.parse(aeSweep('to cancel', 5, { 'training.seed': { values: [3] } }));
+        const created = await studio.api['sweeps.create']({ spec, slurm: { cpusPerTask: 1 } });
+        const runId = created.runs[0]!.runId!;
+        // Cancelled by hand on the cluster once the run has a checkpoint to continue from.
+        for (;;) {
+          const run = await studio.api['runs.get']({ runId });
+          if (run.checkpoints.length > 0 && run.status === 'running') break;
+          expect(['queued', 'running']).toContain(run.status);
+          await sleep(100);
+        }
+        const { slurm } = await studio.api['runs.get']({ runId });
+        await cluster.run('scancel', [`${slurm!.jobId}_${slurm!.taskId}`]);
+        await studio.orchestrator.whenEnded(runId);
+        const stopped = await studio.api['runs.get']({ runId });
+        console.log(`after scancel: ${stopped.status} (${stopped.error}); Slurm state ${stopped.slurm?.state}`);
+        expect(stopped.status).toBe('interrupted');
+        expect(stopped.error).toMatch(/Slurm task was stopped|ended CANCELLED/);
+        const { fromEpoch } = await studio.api['runs.resume']({ runId });
+        expect(fromEpoch).toBeGreaterThan(0);
+        await studio.orchestrator.whenEnded(runId);
+        const resumed = await studio.api['runs.get']({ runId });
+        expect(resumed.status).toBe('completed');
+        // The same config uninterrupted, here.
+        const { runId: reference } = await studio.api['runs.start']({ config: resumed.config });
+        await studio.orchestrator.whenEnded(reference);
+        const a = finals(await studio.api['runs.metrics']({ runId }));
+        const b = finals(await studio.api['runs.metrics']({ runId: reference }));
+        console.log(
+          `resumed from epoch ${fromEpoch}: final test loss ${resumed.latest.find((m) => m.split === 'test' && m.name === 'loss')?.value}`,
+        );
+        expect(a).toEqual(b);
+      } finally {
+        await studio.close();
+      }
+    },
+    170_000,
+  );
+});
