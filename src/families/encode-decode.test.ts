@@ -4,7 +4,7 @@ import { tf, type Tensor } from '../core/training/tf';
 import { defaultRunConfig } from '../shared/config';
 import { familyModels } from './models';
 
-const withCodes = ['autoencoder', 'sparse-ae', 'denoising-ae', 'vae', 'cvae', 'vq-vae'] as const;
+const withCodes = ['autoencoder', 'sparse-ae', 'denoising-ae', 'vae', 'cvae', 'vq-vae', 'deep-clustering'] as const;
 
 describe('families with a code expose encode and decode', () => {
   beforeAll(async () => {

@@ -113,6 +113,13 @@ export interface BuiltModel {
   /** Called before each training step with the fractional epoch, for schedules such as KL warm-up. */
   onStep?(epoch: number): void;
   /**
+   * Called before each training epoch (counted from 1, as in progress; the first one after a resume too) with the
+   * run's splits, for a phase change that needs the data (e.g. centres placed by k-means on the training codes).
+   * What it sets that is not a weight comes back through `state()`/`restore()`, so that a resumed run continues
+   * as the uninterrupted one would.
+   */
+  beforeEpoch?(epoch: number, data: { train: ImageSplit; test: ImageSplit }): void | Promise<void>;
+  /**
    * A fresh accumulator for each evaluation of the test split, for figures beyond the means of the loss parts
    * (e.g. KL per latent dimension and active units); they are stored as test metrics.
    */

@@ -9,6 +9,7 @@ import { cvaeFamily } from './cvae/model';
 import { vqVaeFamily } from './vq-vae/model';
 import { deepfakeFamily } from './deepfake/model';
 import { stackedAeFamily } from './stacked-ae/model';
+import { deepClusteringFamily } from './deep-clustering/model';
 import { familyIds, registerFamilySpec, type familySpecs, type FamilyId } from './specs';
 
 type ModelOf<K extends FamilyId> = z.infer<(typeof familySpecs)[K]['modelSchema']>;
@@ -23,6 +24,7 @@ export const familyModels: { [K in FamilyId]: FamilyModel<ModelOf<K>> } = {
   'vq-vae': vqVaeFamily,
   deepfake: deepfakeFamily,
   'stacked-ae': stackedAeFamily,
+  'deep-clustering': deepClusteringFamily,
 };
 
 /** The registry's tfjs side, by family id (see ./specs.ts). */

@@ -6,6 +6,7 @@ import { cvaeSpec } from './cvae/spec';
 import { vqVaeSpec } from './vq-vae/spec';
 import { deepfakeSpec } from './deepfake/spec';
 import { stackedAeSpec } from './stacked-ae/spec';
+import { deepClusteringSpec } from './deep-clustering/spec';
 import type { FamilySpec } from './family-spec';
 
 /**
@@ -28,6 +29,7 @@ export const familySpecs = {
   'vq-vae': vqVaeSpec,
   deepfake: deepfakeSpec,
   'stacked-ae': stackedAeSpec,
+  'deep-clustering': deepClusteringSpec,
 } as const;
 
 /** The built-in families, typed; a family registered at start is looked up by id with `familySpec`. */

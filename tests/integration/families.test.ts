@@ -275,6 +275,30 @@ describe('stacked autoencoder', () => {
   });
 });
 
+describe('deep clustering', () => {
+  it('places the centres after pretraining, then reports cluster ACC beside the AE + k-means it started from', async () => {
+    const c = defaultRunConfig('deep-clustering');
+    if (c.family !== 'deep-clustering') throw new Error('unreachable');
+    c.backend = 'wasm';
+    c.dataset = { name: 'mnist', trainSubset: 2000, testSubset: 500 };
+    c.training = { ...c.training, epochs: 1, batchSize: 32, learningRate: 0.002, seed: 1 };
+    c.model = { ...c.model, pretrainEpochs: 1, updateInterval: 10 };
+    const run = await trainToEnd(c);
+    const metrics = await studio.api['runs.metrics']({ runId: run.id });
+    const epochsOf = (name: string) => metrics.filter((m) => m.split === 'test' && m.name === name).map((m) => m.epoch);
+    // 1 pretraining epoch + 1 clustering epoch; the clusters exist from the phase change on.
+    expect(epochsOf('loss')).toEqual([1, 2]);
+    for (const name of ['cluster_acc', 'cluster_nmi', 'pretrain_kmeans_acc', 'clustering'])
+      expect(epochsOf(name), name).toEqual([2]);
+    const acc = latestOf(run, 'test', 'cluster_acc');
+    console.log(
+      `deep clustering: AE + k-means ACC ${latestOf(run, 'test', 'pretrain_kmeans_acc').toFixed(3)}, DEC ACC ${acc.toFixed(3)}`,
+    );
+    expect(acc).toBeGreaterThan(0.2);
+    expect((await studio.api['artifacts.list']({ runId: run.id })).map((a) => a.kind)).toContain('cluster-scatter');
+  });
+});
+
 describe('convolutional autoencoder', () => {
   it('trains on wasm (with the registered Conv2DBackpropFilter) to well below the mean-image baseline', async () => {
     const c = defaultRunConfig('autoencoder');

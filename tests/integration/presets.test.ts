@@ -20,7 +20,9 @@ describe('every preset of every family', () => {
     if (!config) throw new Error(`no preset ${name}`);
     config.backend = 'wasm';
     config.dataset = { ...config.dataset, trainSubset: 128, testSubset: 128 };
-    config.training = { ...config.training, epochs: 1 };
+    // One short epoch of each phase: a batch no larger than the 128 images, one epoch of any pretraining.
+    config.training = { ...config.training, epochs: 1, batchSize: Math.min(config.training.batchSize, 128) };
+    if ('pretrainEpochs' in config.model) config.model.pretrainEpochs = 1;
     const { runId } = await studio.api['runs.start']({ config });
     await studio.orchestrator.whenEnded(runId);
     const run = await studio.api['runs.get']({ runId });

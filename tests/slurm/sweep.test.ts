@@ -153,21 +153,32 @@ describe('sweeps on a Slurm cluster', () => {
   );
 
   it.skipIf(skip)(
-    title('scancel of a task mid-training leaves its run interrupted; resumed here, it ends as an uninterrupted run does'),
+    title(
+      'a studio closed mid-task follows it again on reopening; scancel leaves the run interrupted; resumed here, it ends as an uninterrupted run does',
+    ),
     async () => {
       const dbPath = join(tmp.dir, 'cancel.db');
-      const studio = studioOn(dbPath);
+      let studio = studioOn(dbPath);
       try {
-        const spec = SweepSpec.parse(aeSweep('to cancel', 5, { 'training.seed': { values: [3] } }));
+        const spec = SweepSpec.parse(aeSweep('to cancel', 6, { 'training.seed': { values: [3] } }));
         const created = await studio.api['sweeps.create']({ spec, slurm: { cpusPerTask: 1 } });
         const runId = created.runs[0]!.runId!;
-        // Cancelled by hand on the cluster once the run has a checkpoint to continue from.
-        for (;;) {
-          const run = await studio.api['runs.get']({ runId });
-          if (run.checkpoints.length > 0 && run.status === 'running') break;
-          expect(['queued', 'running']).toContain(run.status);
-          await sleep(100);
-        }
+        const waitFor = async (ok: (run: Awaited<ReturnType<Studio['api']['runs.get']>>) => boolean) => {
+          for (;;) {
+            const run = await studio.api['runs.get']({ runId });
+            if (ok(run)) return run;
+            expect(['queued', 'running']).toContain(run.status);
+            await sleep(100);
+          }
+        };
+        // The studio closes while the task trains: the task goes on, and the next studio follows it again.
+        const before = await waitFor((r) => r.status === 'running' && r.checkpoints.length > 0);
+        await studio.close();
+        studio = studioOn(dbPath);
+        const reopened = await studio.api['runs.get']({ runId });
+        expect(reopened.status).toBe('running');
+        // Cancelled by hand on the cluster once the run has advanced under the new studio.
+        await waitFor((r) => r.status === 'running' && r.checkpoints.length > before.checkpoints.length);
         const { slurm } = await studio.api['runs.get']({ runId });
         await cluster.run('scancel', [`${slurm!.jobId}_${slurm!.taskId}`]);
         await studio.orchestrator.whenEnded(runId);
@@ -176,11 +187,11 @@ describe('sweeps on a Slurm cluster', () => {
         expect(stopped.status).toBe('interrupted');
         expect(stopped.error).toMatch(/Slurm task was stopped|ended CANCELLED/);
         const { fromEpoch } = await studio.api['runs.resume']({ runId });
-        expect(fromEpoch).toBeGreaterThan(0);
+        expect(fromEpoch).toBeGreaterThan(before.checkpoints.length - 1);
         await studio.orchestrator.whenEnded(runId);
         const resumed = await studio.api['runs.get']({ runId });
         expect(resumed.status).toBe('completed');
-        // The same config uninterrupted, here.
+        // The same config uninterrupted, here: the same test curve, nothing read twice across the two studios.
         const { runId: reference } = await studio.api['runs.start']({ config: resumed.config });
         await studio.orchestrator.whenEnded(reference);
         const a = finals(await studio.api['runs.metrics']({ runId }));

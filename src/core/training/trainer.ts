@@ -188,6 +188,8 @@ export async function train(o: TrainOptions): Promise<void> {
     });
   };
   for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
+    // A family's phase change that needs the data (e.g. k-means on the training codes) happens here, after a resume too.
+    await model.beforeEpoch?.(epoch, { train: dataset.train, test: dataset.test });
     const order = shuffledIndices(n, rng);
     const batchIndices = (b: number) => order.subarray(b * bs, Math.min(n, (b + 1) * bs));
     lossSum = 0;
