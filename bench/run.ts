@@ -10,6 +10,8 @@
  * 5. The job scheduler: one run with every core against two runs side by side at the default limit.
  * 6. Reading many runs (bench/many-runs.ts): the queries and the UI's runs table and comparison for 200 runs.
  * 7. Evaluating 10,000 MNIST test codes, clustering + probes (bench/evaluation.ts), and the pixel probe's solver.
+ * 8. The explorer's live sliders (bench/explorer.ts): a slider moved at a steady rate in Chromium, decodes per second
+ *    on screen and input-to-screen latency, with PNG transfer and with raw pixels.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -30,6 +32,7 @@ import type { BackendPreference } from '../src/shared/config';
 import { measureUi } from './ui-responsiveness';
 import { measureManyRuns } from './many-runs';
 import { describeEvaluation, measureEvaluation } from './evaluation';
+import { describeExplorer, measureExplorer } from './explorer';
 
 const { values } = parseArgs({
   options: {
@@ -272,9 +275,21 @@ else {
 log('\nEvaluating a latent space: 10,000 MNIST test codes, clustering + probes, through the worker:');
 const evaluation = await measureEvaluation();
 for (const line of describeEvaluation(evaluation)) log(line);
+log('\nThe explorer: a slider of the VAE 784-400-20 moved 60 times a second for 5 s in Chromium on the headless host:');
+const explorer = await measureExplorer();
+for (const line of describeExplorer(explorer)) log(line);
 if (values.json)
   console.log(
-    JSON.stringify({ throughput: speeds, vae784_400_20: elbo, scheduler: jobs, pytorch: torch, ui, manyRuns: many, evaluation }),
+    JSON.stringify({
+      throughput: speeds,
+      vae784_400_20: elbo,
+      scheduler: jobs,
+      pytorch: torch,
+      ui,
+      manyRuns: many,
+      evaluation,
+      explorer,
+    }),
   );
 // wasm's thread pool (worker threads) would keep the process alive.
 process.exit(0);

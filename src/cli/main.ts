@@ -24,6 +24,7 @@ import { ApiError } from '../core/errors';
 import { startHost } from '../host/server';
 import { RemoteTargetError, resolveRemoteTarget, tokenEnvVar } from '../shared/remote-target';
 import { localCliStudio, openRemote, RemoteError, type CliStudio } from './remote';
+import { priorCommand, sampleCommand, type CliDeps } from './prior';
 
 const usage = `latent-studio: train and compare autoencoders from the command line
 
@@ -33,6 +34,8 @@ const usage = `latent-studio: train and compare autoencoders from the command li
   latent-studio export <runId> --out DIR [--latents [--epoch N]] [--db PATH] [--json]
   latent-studio evaluate <runId> [--what clustering,probe,disentanglement,nll] [--epoch N] [--seed N] [--nll-samples K]
                          [--score-points N] [--db PATH] [--json]
+  latent-studio prior <runId> [--epochs N] [--seed N] [--db PATH] [--json]
+  latent-studio sample <runId> --n N --out DIR [--seed N] [--class C] [--db PATH] [--json]
   latent-studio sweep <spec.json> [--db PATH] [--max-concurrent N] [--json]
                       [--slurm [--partition P] [--time HH:MM:SS] [--cpus-per-task N] [--gpus-per-task N]
                                [--account A] [--extra "--qos=..."] [--max-parallel N]]
@@ -45,7 +48,7 @@ const usage = `latent-studio: train and compare autoencoders from the command li
   latent-studio serve [--db PATH] [--host 127.0.0.1] [--port 0] [--allowed-host NAME[:PORT] ...] [--max-concurrent N] [--open]
 
 --db defaults to ${defaultDbPath()}
-train, resume, runs, sweep, evaluate, export and datasets take --remote URL [--token-file FILE] instead of --db:
+train, resume, runs, sweep, evaluate, prior, sample, export and datasets take --remote URL [--token-file FILE] instead of --db:
 they drive the studio that latent-studio serve started at URL, with its token from ${tokenEnvVar} or the file
 (never on the command line); export then writes on the host's machine and prints where.`;
 
@@ -958,12 +961,19 @@ async function slurmTask(args: string[]): Promise<number> {
   return runSlurmTask(resolvePath(dir), task, forkLauncher());
 }
 
+/** What `prior` and `sample` (src/cli/prior.ts) need from here. */
+function cliDeps(): CliDeps {
+  return { open: openCli, usage: (message) => new UsageError(message) };
+}
+
 const commandsByName: Record<string, (args: string[]) => Promise<number> | number> = {
   'slurm-task': slurmTask,
   train,
   resume,
   export: exportCommand,
   evaluate,
+  prior: (args) => priorCommand(args, cliDeps()),
+  sample: (args) => sampleCommand(args, cliDeps()),
   runs,
   sweep,
   datasets,

@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
@@ -38,6 +39,8 @@ import {
   runsStoppedWithStudio,
   runsWithConfigs,
   runSupervisor,
+  slurmRunInfo,
+  type SlurmTaskRecord,
   studioStopped,
   supervisorAlive,
 } from './store/runs';
@@ -50,10 +53,14 @@ import { datasetsDirFor, insideRoot, PathEscapeError } from './paths';
 import { exportRun, newestGoodCheckpoint } from './export';
 import { checkRun, machineLimits } from './run-checks';
 import { checkKinds, EvaluationJobs } from './evaluation/jobs';
+import { PriorJobs } from './prior/jobs';
 import { SlurmBackend, type TaskCommand } from './slurm/backend';
 import { slurmCommands, SlurmCommandError, type SlurmCommands } from './slurm/commands';
 import { writeLatents } from './evaluation/latents-files';
+import { runLatents } from './evaluation/latent-images';
 import { latestEvaluationFigures, listEvaluations } from './store/evaluations';
+import { ExplorerSessions } from './explorer/sessions';
+import { explorerOf } from '../families/family-spec';
 
 export interface StudioOptions extends OpenOptions {
   dbPath: string;
@@ -80,10 +87,17 @@ export interface Studio {
   /** Exports a run to a folder of the caller's choosing (the CLI's --out); the API writes only into the studio's own. */
   exportRun(runId: number, outDir: string): ReturnType<typeof exportRun>;
   evaluations: EvaluationJobs;
+  /** VQ-VAE runs' learned priors (PixelCNN) and samples of runs. */
+  priors: PriorJobs;
+  /** The explorer's sessions: long-lived workers holding a run's model for the live sliders. */
+  explorer: ExplorerSessions;
   /** Writes a stopped run's test codes, labels and factors as NPY and CSV into a folder of the caller's choosing (the CLI's --latents). */
   exportLatents(runId: number, outDir: string, epoch?: number): Promise<ReturnType<typeof writeLatents> & { epoch: number }>;
   close(): Promise<void>;
 }
+
+/** A batch script is a few dozen lines; anything far larger at its path is not one the studio wrote. */
+const scriptLimitBytes = 1 << 20;
 
 function findPreset(name: string) {
   for (const spec of registeredFamilySpecs()) {
@@ -114,6 +128,8 @@ export function createStudio(options: StudioOptions): Studio {
   });
   let backend: Promise<BackendInfo> | undefined;
   const evaluations = new EvaluationJobs({ db, orchestrator, events, datasets, locations: datasetLocations });
+  const priors = new PriorJobs({ db, orchestrator, events, datasets, locations: datasetLocations, checkpointDir });
+  const explorer = new ExplorerSessions({ db, orchestrator, locations: datasetLocations });
   const slurm = new SlurmBackend({
     db,
     orchestrator,
@@ -281,6 +297,7 @@ export function createStudio(options: StudioOptions): Studio {
         views: spec.views ?? [],
         datasetPairing: spec.datasetPairing ?? null,
         evaluation: { codes: spec.evaluation?.codes ?? true, likelihood: spec.evaluation?.likelihood ?? false },
+        explorer: explorerOf(spec),
       })),
     'presets.get': async ({ name }) => {
       const config = findPreset(name);
@@ -315,6 +332,7 @@ export function createStudio(options: StudioOptions): Studio {
         epoch: at,
       };
     },
+    'runs.latents': async ({ runId, epoch }) => runLatents(evaluations, datasets, requireRun(runId), epoch),
     'scheduler.get': async () => schedulerInfo(),
     'scheduler.set': async ({ maxConcurrent, autoResume }) => {
       if (autoResume !== undefined) setSetting(db, autoResumeSetting, autoResume);
@@ -353,6 +371,7 @@ export function createStudio(options: StudioOptions): Studio {
           epochs: r.epochs,
           config: configs[i] ?? {},
           metrics,
+          ...(r.executor === 'slurm' && r.slurm_json ? { slurm: slurmRunInfo(JSON.parse(r.slurm_json) as SlurmTaskRecord) } : {}),
         };
       });
       return { fields, metrics: [...metricKeys].sort(), rows: tableRows };
@@ -405,6 +424,25 @@ export function createStudio(options: StudioOptions): Studio {
       const spec = getSweepSpec(db, sweepId);
       if (!spec) throw new ApiError('not_found', `sweep ${sweepId} does not exist`);
       return { ...sweep, spec, runs: sweepRuns(db, sweepId) };
+    },
+    'sweeps.script': async ({ sweepId }) => {
+      const info = requireSweep(sweepId).slurm;
+      if (!info) throw new ApiError('not_found', `sweep ${sweepId} was not sent to Slurm: it has no batch script`);
+      // The path the studio wrote when it submitted the sweep (stored with it), never one from a request.
+      const path = info.script;
+      try {
+        if (statSync(path).size > scriptLimitBytes) throw new ApiError('conflict', `${path} is larger than a batch script`);
+        return { path, text: readFileSync(path, 'utf8') };
+      } catch (e) {
+        if (e instanceof ApiError) throw e;
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new ApiError(
+          code === 'ENOENT' ? 'not_found' : 'internal',
+          code === 'ENOENT'
+            ? `the batch script of sweep ${sweepId} is no longer at ${path} (its shared folder was moved or removed)`
+            : `the batch script at ${path} could not be read: ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
     },
     'sweeps.cancel': async ({ sweepId }) => {
       requireSweep(sweepId);
@@ -500,6 +538,13 @@ export function createStudio(options: StudioOptions): Studio {
         return { deleted };
       }),
     'evaluations.start': async (request) => ({ evaluationId: evaluations.start(request) }),
+    'explorer.open': async (request) => explorer.open(request),
+    'explorer.decode': async (request) => explorer.decode(request),
+    'explorer.encode': async (request) => explorer.encode(request),
+    'explorer.close': async ({ sessionId }) => explorer.close(sessionId),
+    'prior.start': async (request) => ({ jobId: priors.start(request) }),
+    'prior.get': async ({ runId }) => priors.get(runId),
+    'runs.sample': async (request) => priors.sample(request),
     'evaluations.list': async ({ runId }) => {
       requireRun(runId);
       return listEvaluations(db, runId);
@@ -536,12 +581,16 @@ export function createStudio(options: StudioOptions): Studio {
     datasets,
     exportRun: async (runId, outDir) => exportRun({ db, orchestrator, datasets: datasetLocations }, requireRun(runId), outDir),
     evaluations,
+    priors,
+    explorer,
     exportLatents: async (runId, outDir, epoch) => {
       const { epoch: at, latents } = await evaluations.latents(runId, epoch);
       return { ...writeLatents(outDir, { runId, epoch: at }, latents), epoch: at };
     },
     async close() {
       evaluations.close();
+      priors.close();
+      explorer.closeAll();
       slurm.close();
       await orchestrator.shutdown();
       db.close();

@@ -81,6 +81,18 @@ export interface EpochContext {
   twinSets: boolean;
 }
 
+/** A code that is a grid of indices into a codebook of K vectors (the VQ-VAE's), raster order. */
+export interface CodeGrid {
+  /** K, the codebook's size. */
+  codebookSize: number;
+  /** [height, width] of the grid; height × width positions per image. */
+  grid: [number, number];
+  /** The code indices of images x (flat, [batch, pixels]), int32 [batch, positions]. */
+  indices(x: Tensor): Tensor;
+  /** Images (flat, [batch, pixels]) decoded from int32 code indices [batch, positions]. */
+  decodeIndices(indices: Tensor): Tensor;
+}
+
 /** A built model: knows its loss and forward pass, nothing of batches, stores or IPC. */
 export interface BuiltModel {
   /** x: a batch of flattened images in [0,1], shape [batch, pixels]; labels: one-hot, for conditional models. */
@@ -92,6 +104,8 @@ export interface BuiltModel {
   encode?(x: Tensor, labels?: Tensor): Tensor;
   /** Images from codes, flat [batch, pixels]: decode(encode(x)) is reconstruct(x). */
   decode?(z: Tensor, labels?: Tensor): Tensor;
+  /** For a discrete code (the VQ-VAE's): its grid of indices into a codebook, what a learned prior models. */
+  codeGrid?: CodeGrid;
   /**
    * For families that define a density: log w_k = log p(x|z_k) + log p(z_k) − log q(z_k|x) for `samples` draws
    * z_k ~ q(z|x) (seeded), [batch, samples], what the importance-weighted estimate of log p(x) averages

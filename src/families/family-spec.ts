@@ -126,4 +126,18 @@ export interface FamilySpec<M> {
    * clustering, probes and disentanglement apply; `likelihood` when its model has `logImportanceWeights` (the NLL).
    */
   evaluation?: { codes?: boolean; likelihood?: boolean };
+  /**
+   * The explorer's live sliders (`explorer.open`): a code per image that its model's `decode` draws. On by default
+   * where `evaluation.codes` is; `false` turns them off; `decoders` names the decoders a label chooses between (the
+   * deepfake's identities A and B, shown side by side).
+   */
+  explorer?: false | { decoders?: string[] };
+}
+
+/** Whether a family's runs open in the explorer, and the decoders a code can go through (['default'] for one). */
+export function explorerOf(spec: Pick<FamilySpec<unknown>, 'explorer' | 'evaluation'>): { decoders: string[] } | null {
+  const on = spec.explorer === undefined ? (spec.evaluation?.codes ?? true) : spec.explorer !== false;
+  if (!on) return null;
+  const decoders = spec.explorer ? spec.explorer.decoders : undefined;
+  return { decoders: decoders && decoders.length > 0 ? [...decoders] : ['default'] };
 }

@@ -256,7 +256,29 @@ export async function startHost(o: HostOptions): Promise<Host> {
     else socket.destroy();
   });
 
-  const wss = new WebSocketServer({ noServer: true });
+  // What a page sends on its socket is a call, held to the size of a request body.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxBodyBytes });
+  /**
+   * A command sent on the event socket, `{"call": id, "name": command, "input": {...}}`, is dispatched as POST
+   * /api/<name> is and answered on the socket as `{"reply": id, "envelope": ...}`: a round trip without a request,
+   * for calls made many times a second (the explorer's sliders). The socket was authenticated when it opened.
+   */
+  const answerCall = async (ws: WebSocket, data: unknown, isBinary: boolean): Promise<void> => {
+    let message: Record<string, unknown> | null = null;
+    try {
+      const parsed: unknown = isBinary ? null : JSON.parse(String(data));
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) message = parsed as Record<string, unknown>;
+    } catch {
+      message = null;
+    }
+    const id = typeof message?.['call'] === 'number' && Number.isSafeInteger(message['call']) ? message['call'] : null;
+    const name = message?.['name'];
+    const envelope =
+      id === null || typeof name !== 'string'
+        ? refusal('bad_request', 'a message on this socket is {"call": <integer id>, "name": <command>, "input": {...}}')
+        : await dispatch(o.studio.api, name, message?.['input']);
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ reply: id, envelope }));
+  };
   const sockets = new Set<WebSocket>();
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -273,6 +295,9 @@ export async function startHost(o: HostOptions): Promise<Host> {
         sockets.add(ws);
         ws.on('error', () => ws.terminate());
         ws.on('close', () => sockets.delete(ws));
+        ws.on('message', (data, isBinary) => {
+          answerCall(ws, data, isBinary).catch((e: unknown) => console.error('host: a call on the socket failed:', e));
+        });
       });
     } catch (e) {
       console.error('host: a WebSocket upgrade failed:', e);

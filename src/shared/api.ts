@@ -3,6 +3,8 @@ import { DatasetName, datasetNamePattern, RunConfig } from './config';
 import { SweepSpec, sweepRunLimit } from './sweep';
 import { EvaluationKind, EvaluationSettings } from './evaluation-kinds';
 import { SlurmOptions, SlurmRunInfo, SlurmSweepInfo } from './slurm';
+import { explorerCommands } from './explorer';
+import { priorCommands, priorEvents } from './prior';
 import { DatasetPairing, MetricDeclaration, ViewDeclaration } from '../families/family-spec';
 
 /** Contract between the renderer and the core. Every transport derives from these two records. */
@@ -36,7 +38,8 @@ export const Environment = z.object({
 });
 export type Environment = z.infer<typeof Environment>;
 
-export const MetricSplit = z.enum(['train', 'test']);
+/** 'prior': a VQ-VAE's learned prior, trained after the run (its NLL in bits per code position, epoch by epoch). */
+export const MetricSplit = z.enum(['train', 'test', 'prior']);
 export const MetricPoint = z.object({
   step: z.number().int(),
   epoch: z.number(),
@@ -62,7 +65,10 @@ export const RunSummary = z.object({
   epochs: z.number().int(),
   /** The sweep that made this run, if one did. */
   sweepId: z.number().int().nullable(),
-  /** Its Slurm task when it was sent to a cluster: the job id, the task and the last state the studio saw. */
+  /**
+   * Its Slurm task while it runs (or last ran) on a cluster: the job id, the task and the last state the studio saw;
+   * null for a local run, and for one resumed here after its task ended.
+   */
   slurm: SlurmRunInfo.nullable(),
   latest: z.array(LatestMetric),
 });
@@ -126,6 +132,8 @@ export const FamilyInfo = z.object({
   datasetPairing: DatasetPairing.nullable(),
   /** What an evaluation may ask of its runs: `codes` (clustering, probes, disentanglement) and `likelihood` (the NLL). */
   evaluation: z.object({ codes: z.boolean(), likelihood: z.boolean() }),
+  /** Its runs open in the explorer's live sliders (null: no decoder of codes), through these decoders. */
+  explorer: z.object({ decoders: z.array(z.string()) }).nullable(),
 });
 export type FamilyInfo = z.infer<typeof FamilyInfo>;
 
@@ -304,6 +312,8 @@ export const RunsTable = z.object({
       /** Every config leaf by path, so any field can be shown. */
       config: z.record(z.string(), ConfigLeaf),
       metrics: z.record(z.string(), z.number()),
+      /** Its Slurm task, as `RunSummary.slurm` (absent where that is null). */
+      slurm: SlurmRunInfo.optional(),
     }),
   ),
 });
@@ -451,6 +461,31 @@ export const commands = {
       dim: z.number().int(),
     }),
   },
+  /**
+   * A stopped run's test codes (posterior means for VAEs), the ones `export --latents` writes, for the projector.
+   * `codes` is base64 of float32 little-endian [count, dim] row-major, `factors` likewise [count, factorNames.length].
+   * Test image i is `datasets.samples` (split test) of `images.datasets[images.set?.[i] ?? 0]` at offset
+   * `images.index?.[i] ?? i` (they differ where the run chose classes or a second set).
+   */
+  'runs.latents': {
+    input: z.strictObject({ runId: RunId, epoch: z.number().int().min(0).optional() }),
+    output: z.object({
+      epoch: z.number().int(),
+      count: z.number().int(),
+      dim: z.number().int(),
+      codes: z.string(),
+      labels: z.array(z.number().int()).nullable(),
+      /** The names of the label values as the run sees them (its classes, or the pair's two sets), when known. */
+      labelNames: z.array(z.string()).nullable(),
+      factors: z.string().nullable(),
+      factorNames: z.array(z.string()),
+      images: z.object({
+        datasets: z.array(z.string()).min(1),
+        set: z.array(z.number().int()).nullable(),
+        index: z.array(z.number().int()).nullable(),
+      }),
+    }),
+  },
   'scheduler.get': { input: empty, output: SchedulerInfo },
   'scheduler.set': {
     input: z.strictObject({ maxConcurrent: z.number().int().min(1).max(64).optional(), autoResume: z.boolean().optional() }),
@@ -487,6 +522,14 @@ export const commands = {
   },
   'sweeps.list': { input: empty, output: z.array(SweepSummary) },
   'sweeps.get': { input: z.strictObject({ sweepId: SweepId }), output: SweepDetail },
+  /**
+   * The batch script of a sweep sent to Slurm, as the studio saved it in the sweep's shared folder (read-only; the
+   * path is the one the studio wrote, never one from the request).
+   */
+  'sweeps.script': {
+    input: z.strictObject({ sweepId: SweepId }),
+    output: z.object({ path: z.string(), text: z.string() }),
+  },
   /** Cancels every queued and running run of the sweep. */
   'sweeps.cancel': { input: z.strictObject({ sweepId: SweepId }), output: SweepSummary },
   /** Continues every run of the sweep that stopped before its end (interrupted, cancelled, failed). */
@@ -508,7 +551,7 @@ export const commands = {
   'datasets.samples': {
     input: z.object({
       name: DatasetName,
-      split: MetricSplit,
+      split: z.enum(['train', 'test']),
       offset: z.number().int().min(0).default(0),
       count: z.number().int().min(1).max(256).default(48),
     }),
@@ -537,6 +580,10 @@ export const commands = {
   'evaluations.start': { input: EvaluationRequest, output: z.object({ evaluationId: EvaluationId }) },
   /** A run's evaluations, oldest first, with their figures. */
   'evaluations.list': { input: z.strictObject({ runId: RunId }), output: z.array(Evaluation) },
+  /** Live latent sliders: explorer.open, .decode, .encode, .close (src/shared/explorer.ts). */
+  ...explorerCommands,
+  /** A VQ-VAE's learned prior (prior.start, prior.get) and samples of a run (runs.sample): src/shared/prior.ts. */
+  ...priorCommands,
   'artifacts.get': {
     input: z.object({ artifactId: z.number().int() }),
     output: z.object({ mime: z.string(), dataBase64: z.string() }),
@@ -567,6 +614,7 @@ export const events = {
     error: z.string().nullable(),
     figures: z.record(z.string(), z.number()),
   }),
+  ...priorEvents,
 } as const;
 
 export type CommandName = keyof typeof commands;

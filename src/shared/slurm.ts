@@ -20,13 +20,25 @@ export const SlurmOptions = z.strictObject({
     .regex(timePattern, 'a Slurm time limit such as 30, 2:00:00 or 1-12:00:00')
     .optional()
     .meta({ label: 'Time limit', help: 'sbatch --time per task (HH:MM:SS); the partition default when empty.' }),
-  cpusPerTask: z.number().int().min(1).max(256).default(1).meta({ label: 'CPUs per task' }),
-  gpusPerTask: z.number().int().min(0).max(16).optional().meta({ label: 'GPUs per task' }),
+  cpusPerTask: z
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .default(1)
+    .meta({ label: 'CPUs per task', help: 'sbatch --cpus-per-task; the worker trains on as many threads.' }),
+  gpusPerTask: z
+    .number()
+    .int()
+    .min(0)
+    .max(16)
+    .optional()
+    .meta({ label: 'GPUs per task', help: 'sbatch --gpus-per-task; none when empty.' }),
   account: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'an account name: letters, digits, ".", "_" or "-"')
     .optional()
-    .meta({ label: 'Account' }),
+    .meta({ label: 'Account', help: 'sbatch --account; your default account when empty.' }),
   /** More sbatch options, e.g. "--qos=normal --constraint=a100"; each one `--name` or `--name=value`. */
   extra: z
     .string()
@@ -43,10 +55,35 @@ export const SlurmOptions = z.strictObject({
     .optional()
     .meta({ label: 'Extra sbatch options', help: 'e.g. --qos=normal --constraint=a100' }),
   /** At most this many tasks of the array at once (sbatch --array=0-N%K). */
-  maxParallel: z.number().int().min(1).max(10000).optional().meta({ label: 'At most at once' }),
+  maxParallel: z
+    .number()
+    .int()
+    .min(1)
+    .max(10000)
+    .optional()
+    .meta({ label: 'At most at once', help: 'how many tasks may run at once (the %N of --array); no limit when empty.' }),
 });
 export type SlurmOptions = z.infer<typeof SlurmOptions>;
 export type SlurmOptionsInput = z.input<typeof SlurmOptions>;
+
+/**
+ * The sbatch options of a sweep's array of `tasks` tasks, as its batch script lists them (`#SBATCH` lines): those
+ * the studio sets, then the user's extra ones. The job name and the log path, which name the sweep, are the script's.
+ */
+export function sbatchDirectives(options: SlurmOptions, tasks: number): { options: string[]; extra: string[] } {
+  return {
+    options: [
+      `--array=0-${tasks - 1}${options.maxParallel ? `%${options.maxParallel}` : ''}`,
+      '--ntasks=1',
+      `--cpus-per-task=${options.cpusPerTask}`,
+      ...(options.partition ? [`--partition=${options.partition}`] : []),
+      ...(options.time ? [`--time=${options.time}`] : []),
+      ...(options.gpusPerTask ? [`--gpus-per-task=${options.gpusPerTask}`] : []),
+      ...(options.account ? [`--account=${options.account}`] : []),
+    ],
+    extra: options.extra?.trim() ? options.extra.trim().split(/\s+/) : [],
+  };
+}
 
 /** Where a sweep's array is on the cluster, as the studio shows it. */
 export const SlurmSweepInfo = z.object({

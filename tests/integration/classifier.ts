@@ -4,7 +4,10 @@ import { selectBackend } from '../../src/core/training/backend';
 import { tf, tfl, type LayersModel } from '../../src/core/training/tf';
 
 /** An MLP digit classifier trained in the test process on real MNIST, to judge generated digits. */
-export async function trainDigitClassifier(trainImages = 10000): Promise<{ model: LayersModel; testAccuracy: number }> {
+export async function trainDigitClassifier(
+  trainImages = 10000,
+  epochs = 3,
+): Promise<{ model: LayersModel; testAccuracy: number }> {
   await selectBackend('wasm');
   const ds = loadMnist({ trainSubset: trainImages, testSubset: 2000 });
   const pixelsOf = (split: ImageSplit) => {
@@ -32,7 +35,7 @@ export async function trainDigitClassifier(trainImages = 10000): Promise<{ model
   model.compile({ optimizer: tf.train.adam(0.001), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const x = tf.tensor2d(pixelsOf(ds.train), [ds.train.count, 784]);
   const y = toY(ds.train.labels, ds.train.count);
-  await model.fit(x, y, { epochs: 3, batchSize: 100, shuffle: false, verbose: 0 });
+  await model.fit(x, y, { epochs, batchSize: 100, shuffle: false, verbose: 0 });
   const predicted = classify(model, pixelsOf(ds.test), ds.test.count);
   const correct = predicted.filter((p, i) => p === ds.test.labels?.[i]).length;
   tf.dispose([x, y]);

@@ -191,7 +191,10 @@ export class EvaluationJobs {
       markEvaluationRunning(this.o.db, id);
       emit('running', null);
       try {
-        const hash = this.o.datasets.info(run.config.dataset.name)?.hash ?? null;
+        // A stored set's content hash; a built-in set (the IDX files of a package) by its source and size.
+        const info = this.o.datasets.info(run.config.dataset.name);
+        const hash =
+          info?.hash ?? (info?.kind === 'builtin' && info.available ? `${info.source}; ${info.sizeBytes} bytes` : null);
         const keys = {
           clustering: baselineKey('clustering', run.config, hash, seed),
           probe: baselineKey('probe', run.config, hash, seed),

@@ -8,7 +8,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
 import type { RunConfig } from '../../shared/config';
-import type { SlurmOptions, SlurmSweepInfo } from '../../shared/slurm';
+import { sbatchDirectives, type SlurmOptions, type SlurmSweepInfo } from '../../shared/slurm';
 import type { CheckpointRecord } from '../store/checkpoints';
 import type { Db } from '../store/db';
 import { activeSlurmRuns, addWarning, setRunSlurm, superviseRun, type SlurmTaskRecord } from '../store/runs';
@@ -40,24 +40,14 @@ export function batchScript(o: {
 }): string {
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const jobName = `latent-studio-${o.sweepId}-${o.sweepName.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 40)}`;
-  const opt = o.options;
+  // The same options the sweep form previews (shared/slurm.ts).
+  const directives = sbatchDirectives(o.options, o.tasks);
   const lines = [
     '#!/bin/bash',
     `#SBATCH --job-name=${jobName}`,
-    `#SBATCH --array=0-${o.tasks - 1}${opt.maxParallel ? `%${opt.maxParallel}` : ''}`,
-    `#SBATCH --ntasks=1`,
-    `#SBATCH --cpus-per-task=${opt.cpusPerTask}`,
-    ...(opt.partition ? [`#SBATCH --partition=${opt.partition}`] : []),
-    ...(opt.time ? [`#SBATCH --time=${opt.time}`] : []),
-    ...(opt.gpusPerTask ? [`#SBATCH --gpus-per-task=${opt.gpusPerTask}`] : []),
-    ...(opt.account ? [`#SBATCH --account=${opt.account}`] : []),
+    ...directives.options.map((x) => `#SBATCH ${x}`),
     `#SBATCH --output=${join(o.sweepDir, 'task-%a', taskFiles.log)}`,
-    ...(opt.extra?.trim()
-      ? opt.extra
-          .trim()
-          .split(/\s+/)
-          .map((x) => `#SBATCH ${x}`)
-      : []),
+    ...directives.extra.map((x) => `#SBATCH ${x}`),
     '',
     `# Latent Studio sweep "${o.sweepName.replace(/[\r\n]/g, ' ')}" (sweep ${o.sweepId}): task i trains run i of the sweep with the`,
     `# studio's own worker. It reads ${o.sweepDir}/task-<i>/${taskFiles.request} and appends every message of its`,

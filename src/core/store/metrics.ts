@@ -48,7 +48,7 @@ export function metricAt(db: Db, runId: number, split: string, name: string, ste
 export function readCurves(
   db: Db,
   runIds: readonly number[],
-  metrics: readonly { split: 'train' | 'test'; name: string }[],
+  metrics: readonly { split: MetricPoint['split']; name: string }[],
   maxPoints: number,
 ): Curve[] {
   const spans = stmt<[string, string, string], { runId: number; n: number; lo: number; hi: number }>(

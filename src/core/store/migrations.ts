@@ -126,4 +126,26 @@ export const migrations: readonly string[] = [
   `ALTER TABLE sweeps ADD COLUMN slurm_json TEXT;
    ALTER TABLE runs ADD COLUMN executor TEXT NOT NULL DEFAULT 'local' CHECK (executor IN ('local','slurm'));
    ALTER TABLE runs ADD COLUMN slurm_json TEXT;`,
+  // 10: learned priors of VQ-VAE runs (a PixelCNN over the code grids): the job, its figures and its checkpoint file.
+  // Their per-epoch NLL is in metrics under split 'prior' (the split column has no constraint).
+  `CREATE TABLE priors (
+     id INTEGER PRIMARY KEY,
+     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     status TEXT NOT NULL CHECK (status IN ('queued','running','completed','failed')),
+     epochs INTEGER NOT NULL,
+     seed INTEGER NOT NULL,
+     checkpoint_epoch INTEGER NOT NULL,
+     checkpoint_json TEXT NOT NULL,
+     settings_json TEXT NOT NULL,
+     results_json TEXT,
+     path TEXT,
+     sha256 TEXT,
+     size_bytes INTEGER,
+     error TEXT,
+     supervisor_host TEXT,
+     supervisor_pid INTEGER,
+     created_at TEXT NOT NULL,
+     ended_at TEXT
+   ) STRICT;
+   CREATE INDEX priors_run ON priors(run_id, id);`,
 ];

@@ -243,7 +243,8 @@ function toSummary(r: RunRow, latest: Latest[]): RunSummary {
     error: r.error,
     epochs: r.epochs,
     sweepId: r.sweep_id,
-    slurm: r.slurm_json ? slurmRunInfo(JSON.parse(r.slurm_json) as SlurmTaskRecord) : null,
+    // A run resumed here after its task ended is local again: its old task is no longer where it trains.
+    slurm: r.executor === 'slurm' && r.slurm_json ? slurmRunInfo(JSON.parse(r.slurm_json) as SlurmTaskRecord) : null,
     latest,
   };
 }
@@ -396,7 +397,8 @@ export interface SlurmTaskRecord {
   offset: number;
 }
 
-function slurmRunInfo(r: SlurmTaskRecord) {
+/** What the API shows of a task (its folder and read position stay the studio's). */
+export function slurmRunInfo(r: SlurmTaskRecord): { jobId: string; taskId: number; state: string } {
   return { jobId: r.jobId, taskId: r.taskId, state: r.state };
 }
 

@@ -55,7 +55,8 @@ export function checkpointPath(dir: string, epoch: number): string {
   return join(dir, `epoch-${String(epoch).padStart(4, '0')}.lsckpt`);
 }
 
-export function writeCheckpoint(dir: string, state: TrainingState): CheckpointRecord {
+/** Writes a checkpoint into `dir`, named by its epoch unless `fileName` is given (a learned prior's beside the run's). */
+export function writeCheckpoint(dir: string, state: TrainingState, fileName?: string): CheckpointRecord {
   mkdirSync(dir, { recursive: true });
   let offset = 0;
   const entries = (list: NamedArray[]): HeaderEntry[] =>
@@ -84,7 +85,7 @@ export function writeCheckpoint(dir: string, state: TrainingState): CheckpointRe
     ...[...state.weights, ...state.optimizer].map((a) => Buffer.from(a.values.buffer, a.values.byteOffset, a.values.byteLength)),
   ]);
   const file = Buffer.concat([body, createHash('sha256').update(body).digest()]);
-  const path = checkpointPath(dir, state.epoch);
+  const path = fileName ? join(dir, fileName) : checkpointPath(dir, state.epoch);
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, file);
   renameSync(tmp, path);

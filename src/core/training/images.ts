@@ -16,6 +16,18 @@ export interface ImageGrid {
   height: number;
 }
 
+/** A value in [0,1] (clipped) as an 8-bit pixel: how every image the studio shows is rounded. */
+export function toByte(v: number): number {
+  return Math.round(255 * Math.min(1, Math.max(0, v)));
+}
+
+/** Flat images in [0,1] as 8-bit pixels, rounded by `toByte`. */
+export function toBytes(values: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = toByte(values[i] as number);
+  return out;
+}
+
 /**
  * Lays out rows of images (values in [0,1], clipped) into one PNG with a 2-pixel gutter,
  * e.g. test images above their reconstructions.
@@ -34,7 +46,7 @@ export async function gridPng(rows: Float32Array[][], h: number, w: number, chan
         for (let x = 0; x < w; x++) {
           for (let k = 0; k < channels; k++) {
             const v = img[(y * w + x) * channels + k] as number;
-            out[((y0 + y) * width + x0 + x) * channels + k] = Math.round(255 * Math.min(1, Math.max(0, v)));
+            out[((y0 + y) * width + x0 + x) * channels + k] = toByte(v);
           }
         }
       }

@@ -76,6 +76,8 @@ export class Orchestrator {
   readonly #timer: NodeJS.Timeout;
   readonly #flushTimer: NodeJS.Timeout;
   readonly #staleAfterMs: number;
+  /** Long-lived workers of sessions (the explorer's), killed when the studio shuts down. */
+  readonly #sessions = new Set<WorkerHandle>();
   readonly #cores: number;
   #closed = false;
 
@@ -306,6 +308,13 @@ export class Orchestrator {
       case 'exported':
       case 'evaluated':
       case 'latents':
+      case 'explorerReady':
+      case 'decoded':
+      case 'encoded':
+      case 'callFailed':
+      case 'priorEpoch':
+      case 'priorTrained':
+      case 'sampled':
         return;
     }
   }
@@ -337,12 +346,14 @@ export class Orchestrator {
   /**
    * Runs one request in a short-lived worker and settles with its answer (job kinds besides training:
    * export and evaluations now; explorer sessions next). A worker that dies answers with how it died; `signal`
-   * kills the worker (its job is abandoned, e.g. when the studio closes).
+   * kills the worker (its job is abandoned, e.g. when the studio closes); `progress` hears the job's other
+   * messages before its answer (a learned prior's epochs).
    */
   request<T extends FromWorker['type']>(
     message: ToWorker,
     answer: T,
     signal?: AbortSignal,
+    progress?: (m: FromWorker) => void,
   ): Promise<Extract<FromWorker, { type: T }>> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(new Error('abandoned before it started'));
@@ -357,7 +368,7 @@ export class Orchestrator {
         } else if (m.type === 'failed') {
           settled = true;
           reject(new Error(m.error));
-        }
+        } else if (!settled) progress?.(m);
       });
       worker.onExit((description) => {
         signal?.removeEventListener('abort', kill);
@@ -365,6 +376,20 @@ export class Orchestrator {
       });
       worker.send(message);
     });
+  }
+
+  /**
+   * Starts a long-lived worker for a session and sends it its first message (an explorer's `explore`): like
+   * `request`'s workers it runs beside the training runs, outside the scheduler's limit. The caller speaks to it
+   * through the handle and ends it with `kill` (or a message it obeys); the studio's shutdown kills it.
+   */
+  session(message: ToWorker): WorkerHandle {
+    if (this.#closed) throw new Error('the studio is shutting down');
+    const worker = this.launch({ threads: this.threadsPerWorker });
+    this.#sessions.add(worker);
+    worker.onExit(() => this.#sessions.delete(worker));
+    worker.send(message);
+    return worker;
   }
 
   /** Asks a short-lived worker which backend it would load. */
@@ -393,6 +418,8 @@ export class Orchestrator {
     this.#closed = true;
     clearInterval(this.#timer);
     clearInterval(this.#flushTimer);
+    for (const worker of this.#sessions) worker.kill();
+    this.#sessions.clear();
     const waits = [...this.#active.entries()].map(([runId, run]) => {
       this.flush(runId, run);
       if (run.remote) {

@@ -3,6 +3,7 @@ import type { BackendPreference, RunConfig } from '../../shared/config';
 import type { NewArtifact } from '../store/artifacts';
 import type { CheckpointRecord } from '../store/checkpoints';
 import type { ResumePoint } from '../store/runs';
+import type { PriorMessage, PriorRequest, SampleRequest } from '../prior/messages';
 
 export interface DatasetLocations {
   root: string;
@@ -41,7 +42,20 @@ export type ToWorker =
       baselines: PixelBaselines;
     }
   /** Rebuilds a run's model at a checkpoint and answers the codes of its test split, with labels and factors. */
-  | { type: 'latents'; config: RunConfig; checkpoint: ResumePoint; datasets: DatasetLocations };
+  | { type: 'latents'; config: RunConfig; checkpoint: ResumePoint; datasets: DatasetLocations }
+  /**
+   * Starts an explorer session: rebuilds a run's model at a checkpoint, answers `explorerReady`, then stays alive
+   * answering `decode` and `encode` (each with its own id) until `close`, or until it is killed.
+   */
+  | { type: 'explore'; config: RunConfig; checkpoint: ResumePoint; datasets: DatasetLocations }
+  /** Decodes rows of codes; `labels` (one per row) is the class for a conditional model, the decoder for the deepfake. */
+  | { type: 'decode'; id: number; z: number[][]; labels?: number[] }
+  /** The codes of test images by index (posterior means for VAEs), with their labels and 8-bit pixels. */
+  | { type: 'encode'; id: number; split: 'test'; indices: number[] }
+  | { type: 'close' }
+  /** A VQ-VAE's learned prior (a PixelCNN over its code grids), and samples of a run's model: src/core/prior. */
+  | PriorRequest
+  | SampleRequest;
 
 /**
  * A raw-pixel baseline of one evaluation kind: its figures (`pixels_*`) and the details it adds (the pixel
@@ -85,7 +99,38 @@ export type FromWorker =
       baselines: PixelBaselines;
     }
   | { type: 'latents'; latents: TestLatents }
+  | { type: 'explorerReady'; explorer: ExplorerModelInfo }
+  /** Rows of images, HWC, 8-bit: each value rounded as the studio's image views round it (images.ts, `toByte`). */
+  | { type: 'decoded'; id: number; images: Uint8Array; rows: number; width: number; height: number; channels: number }
+  | {
+      type: 'encoded';
+      id: number;
+      /** Row-major [indices.length, dim]. */
+      codes: Float32Array;
+      dim: number;
+      labels: number[] | null;
+      /** The images themselves, HWC, 8-bit, one after another. */
+      images: Uint8Array;
+    }
+  /** One explorer call failed (a bad request the worker found); the session goes on. */
+  | { type: 'callFailed'; id: number; error: string }
+  | PriorMessage
   | { type: 'probeFailed'; error: string };
+
+/** What an explorer session's worker knows of its model once it is rebuilt. */
+export interface ExplorerModelInfo {
+  latentSize: number;
+  /** Fed a one-hot label with every code (the CVAE's class, the deepfake's decoder). */
+  conditional: boolean;
+  classes: number;
+  labelNames: string[] | null;
+  height: number;
+  width: number;
+  channels: number;
+  testCount: number;
+  /** Per latent dimension over (up to) the first 1,000 test codes: what the sliders' ranges start from. */
+  spread: { mean: number[]; std: number[]; min: number[]; max: number[] };
+}
 
 /** One worker process, whichever runtime started it (a Node fork or an Electron utilityProcess). */
 export interface WorkerHandle {

@@ -26,6 +26,8 @@ import type { FromWorker, ToWorker } from './protocol';
 import { deriveSeed } from './random';
 import { buildModel, restoreFrom } from './rebuild';
 import { evaluateModel, testLatents } from '../evaluation/evaluate';
+import { sampleRun, trainPrior } from '../prior/worker';
+import { decodeRows, describeExplorer, encodeTest, type ExplorerModel } from '../explorer/worker-session';
 import { tf, type LayersModel } from './tf';
 import { train } from './trainer';
 
@@ -255,7 +257,7 @@ async function runExport(msg: Extract<ToWorker, { type: 'export' }>): Promise<st
 }
 
 /** A run's model rebuilt at a checkpoint on its data set, in a worker that evaluates or encodes (no training). */
-async function rebuildAt(msg: Extract<ToWorker, { type: 'evaluate' | 'latents' }>) {
+async function rebuildAt(msg: Extract<ToWorker, { type: 'evaluate' | 'latents' | 'explore' }>) {
   const { config } = msg;
   await loadFamilyModules();
   await selectBackend(config.backend ?? 'auto', [], { threads: true });
@@ -286,6 +288,39 @@ async function runLatents(msg: Extract<ToWorker, { type: 'latents' }>): Promise<
   }
 }
 
+/** The model of this worker's explorer session, once `explore` has rebuilt it (the worker then stays alive). */
+let explorer: Promise<ExplorerModel & { latentSize: number }> | undefined;
+
+function startExplorer(msg: Extract<ToWorker, { type: 'explore' }>): void {
+  explorer = rebuildAt(msg).then(({ model, dataset }) => {
+    const info = describeExplorer({ model, dataset, family: msg.config.family });
+    post({ type: 'explorerReady', explorer: info });
+    return { model, dataset, family: msg.config.family, latentSize: info.latentSize };
+  });
+  // A session that cannot start fails as a job does, and its worker leaves.
+  explorer.catch((e: unknown) => {
+    post({ type: 'failed', error: e instanceof Error ? e.message : String(e) });
+    finish(1);
+  });
+}
+
+/** One explorer call: its answer, or its failure with its id (a bad call fails alone; the session goes on). */
+function explorerCall(id: number, answer: (session: ExplorerModel & { latentSize: number }) => FromWorker): void {
+  if (!explorer) return post({ type: 'callFailed', id, error: 'this worker holds no explorer session' });
+  explorer.then(
+    (session) => {
+      let message: FromWorker;
+      try {
+        message = answer(session);
+      } catch (e) {
+        message = { type: 'callFailed', id, error: e instanceof Error ? e.message : String(e) };
+      }
+      post(message);
+    },
+    () => undefined,
+  );
+}
+
 /** One request, one answer: the job's reply (or its failure, as the kind's failure message), then the worker leaves. */
 function reply(job: Promise<FromWorker>, failure: (error: string) => FromWorker = (error) => ({ type: 'failed', error })): void {
   job.then(
@@ -300,7 +335,7 @@ function reply(job: Promise<FromWorker>, failure: (error: string) => FromWorker 
   );
 }
 
-// The protocol is request/response per job kind.
+// The protocol is request/response per job kind, but for an explorer session: `explore`, then calls until `close`.
 onMessage((msg) => {
   switch (msg.type) {
     case 'train':
@@ -311,6 +346,22 @@ onMessage((msg) => {
       return reply(runEvaluation(msg));
     case 'latents':
       return reply(runLatents(msg));
+    case 'prior':
+      return reply(trainPrior(msg, post));
+    case 'sample':
+      return reply(sampleRun(msg));
+    case 'explore':
+      return startExplorer(msg);
+    case 'decode':
+      return explorerCall(msg.id, (session) => {
+        const images = decodeRows(session, session.latentSize, msg.z, msg.labels);
+        const { height, width, channels } = session.dataset;
+        return { type: 'decoded', id: msg.id, images, rows: msg.z.length, width, height, channels };
+      });
+    case 'encode':
+      return explorerCall(msg.id, (session) => ({ type: 'encoded', id: msg.id, ...encodeTest(session, msg.indices) }));
+    case 'close':
+      return finish(0);
     case 'probe':
       return reply(
         selectBackend(msg.preference, [], { threads: true }).then((backend) => ({ type: 'probed', backend })),

@@ -73,6 +73,9 @@ export const deepfakeFamily: FamilyModel<DeepfakeModel> = {
         return { total: reconstruction, parts: { reconstruction } };
       },
       reconstruct: (x, labels) => ownDecoder(encoder.apply(x) as Tensor, need(labels)),
+      // The shared code, and a code through the decoder its one-hot label names (0 = A, 1 = B): the explorer's sliders.
+      encode: (x) => encoder.apply(x) as Tensor,
+      decode: (z, labels) => ownDecoder(z, need(labels)),
       // Only a twin pair knows what a swapped image should be: image i of the other set.
       epochMetrics: (ctx) => (ctx.twinSets ? swapScores(swap, ctx) : {}),
       ...modelsBody(encoder, ...decoders),

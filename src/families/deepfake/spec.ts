@@ -50,6 +50,8 @@ export const deepfakeSpec = {
   summary: 'One encoder for both identities, a decoder for each; swap = encode A, decode with B’s decoder.',
   lossUnit: 'per pixel',
   evaluation: { codes: false },
+  // The shared code, decoded by A's and by B's decoder side by side: a swap steered by hand.
+  explorer: { decoders: ['a', 'b'] },
   metrics: [
     { name: 'swap_mse', label: 'swap MSE vs true twin', headline: true },
     { name: 'twin_mse', label: 'no-swap MSE (input vs twin)' },

@@ -4,7 +4,7 @@ import { stopGradient } from '../../core/training/ops';
 import { tf, type Scalar, type Tensor } from '../../core/training/tf';
 import { buildDecoder, buildEncoder, summarize } from '../architecture';
 import type { BuiltModel, ChartView, FamilyModel, Weight } from '../family-model';
-import { vqArchitecture, type VqVaeModel } from './spec';
+import { codeGridShape, vqArchitecture, type VqVaeModel } from './spec';
 
 export const vqVaeFamily: FamilyModel<VqVaeModel> = {
   build({ model: m, training, inputShape, seed }): BuiltModel {
@@ -115,6 +115,13 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
       // The code is the grid of quantised vectors, flat: positions × code size.
       encode: (x) => tf.reshape(quantise(encode(x)).zq, [batchOf(x), -1]),
       decode: (z) => decoder.apply(z) as Tensor,
+      codeGrid: {
+        codebookSize: k,
+        grid: codeGridShape(m),
+        indices: (x) => tf.reshape(quantise(encode(x)).indices, [batchOf(x), m.positions]),
+        decodeIndices: (indices) =>
+          decoder.apply(tf.reshape(tf.gather(codebook, tf.reshape(indices, [-1])), [indices.shape[0] ?? 0, -1])) as Tensor,
+      },
       trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights, codebookWeight],
       weights: () => [...encoder.weights, ...decoder.weights, codebookWeight],
       summary: () => [...summarize(encoder, decoder), { name: 'codebook', outputShape: [k, d], params: k * d }],

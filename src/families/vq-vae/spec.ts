@@ -53,6 +53,21 @@ export const vqArchitecture = (m: VqVaeModel) => ({
   latentSize: m.positions * m.codeSize,
 });
 
+/**
+ * The code positions as a grid [height, width] in raster order, what a learned prior runs its masked convolutions
+ * over: the decoder's first reshape when it lays the positions out as a map ([7, 7, D] for 49 positions), else the
+ * most nearly square factorisation (16 positions: 4 × 4).
+ */
+export function codeGridShape(m: Pick<VqVaeModel, 'positions' | 'codeSize' | 'decoder'>): [number, number] {
+  const first = m.decoder[0];
+  if (first?.type === 'reshape' && first.shape[0] * first.shape[1] === m.positions && first.shape[2] === m.codeSize) {
+    return [first.shape[0], first.shape[1]];
+  }
+  let h = Math.floor(Math.sqrt(m.positions));
+  while (m.positions % h !== 0) h--;
+  return [h, m.positions / h];
+}
+
 const shapes = checkArchitecture<VqVaeModel & { latentSize: number }>();
 
 const vqMlp: VqVaeModel = {
@@ -79,7 +94,18 @@ export const vqVaeSpec = {
     { name: 'codebook', label: 'codebook loss' },
     { name: 'commitment', label: 'commitment loss' },
   ],
-  views: [{ kind: 'code-usage', title: 'Codebook usage', view: 'histogram' }],
+  views: [
+    { kind: 'code-usage', title: 'Codebook usage', view: 'histogram' },
+    // Drawn by its learned prior (prior.start), not at each epoch: prior samples above uniform-code samples.
+    {
+      kind: 'pixelcnn-samples',
+      title: 'Learned prior (PixelCNN): its samples above, uniform codes below',
+      view: 'image-grid',
+      wide: true,
+    },
+  ],
+  // Its code is a grid of quantised vectors: sliders over it would decode codes the codebook never holds.
+  explorer: false,
   modelSchema: vqVaeModel,
   defaultModel: vqMlp,
   checkModel: (model, ctx, issue) => shapes({ ...model, ...vqArchitecture(model) }, ctx, issue),

@@ -4,6 +4,11 @@ import type { ApiErrorBody, CommandInput, CommandName, CommandOutput, Envelope, 
 export interface Transport {
   kind: 'electron' | 'headless';
   invoke(name: CommandName, input: unknown): Promise<Envelope<unknown>>;
+  /**
+   * The same call over the open event socket, without a request per call (the headless host answers calls on it):
+   * for idempotent calls made many times a second. Null when there is no open socket.
+   */
+  invokeLive?(name: CommandName, input: unknown): Promise<Envelope<unknown>> | null;
   subscribe(listener: (event: StudioEvent) => void): () => void;
   /** Called after the event stream reconnects, so views can reload what they missed. */
   onReconnect(listener: () => void): void;
@@ -45,19 +50,33 @@ function httpTransport(): Transport {
   const reconnectListeners = new Set<() => void>();
   let retry = 500;
   let opened = false;
+  let current: WebSocket | null = null;
+  /** Calls sent on the socket, waiting for their replies. */
+  const pending = new Map<number, { resolve: (e: Envelope<unknown>) => void; reject: (e: Error) => void }>();
+  let nextCall = 1;
   const connect = () => {
     const proto = location.protocol === 'https:' ? 'wss' : 'ws';
     const socket = new WebSocket(`${proto}://${location.host}/events`);
+    current = socket;
     socket.onopen = () => {
       retry = 500;
       if (opened) for (const l of reconnectListeners) l();
       opened = true;
     };
     socket.onmessage = (m) => {
-      const event = JSON.parse(String(m.data)) as StudioEvent;
-      for (const l of listeners) l(event);
+      const message = JSON.parse(String(m.data)) as StudioEvent | { reply: number | null; envelope: Envelope<unknown> };
+      if ('reply' in message) {
+        const call = message.reply === null ? undefined : pending.get(message.reply);
+        if (message.reply !== null) pending.delete(message.reply);
+        call?.resolve(message.envelope);
+        return;
+      }
+      for (const l of listeners) l(message);
     };
     socket.onclose = () => {
+      current = null;
+      for (const call of pending.values()) call.reject(new Error('the connection to the studio closed during the call'));
+      pending.clear();
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 10000);
     };
@@ -73,6 +92,15 @@ function httpTransport(): Transport {
       });
       return (await res.json()) as Envelope<unknown>;
     },
+    invokeLive(name, input) {
+      const socket = current;
+      if (!socket || socket.readyState !== WebSocket.OPEN) return null;
+      const id = nextCall++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        socket.send(JSON.stringify({ call: id, name, input: input ?? {} }));
+      });
+    },
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -87,7 +115,8 @@ export function detectTransport(): Transport {
 
 export interface Client {
   readonly kind: Transport['kind'];
-  call<K extends CommandName>(name: K, input: CommandInput<K>): Promise<CommandOutput<K>>;
+  /** `live`: over the event socket where the transport has one open (idempotent calls made many times a second). */
+  call<K extends CommandName>(name: K, input: CommandInput<K>, options?: { live?: boolean }): Promise<CommandOutput<K>>;
   on(listener: (event: StudioEvent) => void): () => void;
   onReconnect(listener: () => void): void;
 }
@@ -95,8 +124,8 @@ export interface Client {
 export function createClient(transport: Transport): Client {
   return {
     kind: transport.kind,
-    async call(name, input) {
-      const envelope = await transport.invoke(name, input);
+    async call(name, input, options) {
+      const envelope = await ((options?.live ? transport.invokeLive?.(name, input) : null) ?? transport.invoke(name, input));
       if (!envelope.ok) throw new ClientError(envelope.error);
       return envelope.value as never;
     },

@@ -21,7 +21,9 @@ export type View =
   /** A table of runs: one experiment's, one sweep's (with its progress), or all. */
   | { kind: 'runs'; experiment?: string; sweepId?: number }
   | { kind: 'compare'; runIds: number[] }
-  | { kind: 'datasets'; name?: string };
+  | { kind: 'datasets'; name?: string }
+  /** A finished run's latent space, live: the projector and the decoding sliders. */
+  | { kind: 'explore'; runId: number };
 
 /**
  * App-wide state: the runs list, live progress and what the main pane shows. The list is read whole once (and after

@@ -1,0 +1,112 @@
+/**
+ * The projector's parameters and small helpers, without the projection libraries: what the page needs to show the
+ * form and read the codes, while the libraries load only in the projection worker (see projection.ts).
+ */
+export type ProjectionMethod = 'pca' | 'umap' | 'tsne';
+export const projectionMethods: { value: ProjectionMethod; label: string }[] = [
+  { value: 'pca', label: 'PCA' },
+  { value: 'umap', label: 'UMAP' },
+  { value: 'tsne', label: 't-SNE' },
+];
+
+export interface ProjectionParams {
+  method: ProjectionMethod;
+  seed: number;
+  /** UMAP: the size of the neighbourhood that shapes the manifold (local ↔ global structure). */
+  umapNeighbors: number;
+  /** UMAP: how tightly points may pack in the picture. */
+  umapMinDist: number;
+  umapEpochs: number;
+  /** t-SNE: the effective number of neighbours of each point. */
+  tsnePerplexity: number;
+  tsneIterations: number;
+  /** t-SNE is exact here (O(n²) time and memory): it runs on a seeded sample of at most this many points. */
+  tsnePoints: number;
+}
+
+export const defaultProjectionParams: ProjectionParams = {
+  method: 'pca',
+  seed: 0,
+  umapNeighbors: 15,
+  umapMinDist: 0.1,
+  umapEpochs: 200,
+  tsnePerplexity: 30,
+  tsneIterations: 500,
+  tsnePoints: 2000,
+};
+
+/** Bounds of each parameter, for the form and for clamping what arrives from it. */
+export const projectionLimits = {
+  seed: { min: 0, max: 2 ** 31 - 1, step: 1 },
+  umapNeighbors: { min: 2, max: 200, step: 1 },
+  umapMinDist: { min: 0, max: 1, step: 0.05 },
+  umapEpochs: { min: 5, max: 2000, step: 10 },
+  tsnePerplexity: { min: 2, max: 100, step: 1 },
+  tsneIterations: { min: 10, max: 5000, step: 50 },
+  tsnePoints: { min: 50, max: 5000, step: 250 },
+} satisfies Record<Exclude<keyof ProjectionParams, 'method'>, { min: number; max: number; step: number }>;
+
+export function clampParams(p: ProjectionParams): ProjectionParams {
+  const out = { ...p };
+  for (const [key, { min, max, step }] of Object.entries(projectionLimits) as [
+    keyof typeof projectionLimits,
+    { min: number; max: number; step: number },
+  ][]) {
+    const v = Number.isFinite(out[key]) ? out[key] : defaultProjectionParams[key];
+    const clamped = Math.min(max, Math.max(min, v));
+    out[key] = step >= 1 ? Math.round(clamped) : clamped;
+  }
+  return out;
+}
+
+export interface ProjectionProgress {
+  /** What is being computed: `neighbours`, `epochs`, `affinities`, `iterations`, `components`. */
+  phase: string;
+  done: number;
+  total: number;
+}
+
+export interface Projection {
+  method: ProjectionMethod;
+  params: ProjectionParams;
+  /** The test indices drawn, ascending (all of them, except for t-SNE on a sample). */
+  indices: Uint32Array;
+  /** x, y of each drawn point, in the order of `indices`. */
+  xy: Float32Array;
+  axes: [string, string];
+  /** What the picture is of, when that needs saying (t-SNE on a sample). */
+  note: string | null;
+}
+
+/** Mulberry32: a small, fast, seedable generator of floats in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A seeded sample of `m` of `0..n-1`, ascending (all of them when m ≥ n). */
+export function sampleIndices(n: number, m: number, seed: number): Uint32Array {
+  if (m >= n) return Uint32Array.from({ length: n }, (_, i) => i);
+  const all = Uint32Array.from({ length: n }, (_, i) => i);
+  const random = seededRandom(seed ^ 0x5eed);
+  for (let i = 0; i < m; i++) {
+    const j = i + Math.floor(random() * (n - i));
+    const t = all[i]!;
+    all[i] = all[j]!;
+    all[j] = t;
+  }
+  return all.slice(0, m).sort();
+}
+
+/** Base64 of float32 little-endian values (the contract's `runs.latents` codes and factors). */
+export function decodeFloat32(base64: string): Float32Array {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return new Float32Array(bytes.buffer, 0, bytes.byteLength >>> 2);
+}

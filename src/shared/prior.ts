@@ -1,0 +1,112 @@
+import { z } from 'zod';
+
+/**
+ * A VQ-VAE's learned prior (a PixelCNN over its grid of code indices, trained as a second stage of the run) and
+ * samples of a run's model: from N(0, I) for the VAE families, per class for the CVAE, from the learned prior for a
+ * VQ-VAE that has one.
+ */
+
+const RunId = z.number().int().positive();
+export const PriorJobId = z.number().int().positive();
+export const PriorStatus = z.enum(['queued', 'running', 'completed', 'failed']);
+export type PriorStatus = z.infer<typeof PriorStatus>;
+
+/** Most samples one `runs.sample` answers (per class for the CVAE). */
+export const sampleMax = 1000;
+
+export const PriorEpochFigures = z.object({
+  epoch: z.number().int(),
+  /** Mean negative log-likelihood in bits per code position, over the training grids during the epoch. */
+  trainNllBits: z.number(),
+  /** The same over the test grids after the epoch. */
+  testNllBits: z.number(),
+  seconds: z.number(),
+});
+
+/** A run's learned prior: the job, its settings, its figures (bits per code position) and its checkpoint. */
+export const Prior = z.object({
+  jobId: PriorJobId,
+  runId: RunId,
+  status: PriorStatus,
+  epochs: z.number().int(),
+  seed: z.number().int(),
+  /** The epoch of the VQ-VAE checkpoint whose codes it models (and whose decoder its samples go through). */
+  checkpointEpoch: z.number().int(),
+  /**
+   * `nll_bits` (test NLL), `train_nll_bits`, and baselines on the same test codes: `unigram_bits` (the entropy of
+   * their own code frequencies), `position_unigram_bits` (of each position's frequencies), `uniform_bits` (log2 K).
+   */
+  figures: z.record(z.string(), z.number()),
+  curve: z.array(PriorEpochFigures),
+  /** The architecture, training settings and data it saw. */
+  settings: z.record(z.string(), z.unknown()),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  endedAt: z.string().nullable(),
+});
+export type Prior = z.infer<typeof Prior>;
+
+export const PriorRequest = z.strictObject({
+  runId: RunId,
+  epochs: z.number().int().min(1).max(1000).optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .optional(),
+});
+
+export const SampleRequest = z.strictObject({
+  runId: RunId,
+  /** Samples, or samples per class for the CVAE. */
+  n: z.number().int().min(1).max(sampleMax),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .optional(),
+  /** The CVAE: only this class (by label value). */
+  class: z.number().int().min(0).max(255).optional(),
+});
+
+export const SampleSet = z.object({
+  runId: RunId,
+  family: z.string(),
+  /** Where they come from: z ~ N(0, I), the same with each class, or the learned prior's code grids. */
+  source: z.enum(['gaussian', 'conditional', 'prior']),
+  /** The checkpoint's epoch. */
+  epoch: z.number().int(),
+  seed: z.number().int(),
+  /** The learned prior's job, for a VQ-VAE. */
+  priorJobId: PriorJobId.nullable(),
+  width: z.number().int(),
+  height: z.number().int(),
+  channels: z.number().int(),
+  /** One PNG (base64) per sample, class by class for the CVAE; `label` is the class asked for. */
+  samples: z.array(z.object({ png: z.string(), label: z.number().int().nullable() })),
+});
+export type SampleSet = z.infer<typeof SampleSet>;
+
+export const priorCommands = {
+  /** Trains a PixelCNN prior over a stopped VQ-VAE run's code grids in a worker; it ends with `prior.status`. */
+  'prior.start': { input: PriorRequest, output: z.object({ jobId: PriorJobId }) },
+  /** The run's newest learned prior (null when it has none yet). */
+  'prior.get': { input: z.strictObject({ runId: RunId }), output: Prior.nullable() },
+  /** Samples of a run's model as PNGs, deterministic for a seed. */
+  'runs.sample': { input: SampleRequest, output: SampleSet },
+} as const;
+
+export const priorEvents = {
+  /** A learned prior was queued, started, finished an epoch (`epoch`), completed (with its figures) or failed. */
+  'prior.status': z.object({
+    jobId: PriorJobId,
+    runId: RunId,
+    status: PriorStatus,
+    error: z.string().nullable(),
+    epoch: z.number().int().nullable(),
+    epochs: z.number().int(),
+    figures: z.record(z.string(), z.number()),
+  }),
+} as const;

@@ -1,0 +1,209 @@
+/**
+ * The explorer's sessions: a worker holding a run's model answers decode and encode calls. What it shows must be the
+ * model's own decoding, pixel for pixel, computed here in the test process from the run's config and checkpoint.
+ */
+import { describe, expect, it } from 'vitest';
+import { dispatch } from '../../src/core/dispatch';
+import type { Studio } from '../../src/core/studio';
+import { listCheckpoints } from '../../src/core/store/checkpoints';
+import { selectBackend } from '../../src/core/training/backend';
+import { tfRequire } from '../../src/core/training/tf';
+import { defaultRunConfig, type RunConfig } from '../../src/shared/config';
+import type { ExplorerInfo } from '../../src/shared/explorer';
+import { ExplorerSessions } from '../../src/core/explorer/sessions';
+import { withTestStudio } from './helpers';
+import { ownDecoding, rebuild } from './own-decoding';
+
+import type sharpFn from 'sharp';
+
+const sharp = tfRequire('sharp') as typeof sharpFn;
+
+let studio: Studio;
+withTestStudio((opened) => (studio = opened));
+
+/** The VAE 784-400-20 on 500 MNIST images for one epoch: enough to have a checkpoint and images. */
+function tinyVae(): RunConfig {
+  const config = defaultRunConfig('vae');
+  config.name = 'explorer vae';
+  config.backend = 'wasm';
+  config.dataset = { name: 'mnist', trainSubset: 500, testSubset: 200 };
+  config.training = { ...config.training, epochs: 1, batchSize: 64, seed: 3 };
+  return config;
+}
+
+/** Rows of z from a seeded normal, with a few far from the prior's mass, as the sliders reach them. */
+function someCodes(rows: number, dim: number, seed: number): number[][] {
+  let s = seed;
+  const uniform = () => ((s = (s * 1664525 + 1013904223) >>> 0) + 0.5) / 2 ** 32;
+  const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  return Array.from({ length: rows }, (_, r) => Array.from({ length: dim }, (_, d) => (r === 0 && d === 0 ? 3 : normal())));
+}
+
+/** A grayscale PNG's pixels (sharp would hand them over as sRGB, three channels). */
+function grayPixels(base64: string) {
+  return sharp(Buffer.from(base64, 'base64')).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+}
+
+async function call<T>(name: string, input: unknown): Promise<T> {
+  const r = await dispatch(studio.api, name, input);
+  if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code, issues: r.error.issues });
+  return r.value as T;
+}
+
+describe('explorer sessions', () => {
+  let runId: number;
+  let config: RunConfig;
+  let session: ExplorerInfo;
+
+  it('opens on a trained VAE and decodes z exactly as the model rebuilt here does', async () => {
+    config = tinyVae();
+    ({ runId } = await studio.api['runs.start']({ config }));
+    await studio.orchestrator.whenEnded(runId);
+    expect((await studio.api['runs.get']({ runId })).status).toBe('completed');
+
+    session = await call<ExplorerInfo>('explorer.open', { runId });
+    expect(session).toMatchObject({
+      runId,
+      epoch: 1,
+      family: 'vae',
+      latentSize: 20,
+      conditional: false,
+      decoders: ['default'],
+      height: 28,
+      width: 28,
+      channels: 1,
+      testCount: 200,
+    });
+    expect(session.spread.mean).toHaveLength(20);
+
+    const z = someCodes(5, 20, 7);
+    const decoded = await call<{ images: string[]; pixels: string[]; width: number }>('explorer.decode', {
+      sessionId: session.sessionId,
+      z,
+    });
+    expect(decoded.pixels).toHaveLength(5);
+
+    // The same model, rebuilt in this process from the run's config and checkpoint, on the same backend.
+    await selectBackend('wasm');
+    const [checkpoint] = listCheckpoints(studio.db, runId);
+    if (!checkpoint) throw new Error('no checkpoint');
+    const model = rebuild(config, studio.datasets.store.root, checkpoint.path, checkpoint.sha256);
+    const expected = ownDecoding(model, z);
+    let differing = 0;
+    for (let i = 0; i < z.length; i++) {
+      const shown = Buffer.from(decoded.pixels[i] as string, 'base64');
+      differing += shown.reduce((n, v, p) => n + (v === expected[i]?.[p] ? 0 : 1), 0);
+      // The PNG holds the same pixels.
+      const png = await grayPixels(decoded.images[i] as string);
+      expect(png.info).toMatchObject({ width: 28, height: 28 });
+      expect(Buffer.compare(png.data, shown)).toBe(0);
+    }
+    expect(differing).toBe(0);
+    // Not a blank image: a decoding that varies with z.
+    expect(new Set(expected[0]).size).toBeGreaterThan(10);
+    model.dispose();
+  });
+
+  it("encode then decode gives the run's own reconstructions", async () => {
+    const artifacts = await studio.api['artifacts.list']({ runId });
+    const recon = artifacts.filter((a) => a.kind === 'reconstructions').at(-1);
+    if (!recon) throw new Error('no reconstructions');
+    const grid = await grayPixels((await studio.api['artifacts.get']({ artifactId: recon.id })).dataBase64);
+    // The panel: the first test image of each digit in turn (worker-main's panelIndices).
+    const labels = studio.datasets.open(config.dataset).test.labels as Uint8Array;
+    const panel = Array.from({ length: 10 }, (_, digit) => labels.indexOf(digit));
+    const cell = (row: number, col: number) => {
+      const out = Buffer.alloc(784);
+      for (let y = 0; y < 28; y++) {
+        const from = (2 + row * 30 + y) * grid.info.width + 2 + col * 30;
+        grid.data.copy(out, y * 28, from, from + 28);
+      }
+      return out;
+    };
+    const encoded = await call<{ codes: number[][]; labels: number[]; images: string[] }>('explorer.encode', {
+      sessionId: session.sessionId,
+      indices: panel,
+    });
+    expect(encoded.labels).toEqual(Array.from({ length: 10 }, (_, d) => d));
+    const decoded = await call<{ pixels: string[] }>('explorer.decode', { sessionId: session.sessionId, z: encoded.codes });
+    for (let i = 0; i < 10; i++) {
+      const original = (await grayPixels(encoded.images[i] as string)).data;
+      expect(Buffer.compare(original, cell(0, i)), `test image ${panel[i]}`).toBe(0);
+      expect(Buffer.compare(Buffer.from(decoded.pixels[i] as string, 'base64'), cell(1, i)), `reconstruction ${i}`).toBe(0);
+    }
+  });
+
+  it('refuses bad input naming the field, and an unknown session', async () => {
+    const sessionId = session.sessionId;
+    const z = someCodes(5, 20, 1);
+    z[3] = z[3]!.slice(0, 19);
+    await expect(call('explorer.decode', { sessionId, z })).rejects.toThrow('z[3]: expected 20 numbers');
+    await expect(call('explorer.decode', { sessionId, z: [[1, 2, 'x']] })).rejects.toThrow(/z\[0\]\[2\]/);
+    await expect(call('explorer.decode', { sessionId, z: someCodes(65, 20, 1) })).rejects.toThrow(
+      /^invalid explorer.decode request: z:/,
+    );
+    await expect(call('explorer.decode', { sessionId, z: someCodes(1, 20, 1), labels: [3] })).rejects.toThrow(
+      /labels: .* not conditional/,
+    );
+    await expect(call('explorer.decode', { sessionId, z: someCodes(1, 20, 1), decoder: 'b' })).rejects.toThrow(/^decoder: /);
+    await expect(call('explorer.encode', { sessionId, indices: [0, 200] })).rejects.toThrow(
+      "indices[1]: 200 is past the run's 200 test images",
+    );
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    await expect(call('explorer.decode', { sessionId: unknown, z: someCodes(1, 20, 1) })).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringContaining('sessionId: no explorer session'),
+    });
+    await expect(call('explorer.open', { runId: 9999 })).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('a killed worker fails the pending and the next call with how it died; the studio keeps working', async () => {
+    const pid = studio.explorer.pid(session.sessionId);
+    if (!pid) throw new Error('no worker pid');
+    // Stopped first, so that the call is surely still waiting when the worker is killed.
+    process.kill(pid, 'SIGSTOP');
+    const pending = call('explorer.decode', { sessionId: session.sessionId, z: someCodes(2, 20, 2) });
+    process.kill(pid, 'SIGKILL');
+    await expect(pending).rejects.toThrow(/has ended: its worker ended: the explorer’s worker was killed \(SIGKILL/);
+    await expect(call('explorer.decode', { sessionId: session.sessionId, z: someCodes(1, 20, 2) })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/was killed.*Open the run in the explorer again/),
+    });
+    // The studio goes on: its runs, and a new session on the same run.
+    expect((await studio.api['runs.get']({ runId })).status).toBe('completed');
+    const again = await call<ExplorerInfo>('explorer.open', { runId });
+    const decoded = await call<{ pixels: string[] }>('explorer.decode', { sessionId: again.sessionId, z: someCodes(1, 20, 3) });
+    expect(decoded.pixels).toHaveLength(1);
+    expect(await call('explorer.close', { sessionId: again.sessionId })).toEqual({ closed: true });
+    await expect(call('explorer.decode', { sessionId: again.sessionId, z: someCodes(1, 20, 3) })).rejects.toThrow(
+      /has ended: it was closed/,
+    );
+    expect(studio.explorer.openCount).toBe(0);
+  });
+
+  it('an idle session closes, and its worker leaves', async () => {
+    const sessions = new ExplorerSessions({
+      db: studio.db,
+      orchestrator: studio.orchestrator,
+      locations: { root: studio.datasets.store.root },
+      idleMs: 400,
+    });
+    const { sessionId } = await sessions.open({ runId });
+    const pid = sessions.pid(sessionId);
+    if (!pid) throw new Error('no worker pid');
+    await new Promise((r) => setTimeout(r, 700));
+    expect(sessions.openCount).toBe(0);
+    await expect(sessions.decode({ sessionId, z: someCodes(1, 20, 4) })).rejects.toThrow(/has ended: it was idle for 0.4 s/);
+    // Asked to close, the worker exits by itself.
+    await expect.poll(() => alive(pid), { timeout: 5000 }).toBe(false);
+  });
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultRunConfig, type RunConfig } from '../../src/shared/config';
+import type { Studio } from '../../src/core/studio';
+import { openTestStudio, tempDir } from './helpers';
+
+const cli = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
+let tmp: ReturnType<typeof tempDir>;
+let dbPath: string;
+let studio: Studio;
+
+beforeAll(() => {
+  tmp = tempDir();
+  dbPath = join(tmp.dir, 'studio.db');
+  studio = openTestStudio(dbPath);
+});
+afterAll(async () => {
+  await studio.close();
+  tmp.cleanup();
+});
+
+function runCli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A tiny model of `family` on 500 MNIST images, one epoch. */
+function tiny(family: 'vae' | 'cvae' | 'autoencoder'): RunConfig {
+  const c = defaultRunConfig(family);
+  c.backend = 'wasm';
+  c.dataset = { name: 'mnist', trainSubset: 500, testSubset: 100 };
+  c.training = { ...c.training, epochs: 1, batchSize: 50, seed: 2 };
+  if (c.family === 'vae' || c.family === 'cvae') {
+    c.model = {
+      ...c.model,
+      encoder: [{ type: 'dense', units: 64, activation: 'relu' }],
+      decoder: [{ type: 'dense', units: 64, activation: 'relu' }],
+      latentSize: 4,
+    };
+  }
+  return c;
+}
+
+describe('latent-studio sample', () => {
+  it('writes N PNG samples of a VAE, the same bytes for a seed and others for another; per class for a CVAE', async () => {
+    const start = performance.now();
+    const vae = (await studio.api['runs.start']({ config: tiny('vae') })).runId;
+    const cvae = (await studio.api['runs.start']({ config: tiny('cvae') })).runId;
+    // A family without a generative prior is refused at once, naming the run and its family.
+    const ae = (await studio.api['runs.start']({ config: tiny('autoencoder') })).runId;
+    await expect(studio.api['runs.sample']({ runId: ae, n: 3 })).rejects.toThrow(
+      new RegExp(`^runId: run ${ae} is a autoencoder model, which has no generative prior`),
+    );
+    await studio.api['runs.cancel']({ runId: ae });
+    await Promise.all([studio.orchestrator.whenEnded(vae), studio.orchestrator.whenEnded(cvae)]);
+    const trained = performance.now();
+
+    // Through the CLI with one seed, and through the contract (each in its own worker, all at once) with the same seed,
+    // another seed, and for the CVAE: n per class, class by class (sample i of each class shares its z), or one class.
+    const out = join(tmp.dir, 'samples');
+    const [r, same, other, all, three] = await Promise.all([
+      runCli('sample', String(vae), '--n', '6', '--out', out, '--seed', '7', '--db', dbPath, '--json'),
+      studio.api['runs.sample']({ runId: vae, n: 6, seed: 7 }),
+      studio.api['runs.sample']({ runId: vae, n: 6, seed: 8 }),
+      studio.api['runs.sample']({ runId: cvae, n: 2, seed: 1 }),
+      studio.api['runs.sample']({ runId: cvae, n: 2, seed: 1, class: 3 }),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const line = JSON.parse(r.stdout.trim()) as { source: string; seed: number; files: string[] };
+    expect(line).toMatchObject({ runId: vae, family: 'vae', source: 'gaussian', seed: 7 });
+    const names = [
+      'sample-0000.png',
+      'sample-0001.png',
+      'sample-0002.png',
+      'sample-0003.png',
+      'sample-0004.png',
+      'sample-0005.png',
+    ];
+    expect(readdirSync(out).sort()).toEqual(names);
+    expect(line.files).toEqual(names.map((f) => join(out, f)));
+    const meta = await sharp(join(out, 'sample-0000.png')).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['png', 28, 28]);
+    const written = names.map((f) => readFileSync(join(out, f)).toString('base64'));
+    // Two runs with one seed: the same bytes; another seed: others. Six different images, not one written six times.
+    expect(same.samples.map((x) => x.png)).toEqual(written);
+    expect(other.samples.map((x) => x.png).some((png, i) => png !== written[i])).toBe(true);
+    expect(new Set(written).size).toBe(6);
+    expect(all.source).toBe('conditional');
+    expect(all.samples.map((x) => x.label)).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9]);
+    expect(three.samples.map((x) => x.png)).toEqual(all.samples.slice(6, 8).map((x) => x.png));
+    await expect(studio.api['runs.sample']({ runId: cvae, n: 2, class: 12 })).rejects.toThrow(
+      /^class: run \d+ was trained on classes 0, 1/,
+    );
+    await expect(studio.api['runs.sample']({ runId: vae, n: 2, class: 3 })).rejects.toThrow(/^class: run \d+ is a vae model/);
+    // A learned prior is the VQ-VAE's: refused for a VAE, naming runId.
+    await expect(studio.api['prior.start']({ runId: vae })).rejects.toThrow(new RegExp(`^runId: run ${vae} is a vae model`));
+    await expect(studio.api['prior.get']({ runId: vae })).rejects.toThrow(/^runId: /);
+    console.log(
+      `sample test: trained the VAE and CVAE in ${((trained - start) / 1000).toFixed(1)} s, sampled in ` +
+        `${((performance.now() - trained) / 1000).toFixed(1)} s`,
+    );
+  }, 120_000);
+});
