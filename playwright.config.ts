@@ -5,7 +5,9 @@ export default defineConfig({
   testDir: 'tests/e2e',
   timeout: 180_000,
   expect: { timeout: 30_000 },
-  workers: 1,
+  // Two spec files at a time: each starts its own host (own database, own port), and much of a spec's time is
+  // the browser and the host waiting on each other, so two keep both cores busy.
+  workers: 2,
   retries: 0,
   reporter: [['list']],
   outputDir: 'test-results/e2e',
