@@ -298,6 +298,7 @@ export function createStudio(options: StudioOptions): Studio {
         datasetPairing: spec.datasetPairing ?? null,
         evaluation: { codes: spec.evaluation?.codes ?? true, likelihood: spec.evaluation?.likelihood ?? false },
         explorer: explorerOf(spec),
+        sampling: spec.sampling ?? null,
       })),
     'presets.get': async ({ name }) => {
       const config = findPreset(name);

@@ -132,6 +132,12 @@ export interface FamilySpec<M> {
    * deepfake's identities A and B, shown side by side).
    */
   explorer?: false | { decoders?: string[] };
+  /**
+   * Where `runs.sample` draws its samples: z ~ N(0, I) ('gaussian'), the same for each class ('conditional'), or a
+   * learned prior over its discrete code grid, trained by `prior.start` ('learned-prior'). Unset: it has no
+   * generative prior to sample from.
+   */
+  sampling?: 'gaussian' | 'conditional' | 'learned-prior';
 }
 
 /** Whether a family's runs open in the explorer, and the decoders a code can go through (['default'] for one). */

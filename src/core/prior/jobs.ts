@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { finishedStatuses } from '../../shared/api';
 import type { Prior, SampleSet } from '../../shared/prior';
-import { familySpec } from '../../families/specs';
+import { familySpec, registeredFamilySpecs } from '../../families/specs';
 import { ApiError } from '../errors';
 import type { DatasetCatalog } from '../datasets/catalog';
 import type { EventHub } from '../events';
@@ -32,8 +32,8 @@ import type { PriorEpoch, SampleSource } from './messages';
 import { pixelCnnDefaults, priorTrainingDefaults } from './pixelcnn';
 
 const studioStoppedReason = 'the studio stopped before the prior was trained';
-/** Families whose samples come from N(0, I): the VAE (β-VAE included, it is the same family) and the CVAE. */
-const gaussianFamilies = ['vae', 'cvae'];
+/** How a family's runs are sampled, as its spec declares (`sampling`); undefined: no generative prior. */
+const samplingOf = (family: string) => familySpec(family)?.sampling;
 
 function refuse(code: 'bad_request' | 'conflict' | 'not_found', path: string, message: string): never {
   throw new ApiError(code, `${path}: ${message}`, [{ path, message }]);
@@ -77,14 +77,14 @@ export class PriorJobs {
     return run;
   }
 
-  /** A stopped VQ-VAE run; any other family is refused naming the run and its family. */
+  /** A run of a family sampled from a learned prior (the VQ-VAE); any other is refused naming the run and its family. */
   private requireVqVae(runId: number) {
     const run = this.requireRun(runId);
-    if (run.config.family !== 'vq-vae') {
+    if (samplingOf(run.config.family) !== 'learned-prior') {
       refuse(
         'bad_request',
         'runId',
-        `run ${runId} is a ${run.config.family} model: a learned prior models the code grid of a vq-vae run`,
+        `run ${runId} is a ${run.config.family} model: a learned prior models a discrete code grid (a vq-vae run's), which it has none of`,
       );
     }
     return run;
@@ -183,19 +183,20 @@ export class PriorJobs {
     const family = run.config.family;
     const seed = request.seed ?? 0;
     const who = `run ${run.id}`;
-    if (request.class !== undefined && family !== 'cvae') {
+    const sampling = samplingOf(family);
+    if (request.class !== undefined && sampling !== 'conditional') {
       refuse('bad_request', 'class', `${who} is a ${family} model: only a cvae is conditioned on a class`);
     }
     let source: SampleSource;
     let checkpoint;
     let priorJobId: number | null = null;
-    if (family === 'vq-vae') {
+    if (sampling === 'learned-prior') {
       const prior = latestCompletedPrior(this.o.db, run.id);
       if (!prior) {
         refuse(
           'conflict',
           'runId',
-          `${who} is a vq-vae model without a learned prior: train one first (latent-studio prior ${run.id}, or prior.start); ` +
+          `${who} is a ${family} model without a learned prior: train one first (latent-studio prior ${run.id}, or prior.start); ` +
             'samples of uniform codes would be noise',
         );
       }
@@ -217,11 +218,11 @@ export class PriorJobs {
       source = { kind: 'prior', prior: { path: prior.path, sha256: prior.sha256 } };
       checkpoint = prior.checkpoint;
       priorJobId = prior.jobId;
-    } else if (gaussianFamilies.includes(family) && familySpec(family)) {
+    } else if (sampling === 'gaussian' || sampling === 'conditional') {
       const latentSize = (run.config.model as { latentSize?: number }).latentSize;
       if (!latentSize) refuse('bad_request', 'runId', `${who} has no latent size to sample z from`);
       checkpoint = checkpointFor(this.o.db, run.id, undefined);
-      if (family === 'cvae') {
+      if (sampling === 'conditional') {
         const known = this.classesOf(run.config.dataset);
         if (request.class !== undefined && !known.includes(request.class))
           refuse('bad_request', 'class', `${who} was trained on classes ${known.join(', ')}; there is no class ${request.class}`);
@@ -231,8 +232,10 @@ export class PriorJobs {
       return refuse(
         'bad_request',
         'runId',
-        `${who} is a ${family} model, which has no generative prior to sample from ` +
-          '(vae and beta-VAE runs sample z ~ N(0, I), cvae runs per class, vq-vae runs from a learned prior)',
+        `${who} is a ${family} model, which has no generative prior to sample from (these families have one: ${registeredFamilySpecs()
+          .filter((s) => s.sampling)
+          .map((s) => `${s.id}, ${s.sampling}`)
+          .join('; ')})`,
       );
     }
     const answer = await this.o.orchestrator.request(

@@ -21,6 +21,7 @@ export const cvaeSpec = {
   objective: 'rec + β·KL',
   metrics: vaeMetrics,
   evaluation: { likelihood: true },
+  sampling: 'conditional',
   views: [
     ...vaeMetricViews,
     { kind: 'class-samples', title: 'Samples of each class', view: 'image-grid' },

@@ -109,6 +109,7 @@ export const vaeSpec = {
   objective: 'rec + β·KL',
   metrics: vaeMetrics,
   evaluation: { likelihood: true },
+  sampling: 'gaussian',
   views: [
     ...vaeMetricViews,
     { kind: 'latent-traversal', title: 'Latent traversal', view: 'image-grid' },

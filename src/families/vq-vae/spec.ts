@@ -94,6 +94,7 @@ export const vqVaeSpec = {
     { name: 'codebook', label: 'codebook loss' },
     { name: 'commitment', label: 'commitment loss' },
   ],
+  sampling: 'learned-prior',
   views: [
     { kind: 'code-usage', title: 'Codebook usage', view: 'histogram' },
     // Drawn by its learned prior (prior.start), not at each epoch: prior samples above uniform-code samples.
