@@ -1,9 +1,24 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * Tests that CI runs after `npm test` (`npm run test:long`), which keeps `npm test` within 15 minutes on two
+ * cores: the Slurm tests against a real cluster, and the longest end-to-end tests (ten SIGKILLs of a worker and
+ * of a whole studio, each resumed; fault injection; the CLI's commands and sweep; the VQ-VAE's learned prior).
+ */
+export const longTests = [
+  'tests/slurm/**/*.test.ts',
+  'tests/integration/resume.test.ts',
+  'tests/integration/faults.test.ts',
+  'tests/integration/sweep.test.ts',
+  'tests/integration/cli.test.ts',
+  'tests/integration/prior.test.ts',
+];
 
 export default defineConfig({
   test: {
-    // tests/slurm (a real single-node Slurm cluster, started as root) run by `npm run test:cluster`.
     include: ['src/**/*.test.ts', 'tests/integration/**/*.test.ts'],
+    // The long tier (`npm run test:long`, vitest.long.config.ts), which CI runs after `npm test`.
+    exclude: [...configDefaults.exclude, ...longTests],
     environment: 'node',
     // Two test files at a time: each training worker runs wasm on one thread (the scheduler's share of
     // two cores under its default limit of two), so two files keep both cores busy without oversubscribing.
