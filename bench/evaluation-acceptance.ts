@@ -1,9 +1,10 @@
 /**
- * npx tsx bench/evaluation-acceptance.ts [--part mnist|shapes|all] [--epochs N] [--images N]: the evaluation issue's
+ * npx tsx bench/evaluation-acceptance.ts [--part mnist|shapes|all] [--epochs N] [--images N] [--every N] [--db FILE]: the evaluation issue's
  * figures on real data at a size the 15-minute test suite cannot afford, through the studio's own workers, printed
  * (never asserted: the tests assert the same metrics at smaller sizes).
  * - mnist: DEC's autoencoder 784-500-500-2000-10 (Xie et al. 2016) trained on MNIST, then k-means / GMM ACC on its
- *   10,000 test codes beside k-means on the raw pixels of the same images, and the few-label probes.
+ *   10,000 test codes beside k-means on the raw pixels of the same images, and the few-label probes. With
+ *   `--every N` it keeps a checkpoint every N epochs and prints the clustering figures at each, to show the trend.
  * - shapes: a β-VAE (β = 4) and a plain autoencoder of the same body, latent size and seed on generated Shapes, and
  *   their MIG (and the other disentanglement scores).
  */
@@ -22,18 +23,45 @@ const { values } = parseArgs({
     epochs: { type: 'string' },
     images: { type: 'string' },
     db: { type: 'string' },
+    every: { type: 'string' },
   },
 });
 
 const dense = (units: number) => ({ type: 'dense' as const, units, activation: 'relu' as const });
 
-async function trainAndEvaluate(studio: Studio, config: RunConfig, what: EvaluationKind[], label: string) {
+async function evaluate(studio: Studio, runId: number, what: EvaluationKind[], epoch?: number) {
+  const { evaluationId } = await studio.api['evaluations.start']({ runId, what, seed: 0, ...(epoch ? { epoch } : {}) });
+  await studio.evaluations.whenEnded(evaluationId);
+  const evaluation = studio.evaluations.get(evaluationId);
+  if (evaluation?.status !== 'completed')
+    throw new Error(`evaluation of run ${runId} ${evaluation?.status} ${evaluation?.error ?? ''}`);
+  return evaluation.figures;
+}
+
+async function trainAndEvaluate(
+  studio: Studio,
+  config: RunConfig,
+  what: EvaluationKind[],
+  label: string,
+  every?: { epochs: number; what: EvaluationKind[] },
+) {
   let start = performance.now();
   const { runId } = await studio.api['runs.start']({ config });
   await studio.orchestrator.whenEnded(runId);
   const run = await studio.api['runs.get']({ runId });
   const trained = (performance.now() - start) / 1000;
   if (run.status !== 'completed') throw new Error(`${label}: run ${runId} ${run.status} ${run.error ?? ''}`);
+  if (every) {
+    for (let epoch = every.epochs; epoch < config.training.epochs; epoch += every.epochs) {
+      const f = await evaluate(studio, runId, every.what, epoch);
+      console.log(
+        `${label}, epoch ${epoch}: ` +
+          Object.entries(f)
+            .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+            .join(', '),
+      );
+    }
+  }
   start = performance.now();
   const { evaluationId } = await studio.api['evaluations.start']({ runId, what, seed: 0 });
   await studio.evaluations.whenEnded(evaluationId);
@@ -63,11 +91,14 @@ async function mnist(studio: Studio) {
     outputActivation: 'sigmoid',
   };
   config.training = { ...config.training, loss: 'bce', epochs, batchSize: 256, learningRate: 0.001, seed: 1 };
+  const every = values.every ? Number(values.every) : undefined;
+  if (every) config.training.checkpoints = { everyEpochs: every, keepLast: 1000 };
   const f = await trainAndEvaluate(
     studio,
     config,
     ['clustering', 'probe'],
     `DEC's AE 784-500-500-2000-10 on ${images} MNIST images × ${epochs} epochs, 10,000 test codes`,
+    every ? { epochs: every, what: ['clustering'] } : undefined,
   );
   console.log(
     `  → k-means ACC on codes ${f['kmeans_acc']?.toFixed(3)} vs raw pixels ${f['pixels_kmeans_acc']?.toFixed(3)} (issue: ≥ 0.75 and above pixels); ` +

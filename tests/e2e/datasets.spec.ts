@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import sharp from 'sharp';
-import { startHost, type RunningHost } from './host';
+import { expectRunEnded, startHost, type RunningHost } from './host';
 
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 let dir: string;
@@ -75,7 +75,7 @@ test('import a folder through the UI, browse it, and train a run on it', async (
   await page.getByTestId('field-training.epochs').fill('3');
   await page.getByTestId('field-training.batchSize').fill('16');
   await page.getByTestId('start-run').click();
-  await expect(page.getByTestId('run-view').getByTestId('status')).toHaveText('completed', { timeout: 120_000 });
+  await expectRunEnded(page, host, 120_000);
   await expect(page.getByTestId('reconstructions').locator('img')).toHaveAttribute('data-epoch', '3');
   await page.screenshot({ path: join(shots, '21-run-on-imported.png') });
 });
@@ -113,7 +113,7 @@ test('Shapes and Faces are generated on demand and browsed with their factors', 
   await page.getByTestId('field-training.epochs').fill('1');
   await page.getByTestId('field-training.batchSize').fill('32');
   await page.getByTestId('start-run').click();
-  await expect(page.getByTestId('run-view').getByTestId('status')).toHaveText('completed', { timeout: 150_000 });
+  await expectRunEnded(page, host, 150_000);
   await expect(page.getByTestId('swap-a').locator('img')).toBeVisible();
   expect(Number(await page.getByTestId('metric-swap-mse').textContent())).toBeGreaterThan(0);
   await page.getByTestId('swap-a').scrollIntoViewIfNeeded();

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { startHost, type RunningHost } from './host';
+import { expectRunEnded, startHost, type RunningHost } from './host';
 
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 let dir: string;
@@ -29,7 +29,7 @@ test('a VAE with a 2-D latent shows its signature views', async ({ page }) => {
   await page.getByTestId('model-card').screenshot({ path: join(shots, '10-vae-composer.png') });
   await page.getByTestId('start-run').click();
 
-  await expect(page.getByTestId('run-view').getByTestId('status')).toHaveText('completed', { timeout: 150_000 });
+  await expectRunEnded(page, host, 150_000);
   for (const view of ['reconstructions', 'latent-traversal', 'prior-samples', 'interpolation', 'manifold']) {
     await expect(page.getByTestId(view).locator('img')).toBeVisible();
     await expect(page.getByTestId(view).locator('img')).toHaveAttribute('data-epoch', '2');
@@ -76,7 +76,7 @@ test('sparse, denoising and conditional models show their signature views', asyn
     await page.getByTestId('field-training.epochs').fill('1');
     if (family === 'sparse-ae') await page.getByTestId('model-card').screenshot({ path: join(shots, '14a-sparse-form.png') });
     await page.getByTestId('start-run').click();
-    await expect(page.getByTestId('run-view').getByTestId('status')).toHaveText('completed', { timeout: 120_000 });
+    await expectRunEnded(page, host, 120_000);
     for (const view of views) await expect(page.getByTestId(view)).toBeVisible();
     // Titles from the family's declarations (the sparse AE's histogram is a chart artifact).
     if (family === 'sparse-ae') {
@@ -118,7 +118,7 @@ test('a family registered from one folder (a test fixture) trains and shows its 
 
     await page.goto(own.url);
     await page.locator(`[data-testid="run-row"][data-run-id="${value.runId}"]`).click();
-    await expect(page.getByTestId('run-view').getByTestId('status')).toHaveText('completed', { timeout: 120_000 });
+    await expectRunEnded(page, own, 120_000);
     await expect(page.getByTestId('tied-filters')).toContainText('Tied filters (columns of W)');
     await expect(page.getByTestId('tied-filters').locator('img')).toHaveAttribute('data-epoch', '2');
     await expect(page.getByTestId('code-means').locator('canvas')).toBeVisible();

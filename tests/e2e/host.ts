@@ -1,3 +1,4 @@
+import { expect, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -7,6 +8,8 @@ export interface RunningHost {
   origin: string;
   token: string;
   process: ChildProcess;
+  /** What the host (and the workers it forked) printed so far, for a failing test's message. */
+  log(): string;
   stop(): Promise<void>;
 }
 
@@ -39,10 +42,29 @@ export async function startHost(
     origin: parsed.origin,
     token: parsed.searchParams.get('token') ?? '',
     process: child,
+    log: () => output,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
       await once(child, 'exit');
     },
   };
+}
+
+const terminal = ['completed', 'failed', 'cancelled', 'interrupted'];
+
+/**
+ * Waits until the open run view's run has ended and requires `expected`; a run that ended otherwise fails the
+ * test with the error the view shows and the tail of what the host and its workers printed.
+ */
+export async function expectRunEnded(page: Page, host: RunningHost, timeout: number, expected = 'completed'): Promise<void> {
+  const badge = page.getByTestId('run-view').getByTestId('status');
+  await expect(badge).toHaveText(new RegExp(`^(${terminal.join('|')})$`), { timeout });
+  const status = (await badge.textContent())?.trim();
+  if (status === expected) return;
+  const shown = page.getByTestId('run-error');
+  const error = (await shown.count()) > 0 ? await shown.first().textContent() : '(no error shown)';
+  throw new Error(
+    `the run ended ${status}, not ${expected}: ${error}\nthe host's output (last 4,000 characters):\n${host.log().slice(-4000)}`,
+  );
 }

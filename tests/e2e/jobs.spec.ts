@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { startHost, type RunningHost } from './host';
+import { expectRunEnded, startHost, type RunningHost } from './host';
 
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 let dir: string;
@@ -60,7 +60,7 @@ test('runs wait in the queue under the limit, and a cancelled run resumes and ex
   await expect(page.getByTestId('resume-run')).toHaveText('Resume from the last checkpoint');
   await page.getByTestId('resume-run').click();
   await expect(page.getByTestId('run-action-message')).toContainText(/continuing from epoch \d to epoch 3/);
-  await expect(page.getByTestId('run-view').getByTestId('status')).toHaveText('completed', { timeout: 120_000 });
+  await expectRunEnded(page, host, 120_000);
   await expect(page.getByTestId('interruptions')).toContainText('1 interruption');
   await page.getByTestId('export-run').click();
   await expect(page.getByTestId('run-action-message')).toContainText(/exported the checkpoint of epoch 3 to .*exports/);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { startHost, type RunningHost } from './host';
+import { expectRunEnded, startHost, type RunningHost } from './host';
 
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 
@@ -99,7 +99,7 @@ test('a new user trains a deep AE on MNIST, restarts the studio and compares run
   await expect.poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points'))).toBeGreaterThan(5);
   await page.screenshot({ path: join(shots, '03-training.png'), fullPage: true });
 
-  await expect(page.getByTestId('run-view').getByTestId('status')).toHaveText('completed', { timeout: 120_000 });
+  await expectRunEnded(page, host, 120_000);
   await expect(page.getByTestId('reconstructions').locator('img')).toBeVisible();
   await page.screenshot({ path: join(shots, '04-completed.png'), fullPage: true });
 
@@ -117,7 +117,7 @@ test('a new user trains a deep AE on MNIST, restarts the studio and compares run
   // A second run to compare with: another latent size.
   await configureRun(page, 'deep AE latent 4', '4', '3000');
   await page.getByTestId('start-run').click();
-  await expect(page.getByTestId('run-view').getByTestId('status')).toHaveText('completed', { timeout: 120_000 });
+  await expectRunEnded(page, host, 120_000);
 
   // Restart the studio: a new host process, a new token, the same database.
   await host.stop();

@@ -18,7 +18,8 @@ export function forkLauncher(): WorkerLauncher {
       pid: child.pid,
       send: (m) => child.send(m),
       onMessage: (fn) => child.on('message', (m) => fn(m as FromWorker)),
-      onExit: (fn) => child.once('exit', (code, signal) => fn(describeExit(code, signal), code === 0)),
+      // 'close', not 'exit': it follows the IPC channel's end, so every message the worker wrote was delivered first.
+      onExit: (fn) => child.once('close', (code, signal) => fn(describeExit(code, signal), code === 0)),
       kill: () => child.kill('SIGKILL'),
     };
   };

@@ -38,10 +38,21 @@ interface ParentPort {
 
 const electronPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
 
+/** Messages handed to the IPC channel and not yet written to it (a forked worker's sends are asynchronous). */
+let unsent = 0;
+/** The exit code to leave with once every message is written; null while the worker has work. */
+let leaving: number | null = null;
+
 function post(message: FromWorker): void {
-  if (electronPort) electronPort.postMessage(message);
-  // A send to a studio that died (EPIPE) ends the worker quietly: nobody is left to train for.
-  else process.send?.(message, undefined, {}, (error) => error && process.exit(3));
+  if (electronPort) return electronPort.postMessage(message);
+  if (!process.send) return;
+  unsent++;
+  process.send(message, undefined, {}, (error) => {
+    // A send to a studio that died (EPIPE) ends the worker quietly: nobody is left to train for.
+    if (error) process.exit(3);
+    unsent--;
+    if (unsent === 0 && leaving !== null) process.exit(leaving);
+  });
 }
 
 function onMessage(listener: (m: ToWorker) => void): void {
@@ -53,9 +64,18 @@ function onMessage(listener: (m: ToWorker) => void): void {
   }
 }
 
-/** Lets queued IPC writes drain, then leaves. */
+/**
+ * Leaves once every message posted so far is written to the channel. An exit with sends still queued drops
+ * them (a run's last images and its `done` under load, seen as a run "interrupted" with exit code 0).
+ */
 function finish(code: number): void {
-  setTimeout(() => process.exit(code), 50);
+  if (electronPort) {
+    // utilityProcess's postMessage has no completion callback; give its queue a moment.
+    setTimeout(() => process.exit(code), 50);
+    return;
+  }
+  leaving = code;
+  if (unsent === 0) process.exit(code);
 }
 
 /**
