@@ -3,7 +3,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 /**
  * Tests that CI runs after `npm test` (`npm run test:long`), which keeps `npm test` within 15 minutes on two
  * cores: the Slurm tests against a real cluster, and the longest end-to-end tests (ten SIGKILLs of a worker and
- * of a whole studio, each resumed; fault injection; the CLI's commands and sweep; the VQ-VAE's learned prior).
+ * of a whole studio, each resumed; fault injection; the CLI's commands and sweep; the VQ-VAE's learned prior; the
+ * evaluation issue's MNIST clustering figures at full size).
  */
 export const longTests = [
   'tests/slurm/**/*.test.ts',
@@ -12,6 +13,8 @@ export const longTests = [
   'tests/integration/sweep.test.ts',
   'tests/integration/cli.test.ts',
   'tests/integration/prior.test.ts',
+  // About 35 minutes: DEC's autoencoder on all of MNIST for 30 epochs, then its codes clustered and probed.
+  'tests/integration/evaluation-mnist.test.ts',
 ];
 
 export default defineConfig({

@@ -1,7 +1,7 @@
 /**
- * npx tsx bench/evaluation-acceptance.ts [--part mnist|shapes|all] [--epochs N] [--images N] [--every N] [--db FILE]: the evaluation issue's
- * figures on real data at a size the 15-minute test suite cannot afford, through the studio's own workers, printed
- * (never asserted: the tests assert the same metrics at smaller sizes).
+ * npx tsx bench/evaluation-acceptance.ts [--part mnist|shapes|all] [--epochs N] [--images N] [--every N] [--beta B]
+ * [--db FILE]: the evaluation issue's figures on real data at a size the 15-minute test suite cannot afford, through
+ * the studio's own workers, printed (never asserted: the tests assert the same metrics at smaller sizes).
  * - mnist: DEC's autoencoder 784-500-500-2000-10 (Xie et al. 2016) trained on MNIST, then k-means / GMM ACC on its
  *   10,000 test codes beside k-means on the raw pixels of the same images, and the few-label probes. With
  *   `--every N` it keeps a checkpoint every N epochs and prints the clustering figures at each, to show the trend.
@@ -16,6 +16,7 @@ import { createStudio, type Studio } from '../src/core/studio';
 import { forkLauncher } from '../src/core/training/fork-launcher';
 import { defaultRunConfig, type RunConfig } from '../src/shared/config';
 import type { EvaluationKind } from '../src/shared/api';
+import { decAutoencoder } from '../tests/integration/dec-autoencoder';
 
 const { values } = parseArgs({
   options: {
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     images: { type: 'string' },
     db: { type: 'string' },
     every: { type: 'string' },
+    beta: { type: 'string', default: '4' },
   },
 });
 
@@ -79,18 +81,9 @@ async function trainAndEvaluate(
 }
 
 async function mnist(studio: Studio) {
-  const epochs = Number(values.epochs ?? 10);
+  const epochs = Number(values.epochs ?? 30);
   const images = Number(values.images ?? 60000);
-  const config = defaultRunConfig('autoencoder');
-  config.backend = 'wasm';
-  config.dataset = { name: 'mnist', trainSubset: images };
-  config.model = {
-    encoder: [dense(500), dense(500), dense(2000)],
-    latentSize: 10,
-    decoder: [dense(2000), dense(500), dense(500)],
-    outputActivation: 'sigmoid',
-  };
-  config.training = { ...config.training, loss: 'bce', epochs, batchSize: 256, learningRate: 0.001, seed: 1 };
+  const config = decAutoencoder(images, epochs);
   const every = values.every ? Number(values.every) : undefined;
   if (every) config.training.checkpoints = { everyEpochs: every, keepLast: 1000 };
   const f = await trainAndEvaluate(
@@ -125,11 +118,12 @@ async function shapes(studio: Studio) {
   const vae = defaultRunConfig('vae');
   vae.backend = 'wasm';
   vae.dataset = { name: 'shapes-bench' };
-  vae.model = { ...(vae.model as object), ...body, beta: 4, klWarmupEpochs: 0 } as RunConfig['model'];
+  const beta = Number(values.beta);
+  vae.model = { ...(vae.model as object), ...body, beta, klWarmupEpochs: 0 } as RunConfig['model'];
   vae.training = { ...vae.training, ...training };
   const label = `on ${images} Shapes images × ${epochs} epochs, 4096-256-128-10, seed 1`;
   const a = await trainAndEvaluate(studio, ae, ['disentanglement'], `plain AE ${label}`);
-  const b = await trainAndEvaluate(studio, vae, ['disentanglement'], `β-VAE (β = 4) ${label}`);
+  const b = await trainAndEvaluate(studio, vae, ['disentanglement'], `β-VAE (β = ${beta}) ${label}`);
   console.log(`  → MIG β-VAE ${b['mig']?.toFixed(3)} vs AE ${a['mig']?.toFixed(3)} (issue: β-VAE higher)`);
 }
 
