@@ -5,7 +5,7 @@
  * - mnist: DEC's autoencoder 784-500-500-2000-10 (Xie et al. 2016) trained on MNIST, then k-means / GMM ACC on its
  *   10,000 test codes beside k-means on the raw pixels of the same images, and the few-label probes. With
  *   `--every N` it keeps a checkpoint every N epochs and prints the clustering figures at each, to show the trend.
- * - shapes: a β-VAE (β = 4) and a plain autoencoder of the same body, latent size and seed on generated Shapes, and
+ * - shapes: a β-VAE (β = 16 unless --beta) and a plain autoencoder of the same body, latent size and seed on generated Shapes, and
  *   their MIG (and the other disentanglement scores).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createStudio, type Studio } from '../src/core/studio';
 import { forkLauncher } from '../src/core/training/fork-launcher';
-import { defaultRunConfig, type RunConfig } from '../src/shared/config';
+import type { RunConfig } from '../src/shared/config';
 import type { EvaluationKind } from '../src/shared/api';
-import { decAutoencoder } from '../tests/integration/dec-autoencoder';
+import { decAutoencoder, shapesPair } from '../tests/integration/acceptance-models';
 
 const { values } = parseArgs({
   options: {
@@ -25,11 +25,9 @@ const { values } = parseArgs({
     images: { type: 'string' },
     db: { type: 'string' },
     every: { type: 'string' },
-    beta: { type: 'string', default: '4' },
+    beta: { type: 'string', default: '16' },
   },
 });
-
-const dense = (units: number) => ({ type: 'dense' as const, units, activation: 'relu' as const });
 
 async function evaluate(studio: Studio, runId: number, what: EvaluationKind[], epoch?: number) {
   const { evaluationId } = await studio.api['evaluations.start']({ runId, what, seed: 0, ...(epoch ? { epoch } : {}) });
@@ -100,27 +98,11 @@ async function mnist(studio: Studio) {
 }
 
 async function shapes(studio: Studio) {
-  const epochs = Number(values.epochs ?? 10);
-  const images = Number(values.images ?? 10000);
+  const epochs = Number(values.epochs ?? 8);
+  const images = Number(values.images ?? 20000);
   await studio.api['datasets.generate']({ generator: 'shapes', seed: 1, count: images, name: 'shapes-bench' });
-  const body = {
-    encoder: [dense(256), dense(128)],
-    latentSize: 10,
-    decoder: [dense(128), dense(256)],
-    outputActivation: 'sigmoid',
-  };
-  const training = { loss: 'bce' as const, epochs, batchSize: 64, learningRate: 0.001, seed: 1 };
-  const ae = defaultRunConfig('autoencoder');
-  ae.backend = 'wasm';
-  ae.dataset = { name: 'shapes-bench' };
-  ae.model = body as RunConfig['model'];
-  ae.training = { ...ae.training, ...training };
-  const vae = defaultRunConfig('vae');
-  vae.backend = 'wasm';
-  vae.dataset = { name: 'shapes-bench' };
   const beta = Number(values.beta);
-  vae.model = { ...(vae.model as object), ...body, beta, klWarmupEpochs: 0 } as RunConfig['model'];
-  vae.training = { ...vae.training, ...training };
+  const { ae, vae } = shapesPair(beta, epochs, 'shapes-bench');
   const label = `on ${images} Shapes images × ${epochs} epochs, 4096-256-128-10, seed 1`;
   const a = await trainAndEvaluate(studio, ae, ['disentanglement'], `plain AE ${label}`);
   const b = await trainAndEvaluate(studio, vae, ['disentanglement'], `β-VAE (β = ${beta}) ${label}`);

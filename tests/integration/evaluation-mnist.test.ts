@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Studio } from '../../src/core/studio';
-import { decAutoencoder } from './dec-autoencoder';
+import { decAutoencoder } from './acceptance-models';
 import { openTestStudio, tempDir } from './helpers';
 
 /**
