@@ -1,12 +1,13 @@
 /**
  * npx tsx bench/evaluation-acceptance.ts [--part mnist|shapes|all] [--epochs N] [--images N] [--every N] [--beta B]
- * [--db FILE]: the evaluation issue's figures on real data at a size the 15-minute test suite cannot afford, through
- * the studio's own workers, printed (never asserted: the tests assert the same metrics at smaller sizes).
+ * [--db FILE]: the evaluation issue's figures on real data, through the studio's own workers, printed. The long test
+ * tier asserts them at the default sizes (tests/integration/evaluation-mnist.test.ts, disentanglement-shapes.test.ts);
+ * this prints them at any size, and the trend over a run's checkpoints.
  * - mnist: DEC's autoencoder 784-500-500-2000-10 (Xie et al. 2016) trained on MNIST, then k-means / GMM ACC on its
  *   10,000 test codes beside k-means on the raw pixels of the same images, and the few-label probes. With
  *   `--every N` it keeps a checkpoint every N epochs and prints the clustering figures at each, to show the trend.
- * - shapes: a β-VAE (β = 16 unless --beta) and a plain autoencoder of the same body, latent size and seed on generated Shapes, and
- *   their MIG (and the other disentanglement scores).
+ * - shapes: a β-VAE (β = 16 unless --beta) and a plain autoencoder of the same body, latent size and seed on
+ *   generated Shapes, and their MIG (and the other disentanglement scores).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,29 +52,19 @@ async function trainAndEvaluate(
   const run = await studio.api['runs.get']({ runId });
   const trained = (performance.now() - start) / 1000;
   if (run.status !== 'completed') throw new Error(`${label}: run ${runId} ${run.status} ${run.error ?? ''}`);
+  const figures = (f: Record<string, number>) =>
+    Object.entries(f)
+      .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+      .join(', ');
   if (every) {
-    for (let epoch = every.epochs; epoch < config.training.epochs; epoch += every.epochs) {
-      const f = await evaluate(studio, runId, every.what, epoch);
-      console.log(
-        `${label}, epoch ${epoch}: ` +
-          Object.entries(f)
-            .map(([k, v]) => `${k} ${v.toFixed(4)}`)
-            .join(', '),
-      );
-    }
+    for (let epoch = every.epochs; epoch < config.training.epochs; epoch += every.epochs)
+      console.log(`${label}, epoch ${epoch}: ${figures(await evaluate(studio, runId, every.what, epoch))}`);
   }
   start = performance.now();
-  const { evaluationId } = await studio.api['evaluations.start']({ runId, what, seed: 0 });
-  await studio.evaluations.whenEnded(evaluationId);
-  const evaluation = studio.evaluations.get(evaluationId);
-  if (evaluation?.status !== 'completed')
-    throw new Error(`${label}: evaluation ${evaluation?.status} ${evaluation?.error ?? ''}`);
-  const f = evaluation.figures;
+  const f = await evaluate(studio, runId, what);
+  const evaluated = (performance.now() - start) / 1000;
   console.log(
-    `${label} (run ${runId}; trained in ${trained.toFixed(0)} s, evaluated in ${((performance.now() - start) / 1000).toFixed(0)} s):\n  ` +
-      Object.entries(f)
-        .map(([k, v]) => `${k} ${v.toFixed(4)}`)
-        .join(', '),
+    `${label} (run ${runId}; trained in ${trained.toFixed(0)} s, evaluated in ${evaluated.toFixed(0)} s):\n  ${figures(f)}`,
   );
   return f;
 }

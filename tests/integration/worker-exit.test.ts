@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '../../src/shared/config';
@@ -7,9 +8,36 @@ import { forkLauncher } from '../../src/core/training/fork-launcher';
 import type { FromWorker, WorkerLauncher } from '../../src/core/training/protocol';
 import { tempDir } from './helpers';
 
-/** Sleeps this thread (the studio's event loop) without spinning a core. */
-function block(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+/** A process's state letter and CPU ticks (user + system) from /proc, or undefined once it is gone. */
+function sample(pid: number): { state: string; ticks: number } | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
+    return { state: fields[0] ?? '', ticks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Sleeps this thread (the studio's event loop) without spinning a core until the worker has nothing left to do:
+ * it has ended (gone, or a zombie this sleeping thread has not reaped), or it has used no CPU for a second (it
+ * waits for the studio to read its pipe). `capMs` bounds the wait.
+ */
+function blockUntilWorkerIdle(pid: number, capMs: number): void {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  const until = performance.now() + capMs;
+  let last = -1;
+  let still = 0;
+  while (performance.now() < until) {
+    const now = sample(pid);
+    if (!now || now.state === 'Z') return;
+    still = now.ticks === last ? still + 1 : 0;
+    if (still >= 20) return;
+    last = now.ticks;
+    Atomics.wait(cell, 0, 0, 50);
+  }
 }
 
 describe('a worker that ends while the studio is busy', () => {
@@ -29,10 +57,10 @@ describe('a worker that ends while the studio is busy', () => {
         onMessage: (listener) =>
           worker.onMessage((m) => {
             seen.push({ type: m.type, bytes: serialize(m).length });
-            // The studio stalls once while the worker trains, images and all, and leaves.
-            if (m.type === 'started' && !blocked) {
+            // The studio stalls once while the worker trains, posts its images and `done`, and leaves.
+            if (m.type === 'started' && !blocked && worker.pid !== undefined) {
               blocked = true;
-              block(12_000);
+              blockUntilWorkerIdle(worker.pid, 60_000);
             }
             listener(m);
           }),
