@@ -13,6 +13,8 @@ export const longTests = [
   'tests/integration/sweep.test.ts',
   'tests/integration/cli.test.ts',
   'tests/integration/prior.test.ts',
+  // About 70 s: every preset of every family trains one epoch (moved here to keep `npm test` clear of 15 minutes).
+  'tests/integration/presets.test.ts',
   // About 35 minutes: DEC's autoencoder on all of MNIST for 30 epochs, then its codes clustered and probed.
   'tests/integration/evaluation-mnist.test.ts',
   // About 12 minutes: a β-VAE and a plain AE on 20,000 Shapes images, and their disentanglement scores.
