@@ -1,8 +1,7 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Studio } from '../../src/core/studio';
 import { decAutoencoder } from './acceptance-models';
-import { openTestStudio, tempDir } from './helpers';
+import { withTestStudio } from './helpers';
 
 /**
  * The evaluation issue's MNIST figures at full size (long tier, about 35 minutes on two cores): DEC's autoencoder
@@ -13,16 +12,8 @@ import { openTestStudio, tempDir } from './helpers';
 const images = 60_000;
 const epochs = 30;
 
-let tmp: ReturnType<typeof tempDir>;
 let studio: Studio;
-beforeAll(() => {
-  tmp = tempDir('latent-studio-evaluation-mnist-');
-  studio = openTestStudio(join(tmp.dir, 'studio.db'));
-});
-afterAll(async () => {
-  await studio.close();
-  tmp.cleanup();
-});
+withTestStudio((s) => (studio = s));
 
 it(
   `a deep AE trained on ${images} MNIST images × ${epochs} epochs: k-means ACC ≥ 0.75 on its test codes, above raw pixels; a probe at 100 labels per class ≥ 0.90`,
