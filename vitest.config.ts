@@ -1,10 +1,10 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * Tests that CI runs after `npm test` (`npm run test:long`), which keeps `npm test` within 15 minutes on two
- * cores: the Slurm tests against a real cluster, and the longest end-to-end tests (ten SIGKILLs of a worker and
- * of a whole studio, each resumed; fault injection; the CLI's commands and sweep; the VQ-VAE's learned prior; the
- * evaluation issue's MNIST clustering figures at full size and its Shapes disentanglement comparison).
+ * Tests that CI runs after `npm test` (`npm run test:long`, within 15 minutes on two cores): the Slurm tests against
+ * a real cluster, and the longest end-to-end tests (ten SIGKILLs of a worker and of a whole studio, each resumed,
+ * held at chosen steps by the step gate; fault injection; the CLI's commands and sweep; the VQ-VAE's learned prior;
+ * every preset for one epoch). Science at full size is in `npm run acceptance` (bench/acceptance.ts), never in CI.
  */
 export const longTests = [
   'tests/slurm/**/*.test.ts',
@@ -13,12 +13,8 @@ export const longTests = [
   'tests/integration/sweep.test.ts',
   'tests/integration/cli.test.ts',
   'tests/integration/prior.test.ts',
-  // About 70 s: every preset of every family trains one epoch (moved here to keep `npm test` clear of 15 minutes).
+  // About 70 s: every preset of every family trains one epoch.
   'tests/integration/presets.test.ts',
-  // About 35 minutes: DEC's autoencoder on all of MNIST for 30 epochs, then its codes clustered and probed.
-  'tests/integration/evaluation-mnist.test.ts',
-  // About 12 minutes: a β-VAE and a plain AE on 20,000 Shapes images, and their disentanglement scores.
-  'tests/integration/disentanglement-shapes.test.ts',
 ];
 
 export default defineConfig({

@@ -13,8 +13,7 @@
  * 8. The explorer's live sliders (bench/explorer.ts): a slider moved at a steady rate in Chromium, decodes per second
  *    on screen and input-to-screen latency, with PNG transfer and with raw pixels.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,8 +26,9 @@ import { loadMnist } from '../src/core/datasets/catalog';
 import { fillBatch } from '../src/core/datasets/dataset';
 import { familyModels } from '../src/families/models';
 import { defaultRunConfig, type RunConfig } from '../src/shared/config';
-import { vaeSpec, type VaeModel } from '../src/families/vae/spec';
+import type { VaeModel } from '../src/families/vae/spec';
 import type { BackendPreference } from '../src/shared/config';
+import { elboRun, presetModel, pytorch } from './vae-elbo';
 import { measureUi } from './ui-responsiveness';
 import { measureManyRuns } from './many-runs';
 import { describeEvaluation, measureEvaluation } from './evaluation';
@@ -45,11 +45,6 @@ const log = (s: string) => {
   if (!values.json) console.log(s);
 };
 
-const presetModel = (name: string): VaeModel => {
-  const preset = vaeSpec.presets.find((p) => p.name === name);
-  if (!preset) throw new Error(`no VAE preset ${name}`);
-  return preset.model;
-};
 /** The issue's two throughput models, as the studio's own presets. */
 const vaeModels: Record<string, VaeModel> = {
   'mlp-vae-784-512-256-20': presetModel('vae-784-512-256-20'),
@@ -93,28 +88,6 @@ async function throughput(backend: BackendPreference, name: string, model: VaeMo
   opt.dispose();
   log(`  ${name.padEnd(26)} ${backend.padEnd(6)} ${rate.toFixed(0).padStart(7)} samples/s`);
   return rate;
-}
-
-async function elboRun(epochs: number) {
-  const dir = mkdtempSync(join(tmpdir(), 'latent-studio-bench-'));
-  const studio = createStudio({ dbPath: join(dir, 'bench.db'), launcher: forkLauncher(), transport: 'headless' });
-  try {
-    const config = defaultRunConfig('vae') as Extract<RunConfig, { family: 'vae' }>;
-    config.name = 'bench vae-784-400-20';
-    config.backend = 'wasm';
-    config.dataset = { name: 'mnist' };
-    config.model = presetModel('vae-784-400-20');
-    config.training = { loss: 'bce', batchSize: 128, epochs, learningRate: 1e-3, optimizer: 'adam', seed: 1 };
-    const t0 = performance.now();
-    const { runId } = await studio.api['runs.start']({ config });
-    await studio.orchestrator.whenEnded(runId);
-    const run = await studio.api['runs.get']({ runId });
-    const negElbo = run.latest.find((m) => m.split === 'test' && m.name === 'neg_elbo')?.value ?? NaN;
-    return { status: run.status, epochs, negElbo, seconds: (performance.now() - t0) / 1000, backend: run.backend };
-  } finally {
-    await studio.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /**
@@ -174,38 +147,6 @@ async function concurrency() {
   }
 }
 
-/** Debian's python3 (where python3-torch installs), else whatever python3 is on the PATH. */
-const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-
-interface TorchFigures {
-  mlpSamplesPerSec: number;
-  convSamplesPerSec: number;
-  byThreads: Record<string, { mlp: number; conv: number }>;
-  defaultThreads: number;
-  negElbo?: number;
-}
-
-function pytorch(epochs: number, steps: number): TorchFigures | null {
-  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    log('PyTorch: not available here (python3 -c "import torch" failed); install python3-torch to compare.');
-    return null;
-  }
-  const r = spawnSync(
-    python,
-    [join(import.meta.dirname, 'pytorch_vae.py'), '--epochs', String(epochs), '--steps', String(steps)],
-    {
-      encoding: 'utf8',
-      timeout: 1_800_000,
-    },
-  );
-  if (r.status !== 0) {
-    log(`PyTorch bench failed: ${r.stderr.slice(-400)}`);
-    return null;
-  }
-  return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as TorchFigures;
-}
-
 const steps = Number(values.steps);
 const epochs = Number(values.epochs);
 log('Training throughput, batch 128, Adam, real MNIST batches:');
@@ -234,7 +175,7 @@ log(
     `  two runs started together at the default limit: ${jobs.pair.perRun.map((r) => r.toFixed(0)).join(' + ')} = ${jobs.pair.total.toFixed(0)} samples/s, ` +
     `${(100 * jobs.pairOverAlone).toFixed(0)}% of one run with every core (goal: at least 90%)`,
 );
-const torch = pytorch(epochs, steps);
+const torch = pytorch(epochs, steps, log);
 if (torch) {
   const ours = { mlp: speeds['mlp-vae-784-512-256-20']?.['wasm'] ?? NaN, conv: speeds['conv-vae']?.['wasm'] ?? NaN };
   log(`\nPyTorch on this machine (same models, batches, optimizer; ${steps} steps each):`);

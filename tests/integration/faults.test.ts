@@ -2,15 +2,16 @@ import Database from 'better-sqlite3';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createStudio, type Studio } from '../../src/core/studio';
+import { createStudio } from '../../src/core/studio';
 import { forkLauncher } from '../../src/core/training/fork-launcher';
 import { createRng } from '../../src/core/training/random';
 import type { MetricPoint, RunSummary } from '../../src/shared/api';
 import type { RunConfig } from '../../src/shared/config';
 import { mnistConfig, tempDir } from './helpers';
 import { startHostProcess } from './host-process';
+import { WorkerGate } from './worker-gate';
 
-/** A run that keeps its worker busy for a few seconds and writes metrics all along. */
+/** A run of 4 epochs of 63 steps that writes metrics all along. */
 function busyConfig(seed: number): RunConfig {
   const c = mnistConfig({ trainSubset: 2000, testSubset: 300, epochs: 4, seed });
   c.training.batchSize = 32;
@@ -50,25 +51,17 @@ function orphans(dbPath: string, pid: number | undefined): { id: number; status:
   }
 }
 
-/** Resolves when a run's first metrics are announced, or when it ends without any. */
-function firstMetrics(studio: Studio, runId: number): Promise<void> {
-  return new Promise((resolve) => {
-    const off = studio.events.on((e) => {
-      if (
-        (e.name === 'run.metrics' && e.payload.runId === runId) ||
-        (e.name === 'run.status' && e.payload.runId === runId && e.payload.status !== 'queued' && e.payload.status !== 'running')
-      ) {
-        off();
-        resolve();
-      }
-    });
-  });
+/** Ten seeded steps of a `busyConfig` run at which to strike: the first before it trains (0), the rest anywhere in it. */
+function strikeSteps(seed: number): number[] {
+  const total = Math.ceil(2000 / 32) * 4;
+  const rng = createRng(seed);
+  return [0, ...Array.from({ length: 9 }, () => 1 + Math.floor(rng() * (total - 1)))];
 }
 
-describe('fault injection: SIGKILL at random moments', () => {
+describe('fault injection: SIGKILL at seeded steps', () => {
   it('of the training worker, ten times: each run ends interrupted, no committed metric is lost, the database is intact', async () => {
-    const rng = createRng(11);
     const tmp = tempDir();
+    const gate = new WorkerGate(tmp.dir);
     const dbPath = join(tmp.dir, 'studio.db');
     const studio = createStudio({ dbPath, launcher: forkLauncher(), transport: 'headless' });
     const announced = new Map<number, MetricPoint[]>();
@@ -77,69 +70,69 @@ describe('fault injection: SIGKILL at random moments', () => {
         announced.set(e.payload.runId, [...(announced.get(e.payload.runId) ?? []), ...e.payload.points]);
     });
     try {
-      for (let i = 0; i < 10; i++) {
+      for (const [i, step] of strikeSteps(11).entries()) {
+        gate.holdAt(step);
         const { runId } = await studio.api['runs.start']({ config: busyConfig(i) });
-        // Even runs: from before the worker has loaded its backend to well into training. Odd runs: after
-        // their first metrics are announced (a worker's start can take seconds on a loaded machine).
-        if (i % 2 === 1) await firstMetrics(studio, runId);
-        await sleep(200 + rng() * 3000);
-        const pid = studio.orchestrator.workerPid(runId);
-        if (pid !== undefined) process.kill(pid, 'SIGKILL');
+        const held = await gate.held(step);
+        expect(studio.orchestrator.workerPid(runId)).toBe(held.pid);
+        process.kill(held.pid, 'SIGKILL');
         await studio.orchestrator.whenEnded(runId);
         const run = await studio.api['runs.get']({ runId });
-        expect(['interrupted', 'completed'], run.error ?? '').toContain(run.status);
-        if (run.status === 'interrupted') expect(run.error).toMatch(/SIGKILL/);
+        expect(run.status, run.error ?? '').toBe('interrupted');
+        expect(run.error).toMatch(/SIGKILL/);
         expectAllStored(dbPath, runId, announced.get(runId) ?? []);
       }
       const runs = await studio.api['runs.list']({});
-      expect(runs.filter((r) => r.status === 'interrupted').length).toBeGreaterThanOrEqual(8);
+      expect(runs.map((r) => r.status)).toEqual(Array(10).fill('interrupted'));
       expect([...announced.values()].some((points) => points.length > 0)).toBe(true);
     } finally {
       await studio.close();
+      gate.remove();
       tmp.cleanup();
     }
   });
 
   it('of the whole studio, ten times: after each restart no run is left running, committed metrics are kept, the database is intact', async () => {
-    const rng = createRng(12);
     const tmp = tempDir();
+    const gate = new WorkerGate(tmp.dir);
     const dbPath = join(tmp.dir, 'studio.db');
     const announced = new Map<number, MetricPoint[]>();
-    for (let i = 0; i < 10; i++) {
-      const host = await startHostProcess(dbPath);
-      try {
-        // At once after the restart: no run is left to the killed studio; those that were training are
-        // interrupted, those still queued are jobs the new studio took over.
-        expect(orphans(dbPath, host.process.pid)).toEqual([]);
-        const events = await host.events((e) => {
-          if (e.name === 'run.metrics')
-            announced.set(e.payload.runId, [...(announced.get(e.payload.runId) ?? []), ...e.payload.points]);
-        });
-        const { runId } = (await host.call('runs.start', { config: busyConfig(i) })) as { runId: number };
-        // Every other moment (seeded) is taken once the run trains, so some kills land mid-training
-        // however slow the machine is; the others may land while the worker still starts.
-        if (rng() < 0.5) {
-          while (((await host.call('runs.get', { runId })) as RunSummary).status === 'queued') await sleep(50);
-        }
-        await sleep(200 + rng() * 3000);
-        events.terminate();
-        host.process.kill('SIGKILL');
-        await once(host.process, 'exit');
-        expectAllStored(dbPath, runId, announced.get(runId) ?? []);
-      } finally {
-        if (host.process.exitCode === null && host.process.signalCode === null) host.process.kill('SIGKILL');
-      }
-    }
-    const last = await startHostProcess(dbPath);
     try {
-      const runs = (await last.call('runs.list', {})) as RunSummary[];
-      expect(runs).toHaveLength(10);
-      expect(orphans(dbPath, last.process.pid)).toEqual([]);
-      expect(runs.filter((r) => r.status === 'interrupted').length).toBeGreaterThan(0);
-      expect([...announced.values()].some((points) => points.length > 0)).toBe(true);
+      for (const [i, step] of strikeSteps(12).entries()) {
+        gate.holdAt(step);
+        const host = await startHostProcess(dbPath);
+        try {
+          // At once after the restart: no run is left to the killed studio; those that were training are interrupted.
+          expect(orphans(dbPath, host.process.pid)).toEqual([]);
+          const events = await host.events((e) => {
+            if (e.name === 'run.metrics')
+              announced.set(e.payload.runId, [...(announced.get(e.payload.runId) ?? []), ...e.payload.points]);
+          });
+          const { runId } = (await host.call('runs.start', { config: busyConfig(i) })) as { runId: number };
+          await gate.held(step);
+          // A worker held after a step has posted its baseline metric: wait until it is announced here.
+          while (step > 0 && !announced.get(runId)?.length) await sleep(25);
+          events.terminate();
+          host.process.kill('SIGKILL');
+          await once(host.process, 'exit');
+          expectAllStored(dbPath, runId, announced.get(runId) ?? []);
+        } finally {
+          if (host.process.exitCode === null && host.process.signalCode === null) host.process.kill('SIGKILL');
+        }
+      }
+      gate.open();
+      const last = await startHostProcess(dbPath);
+      try {
+        const runs = (await last.call('runs.list', {})) as RunSummary[];
+        expect(orphans(dbPath, last.process.pid)).toEqual([]);
+        expect(runs.map((r) => r.status)).toEqual(Array(10).fill('interrupted'));
+        expect([...announced.values()].some((points) => points.length > 0)).toBe(true);
+      } finally {
+        last.process.kill('SIGTERM');
+        await once(last.process, 'exit');
+      }
     } finally {
-      last.process.kill('SIGTERM');
-      await once(last.process, 'exit');
+      gate.remove();
       tmp.cleanup();
     }
   });

@@ -9,6 +9,7 @@ import { defaultRunConfig, type RunConfig } from '../../src/shared/config';
 import type { MetricPoint, RunDetail } from '../../src/shared/api';
 import { openTestStudio, tempDir } from './helpers';
 import { startHostProcess } from './host-process';
+import { WorkerGate } from './worker-gate';
 
 /** A β-VAE (its noise stream is family state) for fourteen epochs, a checkpoint after each. */
 function vaeConfig(): RunConfig {
@@ -28,7 +29,23 @@ function vaeConfig(): RunConfig {
   return c;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Steps per epoch of `vaeConfig()`: 2,400 images in batches of 32. */
+const stepsPerEpoch = 75;
+
+/** The newest checkpoint of a run held after `step`: that of the last epoch it finished (a step's epoch ends after it). */
+const checkpointBefore = (step: number) => Math.max(0, Math.ceil(step / stepsPerEpoch) - 1);
+
+/**
+ * Ten increasing kill steps: one at the start (0, before training), one on the last step of epoch 5 (before its
+ * checkpoint), the rest seeded over the whole run. Each lies beyond the checkpoint a resume starts from.
+ */
+function killSteps(config: RunConfig, seed: number): number[] {
+  const total = stepsPerEpoch * config.training.epochs;
+  const rng = createRng(seed);
+  const steps = new Set([0, 5 * stepsPerEpoch]);
+  while (steps.size < 10) steps.add(1 + Math.floor(rng() * (total - 1)));
+  return [...steps].sort((a, b) => a - b);
+}
 const curve = (points: MetricPoint[]) => points.map((p) => `${p.split}/${p.name}/${p.step}/${p.epoch}=${p.value}`).sort();
 
 async function reference(studio: Studio, config: RunConfig): Promise<string[]> {
@@ -52,84 +69,81 @@ beforeAll(async () => {
 });
 
 describe('resume from checkpoints', () => {
-  it('a run whose worker is SIGKILLed at ten seeded moments, resumed each time, ends with the curve of an uninterrupted run', async () => {
+  it('a run whose worker is SIGKILLed at ten seeded steps, resumed each time, ends with the curve of an uninterrupted run', async () => {
     const tmp = tempDir();
+    const gate = new WorkerGate(tmp.dir);
     const studio = openTestStudio(join(tmp.dir, 'studio.db'));
     try {
-      const rng = createRng(2026);
-      const { runId } = await studio.api['runs.start']({ config: vaeConfig() });
-      let kills = 0;
-      while (kills < 10) {
-        // A seeded moment after the worker has loaded and begun: early in an epoch, late, or at its end;
-        // every third kill waits for a new checkpoint first, so that the run really advances on any machine.
-        const newest = (r: RunDetail) => r.checkpoints.reduce((e, c) => Math.max(e, c.epoch), 0);
-        const before = newest(await studio.api['runs.get']({ runId }));
-        for (;;) {
-          const now = await studio.api['runs.get']({ runId });
-          if (now.status !== 'queued' && (kills % 3 !== 2 || newest(now) > before || now.status !== 'running')) break;
-          await sleep(50);
-        }
-        await sleep(100 + rng() * 2500);
-        const pid = studio.orchestrator.workerPid(runId);
-        if (pid === undefined) break;
-        process.kill(pid, 'SIGKILL');
+      const steps = killSteps(vaeConfig(), 2026);
+      let runId = 0;
+      for (const step of steps) {
+        // The worker holds after this step (0: once started), so the kill lands there on a machine of any speed.
+        gate.holdAt(step);
+        if (runId === 0) runId = (await studio.api['runs.start']({ config: vaeConfig() })).runId;
+        else expect((await studio.api['runs.resume']({ runId })).skipped).toEqual([]);
+        const held = await gate.held(step);
+        expect(studio.orchestrator.workerPid(runId)).toBe(held.pid);
+        process.kill(held.pid, 'SIGKILL');
         await studio.orchestrator.whenEnded(runId);
-        kills++;
-        const resumed = await studio.api['runs.resume']({ runId });
-        expect(resumed.skipped).toEqual([]);
+        expect((await studio.api['runs.get']({ runId })).status).toBe('interrupted');
       }
+      gate.open();
+      await studio.api['runs.resume']({ runId });
       await studio.orchestrator.whenEnded(runId);
       const run: RunDetail = await studio.api['runs.get']({ runId });
       console.log(
-        `resume: ${kills} kills, ${run.status}${run.error ? ` (${run.error})` : ''}, resumed from epochs ${run.interruptions.map((i) => i.resumedFromEpoch).join(', ')}; final test loss ${run.latest.find((m) => m.split === 'test' && m.name === 'loss')?.value}`,
+        `resume: killed at steps ${steps.join(', ')}; ${run.status}${run.error ? ` (${run.error})` : ''}, resumed from epochs ${run.interruptions.map((i) => i.resumedFromEpoch).join(', ')}; final test loss ${run.latest.find((m) => m.split === 'test' && m.name === 'loss')?.value}`,
       );
-      expect(kills).toBe(10);
       expect(run.status).toBe('completed');
       expect(run.interruptions).toHaveLength(10);
       expect(run.interruptions.every((i) => i.status === 'interrupted' && /SIGKILL/.test(i.error ?? ''))).toBe(true);
-      // Some kills landed after a checkpoint: the run really continued, not only started over.
-      expect(run.interruptions.some((i) => i.resumedFromEpoch > 0)).toBe(true);
+      // Each resume continued from the newest checkpoint before its kill: the run really advanced.
+      expect(run.interruptions.map((i) => i.resumedFromEpoch)).toEqual(steps.map(checkpointBefore));
       expect(curve(await studio.api['runs.metrics']({ runId }))).toEqual(expected);
     } finally {
       await studio.close();
+      gate.remove();
       tmp.cleanup();
     }
   });
 
   it('the same after killing the whole studio, twice, and resuming in a new one', async () => {
     const tmp = tempDir();
+    const gate = new WorkerGate(tmp.dir);
     const dbPath = join(tmp.dir, 'studio.db');
     let runId = 0;
-    let checkpoints = 0;
-    for (const extra of [300, 900]) {
-      const host = await startHostProcess(dbPath);
-      if (runId === 0) runId = ((await host.call('runs.start', { config: vaeConfig() })) as { runId: number }).runId;
-      else {
-        const run = (await host.call('runs.get', { runId })) as RunDetail;
-        expect(run.status).toBe('interrupted');
-        await host.call('runs.resume', { runId });
-      }
-      // Killed a moment after a new checkpoint, however fast or slow the machine trains.
-      const newestOf = async () =>
-        ((await host.call('runs.get', { runId })) as RunDetail).checkpoints.reduce((e, c) => Math.max(e, c.epoch), 0);
-      while ((await newestOf()) <= checkpoints) await sleep(100);
-      checkpoints = await newestOf();
-      await sleep(extra);
-      host.process.kill('SIGKILL');
-      await once(host.process, 'exit');
-    }
-    const studio = openTestStudio(dbPath);
+    // Mid-epoch in the third epoch, and on the last step of the seventh (before its checkpoint is written).
+    const steps = [2 * stepsPerEpoch + 40, 7 * stepsPerEpoch];
     try {
-      expect((await studio.api['runs.get']({ runId })).status).toBe('interrupted');
-      const { fromEpoch } = await studio.api['runs.resume']({ runId });
-      expect(fromEpoch).toBeGreaterThan(0);
-      await studio.orchestrator.whenEnded(runId);
-      const run = await studio.api['runs.get']({ runId });
-      expect(run.status).toBe('completed');
-      expect(run.interruptions).toHaveLength(2);
-      expect(curve(await studio.api['runs.metrics']({ runId }))).toEqual(expected);
+      for (const step of steps) {
+        gate.holdAt(step);
+        const host = await startHostProcess(dbPath);
+        if (runId === 0) runId = ((await host.call('runs.start', { config: vaeConfig() })) as { runId: number }).runId;
+        else {
+          const run = (await host.call('runs.get', { runId })) as RunDetail;
+          expect(run.status).toBe('interrupted');
+          await host.call('runs.resume', { runId });
+        }
+        await gate.held(step);
+        host.process.kill('SIGKILL');
+        await once(host.process, 'exit');
+      }
+      gate.open();
+      const studio = openTestStudio(dbPath);
+      try {
+        expect((await studio.api['runs.get']({ runId })).status).toBe('interrupted');
+        const { fromEpoch } = await studio.api['runs.resume']({ runId });
+        expect(fromEpoch).toBe(checkpointBefore(steps[1]!));
+        await studio.orchestrator.whenEnded(runId);
+        const run = await studio.api['runs.get']({ runId });
+        expect(run.status).toBe('completed');
+        expect(run.interruptions.map((i) => i.resumedFromEpoch)).toEqual(steps.map(checkpointBefore));
+        expect(curve(await studio.api['runs.metrics']({ runId }))).toEqual(expected);
+      } finally {
+        await studio.close();
+      }
     } finally {
-      await studio.close();
+      gate.remove();
       tmp.cleanup();
     }
   });

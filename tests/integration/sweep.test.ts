@@ -8,6 +8,7 @@ import { dispatch } from '../../src/core/dispatch';
 import { createStudio, type Studio } from '../../src/core/studio';
 import type { WorkerLauncher } from '../../src/core/training/protocol';
 import { openTestStudio, tempDir } from './helpers';
+import { WorkerGate } from './worker-gate';
 
 const cli = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
 let tmp: ReturnType<typeof tempDir>;
@@ -242,16 +243,20 @@ describe('a sweep is one job', () => {
   it('continues when the studio restarts mid-sweep: its queued runs are taken up, its interrupted ones resume', async () => {
     const dbPath = join(tmp.dir, 'restart.db');
     const launcher = (await import('../../src/core/training/fork-launcher')).forkLauncher();
+    // The first run holds in its second epoch (20 steps each), after the checkpoint of its first: the studio
+    // stops while it certainly trains, with a checkpoint to continue from, on a machine of any speed.
+    const gate = new WorkerGate(tmp.dir);
+    gate.holdAt(30);
     const first = createStudio({ dbPath, launcher, transport: 'headless', orchestrator: { maxConcurrent: 1 } });
     const spec = SweepSpec.parse({ ...betaSweep('restart'), parameters: { 'model.beta': { values: [1, 4] } } });
     const { sweepId, runs } = await first.api['sweeps.create']({ spec });
     const ids = runs.map((r) => r.runId ?? 0);
-    // Stop the studio once the first run has trained an epoch (a checkpoint to continue from).
-    const deadline = Date.now() + 120_000;
-    while ((await first.api['runs.get']({ runId: ids[0] ?? 0 })).checkpoints.length === 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
+    await gate.held(30);
+    while ((await first.api['runs.get']({ runId: ids[0] ?? 0 })).checkpoints.length === 0) {
+      await new Promise((r) => setTimeout(r, 50));
     }
     await first.close();
+    gate.remove();
     const second = createStudio({ dbPath, launcher, transport: 'headless', orchestrator: { maxConcurrent: 1 } });
     try {
       const before = await second.api['runs.get']({ runId: ids[0] ?? 0 });

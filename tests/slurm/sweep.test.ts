@@ -8,7 +8,9 @@ import { slurmCommands } from '../../src/core/slurm/commands';
 import { forkLauncher } from '../../src/core/training/fork-launcher';
 import type { MetricPoint } from '../../src/shared/api';
 import { SweepSpec, type SweepSpecInput } from '../../src/shared/sweep';
+import { stepGateVariable } from '../../src/core/training/step-gate';
 import { tempDir } from '../integration/helpers';
+import { WorkerGate } from '../integration/worker-gate';
 import { slurmSkipReason, startLocalSlurm, type LocalSlurm } from './cluster';
 
 const skip = slurmSkipReason();
@@ -16,6 +18,7 @@ if (skip) console.warn(`tests/slurm skipped: ${skip}`);
 const title = (name: string) => (skip ? `${name} (skipped: ${skip})` : name);
 const cli = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const gateEnv = () => (process.env[stepGateVariable] ? { [stepGateVariable]: process.env[stepGateVariable] } : {});
 
 let cluster: LocalSlurm;
 let tmp: ReturnType<typeof tempDir>;
@@ -60,7 +63,8 @@ function studioOn(dbPath: string): Studio {
     launcher: forkLauncher(),
     transport: 'headless',
     orchestrator: { maxConcurrent: 2, cores: 2 },
-    slurm: { commands: slurmCommands(cluster.env), pollMs: 300 },
+    // A test's step gate (tests/integration/worker-gate.ts) reaches the tasks through sbatch's environment.
+    slurm: { commands: slurmCommands({ ...cluster.env, ...gateEnv() }), pollMs: 300 },
   });
 }
 
@@ -158,6 +162,9 @@ describe('sweeps on a Slurm cluster', () => {
     ),
     async () => {
       const dbPath = join(tmp.dir, 'cancel.db');
+      // The task's worker holds at chosen steps (20 a epoch), so the studio closes and scancel strikes mid-training.
+      const gate = new WorkerGate(tmp.dir);
+      gate.holdAt(50);
       let studio = studioOn(dbPath);
       try {
         const spec = SweepSpec.parse(aeSweep('to cancel', 6, { 'training.seed': { values: [3] } }));
@@ -171,23 +178,29 @@ describe('sweeps on a Slurm cluster', () => {
             await sleep(100);
           }
         };
-        // The studio closes while the task trains: the task goes on, and the next studio follows it again.
-        const before = await waitFor((r) => r.status === 'running' && r.checkpoints.length > 0);
+        const newest = (run: Awaited<ReturnType<Studio['api']['runs.get']>>) =>
+          run.checkpoints.reduce((e, c) => Math.max(e, c.epoch), 0);
+        // The studio closes while the task is held in epoch 3: the task goes on, and the next studio follows it again.
+        await gate.held(50);
+        await waitFor((r) => r.status === 'running' && newest(r) === 2);
         await studio.close();
         studio = studioOn(dbPath);
         const reopened = await studio.api['runs.get']({ runId });
         expect(reopened.status).toBe('running');
-        // Cancelled by hand on the cluster once the run has advanced under the new studio.
-        await waitFor((r) => r.status === 'running' && r.checkpoints.length > before.checkpoints.length);
+        // Cancelled by hand on the cluster once the run has advanced under the new studio (held in epoch 5).
+        gate.holdAt(90);
+        await gate.held(90);
+        await waitFor((r) => r.status === 'running' && newest(r) === 4);
         const { slurm } = await studio.api['runs.get']({ runId });
         await cluster.run('scancel', [`${slurm!.jobId}_${slurm!.taskId}`]);
         await studio.orchestrator.whenEnded(runId);
+        gate.remove();
         const stopped = await studio.api['runs.get']({ runId });
         console.log(`after scancel: ${stopped.status} (${stopped.error}); Slurm state ${stopped.slurm?.state}`);
         expect(stopped.status).toBe('interrupted');
         expect(stopped.error).toMatch(/Slurm task was stopped|ended CANCELLED/);
         const { fromEpoch } = await studio.api['runs.resume']({ runId });
-        expect(fromEpoch).toBeGreaterThan(before.checkpoints.length - 1);
+        expect(fromEpoch).toBe(4);
         await studio.orchestrator.whenEnded(runId);
         const resumed = await studio.api['runs.get']({ runId });
         expect(resumed.status).toBe('completed');
@@ -202,6 +215,7 @@ describe('sweeps on a Slurm cluster', () => {
         expect(a).toEqual(b);
       } finally {
         await studio.close();
+        gate.remove();
       }
     },
     170_000,

@@ -26,6 +26,8 @@ export interface TrainerCallbacks {
   epochEnd(epoch: number, step: number, state: () => Promise<TrainerSnapshot>): Promise<void>;
   /** Training health advice that does not stop the run (e.g. posterior collapse). */
   warn(message: string): void;
+  /** After each step, once its progress is posted (a test's step gate; absent, the loop awaits nothing). */
+  afterStep?(step: number): Promise<void>;
 }
 
 /** What the trainer adds to a checkpoint: the optimizer's slots and counters, and its own counters and RNG. */
@@ -237,6 +239,7 @@ export async function train(o: TrainOptions): Promise<void> {
         }
       }
       loggingMs += performance.now() - loggingStart;
+      if (callbacks.afterStep) await callbacks.afterStep(step);
       await yieldToEventLoop();
     }
     const { metrics: test, warning } = evaluate(model, dataset.test, pixels, classes);

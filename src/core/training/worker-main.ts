@@ -29,6 +29,7 @@ import { evaluateModel, testLatents } from '../evaluation/evaluate';
 import { sampleRun, trainPrior } from '../prior/worker';
 import { decodeRows, describeExplorer, encodeTest, type ExplorerModel } from '../explorer/worker-session';
 import { tf, type LayersModel } from './tf';
+import { stepGate } from './step-gate';
 import { train } from './trainer';
 
 interface ParentPort {
@@ -120,6 +121,8 @@ async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<v
     datasetHash: dataset.hash,
   };
   post({ type: 'started', environment });
+  const gate = stepGate();
+  if (gate && !msg.resume) await gate(0);
 
   const pixels = pixelsPerImage(dataset);
   const baseline = meanImageMse(dataset.test, pixels, meanImage(dataset.train, pixels));
@@ -196,6 +199,7 @@ async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<v
       progress: (p) => post({ type: 'progress', progress: { runId, ...p } }),
       metrics: (points: MetricPoint[]) => post({ type: 'metrics', points }),
       warn: (message) => post({ type: 'warning', message }),
+      ...(gate ? { afterStep: gate } : {}),
       epochEnd: async (epoch, step, trainerState) => {
         const recon = tf.tidy(
           () =>

@@ -1,0 +1,74 @@
+/** The VAE figures that `npm run bench` and `npm run acceptance` share: ours through the studio, PyTorch's beside it. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStudio } from '../src/core/studio';
+import { forkLauncher } from '../src/core/training/fork-launcher';
+import { vaeSpec, type VaeModel } from '../src/families/vae/spec';
+import { defaultRunConfig, type RunConfig } from '../src/shared/config';
+
+export const presetModel = (name: string): VaeModel => {
+  const preset = vaeSpec.presets.find((p) => p.name === name);
+  if (!preset) throw new Error(`no VAE preset ${name}`);
+  return preset.model;
+};
+
+/** The 784-400-20 VAE (Kingma & Welling) on full MNIST, BCE, batch 128, Adam 1e-3, through the studio's own worker. */
+export async function elboRun(epochs: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'latent-studio-bench-'));
+  const studio = createStudio({ dbPath: join(dir, 'bench.db'), launcher: forkLauncher(), transport: 'headless' });
+  try {
+    const config = defaultRunConfig('vae') as Extract<RunConfig, { family: 'vae' }>;
+    config.name = 'bench vae-784-400-20';
+    config.backend = 'wasm';
+    config.dataset = { name: 'mnist' };
+    config.model = presetModel('vae-784-400-20');
+    config.training = { loss: 'bce', batchSize: 128, epochs, learningRate: 1e-3, optimizer: 'adam', seed: 1 };
+    const t0 = performance.now();
+    const { runId } = await studio.api['runs.start']({ config });
+    await studio.orchestrator.whenEnded(runId);
+    const run = await studio.api['runs.get']({ runId });
+    const negElbo = run.latest.find((m) => m.split === 'test' && m.name === 'neg_elbo')?.value ?? NaN;
+    return { status: run.status, epochs, negElbo, seconds: (performance.now() - t0) / 1000, backend: run.backend };
+  } finally {
+    await studio.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Debian's python3 (where python3-torch installs), else whatever python3 is on the PATH. */
+const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+export interface TorchFigures {
+  mlpSamplesPerSec: number;
+  convSamplesPerSec: number;
+  byThreads: Record<string, { mlp: number; conv: number }>;
+  defaultThreads: number;
+  negElbo?: number;
+}
+
+/**
+ * bench/pytorch_vae.py beside ours: the same models' throughput and, with `epochs` > 0, the 784-400-20 VAE's test
+ * −ELBO after that many epochs. Null (and why, through `log`) where python3 has no torch or the script fails.
+ */
+export function pytorch(epochs: number, steps: number, log: (line: string) => void): TorchFigures | null {
+  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    log('PyTorch: not available here (python3 -c "import torch" failed); install python3-torch to compare.');
+    return null;
+  }
+  const r = spawnSync(
+    python,
+    [join(import.meta.dirname, 'pytorch_vae.py'), '--epochs', String(epochs), '--steps', String(steps)],
+    {
+      encoding: 'utf8',
+      timeout: 1_800_000,
+    },
+  );
+  if (r.status !== 0) {
+    log(`PyTorch bench failed: ${r.stderr.slice(-400)}`);
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as TorchFigures;
+}
