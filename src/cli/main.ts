@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { basename, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,8 @@ import { forkLauncher } from '../core/training/fork-launcher';
 import { checkRun } from '../core/run-checks';
 import { ApiError } from '../core/errors';
 import { startHost } from '../host/server';
-import { RemoteTargetError, resolveRemoteTarget, tokenEnvVar } from '../shared/remote-target';
+import { outFolderProblem } from './out-folder';
+import { maxTokenLength, RemoteTargetError, resolveRemoteTarget, tokenEnvVar } from '../shared/remote-target';
 import { localCliStudio, openRemote, RemoteError, type CliStudio } from './remote';
 import { priorCommand, sampleCommand, type CliDeps } from './prior';
 
@@ -147,8 +148,15 @@ async function openCli(values: StudioFlags): Promise<CliStudio> {
   let fromFile: string | undefined;
   if (tokenFile !== undefined) {
     try {
+      // A token is short: a large file is refused by its size, without reading it.
+      const { size } = statSync(tokenFile);
+      if (size > 4 * maxTokenLength)
+        throw new UsageError(
+          `--token-file ${tokenFile}: ${size} bytes, not a token (a studio's token is one line of at most ${maxTokenLength} characters)`,
+        );
       fromFile = readFileSync(tokenFile, 'utf8');
     } catch (e) {
+      if (e instanceof UsageError) throw e;
       throw new UsageError(`--token-file ${tokenFile}: cannot be read (${(e as Error).message})`);
     }
   }
@@ -392,6 +400,8 @@ async function exportCommand(args: string[]): Promise<number> {
   const epoch = intFlag('epoch', values.epoch);
   if (epoch !== undefined && !values.latents)
     throw new UsageError('--epoch goes with --latents (a model export uses the last good checkpoint)');
+  const outProblem = values.out === undefined ? null : outFolderProblem(values.out);
+  if (outProblem) throw new UsageError(`--out ${values.out}: ${outProblem}; name a folder to write into`);
   const studio = await openCli(values);
   const outDir = values.out === undefined ? undefined : resolvePath(values.out);
   // A remote export lies on the host's machine: the JSON line names the host, the text says so.

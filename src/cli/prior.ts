@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StudioEvent } from '../shared/api';
+import { outFolderProblem } from './out-folder';
 import { PriorRequest, SampleRequest, type Prior } from '../shared/prior';
 import { describeIssues, fieldIssues } from '../shared/config';
 import { ApiError } from '../core/errors';
@@ -146,6 +147,8 @@ export async function sampleCommand(args: string[], deps: CliDeps): Promise<numb
   if (positionals[0] === undefined) throw deps.usage('sample needs a runId: latent-studio sample <runId> --n N --out DIR');
   if (values.n === undefined) throw deps.usage('sample needs --n N (how many samples; per class for a cvae)');
   if (!values.out) throw deps.usage('sample needs --out DIR (the folder the PNGs are written to, on this machine)');
+  const outProblem = outFolderProblem(values.out);
+  if (outProblem) throw deps.usage(`--out ${values.out}: ${outProblem}; name a folder to write into`);
   const request = SampleRequest.safeParse({
     runId: number(positionals[0]),
     n: number(values.n),

@@ -87,27 +87,27 @@ const refusal = (code: string, message: string) => ({ ok: false, error: { code, 
 
 class BodyTooLarge extends Error {}
 
-/** Reads a JSON body up to the limit; past it, the rest is drained (bounded) so that the 413 reaches the client. */
+/**
+ * Reads a JSON body up to the limit. An oversized one is read to its end and dropped (up to `maxDiscardBytes`)
+ * before it is refused, so that a client which writes its whole body before reading sees the 413, not a reset.
+ */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > maxDiscardBytes) return reject(new BodyTooLarge());
     let size = 0;
     let tooLarge = declared > maxBodyBytes;
-    if (tooLarge) reject(new BodyTooLarge());
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (tooLarge) {
-        if (size > maxDiscardBytes) req.destroy();
-        return;
-      }
-      if (size > maxBodyBytes) {
+      if (!tooLarge && size > maxBodyBytes) {
         tooLarge = true;
         chunks.length = 0;
-        reject(new BodyTooLarge());
-      } else chunks.push(c);
+      }
+      if (!tooLarge) chunks.push(c);
+      else if (size > maxDiscardBytes) reject(new BodyTooLarge());
     });
-    req.on('end', () => resolvePromise(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => (tooLarge ? reject(new BodyTooLarge()) : resolvePromise(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
 }

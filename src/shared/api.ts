@@ -439,14 +439,14 @@ export const EvaluationRequest = EvaluationSettings.extend({
 });
 export type EvaluationRequest = z.infer<typeof EvaluationRequest>;
 
-const empty = z.object({});
-const byRun = z.object({ runId: RunId });
+const empty = z.strictObject({});
+const byRun = z.strictObject({ runId: RunId });
 
 export const commands = {
   'system.info': { input: empty, output: SystemInfo },
   'families.list': { input: empty, output: z.array(FamilyInfo) },
-  'presets.get': { input: z.object({ name: z.string() }), output: RunConfig },
-  'runs.start': { input: z.object({ config: RunConfig }), output: z.object({ runId: RunId }) },
+  'presets.get': { input: z.strictObject({ name: z.string() }), output: RunConfig },
+  'runs.start': { input: z.strictObject({ config: RunConfig }), output: z.object({ runId: RunId }) },
   /** Writes the run's models (tfjs layers format), config and metrics CSV into the studio's exports folder. */
   'runs.export': {
     input: byRun,
@@ -549,9 +549,9 @@ export const commands = {
   },
   'runs.delete': { input: byRun, output: z.object({ deleted: z.boolean() }) },
   'datasets.list': { input: empty, output: z.array(DatasetInfo) },
-  'datasets.get': { input: z.object({ name: DatasetName }), output: DatasetDetail },
+  'datasets.get': { input: z.strictObject({ name: DatasetName }), output: DatasetDetail },
   'datasets.samples': {
-    input: z.object({
+    input: z.strictObject({
       name: DatasetName,
       split: z.enum(['train', 'test']),
       offset: z.number().int().min(0).default(0),
@@ -561,7 +561,7 @@ export const commands = {
   },
   'datasets.import': { input: ImportRequest, output: DatasetInfo },
   'datasets.generate': { input: GenerateRequest, output: z.array(DatasetInfo) },
-  'datasets.delete': { input: z.object({ name: DatasetName }), output: z.object({ deleted: z.boolean() }) },
+  'datasets.delete': { input: z.strictObject({ name: DatasetName }), output: z.object({ deleted: z.boolean() }) },
   'artifacts.list': { input: byRun, output: z.array(ArtifactInfo) },
   /** The images of many runs, without their bytes (one query): what the comparison's image grid picks from. */
   'artifacts.index': {
@@ -587,7 +587,7 @@ export const commands = {
   /** A VQ-VAE's learned prior (prior.start, prior.get) and samples of a run (runs.sample): src/shared/prior.ts. */
   ...priorCommands,
   'artifacts.get': {
-    input: z.object({ artifactId: z.number().int() }),
+    input: z.strictObject({ artifactId: z.number().int() }),
     output: z.object({ mime: z.string(), dataBase64: z.string() }),
   },
 } as const;

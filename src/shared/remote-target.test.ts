@@ -19,6 +19,15 @@ describe('resolveRemoteTarget', () => {
     expect(resolveRemoteTarget('https://gpu.lab/studio/', { fromEnv: 't' }).base).toBe('https://gpu.lab/studio');
   });
 
+  it('refuses what is not a token, naming where it came from', () => {
+    const base = 'http://127.0.0.1:8765/';
+    expect(() => resolveRemoteTarget(base, { fromFile: 'a'.repeat(5000) })).toThrow(
+      /^--token-file: 5000 characters, not a token/,
+    );
+    expect(() => resolveRemoteTarget(base, { fromEnv: 'two words' })).toThrow(/^LATENT_STUDIO_TOKEN: not a token/);
+    expect(() => resolveRemoteTarget(`${base}?token=${'b'.repeat(2000)}`, {})).toThrow(/^--remote: 2000 characters/);
+  });
+
   it('refuses a missing token, an empty token file and what is not an http URL', () => {
     expect(() => resolveRemoteTarget('http://127.0.0.1:8765/', {})).toThrow(
       /no token for the studio at http:\/\/127\.0\.0\.1:8765/,

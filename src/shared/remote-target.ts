@@ -18,6 +18,20 @@ export interface RemoteTarget {
 
 export class RemoteTargetError extends Error {}
 
+/** The longest token accepted: the studio's own are 32 characters (24 random bytes, base64url). */
+export const maxTokenLength = 1024;
+
+/** A token as an HTTP header can carry it: one line of visible ASCII, at most `maxTokenLength` characters. */
+function checkedToken(token: string, source: string): string {
+  if (token.length > maxTokenLength)
+    throw new RemoteTargetError(
+      `${source}: ${token.length} characters, not a token (a studio's token is one line of at most ${maxTokenLength})`,
+    );
+  if (!/^[\x21-\x7e]+$/.test(token))
+    throw new RemoteTargetError(`${source}: not a token (a studio's token is one line of visible ASCII characters, no spaces)`);
+  return token;
+}
+
 /**
  * Reads the URL `latent-studio serve` printed (`http://127.0.0.1:PORT/?token=…`), with or without its token.
  * The token comes from the file, else the environment, else the URL (with a warning: URLs land in shell history).
@@ -43,12 +57,12 @@ export function resolveRemoteTarget(
   const fromFile = given.fromFile?.trim();
   const fromEnv = given.fromEnv?.trim();
   if (given.fromFile !== undefined && !fromFile) throw new RemoteTargetError('--token-file: the file is empty');
-  if (fromFile) return { base, token: fromFile, source: 'file' };
-  if (fromEnv) return { base, token: fromEnv, source: 'env' };
+  if (fromFile) return { base, token: checkedToken(fromFile, '--token-file'), source: 'file' };
+  if (fromEnv) return { base, token: checkedToken(fromEnv, tokenEnvVar), source: 'env' };
   if (fromUrl) {
     return {
       base,
-      token: fromUrl,
+      token: checkedToken(fromUrl, '--remote'),
       source: 'url',
       warning: `the token was taken from the URL; URLs land in shell history and in ps: set ${tokenEnvVar} or use --token-file instead`,
     };

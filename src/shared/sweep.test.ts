@@ -72,6 +72,27 @@ describe('expandSweep', () => {
     expect(r.issues.find((i) => i.path === 'parameters.model.beta')?.message).toMatch(/^-1 is refused: Too small/);
   });
 
+  it('refuses a parameter named __proto__ (as JSON.parse reads it) instead of dropping it', () => {
+    const raw = JSON.parse(
+      '{"name":"s","base":"x","method":"grid","parameters":{"__proto__":{"values":[1]},"model.beta":{"values":[1]}}}',
+    ) as unknown;
+    const r = SweepSpec.safeParse(raw);
+    expect(r.success).toBe(false);
+    expect(r.error?.issues.map((i) => i.path.join('.'))).toEqual(['parameters.__proto__']);
+    const inBase = SweepSpec.safeParse(
+      JSON.parse('{"name":"s","base":{"__proto__":{}},"method":"grid","parameters":{"a":{"values":[1]}}}'),
+    );
+    expect(inBase.success).toBe(false);
+  });
+
+  it('blames the sweep’s name, not base.name, when its runs’ names outgrow their limit', () => {
+    const r = expandSweep(spec({ name: 'n'.repeat(120), parameters: { 'model.beta': { values: [1, 4] } } }), base());
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues.map((i) => i.path)).toEqual(['name']);
+    expect(r.issues[0]?.message).toMatch(/^too long: its runs are named after it and their values \(\d+ characters here\)/);
+  });
+
   it('refuses more runs than the cap before expanding them', () => {
     const r = expandSweep(spec({ maxRuns: 3, parameters: { 'training.seed': { values: [1, 2, 3, 4] } } }), base());
     expect(r).toEqual({ ok: false, issues: [{ path: 'maxRuns', message: 'this sweep makes 4 runs, more than its cap of 3' }] });

@@ -33,14 +33,27 @@ export const sweepMethods = ['grid', 'random'] as const;
 /** The most runs one sweep may make, whatever its cap says. */
 export const sweepRunLimit = 1000;
 
+/**
+ * A record of the user's keys that refuses JavaScript's own `__proto__`: zod drops that key silently (JSON.parse
+ * makes it an own property), so a sweep parameter or a base field named so would vanish instead of being refused.
+ */
+function userRecord<V extends z.ZodType>(values: V) {
+  return z.preprocess(
+    (input, ctx) => {
+      if (input !== null && typeof input === 'object' && Object.hasOwn(input, '__proto__'))
+        ctx.issues.push({ code: 'custom', message: 'not a config path (a JavaScript object key)', input, path: ['__proto__'] });
+      return input;
+    },
+    z.record(z.string(), values),
+  );
+}
+
 export const SweepSpec = z.strictObject({
   name: z.string().trim().min(1).max(120).meta({ label: 'Sweep name', help: 'Also the experiment its runs belong to.' }),
   /** A preset's name, or a whole run config. */
-  base: z.union([z.string().min(1).max(120), z.record(z.string(), z.unknown())]),
+  base: z.union([z.string().min(1).max(120), userRecord(z.unknown())]),
   method: z.enum(sweepMethods),
-  parameters: z
-    .record(z.string(), SweepParameter)
-    .refine((p) => Object.keys(p).length > 0, 'name at least one config path to sweep'),
+  parameters: userRecord(SweepParameter).refine((p) => Object.keys(p).length > 0, 'name at least one config path to sweep'),
   /** How many configs a random sweep draws. */
   count: z.number().int().min(1).max(sweepRunLimit).optional(),
   /** A cap: a spec that would make more runs is refused. */
@@ -201,7 +214,13 @@ export function expandSweep(spec: SweepSpec, base: RunConfig, check?: (config: R
       const value = p === undefined ? undefined : params[p];
       const out =
         p === undefined
-          ? { path: `base.${issue.path}`, message: issue.message }
+          ? // The run's name and experiment are the sweep's name (with its values): too long a one is the sweep's.
+            issue.path === 'name' || issue.path === 'experiment'
+            ? {
+                path: 'name',
+                message: `too long: its runs are named after it and their values (${String(draft.name).length} characters here), and ${issue.message}`,
+              }
+            : { path: `base.${issue.path}`, message: issue.message }
           : issue.message === 'unknown config path'
             ? { path: paramPath(p), message: 'unknown config path: no such field in this family’s config' }
             : {

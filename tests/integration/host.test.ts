@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type AddressInfo } from 'node:net';
@@ -146,6 +147,26 @@ describe('headless host', () => {
         `Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n${body}0\r\n\r\n`,
     );
     expect(status).toMatch(/^HTTP\/1\.1 413/);
+  });
+
+  it('answers 413 to a client that writes its whole oversized body before reading: no reset', async () => {
+    const port = (host.server.address() as AddressInfo).port;
+    const body = Buffer.alloc(8 << 20, 0x61);
+    const head =
+      `POST /api/runs.list HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${host.token}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    let answer = '';
+    const errors: string[] = [];
+    socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+    socket.on('error', (e: NodeJS.ErrnoException) => errors.push(e.code ?? e.message));
+    const closed = once(socket, 'close');
+    // The whole body is written before anything is read.
+    await new Promise<void>((resolve) => socket.write(Buffer.concat([Buffer.from(head), body]), () => resolve()));
+    await closed;
+    expect(errors).toEqual([]);
+    expect(answer.split('\r\n')[0]).toMatch(/^HTTP\/1\.1 413/);
   });
 
   it('refuses a foreign Host or Origin (DNS rebinding), for pages, API and events', async () => {

@@ -104,13 +104,19 @@ describe('latent-studio --remote', () => {
     const port = (free.address() as AddressInfo).port;
     await new Promise((resolve) => free.close(resolve));
     const file = join(tmp.dir, 'tiny.json');
-    const [wrong, missing, unreadable, onCommandLine, unreachable] = await Promise.all([
+    const huge = join(tmp.dir, 'huge-token');
+    writeFileSync(huge, Buffer.alloc(10 << 20, 0x61));
+    const [wrong, missing, unreadable, onCommandLine, unreachable, tooLarge] = await Promise.all([
       run(['train', file, '--remote', base], { LATENT_STUDIO_TOKEN: 'not-the-token' }),
       run(['runs', '--remote', base]),
       run(['runs', '--remote', base, '--token-file', join(tmp.dir, 'no-such-file')], withToken),
       run(['runs', '--remote', base, '--token', token]),
       run(['runs', '--remote', `http://127.0.0.1:${port}`], withToken),
+      run(['runs', '--remote', base, '--token-file', huge]),
     ]);
+    // A 10 MiB file is no token: refused by name, not reported as an unreachable studio.
+    expect(tooLarge.code).toBe(2);
+    expect(tooLarge.stderr).toMatch(/--token-file .*huge-token: 10485760 bytes, not a token/);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/refused the token \(HTTP 401\)/);
     expect(missing.code).toBe(2);

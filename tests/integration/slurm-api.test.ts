@@ -41,10 +41,11 @@ function spec(name: string): SweepSpecInput {
 }
 
 const count = () =>
-  studio.db.prepare('SELECT (SELECT count(*) FROM runs) AS runs, (SELECT count(*) FROM sweeps) AS sweeps').get() as {
-    runs: number;
-    sweeps: number;
-  };
+  studio.db
+    .prepare(
+      'SELECT (SELECT count(*) FROM runs) AS runs, (SELECT count(*) FROM sweeps) AS sweeps, (SELECT count(*) FROM experiments) AS experiments',
+    )
+    .get() as { runs: number; sweeps: number; experiments: number };
 
 beforeAll(() => {
   tmp = tempDir('latent-studio-slurm-api-');
@@ -81,7 +82,7 @@ describe('the Slurm options through the API', () => {
       slurm: { extra: '--qos=normal; rm -rf ~' },
     });
     expect(extra.ok ? [] : extra.error.issues?.map((i) => i.path)).toEqual(['slurm.extra']);
-    expect(count()).toEqual({ runs: 0, sweeps: 0 });
+    expect(count()).toEqual({ runs: 0, sweeps: 0, experiments: 0 });
     expect(submitted).toEqual([]);
   });
 
@@ -96,18 +97,18 @@ describe('the Slurm options through the API', () => {
     const value = answer.value as { sweepId: number | null; runs: unknown[]; issues: unknown[] };
     expect(value).toMatchObject({ sweepId: null, issues: [] });
     expect(value.runs).toHaveLength(2);
-    expect(count()).toEqual({ runs: 0, sweeps: 0 });
+    expect(count()).toEqual({ runs: 0, sweeps: 0, experiments: 0 });
     expect(submitted).toEqual([]);
   });
 
-  it('refuses the sweep at `slurm` when sbatch fails, leaving no sweep, run or folder behind', async () => {
+  it('refuses the sweep at `slurm` when sbatch fails, leaving no sweep, run, experiment or folder behind', async () => {
     refuseNext = 'sbatch --parsable x failed: sbatch: error: invalid partition specified: nope';
     const answer = await dispatch(studio.api, 'sweeps.create', { spec: spec('refused'), slurm: { partition: 'nope' } });
     expect(answer.ok).toBe(false);
     if (answer.ok) return;
     expect(answer.error.code).toBe('bad_request');
     expect(answer.error.issues).toEqual([{ path: 'slurm', message: expect.stringContaining('invalid partition') as string }]);
-    expect(count()).toEqual({ runs: 0, sweeps: 0 });
+    expect(count()).toEqual({ runs: 0, sweeps: 0, experiments: 0 });
     expect(await studio.api['sweeps.list']({})).toEqual([]);
     expect(existsSync(sharedDir) ? readdirSync(sharedDir) : []).toEqual([]);
   });

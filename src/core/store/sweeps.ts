@@ -181,9 +181,18 @@ export function setSweepSlurm(db: Db, sweepId: number, info: SlurmSweepInfo): vo
 }
 
 /** Removes a sweep and its runs (a submission the cluster refused): nothing of it is left half-written. */
+/** Takes back a sweep that was never submitted: its runs, itself, and its experiment if nothing else is in it. */
 export function deleteSweep(db: Db, sweepId: number): void {
   db.transaction(() => {
+    const sweep = stmt<[number], { experiment_id: number }>(db, 'SELECT experiment_id FROM sweeps WHERE id = ?').get(sweepId);
     stmt(db, 'DELETE FROM runs WHERE sweep_id = ?').run(sweepId);
     stmt(db, 'DELETE FROM sweeps WHERE id = ?').run(sweepId);
+    if (sweep) {
+      stmt(
+        db,
+        `DELETE FROM experiments WHERE id = ? AND NOT EXISTS (SELECT 1 FROM runs WHERE experiment_id = ?)
+           AND NOT EXISTS (SELECT 1 FROM sweeps WHERE experiment_id = ?)`,
+      ).run(sweep.experiment_id, sweep.experiment_id, sweep.experiment_id);
+    }
   })();
 }

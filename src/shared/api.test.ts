@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { commands, type CommandName } from './api';
+
+describe('the contract', () => {
+  it('refuses a field it does not know in every command, naming it', () => {
+    const lenient: string[] = [];
+    for (const name of Object.keys(commands) as CommandName[]) {
+      const r = commands[name].input.safeParse({ surplusField: 1 });
+      const named = !r.success && r.error.issues.some((i) => i.code === 'unrecognized_keys' && i.keys.includes('surplusField'));
+      if (!named) lenient.push(name);
+    }
+    expect(lenient).toEqual([]);
+  });
+});
