@@ -1,3 +1,4 @@
+import { dirname, relative, resolve } from 'node:path';
 import js from '@eslint/js';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
@@ -10,6 +11,62 @@ const boundary = (files, patterns, message) => ({
   files,
   rules: { 'no-restricted-imports': ['error', { patterns: patterns.map((group) => ({ group: [group], message })) }] },
 });
+
+const src = resolve(import.meta.dirname, 'src');
+
+/**
+ * The layers of src, bottom up. A file imports from its own layer and those below it, never from one above: an
+ * allowlist by rank, checked on the resolved path (so `./model` from a spec is caught as well as `../../core/x`).
+ * The renderer sees the contract only: shared and the families' specs. The analysis is a leaf of pure metrics over
+ * arrays (no tfjs, no families, see its boundary below), so it sits below the families' models: DEC and IDEC place
+ * their centres with its k-means and report its clustering accuracy.
+ */
+const layers = [
+  { name: 'shared', test: (p) => p.startsWith('shared/') },
+  {
+    name: 'families/spec',
+    test: (p) => /^families\/(?:[^/]+\/spec|specs|family-spec|common-spec|layers|memory)(?:\.ts)?$/.test(p),
+  },
+  { name: 'ml', test: (p) => p.startsWith('ml/') },
+  { name: 'analysis', test: (p) => p.startsWith('analysis/') },
+  { name: 'families/model', test: (p) => p.startsWith('families/') },
+  { name: 'core', test: (p) => p.startsWith('core/') },
+  { name: 'host/main/cli', test: (p) => /^(?:host|main|cli|preload)\//.test(p) },
+];
+const rendererSees = new Set(['shared', 'families/spec']);
+
+/** The layer of a path inside src (`renderer` for the renderer), or null outside src. */
+function layerOf(path) {
+  const p = relative(src, path).split('\\').join('/');
+  if (p.startsWith('..')) return null;
+  if (p.startsWith('renderer/')) return { name: 'renderer', rank: Infinity };
+  const rank = layers.findIndex((l) => l.test(p));
+  return rank < 0 ? null : { name: layers[rank].name, rank };
+}
+
+const layerRule = {
+  meta: {
+    type: 'problem',
+    schema: [],
+    messages: { up: '{{from}} may not import {{to}} ({{spec}}): layers import downward only, {{order}}.' },
+  },
+  create(context) {
+    const from = layerOf(context.filename);
+    if (!from) return {};
+    const check = (node) => {
+      const spec = node.source?.value;
+      if (typeof spec !== 'string' || !spec.startsWith('.')) return;
+      const to = layerOf(resolve(dirname(context.filename), spec));
+      if (!to || to.name === from.name) return;
+      const allowed = from.name === 'renderer' ? rendererSees.has(to.name) : to.rank < from.rank;
+      if (!allowed) {
+        const order = `${layers.map((l) => l.name).join(' → ')}; the renderer sees shared and families/spec`;
+        context.report({ node, messageId: 'up', data: { from: from.name, to: to.name, spec, order } });
+      }
+    };
+    return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };
+  },
+};
 
 export default tseslint.config(
   { ignores: ['out/', 'node_modules/', 'test-results/', 'playwright-report/'] },
@@ -49,6 +106,13 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/no-unnecessary-type-assertion': 'off',
     },
+  },
+  {
+    // Tests exercise layers together (a family's test may run the core's trainer); source files keep to their layer.
+    files: ['src/**/*.ts', 'src/**/*.svelte'],
+    ignores: ['src/**/*.test.ts', 'src/**/*.check.ts'],
+    plugins: { latent: { rules: { layers: layerRule } } },
+    rules: { 'latent/layers': 'error' },
   },
   boundary(
     ['src/shared/**/*'],

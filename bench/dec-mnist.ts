@@ -11,8 +11,8 @@
  */
 import { parseArgs } from 'node:util';
 import { loadMnist } from '../src/core/datasets/catalog';
-import { selectBackend } from '../src/core/training/backend';
-import { deriveSeed } from '../src/core/training/random';
+import { selectBackend } from '../src/ml/backend';
+import { deriveSeed } from '../src/ml/random';
 import { train } from '../src/core/training/trainer';
 import { familyModels } from '../src/families/models';
 import { deepClusteringSpec, type DeepClusteringModel } from '../src/families/deep-clustering/spec';

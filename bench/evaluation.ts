@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { accuracy, fitSoftmaxRegression, predictSoftmaxRegression } from '../src/analysis/softmax-regression';
 import { loadMnist } from '../src/core/datasets/catalog';
-import { fillBatch, type ImageSplit } from '../src/core/datasets/dataset';
+import { fillBatch, type ImageSplit } from '../src/ml/dataset';
 import { createStudio } from '../src/core/studio';
 import { forkLauncher } from '../src/core/training/fork-launcher';
 import { defaultRunConfig } from '../src/shared/config';

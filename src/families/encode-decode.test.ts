@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../core/training/backend';
-import { tf, type Tensor } from '../core/training/tf';
+import { selectBackend } from '../ml/backend';
+import { tf, type Tensor } from '../ml/tf';
 import { defaultRunConfig } from '../shared/config';
 import { familyModels } from './models';
 

@@ -1,6 +1,6 @@
 import type { TrainingConfig } from '../shared/config';
-import type { ImageSplit } from '../core/datasets/dataset';
-import type { LayersModel, Scalar, Tensor } from '../core/training/tf';
+import type { ImageSplit } from '../ml/dataset';
+import type { LayersModel, Scalar, Tensor } from '../ml/tf';
 
 export interface BuildContext<M> {
   model: M;

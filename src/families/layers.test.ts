@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { selectBackend } from '../core/training/backend';
-import { tf } from '../core/training/tf';
+import { selectBackend } from '../ml/backend';
+import { tf } from '../ml/tf';
 import { buildArchitecture, summarize } from './architecture';
 import { inferArchitecture, kernelsToTrain, ShapeError, type Architecture } from './layers';
 import { familySpecs } from './specs';

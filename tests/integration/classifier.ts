@@ -1,7 +1,7 @@
 import { loadMnist } from '../../src/core/datasets/catalog';
-import { fillBatch, type ImageSplit } from '../../src/core/datasets/dataset';
-import { selectBackend } from '../../src/core/training/backend';
-import { tf, tfl, type LayersModel } from '../../src/core/training/tf';
+import { fillBatch, type ImageSplit } from '../../src/ml/dataset';
+import { selectBackend } from '../../src/ml/backend';
+import { tf, tfl, type LayersModel } from '../../src/ml/tf';
 
 /** An MLP digit classifier trained in the test process on real MNIST, to judge generated digits. */
 export async function trainDigitClassifier(

@@ -3,9 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fillBatch } from '../../src/core/datasets/dataset';
+import { fillBatch } from '../../src/ml/dataset';
 import type { Studio } from '../../src/core/studio';
-import { tf, tfl, tfRequire, type LayersModel, type Tensor } from '../../src/core/training/tf';
+import { tf, tfl, tfRequire, type LayersModel, type Tensor } from '../../src/ml/tf';
 import { mnistConfig, tempDir, withTestStudio } from './helpers';
 import { latestOf } from './latest';
 

@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { BuiltModel } from '../../src/families/family-model';
 import { DatasetCatalog } from '../../src/core/datasets/catalog';
-import { selectBackend } from '../../src/core/training/backend';
+import { selectBackend } from '../../src/ml/backend';
 import { readCheckpoint } from '../../src/core/training/checkpoint';
 import { buildModel, restoreFrom } from '../../src/core/training/rebuild';
-import { tf } from '../../src/core/training/tf';
+import { tf } from '../../src/ml/tf';
 import type { RunConfig } from '../../src/shared/config';
 
 /** The run's model, built for its data set and set to the checkpoint. */

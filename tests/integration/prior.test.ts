@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPreset, type Studio } from '../../src/core/studio';
 import { unigramEntropyBits, uniformCodes } from '../../src/core/prior/pixelcnn';
 import { decodeCodes, encodeSplit } from '../../src/core/prior/worker';
-import { selectBackend } from '../../src/core/training/backend';
+import { selectBackend } from '../../src/ml/backend';
 import { readCheckpoint } from '../../src/core/training/checkpoint';
 import { buildModel, restoreFrom } from '../../src/core/training/rebuild';
-import { tf, type LayersModel, type Tensor } from '../../src/core/training/tf';
+import { tf, type LayersModel, type Tensor } from '../../src/ml/tf';
 import { trainDigitClassifier } from './classifier';
 import { openTestStudio, tempDir } from './helpers';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { DatasetDetail, DatasetInfo, GenerateRequest, ImportRequest } from '../../shared/api';
 import { datasetNamePattern } from '../../shared/api';
 import type { DatasetFacts, DatasetRef } from '../../shared/config';
-import { createRng } from '../training/random';
+import { createRng } from '../../ml/random';
 import {
   classCount,
   concatSplits,
@@ -14,7 +14,7 @@ import {
   pixelsPerImage,
   selectClasses,
   type ImageDataset,
-} from './dataset';
+} from '../../ml/dataset';
 import { facesGenerator } from './generators/faces';
 import type { GeneratorKind, ImageGenerator } from './generators/generator';
 import { shapesGenerator } from './generators/shapes';

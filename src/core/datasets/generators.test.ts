@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../tests/integration/helpers';
 import { DatasetCatalog, generators } from './catalog';
-import { pixelsPerImage } from './dataset';
+import { pixelsPerImage } from '../../ml/dataset';
 
 const tmp = tempDir('latent-studio-gen-');
 afterAll(() => tmp.cleanup());

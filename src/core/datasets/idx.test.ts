@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadMnist } from './catalog';
-import { fillBatch } from './dataset';
+import { fillBatch } from '../../ml/dataset';
 import { parseIdx } from './idx';
 
 function idx(dims: number[], data: number[]): Uint8Array {

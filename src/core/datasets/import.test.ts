@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { afterAll, afterEach, describe, expect, it, vi, type Mock } from 'vitest';
 import { tempDir } from '../../../tests/integration/helpers';
 import { DatasetCatalog, debianFashionMnistDir } from './catalog';
-import { pixelsPerImage, type ImageDataset } from './dataset';
+import { pixelsPerImage, type ImageDataset } from '../../ml/dataset';
 
 // The importer's folder walk, wrapped so that a test can make one path fail as missing permissions would
 // (the tests may run as root, where chmod does not take read access away).

@@ -16,7 +16,7 @@ import {
 import { join } from 'node:path';
 import { datasetNamePattern, type DatasetFactor, type DatasetInfo } from '../../shared/api';
 import { insideRoot, PathEscapeError } from '../paths';
-import { fileSplit, type ImageDataset } from './dataset';
+import { fileSplit, type ImageDataset } from '../../ml/dataset';
 
 /**
  * A stored data set is one folder under the studio's data directory, shared by every run that names it:

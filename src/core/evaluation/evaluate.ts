@@ -23,10 +23,10 @@ import {
   pixelsPerImage,
   type ImageDataset,
   type ImageSplit,
-} from '../datasets/dataset';
+} from '../../ml/dataset';
 import type { PixelBaseline, PixelBaselines, TestLatents } from '../training/protocol';
-import { deriveSeed } from '../training/random';
-import { tf } from '../training/tf';
+import { deriveSeed } from '../../ml/random';
+import { tf } from '../../ml/tf';
 
 /** Images per encode call. */
 const encodeBatch = 256;

@@ -3,11 +3,11 @@
  * decoding rows of codes and encoding test images on request. Pure of IPC: worker-main.ts routes the messages.
  */
 import type { BuiltModel } from '../../families/family-model';
-import { classCount, pixelsPerImage, type ImageDataset } from '../datasets/dataset';
+import { classCount, pixelsPerImage, type ImageDataset } from '../../ml/dataset';
 import { encodeImages } from '../evaluation/evaluate';
 import { toBytes } from '../training/images';
 import type { ExplorerModelInfo } from '../training/protocol';
-import { tf } from '../training/tf';
+import { tf } from '../../ml/tf';
 
 /** Test codes the sliders' ranges are measured on. */
 const spreadImages = 1000;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../training/backend';
-import { createRng } from '../training/random';
-import { tf } from '../training/tf';
+import { selectBackend } from '../../ml/backend';
+import { createRng } from '../../ml/random';
+import { tf } from '../../ml/tf';
 import {
   buildPixelCnn,
   kernelMask,

@@ -5,11 +5,11 @@
  * layer) nor anything after it (mask B, the layers after). Pure tfjs ops (conv2d and its gradients, matMul), so it
  * trains on the wasm backend as on the others.
  */
-import { createRng, shuffledIndices } from '../training/random';
-import { Adam } from '../training/adam';
+import { createRng, shuffledIndices } from '../../ml/random';
+import { Adam } from '../../ml/adam';
 import type { Rank, Tensor4D } from '@tensorflow/tfjs-core';
 import type { NamedArray } from '../training/checkpoint';
-import { tf, type Scalar, type Tensor, type Variable } from '../training/tf';
+import { tf, type Scalar, type Tensor, type Variable } from '../../ml/tf';
 
 /** The prior's architecture: what a checkpoint stores beside its weights, so that sampling rebuilds it. */
 export interface PixelCnnShape {

@@ -7,14 +7,14 @@ import type { Rank } from '@tensorflow/tfjs-core';
 import type { BuiltModel, CodeGrid } from '../../families/family-model';
 import { loadFamilyModules } from '../../families/family-modules';
 import { DatasetCatalog } from '../datasets/catalog';
-import { classCount, fillBatch, pixelsPerImage, type ImageDataset, type ImageSplit } from '../datasets/dataset';
-import { selectBackend } from '../training/backend';
+import { classCount, fillBatch, pixelsPerImage, type ImageDataset, type ImageSplit } from '../../ml/dataset';
+import { selectBackend } from '../../ml/backend';
 import { readCheckpoint, writeCheckpoint } from '../training/checkpoint';
 import { gridPng, imagePng } from '../training/images';
 import type { FromWorker } from '../training/protocol';
-import { createRng, deriveSeed } from '../training/random';
+import { createRng, deriveSeed } from '../../ml/random';
 import { buildModel, restoreFrom } from '../training/rebuild';
-import { tf } from '../training/tf';
+import { tf } from '../../ml/tf';
 import type { PriorRequest, SampleRequest } from './messages';
 import {
   buildPixelCnn,

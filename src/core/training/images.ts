@@ -1,4 +1,4 @@
-import { tfRequire } from './tf';
+import { tfRequire } from '../../ml/tf';
 
 import type sharpFn from 'sharp';
 

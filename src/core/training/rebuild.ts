@@ -1,10 +1,10 @@
 import type { RunConfig } from '../../shared/config';
 import type { BuiltModel } from '../../families/family-model';
 import { familyModelFor } from '../../families/models';
-import { classCount, type ImageDataset } from '../datasets/dataset';
+import { classCount, type ImageDataset } from '../../ml/dataset';
 import type { TrainingState } from './checkpoint';
-import { deriveSeed } from './random';
-import { tf, type Variable } from './tf';
+import { deriveSeed } from '../../ml/random';
+import { tf, type Variable } from '../../ml/tf';
 import type { TrainerResume } from './trainer';
 
 /** A run's model as its config builds it on its data set: the same weights' names and order in any worker. */

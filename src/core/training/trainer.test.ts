@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { familyModels } from '../../families/models';
 import { defaultRunConfig, type TrainingConfig } from '../../shared/config';
-import { memorySplit, type ImageDataset } from '../datasets/dataset';
-import { selectBackend } from './backend';
-import { createRng } from './random';
-import { tf } from './tf';
+import { memorySplit, type ImageDataset } from '../../ml/dataset';
+import { selectBackend } from '../../ml/backend';
+import { createRng } from '../../ml/random';
+import { tf } from '../../ml/tf';
 import { train } from './trainer';
 
 /** A small synthetic set: `count` 8x8 images of noise with one bright square each. */

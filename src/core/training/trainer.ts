@@ -9,11 +9,11 @@ import {
   pixelsPerImage,
   type ImageDataset,
   type ImageSplit,
-} from '../datasets/dataset';
-import { Adam } from './adam';
+} from '../../ml/dataset';
+import { Adam } from '../../ml/adam';
 import type { JsonState, NamedArray } from './checkpoint';
-import { createRng, shuffledIndices } from './random';
-import { tf, type Scalar, type Tensor, type Variable } from './tf';
+import { createRng, shuffledIndices } from '../../ml/random';
+import { tf, type Scalar, type Tensor, type Variable } from '../../ml/tf';
 
 export class TrainingHealthError extends Error {
   override name = 'TrainingHealthError';

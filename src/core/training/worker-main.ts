@@ -8,27 +8,19 @@ import { join } from 'node:path';
 import type { Environment, MetricPoint } from '../../shared/api';
 import { loadFamilyModules } from '../../families/family-modules';
 import { kernelsToTrain, type Architecture } from '../../families/layers';
-import {
-  classCount,
-  fillOneHot,
-  meanImage,
-  meanImageMse,
-  pixelsPerImage,
-  fillBatch,
-  type ImageDataset,
-} from '../datasets/dataset';
+import { classCount, fillOneHot, meanImage, meanImageMse, pixelsPerImage, fillBatch, type ImageDataset } from '../../ml/dataset';
 import { DatasetCatalog } from '../datasets/catalog';
-import { selectBackend } from './backend';
+import { selectBackend } from '../../ml/backend';
 import { readCheckpoint, writeCheckpoint } from './checkpoint';
 import { checkpointDue } from './checkpoint-policy';
 import { gridPng } from './images';
 import type { FromWorker, ToWorker } from './protocol';
-import { deriveSeed } from './random';
+import { deriveSeed } from '../../ml/random';
 import { buildModel, restoreFrom } from './rebuild';
 import { evaluateModel, testLatents } from '../evaluation/evaluate';
 import { sampleRun, trainPrior } from '../prior/worker';
 import { decodeRows, describeExplorer, encodeTest, type ExplorerModel } from '../explorer/worker-session';
-import { tf, type LayersModel } from './tf';
+import { tf, type LayersModel } from '../../ml/tf';
 import { stepGate } from './step-gate';
 import { train } from './trainer';
 

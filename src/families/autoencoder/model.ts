@@ -1,5 +1,5 @@
-import { meanReconstructionLoss } from '../../core/training/losses';
-import type { Tensor } from '../../core/training/tf';
+import { meanReconstructionLoss } from '../../ml/losses';
+import type { Tensor } from '../../ml/tf';
 import { buildArchitecture, modelsBody } from '../architecture';
 import type { BuiltModel, FamilyModel } from '../family-model';
 import type { AutoencoderModel } from './spec';

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../../core/datasets/catalog';
-import { memorySplit, type ImageDataset } from '../../core/datasets/dataset';
-import { selectBackend } from '../../core/training/backend';
+import { memorySplit, type ImageDataset } from '../../ml/dataset';
+import { selectBackend } from '../../ml/backend';
 import type { JsonState, NamedArray } from '../../core/training/checkpoint';
-import { deriveSeed } from '../../core/training/random';
-import { tf, type Variable } from '../../core/training/tf';
+import { deriveSeed } from '../../ml/random';
+import { tf, type Variable } from '../../ml/tf';
 import { train, type TrainerSnapshot } from '../../core/training/trainer';
 import { checkRunConfig, defaultRunConfig, parseRunConfig, type DatasetLookup, type TrainingConfig } from '../../shared/config';
 import { deepClusteringFamily } from './model';

@@ -1,9 +1,9 @@
 import { clusteringAccuracy, normalizedMutualInfo } from '../../analysis/clustering';
 import { kMeans } from '../../analysis/kmeans';
-import { fillBatch, type ImageSplit } from '../../core/datasets/dataset';
-import { meanReconstructionLoss } from '../../core/training/losses';
-import { deriveSeed } from '../../core/training/random';
-import { tf, type Scalar, type Tensor, type Variable } from '../../core/training/tf';
+import { fillBatch, type ImageSplit } from '../../ml/dataset';
+import { meanReconstructionLoss } from '../../ml/losses';
+import { deriveSeed } from '../../ml/random';
+import { tf, type Scalar, type Tensor, type Variable } from '../../ml/tf';
 import { buildArchitecture, buildEncoder, summarize } from '../architecture';
 import type { BuiltModel, ChartView, FamilyModel, LossResult, Weight } from '../family-model';
 import { clusteringLoss, softAssignment, targetDistribution } from './objective';

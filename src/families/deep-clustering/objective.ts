@@ -1,4 +1,4 @@
-import { tf, type Scalar, type Tensor } from '../../core/training/tf';
+import { tf, type Scalar, type Tensor } from '../../ml/tf';
 
 /**
  * Soft assignment of codes to centres (Xie et al. 2016, eq. 1): a Student's t kernel with α degrees of freedom,

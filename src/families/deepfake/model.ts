@@ -1,6 +1,6 @@
-import { fillBatch } from '../../core/datasets/dataset';
-import { elementLoss } from '../../core/training/losses';
-import { tf, type Scalar, type Tensor } from '../../core/training/tf';
+import { fillBatch } from '../../ml/dataset';
+import { elementLoss } from '../../ml/losses';
+import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { buildDecoder, buildEncoder, modelsBody } from '../architecture';
 import type { BuiltModel, EpochContext, FamilyModel, ImageView } from '../family-model';
 import type { DeepfakeModel } from './spec';

@@ -1,6 +1,6 @@
-import { meanReconstructionLoss } from '../../core/training/losses';
-import { createRng } from '../../core/training/random';
-import { tf, type Scalar, type Tensor } from '../../core/training/tf';
+import { meanReconstructionLoss } from '../../ml/losses';
+import { createRng } from '../../ml/random';
+import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { autoencoderFamily } from '../autoencoder/model';
 import type { BuiltModel, FamilyModel, ImageView } from '../family-model';
 import type { DenoisingAeModel } from './spec';

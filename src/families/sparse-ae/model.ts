@@ -1,5 +1,5 @@
-import { meanReconstructionLoss } from '../../core/training/losses';
-import { tf, type Scalar, type Tensor } from '../../core/training/tf';
+import { meanReconstructionLoss } from '../../ml/losses';
+import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { buildArchitecture, modelsBody } from '../architecture';
 import type { BuiltModel, ChartView, FamilyModel, ImageView } from '../family-model';
 import type { SparseAeModel } from './spec';

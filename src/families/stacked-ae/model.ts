@@ -1,8 +1,8 @@
-import { fillBatch, type ImageSplit } from '../../core/datasets/dataset';
-import { meanReconstructionLoss } from '../../core/training/losses';
-import { stopGradient } from '../../core/training/ops';
-import { deriveSeed } from '../../core/training/random';
-import { tf, tfl, type Scalar, type Tensor } from '../../core/training/tf';
+import { fillBatch, type ImageSplit } from '../../ml/dataset';
+import { meanReconstructionLoss } from '../../ml/losses';
+import { stopGradient } from '../../ml/ops';
+import { deriveSeed } from '../../ml/random';
+import { tf, tfl, type Scalar, type Tensor } from '../../ml/tf';
 import type { BuiltModel, FamilyModel, LossResult } from '../family-model';
 import type { StackedAeModel } from './spec';
 

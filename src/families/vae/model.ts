@@ -1,6 +1,6 @@
-import { elementLoss, summedReconstructionLoss } from '../../core/training/losses';
-import { createRng } from '../../core/training/random';
-import { tf, type Scalar, type Tensor } from '../../core/training/tf';
+import { elementLoss, summedReconstructionLoss } from '../../ml/losses';
+import { createRng } from '../../ml/random';
+import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { buildConditionalEncoder, buildDecoder, buildEncoder, summarize } from '../architecture';
 import type { BuildContext, BuiltModel, ChartView, FamilyModel, ImageView, TestMetrics, ViewContext } from '../family-model';
 import type { VaeModel } from './spec';

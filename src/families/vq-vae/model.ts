@@ -1,7 +1,7 @@
-import { meanReconstructionLoss } from '../../core/training/losses';
-import { createRng } from '../../core/training/random';
-import { stopGradient } from '../../core/training/ops';
-import { tf, type Scalar, type Tensor } from '../../core/training/tf';
+import { meanReconstructionLoss } from '../../ml/losses';
+import { createRng } from '../../ml/random';
+import { stopGradient } from '../../ml/ops';
+import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { buildDecoder, buildEncoder, summarize } from '../architecture';
 import type { BuiltModel, ChartView, FamilyModel, Weight } from '../family-model';
 import { codeGridShape, vqArchitecture, type VqVaeModel } from './spec';

@@ -1,5 +1,5 @@
-import { meanReconstructionLoss } from '../../../src/core/training/losses';
-import { tf, type Tensor } from '../../../src/core/training/tf';
+import { meanReconstructionLoss } from '../../../src/ml/losses';
+import { tf, type Tensor } from '../../../src/ml/tf';
 import type { BuiltModel, FamilyModel, ImageView, TestMetrics, Weight } from '../../../src/families/family-model';
 import type { TiedAeModel } from './spec';
 

@@ -1,4 +1,4 @@
-import type { TrainingConfig } from '../../shared/config';
+import type { TrainingConfig } from '../shared/config';
 import { tf, type Scalar, type Tensor } from './tf';
 
 const eps = 1e-7;

@@ -1,5 +1,5 @@
-import type { BackendInfo } from '../../shared/api';
-import type { BackendPreference } from '../../shared/config';
+import type { BackendInfo } from '../shared/api';
+import type { BackendPreference } from '../shared/config';
 import { registerWasmConvKernels } from './kernels/conv-gradients';
 import { enableWasmSimd, type WasmBackendHeap } from './kernels/simd-module';
 import { registerWasmSimdKernels } from './kernels/simd-kernels';
