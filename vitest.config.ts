@@ -1,13 +1,17 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
+/** The long tier's Slurm tests, run after the rest and one file at a time (vitest.slurm.config.ts). */
+export const slurmTests = ['tests/slurm/**/*.test.ts'];
+
 /**
  * Tests that CI runs after `npm test` (`npm run test:long`, within 15 minutes on two cores): the Slurm tests against
  * a real cluster, and the longest end-to-end tests (ten SIGKILLs of a worker and of a whole studio, each resumed,
  * held at chosen steps by the step gate; fault injection; the CLI's commands and sweep; the VQ-VAE's learned prior;
- * every preset for one epoch). Science at full size is in `npm run acceptance` (bench/acceptance.ts), never in CI.
+ * every preset for one epoch; every family learning). Science at full size is in `npm run acceptance`
+ * (bench/acceptance.ts), never in CI.
  */
 export const longTests = [
-  'tests/slurm/**/*.test.ts',
+  ...slurmTests,
   'tests/integration/resume.test.ts',
   'tests/integration/faults.test.ts',
   'tests/integration/sweep.test.ts',
@@ -15,6 +19,8 @@ export const longTests = [
   'tests/integration/prior.test.ts',
   // About 70 s: every preset of every family trains one epoch.
   'tests/integration/presets.test.ts',
+  // About 200 s: every family learns on real MNIST (the longest file; here it runs beside the others).
+  'tests/integration/families.test.ts',
 ];
 
 export default defineConfig({

@@ -38,14 +38,13 @@ export const sweepRunLimit = 1000;
  * makes it an own property), so a sweep parameter or a base field named so would vanish instead of being refused.
  */
 function userRecord<V extends z.ZodType>(values: V) {
-  return z.preprocess(
-    (input, ctx) => {
-      if (input !== null && typeof input === 'object' && Object.hasOwn(input, '__proto__'))
-        ctx.issues.push({ code: 'custom', message: 'not a config path (a JavaScript object key)', input, path: ['__proto__'] });
-      return input;
-    },
-    z.record(z.string(), values),
-  );
+  const record = z.record(z.string(), values);
+  // Typed as the record it checks (its input, not preprocess's unknown), so the spec's input type stays exact.
+  return z.preprocess((input, ctx) => {
+    if (input !== null && typeof input === 'object' && Object.hasOwn(input, '__proto__'))
+      ctx.issues.push({ code: 'custom', message: 'not a config path (a JavaScript object key)', input, path: ['__proto__'] });
+    return input;
+  }, record) as unknown as typeof record;
 }
 
 export const SweepSpec = z.strictObject({
