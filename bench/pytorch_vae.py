@@ -2,7 +2,9 @@
 Throughput is measured with PyTorch's default thread count and with one thread per core; the faster is
 the reference (on a 2-core VM the default, 1 thread, is often the faster: 2 threads stall on each other).
 Prints one JSON line: mlpSamplesPerSec, convSamplesPerSec (the faster of the two), byThreads (each),
-defaultThreads, and negElbo (784-400-20, test, nats/image) when --epochs > 0."""
+defaultThreads, and negElbo (784-400-20, test, nats/image) when --epochs > 0.
+With --device cuda (a CUDA-enabled torch on a machine with a GPU) it prints instead the samples/s of both VAEs on
+that GPU at each batch size of --batches: the reference a GPU backend of ours is measured against."""
 import argparse, json, os, time
 import numpy as np
 import torch
@@ -12,6 +14,8 @@ import torch.nn.functional as F
 parser = argparse.ArgumentParser()
 parser.add_argument('--epochs', type=int, default=10)
 parser.add_argument('--steps', type=int, default=100)
+parser.add_argument('--device', default='cpu')
+parser.add_argument('--batches', default='128,512')
 args = parser.parse_args()
 torch.manual_seed(1)
 default_threads = torch.get_num_threads()
@@ -63,6 +67,27 @@ def throughput(model, steps=args.steps):
         x = train[(i % 400) * 128:(i % 400 + 1) * 128]
         opt.zero_grad(); logits, mu, lv = model(x); loss = loss_fn(logits, x, mu, lv); loss.backward(); opt.step()
     return steps * 128 / (time.perf_counter() - t0)
+
+if args.device != 'cpu':
+    device = torch.device(args.device)
+    gpu = train.to(device)
+    def gpu_throughput(model, batch, steps=args.steps):
+        model = model.to(device)
+        opt = torch.optim.Adam(model.parameters(), 1e-3)
+        n = gpu.shape[0] // batch
+        for i in range(steps + 10):
+            if i == 10:
+                torch.cuda.synchronize(); t0 = time.perf_counter()
+            x = gpu[(i % n) * batch:(i % n + 1) * batch]
+            opt.zero_grad(); logits, mu, lv = model(x); loss = loss_fn(logits, x, mu, lv); loss.backward(); opt.step()
+        torch.cuda.synchronize()
+        return steps * batch / (time.perf_counter() - t0)
+    result = {'device': torch.cuda.get_device_name(device), 'torch': torch.__version__, 'bySamplesPerSec': {}}
+    for batch in [int(b) for b in args.batches.split(',')]:
+        torch.manual_seed(1)
+        result['bySamplesPerSec'][batch] = {'mlp': gpu_throughput(MlpVae([512, 256], 20), batch), 'conv': gpu_throughput(ConvVae(), batch)}
+    print(json.dumps(result))
+    raise SystemExit(0)
 
 by_threads = {}
 for threads in sorted({default_threads, os.cpu_count() or 1}):
