@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util';
 import { loadMnist } from '../src/core/datasets/catalog';
 import { selectBackend } from '../src/ml/backend';
-import { deriveSeed } from '../src/ml/random';
+import { deriveSeed } from '../src/shared/random';
 import { train } from '../src/core/training/trainer';
 import { familyModels } from '../src/families/models';
 import { deepClusteringSpec, type DeepClusteringModel } from '../src/families/deep-clustering/spec';

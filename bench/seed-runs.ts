@@ -15,7 +15,7 @@ import { insertArtifact } from '../src/core/store/artifacts';
 import { insertSweep } from '../src/core/store/sweeps';
 import { configHash } from '../src/core/training/config-hash';
 import { imagePng } from '../src/core/training/images';
-import { createRng } from '../src/ml/random';
+import { createRng } from '../src/shared/random';
 import { expandSweep, SweepSpec } from '../src/shared/sweep';
 import type { MetricPoint } from '../src/shared/api';
 

@@ -3,20 +3,13 @@
  * randomness is fixed by its `seed` option and can be recorded with the evaluation.
  */
 
+import { createRng } from '../shared/random';
+
 /** A source of uniform numbers in [0, 1). */
 export type Rng = () => number;
 
-/** mulberry32 (Tommy Ettinger's 32-bit generator): small, fast and good enough for sampling. */
-export function mulberry32(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The studio's one seeded generator (shared/random.ts), seeded. */
+export const mulberry32 = (seed: number): Rng => createRng(seed);
 
 /** A uniform integer in [0, n). */
 export function randomInt(rng: Rng, n: number): number {

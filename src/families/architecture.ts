@@ -1,5 +1,5 @@
 import { tfl, type LayersModel } from '../ml/tf';
-import { deriveSeed } from '../ml/random';
+import { deriveSeed } from '../shared/random';
 import { layerShape, type ActivationName, type Architecture, type LayerSpec, type Shape } from './layers';
 import type { LayerSummary } from './family-model';
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { describeIssues, issuePath, RunConfig, type FieldIssue } from './config';
 import { ConfigPathError, parseConfigPath, setConfigPath } from './config-path';
 import { EvaluationSettings } from './evaluation-kinds';
+import { createRng } from './random';
 
 /**
  * A sweep in the shape researchers know from W&B's sweep configuration
@@ -80,18 +81,6 @@ export interface SweepPoint {
 
 export type SweepCheck = { ok: true; points: SweepPoint[] } | { ok: false; issues: FieldIssue[] };
 
-/** mulberry32, as the trainer's shuffling uses: the draws of a random sweep are the same for the same seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function draw(p: SweepParameter, random: () => number): SweepValue {
   if ('values' in p) return p.values[Math.min(p.values.length - 1, Math.floor(random() * p.values.length))] ?? null;
   const u = random();
@@ -169,7 +158,8 @@ export function expandSweep(spec: SweepSpec, base: RunConfig, check?: (config: R
       combos = combos.flatMap((c) => p.values.map((v) => [...c, v]));
     }
   } else {
-    const random = rng(spec.seed);
+    // The draws of a random sweep are the same for the same seed.
+    const random = createRng(spec.seed);
     combos = Array.from({ length: size }, () => paths.map((path) => draw(spec.parameters[path] as SweepParameter, random)));
   }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createStudio } from '../../src/core/studio';
 import { forkLauncher } from '../../src/core/training/fork-launcher';
-import { createRng } from '../../src/ml/random';
+import { createRng } from '../../src/shared/random';
 import type { MetricPoint, RunSummary } from '../../src/shared/api';
 import type { RunConfig } from '../../src/shared/config';
 import { mnistConfig, tempDir } from './helpers';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Studio } from '../../src/core/studio';
 import { CheckpointError, readCheckpoint } from '../../src/core/training/checkpoint';
-import { createRng } from '../../src/ml/random';
+import { createRng } from '../../src/shared/random';
 import { defaultRunConfig, type RunConfig } from '../../src/shared/config';
 import type { MetricPoint, RunDetail } from '../../src/shared/api';
 import { openTestStudio, tempDir } from './helpers';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { DatasetDetail, DatasetInfo, GenerateRequest, ImportRequest } from '../../shared/api';
 import { datasetNamePattern } from '../../shared/api';
 import type { DatasetFacts, DatasetRef } from '../../shared/config';
-import { createRng } from '../../ml/random';
+import { createRng } from '../../shared/random';
 import {
   classCount,
   concatSplits,

@@ -2,7 +2,7 @@ import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Stat
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import type { ImportRequest } from '../../shared/api';
-import { createRng, shuffledIndices } from '../../ml/random';
+import { createRng, shuffledIndices } from '../../shared/random';
 import { DatasetFileError, parseIdx, readDataFile } from './idx';
 import { parseNpy } from './npy';
 import type { DatasetStore, Manifest } from './store';

@@ -25,7 +25,7 @@ import {
   type ImageSplit,
 } from '../../ml/dataset';
 import type { PixelBaseline, PixelBaselines, TestLatents } from '../training/protocol';
-import { deriveSeed } from '../../ml/random';
+import { deriveSeed } from '../../shared/random';
 import { tf } from '../../ml/tf';
 
 /** Images per encode call. */

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../ml/backend';
-import { createRng } from '../../ml/random';
+import { createRng } from '../../shared/random';
 import { tf } from '../../ml/tf';
 import {
   buildPixelCnn,

@@ -5,7 +5,7 @@
  * layer) nor anything after it (mask B, the layers after). Pure tfjs ops (conv2d and its gradients, matMul), so it
  * trains on the wasm backend as on the others.
  */
-import { createRng, shuffledIndices } from '../../ml/random';
+import { createRng, shuffledIndices } from '../../shared/random';
 import { Adam } from '../../ml/adam';
 import type { Rank, Tensor4D } from '@tensorflow/tfjs-core';
 import type { NamedArray } from '../training/checkpoint';

@@ -12,7 +12,7 @@ import { selectBackend } from '../../ml/backend';
 import { readCheckpoint, writeCheckpoint } from '../training/checkpoint';
 import { gridPng, imagePng } from '../training/images';
 import type { FromWorker } from '../training/protocol';
-import { createRng, deriveSeed } from '../../ml/random';
+import { createRng, deriveSeed } from '../../shared/random';
 import { buildModel, restoreFrom } from '../training/rebuild';
 import { tf } from '../../ml/tf';
 import type { PriorRequest, SampleRequest } from './messages';

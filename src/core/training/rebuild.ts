@@ -3,7 +3,7 @@ import type { BuiltModel } from '../../families/family-model';
 import { familyModelFor } from '../../families/models';
 import { classCount, type ImageDataset } from '../../ml/dataset';
 import type { TrainingState } from './checkpoint';
-import { deriveSeed } from '../../ml/random';
+import { deriveSeed } from '../../shared/random';
 import { tf, type Variable } from '../../ml/tf';
 import type { TrainerResume } from './trainer';
 

@@ -3,7 +3,7 @@ import { familyModels } from '../../families/models';
 import { defaultRunConfig, type TrainingConfig } from '../../shared/config';
 import { memorySplit, type ImageDataset } from '../../ml/dataset';
 import { selectBackend } from '../../ml/backend';
-import { createRng } from '../../ml/random';
+import { createRng } from '../../shared/random';
 import { tf } from '../../ml/tf';
 import { train } from './trainer';
 

@@ -12,7 +12,7 @@ import {
 } from '../../ml/dataset';
 import { Adam } from '../../ml/adam';
 import type { JsonState, NamedArray } from './checkpoint';
-import { createRng, shuffledIndices } from '../../ml/random';
+import { createRng, shuffledIndices } from '../../shared/random';
 import { tf, type Scalar, type Tensor, type Variable } from '../../ml/tf';
 
 export class TrainingHealthError extends Error {

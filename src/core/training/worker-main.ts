@@ -15,7 +15,7 @@ import { readCheckpoint, writeCheckpoint } from './checkpoint';
 import { checkpointDue } from './checkpoint-policy';
 import { gridPng } from './images';
 import type { FromWorker, ToWorker } from './protocol';
-import { deriveSeed } from '../../ml/random';
+import { deriveSeed } from '../../shared/random';
 import { buildModel, restoreFrom } from './rebuild';
 import { evaluateModel, testLatents } from '../evaluation/evaluate';
 import { sampleRun, trainPrior } from '../prior/worker';

@@ -3,7 +3,7 @@ import { loadMnist } from '../../core/datasets/catalog';
 import { memorySplit, type ImageDataset } from '../../ml/dataset';
 import { selectBackend } from '../../ml/backend';
 import type { JsonState, NamedArray } from '../../core/training/checkpoint';
-import { deriveSeed } from '../../ml/random';
+import { deriveSeed } from '../../shared/random';
 import { tf, type Variable } from '../../ml/tf';
 import { train, type TrainerSnapshot } from '../../core/training/trainer';
 import { checkRunConfig, defaultRunConfig, parseRunConfig, type DatasetLookup, type TrainingConfig } from '../../shared/config';

@@ -2,7 +2,7 @@ import { clusteringAccuracy, normalizedMutualInfo } from '../../analysis/cluster
 import { kMeans } from '../../analysis/kmeans';
 import { fillBatch, type ImageSplit } from '../../ml/dataset';
 import { meanReconstructionLoss } from '../../ml/losses';
-import { deriveSeed } from '../../ml/random';
+import { deriveSeed } from '../../shared/random';
 import { tf, type Scalar, type Tensor, type Variable } from '../../ml/tf';
 import { buildArchitecture, buildEncoder, summarize } from '../architecture';
 import type { BuiltModel, ChartView, FamilyModel, LossResult, Weight } from '../family-model';

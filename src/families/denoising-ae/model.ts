@@ -1,5 +1,5 @@
 import { meanReconstructionLoss } from '../../ml/losses';
-import { createRng } from '../../ml/random';
+import { createRng } from '../../shared/random';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { autoencoderFamily } from '../autoencoder/model';
 import type { BuiltModel, FamilyModel, ImageView } from '../family-model';

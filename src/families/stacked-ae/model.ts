@@ -1,7 +1,7 @@
 import { fillBatch, type ImageSplit } from '../../ml/dataset';
 import { meanReconstructionLoss } from '../../ml/losses';
 import { stopGradient } from '../../ml/ops';
-import { deriveSeed } from '../../ml/random';
+import { deriveSeed } from '../../shared/random';
 import { tf, tfl, type Scalar, type Tensor } from '../../ml/tf';
 import type { BuiltModel, FamilyModel, LossResult } from '../family-model';
 import type { StackedAeModel } from './spec';

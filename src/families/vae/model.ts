@@ -1,5 +1,5 @@
 import { elementLoss, summedReconstructionLoss } from '../../ml/losses';
-import { createRng } from '../../ml/random';
+import { createRng } from '../../shared/random';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { buildConditionalEncoder, buildDecoder, buildEncoder, summarize } from '../architecture';
 import type { BuildContext, BuiltModel, ChartView, FamilyModel, ImageView, TestMetrics, ViewContext } from '../family-model';

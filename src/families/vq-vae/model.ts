@@ -1,5 +1,5 @@
 import { meanReconstructionLoss } from '../../ml/losses';
-import { createRng } from '../../ml/random';
+import { createRng } from '../../shared/random';
 import { stopGradient } from '../../ml/ops';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { buildDecoder, buildEncoder, summarize } from '../architecture';

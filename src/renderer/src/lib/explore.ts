@@ -2,6 +2,7 @@
  * The explorer's arithmetic, free of the DOM where it can be: slider ranges, seeded prior samples, straight and
  * spherical paths, the latest-wins request loop, and pixels as canvas images, PNG strips and animated GIFs.
  */
+import { createRng } from '../../../shared/random';
 import { GIFEncoder, applyPalette, quantize } from 'gifenc';
 import type { ExplorerInfo } from '../../../shared/explorer';
 
@@ -21,21 +22,9 @@ function nice(v: number, way: 'up' | 'down'): number {
   return (way === 'up' ? Math.ceil(v * 10) : Math.floor(v * 10)) / 10;
 }
 
-/** mulberry32: a small seeded generator, so a prior sample is the same for the same seed. */
-export function seededUniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** z ~ N(mean, diag(std²)) from a seed (Box–Muller); N(0, I) when mean and std are omitted. */
 export function priorSample(dim: number, seed: number, mean?: number[], std?: number[]): number[] {
-  const u = seededUniform(seed);
+  const u = createRng(seed);
   return Array.from({ length: dim }, (_, d) => {
     const r = Math.sqrt(-2 * Math.log(1 - u()));
     const n = r * Math.cos(2 * Math.PI * u());

@@ -2,6 +2,8 @@
  * The projector's parameters and small helpers, without the projection libraries: what the page needs to show the
  * form and read the codes, while the libraries load only in the projection worker (see projection.ts).
  */
+import { createRng } from '../../../shared/random';
+
 export type ProjectionMethod = 'pca' | 'umap' | 'tsne';
 export const projectionMethods: { value: ProjectionMethod; label: string }[] = [
   { value: 'pca', label: 'PCA' },
@@ -78,22 +80,11 @@ export interface Projection {
   note: string | null;
 }
 
-/** Mulberry32: a small, fast, seedable generator of floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A seeded sample of `m` of `0..n-1`, ascending (all of them when m ≥ n). */
 export function sampleIndices(n: number, m: number, seed: number): Uint32Array {
   if (m >= n) return Uint32Array.from({ length: n }, (_, i) => i);
   const all = Uint32Array.from({ length: n }, (_, i) => i);
-  const random = seededRandom(seed ^ 0x5eed);
+  const random = createRng(seed ^ 0x5eed);
   for (let i = 0; i < m; i++) {
     const j = i + Math.floor(random() * (n - i));
     const t = all[i]!;

@@ -1,10 +1,10 @@
+import { createRng } from '../../../shared/random';
 import { describe, expect, it } from 'vitest';
 import {
   decodeFloat32,
   defaultProjectionParams,
   project,
   sampleIndices,
-  seededRandom,
   type Projection,
   type ProjectionParams,
 } from './projection';
@@ -21,7 +21,7 @@ function run(codes: Float32Array, count: number, dim: number, params: Partial<Pr
 
 /** Two Gaussian blobs in 6 dimensions, 60 points each, the second shifted by 8 along every axis. */
 function blobs(seed = 1): Float32Array {
-  const random = seededRandom(seed);
+  const random = createRng(seed);
   const codes = new Float32Array(120 * 6);
   for (let i = 0; i < 120; i++) for (let d = 0; d < 6; d++) codes[i * 6 + d] = random() - 0.5 + (i >= 60 ? 8 : 0);
   return codes;
@@ -103,7 +103,7 @@ describe('projections', () => {
 });
 
 describe('hit testing and drawing', () => {
-  const random = seededRandom(9);
+  const random = createRng(9);
   const xy = Float32Array.from({ length: 2 * 3000 }, () => random() * 10 - 5);
   const grid = new PointGrid(xy);
 

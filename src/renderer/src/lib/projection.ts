@@ -5,17 +5,11 @@
  * can report progress between steps. Every random draw comes from the seed: the same codes, method, parameters and
  * seed give the same picture.
  */
+import { createRng } from '../../../shared/random';
 import { PCA } from 'ml-pca';
 import { UMAP } from 'umap-js';
 import { Matrix, TSNE, setWasmEnabled } from '@saehrimnir/druidjs';
-import {
-  clampParams,
-  sampleIndices,
-  seededRandom,
-  type Projection,
-  type ProjectionParams,
-  type ProjectionProgress,
-} from './projection-params';
+import { clampParams, sampleIndices, type Projection, type ProjectionParams, type ProjectionProgress } from './projection-params';
 
 export * from './projection-params';
 
@@ -76,7 +70,7 @@ export function* project(
       nNeighbors: Math.min(params.umapNeighbors, count - 1),
       minDist: params.umapMinDist,
       nEpochs: params.umapEpochs,
-      random: seededRandom(params.seed),
+      random: createRng(params.seed),
     });
     yield { phase: 'neighbours', done: 0, total: params.umapEpochs };
     const epochs = umap.initializeFit(rowsOf(codes, dim, all));

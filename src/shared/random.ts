@@ -5,7 +5,8 @@ export interface Rng {
 }
 
 /**
- * mulberry32: a small, fast, seedable PRNG; tfjs has no global seed, so shuffling uses this. It is
+ * mulberry32 (Tommy Ettinger's 32-bit generator): the studio's one seeded generator, for the trainer's shuffling
+ * (tfjs has no global seed), the metrics' sampling, a random sweep's draws and the renderer's seeded samples. It is
  * counter-based (the state is the seed plus a constant per draw), so its state is a number to save.
  */
 export function createRng(seed: number): Rng {
