@@ -29,8 +29,8 @@ function taskScript(cluster: LocalSlurm, seconds: number): string {
       `out=${cluster.work}/task-$SLURM_ARRAY_JOB_ID-$SLURM_ARRAY_TASK_ID`,
       'echo $$ > $out.pid',
       'date +%s.%N > $out.start',
-      `sleep ${seconds}`,
-      'date +%s.%N > $out.done',
+      // Only a sleep that ran out writes `done`: scancel may signal the sleep before the shell, which would go on.
+      `sleep ${seconds} && date +%s.%N > $out.done`,
       '',
     ].join('\n'),
   );
