@@ -15,23 +15,15 @@ export function outFolderProblem(path: string): string | null {
     at = dirname(at);
   }
   const what = at === absolute ? 'it' : at;
-  if (lstatSync(at).isSymbolicLink() && !targetExists(at)) return `${what} is a link to nothing (${readlinkSync(at)})`;
+  if (lstatSync(at).isSymbolicLink() && !exists(at, true)) return `${what} is a link to nothing (${readlinkSync(at)})`;
   if (!statSync(at).isDirectory()) return `${what === 'it' ? 'it exists and' : what} is not a folder`;
   return null;
 }
 
-function exists(path: string): boolean {
+/** Whether `path` exists: the link itself, or (following links) what it points to. */
+function exists(path: string, follow = false): boolean {
   try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function targetExists(link: string): boolean {
-  try {
-    statSync(link);
+    (follow ? statSync : lstatSync)(path);
     return true;
   } catch {
     return false;
