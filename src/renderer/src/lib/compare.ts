@@ -1,5 +1,5 @@
 import type { ArtifactInfo, Curve, FamilyInfo, RunsTable } from '../../../shared/api';
-import { palette10 } from './curves';
+import { palette10 } from './palette';
 
 /**
  * The pure parts of comparing many runs: grouping, aligning and aggregating curves, smoothing, colour scales,

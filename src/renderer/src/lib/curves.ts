@@ -41,20 +41,6 @@ export function lossSeries(metrics: readonly MetricPoint[], loss: string, color 
   return series.filter((s) => s.points.length > 0);
 }
 
-/** Ten distinguishable colours, one per class label (Tableau 10). */
-export const palette10 = [
-  '#4e79a7',
-  '#f28e2b',
-  '#e15759',
-  '#76b7b2',
-  '#59a14f',
-  '#edc948',
-  '#b07aa1',
-  '#ff9da7',
-  '#9c755f',
-  '#bab0ac',
-];
-
 /** Per-epoch curves of named test metrics (e.g. reconstruction and KL of a VAE). */
 export function partSeries(metrics: readonly MetricPoint[], names: readonly string[]): Series[] {
   return names

@@ -3,30 +3,10 @@
  * data to screen (fit, then pan and zoom as a transform), axis ticks, and a rasterizer that writes the points straight
  * into an ImageData buffer, so 10,000 points cost one pass over an array rather than 10,000 canvas calls.
  */
+import { tableau20 } from './palette';
 
-/** Tableau 10, then ten lighter companions (Tableau 20's); beyond twenty labels, hues spaced by the golden angle. */
-const categorical = [
-  '#4e79a7',
-  '#f28e2b',
-  '#e15759',
-  '#76b7b2',
-  '#59a14f',
-  '#edc948',
-  '#b07aa1',
-  '#ff9da7',
-  '#9c755f',
-  '#bab0ac',
-  '#a0cbe8',
-  '#ffbe7d',
-  '#ff9d9a',
-  '#86bcb6',
-  '#8cd17d',
-  '#f1ce63',
-  '#d4a6c8',
-  '#fabfd2',
-  '#d7b5a6',
-  '#79706e',
-];
+/** Tableau 20 (lib/palette.ts); beyond twenty labels, hues spaced by the golden angle. */
+const categorical = tableau20;
 
 export function categoryColor(i: number): string {
   if (i < categorical.length) return categorical[i]!;
