@@ -478,9 +478,9 @@ async function evaluate(args: string[]): Promise<number> {
     const id = (await studio.api['evaluations.start'](request.data)).evaluationId;
     evaluationId = id;
     for (const e of early.splice(0)) if (e.evaluationId === id) process.stderr.write(e.line);
-    // Ctrl-C: the worker is killed and the evaluation stored as failed, with the reason (a host's goes on).
+    // Ctrl-C: the evaluation is cancelled and its worker killed (a host's goes on).
     const onSignal = () => {
-      studio.stopEvaluations();
+      studio.stopEvaluation(id);
       if (studio.remote) process.stderr.write(`evaluation ${id} goes on at ${studio.remote}\n`);
       process.exit(1);
     };

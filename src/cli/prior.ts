@@ -34,6 +34,8 @@ function number(value: string | undefined): number | undefined {
 }
 
 const bits = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(3));
+/** Whether a prior's status is an ending (completed, failed, cancelled). */
+const over = (status: string) => status === 'completed' || status === 'failed' || status === 'cancelled';
 
 /**
  * Trains a VQ-VAE run's PixelCNN prior and prints one JSON line with its figures, in bits per code position:
@@ -69,14 +71,15 @@ export async function priorCommand(args: string[], deps: CliDeps): Promise<numbe
             : `prior ${p.jobId}: ${p.status}${p.error ? ` (${p.error})` : ''}`;
         process.stderr.write(`${line}\n`);
       }
-      if (p.status === 'completed' || p.status === 'failed') settle?.();
+      if (over(p.status)) settle?.();
     };
     studio.events.on(onEvent);
     jobId = (await studio.api['prior.start'](request.data)).jobId;
     for (const e of early.splice(0)) onEvent(e);
     const onSignal = () => {
-      // Here the worker is killed and the prior stored as failed; a host's goes on.
-      void studio.close().finally(() => process.exit(1));
+      // Here the prior is cancelled (its worker killed); a host's goes on.
+      const cancel = studio.remote ? Promise.resolve() : studio.api['jobs.cancel']({ jobId }).then(() => undefined);
+      void cancel.finally(() => studio.close()).finally(() => process.exit(1));
       if (studio.remote) process.stderr.write(`prior ${jobId} goes on at ${studio.remote}\n`);
     };
     process.once('SIGINT', onSignal);
@@ -90,7 +93,7 @@ export async function priorCommand(args: string[], deps: CliDeps): Promise<numbe
     const poll = setInterval(() => {
       void mine().then(
         (p) => {
-          if (p && (p.status === 'completed' || p.status === 'failed')) settle?.();
+          if (p && over(p.status)) settle?.();
         },
         () => undefined,
       );

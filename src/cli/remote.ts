@@ -30,8 +30,8 @@ export interface CliStudio {
   /** Settles when the evaluation has ended and its figures are stored. */
   whenEvaluationEnded(evaluationId: number, runId: number): Promise<void>;
   cancelRun(runId: number): void;
-  /** Ctrl-C during `evaluate`: here the worker is killed and the evaluation stored as failed; a host's keep going. */
-  stopEvaluations(): void;
+  /** Ctrl-C during `evaluate`: here the evaluation is cancelled (its worker killed); a host's keeps going. */
+  stopEvaluation(evaluationId: number): void;
   /** A model export: into `outDir` here, into the host's own exports folder (on its machine) for a remote studio. */
   exportRun(runId: number, outDir: string | undefined): Promise<ExportResult>;
   /** The test codes, labels and factors as NPY and CSV, written like `exportRun`. */
@@ -52,7 +52,7 @@ export function localCliStudio(studio: Studio): CliStudio {
     whenRunEnded: (runId) => studio.orchestrator.whenEnded(runId),
     whenEvaluationEnded: (evaluationId) => studio.evaluations.whenEnded(evaluationId),
     cancelRun: (runId) => void studio.orchestrator.cancel(runId),
-    stopEvaluations: () => studio.evaluations.close(),
+    stopEvaluation: (evaluationId) => void studio.orchestrator.jobs.cancel(evaluationId),
     exportRun: (runId, outDir) => studio.exportRun(runId, here(outDir)),
     exportLatents: (runId, outDir, epoch) => studio.exportLatents(runId, here(outDir), epoch),
     close: () => studio.close(),
@@ -273,13 +273,13 @@ export async function openRemote(target: RemoteTarget, options: RemoteOptions = 
       waitUntil(
         async () => {
           const evaluation = (await api['evaluations.list']({ runId })).find((x) => x.id === evaluationId);
-          return evaluation === undefined || evaluation.status === 'completed' || evaluation.status === 'failed';
+          return evaluation === undefined || ['completed', 'failed', 'cancelled'].includes(evaluation.status);
         },
         (e) => e.name === 'evaluation.status' && e.payload.evaluationId === evaluationId,
         `the end of evaluation ${evaluationId}`,
       ),
     cancelRun: (runId) => void api['runs.cancel']({ runId }).catch(() => undefined),
-    stopEvaluations: () => undefined,
+    stopEvaluation: () => undefined,
     exportRun: (runId) => api['runs.export']({ runId }),
     exportLatents: (runId, _outDir, epoch) => api['runs.exportLatents']({ runId, ...(epoch !== undefined ? { epoch } : {}) }),
     async close() {

@@ -51,7 +51,7 @@ export async function exportRun(
 ): Promise<{ outDir: string; epoch: number; files: string[] }> {
   const checkpoint = lastGoodCheckpoint(o.db, run.id);
   mkdirSync(outDir, { recursive: true });
-  const { files } = await o.orchestrator.request(
+  const { files } = await o.orchestrator.light.request(
     { type: 'export', config: run.config, checkpoint, outDir, datasets: o.datasets },
     'exported',
   );

@@ -45,7 +45,7 @@ import {
   supervisorAlive,
 } from './store/runs';
 import { removeCheckpointFile } from './training/checkpoint-files';
-import { autoResumeSetting, defaultMaxConcurrent, Orchestrator, type OrchestratorOptions } from './training/orchestrator';
+import { autoResumeSetting, Orchestrator, type OrchestratorOptions } from './training/orchestrator';
 import { getSetting, setSetting } from './store/settings';
 import type { WorkerLauncher } from './training/protocol';
 import { studioVersion } from './version';
@@ -60,6 +60,8 @@ import { writeLatents } from './evaluation/latents-files';
 import { runLatents } from './evaluation/latent-images';
 import { latestEvaluationFigures, listEvaluations } from './store/evaluations';
 import { ExplorerSessions } from './explorer/sessions';
+import { schedulerInfo } from './jobs/scheduler-info';
+import { getJob } from './store/jobs';
 import { explorerOf } from '../families/family-spec';
 
 export interface StudioOptions extends OpenOptions {
@@ -176,26 +178,6 @@ export function createStudio(options: StudioOptions): Studio {
     }
   };
 
-  const schedulerInfo = () => {
-    const active = orchestrator.activeRunIds;
-    // Runs on a Slurm cluster are the cluster's to schedule: not in this machine's queue or limit.
-    const rows = db.prepare(`SELECT id, status FROM runs WHERE status IN ('queued','running') AND executor = 'local'`).all() as {
-      id: number;
-      status: string;
-    }[];
-    return {
-      maxConcurrent: orchestrator.maxConcurrent,
-      defaultMaxConcurrent: defaultMaxConcurrent(orchestrator.cores),
-      threadsPerWorker: orchestrator.threadsPerWorker,
-      cores: orchestrator.cores,
-      // Workers of runs still active (a worker outlives its run's end by a moment).
-      running: rows.filter((r) => active.includes(r.id)).length,
-      // Waiting for a slot: queued in the database, not yet handed to a worker here.
-      queued: rows.filter((r) => r.status === 'queued' && !active.includes(r.id)).length,
-      autoResume: getSetting<boolean>(db, autoResumeSetting) ?? false,
-    };
-  };
-
   const requireRun = (runId: number) => {
     const run = getRun(db, runId);
     if (!run) throw new ApiError('not_found', `run ${runId} does not exist`);
@@ -271,7 +253,7 @@ export function createStudio(options: StudioOptions): Studio {
 
   const api: Api = {
     'system.info': async () => {
-      backend ??= orchestrator.probeBackend();
+      backend ??= orchestrator.light.probeBackend();
       const [info, error] = await backend.then(
         (b) => [b, null] as const,
         (e: unknown) => [null, e instanceof Error ? e.message : String(e)] as const,
@@ -334,11 +316,11 @@ export function createStudio(options: StudioOptions): Studio {
       };
     },
     'runs.latents': async ({ runId, epoch }) => runLatents(evaluations, datasets, requireRun(runId), epoch),
-    'scheduler.get': async () => schedulerInfo(),
+    'scheduler.get': async () => schedulerInfo(db, orchestrator),
     'scheduler.set': async ({ maxConcurrent, autoResume }) => {
       if (autoResume !== undefined) setSetting(db, autoResumeSetting, autoResume);
       if (maxConcurrent !== undefined) orchestrator.maxConcurrent = maxConcurrent;
-      return schedulerInfo();
+      return schedulerInfo(db, orchestrator);
     },
     'runs.list': async ({ runIds }) => listRuns(db, runIds),
     'runs.table': async ({ experiment, sweepId, runIds }) => {
@@ -544,6 +526,11 @@ export function createStudio(options: StudioOptions): Studio {
     'explorer.encode': async (request) => explorer.encode(request),
     'explorer.close': async ({ sessionId }) => explorer.close(sessionId),
     'prior.start': async (request) => ({ jobId: priors.start(request) }),
+    'jobs.cancel': async ({ jobId }) => {
+      if (!getJob(db, jobId))
+        throw new ApiError('not_found', `jobId: job ${jobId} does not exist`, [{ path: 'jobId', message: 'no such job' }]);
+      return { cancelled: orchestrator.jobs.cancel(jobId) };
+    },
     'prior.get': async ({ runId }) => priors.get(runId),
     'runs.sample': async (request) => priors.sample(request),
     'evaluations.list': async ({ runId }) => {

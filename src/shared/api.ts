@@ -5,6 +5,7 @@ import { EvaluationKind, EvaluationSettings } from './evaluation-kinds';
 import { SlurmOptions, SlurmRunInfo, SlurmSweepInfo } from './slurm';
 import { explorerCommands } from './explorer';
 import { priorCommands, priorEvents } from './prior';
+import { JobId, JobState } from './jobs';
 // eslint-disable-next-line latent/layers -- still built from the family registry (issue 21: families register into the contract)
 import { DatasetPairing, MetricDeclaration, ViewDeclaration } from '../families/family-spec';
 
@@ -248,8 +249,14 @@ export const SchedulerInfo = z.object({
   /** Threads each worker's backend gets: its share of the cores under the limit. */
   threadsPerWorker: z.number().int(),
   cores: z.number().int(),
+  /** Work holding a slot now: training runs, evaluations and priors together. */
   running: z.number().int(),
+  /** Work waiting for a slot, of every kind. */
   queued: z.number().int(),
+  /** Of those, by kind (`train`, `evaluate`, `prior`). */
+  byKind: z.record(z.string(), z.object({ running: z.number().int(), queued: z.number().int() })),
+  /** Light work beside the limit, counted but not waiting for a slot: explorer sessions and one-shot requests (export, sample, latents). */
+  light: z.number().int(),
   /** Runs interrupted because the studio stopped are resumed when it starts again. */
   autoResume: z.boolean(),
 });
@@ -339,9 +346,10 @@ export const Curve = z.object({
 export type Curve = z.infer<typeof Curve>;
 
 export { EvaluationKind } from './evaluation-kinds';
-export const EvaluationStatus = z.enum(['queued', 'running', 'completed', 'failed']);
-export type EvaluationStatus = z.infer<typeof EvaluationStatus>;
-export const EvaluationId = z.number().int().positive();
+export { JobState, JobId } from './jobs';
+export const EvaluationStatus = JobState;
+export type EvaluationStatus = JobState;
+export const EvaluationId = JobId;
 
 /** Counts of labels (rows) against clusters (columns). */
 export const ConfusionMatrix = z.object({
@@ -583,6 +591,11 @@ export const commands = {
   'evaluations.start': { input: EvaluationRequest, output: z.object({ evaluationId: EvaluationId }) },
   /** A run's evaluations, oldest first, with their figures. */
   'evaluations.list': { input: z.strictObject({ runId: RunId }), output: z.array(Evaluation) },
+  /**
+   * Cancels a queued or running job (an evaluation, a learned prior; their ids are job ids): its worker is killed and
+   * it ends as cancelled. `cancelled` is false for a job that had already ended.
+   */
+  'jobs.cancel': { input: z.strictObject({ jobId: JobId }), output: z.object({ cancelled: z.boolean() }) },
   /** Live latent sliders: explorer.open, .decode, .encode, .close (src/shared/explorer.ts). */
   ...explorerCommands,
   /** A VQ-VAE's learned prior (prior.start, prior.get) and samples of a run (runs.sample): src/shared/prior.ts. */

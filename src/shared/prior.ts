@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JobId, JobState } from './jobs';
 
 /**
  * A VQ-VAE's learned prior (a PixelCNN over its grid of code indices, trained as a second stage of the run) and
@@ -7,9 +8,9 @@ import { z } from 'zod';
  */
 
 const RunId = z.number().int().positive();
-export const PriorJobId = z.number().int().positive();
-export const PriorStatus = z.enum(['queued', 'running', 'completed', 'failed']);
-export type PriorStatus = z.infer<typeof PriorStatus>;
+export const PriorJobId = JobId;
+export const PriorStatus = JobState;
+export type PriorStatus = JobState;
 
 /** Most samples one `runs.sample` answers (per class for the CVAE). */
 export const sampleMax = 1000;

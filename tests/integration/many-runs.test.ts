@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricPoint } from '../../src/shared/api';
 import { createStudio, findPreset, type Studio } from '../../src/core/studio';
-import { insertRun } from '../../src/core/store/runs';
+import { finishRun, insertRun } from '../../src/core/store/runs';
 import { writeMetrics } from '../../src/core/store/metrics';
 import { insertArtifact } from '../../src/core/store/artifacts';
 import type { WorkerLauncher } from '../../src/core/training/protocol';
@@ -48,6 +48,8 @@ beforeAll(async () => {
     config.training.seed = i;
     config.experiment = i < 30 ? 'many' : 'other';
     const id = insertRun(studio.db, config, `hash-${i}`);
+    // Finished runs, to read: none waits for a worker.
+    finishRun(studio.db, id, 'completed', null);
     ids.push(id);
     // Batch losses at every step, and test losses every 50 steps, as the trainer logs them.
     const points: MetricPoint[] = [];

@@ -1,12 +1,11 @@
 /**
  * The studio side of evaluations: checks a request, stores the evaluation, runs it in a short-lived worker and
- * stores its figures. Evaluations of one studio run one at a time, first in, first out, each in its own worker
- * beside the training runs (see `EvaluationJobs`).
+ * stores its figures. Evaluations are jobs of the one scheduler (see `EvaluationJobs`).
  */
 import { createHash } from 'node:crypto';
 import { clusteringDefaults } from '../../analysis/clustering';
 import { probeDefaults } from '../../analysis/probes';
-import { finishedStatuses, type EvaluationKind, type EvaluationRequest } from '../../shared/api';
+import { finishedStatuses, type EvaluationKind, type EvaluationRequest, type JobState } from '../../shared/api';
 import type { RunConfig } from '../../shared/config';
 import { familySpec } from '../../families/specs';
 import type { DatasetCatalog } from '../datasets/catalog';
@@ -16,24 +15,22 @@ import { newestGoodCheckpoint } from '../export';
 import { listCheckpoints } from '../store/checkpoints';
 import type { Db } from '../store/db';
 import {
-  failOrphanedEvaluations,
-  failOwnEvaluations,
-  finishEvaluation,
   getEvaluation,
-  insertEvaluation,
-  markEvaluationRunning,
   readBaseline,
   storeBaseline,
+  type EvaluationJobRequest,
+  type EvaluationResults,
 } from '../store/evaluations';
+import { finishJob, insertJob, type JobRecord } from '../store/jobs';
+import type { JobKindHandler } from '../jobs/job-kind';
 import { getRun, type ResumePoint } from '../store/runs';
 import { CheckpointError, readCheckpoint } from '../training/checkpoint';
 import type { Orchestrator } from '../training/orchestrator';
-import type { DatasetLocations, PixelBaselines, TestLatents } from '../training/protocol';
+import type { DatasetLocations, FromWorker, PixelBaselines, TestLatents, ToWorker } from '../training/protocol';
 
 export const defaultNllSamples = 100;
 /** Training points of the β-VAE and FactorVAE scores by default (disentanglement_lib's study: 10,000; see EvaluationRequest). */
 export const defaultScorePoints = 1000;
-const studioStoppedReason = 'the studio stopped before the evaluation ended';
 
 /** Bumped when the pixel baselines' computation changes, so that figures kept from before are not reused. */
 const baselineVersion = 1;
@@ -124,15 +121,14 @@ export function checkKinds(config: RunConfig, who: string, what: readonly Evalua
 }
 
 /**
- * Evaluation jobs of one studio. They run one at a time, each as a one-shot request in its own worker, beside the
- * training runs rather than under the scheduler's limit: an evaluation is short and asked for by hand, and the
- * scheduler's queue is the runs table's. Their state is in the database; one left active by a studio that died
- * fails with the reason when a studio next opens the database.
+ * Evaluations of one studio: checked when asked for, then jobs of the one scheduler (queued under its limit with the
+ * training runs, first asked first run, each in a worker of its own). One left by a studio that stopped waits again
+ * and runs from its start in the next: its request holds everything it needs, and its figures depend only on it.
  */
-export class EvaluationJobs {
+export class EvaluationJobs implements JobKindHandler<'evaluated'> {
+  readonly kind = 'evaluate' as const;
+  readonly answer = 'evaluated' as const;
   readonly #abort = new AbortController();
-  readonly #ended = new Map<number, Promise<void>>();
-  #chain: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly o: {
@@ -143,15 +139,7 @@ export class EvaluationJobs {
       locations: DatasetLocations;
     },
   ) {
-    for (const e of failOrphanedEvaluations(o.db, 'the studio that ran it stopped before it ended')) {
-      o.events.emit('evaluation.status', {
-        evaluationId: e.id,
-        runId: e.runId,
-        status: 'failed',
-        error: 'the studio that ran it stopped before it ended',
-        figures: {},
-      });
-    }
+    o.orchestrator.registerJobKind(this);
   }
 
   private requireStoppedRun(runId: number) {
@@ -162,92 +150,92 @@ export class EvaluationJobs {
     return run;
   }
 
-  /** Checks the request, stores the evaluation as queued and starts it when the one before it ends. */
+  /** Checks the request, stores the evaluation as a queued job and lets the scheduler start it. */
   start(request: EvaluationRequest): number {
     const run = this.requireStoppedRun(request.runId);
     const what = [...new Set(request.what)];
     checkKinds(run.config, `run ${run.id}`, what, this.o.datasets);
     const checkpoint = checkpointFor(this.o.db, run.id, request.epoch);
-    const seed = request.seed ?? 0;
     const nllSamples = request.nllSamples ?? defaultNllSamples;
     const scorePoints = request.scorePoints ?? defaultScorePoints;
-    const id = insertEvaluation(this.o.db, {
-      runId: run.id,
+    const job: EvaluationJobRequest = {
       what,
+      seed: request.seed ?? 0,
+      epoch: checkpoint.epoch,
+      nllSamples,
+      scorePoints,
       settings: {
         what,
         ...(what.includes('nll') ? { nllSamples } : {}),
         ...(what.includes('disentanglement') ? { scorePoints } : {}),
         checkpoint: { epoch: checkpoint.epoch, step: checkpoint.step },
       },
-      seed,
-      epoch: checkpoint.epoch,
-    });
-    const emit = (status: 'queued' | 'running' | 'completed' | 'failed', error: string | null, figures = {}) =>
-      this.o.events.emit('evaluation.status', { evaluationId: id, runId: run.id, status, error, figures });
-    emit('queued', null);
-    const job = this.#chain.then(async () => {
-      if (this.#abort.signal.aborted) return;
-      markEvaluationRunning(this.o.db, id);
-      emit('running', null);
-      try {
-        // A stored set's content hash; a built-in set (the IDX files of a package) by its source and size.
-        const info = this.o.datasets.info(run.config.dataset.name);
-        const hash =
-          info?.hash ?? (info?.kind === 'builtin' && info.available ? `${info.source}; ${info.sizeBytes} bytes` : null);
-        const keys = {
-          clustering: baselineKey('clustering', run.config, hash, seed),
-          probe: baselineKey('probe', run.config, hash, seed),
-        };
-        const baselines: PixelBaselines = {};
-        for (const kind of ['clustering', 'probe'] as const) {
-          const key = keys[kind];
-          const known = key && what.includes(kind) ? readBaseline(this.o.db, key) : undefined;
-          if (known) baselines[kind] = known;
-        }
-        const answer = await this.o.orchestrator.request(
-          {
-            type: 'evaluate',
-            config: run.config,
-            checkpoint,
-            datasets: this.o.locations,
-            what,
-            seed,
-            nllSamples,
-            scorePoints,
-            baselines,
-          },
-          'evaluated',
-          this.#abort.signal,
-        );
-        if (this.#abort.signal.aborted) return;
-        for (const kind of ['clustering', 'probe'] as const) {
-          const fresh = answer.baselines[kind];
-          const key = keys[kind];
-          if (fresh && key) storeBaseline(this.o.db, key, kind, fresh);
-        }
-        const settings = { what, checkpoint: { epoch: checkpoint.epoch, step: checkpoint.step }, ...answer.settings };
-        const results = { figures: answer.figures, details: answer.details };
-        if (finishEvaluation(this.o.db, id, { status: 'completed', results, settings })) {
-          emit('completed', null, answer.figures);
-        }
-      } catch (e) {
-        if (this.#abort.signal.aborted) return;
-        const error = e instanceof Error ? e.message : String(e);
-        if (finishEvaluation(this.o.db, id, { status: 'failed', error })) emit('failed', error);
-      }
-    });
-    this.#chain = job;
-    this.#ended.set(
-      id,
-      job.finally(() => this.#ended.delete(id)),
-    );
+    };
+    const id = insertJob(this.o.db, 'evaluate', run.id, { ...job });
+    this.emit(id, run.id, 'queued', null);
+    this.o.orchestrator.schedule();
     return id;
   }
 
-  /** Settles when the evaluation has ended and its outcome is stored (at once for one not running here). */
+  private emit(evaluationId: number, runId: number, status: JobState, error: string | null, figures = {}): void {
+    this.o.events.emit('evaluation.status', { evaluationId, runId, status, error, figures });
+  }
+
+  announce(job: JobRecord, state: JobState, error: string | null): void {
+    this.emit(job.id, job.runId, state, error);
+  }
+
+  /** The keys of the raw-pixel baselines this evaluation shares with every other on the same images and seed. */
+  private baselineKeys(config: RunConfig, seed: number) {
+    // A stored set's content hash; a built-in set (the IDX files of a package) by its source and size.
+    const info = this.o.datasets.info(config.dataset.name);
+    const hash = info?.hash ?? (info?.kind === 'builtin' && info.available ? `${info.source}; ${info.sizeBytes} bytes` : null);
+    return { clustering: baselineKey('clustering', config, hash, seed), probe: baselineKey('probe', config, hash, seed) };
+  }
+
+  message(job: JobRecord): ToWorker {
+    const request = job.request as unknown as EvaluationJobRequest;
+    const run = getRun(this.o.db, job.runId);
+    if (!run) throw new Error(`run ${job.runId} is gone`);
+    const keys = this.baselineKeys(run.config, request.seed);
+    const baselines: PixelBaselines = {};
+    for (const kind of ['clustering', 'probe'] as const) {
+      const key = keys[kind];
+      const known = key && request.what.includes(kind) ? readBaseline(this.o.db, key) : undefined;
+      if (known) baselines[kind] = known;
+    }
+    return {
+      type: 'evaluate',
+      config: run.config,
+      checkpoint: checkpointFor(this.o.db, run.id, request.epoch),
+      datasets: this.o.locations,
+      what: request.what,
+      seed: request.seed,
+      nllSamples: request.nllSamples ?? defaultNllSamples,
+      scorePoints: request.scorePoints ?? defaultScorePoints,
+      baselines,
+    };
+  }
+
+  complete(job: JobRecord, answer: Extract<FromWorker, { type: 'evaluated' }>): void {
+    const request = job.request as unknown as EvaluationJobRequest;
+    const config = getRun(this.o.db, job.runId)?.config;
+    const keys = config ? this.baselineKeys(config, request.seed) : { clustering: null, probe: null };
+    for (const kind of ['clustering', 'probe'] as const) {
+      const fresh = answer.baselines[kind];
+      const key = keys[kind];
+      if (fresh && key) storeBaseline(this.o.db, key, kind, fresh);
+    }
+    const settings = { what: request.what, checkpoint: request.settings['checkpoint'], ...answer.settings };
+    const result: EvaluationResults = { figures: answer.figures, details: answer.details, settings };
+    if (finishJob(this.o.db, job.id, { state: 'completed', result: { ...result } })) {
+      this.emit(job.id, job.runId, 'completed', null, answer.figures);
+    }
+  }
+
+  /** Settles when the evaluation has ended and its outcome is stored (at once for one not held here). */
   whenEnded(evaluationId: number): Promise<void> {
-    return this.#ended.get(evaluationId) ?? Promise.resolve();
+    return this.o.orchestrator.jobs.whenEnded(evaluationId);
   }
 
   /** The codes of a stopped run's test split at a checkpoint, with its labels and factors (for `export --latents`). */
@@ -261,7 +249,7 @@ export class EvaluationJobs {
       );
     }
     const checkpoint = checkpointFor(this.o.db, runId, epoch);
-    const answer = await this.o.orchestrator.request(
+    const answer = await this.o.orchestrator.light.request(
       { type: 'latents', config: run.config, checkpoint, datasets: this.o.locations },
       'latents',
       this.#abort.signal,
@@ -273,17 +261,8 @@ export class EvaluationJobs {
     return getEvaluation(this.o.db, evaluationId);
   }
 
-  /** Kills the workers of this studio's evaluations; those not ended fail with the reason. */
+  /** Abandons this studio's requests for test codes (the scheduler requeues the evaluations themselves). */
   close(): void {
     this.#abort.abort();
-    for (const e of failOwnEvaluations(this.o.db, studioStoppedReason)) {
-      this.o.events.emit('evaluation.status', {
-        evaluationId: e.id,
-        runId: e.runId,
-        status: 'failed',
-        error: studioStoppedReason,
-        figures: {},
-      });
-    }
   }
 }

@@ -172,7 +172,7 @@ export class ExplorerSessions {
     for (const s of byUse.slice(0, Math.max(0, byUse.length - cap + 1))) {
       s.close(`more than ${cap} explorer sessions were opened; it was the least recently used`);
     }
-    const worker = this.o.orchestrator.session({
+    const worker = this.o.orchestrator.light.session({
       type: 'explore',
       config: run.config,
       checkpoint,

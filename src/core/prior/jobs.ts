@@ -1,7 +1,6 @@
 /**
  * The studio side of learned priors and sampling. A prior is a second stage of a VQ-VAE run: a PixelCNN over its
- * grid of code indices, trained in a short-lived worker (one at a time, first in, first out, beside the training
- * runs as evaluations are), its figures, metrics (split 'prior'), samples artifact and checkpoint kept with the run.
+ * grid of code indices, trained as a job of the one scheduler (see `PriorJobs`), its figures, metrics (split 'prior'), samples artifact and checkpoint kept with the run.
  * Sampling rebuilds a run's model (and its prior) in a one-shot worker and answers PNGs.
  */
 import { join } from 'node:path';
@@ -14,24 +13,17 @@ import type { EventHub } from '../events';
 import { checkpointFor } from '../evaluation/jobs';
 import { insertArtifact } from '../store/artifacts';
 import type { Db } from '../store/db';
-import {
-  failOrphanedPriors,
-  failOwnPriors,
-  finishPrior,
-  insertPrior,
-  latestCompletedPrior,
-  latestPrior,
-  markPriorRunning,
-  recordPriorEpoch,
-} from '../store/priors';
+import { completePrior, latestCompletedPrior, latestPrior, type PriorJobRequest } from '../store/priors';
+import { getJob, insertJob, recordJobProgress, type JobRecord } from '../store/jobs';
+import type { JobKindHandler } from '../jobs/job-kind';
+import type { JobState } from '../../shared/jobs';
 import { getRun } from '../store/runs';
 import { CheckpointError, readCheckpoint } from '../training/checkpoint';
 import type { Orchestrator } from '../training/orchestrator';
-import type { DatasetLocations } from '../training/protocol';
+import type { DatasetLocations, FromWorker, ToWorker } from '../training/protocol';
 import type { PriorEpoch, SampleSource } from './messages';
 import { pixelCnnDefaults, priorTrainingDefaults } from './pixelcnn';
 
-const studioStoppedReason = 'the studio stopped before the prior was trained';
 /** How a family's runs are sampled, as its spec declares (`sampling`); undefined: no generative prior. */
 const samplingOf = (family: string) => familySpec(family)?.sampling;
 
@@ -39,10 +31,14 @@ function refuse(code: 'bad_request' | 'conflict' | 'not_found', path: string, me
   throw new ApiError(code, `${path}: ${message}`, [{ path, message }]);
 }
 
-export class PriorJobs {
+/**
+ * Learned priors as jobs of the one scheduler (queued under its limit with the training runs, each in a worker of its
+ * own). One left by a studio that stopped waits again and trains from its start in the next, with the same seed.
+ */
+export class PriorJobs implements JobKindHandler<'priorTrained'> {
+  readonly kind = 'prior' as const;
+  readonly answer = 'priorTrained' as const;
   readonly #abort = new AbortController();
-  readonly #ended = new Map<number, Promise<void>>();
-  #chain: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly o: {
@@ -54,9 +50,7 @@ export class PriorJobs {
       checkpointDir: string;
     },
   ) {
-    for (const p of failOrphanedPriors(o.db, 'the studio that trained it stopped before it ended')) {
-      this.emit(p.jobId, p.runId, 'failed', 'the studio that trained it stopped before it ended', p.epochs);
-    }
+    o.orchestrator.registerJobKind(this);
   }
 
   private emit(
@@ -69,6 +63,10 @@ export class PriorJobs {
     figures: Record<string, number> = {},
   ): void {
     this.o.events.emit('prior.status', { jobId, runId, status, error, epoch, epochs, figures });
+  }
+
+  announce(job: JobRecord, state: JobState, error: string | null): void {
+    this.emit(job.id, job.runId, state, error, (job.request as unknown as PriorJobRequest).epochs);
   }
 
   private requireRun(runId: number) {
@@ -90,7 +88,7 @@ export class PriorJobs {
     return run;
   }
 
-  /** Checks the request, stores the prior job as queued and starts it when the one before it ends. */
+  /** Checks the request, stores the prior as a queued job and lets the scheduler start it. */
   start(request: { runId: number; epochs?: number | undefined; seed?: number | undefined }): number {
     const run = this.requireVqVae(request.runId);
     if (!finishedStatuses.includes(run.status))
@@ -98,8 +96,7 @@ export class PriorJobs {
     const checkpoint = checkpointFor(this.o.db, run.id, undefined);
     const epochs = request.epochs ?? priorTrainingDefaults.epochs;
     const seed = request.seed ?? 0;
-    const id = insertPrior(this.o.db, {
-      runId: run.id,
+    const job: PriorJobRequest = {
       epochs,
       seed,
       checkpoint,
@@ -107,64 +104,51 @@ export class PriorJobs {
         architecture: { kind: 'gated PixelCNN', ...pixelCnnDefaults },
         training: { ...priorTrainingDefaults, epochs, seed },
       },
-    });
+    };
+    const id = insertJob(this.o.db, 'prior', run.id, { ...job });
     this.emit(id, run.id, 'queued', null, epochs);
-    const job = this.#chain.then(async () => {
-      if (this.#abort.signal.aborted) return;
-      markPriorRunning(this.o.db, id);
-      this.emit(id, run.id, 'running', null, epochs);
-      const curve: PriorEpoch[] = [];
-      try {
-        const answer = await this.o.orchestrator.request(
-          {
-            type: 'prior',
-            config: run.config,
-            checkpoint,
-            datasets: this.o.locations,
-            outDir: join(this.o.checkpointDir, `run-${run.id}`),
-            fileName: `prior-${id}.lsckpt`,
-            epochs,
-            seed,
-          },
-          'priorTrained',
-          this.#abort.signal,
-          (m) => {
-            if (m.type !== 'priorEpoch') return;
-            const { type: _type, ...figures } = m;
-            curve.push(figures);
-            recordPriorEpoch(this.o.db, id, curve);
-            this.emit(id, run.id, 'running', null, epochs, m.epoch, { nll_bits: m.testNllBits, train_nll_bits: m.trainNllBits });
-          },
-        );
-        if (this.#abort.signal.aborted) return;
-        const done = finishPrior(this.o.db, id, {
-          status: 'completed',
-          runId: run.id,
-          figures: answer.figures,
-          curve: answer.curve,
-          settings: answer.settings,
-          checkpoint: answer.checkpoint,
-        });
-        if (!done) return;
-        this.o.events.emit('run.artifact', insertArtifact(this.o.db, run.id, answer.samples));
-        this.emit(id, run.id, 'completed', null, epochs, epochs, answer.figures);
-      } catch (e) {
-        if (this.#abort.signal.aborted) return;
-        const error = e instanceof Error ? e.message : String(e);
-        if (finishPrior(this.o.db, id, { status: 'failed', error })) this.emit(id, run.id, 'failed', error, epochs);
-      }
-    });
-    this.#chain = job;
-    this.#ended.set(
-      id,
-      job.finally(() => this.#ended.delete(id)),
-    );
+    this.o.orchestrator.schedule();
     return id;
   }
 
-  /** Settles when the prior job has ended and its outcome is stored (at once for one not running here). */
+  message(job: JobRecord): ToWorker {
+    const request = job.request as unknown as PriorJobRequest;
+    const run = getRun(this.o.db, job.runId);
+    if (!run) throw new Error(`run ${job.runId} is gone`);
+    return {
+      type: 'prior',
+      config: run.config,
+      checkpoint: request.checkpoint,
+      datasets: this.o.locations,
+      outDir: join(this.o.checkpointDir, `run-${run.id}`),
+      fileName: `prior-${job.id}.lsckpt`,
+      epochs: request.epochs,
+      seed: request.seed,
+    };
+  }
+
+  /** Each epoch's figures: kept with the job (its curve so far) and told. */
+  progress(job: JobRecord, m: FromWorker): void {
+    if (m.type !== 'priorEpoch') return;
+    const { type: _type, ...figures } = m;
+    const curve = [...((getJob(this.o.db, job.id)?.progress?.['curve'] ?? []) as PriorEpoch[]), figures];
+    recordJobProgress(this.o.db, job.id, { curve });
+    const epochs = (job.request as unknown as PriorJobRequest).epochs;
+    this.emit(job.id, job.runId, 'running', null, epochs, m.epoch, { nll_bits: m.testNllBits, train_nll_bits: m.trainNllBits });
+  }
+
+  complete(job: JobRecord, answer: Extract<FromWorker, { type: 'priorTrained' }>): void {
+    const { path, sha256, sizeBytes } = answer.checkpoint;
+    const result = { figures: answer.figures, curve: answer.curve, settings: answer.settings, file: { path, sha256, sizeBytes } };
+    if (!completePrior(this.o.db, job, result)) return;
+    this.o.events.emit('run.artifact', insertArtifact(this.o.db, job.runId, answer.samples));
+    const epochs = (job.request as unknown as PriorJobRequest).epochs;
+    this.emit(job.id, job.runId, 'completed', null, epochs, epochs, answer.figures);
+  }
+
+  /** Settles when the prior job has ended and its outcome is stored (at once for one not held here). */
   whenEnded(jobId: number): Promise<void> {
-    return this.#ended.get(jobId) ?? Promise.resolve();
+    return this.o.orchestrator.jobs.whenEnded(jobId);
   }
 
   /** The run's newest prior, null when it has none; refused for a run that is not a VQ-VAE. */
@@ -238,7 +222,7 @@ export class PriorJobs {
           .join('; ')})`,
       );
     }
-    const answer = await this.o.orchestrator.request(
+    const answer = await this.o.orchestrator.light.request(
       { type: 'sample', config: run.config, checkpoint, datasets: this.o.locations, n: request.n, seed, source },
       'sampled',
       this.#abort.signal,
@@ -263,11 +247,8 @@ export class PriorJobs {
     return Array.from({ length: this.o.datasets.info(dataset.name)?.classes ?? 0 }, (_, c) => c);
   }
 
-  /** Kills the workers of this studio's priors and samples; priors not ended fail with the reason. */
+  /** Abandons this studio's sample requests (the scheduler requeues the priors themselves). */
   close(): void {
     this.#abort.abort();
-    for (const p of failOwnPriors(this.o.db, studioStoppedReason)) {
-      this.emit(p.jobId, p.runId, 'failed', studioStoppedReason, p.epochs);
-    }
   }
 }

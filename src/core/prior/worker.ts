@@ -16,6 +16,7 @@ import { createRng, deriveSeed } from '../../shared/random';
 import { buildModel, restoreFrom } from '../training/rebuild';
 import { tf } from '../../ml/tf';
 import type { PriorRequest, SampleRequest } from './messages';
+import { stepGate } from '../training/step-gate';
 import {
   buildPixelCnn,
   pixelCnnDefaults,
@@ -140,9 +141,12 @@ export async function trainPrior(msg: PriorRequest, post: (m: FromWorker) => voi
     const shape: PixelCnnShape = { height, width, codes: k, ...pixelCnnDefaults };
     const training = { ...priorTrainingDefaults, epochs: msg.epochs, seed: msg.seed };
     prior = buildPixelCnn(shape, deriveSeed(msg.seed, 41));
-    const curve = await trainPixelCnn(prior, { train, test }, training, (f) =>
-      post({ type: 'priorEpoch', ...f, epochs: msg.epochs }),
-    );
+    // A test may hold the worker after an epoch (the step gate's step is the prior's epoch here).
+    const gate = stepGate();
+    const curve = await trainPixelCnn(prior, { train, test }, training, async (f) => {
+      post({ type: 'priorEpoch', ...f, epochs: msg.epochs });
+      await gate?.(f.epoch);
+    });
     const last = curve.at(-1);
     if (!last || !Number.isFinite(last.testNllBits))
       throw new Error(`the prior's training diverged (test NLL ${last?.testNllBits})`);

@@ -148,4 +148,49 @@ export const migrations: readonly string[] = [
      ended_at TEXT
    ) STRICT;
    CREATE INDEX priors_run ON priors(run_id, id);`,
+  // 11: one table of jobs besides training: evaluations and learned priors, queued under the scheduler's limit with
+  // their supervisor and heartbeat (a restarted studio re-queues those of a studio that is gone). Evaluations keep
+  // their ids; priors follow them. What a job needs to start again is its request; its figures are its result.
+  `CREATE TABLE jobs (
+     id INTEGER PRIMARY KEY,
+     kind TEXT NOT NULL CHECK (kind IN ('evaluate','prior')),
+     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     state TEXT NOT NULL CHECK (state IN ('queued','running','completed','failed','cancelled')),
+     request_json TEXT NOT NULL,
+     progress_json TEXT,
+     result_json TEXT,
+     error TEXT,
+     restarts INTEGER NOT NULL DEFAULT 0,
+     supervisor_host TEXT,
+     supervisor_pid INTEGER,
+     heartbeat_at TEXT,
+     created_at TEXT NOT NULL,
+     started_at TEXT,
+     ended_at TEXT
+   ) STRICT;
+   CREATE INDEX jobs_run ON jobs(run_id, kind, id);
+   CREATE INDEX jobs_state ON jobs(state);
+   INSERT INTO jobs (id, kind, run_id, state, request_json, result_json, error, supervisor_host, supervisor_pid,
+                     heartbeat_at, created_at, ended_at)
+     SELECT id, 'evaluate', run_id, status,
+            json_object('what', json(what), 'seed', seed, 'epoch', checkpoint_epoch, 'settings', json(settings_json)),
+            CASE WHEN results_json IS NULL THEN NULL
+                 ELSE json_object('figures', json(json_extract(results_json, '$.figures')),
+                                  'details', json(json_extract(results_json, '$.details')), 'settings', json(settings_json)) END,
+            error, supervisor_host, supervisor_pid, NULL, created_at, ended_at
+     FROM evaluations ORDER BY id;
+   INSERT INTO jobs (kind, run_id, state, request_json, progress_json, result_json, error, supervisor_host, supervisor_pid,
+                     heartbeat_at, created_at, ended_at)
+     SELECT 'prior', run_id, status,
+            json_object('epochs', epochs, 'seed', seed, 'checkpoint', json(checkpoint_json), 'settings', json(settings_json)),
+            CASE WHEN status = 'running' AND results_json IS NOT NULL
+                 THEN json_object('curve', json(json_extract(results_json, '$.curve'))) END,
+            CASE WHEN status = 'completed' AND results_json IS NOT NULL
+                 THEN json_object('figures', json(json_extract(results_json, '$.figures')),
+                                  'curve', json(json_extract(results_json, '$.curve')), 'settings', json(settings_json),
+                                  'file', json_object('path', path, 'sha256', sha256, 'sizeBytes', size_bytes)) END,
+            error, supervisor_host, supervisor_pid, NULL, created_at, ended_at
+     FROM priors ORDER BY id;
+   DROP TABLE evaluations;
+   DROP TABLE priors;`,
 ];

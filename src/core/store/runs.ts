@@ -4,6 +4,9 @@ import type { Environment, LatestMetric, RunDetail, RunStatus, RunSummary } from
 import type { z } from 'zod';
 import { nowIso, type Db } from './db';
 import { stmt } from './statements';
+import { supervisorGone } from './supervisor';
+
+export { supervisorAlive } from './supervisor';
 
 interface RunRow {
   id: number;
@@ -83,28 +86,18 @@ export function touchHeartbeats(db: Db): void {
   ).run(nowIso(), hostname(), process.pid);
 }
 
-/** Whether the studio process that supervises a run is gone: dead on this machine, or silent past `staleAfterMs`. */
-function supervisorGone(
-  r: { heartbeat_at: string | null; supervisor_host: string | null; supervisor_pid: number | null },
-  cutoff: string,
-): boolean {
-  if (r.heartbeat_at === null || r.heartbeat_at < cutoff) return true;
-  const pid = r.supervisor_pid;
-  if (r.supervisor_host !== hostname() || pid === null) return false;
-  return pid !== process.pid && !processAlive(pid);
-}
-
 /**
- * The scheduler's queue, first in first out: the oldest queued run this studio holds, or (with `adopt`)
- * one whose studio is gone, claimed for this process. `exclude` are runs already launched here.
+ * Claims a queued run for this process (the scheduler reads the queue with `queuedWork`): one it holds, or (with
+ * `adopt`) one whose studio is gone. Undefined when another live studio holds it or it is no longer queued.
  */
-export function claimNextQueued(
+export function claimRun(
   db: Db,
-  options: { adopt: boolean; staleAfterMs: number; exclude: readonly number[] },
+  id: number,
+  options: { adopt: boolean; staleAfterMs: number },
 ): { id: number; config: RunConfig; configHash: string; resumeFrom: ResumePoint | null } | undefined {
   const cutoff = new Date(Date.now() - options.staleAfterMs).toISOString();
-  const rows = stmt<
-    [],
+  const r = stmt<
+    [number],
     {
       id: number;
       config_json: string;
@@ -117,27 +110,23 @@ export function claimNextQueued(
   >(
     db,
     `SELECT id, config_json, config_hash, heartbeat_at, supervisor_host, supervisor_pid, resume_from FROM runs
-     WHERE status = 'queued' AND executor = 'local' ORDER BY id`,
-  ).all();
-  for (const r of rows) {
-    if (options.exclude.includes(r.id)) continue;
-    const ours = r.supervisor_host === hostname() && r.supervisor_pid === process.pid;
-    if (!ours && !(options.adopt && supervisorGone(r, cutoff))) continue;
-    const claimed = stmt(
-      db,
-      `UPDATE runs SET supervisor_host = ?, supervisor_pid = ?, heartbeat_at = ?
-       WHERE id = ? AND status = 'queued' AND supervisor_pid IS ? AND supervisor_host IS ?`,
-    ).run(hostname(), process.pid, nowIso(), r.id, r.supervisor_pid, r.supervisor_host);
-    if (claimed.changes === 1) {
-      return {
-        id: r.id,
-        config: JSON.parse(r.config_json) as RunConfig,
-        configHash: r.config_hash,
-        resumeFrom: r.resume_from ? (JSON.parse(r.resume_from) as ResumePoint) : null,
-      };
-    }
-  }
-  return undefined;
+     WHERE id = ? AND status = 'queued' AND executor = 'local'`,
+  ).get(id);
+  if (!r) return undefined;
+  const ours = r.supervisor_host === hostname() && r.supervisor_pid === process.pid;
+  if (!ours && !(options.adopt && supervisorGone(r, cutoff))) return undefined;
+  const claimed = stmt(
+    db,
+    `UPDATE runs SET supervisor_host = ?, supervisor_pid = ?, heartbeat_at = ?
+     WHERE id = ? AND status = 'queued' AND supervisor_pid IS ? AND supervisor_host IS ?`,
+  ).run(hostname(), process.pid, nowIso(), r.id, r.supervisor_pid, r.supervisor_host);
+  if (claimed.changes !== 1) return undefined;
+  return {
+    id: r.id,
+    config: JSON.parse(r.config_json) as RunConfig,
+    configHash: r.config_hash,
+    resumeFrom: r.resume_from ? (JSON.parse(r.resume_from) as ResumePoint) : null,
+  };
 }
 
 /** Whether this studio process holds a run (it queued it, or adopted it). */
@@ -158,27 +147,11 @@ export function finishRun(db: Db, runId: number, status: RunStatus, error: strin
   return info.changes > 0;
 }
 
-/** Whether the studio process named by a run's supervisor columns is alive; one on another machine is taken to be. */
-export function supervisorAlive(host: string | null, pid: number | null): boolean {
-  if (host !== hostname()) return host !== null;
-  return pid !== null && (pid === process.pid || processAlive(pid));
-}
-
-/** Whether a process of this machine is alive (EPERM: it is, but another user's). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Training runs whose supervising studio is gone: its process on this machine is dead (known at once,
  * e.g. right after a restart), or its heartbeat is older than `staleAfterMs` (a studio on another
  * machine sharing the database, or a reused pid). `supervised` are this process's own. Queued runs are
- * jobs that outlive their studio: the next studio's scheduler adopts them (claimNextQueued).
+ * jobs that outlive their studio: the next studio's scheduler adopts them (claimRun).
  */
 export function interruptStaleRuns(db: Db, staleAfterMs: number, supervised: readonly number[] = []): number[] {
   const cutoff = new Date(Date.now() - staleAfterMs).toISOString();

@@ -1,8 +1,35 @@
 import { rmSync } from 'node:fs';
 import { relative } from 'node:path';
+import type { RunConfig } from '../../shared/config';
 import { insideRoot } from '../paths';
+import { deleteCheckpointRow, insertCheckpoint, listCheckpoints, type CheckpointRecord } from '../store/checkpoints';
+import type { Db } from '../store/db';
+import { metricAt } from '../store/metrics';
+import { checkpointsToDrop } from './checkpoint-policy';
 
 /** Deletes a checkpoint file the store no longer refers to, only ever inside the studio's checkpoint folder. */
 export function removeCheckpointFile(checkpointDir: string, path: string): void {
   rmSync(insideRoot(checkpointDir, relative(checkpointDir, path)), { force: true });
+}
+
+/**
+ * Stores a run's new checkpoint, then drops those its policy no longer keeps (rows, then files). With `keepBest`, the
+ * run's test metrics must be written first (the caller flushes them).
+ */
+export function keepCheckpoint(
+  db: Db,
+  checkpointDir: string,
+  runId: number,
+  checkpoint: CheckpointRecord,
+  policy: RunConfig['training']['checkpoints'],
+): void {
+  insertCheckpoint(db, runId, checkpoint);
+  const best = policy?.keepBest;
+  const drop = checkpointsToDrop(listCheckpoints(db, runId), policy, (step) =>
+    best ? metricAt(db, runId, 'test', best.metric, step) : undefined,
+  );
+  for (const c of drop) {
+    deleteCheckpointRow(db, c.id);
+    removeCheckpointFile(checkpointDir, c.path);
+  }
 }

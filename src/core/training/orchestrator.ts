@@ -1,15 +1,12 @@
-import type { BackendInfo, MetricPoint } from '../../shared/api';
-import type { BackendPreference, RunConfig } from '../../shared/config';
+import type { MetricPoint } from '../../shared/api';
+import type { RunConfig } from '../../shared/config';
 import type { Db } from '../store/db';
 import { insertArtifact } from '../store/artifacts';
-import { deleteCheckpointRow, insertCheckpoint, listCheckpoints, type CheckpointRecord } from '../store/checkpoints';
-import { metricAt } from '../store/metrics';
-import { checkpointsToDrop } from './checkpoint-policy';
-import { removeCheckpointFile } from './checkpoint-files';
 import { writeMetrics } from '../store/metrics';
+import { keepCheckpoint } from './checkpoint-files';
 import {
   addWarning,
-  claimNextQueued,
+  claimRun,
   finishRun,
   getRunStatus,
   insertRun,
@@ -21,9 +18,14 @@ import {
   touchHeartbeats,
 } from '../store/runs';
 import { getSetting, setSetting } from '../store/settings';
+import { claimJob, queuedWork, requeueStaleJobs, touchJobHeartbeats } from '../store/jobs';
+import type { JobKindHandler } from '../jobs/job-kind';
+import { JobRunner } from '../jobs/job-runner';
+import { LightWork } from '../jobs/light-work';
+import { Endings } from '../jobs/endings';
 import { availableParallelism } from 'node:os';
 import type { EventHub } from '../events';
-import type { DatasetLocations, FromWorker, ToWorker, WorkerHandle, WorkerLauncher } from './protocol';
+import type { DatasetLocations, FromWorker, WorkerHandle, WorkerLauncher } from './protocol';
 import { configHash } from './config-hash';
 
 interface ActiveRun {
@@ -66,18 +68,22 @@ export function defaultMaxConcurrent(cores: number): number {
 }
 
 /**
- * The scheduler and supervisor of training jobs: runs wait in the database as `queued` (so a queue
- * survives a restart), start first in, first out while fewer than the limit run, each worker with its
- * share of the cores; the only writer of run state to the store.
+ * The one scheduler of the studio's work, and the supervisor of training runs. Training runs (the runs table) and
+ * jobs (evaluations and priors, the jobs table) wait in the database as `queued`, so a queue survives a restart, and
+ * start first asked, first started while fewer than the limit hold a slot, each worker with its share of the cores.
+ * Light work (exports, samples, explorer sessions: `light`) is counted beside the limit. The only writer of run and
+ * job state to the store.
  */
 export class Orchestrator {
   readonly #active = new Map<number, ActiveRun>();
-  readonly #ended = new Map<number, { promise: Promise<void>; resolve: () => void }>();
+  readonly #ended = new Endings();
+  /** Evaluations and priors with a worker here. */
+  readonly jobs: JobRunner;
+  /** One-shot requests and explorer sessions: counted beside the limit, killed at shutdown. */
+  readonly light: LightWork;
   readonly #timer: NodeJS.Timeout;
   readonly #flushTimer: NodeJS.Timeout;
   readonly #staleAfterMs: number;
-  /** Long-lived workers of sessions (the explorer's), killed when the studio shuts down. */
-  readonly #sessions = new Set<WorkerHandle>();
   readonly #cores: number;
   #closed = false;
 
@@ -90,14 +96,27 @@ export class Orchestrator {
     const heartbeatMs = options.heartbeatMs ?? 2000;
     this.#staleAfterMs = options.staleAfterMs ?? 15000;
     this.#cores = options.cores ?? availableParallelism();
+    this.light = new LightWork(launch, () => this.threadsPerWorker);
+    this.jobs = new JobRunner(
+      db,
+      launch,
+      () => this.threadsPerWorker,
+      () => this.schedule(),
+    );
     if (options.maxConcurrent !== undefined) this.maxConcurrent = options.maxConcurrent;
     this.sweepOrphans();
     this.#timer = setInterval(() => this.beat(), heartbeatMs);
     this.#flushTimer = setInterval(() => this.flushAll(), options.metricsFlushMs ?? 500);
     this.#timer.unref();
     this.#flushTimer.unref();
-    // Runs queued before a restart start again by themselves.
-    this.schedule();
+    // Work queued before a restart (and jobs left running by a studio that is gone) starts again by itself, once the
+    // studio being built has registered its kinds of job.
+    queueMicrotask(() => this.schedule());
+  }
+
+  /** Adds a kind of job the scheduler runs (register every kind before the studio is handed out). */
+  registerJobKind(handler: JobKindHandler): void {
+    this.jobs.register(handler);
   }
 
   /** How many workers may train at once: the stored setting, else the default for this machine's cores. */
@@ -120,16 +139,18 @@ export class Orchestrator {
     return Math.max(1, Math.floor(this.#cores / this.maxConcurrent));
   }
 
-  /** Marks runs left 'running' by a dead studio as interrupted. */
+  /** Marks runs left 'running' by a dead studio as interrupted, and queues again the jobs it left running. */
   sweepOrphans(): number[] {
     const ids = interruptStaleRuns(this.db, this.#staleAfterMs, [...this.#active.keys()]);
     for (const runId of ids)
       this.events.emit('run.status', { runId, status: 'interrupted', error: 'studio stopped', backend: null });
+    for (const job of requeueStaleJobs(this.db, this.#staleAfterMs, this.jobs.ids)) this.jobs.announce(job, 'queued', null);
     return ids;
   }
 
   private beat(): void {
     touchHeartbeats(this.db);
+    touchJobHeartbeats(this.db);
     this.sweepOrphans();
     this.schedule();
   }
@@ -151,26 +172,10 @@ export class Orchestrator {
     return [...this.#active.keys()];
   }
 
-  private deferredEnd(runId: number): Promise<void> {
-    let entry = this.#ended.get(runId);
-    if (!entry) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      entry = { promise, resolve };
-      this.#ended.set(runId, entry);
-    }
-    return entry.promise;
-  }
-
-  private settle(runId: number): void {
-    this.#ended.get(runId)?.resolve();
-    this.#ended.delete(runId);
-  }
-
   /** Settles when the run is over and its final status is stored (a queued run waits for its turn first). */
   whenEnded(runId: number): Promise<void> {
     if (this.#active.has(runId) || (getRunStatus(this.db, runId) === 'queued' && supervisedHere(this.db, runId))) {
-      return this.deferredEnd(runId);
+      return this.#ended.wait(runId);
     }
     return Promise.resolve();
   }
@@ -187,22 +192,47 @@ export class Orchestrator {
     return runId;
   }
 
-  /** Starts queued runs, oldest first, while fewer than the limit train. */
+  /** Local training runs with a worker here (a Slurm run's is the cluster's). */
+  get trainingSlots(): number {
+    return [...this.#active.values()].filter((r) => !r.remote).length;
+  }
+
+  /** Starts queued work of every kind, first asked first, while fewer than the limit hold a slot. */
   schedule(): void {
     if (this.#closed) return;
-    while ([...this.#active.values()].filter((r) => !r.remote).length < this.maxConcurrent) {
-      const next = claimNextQueued(this.db, {
-        adopt: this.options.adoptQueued ?? true,
-        staleAfterMs: this.#staleAfterMs,
-        exclude: [...this.#active.keys()],
-      });
-      if (!next) return;
-      this.launchRun(next.id, next.config, next.configHash, next.resumeFrom);
+    let free = this.maxConcurrent - this.trainingSlots - this.jobs.ids.length;
+    if (free <= 0) return;
+    const claim = { adopt: this.options.adoptQueued ?? true, staleAfterMs: this.#staleAfterMs };
+    for (const work of queuedWork(this.db)) {
+      if (free <= 0) return;
+      if (work.kind === 'train') {
+        if (this.#active.has(work.id)) continue;
+        const run = claimRun(this.db, work.id, claim);
+        if (!run) continue;
+        this.launchRun(run.id, run.config, run.configHash, run.resumeFrom);
+      } else {
+        if (!this.jobs.runs(work.kind) || this.jobs.ids.includes(work.id)) continue;
+        const job = claimJob(this.db, work.id, claim);
+        if (!job) continue;
+        this.jobs.launch(job);
+      }
+      free--;
     }
   }
 
   private launchRun(runId: number, config: RunConfig, hash: string, resume: ResumePoint | null): void {
-    this.attach(runId, config, hash, resume, this.launch({ threads: this.threadsPerWorker }), false);
+    let worker: WorkerHandle;
+    try {
+      worker = this.launch({ threads: this.threadsPerWorker });
+    } catch (e) {
+      // No worker could start (a missing executable, no memory): the run fails with why, the studio goes on.
+      const error = `no worker could start: ${e instanceof Error ? e.message : String(e)}`;
+      if (finishRun(this.db, runId, 'failed', error))
+        this.events.emit('run.status', { runId, status: 'failed', error, backend: null });
+      this.#ended.settle(runId);
+      return;
+    }
+    this.attach(runId, config, hash, resume, worker, false);
   }
 
   /**
@@ -244,7 +274,7 @@ export class Orchestrator {
       if (run.cancelled) end('cancelled', 'cancelled by the user');
       else end('interrupted', description);
       this.#active.delete(runId);
-      this.settle(runId);
+      this.#ended.settle(runId);
       this.schedule();
     });
     worker.send({
@@ -257,21 +287,6 @@ export class Orchestrator {
       datasets: this.options.datasets,
       resume,
     });
-  }
-
-  /** Stores a new checkpoint, then drops those the run's policy no longer keeps (rows, then files). */
-  private recordCheckpoint(runId: number, run: ActiveRun, checkpoint: CheckpointRecord, config: RunConfig): void {
-    insertCheckpoint(this.db, runId, checkpoint);
-    const policy = config.training.checkpoints;
-    const best = policy?.keepBest;
-    if (best) this.flush(runId, run);
-    const drop = checkpointsToDrop(listCheckpoints(this.db, runId), policy, (step) =>
-      best ? metricAt(this.db, runId, 'test', best.metric, step) : undefined,
-    );
-    for (const c of drop) {
-      deleteCheckpointRow(this.db, c.id);
-      removeCheckpointFile(this.options.checkpointDir, c.path);
-    }
   }
 
   private handle(runId: number, run: ActiveRun, m: FromWorker, end: (s: 'completed' | 'failed', e: string | null) => void): void {
@@ -291,7 +306,8 @@ export class Orchestrator {
         this.events.emit('run.artifact', insertArtifact(this.db, runId, m.artifact));
         return;
       case 'checkpoint':
-        this.recordCheckpoint(runId, run, m.checkpoint, run.config);
+        if (run.config.training.checkpoints?.keepBest) this.flush(runId, run);
+        keepCheckpoint(this.db, this.options.checkpointDir, runId, m.checkpoint, run.config.training.checkpoints);
         return;
       case 'warning':
         addWarning(this.db, runId, m.message);
@@ -339,107 +355,32 @@ export class Orchestrator {
       error: 'cancelled by the user before it started',
       backend: null,
     });
-    this.settle(runId);
+    this.#ended.settle(runId);
     return true;
   }
 
-  /**
-   * Runs one request in a short-lived worker and settles with its answer (job kinds besides training:
-   * export and evaluations now; explorer sessions next). A worker that dies answers with how it died; `signal`
-   * kills the worker (its job is abandoned, e.g. when the studio closes); `progress` hears the job's other
-   * messages before its answer (a learned prior's epochs).
-   */
-  request<T extends FromWorker['type']>(
-    message: ToWorker,
-    answer: T,
-    signal?: AbortSignal,
-    progress?: (m: FromWorker) => void,
-  ): Promise<Extract<FromWorker, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(new Error('abandoned before it started'));
-      const worker = this.launch({ threads: this.threadsPerWorker });
-      const kill = () => worker.kill();
-      signal?.addEventListener('abort', kill, { once: true });
-      let settled = false;
-      worker.onMessage((m) => {
-        if (m.type === answer) {
-          settled = true;
-          resolve(m as Extract<FromWorker, { type: T }>);
-        } else if (m.type === 'failed') {
-          settled = true;
-          reject(new Error(m.error));
-        } else if (!settled) progress?.(m);
-      });
-      worker.onExit((description) => {
-        signal?.removeEventListener('abort', kill);
-        if (!settled) reject(new Error(description));
-      });
-      worker.send(message);
-    });
-  }
-
-  /**
-   * Starts a long-lived worker for a session and sends it its first message (an explorer's `explore`): like
-   * `request`'s workers it runs beside the training runs, outside the scheduler's limit. The caller speaks to it
-   * through the handle and ends it with `kill` (or a message it obeys); the studio's shutdown kills it.
-   */
-  session(message: ToWorker): WorkerHandle {
-    if (this.#closed) throw new Error('the studio is shutting down');
-    const worker = this.launch({ threads: this.threadsPerWorker });
-    this.#sessions.add(worker);
-    worker.onExit(() => this.#sessions.delete(worker));
-    worker.send(message);
-    return worker;
-  }
-
-  /** Asks a short-lived worker which backend it would load. */
-  probeBackend(preference: BackendPreference = 'auto'): Promise<BackendInfo> {
-    return new Promise((resolve, reject) => {
-      const worker = this.launch();
-      let settled = false;
-      worker.onMessage((m) => {
-        if (m.type === 'probed') {
-          settled = true;
-          resolve(m.backend);
-        } else if (m.type === 'probeFailed') {
-          settled = true;
-          reject(new Error(m.error));
-        }
-      });
-      worker.onExit((description) => {
-        if (!settled) reject(new Error(description));
-      });
-      worker.send({ type: 'probe', preference });
-    });
-  }
-
-  /** Stops every worker; their runs end as interrupted with the reason. */
+  /** Stops every worker: their runs end as interrupted with the reason, their jobs wait again as queued. */
   async shutdown(reason = `${studioStopped}: it was shut down during the run`): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
     clearInterval(this.#flushTimer);
-    for (const worker of this.#sessions) worker.kill();
-    this.#sessions.clear();
+    this.light.close();
+    this.jobs.close();
     const waits = [...this.#active.entries()].map(([runId, run]) => {
       this.flush(runId, run);
       if (run.remote) {
         // It goes on training on the cluster; the next studio on this database follows it again.
         run.worker.detach?.();
         this.#active.delete(runId);
-        this.settle(runId);
+        this.#ended.settle(runId);
         return Promise.resolve();
       }
       finishRun(this.db, runId, 'interrupted', reason);
       run.worker.kill();
-      return this.deferredEnd(runId);
+      return this.#ended.wait(runId);
     });
     await Promise.all(waits);
     // Runs still waiting stay queued: the next studio on this database starts them.
-    for (const [, entry] of this.#ended) entry.resolve();
-    this.#ended.clear();
-  }
-
-  status(runId: number) {
-    return getRunStatus(this.db, runId);
+    this.#ended.settleAll();
   }
 }

@@ -1,6 +1,7 @@
 /**
- * A test's hold on a training worker, so that a test which kills or closes something strikes at a step it chose,
- * on a machine of any speed, instead of at a moment it hopes still falls inside training.
+ * A test's hold on a training worker (or a learned prior's, whose step is its epoch), so that a test which kills or
+ * closes something strikes at a step it chose, on a machine of any speed, instead of at a moment it hopes still falls
+ * inside training.
  *
  * Off unless `LATENT_STUDIO_TEST_GATE` names a file. The file holds `{"step": N}`. A worker that has just trained
  * its step N (0: one that has started and not trained yet) writes `<file>.held` with its pid and the step, then

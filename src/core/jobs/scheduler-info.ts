@@ -1,0 +1,42 @@
+import type { SchedulerInfo } from '../../shared/api';
+import type { Db } from '../store/db';
+import { getSetting } from '../store/settings';
+import { autoResumeSetting, defaultMaxConcurrent, type Orchestrator } from '../training/orchestrator';
+
+/** How the scheduler stands: its limit, and the work of every kind holding a slot or waiting for one. */
+export function schedulerInfo(db: Db, orchestrator: Orchestrator): SchedulerInfo {
+  const activeRuns = orchestrator.activeRunIds;
+  // Runs on a Slurm cluster are the cluster's to schedule: not in this machine's queue or limit.
+  const runs = db.prepare(`SELECT id, status FROM runs WHERE status IN ('queued','running') AND executor = 'local'`).all() as {
+    id: number;
+    status: string;
+  }[];
+  const byKind: SchedulerInfo['byKind'] = {
+    train: {
+      // Workers of runs still active (a worker outlives its run's end by a moment).
+      running: runs.filter((r) => activeRuns.includes(r.id)).length,
+      // Waiting for a slot: queued in the database, not yet handed to a worker here.
+      queued: runs.filter((r) => r.status === 'queued' && !activeRuns.includes(r.id)).length,
+    },
+  };
+  const jobs = db.prepare(`SELECT kind, count(*) AS n FROM jobs WHERE state = 'queued' GROUP BY kind`).all() as {
+    kind: string;
+    n: number;
+  }[];
+  const running = orchestrator.jobs.countByKind();
+  for (const kind of ['evaluate', 'prior'] as const) {
+    byKind[kind] = { running: running.get(kind) ?? 0, queued: jobs.find((j) => j.kind === kind)?.n ?? 0 };
+  }
+  const kinds = Object.values(byKind);
+  return {
+    maxConcurrent: orchestrator.maxConcurrent,
+    defaultMaxConcurrent: defaultMaxConcurrent(orchestrator.cores),
+    threadsPerWorker: orchestrator.threadsPerWorker,
+    cores: orchestrator.cores,
+    running: kinds.reduce((n, k) => n + k.running, 0),
+    queued: kinds.reduce((n, k) => n + k.queued, 0),
+    byKind,
+    light: orchestrator.light.count,
+    autoResume: getSetting<boolean>(db, autoResumeSetting) ?? false,
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * The jobs table: work on a run besides its training (an evaluation, a learned prior), queued under the scheduler's
+ * limit. A job's request is all a worker needs to start it again, so a job whose studio is gone is re-queued, never
+ * failed for that; its figures are its result. Training runs are the runs table's own queue; `queuedWork` reads both
+ * in the order they were asked for.
+ */
+import { hostname } from 'node:os';
+import type { JobState } from '../../shared/api';
+import { nowIso, type Db } from './db';
+import { stmt } from './statements';
+import { supervisedByMe, supervisorGone, type Supervised } from './supervisor';
+
+export type JobKind = 'evaluate' | 'prior';
+
+export interface JobRecord {
+  id: number;
+  kind: JobKind;
+  runId: number;
+  state: JobState;
+  request: Record<string, unknown>;
+  progress: Record<string, unknown> | null;
+  result: Record<string, unknown> | null;
+  error: string | null;
+  /** How often a studio took it over from one that had stopped. */
+  restarts: number;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+}
+
+interface JobRow extends Supervised {
+  id: number;
+  kind: JobKind;
+  run_id: number;
+  state: JobState;
+  request_json: string;
+  progress_json: string | null;
+  result_json: string | null;
+  error: string | null;
+  restarts: number;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+}
+
+const parse = (json: string | null) => (json === null ? null : (JSON.parse(json) as Record<string, unknown>));
+
+function toJob(r: JobRow): JobRecord {
+  return {
+    id: r.id,
+    kind: r.kind,
+    runId: r.run_id,
+    state: r.state,
+    request: JSON.parse(r.request_json) as Record<string, unknown>,
+    progress: parse(r.progress_json),
+    result: parse(r.result_json),
+    error: r.error,
+    restarts: r.restarts,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+  };
+}
+
+/** A new job, queued and held by this studio process. */
+export function insertJob(db: Db, kind: JobKind, runId: number, request: Record<string, unknown>): number {
+  const now = nowIso();
+  const info = stmt(
+    db,
+    `INSERT INTO jobs (kind, run_id, state, request_json, supervisor_host, supervisor_pid, heartbeat_at, created_at)
+     VALUES (?, ?, 'queued', ?, ?, ?, ?, ?)`,
+  ).run(kind, runId, JSON.stringify(request), hostname(), process.pid, now, now);
+  return Number(info.lastInsertRowid);
+}
+
+export function getJob(db: Db, id: number): JobRecord | undefined {
+  const row = stmt<[number], JobRow>(db, 'SELECT * FROM jobs WHERE id = ?').get(id);
+  return row ? toJob(row) : undefined;
+}
+
+/** A run's jobs of one kind, oldest first. */
+export function listJobs(db: Db, runId: number, kind: JobKind): JobRecord[] {
+  return stmt<[number, string], JobRow>(db, 'SELECT * FROM jobs WHERE run_id = ? AND kind = ? ORDER BY id')
+    .all(runId, kind)
+    .map(toJob);
+}
+
+/** The run's newest job of a kind, optionally only among those in `state`. */
+export function latestJob(db: Db, runId: number, kind: JobKind, state?: JobState): JobRecord | undefined {
+  const row = stmt<[number, string, string | null, string | null], JobRow>(
+    db,
+    `SELECT * FROM jobs WHERE run_id = ? AND kind = ? AND (? IS NULL OR state = ?) ORDER BY id DESC LIMIT 1`,
+  ).get(runId, kind, state ?? null, state ?? null);
+  return row ? toJob(row) : undefined;
+}
+
+export function markJobRunning(db: Db, id: number): boolean {
+  const now = nowIso();
+  return (
+    stmt(db, `UPDATE jobs SET state = 'running', started_at = ?, heartbeat_at = ? WHERE id = ? AND state = 'queued'`).run(
+      now,
+      now,
+      id,
+    ).changes === 1
+  );
+}
+
+/** What a running job has done so far (a prior's curve); kept until it ends or starts again. */
+export function recordJobProgress(db: Db, id: number, progress: Record<string, unknown>): void {
+  stmt(db, `UPDATE jobs SET progress_json = ? WHERE id = ? AND state = 'running'`).run(JSON.stringify(progress), id);
+}
+
+/** Ends a job once; false when it had already ended (or went with its run). */
+export function finishJob(
+  db: Db,
+  id: number,
+  end: { state: 'completed'; result: Record<string, unknown> } | { state: 'failed' | 'cancelled'; error: string },
+): boolean {
+  const result = end.state === 'completed' ? JSON.stringify(end.result) : null;
+  const error = end.state === 'completed' ? null : end.error;
+  return (
+    stmt(
+      db,
+      `UPDATE jobs SET state = ?, result_json = ?, error = ?, ended_at = ? WHERE id = ? AND state IN ('queued','running')`,
+    ).run(end.state, result, error, nowIso(), id).changes === 1
+  );
+}
+
+/** A running job whose worker was stopped with its studio waits again (it starts over from its request). */
+export function requeueJob(db: Db, id: number): boolean {
+  return (
+    stmt(
+      db,
+      `UPDATE jobs SET state = 'queued', progress_json = NULL, started_at = NULL, restarts = restarts + 1
+       WHERE id = ? AND state = 'running'`,
+    ).run(id).changes === 1
+  );
+}
+
+/** The heartbeat of this studio on every job it holds. */
+export function touchJobHeartbeats(db: Db): void {
+  stmt(
+    db,
+    `UPDATE jobs SET heartbeat_at = ? WHERE state IN ('queued','running') AND supervisor_host = ? AND supervisor_pid = ?`,
+  ).run(nowIso(), hostname(), process.pid);
+}
+
+/**
+ * Jobs left running by a studio that is gone (killed, or silent past `staleAfterMs`) wait again; returns them.
+ * `supervised` are this process's own, which are never taken for stale.
+ */
+export function requeueStaleJobs(db: Db, staleAfterMs: number, supervised: readonly number[]): JobRecord[] {
+  const cutoff = new Date(Date.now() - staleAfterMs).toISOString();
+  const stale = stmt<[], JobRow>(db, `SELECT * FROM jobs WHERE state = 'running'`)
+    .all()
+    .filter((r) => !supervised.includes(r.id) && supervisorGone(r, cutoff));
+  return stale.filter((r) => requeueJob(db, r.id)).map((r) => toJob({ ...r, state: 'queued' }));
+}
+
+/** Whether this studio process holds a job (it queued it, or took it over). */
+export function jobHeldHere(db: Db, id: number): boolean {
+  const r = stmt<[number], Supervised>(db, 'SELECT supervisor_host, supervisor_pid, heartbeat_at FROM jobs WHERE id = ?').get(id);
+  return r !== undefined && supervisedByMe(r);
+}
+
+/** One piece of queued work: a training run (the runs table) or a job. */
+export interface QueuedWork {
+  kind: 'train' | JobKind;
+  id: number;
+}
+
+/** Everything queued for this machine, runs and jobs together, first asked first. */
+export function queuedWork(db: Db): QueuedWork[] {
+  return stmt<[], QueuedWork>(
+    db,
+    `SELECT kind, id FROM (
+       SELECT 'train' AS kind, id, created_at FROM runs WHERE status = 'queued' AND executor = 'local'
+       UNION ALL
+       SELECT kind, id, created_at FROM jobs WHERE state = 'queued')
+     ORDER BY created_at, id`,
+  ).all();
+}
+
+/**
+ * Claims a queued job for this process: one it holds, or (with `adopt`) one whose studio is gone. Undefined when
+ * another live studio holds it or it is no longer queued.
+ */
+export function claimJob(db: Db, id: number, options: { adopt: boolean; staleAfterMs: number }): JobRecord | undefined {
+  const row = stmt<[number], JobRow>(db, `SELECT * FROM jobs WHERE id = ? AND state = 'queued'`).get(id);
+  if (!row) return undefined;
+  const cutoff = new Date(Date.now() - options.staleAfterMs).toISOString();
+  if (!supervisedByMe(row) && !(options.adopt && supervisorGone(row, cutoff))) return undefined;
+  const claimed = stmt(
+    db,
+    `UPDATE jobs SET supervisor_host = ?, supervisor_pid = ?, heartbeat_at = ?
+     WHERE id = ? AND state = 'queued' AND supervisor_pid IS ? AND supervisor_host IS ?`,
+  ).run(hostname(), process.pid, nowIso(), id, row.supervisor_pid, row.supervisor_host);
+  return claimed.changes === 1 ? toJob(row) : undefined;
+}
