@@ -45,7 +45,7 @@ test('runs wait in the queue under the limit, and a cancelled run resumes and ex
   });
   const first = (await call('runs.start', { config: runConfig('first in') })) as { runId: number };
   await call('runs.start', { config: runConfig('second in') });
-  await expect(page.getByTestId('queue-counts')).toHaveText('1 training · 1 queued');
+  await expect(page.getByTestId('queue-counts')).toHaveText('1 running · 1 queued');
   await page.getByTestId('runs-list').screenshot({ path: join(shots, '30-queue.png') });
 
   // Cancel the first after its first checkpoint; the second starts; the first resumes from its page.

@@ -72,7 +72,7 @@ test('a β sweep defined in the UI runs under the limit, survives a restart of t
 
   // The queue respects the limit: two train, four wait.
   await expect(page.getByTestId('sweep-header')).toBeVisible();
-  await expect(page.getByTestId('queue-counts')).toHaveText(/^2 training · [1-4] queued$/, { timeout: 60_000 });
+  await expect(page.getByTestId('queue-counts')).toHaveText(/^2 running · [1-4] queued$/, { timeout: 60_000 });
   const h = host;
   let most = 0;
   const watch = setInterval(() => {
