@@ -25,7 +25,7 @@ const layers = [
   { name: 'shared', test: (p) => p.startsWith('shared/') },
   {
     name: 'families/spec',
-    test: (p) => /^families\/(?:[^/]+\/spec|specs|family-spec|common-spec|layers|memory)(?:\.ts)?$/.test(p),
+    test: (p) => /^families\/(?:[^/]+\/spec|specs|family-spec|common-spec|layers|memory|run-config)(?:\.ts)?$/.test(p),
   },
   { name: 'ml', test: (p) => p.startsWith('ml/') },
   { name: 'analysis', test: (p) => p.startsWith('analysis/') },
@@ -126,6 +126,7 @@ export default tseslint.config(
       'src/families/family-spec.ts',
       'src/families/common-spec.ts',
       'src/families/layers.ts',
+      'src/families/run-config.ts',
     ],
     [...nodeOnly, '**/core/**'],
     'A family spec is schema only; tfjs lives in model.ts.',

@@ -1,5 +1,6 @@
 /** The models of the acceptance figures (bench/acceptance.ts): DEC's autoencoder on MNIST and the Shapes pair. */
-import { defaultRunConfig, type RunConfig } from '../src/shared/config';
+import { type RunConfig } from '../src/shared/config';
+import { defaultRunConfig } from '../src/families/run-config';
 
 /**
  * DEC's autoencoder 784-500-500-2000-10 (Xie et al. 2016, section 4.3; ReLU, sigmoid output), trained end to end

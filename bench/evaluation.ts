@@ -16,7 +16,7 @@ import { loadMnist } from '../src/core/datasets/catalog';
 import { fillBatch, type ImageSplit } from '../src/ml/dataset';
 import { createStudio } from '../src/core/studio';
 import { forkLauncher } from '../src/core/training/fork-launcher';
-import { defaultRunConfig } from '../src/shared/config';
+import { defaultRunConfig } from '../src/families/run-config';
 
 export interface EvaluationBench {
   probeSolver: { labelsPerClass: number; sparseSeconds: number; denseSeconds: number; sparseAcc: number; denseAcc: number };

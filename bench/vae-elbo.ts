@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { createStudio } from '../src/core/studio';
 import { forkLauncher } from '../src/core/training/fork-launcher';
 import { vaeSpec, type VaeModel } from '../src/families/vae/spec';
-import { defaultRunConfig, type RunConfig } from '../src/shared/config';
+import { type RunConfig } from '../src/shared/config';
+import { defaultRunConfig } from '../src/families/run-config';
 
 export const presetModel = (name: string): VaeModel => {
   const preset = vaeSpec.presets.find((p) => p.name === name);

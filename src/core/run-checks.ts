@@ -1,5 +1,6 @@
 import { totalmem } from 'node:os';
-import { batchTooLarge, checkRunConfig, type FieldIssue, type MachineLimits, type RunConfig } from '../shared/config';
+import { batchTooLarge, type FieldIssue, type RunConfig } from '../shared/config';
+import { checkRunConfig, type MachineLimits } from '../families/run-config';
 import type { DatasetCatalog } from './datasets/catalog';
 
 export function machineLimits(): MachineLimits {

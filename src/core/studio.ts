@@ -1,9 +1,11 @@
+import { z } from 'zod';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { finishedStatuses, type Api, type BackendInfo, type SystemInfo } from '../shared/api';
-import { defaultRunConfig, describeIssues, type RunConfig } from '../shared/config';
+import { describeIssues, type RunConfig } from '../shared/config';
+import { defaultRunConfig } from '../families/run-config';
 import { DatasetCatalog, DatasetError } from './datasets/catalog';
 import { DatasetFileError } from './datasets/idx';
 import { DatasetExistsError } from './datasets/store';
@@ -272,7 +274,11 @@ export function createStudio(options: StudioOptions): Studio {
         id: spec.id,
         label: spec.label,
         summary: spec.summary,
-        presets: spec.presets.map((p) => ({ name: p.name, description: p.description })),
+        presets: spec.presets.map((p) => ({ name: p.name, description: p.description, model: p.model })),
+        modelSchema: z.toJSONSchema(spec.modelSchema, { io: 'input', unrepresentable: 'any' }),
+        defaultConfig: defaultRunConfig(spec.id),
+        defaultTraining: (spec.defaultTraining as Record<string, unknown> | undefined) ?? null,
+        defaultDataset: (spec.defaultDataset as Record<string, unknown> | undefined) ?? null,
         lossUnit: spec.lossUnit,
         objective: spec.objective ?? null,
         metrics: spec.metrics ?? [],

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../ml/backend';
 import { tf, type Tensor } from '../ml/tf';
-import { defaultRunConfig } from '../shared/config';
+import { defaultRunConfig } from './run-config';
 import { familyModels } from './models';
 
 const withCodes = ['autoencoder', 'sparse-ae', 'denoising-ae', 'vae', 'cvae', 'vq-vae', 'deep-clustering'] as const;

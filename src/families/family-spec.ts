@@ -1,78 +1,13 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { ArchitectureHook } from './memory';
+import { DatasetPairing, MetricDeclaration, ViewDeclaration } from '../shared/family-declarations';
 
-/**
- * A figure a family reports besides the loss (a part of its loss, or a metric of its test hooks), as the
- * run view lists it. Its value is the latest test metric of that name.
- */
-export const MetricDeclaration = z.object({
-  /** The stored metric's name, e.g. 'neg_elbo'; with `perDimension`, the name views use for the whole set. */
-  name: z.string(),
-  label: z.string(),
-  /** Shown with the label, e.g. 'nats'. */
-  unit: z.string().optional(),
-  /** 'number' (with `digits` decimals, default 4), 'percent' (a share of 1), or 'count' (an integer, "n / d" with `outOf`). */
-  format: z.enum(['number', 'percent', 'count']).optional(),
-  digits: z.number().int().min(0).max(8).optional(),
-  /** The family's headline figure: listed first in the run view and compared across runs. */
-  headline: z.boolean().optional(),
-  /** One metric per latent dimension, named `<perDimension><d>` for d = 0, 1, … (e.g. 'kl_dim_'); not listed as a row. */
-  perDimension: z.string().optional(),
-  /** For a count of dimensions: the per-dimension metric whose dimensions it counts out of ("7 / 10"). */
-  outOf: z.string().optional(),
-});
-export type MetricDeclaration = z.infer<typeof MetricDeclaration>;
-
-/**
- * A panel of the run view. Artifact views show what the family's `views()` hook draws each epoch under the same
- * `kind` (an image grid, or a chart from its JSON); metric views plot the family's declared metrics.
- */
-export const ViewDeclaration = z.discriminatedUnion('view', [
-  z.object({
-    kind: z.string(),
-    title: z.string(),
-    view: z.enum(['image-grid', 'scatter', 'histogram']),
-    /** Spans the whole row. */
-    wide: z.boolean().optional(),
-  }),
-  z.object({
-    kind: z.string(),
-    title: z.string(),
-    /** One bar per dimension of a per-dimension metric, at the latest evaluated epoch. */
-    view: z.literal('bars'),
-    /** The `name` of a metric declared with `perDimension`. */
-    metric: z.string(),
-    /** Bar labels: this prefix and the dimension counted from 1 (default 'd'). */
-    dimensionLabel: z.string().optional(),
-    note: z.string().optional(),
-  }),
-  z.object({
-    kind: z.string(),
-    title: z.string(),
-    /** The named test metrics epoch by epoch, one curve each (e.g. −ELBO and its parts). */
-    view: z.literal('parts-chart'),
-    metrics: z.array(z.string()),
-    unit: z.string().optional(),
-  }),
-]);
-export type ViewDeclaration = z.infer<typeof ViewDeclaration>;
+export { DatasetPairing, MetricDeclaration, ViewDeclaration };
 
 /** What the worker draws for every family, whatever it declares. */
 export const commonViews: ViewDeclaration[] = [
   { kind: 'reconstructions', title: 'Reconstructions', view: 'image-grid', wide: true },
 ];
-
-/**
- * A family that trains on two data sets at once (dataset.name and dataset.second, e.g. two identities): the
- * data-set view offers to pair the selected set with another of the same image size.
- */
-export const DatasetPairing = z.object({
-  /** A short name for the button: "New <name> run". */
-  name: z.string(),
-  /** What the pair means to this family. */
-  help: z.string(),
-});
-export type DatasetPairing = z.infer<typeof DatasetPairing>;
 
 /** What a family's cross-field checks see besides its own model section. */
 export interface CheckContext {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkRunConfig, defaultRunConfig, type DatasetLookup, type RunConfig } from '../shared/config';
+import { type DatasetLookup, type RunConfig } from '../shared/config';
+import { checkRunConfig, defaultRunConfig } from './run-config';
 import { inferArchitecture } from './layers';
 import { memoryBudget, modelMemory, trainingMemory } from './memory';
 import { familySpecs } from './specs';

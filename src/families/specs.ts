@@ -7,6 +7,8 @@ import { vqVaeSpec } from './vq-vae/spec';
 import { deepfakeSpec } from './deepfake/spec';
 import { stackedAeSpec } from './stacked-ae/spec';
 import { deepClusteringSpec } from './deep-clustering/spec';
+import type { z } from 'zod';
+import { registerConfigFamily } from '../shared/config';
 import type { FamilySpec } from './family-spec';
 
 /**
@@ -36,23 +38,29 @@ export const familySpecs = {
 export type FamilyId = keyof typeof familySpecs;
 export const familyIds = Object.keys(familySpecs) as [FamilyId, ...FamilyId[]];
 
+type BuiltinModels = { [K in FamilyId]: z.infer<(typeof familySpecs)[K]['modelSchema']> };
+
+// The built-ins' model types join the contract's RunConfig type (it names no family itself).
+declare module '../shared/config' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the merge adds the built-ins' members
+  interface FamilyModels extends BuiltinModels {}
+}
+
 /** Any family's spec, whatever its model type: the registry holds them side by side. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an existential: each spec is checked against its own model type where it is written.
 export type AnyFamilySpec = FamilySpec<any>;
 
 const registered = new Map<string, FamilySpec<unknown>>();
-let sealedBy: string | null = null;
 
-/** Adds a family's spec to the registry (the built-ins below; others through `registerFamily` in ./models.ts). */
+/**
+ * Adds a family's spec to the registry (the built-ins below; others through `registerFamily` in ./models.ts), and
+ * its model schema to the contract's run config. Refused after the first config was parsed (see `registerConfigFamily`).
+ */
 export function registerFamilySpec(spec: AnyFamilySpec): void {
   const known = registered.get(spec.id);
   if (known === spec) return;
   if (known) throw new Error(`a model family with id "${spec.id}" is already registered`);
-  if (sealedBy) {
-    throw new Error(
-      `model family "${spec.id}" was registered after ${sealedBy}; register families at start (LATENT_STUDIO_FAMILY_MODULES)`,
-    );
-  }
+  registerConfigFamily(spec.id, spec.modelSchema);
   registered.set(spec.id, spec);
 }
 
@@ -66,10 +74,4 @@ export function familySpec(id: string): FamilySpec<unknown> | undefined {
 /** Every registered family's spec in registration order: the built-ins first. */
 export function registeredFamilySpecs(): FamilySpec<unknown>[] {
   return [...registered.values()];
-}
-
-/** Closes the registry to new families: what depends on the whole set (the config schema) is built now. */
-export function sealFamilySpecs(by: string): FamilySpec<unknown>[] {
-  sealedBy ??= by;
-  return registeredFamilySpecs();
 }

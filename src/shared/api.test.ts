@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { commands, type CommandName } from './api';
+// The families register their model schemas into the contract at start, as every entry point's imports do.
+import '../families/specs';
 
 describe('the contract', () => {
   it('refuses a field it does not know in every command, naming it', () => {

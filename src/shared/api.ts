@@ -6,8 +6,7 @@ import { SlurmOptions, SlurmRunInfo, SlurmSweepInfo } from './slurm';
 import { explorerCommands } from './explorer';
 import { priorCommands, priorEvents } from './prior';
 import { JobId, JobState } from './jobs';
-// eslint-disable-next-line latent/layers -- still built from the family registry (issue 21: families register into the contract)
-import { DatasetPairing, MetricDeclaration, ViewDeclaration } from '../families/family-spec';
+import { DatasetPairing, MetricDeclaration, ViewDeclaration } from './family-declarations';
 
 /** Contract between the renderer and the core. Every transport derives from these two records. */
 
@@ -125,7 +124,15 @@ export const FamilyInfo = z.object({
   id: z.string(),
   label: z.string(),
   summary: z.string(),
-  presets: z.array(z.object({ name: z.string(), description: z.string() })),
+  /** Each preset's model, so that the form applies one without asking. */
+  presets: z.array(z.object({ name: z.string(), description: z.string(), model: z.unknown() })),
+  /** The model's JSON Schema (input side, with each field's label, help and widget): what the new-run form renders. */
+  modelSchema: z.record(z.string(), z.unknown()),
+  /** A new run's config for this family: its default model, with its training and data set defaults. */
+  defaultConfig: z.record(z.string(), z.unknown()),
+  /** The training and data set settings it starts from whatever the user had chosen (e.g. BCE, the deepfake's two classes). */
+  defaultTraining: z.record(z.string(), z.unknown()).nullable(),
+  defaultDataset: z.record(z.string(), z.unknown()).nullable(),
   lossUnit: z.string(),
   /** The training objective's name when it is more than the reconstruction loss (e.g. 'rec + β·KL'). */
   objective: z.string().nullable(),

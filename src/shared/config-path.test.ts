@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getConfigPath, parseCliValue, parseConfigPath, setConfigPath } from './config-path';
-import { defaultRunConfig, parseRunConfig } from './config';
+import { defaultRunConfig, parseRunConfig } from '../families/run-config';
 
 describe('config paths', () => {
   it('parse fields and list items', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defaultRunConfig, describeIssues, parseRunConfig as parse, type DatasetFacts } from './config';
+import { describeIssues, type DatasetFacts } from './config';
+import { defaultRunConfig, parseRunConfig as parse } from '../families/run-config';
 
 /** The data sets every install has, as the core's catalog describes them. */
 const set = (name: string, [height, width, channels]: number[], trainCount: number, testCount: number, classes: number) =>

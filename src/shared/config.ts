@@ -1,10 +1,4 @@
 import { z } from 'zod';
-// eslint-disable-next-line latent/layers -- still built from the family registry (issue 21: families register into the contract)
-import type { ModelCheck } from '../families/family-spec';
-// eslint-disable-next-line latent/layers -- still built from the family registry (issue 21: families register into the contract)
-import { formatBytes, memoryBudget, modelMemory } from '../families/memory';
-// eslint-disable-next-line latent/layers -- still built from the family registry (issue 21: families register into the contract)
-import { familySpec, sealFamilySpecs, type familySpecs, type FamilyId } from '../families/specs';
 
 /** What the config checks need to know of a data set (the core's catalog and the UI's list both give it). */
 export interface DatasetFacts {
@@ -123,7 +117,14 @@ const commonShape = {
   }),
 };
 
-type ModelOf<K extends FamilyId> = z.infer<(typeof familySpecs)[K]['modelSchema']>;
+/**
+ * Each family's model type by id. The contract names no family: the families add theirs by declaration merging
+ * (src/families/specs.ts), as they add their schemas at start with `registerConfigFamily`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by the families' declaration merging
+export interface FamilyModels {}
+export type FamilyId = keyof FamilyModels;
+
 type CommonConfig = {
   name?: string | undefined;
   experiment?: string | undefined;
@@ -132,26 +133,42 @@ type CommonConfig = {
   backend?: BackendPreference | undefined;
 };
 /** The JSON a run is trained from: the same in the UI, the API and the CLI's config file. */
-export type RunConfig = { [K in FamilyId]: CommonConfig & { family: K; model: ModelOf<K> } }[FamilyId];
+export type RunConfig = { [K in FamilyId]: CommonConfig & { family: K; model: FamilyModels[K] } }[FamilyId];
 
-const familyOption = (spec: { id: string; modelSchema: z.ZodType }) =>
-  z.strictObject({ family: z.literal(spec.id), model: spec.modelSchema, ...commonShape });
-
-type CrossFieldCheck = ModelCheck<unknown>;
+const familyModelSchemas = new Map<string, z.ZodType>();
+let sealedBy: string | null = null;
 
 /**
- * One option per registered family (the built-ins and any registered at start, see families/registry.ts), built
- * when the first config is parsed; the registry takes no new family after that. The RunConfig type covers the
- * built-ins; a config of a family registered at run time passes the same schema.
+ * Adds a family's model schema to the run config's (src/families/specs.ts does, for the built-ins and for a family
+ * registered at start). Refused once the first config has been parsed: the schema is built then, and a family
+ * missing from it would be silently refused instead.
+ */
+export function registerConfigFamily(id: string, modelSchema: z.ZodType): void {
+  if (sealedBy) {
+    throw new Error(
+      `model family "${id}" was registered after ${sealedBy}; register families at start (LATENT_STUDIO_FAMILY_MODULES)`,
+    );
+  }
+  if (familyModelSchemas.has(id)) throw new Error(`a model family with id "${id}" is already registered`);
+  familyModelSchemas.set(id, modelSchema);
+}
+
+const familyOption = (id: string, modelSchema: z.ZodType) =>
+  z.strictObject({ family: z.literal(id), model: modelSchema, ...commonShape });
+
+/**
+ * One option per registered family, built when the first config is parsed; no family is taken after that. The
+ * RunConfig type covers the built-ins; a config of a family registered at run time passes the same schema.
  */
 const familyUnion = z.lazy(() => {
-  const [first, ...others] = sealFamilySpecs('the first run config was parsed');
-  if (!first) throw new Error('no model family is registered');
+  sealedBy ??= 'the first run config was parsed';
+  const [first, ...others] = [...familyModelSchemas].map(([id, schema]) => familyOption(id, schema));
+  if (!first) throw new Error('no model family is registered: import src/families/specs before parsing a run config');
   // zod cannot infer a union built from a mapped list, so the union is typed once here, by hand.
-  return z.discriminatedUnion('family', [familyOption(first), ...others.map(familyOption)]);
+  return z.discriminatedUnion('family', [first, ...others]);
 }) as unknown as z.ZodType<RunConfig>;
 
-/** The structure of a run's config; what depends on the data set is checked by `checkRunConfig`. */
+/** The structure of a run's config; what depends on the data set is checked by `checkRunConfig` (src/families). */
 export const RunConfig: z.ZodType<RunConfig> = familyUnion;
 
 export interface FieldIssue {
@@ -177,99 +194,7 @@ export function describeIssues(issues: FieldIssue[]): string {
   return issues.map((i) => `${i.path}: ${i.message}`).join('; ');
 }
 
-export type ParseResult = { ok: true; config: RunConfig } | { ok: false; issues: FieldIssue[] };
-
-/** What the machine allows: the memory a run may plan to use (see families/memory.ts). */
-export interface MachineLimits {
-  totalMemoryBytes: number;
-}
-
-/**
- * Checks what depends on the data sets and the machine: that the sets exist, subsets, classes and the batch
- * fit them, the model fits their images, and training it fits in memory.
- */
-export function checkRunConfig(config: RunConfig, lookup: DatasetLookup, limits?: MachineLimits): FieldIssue[] {
-  const issues: FieldIssue[] = [];
-  const issue = (path: readonly PropertyKey[], message: string) => issues.push({ path: issuePath(path), message });
-  const d = config.dataset;
-  const find = (field: 'name' | 'second', name: string) => {
-    const facts = lookup(name);
-    if (!facts) issue(['dataset', field], `no data set named ${name}`);
-    else if (!facts.available) issue(['dataset', field], `${name} is ${facts.hint ?? 'not available'}`);
-    return facts?.available ? facts : undefined;
-  };
-  const a = find('name', d.name);
-  const b = d.second === undefined ? undefined : find('second', d.second);
-  if (!a || (d.second !== undefined && !b)) return issues;
-  if (b && (b.height !== a.height || b.width !== a.width || b.channels !== a.channels)) {
-    issue(
-      ['dataset', 'second'],
-      `${b.name} holds ${b.height}x${b.width}x${b.channels} images, ${a.name} ${a.height}x${a.width}x${a.channels}`,
-    );
-  }
-  if (b && d.classes) issue(['dataset', 'classes'], 'choose classes or a second set, not both');
-  const trainCount = a.trainCount + (b?.trainCount ?? 0);
-  const testCount = a.testCount + (b?.testCount ?? 0);
-  if (d.trainSubset !== undefined && d.trainSubset > trainCount) {
-    issue(['dataset', 'trainSubset'], `${d.name} has ${trainCount} training images`);
-  }
-  if (d.testSubset !== undefined && d.testSubset > testCount)
-    issue(['dataset', 'testSubset'], `${d.name} has ${testCount} test images`);
-  if (d.classes) {
-    if (a.classes === 0) issue(['dataset', 'classes'], `${d.name} has no labels to choose from`);
-    const bad = d.classes.find((c) => c >= a.classes);
-    if (a.classes > 0 && bad !== undefined)
-      issue(['dataset', 'classes'], `${d.name} has labels 0..${a.classes - 1}; ${bad} is not one`);
-  }
-  const trainImages = Math.min(d.trainSubset ?? trainCount, trainCount);
-  if (!d.classes && config.training.batchSize > trainImages) {
-    issue(['training', 'batchSize'], batchTooLarge(config.training.batchSize, trainImages, d.name));
-  }
-  const classes = b ? 2 : (d.classes?.length ?? a.classes);
-  const spec = (familySpec(config.family) ?? {}) as { checkModel?: CrossFieldCheck };
-  const image: [number, number, number] = [a.height, a.width, a.channels];
-  spec.checkModel?.(config.model, { training: config.training, image, classes }, issue);
-  if (limits && issues.length === 0) {
-    const need = modelMemory(spec, config.model, { image, classes, training: config.training });
-    const budget = memoryBudget(limits.totalMemoryBytes, config.backend ?? 'auto');
-    if (need && need.bytes > budget) {
-      issue(
-        ['model'],
-        `this ${config.family} model would need about ${formatBytes(need.bytes)} to train (${need.params.toExponential(2)} parameters: ` +
-          `${formatBytes(need.parameterBytes)} for weights, gradients and optimizer state, ${formatBytes(need.activationBytes)} ` +
-          `of activations at batch ${config.training.batchSize}), over this machine's budget of ${formatBytes(budget)}` +
-          `${config.backend === 'wasm' ? ' (wasm holds at most 4 GiB)' : ` (half of its ${formatBytes(limits.totalMemoryBytes)})`}: make the layers narrower`,
-      );
-    }
-  }
-  return issues;
-}
-
 /** The one wording for a batch larger than the training set, whether the config check or the worker finds it. */
 export function batchTooLarge(batchSize: number, trainImages: number, dataset: string): string {
   return `${batchSize} is larger than the ${trainImages} training images selected from ${dataset}: use at most ${trainImages}`;
-}
-
-/** Parses a config and, given the data sets, checks it against them: every issue names its field. */
-export function parseRunConfig(input: unknown, lookup?: DatasetLookup, limits?: MachineLimits): ParseResult {
-  const r = RunConfig.safeParse(input);
-  if (!r.success) return { ok: false, issues: fieldIssues(r.error) };
-  const issues = lookup ? checkRunConfig(r.data, lookup, limits) : [];
-  return issues.length === 0 ? { ok: true, config: r.data } : { ok: false, issues };
-}
-
-/** A family's starting config: a built-in's (typed), or that of a family registered at start, by id. */
-export function defaultRunConfig(family: FamilyId | (string & {}) = 'autoencoder'): RunConfig {
-  const spec:
-    { defaultModel: unknown; defaultTraining?: Partial<TrainingConfig>; defaultDataset?: Partial<DatasetRef> } | undefined =
-    familySpec(family);
-  if (!spec) throw new Error(`no model family named ${family}`);
-  // The family's own default model, so the pair is one member of the RunConfig union.
-  return {
-    family,
-    model: structuredClone(spec.defaultModel),
-    dataset: { name: 'mnist', trainSubset: 6000, testSubset: 1000, ...spec.defaultDataset },
-    training: { loss: 'mse', batchSize: 64, epochs: 5, learningRate: 0.001, optimizer: 'adam', seed: 1, ...spec.defaultTraining },
-    backend: 'auto',
-  } as RunConfig;
 }

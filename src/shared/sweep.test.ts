@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultRunConfig } from './config';
+import { defaultRunConfig } from '../families/run-config';
 import { differingFields, expandSweep, flattenConfig, SweepSpec, sweepRunName, sweepSize, type SweepSpecInput } from './sweep';
 import { runsTableCsv } from './runs-table';
 import type { RunsTable } from './api';

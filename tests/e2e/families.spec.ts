@@ -89,12 +89,12 @@ test('sparse, denoising and conditional models show their signature views', asyn
   }
 });
 
-test('a family registered from one folder (a test fixture) trains and shows its declared metrics and views', async ({
+test('a family registered from one folder (a test fixture) is configured in the new-run form, trains and shows its declared metrics and views', async ({
   page,
-  request,
 }) => {
   // Only this host knows the fixture: LATENT_STUDIO_FAMILY_MODULES names its registry lines, the host and its
-  // workers import them; the run view draws it from the declarations `families.list` hands the renderer.
+  // workers import them; the form renders its model from the JSON Schema `families.list` hands the renderer, and the
+  // run view draws it from the family's declarations.
   const fixtureDir = mkdtempSync(join(tmpdir(), 'latent-studio-e2e-fixture-'));
   const fixture = join(import.meta.dirname, '..', 'integration', 'fixture-family', 'index.ts');
   const own = await startHost(join(fixtureDir, 'studio.db'), [], {
@@ -102,27 +102,30 @@ test('a family registered from one folder (a test fixture) trains and shows its 
     LATENT_STUDIO_FAMILY_MODULES: fixture,
   });
   try {
-    const config = {
-      family: 'tied-ae-fixture',
-      model: { codeSize: 16 },
-      dataset: { name: 'mnist', trainSubset: 2000, testSubset: 500 },
-      training: { loss: 'bce', batchSize: 64, epochs: 2, learningRate: 0.002, optimizer: 'adam', seed: 1 },
-      backend: 'wasm',
-    };
-    const started = await request.post(`${own.origin}/api/runs.start`, {
-      headers: { authorization: `Bearer ${own.token}` },
-      data: { config },
-    });
-    expect(started.status()).toBe(200);
-    const { value } = (await started.json()) as { value: { runId: number } };
-
     await page.goto(own.url);
-    await page.locator(`[data-testid="run-row"][data-run-id="${value.runId}"]`).click();
+    await page.getByTestId('field-family').selectOption('tied-ae-fixture');
+    // Its default model and its own training default (BCE) arrive with it.
+    await expect(page.getByTestId('field-model.codeSize')).toHaveValue('16');
+    await expect(page.getByTestId('field-training.loss')).toHaveValue('bce');
+    await expect(page.getByTestId('preset').locator('option')).toHaveText(['Choose a preset…', 'tied-ae-fixture-16']);
+    await page.getByTestId('field-dataset.trainSubset').fill('2000');
+    await page.getByTestId('field-dataset.testSubset').fill('500');
+    await page.getByTestId('field-training.epochs').fill('2');
+    await page.getByTestId('field-training.learningRate').fill('0.002');
+    await page.getByTestId('field-backend').selectOption('wasm');
+    // This renderer has no code of the family: its model is checked by the studio, which names the field.
+    await page.getByTestId('field-model.codeSize').fill('999');
+    await page.getByTestId('start-run').click();
+    await expect(page.getByTestId('error-model.codeSize')).toContainText('model.codeSize');
+    await page.screenshot({ path: join(shots, '28-fixture-family-form.png') });
+    await page.getByTestId('field-model.codeSize').fill('12');
+    await page.getByTestId('start-run').click();
+    await expect(page.getByTestId('run-view')).toBeVisible();
     await expectRunEnded(page, own, 120_000);
     await expect(page.getByTestId('tied-filters')).toContainText('Tied filters (columns of W)');
     await expect(page.getByTestId('tied-filters').locator('img')).toHaveAttribute('data-epoch', '2');
     await expect(page.getByTestId('code-means').locator('canvas')).toBeVisible();
-    await expect(page.getByTestId('metric-dead-units')).toHaveText(/^\d+ \/ 16$/);
+    await expect(page.getByTestId('metric-dead-units')).toHaveText(/^\d+ \/ 12$/);
     await page.getByTestId('code-means').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(shots, '26-fixture-family-metrics.png') });
     await page.getByTestId('tied-filters').scrollIntoViewIfNeeded();

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/core/dispatch';
 import type { Studio } from '../../src/core/studio';
-import { defaultRunConfig, type RunConfig } from '../../src/shared/config';
+import { type RunConfig } from '../../src/shared/config';
+import { defaultRunConfig } from '../../src/families/run-config';
 import { latestOf } from './latest';
 import { withTestStudio } from './helpers';
 

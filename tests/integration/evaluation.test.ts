@@ -9,7 +9,8 @@ import { getJob } from '../../src/core/store/jobs';
 import { finishRun, insertRun } from '../../src/core/store/runs';
 import type { Studio } from '../../src/core/studio';
 import type { Evaluation, StudioEvent } from '../../src/shared/api';
-import { defaultRunConfig, type RunConfig } from '../../src/shared/config';
+import { type RunConfig } from '../../src/shared/config';
+import { defaultRunConfig } from '../../src/families/run-config';
 import { latestOf } from './latest';
 import { mnistConfig, openTestStudio, tempDir } from './helpers';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../src/shared/config';
-import { defaultRunConfig } from '../../src/shared/config';
+import { defaultRunConfig } from '../../src/families/run-config';
 import type { Studio } from '../../src/core/studio';
 import { findPreset } from '../../src/core/studio';
 import { withTestStudio } from './helpers';
@@ -341,7 +341,7 @@ describe('presets', () => {
         const r = await dispatch(studio.api, 'presets.get', { name: p.name });
         expect(r.ok, p.name).toBe(true);
         const facts = studio.datasets.facts();
-        const parsed = (await import('../../src/shared/config')).parseRunConfig(config, (name) => facts.get(name));
+        const parsed = (await import('../../src/families/run-config')).parseRunConfig(config, (name) => facts.get(name));
         expect(parsed.ok ? 'ok' : parsed.issues, p.name).toBe('ok');
       }
     }

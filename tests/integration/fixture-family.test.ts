@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Studio } from '../../src/core/studio';
 import { useFamilyModule } from '../../src/families/family-modules';
-import { parseRunConfig, type RunConfig } from '../../src/shared/config';
+import { type RunConfig } from '../../src/shared/config';
+import { parseRunConfig } from '../../src/families/run-config';
 import { mnistConfig, withTestStudio } from './helpers';
 import { latestOf } from './latest';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import type { RunConfig } from '../../src/shared/config';
-import { defaultRunConfig } from '../../src/shared/config';
+import { defaultRunConfig } from '../../src/families/run-config';
 import { createStudio, type Studio } from '../../src/core/studio';
 import { forkLauncher } from '../../src/core/training/fork-launcher';
 

@@ -7,7 +7,7 @@ import { testImageSources } from '../../src/core/evaluation/latent-images';
 import { finishRun, insertRun } from '../../src/core/store/runs';
 import type { Studio } from '../../src/core/studio';
 import type { CommandOutput } from '../../src/shared/api';
-import { defaultRunConfig } from '../../src/shared/config';
+import { defaultRunConfig } from '../../src/families/run-config';
 import { mnistConfig, openTestStudio, tempDir } from './helpers';
 
 let tmp: ReturnType<typeof tempDir>;

@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultRunConfig, type RunConfig } from '../../src/shared/config';
+import { type RunConfig } from '../../src/shared/config';
+import { defaultRunConfig } from '../../src/families/run-config';
 import type { Studio } from '../../src/core/studio';
 import { openTestStudio, tempDir } from './helpers';
 

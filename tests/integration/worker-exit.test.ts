@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { defaultRunConfig } from '../../src/shared/config';
+import { defaultRunConfig } from '../../src/families/run-config';
 import { createStudio } from '../../src/core/studio';
 import { forkLauncher } from '../../src/core/training/fork-launcher';
 import type { FromWorker, WorkerLauncher } from '../../src/core/training/protocol';

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { defaultRunConfig } from '../../shared/config';
+import { defaultRunConfig } from '../../families/run-config';
 import { migrate } from './db';
 import { latestEvaluationFigures, listEvaluations } from './evaluations';
 import { getJob } from './jobs';

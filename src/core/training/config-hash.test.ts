@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultRunConfig } from '../../shared/config';
+import { defaultRunConfig } from '../../families/run-config';
 import { configHash } from './config-hash';
 
 describe('configHash', () => {

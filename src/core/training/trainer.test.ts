@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { familyModels } from '../../families/models';
-import { defaultRunConfig, type TrainingConfig } from '../../shared/config';
+import { type TrainingConfig } from '../../shared/config';
+import { defaultRunConfig } from '../../families/run-config';
 import { memorySplit, type ImageDataset } from '../../ml/dataset';
 import { selectBackend } from '../../ml/backend';
 import { createRng } from '../../shared/random';

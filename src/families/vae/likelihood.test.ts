@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { computeIwNll, logMeanExp } from '../../analysis/iw-nll';
 import { selectBackend } from '../../ml/backend';
 import { tf } from '../../ml/tf';
-import { defaultRunConfig } from '../../shared/config';
+import { defaultRunConfig } from '../run-config';
 import { vaeFamily } from './model';
 import type { VaeModel } from './spec';
 

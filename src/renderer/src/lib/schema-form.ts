@@ -27,7 +27,11 @@ export interface FormField {
 
 /** Fields of an object schema, in declaration order, with their metadata. */
 export function formFields(schema: z.ZodType, skip: readonly string[] = []): FormField[] {
-  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as FieldSchema;
+  return jsonFormFields(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as FieldSchema, skip);
+}
+
+/** Fields of an object's JSON Schema (a family's model as `families.list` hands it over), in declaration order. */
+export function jsonFormFields(json: FieldSchema, skip: readonly string[] = []): FormField[] {
   const required = new Set(json.required ?? []);
   return Object.entries(json.properties ?? {})
     .filter(([key]) => !skip.includes(key))

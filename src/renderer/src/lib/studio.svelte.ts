@@ -46,7 +46,7 @@ class StudioState {
   /** The latest progress of an import or a generation, until it ends. */
   datasetProgress = $state.raw<EventPayload<'dataset.progress'> | null>(null);
   /** Data set settings a view hands to the new-run form (e.g. "train on this set"). */
-  pendingDataset = $state.raw<(Partial<RunConfig['dataset']> & { family?: RunConfig['family'] }) | null>(null);
+  pendingDataset = $state.raw<(Partial<RunConfig['dataset']> & { family?: string }) | null>(null);
 
   constructor() {
     this.client.on((event) => {
@@ -154,7 +154,7 @@ class StudioState {
   }
 
   /** Opens the new-run form with these data set settings (and family, e.g. the deepfake for two sets). */
-  trainOn(dataset: Partial<RunConfig['dataset']> & { family?: RunConfig['family'] }): void {
+  trainOn(dataset: Partial<RunConfig['dataset']> & { family?: string }): void {
     this.pendingDataset = dataset;
     this.view = { kind: 'new' };
   }

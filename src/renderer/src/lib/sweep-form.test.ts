@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SweepSpec } from '../../../shared/sweep';
-import { defaultRunConfig } from '../../../shared/config';
+import { defaultRunConfig } from '../../../families/run-config';
 import {
   buildSweepSpec,
   configFields,

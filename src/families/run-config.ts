@@ -1,0 +1,113 @@
+/**
+ * The run config's checks that need the families: what depends on the data sets, the machine and the family's own
+ * rules (its cross-field checks, its memory estimate), and each family's starting config. The config's structure is
+ * the contract's (src/shared/config.ts).
+ */
+import {
+  batchTooLarge,
+  fieldIssues,
+  issuePath,
+  RunConfig,
+  type DatasetLookup,
+  type DatasetRef,
+  type FamilyId,
+  type FieldIssue,
+  type TrainingConfig,
+} from '../shared/config';
+import type { ModelCheck } from './family-spec';
+import { formatBytes, memoryBudget, modelMemory } from './memory';
+import { familySpec } from './specs';
+
+type CrossFieldCheck = ModelCheck<unknown>;
+
+export type ParseResult = { ok: true; config: RunConfig } | { ok: false; issues: FieldIssue[] };
+
+/** What the machine allows: the memory a run may plan to use (see families/memory.ts). */
+export interface MachineLimits {
+  totalMemoryBytes: number;
+}
+
+/**
+ * Checks what depends on the data sets and the machine: that the sets exist, subsets, classes and the batch
+ * fit them, the model fits their images, and training it fits in memory.
+ */
+export function checkRunConfig(config: RunConfig, lookup: DatasetLookup, limits?: MachineLimits): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const issue = (path: readonly PropertyKey[], message: string) => issues.push({ path: issuePath(path), message });
+  const d = config.dataset;
+  const find = (field: 'name' | 'second', name: string) => {
+    const facts = lookup(name);
+    if (!facts) issue(['dataset', field], `no data set named ${name}`);
+    else if (!facts.available) issue(['dataset', field], `${name} is ${facts.hint ?? 'not available'}`);
+    return facts?.available ? facts : undefined;
+  };
+  const a = find('name', d.name);
+  const b = d.second === undefined ? undefined : find('second', d.second);
+  if (!a || (d.second !== undefined && !b)) return issues;
+  if (b && (b.height !== a.height || b.width !== a.width || b.channels !== a.channels)) {
+    issue(
+      ['dataset', 'second'],
+      `${b.name} holds ${b.height}x${b.width}x${b.channels} images, ${a.name} ${a.height}x${a.width}x${a.channels}`,
+    );
+  }
+  if (b && d.classes) issue(['dataset', 'classes'], 'choose classes or a second set, not both');
+  const trainCount = a.trainCount + (b?.trainCount ?? 0);
+  const testCount = a.testCount + (b?.testCount ?? 0);
+  if (d.trainSubset !== undefined && d.trainSubset > trainCount) {
+    issue(['dataset', 'trainSubset'], `${d.name} has ${trainCount} training images`);
+  }
+  if (d.testSubset !== undefined && d.testSubset > testCount)
+    issue(['dataset', 'testSubset'], `${d.name} has ${testCount} test images`);
+  if (d.classes) {
+    if (a.classes === 0) issue(['dataset', 'classes'], `${d.name} has no labels to choose from`);
+    const bad = d.classes.find((c) => c >= a.classes);
+    if (a.classes > 0 && bad !== undefined)
+      issue(['dataset', 'classes'], `${d.name} has labels 0..${a.classes - 1}; ${bad} is not one`);
+  }
+  const trainImages = Math.min(d.trainSubset ?? trainCount, trainCount);
+  if (!d.classes && config.training.batchSize > trainImages) {
+    issue(['training', 'batchSize'], batchTooLarge(config.training.batchSize, trainImages, d.name));
+  }
+  const classes = b ? 2 : (d.classes?.length ?? a.classes);
+  const spec = (familySpec(config.family) ?? {}) as { checkModel?: CrossFieldCheck };
+  const image: [number, number, number] = [a.height, a.width, a.channels];
+  spec.checkModel?.(config.model, { training: config.training, image, classes }, issue);
+  if (limits && issues.length === 0) {
+    const need = modelMemory(spec, config.model, { image, classes, training: config.training });
+    const budget = memoryBudget(limits.totalMemoryBytes, config.backend ?? 'auto');
+    if (need && need.bytes > budget) {
+      issue(
+        ['model'],
+        `this ${config.family} model would need about ${formatBytes(need.bytes)} to train (${need.params.toExponential(2)} parameters: ` +
+          `${formatBytes(need.parameterBytes)} for weights, gradients and optimizer state, ${formatBytes(need.activationBytes)} ` +
+          `of activations at batch ${config.training.batchSize}), over this machine's budget of ${formatBytes(budget)}` +
+          `${config.backend === 'wasm' ? ' (wasm holds at most 4 GiB)' : ` (half of its ${formatBytes(limits.totalMemoryBytes)})`}: make the layers narrower`,
+      );
+    }
+  }
+  return issues;
+}
+
+/** Parses a config and, given the data sets, checks it against them: every issue names its field. */
+export function parseRunConfig(input: unknown, lookup?: DatasetLookup, limits?: MachineLimits): ParseResult {
+  const r = RunConfig.safeParse(input);
+  if (!r.success) return { ok: false, issues: fieldIssues(r.error) };
+  const issues = lookup ? checkRunConfig(r.data, lookup, limits) : [];
+  return issues.length === 0 ? { ok: true, config: r.data } : { ok: false, issues };
+}
+
+/** A family's starting config: a built-in's (typed), or that of a family registered at start, by id. */
+export function defaultRunConfig(family: FamilyId | (string & {}) = 'autoencoder'): RunConfig {
+  const spec:
+    { defaultModel: unknown; defaultTraining?: Partial<TrainingConfig>; defaultDataset?: Partial<DatasetRef> } | undefined =
+    familySpec(family);
+  if (!spec) throw new Error(`no model family named ${family}`);
+  // The family's own default model, so the pair is one member of the RunConfig union.
+  return {
+    family,
+    model: structuredClone(spec.defaultModel),
+    dataset: { name: 'mnist', trainSubset: 6000, testSubset: 1000, ...spec.defaultDataset },
+    training: { loss: 'mse', batchSize: 64, epochs: 5, learningRate: 0.001, optimizer: 'adam', seed: 1, ...spec.defaultTraining },
+    backend: 'auto',
+  } as RunConfig;
+}
