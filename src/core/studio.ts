@@ -13,7 +13,7 @@ import { imagePng } from './training/images';
 import { registeredFamilySpecs } from '../families/specs';
 import { ApiError } from './errors';
 import { EventHub } from './events';
-import { artifactKinds, indexArtifacts, listArtifacts, readArtifact, readArtifacts } from './store/artifacts';
+import { artifactKinds, indexArtifacts, listArtifacts, readArtifact } from './store/artifacts';
 import { openDb, type Db, type OpenOptions } from './store/db';
 import { readCurves, readMetrics } from './store/metrics';
 import {
@@ -88,6 +88,8 @@ export interface Studio {
   db: Db;
   orchestrator: Orchestrator;
   datasets: DatasetCatalog;
+  /** An artifact's bytes and type (the transports serve them as they are: GET /artifacts/<id>, latent-artifact://). */
+  artifact(artifactId: number): { mime: string; data: Buffer } | undefined;
   /** Exports a run to a folder of the caller's choosing (the CLI's --out); the API writes only into the studio's own. */
   exportRun(runId: number, outDir: string): ReturnType<typeof exportRun>;
   evaluations: EvaluationJobs;
@@ -546,13 +548,6 @@ export function createStudio(options: StudioOptions): Studio {
     'artifacts.list': async ({ runId }) => listArtifacts(db, runId),
     'artifacts.index': async ({ runIds, kind }) => indexArtifacts(db, runIds, kind),
     'artifacts.kinds': async ({ runIds }) => artifactKinds(db, runIds),
-    'artifacts.many': async ({ artifactIds }) =>
-      readArtifacts(db, artifactIds).map((a) => ({ id: a.id, mime: a.mime, dataBase64: a.data.toString('base64') })),
-    'artifacts.get': async ({ artifactId }) => {
-      const a = readArtifact(db, artifactId);
-      if (!a) throw new ApiError('not_found', `artifact ${artifactId} does not exist`);
-      return { mime: a.mime, dataBase64: a.data.toString('base64') };
-    },
   };
 
   // A serving studio takes up the runs its predecessor left when it stopped, if asked to.
@@ -577,6 +572,7 @@ export function createStudio(options: StudioOptions): Studio {
     evaluations,
     priors,
     explorer,
+    artifact: (artifactId) => readArtifact(db, artifactId),
     exportLatents: async (runId, outDir, epoch) => {
       const { epoch: at, latents } = await evaluations.latents(runId, epoch);
       return { ...writeLatents(outDir, { runId, epoch: at }, latents), epoch: at };

@@ -179,6 +179,35 @@ export async function startHost(o: HostOptions): Promise<Host> {
     stream.pipe(res);
   };
 
+  /**
+   * An artifact's bytes as they are stored, with their type. An artifact never changes once written, so a browser
+   * keeps it (immutable, revalidated by its ETag); it is served with no rights of a page of its own.
+   */
+  const serveArtifact = (id: number, req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      send(res, 405, refusal('bad_request', 'use GET'));
+      return;
+    }
+    const artifact = o.studio.artifact(id);
+    if (!artifact) {
+      send(res, 404, refusal('not_found', `artifact ${id} does not exist`));
+      return;
+    }
+    const etag = `"artifact-${id}"`;
+    const headers = {
+      etag,
+      'cache-control': 'private, max-age=31536000, immutable',
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "default-src 'none'; sandbox",
+    };
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, headers).end();
+      return;
+    }
+    res.writeHead(200, { ...headers, 'content-type': artifact.mime, 'content-length': String(artifact.data.byteLength) });
+    res.end(req.method === 'HEAD' ? undefined : artifact.data);
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     if (!hostAllowed(req) || !originAllowed(req)) {
       send(res, 403, refusal('forbidden', 'this host only answers requests addressed to itself from its own pages'));
@@ -208,6 +237,11 @@ export async function startHost(o: HostOptions): Promise<Host> {
     }
     if (!sameToken(headerToken(req, cookieName), token)) {
       send(res, 401, refusal('unauthorized', 'missing or wrong token: open the URL the studio printed at launch'));
+      return;
+    }
+    const artifact = /^\/artifacts\/(\d{1,15})$/.exec(url.pathname);
+    if (artifact) {
+      serveArtifact(Number(artifact[1]), req, res);
       return;
     }
     if (url.pathname.startsWith('/api/')) {

@@ -1,4 +1,4 @@
-import { app, BrowserWindow, dialog, ipcMain, session, utilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, utilityProcess } from 'electron';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -7,6 +7,7 @@ import { createStudio, type Studio } from '../core/studio';
 import { loadFamilyModules } from '../families/family-modules';
 import { describeExit, workerEnv, type FromWorker, type WorkerHandle, type WorkerLauncher } from '../core/training/protocol';
 import { resolveRemoteTarget, tokenEnvVar, type RemoteTarget } from '../shared/remote-target';
+import { artifactIdOf, artifactScheme } from '../shared/artifact-url';
 import {
   contentSecurityPolicy,
   isAppUrl,
@@ -112,6 +113,21 @@ function createWindow(studio: Studio): void {
   else void win.loadFile(join(__dirname, '../renderer/index.html'));
 }
 
+// Artifacts' bytes travel beside the IPC contract, by URL (latent-artifact://artifacts/<id>); registered before ready.
+protocol.registerSchemesAsPrivileged([{ scheme: artifactScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+/** Serves a stored artifact's bytes with its type; any other URL of the scheme is not found. */
+function serveArtifacts(studio: Studio): void {
+  protocol.handle(artifactScheme, (request) => {
+    const id = artifactIdOf(request.url);
+    const artifact = id === null ? undefined : studio.artifact(id);
+    if (!artifact) return new Response('not found', { status: 404 });
+    return new Response(new Uint8Array(artifact.data), {
+      headers: { 'content-type': artifact.mime, 'cache-control': 'private, max-age=31536000, immutable' },
+    });
+  });
+}
+
 async function main(): Promise<void> {
   await app.whenReady();
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
@@ -140,6 +156,7 @@ async function main(): Promise<void> {
     transport: 'electron',
     nativeBinding: process.env['LATENT_STUDIO_SQLITE_BINDING'],
   });
+  serveArtifacts(studio);
   ipcMain.handle('studio:invoke', async (event, name: unknown, input: unknown) => {
     // Only our own page may call the core.
     if (!event.senderFrame || !isAppUrl(event.senderFrame.url, devServerUrl)) {

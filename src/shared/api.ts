@@ -102,6 +102,8 @@ export const ArtifactInfo = z.object({
   width: z.number().int(),
   height: z.number().int(),
   caption: z.string(),
+  /** Its bytes travel apart from the contract: GET /artifacts/<id> on the host, latent-artifact://artifacts/<id> in Electron. */
+  sizeBytes: z.number().int(),
 });
 export type ArtifactInfo = z.infer<typeof ArtifactInfo>;
 
@@ -589,11 +591,6 @@ export const commands = {
     input: z.strictObject({ runIds: z.array(RunId).min(1).max(1000) }),
     output: z.array(z.object({ kind: z.string(), mime: z.string(), runs: z.number().int(), epochs: z.array(z.number().int()) })),
   },
-  /** Several images' bytes at once. */
-  'artifacts.many': {
-    input: z.strictObject({ artifactIds: z.array(z.number().int()).min(1).max(256) }),
-    output: z.array(z.object({ id: z.number().int(), mime: z.string(), dataBase64: z.string() })),
-  },
   /** Queues an evaluation of a finished run's latent space at a checkpoint; it runs in a worker and ends with `evaluation.status`. */
   'evaluations.start': { input: EvaluationRequest, output: z.object({ evaluationId: EvaluationId }) },
   /** A run's evaluations, oldest first, with their figures. */
@@ -607,10 +604,6 @@ export const commands = {
   ...explorerCommands,
   /** A VQ-VAE's learned prior (prior.start, prior.get) and samples of a run (runs.sample): src/shared/prior.ts. */
   ...priorCommands,
-  'artifacts.get': {
-    input: z.strictObject({ artifactId: z.number().int() }),
-    output: z.object({ mime: z.string(), dataBase64: z.string() }),
-  },
 } as const;
 
 export const events = {

@@ -86,7 +86,7 @@ describe('explorer sessions of labelled decoders', () => {
     const artifacts = await studio.api['artifacts.list']({ runId: deepfakeRun });
     const swap = artifacts.filter((a) => a.kind === 'swap-a').at(-1);
     if (!swap) throw new Error('no swap view');
-    const grid = await gray((await studio.api['artifacts.get']({ artifactId: swap.id })).dataBase64);
+    const grid = await gray(studio.artifact(swap.id)!.data.toString('base64'));
     const testLabels = studio.datasets.open(deepfake.dataset).test.labels as Uint8Array;
     const firstOfA = [...testLabels.keys()].filter((i) => testLabels[i] === 0).slice(0, 10);
     const encoded = await call<{ codes: number[][] }>('explorer.encode', { sessionId: d.sessionId, indices: firstOfA });

@@ -99,7 +99,7 @@ describe('VAE and beta-VAE on real MNIST', () => {
     const artifacts = await studio.api['artifacts.list']({ runId: run.id });
     expect(artifacts.map((a) => a.kind)).toEqual(expect.arrayContaining(['manifold', 'latent-scatter']));
     const scatter = artifacts.find((a) => a.kind === 'latent-scatter');
-    const json = Buffer.from((await studio.api['artifacts.get']({ artifactId: scatter!.id })).dataBase64, 'base64').toString();
+    const json = studio.artifact(scatter!.id)!.data.toString();
     const { points } = JSON.parse(json) as { points: { label: number }[] };
     expect(points).toHaveLength(1000);
     expect(new Set(points.map((p) => p.label)).size).toBe(10);
@@ -164,7 +164,7 @@ describe('conditional VAE', () => {
     const run = await trainToEnd(c);
     const grid = (await studio.api['artifacts.list']({ runId: run.id })).filter((a) => a.kind === 'class-samples').at(-1);
     expect(grid).toBeDefined();
-    const png = Buffer.from((await studio.api['artifacts.get']({ artifactId: grid!.id })).dataBase64, 'base64');
+    const png = studio.artifact(grid!.id)!.data;
     // 10 rows (classes) x 10 samples.
     const tiles = new Float32Array(100 * 784);
     (await gridTiles(png, 10, 10)).flat().forEach((t, i) => tiles.set(t, i * 784));
@@ -230,7 +230,7 @@ describe('deepfake set-up', () => {
       const art = artifacts.filter((a) => a.kind === kind).at(-1);
       expect(art, kind).toBeDefined();
       const rows = await gridTiles(
-        Buffer.from((await studio.api['artifacts.get']({ artifactId: art!.id })).dataBase64, 'base64'),
+        studio.artifact(art!.id)!.data,
         3,
         10,
       );

@@ -6,6 +6,9 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost, type Host } from '../../src/host/server';
 import type { Studio } from '../../src/core/studio';
+import sharp from 'sharp';
+import { insertArtifact } from '../../src/core/store/artifacts';
+import { deleteRun, insertRun } from '../../src/core/store/runs';
 import { mnistConfig, openTestStudio, tempDir } from './helpers';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 
@@ -80,6 +83,51 @@ describe('headless host', () => {
     const res = await post('/api/runs.list', {}, host.token);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true, value: [] });
+  });
+
+  it('serves an artifact as bytes with the token, cacheable, and refuses it without', async () => {
+    const runId = insertRun(studio.db, mnistConfig(), 'hash');
+    const png = await sharp({ create: { width: 3, height: 2, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer();
+    const { id } = insertArtifact(studio.db, runId, {
+      kind: 'reconstructions',
+      epoch: 1,
+      step: 10,
+      caption: 'three by two',
+      mime: 'image/png',
+      width: 3,
+      height: 2,
+      data: png,
+    });
+    // The contract lists it with its size, and no bytes.
+    const listed = await (await post('/api/artifacts.list', { runId }, host.token)).json();
+    expect(listed).toEqual({ ok: true, value: [expect.objectContaining({ id, sizeBytes: png.byteLength })] });
+    expect(JSON.stringify(listed)).not.toContain(png.toString('base64'));
+
+    const url = `${base}/artifacts/${id}`;
+    const refused = await fetch(url);
+    expect(refused.status).toBe(401);
+    expect(await refused.text()).not.toContain('PNG');
+    expect((await fetch(url, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+
+    const served = await fetch(url, { headers: { authorization: `Bearer ${host.token}` } });
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toBe('image/png');
+    expect(served.headers.get('content-length')).toBe(String(png.byteLength));
+    expect(served.headers.get('cache-control')).toMatch(/immutable/);
+    expect(Buffer.from(await served.arrayBuffer()).equals(png)).toBe(true);
+    const etag = served.headers.get('etag') ?? '';
+    const again = await fetch(url, { headers: { authorization: `Bearer ${host.token}`, 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    const cookie = `latent_studio_token_${new URL(host.url).port}=${host.token}`;
+    expect((await fetch(url, { method: 'HEAD', headers: { cookie } })).headers.get('content-length')).toBe(
+      String(png.byteLength),
+    );
+    expect((await fetch(`${base}/artifacts/999999`, { headers: { cookie } })).status).toBe(404);
+    expect((await fetch(url, { method: 'POST', headers: { cookie } })).status).toBe(405);
+    deleteRun(studio.db, runId);
+    expect((await fetch(url, { headers: { cookie } })).status).toBe(404);
   });
 
   it('refuses a bad config with 400 naming the field, and stores nothing', async () => {

@@ -34,8 +34,7 @@ describe('every preset of every family', () => {
     const artifacts = await studio.api['artifacts.list']({ runId });
     expect(artifacts.length).toBeGreaterThan(0);
     for (const a of artifacts) {
-      const { mime, dataBase64 } = await studio.api['artifacts.get']({ artifactId: a.id });
-      const bytes = Buffer.from(dataBase64, 'base64');
+      const { mime, data: bytes } = studio.artifact(a.id)!;
       if (mime === 'image/png') {
         const meta = await sharp(bytes).metadata();
         expect([a.kind, meta.width, meta.height]).toEqual([a.kind, a.width, a.height]);

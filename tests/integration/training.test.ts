@@ -33,8 +33,9 @@ describe('training the deep autoencoder on real MNIST', () => {
     expect(metrics.filter((m) => m.split === 'test' && m.name === 'loss').map((m) => m.epoch)).toEqual([1, 2, 3]);
     const artifacts = await studio.api['artifacts.list']({ runId: run.id });
     expect(artifacts.map((a) => a.epoch)).toEqual([1, 2, 3]);
-    const png = await studio.api['artifacts.get']({ artifactId: artifacts[0]!.id });
-    expect(Buffer.from(png.dataBase64, 'base64').subarray(1, 4).toString()).toBe('PNG');
+    const png = studio.artifact(artifacts[0]!.id);
+    expect(png?.data.subarray(1, 4).toString()).toBe('PNG');
+    expect(png?.data.byteLength).toBe(artifacts[0]!.sizeBytes);
     expect(run.checkpoints.map((c) => c.epoch)).toEqual([1, 2, 3]);
     for (const c of run.checkpoints) expect(existsSync(c.path)).toBe(true);
     expect(run.environment?.backend.name).toBe('wasm');

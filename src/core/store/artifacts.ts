@@ -13,7 +13,7 @@ export interface NewArtifact {
   data: Uint8Array;
 }
 
-const infoColumns = 'id, run_id AS runId, kind, epoch, step, caption, mime, width, height';
+const infoColumns = 'id, run_id AS runId, kind, epoch, step, caption, mime, width, height, length(data) AS sizeBytes';
 
 export function insertArtifact(db: Db, runId: number, a: NewArtifact): ArtifactInfo {
   const info = stmt(
@@ -31,6 +31,7 @@ export function insertArtifact(db: Db, runId: number, a: NewArtifact): ArtifactI
     mime: a.mime,
     width: a.width,
     height: a.height,
+    sizeBytes: a.data.byteLength,
   };
 }
 
@@ -53,14 +54,6 @@ export function indexArtifacts(db: Db, runIds: readonly number[], kind?: string)
   ).all(JSON.stringify(runIds), kind ?? null, kind ?? null);
 }
 
-export function readArtifacts(db: Db, ids: readonly number[]): { id: number; mime: string; data: Buffer }[] {
-  return stmt<[string], { id: number; mime: string; data: Buffer }>(
-    db,
-    'SELECT id, mime, data FROM artifacts WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id',
-  ).all(JSON.stringify(ids));
-}
-
-/** The kinds of artifact many runs have, the most widely held first (reconstructions first among equals). */
 export function artifactKinds(
   db: Db,
   runIds: readonly number[],

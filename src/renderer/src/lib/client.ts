@@ -1,4 +1,5 @@
 import type { ApiErrorBody, CommandInput, CommandName, CommandOutput, Envelope, StudioEvent } from '../../../shared/api';
+import { artifactUrl } from '../../../shared/artifact-url';
 
 /** How the renderer reaches the core: Electron's preload bridge or the headless host. It never knows which. */
 export interface Transport {
@@ -119,6 +120,8 @@ export interface Client {
   call<K extends CommandName>(name: K, input: CommandInput<K>, options?: { live?: boolean }): Promise<CommandOutput<K>>;
   on(listener: (event: StudioEvent) => void): () => void;
   onReconnect(listener: () => void): void;
+  /** Where an artifact's bytes are (a URL for an <img>, or for fetch). */
+  artifactUrl(artifactId: number): string;
 }
 
 export function createClient(transport: Transport): Client {
@@ -131,5 +134,6 @@ export function createClient(transport: Transport): Client {
     },
     on: (listener) => transport.subscribe(listener),
     onReconnect: (listener) => transport.onReconnect(listener),
+    artifactUrl: (artifactId) => artifactUrl(artifactId, transport.kind),
   };
 }

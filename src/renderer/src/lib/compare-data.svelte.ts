@@ -1,14 +1,11 @@
 import { SvelteMap } from 'svelte/reactivity';
 import type { ArtifactInfo, CommandOutput, Curve, RunsTable } from '../../../shared/api';
 import type { Client } from './client';
-import { ByteRequests, curvePointsFor, defaultMetric, parseMetricKey } from './compare';
-
-/** Images asked for in one call (the contract allows 256): small enough that the first tiles appear early. */
-const imageBatch = 48;
+import { curvePointsFor, defaultMetric, parseMetricKey } from './compare';
 
 /**
  * What a comparison of many runs reads, in a few calls whatever their number: the table (differing fields and
- * final metrics), the curves of each metric asked for, the index of their images and the bytes of those shown.
+ * final metrics), the curves of each metric asked for, and the index of their images (their bytes load by URL).
  */
 export class ComparisonData {
   table = $state.raw<RunsTable | null>(null);
@@ -20,10 +17,8 @@ export class ComparisonData {
   /** Curves by metric key (`test.loss`), as the core sent them; absent until asked, [] while loading. */
   readonly curves = new SvelteMap<string, Curve[]>();
   readonly curvesLoading = new SvelteMap<string, boolean>();
-  /** Image bytes as data URLs, by artifact id: a cache the whole comparison shares. */
+  /** The URLs of the images shown so far, by artifact id: the tiles ever asked for. */
   readonly images = new SvelteMap<number, string>();
-  private readonly requests = new ByteRequests();
-  private flushQueued = false;
   private disposed = false;
 
   constructor(
@@ -85,31 +80,9 @@ export class ComparisonData {
     }
   }
 
-  /** Asks for these images' bytes; what is neither cached nor asked for yet goes out in the next batch. */
+  /** Shows these images: each gets its URL (the browser loads and keeps the bytes; an artifact never changes). */
   requestImages(ids: readonly number[]): void {
-    if (this.requests.add(ids) && !this.flushQueued) {
-      // Ids asked for in one turn (every tile's effect) go out together.
-      this.flushQueued = true;
-      queueMicrotask(() => this.flush());
-    }
-  }
-
-  private flush(): void {
-    this.flushQueued = false;
-    if (this.disposed) return;
-    for (const batch of this.requests.take(imageBatch)) {
-      this.client.call('artifacts.many', { artifactIds: batch }).then(
-        (images) => {
-          if (this.disposed) return;
-          for (const img of images) this.images.set(img.id, `data:${img.mime};base64,${img.dataBase64}`);
-        },
-        (e: unknown) => {
-          // Forget them, so scrolling back asks again.
-          this.requests.forget(batch);
-          this.error = e instanceof Error ? e.message : String(e);
-        },
-      );
-    }
+    for (const id of ids) if (!this.images.has(id)) this.images.set(id, this.client.artifactUrl(id));
   }
 
   dispose(): void {

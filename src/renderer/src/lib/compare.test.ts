@@ -2,8 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   aggregateCurves,
   alignCurves,
-  batches,
-  ByteRequests,
   categoricalPalette,
   colorScale,
   configTable,
@@ -460,22 +458,6 @@ describe('images', () => {
     expect(kindTitle('decoder_swaps', families)).toBe('Decoder swaps');
   });
 
-  it('asks for each image once, in batches, and again after a failure', () => {
-    const requests = new ByteRequests();
-    expect(requests.add([1, 2, 3])).toBe(true);
-    expect(requests.add([2, 3, 4, 5])).toBe(true);
-    expect(requests.take(2)).toEqual([[1, 2], [3, 4], [5]]);
-    expect(requests.add([1, 5])).toBe(false);
-    expect(requests.take(2)).toEqual([]);
-    requests.forget([5]);
-    expect(requests.add([1, 5])).toBe(true);
-    expect(requests.take(2)).toEqual([[5]]);
-  });
-
-  it('batches ids', () => {
-    expect(batches([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
-    expect(batches([], 256)).toEqual([]);
-  });
 });
 
 describe('config table', () => {

@@ -600,41 +600,6 @@ export function imagesAtEpoch<A extends Pick<ArtifactInfo, 'id' | 'kind' | 'epoc
   return out;
 }
 
-/**
- * Which images still need their bytes: ids asked for once are not asked again (unless forgotten after a failed
- * call), and what is pending goes out in batches.
- */
-export class ByteRequests {
-  private readonly pending = new Set<number>();
-  private readonly asked = new Set<number>();
-
-  /** Queues the ids not asked for yet; true when something is pending. */
-  add(ids: readonly number[]): boolean {
-    for (const id of ids) if (!this.asked.has(id)) this.pending.add(id);
-    return this.pending.size > 0;
-  }
-
-  /** The pending ids in batches of at most `size`, now counted as asked. */
-  take(size: number): number[][] {
-    const ids = [...this.pending];
-    this.pending.clear();
-    for (const id of ids) this.asked.add(id);
-    return batches(ids, size);
-  }
-
-  /** Lets these ids be asked again (their call failed). */
-  forget(ids: readonly number[]): void {
-    for (const id of ids) this.asked.delete(id);
-  }
-}
-
-/** Splits a list into consecutive batches of at most `size`. */
-export function batches<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 // ---------------------------------------------------------------------------------------------- config table
 
 export interface ConfigTableRow {
