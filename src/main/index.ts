@@ -114,7 +114,9 @@ function createWindow(studio: Studio): void {
 }
 
 // Artifacts' bytes travel beside the IPC contract, by URL (latent-artifact://artifacts/<id>); registered before ready.
-protocol.registerSchemesAsPrivileged([{ scheme: artifactScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+protocol.registerSchemesAsPrivileged([
+  { scheme: artifactScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
 
 /** Serves a stored artifact's bytes with its type; any other URL of the scheme is not found. */
 function serveArtifacts(studio: Studio): void {

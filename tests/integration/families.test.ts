@@ -229,11 +229,7 @@ describe('deepfake set-up', () => {
     ] as const) {
       const art = artifacts.filter((a) => a.kind === kind).at(-1);
       expect(art, kind).toBeDefined();
-      const rows = await gridTiles(
-        studio.artifact(art!.id)!.data,
-        3,
-        10,
-      );
+      const rows = await gridTiles(studio.artifact(art!.id)!.data, 3, 10);
       const read = (tiles: Float32Array[]) =>
         classify(model, Float32Array.from(tiles.flatMap((t) => Array.from(t))), tiles.length);
       const original = read(rows[0] ?? []);

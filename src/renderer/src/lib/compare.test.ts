@@ -457,7 +457,6 @@ describe('images', () => {
     expect(kindTitle('prior-samples', families)).toBe('Samples from the prior');
     expect(kindTitle('decoder_swaps', families)).toBe('Decoder swaps');
   });
-
 });
 
 describe('config table', () => {
