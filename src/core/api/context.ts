@@ -1,0 +1,36 @@
+/**
+ * What the studio's API handlers share: the store, the events, the scheduler and the job kinds, the data sets and
+ * the studio's folders. Each file of src/core/api implements the commands of one area over it; src/core/studio.ts
+ * builds it and joins them.
+ */
+import type { DatasetCatalog } from '../datasets/catalog';
+import type { EvaluationJobs } from '../evaluation/jobs';
+import type { EventHub } from '../events';
+import type { ExplorerSessions } from '../explorer/sessions';
+import type { PriorJobs } from '../prior/jobs';
+import type { SlurmBackend } from '../slurm/backend';
+import type { Db } from '../store/db';
+import type { Orchestrator } from '../training/orchestrator';
+import type { DatasetLocations } from '../training/protocol';
+import type { SystemInfo } from '../../shared/api';
+
+export interface StudioContext {
+  db: Db;
+  events: EventHub;
+  orchestrator: Orchestrator;
+  datasets: DatasetCatalog;
+  datasetLocations: DatasetLocations;
+  /** The folder beside the database: exports, checkpoints, the Slurm folder. */
+  dataDir: string;
+  checkpointDir: string;
+  evaluations: EvaluationJobs;
+  priors: PriorJobs;
+  explorer: ExplorerSessions;
+  slurm: SlurmBackend;
+  transport: SystemInfo['transport'];
+  dbPath: string;
+}
+
+/** Reports an import's or a generation's progress as `dataset.progress` events. */
+export const datasetProgress = (events: EventHub, task: 'import' | 'generate', name: string) => (done: number, total: number) =>
+  events.emit('dataset.progress', { name, task, done, total });

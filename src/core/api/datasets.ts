@@ -1,0 +1,74 @@
+/** The data sets' commands: list, browse, import, generate, delete; their errors become API errors. */
+import type { Api } from '../../shared/api';
+import { DatasetError } from '../datasets/catalog';
+import { DatasetFileError } from '../datasets/idx';
+import { DatasetExistsError } from '../datasets/store';
+import { ApiError } from '../errors';
+import { PathEscapeError } from '../paths';
+import { getRun } from '../store/runs';
+import { imagePng } from '../training/images';
+import { datasetProgress, type StudioContext } from './context';
+
+export function datasetsApi(
+  ctx: StudioContext,
+): Pick<
+  Api,
+  'datasets.list' | 'datasets.get' | 'datasets.samples' | 'datasets.import' | 'datasets.generate' | 'datasets.delete'
+> {
+  const { db, events, orchestrator, datasets } = ctx;
+  const progress = (task: 'import' | 'generate', name: string) => datasetProgress(events, task, name);
+  /** Data set errors become API errors: a bad file or name is the caller's (400), a missing set 404, a taken name 409. */
+  const datasetCall = async <T>(task: () => T | Promise<T>): Promise<T> => {
+    try {
+      return await task();
+    } catch (e) {
+      if (e instanceof DatasetFileError) throw new ApiError('bad_request', e.message, [{ path: 'path', message: e.message }]);
+      if (e instanceof PathEscapeError)
+        throw new ApiError('bad_request', `name: ${e.message}`, [{ path: 'name', message: e.message }]);
+      if (e instanceof DatasetExistsError) throw new ApiError('conflict', e.message);
+      if (e instanceof DatasetError) throw new ApiError(e.code, e.message);
+      throw e;
+    }
+  };
+
+  return {
+    'datasets.list': async () => datasets.list(),
+    'datasets.get': async ({ name }) => datasetCall(() => datasets.detail(name)),
+    'datasets.samples': async ({ name, split, offset, count }) =>
+      datasetCall(async () => {
+        const { total, info, items } = datasets.samples(name, split, offset, count);
+        const samples = await Promise.all(
+          items.map(async (item) => ({
+            index: item.index,
+            label: item.label,
+            factors: item.factors,
+            png: Buffer.from(await imagePng(item.bytes, info.height, info.width, info.channels)).toString('base64'),
+          })),
+        );
+        return { total, samples };
+      }),
+    'datasets.import': async (req) =>
+      datasetCall(async () => {
+        const info = await datasets.import(req, progress('import', req.name ?? req.path));
+        events.emit('dataset.changed', { name: info.name });
+        return info;
+      }),
+    'datasets.generate': async (req) =>
+      datasetCall(async () => {
+        const infos = await datasets.generate(req, progress('generate', req.name ?? req.generator));
+        for (const info of infos) events.emit('dataset.changed', { name: info.name });
+        return infos;
+      }),
+    'datasets.delete': async ({ name }) =>
+      datasetCall(async () => {
+        const user = orchestrator.activeRunIds.find((id) => {
+          const d = getRun(db, id)?.config.dataset;
+          return d?.name === name || d?.second === name;
+        });
+        if (user !== undefined) throw new ApiError('conflict', `run ${user} is training on ${name}: cancel it first`);
+        const deleted = datasets.delete(name);
+        if (deleted) events.emit('dataset.changed', { name });
+        return { deleted };
+      }),
+  };
+}

@@ -1,0 +1,135 @@
+/** The runs' commands: start, resume, cancel, delete, read, export. */
+import { finishedStatuses, type Api } from '../../shared/api';
+import { describeIssues } from '../../shared/config';
+import { ApiError } from '../errors';
+import { exportRun, newestGoodCheckpoint } from '../export';
+import { runLatents } from '../evaluation/latent-images';
+import { writeLatents } from '../evaluation/latents-files';
+import { insideRoot } from '../paths';
+import { checkRun } from '../run-checks';
+import { readCurves, readMetrics } from '../store/metrics';
+import { addWarning, deleteRun, getRun, getRunStatus, listRuns, requeueForResume, runSupervisor } from '../store/runs';
+import { removeCheckpointFile } from '../training/checkpoint-files';
+import { datasetProgress, type StudioContext } from './context';
+
+/** A run by id, or a refusal naming it; and `resumeRun`, which runs.resume and sweeps.resume share. */
+export function runHelpers(ctx: StudioContext) {
+  const { db, events, orchestrator, datasets, checkpointDir } = ctx;
+  const requireRun = (runId: number) => {
+    const run = getRun(db, runId);
+    if (!run) throw new ApiError('not_found', `run ${runId} does not exist`);
+    return run;
+  };
+
+  /** Continues a stopped run from its newest good checkpoint (or extends a completed one): runs.resume, sweeps.resume. */
+  const resumeRun = (runId: number, addEpochs?: number) => {
+    const run = requireRun(runId);
+    if (!finishedStatuses.includes(run.status))
+      throw new ApiError('conflict', `run ${runId} is ${run.status}: it has not stopped`);
+    if (run.status === 'completed' && addEpochs === undefined) {
+      throw new ApiError('bad_request', `addEpochs: run ${runId} completed; say how many epochs to add`, [
+        { path: 'addEpochs', message: 'a completed run is extended by a number of epochs' },
+      ]);
+    }
+    const config = structuredClone(run.config);
+    if (addEpochs !== undefined) config.training.epochs += addEpochs;
+    const issues = checkRun(config, datasets);
+    if (issues.length > 0) throw new ApiError('bad_request', `run ${runId} cannot continue: ${describeIssues(issues)}`, issues);
+    // The newest checkpoint that verifies; a corrupt or missing one is named and the one before it used.
+    const { from, skipped } = newestGoodCheckpoint(db, runId);
+    if (run.status === 'completed' && !from) {
+      throw new ApiError(
+        'conflict',
+        `run ${runId} has no usable checkpoint to continue from${skipped.length ? `: ${skipped.join('; ')}` : ''}`,
+      );
+    }
+    for (const path of requeueForResume(db, runId, config, from)) removeCheckpointFile(checkpointDir, path);
+    for (const message of skipped) addWarning(db, runId, `resume skipped a checkpoint: ${message}`);
+    events.emit('run.status', { runId, status: 'queued', error: null, backend: null });
+    orchestrator.schedule();
+    return { runId, fromEpoch: from?.epoch ?? 0, epochs: config.training.epochs, skipped };
+  };
+
+  return { requireRun, resumeRun };
+}
+
+export function runsApi(
+  ctx: StudioContext,
+): Pick<
+  Api,
+  | 'runs.start'
+  | 'runs.resume'
+  | 'runs.export'
+  | 'runs.exportLatents'
+  | 'runs.latents'
+  | 'runs.list'
+  | 'runs.curves'
+  | 'runs.get'
+  | 'runs.metrics'
+  | 'runs.cancel'
+  | 'runs.delete'
+> {
+  const { db, events, orchestrator, datasets, datasetLocations, dataDir, evaluations } = ctx;
+  const { requireRun, resumeRun } = runHelpers(ctx);
+  const progress = (task: 'import' | 'generate', name: string) => datasetProgress(events, task, name);
+  return {
+    'runs.start': async ({ config }) => {
+      const issues = checkRun(config, datasets);
+      if (issues.length > 0) throw new ApiError('bad_request', `invalid run config: ${describeIssues(issues)}`, issues);
+      // Generated sets named for the first time (shapes, faces-a/b) are drawn now, before the worker needs them.
+      for (const name of [config.dataset.name, config.dataset.second]) {
+        if (name) await datasets.ensure(name, progress('generate', name));
+      }
+      return { runId: orchestrator.start(config) };
+    },
+    'runs.resume': async ({ runId, addEpochs }) => resumeRun(runId, addEpochs),
+    'runs.export': async ({ runId }) => {
+      const run = requireRun(runId);
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      return exportRun(
+        { db, orchestrator, datasets: datasetLocations },
+        run,
+        insideRoot(dataDir, 'exports', `run-${runId}-${stamp}`),
+      );
+    },
+    'runs.exportLatents': async ({ runId, epoch }) => {
+      requireRun(runId);
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      const { epoch: at, latents } = await evaluations.latents(runId, epoch);
+      return {
+        ...writeLatents(insideRoot(dataDir, 'exports', `run-${runId}-latents-${stamp}`), { runId, epoch: at }, latents),
+        epoch: at,
+      };
+    },
+    'runs.latents': async ({ runId, epoch }) => runLatents(evaluations, datasets, requireRun(runId), epoch),
+    'runs.list': async ({ runIds }) => listRuns(db, runIds),
+    'runs.curves': async ({ runIds, metrics, maxPoints }) => readCurves(db, runIds, metrics, maxPoints),
+    'runs.get': async ({ runId }) => requireRun(runId),
+    'runs.metrics': async ({ runId }) => {
+      requireRun(runId);
+      return readMetrics(db, runId);
+    },
+    'runs.cancel': async ({ runId }) => {
+      const run = requireRun(runId);
+      // Already over: its real status. Not this studio's: supervised by another live studio process.
+      if (finishedStatuses.includes(run.status)) return { status: run.status };
+      if (!orchestrator.cancel(runId)) {
+        throw new ApiError(
+          'conflict',
+          `run ${runId} is ${run.status} under another studio process (${runSupervisor(db, runId) ?? 'unknown'}): cancel it there`,
+        );
+      }
+      await orchestrator.whenEnded(runId);
+      const status = getRunStatus(db, runId);
+      if (!status) throw new ApiError('not_found', `run ${runId} was deleted`);
+      return { status };
+    },
+    'runs.delete': async ({ runId }) => {
+      if (orchestrator.activeRunIds.includes(runId))
+        throw new ApiError('conflict', `run ${runId} is still training: cancel it first`);
+      // A run waiting in this studio's queue leaves the queue with it.
+      if (getRunStatus(db, runId) === 'queued') orchestrator.cancel(runId);
+      return { deleted: deleteRun(db, runId) };
+    },
+  };
+}

@@ -1,0 +1,13 @@
+import type { RunConfig } from '../shared/config';
+import { defaultRunConfig } from '../families/run-config';
+import { registeredFamilySpecs } from '../families/specs';
+
+/** A preset's run config by name (any registered family's), or undefined. */
+export function findPreset(name: string): RunConfig | undefined {
+  for (const spec of registeredFamilySpecs()) {
+    const preset = spec.presets.find((p) => p.name === name);
+    // The preset belongs to this family, so its model fits that family's config.
+    if (preset) return { ...defaultRunConfig(spec.id), name: preset.name, model: structuredClone(preset.model) } as RunConfig;
+  }
+  return undefined;
+}
