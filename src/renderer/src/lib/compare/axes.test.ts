@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { makeAxis, niceTicks, placeLabels, thinTicks } from '../compare';
+
+describe('axes', () => {
+  it('places numbers linearly with round ticks', () => {
+    const axis = makeAxis([0, 10, 4]);
+    expect(axis.kind).toBe('linear');
+    expect(axis.position(5)).toBe(0.5);
+    expect(axis.ticks.map((t) => t.label)).toEqual(['0', '2', '4', '6', '8', '10']);
+    expect(axis.ticks[1]?.at).toBeCloseTo(0.2, 12);
+    expect(niceTicks(0.13, 0.87, 5)).toEqual([0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]);
+  });
+
+  it('offers a log scale beyond two decades, with a tick per decade', () => {
+    const rates = [1e-4, 1e-3, 1e-1];
+    expect(makeAxis(rates).kind).toBe('linear');
+    const axis = makeAxis(rates, { log: true });
+    expect(axis.kind).toBe('log');
+    expect(axis.position(1e-3)).toBeCloseTo(1 / 3, 12);
+    expect(axis.ticks.map((t) => t.label)).toEqual(['1e-4', '0.001', '0.01', '0.1']);
+    expect(axis.ticks.map((t) => t.at)).toEqual([0, 1 / 3, 2 / 3, 1]);
+    // 1 to 50 spans less than two decades: no log scale even when asked.
+    expect(makeAxis([1, 50], { log: true })).toMatchObject({ kind: 'linear', canLog: false });
+    expect(makeAxis([-1, 500], { log: true }).canLog).toBe(false);
+  });
+
+  it('ticks a sweep’s grid at its values, thinned where labels would overlap', () => {
+    const betas = [0.25, 0.5, 1, 2, 4, 8, 16, 32];
+    const log = makeAxis(betas, { log: true, valueTicks: 10 });
+    expect(log.ticks.map((t) => t.label)).toEqual(['0.25', '0.5', '1', '2', '4', '8', '16', '32']);
+    expect(log.ticks[1]?.at).toBeCloseTo(1 / 7, 12);
+    expect(makeAxis([1, 2, 3], { valueTicks: 3 }).ticks.map((t) => t.label)).toEqual(['1', '2', '3']);
+    expect(makeAxis([1, 2, 3], { valueTicks: 2 }).ticks.map((t) => t.label)).toEqual(['1', '1.5', '2', '2.5', '3']);
+    // More values than asked for: round ticks (decades on a log axis).
+    expect(makeAxis(betas, { log: true, valueTicks: 4 }).ticks.map((t) => t.label)).toEqual(['1', '10']);
+    // 1.1 crowds 1 and goes; 9.9 crowds 10 and goes, as the top tick is always kept.
+    expect(makeAxis([1, 1.1, 5, 9.9, 10], { valueTicks: 10, minTickGap: 0.05 }).ticks.map((t) => t.label)).toEqual([
+      '1',
+      '5',
+      '10',
+    ]);
+    expect(thinTicks([{ at: 0 }, { at: 0.5 }, { at: 0.52 }, { at: 1 }], 0.1)).toEqual([{ at: 0 }, { at: 0.5 }, { at: 1 }]);
+  });
+
+  it('spaces categories evenly in their order', () => {
+    const axis = makeAxis(['tanh', 'relu', 'sigmoid', 'relu']);
+    expect(axis.kind).toBe('category');
+    expect(axis.ticks).toEqual([
+      { label: 'relu', at: 0 },
+      { label: 'sigmoid', at: 0.5 },
+      { label: 'tanh', at: 1 },
+    ]);
+    expect(axis.position('gelu')).toBeNull();
+    expect(makeAxis([true]).position(true)).toBe(0.5);
+  });
+
+  it('puts a constant field in the middle', () => {
+    expect(makeAxis([3, 3]).position(3)).toBe(0.5);
+  });
+});
+
+describe('scatter labels', () => {
+  it('places labels right, left, above, below, then leaves them out', () => {
+    const p = { x: 100, y: 100, text: 'β=2' }; // 3 characters × 6 = 18 px wide
+    const boxes = placeLabels([p, p, p, p, p], { width: 300, height: 300 }, { charWidth: 6, height: 10, gap: 4 });
+    expect(boxes).toEqual([
+      { x: 104, y: 95, width: 18, height: 10 },
+      { x: 78, y: 95, width: 18, height: 10 },
+      { x: 91, y: 85, width: 18, height: 10 },
+      { x: 91, y: 105, width: 18, height: 10 },
+      null,
+    ]);
+  });
+
+  it('names replicates in a cluster once', () => {
+    const pts = [
+      { x: 100, y: 100, text: 'β=2' },
+      { x: 110, y: 100, text: 'β=2' },
+      { x: 112, y: 100, text: 'β=8' },
+      { x: 200, y: 100, text: 'β=2' },
+    ];
+    const boxes = placeLabels(pts, { width: 300, height: 300 }, { charWidth: 6, height: 10, gap: 4, repeatDistance: 40 });
+    expect(boxes.map((b) => b !== null)).toEqual([true, false, true, true]);
+  });
+
+  it('keeps labels off other points where it can', () => {
+    // A neighbour 10 px to the right: the label goes left instead.
+    const pts = [
+      { x: 100, y: 100, text: 'ab' },
+      { x: 110, y: 100, text: '' },
+    ];
+    const opts = { charWidth: 6, height: 10, gap: 4, pointRadius: 4 };
+    expect(placeLabels(pts, { width: 300, height: 300 }, opts)[0]).toEqual({ x: 84, y: 95, width: 12, height: 10 });
+    // Boxed in on all four sides: the wider ring, 12 px further out, on the right.
+    const boxed = [
+      { x: 100, y: 100, text: 'ab' },
+      { x: 110, y: 100, text: '' },
+      { x: 90, y: 100, text: '' },
+      { x: 100, y: 88, text: '' },
+      { x: 100, y: 112, text: '' },
+    ];
+    expect(placeLabels(boxed, { width: 300, height: 300 }, opts)[0]).toEqual({ x: 116, y: 95, width: 12, height: 10 });
+  });
+
+  it('keeps labels inside the plot', () => {
+    const [box] = placeLabels(
+      [{ x: 295, y: 50, text: 'abc' }],
+      { width: 300, height: 300 },
+      { charWidth: 6, height: 10, gap: 4 },
+    );
+    expect(box).toEqual({ x: 273, y: 45, width: 18, height: 10 });
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { categoricalPalette, colorScale, sequentialColor, withAlpha } from '../compare';
+
+describe('colour scales', () => {
+  it('samples Turbo between 0.1 and 0.9', () => {
+    // Turbo's polynomial at 0.1: r 0.288, g 0.346, b 0.867 (by hand, Horner's rule) → 73, 88, 221.
+    expect(sequentialColor(0)).toBe('#4958dd');
+    expect(sequentialColor(-1)).toBe('#4958dd');
+    expect(sequentialColor(1)).not.toBe(sequentialColor(0));
+  });
+
+  it('spaces positive values spanning ten times or more on a log scale', () => {
+    const scale = colorScale([8, 0.5, 2, 2]);
+    expect(scale.kind).toBe('continuous');
+    expect(scale.log).toBe(true);
+    expect(scale.color(0.5)).toBe(sequentialColor(0));
+    expect(scale.color(2)).toBe(sequentialColor(0.5));
+    expect(scale.color(8)).toBe(sequentialColor(1));
+    expect(scale.legend.map((l) => l.label)).toEqual(['0.5', '2', '8']);
+    expect(scale.color(undefined)).toBe('#8a9099');
+  });
+
+  it('is linear for values spanning less than ten times', () => {
+    const scale = colorScale([1, 3, 2]);
+    expect(scale.log).toBe(false);
+    expect(scale.color(2)).toBe(sequentialColor(0.5));
+    expect(scale.color(2.5)).toBe(sequentialColor(0.75));
+  });
+
+  it('lists five values of a scale with many', () => {
+    const scale = colorScale(Array.from({ length: 20 }, (_, i) => i));
+    expect(scale.legend.map((l) => l.label)).toEqual(['0', '4.75', '9.5', '14.3', '19']);
+  });
+
+  it('gives categories the palette in their order', () => {
+    const scale = colorScale(['sgd', 'adam', 'sgd', 1]);
+    expect(scale.kind).toBe('categorical');
+    expect(scale.color(1)).toBe(categoricalPalette[0]);
+    expect(scale.color('adam')).toBe(categoricalPalette[1]);
+    expect(scale.color('sgd')).toBe(categoricalPalette[2]);
+    expect(scale.color('rmsprop')).toBe('#8a9099');
+    expect(colorScale([4, 4]).kind).toBe('categorical');
+    // Numbers mixed with text are categories too.
+    expect(colorScale([1, 2, 'a'])).toMatchObject({ kind: 'categorical', log: false });
+  });
+
+  it('adds an alpha channel', () => {
+    expect(withAlpha('#4e79a7', 0.25)).toBe('#4e79a740');
+  });
+});

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { defaultColorBy, defaultGroupBy, firstOfEachGroup, groupRuns, type CompareRow } from '../compare';
+
+/** A β sweep {10, 2, 0.5} × seeds {1, 2, 3}, ids 1–9 in that order (β varies slowest). */
+const sweep: CompareRow[] = [10, 2, 0.5].flatMap((beta, b) =>
+  [1, 2, 3].map((seed, s) => ({
+    id: 3 * b + s + 1,
+    name: `beta=${beta} seed=${seed}`,
+    config: { name: `beta=${beta} seed=${seed}`, 'model.beta': beta, 'training.seed': seed, 'training.epochs': 5 },
+  })),
+);
+const sweepFields = ['model.beta', 'training.seed', 'name'];
+
+describe('grouping runs', () => {
+  it('groups replicates of one config (all fields but the seed), ordered by value', () => {
+    const groups = groupRuns(sweep, { kind: 'except-seed' }, sweepFields);
+    expect(groups.map((g) => g.label)).toEqual(['beta=0.5', 'beta=2', 'beta=10']);
+    expect(groups.map((g) => g.runIds)).toEqual([
+      [7, 8, 9],
+      [4, 5, 6],
+      [1, 2, 3],
+    ]);
+  });
+
+  it('groups by one field, or leaves each run alone', () => {
+    const bySeed = groupRuns(sweep, { kind: 'field', path: 'training.seed' }, sweepFields);
+    expect(bySeed.map((g) => [g.label, g.runIds])).toEqual([
+      ['seed=1', [1, 4, 7]],
+      ['seed=2', [2, 5, 8]],
+      ['seed=3', [3, 6, 9]],
+    ]);
+    const alone = groupRuns(sweep.slice(0, 2), { kind: 'none' }, sweepFields);
+    expect(alone.map((g) => [g.label, g.runIds])).toEqual([
+      ['#1 beta=10 seed=1', [1]],
+      ['#2 beta=10 seed=2', [2]],
+    ]);
+  });
+
+  it('puts runs that differ only by seed in one group', () => {
+    const seeds = sweep.slice(0, 3);
+    expect(groupRuns(seeds, { kind: 'except-seed' }, ['training.seed', 'name'])).toEqual([
+      { key: '[]', label: 'all runs', runIds: [1, 2, 3], values: {} },
+    ]);
+  });
+
+  it('picks one run of each group, in the runs’ order', () => {
+    const groups = groupRuns(sweep, { kind: 'except-seed' }, sweepFields);
+    // Run 1 has no images: its group is shown by run 2; run 42 is in no group.
+    const withImages = [{ id: 8 }, { id: 2 }, { id: 9 }, { id: 3 }, { id: 5 }, { id: 42 }];
+    expect(firstOfEachGroup(withImages, groups).map((r) => r.id)).toEqual([8, 2, 5, 42]);
+  });
+
+  it('groups by config except seed by default only when that joins runs', () => {
+    expect(defaultGroupBy(sweep, sweepFields)).toEqual({ kind: 'except-seed' });
+    // One run per β: every group would hold one run.
+    const onePerBeta = [sweep[0], sweep[3], sweep[6]] as CompareRow[];
+    expect(defaultGroupBy(onePerBeta, sweepFields)).toEqual({ kind: 'none' });
+    expect(defaultGroupBy(sweep, ['model.beta'])).toEqual({ kind: 'none' });
+  });
+
+  it('colours by the first field that configures the model', () => {
+    expect(defaultColorBy(['name', 'training.seed', 'model.beta'])).toBe('model.beta');
+    expect(defaultColorBy(['name', 'training.seed'])).toBe('training.seed');
+    expect(defaultColorBy(['experiment'])).toBeUndefined();
+  });
+});

@@ -1,0 +1,82 @@
+/** Grouping runs: by a field, or as replicates of one config that differ only by seed. */
+import {
+  bookkeepingPaths,
+  compareValues,
+  fieldLabels,
+  formatValue,
+  keyOf,
+  seedPath,
+  type CompareRow,
+  type ConfigValue,
+} from './values';
+
+export type GroupBy = { kind: 'none' } | { kind: 'field'; path: string } | { kind: 'except-seed' };
+
+export interface RunGroup {
+  key: string;
+  label: string;
+  runIds: number[];
+  /** The grouping fields' values the group's runs share. */
+  values: Record<string, ConfigValue | undefined>;
+}
+
+/** The differing fields that configure a model (not its name, experiment or seed): what "same config except seed" compares. */
+export function configFieldsExceptSeed(fields: readonly string[]): string[] {
+  return fields.filter((f) => f !== seedPath && !bookkeepingPaths.includes(f));
+}
+
+/**
+ * Runs grouped: each alone, by one field's value, or by every differing field but the seed (replicates of one
+ * config). Groups are ordered by their values (numbers ascending), runs inside by id.
+ */
+export function groupRuns(rows: readonly CompareRow[], by: GroupBy, fields: readonly string[]): RunGroup[] {
+  if (by.kind === 'none') {
+    return [...rows]
+      .sort((a, b) => a.id - b.id)
+      .map((r) => ({ key: `run:${r.id}`, label: `#${r.id} ${r.name}`, runIds: [r.id], values: {} }));
+  }
+  const paths = by.kind === 'field' ? [by.path] : configFieldsExceptSeed(fields);
+  const labels = fieldLabels(paths);
+  const groups = new Map<string, RunGroup>();
+  for (const row of [...rows].sort((a, b) => a.id - b.id)) {
+    const values = Object.fromEntries(paths.map((p) => [p, row.config[p]]));
+    const key = JSON.stringify(paths.map((p) => keyOf(row.config[p])));
+    const group = groups.get(key);
+    if (group) group.runIds.push(row.id);
+    else {
+      const label = paths.length === 0 ? 'all runs' : paths.map((p) => `${labels[p]}=${formatValue(values[p])}`).join(' ');
+      groups.set(key, { key, label, runIds: [row.id], values });
+    }
+  }
+  return [...groups.values()].sort((a, b) => {
+    for (const p of paths) {
+      const c = compareValues(a.values[p], b.values[p]);
+      if (c !== 0) return c;
+    }
+    return 0;
+  });
+}
+
+/** The first of these runs in each group (in the runs' order), and runs in no group: one tile per config. */
+export function firstOfEachGroup<R extends { id: number }>(rows: readonly R[], groups: readonly RunGroup[]): R[] {
+  const groupOf = new Map(groups.flatMap((g) => g.runIds.map((id) => [id, g.key] as const)));
+  const seen = new Set<string>();
+  return rows.filter((r) => {
+    const key = groupOf.get(r.id);
+    if (key === undefined) return true;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Replicates of one config are grouped by default: when grouping all but the seed joins some runs, else none. */
+export function defaultGroupBy(rows: readonly CompareRow[], fields: readonly string[]): GroupBy {
+  if (!fields.includes(seedPath)) return { kind: 'none' };
+  return groupRuns(rows, { kind: 'except-seed' }, fields).length < rows.length ? { kind: 'except-seed' } : { kind: 'none' };
+}
+
+/** The field to colour by: the first differing field that configures the model, else the seed, else none (each run). */
+export function defaultColorBy(fields: readonly string[]): string | undefined {
+  return configFieldsExceptSeed(fields)[0] ?? (fields.includes(seedPath) ? seedPath : undefined);
+}

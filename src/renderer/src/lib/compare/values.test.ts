@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import {
+  configTable,
+  defaultMetric,
+  defaultScatterAxes,
+  fieldLabels,
+  formatValue,
+  imagesAtEpoch,
+  kindTitle,
+  metricTitle,
+  orderMetrics,
+  parseMetricKey,
+  type CompareRow,
+} from '../compare';
+
+/** A β sweep {10, 2, 0.5} × seeds {1, 2, 3}, ids 1–9 in that order (β varies slowest). */
+const sweep: CompareRow[] = [10, 2, 0.5].flatMap((beta, b) =>
+  [1, 2, 3].map((seed, s) => ({
+    id: 3 * b + s + 1,
+    name: `beta=${beta} seed=${seed}`,
+    config: { name: `beta=${beta} seed=${seed}`, 'model.beta': beta, 'training.seed': seed, 'training.epochs': 5 },
+  })),
+);
+const sweepFields = ['model.beta', 'training.seed', 'name'];
+
+describe('metric keys', () => {
+  it('splits split.name and refuses what is not one', () => {
+    expect(parseMetricKey('test.kl')).toEqual({ split: 'test', name: 'kl' });
+    expect(parseMetricKey('train.batch_loss')).toEqual({ split: 'train', name: 'batch_loss' });
+    expect(parseMetricKey('loss')).toBeUndefined();
+    expect(parseMetricKey('val.loss')).toBeUndefined();
+    expect(parseMetricKey('test.')).toBeUndefined();
+  });
+
+  it('opens on test loss, and on rate against distortion for VAEs', () => {
+    expect(defaultMetric(['train.loss', 'test.kl', 'test.loss'])).toBe('test.loss');
+    expect(defaultMetric(['train.loss', 'test.mse'])).toBe('test.mse');
+    expect(defaultMetric([])).toBeUndefined();
+    expect(defaultScatterAxes(['test.loss', 'test.reconstruction', 'test.kl'])).toEqual({
+      x: 'test.kl',
+      y: 'test.reconstruction',
+    });
+    expect(defaultScatterAxes(['train.loss', 'test.loss', 'test.mse'])).toEqual({ x: 'test.mse', y: 'test.loss' });
+    expect(defaultScatterAxes(['test.loss'])).toBeUndefined();
+  });
+});
+
+describe('metric pickers', () => {
+  const families = [
+    {
+      metrics: [
+        { name: 'neg_elbo', label: 'test −ELBO' },
+        { name: 'kl', label: 'KL', unit: 'nats' },
+        { name: 'kl_per_dim', label: 'KL per latent dimension', perDimension: 'kl_dim_' },
+      ],
+    },
+  ];
+
+  it('titles metrics as families declare them', () => {
+    expect(metricTitle('test.neg_elbo', families)).toBe('test −ELBO');
+    expect(metricTitle('train.kl', families)).toBe('train KL (nats)');
+    expect(metricTitle('train.batch_loss', families)).toBe('train batch loss');
+    expect(metricTitle('odd', families)).toBe('odd');
+  });
+
+  it('lists test metrics first and per-dimension ones last', () => {
+    expect(orderMetrics(['train.loss', 'test.kl_dim_0', 'test.loss', 'train.kl', 'test.kl'])).toEqual([
+      'test.loss',
+      'test.kl',
+      'train.loss',
+      'train.kl',
+      'test.kl_dim_0',
+    ]);
+  });
+});
+
+describe('values and labels', () => {
+  it('formats config values briefly', () => {
+    expect(formatValue(0.5)).toBe('0.5');
+    expect(formatValue(1 / 3)).toBe('0.333');
+    expect(formatValue(128)).toBe('128');
+    expect(formatValue(0.0002)).toBe('2e-4');
+    expect(formatValue(0.00025)).toBe('2.5e-4');
+    expect(formatValue([784, 400])).toBe('[784,400]');
+    expect(formatValue(true)).toBe('true');
+    expect(formatValue(null)).toBe('null');
+    expect(formatValue(undefined)).toBe('–');
+  });
+
+  it('labels paths by their last segment unless two share it', () => {
+    expect(fieldLabels(['model.beta', 'training.seed', 'dataset.seed', 'model.encoder[0].units'])).toEqual({
+      'model.beta': 'beta',
+      'training.seed': 'training.seed',
+      'dataset.seed': 'dataset.seed',
+      'model.encoder[0].units': 'units',
+    });
+  });
+});
+
+describe('images', () => {
+  const index = [
+    { id: 1, runId: 1, kind: 'reconstructions', epoch: 1, mime: 'image/png' },
+    { id: 2, runId: 1, kind: 'reconstructions', epoch: 2, mime: 'image/png' },
+    { id: 3, runId: 1, kind: 'reconstructions', epoch: 3, mime: 'image/png' },
+    { id: 4, runId: 2, kind: 'reconstructions', epoch: 1, mime: 'image/png' },
+    { id: 5, runId: 2, kind: 'reconstructions', epoch: 3, mime: 'image/png' },
+    { id: 6, runId: 2, kind: 'prior-samples', epoch: 3, mime: 'image/png' },
+    { id: 7, runId: 2, kind: 'latent-scatter', epoch: 3, mime: 'application/json' },
+    { id: 8, runId: 3, kind: 'reconstructions', epoch: 5, mime: 'image/png' },
+  ];
+
+  it('shows each run at the largest epoch not after the slider', () => {
+    const at2 = imagesAtEpoch(index, 'reconstructions', 2);
+    expect([...at2].map(([run, a]) => [run, a.id])).toEqual([
+      [1, 2],
+      [2, 4],
+    ]);
+    expect([...imagesAtEpoch(index, 'reconstructions', 9)].map(([run, a]) => [run, a.id])).toEqual([
+      [1, 3],
+      [2, 5],
+      [3, 8],
+    ]);
+    expect(imagesAtEpoch(index, 'reconstructions', 0).size).toBe(0);
+  });
+
+  it('titles a kind as a family declares it, else in words', () => {
+    const families = [{ views: [{ kind: 'prior-samples', title: 'Samples from the prior', view: 'image-grid' as const }] }];
+    expect(kindTitle('prior-samples', families)).toBe('Samples from the prior');
+    expect(kindTitle('decoder_swaps', families)).toBe('Decoder swaps');
+  });
+});
+
+describe('config table', () => {
+  it('lists the differing fields, or every field', () => {
+    const rows = sweep.slice(0, 2);
+    expect(configTable(rows, sweepFields, false)).toEqual([
+      { path: 'model.beta', values: [10, 10], differs: false },
+      { path: 'training.seed', values: [1, 2], differs: true },
+    ]);
+    // β is the same in these two runs; the name differs though the differing fields leave it out.
+    expect(configTable(rows, ['training.seed'], true).map((r) => [r.path, r.differs])).toEqual([
+      ['name', true],
+      ['model.beta', false],
+      ['training.seed', true],
+      ['training.epochs', false],
+    ]);
+  });
+});

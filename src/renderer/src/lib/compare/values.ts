@@ -1,0 +1,139 @@
+/** Comparing runs: their config values and labels, metric keys, the config table and each run's image at an epoch. */
+import type { ArtifactInfo, Curve, FamilyInfo, RunsTable } from '../../../../shared/api';
+
+export type ConfigValue = RunsTable['rows'][number]['config'][string];
+export type CompareRow = Pick<RunsTable['rows'][number], 'id' | 'name' | 'config'>;
+export type MetricSplit = Curve['split'];
+
+/** Config paths that name a run rather than configure it. */
+export const bookkeepingPaths: readonly string[] = ['name', 'experiment'];
+export const seedPath = 'training.seed';
+
+// ---- metrics
+
+/** `test.kl` → { split: 'test', name: 'kl' }; undefined for a key without a known split. */
+export function parseMetricKey(key: string): { split: MetricSplit; name: string } | undefined {
+  const dot = key.indexOf('.');
+  const split = key.slice(0, dot);
+  const name = key.slice(dot + 1);
+  if (dot < 0 || name === '' || (split !== 'train' && split !== 'test')) return undefined;
+  return { split, name };
+}
+
+/** The metric a comparison opens on: test loss, else the first test metric, else the first. */
+export function defaultMetric(metrics: readonly string[]): string | undefined {
+  return metrics.includes('test.loss') ? 'test.loss' : (metrics.find((m) => m.startsWith('test.')) ?? metrics[0]);
+}
+
+/** The scatter's default axes: rate (KL) against distortion (reconstruction) when the runs have both, as for VAEs. */
+export function defaultScatterAxes(metrics: readonly string[]): { x: string; y: string } | undefined {
+  if (metrics.includes('test.kl') && metrics.includes('test.reconstruction')) return { x: 'test.kl', y: 'test.reconstruction' };
+  const test = metrics.filter((m) => m.startsWith('test.'));
+  const pool = test.length >= 2 ? test : metrics;
+  const y = defaultMetric(pool);
+  const x = pool.find((m) => m !== y);
+  return x !== undefined && y !== undefined ? { x, y } : undefined;
+}
+
+/** Per-dimension metrics (kl_dim_3) go last: a picker lists the figures of the whole model first. */
+const perDimensionName = /_\d+$/;
+
+/** Metrics in the order a picker lists them: test before train, per-dimension ones last, otherwise as given. */
+export function orderMetrics(metrics: readonly string[]): string[] {
+  const rank = (m: string) => (perDimensionName.test(m) ? 2 : 0) + (m.startsWith('test.') ? 0 : 1);
+  return metrics
+    .map((m, i) => [m, i] as const)
+    .sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1])
+    .map(([m]) => m);
+}
+
+/** A metric key in words: the label a family declares for it (test.neg_elbo → test −ELBO), else split and name. */
+export function metricTitle(key: string, families: readonly Pick<FamilyInfo, 'metrics'>[]): string {
+  const parsed = parseMetricKey(key);
+  if (!parsed) return key;
+  const declared = families.flatMap((f) => f.metrics).find((m) => m.name === parsed.name && !m.perDimension);
+  if (!declared) return `${parsed.split} ${parsed.name.replaceAll('_', ' ')}`;
+  const label = declared.label.replace(/^(test|train) /, '');
+  return `${parsed.split} ${label}${declared.unit ? ` (${declared.unit})` : ''}`;
+}
+
+// ---- values and labels
+
+/** A config value as a short string: numbers to 3 significant digits (2e-4, 0.5, 128), lists as JSON. */
+export function formatValue(v: ConfigValue | undefined): string {
+  if (v === undefined) return '–';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return String(v);
+    const abs = Math.abs(v);
+    if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return v.toExponential(1).replace(/\.0e/, 'e').replace('e+', 'e');
+    return String(Number(v.toPrecision(3)));
+  }
+  if (Array.isArray(v)) return JSON.stringify(v);
+  return String(v);
+}
+
+/** Short labels for config paths: the last segment (model.beta → beta), the whole path where two share it. */
+export function fieldLabels(paths: readonly string[]): Record<string, string> {
+  const last = (p: string) =>
+    p
+      .replace(/\[(\d+)\]/g, '.$1')
+      .split('.')
+      .pop() ?? p;
+  return Object.fromEntries(paths.map((p) => [p, paths.filter((q) => last(q) === last(p)).length > 1 ? p : last(p)]));
+}
+
+/** A value's identity for sets and maps. */
+export const keyOf = (v: ConfigValue | undefined) => (v === undefined ? 'absent' : JSON.stringify(v));
+
+/** Orders config values: numbers ascending, then everything else by its text. */
+export function compareValues(a: ConfigValue | undefined, b: ConfigValue | undefined): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'number') return -1;
+  if (typeof b === 'number') return 1;
+  return formatValue(a).localeCompare(formatValue(b));
+}
+
+// ---- images
+
+/** A kind as a title: the title a family's view gives it, else its name in words (prior-samples → Prior samples). */
+export function kindTitle(kind: string, families: readonly Pick<FamilyInfo, 'views'>[]): string {
+  const declared = families.flatMap((f) => f.views).find((v) => v.kind === kind);
+  if (declared) return declared.title;
+  const words = kind.replace(/[-_]+/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** Each run's image of this kind at the largest epoch not after `epoch` (the newest such when a run stored two). */
+export function imagesAtEpoch<A extends Pick<ArtifactInfo, 'id' | 'kind' | 'epoch' | 'runId'>>(
+  index: readonly A[],
+  kind: string,
+  epoch: number,
+): Map<number, A> {
+  const out = new Map<number, A>();
+  for (const a of index) {
+    if (a.kind !== kind || a.epoch > epoch) continue;
+    const best = out.get(a.runId);
+    if (!best || a.epoch > best.epoch || (a.epoch === best.epoch && a.id > best.id)) out.set(a.runId, a);
+  }
+  return out;
+}
+
+// ---- config table
+
+export interface ConfigTableRow {
+  path: string;
+  values: (ConfigValue | undefined)[];
+  differs: boolean;
+}
+
+/**
+ * Rows of config paths, one value per run: the differing fields (their order), or every path the runs have. A row
+ * differs when its values do (a run's name too, which the differing fields leave out).
+ */
+export function configTable(rows: readonly CompareRow[], fields: readonly string[], all: boolean): ConfigTableRow[] {
+  const paths = all ? [...new Set(rows.flatMap((r) => Object.keys(r.config)))] : fields.filter((f) => f !== 'name');
+  return paths.map((path) => {
+    const values = rows.map((r) => r.config[path]);
+    return { path, values, differs: new Set(values.map(keyOf)).size > 1 };
+  });
+}
