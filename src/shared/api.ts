@@ -1,125 +1,21 @@
 import { z } from 'zod';
-import { DatasetName, datasetNamePattern, RunConfig } from './config';
+import { DatasetName, RunConfig } from './config';
 import { SweepSpec, sweepRunLimit } from './sweep';
-import { EvaluationKind, EvaluationSettings } from './evaluation-kinds';
 import { SlurmOptions, SlurmRunInfo, SlurmSweepInfo } from './slurm';
 import { explorerCommands } from './explorer';
 import { priorCommands, priorEvents } from './prior';
-import { JobId, JobState } from './jobs';
+import { JobId, RunId } from './jobs';
+import { ArtifactInfo, BackendInfo, MetricPoint, MetricSplit, RunDetail, RunProgress, RunStatus, RunSummary } from './runs';
+import { DatasetDetail, DatasetInfo, DatasetSample, GenerateRequest, ImportRequest } from './datasets';
+import { Evaluation, EvaluationId, EvaluationRequest, EvaluationStatus } from './evaluations';
 import { DatasetPairing, MetricDeclaration, ViewDeclaration } from './family-declarations';
 
 /** Contract between the renderer and the core. Every transport derives from these two records. */
 
-export const RunStatus = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted']);
-export type RunStatus = z.infer<typeof RunStatus>;
-export const finishedStatuses: readonly RunStatus[] = ['completed', 'failed', 'cancelled', 'interrupted'];
-
-export const RunId = z.number().int().positive();
-
-export const BackendInfo = z.object({
-  name: z.string(),
-  version: z.string(),
-  gpu: z.boolean(),
-  reason: z.string(),
-});
-export type BackendInfo = z.infer<typeof BackendInfo>;
-
-export const Environment = z.object({
-  studioVersion: z.string(),
-  node: z.string(),
-  electron: z.string().nullable(),
-  tfjs: z.string(),
-  backend: BackendInfo,
-  os: z.string(),
-  cpu: z.string(),
-  cpuCount: z.number(),
-  seed: z.number(),
-  configHash: z.string(),
-  datasetHash: z.string(),
-});
-export type Environment = z.infer<typeof Environment>;
-
-/** 'prior': a VQ-VAE's learned prior, trained after the run (its NLL in bits per code position, epoch by epoch). */
-export const MetricSplit = z.enum(['train', 'test', 'prior']);
-export const MetricPoint = z.object({
-  step: z.number().int(),
-  epoch: z.number(),
-  split: MetricSplit,
-  name: z.string(),
-  value: z.number(),
-});
-export type MetricPoint = z.infer<typeof MetricPoint>;
-
-export const LatestMetric = z.object({ split: MetricSplit, name: z.string(), value: z.number(), step: z.number().int() });
-
-export const RunSummary = z.object({
-  id: RunId,
-  name: z.string(),
-  experiment: z.string(),
-  family: z.string(),
-  status: RunStatus,
-  createdAt: z.string(),
-  startedAt: z.string().nullable(),
-  endedAt: z.string().nullable(),
-  backend: z.string().nullable(),
-  error: z.string().nullable(),
-  epochs: z.number().int(),
-  /** The sweep that made this run, if one did. */
-  sweepId: z.number().int().nullable(),
-  /**
-   * Its Slurm task while it runs (or last ran) on a cluster: the job id, the task and the last state the studio saw;
-   * null for a local run, and for one resumed here after its task ended.
-   */
-  slurm: SlurmRunInfo.nullable(),
-  latest: z.array(LatestMetric),
-});
-export type RunSummary = z.infer<typeof RunSummary>;
-
-export const RunDetail = RunSummary.extend({
-  config: RunConfig,
-  configHash: z.string(),
-  seed: z.number().int(),
-  backendReason: z.string().nullable(),
-  environment: Environment.nullable(),
-  warnings: z.array(z.string()),
-  /** Each time the run stopped before its end and was resumed: how it had ended, and the epoch it continued from. */
-  interruptions: z.array(
-    z.object({ at: z.string(), status: RunStatus, error: z.string().nullable(), resumedFromEpoch: z.number().int() }),
-  ),
-  checkpoints: z.array(
-    z.object({ epoch: z.number().int(), step: z.number().int(), path: z.string(), sizeBytes: z.number().int() }),
-  ),
-});
-export type RunDetail = z.infer<typeof RunDetail>;
-
-export const ArtifactInfo = z.object({
-  id: z.number().int(),
-  runId: RunId,
-  kind: z.string(),
-  epoch: z.number().int(),
-  step: z.number().int(),
-  mime: z.string(),
-  width: z.number().int(),
-  height: z.number().int(),
-  caption: z.string(),
-  /** Its bytes travel apart from the contract: GET /artifacts/<id> on the host, latent-artifact://artifacts/<id> in Electron. */
-  sizeBytes: z.number().int(),
-});
-export type ArtifactInfo = z.infer<typeof ArtifactInfo>;
-
-export const RunProgress = z.object({
-  runId: RunId,
-  epoch: z.number().int(),
-  epochs: z.number().int(),
-  step: z.number().int(),
-  totalSteps: z.number().int(),
-  samplesPerSec: z.number(),
-  etaSeconds: z.number(),
-  batchLoss: z.number(),
-  /** Time the loop spends reporting (metrics, progress) as a fraction of the time of its steps. */
-  loggingOverhead: z.number().optional(),
-});
-export type RunProgress = z.infer<typeof RunProgress>;
+export * from './runs';
+export { RunId };
+export { JobState, JobId } from './jobs';
+export { SweepSpec, sweepRunLimit };
 
 /** A registered family as the UI sees it: its presets and what its run view shows (declared in its spec). */
 export const FamilyInfo = z.object({
@@ -161,95 +57,7 @@ export const SystemInfo = z.object({
 });
 export type SystemInfo = z.infer<typeof SystemInfo>;
 
-export const DatasetFactor = z.object({
-  name: z.string(),
-  /** The grid of values the generator draws from, or null for a continuous factor in [min, max]. */
-  values: z.array(z.number()).nullable(),
-  min: z.number(),
-  max: z.number(),
-});
-export type DatasetFactor = z.infer<typeof DatasetFactor>;
-
-export const DatasetKind = z.enum(['builtin', 'generated', 'imported']);
-
-/** A data set a run can name: built in, generated from known factors, or imported by the user. */
-export const DatasetInfo = z.object({
-  name: z.string(),
-  title: z.string(),
-  kind: DatasetKind,
-  description: z.string(),
-  /** Where the images came from: a package, a folder, a file, or the generator and its seed. */
-  source: z.string(),
-  height: z.number().int(),
-  width: z.number().int(),
-  channels: z.number().int(),
-  trainCount: z.number().int(),
-  testCount: z.number().int(),
-  /** Number of label values (0 = unlabelled) and their names. */
-  classes: z.number().int(),
-  labelNames: z.array(z.string()).nullable(),
-  factors: z.array(DatasetFactor),
-  /** The other identity of a generated pair: image i here and image i there share every factor. */
-  twin: z.string().nullable(),
-  /** How the train/test split was made. */
-  split: z.string(),
-  /** False when its files are missing (e.g. Fashion-MNIST without Debian's package); `hint` says what to do. */
-  available: z.boolean(),
-  /** False for a generated set not written yet: it is generated on first use. */
-  stored: z.boolean(),
-  hint: z.string().nullable(),
-  sizeBytes: z.number().int(),
-  hash: z.string().nullable(),
-  createdAt: z.string().nullable(),
-});
-export type DatasetInfo = z.infer<typeof DatasetInfo>;
-
-export const DatasetDetail = DatasetInfo.extend({
-  trainLabelCounts: z.array(z.number().int()),
-  testLabelCounts: z.array(z.number().int()),
-});
-export type DatasetDetail = z.infer<typeof DatasetDetail>;
-
-export const DatasetSample = z.object({
-  index: z.number().int(),
-  label: z.number().int().nullable(),
-  factors: z.array(z.number()).nullable(),
-  png: z.string(),
-});
-export type DatasetSample = z.infer<typeof DatasetSample>;
-
-export { DatasetName, datasetNamePattern, SweepSpec, sweepRunLimit };
-
-export const ImportRequest = z.strictObject({
-  path: z
-    .string()
-    .min(1)
-    .meta({ label: 'Path', help: 'A folder of images (sub-folders = labels), an IDX file or folder, or an NPY file.' }),
-  name: DatasetName.optional(),
-  labelsPath: z.string().min(1).optional(),
-  size: z.number().int().min(4).max(512).optional(),
-  channels: z.union([z.literal('auto'), z.literal(1), z.literal(3)]).optional(),
-  testFraction: z.number().min(0).max(0.9).optional(),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31 - 1)
-    .optional(),
-});
-export type ImportRequest = z.infer<typeof ImportRequest>;
-
-export const GenerateRequest = z.strictObject({
-  generator: z.enum(['shapes', 'faces']),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31 - 1),
-  count: z.number().int().min(10).max(1_000_000),
-  name: DatasetName.optional(),
-});
-export type GenerateRequest = z.infer<typeof GenerateRequest>;
+export * from './datasets';
 
 /** The job scheduler: how many workers may train at once, and what it holds now. */
 export const SchedulerInfo = z.object({
@@ -354,108 +162,7 @@ export const Curve = z.object({
 });
 export type Curve = z.infer<typeof Curve>;
 
-export { EvaluationKind } from './evaluation-kinds';
-export { JobState, JobId } from './jobs';
-export const EvaluationStatus = JobState;
-export type EvaluationStatus = JobState;
-export const EvaluationId = JobId;
-
-/** Counts of labels (rows) against clusters (columns). */
-export const ConfusionMatrix = z.object({
-  labels: z.array(z.number()),
-  clusters: z.array(z.number()),
-  counts: z.array(z.array(z.number().int())),
-});
-
-/** What an evaluation keeps besides its headline figures: what the run view draws (confusion matrices, the MI heat map). */
-export const EvaluationDetails = z.object({
-  /** Seconds each part took in the worker ('encode', 'clustering', 'probe', 'disentanglement', 'nll'). */
-  seconds: z.record(z.string(), z.number()).optional(),
-  clustering: z
-    .object({
-      clusters: z.number().int(),
-      images: z.number().int(),
-      /** By algorithm and features: 'kmeans', 'gmm' (codes), 'pixels_kmeans' (raw pixels, the baseline). */
-      confusion: z.record(z.string(), ConfusionMatrix),
-    })
-    .optional(),
-  probes: z
-    .array(
-      z.object({
-        features: z.enum(['codes', 'pixels']),
-        labelsPerClass: z.number().int(),
-        trainSize: z.number().int(),
-        accuracies: z.array(z.number()),
-        meanAccuracy: z.number(),
-        stdAccuracy: z.number(),
-      }),
-    )
-    .optional(),
-  nll: z
-    .object({
-      samples: z.number().int(),
-      images: z.number().int(),
-      /** The decoder's likelihood the estimate assumes (from the run's reconstruction loss). */
-      likelihood: z.string(),
-      activeUnits: z.number().int(),
-      posteriorMeanVariances: z.array(z.number()),
-    })
-    .optional(),
-  disentanglement: z
-    .object({
-      images: z.number().int(),
-      factors: z.array(z.string()),
-      /** mutualInformation[factor][latent] in nats: the heat map. */
-      mutualInformation: z.array(z.array(z.number())),
-      factorEntropies: z.array(z.number()),
-      /** Normalised gap per factor (null for a constant factor). */
-      migGapPerFactor: z.array(z.number().nullable()),
-      /** sapScores[latent][factor]. */
-      sapScores: z.array(z.array(z.number())),
-      /** dciImportance[latent][factor]. */
-      dciImportance: z.array(z.array(z.number())),
-      /** The β-VAE score's classifier accuracies (generated sets: images rendered with one factor fixed). */
-      betaVaeScore: z.object({ trainAccuracy: z.number(), evalAccuracy: z.number() }).optional(),
-      /** The FactorVAE score's accuracies, kept dimensions and its votes[factor][latent]. */
-      factorVaeScore: z
-        .object({
-          trainAccuracy: z.number(),
-          evalAccuracy: z.number(),
-          activeDims: z.number().int(),
-          votes: z.array(z.array(z.number())),
-        })
-        .optional(),
-    })
-    .optional(),
-});
-export type EvaluationDetails = z.infer<typeof EvaluationDetails>;
-
-/** One evaluation of a run at one checkpoint: its settings and seed, and its figures once it has completed. */
-export const Evaluation = z.object({
-  id: EvaluationId,
-  runId: RunId,
-  what: z.array(EvaluationKind),
-  /** Every setting the metrics ran with (their defaults included), so a figure can be recomputed. */
-  settings: z.record(z.string(), z.unknown()),
-  seed: z.number().int(),
-  /** The checkpoint's epoch. */
-  epoch: z.number().int(),
-  status: EvaluationStatus,
-  /** Headline figures by name (`kmeans_acc`, `probe_100_acc`, `mig`, `iw_nll`, …); the runs table shows them as `eval.<name>`. */
-  figures: z.record(z.string(), z.number()),
-  details: EvaluationDetails,
-  error: z.string().nullable(),
-  createdAt: z.string(),
-  endedAt: z.string().nullable(),
-});
-export type Evaluation = z.infer<typeof Evaluation>;
-
-export const EvaluationRequest = EvaluationSettings.extend({
-  runId: RunId,
-  /** The checkpoint of this epoch (default: the newest that verifies). */
-  epoch: z.number().int().min(0).optional(),
-});
-export type EvaluationRequest = z.infer<typeof EvaluationRequest>;
+export * from './evaluations';
 
 const empty = z.strictObject({});
 const byRun = z.strictObject({ runId: RunId });

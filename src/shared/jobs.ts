@@ -7,3 +7,5 @@ import { z } from 'zod';
 export const JobState = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']);
 export type JobState = z.infer<typeof JobState>;
 export const JobId = z.number().int().positive();
+
+export const RunId = z.number().int().positive();

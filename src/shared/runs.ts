@@ -1,0 +1,114 @@
+/** The contract's runs: their status, environment, metrics, artifacts and progress. */
+import { z } from 'zod';
+import { RunConfig } from './config';
+import { RunId } from './jobs';
+import { SlurmRunInfo } from './slurm';
+
+export const RunStatus = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted']);
+export type RunStatus = z.infer<typeof RunStatus>;
+export const finishedStatuses: readonly RunStatus[] = ['completed', 'failed', 'cancelled', 'interrupted'];
+
+export const BackendInfo = z.object({
+  name: z.string(),
+  version: z.string(),
+  gpu: z.boolean(),
+  reason: z.string(),
+});
+export type BackendInfo = z.infer<typeof BackendInfo>;
+
+export const Environment = z.object({
+  studioVersion: z.string(),
+  node: z.string(),
+  electron: z.string().nullable(),
+  tfjs: z.string(),
+  backend: BackendInfo,
+  os: z.string(),
+  cpu: z.string(),
+  cpuCount: z.number(),
+  seed: z.number(),
+  configHash: z.string(),
+  datasetHash: z.string(),
+});
+export type Environment = z.infer<typeof Environment>;
+
+/** 'prior': a VQ-VAE's learned prior, trained after the run (its NLL in bits per code position, epoch by epoch). */
+export const MetricSplit = z.enum(['train', 'test', 'prior']);
+export const MetricPoint = z.object({
+  step: z.number().int(),
+  epoch: z.number(),
+  split: MetricSplit,
+  name: z.string(),
+  value: z.number(),
+});
+export type MetricPoint = z.infer<typeof MetricPoint>;
+
+export const LatestMetric = z.object({ split: MetricSplit, name: z.string(), value: z.number(), step: z.number().int() });
+
+export const RunSummary = z.object({
+  id: RunId,
+  name: z.string(),
+  experiment: z.string(),
+  family: z.string(),
+  status: RunStatus,
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  backend: z.string().nullable(),
+  error: z.string().nullable(),
+  epochs: z.number().int(),
+  /** The sweep that made this run, if one did. */
+  sweepId: z.number().int().nullable(),
+  /**
+   * Its Slurm task while it runs (or last ran) on a cluster: the job id, the task and the last state the studio saw;
+   * null for a local run, and for one resumed here after its task ended.
+   */
+  slurm: SlurmRunInfo.nullable(),
+  latest: z.array(LatestMetric),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
+
+export const RunDetail = RunSummary.extend({
+  config: RunConfig,
+  configHash: z.string(),
+  seed: z.number().int(),
+  backendReason: z.string().nullable(),
+  environment: Environment.nullable(),
+  warnings: z.array(z.string()),
+  /** Each time the run stopped before its end and was resumed: how it had ended, and the epoch it continued from. */
+  interruptions: z.array(
+    z.object({ at: z.string(), status: RunStatus, error: z.string().nullable(), resumedFromEpoch: z.number().int() }),
+  ),
+  checkpoints: z.array(
+    z.object({ epoch: z.number().int(), step: z.number().int(), path: z.string(), sizeBytes: z.number().int() }),
+  ),
+});
+export type RunDetail = z.infer<typeof RunDetail>;
+
+export const ArtifactInfo = z.object({
+  id: z.number().int(),
+  runId: RunId,
+  kind: z.string(),
+  epoch: z.number().int(),
+  step: z.number().int(),
+  mime: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  caption: z.string(),
+  /** Its bytes travel apart from the contract: GET /artifacts/<id> on the host, latent-artifact://artifacts/<id> in Electron. */
+  sizeBytes: z.number().int(),
+});
+export type ArtifactInfo = z.infer<typeof ArtifactInfo>;
+
+export const RunProgress = z.object({
+  runId: RunId,
+  epoch: z.number().int(),
+  epochs: z.number().int(),
+  step: z.number().int(),
+  totalSteps: z.number().int(),
+  samplesPerSec: z.number(),
+  etaSeconds: z.number(),
+  batchLoss: z.number(),
+  /** Time the loop spends reporting (metrics, progress) as a fraction of the time of its steps. */
+  loggingOverhead: z.number().optional(),
+});
+export type RunProgress = z.infer<typeof RunProgress>;
