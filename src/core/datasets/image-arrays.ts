@@ -1,0 +1,119 @@
+/** Arrays of images and of labels from IDX (raw or gzipped) and NPY files, recognised by their magic numbers. */
+import { DatasetFileError, parseIdx, readDataFile } from './idx';
+import { parseNpy } from './npy';
+
+/** An array of images as the IDX and NPY readers give it: N images of H x W x C, read one at a time. */
+export interface ImageArray {
+  file: string;
+  count: number;
+  height: number;
+  width: number;
+  channels: number;
+  /** Image i as HWC bytes. */
+  image(i: number, out: Uint8Array): void;
+}
+
+export function idxImages(file: string, bytes: Uint8Array): ImageArray {
+  const { dims, data } = parseIdx(bytes, file);
+  const [count = 0, height = 0, width = 0, channels = 1] = dims;
+  if (dims.length < 3 || ![1, 3].includes(channels)) {
+    throw new DatasetFileError(
+      file,
+      `holds an array of ${dims.join(' x ')}; images must be N x H x W or N x H x W x C (C = 1 or 3)`,
+    );
+  }
+  const pixels = height * width * channels;
+  return { file, count, height, width, channels, image: (i, out) => out.set(data.subarray(i * pixels, (i + 1) * pixels)) };
+}
+
+export function npyImages(file: string, bytes: Uint8Array): ImageArray {
+  const a = parseNpy(bytes, file);
+  const s = a.shape;
+  let layout: 'hwc' | 'chw';
+  let [count = 0, height = 0, width = 0, channels = 1] = s;
+  if (s.length === 3) layout = 'hwc';
+  else if (s.length === 4 && [1, 3].includes(s[3] as number)) layout = 'hwc';
+  else if (s.length === 4 && [1, 3].includes(s[1] as number)) {
+    layout = 'chw';
+    [count = 0, channels = 1, height = 0, width = 0] = s;
+  } else {
+    throw new DatasetFileError(
+      file,
+      `holds an array of shape (${s.join(', ')}); images must be N x H x W, N x H x W x C or N x C x H x W (C = 1 or 3)`,
+    );
+  }
+  // Floats in [0, 1] are scaled to bytes; anything else must already be 0..255.
+  let scale = 1;
+  if (a.dtype.startsWith('f')) {
+    let max = 0;
+    for (let i = 0; i < a.size; i++) {
+      const v = a.get(i);
+      if (!Number.isFinite(v)) throw new DatasetFileError(file, `element ${i} is ${v}: images must be finite`);
+      if (v > max) max = v;
+    }
+    scale = max <= 1 ? 255 : 1;
+  }
+  const pixels = height * width * channels;
+  const plane = height * width;
+  return {
+    file,
+    count,
+    height,
+    width,
+    channels,
+    image(n, out) {
+      if (a.bytes && layout === 'hwc') {
+        out.set(a.bytes.subarray(n * pixels, (n + 1) * pixels));
+        return;
+      }
+      for (let j = 0; j < pixels; j++) {
+        // out is HWC; the source element is at the same place (hwc) or at c * H*W + p (chw).
+        const src = layout === 'hwc' ? j : (j % channels) * plane + Math.floor(j / channels);
+        const v = Math.round(a.get(n * pixels + src) * scale);
+        if (v < 0 || v > 255 || Number.isNaN(v)) {
+          throw new DatasetFileError(
+            file,
+            `image ${n} holds ${a.get(n * pixels + src)}: values must be 0..255 (or floats in 0..1)`,
+          );
+        }
+        out[j] = v;
+      }
+    },
+  };
+}
+
+/** Reads an IDX (raw or gzipped) or NPY file of images, by its magic number. */
+export function readImageArray(file: string): ImageArray {
+  const bytes = readDataFile(file);
+  if (bytes[0] === 0x93 && bytes[1] === 0x4e) return npyImages(file, bytes);
+  if (bytes[0] === 0 && bytes[1] === 0) return idxImages(file, bytes);
+  throw new DatasetFileError(file, 'wrong magic number: not an IDX or NPY file (to import images, import their folder)');
+}
+
+/** Reads a labels file (IDX or NPY, one integer 0..255 per image). */
+export function readLabels(file: string, count: number): Uint8Array {
+  const bytes = readDataFile(file);
+  let values: ArrayLike<number>;
+  if (bytes[0] === 0x93 && bytes[1] === 0x4e) {
+    const a = parseNpy(bytes, file);
+    if (a.shape.length !== 1 && !(a.shape.length === 2 && a.shape[1] === 1)) {
+      throw new DatasetFileError(file, `labels must be a vector of N integers, found shape (${a.shape.join(', ')})`);
+    }
+    values = Array.from({ length: a.size }, (_, i) => a.get(i));
+  } else if (bytes[0] === 0 && bytes[1] === 0) {
+    const { dims, data } = parseIdx(bytes, file);
+    if (dims.length !== 1) throw new DatasetFileError(file, `labels must be a vector of N integers, found ${dims.join(' x ')}`);
+    values = data;
+  } else {
+    throw new DatasetFileError(file, 'wrong magic number: not an IDX or NPY labels file');
+  }
+  if (values.length !== count) throw new DatasetFileError(file, `holds ${values.length} labels for ${count} images`);
+  const labels = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const v = values[i] as number;
+    if (!Number.isInteger(v) || v < 0 || v > 255)
+      throw new DatasetFileError(file, `label ${i} is ${v}: labels must be integers 0..255`);
+    labels[i] = v;
+  }
+  return labels;
+}
