@@ -8,143 +8,24 @@ import { computeBetaVaeScore, betaVaeScoreDefaults } from '../../analysis/beta-v
 import { computeClustering, clusteringDefaults } from '../../analysis/clustering';
 import { computeDci, dciDefaults } from '../../analysis/dci';
 import { discretiseColumns } from '../../analysis/discretise';
-import type { FactorSource } from '../../analysis/factor-source';
 import { computeFactorVaeScore, factorVaeScoreDefaults } from '../../analysis/factor-vae-score';
 import { activeUnits, computeIwNll } from '../../analysis/iw-nll';
 import { computeMig, migDefaults } from '../../analysis/mig';
 import { computeProbes, probeDefaults, type ProbeFigure } from '../../analysis/probes';
 import { computeSap, sapDefaults } from '../../analysis/sap';
 import type { ImageGenerator } from '../datasets/generators/generator';
-import {
-  bytesToFloats,
-  classCount,
-  fillBatch,
-  fillOneHot,
-  pixelsPerImage,
-  type ImageDataset,
-  type ImageSplit,
-} from '../../ml/dataset';
-import type { PixelBaseline, PixelBaselines, TestLatents } from '../training/protocol';
+import { classCount, fillBatch, fillOneHot, pixelsPerImage, type ImageDataset, type ImageSplit } from '../../ml/dataset';
+import type { PixelBaseline, PixelBaselines } from '../training/protocol';
 import { deriveSeed } from '../../shared/random';
 import { tf } from '../../ml/tf';
+import { allIndices, encodeImages, generatorFactorSource, pixelsOf } from './encode';
 
-/** Images per encode call. */
-const encodeBatch = 256;
+export { encodeImages, generatorFactorSource, testLatents } from './encode';
+
 /** Most decoder rows (images × importance samples) per NLL call. */
 const nllRowsPerCall = 4096;
 /** Bins per continuous factor (the Faces generator's), so that the discrete-factor metrics apply; grid factors are classes already. */
 export const continuousFactorBins = 20;
-
-function allIndices(n: number): Uint32Array {
-  return Uint32Array.from({ length: n }, (_, i) => i);
-}
-
-function pixelsOf(split: ImageSplit, pixels: number, indices: Uint32Array): Float32Array {
-  const out = new Float32Array(indices.length * pixels);
-  fillBatch(split, pixels, indices, out);
-  return out;
-}
-
-/** The model's codes of the chosen images of a split, row-major [indices.length, dim]. */
-export function encodeImages(
-  model: BuiltModel,
-  family: string,
-  dataset: ImageDataset,
-  split: ImageSplit,
-  indices: Uint32Array,
-): { codes: Float32Array; dim: number } {
-  if (!model.encode)
-    throw new Error(`the ${family} family has no encoder that gives one code per image, so it has no codes to evaluate`);
-  const pixels = pixelsPerImage(dataset);
-  const classes = Math.max(classCount(dataset), 1);
-  const x = new Float32Array(encodeBatch * pixels);
-  const oneHot = new Float32Array(encodeBatch * classes);
-  const parts: Float32Array[] = [];
-  let dim = 0;
-  for (let start = 0; start < indices.length; start += encodeBatch) {
-    const batch = indices.subarray(start, start + encodeBatch);
-    const n = batch.length;
-    fillBatch(split, pixels, batch, x);
-    if (model.conditional) fillOneHot(split, classes, batch, oneHot);
-    const codes = tf.tidy(() => {
-      const xt = tf.tensor2d(x.slice(0, n * pixels), [n, pixels]);
-      const labels = model.conditional ? tf.tensor2d(oneHot.slice(0, n * classes), [n, classes]) : undefined;
-      return model.encode!(xt, labels).dataSync() as Float32Array;
-    });
-    dim = codes.length / n;
-    parts.push(Float32Array.from(codes));
-  }
-  const codes = new Float32Array(indices.length * dim);
-  parts.forEach((p, i) => codes.set(p, i * encodeBatch * dim));
-  return { codes, dim };
-}
-
-/** The codes of flat images in [0,1] ([n, pixels]) with their one-hot labels for conditional models. */
-function encodeFloats(model: BuiltModel, x: Float32Array, n: number, pixels: number, oneHot?: Float32Array): Float32Array {
-  const classes = oneHot ? oneHot.length / n : 0;
-  const out: Float32Array[] = [];
-  for (let start = 0; start < n; start += encodeBatch) {
-    const m = Math.min(encodeBatch, n - start);
-    out.push(
-      tf.tidy(() => {
-        const xt = tf.tensor2d(x.subarray(start * pixels, (start + m) * pixels), [m, pixels]);
-        const labels = oneHot ? tf.tensor2d(oneHot.subarray(start * classes, (start + m) * classes), [m, classes]) : undefined;
-        return Float32Array.from(model.encode!(xt, labels).dataSync());
-      }),
-    );
-  }
-  const dim = out[0] ? out[0].length / Math.min(encodeBatch, n) : 0;
-  const codes = new Float32Array(n * dim);
-  out.forEach((part, i) => codes.set(part, i * encodeBatch * dim));
-  return codes;
-}
-
-/**
- * The generator as the β-VAE and FactorVAE scores see it: factor vectors drawn as the generator draws them, and
- * the model's codes of images rendered from any factors (disentanglement_lib's ground-truth data `sample_factors`
- * and `sample_observations_from_factors`).
- */
-export function generatorFactorSource(
-  model: BuiltModel,
-  family: string,
-  renderer: { generator: ImageGenerator; identity: number },
-  classes: number,
-): FactorSource {
-  if (!model.encode)
-    throw new Error(`the ${family} family has no encoder that gives one code per image, so it has no codes to evaluate`);
-  const { generator, identity } = renderer;
-  const pixels = generator.height * generator.width * generator.channels;
-  const image = new Uint8Array(pixels);
-  return {
-    numFactors: generator.factors.length,
-    sampleFactors: (n, rng) => Array.from({ length: n }, () => generator.draw(rng)),
-    encodeFactors(factors) {
-      const n = factors.length;
-      const x = new Float32Array(n * pixels);
-      const oneHot = model.conditional ? new Float32Array(n * Math.max(classes, 1)) : undefined;
-      factors.forEach((f, i) => {
-        generator.render(f, identity, image);
-        bytesToFloats(image, pixels, x.subarray(i * pixels, (i + 1) * pixels));
-        if (oneHot) oneHot[i * Math.max(classes, 1) + (generator.label(f) ?? 0)] = 1;
-      });
-      return encodeFloats(model, x, n, pixels, oneHot);
-    },
-  };
-}
-
-/** The codes of the whole test split with its labels and factors: what `export --latents` writes. */
-export function testLatents(model: BuiltModel, family: string, dataset: ImageDataset, factors: DatasetFactor[]): TestLatents {
-  const test = dataset.test;
-  const { codes, dim } = encodeImages(model, family, dataset, test, allIndices(test.count));
-  return {
-    codes,
-    dim,
-    count: test.count,
-    labels: test.labels,
-    factors: test.factors,
-    factorNames: test.factors ? factors.map((f) => f.name) : [],
-  };
-}
 
 /** Up to `perClass` training images of each class, the first ones of the split: the pool the probes draw from. */
 function labelledPool(split: ImageSplit, perClass: number): Uint32Array {
