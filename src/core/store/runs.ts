@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { nowIso, type Db } from './db';
 import { stmt } from './statements';
 import { supervisorGone } from './supervisor';
+import { slurmRunInfo, type SlurmTaskRecord } from './slurm-runs';
 
 export { supervisorAlive } from './supervisor';
 
@@ -359,56 +360,4 @@ export function requeueForResume(db: Db, runId: number, config: RunConfig, from:
   })();
 }
 
-/** A run's Slurm task as stored: where it is on the cluster, its folder, and how much of its event log is ingested. */
-export interface SlurmTaskRecord {
-  jobId: string;
-  taskId: number;
-  state: string;
-  /** The task's folder in the shared folder (request.json, events.jsonl, checkpoints/). */
-  dir: string;
-  /** Bytes of events.jsonl already ingested into this database. */
-  offset: number;
-}
-
-/** What the API shows of a task (its folder and read position stay the studio's). */
-export function slurmRunInfo(r: SlurmTaskRecord): { jobId: string; taskId: number; state: string } {
-  return { jobId: r.jobId, taskId: r.taskId, state: r.state };
-}
-
-export function setRunSlurm(db: Db, runId: number, record: SlurmTaskRecord, executor: 'local' | 'slurm' = 'slurm'): void {
-  stmt(db, `UPDATE runs SET slurm_json = ?, executor = ? WHERE id = ?`).run(JSON.stringify(record), executor, runId);
-}
-
-export function getRunSlurm(db: Db, runId: number): { executor: 'local' | 'slurm'; record: SlurmTaskRecord | null } {
-  const row = stmt<[number], { executor: 'local' | 'slurm'; slurm_json: string | null }>(
-    db,
-    'SELECT executor, slurm_json FROM runs WHERE id = ?',
-  ).get(runId);
-  return { executor: row?.executor ?? 'local', record: row?.slurm_json ? (JSON.parse(row.slurm_json) as SlurmTaskRecord) : null };
-}
-
-/** Runs on a Slurm cluster that are not over: the studio follows them (again, after a restart). */
-export function activeSlurmRuns(db: Db): { id: number; config: RunConfig; configHash: string; record: SlurmTaskRecord }[] {
-  return stmt<[], { id: number; config_json: string; config_hash: string; slurm_json: string }>(
-    db,
-    `SELECT id, config_json, config_hash, slurm_json FROM runs
-     WHERE executor = 'slurm' AND status IN ('queued','running') AND slurm_json IS NOT NULL ORDER BY id`,
-  )
-    .all()
-    .map((r) => ({
-      id: r.id,
-      config: JSON.parse(r.config_json) as RunConfig,
-      configHash: r.config_hash,
-      record: JSON.parse(r.slurm_json) as SlurmTaskRecord,
-    }));
-}
-
-/** Takes over the supervision of a run (a Slurm run followed by this studio process). */
-export function superviseRun(db: Db, runId: number): void {
-  stmt(db, `UPDATE runs SET supervisor_host = ?, supervisor_pid = ?, heartbeat_at = ? WHERE id = ?`).run(
-    hostname(),
-    process.pid,
-    nowIso(),
-    runId,
-  );
-}
+export { activeSlurmRuns, getRunSlurm, setRunSlurm, slurmRunInfo, superviseRun, type SlurmTaskRecord } from './slurm-runs';

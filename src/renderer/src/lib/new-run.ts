@@ -14,6 +14,8 @@ import {
 } from '../../../shared/config';
 import { parseRunConfig, type MachineLimits, type ParseResult } from '../../../families/run-config';
 import { familySpec } from '../../../families/specs';
+import { inferArchitecture, ShapeError, type ArchitectureShapes } from '../../../families/layers';
+import { architectureOf, memoryBudget, modelMemory } from '../../../families/memory';
 import { jsonFormFields, type FormField } from './schema-form';
 
 export type Draft = Record<string, unknown> & { family: string; model: Record<string, unknown> };
@@ -53,4 +55,61 @@ export function checkDraft(draft: Draft, lookup: DatasetLookup | undefined, limi
     issues.push({ path: 'dataset.name', message: `no data set named ${String((draft['dataset'] as { name?: unknown }).name)}` });
   }
   return issues.length === 0 ? { ok: true, config: draft as unknown as RunConfig } : { ok: false, issues };
+}
+
+/**
+ * A draft's data set after "Train on this set" in the data set browser: its set (and second set), without the classes
+ * and subsets that belonged to the one before or do not fit the new one.
+ */
+export function withDataset(
+  current: Record<string, unknown>,
+  chosen: Record<string, unknown> & { name?: string | undefined; second?: string | undefined },
+  facts: { trainCount: number; testCount: number } | undefined,
+): Record<string, unknown> {
+  const next: Record<string, unknown> = { ...current, ...chosen };
+  // Classes and a second set belonged to the previous data set.
+  if (chosen.second || chosen.name !== current['name']) delete next['classes'];
+  if (!chosen.second) delete next['second'];
+  if (facts && Number(next['trainSubset']) > facts.trainCount) delete next['trainSubset'];
+  if (facts && Number(next['testSubset']) > facts.testCount) delete next['testSubset'];
+  return next;
+}
+
+/** Shapes through a model of a family this renderer has the code of (its own body), or the first mismatch. */
+export function modelShapes(
+  spec: object | undefined,
+  image: [number, number, number] | undefined,
+  model: unknown,
+  classes: number,
+): { shapes: ArchitectureShapes | null; error: string | null } {
+  if (!image || !spec) return { shapes: null, error: null };
+  const arch = architectureOf(spec, model, classes);
+  if (!arch) return { shapes: null, error: null };
+  try {
+    return {
+      shapes: inferArchitecture(image, arch.body, { codeUnits: arch.codeUnits, decoderInput: arch.decoderInput }),
+      error: null,
+    };
+  } catch (e) {
+    return { shapes: null, error: e instanceof ShapeError ? e.message : 'the layer stacks are incomplete' };
+  }
+}
+
+/** What training the draft would take, against what this machine allows a run (null when it cannot be told). */
+export function trainingMemory(
+  spec: object | undefined,
+  image: [number, number, number] | undefined,
+  draft: Draft,
+  classes: number,
+  limits: MachineLimits | undefined,
+) {
+  const training = draft['training'] as { batchSize?: number; optimizer?: string } | undefined;
+  if (!image || !spec || !training?.batchSize || !training.optimizer) return null;
+  const need = modelMemory(spec, draft.model, {
+    image,
+    classes,
+    training: { batchSize: training.batchSize, optimizer: training.optimizer },
+  });
+  const budget = limits ? memoryBudget(limits.totalMemoryBytes, (draft['backend'] as string | undefined) ?? 'auto') : null;
+  return need ? { need, budget, over: budget !== null && need.bytes > budget } : null;
 }

@@ -1,0 +1,51 @@
+/**
+ * `latent-studio resume <runId>`: continues a stopped run from its last good checkpoint, for more epochs with
+ * `--set training.epochs=N`, and follows it to its end.
+ */
+import { ApiError } from '../../core/errors';
+import { catalogFor, command, openCli, runIdArg, UsageError } from '../runner';
+import { announce, follow, runFlags, setOverrides } from './follow';
+
+export const resume = command({
+  name: 'resume',
+  flags: runFlags,
+  positionals: true,
+  async run({ values, positionals }) {
+    const runId = runIdArg('resume', positionals[0]);
+    const studio = await openCli(values);
+    const run = await studio.api['runs.get']({ runId }).catch((e: unknown) => {
+      if (e instanceof ApiError) return undefined;
+      throw e;
+    });
+    if (!run) {
+      await studio.close();
+      throw new UsageError(`run ${runId} does not exist (latent-studio runs)`);
+    }
+    // Only the length of a run can change when it continues; anything else would not be the same run.
+    const edited = structuredClone(run.config);
+    setOverrides(edited, values.set);
+    const { epochs, ...rest } = edited.training;
+    const { epochs: _was, ...restBefore } = run.config.training;
+    if (JSON.stringify({ ...edited, training: rest }) !== JSON.stringify({ ...run.config, training: restBefore })) {
+      await studio.close();
+      throw new UsageError('--set: only training.epochs can change when a run continues');
+    }
+    if (epochs < run.config.training.epochs) {
+      await studio.close();
+      throw new UsageError(`--set training.epochs=${epochs}: run ${runId} already has ${run.config.training.epochs} epochs`);
+    }
+    const addEpochs = epochs > run.config.training.epochs ? epochs - run.config.training.epochs : undefined;
+    return follow(studio, values.json, async () => {
+      const r = await studio.api['runs.resume']({ runId, ...(addEpochs ? { addEpochs } : {}) });
+      for (const why of r.skipped) process.stderr.write(`warning: ${why}; using the checkpoint before it\n`);
+      announce(
+        { ...run.config, training: { ...run.config.training, epochs: r.epochs } },
+        studio.remote === undefined ? catalogFor(values.db) : undefined,
+        values.json,
+        studio.remote,
+      );
+      if (!values.json) process.stderr.write(`run ${runId}: continuing from epoch ${r.fromEpoch} of ${r.epochs}\n`);
+      return runId;
+    });
+  },
+});

@@ -1,0 +1,79 @@
+/**
+ * `latent-studio sample <runId>`: PNG samples of a run's model, drawn here or at `--remote` through the contract and
+ * written into `--out DIR` on this machine.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { SampleRequest } from '../../shared/prior';
+import { describeIssues, fieldIssues } from '../../shared/config';
+import { outFolderProblem } from '../out-folder';
+import { command, dbAndJson, looseNumber, remoteFlags, UsageError, withStudio } from '../runner';
+
+/**
+ * Writes N samples of a run's model as PNGs (sample-0000.png, …) into --out: z ~ N(0, I) decoded for the VAE families,
+ * N per class for the CVAE (or of --class C), code grids from the learned prior for a VQ-VAE that has one. The same
+ * seed writes the same bytes. Prints what it wrote (one JSON line with --json).
+ */
+export const sampleCommand = command({
+  name: 'sample',
+  flags: {
+    ...dbAndJson,
+    ...remoteFlags,
+    seed: { type: 'string' },
+    n: { type: 'string' },
+    out: { type: 'string' },
+    class: { type: 'string' },
+  },
+  positionals: true,
+  async run({ values, positionals }) {
+    if (positionals[0] === undefined) throw new UsageError('sample needs a runId: latent-studio sample <runId> --n N --out DIR');
+    if (values.n === undefined) throw new UsageError('sample needs --n N (how many samples; per class for a cvae)');
+    if (!values.out) throw new UsageError('sample needs --out DIR (the folder the PNGs are written to, on this machine)');
+    const outProblem = outFolderProblem(values.out);
+    if (outProblem) throw new UsageError(`--out ${values.out}: ${outProblem}; name a folder to write into`);
+    const request = SampleRequest.safeParse({
+      runId: looseNumber(positionals[0]),
+      n: looseNumber(values.n),
+      seed: looseNumber(values.seed),
+      class: looseNumber(values.class),
+    });
+    if (!request.success) throw new UsageError(`sample refused: ${describeIssues(fieldIssues(request.error))}`);
+    const out = resolve(values.out);
+    return withStudio(values, 'sample refused: ', async (studio) => {
+      const set = await studio.api['runs.sample'](request.data);
+      mkdirSync(out, { recursive: true });
+      const files = set.samples.map((s, i) => {
+        const file = join(out, `sample-${String(i).padStart(4, '0')}.png`);
+        writeFileSync(file, Buffer.from(s.png, 'base64'));
+        return file;
+      });
+      const from =
+        set.source === 'prior'
+          ? `its learned prior (job ${set.priorJobId})`
+          : set.source === 'conditional'
+            ? 'z ~ N(0, I) with each class'
+            : 'z ~ N(0, I)';
+      if (values.json) {
+        const labels = set.samples.map((s) => s.label);
+        process.stdout.write(
+          `${JSON.stringify({
+            runId: set.runId,
+            family: set.family,
+            source: set.source,
+            epoch: set.epoch,
+            seed: set.seed,
+            ...(set.priorJobId !== null ? { priorJobId: set.priorJobId } : {}),
+            out,
+            files,
+            ...(labels.some((l) => l !== null) ? { labels } : {}),
+          })}\n`,
+        );
+      } else {
+        process.stdout.write(
+          `wrote ${files.length} samples of run ${set.runId} (${set.family}, epoch ${set.epoch}, from ${from}, seed ${set.seed}) to ${out}\n`,
+        );
+      }
+      return 0;
+    });
+  },
+});

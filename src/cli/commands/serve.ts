@@ -1,0 +1,62 @@
+/**
+ * `latent-studio serve`: a headless studio on this machine, the UI and the contract over HTTP for a browser or for
+ * the other commands' `--remote`, until Ctrl-C.
+ */
+import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { defaultDbPath } from '../../core/paths';
+import { startHost } from '../../host/server';
+import { command, intFlag, openStudio } from '../runner';
+
+function openInChromium(url: string): void {
+  const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
+  if (!chromium || !(process.env['DISPLAY'] || process.env['WAYLAND_DISPLAY'])) return;
+  const child = spawn(chromium, [`--app=${url}`, ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  child.on('error', () => undefined);
+  child.unref();
+}
+
+export const serve = command({
+  name: 'serve',
+  flags: {
+    db: { type: 'string' },
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '0' },
+    open: { type: 'boolean', default: false },
+    'allowed-host': { type: 'string', multiple: true },
+    'max-concurrent': { type: 'string' },
+  },
+  localOnly: 'serve starts a studio on this machine; the other commands take --remote to drive one',
+  async run({ values }) {
+    const dbPath = values.db ?? defaultDbPath();
+    const studio = openStudio(dbPath, { maxConcurrent: values['max-concurrent'], serving: true });
+    const host = await startHost({
+      studio,
+      rendererDir: fileURLToPath(new URL('../../../out/renderer', import.meta.url)),
+      host: values.host,
+      port: intFlag('port', values.port) ?? 0,
+      allowedHosts: values['allowed-host'] ?? [],
+    });
+    // Warm the backend probe so the first page load shows the backend at once.
+    void studio.api['system.info']({});
+    process.stdout.write(`Latent Studio (headless) is serving ${dbPath}\nOpen: ${host.url}\n`);
+    if (values.host !== '127.0.0.1' && values.host !== 'localhost') {
+      process.stdout.write(
+        `warning: listening on ${values.host}; anyone who can reach it and has the token can use the studio\n`,
+      );
+    }
+    if (values.open) openInChromium(host.url);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await host.close();
+    await studio.close();
+    return 0;
+  },
+});

@@ -1,0 +1,181 @@
+/**
+ * `latent-studio sweep <spec.json>`: a sweep's runs under the scheduler's limit (or as a Slurm job array with
+ * `--slurm`), followed to their end, then one JSON line with every run's parameters and final figures.
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { ApiError } from '../../core/errors';
+import { finishedStatuses } from '../../shared/api';
+import { describeIssues, fieldIssues } from '../../shared/config';
+import { SlurmOptions } from '../../shared/slurm';
+import { SweepSpec } from '../../shared/sweep';
+import { command, dbAndJson, intFlag, openCli, remoteFlags, UsageError } from '../runner';
+
+/** Reads a sweep spec file; every refusal names the file and the path in it. */
+function loadSweepSpec(file: string): SweepSpec {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`${file}: cannot be read (${(e as Error).message})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  const parsed = SweepSpec.safeParse(raw);
+  if (!parsed.success) throw new UsageError(`${basename(file)} refused: ${describeIssues(fieldIssues(parsed.error))}`);
+  return parsed.data;
+}
+
+/**
+ * Runs a sweep to its end under the scheduler's limit and prints one JSON line: every run's id, parameters,
+ * status and final test metrics. The same spec again continues the sweep of that name (its stopped runs
+ * resume, its queued runs are taken up); Ctrl-C cancels the sweep, which the same command resumes.
+ */
+export const sweep = command({
+  name: 'sweep',
+  flags: {
+    ...dbAndJson,
+    ...remoteFlags,
+    'max-concurrent': { type: 'string' },
+    slurm: { type: 'boolean', default: false },
+    partition: { type: 'string' },
+    time: { type: 'string' },
+    'cpus-per-task': { type: 'string' },
+    'gpus-per-task': { type: 'string' },
+    account: { type: 'string' },
+    extra: { type: 'string' },
+    'max-parallel': { type: 'string' },
+  },
+  positionals: true,
+  async run({ values, positionals }) {
+    const file = positionals[0];
+    if (!file) throw new UsageError('sweep needs a sweep spec file (JSON: name, base, method, parameters)');
+    const spec = loadSweepSpec(file);
+    const slurmFlags = ['partition', 'time', 'cpus-per-task', 'gpus-per-task', 'account', 'extra', 'max-parallel'] as const;
+    if (!values.slurm && slurmFlags.some((f) => values[f] !== undefined))
+      throw new UsageError(`--${slurmFlags.find((f) => values[f] !== undefined)} is a Slurm option: add --slurm`);
+    let slurm: SlurmOptions | undefined;
+    if (values.slurm) {
+      const parsed = SlurmOptions.safeParse({
+        partition: values.partition,
+        time: values.time,
+        cpusPerTask: intFlag('cpus-per-task', values['cpus-per-task']),
+        gpusPerTask: intFlag('gpus-per-task', values['gpus-per-task']),
+        account: values.account,
+        extra: values.extra,
+        maxParallel: intFlag('max-parallel', values['max-parallel']),
+      });
+      if (!parsed.success) {
+        const flag = (path: string) => `--${path.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+        throw new UsageError(
+          `sweep --slurm refused: ${fieldIssues(parsed.error)
+            .map((i) => `${flag(i.path)}: ${i.message}`)
+            .join('; ')}`,
+        );
+      }
+      slurm = parsed.data;
+    }
+    const studio = await openCli(values);
+    const say = (line: string) => {
+      if (!values.json) process.stderr.write(`${line}\n`);
+    };
+    let sweepId: number;
+    try {
+      const existing = (await studio.api['sweeps.list']({})).find((s) => s.name === spec.name);
+      if (existing) {
+        const stored = await studio.api['sweeps.get']({ sweepId: existing.id });
+        if (JSON.stringify(stored.spec) !== JSON.stringify(spec)) {
+          throw new UsageError(
+            `${basename(file)} refused: name: a different sweep named ${spec.name} exists (sweep ${existing.id}); choose another name`,
+          );
+        }
+        sweepId = existing.id;
+        say(`sweep ${sweepId} (${spec.name}) exists: continuing it`);
+        await studio.api['sweeps.resume']({ sweepId });
+      } else {
+        const created = await studio.api['sweeps.create']({ spec, ...(slurm ? { slurm } : {}) });
+        sweepId = created.sweepId ?? 0;
+        if (slurm) {
+          const info = (await studio.api['sweeps.get']({ sweepId })).slurm;
+          say(
+            `sweep ${sweepId} (${spec.name}): ${created.runs.length} runs submitted to Slurm as job array ${info?.jobId ?? '?'}; ` +
+              `batch script ${info?.script ?? '?'}`,
+          );
+        } else {
+          const { maxConcurrent } = await studio.api['scheduler.get']({});
+          say(`sweep ${sweepId} (${spec.name}): ${created.runs.length} runs queued, ${maxConcurrent} at a time`);
+        }
+      }
+    } catch (e) {
+      await studio.close();
+      if (e instanceof ApiError) throw new UsageError(`${basename(file)} refused: ${e.message.replace(/^invalid sweep: /, '')}`);
+      throw e;
+    }
+    const id = sweepId;
+    const counts = async () => {
+      const s = (await studio.api['sweeps.get']({ sweepId: id })).counts;
+      return `${s.completed} done · ${s.running} running · ${s.queued} queued${s.failed ? ` · ${s.failed} failed` : ''}${s.cancelled + s.interrupted ? ` · ${s.cancelled + s.interrupted} stopped` : ''}`;
+    };
+    const done = new Promise<void>((resolve) => {
+      const check = async () => {
+        const detail = await studio.api['sweeps.get']({ sweepId: id });
+        if (detail.runs.every((r) => finishedStatuses.includes(r.status))) {
+          clearInterval(timer);
+          resolve();
+        }
+      };
+      const timer = setInterval(() => void check(), 2000);
+      studio.events.on((e) => {
+        if (e.name === 'run.status' && finishedStatuses.includes(e.payload.status)) {
+          void counts().then((c) =>
+            say(`run ${e.payload.runId}: ${e.payload.status}${e.payload.error ? ` (${e.payload.error})` : ''}; ${c}`),
+          );
+          void check();
+        }
+      });
+      void check();
+    });
+    const onSignal = () => void studio.api['sweeps.cancel']({ sweepId: id });
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    await done;
+    if (spec.evaluate) {
+      // The evaluations the sweep asks for, started as each run completed: their figures join the JSON line.
+      for (const r of (await studio.api['sweeps.get']({ sweepId: id })).runs) {
+        for (const e of await studio.api['evaluations.list']({ runId: r.runId })) {
+          if (e.status !== 'queued' && e.status !== 'running') continue;
+          say(`run ${r.runId}: waiting for evaluation ${e.id} (${e.what.join(', ')})`);
+          await studio.whenEvaluationEnded(e.id, r.runId);
+        }
+      }
+    }
+    const detail = await studio.api['sweeps.get']({ sweepId: id });
+    const table = await studio.api['runs.table']({ sweepId: id });
+    const byId = new Map(table.rows.map((r) => [r.id, r]));
+    const result = {
+      sweepId: id,
+      name: spec.name,
+      runs: detail.runs.map((r) => {
+        const row = byId.get(r.runId);
+        const test = Object.fromEntries(
+          Object.entries(row?.metrics ?? {})
+            .filter(([k]) => k.startsWith('test.'))
+            .map(([k, v]) => [k.slice('test.'.length), v]),
+        );
+        const evaluation = Object.fromEntries(
+          Object.entries(row?.metrics ?? {})
+            .filter(([k]) => k.startsWith('eval.'))
+            .map(([k, v]) => [k.slice('eval.'.length), v]),
+        );
+        return { id: r.runId, name: r.name, params: r.params, status: r.status, test, eval: evaluation };
+      }),
+    };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    await studio.close();
+    return detail.runs.every((r) => r.status === 'completed') ? 0 : 1;
+  },
+});

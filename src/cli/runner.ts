@@ -1,0 +1,225 @@
+/**
+ * The command runner under src/cli/commands: the `Command` shape (a name, the flags it parses, what it does with
+ * them), the run of one (the refusals every command shares, its flags parsed, each failure turned into one line on
+ * stderr and an exit code), and the pieces the commands share: flag sets, opening the studio on `--db` or at
+ * `--remote`, the run-id check and the printing helpers.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DatasetCatalog } from '../core/datasets/catalog';
+import { ApiError } from '../core/errors';
+import { datasetsDirFor, defaultDbPath } from '../core/paths';
+import { createStudio, type Studio } from '../core/studio';
+import { forkLauncher } from '../core/training/fork-launcher';
+import { loadFamilyModules } from '../families/family-modules';
+import { maxTokenLength, RemoteTargetError, resolveRemoteTarget, tokenEnvVar } from '../shared/remote-target';
+import { localCliStudio, openRemote, RemoteError, type CliStudio } from './remote';
+
+/** A refusal of what the command line asks: reported as one line, exit code 2. */
+export class UsageError extends Error {}
+
+/** The flags most commands share: which database, and JSON output for scripts. */
+export const dbAndJson = { db: { type: 'string' }, json: { type: 'boolean', default: false } } as const;
+
+/** `--remote URL` and `--token-file FILE`: the commands that can drive a studio on another machine take them. */
+export const remoteFlags = { remote: { type: 'string' }, 'token-file': { type: 'string' } } as const;
+
+export function fail(message: string, code = 2): never {
+  process.stderr.write(`latent-studio: ${message}\n`);
+  process.exit(code);
+}
+
+export function intFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name}: expected a number, got "${value}"`);
+  return n;
+}
+
+/** A number for a request's schema to check: NaN for what is not one, so that the refusal names the field. */
+export function looseNumber(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  return value.trim() === '' || !Number.isFinite(n) ? Number.NaN : n;
+}
+
+/** The run a command's first argument names: a whole number from 1, else a refusal that says where ids are listed. */
+export function runIdArg(command: string, value: string | undefined): number {
+  const runId = intFlag('runId', value);
+  if (runId === undefined || !Number.isInteger(runId) || runId < 1)
+    throw new UsageError(`${command} needs a run id (latent-studio runs)`);
+  return runId;
+}
+
+/**
+ * A studio for one command. `--max-concurrent N` sets (and keeps) the scheduler's limit; only a serving
+ * studio starts runs that another studio left queued, a CLI run trains its own.
+ */
+export function openStudio(db: string | undefined, o: { maxConcurrent?: string | undefined; serving?: boolean } = {}): Studio {
+  const maxConcurrent = maxConcurrentFlag(o.maxConcurrent);
+  return createStudio({
+    dbPath: db ?? defaultDbPath(),
+    launcher: forkLauncher(),
+    transport: 'headless',
+    orchestrator: { adoptQueued: o.serving ?? false, ...(maxConcurrent !== undefined ? { maxConcurrent } : {}) },
+  });
+}
+
+export function maxConcurrentFlag(raw: string | undefined): number | undefined {
+  const maxConcurrent = intFlag('max-concurrent', raw);
+  if (maxConcurrent !== undefined && (!Number.isInteger(maxConcurrent) || maxConcurrent < 1)) {
+    throw new UsageError(`--max-concurrent: expected a whole number of at least 1, got ${raw}`);
+  }
+  return maxConcurrent;
+}
+
+export interface StudioFlags {
+  db?: string | undefined;
+  remote?: string | undefined;
+  'token-file'?: string | undefined;
+  'max-concurrent'?: string | undefined;
+}
+
+/**
+ * The studio a command works on: one opened here on `--db`, or the host at `--remote` (its token from
+ * LATENT_STUDIO_TOKEN or `--token-file`, else from the URL with a warning). `--max-concurrent` sets the
+ * scheduler's limit of either, and either keeps it.
+ */
+export async function openCli(values: StudioFlags): Promise<CliStudio> {
+  if (values.remote === undefined) {
+    if (values['token-file'] !== undefined) throw new UsageError('--token-file goes with --remote URL');
+    return localCliStudio(openStudio(values.db, { maxConcurrent: values['max-concurrent'] }));
+  }
+  if (values.db !== undefined) {
+    throw new UsageError("--db names a database on this machine; with --remote the host's own database is used");
+  }
+  const maxConcurrent = maxConcurrentFlag(values['max-concurrent']);
+  const tokenFile = values['token-file'];
+  let fromFile: string | undefined;
+  if (tokenFile !== undefined) {
+    try {
+      // A token is short: a large file is refused by its size, without reading it.
+      const { size } = statSync(tokenFile);
+      if (size > 4 * maxTokenLength)
+        throw new UsageError(
+          `--token-file ${tokenFile}: ${size} bytes, not a token (a studio's token is one line of at most ${maxTokenLength} characters)`,
+        );
+      fromFile = readFileSync(tokenFile, 'utf8');
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      throw new UsageError(`--token-file ${tokenFile}: cannot be read (${(e as Error).message})`);
+    }
+  }
+  let target;
+  try {
+    target = resolveRemoteTarget(values.remote, { fromFile, fromEnv: process.env[tokenEnvVar] });
+  } catch (e) {
+    if (e instanceof RemoteTargetError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (target.warning) process.stderr.write(`warning: ${target.warning}\n`);
+  const studio = await openRemote(target);
+  if (maxConcurrent !== undefined) await studio.api['scheduler.set']({ maxConcurrent });
+  return studio;
+}
+
+/**
+ * Opens the command's studio (`openCli`), runs `work` on it and closes it however that ends. A refusal of the
+ * studio's (an ApiError: no such run, a request it does not take) becomes a usage error: `refused`, then its message.
+ */
+export async function withStudio<T>(values: StudioFlags, refused: string, work: (studio: CliStudio) => Promise<T>): Promise<T> {
+  const studio = await openCli(values);
+  try {
+    return await work(studio);
+  } catch (e) {
+    if (e instanceof ApiError) throw new UsageError(`${refused}${e.message}`);
+    throw e;
+  } finally {
+    await studio.close();
+  }
+}
+
+/** The data sets of the database at `--db` (or the default one), read on this machine. */
+export function catalogFor(db: string | undefined): DatasetCatalog {
+  return new DatasetCatalog(datasetsDirFor(db ?? defaultDbPath()));
+}
+
+export function fmt(v: number | undefined, digits = 4): string {
+  return v === undefined ? '-' : v.toFixed(digits);
+}
+
+/** Columns padded to their widest cell (a loop: there may be more rows than a call takes arguments). */
+export function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => rows.reduce((w, r) => Math.max(w, (r[i] ?? '').length), h.length));
+  for (const r of [header, ...rows])
+    process.stdout.write(
+      `${r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
+}
+
+/** The flags a command declares, as `parseArgs` takes them. */
+type Flags = NonNullable<ParseArgsConfig['options']>;
+
+/** What `parseArgs` makes of a command's arguments: its flags typed by their declarations, and the positionals. */
+export type Parsed<F extends Flags> = ReturnType<typeof parseArgs<{ options: F; allowPositionals: true }>>;
+
+/** One command of the CLI, as main.ts dispatches to it. */
+export interface Command {
+  readonly name: string;
+  /** Why the command refuses `--remote`: it works on this machine only. */
+  readonly localOnly?: string;
+  /** Parses the arguments after the command's name and does the work; resolves to the exit code. */
+  run(args: string[]): Promise<number> | number;
+}
+
+/** A command as its file declares it: the flags it takes, and what it does with them once parsed. */
+export interface CommandSpec<F extends Flags> {
+  name: string;
+  flags: F;
+  /** Whether it takes arguments besides flags (a file, a run id); without, one is refused. */
+  positionals?: boolean;
+  localOnly?: string;
+  run(parsed: Parsed<F>): Promise<number> | number;
+}
+
+/** A command whose arguments the runner parses (unknown flags and malformed values are refused before it runs). */
+export function command<const F extends Flags>(spec: CommandSpec<F>): Command {
+  return {
+    name: spec.name,
+    ...(spec.localOnly !== undefined ? { localOnly: spec.localOnly } : {}),
+    // Node's own refusals (an unknown flag, an argument to a command that takes none); the values typed as declared.
+    run: (args) =>
+      spec.run(
+        parseArgs<ParseArgsConfig>({ args, options: spec.flags, allowPositionals: spec.positionals ?? false }) as Parsed<F>,
+      ),
+  };
+}
+
+/**
+ * Runs a command and sets the exit code it resolves to. Every refusal ends the process with one line naming the flag
+ * or file and exit code 2: a token on the command line, `--remote` to a command that works here only, a flag it does
+ * not take or a value it cannot use, a host that cannot be reached.
+ */
+export async function runCommand(cmd: Command, args: string[]): Promise<void> {
+  if (args.some((a) => a === '--token' || a.startsWith('--token='))) {
+    fail(`--token: a token on the command line lands in shell history and in ps; set ${tokenEnvVar} or pass --token-file FILE`);
+  }
+  if (cmd.localOnly && args.some((a) => a === '--remote' || a.startsWith('--remote='))) {
+    fail(`${cmd.name} --remote: ${cmd.localOnly}`);
+  }
+  // Families from outside src/families, before any config is read (see families/family-modules.ts).
+  await loadFamilyModules();
+  try {
+    process.exitCode = await cmd.run(args);
+  } catch (e) {
+    if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+      fail(e.message);
+    }
+    // A host that cannot be reached, refuses the token or does not answer like a studio: nothing was done.
+    if (e instanceof RemoteError) fail(e.message);
+    throw e;
+  }
+}

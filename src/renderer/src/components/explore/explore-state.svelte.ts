@@ -1,0 +1,304 @@
+import type { CommandInput, CommandOutput } from '../../../../shared/api';
+import type { ExplorerInfo } from '../../../../shared/explorer';
+import {
+  LatestWins,
+  base64Bytes,
+  interpolate,
+  pixelsHash,
+  putPixels,
+  round4,
+  sliderRanges,
+  traverse,
+  type Strip,
+} from '../../lib/explore';
+import {
+  decodeRequest,
+  interpolationCaption,
+  maxStripSteps,
+  meanCode,
+  mostCommonLabel,
+  reopenedNotice,
+  sampleStart,
+  sessionEnded,
+  stripName,
+  stripRequest,
+  stripRows,
+  stripSteps,
+  traversalCaption,
+  type StripPath,
+} from '../../lib/explore-codes';
+import { studio } from '../../lib/studio.svelte';
+
+/** Test images in the thumbnail strip at a time. */
+export const thumbCount = 16;
+
+type Want = { z: number[]; label: number };
+type Point = { z: number[]; label: number; what: string };
+export type Thumb = { index: number; png: string; code: number[]; label: number | null };
+export type NamedStrip = Strip & { name: string; caption: string };
+
+/**
+ * The explore view's state: the run's explorer session (opened again once when it ends), the sliders' code and class
+ * and the images decoded from them, the test images to start from, and the interpolation and traversal strips. Made
+ * while the view's component starts: its effect opens the session, and closes it when the view goes.
+ */
+export class ExploreState {
+  /** How decoded images travel: raw 8-bit pixels drawn with putImageData (the default), or PNGs the page decodes. */
+  private readonly transfer = localStorage.getItem('latent-studio.explorer.transfer') === 'png' ? 'png' : 'raw';
+  /** How calls travel: on the open event socket (the default), or a request each (the bench compares them). */
+  private readonly live = localStorage.getItem('latent-studio.explorer.channel') !== 'http';
+
+  info = $state.raw<ExplorerInfo | null>(null);
+  private sessionId: string | null = null;
+  openError = $state<string | null>(null);
+  notice = $state<string | null>(null);
+  callError = $state<string | null>(null);
+  z = $state<number[]>([]);
+  label = $state(0);
+  /** Where the sliders started from, in words. */
+  source = $state('');
+  /** The code and class the images show now (what was decoded, not what the sliders say while a decode is on its way). */
+  shown = $state.raw<{ z: number[]; label: number; ms: number } | null>(null);
+  thumbs = $state.raw<Thumb[]>([]);
+  thumbOffset = $state(0);
+  pickIndex = $state(0);
+  seed = $state(1);
+  private readonly canvases: (HTMLCanvasElement | null)[] = [];
+
+  readonly family = $derived(this.info ? studio.family(this.info.family) : undefined);
+  /** A VAE family: its prior is N(0, I), and the sliders span ±3 at least. */
+  readonly hasPrior = $derived(this.family?.evaluation.likelihood ?? false);
+  readonly ranges = $derived(this.info ? sliderRanges(this.info, this.hasPrior) : []);
+  readonly decoders = $derived(this.info?.decoders ?? ['default']);
+  readonly classNames = $derived(
+    this.info ? Array.from({ length: this.info.classes }, (_, c) => this.info?.labelNames?.[c] ?? String(c)) : ([] as string[]),
+  );
+
+  private reopening: Promise<void> | null = null;
+  private readonly runId: () => number;
+
+  constructor(runId: () => number) {
+    this.runId = runId;
+    $effect(() => {
+      const id = runId();
+      let gone = false;
+      this.openSession().then(
+        async (opened) => {
+          if (gone || opened.runId !== id) return;
+          await this.loadThumbs(0);
+          const first = this.thumbs[0];
+          if (first) this.startFrom(first.code, first.label, `test image ${first.index}`);
+        },
+        (e: unknown) => (this.openError = e instanceof Error ? e.message : String(e)),
+      );
+      return () => {
+        gone = true;
+        if (this.sessionId) studio.client.call('explorer.close', { sessionId: this.sessionId }).catch(() => undefined);
+        this.sessionId = null;
+      };
+    });
+  }
+
+  private async openSession(): Promise<ExplorerInfo> {
+    const opened = await studio.client.call('explorer.open', { runId: this.runId() });
+    this.sessionId = opened.sessionId;
+    this.info = opened;
+    return opened;
+  }
+
+  /** An explorer call; a session that ended (idle, or its worker died) is opened again once, and the call repeated. */
+  private async explorerCall<K extends 'explorer.decode' | 'explorer.encode'>(
+    name: K,
+    input: Omit<CommandInput<K>, 'sessionId'>,
+  ): Promise<CommandOutput<K>> {
+    const send = () =>
+      studio.client.call(name, { ...input, sessionId: this.sessionId ?? '' } as CommandInput<K>, { live: this.live });
+    try {
+      return await send();
+    } catch (e) {
+      if (!sessionEnded(e)) throw e;
+      this.notice = reopenedNotice(e.message);
+      this.reopening ??= this.openSession().then(
+        () => void (this.reopening = null),
+        (err: unknown) => {
+          this.reopening = null;
+          throw err;
+        },
+      );
+      await this.reopening;
+      return await send();
+    }
+  }
+
+  private fail(e: unknown): void {
+    this.callError = e instanceof Error ? e.message : String(e);
+  }
+
+  /** The sliders' decodes: one in flight at a time, the newest value next; stale values are never sent. */
+  private readonly decodes = new LatestWins<Want>(async (want) => {
+    const started = performance.now();
+    try {
+      const result = await this.explorerCall(
+        'explorer.decode',
+        decodeRequest(this.decoders, want, this.info?.conditional ?? false, this.transfer === 'png'),
+      );
+      await this.show(result, want, started);
+      this.callError = null;
+    } catch (e) {
+      this.fail(e);
+    }
+  });
+
+  /** The attachment of decoder `i`'s canvas, which `show` draws on. */
+  decodedCanvas(i: number): (canvas: HTMLCanvasElement) => () => void {
+    return (canvas) => {
+      this.canvases[i] = canvas;
+      return () => {
+        if (this.canvases[i] === canvas) this.canvases[i] = null;
+      };
+    };
+  }
+
+  /** Draws each decoder's image at its native size (the page scales it up, pixelated), and says what it shows. */
+  private async show(result: CommandOutput<'explorer.decode'>, want: Want, started: number): Promise<void> {
+    const { width, height, channels } = result;
+    for (let i = 0; i < result.pixels.length; i++) {
+      const canvas = this.canvases[i];
+      const ctx = canvas?.getContext('2d');
+      if (!canvas || !ctx) continue;
+      const bytes = base64Bytes(result.pixels[i] as string);
+      if (this.transfer === 'png') {
+        const img = new Image();
+        img.src = `data:image/png;base64,${result.images[i] as string}`;
+        await img.decode();
+        ctx.drawImage(img, 0, 0);
+      } else {
+        const image = ctx.createImageData(width, height);
+        putPixels(bytes, width, height, channels, image.data, width);
+        ctx.putImageData(image, 0, 0);
+      }
+      // Set with the pixels, never ahead of them: what a test or the bench reads is what is drawn.
+      canvas.dataset['z'] = JSON.stringify(want.z);
+      canvas.dataset['label'] = String(want.label);
+      canvas.dataset['pixelsHash'] = pixelsHash(bytes);
+    }
+    const ms = performance.now() - started;
+    this.shown = { z: want.z, label: want.label, ms };
+    // For the bench: when each z reached the screen, and how long its decode took from request to drawn.
+    document.dispatchEvent(new CustomEvent('latent-studio:explorer-shown', { detail: { z: want.z, at: performance.now(), ms } }));
+  }
+
+  readonly request = (): void => {
+    if (this.info) this.decodes.push({ z: $state.snapshot(this.z), label: this.label });
+  };
+
+  setDimension(d: number, value: number): void {
+    if (!Number.isFinite(value)) return;
+    this.z[d] = round4(value);
+    this.request();
+  }
+
+  startFrom(code: number[], l: number | null, what: string): void {
+    this.z = code.map(round4);
+    if (l !== null && this.info?.conditional) this.label = l;
+    this.source = what;
+    this.request();
+  }
+
+  async loadThumbs(offset: number): Promise<void> {
+    if (!this.info) return;
+    const count = Math.min(thumbCount, this.info.testCount - offset);
+    if (count <= 0) return;
+    try {
+      const indices = Array.from({ length: count }, (_, i) => offset + i);
+      const r = await this.explorerCall('explorer.encode', { indices });
+      this.thumbs = indices.map((index, i) => ({
+        index,
+        png: r.images[i] as string,
+        code: r.codes[i] as number[],
+        label: r.labels?.[i] ?? null,
+      }));
+      this.thumbOffset = offset;
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  async useTestImage(index: number, what = `test image ${index}`): Promise<void> {
+    try {
+      const r = await this.explorerCall('explorer.encode', { indices: [index] });
+      this.startFrom(r.codes[0] as number[], r.labels?.[0] ?? null, what);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** The mean code of the projector's selection (its most common label for the CVAE). */
+  async useSelection(indices: number[]): Promise<void> {
+    if (indices.length === 0) return;
+    try {
+      const picked = indices.slice(0, 256);
+      const r = await this.explorerCall('explorer.encode', { indices: picked });
+      const mean = meanCode(r.codes, r.dim);
+      const common = mostCommonLabel(r.labels);
+      this.startFrom(mean, common, `mean code of ${picked.length} selected test images`);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  readonly samplePrior = (): void => {
+    if (!this.info) return;
+    const { code, what } = sampleStart(this.info, this.hasPrior, this.seed);
+    this.startFrom(code, null, what);
+  };
+
+  // Interpolation and traversal strips.
+  pointA = $state.raw<Point | null>(null);
+  pointB = $state.raw<Point | null>(null);
+  path = $state<StripPath>('spherical');
+  steps = $state(10);
+  traverseDim = $state(0);
+  strip = $state.raw<NamedStrip | null>(null);
+  stripBusy = $state(false);
+
+  readonly maxSteps = $derived(maxStripSteps(this.decoders.length));
+  here(): Point {
+    return { z: $state.snapshot(this.z), label: this.label, what: this.source };
+  }
+
+  async makeStrip(kind: 'interpolation' | 'traversal'): Promise<void> {
+    const info = this.info;
+    if (!info) return;
+    const n = stripSteps(this.steps, this.maxSteps);
+    let codes: number[][];
+    let caption: string;
+    if (kind === 'interpolation') {
+      if (!this.pointA || !this.pointB) return;
+      codes = interpolate(this.pointA.z, this.pointB.z, n, this.path);
+      caption = interpolationCaption(this.path, n, this.pointA.what, this.pointB.what);
+    } else {
+      const range = this.ranges[this.traverseDim] ?? { min: -3, max: 3 };
+      codes = traverse($state.snapshot(this.z), this.traverseDim, range.min, range.max, n);
+      caption = traversalCaption(this.traverseDim, range, n);
+    }
+    this.stripBusy = true;
+    try {
+      const result = await this.explorerCall('explorer.decode', stripRequest(this.decoders, codes, this.label, info.conditional));
+      const images = result.pixels.map(base64Bytes);
+      this.strip = {
+        rows: stripRows(images, this.decoders.length, codes.length),
+        width: result.width,
+        height: result.height,
+        channels: result.channels,
+        name: stripName(this.runId(), kind, this.path, this.traverseDim),
+        caption,
+      };
+      this.callError = null;
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.stripBusy = false;
+    }
+  }
+}

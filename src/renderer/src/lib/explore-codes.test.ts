@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { ClientError } from './client';
+import { priorSample } from './explore';
+import {
+  decodeRequest,
+  interpolationCaption,
+  maxStripSteps,
+  meanCode,
+  mostCommonLabel,
+  reopenedNotice,
+  sampleStart,
+  sessionEnded,
+  signed2,
+  stripName,
+  stripRequest,
+  stripRows,
+  stripSteps,
+  traversalCaption,
+} from './explore-codes';
+
+describe('the explore view’s small decisions', () => {
+  it('tells an ended session from other failures, and says it was opened again', () => {
+    const ended = new ClientError({
+      code: 'conflict',
+      message: 'The explorer session has ended. Open the run in the explorer again.',
+    });
+    expect(sessionEnded(ended)).toBe(true);
+    expect(sessionEnded(new ClientError({ code: 'conflict', message: 'busy' }))).toBe(false);
+    expect(sessionEnded(new ClientError({ code: 'not_found', message: 'the session has ended' }))).toBe(false);
+    expect(sessionEnded(new Error('has ended'))).toBe(false);
+    expect(reopenedNotice(ended.message)).toBe('The explorer session has ended. It was opened again.');
+  });
+
+  it('starts from the mean code of a selection and its most common label', () => {
+    expect(
+      meanCode(
+        [
+          [1, 2],
+          [3, 6],
+        ],
+        2,
+      ),
+    ).toEqual([2, 4]);
+    expect(mostCommonLabel([3, 1, 3, 1, 2])).toBe(1);
+    expect(mostCommonLabel([4, 4, 0])).toBe(4);
+    expect(mostCommonLabel([])).toBe(0);
+    expect(mostCommonLabel(null)).toBeNull();
+    expect(mostCommonLabel(undefined)).toBeNull();
+  });
+
+  it('samples from the prior for a VAE, else from a Gaussian fitted to the test codes, with a whole seed', () => {
+    const info = { latentSize: 3, spread: { mean: [10, 20, 30], std: [0.1, 0.1, 0.1], min: [], max: [] } };
+    expect(sampleStart(info, true, 5.7)).toEqual({ code: priorSample(3, 5), what: 'prior sample z ~ N(0, I), seed 5' });
+    expect(sampleStart(info, false, 2)).toEqual({
+      code: priorSample(3, 2, [10, 20, 30], [0.1, 0.1, 0.1]),
+      what: 'sample of a Gaussian fitted to the test codes, seed 2',
+    });
+  });
+
+  it('decodes the sliders’ code through every decoder, with the class of a conditional model', () => {
+    const want = { z: [1, 2], label: 3 };
+    expect(decodeRequest(['default'], want, false, false)).toEqual({ z: [[1, 2]], png: false });
+    expect(decodeRequest(['a', 'b'], want, true, true)).toEqual({
+      z: [
+        [1, 2],
+        [1, 2],
+      ],
+      labels: [3],
+      decoder: ['a', 'b'],
+      png: true,
+    });
+  });
+
+  it('decodes a strip as a row per decoder', () => {
+    const codes = [[0], [1], [2]];
+    expect(stripRequest(['default'], codes, 4, true)).toEqual({ z: codes, labels: [4], png: false });
+    expect(stripRequest(['a', 'b'], codes, 4, false)).toEqual({
+      z: [...codes, ...codes],
+      decoder: ['a', 'a', 'a', 'b', 'b', 'b'],
+      png: false,
+    });
+    expect(stripRows(['a0', 'a1', 'a2', 'b0', 'b1', 'b2'], 2, 3)).toEqual([
+      ['a0', 'a1', 'a2'],
+      ['b0', 'b1', 'b2'],
+    ]);
+  });
+
+  it('sizes, names and captions a strip', () => {
+    expect(maxStripSteps(1)).toBe(64);
+    expect(maxStripSteps(2)).toBe(32);
+    expect(stripSteps(8.7, 64)).toBe(8);
+    expect(stripSteps(1, 64)).toBe(2);
+    expect(stripSteps(100, 32)).toBe(32);
+    expect(stripName(3, 'interpolation', 'spherical', 0)).toBe('run-3-spherical-interpolation');
+    expect(stripName(3, 'traversal', 'straight', 3)).toBe('run-3-z4-traversal');
+    expect(interpolationCaption('straight', 8, 'test image 1', 'test image 7')).toBe(
+      'Straight path in 8 steps from A (test image 1) to B (test image 7)',
+    );
+    expect(traversalCaption(3, { min: -3, max: 3.5 }, 12)).toBe(
+      'z4 from -3 to 3.5 in 12 steps, the other dimensions as the sliders set them',
+    );
+  });
+
+  it('lists a latent value with two decimals, a space for a plus sign', () => {
+    expect(signed2(1)).toBe(' 1.00');
+    expect(signed2(-0.5)).toBe('-0.50');
+    expect(signed2(0)).toBe(' 0.00');
+  });
+});

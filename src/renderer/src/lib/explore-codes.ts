@@ -1,0 +1,111 @@
+/**
+ * The explore view's small decisions, free of the page: where the sliders start (a sample, the mean of a selection),
+ * what an `explorer.decode` asks for with one decoder or several, how a strip is sized, named and captioned, and how an
+ * ended session is told apart and reported. The arithmetic of codes, strips and GIFs is in explore.ts.
+ */
+import type { ExplorerInfo } from '../../../shared/explorer';
+import { ClientError } from './client';
+import { priorSample } from './explore';
+
+/** An explorer call refused because its session ended (idle, or its worker died): it is opened again once. */
+export function sessionEnded(e: unknown): e is ClientError {
+  return e instanceof ClientError && e.code === 'conflict' && /has ended/.test(e.message);
+}
+
+/** What the page says when an ended session was opened again. */
+export function reopenedNotice(message: string): string {
+  return `${message.replace(/ Open the run in the explorer again\.$/, '')} It was opened again.`;
+}
+
+/** The mean of `dim`-dimensional codes, dimension by dimension. */
+export function meanCode(codes: readonly (readonly number[])[], dim: number): number[] {
+  return Array.from({ length: dim }, (_, d) => codes.reduce((s, c) => s + (c[d] ?? 0), 0) / codes.length);
+}
+
+/** The most common label (the smallest among equals; 0 when there are none), or null without labels. */
+export function mostCommonLabel(labels: readonly number[] | null | undefined): number | null {
+  const counts: number[] = [];
+  for (const l of labels ?? []) counts[l] = (counts[l] ?? 0) + 1;
+  return labels ? counts.reduce((best, n, l) => (n > (counts[best] ?? 0) ? l : best), 0) : null;
+}
+
+/**
+ * A seeded start for the sliders: z ~ N(0, I) from a VAE's prior, else from a Gaussian fitted to the test codes
+ * (their mean and spread per dimension); with what it is, in words.
+ */
+export function sampleStart(
+  info: Pick<ExplorerInfo, 'latentSize' | 'spread'>,
+  hasPrior: boolean,
+  seed: number,
+): { code: number[]; what: string } {
+  const s = Math.trunc(seed);
+  return {
+    code: hasPrior ? priorSample(info.latentSize, s) : priorSample(info.latentSize, s, info.spread.mean, info.spread.std),
+    what: hasPrior ? `prior sample z ~ N(0, I), seed ${s}` : `sample of a Gaussian fitted to the test codes, seed ${s}`,
+  };
+}
+
+/** The sliders' decode: the one code through every decoder (the deepfake's two), with its class for a conditional model. */
+export function decodeRequest(
+  decoders: string[],
+  want: { z: number[]; label: number },
+  conditional: boolean,
+  png: boolean,
+): { z: number[][]; labels?: number[]; decoder?: string[]; png: boolean } {
+  return {
+    z: decoders.map(() => want.z),
+    ...(conditional ? { labels: [want.label] } : {}),
+    ...(decoders.length > 1 ? { decoder: decoders } : {}),
+    png,
+  };
+}
+
+/** A strip's decode: every code through each decoder in turn (a row per decoder), as raw pixels. */
+export function stripRequest(
+  decoders: readonly string[],
+  codes: number[][],
+  label: number,
+  conditional: boolean,
+): { z: number[][]; labels?: number[]; decoder?: string[]; png: boolean } {
+  return {
+    z: decoders.flatMap(() => codes),
+    ...(conditional ? { labels: [label] } : {}),
+    ...(decoders.length > 1 ? { decoder: decoders.flatMap((d) => codes.map(() => d)) } : {}),
+    png: false,
+  };
+}
+
+/** The images of a strip's decode, a row per decoder. */
+export function stripRows<T>(images: readonly T[], decoders: number, steps: number): T[][] {
+  return Array.from({ length: decoders }, (_, r) => images.slice(r * steps, (r + 1) * steps));
+}
+
+/** The most steps a strip may have: one decode carries at most 64 rows, shared between the decoders. */
+export function maxStripSteps(decoders: number): number {
+  return Math.floor(64 / decoders);
+}
+
+/** The steps asked for, whole and within 2 … max. */
+export function stripSteps(steps: number, max: number): number {
+  return Math.max(2, Math.min(max, Math.trunc(steps)));
+}
+
+export type StripPath = 'straight' | 'spherical';
+
+export function interpolationCaption(path: StripPath, steps: number, a: string, b: string): string {
+  return `${path === 'straight' ? 'Straight' : 'Spherical'} path in ${steps} steps from A (${a}) to B (${b})`;
+}
+
+export function traversalCaption(dim: number, range: { min: number; max: number }, steps: number): string {
+  return `z${dim + 1} from ${range.min} to ${range.max} in ${steps} steps, the other dimensions as the sliders set them`;
+}
+
+/** The exported files' name, without its extension. */
+export function stripName(runId: number, kind: 'interpolation' | 'traversal', path: StripPath, dim: number): string {
+  return `run-${runId}-${kind === 'interpolation' ? `${path}-interpolation` : `z${dim + 1}-traversal`}`;
+}
+
+/** A latent value as the decoded z lists it: two decimals, a space where a minus sign would be. */
+export function signed2(v: number): string {
+  return (v >= 0 ? ' ' : '') + v.toFixed(2);
+}

@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import type { FamilyInfo, RunsTable, SweepDetail } from '../../../shared/api';
+import type { TableRow } from './runs-table';
+import {
+  applyRunMetrics,
+  applyRunStatus,
+  csvFileName,
+  familiesOfRows,
+  filterColumnOf,
+  waitsOnSlurm,
+  hiddenSelected,
+  isNumericColumn,
+  liveSweepCounts,
+  splitMetricChoices,
+  metricLongName,
+  metricCellText,
+  nextSort,
+  selectionInOrder,
+  shownRows,
+  slurmStateCounts,
+  tableColumns,
+  toggleMetricKey,
+} from './runs-table-view';
+
+const row = (id: number, over: Partial<TableRow> = {}): TableRow => ({
+  id,
+  name: `run ${id}`,
+  experiment: 'e',
+  family: 'vae',
+  status: 'completed',
+  sweepId: 7,
+  createdAt: '2025-01-01T00:00:00Z',
+  epochs: 5,
+  config: { 'model.beta': id },
+  metrics: { 'test.loss': id / 10 },
+  ...over,
+});
+const table = (rows: TableRow[]): RunsTable => ({ fields: ['model.beta'], metrics: ['test.loss'], rows });
+const families = [
+  {
+    id: 'vae',
+    metrics: [
+      { name: 'neg_elbo', label: '−ELBO', unit: 'nats', headline: true },
+      { name: 'active', label: 'active units', format: 'count' },
+      { name: 'kl_per_dim', label: 'KL', perDimension: 'kl_dim_' },
+    ],
+  },
+] as unknown as FamilyInfo[];
+
+describe('columns and the metric picker', () => {
+  it('lists the run’s facts, the differing fields and the chosen metrics', () => {
+    expect(tableColumns(['model.beta'], ['test.loss'])).toEqual([
+      { kind: 'id' },
+      { kind: 'name' },
+      { kind: 'status' },
+      { kind: 'family' },
+      { kind: 'field', path: 'model.beta' },
+      { kind: 'metric', key: 'test.loss' },
+    ]);
+  });
+  it('lists the rows’ families once each', () => {
+    expect(familiesOfRows([row(1), row(2, { family: 'vq-vae' }), row(3)])).toEqual(['vae', 'vq-vae']);
+  });
+  it('keeps the per-dimension metrics apart', () => {
+    expect(splitMetricChoices(['test.loss', 'test.kl_dim_0', 'test.kl_dim_1'], families)).toEqual({
+      main: ['test.loss'],
+      perDimension: ['test.kl_dim_0', 'test.kl_dim_1'],
+    });
+  });
+  it('toggles a metric keeping the table’s order', () => {
+    const all = ['test.loss', 'test.neg_elbo', 'train.loss'];
+    expect(toggleMetricKey(all, ['train.loss'], 'test.loss', true)).toEqual(['test.loss', 'train.loss']);
+    expect(toggleMetricKey(all, ['test.loss', 'train.loss'], 'test.loss', false)).toEqual(['train.loss']);
+  });
+  it('filters only on fields and metrics', () => {
+    const columns = tableColumns(['model.beta'], ['test.loss']);
+    expect(filterColumnOf(columns, 'field:model.beta')).toEqual({ kind: 'field', path: 'model.beta' });
+    expect(filterColumnOf(columns, 'name')).toBeUndefined();
+    expect(filterColumnOf(columns, '')).toBeUndefined();
+  });
+});
+
+describe('sorting and selection', () => {
+  it('turns the sorted column around; another sorts ascending, the id descending', () => {
+    expect(nextSort({ key: 'id', direction: 'desc' }, { kind: 'id' })).toEqual({ key: 'id', direction: 'asc' });
+    expect(nextSort({ key: 'id', direction: 'asc' }, { kind: 'metric', key: 'test.loss' })).toEqual({
+      key: 'metric:test.loss',
+      direction: 'asc',
+    });
+    expect(nextSort({ key: 'name', direction: 'asc' }, { kind: 'id' })).toEqual({ key: 'id', direction: 'desc' });
+  });
+  it('shows the filtered rows sorted, by the id where the sorted column is gone', () => {
+    const rows = [row(1), row(2, { status: 'failed' }), row(3)];
+    const columns = tableColumns(['model.beta'], []);
+    const ids = (r: TableRow[]) => r.map((x) => x.id);
+    expect(ids(shownRows(rows, columns, { status: 'completed' }, { key: 'field:model.beta', direction: 'asc' }))).toEqual([1, 3]);
+    expect(ids(shownRows(rows, columns, {}, { key: 'metric:gone', direction: 'desc' }))).toEqual([3, 2, 1]);
+  });
+  it('orders a selection as the table shows it, hidden ones last', () => {
+    const selected = new Set([5, 1, 3]);
+    expect(selectionInOrder([3, 2, 1], selected)).toEqual([3, 1, 5]);
+    expect(hiddenSelected([3, 2, 1], selected)).toBe(1);
+  });
+});
+
+describe('live updates', () => {
+  it('patches a run’s status and reads the table again when it ends or is new', () => {
+    const t = table([row(1, { status: 'running' })]);
+    const running = applyRunStatus(t, 1, 'running', 7);
+    expect(running.table?.rows[0]?.status).toBe('running');
+    expect(running.table).not.toBe(t);
+    expect(running).toMatchObject({ reloadTable: false, reloadSweep: true });
+    const done = applyRunStatus(t, 1, 'completed', undefined);
+    expect(done.table?.rows[0]?.status).toBe('completed');
+    expect(done).toMatchObject({ reloadTable: true, reloadSweep: false });
+    const unseen = applyRunStatus(t, 9, 'queued', 3);
+    expect(unseen).toEqual({ table: t, reloadTable: true, reloadSweep: true });
+    expect(applyRunStatus(t, 1, 'running', 3).reloadSweep).toBe(false);
+    expect(applyRunStatus(null, 1, 'running', undefined)).toEqual({ table: null, reloadTable: true, reloadSweep: false });
+  });
+  it('folds metric points into a row, listing new metrics last', () => {
+    const t = table([row(1)]);
+    const point = (name: string, value: number, step = 10) => ({ step, epoch: 1, split: 'test' as const, name, value });
+    const next = applyRunMetrics(t, 1, [point('loss', 0.05), point('kl', 2)]);
+    expect(next?.rows[0]?.metrics).toEqual({ 'test.loss': 0.05, 'test.kl': 2 });
+    expect(next?.metrics).toEqual(['test.loss', 'test.kl']);
+    expect(applyRunMetrics(t, 1, [])).toBe(t);
+    expect(applyRunMetrics(t, 2, [point('loss', 1)])).toBe(t);
+    expect(applyRunMetrics(null, 1, [point('loss', 1)])).toBeNull();
+  });
+  it('counts the sweep from its rows once the table holds them all', () => {
+    const sweep = { total: 2, counts: { queued: 2 } } as unknown as SweepDetail;
+    expect(liveSweepCounts(sweep, [row(1)])).toBe(sweep);
+    expect(liveSweepCounts(null, [])).toBeNull();
+    expect(liveSweepCounts(sweep, [row(1), row(2, { status: 'running' })])?.counts).toEqual({
+      queued: 0,
+      running: 1,
+      completed: 1,
+      failed: 0,
+      cancelled: 0,
+      interrupted: 0,
+    });
+  });
+  it('counts squeue’s states and follows Slurm while a task waits or trains', () => {
+    const slurm = (state: string) => ({ jobId: '12', taskId: 0, state });
+    const rows = [row(1, { slurm: slurm('PENDING'), status: 'queued' }), row(2, { slurm: slurm('PENDING') }), row(3)];
+    expect(slurmStateCounts(rows)).toEqual({ PENDING: 2 });
+    expect(waitsOnSlurm(rows)).toBe(true);
+    expect(waitsOnSlurm(rows.slice(1))).toBe(false);
+  });
+});
+
+describe('cells', () => {
+  it('formats a declared test metric as its family says, anything else as a number', () => {
+    const r = row(1, { metrics: { 'test.active': 3.2, 'train.active': 3.2, 'test.other': 0.5 } });
+    expect(metricCellText(r, 'test.active', families)).toBe('3');
+    expect(metricCellText(r, 'train.active', families)).toBe('3.2000');
+    expect(metricCellText(r, 'test.other', families)).toBe('0.5000');
+    expect(metricCellText(r, 'test.missing', families)).toBe('–');
+  });
+  it('names a declared metric with its split and unit', () => {
+    expect(metricLongName('test.neg_elbo', families)).toBe('test −ELBO (nats)');
+    expect(metricLongName('train.active', families)).toBe('train active units');
+    expect(metricLongName('test.loss', families)).toBeUndefined();
+  });
+  it('right-aligns the id, the metrics and the numeric fields', () => {
+    const first = row(1, { config: { 'model.beta': 1, 'model.act': 'relu' } });
+    expect(isNumericColumn({ kind: 'id' }, first)).toBe(true);
+    expect(isNumericColumn({ kind: 'name' }, first)).toBe(false);
+    expect(isNumericColumn({ kind: 'metric', key: 'test.loss' }, first)).toBe(true);
+    expect(isNumericColumn({ kind: 'field', path: 'model.beta' }, first)).toBe(true);
+    expect(isNumericColumn({ kind: 'field', path: 'model.act' }, first)).toBe(false);
+  });
+  it('names the CSV after the sweep or experiment', () => {
+    expect(csvFileName('β sweep / 2')).toBe('-sweep-2.csv');
+    expect(csvFileName('vae-mnist.v2')).toBe('vae-mnist.v2.csv');
+  });
+});

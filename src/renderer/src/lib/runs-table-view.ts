@@ -1,0 +1,185 @@
+import {
+  finishedStatuses,
+  RunStatus,
+  type FamilyInfo,
+  type MetricPoint,
+  type RunsTable,
+  type SweepDetail,
+} from '../../../shared/api';
+import { num } from './format';
+import { mergeMetricRecord } from './latest-metrics';
+import { formatMetric } from './metrics';
+import {
+  cellValue,
+  columnKey,
+  filterRows,
+  isPerDimensionMetric,
+  sortRows,
+  type Column,
+  type RowFilter,
+  type TableRow,
+} from './runs-table';
+
+/**
+ * The runs table view's pure parts: its columns, the metric picker's choices, the sort a header click makes, the
+ * live patches of its rows from events, the sweep's counts from its rows, and how its cells read.
+ */
+
+export type SortDirection = 'asc' | 'desc';
+
+export interface SortState {
+  key: string;
+  direction: SortDirection;
+}
+
+/** The families of the rows, each once, in the order they first appear. */
+export function familiesOfRows(rows: readonly TableRow[]): string[] {
+  return [...new Set(rows.map((r) => r.family))];
+}
+
+/** The columns: the run's own facts, the config fields that differ, and the chosen metrics. */
+export function tableColumns(fields: readonly string[], metricKeys: readonly string[]): Column[] {
+  return [
+    { kind: 'id' },
+    { kind: 'name' },
+    { kind: 'status' },
+    { kind: 'family' },
+    ...fields.map((path): Column => ({ kind: 'field', path })),
+    ...metricKeys.map((key): Column => ({ kind: 'metric', key })),
+  ];
+}
+
+/** The metric picker's choices: the main metrics, and those of a per-dimension set kept apart. */
+export function splitMetricChoices(
+  metrics: readonly string[],
+  families: readonly FamilyInfo[],
+): { main: string[]; perDimension: string[] } {
+  return {
+    main: metrics.filter((k) => !isPerDimensionMetric(k, families)),
+    perDimension: metrics.filter((k) => isPerDimensionMetric(k, families)),
+  };
+}
+
+/** The chosen metrics with one turned on or off, in the order the table lists them in. */
+export function toggleMetricKey(all: readonly string[], current: readonly string[], key: string, on: boolean): string[] {
+  const next = on ? [...current, key] : current.filter((k) => k !== key);
+  // Keep the order the table lists them in.
+  return all.filter((k) => next.includes(k));
+}
+
+/** The sort after a click on a column's header: the sorted column turns around; another sorts ascending, the id descending. */
+export function nextSort(sort: SortState, c: Column): SortState {
+  const key = columnKey(c);
+  if (key === sort.key) return { key, direction: sort.direction === 'asc' ? 'desc' : 'asc' };
+  return { key, direction: c.kind === 'id' ? 'desc' : 'asc' };
+}
+
+/** The column a filter names by key, where it is one that can be filtered on (a field or a metric). */
+export function filterColumnOf(columns: readonly Column[], key: string): Column | undefined {
+  return columns.find((c) => columnKey(c) === key && (c.kind === 'field' || c.kind === 'metric'));
+}
+
+/** The rows the filters let through, sorted by the column named (by the id where it is gone). */
+export function shownRows(rows: readonly TableRow[], columns: readonly Column[], filter: RowFilter, sort: SortState): TableRow[] {
+  const filtered = filterRows(rows, filter);
+  const by = columns.find((c) => columnKey(c) === sort.key) ?? { kind: 'id' };
+  return sortRows(filtered, by, sort.direction);
+}
+
+/** The selected runs in the table's order (those the filters hide after them), so a comparison lists them as read here. */
+export function selectionInOrder(shownIds: readonly number[], selected: ReadonlySet<number>): number[] {
+  return [...shownIds.filter((id) => selected.has(id)), ...[...selected].filter((id) => !shownIds.includes(id))];
+}
+
+/** How many selected runs the filters hide. */
+export function hiddenSelected(shownIds: readonly number[], selected: ReadonlySet<number>): number {
+  return selected.size - shownIds.filter((id) => selected.has(id)).length;
+}
+
+/** A `run.status` event's effect on the table: the row patched, and whether the table and the sweep are read again. */
+export function applyRunStatus(
+  table: RunsTable | null,
+  runId: number,
+  status: RunStatus,
+  sweepId: number | undefined,
+): { table: RunsTable | null; reloadTable: boolean; reloadSweep: boolean } {
+  const i = table ? table.rows.findIndex((r) => r.id === runId) : -1;
+  const row = table?.rows[i];
+  return {
+    table: row && table ? { ...table, rows: table.rows.with(i, { ...row, status }) } : table,
+    // A run this table has not seen may belong to it; one that ended may have written its last figures.
+    reloadTable: !row || finishedStatuses.includes(status),
+    reloadSweep: sweepId !== undefined && (!row || row.sweepId === sweepId),
+  };
+}
+
+/** The table with a `run.metrics` event's points folded into its run's row (new metrics listed last); the same table when nothing changed. */
+export function applyRunMetrics(table: RunsTable | null, runId: number, points: readonly MetricPoint[]): RunsTable | null {
+  const i = table ? table.rows.findIndex((r) => r.id === runId) : -1;
+  const row = table?.rows[i];
+  if (!row || !table) return table;
+  const metrics = mergeMetricRecord(row.metrics, points);
+  if (metrics === row.metrics) return table;
+  const added = Object.keys(metrics).filter((k) => !table.metrics.includes(k));
+  return {
+    ...table,
+    metrics: added.length > 0 ? [...table.metrics, ...added] : table.metrics,
+    rows: table.rows.with(i, { ...row, metrics }),
+  };
+}
+
+/**
+ * The sweep's counts from its rows, which events patch at once, so the header and the table agree; the last
+ * read's counts until the table holds every run of the sweep.
+ */
+export function liveSweepCounts(sweep: SweepDetail | null, rows: readonly TableRow[]): SweepDetail | null {
+  if (!sweep || rows.length !== sweep.total) return sweep;
+  const counts = Object.fromEntries(RunStatus.options.map((s) => [s, 0])) as SweepDetail['counts'];
+  for (const r of rows) counts[r.status]++;
+  return { ...sweep, counts };
+}
+
+/** How many of the sweep's tasks squeue last saw in each state, from the rows (those on Slurm). */
+export function slurmStateCounts(rows: readonly TableRow[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of rows) if (r.slurm) counts[r.slurm.state] = (counts[r.slurm.state] ?? 0) + 1;
+  return counts;
+}
+
+/** Runs waiting on or training on a Slurm cluster: squeue's states change without an event, so they are read again. */
+export function waitsOnSlurm(rows: readonly TableRow[]): boolean {
+  return rows.some((r) => r.slurm !== undefined && (r.status === 'queued' || r.status === 'running'));
+}
+
+/** A test metric as the run's family declares it (its format), if it does. */
+function declared(row: TableRow, key: string, families: readonly FamilyInfo[]) {
+  const [split, name] = [key.slice(0, key.indexOf('.')), key.slice(key.indexOf('.') + 1)];
+  if (split !== 'test') return undefined;
+  return families.find((f) => f.id === row.family)?.metrics.find((m) => m.name === name && !m.perDimension);
+}
+
+/** A metric's cell: as its family formats it where it declares it, else a plain number. */
+export function metricCellText(row: TableRow, key: string, families: readonly FamilyInfo[]): string {
+  const v = row.metrics[key];
+  const m = declared(row, key, families);
+  return m ? formatMetric(m, v) : num(v);
+}
+
+/** A metric key's long name (`test −ELBO (nats)`), where some family declares it. */
+export function metricLongName(key: string, families: readonly FamilyInfo[]): string | undefined {
+  const name = key.slice(key.indexOf('.') + 1);
+  const m = families.flatMap((f) => f.metrics).find((d) => d.name === name);
+  return m ? `${key.split('.')[0]} ${m.label}${m.unit ? ` (${m.unit})` : ''}` : undefined;
+}
+
+/** Whether a column holds numbers (right-aligned): the id, the metrics, and the fields the first row has a number in. */
+export function isNumericColumn(c: Column, first: TableRow | undefined): boolean {
+  return (
+    c.kind === 'id' || c.kind === 'metric' || (c.kind === 'field' && typeof cellValue(first ?? ({} as TableRow), c) === 'number')
+  );
+}
+
+/** The exported CSV's file name, from the sweep's or experiment's name. */
+export function csvFileName(stem: string): string {
+  return `${stem.replace(/[^\w.-]+/g, '-')}.csv`;
+}
