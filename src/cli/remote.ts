@@ -1,13 +1,6 @@
 import WebSocket from 'ws';
-import {
-  commands,
-  finishedStatuses,
-  type Api,
-  type ApiErrorBody,
-  type CommandName,
-  type Envelope,
-  type StudioEvent,
-} from '../shared/api';
+import { finishedStatuses, type Api, type CommandName, type Envelope, type StudioEvent } from '../shared/api';
+import { createClient } from '../shared/client';
 import type { RemoteTarget } from '../shared/remote-target';
 import { ApiError } from '../core/errors';
 import type { Studio } from '../core/studio';
@@ -104,7 +97,8 @@ export async function openRemote(target: RemoteTarget, options: RemoteOptions = 
       true,
     );
 
-  async function call(name: CommandName, input: unknown, signal?: AbortSignal): Promise<unknown> {
+  /** One call as an envelope; what is not a studio's answer (no host, a refused token, a foreign host) throws here. */
+  async function invoke(name: CommandName, input: unknown, signal?: AbortSignal): Promise<Envelope<unknown>> {
     let res: Response;
     try {
       res = await fetch(`${base}/api/${name}`, {
@@ -117,9 +111,9 @@ export async function openRemote(target: RemoteTarget, options: RemoteOptions = 
       throw new RemoteError(`cannot reach the studio at ${base} (${describeNetworkError(e)}): ${unreachableHint}`);
     }
     if (res.status === 401) throw refusedToken(401);
-    let envelope: Envelope<unknown> | { ok: false; error: { code: string; message: string } };
+    let envelope: Envelope<unknown>;
     try {
-      envelope = (await res.json()) as typeof envelope;
+      envelope = (await res.json()) as Envelope<unknown>;
     } catch {
       throw new RemoteError(`${base} answered ${name} with HTTP ${res.status} and no studio answer: is it a Latent Studio host?`);
     }
@@ -129,20 +123,29 @@ export async function openRemote(target: RemoteTarget, options: RemoteOptions = 
           `reached through a tunnel on another port, it needs --allowed-host 127.0.0.1:PORT (or the same port at both ends)`,
       );
     }
-    if (envelope.ok) return envelope.value;
-    const error = envelope.error as ApiErrorBody;
-    throw new ApiError(error.code, error.message, error.issues);
+    return envelope;
   }
 
   // The token and the address first: one small call, so a refusal is the first thing said.
-  await call('scheduler.get', {}, AbortSignal.timeout(30_000));
-
-  const api = Object.fromEntries(
-    (Object.keys(commands) as CommandName[]).map((name) => [name, (input: unknown) => call(name, input)]),
-  ) as unknown as Api;
+  const first = await invoke('scheduler.get', {}, AbortSignal.timeout(30_000));
+  if (!first.ok) throw new ApiError(first.error.code, first.error.message, first.error.issues);
 
   const listeners = new Set<(e: StudioEvent) => void>();
   const reconnected = new Set<() => void>();
+  // The one client of the contract (the renderer's too), over this Node transport; refusals stay the core's ApiError.
+  const { api } = createClient(
+    {
+      kind: 'headless',
+      invoke: (name, input) => invoke(name, input),
+      subscribe: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      onReconnect: (listener) => reconnected.add(listener),
+      artifactUrl: (artifactId) => `${base}/artifacts/${artifactId}`,
+    },
+    { refusal: (body) => new ApiError(body.code, body.message, body.issues) },
+  );
   let closed = false;
   let socket: WebSocket | undefined;
   /** The waits' polls and a pending reconnect: cleared by close(), so that nothing keeps the process alive. */

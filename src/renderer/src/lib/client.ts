@@ -1,19 +1,11 @@
-import type { ApiErrorBody, CommandInput, CommandName, CommandOutput, Envelope, StudioEvent } from '../../../shared/api';
-import { artifactUrl } from '../../../shared/artifact-url';
+/**
+ * The renderer's transports to the one client (src/shared/client.ts): Electron's preload bridge, or the headless
+ * host from the page (its token in an HttpOnly cookie). The views never know which.
+ */
+import type { Envelope, StudioEvent } from '../../../shared/api';
+import type { Transport } from '../../../shared/client';
 
-/** How the renderer reaches the core: Electron's preload bridge or the headless host. It never knows which. */
-export interface Transport {
-  kind: 'electron' | 'headless';
-  invoke(name: CommandName, input: unknown): Promise<Envelope<unknown>>;
-  /**
-   * The same call over the open event socket, without a request per call (the headless host answers calls on it):
-   * for idempotent calls made many times a second. Null when there is no open socket.
-   */
-  invokeLive?(name: CommandName, input: unknown): Promise<Envelope<unknown>> | null;
-  subscribe(listener: (event: StudioEvent) => void): () => void;
-  /** Called after the event stream reconnects, so views can reload what they missed. */
-  onReconnect(listener: () => void): void;
-}
+export { ClientError, createClient, type Client, type Transport } from '../../../shared/client';
 
 export interface PreloadBridge {
   invoke(name: string, input: unknown): Promise<Envelope<unknown>>;
@@ -23,16 +15,6 @@ export interface PreloadBridge {
 declare global {
   interface Window {
     latentStudio?: PreloadBridge;
-  }
-}
-
-export class ClientError extends Error {
-  readonly code: string;
-  readonly issues: { path: string; message: string }[];
-  constructor(body: ApiErrorBody | { code: string; message: string; issues?: { path: string; message: string }[] }) {
-    super(body.message);
-    this.code = body.code;
-    this.issues = body.issues ?? [];
   }
 }
 
@@ -112,28 +94,4 @@ function httpTransport(): Transport {
 
 export function detectTransport(): Transport {
   return window.latentStudio ? ipcTransport(window.latentStudio) : httpTransport();
-}
-
-export interface Client {
-  readonly kind: Transport['kind'];
-  /** `live`: over the event socket where the transport has one open (idempotent calls made many times a second). */
-  call<K extends CommandName>(name: K, input: CommandInput<K>, options?: { live?: boolean }): Promise<CommandOutput<K>>;
-  on(listener: (event: StudioEvent) => void): () => void;
-  onReconnect(listener: () => void): void;
-  /** Where an artifact's bytes are (a URL for an <img>, or for fetch). */
-  artifactUrl(artifactId: number): string;
-}
-
-export function createClient(transport: Transport): Client {
-  return {
-    kind: transport.kind,
-    async call(name, input, options) {
-      const envelope = await ((options?.live ? transport.invokeLive?.(name, input) : null) ?? transport.invoke(name, input));
-      if (!envelope.ok) throw new ClientError(envelope.error);
-      return envelope.value as never;
-    },
-    on: (listener) => transport.subscribe(listener),
-    onReconnect: (listener) => transport.onReconnect(listener),
-    artifactUrl: (artifactId) => artifactUrl(artifactId, transport.kind),
-  };
 }
