@@ -3,33 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getJob } from '../../src/core/store/jobs';
 import { createStudio, findPreset, type Studio } from '../../src/core/studio';
-import { forkLauncher } from '../../src/core/training/fork-launcher';
-import type { WorkerLauncher } from '../../src/core/training/protocol';
 import type { RunConfig } from '../../src/shared/config';
+import { countingLauncher } from './counting-launcher';
 import { mnistConfig, openTestStudio, tempDir } from './helpers';
 import { startHostProcess } from './host-process';
 import { WorkerGate } from './worker-gate';
-
-/** Real workers, counted: how many are alive, the most alive at once, and what each was started to do. */
-function countingLauncher() {
-  const inner = forkLauncher();
-  const stats = { alive: 0, maxAlive: 0, kinds: [] as string[] };
-  const launcher: WorkerLauncher = (options) => {
-    const handle = inner(options);
-    stats.alive++;
-    stats.maxAlive = Math.max(stats.maxAlive, stats.alive);
-    handle.onExit(() => stats.alive--);
-    const send = handle.send.bind(handle);
-    let first = true;
-    handle.send = (m) => {
-      if (first) stats.kinds.push(m.type);
-      first = false;
-      send(m);
-    };
-    return handle;
-  };
-  return { launcher, stats };
-}
 
 /** A small VQ-VAE (the MLP preset: a 4×4 grid of 64 codes) on a slice of MNIST. */
 function smallVqVae(seed: number): RunConfig {

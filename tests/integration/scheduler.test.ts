@@ -2,24 +2,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createStudio, type Studio } from '../../src/core/studio';
 import { forkLauncher } from '../../src/core/training/fork-launcher';
-import type { WorkerLauncher } from '../../src/core/training/protocol';
+import { countingLauncher } from './counting-launcher';
 import { mnistConfig, tempDir } from './helpers';
-
-/** Real workers, counted: how many are alive now, the most ever alive at once, and the threads each was given. */
-function countingLauncher() {
-  const inner = forkLauncher();
-  const stats = { alive: 0, maxAlive: 0, launched: 0, threads: [] as (number | undefined)[] };
-  const launcher: WorkerLauncher = (options) => {
-    const handle = inner(options);
-    stats.launched++;
-    stats.alive++;
-    stats.maxAlive = Math.max(stats.maxAlive, stats.alive);
-    stats.threads.push(options?.threads);
-    handle.onExit(() => stats.alive--);
-    return handle;
-  };
-  return { launcher, stats };
-}
 
 const quick = (seed: number) => mnistConfig({ trainSubset: 320, testSubset: 100, epochs: 1, seed });
 
