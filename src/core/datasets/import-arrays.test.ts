@@ -1,0 +1,107 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { debianFashionMnistDir, DatasetCatalog } from './catalog';
+import { idx, importStore, npy, pattern } from './import-fixtures';
+
+const { tmp, root, catalog, bySource } = importStore();
+
+describe('import', () => {
+  it('an IDX file with an IDX labels file, and the same gzipped', async () => {
+    const n = 30;
+    const images = Uint8Array.from({ length: n * 5 * 4 }, (_, i) => (i * 7) % 256);
+    const labels = Uint8Array.from({ length: n }, (_, i) => i % 4);
+    writeFileSync(join(tmp.dir, 'x-images-idx3-ubyte'), idx([n, 5, 4], images));
+    writeFileSync(join(tmp.dir, 'x-labels-idx1-ubyte'), idx([n], labels));
+    writeFileSync(join(tmp.dir, 'x-images-idx3-ubyte.gz'), gzipSync(idx([n, 5, 4], images)));
+    writeFileSync(join(tmp.dir, 'x-labels-idx1-ubyte.gz'), gzipSync(idx([n], labels)));
+    for (const [name, suffix] of [
+      ['raw-idx', ''],
+      ['gz-idx', '.gz'],
+    ] as const) {
+      const info = await catalog.import({
+        path: join(tmp.dir, `x-images-idx3-ubyte${suffix}`),
+        labelsPath: join(tmp.dir, `x-labels-idx1-ubyte${suffix}`),
+        name,
+      });
+      expect(info).toMatchObject({ height: 5, width: 4, channels: 1, trainCount: 27, testCount: 3, classes: 4 });
+      const got = bySource(name);
+      for (let i = 0; i < n; i++) {
+        expect([...got.pixels[i]!]).toEqual([...images.subarray(i * 20, (i + 1) * 20)]);
+        expect(got.labels[i]).toBe(labels[i]);
+      }
+    }
+  });
+
+  it('an NPY array (uint8, N x H x W x 3) with int64 labels, and float32 images in 0..1 (N x C x H x W)', async () => {
+    const n = 12;
+    const images = Uint8Array.from({ length: n * 3 * 2 * 3 }, (_, i) => (i * 13) % 256);
+    const labels = new BigInt64Array(Array.from({ length: n }, (_, i) => BigInt(i % 3)));
+    writeFileSync(join(tmp.dir, 'a.npy'), npy('|u1', [n, 3, 2, 3], images));
+    writeFileSync(join(tmp.dir, 'a-labels.npy'), npy('<i8', [n], new Uint8Array(labels.buffer)));
+    await catalog.import({ path: join(tmp.dir, 'a.npy'), labelsPath: join(tmp.dir, 'a-labels.npy'), name: 'npy-u8' });
+    const got = bySource('npy-u8');
+    for (let i = 0; i < n; i++) {
+      expect([...got.pixels[i]!]).toEqual([...images.subarray(i * 18, (i + 1) * 18)]);
+      expect(got.labels[i]).toBe(i % 3);
+    }
+    // The same pixels as float32 in [0, 1], channels first.
+    const chw = new Float32Array(n * 18);
+    for (let i = 0; i < n; i++)
+      for (let p = 0; p < 6; p++) for (let c = 0; c < 3; c++) chw[i * 18 + c * 6 + p] = images[i * 18 + p * 3 + c]! / 255;
+    writeFileSync(join(tmp.dir, 'b.npy'), npy('<f4', [n, 3, 3, 2], new Uint8Array(chw.buffer)));
+    await catalog.import({ path: join(tmp.dir, 'b.npy'), name: 'npy-f32' });
+    const f = bySource('npy-f32');
+    for (let i = 0; i < n; i++) expect([...f.pixels[i]!]).toEqual([...images.subarray(i * 18, (i + 1) * 18)]);
+    expect(f.labels[0]).toBeNull();
+  });
+
+  it('a folder of MNIST-style IDX files keeps their own train/test split', async () => {
+    const dir = join(tmp.dir, 'fashion-like');
+    mkdirSync(dir);
+    const write = (file: string, dims: number[], data: Uint8Array) => writeFileSync(join(dir, file), gzipSync(idx(dims, data)));
+    write('train-images-idx3-ubyte.gz', [8, 2, 2], pattern(1, 8, 2, 2));
+    write('train-labels-idx1-ubyte.gz', [8], Uint8Array.from([0, 1, 2, 3, 4, 5, 6, 7]));
+    write('t10k-images-idx3-ubyte.gz', [3, 2, 2], pattern(2, 3, 2, 2));
+    write('t10k-labels-idx1-ubyte.gz', [3], Uint8Array.from([9, 8, 7]));
+    const info = await catalog.import({ path: dir, name: 'fashion' });
+    expect(info).toMatchObject({ trainCount: 8, testCount: 3, classes: 10 });
+    const ds = catalog.open({ name: 'fashion' });
+    expect([...ds.test.labels!]).toEqual([9, 8, 7]);
+    const first = new Uint8Array(4);
+    ds.test.readBytes([0], first);
+    expect([...first]).toEqual([...pattern(2, 3, 2, 2).subarray(0, 4)]);
+  });
+});
+
+describe('built-in sets', () => {
+  it('Fashion-MNIST from Debian’s dataset-fashion-mnist: 60k/10k 28x28 images in 0..255 with labels 0..9', () => {
+    const info = catalog.info('fashion-mnist')!;
+    expect(info.source).toContain(debianFashionMnistDir);
+    expect(info.available).toBe(true);
+    const ds = catalog.open({ name: 'fashion-mnist' });
+    expect([ds.train.count, ds.test.count, ds.height, ds.width, ds.channels]).toEqual([60000, 10000, 28, 28, 1]);
+    const counts = catalog.detail('fashion-mnist').trainLabelCounts;
+    // Fashion-MNIST is balanced: 6,000 training images per class.
+    expect(counts).toEqual(new Array(10).fill(6000));
+    const first = new Uint8Array(784 * 100);
+    ds.train.readBytes(
+      Array.from({ length: 100 }, (_, i) => i),
+      first,
+    );
+    expect(Math.max(...first)).toBe(255);
+    expect(Math.min(...first)).toBe(0);
+    // The first training image is an ankle boot (9), the first test image too.
+    expect(ds.train.labels?.[0]).toBe(9);
+    expect(ds.test.labels?.[0]).toBe(9);
+  });
+
+  it('Fashion-MNIST missing is listed as unavailable with what to do, and refused by name', () => {
+    const elsewhere = new DatasetCatalog(root, { fashionDir: join(tmp.dir, 'no-fashion') });
+    const info = elsewhere.info('fashion-mnist')!;
+    expect(info.available).toBe(false);
+    expect(info.hint).toMatch(/apt-get install dataset-fashion-mnist/);
+    expect(() => elsewhere.open({ name: 'fashion-mnist' })).toThrow(/fashion-mnist is not installed/);
+  });
+});
