@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultColorBy, defaultGroupBy, firstOfEachGroup, groupRuns, type CompareRow } from '../compare';
-
-/** A β sweep {10, 2, 0.5} × seeds {1, 2, 3}, ids 1–9 in that order (β varies slowest). */
-const sweep: CompareRow[] = [10, 2, 0.5].flatMap((beta, b) =>
-  [1, 2, 3].map((seed, s) => ({
-    id: 3 * b + s + 1,
-    name: `beta=${beta} seed=${seed}`,
-    config: { name: `beta=${beta} seed=${seed}`, 'model.beta': beta, 'training.seed': seed, 'training.epochs': 5 },
-  })),
-);
-const sweepFields = ['model.beta', 'training.seed', 'name'];
+import { sweep, sweepFields } from './fixtures';
 
 describe('grouping runs', () => {
   it('groups replicates of one config (all fields but the seed), ordered by value', () => {
