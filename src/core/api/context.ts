@@ -31,6 +31,7 @@ export interface StudioContext {
   dbPath: string;
 }
 
-/** Reports an import's or a generation's progress as `dataset.progress` events. */
-export const datasetProgress = (events: EventHub, task: 'import' | 'generate', name: string) => (done: number, total: number) =>
-  events.emit('dataset.progress', { name, task, done, total });
+/** Reports an import's or a generation's progress as `dataset.progress` events: `datasetProgress(events)(task, name)`. */
+export const datasetProgress =
+  (events: EventHub) => (task: 'import' | 'generate', name: string) => (done: number, total: number) =>
+    events.emit('dataset.progress', { name, task, done, total });

@@ -16,7 +16,7 @@ export function datasetsApi(
   'datasets.list' | 'datasets.get' | 'datasets.samples' | 'datasets.import' | 'datasets.generate' | 'datasets.delete'
 > {
   const { db, events, orchestrator, datasets } = ctx;
-  const progress = (task: 'import' | 'generate', name: string) => datasetProgress(events, task, name);
+  const progress = datasetProgress(events);
   /** Data set errors become API errors: a bad file or name is the caller's (400), a missing set 404, a taken name 409. */
   const datasetCall = async <T>(task: () => T | Promise<T>): Promise<T> => {
     try {

@@ -71,7 +71,7 @@ export function runsApi(
 > {
   const { db, events, orchestrator, datasets, datasetLocations, dataDir, evaluations } = ctx;
   const { requireRun, resumeRun } = runHelpers(ctx);
-  const progress = (task: 'import' | 'generate', name: string) => datasetProgress(events, task, name);
+  const progress = datasetProgress(events);
   return {
     'runs.start': async ({ config }) => {
       const issues = checkRun(config, datasets);

@@ -31,7 +31,7 @@ export function sweepsApi(
 ): Pick<Api, 'sweeps.create' | 'sweeps.list' | 'sweeps.get' | 'sweeps.script' | 'sweeps.cancel' | 'sweeps.resume'> {
   const { db, events, orchestrator, datasets, slurm } = ctx;
   const { resumeRun } = runHelpers(ctx);
-  const progress = (task: 'import' | 'generate', name: string) => datasetProgress(events, task, name);
+  const progress = datasetProgress(events);
   const requireSweep = (sweepId: number) => {
     const [sweep] = listSweeps(db, sweepId);
     if (!sweep) throw new ApiError('not_found', `sweep ${sweepId} does not exist`);

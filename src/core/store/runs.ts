@@ -4,7 +4,7 @@ import type { Environment, LatestMetric, RunDetail, RunStatus, RunSummary } from
 import type { z } from 'zod';
 import { nowIso, type Db } from './db';
 import { stmt } from './statements';
-import { supervisorGone } from './supervisor';
+import { supervisedByMe, supervisorGone } from './supervisor';
 import { slurmRunInfo, type SlurmTaskRecord } from './slurm-runs';
 
 export { supervisorAlive } from './supervisor';
@@ -114,8 +114,7 @@ export function claimRun(
      WHERE id = ? AND status = 'queued' AND executor = 'local'`,
   ).get(id);
   if (!r) return undefined;
-  const ours = r.supervisor_host === hostname() && r.supervisor_pid === process.pid;
-  if (!ours && !(options.adopt && supervisorGone(r, cutoff))) return undefined;
+  if (!supervisedByMe(r) && !(options.adopt && supervisorGone(r, cutoff))) return undefined;
   const claimed = stmt(
     db,
     `UPDATE runs SET supervisor_host = ?, supervisor_pid = ?, heartbeat_at = ?
@@ -136,7 +135,7 @@ export function supervisedHere(db: Db, runId: number): boolean {
     db,
     'SELECT supervisor_host, supervisor_pid FROM runs WHERE id = ?',
   ).get(runId);
-  return r?.supervisor_host === hostname() && r.supervisor_pid === process.pid;
+  return r !== undefined && supervisedByMe(r);
 }
 
 /** Moves a run to a final status once; a run already finished keeps its first ending. */
