@@ -7,7 +7,7 @@ export default defineConfig({
     build: {
       rollupOptions: {
         // The training worker is a second entry: Electron starts it with utilityProcess.fork.
-        input: { index: resolve('src/main/index.ts'), worker: resolve('src/core/training/worker-main.ts') },
+        input: { index: resolve('src/main/index.ts'), worker: resolve('src/core/worker/main.ts') },
       },
     },
   },

@@ -110,7 +110,7 @@ describe('explorer sessions', () => {
     const recon = artifacts.filter((a) => a.kind === 'reconstructions').at(-1);
     if (!recon) throw new Error('no reconstructions');
     const grid = await grayPixels(studio.artifact(recon.id)!.data.toString('base64'));
-    // The panel: the first test image of each digit in turn (worker-main's panelIndices).
+    // The panel: the first test image of each digit in turn (the train handler's panelIndices).
     const labels = studio.datasets.open(config.dataset).test.labels as Uint8Array;
     const panel = Array.from({ length: 10 }, (_, digit) => labels.indexOf(digit));
     const cell = (row: number, col: number) => {

@@ -1,6 +1,6 @@
 /**
  * The worker side of an explorer session: a run's model rebuilt at a checkpoint, held while the session lives,
- * decoding rows of codes and encoding test images on request. Pure of IPC: worker-main.ts routes the messages.
+ * decoding rows of codes and encoding test images on request. Pure of IPC: the worker's handlers (src/core/worker) route the messages.
  */
 import type { BuiltModel } from '../../families/family-model';
 import { classCount, pixelsPerImage, type ImageDataset } from '../../ml/dataset';

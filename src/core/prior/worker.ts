@@ -1,7 +1,7 @@
 /**
  * The worker side of learned priors and sampling: a run's model rebuilt at a checkpoint, its training codes
  * encoded once, a PixelCNN trained over them; and samples decoded from N(0, I), per class, or from that prior.
- * Pure of IPC: worker-main.ts routes the requests and hands `post` for the prior's epochs.
+ * Pure of IPC: the worker's handlers (src/core/worker/handlers.ts) route the requests and hand it `post` for the prior's epochs.
  */
 import type { Rank } from '@tensorflow/tfjs-core';
 import type { BuiltModel, CodeGrid } from '../../families/family-model';

@@ -5,7 +5,7 @@ import { describeExit, workerEnv, type FromWorker, type WorkerHandle, type Worke
 
 /** Training workers as forked Node processes running the TypeScript entry through tsx. */
 export function forkLauncher(): WorkerLauncher {
-  const entry = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
+  const entry = fileURLToPath(new URL('../worker/main.ts', import.meta.url));
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   return (options): WorkerHandle => {
     const child = fork(entry, [], {

@@ -1,0 +1,60 @@
+/**
+ * The worker's explorer session: `explore` rebuilds the run's model once and keeps the worker alive; `decode` and
+ * `encode` are calls answered by id until `close`. A bad call fails alone; a session that cannot start fails as a
+ * job does.
+ */
+import { describeExplorer, decodeRows, encodeTest, type ExplorerModel } from '../explorer/worker-session';
+import type { FromWorker, ToWorker } from '../training/protocol';
+import { rebuildAt } from './evaluate';
+import type { WorkerPort } from './port';
+
+type Session = ExplorerModel & { latentSize: number };
+type Msg<K extends ToWorker['type']> = Extract<ToWorker, { type: K }>;
+
+export class ExplorerSession {
+  /** The session's model, once `explore` has rebuilt it. */
+  private session: Promise<Session> | undefined;
+
+  constructor(private readonly port: WorkerPort) {}
+
+  start(msg: Msg<'explore'>): void {
+    this.session = rebuildAt(msg).then(({ model, dataset }) => {
+      const info = describeExplorer({ model, dataset, family: msg.config.family });
+      this.port.post({ type: 'explorerReady', explorer: info });
+      return { model, dataset, family: msg.config.family, latentSize: info.latentSize };
+    });
+    this.session.catch((e: unknown) => {
+      this.port.post({ type: 'failed', error: e instanceof Error ? e.message : String(e) });
+      this.port.finish(1);
+    });
+  }
+
+  decode(msg: Msg<'decode'>): void {
+    this.call(msg.id, (session) => {
+      const images = decodeRows(session, session.latentSize, msg.z, msg.labels);
+      const { height, width, channels } = session.dataset;
+      return { type: 'decoded', id: msg.id, images, rows: msg.z.length, width, height, channels };
+    });
+  }
+
+  encode(msg: Msg<'encode'>): void {
+    this.call(msg.id, (session) => ({ type: 'encoded', id: msg.id, ...encodeTest(session, msg.indices) }));
+  }
+
+  /** One call: its answer, or its failure with its id (the session goes on). */
+  private call(id: number, answer: (session: Session) => FromWorker): void {
+    if (!this.session) return this.port.post({ type: 'callFailed', id, error: 'this worker holds no explorer session' });
+    this.session.then(
+      (session) => {
+        let message: FromWorker;
+        try {
+          message = answer(session);
+        } catch (e) {
+          message = { type: 'callFailed', id, error: e instanceof Error ? e.message : String(e) };
+        }
+        this.port.post(message);
+      },
+      () => undefined,
+    );
+  }
+}

@@ -1,0 +1,48 @@
+/** The worker's `export` handler: a run's model at a checkpoint written as tfjs layers models (model.json + weights). */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { selectBackend } from '../../ml/backend';
+import { tf, type LayersModel } from '../../ml/tf';
+import { DatasetCatalog } from '../datasets/catalog';
+import { readCheckpoint } from '../training/checkpoint';
+import type { ToWorker } from '../training/protocol';
+import { buildModel, restoreFrom } from '../training/rebuild';
+
+/** Writes a tfjs layers model as model.json + weights.bin (what tf.loadLayersModel reads), no tfjs-node needed. */
+async function saveLayersModel(model: LayersModel, dir: string): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const files: string[] = [];
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weights = artifacts.weightData
+        ? new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData))
+        : new Uint8Array();
+      writeFileSync(join(dir, 'weights.bin'), weights);
+      const json = {
+        modelTopology: artifacts.modelTopology,
+        format: 'layers-model',
+        generatedBy: `Latent Studio, TensorFlow.js ${tf.version_core}`,
+        convertedBy: null,
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
+      };
+      writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+      files.push(join(dir, 'model.json'), join(dir, 'weights.bin'));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  return files;
+}
+
+export async function runExport(msg: Extract<ToWorker, { type: 'export' }>): Promise<string[]> {
+  const { config } = msg;
+  await selectBackend(config.backend ?? 'auto', [], { threads: false });
+  const dataset = new DatasetCatalog(msg.datasets.root, msg.datasets).open(config.dataset);
+  const model = buildModel(config, dataset);
+  restoreFrom(model, readCheckpoint(msg.checkpoint.path, msg.checkpoint.sha256));
+  const parts = model.layersModels?.();
+  if (!parts) throw new Error(`the ${config.family} family has no layers models to export`);
+  const files: string[] = [];
+  for (const [name, part] of Object.entries(parts)) files.push(...(await saveLayersModel(part, join(msg.outDir, name))));
+  model.dispose();
+  return files;
+}
