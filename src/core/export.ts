@@ -5,11 +5,12 @@ import type { RunConfig } from '../shared/config';
 import { ApiError } from './errors';
 import { listCheckpoints } from './store/checkpoints';
 import type { Db } from './store/db';
-import { readMetrics } from './store/metrics';
+import { metricAt, readMetrics } from './store/metrics';
 import { CheckpointError, readCheckpoint } from './training/checkpoint';
 import type { Orchestrator } from './training/orchestrator';
 import type { DatasetLocations } from './training/protocol';
-import type { ResumePoint } from './store/runs';
+import { getRun, stoppedEarlyOf, type ResumePoint } from './store/runs';
+import { bestCheckpoint } from './training/checkpoint-policy';
 
 /** Metrics as CSV, one row per run, split, name, step: what any plotting tool reads. */
 export function metricsCsv(runId: number, points: readonly MetricPoint[]): string {
@@ -32,9 +33,32 @@ export function newestGoodCheckpoint(db: Db, runId: number): { from: ResumePoint
   return { from: null, skipped };
 }
 
-/** The newest checkpoint of a run that verifies, or an error naming why none does. */
+/**
+ * The checkpoint that export, evaluations, the explorer and priors use when none is named: for a run that early
+ * stopping ended and that keeps its best checkpoint (`keepBest`), that one; else the newest that verifies.
+ */
+export function defaultCheckpoint(db: Db, runId: number): { from: ResumePoint | null; skipped: string[] } {
+  const keepBest = stoppedEarlyOf(db, runId) ? getRun(db, runId)?.config.training.checkpoints?.keepBest : undefined;
+  const best = keepBest
+    ? bestCheckpoint(listCheckpoints(db, runId), keepBest, (step) => metricAt(db, runId, 'test', keepBest.metric, step))
+    : undefined;
+  const skipped: string[] = [];
+  for (const c of best ? [best] : []) {
+    try {
+      readCheckpoint(c.path, c.sha256);
+      return { from: { path: c.path, sha256: c.sha256, epoch: c.epoch, step: c.step }, skipped };
+    } catch (e) {
+      if (!(e instanceof CheckpointError)) throw e;
+      skipped.push(e.message);
+    }
+  }
+  const newest = newestGoodCheckpoint(db, runId);
+  return { from: newest.from, skipped: [...skipped, ...newest.skipped] };
+}
+
+/** The checkpoint a run is exported from by default (`defaultCheckpoint`), or an error naming why none verifies. */
 export function lastGoodCheckpoint(db: Db, runId: number): ResumePoint {
-  const { from, skipped } = newestGoodCheckpoint(db, runId);
+  const { from, skipped } = defaultCheckpoint(db, runId);
   if (!from)
     throw new ApiError('conflict', `run ${runId} has no usable checkpoint${skipped.length ? `: ${skipped.join('; ')}` : ''}`);
   return from;

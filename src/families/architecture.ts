@@ -1,3 +1,4 @@
+import { followModeBatchNorm, followModeDropout } from '../ml/mode';
 import { tfl, type LayersModel } from '../ml/tf';
 import { deriveSeed } from '../shared/random';
 import { layerShape, type ActivationName, type Architecture, type LayerSpec, type Shape } from './layers';
@@ -46,9 +47,10 @@ function tfLayers(l: LayerSpec, input: Shape, seed: number, name: string): TfLay
     case 'maxPool':
       return [tfl.layers.maxPooling2d({ poolSize: l.size, strides: l.size, padding: 'same', name })];
     case 'batchNorm':
-      return [tfl.layers.batchNormalization({ name })];
+      // Keras' defaults (momentum 0.99, epsilon 1e-3); training mode from src/ml/mode.ts.
+      return [followModeBatchNorm(tfl.layers.batchNormalization({ momentum: 0.99, epsilon: 1e-3, name }))];
     case 'dropout':
-      return [tfl.layers.dropout({ rate: l.rate, seed, name })];
+      return [followModeDropout(tfl.layers.dropout({ rate: l.rate, name }), l.rate, seed)];
     case 'activation':
       return l.activation === 'leakyRelu'
         ? [tfl.layers.leakyReLU({ alpha: 0.2, name })]

@@ -62,6 +62,57 @@ export type DatasetRef = z.infer<typeof DatasetRef>;
 export const lossNames = ['mse', 'mae', 'smoothL1', 'bce'] as const;
 export const optimizerNames = ['adam', 'sgd', 'rmsprop'] as const;
 
+export const scheduleKinds = ['constant', 'step', 'exponential', 'cosine', 'plateau'] as const;
+
+/** A learning-rate schedule: its kind, and the settings that kind reads (the others are ignored). */
+export const LearningRateSchedule = z.strictObject({
+  kind: z.enum(scheduleKinds).meta({ label: 'Kind' }),
+  warmupEpochs: z.number().min(0).max(1000).optional().meta({
+    label: 'Warm-up epochs',
+    help: 'The rate rises linearly from 0 over these epochs (fractions allowed), then follows the kind.',
+    step: 0.5,
+  }),
+  stepEpochs: z.number().int().min(1).max(10000).optional().meta({
+    label: 'Step every N epochs',
+    help: 'step: the rate is multiplied by gamma every N epochs (default 10).',
+    step: 1,
+  }),
+  gamma: z.number().gt(0).max(1).optional().meta({
+    label: 'Gamma',
+    help: 'step: the factor at each step (default 0.1); exponential: the factor per epoch, applied smoothly per step (default 0.95).',
+    step: 0.01,
+  }),
+  minLearningRate: z.number().min(0).max(10).optional().meta({
+    label: 'Minimum rate',
+    help: 'cosine: where the rate ends (eta_min, default 0); plateau: the rate is never cut below it.',
+    step: 0.00001,
+  }),
+  patience: z.number().int().min(0).max(1000).optional().meta({
+    label: 'Patience',
+    help: 'plateau: epochs without improvement before the rate is cut (default 10).',
+    step: 1,
+  }),
+  factor: z.number().gt(0).lt(1).optional().meta({
+    label: 'Factor',
+    help: 'plateau: the rate is multiplied by this when it is cut (default 0.1).',
+    step: 0.05,
+  }),
+  metric: z.string().min(1).max(64).optional().meta({
+    label: 'Metric',
+    help: 'plateau: the test metric to minimize (default loss).',
+  }),
+});
+export type LearningRateSchedule = z.infer<typeof LearningRateSchedule>;
+
+/** Early stopping on a test metric (Keras' EarlyStopping: patience counts epochs without an improvement of minDelta). */
+export const EarlyStopping = z.strictObject({
+  metric: z.string().min(1).max(64).meta({ label: 'Metric', help: 'A test metric, e.g. loss.' }),
+  mode: z.enum(['min', 'max']).meta({ label: 'Mode' }),
+  patience: z.number().int().min(1).max(1000).meta({ label: 'Patience', step: 1 }),
+  minDelta: z.number().min(0).max(1e6).meta({ label: 'Min delta', step: 0.0001 }),
+});
+export type EarlyStopping = z.infer<typeof EarlyStopping>;
+
 export const TrainingConfig = z.strictObject({
   loss: z.enum(lossNames).meta({
     label: 'Reconstruction loss',
@@ -77,6 +128,24 @@ export const TrainingConfig = z.strictObject({
   epochs: z.number().int().min(1).max(10000).meta({ label: 'Epochs', step: 1 }),
   learningRate: z.number().gt(0).max(10).meta({ label: 'Learning rate', step: 0.0001 }),
   optimizer: z.enum(optimizerNames).meta({ label: 'Optimizer' }),
+  schedule: LearningRateSchedule.optional().meta({
+    label: 'Learning-rate schedule',
+    help: 'Applied per step; the rate in force is logged as train/lr at each epoch end. Step, exponential, cosine and plateau follow torch.optim.lr_scheduler (StepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau).',
+  }),
+  weightDecay: z.number().min(0).max(1).optional().meta({
+    label: 'Weight decay',
+    help: 'Decoupled weight decay (Loshchilov & Hutter 2019): each weight shrinks by learning rate × decay per step, apart from the gradient, as torch.optim.AdamW does; with Adam this is AdamW.',
+    step: 0.0001,
+  }),
+  clipNorm: z.number().gt(0).max(1e6).optional().meta({
+    label: 'Clip gradients at norm',
+    help: 'Scales the gradients down when their global L2 norm exceeds this, as torch.nn.utils.clip_grad_norm_.',
+    step: 0.1,
+  }),
+  earlyStopping: EarlyStopping.optional().meta({
+    label: 'Early stopping',
+    help: 'Ends the run when a test metric has not improved by min delta for patience epochs, as Keras’ EarlyStopping; the run is completed and says where its best epoch was.',
+  }),
   seed: z
     .number()
     .int()

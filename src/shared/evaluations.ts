@@ -100,7 +100,7 @@ export type Evaluation = z.infer<typeof Evaluation>;
 
 export const EvaluationRequest = EvaluationSettings.extend({
   runId: RunId,
-  /** The checkpoint of this epoch (default: the newest that verifies). */
+  /** The checkpoint of this epoch (default: the best kept one when early stopping ended the run, else the newest that verifies). */
   epoch: z.number().int().min(0).optional(),
 });
 export type EvaluationRequest = z.infer<typeof EvaluationRequest>;

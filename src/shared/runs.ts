@@ -44,6 +44,22 @@ export type MetricPoint = z.infer<typeof MetricPoint>;
 
 export const LatestMetric = z.object({ split: MetricSplit, name: z.string(), value: z.number(), step: z.number().int() });
 
+/** How a run that early stopping ended stopped: the epoch it stopped after, and its best epoch by the rule's metric. */
+export const StoppedEarly = z.object({
+  epoch: z.number().int(),
+  bestEpoch: z.number().int(),
+  metric: z.string(),
+  mode: z.enum(['min', 'max']),
+  best: z.number(),
+});
+export type StoppedEarly = z.infer<typeof StoppedEarly>;
+
+/** The sentence the UI and the CLI say about a run that early stopping ended. */
+export function stoppedEarlyText(s: StoppedEarly): string {
+  const best = Math.abs(s.best) >= 1e-3 && Math.abs(s.best) < 1e4 ? s.best.toPrecision(4) : s.best.toExponential(3);
+  return `stopped early after epoch ${s.epoch}: test ${s.metric} no longer improved; best epoch ${s.bestEpoch} (${s.metric} ${best})`;
+}
+
 export const RunSummary = z.object({
   id: RunId,
   name: z.string(),
@@ -63,6 +79,8 @@ export const RunSummary = z.object({
    * null for a local run, and for one resumed here after its task ended.
    */
   slurm: SlurmRunInfo.nullable(),
+  /** Set when early stopping ended the run (it is then `completed`, before its last epoch). */
+  stoppedEarly: StoppedEarly.nullable(),
   latest: z.array(LatestMetric),
 });
 export type RunSummary = z.infer<typeof RunSummary>;

@@ -12,7 +12,10 @@ import { openTestStudio, tempDir } from './helpers';
 import { startHostProcess } from './host-process';
 import { WorkerGate } from './worker-gate';
 
-/** A β-VAE (its noise stream is family state) for fourteen epochs, a checkpoint after each. */
+/**
+ * A β-VAE (its noise stream is family state) for fourteen epochs, a checkpoint after each, with batch norm (its
+ * moving statistics are weights too) and dropout (a fresh mask each step, from the step's counter-based seed).
+ */
 function vaeConfig(): RunConfig {
   const c = defaultRunConfig('vae');
   if (c.family !== 'vae') throw new Error('unreachable');
@@ -21,7 +24,7 @@ function vaeConfig(): RunConfig {
   c.training = { ...c.training, loss: 'bce', epochs: 14, batchSize: 32, learningRate: 0.001, seed: 5 };
   c.model = {
     ...c.model,
-    encoder: [{ type: 'dense', units: 128, activation: 'relu' }],
+    encoder: [{ type: 'dense', units: 128, activation: 'relu' }, { type: 'batchNorm' }, { type: 'dropout', rate: 0.2 }],
     decoder: [{ type: 'dense', units: 128, activation: 'relu' }],
     latentSize: 8,
     beta: 2,

@@ -5,7 +5,7 @@
 import type { DatasetCatalog } from '../../core/datasets/catalog';
 import { ApiError } from '../../core/errors';
 import { familySpec } from '../../families/specs';
-import type { RunProgress, StudioEvent } from '../../shared/api';
+import { stoppedEarlyText, type RunProgress, type StudioEvent } from '../../shared/api';
 import type { RunConfig } from '../../shared/config';
 import { ConfigPathError, parseCliValue, setConfigPath } from '../../shared/config-path';
 import type { CliStudio } from '../remote';
@@ -125,7 +125,9 @@ export async function follow(studio: CliStudio, json: boolean, start: () => Prom
     backend: run.backend,
     seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
     ...(run.error ? { error: run.error } : {}),
+    ...(run.stoppedEarly ? { stoppedEarly: run.stoppedEarly } : {}),
   };
+  if (run.stoppedEarly && !json) process.stderr.write(`run ${id}: ${stoppedEarlyText(run.stoppedEarly)}\n`);
   process.stdout.write(`${JSON.stringify(result)}\n`);
   await studio.close();
   return run.status === 'completed' ? 0 : 1;

@@ -11,7 +11,7 @@ import { familySpec } from '../../families/specs';
 import type { DatasetCatalog } from '../datasets/catalog';
 import { ApiError } from '../errors';
 import type { EventHub } from '../events';
-import { newestGoodCheckpoint } from '../export';
+import { defaultCheckpoint } from '../export';
 import { listCheckpoints } from '../store/checkpoints';
 import type { Db } from '../store/db';
 import {
@@ -51,10 +51,13 @@ function refuse(code: 'bad_request' | 'conflict' | 'not_found', path: string, me
   throw new ApiError(code, `${path}: ${message}`, [{ path, message }]);
 }
 
-/** The checkpoint of `epoch` that verifies, or the newest that does; refused naming the field when there is none. */
+/**
+ * The checkpoint of `epoch` that verifies, or the run's default (`defaultCheckpoint`: its best epoch when early
+ * stopping ended it, else the newest that verifies); refused naming the field when there is none.
+ */
 export function checkpointFor(db: Db, runId: number, epoch: number | undefined): ResumePoint {
   if (epoch === undefined) {
-    const { from, skipped } = newestGoodCheckpoint(db, runId);
+    const { from, skipped } = defaultCheckpoint(db, runId);
     if (!from)
       refuse('conflict', 'runId', `run ${runId} has no usable checkpoint${skipped.length ? ` (${skipped.join('; ')})` : ''}`);
     return from;

@@ -193,4 +193,6 @@ export const migrations: readonly string[] = [
      FROM priors ORDER BY id;
    DROP TABLE evaluations;
    DROP TABLE priors;`,
+  // 12: how early stopping ended a run (the epoch it stopped after, its best epoch and value), null otherwise.
+  `ALTER TABLE runs ADD COLUMN stopped_early_json TEXT;`,
 ];

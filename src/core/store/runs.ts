@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { RunConfig } from '../../shared/config';
-import type { Environment, LatestMetric, RunDetail, RunStatus, RunSummary } from '../../shared/api';
+import type { Environment, LatestMetric, RunDetail, RunStatus, RunSummary, StoppedEarly } from '../../shared/api';
 import type { z } from 'zod';
 import { nowIso, type Db } from './db';
 import { stmt } from './statements';
@@ -32,6 +32,7 @@ interface RunRow {
   sweep_id: number | null;
   executor: 'local' | 'slurm';
   slurm_json: string | null;
+  stopped_early_json: string | null;
 }
 
 const selectRun = `SELECT r.*, e.name AS experiment FROM runs r JOIN experiments e ON e.id = r.experiment_id`;
@@ -218,6 +219,7 @@ function toSummary(r: RunRow, latest: Latest[]): RunSummary {
     sweepId: r.sweep_id,
     // A run resumed here after its task ended is local again: its old task is no longer where it trains.
     slurm: r.executor === 'slurm' && r.slurm_json ? slurmRunInfo(JSON.parse(r.slurm_json) as SlurmTaskRecord) : null,
+    stoppedEarly: r.stopped_early_json ? (JSON.parse(r.stopped_early_json) as StoppedEarly) : null,
     latest,
   };
 }
@@ -272,6 +274,19 @@ export function getRun(db: Db, runId: number): RunDetail | undefined {
     interruptions: JSON.parse(r.interruptions) as Interruption[],
     checkpoints,
   };
+}
+
+/** Records that early stopping ended the run (before it is marked completed). */
+export function recordStoppedEarly(db: Db, runId: number, stoppedEarly: StoppedEarly): void {
+  stmt(db, 'UPDATE runs SET stopped_early_json = ? WHERE id = ?').run(JSON.stringify(stoppedEarly), runId);
+}
+
+/** How early stopping ended the run, or null. */
+export function stoppedEarlyOf(db: Db, runId: number): StoppedEarly | null {
+  const r = stmt<[number], { stopped_early_json: string | null }>(db, 'SELECT stopped_early_json FROM runs WHERE id = ?').get(
+    runId,
+  );
+  return r?.stopped_early_json ? (JSON.parse(r.stopped_early_json) as StoppedEarly) : null;
 }
 
 /** Appends a training-health warning; the same message is kept once. */
@@ -344,7 +359,7 @@ export function requeueForResume(db: Db, runId: number, config: RunConfig, from:
     stmt(
       db,
       `UPDATE runs SET status = 'queued', error = NULL, ended_at = NULL, heartbeat_at = ?, config_json = ?, epochs = ?,
-         interruptions = ?, resume_from = ?, supervisor_host = ?, supervisor_pid = ?, executor = 'local' WHERE id = ?`,
+         interruptions = ?, resume_from = ?, supervisor_host = ?, supervisor_pid = ?, executor = 'local', stopped_early_json = NULL WHERE id = ?`,
     ).run(
       nowIso(),
       JSON.stringify(config),

@@ -27,19 +27,26 @@ export function checkpointsToDrop<C extends { epoch: number; step: number }>(
 ): C[] {
   const byEpoch = [...checkpoints].sort((a, b) => b.epoch - a.epoch);
   const keep = new Set(byEpoch.slice(0, policy?.keepLast ?? defaultKeepLast));
-  const best = policy?.keepBest;
-  if (best) {
-    let chosen: C | undefined;
-    let chosenValue = 0;
-    for (const c of [...byEpoch].reverse()) {
-      const v = metricAt(c.step);
-      if (v === undefined || !Number.isFinite(v)) continue;
-      if (!chosen || (best.mode === 'min' ? v < chosenValue : v > chosenValue)) {
-        chosen = c;
-        chosenValue = v;
-      }
-    }
-    if (chosen) keep.add(chosen);
-  }
+  const best = policy?.keepBest ? bestCheckpoint(checkpoints, policy.keepBest, metricAt) : undefined;
+  if (best) keep.add(best);
   return byEpoch.filter((c) => !keep.has(c));
+}
+
+/** The best of a run's checkpoints by a test metric (the earliest of equals); undefined when none has the metric. */
+export function bestCheckpoint<C extends { epoch: number; step: number }>(
+  checkpoints: readonly C[],
+  best: NonNullable<CheckpointPolicy['keepBest']>,
+  metricAt: (step: number) => number | undefined,
+): C | undefined {
+  let chosen: C | undefined;
+  let chosenValue = 0;
+  for (const c of [...checkpoints].sort((a, b) => a.epoch - b.epoch)) {
+    const v = metricAt(c.step);
+    if (v === undefined || !Number.isFinite(v)) continue;
+    if (!chosen || (best.mode === 'min' ? v < chosenValue : v > chosenValue)) {
+      chosen = c;
+      chosenValue = v;
+    }
+  }
+  return chosen;
 }

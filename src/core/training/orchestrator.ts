@@ -12,6 +12,7 @@ import {
   insertRun,
   interruptStaleRuns,
   markRunning,
+  recordStoppedEarly,
   studioStopped,
   supervisedHere,
   type ResumePoint,
@@ -314,6 +315,7 @@ export class Orchestrator {
         this.events.emit('run.warning', { runId, message: m.message });
         return;
       case 'done':
+        if (m.stoppedEarly) recordStoppedEarly(this.db, runId, m.stoppedEarly);
         end('completed', null);
         return;
       case 'failed':

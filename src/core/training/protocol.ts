@@ -1,4 +1,12 @@
-import type { BackendInfo, Environment, EvaluationDetails, EvaluationKind, MetricPoint, RunProgress } from '../../shared/api';
+import type {
+  BackendInfo,
+  Environment,
+  EvaluationDetails,
+  EvaluationKind,
+  MetricPoint,
+  RunProgress,
+  StoppedEarly,
+} from '../../shared/api';
 import type { BackendPreference, RunConfig } from '../../shared/config';
 import type { NewArtifact } from '../store/artifacts';
 import type { CheckpointRecord } from '../store/checkpoints';
@@ -86,7 +94,7 @@ export type FromWorker =
   | { type: 'artifact'; artifact: NewArtifact }
   | { type: 'checkpoint'; checkpoint: CheckpointRecord }
   | { type: 'warning'; message: string }
-  | { type: 'done' }
+  | { type: 'done'; stoppedEarly?: StoppedEarly }
   | { type: 'failed'; error: string }
   | { type: 'probed'; backend: BackendInfo }
   | { type: 'exported'; files: string[] }

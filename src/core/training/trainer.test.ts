@@ -57,15 +57,15 @@ async function trainOn(count: number, modelFamily: 'autoencoder' | 'vq-vae'): Pr
     seed: 3,
     classes: 0,
   });
-  const reads = await countSyncReads(() =>
-    train({
+  const reads = await countSyncReads(async () => {
+    await train({
       model,
       dataset: synthetic(count),
       training,
       shuffleSeed: 1,
       callbacks: { progress: () => undefined, metrics: () => undefined, warn: () => undefined, epochEnd: async () => undefined },
-    }),
-  );
+    });
+  });
   model.dispose();
   return reads;
 }

@@ -1,4 +1,4 @@
-import type { MetricPoint, RunProgress } from '../../shared/api';
+import type { MetricPoint, RunProgress, StoppedEarly } from '../../shared/api';
 import type { TrainingConfig } from '../../shared/config';
 import type { BuiltModel, HealthWarning } from '../../families/family-model';
 import {
@@ -11,6 +11,10 @@ import {
   type ImageSplit,
 } from '../../ml/dataset';
 import { Adam } from '../../ml/adam';
+import { earlyStoppingAfterEpoch, initialEarlyStopping, type EarlyStoppingState } from '../../ml/early-stopping';
+import { inTraining } from '../../ml/mode';
+import { optimizerStep } from '../../ml/optimizer-step';
+import { initialPlateau, plateauAfterEpoch, scheduledRate, type PlateauState } from '../../ml/schedule';
 import type { JsonState, NamedArray } from './checkpoint';
 import { createRng, shuffledIndices } from '../../shared/random';
 import { tf, type Scalar, type Tensor, type Variable } from '../../ml/tf';
@@ -113,8 +117,19 @@ export function evaluate(
   return { metrics: { ...metrics, ...own?.metrics }, ...(own?.warning ? { warning: own.warning } : {}) };
 }
 
-/** The generic loop: shuffled mini-batches, optimizer.minimize inside tidy, callbacks for everything else. */
-export async function train(o: TrainOptions): Promise<void> {
+/** A test metric of the epoch that a rule reads (early stopping, a plateau schedule), or an error naming the field. */
+function metricFor(test: Record<string, number>, name: string, field: string): number {
+  const value = test[name];
+  if (value === undefined)
+    throw new Error(`${field}: the run has no test metric "${name}" (it has ${Object.keys(test).sort().join(', ')})`);
+  return value;
+}
+
+/**
+ * The generic loop: shuffled mini-batches, one optimizer step each (scheduled rate, clipping, weight decay) in
+ * training mode inside tidy, callbacks for everything else. Resolves with how the run ended early, if it did.
+ */
+export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEarly }> {
   const { model, dataset, training, callbacks } = o;
   const pixels = pixelsPerImage(dataset);
   const n = dataset.train.count;
@@ -144,6 +159,13 @@ export async function train(o: TrainOptions): Promise<void> {
   let lastGoodEpoch = resume?.epoch ?? 0;
   let pending: MetricPoint[] = [];
   const warned = new Set<string>((resume?.trainer['warned'] as string[] | undefined) ?? []);
+  // The rules that read the epochs' test metrics keep their state in checkpoints.
+  let plateau = (resume?.trainer['plateau'] as PlateauState | undefined) ?? initialPlateau();
+  let stopping = (resume?.trainer['earlyStopping'] as EarlyStoppingState | undefined) ?? initialEarlyStopping();
+  let stoppedEarly: StoppedEarly | undefined;
+  const { schedule, earlyStopping } = training;
+  const stepOptions = { clipNorm: training.clipNorm, weightDecay: training.weightDecay };
+  let rate = training.learningRate;
   const snapshot = async (): Promise<TrainerSnapshot> => ({
     optimizer: await Promise.all(
       (await optimizer.getWeights()).map(async (w) => ({
@@ -152,7 +174,7 @@ export async function train(o: TrainOptions): Promise<void> {
         values: Float32Array.from((await w.tensor.data()) as Float32Array),
       })),
     ),
-    trainer: { shuffleRng: rng.state, warned: [...warned] },
+    trainer: { shuffleRng: rng.state, warned: [...warned], plateau: { ...plateau }, earlyStopping: { ...stopping } },
   });
   // What reporting costs the loop: time in the logging path against the time of the steps themselves.
   let stepMs = 0;
@@ -209,7 +231,15 @@ export async function train(o: TrainOptions): Promise<void> {
           ? tf.tensor2d(labelBatch.subarray(0, idx.length * classes), [idx.length, classes])
           : undefined;
         model.onStep?.(epoch - 1 + b / stepsPerEpoch);
-        return optimizer.minimize(() => model.computeLoss(x, true, labels).total, true, varList) ?? tf.scalar(NaN);
+        // The schedule's rate for this step (step counts the steps done so far), in training mode for this step only:
+        // dropout draws the step's mask, batch norm moves its statistics.
+        if (schedule) rate = scheduledRate(training.learningRate, schedule, { step, stepsPerEpoch, totalSteps }, plateau);
+        return inTraining(step + 1, () =>
+          optimizerStep(optimizer, () => model.computeLoss(x, true, labels).total, varList, {
+            ...stepOptions,
+            ...(schedule ? { learningRate: rate } : {}),
+          }),
+        ).loss;
       });
       step++;
       unread.push({ loss: lossTensor, step, size: idx.length, epochFraction: epoch - 1 + (b + 1) / stepsPerEpoch });
@@ -246,6 +276,8 @@ export async function train(o: TrainOptions): Promise<void> {
     const points: MetricPoint[] = [
       ...pending,
       { step, epoch, split: 'train', name: 'loss', value: lossSum / n },
+      // The rate of the epoch's last step.
+      { step, epoch, split: 'train', name: 'lr', value: rate },
       ...Object.entries(test).map(([name, value]) => ({ step, epoch, split: 'test' as const, name, value })),
     ];
     pending = [];
@@ -254,14 +286,37 @@ export async function train(o: TrainOptions): Promise<void> {
       warned.add(warning.name);
       callbacks.warn(`${warning.name} at epoch ${epoch}: ${warning.detail}`);
     }
+    if (schedule?.kind === 'plateau')
+      plateau = plateauAfterEpoch(
+        training.learningRate,
+        schedule,
+        plateau,
+        metricFor(test, schedule.metric ?? 'loss', 'training.schedule.metric'),
+      );
+    let stop = false;
+    if (earlyStopping) {
+      const value = metricFor(test, earlyStopping.metric, 'training.earlyStopping.metric');
+      ({ state: stopping, stop } = earlyStoppingAfterEpoch(earlyStopping, stopping, epoch, value));
+    }
     await callbacks.epochEnd(epoch, step, snapshot);
     lastGoodEpoch = epoch;
+    if (stop && earlyStopping && stopping.best !== null) {
+      stoppedEarly = {
+        epoch,
+        bestEpoch: stopping.bestEpoch,
+        metric: earlyStopping.metric,
+        mode: earlyStopping.mode,
+        best: stopping.best,
+      };
+      break;
+    }
   }
   if (model.afterTraining) {
     const figures = await model.afterTraining({ train: dataset.train, test: dataset.test });
     callbacks.metrics(
-      Object.entries(figures).map(([name, value]) => ({ step, epoch: epochs, split: 'test' as const, name, value })),
+      Object.entries(figures).map(([name, value]) => ({ step, epoch: lastGoodEpoch, split: 'test' as const, name, value })),
     );
   }
   optimizer.dispose();
+  return stoppedEarly ? { stoppedEarly } : {};
 }

@@ -19,7 +19,7 @@ export function workerHandlers(port: WorkerPort): WorkerHandlers {
     train: (msg) =>
       reply(
         port,
-        runTraining(msg, (m) => port.post(m)).then(() => ({ type: 'done' })),
+        runTraining(msg, (m) => port.post(m)).then((ending) => ({ type: 'done', ...ending })),
       ),
     export: (msg) =>
       reply(

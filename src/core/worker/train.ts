@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { arch, cpus, release, type as osType } from 'node:os';
-import type { Environment, MetricPoint } from '../../shared/api';
+import type { Environment, MetricPoint, StoppedEarly } from '../../shared/api';
 import { deriveSeed } from '../../shared/random';
 import { loadFamilyModules } from '../../families/family-modules';
 import { kernelsToTrain, type Architecture } from '../../families/layers';
@@ -39,7 +39,11 @@ export function panelIndices(ds: ImageDataset, count = 10): number[] {
   return picked;
 }
 
-export async function runTraining(msg: Extract<ToWorker, { type: 'train' }>, post: WorkerPort['post']): Promise<void> {
+/** Trains the run; resolves with how it ended early, if early stopping ended it. */
+export async function runTraining(
+  msg: Extract<ToWorker, { type: 'train' }>,
+  post: WorkerPort['post'],
+): Promise<{ stoppedEarly?: StoppedEarly }> {
   const { config, runId } = msg;
   // Families registered outside src/families (LATENT_STUDIO_FAMILY_MODULES, inherited from the studio).
   await loadFamilyModules();
@@ -131,7 +135,7 @@ export async function runTraining(msg: Extract<ToWorker, { type: 'train' }>, pos
     }
   };
 
-  await train({
+  const ending = await train({
     ...(resume ? { resume } : {}),
     model,
     dataset,
@@ -181,4 +185,5 @@ export async function runTraining(msg: Extract<ToWorker, { type: 'train' }>, pos
     },
   });
   model.dispose();
+  return ending;
 }

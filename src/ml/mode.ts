@@ -1,0 +1,89 @@
+/**
+ * Training mode, as Keras' learning phase and PyTorch's `module.train()`: the layers that behave differently in
+ * training (dropout, batch norm) follow it. The trainer runs each step inside `inTraining(step, …)`; everything
+ * else (test metrics, evaluations, the explorer, sampling, export) runs in inference mode, the default.
+ *
+ * tfjs passes `{ training }` only through `model.fit`: a `LayersModel.apply(x, { training: true })` does not reach
+ * the layers inside it (each node keeps the kwargs of its graph's construction), which is why the studio's models
+ * had neither layer train. So the two layers read the mode from here instead of from their call's kwargs.
+ */
+import { deriveSeed } from '../shared/random';
+import { tf, type Tensor } from './tf';
+
+let step: number | null = null;
+
+/** Runs `fn` (one training step's forward and backward pass) in training mode; `trainingStep` counts from 1. */
+export function inTraining<T>(trainingStep: number, fn: () => T): T {
+  const outer = step;
+  step = trainingStep;
+  try {
+    return fn();
+  } finally {
+    step = outer;
+  }
+}
+
+export const isTraining = (): boolean => step !== null;
+
+type Inputs = Tensor | Tensor[];
+interface CallableLayer {
+  call(inputs: Inputs, kwargs: Record<string, unknown>): Inputs;
+}
+const one = (inputs: Inputs): Tensor => (Array.isArray(inputs) ? (inputs[0] as Tensor) : inputs);
+
+/**
+ * Inverted dropout (Srivastava et al. 2014) that follows the mode. Its mask in training comes from the run's
+ * counter-based seeds, `deriveSeed(seed, step)`: a fresh mask every step, the same masks for the same seed, and
+ * so a resumed run draws what the uninterrupted one drew. The layer stays tfjs' own `Dropout` (an identity in
+ * inference), so an exported model loads anywhere.
+ */
+export function followModeDropout<L extends object>(layer: L, rate: number, seed: number): L {
+  const inference = (layer as unknown as CallableLayer).call.bind(layer);
+  (layer as unknown as CallableLayer).call = (inputs, kwargs) => {
+    if (step === null || rate === 0) return inference(inputs, kwargs);
+    const x = one(inputs);
+    return tf.tidy(() => tf.dropout(x, rate, undefined, deriveSeed(seed, step as number)));
+  };
+  return layer;
+}
+
+interface LayerVariable {
+  read(): Tensor;
+  write(value: Tensor): void;
+}
+interface BatchNormInternals {
+  gamma: LayerVariable | null;
+  beta: LayerVariable | null;
+  movingMean: LayerVariable;
+  movingVariance: LayerVariable;
+  momentum: number;
+  epsilon: number;
+}
+
+/**
+ * Batch normalization (Ioffe & Szegedy 2015) that follows the mode. In training it normalizes with the batch's
+ * mean and (biased) variance and moves the moving statistics toward the batch's mean and unbiased variance,
+ * `moving = momentum · moving + (1 − momentum) · batch`, as Keras and PyTorch do (PyTorch's `momentum` is 1 − this
+ * one; tfjs' own layer would move the variance toward the biased one). In inference it uses the moving statistics,
+ * which live in the layer's weights, and so in checkpoints and exported models.
+ */
+export function followModeBatchNorm<L extends object>(layer: L): L {
+  const inference = (layer as unknown as CallableLayer).call.bind(layer);
+  (layer as unknown as CallableLayer).call = (inputs, kwargs) => {
+    if (step === null) return inference(inputs, kwargs);
+    const bn = layer as unknown as BatchNormInternals;
+    const x = one(inputs);
+    return tf.tidy(() => {
+      const axes = x.shape.slice(0, -1).map((_, i) => i);
+      const { mean, variance } = tf.moments(x, axes);
+      const count = axes.reduce((n, a) => n * (x.shape[a] as number), 1);
+      const unbiased = tf.mul(variance, count / Math.max(count - 1, 1));
+      const move = (v: LayerVariable, batch: Tensor) =>
+        v.write(tf.add(tf.mul(v.read(), bn.momentum), tf.mul(batch, 1 - bn.momentum)));
+      move(bn.movingMean, mean);
+      move(bn.movingVariance, unbiased);
+      return tf.batchNorm(x, mean, variance, bn.beta?.read(), bn.gamma?.read(), bn.epsilon);
+    });
+  };
+  return layer;
+}

@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { LearningRateSchedule } from '../shared/config';
+import { initialPlateau, plateauAfterEpoch, scheduledRate, type PlateauState } from './schedule';
+
+interface Rates {
+  schedule: LearningRateSchedule;
+  rates: number[];
+}
+/** Written by fixtures/make_torch_fixtures.py (PyTorch 1.13, Debian's python3-torch). */
+const torch = JSON.parse(readFileSync(new URL('./fixtures/torch-schedules.json', import.meta.url), 'utf8')) as {
+  stepsPerEpoch: number;
+  epochs: number;
+  base: number;
+  warmupCosine: Rates;
+  step: Rates;
+  exponential: Rates;
+  plateau: { schedule: LearningRateSchedule; losses: number[]; ratesAfter: number[] };
+};
+
+/** The rate of every step of the fixture's run under `schedule`. */
+function ratesOf(schedule: LearningRateSchedule): number[] {
+  const totalSteps = torch.stepsPerEpoch * torch.epochs;
+  return Array.from({ length: totalSteps }, (_, step) =>
+    scheduledRate(torch.base, schedule, { step, stepsPerEpoch: torch.stepsPerEpoch, totalSteps }),
+  );
+}
+
+/** Largest absolute difference between two series of rates (PyTorch computes some of them recursively). */
+const worst = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - (b[i] as number))));
+
+describe('learning-rate schedules against torch.optim.lr_scheduler', () => {
+  it.each([
+    ['warm-up then cosine (LambdaLR, then CosineAnnealingLR)', torch.warmupCosine],
+    ['step decay (StepLR)', torch.step],
+    ['exponential decay (ExponentialLR)', torch.exponential],
+  ])('%s: the rate of every step', (_name, reference) => {
+    const ours = ratesOf(reference.schedule);
+    expect(ours).toHaveLength(reference.rates.length);
+    expect(worst(ours, reference.rates)).toBeLessThan(1e-9);
+  });
+
+  it('a warm-up rises linearly from 0 and reaches the full rate when it ends', () => {
+    const rates = ratesOf({ kind: 'constant', warmupEpochs: 0.5 });
+    expect(rates.slice(0, 6)).toEqual([0, 0.02, 0.04, 0.06, 0.08, 0.1].map((r) => expect.closeTo(r, 12)));
+    expect(rates.at(-1)).toBe(torch.base);
+  });
+
+  it('plateau (ReduceLROnPlateau): the rate after each epoch', () => {
+    const schedule = torch.plateau.schedule;
+    let state: PlateauState = initialPlateau();
+    const after = torch.plateau.losses.map((loss) => {
+      state = plateauAfterEpoch(torch.base, schedule, state, loss);
+      return scheduledRate(torch.base, schedule, { step: 0, stepsPerEpoch: 1, totalSteps: 1 }, state);
+    });
+    expect(worst(after, torch.plateau.ratesAfter)).toBeLessThan(1e-12);
+  });
+
+  it('plateau never cuts below its minimum rate', () => {
+    const schedule: LearningRateSchedule = { kind: 'plateau', patience: 0, factor: 0.1, minLearningRate: 0.003 };
+    let state = initialPlateau();
+    for (let epoch = 0; epoch < 5; epoch++) state = plateauAfterEpoch(0.1, schedule, state, 1);
+    expect(scheduledRate(0.1, schedule, { step: 0, stepsPerEpoch: 1, totalSteps: 1 }, state)).toBeCloseTo(0.003, 12);
+  });
+});

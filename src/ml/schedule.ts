@@ -1,0 +1,76 @@
+/**
+ * Learning-rate schedules, applied per step, with the conventions of torch.optim.lr_scheduler (src/ml/schedule.test.ts
+ * compares each with PyTorch's rates): StepLR, ExponentialLR (its γ per epoch, spread over the epoch's steps),
+ * CosineAnnealingLR (to `minLearningRate`) and ReduceLROnPlateau (relative threshold 1e-4, no cooldown). A warm-up
+ * rises linearly from 0, as in Hugging Face's get_*_schedule_with_warmup: step s of W uses s / W of the rate.
+ */
+import type { LearningRateSchedule } from '../shared/config';
+
+/** Where a step lies in the run: `step` counts optimizer steps from 0. */
+export interface StepPosition {
+  step: number;
+  stepsPerEpoch: number;
+  totalSteps: number;
+}
+
+/** ReduceLROnPlateau's state, kept in checkpoints so that a resumed run cuts its rate where the uninterrupted one did. */
+export interface PlateauState {
+  best: number | null;
+  badEpochs: number;
+  /** The factor on the base rate that the cuts so far leave. */
+  scale: number;
+}
+
+export const initialPlateau = (): PlateauState => ({ best: null, badEpochs: 0, scale: 1 });
+
+/** The defaults of each setting, as the form's help text states them. */
+export const scheduleDefaults = { stepEpochs: 10, stepGamma: 0.1, exponentialGamma: 0.95, patience: 10, factor: 0.1 };
+
+/** The learning rate of one step. */
+export function scheduledRate(
+  base: number,
+  schedule: LearningRateSchedule | undefined,
+  at: StepPosition,
+  plateau: PlateauState = initialPlateau(),
+): number {
+  if (!schedule) return base;
+  const { step, stepsPerEpoch, totalSteps } = at;
+  const warmup = Math.round((schedule.warmupEpochs ?? 0) * stepsPerEpoch);
+  if (step < warmup) return (base * step) / warmup;
+  const min = schedule.minLearningRate ?? 0;
+  switch (schedule.kind) {
+    case 'constant':
+      return base;
+    case 'step': {
+      const every = (schedule.stepEpochs ?? scheduleDefaults.stepEpochs) * stepsPerEpoch;
+      return base * (schedule.gamma ?? scheduleDefaults.stepGamma) ** Math.floor(step / every);
+    }
+    case 'exponential':
+      return base * (schedule.gamma ?? scheduleDefaults.exponentialGamma) ** (step / stepsPerEpoch);
+    case 'cosine': {
+      const span = Math.max(1, totalSteps - warmup);
+      return min + ((base - min) * (1 + Math.cos((Math.PI * (step - warmup)) / span))) / 2;
+    }
+    case 'plateau':
+      return Math.max(base * plateau.scale, Math.min(min, base));
+  }
+}
+
+/**
+ * ReduceLROnPlateau after an epoch's `value` of its metric (to minimize): better when below best × (1 − 1e-4);
+ * after more than `patience` epochs without, the rate is cut by `factor`, never below `minLearningRate`.
+ */
+export function plateauAfterEpoch(
+  base: number,
+  schedule: LearningRateSchedule,
+  state: PlateauState,
+  value: number,
+): PlateauState {
+  const better = state.best === null || value < state.best * (1 - 1e-4);
+  const best = better ? value : state.best;
+  const badEpochs = better ? 0 : state.badEpochs + 1;
+  if (badEpochs <= (schedule.patience ?? scheduleDefaults.patience)) return { best, badEpochs, scale: state.scale };
+  const min = schedule.minLearningRate ?? 0;
+  const rate = Math.max(base * state.scale * (schedule.factor ?? scheduleDefaults.factor), min);
+  return { best, badEpochs: 0, scale: rate / base };
+}

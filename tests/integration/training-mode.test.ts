@@ -1,0 +1,116 @@
+import type { WeightsManifestEntry } from '@tensorflow/tfjs-core/dist/io/types';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Studio } from '../../src/core/studio';
+import type { LayerSpec } from '../../src/families/layers';
+import { fillBatch } from '../../src/ml/dataset';
+import { tf, tfl, tfRequire, type LayersModel, type Tensor } from '../../src/ml/tf';
+import type { RunConfig } from '../../src/shared/config';
+import { mnistConfig, tempDir, withTestStudio } from './helpers';
+import { latestOf } from './latest';
+
+let studio: Studio;
+withTestStudio((opened) => (studio = opened));
+const out = tempDir('latent-studio-mode-');
+afterAll(() => out.cleanup());
+
+/** The default deep AE on 1,200 MNIST images for two epochs, with `extra` layers after its first encoder layer. */
+function configWith(extra: LayerSpec[]): RunConfig {
+  const c = mnistConfig({ trainSubset: 1200, testSubset: 300, epochs: 2, seed: 3 });
+  if (c.family !== 'autoencoder') throw new Error('unreachable');
+  c.model = {
+    ...c.model,
+    encoder: [{ type: 'dense', units: 128, activation: 'relu' }, ...extra],
+    decoder: [{ type: 'dense', units: 128, activation: 'relu' }],
+    latentSize: 16,
+  };
+  return c;
+}
+
+async function trained(config: RunConfig) {
+  const { runId } = await studio.api['runs.start']({ config });
+  await studio.orchestrator.whenEnded(runId);
+  const run = await studio.api['runs.get']({ runId });
+  expect(run.status, run.error ?? '').toBe('completed');
+  return { runId, run };
+}
+
+async function clusteringOf(runId: number) {
+  const { evaluationId } = await studio.api['evaluations.start']({ runId, what: ['clustering'], seed: 0 });
+  await studio.evaluations.whenEnded(evaluationId);
+  const evaluation = studio.evaluations.get(evaluationId);
+  expect(evaluation?.status, evaluation?.error ?? '').toBe('completed');
+  return evaluation?.figures;
+}
+
+describe('layers that behave differently in training', () => {
+  it('dropout trains: rate 0.5 ends at another training loss than rate 0, and a checkpoint evaluates the same twice', async () => {
+    const none = await trained(configWith([{ type: 'dropout', rate: 0 }]));
+    const half = await trained(configWith([{ type: 'dropout', rate: 0.5 }]));
+    const noneLoss = latestOf(none.run, 'train', 'loss');
+    const halfLoss = latestOf(half.run, 'train', 'loss');
+    console.log(`train loss after 2 epochs: dropout 0 ${noneLoss}, dropout 0.5 ${halfLoss}`);
+    // Dropping half the code layer's inputs makes the training reconstructions worse, not merely different.
+    expect(halfLoss).toBeGreaterThan(noneLoss * 1.02);
+    // In inference the layer is an identity: the test loss is that of the weights, not of a mask.
+    const first = await clusteringOf(half.runId);
+    const second = await clusteringOf(half.runId);
+    expect(first).toBeDefined();
+    expect(second).toEqual(first);
+  });
+
+  it('batch norm trains its moving statistics, and its exported model reproduces the stored test MSE', async () => {
+    const config = configWith([{ type: 'batchNorm' }]);
+    const { runId, run } = await trained(config);
+    const dir = join(out.dir, 'batch-norm');
+    await studio.exportRun(runId, dir);
+    const manifest = JSON.parse(readFileSync(join(dir, 'encoder', 'model.json'), 'utf8')) as {
+      modelTopology: { config: { layers: { class_name: string; config: { momentum: number; epsilon: number } }[] } };
+    };
+    const bn = manifest.modelTopology.config.layers.find((l) => l.class_name === 'BatchNormalization');
+    expect(bn?.config).toMatchObject({ momentum: 0.99, epsilon: 0.001 });
+
+    tfRequire('@tensorflow/tfjs-backend-cpu');
+    await tf.setBackend('cpu');
+    const load = (name: string): Promise<LayersModel> => {
+      const json = JSON.parse(readFileSync(join(dir, name, 'model.json'), 'utf8')) as {
+        modelTopology: object;
+        weightsManifest: { weights: WeightsManifestEntry[] }[];
+      };
+      const bytes = readFileSync(join(dir, name, 'weights.bin'));
+      return tfl.loadLayersModel(
+        tf.io.fromMemory({
+          modelTopology: json.modelTopology,
+          weightSpecs: json.weightsManifest[0]?.weights ?? [],
+          weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+        }),
+      );
+    };
+    const encoder = await load('encoder');
+    const decoder = await load('decoder');
+    const layer = encoder.layers.find((l) => l.getClassName() === 'BatchNormalization');
+    const [, , movingMean, movingVariance] = (layer?.getWeights() ?? []).map((w) => Array.from(w.dataSync()));
+    // Initially zeros and ones; after 38 training steps they are the codes' statistics.
+    expect(Math.max(...(movingMean ?? [0]).map(Math.abs))).toBeGreaterThan(0.05);
+    expect(Math.max(...(movingVariance ?? [1]).map((v) => Math.abs(v - 1)))).toBeGreaterThan(0.05);
+
+    const test = studio.datasets.open(config.dataset).test;
+    const x = new Float32Array(test.count * 784);
+    fillBatch(
+      test,
+      784,
+      Array.from({ length: test.count }, (_, i) => i),
+      x,
+    );
+    const recon = tf.tidy(() => {
+      const input = tf.tensor2d(x, [test.count, 784]);
+      return (decoder.predict(encoder.predict(input) as Tensor) as Tensor).dataSync() as Float32Array;
+    });
+    let sum = 0;
+    recon.forEach((r, i) => (sum += (r - (x[i] as number)) ** 2));
+    const mse = sum / recon.length;
+    console.log(`exported AE with batch norm: test MSE ${mse} loaded, ${latestOf(run, 'test', 'mse')} stored`);
+    expect(Math.abs(mse - latestOf(run, 'test', 'mse'))).toBeLessThan(1e-5);
+  });
+});

@@ -1,0 +1,121 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Studio } from '../../src/core/studio';
+import { scheduledRate } from '../../src/ml/schedule';
+import type { RunConfig, TrainingConfig } from '../../src/shared/config';
+import { mnistConfig, tempDir, withTestStudio } from './helpers';
+import { latestOf } from './latest';
+
+let studio: Studio;
+withTestStudio((opened) => (studio = opened));
+const tmp = tempDir('latent-studio-options-');
+afterAll(() => tmp.cleanup());
+
+/** A small deep AE on 1,200 MNIST images (19 steps of 64 per epoch), with training options. */
+function configWith(training: Partial<TrainingConfig>, epochs: number): RunConfig {
+  const c = mnistConfig({ trainSubset: 1200, testSubset: 300, epochs, seed: 4 });
+  if (c.family !== 'autoencoder') throw new Error('unreachable');
+  c.model = { ...c.model, encoder: [{ type: 'dense', units: 64, activation: 'relu' }], decoder: [], latentSize: 16 };
+  c.training = { ...c.training, ...training };
+  return c;
+}
+const stepsPerEpoch = Math.ceil(1200 / 64);
+
+async function trained(config: RunConfig) {
+  const { runId } = await studio.api['runs.start']({ config });
+  await studio.orchestrator.whenEnded(runId);
+  const run = await studio.api['runs.get']({ runId });
+  expect(run.status, run.error ?? '').toBe('completed');
+  return { runId, run, metrics: await studio.api['runs.metrics']({ runId }) };
+}
+
+describe('training options', () => {
+  it('early stopping ends a run whose test loss stops improving by minDelta, completed, and says where its best epoch was', async () => {
+    // No later epoch beats the first by 1.0 in MSE: epochs 2 and 3 are two without improvement.
+    const config = configWith({ earlyStopping: { metric: 'loss', mode: 'min', patience: 2, minDelta: 1 } }, 8);
+    const { runId, run, metrics } = await trained(config);
+    expect(run.stoppedEarly).toMatchObject({ epoch: 3, bestEpoch: 1, metric: 'loss', mode: 'min' });
+    expect(run.stoppedEarly?.best).toBe(metrics.find((m) => m.split === 'test' && m.name === 'loss' && m.epoch === 1)?.value);
+    expect(metrics.filter((m) => m.split === 'train' && m.name === 'loss').map((m) => m.epoch)).toEqual([1, 2, 3]);
+    expect(run.checkpoints.at(-1)?.epoch).toBe(3);
+    expect((await studio.exportRun(runId, join(tmp.dir, 'early'))).epoch).toBe(3);
+  });
+
+  it('a run that stopped early and keeps its best checkpoint is exported and evaluated from that one by default', async () => {
+    // The loss falls every epoch, so as a metric to maximize its best epoch is the first, and the run stops at the third.
+    const config = configWith(
+      {
+        earlyStopping: { metric: 'loss', mode: 'max', patience: 2, minDelta: 0 },
+        checkpoints: { keepLast: 1, keepBest: { metric: 'loss', mode: 'max' } },
+      },
+      8,
+    );
+    const { runId, run } = await trained(config);
+    expect(run.stoppedEarly).toMatchObject({ epoch: 3, bestEpoch: 1 });
+    expect(run.checkpoints.map((c) => c.epoch)).toEqual([1, 3]);
+    expect((await studio.exportRun(runId, join(tmp.dir, 'best'))).epoch).toBe(1);
+    const { evaluationId } = await studio.api['evaluations.start']({ runId, what: ['clustering'], seed: 0 });
+    await studio.evaluations.whenEnded(evaluationId);
+    expect(studio.evaluations.get(evaluationId)?.epoch).toBe(1);
+  });
+
+  it('a warm-up + cosine schedule with weight decay and clipping trains below the mean image, logging the rate of each epoch', async () => {
+    const schedule = { kind: 'cosine', warmupEpochs: 1, minLearningRate: 1e-4 } as const;
+    const config = configWith({ schedule, learningRate: 0.01, weightDecay: 0.01, clipNorm: 1 }, 4);
+    const { run, metrics } = await trained(config);
+    const rates = metrics.filter((m) => m.split === 'train' && m.name === 'lr').map((m) => m.value);
+    const totalSteps = 4 * stepsPerEpoch;
+    const expected = [1, 2, 3, 4].map((epoch) =>
+      scheduledRate(config.training.learningRate, schedule, { step: epoch * stepsPerEpoch - 1, stepsPerEpoch, totalSteps }),
+    );
+    expect(rates).toEqual(expected);
+    // The rate rose through the warm-up and has fallen to near its minimum at the last step.
+    expect(rates[0]).toBeGreaterThan(0.9 * config.training.learningRate);
+    expect(rates[3]).toBeLessThan(1.1 * schedule.minLearningRate);
+    console.log(
+      `cosine + AdamW + clipping: test MSE ${latestOf(run, 'test', 'mse')}, mean image ${latestOf(run, 'test', 'baseline_mse')}`,
+    );
+    expect(latestOf(run, 'test', 'mse')).toBeLessThan(0.95 * latestOf(run, 'test', 'baseline_mse'));
+  });
+});
+
+describe('the CLI sets and refuses training options by config path', () => {
+  const cli = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
+  const file = join(tmp.dir, 'config.json');
+  writeFileSync(file, JSON.stringify(configWith({}, 1)));
+  const train = (...sets: string[]) =>
+    spawnSync(
+      process.execPath,
+      [cli, 'train', file, ...sets.flatMap((s) => ['--set', s]), '--db', join(tmp.dir, 'cli.db'), '--json'],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+
+  it('takes a schedule, decay, clipping and early stopping', () => {
+    const r = train(
+      'training.schedule.kind=exponential',
+      'training.schedule.gamma=0.5',
+      'training.weightDecay=0.001',
+      'training.clipNorm=5',
+      'training.earlyStopping={"metric":"mse","mode":"min","patience":3,"minDelta":0}',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { status: string; train: { lr: number } };
+    expect(result.status).toBe('completed');
+    // Exponential decay of 0.5 per epoch: the last step of the first epoch is (n − 1)/n of the way to half.
+    expect(result.train.lr).toBeCloseTo(0.002 * 0.5 ** ((stepsPerEpoch - 1) / stepsPerEpoch), 9);
+  });
+
+  it.each([
+    ['training.schedule.kind=sawtooth', 'training.schedule.kind'],
+    ['training.clipNorm=-1', 'training.clipNorm'],
+    ['training.weightDecay=2', 'training.weightDecay'],
+    ['training.earlyStopping.patience=3', 'training.earlyStopping.metric'],
+  ])('refuses --set %s, naming %s', (set, field) => {
+    const r = train(set);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain(field);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
