@@ -86,6 +86,12 @@ export type LayerSpec = z.infer<typeof LayerSpec>;
 export type LayerType = LayerSpec['type'];
 export const LayerStack = z.array(LayerSpec).max(24);
 
+/** What a layer does differently in training, said beside it in the composer (src/ml/mode.ts does it). */
+export const layerNotes: Partial<Record<keyof typeof layerSchemas, string>> = {
+  batchNorm: 'momentum 0.99, ε 1e-3 (Keras’ defaults): batch statistics in training, moving averages in inference',
+  dropout: 'a fresh mask each step, drawn from the run’s seed; off in inference',
+};
+
 /** A new layer of each type, as the composer adds it. */
 export const layerDefaults: { [K in LayerType]: Extract<LayerSpec, { type: K }> } = {
   dense: { type: 'dense', units: 128, activation: 'relu' },

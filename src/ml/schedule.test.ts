@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { LearningRateSchedule } from '../shared/config';
-import { initialPlateau, plateauAfterEpoch, scheduledRate, type PlateauState } from './schedule';
+import { initialPlateau, plateauAfterEpoch, scheduledRate, type PlateauState } from '../shared/schedule';
 
 interface Rates {
   schedule: LearningRateSchedule;
   rates: number[];
 }
-/** Written by fixtures/make_torch_fixtures.py (PyTorch 1.13, Debian's python3-torch). */
+/** Written by src/ml/fixtures/make_torch_fixtures.py (PyTorch 1.13, Debian's python3-torch). */
 const torch = JSON.parse(readFileSync(new URL('./fixtures/torch-schedules.json', import.meta.url), 'utf8')) as {
   stepsPerEpoch: number;
   epochs: number;

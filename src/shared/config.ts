@@ -72,35 +72,73 @@ export const LearningRateSchedule = z.strictObject({
     help: 'The rate rises linearly from 0 over these epochs (fractions allowed), then follows the kind.',
     step: 0.5,
   }),
-  stepEpochs: z.number().int().min(1).max(10000).optional().meta({
-    label: 'Step every N epochs',
-    help: 'step: the rate is multiplied by gamma every N epochs (default 10).',
-    step: 1,
-  }),
-  gamma: z.number().gt(0).max(1).optional().meta({
-    label: 'Gamma',
-    help: 'step: the factor at each step (default 0.1); exponential: the factor per epoch, applied smoothly per step (default 0.95).',
-    step: 0.01,
-  }),
-  minLearningRate: z.number().min(0).max(10).optional().meta({
-    label: 'Minimum rate',
-    help: 'cosine: where the rate ends (eta_min, default 0); plateau: the rate is never cut below it.',
-    step: 0.00001,
-  }),
-  patience: z.number().int().min(0).max(1000).optional().meta({
-    label: 'Patience',
-    help: 'plateau: epochs without improvement before the rate is cut (default 10).',
-    step: 1,
-  }),
-  factor: z.number().gt(0).lt(1).optional().meta({
-    label: 'Factor',
-    help: 'plateau: the rate is multiplied by this when it is cut (default 0.1).',
-    step: 0.05,
-  }),
-  metric: z.string().min(1).max(64).optional().meta({
-    label: 'Metric',
-    help: 'plateau: the test metric to minimize (default loss).',
-  }),
+  stepEpochs: z
+    .number()
+    .int()
+    .min(1)
+    .max(10000)
+    .optional()
+    .meta({
+      onlyFor: ['step'],
+      label: 'Step every N epochs',
+      help: 'step: the rate is multiplied by gamma every N epochs (default 10).',
+      step: 1,
+    }),
+  gamma: z
+    .number()
+    .gt(0)
+    .max(1)
+    .optional()
+    .meta({
+      onlyFor: ['step', 'exponential'],
+      label: 'Gamma',
+      help: 'step: the factor at each step (default 0.1); exponential: the factor per epoch, applied smoothly per step (default 0.95).',
+      step: 0.01,
+    }),
+  minLearningRate: z
+    .number()
+    .min(0)
+    .max(10)
+    .optional()
+    .meta({
+      onlyFor: ['cosine', 'plateau'],
+      label: 'Minimum rate',
+      help: 'cosine: where the rate ends (eta_min, default 0); plateau: the rate is never cut below it.',
+      step: 0.00001,
+    }),
+  patience: z
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .optional()
+    .meta({
+      onlyFor: ['plateau'],
+      label: 'Patience',
+      help: 'plateau: epochs without improvement before the rate is cut (default 10).',
+      step: 1,
+    }),
+  factor: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .optional()
+    .meta({
+      onlyFor: ['plateau'],
+      label: 'Factor',
+      help: 'plateau: the rate is multiplied by this when it is cut (default 0.1).',
+      step: 0.05,
+    }),
+  metric: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .meta({
+      onlyFor: ['plateau'],
+      label: 'Metric',
+      help: 'plateau: the test metric to minimize (default loss).',
+    }),
 });
 export type LearningRateSchedule = z.infer<typeof LearningRateSchedule>;
 
@@ -129,6 +167,7 @@ export const TrainingConfig = z.strictObject({
   learningRate: z.number().gt(0).max(10).meta({ label: 'Learning rate', step: 0.0001 }),
   optimizer: z.enum(optimizerNames).meta({ label: 'Optimizer' }),
   schedule: LearningRateSchedule.optional().meta({
+    initial: { kind: 'cosine', warmupEpochs: 1 },
     label: 'Learning-rate schedule',
     help: 'Applied per step; the rate in force is logged as train/lr at each epoch end. Step, exponential, cosine and plateau follow torch.optim.lr_scheduler (StepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau).',
   }),
@@ -143,6 +182,7 @@ export const TrainingConfig = z.strictObject({
     step: 0.1,
   }),
   earlyStopping: EarlyStopping.optional().meta({
+    initial: { metric: 'loss', mode: 'min', patience: 5, minDelta: 0 },
     label: 'Early stopping',
     help: 'Ends the run when a test metric has not improved by min delta for patience epochs, as Keras’ EarlyStopping; the run is completed and says where its best epoch was.',
   }),

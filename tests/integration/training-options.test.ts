@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Studio } from '../../src/core/studio';
-import { scheduledRate } from '../../src/ml/schedule';
+import { scheduledRate } from '../../src/shared/schedule';
 import type { RunConfig, TrainingConfig } from '../../src/shared/config';
 import { mnistConfig, tempDir, withTestStudio } from './helpers';
 import { latestOf } from './latest';

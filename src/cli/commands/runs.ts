@@ -51,7 +51,8 @@ export const runs = command({
         const rows = list.map((r) => [
           String(r.id),
           r.name,
-          r.status,
+          // A run that early stopping ended is completed before its last epoch: say where it stopped.
+          r.stoppedEarly ? `${r.status} (stopped early after ${r.stoppedEarly.epoch})` : r.status,
           String(r.epochs),
           fmt(latestValue(r, 'train', 'loss')),
           fmt(latestValue(r, 'test', 'loss')),

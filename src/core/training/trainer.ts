@@ -14,7 +14,7 @@ import { Adam } from '../../ml/adam';
 import { earlyStoppingAfterEpoch, initialEarlyStopping, type EarlyStoppingState } from '../../ml/early-stopping';
 import { inTraining } from '../../ml/mode';
 import { optimizerStep } from '../../ml/optimizer-step';
-import { initialPlateau, plateauAfterEpoch, scheduledRate, type PlateauState } from '../../ml/schedule';
+import { initialPlateau, plateauAfterEpoch, scheduledRate, type PlateauState } from '../../shared/schedule';
 import type { JsonState, NamedArray } from './checkpoint';
 import { createRng, shuffledIndices } from '../../shared/random';
 import { tf, type Scalar, type Tensor, type Variable } from '../../ml/tf';

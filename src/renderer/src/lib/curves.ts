@@ -1,4 +1,6 @@
 import type { MetricPoint } from '../../../shared/api';
+import type { TrainingConfig } from '../../../shared/config';
+import { scheduledRate } from '../../../shared/schedule';
 
 export interface Series {
   label: string;
@@ -39,6 +41,33 @@ export function lossSeries(metrics: readonly MetricPoint[], loss: string, color 
     });
   }
   return series.filter((s) => s.points.length > 0);
+}
+
+/**
+ * The learning rate: the rate logged at each epoch's end and, for the schedules fixed in advance (all but plateau),
+ * the rate of every step as the schedule sets it (its warm-up and decay between the epochs' ends). The steps per
+ * epoch are read from the logged points (each at its epoch's last step). The schedule spans all `epochs`; it is drawn
+ * up to `until` (a run that ended early: its last epoch).
+ */
+export function rateSeries(metrics: readonly MetricPoint[], training: TrainingConfig, epochs: number, until = epochs): Series[] {
+  const logged = metrics.filter((m) => m.split === 'train' && m.name === 'lr');
+  const first = logged[0];
+  if (!training.schedule || !first) return [];
+  const series: Series[] = [
+    { label: 'rate at epoch end', color: palette[1] as string, points: pointsOf(metrics, 'train', 'lr') },
+  ];
+  const stepsPerEpoch = Math.round(first.step / first.epoch);
+  if (training.schedule.kind !== 'plateau' && stepsPerEpoch > 0) {
+    const totalSteps = stepsPerEpoch * epochs;
+    const every = Math.max(1, Math.floor(totalSteps / 400));
+    const points: { x: number; y: number }[] = [];
+    for (let step = 0; step < Math.min(totalSteps, stepsPerEpoch * until); step += every) {
+      const y = scheduledRate(training.learningRate, training.schedule, { step, stepsPerEpoch, totalSteps });
+      points.push({ x: (step + 1) / stepsPerEpoch, y });
+    }
+    series.push({ label: 'schedule, per step', color: `${palette[1]}99`, points, thin: true, dashed: true });
+  }
+  return series;
 }
 
 /** Per-epoch curves of named test metrics (e.g. reconstruction and KL of a VAE). */

@@ -17,6 +17,10 @@ export interface FieldSchema {
   widget?: 'widths' | 'slider' | 'stack' | 'dataset';
   properties?: Record<string, FieldSchema>;
   required?: string[];
+  /** For an optional object: the value it takes when the user turns it on (e.g. a schedule's kind and warm-up). */
+  initial?: Record<string, unknown>;
+  /** For a field of an object with a `kind`: the kinds that read it (the form hides it for the others). */
+  onlyFor?: string[];
 }
 
 export interface FormField {
@@ -36,6 +40,31 @@ export function jsonFormFields(json: FieldSchema, skip: readonly string[] = []):
   return Object.entries(json.properties ?? {})
     .filter(([key]) => !skip.includes(key))
     .map(([key, s]) => ({ key, schema: s, required: required.has(key) }));
+}
+
+/** An object's value with one property set, or removed when `value` is empty. */
+export function withProperty(object: unknown, key: string, value: unknown): Record<string, unknown> {
+  const next = { ...((object ?? {}) as Record<string, unknown>) };
+  if (value === undefined || value === '') delete next[key];
+  else next[key] = value;
+  return next;
+}
+
+/** The fields of an object that its current `kind` reads (all of them when it has no kind). */
+export function fieldsForKind(schema: FieldSchema, value: unknown): FormField[] {
+  const kind = (value as { kind?: unknown } | undefined)?.kind;
+  return jsonFormFields(schema).filter((f) => typeof kind !== 'string' || !f.schema.onlyFor || f.schema.onlyFor.includes(kind));
+}
+
+/** An object after its `kind` changed: without the settings the new kind does not read. */
+export function keepForKind(schema: FieldSchema, object: Record<string, unknown>): Record<string, unknown> {
+  const kind = object['kind'];
+  return Object.fromEntries(
+    Object.entries(object).filter(([key]) => {
+      const only = schema.properties?.[key]?.onlyFor;
+      return typeof kind !== 'string' || !only || only.includes(kind);
+    }),
+  );
 }
 
 export function humanize(key: string): string {

@@ -4,7 +4,7 @@
  * CosineAnnealingLR (to `minLearningRate`) and ReduceLROnPlateau (relative threshold 1e-4, no cooldown). A warm-up
  * rises linearly from 0, as in Hugging Face's get_*_schedule_with_warmup: step s of W uses s / W of the rate.
  */
-import type { LearningRateSchedule } from '../shared/config';
+import type { LearningRateSchedule } from './config';
 
 /** Where a step lies in the run: `step` counts optimizer steps from 0. */
 export interface StepPosition {

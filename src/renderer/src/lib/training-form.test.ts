@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { TrainingConfig, type TrainingConfig as Training } from '../../../shared/config';
+import { scheduledRate } from '../../../shared/schedule';
+import { rateSeries } from './curves';
+import { fieldsForKind, formFields, keepForKind } from './schema-form';
+
+const schedule = formFields(TrainingConfig).find((f) => f.key === 'schedule')?.schema;
+
+describe('the training options in the new-run form', () => {
+  it('a schedule turns on with its initial settings and shows only the fields its kind reads', () => {
+    if (!schedule) throw new Error('no schedule field');
+    expect(schedule.initial).toEqual({ kind: 'cosine', warmupEpochs: 1 });
+    const keys = (kind: string) => fieldsForKind(schedule, { kind }).map((f) => f.key);
+    expect(keys('cosine')).toEqual(['kind', 'warmupEpochs', 'minLearningRate']);
+    expect(keys('step')).toEqual(['kind', 'warmupEpochs', 'stepEpochs', 'gamma']);
+    expect(keys('plateau')).toEqual(['kind', 'warmupEpochs', 'minLearningRate', 'patience', 'factor', 'metric']);
+  });
+
+  it('changing the kind drops the settings the new kind does not read', () => {
+    if (!schedule) throw new Error('no schedule field');
+    expect(keepForKind(schedule, { kind: 'cosine', warmupEpochs: 2, gamma: 0.5, stepEpochs: 3 })).toEqual({
+      kind: 'cosine',
+      warmupEpochs: 2,
+    });
+  });
+});
+
+describe('the learning-rate chart', () => {
+  const training: Training = {
+    loss: 'mse',
+    batchSize: 64,
+    epochs: 3,
+    learningRate: 0.01,
+    optimizer: 'adam',
+    seed: 1,
+    schedule: { kind: 'cosine', warmupEpochs: 1 },
+  };
+  const at = (step: number) => scheduledRate(0.01, training.schedule, { step, stepsPerEpoch: 19, totalSteps: 57 });
+  // What the trainer logs: the rate of each epoch's last step, at that step.
+  const logged = [1, 2, 3].map((epoch) => ({
+    step: 19 * epoch,
+    epoch,
+    split: 'train' as const,
+    name: 'lr',
+    value: at(19 * epoch - 1),
+  }));
+
+  it('draws the logged rates and, between them, the schedule of every step from the warm-up on', () => {
+    const [ends, perStep] = rateSeries(logged, training, 3);
+    expect(ends?.points).toEqual(logged.map((m) => ({ x: m.epoch, y: m.value })));
+    expect(perStep?.points).toHaveLength(57);
+    expect(perStep?.points[0]).toEqual({ x: 1 / 19, y: 0 });
+    // Each epoch's end lies on the per-step curve.
+    for (const m of logged) expect(perStep?.points.find((p) => Math.abs(p.x - m.epoch) < 1e-9)?.y).toBe(m.value);
+  });
+
+  it('draws nothing for a run without a schedule, and no per-step curve for plateau (it follows the metrics)', () => {
+    expect(rateSeries(logged, { ...training, schedule: undefined }, 3)).toEqual([]);
+    expect(rateSeries(logged, { ...training, schedule: { kind: 'plateau' } }, 3)).toHaveLength(1);
+  });
+
+  it('draws the schedule up to the epoch a run stopped at', () => {
+    expect(rateSeries(logged, training, 3, 2)[1]?.points).toHaveLength(38);
+  });
+});
