@@ -49,7 +49,6 @@ export const deepfakeSpec = {
   label: 'Deepfake (shared encoder, two decoders)',
   summary: 'One encoder for both identities, a decoder for each; swap = encode A, decode with B’s decoder.',
   lossUnit: 'per pixel',
-  evaluation: { codes: false },
   // The shared code, decoded by A's and by B's decoder side by side: a swap steered by hand.
   explorer: { decoders: ['a', 'b'] },
   metrics: [

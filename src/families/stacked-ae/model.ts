@@ -78,6 +78,13 @@ export const stackedAeFamily: FamilyModel<StackedAeModel> = {
         return { total: reconstruction, parts: { reconstruction } };
       },
       reconstruct,
+      // The code is the last width's activations; decoding runs the decoders back down the stack.
+      encode: (x) => encodeTo(x, depth),
+      decode: (z) =>
+        dec
+          .slice()
+          .reverse()
+          .reduce((h, l) => l.apply(h) as Tensor, z),
       trainableWeights: () => all.flatMap((l) => l.trainableWeights),
       weights: () => all.flatMap((l) => l.weights),
       summary: () =>

@@ -51,6 +51,17 @@ describe('configFields', () => {
     expect(fields.find((f) => f.path === 'model.encoder[0].units')?.label).toBe('Encoder layer 1: units');
     expect(fields.findIndex((f) => f.path.startsWith('model.'))).toBe(0);
   });
+
+  it('lists the fields of the training options that are objects: a schedule’s kind, early stopping’s patience', () => {
+    const fields = configFields(defaultRunConfig('autoencoder'));
+    expect(fields.find((f) => f.path === 'training.schedule.kind')).toMatchObject({
+      label: 'Learning-rate schedule: Kind',
+      kind: 'enum',
+      options: ['constant', 'step', 'exponential', 'cosine', 'plateau'],
+    });
+    expect(fields.find((f) => f.path === 'training.earlyStopping.patience')).toMatchObject({ kind: 'integer' });
+    expect(fields.find((f) => f.path === 'training.weightDecay')).toMatchObject({ label: 'Weight decay', kind: 'number' });
+  });
 });
 
 describe('buildSweepSpec', () => {

@@ -94,19 +94,20 @@ export function configFields(base: unknown): ConfigField[] {
     ['dataset', formFields(DatasetRef)],
   ];
   const stackLabels = new Map<string, string>();
+  const addField = (path: string, label: string, schema: FieldSchema) => {
+    const kind = kindOf(schema);
+    if (kind) add({ path, label, kind, ...(schema.enum ? { options: schema.enum } : {}), value: leaves[path] });
+  };
   for (const [section, list] of sections) {
     for (const f of list) {
       const path = `${section}.${f.key}`;
-      if (f.schema.widget === 'stack') stackLabels.set(f.key, f.schema.label ?? humanize(f.key));
-      const kind = kindOf(f.schema);
-      if (!kind) continue;
-      add({
-        path,
-        label: f.schema.label ?? humanize(f.key),
-        kind,
-        ...(f.schema.enum ? { options: f.schema.enum } : {}),
-        value: leaves[path],
-      });
+      const label = f.schema.label ?? humanize(f.key);
+      if (f.schema.widget === 'stack') stackLabels.set(f.key, label);
+      // An object of settings (a schedule, early stopping): each of its fields, e.g. training.schedule.kind.
+      if (f.schema.type === 'object')
+        for (const [key, sub] of Object.entries(f.schema.properties ?? {}))
+          addField(`${path}.${key}`, `${label}: ${sub.label ?? humanize(key)}`, sub);
+      else addField(path, label, f.schema);
     }
   }
   add({ path: 'backend', label: 'Backend', kind: 'enum', options: [...backendNames], value: leaves['backend'] });
