@@ -186,5 +186,32 @@ export const vaeSpec = {
         klWarmupEpochs: 0,
       },
     },
+    {
+      name: 'conv-vae-bn',
+      description:
+        'The convolutional VAE with batch norm after each hidden convolution (before its ReLU), as in DCGAN-style encoders and decoders.',
+      model: {
+        encoder: [
+          { type: 'conv', filters: 32, kernel: 3, stride: 2, activation: 'linear' },
+          { type: 'batchNorm' },
+          { type: 'activation', activation: 'relu' },
+          { type: 'conv', filters: 64, kernel: 3, stride: 2, activation: 'linear' },
+          { type: 'batchNorm' },
+          { type: 'activation', activation: 'relu' },
+        ],
+        latentSize: 20,
+        decoder: [
+          { type: 'dense', units: 7 * 7 * 64, activation: 'relu' },
+          { type: 'reshape', shape: [7, 7, 64] },
+          { type: 'convTranspose', filters: 32, kernel: 3, stride: 2, activation: 'linear' },
+          { type: 'batchNorm' },
+          { type: 'activation', activation: 'relu' },
+          { type: 'convTranspose', filters: 1, kernel: 3, stride: 2, activation: 'linear' },
+        ],
+        outputActivation: 'sigmoid',
+        beta: 1,
+        klWarmupEpochs: 0,
+      },
+    },
   ],
 } satisfies FamilySpec<VaeModel>;
