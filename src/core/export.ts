@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { MetricPoint } from '../shared/api';
 import type { RunConfig } from '../shared/config';
 import { ApiError } from './errors';
-import { listCheckpoints } from './store/checkpoints';
+import { listCheckpoints, type StoredCheckpoint } from './store/checkpoints';
 import type { Db } from './store/db';
 import { metricAt, readMetrics } from './store/metrics';
 import { CheckpointError, readCheckpoint } from './training/checkpoint';
@@ -18,10 +18,12 @@ export function metricsCsv(runId: number, points: readonly MetricPoint[]): strin
   return `run_id,split,name,step,epoch,value\n${rows.join('\n')}${rows.length ? '\n' : ''}`;
 }
 
-/** The newest checkpoint of a run that verifies (null when none does), and why each newer one was skipped. */
-export function newestGoodCheckpoint(db: Db, runId: number): { from: ResumePoint | null; skipped: string[] } {
+type Found = { from: ResumePoint | null; skipped: string[] };
+
+/** The first of `candidates` (checkpoint rows) that verifies, and why each before it was skipped. */
+function firstThatVerifies(candidates: readonly StoredCheckpoint[]): Found {
   const skipped: string[] = [];
-  for (const c of listCheckpoints(db, runId)) {
+  for (const c of candidates) {
     try {
       readCheckpoint(c.path, c.sha256);
       return { from: { path: c.path, sha256: c.sha256, epoch: c.epoch, step: c.step }, skipped };
@@ -33,27 +35,23 @@ export function newestGoodCheckpoint(db: Db, runId: number): { from: ResumePoint
   return { from: null, skipped };
 }
 
+/** The newest checkpoint of a run that verifies (null when none does), and why each newer one was skipped. */
+export function newestGoodCheckpoint(db: Db, runId: number): Found {
+  return firstThatVerifies(listCheckpoints(db, runId));
+}
+
 /**
  * The checkpoint that export, evaluations, the explorer and priors use when none is named: for a run that early
  * stopping ended and that keeps its best checkpoint (`keepBest`), that one; else the newest that verifies.
  */
-export function defaultCheckpoint(db: Db, runId: number): { from: ResumePoint | null; skipped: string[] } {
+export function defaultCheckpoint(db: Db, runId: number): Found {
+  const all = listCheckpoints(db, runId);
   const keepBest = stoppedEarlyOf(db, runId) ? getRun(db, runId)?.config.training.checkpoints?.keepBest : undefined;
-  const best = keepBest
-    ? bestCheckpoint(listCheckpoints(db, runId), keepBest, (step) => metricAt(db, runId, 'test', keepBest.metric, step))
-    : undefined;
-  const skipped: string[] = [];
-  for (const c of best ? [best] : []) {
-    try {
-      readCheckpoint(c.path, c.sha256);
-      return { from: { path: c.path, sha256: c.sha256, epoch: c.epoch, step: c.step }, skipped };
-    } catch (e) {
-      if (!(e instanceof CheckpointError)) throw e;
-      skipped.push(e.message);
-    }
-  }
-  const newest = newestGoodCheckpoint(db, runId);
-  return { from: newest.from, skipped: [...skipped, ...newest.skipped] };
+  const best = keepBest ? bestCheckpoint(all, keepBest, (step) => metricAt(db, runId, 'test', keepBest.metric, step)) : undefined;
+  const chosen = firstThatVerifies(best ? [best] : []);
+  if (chosen.from) return chosen;
+  const newest = firstThatVerifies(all);
+  return { from: newest.from, skipped: [...chosen.skipped, ...newest.skipped] };
 }
 
 /** The checkpoint a run is exported from by default (`defaultCheckpoint`), or an error naming why none verifies. */

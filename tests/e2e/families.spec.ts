@@ -2,23 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { expectRunEnded, startHost, type RunningHost } from './host';
+import { expectRunEnded, hostPerFile, startHost } from './host';
 
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
-let dir: string;
-let host: RunningHost | undefined;
-
-test.beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'latent-studio-e2e-'));
-  host = await startHost(join(dir, 'studio.db'));
-});
-test.afterAll(async () => {
-  await host?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const theHost = hostPerFile();
 
 test('a VAE with a 2-D latent shows its signature views', async ({ page }) => {
-  if (!host) throw new Error('host not started');
+  const host = theHost();
   await page.goto(host.url);
   await page.getByTestId('field-family').selectOption('vae');
   await page.getByTestId('preset').selectOption('vae-2d-latent');
@@ -53,7 +43,7 @@ test('a VAE with a 2-D latent shows its signature views', async ({ page }) => {
 });
 
 test('sparse, denoising and conditional models show their signature views', async ({ page }) => {
-  if (!host) throw new Error('host not started');
+  const host = theHost();
   await page.goto(host.url);
   const runs: [family: string, preset: string, views: string[], shot: string][] = [
     ['sparse-ae', 'sparse-ae-mnist', ['code-histogram', 'first-layer-features'], '14-sparse-views.png'],

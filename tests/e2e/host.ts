@@ -1,6 +1,8 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface RunningHost {
@@ -14,6 +16,27 @@ export interface RunningHost {
 }
 
 const cli = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
+
+/**
+ * One host on a fresh database for a whole spec file: started before its first test, stopped (and its folder
+ * removed) after its last. The returned function gives the host inside a test.
+ */
+export function hostPerFile(): () => RunningHost {
+  let dir = '';
+  let host: RunningHost | undefined;
+  test.beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'latent-studio-e2e-'));
+    host = await startHost(join(dir, 'studio.db'));
+  });
+  test.afterAll(async () => {
+    await host?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return () => {
+    if (!host) throw new Error('host not started');
+    return host;
+  };
+}
 
 /** Starts `latent-studio serve` on a database, as a user would, and waits for the URL it prints. */
 export async function startHost(

@@ -1,29 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { expectRunEnded, startHost, type RunningHost } from './host';
+import { expectRunEnded, hostPerFile } from './host';
 
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
-let dir: string;
-let host: RunningHost | undefined;
-
-test.beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'latent-studio-e2e-'));
-  host = await startHost(join(dir, 'studio.db'));
-});
-test.afterAll(async () => {
-  await host?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const theHost = hostPerFile();
 
 test('runs wait in the queue under the limit, and a cancelled run resumes and exports from its page', async ({ page }) => {
-  if (!host) throw new Error('host not started');
-  const h = host;
+  const host = theHost();
   const call = async (name: string, input: unknown) => {
-    const res = await fetch(`${h.origin}/api/${name}`, {
+    const res = await fetch(`${host.origin}/api/${name}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${h.token}` },
+      headers: { authorization: `Bearer ${host.token}` },
       body: JSON.stringify(input),
     });
     const body = (await res.json()) as { ok: boolean; value: unknown; error?: { message: string } };

@@ -1,26 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { expectRunEnded, startHost, type RunningHost } from './host';
+import { expectRunEnded, hostPerFile } from './host';
 
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
-let dir: string;
-let host: RunningHost | undefined;
-
-test.beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'latent-studio-e2e-'));
-  host = await startHost(join(dir, 'studio.db'));
-});
-test.afterAll(async () => {
-  await host?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const theHost = hostPerFile();
 
 test('batch norm, dropout, a schedule and early stopping are set in the form, and the run says how it ended', async ({
   page,
 }) => {
-  if (!host) throw new Error('host not started');
+  const host = theHost();
   await page.goto(host.url);
   await page.getByTestId('field-family').selectOption('autoencoder');
   await page.getByTestId('field-dataset.trainSubset').fill('1200');

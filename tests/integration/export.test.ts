@@ -3,9 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fillBatch } from '../../src/ml/dataset';
 import type { Studio } from '../../src/core/studio';
-import { tf, tfl, tfRequire, type LayersModel, type Tensor } from '../../src/ml/tf';
+import { tf, tfl, tfRequire, type LayersModel } from '../../src/ml/tf';
+import { exportedMse } from './exported-mse';
 import { mnistConfig, tempDir, withTestStudio } from './helpers';
 import { latestOf } from './latest';
 
@@ -53,22 +53,7 @@ describe('a trained model leaves the studio', () => {
     try {
       const encoder: LayersModel = await tfl.loadLayersModel(`${base}/encoder/model.json`);
       const decoder: LayersModel = await tfl.loadLayersModel(`${base}/decoder/model.json`);
-      const test = studio.datasets.open(config.dataset).test;
-      const x = new Float32Array(test.count * 784);
-      fillBatch(
-        test,
-        784,
-        Array.from({ length: test.count }, (_, i) => i),
-        x,
-      );
-      const recon = tf.tidy(() => {
-        const input = tf.tensor2d(x, [test.count, 784]);
-        return (decoder.predict(encoder.predict(input) as Tensor) as Tensor).dataSync() as Float32Array;
-      });
-      // Summed in float64: a float32 running sum over 392,000 values drifts by more than the tolerance.
-      let sum = 0;
-      recon.forEach((r, i) => (sum += (r - (x[i] as number)) ** 2));
-      const mse = sum / recon.length;
+      const mse = exportedMse(encoder, decoder, studio.datasets.open(config.dataset).test);
       console.log(`exported deep AE: test MSE ${mse} loaded, ${latestOf(run, 'test', 'mse')} stored`);
       expect(Math.abs(mse - latestOf(run, 'test', 'mse'))).toBeLessThan(1e-5);
     } finally {

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Studio } from '../../src/core/studio';
 import type { LayerSpec } from '../../src/families/layers';
-import { fillBatch } from '../../src/ml/dataset';
-import { tf, tfl, tfRequire, type LayersModel, type Tensor } from '../../src/ml/tf';
+import { tf, tfl, tfRequire, type LayersModel } from '../../src/ml/tf';
 import type { RunConfig } from '../../src/shared/config';
+import { exportedMse } from './exported-mse';
 import { mnistConfig, tempDir, withTestStudio } from './helpers';
 import { latestOf } from './latest';
 
@@ -95,21 +95,7 @@ describe('layers that behave differently in training', () => {
     expect(Math.max(...(movingMean ?? [0]).map(Math.abs))).toBeGreaterThan(0.05);
     expect(Math.max(...(movingVariance ?? [1]).map((v) => Math.abs(v - 1)))).toBeGreaterThan(0.05);
 
-    const test = studio.datasets.open(config.dataset).test;
-    const x = new Float32Array(test.count * 784);
-    fillBatch(
-      test,
-      784,
-      Array.from({ length: test.count }, (_, i) => i),
-      x,
-    );
-    const recon = tf.tidy(() => {
-      const input = tf.tensor2d(x, [test.count, 784]);
-      return (decoder.predict(encoder.predict(input) as Tensor) as Tensor).dataSync() as Float32Array;
-    });
-    let sum = 0;
-    recon.forEach((r, i) => (sum += (r - (x[i] as number)) ** 2));
-    const mse = sum / recon.length;
+    const mse = exportedMse(encoder, decoder, studio.datasets.open(config.dataset).test);
     console.log(`exported AE with batch norm: test MSE ${mse} loaded, ${latestOf(run, 'test', 'mse')} stored`);
     expect(Math.abs(mse - latestOf(run, 'test', 'mse'))).toBeLessThan(1e-5);
   });
