@@ -23,6 +23,17 @@ describe('shape inference', () => {
     ]);
   });
 
+  it('tells the code from a wider code head: a VAE of latent size 20 has a code of 20 and a head of 40', () => {
+    const vae = familySpecs.vae.presets.find((p) => p.name === 'vae-784-400-20')?.model as Architecture;
+    const shapes = inferArchitecture(mnist, vae, { codeUnits: 2 * vae.latentSize });
+    expect(shapes.codeSize).toBe(20);
+    expect(shapes.layers.find((l) => l.where === 'code')).toMatchObject({
+      outputShape: [40],
+      label: 'dense 40 (code head for a 20-d code)',
+    });
+    expect(inferArchitecture(mnist, vae).layers.find((l) => l.where === 'code')?.label).toBe('dense 20 (code)');
+  });
+
   it('names the layer whose input does not fit', () => {
     const bad: Architecture = {
       encoder: [

@@ -242,6 +242,8 @@ export interface Architecture {
 export interface ArchitectureShapes {
   layers: LayerShape[];
   totalParams: number;
+  /** The width of the code itself (a VAE's code head is twice as wide: a mean and a log-variance per dimension). */
+  codeSize: number;
 }
 
 /**
@@ -258,7 +260,8 @@ export function inferArchitecture(
   const codeUnits = opts.codeUnits ?? a.latentSize;
   const code: LayerShape = {
     where: 'code',
-    label: `dense ${codeUnits} (code)`,
+    label:
+      codeUnits === a.latentSize ? `dense ${codeUnits} (code)` : `dense ${codeUnits} (code head for a ${a.latentSize}-d code)`,
     outputShape: [codeUnits],
     params: size(enc.output) * codeUnits + codeUnits,
   };
@@ -286,7 +289,7 @@ export function inferArchitecture(
     );
   }
   const layers = [...enc.shapes, code, ...dec.shapes, head];
-  return { layers, totalParams: layers.reduce((n, l) => n + l.params, 0) };
+  return { layers, totalParams: layers.reduce((n, l) => n + l.params, 0), codeSize: a.latentSize };
 }
 
 /** tfjs kernels that training these layers needs beyond the basics (their gradients), by layer type. */

@@ -55,6 +55,7 @@ export const DatasetRef = z.strictObject({
       label: 'Classes',
       help: 'Keep only these labels, renumbered 0, 1, … in this order (e.g. 3, 8 as identities A and B).',
       widget: 'widths',
+      placeholder: 'e.g. 3, 8',
     }),
 });
 export type DatasetRef = z.infer<typeof DatasetRef>;

@@ -8,6 +8,7 @@ import type { Studio } from '../../src/core/studio';
 import { defaultRunConfig } from '../../src/families/run-config';
 import type { RunConfig } from '../../src/shared/config';
 import type { ExplorerInfo } from '../../src/shared/explorer';
+import { runsTableCsv } from '../../src/shared/runs-table';
 import { withTestStudio } from './helpers';
 
 let studio: Studio;
@@ -42,5 +43,14 @@ describe('the deepfake and the stacked AE give one code per image', () => {
       if (!opened.ok) throw new Error(`${run.family}: ${opened.error.message}`);
       expect((opened.value as ExplorerInfo).latentSize).toBe(6);
     }
+    // Two families in one table: the family is its own column, once (it was also listed as a differing field).
+    const table = await studio.api['runs.table']({ runIds: runs.map((r) => r.runId) });
+    expect(table.fields).not.toContain('family');
+    expect(
+      runsTableCsv(table)
+        .split('\n')[0]
+        ?.split(',')
+        .filter((c) => c === 'family'),
+    ).toHaveLength(1);
   });
 });

@@ -14,7 +14,8 @@ export function runsTableApi({ db }: StudioContext): Pick<Api, 'runs.table'> {
       const evaluated = latestEvaluationFigures(db, runIds ?? rows.map((r) => r.id));
       const configs = rows.map((r) => flattenConfig(JSON.parse(r.config_json)));
       const swept = [...new Set(rows.flatMap((r) => (r.sweep_params ? Object.keys(JSON.parse(r.sweep_params) as object) : [])))];
-      const differing = differingFields(configs, ['name', 'experiment']);
+      // The family has a column of its own: a comparison of families would otherwise show it twice.
+      const differing = differingFields(configs, ['name', 'experiment', 'family']);
       const fields = [...swept.filter((f) => differing.includes(f)), ...differing.filter((f) => !swept.includes(f))];
       const metricKeys = new Set<string>();
       const tableRows = rows.map((r, i) => {

@@ -12,6 +12,7 @@ export const stackedAeModel = z.strictObject({
     label: 'Layer widths',
     help: 'One autoencoder per width, trained in turn on the codes of the previous; the last width is the code.',
     widget: 'widths',
+    placeholder: 'e.g. 256, 64',
   }),
   activation: z.enum(['relu', 'sigmoid', 'tanh', 'elu']).meta({ label: 'Activation' }),
   outputActivation,

@@ -19,6 +19,8 @@ export interface FieldSchema {
   required?: string[];
   /** For an optional object: the value it takes when the user turns it on (e.g. a schedule's kind and warm-up). */
   initial?: Record<string, unknown>;
+  /** What an empty text field shows, e.g. an example list. */
+  placeholder?: string;
   /** For a field of an object with a `kind`: the kinds that read it (the form hides it for the others). */
   onlyFor?: string[];
 }
