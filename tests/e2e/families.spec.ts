@@ -74,6 +74,9 @@ test('sparse, denoising and conditional models show their signature views', asyn
       await expect(page.getByTestId('code-histogram').locator('canvas')).toBeVisible();
       await expect(page.getByTestId('metric-code-zero-share')).toHaveText(/%$/);
     }
+    // A family without one code per image says so where the Explore button would be; the others explore.
+    if (family === 'vq-vae') await expect(page.getByTestId('no-explorer')).toContainText('not one vector per image');
+    else await expect(page.getByTestId('explore-run')).toBeVisible();
     await page.getByTestId(views[0] as string).scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(shots, shot) });
   }

@@ -41,4 +41,20 @@ test('batch norm, dropout, a schedule and early stopping are set in the form, an
   // The rates logged at the three epochs' ends, and the schedule's rate at each of their 3 × 19 steps.
   await expect(page.getByTestId('learning-rate')).toHaveAttribute('data-points', String(3 + 3 * 19));
   await page.screenshot({ path: join(shots, '30-run-stopped-early.png') });
+  // 88 % of the mean image's MSE: no warning.
+  await expect(page.getByTestId('run-no-better-than-mean')).toHaveCount(0);
+});
+
+test('a run that reconstructs no better than the mean image is told so', async ({ page }) => {
+  const host = theHost();
+  await page.goto(host.url);
+  await page.getByTestId('field-family').selectOption('autoencoder');
+  await page.getByTestId('field-dataset.trainSubset').fill('256');
+  await page.getByTestId('field-training.epochs').fill('1');
+  // A rate too small to move the weights in four steps: the sigmoid outputs stay near 0.5 everywhere.
+  await page.getByTestId('field-training.learningRate').fill('0.0000001');
+  await page.getByTestId('start-run').click();
+  await expectRunEnded(page, host, 120_000);
+  await expect(page.getByTestId('run-no-better-than-mean')).toContainText('no better than the average training image');
+  await page.screenshot({ path: join(shots, '31-run-no-better-than-mean.png') });
 });

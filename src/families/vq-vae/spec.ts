@@ -90,7 +90,8 @@ export const vqVaeSpec = {
   objective: 'rec + codebook + β·commit',
   metrics: [
     { name: 'perplexity', label: 'code perplexity', digits: 1, headline: true },
-    { name: 'codebook_usage', label: 'codes in use', format: 'percent' },
+    // The share of the K codes used within a test batch, averaged over batches: fewer than the histogram's count over 1,000 images.
+    { name: 'codebook_usage', label: 'codes in use per test batch', format: 'percent' },
     { name: 'codebook', label: 'codebook loss' },
     { name: 'commitment', label: 'commitment loss' },
   ],

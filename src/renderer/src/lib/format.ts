@@ -25,9 +25,9 @@ export function when(iso: string | null): string {
   return `${d.toLocaleDateString()} ${d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`;
 }
 
-export function elapsed(start: string | null, end: string | null): string {
+export function elapsed(start: string | null, end: string | null, now: number = Date.now()): string {
   if (!start) return '–';
-  return duration(((end ? new Date(end) : new Date()).getTime() - new Date(start).getTime()) / 1000);
+  return duration(((end ? new Date(end).getTime() : now) - new Date(start).getTime()) / 1000);
 }
 
 /** An array element in one line: a layer {type: 'dense', units: 512, activation: 'relu'} reads "dense 512 relu". */

@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { elapsed } from './format';
+
+describe('elapsed', () => {
+  const start = '2026-12-04T10:00:00.000Z';
+  it('of a running run counts to the clock it is given, so the run view can tick it', () => {
+    expect(elapsed(start, null, Date.parse('2026-12-04T10:00:07Z'))).toBe('7s');
+    expect(elapsed(start, null, Date.parse('2026-12-04T10:01:05Z'))).toBe('1m 05s');
+  });
+  it('of an ended run is its span, whatever the clock', () => {
+    expect(elapsed(start, '2026-12-04T10:00:42.000Z', Date.parse('2030-01-01T00:00:00Z'))).toBe('42s');
+    expect(elapsed(null, null)).toBe('–');
+  });
+});
