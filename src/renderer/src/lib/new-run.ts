@@ -14,7 +14,14 @@ import {
 } from '../../../shared/config';
 import { parseRunConfig, type MachineLimits, type ParseResult } from '../../../families/run-config';
 import { familySpec } from '../../../families/specs';
-import { inferArchitecture, ShapeError, type ArchitectureShapes } from '../../../families/layers';
+import {
+  inferArchitecture,
+  partialStack,
+  ShapeError,
+  type ArchitectureShapes,
+  type LayerShape,
+  type LayerSpec,
+} from '../../../families/layers';
 import { architectureOf, memoryBudget, modelMemory } from '../../../families/memory';
 import { jsonFormFields, type FormField } from './schema-form';
 
@@ -112,4 +119,25 @@ export function trainingMemory(
   });
   const budget = limits ? memoryBudget(limits.totalMemoryBytes, (draft['backend'] as string | undefined) ?? 'auto') : null;
   return need ? { need, budget, over: budget !== null && need.bytes > budget } : null;
+}
+
+/** The form's draft for a clone of a run: its config, named "<name> (copy)", to change one thing and start again. */
+export function cloneDraft(run: { name: string; config: RunConfig }): Draft {
+  return { ...structuredClone(run.config), name: `${run.name} (copy)` } as unknown as Draft;
+}
+
+/** The shapes through one stack of the model being edited, up to its first layer that does not fit. */
+export function stackShapes(
+  model: Record<string, unknown>,
+  image: [number, number, number] | null | undefined,
+  key: string,
+): LayerShape[] | null {
+  const layers = model[key];
+  if (!image || !Array.isArray(layers)) return null;
+  const input = key === 'encoder' ? image : [Number(model['latentSize']) || 1];
+  try {
+    return partialStack(input, layers as LayerSpec[], ['model', key]);
+  } catch {
+    return null;
+  }
 }

@@ -12,9 +12,11 @@ import type {
 import type { RunConfig } from '../../../shared/config';
 import { createClient, detectTransport, type Client } from './client';
 import { mergeLatest } from './latest-metrics';
+import { hashOf, viewOf } from './routes';
 
 export type View =
-  | { kind: 'new' }
+  /** The new-run form; `from`: filled with that run's config (a clone). */
+  | { kind: 'new'; from?: number }
   | { kind: 'run'; runId: number }
   /** The sweep form, starting from a config (the new-run form's, or a run's). */
   | { kind: 'sweep-new'; base?: RunConfig }
@@ -49,6 +51,18 @@ class StudioState {
   pendingDataset = $state.raw<(Partial<RunConfig['dataset']> & { family?: string }) | null>(null);
 
   constructor() {
+    // The address opens its view (a reload, a link); Back and Forward change the address, and so the view.
+    if (typeof window !== 'undefined') {
+      const initial = viewOf(window.location.hash);
+      if (initial) this.view = initial;
+      history.replaceState(history.state, '', hashOf(this.view));
+      window.addEventListener('hashchange', () => {
+        const view = viewOf(window.location.hash);
+        // An address the studio does not know keeps the view, and the address bar goes back to the view's own.
+        if (!view) history.replaceState(history.state, '', hashOf(this.view));
+        else if (hashOf(view) !== hashOf(this.view)) this.view = view;
+      });
+    }
     this.client.on((event) => {
       if (event.name === 'run.progress') this.progress.set(event.payload.runId, event.payload);
       else if (event.name === 'run.status') this.patchStatus(event.payload);
@@ -156,7 +170,7 @@ class StudioState {
   /** Opens the new-run form with these data set settings (and family, e.g. the deepfake for two sets). */
   trainOn(dataset: Partial<RunConfig['dataset']> & { family?: string }): void {
     this.pendingDataset = dataset;
-    this.view = { kind: 'new' };
+    this.open({ kind: 'new' });
   }
 
   /** A family's declarations by id (undefined until the list has loaded, or for an id the studio does not know). */
@@ -164,8 +178,11 @@ class StudioState {
     return this.families.find((f) => f.id === id);
   }
 
+  /** Shows a view and gives it its address (a new history entry, so that Back returns here). */
   open(view: View): void {
     this.view = view;
+    const hash = hashOf(view);
+    if (typeof window !== 'undefined' && window.location.hash !== hash) window.location.hash = hash;
   }
 
   /** Ticks or unticks a run for the comparison, which takes any number of runs. */

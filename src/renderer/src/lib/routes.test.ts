@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { hashOf, viewOf } from './routes';
+import type { View } from './studio.svelte';
+
+describe('routes', () => {
+  const views: [View, string][] = [
+    [{ kind: 'new' }, '#/new'],
+    [{ kind: 'new', from: 12 }, '#/new?from=12'],
+    [{ kind: 'run', runId: 7 }, '#/runs/7'],
+    [{ kind: 'explore', runId: 7 }, '#/runs/7/explore'],
+    [{ kind: 'sweep-new' }, '#/sweeps/new'],
+    [{ kind: 'runs', sweepId: 3 }, '#/sweeps/3'],
+    [{ kind: 'runs' }, '#/table'],
+    [{ kind: 'runs', experiment: 'β sweep / 2' }, '#/table?experiment=%CE%B2%20sweep%20%2F%202'],
+    [{ kind: 'compare', runIds: [4, 9, 11] }, '#/compare?runs=4,9,11'],
+    [{ kind: 'datasets' }, '#/datasets'],
+    [{ kind: 'datasets', name: 'my set' }, '#/datasets/my%20set'],
+  ];
+
+  it.each(views)('%j is %s, and back', (view, hash) => {
+    expect(hashOf(view)).toBe(hash);
+    expect(viewOf(hash)).toEqual(view);
+  });
+
+  it('an empty address is the new-run form', () => {
+    expect(viewOf('')).toEqual({ kind: 'new' });
+    expect(viewOf('#/')).toEqual({ kind: 'new' });
+  });
+
+  it.each(['#/runs/x', '#/runs/1/nope', '#/sweeps', '#/compare?runs=1,,2', '#/nowhere', '#/runs/1e3', '#/new/extra'])(
+    'refuses %s',
+    (hash) => expect(viewOf(hash)).toBeNull(),
+  );
+});
