@@ -123,7 +123,7 @@ export function trainingMemory(
 
 /** The form's draft for a clone of a run: its config, named "<name> (copy)", to change one thing and start again. */
 export function cloneDraft(run: { name: string; config: RunConfig }): Draft {
-  return { ...structuredClone(run.config), name: `${run.name} (copy)` } as unknown as Draft;
+  return { ...structuredClone(run.config), name: `${run.name} (copy)` };
 }
 
 /** The shapes through one stack of the model being edited, up to its first layer that does not fit. */
