@@ -65,7 +65,7 @@ export function viewOf(hash: string): View | null {
     }
     case 'compare': {
       const runIds = (params.get('runs') ?? '').split(',').map((t) => id(t));
-      return parts.length === 1 && runIds.every((r) => r !== null) ? { kind: 'compare', runIds: runIds } : null;
+      return parts.length === 1 && runIds.every((r) => r !== null) ? { kind: 'compare', runIds } : null;
     }
     case 'datasets':
       if (parts.length === 1) return { kind: 'datasets' };
