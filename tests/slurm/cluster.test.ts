@@ -115,7 +115,10 @@ describe('a local single-node Slurm cluster', () => {
     );
     await until('task 1 to stop running', async () => (isAlive(pid) ? undefined : true), cluster, 10_000);
     const shown = await cluster.showJob(`${job}_1`);
-    expect(shown).toMatchObject({ JobState: 'CANCELLED', ArrayJobId: job, ArrayTaskId: '1', ExitCode: '0:15' });
+    expect(shown).toMatchObject({ JobState: 'CANCELLED', ArrayJobId: job, ArrayTaskId: '1' });
+    // Ended by scancel's SIGTERM: the shell killed by signal 15 ("0:15"), or, when the signal reached its sleep
+    // first (seen on a loaded machine), the shell exiting with 128 + 15 ("143:0").
+    expect(shown?.['ExitCode']).toMatch(/^(0:15|143:0)$/);
     expect((await cluster.jobs()).get(`${job}_1`)).toBe('CANCELLED');
     expect(existsSync(taskFile(cluster, job, 1, 'done'))).toBe(false);
     expect(cluster.completions().find((r) => r['ArrayJobId'] === job && r['ArrayTaskId'] === '1')).toMatchObject({
