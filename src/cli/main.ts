@@ -34,7 +34,7 @@ const usage = `latent-studio: train and compare autoencoders from the command li
   latent-studio sweep <spec.json> [--db PATH] [--max-concurrent N] [--json]
                       [--slurm [--partition P] [--time HH:MM:SS] [--cpus-per-task N] [--gpus-per-task N]
                                [--account A] [--extra "--qos=..."] [--max-parallel N]]
-  latent-studio runs [--experiment NAME] [--sweep ID] [--csv] [--db PATH] [--json]
+  latent-studio runs [--experiment NAME] [--sweep ID] [--search "tag:x model.beta=4"] [--csv] [--db PATH] [--json]
   latent-studio datasets [--db PATH] [--json]
   latent-studio import <folder | file.idx[.gz] | file.npy> [--name N] [--labels FILE] [--size PX]
                        [--channels auto|1|3] [--test-fraction F] [--seed N] [--db PATH] [--json]

@@ -22,6 +22,7 @@ import { writeLatents } from './evaluation/latents-files';
 import { ExplorerSessions } from './explorer/sessions';
 import type { StudioContext } from './api/context';
 import { datasetsApi } from './api/datasets';
+import { labelsApi } from './api/labels';
 import { runHelpers, runsApi } from './api/runs';
 import { runsTableApi } from './api/runs-table';
 import { sweepsApi } from './api/sweeps';
@@ -134,6 +135,7 @@ export function createStudio(options: StudioOptions): Studio {
     ...systemApi(ctx),
     ...runsApi(ctx),
     ...runsTableApi(ctx),
+    ...labelsApi(ctx),
     ...sweepsApi(ctx),
     ...datasetsApi(ctx),
   };

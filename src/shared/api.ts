@@ -5,6 +5,7 @@ import { SlurmOptions, SlurmRunInfo, SlurmSweepInfo } from './slurm';
 import { explorerCommands } from './explorer';
 import { priorCommands, priorEvents } from './prior';
 import { JobId, RunId } from './jobs';
+import { Labels, LabelsChange } from './labels';
 import { ArtifactInfo, BackendInfo, MetricPoint, MetricSplit, RunDetail, RunProgress, RunStatus, RunSummary } from './runs';
 import { DatasetDetail, DatasetInfo, DatasetSample, GenerateRequest, ImportRequest } from './datasets';
 import { Evaluation, EvaluationId, EvaluationRequest, EvaluationStatus } from './evaluations';
@@ -87,23 +88,25 @@ export const StatusCounts = z.object(
   Object.fromEntries(RunStatus.options.map((s) => [s, z.number().int()])) as Record<RunStatus, z.ZodNumber>,
 );
 
-export const SweepSummary = z.object({
-  id: SweepId,
-  name: z.string(),
-  experiment: z.string(),
-  method: z.enum(['grid', 'random']),
-  createdAt: z.string(),
-  /** Cancelled as a whole: its runs stay stopped until it is resumed. */
-  state: z.enum(['active', 'cancelled']),
-  total: z.number().int(),
-  counts: StatusCounts,
-  /** The swept config paths. */
-  parameters: z.array(z.string()),
-  /** Seconds until the last run ends, from the runs done so far and the scheduler's limit; null before one has ended. */
-  etaSeconds: z.number().nullable(),
-  /** Where it went when it was sent to a Slurm cluster: the array job, its shared folder and batch script. */
-  slurm: SlurmSweepInfo.nullable(),
-});
+export const SweepSummary = z
+  .object({
+    id: SweepId,
+    name: z.string(),
+    experiment: z.string(),
+    method: z.enum(['grid', 'random']),
+    createdAt: z.string(),
+    /** Cancelled as a whole: its runs stay stopped until it is resumed. */
+    state: z.enum(['active', 'cancelled']),
+    total: z.number().int(),
+    counts: StatusCounts,
+    /** The swept config paths. */
+    parameters: z.array(z.string()),
+    /** Seconds until the last run ends, from the runs done so far and the scheduler's limit; null before one has ended. */
+    etaSeconds: z.number().nullable(),
+    /** Where it went when it was sent to a Slurm cluster: the array job, its shared folder and batch script. */
+    slurm: SlurmSweepInfo.nullable(),
+  })
+  .merge(Labels);
 export type SweepSummary = z.infer<typeof SweepSummary>;
 
 export const SweepRun = z.object({
@@ -127,21 +130,23 @@ export const RunsTable = z.object({
   /** Every final metric some row has, as `split.name`. */
   metrics: z.array(z.string()),
   rows: z.array(
-    z.object({
-      id: RunId,
-      name: z.string(),
-      experiment: z.string(),
-      family: z.string(),
-      status: RunStatus,
-      sweepId: z.number().int().nullable(),
-      createdAt: z.string(),
-      epochs: z.number().int(),
-      /** Every config leaf by path, so any field can be shown. */
-      config: z.record(z.string(), ConfigLeaf),
-      metrics: z.record(z.string(), z.number()),
-      /** Its Slurm task, as `RunSummary.slurm` (absent where that is null). */
-      slurm: SlurmRunInfo.optional(),
-    }),
+    z
+      .object({
+        id: RunId,
+        name: z.string(),
+        experiment: z.string(),
+        family: z.string(),
+        status: RunStatus,
+        sweepId: z.number().int().nullable(),
+        createdAt: z.string(),
+        epochs: z.number().int(),
+        /** Every config leaf by path, so any field can be shown. */
+        config: z.record(z.string(), ConfigLeaf),
+        metrics: z.record(z.string(), z.number()),
+        /** Its Slurm task, as `RunSummary.slurm` (absent where that is null). */
+        slurm: SlurmRunInfo.optional(),
+      })
+      .merge(Labels),
   ),
 });
 export type RunsTable = z.infer<typeof RunsTable>;
@@ -261,6 +266,8 @@ export const commands = {
   'sweeps.cancel': { input: z.strictObject({ sweepId: SweepId }), output: SweepSummary },
   /** Continues every run of the sweep that stopped before its end (interrupted, cancelled, failed). */
   'sweeps.resume': { input: z.strictObject({ sweepId: SweepId }), output: SweepSummary },
+  /** Renames a sweep, or sets its tags, notes or star; ends with `sweep.changed`. */
+  'sweeps.label': { input: z.strictObject({ sweepId: SweepId, ...LabelsChange }), output: SweepSummary },
   'runs.get': { input: byRun, output: RunDetail },
   'runs.metrics': { input: byRun, output: z.array(MetricPoint) },
   'runs.cancel': { input: byRun, output: z.object({ status: RunStatus }) },
@@ -273,6 +280,13 @@ export const commands = {
     output: z.object({ runId: RunId, fromEpoch: z.number().int(), epochs: z.number().int(), skipped: z.array(z.string()) }),
   },
   'runs.delete': { input: byRun, output: z.object({ deleted: z.boolean() }) },
+  /** Renames a run, or sets its tags, notes or star (only the fields given); ends with `run.labels`. */
+  'runs.label': { input: z.strictObject({ runId: RunId, ...LabelsChange }), output: RunSummary },
+  /** Runs that match a search (src/shared/search.ts), newest first. */
+  'runs.search': {
+    input: z.strictObject({ query: z.string().max(2000) }),
+    output: z.object({ runIds: z.array(RunId), sweepIds: z.array(SweepId) }),
+  },
   'datasets.list': { input: empty, output: z.array(DatasetInfo) },
   'datasets.get': { input: z.strictObject({ name: DatasetName }), output: DatasetDetail },
   'datasets.samples': {
@@ -319,6 +333,8 @@ export const events = {
   'run.metrics': z.object({ runId: RunId, points: z.array(MetricPoint) }),
   'run.artifact': ArtifactInfo,
   'run.warning': z.object({ runId: RunId, message: z.string() }),
+  /** A run was renamed, tagged, annotated or starred: its new summary. */
+  'run.labels': RunSummary,
   /** Progress of an import or a generation: `done` of `total` images. */
   'dataset.progress': z.object({
     name: z.string(),

@@ -1,7 +1,7 @@
 import type { RunsTable } from './api';
 
 /** One CSV field, quoted where it must be (RFC 4180). */
-function csvField(value: string | number | boolean | null | undefined | readonly number[]): string {
+export function csvField(value: string | number | boolean | null | undefined | readonly number[]): string {
   const text = value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
@@ -12,7 +12,7 @@ export function testMetricColumns(table: RunsTable): string[] {
 }
 
 /**
- * The runs table as CSV: id, name, status, family, one column per differing config field (`fields`) and per
+ * The runs table as CSV: id, name, status, family, the labels (starred, tags separated by spaces, notes), one column per differing config field (`fields`) and per
  * metric (`split.name`); the same in the UI's export and `latent-studio runs --csv`.
  */
 export function runsTableCsv(
@@ -21,12 +21,15 @@ export function runsTableCsv(
 ): string {
   const fields = columns.fields ?? table.fields;
   const metrics = columns.metrics ?? testMetricColumns(table);
-  const header = ['id', 'name', 'status', 'family', ...fields, ...metrics];
+  const header = ['id', 'name', 'status', 'family', 'starred', 'tags', 'notes', ...fields, ...metrics];
   const lines = (columns.rows ?? table.rows).map((r) => [
     r.id,
     r.name,
     r.status,
     r.family,
+    r.starred,
+    r.tags.join(' '),
+    r.notes,
     ...fields.map((f) => r.config[f]),
     ...metrics.map((m) => r.metrics[m]),
   ]);

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { RunConfig } from './config';
 import { RunId } from './jobs';
+import { Labels } from './labels';
 import { SlurmRunInfo } from './slurm';
 
 export const RunStatus = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted']);
@@ -60,29 +61,31 @@ export function stoppedEarlyText(s: StoppedEarly): string {
   return `stopped early after epoch ${s.epoch}: test ${s.metric} no longer improved; best epoch ${s.bestEpoch} (${s.metric} ${best})`;
 }
 
-export const RunSummary = z.object({
-  id: RunId,
-  name: z.string(),
-  experiment: z.string(),
-  family: z.string(),
-  status: RunStatus,
-  createdAt: z.string(),
-  startedAt: z.string().nullable(),
-  endedAt: z.string().nullable(),
-  backend: z.string().nullable(),
-  error: z.string().nullable(),
-  epochs: z.number().int(),
-  /** The sweep that made this run, if one did. */
-  sweepId: z.number().int().nullable(),
-  /**
-   * Its Slurm task while it runs (or last ran) on a cluster: the job id, the task and the last state the studio saw;
-   * null for a local run, and for one resumed here after its task ended.
-   */
-  slurm: SlurmRunInfo.nullable(),
-  /** Set when early stopping ended the run (it is then `completed`, before its last epoch). */
-  stoppedEarly: StoppedEarly.nullable(),
-  latest: z.array(LatestMetric),
-});
+export const RunSummary = z
+  .object({
+    id: RunId,
+    name: z.string(),
+    experiment: z.string(),
+    family: z.string(),
+    status: RunStatus,
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    endedAt: z.string().nullable(),
+    backend: z.string().nullable(),
+    error: z.string().nullable(),
+    epochs: z.number().int(),
+    /** The sweep that made this run, if one did. */
+    sweepId: z.number().int().nullable(),
+    /**
+     * Its Slurm task while it runs (or last ran) on a cluster: the job id, the task and the last state the studio saw;
+     * null for a local run, and for one resumed here after its task ended.
+     */
+    slurm: SlurmRunInfo.nullable(),
+    /** Set when early stopping ended the run (it is then `completed`, before its last epoch). */
+    stoppedEarly: StoppedEarly.nullable(),
+    latest: z.array(LatestMetric),
+  })
+  .merge(Labels);
 export type RunSummary = z.infer<typeof RunSummary>;
 
 export const RunDetail = RunSummary.extend({
@@ -92,9 +95,19 @@ export const RunDetail = RunSummary.extend({
   backendReason: z.string().nullable(),
   environment: Environment.nullable(),
   warnings: z.array(z.string()),
-  /** Each time the run stopped before its end and was resumed: how it had ended, and the epoch it continued from. */
+  /**
+   * Each time the run continued: after it stopped before its end (resumed), or after it completed (extended by
+   * more epochs); how it had ended, and the epoch it continued from.
+   */
   interruptions: z.array(
-    z.object({ at: z.string(), status: RunStatus, error: z.string().nullable(), resumedFromEpoch: z.number().int() }),
+    z.object({
+      at: z.string(),
+      status: RunStatus,
+      error: z.string().nullable(),
+      resumedFromEpoch: z.number().int(),
+      /** When the part before it ended; absent in older records. */
+      endedAt: z.string().nullable().optional(),
+    }),
   ),
   checkpoints: z.array(
     z.object({ epoch: z.number().int(), step: z.number().int(), path: z.string(), sizeBytes: z.number().int() }),
@@ -130,3 +143,37 @@ export const RunProgress = z.object({
   loggingOverhead: z.number().optional(),
 });
 export type RunProgress = z.infer<typeof RunProgress>;
+
+type Continuation = RunDetail['interruptions'][number];
+
+/** How a run continued, in words: "extended after epoch 2", "2 interruptions, resumed from epochs 3, 5", or both. */
+export function continuationText(records: readonly Continuation[]): string {
+  const extended = records.filter((r) => r.status === 'completed').map((r) => r.resumedFromEpoch);
+  const resumed = records.filter((r) => r.status !== 'completed').map((r) => r.resumedFromEpoch);
+  const parts: string[] = [];
+  if (extended.length > 0) parts.push(`extended after epoch${extended.length > 1 ? 's' : ''} ${extended.join(', ')}`);
+  if (resumed.length > 0) {
+    const n = resumed.length;
+    parts.push(`${n} interruption${n > 1 ? 's' : ''}, resumed from epoch${n > 1 ? 's' : ''} ${resumed.join(', ')}`);
+  }
+  return parts.join('; ');
+}
+
+/**
+ * Seconds a run spent training: from its start to its end, less the pauses between a part's end and the request
+ * that continued it (a run extended a day later trained for minutes, not a day). Null when an older record does not
+ * say when a part ended.
+ */
+export function trainingSeconds(
+  run: Pick<RunDetail, 'startedAt' | 'endedAt' | 'interruptions'>,
+  now: number = Date.now(),
+): number | null {
+  if (!run.startedAt) return null;
+  const t = (iso: string) => new Date(iso).getTime();
+  let seconds = ((run.endedAt ? t(run.endedAt) : now) - t(run.startedAt)) / 1000;
+  for (const r of run.interruptions) {
+    if (r.endedAt === undefined) return null;
+    if (r.endedAt !== null) seconds -= Math.max(0, t(r.at) - t(r.endedAt)) / 1000;
+  }
+  return seconds;
+}

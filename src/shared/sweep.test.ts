@@ -143,9 +143,15 @@ describe('config tables', () => {
           epochs: 1,
           config: { 'model.beta': 0.5 },
           metrics: { 'test.kl': 3.5 },
+          tags: ['baseline', 'β-4'],
+          notes: 'first line\nsecond line',
+          starred: true,
         },
       ],
     };
-    expect(runsTableCsv(table)).toBe('id,name,status,family,model.beta,test.kl\n1,"a, ""quoted"" run",completed,vae,0.5,3.5\n');
+    expect(runsTableCsv(table)).toBe(
+      'id,name,status,family,starred,tags,notes,model.beta,test.kl\n' +
+        '1,"a, ""quoted"" run",completed,vae,true,baseline β-4,"first line\nsecond line",0.5,3.5\n',
+    );
   });
 });

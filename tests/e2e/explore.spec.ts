@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import type sharpFn from 'sharp';
-import { startHost, type RunningHost } from './host';
+import { startHost, type RunningHost, callHost } from './host';
 
 const root = join(import.meta.dirname, '..', '..');
 const shots = join(root, 'test-results', 'screenshots');
@@ -41,16 +41,7 @@ test.afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function call<T>(h: RunningHost, name: string, input: unknown): Promise<T> {
-  const res = await fetch(`${h.origin}/api/${name}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${h.token}` },
-    body: JSON.stringify(input),
-  });
-  const body = (await res.json()) as { ok: boolean; value: T; error?: { message: string } };
-  if (!body.ok) throw new Error(body.error?.message);
-  return body.value;
-}
+const call = callHost;
 
 interface RunDetail {
   status: string;

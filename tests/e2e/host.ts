@@ -91,3 +91,15 @@ export async function expectRunEnded(page: Page, host: RunningHost, timeout: num
     `the run ended ${status}, not ${expected}: ${error}\nthe host's output (last 4,000 characters):\n${host.log().slice(-4000)}`,
   );
 }
+
+/** A command on the host's API, as the UI sends it (with the launch token); its value, or the refusal thrown. */
+export async function callHost<T>(host: RunningHost, name: string, input: unknown): Promise<T> {
+  const res = await fetch(`${host.origin}/api/${name}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${host.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(input),
+  });
+  const body = (await res.json()) as { ok: true; value: T } | { ok: false; error: { message: string } };
+  if (!body.ok) throw new Error(`${name}: ${body.error.message}`);
+  return body.value;
+}

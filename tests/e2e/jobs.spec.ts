@@ -1,22 +1,13 @@
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { expectRunEnded, hostPerFile } from './host';
+import { callHost, expectRunEnded, hostPerFile } from './host';
 
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 const theHost = hostPerFile();
 
 test('runs wait in the queue under the limit, and a cancelled run resumes and exports from its page', async ({ page }) => {
   const host = theHost();
-  const call = async (name: string, input: unknown) => {
-    const res = await fetch(`${host.origin}/api/${name}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${host.token}` },
-      body: JSON.stringify(input),
-    });
-    const body = (await res.json()) as { ok: boolean; value: unknown; error?: { message: string } };
-    if (!body.ok) throw new Error(body.error?.message);
-    return body.value;
-  };
+  const call = (name: string, input: unknown) => callHost<unknown>(host, name, input);
   await page.goto(host.url);
   await page.getByTestId('max-concurrent').fill('1');
   await page.getByTestId('max-concurrent').blur();

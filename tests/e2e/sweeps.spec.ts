@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { startHost, type RunningHost } from './host';
+import { startHost, type RunningHost, callHost } from './host';
 
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 let dir: string;
@@ -17,16 +17,7 @@ test.afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function call<T>(h: RunningHost, name: string, input: unknown): Promise<T> {
-  const res = await fetch(`${h.origin}/api/${name}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${h.token}` },
-    body: JSON.stringify(input),
-  });
-  const body = (await res.json()) as { ok: boolean; value: T; error?: { message: string } };
-  if (!body.ok) throw new Error(body.error?.message);
-  return body.value;
-}
+const call = callHost;
 
 async function fill(page: Page, testId: string, value: string): Promise<void> {
   await page.getByTestId(testId).fill(value);

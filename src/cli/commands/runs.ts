@@ -1,6 +1,6 @@
 /**
  * `latent-studio runs`: the runs of a studio, as a table, JSON or CSV; with `--experiment` or `--sweep`, the runs
- * table of the UI (the config fields that differ and the final test metrics).
+ * table of the UI (the config fields that differ and the final test metrics); with `--search`, the runs that match.
  */
 import type { RunSummary } from '../../shared/api';
 import { runsTableCsv } from '../../shared/runs-table';
@@ -18,15 +18,19 @@ export const runs = command({
     experiment: { type: 'string' },
     sweep: { type: 'string' },
     csv: { type: 'boolean', default: false },
+    search: { type: 'string' },
   },
   async run({ values }) {
     const sweepId = intFlag('sweep', values.sweep);
     return withStudio(values, '', async (studio) => {
+      // The search of the sidebar and the table (src/shared/search.ts): names, tags, notes, `path=value`.
+      const runIds = values.search !== undefined ? (await studio.api['runs.search']({ query: values.search })).runIds : undefined;
       if (values.csv || values.experiment !== undefined || sweepId !== undefined) {
         // The runs table of the UI: differing config fields and final test metrics, one row per run.
         const table = await studio.api['runs.table']({
           ...(values.experiment !== undefined ? { experiment: values.experiment } : {}),
           ...(sweepId !== undefined ? { sweepId } : {}),
+          ...(runIds ? { runIds } : {}),
         });
         if (values.csv) process.stdout.write(runsTableCsv(table));
         else if (values.json) process.stdout.write(`${JSON.stringify(table)}\n`);
@@ -45,7 +49,7 @@ export const runs = command({
         }
         return 0;
       }
-      const list = await studio.api['runs.list']({});
+      const list = await studio.api['runs.list'](runIds ? { runIds } : {});
       if (values.json) process.stdout.write(`${JSON.stringify(list)}\n`);
       else {
         const rows = list.map((r) => [

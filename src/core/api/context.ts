@@ -35,3 +35,16 @@ export interface StudioContext {
 export const datasetProgress =
   (events: EventHub) => (task: 'import' | 'generate', name: string) => (done: number, total: number) =>
     events.emit('dataset.progress', { name, task, done, total });
+
+/**
+ * Draws the generated sets a run or a sweep names for the first time (shapes, faces-a/b) before a worker needs them,
+ * reporting progress, and says `dataset.changed` for each one written, so open views show it at once.
+ */
+export async function ensureDatasets({ datasets, events }: StudioContext, names: Iterable<string | undefined>): Promise<void> {
+  const progress = datasetProgress(events);
+  for (const name of new Set(names)) {
+    if (!name) continue;
+    for (const info of await datasets.ensure(name, progress('generate', name)))
+      events.emit('dataset.changed', { name: info.name });
+  }
+}

@@ -2,6 +2,7 @@
 import type { Api } from '../../shared/api';
 import { differingFields, flattenConfig } from '../../shared/sweep';
 import { latestEvaluationFigures } from '../store/evaluations';
+import { labelsOf } from '../store/labels';
 import { latestByRun, runsWithConfigs, slurmRunInfo, type SlurmTaskRecord } from '../store/runs';
 import type { StudioContext } from './context';
 
@@ -39,6 +40,7 @@ export function runsTableApi({ db }: StudioContext): Pick<Api, 'runs.table'> {
           epochs: r.epochs,
           config: configs[i] ?? {},
           metrics,
+          ...labelsOf(r),
           ...(r.executor === 'slurm' && r.slurm_json ? { slurm: slurmRunInfo(JSON.parse(r.slurm_json) as SlurmTaskRecord) } : {}),
         };
       });

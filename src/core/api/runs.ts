@@ -10,7 +10,7 @@ import { checkRun } from '../run-checks';
 import { readCurves, readMetrics } from '../store/metrics';
 import { addWarning, deleteRun, getRun, getRunStatus, listRuns, requeueForResume, runSupervisor } from '../store/runs';
 import { removeCheckpointFile } from '../training/checkpoint-files';
-import { datasetProgress, type StudioContext } from './context';
+import { ensureDatasets, type StudioContext } from './context';
 
 /** A run by id, or a refusal naming it; and `resumeRun`, which runs.resume and sweeps.resume share. */
 export function runHelpers(ctx: StudioContext) {
@@ -69,17 +69,14 @@ export function runsApi(
   | 'runs.cancel'
   | 'runs.delete'
 > {
-  const { db, events, orchestrator, datasets, datasetLocations, dataDir, evaluations } = ctx;
+  const { db, orchestrator, datasets, datasetLocations, dataDir, evaluations } = ctx;
   const { requireRun, resumeRun } = runHelpers(ctx);
-  const progress = datasetProgress(events);
   return {
     'runs.start': async ({ config }) => {
       const issues = checkRun(config, datasets);
       if (issues.length > 0) throw new ApiError('bad_request', `invalid run config: ${describeIssues(issues)}`, issues);
       // Generated sets named for the first time (shapes, faces-a/b) are drawn now, before the worker needs them.
-      for (const name of [config.dataset.name, config.dataset.second]) {
-        if (name) await datasets.ensure(name, progress('generate', name));
-      }
+      await ensureDatasets(ctx, [config.dataset.name, config.dataset.second]);
       return { runId: orchestrator.start(config) };
     },
     'runs.resume': async ({ runId, addEpochs }) => resumeRun(runId, addEpochs),

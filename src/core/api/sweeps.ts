@@ -20,7 +20,7 @@ import {
 } from '../store/sweeps';
 import { configHash } from '../training/config-hash';
 import { findPreset } from '../presets';
-import { datasetProgress, type StudioContext } from './context';
+import { ensureDatasets, type StudioContext } from './context';
 import { runHelpers } from './runs';
 
 /** A batch script is a few dozen lines; anything far larger at its path is not one the studio wrote. */
@@ -31,7 +31,6 @@ export function sweepsApi(
 ): Pick<Api, 'sweeps.create' | 'sweeps.list' | 'sweeps.get' | 'sweeps.script' | 'sweeps.cancel' | 'sweeps.resume'> {
   const { db, events, orchestrator, datasets, slurm } = ctx;
   const { resumeRun } = runHelpers(ctx);
-  const progress = datasetProgress(events);
   const requireSweep = (sweepId: number) => {
     const [sweep] = listSweeps(db, sweepId);
     if (!sweep) throw new ApiError('not_found', `sweep ${sweepId} does not exist`);
@@ -86,8 +85,10 @@ export function sweepsApi(
       }
       if (dryRun)
         return { sweepId: null, runs: points.map((p) => ({ runId: null, name: p.name, params: p.params })), issues: [] };
-      const names = new Set(points.flatMap((p) => [p.config.dataset.name, p.config.dataset.second]));
-      for (const name of names) if (name) await datasets.ensure(name, progress('generate', name));
+      await ensureDatasets(
+        ctx,
+        points.flatMap((p) => [p.config.dataset.name, p.config.dataset.second]),
+      );
       const { sweepId, runIds } = insertSweep(db, spec, points, configHash, slurmOptions ? 'slurm' : 'local');
       if (slurmOptions) {
         try {

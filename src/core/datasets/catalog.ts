@@ -156,18 +156,19 @@ export class DatasetCatalog {
     return identity >= 0 && identity < generator.identities.length ? { generator, identity } : null;
   }
 
-  /** Generates a default set (shapes, faces-a/b) the first time something needs it. */
-  async ensure(name: string, progress?: ImportProgress): Promise<void> {
-    if (builtins[name] || this.store.has(name)) return;
+  /** Generates a default set (shapes, faces-a/b) the first time something needs it; returns the sets it wrote. */
+  async ensure(name: string, progress?: ImportProgress): Promise<DatasetInfo[]> {
+    if (builtins[name] || this.store.has(name)) return [];
     const d = defaultGenerated[name];
     if (!d) {
       this.requireInfo(name);
-      return;
+      return [];
     }
-    await this.generate({ generator: d.generator, seed: d.seed, count: d.count, name: d.generator }, progress).catch(
+    return this.generate({ generator: d.generator, seed: d.seed, count: d.count, name: d.generator }, progress).catch(
       (e: unknown) => {
         // Another caller generated it meanwhile: fine.
         if (!this.store.has(name)) throw e;
+        return [];
       },
     );
   }

@@ -195,4 +195,11 @@ export const migrations: readonly string[] = [
    DROP TABLE priors;`,
   // 12: how early stopping ended a run (the epoch it stopped after, its best epoch and value), null otherwise.
   `ALTER TABLE runs ADD COLUMN stopped_early_json TEXT;`,
+  // 13: the researcher's labels on runs and sweeps: tags (a JSON list), notes and a star.
+  `ALTER TABLE runs ADD COLUMN tags_json TEXT NOT NULL DEFAULT '[]';
+   ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+   ALTER TABLE runs ADD COLUMN starred INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE sweeps ADD COLUMN tags_json TEXT NOT NULL DEFAULT '[]';
+   ALTER TABLE sweeps ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+   ALTER TABLE sweeps ADD COLUMN starred INTEGER NOT NULL DEFAULT 0;`,
 ];

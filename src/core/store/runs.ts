@@ -6,10 +6,11 @@ import { nowIso, type Db } from './db';
 import { stmt } from './statements';
 import { supervisedByMe, supervisorGone } from './supervisor';
 import { slurmRunInfo, type SlurmTaskRecord } from './slurm-runs';
+import { labelsOf, type LabelColumns } from './labels';
 
 export { supervisorAlive } from './supervisor';
 
-interface RunRow {
+interface RunRow extends LabelColumns {
   id: number;
   experiment: string;
   name: string;
@@ -221,6 +222,7 @@ function toSummary(r: RunRow, latest: Latest[]): RunSummary {
     slurm: r.executor === 'slurm' && r.slurm_json ? slurmRunInfo(JSON.parse(r.slurm_json) as SlurmTaskRecord) : null,
     stoppedEarly: r.stopped_early_json ? (JSON.parse(r.stopped_early_json) as StoppedEarly) : null,
     latest,
+    ...labelsOf(r),
   };
 }
 
@@ -323,6 +325,8 @@ export interface Interruption {
   at: string;
   status: RunStatus;
   error: string | null;
+  /** When the part of the run before it ended (absent in records older than this field). */
+  endedAt?: string | null;
   /** The epoch whose checkpoint the run continued from (0: from the beginning). */
   resumedFromEpoch: number;
 }
@@ -334,9 +338,9 @@ export interface Interruption {
  */
 export function requeueForResume(db: Db, runId: number, config: RunConfig, from: ResumePoint | null): string[] {
   return db.transaction(() => {
-    const run = stmt<[number], { status: RunStatus; error: string | null; interruptions: string }>(
+    const run = stmt<[number], { status: RunStatus; error: string | null; interruptions: string; ended_at: string | null }>(
       db,
-      'SELECT status, error, interruptions FROM runs WHERE id = ?',
+      'SELECT status, error, interruptions, ended_at FROM runs WHERE id = ?',
     ).get(runId);
     if (!run) throw new Error(`run ${runId} does not exist`);
     const step = from?.step ?? -1;
@@ -355,7 +359,7 @@ export function requeueForResume(db: Db, runId: number, config: RunConfig, from:
       .map((r) => r.path);
     stmt(db, 'DELETE FROM checkpoints WHERE run_id = ? AND epoch > ?').run(runId, epoch);
     const interruptions = JSON.parse(run.interruptions) as Interruption[];
-    interruptions.push({ at: nowIso(), status: run.status, error: run.error, resumedFromEpoch: epoch });
+    interruptions.push({ at: nowIso(), status: run.status, error: run.error, resumedFromEpoch: epoch, endedAt: run.ended_at });
     stmt(
       db,
       `UPDATE runs SET status = 'queued', error = NULL, ended_at = NULL, heartbeat_at = ?, config_json = ?, epochs = ?,

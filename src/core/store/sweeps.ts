@@ -6,8 +6,9 @@ import type { SweepPoint, SweepSpec, SweepValue } from '../../shared/sweep';
 import { nowIso, type Db } from './db';
 import { insertRun, ensureExperiment } from './runs';
 import { stmt } from './statements';
+import { labelsOf, type LabelColumns } from './labels';
 
-interface SweepRow {
+interface SweepRow extends LabelColumns {
   id: number;
   name: string;
   experiment: string;
@@ -18,7 +19,8 @@ interface SweepRow {
   slurm_json: string | null;
 }
 
-const selectSweep = `SELECT s.id, s.name, e.name AS experiment, s.method, s.spec_json, s.state, s.created_at, s.slurm_json
+const selectSweep = `SELECT s.id, s.name, e.name AS experiment, s.method, s.spec_json, s.state, s.created_at, s.slurm_json,
+  s.tags_json, s.notes, s.starred
   FROM sweeps s JOIN experiments e ON e.id = s.experiment_id`;
 
 export function sweepIdByName(db: Db, name: string): number | undefined {
@@ -122,6 +124,7 @@ export function listSweeps(db: Db, sweepId?: number): SweepSummary[] {
       parameters: Object.keys(spec.parameters),
       etaSeconds: s.state === 'cancelled' ? null : eta(mine),
       slurm: s.slurm_json ? (JSON.parse(s.slurm_json) as SlurmSweepInfo) : null,
+      ...labelsOf(s),
     };
   });
 }

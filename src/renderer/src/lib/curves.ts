@@ -81,7 +81,7 @@ export function partSeries(metrics: readonly MetricPoint[], names: readonly stri
     .filter((s) => s.points.length > 0);
 }
 
-/** The two linear axes every studio chart has: titled, and coloured for the dark theme. */
+/** The two linear axes every studio chart has: titled, and in the theme's colours (`text`, `grid`). */
 export function linearAxes(xLabel: string, yLabel: string, text: string, grid: string) {
   const axis = (label: string) => ({
     type: 'linear' as const,

@@ -44,6 +44,7 @@ export class DatasetsViewState {
     const which = this.split;
     this.detail = null;
     this.samples = [];
+    this.total = 0;
     this.error = null;
     if (!s?.available || !s.stored) return;
     let stale = false;

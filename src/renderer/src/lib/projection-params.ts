@@ -48,6 +48,35 @@ export const projectionLimits = {
   tsnePoints: { min: 50, max: 5000, step: 250 },
 } satisfies Record<Exclude<keyof ProjectionParams, 'method'>, { min: number; max: number; step: number }>;
 
+/** The form's names of the parameters, for its messages. */
+const paramNames: Record<keyof typeof projectionLimits, string> = {
+  seed: 'seed',
+  umapNeighbors: 'neighbours',
+  umapMinDist: 'min dist',
+  umapEpochs: 'epochs',
+  tsnePerplexity: 'perplexity',
+  tsneIterations: 'iterations',
+  tsnePoints: 'points',
+};
+
+/** The parameters of the chosen method that are out of their range: each named, with its range. */
+export function paramIssues(p: ProjectionParams): { field: keyof typeof projectionLimits; message: string }[] {
+  const used = (key: keyof typeof projectionLimits) =>
+    key === 'seed'
+      ? p.method !== 'pca'
+      : key.startsWith('umap')
+        ? p.method === 'umap'
+        : key.startsWith('tsne') && p.method === 'tsne';
+  return (Object.keys(projectionLimits) as (keyof typeof projectionLimits)[]).filter(used).flatMap((key) => {
+    const { min, max, step } = projectionLimits[key];
+    const v = p[key];
+    const whole = step >= 1;
+    if (Number.isFinite(v) && v >= min && v <= max && (!whole || Number.isInteger(v))) return [];
+    const range = `${whole ? 'a whole number ' : ''}from ${min} to ${max}`;
+    return [{ field: key, message: `${paramNames[key]}: ${Number.isFinite(v) ? v : 'empty'} is not ${range}` }];
+  });
+}
+
 export function clampParams(p: ProjectionParams): ProjectionParams {
   const out = { ...p };
   for (const [key, { min, max, step }] of Object.entries(projectionLimits) as [

@@ -9,6 +9,7 @@ import {
   type ProjectionParams,
 } from './projection';
 import { insidePolygon, PointGrid } from './projection-index';
+import { paramIssues } from './projection-params';
 import { boundsOf, fitView, niceTicks, packRgba, rasterize, toData, zoomView } from './projection-draw';
 
 function run(codes: Float32Array, count: number, dim: number, params: Partial<ProjectionParams>): Projection {
@@ -145,5 +146,20 @@ describe('hit testing and drawing', () => {
     expect(rasterize(pixels, 500, 320, xy, colors, view, 3)).toBe(3000);
     expect(rasterize(pixels, 500, 320, xy, colors, zoomed, 3)).toBeLessThan(3000);
     expect(niceTicks(-5.2, 4.9, 5)).toEqual([-4, -2, 0, 2, 4]);
+  });
+});
+
+describe('projection parameters', () => {
+  it('names each parameter of the chosen method that is out of its range, and only those', () => {
+    const umap = { ...defaultProjectionParams, method: 'umap' as const, umapNeighbors: 0, umapMinDist: 15 };
+    expect(paramIssues(umap)).toEqual([
+      { field: 'umapNeighbors', message: 'neighbours: 0 is not a whole number from 2 to 200' },
+      { field: 'umapMinDist', message: 'min dist: 15 is not from 0 to 1' },
+    ]);
+    expect(paramIssues({ ...umap, method: 'pca' })).toEqual([]);
+    expect(paramIssues({ ...defaultProjectionParams, method: 'tsne', tsnePerplexity: Number.NaN })).toEqual([
+      { field: 'tsnePerplexity', message: 'perplexity: empty is not a whole number from 2 to 100' },
+    ]);
+    expect(paramIssues({ ...defaultProjectionParams, method: 'umap' })).toEqual([]);
   });
 });

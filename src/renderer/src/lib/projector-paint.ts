@@ -8,6 +8,31 @@ import { niceTicks, rasterize, tickLabel, toData, type View } from './projection
 import type { Drag, PlotArea } from './projector-view';
 
 /** Everything one picture depends on, in the canvas's CSS pixels. */
+/** The picture's own colours, the theme's (read from app.css where the projector is made). */
+export interface PaintColors {
+  plot: string;
+  grid: string;
+  tick: string;
+  frame: string;
+  title: string;
+}
+export const darkPaint: PaintColors = { plot: '#111316', grid: '#262b31', tick: '#9aa3ad', frame: '#30353c', title: '#c4cad1' };
+
+/** The theme's paint colours from app.css's variables (the dark ones where a variable is missing). */
+export function themePaint(): PaintColors {
+  if (typeof document === 'undefined') return darkPaint;
+  const css = getComputedStyle(document.documentElement);
+  const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
+  const light = document.documentElement.dataset['theme'] === 'light';
+  return {
+    plot: light ? '#ffffff' : darkPaint.plot,
+    grid: v('--grid', darkPaint.grid),
+    tick: v('--muted', darkPaint.tick),
+    frame: v('--border', darkPaint.frame),
+    title: v('--text', darkPaint.title),
+  };
+}
+
 export interface Scene {
   width: number;
   height: number;
@@ -27,6 +52,8 @@ export interface Scene {
   pickedK: number;
   /** The hovered point's position among the drawn points, or null. */
   hoverK: number | null;
+  /** The picture's colours (the dark theme's when not given). */
+  paint?: PaintColors;
 }
 
 /** The grid lines' data values along each axis, for what the view shows of the plot. */
@@ -53,6 +80,7 @@ export function paintProjector(canvas: HTMLCanvasElement | undefined, layer: Poi
   const pointsLayer = layer.canvas;
   if (!ctx || !canvas || !pointsLayer) return null;
   const { width, height, plot, view, projection } = s;
+  const paint = s.paint ?? darkPaint;
   const W = Math.round(width * dpr);
   const H = Math.round(height * dpr);
   if (canvas.width !== W || canvas.height !== H) {
@@ -61,16 +89,16 @@ export function paintProjector(canvas: HTMLCanvasElement | undefined, layer: Poi
   }
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, width, height);
-  ctx.fillStyle = '#111316';
+  ctx.fillStyle = paint.plot;
   ctx.fillRect(plot.left, plot.top, plot.width, plot.height);
   if (!projection) return null;
 
   // Grid and ticks over what is in view.
   const { xt, yt } = axisTicks(view, plot);
-  ctx.strokeStyle = '#262b31';
+  ctx.strokeStyle = paint.grid;
   ctx.lineWidth = 1;
   ctx.font = '11px system-ui, sans-serif';
-  ctx.fillStyle = '#9aa3ad';
+  ctx.fillStyle = paint.tick;
   ctx.textAlign = 'center';
   ctx.textBaseline = 'top';
   ctx.beginPath();
@@ -111,9 +139,9 @@ export function paintProjector(canvas: HTMLCanvasElement | undefined, layer: Poi
   ctx.drawImage(pointsLayer, plot.left, plot.top, plot.width, plot.height);
 
   // Frame, axis titles.
-  ctx.strokeStyle = '#30353c';
+  ctx.strokeStyle = paint.frame;
   ctx.strokeRect(plot.left + 0.5, plot.top + 0.5, plot.width - 1, plot.height - 1);
-  ctx.fillStyle = '#c4cad1';
+  ctx.fillStyle = paint.title;
   ctx.textAlign = 'center';
   ctx.textBaseline = 'bottom';
   ctx.fillText(projection.axes[0], plot.left + plot.width / 2, height - 1);

@@ -6,13 +6,19 @@
  *   #/new, #/new?from=<run>           the new-run form, empty or filled with that run's config (a clone)
  *   #/runs/<id>, #/runs/<id>/explore  a run, its latent space
  *   #/sweeps/new, #/sweeps/<id>       the sweep form, a sweep's table
- *   #/table, #/table?experiment=<e>   all runs, one experiment's
+ *   #/table, #/table?experiment=<e>   all runs, one experiment's (and ?q=<search> with the table's search)
  *   #/compare?runs=<id>,<id>,…        a comparison
  *   #/datasets, #/datasets/<name>     the data sets, one of them
  */
 import type { View } from './studio.svelte';
 
 const id = (text: string | undefined): number | null => (text && /^\d{1,9}$/.test(text) ? Number(text) : null);
+
+/** The table's search in an address, when there is one. */
+const search = (params: URLSearchParams): { q?: string } => {
+  const q = params.get('q');
+  return q ? { q } : {};
+};
 
 /** The address of a view. A sweep form's base config is not in it (a reload starts from the default). */
 export function hashOf(view: View): string {
@@ -25,9 +31,12 @@ export function hashOf(view: View): string {
       return `#/runs/${view.runId}/explore`;
     case 'sweep-new':
       return '#/sweeps/new';
-    case 'runs':
-      if (view.sweepId !== undefined) return `#/sweeps/${view.sweepId}`;
-      return view.experiment !== undefined ? `#/table?experiment=${encodeURIComponent(view.experiment)}` : '#/table';
+    case 'runs': {
+      const q = view.q ? `q=${encodeURIComponent(view.q)}` : '';
+      if (view.sweepId !== undefined) return `#/sweeps/${view.sweepId}${q ? `?${q}` : ''}`;
+      const query = [view.experiment !== undefined ? `experiment=${encodeURIComponent(view.experiment)}` : '', q].filter(Boolean);
+      return `#/table${query.length ? `?${query.join('&')}` : ''}`;
+    }
     case 'compare':
       return `#/compare?runs=${view.runIds.join(',')}`;
     case 'datasets':
@@ -57,11 +66,11 @@ export function viewOf(hash: string): View | null {
       if (parts.length !== 2) return null;
       if (second === 'new') return { kind: 'sweep-new' };
       const sweepId = id(second);
-      return sweepId === null ? null : { kind: 'runs', sweepId };
+      return sweepId === null ? null : { kind: 'runs', sweepId, ...search(params) };
     }
     case 'table': {
       const experiment = params.get('experiment');
-      return parts.length === 1 ? (experiment !== null ? { kind: 'runs', experiment } : { kind: 'runs' }) : null;
+      return parts.length === 1 ? { kind: 'runs', ...(experiment !== null ? { experiment } : {}), ...search(params) } : null;
     }
     case 'compare': {
       const runIds = (params.get('runs') ?? '').split(',').map((t) => id(t));

@@ -1,8 +1,10 @@
+import { parseSearch } from '../../../shared/search';
 import { SvelteSet } from 'svelte/reactivity';
 import type { RunsTable, RunStatus, SweepDetail, SweepSummary } from '../../../shared/api';
 import { runsTableCsv } from '../../../shared/runs-table';
 import { columnKey, defaultMetricColumns, type Column, type TableRow } from './runs-table';
 import {
+  applyRunLabels,
   applyRunMetrics,
   applyRunStatus,
   csvFileName,
@@ -105,6 +107,15 @@ export class RunsTableState {
         if (next.reloadSweep) reloadSweep();
         return;
       }
+      if (event.name === 'run.labels') {
+        this.table = applyRunLabels(this.table, event.payload);
+        return;
+      }
+      // A finished evaluation brings its figures' columns.
+      if (event.name === 'evaluation.status') {
+        if (event.payload.status === 'completed' && this.table?.rows.some((r) => r.id === event.payload.runId)) reloadTable();
+        return;
+      }
       if (event.name !== 'run.metrics') return;
       this.table = applyRunMetrics(this.table, event.payload.runId, event.payload.points);
     });
@@ -154,11 +165,20 @@ export class RunsTableState {
   filterColumnKey = $state('');
   filterValue = $state('');
   filterColumn = $derived(filterColumnOf(this.columns, this.filterColumnKey));
+  /** The search box: names, tags, notes, families and `path=value` (src/shared/search.ts). */
+  search = $state('');
+  searchTerms = $derived(parseSearch(this.search));
   shown = $derived(
     shownRows(
       this.rows,
       this.columns,
-      { status: this.statusFilter, family: this.familyFilter, column: this.filterColumn, value: this.filterValue },
+      {
+        search: this.searchTerms,
+        status: this.statusFilter,
+        family: this.familyFilter,
+        column: this.filterColumn,
+        value: this.filterValue,
+      },
       { key: this.sortKey, direction: this.sortDirection },
     ),
   );

@@ -33,6 +33,9 @@ const row = (id: number, over: Partial<TableRow> = {}): TableRow => ({
   epochs: 5,
   config: { 'model.beta': id },
   metrics: { 'test.loss': id / 10 },
+  tags: [],
+  notes: '',
+  starred: false,
   ...over,
 });
 const table = (rows: TableRow[]): RunsTable => ({ fields: ['model.beta'], metrics: ['test.loss'], rows });
@@ -40,7 +43,7 @@ const families = [
   {
     id: 'vae',
     metrics: [
-      { name: 'neg_elbo', label: '−ELBO', unit: 'nats', headline: true },
+      { name: 'neg_elbo', label: 'test −ELBO', unit: 'nats', headline: true },
       { name: 'active', label: 'active units', format: 'count' },
       { name: 'kl_per_dim', label: 'KL', perDimension: 'kl_dim_' },
     ],

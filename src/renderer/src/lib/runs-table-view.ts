@@ -4,6 +4,7 @@ import {
   type FamilyInfo,
   type MetricPoint,
   type RunsTable,
+  type RunSummary,
   type SweepDetail,
 } from '../../../shared/api';
 import { num } from './format';
@@ -128,6 +129,15 @@ export function applyRunMetrics(table: RunsTable | null, runId: number, points: 
   };
 }
 
+/** A `run.labels` event's effect on the table: the run's name and labels patched into its row. */
+export function applyRunLabels(table: RunsTable | null, run: RunSummary): RunsTable | null {
+  const i = table ? table.rows.findIndex((r) => r.id === run.id) : -1;
+  const row = table?.rows[i];
+  if (!row || !table) return table;
+  const { name, tags, notes, starred } = run;
+  return { ...table, rows: table.rows.with(i, { ...row, name, tags, notes, starred }) };
+}
+
 /**
  * The sweep's counts from its rows, which events patch at once, so the header and the table agree; the last
  * read's counts until the table holds every run of the sweep.
@@ -169,7 +179,8 @@ export function metricCellText(row: TableRow, key: string, families: readonly Fa
 export function metricLongName(key: string, families: readonly FamilyInfo[]): string | undefined {
   const name = key.slice(key.indexOf('.') + 1);
   const m = families.flatMap((f) => f.metrics).find((d) => d.name === name);
-  return m ? `${key.split('.')[0]} ${m.label}${m.unit ? ` (${m.unit})` : ''}` : undefined;
+  // A label may name its split already ("test −ELBO"): it is said once.
+  return m ? `${key.split('.')[0]} ${m.label.replace(/^(test|train) /, '')}${m.unit ? ` (${m.unit})` : ''}` : undefined;
 }
 
 /** Whether a column holds numbers (right-aligned): the id, the metrics, and the fields the first row has a number in. */

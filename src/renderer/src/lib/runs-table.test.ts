@@ -22,6 +22,9 @@ const row = (id: number, beta: number | undefined, loss: number | undefined, ove
   epochs: 5,
   config: beta === undefined ? {} : { 'model.beta': beta },
   metrics: loss === undefined ? {} : { 'test.loss': loss },
+  tags: [],
+  notes: '',
+  starred: false,
   ...over,
 });
 const rows = [
@@ -80,6 +83,10 @@ describe('metric columns', () => {
       'test.loss',
       'test.neg_elbo',
     ]);
+  });
+  it('shows a headline figure of each evaluation some run has had, without being picked', () => {
+    const metrics = ['test.loss', 'eval.kmeans_acc', 'eval.kmeans_nmi', 'eval.gmm_acc', 'eval.mig', 'eval.sap'];
+    expect(defaultMetricColumns(metrics, families, ['vae'])).toEqual(['test.loss', 'eval.kmeans_acc', 'eval.mig']);
   });
   it('knows a per-dimension metric', () => {
     expect(isPerDimensionMetric('test.kl_dim_3', families)).toBe(true);

@@ -1,3 +1,4 @@
+import { matchesSearch, type SearchTerm } from '../../../shared/search';
 import type { FamilyInfo, RunStatus, RunsTable } from '../../../shared/api';
 import type { SweepValue } from '../../../shared/sweep';
 
@@ -54,6 +55,8 @@ export function sortRows(rows: readonly TableRow[], c: Column, direction: 'asc' 
 }
 
 export interface RowFilter {
+  /** The search's words (src/shared/search.ts): names, tags, notes, families, `path=value`. */
+  search?: readonly SearchTerm[];
   status?: RunStatus | '';
   family?: string;
   /** A column key (`field:…` or `metric:…`) and what its cell must hold. */
@@ -82,18 +85,28 @@ export function matchesCondition(v: Cell, condition: string): boolean {
 }
 
 export function filterRows(rows: readonly TableRow[], filter: RowFilter): TableRow[] {
-  const { status, family, column, value } = filter;
+  const { status, family, column, value, search } = filter;
   return rows.filter(
     (r) =>
+      (!search || matchesSearch(search, r)) &&
       (!status || r.status === status) &&
       (!family || r.family === family) &&
       (!column || !value || matchesCondition(cellValue(r, column), value)),
   );
 }
 
+/** The evaluation figures a table shows once some row has them: one headline per kind of evaluation. */
+export const headlineEvaluationFigures = [
+  'eval.kmeans_acc',
+  'eval.probe_100_acc',
+  'eval.mig',
+  'eval.factor_vae_score',
+  'eval.iw_nll',
+] as const;
+
 /**
- * The metric columns a table opens with: the test loss, then each family's headline figures (declared in its
- * spec), among the metrics some row has.
+ * The metric columns a table opens with: the test loss, each family's headline figures (declared in its spec),
+ * then the headline of each kind of evaluation some run has had, among the metrics some row has.
  */
 export function defaultMetricColumns(
   metrics: readonly string[],
@@ -106,6 +119,7 @@ export function defaultMetricColumns(
     ...families
       .filter((f) => rowFamilies.includes(f.id))
       .flatMap((f) => f.metrics.filter((m) => m.headline && !m.perDimension).map((m) => `test.${m.name}`)),
+    ...headlineEvaluationFigures,
   ];
   return [...new Set(wanted)].filter((k) => present.has(k));
 }

@@ -21,7 +21,7 @@ export type View =
   /** The sweep form, starting from a config (the new-run form's, or a run's). */
   | { kind: 'sweep-new'; base?: RunConfig }
   /** A table of runs: one experiment's, one sweep's (with its progress), or all. */
-  | { kind: 'runs'; experiment?: string; sweepId?: number }
+  | { kind: 'runs'; experiment?: string; sweepId?: number; q?: string }
   | { kind: 'compare'; runIds: number[] }
   | { kind: 'datasets'; name?: string }
   /** A finished run's latent space, live: the projector and the decoding sliders. */
@@ -67,6 +67,7 @@ class StudioState {
       if (event.name === 'run.progress') this.progress.set(event.payload.runId, event.payload);
       else if (event.name === 'run.status') this.patchStatus(event.payload);
       else if (event.name === 'run.metrics') this.patchMetrics(event.payload.runId, event.payload.points);
+      else if (event.name === 'run.labels') this.mergeRuns([event.payload]);
       else if (event.name === 'sweep.changed') this.scheduleSweepsRefresh();
       else if (event.name === 'dataset.changed') void this.refreshDatasets();
       else if (event.name === 'dataset.progress') {
@@ -183,6 +184,12 @@ class StudioState {
     this.view = view;
     const hash = hashOf(view);
     if (typeof window !== 'undefined' && window.location.hash !== hash) window.location.hash = hash;
+  }
+
+  /** Changes the view's address without a new history entry (a search typed in the table). */
+  replace(view: View): void {
+    this.view = view;
+    if (typeof window !== 'undefined') history.replaceState(history.state, '', hashOf(view));
   }
 
   /** Ticks or unticks a run for the comparison, which takes any number of runs. */

@@ -7,6 +7,7 @@ import {
   type Projection,
   type ProjectionParams,
   type ProjectionProgress,
+  paramIssues,
 } from '../../lib/projection-params';
 import { startProjection, type ProjectionJob } from '../../lib/projection-client';
 import { PointGrid } from '../../lib/projection-index';
@@ -120,7 +121,8 @@ export class ProjectorData {
    */
   projectOnChange(): (() => void) | undefined {
     const p = JSON.stringify(this.params);
-    if (!this.latents) return;
+    // A parameter out of its range is said beside the form (paramIssues), and nothing runs until it is right.
+    if (!this.latents || paramIssues(JSON.parse(p) as ProjectionParams).length > 0) return;
     const pause = untrack(() => (this.projection ? 300 : 0));
     const timer = setTimeout(() => untrack(() => this.run(JSON.parse(p) as ProjectionParams)), pause);
     return () => clearTimeout(timer);

@@ -1,7 +1,7 @@
 import { untrack } from 'svelte';
 import { boundsOf, fitView, toData, type View } from '../../lib/projection-draw';
 import type { TestImage } from '../../lib/projection-images';
-import { paintProjector, PointsLayer, type Scene } from '../../lib/projector-paint';
+import { paintProjector, PointsLayer, themePaint, type Scene } from '../../lib/projector-paint';
 import {
   brushInData,
   canvasHeight,
@@ -57,6 +57,8 @@ export class ProjectorState {
   private canvas: HTMLCanvasElement | undefined;
   private frame = 0;
   private readonly layer = new PointsLayer();
+  /** The theme's colours, read once: a new theme makes the view (and this state) again. */
+  private readonly paint = themePaint();
   /** How long each of the last draws took (ms): the probe exposes them. */
   private readonly drawTimes: number[] = [];
 
@@ -93,6 +95,13 @@ export class ProjectorState {
       return data.load(id);
     });
     $effect(() => data.projectOnChange());
+    // A selection drawn on one method's picture means nothing on another's: a new method starts without one.
+    $effect(() => {
+      void data.params.method;
+      untrack(() => {
+        if (this.selection.length > 0 || this.shape) this.clearSelection();
+      });
+    });
     $effect(() => () => data.stop());
     $effect(() => {
       // A new set of codes is coloured by its labels, else by its first factor.
@@ -178,6 +187,7 @@ export class ProjectorState {
       picked: this.picked,
       pickedK: this.pickedK,
       hoverK: this.hover ? this.hover.k : null,
+      paint: this.paint,
     };
   }
 

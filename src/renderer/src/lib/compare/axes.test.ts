@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeAxis, niceTicks, placeLabels, thinTicks } from '../compare';
+import { makeAxis, niceTicks, placeLabels, thinTicks, tickLabels } from '../compare';
 
 describe('axes', () => {
   it('places numbers linearly with round ticks', () => {
@@ -54,6 +54,14 @@ describe('axes', () => {
     expect(makeAxis([true]).position(true)).toBe(0.5);
   });
 
+  it('gives ticks enough digits to differ', () => {
+    // A narrow range of test losses: three significant digits would read "232, 233, 233, 233".
+    const labels = makeAxis([232.41, 233.18], { ticks: 4 }).ticks.map((t) => t.label);
+    expect(labels).toEqual(['232.6', '232.8', '233']);
+    expect(new Set(labels).size).toBe(labels.length);
+    expect(tickLabels([0.5, 1, 2])).toEqual(['0.5', '1', '2']);
+    expect(tickLabels([1.0001e-4, 1.0002e-4])).toEqual(['1.0001e-4', '1.0002e-4']);
+  });
   it('puts a constant field in the middle', () => {
     expect(makeAxis([3, 3]).position(3)).toBe(0.5);
   });

@@ -28,6 +28,24 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   return ticks;
 }
 
+/**
+ * Tick labels with enough digits to tell them apart: the short form (3 significant digits) where that differs
+ * from its neighbours, else more digits for all, so 232.5 and 233 do not both read "233".
+ */
+export function tickLabels(values: readonly number[]): string[] {
+  const short = values.map((v) => formatValue(v));
+  if (new Set(short).size === short.length) return short;
+  for (let digits = 4; digits <= 12; digits++) {
+    const labels = values.map((v) => {
+      const abs = Math.abs(v);
+      if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return v.toExponential(digits - 1).replace('e+', 'e');
+      return String(Number(v.toPrecision(digits)));
+    });
+    if (new Set(labels).size === labels.length) return labels;
+  }
+  return values.map((v) => String(v));
+}
+
 export interface AxisOptions {
   /** Log scale, where the values allow one (see `canLog`). */
   log?: boolean;
@@ -80,15 +98,16 @@ export function makeAxis(values: readonly (ConfigValue | undefined)[], options: 
       const position = (v: ConfigValue | undefined) => (typeof v === 'number' && v > 0 ? (Math.log10(v) - lmin) / span : null);
       const decades: number[] = [];
       for (let e = Math.ceil(lmin - 1e-9); e <= Math.log10(max) + 1e-9; e++) decades.push(10 ** e);
-      const ticks = (atValues ? distinct : decades).map((v) => ({ label: formatValue(v), at: position(v) ?? 0 }));
+      const at = atValues ? distinct : decades;
+      const names = tickLabels(at);
+      const ticks = at.map((v, i) => ({ label: names[i] ?? formatValue(v), at: position(v) ?? 0 }));
       return { kind: 'log', canLog, position, ticks: thinTicks(ticks, gap) };
     }
     const position = (v: ConfigValue | undefined) =>
       typeof v === 'number' && Number.isFinite(v) ? (v - min) / (max - min) : null;
-    const ticks = (atValues ? distinct : niceTicks(min, max, options.ticks ?? 5)).map((t) => ({
-      label: formatValue(t),
-      at: position(t) ?? 0,
-    }));
+    const at = atValues ? distinct : niceTicks(min, max, options.ticks ?? 5);
+    const names = tickLabels(at);
+    const ticks = at.map((t, i) => ({ label: names[i] ?? formatValue(t), at: position(t) ?? 0 }));
     return { kind: 'linear', canLog, position, ticks: thinTicks(ticks, gap) };
   }
   const categories = [...new Map(present.map((v) => [keyOf(v), v])).values()].sort(compareValues);

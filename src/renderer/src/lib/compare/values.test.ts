@@ -8,6 +8,7 @@ import {
   imagesAtEpoch,
   kindTitle,
   metricTitle,
+  mixedUnits,
   orderMetrics,
   parseMetricKey,
 } from '../compare';
@@ -32,6 +33,29 @@ describe('metric keys', () => {
     });
     expect(defaultScatterAxes(['train.loss', 'test.loss', 'test.mse'])).toEqual({ x: 'test.mse', y: 'test.loss' });
     expect(defaultScatterAxes(['test.loss'])).toBeUndefined();
+  });
+  it("passes over a metric every run has the same value of when it picks the scatter's axes", () => {
+    const rows = [
+      { metrics: { 'test.loss': 1, 'test.kl': 3, 'test.reconstruction': 9, 'test.mse': 0.1 } },
+      { metrics: { 'test.loss': 2, 'test.kl': 3, 'test.reconstruction': 8, 'test.mse': 0.2 } },
+    ];
+    expect(defaultScatterAxes(['test.loss', 'test.reconstruction', 'test.kl', 'test.mse'], rows)).toEqual({
+      x: 'test.reconstruction',
+      y: 'test.loss',
+    });
+  });
+  it('says when one metric mixes units across families', () => {
+    const families = [
+      { id: 'vae', label: 'VAE', lossUnit: 'per image (nats for BCE)', metrics: [] },
+      { id: 'vq-vae', label: 'VQ-VAE', lossUnit: 'per pixel', metrics: [] },
+      { id: 'autoencoder', label: 'Autoencoder', lossUnit: 'per pixel', metrics: [] },
+    ];
+    const rows = [{ family: 'vae' }, { family: 'vq-vae' }, { family: 'autoencoder' }];
+    expect(mixedUnits('test.loss', rows, families)).toBe(
+      'mixed units: per image (nats for BCE) (VAE); per pixel (VQ-VAE, Autoencoder)',
+    );
+    expect(mixedUnits('test.loss', rows.slice(1), families)).toBeNull();
+    expect(mixedUnits('test.kl', rows, families)).toBeNull();
   });
 });
 

@@ -25,14 +25,52 @@ export function defaultMetric(metrics: readonly string[]): string | undefined {
   return metrics.includes('test.loss') ? 'test.loss' : (metrics.find((m) => m.startsWith('test.')) ?? metrics[0]);
 }
 
-/** The scatter's default axes: rate (KL) against distortion (reconstruction) when the runs have both, as for VAEs. */
-export function defaultScatterAxes(metrics: readonly string[]): { x: string; y: string } | undefined {
-  if (metrics.includes('test.kl') && metrics.includes('test.reconstruction')) return { x: 'test.kl', y: 'test.reconstruction' };
-  const test = metrics.filter((m) => m.startsWith('test.'));
-  const pool = test.length >= 2 ? test : metrics;
+/**
+ * The scatter's default axes: rate (KL) against distortion (reconstruction) when the runs have both, as for VAEs;
+ * else two test metrics. Given the rows, a metric every run has the same value of is passed over: a constant axis
+ * shows nothing.
+ */
+export function defaultScatterAxes(
+  metrics: readonly string[],
+  rows?: readonly Pick<RunsTable['rows'][number], 'metrics'>[],
+): { x: string; y: string } | undefined {
+  const varies = (m: string) => {
+    if (!rows) return true;
+    const values = rows.map((r) => r.metrics[m]).filter((v): v is number => v !== undefined && Number.isFinite(v));
+    return new Set(values).size > 1;
+  };
+  const moving = metrics.filter(varies);
+  if (moving.includes('test.kl') && moving.includes('test.reconstruction')) return { x: 'test.kl', y: 'test.reconstruction' };
+  const test = moving.filter((m) => m.startsWith('test.'));
+  const pool = test.length >= 2 ? test : moving.length >= 2 ? moving : metrics;
   const y = defaultMetric(pool);
   const x = pool.find((m) => m !== y);
   return x !== undefined && y !== undefined ? { x, y } : undefined;
+}
+
+/**
+ * Units of a metric that differ between the runs' families, or null when they agree: a loss is per image (nats)
+ * in a VAE and per pixel in a VQ-VAE, so one column or axis of both mixes units.
+ */
+export function mixedUnits(
+  key: string,
+  rows: readonly Pick<RunsTable['rows'][number], 'family'>[],
+  families: readonly Pick<FamilyInfo, 'id' | 'label' | 'lossUnit' | 'metrics'>[],
+): string | null {
+  const parsed = parseMetricKey(key);
+  if (!parsed) return null;
+  const byUnit = new Map<string, Set<string>>();
+  for (const id of new Set(rows.map((r) => r.family))) {
+    const f = families.find((x) => x.id === id);
+    if (!f) continue;
+    const unit = parsed.name === 'loss' ? f.lossUnit : f.metrics.find((m) => m.name === parsed.name)?.unit;
+    if (!unit) continue;
+    const names = byUnit.get(unit) ?? new Set<string>();
+    names.add(f.label);
+    byUnit.set(unit, names);
+  }
+  if (byUnit.size < 2) return null;
+  return `mixed units: ${[...byUnit].map(([unit, names]) => `${unit} (${[...names].join(', ')})`).join('; ')}`;
 }
 
 /** Per-dimension metrics (kl_dim_3) go last: a picker lists the figures of the whole model first. */

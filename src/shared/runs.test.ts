@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { continuationText, trainingSeconds } from './runs';
+
+const record = (
+  status: 'completed' | 'cancelled' | 'interrupted',
+  resumedFromEpoch: number,
+  at: string,
+  endedAt?: string | null,
+) => ({
+  at,
+  status,
+  error: null,
+  resumedFromEpoch,
+  ...(endedAt !== undefined ? { endedAt } : {}),
+});
+
+describe('how a run continued', () => {
+  it('calls an extension an extension, and an interruption an interruption', () => {
+    // A completed run given more epochs was not interrupted.
+    expect(continuationText([record('completed', 2, '2026-01-01T00:25:00Z')])).toBe('extended after epoch 2');
+    expect(continuationText([record('cancelled', 3, 'x'), record('interrupted', 5, 'y')])).toBe(
+      '2 interruptions, resumed from epochs 3, 5',
+    );
+    expect(continuationText([record('completed', 2, 'x'), record('cancelled', 4, 'y')])).toBe(
+      'extended after epoch 2; 1 interruption, resumed from epoch 4',
+    );
+  });
+
+  it('counts the time spent training, not the pause before an extension', () => {
+    const run = {
+      startedAt: '2026-01-01T00:00:00Z',
+      endedAt: '2026-01-01T00:25:01Z',
+      // 3 s of training, a pause of 24 min 55 s, then 3 s more.
+      interruptions: [record('completed', 2, '2026-01-01T00:24:58Z', '2026-01-01T00:00:03Z')],
+    };
+    expect(trainingSeconds(run)).toBe(6);
+    // An older record does not say when the first part ended: no figure rather than a wrong one.
+    expect(trainingSeconds({ ...run, interruptions: [record('completed', 2, '2026-01-01T00:24:58Z')] })).toBeNull();
+    expect(trainingSeconds({ ...run, interruptions: [] })).toBe(1501);
+  });
+});

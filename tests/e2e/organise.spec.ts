@@ -1,0 +1,214 @@
+/**
+ * Finding one's way around (issue 24): labels that survive a restart, search by tag and by config value, a chart's
+ * PNG, the command palette and the keyboard, a data set that appears without a reload, and a clone that differs
+ * in the one field changed.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { callHost, startHost, type RunningHost } from './host';
+
+const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
+test.describe.configure({ mode: 'serial' });
+
+let dir = '';
+let host: RunningHost;
+const ids: number[] = [];
+
+interface Config {
+  name: string;
+  model: { beta: number };
+  dataset: { name: string; trainSubset?: number; testSubset?: number };
+  training: { epochs: number };
+}
+
+test.beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'latent-studio-e2e-'));
+  host = await startHost(join(dir, 'studio.db'));
+  for (const beta of [4, 1]) {
+    const config = await callHost<Config>(host, 'presets.get', { name: 'beta-vae-4' });
+    config.name = `vae beta ${beta}`;
+    config.model.beta = beta;
+    config.dataset.trainSubset = 256;
+    config.dataset.testSubset = 256;
+    config.training.epochs = 2;
+    ids.push((await callHost<{ runId: number }>(host, 'runs.start', { config })).runId);
+  }
+});
+test.afterAll(async () => {
+  await host.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function waitCompleted(page: Page, runId: number): Promise<void> {
+  await page.goto(`${host.origin}/#/runs/${runId}`);
+  await expect(page.getByTestId('run-view').getByTestId('status')).toHaveText('completed', { timeout: 180_000 });
+}
+
+test('a run is renamed, tagged, annotated and starred; a restarted host still has it all', async ({ page }) => {
+  const [a] = ids as [number];
+  await page.goto(host.url);
+  await page.goto(`${host.origin}/#/runs/${a}`);
+  const view = page.getByTestId('run-view');
+  await view.getByTestId('label-rename').click();
+  await view.getByTestId('label-name-input').fill('β = 4 baseline');
+  await view.getByTestId('label-name-input').press('Enter');
+  await expect(view.getByTestId('run-name')).toHaveText('β = 4 baseline');
+  await view.getByTestId('label-tag-input').fill('baseline');
+  await view.getByTestId('label-tag-input').press('Enter');
+  await view.getByTestId('label-tag-input').fill('two words');
+  await view.getByTestId('label-tag-input').press('Enter');
+  await expect(view.getByTestId('label-error')).toContainText('tag: a tag is one word');
+  await view.getByTestId('label-tag-input').fill('fig-2');
+  await view.getByTestId('label-tag-input').press('Enter');
+  await expect(view.getByTestId('label-tag')).toHaveText(['baseline×', 'fig-2×']);
+  await view.getByTestId('label-notes-edit').click();
+  await view.getByTestId('label-notes-input').fill('Blurry digits.\nTry a larger latent.');
+  await view.getByTestId('label-notes-save').click();
+  await view.getByTestId('label-star').click();
+  await expect(view.getByTestId('label-star')).toHaveAttribute('aria-pressed', 'true');
+  // The sidebar follows at once.
+  await expect(page.locator(`[data-testid="run-row"][data-run-id="${a}"]`)).toContainText(/★\s*β = 4 baseline/);
+
+  await host.stop();
+  host = await startHost(join(dir, 'studio.db'));
+  await page.goto(host.url);
+  await page.goto(`${host.origin}/#/runs/${a}`);
+  await expect(view.getByTestId('run-name')).toHaveText('β = 4 baseline');
+  await expect(view.getByTestId('label-tag')).toHaveText(['baseline×', 'fig-2×']);
+  await expect(view.getByTestId('label-notes')).toHaveText('Blurry digits.\nTry a larger latent.');
+  await expect(view.getByTestId('label-star')).toHaveAttribute('aria-pressed', 'true');
+  await page.screenshot({ path: join(shots, '33-run-labels.png') });
+});
+
+test('the search finds a run by tag and by model.beta=4, and says when nothing matches', async ({ page }) => {
+  const [a, b] = ids as [number, number];
+  await page.goto(host.url);
+  const rows = page.getByTestId('runs-list').getByTestId('run-row');
+  await expect(rows).toHaveCount(2);
+  const search = page.getByTestId('sidebar-search');
+  await search.fill('tag:baseline');
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toHaveAttribute('data-run-id', String(a));
+  await search.fill('model.beta=4');
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toHaveAttribute('data-run-id', String(a));
+  await search.fill('beta=1');
+  await expect(rows.first()).toHaveAttribute('data-run-id', String(b));
+  await search.fill('larger latent');
+  await expect(rows).toHaveCount(1);
+  await search.fill('no such run');
+  await expect(rows).toHaveCount(0);
+  await expect(page.getByTestId('sidebar-no-match')).toContainText('No run of 2 matches “no such run”');
+  await search.fill('');
+  await expect(rows).toHaveCount(2);
+
+  // The table: the same search, kept in the address.
+  await page.goto(`${host.origin}/#/table`);
+  await page.getByTestId('table-search').fill('model.beta=4');
+  await expect(page.getByTestId('runs-table-row')).toHaveCount(1);
+  await expect(page).toHaveURL(/#\/table\?q=model\.beta%3D4$/);
+  await page.reload();
+  await expect(page.getByTestId('table-search')).toHaveValue('model.beta=4');
+  await expect(page.getByTestId('runs-table-row')).toHaveCount(1);
+  await expect(page.getByTestId('runs-table-row').getByTestId('row-tag')).toHaveText(['baseline', 'fig-2']);
+  await page.getByTestId('table-search').fill('tag:nothing');
+  await expect(page.getByTestId('table-no-match')).toContainText('No run of 2 matches “tag:nothing”');
+  await page.screenshot({ path: join(shots, '34-table-search.png') });
+});
+
+test("a chart's PNG is a valid PNG; its SVG and CSV hold the curves", async ({ page }) => {
+  const [a] = ids as [number];
+  await page.goto(host.url);
+  await waitCompleted(page, a);
+  const chart = page.getByTestId('loss-chart');
+  const save = async (kind: 'png' | 'svg' | 'csv') => {
+    await chart.getByTestId('chart-export').locator('summary').click();
+    const [download] = await Promise.all([page.waitForEvent('download'), chart.getByTestId(`chart-export-${kind}`).click()]);
+    expect(download.suggestedFilename()).toBe(`β-4-baseline-loss.${kind}`);
+    return readFileSync(await download.path());
+  };
+  const png = await save('png');
+  expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  expect(png.subarray(12, 16).toString('latin1')).toBe('IHDR');
+  expect(png.readUInt32BE(16)).toBeGreaterThan(200);
+  expect(png.readUInt32BE(20)).toBeGreaterThan(100);
+  const svg = save('svg').then((b) => b.toString('utf8'));
+  expect(await svg).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  expect(await svg).toContain('<path');
+  const csv = (await save('csv')).toString('utf8').split('\n');
+  expect(csv[0]).toBe('series,epoch,y');
+  expect(csv.filter((l) => l.startsWith('train')).length).toBeGreaterThanOrEqual(2);
+  // Esc closes the menu.
+  await chart.getByTestId('chart-export').locator('summary').click();
+  await expect(chart.getByTestId('chart-export-png')).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(chart.getByTestId('chart-export-png')).toBeHidden();
+});
+
+test('the command palette goes to a run; ? shows the shortcuts; n opens the form', async ({ page }) => {
+  const [, b] = ids as [number, number];
+  await page.goto(host.url);
+  await page.getByTestId('open-datasets').click();
+  await page.keyboard.press('Control+k');
+  await expect(page.getByTestId('palette')).toBeVisible();
+  await page.getByTestId('palette-input').fill('vae beta 1');
+  await page.screenshot({ path: join(shots, '35-palette.png') });
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(new RegExp(`#/runs/${b}$`));
+  await expect(page.getByTestId('palette')).toBeHidden();
+  await page.keyboard.press('?');
+  await expect(page.getByTestId('shortcut-list')).toContainText('Command palette');
+  await page.screenshot({ path: join(shots, '36-help.png') });
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('help')).toBeHidden();
+  await page.keyboard.press('n');
+  await expect(page).toHaveURL(/#\/new$/);
+  // Typing "n" in a field types it.
+  await page.getByTestId('field-name').fill('');
+  await page.getByTestId('field-name').press('n');
+  await expect(page).toHaveURL(/#\/new$/);
+  await expect(page.getByTestId('field-name')).toHaveValue('n');
+});
+
+test('the data sets view shows a set a run generated, without a reload', async ({ page }) => {
+  await page.goto(host.url);
+  await page.goto(`${host.origin}/#/datasets/shapes`);
+  await expect(page.getByTestId('dataset-title')).toContainText('Shapes');
+  await expect(page.getByText('Not generated yet.')).toBeVisible();
+  const config = await callHost<Config>(host, 'presets.get', { name: 'beta-vae-4' });
+  config.name = 'on shapes';
+  config.dataset = { name: 'shapes', trainSubset: 256, testSubset: 256 };
+  config.training.epochs = 1;
+  const { runId } = await callHost<{ runId: number }>(host, 'runs.start', { config });
+  await expect(page.getByText('Not generated yet.')).toBeHidden({ timeout: 60_000 });
+  await expect(page.getByTestId('sample-range')).toHaveText(/of 18,000$/);
+  await expect(page.getByTestId('sample').first()).toBeVisible();
+  await callHost(host, 'runs.cancel', { runId });
+});
+
+test('a clone started with one field changed differs from its run in that field only', async ({ page }) => {
+  const [, b] = ids as [number, number];
+  await page.goto(host.url);
+  await waitCompleted(page, b);
+  await page.getByTestId('clone-run').click();
+  await expect(page.getByTestId('field-name')).toHaveValue('vae beta 1 (copy)');
+  await page.getByTestId('field-training.epochs').fill('3');
+  await page.getByTestId('start-run').click();
+  await expect(page.getByTestId('run-view')).not.toHaveAttribute('data-run-id', String(b));
+  const clone = Number(await page.getByTestId('run-view').getAttribute('data-run-id'));
+  const flat = (v: unknown, prefix = '', out: Record<string, string> = {}) => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      for (const [k, x] of Object.entries(v)) flat(x, prefix ? `${prefix}.${k}` : k, out);
+    } else out[prefix] = JSON.stringify(v);
+    return out;
+  };
+  const before = flat((await callHost<{ config: unknown }>(host, 'runs.get', { runId: b })).config);
+  const after = flat((await callHost<{ config: unknown }>(host, 'runs.get', { runId: clone })).config);
+  const changed = Object.keys({ ...before, ...after }).filter((k) => before[k] !== after[k]);
+  expect(changed.sort()).toEqual(['name', 'training.epochs']);
+  expect(after['training.epochs']).toBe('3');
+  await callHost(host, 'runs.cancel', { runId: clone });
+});

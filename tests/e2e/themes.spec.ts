@@ -1,0 +1,87 @@
+/**
+ * The light and the dark theme: the studio follows the system's setting until the toggle chooses, and every view
+ * is drawn in both (the screenshots are looked at; see the closing notes).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { callHost, startHost, type RunningHost } from './host';
+
+const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots', 'themes');
+let dir = '';
+let host: RunningHost;
+let runId = 0;
+let sweepId = 0;
+let sweepRuns: number[] = [];
+
+test.beforeAll(async () => {
+  test.setTimeout(300_000);
+  dir = mkdtempSync(join(tmpdir(), 'latent-studio-e2e-'));
+  host = await startHost(join(dir, 'studio.db'));
+  const config = await callHost<Record<string, Record<string, unknown>>>(host, 'presets.get', { name: 'beta-vae-4' });
+  const small = {
+    ...config,
+    dataset: { name: 'mnist', trainSubset: 512, testSubset: 256 },
+    training: { ...config['training'], epochs: 2 },
+  };
+  runId = (await callHost<{ runId: number }>(host, 'runs.start', { config: { ...small, name: 'vae β 4' } })).runId;
+  const sweep = await callHost<{ sweepId: number; runs: { runId: number }[] }>(host, 'sweeps.create', {
+    spec: { name: 'β grid', method: 'grid', base: small, parameters: { 'model.beta': { values: [0.5, 8] } } },
+  });
+  sweepId = sweep.sweepId;
+  sweepRuns = sweep.runs.map((r) => r.runId);
+  await expect
+    .poll(async () => (await callHost<{ status: string }[]>(host, 'runs.list', {})).every((r) => r.status === 'completed'), {
+      timeout: 240_000,
+    })
+    .toBe(true);
+});
+test.afterAll(async () => {
+  await host.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('the theme follows the system until the toggle chooses, and the choice survives a reload', async ({ page }) => {
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto(host.url);
+  const html = page.locator('html');
+  await expect(html).toHaveAttribute('data-theme', 'light');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expect(html).toHaveAttribute('data-theme', 'dark');
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  expect(await background()).toBe('rgb(21, 23, 26)');
+  await page.getByTestId('theme-toggle').click();
+  await expect(html).toHaveAttribute('data-theme', 'light');
+  expect(await background()).toBe('rgb(245, 246, 248)');
+  await page.reload();
+  await expect(html).toHaveAttribute('data-theme', 'light');
+});
+
+for (const theme of ['dark', 'light'] as const) {
+  test(`every view in the ${theme} theme`, async ({ page }) => {
+    test.setTimeout(120_000);
+    // Tall enough for a whole view: the main pane scrolls inside the window, which a full-page screenshot does not see.
+    await page.setViewportSize({ width: 1400, height: 2000 });
+    await page.emulateMedia({ colorScheme: theme });
+    await page.goto(host.url);
+    await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
+    const views: [string, string, string][] = [
+      ['new', '#/new', 'start-run'],
+      ['run', `#/runs/${runId}`, 'run-view'],
+      ['explore', `#/runs/${runId}/explore`, 'projector-canvas'],
+      ['sweep-form', '#/sweeps/new', 'sweep-name'],
+      ['table', '#/table', 'runs-table-view'],
+      ['sweep', `#/sweeps/${sweepId}`, 'runs-table-view'],
+      ['compare', `#/compare?runs=${[runId, ...sweepRuns].join(',')}`, 'compare-view'],
+      ['datasets', '#/datasets/mnist', 'datasets-view'],
+    ];
+    for (const [name, hash, testId] of views) {
+      await page.goto(`${host.origin}/${hash}`);
+      await expect(page.getByTestId(testId).first()).toBeVisible();
+      // Charts and images arrive after the view: give them a moment to draw.
+      await page.waitForTimeout(1500);
+      await page.screenshot({ path: join(shots, `${theme}-${name}.png`) });
+    }
+  });
+}
