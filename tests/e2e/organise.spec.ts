@@ -212,3 +212,34 @@ test('a clone started with one field changed differs from its run in that field 
   expect(after['training.epochs']).toBe('3');
   await callHost(host, 'runs.cancel', { runId: clone });
 });
+
+test('the SVG charts and the projector export too', async ({ page }) => {
+  const [a, b] = ids as [number, number];
+  await page.goto(host.url);
+  await waitCompleted(page, a);
+  await waitCompleted(page, b);
+  const save = async (where: ReturnType<Page['getByTestId']>, kind: 'png' | 'svg' | 'csv') => {
+    await where.getByTestId('chart-export').locator('summary').click();
+    const [download] = await Promise.all([page.waitForEvent('download'), where.getByTestId(`chart-export-${kind}`).click()]);
+    return readFileSync(await download.path());
+  };
+  await page.goto(`${host.origin}/#/compare?runs=${a},${b}`);
+  const parcoords = page.getByTestId('compare-parcoords-panel');
+  await expect(parcoords.getByTestId('compare-parcoords')).toBeVisible();
+  const svg = (await save(parcoords, 'svg')).toString('utf8');
+  // Standalone: the view's colours inlined, no stylesheet needed.
+  expect(svg).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  expect(svg).toContain('stroke:');
+  expect((await save(parcoords, 'png')).subarray(1, 4).toString('latin1')).toBe('PNG');
+  expect((await save(parcoords, 'csv')).toString('utf8').split('\n')[0]).toBe('run,name,model.beta,test.loss');
+
+  await page.goto(`${host.origin}/#/runs/${a}/explore`);
+  const projector = page.getByTestId('projector');
+  await expect(projector.getByTestId('projector-canvas')).toBeVisible({ timeout: 60_000 });
+  await expect.poll(() => page.evaluate(() => Boolean((window as { __projector?: unknown }).__projector))).toBe(true);
+  expect((await save(projector, 'png')).subarray(1, 4).toString('latin1')).toBe('PNG');
+  expect((await save(projector, 'svg')).toString('utf8')).toContain('<image');
+  const csv = (await save(projector, 'csv')).toString('utf8').split('\n');
+  expect(csv[0]).toMatch(/^test index,PC1 \([\d.]+ ?%\),PC2 \([\d.]+ ?%\),label$/);
+  expect(csv.length).toBeGreaterThan(200);
+});

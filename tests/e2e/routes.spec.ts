@@ -27,6 +27,15 @@ test('every view has an address: Back and Forward, a reload and a link open it; 
   await expect(page.getByTestId('start-run')).toBeVisible();
   await page.goForward();
   await expect(page.getByTestId('run-view')).toHaveAttribute('data-run-id', String(runId));
+  // A link to a comparison (its settings land in the address), then Back to the run and Forward to it again.
+  await page.evaluate((id) => (location.hash = `#/compare?runs=${id}`), runId);
+  await expect(page.getByTestId('compare-view')).toBeVisible();
+  await expect(page).toHaveURL(new RegExp(`#/compare\\?runs=${runId}&color=run&group=`));
+  await page.goBack();
+  await expect(page.getByTestId('run-view')).toHaveAttribute('data-run-id', String(runId));
+  await page.goForward();
+  await expect(page.getByTestId('compare-view')).toBeVisible();
+  await page.goBack();
 
   // A reload opens the same view.
   await page.reload();

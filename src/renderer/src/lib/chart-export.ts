@@ -126,6 +126,17 @@ export function chartSvg(chart: Chart): string {
   }
 }
 
+/**
+ * A picture painted by a 2D-canvas painter, into an SVG context instead (svgcanvas): lines and text as vectors,
+ * what the painter lays down as pixels (the projector's points) as an embedded image.
+ */
+export function paintedSvg(width: number, height: number, paint: (canvas: HTMLCanvasElement) => void): string {
+  const ctx = new Context({ width, height });
+  const canvas = { width, height, style: {}, getContext: () => ctx };
+  paint(canvas as unknown as HTMLCanvasElement);
+  return withBackground(ctx.getSerializedSvg(true), width, height);
+}
+
 /** An SVG document with a rectangle of the theme's background behind everything. */
 function withBackground(svg: string, width: number, height: number): string {
   const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');

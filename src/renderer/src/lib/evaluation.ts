@@ -1,4 +1,5 @@
 import type { DatasetInfo, Evaluation, EvaluationDetails, EvaluationKind, FamilyInfo } from '../../../shared/api';
+import { count } from './format';
 
 /** One kind an evaluation may judge, as the run view offers it: applicable to this run, or why not. */
 export interface KindOption {
@@ -355,4 +356,18 @@ export const heatGradient = `linear-gradient(to right, ${[0, 0.2, 0.4, 0.6, 0.8,
 /** The evaluations newest first (the list comes oldest first). */
 export function newestFirst<T extends { id: number }>(evaluations: readonly T[]): T[] {
   return [...evaluations].sort((a, b) => b.id - a.id);
+}
+
+/**
+ * What the Evaluation panel judges, as its header says: the test split of the run's set, counted as the run uses it
+ * (its test subset, where it has one), and out of how many when that is a part.
+ */
+export function evaluationSubject(
+  dataset: Pick<DatasetInfo, 'name' | 'testCount'> | undefined,
+  testSubset: number | undefined,
+): string {
+  if (!dataset) return 'the latent space of a checkpoint, judged on the test split';
+  const used = Math.min(dataset.testCount, testSubset ?? dataset.testCount);
+  const part = used !== dataset.testCount ? ` of ${count(dataset.testCount)}` : '';
+  return `the latent space of a checkpoint, judged on the test split of ${dataset.name} (${count(used)} images${part})`;
 }

@@ -38,3 +38,15 @@ export function metricTestId(name: string): string {
 export function listedMetrics(declared: readonly MetricDeclaration[]): MetricDeclaration[] {
   return declared.filter((m) => !m.perDimension).sort((a, b) => Number(b.headline ?? false) - Number(a.headline ?? false));
 }
+
+/**
+ * The title a run view gives a declared view, as other text names it: the declared title up to its colon
+ * ("Learned prior (PixelCNN)" of "Learned prior (PixelCNN): its samples above, …"), so that a note pointing to a
+ * panel names one that is there.
+ */
+export function panelName(views: readonly { kind: string; title: string }[], kind: string): string | undefined {
+  return views
+    .find((v) => v.kind === kind)
+    ?.title.split(':')[0]
+    ?.trim();
+}

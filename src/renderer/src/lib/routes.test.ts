@@ -14,8 +14,13 @@ describe('routes', () => {
     [{ kind: 'runs', experiment: 'β sweep / 2' }, '#/table?experiment=%CE%B2%20sweep%20%2F%202'],
     [{ kind: 'runs', q: 'tag:baseline model.beta=4' }, '#/table?q=tag%3Abaseline%20model.beta%3D4'],
     [{ kind: 'runs', experiment: 'e', q: 'vae' }, '#/table?experiment=e&q=vae'],
+    [{ kind: 'runs', status: 'failed', family: 'vq-vae' }, '#/table?status=failed&family=vq-vae'],
     [{ kind: 'runs', sweepId: 3, q: 'beta>2' }, '#/sweeps/3?q=beta%3E2'],
     [{ kind: 'compare', runIds: [4, 9, 11] }, '#/compare?runs=4,9,11'],
+    [
+      { kind: 'compare', runIds: [4, 9], color: 'model.beta', group: 'except-seed' },
+      '#/compare?runs=4,9&color=model.beta&group=except-seed',
+    ],
     [{ kind: 'datasets' }, '#/datasets'],
     [{ kind: 'datasets', name: 'my set' }, '#/datasets/my%20set'],
   ];

@@ -6,19 +6,17 @@
  *   #/new, #/new?from=<run>           the new-run form, empty or filled with that run's config (a clone)
  *   #/runs/<id>, #/runs/<id>/explore  a run, its latent space
  *   #/sweeps/new, #/sweeps/<id>       the sweep form, a sweep's table
- *   #/table, #/table?experiment=<e>   all runs, one experiment's (and ?q=<search> with the table's search)
- *   #/compare?runs=<id>,<id>,…        a comparison
+ *   #/table, #/table?experiment=<e>   all runs, one experiment's (with the table's search and filters: q, status, family)
+ *   #/compare?runs=<id>,<id>,…        a comparison (&color=<path|run>&group=<field:path|except-seed|none>)
  *   #/datasets, #/datasets/<name>     the data sets, one of them
  */
 import type { View } from './studio.svelte';
 
 const id = (text: string | undefined): number | null => (text && /^\d{1,9}$/.test(text) ? Number(text) : null);
 
-/** The table's search in an address, when there is one. */
-const search = (params: URLSearchParams): { q?: string } => {
-  const q = params.get('q');
-  return q ? { q } : {};
-};
+/** The table's search and filters in an address, those there are. */
+const search = (params: URLSearchParams): { q?: string; status?: string; family?: string } =>
+  Object.fromEntries((['q', 'status', 'family'] as const).flatMap((k) => (params.get(k) ? [[k, params.get(k)]] : [])));
 
 /** The address of a view. A sweep form's base config is not in it (a reload starts from the default). */
 export function hashOf(view: View): string {
@@ -32,13 +30,20 @@ export function hashOf(view: View): string {
     case 'sweep-new':
       return '#/sweeps/new';
     case 'runs': {
-      const q = view.q ? `q=${encodeURIComponent(view.q)}` : '';
-      if (view.sweepId !== undefined) return `#/sweeps/${view.sweepId}${q ? `?${q}` : ''}`;
-      const query = [view.experiment !== undefined ? `experiment=${encodeURIComponent(view.experiment)}` : '', q].filter(Boolean);
+      const filters = (['q', 'status', 'family'] as const).flatMap((k) =>
+        view[k] ? [`${k}=${encodeURIComponent(view[k])}`] : [],
+      );
+      if (view.sweepId !== undefined) return `#/sweeps/${view.sweepId}${filters.length ? `?${filters.join('&')}` : ''}`;
+      const query = [...(view.experiment !== undefined ? [`experiment=${encodeURIComponent(view.experiment)}`] : []), ...filters];
       return `#/table${query.length ? `?${query.join('&')}` : ''}`;
     }
-    case 'compare':
-      return `#/compare?runs=${view.runIds.join(',')}`;
+    case 'compare': {
+      const settings = [
+        view.color !== undefined ? `&color=${encodeURIComponent(view.color)}` : '',
+        view.group !== undefined ? `&group=${encodeURIComponent(view.group)}` : '',
+      ].join('');
+      return `#/compare?runs=${view.runIds.join(',')}${settings}`;
+    }
     case 'datasets':
       return view.name !== undefined ? `#/datasets/${encodeURIComponent(view.name)}` : '#/datasets';
   }
@@ -74,7 +79,10 @@ export function viewOf(hash: string): View | null {
     }
     case 'compare': {
       const runIds = (params.get('runs') ?? '').split(',').map((t) => id(t));
-      return parts.length === 1 && runIds.every((r) => r !== null) ? { kind: 'compare', runIds } : null;
+      if (parts.length !== 1 || !runIds.every((r) => r !== null)) return null;
+      const color = params.get('color');
+      const group = params.get('group');
+      return { kind: 'compare', runIds, ...(color !== null ? { color } : {}), ...(group !== null ? { group } : {}) };
     }
     case 'datasets':
       if (parts.length === 1) return { kind: 'datasets' };

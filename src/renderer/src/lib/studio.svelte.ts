@@ -21,8 +21,10 @@ export type View =
   /** The sweep form, starting from a config (the new-run form's, or a run's). */
   | { kind: 'sweep-new'; base?: RunConfig }
   /** A table of runs: one experiment's, one sweep's (with its progress), or all. */
-  | { kind: 'runs'; experiment?: string; sweepId?: number; q?: string }
-  | { kind: 'compare'; runIds: number[] }
+  /** The table's search (`q`) and filters (`status`, `family`) are in its address too. */
+  | { kind: 'runs'; experiment?: string; sweepId?: number; q?: string; status?: string; family?: string }
+  /** `color`: the config path runs are coloured by, or 'run'; `group`: 'field:<path>', 'except-seed' or 'none'. */
+  | { kind: 'compare'; runIds: number[]; color?: string; group?: string }
   | { kind: 'datasets'; name?: string }
   /** A finished run's latent space, live: the projector and the decoding sliders. */
   | { kind: 'explore'; runId: number };

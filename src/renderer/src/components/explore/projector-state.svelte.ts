@@ -2,6 +2,7 @@ import { untrack } from 'svelte';
 import { boundsOf, fitView, toData, type View } from '../../lib/projection-draw';
 import type { TestImage } from '../../lib/projection-images';
 import { paintProjector, PointsLayer, themePaint, type Scene } from '../../lib/projector-paint';
+import { csvOf, flatPng, paintedSvg, type ChartExporter } from '../../lib/chart-export';
 import {
   brushInData,
   canvasHeight,
@@ -190,6 +191,29 @@ export class ProjectorState {
       paint: this.paint,
     };
   }
+
+  /** The picture as PNG (as drawn) or SVG (axes as vectors, points as an image), and the points as CSV. */
+  readonly exporter: ChartExporter = {
+    png: () => {
+      if (!this.canvas) throw new Error('the projector is not drawn yet');
+      return flatPng(this.canvas, this.canvas.width, this.canvas.height);
+    },
+    svg: () => paintedSvg(this.width, this.height, (canvas) => paintProjector(canvas, new PointsLayer(), this.scene(), 1)),
+    csv: () => {
+      const projection = this.data.projection;
+      if (!projection) throw new Error('nothing is projected yet');
+      const [xName, yName] = projection.axes;
+      return csvOf(
+        ['test index', xName, yName, 'label'],
+        Array.from(projection.indices, (index, k) => [
+          index,
+          projection.xy[2 * k],
+          projection.xy[2 * k + 1],
+          this.data.labelOf(index),
+        ]),
+      );
+    },
+  };
 
   private readonly draw = (): void => {
     this.frame = 0;
