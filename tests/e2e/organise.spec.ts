@@ -243,3 +243,18 @@ test('the SVG charts and the projector export too', async ({ page }) => {
   expect(csv[0]).toMatch(/^test index,PC1 \([\d.]+ ?%\),PC2 \([\d.]+ ?%\),label$/);
   expect(csv.length).toBeGreaterThan(200);
 });
+
+test('the test figures show as the run trains, not only when it ends', async ({ page }) => {
+  const config = await callHost<Config>(host, 'presets.get', { name: 'beta-vae-4' });
+  config.name = 'long enough to watch';
+  config.dataset = { name: 'mnist', trainSubset: 256, testSubset: 256 };
+  config.training.epochs = 40;
+  const { runId } = await callHost<{ runId: number }>(host, 'runs.start', { config });
+  await page.goto(host.url);
+  await page.goto(`${host.origin}/#/runs/${runId}`);
+  // After its first epoch the test loss and −ELBO are figures, while the run still trains.
+  await expect(page.getByTestId('metric-test-loss')).toHaveText(/^\d/, { timeout: 120_000 });
+  await expect(page.getByTestId('metric-neg-elbo')).toHaveText(/^\d/);
+  await expect(page.getByTestId('run-view').getByTestId('status')).toHaveText('running');
+  await callHost(host, 'runs.cancel', { runId });
+});

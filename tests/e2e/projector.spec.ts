@@ -29,6 +29,8 @@ interface Probe {
   plot: { left: number; top: number; width: number; height: number };
   /** How long each recent draw took, in ms. */
   drawTimes: number[];
+  /** The outline of the last brush or lasso, in data coordinates; null without one. */
+  shape: [number, number][] | null;
 }
 
 /**
@@ -130,6 +132,12 @@ test('the projector draws 10,000 MNIST test codes with PCA and UMAP: hover shows
 
   // UMAP with few neighbours and epochs, so that 10,000 points take seconds.
   await page.getByTestId('projector-method').selectOption('umap');
+  // A parameter out of its range is said beside the form, naming it; nothing runs until it is right.
+  await page.getByTestId('projector-umap-min-dist').fill('15');
+  await expect(page.getByTestId('projector-param-error')).toHaveText('min dist: 15 is not from 0 to 1');
+  await expect(page.getByTestId('projector-umap-min-dist')).toHaveAttribute('aria-invalid', 'true');
+  await page.getByTestId('projector-umap-min-dist').fill('0.1');
+  await expect(page.getByTestId('projector-param-error')).toHaveCount(0);
   await page.getByTestId('projector-umap-neighbors').fill('8');
   await page.getByTestId('projector-umap-epochs').fill('40');
   await expect(page.getByTestId('projector-progress')).toBeVisible();
@@ -279,6 +287,9 @@ test('the projector draws 10,000 MNIST test codes with PCA and UMAP: hover shows
 
   // t-SNE on a sample (exact t-SNE is O(n²)): the note says so, and the canvas draws what was sampled.
   await page.getByTestId('projector-method').selectOption('tsne');
+  // The lasso drawn on UMAP's picture means nothing on t-SNE's: the selection and its outline are gone.
+  await expect(selection).toHaveCount(0);
+  expect(await page.evaluate(() => (window as unknown as { __projector: Probe }).__projector.shape)).toBeNull();
   await page.getByTestId('projector-tsne-points').fill('500');
   await page.getByTestId('projector-tsne-iterations').fill('200');
   await expect(canvas).toHaveAttribute('data-method', 'tsne', { timeout: 60_000 });

@@ -77,8 +77,10 @@ for (const theme of ['dark', 'light'] as const) {
       ['datasets', '#/datasets/mnist', 'datasets-view'],
     ];
     for (const [name, hash, testId] of views) {
+      // Opened cold: a reload of the address, not a move from the view before.
       await page.goto(`${host.origin}/${hash}`);
-      await expect(page.getByTestId(testId).first()).toBeVisible();
+      await page.reload();
+      await expect(page.getByTestId(testId).first()).toBeVisible({ timeout: 30_000 });
       // Charts and images arrive after the view: give them a moment to draw.
       await page.waitForTimeout(1500);
       await page.screenshot({ path: join(shots, `${theme}-${name}.png`) });

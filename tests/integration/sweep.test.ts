@@ -90,7 +90,17 @@ describe('a β sweep from the CLI', () => {
     expect(csv.code, csv.stderr).toBe(0);
     const [header, ...lines] = csv.stdout.trim().split('\n');
     const columns = (header ?? '').split(',');
-    expect(columns.slice(0, 6)).toEqual(['id', 'name', 'status', 'family', 'model.beta', 'training.seed']);
+    expect(columns.slice(0, 9)).toEqual([
+      'id',
+      'name',
+      'status',
+      'family',
+      'starred',
+      'tags',
+      'notes',
+      'model.beta',
+      'training.seed',
+    ]);
     expect(columns).toEqual(expect.arrayContaining(['test.kl', 'test.reconstruction', 'test.loss']));
     expect(lines).toHaveLength(6);
     for (const line of lines) {
