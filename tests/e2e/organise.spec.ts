@@ -233,6 +233,25 @@ test('the SVG charts and the projector export too', async ({ page }) => {
   expect((await save(parcoords, 'png')).subarray(1, 4).toString('latin1')).toBe('PNG');
   expect((await save(parcoords, 'csv')).toString('utf8').split('\n')[0]).toBe('run,name,model.beta,test.loss');
 
+  // The Pareto front on the scatter: the runs no other beats on both axes, as the table's figures say.
+  const scatter = page.getByTestId('compare-scatter');
+  const [xKey, yKey] = [
+    await scatter.getByTestId('compare-scatter-x').inputValue(),
+    await scatter.getByTestId('compare-scatter-y').inputValue(),
+  ];
+  await scatter.getByTestId('compare-scatter-front').selectOption('min-min');
+  const table = await callHost<{ rows: { id: number; metrics: Record<string, number> }[] }>(host, 'runs.table', {
+    runIds: [a, b],
+  });
+  const beats = (p: { metrics: Record<string, number> }, q: { metrics: Record<string, number> }) =>
+    p.metrics[xKey]! <= q.metrics[xKey]! &&
+    p.metrics[yKey]! <= q.metrics[yKey]! &&
+    (p.metrics[xKey]! < q.metrics[xKey]! || p.metrics[yKey]! < q.metrics[yKey]!);
+  const onFront = table.rows.filter((r) => !table.rows.some((o) => o !== r && beats(o, r))).map((r) => r.id);
+  const drawn = (await scatter.getByTestId('compare-scatter-front-line').getAttribute('data-runs'))?.split(',').map(Number);
+  expect(drawn?.sort()).toEqual(onFront.sort());
+  await scatter.screenshot({ path: join(shots, '37-compare-front.png') });
+
   await page.goto(`${host.origin}/#/runs/${a}/explore`);
   const projector = page.getByTestId('projector');
   await expect(projector.getByTestId('projector-canvas')).toBeVisible({ timeout: 60_000 });

@@ -1,13 +1,51 @@
 /**
  * `latent-studio runs`: the runs of a studio, as a table, JSON or CSV; with `--experiment` or `--sweep`, the runs
- * table of the UI (the config fields that differ and the final test metrics); with `--search`, the runs that match.
+ * table of the UI (the config fields that differ and the final test metrics); with `--search`, the runs that match;
+ * with `--pareto`, only the runs no other beats on every objective.
  */
-import type { RunSummary } from '../../shared/api';
+import type { RunsTable, RunSummary } from '../../shared/api';
+import { ObjectiveError, paretoFront, parseObjectives, type Objective } from '../../shared/pareto';
 import { runsTableCsv } from '../../shared/runs-table';
-import { command, dbAndJson, fmt, intFlag, printTable, remoteFlags, withStudio } from '../runner';
+import { command, dbAndJson, fmt, intFlag, printTable, remoteFlags, UsageError, withStudio } from '../runner';
 
 function latestValue(run: RunSummary, split: string, name: string): number | undefined {
   return run.latest.find((m) => m.split === split && m.name === name)?.value;
+}
+
+function objectivesOf(text: string | undefined): Objective[] | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseObjectives(text);
+  } catch (e) {
+    if (e instanceof ObjectiveError) throw new UsageError(`--pareto: ${e.message}`);
+    throw e;
+  }
+}
+
+/** An objective's value in a row: a final metric (`test.loss`) or a numeric config field (`training.learningRate`). */
+function objectiveValue(row: RunsTable['rows'][number], key: string): number | undefined {
+  const v = key in row.metrics ? row.metrics[key] : row.config[key];
+  return typeof v === 'number' ? v : undefined;
+}
+
+/** The table's rows no other row beats on every objective; an objective no row has is refused by name. */
+function front(table: RunsTable, objectives: readonly Objective[]): RunsTable {
+  for (const { key } of objectives) {
+    if (!table.rows.some((r) => objectiveValue(r, key) !== undefined)) {
+      throw new UsageError(`--pareto: ${key} is neither a metric these runs report nor a numeric config field of theirs`);
+    }
+  }
+  const rows = paretoFront(
+    table.rows,
+    (r) => objectives.map((o) => objectiveValue(r, o.key)),
+    objectives.map((o) => o.goal),
+  );
+  // The objectives that are config fields are shown, whether or not they differ.
+  const fields = [
+    ...table.fields,
+    ...objectives.map((o) => o.key).filter((k) => !table.metrics.includes(k) && !table.fields.includes(k)),
+  ];
+  return { ...table, fields, rows };
 }
 
 export const runs = command({
@@ -19,23 +57,31 @@ export const runs = command({
     sweep: { type: 'string' },
     csv: { type: 'boolean', default: false },
     search: { type: 'string' },
+    pareto: { type: 'string' },
   },
   async run({ values }) {
     const sweepId = intFlag('sweep', values.sweep);
+    const objectives = objectivesOf(values.pareto);
     return withStudio(values, '', async (studio) => {
       // The search of the sidebar and the table (src/shared/search.ts): names, tags, notes, `path=value`.
       const runIds = values.search !== undefined ? (await studio.api['runs.search']({ query: values.search })).runIds : undefined;
-      if (values.csv || values.experiment !== undefined || sweepId !== undefined) {
+      if (values.csv || values.experiment !== undefined || sweepId !== undefined || objectives) {
         // The runs table of the UI: differing config fields and final test metrics, one row per run.
-        const table = await studio.api['runs.table']({
+        const whole = await studio.api['runs.table']({
           ...(values.experiment !== undefined ? { experiment: values.experiment } : {}),
           ...(sweepId !== undefined ? { sweepId } : {}),
           ...(runIds ? { runIds } : {}),
         });
-        if (values.csv) process.stdout.write(runsTableCsv(table));
+        // With --pareto, only the runs on the front, and the objectives among the columns.
+        const table = objectives ? front(whole, objectives) : whole;
+        const metricColumns = [
+          ...table.metrics.filter((m) => m.startsWith('test.')),
+          ...(objectives ?? []).map((o) => o.key).filter((k) => table.metrics.includes(k) && !k.startsWith('test.')),
+        ];
+        if (values.csv) process.stdout.write(runsTableCsv(table, { metrics: metricColumns }));
         else if (values.json) process.stdout.write(`${JSON.stringify(table)}\n`);
         else {
-          const metrics = table.metrics.filter((m) => m.startsWith('test.'));
+          const metrics = metricColumns;
           printTable(
             ['id', 'name', 'status', ...table.fields, ...metrics],
             table.rows.map((r) => [

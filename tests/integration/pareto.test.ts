@@ -1,0 +1,91 @@
+/** `latent-studio runs --pareto`: exactly the runs no other run beats on every objective, against brute force. */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStudio, findPreset } from '../../src/core/studio';
+import { writeMetrics } from '../../src/core/store/metrics';
+import { finishRun, insertRun } from '../../src/core/store/runs';
+import type { WorkerLauncher } from '../../src/core/training/protocol';
+import { createRng } from '../../src/shared/random';
+import { tempDir } from './helpers';
+
+const cli = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
+const noWorkers: WorkerLauncher = () => {
+  throw new Error('no worker is needed to read runs');
+};
+let tmp: ReturnType<typeof tempDir>;
+let db = '';
+/** Each run's objectives: reconstruction and KL (minimised), β (a config field). */
+const runs: { id: number; rec: number; kl: number; beta: number }[] = [];
+
+function cliRun(...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(async () => {
+  tmp = tempDir();
+  db = join(tmp.dir, 'pareto.db');
+  const studio = createStudio({ dbPath: db, launcher: noWorkers, transport: 'headless' });
+  const base = findPreset('beta-vae-4');
+  if (!base || base.family !== 'vae') throw new Error('no beta-vae-4 preset');
+  const rng = createRng(11);
+  for (let i = 0; i < 40; i++) {
+    const config = structuredClone(base);
+    config.model.beta = [0.5, 1, 2, 4, 8][i % 5] ?? 1;
+    config.name = `run ${i}`;
+    const id = insertRun(studio.db, config, `hash-${i}`);
+    // A rate–distortion trade-off with noise, on a coarse grid so that ties happen.
+    const kl = Math.round(20 * rng()) / 2;
+    const rec = Math.round(2 * (30 - kl + 6 * rng())) / 2;
+    writeMetrics(studio.db, id, [
+      { step: 1, epoch: 1, split: 'test', name: 'kl', value: kl },
+      { step: 1, epoch: 1, split: 'test', name: 'reconstruction', value: rec },
+    ]);
+    finishRun(studio.db, id, 'completed', null);
+    runs.push({ id, rec, kl, beta: config.model.beta });
+  }
+  await studio.close();
+});
+afterAll(() => tmp.cleanup());
+
+/** The definition: a run is on the front when no other run is as good on every objective and better on one. */
+function bruteForce(values: (r: (typeof runs)[number]) => number[]): number[] {
+  const dominated = (a: number[], b: number[]) =>
+    a.every((x, i) => x <= (b[i] as number)) && a.some((x, i) => x < (b[i] as number));
+  return runs.filter((r) => !runs.some((o) => o !== r && dominated(values(o), values(r)))).map((r) => r.id);
+}
+
+describe('runs --pareto', () => {
+  it('prints exactly the non-dominated runs, as JSON and as CSV', () => {
+    const json = cliRun('runs', '--db', db, '--pareto', 'test.reconstruction:min,test.kl:min', '--json');
+    expect(json.code, json.stderr).toBe(0);
+    const ids = (JSON.parse(json.stdout) as { rows: { id: number }[] }).rows.map((r) => r.id).sort((a, b) => a - b);
+    const expected = bruteForce((r) => [r.rec, r.kl]).sort((a, b) => a - b);
+    expect(ids).toEqual(expected);
+    expect(expected.length).toBeGreaterThan(1);
+    expect(expected.length).toBeLessThan(runs.length);
+
+    const csv = cliRun('runs', '--db', db, '--pareto', 'test.reconstruction:min,test.kl:min', '--csv');
+    expect(csv.code, csv.stderr).toBe(0);
+    const [header, ...lines] = csv.stdout.trim().split('\n');
+    expect(header).toContain('test.reconstruction');
+    expect(lines.map((l) => Number(l.split(',')[0])).sort((a, b) => a - b)).toEqual(expected);
+  });
+
+  it('takes a config field as an objective, maximised', () => {
+    const json = cliRun('runs', '--db', db, '--pareto', 'test.kl:min,model.beta:max', '--json');
+    expect(json.code, json.stderr).toBe(0);
+    const ids = (JSON.parse(json.stdout) as { rows: { id: number }[] }).rows.map((r) => r.id).sort((a, b) => a - b);
+    expect(ids).toEqual(bruteForce((r) => [r.kl, -r.beta]).sort((a, b) => a - b));
+  });
+
+  it('refuses an objective no run has, and one written wrong, naming it', () => {
+    const unknown = cliRun('runs', '--db', db, '--pareto', 'test.loss:min,test.nothing:max');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--pareto: test.loss is neither a metric these runs report');
+    const wrong = cliRun('runs', '--db', db, '--pareto', 'test.kl:lowest,test.reconstruction:min');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('"test.kl:lowest": write an objective as METRIC:min or METRIC:max');
+  });
+});
