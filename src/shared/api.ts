@@ -130,23 +130,26 @@ export const RunsTable = z.object({
   /** Every final metric some row has, as `split.name`. */
   metrics: z.array(z.string()),
   rows: z.array(
-    z
-      .object({
-        id: RunId,
-        name: z.string(),
-        experiment: z.string(),
-        family: z.string(),
-        status: RunStatus,
-        sweepId: z.number().int().nullable(),
-        createdAt: z.string(),
-        epochs: z.number().int(),
-        /** Every config leaf by path, so any field can be shown. */
-        config: z.record(z.string(), ConfigLeaf),
-        metrics: z.record(z.string(), z.number()),
-        /** Its Slurm task, as `RunSummary.slurm` (absent where that is null). */
-        slurm: SlurmRunInfo.optional(),
-      })
-      .merge(Labels),
+    // A run's own facts and labels, as its summary has them.
+    RunSummary.pick({
+      id: true,
+      name: true,
+      experiment: true,
+      family: true,
+      status: true,
+      sweepId: true,
+      createdAt: true,
+      epochs: true,
+      tags: true,
+      notes: true,
+      starred: true,
+    }).extend({
+      /** Every config leaf by path, so any field can be shown. */
+      config: z.record(z.string(), ConfigLeaf),
+      metrics: z.record(z.string(), z.number()),
+      /** Its Slurm task, as `RunSummary.slurm` (absent where that is null). */
+      slurm: SlurmRunInfo.optional(),
+    }),
   ),
 });
 export type RunsTable = z.infer<typeof RunsTable>;
