@@ -25,6 +25,7 @@ interface Config {
 }
 
 test.beforeAll(async () => {
+  test.setTimeout(240_000);
   dir = mkdtempSync(join(tmpdir(), 'latent-studio-e2e-'));
   host = await startHost(join(dir, 'studio.db'));
   for (const beta of [4, 1]) {
@@ -36,6 +37,12 @@ test.beforeAll(async () => {
     config.training.epochs = 2;
     ids.push((await callHost<{ runId: number }>(host, 'runs.start', { config })).runId);
   }
+  // Both trained before the tests: the restart below must not catch a run mid-way (it would end interrupted).
+  await expect
+    .poll(async () => (await callHost<{ status: string }[]>(host, 'runs.list', { runIds: ids })).map((r) => r.status), {
+      timeout: 180_000,
+    })
+    .toEqual(['completed', 'completed']);
 });
 test.afterAll(async () => {
   await host.stop();
