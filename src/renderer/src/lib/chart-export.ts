@@ -149,12 +149,17 @@ function withBackground(svg: string, width: number, height: number): string {
   return new XMLSerializer().serializeToString(doc);
 }
 
-export function chartExporter(chart: () => Chart | undefined, xName = 'x'): ChartExporter {
-  const need = () => {
-    const c = chart();
-    if (!c) throw new Error('the chart is not drawn yet');
+/** The chart `get` gives, or the refusal an export of a chart not yet drawn gets. */
+function drawn<T>(get: () => T | undefined): () => T {
+  return () => {
+    const c = get();
+    if (c === undefined) throw new Error('the chart is not drawn yet');
     return c;
   };
+}
+
+export function chartExporter(chart: () => Chart | undefined, xName = 'x'): ChartExporter {
+  const need = drawn(chart);
   return {
     png: () => {
       const c = need();
@@ -215,11 +220,7 @@ export async function svgPng(text: string, width: number, height: number, scale 
 
 /** The exporter of an SVG chart; `csv` gives its data. */
 export function svgExporter(svg: () => SVGSVGElement | undefined, csv: () => string): ChartExporter {
-  const need = () => {
-    const s = svg();
-    if (!s) throw new Error('the chart is not drawn yet');
-    return s;
-  };
+  const need = drawn(svg);
   return {
     png: () => {
       const s = need();
