@@ -15,6 +15,8 @@ export const longTests = [
   'tests/integration/resume.test.ts',
   'tests/integration/faults.test.ts',
   'tests/integration/sweep.test.ts',
+  // Hyperband's real sweep, and a bayes sweep whose studio is killed and resumed.
+  'tests/integration/adaptive-sweep.test.ts',
   'tests/integration/cli.test.ts',
   'tests/integration/prior.test.ts',
   // About 70 s: every preset of every family trains one epoch.

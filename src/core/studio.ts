@@ -6,7 +6,8 @@ import { DatasetCatalog } from './datasets/catalog';
 import { EventHub } from './events';
 import { readArtifact } from './store/artifacts';
 import { openDb, type Db, type OpenOptions } from './store/db';
-import { activeSweepRunsStoppedWithStudio, getSweepSpec } from './store/sweeps';
+import { activeSweepRunsStoppedWithStudio, getSweepSpec, listSweeps, sweepRuns } from './store/sweeps';
+import { configHash } from './training/config-hash';
 import { addWarning, getRun, runsStoppedWithStudio, studioStopped } from './store/runs';
 import { autoResumeSetting, Orchestrator, type OrchestratorOptions } from './training/orchestrator';
 import { getSetting } from './store/settings';
@@ -28,6 +29,7 @@ import { runsTableApi } from './api/runs-table';
 import { sweepsApi } from './api/sweeps';
 import { systemApi } from './api/system';
 import { findPreset } from './presets';
+import { AdaptiveSweeps } from './sweeps/adaptive';
 
 export interface StudioOptions extends OpenOptions {
   dbPath: string;
@@ -100,6 +102,21 @@ export function createStudio(options: StudioOptions): Studio {
     },
     ...(options.slurm?.pollMs ? { pollMs: options.slurm.pollMs } : {}),
   });
+  // Bayes sweeps' proposals and Hyperband's rungs (set on the scheduler before it starts its first run).
+  const adaptive = new AdaptiveSweeps({
+    db,
+    events,
+    orchestrator,
+    datasets,
+    // A Slurm sweep's later proposal goes to the cluster as a task of its own, numbered by its place in the sweep.
+    submitRemote: async (sweepId, runId, config) => {
+      const [sweep] = listSweeps(db, sweepId);
+      const task = sweepRuns(db, sweepId).findIndex((r) => r.runId === runId);
+      if (!sweep?.slurm) throw new Error(`sweep ${sweepId} was not sent to Slurm`);
+      await slurm.submitSweep(sweep, [{ runId, config, configHash: configHash(config) }], sweep.slurm.options, task);
+    },
+  });
+  queueMicrotask(() => adaptive.advanceAll());
   // Slurm runs a studio before this one left on the cluster: followed again from where their logs were read.
   slurm.followLeftRuns();
   // A sweep with `evaluate` evaluates each of its runs as it completes (its figures join the runs table as eval.*).
@@ -128,6 +145,7 @@ export function createStudio(options: StudioOptions): Studio {
     priors,
     explorer,
     slurm,
+    adaptive,
     transport: options.transport,
     dbPath: options.dbPath,
   };

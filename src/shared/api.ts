@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DatasetName, RunConfig } from './config';
-import { SweepSpec, sweepRunLimit } from './sweep';
+import { SweepSpec, sweepMethods, sweepRunLimit } from './sweep';
+import { RungRecord } from './sweep-search';
 import { SlurmOptions, SlurmRunInfo, SlurmSweepInfo } from './slurm';
 import { explorerCommands } from './explorer';
 import { priorCommands, priorEvents } from './prior';
@@ -93,11 +94,14 @@ export const SweepSummary = z
     id: SweepId,
     name: z.string(),
     experiment: z.string(),
-    method: z.enum(['grid', 'random']),
+    method: z.enum(sweepMethods),
     createdAt: z.string(),
     /** Cancelled as a whole: its runs stay stopped until it is resumed. */
     state: z.enum(['active', 'cancelled']),
+    /** Runs made so far. */
     total: z.number().int(),
+    /** Runs it makes in all: a bayes sweep proposes the rest as runs end. */
+    planned: z.number().int(),
     counts: StatusCounts,
     /** The swept config paths. */
     parameters: z.array(z.string()),
@@ -117,6 +121,8 @@ export const SweepRun = z.object({
 export const SweepDetail = SweepSummary.extend({
   spec: SweepSpec,
   runs: z.array(SweepRun.extend({ runId: RunId, status: RunStatus })),
+  /** Hyperband's record: each run's metric at each rung it reached, and what was decided there. */
+  rungs: z.array(RungRecord),
 });
 export type SweepDetail = z.infer<typeof SweepDetail>;
 

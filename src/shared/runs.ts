@@ -5,9 +5,10 @@ import { RunId } from './jobs';
 import { Labels } from './labels';
 import { SlurmRunInfo } from './slurm';
 
-export const RunStatus = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted']);
+export const RunStatus = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted', 'stopped']);
 export type RunStatus = z.infer<typeof RunStatus>;
-export const finishedStatuses: readonly RunStatus[] = ['completed', 'failed', 'cancelled', 'interrupted'];
+/** 'stopped': Hyperband ended it at a rung (its checkpoints kept, so it can be extended). */
+export const finishedStatuses: readonly RunStatus[] = ['completed', 'failed', 'cancelled', 'interrupted', 'stopped'];
 
 export const BackendInfo = z.object({
   name: z.string(),

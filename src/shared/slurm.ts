@@ -67,13 +67,14 @@ export type SlurmOptions = z.infer<typeof SlurmOptions>;
 export type SlurmOptionsInput = z.input<typeof SlurmOptions>;
 
 /**
- * The sbatch options of a sweep's array of `tasks` tasks, as its batch script lists them (`#SBATCH` lines): those
+ * The sbatch options of a sweep's array of `tasks` tasks (numbered from `first`: an adaptive sweep submits each later
+ * proposal as a task of its own), as its batch script lists them (`#SBATCH` lines): those
  * the studio sets, then the user's extra ones. The job name and the log path, which name the sweep, are the script's.
  */
-export function sbatchDirectives(options: SlurmOptions, tasks: number): { options: string[]; extra: string[] } {
+export function sbatchDirectives(options: SlurmOptions, tasks: number, first = 0): { options: string[]; extra: string[] } {
   return {
     options: [
-      `--array=0-${tasks - 1}${options.maxParallel ? `%${options.maxParallel}` : ''}`,
+      `--array=${first}-${first + tasks - 1}${options.maxParallel ? `%${options.maxParallel}` : ''}`,
       '--ntasks=1',
       `--cpus-per-task=${options.cpusPerTask}`,
       ...(options.partition ? [`--partition=${options.partition}`] : []),

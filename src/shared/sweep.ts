@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { describeIssues, issuePath, RunConfig, type FieldIssue } from './config';
 import { ConfigPathError, parseConfigPath, setConfigPath } from './config-path';
 import { EvaluationSettings } from './evaluation-kinds';
-import { createRng } from './random';
+import { createRng, deriveSeed } from './random';
+import { EarlyTerminate, randomProposal, searchSpace, SweepObjective } from './sweep-search';
 
 /**
  * A sweep in the shape researchers know from W&B's sweep configuration
@@ -30,7 +31,8 @@ export const SweepRange = z
 export const SweepParameter = z.union([SweepValues, SweepRange]);
 export type SweepParameter = z.infer<typeof SweepParameter>;
 
-export const sweepMethods = ['grid', 'random'] as const;
+/** 'bayes': TPE (src/core/sweeps/tpe.ts), proposing each run from the ones before it. */
+export const sweepMethods = ['grid', 'random', 'bayes'] as const;
 /** The most runs one sweep may make, whatever its cap says. */
 export const sweepRunLimit = 1000;
 
@@ -53,8 +55,18 @@ export const SweepSpec = z.strictObject({
   /** A preset's name, or a whole run config. */
   base: z.union([z.string().min(1).max(120), userRecord(z.unknown())]),
   method: z.enum(sweepMethods),
+  /** What a bayes sweep optimises, and what Hyperband judges runs by (W&B's `metric`). */
+  metric: SweepObjective.optional(),
+  /** Several objectives at once: a bayes sweep's multi-objective TPE, or a Pareto front reported for any method. */
+  metrics: z.array(SweepObjective).min(2, 'give two or more objectives (or metric for one)').max(4).optional(),
+  /** W&B's `early_terminate`: Hyperband's rungs, judged asynchronously (ASHA); works with every method. */
+  early_terminate: EarlyTerminate.optional(),
+  /** How many runs of a bayes sweep are proposed ahead of the results (the others count as bad: the constant liar). */
+  concurrency: z.number().int().min(1).max(16).default(2),
+  /** Random proposals a bayes sweep makes before TPE takes over (Optuna's n_startup_trials). */
+  startup_trials: z.number().int().min(1).max(100).default(10),
   parameters: userRecord(SweepParameter).refine((p) => Object.keys(p).length > 0, 'name at least one config path to sweep'),
-  /** How many configs a random sweep draws. */
+  /** How many configs a random sweep draws, or a bayes sweep proposes. */
   count: z.number().int().min(1).max(sweepRunLimit).optional(),
   /** A cap: a spec that would make more runs is refused. */
   maxRuns: z.number().int().min(1).max(sweepRunLimit).default(100),
@@ -91,7 +103,7 @@ function draw(p: SweepParameter, random: () => number): SweepValue {
 
 /** How many runs a spec makes: the grid's product, or the random method's count. */
 export function sweepSize(spec: Pick<SweepSpec, 'method' | 'parameters' | 'count'>): number {
-  if (spec.method === 'random') return spec.count ?? 0;
+  if (spec.method !== 'grid') return spec.count ?? 0;
   return Object.values(spec.parameters).reduce((n, p) => n * ('values' in p ? p.values.length : 0), 1);
 }
 
@@ -110,13 +122,39 @@ export function sweepRunName(sweepName: string, params: Record<string, SweepValu
   return `${sweepName} · ${paths.map((p) => `${label(p)}=${String(show(params[p] ?? null))}`).join(' ')}`;
 }
 
+/** The keys an adaptive sweep needs together: a metric for bayes and Hyperband, one objective for Hyperband. */
+function adaptiveIssues(spec: SweepSpec): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  if (spec.metric && spec.metrics) issues.push({ path: 'metrics', message: 'give metric or metrics, not both' });
+  if (spec.method === 'bayes' && !spec.metric && !spec.metrics)
+    issues.push({ path: 'metric', message: 'a bayes sweep needs a metric to optimise: { name: "test.loss", goal: "minimize" }' });
+  if (spec.early_terminate && !spec.metric)
+    issues.push({
+      path: 'early_terminate',
+      message: spec.metrics
+        ? 'Hyperband judges runs by one metric: give metric (the front of several is reported at the end)'
+        : 'Hyperband judges runs by a metric: give metric: { name, goal }',
+    });
+  if (spec.method !== 'grid' && spec.count === undefined)
+    issues.push({ path: 'count', message: `a ${spec.method} sweep needs a count of runs` });
+  return issues;
+}
+
+/** The first proposals of a bayes sweep: TPE's random startup trials, each from its own stream (seed, index). */
+export function bayesStartup(spec: SweepSpec, n: number): Record<string, SweepValue>[] {
+  const space = searchSpace(spec.parameters);
+  return Array.from({ length: n }, (_, i) => randomProposal(space, createRng(deriveSeed(spec.seed, i))));
+}
+
 /**
  * Expands a parsed spec over its base config into every run's config, and checks each like any config:
  * an unknown path, a value a field refuses, or more runs than the cap is an issue naming the path.
  * `check` adds what a run gets checked against when it is started (data sets, memory): the core's `checkRun`.
+ * A bayes sweep's points are its random startup proposals, and each listed value and range end is checked too:
+ * its later runs are proposed as the earlier ones end (src/core/sweeps).
  */
 export function expandSweep(spec: SweepSpec, base: RunConfig, check?: (config: RunConfig) => FieldIssue[]): SweepCheck {
-  const issues: FieldIssue[] = [];
+  const issues: FieldIssue[] = adaptiveIssues(spec);
   const paths = Object.keys(spec.parameters);
   for (const path of paths) {
     const p = spec.parameters[path];
@@ -130,15 +168,12 @@ export function expandSweep(spec: SweepSpec, base: RunConfig, check?: (config: R
       continue;
     }
     if (spec.method === 'grid' && p && !('values' in p)) {
-      issues.push({ path: paramPath(path), message: 'a grid sweeps lists of values; a range needs method "random"' });
+      issues.push({ path: paramPath(path), message: 'a grid sweeps lists of values; a range needs method "random" or "bayes"' });
     }
     if (p && 'values' in p) {
       const seen = new Set(p.values.map((v) => JSON.stringify(v)));
       if (seen.size < p.values.length) issues.push({ path: `${paramPath(path)}.values`, message: 'a value is listed twice' });
     }
-  }
-  if (spec.method === 'random' && spec.count === undefined) {
-    issues.push({ path: 'count', message: 'a random sweep needs a count of runs' });
   }
   if (issues.length > 0) return { ok: false, issues };
 
@@ -152,17 +187,41 @@ export function expandSweep(spec: SweepSpec, base: RunConfig, check?: (config: R
 
   // Every combination of the grid (the first path varies slowest), or `count` random draws.
   let combos: SweepValue[][] = [[]];
+  let extra: SweepValue[][] = [];
   if (spec.method === 'grid') {
     for (const path of paths) {
       const p = spec.parameters[path] as z.infer<typeof SweepValues>;
       combos = combos.flatMap((c) => p.values.map((v) => [...c, v]));
     }
+  } else if (spec.method === 'bayes') {
+    combos = bayesStartup(spec, Math.min(size, spec.concurrency)).map((p) => paths.map((path) => p[path] ?? null));
+    // Every value TPE may propose later, one path at a time in the first proposal.
+    const first = combos[0] ?? [];
+    extra = paths.flatMap((path, i) => {
+      const p = spec.parameters[path] as SweepParameter;
+      const values = 'values' in p ? p.values : [p.min, p.max];
+      return values.map((v) => first.map((x, j) => (j === i ? v : x)));
+    });
   } else {
     // The draws of a random sweep are the same for the same seed.
     const random = createRng(spec.seed);
     combos = Array.from({ length: size }, () => paths.map((path) => draw(spec.parameters[path] as SweepParameter, random)));
   }
+  const built = sweepPoints(spec, base, combos, check);
+  const checked = sweepPoints(spec, base, extra, check);
+  const all = [...built.issues, ...checked.issues.filter((i) => !built.issues.some((j) => j.path === i.path && j.message === i.message))];
+  return all.length > 0 ? { ok: false, issues: all } : { ok: true, points: built.points };
+}
 
+/** The runs of these combinations of the swept paths' values (in the spec's order), each checked as a run is. */
+export function sweepPoints(
+  spec: SweepSpec,
+  base: RunConfig,
+  combos: readonly SweepValue[][],
+  check?: (config: RunConfig) => FieldIssue[],
+): { points: SweepPoint[]; issues: FieldIssue[] } {
+  const issues: FieldIssue[] = [];
+  const paths = Object.keys(spec.parameters);
   const points: SweepPoint[] = [];
   const owner = (issue: string) =>
     paths.find((p) => issue === p || issue.startsWith(`${p}.`) || issue.startsWith(`${p}[`)) ??
@@ -225,7 +284,7 @@ export function expandSweep(spec: SweepSpec, base: RunConfig, check?: (config: R
     }
     if (parsed.success) points.push({ params, config: parsed.data, name: draft.name as string });
   }
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, points };
+  return { points, issues };
 }
 
 /** A config's leaves by path (`model.encoder[0].units`); lists of plain values stay one leaf, shown as JSON. */

@@ -220,4 +220,53 @@ describe('sweeps on a Slurm cluster', () => {
     },
     170_000,
   );
+  it.skipIf(skip)(
+    title('a bayes sweep with Hyperband on Slurm: each later proposal is a task of its own, and a stop is a scancel'),
+    async () => {
+      const dbPath = join(tmp.dir, 'adaptive.db');
+      const gate = new WorkerGate(tmp.dir);
+      const studio = studioOn(dbPath);
+      try {
+        // Seed 7 draws a good learning rate first, then a hopeless one (the two random startup trials); TPE the third.
+        const spec = SweepSpec.parse({
+          ...aeSweep('adaptive', 6, { 'training.learningRate': { values: [0.003, 0.000001] } }),
+          method: 'bayes',
+          count: 3,
+          concurrency: 1,
+          startup_trials: 2,
+          seed: 7,
+          metric: { name: 'test.loss', goal: 'minimize' },
+          early_terminate: { type: 'hyperband', min_iter: 1, eta: 3 },
+        });
+        const { sweepId } = await studio.api['sweeps.create']({ spec, slurm: { cpusPerTask: 1 } });
+        const get = () => studio.api['sweeps.get']({ sweepId: sweepId! });
+        const over = (status: string | undefined) => ['completed', 'stopped', 'failed', 'cancelled', 'interrupted'].includes(status ?? '');
+        // Once the first run is over, the next one is held in its second epoch (20 steps each), past its first rung.
+        for (let s = await get(); !over(s.runs[0]?.status); s = await get()) await sleep(100);
+        gate.holdAt(30);
+        for (let s = await get(); !over(s.runs[1]?.status); s = await get()) await sleep(100);
+        gate.remove();
+        let done = await get();
+        for (; !(done.runs.length === 3 && done.runs.every((r) => over(r.status))); done = await get()) await sleep(200);
+        const listed = await studio.api['runs.list']({ runIds: done.runs.map((r) => r.runId) });
+        const [first, second, third] = done.runs.map((r) => listed.find((x) => x.id === r.runId));
+        console.log(`adaptive sweep on Slurm: ${done.runs.map((r) => `${JSON.stringify(r.params)} ${r.status}`).join('; ')}`);
+        expect(first?.status).toBe('completed');
+        expect(second?.status).toBe('stopped');
+        const detail = await studio.api['runs.get']({ runId: second!.id });
+        expect(detail.error).toMatch(/stopped by Hyperband at rung 0 \(epoch 1\)/);
+        expect(detail.slurm?.state).toMatch(/CANCELLED/);
+        // The first run went in the sweep's array; each later proposal was submitted alone, as it was made.
+        expect(first?.slurm?.jobId).toBe(done.slurm?.jobId);
+        expect(new Set([first, second, third].map((r) => r?.slurm?.jobId)).size).toBe(3);
+        expect([first, second, third].map((r) => r?.slurm?.taskId)).toEqual([0, 1, 2]);
+        expect(readFileSync(join(done.slurm!.dir, 'task-1.sbatch'), 'utf8')).toContain('#SBATCH --array=1-1');
+        expect(done.rungs.find((r) => r.runId === second!.id)?.decision).toBe('stopped');
+      } finally {
+        await studio.close();
+        gate.remove();
+      }
+    },
+    170_000,
+  );
 });

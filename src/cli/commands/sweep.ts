@@ -9,6 +9,7 @@ import { finishedStatuses } from '../../shared/api';
 import { describeIssues, fieldIssues } from '../../shared/config';
 import { SlurmOptions } from '../../shared/slurm';
 import { SweepSpec } from '../../shared/sweep';
+import { paretoFront } from '../../shared/pareto';
 import { command, dbAndJson, intFlag, openCli, remoteFlags, UsageError } from '../runner';
 
 /** Reads a sweep spec file; every refusal names the file and the path in it. */
@@ -118,12 +119,14 @@ export const sweep = command({
     const id = sweepId;
     const counts = async () => {
       const s = (await studio.api['sweeps.get']({ sweepId: id })).counts;
-      return `${s.completed} done · ${s.running} running · ${s.queued} queued${s.failed ? ` · ${s.failed} failed` : ''}${s.cancelled + s.interrupted ? ` · ${s.cancelled + s.interrupted} stopped` : ''}`;
+      return `${s.completed} done · ${s.running} running · ${s.queued} queued${s.stopped ? ` · ${s.stopped} stopped by Hyperband` : ''}${s.failed ? ` · ${s.failed} failed` : ''}${s.cancelled + s.interrupted ? ` · ${s.cancelled + s.interrupted} stopped` : ''}`;
     };
     const done = new Promise<void>((resolve) => {
       const check = async () => {
         const detail = await studio.api['sweeps.get']({ sweepId: id });
-        if (detail.runs.every((r) => finishedStatuses.includes(r.status))) {
+        // A bayes sweep proposes its later runs as earlier ones end: over once all it plans are made and ended.
+        const made = detail.runs.length >= detail.planned || detail.state === 'cancelled';
+        if (made && detail.runs.every((r) => finishedStatuses.includes(r.status))) {
           clearInterval(timer);
           resolve();
         }
@@ -156,9 +159,21 @@ export const sweep = command({
     const detail = await studio.api['sweeps.get']({ sweepId: id });
     const table = await studio.api['runs.table']({ sweepId: id });
     const byId = new Map(table.rows.map((r) => [r.id, r]));
+    // Several objectives: the runs no other run beats on all of them.
+    const objectives = spec.metrics ?? [];
+    const front =
+      objectives.length > 1
+        ? paretoFront(
+            table.rows.filter((r) => r.status === 'completed'),
+            (r) => objectives.map((o) => r.metrics[o.name]),
+            objectives.map((o) => (o.goal === 'minimize' ? 'min' : 'max')),
+          ).map((r) => r.id)
+        : undefined;
+    if (front) say(`Pareto front (${objectives.map((o) => o.name).join(', ')}): runs ${front.join(', ')}`);
     const result = {
       sweepId: id,
       name: spec.name,
+      ...(front ? { pareto: front } : {}),
       runs: detail.runs.map((r) => {
         const row = byId.get(r.runId);
         const test = Object.fromEntries(
@@ -176,6 +191,6 @@ export const sweep = command({
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
     await studio.close();
-    return detail.runs.every((r) => r.status === 'completed') ? 0 : 1;
+    return detail.runs.every((r) => r.status === 'completed' || r.status === 'stopped') ? 0 : 1;
   },
 });

@@ -8,6 +8,7 @@ import type { EvaluationJobs } from '../evaluation/jobs';
 import type { EventHub } from '../events';
 import type { ExplorerSessions } from '../explorer/sessions';
 import type { PriorJobs } from '../prior/jobs';
+import type { AdaptiveSweeps } from '../sweeps/adaptive';
 import type { SlurmBackend } from '../slurm/backend';
 import type { Db } from '../store/db';
 import type { Orchestrator } from '../training/orchestrator';
@@ -27,6 +28,8 @@ export interface StudioContext {
   priors: PriorJobs;
   explorer: ExplorerSessions;
   slurm: SlurmBackend;
+  /** Bayes sweeps' proposals and Hyperband's rungs. */
+  adaptive: AdaptiveSweeps;
   transport: SystemInfo['transport'];
   dbPath: string;
 }

@@ -1,11 +1,9 @@
 /** The sweeps' commands: plan and create (here or on a Slurm cluster), read, cancel and resume as a whole. */
 import { readFileSync, statSync } from 'node:fs';
 import type { Api } from '../../shared/api';
-import { describeIssues, fieldIssues, RunConfig as RunConfigSchema, type RunConfig } from '../../shared/config';
-import { expandSweep, type SweepPoint, type SweepSpec } from '../../shared/sweep';
+import type { SweepPoint } from '../../shared/sweep';
+import { planSweep } from '../sweeps/plan';
 import { ApiError } from '../errors';
-import { checkKinds } from '../evaluation/jobs';
-import { checkRun } from '../run-checks';
 import { SlurmCommandError } from '../slurm/commands';
 import { addWarning, supervisorAlive } from '../store/runs';
 import {
@@ -19,7 +17,7 @@ import {
   sweepRuns,
 } from '../store/sweeps';
 import { configHash } from '../training/config-hash';
-import { findPreset } from '../presets';
+import { sweepRungs } from '../store/rungs';
 import { ensureDatasets, type StudioContext } from './context';
 import { runHelpers } from './runs';
 
@@ -37,38 +35,6 @@ export function sweepsApi(
     return sweep;
   };
 
-  /** A sweep spec's runs, each checked like runs.start; every refusal names its path in the spec. */
-  const planSweep = (spec: SweepSpec) => {
-    const refuse = (issues: { path: string; message: string }[]) => {
-      throw new ApiError('bad_request', `invalid sweep: ${describeIssues(issues)}`, issues);
-    };
-    let base: RunConfig;
-    if (typeof spec.base === 'string') {
-      const preset = findPreset(spec.base);
-      if (!preset) return refuse([{ path: 'base', message: `no preset named ${spec.base}` }]);
-      base = preset;
-    } else {
-      const parsed = RunConfigSchema.safeParse(spec.base);
-      if (!parsed.success) return refuse(fieldIssues(parsed.error).map((i) => ({ ...i, path: `base.${i.path}` })));
-      base = parsed.data;
-    }
-    const plan = expandSweep(spec, base, (config) => checkRun(config, datasets));
-    if (!plan.ok) return refuse(plan.issues);
-    if (plan.points.length === 0) return refuse([{ path: 'parameters', message: 'this sweep makes no runs' }]);
-    if (spec.evaluate) {
-      // Every run must be evaluable as asked: refused now, not after hours of training.
-      for (const point of plan.points) {
-        try {
-          checkKinds(point.config, `run ${point.name}`, spec.evaluate.what, datasets);
-        } catch (e) {
-          if (e instanceof ApiError) return refuse([{ path: 'evaluate.what', message: e.message.replace(/^what: /, '') }]);
-          throw e;
-        }
-      }
-    }
-    return plan.points;
-  };
-
   return {
     'sweeps.create': async ({ spec, dryRun, slurm: slurmOptions }) => {
       let points: SweepPoint[];
@@ -78,7 +44,7 @@ export function sweepsApi(
             { path: 'name', message: `a sweep named ${spec.name} exists` },
           ]);
         }
-        points = planSweep(spec);
+        points = planSweep(spec, datasets).points;
       } catch (e) {
         if (dryRun && e instanceof ApiError && e.issues) return { sweepId: null, runs: [], issues: e.issues };
         throw e;
@@ -107,6 +73,7 @@ export function sweepsApi(
       events.emit('sweep.changed', { sweepId });
       for (const runId of runIds) events.emit('run.status', { runId, status: 'queued', error: null, backend: null });
       orchestrator.schedule();
+      ctx.adaptive.advance(sweepId);
       return {
         sweepId,
         runs: points.map((p, i) => ({ runId: runIds[i] ?? null, name: p.name, params: p.params })),
@@ -118,7 +85,7 @@ export function sweepsApi(
       const sweep = requireSweep(sweepId);
       const spec = getSweepSpec(db, sweepId);
       if (!spec) throw new ApiError('not_found', `sweep ${sweepId} does not exist`);
-      return { ...sweep, spec, runs: sweepRuns(db, sweepId) };
+      return { ...sweep, spec, runs: sweepRuns(db, sweepId), rungs: sweepRungs(db, sweepId) };
     },
     'sweeps.script': async ({ sweepId }) => {
       const info = requireSweep(sweepId).slurm;
@@ -164,6 +131,7 @@ export function sweepsApi(
         }
       }
       orchestrator.schedule();
+      ctx.adaptive.advance(sweepId);
       events.emit('sweep.changed', { sweepId });
       return requireSweep(sweepId);
     },

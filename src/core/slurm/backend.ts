@@ -35,13 +35,15 @@ export function batchScript(o: {
   sweepId: number;
   sweepDir: string;
   tasks: number;
+  /** The first task's number (0 but for an adaptive sweep's later proposals). */
+  first?: number;
   options: SlurmOptions;
   command: TaskCommand;
 }): string {
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const jobName = `latent-studio-${o.sweepId}-${o.sweepName.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 40)}`;
   // The same options the sweep form previews (shared/slurm.ts).
-  const directives = sbatchDirectives(o.options, o.tasks);
+  const directives = sbatchDirectives(o.options, o.tasks, o.first ?? 0);
   const lines = [
     '#!/bin/bash',
     `#SBATCH --job-name=${jobName}`,
@@ -214,17 +216,22 @@ export class SlurmBackend {
   /**
    * Writes each run's request and the batch script into the sweep's shared folder and submits the array; then
    * follows every task. When sbatch refuses, the folder is removed and the error thrown (the caller unwinds).
+   * `first`: the number of the first task, for an adaptive sweep's later proposals (each submitted as it is made,
+   * with a batch script of its own beside the sweep's).
    */
   async submitSweep(
     sweep: { id: number; name: string },
     runs: { runId: number; config: RunConfig; configHash: string }[],
     options: SlurmOptions,
+    first = 0,
   ): Promise<SlurmSweepInfo> {
     const sweepDir = join(this.o.sharedDir, `sweep-${sweep.id}`);
     mkdirSync(sweepDir, { recursive: true });
+    const made: string[] = [];
     try {
-      runs.forEach((r, task) => {
-        const dir = taskDir(sweepDir, task);
+      runs.forEach((r, i) => {
+        const dir = taskDir(sweepDir, first + i);
+        made.push(dir);
         mkdirSync(join(dir, taskFiles.checkpoints), { recursive: true });
         const request: TrainRequest = {
           type: 'train',
@@ -243,22 +250,27 @@ export class SlurmBackend {
         sweepId: sweep.id,
         sweepDir,
         tasks: runs.length,
+        first,
         options,
         command: this.o.command,
       });
-      const scriptPath = join(sweepDir, 'sweep.sbatch');
+      const scriptPath = join(sweepDir, first === 0 ? 'sweep.sbatch' : `task-${first}.sbatch`);
+      made.push(scriptPath);
       writeFileSync(scriptPath, script, { mode: 0o755 });
       const jobId = await this.o.commands.sbatch(scriptPath);
       const info: SlurmSweepInfo = { jobId, dir: sweepDir, script: scriptPath, options };
-      setSweepSlurm(this.o.db, sweep.id, info);
-      runs.forEach((r, task) => {
+      if (first === 0) setSweepSlurm(this.o.db, sweep.id, info);
+      runs.forEach((r, i) => {
+        const task = first + i;
         const record: SlurmTaskRecord = { jobId, taskId: task, state: 'PENDING', dir: taskDir(sweepDir, task), offset: 0 };
         setRunSlurm(this.o.db, r.runId, record);
         this.follow(r.runId, r.config, r.configHash, record);
       });
       return info;
     } catch (e) {
-      rmSync(sweepDir, { recursive: true, force: true });
+      // Only what this submission wrote: an adaptive sweep's earlier tasks live in the same folder.
+      if (first === 0) rmSync(sweepDir, { recursive: true, force: true });
+      else for (const path of made) rmSync(path, { recursive: true, force: true });
       throw e;
     }
   }

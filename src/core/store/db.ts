@@ -29,13 +29,25 @@ export function migrate(db: Db): void {
       `database schema version ${current} is newer than this studio understands (${migrations.length}); update Latent Studio`,
     );
   }
+  if (current === migrations.length) return;
+  // A migration that rebuilds a table drops the old one: with foreign keys on, that would delete (cascade) every row
+  // that refers to it. They are off while the schema changes (it cannot change inside a transaction), and the rows
+  // are checked against them before the transaction commits.
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
   const apply = db.transaction(() => {
     for (let v = current; v < migrations.length; v++) {
       db.exec(migrations[v] as string);
       db.pragma(`user_version = ${v + 1}`);
     }
+    const broken = db.pragma('foreign_key_check') as unknown[];
+    if (broken.length > 0) throw new Error(`the schema migration left ${broken.length} rows referring to nothing`);
   });
-  apply();
+  try {
+    apply();
+  } finally {
+    db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
+  }
 }
 
 export function integrityCheck(db: Db): string {

@@ -31,6 +31,22 @@ export function readMetrics(db: Db, runId: number): MetricPoint[] {
   ).all(runId);
 }
 
+/** A metric's value at the end of an epoch (its last step there), or undefined. */
+export function metricAtEpoch(db: Db, runId: number, split: string, name: string, epoch: number): number | undefined {
+  return stmt<[number, string, string, number], { value: number }>(
+    db,
+    'SELECT value FROM metrics WHERE run_id = ? AND split = ? AND name = ? AND epoch = ? ORDER BY step DESC LIMIT 1',
+  ).get(runId, split, name, epoch)?.value;
+}
+
+/** A metric's latest value, or undefined. */
+export function latestMetric(db: Db, runId: number, split: string, name: string): number | undefined {
+  return stmt<[number, string, string], { value: number }>(
+    db,
+    'SELECT value FROM latest_metrics WHERE run_id = ? AND split = ? AND name = ?',
+  ).get(runId, split, name)?.value;
+}
+
 /** One recorded value, or undefined. */
 export function metricAt(db: Db, runId: number, split: string, name: string, step: number): number | undefined {
   return stmt<[number, string, string, number], { value: number }>(

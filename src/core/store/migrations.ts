@@ -202,4 +202,58 @@ export const migrations: readonly string[] = [
    ALTER TABLE sweeps ADD COLUMN tags_json TEXT NOT NULL DEFAULT '[]';
    ALTER TABLE sweeps ADD COLUMN notes TEXT NOT NULL DEFAULT '';
    ALTER TABLE sweeps ADD COLUMN starred INTEGER NOT NULL DEFAULT 0;`,
+  // 14: adaptive sweeps. A run Hyperband stopped at a rung ends as 'stopped' (SQLite changes a CHECK only by
+  // rebuilding the table: the 12 steps of https://sqlite.org/lang_altertable.html, with foreign keys off around
+  // the migration, see migrate()). Each run's rungs are on record: its metric there, the decision and its cutoff.
+  `CREATE TABLE runs_new (
+    id INTEGER PRIMARY KEY,
+    experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    family TEXT NOT NULL,
+    config_json TEXT NOT NULL,
+    config_hash TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('queued','running','completed','failed','cancelled','interrupted','stopped')),
+    seed INTEGER NOT NULL,
+    epochs INTEGER NOT NULL,
+    backend TEXT,
+    backend_reason TEXT,
+    environment_json TEXT,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    ended_at TEXT,
+    heartbeat_at TEXT,
+    error TEXT,
+    warnings TEXT NOT NULL DEFAULT '[]',
+    supervisor_host TEXT,
+    supervisor_pid INTEGER,
+    interruptions TEXT NOT NULL DEFAULT '[]',
+    resume_from TEXT,
+    sweep_id INTEGER REFERENCES sweeps(id) ON DELETE SET NULL,
+    sweep_params TEXT,
+    executor TEXT NOT NULL DEFAULT 'local' CHECK (executor IN ('local','slurm')),
+    slurm_json TEXT,
+    stopped_early_json TEXT,
+    tags_json TEXT NOT NULL DEFAULT '[]',
+    notes TEXT NOT NULL DEFAULT '',
+    starred INTEGER NOT NULL DEFAULT 0
+   ) STRICT;
+   INSERT INTO runs_new SELECT * FROM runs;
+   DROP TABLE runs;
+   ALTER TABLE runs_new RENAME TO runs;
+   CREATE INDEX runs_status ON runs(status);
+   CREATE INDEX runs_sweep ON runs(sweep_id);
+   CREATE INDEX runs_experiment ON runs(experiment_id);
+   CREATE TABLE sweep_rungs (
+     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+     rung INTEGER NOT NULL,
+     epoch INTEGER NOT NULL,
+     value REAL NOT NULL,
+     decision TEXT NOT NULL CHECK (decision IN ('continue','stopped')),
+     cutoff REAL,
+     peers INTEGER NOT NULL,
+     created_at TEXT NOT NULL,
+     PRIMARY KEY (run_id, rung)
+   ) STRICT;
+   CREATE INDEX sweep_rungs_sweep ON sweep_rungs(sweep_id, rung);`,
 ];

@@ -254,6 +254,12 @@ export function runsWithConfigs(
   ).all(filter.experiment ?? null, filter.experiment ?? null, filter.sweepId ?? null, filter.sweepId ?? null, ids, ids);
 }
 
+/** A run's config alone (undefined for no such run). */
+export function runConfig(db: Db, runId: number): RunConfig | undefined {
+  const row = stmt<[number], { config_json: string }>(db, 'SELECT config_json FROM runs WHERE id = ?').get(runId);
+  return row ? (JSON.parse(row.config_json) as RunConfig) : undefined;
+}
+
 export function getRunStatus(db: Db, runId: number): RunStatus | undefined {
   return stmt<[number], { status: RunStatus }>(db, 'SELECT status FROM runs WHERE id = ?').get(runId)?.status;
 }

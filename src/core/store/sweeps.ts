@@ -12,7 +12,7 @@ interface SweepRow extends LabelColumns {
   id: number;
   name: string;
   experiment: string;
-  method: 'grid' | 'random';
+  method: 'grid' | 'random' | 'bayes';
   spec_json: string;
   state: 'active' | 'cancelled';
   created_at: string;
@@ -54,6 +54,45 @@ export function insertSweep(
   })();
 }
 
+/** The sweep a run belongs to, with its spec and state; undefined outside a sweep. */
+export function sweepOfRun(
+  db: Db,
+  runId: number,
+): { sweepId: number; spec: SweepSpec; state: 'active' | 'cancelled'; slurm: SlurmSweepInfo | null } | undefined {
+  const row = stmt<[number], { id: number; spec_json: string; state: 'active' | 'cancelled'; slurm_json: string | null }>(
+    db,
+    'SELECT s.id, s.spec_json, s.state, s.slurm_json FROM runs r JOIN sweeps s ON s.id = r.sweep_id WHERE r.id = ?',
+  ).get(runId);
+  return row
+    ? {
+        sweepId: row.id,
+        spec: JSON.parse(row.spec_json) as SweepSpec,
+        state: row.state,
+        slurm: row.slurm_json ? (JSON.parse(row.slurm_json) as SlurmSweepInfo) : null,
+      }
+    : undefined;
+}
+
+/** Queues one more run of a sweep (a bayes sweep's next proposal). */
+export function addSweepRun(
+  db: Db,
+  sweepId: number,
+  point: SweepPoint,
+  hash: (config: RunConfig) => string,
+  executor: 'local' | 'slurm' = 'local',
+): number {
+  return db.transaction(() => {
+    const runId = insertRun(db, point.config, hash(point.config));
+    stmt(db, 'UPDATE runs SET sweep_id = ?, sweep_params = ?, executor = ? WHERE id = ?').run(
+      sweepId,
+      JSON.stringify(point.params),
+      executor,
+      runId,
+    );
+    return runId;
+  })();
+}
+
 export function setSweepState(db: Db, sweepId: number, state: 'active' | 'cancelled'): void {
   stmt(db, 'UPDATE sweeps SET state = ? WHERE id = ?').run(state, sweepId);
 }
@@ -72,6 +111,7 @@ const emptyCounts = (): Record<RunStatus, number> => ({
   failed: 0,
   cancelled: 0,
   interrupted: 0,
+  stopped: 0,
 });
 
 /**
@@ -79,8 +119,8 @@ const emptyCounts = (): Record<RunStatus, number> => ({
  * last run's end, per run ended, times the runs left. The pace includes what a run's duration does not (a
  * worker's start, the queue's gaps) and the concurrency the scheduler gave it.
  */
-function eta(runs: readonly RunTiming[]): number | null {
-  const left = runs.filter((r) => r.status === 'queued' || r.status === 'running').length;
+function eta(runs: readonly RunTiming[], planned: number): number | null {
+  const left = runs.filter((r) => r.status === 'queued' || r.status === 'running').length + Math.max(0, planned - runs.length);
   if (left === 0) return 0;
   const ended = runs.filter((r) => r.status === 'completed' && r.ended_at);
   const starts = runs.flatMap((r) => (r.started_at ? [Date.parse(r.started_at)] : []));
@@ -112,6 +152,7 @@ export function listSweeps(db: Db, sweepId?: number): SweepSummary[] {
     const counts = emptyCounts();
     for (const r of mine) counts[r.status] += 1;
     const spec = JSON.parse(s.spec_json) as SweepSpec;
+    const planned = spec.method === 'bayes' ? Math.max(mine.length, spec.count ?? 0) : mine.length;
     return {
       id: s.id,
       name: s.name,
@@ -120,9 +161,10 @@ export function listSweeps(db: Db, sweepId?: number): SweepSummary[] {
       createdAt: s.created_at,
       state: s.state,
       total: mine.length,
+      planned,
       counts,
       parameters: Object.keys(spec.parameters),
-      etaSeconds: s.state === 'cancelled' ? null : eta(mine),
+      etaSeconds: s.state === 'cancelled' ? null : eta(mine, planned),
       slurm: s.slurm_json ? (JSON.parse(s.slurm_json) as SlurmSweepInfo) : null,
       ...labelsOf(s),
     };

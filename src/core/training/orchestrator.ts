@@ -36,6 +36,23 @@ interface ActiveRun {
   cancelled: boolean;
   /** Trains elsewhere (a Slurm task): outside this machine's limit, and left running when the studio stops. */
   remote: boolean;
+  /** Hyperband's rungs for this run (none outside an adaptive sweep), and the rung epochs judged so far. */
+  rungs: RungPlan | null;
+  judged: Set<number>;
+  /** Why Hyperband stopped it, once it did. */
+  stopReason: string | null;
+}
+
+/** Where a run of an adaptive sweep is judged: after these epochs, by this metric (`split.name`). */
+export interface RungPlan {
+  epochs: number[];
+  metric: string;
+}
+
+/** Hyperband's side of the scheduler (src/core/sweeps): which runs have rungs, and the judgement at one. */
+export interface RungJudge {
+  plan(runId: number, config: RunConfig): RungPlan | null;
+  judge(runId: number, epoch: number): { stop: boolean; reason: string | null };
 }
 
 export interface OrchestratorOptions {
@@ -87,6 +104,7 @@ export class Orchestrator {
   readonly #staleAfterMs: number;
   readonly #cores: number;
   #closed = false;
+  #rungJudge: RungJudge | null = null;
 
   constructor(
     private readonly db: Db,
@@ -113,6 +131,11 @@ export class Orchestrator {
     // Work queued before a restart (and jobs left running by a studio that is gone) starts again by itself, once the
     // studio being built has registered its kinds of job.
     queueMicrotask(() => this.schedule());
+  }
+
+  /** Lets Hyperband judge the runs of adaptive sweeps at their rungs (set once, by the studio). */
+  setRungJudge(judge: RungJudge): void {
+    this.#rungJudge = judge;
   }
 
   /** Adds a kind of job the scheduler runs (register every kind before the studio is handed out). */
@@ -258,9 +281,10 @@ export class Orchestrator {
     worker: WorkerHandle,
     remote: boolean,
   ): void {
-    const run: ActiveRun = { config, worker, pending: [], cancelled: false, remote };
+    const rungs = this.#rungJudge?.plan(runId, config) ?? null;
+    const run: ActiveRun = { config, worker, pending: [], cancelled: false, remote, rungs, judged: new Set(), stopReason: null };
     this.#active.set(runId, run);
-    const end = (status: 'completed' | 'failed' | 'cancelled' | 'interrupted', error: string | null) => {
+    const end = (status: 'completed' | 'failed' | 'cancelled' | 'interrupted' | 'stopped', error: string | null) => {
       this.flush(runId, run);
       if (finishRun(this.db, runId, status, error)) this.events.emit('run.status', { runId, status, error, backend: null });
     };
@@ -273,6 +297,7 @@ export class Orchestrator {
     });
     worker.onExit((description) => {
       if (run.cancelled) end('cancelled', 'cancelled by the user');
+      else if (run.stopReason) end('stopped', run.stopReason);
       else end('interrupted', description);
       this.#active.delete(runId);
       this.#ended.settle(runId);
@@ -287,10 +312,26 @@ export class Orchestrator {
       studioVersion: this.options.studioVersion,
       datasets: this.options.datasets,
       resume,
+      ...(rungs && !remote ? { rungs: rungs.epochs } : {}),
     });
   }
 
-  private handle(runId: number, run: ActiveRun, m: FromWorker, end: (s: 'completed' | 'failed', e: string | null) => void): void {
+  /** Judges a run at a rung epoch once (its metrics stored first); true when Hyperband stops it. */
+  private judgeRung(runId: number, run: ActiveRun, epoch: number): boolean {
+    if (run.judged.has(epoch) || !this.#rungJudge) return run.stopReason !== null;
+    run.judged.add(epoch);
+    this.flush(runId, run);
+    const { stop, reason } = this.#rungJudge.judge(runId, epoch);
+    if (stop) run.stopReason = reason ?? 'stopped by Hyperband';
+    return stop;
+  }
+
+  private handle(
+    runId: number,
+    run: ActiveRun,
+    m: FromWorker,
+    end: (s: 'completed' | 'failed' | 'stopped', e: string | null) => void,
+  ): void {
     switch (m.type) {
       case 'started':
         markRunning(this.db, runId, m.environment);
@@ -301,7 +342,20 @@ export class Orchestrator {
         return;
       case 'metrics':
         for (const point of m.points) run.pending.push(point);
+        // A Slurm task cannot wait for an answer: its run is judged as its rung's metric arrives, and stopped by scancel.
+        if (run.remote && run.rungs && !run.stopReason) {
+          const [split, ...rest] = run.rungs.metric.split('.');
+          const at = m.points.find(
+            (p) => p.split === split && p.name === rest.join('.') && run.rungs?.epochs.includes(p.epoch) && !run.judged.has(p.epoch),
+          );
+          if (at && this.judgeRung(runId, run, at.epoch)) run.worker.kill();
+        }
         return;
+      case 'rung': {
+        const stop = this.judgeRung(runId, run, m.epoch);
+        run.worker.send({ type: 'rungDecision', epoch: m.epoch, stop });
+        return;
+      }
       case 'artifact':
         this.flush(runId, run);
         this.events.emit('run.artifact', insertArtifact(this.db, runId, m.artifact));
@@ -316,7 +370,8 @@ export class Orchestrator {
         return;
       case 'done':
         if (m.stoppedEarly) recordStoppedEarly(this.db, runId, m.stoppedEarly);
-        end('completed', null);
+        if (m.stoppedAtRung !== undefined && run.stopReason) end('stopped', run.stopReason);
+        else end('completed', null);
         return;
       case 'failed':
         end('failed', m.error);

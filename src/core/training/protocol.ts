@@ -31,7 +31,13 @@ export type ToWorker =
       datasets: DatasetLocations;
       /** Continue from this checkpoint instead of from the beginning. */
       resume?: ResumePoint | null;
+      /**
+       * Hyperband's rungs: after each of these epochs (its metrics posted) the worker posts `rung` and waits for
+       * `rungDecision`; told to stop, it writes a checkpoint of that epoch and ends (`done` with `stoppedAtRung`).
+       */
+      rungs?: number[];
     }
+  | { type: 'rungDecision'; epoch: number; stop: boolean }
   | { type: 'probe'; preference: BackendPreference }
   /** Rebuilds a run's model from its config and a checkpoint and writes its parts as tfjs layers models. */
   | { type: 'export'; config: RunConfig; checkpoint: ResumePoint; outDir: string; datasets: DatasetLocations }
@@ -94,7 +100,9 @@ export type FromWorker =
   | { type: 'artifact'; artifact: NewArtifact }
   | { type: 'checkpoint'; checkpoint: CheckpointRecord }
   | { type: 'warning'; message: string }
-  | { type: 'done'; stoppedEarly?: StoppedEarly }
+  | { type: 'done'; stoppedEarly?: StoppedEarly; stoppedAtRung?: number }
+  /** The run finished a rung epoch: it waits for the studio's `rungDecision`. */
+  | { type: 'rung'; epoch: number }
   | { type: 'failed'; error: string }
   | { type: 'probed'; backend: BackendInfo }
   | { type: 'exported'; files: string[] }

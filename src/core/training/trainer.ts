@@ -27,7 +27,8 @@ export interface TrainerCallbacks {
   progress(progress: Omit<RunProgress, 'runId'>): void;
   metrics(points: MetricPoint[]): void;
   /** After each epoch's metrics: images, checkpoints. */
-  epochEnd(epoch: number, step: number, state: () => Promise<TrainerSnapshot>): Promise<void>;
+  /** 'stop': the run ends after this epoch (Hyperband stopped it at a rung). */
+  epochEnd(epoch: number, step: number, state: () => Promise<TrainerSnapshot>): Promise<void | 'stop'>;
   /** Training health advice that does not stop the run (e.g. posterior collapse). */
   warn(message: string): void;
   /** After each step, once its progress is posted (a test's step gate; absent, the loop awaits nothing). */
@@ -129,7 +130,7 @@ function metricFor(test: Record<string, number>, name: string, field: string): n
  * The generic loop: shuffled mini-batches, one optimizer step each (scheduled rate, clipping, weight decay) in
  * training mode inside tidy, callbacks for everything else. Resolves with how the run ended early, if it did.
  */
-export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEarly }> {
+export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEarly; stoppedAtRung?: number }> {
   const { model, dataset, training, callbacks } = o;
   const pixels = pixelsPerImage(dataset);
   const n = dataset.train.count;
@@ -163,6 +164,7 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
   let plateau = (resume?.trainer['plateau'] as PlateauState | undefined) ?? initialPlateau();
   let stopping = (resume?.trainer['earlyStopping'] as EarlyStoppingState | undefined) ?? initialEarlyStopping();
   let stoppedEarly: StoppedEarly | undefined;
+  let stoppedAtRung: number | undefined;
   const { schedule, earlyStopping } = training;
   const stepOptions = { clipNorm: training.clipNorm, weightDecay: training.weightDecay };
   let rate = training.learningRate;
@@ -298,8 +300,12 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
       const value = metricFor(test, earlyStopping.metric, 'training.earlyStopping.metric');
       ({ state: stopping, stop } = earlyStoppingAfterEpoch(earlyStopping, stopping, epoch, value));
     }
-    await callbacks.epochEnd(epoch, step, snapshot);
+    const halt = await callbacks.epochEnd(epoch, step, snapshot);
     lastGoodEpoch = epoch;
+    if (halt === 'stop') {
+      stoppedAtRung = epoch;
+      break;
+    }
     if (stop && earlyStopping && stopping.best !== null) {
       stoppedEarly = {
         epoch,
@@ -318,5 +324,5 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
     );
   }
   optimizer.dispose();
-  return stoppedEarly ? { stoppedEarly } : {};
+  return { ...(stoppedEarly ? { stoppedEarly } : {}), ...(stoppedAtRung !== undefined ? { stoppedAtRung } : {}) };
 }

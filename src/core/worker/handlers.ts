@@ -9,7 +9,7 @@ import { runEvaluation, runLatents } from './evaluate';
 import { ExplorerSession } from './explore';
 import { runExport } from './export';
 import { reply, type WorkerPort } from './port';
-import { runTraining } from './train';
+import { rungDecisions, runTraining } from './train';
 
 export type WorkerHandlers = { [K in ToWorker['type']]: (msg: Extract<ToWorker, { type: K }>) => void };
 
@@ -21,6 +21,7 @@ export function workerHandlers(port: WorkerPort): WorkerHandlers {
         port,
         runTraining(msg, (m) => port.post(m)).then((ending) => ({ type: 'done', ...ending })),
       ),
+    rungDecision: (msg) => rungDecisions.deliver(msg.epoch, msg.stop),
     export: (msg) =>
       reply(
         port,

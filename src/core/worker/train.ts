@@ -39,12 +39,34 @@ export function panelIndices(ds: ImageDataset, count = 10): number[] {
   return picked;
 }
 
-/** Trains the run; resolves with how it ended early, if early stopping ended it. */
+/** The studio's answers at Hyperband's rungs, each awaited by the epoch it is for. */
+class RungDecisions {
+  readonly #waiting = new Map<number, (stop: boolean) => void>();
+  readonly #early = new Map<number, boolean>();
+  wait(epoch: number): Promise<boolean> {
+    const known = this.#early.get(epoch);
+    if (known !== undefined) {
+      this.#early.delete(epoch);
+      return Promise.resolve(known);
+    }
+    return new Promise((resolve) => this.#waiting.set(epoch, resolve));
+  }
+  deliver(epoch: number, stop: boolean): void {
+    const resolve = this.#waiting.get(epoch);
+    this.#waiting.delete(epoch);
+    if (resolve) resolve(stop);
+    else this.#early.set(epoch, stop);
+  }
+}
+export const rungDecisions = new RungDecisions();
+
+/** Trains the run; resolves with how it ended early, if early stopping or Hyperband ended it. */
 export async function runTraining(
   msg: Extract<ToWorker, { type: 'train' }>,
   post: WorkerPort['post'],
-): Promise<{ stoppedEarly?: StoppedEarly }> {
+): Promise<{ stoppedEarly?: StoppedEarly; stoppedAtRung?: number }> {
   const { config, runId } = msg;
+  const rungs = new Set(msg.rungs ?? []);
   // Families registered outside src/families (LATENT_STUDIO_FAMILY_MODULES, inherited from the studio).
   await loadFamilyModules();
   const backend = await selectBackend(config.backend ?? 'auto', kernelsToTrain(config.model as Partial<Architecture>), {
@@ -166,7 +188,14 @@ export async function runTraining(
         if (scores.length > 0) {
           post({ type: 'metrics', points: scores.map(([name, value]) => ({ step, epoch, split: 'test', name, value })) });
         }
-        if (checkpointDue(config.training.checkpoints, epoch, lastEpoch, (Date.now() - lastCheckpointAt) / 60_000)) {
+        // At a rung the studio judges the run by this epoch's metrics (posted above) before it goes on.
+        let stop = false;
+        if (rungs.has(epoch) && epoch < lastEpoch) {
+          post({ type: 'rung', epoch });
+          stop = await rungDecisions.wait(epoch);
+        }
+        // A stopped run keeps a checkpoint of the epoch it stopped at, so it can be extended later.
+        if (stop || checkpointDue(config.training.checkpoints, epoch, lastEpoch, (Date.now() - lastCheckpointAt) / 60_000)) {
           const { optimizer, trainer } = await trainerState();
           const weights = await Promise.all(
             model.weights().map(async (w) => {
@@ -181,6 +210,7 @@ export async function runTraining(
           });
           lastCheckpointAt = Date.now();
         }
+        return stop ? 'stop' : undefined;
       },
     },
   });

@@ -1,0 +1,174 @@
+/**
+ * Adaptive sweeps: a bayes sweep's next runs proposed by TPE as earlier ones end, and Hyperband's judgement of any
+ * sweep's runs at their rungs (ASHA). Both read and write only the store, so a restarted studio goes on where the
+ * last one stopped.
+ *
+ * Determinism: proposal i is made once runs 0 … i − c have ended (c the sweep's concurrency), from exactly those
+ * results, with runs i − c + 1 … i − 1 counted as still running (the constant liar) whether or not they have ended
+ * by then, and from its own random stream (seed, i). So a sweep stopped and resumed proposes what it would have
+ * proposed uninterrupted. (ASHA's decisions depend on the order runs reach a rung, which only concurrency 1 fixes.)
+ */
+import type { SweepValue } from '../../shared/sweep';
+import { sweepPoints } from '../../shared/sweep';
+import { asLoss, rungEpochs, searchSpace, splitMetric, sweepObjectives } from '../../shared/sweep-search';
+import type { RunConfig } from '../../shared/config';
+import { createRng, deriveSeed } from '../../shared/random';
+import type { RunStatus } from '../../shared/runs';
+import type { DatasetCatalog } from '../datasets/catalog';
+import type { EventHub } from '../events';
+import { checkRun } from '../run-checks';
+import { latestMetric, metricAtEpoch } from '../store/metrics';
+import { addWarning, finishRun, runConfig } from '../store/runs';
+import { recordRung, rungRecord, runRungs, valuesAtRung } from '../store/rungs';
+import { addSweepRun, listSweeps, sweepOfRun, sweepRuns } from '../store/sweeps';
+import type { Db } from '../store/db';
+import { configHash } from '../training/config-hash';
+import type { Orchestrator, RungPlan } from '../training/orchestrator';
+import { judgeAtRung, stoppedReason } from './asha';
+import { sweepBase } from './plan';
+import { proposeTpe, type TpeTrial } from './tpe';
+
+/** Statuses after which a run's result is known for good (an interrupted one goes on when it is resumed). */
+const ended: readonly RunStatus[] = ['completed', 'stopped', 'failed', 'cancelled'];
+
+export interface AdaptiveOptions {
+  db: Db;
+  events: EventHub;
+  orchestrator: Orchestrator;
+  datasets: DatasetCatalog;
+  /** Sends a proposal of a Slurm sweep to the cluster as one task. */
+  submitRemote?(sweepId: number, runId: number, config: RunConfig): Promise<void>;
+}
+
+export class AdaptiveSweeps {
+  constructor(private readonly o: AdaptiveOptions) {
+    o.orchestrator.setRungJudge({ plan: (runId, config) => this.plan(runId, config), judge: (runId, epoch) => this.judge(runId, epoch) });
+    o.events.on((e) => {
+      if (e.name !== 'run.status' || !ended.includes(e.payload.status)) return;
+      const sweep = sweepOfRun(o.db, e.payload.runId);
+      if (sweep) this.advance(sweep.sweepId);
+    });
+  }
+
+  /** Proposes what every active bayes sweep is due (after a restart, the proposals a dead studio never made). */
+  advanceAll(): void {
+    for (const s of listSweeps(this.o.db)) if (s.method === 'bayes' && s.state === 'active') this.advance(s.id);
+  }
+
+  /** The rungs a run is judged at: none outside a sweep with early_terminate, or once the user extended it after a stop. */
+  plan(runId: number, config: RunConfig): RungPlan | null {
+    const sweep = sweepOfRun(this.o.db, runId);
+    const early = sweep?.spec.early_terminate;
+    const metric = sweep?.spec.metric;
+    if (!early || !metric) return null;
+    if (runRungs(this.o.db, runId).some((r) => r.decision === 'stopped')) return null;
+    const epochs = rungEpochs(early, config.training.epochs);
+    return epochs.length > 0 ? { epochs, metric: metric.name } : null;
+  }
+
+  /** ASHA at one rung: the run's metric there against the runs recorded there before it (kept, so asked again it answers the same). */
+  judge(runId: number, epoch: number): { stop: boolean; reason: string | null } {
+    const { db } = this.o;
+    const sweep = sweepOfRun(db, runId);
+    const early = sweep?.spec.early_terminate;
+    const metric = sweep?.spec.metric;
+    if (!sweep || !early || !metric) return { stop: false, reason: null };
+    const config = runConfig(db, runId);
+    const rung = rungEpochs(early, config?.training.epochs ?? Infinity).indexOf(epoch);
+    if (rung < 0) return { stop: false, reason: null };
+    const known = rungRecord(db, runId, rung);
+    if (known) {
+      const stop = known.decision === 'stopped';
+      return { stop, reason: stop ? stoppedReason(metric.name, rung, epoch, known.value, { ...known }, early.eta) : null };
+    }
+    const { split, name } = splitMetric(metric.name);
+    const value = metricAtEpoch(db, runId, split, name, epoch);
+    if (value === undefined) {
+      addWarning(db, runId, `Hyperband could not judge it at epoch ${epoch}: it reported no ${metric.name}`);
+      return { stop: false, reason: null };
+    }
+    const peers = valuesAtRung(db, sweep.sweepId, rung).map((v) => asLoss(metric.goal, v));
+    const j = judgeAtRung(peers, asLoss(metric.goal, value), early.eta);
+    const cutoff = j.cutoff === null ? null : asLoss(metric.goal, j.cutoff);
+    recordRung(db, sweep.sweepId, { runId, rung, epoch, value, decision: j.decision, cutoff, peers: j.peers });
+    this.o.events.emit('sweep.changed', { sweepId: sweep.sweepId });
+    if (j.decision === 'continue') return { stop: false, reason: null };
+    return { stop: true, reason: stoppedReason(metric.name, rung, epoch, value, { ...j, cutoff }, early.eta) };
+  }
+
+  /** Makes every proposal of a bayes sweep that its ended runs allow (see the determinism note above). */
+  advance(sweepId: number): void {
+    const { db } = this.o;
+    const [summary] = listSweeps(db, sweepId);
+    const runs = sweepRuns(db, sweepId);
+    const first = runs[0];
+    const sweep = first ? sweepOfRun(db, first.runId) : undefined;
+    if (!summary || !sweep || sweep.state !== 'active' || sweep.spec.method !== 'bayes') return;
+    const { spec } = sweep;
+    const count = spec.count ?? 0;
+    const lag = spec.concurrency;
+    const objectives = sweepObjectives(spec);
+    const space = searchSpace(spec.parameters);
+    let base: RunConfig;
+    try {
+      base = sweepBase(spec);
+    } catch (e) {
+      addWarning(db, first!.runId, `its sweep cannot propose more runs: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    const made = runs.map((r) => ({ ...r }));
+    while (made.length < count) {
+      const i = made.length;
+      const known = made.slice(0, Math.max(0, i - lag + 1));
+      if (known.some((r) => !ended.includes(r.status))) return;
+      const trials: TpeTrial[] = made.flatMap((r, j): TpeTrial[] => {
+        if (j > i - lag) return [{ params: r.params, state: 'running' }];
+        const trial = this.trialOf(r.runId, r.status, r.params, objectives);
+        return trial ? [trial] : [];
+      });
+      const params = proposeTpe(space, trials, createRng(deriveSeed(spec.seed, i)), { startupTrials: spec.startup_trials });
+      const combo = Object.keys(spec.parameters).map((p) => params[p] ?? null);
+      const { points, issues } = sweepPoints(spec, base, [combo], (c) => checkRun(c, this.o.datasets));
+      const point = points[0];
+      if (!point || issues.length > 0) {
+        addWarning(db, first!.runId, `its sweep could not queue proposal ${i + 1}: ${issues.map((x) => `${x.path}: ${x.message}`).join('; ')}`);
+        return;
+      }
+      const runId = addSweepRun(db, sweepId, point, configHash, sweep.slurm ? 'slurm' : 'local');
+      made.push({ runId, name: point.name, status: 'queued', params: point.params });
+      this.o.events.emit('run.status', { runId, status: 'queued', error: null, backend: null });
+      this.o.events.emit('sweep.changed', { sweepId });
+      if (sweep.slurm && this.o.submitRemote)
+        this.o.submitRemote(sweepId, runId, point.config).catch((e: unknown) => {
+          // Refused by the cluster: the run fails with why, and the sweep goes on with its next proposal.
+          const error = `Slurm refused it: ${e instanceof Error ? e.message : String(e)}`;
+          if (finishRun(db, runId, 'failed', error)) this.o.events.emit('run.status', { runId, status: 'failed', error, backend: null });
+        });
+    }
+    this.o.orchestrator.schedule();
+  }
+
+  /** A run's result as TPE reads it: its final metric(s), or the value at the highest rung a stopped run reached. */
+  private trialOf(
+    runId: number,
+    status: RunStatus,
+    params: Record<string, SweepValue>,
+    objectives: ReturnType<typeof sweepObjectives>,
+  ): TpeTrial | null {
+    if (status === 'completed') {
+      const values = objectives.map((o) => {
+        const { split, name } = splitMetric(o.name);
+        const v = latestMetric(this.o.db, runId, split, name);
+        return v === undefined ? undefined : asLoss(o.goal, v);
+      });
+      if (values.some((v) => v === undefined || !Number.isFinite(v))) return null;
+      return { params, state: 'complete', losses: values as number[] };
+    }
+    if (status === 'stopped') {
+      const last = runRungs(this.o.db, runId).at(-1);
+      const goal = objectives[0]?.goal ?? 'minimize';
+      return last ? { params, state: 'pruned', step: last.epoch, losses: [asLoss(goal, last.value)] } : null;
+    }
+    return null;
+  }
+}

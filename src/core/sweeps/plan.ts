@@ -1,0 +1,76 @@
+/** A sweep spec's base config and runs, each checked as runs.start checks a run; every refusal names its key. */
+import { describeIssues, fieldIssues, RunConfig as RunConfigSchema, type FieldIssue, type RunConfig } from '../../shared/config';
+import { expandSweep, type SweepPoint, type SweepSpec } from '../../shared/sweep';
+import { sweepObjectives } from '../../shared/sweep-search';
+import { familySpec } from '../../families/specs';
+import type { DatasetCatalog } from '../datasets/catalog';
+import { ApiError } from '../errors';
+import { checkKinds } from '../evaluation/jobs';
+import { findPreset } from '../presets';
+import { checkRun } from '../run-checks';
+
+const refuse = (issues: FieldIssue[]): never => {
+  throw new ApiError('bad_request', `invalid sweep: ${describeIssues(issues)}`, issues);
+};
+
+/** The spec's base: a preset by name, or a whole config (its issues under `base.`). */
+export function sweepBase(spec: SweepSpec): RunConfig {
+  if (typeof spec.base === 'string') {
+    const preset = findPreset(spec.base);
+    return preset ?? refuse([{ path: 'base', message: `no preset named ${spec.base}` }]);
+  }
+  const parsed = RunConfigSchema.safeParse(spec.base);
+  if (!parsed.success) return refuse(fieldIssues(parsed.error).map((i) => ({ ...i, path: `base.${i.path}` })));
+  return parsed.data;
+}
+
+/** The epoch metrics every run of a family reports (`split.name`): what a sweep can optimise and judge runs by. */
+export function epochMetrics(family: string): string[] {
+  const declared = (familySpec(family)?.metrics ?? []).filter((m) => !m.perDimension).map((m) => `test.${m.name}`);
+  return [...new Set(['train.loss', 'test.loss', 'test.mse', ...declared])];
+}
+
+/** Each objective is a metric every run of the sweep reports each epoch. */
+function objectiveIssues(spec: SweepSpec, points: readonly SweepPoint[]): FieldIssue[] {
+  const families = [...new Set(points.map((p) => p.config.family))];
+  const objectives = sweepObjectives(spec);
+  return objectives.flatMap((o, i) => {
+    const missing = families.filter((f) => !epochMetrics(f).includes(o.name));
+    if (missing.length === 0) return [];
+    const path = spec.metrics ? `metrics[${i}].name` : 'metric.name';
+    const known = epochMetrics(missing[0] as string).join(', ');
+    return [{ path, message: `no run of this sweep reports ${o.name} (${missing.join(', ')} runs report ${known})` }];
+  });
+}
+
+export function planSweep(spec: SweepSpec, datasets: DatasetCatalog): { base: RunConfig; points: SweepPoint[] } {
+  const base = sweepBase(spec);
+  const plan = expandSweep(spec, base, (config) => checkRun(config, datasets));
+  if (!plan.ok) return refuse(plan.issues);
+  if (plan.points.length === 0) return refuse([{ path: 'parameters', message: 'this sweep makes no runs' }]);
+  const objectives = objectiveIssues(spec, plan.points);
+  if (objectives.length > 0) return refuse(objectives);
+  const rungs = spec.early_terminate;
+  if (rungs?.min_iter !== undefined) {
+    const epochs = Math.max(...plan.points.map((p) => p.config.training.epochs));
+    if (rungs.min_iter >= epochs)
+      refuse([
+        {
+          path: 'early_terminate.min_iter',
+          message: `the first rung (epoch ${rungs.min_iter}) is not before the runs' last epoch (${epochs}): no run would be judged`,
+        },
+      ]);
+  }
+  if (spec.evaluate) {
+    // Every run must be evaluable as asked: refused now, not after hours of training.
+    for (const point of plan.points) {
+      try {
+        checkKinds(point.config, `run ${point.name}`, spec.evaluate.what, datasets);
+      } catch (e) {
+        if (e instanceof ApiError) refuse([{ path: 'evaluate.what', message: e.message.replace(/^what: /, '') }]);
+        throw e;
+      }
+    }
+  }
+  return { base, points: plan.points };
+}

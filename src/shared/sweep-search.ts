@@ -1,0 +1,112 @@
+/**
+ * The keys of an adaptive sweep, in W&B's names (https://docs.wandb.ai/guides/sweeps/define-sweep-configuration):
+ * the metric (or metrics) a sweep optimises, and Hyperband early termination. The rung epochs and the objectives'
+ * helpers live here so the core, the CLI and the renderer read a spec the same way.
+ */
+import { z } from 'zod';
+import type { Rng } from './random';
+import type { SweepParameter, SweepValue } from './sweep';
+
+/** A run's metric as `split.name` (`test.loss`, `train.loss`, `test.neg_elbo`), and whether lower or higher is better. */
+export const SweepObjective = z.strictObject({
+  name: z
+    .string()
+    .regex(/^(train|test)\.[A-Za-z0-9_]+$/, 'a metric is split.name, e.g. test.loss')
+    .meta({ label: 'Metric', help: 'The epoch metric the sweep optimises, e.g. test.loss.' }),
+  goal: z.enum(['minimize', 'maximize']),
+});
+export type SweepObjective = z.infer<typeof SweepObjective>;
+
+/**
+ * W&B's `early_terminate`: Hyperband's brackets, run asynchronously (ASHA, Li et al. 2020). Rungs are at
+ * `min_iter · eta^k` epochs; with `max_iter` and `s` instead, the first rung is `max_iter / eta^s`.
+ */
+export const EarlyTerminate = z
+  .strictObject({
+    type: z.literal('hyperband'),
+    min_iter: z.number().int().min(1).optional(),
+    max_iter: z.number().int().min(1).optional(),
+    s: z.number().int().min(1).max(10).optional(),
+    eta: z.number().min(2, 'eta must be at least 2 (runs kept per rung: 1/eta)').max(10).default(3),
+  })
+  .refine((e) => e.min_iter !== undefined || (e.max_iter !== undefined && e.s !== undefined), {
+    message: 'give min_iter, or max_iter with s (the number of brackets)',
+    path: ['min_iter'],
+  });
+export type EarlyTerminate = z.infer<typeof EarlyTerminate>;
+
+/** The epochs at which Hyperband judges a run that trains `epochs` epochs: every rung before its last epoch. */
+export function rungEpochs(early: EarlyTerminate, epochs: number): number[] {
+  const first = early.min_iter ?? Math.max(1, Math.round((early.max_iter ?? epochs) / early.eta ** (early.s ?? 1)));
+  const rungs: number[] = [];
+  for (let r = first; r < epochs; r = Math.round(r * early.eta)) {
+    if (rungs.at(-1) !== r) rungs.push(r);
+    if (r * early.eta === r) break;
+  }
+  return rungs;
+}
+
+/** The objectives a spec names: `metric`, or each of `metrics`. */
+export function sweepObjectives(spec: { metric?: SweepObjective; metrics?: SweepObjective[] }): SweepObjective[] {
+  return spec.metrics ?? (spec.metric ? [spec.metric] : []);
+}
+
+/** A value as a loss to minimise: maximised metrics are negated. */
+export const asLoss = (goal: SweepObjective['goal'], value: number): number => (goal === 'minimize' ? value : -value);
+
+/** `test.loss` → its split and name. */
+export function splitMetric(name: string): { split: string; name: string } {
+  const dot = name.indexOf('.');
+  return { split: name.slice(0, dot), name: name.slice(dot + 1) };
+}
+
+/**
+ * How a run of an adaptive sweep stands: the rungs it reached with its metric there, and the rung it was stopped
+ * at (null while it goes on or after it trained to its end).
+ */
+export const RungRecord = z.object({
+  runId: z.number().int(),
+  rung: z.number().int(),
+  epoch: z.number().int(),
+  value: z.number(),
+  /** 'stopped': not in the top 1/eta of the runs that reached this rung before it. */
+  decision: z.enum(['continue', 'stopped']),
+  /** The value a run had to beat (null: the first to reach the rung goes on). */
+  cutoff: z.number().nullable(),
+  /** How many runs had reached this rung before it. */
+  peers: z.number().int(),
+});
+export type RungRecord = z.infer<typeof RungRecord>;
+
+/** A parameter as a search method sees it: lists are categorical, ranges float (uniform or log) or integer. */
+export type SearchDimension =
+  | { kind: 'float'; low: number; high: number; log: boolean }
+  | { kind: 'int'; low: number; high: number }
+  | { kind: 'categorical'; choices: readonly SweepValue[] };
+export type SearchSpace = Record<string, SearchDimension>;
+
+
+/** A sweep's parameters as a search space: lists are categorical, ranges float, log or integer. */
+export function searchSpace(parameters: Record<string, SweepParameter>): SearchSpace {
+  return Object.fromEntries(
+    Object.entries(parameters).map(([path, p]): [string, SearchDimension] => {
+      if ('values' in p) return [path, { kind: 'categorical', choices: p.values }];
+      if (p.distribution === 'int_uniform') return [path, { kind: 'int', low: p.min, high: p.max }];
+      return [path, { kind: 'float', low: p.min, high: p.max, log: p.distribution === 'log_uniform' }];
+    }),
+  );
+}
+
+/** A random configuration (Optuna's RandomSampler): uniform, log-uniform, each integer or choice equally likely. */
+export function randomProposal(space: SearchSpace, rng: Rng): Record<string, SweepValue> {
+  return Object.fromEntries(
+    Object.entries(space).map(([path, d]) => {
+      const u = rng();
+      if (d.kind === 'categorical') return [path, d.choices[Math.min(d.choices.length - 1, Math.floor(u * d.choices.length))] ?? null];
+      if (d.kind === 'int') return [path, Math.min(d.high, d.low + Math.floor(u * (d.high - d.low + 1)))];
+      if (d.log) return [path, Math.exp(Math.log(d.low) + u * (Math.log(d.high) - Math.log(d.low)))];
+      return [path, d.low + u * (d.high - d.low)];
+    }),
+  );
+}
+
