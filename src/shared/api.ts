@@ -120,7 +120,8 @@ export const SweepRun = z.object({
 });
 export const SweepDetail = SweepSummary.extend({
   spec: SweepSpec,
-  runs: z.array(SweepRun.extend({ runId: RunId, status: RunStatus })),
+  /** Each run with the epochs it trains in all and the epochs it has trained (how far Hyperband let it get). */
+  runs: z.array(SweepRun.extend({ runId: RunId, status: RunStatus, epochs: z.number().int(), trained: z.number() })),
   /** Hyperband's record: each run's metric at each rung it reached, and what was decided there. */
   rungs: z.array(RungRecord),
 });

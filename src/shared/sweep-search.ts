@@ -51,6 +51,15 @@ export function sweepObjectives(spec: { metric?: SweepObjective; metrics?: Sweep
   return spec.metrics ?? (spec.metric ? [spec.metric] : []);
 }
 
+/**
+ * The metrics every run of a family reports each epoch (`split.name`), from its declared metrics: what a sweep
+ * can optimise and judge runs by. (Evaluations' figures come only at the end, too late for a rung.)
+ */
+export function epochMetricNames(declared: readonly { name: string; perDimension?: string | undefined }[]): string[] {
+  const own = declared.filter((m) => !m.perDimension).map((m) => `test.${m.name}`);
+  return [...new Set(['test.loss', 'train.loss', 'test.mse', ...own])];
+}
+
 /** A value as a loss to minimise: maximised metrics are negated. */
 export const asLoss = (goal: SweepObjective['goal'], value: number): number => (goal === 'minimize' ? value : -value);
 
@@ -85,7 +94,6 @@ export type SearchDimension =
   | { kind: 'categorical'; choices: readonly SweepValue[] };
 export type SearchSpace = Record<string, SearchDimension>;
 
-
 /** A sweep's parameters as a search space: lists are categorical, ranges float, log or integer. */
 export function searchSpace(parameters: Record<string, SweepParameter>): SearchSpace {
   return Object.fromEntries(
@@ -102,11 +110,11 @@ export function randomProposal(space: SearchSpace, rng: Rng): Record<string, Swe
   return Object.fromEntries(
     Object.entries(space).map(([path, d]) => {
       const u = rng();
-      if (d.kind === 'categorical') return [path, d.choices[Math.min(d.choices.length - 1, Math.floor(u * d.choices.length))] ?? null];
+      if (d.kind === 'categorical')
+        return [path, d.choices[Math.min(d.choices.length - 1, Math.floor(u * d.choices.length))] ?? null];
       if (d.kind === 'int') return [path, Math.min(d.high, d.low + Math.floor(u * (d.high - d.low + 1)))];
       if (d.log) return [path, Math.exp(Math.log(d.low) + u * (Math.log(d.high) - Math.log(d.low)))];
       return [path, d.low + u * (d.high - d.low)];
     }),
   );
 }
-

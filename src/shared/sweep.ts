@@ -209,7 +209,10 @@ export function expandSweep(spec: SweepSpec, base: RunConfig, check?: (config: R
   }
   const built = sweepPoints(spec, base, combos, check);
   const checked = sweepPoints(spec, base, extra, check);
-  const all = [...built.issues, ...checked.issues.filter((i) => !built.issues.some((j) => j.path === i.path && j.message === i.message))];
+  const all = [
+    ...built.issues,
+    ...checked.issues.filter((i) => !built.issues.some((j) => j.path === i.path && j.message === i.message)),
+  ];
   return all.length > 0 ? { ok: false, issues: all } : { ok: true, points: built.points };
 }
 

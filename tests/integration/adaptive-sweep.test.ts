@@ -59,9 +59,18 @@ describe('Hyperband (ASHA) in a real sweep', () => {
       const { sweepId } = await studio.api['sweeps.create']({ spec });
       if (sweepId === null) throw new Error('no sweep');
       const done = await untilOver(() => studio.api['sweeps.get']({ sweepId }), 9);
-      const epochs = done.runs.map((r) => Math.max(0, ...readMetrics(studio.db, r.runId).filter((m) => m.split === 'train' && m.name === 'loss').map((m) => m.epoch)));
+      const epochs = done.runs.map((r) =>
+        Math.max(
+          0,
+          ...readMetrics(studio.db, r.runId)
+            .filter((m) => m.split === 'train' && m.name === 'loss')
+            .map((m) => m.epoch),
+        ),
+      );
       const trained = epochs.reduce((a, b) => a + b, 0);
-      console.log(`ASHA: epochs per run ${epochs.join(', ')}: ${trained} of 81 (${((100 * trained) / 81).toFixed(0)} %); statuses ${done.runs.map((r) => r.status).join(', ')}`);
+      console.log(
+        `ASHA: epochs per run ${epochs.join(', ')}: ${trained} of 81 (${((100 * trained) / 81).toFixed(0)} %); statuses ${done.runs.map((r) => r.status).join(', ')}`,
+      );
       expect(trained).toBeLessThan(0.6 * 81);
       expect(done.runs.some((r) => r.status === 'completed')).toBe(true);
       // Every decision follows the rule against the values recorded at its rung before it.
@@ -69,7 +78,13 @@ describe('Hyperband (ASHA) in a real sweep', () => {
         const at = done.rungs.filter((r) => r.rung === rung);
         at.forEach((r, i) => {
           expect(r.epoch).toBe(rung === 0 ? 1 : 3);
-          expect(r.decision).toBe(judgeAtRung(at.slice(0, i).map((p) => p.value), r.value, 3).decision);
+          expect(r.decision).toBe(
+            judgeAtRung(
+              at.slice(0, i).map((p) => p.value),
+              r.value,
+              3,
+            ).decision,
+          );
         });
       }
       expect(done.rungs.filter((r) => r.rung === 0)).toHaveLength(9);
@@ -117,7 +132,10 @@ describe('a bayes sweep stopped and resumed', () => {
           'training.learningRate': { min: 1e-4, max: 3e-2, distribution: 'log_uniform' },
           'model.latentSize': { min: 2, max: 16, distribution: 'int_uniform' },
         },
-        base: { ...(sweep('x', {}).base as object), training: { loss: 'bce', batchSize: 64, epochs: 2, learningRate: 0.001, optimizer: 'adam', seed: 1 } },
+        base: {
+          ...(sweep('x', {}).base as object),
+          training: { loss: 'bce', batchSize: 64, epochs: 2, learningRate: 0.001, optimizer: 'adam', seed: 1 },
+        },
       });
     try {
       // Uninterrupted, in a studio of its own.
@@ -144,7 +162,10 @@ describe('a bayes sweep stopped and resumed', () => {
       try {
         const resumed = await untilOver(get, 6);
         // The kill interrupted the third run, which the new studio resumed from its checkpoint.
-        const third = (await host.call('runs.get', { runId: resumed.runs[2]?.runId })) as { interruptions: unknown[]; status: string };
+        const third = (await host.call('runs.get', { runId: resumed.runs[2]?.runId })) as {
+          interruptions: unknown[];
+          status: string;
+        };
         expect(third.interruptions.length).toBeGreaterThan(0);
         expect(resumed.runs.every((r) => r.status === 'completed')).toBe(true);
         console.log(`bayes proposals: ${resumed.runs.map((r) => JSON.stringify(r.params)).join(' ')}`);

@@ -240,7 +240,8 @@ describe('sweeps on a Slurm cluster', () => {
         });
         const { sweepId } = await studio.api['sweeps.create']({ spec, slurm: { cpusPerTask: 1 } });
         const get = () => studio.api['sweeps.get']({ sweepId: sweepId! });
-        const over = (status: string | undefined) => ['completed', 'stopped', 'failed', 'cancelled', 'interrupted'].includes(status ?? '');
+        const over = (status: string | undefined) =>
+          ['completed', 'stopped', 'failed', 'cancelled', 'interrupted'].includes(status ?? '');
         // Once the first run is over, the next one is held in its second epoch (20 steps each), past its first rung.
         for (let s = await get(); !over(s.runs[0]?.status); s = await get()) await sleep(100);
         gate.holdAt(30);

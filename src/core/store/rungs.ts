@@ -24,7 +24,10 @@ const toRecord = (r: RungRow): RungRecord => ({
 
 /** The values (in the sweep's metric, as stored) that runs of the sweep recorded at a rung, oldest first. */
 export function valuesAtRung(db: Db, sweepId: number, rung: number): number[] {
-  return stmt<[number, number], { value: number }>(db, 'SELECT value FROM sweep_rungs WHERE sweep_id = ? AND rung = ? ORDER BY created_at, run_id')
+  return stmt<[number, number], { value: number }>(
+    db,
+    'SELECT value FROM sweep_rungs WHERE sweep_id = ? AND rung = ? ORDER BY created_at, run_id',
+  )
     .all(sweepId, rung)
     .map((r) => r.value);
 }

@@ -26,7 +26,8 @@ describe('migration 14: the stopped status, by rebuilding the runs table', () =>
 
     expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
-    const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table} WHERE run_id = ?`).get(runId) as { n: number }).n;
+    const count = (table: string) =>
+      (db.prepare(`SELECT count(*) AS n FROM ${table} WHERE run_id = ?`).get(runId) as { n: number }).n;
     expect([count('metrics'), count('latest_metrics'), count('checkpoints'), count('jobs')]).toEqual([1, 1, 1, 1]);
     const run = getRun(db, runId);
     expect(run?.tags).toEqual(['keep']);

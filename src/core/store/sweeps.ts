@@ -179,10 +179,15 @@ export function getSweepSpec(db: Db, sweepId: number): SweepSpec | undefined {
 export function sweepRuns(
   db: Db,
   sweepId: number,
-): { runId: number; name: string; status: RunStatus; params: Record<string, SweepValue> }[] {
-  return stmt<[number], { id: number; name: string; status: RunStatus; sweep_params: string | null }>(
+): { runId: number; name: string; status: RunStatus; params: Record<string, SweepValue>; epochs: number; trained: number }[] {
+  return stmt<
+    [number],
+    { id: number; name: string; status: RunStatus; sweep_params: string | null; epochs: number; trained: number | null }
+  >(
     db,
-    'SELECT id, name, status, sweep_params FROM runs WHERE sweep_id = ? ORDER BY id',
+    `SELECT r.id, r.name, r.status, r.sweep_params, r.epochs,
+       (SELECT max(m.epoch) FROM metrics m WHERE m.run_id = r.id AND m.split = 'train' AND m.name = 'loss') AS trained
+     FROM runs r WHERE r.sweep_id = ? ORDER BY r.id`,
   )
     .all(sweepId)
     .map((r) => ({
@@ -190,6 +195,8 @@ export function sweepRuns(
       name: r.name,
       status: r.status,
       params: r.sweep_params ? (JSON.parse(r.sweep_params) as Record<string, SweepValue>) : {},
+      epochs: r.epochs,
+      trained: r.trained ?? 0,
     }));
 }
 

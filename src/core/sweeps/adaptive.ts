@@ -23,7 +23,8 @@ import { recordRung, rungRecord, runRungs, valuesAtRung } from '../store/rungs';
 import { addSweepRun, listSweeps, sweepOfRun, sweepRuns } from '../store/sweeps';
 import type { Db } from '../store/db';
 import { configHash } from '../training/config-hash';
-import type { Orchestrator, RungPlan } from '../training/orchestrator';
+import type { Orchestrator } from '../training/orchestrator';
+import type { RungPlan } from '../training/rung-watch';
 import { judgeAtRung, stoppedReason } from './asha';
 import { sweepBase } from './plan';
 import { proposeTpe, type TpeTrial } from './tpe';
@@ -42,7 +43,10 @@ export interface AdaptiveOptions {
 
 export class AdaptiveSweeps {
   constructor(private readonly o: AdaptiveOptions) {
-    o.orchestrator.setRungJudge({ plan: (runId, config) => this.plan(runId, config), judge: (runId, epoch) => this.judge(runId, epoch) });
+    o.orchestrator.setRungJudge({
+      plan: (runId, config) => this.plan(runId, config),
+      judge: (runId, epoch) => this.judge(runId, epoch),
+    });
     o.events.on((e) => {
       if (e.name !== 'run.status' || !ended.includes(e.payload.status)) return;
       const sweep = sweepOfRun(o.db, e.payload.runId);
@@ -131,18 +135,30 @@ export class AdaptiveSweeps {
       const { points, issues } = sweepPoints(spec, base, [combo], (c) => checkRun(c, this.o.datasets));
       const point = points[0];
       if (!point || issues.length > 0) {
-        addWarning(db, first!.runId, `its sweep could not queue proposal ${i + 1}: ${issues.map((x) => `${x.path}: ${x.message}`).join('; ')}`);
+        addWarning(
+          db,
+          first!.runId,
+          `its sweep could not queue proposal ${i + 1}: ${issues.map((x) => `${x.path}: ${x.message}`).join('; ')}`,
+        );
         return;
       }
       const runId = addSweepRun(db, sweepId, point, configHash, sweep.slurm ? 'slurm' : 'local');
-      made.push({ runId, name: point.name, status: 'queued', params: point.params });
+      made.push({
+        runId,
+        name: point.name,
+        status: 'queued',
+        params: point.params,
+        epochs: point.config.training.epochs,
+        trained: 0,
+      });
       this.o.events.emit('run.status', { runId, status: 'queued', error: null, backend: null });
       this.o.events.emit('sweep.changed', { sweepId });
       if (sweep.slurm && this.o.submitRemote)
         this.o.submitRemote(sweepId, runId, point.config).catch((e: unknown) => {
           // Refused by the cluster: the run fails with why, and the sweep goes on with its next proposal.
           const error = `Slurm refused it: ${e instanceof Error ? e.message : String(e)}`;
-          if (finishRun(db, runId, 'failed', error)) this.o.events.emit('run.status', { runId, status: 'failed', error, backend: null });
+          if (finishRun(db, runId, 'failed', error))
+            this.o.events.emit('run.status', { runId, status: 'failed', error, backend: null });
         });
     }
     this.o.orchestrator.schedule();

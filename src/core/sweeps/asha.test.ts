@@ -62,15 +62,28 @@ describe('ASHA (Hyperband, asynchronous) with 27 configs, eta 3, min_iter 1', ()
     const curves = Array.from({ length: 27 }, () => scripted(rng(), 2 * rng()));
     for (const workers of [1, 3]) {
       const { log, epochsTrained } = simulate(curves, workers);
-      for (const entry of log) expect(entry.decision, `run ${entry.run} at epoch ${entry.epoch}`).toBe(oracle(entry.peers, entry.loss));
+      for (const entry of log)
+        expect(entry.decision, `run ${entry.run} at epoch ${entry.epoch}`).toBe(oracle(entry.peers, entry.loss));
       // Every run is judged at rung 1; only those it promoted reach rung 3, and only those promoted there train on.
       const at = (epoch: number) => log.filter((e) => e.epoch === epoch);
       expect(at(1)).toHaveLength(27);
-      expect(at(3).map((e) => e.run).sort((a, b) => a - b)).toEqual(
-        at(1).filter((e) => e.decision === 'continue').map((e) => e.run).sort((a, b) => a - b),
+      expect(
+        at(3)
+          .map((e) => e.run)
+          .sort((a, b) => a - b),
+      ).toEqual(
+        at(1)
+          .filter((e) => e.decision === 'continue')
+          .map((e) => e.run)
+          .sort((a, b) => a - b),
       );
       const finished = epochsTrained.flatMap((e, run) => (e === 9 ? [run] : []));
-      expect(finished).toEqual(at(3).filter((e) => e.decision === 'continue').map((e) => e.run).sort((a, b) => a - b));
+      expect(finished).toEqual(
+        at(3)
+          .filter((e) => e.decision === 'continue')
+          .map((e) => e.run)
+          .sort((a, b) => a - b),
+      );
       // About a third go on at each rung (more early on, while few runs are on record): far fewer epochs than 27 × 9.
       expect(at(3).length).toBeLessThan(14);
       expect(epochsTrained.reduce((s, e) => s + e, 0)).toBeLessThan(0.5 * 27 * 9);

@@ -1,7 +1,7 @@
 /** A sweep spec's base config and runs, each checked as runs.start checks a run; every refusal names its key. */
 import { describeIssues, fieldIssues, RunConfig as RunConfigSchema, type FieldIssue, type RunConfig } from '../../shared/config';
 import { expandSweep, type SweepPoint, type SweepSpec } from '../../shared/sweep';
-import { sweepObjectives } from '../../shared/sweep-search';
+import { epochMetricNames, sweepObjectives } from '../../shared/sweep-search';
 import { familySpec } from '../../families/specs';
 import type { DatasetCatalog } from '../datasets/catalog';
 import { ApiError } from '../errors';
@@ -26,8 +26,7 @@ export function sweepBase(spec: SweepSpec): RunConfig {
 
 /** The epoch metrics every run of a family reports (`split.name`): what a sweep can optimise and judge runs by. */
 export function epochMetrics(family: string): string[] {
-  const declared = (familySpec(family)?.metrics ?? []).filter((m) => !m.perDimension).map((m) => `test.${m.name}`);
-  return [...new Set(['train.loss', 'test.loss', 'test.mse', ...declared])];
+  return epochMetricNames(familySpec(family)?.metrics ?? []);
 }
 
 /** Each objective is a metric every run of the sweep reports each epoch. */

@@ -42,7 +42,9 @@ describe('TPE on known functions', () => {
       const fn = knownFunctions[name];
       const tpe = median(seeds.map((s) => bestOf(fn, 'tpe', s, optuna.budget)));
       const random = median(seeds.map((s) => bestOf(fn, 'random', s, optuna.budget)));
-      console.log(`${name}: TPE ${tpe.toFixed(4)}, random ${random.toFixed(4)}; Optuna ${optuna[name].tpe.median.toFixed(4)} / ${optuna[name].random.median.toFixed(4)}`);
+      console.log(
+        `${name}: TPE ${tpe.toFixed(4)}, random ${random.toFixed(4)}; Optuna ${optuna[name].tpe.median.toFixed(4)} / ${optuna[name].random.median.toFixed(4)}`,
+      );
       expect(tpe).toBeLessThan(random);
       // Measured from the optimum, ours is within twice Optuna's gap (the two differ only in their random streams).
       expect(tpe - fn.minimum).toBeLessThan(2 * (optuna[name].tpe.median - fn.minimum));

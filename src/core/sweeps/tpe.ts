@@ -41,7 +41,10 @@ export const defaultGamma = (n: number): number => Math.min(Math.ceil(0.1 * n), 
 export function defaultWeights(n: number): number[] {
   if (n < 25) return Array.from({ length: n }, () => 1);
   const ramp = n - 25;
-  return [...Array.from({ length: ramp }, (_, i) => (ramp === 1 ? 1 / n : 1 / n + (i * (1 - 1 / n)) / (ramp - 1))), ...Array(25).fill(1)];
+  return [
+    ...Array.from({ length: ramp }, (_, i) => (ramp === 1 ? 1 / n : 1 / n + (i * (1 - 1 / n)) / (ramp - 1))),
+    ...Array.from({ length: 25 }, () => 1),
+  ];
 }
 
 const pick = (weights: readonly number[], u: number): number => {
@@ -82,7 +85,9 @@ function numericParzen(d: Exclude<SearchDimension, { kind: 'categorical' }>, obs
   // Each kernel as wide as its larger gap to a sorted neighbour (the ends' to their one inner neighbour).
   const order = mus.map((_, i) => i).sort((i, j) => (mus[i] as number) - (mus[j] as number));
   const ends = [low, ...order.map((i) => mus[i] as number), high];
-  const sorted = order.map((_, k) => Math.max((ends[k + 1] as number) - (ends[k] as number), (ends[k + 2] as number) - (ends[k + 1] as number)));
+  const sorted = order.map((_, k) =>
+    Math.max((ends[k + 1] as number) - (ends[k] as number), (ends[k + 2] as number) - (ends[k + 1] as number)),
+  );
   if (ends.length >= 4) {
     sorted[0] = (ends[2] as number) - (ends[1] as number);
     sorted[sorted.length - 1] = (ends.at(-2) as number) - (ends.at(-3) as number);
@@ -106,7 +111,8 @@ function numericParzen(d: Exclude<SearchDimension, { kind: 'categorical' }>, obs
         mus.map((mu, k) => {
           const s = sigmas[k] as number;
           const density = binned
-            ? logGaussMass((Math.max(x - 0.5, low) - mu) / s, (Math.min(x + 0.5, high) - mu) / s) - logGaussMass((low - mu) / s, (high - mu) / s)
+            ? logGaussMass((Math.max(x - 0.5, low) - mu) / s, (Math.min(x + 0.5, high) - mu) / s) -
+              logGaussMass((low - mu) / s, (high - mu) / s)
             : truncnormLogPdf(x, mu, s, low, high);
           return Math.log(weights[k] as number) + density;
         }),
@@ -168,7 +174,15 @@ function split(trials: readonly TpeTrial[]): { below: number[]; above: number[];
   if (pts.length > 1) {
     const ref = referencePoint(pts);
     const all = hypervolume(pts, ref);
-    const contributions = pts.map((_, k) => all - hypervolume(pts.filter((__, j) => j !== k), ref) + 1e-12);
+    const contributions = pts.map(
+      (_, k) =>
+        all -
+        hypervolume(
+          pts.filter((__, j) => j !== k),
+          ref,
+        ) +
+        1e-12,
+    );
     const max = Math.max(...contributions);
     belowWeights = contributions.map((c) => Math.min(1, c / max));
   }
@@ -194,7 +208,10 @@ export function proposeTpe(
   const { below, above, belowWeights } = split(trials);
   const out: Record<string, SweepValue> = {};
   for (const [path, d] of Object.entries(space)) {
-    const obs = (ids: number[]) => ids.map((i) => internal(d, trials[i]?.params[path] ?? null)).filter((x) => Number.isFinite(x) && x >= (d.kind === 'categorical' ? 0 : -Infinity));
+    const obs = (ids: number[]) =>
+      ids
+        .map((i) => internal(d, trials[i]?.params[path] ?? null))
+        .filter((x) => Number.isFinite(x) && x >= (d.kind === 'categorical' ? 0 : -Infinity));
     const build = (ids: number[], given?: number[]): Parzen => {
       const xs = obs(ids);
       const w = mixtureWeights(xs.length, o.priorWeight, given?.slice(0, xs.length));

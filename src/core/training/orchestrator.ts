@@ -1,18 +1,12 @@
-import type { MetricPoint } from '../../shared/api';
 import type { RunConfig } from '../../shared/config';
 import type { Db } from '../store/db';
-import { insertArtifact } from '../store/artifacts';
 import { writeMetrics } from '../store/metrics';
-import { keepCheckpoint } from './checkpoint-files';
 import {
-  addWarning,
   claimRun,
   finishRun,
   getRunStatus,
   insertRun,
   interruptStaleRuns,
-  markRunning,
-  recordStoppedEarly,
   studioStopped,
   supervisedHere,
   type ResumePoint,
@@ -28,32 +22,8 @@ import { availableParallelism } from 'node:os';
 import type { EventHub } from '../events';
 import type { DatasetLocations, FromWorker, WorkerHandle, WorkerLauncher } from './protocol';
 import { configHash } from './config-hash';
-
-interface ActiveRun {
-  config: RunConfig;
-  worker: WorkerHandle;
-  pending: MetricPoint[];
-  cancelled: boolean;
-  /** Trains elsewhere (a Slurm task): outside this machine's limit, and left running when the studio stops. */
-  remote: boolean;
-  /** Hyperband's rungs for this run (none outside an adaptive sweep), and the rung epochs judged so far. */
-  rungs: RungPlan | null;
-  judged: Set<number>;
-  /** Why Hyperband stopped it, once it did. */
-  stopReason: string | null;
-}
-
-/** Where a run of an adaptive sweep is judged: after these epochs, by this metric (`split.name`). */
-export interface RungPlan {
-  epochs: number[];
-  metric: string;
-}
-
-/** Hyperband's side of the scheduler (src/core/sweeps): which runs have rungs, and the judgement at one. */
-export interface RungJudge {
-  plan(runId: number, config: RunConfig): RungPlan | null;
-  judge(runId: number, epoch: number): { stop: boolean; reason: string | null };
-}
+import { RungWatch, type RungJudge } from './rung-watch';
+import { handleRunMessage, type ActiveRun } from './run-messages';
 
 export interface OrchestratorOptions {
   checkpointDir: string;
@@ -281,8 +251,8 @@ export class Orchestrator {
     worker: WorkerHandle,
     remote: boolean,
   ): void {
-    const rungs = this.#rungJudge?.plan(runId, config) ?? null;
-    const run: ActiveRun = { config, worker, pending: [], cancelled: false, remote, rungs, judged: new Set(), stopReason: null };
+    const rungs = new RungWatch(runId, this.#rungJudge?.plan(runId, config) ?? null, this.#rungJudge);
+    const run: ActiveRun = { config, worker, pending: [], cancelled: false, remote, rungs };
     this.#active.set(runId, run);
     const end = (status: 'completed' | 'failed' | 'cancelled' | 'interrupted' | 'stopped', error: string | null) => {
       this.flush(runId, run);
@@ -290,14 +260,20 @@ export class Orchestrator {
     };
     worker.onMessage((m: FromWorker) => {
       try {
-        this.handle(runId, run, m, end);
+        handleRunMessage(
+          { db: this.db, events: this.events, checkpointDir: this.options.checkpointDir, flush: () => this.flush(runId, run) },
+          runId,
+          run,
+          m,
+          end,
+        );
       } catch (e) {
         console.error(`run ${runId}: failed to record a worker message (${m.type}):`, e);
       }
     });
     worker.onExit((description) => {
       if (run.cancelled) end('cancelled', 'cancelled by the user');
-      else if (run.stopReason) end('stopped', run.stopReason);
+      else if (run.rungs.stopReason) end('stopped', run.rungs.stopReason);
       else end('interrupted', description);
       this.#active.delete(runId);
       this.#ended.settle(runId);
@@ -312,84 +288,8 @@ export class Orchestrator {
       studioVersion: this.options.studioVersion,
       datasets: this.options.datasets,
       resume,
-      ...(rungs && !remote ? { rungs: rungs.epochs } : {}),
+      ...(rungs.plan && !remote ? { rungs: rungs.plan.epochs } : {}),
     });
-  }
-
-  /** Judges a run at a rung epoch once (its metrics stored first); true when Hyperband stops it. */
-  private judgeRung(runId: number, run: ActiveRun, epoch: number): boolean {
-    if (run.judged.has(epoch) || !this.#rungJudge) return run.stopReason !== null;
-    run.judged.add(epoch);
-    this.flush(runId, run);
-    const { stop, reason } = this.#rungJudge.judge(runId, epoch);
-    if (stop) run.stopReason = reason ?? 'stopped by Hyperband';
-    return stop;
-  }
-
-  private handle(
-    runId: number,
-    run: ActiveRun,
-    m: FromWorker,
-    end: (s: 'completed' | 'failed' | 'stopped', e: string | null) => void,
-  ): void {
-    switch (m.type) {
-      case 'started':
-        markRunning(this.db, runId, m.environment);
-        this.events.emit('run.status', { runId, status: 'running', error: null, backend: m.environment.backend.name });
-        return;
-      case 'progress':
-        this.events.emit('run.progress', m.progress);
-        return;
-      case 'metrics':
-        for (const point of m.points) run.pending.push(point);
-        // A Slurm task cannot wait for an answer: its run is judged as its rung's metric arrives, and stopped by scancel.
-        if (run.remote && run.rungs && !run.stopReason) {
-          const [split, ...rest] = run.rungs.metric.split('.');
-          const at = m.points.find(
-            (p) => p.split === split && p.name === rest.join('.') && run.rungs?.epochs.includes(p.epoch) && !run.judged.has(p.epoch),
-          );
-          if (at && this.judgeRung(runId, run, at.epoch)) run.worker.kill();
-        }
-        return;
-      case 'rung': {
-        const stop = this.judgeRung(runId, run, m.epoch);
-        run.worker.send({ type: 'rungDecision', epoch: m.epoch, stop });
-        return;
-      }
-      case 'artifact':
-        this.flush(runId, run);
-        this.events.emit('run.artifact', insertArtifact(this.db, runId, m.artifact));
-        return;
-      case 'checkpoint':
-        if (run.config.training.checkpoints?.keepBest) this.flush(runId, run);
-        keepCheckpoint(this.db, this.options.checkpointDir, runId, m.checkpoint, run.config.training.checkpoints);
-        return;
-      case 'warning':
-        addWarning(this.db, runId, m.message);
-        this.events.emit('run.warning', { runId, message: m.message });
-        return;
-      case 'done':
-        if (m.stoppedEarly) recordStoppedEarly(this.db, runId, m.stoppedEarly);
-        if (m.stoppedAtRung !== undefined && run.stopReason) end('stopped', run.stopReason);
-        else end('completed', null);
-        return;
-      case 'failed':
-        end('failed', m.error);
-        return;
-      case 'probed':
-      case 'probeFailed':
-      case 'exported':
-      case 'evaluated':
-      case 'latents':
-      case 'explorerReady':
-      case 'decoded':
-      case 'encoded':
-      case 'callFailed':
-      case 'priorEpoch':
-      case 'priorTrained':
-      case 'sampled':
-        return;
-    }
   }
 
   /**

@@ -1,6 +1,7 @@
 import { DatasetRef, TrainingConfig, backendNames, type FieldIssue } from '../../../shared/config';
 import type { EvaluationKind } from '../../../shared/evaluation-kinds';
 import { flattenConfig, type SweepSpecInput, type SweepValue } from '../../../shared/sweep';
+import type { SweepObjective } from '../../../shared/sweep-search';
 import { familySpec } from '../../../families/specs';
 import { formFields, humanize, type FieldSchema, type FormField } from './schema-form';
 
@@ -141,13 +142,20 @@ export interface ParameterRow {
 export interface SweepForm {
   name: string;
   base: string | Record<string, unknown>;
-  method: 'grid' | 'random';
+  method: SweepSpecInput['method'];
   parameters: readonly ParameterRow[];
   count: number | undefined;
   maxRuns: number | undefined;
   seed: number | undefined;
   /** What to evaluate of each run as it completes (none: no evaluation). */
   evaluate?: readonly EvaluationKind[];
+  /** What a bayes sweep optimises and Hyperband judges by; a second one makes a front of the two (`metrics`). */
+  metric?: SweepObjective | undefined;
+  secondMetric?: SweepObjective | null | undefined;
+  /** Hyperband's early termination (null: every run trains to its end). */
+  hyperband?: { min_iter: number | undefined; eta: number | undefined } | null | undefined;
+  /** Runs a bayes sweep proposes ahead of the results. */
+  concurrency?: number | undefined;
 }
 
 /** The spec the form describes, in the contract's shape; rows without a path yet are left out. */
@@ -156,19 +164,36 @@ export function buildSweepSpec(form: SweepForm): SweepSpecInput {
   for (const row of form.parameters) {
     if (row.path === '') continue;
     parameters[row.path] =
-      row.mode === 'range' && form.method === 'random'
+      row.mode === 'range' && form.method !== 'grid'
         ? { min: row.min ?? Number.NaN, max: row.max ?? Number.NaN, distribution: row.distribution }
         : { values: parseValueList(row.values) };
   }
+  const objectives = form.metric
+    ? form.secondMetric
+      ? { metrics: [form.metric, form.secondMetric] }
+      : { metric: form.metric }
+    : {};
+  const adaptive = form.method === 'bayes' || form.hyperband || form.secondMetric;
   return {
     name: form.name,
     base: form.base,
     method: form.method,
     parameters,
-    ...(form.method === 'random' && form.count !== undefined ? { count: form.count } : {}),
+    ...(form.method !== 'grid' && form.count !== undefined ? { count: form.count } : {}),
     ...(form.maxRuns !== undefined ? { maxRuns: form.maxRuns } : {}),
-    ...(form.method === 'random' && form.seed !== undefined ? { seed: form.seed } : {}),
+    ...(form.method !== 'grid' && form.seed !== undefined ? { seed: form.seed } : {}),
     ...(form.evaluate && form.evaluate.length > 0 ? { evaluate: { what: [...form.evaluate] } } : {}),
+    ...(adaptive ? objectives : {}),
+    ...(form.hyperband
+      ? {
+          early_terminate: {
+            type: 'hyperband' as const,
+            min_iter: form.hyperband.min_iter ?? Number.NaN,
+            eta: form.hyperband.eta ?? Number.NaN,
+          },
+        }
+      : {}),
+    ...(form.method === 'bayes' && form.concurrency !== undefined ? { concurrency: form.concurrency } : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import { untrack } from 'svelte';
 import { issuePath, type FieldIssue, type RunConfig } from '../../../shared/config';
 import type { EvaluationKind } from '../../../shared/evaluation-kinds';
 import { SweepSpec, sweepSize } from '../../../shared/sweep';
+import { epochMetricNames } from '../../../shared/sweep-search';
 import { ClientError } from './client';
 import { checkSlurmOptions, slurmOptionsOf, type SlurmForm } from './slurm-form';
 import { studio } from './studio.svelte';
@@ -39,7 +40,17 @@ export class SweepFormState {
 
   name = $state('');
   nameTouched = $state(false);
-  method = $state<'grid' | 'random'>('grid');
+  method = $state<'grid' | 'random' | 'bayes'>('grid');
+  /** The objective (bayes, Hyperband, a front), and a second one for a front of two. */
+  metricName = $state('test.loss');
+  goal = $state<'minimize' | 'maximize'>('minimize');
+  secondName = $state('');
+  secondGoal = $state<'minimize' | 'maximize'>('minimize');
+  /** Hyperband's early termination: off, or its first rung and eta. */
+  hyperband = $state(false);
+  minIter = $state<number | undefined>(1);
+  eta = $state<number | undefined>(3);
+  concurrency = $state<number | undefined>(2);
   count = $state<number | undefined>(10);
   maxRuns = $state<number | undefined>(100);
   seed = $state<number | undefined>(0);
@@ -148,8 +159,15 @@ export class SweepFormState {
       maxRuns: this.maxRuns,
       seed: this.seed,
       evaluate: this.evaluate,
+      metric: { name: this.metricName, goal: this.goal },
+      secondMetric: this.secondName ? { name: this.secondName, goal: this.secondGoal } : null,
+      hyperband: this.hyperband ? { min_iter: this.minIter, eta: this.eta } : null,
+      concurrency: this.concurrency,
     });
   });
+
+  /** The metrics the base's runs report each epoch: what the sweep can optimise and judge runs by. */
+  metricChoices = $derived(epochMetricNames(studio.family(this.family)?.metrics ?? []));
 
   /** The evaluations that apply to the base's family and data set (the sweep check refuses the rest, naming the run). */
   evaluationOptions = $derived.by(() => {
@@ -249,6 +267,8 @@ export class SweepFormState {
   duplicates = $derived.by(() => duplicatePaths(this.rows.map((r) => r.path)));
   /** The runs the preview lists, once the core has checked them. */
   previewRuns = $derived(this.preview.state === 'ok' ? this.preview.runs.length : null);
+  /** The runs the sweep makes in all, once checked: a bayes sweep lists its first proposals and makes the rest later. */
+  totalRuns = $derived(this.previewRuns !== null && this.method === 'bayes' ? this.plannedSize : this.previewRuns);
 
   starting = $state(false);
   startError = $state<string | null>(null);

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { RunsTable, SweepDetail } from '../../../shared/api';
+import { SweepSpec } from '../../../shared/sweep';
+import { bestSoFar, rungBars, sweepRungEpochs } from './sweep-search-view';
+
+const spec = SweepSpec.parse({
+  name: 's',
+  base: 'x',
+  method: 'bayes',
+  count: 4,
+  metric: { name: 'test.loss', goal: 'minimize' },
+  early_terminate: { type: 'hyperband', min_iter: 1, eta: 3 },
+  parameters: { 'model.beta': { min: 0, max: 1 } },
+});
+const run = (runId: number, status: SweepDetail['runs'][number]['status'], trained: number) => ({
+  runId,
+  name: `r${runId}`,
+  params: {},
+  status,
+  epochs: 9,
+  trained,
+});
+const sweep = {
+  spec,
+  runs: [run(1, 'completed', 9), run(2, 'stopped', 1), run(3, 'completed', 9), run(4, 'running', 2)],
+  rungs: [
+    { runId: 1, rung: 0, epoch: 1, value: 5, decision: 'continue' as const, cutoff: null, peers: 0 },
+    { runId: 2, rung: 0, epoch: 1, value: 7, decision: 'stopped' as const, cutoff: 5, peers: 1 },
+  ],
+};
+const rows = [
+  { id: 1, metrics: { 'test.loss': 3 } },
+  { id: 3, metrics: { 'test.loss': 2.5 } },
+] as unknown as RunsTable['rows'];
+
+describe('the sweep view of an adaptive sweep', () => {
+  it('draws the best final value so far, a stopped run at its rung value outside it', () => {
+    expect(bestSoFar(sweep, rows).map((p) => [p.value, p.best])).toEqual([
+      [3, 3],
+      [7, 3],
+      [2.5, 2.5],
+      [null, 2.5],
+    ]);
+  });
+
+  it('a maximised metric keeps the highest', () => {
+    const up = { ...sweep, spec: { ...spec, metric: { name: 'test.loss', goal: 'maximize' as const } } };
+    expect(bestSoFar(up, rows).map((p) => p.best)).toEqual([3, 3, 3, 3]);
+  });
+
+  it('bars how far each run got, and where Hyperband stopped it', () => {
+    expect(sweepRungEpochs(sweep)).toEqual([1, 3]);
+    expect(rungBars(sweep).map((b) => [b.trained, b.stoppedAt])).toEqual([
+      [9, null],
+      [1, 1],
+      [9, null],
+      [2, null],
+    ]);
+  });
+});

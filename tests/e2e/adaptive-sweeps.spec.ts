@@ -1,0 +1,111 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { callHost, startHost, type RunningHost } from './host';
+
+const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
+let dir: string;
+let host: RunningHost | undefined;
+
+test.beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'latent-studio-e2e-adaptive-'));
+  host = await startHost(join(dir, 'studio.db'));
+});
+test.afterAll(async () => {
+  await host?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function fill(page: Page, testId: string, value: string): Promise<void> {
+  await page.getByTestId(testId).fill(value);
+  await page.getByTestId(testId).blur();
+}
+
+interface Detail {
+  planned: number;
+  runs: { runId: number; status: string; trained: number; epochs: number }[];
+  rungs: { runId: number; decision: string }[];
+}
+
+test('a bayes sweep with Hyperband from the form: runs stop at rungs, the best so far, and the front on the scatter', async ({
+  page,
+}) => {
+  test.setTimeout(360_000);
+  if (!host) throw new Error('host not started');
+  await page.goto(host.url);
+  await fill(page, 'max-concurrent', '2');
+
+  // The form: a VAE on a small MNIST subset, TPE over the learning rate (log scale) and β, Hyperband from epoch 1.
+  await page.getByTestId('new-sweep').click();
+  await fill(page, 'sweep-name', 'tpe with hyperband');
+  await page.getByTestId('sweep-base').selectOption('vae-784-400-20');
+  await fill(page, 'field-base.dataset.trainSubset', '600');
+  await fill(page, 'field-base.dataset.testSubset', '200');
+  await fill(page, 'field-base.training.epochs', '9');
+  await page.getByTestId('field-base.backend').selectOption('wasm');
+  await page.getByTestId('sweep-method').selectOption('bayes');
+  await fill(page, 'sweep-count', '8');
+  const rows = page.getByTestId('sweep-param');
+  if ((await rows.count()) === 0) await page.getByTestId('sweep-add-param').click();
+  await rows.nth(0).getByTestId('sweep-param-path').selectOption('training.learningRate');
+  await rows.nth(0).getByTestId('sweep-param-mode').selectOption('range');
+  await rows.nth(0).getByTestId('sweep-param-min').fill('0.0001');
+  await rows.nth(0).getByTestId('sweep-param-max').fill('0.03');
+  await rows.nth(0).getByTestId('sweep-param-distribution').selectOption('log_uniform');
+  await page.getByTestId('sweep-add-param').click();
+  await rows.nth(1).getByTestId('sweep-param-path').selectOption('model.beta');
+  await rows.nth(1).getByTestId('sweep-param-mode').selectOption('range');
+  await rows.nth(1).getByTestId('sweep-param-min').fill('0.5');
+  await rows.nth(1).getByTestId('sweep-param-max').fill('4');
+  await page.getByTestId('sweep-metric').selectOption('test.neg_elbo');
+  await page.getByTestId('sweep-hyperband').check();
+  await fill(page, 'sweep-min-iter', '1');
+  await fill(page, 'sweep-eta', '3');
+  await expect(page.getByTestId('sweep-rungs')).toContainText('Judged after epoch 1, 3 of 9');
+
+  // A refusal names its key: eta below 2.
+  await fill(page, 'sweep-eta', '1');
+  await expect(page.getByTestId('sweep-search')).toContainText('eta must be at least 2');
+  await expect(page.getByTestId('sweep-start')).toBeDisabled();
+  await fill(page, 'sweep-eta', '3');
+  // A bayes sweep lists its first proposals (the rest come as runs end).
+  await expect(page.getByTestId('sweep-preview-run')).toHaveCount(2);
+  await expect(page.getByTestId('sweep-preview-count')).toHaveText('8 runs');
+  await expect(page.getByTestId('sweep-preview-later')).toContainText('TPE proposes the other 6');
+  await page.screenshot({ path: join(shots, '50-bayes-hyperband-form.png'), fullPage: true });
+  await page.getByTestId('sweep-start').click();
+
+  // The runs train; Hyperband stops the weak ones at their rungs, TPE proposes the next as each ends.
+  await expect(page.getByTestId('sweep-header')).toBeVisible();
+  await expect(page.getByTestId('sweep-search-line')).toContainText('TPE, 2 proposed ahead · minimize test.neg_elbo · Hyperband');
+  await expect(page.getByTestId('sweep-stopped')).toBeVisible({ timeout: 200_000 });
+  await expect(page.getByTestId('sweep-progress')).toHaveText(/^\d done · 0 running · 0 queued of 8$/, { timeout: 240_000 });
+  const [sweep] = await callHost<{ id: number }[]>(host, 'sweeps.list', {});
+  const detail = await callHost<Detail>(host, 'sweeps.get', { sweepId: sweep?.id });
+  const stopped = detail.runs.filter((r) => r.status === 'stopped');
+  const trained = detail.runs.reduce((s, r) => s + r.trained, 0);
+  console.log(`bayes + Hyperband: ${detail.runs.map((r) => `${r.status} ${r.trained}/${r.epochs}`).join(', ')}`);
+  expect(stopped.length).toBeGreaterThan(0);
+  expect(trained).toBeLessThan(8 * 9);
+  await expect(page.getByTestId('sweep-rung-chart')).toHaveAttribute('data-stopped', String(stopped.length));
+  const completed = detail.runs.filter((r) => r.status === 'completed').length;
+  await expect(page.getByTestId('sweep-best-so-far')).toHaveAttribute('data-completed', String(completed));
+  await page.getByTestId('sweep-search-charts').screenshot({ path: join(shots, '51-bayes-best-and-rungs.png') });
+  await page.screenshot({ path: join(shots, '52-bayes-sweep-done.png'), fullPage: true });
+
+  // A stopped run says why, and can be trained on to its end.
+  await page.goto(`${host.origin}/#/runs/${stopped[0]?.runId}`);
+  await expect(page.getByTestId('run-error')).toContainText('stopped by Hyperband at rung');
+  await expect(page.getByTestId('resume-run')).toHaveText('Train to the end');
+
+  // The front of the two ELBO parts over the sweep's runs, on the comparison's scatter.
+  const ids = detail.runs.map((r) => r.runId).join(',');
+  await page.goto(`${host.origin}/#/compare?runs=${ids}`);
+  const scatter = page.getByTestId('compare-scatter');
+  await scatter.getByTestId('compare-scatter-x').selectOption('test.kl');
+  await scatter.getByTestId('compare-scatter-y').selectOption('test.reconstruction');
+  await scatter.getByTestId('compare-scatter-front').selectOption('min-min');
+  await expect(scatter.getByTestId('compare-scatter-front-line')).toHaveAttribute('data-runs', /\d/);
+  await scatter.screenshot({ path: join(shots, '53-bayes-front.png') });
+});
