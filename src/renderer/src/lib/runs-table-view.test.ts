@@ -142,6 +142,7 @@ describe('live updates', () => {
       failed: 0,
       cancelled: 0,
       interrupted: 0,
+      stopped: 0,
     });
   });
   it('counts squeue’s states and follows Slurm while a task waits or trains', () => {

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import type { Studio } from '../../src/core/studio';
+import { SweepSpec, type SweepSpecInput } from '../../src/shared/sweep';
+import { withTestStudio } from './helpers';
+
+let studio: Studio;
+withTestStudio((s) => (studio = s));
+
+const base: SweepSpecInput = {
+  name: 'refused',
+  method: 'bayes',
+  count: 5,
+  base: 'vae-784-400-20',
+  metric: { name: 'test.neg_elbo', goal: 'minimize' },
+  parameters: { 'training.learningRate': { min: 1e-4, max: 1e-2, distribution: 'log_uniform' } },
+};
+
+/** The issues a dry run reports, or the schema's, by path. */
+async function issues(over: Partial<SweepSpecInput>): Promise<Record<string, string>> {
+  const parsed = SweepSpec.safeParse({ ...base, ...over });
+  if (!parsed.success) return Object.fromEntries(parsed.error.issues.map((i) => [i.path.join('.'), i.message]));
+  const r = await studio.api['sweeps.create']({ spec: parsed.data, dryRun: true });
+  return Object.fromEntries(r.issues.map((i) => [i.path, i.message]));
+}
+
+describe('an adaptive sweep spec refused by its key, nothing stored', () => {
+  it('accepts a bayes sweep with Hyperband, listing its first proposals', async () => {
+    const r = await studio.api['sweeps.create']({
+      spec: SweepSpec.parse({ ...base, early_terminate: { type: 'hyperband', min_iter: 1 } }),
+      dryRun: true,
+    });
+    expect(r.issues).toEqual([]);
+    expect(r.runs).toHaveLength(2);
+  });
+
+  it('names each refusal', async () => {
+    expect(await issues({ metric: undefined })).toEqual({ metric: expect.stringContaining('a bayes sweep needs a metric') });
+    expect(await issues({ count: undefined })).toEqual({ count: 'a bayes sweep needs a count of runs' });
+    expect((await issues({ metric: { name: 'test.accuracy', goal: 'maximize' } }))['metric.name']).toMatch(
+      /no run of this sweep reports test\.accuracy \(vae runs report test\.loss, .*test\.neg_elbo/,
+    );
+    expect((await issues({ early_terminate: { type: 'hyperband', min_iter: 1, eta: 1.5 } }))['early_terminate.eta']).toMatch(
+      /eta must be at least 2/,
+    );
+    expect((await issues({ early_terminate: { type: 'hyperband', min_iter: 50 } }))['early_terminate.min_iter']).toMatch(
+      /the first rung \(epoch 50\) is not before the runs' last epoch/,
+    );
+    expect((await issues({ early_terminate: { type: 'hyperband' } }))['early_terminate.min_iter']).toMatch(
+      /give min_iter, or max_iter with s/,
+    );
+    const both = await issues({ metrics: [base.metric!, { name: 'test.kl', goal: 'minimize' }] });
+    expect(both['metrics']).toBe('give metric or metrics, not both');
+    const front = await issues({
+      method: 'random',
+      metric: undefined,
+      metrics: [base.metric!, { name: 'test.kl', goal: 'minimize' }],
+      early_terminate: { type: 'hyperband', min_iter: 1 },
+    });
+    expect(front['early_terminate']).toMatch(/Hyperband judges runs by one metric/);
+    expect((await issues({ metric: { name: 'loss', goal: 'minimize' } }))['metric.name']).toMatch(/split\.name/);
+    expect(await studio.api['sweeps.list']({})).toEqual([]);
+  });
+
+  it('a grid sweep cannot sweep a range, a bayes one can', async () => {
+    expect((await issues({ method: 'grid', metric: undefined }))['parameters.training.learningRate']).toMatch(
+      /a range needs method "random" or "bayes"/,
+    );
+  });
+});
