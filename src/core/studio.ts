@@ -113,7 +113,13 @@ export function createStudio(options: StudioOptions): Studio {
       const [sweep] = listSweeps(db, sweepId);
       const task = sweepRuns(db, sweepId).findIndex((r) => r.runId === runId);
       if (!sweep?.slurm) throw new Error(`sweep ${sweepId} was not sent to Slurm`);
-      await slurm.submitSweep(sweep, [{ runId, config, configHash: configHash(config) }], sweep.slurm.options, task);
+      await slurm.submitSweep(
+        sweep,
+        [{ runId, config, configHash: configHash(config) }],
+        sweep.slurm.options,
+        task,
+        sweep.slurm.dir,
+      );
     },
   });
   queueMicrotask(() => adaptive.advanceAll());

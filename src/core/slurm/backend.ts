@@ -4,7 +4,7 @@
  * ingests their event logs into its database as they grow, through the same code that stores a local worker's
  * messages. Slurm schedules; the studio only submits, follows and cancels.
  */
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
 import type { RunConfig } from '../../shared/config';
@@ -59,6 +59,16 @@ export function batchScript(o: {
     '',
   ];
   return lines.join('\n');
+}
+
+/**
+ * A folder no sweep uses yet: studios on other databases may share the folder, and their sweeps have the same ids
+ * (a task folder left by another sweep would be read as this one's).
+ */
+function freshDir(base: string): string {
+  let dir = base;
+  for (let n = 2; existsSync(dir); n++) dir = `${base}-${n}`;
+  return dir;
 }
 
 function sha256File(path: string): string {
@@ -224,8 +234,10 @@ export class SlurmBackend {
     runs: { runId: number; config: RunConfig; configHash: string }[],
     options: SlurmOptions,
     first = 0,
+    /** The folder of the sweep's first submission (a later proposal's task goes beside its tasks). */
+    dir?: string,
   ): Promise<SlurmSweepInfo> {
-    const sweepDir = join(this.o.sharedDir, `sweep-${sweep.id}`);
+    const sweepDir = dir ?? freshDir(join(this.o.sharedDir, `sweep-${sweep.id}`));
     mkdirSync(sweepDir, { recursive: true });
     const made: string[] = [];
     try {
