@@ -3,6 +3,8 @@ import { chromiumArgs, chromiumPath } from './tests/e2e/chromium';
 
 export default defineConfig({
   testDir: 'tests/e2e',
+  // The long ones (a study of twelve runs, each evaluated) run in `npm run test:long`: playwright.long.config.ts.
+  testIgnore: '**/*.long.spec.ts',
   timeout: 180_000,
   expect: { timeout: 30_000 },
   // Two spec files at a time: each starts its own host (own database, own port), and much of a spec's time is

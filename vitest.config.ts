@@ -17,6 +17,9 @@ export const longTests = [
   'tests/integration/sweep.test.ts',
   // Hyperband's real sweep, and a bayes sweep whose studio is killed and resumed.
   'tests/integration/adaptive-sweep.test.ts',
+  // The disentangling families' own checks, and the disentanglement study at its smallest (12 runs, each evaluated).
+  'tests/integration/disentangling-families.test.ts',
+  'tests/integration/study.test.ts',
   'tests/integration/cli.test.ts',
   'tests/integration/prior.test.ts',
   // About 70 s: every preset of every family trains one epoch.

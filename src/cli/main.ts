@@ -15,6 +15,7 @@ import { runs } from './commands/runs';
 import { sampleCommand } from './commands/sample';
 import { serve } from './commands/serve';
 import { slurmTask } from './commands/slurm-task';
+import { study } from './commands/study';
 import { sweep } from './commands/sweep';
 import { train } from './commands/train';
 import { fail, runCommand, type Command } from './runner';
@@ -34,6 +35,8 @@ const usage = `latent-studio: train and compare autoencoders from the command li
   latent-studio sweep <spec.json> [--db PATH] [--max-concurrent N] [--json]
                       [--slurm [--partition P] [--time HH:MM:SS] [--cpus-per-task N] [--gpus-per-task N]
                                [--account A] [--extra "--qos=..."] [--max-parallel N]]
+  latent-studio study disentanglement [--dataset shapes] [--seeds N] [--epochs E] [--subset N] [--score-points N] [--name NAME]
+                      [--db PATH] [--max-concurrent N] [--json]
   latent-studio runs [--experiment NAME] [--sweep ID] [--search "tag:x model.beta=4"]
                      [--pareto test.reconstruction:min,test.kl:min] [--csv] [--db PATH] [--json]
   latent-studio datasets [--db PATH] [--json]
@@ -44,7 +47,7 @@ const usage = `latent-studio: train and compare autoencoders from the command li
   latent-studio serve [--db PATH] [--host 127.0.0.1] [--port 0] [--allowed-host NAME[:PORT] ...] [--max-concurrent N] [--open]
 
 --db defaults to ${defaultDbPath()}
-train, resume, runs, sweep, evaluate, prior, sample, export and datasets take --remote URL [--token-file FILE] instead of --db:
+train, resume, runs, sweep, study, evaluate, prior, sample, export and datasets take --remote URL [--token-file FILE] instead of --db:
 they drive the studio that latent-studio serve started at URL, with its token from ${tokenEnvVar} or the file
 (never on the command line); export then writes on the host's machine and prints where.`;
 
@@ -60,6 +63,7 @@ const commandsByName = new Map<string, Command>(
     sampleCommand,
     runs,
     sweep,
+    study,
     datasets,
     importCommand,
     generate,

@@ -11,6 +11,8 @@ export interface BuildContext<M> {
   seed: number;
   /** Number of label classes in the data set (0 when it has no labels). */
   classes: number;
+  /** Images in the training split (what a minibatch estimate of q(z) weighs its batch by); absent outside training. */
+  trainCount?: number;
 }
 
 export interface LayerSummary {
@@ -126,6 +128,11 @@ export interface BuiltModel {
   restore?(state: Record<string, unknown>): void;
   /** Called before each training step with the fractional epoch, for schedules such as KL warm-up. */
   onStep?(epoch: number): void;
+  /**
+   * A second update in the same training step, after the optimizer's (inside its tidy): a family's own adversary,
+   * e.g. FactorVAE's discriminator, with its own optimizer whose state is in `weights()` and `state()`.
+   */
+  afterStep?(x: Tensor, labels?: Tensor): void;
   /**
    * Called before each training epoch (counted from 1, as in progress; the first one after a resume too) with the
    * run's splits, for a phase change that needs the data (e.g. centres placed by k-means on the training codes).

@@ -73,6 +73,11 @@ export interface FamilySpec<M> {
    * generative prior to sample from.
    */
   sampling?: 'gaussian' | 'conditional' | 'learned-prior';
+  /**
+   * Its part in the disentanglement study (Locatello et al. 2019; src/core/sweeps/study.ts): its name there, the
+   * regularisation strengths it is trained at (each a patch of its model config) and where they come from.
+   */
+  study?: { label: string; strengths: { label: string; model: Partial<M> }[]; source: string };
 }
 
 /** Whether a family's runs open in the explorer, and the decoders a code can go through (['default'] for one). */

@@ -10,6 +10,9 @@ import { vqVaeFamily } from './vq-vae/model';
 import { deepfakeFamily } from './deepfake/model';
 import { stackedAeFamily } from './stacked-ae/model';
 import { deepClusteringFamily } from './deep-clustering/model';
+import { betaTcVaeFamily } from './beta-tc-vae/model';
+import { factorVaeFamily } from './factor-vae/model';
+import { dipVaeFamily } from './dip-vae/model';
 import { familyIds, registerFamilySpec, type familySpecs, type FamilyId } from './specs';
 
 type ModelOf<K extends FamilyId> = z.infer<(typeof familySpecs)[K]['modelSchema']>;
@@ -25,6 +28,9 @@ export const familyModels: { [K in FamilyId]: FamilyModel<ModelOf<K>> } = {
   deepfake: deepfakeFamily,
   'stacked-ae': stackedAeFamily,
   'deep-clustering': deepClusteringFamily,
+  'beta-tc-vae': betaTcVaeFamily,
+  'factor-vae': factorVaeFamily,
+  'dip-vae': dipVaeFamily,
 };
 
 /** The registry's tfjs side, by family id (see ./specs.ts). */

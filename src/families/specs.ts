@@ -7,6 +7,9 @@ import { vqVaeSpec } from './vq-vae/spec';
 import { deepfakeSpec } from './deepfake/spec';
 import { stackedAeSpec } from './stacked-ae/spec';
 import { deepClusteringSpec } from './deep-clustering/spec';
+import { betaTcVaeSpec } from './beta-tc-vae/spec';
+import { factorVaeSpec } from './factor-vae/spec';
+import { dipVaeSpec } from './dip-vae/spec';
 import type { z } from 'zod';
 import { registerConfigFamily } from '../shared/config';
 import type { FamilySpec } from './family-spec';
@@ -32,6 +35,9 @@ export const familySpecs = {
   deepfake: deepfakeSpec,
   'stacked-ae': stackedAeSpec,
   'deep-clustering': deepClusteringSpec,
+  'beta-tc-vae': betaTcVaeSpec,
+  'factor-vae': factorVaeSpec,
+  'dip-vae': dipVaeSpec,
 } as const;
 
 /** The built-in families, typed; a family registered at start is looked up by id with `familySpec`. */

@@ -4,6 +4,7 @@ import { ConfigPathError, parseConfigPath, setConfigPath } from './config-path';
 import { EvaluationSettings } from './evaluation-kinds';
 import { createRng, deriveSeed } from './random';
 import { EarlyTerminate, randomProposal, searchSpace, SweepObjective } from './sweep-search';
+import { StudySpec } from './study';
 
 /**
  * A sweep in the shape researchers know from W&B's sweep configuration
@@ -70,6 +71,8 @@ export const SweepSpec = z.strictObject({
   count: z.number().int().min(1).max(sweepRunLimit).optional(),
   /** A cap: a spec that would make more runs is refused. */
   maxRuns: z.number().int().min(1).max(sweepRunLimit).default(100),
+  /** A study: its runs come from the families that declare a part in it, not from base × parameters (src/core/sweeps/study.ts). */
+  study: StudySpec.optional(),
   /** Evaluates each run's latent space when it completes (see evaluations.start), so its figures join the runs table. */
   evaluate: EvaluationSettings.optional(),
   /** Seeds the random method's draws (the runs' own seeds are `training.seed`). */

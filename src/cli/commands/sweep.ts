@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ApiError } from '../../core/errors';
-import { finishedStatuses } from '../../shared/api';
+import { finishedStatuses, type RunsTable, type SweepDetail } from '../../shared/api';
 import { describeIssues, fieldIssues } from '../../shared/config';
 import { SlurmOptions } from '../../shared/slurm';
 import { SweepSpec } from '../../shared/sweep';
@@ -80,117 +80,147 @@ export const sweep = command({
       }
       slurm = parsed.data;
     }
-    const studio = await openCli(values);
-    const say = (line: string) => {
-      if (!values.json) process.stderr.write(`${line}\n`);
-    };
-    let sweepId: number;
-    try {
-      const existing = (await studio.api['sweeps.list']({})).find((s) => s.name === spec.name);
-      if (existing) {
-        const stored = await studio.api['sweeps.get']({ sweepId: existing.id });
-        if (JSON.stringify(stored.spec) !== JSON.stringify(spec)) {
-          throw new UsageError(
-            `${basename(file)} refused: name: a different sweep named ${spec.name} exists (sweep ${existing.id}); choose another name`,
-          );
-        }
-        sweepId = existing.id;
-        say(`sweep ${sweepId} (${spec.name}) exists: continuing it`);
-        await studio.api['sweeps.resume']({ sweepId });
-      } else {
-        const created = await studio.api['sweeps.create']({ spec, ...(slurm ? { slurm } : {}) });
-        sweepId = created.sweepId ?? 0;
-        if (slurm) {
-          const info = (await studio.api['sweeps.get']({ sweepId })).slurm;
-          say(
-            `sweep ${sweepId} (${spec.name}): ${created.runs.length} runs submitted to Slurm as job array ${info?.jobId ?? '?'}; ` +
-              `batch script ${info?.script ?? '?'}`,
-          );
-        } else {
-          const { maxConcurrent } = await studio.api['scheduler.get']({});
-          say(`sweep ${sweepId} (${spec.name}): ${created.runs.length} runs queued, ${maxConcurrent} at a time`);
-        }
-      }
-    } catch (e) {
-      await studio.close();
-      if (e instanceof ApiError) throw new UsageError(`${basename(file)} refused: ${e.message.replace(/^invalid sweep: /, '')}`);
-      throw e;
-    }
-    const id = sweepId;
-    const counts = async () => {
-      const s = (await studio.api['sweeps.get']({ sweepId: id })).counts;
-      return `${s.completed} done · ${s.running} running · ${s.queued} queued${s.stopped ? ` · ${s.stopped} stopped by Hyperband` : ''}${s.failed ? ` · ${s.failed} failed` : ''}${s.cancelled + s.interrupted ? ` · ${s.cancelled + s.interrupted} stopped` : ''}`;
-    };
-    const done = new Promise<void>((resolve) => {
-      const check = async () => {
-        const detail = await studio.api['sweeps.get']({ sweepId: id });
-        // A bayes sweep proposes its later runs as earlier ones end: over once all it plans are made and ended.
-        const made = detail.runs.length >= detail.planned || detail.state === 'cancelled';
-        if (made && detail.runs.every((r) => finishedStatuses.includes(r.status))) {
-          clearInterval(timer);
-          resolve();
-        }
-      };
-      const timer = setInterval(() => void check(), 2000);
-      studio.events.on((e) => {
-        if (e.name === 'run.status' && finishedStatuses.includes(e.payload.status)) {
-          void counts().then((c) =>
-            say(`run ${e.payload.runId}: ${e.payload.status}${e.payload.error ? ` (${e.payload.error})` : ''}; ${c}`),
-          );
-          void check();
-        }
-      });
-      void check();
-    });
-    const onSignal = () => void studio.api['sweeps.cancel']({ sweepId: id });
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    await done;
-    if (spec.evaluate) {
-      // The evaluations the sweep asks for, started as each run completed: their figures join the JSON line.
-      for (const r of (await studio.api['sweeps.get']({ sweepId: id })).runs) {
-        for (const e of await studio.api['evaluations.list']({ runId: r.runId })) {
-          if (e.status !== 'queued' && e.status !== 'running') continue;
-          say(`run ${r.runId}: waiting for evaluation ${e.id} (${e.what.join(', ')})`);
-          await studio.whenEvaluationEnded(e.id, r.runId);
-        }
-      }
-    }
-    const detail = await studio.api['sweeps.get']({ sweepId: id });
-    const table = await studio.api['runs.table']({ sweepId: id });
-    const byId = new Map(table.rows.map((r) => [r.id, r]));
-    // Several objectives: the runs no other run beats on all of them.
-    const objectives = spec.metrics ?? [];
-    const front =
-      objectives.length > 1
-        ? paretoFront(
-            table.rows.filter((r) => r.status === 'completed'),
-            (r) => objectives.map((o) => r.metrics[o.name]),
-            objectives.map((o) => (o.goal === 'minimize' ? 'min' : 'max')),
-          ).map((r) => r.id)
-        : undefined;
-    if (front) say(`Pareto front (${objectives.map((o) => o.name).join(', ')}): runs ${front.join(', ')}`);
-    const result = {
-      sweepId: id,
-      name: spec.name,
-      ...(front ? { pareto: front } : {}),
-      runs: detail.runs.map((r) => {
-        const row = byId.get(r.runId);
-        const test = Object.fromEntries(
-          Object.entries(row?.metrics ?? {})
-            .filter(([k]) => k.startsWith('test.'))
-            .map(([k, v]) => [k.slice('test.'.length), v]),
-        );
-        const evaluation = Object.fromEntries(
-          Object.entries(row?.metrics ?? {})
-            .filter(([k]) => k.startsWith('eval.'))
-            .map(([k, v]) => [k.slice('eval.'.length), v]),
-        );
-        return { id: r.runId, name: r.name, params: r.params, status: r.status, test, eval: evaluation };
-      }),
-    };
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-    await studio.close();
-    return detail.runs.every((r) => r.status === 'completed' || r.status === 'stopped') ? 0 : 1;
+    return runSweep(spec, slurm, values, basename(file), (result) => process.stdout.write(`${JSON.stringify(result)}\n`));
   },
 });
+
+/** What a finished sweep prints: every run's parameters, status and figures (and the Pareto front of `metrics`). */
+export interface SweepResult {
+  sweepId: number;
+  name: string;
+  pareto?: number[];
+  runs: {
+    id: number;
+    name: string;
+    params: Record<string, unknown>;
+    status: string;
+    test: Record<string, number>;
+    eval: Record<string, number>;
+  }[];
+}
+
+/**
+ * Creates the sweep (or continues the one of that name with the same spec), follows it to its end under the
+ * scheduler's limit, waits for the evaluations it asked for, and hands the result to `print`; resolves with the
+ * exit code (0 when every run completed or was stopped by Hyperband). Ctrl-C cancels the sweep.
+ */
+export async function runSweep(
+  spec: SweepSpec,
+  slurm: SlurmOptions | undefined,
+  values: { json?: boolean | undefined; db?: string | undefined } & Parameters<typeof openCli>[0],
+  source: string,
+  print: (result: SweepResult, detail: SweepDetail, table: RunsTable) => void,
+): Promise<number> {
+  const studio = await openCli(values);
+  const say = (line: string) => {
+    if (!values.json) process.stderr.write(`${line}\n`);
+  };
+  let sweepId: number;
+  try {
+    const existing = (await studio.api['sweeps.list']({})).find((s) => s.name === spec.name);
+    if (existing) {
+      const stored = await studio.api['sweeps.get']({ sweepId: existing.id });
+      if (JSON.stringify(stored.spec) !== JSON.stringify(spec)) {
+        throw new UsageError(
+          `${source} refused: name: a different sweep named ${spec.name} exists (sweep ${existing.id}); choose another name`,
+        );
+      }
+      sweepId = existing.id;
+      say(`sweep ${sweepId} (${spec.name}) exists: continuing it`);
+      await studio.api['sweeps.resume']({ sweepId });
+    } else {
+      const created = await studio.api['sweeps.create']({ spec, ...(slurm ? { slurm } : {}) });
+      sweepId = created.sweepId ?? 0;
+      if (slurm) {
+        const info = (await studio.api['sweeps.get']({ sweepId })).slurm;
+        say(
+          `sweep ${sweepId} (${spec.name}): ${created.runs.length} runs submitted to Slurm as job array ${info?.jobId ?? '?'}; ` +
+            `batch script ${info?.script ?? '?'}`,
+        );
+      } else {
+        const { maxConcurrent } = await studio.api['scheduler.get']({});
+        say(`sweep ${sweepId} (${spec.name}): ${created.runs.length} runs queued, ${maxConcurrent} at a time`);
+      }
+    }
+  } catch (e) {
+    await studio.close();
+    if (e instanceof ApiError) throw new UsageError(`${source} refused: ${e.message.replace(/^invalid sweep: /, '')}`);
+    throw e;
+  }
+  const id = sweepId;
+  const counts = async () => {
+    const s = (await studio.api['sweeps.get']({ sweepId: id })).counts;
+    return `${s.completed} done · ${s.running} running · ${s.queued} queued${s.stopped ? ` · ${s.stopped} stopped by Hyperband` : ''}${s.failed ? ` · ${s.failed} failed` : ''}${s.cancelled + s.interrupted ? ` · ${s.cancelled + s.interrupted} stopped` : ''}`;
+  };
+  const done = new Promise<void>((resolve) => {
+    const check = async () => {
+      const detail = await studio.api['sweeps.get']({ sweepId: id });
+      // A bayes sweep proposes its later runs as earlier ones end: over once all it plans are made and ended.
+      const made = detail.runs.length >= detail.planned || detail.state === 'cancelled';
+      if (made && detail.runs.every((r) => finishedStatuses.includes(r.status))) {
+        clearInterval(timer);
+        resolve();
+      }
+    };
+    const timer = setInterval(() => void check(), 2000);
+    studio.events.on((e) => {
+      if (e.name === 'run.status' && finishedStatuses.includes(e.payload.status)) {
+        void counts().then((c) =>
+          say(`run ${e.payload.runId}: ${e.payload.status}${e.payload.error ? ` (${e.payload.error})` : ''}; ${c}`),
+        );
+        void check();
+      }
+    });
+    void check();
+  });
+  const onSignal = () => void studio.api['sweeps.cancel']({ sweepId: id });
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  await done;
+  if (spec.evaluate) {
+    // The evaluations the sweep asks for, started as each run completed: their figures join the JSON line.
+    for (const r of (await studio.api['sweeps.get']({ sweepId: id })).runs) {
+      for (const e of await studio.api['evaluations.list']({ runId: r.runId })) {
+        if (e.status !== 'queued' && e.status !== 'running') continue;
+        say(`run ${r.runId}: waiting for evaluation ${e.id} (${e.what.join(', ')})`);
+        await studio.whenEvaluationEnded(e.id, r.runId);
+      }
+    }
+  }
+  const detail = await studio.api['sweeps.get']({ sweepId: id });
+  const table = await studio.api['runs.table']({ sweepId: id });
+  const byId = new Map(table.rows.map((r) => [r.id, r]));
+  // Several objectives: the runs no other run beats on all of them.
+  const objectives = spec.metrics ?? [];
+  const front =
+    objectives.length > 1
+      ? paretoFront(
+          table.rows.filter((r) => r.status === 'completed'),
+          (r) => objectives.map((o) => r.metrics[o.name]),
+          objectives.map((o) => (o.goal === 'minimize' ? 'min' : 'max')),
+        ).map((r) => r.id)
+      : undefined;
+  if (front) say(`Pareto front (${objectives.map((o) => o.name).join(', ')}): runs ${front.join(', ')}`);
+  const result: SweepResult = {
+    sweepId: id,
+    name: spec.name,
+    ...(front ? { pareto: front } : {}),
+    runs: detail.runs.map((r) => {
+      const row = byId.get(r.runId);
+      const test = Object.fromEntries(
+        Object.entries(row?.metrics ?? {})
+          .filter(([k]) => k.startsWith('test.'))
+          .map(([k, v]) => [k.slice('test.'.length), v]),
+      );
+      const evaluation = Object.fromEntries(
+        Object.entries(row?.metrics ?? {})
+          .filter(([k]) => k.startsWith('eval.'))
+          .map(([k, v]) => [k.slice('eval.'.length), v]),
+      );
+      return { id: r.runId, name: r.name, params: r.params, status: r.status, test, eval: evaluation };
+    }),
+  };
+  print(result, detail, table);
+  await studio.close();
+  return detail.runs.every((r) => r.status === 'completed' || r.status === 'stopped') ? 0 : 1;
+}

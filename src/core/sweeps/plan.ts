@@ -1,6 +1,8 @@
 /** A sweep spec's base config and runs, each checked as runs.start checks a run; every refusal names its key. */
 import { describeIssues, fieldIssues, RunConfig as RunConfigSchema, type FieldIssue, type RunConfig } from '../../shared/config';
-import { expandSweep, type SweepPoint, type SweepSpec } from '../../shared/sweep';
+import { expandSweep, type SweepCheck, type SweepPoint, type SweepSpec } from '../../shared/sweep';
+import type { StudySpec } from '../../shared/study';
+import { studyPoints } from './study';
 import { epochMetricNames, sweepObjectives } from '../../shared/sweep-search';
 import { familySpec } from '../../families/specs';
 import type { DatasetCatalog } from '../datasets/catalog';
@@ -42,9 +44,10 @@ function objectiveIssues(spec: SweepSpec, points: readonly SweepPoint[]): FieldI
   });
 }
 
-export function planSweep(spec: SweepSpec, datasets: DatasetCatalog): { base: RunConfig; points: SweepPoint[] } {
-  const base = sweepBase(spec);
-  const plan = expandSweep(spec, base, (config) => checkRun(config, datasets));
+export function planSweep(spec: SweepSpec, datasets: DatasetCatalog): { points: SweepPoint[] } {
+  const plan = spec.study
+    ? studyPlan(spec, spec.study, datasets)
+    : expandSweep(spec, sweepBase(spec), (config) => checkRun(config, datasets));
   if (!plan.ok) return refuse(plan.issues);
   if (plan.points.length === 0) return refuse([{ path: 'parameters', message: 'this sweep makes no runs' }]);
   const objectives = objectiveIssues(spec, plan.points);
@@ -71,5 +74,18 @@ export function planSweep(spec: SweepSpec, datasets: DatasetCatalog): { base: Ru
       }
     }
   }
-  return { base, points: plan.points };
+  return { points: plan.points };
+}
+
+/** A study's runs, each checked as a run is (its data set has factors, it fits in memory). */
+function studyPlan(spec: SweepSpec, study: StudySpec, datasets: DatasetCatalog): SweepCheck {
+  const { points, issues } = studyPoints(spec.name, study);
+  const checked = points.flatMap((p) =>
+    checkRun(p.config, datasets).map((i) => ({ path: 'study', message: `${i.path}: ${i.message}` })),
+  );
+  const all = [...issues, ...checked].filter((i, k, xs) => xs.findIndex((j) => j.message === i.message) === k);
+  if (points.length === 0 && all.length === 0) all.push({ path: 'study', message: 'no family declares a part in this study' });
+  if (points.length > spec.maxRuns)
+    all.push({ path: 'maxRuns', message: `this study makes ${points.length} runs, more than its cap of ${spec.maxRuns}` });
+  return all.length > 0 ? { ok: false, issues: all.slice(0, 20) } : { ok: true, points };
 }

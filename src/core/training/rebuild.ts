@@ -15,6 +15,7 @@ export function buildModel(config: RunConfig, dataset: ImageDataset): BuiltModel
     inputShape: [dataset.height, dataset.width, dataset.channels],
     seed: deriveSeed(config.training.seed, 1),
     classes: classCount(dataset),
+    trainCount: dataset.train.count,
   });
 }
 

@@ -236,12 +236,14 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
         // The schedule's rate for this step (step counts the steps done so far), in training mode for this step only:
         // dropout draws the step's mask, batch norm moves its statistics.
         if (schedule) rate = scheduledRate(training.learningRate, schedule, { step, stepsPerEpoch, totalSteps }, plateau);
-        return inTraining(step + 1, () =>
-          optimizerStep(optimizer, () => model.computeLoss(x, true, labels).total, varList, {
+        return inTraining(step + 1, () => {
+          const result = optimizerStep(optimizer, () => model.computeLoss(x, true, labels).total, varList, {
             ...stepOptions,
             ...(schedule ? { learningRate: rate } : {}),
-          }),
-        ).loss;
+          });
+          model.afterStep?.(x, labels);
+          return result;
+        }).loss;
       });
       step++;
       unread.push({ loss: lossTensor, step, size: idx.length, epochFraction: epoch - 1 + (b + 1) / stepsPerEpoch });

@@ -2,7 +2,16 @@ import { elementLoss, summedReconstructionLoss } from '../../ml/losses';
 import { createRng } from '../../shared/random';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { buildConditionalEncoder, buildDecoder, buildEncoder, summarize } from '../architecture';
-import type { BuildContext, BuiltModel, ChartView, FamilyModel, ImageView, TestMetrics, ViewContext } from '../family-model';
+import type {
+  BuildContext,
+  BuiltModel,
+  ChartView,
+  FamilyModel,
+  ImageView,
+  TestMetrics,
+  ViewContext,
+  Weight,
+} from '../family-model';
 import type { VaeModel } from './spec';
 
 /** KL(N(mu, sigma²) || N(0, I)) per dimension, closed form with log-variance (seed 000): ½(e^lv + mu² − 1 − lv). */
@@ -97,13 +106,47 @@ const rows = (t: Tensor, n: number, pixels: number): Float32Array[] => {
   return Array.from({ length: n }, (_, i) => data.slice(i * pixels, (i + 1) * pixels));
 };
 
+/** What a VAE variant's regulariser sees of one training (or test) batch. */
+export interface PosteriorBatch {
+  x: Tensor;
+  mu: Tensor;
+  logVar: Tensor;
+  /** z = mu + σ·ε, the sample the reconstruction was decoded from. */
+  z: Tensor;
+  /** KL(q(z|x) ‖ N(0, I)), closed form, the batch mean. */
+  kl: Scalar;
+}
+
+/**
+ * A VAE whose regulariser is not β·KL (β-TC-VAE, DIP-VAE, FactorVAE): its loss in place of β·KL, with the parts it
+ * reports, and what it adds to the model (an adversary's weights and its own update after each step).
+ */
+export interface VaeVariant {
+  regulariser(batch: PosteriorBatch, training: boolean): { total: Scalar; parts: Record<string, Scalar> };
+  /** Weights beyond the encoder's and decoder's: checkpointed, not trained by the run's optimizer. */
+  weights?(): Weight[];
+  afterStep?(x: Tensor): void;
+  state?(): Record<string, unknown>;
+  restore?(state: Record<string, unknown>): void;
+  dispose?(): void;
+}
+
+/** What a variant is built from: the VAE's posterior and a seeded sample of z. */
+export interface VaeParts {
+  latentSize: number;
+  posterior(x: Tensor): { mu: Tensor; logVar: Tensor };
+  /** z ~ q(z|x), from the VAE's seeded noise stream. */
+  sample(x: Tensor): Tensor;
+}
+
 /**
  * The VAE, or with `conditional` the CVAE: the one-hot label joins the encoder's input and z at the
- * decoder's input, so p(x|z, c) and q(z|x, c).
+ * decoder's input, so p(x|z, c) and q(z|x, c). `variant` replaces β·KL by another regulariser.
  */
 export function buildVae(
   { model: m, training, inputShape, seed, classes }: BuildContext<VaeModel>,
   conditional: boolean,
+  variant?: (parts: VaeParts) => VaeVariant,
 ): BuiltModel {
   const k = m.latentSize;
   const pixels = inputShape[0] * inputShape[1] * inputShape[2];
@@ -134,27 +177,42 @@ export function buildVae(
     (m.capacityMaxNats ?? 0) * (m.capacityEpochs && m.capacityEpochs > 0 ? Math.min(1, epoch / m.capacityEpochs) : 1);
 
   const fixedPrior = tf.tidy(() => tf.randomNormal([40, k], 0, 1, 'float32', seed + 7));
+  const sampleZ = (mu: Tensor, logVar: Tensor) =>
+    tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logVar)), tf.randomNormal(mu.shape, 0, 1, 'float32', nextSeed())));
+  const own = variant?.({
+    latentSize: k,
+    posterior: (x) => posterior(x),
+    sample: (x) => {
+      const { mu, logVar } = posterior(x);
+      return sampleZ(mu, logVar);
+    },
+  });
 
   return {
     onStep(e) {
       epoch = e;
     },
-    state: () => ({ noise: noiseSeeds.state }),
+    state: () => ({ noise: noiseSeeds.state, ...own?.state?.() }),
     restore(state) {
       noiseSeeds.state = Number(state['noise']);
+      own?.restore?.(state);
     },
     conditional,
-    computeLoss(x, _training, labels) {
+    computeLoss(x, isTraining, labels) {
       const { mu, logVar } = posterior(x, labels);
-      const eps = tf.randomNormal(mu.shape, 0, 1, 'float32', nextSeed());
-      const z = tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logVar)), eps));
+      const z = sampleZ(mu, logVar);
       const reconstruction = recon(x, decode(z, labels));
       const kl = tf.mean<Scalar>(tf.sum(klPerDimension(mu, logVar), 1));
+      const parts: Record<string, Scalar> = { reconstruction, kl, neg_elbo: tf.add<Scalar>(reconstruction, kl) };
+      if (own) {
+        const r = own.regulariser({ x, mu, logVar, z, kl }, isTraining);
+        return { total: tf.add<Scalar>(reconstruction, r.total), parts: { ...parts, ...r.parts } };
+      }
       const regulariser =
         m.capacityMaxNats === undefined ? tf.mul(betaNow(), kl) : tf.mul(m.capacityGamma ?? 1, tf.abs(tf.sub(kl, capacityNow())));
-      const total = tf.add<Scalar>(reconstruction, regulariser);
-      return { total, parts: { reconstruction, kl, neg_elbo: tf.add<Scalar>(reconstruction, kl) } };
+      return { total: tf.add<Scalar>(reconstruction, regulariser), parts };
     },
+    ...(own?.afterStep ? { afterStep: (x: Tensor) => own.afterStep?.(x) } : {}),
     reconstruct: (x, labels) => decode(posterior(x, labels).mu, labels),
     encode: (x, labels) => posterior(x, labels).mu,
     decode,
@@ -177,10 +235,11 @@ export function buildVae(
     },
     testMetrics: () => posteriorMetrics(posterior),
     trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights],
-    weights: () => [...encoder.weights, ...decoder.weights],
+    weights: () => [...encoder.weights, ...decoder.weights, ...(own?.weights?.() ?? [])],
     summary: () => summarize(encoder, decoder),
     layersModels: () => ({ encoder, decoder }),
     dispose() {
+      own?.dispose?.();
       fixedPrior.dispose();
       encoder.dispose();
       decoder.dispose();

@@ -110,6 +110,11 @@ export const vaeSpec = {
   metrics: vaeMetrics,
   evaluation: { likelihood: true },
   sampling: 'gaussian',
+  study: {
+    label: 'β-VAE',
+    strengths: [1, 4, 16].map((beta) => ({ label: `β=${beta}`, model: { beta } })),
+    source: 'disentanglement_lib unsupervised_study_v1: β ∈ {1, 2, 4, 6, 8, 16}; here its ends and middle',
+  },
   views: [
     ...vaeMetricViews,
     { kind: 'latent-traversal', title: 'Latent traversal', view: 'image-grid' },

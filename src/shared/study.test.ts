@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { ranks, spearman, studySummary } from './study';
+
+describe('the disentanglement study summary', () => {
+  it('ranks ties at their average and matches scipy.stats.spearmanr', () => {
+    expect(ranks([3, 1, 3, 2])).toEqual([3.5, 1, 3.5, 2]);
+    // scipy.stats.spearmanr's definition, Pearson's r of average ranks: 8/√95 by hand, and numpy.corrcoef of the ranks.
+    expect(spearman([1, 2, 3, 4, 5], [5, 6, 7, 8, 7])).toBeCloseTo(8 / Math.sqrt(95), 12);
+    expect(spearman([0.1, 0.4, 0.2, 0.9, 0.3, 0.3], [1, 3, 2, 2, 0, 5])).toBeCloseTo(0.35294117647058826, 12);
+    expect(spearman([1, 2], [2, 1])).toBeNull();
+  });
+
+  it('spreads each metric per model and correlates the metrics over every run', () => {
+    const run = (model: string, mig: number, sap: number) => ({
+      params: { 'study.model': model },
+      metrics: { 'eval.mig': mig, 'eval.sap': sap },
+    });
+    const s = studySummary(
+      [run('A', 0.1, 0.2), run('A', 0.3, 0.1), run('B', 0.2, 0.3), run('B', 0.5, 0.4)],
+      ['eval.mig', 'eval.sap'],
+    );
+    expect(s.models.map((m) => [m.model, m.runs, m.metrics['eval.mig']?.median, m.metrics['eval.sap']?.max])).toEqual([
+      ['A', 2, 0.2, 0.2],
+      ['B', 2, 0.35, 0.4],
+    ]);
+    expect(s.rankCorrelation.matrix[0]?.[0]).toBeCloseTo(1);
+    expect(s.rankCorrelation.matrix[0]?.[1]).toBeCloseTo(spearman([0.1, 0.3, 0.2, 0.5], [0.2, 0.1, 0.3, 0.4]) as number);
+  });
+});

@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { startHost, type RunningHost } from './host';
+
+const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
+let dir: string;
+let host: RunningHost | undefined;
+
+test.beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'latent-studio-e2e-study-'));
+  host = await startHost(join(dir, 'studio.db'));
+});
+test.afterAll(async () => {
+  await host?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function fill(page: Page, testId: string, value: string): Promise<void> {
+  await page.getByTestId(testId).fill(value);
+  await page.getByTestId(testId).blur();
+}
+
+test('the disentanglement study from the sweep form’s template: twelve runs, evaluated, compared model by model', async ({
+  page,
+}) => {
+  test.setTimeout(600_000);
+  if (!host) throw new Error('host not started');
+  await page.goto(host.url);
+  await fill(page, 'max-concurrent', '2');
+  await page.getByTestId('new-sweep').click();
+  await page.getByTestId('study-template-toggle').click();
+  await page.getByTestId('study-dataset').selectOption('shapes');
+  await fill(page, 'study-seeds', '1');
+  await fill(page, 'study-epochs', '1');
+  await fill(page, 'study-subset', '600');
+  await fill(page, 'study-score-points', '100');
+  await expect(page.getByTestId('study-start')).toHaveText('Start the study (12 runs)');
+  await page.getByTestId('study-template').screenshot({ path: join(shots, '54-study-template.png') });
+  await page.getByTestId('study-start').click();
+
+  const view = page.getByTestId('study-view');
+  await expect(view).toBeVisible();
+  await expect(view).toHaveAttribute('data-evaluated', '12', { timeout: 540_000 });
+  await expect(view.getByTestId('study-metric')).toHaveCount(5);
+  // Each panel has a point per evaluated run; the rank correlation is 1 on its diagonal.
+  await expect(view.locator('[data-metric="eval.mig"] circle')).toHaveCount(12);
+  const diagonal = await view
+    .getByTestId('study-rank-correlation')
+    .locator('tbody tr')
+    .first()
+    .locator('td')
+    .first()
+    .textContent();
+  expect(diagonal).toBe('1.00');
+  await view.screenshot({ path: join(shots, '55-study-view.png') });
+  await page.screenshot({ path: join(shots, '56-study-sweep.png'), fullPage: true });
+});
