@@ -17,8 +17,8 @@ export const longTests = [
   'tests/integration/sweep.test.ts',
   // Hyperband's real sweep, and a bayes sweep whose studio is killed and resumed.
   'tests/integration/adaptive-sweep.test.ts',
-  // The disentangling families' own checks, and the disentanglement study at its smallest (12 runs, each evaluated).
-  'tests/integration/disentangling-families.test.ts',
+  // The second zoo's families, each with its own check, and the disentanglement study at its smallest (12 runs, each evaluated).
+  'tests/integration/second-zoo.test.ts',
   'tests/integration/study.test.ts',
   'tests/integration/cli.test.ts',
   'tests/integration/prior.test.ts',

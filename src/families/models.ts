@@ -13,6 +13,7 @@ import { deepClusteringFamily } from './deep-clustering/model';
 import { betaTcVaeFamily } from './beta-tc-vae/model';
 import { factorVaeFamily } from './factor-vae/model';
 import { dipVaeFamily } from './dip-vae/model';
+import { iwaeFamily } from './iwae/model';
 import { familyIds, registerFamilySpec, type familySpecs, type FamilyId } from './specs';
 
 type ModelOf<K extends FamilyId> = z.infer<(typeof familySpecs)[K]['modelSchema']>;
@@ -31,6 +32,7 @@ export const familyModels: { [K in FamilyId]: FamilyModel<ModelOf<K>> } = {
   'beta-tc-vae': betaTcVaeFamily,
   'factor-vae': factorVaeFamily,
   'dip-vae': dipVaeFamily,
+  iwae: iwaeFamily,
 };
 
 /** The registry's tfjs side, by family id (see ./specs.ts). */

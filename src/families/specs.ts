@@ -10,6 +10,7 @@ import { deepClusteringSpec } from './deep-clustering/spec';
 import { betaTcVaeSpec } from './beta-tc-vae/spec';
 import { factorVaeSpec } from './factor-vae/spec';
 import { dipVaeSpec } from './dip-vae/spec';
+import { iwaeSpec } from './iwae/spec';
 import type { z } from 'zod';
 import { registerConfigFamily } from '../shared/config';
 import type { FamilySpec } from './family-spec';
@@ -38,6 +39,7 @@ export const familySpecs = {
   'beta-tc-vae': betaTcVaeSpec,
   'factor-vae': factorVaeSpec,
   'dip-vae': dipVaeSpec,
+  iwae: iwaeSpec,
 } as const;
 
 /** The built-in families, typed; a family registered at start is looked up by id with `familySpec`. */

@@ -106,6 +106,30 @@ const rows = (t: Tensor, n: number, pixels: number): Float32Array[] => {
   return Array.from({ length: n }, (_, i) => data.slice(i * pixels, (i + 1) * pixels));
 };
 
+/**
+ * Burda et al. 2016, eq. 8: log w_k = log p(x|z_k) + log p(z_k) − log q(z_k|x) for z_k = mu + σ·ε_k, [samples, batch]:
+ * what the evaluation's likelihood estimate and the IWAE's bound average. `decode` takes the samples × batch draws
+ * flattened, row s·batch + i belonging to image i.
+ */
+export function importanceLogWeights(o: {
+  x: Tensor;
+  mu: Tensor;
+  logVar: Tensor;
+  samples: number;
+  seed: number;
+  logPx: (x: Tensor, xHat: Tensor) => Tensor;
+  decode: (z: Tensor) => Tensor;
+}): Tensor {
+  const [batch, k] = o.mu.shape as [number, number];
+  const eps = tf.randomNormal([o.samples, batch, k], 0, 1, 'float32', o.seed);
+  const z = tf.add(tf.expandDims(o.mu, 0), tf.mul(tf.expandDims(tf.exp(tf.mul(0.5, o.logVar)), 0), eps));
+  const logQ = tf.neg(tf.sum(tf.add(tf.add(halfLog2Pi, tf.mul(0.5, o.logVar)), tf.mul(0.5, tf.square(eps))), -1));
+  const logPz = tf.neg(tf.sum(tf.add(halfLog2Pi, tf.mul(0.5, tf.square(z))), -1));
+  const xHat = o.decode(tf.reshape(z, [o.samples * batch, k]));
+  const logPxz = tf.reshape(o.logPx(tf.tile(o.x, [o.samples, 1]), xHat), [o.samples, batch]);
+  return tf.sub(tf.add(logPxz, logPz), logQ);
+}
+
 /** What a VAE variant's regulariser sees of one training (or test) batch. */
 export interface PosteriorBatch {
   x: Tensor;
@@ -122,7 +146,8 @@ export interface PosteriorBatch {
  * reports, and what it adds to the model (an adversary's weights and its own update after each step).
  */
 export interface VaeVariant {
-  regulariser(batch: PosteriorBatch, training: boolean): { total: Scalar; parts: Record<string, Scalar> };
+  /** `whole`: its total is the whole loss (IWAE's bound), not what is added to the reconstruction. */
+  regulariser(batch: PosteriorBatch, training: boolean): { total: Scalar; parts: Record<string, Scalar>; whole?: boolean };
   /** Weights beyond the encoder's and decoder's: checkpointed, not trained by the run's optimizer. */
   weights?(): Weight[];
   afterStep?(x: Tensor): void;
@@ -137,6 +162,11 @@ export interface VaeParts {
   posterior(x: Tensor): { mu: Tensor; logVar: Tensor };
   /** z ~ q(z|x), from the VAE's seeded noise stream. */
   sample(x: Tensor): Tensor;
+  /** The next seed of the VAE's noise stream (for a variant's own draws). */
+  nextSeed(): number;
+  decode(z: Tensor): Tensor;
+  /** log p(x|z) per image as the training loss implies it (see decoderLogLikelihood). */
+  logPx(x: Tensor, xHat: Tensor): Tensor;
 }
 
 /**
@@ -186,6 +216,9 @@ export function buildVae(
       const { mu, logVar } = posterior(x);
       return sampleZ(mu, logVar);
     },
+    nextSeed,
+    decode: (z) => decode(z),
+    logPx: (x, xHat) => decoderLogLikelihood(training, pixels).logPx(x, xHat),
   });
 
   return {
@@ -206,7 +239,7 @@ export function buildVae(
       const parts: Record<string, Scalar> = { reconstruction, kl, neg_elbo: tf.add<Scalar>(reconstruction, kl) };
       if (own) {
         const r = own.regulariser({ x, mu, logVar, z, kl }, isTraining);
-        return { total: tf.add<Scalar>(reconstruction, r.total), parts: { ...parts, ...r.parts } };
+        return { total: r.whole ? r.total : tf.add<Scalar>(reconstruction, r.total), parts: { ...parts, ...r.parts } };
       }
       const regulariser =
         m.capacityMaxNats === undefined ? tf.mul(betaNow(), kl) : tf.mul(m.capacityGamma ?? 1, tf.abs(tf.sub(kl, capacityNow())));
@@ -221,15 +254,17 @@ export function buildVae(
       const { likelihood, logPx } = decoderLogLikelihood(training, pixels);
       const logWeights = tf.tidy(() => {
         const { mu, logVar } = posterior(x, labels);
-        const batch = mu.shape[0];
-        const eps = tf.randomNormal([samples, batch, k], 0, 1, 'float32', sampleSeed);
-        const z = tf.add(tf.expandDims(mu, 0), tf.mul(tf.expandDims(tf.exp(tf.mul(0.5, logVar)), 0), eps));
-        const logQ = tf.neg(tf.sum(tf.add(tf.add(halfLog2Pi, tf.mul(0.5, logVar)), tf.mul(0.5, tf.square(eps))), -1));
-        const logPz = tf.neg(tf.sum(tf.add(halfLog2Pi, tf.mul(0.5, tf.square(z))), -1));
-        // Row s·batch + i of the flattened draws belongs to image i.
-        const xHat = decode(tf.reshape(z, [samples * batch, k]), labels ? tf.tile(labels, [samples, 1]) : undefined);
-        const logPxz = tf.reshape(logPx(tf.tile(x, [samples, 1]), xHat), [samples, batch]);
-        return tf.transpose(tf.sub(tf.add(logPxz, logPz), logQ));
+        return tf.transpose(
+          importanceLogWeights({
+            x,
+            mu,
+            logVar,
+            samples,
+            seed: sampleSeed,
+            logPx,
+            decode: (z) => decode(z, labels && tf.tile(labels, [samples, 1])),
+          }),
+        );
       });
       return { logWeights, likelihood };
     },

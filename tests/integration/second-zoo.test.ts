@@ -74,3 +74,12 @@ describe('the disentangling VAEs learn on MNIST, each with its own check', () =>
     expect(penalty(run, 10)).toBeLessThan(penalty(weak, 0.01));
   });
 });
+
+describe('IWAE learns on MNIST', () => {
+  it('its K = 5 bound is tighter than the ELBO of the same model', async () => {
+    const run = await trainToEnd(config('iwae', { samples: 5 }));
+    const [iwae, elbo] = [latestOf(run, 'test', 'iwae'), latestOf(run, 'test', 'neg_elbo')];
+    console.log(`IWAE K = 5: test −log p̂(x) ${iwae.toFixed(2)} nats against −ELBO ${elbo.toFixed(2)} of the same model`);
+    expect(iwae).toBeLessThan(elbo);
+  });
+});
