@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
-import { callHost, startHost, type RunningHost } from './host';
+import { expect, test } from '@playwright/test';
+import { callHost, startHost, type RunningHost, fill } from './host';
 
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 let dir: string;
@@ -16,11 +16,6 @@ test.afterAll(async () => {
   await host?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function fill(page: Page, testId: string, value: string): Promise<void> {
-  await page.getByTestId(testId).fill(value);
-  await page.getByTestId(testId).blur();
-}
 
 interface Detail {
   planned: number;

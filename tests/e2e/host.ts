@@ -103,3 +103,9 @@ export async function callHost<T>(host: RunningHost, name: string, input: unknow
   if (!body.ok) throw new Error(`${name}: ${body.error.message}`);
   return body.value;
 }
+
+/** Types into a field by its test id and leaves it (blur), as a user moving to the next field does. */
+export async function fill(page: Page, testId: string, value: string): Promise<void> {
+  await page.getByTestId(testId).fill(value);
+  await page.getByTestId(testId).blur();
+}

@@ -1,8 +1,8 @@
 import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
-import { startHost, type RunningHost, callHost } from './host';
+import { expect, test } from '@playwright/test';
+import { startHost, type RunningHost, callHost, fill } from './host';
 
 // The Slurm back end as the UI shows it. No cluster here: the host finds stand-ins for sbatch, squeue and scancel
 // first on its PATH, and this test plays the cluster (what squeue answers, what each task writes into its folder
@@ -58,11 +58,6 @@ test.afterAll(async () => {
 });
 
 const call = callHost;
-
-async function fill(page: Page, testId: string, value: string): Promise<void> {
-  await page.getByTestId(testId).fill(value);
-  await page.getByTestId(testId).blur();
-}
 
 /** What squeue answers from now on: `<job>_<task>|<state>` per task. */
 function squeue(states: string[]): void {

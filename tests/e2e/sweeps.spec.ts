@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
-import { startHost, type RunningHost, callHost } from './host';
+import { expect, test } from '@playwright/test';
+import { startHost, type RunningHost, callHost, fill } from './host';
 
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 let dir: string;
@@ -18,11 +18,6 @@ test.afterAll(async () => {
 });
 
 const call = callHost;
-
-async function fill(page: Page, testId: string, value: string): Promise<void> {
-  await page.getByTestId(testId).fill(value);
-  await page.getByTestId(testId).blur();
-}
 
 test('a β sweep defined in the UI runs under the limit, survives a restart of the host, and compares its six runs', async ({
   page,

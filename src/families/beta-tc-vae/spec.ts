@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { checkArchitecture } from '../common-spec';
 import type { FamilySpec, MetricDeclaration } from '../family-spec';
-import { vaeMetrics, vaeMetricViews, vaeModel } from '../vae/spec';
+import { gaussianVaeViews, vaeMetrics, vaeModel, vaeVariantSpec } from '../vae/spec';
 import type { LayerSpec } from '../layers';
 
 /**
@@ -51,22 +50,20 @@ const chen: BetaTcVaeModel = {
 };
 
 export const betaTcVaeSpec = {
+  ...vaeVariantSpec<BetaTcVaeModel>(),
   id: 'beta-tc-vae',
   label: 'β-TC-VAE (total correlation)',
   summary:
     'A VAE whose KL is split into MI, total correlation and dimension-wise KL (minibatch weighted sampling); only the TC is weighted up.',
-  lossUnit: 'per image (nats for BCE)',
   objective: 'rec + α·MI + β·TC + γ·dwKL',
   metrics: [...vaeMetrics, ...tcMetrics],
-  evaluation: { likelihood: true },
-  sampling: 'gaussian',
   study: {
     label: 'β-TC-VAE',
     strengths: [1, 6, 10].map((beta) => ({ label: `β=${beta}`, model: { beta } })),
     source: 'disentanglement_lib unsupervised_study_v1: β ∈ {1, 2, 4, 6, 8, 10}',
   },
   views: [
-    ...vaeMetricViews,
+    ...gaussianVaeViews,
     {
       kind: 'tc-parts',
       title: 'MI, total correlation and dimension-wise KL (test)',
@@ -74,15 +71,9 @@ export const betaTcVaeSpec = {
       metrics: ['mi', 'tc', 'dwkl'],
       unit: 'nats',
     },
-    { kind: 'latent-traversal', title: 'Latent traversal', view: 'image-grid' },
-    { kind: 'prior-samples', title: 'Samples from the prior', view: 'image-grid' },
-    { kind: 'interpolation', title: 'Interpolation', view: 'image-grid' },
   ],
   modelSchema: betaTcVaeModel,
   defaultModel: chen,
-  checkModel: checkArchitecture<BetaTcVaeModel>((m) => ({ codeUnits: 2 * m.latentSize })),
-  architecture: (m) => ({ body: m, codeUnits: 2 * m.latentSize }),
-  defaultTraining: { loss: 'bce', batchSize: 128 },
   presets: [
     {
       name: 'beta-tc-vae-10d',

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { checkArchitecture } from '../common-spec';
 import type { FamilySpec } from '../family-spec';
-import { vaeMetrics, vaeMetricViews, vaeModel } from '../vae/spec';
+import { gaussianVaeViews, vaeMetrics, vaeModel, vaeVariantSpec } from '../vae/spec';
 import type { LayerSpec } from '../layers';
 
 /**
@@ -43,14 +42,12 @@ const dipI: DipVaeModel = {
 };
 
 export const dipVaeSpec = {
+  ...vaeVariantSpec<DipVaeModel>(),
   id: 'dip-vae',
   label: 'DIP-VAE (I and II)',
   summary: 'A VAE with a penalty that moves the covariance of the encoded means (I) or of q(z) (II) towards the identity.',
-  lossUnit: 'per image (nats for BCE)',
   objective: 'rec + KL + λ_od·Σ C_ij² + λ_d·Σ (C_ii − 1)²',
   metrics: [...vaeMetrics, { name: 'dip', label: 'DIP penalty (weighted)', digits: 3 }],
-  evaluation: { likelihood: true },
-  sampling: 'gaussian',
   study: {
     label: 'DIP-VAE-I',
     strengths: [1, 10, 50].map((lambdaOd) => ({
@@ -59,17 +56,9 @@ export const dipVaeSpec = {
     })),
     source: 'disentanglement_lib unsupervised_study_v1: DIP-VAE-I, λ_od ∈ {1, 2, 5, 10, 20, 50}, λ_d = 10·λ_od',
   },
-  views: [
-    ...vaeMetricViews,
-    { kind: 'latent-traversal', title: 'Latent traversal', view: 'image-grid' },
-    { kind: 'prior-samples', title: 'Samples from the prior', view: 'image-grid' },
-    { kind: 'interpolation', title: 'Interpolation', view: 'image-grid' },
-  ],
+  views: [...gaussianVaeViews],
   modelSchema: dipVaeModel,
   defaultModel: dipI,
-  checkModel: checkArchitecture<DipVaeModel>((m) => ({ codeUnits: 2 * m.latentSize })),
-  architecture: (m) => ({ body: m, codeUnits: 2 * m.latentSize }),
-  defaultTraining: { loss: 'bce', batchSize: 128 },
   presets: [
     {
       name: 'dip-vae-i',

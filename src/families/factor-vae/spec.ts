@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { checkArchitecture } from '../common-spec';
 import type { FamilySpec } from '../family-spec';
-import { vaeMetrics, vaeMetricViews, vaeModel } from '../vae/spec';
+import { gaussianVaeViews, vaeMetrics, vaeModel, vaeVariantSpec } from '../vae/spec';
 import type { LayerSpec } from '../layers';
 
 /**
@@ -44,34 +43,25 @@ const kimMnih: FactorVaeModel = {
 };
 
 export const factorVaeSpec = {
+  ...vaeVariantSpec<FactorVaeModel>(),
   id: 'factor-vae',
   label: 'FactorVAE (discriminator TC)',
   summary:
     'A VAE plus γ·TC(z), the total correlation estimated by a discriminator between q(z) and its dimension-permuted samples, trained in the same step.',
-  lossUnit: 'per image (nats for BCE)',
   objective: 'rec + KL + γ·TC',
   metrics: [
     ...vaeMetrics,
     { name: 'tc', label: 'TC estimate (discriminator)', digits: 3 },
     { name: 'disc_accuracy', label: 'discriminator accuracy', format: 'percent' },
   ],
-  evaluation: { likelihood: true },
-  sampling: 'gaussian',
   study: {
     label: 'FactorVAE',
     strengths: [10, 30, 100].map((gamma) => ({ label: `γ=${gamma}`, model: { gamma } })),
     source: 'disentanglement_lib unsupervised_study_v1: γ ∈ {10, 20, 30, 40, 50, 100}',
   },
-  views: [
-    ...vaeMetricViews,
-    { kind: 'latent-traversal', title: 'Latent traversal', view: 'image-grid' },
-    { kind: 'prior-samples', title: 'Samples from the prior', view: 'image-grid' },
-    { kind: 'interpolation', title: 'Interpolation', view: 'image-grid' },
-  ],
+  views: [...gaussianVaeViews],
   modelSchema: factorVaeModel,
   defaultModel: kimMnih,
-  checkModel: checkArchitecture<FactorVaeModel>((m) => ({ codeUnits: 2 * m.latentSize })),
-  architecture: (m) => ({ body: m, codeUnits: 2 * m.latentSize }),
   defaultTraining: { loss: 'bce', batchSize: 64 },
   presets: [
     {

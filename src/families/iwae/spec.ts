@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { checkArchitecture } from '../common-spec';
 import type { FamilySpec } from '../family-spec';
-import { vaeMetrics, vaeMetricViews, vaeModel } from '../vae/spec';
+import { gaussianVaeViews, vaeMetrics, vaeModel, vaeVariantSpec } from '../vae/spec';
 import type { LayerSpec } from '../layers';
 
 /**
@@ -29,27 +28,18 @@ const burda: IwaeModel = {
 };
 
 export const iwaeSpec = {
+  ...vaeVariantSpec<IwaeModel>(),
   id: 'iwae',
   label: 'IWAE (importance-weighted bound)',
   summary: 'A VAE trained on the K-sample importance-weighted bound, tighter than the ELBO (K = 1 is the VAE).',
-  lossUnit: 'per image (nats for BCE)',
   objective: '−log (1/K) Σ_k p(x, z_k)/q(z_k|x)',
   metrics: [
     { name: 'iwae', label: 'test −IWAE bound (K samples)', digits: 2, headline: true },
     ...vaeMetrics.map((m) => ({ ...m, headline: false })),
   ],
-  evaluation: { likelihood: true },
-  sampling: 'gaussian',
-  views: [
-    ...vaeMetricViews,
-    { kind: 'latent-traversal', title: 'Latent traversal', view: 'image-grid' },
-    { kind: 'prior-samples', title: 'Samples from the prior', view: 'image-grid' },
-    { kind: 'interpolation', title: 'Interpolation', view: 'image-grid' },
-  ],
+  views: [...gaussianVaeViews],
   modelSchema: iwaeModel,
   defaultModel: burda,
-  checkModel: checkArchitecture<IwaeModel>((m) => ({ codeUnits: 2 * m.latentSize })),
-  architecture: (m) => ({ body: m, codeUnits: 2 * m.latentSize }),
   defaultTraining: { loss: 'bce', batchSize: 20 },
   presets: [
     {

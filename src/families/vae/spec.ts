@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { checkArchitecture, outputActivation } from '../common-spec';
 import type { FamilySpec, MetricDeclaration, ModelCheck, ViewDeclaration } from '../family-spec';
 import { LayerStack, type LayerSpec } from '../layers';
+import type { Architecture } from '../layers';
 
 /**
  * VAE and beta-VAE (seed 000, Kingma & Welling 2014; Higgins et al. 2017): the encoder outputs mu and
@@ -91,6 +92,29 @@ export const vaeMetricViews: ViewDeclaration[] = [
   },
 ];
 
+/** The views of every VAE with a N(0, I) prior: the ELBO's parts, traversals, prior samples and interpolations. */
+export const gaussianVaeViews: ViewDeclaration[] = [
+  ...vaeMetricViews,
+  { kind: 'latent-traversal', title: 'Latent traversal', view: 'image-grid' },
+  { kind: 'prior-samples', title: 'Samples from the prior', view: 'image-grid' },
+  { kind: 'interpolation', title: 'Interpolation', view: 'image-grid' },
+];
+
+/**
+ * What a VAE whose loss differs (β-TC-VAE, FactorVAE, DIP-VAE, IWAE) shares with the VAE in its spec: the encoder's
+ * two heads of the latent's size, its likelihood and N(0, I) sampling, BCE by default.
+ */
+export function vaeVariantSpec<M extends Architecture & { latentSize: number; outputActivation: string }>() {
+  return {
+    lossUnit: 'per image (nats for BCE)',
+    evaluation: { likelihood: true },
+    sampling: 'gaussian' as const,
+    checkModel: checkArchitecture<M>((m) => ({ codeUnits: 2 * m.latentSize })),
+    architecture: (m: M) => ({ body: m, codeUnits: 2 * m.latentSize }),
+    defaultTraining: { loss: 'bce' as const, batchSize: 128 },
+  };
+}
+
 const kingmaWelling: VaeModel = {
   encoder: [dense(400)],
   latentSize: 20,
@@ -116,10 +140,7 @@ export const vaeSpec = {
     source: 'disentanglement_lib unsupervised_study_v1: β ∈ {1, 2, 4, 6, 8, 16}; here its ends and middle',
   },
   views: [
-    ...vaeMetricViews,
-    { kind: 'latent-traversal', title: 'Latent traversal', view: 'image-grid' },
-    { kind: 'prior-samples', title: 'Samples from the prior', view: 'image-grid' },
-    { kind: 'interpolation', title: 'Interpolation', view: 'image-grid' },
+    ...gaussianVaeViews,
     { kind: 'manifold', title: 'Decoded manifold (2-D latent)', view: 'image-grid' },
     { kind: 'latent-scatter', title: 'Latent space (2-D)', view: 'scatter' },
   ],
