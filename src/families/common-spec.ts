@@ -7,6 +7,25 @@ export const outputActivation = z.enum(['sigmoid', 'tanh', 'linear']).meta({
   help: 'sigmoid keeps pixels in (0,1), as BCE needs; the lecture MLP uses tanh.',
 });
 
+/**
+ * The fields of an adversarial family's critic of codes (src/ml/critic.ts): its hidden layers and its own learning
+ * rate; `paper` says what the paper used, for the help text.
+ */
+export function discriminatorFields(paper: { layers: string; learningRate: string }) {
+  return {
+    discriminator: z
+      .array(z.number().int().min(1).max(4096))
+      .min(1)
+      .max(8)
+      .meta({ label: 'Discriminator layers', help: `Hidden units of its layers (leaky ReLU); the paper uses ${paper.layers}.` }),
+    discriminatorLearningRate: z
+      .number()
+      .positive()
+      .max(1)
+      .meta({ label: 'Discriminator learning rate', help: `Its own Adam; the paper uses ${paper.learningRate}.`, step: 0.0001 }),
+  };
+}
+
 /** Shape inference through the architecture, and BCE's need for outputs in (0,1), as config checks. */
 export function checkArchitecture<M extends Architecture & { outputActivation: string }>(
   opts: (m: M) => { codeUnits?: number; decoderInput?: number } = () => ({}),

@@ -14,6 +14,8 @@ import { betaTcVaeFamily } from './beta-tc-vae/model';
 import { factorVaeFamily } from './factor-vae/model';
 import { dipVaeFamily } from './dip-vae/model';
 import { iwaeFamily } from './iwae/model';
+import { waeMmdFamily } from './wae-mmd/model';
+import { aaeFamily } from './aae/model';
 import { familyIds, registerFamilySpec, type familySpecs, type FamilyId } from './specs';
 
 type ModelOf<K extends FamilyId> = z.infer<(typeof familySpecs)[K]['modelSchema']>;
@@ -33,6 +35,8 @@ export const familyModels: { [K in FamilyId]: FamilyModel<ModelOf<K>> } = {
   'factor-vae': factorVaeFamily,
   'dip-vae': dipVaeFamily,
   iwae: iwaeFamily,
+  'wae-mmd': waeMmdFamily,
+  aae: aaeFamily,
 };
 
 /** The registry's tfjs side, by family id (see ./specs.ts). */

@@ -11,6 +11,8 @@ import { betaTcVaeSpec } from './beta-tc-vae/spec';
 import { factorVaeSpec } from './factor-vae/spec';
 import { dipVaeSpec } from './dip-vae/spec';
 import { iwaeSpec } from './iwae/spec';
+import { waeMmdSpec } from './wae-mmd/spec';
+import { aaeSpec } from './aae/spec';
 import type { z } from 'zod';
 import { registerConfigFamily } from '../shared/config';
 import type { FamilySpec } from './family-spec';
@@ -40,6 +42,8 @@ export const familySpecs = {
   'factor-vae': factorVaeSpec,
   'dip-vae': dipVaeSpec,
   iwae: iwaeSpec,
+  'wae-mmd': waeMmdSpec,
+  aae: aaeSpec,
 } as const;
 
 /** The built-in families, typed; a family registered at start is looked up by id with `familySpec`. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../src/shared/config';
 import { defaultRunConfig } from '../../src/families/run-config';
-import type { Studio } from '../../src/core/studio';
+import { findPreset, type Studio } from '../../src/core/studio';
 import { withTestStudio } from './helpers';
 import { latestOf } from './latest';
 
@@ -81,5 +81,44 @@ describe('IWAE learns on MNIST', () => {
     const [iwae, elbo] = [latestOf(run, 'test', 'iwae'), latestOf(run, 'test', 'neg_elbo')];
     console.log(`IWAE K = 5: test −log p̂(x) ${iwae.toFixed(2)} nats against −ELBO ${elbo.toFixed(2)} of the same model`);
     expect(iwae).toBeLessThan(elbo);
+  });
+});
+
+describe('WAE-MMD and the AAE match the prior', () => {
+  it('WAE-MMD: λ = 10 brings the codes closer to N(0, I) than λ = 0 (the same autoencoder unregularised)', async () => {
+    const [wae, free] = [
+      await trainToEnd(config('wae-mmd', { variant: 'wae', lambda: 10, kernel: 'imq' })),
+      await trainToEnd(config('wae-mmd', { variant: 'wae', lambda: 0, kernel: 'imq' })),
+    ];
+    console.log(
+      `WAE-MMD test MMD to the prior: λ = 10: ${latestOf(wae, 'test', 'mmd').toFixed(4)}, λ = 0: ${latestOf(free, 'test', 'mmd').toFixed(4)}`,
+    );
+    expect(latestOf(wae, 'test', 'mmd')).toBeLessThan(latestOf(free, 'test', 'mmd'));
+  });
+
+  it('AAE: its codes are closer to its prior (MMD) than those of the same autoencoder without the adversary', async () => {
+    const [aae, plain] = [
+      await trainToEnd(config('aae', { lambda: 1, prior: 'gaussian' })),
+      await trainToEnd(config('aae', { lambda: 0, prior: 'gaussian' })),
+    ];
+    console.log(
+      `AAE test MMD to N(0, I): with the adversary ${latestOf(aae, 'test', 'mmd').toFixed(4)}, without ${latestOf(plain, 'test', 'mmd').toFixed(4)}`,
+    );
+    expect(latestOf(aae, 'test', 'mmd')).toBeLessThan(latestOf(plain, 'test', 'mmd'));
+  });
+});
+
+describe('the VQ-VAE with EMA codebook updates', () => {
+  it('learns, and keeps its codebook in use', async () => {
+    const c = findPreset('vq-vae-mlp-ema');
+    if (!c) throw new Error('no preset vq-vae-mlp-ema');
+    c.backend = 'wasm';
+    c.dataset = { name: 'mnist', trainSubset: 3000, testSubset: 500 };
+    c.training = { ...c.training, epochs: 3, batchSize: 100, seed: 3 };
+    const run = await trainToEnd(c);
+    console.log(
+      `VQ-VAE (EMA): codebook usage ${(100 * latestOf(run, 'test', 'codebook_usage')).toFixed(1)} %, perplexity ${latestOf(run, 'test', 'perplexity').toFixed(1)}, mse ${latestOf(run, 'test', 'mse').toFixed(4)}`,
+    );
+    expect(latestOf(run, 'test', 'codebook_usage')).toBeGreaterThan(0.5);
   });
 });

@@ -1,35 +1,9 @@
 import { createRng, deriveSeed } from '../../shared/random';
-import { tf, type Scalar, type Tensor, type Variable } from '../../ml/tf';
-import type { FamilyModel, Weight } from '../family-model';
+import { createCritic } from '../../ml/critic';
+import { tf, type Scalar, type Tensor } from '../../ml/tf';
+import type { FamilyModel } from '../family-model';
 import { buildVae, type VaeVariant } from '../vae/model';
 import type { FactorVaeModel } from './spec';
-
-const adam = { beta1: 0.5, beta2: 0.9, epsilon: 1e-8 };
-/** tfjs registers variables by name process-wide: each build's variables get a suffix, its checkpointed names stay plain. */
-let builds = 0;
-
-/** A dense discriminator of codes: leaky ReLU (0.2) hidden layers, one logit out, log D/(1 − D). */
-function discriminator(sizes: number[], latent: number, seed: number, build: number) {
-  const dims = [latent, ...sizes, 1];
-  const layers = dims.slice(1).map((out, i) => {
-    const fanIn = dims[i] as number;
-    const limit = Math.sqrt(6 / (fanIn + out));
-    return {
-      kernel: tf.variable(
-        tf.randomUniform([fanIn, out], -limit, limit, 'float32', deriveSeed(seed, i)),
-        true,
-        `discriminator/dense_${i}/kernel#${build}`,
-      ),
-      bias: tf.variable(tf.zeros([out]), true, `discriminator/dense_${i}/bias#${build}`),
-    };
-  });
-  const logit = (z: Tensor): Tensor =>
-    layers.reduce<Tensor>((h, l, i) => {
-      const y = tf.add(tf.matMul(h, l.kernel), l.bias);
-      return i < layers.length - 1 ? tf.leakyRelu(y, 0.2) : y;
-    }, z);
-  return { layers, vars: layers.flatMap((l) => [l.kernel, l.bias]), logit };
-}
 
 /** Each dimension's values shuffled across the batch by its own permutation (Kim & Mnih 2018, algorithm 1). */
 function permuteDims(z: Tensor, order: (n: number) => number[]): Tensor {
@@ -44,15 +18,16 @@ export const factorVaeFamily: FamilyModel<FactorVaeModel> = {
   build: (ctx) => {
     const m = ctx.model;
     return buildVae({ ...ctx, model: { ...m, beta: 1, klWarmupEpochs: 0 } }, false, (vae): VaeVariant => {
-      const build = ++builds;
-      const d = discriminator(m.discriminator, vae.latentSize, deriveSeed(ctx.seed, 91), build);
-      const plain = (v: Variable) => v.name.replace(/#\d+$/, '');
-      // The discriminator's Adam moments are weights (checkpointed by name), its step count state: an exact resume.
-      const moments = d.vars.map((v) => ({
-        m: tf.variable(tf.zerosLike(v), false, `${plain(v)}/adam_m#${build}`),
-        v: tf.variable(tf.zerosLike(v), false, `${plain(v)}/adam_v#${build}`),
-      }));
-      let t = 0;
+      // Kim & Mnih train it with Adam, β₁ = 0.5, β₂ = 0.9.
+      const d = createCritic({
+        name: 'discriminator',
+        inputs: vae.latentSize,
+        hidden: m.discriminator,
+        seed: deriveSeed(ctx.seed, 91),
+        learningRate: m.discriminatorLearningRate,
+        beta1: 0.5,
+        beta2: 0.9,
+      });
       const shuffles = createRng(deriveSeed(ctx.seed, 92));
       const randomOrder = (n: number) => {
         const idx = Array.from({ length: n }, (_, i) => i);
@@ -68,7 +43,6 @@ export const factorVaeFamily: FamilyModel<FactorVaeModel> = {
         const shift = (rollDim++ % Math.max(1, n - 1)) + 1;
         return Array.from({ length: n }, (_, i) => (i + shift) % n);
       };
-      const asWeight = (v: Variable): Weight => ({ name: plain(v), shape: v.shape, read: () => v });
       return {
         regulariser({ z, kl }, training): { total: Scalar; parts: Record<string, Scalar> } {
           // TC(z) ≈ E_q(z)[log D(z) / (1 − D(z))]: the mean logit.
@@ -83,32 +57,15 @@ export const factorVaeFamily: FamilyModel<FactorVaeModel> = {
         },
         afterStep(x) {
           const z = vae.sample(x);
-          const zPerm = permuteDims(z, randomOrder);
-          const { grads } = tf.variableGrads(() => {
-            const onReal = tf.losses.sigmoidCrossEntropy(tf.onesLike(d.logit(z)), d.logit(z));
-            const onPerm = tf.losses.sigmoidCrossEntropy(tf.zerosLike(d.logit(zPerm)), d.logit(zPerm));
-            return tf.mul<Scalar>(0.5, tf.add(onReal, onPerm));
-          }, d.vars);
-          t += 1;
-          const rate = (m.discriminatorLearningRate * Math.sqrt(1 - adam.beta2 ** t)) / (1 - adam.beta1 ** t);
-          d.vars.forEach((v, i) => {
-            const g = grads[v.name];
-            const mo = moments[i];
-            if (!g || !mo) return;
-            mo.m.assign(tf.add(tf.mul(adam.beta1, mo.m), tf.mul(1 - adam.beta1, g)));
-            mo.v.assign(tf.add(tf.mul(adam.beta2, mo.v), tf.mul(1 - adam.beta2, tf.square(g))));
-            v.assign(tf.sub(v, tf.mul(rate, tf.div(mo.m, tf.add(tf.sqrt(mo.v), adam.epsilon)))));
-          });
+          d.train(z, permuteDims(z, randomOrder));
         },
-        weights: () => [...d.vars.map(asWeight), ...moments.flatMap((mo) => [asWeight(mo.m), asWeight(mo.v)])],
-        state: () => ({ discriminatorSteps: t, shuffles: shuffles.state }),
+        weights: () => d.weights(),
+        state: () => ({ discriminatorSteps: d.steps, shuffles: shuffles.state }),
         restore(state) {
-          t = Number(state['discriminatorSteps'] ?? 0);
+          d.steps = Number(state['discriminatorSteps'] ?? 0);
           if (state['shuffles'] !== undefined) shuffles.state = Number(state['shuffles']);
         },
-        dispose() {
-          tf.dispose([...d.vars, ...moments.flatMap((mo) => [mo.m, mo.v])]);
-        },
+        dispose: () => d.dispose(),
       };
     });
   },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { discriminatorFields } from '../common-spec';
 import type { FamilySpec } from '../family-spec';
 import { gaussianVaeViews, vaeMetrics, vaeModel, vaeVariantSpec } from '../vae/spec';
 import type { LayerSpec } from '../layers';
@@ -17,16 +18,7 @@ export const factorVaeModel = vaeModel.pick({ encoder: true, latentSize: true, d
     step: 1,
     sliderMax: 100,
   }),
-  discriminator: z
-    .array(z.number().int().min(1).max(4096))
-    .min(1)
-    .max(8)
-    .meta({ label: 'Discriminator layers', help: 'Hidden units of its layers (leaky ReLU); the paper uses six of 1,000.' }),
-  discriminatorLearningRate: z
-    .number()
-    .positive()
-    .max(1)
-    .meta({ label: 'Discriminator learning rate', help: 'Its own Adam (β₁ 0.5, β₂ 0.9); the paper uses 1e-4.', step: 0.0001 }),
+  ...discriminatorFields({ layers: 'six of 1,000', learningRate: '1e-4 (β₁ 0.5, β₂ 0.9)' }),
 });
 export type FactorVaeModel = z.infer<typeof factorVaeModel>;
 

@@ -6,6 +6,9 @@ import { buildDecoder, buildEncoder, summarize } from '../architecture';
 import type { BuiltModel, ChartView, FamilyModel, Weight } from '../family-model';
 import { codeGridShape, vqArchitecture, type VqVaeModel } from './spec';
 
+/** tfjs registers variables by name process-wide: each build's EMA variables get a suffix. */
+let builds = 0;
+
 export const vqVaeFamily: FamilyModel<VqVaeModel> = {
   build({ model: m, training, inputShape, seed }): BuiltModel {
     const arch = vqArchitecture(m);
@@ -18,6 +21,19 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
     const recon = meanReconstructionLoss(training);
     const rng = createRng(seed ^ 0xc0de);
     let usage = new Float64Array(k);
+    // EMA updates: the running count of each code's assignments and the running sum of their encoder outputs.
+    const ema = m.codebookUpdate === 'ema';
+    const decay = m.emaDecay ?? 0.99;
+    const build = ++builds;
+    const emaCount = tf.variable(tf.zeros([k]), false, `codebook_ema_count#${build}`);
+    const emaSum = tf.variable(tf.clone(codebook), false, `codebook_ema_sum#${build}`);
+    // Checkpointed only when they are used, so a VQ-VAE trained with the codebook loss keeps its weights' list.
+    const emaWeights: Weight[] = ema
+      ? [
+          { name: 'codebook_ema_count', shape: [k], read: () => emaCount },
+          { name: 'codebook_ema_sum', shape: [k, d], read: () => emaSum },
+        ]
+      : [];
     let lastEncoded: Tensor | undefined;
     let lastEpoch = 0;
 
@@ -57,7 +73,16 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
           const r = Math.floor(rng() * rows);
           book.set(encoded.subarray(r * d, (r + 1) * d), c * d);
         }
-        tf.tidy(() => codebook.assign(tf.tensor2d(book, [k, d])));
+        tf.tidy(() => {
+          codebook.assign(tf.tensor2d(book, [k, d]));
+          // Under EMA updates the running sums follow, so the next update keeps the re-seeded vectors (count 1 each).
+          if (ema) {
+            const counts = emaCount.dataSync().slice() as Float32Array;
+            for (const c of dead) counts[c] = 1;
+            emaCount.assign(tf.tensor1d(counts));
+            emaSum.assign(tf.mul(codebook, tf.expandDims(emaCount, 1)));
+          }
+        });
       }
       usage = new Float64Array(k);
     };
@@ -101,7 +126,12 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
         const reconstruction = recon(x, decoder.apply(tf.reshape(zst, [batchOf(x), -1])) as Tensor);
         const codebookLoss = tf.mean<Scalar>(tf.squaredDifference(stopGradient(ze), zq));
         const commitmentLoss = tf.mean<Scalar>(tf.squaredDifference(ze, stopGradient(zq)));
-        const total = tf.addN([reconstruction, codebookLoss, tf.mul(m.commitment, commitmentLoss)]) as Scalar;
+        // With EMA updates the codebook is not trained by the loss: only the encoder's commitment is.
+        const total = tf.addN(
+          ema
+            ? [reconstruction, tf.mul(m.commitment, commitmentLoss)]
+            : [reconstruction, codebookLoss, tf.mul(m.commitment, commitmentLoss)],
+        ) as Scalar;
         // Perplexity of the code distribution in the batch: exp(H(p)); K when all codes are equally used, 1 when one is.
         const p = tf.mean(oneHot, 0);
         const perplexity = tf.exp(tf.neg(tf.sum(tf.mul(p, tf.log(tf.add(p, 1e-10)))))) as Scalar;
@@ -111,6 +141,21 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
           parts: { reconstruction, codebook: codebookLoss, commitment: commitmentLoss, perplexity, codebook_usage: usedShare },
         };
       },
+      // van den Oord et al. 2017, appendix A.1: N_i ← γN_i + (1 − γ)n_i, m_i ← γm_i + (1 − γ)Σ z_e, e_i = m_i / N_i, the
+      // counts Laplace-smoothed (ε = 1e-5) so an unused code keeps a finite vector.
+      ...(ema
+        ? {
+            afterStep(x: Tensor) {
+              const ze = stopGradient(encode(x));
+              const { oneHot } = quantise(ze);
+              emaCount.assign(tf.add(tf.mul(decay, emaCount), tf.mul(1 - decay, tf.sum(oneHot, 0))));
+              emaSum.assign(tf.add(tf.mul(decay, emaSum), tf.mul(1 - decay, tf.matMul(oneHot, ze, true, false))));
+              const n = tf.sum(emaCount);
+              const smoothed = tf.mul(tf.div(tf.add(emaCount, 1e-5), tf.add(n, k * 1e-5)), n);
+              codebook.assign(tf.div(emaSum, tf.expandDims(smoothed, 1)));
+            },
+          }
+        : {}),
       reconstruct: (x) => decoder.apply(tf.reshape(quantise(encode(x)).zq, [batchOf(x), -1])) as Tensor,
       // The code is the grid of quantised vectors, flat: positions × code size.
       encode: (x) => tf.reshape(quantise(encode(x)).zq, [batchOf(x), -1]),
@@ -122,13 +167,14 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
         decodeIndices: (indices) =>
           decoder.apply(tf.reshape(tf.gather(codebook, tf.reshape(indices, [-1])), [indices.shape[0] ?? 0, -1])) as Tensor,
       },
-      trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights, codebookWeight],
-      weights: () => [...encoder.weights, ...decoder.weights, codebookWeight],
+      trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights, ...(ema ? [] : [codebookWeight])],
+      weights: () => [...encoder.weights, ...decoder.weights, codebookWeight, ...emaWeights],
       summary: () => [...summarize(encoder, decoder), { name: 'codebook', outputShape: [k, d], params: k * d }],
       dispose() {
         tf.dispose(unreadCounts);
         lastEncoded?.dispose();
         codebook.dispose();
+        tf.dispose([emaCount, emaSum]);
         encoder.dispose();
         decoder.dispose();
       },

@@ -33,6 +33,15 @@ export const vqVaeModel = z.strictObject({
     step: 0.01,
     sliderMax: 2,
   }),
+  /**
+   * 'ema': the codebook follows the running means of the encoder outputs assigned to each code (van den Oord et al.
+   * 2017, appendix A.1; Laplace-smoothed counts as in Sonnet's VectorQuantizerEMA) instead of the codebook loss.
+   */
+  codebookUpdate: z.enum(['loss', 'ema']).optional().meta({
+    label: 'Codebook update',
+    help: 'loss: ‖sg[z_e] − e‖² (the default); ema: exponential moving averages (decay 0.99).',
+  }),
+  emaDecay: z.number().min(0.5).max(0.9999).optional().meta({ label: 'EMA decay γ', help: 'The paper uses 0.99.', step: 0.001 }),
   reseedDeadCodes: z
     .boolean()
     .meta({ label: 'Re-seed dead codes', help: 'Each epoch, codes no input chose are moved onto random encoder outputs.' }),
@@ -117,6 +126,12 @@ export const vqVaeSpec = {
       name: 'vq-vae-mlp',
       description: 'MLP VQ-VAE: 16 code positions of size 8, a codebook of 64 vectors, β = 0.25, dead codes re-seeded.',
       model: vqMlp,
+    },
+    {
+      name: 'vq-vae-mlp-ema',
+      description:
+        'The MLP VQ-VAE with EMA codebook updates (van den Oord et al. 2017, appendix A.1: γ = 0.99), the usual way to train one.',
+      model: { ...vqMlp, codebookUpdate: 'ema', emaDecay: 0.99 },
     },
     {
       name: 'vq-vae-conv',

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { discriminatorFields } from '../common-spec';
+import type { FamilySpec } from '../family-spec';
+import { gaussianVaeViews, vaeModel, vaeVariantSpec } from '../vae/spec';
+import type { LayerSpec } from '../layers';
+
+/**
+ * The adversarial autoencoder (Makhzani et al. 2016): an autoencoder whose codes a discriminator tells from samples
+ * of a prior, and whose encoder learns to fool it (regularisation phase), the discriminator trained in the same step
+ * by its own Adam. Its encoder here is the paper's Gaussian-posterior form; the prior is N(0, I) or a mixture of ten
+ * Gaussians on a circle in the first two dimensions (the paper's figure 4).
+ */
+export const aaeModel = vaeModel.pick({ encoder: true, latentSize: true, decoder: true, outputActivation: true }).extend({
+  prior: z.enum(['gaussian', 'mixture']).meta({
+    label: 'Prior',
+    help: 'N(0, I), or ten Gaussians (σ 0.5) on a circle of radius 4 in the first two dimensions, N(0, 1) in the rest.',
+  }),
+  lambda: z.number().min(0).max(1000).meta({
+    label: 'λ (adversarial weight)',
+    help: 'Weight of the encoder’s loss for being told apart from the prior.',
+    step: 0.1,
+  }),
+  ...discriminatorFields({ layers: 'two of 1,000', learningRate: '2e-4 here (β₁ 0.5)' }),
+});
+export type AaeModel = z.infer<typeof aaeModel>;
+
+const dense = (units: number): LayerSpec => ({ type: 'dense', units, activation: 'relu' });
+
+const makhzani: AaeModel = {
+  encoder: [dense(1000), dense(1000)],
+  latentSize: 8,
+  decoder: [dense(1000), dense(1000)],
+  outputActivation: 'sigmoid',
+  prior: 'gaussian',
+  lambda: 1,
+  discriminator: [256, 256],
+  discriminatorLearningRate: 2e-4,
+};
+
+export const aaeSpec = {
+  ...vaeVariantSpec<AaeModel>(),
+  id: 'aae',
+  label: 'Adversarial autoencoder (AAE)',
+  summary: 'An autoencoder whose codes a discriminator tells from prior samples; the encoder learns to match the prior.',
+  objective: 'rec + λ·BCE(D(z), prior)',
+  metrics: [
+    { name: 'reconstruction', label: 'reconstruction', digits: 2, headline: true },
+    { name: 'adversarial', label: 'encoder’s adversarial loss', digits: 3 },
+    { name: 'mmd', label: 'MMD of the codes to the prior', digits: 4 },
+  ],
+  views: gaussianVaeViews.filter((v) => v.view !== 'parts-chart' && v.view !== 'bars'),
+  modelSchema: aaeModel,
+  defaultModel: makhzani,
+  presets: [
+    {
+      name: 'aae-gaussian',
+      description:
+        'The AAE of Makhzani et al. (2016) on MNIST with a Gaussian prior: 784-1000-1000-8, a discriminator of two 256-unit layers (the paper: 1,000).',
+      model: makhzani,
+    },
+    {
+      name: 'aae-mixture-2d',
+      description: 'The same with a 2-D code and the prior of ten Gaussians on a circle (Makhzani et al. 2016, figure 4).',
+      model: { ...makhzani, latentSize: 2, prior: 'mixture' },
+    },
+  ],
+} satisfies FamilySpec<AaeModel>;
