@@ -19,6 +19,7 @@ export const longTests = [
   'tests/integration/adaptive-sweep.test.ts',
   // The second zoo's families, each with its own check, and the disentanglement study at its smallest (12 runs, each evaluated).
   'tests/integration/second-zoo.test.ts',
+  'tests/integration/zoo-resume.test.ts',
   'tests/integration/study.test.ts',
   'tests/integration/cli.test.ts',
   'tests/integration/prior.test.ts',

@@ -108,6 +108,8 @@ export interface BuiltModel {
   decode?(z: Tensor, labels?: Tensor): Tensor;
   /** For a discrete code (the VQ-VAE's): its grid of indices into a codebook, what a learned prior models. */
   codeGrid?: CodeGrid;
+  /** n draws of z from the model's prior when it is not N(0, I) (the VampPrior, a mixture), [n, latent]; seeded. */
+  samplePrior?(n: number, seed: number): Tensor;
   /**
    * For families that define a density: log w_k = log p(x|z_k) + log p(z_k) − log q(z_k|x) for `samples` draws
    * z_k ~ q(z|x) (seeded), [batch, samples], what the importance-weighted estimate of log p(x) averages

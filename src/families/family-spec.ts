@@ -68,11 +68,11 @@ export interface FamilySpec<M> {
    */
   explorer?: false | { decoders?: string[] };
   /**
-   * Where `runs.sample` draws its samples: z ~ N(0, I) ('gaussian'), the same for each class ('conditional'), or a
-   * learned prior over its discrete code grid, trained by `prior.start` ('learned-prior'). Unset: it has no
-   * generative prior to sample from.
+   * Where `runs.sample` draws its samples: z ~ N(0, I) ('gaussian'), the same for each class ('conditional'), the
+   * model's VampPrior, a mixture over its learned pseudo-inputs ('vamp'), or a learned prior over its discrete code
+   * grid, trained by `prior.start` ('learned-prior'). Unset: it has no generative prior to sample from.
    */
-  sampling?: 'gaussian' | 'conditional' | 'learned-prior';
+  sampling?: 'gaussian' | 'conditional' | 'vamp' | 'learned-prior';
   /**
    * Its part in the disentanglement study (Locatello et al. 2019; src/core/sweeps/study.ts): its name there, the
    * regularisation strengths it is trained at (each a patch of its model config) and where they come from.

@@ -16,6 +16,9 @@ import { dipVaeFamily } from './dip-vae/model';
 import { iwaeFamily } from './iwae/model';
 import { waeMmdFamily } from './wae-mmd/model';
 import { aaeFamily } from './aae/model';
+import { fsqFamily } from './fsq/model';
+import { rqVaeFamily } from './rq-vae/model';
+import { vampVaeFamily } from './vamp-vae/model';
 import { familyIds, registerFamilySpec, type familySpecs, type FamilyId } from './specs';
 
 type ModelOf<K extends FamilyId> = z.infer<(typeof familySpecs)[K]['modelSchema']>;
@@ -37,6 +40,9 @@ export const familyModels: { [K in FamilyId]: FamilyModel<ModelOf<K>> } = {
   iwae: iwaeFamily,
   'wae-mmd': waeMmdFamily,
   aae: aaeFamily,
+  'vamp-vae': vampVaeFamily,
+  fsq: fsqFamily,
+  'rq-vae': rqVaeFamily,
 };
 
 /** The registry's tfjs side, by family id (see ./specs.ts). */

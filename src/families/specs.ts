@@ -13,6 +13,9 @@ import { dipVaeSpec } from './dip-vae/spec';
 import { iwaeSpec } from './iwae/spec';
 import { waeMmdSpec } from './wae-mmd/spec';
 import { aaeSpec } from './aae/spec';
+import { fsqSpec } from './fsq/spec';
+import { rqVaeSpec } from './rq-vae/spec';
+import { vampVaeSpec } from './vamp-vae/spec';
 import type { z } from 'zod';
 import { registerConfigFamily } from '../shared/config';
 import type { FamilySpec } from './family-spec';
@@ -44,6 +47,9 @@ export const familySpecs = {
   iwae: iwaeSpec,
   'wae-mmd': waeMmdSpec,
   aae: aaeSpec,
+  'vamp-vae': vampVaeSpec,
+  fsq: fsqSpec,
+  'rq-vae': rqVaeSpec,
 } as const;
 
 /** The built-in families, typed; a family registered at start is looked up by id with `familySpec`. */

@@ -44,7 +44,7 @@ export const FamilyInfo = z.object({
   /** Its runs open in the explorer's live sliders (null: no decoder of codes), through these decoders. */
   explorer: z.object({ decoders: z.array(z.string()) }).nullable(),
   /** Where `runs.sample` draws from (null: no generative prior); 'learned-prior' runs train one with `prior.start`. */
-  sampling: z.enum(['gaussian', 'conditional', 'learned-prior']).nullable(),
+  sampling: z.enum(['gaussian', 'conditional', 'vamp', 'learned-prior']).nullable(),
 });
 export type FamilyInfo = z.infer<typeof FamilyInfo>;
 

@@ -75,8 +75,8 @@ export const SampleRequest = z.strictObject({
 export const SampleSet = z.object({
   runId: RunId,
   family: z.string(),
-  /** Where they come from: z ~ N(0, I), the same with each class, or the learned prior's code grids. */
-  source: z.enum(['gaussian', 'conditional', 'prior']),
+  /** Where they come from: z ~ N(0, I), the same with each class, the VampPrior, or the learned prior's code grids. */
+  source: z.enum(['gaussian', 'conditional', 'vamp', 'prior']),
   /** The checkpoint's epoch. */
   epoch: z.number().int(),
   seed: z.number().int(),

@@ -202,7 +202,7 @@ export class PriorJobs implements JobKindHandler<'priorTrained'> {
       source = { kind: 'prior', prior: { path: prior.path, sha256: prior.sha256 } };
       checkpoint = prior.checkpoint;
       priorJobId = prior.jobId;
-    } else if (sampling === 'gaussian' || sampling === 'conditional') {
+    } else if (sampling === 'gaussian' || sampling === 'conditional' || sampling === 'vamp') {
       const latentSize = (run.config.model as { latentSize?: number }).latentSize;
       if (!latentSize) refuse('bad_request', 'runId', `${who} has no latent size to sample z from`);
       checkpoint = checkpointFor(this.o.db, run.id, undefined);
@@ -211,7 +211,7 @@ export class PriorJobs implements JobKindHandler<'priorTrained'> {
         if (request.class !== undefined && !known.includes(request.class))
           refuse('bad_request', 'class', `${who} was trained on classes ${known.join(', ')}; there is no class ${request.class}`);
         source = { kind: 'conditional', latentSize, classes: request.class !== undefined ? [request.class] : known };
-      } else source = { kind: 'gaussian', latentSize };
+      } else source = { kind: sampling, latentSize };
     } else {
       return refuse(
         'bad_request',

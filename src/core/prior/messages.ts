@@ -21,9 +21,12 @@ export interface PriorRequest {
   seed: number;
 }
 
-/** Where samples come from: z ~ N(0, I) (with each class's one-hot for the CVAE), or a VQ-VAE's learned prior. */
+/**
+ * Where samples come from: z ~ N(0, I) (with each class's one-hot for the CVAE), the model's own prior over z (the
+ * VampPrior: its `samplePrior`), or a VQ-VAE's learned prior.
+ */
 export type SampleSource =
-  | { kind: 'gaussian'; latentSize: number }
+  | { kind: 'gaussian' | 'vamp'; latentSize: number }
   /** The CVAE: the same z decoded with each class's one-hot (label values; the one-hot's size is the model's). */
   | { kind: 'conditional'; latentSize: number; classes: number[] }
   | { kind: 'prior'; prior: { path: string; sha256: string } };

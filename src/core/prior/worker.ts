@@ -269,7 +269,11 @@ export async function sampleRun(msg: SampleRequest): Promise<FromWorker> {
       if (!model.decode) throw new Error(`the ${msg.config.family} family has no decoder`);
       const decode = model.decode.bind(model);
       const dim = source.latentSize;
-      const z = gaussianRows(n, dim, msg.seed);
+      // The model's own prior where it has one (the VampPrior; the AAE's mixture), else N(0, I).
+      const z = model.samplePrior
+        ? tf.tidy(() => model.samplePrior?.(n, msg.seed).dataSync() as Float32Array)
+        : gaussianRows(n, dim, msg.seed);
+      if (source.kind === 'vamp' && !model.samplePrior) throw new Error(`the ${msg.config.family} model has no prior to sample`);
       const classCountOf = classCount(dataset);
       const classes = source.kind === 'conditional' ? source.classes : [null];
       for (const c of classes)

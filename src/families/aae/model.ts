@@ -46,6 +46,11 @@ export const aaeFamily: FamilyModel<AaeModel> = {
           const z = vae.sample(x);
           d.train(priorSamples(m.prior, z.shape[0] ?? 1, vae.latentSize, vae.nextSeed()), z);
         },
+        // Samples and the prior-samples view draw from the prior the codes are matched to.
+        prior: {
+          caption: m.prior === 'gaussian' ? 'z ~ N(0, I)' : 'z ~ the mixture prior (ten Gaussians on a circle)',
+          sample: (n, seed) => priorSamples(m.prior, n, vae.latentSize, seed),
+        },
         weights: () => d.weights(),
         state: () => ({ discriminatorSteps: d.steps }),
         restore(state) {

@@ -1,6 +1,7 @@
 import { tf, type Scalar } from '../../ml/tf';
 import type { FamilyModel } from '../family-model';
-import { buildVae, importanceLogWeights } from '../vae/model';
+import { importanceLogWeights } from '../vae/densities';
+import { buildVae } from '../vae/model';
 import type { IwaeModel } from './spec';
 
 export const iwaeFamily: FamilyModel<IwaeModel> = {

@@ -1,134 +1,15 @@
-import { elementLoss, summedReconstructionLoss } from '../../ml/losses';
+import { summedReconstructionLoss } from '../../ml/losses';
+import { decoderLogLikelihood, gaussianLogDensity, importanceLogWeights, klPerDimension, posteriorMetrics } from './densities';
 import { createRng } from '../../shared/random';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { buildConditionalEncoder, buildDecoder, buildEncoder, summarize } from '../architecture';
-import type {
-  BuildContext,
-  BuiltModel,
-  ChartView,
-  FamilyModel,
-  ImageView,
-  TestMetrics,
-  ViewContext,
-  Weight,
-} from '../family-model';
+import type { BuildContext, BuiltModel, ChartView, FamilyModel, ImageView, ViewContext, Weight } from '../family-model';
 import type { VaeModel } from './spec';
-
-/** KL(N(mu, sigma²) || N(0, I)) per dimension, closed form with log-variance (seed 000): ½(e^lv + mu² − 1 − lv). */
-export function klPerDimension(mu: Tensor, logVar: Tensor): Tensor {
-  return tf.mul(0.5, tf.sub(tf.add(tf.exp(logVar), tf.square(mu)), tf.add(1, logVar)));
-}
-
-/** KL per dimension below this (nats) counts as collapsed; variance of mu below 0.01 as an inactive unit (Burda et al. 2016). */
-const collapsedKl = 0.01;
-const activeUnitVariance = 0.01;
-
-/**
- * KL per latent dimension (`kl_dim_<d>`, the mean over the test split) and the number of active units (dimensions
- * whose mu varies across test images), from q(z|x) batch by batch; posterior collapse when every dimension's KL is
- * about zero, so the decoder ignores z.
- */
-export function posteriorMetrics(posterior: (x: Tensor, labels?: Tensor) => { mu: Tensor; logVar: Tensor }): TestMetrics {
-  let klSum: Float64Array | undefined;
-  let muSum: Float64Array | undefined;
-  let muSq: Float64Array | undefined;
-  return {
-    batch(x, labels) {
-      const { mu: muT, logVar } = posterior(x, labels);
-      const mu = muT.dataSync() as Float32Array;
-      const kl = tf.sum(klPerDimension(muT, logVar), 0).dataSync() as Float32Array;
-      const dims = kl.length;
-      klSum ??= new Float64Array(dims);
-      muSum ??= new Float64Array(dims);
-      muSq ??= new Float64Array(dims);
-      for (let d = 0; d < dims; d++) klSum[d] = (klSum[d] as number) + (kl[d] as number);
-      for (let i = 0; i < mu.length; i++) {
-        const d = i % dims;
-        muSum[d] = (muSum[d] as number) + (mu[i] as number);
-        muSq[d] = (muSq[d] as number) + (mu[i] as number) ** 2;
-      }
-    },
-    result(count) {
-      const metrics: Record<string, number> = {};
-      if (!klSum || !muSum || !muSq) return { metrics };
-      let active = 0;
-      klSum.forEach((s, d) => {
-        metrics[`kl_dim_${d}`] = s / count;
-        const mean = (muSum?.[d] ?? 0) / count;
-        if ((muSq?.[d] ?? 0) / count - mean * mean > activeUnitVariance) active++;
-      });
-      metrics['active_units'] = active;
-      const collapsed = klSum.length > 0 && klSum.every((s) => s / count < collapsedKl);
-      return collapsed
-        ? {
-            metrics,
-            warning: {
-              name: 'posterior collapse',
-              detail:
-                `the KL of every latent dimension is below ${collapsedKl} nats, so the decoder ignores z. ` +
-                'Try a KL warm-up, a lower β, or a smaller decoder.',
-            },
-          }
-        : { metrics };
-    },
-  };
-}
-
-const halfLog2Pi = 0.5 * Math.log(2 * Math.PI);
-
-/**
- * log p(x|z) per image as the training loss implies it, so the NLL and the ELBO the run trained on agree:
- * BCE is the Bernoulli log-likelihood (MNIST's grey levels taken as targets, as the loss takes them); MSE,
- * Σ(x − x̂)², is a Gaussian with variance ½ less its constant D/2·log π; MAE a Laplace of scale 1 less D·log 2.
- * Smooth L1 has no such constant here, so it is refused.
- */
-function decoderLogLikelihood(training: BuildContext<VaeModel>['training'], pixels: number) {
-  const perPixel = elementLoss(training);
-  const constant = { bce: 0, mse: 0.5 * Math.log(Math.PI), mae: Math.log(2) }[training.loss as 'bce' | 'mse' | 'mae'];
-  const likelihood = {
-    bce: 'Bernoulli: log p(x|z) = −BCE summed over pixels (the training loss)',
-    mse: 'Gaussian with variance ½: log p(x|z) = −Σ(x − x̂)² − D/2·log π (the training loss less its constant)',
-    mae: 'Laplace of scale 1: log p(x|z) = −Σ|x − x̂| − D·log 2 (the training loss less its constant)',
-  }[training.loss as 'bce' | 'mse' | 'mae'];
-  if (constant === undefined || likelihood === undefined) {
-    throw new Error(
-      `training.loss: ${training.loss} implies no normalised likelihood p(x|z); the NLL needs a VAE trained with bce, mse or mae`,
-    );
-  }
-  return {
-    likelihood,
-    logPx: (x: Tensor, xHat: Tensor) => tf.sub(tf.neg(tf.sum(perPixel(x, xHat), -1)), constant * pixels),
-  };
-}
 
 const rows = (t: Tensor, n: number, pixels: number): Float32Array[] => {
   const data = t.dataSync() as Float32Array;
   return Array.from({ length: n }, (_, i) => data.slice(i * pixels, (i + 1) * pixels));
 };
-
-/**
- * Burda et al. 2016, eq. 8: log w_k = log p(x|z_k) + log p(z_k) − log q(z_k|x) for z_k = mu + σ·ε_k, [samples, batch]:
- * what the evaluation's likelihood estimate and the IWAE's bound average. `decode` takes the samples × batch draws
- * flattened, row s·batch + i belonging to image i.
- */
-export function importanceLogWeights(o: {
-  x: Tensor;
-  mu: Tensor;
-  logVar: Tensor;
-  samples: number;
-  seed: number;
-  logPx: (x: Tensor, xHat: Tensor) => Tensor;
-  decode: (z: Tensor) => Tensor;
-}): Tensor {
-  const [batch, k] = o.mu.shape as [number, number];
-  const eps = tf.randomNormal([o.samples, batch, k], 0, 1, 'float32', o.seed);
-  const z = tf.add(tf.expandDims(o.mu, 0), tf.mul(tf.expandDims(tf.exp(tf.mul(0.5, o.logVar)), 0), eps));
-  const logQ = tf.neg(tf.sum(tf.add(tf.add(halfLog2Pi, tf.mul(0.5, o.logVar)), tf.mul(0.5, tf.square(eps))), -1));
-  const logPz = tf.neg(tf.sum(tf.add(halfLog2Pi, tf.mul(0.5, tf.square(z))), -1));
-  const xHat = o.decode(tf.reshape(z, [o.samples * batch, k]));
-  const logPxz = tf.reshape(o.logPx(tf.tile(o.x, [o.samples, 1]), xHat), [o.samples, batch]);
-  return tf.sub(tf.add(logPxz, logPz), logQ);
-}
 
 /** What a VAE variant's regulariser sees of one training (or test) batch. */
 export interface PosteriorBatch {
@@ -141,15 +22,35 @@ export interface PosteriorBatch {
   kl: Scalar;
 }
 
+/** A prior other than N(0, I) (the VampPrior, the AAE's mixture): what samples and the likelihood use. */
+export interface LatentPrior {
+  /** n draws of z, [n, k], deterministic for a seed. */
+  sample(n: number, seed: number): Tensor;
+  /** log p(z) per row of z [n, k]; absent when the prior is only sampled (the likelihood then assumes N(0, I)). */
+  logDensity?(z: Tensor): Tensor;
+  /** How the views' captions name it, e.g. 'z ~ the VampPrior'. */
+  caption: string;
+}
+
 /**
  * A VAE whose regulariser is not β·KL (β-TC-VAE, DIP-VAE, FactorVAE): its loss in place of β·KL, with the parts it
  * reports, and what it adds to the model (an adversary's weights and its own update after each step).
  */
 export interface VaeVariant {
   /** `whole`: its total is the whole loss (IWAE's bound), not what is added to the reconstruction. */
-  regulariser(batch: PosteriorBatch, training: boolean): { total: Scalar; parts: Record<string, Scalar>; whole?: boolean };
+  regulariser?(batch: PosteriorBatch, training: boolean): { total: Scalar; parts: Record<string, Scalar>; whole?: boolean };
+  /**
+   * KL(q(z|x) ‖ p(z)), the batch mean, for a prior other than N(0, I) (the VampPrior's single-sample estimate
+   * log q(z|x) − log p(z)): it replaces the closed form, and the VAE's β, warm-up and capacity apply to it.
+   */
+  kl?(batch: Omit<PosteriorBatch, 'kl'>): Scalar;
   /** Weights beyond the encoder's and decoder's: checkpointed, not trained by the run's optimizer. */
   weights?(): Weight[];
+  /** Weights beyond the encoder's and decoder's that the run's optimizer trains (the VampPrior's pseudo-inputs). */
+  trainableWeights?(): Weight[];
+  prior?: LatentPrior;
+  /** Image views beyond the VAE's (the VampPrior's pseudo-inputs), called inside the views' tidy. */
+  views?(): ImageView[];
   afterStep?(x: Tensor): void;
   state?(): Record<string, unknown>;
   restore?(state: Record<string, unknown>): void;
@@ -165,6 +66,8 @@ export interface VaeParts {
   /** The next seed of the VAE's noise stream (for a variant's own draws). */
   nextSeed(): number;
   decode(z: Tensor): Tensor;
+  /** log q(z|x) per row: the diagonal Gaussian's log density of z under (mu, log σ²). */
+  logPosterior(z: Tensor, mu: Tensor, logVar: Tensor): Tensor;
   /** log p(x|z) per image as the training loss implies it (see decoderLogLikelihood). */
   logPx(x: Tensor, xHat: Tensor): Tensor;
 }
@@ -218,8 +121,13 @@ export function buildVae(
     },
     nextSeed,
     decode: (z) => decode(z),
+    logPosterior: gaussianLogDensity,
     logPx: (x, xHat) => decoderLogLikelihood(training, pixels).logPx(x, xHat),
   });
+  const prior = own?.prior;
+  const priorDensity = prior?.logDensity?.bind(prior);
+  const priorZ = (n: number, from: number) =>
+    prior ? tf.slice(prior.sample(40, seed + 7), [from, 0], [n, k]) : tf.slice(fixedPrior, [from, 0], [n, k]);
 
   return {
     onStep(e) {
@@ -235,9 +143,9 @@ export function buildVae(
       const { mu, logVar } = posterior(x, labels);
       const z = sampleZ(mu, logVar);
       const reconstruction = recon(x, decode(z, labels));
-      const kl = tf.mean<Scalar>(tf.sum(klPerDimension(mu, logVar), 1));
+      const kl = own?.kl ? own.kl({ x, mu, logVar, z }) : tf.mean<Scalar>(tf.sum(klPerDimension(mu, logVar), 1));
       const parts: Record<string, Scalar> = { reconstruction, kl, neg_elbo: tf.add<Scalar>(reconstruction, kl) };
-      if (own) {
+      if (own?.regulariser) {
         const r = own.regulariser({ x, mu, logVar, z, kl }, isTraining);
         return { total: r.whole ? r.total : tf.add<Scalar>(reconstruction, r.total), parts: { ...parts, ...r.parts } };
       }
@@ -263,14 +171,16 @@ export function buildVae(
             seed: sampleSeed,
             logPx,
             decode: (z) => decode(z, labels && tf.tile(labels, [samples, 1])),
+            logPrior: priorDensity,
           }),
         );
       });
       return { logWeights, likelihood };
     },
     testMetrics: () => posteriorMetrics(posterior),
-    trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights],
-    weights: () => [...encoder.weights, ...decoder.weights, ...(own?.weights?.() ?? [])],
+    ...(prior ? { samplePrior: (n: number, sampleSeed: number) => prior.sample(n, sampleSeed) } : {}),
+    trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights, ...(own?.trainableWeights?.() ?? [])],
+    weights: () => [...encoder.weights, ...decoder.weights, ...(own?.trainableWeights?.() ?? []), ...(own?.weights?.() ?? [])],
     summary: () => summarize(encoder, decoder),
     layersModels: () => ({ encoder, decoder }),
     dispose() {
@@ -321,8 +231,8 @@ export function buildVae(
         if (!conditional)
           out.push({
             kind: 'prior-samples',
-            caption: 'Samples from the prior: decode(z), z ~ N(0, I), the same z every epoch',
-            rows: [0, 1, 2, 3].map((r) => rows(decode(tf.slice(fixedPrior, [r * 10, 0], [10, k])), 10, pixels)),
+            caption: `Samples from the prior: decode(z), ${prior?.caption ?? 'z ~ N(0, I)'}, the same z every epoch`,
+            rows: [0, 1, 2, 3].map((r) => rows(decode(priorZ(10, r * 10)), 10, pixels)),
           });
         // Interpolation between consecutive panel images (0→1, 2→3, …) in latent space.
         const n = panel.shape[0] ?? 0;
@@ -382,6 +292,7 @@ export function buildVae(
             points: sampleLabels.map((label, i) => ({ x: zs[2 * i] as number, y: zs[2 * i + 1] as number, label })),
           });
         }
+        out.push(...(own?.views?.() ?? []));
       });
       return out;
     },

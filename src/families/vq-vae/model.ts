@@ -1,6 +1,7 @@
 import { meanReconstructionLoss } from '../../ml/losses';
 import { createRng } from '../../shared/random';
 import { stopGradient } from '../../ml/ops';
+import { codeUsage, nearestCode } from '../../ml/quantise';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { buildDecoder, buildEncoder, summarize } from '../architecture';
 import type { BuiltModel, ChartView, FamilyModel, Weight } from '../family-model';
@@ -37,16 +38,7 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
     let lastEncoded: Tensor | undefined;
     let lastEpoch = 0;
 
-    /** Nearest codebook vector of every code position: ||z||² − 2 z·e + ||e||², argmin over K. */
-    const quantise = (zFlat: Tensor) => {
-      const distances = tf.add(
-        tf.sub(tf.sum(tf.square(zFlat), 1, true), tf.mul(2, tf.matMul(zFlat, codebook, false, true))),
-        tf.sum(tf.square(codebook), 1),
-      );
-      const indices = tf.argMin(distances, 1);
-      const oneHot = tf.cast(tf.oneHot(indices, k), 'float32');
-      return { indices, oneHot, zq: tf.matMul(oneHot, codebook) };
-    };
+    const quantise = (zFlat: Tensor) => nearestCode(zFlat, codebook);
     const encode = (x: Tensor) => tf.reshape(encoder.apply(x) as Tensor, [-1, d]);
     const batchOf = (x: Tensor) => x.shape[0] ?? 0;
 
@@ -132,13 +124,10 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
             ? [reconstruction, tf.mul(m.commitment, commitmentLoss)]
             : [reconstruction, codebookLoss, tf.mul(m.commitment, commitmentLoss)],
         ) as Scalar;
-        // Perplexity of the code distribution in the batch: exp(H(p)); K when all codes are equally used, 1 when one is.
-        const p = tf.mean(oneHot, 0);
-        const perplexity = tf.exp(tf.neg(tf.sum(tf.mul(p, tf.log(tf.add(p, 1e-10)))))) as Scalar;
-        const usedShare = tf.mean<Scalar>(tf.cast(tf.greater(p, 0), 'float32'));
+        const { perplexity, usage } = codeUsage(oneHot);
         return {
           total,
-          parts: { reconstruction, codebook: codebookLoss, commitment: commitmentLoss, perplexity, codebook_usage: usedShare },
+          parts: { reconstruction, codebook: codebookLoss, commitment: commitmentLoss, perplexity, codebook_usage: usage },
         };
       },
       // van den Oord et al. 2017, appendix A.1: N_i ← γN_i + (1 − γ)n_i, m_i ← γm_i + (1 − γ)Σ z_e, e_i = m_i / N_i, the

@@ -1,0 +1,81 @@
+import { deriveSeed } from '../../shared/random';
+import { tf, type Scalar, type Tensor } from '../../ml/tf';
+import type { FamilyModel, Weight } from '../family-model';
+import { buildVae, type LatentPrior } from '../vae/model';
+import type { VampVaeModel } from './spec';
+
+/** tfjs registers variables by name process-wide: each build's pseudo-inputs get a suffix. */
+let builds = 0;
+
+/**
+ * log p(z) under the VampPrior, per row of z [n, d]: logsumexp_k log N(z; mu_k, σ_k²) − log K over the K components
+ * (mu [K, d], logVar [K, d]); Tomczak & Welling 2018, eq. 9.
+ */
+export function mixtureLogDensity(z: Tensor, mu: Tensor, logVar: Tensor): Tensor {
+  const k = mu.shape[0] ?? 1;
+  const diff = tf.sub(tf.expandDims(z, 1), tf.expandDims(mu, 0));
+  const perComponent = tf.neg(
+    tf.sum(
+      tf.add(tf.add(0.5 * Math.log(2 * Math.PI), tf.mul(0.5, logVar)), tf.mul(0.5, tf.div(tf.square(diff), tf.exp(logVar)))),
+      -1,
+    ),
+  );
+  return tf.sub(tf.logSumExp(perComponent, 1), Math.log(k));
+}
+
+export const vampVaeFamily: FamilyModel<VampVaeModel> = {
+  build: (ctx) => {
+    const m = ctx.model;
+    const pixels = ctx.inputShape[0] * ctx.inputShape[1] * ctx.inputShape[2];
+    return buildVae({ ...ctx, model: m }, false, (vae) => {
+      // The pseudo-inputs as images in [0, 1]: a free variable through a hard tanh onto [0, 1], initialised near
+      // 0.05 (σ 0.01), as the authors' code does (their `means` layer).
+      const raw = tf.variable(
+        tf.randomNormal([m.pseudoInputs, pixels], 0.05, 0.01, 'float32', deriveSeed(ctx.seed, 71)),
+        true,
+        `pseudo_inputs#${++builds}`,
+      );
+      const weight: Weight = { name: 'pseudo_inputs', shape: [m.pseudoInputs, pixels], read: () => raw };
+      const pseudoInputs = () => tf.clipByValue(raw, 0, 1);
+      const components = () => vae.posterior(pseudoInputs());
+      const logDensity = (z: Tensor) => {
+        const { mu, logVar } = components();
+        return mixtureLogDensity(z, mu, logVar);
+      };
+      const prior: LatentPrior = {
+        caption: `z ~ the VampPrior (a pseudo-input of ${m.pseudoInputs} drawn, then z ~ q(z|u_k))`,
+        logDensity,
+        sample(n, seed) {
+          const { mu, logVar } = components();
+          // floor(u·K) ∈ {0, …, K − 1}, clipped for a draw of exactly 1.
+          const at = tf.cast(
+            tf.minimum(tf.floor(tf.mul(tf.randomUniform([n], 0, 1, 'float32', seed), m.pseudoInputs)), m.pseudoInputs - 1),
+            'int32',
+          );
+          const eps = tf.randomNormal([n, m.latentSize], 0, 1, 'float32', seed + 1);
+          return tf.add(tf.gather(mu, at), tf.mul(tf.exp(tf.mul(0.5, tf.gather(logVar, at))), eps));
+        },
+      };
+      return {
+        kl: ({ z, mu, logVar }) => tf.mean<Scalar>(tf.sub(vae.logPosterior(z, mu, logVar), logDensity(z))),
+        prior,
+        trainableWeights: () => [weight],
+        views: () => {
+          const shown = Math.min(m.pseudoInputs, 30);
+          const data = tf.slice(pseudoInputs(), [0, 0], [shown, pixels]).dataSync() as Float32Array;
+          const rows: Float32Array[][] = [];
+          for (let r = 0; r * 10 < shown; r++)
+            rows.push(
+              Array.from({ length: Math.min(10, shown - r * 10) }, (_, i) =>
+                data.slice((r * 10 + i) * pixels, (r * 10 + i + 1) * pixels),
+              ),
+            );
+          return [
+            { kind: 'pseudo-inputs', caption: `The first ${shown} of the ${m.pseudoInputs} learned pseudo-inputs u_k`, rows },
+          ];
+        },
+        dispose: () => raw.dispose(),
+      };
+    });
+  },
+};
