@@ -50,3 +50,16 @@ export function shapesPair(beta: number, epochs: number, dataset = shapesSet.nam
   vae.training = { ...vae.training, ...training };
   return { ae, vae };
 }
+
+/** One figure of a part: what it is, its value, and what it is read against (a paper, PyTorch, a baseline). */
+export interface Figure {
+  name: string;
+  value: string;
+  against?: string;
+}
+export interface Section {
+  title: string;
+  setup: string;
+  figures: Figure[];
+  notes?: string[];
+}

@@ -17,6 +17,9 @@
  *   disentanglement scores (MIG, SAP, DCI, β-VAE and FactorVAE scores).
  * - prior: the VQ-VAE (MLP preset) on all of MNIST, then its PixelCNN prior: test NLL in bits per position beside
  *   the unigram entropies of the same codes.
+ * - study: the disentanglement study of Locatello et al. 2019 through `latent-studio study disentanglement` (bench/
+ *   acceptance-study.ts): β-VAE, β-TC-VAE, FactorVAE and DIP-VAE-I at three strengths and several seeds on Shapes,
+ *   every run scored; per model each metric's median and range, and the metrics' rank correlation.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -29,8 +32,9 @@ import type { EvaluationKind } from '../src/shared/api';
 import type { RunConfig } from '../src/shared/config';
 import { decAutoencoder, shapesPair, shapesSet } from './acceptance-models';
 import { elboRun, pytorch } from './vae-elbo';
+import { study } from './acceptance-study';
 
-const parts = ['vae', 'clustering', 'shapes', 'prior'] as const;
+const parts = ['vae', 'clustering', 'shapes', 'prior', 'study'] as const;
 type Part = (typeof parts)[number];
 
 const { values } = parseArgs({
@@ -44,18 +48,7 @@ const chosen = values.part.split(',').map((p) => p.trim());
 for (const p of chosen)
   if (!(parts as readonly string[]).includes(p)) throw new Error(`--part: "${p}" is none of ${parts.join(', ')}`);
 
-/** One figure of a part: what it is, its value, and what it is read against (a paper, PyTorch, a baseline). */
-interface Figure {
-  name: string;
-  value: string;
-  against?: string;
-}
-interface Section {
-  title: string;
-  setup: string;
-  figures: Figure[];
-  notes?: string[];
-}
+import type { Figure, Section } from './acceptance-models';
 
 const f3 = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(3));
 
@@ -250,7 +243,7 @@ function withSection(doc: string, part: Part, section: string): string {
 
 const dir = values.db ? null : mkdtempSync(join(tmpdir(), 'latent-studio-acceptance-'));
 const studio = createStudio({ dbPath: values.db ?? join(dir!, 'studio.db'), launcher: forkLauncher(), transport: 'headless' });
-const run: Record<Part, (studio: Studio) => Promise<Section>> = { vae, clustering, shapes, prior };
+const run: Record<Part, (studio: Studio) => Promise<Section>> = { vae, clustering, shapes, prior, study };
 try {
   // One run at a time, with every core.
   await studio.api['scheduler.set']({ maxConcurrent: 1 });
