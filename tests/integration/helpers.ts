@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import type { RunConfig } from '../../src/shared/config';
 import { defaultRunConfig } from '../../src/families/run-config';
-import { createStudio, type Studio } from '../../src/core/studio';
+import { createStudio, findPreset, type Studio } from '../../src/core/studio';
 import { forkLauncher } from '../../src/core/training/fork-launcher';
 
 export function tempDir(prefix = 'latent-studio-test-'): { dir: string; cleanup: () => void } {
@@ -38,5 +38,20 @@ export function mnistConfig(
   c.backend = 'wasm';
   c.dataset = { name: 'mnist', trainSubset: overrides.trainSubset ?? 6000, testSubset: overrides.testSubset ?? 1000 };
   c.training = { ...c.training, epochs: overrides.epochs ?? 1, seed: overrides.seed ?? 1, batchSize: 64, learningRate: 0.002 };
+  return c;
+}
+
+/** A preset's config on a subset of MNIST, on wasm, with the training figures given (its model patched by `model`). */
+export function presetOnMnist(
+  name: string,
+  o: { trainSubset: number; testSubset: number; epochs: number; batchSize: number; seed: number },
+  model: Record<string, unknown> = {},
+): RunConfig {
+  const c = findPreset(name);
+  if (!c) throw new Error(`no preset ${name}`);
+  c.backend = 'wasm';
+  c.dataset = { name: 'mnist', trainSubset: o.trainSubset, testSubset: o.testSubset };
+  c.training = { ...c.training, epochs: o.epochs, batchSize: o.batchSize, seed: o.seed };
+  Object.assign(c.model, model);
   return c;
 }

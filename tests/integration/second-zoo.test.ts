@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../src/shared/config';
 import { defaultRunConfig } from '../../src/families/run-config';
-import { findPreset, type Studio } from '../../src/core/studio';
-import { withTestStudio } from './helpers';
+import type { Studio } from '../../src/core/studio';
+import { presetOnMnist, withTestStudio } from './helpers';
 import { latestOf } from './latest';
 
 let studio: Studio;
 withTestStudio((opened) => (studio = opened));
+
+/** What every run here trains on: 3,000 MNIST images for 3 epochs. */
+const small = { trainSubset: 3000, testSubset: 500, epochs: 3, batchSize: 100, seed: 3 };
 
 /** A family's default model on 3,000 MNIST images for 3 epochs, with a 784-256-10 MLP. */
 function config(family: string, model: Record<string, unknown> = {}): RunConfig {
@@ -110,12 +113,7 @@ describe('WAE-MMD and the AAE match the prior', () => {
 
 describe('the VQ-VAE with EMA codebook updates', () => {
   it('learns, and keeps its codebook in use', async () => {
-    const c = findPreset('vq-vae-mlp-ema');
-    if (!c) throw new Error('no preset vq-vae-mlp-ema');
-    c.backend = 'wasm';
-    c.dataset = { name: 'mnist', trainSubset: 3000, testSubset: 500 };
-    c.training = { ...c.training, epochs: 3, batchSize: 100, seed: 3 };
-    const run = await trainToEnd(c);
+    const run = await trainToEnd(presetOnMnist('vq-vae-mlp-ema', small));
     console.log(
       `VQ-VAE (EMA): codebook usage ${(100 * latestOf(run, 'test', 'codebook_usage')).toFixed(1)} %, perplexity ${latestOf(run, 'test', 'perplexity').toFixed(1)}, mse ${latestOf(run, 'test', 'mse').toFixed(4)}`,
     );
@@ -141,16 +139,8 @@ describe('the VAE with a VampPrior', () => {
 
 describe('FSQ', () => {
   it('learns, and uses a larger share of its codebook than the VQ-VAE preset of the same code budget', async () => {
-    const preset = (name: string) => {
-      const c = findPreset(name);
-      if (!c) throw new Error(`no preset ${name}`);
-      c.backend = 'wasm';
-      c.dataset = { name: 'mnist', trainSubset: 3000, testSubset: 500 };
-      c.training = { ...c.training, epochs: 3, batchSize: 100, seed: 3 };
-      return c;
-    };
-    const fsq = await trainToEnd(preset('fsq-mlp-64'));
-    const vq = await trainToEnd(preset('vq-vae-mlp'));
+    const fsq = await trainToEnd(presetOnMnist('fsq-mlp-64', small));
+    const vq = await trainToEnd(presetOnMnist('vq-vae-mlp', small));
     const figures = (r: typeof fsq) =>
       `usage ${(100 * latestOf(r, 'test', 'codebook_usage')).toFixed(1)} %, perplexity ${latestOf(r, 'test', 'perplexity').toFixed(1)}, mse ${latestOf(r, 'test', 'mse').toFixed(4)}`;
     console.log(`64 codes at 16 positions: FSQ (levels 4,4,4) ${figures(fsq)}; VQ-VAE ${figures(vq)}`);
@@ -165,15 +155,7 @@ describe('FSQ', () => {
 
 describe('RQ-VAE', () => {
   it('learns, and each added quantiser codes more of the encoder’s output (depth 4 against depth 1)', async () => {
-    const preset = (quantizers: number) => {
-      const c = findPreset('rq-vae-mlp');
-      if (!c) throw new Error('no preset rq-vae-mlp');
-      c.backend = 'wasm';
-      c.dataset = { name: 'mnist', trainSubset: 3000, testSubset: 500 };
-      c.training = { ...c.training, epochs: 3, batchSize: 100, seed: 3 };
-      Object.assign(c.model, { quantizers });
-      return c;
-    };
+    const preset = (quantizers: number) => presetOnMnist('rq-vae-mlp', small, { quantizers });
     const [deep, one] = [await trainToEnd(preset(4)), await trainToEnd(preset(1))];
     const figures = (r: typeof deep) =>
       `residual ${latestOf(r, 'test', 'residual').toFixed(4)}, mse ${latestOf(r, 'test', 'mse').toFixed(4)}, usage ${(100 * latestOf(r, 'test', 'codebook_usage')).toFixed(1)} %, perplexity ${latestOf(r, 'test', 'perplexity').toFixed(1)}`;

@@ -1,9 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findPreset } from '../../src/core/studio';
 import type { MetricPoint } from '../../src/shared/api';
-import type { RunConfig } from '../../src/shared/config';
-import { openTestStudio, tempDir } from './helpers';
+import { openTestStudio, presetOnMnist, tempDir } from './helpers';
 import { WorkerGate } from './worker-gate';
 
 /**
@@ -14,14 +12,7 @@ import { WorkerGate } from './worker-gate';
 const presets = ['rq-vae-mlp', 'fsq-mlp-64', 'vamp-vae-k100', 'vq-vae-mlp-ema'];
 
 /** 600 images in batches of 50: 12 steps an epoch, 3 epochs, a checkpoint after each. */
-function config(name: string): RunConfig {
-  const c = findPreset(name);
-  if (!c) throw new Error(`no preset ${name}`);
-  c.backend = 'wasm';
-  c.dataset = { name: 'mnist', trainSubset: 600, testSubset: 100 };
-  c.training = { ...c.training, epochs: 3, batchSize: 50, seed: 9 };
-  return c;
-}
+const config = (name: string) => presetOnMnist(name, { trainSubset: 600, testSubset: 100, epochs: 3, batchSize: 50, seed: 9 });
 
 const curve = (points: MetricPoint[]) => points.map((p) => `${p.split}/${p.name}/${p.step}/${p.epoch}=${p.value}`).sort();
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { checkArchitecture, outputActivation } from '../common-spec';
+import { checkArchitecture } from '../common-spec';
 import type { FamilySpec, ModelCheck } from '../family-spec';
-import { LayerStack, type LayerSpec } from '../layers';
+import type { LayerSpec } from '../layers';
+import { quantiserDecoder, quantiserEncoder, quantiserMetrics, quantiserSpec, quantiserViews } from '../vq-vae/spec';
 
 /** The most codes (Π levels) a grid position may have: what a learned prior's softmax can still cover. */
 export const fsqMaxCodes = 8192;
@@ -12,17 +13,7 @@ export const fsqMaxCodes = 8192;
  * the grid of Π L_i points: nothing to learn, nothing to collapse, no codebook or commitment loss.
  */
 export const fsqModel = z.strictObject({
-  encoder: LayerStack.meta({
-    label: 'Encoder',
-    help: 'Layers from the image; a dense layer to positions × (number of levels) follows.',
-    widget: 'stack',
-  }),
-  positions: z
-    .number()
-    .int()
-    .min(1)
-    .max(4096)
-    .meta({ label: 'Code positions', help: 'How many quantised vectors describe one image.', step: 1 }),
+  ...quantiserEncoder,
   levels: z.array(z.number().int().min(2).max(64)).min(1).max(8).meta({
     label: 'Levels L_i',
     help: 'Values each channel of a code vector takes; the codebook has Π L_i codes. The paper: 8,5,5,5 for 2¹⁰ codes.',
@@ -37,12 +28,7 @@ export const fsqModel = z.strictObject({
     label: 'Standardise the code',
     help: 'batch: each channel standardised over the batch before the bound (keeps codes from collapsing); none: the paper’s bare bound.',
   }),
-  decoder: LayerStack.meta({
-    label: 'Decoder',
-    help: 'Layers from the quantised code (positions × number of levels values); an output layer follows.',
-    widget: 'stack',
-  }),
-  outputActivation,
+  ...quantiserDecoder,
 });
 export type FsqModel = z.infer<typeof fsqModel>;
 
@@ -82,23 +68,10 @@ export const fsqSpec = {
   label: 'FSQ (finite scalar quantization)',
   summary:
     'Each code channel bounded and rounded to a few levels, straight through (Mentzer et al. 2023): a fixed grid codebook, no codebook loss.',
-  lossUnit: 'per pixel',
+  ...quantiserSpec,
   objective: 'rec',
-  metrics: [
-    { name: 'perplexity', label: 'code perplexity', digits: 1, headline: true },
-    { name: 'codebook_usage', label: 'codes in use per test batch', format: 'percent' },
-  ],
-  sampling: 'learned-prior',
-  views: [
-    { kind: 'code-usage', title: 'Codebook usage', view: 'histogram' },
-    {
-      kind: 'pixelcnn-samples',
-      title: 'Learned prior (PixelCNN): its samples above, uniform codes below',
-      view: 'image-grid',
-      wide: true,
-    },
-  ],
-  explorer: false,
+  metrics: quantiserMetrics,
+  views: quantiserViews(),
   modelSchema: fsqModel,
   defaultModel: fsqMlp,
   checkModel: checkFsq,

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { checkArchitecture, outputActivation } from '../common-spec';
+import { checkArchitecture } from '../common-spec';
 import type { FamilySpec } from '../family-spec';
-import { LayerStack, type LayerSpec } from '../layers';
+import type { LayerSpec } from '../layers';
+import { quantiserDecoder, quantiserEncoder, quantiserMetrics, quantiserSpec, quantiserViews } from '../vq-vae/spec';
 
 /**
  * Residual VQ (Lee et al. 2022, "Autoregressive Image Generation using Residual Quantization", §3.1; Zeghidour et al.
@@ -10,17 +11,7 @@ import { LayerStack, type LayerSpec } from '../layers';
  * input chose restart on the batch's residuals (the authors' code), and the encoder commits to every partial sum.
  */
 export const rqVaeModel = z.strictObject({
-  encoder: LayerStack.meta({
-    label: 'Encoder',
-    help: 'Layers from the image; a dense layer to positions × D follows.',
-    widget: 'stack',
-  }),
-  positions: z
-    .number()
-    .int()
-    .min(1)
-    .max(4096)
-    .meta({ label: 'Code positions', help: 'How many code vectors describe one image.', step: 1 }),
+  ...quantiserEncoder,
   codeSize: z.number().int().min(1).max(512).meta({ label: 'Code vector size D', step: 1 }),
   codebookSize: z
     .number()
@@ -46,12 +37,7 @@ export const rqVaeModel = z.strictObject({
     sliderMax: 2,
   }),
   emaDecay: z.number().min(0.5).max(0.9999).meta({ label: 'EMA decay γ', help: 'The paper uses 0.99.', step: 0.001 }),
-  decoder: LayerStack.meta({
-    label: 'Decoder',
-    help: 'Layers from the quantised code (positions × D values); an output layer follows.',
-    widget: 'stack',
-  }),
-  outputActivation,
+  ...quantiserDecoder,
 });
 export type RqVaeModel = z.infer<typeof rqVaeModel>;
 
@@ -82,31 +68,22 @@ export const rqVaeSpec = {
   label: 'RQ-VAE (residual vector quantisation)',
   summary:
     'Each code vector quantised N times over, each quantiser coding what the last left (Lee et al. 2022): K^N codes per position from N·K vectors.',
-  lossUnit: 'per pixel',
+  ...quantiserSpec,
   objective: 'rec + β·Σ_d commit_d',
   metrics: [
-    { name: 'perplexity', label: 'code perplexity (mean over depths)', digits: 1, headline: true },
-    { name: 'codebook_usage', label: 'codes in use per test batch (mean over depths)', format: 'percent' },
+    ...quantiserMetrics.map((m) => ({ ...m, label: `${m.label} (mean over depths)` })),
     { name: 'commitment', label: 'commitment loss' },
     { name: 'residual', label: 'residual left after the last quantiser' },
   ],
-  sampling: 'learned-prior',
   views: [
-    { kind: 'code-usage', title: 'Codebook usage (every depth)', view: 'histogram' },
+    ...quantiserViews('Codebook usage (every depth)', 'PixelCNN over positions × depths'),
     {
       kind: 'depth-reconstructions',
       title: 'Reconstructions from the first d quantisers (rows: d = 1…N)',
       view: 'image-grid',
       wide: true,
     },
-    {
-      kind: 'pixelcnn-samples',
-      title: 'Learned prior (PixelCNN over positions × depths): its samples above, uniform codes below',
-      view: 'image-grid',
-      wide: true,
-    },
   ],
-  explorer: false,
   modelSchema: rqVaeModel,
   defaultModel: rqMlp,
   checkModel: (model, ctx, issue) => shapes({ ...model, ...rqArchitecture(model) }, ctx, issue),

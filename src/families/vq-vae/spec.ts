@@ -1,16 +1,16 @@
 import { z } from 'zod';
 import { checkArchitecture, outputActivation } from '../common-spec';
-import type { FamilySpec } from '../family-spec';
+import type { FamilySpec, MetricDeclaration, ViewDeclaration } from '../family-spec';
 import { LayerStack, type LayerSpec } from '../layers';
 
 /**
- * VQ-VAE (seed 000; van den Oord et al. 2017): the encoder emits `positions` vectors of size D, each replaced
- * by its nearest of K codebook vectors; gradients pass straight through; codebook and commitment losses.
+ * What every quantiser's model has (the VQ-VAE, FSQ, the RQ-VAE): an encoder to a number of code positions, each
+ * quantised (its own fields between), and a decoder from the quantised code (`quantiserDecoder`).
  */
-export const vqVaeModel = z.strictObject({
+export const quantiserEncoder = {
   encoder: LayerStack.meta({
     label: 'Encoder',
-    help: 'Layers from the image; a dense layer to positions × D follows.',
+    help: 'Layers from the image; a dense layer to positions × the code vector’s size follows.',
     widget: 'stack',
   }),
   positions: z
@@ -19,6 +19,47 @@ export const vqVaeModel = z.strictObject({
     .min(1)
     .max(4096)
     .meta({ label: 'Code positions', help: 'How many code vectors describe one image.', step: 1 }),
+};
+export const quantiserDecoder = {
+  decoder: LayerStack.meta({
+    label: 'Decoder',
+    help: 'Layers from the quantised code (positions × the code vector’s size values); an output layer follows.',
+    widget: 'stack',
+  }),
+  outputActivation,
+};
+
+/**
+ * What every quantiser's spec shares: per-pixel losses, a discrete code grid that a learned prior samples (so no
+ * explorer sliders: they would decode codes the quantiser never emits), the usage figures and their views.
+ */
+export const quantiserSpec = {
+  lossUnit: 'per pixel',
+  sampling: 'learned-prior' as const,
+  explorer: false as const,
+};
+export const quantiserMetrics: MetricDeclaration[] = [
+  { name: 'perplexity', label: 'code perplexity', digits: 1, headline: true },
+  // The share of the codes used within a test batch, averaged over batches: fewer than the histogram's count over 1,000 images.
+  { name: 'codebook_usage', label: 'codes in use per test batch', format: 'percent' },
+];
+export const quantiserViews = (usageTitle = 'Codebook usage', prior = 'PixelCNN'): ViewDeclaration[] => [
+  { kind: 'code-usage', title: usageTitle, view: 'histogram' },
+  // Drawn by its learned prior (prior.start), not at each epoch: prior samples above uniform-code samples.
+  {
+    kind: 'pixelcnn-samples',
+    title: `Learned prior (${prior}): its samples above, uniform codes below`,
+    view: 'image-grid',
+    wide: true,
+  },
+];
+
+/**
+ * VQ-VAE (seed 000; van den Oord et al. 2017): the encoder emits `positions` vectors of size D, each replaced
+ * by its nearest of K codebook vectors; gradients pass straight through; codebook and commitment losses.
+ */
+export const vqVaeModel = z.strictObject({
+  ...quantiserEncoder,
   codeSize: z.number().int().min(1).max(512).meta({ label: 'Code vector size D', step: 1 }),
   codebookSize: z
     .number()
@@ -45,12 +86,7 @@ export const vqVaeModel = z.strictObject({
   reseedDeadCodes: z
     .boolean()
     .meta({ label: 'Re-seed dead codes', help: 'Each epoch, codes no input chose are moved onto random encoder outputs.' }),
-  decoder: LayerStack.meta({
-    label: 'Decoder',
-    help: 'Layers from the quantised code (positions × D values); an output layer follows.',
-    widget: 'stack',
-  }),
-  outputActivation,
+  ...quantiserDecoder,
 });
 export type VqVaeModel = z.infer<typeof vqVaeModel>;
 
@@ -95,28 +131,10 @@ export const vqVaeSpec = {
   label: 'VQ-VAE (vector-quantised)',
   summary:
     'Encoder outputs snapped to the nearest of K learned codebook vectors; straight-through gradients, codebook and commitment losses.',
-  lossUnit: 'per pixel',
+  ...quantiserSpec,
   objective: 'rec + codebook + β·commit',
-  metrics: [
-    { name: 'perplexity', label: 'code perplexity', digits: 1, headline: true },
-    // The share of the K codes used within a test batch, averaged over batches: fewer than the histogram's count over 1,000 images.
-    { name: 'codebook_usage', label: 'codes in use per test batch', format: 'percent' },
-    { name: 'codebook', label: 'codebook loss' },
-    { name: 'commitment', label: 'commitment loss' },
-  ],
-  sampling: 'learned-prior',
-  views: [
-    { kind: 'code-usage', title: 'Codebook usage', view: 'histogram' },
-    // Drawn by its learned prior (prior.start), not at each epoch: prior samples above uniform-code samples.
-    {
-      kind: 'pixelcnn-samples',
-      title: 'Learned prior (PixelCNN): its samples above, uniform codes below',
-      view: 'image-grid',
-      wide: true,
-    },
-  ],
-  // Its code is a grid of quantised vectors: sliders over it would decode codes the codebook never holds.
-  explorer: false,
+  metrics: [...quantiserMetrics, { name: 'codebook', label: 'codebook loss' }, { name: 'commitment', label: 'commitment loss' }],
+  views: quantiserViews(),
   modelSchema: vqVaeModel,
   defaultModel: vqMlp,
   checkModel: (model, ctx, issue) => shapes({ ...model, ...vqArchitecture(model) }, ctx, issue),
