@@ -20,6 +20,8 @@ export const longTests = [
   // The second zoo's families, each with its own check, and the disentanglement study at its smallest (12 runs, each evaluated).
   'tests/integration/second-zoo.test.ts',
   'tests/integration/zoo-resume.test.ts',
+  // WebGPU on this machine's adapter (llvmpipe here, allowed for the test), against wasm; resumed, exported, explored.
+  'tests/integration/webgpu.test.ts',
   'tests/integration/study.test.ts',
   'tests/integration/cli.test.ts',
   'tests/integration/prior.test.ts',

@@ -1,5 +1,5 @@
 /**
- * npm run acceptance [-- --part vae,clustering,shapes,prior] [--db FILE] [--out FILE]
+ * npm run acceptance [-- --part vae,clustering,shapes,prior,study] [--db FILE] [--out FILE]
  *
  * The science at full size that CI does not run: each part trains and evaluates through the studio's own workers,
  * as a user's runs do, and writes its figures into docs/acceptance.md with the commit, the date, the machine and

@@ -1,7 +1,9 @@
 /**
  * npm run bench [-- --json] [-- --epochs N]: speed and quality figures, never asserted in tests
  * (--epochs 0: the throughput figures only).
- * 1. Training throughput (samples/s) of the issue's two VAEs on real MNIST batches, per backend present.
+ * 1. Training throughput (samples/s) of the issue's two VAEs on real MNIST batches, per backend present (webgpu on a
+ *    hardware adapter, or a software one with LATENT_STUDIO_ALLOW_SOFTWARE_GPU=1), with the kernels one step runs
+ *    (--batches 128,512 for more batch sizes; --only throughput to stop there, as scripts/gpu-check.sh does).
  * 2. The 784-400-20 VAE (Kingma & Welling) for 10 epochs on full MNIST, BCE, batch 128, Adam 1e-3,
  *    through the studio's own worker: its test -ELBO in nats per image (PyTorch on this machine: about 106).
  * 3. If python3 has torch, bench/pytorch_vae.py runs the same models beside ours and the ratios are printed:
@@ -40,6 +42,9 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     epochs: { type: 'string', default: '10' },
     steps: { type: 'string', default: '100' },
+    // scripts/gpu-check.sh: the throughput figures alone, at these batch sizes.
+    only: { type: 'string' },
+    batches: { type: 'string', default: '128' },
   },
 });
 const log = (s: string) => {
@@ -52,15 +57,26 @@ const vaeModels: Record<string, VaeModel> = {
   'conv-vae': presetModel('conv-vae'),
 };
 
-/** Samples per second of optimizer steps (batch 128, Adam) on real MNIST batches. */
-async function throughput(backend: BackendPreference, name: string, model: VaeModel, steps: number): Promise<number> {
+/** Samples per second of optimizer steps (Adam) on real MNIST batches, and the kernels (GPU dispatches) of one step. */
+async function throughput(
+  backend: BackendPreference,
+  name: string,
+  model: VaeModel,
+  steps: number,
+  batch = 128,
+): Promise<number> {
   // As a training worker does it: wasm with threads where there are cores for them.
-  const info = await selectBackend(backend, [], { threads: true });
-  if (info.name !== backend) return NaN;
-  const ds = loadMnist({ trainSubset: 128 * Math.min(steps + 3, 400) });
+  // Reads only asynchronously (below), so webgpu may serve it.
+  const info = await selectBackend(backend, [], { threads: true, syncReads: false });
+  if (info.name !== backend) {
+    log(`  ${name.padEnd(26)} ${backend.padEnd(6)} unavailable: ${info.reason}`);
+    return NaN;
+  }
+  const ds = loadMnist({ trainSubset: Math.max(batch * Math.min(steps + 3, 400), 128 * 400) });
+  const batchesInSet = Math.floor(ds.train.count / batch);
   const built = familyModels.vae.build({
     model,
-    training: { loss: 'bce', batchSize: 128, epochs: 1, learningRate: 1e-3, optimizer: 'adam', seed: 1 },
+    training: { loss: 'bce', batchSize: batch, epochs: 1, learningRate: 1e-3, optimizer: 'adam', seed: 1 },
     inputShape: [28, 28, 1],
     seed: 1,
     classes: 10,
@@ -68,26 +84,37 @@ async function throughput(backend: BackendPreference, name: string, model: VaeMo
   // The studio's own optimizer, as a run makes it.
   const opt = createOptimizer({ optimizer: 'adam', learningRate: 1e-3 });
   const vars = built.trainableWeights().map((w) => w.read() as Variable);
-  const buf = new Float32Array(128 * 784);
-  const step = (i: number) => {
+  const buf = new Float32Array(batch * 784);
+  /** One step, its loss read back asynchronously (WebGPU under Node has no synchronous read). */
+  const run = (i: number) => {
     fillBatch(
       ds.train,
       784,
-      Array.from({ length: 128 }, (_, j) => (i % 400) * 128 + j),
+      Array.from({ length: batch }, (_, j) => (i % batchesInSet) * batch + j),
       buf,
     );
-    tf.tidy(() => {
-      const x = tf.tensor2d(buf, [128, 784]);
-      opt.minimize(() => built.computeLoss(x, true).total, true, vars)?.dataSync();
+    return tf.tidy(() => {
+      const x = tf.tensor2d(buf, [batch, 784]);
+      return opt.minimize(() => built.computeLoss(x, true).total, true, vars) ?? tf.scalar(NaN);
     });
   };
-  for (let i = 0; i < 3; i++) step(i); // warm-up
+  const step = async (i: number) => {
+    const loss = run(i);
+    await loss.data();
+    loss.dispose();
+  };
+  for (let i = 0; i < 3; i++) await step(i); // warm-up
+  // Kernels run by one step: on webgpu each is a dispatch (or a few), what the fusion work counts.
+  const kernels = (await tf.profile(() => run(3))).kernels.length;
   const t0 = performance.now();
-  for (let i = 3; i < steps + 3; i++) step(i);
-  const rate = (steps * 128) / ((performance.now() - t0) / 1000);
+  for (let i = 3; i < steps + 3; i++) await step(i);
+  const rate = (steps * batch) / ((performance.now() - t0) / 1000);
   built.dispose();
   opt.dispose();
-  log(`  ${name.padEnd(26)} ${backend.padEnd(6)} ${rate.toFixed(0).padStart(7)} samples/s`);
+  const on = info.adapter ? ` on ${info.adapter.device || info.adapter.description}` : '';
+  log(
+    `  ${name.padEnd(26)} ${backend.padEnd(6)} batch ${String(batch).padStart(3)} ${rate.toFixed(0).padStart(7)} samples/s, ${kernels} kernels a step${on}`,
+  );
   return rate;
 }
 
@@ -150,15 +177,21 @@ async function concurrency() {
 
 const steps = Number(values.steps);
 const epochs = Number(values.epochs);
-log('Training throughput, batch 128, Adam, real MNIST batches:');
+const batches = values.batches.split(',').map(Number);
+log(`Training throughput, batch ${batches.join(' and ')}, Adam, real MNIST batches (webgpu where an adapter is allowed):`);
 const speeds: Record<string, Record<string, number>> = {};
-for (const backend of ['wasm', 'cpu'] as const) {
+for (const backend of ['webgpu', 'wasm', 'cpu'] as const) {
   for (const [name, model] of Object.entries(vaeModels)) {
     // The cpu backend needs minutes per conv step; measure it on the MLP only.
     if (backend === 'cpu' && name === 'conv-vae') continue;
-    (speeds[name] ??= {})[backend] = await throughput(backend, name, model, backend === 'cpu' ? 5 : steps);
+    for (const batch of batches) {
+      const rate = await throughput(backend, name, model, backend === 'cpu' ? 5 : steps, batch);
+      (speeds[batch === 128 ? name : `${name}@${batch}`] ??= {})[backend] = rate;
+      if (Number.isNaN(rate)) break;
+    }
   }
 }
+if (values.only === 'throughput') process.exit(0);
 // --epochs 0: throughput only (no 10-epoch run here, none in PyTorch either).
 let elbo: Awaited<ReturnType<typeof elboRun>> | null = null;
 if (epochs > 0) {

@@ -1,15 +1,29 @@
 #!/usr/bin/env node
 // The Debian packages the tests need beyond npm: Chromium for Playwright, Fashion-MNIST for the
-// built-in data set's tests, and Slurm with munge for tests/slurm (a throwaway single-node cluster).
+// built-in data set's tests, Mesa's software OpenGL (llvmpipe, through EGL) and Vulkan drivers for the
+// WebGPU tests on a machine without a GPU, and Slurm with munge for tests/slurm (a throwaway single-node cluster).
 // As root with apt-get (CI, a fresh container) they are installed; otherwise this names the command
 // to run and fails, rather than letting tests fail obscurely. Slurm is optional: without root the
 // Slurm tests can't run a cluster anyway, so they are skipped and say why, and this only warns.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+
+/** A shared library in /usr/lib or the machine's multiarch folder (x86_64-linux-gnu, aarch64-linux-gnu, …). */
+const libraryPresent = (name) =>
+  [
+    '/usr/lib',
+    ...(existsSync('/usr/lib') ? readdirSync('/usr/lib') : [])
+      .filter((d) => d.endsWith('-linux-gnu'))
+      .map((d) => `/usr/lib/${d}`),
+  ].some((dir) => existsSync(`${dir}/${name}`));
 
 const needs = [
   { pkg: 'chromium', present: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium') },
   { pkg: 'dataset-fashion-mnist', present: () => existsSync('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz') },
+  // Dawn reaches llvmpipe through EGL and OpenGL (its Vulkan backend needs more than Debian 12's lavapipe offers).
+  { pkg: 'libegl-mesa0', present: () => libraryPresent('libEGL_mesa.so.0') },
+  { pkg: 'libgl1-mesa-dri', present: () => libraryPresent('dri/swrast_dri.so') },
+  { pkg: 'mesa-vulkan-drivers', present: () => libraryPresent('libvulkan_lvp.so') },
   // Without recommends: slurm-wlm-plugins would bring some 30 more packages (HDF5, ROCm, -dev headers).
   { pkg: 'slurmctld', present: () => existsSync('/usr/sbin/slurmctld'), optional: true },
   { pkg: 'slurmd', present: () => existsSync('/usr/sbin/slurmd'), optional: true },

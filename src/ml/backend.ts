@@ -1,4 +1,5 @@
 import type { BackendInfo } from '../shared/api';
+import type { GpuAdapterInfo } from '../shared/runs';
 import type { BackendPreference } from '../shared/config';
 import { registerWasmConvKernels } from './kernels/conv-gradients';
 import { enableWasmSimd, type WasmBackendHeap } from './kernels/simd-module';
@@ -9,23 +10,43 @@ import { registerFusedGradients } from './kernels/fused-gradients';
 import { registerCpuResizeNearestGradient } from './kernels/resize-nearest-gradient';
 import { tf, tfRequire } from './tf';
 import { prepareWasmThreads, wasmThreadCount } from './wasm-threads';
+import { describeAdapter, registerWebGpu, webGpuAdapter, webGpuFailure } from './webgpu';
 
 type Concrete = Exclude<BackendPreference, 'auto'>;
 
 interface Attempt {
-  /** Loads the package and returns the tfjs backend name it registers and its version. */
-  load: (options: BackendOptions) => { backend: string; version: string; detail: string; prepare?: () => (() => void) | null };
+  /** Loads the package and returns the tfjs backend name it registers and its version; `auto` when auto chose it. */
+  load: (
+    options: BackendOptions,
+    auto: boolean,
+  ) => { backend: string; version: string; detail: string; prepare?: () => (() => void) | null };
   gpu: boolean;
   /** The detail once the backend is up (e.g. how many threads it got). */
   describe?: (detail: string) => string;
   /** Work once the backend is up (kernels that need its memory). */
   ready?: () => Promise<void>;
+  /** Why the backend failed to start, when its factory knows (tfjs only logs it). */
+  failure?: () => string | null;
+  /** The GPU adapter it runs on. */
+  adapter?: () => GpuAdapterInfo | null;
 }
 
 export interface BackendOptions {
   /** Let wasm run its threaded build (training workers); tests in one process keep it single-threaded. */
   threads?: boolean;
+  /** For webgpu: a part of the adapter's name to pick among several (the config's `gpuAdapter`). */
+  adapter?: string | undefined;
+  /**
+   * The caller reads tensors synchronously (dataSync), as every worker's epoch-end work still does (default true).
+   * WebGPU under Node cannot serve those reads, so it is then skipped; a caller that reads asynchronously only (the
+   * bench's training steps) passes false.
+   */
+  syncReads?: boolean;
 }
+
+/** Why a caller that reads synchronously cannot have webgpu (issue 23's open part). */
+export const webGpuSyncReads =
+  "the studio's epoch-end work (evaluation, views, checkpoints) still reads tensors synchronously, and tfjs-backend-webgpu's synchronous read needs OffscreenCanvas, which Node lacks";
 
 function firstLine(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
@@ -34,6 +55,22 @@ function firstLine(e: unknown): string {
 }
 
 const attempts: Record<Concrete, Attempt> = {
+  webgpu: {
+    gpu: true,
+    load: (options, auto) => {
+      if (options.syncReads !== false) throw new Error(webGpuSyncReads);
+      // Auto never takes a software adapter; asked for by name, it does with LATENT_STUDIO_ALLOW_SOFTWARE_GPU=1.
+      const allowSoftware = !auto && process.env['LATENT_STUDIO_ALLOW_SOFTWARE_GPU'] === '1';
+      const { version } = registerWebGpu({ allowSoftware, name: options.adapter });
+      return { backend: 'webgpu', version, detail: 'WebGPU through Dawn' };
+    },
+    failure: webGpuFailure,
+    describe: (detail) => {
+      const adapter = webGpuAdapter();
+      return adapter ? `${detail} on ${describeAdapter(adapter)}${adapter.software ? ' (a software adapter)' : ''}` : detail;
+    },
+    adapter: webGpuAdapter,
+  },
   'tensorflow-gpu': {
     gpu: true,
     load: () => {
@@ -94,11 +131,12 @@ const attempts: Record<Concrete, Attempt> = {
   },
 };
 
-const autoOrder: Concrete[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+const autoOrder: Concrete[] = ['webgpu', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
 /**
- * Picks the fastest backend that loads, once per worker: GPU first, then native CPU,
- * then the embedded wasm, then plain JS. The reason lists what was tried and why it failed.
+ * Picks the fastest backend that loads, once per worker: WebGPU on a hardware adapter, then tfjs-node-gpu, then
+ * native CPU, then the embedded wasm, then plain JS. A backend asked for by name is tried first, then the same order
+ * without the GPU ones. The reason lists what was tried and why it failed.
  */
 export async function selectBackend(
   preference: BackendPreference = 'auto',
@@ -106,16 +144,17 @@ export async function selectBackend(
   options: BackendOptions = {},
 ): Promise<BackendInfo> {
   const order: Concrete[] =
-    preference === 'auto' ? autoOrder : [preference, ...autoOrder.filter((b) => b !== preference && b !== 'tensorflow-gpu')];
+    preference === 'auto' ? autoOrder : [preference, ...autoOrder.filter((b) => b !== preference && !attempts[b].gpu)];
   const skipped: string[] = [];
   for (const name of order) {
     const attempt = attempts[name];
     try {
-      const loaded = attempt.load(options);
+      const loaded = attempt.load(options, preference === 'auto');
       // A backend initialises once per process: threads can only be asked for before the first time.
       const restore = tf.engine().registry[loaded.backend] ? null : loaded.prepare?.();
       try {
-        if (!(await tf.setBackend(loaded.backend))) throw new Error(`backend ${loaded.backend} failed to initialise`);
+        if (!(await tf.setBackend(loaded.backend)))
+          throw new Error(attempt.failure?.() ?? `backend ${loaded.backend} failed to initialise`);
         await tf.ready();
       } finally {
         restore?.();
@@ -126,7 +165,8 @@ export async function selectBackend(
       const chosen = preference === 'auto' ? 'auto' : preference === name ? 'requested' : `requested ${preference}, fell back`;
       const detail = attempt.describe ? attempt.describe(loaded.detail) : loaded.detail;
       const reason = [`${name}: ${detail} (${chosen})`, ...skipped].join('; ');
-      return { name, version: loaded.version, gpu: attempt.gpu, reason };
+      const adapter = attempt.adapter?.();
+      return { name, version: loaded.version, gpu: attempt.gpu, reason, ...(adapter ? { adapter } : {}) };
     } catch (e) {
       skipped.push(`${name} unavailable: ${firstLine(e)}`);
     }

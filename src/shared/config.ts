@@ -212,7 +212,7 @@ export const TrainingConfig = z.strictObject({
 export type TrainingConfig = z.infer<typeof TrainingConfig>;
 export type CheckpointPolicy = NonNullable<TrainingConfig['checkpoints']>;
 
-export const backendNames = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const backendNames = ['auto', 'webgpu', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export const BackendPreference = z.enum(backendNames);
 export type BackendPreference = z.infer<typeof BackendPreference>;
 
@@ -223,7 +223,7 @@ const commonShape = {
   training: TrainingConfig,
   backend: BackendPreference.optional().meta({
     label: 'Backend',
-    help: 'auto tries tfjs-node-gpu, tfjs-node, wasm, then cpu.',
+    help: 'auto tries WebGPU on a hardware adapter, tfjs-node-gpu, tfjs-node, wasm, then cpu (docs/backends.md).',
   }),
 };
 

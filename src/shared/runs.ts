@@ -10,11 +10,24 @@ export type RunStatus = z.infer<typeof RunStatus>;
 /** 'stopped': Hyperband ended it at a rung (its checkpoints kept, so it can be extended). */
 export const finishedStatuses: readonly RunStatus[] = ['completed', 'failed', 'cancelled', 'interrupted', 'stopped'];
 
+/** A WebGPU adapter as it describes itself, the Dawn backend it was reached through, and whether it is a software one. */
+export const GpuAdapterInfo = z.object({
+  vendor: z.string(),
+  architecture: z.string(),
+  device: z.string(),
+  description: z.string(),
+  dawnBackend: z.string(),
+  software: z.boolean(),
+});
+export type GpuAdapterInfo = z.infer<typeof GpuAdapterInfo>;
+
 export const BackendInfo = z.object({
   name: z.string(),
   version: z.string(),
   gpu: z.boolean(),
   reason: z.string(),
+  /** The adapter a webgpu run trained on. */
+  adapter: GpuAdapterInfo.optional(),
 });
 export type BackendInfo = z.infer<typeof BackendInfo>;
 

@@ -1,11 +1,9 @@
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Studio } from '../../src/core/studio';
 import { tf, tfl, tfRequire, type LayersModel } from '../../src/ml/tf';
-import { exportedMse } from './exported-mse';
+import { exportedMse, serve } from './exported-mse';
 import { mnistConfig, tempDir, withTestStudio } from './helpers';
 import { latestOf } from './latest';
 
@@ -13,18 +11,6 @@ let studio: Studio;
 withTestStudio((opened) => (studio = opened));
 const out = tempDir('latent-studio-export-');
 afterAll(() => out.cleanup());
-
-/** Serves a folder over HTTP, as a web page would fetch an exported model. */
-async function serve(dir: string): Promise<{ base: string; server: Server }> {
-  const server = createServer((req, res) => {
-    const file = join(dir, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    if (relative(dir, file).startsWith('..') || !existsSync(file)) return void res.writeHead(404).end();
-    res.writeHead(200);
-    createReadStream(file).pipe(res);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
 
 describe('a trained model leaves the studio', () => {
   it('export writes encoder and decoder that tf.loadLayersModel loads and that reconstruct the test set to the stored MSE', async () => {

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import type { GpuAdapterInfo } from '../shared/runs';
+import { chooseAdapter, isSoftwareAdapter } from './webgpu';
+
+const adapter = (device: string, description: string, dawnBackend = 'native (Vulkan, Metal or D3D12)'): GpuAdapterInfo => {
+  const info = { vendor: '', architecture: '', device, description, dawnBackend };
+  return { ...info, software: isSoftwareAdapter(info) };
+};
+const llvmpipe = adapter(
+  'llvmpipe-llvm-15-0-6-256-bits-',
+  'OpenGL version 4.5 (Core Profile) Mesa 22.3.6',
+  'OpenGL (compatibility mode)',
+);
+const lavapipe = adapter('llvmpipe (LLVM 15.0.6, 256 bits)', 'Mesa 22.3.6 (lavapipe)');
+const swiftshader = adapter('SwiftShader Device (Subzero)', 'SwiftShader driver');
+const nvidia = { ...adapter('NVIDIA H200', 'NVIDIA 550.54'), vendor: 'nvidia', architecture: 'hopper' };
+const radeon = { ...adapter('AMD Radeon RX 7900 XTX', 'RADV NAVI31'), vendor: 'amd', architecture: 'rdna-3' };
+
+describe('the WebGPU adapter rule', () => {
+  it('recognises the software rasterisers by what they say of themselves', () => {
+    expect([llvmpipe, lavapipe, swiftshader].map((a) => a.software)).toEqual([true, true, true]);
+    expect([nvidia, radeon].map((a) => a.software)).toEqual([false, false]);
+  });
+
+  it('never takes a software adapter unless allowed, and says why', () => {
+    expect(chooseAdapter([llvmpipe, nvidia], { allowSoftware: false })).toBe(nvidia);
+    expect(() => chooseAdapter([lavapipe, llvmpipe], { allowSoftware: false })).toThrow(
+      /only a software adapter was found \(llvmpipe.*\(software\).*LATENT_STUDIO_ALLOW_SOFTWARE_GPU=1/,
+    );
+    expect(chooseAdapter([llvmpipe], { allowSoftware: true })).toBe(llvmpipe);
+    expect(() => chooseAdapter([], { allowSoftware: true })).toThrow('Dawn found no WebGPU adapter');
+  });
+
+  it('takes the first hardware adapter in Dawn’s order, or the one named', () => {
+    expect(chooseAdapter([nvidia, radeon], { allowSoftware: false })).toBe(nvidia);
+    expect(chooseAdapter([nvidia, radeon], { allowSoftware: false, name: 'Radeon' })).toBe(radeon);
+    expect(chooseAdapter([nvidia, radeon], { allowSoftware: false, name: 'hopper' })).toBe(nvidia);
+    expect(() => chooseAdapter([nvidia, radeon], { allowSoftware: false, name: 'intel' })).toThrow(
+      /no adapter's name contains "intel" \(found: nvidia hopper NVIDIA H200/,
+    );
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * WebGPU through Dawn (the `webgpu` package's prebuilt dawn.node), for tfjs-backend-webgpu: one API to every vendor's
+ * GPU (Vulkan, Metal, D3D12), and to Mesa's software rasterisers through Dawn's OpenGL backends in compatibility mode.
+ *
+ * Which adapter: Dawn's native backend first, then OpenGL and OpenGL ES (where Mesa's llvmpipe answers on a machine
+ * without a GPU). A software adapter (llvmpipe, lavapipe, SwiftShader, recognised from its description) is used only
+ * when a run asks for webgpu by name and LATENT_STUDIO_ALLOW_SOFTWARE_GPU=1 is set: it is correct but no faster than
+ * the CPU. `adapter` picks one by a part of its name when there are several.
+ */
+import type { GpuAdapterInfo } from '../shared/runs';
+import { tf, tfRequire } from './tf';
+
+/** Dawn's backends, tried in this order: its default (Vulkan, Metal or D3D12), then the OpenGL ones. */
+const dawnBackends = [
+  { flag: null, label: 'native (Vulkan, Metal or D3D12)', compatibility: false },
+  { flag: 'backend=opengl', label: 'OpenGL (compatibility mode)', compatibility: true },
+  { flag: 'backend=opengles', label: 'OpenGL ES (compatibility mode)', compatibility: true },
+] as const;
+
+const softwareAdapter = /llvmpipe|lavapipe|softpipe|swiftshader|microsoft basic render/i;
+
+/** A software rasteriser, recognised from what the adapter says of itself. */
+export function isSoftwareAdapter(info: Pick<GpuAdapterInfo, 'vendor' | 'architecture' | 'device' | 'description'>): boolean {
+  return softwareAdapter.test([info.vendor, info.architecture, info.device, info.description].join(' '));
+}
+
+export interface AdapterRule {
+  /** A software adapter may be used (webgpu asked for by name, and LATENT_STUDIO_ALLOW_SOFTWARE_GPU=1). */
+  allowSoftware: boolean;
+  /** A part of the adapter's name (vendor, architecture, device or description), case-insensitive. */
+  name?: string | undefined;
+}
+
+/**
+ * The adapter to use among those Dawn found, in its order, by the rule; otherwise an Error that says what was found
+ * and why none was taken (the reason a fallback records).
+ */
+export function chooseAdapter<A extends GpuAdapterInfo>(found: readonly A[], rule: AdapterRule): A {
+  const named = (a: A) =>
+    !rule.name || [a.vendor, a.architecture, a.device, a.description].join(' ').toLowerCase().includes(rule.name.toLowerCase());
+  const usable = found.filter((a) => named(a) && (rule.allowSoftware || !a.software));
+  if (usable[0]) return usable[0];
+  const list = found.map((a) => `${describeAdapter(a)}${a.software ? ' (software)' : ''}`).join('; ');
+  if (found.length === 0) throw new Error('Dawn found no WebGPU adapter');
+  if (rule.name && !found.some(named)) throw new Error(`no adapter's name contains "${rule.name}" (found: ${list})`);
+  throw new Error(
+    `only a software adapter was found (${list}); it is used only with backend 'webgpu' and LATENT_STUDIO_ALLOW_SOFTWARE_GPU=1`,
+  );
+}
+
+export function describeAdapter(a: GpuAdapterInfo): string {
+  const name = [a.vendor, a.architecture, a.device].filter(Boolean).join(' ') || 'unnamed adapter';
+  return `${name}, ${a.description || 'no description'}, through Dawn's ${a.dawnBackend}`;
+}
+
+interface Found extends GpuAdapterInfo {
+  gpu: GPU;
+  adapter: GPUAdapter;
+}
+
+/** Every adapter Dawn offers, one per backend that answers (a backend that fails is skipped). */
+async function findAdapters(): Promise<Found[]> {
+  // Mesa's EGL needs a platform without a display server; set before Dawn opens EGL (it reads the environment then).
+  process.env['EGL_PLATFORM'] ??= 'surfaceless';
+  const { create, globals } = (await import('webgpu')) as { create: (flags: string[]) => GPU; globals: object };
+  Object.assign(globalThis, globals);
+  const found: Found[] = [];
+  for (const b of dawnBackends) {
+    const gpu = create(b.flag ? [b.flag] : []);
+    const adapter = await gpu.requestAdapter(b.compatibility ? { featureLevel: 'compatibility' } : {}).catch(() => null);
+    if (!adapter) continue;
+    const { vendor, architecture, device, description } = adapter.info;
+    const info = { vendor, architecture, device, description, dawnBackend: b.label };
+    found.push({ ...info, software: isSoftwareAdapter(info), gpu, adapter });
+  }
+  return found;
+}
+
+/** The adapter the registered backend runs on, once it has started (null before, or when it could not). */
+let current: GpuAdapterInfo | null = null;
+/** Why the last start failed, for the fallback's reason (tfjs only logs a failed backend factory). */
+let failure: string | null = null;
+let registeredRule: AdapterRule | null = null;
+
+export const webGpuAdapter = () => current;
+export const webGpuFailure = () => failure;
+
+/**
+ * Registers tfjs's webgpu backend on the adapter the rule picks (once per process: a backend starts once). Its
+ * device asks for the adapter's own compute limits, as tfjs-backend-webgpu's factory does: compatibility mode's
+ * defaults (128 invocations a workgroup) are below what its reductions use, and they silently return zeros.
+ */
+export function registerWebGpu(rule: AdapterRule): { version: string } {
+  const mod = tfRequire('@tensorflow/tfjs-backend-webgpu') as {
+    WebGPUBackend: new (device: GPUDevice, info?: GPUAdapterInfo) => object;
+  };
+  // Its index exports no version: the package's own manifest says it.
+  const version = `tfjs-backend-webgpu ${(tfRequire('@tensorflow/tfjs-backend-webgpu/package.json') as { version: string }).version}`;
+  if (registeredRule) {
+    if (registeredRule.allowSoftware !== rule.allowSoftware || registeredRule.name !== rule.name)
+      throw new Error('webgpu already started in this process with another adapter rule');
+    return { version };
+  }
+  registeredRule = rule;
+  // The package registers its own factory only where navigator.gpu exists (a browser): ours replaces it.
+  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+  tf.registerBackend(
+    'webgpu',
+    async () => {
+      try {
+        const found = await findAdapters();
+        const chosen = chooseAdapter(found, rule);
+        const l = chosen.adapter.limits;
+        const device = await chosen.adapter.requestDevice({
+          requiredLimits: {
+            maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+            maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+            maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+            maxBufferSize: l.maxBufferSize,
+            maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+            maxComputeWorkgroupSizeY: l.maxComputeWorkgroupSizeY,
+            maxComputeWorkgroupSizeZ: l.maxComputeWorkgroupSizeZ,
+            maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+            maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+          },
+        });
+        // tfjs-backend-webgpu checks navigator.gpu (Node 20 has no navigator): the instance its adapter came from.
+        const nav = ((globalThis as { navigator?: object }).navigator ??= {});
+        Object.defineProperty(nav, 'gpu', { value: chosen.gpu, configurable: true });
+        const { adapter: _, gpu: __, ...info } = chosen;
+        current = info;
+        failure = null;
+        return new mod.WebGPUBackend(device, chosen.adapter.info) as ReturnType<Parameters<typeof tf.registerBackend>[1]>;
+      } catch (e) {
+        failure = e instanceof Error ? e.message : String(e);
+        throw e;
+      }
+    },
+    0,
+  );
+  return { version };
+}
