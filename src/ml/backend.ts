@@ -34,7 +34,7 @@ interface Attempt {
 export interface BackendOptions {
   /** Let wasm run its threaded build (training workers); tests in one process keep it single-threaded. */
   threads?: boolean;
-  /** For webgpu: a part of the adapter's name to pick among several (the config's `gpuAdapter`). */
+  /** For webgpu: a part of the adapter's name, to pick one among several. */
   adapter?: string | undefined;
   /**
    * The caller reads tensors synchronously (dataSync), as every worker's epoch-end work still does (default true).
@@ -45,7 +45,7 @@ export interface BackendOptions {
 }
 
 /** Why a caller that reads synchronously cannot have webgpu (issue 23's open part). */
-export const webGpuSyncReads =
+const webGpuSyncReads =
   "the studio's epoch-end work (evaluation, views, checkpoints) still reads tensors synchronously, and tfjs-backend-webgpu's synchronous read needs OffscreenCanvas, which Node lacks";
 
 function firstLine(e: unknown): string {
