@@ -2,6 +2,7 @@ import { clusteringAccuracy, normalizedMutualInfo } from '../../analysis/cluster
 import { kMeans } from '../../analysis/kmeans';
 import { fillBatch, type ImageSplit } from '../../ml/dataset';
 import { meanReconstructionLoss } from '../../ml/losses';
+import { freshVariableName } from '../../ml/ops';
 import { deriveSeed } from '../../shared/random';
 import { tf, type Scalar, type Tensor, type Variable } from '../../ml/tf';
 import { buildArchitecture, buildEncoder, summarize } from '../architecture';
@@ -28,14 +29,6 @@ function forEachBatch(split: ImageSplit, pixels: number, fn: (x: Tensor, start: 
     );
     tf.tidy(() => fn(tf.tensor2d(buf.subarray(0, n * pixels), [n, pixels]), start));
   }
-}
-
-/** A variable name nobody has registered yet, the same in every worker (models are built in the same order). */
-function freshVariableName(base: string): string {
-  const taken = tf.engine().registeredVariables;
-  let name = base;
-  for (let i = 1; taken[name] !== undefined; i++) name = `${base}_${i}`;
-  return name;
 }
 
 interface Scores {

@@ -1,5 +1,5 @@
 import { meanReconstructionLoss } from '../../ml/losses';
-import { stopGradient } from '../../ml/ops';
+import { freshVariableName, stopGradient } from '../../ml/ops';
 import { codeUsage } from '../../ml/quantise';
 import { tf, type Tensor } from '../../ml/tf';
 import { buildDecoder, buildEncoder, summarize } from '../architecture';
@@ -45,9 +45,6 @@ export function fsqQuantiser(levels: number[]) {
   };
 }
 
-/** tfjs registers variables by name process-wide: each build's running moments get a suffix. */
-let builds = 0;
-
 export const fsqFamily: FamilyModel<FsqModel> = {
   build({ model: m, training, inputShape, seed }): BuiltModel {
     const arch = fsqArchitecture(m);
@@ -57,12 +54,10 @@ export const fsqFamily: FamilyModel<FsqModel> = {
     const recon = meanReconstructionLoss(training);
     const q = fsqQuantiser(m.levels);
     const batchOf = (x: Tensor) => x.shape[0] ?? 0;
-    /** The quantised code of every position, [batch · positions, channels]. */
     // The code's channels standardised before the bound (see the spec's `normalise`): batch moments in training,
     // running ones (updated after each step, weight 0.1 as PyTorch's batch norm) at test, both checkpointed.
-    const build = ++builds;
-    const runningMean = tf.variable(tf.zeros([d]), false, `fsq_running_mean#${build}`);
-    const runningVar = tf.variable(tf.ones([d]), false, `fsq_running_var#${build}`);
+    const runningMean = tf.variable(tf.zeros([d]), false, freshVariableName('fsq_running_mean'));
+    const runningVar = tf.variable(tf.ones([d]), false, freshVariableName('fsq_running_var'));
     const runningWeights: Weight[] =
       m.normalise === 'batch'
         ? [

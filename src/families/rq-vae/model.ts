@@ -1,5 +1,5 @@
 import { meanReconstructionLoss } from '../../ml/losses';
-import { stopGradient } from '../../ml/ops';
+import { freshVariableName, stopGradient } from '../../ml/ops';
 import { codeUsage, nearestCode } from '../../ml/quantise';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { deriveSeed } from '../../shared/random';
@@ -7,9 +7,6 @@ import { buildDecoder, buildEncoder, summarize } from '../architecture';
 import type { BuiltModel, ChartView, FamilyModel, ImageView, Weight } from '../family-model';
 import { codeGridShape } from '../vq-vae/spec';
 import { rqArchitecture, type RqVaeModel } from './spec';
-
-/** tfjs registers variables by name process-wide: each build's variables get a suffix. */
-let builds = 0;
 
 /** What residual quantisation of rows z [n, D] gives at each depth d: the code chosen, the residual it coded. */
 export interface Depth {
@@ -42,17 +39,16 @@ export const rqVaeFamily: FamilyModel<RqVaeModel> = {
     const k = m.codebookSize;
     const n = m.quantizers;
     const books = m.sharedCodebook ? 1 : n;
-    const build = ++builds;
     const encoder = buildEncoder(inputShape, arch, seed, { codeUnits: m.positions * d });
     const decoder = buildDecoder(inputShape, arch, m.outputActivation, seed);
     // The codebooks [books, K, D] and their EMAs (counts and sums), all updated after each step, none by the optimizer.
     const codebook = tf.variable(
       tf.randomUniform([books, k, d], -1 / k, 1 / k, 'float32', deriveSeed(seed, 17)),
       false,
-      `rq_codebook#${build}`,
+      freshVariableName('rq_codebook'),
     );
-    const emaCount = tf.variable(tf.zeros([books, k]), false, `rq_ema_count#${build}`);
-    const emaSum = tf.variable(tf.clone(codebook), false, `rq_ema_sum#${build}`);
+    const emaCount = tf.variable(tf.zeros([books, k]), false, freshVariableName('rq_ema_count'));
+    const emaSum = tf.variable(tf.clone(codebook), false, freshVariableName('rq_ema_sum'));
     let restarts = 0;
     const weights: Weight[] = [
       { name: 'codebook', shape: [books, k, d], read: () => codebook },

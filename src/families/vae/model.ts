@@ -126,8 +126,8 @@ export function buildVae(
   });
   const prior = own?.prior;
   const priorDensity = prior?.logDensity?.bind(prior);
-  const priorZ = (n: number, from: number) =>
-    prior ? tf.slice(prior.sample(40, seed + 7), [from, 0], [n, k]) : tf.slice(fixedPrior, [from, 0], [n, k]);
+  /** The prior-samples view's 40 draws: the same z every epoch (a learned prior's draws move as it trains). */
+  const viewPrior = () => (prior ? prior.sample(40, seed + 7) : fixedPrior);
 
   return {
     onStep(e) {
@@ -228,12 +228,14 @@ export function buildVae(
           caption: `Latent traversal: dimensions 1–${dims} (rows) swept from −3 to 3 (columns) around the first test image's mu`,
           rows: traversal,
         });
-        if (!conditional)
+        if (!conditional) {
+          const z = viewPrior();
           out.push({
             kind: 'prior-samples',
             caption: `Samples from the prior: decode(z), ${prior?.caption ?? 'z ~ N(0, I)'}, the same z every epoch`,
-            rows: [0, 1, 2, 3].map((r) => rows(decode(priorZ(10, r * 10)), 10, pixels)),
+            rows: [0, 1, 2, 3].map((r) => rows(decode(tf.slice(z, [r * 10, 0], [10, k])), 10, pixels)),
           });
+        }
         // Interpolation between consecutive panel images (0→1, 2→3, …) in latent space.
         const n = panel.shape[0] ?? 0;
         const interpolation: Float32Array[][] = [];

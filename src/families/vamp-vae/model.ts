@@ -1,26 +1,19 @@
 import { deriveSeed } from '../../shared/random';
+import { freshVariableName } from '../../ml/ops';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import type { FamilyModel, Weight } from '../family-model';
+import { gaussianLogDensity } from '../vae/densities';
 import { buildVae, type LatentPrior } from '../vae/model';
 import type { VampVaeModel } from './spec';
-
-/** tfjs registers variables by name process-wide: each build's pseudo-inputs get a suffix. */
-let builds = 0;
 
 /**
  * log p(z) under the VampPrior, per row of z [n, d]: logsumexp_k log N(z; mu_k, σ_k²) − log K over the K components
  * (mu [K, d], logVar [K, d]); Tomczak & Welling 2018, eq. 9.
  */
 export function mixtureLogDensity(z: Tensor, mu: Tensor, logVar: Tensor): Tensor {
-  const k = mu.shape[0] ?? 1;
-  const diff = tf.sub(tf.expandDims(z, 1), tf.expandDims(mu, 0));
-  const perComponent = tf.neg(
-    tf.sum(
-      tf.add(tf.add(0.5 * Math.log(2 * Math.PI), tf.mul(0.5, logVar)), tf.mul(0.5, tf.div(tf.square(diff), tf.exp(logVar)))),
-      -1,
-    ),
-  );
-  return tf.sub(tf.logSumExp(perComponent, 1), Math.log(k));
+  // Every row against every component, [n, K], by broadcasting [n, 1, d] against [1, K, d].
+  const perComponent = gaussianLogDensity(tf.expandDims(z, 1), tf.expandDims(mu, 0), tf.expandDims(logVar, 0));
+  return tf.sub(tf.logSumExp(perComponent, 1), Math.log(mu.shape[0] ?? 1));
 }
 
 export const vampVaeFamily: FamilyModel<VampVaeModel> = {
@@ -33,7 +26,7 @@ export const vampVaeFamily: FamilyModel<VampVaeModel> = {
       const raw = tf.variable(
         tf.randomNormal([m.pseudoInputs, pixels], 0.05, 0.01, 'float32', deriveSeed(ctx.seed, 71)),
         true,
-        `pseudo_inputs#${++builds}`,
+        freshVariableName('pseudo_inputs'),
       );
       const weight: Weight = { name: 'pseudo_inputs', shape: [m.pseudoInputs, pixels], read: () => raw };
       const pseudoInputs = () => tf.clipByValue(raw, 0, 1);

@@ -1,14 +1,11 @@
 import { meanReconstructionLoss } from '../../ml/losses';
 import { createRng } from '../../shared/random';
-import { stopGradient } from '../../ml/ops';
+import { freshVariableName, stopGradient } from '../../ml/ops';
 import { codeUsage, nearestCode } from '../../ml/quantise';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { buildDecoder, buildEncoder, summarize } from '../architecture';
 import type { BuiltModel, ChartView, FamilyModel, Weight } from '../family-model';
 import { codeGridShape, vqArchitecture, type VqVaeModel } from './spec';
-
-/** tfjs registers variables by name process-wide: each build's EMA variables get a suffix. */
-let builds = 0;
 
 export const vqVaeFamily: FamilyModel<VqVaeModel> = {
   build({ model: m, training, inputShape, seed }): BuiltModel {
@@ -25,9 +22,8 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
     // EMA updates: the running count of each code's assignments and the running sum of their encoder outputs.
     const ema = m.codebookUpdate === 'ema';
     const decay = m.emaDecay ?? 0.99;
-    const build = ++builds;
-    const emaCount = tf.variable(tf.zeros([k]), false, `codebook_ema_count#${build}`);
-    const emaSum = tf.variable(tf.clone(codebook), false, `codebook_ema_sum#${build}`);
+    const emaCount = tf.variable(tf.zeros([k]), false, freshVariableName('codebook_ema_count'));
+    const emaSum = tf.variable(tf.clone(codebook), false, freshVariableName('codebook_ema_sum'));
     // Checkpointed only when they are used, so a VQ-VAE trained with the codebook loss keeps its weights' list.
     const emaWeights: Weight[] = ema
       ? [
