@@ -77,7 +77,7 @@ await train({
       if (loss) console.log(`  epoch ${loss.epoch}: test loss ${loss.value.toFixed(5)} (${seconds()} s)`);
     },
     epochEnd: async (epoch) => {
-      const scores = built.epochMetrics?.({ test: dataset.test, pixels: 784, twinSets: false }) ?? {};
+      const scores = (await built.epochMetrics?.({ test: dataset.test, pixels: 784, twinSets: false })) ?? {};
       if (scores['cluster_acc'] === undefined) return;
       console.log(
         `  epoch ${epoch}: AE + k-means ACC ${scores['pretrain_kmeans_acc']?.toFixed(4)} NMI ${scores['pretrain_kmeans_nmi']?.toFixed(4)}` +

@@ -67,7 +67,7 @@ async function throughput(
 ): Promise<number> {
   // As a training worker does it: wasm with threads where there are cores for them.
   // Reads only asynchronously (below), so webgpu may serve it.
-  const info = await selectBackend(backend, [], { threads: true, syncReads: false });
+  const info = await selectBackend(backend, [], { threads: true });
   if (info.name !== backend) {
     log(`  ${name.padEnd(26)} ${backend.padEnd(6)} unavailable: ${info.reason}`);
     return NaN;

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 echo "== the adapter"
 node --import tsx --input-type=module -e "
 const { selectBackend } = await import('./src/ml/backend.ts');
-const info = await selectBackend('webgpu', [], { syncReads: false });
+const info = await selectBackend('webgpu', []);
 console.log(info.name === 'webgpu' ? JSON.stringify(info.adapter) : 'webgpu unavailable: ' + info.reason);
 process.exit(0);
 "

@@ -1,5 +1,6 @@
 import type { TrainingConfig } from '../shared/config';
 import type { ImageSplit } from '../ml/dataset';
+import type { Reads } from '../ml/read';
 import type { LayersModel, Scalar, Tensor } from '../ml/tf';
 
 export interface BuildContext<M> {
@@ -68,8 +69,11 @@ export interface HealthWarning {
 
 /** Figures over the test split gathered batch by batch, for those that are not means of a per-batch scalar. */
 export interface TestMetrics {
-  /** One test batch, called inside tf.tidy: x flat in [0,1]; labels one-hot, for conditional models. */
-  batch(x: Tensor, labels?: Tensor): void;
+  /**
+   * One test batch: x flat in [0,1]; labels one-hot, for conditional models. Called inside tf.tidy: the figures are
+   * asked of `reads` (read back together after the batch, asynchronously: WebGPU has no synchronous read).
+   */
+  batch(x: Tensor, labels: Tensor | undefined, reads: Reads): void;
   /** The figures over the `count` images seen, and a health warning when they show one. */
   result(count: number): { metrics: Record<string, number>; warning?: HealthWarning };
 }
@@ -124,7 +128,7 @@ export interface BuiltModel {
    * The family's own state beyond its weights (noise streams, counters), for checkpoints: `restore` sets
    * it back, so that a resumed run continues bit for bit. Plain JSON.
    */
-  state?(): Record<string, unknown>;
+  state?(): Record<string, unknown> | Promise<Record<string, unknown>>;
   /** The parts as plain tfjs layers models (encoder, decoder, ...), for export: loadable by tf.loadLayersModel. */
   layersModels?(): Record<string, LayersModel>;
   restore?(state: Record<string, unknown>): void;
@@ -152,9 +156,9 @@ export interface BuiltModel {
   /** An experiment after training (e.g. a classifier on few labels); its figures become test metrics. */
   afterTraining?(data: { train: ImageSplit; test: ImageSplit }): Promise<Record<string, number>>;
   /** The family's signature views, computed at each epoch's end. */
-  views?(ctx: ViewContext): (ImageView | ChartView)[];
+  views?(ctx: ViewContext): Promise<(ImageView | ChartView)[]>;
   /** Scores computed at each epoch's end from the whole test split (e.g. the deepfake's swap error); stored as test metrics. */
-  epochMetrics?(ctx: EpochContext): Record<string, number>;
+  epochMetrics?(ctx: EpochContext): Promise<Record<string, number>>;
 }
 
 export interface FamilyModel<M> {

@@ -36,17 +36,7 @@ export interface BackendOptions {
   threads?: boolean;
   /** For webgpu: a part of the adapter's name, to pick one among several. */
   adapter?: string | undefined;
-  /**
-   * The caller reads tensors synchronously (dataSync), as every worker's epoch-end work still does (default true).
-   * WebGPU under Node cannot serve those reads, so it is then skipped; a caller that reads asynchronously only (the
-   * bench's training steps) passes false.
-   */
-  syncReads?: boolean;
 }
-
-/** Why a caller that reads synchronously cannot have webgpu (issue 23's open part). */
-const webGpuSyncReads =
-  "the studio's epoch-end work (evaluation, views, checkpoints) still reads tensors synchronously, and tfjs-backend-webgpu's synchronous read needs OffscreenCanvas, which Node lacks";
 
 function firstLine(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
@@ -58,7 +48,6 @@ const attempts: Record<Concrete, Attempt> = {
   webgpu: {
     gpu: true,
     load: (options, auto) => {
-      if (options.syncReads !== false) throw new Error(webGpuSyncReads);
       // Auto never takes a software adapter; asked for by name, it does with LATENT_STUDIO_ALLOW_SOFTWARE_GPU=1.
       const allowSoftware = !auto && process.env['LATENT_STUDIO_ALLOW_SOFTWARE_GPU'] === '1';
       const { version } = registerWebGpu({ allowSoftware, name: options.adapter });

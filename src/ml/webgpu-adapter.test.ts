@@ -5,7 +5,7 @@ import { selectBackend } from './backend';
 describe('webgpu on this machine, no software adapter allowed', () => {
   it('takes a hardware adapter or falls back, naming the software adapter it would not take', async () => {
     delete process.env['LATENT_STUDIO_ALLOW_SOFTWARE_GPU'];
-    const info = await selectBackend('webgpu', [], { syncReads: false });
+    const info = await selectBackend('webgpu', []);
     if (info.name === 'webgpu') expect(info.adapter?.software).toBe(false);
     else {
       expect(info.name).toBe('wasm');

@@ -101,7 +101,7 @@ describe('a learned prior for the VQ-VAE (PixelCNN over its code grid)', () => {
     restoreFrom(vq, readCheckpoint(checkpoint!.path));
     const grid = vq.codeGrid!;
     const positions = grid.grid[0] * grid.grid[1];
-    const testCodes = encodeSplit(grid, dataset, dataset.test);
+    const testCodes = await encodeSplit(grid, dataset, dataset.test);
     const unigram = unigramEntropyBits(testCodes, grid.codebookSize);
     console.log(
       `VQ-VAE: ${grid.grid.join('×')} codes of K = ${grid.codebookSize}, trained in ${seconds(start, trainedAt)} s ` +
@@ -128,9 +128,9 @@ describe('a learned prior for the VQ-VAE (PixelCNN over its code grid)', () => {
     expect([set.source, set.priorJobId, set.samples.length]).toEqual(['prior', prior!.jobId, n]);
     const drawn = new Float32Array(n * 784);
     for (const [i, s] of set.samples.entries()) drawn.set(await pngPixels(s.png), i * 784);
-    const uniform = decodeCodes(grid, uniformCodes(n, positions, grid.codebookSize, 99), 784);
+    const uniform = await decodeCodes(grid, uniformCodes(n, positions, grid.codebookSize, 99), 784);
     // What the decoder can do at best: the reconstructions of test images, from their own codes.
-    const reconstructed = decodeCodes(grid, testCodes.subarray(0, n * positions), 784);
+    const reconstructed = await decodeCodes(grid, testCodes.subarray(0, n * positions), 784);
     vq.dispose();
     const { model, testAccuracy } = await classifier;
     const priorRate = confident(model, drawn, n) / n;

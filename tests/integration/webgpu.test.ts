@@ -6,8 +6,13 @@ import { createOptimizer } from '../../src/core/training/trainer';
 import { familyModels } from '../../src/families/models';
 import { selectBackend } from '../../src/ml/backend';
 import { fillBatch } from '../../src/ml/dataset';
-import { tf, type Variable } from '../../src/ml/tf';
+import { tf, tfl, type LayersModel, type Tensor, type Variable } from '../../src/ml/tf';
+import { defaultRunConfig } from '../../src/families/run-config';
+import type { RunConfig } from '../../src/shared/config';
+import type { MetricPoint, RunDetail } from '../../src/shared/api';
+import { serve } from './exported-mse';
 import { mnistConfig, openTestStudio, tempDir } from './helpers';
+import { WorkerGate } from './worker-gate';
 
 /**
  * WebGPU through Dawn on this machine's adapter: without a GPU, Mesa's llvmpipe through Dawn's OpenGL backend, a
@@ -21,7 +26,7 @@ afterAll(() => {
 
 /** `steps` Adam steps of a VAE preset's model on MNIST batches of 128 on `backend`; the losses, read asynchronously. */
 async function losses(backend: 'webgpu' | 'wasm', preset: string, steps: number) {
-  const info = await selectBackend(backend, [], { syncReads: false });
+  const info = await selectBackend(backend, []);
   expect(info.name, info.reason).toBe(backend);
   const ds = loadMnist({ trainSubset: 128 * steps, testSubset: 100 });
   const config = findPreset(preset);
@@ -78,10 +83,32 @@ describe('WebGPU through Dawn', () => {
   });
 });
 
-describe('the studio’s workers and webgpu', () => {
+/** A small VAE (batch norm and dropout in it) on 640 MNIST images: 10 steps an epoch, 3 epochs, a checkpoint each. */
+function vaeOn(backend: 'webgpu' | 'wasm' | 'auto'): RunConfig {
+  const c = defaultRunConfig('vae');
+  if (c.family !== 'vae') throw new Error('unreachable');
+  c.backend = backend;
+  c.dataset = { name: 'mnist', trainSubset: 640, testSubset: 200 };
+  c.training = { ...c.training, loss: 'bce', epochs: 3, batchSize: 64, learningRate: 0.002, seed: 3 };
+  c.model = {
+    ...c.model,
+    encoder: [{ type: 'dense', units: 128, activation: 'relu' }, { type: 'batchNorm' }, { type: 'dropout', rate: 0.1 }],
+    decoder: [{ type: 'dense', units: 128, activation: 'relu' }],
+    latentSize: 8,
+  };
+  return c;
+}
+
+const testLoss = (run: RunDetail) => run.latest.find((m) => m.split === 'test' && m.name === 'loss')?.value ?? NaN;
+const curveOf = (points: MetricPoint[]) =>
+  points.filter((p) => p.split === 'test').sort((a, b) => a.epoch - b.epoch || a.name.localeCompare(b.name));
+
+describe('the studio’s workers on webgpu', () => {
   let tmp: ReturnType<typeof tempDir>;
   let studio: Studio;
+  let runId = 0;
   beforeAll(() => {
+    process.env[allow] = '1';
     tmp = tempDir();
     studio = openTestStudio(join(tmp.dir, 'studio.db'));
   });
@@ -90,17 +117,80 @@ describe('the studio’s workers and webgpu', () => {
     tmp.cleanup();
   });
 
-  it('a run asking for webgpu trains on wasm, and its reason names why; auto never takes a software adapter', async () => {
-    process.env[allow] = '1';
-    for (const backend of ['webgpu', 'auto'] as const) {
-      const { runId } = await studio.api['runs.start']({
-        config: { ...mnistConfig({ trainSubset: 300, testSubset: 100 }), backend },
-      });
-      await studio.orchestrator.whenEnded(runId);
-      const run = await studio.api['runs.get']({ runId });
-      expect([run.status, run.backend]).toEqual(['completed', 'wasm']);
-      expect(run.backendReason).toMatch(/webgpu unavailable: the studio's epoch-end work .* reads tensors synchronously/);
-      expect(run.backendReason).toMatch(backend === 'webgpu' ? /\(requested webgpu, fell back\)/ : /\(auto\)/);
+  const trained = async (config: RunConfig) => {
+    const { runId } = await studio.api['runs.start']({ config });
+    await studio.orchestrator.whenEnded(runId);
+    const run = await studio.api['runs.get']({ runId });
+    expect(run.status, run.error ?? '').toBe('completed');
+    return run;
+  };
+
+  it('a run asking for webgpu trains on it, records the adapter, and ends within 1% of wasm', async () => {
+    const gpu = await trained(vaeOn('webgpu'));
+    const cpu = await trained(vaeOn('wasm'));
+    runId = gpu.id;
+    console.log(`VAE, 3 epochs: test loss ${testLoss(gpu)} on ${gpu.backendReason}; ${testLoss(cpu)} on wasm`);
+    expect(gpu.backend).toBe('webgpu');
+    const adapter = gpu.environment?.backend.adapter;
+    expect(adapter?.description).toBeTypeOf('string');
+    expect(gpu.backendReason).toContain(adapter?.description ?? 'no adapter');
+    expect(Math.abs(testLoss(gpu) - testLoss(cpu)) / testLoss(cpu)).toBeLessThan(0.01);
+    // It learned: the test loss fell from the first epoch's.
+    const losses = curveOf(await studio.api['runs.metrics']({ runId })).filter((p) => p.name === 'loss');
+    expect(losses.at(-1)!.value).toBeLessThan(losses[0]!.value);
+  });
+
+  it('killed mid-epoch and resumed on webgpu, it ends with the uninterrupted run’s curve', async () => {
+    const gate = new WorkerGate(tmp.dir);
+    try {
+      gate.holdAt(25);
+      const { runId: killed } = await studio.api['runs.start']({ config: vaeOn('webgpu') });
+      const held = await gate.held(25);
+      process.kill(held.pid, 'SIGKILL');
+      await studio.orchestrator.whenEnded(killed);
+      gate.open();
+      expect((await studio.api['runs.resume']({ runId: killed })).fromEpoch).toBe(2);
+      await studio.orchestrator.whenEnded(killed);
+      const run = await studio.api['runs.get']({ runId: killed });
+      expect([run.status, run.backend]).toEqual(['completed', 'webgpu']);
+      const resumed = curveOf(await studio.api['runs.metrics']({ runId: killed }));
+      const whole = curveOf(await studio.api['runs.metrics']({ runId }));
+      expect(resumed.map((p) => `${p.epoch}/${p.name}`)).toEqual(whole.map((p) => `${p.epoch}/${p.name}`));
+      const worst = Math.max(
+        ...resumed.map((p, i) => Math.abs(p.value - whole[i]!.value) / Math.max(Math.abs(whole[i]!.value), 1e-6)),
+      );
+      console.log(`resumed on webgpu: largest relative difference from the uninterrupted curve ${worst}`);
+      expect(worst).toBeLessThan(1e-5);
+    } finally {
+      gate.remove();
     }
+  });
+
+  it('its export loads with tf.loadLayersModel, and the explorer decodes on webgpu as wasm does', async () => {
+    const { outDir } = await studio.api['runs.export']({ runId });
+    await selectBackend('wasm');
+    const { base, server } = await serve(outDir);
+    try {
+      const decoder: LayersModel = await tfl.loadLayersModel(`${base}/decoder/model.json`);
+      expect(decoder.outputs[0]?.shape).toEqual([null, 784]);
+      const session = (await studio.api['explorer.open']({ runId })) as { sessionId: string; latentSize: number };
+      const z = [Array.from({ length: 8 }, (_, d) => (d % 3) - 1)];
+      const shown = await studio.api['explorer.decode']({ sessionId: session.sessionId, z });
+      const own = tf.tidy(() => (decoder.predict(tf.tensor2d(z)) as Tensor).dataSync());
+      const pixels = Buffer.from(shown.pixels[0] as string, 'base64');
+      const worst = Math.max(...Array.from(own, (v, i) => Math.abs(Math.round(255 * v) - (pixels[i] as number))));
+      console.log(`explorer on webgpu against the export on wasm: largest pixel difference ${worst} of 255`);
+      expect(worst).toBeLessThanOrEqual(1);
+      await studio.api['explorer.close']({ sessionId: session.sessionId });
+      decoder.dispose();
+    } finally {
+      server.close();
+    }
+  });
+
+  it('auto never takes a software adapter, and says so', async () => {
+    const run = await trained({ ...mnistConfig({ trainSubset: 300, testSubset: 100 }), backend: 'auto' });
+    expect(run.backend).toBe('wasm');
+    expect(run.backendReason).toMatch(/webgpu unavailable: .*software adapter/);
   });
 });

@@ -16,6 +16,7 @@ import {
   type ImageSplit,
 } from '../../ml/dataset';
 import type { TestLatents } from '../training/protocol';
+import { readFloats } from '../../ml/read';
 import { tf } from '../../ml/tf';
 
 /** Images per encode call. */
@@ -32,13 +33,13 @@ export function pixelsOf(split: ImageSplit, pixels: number, indices: Uint32Array
 }
 
 /** The model's codes of the chosen images of a split, row-major [indices.length, dim]. */
-export function encodeImages(
+export async function encodeImages(
   model: BuiltModel,
   family: string,
   dataset: ImageDataset,
   split: ImageSplit,
   indices: Uint32Array,
-): { codes: Float32Array; dim: number } {
+): Promise<{ codes: Float32Array; dim: number }> {
   if (!model.encode)
     throw new Error(`the ${family} family has no encoder that gives one code per image, so it has no codes to evaluate`);
   const pixels = pixelsPerImage(dataset);
@@ -52,13 +53,13 @@ export function encodeImages(
     const n = batch.length;
     fillBatch(split, pixels, batch, x);
     if (model.conditional) fillOneHot(split, classes, batch, oneHot);
-    const codes = tf.tidy(() => {
+    const codes = await readFloats(() => {
       const xt = tf.tensor2d(x.slice(0, n * pixels), [n, pixels]);
       const labels = model.conditional ? tf.tensor2d(oneHot.slice(0, n * classes), [n, classes]) : undefined;
-      return model.encode!(xt, labels).dataSync() as Float32Array;
+      return model.encode!(xt, labels);
     });
     dim = codes.length / n;
-    parts.push(Float32Array.from(codes));
+    parts.push(codes);
   }
   const codes = new Float32Array(indices.length * dim);
   parts.forEach((p, i) => codes.set(p, i * encodeBatch * dim));
@@ -66,16 +67,22 @@ export function encodeImages(
 }
 
 /** The codes of flat images in [0,1] ([n, pixels]) with their one-hot labels for conditional models. */
-export function encodeFloats(model: BuiltModel, x: Float32Array, n: number, pixels: number, oneHot?: Float32Array): Float32Array {
+export async function encodeFloats(
+  model: BuiltModel,
+  x: Float32Array,
+  n: number,
+  pixels: number,
+  oneHot?: Float32Array,
+): Promise<Float32Array> {
   const classes = oneHot ? oneHot.length / n : 0;
   const out: Float32Array[] = [];
   for (let start = 0; start < n; start += encodeBatch) {
     const m = Math.min(encodeBatch, n - start);
     out.push(
-      tf.tidy(() => {
+      await readFloats(() => {
         const xt = tf.tensor2d(x.subarray(start * pixels, (start + m) * pixels), [m, pixels]);
         const labels = oneHot ? tf.tensor2d(oneHot.subarray(start * classes, (start + m) * classes), [m, classes]) : undefined;
-        return Float32Array.from(model.encode!(xt, labels).dataSync());
+        return model.encode!(xt, labels);
       }),
     );
   }
@@ -119,9 +126,14 @@ export function generatorFactorSource(
 }
 
 /** The codes of the whole test split with its labels and factors: what `export --latents` writes. */
-export function testLatents(model: BuiltModel, family: string, dataset: ImageDataset, factors: DatasetFactor[]): TestLatents {
+export async function testLatents(
+  model: BuiltModel,
+  family: string,
+  dataset: ImageDataset,
+  factors: DatasetFactor[],
+): Promise<TestLatents> {
   const test = dataset.test;
-  const { codes, dim } = encodeImages(model, family, dataset, test, allIndices(test.count));
+  const { codes, dim } = await encodeImages(model, family, dataset, test, allIndices(test.count));
   return {
     codes,
     dim,

@@ -17,6 +17,7 @@ import type { ImageGenerator } from '../datasets/generators/generator';
 import { classCount, fillBatch, fillOneHot, pixelsPerImage, type ImageDataset, type ImageSplit } from '../../ml/dataset';
 import type { PixelBaseline, PixelBaselines } from '../training/protocol';
 import { deriveSeed } from '../../shared/random';
+import { readFloats } from '../../ml/read';
 import { tf } from '../../ml/tf';
 import { allIndices, encodeImages, generatorFactorSource, pixelsOf } from './encode';
 
@@ -103,7 +104,7 @@ export async function evaluateModel(
     mark = now;
   };
   // Every kind reads the test codes (the NLL its active units).
-  const testCodes = encodeImages(model, family, dataset, test, allIndices(test.count));
+  const testCodes = await encodeImages(model, family, dataset, test, allIndices(test.count));
   lap('encode');
   const codes = { values: testCodes.codes, dim: testCodes.dim };
 
@@ -158,7 +159,7 @@ export async function evaluateModel(
     if (budgets.length === 0 && fewest > 0) budgets = [{ labelsPerClass: fewest, draws: 5 }];
     const pool = labelledPool(train, Math.max(...budgets.map((b) => b.labelsPerClass)));
     const poolLabels = Uint8Array.from(pool, (i) => train.labels![i]!);
-    const poolCodes = encodeImages(model, family, dataset, train, pool);
+    const poolCodes = await encodeImages(model, family, dataset, train, pool);
     const options = { seed, budgets };
     const onCodes = computeProbes(
       { codes: { values: poolCodes.codes, dim: poolCodes.dim }, labels: poolLabels },
@@ -281,12 +282,12 @@ export async function evaluateModel(
       const n = batch.length;
       fillBatch(test, pixels, batch, x);
       if (model.conditional) fillOneHot(test, classes, batch, oneHot);
-      const values = tf.tidy(() => {
+      const values = await readFloats(() => {
         const xt = tf.tensor2d(x.slice(0, n * pixels), [n, pixels]);
         const labels = model.conditional ? tf.tensor2d(oneHot.slice(0, n * classes), [n, classes]) : undefined;
         const out = model.logImportanceWeights!(xt, samples, deriveSeed(seed, 1000 + call), labels);
         likelihood = out.likelihood;
-        return out.logWeights.dataSync() as Float32Array;
+        return out.logWeights;
       });
       logWeights.set(values, start * samples);
     }

@@ -7,6 +7,7 @@ import { classCount, pixelsPerImage, type ImageDataset } from '../../ml/dataset'
 import { encodeImages } from '../evaluation/evaluate';
 import { toBytes } from '../training/images';
 import type { ExplorerModelInfo } from '../training/protocol';
+import { readFloats } from '../../ml/read';
 import { tf } from '../../ml/tf';
 
 /** Test codes the sliders' ranges are measured on. */
@@ -19,13 +20,13 @@ export interface ExplorerModel {
 }
 
 /** The model's shape as the explorer sees it, and the spread of its first test codes per dimension. */
-export function describeExplorer({ model, dataset, family }: ExplorerModel): ExplorerModelInfo {
+export async function describeExplorer({ model, dataset, family }: ExplorerModel): Promise<ExplorerModelInfo> {
   if (!model.encode || !model.decode) {
     throw new Error(`the ${family} family has no encoder and decoder of one code per image: it cannot be explored`);
   }
   const n = Math.min(spreadImages, dataset.test.count);
   if (n === 0) throw new Error('the run’s test split is empty: there is no code to start the sliders from');
-  const { codes, dim } = encodeImages(
+  const { codes, dim } = await encodeImages(
     model,
     family,
     dataset,
@@ -68,7 +69,12 @@ export function describeExplorer({ model, dataset, family }: ExplorerModel): Exp
  * Decodes rows of codes (with a label per row for a conditional model) into 8-bit images, HWC, one after another:
  * the model's `decode`, then each value rounded as the studio's image views round it.
  */
-export function decodeRows({ model, dataset }: ExplorerModel, latentSize: number, z: number[][], labels?: number[]): Uint8Array {
+export async function decodeRows(
+  { model, dataset }: ExplorerModel,
+  latentSize: number,
+  z: number[][],
+  labels?: number[],
+): Promise<Uint8Array> {
   if (!model.decode) throw new Error('this model has no decoder');
   const rows = z.length;
   const flat = new Float32Array(rows * latentSize);
@@ -86,10 +92,10 @@ export function decodeRows({ model, dataset }: ExplorerModel, latentSize: number
       (oneHot as Float32Array)[i * classes + l] = 1;
     });
   }
-  const values = tf.tidy(() => {
+  const values = await readFloats(() => {
     const zt = tf.tensor2d(flat, [rows, latentSize]);
     const lt = oneHot ? tf.tensor2d(oneHot, [rows, oneHot.length / rows]) : undefined;
-    return model.decode!(zt, lt).dataSync() as Float32Array;
+    return model.decode!(zt, lt);
   });
   const expected = rows * pixelsPerImage(dataset);
   if (values.length !== expected) {
@@ -99,10 +105,10 @@ export function decodeRows({ model, dataset }: ExplorerModel, latentSize: number
 }
 
 /** The codes of test images by index, with their labels and their 8-bit pixels. */
-export function encodeTest(
+export async function encodeTest(
   { model, dataset, family }: ExplorerModel,
   indices: number[],
-): { codes: Float32Array; dim: number; labels: number[] | null; images: Uint8Array } {
+): Promise<{ codes: Float32Array; dim: number; labels: number[] | null; images: Uint8Array }> {
   const count = dataset.test.count;
   indices.forEach((index, i) => {
     if (!Number.isInteger(index) || index < 0 || index >= count) {
@@ -110,7 +116,7 @@ export function encodeTest(
     }
   });
   const at = Uint32Array.from(indices);
-  const { codes, dim } = encodeImages(model, family, dataset, dataset.test, at);
+  const { codes, dim } = await encodeImages(model, family, dataset, dataset.test, at);
   const images = new Uint8Array(indices.length * pixelsPerImage(dataset));
   dataset.test.readBytes(at, images);
   const labels = dataset.test.labels;

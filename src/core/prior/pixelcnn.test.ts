@@ -68,7 +68,7 @@ describe('the PixelCNN prior', () => {
     const train = fill(512);
     const test = fill(128);
     const model = buildPixelCnn(shape, 7);
-    const before = nllBits(model, test);
+    const before = await nllBits(model, test);
     const curve = await trainPixelCnn(
       model,
       { train, test },
@@ -82,9 +82,9 @@ describe('the PixelCNN prior', () => {
         `the ideal ${(Math.log2(shape.codes) / per).toFixed(3)}`,
     );
     expect(after).toBeLessThan(0.5 * unigram);
-    const a = samplePixelCnn(model, 16, 3);
-    const b = samplePixelCnn(model, 16, 3);
-    const c = samplePixelCnn(model, 16, 4);
+    const a = await samplePixelCnn(model, 16, 3);
+    const b = await samplePixelCnn(model, 16, 3);
+    const c = await samplePixelCnn(model, 16, 4);
     expect(Array.from(a)).toEqual(Array.from(b));
     expect(Array.from(a)).not.toEqual(Array.from(c));
     // The samples follow the rule it learned.

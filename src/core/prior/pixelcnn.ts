@@ -9,6 +9,7 @@ import { createRng, shuffledIndices } from '../../shared/random';
 import { Adam } from '../../ml/adam';
 import type { Rank, Tensor4D } from '@tensorflow/tfjs-core';
 import type { NamedArray } from '../training/checkpoint';
+import { readFloats, Reads } from '../../ml/read';
 import { tf, type Scalar, type Tensor, type Variable } from '../../ml/tf';
 
 /** The prior's architecture: what a checkpoint stores beside its weights, so that sampling rebuilds it. */
@@ -66,7 +67,7 @@ export interface PixelCnn {
   nll(codes: Tensor): Scalar;
   variables(): Variable[];
   /** The weights by name, for a checkpoint. */
-  weights(): NamedArray[];
+  weights(): Promise<NamedArray[]>;
   /** Sets the weights from a checkpoint's (checked by name and shape). */
   load(weights: readonly NamedArray[]): void;
   dispose(): void;
@@ -147,7 +148,7 @@ export function buildPixelCnn(shape: PixelCnnShape, seed: number): PixelCnn {
     nll,
     variables: () => vars.map((x) => x.v),
     weights: () =>
-      vars.map(({ name, v }) => ({ name, shape: v.shape.slice(), values: Float32Array.from(v.dataSync() as Float32Array) })),
+      Promise.all(vars.map(async ({ name, v }) => ({ name, shape: v.shape.slice(), values: Float32Array.from(await v.data()) }))),
     load(weights) {
       if (weights.length !== vars.length)
         throw new Error(`the prior's checkpoint holds ${weights.length} weights, the PixelCNN ${vars.length}`);
@@ -176,17 +177,22 @@ export function unigramEntropyBits(codes: Int32Array, k: number): number {
 }
 
 /** Mean negative log-likelihood in bits per position of code grids, [count × height × width], `batch` grids at a time. */
-export function nllBits(model: PixelCnn, codes: Int32Array, batch = 256): number {
+export async function nllBits(model: PixelCnn, codes: Int32Array, batch = 256): Promise<number> {
   const { height: h, width: w } = model.shape;
   const per = h * w;
   const count = codes.length / per;
   let nats = 0;
+  const reads = new Reads();
   for (let start = 0; start < count; start += batch) {
     const n = Math.min(batch, count - start);
-    nats +=
-      n *
-      tf.tidy(() => model.nll(tf.tensor3d(codes.subarray(start * per, (start + n) * per), [n, h, w], 'int32')).dataSync()[0]!);
+    tf.tidy(() =>
+      reads.values(
+        model.nll(tf.tensor3d(codes.subarray(start * per, (start + n) * per), [n, h, w], 'int32')),
+        (v) => (nats += n * (v[0] as number)),
+      ),
+    );
   }
+  await reads.read();
   return nats / count / Math.LN2;
 }
 
@@ -218,28 +224,31 @@ export async function trainPixelCnn(
     for (let epoch = 1; epoch <= training.epochs; epoch++) {
       const started = performance.now();
       const order = shuffledIndices(count, rng);
-      let nats = 0;
+      // The epoch's summed loss stays on the device: no read back in a step.
+      let nats = tf.scalar(0);
       for (let start = 0; start < count; start += training.batchSize) {
         const n = Math.min(training.batchSize, count - start);
         for (let b = 0; b < n; b++) {
           const i = order[start + b] as number;
           batch.set(data.train.subarray(i * per, (i + 1) * per), b * per);
         }
-        const loss = tf.tidy(() => {
+        const sum = tf.tidy(() => {
           const x = tf.tensor3d(batch.subarray(0, n * per), [n, h, w], 'int32');
-          return optimizer.minimize(() => model.nll(x), true, model.variables()) as Scalar;
+          const loss = optimizer.minimize(() => model.nll(x), true, model.variables()) as Scalar;
+          return tf.add<Scalar>(nats, tf.mul(loss, n));
         });
-        nats += n * (loss.dataSync()[0] as number);
-        loss.dispose();
+        nats.dispose();
+        nats = sum;
         // Let the worker's IPC breathe between steps.
         if (start % (training.batchSize * 16) === 0) await new Promise((r) => setImmediate(r));
       }
       const figures = {
         epoch,
-        trainNllBits: nats / count / Math.LN2,
-        testNllBits: nllBits(model, data.test),
+        trainNllBits: ((await nats.data())[0] as number) / count / Math.LN2,
+        testNllBits: await nllBits(model, data.test),
         seconds: (performance.now() - started) / 1000,
       };
+      nats.dispose();
       curve.push(figures);
       await onEpoch(figures);
     }
@@ -254,7 +263,7 @@ export async function trainPixelCnn(
  * codes drawn before it, then a code from their softmax (in float64) with a seeded stream. The same seed gives
  * the same grids on the same backend.
  */
-export function samplePixelCnn(model: PixelCnn, n: number, seed: number, chunk = 256): Int32Array {
+export async function samplePixelCnn(model: PixelCnn, n: number, seed: number, chunk = 256): Promise<Int32Array> {
   const { height: h, width: w, codes: k } = model.shape;
   const per = h * w;
   const out = new Int32Array(n * per);
@@ -264,9 +273,9 @@ export function samplePixelCnn(model: PixelCnn, n: number, seed: number, chunk =
     const m = Math.min(chunk, n - start);
     const grid = out.subarray(start * per, (start + m) * per);
     for (let pos = 0; pos < per; pos++) {
-      const logits = tf.tidy(() => {
+      const logits = await readFloats(() => {
         const all = model.logits(tf.tensor3d(grid, [m, h, w], 'int32'));
-        return tf.slice(tf.reshape(all, [m, per, k]), [0, pos, 0], [m, 1, k]).dataSync() as Float32Array;
+        return tf.slice(tf.reshape(all, [m, per, k]), [0, pos, 0], [m, 1, k]);
       });
       for (let s = 0; s < m; s++) {
         let max = -Infinity;

@@ -14,6 +14,7 @@ import { gridPng, imagePng } from '../training/images';
 import type { FromWorker } from '../training/protocol';
 import { createRng, deriveSeed } from '../../shared/random';
 import { buildModel, restoreFrom } from '../training/rebuild';
+import { readFloats } from '../../ml/read';
 import { tf } from '../../ml/tf';
 import type { PriorRequest, SampleRequest } from './messages';
 import { stepGate } from '../training/step-gate';
@@ -51,7 +52,7 @@ function needGrid(model: BuiltModel, family: string): CodeGrid {
 }
 
 /** The code indices of a whole split, int32 [count × positions]. */
-export function encodeSplit(grid: CodeGrid, dataset: ImageDataset, split: ImageSplit): Int32Array {
+export async function encodeSplit(grid: CodeGrid, dataset: ImageDataset, split: ImageSplit): Promise<Int32Array> {
   const pixels = pixelsPerImage(dataset);
   const positions = grid.grid[0] * grid.grid[1];
   const out = new Int32Array(split.count * positions);
@@ -64,24 +65,20 @@ export function encodeSplit(grid: CodeGrid, dataset: ImageDataset, split: ImageS
       Uint32Array.from({ length: n }, (_, i) => start + i),
       x,
     );
-    const codes = tf.tidy(() => grid.indices(tf.tensor2d(x.subarray(0, n * pixels), [n, pixels])).dataSync() as Int32Array);
-    out.set(codes, start * positions);
+    out.set(await readFloats(() => grid.indices(tf.tensor2d(x.subarray(0, n * pixels), [n, pixels]))), start * positions);
   }
   return out;
 }
 
 /** Images in [0,1] (flat, [n, pixels]) decoded from code grids [n × positions]. */
-export function decodeCodes(grid: CodeGrid, codes: Int32Array, pixels: number): Float32Array {
+export async function decodeCodes(grid: CodeGrid, codes: Int32Array, pixels: number): Promise<Float32Array> {
   const positions = grid.grid[0] * grid.grid[1];
   const n = codes.length / positions;
   const out = new Float32Array(n * pixels);
   for (let start = 0; start < n; start += batchSize) {
     const m = Math.min(batchSize, n - start);
-    const images = tf.tidy(
-      () =>
-        grid
-          .decodeIndices(tf.tensor2d(codes.subarray(start * positions, (start + m) * positions), [m, positions], 'int32'))
-          .dataSync() as Float32Array,
+    const images = await readFloats(() =>
+      grid.decodeIndices(tf.tensor2d(codes.subarray(start * positions, (start + m) * positions), [m, positions], 'int32')),
     );
     out.set(images, start * pixels);
   }
@@ -134,8 +131,8 @@ export async function trainPrior(msg: PriorRequest, post: (m: FromWorker) => voi
     const [height, width] = grid.grid;
     const k = grid.codebookSize;
     const positions = height * width;
-    const train = encodeSplit(grid, dataset, dataset.train);
-    const test = encodeSplit(grid, dataset, dataset.test);
+    const train = await encodeSplit(grid, dataset, dataset.train);
+    const test = await encodeSplit(grid, dataset, dataset.test);
     const encodeSeconds = (performance.now() - started) / 1000;
     if (dataset.train.count === 0 || dataset.test.count === 0) throw new Error('the run has no training or no test images');
     const shape: PixelCnnShape = { height, width, codes: k, ...pixelCnnDefaults };
@@ -171,7 +168,7 @@ export async function trainPrior(msg: PriorRequest, post: (m: FromWorker) => voi
       {
         epoch: msg.epochs,
         step: msg.epochs * Math.ceil(dataset.train.count / training.batchSize),
-        weights: prior.weights(),
+        weights: await prior.weights(),
         optimizer: [],
         trainer: {},
         family: { pixelcnn: shape, training, vqCheckpoint: settings.vqCheckpoint } satisfies PriorState,
@@ -180,8 +177,8 @@ export async function trainPrior(msg: PriorRequest, post: (m: FromWorker) => voi
     );
     // The run view's picture: prior samples (two rows) above uniform-code samples (two rows), each decoded.
     const pixels = pixelsPerImage(dataset);
-    const drawn = decodeCodes(grid, samplePixelCnn(prior, 20, deriveSeed(msg.seed, 42)), pixels);
-    const uniform = decodeCodes(grid, uniformCodes(20, positions, k, deriveSeed(msg.seed, 43)), pixels);
+    const drawn = await decodeCodes(grid, await samplePixelCnn(prior, 20, deriveSeed(msg.seed, 42)), pixels);
+    const uniform = await decodeCodes(grid, uniformCodes(20, positions, k, deriveSeed(msg.seed, 43)), pixels);
     const png = await gridPng(
       [
         rowsOf(drawn, pixels, 0, 10),
@@ -263,16 +260,15 @@ export async function sampleRun(msg: SampleRequest): Promise<FromWorker> {
       prior = loadPrior(source.prior.path, source.prior.sha256);
       if (prior.shape.codes !== grid.codebookSize || prior.shape.height * prior.shape.width !== grid.grid[0] * grid.grid[1])
         throw new Error('the learned prior does not match this model’s codebook or grid: train it again');
-      images = decodeCodes(grid, samplePixelCnn(prior, n, msg.seed), pixels);
+      images = await decodeCodes(grid, await samplePixelCnn(prior, n, msg.seed), pixels);
       labels = Array.from({ length: n }, () => null);
     } else {
       if (!model.decode) throw new Error(`the ${msg.config.family} family has no decoder`);
       const decode = model.decode.bind(model);
       const dim = source.latentSize;
       // The model's own prior where it has one (the VampPrior; the AAE's mixture), else N(0, I).
-      const z = model.samplePrior
-        ? tf.tidy(() => model.samplePrior?.(n, msg.seed).dataSync() as Float32Array)
-        : gaussianRows(n, dim, msg.seed);
+      const samplePrior = model.samplePrior?.bind(model);
+      const z = samplePrior ? await readFloats(() => samplePrior(n, msg.seed)) : gaussianRows(n, dim, msg.seed);
       if (source.kind === 'vamp' && !model.samplePrior) throw new Error(`the ${msg.config.family} model has no prior to sample`);
       const classCountOf = classCount(dataset);
       const classes = source.kind === 'conditional' ? source.classes : [null];
@@ -280,20 +276,20 @@ export async function sampleRun(msg: SampleRequest): Promise<FromWorker> {
         if (c !== null && c >= classCountOf) throw new Error(`class ${c} is not one of the model's ${classCountOf} label values`);
       images = new Float32Array(classes.length * n * pixels);
       labels = classes.flatMap((c) => Array.from({ length: n }, () => c));
-      classes.forEach((c, ci) => {
+      for (const [ci, c] of classes.entries()) {
         for (let start = 0; start < n; start += batchSize) {
           const m = Math.min(batchSize, n - start);
-          const out = tf.tidy(() => {
+          const out = await readFloats(() => {
             const zt = tf.tensor2d(z.subarray(start * dim, (start + m) * dim), [m, dim]);
             const oneHot =
               c === null || source.kind !== 'conditional'
                 ? undefined
                 : tf.cast(tf.oneHot(tf.fill<Rank.R1>([m], c, 'int32'), classCountOf), 'float32');
-            return decode(zt, oneHot).dataSync() as Float32Array;
+            return decode(zt, oneHot);
           });
           images.set(out, (ci * n + start) * pixels);
         }
-      });
+      }
     }
     const bytes = bytesOf(images);
     const pngs: Uint8Array[] = [];

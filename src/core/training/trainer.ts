@@ -13,11 +13,12 @@ import {
 import { Adam } from '../../ml/adam';
 import { earlyStoppingAfterEpoch, initialEarlyStopping, type EarlyStoppingState } from '../../ml/early-stopping';
 import { inTraining } from '../../ml/mode';
+import { Reads } from '../../ml/read';
 import { optimizerStep } from '../../ml/optimizer-step';
 import { initialPlateau, plateauAfterEpoch, scheduledRate, type PlateauState } from '../../shared/schedule';
 import type { JsonState, NamedArray } from './checkpoint';
 import { createRng, shuffledIndices } from '../../shared/random';
-import { tf, type Scalar, type Tensor, type Variable } from '../../ml/tf';
+import { tf, type Tensor, type Variable } from '../../ml/tf';
 
 export class TrainingHealthError extends Error {
   override name = 'TrainingHealthError';
@@ -81,13 +82,13 @@ const readBackEvery = 8;
  * Mean loss parts and per-pixel MSE over a split, in batches, without gradients; then the figures of the model's
  * own `testMetrics` hook (e.g. a VAE's KL per dimension), and the health warning it may raise.
  */
-export function evaluate(
+export async function evaluate(
   model: BuiltModel,
   split: ImageSplit,
   pixels: number,
   classes: number,
   batchSize = 256,
-): { metrics: Record<string, number>; warning?: HealthWarning } {
+): Promise<{ metrics: Record<string, number>; warning?: HealthWarning }> {
   const sums: Record<string, number> = {};
   const buf = new Float32Array(batchSize * pixels);
   const labelBuf = new Float32Array(batchSize * Math.max(classes, 1));
@@ -97,21 +98,22 @@ export function evaluate(
     const idx = Array.from({ length: n }, (_, i) => start + i);
     fillBatch(split, pixels, idx, buf);
     if (model.conditional) fillOneHot(split, classes, idx, labelBuf);
-    const values = tf.tidy(() => {
+    const reads = new Reads();
+    tf.tidy(() => {
       const x = tf.tensor2d(buf.subarray(0, n * pixels), [n, pixels]);
       const labels = model.conditional ? tf.tensor2d(labelBuf.subarray(0, n * classes), [n, classes]) : undefined;
       const { total, parts } = model.computeLoss(x, false, labels);
-      // MSE per image, summed in float64 below: a float32 mean over a whole batch drifts by ~1e-4 relative.
-      const perImage = tf.mean(tf.squaredDifference(x, model.reconstruct(x, labels)), 1).dataSync() as Float32Array;
-      const named: [string, Scalar][] = [['loss', total], ...Object.entries(parts)];
-      extra?.batch(x, labels);
-      let squared = 0;
-      for (const v of perImage) squared += v;
-      const out: [string, number][] = named.map(([k, t]) => [k, t.dataSync()[0] as number]);
-      out.push(['mse', squared / n]);
-      return out;
+      for (const [name, t] of [['loss', total] as const, ...Object.entries(parts)])
+        reads.values(t, (v) => (sums[name] = (sums[name] ?? 0) + (v[0] as number) * n));
+      // MSE per image, summed in float64: a float32 mean over a whole batch drifts by ~1e-4 relative.
+      reads.values(tf.mean(tf.squaredDifference(x, model.reconstruct(x, labels)), 1), (perImage) => {
+        let squared = 0;
+        for (const v of perImage) squared += v;
+        sums['mse'] = (sums['mse'] ?? 0) + squared;
+      });
+      extra?.batch(x, labels, reads);
     });
-    for (const [k, v] of values) sums[k] = (sums[k] ?? 0) + v * n;
+    await reads.read();
   }
   const metrics = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / split.count]));
   const own = extra?.result(split.count);
@@ -276,7 +278,7 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
       if (callbacks.afterStep) await callbacks.afterStep(step);
       await yieldToEventLoop();
     }
-    const { metrics: test, warning } = evaluate(model, dataset.test, pixels, classes);
+    const { metrics: test, warning } = await evaluate(model, dataset.test, pixels, classes);
     const points: MetricPoint[] = [
       ...pending,
       { step, epoch, split: 'train', name: 'loss', value: lossSum / n },

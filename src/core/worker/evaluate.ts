@@ -33,7 +33,7 @@ export async function runEvaluation(msg: Extract<ToWorker, { type: 'evaluate' }>
 export async function runLatents(msg: Extract<ToWorker, { type: 'latents' }>): Promise<FromWorker> {
   const { model, dataset, factors } = await rebuildAt(msg);
   try {
-    return { type: 'latents', latents: testLatents(model, msg.config.family, dataset, factors) };
+    return { type: 'latents', latents: await testLatents(model, msg.config.family, dataset, factors) };
   } finally {
     model.dispose();
   }

@@ -18,8 +18,8 @@ export class ExplorerSession {
   constructor(private readonly port: WorkerPort) {}
 
   start(msg: Msg<'explore'>): void {
-    this.session = rebuildAt(msg).then(({ model, dataset }) => {
-      const info = describeExplorer({ model, dataset, family: msg.config.family });
+    this.session = rebuildAt(msg).then(async ({ model, dataset }) => {
+      const info = await describeExplorer({ model, dataset, family: msg.config.family });
       this.port.post({ type: 'explorerReady', explorer: info });
       return { model, dataset, family: msg.config.family, latentSize: info.latentSize };
     });
@@ -30,25 +30,25 @@ export class ExplorerSession {
   }
 
   decode(msg: Msg<'decode'>): void {
-    this.call(msg.id, (session) => {
-      const images = decodeRows(session, session.latentSize, msg.z, msg.labels);
+    this.call(msg.id, async (session) => {
+      const images = await decodeRows(session, session.latentSize, msg.z, msg.labels);
       const { height, width, channels } = session.dataset;
       return { type: 'decoded', id: msg.id, images, rows: msg.z.length, width, height, channels };
     });
   }
 
   encode(msg: Msg<'encode'>): void {
-    this.call(msg.id, (session) => ({ type: 'encoded', id: msg.id, ...encodeTest(session, msg.indices) }));
+    this.call(msg.id, async (session) => ({ type: 'encoded', id: msg.id, ...(await encodeTest(session, msg.indices)) }));
   }
 
   /** One call: its answer, or its failure with its id (the session goes on). */
-  private call(id: number, answer: (session: Session) => FromWorker): void {
+  private call(id: number, answer: (session: Session) => Promise<FromWorker>): void {
     if (!this.session) return this.port.post({ type: 'callFailed', id, error: 'this worker holds no explorer session' });
     this.session.then(
-      (session) => {
+      async (session) => {
         let message: FromWorker;
         try {
-          message = answer(session);
+          message = await answer(session);
         } catch (e) {
           message = { type: 'callFailed', id, error: e instanceof Error ? e.message : String(e) };
         }

@@ -10,6 +10,7 @@ import { loadFamilyModules } from '../../families/family-modules';
 import { kernelsToTrain, type Architecture } from '../../families/layers';
 import { selectBackend } from '../../ml/backend';
 import { classCount, fillBatch, fillOneHot, meanImage, meanImageMse, pixelsPerImage, type ImageDataset } from '../../ml/dataset';
+import { readFloats } from '../../ml/read';
 import { tf } from '../../ml/tf';
 import { DatasetCatalog } from '../datasets/catalog';
 import { readCheckpoint, writeCheckpoint } from '../training/checkpoint';
@@ -132,7 +133,7 @@ export async function runTraining(
     const panelLabels = panelOneHot();
     const sample = tf.tensor2d(samplePixels, [sampleCount, pixels]);
     try {
-      for (const view of model.views({ panel, panelLabels, classes, sample, sampleLabels })) {
+      for (const view of await model.views({ panel, panelLabels, classes, sample, sampleLabels })) {
         if ('rows' in view) await postImage(view.kind, `Epoch ${epoch}: ${view.caption}`, view.rows, epoch, step);
         else {
           const { kind: _kind, caption: _caption, ...chart } = view;
@@ -169,11 +170,8 @@ export async function runTraining(
       warn: (message) => post({ type: 'warning', message }),
       ...(gate ? { afterStep: gate } : {}),
       epochEnd: async (epoch, step, trainerState) => {
-        const recon = tf.tidy(
-          () =>
-            model
-              .reconstruct(tf.tensor2d(panelPixels, [panel.length, pixels]), model.conditional ? panelOneHot() : undefined)
-              .dataSync() as Float32Array,
+        const recon = await readFloats(() =>
+          model.reconstruct(tf.tensor2d(panelPixels, [panel.length, pixels]), model.conditional ? panelOneHot() : undefined),
         );
         const reconstructed = panel.map((_, i) => recon.subarray(i * pixels, (i + 1) * pixels));
         await postImage(
@@ -184,7 +182,7 @@ export async function runTraining(
           step,
         );
         await signatureViews(epoch, step);
-        const scores = Object.entries(model.epochMetrics?.({ test: dataset.test, pixels, twinSets: twins }) ?? {});
+        const scores = Object.entries((await model.epochMetrics?.({ test: dataset.test, pixels, twinSets: twins })) ?? {});
         if (scores.length > 0) {
           post({ type: 'metrics', points: scores.map(([name, value]) => ({ step, epoch, split: 'test', name, value })) });
         }
@@ -203,7 +201,7 @@ export async function runTraining(
               return { name: w.name, shape: t.shape, values: Float32Array.from((await t.data()) as Float32Array) };
             }),
           );
-          const family = model.state?.() ?? {};
+          const family = (await model.state?.()) ?? {};
           post({
             type: 'checkpoint',
             checkpoint: writeCheckpoint(checkpointDir, { epoch, step, weights, optimizer, trainer, family }),

@@ -176,12 +176,12 @@ describe('a deep-clustering run resumed from a checkpoint', () => {
       callbacks: {
         ...ignore,
         epochEnd: async (epoch, step, state) => {
-          scores.push(whole.epochMetrics?.({ test: dataset.test, pixels: 64, twinSets: false }) ?? {});
+          scores.push((await whole.epochMetrics?.({ test: dataset.test, pixels: 64, twinSets: false })) ?? {});
           const weights = whole.weights().map((w) => {
             const t = w.read();
             return { name: w.name, shape: t.shape, values: Float32Array.from(t.dataSync()) };
           });
-          saved.push({ epoch, step, weights, snapshot: await state(), family: whole.state?.() ?? {} });
+          saved.push({ epoch, step, weights, snapshot: await state(), family: (await whole.state?.()) ?? {} });
         },
       },
     });
@@ -213,7 +213,7 @@ describe('a deep-clustering run resumed from a checkpoint', () => {
         callbacks: { ...ignore, epochEnd: async () => undefined },
       });
       expect(values(resumed), `resumed after epoch ${from.epoch}`).toEqual(expected);
-      expect(resumed.epochMetrics?.({ test: dataset.test, pixels: 64, twinSets: false })).toEqual(finalScores);
+      expect(await resumed.epochMetrics?.({ test: dataset.test, pixels: 64, twinSets: false })).toEqual(finalScores);
       resumed.dispose();
     }
   });
@@ -259,7 +259,8 @@ describe('DEC on real MNIST', () => {
       shuffleSeed: deriveSeed(training.seed, 2),
       callbacks: {
         ...ignore,
-        epochEnd: async () => void scores.push(built.epochMetrics?.({ test: dataset.test, pixels: 784, twinSets: false }) ?? {}),
+        epochEnd: async () =>
+          void scores.push((await built.epochMetrics?.({ test: dataset.test, pixels: 784, twinSets: false })) ?? {}),
       },
     });
     built.dispose();

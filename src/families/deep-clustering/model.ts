@@ -4,6 +4,7 @@ import { fillBatch, type ImageSplit } from '../../ml/dataset';
 import { meanReconstructionLoss } from '../../ml/losses';
 import { freshVariableName } from '../../ml/ops';
 import { deriveSeed } from '../../shared/random';
+import { readFloats, Reads } from '../../ml/read';
 import { tf, type Scalar, type Tensor, type Variable } from '../../ml/tf';
 import { buildArchitecture, buildEncoder, summarize } from '../architecture';
 import type { BuiltModel, ChartView, FamilyModel, LossResult, Weight } from '../family-model';
@@ -29,6 +30,20 @@ function forEachBatch(split: ImageSplit, pixels: number, fn: (x: Tensor, start: 
     );
     tf.tidy(() => fn(tf.tensor2d(buf.subarray(0, n * pixels), [n, pixels]), start));
   }
+}
+
+/** The values of `compute` over the split's images, batch by batch, read back asynchronously into one array. */
+async function readSplit(
+  split: ImageSplit,
+  pixels: number,
+  width: number,
+  compute: (x: Tensor) => Tensor,
+): Promise<Float32Array> {
+  const out = new Float32Array(split.count * width);
+  const reads = new Reads();
+  forEachBatch(split, pixels, (x, start) => reads.values(compute(x), (v) => out.set(v, start * width)));
+  await reads.read();
+  return out;
 }
 
 interface Scores {
@@ -72,14 +87,14 @@ export const deepClusteringFamily: FamilyModel<DeepClusteringModel> = {
     /** Training steps of the clustering phase so far: P is updated before steps 0, T, 2T, … */
     let clusterStep = 0;
     /** f_j of the target, over the training set at its last update. */
-    let frequencies = new Float32Array(k);
+    const frequencies = tf.variable(tf.zeros([k]), false, freshVariableName('target_frequencies'));
     /** Test ACC and NMI of the k-means centres on the pretrained codes: the AE + k-means baseline. */
     let baseline: Scores | null = null;
     /** The training split, from the latest `beforeEpoch`: P's updates sum over it. */
     let trainSplit: ImageSplit | undefined;
 
     const target = (x: Tensor) =>
-      targetDistribution(softAssignment(targetEncoder.apply(x) as Tensor, targetCentres, m.alpha), tf.tensor1d(frequencies));
+      targetDistribution(softAssignment(targetEncoder.apply(x) as Tensor, targetCentres, m.alpha), frequencies);
 
     /** DEC's target update: the target becomes the current encoder and centres, and f_j is summed over the training set. */
     const updateTarget = (train: ImageSplit) => {
@@ -91,47 +106,45 @@ export const deepClusteringFamily: FamilyModel<DeepClusteringModel> = {
         });
         targetCentres.assign(tf.clone(centres));
       });
-      const sums = new Float64Array(k);
+      // Summed on the device, batch by batch: no read back in the training step.
+      let sums = tf.keep(tf.zeros([k]));
       forEachBatch(train, pixels, (x) => {
         const q = softAssignment(targetEncoder.apply(x) as Tensor, targetCentres, m.alpha);
-        (tf.sum(q, 0).dataSync() as Float32Array).forEach((v, j) => (sums[j] = (sums[j] as number) + v));
+        const next = tf.keep(tf.add(sums, tf.sum(q, 0)));
+        sums.dispose();
+        sums = next;
       });
-      frequencies = Float32Array.from(sums);
+      frequencies.assign(sums);
+      sums.dispose();
     };
 
     /** The cluster of each image, argmax_j q_ij (the nearest centre). */
-    const assignments = (split: ImageSplit): Int32Array => {
-      const out = new Int32Array(split.count);
-      forEachBatch(split, pixels, (x, start) =>
-        out.set(tf.argMax(softAssignment(encode(x), centres, m.alpha), 1).dataSync(), start),
-      );
-      return out;
-    };
-    const score = (split: ImageSplit & { labels: Uint8Array }): Scores => {
-      const clusters = assignments(split);
+    const assignments = async (split: ImageSplit): Promise<Int32Array> =>
+      Int32Array.from(await readSplit(split, pixels, 1, (x) => tf.argMax(softAssignment(encode(x), centres, m.alpha), 1)));
+    const score = async (split: ImageSplit & { labels: Uint8Array }): Promise<Scores> => {
+      const clusters = await assignments(split);
       return { acc: clusteringAccuracy(split.labels, clusters).accuracy, nmi: normalizedMutualInfo(split.labels, clusters) };
     };
     const labelled = (split: ImageSplit): split is ImageSplit & { labels: Uint8Array } => split.labels !== null;
 
     /** The phase change: k-means (k-means++, 20 restarts, seeded from the run's seed) on the training codes. */
-    const placeCentres = (train: ImageSplit, test: ImageSplit) => {
+    const placeCentres = async (train: ImageSplit, test: ImageSplit) => {
       if (train.count < k)
         throw new Error(`model.clusters: ${k} clusters need at least ${k} training images, not ${train.count}`);
-      const codes = new Float32Array(train.count * d);
-      forEachBatch(train, pixels, (x, start) => codes.set(encode(x).dataSync(), start * d));
+      const codes = await readSplit(train, pixels, d, encode);
       const fit = kMeans({ values: codes, dim: d }, k, { restarts: kMeansRestarts, seed: deriveSeed(seed, 0xdec) });
       tf.tidy(() => centres.assign(tf.tensor2d(Float32Array.from(fit.centroids), [k, d])));
       clustering = true;
       // Argmax q on these centres is the nearest centroid: the clustering of "pretrained AE + k-means".
-      baseline = labelled(test) ? score(test) : null;
+      baseline = labelled(test) ? await score(test) : null;
     };
 
     const trainable = [...encoder.trainableWeights, ...decoder.trainableWeights, centresWeight];
     return {
       totalEpochs: (clusteringEpochs) => m.pretrainEpochs + clusteringEpochs,
-      beforeEpoch(epoch, { train, test }) {
+      async beforeEpoch(epoch, { train, test }) {
         trainSplit = train;
-        if (!clustering && epoch > m.pretrainEpochs) placeCentres(train, test);
+        if (!clustering && epoch > m.pretrainEpochs) await placeCentres(train, test);
       },
       onStep() {
         if (!clustering) return;
@@ -157,20 +170,20 @@ export const deepClusteringFamily: FamilyModel<DeepClusteringModel> = {
       reconstruct: (x) => decode(encode(x)),
       encode,
       decode,
-      epochMetrics({ test }) {
+      async epochMetrics({ test }) {
         if (!clustering || !labelled(test)) return {};
-        const now = score(test);
+        const now = await score(test);
         return {
           cluster_acc: now.acc,
           cluster_nmi: now.nmi,
           ...(baseline ? { pretrain_kmeans_acc: baseline.acc, pretrain_kmeans_nmi: baseline.nmi } : {}),
         };
       },
-      views({ sample, sampleLabels }): ChartView[] {
+      async views({ sample, sampleLabels }): Promise<ChartView[]> {
         const n = sample.shape[0] ?? 0;
-        const codes = tf.tidy(() => encode(sample).dataSync() as Float32Array);
+        const codes = await readFloats(() => encode(sample));
         const clusters = clustering
-          ? tf.tidy(() => tf.argMax(softAssignment(encode(sample), centres, m.alpha), 1).dataSync() as Int32Array)
+          ? await readFloats(() => tf.argMax(softAssignment(encode(sample), centres, m.alpha), 1))
           : null;
         const xy = principalComponents(codes, n, d, 2);
         return [
@@ -188,11 +201,17 @@ export const deepClusteringFamily: FamilyModel<DeepClusteringModel> = {
           },
         ];
       },
-      state: () => ({ clustering, clusterStep, frequencies: Array.from(frequencies), baseline }),
+      state: async () => ({
+        clustering,
+        clusterStep,
+        frequencies: Array.from(await frequencies.data()),
+        baseline,
+      }),
       restore(state) {
         clustering = state['clustering'] === true;
         clusterStep = Number(state['clusterStep'] ?? 0);
-        frequencies = Float32Array.from((state['frequencies'] as number[] | undefined) ?? new Array<number>(k).fill(0));
+        const saved = (state['frequencies'] as number[] | undefined) ?? new Array<number>(k).fill(0);
+        tf.tidy(() => frequencies.assign(tf.tensor1d(saved)));
         baseline = (state['baseline'] as Scores | null | undefined) ?? null;
       },
       trainableWeights: () => trainable,
@@ -203,8 +222,7 @@ export const deepClusteringFamily: FamilyModel<DeepClusteringModel> = {
         encoder.dispose();
         decoder.dispose();
         targetEncoder.dispose();
-        centres.dispose();
-        targetCentres.dispose();
+        tf.dispose([centres, targetCentres, frequencies]);
       },
     };
   },

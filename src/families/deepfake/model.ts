@@ -1,5 +1,6 @@
 import { fillBatch } from '../../ml/dataset';
 import { elementLoss } from '../../ml/losses';
+import { readAll, Reads } from '../../ml/read';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { buildDecoder, buildEncoder, modelsBody } from '../architecture';
 import type { BuiltModel, EpochContext, FamilyModel, ImageView } from '../family-model';
@@ -10,7 +11,10 @@ import type { DeepfakeModel } from './spec';
  * test image i (same factors), and the other way round. `swap_mse` is the mean per-pixel MSE of both
  * directions; `twin_mse` is what no swap at all (returning the input) would score.
  */
-function swapScores(swap: (x: Tensor, to: number) => Tensor, { test, pixels }: EpochContext): Record<string, number> {
+async function swapScores(
+  swap: (x: Tensor, to: number) => Tensor,
+  { test, pixels }: EpochContext,
+): Promise<Record<string, number>> {
   const labels = test.labels;
   if (!labels) return {};
   const a = labels.indexOf(1) < 0 ? test.count : labels.indexOf(1);
@@ -34,14 +38,14 @@ function swapScores(swap: (x: Tensor, to: number) => Tensor, { test, pixels }: E
       Array.from({ length: n }, (_, i) => a + start + i),
       xb,
     );
-    const [swapped, twin] = tf.tidy(() => {
+    const { swapped, twin } = await readAll(() => {
       const ta = tf.tensor2d(xa, [n, pixels]);
       const tb = tf.tensor2d(xb, [n, pixels]);
       const swapError = tf.add(tf.mean(tf.squaredDifference(swap(ta, 1), tb)), tf.mean(tf.squaredDifference(swap(tb, 0), ta)));
-      return [tf.div(swapError, 2).dataSync()[0] as number, tf.mean(tf.squaredDifference(ta, tb)).dataSync()[0] as number];
+      return { swapped: tf.div(swapError, 2), twin: tf.mean(tf.squaredDifference(ta, tb)) };
     });
-    swapSum += swapped * n;
-    twinSum += twin * n;
+    swapSum += (swapped[0] as number) * n;
+    twinSum += (twin[0] as number) * n;
   }
   return { swap_mse: swapSum / pairs, twin_mse: twinSum / pairs };
 }
@@ -77,27 +81,21 @@ export const deepfakeFamily: FamilyModel<DeepfakeModel> = {
       encode: (x) => encoder.apply(x) as Tensor,
       decode: (z, labels) => ownDecoder(z, need(labels)),
       // Only a twin pair knows what a swapped image should be: image i of the other set.
-      epochMetrics: (ctx) => (ctx.twinSets ? swapScores(swap, ctx) : {}),
+      epochMetrics: async (ctx) => (ctx.twinSets ? swapScores(swap, ctx) : {}),
       ...modelsBody(encoder, ...decoders),
-      views({ sample, sampleLabels }): ImageView[] {
+      async views({ sample, sampleLabels }): Promise<ImageView[]> {
         const out: ImageView[] = [];
+        const reads = new Reads();
         tf.tidy(() => {
-          const data = sample.dataSync() as Float32Array;
           const pick = (identity: number) => sampleLabels.flatMap((l, i) => (l === identity ? [i] : [])).slice(0, 10);
-          const rowsOf = (t: Tensor, n: number) => {
-            const d = t.dataSync() as Float32Array;
-            return Array.from({ length: n }, (_, i) => d.slice(i * pixels, (i + 1) * pixels));
-          };
+          const rowsOf = (t: Tensor, n: number) => reads.rows(t, n, pixels);
           for (const [own, other, name] of [
             [0, 1, 'A'],
             [1, 0, 'B'],
           ] as const) {
             const idx = pick(own);
             if (idx.length === 0) continue;
-            const x = tf.tensor2d(
-              Float32Array.from(idx.flatMap((i) => Array.from(data.subarray(i * pixels, (i + 1) * pixels)))),
-              [idx.length, pixels],
-            );
+            const x = tf.gather(sample, idx);
             const z = encoder.apply(x) as Tensor;
             out.push({
               kind: `swap-${name.toLowerCase()}`,
@@ -110,6 +108,7 @@ export const deepfakeFamily: FamilyModel<DeepfakeModel> = {
             });
           }
         });
+        await reads.read();
         return out;
       },
     };

@@ -1,5 +1,6 @@
 import { meanReconstructionLoss } from '../../ml/losses';
 import { createRng } from '../../shared/random';
+import { Reads } from '../../ml/read';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { autoencoderFamily } from '../autoencoder/model';
 import type { BuiltModel, FamilyModel, ImageView } from '../family-model';
@@ -48,22 +49,21 @@ export const denoisingAeFamily: FamilyModel<DenoisingAeModel> = {
           },
         };
       },
-      views({ panel }): ImageView[] {
+      async views({ panel }): Promise<ImageView[]> {
         const out: ImageView[] = [];
+        const reads = new Reads();
         tf.tidy(() => {
           const noisy = corrupt(panel, m.noiseLevel, ctx.seed + 99);
           const n = panel.shape[0] ?? 0;
           const pixels = panel.shape[1] ?? 0;
-          const split = (t: Tensor) => {
-            const d = t.dataSync() as Float32Array;
-            return Array.from({ length: n }, (_, i) => d.slice(i * pixels, (i + 1) * pixels));
-          };
+          const split = (t: Tensor) => reads.rows(t, n, pixels);
           out.push({
             kind: 'denoising',
             caption: `Noisy inputs (${m.noise}, ${m.noiseLevel}), clean images, and the reconstructions from the noisy inputs`,
             rows: [split(noisy), split(panel), split(base.reconstruct(noisy))],
           });
         });
+        await reads.read();
         return out;
       },
     };

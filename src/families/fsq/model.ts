@@ -1,6 +1,7 @@
 import { meanReconstructionLoss } from '../../ml/losses';
 import { freshVariableName, stopGradient } from '../../ml/ops';
 import { codeUsage } from '../../ml/quantise';
+import { readFloats } from '../../ml/read';
 import { tf, type Tensor } from '../../ml/tf';
 import { buildDecoder, buildEncoder, summarize } from '../architecture';
 import type { BuiltModel, ChartView, FamilyModel, Weight } from '../family-model';
@@ -113,8 +114,8 @@ export const fsqFamily: FamilyModel<FsqModel> = {
         encoder.dispose();
         decoder.dispose();
       },
-      views({ sample }): ChartView[] {
-        const counts = tf.tidy(() => tf.sum(oneHotOf(code(sample)), 0).dataSync() as Float32Array);
+      async views({ sample }): Promise<ChartView[]> {
+        const counts = await readFloats(() => tf.sum(oneHotOf(code(sample)), 0));
         const used = counts.filter((c) => c > 0).length;
         return [
           {

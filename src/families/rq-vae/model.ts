@@ -1,6 +1,7 @@
 import { meanReconstructionLoss } from '../../ml/losses';
 import { freshVariableName, stopGradient } from '../../ml/ops';
 import { codeUsage, nearestCode } from '../../ml/quantise';
+import { Reads } from '../../ml/read';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { deriveSeed } from '../../shared/random';
 import { buildDecoder, buildEncoder, summarize } from '../architecture';
@@ -158,35 +159,33 @@ export const rqVaeFamily: FamilyModel<RqVaeModel> = {
         encoder.dispose();
         decoder.dispose();
       },
-      views({ panel, sample }): (ImageView | ChartView)[] {
-        const out: (ImageView | ChartView)[] = [];
-        tf.tidy(() => {
-          const depths = quantise(sample);
-          const counts = depths.map((q) => tf.sum(q.oneHot, 0).dataSync() as Float32Array);
-          const shown = Math.min(panel.shape[0] ?? 0, 10);
+      async views({ panel, sample }): Promise<(ImageView | ChartView)[]> {
+        const reads = new Reads();
+        const counts: Float32Array[] = [];
+        const shown = Math.min(panel.shape[0] ?? 0, 10);
+        const pixels = panel.shape[1] ?? 0;
+        const rows = tf.tidy(() => {
+          quantise(sample).forEach((q, depth) => reads.values(tf.sum(q.oneHot, 0), (c) => (counts[depth] = c)));
           const images = tf.slice(panel, [0, 0], [shown, -1]);
-          const pixels = images.shape[1] ?? 0;
-          const rowsOf = (t: Tensor) => {
-            const data = t.dataSync() as Float32Array;
-            return Array.from({ length: shown }, (_, i) => data.slice(i * pixels, (i + 1) * pixels));
-          };
-          const partials = quantise(images).map((q) => rowsOf(decodeRows(q.partial, shown)));
-          out.push(
-            {
-              kind: 'code-usage',
-              chart: 'histogram',
-              caption: `How often each code is chosen over ${sample.shape[0]} test images, depth by depth (${n} × ${k} bins): ${counts.map((c, i) => `depth ${i + 1}: ${c.filter((v) => v > 0).length} in use`).join(', ')}`,
-              bins: counts.flatMap((c, depth) =>
-                Array.from(c, (count, i) => ({ from: depth * k + i, to: depth * k + i + 1, count })),
-              ),
-            },
-            {
-              kind: 'depth-reconstructions',
-              caption: `Test images (top) and their reconstructions from the first d of ${n} quantisers (rows below, d = 1…${n})`,
-              rows: [rowsOf(images), ...partials],
-            },
-          );
+          const rowsOf = (t: Tensor) => reads.rows(t, shown, pixels);
+          return [rowsOf(images), ...quantise(images).map((q) => rowsOf(decodeRows(q.partial, shown)))];
         });
+        await reads.read();
+        const out: (ImageView | ChartView)[] = [
+          {
+            kind: 'code-usage',
+            chart: 'histogram',
+            caption: `How often each code is chosen over ${sample.shape[0]} test images, depth by depth (${n} × ${k} bins): ${counts.map((c, i) => `depth ${i + 1}: ${c.filter((v) => v > 0).length} in use`).join(', ')}`,
+            bins: counts.flatMap((c, depth) =>
+              Array.from(c, (count, i) => ({ from: depth * k + i, to: depth * k + i + 1, count })),
+            ),
+          },
+          {
+            kind: 'depth-reconstructions',
+            caption: `Test images (top) and their reconstructions from the first d of ${n} quantisers (rows below, d = 1…${n})`,
+            rows,
+          },
+        ];
         return out;
       },
     };

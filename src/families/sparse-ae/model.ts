@@ -1,4 +1,5 @@
 import { meanReconstructionLoss } from '../../ml/losses';
+import { readAll } from '../../ml/read';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { buildArchitecture, modelsBody } from '../architecture';
 import type { BuiltModel, ChartView, FamilyModel, ImageView } from '../family-model';
@@ -45,51 +46,49 @@ export const sparseAeFamily: FamilyModel<SparseAeModel> = {
       encode,
       decode: (z) => decoder.apply(z) as Tensor,
       ...modelsBody(encoder, decoder),
-      views({ sample }): (ImageView | ChartView)[] {
+      async views({ sample }): Promise<(ImageView | ChartView)[]> {
+        // First-layer features (Olshausen & Field): each unit's input weights drawn as an image.
+        const first = encoder.layers.find((l) => l.getClassName() === 'Dense');
+        const kernel = first?.getWeights()[0];
+        const drawn = kernel && kernel.shape[0] === sample.shape[1] ? kernel : undefined;
+        const { code, w } = await readAll(() => ({ code: encode(sample), w: drawn ?? tf.zeros([0]) }));
         const out: (ImageView | ChartView)[] = [];
-        tf.tidy(() => {
-          const code = encode(sample).dataSync() as Float32Array;
-          const abs = Array.from(code, Math.abs);
-          // A loop, not a spread: a wide code over the sample has more values than a call may take arguments.
-          const max = abs.reduce((m, v) => Math.max(m, v), 1e-6);
-          const binCount = 30;
-          const counts = new Array<number>(binCount).fill(0);
-          for (const v of abs) counts[Math.min(binCount - 1, Math.floor((v / max) * binCount))]! += 1;
-          const share = abs.filter((v) => v < nearZero).length / abs.length;
-          out.push({
-            kind: 'code-histogram',
-            chart: 'histogram',
-            caption: `|code activation| over ${sample.shape[0]} test images: ${(100 * share).toFixed(1)} % below ${nearZero}`,
-            bins: counts.map((count, i) => ({ from: (i * max) / binCount, to: ((i + 1) * max) / binCount, count })),
-          });
-          // First-layer features (Olshausen & Field): each unit's input weights drawn as an image.
-          const first = encoder.layers.find((l) => l.getClassName() === 'Dense');
-          const kernel = first?.getWeights()[0];
-          if (kernel && kernel.shape[0] === sample.shape[1]) {
-            const [pixels, units] = kernel.shape as [number, number];
-            const w = kernel.dataSync() as Float32Array;
-            const shown = Math.min(units, 64);
-            const tiles = Array.from({ length: shown }, (_, u) => {
-              const tile = new Float32Array(pixels);
-              let lo = Infinity;
-              let hi = -Infinity;
-              for (let p = 0; p < pixels; p++) {
-                const v = w[p * units + u] as number;
-                tile[p] = v;
-                lo = Math.min(lo, v);
-                hi = Math.max(hi, v);
-              }
-              return tile.map((v) => (v - lo) / Math.max(hi - lo, 1e-8));
-            });
-            const rows: Float32Array[][] = [];
-            for (let r = 0; r < shown; r += 8) rows.push(tiles.slice(r, r + 8));
-            out.push({
-              kind: 'first-layer-features',
-              caption: `Input weights of the first ${shown} units of the first layer, each scaled to its own range`,
-              rows,
-            });
-          }
+        const abs = Array.from(code, Math.abs);
+        // A loop, not a spread: a wide code over the sample has more values than a call may take arguments.
+        const max = abs.reduce((m, v) => Math.max(m, v), 1e-6);
+        const binCount = 30;
+        const counts = new Array<number>(binCount).fill(0);
+        for (const v of abs) counts[Math.min(binCount - 1, Math.floor((v / max) * binCount))]! += 1;
+        const share = abs.filter((v) => v < nearZero).length / abs.length;
+        out.push({
+          kind: 'code-histogram',
+          chart: 'histogram',
+          caption: `|code activation| over ${sample.shape[0]} test images: ${(100 * share).toFixed(1)} % below ${nearZero}`,
+          bins: counts.map((count, i) => ({ from: (i * max) / binCount, to: ((i + 1) * max) / binCount, count })),
         });
+        if (drawn) {
+          const [pixels, units] = drawn.shape as [number, number];
+          const shown = Math.min(units, 64);
+          const tiles = Array.from({ length: shown }, (_, u) => {
+            const tile = new Float32Array(pixels);
+            let lo = Infinity;
+            let hi = -Infinity;
+            for (let p = 0; p < pixels; p++) {
+              const v = w[p * units + u] as number;
+              tile[p] = v;
+              lo = Math.min(lo, v);
+              hi = Math.max(hi, v);
+            }
+            return tile.map((v) => (v - lo) / Math.max(hi - lo, 1e-8));
+          });
+          const rows: Float32Array[][] = [];
+          for (let r = 0; r < shown; r += 8) rows.push(tiles.slice(r, r + 8));
+          out.push({
+            kind: 'first-layer-features',
+            caption: `Input weights of the first ${shown} units of the first layer, each scaled to its own range`,
+            rows,
+          });
+        }
         return out;
       },
     };

@@ -2,6 +2,7 @@ import { fillBatch, type ImageSplit } from '../../ml/dataset';
 import { meanReconstructionLoss } from '../../ml/losses';
 import { stopGradient } from '../../ml/ops';
 import { deriveSeed } from '../../shared/random';
+import { readFloats } from '../../ml/read';
 import { tf, tfl, type Scalar, type Tensor } from '../../ml/tf';
 import type { BuiltModel, FamilyModel, LossResult } from '../family-model';
 import type { StackedAeModel } from './spec';
@@ -121,7 +122,7 @@ export const stackedAeFamily: FamilyModel<StackedAeModel> = {
           classifier.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
           // No shuffling: tfjs shuffles with Math.random, and the comparison must repeat exactly.
           await classifier.fit(x, y, { epochs: m.classifierEpochs, batchSize: 32, shuffle: false, verbose: 0 });
-          const predicted = tf.tidy(() => tf.argMax(classifier.predict(xTest) as Tensor, 1).dataSync());
+          const predicted = await readFloats(() => tf.argMax(classifier.predict(xTest) as Tensor, 1));
           classifier.dispose();
           let correct = 0;
           predicted.forEach((p, i) => (correct += p === test.labels?.[i] ? 1 : 0));

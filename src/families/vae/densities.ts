@@ -22,20 +22,22 @@ export function posteriorMetrics(posterior: (x: Tensor, labels?: Tensor) => { mu
   let muSum: Float64Array | undefined;
   let muSq: Float64Array | undefined;
   return {
-    batch(x, labels) {
+    batch(x, labels, reads) {
       const { mu: muT, logVar } = posterior(x, labels);
-      const mu = muT.dataSync() as Float32Array;
-      const kl = tf.sum(klPerDimension(muT, logVar), 0).dataSync() as Float32Array;
-      const dims = kl.length;
-      klSum ??= new Float64Array(dims);
-      muSum ??= new Float64Array(dims);
-      muSq ??= new Float64Array(dims);
-      for (let d = 0; d < dims; d++) klSum[d] = (klSum[d] as number) + (kl[d] as number);
-      for (let i = 0; i < mu.length; i++) {
-        const d = i % dims;
-        muSum[d] = (muSum[d] as number) + (mu[i] as number);
-        muSq[d] = (muSq[d] as number) + (mu[i] as number) ** 2;
-      }
+      const dims = muT.shape[1] ?? 0;
+      const kls = (klSum ??= new Float64Array(dims));
+      const sums = (muSum ??= new Float64Array(dims));
+      const squares = (muSq ??= new Float64Array(dims));
+      reads.values(tf.sum(klPerDimension(muT, logVar), 0), (kl) => {
+        for (let d = 0; d < dims; d++) kls[d] = (kls[d] as number) + (kl[d] as number);
+      });
+      reads.values(muT, (mu) => {
+        for (let i = 0; i < mu.length; i++) {
+          const d = i % dims;
+          sums[d] = (sums[d] as number) + (mu[i] as number);
+          squares[d] = (squares[d] as number) + (mu[i] as number) ** 2;
+        }
+      });
     },
     result(count) {
       const metrics: Record<string, number> = {};

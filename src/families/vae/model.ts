@@ -1,15 +1,11 @@
 import { summedReconstructionLoss } from '../../ml/losses';
 import { decoderLogLikelihood, gaussianLogDensity, importanceLogWeights, klPerDimension, posteriorMetrics } from './densities';
 import { createRng } from '../../shared/random';
+import { Reads } from '../../ml/read';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { buildConditionalEncoder, buildDecoder, buildEncoder, summarize } from '../architecture';
 import type { BuildContext, BuiltModel, ChartView, FamilyModel, ImageView, ViewContext, Weight } from '../family-model';
 import type { VaeModel } from './spec';
-
-const rows = (t: Tensor, n: number, pixels: number): Float32Array[] => {
-  const data = t.dataSync() as Float32Array;
-  return Array.from({ length: n }, (_, i) => data.slice(i * pixels, (i + 1) * pixels));
-};
 
 /** What a VAE variant's regulariser sees of one training (or test) batch. */
 export interface PosteriorBatch {
@@ -49,8 +45,8 @@ export interface VaeVariant {
   /** Weights beyond the encoder's and decoder's that the run's optimizer trains (the VampPrior's pseudo-inputs). */
   trainableWeights?(): Weight[];
   prior?: LatentPrior;
-  /** Image views beyond the VAE's (the VampPrior's pseudo-inputs), called inside the views' tidy. */
-  views?(): ImageView[];
+  /** Image views beyond the VAE's (the VampPrior's pseudo-inputs), called inside the views' tidy; read through `reads`. */
+  views?(reads: Reads): ImageView[];
   afterStep?(x: Tensor): void;
   state?(): Record<string, unknown>;
   restore?(state: Record<string, unknown>): void;
@@ -189,8 +185,16 @@ export function buildVae(
       encoder.dispose();
       decoder.dispose();
     },
-    views({ panel, panelLabels, classes: nClasses, sample, sampleLabels }: ViewContext): (ImageView | ChartView)[] {
+    async views({
+      panel,
+      panelLabels,
+      classes: nClasses,
+      sample,
+      sampleLabels,
+    }: ViewContext): Promise<(ImageView | ChartView)[]> {
       const out: (ImageView | ChartView)[] = [];
+      const reads = new Reads();
+      const rows = (t: Tensor, n: number, width: number) => reads.rows(t, n, width);
       tf.tidy(() => {
         const cond = conditional ? panelLabels : undefined;
         const mu = posterior(panel, cond).mu;
@@ -286,16 +290,22 @@ export function buildVae(
             caption: 'Decoded manifold: z₁ (columns) and z₂ (rows, upwards) from −3 to 3',
             rows: manifold,
           });
-          const zs = posterior(sample).mu.dataSync();
-          out.push({
+          const scatter: ChartView & { chart: 'scatter' } = {
             kind: 'latent-scatter',
             chart: 'scatter',
             caption: 'Test images in the 2-D latent space (mu), coloured by label',
-            points: sampleLabels.map((label, i) => ({ x: zs[2 * i] as number, y: zs[2 * i + 1] as number, label })),
-          });
+            points: [],
+          };
+          reads.values(posterior(sample).mu, (zs) =>
+            sampleLabels.forEach((label, i) =>
+              scatter.points.push({ x: zs[2 * i] as number, y: zs[2 * i + 1] as number, label }),
+            ),
+          );
+          out.push(scatter);
         }
-        out.push(...(own?.views?.() ?? []));
+        out.push(...(own?.views?.(reads) ?? []));
       });
+      await reads.read();
       return out;
     },
   };

@@ -53,16 +53,13 @@ export const vampVaeFamily: FamilyModel<VampVaeModel> = {
         kl: ({ z, mu, logVar }) => tf.mean<Scalar>(tf.sub(vae.logPosterior(z, mu, logVar), logDensity(z))),
         prior,
         trainableWeights: () => [weight],
-        views: () => {
+        views: (reads) => {
           const shown = Math.min(m.pseudoInputs, 30);
-          const data = tf.slice(pseudoInputs(), [0, 0], [shown, pixels]).dataSync() as Float32Array;
           const rows: Float32Array[][] = [];
-          for (let r = 0; r * 10 < shown; r++)
-            rows.push(
-              Array.from({ length: Math.min(10, shown - r * 10) }, (_, i) =>
-                data.slice((r * 10 + i) * pixels, (r * 10 + i + 1) * pixels),
-              ),
-            );
+          for (let r = 0; r * 10 < shown; r++) {
+            const inRow = Math.min(10, shown - r * 10);
+            rows.push(reads.rows(tf.slice(pseudoInputs(), [r * 10, 0], [inRow, pixels]), inRow, pixels));
+          }
           return [
             { kind: 'pseudo-inputs', caption: `The first ${shown} of the ${m.pseudoInputs} learned pseudo-inputs u_k`, rows },
           ];

@@ -1,7 +1,8 @@
 import { meanReconstructionLoss } from '../../ml/losses';
-import { createRng } from '../../shared/random';
+import { deriveSeed } from '../../shared/random';
 import { freshVariableName, stopGradient } from '../../ml/ops';
 import { codeUsage, nearestCode } from '../../ml/quantise';
+import { readFloats } from '../../ml/read';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { buildDecoder, buildEncoder, summarize } from '../architecture';
 import type { BuiltModel, ChartView, FamilyModel, Weight } from '../family-model';
@@ -17,8 +18,6 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
     const codebook = tf.variable(tf.randomUniform([k, d], -1 / k, 1 / k, 'float32', seed + 17), true, 'codebook');
     const codebookWeight: Weight = { name: 'codebook', shape: [k, d], read: () => codebook };
     const recon = meanReconstructionLoss(training);
-    const rng = createRng(seed ^ 0xc0de);
-    let usage = new Float64Array(k);
     // EMA updates: the running count of each code's assignments and the running sum of their encoder outputs.
     const ema = m.codebookUpdate === 'ema';
     const decay = m.emaDecay ?? 0.99;
@@ -31,71 +30,51 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
           { name: 'codebook_ema_sum', shape: [k, d], read: () => emaSum },
         ]
       : [];
+    // How often each code was chosen since the last re-seed, and the latest training batch's encoder outputs (re-seeding draws from them),
+    // on the device: re-seeding runs in the graph, with no read back in a step.
+    const chosen = tf.variable(tf.zeros([k]), false, freshVariableName('codebook_usage'));
     let lastEncoded: Tensor | undefined;
     let lastEpoch = 0;
+    let reseeds = 0;
 
     const quantise = (zFlat: Tensor) => nearestCode(zFlat, codebook);
     const encode = (x: Tensor) => tf.reshape(encoder.apply(x) as Tensor, [-1, d]);
     const batchOf = (x: Tensor) => x.shape[0] ?? 0;
 
-    /** Each training batch's code counts, read back only when needed (not in the step: no GPU stall). */
-    let unreadCounts: Tensor[] = [];
-    const foldUsage = () => {
-      for (const t of unreadCounts) {
-        t.dataSync().forEach((c, i) => (usage[i] = (usage[i] as number) + c));
-        t.dispose();
-      }
-      unreadCounts = [];
-    };
-
     /** Codes no input chose since the last re-seed move onto random encoder outputs of the latest batch. */
-    const reseed = () => {
-      foldUsage();
-      if (!lastEncoded) return;
-      const dead = [...usage.keys()].filter((i) => usage[i] === 0);
-      if (dead.length > 0) {
-        const encoded = lastEncoded.dataSync() as Float32Array;
-        const rows = encoded.length / d;
-        const book = codebook.dataSync().slice() as Float32Array;
-        for (const c of dead) {
-          const r = Math.floor(rng() * rows);
-          book.set(encoded.subarray(r * d, (r + 1) * d), c * d);
+    const reseed = () =>
+      tf.tidy(() => {
+        if (!lastEncoded) return;
+        const rows = lastEncoded.shape[0] ?? 1;
+        const pick = tf.randomUniform([k], 0, rows, 'int32', deriveSeed(seed ^ 0xc0de, reseeds++));
+        const dead = tf.equal(chosen, 0);
+        codebook.assign(tf.where(tf.broadcastTo(tf.expandDims(dead, 1), [k, d]), tf.gather(lastEncoded, pick), codebook));
+        // Under EMA updates the running sums follow, so the next update keeps the re-seeded vectors (count 1 each).
+        if (ema) {
+          emaCount.assign(tf.where(dead, tf.onesLike(emaCount), emaCount));
+          emaSum.assign(tf.mul(codebook, tf.expandDims(emaCount, 1)));
         }
-        tf.tidy(() => {
-          codebook.assign(tf.tensor2d(book, [k, d]));
-          // Under EMA updates the running sums follow, so the next update keeps the re-seeded vectors (count 1 each).
-          if (ema) {
-            const counts = emaCount.dataSync().slice() as Float32Array;
-            for (const c of dead) counts[c] = 1;
-            emaCount.assign(tf.tensor1d(counts));
-            emaSum.assign(tf.mul(codebook, tf.expandDims(emaCount, 1)));
-          }
-        });
-      }
-      usage = new Float64Array(k);
-    };
+        chosen.assign(tf.zerosLike(chosen));
+      });
 
     return {
       onStep(epoch) {
         if (m.reseedDeadCodes && Math.floor(epoch) > lastEpoch) reseed();
         lastEpoch = Math.floor(epoch);
       },
-      // Code usage since the last re-seed, the latest batch's codes (re-seeding draws from them) and the RNG.
-      state() {
-        foldUsage();
+      // Code usage since the last re-seed, the latest batch's codes (re-seeding draws from them), the re-seeds so far.
+      async state() {
         return {
-          usage: Array.from(usage),
+          usage: Array.from(await chosen.data()),
           lastEpoch,
-          rng: rng.state,
-          lastEncoded: lastEncoded ? { shape: lastEncoded.shape, values: Array.from(lastEncoded.dataSync()) } : null,
+          reseeds,
+          lastEncoded: lastEncoded ? { shape: lastEncoded.shape, values: Array.from(await lastEncoded.data()) } : null,
         };
       },
       restore(state) {
-        tf.dispose(unreadCounts);
-        unreadCounts = [];
-        usage = Float64Array.from(state['usage'] as number[]);
+        tf.tidy(() => chosen.assign(tf.tensor1d(state['usage'] as number[])));
         lastEpoch = Number(state['lastEpoch']);
-        rng.state = Number(state['rng']);
+        reseeds = Number(state['reseeds'] ?? 0);
         const saved = state['lastEncoded'] as { shape: number[]; values: number[] } | null;
         lastEncoded?.dispose();
         lastEncoded = saved ? tf.keep(tf.tensor(Float32Array.from(saved.values), saved.shape)) : undefined;
@@ -104,7 +83,7 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
         const ze = encode(x);
         const { indices, oneHot, zq } = quantise(ze);
         if (training) {
-          unreadCounts.push(tf.keep(tf.sum(oneHot, 0)));
+          chosen.assign(tf.add(chosen, tf.sum(oneHot, 0)));
           lastEncoded?.dispose();
           lastEncoded = tf.keep(tf.clone(stopGradient(ze)));
         }
@@ -156,15 +135,14 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
       weights: () => [...encoder.weights, ...decoder.weights, codebookWeight, ...emaWeights],
       summary: () => [...summarize(encoder, decoder), { name: 'codebook', outputShape: [k, d], params: k * d }],
       dispose() {
-        tf.dispose(unreadCounts);
+        tf.dispose([chosen, codebook]);
         lastEncoded?.dispose();
-        codebook.dispose();
         tf.dispose([emaCount, emaSum]);
         encoder.dispose();
         decoder.dispose();
       },
-      views({ sample }): ChartView[] {
-        const counts = tf.tidy(() => tf.sum(quantise(encode(sample)).oneHot, 0).dataSync() as Float32Array);
+      async views({ sample }): Promise<ChartView[]> {
+        const counts = await readFloats(() => tf.sum(quantise(encode(sample)).oneHot, 0));
         const used = counts.filter((c) => c > 0).length;
         return [
           {

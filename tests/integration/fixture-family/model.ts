@@ -1,4 +1,5 @@
 import { meanReconstructionLoss } from '../../../src/ml/losses';
+import { readFloats } from '../../../src/ml/read';
 import { tf, type Tensor } from '../../../src/ml/tf';
 import type { BuiltModel, FamilyModel, ImageView, TestMetrics, Weight } from '../../../src/families/family-model';
 import type { TiedAeModel } from './spec';
@@ -39,14 +40,10 @@ export const tiedAeFamily: FamilyModel<TiedAeModel> = {
         const sum = new Float64Array(k);
         const fired = new Uint8Array(k);
         return {
-          batch(x) {
+          batch(x, _labels, reads) {
             const h = encode(x);
-            tf.sum(h, 0)
-              .dataSync()
-              .forEach((v, d) => (sum[d] = (sum[d] as number) + v));
-            tf.max(h, 0)
-              .dataSync()
-              .forEach((v, d) => (fired[d] = v > 0 ? 1 : (fired[d] as number)));
+            reads.values(tf.sum(h, 0), (v) => v.forEach((s, d) => (sum[d] = (sum[d] as number) + s)));
+            reads.values(tf.max(h, 0), (v) => v.forEach((m, d) => (fired[d] = m > 0 ? 1 : (fired[d] as number))));
           },
           result(count) {
             const metrics: Record<string, number> = { dead_units: fired.filter((f) => f === 0).length };
@@ -55,13 +52,13 @@ export const tiedAeFamily: FamilyModel<TiedAeModel> = {
           },
         };
       },
-      views(): ImageView[] {
+      async views(): Promise<ImageView[]> {
         // The first ten columns of W as images, each scaled to its own range.
-        const filters = tf.tidy(() => {
+        const filters = await readFloats(() => {
           const cols = tf.transpose(tf.slice(w, [0, 0], [pixels, Math.min(10, k)]));
           const lo = tf.min(cols, 1, true);
           const hi = tf.max(cols, 1, true);
-          return tf.div(tf.sub(cols, lo), tf.maximum(tf.sub(hi, lo), 1e-8)).dataSync() as Float32Array;
+          return tf.div(tf.sub(cols, lo), tf.maximum(tf.sub(hi, lo), 1e-8));
         });
         const row = Array.from({ length: Math.min(10, k) }, (_, i) => filters.slice(i * pixels, (i + 1) * pixels));
         return [
