@@ -1,5 +1,5 @@
 /**
- * npm run acceptance [-- --part vae,clustering,shapes,prior,study] [--db FILE] [--out FILE]
+ * npm run acceptance [-- --part vae,clustering,shapes,prior,study,webgpu] [--db FILE] [--out FILE]
  *
  * The science at full size that CI does not run: each part trains and evaluates through the studio's own workers,
  * as a user's runs do, and writes its figures into docs/acceptance.md with the commit, the date, the machine and
@@ -20,6 +20,8 @@
  * - study: the disentanglement study of Locatello et al. 2019 through `latent-studio study disentanglement` (bench/
  *   acceptance-study.ts): β-VAE, β-TC-VAE, FactorVAE and DIP-VAE-I at three strengths and several seeds on Shapes,
  *   every run scored; per model each metric's median and range, and the metrics' rank correlation.
+ * - webgpu: every preset 2 epochs on a subset on webgpu and on wasm (bench/acceptance-webgpu.ts), the final test losses
+ *   side by side; on llvmpipe where there is no GPU.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -33,8 +35,9 @@ import type { RunConfig } from '../src/shared/config';
 import { decAutoencoder, shapesPair, shapesSet } from './acceptance-models';
 import { elboRun, pytorch } from './vae-elbo';
 import { study } from './acceptance-study';
+import { webgpu } from './acceptance-webgpu';
 
-const parts = ['vae', 'clustering', 'shapes', 'prior', 'study'] as const;
+const parts = ['vae', 'clustering', 'shapes', 'prior', 'study', 'webgpu'] as const;
 type Part = (typeof parts)[number];
 
 const { values } = parseArgs({
@@ -243,7 +246,7 @@ function withSection(doc: string, part: Part, section: string): string {
 
 const dir = values.db ? null : mkdtempSync(join(tmpdir(), 'latent-studio-acceptance-'));
 const studio = createStudio({ dbPath: values.db ?? join(dir!, 'studio.db'), launcher: forkLauncher(), transport: 'headless' });
-const run: Record<Part, (studio: Studio) => Promise<Section>> = { vae, clustering, shapes, prior, study };
+const run: Record<Part, (studio: Studio) => Promise<Section>> = { vae, clustering, shapes, prior, study, webgpu };
 try {
   // One run at a time, with every core.
   await studio.api['scheduler.set']({ maxConcurrent: 1 });
