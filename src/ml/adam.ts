@@ -1,5 +1,6 @@
 import type { KernelFunc, NamedTensorMap, serialization, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import { heapOffset, wasmSimd, type WasmBackendHeap } from './kernels/simd-module';
+import { webGpuFusedAdam } from './kernels/webgpu-adam';
 import { tf, type Variable } from './tf';
 
 interface NamedTensor {
@@ -24,8 +25,9 @@ const f = Math.fround;
 
 /**
  * Adam (Kingma & Ba 2015) with exactly tfjs's arithmetic (its AdamOptimizer: the same float32 operations in
- * the same order), but one fused kernel per variable on backends that have one (wasm and cpu here) instead
- * of twelve kernels, each a pass over the variable. Elsewhere (tfjs-node) it runs tfjs's composite ops.
+ * the same order), but one fused kernel per variable on backends that have one (wasm and cpu here; on webgpu three
+ * dispatches, src/ml/kernels/webgpu-adam.ts) instead of twelve kernels, each a pass over the variable. Elsewhere
+ * (tfjs-node) it runs tfjs's composite ops.
  */
 export class Adam extends tf.Optimizer {
   static get className(): string {
@@ -237,11 +239,17 @@ const wasmFusedAdam: KernelFunc = ({ inputs, backend, attrs }) => {
 };
 
 /** Registers the fused kernel for a backend that can run it ('wasm' only once its SIMD kernels are enabled). */
-export function registerFusedAdam(backendName: 'cpu' | 'wasm'): void {
+export function registerFusedAdam(backendName: 'cpu' | 'wasm' | 'webgpu'): void {
   if (tf.getKernel(fusedAdamKernel, backendName)) return;
-  tf.registerKernel({
-    kernelName: fusedAdamKernel,
-    backendName,
-    kernelFunc: backendName === 'cpu' ? cpuFusedAdam : wasmFusedAdam,
-  });
+  const kernels = {
+    cpu: () => cpuFusedAdam,
+    wasm: () => wasmFusedAdam,
+    webgpu: () => webGpuFusedAdam((attrs) => constants(attrs as AdamAttrs)),
+  };
+  tf.registerKernel({ kernelName: fusedAdamKernel, backendName, kernelFunc: kernels[backendName]() });
+}
+
+/** Removes the fused kernel, so that Adam runs tfjs's composite ops: what the bench compares it with. */
+export function unregisterFusedAdam(backendName: string): void {
+  if (tf.getKernel(fusedAdamKernel, backendName)) tf.unregisterKernel(fusedAdamKernel, backendName);
 }

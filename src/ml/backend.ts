@@ -10,7 +10,7 @@ import { registerFusedGradients } from './kernels/fused-gradients';
 import { registerCpuResizeNearestGradient } from './kernels/resize-nearest-gradient';
 import { tf, tfRequire } from './tf';
 import { prepareWasmThreads, wasmThreadCount } from './wasm-threads';
-import { describeAdapter, registerWebGpu, webGpuAdapter, webGpuFailure } from './webgpu';
+import { describeAdapter, pinDeterministicMatMul, registerWebGpu, webGpuAdapter, webGpuFailure } from './webgpu';
 
 type Concrete = Exclude<BackendPreference, 'auto'>;
 
@@ -52,6 +52,10 @@ const attempts: Record<Concrete, Attempt> = {
       const allowSoftware = !auto && process.env['LATENT_STUDIO_ALLOW_SOFTWARE_GPU'] === '1';
       const { version } = registerWebGpu({ allowSoftware, name: options.adapter });
       return { backend: 'webgpu', version, detail: 'WebGPU through Dawn' };
+    },
+    ready: async () => {
+      pinDeterministicMatMul();
+      registerFusedAdam('webgpu');
     },
     failure: webGpuFailure,
     describe: (detail) => {

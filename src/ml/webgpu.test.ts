@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GpuAdapterInfo } from '../shared/runs';
-import { chooseAdapter, isSoftwareAdapter } from './webgpu';
+import { chooseAdapter, isSoftwareAdapter, wouldSplitK } from './webgpu';
 
 const adapter = (device: string, description: string, dawnBackend = 'native (Vulkan, Metal or D3D12)'): GpuAdapterInfo => {
   const info = { vendor: '', architecture: '', device, description, dawnBackend };
@@ -38,5 +38,22 @@ describe('the WebGPU adapter rule', () => {
     expect(() => chooseAdapter([nvidia, radeon], { allowSoftware: false, name: 'intel' })).toThrow(
       /no adapter's name contains "intel" \(found: nvidia hopper NVIDIA H200/,
     );
+  });
+});
+
+describe('the products tfjs-backend-webgpu would sum with float atomics (split K)', () => {
+  it('are the single products with few output tiles, over 128 outputs and an inner dimension of 2,000 or more', () => {
+    // DEC's 2000 → 10 layer on a batch of 64, forward: split K (threshold 8 tiles, as on every non-Intel adapter).
+    expect(wouldSplitK([64, 2000], [2000, 10], false, false, 8)).toBe(true);
+    // Its weight gradient xᵀ·dy sums over the batch, not over 2,000.
+    expect(wouldSplitK([64, 2000], [64, 10], true, false, 8)).toBe(false);
+    // The same product transposed as tfjs-layers' gradient of the input computes it: dy·Wᵀ, inner 10.
+    expect(wouldSplitK([64, 10], [2000, 10], false, true, 8)).toBe(false);
+    // An inner dimension just below 2,000; a batch of products; 128 outputs or fewer (tfjs's reduce program).
+    expect(wouldSplitK([64, 1999], [1999, 10], false, false, 8)).toBe(false);
+    expect(wouldSplitK([2, 64, 2000], [2, 2000, 10], false, false, 8)).toBe(false);
+    expect(wouldSplitK([8, 2000], [2000, 16], false, false, 8)).toBe(false);
+    // Many output tiles: the packed program.
+    expect(wouldSplitK([512, 2000], [2000, 512], false, false, 8)).toBe(false);
   });
 });

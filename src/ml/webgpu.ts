@@ -140,3 +140,86 @@ export function registerWebGpu(rule: AdapterRule): { version: string } {
   );
   return { version };
 }
+
+/**
+ * The GPU dispatches `fn` records on the webgpu backend: tfjs-backend-webgpu records each program it runs as one
+ * dispatch (its recordAndSubmit), while reshapes and other views record none.
+ */
+export async function countDispatches(fn: () => unknown): Promise<number> {
+  const backend = tf.findBackend('webgpu') as unknown as { recordAndSubmit: (...args: unknown[]) => unknown } | null;
+  if (!backend) throw new Error('webgpu is not started');
+  const original = backend.recordAndSubmit;
+  let count = 0;
+  backend.recordAndSubmit = (...args: unknown[]) => {
+    count++;
+    return original.apply(backend, args);
+  };
+  try {
+    await fn();
+  } finally {
+    backend.recordAndSubmit = original;
+  }
+  return count;
+}
+
+/** tfjs-backend-webgpu's MatMulProgramType.MatMulSmallOutputSizeProgram (its enum is not exported). */
+const smallOutputSizeProgram = 2;
+
+/**
+ * Whether tfjs-backend-webgpu 4.22 would run this product with its split-K program (batchMatMulImpl's choice: a
+ * single product with few 32×32 output tiles, more than 128 outputs and an inner dimension of 2,000 or more).
+ */
+export function wouldSplitK(
+  a: readonly number[],
+  b: readonly number[],
+  transposeA: boolean,
+  transposeB: boolean,
+  threshold: number,
+): boolean {
+  const rank = a.length;
+  const m = (transposeA ? a[rank - 1] : a[rank - 2]) ?? 1;
+  const n = (transposeB ? b[b.length - 2] : b[b.length - 1]) ?? 1;
+  const inner = (transposeB ? b[b.length - 1] : b[b.length - 2]) ?? 1;
+  const batch = Math.max(
+    a.slice(0, -2).reduce((p, d) => p * d, 1),
+    b.slice(0, -2).reduce((p, d) => p * d, 1),
+  );
+  const tiles = batch * Math.ceil(m / 32) * Math.ceil(n / 32);
+  const few = tiles <= threshold || (m <= 8 && tiles <= 2 * threshold);
+  return few && batch * m * n > 128 && batch === 1 && inner >= 2000;
+}
+
+/**
+ * The split-K matmul sums partial products with float atomics in whatever order the GPU runs them, so two identical
+ * steps differ in the last bits and a resumed run drifts from the uninterrupted one (measured here on llvmpipe: a
+ * [64, 2000] × [2000, 10] product, DEC's last encoder layer, gave three different results in three calls). Its
+ * choice is tfjs-backend-webgpu's heuristic with no per-call switch (its flag WEBGPU_MATMUL_PROGRAM_TYPE pins one
+ * program for every product), so the matmul kernels are wrapped: a product that would split K runs the
+ * small-output program instead, which sums in a fixed order; every other product keeps tfjs's choice.
+ */
+export function pinDeterministicMatMul(): void {
+  for (const name of ['BatchMatMul', '_FusedMatMul']) {
+    const kernel = tf.getKernel(name, 'webgpu');
+    if (!kernel || pinned.has(name)) continue;
+    pinned.add(name);
+    tf.unregisterKernel(name, 'webgpu');
+    tf.registerKernel({
+      ...kernel,
+      kernelFunc: (args) => {
+        const { a, b } = args.inputs as { a: { shape: number[] }; b: { shape: number[] } };
+        const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+        const threshold = (args.backend as unknown as { thresholdToIncreaseWorkgroups: number }).thresholdToIncreaseWorkgroups;
+        if (!wouldSplitK(a.shape, b.shape, transposeA, transposeB, threshold)) return kernel.kernelFunc(args);
+        const flags = tf.env();
+        const before = flags.getNumber('WEBGPU_MATMUL_PROGRAM_TYPE');
+        flags.set('WEBGPU_MATMUL_PROGRAM_TYPE', smallOutputSizeProgram);
+        try {
+          return kernel.kernelFunc(args);
+        } finally {
+          flags.set('WEBGPU_MATMUL_PROGRAM_TYPE', before);
+        }
+      },
+    });
+  }
+}
+const pinned = new Set<string>();

@@ -4,7 +4,10 @@ import { findPreset, type Studio } from '../../src/core/studio';
 import { loadMnist } from '../../src/core/datasets/catalog';
 import { createOptimizer } from '../../src/core/training/trainer';
 import { familyModels } from '../../src/families/models';
+import { Adam, registerFusedAdam, unregisterFusedAdam } from '../../src/ml/adam';
 import { selectBackend } from '../../src/ml/backend';
+import { relativeError } from '../../src/ml/kernels/relative-error';
+import { countDispatches } from '../../src/ml/webgpu';
 import { fillBatch } from '../../src/ml/dataset';
 import { tf, tfl, type LayersModel, type Tensor, type Variable } from '../../src/ml/tf';
 import { defaultRunConfig } from '../../src/families/run-config';
@@ -60,7 +63,60 @@ async function losses(backend: 'webgpu' | 'wasm', preset: string, steps: number)
   return { losses: out, info };
 }
 
+/** Five Adam steps on two variables (a matrix whose size is no multiple of 4, a vector); the values, read asynchronously. */
+async function fiveAdamSteps(): Promise<number[]> {
+  const w = tf.tidy(() => tf.variable(tf.randomNormal([33, 7], 0, 1, 'float32', 1)));
+  const b = tf.tidy(() => tf.variable(tf.randomNormal([7], 0, 1, 'float32', 2)));
+  const opt = new Adam(0.01);
+  for (let step = 0; step < 5; step++) {
+    const x = tf.randomNormal([16, 33], 0, 1, 'float32', 10 + step);
+    opt.minimize(() => tf.mean(tf.square(tf.sub(tf.add(tf.matMul(x, w), b), 1))), false, [w, b]);
+    x.dispose();
+  }
+  const out = [...(await w.data()), ...(await b.data())];
+  opt.dispose();
+  tf.dispose([w, b]);
+  return out;
+}
+
 describe('WebGPU through Dawn', () => {
+  it('runs Adam in three dispatches a variable instead of tfjs’s twelve or more, with tfjs’s results', async () => {
+    process.env[allow] = '1';
+    expect((await selectBackend('webgpu', [])).name).toBe('webgpu');
+    const w = tf.tidy(() => tf.variable(tf.ones([33, 7])));
+    const g = tf.onesLike(w);
+    // A first step: each moment's zeros, then the update.
+    const step = () => tf.tidy(() => new Adam(0.01).applyGradients({ [w.name]: g }));
+    const fusedDispatches = await countDispatches(step);
+    const fused = await fiveAdamSteps();
+    unregisterFusedAdam('webgpu');
+    try {
+      const compositeDispatches = await countDispatches(step);
+      const composite = await fiveAdamSteps();
+      console.log(`Adam on webgpu, one variable: ${fusedDispatches} dispatches fused, ${compositeDispatches} as tfjs's ops`);
+      // Two zeros, then x', m', v'.
+      expect(fusedDispatches).toBe(5);
+      expect(compositeDispatches).toBeGreaterThanOrEqual(14);
+      expect(relativeError(fused, composite)).toBeLessThan(1e-6);
+    } finally {
+      registerFusedAdam('webgpu');
+      tf.dispose([w, g]);
+    }
+  });
+
+  it('gives the same product every call where tfjs would split K over float atomics (DEC’s 2000 → 10 layer)', async () => {
+    process.env[allow] = '1';
+    expect((await selectBackend('webgpu', [])).name).toBe('webgpu');
+    const a = tf.randomNormal([64, 2000], 0, 1, 'float32', 1);
+    const b = tf.randomNormal([2000, 10], 0, 1, 'float32', 2);
+    const products = [];
+    for (let i = 0; i < 4; i++) products.push(Array.from(await tf.tidy(() => tf.matMul(a, b)).data()));
+    const fused = Array.from(await tf.tidy(() => tf.fused.matMul({ a, b, activation: 'relu' })).data());
+    tf.dispose([a, b]);
+    for (const p of products.slice(1)) expect(p).toEqual(products[0]);
+    expect(fused).toEqual(products[0]!.map((v) => Math.max(v, 0)));
+  });
+
   it('trains the studio’s VAEs as wasm does, step for step (on the software adapter where there is no GPU)', async () => {
     process.env[allow] = '1';
     for (const [preset, steps] of [
