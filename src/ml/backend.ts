@@ -159,7 +159,7 @@ export async function selectBackend(
       const detail = attempt.describe ? attempt.describe(loaded.detail) : loaded.detail;
       const reason = [`${name}: ${detail} (${chosen})`, ...skipped].join('; ');
       const adapter = attempt.adapter?.();
-      return { name, version: loaded.version, gpu: attempt.gpu, reason, ...(adapter ? { adapter } : {}) };
+      return { name, version: loaded.version, gpu: attempt.gpu && !adapter?.software, reason, ...(adapter ? { adapter } : {}) };
     } catch (e) {
       skipped.push(`${name} unavailable: ${firstLine(e)}`);
     }

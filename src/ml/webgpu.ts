@@ -7,7 +7,7 @@
  * when a run asks for webgpu by name and LATENT_STUDIO_ALLOW_SOFTWARE_GPU=1 is set: it is correct but no faster than
  * the CPU. `adapter` picks one by a part of its name when there are several.
  */
-import type { GpuAdapterInfo } from '../shared/runs';
+import { describeAdapter, type GpuAdapterInfo } from '../shared/runs';
 import { tf, tfRequire } from './tf';
 
 /** Dawn's backends, tried in this order: its default (Vulkan, Metal or D3D12), then the OpenGL ones. */
@@ -48,10 +48,7 @@ export function chooseAdapter<A extends GpuAdapterInfo>(found: readonly A[], rul
   );
 }
 
-export function describeAdapter(a: GpuAdapterInfo): string {
-  const name = [a.vendor, a.architecture, a.device].filter(Boolean).join(' ') || 'unnamed adapter';
-  return `${name}, ${a.description || 'no description'}, through Dawn's ${a.dawnBackend}`;
-}
+export { describeAdapter };
 
 interface Found extends GpuAdapterInfo {
   gpu: GPU;
@@ -206,8 +203,9 @@ export function pinDeterministicMatMul(): void {
     tf.registerKernel({
       ...kernel,
       kernelFunc: (args) => {
-        const { a, b } = args.inputs as { a: { shape: number[] }; b: { shape: number[] } };
+        const { a, b } = args.inputs;
         const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+        if (!a || !b) return kernel.kernelFunc(args);
         const threshold = (args.backend as unknown as { thresholdToIncreaseWorkgroups: number }).thresholdToIncreaseWorkgroups;
         if (!wouldSplitK(a.shape, b.shape, transposeA, transposeB, threshold)) return kernel.kernelFunc(args);
         const flags = tf.env();

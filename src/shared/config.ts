@@ -225,6 +225,10 @@ const commonShape = {
     label: 'Backend',
     help: 'auto tries WebGPU on a hardware adapter, tfjs-node-gpu, tfjs-node, wasm, then cpu (docs/backends.md).',
   }),
+  gpuAdapter: z.string().trim().min(1).max(200).optional().meta({
+    label: 'GPU adapter',
+    help: 'For WebGPU on a machine with several GPUs: part of the adapter’s vendor, device or description (e.g. "NVIDIA" or "Radeon"); the run’s environment shows the one used.',
+  }),
 };
 
 /**
@@ -241,6 +245,7 @@ type CommonConfig = {
   dataset: DatasetRef;
   training: TrainingConfig;
   backend?: BackendPreference | undefined;
+  gpuAdapter?: string | undefined;
 };
 /** The JSON a run is trained from: the same in the UI, the API and the CLI's config file. */
 export type RunConfig = { [K in FamilyId]: CommonConfig & { family: K; model: FamilyModels[K] } }[FamilyId];

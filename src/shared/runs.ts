@@ -21,6 +21,14 @@ export const GpuAdapterInfo = z.object({
 });
 export type GpuAdapterInfo = z.infer<typeof GpuAdapterInfo>;
 
+/** The adapter's name: vendor, architecture and device as far as it gives them ('nvidia hopper NVIDIA H100'). */
+export const adapterName = (a: GpuAdapterInfo): string =>
+  [a.vendor, a.architecture, a.device].filter(Boolean).join(' ') || 'unnamed adapter';
+
+/** The adapter in one line: its name, its description and the Dawn backend it was reached through. */
+export const describeAdapter = (a: GpuAdapterInfo): string =>
+  `${adapterName(a)}, ${a.description || 'no description'}, through Dawn's ${a.dawnBackend}`;
+
 export const BackendInfo = z.object({
   name: z.string(),
   version: z.string(),

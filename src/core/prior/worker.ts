@@ -39,7 +39,7 @@ async function rebuild(msg: PriorRequest | SampleRequest, kernels: string[]) {
   const { config } = msg;
   await loadFamilyModules();
   // Sampling decodes a few images: a thread pool would take longer to start than it saves.
-  await selectBackend(config.backend ?? 'auto', kernels, { threads: msg.type === 'prior' });
+  await selectBackend(config.backend ?? 'auto', kernels, { threads: msg.type === 'prior', adapter: config.gpuAdapter });
   const dataset = new DatasetCatalog(msg.datasets.root, msg.datasets).open(config.dataset);
   const model = buildModel(config, dataset);
   restoreFrom(model, readCheckpoint(msg.checkpoint.path, msg.checkpoint.sha256));

@@ -11,7 +11,7 @@ import { buildModel, restoreFrom } from '../training/rebuild';
 export async function rebuildAt(msg: Extract<ToWorker, { type: 'evaluate' | 'latents' | 'explore' }>) {
   const { config } = msg;
   await loadFamilyModules();
-  await selectBackend(config.backend ?? 'auto', [], { threads: true });
+  await selectBackend(config.backend ?? 'auto', [], { threads: true, adapter: config.gpuAdapter });
   const catalog = new DatasetCatalog(msg.datasets.root, msg.datasets);
   const dataset = catalog.open(config.dataset);
   const model = buildModel(config, dataset);

@@ -35,7 +35,7 @@ async function saveLayersModel(model: LayersModel, dir: string): Promise<string[
 
 export async function runExport(msg: Extract<ToWorker, { type: 'export' }>): Promise<string[]> {
   const { config } = msg;
-  await selectBackend(config.backend ?? 'auto', [], { threads: false });
+  await selectBackend(config.backend ?? 'auto', [], { threads: false, adapter: config.gpuAdapter });
   const dataset = new DatasetCatalog(msg.datasets.root, msg.datasets).open(config.dataset);
   const model = buildModel(config, dataset);
   restoreFrom(model, readCheckpoint(msg.checkpoint.path, msg.checkpoint.sha256));

@@ -72,6 +72,7 @@ export async function runTraining(
   await loadFamilyModules();
   const backend = await selectBackend(config.backend ?? 'auto', kernelsToTrain(config.model as Partial<Architecture>), {
     threads: true,
+    adapter: config.gpuAdapter,
   });
   const catalog = new DatasetCatalog(msg.datasets.root, msg.datasets);
   const dataset = catalog.open(config.dataset);

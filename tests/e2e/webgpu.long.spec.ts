@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { expectRunEnded, startHost, type RunningHost } from './host';
+
+const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
+let dir = '';
+let host: RunningHost | undefined;
+// The software adapter (llvmpipe here) is allowed for this host's workers, as a machine with a GPU needs nothing.
+test.beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'latent-studio-e2e-'));
+  host = await startHost(join(dir, 'studio.db'), [], { ...process.env, LATENT_STUDIO_ALLOW_SOFTWARE_GPU: '1' });
+});
+test.afterAll(async () => {
+  await host?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function startRun(page: import('@playwright/test').Page, gpuAdapter: string) {
+  await page.getByTestId('new-run').click();
+  await page.getByTestId('field-family').selectOption('vae');
+  await page.getByTestId('preset').selectOption('vae-784-400-20');
+  await page.getByTestId('field-dataset.trainSubset').fill('640');
+  await page.getByTestId('field-dataset.testSubset').fill('200');
+  await page.getByTestId('field-training.epochs').fill('1');
+  await page.getByTestId('field-backend').selectOption('webgpu');
+  await page.getByTestId('field-gpuAdapter').fill(gpuAdapter);
+  await page.getByTestId('start-run').click();
+  await expectRunEnded(page, host!, 180_000);
+}
+
+test('a run on webgpu names its adapter; a config naming an adapter the machine lacks falls back and says why', async ({
+  page,
+}) => {
+  await page.goto(host!.url);
+  await startRun(page, 'llvmpipe');
+  await expect(page.getByTestId('run-backend')).toHaveText('webgpu');
+  await expect(page.getByTestId('run-adapter')).toContainText(/llvmpipe.*\(software\)/);
+  await expect(page.getByTestId('run-gpu-adapter')).toContainText(/a software adapter.*through Dawn's OpenGL/s);
+  await page.screenshot({ path: join(shots, '60-webgpu-run-header.png') });
+  await page.getByTestId('run-gpu-adapter').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(shots, '61-webgpu-environment.png') });
+
+  await startRun(page, 'Radeon');
+  await expect(page.getByTestId('run-backend')).toHaveText('wasm');
+  await expect(page.getByTestId('run-adapter')).toHaveCount(0);
+  await expect(page.getByTestId('run-backend')).toHaveAttribute('title', /no adapter's name contains "Radeon"/);
+});
