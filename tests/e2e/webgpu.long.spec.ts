@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { expectRunEnded, startHost, type RunningHost } from './host';
 
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
@@ -17,7 +17,7 @@ test.afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function startRun(page: import('@playwright/test').Page, gpuAdapter: string) {
+async function startRun(page: Page, gpuAdapter: string) {
   await page.getByTestId('new-run').click();
   await page.getByTestId('field-family').selectOption('vae');
   await page.getByTestId('preset').selectOption('vae-784-400-20');
