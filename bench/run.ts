@@ -23,6 +23,8 @@ import { createStudio } from '../src/core/studio';
 import { forkLauncher } from '../src/core/training/fork-launcher';
 import { registerFusedAdam, unregisterFusedAdam } from '../src/ml/adam';
 import { selectBackend } from '../src/ml/backend';
+import { registerFusedGradients, unregisterFusedGradients } from '../src/ml/kernels/fused-gradients';
+import { registerFusedLosses, unregisterFusedLosses } from '../src/ml/kernels/fused-losses';
 import { countDispatches } from '../src/ml/webgpu';
 import { createOptimizer } from '../src/core/training/trainer';
 import { tf, type Variable } from '../src/ml/tf';
@@ -113,11 +115,18 @@ async function throughput(
     return countDispatches(() => tf.dispose(run(3)));
   };
   const fused = await perStep();
+  // Without the studio's fused kernels (Adam, the ReLU and clip gradients, BCE and the KL on webgpu): tfjs's ops.
   const active = tf.getBackend();
   unregisterFusedAdam(active);
+  unregisterFusedGradients(active);
+  unregisterFusedLosses();
   const composite = await perStep();
-  if (active === 'cpu' || active === 'wasm' || active === 'webgpu') registerFusedAdam(active);
-  const kernels = `${fused} ${backend === 'webgpu' ? 'dispatches' : 'kernels'} a step (${composite} with tfjs's Adam)`;
+  if (active === 'cpu' || active === 'wasm' || active === 'webgpu') {
+    registerFusedAdam(active);
+    registerFusedGradients(active);
+  }
+  if (active === 'webgpu') registerFusedLosses();
+  const kernels = `${fused} ${backend === 'webgpu' ? 'dispatches' : 'kernels'} a step (${composite} without the fused kernels)`;
   const t0 = performance.now();
   for (let i = 3; i < steps + 3; i++) await step(i);
   const rate = (steps * batch) / ((performance.now() - t0) / 1000);

@@ -7,6 +7,7 @@ import { registerWasmSimdKernels } from './kernels/simd-kernels';
 import { registerWasmTransposedMatMul } from './kernels/transposed-matmul';
 import { registerFusedAdam } from './adam';
 import { registerFusedGradients } from './kernels/fused-gradients';
+import { registerFusedLosses } from './kernels/fused-losses';
 import { registerCpuResizeNearestGradient } from './kernels/resize-nearest-gradient';
 import { tf, tfRequire } from './tf';
 import { prepareWasmThreads, wasmThreadCount } from './wasm-threads';
@@ -56,6 +57,8 @@ const attempts: Record<Concrete, Attempt> = {
     ready: async () => {
       pinDeterministicMatMul();
       registerFusedAdam('webgpu');
+      registerFusedGradients('webgpu');
+      registerFusedLosses();
     },
     failure: webGpuFailure,
     describe: (detail) => {

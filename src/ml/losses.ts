@@ -1,4 +1,5 @@
 import type { TrainingConfig } from '../shared/config';
+import { fusedBce } from './kernels/fused-losses';
 import { tf, type Scalar, type Tensor } from './tf';
 
 const eps = 1e-7;
@@ -18,6 +19,9 @@ export const elementLosses = {
     return tf.where(tf.lessEqual(d, beta), tf.div(tf.square(d), 2 * beta), tf.sub(d, 0.5 * beta));
   },
   bce: () => (x, xHat) => {
+    // One dispatch each way on webgpu (src/ml/kernels/fused-losses.ts); tfjs's ops elsewhere.
+    const fused = fusedBce(x, xHat, eps);
+    if (fused) return fused;
     const p = tf.clipByValue(xHat, eps, 1 - eps);
     return tf.neg(tf.add(tf.mul(x, tf.log(p)), tf.mul(tf.sub(1, x), tf.log(tf.sub(1, p)))));
   },

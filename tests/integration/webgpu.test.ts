@@ -7,6 +7,10 @@ import { familyModels } from '../../src/families/models';
 import { Adam, registerFusedAdam, unregisterFusedAdam } from '../../src/ml/adam';
 import { selectBackend } from '../../src/ml/backend';
 import { relativeError } from '../../src/ml/kernels/relative-error';
+import { registerFusedGradients, unregisterFusedGradients } from '../../src/ml/kernels/fused-gradients';
+import { registerFusedLosses, unregisterFusedLosses } from '../../src/ml/kernels/fused-losses';
+import { elementLoss } from '../../src/ml/losses';
+import { klPerDimension } from '../../src/families/vae/densities';
 import { countDispatches } from '../../src/ml/webgpu';
 import { fillBatch } from '../../src/ml/dataset';
 import { tf, tfl, type LayersModel, type Tensor, type Variable } from '../../src/ml/tf';
@@ -101,6 +105,44 @@ describe('WebGPU through Dawn', () => {
     } finally {
       registerFusedAdam('webgpu');
       tf.dispose([w, g]);
+    }
+  });
+
+  it('runs BCE, the Gaussian KL and the ReLU and clip gradients as one dispatch each way, with tfjs’s values', async () => {
+    process.env[allow] = '1';
+    expect((await selectBackend('webgpu', [])).name).toBe('webgpu');
+    const x = tf.randomUniform([64, 784], 0, 1, 'float32', 3);
+    const logits = tf.randomNormal([64, 784], 0, 3, 'float32', 4);
+    const mu = tf.randomNormal([64, 20], 0, 1, 'float32', 5);
+    const logVar = tf.randomNormal([64, 20], 0, 1, 'float32', 6);
+    const bce = elementLoss({ loss: 'bce' });
+    // A VAE's loss through a ReLU and a sigmoid (some pixels saturate past the clip): its value and gradients.
+    const loss = (l: Tensor, m: Tensor, lv: Tensor) =>
+      tf.add(tf.mean(tf.sum(bce(x, tf.sigmoid(tf.relu(l))), 1)), tf.mean(tf.sum(klPerDimension(m, lv), 1)));
+    const both = async () => {
+      let out: Tensor[] = [];
+      const dispatches = await countDispatches(() => {
+        const { value, grads } = tf.valueAndGrads(loss)([logits, mu, logVar]);
+        out = [value, ...grads];
+      });
+      const values = await Promise.all(out.map(async (t) => Array.from(await t.data())));
+      tf.dispose(out);
+      return { values, dispatches };
+    };
+    const fused = await both();
+    unregisterFusedLosses();
+    unregisterFusedGradients('webgpu');
+    try {
+      const composite = await both();
+      console.log(
+        `a VAE's loss and gradients on webgpu: ${fused.dispatches} dispatches fused, ${composite.dispatches} as tfjs's ops`,
+      );
+      expect(fused.dispatches).toBeLessThan(composite.dispatches - 20);
+      fused.values.forEach((v, i) => expect(relativeError(v, composite.values[i]!), `output ${i}`).toBeLessThan(1e-5));
+    } finally {
+      registerFusedLosses();
+      registerFusedGradients('webgpu');
+      tf.dispose([x, logits, mu, logVar]);
     }
   });
 

@@ -1,10 +1,14 @@
 import { elementLoss } from '../../ml/losses';
+import { fusedGaussianKl } from '../../ml/kernels/fused-losses';
 import { tf, type Tensor } from '../../ml/tf';
 import type { BuildContext, TestMetrics } from '../family-model';
 import type { VaeModel } from './spec';
 
 /** KL(N(mu, sigma²) || N(0, I)) per dimension, closed form with log-variance (seed 000): ½(e^lv + mu² − 1 − lv). */
 export function klPerDimension(mu: Tensor, logVar: Tensor): Tensor {
+  // One dispatch each way on webgpu (src/ml/kernels/fused-losses.ts); tfjs's ops elsewhere.
+  const fused = fusedGaussianKl(mu, logVar);
+  if (fused) return fused;
   return tf.mul(0.5, tf.sub(tf.add(tf.exp(logVar), tf.square(mu)), tf.add(1, logVar)));
 }
 

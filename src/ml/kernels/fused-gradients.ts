@@ -1,6 +1,7 @@
 import type { GradConfig, KernelFunc, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import { tf } from '../tf';
 import { heapOffset, requireWasmSimd, type SimdKernels, type WasmBackendHeap } from './simd-module';
+import { elementwiseKernel, type Elementwise } from './webgpu-elementwise';
 
 const f = Math.fround;
 
@@ -11,13 +12,17 @@ interface FusedGradient {
   cpu(dy: number, x: number, attrs: NamedAttrMap): number;
   /** The whole gradient by the SIMD module (byte offsets, n float32 elements). */
   wasm(simd: SimdKernels, dy: number, x: number, out: number, n: number, attrs: NamedAttrMap): void;
+  /** The same on webgpu, one dispatch (inputs DY and X), with its uniforms from the attrs. */
+  webgpu: Elementwise;
+  uniforms?(attrs: NamedAttrMap): number[];
 }
 
 /**
  * Gradients that tfjs composes of several elementwise kernels over a whole activation, each one pass:
  * - ClipByValue (BCE clips every output pixel): where(x ≥ min ∧ x ≤ max, dy, 0), four kernels;
  * - Relu (every hidden layer): dy · cast(step(x)), three kernels; step is NaN for NaN, so is the result.
- * The fused kernels give the same values, bit for bit.
+ * The fused kernels give the same values, bit for bit (on webgpu one dispatch each; NaN in a Relu's input gives 0 there,
+ * since WGSL may assume no NaN).
  */
 const gradients: Record<'ClipByValue' | 'Relu', FusedGradient> = {
   ClipByValue: {
@@ -25,11 +30,19 @@ const gradients: Record<'ClipByValue' | 'Relu', FusedGradient> = {
     cpu: (dy, x, a) => (x >= f(a['clipValueMin'] as number) && x <= f(a['clipValueMax'] as number) ? dy : 0),
     wasm: (simd, dy, x, out, n, a) =>
       simd.clipGradient(dy, x, out, n, f(a['clipValueMin'] as number), f(a['clipValueMax'] as number)),
+    webgpu: {
+      key: 'clip_gradient',
+      inputs: ['DY', 'X'],
+      uniforms: ['lo', 'hi'],
+      code: 'if (x >= uniforms.lo && x <= uniforms.hi) { out_value = dy; }',
+    },
+    uniforms: (a) => [a['clipValueMin'] as number, a['clipValueMax'] as number],
   },
   Relu: {
     kernel: 'LatentStudioReluGradient',
     cpu: (dy, x) => dy * (Number.isNaN(x) ? x : x > 0 ? 1 : 0),
     wasm: (simd, dy, x, out, n) => simd.reluGradient(dy, x, out, n),
+    webgpu: { key: 'relu_gradient', inputs: ['DY', 'X'], code: 'if (x > 0.0) { out_value = dy; }' },
   },
 };
 
@@ -71,10 +84,15 @@ const overridden = new Set<string>();
  * and, once, replaces the gradients: where the active backend has the fused kernel and the tensors are
  * float32, the gradient runs it; elsewhere (tfjs-node, say) tfjs's own gradient.
  */
-export function registerFusedGradients(backendName: 'cpu' | 'wasm'): void {
+export function registerFusedGradients(backendName: 'cpu' | 'wasm' | 'webgpu'): void {
   for (const [kernelName, g] of Object.entries(gradients)) {
+    const kernels = {
+      cpu: () => cpuKernel(g),
+      wasm: () => wasmKernel(g),
+      webgpu: () => elementwiseKernel(g.webgpu, ['dy', 'x'], (a) => g.uniforms?.(a as NamedAttrMap) ?? []),
+    };
     if (!tf.getKernel(g.kernel, backendName))
-      tf.registerKernel({ kernelName: g.kernel, backendName, kernelFunc: backendName === 'cpu' ? cpuKernel(g) : wasmKernel(g) });
+      tf.registerKernel({ kernelName: g.kernel, backendName, kernelFunc: kernels[backendName]() });
     if (overridden.has(kernelName)) continue;
     overridden.add(kernelName);
     const original: GradConfig = tf.getGradient(kernelName);
@@ -89,4 +107,9 @@ export function registerFusedGradients(backendName: 'cpu' | 'wasm'): void {
       },
     });
   }
+}
+
+/** Removes the fused kernels of a backend, so that the gradients run tfjs's own: what the bench compares with. */
+export function unregisterFusedGradients(backendName: string): void {
+  for (const g of Object.values(gradients)) if (tf.getKernel(g.kernel, backendName)) tf.unregisterKernel(g.kernel, backendName);
 }
