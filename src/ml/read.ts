@@ -38,12 +38,6 @@ export class Reads {
       tf.dispose(pending.map((p) => p.tensor));
     }
   }
-
-  /** Frees what was asked for and never read (after an error). */
-  dispose(): void {
-    tf.dispose(this.pending.map((p) => p.tensor));
-    this.pending = [];
-  }
 }
 
 /** The values of the tensor `compute` makes (inside a tidy), read asynchronously. */

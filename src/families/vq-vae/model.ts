@@ -30,8 +30,8 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
           { name: 'codebook_ema_sum', shape: [k, d], read: () => emaSum },
         ]
       : [];
-    // How often each code was chosen since the last re-seed, and the latest training batch's encoder outputs (re-seeding draws from them),
-    // on the device: re-seeding runs in the graph, with no read back in a step.
+    // How often each code was chosen since the last re-seed, and the latest training batch's encoder outputs
+    // (re-seeding draws from them), on the device: re-seeding runs in the graph, with no read back in a step.
     const chosen = tf.variable(tf.zeros([k]), false, freshVariableName('codebook_usage'));
     let lastEncoded: Tensor | undefined;
     let lastEpoch = 0;

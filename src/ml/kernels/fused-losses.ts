@@ -71,13 +71,19 @@ export function unregisterFusedLosses(): void {
   for (const name of Object.values(kernels)) if (tf.getKernel(name, 'webgpu')) tf.unregisterKernel(name, 'webgpu');
 }
 
-const fused = (name: string) => tf.getKernel(name, tf.getBackend()) !== undefined;
+/** The backend has the fused kernel, and the two tensors are float32 of one shape (the programs do not broadcast). */
+const fused = (name: string, a: Tensor, b: Tensor) =>
+  tf.getKernel(name, tf.getBackend()) !== undefined &&
+  a.dtype === 'float32' &&
+  b.dtype === 'float32' &&
+  a.shape.length === b.shape.length &&
+  a.shape.every((d, i) => d === b.shape[i]);
 const run = (name: string, inputs: Record<string, Tensor>, attrs: Record<string, number> = {}) =>
   tf.engine().runKernel<Tensor>(name, inputs, attrs);
 
 /** BCE per element of x̂ against x (x a constant), fused where the backend has the kernel; null elsewhere. */
 export function fusedBce(x: Tensor, xHat: Tensor, eps: number): Tensor | null {
-  if (!fused(kernels.bce) || x.dtype !== 'float32' || xHat.dtype !== 'float32') return null;
+  if (!fused(kernels.bce, x, xHat)) return null;
   return tf.customGrad<Tensor>((...args: unknown[]) => {
     const p = args[0] as Tensor;
     (args[1] as (saved: Tensor[]) => void)([p]);
@@ -90,7 +96,7 @@ export function fusedBce(x: Tensor, xHat: Tensor, eps: number): Tensor | null {
 
 /** KL(N(μ, e^lv) ‖ N(0, 1)) per element, fused where the backend has the kernel; null elsewhere. */
 export function fusedGaussianKl(mu: Tensor, logVar: Tensor): Tensor | null {
-  if (!fused(kernels.kl) || mu.dtype !== 'float32' || logVar.dtype !== 'float32') return null;
+  if (!fused(kernels.kl, mu, logVar)) return null;
   return tf.customGrad<Tensor>((...args: unknown[]) => {
     const [m, lv] = args as [Tensor, Tensor];
     (args[2] as (saved: Tensor[]) => void)([m, lv]);
