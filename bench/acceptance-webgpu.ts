@@ -39,6 +39,9 @@ async function finalTestLoss(studio: Studio, config: RunConfig) {
   return { loss, run, seconds: trainingSeconds(run) ?? NaN };
 }
 
+/** LATENT_STUDIO_ACCEPTANCE_PRESETS=a,b: only those presets (to measure again the ones a change touched). */
+const only = process.env['LATENT_STUDIO_ACCEPTANCE_PRESETS']?.split(',').map((p) => p.trim());
+
 export async function webgpu(studio: Studio): Promise<Section> {
   process.env['LATENT_STUDIO_ALLOW_SOFTWARE_GPU'] = '1';
   const figures: Figure[] = [];
@@ -46,6 +49,7 @@ export async function webgpu(studio: Studio): Promise<Section> {
   let adapter = '';
   for (const family of familyIds) {
     for (const { name } of familySpecs[family].presets) {
+      if (only && !only.includes(name)) continue;
       const gpu = await finalTestLoss(studio, presetOn(name, 'webgpu'));
       if (gpu.run.backend !== 'webgpu') throw new Error(`${name}: trained on ${gpu.run.backend}: ${gpu.run.backendReason}`);
       adapter = gpu.run.backendReason ?? adapter;

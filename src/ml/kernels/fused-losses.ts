@@ -86,10 +86,12 @@ export function fusedBce(x: Tensor, xHat: Tensor, eps: number): Tensor | null {
   if (!fused(kernels.bce, x, xHat)) return null;
   return tf.customGrad<Tensor>((...args: unknown[]) => {
     const p = args[0] as Tensor;
-    (args[1] as (saved: Tensor[]) => void)([p]);
+    // x too: a tidy inside the loss may free it before the gradient runs (IWAE's tiled images); saved ones are kept.
+    (args[1] as (saved: Tensor[]) => void)([p, x]);
     return {
       value: run(kernels.bce, { x, p }, { eps }),
-      gradFunc: (dy: Tensor, saved: Tensor[]) => run(kernels.bceGradient, { dy, x, p: saved[0] as Tensor }, { eps }),
+      gradFunc: (dy: Tensor, [q, target]: Tensor[]) =>
+        run(kernels.bceGradient, { dy, x: target as Tensor, p: q as Tensor }, { eps }),
     };
   })(xHat);
 }
