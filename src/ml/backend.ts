@@ -1,5 +1,4 @@
 import type { BackendInfo } from '../shared/api';
-import type { GpuAdapterInfo } from '../shared/runs';
 import type { BackendPreference } from '../shared/config';
 import { registerWasmConvKernels } from './kernels/conv-gradients';
 import { enableWasmSimd, type WasmBackendHeap } from './kernels/simd-module';
@@ -11,7 +10,8 @@ import { registerFusedLosses } from './kernels/fused-losses';
 import { registerCpuResizeNearestGradient } from './kernels/resize-nearest-gradient';
 import { tf, tfRequire } from './tf';
 import { prepareWasmThreads, wasmThreadCount } from './wasm-threads';
-import { describeAdapter, pinDeterministicMatMul, registerWebGpu, webGpuAdapter, webGpuFailure } from './webgpu';
+import { describeAdapter, type GpuAdapterInfo } from '../shared/runs';
+import { pinDeterministicMatMul, registerWebGpu, webGpuAdapter, webGpuFailure } from './webgpu';
 
 type Concrete = Exclude<BackendPreference, 'auto'>;
 

@@ -48,8 +48,6 @@ export function chooseAdapter<A extends GpuAdapterInfo>(found: readonly A[], rul
   );
 }
 
-export { describeAdapter };
-
 interface Found extends GpuAdapterInfo {
   gpu: GPU;
   adapter: GPUAdapter;
