@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { bundledWorker, smallVae, trainWith } from './bundled-worker';
 import { expectRunEnded, startHost, type RunningHost } from './host';
 
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
@@ -46,4 +47,21 @@ test('a run on webgpu names its adapter; a config naming an adapter the machine 
   await expect(page.getByTestId('run-backend')).toHaveText('wasm');
   await expect(page.getByTestId('run-adapter')).toHaveCount(0);
   await expect(page.getByTestId('run-backend')).toHaveAttribute('title', /no adapter's name contains "Radeon"/);
+});
+
+test('the bundled worker (what Electron starts) trains on webgpu as the TypeScript worker does', async () => {
+  process.env['LATENT_STUDIO_ALLOW_SOFTWARE_GPU'] = '1';
+  try {
+    const config = smallVae('webgpu');
+    const bundled = await trainWith(config, bundledWorker);
+    expect(bundled.status, bundled.error ?? '').toBe('completed');
+    const source = await trainWith(config, undefined);
+    console.log(`bundled worker: test loss ${bundled.loss} on ${bundled.reason}; TypeScript worker: ${source.loss}`);
+    expect([bundled.backend, source.backend]).toEqual(['webgpu', 'webgpu']);
+    expect(bundled.reason).toMatch(/WebGPU through Dawn on /);
+    expect(Number.isFinite(bundled.loss)).toBe(true);
+    expect(bundled.loss).toBe(source.loss);
+  } finally {
+    delete process.env['LATENT_STUDIO_ALLOW_SOFTWARE_GPU'];
+  }
 });

@@ -65,6 +65,11 @@ export interface StartOptions {
   conf?: Record<string, string>;
   /** How long to wait for the node to be idle. */
   timeoutMs?: number;
+  /**
+   * GPUs the node declares (GRES `gpu`), so that `--gpus-per-task` is accepted. This machine has none: they stand on
+   * /dev/null, which Slurm only hands out to a task (SLURM_JOB_GPUS); what it trains on is the adapter Dawn finds.
+   */
+  gpus?: number;
 }
 
 /** Thrown when the cluster could not start; what had been started is already stopped and the folder removed. */
@@ -285,17 +290,21 @@ async function startOnce(options: StartOptions): Promise<LocalSlurm> {
       MinJobAge: '300',
       // Seconds between SIGTERM and SIGKILL when a job is cancelled or times out (default 30).
       KillWait: '5',
+      ...(options.gpus ? { GresTypes: 'gpu' } : {}),
       ...options.conf,
     };
     const lines = Object.entries(settings).map(([k, v]) => `${k}=${v}`);
     lines.push(
       `NodeName=${node} NodeAddr=127.0.0.1 NodeHostname=${node} ${Object.entries(hw)
         .map(([k, v]) => `${k}=${v}`)
-        .join(' ')} State=UNKNOWN`,
+        .join(' ')}${options.gpus ? ` Gres=gpu:${options.gpus}` : ''} State=UNKNOWN`,
       `PartitionName=debug Nodes=${node} Default=YES MaxTime=INFINITE State=UP`,
     );
     writeFileSync(conf, `# written by tests/slurm/cluster.ts\n${lines.join('\n')}\n`);
     writeFileSync(join(dir, 'plugstack.conf'), '');
+    if (options.gpus) {
+      writeFileSync(join(dir, 'gres.conf'), `AutoDetect=off\nName=gpu Count=${options.gpus} File=/dev/null\n`);
+    }
     logFiles.push(join(paths.log, 'slurmctld.log'), join(paths.log, 'slurmd.log'));
 
     // -D: foreground, so the PIDs held here are the daemons'. slurmd -N: this node, whatever the hostname resolves to.

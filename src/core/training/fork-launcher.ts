@@ -3,14 +3,17 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describeExit, workerEnv, type FromWorker, type WorkerHandle, type WorkerLauncher } from './protocol';
 
-/** Training workers as forked Node processes running the TypeScript entry through tsx. */
-export function forkLauncher(): WorkerLauncher {
-  const entry = fileURLToPath(new URL('../worker/main.ts', import.meta.url));
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return (options): WorkerHandle => {
+/**
+ * Training workers as forked Node processes: the TypeScript entry through tsx, or `bundle`, a built worker (electron-vite's
+ * out/main/worker.js, the script Electron's utilityProcess starts) run by Node as it is.
+ */
+export function forkLauncher(options: { bundle?: string } = {}): WorkerLauncher {
+  const entry = options.bundle ?? fileURLToPath(new URL('../worker/main.ts', import.meta.url));
+  const execArgv = options.bundle ? [] : ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
+  return (launch): WorkerHandle => {
     const child = fork(entry, [], {
-      env: workerEnv(options),
-      execArgv: ['--import', tsx],
+      env: workerEnv(launch),
+      execArgv,
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
