@@ -120,7 +120,7 @@ test('the search finds a run by tag and by model.beta=4, and says when nothing m
   await page.reload();
   await expect(page.getByTestId('table-search')).toHaveValue('model.beta=4');
   await expect(page.getByTestId('runs-table-row')).toHaveCount(1);
-  await expect(page.getByTestId('runs-table-row').getByTestId('row-tag')).toHaveText(['baseline', 'fig-2']);
+  await expect(page.getByTestId('runs-table-row').getByTestId('mark-tag')).toHaveText(['baseline', 'fig-2']);
   await page.getByTestId('table-search').fill('tag:nothing');
   await expect(page.getByTestId('table-no-match')).toContainText('No run of 2 matches “tag:nothing”');
   await page.screenshot({ path: join(shots, '34-table-search.png') });

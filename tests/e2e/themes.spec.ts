@@ -36,6 +36,9 @@ test.beforeAll(async () => {
       timeout: 240_000,
     })
     .toBe(true);
+  // Labelled, so that every view shows its labels in both themes.
+  await callHost(host, 'runs.label', { runId, tags: ['baseline', 'fig-2'], starred: true, notes: 'The reference run.' });
+  await callHost(host, 'sweeps.label', { sweepId, tags: ['ablation'], starred: true });
 });
 test.afterAll(async () => {
   await host.stop();
@@ -87,3 +90,31 @@ for (const theme of ['dark', 'light'] as const) {
     }
   });
 }
+
+test('labels show where runs and sweeps are listed: the sidebar, the comparison’s images and its lightbox', async ({ page }) => {
+  await page.goto(host.url);
+  const sweepItem = page.locator(`[data-testid="sweep-item"][data-sweep-id="${sweepId}"]`);
+  await expect(sweepItem.getByTestId('mark-star')).toHaveCount(1);
+  await expect(sweepItem.getByTestId('mark-tag')).toHaveText(['ablation']);
+  const rows = page.getByTestId('runs-list').getByTestId('run-row');
+  const labelled = rows.and(page.locator(`[data-run-id="${runId}"]`));
+  await expect(labelled.getByTestId('mark-star')).toHaveCount(1);
+  await expect(labelled.getByTestId('mark-tag')).toHaveText(['baseline', 'fig-2']);
+  await expect(labelled.getByRole('button')).toHaveAttribute('title', /The reference run\./);
+  // The sweep's runs carry no labels of their own.
+  await expect(rows.getByTestId('mark-star')).toHaveCount(1);
+
+  await page.goto(`${host.origin}/#/compare?runs=${[runId, ...sweepRuns].join(',')}`);
+  const tiles = page.getByTestId('compare-tile');
+  await expect(tiles).toHaveCount(3);
+  const tile = tiles.and(page.locator(`[data-run-id="${runId}"]`));
+  await expect(tile.getByTestId('mark-star')).toHaveCount(1);
+  await expect(tile.getByTestId('mark-tag')).toHaveText(['baseline', 'fig-2']);
+  await expect(tiles.getByTestId('mark-tag')).toHaveCount(2);
+  await page.getByTestId('compare-images').screenshot({ path: join(shots, 'compare-images-labels.png') });
+  await tile.getByTitle('Enlarge').click();
+  await expect(page.getByRole('dialog')).toHaveAttribute('aria-label', new RegExp(`^★ #${runId} .* · baseline, fig-2$`));
+  await page.keyboard.press('Escape');
+  await page.goto(host.url);
+  await page.locator('aside').screenshot({ path: join(shots, 'sidebar-labels.png') });
+});
