@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -80,6 +80,33 @@ test('sparse, denoising and conditional models show their signature views', asyn
     await page.getByTestId(views[0] as string).scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(shots, shot) });
   }
+});
+
+test('the β-TC-VAE form offers its q(z) estimator: stratified sampling for a new run, weighted sampling by choice', async ({
+  page,
+}) => {
+  await page.goto(theHost().url);
+  await page.getByTestId('new-run').click();
+  await page.getByTestId('field-family').selectOption('beta-tc-vae');
+  const estimator = page.getByTestId('field-model.estimator');
+  await expect(estimator).toHaveValue('mss');
+  await expect(estimator.locator('option')).toHaveText([
+    '–',
+    'minibatch weighted sampling (MWS)',
+    'minibatch stratified sampling (MSS)',
+  ]);
+  // Left empty (withProperty drops ''), the field is absent from the config: MWS, as for runs from before the choice.
+  const saved = async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-config').click()]);
+    return (JSON.parse(readFileSync(await download.path(), 'utf8')) as { model: Record<string, unknown> }).model;
+  };
+  await estimator.selectOption('');
+  expect(await saved()).not.toHaveProperty('estimator');
+  await expect(page.getByTestId('error-model.estimator')).toHaveCount(0);
+  await estimator.selectOption('mws');
+  expect(await saved()).toHaveProperty('estimator', 'mws');
+  await estimator.scrollIntoViewIfNeeded();
+  await page.getByTestId('model-card').screenshot({ path: join(shots, '14b-beta-tc-vae-form.png') });
 });
 
 test('a family registered from one folder (a test fixture) is configured in the new-run form, trains and shows its declared metrics and views', async ({

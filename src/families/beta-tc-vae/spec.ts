@@ -6,9 +6,12 @@ import type { LayerSpec } from '../layers';
 /**
  * β-TC-VAE (Chen et al. 2018, "Isolating Sources of Disentanglement in VAEs"): the KL of the ELBO split into the
  * index-code mutual information, the total correlation of q(z) and the dimension-wise KL, each with its weight:
- * loss = reconstruction + α·MI + β·TC + γ·dwKL, estimated by minibatch weighted sampling. α = γ = 1, β > 1 is the
- * paper's setting.
+ * loss = reconstruction + α·MI + β·TC + γ·dwKL, estimated from each batch by minibatch weighted sampling (the paper's
+ * default) or minibatch stratified sampling (`estimator`, model.ts). α = γ = 1, β > 1 is the paper's setting.
  */
+export const TcEstimator = z.enum(['mws', 'mss']);
+export type TcEstimator = z.infer<typeof TcEstimator>;
+
 export const betaTcVaeModel = vaeModel.pick({ encoder: true, latentSize: true, decoder: true, outputActivation: true }).extend({
   beta: z.number().min(0).max(100).meta({
     label: 'β (TC weight)',
@@ -27,6 +30,11 @@ export const betaTcVaeModel = vaeModel.pick({ encoder: true, latentSize: true, d
     .min(0)
     .max(100)
     .meta({ label: 'γ (dimension-wise KL weight)', help: 'Weight of Σ_d KL(q(z_d) ‖ p(z_d)).', step: 0.1 }),
+  estimator: TcEstimator.optional().meta({
+    label: 'q(z) estimator',
+    optionLabels: { mss: 'minibatch stratified sampling (MSS)', mws: 'minibatch weighted sampling (MWS)' },
+    help: 'How log q(z) is estimated from each batch. MSS reads near the full-data values. MWS, the paper’s default, weighs the batch with weights that sum to 1/N: its MI, TC and dimension-wise KL read shifted by tens of nats (the TC up to d·log N − log M high), though their sum, the KL, is right. Empty is MWS, as in runs from before the choice.',
+  }),
 });
 export type BetaTcVaeModel = z.infer<typeof betaTcVaeModel>;
 
@@ -34,9 +42,9 @@ const dense = (units: number): LayerSpec => ({ type: 'dense', units, activation:
 
 /** The TC decomposition's three terms, besides the VAE's. */
 export const tcMetrics: MetricDeclaration[] = [
-  { name: 'tc', label: 'total correlation (MWS)', digits: 3 },
-  { name: 'mi', label: 'index-code MI (MWS)', digits: 3 },
-  { name: 'dwkl', label: 'dimension-wise KL (MWS)', digits: 3 },
+  { name: 'tc', label: 'total correlation (batch estimate)', digits: 3 },
+  { name: 'mi', label: 'index-code MI (batch estimate)', digits: 3 },
+  { name: 'dwkl', label: 'dimension-wise KL (batch estimate)', digits: 3 },
 ];
 
 const chen: BetaTcVaeModel = {
@@ -47,6 +55,7 @@ const chen: BetaTcVaeModel = {
   beta: 6,
   alpha: 1,
   gamma: 1,
+  estimator: 'mss',
 };
 
 export const betaTcVaeSpec = {
@@ -54,7 +63,7 @@ export const betaTcVaeSpec = {
   id: 'beta-tc-vae',
   label: 'β-TC-VAE (total correlation)',
   summary:
-    'A VAE whose KL is split into MI, total correlation and dimension-wise KL (minibatch weighted sampling); only the TC is weighted up.',
+    'A VAE whose KL is split into MI, total correlation and dimension-wise KL (estimated from each batch); only the TC is weighted up.',
   objective: 'rec + α·MI + β·TC + γ·dwKL',
   metrics: [...vaeMetrics, ...tcMetrics],
   study: {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../ml/backend';
 import { tf, type Tensor } from '../../ml/tf';
-import { tcDecomposition } from './model';
+import { mssLogWeights, tcDecomposition } from './model';
 import { covariance, dipPenalty } from '../dip-vae/model';
 
 beforeAll(async () => {
@@ -10,7 +10,7 @@ beforeAll(async () => {
 
 const value = (t: Tensor) => (t.dataSync() as Float32Array)[0] as number;
 
-describe('the β-TC-VAE decomposition (minibatch weighted sampling)', () => {
+describe('the β-TC-VAE decomposition', () => {
   it('MI + TC + dwKL is the sampled KL, E[log q(z|x) − log p(z)], and TC grows when the dimensions move together', () => {
     tf.tidy(() => {
       const n = 200;
@@ -36,6 +36,60 @@ describe('the β-TC-VAE decomposition (minibatch weighted sampling)', () => {
       const tc = value(tcDecomposition({ mu: tied, logVar, z: zTied }, 60000).tc);
       expect(tc).toBeGreaterThan(value(parts.tc) + 1);
     });
+  });
+});
+
+describe('the q(z) estimators from a batch', () => {
+  it('stratified sampling weighs each image 1/N for its own sample, and each row of weights sums to 1', () => {
+    const w = tf.tidy(() => tf.exp(mssLogWeights(5, 100)).arraySync() as number[][]);
+    for (const [i, row] of w.entries()) {
+      expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+      expect(row[i]).toBeCloseTo(1 / 100, 7);
+      // M = 4 others: one with the stratum's remainder (N − M)/(N·M), three with 1/M.
+      expect(row[(i + 1) % 5]).toBeCloseTo(96 / 400, 7);
+      expect(row.filter((v) => Math.abs(v - 1 / 4) < 1e-7)).toHaveLength(3);
+    }
+  });
+
+  it('with narrow posteriors, MSS estimates the TC near its full-data value; MWS reads about d·log N − log M high', () => {
+    const [n, d, batch] = [1000, 4, 64];
+    const logVar0 = Math.log(0.01);
+    const { exact, mws, mss } = tf.tidy(() => {
+      // Two dimensions tied, two free: a true TC well above 0.
+      const base = tf.randomNormal([n, 2], 0, 1, 'float32', 11);
+      const mu = tf.concat([base, tf.slice(base, [0, 0], [n, 1]), tf.randomNormal([n, 1], 0, 1, 'float32', 12)], 1);
+      const logVar = tf.fill([n, d], logVar0);
+      const z = tf.add(mu, tf.mul(0.1, tf.randomNormal([n, d], 0, 1, 'float32', 13)));
+      // The truth over all N images: log q(z_i) = logsumexp_n log q(z_i|x_n) − log N, and per dimension.
+      const pairs = tf.neg(
+        tf.add(
+          0.5 * Math.log(2 * Math.PI) + 0.5 * logVar0,
+          tf.div(tf.square(tf.sub(tf.expandDims(z, 1), tf.expandDims(mu, 0))), 2 * Math.exp(logVar0)),
+        ),
+      );
+      const logQz = tf.sub(tf.logSumExp(tf.sum(pairs, 2), 1), Math.log(n));
+      const logQzProduct = tf.sum(tf.sub(tf.logSumExp(pairs, 1), Math.log(n)), 1);
+      const exact = value(tf.mean(tf.sub(logQz, logQzProduct)));
+      // The batch estimates, averaged over the data set's consecutive batches.
+      const sums = { mws: 0, mss: 0 };
+      const batches = Math.floor(n / batch);
+      for (let k = 0; k < batches; k++) {
+        const part = (t: Tensor) => tf.slice(t, [k * batch, 0], [batch, d]);
+        const b = { mu: part(mu), logVar: part(logVar), z: part(z) };
+        sums.mws += value(tcDecomposition(b, n, 'mws').tc) / batches;
+        sums.mss += value(tcDecomposition(b, n, 'mss').tc) / batches;
+      }
+      return { exact, ...sums };
+    });
+    console.log(
+      `TC over ${n} images: ${exact.toFixed(3)} nats; batches of ${batch}: MWS ${mws.toFixed(3)}, MSS ${mss.toFixed(3)}`,
+    );
+    expect(exact).toBeGreaterThan(0.5);
+    expect(Math.abs(mss - exact)).toBeLessThan(0.25 * Math.abs(mws - exact));
+    // MWS's weights sum to 1/N: its joint log q(z) (the own image dominates) reads about log M low, each broad marginal
+    // about log N low.
+    const offset = d * Math.log(n) - Math.log(batch);
+    expect(Math.abs(mws - exact - offset)).toBeLessThan(0.15 * offset);
   });
 });
 

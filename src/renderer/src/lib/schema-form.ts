@@ -4,6 +4,8 @@ import { z } from 'zod';
 export interface FieldSchema {
   type?: 'integer' | 'number' | 'string' | 'array' | 'boolean' | 'object';
   enum?: string[];
+  /** What the form shows for each of `enum`'s values, e.g. { mss: 'minibatch stratified sampling (MSS)' }. */
+  optionLabels?: Record<string, string>;
   minimum?: number;
   maximum?: number;
   exclusiveMinimum?: number;
