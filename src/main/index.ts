@@ -6,6 +6,7 @@ import { dispatch } from '../core/dispatch';
 import { createStudio, type Studio } from '../core/studio';
 import { loadFamilyModules } from '../families/family-modules';
 import { describeExit, workerEnv, type FromWorker, type WorkerHandle, type WorkerLauncher } from '../core/training/protocol';
+import { forwardWorkerStderr } from '../core/training/worker-stderr';
 import { resolveRemoteTarget, tokenEnvVar, type RemoteTarget } from '../shared/remote-target';
 import { artifactIdOf, artifactScheme } from '../shared/artifact-url';
 import {
@@ -24,8 +25,10 @@ const utilityLauncher: WorkerLauncher = (options): WorkerHandle => {
   const child = utilityProcess.fork(join(__dirname, 'worker.js'), [], {
     env: workerEnv(options),
     serviceName: 'Latent Studio training',
-    stdio: 'inherit',
+    // stderr through the filter of Dawn's adapter-probe messages (worker-stderr.ts).
+    stdio: ['ignore', 'inherit', 'pipe'],
   });
+  forwardWorkerStderr(child.stderr);
   return {
     get pid() {
       return child.pid;

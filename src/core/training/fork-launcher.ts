@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describeExit, workerEnv, type FromWorker, type WorkerHandle, type WorkerLauncher } from './protocol';
+import { forwardWorkerStderr } from './worker-stderr';
 
 /**
  * Training workers as forked Node processes: the TypeScript entry through tsx, or `bundle`, a built worker (electron-vite's
@@ -15,8 +16,10 @@ export function forkLauncher(options: { bundle?: string } = {}): WorkerLauncher 
       env: workerEnv(launch),
       execArgv,
       serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // stderr through the filter of Dawn's adapter-probe messages (worker-stderr.ts).
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
+    forwardWorkerStderr(child.stderr);
     return {
       pid: child.pid,
       send: (m) => child.send(m),
