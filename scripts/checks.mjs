@@ -4,9 +4,14 @@
 // pair instead of the sum. Exits non-zero, naming them, if any check fails.
 import { spawn } from 'node:child_process';
 
+// ESLint's typed rules make it the longest check by far (130 s of the 170 s the checks took on CI's two cores), so
+// it runs as two halves that together lint exactly what `eslint .` lints: the renderer (its Svelte files are the
+// slowest to lint), and the rest.
+const eslintFirstHalf = ['src/renderer'];
 const checks = [
+  ['eslint (renderer)', ['eslint', ...eslintFirstHalf]],
   ['tsc', ['tsc', '-b', 'tsconfig.json']],
-  ['eslint', ['eslint', '.']],
+  ['eslint (the rest)', ['eslint', '.', ...eslintFirstHalf.flatMap((dir) => ['--ignore-pattern', `${dir}/**`])]],
   ['svelte-check', ['svelte-check', '--tsconfig', './tsconfig.web.json', '--fail-on-warnings']],
   ['prettier', ['prettier', '--check', '.']],
 ];

@@ -11,20 +11,20 @@ import type {} from '../../src/families/specs';
 /** The worker electron-vite built (`npm run test:e2e` builds first): what Electron's utilityProcess starts. */
 export const bundledWorker = join(import.meta.dirname, '..', '..', 'out', 'main', 'worker.js');
 
-/** A VAE preset for one epoch on a small MNIST subset, on `backend`. */
+/** A VAE preset for one epoch on 256 MNIST images (4 steps), on `backend`. */
 export function smallVae(backend: RunConfig['backend']): RunConfig {
   const preset = findPreset('vae-784-400-20');
   if (!preset) throw new Error('no preset vae-784-400-20');
   return {
     ...preset,
     backend,
-    dataset: { ...preset.dataset, trainSubset: 640, testSubset: 200 },
+    dataset: { ...preset.dataset, trainSubset: 256, testSubset: 128 },
     training: { ...preset.training, epochs: 1, batchSize: 64, seed: 3 },
   };
 }
 
 /**
- * Trains `config` in a studio whose workers are `launcher`'s (the bundle, or the TypeScript entry through tsx);
+ * Trains `config` in a studio whose workers run `bundle` (a built worker), or the TypeScript entry through tsx;
  * resolves with how the run ended, its backend and its final test loss.
  */
 export async function trainWith(config: RunConfig, bundle: string | undefined) {

@@ -7,11 +7,12 @@ import { createStudio, type Studio } from '../../src/core/studio';
 import { slurmCommands } from '../../src/core/slurm/commands';
 import { forkLauncher } from '../../src/core/training/fork-launcher';
 import type { MetricPoint } from '../../src/shared/api';
-import { SweepSpec, type SweepSpecInput } from '../../src/shared/sweep';
+import { SweepSpec } from '../../src/shared/sweep';
 import { stepGateVariable } from '../../src/core/training/step-gate';
 import { tempDir } from '../integration/helpers';
 import { WorkerGate } from '../integration/worker-gate';
 import { slurmSkipReason, startLocalSlurm, type LocalSlurm } from './cluster';
+import { aeSweep } from './ae-sweep';
 
 const skip = slurmSkipReason();
 if (skip) console.warn(`tests/slurm skipped: ${skip}`);
@@ -34,27 +35,6 @@ afterAll(async () => {
   await cluster?.stop();
   tmp?.cleanup();
 });
-
-/** A small MLP autoencoder on 1,000 MNIST images: four configs by latent size × seed. */
-function aeSweep(name: string, epochs: number, parameters: SweepSpecInput['parameters']): SweepSpecInput {
-  return {
-    name,
-    method: 'grid',
-    base: {
-      family: 'autoencoder',
-      backend: 'wasm',
-      model: {
-        encoder: [{ type: 'dense', units: 64, activation: 'relu' }],
-        latentSize: 8,
-        decoder: [{ type: 'dense', units: 64, activation: 'relu' }],
-        outputActivation: 'sigmoid',
-      },
-      dataset: { name: 'mnist', trainSubset: 1000, testSubset: 300 },
-      training: { loss: 'bce', batchSize: 50, epochs, learningRate: 0.002, optimizer: 'adam', seed: 1 },
-    },
-    parameters,
-  };
-}
 
 /** A studio whose Slurm commands talk to the test's cluster; one worker thread per run, as each task has one CPU. */
 function studioOn(dbPath: string): Studio {

@@ -8,6 +8,7 @@ import type { MetricPoint } from '../../src/shared/api';
 import { SweepSpec } from '../../src/shared/sweep';
 import { tempDir } from '../integration/helpers';
 import { slurmSkipReason, startLocalSlurm, type LocalSlurm } from './cluster';
+import { aeSweep } from './ae-sweep';
 
 /**
  * A sweep's task on webgpu, asking Slurm for a GPU (`--gpus-per-task`). The test cluster declares one GPU (a GRES
@@ -35,23 +36,7 @@ afterAll(async () => {
   delete process.env[allow];
 });
 
-const spec = SweepSpec.parse({
-  name: 'on a GPU node',
-  method: 'grid',
-  base: {
-    family: 'autoencoder',
-    backend: 'webgpu',
-    model: {
-      encoder: [{ type: 'dense', units: 64, activation: 'relu' }],
-      latentSize: 8,
-      decoder: [{ type: 'dense', units: 64, activation: 'relu' }],
-      outputActivation: 'sigmoid',
-    },
-    dataset: { name: 'mnist', trainSubset: 1000, testSubset: 300 },
-    training: { loss: 'bce', batchSize: 50, epochs: 2, learningRate: 0.002, optimizer: 'adam', seed: 1 },
-  },
-  parameters: { 'training.seed': { values: [4] } },
-});
+const spec = SweepSpec.parse(aeSweep('on a GPU node', 2, { 'training.seed': { values: [4] } }, 'webgpu'));
 
 const finals = (points: MetricPoint[]) =>
   points.filter((p) => p.split === 'test').map((p) => ({ key: `${p.name}@${p.step}`, value: p.value }));
