@@ -20,7 +20,8 @@ const logNormal = (z: Tensor, mu: Tensor, logVar: Tensor) =>
 export function mssLogWeights(batch: number, trainCount: number): Tensor {
   const n = trainCount;
   const m = batch - 1;
-  if (m < 1) return tf.zeros([batch, batch]);
+  // A batch of one image knows only its own, at 1/N (as MWS weighs it then).
+  if (m < 1) return tf.fill([batch, batch], -Math.log(n));
   const w = new Float32Array(batch * batch).fill(1 / m);
   for (let i = 0; i < batch; i++) {
     w[i * batch + i] = 1 / n;

@@ -49,6 +49,8 @@ describe('the q(z) estimators from a batch', () => {
       expect(row[(i + 1) % 5]).toBeCloseTo(96 / 400, 7);
       expect(row.filter((v) => Math.abs(v - 1 / 4) < 1e-7)).toHaveLength(3);
     }
+    // A batch of one: its own image at 1/N, which is where MWS puts it too.
+    expect(tf.tidy(() => tf.exp(mssLogWeights(1, 100)).arraySync())).toEqual([[expect.closeTo(1 / 100, 7)]]);
   });
 
   it('with narrow posteriors, MSS estimates the TC near its full-data value; MWS reads about d·log N − log M high', () => {
