@@ -42,7 +42,12 @@ function expectAllStored(dbPath: string, runId: number, announced: MetricPoint[]
 function orphans(dbPath: string, pid: number | undefined): { id: number; status: string }[] {
   const db = new Database(dbPath, { readonly: true });
   try {
-    return db.prepare(`SELECT id, status FROM runs WHERE status = 'running' AND supervisor_pid IS NOT ?`).all(pid ?? null) as {
+    return db
+      .prepare(
+        `SELECT r.id, r.status FROM runs r JOIN jobs j ON j.run_id = r.id AND j.kind = 'train' AND j.state = 'running'
+         WHERE r.status = 'running' AND j.supervisor_pid IS NOT ?`,
+      )
+      .all(pid ?? null) as {
       id: number;
       status: string;
     }[];

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getJob } from '../../src/core/store/jobs';
+import { getJob, listJobs } from '../../src/core/store/jobs';
 import { createStudio, findPreset, type Studio } from '../../src/core/studio';
 import type { RunConfig } from '../../src/shared/config';
 import { countingLauncher } from './counting-launcher';
@@ -75,6 +75,10 @@ describe('one scheduler for training runs, evaluations and priors', () => {
       expect((await studio.api['prior.get']({ runId: vq }))?.status).toBe('completed');
       expect(stats.maxAlive).toBe(1);
       expect(stats.kinds).toEqual(['train', 'train', 'train', 'evaluate', 'prior']);
+      // One table holds them all, each completed.
+      expect(studio.db.prepare('SELECT kind, state FROM jobs ORDER BY id').all()).toEqual(
+        ['train', 'train', 'train', 'evaluate', 'prior'].map((kind) => ({ kind, state: 'completed' })),
+      );
     } finally {
       await studio.close();
       tmp.cleanup();
@@ -90,6 +94,17 @@ describe('one scheduler for training runs, evaluations and priors', () => {
       const first = (await studio.api['prior.start']({ runId: vq, epochs: 50, seed: 1 })).jobId;
       const second = (await studio.api['prior.start']({ runId: vq, epochs: 1, seed: 2 })).jobId;
       expect(getJob(studio.db, second)?.state).toBe('queued');
+      // A run's training is a job too: cancelling it cancels the run.
+      const { runId } = await studio.api['runs.start']({ config: mnistConfig({ trainSubset: 600, testSubset: 200 }) });
+      const [training] = listJobs(studio.db, runId, 'train');
+      expect(training?.state).toBe('queued');
+      expect(await studio.api['jobs.cancel']({ jobId: training!.id })).toEqual({ cancelled: true });
+      expect((await studio.api['runs.get']({ runId })).status).toBe('cancelled');
+      expect(getJob(studio.db, training!.id)).toMatchObject({
+        state: 'cancelled',
+        error: 'cancelled by the user before it started',
+      });
+      expect(await studio.api['jobs.cancel']({ jobId: training!.id })).toEqual({ cancelled: false });
       expect(await studio.api['jobs.cancel']({ jobId: second })).toEqual({ cancelled: true });
       expect(getJob(studio.db, second)).toMatchObject({ state: 'cancelled', error: 'cancelled by the user before it started' });
       await expect(studio.api['jobs.cancel']({ jobId: 9999 })).rejects.toThrow(/^jobId: job 9999 does not exist/);

@@ -26,6 +26,10 @@ const env: Environment = {
   datasetHash: 'd',
 };
 
+/** Sets a column of a run's open training job (`.run(value, runId)`): its supervisor as another studio left it. */
+const trainJobSet = (column: 'heartbeat_at' | 'supervisor_pid') =>
+  `UPDATE jobs SET ${column} = ? WHERE run_id = ? AND kind = 'train' AND state IN ('queued','running')`;
+
 beforeEach(() => {
   tmp = tempDir();
   db = openDb(join(tmp.dir, 'studio.db'));
@@ -97,7 +101,7 @@ describe('store', () => {
     const fresh = insertRun(db, mnistConfig(), 'h');
     markRunning(db, stale, env);
     markRunning(db, fresh, env);
-    db.prepare('UPDATE runs SET heartbeat_at = ? WHERE id = ?').run(new Date(Date.now() - 60_000).toISOString(), stale);
+    db.prepare(trainJobSet('heartbeat_at')).run(new Date(Date.now() - 60_000).toISOString(), stale);
     expect(interruptStaleRuns(db, 15_000)).toEqual([stale]);
     const runs = listRuns(db);
     expect(runs.find((r) => r.id === stale)?.status).toBe('interrupted');
@@ -108,7 +112,7 @@ describe('store', () => {
   it('at start-up, a studio marks runs left running by a crash as interrupted', async () => {
     const id = insertRun(db, mnistConfig(), 'h');
     markRunning(db, id, env);
-    db.prepare('UPDATE runs SET heartbeat_at = ? WHERE id = ?').run('2020-01-01T00:00:00.000Z', id);
+    db.prepare(trainJobSet('heartbeat_at')).run('2020-01-01T00:00:00.000Z', id);
     db.close();
     const studio = openTestStudio(join(tmp.dir, 'studio.db'));
     const run = await studio.api['runs.get']({ runId: id });
@@ -134,7 +138,7 @@ describe('heartbeat sweep', () => {
     const d = openDb(join(t.dir, 's.db'));
     const id = insertRun(d, mnistConfig(), 'h');
     markRunning(d, id, env);
-    d.prepare('UPDATE runs SET heartbeat_at = ? WHERE id = ?').run('2020-01-01T00:00:00.000Z', id);
+    d.prepare(trainJobSet('heartbeat_at')).run('2020-01-01T00:00:00.000Z', id);
     expect(interruptStaleRuns(d, 15_000, [id])).toEqual([]);
     expect(getRun(d, id)?.status).toBe('running');
     expect(interruptStaleRuns(d, 15_000)).toEqual([id]);
@@ -152,8 +156,8 @@ describe('restart window', () => {
     const other = insertRun(d, mnistConfig(), 'h');
     markRunning(d, orphan, env);
     markRunning(d, other, env);
-    d.prepare('UPDATE runs SET supervisor_pid = ? WHERE id = ?').run(dead, orphan);
-    d.prepare('UPDATE runs SET supervisor_pid = ? WHERE id = ?').run(process.ppid, other);
+    d.prepare(trainJobSet('supervisor_pid')).run(dead, orphan);
+    d.prepare(trainJobSet('supervisor_pid')).run(process.ppid, other);
     // Both heartbeats are fresh: only the dead supervisor tells them apart.
     expect(interruptStaleRuns(d, 15_000)).toEqual([orphan]);
     expect(getRun(d, orphan)?.status).toBe('interrupted');
@@ -169,7 +173,7 @@ describe('restart window', () => {
     const done = insertRun(d, mnistConfig(), 'h');
     finishRun(d, done, 'completed', null);
     const elsewhere = insertRun(d, mnistConfig(), 'h');
-    d.prepare('UPDATE runs SET supervisor_pid = ? WHERE id = ?').run(process.ppid, elsewhere);
+    d.prepare(trainJobSet('supervisor_pid')).run(process.ppid, elsewhere);
     d.close();
     const studio = openTestStudio(dbPath);
     try {

@@ -107,7 +107,7 @@ export function systemApi(
     'jobs.cancel': async ({ jobId }) => {
       if (!getJob(db, jobId))
         throw new ApiError('not_found', `jobId: job ${jobId} does not exist`, [{ path: 'jobId', message: 'no such job' }]);
-      return { cancelled: orchestrator.jobs.cancel(jobId) };
+      return { cancelled: orchestrator.cancelJob(jobId) };
     },
     'artifacts.list': async ({ runId }) => listArtifacts(db, runId),
     'artifacts.index': async ({ runIds, kind }) => indexArtifacts(db, runIds, kind),

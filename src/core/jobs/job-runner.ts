@@ -131,7 +131,9 @@ export class JobRunner {
     }
     const job = getJob(this.db, id);
     const reason = 'cancelled by the user before it started';
-    if (job?.state !== 'queued' || !finishJob(this.db, id, { state: 'cancelled', error: reason })) return false;
+    // A training job ends with its run (Orchestrator.cancelJob).
+    if (job?.state !== 'queued' || job.kind === 'train' || !finishJob(this.db, id, { state: 'cancelled', error: reason }))
+      return false;
     this.announce(job, 'cancelled', reason);
     this.#ended.settle(id);
     return true;

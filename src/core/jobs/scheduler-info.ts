@@ -6,20 +6,23 @@ import { autoResumeSetting, defaultMaxConcurrent, type Orchestrator } from '../t
 /** How the scheduler stands: its limit, and the work of every kind holding a slot or waiting for one. */
 export function schedulerInfo(db: Db, orchestrator: Orchestrator): SchedulerInfo {
   const activeRuns = orchestrator.activeRunIds;
-  // Runs on a Slurm cluster are the cluster's to schedule: not in this machine's queue or limit.
-  const runs = db.prepare(`SELECT id, status FROM runs WHERE status IN ('queued','running') AND executor = 'local'`).all() as {
-    id: number;
-    status: string;
-  }[];
+  // Training on a Slurm cluster is the cluster's to schedule: not in this machine's queue or limit.
+  const training = db
+    .prepare(
+      `SELECT run_id AS runId, state FROM jobs WHERE kind = 'train' AND state IN ('queued','running') AND executor = 'local'`,
+    )
+    .all() as { runId: number; state: string }[];
   const byKind: SchedulerInfo['byKind'] = {
     train: {
       // Workers of runs still active (a worker outlives its run's end by a moment).
-      running: runs.filter((r) => activeRuns.includes(r.id)).length,
+      running: training.filter((r) => activeRuns.includes(r.runId)).length,
       // Waiting for a slot: queued in the database, not yet handed to a worker here.
-      queued: runs.filter((r) => r.status === 'queued' && !activeRuns.includes(r.id)).length,
+      queued: training.filter((r) => r.state === 'queued' && !activeRuns.includes(r.runId)).length,
     },
   };
-  const jobs = db.prepare(`SELECT kind, count(*) AS n FROM jobs WHERE state = 'queued' GROUP BY kind`).all() as {
+  const jobs = db
+    .prepare(`SELECT kind, count(*) AS n FROM jobs WHERE state = 'queued' AND kind != 'train' GROUP BY kind`)
+    .all() as {
     kind: string;
     n: number;
   }[];

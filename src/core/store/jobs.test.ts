@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '../../families/run-config';
 import { migrate } from './db';
@@ -6,21 +5,13 @@ import { latestEvaluationFigures, listEvaluations } from './evaluations';
 import { getJob } from './jobs';
 import { migrations } from './migrations';
 import { latestCompletedPrior, latestPrior } from './priors';
-import { insertRun } from './runs';
-
-/** A database at schema version 10: evaluations and priors in tables of their own. */
-function version10() {
-  const db = new Database(':memory:');
-  db.pragma('foreign_keys = ON');
-  for (const m of migrations.slice(0, 10)) db.exec(m);
-  db.pragma('user_version = 10');
-  return db;
-}
+import { databaseAt, insertLegacyRun } from './schema-at';
 
 describe('migration 11: evaluations and priors into the jobs table', () => {
   it('keeps every evaluation and prior, with their ids, figures, settings and state', () => {
-    const db = version10();
-    const runId = insertRun(db, defaultRunConfig('vq-vae'), 'hash');
+    // Schema 10: evaluations and priors in tables of their own.
+    const db = databaseAt(10);
+    const runId = insertLegacyRun(db, defaultRunConfig('vq-vae'), { status: 'completed' });
     const insertEvaluation = db.prepare(
       `INSERT INTO evaluations (id, run_id, what, settings_json, seed, checkpoint_epoch, status, results_json, error,
                                 supervisor_host, supervisor_pid, created_at, ended_at)

@@ -1,8 +1,9 @@
 /**
- * The jobs table: work on a run besides its training (an evaluation, a learned prior), queued under the scheduler's
- * limit. A job's request is all a worker needs to start it again, so a job whose studio is gone is re-queued, never
- * failed for that; its figures are its result. Training runs are the runs table's own queue; `queuedWork` reads both
- * in the order they were asked for.
+ * The jobs table: all the studio's work on a run, queued under the scheduler's limit: its training (one job per
+ * start, resume or extension; train-jobs.ts), its evaluations and its learned priors. `queuedWork` reads the queue
+ * in the order the work was asked for. An evaluation's or a prior's request is all a worker needs to start it again,
+ * so one whose studio is gone is re-queued, never failed for that; its figures are its result. A training job whose
+ * studio is gone ends its run as interrupted instead (the researcher resumes it from a checkpoint).
  */
 import { hostname } from 'node:os';
 import type { JobState } from '../../shared/api';
@@ -10,7 +11,7 @@ import { nowIso, type Db } from './db';
 import { stmt } from './statements';
 import { supervisedByMe, supervisorGone, type Supervised } from './supervisor';
 
-export type JobKind = 'evaluate' | 'prior';
+export type JobKind = 'train' | 'evaluate' | 'prior';
 
 export interface JobRecord {
   id: number;
@@ -151,7 +152,7 @@ export function touchJobHeartbeats(db: Db): void {
  */
 export function requeueStaleJobs(db: Db, staleAfterMs: number, supervised: readonly number[]): JobRecord[] {
   const cutoff = new Date(Date.now() - staleAfterMs).toISOString();
-  const stale = stmt<[], JobRow>(db, `SELECT * FROM jobs WHERE state = 'running'`)
+  const stale = stmt<[], JobRow>(db, `SELECT * FROM jobs WHERE state = 'running' AND kind != 'train'`)
     .all()
     .filter((r) => !supervised.includes(r.id) && supervisorGone(r, cutoff));
   return stale.filter((r) => requeueJob(db, r.id)).map((r) => toJob({ ...r, state: 'queued' }));
@@ -163,37 +164,44 @@ export function jobHeldHere(db: Db, id: number): boolean {
   return r !== undefined && supervisedByMe(r);
 }
 
-/** One piece of queued work: a training run (the runs table) or a job. */
+/** One queued job: its kind, its id and its run. */
 export interface QueuedWork {
-  kind: 'train' | JobKind;
+  kind: JobKind;
   id: number;
+  runId: number;
 }
 
-/** Everything queued for this machine, runs and jobs together, first asked first. */
+/** Everything queued for this machine (not a Slurm cluster's), first asked first. */
 export function queuedWork(db: Db): QueuedWork[] {
   return stmt<[], QueuedWork>(
     db,
-    `SELECT kind, id FROM (
-       SELECT 'train' AS kind, id, created_at FROM runs WHERE status = 'queued' AND executor = 'local'
-       UNION ALL
-       SELECT kind, id, created_at FROM jobs WHERE state = 'queued')
-     ORDER BY created_at, id`,
+    `SELECT kind, id, run_id AS runId FROM jobs WHERE state = 'queued' AND executor = 'local' ORDER BY created_at, id`,
   ).all();
 }
 
+export interface ClaimOptions {
+  /** Take work whose studio is gone, not only this process's own. */
+  adopt: boolean;
+  staleAfterMs: number;
+}
+
 /**
- * Claims a queued job for this process: one it holds, or (with `adopt`) one whose studio is gone. Undefined when
- * another live studio holds it or it is no longer queued.
+ * Takes a queued job (a row read with its supervisor) for this process: one it holds, or (with `adopt`) one whose
+ * studio is gone. False when another live studio holds it, or it is no longer queued or no longer held as read.
  */
-export function claimJob(db: Db, id: number, options: { adopt: boolean; staleAfterMs: number }): JobRecord | undefined {
-  const row = stmt<[number], JobRow>(db, `SELECT * FROM jobs WHERE id = ? AND state = 'queued'`).get(id);
-  if (!row) return undefined;
+export function takeQueuedJob(db: Db, row: Supervised & { id: number }, options: ClaimOptions): boolean {
   const cutoff = new Date(Date.now() - options.staleAfterMs).toISOString();
-  if (!supervisedByMe(row) && !(options.adopt && supervisorGone(row, cutoff))) return undefined;
+  if (!supervisedByMe(row) && !(options.adopt && supervisorGone(row, cutoff))) return false;
   const claimed = stmt(
     db,
     `UPDATE jobs SET supervisor_host = ?, supervisor_pid = ?, heartbeat_at = ?
      WHERE id = ? AND state = 'queued' AND supervisor_pid IS ? AND supervisor_host IS ?`,
-  ).run(hostname(), process.pid, nowIso(), id, row.supervisor_pid, row.supervisor_host);
-  return claimed.changes === 1 ? toJob(row) : undefined;
+  ).run(hostname(), process.pid, nowIso(), row.id, row.supervisor_pid, row.supervisor_host);
+  return claimed.changes === 1;
+}
+
+/** Claims a queued evaluation or prior for this process (takeQueuedJob); undefined when it cannot. */
+export function claimJob(db: Db, id: number, options: ClaimOptions): JobRecord | undefined {
+  const row = stmt<[number], JobRow>(db, `SELECT * FROM jobs WHERE id = ? AND state = 'queued' AND kind != 'train'`).get(id);
+  return row && takeQueuedJob(db, row, options) ? toJob(row) : undefined;
 }

@@ -256,4 +256,43 @@ export const migrations: readonly string[] = [
      PRIMARY KEY (run_id, rung)
    ) STRICT;
    CREATE INDEX sweep_rungs_sweep ON sweep_rungs(sweep_id, rung);`,
+  // 15: training is a job too. Each start of a run (its first, a resume, an extension) is a job of kind 'train' that
+  // holds where it trains (this machine or a Slurm cluster), the checkpoint it continues from, its supervisor and its
+  // heartbeat; those columns leave the runs table, which keeps the research record. Runs queued or running get the job
+  // their attempt would have had. (The jobs table is rebuilt for its CHECK, as in 14.)
+  `CREATE TABLE jobs_new (
+     id INTEGER PRIMARY KEY,
+     kind TEXT NOT NULL CHECK (kind IN ('train','evaluate','prior')),
+     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     state TEXT NOT NULL CHECK (state IN ('queued','running','completed','failed','cancelled')),
+     request_json TEXT NOT NULL,
+     progress_json TEXT,
+     result_json TEXT,
+     error TEXT,
+     restarts INTEGER NOT NULL DEFAULT 0,
+     supervisor_host TEXT,
+     supervisor_pid INTEGER,
+     heartbeat_at TEXT,
+     created_at TEXT NOT NULL,
+     started_at TEXT,
+     ended_at TEXT,
+     executor TEXT NOT NULL DEFAULT 'local' CHECK (executor IN ('local','slurm'))
+   ) STRICT;
+   INSERT INTO jobs_new (id, kind, run_id, state, request_json, progress_json, result_json, error, restarts,
+                         supervisor_host, supervisor_pid, heartbeat_at, created_at, started_at, ended_at)
+     SELECT id, kind, run_id, state, request_json, progress_json, result_json, error, restarts,
+            supervisor_host, supervisor_pid, heartbeat_at, created_at, started_at, ended_at FROM jobs;
+   DROP TABLE jobs;
+   ALTER TABLE jobs_new RENAME TO jobs;
+   CREATE INDEX jobs_run ON jobs(run_id, kind, id);
+   CREATE INDEX jobs_state ON jobs(state);
+   INSERT INTO jobs (kind, run_id, state, request_json, executor, supervisor_host, supervisor_pid, heartbeat_at,
+                     created_at, started_at)
+     SELECT 'train', id, status, json_object('resumeFrom', json(resume_from)), executor, supervisor_host, supervisor_pid,
+            heartbeat_at, created_at, CASE WHEN status = 'running' THEN started_at END
+     FROM runs WHERE status IN ('queued','running') ORDER BY id;
+   ALTER TABLE runs DROP COLUMN supervisor_host;
+   ALTER TABLE runs DROP COLUMN supervisor_pid;
+   ALTER TABLE runs DROP COLUMN heartbeat_at;
+   ALTER TABLE runs DROP COLUMN resume_from;`,
 ];

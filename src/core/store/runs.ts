@@ -1,14 +1,14 @@
-import { hostname } from 'node:os';
 import type { RunConfig } from '../../shared/config';
 import type { Environment, LatestMetric, RunDetail, RunStatus, RunSummary, StoppedEarly } from '../../shared/api';
 import type { z } from 'zod';
 import { nowIso, type Db } from './db';
 import { stmt } from './statements';
-import { supervisedByMe, supervisorGone } from './supervisor';
+import { endTrainJob, insertTrainJob, orphanedTraining, startTrainJob, type Executor, type ResumePoint } from './train-jobs';
 import { slurmRunInfo, type SlurmTaskRecord } from './slurm-runs';
 import { labelsOf, type LabelColumns } from './labels';
 
 export { supervisorAlive } from './supervisor';
+export { trainJobHeldHere as supervisedHere, trainJobSupervisor as runSupervisor } from './train-jobs';
 
 interface RunRow extends LabelColumns {
   id: number;
@@ -26,7 +26,6 @@ interface RunRow extends LabelColumns {
   created_at: string;
   started_at: string | null;
   ended_at: string | null;
-  heartbeat_at: string | null;
   error: string | null;
   warnings: string;
   interruptions: string;
@@ -45,14 +44,14 @@ export function ensureExperiment(db: Db, name: string): number {
   return row.id;
 }
 
-export function insertRun(db: Db, config: RunConfig, configHash: string): number {
+/** A new run, queued (its first training job) and held by this studio process; 'slurm': it waits for its cluster. */
+export function insertRun(db: Db, config: RunConfig, configHash: string, executor: Executor = 'local'): number {
   return db.transaction(() => {
     const experimentId = ensureExperiment(db, config.experiment ?? 'Default');
     const info = stmt(
       db,
-      `INSERT INTO runs (experiment_id, name, family, config_json, config_hash, status, seed, epochs, created_at, heartbeat_at,
-                         supervisor_host, supervisor_pid)
-       VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO runs (experiment_id, name, family, config_json, config_hash, status, seed, epochs, created_at, executor)
+       VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
     ).run(
       experimentId,
       config.name ?? '',
@@ -62,128 +61,60 @@ export function insertRun(db: Db, config: RunConfig, configHash: string): number
       config.training.seed,
       config.training.epochs,
       nowIso(),
-      nowIso(),
-      hostname(),
-      process.pid,
+      executor,
     );
     const id = Number(info.lastInsertRowid);
     if (!config.name) stmt(db, 'UPDATE runs SET name = ? WHERE id = ?').run(`${config.family} #${id}`, id);
+    insertTrainJob(db, id, null, executor);
     return id;
   })();
 }
 
+/** The run's worker has started it: the run and its training job are running. */
 export function markRunning(db: Db, runId: number, environment: Environment): void {
-  const now = nowIso();
-  stmt(
-    db,
-    `UPDATE runs SET status = 'running', started_at = COALESCE(started_at, ?), heartbeat_at = ?, backend = ?, backend_reason = ?, environment_json = ?
-     WHERE id = ? AND status = 'queued'`,
-  ).run(now, now, environment.backend.name, environment.backend.reason, JSON.stringify(environment), runId);
+  db.transaction(() => {
+    const started = stmt(
+      db,
+      `UPDATE runs SET status = 'running', started_at = COALESCE(started_at, ?), backend = ?, backend_reason = ?, environment_json = ?
+       WHERE id = ? AND status = 'queued'`,
+    ).run(nowIso(), environment.backend.name, environment.backend.reason, JSON.stringify(environment), runId);
+    if (started.changes === 1) startTrainJob(db, runId);
+  })();
 }
 
-/** The supervising studio's heartbeat on every active run it holds, queued or running. */
-export function touchHeartbeats(db: Db): void {
-  stmt(
-    db,
-    `UPDATE runs SET heartbeat_at = ? WHERE status IN ('queued','running') AND supervisor_host = ? AND supervisor_pid = ?`,
-  ).run(nowIso(), hostname(), process.pid);
-}
-
-/**
- * Claims a queued run for this process (the scheduler reads the queue with `queuedWork`): one it holds, or (with
- * `adopt`) one whose studio is gone. Undefined when another live studio holds it or it is no longer queued.
- */
-export function claimRun(
-  db: Db,
-  id: number,
-  options: { adopt: boolean; staleAfterMs: number },
-): { id: number; config: RunConfig; configHash: string; resumeFrom: ResumePoint | null } | undefined {
-  const cutoff = new Date(Date.now() - options.staleAfterMs).toISOString();
-  const r = stmt<
-    [number],
-    {
-      id: number;
-      config_json: string;
-      config_hash: string;
-      heartbeat_at: string | null;
-      supervisor_host: string | null;
-      supervisor_pid: number | null;
-      resume_from: string | null;
-    }
-  >(
-    db,
-    `SELECT id, config_json, config_hash, heartbeat_at, supervisor_host, supervisor_pid, resume_from FROM runs
-     WHERE id = ? AND status = 'queued' AND executor = 'local'`,
-  ).get(id);
-  if (!r) return undefined;
-  if (!supervisedByMe(r) && !(options.adopt && supervisorGone(r, cutoff))) return undefined;
-  const claimed = stmt(
-    db,
-    `UPDATE runs SET supervisor_host = ?, supervisor_pid = ?, heartbeat_at = ?
-     WHERE id = ? AND status = 'queued' AND supervisor_pid IS ? AND supervisor_host IS ?`,
-  ).run(hostname(), process.pid, nowIso(), r.id, r.supervisor_pid, r.supervisor_host);
-  if (claimed.changes !== 1) return undefined;
-  return {
-    id: r.id,
-    config: JSON.parse(r.config_json) as RunConfig,
-    configHash: r.config_hash,
-    resumeFrom: r.resume_from ? (JSON.parse(r.resume_from) as ResumePoint) : null,
-  };
-}
-
-/** Whether this studio process holds a run (it queued it, or adopted it). */
-export function supervisedHere(db: Db, runId: number): boolean {
-  const r = stmt<[number], { supervisor_host: string | null; supervisor_pid: number | null }>(
-    db,
-    'SELECT supervisor_host, supervisor_pid FROM runs WHERE id = ?',
-  ).get(runId);
-  return r !== undefined && supervisedByMe(r);
-}
-
-/** Moves a run to a final status once; a run already finished keeps its first ending. */
+/** Moves a run (and its training job) to a final status once; a run already finished keeps its first ending. */
 export function finishRun(db: Db, runId: number, status: RunStatus, error: string | null): boolean {
-  const info = stmt(
-    db,
-    `UPDATE runs SET status = ?, error = ?, ended_at = ? WHERE id = ? AND status IN ('queued','running')`,
-  ).run(status, error, nowIso(), runId);
-  return info.changes > 0;
+  return db.transaction(() => {
+    const info = stmt(
+      db,
+      `UPDATE runs SET status = ?, error = ?, ended_at = ? WHERE id = ? AND status IN ('queued','running')`,
+    ).run(status, error, nowIso(), runId);
+    if (info.changes === 0) return false;
+    endTrainJob(db, runId, status, error);
+    return true;
+  })();
 }
 
 /**
- * Training runs whose supervising studio is gone: its process on this machine is dead (known at once,
- * e.g. right after a restart), or its heartbeat is older than `staleAfterMs` (a studio on another
- * machine sharing the database, or a reused pid). `supervised` are this process's own. Queued runs are
- * jobs that outlive their studio: the next studio's scheduler adopts them (claimRun).
+ * Training runs whose supervising studio is gone (train-jobs.ts, `orphanedTraining`) end as interrupted: its process
+ * on this machine is dead (known at once, e.g. right after a restart), or its heartbeat is older than `staleAfterMs`
+ * (a studio on another machine sharing the database, or a reused pid). `supervised` are this process's own. Queued
+ * runs are jobs that outlive their studio: the next studio's scheduler adopts them.
  */
 export function interruptStaleRuns(db: Db, staleAfterMs: number, supervised: readonly number[] = []): number[] {
   const cutoff = new Date(Date.now() - staleAfterMs).toISOString();
-  const orphaned = stmt<
-    [],
-    { id: number; heartbeat_at: string | null; supervisor_host: string | null; supervisor_pid: number | null }
-  >(db, `SELECT id, heartbeat_at, supervisor_host, supervisor_pid FROM runs WHERE status = 'running' AND executor = 'local'`)
-    .all()
-    .filter((r) => !supervised.includes(r.id) && supervisorGone(r, cutoff));
-  const mark = db.transaction(() => {
-    for (const r of orphaned) {
-      finishRun(
-        db,
-        r.id,
-        'interrupted',
-        `${studioStopped} while this run was in progress (last heartbeat ${r.heartbeat_at ?? 'never'})`,
-      );
-    }
-  });
-  mark();
-  return orphaned.map((r) => r.id);
-}
-
-/** The studio process supervising an active run, as `host pid N`. */
-export function runSupervisor(db: Db, runId: number): string | null {
-  const r = stmt<[number], { supervisor_host: string | null; supervisor_pid: number | null }>(
-    db,
-    'SELECT supervisor_host, supervisor_pid FROM runs WHERE id = ?',
-  ).get(runId);
-  return r?.supervisor_pid ? `${r.supervisor_host ?? '?'} pid ${r.supervisor_pid}` : null;
+  return db.transaction(() =>
+    orphanedTraining(db, cutoff, supervised)
+      .filter((r) =>
+        finishRun(
+          db,
+          r.runId,
+          'interrupted',
+          `${studioStopped} while this run was in progress (last heartbeat ${r.heartbeatAt ?? 'never'})`,
+        ),
+      )
+      .map((r) => r.runId),
+  )();
 }
 
 type Latest = z.infer<typeof LatestMetric>;
@@ -319,13 +250,7 @@ export function runsStoppedWithStudio(db: Db): number[] {
     .map((r) => r.id);
 }
 
-/** What a resumed run continues from: a verified checkpoint, or null to start again from the beginning. */
-export interface ResumePoint {
-  path: string;
-  sha256: string;
-  epoch: number;
-  step: number;
-}
+export type { ResumePoint } from './train-jobs';
 
 export interface Interruption {
   at: string;
@@ -368,18 +293,10 @@ export function requeueForResume(db: Db, runId: number, config: RunConfig, from:
     interruptions.push({ at: nowIso(), status: run.status, error: run.error, resumedFromEpoch: epoch, endedAt: run.ended_at });
     stmt(
       db,
-      `UPDATE runs SET status = 'queued', error = NULL, ended_at = NULL, heartbeat_at = ?, config_json = ?, epochs = ?,
-         interruptions = ?, resume_from = ?, supervisor_host = ?, supervisor_pid = ?, executor = 'local', stopped_early_json = NULL WHERE id = ?`,
-    ).run(
-      nowIso(),
-      JSON.stringify(config),
-      config.training.epochs,
-      JSON.stringify(interruptions),
-      from ? JSON.stringify(from) : null,
-      hostname(),
-      process.pid,
-      runId,
-    );
+      `UPDATE runs SET status = 'queued', error = NULL, ended_at = NULL, config_json = ?, epochs = ?, interruptions = ?,
+         executor = 'local', stopped_early_json = NULL WHERE id = ?`,
+    ).run(JSON.stringify(config), config.training.epochs, JSON.stringify(interruptions), runId);
+    insertTrainJob(db, runId, from, 'local');
     return dropped;
   })();
 }

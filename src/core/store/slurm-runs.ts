@@ -1,8 +1,8 @@
 /** Runs that train on a Slurm cluster: their task as stored with the run, and the studio that follows them. */
-import { hostname } from 'node:os';
 import type { RunConfig } from '../../shared/config';
-import { nowIso, type Db } from './db';
+import type { Db } from './db';
 import { stmt } from './statements';
+import { setTrainJobExecutor, superviseTrainJob, type Executor } from './train-jobs';
 
 /** A run's Slurm task as stored: where it is on the cluster, its folder, and how much of its event log is ingested. */
 export interface SlurmTaskRecord {
@@ -20,8 +20,11 @@ export function slurmRunInfo(r: SlurmTaskRecord): { jobId: string; taskId: numbe
   return { jobId: r.jobId, taskId: r.taskId, state: r.state };
 }
 
-export function setRunSlurm(db: Db, runId: number, record: SlurmTaskRecord, executor: 'local' | 'slurm' = 'slurm'): void {
-  stmt(db, `UPDATE runs SET slurm_json = ?, executor = ? WHERE id = ?`).run(JSON.stringify(record), executor, runId);
+export function setRunSlurm(db: Db, runId: number, record: SlurmTaskRecord, executor: Executor = 'slurm'): void {
+  db.transaction(() => {
+    stmt(db, `UPDATE runs SET slurm_json = ?, executor = ? WHERE id = ?`).run(JSON.stringify(record), executor, runId);
+    setTrainJobExecutor(db, runId, executor);
+  })();
 }
 
 export function getRunSlurm(db: Db, runId: number): { executor: 'local' | 'slurm'; record: SlurmTaskRecord | null } {
@@ -49,11 +52,4 @@ export function activeSlurmRuns(db: Db): { id: number; config: RunConfig; config
 }
 
 /** Takes over the supervision of a run (a Slurm run followed by this studio process). */
-export function superviseRun(db: Db, runId: number): void {
-  stmt(db, `UPDATE runs SET supervisor_host = ?, supervisor_pid = ?, heartbeat_at = ? WHERE id = ?`).run(
-    hostname(),
-    process.pid,
-    nowIso(),
-    runId,
-  );
-}
+export const superviseRun = superviseTrainJob;

@@ -1,18 +1,15 @@
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '../../families/run-config';
 import { migrate } from './db';
 import { migrations } from './migrations';
-import { finishRun, getRun, insertRun } from './runs';
+import { finishRun, getRun } from './runs';
+import { databaseAt, insertLegacyRun } from './schema-at';
 import { writeMetrics } from './metrics';
 
 describe('migration 14: the stopped status, by rebuilding the runs table', () => {
   it('keeps every run with the rows that refer to it, and foreign keys stay on', () => {
-    const db = new Database(':memory:');
-    db.pragma('foreign_keys = ON');
-    for (const m of migrations.slice(0, 13)) db.exec(m);
-    db.pragma('user_version = 13');
-    const runId = insertRun(db, defaultRunConfig('vae'), 'hash');
+    const db = databaseAt(13);
+    const runId = insertLegacyRun(db, defaultRunConfig('vae'));
     writeMetrics(db, runId, [{ step: 5, epoch: 1, split: 'test', name: 'loss', value: 3.5 }]);
     db.prepare(`UPDATE runs SET tags_json = '["keep"]', starred = 1, notes = 'n' WHERE id = ?`).run(runId);
     db.prepare(
@@ -28,7 +25,8 @@ describe('migration 14: the stopped status, by rebuilding the runs table', () =>
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     const count = (table: string) =>
       (db.prepare(`SELECT count(*) AS n FROM ${table} WHERE run_id = ?`).get(runId) as { n: number }).n;
-    expect([count('metrics'), count('latest_metrics'), count('checkpoints'), count('jobs')]).toEqual([1, 1, 1, 1]);
+    // Its evaluation, and (migration 15) the training job of its queued start.
+    expect([count('metrics'), count('latest_metrics'), count('checkpoints'), count('jobs')]).toEqual([1, 1, 1, 2]);
     const run = getRun(db, runId);
     expect(run?.tags).toEqual(['keep']);
     expect(run?.starred).toBe(true);

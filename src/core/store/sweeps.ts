@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import type { RunStatus, SweepSummary } from '../../shared/api';
 import type { RunConfig } from '../../shared/config';
 import type { SlurmSweepInfo } from '../../shared/slurm';
@@ -7,6 +6,7 @@ import { nowIso, type Db } from './db';
 import { insertRun, ensureExperiment } from './runs';
 import { stmt } from './statements';
 import { labelsOf, type LabelColumns } from './labels';
+import { adoptQueuedTraining } from './train-jobs';
 
 interface SweepRow extends LabelColumns {
   id: number;
@@ -44,10 +44,10 @@ export function insertSweep(
         `INSERT INTO sweeps (experiment_id, name, method, spec_json, state, created_at) VALUES (?, ?, ?, ?, 'active', ?)`,
       ).run(experimentId, spec.name, spec.method, JSON.stringify(spec), nowIso()).lastInsertRowid,
     );
-    const tag = stmt(db, 'UPDATE runs SET sweep_id = ?, sweep_params = ?, executor = ? WHERE id = ?');
+    const tag = stmt(db, 'UPDATE runs SET sweep_id = ?, sweep_params = ? WHERE id = ?');
     const runIds = points.map((p) => {
-      const runId = insertRun(db, p.config, hash(p.config));
-      tag.run(sweepId, JSON.stringify(p.params), executor, runId);
+      const runId = insertRun(db, p.config, hash(p.config), executor);
+      tag.run(sweepId, JSON.stringify(p.params), runId);
       return runId;
     });
     return { sweepId, runIds };
@@ -82,13 +82,8 @@ export function addSweepRun(
   executor: 'local' | 'slurm' = 'local',
 ): number {
   return db.transaction(() => {
-    const runId = insertRun(db, point.config, hash(point.config));
-    stmt(db, 'UPDATE runs SET sweep_id = ?, sweep_params = ?, executor = ? WHERE id = ?').run(
-      sweepId,
-      JSON.stringify(point.params),
-      executor,
-      runId,
-    );
+    const runId = insertRun(db, point.config, hash(point.config), executor);
+    stmt(db, 'UPDATE runs SET sweep_id = ?, sweep_params = ? WHERE id = ?').run(sweepId, JSON.stringify(point.params), runId);
     return runId;
   })();
 }
@@ -212,21 +207,7 @@ export function activeSweepRunsStoppedWithStudio(db: Db, studioStopped: string):
 }
 
 /** Takes the sweep's queued runs whose studio is gone into this process's queue. */
-export function adoptSweepQueue(db: Db, sweepId: number, alive: (host: string | null, pid: number | null) => boolean): number {
-  const rows = stmt<[number], { id: number; supervisor_host: string | null; supervisor_pid: number | null }>(
-    db,
-    `SELECT id, supervisor_host, supervisor_pid FROM runs WHERE sweep_id = ? AND status = 'queued'`,
-  ).all(sweepId);
-  const take = stmt(
-    db,
-    `UPDATE runs SET supervisor_host = ?, supervisor_pid = ?, heartbeat_at = ? WHERE id = ? AND status = 'queued'`,
-  );
-  let n = 0;
-  for (const r of rows) {
-    if (!alive(r.supervisor_host, r.supervisor_pid)) n += take.run(hostname(), process.pid, nowIso(), r.id).changes;
-  }
-  return n;
-}
+export const adoptSweepQueue = adoptQueuedTraining;
 
 export function setSweepSlurm(db: Db, sweepId: number, info: SlurmSweepInfo): void {
   stmt(db, 'UPDATE sweeps SET slurm_json = ? WHERE id = ?').run(JSON.stringify(info), sweepId);

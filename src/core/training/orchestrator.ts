@@ -2,7 +2,6 @@ import type { RunConfig } from '../../shared/config';
 import type { Db } from '../store/db';
 import { writeMetrics } from '../store/metrics';
 import {
-  claimRun,
   finishRun,
   getRunStatus,
   insertRun,
@@ -10,10 +9,10 @@ import {
   studioStopped,
   supervisedHere,
   type ResumePoint,
-  touchHeartbeats,
 } from '../store/runs';
+import { claimTrainJob } from '../store/train-jobs';
 import { getSetting, setSetting } from '../store/settings';
-import { claimJob, queuedWork, requeueStaleJobs, touchJobHeartbeats } from '../store/jobs';
+import { claimJob, getJob, queuedWork, requeueStaleJobs, touchJobHeartbeats } from '../store/jobs';
 import type { JobKindHandler } from '../jobs/job-kind';
 import { JobRunner } from '../jobs/job-runner';
 import { LightWork } from '../jobs/light-work';
@@ -56,9 +55,9 @@ export function defaultMaxConcurrent(cores: number): number {
 }
 
 /**
- * The one scheduler of the studio's work, and the supervisor of training runs. Training runs (the runs table) and
- * jobs (evaluations and priors, the jobs table) wait in the database as `queued`, so a queue survives a restart, and
- * start first asked, first started while fewer than the limit hold a slot, each worker with its share of the cores.
+ * The one scheduler of the studio's work, and the supervisor of training runs. Every kind of work is a job of one
+ * table (training, evaluations, priors) that waits in the database as `queued`, so a queue survives a restart, and
+ * starts first asked, first started while fewer than the limit hold a slot, each worker with its share of the cores.
  * Light work (exports, samples, explorer sessions: `light`) is counted beside the limit. The only writer of run and
  * job state to the store.
  */
@@ -133,7 +132,7 @@ export class Orchestrator {
     return Math.max(1, Math.floor(this.#cores / this.maxConcurrent));
   }
 
-  /** Marks runs left 'running' by a dead studio as interrupted, and queues again the jobs it left running. */
+  /** Marks runs left training by a dead studio as interrupted, and queues again the other jobs it left running. */
   sweepOrphans(): number[] {
     const ids = interruptStaleRuns(this.db, this.#staleAfterMs, [...this.#active.keys()]);
     for (const runId of ids)
@@ -143,7 +142,6 @@ export class Orchestrator {
   }
 
   private beat(): void {
-    touchHeartbeats(this.db);
     touchJobHeartbeats(this.db);
     this.sweepOrphans();
     this.schedule();
@@ -200,10 +198,10 @@ export class Orchestrator {
     for (const work of queuedWork(this.db)) {
       if (free <= 0) return;
       if (work.kind === 'train') {
-        if (this.#active.has(work.id)) continue;
-        const run = claimRun(this.db, work.id, claim);
+        if (this.#active.has(work.runId)) continue;
+        const run = claimTrainJob(this.db, work.id, claim);
         if (!run) continue;
-        this.launchRun(run.id, run.config, run.configHash, run.resumeFrom);
+        this.launchRun(run.runId, JSON.parse(run.configJson) as RunConfig, run.configHash, run.resumeFrom);
       } else {
         if (!this.jobs.runs(work.kind) || this.jobs.ids.includes(work.id)) continue;
         const job = claimJob(this.db, work.id, claim);
@@ -314,6 +312,16 @@ export class Orchestrator {
     });
     this.#ended.settle(runId);
     return true;
+  }
+
+  /**
+   * Cancels a job of any kind: a training job cancels its run (when it is the run's open attempt), an evaluation or a
+   * prior goes through the job runner. False when it is over, or held by another studio.
+   */
+  cancelJob(jobId: number): boolean {
+    const job = getJob(this.db, jobId);
+    if (job?.kind !== 'train') return this.jobs.cancel(jobId);
+    return (job.state === 'queued' || job.state === 'running') && this.cancel(job.runId);
   }
 
   /** Stops every worker: their runs end as interrupted with the reason, their jobs wait again as queued. */

@@ -1,0 +1,104 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { defaultRunConfig } from '../../families/run-config';
+import type { Environment } from '../../shared/api';
+import { migrate, openDb, type Db } from './db';
+import { getJob, insertJob, listJobs, queuedWork, requeueStaleJobs } from './jobs';
+import { migrations } from './migrations';
+import { finishRun, getRun, insertRun, interruptStaleRuns, markRunning, requeueForResume, supervisedHere } from './runs';
+import { databaseAt, insertLegacyRun } from './schema-at';
+import { setRunSlurm } from './slurm-runs';
+import { claimTrainJob } from './train-jobs';
+
+const env = { backend: { name: 'wasm', reason: 'test' } } as Environment;
+const claim = { adopt: true, staleAfterMs: 15_000 };
+const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid;
+const trainJobs = (db: Db, runId: number) => listJobs(db, runId, 'train');
+
+describe('migration 15: training as jobs', () => {
+  it('gives each queued or running run the training job its attempt had, and takes the columns off the runs', () => {
+    const db = databaseAt(14);
+    const config = defaultRunConfig('vae');
+    const resume = { path: '/c/run-1/epoch-2.lsckpt', sha256: 'ab', epoch: 2, step: 20 };
+    const dead = deadPid();
+    const queued = insertLegacyRun(db, config, { supervisor_pid: dead, resume_from: JSON.stringify(resume) });
+    const running = insertLegacyRun(db, config, { status: 'running', supervisor_pid: dead, started_at: 'then' });
+    const done = insertLegacyRun(db, config, { status: 'completed', supervisor_pid: null });
+    const onCluster = insertLegacyRun(db, config);
+    db.prepare(`UPDATE runs SET executor = 'slurm' WHERE id = ?`).run(onCluster);
+    db.prepare(
+      `INSERT INTO jobs (kind, run_id, state, request_json, created_at) VALUES ('evaluate', ?, 'queued', '{}', 'x')`,
+    ).run(done);
+
+    migrate(db);
+
+    expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
+    const columns = (db.prepare(`SELECT name FROM pragma_table_info('runs')`).all() as { name: string }[]).map((c) => c.name);
+    expect(columns).not.toEqual(expect.arrayContaining(['supervisor_pid']));
+    expect(columns.filter((c) => ['supervisor_host', 'heartbeat_at', 'resume_from'].includes(c))).toEqual([]);
+    expect(trainJobs(db, queued)).toMatchObject([{ state: 'queued', request: { resumeFrom: resume } }]);
+    expect(trainJobs(db, running)).toMatchObject([{ state: 'running', startedAt: 'then' }]);
+    expect(trainJobs(db, done)).toEqual([]);
+    expect(trainJobs(db, onCluster)).toMatchObject([{ state: 'queued', request: { resumeFrom: null } }]);
+    // This machine's queue: the evaluation and the queued local run, not the cluster's run.
+    expect(queuedWork(db).map((w) => [w.kind, w.runId])).toEqual([
+      ['train', queued],
+      ['evaluate', done],
+    ]);
+    // Their studio is dead: the queued run is adopted with its resume point, the running one is interrupted.
+    const jobId = trainJobs(db, queued)[0]!.id;
+    expect(claimTrainJob(db, jobId, claim)).toMatchObject({ runId: queued, resumeFrom: resume });
+    expect(supervisedHere(db, queued)).toBe(true);
+    expect(interruptStaleRuns(db, 15_000)).toEqual([running]);
+    expect(getRun(db, running)).toMatchObject({ status: 'interrupted', error: expect.stringMatching(/^the studio stopped/) });
+    expect(trainJobs(db, running)).toMatchObject([{ state: 'failed', result: { status: 'interrupted' } }]);
+  });
+});
+
+describe('a run and its training jobs', () => {
+  it('moves the open job with the run: queued, running, ended; a resume is a job of its own', () => {
+    const db = openDb(':memory:');
+    const runId = insertRun(db, defaultRunConfig('vae'), 'h');
+    expect(trainJobs(db, runId)).toMatchObject([{ state: 'queued', request: { resumeFrom: null } }]);
+    expect(supervisedHere(db, runId)).toBe(true);
+    markRunning(db, runId, env);
+    expect(getJob(db, trainJobs(db, runId)[0]!.id)).toMatchObject({ state: 'running', startedAt: expect.any(String) });
+    expect(finishRun(db, runId, 'stopped', 'stopped by Hyperband at rung 1')).toBe(true);
+    expect(finishRun(db, runId, 'failed', 'late')).toBe(false);
+    expect(trainJobs(db, runId)).toMatchObject([{ state: 'completed', result: { status: 'stopped' } }]);
+
+    const from = { path: '/c/e1', sha256: 'cd', epoch: 1, step: 10 };
+    requeueForResume(db, runId, defaultRunConfig('vae'), from);
+    expect(trainJobs(db, runId).map((j) => [j.state, j.request.resumeFrom])).toEqual([
+      ['completed', null],
+      ['queued', from],
+    ]);
+    expect(queuedWork(db)).toEqual([{ kind: 'train', id: trainJobs(db, runId)[1]!.id, runId }]);
+    expect(finishRun(db, runId, 'cancelled', 'cancelled by the user before it started')).toBe(true);
+    expect(trainJobs(db, runId)[1]).toMatchObject({ state: 'cancelled', error: 'cancelled by the user before it started' });
+    expect(queuedWork(db)).toEqual([]);
+  });
+
+  it('a run sent to Slurm leaves this machine queue; its job is not claimed here', () => {
+    const db = openDb(':memory:');
+    const runId = insertRun(db, defaultRunConfig('vae'), 'h');
+    const jobId = trainJobs(db, runId)[0]!.id;
+    setRunSlurm(db, runId, { jobId: '7', taskId: 0, state: 'PENDING', dir: '/s', offset: 0 });
+    expect(queuedWork(db)).toEqual([]);
+    expect(claimTrainJob(db, jobId, claim)).toBeUndefined();
+    expect(getJob(db, jobId)).toMatchObject({ kind: 'train', state: 'queued' });
+  });
+
+  it('a training job whose studio died interrupts its run and is never re-queued; an evaluation is', () => {
+    const db = openDb(':memory:');
+    const runId = insertRun(db, defaultRunConfig('vae'), 'h');
+    markRunning(db, runId, env);
+    const evaluation = insertJob(db, 'evaluate', runId, {});
+    db.prepare(`UPDATE jobs SET state = 'running', supervisor_pid = ?`).run(deadPid());
+    expect(requeueStaleJobs(db, 15_000, []).map((j) => j.id)).toEqual([evaluation]);
+    expect(trainJobs(db, runId)[0]!.state).toBe('running');
+    expect(interruptStaleRuns(db, 15_000, [runId])).toEqual([]);
+    expect(interruptStaleRuns(db, 15_000)).toEqual([runId]);
+    expect(trainJobs(db, runId)[0]).toMatchObject({ state: 'failed', error: expect.stringMatching(/studio stopped/) });
+  });
+});
