@@ -8,6 +8,7 @@ import { evaluate } from './commands/evaluate';
 import { exportCommand } from './commands/export';
 import { generate } from './commands/generate';
 import { importCommand } from './commands/import';
+import { jobs } from './commands/jobs';
 import { presets } from './commands/presets';
 import { priorCommand } from './commands/prior';
 import { resume } from './commands/resume';
@@ -39,6 +40,7 @@ const usage = `latent-studio: train and compare autoencoders from the command li
                       [--db PATH] [--max-concurrent N] [--json]
   latent-studio runs [--experiment NAME] [--sweep ID] [--search "tag:x model.beta=4"]
                      [--pareto test.reconstruction:min,test.kl:min] [--csv] [--db PATH] [--json]
+  latent-studio jobs [--db PATH] [--json]
   latent-studio datasets [--db PATH] [--json]
   latent-studio import <folder | file.idx[.gz] | file.npy> [--name N] [--labels FILE] [--size PX]
                        [--channels auto|1|3] [--test-fraction F] [--seed N] [--db PATH] [--json]
@@ -47,7 +49,7 @@ const usage = `latent-studio: train and compare autoencoders from the command li
   latent-studio serve [--db PATH] [--host 127.0.0.1] [--port 0] [--allowed-host NAME[:PORT] ...] [--max-concurrent N] [--open]
 
 --db defaults to ${defaultDbPath()}
-train, resume, runs, sweep, study, evaluate, prior, sample, export and datasets take --remote URL [--token-file FILE] instead of --db:
+train, resume, runs, jobs, sweep, study, evaluate, prior, sample, export and datasets take --remote URL [--token-file FILE] instead of --db:
 they drive the studio that latent-studio serve started at URL, with its token from ${tokenEnvVar} or the file
 (never on the command line); export then writes on the host's machine and prints where.`;
 
@@ -62,6 +64,7 @@ const commandsByName = new Map<string, Command>(
     priorCommand,
     sampleCommand,
     runs,
+    jobs,
     sweep,
     study,
     datasets,

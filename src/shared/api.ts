@@ -5,7 +5,7 @@ import { RungRecord } from './sweep-search';
 import { SlurmOptions, SlurmRunInfo, SlurmSweepInfo } from './slurm';
 import { explorerCommands } from './explorer';
 import { priorCommands, priorEvents } from './prior';
-import { JobId, RunId } from './jobs';
+import { JobId, OpenJob, RunId } from './jobs';
 import { Labels, LabelsChange } from './labels';
 import { ArtifactInfo, BackendInfo, MetricPoint, MetricSplit, RunDetail, RunProgress, RunStatus, RunSummary } from './runs';
 import { DatasetDetail, DatasetInfo, DatasetSample, GenerateRequest, ImportRequest } from './datasets';
@@ -16,7 +16,7 @@ import { DatasetPairing, MetricDeclaration, ViewDeclaration } from './family-dec
 
 export * from './runs';
 export { RunId };
-export { JobState, JobId } from './jobs';
+export { JobState, JobId, JobKind, OpenJob } from './jobs';
 export { SweepSpec, sweepRunLimit };
 
 /** A registered family as the UI sees it: its presets and what its run view shows (declared in its spec). */
@@ -328,9 +328,14 @@ export const commands = {
   'evaluations.list': { input: z.strictObject({ runId: RunId }), output: z.array(Evaluation) },
   /**
    * Cancels a queued or running job (an evaluation, a learned prior; their ids are job ids): its worker is killed and
-   * it ends as cancelled. `cancelled` is false for a job that had already ended.
+   * it ends as cancelled; a run's training job cancels the run. `cancelled` is false for a job that had already ended.
    */
   'jobs.cancel': { input: z.strictObject({ jobId: JobId }), output: z.object({ cancelled: z.boolean() }) },
+  /**
+   * The work not over, of every kind: what holds a worker first, then this machine's queue in the order it starts,
+   * then what waits on a Slurm cluster.
+   */
+  'jobs.list': { input: empty, output: z.array(OpenJob) },
   /** Live latent sliders: explorer.open, .decode, .encode, .close (src/shared/explorer.ts). */
   ...explorerCommands,
   /** A VQ-VAE's learned prior (prior.start, prior.get) and samples of a run (runs.sample): src/shared/prior.ts. */

@@ -1,11 +1,36 @@
 import { z } from 'zod';
 
 /**
- * The states of a job besides training (an evaluation, a learned prior). A job left running by a studio that stopped
- * waits again as `queued`; `cancelled` is the user's.
+ * The states of a job: a start of a run's training, an evaluation, a learned prior. An evaluation or a prior left
+ * running by a studio that stopped waits again as `queued`; a training job ends then (its run is interrupted);
+ * `cancelled` is the user's.
  */
 export const JobState = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']);
 export type JobState = z.infer<typeof JobState>;
 export const JobId = z.number().int().positive();
 
 export const RunId = z.number().int().positive();
+
+/** The kinds of work, each a job of the studio's one table. */
+export const JobKind = z.enum(['train', 'evaluate', 'prior']);
+export type JobKind = z.infer<typeof JobKind>;
+
+/** A job not over yet, as the queue shows it. */
+export const OpenJob = z.object({
+  id: JobId,
+  kind: JobKind,
+  runId: RunId,
+  runName: z.string(),
+  /** `running`: it holds a worker (a run whose worker is starting counts). */
+  state: z.enum(['queued', 'running']),
+  /** Where it runs: this machine's queue, or a Slurm cluster's. */
+  executor: z.enum(['local', 'slurm']),
+  /** What it does, in words: "10 epochs", "epochs 4–10 (resumed)", "clustering, probe at epoch 10", "20 epochs". */
+  detail: z.string(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  /** Whether this studio process holds it (only it can cancel it); else who does, as "host pid N". */
+  heldHere: z.boolean(),
+  holder: z.string().nullable(),
+});
+export type OpenJob = z.infer<typeof OpenJob>;

@@ -23,8 +23,30 @@ test('runs wait in the queue under the limit, and a cancelled run resumes and ex
   });
   const first = (await call('runs.start', { config: runConfig('first in') })) as { runId: number };
   await call('runs.start', { config: runConfig('second in') });
-  await expect(page.getByTestId('queue-counts')).toHaveText('1 running · 1 queued');
+  const third = (await call('runs.start', { config: runConfig('third in') })) as { runId: number };
+  await expect(page.getByTestId('queue-counts')).toHaveText('1 running · 2 queued');
   await page.getByTestId('runs-list').screenshot({ path: join(shots, '30-queue.png') });
+
+  // The queue behind the counts: what holds the slot, then what waits, in the order it starts.
+  await page.getByTestId('queue-counts').click();
+  const rows = page.getByTestId('queue-job');
+  await expect(rows).toHaveCount(3);
+  await expect(rows.nth(0)).toContainText(/training\s*first in.*running/);
+  await expect(rows.nth(1)).toContainText(/training\s*second in.*next 1 of 2/);
+  await expect(rows.nth(2)).toContainText(/third in\s*3 epochs\s*next 2 of 2/);
+  const menu = await page.getByTestId('queue-menu').boundingBox();
+  if (!menu) throw new Error('the queue menu is not on screen');
+  await page.screenshot({
+    path: join(shots, '30b-queue-menu.png'),
+    clip: { x: 0, y: 0, width: menu.x + menu.width + 12, height: menu.y + menu.height + 12 },
+  });
+  // Cancelling a waiting run there ends it as cancelled, and the queue closes up.
+  await rows.nth(2).getByTestId('queue-cancel').click();
+  await expect(rows).toHaveCount(2);
+  await expect(page.getByTestId('queue-counts')).toHaveText('1 running · 1 queued');
+  expect(((await call('runs.get', { runId: third.runId })) as { status: string }).status).toBe('cancelled');
+  await page.getByTestId('queue-counts').click();
+  await expect(page.getByTestId('queue-menu')).toBeHidden();
 
   // Cancel the first after its first checkpoint; the second starts; the first resumes from its page.
   await page.locator(`[data-run-id="${first.runId}"] button.row`).click();

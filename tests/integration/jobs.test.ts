@@ -98,6 +98,15 @@ describe('one scheduler for training runs, evaluations and priors', () => {
       const { runId } = await studio.api['runs.start']({ config: mnistConfig({ trainSubset: 600, testSubset: 200 }) });
       const [training] = listJobs(studio.db, runId, 'train');
       expect(training?.state).toBe('queued');
+      // The queue, every kind in one list: the prior holding the slot, then what waits in the order it starts.
+      while (getJob(studio.db, first)?.state !== 'running') await new Promise((r) => setTimeout(r, 50));
+      expect(
+        (await studio.api['jobs.list']({})).map((j) => [j.id, j.kind, j.state, j.runId, j.detail, j.heldHere, j.executor]),
+      ).toEqual([
+        [first, 'prior', 'running', vq, 'PixelCNN prior, 50 epochs', true, 'local'],
+        [second, 'prior', 'queued', vq, 'PixelCNN prior, 1 epoch', true, 'local'],
+        [training!.id, 'train', 'queued', runId, '1 epoch', true, 'local'],
+      ]);
       expect(await studio.api['jobs.cancel']({ jobId: training!.id })).toEqual({ cancelled: true });
       expect((await studio.api['runs.get']({ runId })).status).toBe('cancelled');
       expect(getJob(studio.db, training!.id)).toMatchObject({

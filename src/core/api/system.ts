@@ -8,7 +8,7 @@ import { defaultRunConfig } from '../../families/run-config';
 import { explorerOf } from '../../families/family-spec';
 import { registeredFamilySpecs } from '../../families/specs';
 import { ApiError } from '../errors';
-import { schedulerInfo } from '../jobs/scheduler-info';
+import { openJobList, schedulerInfo } from '../jobs/scheduler-info';
 import { findPreset } from '../presets';
 import { machineLimits } from '../run-checks';
 import { artifactKinds, indexArtifacts, listArtifacts } from '../store/artifacts';
@@ -39,6 +39,7 @@ export function systemApi(
   | 'prior.get'
   | 'runs.sample'
   | 'jobs.cancel'
+  | 'jobs.list'
   | 'artifacts.list'
   | 'artifacts.index'
   | 'artifacts.kinds'
@@ -109,6 +110,7 @@ export function systemApi(
         throw new ApiError('not_found', `jobId: job ${jobId} does not exist`, [{ path: 'jobId', message: 'no such job' }]);
       return { cancelled: orchestrator.cancelJob(jobId) };
     },
+    'jobs.list': async () => openJobList(db, orchestrator),
     'artifacts.list': async ({ runId }) => listArtifacts(db, runId),
     'artifacts.index': async ({ runIds, kind }) => indexArtifacts(db, runIds, kind),
     'artifacts.kinds': async ({ runIds }) => artifactKinds(db, runIds),

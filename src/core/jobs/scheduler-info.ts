@@ -1,5 +1,7 @@
-import type { SchedulerInfo } from '../../shared/api';
+import type { OpenJob, SchedulerInfo } from '../../shared/api';
 import type { Db } from '../store/db';
+import { openJobs, type OpenJobRecord } from '../store/jobs';
+import type { TrainRequestRecord } from '../store/train-jobs';
 import { getSetting } from '../store/settings';
 import { autoResumeSetting, defaultMaxConcurrent, type Orchestrator } from '../training/orchestrator';
 
@@ -42,4 +44,40 @@ export function schedulerInfo(db: Db, orchestrator: Orchestrator): SchedulerInfo
     light: orchestrator.light.count,
     autoResume: getSetting<boolean>(db, autoResumeSetting) ?? false,
   };
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** What a job does, in words, from its request. */
+function jobDetail(job: OpenJobRecord): string {
+  const r = job.request;
+  if (job.kind === 'train') {
+    const from = (r as Partial<TrainRequestRecord>).resumeFrom;
+    return from ? `epochs ${from.epoch + 1}–${job.runEpochs} (resumed)` : plural(job.runEpochs, 'epoch');
+  }
+  if (job.kind === 'evaluate') {
+    const what = Array.isArray(r['what']) ? (r['what'] as string[]).join(', ') : 'evaluation';
+    return typeof r['epoch'] === 'number' ? `${what} at epoch ${r['epoch']}` : what;
+  }
+  return typeof r['epochs'] === 'number' ? `PixelCNN prior, ${plural(r['epochs'], 'epoch')}` : 'PixelCNN prior';
+}
+
+/** The work not over, as the queue shows it: a run whose worker is starting here counts as running. */
+export function openJobList(db: Db, orchestrator: Orchestrator): OpenJob[] {
+  const active = new Set(orchestrator.activeRunIds);
+  const jobs = openJobs(db).map((j) => ({
+    id: j.id,
+    kind: j.kind,
+    runId: j.runId,
+    runName: j.runName,
+    state: j.state === 'running' || (j.kind === 'train' && active.has(j.runId)) ? ('running' as const) : ('queued' as const),
+    executor: j.executor,
+    detail: jobDetail(j),
+    createdAt: j.createdAt,
+    startedAt: j.startedAt,
+    heldHere: j.heldHere,
+    holder: j.holder,
+  }));
+  // Stable: a starting run moves up among the running, the queue keeps its order.
+  return [...jobs.filter((j) => j.state === 'running'), ...jobs.filter((j) => j.state === 'queued')];
 }

@@ -205,3 +205,31 @@ export function claimJob(db: Db, id: number, options: ClaimOptions): JobRecord |
   const row = stmt<[number], JobRow>(db, `SELECT * FROM jobs WHERE id = ? AND state = 'queued' AND kind != 'train'`).get(id);
   return row && takeQueuedJob(db, row, options) ? toJob(row) : undefined;
 }
+
+/** A job not over, with its run's name and epochs and its supervisor. */
+export interface OpenJobRecord extends JobRecord {
+  executor: 'local' | 'slurm';
+  runName: string;
+  runEpochs: number;
+  heldHere: boolean;
+  holder: string | null;
+}
+
+/** The work not over: running first, then this machine's queue in the order it starts, then a cluster's. */
+export function openJobs(db: Db): OpenJobRecord[] {
+  return stmt<[], JobRow & { executor: 'local' | 'slurm'; run_name: string; run_epochs: number }>(
+    db,
+    `SELECT j.*, r.name AS run_name, r.epochs AS run_epochs FROM jobs j JOIN runs r ON r.id = j.run_id
+     WHERE j.state IN ('queued','running')
+     ORDER BY j.state = 'running' DESC, j.executor = 'local' DESC, j.created_at, j.id`,
+  )
+    .all()
+    .map((r) => ({
+      ...toJob(r),
+      executor: r.executor,
+      runName: r.run_name,
+      runEpochs: r.run_epochs,
+      heldHere: supervisedByMe(r),
+      holder: r.supervisor_pid === null ? null : `${r.supervisor_host ?? '?'} pid ${r.supervisor_pid}`,
+    }));
+}
