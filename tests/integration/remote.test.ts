@@ -74,11 +74,12 @@ describe('latent-studio --remote', () => {
   it('lists the run (--json, --csv) and evaluates it; --token-file and the URL serve printed work', async () => {
     const tokenFile = join(tmp.dir, 'token');
     writeFileSync(tokenFile, `${token}\n`);
-    const [list, csv, evaluation, fromUrl] = await Promise.all([
+    const [list, csv, evaluation, fromUrl, queue] = await Promise.all([
       run(['runs', '--json', '--remote', base], withToken),
       run(['runs', '--csv', '--remote', `${base}/`, '--token-file', tokenFile]),
       run(['evaluate', String(runId), '--what', 'clustering', '--json', '--remote', base], withToken),
       run(['runs', '--json', '--remote', host.url]),
+      run(['jobs', '--json', '--remote', base], withToken),
     ]);
     expect(list.code, list.stderr).toBe(0);
     expect((JSON.parse(list.stdout) as { id: number; status: string }[]).map((x) => [x.id, x.status])).toEqual([
@@ -94,6 +95,10 @@ describe('latent-studio --remote', () => {
     // A token in the URL works, with a warning that it lands in shell history.
     expect(fromUrl.code, fromUrl.stderr).toBe(0);
     expect(fromUrl.stderr).toMatch(/token was taken from the URL/);
+    // The host's queue: the evaluation asked for beside it, or nothing once it has ended.
+    expect(queue.code, queue.stderr).toBe(0);
+    for (const job of JSON.parse(queue.stdout) as { kind: string; runId: number; heldHere: boolean }[])
+      expect(job).toMatchObject({ kind: 'evaluate', runId, heldHere: true });
   });
 
   it('refuses a wrong or missing token with exit code 2, and names an unreachable URL', async () => {
