@@ -336,6 +336,8 @@ export const commands = {
    * then what waits on a Slurm cluster.
    */
   'jobs.list': { input: empty, output: z.array(OpenJob) },
+  /** Moves a job of this machine's queue to its front: it starts next. `moved` is false once it no longer waits. */
+  'jobs.moveToFront': { input: z.strictObject({ jobId: JobId }), output: z.object({ moved: z.boolean() }) },
   /** Live latent sliders: explorer.open, .decode, .encode, .close (src/shared/explorer.ts). */
   ...explorerCommands,
   /** A VQ-VAE's learned prior (prior.start, prior.get) and samples of a run (runs.sample): src/shared/prior.ts. */

@@ -40,8 +40,12 @@ test('runs wait in the queue under the limit, and a cancelled run resumes and ex
     path: join(shots, '30b-queue-menu.png'),
     clip: { x: 0, y: 0, width: menu.x + menu.width + 12, height: menu.y + menu.height + 12 },
   });
-  // Cancelling a waiting run there ends it as cancelled, and the queue closes up.
-  await rows.nth(2).getByTestId('queue-cancel').click();
+  // Moved to the front, the third waits first; cancelling it there ends it as cancelled, and the queue closes up.
+  await rows.nth(2).getByTestId('queue-front').click();
+  await expect(rows.nth(1)).toContainText(/third in\s*3 epochs\s*next 1 of 2/);
+  await expect(rows.nth(2)).toContainText(/second in\s*3 epochs\s*next 2 of 2/);
+  await expect(rows.nth(1).getByTestId('queue-front')).toHaveCount(0);
+  await rows.nth(1).getByTestId('queue-cancel').click();
   await expect(rows).toHaveCount(2);
   await expect(page.getByTestId('queue-counts')).toHaveText('1 running · 1 queued');
   expect(((await call('runs.get', { runId: third.runId })) as { status: string }).status).toBe('cancelled');

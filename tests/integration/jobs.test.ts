@@ -107,6 +107,11 @@ describe('one scheduler for training runs, evaluations and priors', () => {
         [second, 'prior', 'queued', vq, 'PixelCNN prior, 1 epoch', true, 'local'],
         [training!.id, 'train', 'queued', runId, '1 epoch', true, 'local'],
       ]);
+      // Moved to the front, the run starts next; what runs cannot be moved.
+      expect(await studio.api['jobs.moveToFront']({ jobId: training!.id })).toEqual({ moved: true });
+      expect((await studio.api['jobs.list']({})).map((j) => j.id)).toEqual([first, training!.id, second]);
+      expect(await studio.api['jobs.moveToFront']({ jobId: first })).toEqual({ moved: false });
+      await expect(studio.api['jobs.moveToFront']({ jobId: 9999 })).rejects.toThrow(/^jobId: job 9999 does not exist/);
       expect(await studio.api['jobs.cancel']({ jobId: training!.id })).toEqual({ cancelled: true });
       expect((await studio.api['runs.get']({ runId })).status).toBe('cancelled');
       expect(getJob(studio.db, training!.id)).toMatchObject({

@@ -8,7 +8,8 @@ import { writeLatents } from '../evaluation/latents-files';
 import { insideRoot } from '../paths';
 import { checkRun } from '../run-checks';
 import { readCurves, readMetrics } from '../store/metrics';
-import { addWarning, deleteRun, getRun, getRunStatus, listRuns, requeueForResume, runSupervisor } from '../store/runs';
+import { addWarning, deleteRun, getRun, getRunStatus, listRuns, requeueForResume } from '../store/runs';
+import { trainJobSupervisor } from '../store/train-jobs';
 import { removeCheckpointFile } from '../training/checkpoint-files';
 import { ensureDatasets, type StudioContext } from './context';
 
@@ -113,7 +114,7 @@ export function runsApi(
       if (!orchestrator.cancel(runId)) {
         throw new ApiError(
           'conflict',
-          `run ${runId} is ${run.status} under another studio process (${runSupervisor(db, runId) ?? 'unknown'}): cancel it there`,
+          `run ${runId} is ${run.status} under another studio process (${trainJobSupervisor(db, runId) ?? 'unknown'}): cancel it there`,
         );
       }
       await orchestrator.whenEnded(runId);

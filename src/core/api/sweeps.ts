@@ -6,16 +6,8 @@ import { planSweep } from '../sweeps/plan';
 import { ApiError } from '../errors';
 import { SlurmCommandError } from '../slurm/commands';
 import { addWarning, supervisorAlive } from '../store/runs';
-import {
-  adoptSweepQueue,
-  deleteSweep,
-  getSweepSpec,
-  insertSweep,
-  listSweeps,
-  setSweepState,
-  sweepIdByName,
-  sweepRuns,
-} from '../store/sweeps';
+import { deleteSweep, getSweepSpec, insertSweep, listSweeps, setSweepState, sweepIdByName, sweepRuns } from '../store/sweeps';
+import { adoptQueuedTraining } from '../store/train-jobs';
 import { configHash } from '../training/config-hash';
 import { sweepRungs } from '../store/rungs';
 import { ensureDatasets, type StudioContext } from './context';
@@ -120,7 +112,7 @@ export function sweepsApi(
     'sweeps.resume': async ({ sweepId }) => {
       requireSweep(sweepId);
       setSweepState(db, sweepId, 'active');
-      adoptSweepQueue(db, sweepId, supervisorAlive);
+      adoptQueuedTraining(db, sweepId, supervisorAlive);
       for (const r of sweepRuns(db, sweepId)) {
         if (r.status === 'interrupted' || r.status === 'cancelled' || r.status === 'failed') {
           try {

@@ -13,7 +13,7 @@ import { findPreset } from '../presets';
 import { machineLimits } from '../run-checks';
 import { artifactKinds, indexArtifacts, listArtifacts } from '../store/artifacts';
 import { listEvaluations } from '../store/evaluations';
-import { getJob } from '../store/jobs';
+import { getJob, moveJobToFront } from '../store/jobs';
 import { setSetting } from '../store/settings';
 import { autoResumeSetting } from '../training/orchestrator';
 import { studioVersion } from '../version';
@@ -40,6 +40,7 @@ export function systemApi(
   | 'runs.sample'
   | 'jobs.cancel'
   | 'jobs.list'
+  | 'jobs.moveToFront'
   | 'artifacts.list'
   | 'artifacts.index'
   | 'artifacts.kinds'
@@ -47,6 +48,10 @@ export function systemApi(
   const { db, orchestrator, evaluations, priors, explorer } = ctx;
   const { requireRun } = runHelpers(ctx);
   let backend: Promise<BackendInfo> | undefined;
+  const requireJob = (jobId: number) => {
+    if (!getJob(db, jobId))
+      throw new ApiError('not_found', `jobId: job ${jobId} does not exist`, [{ path: 'jobId', message: 'no such job' }]);
+  };
   return {
     'system.info': async () => {
       backend ??= orchestrator.light.probeBackend();
@@ -106,9 +111,14 @@ export function systemApi(
     'prior.get': async ({ runId }) => priors.get(runId),
     'runs.sample': async (request) => priors.sample(request),
     'jobs.cancel': async ({ jobId }) => {
-      if (!getJob(db, jobId))
-        throw new ApiError('not_found', `jobId: job ${jobId} does not exist`, [{ path: 'jobId', message: 'no such job' }]);
+      requireJob(jobId);
       return { cancelled: orchestrator.cancelJob(jobId) };
+    },
+    'jobs.moveToFront': async ({ jobId }) => {
+      requireJob(jobId);
+      const moved = moveJobToFront(db, jobId);
+      if (moved) orchestrator.schedule();
+      return { moved };
     },
     'jobs.list': async () => openJobList(db, orchestrator),
     'artifacts.list': async ({ runId }) => listArtifacts(db, runId),

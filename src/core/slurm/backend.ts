@@ -11,7 +11,8 @@ import type { RunConfig } from '../../shared/config';
 import { sbatchDirectives, type SlurmOptions, type SlurmSweepInfo } from '../../shared/slurm';
 import type { CheckpointRecord } from '../store/checkpoints';
 import type { Db } from '../store/db';
-import { activeSlurmRuns, addWarning, setRunSlurm, superviseRun, type SlurmTaskRecord } from '../store/runs';
+import { activeSlurmRuns, addWarning, setRunSlurm, type SlurmTaskRecord } from '../store/runs';
+import { superviseTrainJob } from '../store/train-jobs';
 import { setSweepSlurm } from '../store/sweeps';
 import type { Orchestrator } from '../training/orchestrator';
 import type { DatasetLocations, FromWorker, WorkerHandle } from '../training/protocol';
@@ -203,7 +204,7 @@ export class SlurmBackend {
   followLeftRuns(): void {
     for (const r of activeSlurmRuns(this.o.db)) {
       if (this.#handles.has(r.id)) continue;
-      superviseRun(this.o.db, r.id);
+      superviseTrainJob(this.o.db, r.id);
       this.follow(r.id, r.config, r.configHash, r.record);
     }
   }

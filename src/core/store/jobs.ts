@@ -171,11 +171,12 @@ export interface QueuedWork {
   runId: number;
 }
 
-/** Everything queued for this machine (not a Slurm cluster's), first asked first. */
+/** Everything queued for this machine (not a Slurm cluster's): what was moved to the front, then first asked first. */
 export function queuedWork(db: Db): QueuedWork[] {
   return stmt<[], QueuedWork>(
     db,
-    `SELECT kind, id, run_id AS runId FROM jobs WHERE state = 'queued' AND executor = 'local' ORDER BY created_at, id`,
+    `SELECT kind, id, run_id AS runId FROM jobs WHERE state = 'queued' AND executor = 'local'
+     ORDER BY priority DESC, created_at, id`,
   ).all();
 }
 
@@ -200,6 +201,17 @@ export function takeQueuedJob(db: Db, row: Supervised & { id: number }, options:
   return claimed.changes === 1;
 }
 
+/** Moves a job of this machine's queue to its front (it starts next); false when it no longer waits there. */
+export function moveJobToFront(db: Db, id: number): boolean {
+  return (
+    stmt(
+      db,
+      `UPDATE jobs SET priority = (SELECT coalesce(max(priority), 0) + 1 FROM jobs WHERE state = 'queued')
+       WHERE id = ? AND state = 'queued' AND executor = 'local'`,
+    ).run(id).changes === 1
+  );
+}
+
 /** Claims a queued evaluation or prior for this process (takeQueuedJob); undefined when it cannot. */
 export function claimJob(db: Db, id: number, options: ClaimOptions): JobRecord | undefined {
   const row = stmt<[number], JobRow>(db, `SELECT * FROM jobs WHERE id = ? AND state = 'queued' AND kind != 'train'`).get(id);
@@ -221,7 +233,7 @@ export function openJobs(db: Db): OpenJobRecord[] {
     db,
     `SELECT j.*, r.name AS run_name, r.epochs AS run_epochs FROM jobs j JOIN runs r ON r.id = j.run_id
      WHERE j.state IN ('queued','running')
-     ORDER BY j.state = 'running' DESC, j.executor = 'local' DESC, j.created_at, j.id`,
+     ORDER BY j.state = 'running' DESC, j.executor = 'local' DESC, j.priority DESC, j.created_at, j.id`,
   )
     .all()
     .map((r) => ({

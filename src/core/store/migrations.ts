@@ -259,7 +259,8 @@ export const migrations: readonly string[] = [
   // 15: training is a job too. Each start of a run (its first, a resume, an extension) is a job of kind 'train' that
   // holds where it trains (this machine or a Slurm cluster), the checkpoint it continues from, its supervisor and its
   // heartbeat; those columns leave the runs table, which keeps the research record. Runs queued or running get the job
-  // their attempt would have had. (The jobs table is rebuilt for its CHECK, as in 14.)
+  // their attempt would have had. (The jobs table is rebuilt for its CHECK, as in 14.) A job moved to the front of
+  // the queue has a higher priority; the queue is by priority, then first asked first.
   `CREATE TABLE jobs_new (
      id INTEGER PRIMARY KEY,
      kind TEXT NOT NULL CHECK (kind IN ('train','evaluate','prior')),
@@ -276,7 +277,8 @@ export const migrations: readonly string[] = [
      created_at TEXT NOT NULL,
      started_at TEXT,
      ended_at TEXT,
-     executor TEXT NOT NULL DEFAULT 'local' CHECK (executor IN ('local','slurm'))
+     executor TEXT NOT NULL DEFAULT 'local' CHECK (executor IN ('local','slurm')),
+     priority INTEGER NOT NULL DEFAULT 0
    ) STRICT;
    INSERT INTO jobs_new (id, kind, run_id, state, request_json, progress_json, result_json, error, restarts,
                          supervisor_host, supervisor_pid, heartbeat_at, created_at, started_at, ended_at)

@@ -8,7 +8,6 @@ import { slurmRunInfo, type SlurmTaskRecord } from './slurm-runs';
 import { labelsOf, type LabelColumns } from './labels';
 
 export { supervisorAlive } from './supervisor';
-export { trainJobHeldHere as supervisedHere, trainJobSupervisor as runSupervisor } from './train-jobs';
 
 interface RunRow extends LabelColumns {
   id: number;
@@ -301,4 +300,4 @@ export function requeueForResume(db: Db, runId: number, config: RunConfig, from:
   })();
 }
 
-export { activeSlurmRuns, getRunSlurm, setRunSlurm, slurmRunInfo, superviseRun, type SlurmTaskRecord } from './slurm-runs';
+export { activeSlurmRuns, getRunSlurm, setRunSlurm, slurmRunInfo, type SlurmTaskRecord } from './slurm-runs';

@@ -2,7 +2,7 @@
 import type { RunConfig } from '../../shared/config';
 import type { Db } from './db';
 import { stmt } from './statements';
-import { setTrainJobExecutor, superviseTrainJob, type Executor } from './train-jobs';
+import { setTrainJobExecutor, type Executor } from './train-jobs';
 
 /** A run's Slurm task as stored: where it is on the cluster, its folder, and how much of its event log is ingested. */
 export interface SlurmTaskRecord {
@@ -50,6 +50,3 @@ export function activeSlurmRuns(db: Db): { id: number; config: RunConfig; config
       record: JSON.parse(r.slurm_json) as SlurmTaskRecord,
     }));
 }
-
-/** Takes over the supervision of a run (a Slurm run followed by this studio process). */
-export const superviseRun = superviseTrainJob;

@@ -6,7 +6,6 @@ import { nowIso, type Db } from './db';
 import { insertRun, ensureExperiment } from './runs';
 import { stmt } from './statements';
 import { labelsOf, type LabelColumns } from './labels';
-import { adoptQueuedTraining } from './train-jobs';
 
 interface SweepRow extends LabelColumns {
   id: number;
@@ -205,9 +204,6 @@ export function activeSweepRunsStoppedWithStudio(db: Db, studioStopped: string):
     .all(`${studioStopped}%`)
     .map((r) => r.id);
 }
-
-/** Takes the sweep's queued runs whose studio is gone into this process's queue. */
-export const adoptSweepQueue = adoptQueuedTraining;
 
 export function setSweepSlurm(db: Db, sweepId: number, info: SlurmSweepInfo): void {
   stmt(db, 'UPDATE sweeps SET slurm_json = ? WHERE id = ?').run(JSON.stringify(info), sweepId);

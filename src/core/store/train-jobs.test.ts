@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '../../families/run-config';
 import type { Environment } from '../../shared/api';
 import { migrate, openDb, type Db } from './db';
-import { getJob, insertJob, listJobs, queuedWork, requeueStaleJobs } from './jobs';
+import { getJob, insertJob, listJobs, moveJobToFront, queuedWork, requeueStaleJobs } from './jobs';
 import { migrations } from './migrations';
-import { finishRun, getRun, insertRun, interruptStaleRuns, markRunning, requeueForResume, supervisedHere } from './runs';
+import { finishRun, getRun, insertRun, interruptStaleRuns, markRunning, requeueForResume } from './runs';
 import { databaseAt, insertLegacyRun } from './schema-at';
 import { setRunSlurm } from './slurm-runs';
-import { claimTrainJob } from './train-jobs';
+import { claimTrainJob, trainJobHeldHere } from './train-jobs';
 
 const env = { backend: { name: 'wasm', reason: 'test' } } as Environment;
 const claim = { adopt: true, staleAfterMs: 15_000 };
@@ -48,7 +48,7 @@ describe('migration 15: training as jobs', () => {
     // Their studio is dead: the queued run is adopted with its resume point, the running one is interrupted.
     const jobId = trainJobs(db, queued)[0]!.id;
     expect(claimTrainJob(db, jobId, claim)).toMatchObject({ runId: queued, resumeFrom: resume });
-    expect(supervisedHere(db, queued)).toBe(true);
+    expect(trainJobHeldHere(db, queued)).toBe(true);
     expect(interruptStaleRuns(db, 15_000)).toEqual([running]);
     expect(getRun(db, running)).toMatchObject({ status: 'interrupted', error: expect.stringMatching(/^the studio stopped/) });
     expect(trainJobs(db, running)).toMatchObject([{ state: 'failed', result: { status: 'interrupted' } }]);
@@ -60,7 +60,7 @@ describe('a run and its training jobs', () => {
     const db = openDb(':memory:');
     const runId = insertRun(db, defaultRunConfig('vae'), 'h');
     expect(trainJobs(db, runId)).toMatchObject([{ state: 'queued', request: { resumeFrom: null } }]);
-    expect(supervisedHere(db, runId)).toBe(true);
+    expect(trainJobHeldHere(db, runId)).toBe(true);
     markRunning(db, runId, env);
     expect(getJob(db, trainJobs(db, runId)[0]!.id)).toMatchObject({ state: 'running', startedAt: expect.any(String) });
     expect(finishRun(db, runId, 'stopped', 'stopped by Hyperband at rung 1')).toBe(true);
@@ -100,5 +100,22 @@ describe('a run and its training jobs', () => {
     expect(interruptStaleRuns(db, 15_000, [runId])).toEqual([]);
     expect(interruptStaleRuns(db, 15_000)).toEqual([runId]);
     expect(trainJobs(db, runId)[0]).toMatchObject({ state: 'failed', error: expect.stringMatching(/studio stopped/) });
+  });
+});
+
+describe('the queue', () => {
+  it('starts what was moved to its front next, then the rest first asked first', () => {
+    const db = openDb(':memory:');
+    const [a, b, c] = [1, 2, 3].map((seed) => insertRun(db, { ...defaultRunConfig('vae'), name: `r${seed}` }, 'h'));
+    const evaluation = insertJob(db, 'evaluate', a!, {});
+    const order = () => queuedWork(db).map((w) => (w.kind === 'train' ? w.runId : -w.id));
+    expect(order()).toEqual([a, b, c, -evaluation]);
+    const jobOf = (runId: number) => trainJobs(db, runId)[0]!.id;
+    expect(moveJobToFront(db, jobOf(c!))).toBe(true);
+    expect(moveJobToFront(db, evaluation)).toBe(true);
+    expect(order()).toEqual([-evaluation, c, a, b]);
+    markRunning(db, a!, env);
+    expect(moveJobToFront(db, jobOf(a!))).toBe(false);
+    expect(order()).toEqual([-evaluation, c, b]);
   });
 });

@@ -1,16 +1,8 @@
 import type { RunConfig } from '../../shared/config';
 import type { Db } from '../store/db';
 import { writeMetrics } from '../store/metrics';
-import {
-  finishRun,
-  getRunStatus,
-  insertRun,
-  interruptStaleRuns,
-  studioStopped,
-  supervisedHere,
-  type ResumePoint,
-} from '../store/runs';
-import { claimTrainJob } from '../store/train-jobs';
+import { finishRun, getRunStatus, insertRun, interruptStaleRuns, studioStopped, type ResumePoint } from '../store/runs';
+import { claimTrainJob, trainJobHeldHere } from '../store/train-jobs';
 import { getSetting, setSetting } from '../store/settings';
 import { claimJob, getJob, queuedWork, requeueStaleJobs, touchJobHeartbeats } from '../store/jobs';
 import type { JobKindHandler } from '../jobs/job-kind';
@@ -166,7 +158,7 @@ export class Orchestrator {
 
   /** Settles when the run is over and its final status is stored (a queued run waits for its turn first). */
   whenEnded(runId: number): Promise<void> {
-    if (this.#active.has(runId) || (getRunStatus(this.db, runId) === 'queued' && supervisedHere(this.db, runId))) {
+    if (this.#active.has(runId) || (getRunStatus(this.db, runId) === 'queued' && trainJobHeldHere(this.db, runId))) {
       return this.#ended.wait(runId);
     }
     return Promise.resolve();
@@ -301,7 +293,7 @@ export class Orchestrator {
       run.worker.kill();
       return true;
     }
-    if (!supervisedHere(this.db, runId) || !finishRun(this.db, runId, 'cancelled', 'cancelled by the user before it started')) {
+    if (!trainJobHeldHere(this.db, runId) || !finishRun(this.db, runId, 'cancelled', 'cancelled by the user before it started')) {
       return false;
     }
     this.events.emit('run.status', {
