@@ -12,6 +12,7 @@ import { findPreset } from '../src/core/studio';
 import { openDb } from '../src/core/store/db';
 import { writeMetrics } from '../src/core/store/metrics';
 import { insertArtifact } from '../src/core/store/artifacts';
+import { finishRun } from '../src/core/store/runs';
 import { insertSweep } from '../src/core/store/sweeps';
 import { configHash } from '../src/core/training/config-hash';
 import { imagePng } from '../src/core/training/images';
@@ -97,11 +98,9 @@ export async function seedSyntheticRuns(dbPath: string, o: SeedOptions): Promise
     }
     const started = new Date(t0 + i * 60_000).toISOString();
     const ended = new Date(t0 + i * 60_000 + 45_000).toISOString();
-    db.prepare(`UPDATE runs SET status = 'completed', started_at = ?, ended_at = ?, backend = 'wasm' WHERE id = ?`).run(
-      started,
-      ended,
-      runId,
-    );
+    // Ended through the store, so the run's training job ends with it; then the times of a minute's run.
+    finishRun(db, runId, 'completed', null);
+    db.prepare(`UPDATE runs SET started_at = ?, ended_at = ?, backend = 'wasm' WHERE id = ?`).run(started, ended, runId);
   }
   db.close();
   return runIds;

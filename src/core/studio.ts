@@ -101,6 +101,7 @@ export function createStudio(options: StudioOptions): Studio {
       cli: fileURLToPath(new URL('../../bin/latent-studio.mjs', import.meta.url)),
     },
     ...(options.slurm?.pollMs ? { pollMs: options.slurm.pollMs } : {}),
+    staleAfterMs: orchestrator.staleAfterMs,
   });
   // Bayes sweeps' proposals and Hyperband's rungs (set on the scheduler before it starts its first run).
   const adaptive = new AdaptiveSweeps({

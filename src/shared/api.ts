@@ -78,6 +78,11 @@ export const SchedulerInfo = z.object({
   light: z.number().int(),
   /** Runs interrupted because the studio stopped are resumed when it starts again. */
   autoResume: z.boolean(),
+  /**
+   * Held: the app and the host start nothing queued until it is released; what runs goes on, a CLI command still
+   * runs what it was asked for, and a Slurm cluster's queue is its own.
+   */
+  paused: z.boolean(),
 });
 export type SchedulerInfo = z.infer<typeof SchedulerInfo>;
 
@@ -230,7 +235,11 @@ export const commands = {
   },
   'scheduler.get': { input: empty, output: SchedulerInfo },
   'scheduler.set': {
-    input: z.strictObject({ maxConcurrent: z.number().int().min(1).max(64).optional(), autoResume: z.boolean().optional() }),
+    input: z.strictObject({
+      maxConcurrent: z.number().int().min(1).max(64).optional(),
+      autoResume: z.boolean().optional(),
+      paused: z.boolean().optional(),
+    }),
     output: SchedulerInfo,
   },
   /** Every run, newest first; `runIds` reads only those (what a live update needs). */

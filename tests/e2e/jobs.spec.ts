@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { callHost, expectRunEnded, hostPerFile } from './host';
 
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
@@ -23,34 +23,8 @@ test('runs wait in the queue under the limit, and a cancelled run resumes and ex
   });
   const first = (await call('runs.start', { config: runConfig('first in') })) as { runId: number };
   await call('runs.start', { config: runConfig('second in') });
-  const third = (await call('runs.start', { config: runConfig('third in') })) as { runId: number };
-  await expect(page.getByTestId('queue-counts')).toHaveText('1 running · 2 queued');
-  await page.getByTestId('runs-list').screenshot({ path: join(shots, '30-queue.png') });
-
-  // The queue behind the counts: what holds the slot, then what waits, in the order it starts.
-  await page.getByTestId('queue-counts').click();
-  const rows = page.getByTestId('queue-job');
-  await expect(rows).toHaveCount(3);
-  await expect(rows.nth(0)).toContainText(/training\s*first in.*running/);
-  await expect(rows.nth(1)).toContainText(/training\s*second in.*next 1 of 2/);
-  await expect(rows.nth(2)).toContainText(/third in\s*3 epochs\s*next 2 of 2/);
-  const menu = await page.getByTestId('queue-menu').boundingBox();
-  if (!menu) throw new Error('the queue menu is not on screen');
-  await page.screenshot({
-    path: join(shots, '30b-queue-menu.png'),
-    clip: { x: 0, y: 0, width: menu.x + menu.width + 12, height: menu.y + menu.height + 12 },
-  });
-  // Moved to the front, the third waits first; cancelling it there ends it as cancelled, and the queue closes up.
-  await rows.nth(2).getByTestId('queue-front').click();
-  await expect(rows.nth(1)).toContainText(/third in\s*3 epochs\s*next 1 of 2/);
-  await expect(rows.nth(2)).toContainText(/second in\s*3 epochs\s*next 2 of 2/);
-  await expect(rows.nth(1).getByTestId('queue-front')).toHaveCount(0);
-  await rows.nth(1).getByTestId('queue-cancel').click();
-  await expect(rows).toHaveCount(2);
   await expect(page.getByTestId('queue-counts')).toHaveText('1 running · 1 queued');
-  expect(((await call('runs.get', { runId: third.runId })) as { status: string }).status).toBe('cancelled');
-  await page.getByTestId('queue-counts').click();
-  await expect(page.getByTestId('queue-menu')).toBeHidden();
+  await page.getByTestId('runs-list').screenshot({ path: join(shots, '30-queue.png') });
 
   // Cancel the first after its first checkpoint; the second starts; the first resumes from its page.
   await page.locator(`[data-run-id="${first.runId}"] button.row`).click();
@@ -72,3 +46,65 @@ test('runs wait in the queue under the limit, and a cancelled run resumes and ex
   await expect(page.getByTestId('run-action-message')).toContainText(/exported the checkpoint of epoch 3 to .*exports/);
   await page.screenshot({ path: join(shots, '31-resumed-and-exported.png') });
 });
+
+test('the queue lists every waiting job in the order it starts: held, moved to the front, cancelled, released', async ({
+  page,
+}) => {
+  const host = theHost();
+  const call = (name: string, input: unknown) => callHost<unknown>(host, name, input);
+  await page.goto(host.url);
+  await call('scheduler.set', { maxConcurrent: 1 });
+  const config = (await call('presets.get', { name: 'deep-ae-mnist' })) as Record<string, Record<string, unknown>>;
+  const runConfig = (name: string, epochs: number) => ({
+    ...config,
+    name,
+    backend: 'wasm',
+    dataset: { name: 'mnist', trainSubset: 3000, testSubset: 500 },
+    training: { ...config['training'], epochs },
+  });
+
+  // Held, nothing starts: the three runs wait in the order they were started.
+  await page.getByTestId('queue-counts').click();
+  await page.getByTestId('queue-hold').click();
+  await expect(page.getByTestId('queue-hold')).toHaveText('Release the queue');
+  expect(((await call('scheduler.get', {})) as { paused: boolean }).paused).toBe(true);
+  const ids: number[] = [];
+  for (const [name, epochs] of [
+    ['queue a', 20],
+    ['queue b', 20],
+    ['queue c', 3],
+  ] as const)
+    ids.push(((await call('runs.start', { config: runConfig(name, epochs) })) as { runId: number }).runId);
+  await expect(page.getByTestId('queue-counts')).toHaveText('0 running · 3 queued · held');
+  const rows = page.getByTestId('queue-job');
+  await expect(rows).toHaveCount(3);
+  await expect(rows.nth(0)).toContainText(/training\s*queue a\s*20 epochs\s*next 1 of 3/);
+  await expect(rows.nth(0).getByTestId('queue-front')).toHaveCount(0);
+  await expect(rows.nth(2)).toContainText(/queue c\s*3 epochs\s*next 3 of 3/);
+
+  // Moved to the front, c waits first; cancelled there, b ends as cancelled and the queue closes up.
+  await rows.nth(2).getByTestId('queue-front').click();
+  await expect(rows.nth(0)).toContainText(/queue c\s*3 epochs\s*next 1 of 3/);
+  await expect(rows.nth(2)).toContainText(/queue b\s*20 epochs\s*next 3 of 3/);
+  await rows.nth(2).getByTestId('queue-cancel').click();
+  await expect(rows).toHaveCount(2);
+  expect(((await call('runs.get', { runId: ids[1] })) as { status: string }).status).toBe('cancelled');
+  await page.screenshot({ path: join(shots, '30c-queue-held.png'), clip: await menuClip(page) });
+
+  // Released, c (moved first) starts; a waits.
+  await page.getByTestId('queue-hold').click();
+  await expect(page.getByTestId('queue-counts')).toHaveText('1 running · 1 queued');
+  await expect(rows.nth(0)).toContainText(/queue c.*running/);
+  await expect(rows.nth(1)).toContainText(/queue a\s*20 epochs\s*next 1 of 1/);
+  await page.screenshot({ path: join(shots, '30b-queue-menu.png'), clip: await menuClip(page) });
+  for (const row of [rows.nth(1), rows.nth(0)]) await row.getByTestId('queue-cancel').click();
+  await expect(page.getByTestId('queue-empty')).toBeVisible();
+  await expect(page.getByTestId('queue-counts')).toHaveText('0 running · 0 queued');
+});
+
+/** The sidebar down to the queue menu's corner: the counts and the menu that opens from them. */
+async function menuClip(page: Page) {
+  const box = await page.getByTestId('queue-menu').boundingBox();
+  if (!box) throw new Error('the queue menu is not on screen');
+  return { x: 0, y: 0, width: box.x + box.width + 12, height: box.y + box.height + 12 };
+}

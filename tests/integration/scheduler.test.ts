@@ -113,4 +113,41 @@ describe('the job scheduler', () => {
       tmp.cleanup();
     }
   });
+
+  it('a held queue starts nothing, here or in the next studio, until it is released; a CLI-style studio still runs its own', async () => {
+    const tmp = tempDir();
+    const dbPath = join(tmp.dir, 'studio.db');
+    const { launcher, stats } = countingLauncher();
+    const open = (adoptQueued = true) =>
+      createStudio({ dbPath, launcher, transport: 'headless', orchestrator: { heartbeatMs: 100, adoptQueued } });
+    const first = open();
+    expect((await first.api['scheduler.set']({ paused: true })).paused).toBe(true);
+    const { runId } = await first.api['runs.start']({ config: quick(40) });
+    // Many heartbeats (each schedules), and the studio restarted: the run still waits, and no worker started.
+    await new Promise((r) => setTimeout(r, 600));
+    await first.close();
+    const second = open();
+    try {
+      await new Promise((r) => setTimeout(r, 600));
+      expect(await second.api['scheduler.get']({})).toMatchObject({ paused: true, running: 0, queued: 1 });
+      expect((await second.api['runs.get']({ runId })).status).toBe('queued');
+      expect(stats.kinds).toEqual([]);
+      await second.api['scheduler.set']({ paused: false });
+      await second.orchestrator.whenEnded(runId);
+      expect((await second.api['runs.get']({ runId })).status).toBe('completed');
+      await second.api['scheduler.set']({ paused: true });
+    } finally {
+      await second.close();
+    }
+    // A command-line studio (it adopts nothing) runs the run it was asked for, held queue or not.
+    const cli = open(false);
+    try {
+      const { runId: own } = await cli.api['runs.start']({ config: quick(41) });
+      await cli.orchestrator.whenEnded(own);
+      expect((await cli.api['runs.get']({ runId: own })).status).toBe('completed');
+    } finally {
+      await cli.close();
+      tmp.cleanup();
+    }
+  });
 });

@@ -62,8 +62,12 @@ describe('sweeps on a Slurm cluster', () => {
       const file = join(tmp.dir, 'sweep.json');
       writeFileSync(file, JSON.stringify(aeSweep('slurm sweep', 2, parameters)));
       const dbPath = join(tmp.dir, 'slurm.db');
+      // The tasks hold in their second epoch (20 steps an epoch) until the test has seen a running run's metrics in
+      // the database, so that "while it trains" holds on a machine of any speed.
+      const gate = new WorkerGate(tmp.dir);
+      gate.holdAt(25);
       const child = spawn(process.execPath, [cli, 'sweep', file, '--slurm', '--cpus-per-task', '1', '--db', dbPath], {
-        env: { ...cluster.env, LATENT_STUDIO_SLURM_DIR: join(cluster.work, 'shared') },
+        env: { ...cluster.env, ...gateEnv(), LATENT_STUDIO_SLURM_DIR: join(cluster.work, 'shared') },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
@@ -87,7 +91,9 @@ describe('sweeps on a Slurm cluster', () => {
         } catch {
           // Not created yet, or mid-migration.
         }
+        if (liveRows > 0) gate.remove();
       }
+      gate.remove();
       const code = await exited;
       expect(code, stderr).toBe(0);
       expect(stderr).toMatch(/4 runs submitted to Slurm as job array \d+; batch script .*sweep\.sbatch/);

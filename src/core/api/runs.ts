@@ -8,7 +8,7 @@ import { writeLatents } from '../evaluation/latents-files';
 import { insideRoot } from '../paths';
 import { checkRun } from '../run-checks';
 import { readCurves, readMetrics } from '../store/metrics';
-import { addWarning, deleteRun, getRun, getRunStatus, listRuns, requeueForResume } from '../store/runs';
+import { addWarning, deleteRun, getRun, getRunStatus, listRuns, requeueForResume, RunNotStoppedError } from '../store/runs';
 import { trainJobSupervisor } from '../store/train-jobs';
 import { removeCheckpointFile } from '../training/checkpoint-files';
 import { ensureDatasets, type StudioContext } from './context';
@@ -44,7 +44,14 @@ export function runHelpers(ctx: StudioContext) {
         `run ${runId} has no usable checkpoint to continue from${skipped.length ? `: ${skipped.join('; ')}` : ''}`,
       );
     }
-    for (const path of requeueForResume(db, runId, config, from)) removeCheckpointFile(checkpointDir, path);
+    let dropped: string[];
+    try {
+      dropped = requeueForResume(db, runId, config, from);
+    } catch (e) {
+      if (e instanceof RunNotStoppedError) throw new ApiError('conflict', e.message);
+      throw e;
+    }
+    for (const path of dropped) removeCheckpointFile(checkpointDir, path);
     for (const message of skipped) addWarning(db, runId, `resume skipped a checkpoint: ${message}`);
     events.emit('run.status', { runId, status: 'queued', error: null, backend: null });
     orchestrator.schedule();

@@ -93,8 +93,9 @@ export function systemApi(
       return config;
     },
     'scheduler.get': async () => schedulerInfo(db, orchestrator),
-    'scheduler.set': async ({ maxConcurrent, autoResume }) => {
+    'scheduler.set': async ({ maxConcurrent, autoResume, paused }) => {
       if (autoResume !== undefined) setSetting(db, autoResumeSetting, autoResume);
+      if (paused !== undefined) orchestrator.paused = paused;
       if (maxConcurrent !== undefined) orchestrator.maxConcurrent = maxConcurrent;
       return schedulerInfo(db, orchestrator);
     },

@@ -109,7 +109,9 @@ export class JobRunner {
 
   /** Settles when the job has ended and its outcome is stored, or this studio let it go (at once for one not held here). */
   whenEnded(id: number): Promise<void> {
-    if (!this.#active.has(id) && !(getJob(this.db, id)?.state === 'queued' && jobHeldHere(this.db, id))) {
+    const job = getJob(this.db, id);
+    // A training job ends with its run (Orchestrator.whenEnded).
+    if (job?.kind === 'train' || (!this.#active.has(id) && !(job?.state === 'queued' && jobHeldHere(this.db, id)))) {
       return Promise.resolve();
     }
     return this.#ended.wait(id);

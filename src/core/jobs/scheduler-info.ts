@@ -43,6 +43,7 @@ export function schedulerInfo(db: Db, orchestrator: Orchestrator): SchedulerInfo
     byKind,
     light: orchestrator.light.count,
     autoResume: getSetting<boolean>(db, autoResumeSetting) ?? false,
+    paused: orchestrator.paused,
   };
 }
 

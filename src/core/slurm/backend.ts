@@ -188,6 +188,8 @@ export interface SlurmBackendOptions {
   studioVersion: string;
   command: TaskCommand;
   pollMs?: number;
+  /** A studio silent this long is gone: the runs it followed are taken over (the orchestrator's own rule). */
+  staleAfterMs?: number;
 }
 
 export class SlurmBackend {
@@ -203,8 +205,8 @@ export class SlurmBackend {
   /** Follows the Slurm runs a studio before this one left on the cluster, from where their logs were ingested. */
   followLeftRuns(): void {
     for (const r of activeSlurmRuns(this.o.db)) {
-      if (this.#handles.has(r.id)) continue;
-      superviseTrainJob(this.o.db, r.id);
+      // Not those of a studio that lives (the app, beside a command-line studio): it follows them.
+      if (this.#handles.has(r.id) || !superviseTrainJob(this.o.db, r.id, this.o.staleAfterMs ?? 15_000)) continue;
       this.follow(r.id, r.config, r.configHash, r.record);
     }
   }

@@ -260,7 +260,8 @@ export const migrations: readonly string[] = [
   // holds where it trains (this machine or a Slurm cluster), the checkpoint it continues from, its supervisor and its
   // heartbeat; those columns leave the runs table, which keeps the research record. Runs queued or running get the job
   // their attempt would have had. (The jobs table is rebuilt for its CHECK, as in 14.) A job moved to the front of
-  // the queue has a higher priority; the queue is by priority, then first asked first.
+  // the queue has a higher priority; the queue is by priority, then first asked first. A run has at most one training
+  // job not over.
   `CREATE TABLE jobs_new (
      id INTEGER PRIMARY KEY,
      kind TEXT NOT NULL CHECK (kind IN ('train','evaluate','prior')),
@@ -288,6 +289,7 @@ export const migrations: readonly string[] = [
    ALTER TABLE jobs_new RENAME TO jobs;
    CREATE INDEX jobs_run ON jobs(run_id, kind, id);
    CREATE INDEX jobs_state ON jobs(state);
+   CREATE UNIQUE INDEX jobs_open_training ON jobs(run_id) WHERE kind = 'train' AND state IN ('queued','running');
    INSERT INTO jobs (kind, run_id, state, request_json, executor, supervisor_host, supervisor_pid, heartbeat_at,
                      created_at, started_at)
      SELECT 'train', id, status, json_object('resumeFrom', json(resume_from)), executor, supervisor_host, supervisor_pid,

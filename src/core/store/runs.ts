@@ -261,6 +261,13 @@ export interface Interruption {
   resumedFromEpoch: number;
 }
 
+/** A run asked to continue that is still queued or running (another studio may have started it). */
+export class RunNotStoppedError extends Error {
+  constructor(runId: number, status: RunStatus) {
+    super(`run ${runId} is ${status}: it has not stopped`);
+  }
+}
+
 /**
  * Puts a finished run back in the queue to continue from `from`: what it recorded after that point
  * (metrics, images, checkpoints) is removed, so its one curve continues exactly; the ending is kept as an
@@ -273,6 +280,8 @@ export function requeueForResume(db: Db, runId: number, config: RunConfig, from:
       'SELECT status, error, interruptions, ended_at FROM runs WHERE id = ?',
     ).get(runId);
     if (!run) throw new Error(`run ${runId} does not exist`);
+    // Checked again inside the transaction: another studio may have started it since the caller looked.
+    if (run.status === 'queued' || run.status === 'running') throw new RunNotStoppedError(runId, run.status);
     const step = from?.step ?? -1;
     const epoch = from?.epoch ?? 0;
     stmt(db, 'DELETE FROM metrics WHERE run_id = ? AND step > ?').run(runId, step);

@@ -8,7 +8,7 @@ import { migrations } from './migrations';
 import { finishRun, getRun, insertRun, interruptStaleRuns, markRunning, requeueForResume } from './runs';
 import { databaseAt, insertLegacyRun } from './schema-at';
 import { setRunSlurm } from './slurm-runs';
-import { claimTrainJob, trainJobHeldHere } from './train-jobs';
+import { claimTrainJob, insertTrainJob, superviseTrainJob, trainJobHeldHere } from './train-jobs';
 
 const env = { backend: { name: 'wasm', reason: 'test' } } as Environment;
 const claim = { adopt: true, staleAfterMs: 15_000 };
@@ -69,6 +69,8 @@ describe('a run and its training jobs', () => {
 
     const from = { path: '/c/e1', sha256: 'cd', epoch: 1, step: 10 };
     requeueForResume(db, runId, defaultRunConfig('vae'), from);
+    // A run already waiting is not queued twice.
+    expect(() => requeueForResume(db, runId, defaultRunConfig('vae'), from)).toThrow(/is queued: it has not stopped/);
     expect(trainJobs(db, runId).map((j) => [j.state, j.request.resumeFrom])).toEqual([
       ['completed', null],
       ['queued', from],
@@ -77,6 +79,20 @@ describe('a run and its training jobs', () => {
     expect(finishRun(db, runId, 'cancelled', 'cancelled by the user before it started')).toBe(true);
     expect(trainJobs(db, runId)[1]).toMatchObject({ state: 'cancelled', error: 'cancelled by the user before it started' });
     expect(queuedWork(db)).toEqual([]);
+  });
+
+  it('a run has one training job not over at most, and a Slurm run is taken over only from a studio that is gone', () => {
+    const db = openDb(':memory:');
+    const runId = insertRun(db, defaultRunConfig('vae'), 'h');
+    expect(() => insertTrainJob(db, runId, null, 'local')).toThrow(/UNIQUE constraint failed/);
+    setRunSlurm(db, runId, { jobId: '7', taskId: 0, state: 'RUNNING', dir: '/s', offset: 0 });
+    const holdBy = (pid: number) => db.prepare(`UPDATE jobs SET supervisor_pid = ? WHERE run_id = ?`).run(pid, runId);
+    holdBy(process.ppid);
+    expect(superviseTrainJob(db, runId, 15_000)).toBe(false);
+    expect(trainJobHeldHere(db, runId)).toBe(false);
+    holdBy(deadPid());
+    expect(superviseTrainJob(db, runId, 15_000)).toBe(true);
+    expect(trainJobHeldHere(db, runId)).toBe(true);
   });
 
   it('a run sent to Slurm leaves this machine queue; its job is not claimed here', () => {

@@ -86,13 +86,22 @@ export function setTrainJobExecutor(db: Db, runId: number, executor: Executor): 
   );
 }
 
-/** Takes over the supervision of the run's open attempt (a Slurm run followed by this studio process). */
-export function superviseTrainJob(db: Db, runId: number): void {
-  stmt(
-    db,
-    `UPDATE jobs SET supervisor_host = ?, supervisor_pid = ?, heartbeat_at = ?
-     WHERE run_id = ? AND kind = 'train' AND state IN ('queued','running')`,
-  ).run(hostname(), process.pid, nowIso(), runId);
+/**
+ * Takes over the supervision of the run's open attempt (a Slurm run a studio before this one followed) when its
+ * studio is gone; true when this process now holds it. A studio that lives (the app, beside a CLI command) keeps it.
+ */
+export function superviseTrainJob(db: Db, runId: number, staleAfterMs: number): boolean {
+  const job = openTrainJob(db, runId);
+  if (!job) return false;
+  if (supervisedByMe(job)) return true;
+  if (!supervisorGone(job, new Date(Date.now() - staleAfterMs).toISOString())) return false;
+  return (
+    stmt(
+      db,
+      `UPDATE jobs SET supervisor_host = ?, supervisor_pid = ?, heartbeat_at = ?
+       WHERE id = ? AND state IN ('queued','running') AND supervisor_pid IS ? AND supervisor_host IS ?`,
+    ).run(hostname(), process.pid, nowIso(), job.id, job.supervisor_pid, job.supervisor_host).changes === 1
+  );
 }
 
 /** Whether this studio process holds the run's open attempt (it queued it, or adopted it). */
@@ -168,13 +177,16 @@ export function adoptQueuedTraining(
     `SELECT j.id, j.supervisor_host, j.supervisor_pid FROM jobs j JOIN runs r ON r.id = j.run_id
      WHERE r.sweep_id = ? AND j.kind = 'train' AND j.state = 'queued'`,
   ).all(sweepId);
+  // Only from the studio read as gone: another may have adopted it since.
   const take = stmt(
     db,
-    `UPDATE jobs SET supervisor_host = ?, supervisor_pid = ?, heartbeat_at = ? WHERE id = ? AND state = 'queued'`,
+    `UPDATE jobs SET supervisor_host = ?, supervisor_pid = ?, heartbeat_at = ?
+     WHERE id = ? AND state = 'queued' AND supervisor_pid IS ? AND supervisor_host IS ?`,
   );
   let n = 0;
   for (const r of rows) {
-    if (!alive(r.supervisor_host, r.supervisor_pid)) n += take.run(hostname(), process.pid, nowIso(), r.id).changes;
+    if (!alive(r.supervisor_host, r.supervisor_pid))
+      n += take.run(hostname(), process.pid, nowIso(), r.id, r.supervisor_pid, r.supervisor_host).changes;
   }
   return n;
 }

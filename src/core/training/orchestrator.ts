@@ -34,6 +34,7 @@ export interface OrchestratorOptions {
 }
 
 const limitSetting = 'scheduler.maxConcurrent';
+const pausedSetting = 'scheduler.paused';
 export const autoResumeSetting = 'scheduler.autoResume';
 
 /**
@@ -115,6 +116,21 @@ export class Orchestrator {
     this.schedule();
   }
 
+  /** Whether the queue is held: the app and the host start nothing queued until it is released (kept in the database). */
+  get paused(): boolean {
+    return getSetting<boolean>(this.db, pausedSetting) ?? false;
+  }
+
+  set paused(held: boolean) {
+    setSetting(this.db, pausedSetting, held);
+    this.schedule();
+  }
+
+  /** How long a studio may be silent before its work is taken for orphaned. */
+  get staleAfterMs(): number {
+    return this.#staleAfterMs;
+  }
+
   get cores(): number {
     return this.#cores;
   }
@@ -183,7 +199,8 @@ export class Orchestrator {
 
   /** Starts queued work of every kind, first asked first, while fewer than the limit hold a slot. */
   schedule(): void {
-    if (this.#closed) return;
+    // A held queue holds the studios that run it (the app, the host); a CLI command still runs what it was asked for.
+    if (this.#closed || (this.paused && (this.options.adoptQueued ?? true))) return;
     let free = this.maxConcurrent - this.trainingSlots - this.jobs.ids.length;
     if (free <= 0) return;
     const claim = { adopt: this.options.adoptQueued ?? true, staleAfterMs: this.#staleAfterMs };
