@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,16 +5,12 @@ import { openDb } from '../../src/core/store/db';
 import { insertJob, listJobs } from '../../src/core/store/jobs';
 import { getRunStatus, insertRun, requeueForResume, finishRun } from '../../src/core/store/runs';
 import type { OpenJob } from '../../src/shared/api';
-import { mnistConfig, tempDir } from './helpers';
+import { mnistConfig, runCli, tempDir } from './helpers';
 
-const cli = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
-function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = runCli;
 
 describe('latent-studio jobs', () => {
   it('lists the queue of another studio process, every kind in the order it starts, and leaves it as it was', () => {

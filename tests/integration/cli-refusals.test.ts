@@ -1,18 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { outFolderProblem } from '../../src/cli/out-folder';
-import { tempDir } from './helpers';
+import { runCli, tempDir } from './helpers';
 
-const cli = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
-function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = runCli;
 
 describe('the CLI refuses a bad output folder at once, naming --out, before any work', () => {
   const file = join(tmp.dir, 'a-file');

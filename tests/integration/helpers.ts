@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,15 @@ import type { RunConfig } from '../../src/shared/config';
 import { defaultRunConfig } from '../../src/families/run-config';
 import { createStudio, findPreset, type Studio } from '../../src/core/studio';
 import { forkLauncher } from '../../src/core/training/fork-launcher';
+
+/** The CLI's entry (package.json's `bin`). */
+export const cliPath = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
+
+/** Runs the CLI to its end (a minute at most): its exit code and what it printed. */
+export function runCli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
 
 export function tempDir(prefix = 'latent-studio-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
