@@ -56,6 +56,20 @@ async function waitCompleted(page: Page, runId: number): Promise<void> {
 
 test('a run is renamed, tagged, annotated and starred; a restarted host still has it all', async ({ page }) => {
   const [a] = ids as [number];
+  // Saving a label takes 0.8 s here (over the socket or HTTP), so each tag below is added while the one before is
+  // still on its way: the second must not replace the first.
+  const slow = () => new Promise((r) => setTimeout(r, 800));
+  await page.route('**/api/runs.label', async (route) => {
+    await slow();
+    await route.continue();
+  });
+  await page.routeWebSocket('**/events', (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((message) => {
+      if (typeof message === 'string' && message.includes('"name":"runs.label"')) void slow().then(() => server.send(message));
+      else server.send(message);
+    });
+  });
   await page.goto(host.url);
   await page.goto(`${host.origin}/#/runs/${a}`);
   const view = page.getByTestId('run-view');
