@@ -53,6 +53,8 @@ test('every view has an address: Back and Forward, a reload and a link open it; 
   // Links: a comparison, a data set, the table of all runs; an unknown address is the form.
   await page.goto(`${host.origin}/#/compare?runs=${runId}`);
   await expect(page.getByTestId('compare-view')).toBeVisible();
+  // The comparison writes its settings into its address once it has drawn.
+  await expect(page).toHaveURL(/#\/compare\?runs=\d+&color=run&group=none$/);
   await page.goto(`${host.origin}/#/datasets/mnist`);
   await expect(page.getByTestId('datasets-view')).toBeVisible();
   await page.goto(`${host.origin}/#/table`);

@@ -188,10 +188,18 @@ class StudioState {
     if (typeof window !== 'undefined' && window.location.hash !== hash) window.location.hash = hash;
   }
 
-  /** Changes the view's address without a new history entry (a search typed in the table). */
+  /**
+   * Changes the view's address without a new history entry (a search typed in the table). An address just opened
+   * whose view is not taken up yet (its hashchange is on its way: a link, Back) wins: the view it leaves does not
+   * write its own address over it.
+   */
   replace(view: View): void {
+    if (typeof window !== 'undefined') {
+      const pending = viewOf(window.location.hash);
+      if (pending && hashOf(pending) !== hashOf(this.view)) return;
+      history.replaceState(history.state, '', hashOf(view));
+    }
     this.view = view;
-    if (typeof window !== 'undefined') history.replaceState(history.state, '', hashOf(view));
   }
 
   /** Ticks or unticks a run for the comparison, which takes any number of runs. */
