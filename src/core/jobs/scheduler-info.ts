@@ -8,12 +8,11 @@ import { autoResumeSetting, defaultMaxConcurrent, type Orchestrator } from '../t
 /** How the scheduler stands: its limit, and the work of every kind holding a slot or waiting for one. */
 export function schedulerInfo(db: Db, orchestrator: Orchestrator): SchedulerInfo {
   const activeRuns = orchestrator.activeRunIds;
-  // Training on a Slurm cluster is the cluster's to schedule: not in this machine's queue or limit.
-  const training = db
-    .prepare(
-      `SELECT run_id AS runId, state FROM jobs WHERE kind = 'train' AND state IN ('queued','running') AND executor = 'local'`,
-    )
-    .all() as { runId: number; state: string }[];
+  // This machine's work not over (a Slurm cluster's is the cluster's to schedule: not in this queue or limit).
+  const open = db
+    .prepare(`SELECT kind, run_id AS runId, state FROM jobs WHERE state IN ('queued','running') AND executor = 'local'`)
+    .all() as { kind: string; runId: number; state: string }[];
+  const training = open.filter((j) => j.kind === 'train');
   const byKind: SchedulerInfo['byKind'] = {
     train: {
       // Workers of runs still active (a worker outlives its run's end by a moment).
@@ -22,15 +21,12 @@ export function schedulerInfo(db: Db, orchestrator: Orchestrator): SchedulerInfo
       queued: training.filter((r) => r.state === 'queued' && !activeRuns.includes(r.runId)).length,
     },
   };
-  const jobs = db
-    .prepare(`SELECT kind, count(*) AS n FROM jobs WHERE state = 'queued' AND kind != 'train' GROUP BY kind`)
-    .all() as {
-    kind: string;
-    n: number;
-  }[];
   const running = orchestrator.jobs.countByKind();
   for (const kind of ['evaluate', 'prior'] as const) {
-    byKind[kind] = { running: running.get(kind) ?? 0, queued: jobs.find((j) => j.kind === kind)?.n ?? 0 };
+    byKind[kind] = {
+      running: running.get(kind) ?? 0,
+      queued: open.filter((j) => j.kind === kind && j.state === 'queued').length,
+    };
   }
   const kinds = Object.values(byKind);
   return {
