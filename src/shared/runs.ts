@@ -1,7 +1,7 @@
 /** The contract's runs: their status, environment, metrics, artifacts and progress. */
 import { z } from 'zod';
 import { RunConfig } from './config';
-import { RunId } from './jobs';
+import { JobId, RunId } from './jobs';
 import { Labels } from './labels';
 import { SlurmRunInfo } from './slurm';
 
@@ -110,6 +110,34 @@ export const RunSummary = z
   .merge(Labels);
 export type RunSummary = z.infer<typeof RunSummary>;
 
+/**
+ * One start of a run's training, as its history shows it: the first, and each resume or extension. Where and on what
+ * it trained, the epochs it covered, and how it ended.
+ */
+export const RunAttempt = z.object({
+  id: JobId,
+  /** How the attempt ended (the run's status then), or queued / running while it is not over. */
+  status: RunStatus,
+  error: z.string().nullable(),
+  executor: z.enum(['local', 'slurm']),
+  /** The host of the studio that supervised it (where a local attempt trains). */
+  host: z.string().nullable(),
+  /** Its Slurm task, for an attempt on a cluster. */
+  slurm: z.object({ jobId: z.string(), taskId: z.number().int() }).nullable(),
+  /** The backend it trained on and, for webgpu, the adapter's name; null for an attempt that never started. */
+  backend: z.string().nullable(),
+  adapter: z.string().nullable(),
+  /** The epoch it continued from (0: the beginning) and the epochs it was to reach. */
+  fromEpoch: z.number().int(),
+  toEpoch: z.number().int(),
+  /** The epoch of the run's last checkpoint when it ended (while it runs: now); null when it had none. */
+  reachedEpoch: z.number().int().nullable(),
+  queuedAt: z.string(),
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+});
+export type RunAttempt = z.infer<typeof RunAttempt>;
+
 export const RunDetail = RunSummary.extend({
   config: RunConfig,
   configHash: z.string(),
@@ -134,6 +162,8 @@ export const RunDetail = RunSummary.extend({
   checkpoints: z.array(
     z.object({ epoch: z.number().int(), step: z.number().int(), path: z.string(), sizeBytes: z.number().int() }),
   ),
+  /** Every start of its training, the first first. */
+  attempts: z.array(RunAttempt),
 });
 export type RunDetail = z.infer<typeof RunDetail>;
 

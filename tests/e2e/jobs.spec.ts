@@ -42,6 +42,15 @@ test('runs wait in the queue under the limit, and a cancelled run resumes and ex
   await expect(page.getByTestId('run-view').getByTestId('status')).not.toHaveText('cancelled');
   await expectRunEnded(page, host, 120_000);
   await expect(page.getByTestId('interruptions')).toContainText('1 interruption');
+  // Its history: the first start, cancelled after its checkpoint, and the resume that ended it, both on wasm here.
+  const attempts = page.getByTestId('run-attempt');
+  await expect(attempts).toHaveCount(2);
+  await expect(attempts.getByTestId('attempt-status')).toHaveText(['cancelled', 'completed']);
+  await expect(attempts.nth(0)).toContainText(/First start.*epochs 0 → [12] of 3 · wasm on /);
+  await expect(attempts.nth(0).getByTestId('attempt-error')).toContainText('cancelled');
+  await expect(attempts.nth(1)).toContainText(/Resumed.*epochs [12] → 3 · wasm on .*trained \d/);
+  await page.getByTestId('run-history').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(shots, '31b-run-history.png') });
   await page.getByTestId('export-run').click();
   await expect(page.getByTestId('run-action-message')).toContainText(/exported the checkpoint of epoch 3 to .*exports/);
   await page.screenshot({ path: join(shots, '31-resumed-and-exported.png') });

@@ -3,6 +3,7 @@ import type { Environment, LatestMetric, RunDetail, RunStatus, RunSummary, Stopp
 import type { z } from 'zod';
 import { nowIso, type Db } from './db';
 import { stmt } from './statements';
+import { trainAttempts } from './train-attempts';
 import { endTrainJob, insertTrainJob, orphanedTraining, startTrainJob, type Executor, type ResumePoint } from './train-jobs';
 import { slurmRunInfo, type SlurmTaskRecord } from './slurm-runs';
 import { labelsOf, type LabelColumns } from './labels';
@@ -64,7 +65,7 @@ export function insertRun(db: Db, config: RunConfig, configHash: string, executo
     );
     const id = Number(info.lastInsertRowid);
     if (!config.name) stmt(db, 'UPDATE runs SET name = ? WHERE id = ?').run(`${config.family} #${id}`, id);
-    insertTrainJob(db, id, null, executor);
+    insertTrainJob(db, id, null, config.training.epochs, executor);
     return id;
   })();
 }
@@ -211,6 +212,7 @@ export function getRun(db: Db, runId: number): RunDetail | undefined {
     warnings: JSON.parse(r.warnings) as string[],
     interruptions: JSON.parse(r.interruptions) as Interruption[],
     checkpoints,
+    attempts: trainAttempts(db, runId),
   };
 }
 
@@ -304,7 +306,7 @@ export function requeueForResume(db: Db, runId: number, config: RunConfig, from:
       `UPDATE runs SET status = 'queued', error = NULL, ended_at = NULL, config_json = ?, epochs = ?, interruptions = ?,
          executor = 'local', stopped_early_json = NULL WHERE id = ?`,
     ).run(JSON.stringify(config), config.training.epochs, JSON.stringify(interruptions), runId);
-    insertTrainJob(db, runId, from, 'local');
+    insertTrainJob(db, runId, from, config.training.epochs, 'local');
     return dropped;
   })();
 }

@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { hostname } from 'node:os';
 import { defaultRunConfig } from '../../families/run-config';
 import type { Environment } from '../../shared/api';
 import { migrate, openDb, type Db } from './db';
 import { getJob, insertJob, listJobs, moveJobToFront, queuedWork, requeueStaleJobs } from './jobs';
 import { migrations } from './migrations';
 import { finishRun, getRun, insertRun, interruptStaleRuns, markRunning, requeueForResume } from './runs';
+import { insertCheckpoint } from './checkpoints';
 import { databaseAt, insertLegacyRun } from './schema-at';
 import { setRunSlurm } from './slurm-runs';
 import { claimTrainJob, insertTrainJob, superviseTrainJob, trainJobHeldHere } from './train-jobs';
@@ -84,7 +86,7 @@ describe('a run and its training jobs', () => {
   it('a run has one training job not over at most, and a Slurm run is taken over only from a studio that is gone', () => {
     const db = openDb(':memory:');
     const runId = insertRun(db, defaultRunConfig('vae'), 'h');
-    expect(() => insertTrainJob(db, runId, null, 'local')).toThrow(/UNIQUE constraint failed/);
+    expect(() => insertTrainJob(db, runId, null, 3, 'local')).toThrow(/UNIQUE constraint failed/);
     setRunSlurm(db, runId, { jobId: '7', taskId: 0, state: 'RUNNING', dir: '/s', offset: 0 });
     const holdBy = (pid: number) => db.prepare(`UPDATE jobs SET supervisor_pid = ? WHERE run_id = ?`).run(pid, runId);
     holdBy(process.ppid);
@@ -116,6 +118,57 @@ describe('a run and its training jobs', () => {
     expect(interruptStaleRuns(db, 15_000, [runId])).toEqual([]);
     expect(interruptStaleRuns(db, 15_000)).toEqual([runId]);
     expect(trainJobs(db, runId)[0]).toMatchObject({ state: 'failed', error: expect.stringMatching(/studio stopped/) });
+  });
+});
+
+describe("a run's history", () => {
+  it('keeps each attempt as it ended: its backend and adapter, its Slurm task, the epochs it covered', () => {
+    const db = openDb(':memory:');
+    const config = defaultRunConfig('vae');
+    const runId = insertRun(db, { ...config, training: { ...config.training, epochs: 4 } }, 'h');
+    const adapter = {
+      vendor: 'nvidia',
+      architecture: 'hopper',
+      device: 'H100',
+      description: 'd',
+      dawnBackend: 'vulkan',
+      software: false,
+    };
+    markRunning(db, runId, { backend: { name: 'webgpu', reason: 'a GPU', adapter } } as Environment);
+    const checkpoint = (epoch: number) =>
+      insertCheckpoint(db, runId, { epoch, step: epoch * 10, path: `/c/e${epoch}`, sizeBytes: 1, sha256: 'ab' });
+    checkpoint(1);
+    checkpoint(2);
+    finishRun(db, runId, 'interrupted', 'the studio stopped');
+    // Resumed from epoch 1 (the checkpoint of epoch 2 goes) and extended to 6, on a cluster.
+    const extended = { ...config, training: { ...config.training, epochs: 6 } };
+    requeueForResume(db, runId, extended, { path: '/c/e1', sha256: 'ab', epoch: 1, step: 10 });
+    setRunSlurm(db, runId, { jobId: '7', taskId: 3, state: 'RUNNING', dir: '/s', offset: 0 });
+    markRunning(db, runId, env);
+    const open = getRun(db, runId)!.attempts[1];
+    expect(open).toMatchObject({ status: 'running', backend: 'wasm', slurm: { jobId: '7', taskId: 3 }, reachedEpoch: 1 });
+    checkpoint(6);
+    finishRun(db, runId, 'completed', null);
+    requeueForResume(db, runId, extended, null);
+    finishRun(db, runId, 'cancelled', 'cancelled by the user before it started');
+
+    const attempts = getRun(db, runId)!.attempts;
+    expect(attempts.map((a) => [a.status, a.fromEpoch, a.toEpoch, a.reachedEpoch, a.backend, a.adapter])).toEqual([
+      ['interrupted', 0, 4, 2, 'webgpu', 'nvidia hopper H100'],
+      ['completed', 1, 6, 6, 'wasm', null],
+      ['cancelled', 0, 6, null, null, null],
+    ]);
+    expect(attempts.map((a) => [a.executor, a.slurm?.jobId ?? null, a.host])).toEqual([
+      ['local', null, hostname()],
+      ['slurm', '7', hostname()],
+      ['local', null, hostname()],
+    ]);
+    expect(attempts[0]).toMatchObject({
+      error: 'the studio stopped',
+      startedAt: expect.any(String),
+      endedAt: expect.any(String),
+    });
+    expect(attempts[2]).toMatchObject({ error: 'cancelled by the user before it started', startedAt: null });
   });
 });
 

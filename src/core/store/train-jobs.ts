@@ -2,14 +2,16 @@
  * Training as a job. Each start of a run (its first, and every resume or extension) is one row of the jobs table of
  * kind 'train', which holds what the attempt needs and who runs it: where it trains (this machine's queue or a Slurm
  * cluster), the checkpoint it continues from, the studio process that supervises it and that process's heartbeat.
- * The run keeps the research record (its status, error, interruptions); the functions of runs.ts that move a run
- * between states move its open job with it, in the same transaction.
+ * The run keeps the research record (its status, error, interruptions; train-attempts.ts reads its history from
+ * these jobs); the functions of runs.ts that move a run between states move its open job with it, in the same
+ * transaction.
  */
 import { hostname } from 'node:os';
 import type { RunStatus } from '../../shared/api';
 import { nowIso, type Db } from './db';
 import { takeQueuedJob, type ClaimOptions } from './jobs';
 import { stmt } from './statements';
+import { attemptOutcome } from './train-attempts';
 import { supervisedByMe, supervisorGone, type Supervised } from './supervisor';
 
 export type Executor = 'local' | 'slurm';
@@ -22,15 +24,25 @@ export interface ResumePoint {
   step: number;
 }
 
-/** A training job's request: the checkpoint its run continues from (null: from the beginning). */
+/**
+ * A training job's request: the checkpoint its run continues from (null: from the beginning) and the epochs it is to
+ * reach (absent in records older than it).
+ */
 export interface TrainRequestRecord {
   resumeFrom: ResumePoint | null;
+  epochs?: number;
 }
 
-/** Queues a new attempt of the run, held by this studio process. */
-export function insertTrainJob(db: Db, runId: number, resumeFrom: ResumePoint | null, executor: Executor): number {
+/** Queues a new attempt of the run, to reach `epochs`, held by this studio process. */
+export function insertTrainJob(
+  db: Db,
+  runId: number,
+  resumeFrom: ResumePoint | null,
+  epochs: number,
+  executor: Executor,
+): number {
   const now = nowIso();
-  const request: TrainRequestRecord = { resumeFrom };
+  const request: TrainRequestRecord = { resumeFrom, epochs };
   return Number(
     stmt(
       db,
@@ -70,12 +82,17 @@ export function startTrainJob(db: Db, runId: number): void {
  * one cancels it, and a failure or an interruption fails it with the error. Its result names the run's status.
  */
 export function endTrainJob(db: Db, runId: number, status: RunStatus, error: string | null): void {
+  const job = openTrainJob(db, runId);
+  if (!job) return;
   const state = status === 'completed' || status === 'stopped' ? 'completed' : status === 'cancelled' ? 'cancelled' : 'failed';
-  stmt(
-    db,
-    `UPDATE jobs SET state = ?, result_json = ?, error = ?, ended_at = ?
-     WHERE run_id = ? AND kind = 'train' AND state IN ('queued','running')`,
-  ).run(state, JSON.stringify({ status }), error, nowIso(), runId);
+  const outcome = attemptOutcome(db, runId, status, job.state === 'running');
+  stmt(db, `UPDATE jobs SET state = ?, result_json = ?, error = ?, ended_at = ? WHERE id = ?`).run(
+    state,
+    JSON.stringify(outcome),
+    error,
+    nowIso(),
+    job.id,
+  );
 }
 
 /** Where the run's open attempt trains (a sweep's runs go to the cluster when it accepts them). */
