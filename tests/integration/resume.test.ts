@@ -103,6 +103,12 @@ describe('resume from checkpoints', () => {
       expect(run.interruptions.every((i) => i.status === 'interrupted' && /SIGKILL/.test(i.error ?? ''))).toBe(true);
       // Each resume continued from the newest checkpoint before its kill: the run really advanced.
       expect(run.interruptions.map((i) => i.resumedFromEpoch)).toEqual(steps.map(checkpointBefore));
+      // Its history: eleven starts, each killed one reaching the checkpoint the next continued from.
+      expect(run.attempts.map((a) => [a.status, a.fromEpoch])).toEqual([
+        ...[0, ...steps.map(checkpointBefore)].slice(0, 10).map((from) => ['interrupted', from]),
+        ['completed', checkpointBefore(steps.at(-1) ?? 0)],
+      ]);
+      expect(run.attempts.slice(0, 10).map((a) => a.reachedEpoch ?? 0)).toEqual(steps.map(checkpointBefore));
       expect(curve(await studio.api['runs.metrics']({ runId }))).toEqual(expected);
     } finally {
       await studio.close();

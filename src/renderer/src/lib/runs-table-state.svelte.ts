@@ -26,6 +26,8 @@ import {
 } from './runs-table-view';
 import { studio } from './studio.svelte';
 
+type SweepLabels = Pick<SweepDetail, 'name' | 'tags' | 'notes' | 'starred'>;
+
 /** What the table shows: one experiment's runs, one sweep's, or (neither) all. */
 export interface RunsTableScope {
   readonly experiment?: string | undefined;
@@ -62,11 +64,25 @@ export class RunsTableState {
       this.loadError = e instanceof Error ? e.message : String(e);
     }
   }
+  /**
+   * The sweep's name and labels as last saved from its header, and how many saves there were: a reading of the sweep
+   * begun before a save keeps what it saved (else the tags editor would build its next change on older tags).
+   */
+  private savedLabels: SweepLabels | null = null;
+  private labelSaves = 0;
+  labelled(saved: SweepLabels): void {
+    this.labelSaves++;
+    this.savedLabels = saved;
+    if (this.sweep) this.sweep = { ...this.sweep, ...saved };
+  }
+
   async loadSweep(): Promise<void> {
     const sweepId = this.sweepId;
     if (sweepId === undefined) return;
+    const saves = this.labelSaves;
     try {
-      this.sweep = await studio.client.call('sweeps.get', { sweepId });
+      const sweep = await studio.client.call('sweeps.get', { sweepId });
+      this.sweep = saves === this.labelSaves || this.savedLabels === null ? sweep : { ...sweep, ...this.savedLabels };
     } catch (e) {
       this.loadError = e instanceof Error ? e.message : String(e);
     }
