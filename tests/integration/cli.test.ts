@@ -1,17 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mnistConfig, tempDir } from './helpers';
+import { cliWithin, mnistConfig, tempDir } from './helpers';
 
-const cli = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
 let tmp: ReturnType<typeof tempDir>;
 let db: string;
 
-function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 170_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = cliWithin(170_000);
 
 function runCount(): number {
   const r = run('runs', '--db', db, '--json');

@@ -12,9 +12,8 @@ import type { Evaluation, StudioEvent } from '../../src/shared/api';
 import { type RunConfig } from '../../src/shared/config';
 import { defaultRunConfig } from '../../src/families/run-config';
 import { latestOf } from './latest';
-import { mnistConfig, openTestStudio, tempDir } from './helpers';
+import { cliPath as cli, mnistConfig, openTestStudio, tempDir } from './helpers';
 
-const cli = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
 let tmp: ReturnType<typeof tempDir>;
 let dbPath: string;
 let studio: Studio;

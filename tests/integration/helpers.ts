@@ -11,11 +11,22 @@ import { forkLauncher } from '../../src/core/training/fork-launcher';
 /** The CLI's entry (package.json's `bin`). */
 export const cliPath = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
 
-/** Runs the CLI to its end (a minute at most): its exit code and what it printed. */
-export function runCli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
 }
+
+/** A runner of the CLI to its end, killed after `timeoutMs`: its exit code and what it printed. */
+export function cliWithin(timeoutMs: number): (...args: string[]) => CliResult {
+  return (...args) => {
+    const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', timeout: timeoutMs });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+}
+
+/** Runs the CLI to its end (a minute at most). */
+export const runCli = cliWithin(60_000);
 
 export function tempDir(prefix = 'latent-studio-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));

@@ -1,5 +1,4 @@
 /** `latent-studio runs --pareto`: exactly the runs no other run beats on every objective, against brute force. */
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStudio, findPreset } from '../../src/core/studio';
@@ -7,9 +6,8 @@ import { writeMetrics } from '../../src/core/store/metrics';
 import { finishRun, insertRun } from '../../src/core/store/runs';
 import type { WorkerLauncher } from '../../src/core/training/protocol';
 import { createRng } from '../../src/shared/random';
-import { tempDir } from './helpers';
+import { runCli, tempDir } from './helpers';
 
-const cli = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
 const noWorkers: WorkerLauncher = () => {
   throw new Error('no worker is needed to read runs');
 };
@@ -17,11 +15,6 @@ let tmp: ReturnType<typeof tempDir>;
 let db = '';
 /** Each run's objectives: reconstruction and KL (minimised), β (a config field). */
 const runs: { id: number; rec: number; kl: number; beta: number }[] = [];
-
-function cliRun(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 beforeAll(async () => {
   tmp = tempDir();
@@ -58,7 +51,7 @@ function bruteForce(values: (r: (typeof runs)[number]) => number[]): number[] {
 
 describe('runs --pareto', () => {
   it('prints exactly the non-dominated runs, as JSON and as CSV', () => {
-    const json = cliRun('runs', '--db', db, '--pareto', 'test.reconstruction:min,test.kl:min', '--json');
+    const json = runCli('runs', '--db', db, '--pareto', 'test.reconstruction:min,test.kl:min', '--json');
     expect(json.code, json.stderr).toBe(0);
     const ids = (JSON.parse(json.stdout) as { rows: { id: number }[] }).rows.map((r) => r.id).sort((a, b) => a - b);
     const expected = bruteForce((r) => [r.rec, r.kl]).sort((a, b) => a - b);
@@ -66,7 +59,7 @@ describe('runs --pareto', () => {
     expect(expected.length).toBeGreaterThan(1);
     expect(expected.length).toBeLessThan(runs.length);
 
-    const csv = cliRun('runs', '--db', db, '--pareto', 'test.reconstruction:min,test.kl:min', '--csv');
+    const csv = runCli('runs', '--db', db, '--pareto', 'test.reconstruction:min,test.kl:min', '--csv');
     expect(csv.code, csv.stderr).toBe(0);
     const [header, ...lines] = csv.stdout.trim().split('\n');
     expect(header).toContain('test.reconstruction');
@@ -74,17 +67,17 @@ describe('runs --pareto', () => {
   });
 
   it('takes a config field as an objective, maximised', () => {
-    const json = cliRun('runs', '--db', db, '--pareto', 'test.kl:min,model.beta:max', '--json');
+    const json = runCli('runs', '--db', db, '--pareto', 'test.kl:min,model.beta:max', '--json');
     expect(json.code, json.stderr).toBe(0);
     const ids = (JSON.parse(json.stdout) as { rows: { id: number }[] }).rows.map((r) => r.id).sort((a, b) => a - b);
     expect(ids).toEqual(bruteForce((r) => [r.kl, -r.beta]).sort((a, b) => a - b));
   });
 
   it('refuses an objective no run has, and one written wrong, naming it', () => {
-    const unknown = cliRun('runs', '--db', db, '--pareto', 'test.loss:min,test.nothing:max');
+    const unknown = runCli('runs', '--db', db, '--pareto', 'test.loss:min,test.nothing:max');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('--pareto: test.loss is neither a metric these runs report');
-    const wrong = cliRun('runs', '--db', db, '--pareto', 'test.kl:lowest,test.reconstruction:min');
+    const wrong = runCli('runs', '--db', db, '--pareto', 'test.kl:lowest,test.reconstruction:min');
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('"test.kl:lowest": write an objective as METRIC:min or METRIC:max');
   });

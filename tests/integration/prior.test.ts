@@ -10,9 +10,8 @@ import { readCheckpoint } from '../../src/core/training/checkpoint';
 import { buildModel, restoreFrom } from '../../src/core/training/rebuild';
 import { tf, type LayersModel, type Tensor } from '../../src/ml/tf';
 import { trainDigitClassifier } from './classifier';
-import { openTestStudio, tempDir } from './helpers';
+import { cliPath as cli, openTestStudio, tempDir } from './helpers';
 
-const cli = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
 let tmp: ReturnType<typeof tempDir>;
 let dbPath: string;
 let studio: Studio;

@@ -6,11 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost, type Host } from '../../src/host/server';
 import type { Studio } from '../../src/core/studio';
-import { mnistConfig, openTestStudio, tempDir } from './helpers';
+import { cliPath as cli, mnistConfig, openTestStudio, tempDir } from './helpers';
 
 // The CLI with --remote against a headless host started here, on its own database: the CLI runs as a child
 // process (spawned, not spawnSync: the host answers from this process's event loop).
-const cli = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
 const token = 'remote-test-token-0123456789abcdef';
 let tmp: ReturnType<typeof tempDir>;
 let studio: Studio;

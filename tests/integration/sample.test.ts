@@ -6,9 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunConfig } from '../../src/shared/config';
 import { defaultRunConfig } from '../../src/families/run-config';
 import type { Studio } from '../../src/core/studio';
-import { openTestStudio, tempDir } from './helpers';
+import { cliPath as cli, openTestStudio, tempDir } from './helpers';
 
-const cli = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
 let tmp: ReturnType<typeof tempDir>;
 let dbPath: string;
 let studio: Studio;

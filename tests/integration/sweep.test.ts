@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,16 +6,12 @@ import { ApiError } from '../../src/core/errors';
 import { dispatch } from '../../src/core/dispatch';
 import { createStudio, type Studio } from '../../src/core/studio';
 import type { WorkerLauncher } from '../../src/core/training/protocol';
-import { openTestStudio, tempDir } from './helpers';
+import { cliWithin, openTestStudio, tempDir } from './helpers';
 import { WorkerGate } from './worker-gate';
 
-const cli = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
 let tmp: ReturnType<typeof tempDir>;
 
-function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 170_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = cliWithin(170_000);
 
 /** A small MLP VAE on 1,000 MNIST images: six runs of it train in well under a minute on two cores. */
 function betaSweep(name: string): SweepSpecInput {

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Studio } from '../../src/core/studio';
 import { scheduledRate } from '../../src/shared/schedule';
 import type { RunConfig, TrainingConfig } from '../../src/shared/config';
-import { mnistConfig, tempDir, withTestStudio } from './helpers';
+import { cliPath as cli, mnistConfig, tempDir, withTestStudio } from './helpers';
 import { latestOf } from './latest';
 
 let studio: Studio;
@@ -82,7 +82,6 @@ describe('training options', () => {
 });
 
 describe('the CLI sets and refuses training options by config path', () => {
-  const cli = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
   const file = join(tmp.dir, 'config.json');
   writeFileSync(file, JSON.stringify(configWith({}, 1)));
   const train = (...sets: string[]) =>

@@ -9,7 +9,7 @@ import { forkLauncher } from '../../src/core/training/fork-launcher';
 import type { MetricPoint } from '../../src/shared/api';
 import { SweepSpec } from '../../src/shared/sweep';
 import { stepGateVariable } from '../../src/core/training/step-gate';
-import { tempDir } from '../integration/helpers';
+import { cliPath as cli, tempDir } from '../integration/helpers';
 import { WorkerGate } from '../integration/worker-gate';
 import { slurmSkipReason, startLocalSlurm, type LocalSlurm } from './cluster';
 import { aeSweep } from './ae-sweep';
@@ -17,7 +17,6 @@ import { aeSweep } from './ae-sweep';
 const skip = slurmSkipReason();
 if (skip) console.warn(`tests/slurm skipped: ${skip}`);
 const title = (name: string) => (skip ? `${name} (skipped: ${skip})` : name);
-const cli = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const gateEnv = () => (process.env[stepGateVariable] ? { [stepGateVariable]: process.env[stepGateVariable] } : {});
 
