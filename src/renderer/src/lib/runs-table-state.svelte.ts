@@ -70,11 +70,11 @@ export class RunsTableState {
    */
   private savedLabels: SweepLabels | null = null;
   private labelSaves = 0;
-  labelled(saved: SweepLabels): void {
+  readonly labelled = (saved: SweepLabels): void => {
     this.labelSaves++;
     this.savedLabels = saved;
     if (this.sweep) this.sweep = { ...this.sweep, ...saved };
-  }
+  };
 
   async loadSweep(): Promise<void> {
     const sweepId = this.sweepId;
