@@ -15,6 +15,7 @@ import { resume } from './commands/resume';
 import { runs } from './commands/runs';
 import { sampleCommand } from './commands/sample';
 import { serve } from './commands/serve';
+import { show } from './commands/show';
 import { slurmTask } from './commands/slurm-task';
 import { study } from './commands/study';
 import { sweep } from './commands/sweep';
@@ -40,6 +41,7 @@ const usage = `latent-studio: train and compare autoencoders from the command li
                       [--db PATH] [--max-concurrent N] [--json]
   latent-studio runs [--experiment NAME] [--sweep ID] [--search "tag:x model.beta=4"]
                      [--pareto test.reconstruction:min,test.kl:min] [--csv] [--db PATH] [--json]
+  latent-studio show <runId> [--db PATH] [--json]
   latent-studio jobs [--db PATH] [--json]
   latent-studio datasets [--db PATH] [--json]
   latent-studio import <folder | file.idx[.gz] | file.npy> [--name N] [--labels FILE] [--size PX]
@@ -49,7 +51,7 @@ const usage = `latent-studio: train and compare autoencoders from the command li
   latent-studio serve [--db PATH] [--host 127.0.0.1] [--port 0] [--allowed-host NAME[:PORT] ...] [--max-concurrent N] [--open]
 
 --db defaults to ${defaultDbPath()}
-train, resume, runs, jobs, sweep, study, evaluate, prior, sample, export and datasets take --remote URL [--token-file FILE] instead of --db:
+train, resume, runs, show, jobs, sweep, study, evaluate, prior, sample, export and datasets take --remote URL [--token-file FILE] instead of --db:
 they drive the studio that latent-studio serve started at URL, with its token from ${tokenEnvVar} or the file
 (never on the command line); export then writes on the host's machine and prints where.`;
 
@@ -64,6 +66,7 @@ const commandsByName = new Map<string, Command>(
     priorCommand,
     sampleCommand,
     runs,
+    show,
     jobs,
     sweep,
     study,
@@ -77,6 +80,11 @@ const commandsByName = new Map<string, Command>(
 
 /** Runs the command `argv` names (the arguments after `latent-studio`); no command, or help, prints the usage. */
 export async function main(argv: string[]): Promise<void> {
+  // A reader that stops early (`latent-studio show 3 | head`) ends the command quietly, as a Unix tool does.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(0);
+  });
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${usage}\n`);

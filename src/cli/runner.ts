@@ -45,9 +45,9 @@ export function looseNumber(value: string | undefined): number | undefined {
 
 /** The run a command's first argument names: a whole number from 1, else a refusal that says where ids are listed. */
 export function runIdArg(command: string, value: string | undefined): number {
-  const runId = intFlag('runId', value);
-  if (runId === undefined || !Number.isInteger(runId) || runId < 1)
-    throw new UsageError(`${command} needs a run id (latent-studio runs)`);
+  const runId = value === undefined || value.trim() === '' ? Number.NaN : Number(value);
+  if (!Number.isInteger(runId) || runId < 1)
+    throw new UsageError(`${command} needs a run id (latent-studio runs)${value === undefined ? '' : `, not "${value}"`}`);
   return runId;
 }
 
@@ -148,16 +148,19 @@ export function fmt(v: number | undefined, digits = 4): string {
   return v === undefined ? '-' : v.toFixed(digits);
 }
 
-/** Columns padded to their widest cell (a loop: there may be more rows than a call takes arguments). */
-export function printTable(header: string[], rows: string[][]): void {
+/** The lines of a table, header first: columns padded to their widest cell (a loop: rows may be many). */
+export function tableLines(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => rows.reduce((w, r) => Math.max(w, (r[i] ?? '').length), h.length));
-  for (const r of [header, ...rows])
-    process.stdout.write(
-      `${r
-        .map((c, i) => c.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd()}\n`,
-    );
+  return [header, ...rows].map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+export function printTable(header: string[], rows: string[][]): void {
+  for (const line of tableLines(header, rows)) process.stdout.write(`${line}\n`);
 }
 
 /** The flags a command declares, as `parseArgs` takes them. */

@@ -1,4 +1,7 @@
 import type { RunSummary } from '../../../shared/api';
+import { duration } from '../../../shared/duration';
+
+export { duration };
 
 export function latest(run: Pick<RunSummary, 'latest'>, split: string, name: string): number | undefined {
   return run.latest.find((m) => m.split === split && m.name === name)?.value;
@@ -8,15 +11,6 @@ export function num(v: number | undefined | null, digits = 4): string {
   if (v === undefined || v === null || !Number.isFinite(v)) return '–';
   if (v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5)) return v.toExponential(2);
   return v.toFixed(digits);
-}
-
-export function duration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '–';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
 export function when(iso: string | null): string {

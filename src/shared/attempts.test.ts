@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunAttempt } from '../../../shared/api';
+import type { RunAttempt } from './runs';
 import { attemptEpochs, attemptKind, attemptTiming, attemptWhere } from './attempts';
 
 const attempt = (a: Partial<RunAttempt>): RunAttempt => ({

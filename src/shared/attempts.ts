@@ -1,6 +1,6 @@
 /** A run's history in words: what each start of its training was, the epochs it covered, where and for how long. */
-import type { RunAttempt } from '../../../shared/api';
-import { duration } from './format';
+import { duration } from './duration';
+import type { RunAttempt } from './runs';
 
 const seconds = (from: string, to: string | number) =>
   ((typeof to === 'number' ? to : new Date(to).getTime()) - new Date(from).getTime()) / 1000;

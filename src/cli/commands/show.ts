@@ -1,0 +1,113 @@
+/**
+ * `latent-studio show <runId>`: one run as its page shows it, in a terminal: its status, labels and where it trained,
+ * its final metrics, checkpoints, history (every start of its training) and config; here or at `--remote`.
+ */
+import { adapterName, continuationText, stoppedEarlyText, trainingSeconds, type RunDetail } from '../../shared/api';
+import { attemptEpochs, attemptKind, attemptTiming, attemptWhere } from '../../shared/attempts';
+import { duration } from '../../shared/duration';
+import { flattenConfig } from '../../shared/sweep';
+import { command, dbAndJson, printTable, remoteFlags, runIdArg, tableLines, withStudio } from '../runner';
+
+const when = (iso: string | null) => (iso ? iso.slice(0, 16).replace('T', ' ') : '-');
+const splitOrder: readonly string[] = ['test', 'train', 'prior'];
+
+function heading(text: string): void {
+  process.stdout.write(`\n${text}\n`);
+}
+
+/** Its title and the lines under it: what it is, its labels, where and how long it trained, how it ended. */
+function summary(run: RunDetail): void {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  out(`run ${run.id}: ${run.starred ? '★ ' : ''}${run.name} (${run.status})`);
+  out(
+    `  ${run.family} · experiment ${run.experiment}${run.sweepId !== null ? ` · sweep ${run.sweepId}` : ''} · seed ${run.seed}` +
+      ` · ${run.epochs} epochs · config ${run.configHash.slice(0, 12)}`,
+  );
+  if (run.tags.length > 0) out(`  tags: ${run.tags.join(', ')}`);
+  if (run.notes) out(`  notes: ${run.notes.replace(/\n/g, '\n         ')}`);
+  const adapter = run.environment?.backend.adapter;
+  // The reason names the backend first ("wasm: embedded WebAssembly …; webgpu unavailable: …").
+  if (run.backend)
+    out(
+      `  backend: ${run.backendReason ?? run.backend}` +
+        (adapter ? `; adapter ${adapterName(adapter)}${adapter.software ? ' (software)' : ''}` : ''),
+    );
+  const trained = trainingSeconds(run);
+  out(
+    `  created ${when(run.createdAt)} · started ${when(run.startedAt)} · ended ${when(run.endedAt)}` +
+      (trained !== null && run.startedAt ? ` · ${duration(trained)} of training` : ''),
+  );
+  if (run.interruptions.length > 0) out(`  ${continuationText(run.interruptions)}`);
+  if (run.stoppedEarly) out(`  ${stoppedEarlyText(run.stoppedEarly)}`);
+  if (run.error) out(`  error: ${run.error}`);
+  for (const w of run.warnings) out(`  warning: ${w}`);
+}
+
+/** The latest value of each metric, test first; a metric per latent dimension (`kl_dim_3`) on a line of its own. */
+function metrics(run: RunDetail): void {
+  heading('final metrics');
+  if (run.latest.length === 0) return void process.stdout.write('  none yet\n');
+  const sorted = [...run.latest].sort(
+    (a, b) => splitOrder.indexOf(a.split) - splitOrder.indexOf(b.split) || a.name.localeCompare(b.name),
+  );
+  const rows: string[][] = [];
+  const perDimension = new Map<string, { dim: number; value: number }[]>();
+  for (const m of sorted) {
+    const dim = /^(.+)_dim_(\d+)$/.exec(m.name);
+    if (!dim) rows.push([`  ${m.split}`, m.name, String(Number(m.value.toPrecision(6))), String(m.step)]);
+    else {
+      const key = `  ${m.split} ${dim[1] ?? ''} per dimension`;
+      perDimension.set(key, [...(perDimension.get(key) ?? []), { dim: Number(dim[2]), value: m.value }]);
+    }
+  }
+  printTable(['  split', 'metric', 'value', 'step'], rows);
+  for (const [key, dims] of perDimension) {
+    const values = dims.sort((a, b) => a.dim - b.dim).map((d) => d.value.toPrecision(3));
+    process.stdout.write(`${key}: ${values.join(' ')}\n`);
+  }
+}
+
+function history(run: RunDetail): void {
+  heading('checkpoints');
+  const last = run.checkpoints.at(-1);
+  process.stdout.write(last ? `  ${run.checkpoints.length} kept; the last of epoch ${last.epoch}: ${last.path}\n` : '  none\n');
+  heading('history');
+  const rows = run.attempts.map((a, i) => [
+    `  ${i + 1}`,
+    attemptKind(run.attempts, i),
+    a.status,
+    attemptEpochs(a),
+    attemptWhere(a),
+    attemptTiming(a),
+  ]);
+  const [header, ...lines] = tableLines(['  #', 'start', 'status', 'epochs', 'where', 'time'], rows);
+  // Each start's line, and under it how it ended when that was an error.
+  const out = [
+    header,
+    ...lines.flatMap((line, i) => [line, ...(run.attempts[i]?.error ? [`     ${run.attempts[i]?.error}`] : [])]),
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+export const show = command({
+  name: 'show',
+  flags: { ...dbAndJson, ...remoteFlags },
+  positionals: true,
+  async run({ values, positionals }) {
+    const runId = runIdArg('show', positionals[0]);
+    const run = await withStudio(values, 'show: ', (studio) => studio.api['runs.get']({ runId }));
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(run)}\n`);
+      return 0;
+    }
+    summary(run);
+    metrics(run);
+    history(run);
+    heading('config');
+    printTable(
+      ['  path', 'value'],
+      Object.entries(flattenConfig(run.config)).map(([k, v]) => [`  ${k}`, typeof v === 'string' ? v : JSON.stringify(v)]),
+    );
+    return 0;
+  },
+});

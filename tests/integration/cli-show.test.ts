@@ -1,0 +1,108 @@
+/** `latent-studio show <runId>`: one run in a terminal, its history included; a run that is not there is named. */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { insertCheckpoint } from '../../src/core/store/checkpoints';
+import { openDb } from '../../src/core/store/db';
+import { setLabels } from '../../src/core/store/labels';
+import { writeMetrics } from '../../src/core/store/metrics';
+import { finishRun, insertRun, markRunning, requeueForResume } from '../../src/core/store/runs';
+import type { Environment, RunDetail } from '../../src/shared/api';
+import { cliPath, mnistConfig, runCli, tempDir } from './helpers';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+const environment = (backend: string): Environment => ({
+  studioVersion: '0.1.0',
+  node: process.versions.node,
+  electron: null,
+  tfjs: '4.22.0',
+  backend: { name: backend, version: '4.22.0', gpu: false, reason: `${backend}: asked for` },
+  os: 'Linux',
+  cpu: 'cpu',
+  cpuCount: 2,
+  seed: 1,
+  configHash: 'h',
+  datasetHash: 'd',
+});
+
+describe('latent-studio show', () => {
+  it('prints a run: its labels, metrics, checkpoints, every start of its training and its config', async () => {
+    const dbPath = join(tmp.dir, 'studio.db');
+    const db = openDb(dbPath);
+    const config = { ...mnistConfig({ epochs: 2 }), name: 'deep ae' };
+    const runId = insertRun(db, config, 'a1b2c3d4e5f6a7b8');
+    setLabels(db, 'runs', runId, { tags: ['baseline', 'fig-2'], starred: true, notes: 'The reference run.' });
+    markRunning(db, runId, environment('wasm'));
+    writeMetrics(db, runId, [
+      { split: 'train', name: 'loss', step: 10, epoch: 1, value: 0.061 },
+      { split: 'test', name: 'loss', step: 10, epoch: 1, value: 0.0523456789 },
+    ]);
+    insertCheckpoint(db, runId, { epoch: 1, step: 10, path: '/c/e1', sizeBytes: 1, sha256: 'ab' });
+    finishRun(db, runId, 'interrupted', 'the studio stopped while this run was in progress');
+    requeueForResume(
+      db,
+      runId,
+      { ...config, training: { ...config.training, epochs: 4 } },
+      {
+        path: '/c/e1',
+        sha256: 'ab',
+        epoch: 1,
+        step: 10,
+      },
+    );
+    markRunning(db, runId, environment('cpu'));
+    insertCheckpoint(db, runId, { epoch: 4, step: 40, path: '/c/e4', sizeBytes: 1, sha256: 'cd' });
+    finishRun(db, runId, 'completed', null);
+    db.close();
+
+    const shown = runCli('show', String(runId), '--db', dbPath);
+    expect(shown.code, shown.stderr).toBe(0);
+    const out = shown.stdout;
+    expect(out.split('\n')[0]).toBe(`run ${runId}: ★ deep ae (completed)`);
+    expect(out).toMatch(/tags: baseline, fig-2\n\s+notes: The reference run\./);
+    expect(out).toContain('backend: cpu: asked for\n');
+    expect(out).toMatch(
+      /final metrics\n\s+split\s+metric\s+value\s+step\n\s+test\s+loss\s+0\.0523457\s+10\n\s+train\s+loss\s+0\.061/,
+    );
+    expect(out).toContain('2 kept; the last of epoch 4: /c/e4');
+    const history = out.slice(out.indexOf('\nhistory\n'), out.indexOf('\nconfig\n')).trim().split('\n');
+    expect(history.slice(1).map((l) => l.trim().split(/\s{2,}/))).toEqual([
+      ['#', 'start', 'status', 'epochs', 'where', 'time'],
+      ['1', 'First start', 'interrupted', 'epochs 0 → 1 of 2', `wasm on ${hostname()}`, expect.stringMatching(/^trained \d+s/)],
+      ['the studio stopped while this run was in progress'],
+      ['2', 'Resumed', 'completed', 'epochs 1 → 4', `cpu on ${hostname()}`, expect.stringMatching(/^trained \d+s/)],
+    ]);
+    expect(out).toMatch(/\n\s+training\.epochs\s+4\n/);
+    expect(out).toMatch(/\n\s+dataset\.name\s+mnist\n/);
+
+    const json = runCli('show', String(runId), '--db', dbPath, '--json');
+    expect(json.code, json.stderr).toBe(0);
+    const run = JSON.parse(json.stdout) as RunDetail;
+    expect(run.attempts.map((a) => [a.status, a.backend, a.fromEpoch, a.reachedEpoch])).toEqual([
+      ['interrupted', 'wasm', 0, 1],
+      ['completed', 'cpu', 1, 4],
+    ]);
+
+    // A reader gone before it writes (`| head` having read enough): the command ends quietly.
+    const child = spawn(process.execPath, [cliPath, 'show', String(runId), '--db', dbPath], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect([code, stderr]).toEqual([0, '']);
+  });
+
+  it('refuses a run that is not there, and a run id that is not one', () => {
+    const dbPath = join(tmp.dir, 'empty.db');
+    const missing = runCli('show', '7', '--db', dbPath);
+    expect([missing.code, missing.stderr.trim()]).toEqual([2, 'latent-studio: show: run 7 does not exist']);
+    const bad = runCli('show', 'seven', '--db', dbPath);
+    expect([bad.code, bad.stderr.trim()]).toEqual([2, 'latent-studio: show needs a run id (latent-studio runs), not "seven"']);
+  });
+});
