@@ -73,12 +73,13 @@ describe('latent-studio --remote', () => {
   it('lists the run (--json, --csv) and evaluates it; --token-file and the URL serve printed work', async () => {
     const tokenFile = join(tmp.dir, 'token');
     writeFileSync(tokenFile, `${token}\n`);
-    const [list, csv, evaluation, fromUrl, queue] = await Promise.all([
+    const [list, csv, evaluation, fromUrl, queue, shown] = await Promise.all([
       run(['runs', '--json', '--remote', base], withToken),
       run(['runs', '--csv', '--remote', `${base}/`, '--token-file', tokenFile]),
       run(['evaluate', String(runId), '--what', 'clustering', '--json', '--remote', base], withToken),
       run(['runs', '--json', '--remote', host.url]),
       run(['jobs', '--json', '--remote', base], withToken),
+      run(['show', String(runId), '--remote', base], withToken),
     ]);
     expect(list.code, list.stderr).toBe(0);
     expect((JSON.parse(list.stdout) as { id: number; status: string }[]).map((x) => [x.id, x.status])).toEqual([
@@ -98,6 +99,10 @@ describe('latent-studio --remote', () => {
     expect(queue.code, queue.stderr).toBe(0);
     for (const job of JSON.parse(queue.stdout) as { kind: string; runId: number; heldHere: boolean }[])
       expect(job).toMatchObject({ kind: 'evaluate', runId, heldHere: true });
+    // The run as the host has it, its one start included.
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(new RegExp(`^run ${runId}: .* \\(completed\\)\n`));
+    expect(shown.stdout).toMatch(/\n\s+1\s+First start\s+completed\s+epochs 0 → 1\s/);
   });
 
   it('refuses a wrong or missing token with exit code 2, and names an unreachable URL', async () => {
