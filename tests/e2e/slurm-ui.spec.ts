@@ -217,6 +217,10 @@ test('a sweep sent to Slurm from the form: refusals beside their field, the job 
   await expect(page.getByTestId('run-view').getByTestId('slurm-task')).toHaveAttribute('data-task-id', `${jobId}_1`);
   await expect(page.getByTestId('run-view').getByTestId('slurm-task')).toHaveAttribute('data-state', 'RUNNING');
   await page.screenshot({ path: join(shots, '75-slurm-run-view.png') });
+  // Its history: the one start, on its task.
+  await expect(page.getByTestId('run-attempt')).toHaveCount(1);
+  await expect(page.getByTestId('run-attempt')).toContainText(`on Slurm ${jobId}_1`);
+  await page.getByTestId('run-history').screenshot({ path: join(shots, '75b-slurm-run-history.png') });
 
   // Cancelled from the studio: scancel of that task; the run ends cancelled once Slurm says so.
   await page.getByTestId('cancel-run').click();
