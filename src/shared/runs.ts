@@ -212,6 +212,12 @@ export function continuationText(records: readonly Continuation[]): string {
 }
 
 /**
+ * The runs table's column of how long an ended run trained (`trainingSeconds`), beside its final metrics: sortable,
+ * in the CSV, and an objective of `runs --pareto` (test.loss:min,run.training_seconds:min).
+ */
+export const trainingSecondsKey = 'run.training_seconds';
+
+/**
  * Seconds a run spent training: from its start to its end, less the pauses between a part's end and the request
  * that continued it (a run extended a day later trained for minutes, not a day). Null when an older record does not
  * say when a part ended.

@@ -13,8 +13,8 @@ const noWorkers: WorkerLauncher = () => {
 };
 let tmp: ReturnType<typeof tempDir>;
 let db = '';
-/** Each run's objectives: reconstruction and KL (minimised), β (a config field). */
-const runs: { id: number; rec: number; kl: number; beta: number }[] = [];
+/** Each run's objectives: reconstruction and KL (minimised), β (a config field), the seconds it trained. */
+const runs: { id: number; rec: number; kl: number; beta: number; seconds: number }[] = [];
 
 beforeAll(async () => {
   tmp = tempDir();
@@ -36,7 +36,13 @@ beforeAll(async () => {
       { step: 1, epoch: 1, split: 'test', name: 'reconstruction', value: rec },
     ]);
     finishRun(studio.db, id, 'completed', null);
-    runs.push({ id, rec, kl, beta: config.model.beta });
+    // How long it trained: whole seconds, so that ties happen here too.
+    const seconds = 30 + Math.round(10 * rng());
+    const start = Date.parse('2026-12-05T10:00:00Z') + i * 3_600_000;
+    studio.db
+      .prepare('UPDATE runs SET started_at = ?, ended_at = ? WHERE id = ?')
+      .run(new Date(start).toISOString(), new Date(start + seconds * 1000).toISOString(), id);
+    runs.push({ id, rec, kl, beta: config.model.beta, seconds });
   }
   await studio.close();
 });
@@ -71,6 +77,16 @@ describe('runs --pareto', () => {
     expect(json.code, json.stderr).toBe(0);
     const ids = (JSON.parse(json.stdout) as { rows: { id: number }[] }).rows.map((r) => r.id).sort((a, b) => a - b);
     expect(ids).toEqual(bruteForce((r) => [r.kl, -r.beta]).sort((a, b) => a - b));
+  });
+
+  it('takes the time a run trained as an objective: the trade of quality against cost', () => {
+    const json = runCli('runs', '--db', db, '--pareto', 'test.reconstruction:min,run.training_seconds:min', '--json');
+    expect(json.code, json.stderr).toBe(0);
+    const table = JSON.parse(json.stdout) as { rows: { id: number; metrics: Record<string, number> }[] };
+    expect(table.rows.map((r) => r.id).sort((a, b) => a - b)).toEqual(
+      bruteForce((r) => [r.rec, r.seconds]).sort((a, b) => a - b),
+    );
+    for (const row of table.rows) expect(row.metrics['run.training_seconds']).toBe(runs.find((r) => r.id === row.id)?.seconds);
   });
 
   it('refuses an objective no run has, and one written wrong, naming it', () => {

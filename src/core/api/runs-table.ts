@@ -1,5 +1,5 @@
 /** The runs table: each run's differing config fields, final metrics and evaluation figures, in a few queries. */
-import type { Api } from '../../shared/api';
+import { trainingSeconds, trainingSecondsKey, type Api, type RunDetail } from '../../shared/api';
 import { differingFields, flattenConfig } from '../../shared/sweep';
 import { latestEvaluationFigures } from '../store/evaluations';
 import { labelsOf } from '../store/labels';
@@ -28,6 +28,13 @@ export function runsTableApi({ db }: StudioContext): Pick<Api, 'runs.table'> {
         for (const [name, value] of Object.entries(evaluated.get(r.id) ?? {})) {
           metrics[`eval.${name}`] = value;
           metricKeys.add(`eval.${name}`);
+        }
+        // How long an ended run trained, its pauses before a resume left out.
+        const interruptions = JSON.parse(r.interruptions) as RunDetail['interruptions'];
+        const seconds = r.ended_at ? trainingSeconds({ startedAt: r.started_at, endedAt: r.ended_at, interruptions }) : null;
+        if (seconds !== null) {
+          metrics[trainingSecondsKey] = seconds;
+          metricKeys.add(trainingSecondsKey);
         }
         return {
           id: r.id,

@@ -162,6 +162,12 @@ describe('cells', () => {
     expect(metricCellText(r, 'test.other', families)).toBe('0.5000');
     expect(metricCellText(r, 'test.missing', families)).toBe('–');
   });
+  it('gives the time a run trained as a duration', () => {
+    const r = row(1, { metrics: { 'run.training_seconds': 192.4 } });
+    expect(metricCellText(r, 'run.training_seconds', families)).toBe('3m 12s');
+    expect(metricCellText(row(2), 'run.training_seconds', families)).toBe('–');
+    expect(metricLongName('run.training_seconds', families)).toMatch(/^time spent training \(s\)/);
+  });
   it('names a declared metric with its split and unit', () => {
     expect(metricLongName('test.neg_elbo', families)).toBe('test −ELBO (nats)');
     expect(metricLongName('train.active', families)).toBe('train active units');

@@ -1,13 +1,14 @@
 import {
   finishedStatuses,
   RunStatus,
+  trainingSecondsKey,
   type FamilyInfo,
   type MetricPoint,
   type RunsTable,
   type RunSummary,
   type SweepDetail,
 } from '../../../shared/api';
-import { num } from './format';
+import { duration, num } from './format';
 import { mergeMetricRecord } from './latest-metrics';
 import { formatMetric } from './metrics';
 import {
@@ -171,12 +172,14 @@ function declared(row: TableRow, key: string, families: readonly FamilyInfo[]) {
 /** A metric's cell: as its family formats it where it declares it, else a plain number. */
 export function metricCellText(row: TableRow, key: string, families: readonly FamilyInfo[]): string {
   const v = row.metrics[key];
+  if (key === trainingSecondsKey) return v === undefined ? '–' : duration(v);
   const m = declared(row, key, families);
   return m ? formatMetric(m, v) : num(v);
 }
 
 /** A metric key's long name (`test −ELBO (nats)`), where some family declares it. */
 export function metricLongName(key: string, families: readonly FamilyInfo[]): string | undefined {
+  if (key === trainingSecondsKey) return 'time spent training (s), without the pauses before a resume';
   const name = key.slice(key.indexOf('.') + 1);
   const m = families.flatMap((f) => f.metrics).find((d) => d.name === name);
   // A label may name its split already ("test −ELBO"): it is said once.

@@ -88,6 +88,13 @@ describe('metric columns', () => {
     const metrics = ['test.loss', 'eval.kmeans_acc', 'eval.kmeans_nmi', 'eval.gmm_acc', 'eval.mig', 'eval.sap'];
     expect(defaultMetricColumns(metrics, families, ['vae'])).toEqual(['test.loss', 'eval.kmeans_acc', 'eval.mig']);
   });
+  it('ends with how long each run trained, where some run has ended', () => {
+    expect(defaultMetricColumns(['run.training_seconds', 'test.loss', 'test.neg_elbo'], families, ['vae'])).toEqual([
+      'test.loss',
+      'test.neg_elbo',
+      'run.training_seconds',
+    ]);
+  });
   it('knows a per-dimension metric', () => {
     expect(isPerDimensionMetric('test.kl_dim_3', families)).toBe(true);
     expect(isPerDimensionMetric('test.kl', families)).toBe(false);

@@ -1,5 +1,5 @@
 import { matchesSearch, type SearchTerm } from '../../../shared/search';
-import type { FamilyInfo, RunStatus, RunsTable } from '../../../shared/api';
+import { trainingSecondsKey, type FamilyInfo, type RunStatus, type RunsTable } from '../../../shared/api';
 import type { SweepValue } from '../../../shared/sweep';
 
 export type TableRow = RunsTable['rows'][number];
@@ -106,7 +106,8 @@ export const headlineEvaluationFigures = [
 
 /**
  * The metric columns a table opens with: the test loss, each family's headline figures (declared in its spec),
- * then the headline of each kind of evaluation some run has had, among the metrics some row has.
+ * then the headline of each kind of evaluation some run has had, then how long each trained, among the metrics some
+ * row has.
  */
 export function defaultMetricColumns(
   metrics: readonly string[],
@@ -120,6 +121,7 @@ export function defaultMetricColumns(
       .filter((f) => rowFamilies.includes(f.id))
       .flatMap((f) => f.metrics.filter((m) => m.headline && !m.perDimension).map((m) => `test.${m.name}`)),
     ...headlineEvaluationFigures,
+    trainingSecondsKey,
   ];
   return [...new Set(wanted)].filter((k) => present.has(k));
 }
