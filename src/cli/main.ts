@@ -80,10 +80,11 @@ const commandsByName = new Map<string, Command>(
 
 /** Runs the command `argv` names (the arguments after `latent-studio`); no command, or help, prints the usage. */
 export async function main(argv: string[]): Promise<void> {
-  // A reader that stops early (`latent-studio show 3 | head`) ends the command quietly, as a Unix tool does.
+  // A reader that stops early (`latent-studio show 3 | head`) ends the command quietly, with the status a tool killed
+  // by SIGPIPE has (128 + 13): the shell's pipefail still sees that the command did not finish (a `train` stops).
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EPIPE') throw e;
-    process.exit(0);
+    process.exit(141);
   });
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {

@@ -45,7 +45,7 @@ export function looseNumber(value: string | undefined): number | undefined {
 
 /** The run a command's first argument names: a whole number from 1, else a refusal that says where ids are listed. */
 export function runIdArg(command: string, value: string | undefined): number {
-  const runId = value === undefined || value.trim() === '' ? Number.NaN : Number(value);
+  const runId = looseNumber(value) ?? Number.NaN;
   if (!Number.isInteger(runId) || runId < 1)
     throw new UsageError(`${command} needs a run id (latent-studio runs)${value === undefined ? '' : `, not "${value}"`}`);
   return runId;

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { RunAttempt } from './runs';
-import { attemptEpochs, attemptKind, attemptTiming, attemptWhere } from './attempts';
+import { attemptEpochs, attemptKind, attemptTiming, attemptWhere, historySeconds, trainedSeconds } from './attempts';
 
 const attempt = (a: Partial<RunAttempt>): RunAttempt => ({
   id: 1,
+  recorded: true,
   status: 'completed',
   error: null,
   executor: 'local',
@@ -38,6 +39,17 @@ describe("a run's history in words", () => {
     ]);
   });
 
+  it('names a start against the last one that started: one cancelled while it waited changes nothing', () => {
+    const never = { status: 'cancelled', startedAt: null, reachedEpoch: null } as const;
+    const history = [
+      attempt(never),
+      attempt({ reachedEpoch: 4 }),
+      attempt({ ...never, fromEpoch: 4, toEpoch: 8 }),
+      attempt({ fromEpoch: 4, toEpoch: 8 }),
+    ];
+    expect(history.map((_, i) => attemptKind(history, i))).toEqual(['First start', 'First start', 'Extended', 'Extended']);
+  });
+
   it('gives the epochs covered: all, part, so far, waiting, or none', () => {
     expect(attemptEpochs(attempt({}))).toBe('epochs 0 → 4');
     expect(attemptEpochs(attempt({ status: 'failed', fromEpoch: 1, reachedEpoch: 3 }))).toBe('epochs 1 → 3 of 4');
@@ -48,14 +60,29 @@ describe("a run's history in words", () => {
     expect(attemptEpochs(attempt({ status: 'cancelled', startedAt: null, reachedEpoch: null }))).toBe(
       'epochs 0 → 4, never started',
     );
+    // An older record: how it ended, not how far it got.
+    expect(attemptEpochs(attempt({ recorded: false, fromEpoch: 2, reachedEpoch: null, backend: null }))).toBe('from epoch 2');
   });
 
   it('says where it trained: backend, adapter, host or Slurm task', () => {
     expect(attemptWhere(attempt({}))).toBe('wasm on desk');
-    expect(attemptWhere(attempt({ backend: 'webgpu', adapter: 'nvidia hopper H100', slurm: { jobId: '412', taskId: 3 } }))).toBe(
-      'webgpu (nvidia hopper H100) on Slurm 412_3',
+    const adapter = {
+      vendor: 'nvidia',
+      architecture: 'hopper',
+      device: 'H100',
+      description: '',
+      dawnBackend: 'vulkan',
+      software: false,
+    };
+    const slurm = { jobId: '412', taskId: 3 };
+    expect(attemptWhere(attempt({ backend: 'webgpu', adapter, slurm }))).toBe('webgpu (nvidia hopper H100) on Slurm 412_3');
+    expect(attemptWhere(attempt({ backend: 'webgpu', adapter: { ...adapter, software: true } }))).toBe(
+      'webgpu (nvidia hopper H100 (software)) on desk',
     );
-    expect(attemptWhere(attempt({ backend: null, status: 'queued' }))).toBe('queued on desk');
+    expect(attemptWhere(attempt({ backend: null, status: 'queued', startedAt: null }))).toBe('queued on desk');
+    expect(attemptWhere(attempt({ backend: null, status: 'queued', startedAt: null, slurm }))).toBe('queued for Slurm 412_3');
+    expect(attemptWhere(attempt({ backend: null, status: 'cancelled', startedAt: null }))).toBe('was queued on desk');
+    expect(attemptWhere(attempt({ backend: null, recorded: false }))).toBe('on desk');
   });
 
   it('says how long it trained and waited, ticking while it runs', () => {
@@ -66,5 +93,26 @@ describe("a run's history in words", () => {
       'ended after 1m 00s in the queue',
     );
     expect(attemptTiming(attempt({ startedAt: '2026-12-05T10:00:00.300Z' }))).toBe('trained 3m 17s');
+  });
+
+  it('sums what the starts trained, the waits in the queue and the pauses between them left out', () => {
+    const first = attempt({ status: 'interrupted', endedAt: '2026-12-05T10:01:05.000Z' }); // trained 60 s
+    const second = attempt({
+      queuedAt: '2026-12-05T11:00:00.000Z',
+      startedAt: '2026-12-05T11:00:30.000Z',
+      endedAt: '2026-12-05T11:00:50.000Z', // trained 20 s after 30 s in the queue
+    });
+    const run = {
+      startedAt: first.startedAt,
+      endedAt: second.endedAt,
+      interruptions: [
+        { at: second.queuedAt, status: 'interrupted' as const, error: null, resumedFromEpoch: 1, endedAt: first.endedAt },
+      ],
+    };
+    expect(historySeconds([first, second])).toEqual({ starts: 2, seconds: 80 });
+    expect(trainedSeconds(run, historySeconds([first, second]))).toBe(80);
+    // A history older than the run's first continuation: its first start, end and pauses (the wait counts).
+    expect(trainedSeconds(run, historySeconds([second]))).toBe(110);
+    expect(historySeconds([attempt({ startedAt: null })]).seconds).toBeNull();
   });
 });

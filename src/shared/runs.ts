@@ -25,6 +25,9 @@ export type GpuAdapterInfo = z.infer<typeof GpuAdapterInfo>;
 export const adapterName = (a: GpuAdapterInfo): string =>
   [a.vendor, a.architecture, a.device].filter(Boolean).join(' ') || 'unnamed adapter';
 
+/** The adapter's name, marked when it is a software one ('llvmpipe (software)'). */
+export const adapterLabel = (a: GpuAdapterInfo): string => `${adapterName(a)}${a.software ? ' (software)' : ''}`;
+
 /** The adapter in one line: its name, its description and the Dawn backend it was reached through. */
 export const describeAdapter = (a: GpuAdapterInfo): string =>
   `${adapterName(a)}, ${a.description || 'no description'}, through Dawn's ${a.dawnBackend}`;
@@ -116,6 +119,11 @@ export type RunSummary = z.infer<typeof RunSummary>;
  */
 export const RunAttempt = z.object({
   id: JobId,
+  /**
+   * False for an attempt that ended before the studio kept what it trained on and how far it got: then only its
+   * status, error, host and times are known.
+   */
+  recorded: z.boolean(),
   /** How the attempt ended (the run's status then), or queued / running while it is not over. */
   status: RunStatus,
   error: z.string().nullable(),
@@ -124,9 +132,9 @@ export const RunAttempt = z.object({
   host: z.string().nullable(),
   /** Its Slurm task, for an attempt on a cluster. */
   slurm: z.object({ jobId: z.string(), taskId: z.number().int() }).nullable(),
-  /** The backend it trained on and, for webgpu, the adapter's name; null for an attempt that never started. */
+  /** The backend it trained on and, for webgpu, the adapter; null for an attempt that never started. */
   backend: z.string().nullable(),
-  adapter: z.string().nullable(),
+  adapter: GpuAdapterInfo.nullable(),
   /** The epoch it continued from (0: the beginning) and the epochs it was to reach. */
   fromEpoch: z.number().int(),
   toEpoch: z.number().int(),
@@ -212,7 +220,8 @@ export function continuationText(records: readonly Continuation[]): string {
 }
 
 /**
- * The runs table's column of how long an ended run trained (`trainingSeconds`), beside its final metrics: sortable,
+ * The runs table's column of how long a completed run (or one Hyperband stopped) trained (`trainedSeconds` of
+ * ./attempts), beside its final metrics: sortable,
  * in the CSV, and an objective of `runs --pareto` (test.loss:min,run.training_seconds:min).
  */
 export const trainingSecondsKey = 'run.training_seconds';

@@ -87,7 +87,7 @@ describe('latent-studio show', () => {
       ['completed', 'cpu', 1, 4],
     ]);
 
-    // A reader gone before it writes (`| head` having read enough): the command ends quietly.
+    // A reader gone before it writes (`| head` having read enough): the command ends quietly, as SIGPIPE would end it.
     const child = spawn(process.execPath, [cliPath, 'show', String(runId), '--db', dbPath], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -95,7 +95,20 @@ describe('latent-studio show', () => {
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const [code] = (await once(child, 'exit')) as [number | null];
-    expect([code, stderr]).toEqual([0, '']);
+    expect([code, stderr]).toEqual([141, '']);
+  });
+
+  it('says so of a run older than the history of its starts', () => {
+    const dbPath = join(tmp.dir, 'old.db');
+    const db = openDb(dbPath);
+    const runId = insertRun(db, mnistConfig({ epochs: 1 }), 'h');
+    finishRun(db, runId, 'completed', null);
+    // As a run that ended before training was a job: no rows of its own in the jobs table.
+    db.prepare(`DELETE FROM jobs WHERE run_id = ?`).run(runId);
+    db.close();
+    const shown = runCli('show', String(runId), '--db', dbPath);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain('\nhistory\n  no record of its starts: it trained before the studio kept them\n');
   });
 
   it('refuses a run that is not there, and a run id that is not one', () => {

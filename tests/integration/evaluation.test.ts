@@ -12,7 +12,7 @@ import type { Evaluation, StudioEvent } from '../../src/shared/api';
 import { type RunConfig } from '../../src/shared/config';
 import { defaultRunConfig } from '../../src/families/run-config';
 import { latestOf } from './latest';
-import { cliPath as cli, mnistConfig, openTestStudio, tempDir } from './helpers';
+import { cliWithin, mnistConfig, openTestStudio, runCli, tempDir } from './helpers';
 
 let tmp: ReturnType<typeof tempDir>;
 let dbPath: string;
@@ -214,13 +214,13 @@ describe('evaluations of a run’s latent space', () => {
 
   it('the CLI evaluates with one JSON line and exports the test codes as NPY and CSV', () => {
     const started = performance.now();
-    const evaluate = spawnSync(
-      process.execPath,
-      [cli, 'evaluate', String(vaeRunId), '--what', 'nll', '--nll-samples', '20', '--seed', '3', '--db', dbPath, '--json'],
-      { encoding: 'utf8', timeout: 120_000 },
+    const evaluate = cliWithin(120_000)(
+      'evaluate',
+      String(vaeRunId),
+      ...['--what', 'nll', '--nll-samples', '20', '--seed', '3', '--db', dbPath, '--json'],
     );
     expect(evaluate.stderr).toBe('');
-    expect(evaluate.status).toBe(0);
+    expect(evaluate.code).toBe(0);
     const line = JSON.parse(evaluate.stdout.trim()) as {
       evaluationId: number;
       runId: number;
@@ -236,11 +236,8 @@ describe('evaluations of a run’s latent space', () => {
     expect(listed?.figures).toEqual(line.figures);
 
     const out = join(tmp.dir, 'latents');
-    const exported = spawnSync(process.execPath, [cli, 'export', String(aeRunId), '--latents', '--out', out, '--db', dbPath], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    expect(exported.status).toBe(0);
+    const exported = cliWithin(120_000)('export', String(aeRunId), '--latents', '--out', out, '--db', dbPath);
+    expect(exported.code).toBe(0);
     const codes = parseNpy(readFileSync(join(out, 'codes.npy')), 'codes.npy');
     const labels = parseNpy(readFileSync(join(out, 'labels.npy')), 'labels.npy');
     expect(codes.shape).toEqual([600, 10]);
@@ -280,11 +277,8 @@ describe('evaluations of a run’s latent space', () => {
       expect(answer.error.issues?.map((i) => i.path)).toContain(path);
     }
     expect(count()).toBe(before);
-    const cliRefusal = spawnSync(process.execPath, [cli, 'evaluate', String(aeRunId), '--what', 'nll', '--db', dbPath], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    expect(cliRefusal.status).toBe(2);
+    const cliRefusal = runCli('evaluate', String(aeRunId), '--what', 'nll', '--db', dbPath);
+    expect(cliRefusal.code).toBe(2);
     expect(cliRefusal.stderr).toMatch(/what: nll needs a family with a likelihood/);
   });
 

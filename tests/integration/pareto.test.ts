@@ -36,12 +36,13 @@ beforeAll(async () => {
       { step: 1, epoch: 1, split: 'test', name: 'reconstruction', value: rec },
     ]);
     finishRun(studio.db, id, 'completed', null);
-    // How long it trained: whole seconds, so that ties happen here too.
+    // How long it trained (its training job's start to end; it waited a minute first): whole seconds, for ties.
     const seconds = 30 + Math.round(10 * rng());
-    const start = Date.parse('2026-12-05T10:00:00Z') + i * 3_600_000;
+    const at = (s: number) => new Date(Date.parse('2026-12-05T10:00:00Z') + i * 3_600_000 + s * 1000).toISOString();
+    studio.db.prepare('UPDATE runs SET started_at = ?, ended_at = ? WHERE id = ?').run(at(0), at(60 + seconds), id);
     studio.db
-      .prepare('UPDATE runs SET started_at = ?, ended_at = ? WHERE id = ?')
-      .run(new Date(start).toISOString(), new Date(start + seconds * 1000).toISOString(), id);
+      .prepare(`UPDATE jobs SET started_at = ?, ended_at = ? WHERE run_id = ? AND kind = 'train'`)
+      .run(at(60), at(60 + seconds), id);
     runs.push({ id, rec, kl, beta: config.model.beta, seconds });
   }
   await studio.close();

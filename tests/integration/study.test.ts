@@ -1,8 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { studyMetrics } from '../../src/shared/study';
-import { cliPath as cli, tempDir } from './helpers';
+import { cliWithin, tempDir } from './helpers';
 
 let tmp: ReturnType<typeof tempDir>;
 beforeAll(() => {
@@ -19,11 +18,8 @@ interface Summary {
 describe('the disentanglement study from the CLI', () => {
   it('one seed, one epoch, a subset of Shapes: the four models at three strengths, each run evaluated, MIG for each', () => {
     const args = ['study', 'disentanglement', '--seeds', '1', '--epochs', '1', '--subset', '600', '--score-points', '100'];
-    const r = spawnSync(process.execPath, [cli, ...args, '--db', join(tmp.dir, 'study.db'), '--max-concurrent', '2'], {
-      encoding: 'utf8',
-      timeout: 600_000,
-    });
-    expect(r.status, r.stderr).toBe(0);
+    const r = cliWithin(600_000)(...args, '--db', join(tmp.dir, 'study.db'), '--max-concurrent', '2');
+    expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '') as Summary;
     console.log(
       `study, MIG by model: ${summary.models.map((m) => `${m.model} ${m.metrics['eval.mig']?.values.map((v) => v.toFixed(3)).join('/')}`).join('; ')}`,

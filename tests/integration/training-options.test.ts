@@ -1,11 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Studio } from '../../src/core/studio';
 import { scheduledRate } from '../../src/shared/schedule';
 import type { RunConfig, TrainingConfig } from '../../src/shared/config';
-import { cliPath as cli, mnistConfig, tempDir, withTestStudio } from './helpers';
+import { cliWithin, mnistConfig, tempDir, withTestStudio } from './helpers';
 import { latestOf } from './latest';
 
 let studio: Studio;
@@ -84,12 +83,9 @@ describe('training options', () => {
 describe('the CLI sets and refuses training options by config path', () => {
   const file = join(tmp.dir, 'config.json');
   writeFileSync(file, JSON.stringify(configWith({}, 1)));
+  const cli = cliWithin(120_000);
   const train = (...sets: string[]) =>
-    spawnSync(
-      process.execPath,
-      [cli, 'train', file, ...sets.flatMap((s) => ['--set', s]), '--db', join(tmp.dir, 'cli.db'), '--json'],
-      { encoding: 'utf8', timeout: 120_000 },
-    );
+    cli('train', file, ...sets.flatMap((s) => ['--set', s]), '--db', join(tmp.dir, 'cli.db'), '--json');
 
   it('takes a schedule, decay, clipping and early stopping', () => {
     const r = train(
@@ -99,7 +95,7 @@ describe('the CLI sets and refuses training options by config path', () => {
       'training.clipNorm=5',
       'training.earlyStopping={"metric":"mse","mode":"min","patience":3,"minDelta":0}',
     );
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { status: string; train: { lr: number } };
     expect(result.status).toBe('completed');
     // Exponential decay of 0.5 per epoch: the last step of the first epoch is (n − 1)/n of the way to half.
@@ -113,7 +109,7 @@ describe('the CLI sets and refuses training options by config path', () => {
     ['training.earlyStopping.patience=3', 'training.earlyStopping.metric'],
   ])('refuses --set %s, naming %s', (set, field) => {
     const r = train(set);
-    expect(r.status, r.stderr).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(field);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });

@@ -2,8 +2,8 @@
  * `latent-studio show <runId>`: one run as its page shows it, in a terminal: its status, labels and where it trained,
  * its final metrics, checkpoints, history (every start of its training) and config; here or at `--remote`.
  */
-import { adapterName, continuationText, stoppedEarlyText, trainingSeconds, type RunDetail } from '../../shared/api';
-import { attemptEpochs, attemptKind, attemptTiming, attemptWhere } from '../../shared/attempts';
+import { adapterLabel, continuationText, stoppedEarlyText, type RunDetail } from '../../shared/api';
+import { attemptEpochs, attemptKind, attemptTiming, attemptWhere, historySeconds, trainedSeconds } from '../../shared/attempts';
 import { duration } from '../../shared/duration';
 import { flattenConfig } from '../../shared/sweep';
 import { command, dbAndJson, printTable, remoteFlags, runIdArg, tableLines, withStudio } from '../runner';
@@ -27,12 +27,8 @@ function summary(run: RunDetail): void {
   if (run.notes) out(`  notes: ${run.notes.replace(/\n/g, '\n         ')}`);
   const adapter = run.environment?.backend.adapter;
   // The reason names the backend first ("wasm: embedded WebAssembly …; webgpu unavailable: …").
-  if (run.backend)
-    out(
-      `  backend: ${run.backendReason ?? run.backend}` +
-        (adapter ? `; adapter ${adapterName(adapter)}${adapter.software ? ' (software)' : ''}` : ''),
-    );
-  const trained = trainingSeconds(run);
+  if (run.backend) out(`  backend: ${run.backendReason ?? run.backend}` + (adapter ? `; adapter ${adapterLabel(adapter)}` : ''));
+  const trained = trainedSeconds(run, historySeconds(run.attempts));
   out(
     `  created ${when(run.createdAt)} · started ${when(run.startedAt)} · ended ${when(run.endedAt)}` +
       (trained !== null && run.startedAt ? ` · ${duration(trained)} of training` : ''),
@@ -72,6 +68,8 @@ function history(run: RunDetail): void {
   const last = run.checkpoints.at(-1);
   process.stdout.write(last ? `  ${run.checkpoints.length} kept; the last of epoch ${last.epoch}: ${last.path}\n` : '  none\n');
   heading('history');
+  if (run.attempts.length === 0)
+    return void process.stdout.write('  no record of its starts: it trained before the studio kept them\n');
   const rows = run.attempts.map((a, i) => [
     `  ${i + 1}`,
     attemptKind(run.attempts, i),

@@ -1,5 +1,6 @@
 /** The runs table: each run's differing config fields, final metrics and evaluation figures, in a few queries. */
-import { trainingSeconds, trainingSecondsKey, type Api, type RunDetail } from '../../shared/api';
+import { trainingSecondsKey, type Api, type RunDetail } from '../../shared/api';
+import { trainedSeconds } from '../../shared/attempts';
 import { differingFields, flattenConfig } from '../../shared/sweep';
 import { latestEvaluationFigures } from '../store/evaluations';
 import { labelsOf } from '../store/labels';
@@ -29,9 +30,11 @@ export function runsTableApi({ db }: StudioContext): Pick<Api, 'runs.table'> {
           metrics[`eval.${name}`] = value;
           metricKeys.add(`eval.${name}`);
         }
-        // How long an ended run trained, its pauses before a resume left out.
+        // How long a run that trained to its end (or its rung) trained: its starts summed, waits and pauses left out.
         const interruptions = JSON.parse(r.interruptions) as RunDetail['interruptions'];
-        const seconds = r.ended_at ? trainingSeconds({ startedAt: r.started_at, endedAt: r.ended_at, interruptions }) : null;
+        const history = { starts: r.train_starts, seconds: r.trained_seconds };
+        const ended = r.status === 'completed' || r.status === 'stopped';
+        const seconds = ended ? trainedSeconds({ startedAt: r.started_at, endedAt: r.ended_at, interruptions }, history) : null;
         if (seconds !== null) {
           metrics[trainingSecondsKey] = seconds;
           metricKeys.add(trainingSecondsKey);

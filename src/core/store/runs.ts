@@ -82,15 +82,18 @@ export function markRunning(db: Db, runId: number, environment: Environment): vo
   })();
 }
 
-/** Moves a run (and its training job) to a final status once; a run already finished keeps its first ending. */
-export function finishRun(db: Db, runId: number, status: RunStatus, error: string | null): boolean {
+/**
+ * Moves a run (and its training job) to a final status once, as of `at` (now, unless it is known to have stopped
+ * before); a run already finished keeps its first ending.
+ */
+export function finishRun(db: Db, runId: number, status: RunStatus, error: string | null, at: string = nowIso()): boolean {
   return db.transaction(() => {
     const info = stmt(
       db,
       `UPDATE runs SET status = ?, error = ?, ended_at = ? WHERE id = ? AND status IN ('queued','running')`,
-    ).run(status, error, nowIso(), runId);
+    ).run(status, error, at, runId);
     if (info.changes === 0) return false;
-    endTrainJob(db, runId, status, error);
+    endTrainJob(db, runId, status, error, at);
     return true;
   })();
 }
@@ -111,6 +114,8 @@ export function interruptStaleRuns(db: Db, staleAfterMs: number, supervised: rea
           r.runId,
           'interrupted',
           `${studioStopped} while this run was in progress (last heartbeat ${r.heartbeatAt ?? 'never'})`,
+          // It stopped when its studio last said it was alive, not when another studio noticed (maybe hours later).
+          r.heartbeatAt ?? nowIso(),
         ),
       )
       .map((r) => r.runId),
@@ -168,18 +173,22 @@ export function listRuns(db: Db, runIds?: readonly number[]): RunSummary[] {
   return rows.map((r) => toSummary(r, latest.get(r.id) ?? []));
 }
 
+/** A run's row for tables, with how many starts its history has and the seconds those that ended trained. */
+export type RunTableRow = RunRow & { sweep_params: string | null; train_starts: number; trained_seconds: number | null };
+
 /** Runs with their configs, for tables: filtered by experiment, sweep or ids, in one query. */
 export function runsWithConfigs(
   db: Db,
   filter: { experiment?: string | undefined; sweepId?: number | undefined; runIds?: readonly number[] | undefined },
-): (RunRow & { sweep_params: string | null })[] {
+): RunTableRow[] {
   const ids = filter.runIds ? JSON.stringify(filter.runIds) : null;
-  return stmt<
-    [string | null, string | null, number | null, number | null, string | null, string | null],
-    RunRow & { sweep_params: string | null }
-  >(
+  return stmt<[string | null, string | null, number | null, number | null, string | null, string | null], RunTableRow>(
     db,
-    `${selectRun}
+    `SELECT r.*, e.name AS experiment,
+       (SELECT count(*) FROM jobs j WHERE j.run_id = r.id AND j.kind = 'train') AS train_starts,
+       (SELECT sum(round((julianday(j.ended_at) - julianday(j.started_at)) * 86400000)) / 1000.0 FROM jobs j
+        WHERE j.run_id = r.id AND j.kind = 'train' AND j.started_at IS NOT NULL AND j.ended_at IS NOT NULL) AS trained_seconds
+     FROM runs r JOIN experiments e ON e.id = r.experiment_id
      WHERE (? IS NULL OR e.name = ?) AND (? IS NULL OR r.sweep_id = ?) AND (? IS NULL OR r.id IN (SELECT value FROM json_each(?)))
      ORDER BY r.id`,
   ).all(filter.experiment ?? null, filter.experiment ?? null, filter.sweepId ?? null, filter.sweepId ?? null, ids, ids);

@@ -3,7 +3,7 @@
  * moment knows is kept in its job's result (the backend it trained on, its Slurm task, the epoch it reached), since
  * the run's own columns describe its latest attempt and a resume removes the checkpoints after its starting point.
  */
-import { adapterName, type Environment, type RunAttempt, type RunStatus } from '../../shared/api';
+import type { Environment, GpuAdapterInfo, RunAttempt, RunStatus } from '../../shared/api';
 import type { Db } from './db';
 import type { SlurmTaskRecord } from './slurm-runs';
 import { stmt } from './statements';
@@ -13,7 +13,7 @@ import type { TrainRequestRecord } from './train-jobs';
 export interface AttemptOutcome {
   status: RunStatus;
   backend?: string | null;
-  adapter?: string | null;
+  adapter?: GpuAdapterInfo | null;
   slurm?: { jobId: string; taskId: number } | null;
   reachedEpoch?: number | null;
 }
@@ -32,7 +32,7 @@ function circumstances(db: Db, runId: number, started: boolean): Omit<AttemptOut
   const task = run?.executor === 'slurm' && run.slurm_json ? (JSON.parse(run.slurm_json) as SlurmTaskRecord) : null;
   return {
     backend: started ? (run?.backend ?? null) : null,
-    adapter: started && adapter ? `${adapterName(adapter)}${adapter.software ? ' (software)' : ''}` : null,
+    adapter: started ? (adapter ?? null) : null,
     slurm: task ? { jobId: task.jobId, taskId: task.taskId } : null,
     reachedEpoch: reached?.epoch ?? null,
   };
@@ -84,6 +84,8 @@ export function trainAttempts(db: Db, runId: number): RunAttempt[] {
         : {};
     return {
       id: r.id,
+      // An attempt that ended before the studio kept its circumstances says only how it ended.
+      recorded: open || 'reachedEpoch' in outcome,
       status: open ? statusOfState[r.state] : (outcome.status ?? statusOfState[r.state]),
       error: r.error,
       executor: r.executor,

@@ -116,8 +116,12 @@ describe('a run and its training jobs', () => {
     expect(requeueStaleJobs(db, 15_000, []).map((j) => j.id)).toEqual([evaluation]);
     expect(trainJobs(db, runId)[0]!.state).toBe('running');
     expect(interruptStaleRuns(db, 15_000, [runId])).toEqual([]);
+    // Its studio last said it was alive an hour ago: the run and its job ended then, not when this studio noticed.
+    const lastHeartbeat = new Date(Date.now() - 3_600_000).toISOString();
+    db.prepare(`UPDATE jobs SET heartbeat_at = ? WHERE run_id = ? AND kind = 'train'`).run(lastHeartbeat, runId);
     expect(interruptStaleRuns(db, 15_000)).toEqual([runId]);
     expect(trainJobs(db, runId)[0]).toMatchObject({ state: 'failed', error: expect.stringMatching(/studio stopped/) });
+    expect([getRun(db, runId)?.endedAt, getRun(db, runId)?.attempts[0]?.endedAt]).toEqual([lastHeartbeat, lastHeartbeat]);
   });
 });
 
@@ -153,11 +157,13 @@ describe("a run's history", () => {
     finishRun(db, runId, 'cancelled', 'cancelled by the user before it started');
 
     const attempts = getRun(db, runId)!.attempts;
-    expect(attempts.map((a) => [a.status, a.fromEpoch, a.toEpoch, a.reachedEpoch, a.backend, a.adapter])).toEqual([
-      ['interrupted', 0, 4, 2, 'webgpu', 'nvidia hopper H100'],
-      ['completed', 1, 6, 6, 'wasm', null],
-      ['cancelled', 0, 6, null, null, null],
-    ]);
+    expect(attempts.map((a) => [a.status, a.fromEpoch, a.toEpoch, a.reachedEpoch, a.backend, a.adapter?.device ?? null])).toEqual(
+      [
+        ['interrupted', 0, 4, 2, 'webgpu', 'H100'],
+        ['completed', 1, 6, 6, 'wasm', null],
+        ['cancelled', 0, 6, null, null, null],
+      ],
+    );
     expect(attempts.map((a) => [a.executor, a.slurm?.jobId ?? null, a.host])).toEqual([
       ['local', null, hostname()],
       ['slurm', '7', hostname()],
@@ -169,6 +175,15 @@ describe("a run's history", () => {
       endedAt: expect.any(String),
     });
     expect(attempts[2]).toMatchObject({ error: 'cancelled by the user before it started', startedAt: null });
+    expect(attempts.map((a) => a.recorded)).toEqual([true, true, true]);
+    // A job that ended before the studio kept these says how it ended and no more.
+    db.prepare(`UPDATE jobs SET result_json = '{"status":"interrupted"}' WHERE id = ?`).run(attempts[0]!.id);
+    expect(getRun(db, runId)!.attempts[0]).toMatchObject({
+      recorded: false,
+      status: 'interrupted',
+      backend: null,
+      reachedEpoch: null,
+    });
   });
 });
 

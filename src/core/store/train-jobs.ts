@@ -81,7 +81,7 @@ export function startTrainJob(db: Db, runId: number): void {
  * Ends the run's open attempt as the run ended: a run completed (or stopped by its sweep) completes it, a cancelled
  * one cancels it, and a failure or an interruption fails it with the error. Its result names the run's status.
  */
-export function endTrainJob(db: Db, runId: number, status: RunStatus, error: string | null): void {
+export function endTrainJob(db: Db, runId: number, status: RunStatus, error: string | null, at: string = nowIso()): void {
   const job = openTrainJob(db, runId);
   if (!job) return;
   const state = status === 'completed' || status === 'stopped' ? 'completed' : status === 'cancelled' ? 'cancelled' : 'failed';
@@ -90,7 +90,7 @@ export function endTrainJob(db: Db, runId: number, status: RunStatus, error: str
     state,
     JSON.stringify(outcome),
     error,
-    nowIso(),
+    at,
     job.id,
   );
 }

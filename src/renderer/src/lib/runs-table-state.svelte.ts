@@ -70,6 +70,10 @@ export class RunsTableState {
    */
   private savedLabels: SweepLabels | null = null;
   private labelSaves = 0;
+  /** A reading begun after `saves` label saves, with the labels saved since it began. */
+  private withSavedLabels<T extends SweepLabels>(reading: T, saves: number): T {
+    return saves === this.labelSaves || this.savedLabels === null ? reading : { ...reading, ...this.savedLabels };
+  }
   readonly labelled = (saved: SweepLabels): void => {
     this.labelSaves++;
     this.savedLabels = saved;
@@ -81,8 +85,7 @@ export class RunsTableState {
     if (sweepId === undefined) return;
     const saves = this.labelSaves;
     try {
-      const sweep = await studio.client.call('sweeps.get', { sweepId });
-      this.sweep = saves === this.labelSaves || this.savedLabels === null ? sweep : { ...sweep, ...this.savedLabels };
+      this.sweep = this.withSavedLabels(await studio.client.call('sweeps.get', { sweepId }), saves);
     } catch (e) {
       this.loadError = e instanceof Error ? e.message : String(e);
     }
@@ -254,8 +257,9 @@ export class RunsTableState {
     const sweepId = this.sweepId;
     if (sweepId === undefined) return;
     this.busy = true;
+    const saves = this.labelSaves;
     try {
-      const summary: SweepSummary = await studio.client.call(command, { sweepId });
+      const summary: SweepSummary = this.withSavedLabels(await studio.client.call(command, { sweepId }), saves);
       if (this.sweep) this.sweep = { ...this.sweep, ...summary };
       await Promise.all([this.loadTable(), this.loadSweep()]);
     } catch (e) {

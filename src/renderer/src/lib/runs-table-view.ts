@@ -179,7 +179,7 @@ export function metricCellText(row: TableRow, key: string, families: readonly Fa
 
 /** A metric key's long name (`test −ELBO (nats)`), where some family declares it. */
 export function metricLongName(key: string, families: readonly FamilyInfo[]): string | undefined {
-  if (key === trainingSecondsKey) return 'time spent training (s), without the pauses before a resume';
+  if (key === trainingSecondsKey) return 'time spent training (s), without the pauses and waits in the queue before a resume';
   const name = key.slice(key.indexOf('.') + 1);
   const m = families.flatMap((f) => f.metrics).find((d) => d.name === name);
   // A label may name its split already ("test −ELBO"): it is said once.
