@@ -5,7 +5,7 @@ import { RungRecord } from './sweep-search';
 import { SlurmOptions, SlurmRunInfo, SlurmSweepInfo } from './slurm';
 import { explorerCommands } from './explorer';
 import { priorCommands, priorEvents } from './prior';
-import { JobId, OpenJob, RunId } from './jobs';
+import { JobId, OpenJob, RunId, SchedulerInfo } from './jobs';
 import { Labels, LabelsChange } from './labels';
 import { ArtifactInfo, BackendInfo, MetricPoint, MetricSplit, RunDetail, RunProgress, RunStatus, RunSummary } from './runs';
 import { DatasetDetail, DatasetInfo, DatasetSample, GenerateRequest, ImportRequest } from './datasets';
@@ -16,7 +16,7 @@ import { DatasetPairing, MetricDeclaration, ViewDeclaration } from './family-dec
 
 export * from './runs';
 export { RunId };
-export { JobState, JobId, JobKind, OpenJob } from './jobs';
+export { JobState, JobId, JobKind, OpenJob, SchedulerInfo } from './jobs';
 export { SweepSpec, sweepRunLimit };
 
 /** A registered family as the UI sees it: its presets and what its run view shows (declared in its spec). */
@@ -60,31 +60,6 @@ export const SystemInfo = z.object({
 export type SystemInfo = z.infer<typeof SystemInfo>;
 
 export * from './datasets';
-
-/** The job scheduler: how many workers may train at once, and what it holds now. */
-export const SchedulerInfo = z.object({
-  maxConcurrent: z.number().int(),
-  defaultMaxConcurrent: z.number().int(),
-  /** Threads each worker's backend gets: its share of the cores under the limit. */
-  threadsPerWorker: z.number().int(),
-  cores: z.number().int(),
-  /** Work holding a slot now: training runs, evaluations and priors together. */
-  running: z.number().int(),
-  /** Work waiting for a slot, of every kind. */
-  queued: z.number().int(),
-  /** Of those, by kind (`train`, `evaluate`, `prior`). */
-  byKind: z.record(z.string(), z.object({ running: z.number().int(), queued: z.number().int() })),
-  /** Light work beside the limit, counted but not waiting for a slot: explorer sessions and one-shot requests (export, sample, latents). */
-  light: z.number().int(),
-  /** Runs interrupted because the studio stopped are resumed when it starts again. */
-  autoResume: z.boolean(),
-  /**
-   * Held: the app and the host start nothing queued until it is released; what runs goes on, a CLI command still
-   * runs what it was asked for, and a Slurm cluster's queue is its own.
-   */
-  paused: z.boolean(),
-});
-export type SchedulerInfo = z.infer<typeof SchedulerInfo>;
 
 export const SweepId = z.number().int().positive();
 export const ConfigLeaf = z.union([z.number(), z.string(), z.boolean(), z.null(), z.array(z.number())]);

@@ -34,3 +34,28 @@ export const OpenJob = z.object({
   holder: z.string().nullable(),
 });
 export type OpenJob = z.infer<typeof OpenJob>;
+
+/** The job scheduler: how many workers may train at once, and what it holds now. */
+export const SchedulerInfo = z.object({
+  maxConcurrent: z.number().int(),
+  defaultMaxConcurrent: z.number().int(),
+  /** Threads each worker's backend gets: its share of the cores under the limit. */
+  threadsPerWorker: z.number().int(),
+  cores: z.number().int(),
+  /** Work holding a slot now: training runs, evaluations and priors together. */
+  running: z.number().int(),
+  /** Work waiting for a slot, of every kind. */
+  queued: z.number().int(),
+  /** Of those, by kind (`train`, `evaluate`, `prior`). */
+  byKind: z.record(z.string(), z.object({ running: z.number().int(), queued: z.number().int() })),
+  /** Light work beside the limit, counted but not waiting for a slot: explorer sessions and one-shot requests (export, sample, latents). */
+  light: z.number().int(),
+  /** Runs interrupted because the studio stopped are resumed when it starts again. */
+  autoResume: z.boolean(),
+  /**
+   * Held: the app and the host start nothing queued until it is released; what runs goes on, a CLI command still
+   * runs what it was asked for, and a Slurm cluster's queue is its own.
+   */
+  paused: z.boolean(),
+});
+export type SchedulerInfo = z.infer<typeof SchedulerInfo>;
