@@ -147,6 +147,10 @@ test('a new user trains a deep AE on MNIST, restarts the studio and compares run
   await expect(differing).toHaveCount(2);
   expect((await differing.allTextContents()).sort()).toEqual(['dataset.trainSubset', 'model.latentSize']);
   await expect(page.locator('[data-testid=compare-config] tr[data-differs=false]')).toHaveCount(0);
+  // What each cost beside its figures: how long it trained.
+  const took = /^(\d+h )?(\d+m )?\d+[sm]$/;
+  await expect(page.locator('[data-testid=compare-config] tr[data-metric="run.training_seconds"] td')).toHaveText([took, took]);
+  await page.getByTestId('compare-config-panel').screenshot({ path: join(shots, '06b-compare-config.png') });
   await page.getByTestId('compare-config-all').check();
   await expect(
     page.locator('[data-testid=compare-config] tr[data-differs=false] th').filter({ hasText: 'training.epochs' }),

@@ -75,6 +75,7 @@ describe('metric pickers', () => {
     expect(metricTitle('train.kl', families)).toBe('train KL (nats)');
     expect(metricTitle('train.batch_loss', families)).toBe('train batch loss');
     expect(metricTitle('odd', families)).toBe('odd');
+    expect(metricTitle('run.training_seconds', families)).toBe('training time (s)');
   });
 
   it('lists test metrics first and per-dimension ones last', () => {

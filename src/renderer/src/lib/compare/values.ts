@@ -1,5 +1,5 @@
 /** Comparing runs: their config values and labels, metric keys, the config table and each run's image at an epoch. */
-import type { ArtifactInfo, Curve, FamilyInfo, RunsTable } from '../../../../shared/api';
+import { trainingSecondsKey, type ArtifactInfo, type Curve, type FamilyInfo, type RunsTable } from '../../../../shared/api';
 
 export type ConfigValue = RunsTable['rows'][number]['config'][string];
 export type CompareRow = Pick<RunsTable['rows'][number], 'id' | 'name' | 'config'>;
@@ -87,6 +87,7 @@ export function orderMetrics(metrics: readonly string[]): string[] {
 
 /** A metric key in words: the label a family declares for it (test.neg_elbo → test −ELBO), else split and name. */
 export function metricTitle(key: string, families: readonly Pick<FamilyInfo, 'metrics'>[]): string {
+  if (key === trainingSecondsKey) return 'training time (s)';
   const parsed = parseMetricKey(key);
   if (!parsed) return key;
   const declared = families.flatMap((f) => f.metrics).find((m) => m.name === parsed.name && !m.perDimension);
