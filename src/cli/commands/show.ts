@@ -63,7 +63,8 @@ function metrics(run: RunDetail): void {
   }
 }
 
-function history(run: RunDetail): void {
+/** Its checkpoints, then every start of its training, each with the error it ended with. */
+function checkpointsAndHistory(run: RunDetail): void {
   heading('checkpoints');
   const last = run.checkpoints.at(-1);
   process.stdout.write(last ? `  ${run.checkpoints.length} kept; the last of epoch ${last.epoch}: ${last.path}\n` : '  none\n');
@@ -100,7 +101,7 @@ export const show = command({
     }
     summary(run);
     metrics(run);
-    history(run);
+    checkpointsAndHistory(run);
     heading('config');
     printTable(
       ['  path', 'value'],

@@ -57,15 +57,6 @@ interface AttemptRow {
   run_epochs: number;
 }
 
-/** How a job's state reads as a run's status, for a record that does not say (only the open states can occur). */
-const statusOfState = {
-  queued: 'queued',
-  running: 'running',
-  completed: 'completed',
-  failed: 'failed',
-  cancelled: 'cancelled',
-} as const;
-
 /** Every attempt of the run, the first first: ended ones as they ended, the open one as it stands now. */
 export function trainAttempts(db: Db, runId: number): RunAttempt[] {
   const rows = stmt<[number], AttemptRow>(
@@ -86,7 +77,8 @@ export function trainAttempts(db: Db, runId: number): RunAttempt[] {
       id: r.id,
       // An attempt that ended before the studio kept its circumstances says only how it ended.
       recorded: open || 'reachedEpoch' in outcome,
-      status: open ? statusOfState[r.state] : (outcome.status ?? statusOfState[r.state]),
+      // A job's states are run statuses too; an ended one's result says how the run ended (stopped, interrupted).
+      status: open ? r.state : (outcome.status ?? r.state),
       error: r.error,
       executor: r.executor,
       host: r.supervisor_host,
