@@ -44,6 +44,23 @@ describe('metric keys', () => {
       y: 'test.loss',
     });
   });
+  it("sets an autoencoder's loss against a metric of its own, else against training time, never its baseline", () => {
+    const keys = ['test.loss', 'test.mse', 'test.baseline_mse', 'test.sparsity', 'run.training_seconds'];
+    // A plain autoencoder: its MSE is its loss, and the mean image's error differs only with the training subset.
+    const plain = [
+      { metrics: { 'test.loss': 0.04, 'test.mse': 0.040004, 'test.baseline_mse': 0.065, 'run.training_seconds': 30 } },
+      { metrics: { 'test.loss': 0.06, 'test.mse': 0.06, 'test.baseline_mse': 0.066, 'run.training_seconds': 12 } },
+    ];
+    expect(defaultScatterAxes(keys, plain)).toEqual({ x: 'run.training_seconds', y: 'test.loss' });
+    // A sparse one: its penalty says how the loss was reached.
+    const sparse = plain.map((r, i) => ({
+      metrics: { ...r.metrics, 'test.loss': r.metrics['test.loss'] + 0.01 * (i + 1), 'test.sparsity': i + 1 },
+    }));
+    expect(defaultScatterAxes(keys, sparse)).toEqual({ x: 'test.mse', y: 'test.loss' });
+    // Runs equally long and nothing else telling: the first other test metric, as before.
+    const still = plain.map((r) => ({ metrics: { ...r.metrics, 'run.training_seconds': 30 } }));
+    expect(defaultScatterAxes(keys, still)).toEqual({ x: 'test.mse', y: 'test.loss' });
+  });
   it('says when one metric mixes units across families', () => {
     const families = [
       { id: 'vae', label: 'VAE', lossUnit: 'per image (nats for BCE)', metrics: [] },

@@ -27,25 +27,32 @@ export function defaultMetric(metrics: readonly string[]): string | undefined {
 
 /**
  * The scatter's default axes: rate (KL) against distortion (reconstruction) when the runs have both, as for VAEs;
- * else two test metrics. Given the rows, a metric every run has the same value of is passed over: a constant axis
- * shows nothing.
+ * else the test loss against another test metric that says something of its own, else against training time (quality
+ * against cost). Given the rows, a metric every run has the same value of is passed over (a constant axis shows
+ * nothing), and so is one equal to the loss in every run (an autoencoder's test MSE is its loss, to float rounding:
+ * a diagonal) and a baseline (the mean image's error describes the data, not the model).
  */
 export function defaultScatterAxes(
   metrics: readonly string[],
   rows?: readonly Pick<RunsTable['rows'][number], 'metrics'>[],
 ): { x: string; y: string } | undefined {
-  const varies = (m: string) => {
-    if (!rows) return true;
-    const values = rows.map((r) => r.metrics[m]).filter((v): v is number => v !== undefined && Number.isFinite(v));
-    return new Set(values).size > 1;
-  };
+  const known = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
+  const varies = (m: string) => !rows || new Set(rows.map((r) => r.metrics[m]).filter(known)).size > 1;
+  // Equal but for float32 rounding: the loss is a mean over batches in float32 (~1e-4 relative), the MSE a sum in float64.
+  const close = (u: number | undefined, v: number | undefined) =>
+    !known(u) || !known(v) || Math.abs(u - v) <= 1e-3 * Math.max(Math.abs(u), Math.abs(v));
+  const sameAs = (a: string, b: string) => !!rows && rows.every((r) => close(r.metrics[a], r.metrics[b]));
   const moving = metrics.filter(varies);
   if (moving.includes('test.kl') && moving.includes('test.reconstruction')) return { x: 'test.kl', y: 'test.reconstruction' };
   const test = moving.filter((m) => m.startsWith('test.'));
   const pool = test.length >= 2 ? test : moving.length >= 2 ? moving : metrics;
-  const y = defaultMetric(pool);
+  const y = defaultMetric(test.length > 0 ? test : pool);
+  if (y === undefined) return undefined;
+  const telling = test.find((m) => m !== y && !m.includes('baseline') && !sameAs(m, y));
+  if (telling) return { x: telling, y };
+  if (moving.includes(trainingSecondsKey) && y !== trainingSecondsKey) return { x: trainingSecondsKey, y };
   const x = pool.find((m) => m !== y);
-  return x !== undefined && y !== undefined ? { x, y } : undefined;
+  return x !== undefined ? { x, y } : undefined;
 }
 
 /**
