@@ -13,12 +13,16 @@ import { fsqArchitecture, fsqCodebookSize, type FsqModel } from './spec';
  * bound(z) = tanh(z + atanh(offset/half_l))·half_l − offset, so that round(bound(z)) takes exactly L integer values,
  * {−⌊L/2⌋, …, ⌈L/2⌉ − 1}. (The paper's listing writes tan for atanh; the shift makes bound(0) = 0 either way to
  * first order; atanh makes it exact, as lucidrains' vector-quantize-pytorch has it.)
+ *
+ * L = 2 has no such shift: offset/half_l = 0.5/0.4995 > 1 and atanh is undefined (NaN codes). The paper's tan(1.001)
+ * = 1.56 would put the rounding boundary at z = −1.56, nearly every code on one level; with no shift it lies at z = 0,
+ * and the two levels split the (standardised) code evenly.
  */
 export function fsqQuantiser(levels: number[]) {
   const eps = 1e-3;
   const halfL = levels.map((l) => ((l - 1) * (1 - eps)) / 2);
   const offsets = levels.map((l) => (l % 2 === 0 ? 0.5 : 0));
-  const shifts = offsets.map((o, i) => Math.atanh(o / (halfL[i] as number)));
+  const shifts = offsets.map((o, i) => (o < (halfL[i] as number) ? Math.atanh(o / (halfL[i] as number)) : 0));
   const halfWidth = levels.map((l) => Math.floor(l / 2));
   // Index = Σ_i digit_i · basis_i, the digits in 0…L_i − 1, the first channel varying fastest.
   const basis = levels.map((_, i) => levels.slice(0, i).reduce((a, b) => a * b, 1));

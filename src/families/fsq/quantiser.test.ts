@@ -24,6 +24,20 @@ describe('the FSQ quantiser (Mentzer et al. 2023)', () => {
     expect((q.quantise(tf.zeros([1, levels.length])).arraySync() as number[][])[0]).toEqual([0, 0, 0, 0]);
   });
 
+  it('quantises a channel of two levels too: finite codes, split at z = 0', () => {
+    const q = fsqQuantiser([2, 3]);
+    const z = tf.tensor2d([
+      [-3, -3],
+      [-0.01, 0],
+      [0.01, 0],
+      [3, 3],
+    ]);
+    const values = q.quantise(z).arraySync() as number[][];
+    expect(values.flat().every(Number.isFinite)).toBe(true);
+    expect(values.map((r) => r[0])).toEqual([-1, -1, 0, 0]);
+    expect(q.indices(q.quantise(z)).arraySync()).toEqual([0, 2, 3, 5]);
+  });
+
   it('numbers the Π L_i grid points one to one: indices and values invert each other', () => {
     const q = fsqQuantiser(levels);
     expect(q.codes).toBe(8 * 5 * 3 * 4);
