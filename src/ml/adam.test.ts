@@ -70,7 +70,7 @@ describe('Adam with one fused kernel per variable', () => {
     const a = new Adam(0.05);
     for (let i = 0; i < 3; i++) a.minimize(loss, false, [w]);
     const saved = await a.getWeights();
-    expect(saved.map((s) => s.name)).toEqual(['iter', `${w.name}/m`, `${w.name}/v`]);
+    expect(saved.map((s) => s.name)).toEqual(['iter', `${w.name}/m`, `${w.name}/v`, `${w.name}/t`]);
     const b = new Adam(0.05);
     await b.setWeights(saved.map((s) => ({ name: s.name, tensor: s.tensor.clone() })));
     const start = w.clone();
@@ -104,12 +104,60 @@ describe('Adam with one fused kernel per variable', () => {
       [`${b.name}/m`, [5]],
       [`${w.name}/v`, [6, 5]],
       [`${b.name}/v`, [5]],
+      [`${w.name}/t`, []],
+      [`${b.name}/t`, []],
     ]);
+    expect(await Promise.all(weights.slice(5).map(async (x) => (await x.tensor.data())[0]))).toEqual([2, 3]);
     await opt.setWeights(await opt.getWeights());
     opt.minimize(() => tf.sum<Scalar>(tf.square(tf.add(tf.sum(w, 0), b))), false, [w, b]);
     expect(Array.from(w.dataSync()).every(Number.isFinite)).toBe(true);
     opt.dispose();
     tf.dispose([w, b]);
+  });
+
+  it('counts each variable’s own steps, as torch does: a variable first trained late gets a first step’s correction', async () => {
+    await selectBackend('cpu');
+    const early = tf.variable(tf.ones([4]));
+    const late = tf.variable(tf.ones([4]));
+    const rate = 0.01;
+    const opt = new Adam(rate);
+    const onEarly = () => tf.sum<Scalar>(tf.square(early));
+    for (let i = 0; i < 100; i++) opt.minimize(onEarly, false, [early, late]);
+    // Its first update: m̂ = g, v̂ = g², a step of the rate itself (a global count would make it √(1/(1−β₂))·0.1 ≈ 3.2×).
+    opt.minimize(() => tf.sum<Scalar>(tf.mul(late, 3)), false, [early, late]);
+    const moved = Array.from(late.dataSync()).map((v) => 1 - v);
+    moved.forEach((d) => expect(d).toBeCloseTo(rate, 6));
+    // Saved and restored, the late variable keeps its own count (1), the early one its 100.
+    const saved = await opt.getWeights();
+    const restored = new Adam(rate);
+    await restored.setWeights(saved.map((x) => ({ name: x.name, tensor: x.tensor.clone() })));
+    const before = late.dataSync().slice();
+    const [a, b] = [opt, restored].map((o) => {
+      late.assign(tf.tensor(before));
+      o.minimize(() => tf.sum<Scalar>(tf.mul(late, 3)), false, [early, late]);
+      return Array.from(late.dataSync());
+    });
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(Array.from(before));
+    opt.dispose();
+    restored.dispose();
+    tf.dispose([early, late]);
+  });
+
+  it('restores a checkpoint older than per-variable steps as if every variable took every step', async () => {
+    await selectBackend('cpu');
+    const w = tf.variable(tf.ones([3]));
+    const opt = new Adam(0.01);
+    for (let i = 0; i < 5; i++) opt.minimize(() => tf.sum<Scalar>(tf.square(w)), false, [w]);
+    const old = (await opt.getWeights()).filter((x) => !x.name.endsWith('/t'));
+    const restored = new Adam(0.01);
+    await restored.setWeights(old.map((x) => ({ name: x.name, tensor: x.tensor.clone() })));
+    const steps = (await restored.getWeights()).find((x) => x.name === `${w.name}/t`);
+    expect((await steps?.tensor.data())?.[0]).toBe(5);
+    await expect(restored.setWeights([old[0]!, { name: 'x/q', tensor: tf.zeros([1]) }])).rejects.toThrow('"x/q"');
+    opt.dispose();
+    restored.dispose();
+    tf.dispose(w);
   });
 
   it('its kernels refuse operands of different sizes instead of reading past one', async () => {

@@ -23,20 +23,34 @@ interface AdamAttrs {
 
 const f = Math.fround;
 
+/** A variable's moments, and its own step: torch.optim.Adam counts the steps of each parameter, from its first gradient. */
+interface Slot {
+  m: Variable;
+  v: Variable;
+  /** The updates this variable has had. */
+  steps: number;
+  /** β₁ᵗ⁺¹ and β₂ᵗ⁺¹ for its next update, accumulated in float32 as tfjs accumulates them. */
+  acc1: number;
+  acc2: number;
+  /** Its step count as a tensor, for getWeights (made when asked, kept until the count changes). */
+  saved?: Tensor;
+}
+
 /**
  * Adam (Kingma & Ba 2015) with exactly tfjs's arithmetic (its AdamOptimizer: the same float32 operations in
  * the same order), but one fused kernel per variable on backends that have one (wasm and cpu here; on webgpu three
  * dispatches, src/ml/kernels/webgpu-adam.ts) instead of twelve kernels, each a pass over the variable. Elsewhere
- * (tfjs-node) it runs tfjs's composite ops.
+ * (tfjs-node) it runs tfjs's composite ops. Unlike tfjs's, and as torch's, each variable's bias correction counts
+ * its own steps: a variable first trained after a thousand steps (the next layer of a stacked autoencoder, DEC's
+ * cluster centres) starts its moments with the correction of a first step, not with none. Where every variable has
+ * a gradient at every step this is tfjs's optimizer, bit for bit.
  */
 export class Adam extends tf.Optimizer {
   static get className(): string {
     return 'Adam';
   }
-  /** The moments of each variable, by its name (not by its place in a step's list, which can change). */
-  private moments = new Map<string, { m: Variable; v: Variable }>();
-  private accBeta1: number;
-  private accBeta2: number;
+  /** Each variable's moments and steps, by its name (not by its place in a step's list, which can change). */
+  private slots = new Map<string, Slot>();
 
   constructor(
     public learningRate: number,
@@ -45,83 +59,93 @@ export class Adam extends tf.Optimizer {
     readonly epsilon = tf.backend().epsilon(),
   ) {
     super();
-    this.accBeta1 = f(beta1);
-    this.accBeta2 = f(beta2);
+  }
+
+  /** A fresh slot for `value` after `steps` updates. */
+  private slot(m: Variable, v: Variable, steps: number): Slot {
+    let acc1 = f(this.beta1);
+    let acc2 = f(this.beta2);
+    for (let i = 0; i < steps; i++) {
+      acc1 = f(acc1 * f(this.beta1));
+      acc2 = f(acc2 * f(this.beta2));
+    }
+    return { m, v, steps, acc1, acc2 };
   }
 
   applyGradients(variableGradients: NamedTensorMap | NamedTensor[]): void {
     const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
-    const attrs: AdamAttrs = {
-      beta1: this.beta1,
-      beta2: this.beta2,
-      epsilon: this.epsilon,
-      learningRate: this.learningRate,
-      c1: f(1 - this.accBeta1),
-      c2: f(1 - this.accBeta2),
-    };
     const fused = tf.getKernel(fusedAdamKernel, tf.getBackend()) !== undefined;
     tf.tidy(() => {
       names.forEach((name, i) => {
         const value = tf.engine().registeredVariables[name];
         if (!value) return;
-        let state = this.moments.get(name);
+        let state = this.slots.get(name);
         if (!state) {
-          state = {
-            m: tf.tidy(() => tf.zerosLike(value).variable(false)),
-            v: tf.tidy(() => tf.zerosLike(value).variable(false)),
-          };
-          this.moments.set(name, state);
+          const zeros = () => tf.tidy(() => tf.zerosLike(value).variable(false));
+          state = this.slot(zeros(), zeros(), 0);
+          this.slots.set(name, state);
         }
         const gradient = Array.isArray(variableGradients) ? variableGradients[i]?.tensor : variableGradients[name];
         if (!gradient) return;
+        const attrs: AdamAttrs = {
+          beta1: this.beta1,
+          beta2: this.beta2,
+          epsilon: this.epsilon,
+          learningRate: this.learningRate,
+          c1: f(1 - state.acc1),
+          c2: f(1 - state.acc2),
+        };
         const [x, m, v] = fused
           ? tf.engine().runKernel<Tensor[]>(fusedAdamKernel, { x: value, gradient, m: state.m, v: state.v }, { ...attrs })
           : composite(value, gradient, state.m, state.v, attrs);
         state.m.assign(m as Tensor);
         state.v.assign(v as Tensor);
         value.assign(x as Tensor);
+        state.steps++;
+        state.acc1 = f(state.acc1 * f(this.beta1));
+        state.acc2 = f(state.acc2 * f(this.beta2));
+        if (state.saved) tf.dispose(state.saved);
+        delete state.saved;
       });
     });
-    this.accBeta1 = f(this.accBeta1 * f(this.beta1));
-    this.accBeta2 = f(this.accBeta2 * f(this.beta2));
     this.incrementIterations();
   }
 
   override dispose(): void {
-    tf.dispose([...this.moments.values()].flatMap((s) => [s.m, s.v]));
-    this.moments.clear();
+    tf.dispose([...this.slots.values()].flatMap((s) => [s.m, s.v, ...(s.saved ? [s.saved] : [])]));
+    this.slots.clear();
   }
 
   override async getWeights(): Promise<NamedTensor[]> {
-    const entries = [...this.moments.entries()];
+    const entries = [...this.slots.entries()];
+    for (const [, s] of entries) s.saved ??= tf.scalar(s.steps, 'int32');
     return [
       await this.saveIterations(),
       ...entries.map(([name, s]) => ({ name: `${name}/m`, tensor: s.m })),
       ...entries.map(([name, s]) => ({ name: `${name}/v`, tensor: s.v })),
+      ...entries.map(([name, s]) => ({ name: `${name}/t`, tensor: s.saved as Tensor })),
     ];
   }
 
+  /** Restores what getWeights saved; from a checkpoint older than per-variable steps, every variable took every step. */
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
     const values = await this.extractIterations(weightValues);
-    // βᵗ⁺¹ as the steps accumulate it in float32, so that a restored optimizer continues bit for bit.
-    this.accBeta1 = f(this.beta1);
-    this.accBeta2 = f(this.beta2);
-    for (let i = 0; i < this.iterations; i++) {
-      this.accBeta1 = f(this.accBeta1 * f(this.beta1));
-      this.accBeta2 = f(this.accBeta2 * f(this.beta2));
+    const parts = new Map<string, { m?: Tensor; v?: Tensor; t?: Tensor }>();
+    for (const { name, tensor } of values) {
+      const match = /^(.*)\/([mvt])$/.exec(name);
+      if (!match) throw new Error(`Adam's saved state has an entry "${name}" that is no variable's m, v or t`);
+      const [, variable, part] = match as unknown as [string, string, 'm' | 'v' | 't'];
+      parts.set(variable, { ...parts.get(variable), [part]: tensor });
     }
-    const half = values.length / 2;
-    // The new moments first: the values may be this optimizer's own (setWeights(await getWeights())).
-    const moments = new Map(
-      values
-        .slice(0, half)
-        .map((m, i) => [
-          m.name.replace(/\/m$/, ''),
-          { m: m.tensor.variable(false), v: (values[half + i] as NamedTensor).tensor.variable(false) },
-        ]),
-    );
+    // The new slots first: the values may be this optimizer's own (setWeights(await getWeights())).
+    const slots = new Map<string, Slot>();
+    for (const [name, { m, v, t }] of parts) {
+      if (!m || !v) throw new Error(`Adam's saved state lacks the ${m ? 'v' : 'm'} of variable "${name}"`);
+      const steps = t ? ((await t.data())[0] as number) : this.iterations;
+      slots.set(name, this.slot(m.variable(false), v.variable(false), steps));
+    }
     this.dispose();
-    this.moments = moments;
+    this.slots = slots;
   }
 
   getConfig() {

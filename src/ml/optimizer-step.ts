@@ -6,7 +6,7 @@
  */
 import type { NamedTensorMap } from '@tensorflow/tfjs-core';
 import { Adam } from './adam';
-import { tf, type Scalar, type Variable } from './tf';
+import { tf, type Scalar, type Tensor, type Variable } from './tf';
 
 export type Optimizer = Adam | ReturnType<typeof tf.train.sgd> | ReturnType<typeof tf.train.rmsprop>;
 
@@ -34,8 +34,10 @@ export const globalNorm = (grads: NamedTensorMap): Scalar =>
 
 /**
  * Computes the loss's gradients over `vars` and updates them; returns the loss, and the gradients' global norm
- * before clipping when clipping is on. Call inside tf.tidy. Without clipping or decay this is exactly
- * `optimizer.minimize`.
+ * before clipping when clipping is on. Call inside tf.tidy. Without clipping or decay this is `optimizer.minimize`,
+ * but for the variables the step gives no gradient (a layer frozen for now, a part the loss does not use in this
+ * phase): each keeps its place in the update, as null, so that tfjs's RMSProp, which keeps its slots by position,
+ * keeps each variable's; and, as torch.optim skips a parameter whose grad is None, none is clipped or decayed.
  */
 export function optimizerStep(
   optimizer: Optimizer,
@@ -45,22 +47,21 @@ export function optimizerStep(
 ): { loss: Scalar; gradNorm?: Scalar } {
   if (options.learningRate !== undefined) setLearningRate(optimizer, options.learningRate);
   const { clipNorm, weightDecay } = options;
-  if (!clipNorm && !weightDecay) {
-    return { loss: optimizer.minimize(loss, true, vars) ?? tf.scalar(NaN) };
-  }
-  const { value, grads } = tf.variableGrads(loss, vars);
-  let applied = grads;
+  const { value, grads: found } = tf.variableGrads(loss, vars);
+  const grads: NamedTensorMap = {};
+  for (const v of vars) if (found[v.name]) grads[v.name] = found[v.name] as Tensor;
+  const live = vars.filter((v) => grads[v.name]);
   let gradNorm: Scalar | undefined;
   if (clipNorm) {
     // clip_grad_norm_: coef = max_norm / (norm + 1e-6), applied only when below 1.
     gradNorm = globalNorm(grads);
     const coef = tf.minimum(tf.div(clipNorm, tf.add(gradNorm, 1e-6)), 1);
-    applied = Object.fromEntries(Object.entries(grads).map(([name, g]) => [name, tf.mul(g, coef)]));
+    for (const v of live) grads[v.name] = tf.mul(grads[v.name] as Tensor, coef);
   }
   if (weightDecay) {
     const keep = 1 - learningRateOf(optimizer) * weightDecay;
-    for (const v of vars) v.assign(tf.mul(v, keep));
+    for (const v of live) v.assign(tf.mul(v, keep));
   }
-  optimizer.applyGradients(applied);
+  optimizer.applyGradients(Object.fromEntries(vars.map((v) => [v.name, grads[v.name] ?? null])) as NamedTensorMap);
   return { loss: value, ...(gradNorm ? { gradNorm } : {}) };
 }

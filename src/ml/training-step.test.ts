@@ -16,6 +16,15 @@ const torch = JSON.parse(readFileSync(new URL('./fixtures/torch-training.json', 
   batchNorm: { initial: Weights; learningRate: number; afterOneStep: Weights; afterTenSteps: Weights; inferenceOutput: number[] };
   adamW: { initial: Weights; learningRate: number; weightDecay: number; epsilon: number; after: Weights };
   clip: { initial: Weights; learningRate: number; clipNorm: number; norms: number[]; after: Weights };
+  frozen: {
+    initial: Weights;
+    learningRate: number;
+    weightDecay: number;
+    clipNorm: number;
+    epsilon: number;
+    frozenSteps: number;
+    after: Weights;
+  };
 };
 const { shape } = torch;
 
@@ -36,11 +45,11 @@ function mlp(batchNorm: boolean, weights: Weights): LayersModel {
 const batchOf = (values: number[], step: number, width: number) =>
   tf.tensor2d(values.slice(step * shape.batch * width, (step + 1) * shape.batch * width), [shape.batch, width]);
 
-/** `steps` training steps on the fixture's batches, each in training mode. */
-function train(model: LayersModel, optimizer: Optimizer, steps: number, options: StepOptions = {}): number[] {
-  const vars = model.trainableWeights.map((w) => w.read() as Variable);
+/** `steps` training steps on the fixture's batches from `first`, each in training mode, over all the model's weights. */
+function train(model: LayersModel, optimizer: Optimizer, steps: number, options: StepOptions = {}, first = 0): number[] {
+  const vars = model.weights.filter((w) => !w.name.includes('moving_')).map((w) => w.read() as Variable);
   const norms: number[] = [];
-  for (let step = 0; step < steps; step++) {
+  for (let step = first; step < first + steps; step++) {
     tf.tidy(() => {
       const x = batchOf(torch.inputs, step, shape.in);
       const y = batchOf(torch.targets, step, shape.out);
@@ -92,6 +101,23 @@ describe('training steps against PyTorch', () => {
     const adam = new Adam(torch.adamW.learningRate, 0.9, 0.999, torch.adamW.epsilon);
     train(model, adam, shape.steps, { weightDecay: torch.adamW.weightDecay });
     expect(worstDifference(model, torch.adamW.after)).toBeLessThan(1e-5);
+  });
+
+  it('a layer frozen for half the steps under AdamW and clipping: untouched while frozen, then counted from step 1', () => {
+    const { frozen } = torch;
+    const model = mlp(false, frozen.initial);
+    const adam = new Adam(frozen.learningRate, 0.9, 0.999, frozen.epsilon);
+    const options = { weightDecay: frozen.weightDecay, clipNorm: frozen.clipNorm };
+    const last = model.layers[2] as (typeof model.layers)[number];
+    // Built first: a Sequential's build sets every layer's trainable flag to its own.
+    tf.tidy(() => model.apply(tf.zeros([1, shape.in])));
+    last.trainable = false;
+    const before = last.getWeights().map((w) => Array.from(w.dataSync()));
+    train(model, adam, frozen.frozenSteps, options);
+    expect(last.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(before);
+    last.trainable = true;
+    train(model, adam, shape.steps - frozen.frozenSteps, options, frozen.frozenSteps);
+    expect(worstDifference(model, frozen.after)).toBeLessThan(1e-5);
   });
 
   it('clipping by global norm: the norms and the weights of clip_grad_norm_', () => {

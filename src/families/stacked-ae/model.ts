@@ -65,6 +65,11 @@ export const stackedAeFamily: FamilyModel<StackedAeModel> = {
       totalEpochs: (fineTuneEpochs) => depth * m.pretrainEpochs + fineTuneEpochs,
       onStep(e) {
         epoch = e;
+        // Frozen as Keras freezes a layer: not trainable, so the step gives it no gradient (not a zero one, which
+        // Adam's momentum and weight decay would still move it by). Phase l trains AE_l alone; fine-tuning, all.
+        const phase = Math.floor(epoch / m.pretrainEpochs);
+        enc.forEach((l, i) => (l.trainable = phase >= depth || i === phase));
+        dec.forEach((l, i) => (l.trainable = phase >= depth || i === phase));
       },
       computeLoss(x, training): LossResult {
         const phase = Math.floor(epoch / m.pretrainEpochs);
@@ -86,7 +91,8 @@ export const stackedAeFamily: FamilyModel<StackedAeModel> = {
           .slice()
           .reverse()
           .reduce((h, l) => l.apply(h) as Tensor, z),
-      trainableWeights: () => all.flatMap((l) => l.trainableWeights),
+      // Every weight that trains in some phase (a frozen layer's trainableWeights is empty for the moment).
+      trainableWeights: () => all.flatMap((l) => l.weights),
       weights: () => all.flatMap((l) => l.weights),
       summary: () =>
         all.map((l) => ({ name: l.name, outputShape: [(l.getConfig()['units'] as number) ?? 0], params: l.countParams() })),

@@ -1,0 +1,83 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { train } from '../../core/training/trainer';
+import { selectBackend } from '../../ml/backend';
+import { memorySplit, type ImageDataset } from '../../ml/dataset';
+import type { TrainingConfig } from '../../shared/config';
+import { stackedAeFamily } from './model';
+import type { StackedAeModel } from './spec';
+
+const ignore = { progress: () => undefined, metrics: () => undefined, warn: () => undefined };
+
+/** 8×8 images of seeded noise. */
+function noise(count: number, seed: number): Uint8Array {
+  let s = seed;
+  return Uint8Array.from({ length: count * 64 }, () => Math.floor(((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 256));
+}
+
+const labels = (count: number) => Uint8Array.from({ length: count }, (_, i) => i % 2);
+
+describe('greedy layer-wise pretraining of a stacked autoencoder', () => {
+  beforeAll(async () => {
+    await selectBackend('wasm');
+  });
+
+  it('leaves the layers below the one it trains as they were: no momentum, no weight decay moves them', async () => {
+    const dataset: ImageDataset = {
+      name: 'noise',
+      height: 8,
+      width: 8,
+      channels: 1,
+      train: memorySplit(noise(64, 1), 64, labels(64)),
+      test: memorySplit(noise(16, 2), 64, labels(16)),
+      labelNames: null,
+      hash: 'x',
+    };
+    const model: StackedAeModel = {
+      widths: [16, 4],
+      activation: 'sigmoid',
+      outputActivation: 'sigmoid',
+      pretrainEpochs: 2,
+      labelsPerClass: 1,
+      classifierEpochs: 1,
+    };
+    // Adam with decoupled weight decay and clipping: every path of the step that could touch a frozen layer.
+    const training: TrainingConfig = {
+      loss: 'mse',
+      batchSize: 16,
+      epochs: 1,
+      learningRate: 0.01,
+      optimizer: 'adam',
+      seed: 3,
+      weightDecay: 0.1,
+      clipNorm: 1,
+    };
+    const built = stackedAeFamily.build({ model, training, inputShape: [8, 8, 1], seed: 5, classes: 2 });
+    // Weights by layer after each epoch: enc 0, enc 1, dec 0, dec 1 (kernel and bias each).
+    const byLayer = () => {
+      const values = built.weights().map((w) => Array.from(w.read().dataSync()));
+      return [0, 1, 2, 3].map((l) => [...(values[2 * l] ?? []), ...(values[2 * l + 1] ?? [])]);
+    };
+    const epochs: number[][][] = [byLayer()];
+    await train({
+      model: built,
+      dataset,
+      training,
+      shuffleSeed: 7,
+      callbacks: { ...ignore, epochEnd: async () => void epochs.push(byLayer()) },
+    });
+    expect(epochs).toHaveLength(2 * 2 + 1 + 1);
+    const [enc0, enc1, dec0, dec1] = [0, 1, 2, 3];
+    const moved = (layer: number, from: number, to: number) => epochs[from]![layer]!.some((v, i) => v !== epochs[to]![layer]![i]);
+    // Phase 0 (epochs 1–2) trains AE 0 alone; AE 1 is not yet used.
+    expect([enc0, dec0].map((l) => moved(l, 0, 2))).toEqual([true, true]);
+    expect([enc1, dec1].map((l) => moved(l, 0, 2))).toEqual([false, false]);
+    // Phase 1 (epochs 3–4) trains AE 1 on the codes of the frozen encoder 0; the first epoch of it too, when
+    // encoder 0's momentum from phase 0 was largest.
+    expect([enc1, dec1].map((l) => moved(l, 2, 4))).toEqual([true, true]);
+    expect([enc0, dec0].map((l) => moved(l, 2, 3))).toEqual([false, false]);
+    expect([enc0, dec0].map((l) => moved(l, 2, 4))).toEqual([false, false]);
+    // Fine-tuning (epoch 5) trains the whole stack.
+    expect([enc0, enc1, dec0, dec1].map((l) => moved(l, 4, 5))).toEqual([true, true, true, true]);
+    built.dispose();
+  });
+});
