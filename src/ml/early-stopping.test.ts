@@ -37,6 +37,12 @@ describe('early stopping (Keras’ EarlyStopping)', () => {
     expect(state).toEqual({ best: 0.7, bestEpoch: 4, wait: 2 });
   });
 
+  it('a NaN is an epoch without improvement, the first one too: it never becomes the best', () => {
+    const rule = { metric: 'loss', mode: 'min', patience: 2, minDelta: 0 } as const;
+    expect(run([NaN, 3, 2, NaN, 1], rule)).toEqual({ stoppedAt: null, state: { best: 1, bestEpoch: 5, wait: 0 } });
+    expect(run([2, NaN, NaN], rule)).toEqual({ stoppedAt: 3, state: { best: 2, bestEpoch: 1, wait: 2 } });
+  });
+
   it('a metric that keeps improving never stops the run', () => {
     expect(run([5, 4, 3, 2, 1], { metric: 'loss', mode: 'min', patience: 1, minDelta: 0 }).stoppedAt).toBeNull();
   });

@@ -22,8 +22,10 @@ export function earlyStoppingAfterEpoch(
   epoch: number,
   value: number,
 ): { state: EarlyStoppingState; stop: boolean } {
+  // A NaN never improves (Keras starts from ±inf, and every comparison with NaN is false): it counts as a wait.
   const improved =
-    state.best === null || (rule.mode === 'min' ? value < state.best - rule.minDelta : value > state.best + rule.minDelta);
+    !Number.isNaN(value) &&
+    (state.best === null || (rule.mode === 'min' ? value < state.best - rule.minDelta : value > state.best + rule.minDelta));
   const next = improved ? { best: value, bestEpoch: epoch, wait: 0 } : { ...state, wait: state.wait + 1 };
   return { state: next, stop: next.wait >= rule.patience };
 }

@@ -15,6 +15,8 @@ const torch = JSON.parse(readFileSync(new URL('./fixtures/torch-schedules.json',
   warmupCosine: Rates;
   step: Rates;
   exponential: Rates;
+  warmupStep: Rates;
+  warmupExponential: Rates;
   plateau: { schedule: LearningRateSchedule; losses: number[]; ratesAfter: number[] };
 };
 
@@ -34,6 +36,8 @@ describe('learning-rate schedules against torch.optim.lr_scheduler', () => {
     ['warm-up then cosine (LambdaLR, then CosineAnnealingLR)', torch.warmupCosine],
     ['step decay (StepLR)', torch.step],
     ['exponential decay (ExponentialLR)', torch.exponential],
+    ['warm-up then step decay (LambdaLR, then StepLR)', torch.warmupStep],
+    ['warm-up then exponential decay (LambdaLR, then ExponentialLR)', torch.warmupExponential],
   ])('%s: the rate of every step', (_name, reference) => {
     const ours = ratesOf(reference.schedule);
     expect(ours).toHaveLength(reference.rates.length);
@@ -54,6 +58,21 @@ describe('learning-rate schedules against torch.optim.lr_scheduler', () => {
       return scheduledRate(torch.base, schedule, { step: 0, stepsPerEpoch: 1, totalSteps: 1 }, state);
     });
     expect(worst(after, torch.plateau.ratesAfter)).toBeLessThan(1e-12);
+  });
+
+  it('plateau counts a NaN as an epoch without improvement, as torch does (best starts at inf)', () => {
+    const schedule: LearningRateSchedule = { kind: 'plateau', patience: 1, factor: 0.5 };
+    const states = [NaN, 1, 0.5, NaN, NaN].reduce<PlateauState[]>(
+      (all, v) => [...all, plateauAfterEpoch(0.1, schedule, all.at(-1) ?? initialPlateau(), v)],
+      [],
+    );
+    expect(states.map((st) => [st.best, st.badEpochs, st.scale])).toEqual([
+      [null, 1, 1],
+      [1, 0, 1],
+      [0.5, 0, 1],
+      [0.5, 1, 1],
+      [0.5, 0, 0.5],
+    ]);
   });
 
   it('plateau never cuts below its minimum rate', () => {

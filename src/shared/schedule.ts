@@ -2,7 +2,8 @@
  * Learning-rate schedules, applied per step, with the conventions of torch.optim.lr_scheduler (src/ml/schedule.test.ts
  * compares each with PyTorch's rates): StepLR, ExponentialLR (its γ per epoch, spread over the epoch's steps),
  * CosineAnnealingLR (to `minLearningRate`) and ReduceLROnPlateau (relative threshold 1e-4, no cooldown). A warm-up
- * rises linearly from 0, as in Hugging Face's get_*_schedule_with_warmup: step s of W uses s / W of the rate.
+ * rises linearly from 0, as in Hugging Face's get_*_schedule_with_warmup: step s of W uses s / W of the rate; the
+ * schedule after it starts at the full rate and counts its steps from the warm-up's end (torch's SequentialLR).
  */
 import type { LearningRateSchedule } from './config';
 
@@ -43,10 +44,10 @@ export function scheduledRate(
       return base;
     case 'step': {
       const every = (schedule.stepEpochs ?? scheduleDefaults.stepEpochs) * stepsPerEpoch;
-      return base * (schedule.gamma ?? scheduleDefaults.stepGamma) ** Math.floor(step / every);
+      return base * (schedule.gamma ?? scheduleDefaults.stepGamma) ** Math.floor((step - warmup) / every);
     }
     case 'exponential':
-      return base * (schedule.gamma ?? scheduleDefaults.exponentialGamma) ** (step / stepsPerEpoch);
+      return base * (schedule.gamma ?? scheduleDefaults.exponentialGamma) ** ((step - warmup) / stepsPerEpoch);
     case 'cosine': {
       const span = Math.max(1, totalSteps - warmup);
       return min + ((base - min) * (1 + Math.cos((Math.PI * (step - warmup)) / span))) / 2;
@@ -66,7 +67,8 @@ export function plateauAfterEpoch(
   state: PlateauState,
   value: number,
 ): PlateauState {
-  const better = state.best === null || value < state.best * (1 - 1e-4);
+  // A NaN is no improvement (torch starts from best = inf, and NaN < inf is false): it counts as a bad epoch.
+  const better = !Number.isNaN(value) && (state.best === null || value < state.best * (1 - 1e-4));
   const best = better ? value : state.best;
   const badEpochs = better ? 0 : state.badEpochs + 1;
   if (badEpochs <= (schedule.patience ?? scheduleDefaults.patience)) return { best, badEpochs, scale: state.scale };
