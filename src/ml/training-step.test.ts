@@ -110,7 +110,7 @@ describe('training steps against PyTorch', () => {
     const options = { weightDecay: frozen.weightDecay, clipNorm: frozen.clipNorm };
     const last = model.layers[2] as (typeof model.layers)[number];
     // Built first: a Sequential's build sets every layer's trainable flag to its own.
-    tf.tidy(() => model.apply(tf.zeros([1, shape.in])));
+    tf.tidy(() => model.apply(tf.zeros([1, shape.in])) as Tensor);
     last.trainable = false;
     const before = last.getWeights().map((w) => Array.from(w.dataSync()));
     train(model, adam, frozen.frozenSteps, options);

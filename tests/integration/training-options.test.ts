@@ -32,13 +32,17 @@ async function trained(config: RunConfig) {
 
 describe('training options', () => {
   it('early stopping ends a run whose test loss stops improving by minDelta, completed, and says where its best epoch was', async () => {
-    // No later epoch beats the first by 1.0 in MSE: epochs 2 and 3 are two without improvement.
-    const config = configWith({ earlyStopping: { metric: 'loss', mode: 'min', patience: 2, minDelta: 1 } }, 8);
+    // No later epoch beats the first by 1.0 in MSE: epochs 2 and 3 are two without improvement. Checkpoints every
+    // 5 epochs would skip epoch 3, but the epoch a run stops at is always kept.
+    const config = configWith(
+      { earlyStopping: { metric: 'loss', mode: 'min', patience: 2, minDelta: 1 }, checkpoints: { everyEpochs: 5 } },
+      8,
+    );
     const { runId, run, metrics } = await trained(config);
     expect(run.stoppedEarly).toMatchObject({ epoch: 3, bestEpoch: 1, metric: 'loss', mode: 'min' });
     expect(run.stoppedEarly?.best).toBe(metrics.find((m) => m.split === 'test' && m.name === 'loss' && m.epoch === 1)?.value);
     expect(metrics.filter((m) => m.split === 'train' && m.name === 'loss').map((m) => m.epoch)).toEqual([1, 2, 3]);
-    expect(run.checkpoints.at(-1)?.epoch).toBe(3);
+    expect(run.checkpoints.map((c) => c.epoch)).toEqual([3]);
     expect((await studio.exportRun(runId, join(tmp.dir, 'early'))).epoch).toBe(3);
   });
 

@@ -29,7 +29,8 @@ export interface TrainerCallbacks {
   metrics(points: MetricPoint[]): void;
   /** After each epoch's metrics: images, checkpoints. */
   /** 'stop': the run ends after this epoch (Hyperband stopped it at a rung). */
-  epochEnd(epoch: number, step: number, state: () => Promise<TrainerSnapshot>): Promise<void | 'stop'>;
+  /** `last`: early stopping ends the run at this epoch (its checkpoint is the one a later extension continues from). */
+  epochEnd(epoch: number, step: number, state: () => Promise<TrainerSnapshot>, last: boolean): Promise<void | 'stop'>;
   /** Training health advice that does not stop the run (e.g. posterior collapse). */
   warn(message: string): void;
   /** After each step, once its progress is posted (a test's step gate; absent, the loop awaits nothing). */
@@ -292,7 +293,10 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
       warned.add(warning.name);
       callbacks.warn(`${warning.name} at epoch ${epoch}: ${warning.detail}`);
     }
-    if (schedule?.kind === 'plateau')
+    // The rules that read the test metrics follow the configured epochs alone: a phased family's pretraining
+    // measures another loss (IDEC's jumps by γ·KL when clustering starts), and stopping in it would never fine-tune.
+    const ruled = epoch > epochs - training.epochs;
+    if (ruled && schedule?.kind === 'plateau')
       plateau = plateauAfterEpoch(
         training.learningRate,
         schedule,
@@ -300,11 +304,11 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
         metricFor(test, schedule.metric ?? 'loss', 'training.schedule.metric'),
       );
     let stop = false;
-    if (earlyStopping) {
+    if (ruled && earlyStopping) {
       const value = metricFor(test, earlyStopping.metric, 'training.earlyStopping.metric');
       ({ state: stopping, stop } = earlyStoppingAfterEpoch(earlyStopping, stopping, epoch, value));
     }
-    const halt = await callbacks.epochEnd(epoch, step, snapshot);
+    const halt = await callbacks.epochEnd(epoch, step, snapshot, stop && epoch < epochs);
     lastGoodEpoch = epoch;
     if (halt === 'stop') {
       stoppedAtRung = epoch;

@@ -170,7 +170,7 @@ export async function runTraining(
       metrics: (points: MetricPoint[]) => post({ type: 'metrics', points }),
       warn: (message) => post({ type: 'warning', message }),
       ...(gate ? { afterStep: gate } : {}),
-      epochEnd: async (epoch, step, trainerState) => {
+      epochEnd: async (epoch, step, trainerState, endsEarly) => {
         const recon = await readFloats(() =>
           model.reconstruct(tf.tensor2d(panelPixels, [panel.length, pixels]), model.conditional ? panelOneHot() : undefined),
         );
@@ -193,8 +193,9 @@ export async function runTraining(
           post({ type: 'rung', epoch });
           stop = await rungDecisions.wait(epoch);
         }
-        // A stopped run keeps a checkpoint of the epoch it stopped at, so it can be extended later.
-        if (stop || checkpointDue(config.training.checkpoints, epoch, lastEpoch, (Date.now() - lastCheckpointAt) / 60_000)) {
+        // A stopped run (by a rung or early stopping) keeps a checkpoint of the epoch it stopped at: evaluation and
+        // export see the weights its curves end with, and an extension continues from there.
+        if (stop || endsEarly || checkpointDue(config.training.checkpoints, epoch, lastEpoch, (Date.now() - lastCheckpointAt) / 60_000)) {
           const { optimizer, trainer } = await trainerState();
           const weights = await Promise.all(
             model.weights().map(async (w) => {

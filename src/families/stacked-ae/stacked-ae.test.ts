@@ -16,30 +16,32 @@ function noise(count: number, seed: number): Uint8Array {
 
 const labels = (count: number) => Uint8Array.from({ length: count }, (_, i) => i % 2);
 
+const dataset: ImageDataset = {
+  name: 'noise',
+  height: 8,
+  width: 8,
+  channels: 1,
+  train: memorySplit(noise(64, 1), 64, labels(64)),
+  test: memorySplit(noise(16, 2), 64, labels(16)),
+  labelNames: null,
+  hash: 'x',
+};
+/** Two layers, each pretrained for two epochs: epochs 1–4 pretrain, the configured ones fine-tune. */
+const model: StackedAeModel = {
+  widths: [16, 4],
+  activation: 'sigmoid',
+  outputActivation: 'sigmoid',
+  pretrainEpochs: 2,
+  labelsPerClass: 1,
+  classifierEpochs: 1,
+};
+
 describe('greedy layer-wise pretraining of a stacked autoencoder', () => {
   beforeAll(async () => {
     await selectBackend('wasm');
   });
 
   it('leaves the layers below the one it trains as they were: no momentum, no weight decay moves them', async () => {
-    const dataset: ImageDataset = {
-      name: 'noise',
-      height: 8,
-      width: 8,
-      channels: 1,
-      train: memorySplit(noise(64, 1), 64, labels(64)),
-      test: memorySplit(noise(16, 2), 64, labels(16)),
-      labelNames: null,
-      hash: 'x',
-    };
-    const model: StackedAeModel = {
-      widths: [16, 4],
-      activation: 'sigmoid',
-      outputActivation: 'sigmoid',
-      pretrainEpochs: 2,
-      labelsPerClass: 1,
-      classifierEpochs: 1,
-    };
     // Adam with decoupled weight decay and clipping: every path of the step that could touch a frozen layer.
     const training: TrainingConfig = {
       loss: 'mse',
@@ -78,6 +80,31 @@ describe('greedy layer-wise pretraining of a stacked autoencoder', () => {
     expect([enc0, dec0].map((l) => moved(l, 2, 4))).toEqual([false, false]);
     // Fine-tuning (epoch 5) trains the whole stack.
     expect([enc0, enc1, dec0, dec1].map((l) => moved(l, 4, 5))).toEqual([true, true, true, true]);
+    built.dispose();
+  });
+
+  it('stops early on the fine-tuning epochs alone: pretraining measures each layer’s own loss', async () => {
+    // No epoch improves on the one before by 100: the rule stops a run at its second epoch under it.
+    const training: TrainingConfig = {
+      loss: 'mse',
+      batchSize: 16,
+      epochs: 3,
+      learningRate: 0.01,
+      optimizer: 'adam',
+      seed: 3,
+      earlyStopping: { metric: 'loss', mode: 'min', patience: 1, minDelta: 100 },
+    };
+    const built = stackedAeFamily.build({ model, training, inputShape: [8, 8, 1], seed: 5, classes: 2 });
+    const ended: [number, boolean][] = [];
+    const result = await train({
+      model: built,
+      dataset,
+      training,
+      shuffleSeed: 7,
+      callbacks: { ...ignore, epochEnd: async (epoch, _step, _state, last) => void ended.push([epoch, last]) },
+    });
+    expect(result.stoppedEarly).toMatchObject({ epoch: 6, bestEpoch: 5 });
+    expect(ended).toEqual([1, 2, 3, 4, 5, 6].map((e) => [e, e === 6]));
     built.dispose();
   });
 });
