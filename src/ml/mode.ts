@@ -25,6 +25,20 @@ export function inTraining<T>(trainingStep: number, fn: () => T): T {
 
 export const isTraining = (): boolean => step !== null;
 
+/**
+ * Runs `fn` in inference mode, also inside a training step: a network the step does not train (a target network,
+ * as DEC's) uses batch norm's moving statistics, moves none of them, and drops nothing.
+ */
+export function inInference<T>(fn: () => T): T {
+  const outer = step;
+  step = null;
+  try {
+    return fn();
+  } finally {
+    step = outer;
+  }
+}
+
 type Inputs = Tensor | Tensor[];
 interface CallableLayer {
   call(inputs: Inputs, kwargs: Record<string, unknown>): Inputs;

@@ -195,7 +195,11 @@ export async function runTraining(
         }
         // A stopped run (by a rung or early stopping) keeps a checkpoint of the epoch it stopped at: evaluation and
         // export see the weights its curves end with, and an extension continues from there.
-        if (stop || endsEarly || checkpointDue(config.training.checkpoints, epoch, lastEpoch, (Date.now() - lastCheckpointAt) / 60_000)) {
+        if (
+          stop ||
+          endsEarly ||
+          checkpointDue(config.training.checkpoints, epoch, lastEpoch, (Date.now() - lastCheckpointAt) / 60_000)
+        ) {
           const { optimizer, trainer } = await trainerState();
           const weights = await Promise.all(
             model.weights().map(async (w) => {

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../../core/datasets/catalog';
 import { memorySplit, type ImageDataset } from '../../ml/dataset';
 import { selectBackend } from '../../ml/backend';
+import { inTraining } from '../../ml/mode';
 import type { JsonState, NamedArray } from '../../core/training/checkpoint';
 import { deriveSeed } from '../../shared/random';
 import { tf, type Variable } from '../../ml/tf';
@@ -276,5 +277,47 @@ describe('DEC on real MNIST', () => {
     expect(kmAcc).toBeGreaterThan(0.3);
     expect(acc).toBeGreaterThan(kmAcc + 0.02);
     expect(nmi).toBeGreaterThan(kmNmi + 0.02);
+  });
+});
+
+describe('DEC’s target network in a training step', () => {
+  beforeAll(async () => {
+    await selectBackend('wasm');
+  });
+
+  it('runs in inference mode: its batch norm’s moving statistics stay where the online encoder’s move', async () => {
+    const dataset = cornersDataset();
+    const training: TrainingConfig = { loss: 'mse', batchSize: 16, epochs: 1, learningRate: 0.05, optimizer: 'sgd', seed: 3 };
+    const model: DeepClusteringModel = {
+      encoder: [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'batchNorm' }, { type: 'dropout', rate: 0.5 }],
+      latentSize: 2,
+      decoder: [{ type: 'dense', units: 16, activation: 'relu' }],
+      outputActivation: 'sigmoid',
+      alpha: 1,
+      pretrainEpochs: 1,
+      variant: 'dec',
+      gamma: 0.1,
+      updateInterval: 4,
+    };
+    const built = deepClusteringFamily.build({ model, training, inputShape: [8, 8, 1], seed: 5, classes: 3 });
+    await built.beforeEpoch?.(2, { train: dataset.train, test: dataset.test });
+    built.onStep?.(1);
+    const targetStats = () =>
+      built
+        .weights()
+        .filter((w) => w.name.startsWith('target/') && w.name.includes('moving'))
+        .map((w) => Array.from(w.read().dataSync()));
+    const before = targetStats();
+    expect(before).toHaveLength(2);
+    const batch = tf.tidy(() => tf.randomUniform([16, 64], 0, 1, 'float32', 9));
+    // A training step's forward pass: the online encoder in training mode (its batch norm moves its statistics),
+    // the target in inference mode.
+    const online = () => built.weights().filter((w) => !w.name.startsWith('target/') && w.name.includes('moving'));
+    const onlineBefore = online().map((w) => Array.from(w.read().dataSync()));
+    inTraining(1, () => tf.tidy(() => built.computeLoss(batch, true).total));
+    expect(online().map((w) => Array.from(w.read().dataSync()))).not.toEqual(onlineBefore);
+    expect(targetStats()).toEqual(before);
+    built.dispose();
+    batch.dispose();
   });
 });

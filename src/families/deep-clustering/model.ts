@@ -2,6 +2,7 @@ import { clusteringAccuracy, normalizedMutualInfo } from '../../analysis/cluster
 import { kMeans } from '../../analysis/kmeans';
 import { fillBatch, type ImageSplit } from '../../ml/dataset';
 import { meanReconstructionLoss } from '../../ml/losses';
+import { inInference } from '../../ml/mode';
 import { freshVariableName } from '../../ml/ops';
 import { deriveSeed } from '../../shared/random';
 import { readFloats, Reads } from '../../ml/read';
@@ -59,7 +60,8 @@ interface Scores {
  * P as the papers define it: computed from Q over the whole training set every T steps and held fixed in between.
  * A batch does not say which training images it holds, so P is not stored per image: the network it was computed
  * with (a copy of the encoder and the centres, the "target") is kept with the frequencies f_j = Σ_i q_ij summed over
- * the training set, and each batch's p_ij is recomputed from that frozen copy, which gives the same values.
+ * the training set, and each batch's p_ij is recomputed from that frozen copy in inference mode (as f_j was), which
+ * gives the same values, with dropout or batch norm in the encoder too.
  */
 export const deepClusteringFamily: FamilyModel<DeepClusteringModel> = {
   build({ model: m, training, inputShape, seed, classes }): BuiltModel {
@@ -93,8 +95,12 @@ export const deepClusteringFamily: FamilyModel<DeepClusteringModel> = {
     /** The training split, from the latest `beforeEpoch`: P's updates sum over it. */
     let trainSplit: ImageSplit | undefined;
 
+    // In inference mode, as f_j was summed (onStep): the target is a fixed network, its dropout off, its batch norm
+    // on its moving statistics (which a training-mode pass would move).
     const target = (x: Tensor) =>
-      targetDistribution(softAssignment(targetEncoder.apply(x) as Tensor, targetCentres, m.alpha), frequencies);
+      inInference(() =>
+        targetDistribution(softAssignment(targetEncoder.apply(x) as Tensor, targetCentres, m.alpha), frequencies),
+      );
 
     /** DEC's target update: the target becomes the current encoder and centres, and f_j is summed over the training set. */
     const updateTarget = (train: ImageSplit) => {
