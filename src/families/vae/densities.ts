@@ -79,6 +79,13 @@ export function gaussianLogDensity(z: Tensor, mu: Tensor, logVar: Tensor): Tenso
 }
 
 /**
+ * −log p(x|z) less the training loss, per pixel, for the losses that imply a normalised likelihood: 0 for BCE,
+ * ½·log π for MSE (a Gaussian with variance ½), log 2 for MAE (a Laplace of scale 1); undefined for smooth L1.
+ */
+export const likelihoodConstant = (loss: string): number | undefined =>
+  ({ bce: 0, mse: 0.5 * Math.log(Math.PI), mae: Math.log(2) })[loss as 'bce' | 'mse' | 'mae'];
+
+/**
  * log p(x|z) per image as the training loss implies it, so the NLL and the ELBO the run trained on agree:
  * BCE is the Bernoulli log-likelihood (MNIST's grey levels taken as targets, as the loss takes them); MSE,
  * Σ(x − x̂)², is a Gaussian with variance ½ less its constant D/2·log π; MAE a Laplace of scale 1 less D·log 2.
@@ -86,7 +93,7 @@ export function gaussianLogDensity(z: Tensor, mu: Tensor, logVar: Tensor): Tenso
  */
 export function decoderLogLikelihood(training: BuildContext<VaeModel>['training'], pixels: number) {
   const perPixel = elementLoss(training);
-  const constant = { bce: 0, mse: 0.5 * Math.log(Math.PI), mae: Math.log(2) }[training.loss as 'bce' | 'mse' | 'mae'];
+  const constant = likelihoodConstant(training.loss);
   const likelihood = {
     bce: 'Bernoulli: log p(x|z) = −BCE summed over pixels (the training loss)',
     mse: 'Gaussian with variance ½: log p(x|z) = −Σ(x − x̂)² − D/2·log π (the training loss less its constant)',

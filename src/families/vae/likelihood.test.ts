@@ -67,7 +67,25 @@ describe('the VAE’s importance weights give log p(x)', () => {
     },
   );
 
-  it('refuses smooth L1, which implies no normalised likelihood, naming training.loss', () => {
+  it.each(['bce', 'mse', 'mae'] as const)(
+    '%s: the −ELBO a run records is the one the evaluation and the IWAE bound count, the likelihood’s constant included',
+    (loss) => {
+      const model = tinyVae(loss);
+      const x = tf.randomUniform([3, 16], 0, 1, 'float32', 11);
+      // One z per image and call: averaged over many calls, the recorded −ELBO's expectation.
+      const draws = 400;
+      let recorded = 0;
+      for (let i = 0; i < draws; i++) recorded += tf.tidy(() => model.computeLoss(x, false).parts['neg_elbo']!.dataSync()[0]!);
+      recorded /= draws;
+      const { logWeights } = model.logImportanceWeights!(x, 4000, 5);
+      const evaluated = computeIwNll({ values: logWeights.dataSync(), dim: 4000 }).negativeElbo;
+      expect(Math.abs(recorded - evaluated)).toBeLessThan(0.1);
+      tf.dispose([x, logWeights]);
+      model.dispose();
+    },
+  );
+
+  it('records no −ELBO for smooth L1, and refuses its NLL, naming training.loss', () => {
     const config = defaultRunConfig('vae');
     const model = vaeFamily.build({
       model: { ...(config.model as VaeModel), latentSize: 2 },
@@ -77,6 +95,10 @@ describe('the VAE’s importance weights give log p(x)', () => {
       classes: 0,
     });
     expect(() => model.logImportanceWeights!(tf.zeros([1, 16]), 2, 1)).toThrow(/training\.loss: smoothL1/);
+    expect(Object.keys(tf.tidy(() => model.computeLoss(tf.zeros([1, 16]), false).parts)).sort()).toEqual([
+      'kl',
+      'reconstruction',
+    ]);
     model.dispose();
   });
 });

@@ -1,5 +1,12 @@
 import { summedReconstructionLoss } from '../../ml/losses';
-import { decoderLogLikelihood, gaussianLogDensity, importanceLogWeights, klPerDimension, posteriorMetrics } from './densities';
+import {
+  decoderLogLikelihood,
+  gaussianLogDensity,
+  importanceLogWeights,
+  klPerDimension,
+  likelihoodConstant,
+  posteriorMetrics,
+} from './densities';
 import { createRng } from '../../shared/random';
 import { Reads } from '../../ml/read';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
@@ -120,6 +127,8 @@ export function buildVae(
     logPosterior: gaussianLogDensity,
     logPx: (x, xHat) => decoderLogLikelihood(training, pixels).logPx(x, xHat),
   });
+  const constant = likelihoodConstant(training.loss);
+  const elboConstant = constant === undefined ? undefined : constant * pixels;
   const prior = own?.prior;
   const priorDensity = prior?.logDensity?.bind(prior);
   /** The prior-samples view's 40 draws: the same z every epoch (a learned prior's draws move as it trains). */
@@ -140,7 +149,10 @@ export function buildVae(
       const z = sampleZ(mu, logVar);
       const reconstruction = recon(x, decode(z, labels));
       const kl = own?.kl ? own.kl({ x, mu, logVar, z }) : tf.mean<Scalar>(tf.sum(klPerDimension(mu, logVar), 1));
-      const parts: Record<string, Scalar> = { reconstruction, kl, neg_elbo: tf.add<Scalar>(reconstruction, kl) };
+      const parts: Record<string, Scalar> = { reconstruction, kl };
+      // −ELBO = −log p(x|z) + KL, with the likelihood's constant (D/2·log π for MSE), as the IWAE bound and the
+      // evaluation's NLL count it: the three compare. Smooth L1 implies no likelihood, so no −ELBO.
+      if (elboConstant !== undefined) parts['neg_elbo'] = tf.add<Scalar>(tf.add(reconstruction, elboConstant), kl);
       if (own?.regulariser) {
         const r = own.regulariser({ x, mu, logVar, z, kl }, isTraining);
         return { total: r.whole ? r.total : tf.add<Scalar>(reconstruction, r.total), parts: { ...parts, ...r.parts } };
