@@ -3,6 +3,7 @@ import { mmd } from '../../ml/mmd';
 import { deriveSeed } from '../../shared/random';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import type { FamilyModel } from '../family-model';
+import { mixtureLogDensity } from '../vae/densities';
 import { buildVae, type VaeVariant } from '../vae/model';
 import type { AaeModel } from './spec';
 
@@ -15,6 +16,19 @@ export function priorSamples(prior: AaeModel['prior'], n: number, k: number, see
   const centre = tf.stack([tf.mul(4, tf.cos(angle)), tf.mul(4, tf.sin(angle))], 1);
   const firstTwo = tf.add(centre, tf.mul(0.5, tf.slice(noise, [0, 0], [n, 2])));
   return k === 2 ? firstTwo : tf.concat([firstTwo, tf.slice(noise, [0, 2], [n, k - 2])], 1);
+}
+
+/**
+ * log p(z) of the mixture prior, per row of z [n, k]: the ten components priorSamples draws from, equally weighted,
+ * each a diagonal Gaussian (mean (4 cos 2πc/10, 4 sin 2πc/10, 0, …), variances 0.25, 0.25, 1, …). Undefined for
+ * N(0, I), whose density the likelihood assumes.
+ */
+export function priorLogDensity(prior: AaeModel['prior'], k: number): ((z: Tensor) => Tensor) | undefined {
+  if (prior === 'gaussian' || k < 2) return undefined;
+  const angles = Array.from({ length: 10 }, (_, c) => (2 * Math.PI * c) / 10);
+  const means = angles.flatMap((a) => [4 * Math.cos(a), 4 * Math.sin(a), ...new Array<number>(k - 2).fill(0)]);
+  const logVars = angles.flatMap(() => [Math.log(0.25), Math.log(0.25), ...new Array<number>(k - 2).fill(0)]);
+  return (z) => mixtureLogDensity(z, tf.tensor2d(means, [10, k]), tf.tensor2d(logVars, [10, k]));
 }
 
 export const aaeFamily: FamilyModel<AaeModel> = {
@@ -30,7 +44,13 @@ export const aaeFamily: FamilyModel<AaeModel> = {
         beta1: 0.5,
         beta2: 0.999,
       });
+      const logDensity = priorLogDensity(m.prior, vae.latentSize);
       return {
+        // KL(q(z|x) ‖ p(z)) to the prior the codes are matched to: closed form for N(0, I), else a one-sample estimate
+        // (as the VampPrior's): reported, and in the −ELBO, not trained on (the adversary is the regulariser).
+        ...(logDensity
+          ? { kl: ({ z, mu, logVar }) => tf.mean<Scalar>(tf.sub(vae.logPosterior(z, mu, logVar), logDensity(z))) }
+          : {}),
         // The encoder's side of the game: its codes labelled as prior samples (the non-saturating generator loss).
         regulariser({ z }, training): { total: Scalar; parts: Record<string, Scalar> } {
           const adversarial = tf.losses.sigmoidCrossEntropy<Tensor, Scalar>(tf.onesLike(d.logit(z)), d.logit(z));
@@ -50,6 +70,7 @@ export const aaeFamily: FamilyModel<AaeModel> = {
         prior: {
           caption: m.prior === 'gaussian' ? 'z ~ N(0, I)' : 'z ~ the mixture prior (ten Gaussians on a circle)',
           sample: (n, seed) => priorSamples(m.prior, n, vae.latentSize, seed),
+          ...(logDensity ? { logDensity } : {}),
         },
         weights: () => d.weights(),
         state: () => ({ discriminatorSteps: d.steps }),

@@ -19,9 +19,14 @@ const activeUnitVariance = 0.01;
 /**
  * KL per latent dimension (`kl_dim_<d>`, the mean over the test split) and the number of active units (dimensions
  * whose mu varies across test images), from q(z|x) batch by batch; posterior collapse when every dimension's KL is
- * about zero, so the decoder ignores z.
+ * about zero, so the decoder ignores z. Under a prior that is not N(0, I) (a mixture: the VampPrior, the AAE's
+ * ring) the KL does not split by dimension, so there is none per dimension, and collapse is when no unit is active
+ * (q(z|x) the same whatever x).
  */
-export function posteriorMetrics(posterior: (x: Tensor, labels?: Tensor) => { mu: Tensor; logVar: Tensor }): TestMetrics {
+export function posteriorMetrics(
+  posterior: (x: Tensor, labels?: Tensor) => { mu: Tensor; logVar: Tensor },
+  standardPrior = true,
+): TestMetrics {
   let klSum: Float64Array | undefined;
   let muSum: Float64Array | undefined;
   let muSq: Float64Array | undefined;
@@ -32,9 +37,10 @@ export function posteriorMetrics(posterior: (x: Tensor, labels?: Tensor) => { mu
       const kls = (klSum ??= new Float64Array(dims));
       const sums = (muSum ??= new Float64Array(dims));
       const squares = (muSq ??= new Float64Array(dims));
-      reads.values(tf.sum(klPerDimension(muT, logVar), 0), (kl) => {
-        for (let d = 0; d < dims; d++) kls[d] = (kls[d] as number) + (kl[d] as number);
-      });
+      if (standardPrior)
+        reads.values(tf.sum(klPerDimension(muT, logVar), 0), (kl) => {
+          for (let d = 0; d < dims; d++) kls[d] = (kls[d] as number) + (kl[d] as number);
+        });
       reads.values(muT, (mu) => {
         for (let i = 0; i < mu.length; i++) {
           const d = i % dims;
@@ -48,20 +54,21 @@ export function posteriorMetrics(posterior: (x: Tensor, labels?: Tensor) => { mu
       if (!klSum || !muSum || !muSq) return { metrics };
       let active = 0;
       klSum.forEach((s, d) => {
-        metrics[`kl_dim_${d}`] = s / count;
+        if (standardPrior) metrics[`kl_dim_${d}`] = s / count;
         const mean = (muSum?.[d] ?? 0) / count;
         if ((muSq?.[d] ?? 0) / count - mean * mean > activeUnitVariance) active++;
       });
       metrics['active_units'] = active;
-      const collapsed = klSum.length > 0 && klSum.every((s) => s / count < collapsedKl);
+      const collapsed = klSum.length > 0 && (standardPrior ? klSum.every((s) => s / count < collapsedKl) : active === 0);
+      const why = standardPrior
+        ? `the KL of every latent dimension is below ${collapsedKl} nats`
+        : `no latent dimension's posterior mean varies across the test images (0 active units)`;
       return collapsed
         ? {
             metrics,
             warning: {
               name: 'posterior collapse',
-              detail:
-                `the KL of every latent dimension is below ${collapsedKl} nats, so the decoder ignores z. ` +
-                'Try a KL warm-up, a lower β, or a smaller decoder.',
+              detail: `${why}, so the decoder ignores z. Try a KL warm-up, a lower β, or a smaller decoder.`,
             },
           }
         : { metrics };
@@ -136,4 +143,15 @@ export function importanceLogWeights(o: {
   const xHat = o.decode(tf.reshape(z, [o.samples * batch, k]));
   const logPxz = tf.reshape(o.logPx(tf.tile(o.x, [o.samples, 1]), xHat), [o.samples, batch]);
   return tf.sub(tf.add(logPxz, logPz), logQ);
+}
+
+/**
+ * log p(z) under an equally weighted mixture of diagonal Gaussians (the VampPrior, the AAE's ring), per row of z
+ * [n, d]: logsumexp_k log N(z; mu_k, σ_k²) − log K over the K components
+ * (mu [K, d], logVar [K, d]); Tomczak & Welling 2018, eq. 9.
+ */
+export function mixtureLogDensity(z: Tensor, mu: Tensor, logVar: Tensor): Tensor {
+  // Every row against every component, [n, K], by broadcasting [n, 1, d] against [1, K, d].
+  const perComponent = gaussianLogDensity(tf.expandDims(z, 1), tf.expandDims(mu, 0), tf.expandDims(logVar, 0));
+  return tf.sub(tf.logSumExp(perComponent, 1), Math.log(mu.shape[0] ?? 1));
 }

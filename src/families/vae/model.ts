@@ -185,7 +185,7 @@ export function buildVae(
       });
       return { logWeights, likelihood };
     },
-    testMetrics: () => posteriorMetrics(posterior),
+    testMetrics: () => posteriorMetrics(posterior, !priorDensity),
     ...(prior ? { samplePrior: (n: number, sampleSeed: number) => prior.sample(n, sampleSeed) } : {}),
     trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights, ...(own?.trainableWeights?.() ?? [])],
     weights: () => [...encoder.weights, ...decoder.weights, ...(own?.trainableWeights?.() ?? []), ...(own?.weights?.() ?? [])],

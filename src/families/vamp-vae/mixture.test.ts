@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../ml/backend';
 import { tf } from '../../ml/tf';
-import { gaussianLogDensity } from '../vae/densities';
-import { mixtureLogDensity } from './model';
+import { gaussianLogDensity, mixtureLogDensity } from '../vae/densities';
 
 beforeAll(async () => {
   await selectBackend('cpu');

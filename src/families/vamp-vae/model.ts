@@ -2,19 +2,9 @@ import { deriveSeed } from '../../shared/random';
 import { freshVariableName } from '../../ml/ops';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import type { FamilyModel, Weight } from '../family-model';
-import { gaussianLogDensity } from '../vae/densities';
+import { mixtureLogDensity } from '../vae/densities';
 import { buildVae, type LatentPrior } from '../vae/model';
 import type { VampVaeModel } from './spec';
-
-/**
- * log p(z) under the VampPrior, per row of z [n, d]: logsumexp_k log N(z; mu_k, σ_k²) − log K over the K components
- * (mu [K, d], logVar [K, d]); Tomczak & Welling 2018, eq. 9.
- */
-export function mixtureLogDensity(z: Tensor, mu: Tensor, logVar: Tensor): Tensor {
-  // Every row against every component, [n, K], by broadcasting [n, 1, d] against [1, K, d].
-  const perComponent = gaussianLogDensity(tf.expandDims(z, 1), tf.expandDims(mu, 0), tf.expandDims(logVar, 0));
-  return tf.sub(tf.logSumExp(perComponent, 1), Math.log(mu.shape[0] ?? 1));
-}
 
 export const vampVaeFamily: FamilyModel<VampVaeModel> = {
   build: (ctx) => {

@@ -39,10 +39,11 @@ export const vampVaeSpec = {
   summary:
     'A VAE whose prior is the mixture of its posteriors at K learned pseudo-inputs (Tomczak & Welling 2018); KL against the mixture.',
   objective: 'rec + β·(log q(z|x) − log (1/K)Σ_k q(z|u_k))',
-  metrics: vaeMetrics,
+  // The KL against a mixture does not split by latent dimension: no per-dimension bars, active units as a count.
+  metrics: vaeMetrics.filter((m) => m.name !== 'kl_per_dim').map(({ outOf: _, ...m }) => m),
   sampling: 'vamp',
   views: [
-    ...gaussianVaeViews,
+    ...gaussianVaeViews.filter((v) => v.view !== 'bars'),
     { kind: 'pseudo-inputs', title: 'Pseudo-inputs u_k (the prior’s components)', view: 'image-grid' },
   ],
   modelSchema: vampVaeModel,
