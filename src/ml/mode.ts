@@ -96,7 +96,16 @@ export function followModeBatchNorm<L extends object>(layer: L): L {
         v.write(tf.add(tf.mul(v.read(), bn.momentum), tf.mul(batch, 1 - bn.momentum)));
       move(bn.movingMean, mean);
       move(bn.movingVariance, unbiased);
-      return tf.batchNorm(x, mean, variance, bn.beta?.read(), bn.gamma?.read(), bn.epsilon);
+      // Without scale or shift (affine=False) the identity ones: tfjs's batch-norm gradient keeps its scale input,
+      // and an absent one breaks its backward pass.
+      return tf.batchNorm(
+        x,
+        mean,
+        variance,
+        bn.beta?.read() ?? tf.zerosLike(mean),
+        bn.gamma?.read() ?? tf.onesLike(mean),
+        bn.epsilon,
+      );
     });
   };
   return layer;

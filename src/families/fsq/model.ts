@@ -1,8 +1,9 @@
 import { meanReconstructionLoss } from '../../ml/losses';
-import { freshVariableName, stopGradient } from '../../ml/ops';
+import { followModeBatchNorm } from '../../ml/mode';
+import { stopGradient } from '../../ml/ops';
 import { codeUsage } from '../../ml/quantise';
 import { readFloats } from '../../ml/read';
-import { tf, type Tensor } from '../../ml/tf';
+import { tf, tfl, type Tensor, type Variable } from '../../ml/tf';
 import { buildDecoder, buildEncoder, summarize } from '../architecture';
 import type { BuiltModel, ChartView, FamilyModel, Weight } from '../family-model';
 import { codeGridShape } from '../vq-vae/spec';
@@ -59,37 +60,31 @@ export const fsqFamily: FamilyModel<FsqModel> = {
     const recon = meanReconstructionLoss(training);
     const q = fsqQuantiser(m.levels);
     const batchOf = (x: Tensor) => x.shape[0] ?? 0;
-    // The code's channels standardised before the bound (see the spec's `normalise`): batch moments in training,
-    // running ones (updated after each step, weight 0.1 as PyTorch's batch norm) at test, both checkpointed.
-    const runningMean = tf.variable(tf.zeros([d]), false, freshVariableName('fsq_running_mean'));
-    const runningVar = tf.variable(tf.ones([d]), false, freshVariableName('fsq_running_var'));
-    const runningWeights: Weight[] =
+    // The code's channels standardised before the bound (see the spec's `normalise`): a batch norm without scale or
+    // shift (PyTorch's BatchNorm1d(affine=False), momentum 0.1): batch moments in training, running ones at test,
+    // checkpointed under their names of old.
+    const norm =
       m.normalise === 'batch'
-        ? [
-            { name: 'fsq_running_mean', shape: [d], read: () => runningMean },
-            { name: 'fsq_running_var', shape: [d], read: () => runningVar },
-          ]
-        : [];
-    let batchMoments: { mean: Tensor; variance: Tensor } | undefined;
-    const standardise = (z: Tensor, training: boolean) => {
-      if (m.normalise !== 'batch') return z;
-      let mean = runningMean as Tensor;
-      let variance = runningVar as Tensor;
-      if (training) {
-        ({ mean, variance } = tf.moments(z, 0));
-        tf.dispose([batchMoments?.mean, batchMoments?.variance]);
-        batchMoments = { mean: tf.keep(tf.clone(stopGradient(mean))), variance: tf.keep(tf.clone(stopGradient(variance))) };
-      }
-      return tf.div(tf.sub(z, mean), tf.sqrt(tf.add(variance, 1e-5)));
-    };
+        ? followModeBatchNorm(
+            tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, center: false, scale: false, name: 'fsq_norm' }),
+          )
+        : undefined;
+    if (norm) tf.tidy(() => norm.apply(tf.zeros([1, d])) as Tensor);
+    const runningWeights: Weight[] = norm
+      ? (['fsq_running_mean', 'fsq_running_var'] as const).map((name, i) => ({
+          name,
+          shape: [d],
+          read: () => norm.weights[i]?.read() as Variable,
+        }))
+      : [];
+    const standardise = (z: Tensor) => (norm ? (norm.apply(z) as Tensor) : z);
     /** The quantised code of every position, [batch · positions, channels]. */
-    const code = (x: Tensor, training = false) =>
-      q.quantise(standardise(tf.reshape(encoder.apply(x) as Tensor, [-1, d]), training));
+    const code = (x: Tensor) => q.quantise(standardise(tf.reshape(encoder.apply(x) as Tensor, [-1, d])));
     const decodeRows = (zq: Tensor, batch: number) => decoder.apply(tf.reshape(zq, [batch, -1])) as Tensor;
     const oneHotOf = (zq: Tensor) => tf.cast(tf.oneHot(q.indices(zq), q.codes), 'float32');
     return {
-      computeLoss(x, training) {
-        const zq = code(x, training);
+      computeLoss(x) {
+        const zq = code(x);
         const reconstruction = recon(x, decodeRows(zq, batchOf(x)));
         const { perplexity, usage } = codeUsage(oneHotOf(zq));
         return { total: reconstruction, parts: { reconstruction, perplexity, codebook_usage: usage } };
@@ -103,18 +98,11 @@ export const fsqFamily: FamilyModel<FsqModel> = {
         indices: (x) => tf.reshape(q.indices(code(x)), [batchOf(x), m.positions]),
         decodeIndices: (indices) => decodeRows(q.values(tf.reshape(indices, [-1])), indices.shape[0] ?? 0),
       },
-      afterStep() {
-        if (!batchMoments) return;
-        runningMean.assign(tf.add(tf.mul(0.9, runningMean), tf.mul(0.1, batchMoments.mean)));
-        runningVar.assign(tf.add(tf.mul(0.9, runningVar), tf.mul(0.1, batchMoments.variance)));
-        tf.dispose([batchMoments.mean, batchMoments.variance]);
-        batchMoments = undefined;
-      },
       trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights],
       weights: () => [...encoder.weights, ...decoder.weights, ...runningWeights],
       summary: () => summarize(encoder, decoder),
       dispose() {
-        tf.dispose([runningMean, runningVar, batchMoments?.mean, batchMoments?.variance]);
+        norm?.dispose();
         encoder.dispose();
         decoder.dispose();
       },
