@@ -66,9 +66,15 @@ export const rqVaeFamily: FamilyModel<RqVaeModel> = {
     const last = (depths: Depth[]) => depths[depths.length - 1] as Depth;
     const [h, w] = codeGridShape({ positions: m.positions, codeSize: d, decoder: m.decoder });
 
+    /** The training step's encodings, for its EMA update (from the same forward pass, as the VQ-VAE's). */
+    let stepEncoded: Tensor | undefined;
     return {
-      computeLoss(x) {
+      computeLoss(x, training) {
         const ze = encode(x);
+        if (training) {
+          stepEncoded?.dispose();
+          stepEncoded = tf.keep(tf.clone(stopGradient(ze)));
+        }
         const depths = residualQuantise(ze, books_());
         const zq = last(depths).partial;
         // Straight through: forward ẑ^(N), backward to z_e.
@@ -91,8 +97,9 @@ export const rqVaeFamily: FamilyModel<RqVaeModel> = {
       // EMA updates (van den Oord et al. 2017, appendix A.1), each book from the residuals it coded, then codes with an
       // EMA count below 1e-3 restart on random residuals of this batch (kakaobrain/rq-vae-transformer's
       // `restart_unused_codes`), in the graph: no read back in the step.
-      afterStep(x: Tensor) {
-        const depths = residualQuantise(stopGradient(encode(x)), books_());
+      afterStep() {
+        if (!stepEncoded) return;
+        const depths = residualQuantise(stepEncoded, books_());
         const per = (t: (q: Depth) => Tensor) => depths.map(t);
         const counts = per((q) => tf.sum(q.oneHot, 0));
         const sums = per((q) => tf.matMul(q.oneHot, q.residual, true, false));
@@ -156,6 +163,7 @@ export const rqVaeFamily: FamilyModel<RqVaeModel> = {
       ],
       dispose() {
         tf.dispose([codebook, emaCount, emaSum]);
+        stepEncoded?.dispose();
         encoder.dispose();
         decoder.dispose();
       },

@@ -15,7 +15,11 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
     const k = m.codebookSize;
     const encoder = buildEncoder(inputShape, arch, seed, { codeUnits: m.positions * d });
     const decoder = buildDecoder(inputShape, arch, m.outputActivation, seed);
-    const codebook = tf.variable(tf.randomUniform([k, d], -1 / k, 1 / k, 'float32', seed + 17), true, 'codebook');
+    const codebook = tf.variable(
+      tf.randomUniform([k, d], -1 / k, 1 / k, 'float32', seed + 17),
+      true,
+      freshVariableName('codebook'),
+    );
     const codebookWeight: Weight = { name: 'codebook', shape: [k, d], read: () => codebook };
     const recon = meanReconstructionLoss(training);
     // EMA updates: the running count of each code's assignments and the running sum of their encoder outputs.
@@ -109,8 +113,11 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
       // counts Laplace-smoothed (ε = 1e-5) so an unused code keeps a finite vector.
       ...(ema
         ? {
-            afterStep(x: Tensor) {
-              const ze = stopGradient(encode(x));
+            // From the step's own forward pass (Sonnet's VectorQuantizerEMA): the encodings before the optimizer moved
+            // the encoder, and no second pass in training mode (which would move batch norm's statistics twice).
+            afterStep() {
+              if (!lastEncoded) return;
+              const ze = lastEncoded;
               const { oneHot } = quantise(ze);
               emaCount.assign(tf.add(tf.mul(decay, emaCount), tf.mul(1 - decay, tf.sum(oneHot, 0))));
               emaSum.assign(tf.add(tf.mul(decay, emaSum), tf.mul(1 - decay, tf.matMul(oneHot, ze, true, false))));
