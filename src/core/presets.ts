@@ -7,7 +7,15 @@ export function findPreset(name: string): RunConfig | undefined {
   for (const spec of registeredFamilySpecs()) {
     const preset = spec.presets.find((p) => p.name === name);
     // The preset belongs to this family, so its model fits that family's config.
-    if (preset) return { ...defaultRunConfig(spec.id), name: preset.name, model: structuredClone(preset.model) } as RunConfig;
+    if (preset) {
+      const config = defaultRunConfig(spec.id);
+      return {
+        ...config,
+        name: preset.name,
+        model: structuredClone(preset.model),
+        training: { ...config.training, ...preset.training },
+      } as RunConfig;
+    }
   }
   return undefined;
 }

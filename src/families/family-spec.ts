@@ -20,11 +20,16 @@ export interface CheckContext {
 
 export type ModelCheck<M> = (model: M, ctx: CheckContext, issue: (path: (string | number)[], message: string) => void) => void;
 
+/** Training settings a family or a preset starts from. */
+export type PresetTraining = { loss?: 'mse' | 'mae' | 'smoothL1' | 'bce'; batchSize?: number; learningRate?: number };
+
 /** A named starting point for a family, taken from the lectures where one exists. */
 export interface FamilyPreset<M> {
   name: string;
   description: string;
   model: M;
+  /** Training settings the preset stands for beyond the family's defaults (e.g. the loss its weights are scaled to). */
+  training?: PresetTraining;
 }
 
 /**
@@ -49,7 +54,7 @@ export interface FamilySpec<M> {
   /** Data-set settings this family starts from (e.g. the two identities of the deepfake set-up). */
   defaultDataset?: { classes?: number[] };
   /** Training settings this family starts from (e.g. BCE for a Bernoulli decoder). */
-  defaultTraining?: { loss?: 'mse' | 'mae' | 'smoothL1' | 'bce'; batchSize?: number; learningRate?: number };
+  defaultTraining?: PresetTraining;
   /** The figures it reports besides the loss, as the run view lists them (see MetricDeclaration). */
   metrics?: MetricDeclaration[];
   /** The panels of its run view besides the loss and the reconstructions (see ViewDeclaration). */

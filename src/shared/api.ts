@@ -25,7 +25,15 @@ export const FamilyInfo = z.object({
   label: z.string(),
   summary: z.string(),
   /** Each preset's model, so that the form applies one without asking. */
-  presets: z.array(z.object({ name: z.string(), description: z.string(), model: z.unknown() })),
+  presets: z.array(
+    z.object({
+      name: z.string(),
+      description: z.string(),
+      model: z.unknown(),
+      /** Training settings the preset stands for (the loss its weights are scaled to), or null. */
+      training: z.record(z.string(), z.unknown()).nullable(),
+    }),
+  ),
   /** The model's JSON Schema (input side, with each field's label, help and widget): what the new-run form renders. */
   modelSchema: z.record(z.string(), z.unknown()),
   /** A new run's config for this family: its default model, with its training and data set defaults. */

@@ -7,6 +7,19 @@ import { expectRunEnded, hostPerFile, startHost } from './host';
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 const theHost = hostPerFile();
 
+test('a preset brings the training loss its weights are scaled to, and the next preset its own', async ({ page }) => {
+  const host = theHost();
+  await page.goto(host.url);
+  await page.getByTestId('field-family').selectOption('wae-mmd');
+  await expect(page.getByTestId('field-training.loss')).toHaveValue('mse');
+  await page.getByTestId('preset').selectOption('infovae-mmd');
+  await expect(page.getByTestId('field-model.lambda')).toHaveValue('1000');
+  await expect(page.getByTestId('field-training.loss')).toHaveValue('bce');
+  await page.getByTestId('preset').selectOption('wae-mmd-mnist');
+  await expect(page.getByTestId('field-model.lambda')).toHaveValue('200');
+  await expect(page.getByTestId('field-training.loss')).toHaveValue('mse');
+});
+
 test('a VAE with a 2-D latent shows its signature views', async ({ page }) => {
   const host = theHost();
   await page.goto(host.url);

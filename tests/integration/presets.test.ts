@@ -15,6 +15,20 @@ describe('every preset of every family', () => {
     expect(presets.length).toBeGreaterThanOrEqual(familyIds.length);
   });
 
+  it('carries the training settings a preset is scaled to, through presets.get and the families the form reads', async () => {
+    // WAE-MMD's λ weighs the MMD against the squared error; InfoVAE's against a likelihood, BCE.
+    expect(findPreset('wae-mmd-mnist')?.training.loss).toBe('mse');
+    expect(findPreset('infovae-mmd')?.training.loss).toBe('bce');
+    expect((await studio.api['presets.get']({ name: 'infovae-mmd' })).training).toMatchObject({ loss: 'bce', batchSize: 128 });
+    const families = await studio.api['families.list']({});
+    const wae = families.find((f) => f.id === 'wae-mmd');
+    expect(wae?.presets.map((p) => [p.name, p.training])).toEqual([
+      ['wae-mmd-mnist', { loss: 'mse' }],
+      ['infovae-mmd', { loss: 'bce' }],
+    ]);
+    expect(wae?.defaultTraining).toMatchObject({ loss: 'mse' });
+  });
+
   it.each(presets)('%s preset %s trains one epoch through the worker, and its views render', async (family, name) => {
     const config = findPreset(name);
     if (!config) throw new Error(`no preset ${name}`);

@@ -73,7 +73,12 @@ export function systemApi(
         id: spec.id,
         label: spec.label,
         summary: spec.summary,
-        presets: spec.presets.map((p) => ({ name: p.name, description: p.description, model: p.model })),
+        presets: spec.presets.map((p) => ({
+          name: p.name,
+          description: p.description,
+          model: p.model,
+          training: (p.training as Record<string, unknown> | undefined) ?? null,
+        })),
         modelSchema: z.toJSONSchema(spec.modelSchema, { io: 'input', unrepresentable: 'any' }),
         defaultConfig: defaultRunConfig(spec.id),
         defaultTraining: (spec.defaultTraining as Record<string, unknown> | undefined) ?? null,
