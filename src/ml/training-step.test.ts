@@ -120,6 +120,23 @@ describe('training steps against PyTorch', () => {
     expect(worstDifference(model, frozen.after)).toBeLessThan(1e-5);
   });
 
+  it('RMSProp keeps each variable’s slot when a phase leaves one out of the loss (tfjs keeps them by position)', () => {
+    const [a, b] = [tf.variable(tf.ones([3])), tf.variable(tf.ones([2, 2]))];
+    const rms = tf.train.rmsprop(0.01);
+    // A first phase trains b alone (DEC's clustering leaves the decoder out), then both.
+    tf.tidy(() => optimizerStep(rms, () => tf.sum<Scalar>(tf.square(b)), [a, b]).loss);
+    expect(Array.from(a.dataSync())).toEqual([1, 1, 1]);
+    tf.tidy(() => optimizerStep(rms, () => tf.add<Scalar>(tf.sum(tf.square(a)), tf.sum(tf.square(b))), [a, b]).loss);
+    const slots = rms.getWeights().then((w) => w.map((x) => [x.name, x.tensor.shape]));
+    return expect(slots).resolves.toEqual([
+      ['iter', []],
+      [`${a.name}/rms`, [3]],
+      [`${b.name}/rms`, [2, 2]],
+      [`${a.name}/momentum`, [3]],
+      [`${b.name}/momentum`, [2, 2]],
+    ]);
+  });
+
   it('clipping by global norm: the norms and the weights of clip_grad_norm_', () => {
     const model = mlp(false, torch.clip.initial);
     const norms = train(model, tf.train.sgd(torch.clip.learningRate), 5, { clipNorm: torch.clip.clipNorm });
