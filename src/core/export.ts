@@ -11,6 +11,7 @@ import type { Orchestrator } from './training/orchestrator';
 import type { DatasetLocations } from './training/protocol';
 import { getRun, stoppedEarlyOf, type ResumePoint } from './store/runs';
 import { bestCheckpoint } from './training/checkpoint-policy';
+import { pretrainingEpochs } from '../families/run-config';
 
 /** Metrics as CSV, one row per run, split, name, step: what any plotting tool reads. */
 export function metricsCsv(runId: number, points: readonly MetricPoint[]): string {
@@ -46,8 +47,12 @@ export function newestGoodCheckpoint(db: Db, runId: number): Found {
  */
 export function defaultCheckpoint(db: Db, runId: number): Found {
   const all = listCheckpoints(db, runId);
-  const keepBest = stoppedEarlyOf(db, runId) ? getRun(db, runId)?.config.training.checkpoints?.keepBest : undefined;
-  const best = keepBest ? bestCheckpoint(all, keepBest, (step) => metricAt(db, runId, 'test', keepBest.metric, step)) : undefined;
+  const config = stoppedEarlyOf(db, runId) ? getRun(db, runId)?.config : undefined;
+  const keepBest = config?.training.checkpoints?.keepBest;
+  const best =
+    config && keepBest
+      ? bestCheckpoint(all, keepBest, (step) => metricAt(db, runId, 'test', keepBest.metric, step), pretrainingEpochs(config))
+      : undefined;
   const chosen = firstThatVerifies(best ? [best] : []);
   if (chosen.from) return chosen;
   const newest = firstThatVerifies(all);

@@ -51,6 +51,12 @@ export interface FamilySpec<M> {
   checkModel?: ModelCheck<M>;
   /** How the model maps onto encoder → code → decoder (for shapes and the memory estimate), when it is not that body itself. */
   architecture?: ArchitectureHook<M>;
+  /**
+   * Epochs a family with phases trains before the configured ones (greedy pretraining): its test metrics measure
+   * another loss there, so no rule that reads them (early stopping, the plateau, the best checkpoint) counts them.
+   * The model's `totalEpochs` is this plus `training.epochs`.
+   */
+  pretrainingEpochs?(model: M): number;
   /** Data-set settings this family starts from (e.g. the two identities of the deepfake set-up). */
   defaultDataset?: { classes?: number[] };
   /** Training settings this family starts from (e.g. BCE for a Bernoulli decoder). */

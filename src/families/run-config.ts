@@ -97,6 +97,11 @@ export function parseRunConfig(input: unknown, lookup?: DatasetLookup, limits?: 
 }
 
 /** A family's starting config: a built-in's (typed), or that of a family registered at start, by id. */
+/** Epochs a run trains before its configured ones (a phased family's pretraining; 0 for the rest). */
+export function pretrainingEpochs(config: Pick<RunConfig, 'family' | 'model'>): number {
+  return familySpec(config.family)?.pretrainingEpochs?.(config.model) ?? 0;
+}
+
 export function defaultRunConfig(family: FamilyId | (string & {}) = 'autoencoder'): RunConfig {
   const spec:
     { defaultModel: unknown; defaultTraining?: Partial<TrainingConfig>; defaultDataset?: Partial<DatasetRef> } | undefined =

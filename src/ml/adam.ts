@@ -61,15 +61,18 @@ export class Adam extends tf.Optimizer {
     super();
   }
 
-  /** A fresh slot for `value` after `steps` updates. */
+  /** βᵗ⁺¹ for each step count asked for, accumulated once per count (a restore of a million steps loops once). */
+  private powers = new Map<number, [number, number]>();
+
+  /** A slot after `steps` updates, its β powers accumulated in float32 as its updates would have. */
   private slot(m: Variable, v: Variable, steps: number): Slot {
-    let acc1 = f(this.beta1);
-    let acc2 = f(this.beta2);
-    for (let i = 0; i < steps; i++) {
-      acc1 = f(acc1 * f(this.beta1));
-      acc2 = f(acc2 * f(this.beta2));
+    let acc = this.powers.get(steps);
+    if (!acc) {
+      acc = [f(this.beta1), f(this.beta2)];
+      for (let i = 0; i < steps; i++) acc = [f(acc[0] * f(this.beta1)), f(acc[1] * f(this.beta2))];
+      this.powers.set(steps, acc);
     }
-    return { m, v, steps, acc1, acc2 };
+    return { m, v, steps, acc1: acc[0], acc2: acc[1] };
   }
 
   applyGradients(variableGradients: NamedTensorMap | NamedTensor[]): void {
@@ -127,7 +130,10 @@ export class Adam extends tf.Optimizer {
     ];
   }
 
-  /** Restores what getWeights saved; from a checkpoint older than per-variable steps, every variable took every step. */
+  /**
+   * Restores what getWeights saved. A checkpoint older than per-variable steps does not say them: a variable whose
+   * moments are all zero never stepped (a layer frozen so far), every other took every step.
+   */
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
     const values = await this.extractIterations(weightValues);
     const parts = new Map<string, { m?: Tensor; v?: Tensor; t?: Tensor }>();
@@ -141,7 +147,8 @@ export class Adam extends tf.Optimizer {
     const slots = new Map<string, Slot>();
     for (const [name, { m, v, t }] of parts) {
       if (!m || !v) throw new Error(`Adam's saved state lacks the ${m ? 'v' : 'm'} of variable "${name}"`);
-      const steps = t ? ((await t.data())[0] as number) : this.iterations;
+      const untouched = async () => (await m.data()).every((x) => x === 0) && (await v.data()).every((x) => x === 0);
+      const steps = t ? ((await t.data())[0] as number) : (await untouched()) ? 0 : this.iterations;
       slots.set(name, this.slot(m.variable(false), v.variable(false), steps));
     }
     this.dispose();

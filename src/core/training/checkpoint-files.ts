@@ -22,11 +22,15 @@ export function keepCheckpoint(
   runId: number,
   checkpoint: CheckpointRecord,
   policy: RunConfig['training']['checkpoints'],
+  pretraining = 0,
 ): void {
   insertCheckpoint(db, runId, checkpoint);
   const best = policy?.keepBest;
-  const drop = checkpointsToDrop(listCheckpoints(db, runId), policy, (step) =>
-    best ? metricAt(db, runId, 'test', best.metric, step) : undefined,
+  const drop = checkpointsToDrop(
+    listCheckpoints(db, runId),
+    policy,
+    (step) => (best ? metricAt(db, runId, 'test', best.metric, step) : undefined),
+    pretraining,
   );
   for (const c of drop) {
     deleteCheckpointRow(db, c.id);

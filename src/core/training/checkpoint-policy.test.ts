@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { defaultRunConfig, pretrainingEpochs } from '../../families/run-config';
 import { checkpointDue, checkpointsToDrop } from './checkpoint-policy';
 
 const ckpts = [1, 2, 3, 4, 5, 6].map((epoch) => ({ epoch, step: epoch * 10 }));
@@ -19,5 +20,19 @@ describe('checkpoint policy', () => {
     expect(drop.map((c) => c.epoch)).toEqual([4, 3, 1]);
     const dropMax = checkpointsToDrop(ckpts, { keepLast: 1, keepBest: { metric: 'acc', mode: 'max' } }, loss);
     expect(dropMax.map((c) => c.epoch)).toEqual([5, 4, 3, 2, 1]);
+  });
+
+  it('ranks no checkpoint of a phased family’s pretraining for the best: its loss is another one', () => {
+    // Epochs 1–2 pretrain (a lower loss of their own), 3–6 are the configured ones.
+    const loss = (step: number) => ({ 10: 0.1, 20: 0.05, 30: 3, 40: 2, 50: 2.5, 60: 4 })[step];
+    const policy = { keepLast: 1, keepBest: { metric: 'loss', mode: 'min' as const } };
+    expect(checkpointsToDrop(ckpts, policy, loss, 2).map((c) => c.epoch)).toEqual([5, 3, 2, 1]);
+    expect(checkpointsToDrop(ckpts, policy, loss).map((c) => c.epoch)).toEqual([5, 4, 3, 1]);
+    // What the families declare: the stacked AE's layers × epochs each, DEC's pretraining; none elsewhere.
+    const stacked = defaultRunConfig('stacked-ae');
+    expect(pretrainingEpochs(stacked)).toBe(2 * 3);
+    const dec = defaultRunConfig('deep-clustering');
+    expect(pretrainingEpochs({ ...dec, model: { ...(dec.model as object), pretrainEpochs: 7 } as never })).toBe(7);
+    expect(pretrainingEpochs(defaultRunConfig('vae'))).toBe(0);
   });
 });

@@ -18,29 +18,35 @@ export function checkpointDue(
 
 /**
  * Which checkpoints a run no longer keeps: all but the last K (by epoch) and the best by a test metric
- * (the earliest of equals). `metricAt(step)` gives that metric at a checkpoint's step, if recorded.
+ * (the earliest of equals). `metricAt(step)` gives that metric at a checkpoint's step, if recorded; checkpoints of
+ * the first `pretraining` epochs (a phased family's) are not ranked.
  */
 export function checkpointsToDrop<C extends { epoch: number; step: number }>(
   checkpoints: readonly C[],
   policy: CheckpointPolicy | undefined,
   metricAt: (step: number) => number | undefined,
+  pretraining = 0,
 ): C[] {
   const byEpoch = [...checkpoints].sort((a, b) => b.epoch - a.epoch);
   const keep = new Set(byEpoch.slice(0, policy?.keepLast ?? defaultKeepLast));
-  const best = policy?.keepBest ? bestCheckpoint(checkpoints, policy.keepBest, metricAt) : undefined;
+  const best = policy?.keepBest ? bestCheckpoint(checkpoints, policy.keepBest, metricAt, pretraining) : undefined;
   if (best) keep.add(best);
   return byEpoch.filter((c) => !keep.has(c));
 }
 
-/** The best of a run's checkpoints by a test metric (the earliest of equals); undefined when none has the metric. */
+/**
+ * The best of a run's checkpoints by a test metric (the earliest of equals), past its first `pretraining` epochs (a
+ * phased family's pretraining measures another loss); undefined when none has the metric.
+ */
 export function bestCheckpoint<C extends { epoch: number; step: number }>(
   checkpoints: readonly C[],
   best: NonNullable<CheckpointPolicy['keepBest']>,
   metricAt: (step: number) => number | undefined,
+  pretraining = 0,
 ): C | undefined {
   let chosen: C | undefined;
   let chosenValue = 0;
-  for (const c of [...checkpoints].sort((a, b) => a.epoch - b.epoch)) {
+  for (const c of [...checkpoints].filter((c) => c.epoch > pretraining).sort((a, b) => a.epoch - b.epoch)) {
     const v = metricAt(c.step);
     if (v === undefined || !Number.isFinite(v)) continue;
     if (!chosen || (best.mode === 'min' ? v < chosenValue : v > chosenValue)) {

@@ -5,6 +5,7 @@ import type { EventHub } from '../events';
 import { insertArtifact } from '../store/artifacts';
 import type { Db } from '../store/db';
 import { addWarning, markRunning, recordStoppedEarly } from '../store/runs';
+import { pretrainingEpochs } from '../../families/run-config';
 import { keepCheckpoint } from './checkpoint-files';
 import type { FromWorker, WorkerHandle } from './protocol';
 import type { RungWatch } from './rung-watch';
@@ -64,7 +65,7 @@ export function handleRunMessage(
       return;
     case 'checkpoint':
       if (run.config.training.checkpoints?.keepBest) ctx.flush();
-      keepCheckpoint(db, ctx.checkpointDir, runId, m.checkpoint, run.config.training.checkpoints);
+      keepCheckpoint(db, ctx.checkpointDir, runId, m.checkpoint, run.config.training.checkpoints, pretrainingEpochs(run.config));
       return;
     case 'warning':
       addWarning(db, runId, m.message);

@@ -84,3 +84,50 @@ describe('the training step', () => {
     }
   });
 });
+
+describe('early stopping on a metric that is never a number', () => {
+  beforeAll(async () => {
+    await selectBackend('cpu');
+  });
+
+  it('stops the run once its patience is spent, keeping that epoch’s checkpoint, with an error naming the field', async () => {
+    const config = defaultRunConfig('autoencoder');
+    const training: TrainingConfig = {
+      loss: 'mse',
+      batchSize: 8,
+      epochs: 6,
+      learningRate: 0.01,
+      optimizer: 'adam',
+      seed: 1,
+      earlyStopping: { metric: 'nowhere', mode: 'min', patience: 2, minDelta: 0 },
+    };
+    const built = familyModels.autoencoder.build({
+      model: config.model as never,
+      training,
+      inputShape: [8, 8, 1],
+      seed: 3,
+      classes: 0,
+    });
+    // A test metric that is NaN at every epoch.
+    const model = { ...built, testMetrics: () => ({ batch: () => undefined, result: () => ({ metrics: { nowhere: NaN } }) }) };
+    const ended: [number, boolean][] = [];
+    const run = train({
+      model,
+      dataset: synthetic(32),
+      training,
+      shuffleSeed: 1,
+      callbacks: {
+        progress: () => undefined,
+        metrics: () => undefined,
+        warn: () => undefined,
+        epochEnd: async (epoch, _step, _state, last) => void ended.push([epoch, last]),
+      },
+    });
+    await expect(run).rejects.toThrow(/^training\.earlyStopping\.metric: test nowhere was NaN at every epoch up to 2/);
+    expect(ended).toEqual([
+      [1, false],
+      [2, true],
+    ]);
+    built.dispose();
+  });
+});

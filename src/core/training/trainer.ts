@@ -27,9 +27,11 @@ export class TrainingHealthError extends Error {
 export interface TrainerCallbacks {
   progress(progress: Omit<RunProgress, 'runId'>): void;
   metrics(points: MetricPoint[]): void;
-  /** After each epoch's metrics: images, checkpoints. */
-  /** 'stop': the run ends after this epoch (Hyperband stopped it at a rung). */
-  /** `last`: early stopping ends the run at this epoch (its checkpoint is the one a later extension continues from). */
+  /**
+   * After each epoch's metrics: images, checkpoints. `last`: early stopping ends the run at this epoch (its checkpoint
+   * is the one a later extension continues from). Answers 'stop' when the run ends after this epoch (Hyperband
+   * stopped it at a rung).
+   */
   epochEnd(epoch: number, step: number, state: () => Promise<TrainerSnapshot>, last: boolean): Promise<void | 'stop'>;
   /** Training health advice that does not stop the run (e.g. posterior collapse). */
   warn(message: string): void;
@@ -149,7 +151,10 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
   if (resume) {
     // The optimizer's slots by name, the data order's RNG, the counters: the next epoch is the one an
     // uninterrupted run would have trained.
-    await optimizer.setWeights(resume.optimizer.map((a) => ({ name: a.name, tensor: tf.tensor(a.values, a.shape) })));
+    const slots = resume.optimizer.map((a) => ({ name: a.name, tensor: tf.tensor(a.values, a.shape) }));
+    await optimizer.setWeights(slots);
+    // The optimizer keeps its own (its variables share these buffers, which stay while they do).
+    tf.dispose(slots.map((s) => s.tensor));
     rng.state = Number(resume.trainer['shuffleRng']);
   }
   const firstEpoch = (resume?.epoch ?? 0) + 1;
@@ -314,6 +319,11 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
       stoppedAtRung = epoch;
       break;
     }
+    if (stop && earlyStopping && stopping.best === null)
+      throw new TrainingHealthError(
+        `training.earlyStopping.metric: test ${earlyStopping.metric} was NaN at every epoch up to ${epoch}, so early ` +
+          `stopping has nothing to compare; training stopped and the checkpoint of epoch ${epoch} is kept.`,
+      );
     if (stop && earlyStopping && stopping.best !== null) {
       stoppedEarly = {
         epoch,

@@ -11,7 +11,7 @@ import { buildArchitecture, buildEncoder, summarize } from '../architecture';
 import type { BuiltModel, ChartView, FamilyModel, LossResult, Weight } from '../family-model';
 import { clusteringLoss, softAssignment, targetDistribution } from './objective';
 import { principalComponents } from './pca';
-import type { DeepClusteringModel } from './spec';
+import { deepClusteringSpec, type DeepClusteringModel } from './spec';
 
 /** Images per forward pass when a whole split is encoded (k-means, the target's f_j, the scores). */
 const passBatch = 256;
@@ -147,7 +147,7 @@ export const deepClusteringFamily: FamilyModel<DeepClusteringModel> = {
 
     const trainable = [...encoder.trainableWeights, ...decoder.trainableWeights, centresWeight];
     return {
-      totalEpochs: (clusteringEpochs) => m.pretrainEpochs + clusteringEpochs,
+      totalEpochs: (clusteringEpochs) => deepClusteringSpec.pretrainingEpochs(m) + clusteringEpochs,
       async beforeEpoch(epoch, { train, test }) {
         trainSplit = train;
         if (!clustering && epoch > m.pretrainEpochs) await placeCentres(train, test);

@@ -109,6 +109,7 @@ export const deepClusteringSpec = {
     'Autoencoder pretraining, k-means on the codes, then the encoder and the cluster centres trained on KL(P‖Q) toward a sharpened target (DEC), or with the reconstruction kept (IDEC).',
   lossUnit: 'per pixel, then KL per image (per phase)',
   objective: 'rec, then KL(P‖Q) (IDEC: rec + γ·KL)',
+  pretrainingEpochs: (m: DeepClusteringModel) => m.pretrainEpochs,
   metrics: [
     { name: 'cluster_acc', label: 'cluster accuracy (ACC)', format: 'percent', headline: true },
     { name: 'cluster_nmi', label: 'cluster NMI', digits: 3 },

@@ -5,7 +5,7 @@ import { deriveSeed } from '../../shared/random';
 import { readFloats } from '../../ml/read';
 import { tf, tfl, type Scalar, type Tensor } from '../../ml/tf';
 import type { BuiltModel, FamilyModel, LossResult } from '../family-model';
-import type { StackedAeModel } from './spec';
+import { stackedAeSpec, type StackedAeModel } from './spec';
 
 /** The first `perClass` images of every class: the few labels a semi-supervised experiment gets. */
 function labelledSubset(split: ImageSplit, classes: number, perClass: number): number[] {
@@ -62,7 +62,7 @@ export const stackedAeFamily: FamilyModel<StackedAeModel> = {
     let epoch = 0;
     const all = [...enc, ...dec];
     return {
-      totalEpochs: (fineTuneEpochs) => depth * m.pretrainEpochs + fineTuneEpochs,
+      totalEpochs: (fineTuneEpochs) => stackedAeSpec.pretrainingEpochs(m) + fineTuneEpochs,
       onStep(e) {
         epoch = e;
         // Frozen as Keras freezes a layer: not trainable, so the step gives it no gradient (not a zero one, which

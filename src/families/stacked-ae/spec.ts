@@ -44,6 +44,7 @@ export const stackedAeSpec = {
     'Greedy layer-wise pretraining, fine-tuning, then a classifier on N labels per class compared with the same classifier from scratch.',
   lossUnit: 'per pixel (per phase)',
   objective: 'phase loss',
+  pretrainingEpochs: (m: StackedAeModel) => m.widths.length * m.pretrainEpochs,
   metrics: [
     { name: 'accuracy_pretrained', label: 'accuracy, pretrained', format: 'percent', headline: true },
     { name: 'accuracy_scratch', label: 'accuracy, from scratch', format: 'percent' },

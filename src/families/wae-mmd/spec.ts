@@ -15,10 +15,10 @@ export const waeMmdModel = vaeModel.pick({ encoder: true, latentSize: true, deco
   }),
   lambda: z.number().min(0).max(10000).meta({
     label: 'λ (MMD weight)',
-    help: 'The paper uses 10 for MNIST (WAE), 1,000 for InfoVAE’s MMD-VAE.',
+    help: 'WAE: 200 against the summed squared error (the paper’s 10 against 0.05·‖x − x̂‖²); 1,000 for InfoVAE’s MMD-VAE.',
     widget: 'slider',
     step: 1,
-    sliderMax: 100,
+    sliderMax: 1000,
   }),
   alpha: z
     .number()
