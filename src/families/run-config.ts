@@ -69,6 +69,7 @@ export function checkRunConfig(config: RunConfig, lookup: DatasetLookup, limits?
     issue(['training', 'batchSize'], batchTooLarge(config.training.batchSize, trainImages, d.name));
   }
   const classes = b ? 2 : (d.classes?.length ?? a.classes);
+  metricRuleIssues(config, issue);
   const spec = (familySpec(config.family) ?? {}) as { checkModel?: CrossFieldCheck };
   const image: [number, number, number] = [a.height, a.width, a.channels];
   spec.checkModel?.(config.model, { training: config.training, image, classes }, issue);
@@ -86,6 +87,22 @@ export function checkRunConfig(config: RunConfig, lookup: DatasetLookup, limits?
     }
   }
   return issues;
+}
+
+/** A rule that reads a test metric (early stopping, the plateau, the best checkpoint) on one the run will not report. */
+function metricRuleIssues(config: RunConfig, issue: (path: readonly PropertyKey[], message: string) => void): void {
+  const t = config.training;
+  const declared = familySpec(config.family)?.metrics ?? [];
+  const rules: [PropertyKey[], string | undefined][] = [
+    [['training', 'earlyStopping', 'metric'], t.earlyStopping?.metric],
+    [['training', 'schedule', 'metric'], t.schedule?.kind === 'plateau' ? (t.schedule.metric ?? 'loss') : undefined],
+    [['training', 'checkpoints', 'keepBest', 'metric'], t.checkpoints?.keepBest?.metric],
+  ];
+  for (const [path, name] of rules) {
+    const losses = declared.find((m) => m.name === name)?.losses;
+    if (losses && !losses.includes(t.loss))
+      issue(path, `test ${name} is not reported for runs trained with ${t.loss} (only with ${losses.join(', ')})`);
+  }
 }
 
 /** Parses a config and, given the data sets, checks it against them: every issue names its field. */

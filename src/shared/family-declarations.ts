@@ -25,6 +25,8 @@ export const MetricDeclaration = z.object({
   perDimension: z.string().optional(),
   /** For a count of dimensions: the per-dimension metric whose dimensions it counts out of ("7 / 10"). */
   outOf: z.string().optional(),
+  /** The training losses under which it is reported (a −ELBO needs a likelihood, which smooth L1 is not); all if absent. */
+  losses: z.array(z.string()).optional(),
 });
 export type MetricDeclaration = z.infer<typeof MetricDeclaration>;
 

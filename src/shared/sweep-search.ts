@@ -55,8 +55,13 @@ export function sweepObjectives(spec: { metric?: SweepObjective; metrics?: Sweep
  * The metrics every run of a family reports each epoch (`split.name`), from its declared metrics: what a sweep
  * can optimise and judge runs by. (Evaluations' figures come only at the end, too late for a rung.)
  */
-export function epochMetricNames(declared: readonly { name: string; perDimension?: string | undefined }[]): string[] {
-  const own = declared.filter((m) => !m.perDimension).map((m) => `test.${m.name}`);
+export function epochMetricNames(
+  declared: readonly { name: string; perDimension?: string | undefined; losses?: string[] | undefined }[],
+  loss?: string,
+): string[] {
+  const own = declared
+    .filter((m) => !m.perDimension && (!loss || !m.losses || m.losses.includes(loss)))
+    .map((m) => `test.${m.name}`);
   return [...new Set(['test.loss', 'train.loss', 'test.mse', ...own])];
 }
 

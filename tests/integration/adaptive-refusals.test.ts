@@ -39,6 +39,15 @@ describe('an adaptive sweep spec refused by its key, nothing stored', () => {
     expect((await issues({ metric: { name: 'test.accuracy', goal: 'maximize' } }))['metric.name']).toMatch(
       /no run of this sweep reports test\.accuracy \(vae runs report test\.loss, .*test\.neg_elbo/,
     );
+    // A −ELBO needs a likelihood: runs trained with smooth L1 report none.
+    const lossGrid = {
+      method: 'grid',
+      count: undefined,
+      parameters: { 'training.loss': { values: ['bce', 'smoothL1'] } },
+    } as const;
+    expect((await issues(lossGrid))['metric.name']).toMatch(
+      /^no run of this sweep reports test\.neg_elbo \(vae runs trained with smoothL1 report test\.loss, train\.loss, test\.mse, test\.reconstruction/,
+    );
     expect((await issues({ early_terminate: { type: 'hyperband', min_iter: 1, eta: 1.5 } }))['early_terminate.eta']).toMatch(
       /eta must be at least 2/,
     );

@@ -26,21 +26,28 @@ export function sweepBase(spec: SweepSpec): RunConfig {
   return parsed.data;
 }
 
-/** The epoch metrics every run of a family reports (`split.name`): what a sweep can optimise and judge runs by. */
-export function epochMetrics(family: string): string[] {
-  return epochMetricNames(familySpec(family)?.metrics ?? []);
+/**
+ * The epoch metrics every run of a family reports (`split.name`), given its training loss where one decides (a
+ * −ELBO needs a likelihood): what a sweep can optimise and judge runs by.
+ */
+export function epochMetrics(family: string, loss?: string): string[] {
+  return epochMetricNames(familySpec(family)?.metrics ?? [], loss);
 }
 
 /** Each objective is a metric every run of the sweep reports each epoch. */
 function objectiveIssues(spec: SweepSpec, points: readonly SweepPoint[]): FieldIssue[] {
-  const families = [...new Set(points.map((p) => p.config.family))];
+  const kinds = [...new Map(points.map((p) => [`${p.config.family} ${p.config.training.loss}`, p.config])).values()];
   const objectives = sweepObjectives(spec);
   return objectives.flatMap((o, i) => {
-    const missing = families.filter((f) => !epochMetrics(f).includes(o.name));
-    if (missing.length === 0) return [];
+    const missing = kinds.filter((c) => !epochMetrics(c.family, c.training.loss).includes(o.name));
+    const first = missing[0];
+    if (!first) return [];
     const path = spec.metrics ? `metrics[${i}].name` : 'metric.name';
-    const known = epochMetrics(missing[0] as string).join(', ');
-    return [{ path, message: `no run of this sweep reports ${o.name} (${missing.join(', ')} runs report ${known})` }];
+    const known = epochMetrics(first.family, first.training.loss).join(', ');
+    const runs = [...new Set(missing.map((c) => c.family))].join(', ');
+    // Reported by the family, but not under this loss: say which.
+    const trained = epochMetrics(first.family).includes(o.name) ? ` trained with ${first.training.loss}` : '';
+    return [{ path, message: `no run of this sweep reports ${o.name} (${runs} runs${trained} report ${known})` }];
   });
 }
 

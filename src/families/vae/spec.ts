@@ -66,7 +66,7 @@ const checkVae: ModelCheck<VaeModel> = (model, ctx, issue) => {
 
 /** What the VAE and the CVAE report besides the loss: the ELBO's parts, and the KL of each latent dimension. */
 export const vaeMetrics: MetricDeclaration[] = [
-  { name: 'neg_elbo', label: 'test −ELBO', digits: 2, headline: true },
+  { name: 'neg_elbo', label: 'test −ELBO', digits: 2, headline: true, losses: ['bce', 'mse', 'mae'] },
   { name: 'reconstruction', label: 'reconstruction', digits: 2 },
   { name: 'kl', label: 'KL', digits: 2 },
   { name: 'active_units', label: 'active units', format: 'count', outOf: 'kl_per_dim' },

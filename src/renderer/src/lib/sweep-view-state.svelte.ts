@@ -167,7 +167,12 @@ export class SweepFormState {
   });
 
   /** The metrics the base's runs report each epoch: what the sweep can optimise and judge runs by. */
-  metricChoices = $derived(epochMetricNames(studio.family(this.family)?.metrics ?? []));
+  metricChoices = $derived(
+    epochMetricNames(
+      studio.family(this.family)?.metrics ?? [],
+      (this.effective.config?.['training'] as { loss?: string } | undefined)?.loss,
+    ),
+  );
 
   /** The evaluations that apply to the base's family and data set (the sweep check refuses the rest, naming the run). */
   evaluationOptions = $derived.by(() => {

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import type { DatasetLookup } from '../shared/config';
+import { checkRunConfig, defaultRunConfig } from './run-config';
+
+const mnist: DatasetLookup = (name) =>
+  name === 'mnist'
+    ? { name, height: 28, width: 28, channels: 1, trainCount: 60000, testCount: 10000, classes: 10, available: true, hint: null }
+    : undefined;
+
+describe('a rule that reads a test metric', () => {
+  it('is refused on a metric the run will not report under its loss, naming the rule’s field', () => {
+    const config = defaultRunConfig('vae');
+    config.training = {
+      ...config.training,
+      loss: 'smoothL1',
+      earlyStopping: { metric: 'neg_elbo', mode: 'min', patience: 3, minDelta: 0 },
+      schedule: { kind: 'plateau', metric: 'neg_elbo' },
+      checkpoints: { keepBest: { metric: 'neg_elbo', mode: 'min' } },
+    };
+    const message = 'test neg_elbo is not reported for runs trained with smoothL1 (only with bce, mse, mae)';
+    expect(checkRunConfig(config, mnist)).toEqual([
+      { path: 'training.earlyStopping.metric', message },
+      { path: 'training.schedule.metric', message },
+      { path: 'training.checkpoints.keepBest.metric', message },
+    ]);
+    // The same rules on a run with a likelihood, or on a metric every run reports: accepted.
+    expect(checkRunConfig({ ...config, training: { ...config.training, loss: 'mse' } }, mnist)).toEqual([]);
+    const onLoss = { ...config.training, earlyStopping: { metric: 'loss', mode: 'min' as const, patience: 3, minDelta: 0 } };
+    expect(checkRunConfig({ ...config, training: onLoss }, mnist).map((i) => i.path)).not.toContain(
+      'training.earlyStopping.metric',
+    );
+  });
+});
