@@ -56,7 +56,9 @@ async function generatePoints(source: FactorSource, count: number, settings: Bet
 }
 
 // β-VAE disentanglement score (Higgins et al. 2017, §3): a linear classifier names the fixed factor from mean |z1 − z2|; as disentanglement_lib evaluation/metrics/beta_vae.py.
-// The classifier is sklearn's default LogisticRegression objective (C = 1, L2, multinomial) solved by our L-BFGS (softmax-regression.ts).
+// The classifier is the default LogisticRegression objective of sklearn ≥ 0.22 (lbfgs: C = 1, L2, multinomial, intercept
+// not penalised) solved by our L-BFGS (softmax-regression.ts); the published study ran sklearn ≤ 0.21's liblinear
+// one-vs-rest default, which can differ by a point or two of accuracy.
 export async function computeBetaVaeScore(
   source: FactorSource,
   options: Partial<BetaVaeScoreOptions> = {},

@@ -2,7 +2,10 @@ import { fitGradientBoosting, gradientBoostingDefaults, predictGradientBoosting 
 import { column, type Matrix, rowCount, sliceRows, splitTrainTest } from './matrix';
 
 export const dciDefaults = {
-  /** First part of the rows trains, the rest tests (utils.split_train_test); 2/3 = dci.num_train 10000 : num_test 5000. */
+  /**
+   * First part of the rows trains, the rest tests (utils.split_train_test), in disentanglement_lib's ratio, dci.num_train
+   * 10000 : num_test 5000; the rows are the test split's codes, fewer than its 15,000 (the evaluation names how many).
+   */
   trainFraction: 2 / 3,
   /** GradientBoostingClassifier() defaults, one per factor. */
   stages: gradientBoostingDefaults.stages,

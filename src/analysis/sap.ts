@@ -4,7 +4,10 @@ import { column, type Matrix, rowCount, splitTrainTest } from './matrix';
 export const sapDefaults = {
   /** disentanglement_lib's sap_score.continuous_factors in its study configs. */
   continuousFactors: false,
-  /** First part of the rows trains, the rest tests (utils.split_train_test); 2/3 = num_train 10000 : num_test 5000. */
+  /**
+   * First part of the rows trains, the rest tests (utils.split_train_test), in disentanglement_lib's ratio, num_train
+   * 10000 : num_test 5000; the rows are the test split's codes, fewer than its 15,000 (the evaluation names how many).
+   */
   trainFraction: 2 / 3,
   /** LinearSVC(C=0.01, class_weight="balanced") as sap_score.compute_score_matrix fixes it. */
   svcC: 0.01,
