@@ -40,11 +40,11 @@ describe('an adaptive sweep spec refused by its key, nothing stored', () => {
       /no run of this sweep reports test\.accuracy \(vae runs report test\.loss, .*test\.neg_elbo/,
     );
     // A −ELBO needs a likelihood: runs trained with smooth L1 report none.
-    const lossGrid = {
+    const lossGrid: Partial<SweepSpecInput> = {
       method: 'grid',
       count: undefined,
       parameters: { 'training.loss': { values: ['bce', 'smoothL1'] } },
-    } as const;
+    };
     expect((await issues(lossGrid))['metric.name']).toMatch(
       /^no run of this sweep reports test\.neg_elbo \(vae runs trained with smoothL1 report test\.loss, train\.loss, test\.mse, test\.reconstruction/,
     );
