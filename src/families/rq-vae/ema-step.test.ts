@@ -1,7 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, it } from 'vitest';
 import { selectBackend } from '../../ml/backend';
-import { inTraining } from '../../ml/mode';
-import { tf } from '../../ml/tf';
+import { expectEmaFromTheStepsOwnPass } from '../ema-step.testing';
 import { defaultRunConfig } from '../run-config';
 import { rqVaeFamily } from './model';
 import type { RqVaeModel } from './spec';
@@ -17,36 +16,8 @@ describe('the rq-vae codebook’s EMA update', () => {
       ...(config.model as RqVaeModel),
       encoder: [{ type: 'dense', units: 12, activation: 'relu' }, { type: 'batchNorm' }],
     };
-    const build = () => rqVaeFamily.build({ model, training: config.training, inputShape: [28, 28, 1], seed: 4, classes: 0 });
-    const x = tf.randomUniform([16, 784], 0, 1, 'float32', 5);
-    const moving = (built: ReturnType<typeof build>) =>
-      built
-        .weights()
-        .filter((w) => w.name.includes('moving'))
-        .map((w) => Array.from(w.read().dataSync()));
-    // The forward pass alone, and the forward pass with the EMA update after it, from the same start.
-    const [alone, withUpdate] = [build(), build()];
-    tf.tidy(() => inTraining(1, () => alone.computeLoss(x, true).total));
-    tf.tidy(() =>
-      inTraining(1, () => {
-        const loss = withUpdate.computeLoss(x, true).total;
-        withUpdate.afterStep?.(x);
-        return loss;
-      }),
+    expectEmaFromTheStepsOwnPass(() =>
+      rqVaeFamily.build({ model, training: config.training, inputShape: [28, 28, 1], seed: 4, classes: 0 }),
     );
-    expect(moving(alone)).toHaveLength(2);
-    expect(moving(withUpdate)).toEqual(moving(alone));
-    const codebook = (built: ReturnType<typeof build>) =>
-      Array.from(
-        built
-          .weights()
-          .find((w) => w.name.startsWith('codebook'))!
-          .read()
-          .dataSync(),
-      );
-    expect(codebook(withUpdate)).not.toEqual(codebook(alone));
-    alone.dispose();
-    withUpdate.dispose();
-    x.dispose();
   });
 });

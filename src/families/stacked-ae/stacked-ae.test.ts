@@ -36,6 +36,8 @@ const model: StackedAeModel = {
   classifierEpochs: 1,
 };
 
+const adam: TrainingConfig = { loss: 'mse', batchSize: 16, epochs: 1, learningRate: 0.01, optimizer: 'adam', seed: 3 };
+
 describe('greedy layer-wise pretraining of a stacked autoencoder', () => {
   beforeAll(async () => {
     await selectBackend('wasm');
@@ -43,16 +45,7 @@ describe('greedy layer-wise pretraining of a stacked autoencoder', () => {
 
   it('leaves the layers below the one it trains as they were: no momentum, no weight decay moves them', async () => {
     // Adam with decoupled weight decay and clipping: every path of the step that could touch a frozen layer.
-    const training: TrainingConfig = {
-      loss: 'mse',
-      batchSize: 16,
-      epochs: 1,
-      learningRate: 0.01,
-      optimizer: 'adam',
-      seed: 3,
-      weightDecay: 0.1,
-      clipNorm: 1,
-    };
+    const training: TrainingConfig = { ...adam, epochs: 1, weightDecay: 0.1, clipNorm: 1 };
     const built = stackedAeFamily.build({ model, training, inputShape: [8, 8, 1], seed: 5, classes: 2 });
     // Weights by layer after each epoch: enc 0, enc 1, dec 0, dec 1 (kernel and bias each).
     const byLayer = () => {
@@ -86,12 +79,8 @@ describe('greedy layer-wise pretraining of a stacked autoencoder', () => {
   it('stops early on the fine-tuning epochs alone: pretraining measures each layer’s own loss', async () => {
     // No epoch improves on the one before by 100: the rule stops a run at its second epoch under it.
     const training: TrainingConfig = {
-      loss: 'mse',
-      batchSize: 16,
+      ...adam,
       epochs: 3,
-      learningRate: 0.01,
-      optimizer: 'adam',
-      seed: 3,
       earlyStopping: { metric: 'loss', mode: 'min', patience: 1, minDelta: 100 },
     };
     const built = stackedAeFamily.build({ model, training, inputShape: [8, 8, 1], seed: 5, classes: 2 });
