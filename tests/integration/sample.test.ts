@@ -97,6 +97,23 @@ describe('latent-studio sample', () => {
     expect(all.source).toBe('conditional');
     expect(all.samples.map((x) => x.label)).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9]);
     expect(three.samples.map((x) => x.png)).toEqual(all.samples.slice(6, 8).map((x) => x.png));
+    // A CVAE on two chosen classes, listed out of order: its one-hot numbers them 8 → 0, 3 → 1, its samples are
+    // labelled with the data set's values.
+    const pair = tiny('cvae');
+    pair.dataset = { ...pair.dataset, classes: [8, 3] };
+    const chosen = (await studio.api['runs.start']({ config: pair })).runId;
+    await studio.orchestrator.whenEnded(chosen);
+    const [both, eight, threeOnly] = await Promise.all([
+      studio.api['runs.sample']({ runId: chosen, n: 2, seed: 1 }),
+      studio.api['runs.sample']({ runId: chosen, n: 2, seed: 1, class: 8 }),
+      studio.api['runs.sample']({ runId: chosen, n: 2, seed: 1, class: 3 }),
+    ]);
+    expect(both.samples.map((x) => x.label)).toEqual([3, 3, 8, 8]);
+    expect(both.samples.map((x) => x.png)).toEqual([...threeOnly.samples, ...eight.samples].map((x) => x.png));
+    expect(eight.samples.map((x) => x.png)).not.toEqual(threeOnly.samples.map((x) => x.png));
+    await expect(studio.api['runs.sample']({ runId: chosen, n: 2, class: 0 })).rejects.toThrow(
+      /^class: run \d+ was trained on classes 3, 8; there is no class 0/,
+    );
     await expect(studio.api['runs.sample']({ runId: cvae, n: 2, class: 12 })).rejects.toThrow(
       /^class: run \d+ was trained on classes 0, 1/,
     );

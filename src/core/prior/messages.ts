@@ -27,7 +27,10 @@ export interface PriorRequest {
  */
 export type SampleSource =
   | { kind: 'gaussian' | 'vamp'; latentSize: number }
-  /** The CVAE: the same z decoded with each class's one-hot (label values; the one-hot's size is the model's). */
+  /**
+   * The CVAE: the same z decoded with each class's one-hot (label values of the data set; a run on chosen classes
+   * has them at their places in its `dataset.classes`).
+   */
   | { kind: 'conditional'; latentSize: number; classes: number[] }
   | { kind: 'prior'; prior: { path: string; sha256: string } };
 

@@ -272,8 +272,12 @@ export async function sampleRun(msg: SampleRequest): Promise<FromWorker> {
       if (source.kind === 'vamp' && !model.samplePrior) throw new Error(`the ${msg.config.family} model has no prior to sample`);
       const classCountOf = classCount(dataset);
       const classes = source.kind === 'conditional' ? source.classes : [null];
+      // A run on chosen classes numbered them 0…n−1 in the order chosen (selectClasses): the one-hot of a label value.
+      const chosen = msg.config.dataset.classes;
+      const oneHotIndex = (c: number) => (chosen ? chosen.indexOf(c) : c);
       for (const c of classes)
-        if (c !== null && c >= classCountOf) throw new Error(`class ${c} is not one of the model's ${classCountOf} label values`);
+        if (c !== null && (oneHotIndex(c) < 0 || oneHotIndex(c) >= classCountOf))
+          throw new Error(`class ${c} is not one of the model's ${classCountOf} label values`);
       images = new Float32Array(classes.length * n * pixels);
       labels = classes.flatMap((c) => Array.from({ length: n }, () => c));
       for (const [ci, c] of classes.entries()) {
@@ -284,7 +288,7 @@ export async function sampleRun(msg: SampleRequest): Promise<FromWorker> {
             const oneHot =
               c === null || source.kind !== 'conditional'
                 ? undefined
-                : tf.cast(tf.oneHot(tf.fill<Rank.R1>([m], c, 'int32'), classCountOf), 'float32');
+                : tf.cast(tf.oneHot(tf.fill<Rank.R1>([m], oneHotIndex(c), 'int32'), classCountOf), 'float32');
             return decode(zt, oneHot);
           });
           images.set(out, (ci * n + start) * pixels);
