@@ -34,6 +34,11 @@ export const ExplorerInfo = z.object({
   width: z.number().int(),
   channels: z.number().int(),
   testCount: z.number().int(),
+  /**
+   * Draws of the model's own prior where it is not N(0, I) (the VampPrior, the AAE's ring), made when the session
+   * opened: what "sample the prior" decodes, draw (seed − 1) mod their number. Null for N(0, I).
+   */
+  priorDraws: z.array(z.array(z.number())).nullable(),
   /** Per latent dimension over the first (up to 1,000) test codes. */
   spread: z.object({
     mean: z.array(z.number()),

@@ -76,6 +76,8 @@ describe('explorer sessions', () => {
       testCount: 200,
     });
     expect(session.spread.mean).toHaveLength(20);
+    // Its prior is N(0, I): the renderer draws it itself.
+    expect(session.priorDraws).toBeNull();
 
     const z = someCodes(5, 20, 7);
     const decoded = await call<{ images: string[]; pixels: string[]; width: number }>('explorer.decode', {
@@ -103,6 +105,23 @@ describe('explorer sessions', () => {
     // Not a blank image: a decoding that varies with z.
     expect(new Set(expected[0]).size).toBeGreaterThan(10);
     model.dispose();
+  });
+
+  it("holds draws of a model's own prior: the AAE's ring of ten Gaussians", async () => {
+    const aae = defaultRunConfig('aae');
+    aae.backend = 'wasm';
+    aae.dataset = { name: 'mnist', trainSubset: 200, testSubset: 100 };
+    aae.training = { ...aae.training, epochs: 1, batchSize: 50 };
+    aae.model = { ...(aae.model as object), latentSize: 2, prior: 'mixture' } as RunConfig['model'];
+    const aaeRun = (await studio.api['runs.start']({ config: aae })).runId;
+    await studio.orchestrator.whenEnded(aaeRun);
+    const ring = await call<ExplorerInfo>('explorer.open', { runId: aaeRun });
+    expect(ring.priorDraws).toHaveLength(100);
+    // On the circle of radius 4 (σ 0.5 about each centre), not about the origin as N(0, I) would be.
+    const radii = (ring.priorDraws ?? []).map(([a, b]) => Math.hypot(a as number, b as number));
+    expect(radii.reduce((s, r) => s + r, 0) / radii.length).toBeGreaterThan(3.5);
+    expect(Math.min(...radii)).toBeGreaterThan(2);
+    await call('explorer.close', { sessionId: ring.sessionId });
   });
 
   it("encode then decode gives the run's own reconstructions", async () => {

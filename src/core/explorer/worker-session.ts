@@ -12,6 +12,8 @@ import { tf } from '../../ml/tf';
 
 /** Test codes the sliders' ranges are measured on. */
 const spreadImages = 1000;
+/** Draws of a model's own prior an explorer session holds for "sample the prior". */
+export const explorerPriorDraws = 100;
 
 export interface ExplorerModel {
   model: BuiltModel;
@@ -62,7 +64,16 @@ export async function describeExplorer({ model, dataset, family }: ExplorerModel
     channels: dataset.channels,
     testCount: dataset.test.count,
     spread,
+    priorDraws: await priorDraws(model, dim),
   };
+}
+
+/** The model's own prior, drawn once (seed 1) as rows of codes; null when it samples N(0, I). */
+async function priorDraws(model: BuiltModel, dim: number): Promise<number[][] | null> {
+  const sample = model.samplePrior?.bind(model);
+  if (!sample) return null;
+  const flat = await readFloats(() => sample(explorerPriorDraws, 1));
+  return Array.from({ length: explorerPriorDraws }, (_, i) => Array.from(flat.subarray(i * dim, (i + 1) * dim)));
 }
 
 /**

@@ -146,6 +146,8 @@ export interface ExplorerModelInfo {
   testCount: number;
   /** Per latent dimension over (up to) the first 1,000 test codes: what the sliders' ranges start from. */
   spread: { mean: number[]; std: number[]; min: number[]; max: number[] };
+  /** Draws of the model's own prior when it has one (`samplePrior`), else null: N(0, I). */
+  priorDraws: number[][] | null;
 }
 
 /** One worker process, whichever runtime started it (a Node fork or an Electron utilityProcess). */

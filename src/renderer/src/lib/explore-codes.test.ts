@@ -49,12 +49,24 @@ describe('the explore view’s small decisions', () => {
   });
 
   it('samples from the prior for a VAE, else from a Gaussian fitted to the test codes, with a whole seed', () => {
-    const info = { latentSize: 3, spread: { mean: [10, 20, 30], std: [0.1, 0.1, 0.1], min: [], max: [] } };
+    const info = { latentSize: 3, spread: { mean: [10, 20, 30], std: [0.1, 0.1, 0.1], min: [], max: [] }, priorDraws: null };
     expect(sampleStart(info, true, 5.7)).toEqual({ code: priorSample(3, 5), what: 'prior sample z ~ N(0, I), seed 5' });
     expect(sampleStart(info, false, 2)).toEqual({
       code: priorSample(3, 2, [10, 20, 30], [0.1, 0.1, 0.1]),
       what: 'sample of a Gaussian fitted to the test codes, seed 2',
     });
+    // A model with its own prior (a mixture): the session's draws of it, by seed, around and around.
+    const own = {
+      ...info,
+      priorDraws: [
+        [4, 0, 0],
+        [0, 4, 1],
+        [-4, 0, 2],
+      ],
+    };
+    expect(sampleStart(own, true, 2)).toEqual({ code: [0, 4, 1], what: "sample of the model's own prior, draw 2 of 3" });
+    expect(sampleStart(own, true, 4).code).toEqual([4, 0, 0]);
+    expect(sampleStart(own, true, 0).what).toBe("sample of the model's own prior, draw 3 of 3");
   });
 
   it('decodes the sliders’ code through every decoder, with the class of a conditional model', () => {

@@ -34,11 +34,17 @@ export function mostCommonLabel(labels: readonly number[] | null | undefined): n
  * (their mean and spread per dimension); with what it is, in words.
  */
 export function sampleStart(
-  info: Pick<ExplorerInfo, 'latentSize' | 'spread'>,
+  info: Pick<ExplorerInfo, 'latentSize' | 'spread' | 'priorDraws'>,
   hasPrior: boolean,
   seed: number,
 ): { code: number[]; what: string } {
   const s = Math.trunc(seed);
+  const draws = info.priorDraws;
+  if (draws && draws.length > 0) {
+    // The model's own prior (a mixture): one of the draws its session holds.
+    const k = (((s - 1) % draws.length) + draws.length) % draws.length;
+    return { code: [...(draws[k] as number[])], what: `sample of the model's own prior, draw ${k + 1} of ${draws.length}` };
+  }
   return {
     code: hasPrior ? priorSample(info.latentSize, s) : priorSample(info.latentSize, s, info.spread.mean, info.spread.std),
     what: hasPrior ? `prior sample z ~ N(0, I), seed ${s}` : `sample of a Gaussian fitted to the test codes, seed ${s}`,
