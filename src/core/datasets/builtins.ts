@@ -85,6 +85,13 @@ export const defaultGenerated: Record<string, { generator: GeneratorKind; seed: 
   'faces-b': { generator: 'faces', seed: 0, count: 4000 },
 });
 export const generatedTestFraction = 0.1;
+/**
+ * How a generated set splits. Its factors are drawn independently, with replacement, so a test image can have a
+ * training twin (a square turned by 90°, the same draw twice): about 5% of Shapes' test images do.
+ */
+export const generatedSplit =
+  `the last ${Math.round(generatedTestFraction * 100)}% of the images drawn (factors drawn independently: ` +
+  'a few test images, about 5% of Shapes’, have a pixel-identical training twin)';
 
 /** Names of the sets a generation writes: `base` alone, or `base-a`, `base-b` for a pair of identities. */
 export function generatedNames(gen: ImageGenerator, base: string): string[] {

@@ -19,6 +19,7 @@ import {
   builtins,
   defaultGenerated,
   generatedNames,
+  generatedSplit,
   generatedTestFraction,
   generators,
   loadBuiltin,
@@ -98,7 +99,7 @@ export class DatasetCatalog {
       labelNames: gen.labelNames,
       factors: gen.factors,
       twin: names.find((n) => n !== name) ?? null,
-      split: `the last ${Math.round(generatedTestFraction * 100)}% of the images drawn`,
+      split: generatedSplit,
       available: true,
       stored: false,
       hint: 'generated on first use',
@@ -233,7 +234,7 @@ export class DatasetCatalog {
             factors: gen.factors,
             generator: { kind: gen.kind, identity: k },
             twin: names.length > 1 ? (names[1 - k] as string) : null,
-            split: `the last ${Math.round(generatedTestFraction * 100)}% of the images drawn`,
+            split: generatedSplit,
           }),
         );
         return manifests.map((m) => manifestInfo(m, this.store.sizeBytes(m.name)));

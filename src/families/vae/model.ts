@@ -248,7 +248,8 @@ export function buildVae(
           const z = viewPrior();
           out.push({
             kind: 'prior-samples',
-            caption: `Samples from the prior: decode(z), ${prior?.caption ?? 'z ~ N(0, I)'}, the same z every epoch`,
+            // A learned prior's draws move as it trains: only their seed is the same.
+            caption: `Samples from the prior: decode(z), ${prior?.caption ?? 'z ~ N(0, I)'}, ${prior ? 'the same seed' : 'the same z'} every epoch`,
             rows: [0, 1, 2, 3].map((r) => rows(decode(tf.slice(z, [r * 10, 0], [10, k])), 10, pixels)),
           });
         }
@@ -276,7 +277,9 @@ export function buildVae(
         if (interpolation.length > 0)
           out.push({
             kind: 'interpolation',
-            caption: 'Interpolation between pairs of test images through their mu (left to right)',
+            caption:
+              'Interpolation between pairs of test images through their mu (left to right)' +
+              (cond ? ', the one-hot class blended from the first image’s to the second’s along with z' : ''),
             rows: interpolation,
           });
         if (k === 2 && !conditional) {

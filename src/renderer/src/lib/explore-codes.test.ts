@@ -9,6 +9,7 @@ import {
   mostCommonLabel,
   reopenedNotice,
   sampleStart,
+  withClass,
   sessionEnded,
   signed2,
   stripName,
@@ -117,5 +118,12 @@ describe('the explore view’s small decisions', () => {
     expect(signed2(1)).toBe(' 1.00');
     expect(signed2(-0.5)).toBe('-0.50');
     expect(signed2(0)).toBe(' 0.00');
+  });
+
+  it('names the class a conditional model decoded a strip with', () => {
+    expect(withClass('Spherical path in 10 steps from A (test image 3) to B (test image 9)', 'seven')).toBe(
+      'Spherical path in 10 steps from A (test image 3) to B (test image 9); every step decoded as class seven',
+    );
+    expect(withClass('z4 from -3 to 3 in 9 steps', null)).toBe('z4 from -3 to 3 in 9 steps');
   });
 });

@@ -102,6 +102,11 @@ export function interpolationCaption(path: StripPath, steps: number, a: string, 
   return `${path === 'straight' ? 'Straight' : 'Spherical'} path in ${steps} steps from A (${a}) to B (${b})`;
 }
 
+/** A strip's caption, with the class a conditional model decoded it with (the sliders', whatever class A and B were). */
+export function withClass(caption: string, className: string | null): string {
+  return className === null ? caption : `${caption}; every step decoded as class ${className}`;
+}
+
 export function traversalCaption(dim: number, range: { min: number; max: number }, steps: number): string {
   return `z${dim + 1} from ${range.min} to ${range.max} in ${steps} steps, the other dimensions as the sliders set them`;
 }

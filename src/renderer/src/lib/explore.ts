@@ -37,7 +37,11 @@ export function round4(v: number): number {
   return Math.round(v * 1e4) / 1e4;
 }
 
-/** N points from a to b: straight (lerp) or along the great circle with its length interpolated (slerp). */
+/**
+ * N points from a to b: straight (lerp) or spherical (slerp: sin-weighted, along the great circle when |a| = |b|;
+ * between unequal lengths its norm is not their straight interpolation). Nearly parallel or opposite vectors, and
+ * a zero one, take the straight line (through the origin, for opposite ones).
+ */
 export function interpolate(a: number[], b: number[], steps: number, path: 'straight' | 'spherical'): number[][] {
   const ts = Array.from({ length: steps }, (_, i) => (steps === 1 ? 0 : i / (steps - 1)));
   const lerp = (t: number) => a.map((v, d) => (1 - t) * v + t * (b[d] ?? 0));
@@ -47,7 +51,7 @@ export function interpolate(a: number[], b: number[], steps: number, path: 'stra
   if (na === 0 || nb === 0) return ts.map((t) => lerp(t).map(round4));
   const cos = Math.min(1, Math.max(-1, a.reduce((s, v, d) => s + v * (b[d] ?? 0), 0) / (na * nb)));
   const omega = Math.acos(cos);
-  // (Nearly) the same direction: the straight line is the arc.
+  // (Nearly) the same or the opposite direction: no one great circle; the straight line.
   if (Math.sin(omega) < 1e-6) return ts.map((t) => lerp(t).map(round4));
   return ts.map((t) => {
     const wa = Math.sin((1 - t) * omega) / Math.sin(omega);

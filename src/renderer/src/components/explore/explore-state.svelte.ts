@@ -19,6 +19,7 @@ import {
   mostCommonLabel,
   reopenedNotice,
   sampleStart,
+  withClass,
   sessionEnded,
   stripName,
   stripRequest,
@@ -282,6 +283,7 @@ export class ExploreState {
       codes = traverse($state.snapshot(this.z), this.traverseDim, range.min, range.max, n);
       caption = traversalCaption(this.traverseDim, range, n);
     }
+    caption = withClass(caption, info.conditional ? (this.classNames[this.label] ?? String(this.label)) : null);
     this.stripBusy = true;
     try {
       const result = await this.explorerCall('explorer.decode', stripRequest(this.decoders, codes, this.label, info.conditional));
