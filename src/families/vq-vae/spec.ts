@@ -39,7 +39,8 @@ export const quantiserSpec = {
   explorer: false as const,
 };
 export const quantiserMetrics: MetricDeclaration[] = [
-  { name: 'perplexity', label: 'code perplexity', digits: 1, headline: true },
+  // exp(H) of each test batch's code distribution, averaged over batches: below the whole split's (fewer codes per batch).
+  { name: 'perplexity', label: 'code perplexity per test batch', digits: 1, headline: true },
   // The share of the codes used within a test batch, averaged over batches: fewer than the histogram's count over 1,000 images.
   { name: 'codebook_usage', label: 'codes in use per test batch', format: 'percent' },
 ];
