@@ -227,3 +227,32 @@ test('the deepfake’s code is decoded by A’s and B’s decoders side by side,
   await expect(page.getByTestId('explore-strip')).toHaveAttribute('data-steps', '8');
   await page.screenshot({ path: join(shots, '85-explore-deepfake.png'), fullPage: true });
 });
+
+test('sampling the prior of an AAE with the ring of ten Gaussians draws from the ring, and says so', async ({ page }) => {
+  test.setTimeout(60_000);
+  if (!host) throw new Error('host not started');
+  const h = host;
+  const preset = await call<Record<string, Record<string, unknown>>>(h, 'presets.get', { name: 'aae-mixture-2d' });
+  const dense = { type: 'dense', units: 64, activation: 'relu' };
+  const config = {
+    ...preset,
+    name: 'tiny aae ring',
+    backend: 'wasm',
+    dataset: { ...preset['dataset'], trainSubset: 500, testSubset: 100 },
+    model: { ...preset['model'], encoder: [dense], decoder: [dense], discriminator: [32] },
+    training: { ...preset['training'], epochs: 1, batchSize: 50 },
+  };
+  const { runId } = await call<{ runId: number }>(h, 'runs.start', { config });
+  await expect.poll(async () => (await call<RunDetail>(h, 'runs.get', { runId })).status, { timeout: 45_000 }).toBe('completed');
+  await page.goto(h.url);
+  await page.locator(`[data-run-id="${runId}"] button.row`).click();
+  await page.getByTestId('explore-run').click();
+  await expect(page.getByTestId('decoded-image').first()).toHaveAttribute('data-z', /^\[/, { timeout: 30_000 });
+  await page.getByTestId('explore-seed').fill('3');
+  await page.getByTestId('explore-sample').click();
+  await expect(page.getByTestId('explore-source')).toContainText("sample of the model's own prior, draw 3 of 100");
+  // On the ring of radius 4, where N(0, I) would put it near the middle.
+  const z = await sliderValues(page);
+  expect(Math.hypot(z[0] ?? 0, z[1] ?? 0)).toBeGreaterThan(2);
+  await page.screenshot({ path: join(shots, '86-explore-aae-ring-sample.png'), fullPage: true });
+});

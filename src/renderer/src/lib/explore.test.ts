@@ -79,6 +79,15 @@ describe('the explorer’s arithmetic', () => {
       { min: -1.6, max: 4.8 },
       { min: -1, max: 11 },
     ]);
+    // A model's own prior (the AAE's ring) reaches past ±3: the sliders reach its draws too.
+    const priorDraws = [
+      [-4.52, 0.3],
+      [3.9, -4.1],
+    ];
+    expect(sliderRanges({ latentSize: 2, spread, priorDraws }, true)).toEqual([
+      { min: -4.6, max: 4.2 },
+      { min: -4.1, max: 10 },
+    ]);
   });
 
   it('writes a strip as a looping animated GIF, a frame per image, gray levels as its palette', () => {

@@ -7,10 +7,15 @@ import { GIFEncoder, applyPalette, quantize } from 'gifenc';
 import type { ExplorerInfo } from '../../../shared/explorer';
 
 /** A slider's range per latent dimension: ±3 (the prior's mass) for a VAE, joined with the test codes' spread. */
-export function sliderRanges(info: Pick<ExplorerInfo, 'spread' | 'latentSize'>, prior: boolean): { min: number; max: number }[] {
+export function sliderRanges(
+  info: Pick<ExplorerInfo, 'spread' | 'latentSize'> & Partial<Pick<ExplorerInfo, 'priorDraws'>>,
+  prior: boolean,
+): { min: number; max: number }[] {
   return Array.from({ length: info.latentSize }, (_, d) => {
-    const lo = info.spread.min[d] ?? -3;
-    const hi = info.spread.max[d] ?? 3;
+    // The test codes' spread, and the draws of the model's own prior where it has them (the AAE's ring reaches ±4.5).
+    const drawn = (info.priorDraws ?? []).map((z) => z[d] ?? 0);
+    const lo = Math.min(info.spread.min[d] ?? -3, ...drawn);
+    const hi = Math.max(info.spread.max[d] ?? 3, ...drawn);
     if (prior) return { min: nice(Math.min(-3, lo), 'down'), max: nice(Math.max(3, hi), 'up') };
     // A code without a prior: the spread of the test codes, and a tenth more on each side (a dead unit: ±1).
     const pad = hi > lo ? (hi - lo) / 10 : 1;
