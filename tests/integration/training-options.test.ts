@@ -44,6 +44,14 @@ describe('training options', () => {
     expect(metrics.filter((m) => m.split === 'train' && m.name === 'loss').map((m) => m.epoch)).toEqual([1, 2, 3]);
     expect(run.checkpoints.map((c) => c.epoch)).toEqual([3]);
     expect((await studio.exportRun(runId, join(tmp.dir, 'early'))).epoch).toBe(3);
+
+    // Extended by four epochs: its patience starts again from its checkpoint, so two more epochs without an
+    // improvement on epoch 1's best end it again, at epoch 5.
+    await studio.api['runs.resume']({ runId, addEpochs: 4 });
+    await studio.orchestrator.whenEnded(runId);
+    const extended = await studio.api['runs.get']({ runId });
+    expect(extended.status, extended.error ?? '').toBe('completed');
+    expect(extended.stoppedEarly).toMatchObject({ epoch: 5, bestEpoch: 1 });
   });
 
   it('a run that stopped early and keeps its best checkpoint is exported and evaluated from that one by default', async () => {

@@ -171,6 +171,9 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
   // The rules that read the epochs' test metrics keep their state in checkpoints.
   let plateau = (resume?.trainer['plateau'] as PlateauState | undefined) ?? initialPlateau();
   let stopping = (resume?.trainer['earlyStopping'] as EarlyStoppingState | undefined) ?? initialEarlyStopping();
+  // A run early stopping ended, extended by more epochs: its patience starts again (as Keras' callback does at each
+  // fit), measured against the best it had; it stops again once that many epochs bring nothing better.
+  if (training.earlyStopping && stopping.wait >= training.earlyStopping.patience) stopping = { ...stopping, wait: 0 };
   let stoppedEarly: StoppedEarly | undefined;
   let stoppedAtRung: number | undefined;
   const { schedule, earlyStopping } = training;
