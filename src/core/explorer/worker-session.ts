@@ -13,7 +13,7 @@ import { tf } from '../../ml/tf';
 /** Test codes the sliders' ranges are measured on. */
 const spreadImages = 1000;
 /** Draws of a model's own prior an explorer session holds for "sample the prior". */
-export const explorerPriorDraws = 100;
+const explorerPriorDraws = 100;
 
 export interface ExplorerModel {
   model: BuiltModel;
