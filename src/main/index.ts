@@ -33,7 +33,14 @@ const utilityLauncher: WorkerLauncher = (options): WorkerHandle => {
     get pid() {
       return child.pid;
     },
-    send: (m) => child.postMessage(m),
+    send: (m) => {
+      // A message to a worker that is exiting is lost, as the worker is: its exit reports the end.
+      try {
+        child.postMessage(m);
+      } catch {
+        /* the process is gone */
+      }
+    },
     onMessage: (fn) => child.on('message', (m: FromWorker) => fn(m)),
     onExit: (fn) => child.once('exit', (code) => fn(describeExit(code, null), code === 0)),
     kill: () => void child.kill(),

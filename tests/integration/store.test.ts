@@ -101,6 +101,8 @@ describe('store', () => {
     const fresh = insertRun(db, mnistConfig(), 'h');
     markRunning(db, stale, env);
     markRunning(db, fresh, env);
+    // Its studio on another machine: there its heartbeat alone tells.
+    db.prepare(`UPDATE jobs SET supervisor_host = 'elsewhere' WHERE run_id = ? AND kind = 'train'`).run(stale);
     db.prepare(trainJobSet('heartbeat_at')).run(new Date(Date.now() - 60_000).toISOString(), stale);
     expect(interruptStaleRuns(db, 15_000)).toEqual([stale]);
     const runs = listRuns(db);
@@ -166,6 +168,26 @@ describe('restart window', () => {
     t.cleanup();
   });
 
+  it('a live studio of this machine keeps its runs however long it was silent (asleep); one whose pid a later process took does not', () => {
+    const t = tempDir();
+    const d = openDb(join(t.dir, 's.db'));
+    const asleep = insertRun(d, mnistConfig(), 'h');
+    const reused = insertRun(d, mnistConfig(), 'h');
+    markRunning(d, asleep, env);
+    markRunning(d, reused, env);
+    // The parent process (vitest) started seconds before this test; its last heartbeat 2 s ago, 20 times the
+    // staleness allowed below.
+    d.prepare(trainJobSet('supervisor_pid')).run(process.ppid, asleep);
+    d.prepare(trainJobSet('heartbeat_at')).run(new Date(Date.now() - 2000).toISOString(), asleep);
+    // A studio that last beat in 2020 under a pid this live process holds now.
+    d.prepare(trainJobSet('supervisor_pid')).run(process.ppid, reused);
+    d.prepare(trainJobSet('heartbeat_at')).run('2020-01-01T00:00:00.000Z', reused);
+    expect(interruptStaleRuns(d, 100)).toEqual([reused]);
+    expect(getRun(d, asleep)?.status).toBe('running');
+    d.close();
+    t.cleanup();
+  });
+
   it('cancel answers the real status of a run that is not training, and refuses one another studio supervises', async () => {
     const t = tempDir();
     const dbPath = join(t.dir, 's.db');
@@ -179,6 +201,10 @@ describe('restart window', () => {
     try {
       expect(await studio.api['runs.cancel']({ runId: done })).toEqual({ status: 'completed' });
       await expect(studio.api['runs.cancel']({ runId: elsewhere })).rejects.toThrow(/another studio process/);
+      // Its rows gone, that studio would fail at its next write.
+      await expect(studio.api['runs.delete']({ runId: elsewhere })).rejects.toThrow(
+        /run \d+ is queued under another studio process .*cancel it there first/,
+      );
       expect((await studio.api['runs.get']({ runId: elsewhere })).status).toBe('queued');
     } finally {
       await studio.close();

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '../../src/families/run-config';
@@ -90,6 +91,95 @@ describe('a worker that ends while the studio is busy', () => {
       expect(seen.at(-1)?.type).toBe('done');
       expect(exitedAfter).toBe(seen.length);
     } finally {
+      await studio.close();
+      tmp.cleanup();
+    }
+  }, 90_000);
+});
+
+/** A small run of one epoch on 256 MNIST images. */
+function smallRun() {
+  const config = defaultRunConfig('vae');
+  config.backend = 'wasm';
+  config.model = { ...config.model, latentSize: 2 } as typeof config.model;
+  config.dataset = { name: 'mnist', trainSubset: 256, testSubset: 256 };
+  config.training = { ...config.training, epochs: 1, batchSize: 64, seed: 3 };
+  return config;
+}
+
+describe('the moments around a run', () => {
+  it('extended as it completes (its worker has sent `done` and not yet exited), it trains on and completes', async () => {
+    const tmp = tempDir();
+    const fork = forkLauncher();
+    let exitHeld = true;
+    let releaseExit = () => {};
+    const launcher: WorkerLauncher = (options) => {
+      const worker = fork(options);
+      return {
+        ...worker,
+        pid: worker.pid,
+        // The first worker's exit reaches the studio only when released: the window between `done` and `close`.
+        onExit: (listener) =>
+          worker.onExit((description, clean) => {
+            if (!exitHeld) return listener(description, clean);
+            releaseExit = () => listener(description, clean);
+          }),
+      };
+    };
+    const studio = createStudio({ dbPath: join(tmp.dir, 'studio.db'), launcher, transport: 'headless' });
+    try {
+      const completed = new Promise<number>((resolve) =>
+        studio.events.on((e) => {
+          if (e.name === 'run.status' && e.payload.status === 'completed') resolve(e.payload.runId);
+        }),
+      );
+      const { runId } = await studio.api['runs.start']({ config: smallRun() });
+      await completed;
+      setTimeout(() => {
+        exitHeld = false;
+        releaseExit();
+      }, 300);
+      const resumed = await studio.api['runs.resume']({ runId, addEpochs: 1 });
+      expect(resumed).toMatchObject({ fromEpoch: 1, epochs: 2 });
+      await studio.orchestrator.whenEnded(runId);
+      const run = await studio.api['runs.get']({ runId });
+      expect(run.status, run.error ?? '').toBe('completed');
+      expect(run.attempts.map((a) => a.status)).toEqual(['completed', 'completed']);
+    } finally {
+      await studio.close();
+      tmp.cleanup();
+    }
+  }, 90_000);
+
+  it('a run deleted under the studio that trains it (by another process on the database) does not end that studio', async () => {
+    const tmp = tempDir();
+    const dbPath = join(tmp.dir, 'studio.db');
+    const studio = createStudio({ dbPath, launcher: forkLauncher(), transport: 'headless' });
+    const errors: string[] = [];
+    const logged = console.error;
+    console.error = (...args: unknown[]) => void errors.push(args.map(String).join(' '));
+    try {
+      const started = new Promise<void>((resolve) =>
+        studio.events.on((e) => {
+          if (e.name === 'run.progress') resolve();
+        }),
+      );
+      // Long enough for the timer's flushes (every 500 ms) of its batch losses.
+      const config = smallRun();
+      config.dataset = { name: 'mnist', trainSubset: 4096, testSubset: 256 };
+      config.training = { ...config.training, epochs: 2 };
+      const { runId } = await studio.api['runs.start']({ config });
+      await started;
+      const other = new Database(dbPath);
+      other.pragma('foreign_keys = ON');
+      other.prepare('DELETE FROM runs WHERE id = ?').run(runId);
+      other.close();
+      // Metrics arrive and are flushed on the studio's timer: they fail to be written, and it says so.
+      await studio.orchestrator.whenEnded(runId);
+      expect(errors.join('\n')).toMatch(/run \d+'s metrics failed: FOREIGN KEY/);
+      expect(await studio.api['runs.list']({})).toEqual([]);
+    } finally {
+      console.error = logged;
       await studio.close();
       tmp.cleanup();
     }

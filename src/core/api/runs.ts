@@ -9,7 +9,7 @@ import { insideRoot } from '../paths';
 import { checkRun } from '../run-checks';
 import { readCurves, readMetrics } from '../store/metrics';
 import { addWarning, deleteRun, getRun, getRunStatus, listRuns, requeueForResume, RunNotStoppedError } from '../store/runs';
-import { trainJobSupervisor } from '../store/train-jobs';
+import { trainJobHeldElsewhere, trainJobSupervisor } from '../store/train-jobs';
 import { removeCheckpointFile } from '../training/checkpoint-files';
 import { ensureDatasets, type StudioContext } from './context';
 
@@ -27,6 +27,8 @@ export function runHelpers(ctx: StudioContext) {
     const run = requireRun(runId);
     if (!finishedStatuses.includes(run.status))
       throw new ApiError('conflict', `run ${runId} is ${run.status}: it has not stopped`);
+    if (orchestrator.activeRunIds.includes(runId))
+      throw new ApiError('conflict', `run ${runId} is ${run.status}, and its worker is still ending: try again`);
     if (run.status === 'completed' && addEpochs === undefined) {
       throw new ApiError('bad_request', `addEpochs: run ${runId} completed; say how many epochs to add`, [
         { path: 'addEpochs', message: 'a completed run is extended by a number of epochs' },
@@ -87,7 +89,12 @@ export function runsApi(
       await ensureDatasets(ctx, [config.dataset.name, config.dataset.second]);
       return { runId: orchestrator.start(config) };
     },
-    'runs.resume': async ({ runId, addEpochs }) => resumeRun(runId, addEpochs),
+    'runs.resume': async ({ runId, addEpochs }) => {
+      // Asked for as the run ends: its worker has posted `done` and has not exited yet (milliseconds).
+      if (orchestrator.activeRunIds.includes(runId) && finishedStatuses.includes(getRunStatus(db, runId) ?? 'queued'))
+        await orchestrator.whenEnded(runId);
+      return resumeRun(runId, addEpochs);
+    },
     'runs.export': async ({ runId }) => {
       const run = requireRun(runId);
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -132,6 +139,12 @@ export function runsApi(
     'runs.delete': async ({ runId }) => {
       if (orchestrator.activeRunIds.includes(runId))
         throw new ApiError('conflict', `run ${runId} is still training: cancel it first`);
+      // Its rows gone, the studio that trains it would fail at its next write.
+      if (trainJobHeldElsewhere(db, runId, orchestrator.staleAfterMs))
+        throw new ApiError(
+          'conflict',
+          `run ${runId} is ${getRunStatus(db, runId)} under another studio process (${trainJobSupervisor(db, runId) ?? 'unknown'}): cancel it there first`,
+        );
       // A run waiting in this studio's queue leaves the queue with it.
       if (getRunStatus(db, runId) === 'queued') orchestrator.cancel(runId);
       return { deleted: deleteRun(db, runId) };

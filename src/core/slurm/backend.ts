@@ -198,7 +198,13 @@ export class SlurmBackend {
   #polling = false;
 
   constructor(private readonly o: SlurmBackendOptions) {
-    this.#timer = setInterval(() => void this.poll(), o.pollMs ?? 1000);
+    this.#timer = setInterval(
+      () =>
+        void this.poll().catch((e: unknown) =>
+          console.error(`latent-studio: the Slurm poll failed: ${e instanceof Error ? e.message : String(e)}`),
+        ),
+      o.pollMs ?? 1000,
+    );
     this.#timer.unref();
   }
 

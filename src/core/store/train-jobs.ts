@@ -127,6 +127,12 @@ export function trainJobHeldHere(db: Db, runId: number): boolean {
   return job !== undefined && supervisedByMe(job);
 }
 
+/** Whether another studio process that lives holds the run's open attempt (queued in its queue, or training). */
+export function trainJobHeldElsewhere(db: Db, runId: number, staleAfterMs: number): boolean {
+  const job = openTrainJob(db, runId);
+  return job !== undefined && !supervisedByMe(job) && !supervisorGone(job, new Date(Date.now() - staleAfterMs).toISOString());
+}
+
 /** The studio process supervising the run's open attempt, as `host pid N`. */
 export function trainJobSupervisor(db: Db, runId: number): string | null {
   const job = openTrainJob(db, runId);

@@ -20,12 +20,31 @@ export function forkLauncher(options: { bundle?: string } = {}): WorkerLauncher 
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
     forwardWorkerStderr(child.stderr);
+    // A process ends once for its listeners: by 'close' ('close', not 'exit': it follows the IPC channel's end, so
+    // every message the worker wrote was delivered first), or by an 'error' of a fork that never started (EAGAIN).
+    const exitListeners: ((description: string, clean: boolean) => void)[] = [];
+    let ended: [string, boolean] | undefined;
+    const end = (description: string, clean: boolean) => {
+      if (ended) return;
+      ended = [description, clean];
+      for (const fn of exitListeners) fn(description, clean);
+    };
+    child.once('close', (code, signal) => end(describeExit(code, signal), code === 0));
+    // Without a listener, an 'error' ends the studio: a send to a worker whose channel just closed emits one.
+    child.on('error', (err) => {
+      if (child.pid === undefined) end(`the worker could not start: ${err.message}`, false);
+    });
     return {
       pid: child.pid,
-      send: (m) => child.send(m),
+      // A message to a worker that is exiting is lost, as the worker is: its exit reports the end.
+      send: (m) => {
+        if (child.connected) child.send(m, () => undefined);
+      },
       onMessage: (fn) => child.on('message', (m) => fn(m as FromWorker)),
-      // 'close', not 'exit': it follows the IPC channel's end, so every message the worker wrote was delivered first.
-      onExit: (fn) => child.once('close', (code, signal) => fn(describeExit(code, signal), code === 0)),
+      onExit: (fn) => {
+        exitListeners.push(fn);
+        if (ended) fn(...ended);
+      },
       kill: () => child.kill('SIGKILL'),
     };
   };

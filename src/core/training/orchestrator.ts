@@ -16,6 +16,18 @@ import { configHash } from './config-hash';
 import { RungWatch, type RungJudge } from './rung-watch';
 import { handleRunMessage, type ActiveRun } from './run-messages';
 
+/**
+ * A timer's work, whose error is logged and not thrown: thrown from a timer it would end the studio (a run deleted
+ * by another studio on the same database, SQLite busy beyond its timeout); the next tick tries again.
+ */
+export function guarded(what: string, work: () => void): void {
+  try {
+    work();
+  } catch (e) {
+    console.error(`latent-studio: ${what} failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
 export interface OrchestratorOptions {
   checkpointDir: string;
   studioVersion: string;
@@ -86,7 +98,7 @@ export class Orchestrator {
     );
     if (options.maxConcurrent !== undefined) this.maxConcurrent = options.maxConcurrent;
     this.sweepOrphans();
-    this.#timer = setInterval(() => this.beat(), heartbeatMs);
+    this.#timer = setInterval(() => guarded('the heartbeat', () => this.beat()), heartbeatMs);
     this.#flushTimer = setInterval(() => this.flushAll(), options.metricsFlushMs ?? 500);
     this.#timer.unref();
     this.#flushTimer.unref();
@@ -164,7 +176,7 @@ export class Orchestrator {
   }
 
   private flushAll(): void {
-    for (const [runId, run] of this.#active) this.flush(runId, run);
+    for (const [runId, run] of this.#active) guarded(`run ${runId}'s metrics`, () => this.flush(runId, run));
   }
 
   /** Runs with a worker now. */
@@ -261,8 +273,12 @@ export class Orchestrator {
     const rungs = new RungWatch(runId, this.#rungJudge?.plan(runId, config) ?? null, this.#rungJudge);
     const run: ActiveRun = { config, worker, pending: [], cancelled: false, remote, rungs };
     this.#active.set(runId, run);
+    // An attempt ends once: after `done`, its process's exit is no news (and by then the run may be queued again).
+    let ended = false;
     const end = (status: 'completed' | 'failed' | 'cancelled' | 'interrupted' | 'stopped', error: string | null) => {
       this.flush(runId, run);
+      if (ended) return;
+      ended = true;
       if (finishRun(this.db, runId, status, error)) this.events.emit('run.status', { runId, status, error, backend: null });
     };
     worker.onMessage((m: FromWorker) => {
@@ -282,7 +298,7 @@ export class Orchestrator {
       if (run.cancelled) end('cancelled', 'cancelled by the user');
       else if (run.rungs.stopReason) end('stopped', run.rungs.stopReason);
       else end('interrupted', description);
-      this.#active.delete(runId);
+      if (this.#active.get(runId) === run) this.#active.delete(runId);
       this.#ended.settle(runId);
       this.schedule();
     });
