@@ -18,8 +18,10 @@ export const SweepObjective = z.strictObject({
 export type SweepObjective = z.infer<typeof SweepObjective>;
 
 /**
- * W&B's `early_terminate`: Hyperband's brackets, run asynchronously (ASHA, Li et al. 2020). Rungs are at
- * `min_iter · eta^k` epochs; with `max_iter` and `s` instead, the first rung is `max_iter / eta^s`.
+ * W&B's `early_terminate`: Hyperband's brackets, run asynchronously (ASHA, Li et al. 2020). Its bands, as W&B's
+ * sweeps make them (wandb/sweeps, hyperband_stopping.py): with `max_iter` and `s`, the `s` bands
+ * ⌊max_iter / eta^k⌋ (k = 1…s, none under 1); else ⌊min_iter · eta^k⌋ (k = 0, 1, …). A band of n is judged after
+ * n epochs of the run's own training (pretraining not counted).
  */
 export const EarlyTerminate = z
   .strictObject({
@@ -29,21 +31,35 @@ export const EarlyTerminate = z
     s: z.number().int().min(1).max(10).optional(),
     eta: z.number().min(2, 'eta must be at least 2 (runs kept per rung: 1/eta)').max(10).default(3),
   })
-  .refine((e) => e.min_iter !== undefined || (e.max_iter !== undefined && e.s !== undefined), {
-    message: 'give min_iter, or max_iter with s (the number of brackets)',
-    path: ['min_iter'],
+  .superRefine((e, ctx) => {
+    if (e.max_iter !== undefined && e.s === undefined && e.min_iter === undefined)
+      ctx.addIssue({ code: 'custom', path: ['s'], message: 'max_iter needs s, the number of brackets' });
+    else if (e.min_iter === undefined && e.max_iter === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['min_iter'],
+        message: 'give min_iter, or max_iter with s (the number of brackets)',
+      });
   });
 export type EarlyTerminate = z.infer<typeof EarlyTerminate>;
 
-/** The epochs at which Hyperband judges a run that trains `epochs` epochs: every rung before its last epoch. */
+/**
+ * The epochs of its own training at which Hyperband judges a run that trains `epochs` epochs: every band before
+ * its last epoch. `max_iter` with `s` wins over `min_iter`, as in W&B.
+ */
 export function rungEpochs(early: EarlyTerminate, epochs: number): number[] {
-  const first = early.min_iter ?? Math.max(1, Math.round((early.max_iter ?? epochs) / early.eta ** (early.s ?? 1)));
-  const rungs: number[] = [];
-  for (let r = first; r < epochs; r = Math.round(r * early.eta)) {
-    if (rungs.at(-1) !== r) rungs.push(r);
-    if (r * early.eta === r) break;
+  const bands: number[] = [];
+  if (early.max_iter !== undefined && early.s !== undefined) {
+    let band = early.max_iter;
+    for (let k = 0; k < early.s; k++) {
+      band /= early.eta;
+      if (band < 1) break;
+      bands.push(Math.floor(band));
+    }
+  } else if (early.min_iter !== undefined) {
+    for (let band = early.min_iter; band < epochs; band *= early.eta) bands.push(Math.floor(band));
   }
-  return rungs;
+  return [...new Set(bands)].filter((b) => b < epochs).sort((a, b) => a - b);
 }
 
 /** The objectives a spec names: `metric`, or each of `metrics`. */

@@ -2,8 +2,12 @@ import type { Curve, MetricPoint } from '../../shared/api';
 import type { Db } from './db';
 import { stmt } from './statements';
 
-/** Writes a batch of points and the latest-value table in one transaction. */
-export function writeMetrics(db: Db, runId: number, points: readonly MetricPoint[]): void {
+/**
+ * Writes a batch of points and the latest-value table in one transaction. A NaN (a metric of a diverged model) is
+ * not kept: SQLite stores it as NULL, which the column refuses, and with it the batch's other points were lost.
+ */
+export function writeMetrics(db: Db, runId: number, all: readonly MetricPoint[]): void {
+  const points = all.filter((p) => !Number.isNaN(p.value));
   if (points.length === 0) return;
   const insert = stmt(
     db,

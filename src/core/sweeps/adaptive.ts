@@ -16,6 +16,7 @@ import { createRng, deriveSeed } from '../../shared/random';
 import type { RunStatus } from '../../shared/runs';
 import type { DatasetCatalog } from '../datasets/catalog';
 import type { EventHub } from '../events';
+import { pretrainingEpochs } from '../../families/run-config';
 import { checkRun } from '../run-checks';
 import { latestMetric, metricAtEpoch } from '../store/metrics';
 import { addWarning, finishRun, runConfig } from '../store/runs';
@@ -66,7 +67,9 @@ export class AdaptiveSweeps {
     const metric = sweep?.spec.metric;
     if (!early || !metric) return null;
     if (runRungs(this.o.db, runId).some((r) => r.decision === 'stopped')) return null;
-    const epochs = rungEpochs(early, config.training.epochs);
+    // Counted in the run's own training: a phased family's pretraining measures another loss (its epochs come first).
+    const pretraining = pretrainingEpochs(config);
+    const epochs = rungEpochs(early, config.training.epochs).map((e) => e + pretraining);
     return epochs.length > 0 ? { epochs, metric: metric.name } : null;
   }
 
@@ -78,7 +81,8 @@ export class AdaptiveSweeps {
     const metric = sweep?.spec.metric;
     if (!sweep || !early || !metric) return { stop: false, reason: null };
     const config = runConfig(db, runId);
-    const rung = rungEpochs(early, config?.training.epochs ?? Infinity).indexOf(epoch);
+    const pretraining = config ? pretrainingEpochs(config) : 0;
+    const rung = rungEpochs(early, config?.training.epochs ?? Infinity).indexOf(epoch - pretraining);
     if (rung < 0) return { stop: false, reason: null };
     const known = rungRecord(db, runId, rung);
     if (known) {

@@ -57,6 +57,27 @@ describe('ASHA (Hyperband, asynchronous) with 27 configs, eta 3, min_iter 1', ()
     expect(rungEpochs(EarlyTerminate.parse({ type: 'hyperband', max_iter: 27, s: 2, eta: 3 }), 27)).toEqual([3, 9]);
   });
 
+  it("makes W&B's bands: s bands ⌊max_iter/eta^k⌋ (max_iter wins over min_iter), or ⌊min_iter·eta^k⌋ uncompounded", () => {
+    const bands = (e: object, epochs: number) => rungEpochs(EarlyTerminate.parse({ type: 'hyperband', ...e }), epochs);
+    // wandb/sweeps hyperband_stopping.py, computed by hand.
+    expect(bands({ max_iter: 100, s: 2, eta: 3 }, 100)).toEqual([11, 33]);
+    expect(bands({ max_iter: 50, s: 2, eta: 3 }, 50)).toEqual([5, 16]);
+    expect(bands({ max_iter: 10, s: 2, eta: 3 }, 10)).toEqual([1, 3]);
+    expect(bands({ max_iter: 10, s: 5, eta: 3 }, 10)).toEqual([1, 3]);
+    expect(bands({ max_iter: 27, s: 2, eta: 3, min_iter: 1 }, 27)).toEqual([3, 9]);
+    expect(bands({ min_iter: 1, eta: 2.5 }, 50)).toEqual([1, 2, 6, 15, 39]);
+    // Only bands before the run's last epoch.
+    expect(bands({ max_iter: 100, s: 1, eta: 3 }, 20)).toEqual([]);
+  });
+
+  it('names the field a bad early_terminate lacks', () => {
+    const issues = (e: object) =>
+      EarlyTerminate.safeParse({ type: 'hyperband', ...e }).error?.issues.map((i) => [i.path.join('.'), i.message]);
+    expect(issues({ max_iter: 27 })).toEqual([['s', 'max_iter needs s, the number of brackets']]);
+    expect(issues({ eta: 3 })).toEqual([['min_iter', 'give min_iter, or max_iter with s (the number of brackets)']]);
+    expect(issues({ min_iter: 1 })).toBeUndefined();
+  });
+
   it('promotes at each rung exactly the runs the rule names, against the runs recorded there before them', () => {
     const rng = createRng(5);
     const curves = Array.from({ length: 27 }, () => scripted(rng(), 2 * rng()));

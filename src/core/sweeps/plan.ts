@@ -3,7 +3,7 @@ import { describeIssues, fieldIssues, RunConfig as RunConfigSchema, type FieldIs
 import { expandSweep, type SweepCheck, type SweepPoint, type SweepSpec } from '../../shared/sweep';
 import type { StudySpec } from '../../shared/study';
 import { studyPoints } from './study';
-import { epochMetricNames, sweepObjectives } from '../../shared/sweep-search';
+import { epochMetricNames, rungEpochs, sweepObjectives } from '../../shared/sweep-search';
 import { familySpec } from '../../families/specs';
 import type { DatasetCatalog } from '../datasets/catalog';
 import { ApiError } from '../errors';
@@ -59,16 +59,18 @@ export function planSweep(spec: SweepSpec, datasets: DatasetCatalog): { points: 
   if (plan.points.length === 0) return refuse([{ path: 'parameters', message: 'this sweep makes no runs' }]);
   const objectives = objectiveIssues(spec, plan.points);
   if (objectives.length > 0) return refuse(objectives);
-  const rungs = spec.early_terminate;
-  if (rungs?.min_iter !== undefined) {
+  const early = spec.early_terminate;
+  if (early) {
     const epochs = Math.max(...plan.points.map((p) => p.config.training.epochs));
-    if (rungs.min_iter >= epochs)
+    if (rungEpochs(early, epochs).length === 0) {
+      const field = early.max_iter !== undefined && early.s !== undefined ? 'max_iter' : 'min_iter';
       refuse([
         {
-          path: 'early_terminate.min_iter',
-          message: `the first rung (epoch ${rungs.min_iter}) is not before the runs' last epoch (${epochs}): no run would be judged`,
+          path: `early_terminate.${field}`,
+          message: `no rung falls before the runs' last epoch (${epochs}): no run would be judged`,
         },
       ]);
+    }
   }
   if (spec.evaluate) {
     // Every run must be evaluable as asked: refused now, not after hours of training.

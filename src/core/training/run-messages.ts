@@ -55,8 +55,13 @@ export function handleRunMessage(
       }
       return;
     case 'rung': {
-      const stop = run.rungs.at(m.epoch, () => ctx.flush());
-      run.worker.send({ type: 'rungDecision', epoch: m.epoch, stop });
+      // The worker waits for an answer: it gets one (go on) even when judging failed (the error is logged).
+      let stop = false;
+      try {
+        stop = run.rungs.at(m.epoch, () => ctx.flush());
+      } finally {
+        run.worker.send({ type: 'rungDecision', epoch: m.epoch, stop });
+      }
       return;
     }
     case 'artifact':
