@@ -115,13 +115,19 @@ export type SearchDimension =
   | { kind: 'categorical'; choices: readonly SweepValue[] };
 export type SearchSpace = Record<string, SearchDimension>;
 
+/** The least and greatest values a range draws (W&B's log_uniform: e^min and e^max). */
+export function rangeEnds(p: { min: number; max: number; distribution: string }): [number, number] {
+  return p.distribution === 'log_uniform' ? [Math.exp(p.min), Math.exp(p.max)] : [p.min, p.max];
+}
+
 /** A sweep's parameters as a search space: lists are categorical, ranges float, log or integer. */
 export function searchSpace(parameters: Record<string, SweepParameter>): SearchSpace {
   return Object.fromEntries(
     Object.entries(parameters).map(([path, p]): [string, SearchDimension] => {
       if ('values' in p) return [path, { kind: 'categorical', choices: p.values }];
       if (p.distribution === 'int_uniform') return [path, { kind: 'int', low: p.min, high: p.max }];
-      return [path, { kind: 'float', low: p.min, high: p.max, log: p.distribution === 'log_uniform' }];
+      const [low, high] = rangeEnds(p);
+      return [path, { kind: 'float', low, high, log: p.distribution !== 'uniform' }];
     }),
   );
 }

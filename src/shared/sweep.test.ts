@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '../families/run-config';
-import { differingFields, expandSweep, flattenConfig, SweepSpec, sweepRunName, sweepSize, type SweepSpecInput } from './sweep';
+import {
+  differingFields,
+  expandSweep,
+  flattenConfig,
+  SweepParameter,
+  SweepSpec,
+  sweepRunName,
+  sweepSize,
+  type SweepSpecInput,
+} from './sweep';
 import { runsTableCsv } from './runs-table';
 import type { RunsTable } from './api';
 
@@ -33,6 +42,38 @@ describe('expandSweep', () => {
     expect(third?.name).toBe('s · beta=2 seed=1');
   });
 
+  it("draws W&B's log_uniform as e^x, x uniform between min and max (the bounds are natural logs)", () => {
+    const drawn = expandSweep(
+      spec({
+        method: 'random',
+        count: 100,
+        seed: 3,
+        parameters: { 'training.learningRate': { min: -9.2, max: -2.3, distribution: 'log_uniform' } },
+      }),
+      base(),
+    );
+    if (!drawn.ok) throw new Error('refused');
+    const lr = drawn.points.map((p) => Number(p.params['training.learningRate']));
+    expect(Math.min(...lr)).toBeGreaterThanOrEqual(Math.exp(-9.2));
+    expect(Math.max(...lr)).toBeLessThanOrEqual(Math.exp(-2.3));
+    // Evenly in log space: about half below e^-5.75, the middle of the logs.
+    expect(lr.filter((x) => x < Math.exp(-5.75)).length).toBeGreaterThan(35);
+    expect(lr.filter((x) => x < Math.exp(-5.75)).length).toBeLessThan(65);
+  });
+
+  it('names what a bad parameter lacks: an unknown distribution, a single value, a missing bound', () => {
+    const message = (p: unknown) => SweepParameter.safeParse(p).error?.issues.map((i) => i.message);
+    expect(message({ min: 1, max: 8, distribution: 'q_uniform' })?.[0]).toMatch(
+      /^distribution: "q_uniform" is none of uniform, log_uniform_values, log_uniform, int_uniform/,
+    );
+    expect(message({ value: 3 })).toEqual(['write a single value as { "values": [x] }']);
+    expect(message({ min: 1 })).toEqual(['a range needs "min" and "max" (or give "values")']);
+    expect(message({ min: 0, max: 1, distribution: 'log_uniform_values' })).toEqual([
+      'log_uniform_values needs min > 0 (log_uniform takes the logs of the bounds)',
+    ]);
+    expect(message({ min: -9, max: -2, distribution: 'log_uniform' })).toBeUndefined();
+  });
+
   it('draws random configs inside their ranges, the same for the same seed and different for another', () => {
     const s = (seed: number) =>
       spec({
@@ -40,7 +81,7 @@ describe('expandSweep', () => {
         count: 50,
         seed,
         parameters: {
-          'training.learningRate': { min: 1e-4, max: 1e-2, distribution: 'log_uniform' },
+          'training.learningRate': { min: 1e-4, max: 1e-2, distribution: 'log_uniform_values' },
           'model.latentSize': { min: 2, max: 5, distribution: 'int_uniform' },
           'model.beta': { min: 0.5, max: 4 },
           'training.batchSize': { values: [32, 64] },

@@ -3,7 +3,7 @@ import { describeIssues, issuePath, RunConfig, type FieldIssue } from './config'
 import { ConfigPathError, parseConfigPath, setConfigPath } from './config-path';
 import { EvaluationSettings } from './evaluation-kinds';
 import { createRng, deriveSeed } from './random';
-import { EarlyTerminate, randomProposal, searchSpace, SweepObjective } from './sweep-search';
+import { EarlyTerminate, randomProposal, rangeEnds, searchSpace, SweepObjective } from './sweep-search';
 import { StudySpec } from './study';
 
 /**
@@ -16,20 +16,44 @@ export const SweepValues = z.strictObject({
     .array(z.union([z.number(), z.string(), z.boolean(), z.null(), z.array(z.number())]))
     .min(1, 'give at least one value'),
 });
+/** The range distributions, in W&B's names. */
+export const rangeDistributions = ['uniform', 'log_uniform_values', 'log_uniform', 'int_uniform'] as const;
 export const SweepRange = z
   .strictObject({
     min: z.number(),
     max: z.number(),
-    /** W&B's `log_uniform_values`: min and max are the values themselves, drawn uniformly in log space. */
-    distribution: z.enum(['uniform', 'log_uniform', 'int_uniform']).default('uniform'),
+    /**
+     * As W&B's sweeps draw them (wandb/sweeps, params.py): `log_uniform_values` between min and max evenly in log
+     * space; `log_uniform` as e^x for x uniform between min and max (the bounds are natural logs).
+     */
+    distribution: z.enum(rangeDistributions).default('uniform'),
   })
   .refine((r) => r.min < r.max, { message: 'min must be below max', path: ['max'] })
-  .refine((r) => r.distribution !== 'log_uniform' || r.min > 0, { message: 'log_uniform needs min > 0', path: ['min'] })
+  .refine((r) => r.distribution !== 'log_uniform_values' || r.min > 0, {
+    message: 'log_uniform_values needs min > 0 (log_uniform takes the logs of the bounds)',
+    path: ['min'],
+  })
   .refine((r) => r.distribution !== 'int_uniform' || (Number.isInteger(r.min) && Number.isInteger(r.max)), {
     message: 'int_uniform needs whole numbers',
     path: ['min'],
   });
-export const SweepParameter = z.union([SweepValues, SweepRange]);
+
+/** What a parameter that is neither a list nor a range lacks, in words (zod's own says only "Invalid input"). */
+function parameterError(input: unknown): string | undefined {
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    return 'a parameter is { "values": [...] } or { "min", "max", "distribution" }';
+  const p = input as Record<string, unknown>;
+  if ('values' in p) return undefined;
+  if ('value' in p) return 'write a single value as { "values": [x] }';
+  if ('distribution' in p && !(rangeDistributions as readonly unknown[]).includes(p['distribution']))
+    return `distribution: ${JSON.stringify(p['distribution'])} is none of ${rangeDistributions.join(', ')} (W&B's q_, normal and categorical distributions are not supported: list the values)`;
+  if (!('min' in p) || !('max' in p)) return 'a range needs "min" and "max" (or give "values")';
+  return undefined;
+}
+
+export const SweepParameter = z.union([SweepValues, SweepRange], {
+  error: (issue) => parameterError(issue.input),
+});
 export type SweepParameter = z.infer<typeof SweepParameter>;
 
 /** 'bayes': TPE (src/core/sweeps/tpe.ts), proposing each run from the ones before it. */
@@ -100,7 +124,8 @@ function draw(p: SweepParameter, random: () => number): SweepValue {
   if ('values' in p) return p.values[Math.min(p.values.length - 1, Math.floor(random() * p.values.length))] ?? null;
   const u = random();
   if (p.distribution === 'int_uniform') return Math.min(p.max, p.min + Math.floor(u * (p.max - p.min + 1)));
-  if (p.distribution === 'log_uniform') return Math.exp(Math.log(p.min) + u * (Math.log(p.max) - Math.log(p.min)));
+  if (p.distribution === 'log_uniform_values') return Math.exp(Math.log(p.min) + u * (Math.log(p.max) - Math.log(p.min)));
+  if (p.distribution === 'log_uniform') return Math.exp(p.min + u * (p.max - p.min));
   return p.min + u * (p.max - p.min);
 }
 
@@ -202,7 +227,7 @@ export function expandSweep(spec: SweepSpec, base: RunConfig, check?: (config: R
     const first = combos[0] ?? [];
     extra = paths.flatMap((path, i) => {
       const p = spec.parameters[path] as SweepParameter;
-      const values = 'values' in p ? p.values : [p.min, p.max];
+      const values = 'values' in p ? p.values : rangeEnds(p);
       return values.map((v) => first.map((x, j) => (j === i ? v : x)));
     });
   } else {

@@ -47,7 +47,7 @@ test('a bayes sweep with Hyperband from the form: runs stop at rungs, the best s
   await rows.nth(0).getByTestId('sweep-param-mode').selectOption('range');
   await rows.nth(0).getByTestId('sweep-param-min').fill('0.0001');
   await rows.nth(0).getByTestId('sweep-param-max').fill('0.03');
-  await rows.nth(0).getByTestId('sweep-param-distribution').selectOption('log_uniform');
+  await rows.nth(0).getByTestId('sweep-param-distribution').selectOption('log_uniform_values');
   await page.getByTestId('sweep-add-param').click();
   await rows.nth(1).getByTestId('sweep-param-path').selectOption('model.beta');
   await rows.nth(1).getByTestId('sweep-param-mode').selectOption('range');

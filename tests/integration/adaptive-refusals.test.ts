@@ -12,7 +12,7 @@ const base: SweepSpecInput = {
   count: 5,
   base: 'vae-784-400-20',
   metric: { name: 'test.neg_elbo', goal: 'minimize' },
-  parameters: { 'training.learningRate': { min: 1e-4, max: 1e-2, distribution: 'log_uniform' } },
+  parameters: { 'training.learningRate': { min: 1e-4, max: 1e-2, distribution: 'log_uniform_values' } },
 };
 
 /** The issues a dry run reports, or the schema's, by path. */

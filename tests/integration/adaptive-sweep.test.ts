@@ -27,7 +27,7 @@ function sweep(name: string, over: Partial<SweepSpecInput>): SweepSpecInput {
       dataset: { name: 'mnist', trainSubset: 600, testSubset: 200 },
       training: { loss: 'bce', batchSize: 64, epochs: 9, learningRate: 0.001, optimizer: 'adam', seed: 1 },
     },
-    parameters: { 'training.learningRate': { min: 1e-4, max: 3e-2, distribution: 'log_uniform' } },
+    parameters: { 'training.learningRate': { min: 1e-4, max: 3e-2, distribution: 'log_uniform_values' } },
     ...over,
   };
 }
@@ -129,7 +129,7 @@ describe('a bayes sweep stopped and resumed', () => {
         startup_trials: 2,
         metric: { name: 'test.loss', goal: 'minimize' },
         parameters: {
-          'training.learningRate': { min: 1e-4, max: 3e-2, distribution: 'log_uniform' },
+          'training.learningRate': { min: 1e-4, max: 3e-2, distribution: 'log_uniform_values' },
           'model.latentSize': { min: 2, max: 16, distribution: 'int_uniform' },
         },
         base: {

@@ -36,7 +36,9 @@ export function migrate(db: Db): void {
   const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
   db.pragma('foreign_keys = OFF');
   const apply = db.transaction(() => {
-    for (let v = current; v < migrations.length; v++) {
+    // Read again under the write lock (below): another studio opening this database may have migrated it meanwhile.
+    const from = db.pragma('user_version', { simple: true }) as number;
+    for (let v = from; v < migrations.length; v++) {
       db.exec(migrations[v] as string);
       db.pragma(`user_version = ${v + 1}`);
     }
@@ -44,7 +46,7 @@ export function migrate(db: Db): void {
     if (broken.length > 0) throw new Error(`the schema migration left ${broken.length} rows referring to nothing`);
   });
   try {
-    apply();
+    apply.immediate();
   } finally {
     db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
   }

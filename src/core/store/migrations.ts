@@ -299,4 +299,7 @@ export const migrations: readonly string[] = [
    ALTER TABLE runs DROP COLUMN supervisor_pid;
    ALTER TABLE runs DROP COLUMN heartbeat_at;
    ALTER TABLE runs DROP COLUMN resume_from;`,
+  // 16: W&B's names for log ranges. A stored `log_uniform` took its bounds as values, which W&B calls
+  // `log_uniform_values`; `log_uniform` now means W&B's (the bounds are natural logs).
+  `UPDATE sweeps SET spec_json = replace(spec_json, '"distribution":"log_uniform"', '"distribution":"log_uniform_values"');`,
 ];

@@ -31,7 +31,7 @@ export const knownFunctions: Record<'branin' | 'quadratic', KnownFunction> = {
       x: { min: -1, max: 1, distribution: 'uniform' },
       y: { min: -1, max: 1, distribution: 'uniform' },
       k: { min: 1, max: 10, distribution: 'int_uniform' },
-      lr: { min: 1e-5, max: 1, distribution: 'log_uniform' },
+      lr: { min: 1e-5, max: 1, distribution: 'log_uniform_values' },
     },
     f: (p) =>
       ((p.x as number) - 0.5) ** 2 +

@@ -54,7 +54,7 @@ describe('TPE on known functions', () => {
 
 describe('TPE proposals', () => {
   const space = searchSpace({
-    lr: { min: 1e-4, max: 1e-1, distribution: 'log_uniform' },
+    lr: { min: 1e-4, max: 1e-1, distribution: 'log_uniform_values' },
     units: { min: 8, max: 64, distribution: 'int_uniform' },
     act: { values: ['relu', 'tanh', 'elu'] },
   });

@@ -99,12 +99,14 @@ describe('buildSweepSpec', () => {
       name: 'lr',
       base: 'x',
       method: 'random',
-      parameters: [row({ path: 'training.learningRate', mode: 'range', min: 1e-4, max: 1e-2, distribution: 'log_uniform' })],
+      parameters: [
+        row({ path: 'training.learningRate', mode: 'range', min: 1e-4, max: 1e-2, distribution: 'log_uniform_values' }),
+      ],
       count: 8,
       maxRuns: undefined,
       seed: 3,
     });
-    expect(spec.parameters).toEqual({ 'training.learningRate': { min: 1e-4, max: 1e-2, distribution: 'log_uniform' } });
+    expect(spec.parameters).toEqual({ 'training.learningRate': { min: 1e-4, max: 1e-2, distribution: 'log_uniform_values' } });
     expect(spec).toMatchObject({ count: 8, seed: 3 });
   });
 });

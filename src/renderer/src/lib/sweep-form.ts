@@ -1,6 +1,6 @@
 import { DatasetRef, TrainingConfig, backendNames, type FieldIssue } from '../../../shared/config';
 import type { EvaluationKind } from '../../../shared/evaluation-kinds';
-import { flattenConfig, type SweepSpecInput, type SweepValue } from '../../../shared/sweep';
+import { flattenConfig, rangeDistributions, type SweepSpecInput, type SweepValue } from '../../../shared/sweep';
 import type { SweepObjective } from '../../../shared/sweep-search';
 import { familySpec } from '../../../families/specs';
 import { formFields, humanize, type FieldSchema, type FormField } from './schema-form';
@@ -126,7 +126,8 @@ export function configFields(base: unknown): ConfigField[] {
   return fields;
 }
 
-export type Distribution = 'uniform' | 'log_uniform' | 'int_uniform';
+/** A range's distribution, in W&B's names (log_uniform_values: the bounds are values; log_uniform: their logs). */
+export type Distribution = (typeof rangeDistributions)[number];
 
 /** One row of the parameter list: a config path and either its values or (random method) a range. */
 export interface ParameterRow {
