@@ -1,6 +1,6 @@
 import { DatasetRef, TrainingConfig, backendNames, type FieldIssue } from '../../../shared/config';
 import type { EvaluationKind } from '../../../shared/evaluation-kinds';
-import { flattenConfig, rangeDistributions, type SweepSpecInput, type SweepValue } from '../../../shared/sweep';
+import { flattenConfig, type rangeDistributions, type SweepSpecInput, type SweepValue } from '../../../shared/sweep';
 import type { SweepObjective } from '../../../shared/sweep-search';
 import { familySpec } from '../../../families/specs';
 import { formFields, humanize, type FieldSchema, type FormField } from './schema-form';
