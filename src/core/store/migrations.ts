@@ -302,4 +302,23 @@ export const migrations: readonly string[] = [
   // 16: W&B's names for log ranges. A stored `log_uniform` took its bounds as values, which W&B calls
   // `log_uniform_values`; `log_uniform` now means W&B's (the bounds are natural logs).
   `UPDATE sweeps SET spec_json = replace(spec_json, '"distribution":"log_uniform"', '"distribution":"log_uniform_values"');`,
+  // 17: an image's id is never used again: the host serves /artifact/<id> as immutable, so a browser kept showing a
+  // deleted run's images under the ids SQLite gave the next run's (the largest rowid is reused after a delete).
+  `CREATE TABLE artifacts_new (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     kind TEXT NOT NULL,
+     epoch INTEGER NOT NULL,
+     step INTEGER NOT NULL,
+     caption TEXT NOT NULL,
+     mime TEXT NOT NULL,
+     width INTEGER NOT NULL,
+     height INTEGER NOT NULL,
+     data BLOB NOT NULL,
+     created_at TEXT NOT NULL
+   ) STRICT;
+   INSERT INTO artifacts_new SELECT id, run_id, kind, epoch, step, caption, mime, width, height, data, created_at FROM artifacts;
+   DROP TABLE artifacts;
+   ALTER TABLE artifacts_new RENAME TO artifacts;
+   CREATE INDEX artifacts_run ON artifacts(run_id, kind, epoch);`,
 ];

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { SweepSpec } from '../../shared/sweep';
 import { migrate } from './db';
+import { defaultRunConfig } from '../../families/run-config';
+import { insertArtifact, readArtifact } from './artifacts';
+import type { Db } from './db';
+import { insertRun } from './runs';
 import { databaseAt } from './schema-at';
 
 describe("migration 16: W&B's names for log ranges", () => {
@@ -25,5 +29,23 @@ describe("migration 16: W&B's names for log ranges", () => {
     expect(stored.parameters['training.learningRate']).toEqual({ min: 0.0001, max: 0.01, distribution: 'log_uniform_values' });
     expect(stored.parameters['model.beta']).toEqual(spec.parameters['model.beta']);
     expect(SweepSpec.safeParse(stored).success).toBe(true);
+  });
+});
+
+describe('migration 17: image ids are never used again', () => {
+  it("keeps every image, and after the newest run's are deleted the next run's get new ids", () => {
+    const db = databaseAt(16);
+    const first = insertRun(db as unknown as Db, defaultRunConfig('vae'), 'h');
+    const image = { kind: 'reconstructions', epoch: 1, step: 1, caption: 'c', mime: 'image/png', width: 1, height: 1 };
+    const a = insertArtifact(db as unknown as Db, first, { ...image, data: new Uint8Array([1]) });
+    migrate(db);
+    expect(readArtifact(db as unknown as Db, a.id)?.data).toEqual(Buffer.from([1]));
+    const second = insertRun(db as unknown as Db, defaultRunConfig('vae'), 'h');
+    const b = insertArtifact(db as unknown as Db, second, { ...image, data: new Uint8Array([2]) });
+    db.prepare('DELETE FROM runs WHERE id = ?').run(second);
+    const third = insertRun(db as unknown as Db, defaultRunConfig('vae'), 'h');
+    const c = insertArtifact(db as unknown as Db, third, { ...image, data: new Uint8Array([3]) });
+    expect(c.id).toBeGreaterThan(b.id);
+    expect(readArtifact(db as unknown as Db, b.id)).toBeUndefined();
   });
 });
