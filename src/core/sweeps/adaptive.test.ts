@@ -1,14 +1,31 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { RunConfig } from '../../shared/config';
 import { defaultRunConfig, pretrainingEpochs } from '../../families/run-config';
 import { SweepSpec } from '../../shared/sweep';
 import { EventHub } from '../events';
 import { openDb } from '../store/db';
 import { writeMetrics } from '../store/metrics';
+import { finishRun, getRun } from '../store/runs';
 import { runRungs } from '../store/rungs';
-import { insertSweep } from '../store/sweeps';
+import { insertSweep, sweepRuns } from '../store/sweeps';
 import type { Orchestrator } from '../training/orchestrator';
 import type { DatasetCatalog } from '../datasets/catalog';
 import { AdaptiveSweeps } from './adaptive';
+
+// The studio refuses any learning rate above 1e-3 (as its memory check refuses a corner of a space).
+vi.mock('../run-checks', () => ({
+  checkRun: (config: RunConfig) =>
+    config.training.learningRate > 1e-3 ? [{ path: 'training.learningRate', message: 'refused here' }] : [],
+}));
+
+function adaptiveOn(db: ReturnType<typeof openDb>) {
+  return new AdaptiveSweeps({
+    db,
+    events: new EventHub(),
+    orchestrator: { setRungJudge: () => undefined, schedule: () => undefined } as unknown as Orchestrator,
+    datasets: {} as DatasetCatalog,
+  });
+}
 
 describe("Hyperband's rungs of a phased family", () => {
   it('count epochs of the run’s own training: pretraining (another loss) is never judged', () => {
@@ -41,5 +58,32 @@ describe("Hyperband's rungs of a phased family", () => {
     expect(runRungs(db, runId)).toEqual([]);
     expect(adaptive.judge(runId, pretraining + 1)).toEqual({ stop: false, reason: null });
     expect(runRungs(db, runId)).toMatchObject([{ rung: 0, epoch: pretraining + 1, decision: 'continue' }]);
+  });
+});
+
+describe('a bayes sweep whose proposal the studio refuses', () => {
+  it('draws it again (from the next stream) and goes on, instead of stopping for good', () => {
+    const db = openDb(':memory:');
+    const config = defaultRunConfig('vae');
+    const spec = SweepSpec.parse({
+      name: 'lr',
+      method: 'bayes',
+      count: 3,
+      concurrency: 1,
+      // Its first draw for proposal 2 is refused (above 1e-3).
+      seed: 2,
+      base: config,
+      parameters: { 'training.learningRate': { min: 1e-4, max: 1e-1, distribution: 'log_uniform_values' } },
+      metric: { name: 'test.loss', goal: 'minimize' },
+    });
+    const point = { name: 'a', params: { 'training.learningRate': 1e-4 }, config };
+    const { sweepId, runIds } = insertSweep(db, spec, [point], () => 'h');
+    writeMetrics(db, runIds[0]!, [{ step: 1, epoch: 1, split: 'test', name: 'loss', value: 1 }]);
+    finishRun(db, runIds[0]!, 'completed', null);
+    adaptiveOn(db).advance(sweepId);
+    const runs = sweepRuns(db, sweepId);
+    expect(runs).toHaveLength(2);
+    expect(Number(runs[1]!.params['training.learningRate'])).toBeLessThanOrEqual(1e-3);
+    expect(getRun(db, runIds[0]!)?.warnings).toEqual([]);
   });
 });

@@ -8,7 +8,8 @@
  * by then, and from its own random stream (seed, i). So a sweep stopped and resumed proposes what it would have
  * proposed uninterrupted. (ASHA's decisions depend on the order runs reach a rung, which only concurrency 1 fixes.)
  */
-import type { SweepValue } from '../../shared/sweep';
+import type { SweepPoint, SweepValue } from '../../shared/sweep';
+import type { FieldIssue } from '../../shared/config';
 import { sweepPoints } from '../../shared/sweep';
 import { asLoss, rungEpochs, searchSpace, splitMetric, sweepObjectives } from '../../shared/sweep-search';
 import type { RunConfig } from '../../shared/config';
@@ -29,6 +30,9 @@ import type { RungPlan } from '../training/rung-watch';
 import { judgeAtRung, stoppedReason } from './asha';
 import { sweepBase } from './plan';
 import { proposeTpe, type TpeTrial } from './tpe';
+
+/** How many times a refused proposal is drawn again before the sweep stops proposing, with a warning. */
+const proposalAttempts = 20;
 
 /** Statuses after which a run's result is known for good (an interrupted one goes on when it is resumed). */
 const ended: readonly RunStatus[] = ['completed', 'stopped', 'failed', 'cancelled'];
@@ -134,15 +138,23 @@ export class AdaptiveSweeps {
         const trial = this.trialOf(r.runId, r.status, r.params, objectives);
         return trial ? [trial] : [];
       });
-      const params = proposeTpe(space, trials, createRng(deriveSeed(spec.seed, i)), { startupTrials: spec.startup_trials });
-      const combo = Object.keys(spec.parameters).map((p) => params[p] ?? null);
-      const { points, issues } = sweepPoints(spec, base, [combo], (c) => checkRun(c, this.o.datasets));
-      const point = points[0];
-      if (!point || issues.length > 0) {
+      // A proposal the studio refuses (a corner of the space too large for memory, say; the plan checked each
+      // range's ends one at a time) is drawn again from the next stream: the sweep goes on, as determined as before.
+      let point: SweepPoint | undefined;
+      let issues: FieldIssue[] = [];
+      for (let attempt = 0; attempt < proposalAttempts && !point; attempt++) {
+        const stream = attempt === 0 ? deriveSeed(spec.seed, i) : deriveSeed(deriveSeed(spec.seed, i), attempt);
+        const params = proposeTpe(space, trials, createRng(stream), { startupTrials: spec.startup_trials });
+        const combo = Object.keys(spec.parameters).map((p) => params[p] ?? null);
+        const made = sweepPoints(spec, base, [combo], (c) => checkRun(c, this.o.datasets));
+        if (made.issues.length === 0) point = made.points[0];
+        else issues = made.issues;
+      }
+      if (!point) {
         addWarning(
           db,
           first!.runId,
-          `its sweep could not queue proposal ${i + 1}: ${issues.map((x) => `${x.path}: ${x.message}`).join('; ')}`,
+          `its sweep could not queue proposal ${i + 1} in ${proposalAttempts} draws: ${issues.map((x) => `${x.path}: ${x.message}`).join('; ')}`,
         );
         return;
       }

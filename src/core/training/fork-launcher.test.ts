@@ -17,8 +17,8 @@ describe('forkLauncher', () => {
     const exited = new Promise<[string, boolean]>((resolve) => handle.onExit((d, clean) => resolve([d, clean])));
     await new Promise((r) => setTimeout(r, 150));
     // Node reports a send on a closed channel as an 'error' event on the next tick; unheard, it ends this process.
-    handle.send({ type: 'cancel' });
-    handle.send({ type: 'cancel' });
+    handle.send({ type: 'close' });
+    handle.send({ type: 'close' });
     const [, clean] = await exited;
     expect(clean).toBe(true);
     // A listener added after the end hears it too.
