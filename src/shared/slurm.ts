@@ -76,6 +76,9 @@ export function sbatchDirectives(options: SlurmOptions, tasks: number, first = 0
     options: [
       `--array=${first}-${first + tasks - 1}${options.maxParallel ? `%${options.maxParallel}` : ''}`,
       '--ntasks=1',
+      // A task Slurm requeued (a node failed) would append a second attempt to the same event log, its curves and
+      // checkpoints mixed with the first's: it ends instead, and the run is resumed from its checkpoint.
+      '--no-requeue',
       `--cpus-per-task=${options.cpusPerTask}`,
       ...(options.partition ? [`--partition=${options.partition}`] : []),
       ...(options.time ? [`--time=${options.time}`] : []),

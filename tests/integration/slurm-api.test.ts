@@ -133,6 +133,7 @@ describe('the Slurm options through the API', () => {
     for (const line of [
       '#SBATCH --array=0-1%1',
       '#SBATCH --cpus-per-task=2',
+      '#SBATCH --no-requeue',
       '#SBATCH --partition=gpu',
       '#SBATCH --time=2:00:00',
       '#SBATCH --qos=normal',

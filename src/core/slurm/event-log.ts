@@ -71,10 +71,19 @@ export function readNewEntries(path: string, offset: number): { entries: LogEntr
     const end = buffer.lastIndexOf(0x0a, read - 1);
     if (end < 0) return { entries: [], offset };
     const text = buffer.subarray(0, end + 1).toString('utf8');
+    // A line that does not parse (a disk filled mid-write, a node's crash) becomes a warning on the run: thrown, it
+    // stopped every later read, and the run never ended.
     const entries = text
       .split('\n')
       .filter((l) => l.trim() !== '')
-      .map(decodeEntry);
+      .map((line): LogEntry => {
+        try {
+          return decodeEntry(line);
+        } catch (e) {
+          const why = e instanceof Error ? e.message : String(e);
+          return { type: 'warning', message: `a line of its Slurm log could not be read (${why}): skipped` };
+        }
+      });
     return { entries, offset: offset + end + 1 };
   } finally {
     closeSync(fd);

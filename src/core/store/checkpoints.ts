@@ -32,3 +32,8 @@ export function listCheckpoints(db: Db, runId: number): StoredCheckpoint[] {
 export function deleteCheckpointRow(db: Db, id: number): void {
   stmt(db, 'DELETE FROM checkpoints WHERE id = ?').run(id);
 }
+
+/** Whether a checkpoint row still names this file. */
+export function checkpointPathInUse(db: Db, path: string): boolean {
+  return stmt<[string], { n: number }>(db, 'SELECT 1 AS n FROM checkpoints WHERE path = ? LIMIT 1').get(path) !== undefined;
+}

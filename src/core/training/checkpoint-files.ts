@@ -2,7 +2,13 @@ import { rmSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { RunConfig } from '../../shared/config';
 import { insideRoot } from '../paths';
-import { deleteCheckpointRow, insertCheckpoint, listCheckpoints, type CheckpointRecord } from '../store/checkpoints';
+import {
+  checkpointPathInUse,
+  deleteCheckpointRow,
+  insertCheckpoint,
+  listCheckpoints,
+  type CheckpointRecord,
+} from '../store/checkpoints';
 import type { Db } from '../store/db';
 import { metricAt } from '../store/metrics';
 import { checkpointsToDrop } from './checkpoint-policy';
@@ -34,6 +40,8 @@ export function keepCheckpoint(
   );
   for (const c of drop) {
     deleteCheckpointRow(db, c.id);
-    removeCheckpointFile(checkpointDir, c.path);
+    // A log read twice (a studio that crashed between ingesting and recording its place) stores a checkpoint twice,
+    // under one path: the file stays while a row names it.
+    if (!checkpointPathInUse(db, c.path)) removeCheckpointFile(checkpointDir, c.path);
   }
 }

@@ -1,0 +1,33 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { defaultRunConfig } from '../../families/run-config';
+import { listCheckpoints } from '../store/checkpoints';
+import { openDb } from '../store/db';
+import { insertRun } from '../store/runs';
+import { keepCheckpoint } from './checkpoint-files';
+
+const dir = mkdtempSync(join(tmpdir(), 'latent-studio-ckpt-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("a run's checkpoint files", () => {
+  it('a checkpoint stored twice (a log read twice) keeps its file while a row names it', () => {
+    const db = openDb(':memory:');
+    const runId = insertRun(db, defaultRunConfig('vae'), 'h');
+    const record = (epoch: number) => {
+      const path = join(dir, `run-${runId}-epoch-${epoch}`);
+      writeFileSync(path, 'weights');
+      return { epoch, step: epoch * 10, path, sizeBytes: 7, sha256: 'x' };
+    };
+    const policy = { keepLast: 1 };
+    const first = record(1);
+    keepCheckpoint(db, dir, runId, first, policy);
+    keepCheckpoint(db, dir, runId, first, policy);
+    expect(listCheckpoints(db, runId).map((c) => c.path)).toEqual([first.path]);
+    expect(existsSync(first.path)).toBe(true);
+    // The next epoch's supersedes it: its last row gone, the file goes too.
+    keepCheckpoint(db, dir, runId, record(2), policy);
+    expect(existsSync(first.path)).toBe(false);
+  });
+});
