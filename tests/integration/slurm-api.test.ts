@@ -1,8 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/core/dispatch';
 import { SlurmCommandError, type SlurmCommands } from '../../src/core/slurm/commands';
+import { openDb } from '../../src/core/store/db';
+import { insertSweep } from '../../src/core/store/sweeps';
 import { createStudio, type Studio } from '../../src/core/studio';
 import { forkLauncher } from '../../src/core/training/fork-launcher';
 import { sbatchDirectives, SlurmOptions } from '../../src/shared/slurm';
@@ -175,5 +178,32 @@ describe('the Slurm options through the API', () => {
     // The request names a sweep, never a path.
     const withPath = await dispatch(studio.api, 'sweeps.script', { sweepId: 1, path: '/etc/passwd' });
     expect(withPath.ok ? null : withPath.error.code).toBe('bad_request');
+  });
+});
+
+describe('a studio that stopped while sbatch ran', () => {
+  it('leaves runs queued for a task no one knows; the next studio ends them interrupted, to be resumed', async () => {
+    const t = tempDir('latent-studio-slurm-stranded-');
+    const dbPath = join(t.dir, 'studio.db');
+    const db = openDb(dbPath);
+    const points = [{ name: 'a', params: { 'training.seed': 1 }, config: mnistConfig({ trainSubset: 200, testSubset: 100 }) }];
+    const { runIds } = insertSweep(db, SweepSpec.parse(spec('stranded')), points, () => 'h', 'slurm');
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
+    db.prepare(`UPDATE jobs SET supervisor_pid = ? WHERE kind = 'train'`).run(deadPid);
+    db.close();
+    const next = createStudio({ dbPath, launcher: forkLauncher(), transport: 'headless', slurm: { sharedDir, commands } });
+    try {
+      // Its attempt on the cluster ended interrupted (and, its sweep active, the run goes on here, as any run of a
+      // sweep its studio left interrupted).
+      const run = await next.api['runs.get']({ runId: runIds[0]! });
+      expect(run.attempts[0]).toMatchObject({
+        executor: 'slurm',
+        status: 'interrupted',
+        error: expect.stringMatching(/stopped while sending it to Slurm/),
+      });
+    } finally {
+      await next.close();
+      t.cleanup();
+    }
   });
 });

@@ -11,7 +11,7 @@ import type { RunConfig } from '../../shared/config';
 import { sbatchDirectives, type SlurmOptions, type SlurmSweepInfo } from '../../shared/slurm';
 import type { CheckpointRecord } from '../store/checkpoints';
 import type { Db } from '../store/db';
-import { activeSlurmRuns, addWarning, setRunSlurm, type SlurmTaskRecord } from '../store/runs';
+import { activeSlurmRuns, addWarning, finishRun, setRunSlurm, unsubmittedSlurmRuns, type SlurmTaskRecord } from '../store/runs';
 import { superviseTrainJob } from '../store/train-jobs';
 import { setSweepSlurm } from '../store/sweeps';
 import type { Orchestrator } from '../training/orchestrator';
@@ -210,6 +210,18 @@ export class SlurmBackend {
 
   /** Follows the Slurm runs a studio before this one left on the cluster, from where their logs were ingested. */
   followLeftRuns(): void {
+    // A studio that stopped while `sbatch` ran left its runs waiting for a task no one knows: they are interrupted,
+    // to be resumed here (or swept again), not left queued for ever. (Called as the studio opens, before it submits
+    // anything itself: what it holds here, it took over from a studio that is gone.)
+    for (const runId of unsubmittedSlurmRuns(this.o.db)) {
+      if (!superviseTrainJob(this.o.db, runId, this.o.staleAfterMs ?? 15_000)) continue;
+      finishRun(
+        this.o.db,
+        runId,
+        'interrupted',
+        'the studio stopped while sending it to Slurm, before the cluster gave it a job id: resume it to train it here',
+      );
+    }
     for (const r of activeSlurmRuns(this.o.db)) {
       // Not those of a studio that lives (the app, beside a command-line studio): it follows them.
       if (this.#handles.has(r.id) || !superviseTrainJob(this.o.db, r.id, this.o.staleAfterMs ?? 15_000)) continue;

@@ -320,4 +320,11 @@ export function requeueForResume(db: Db, runId: number, config: RunConfig, from:
   })();
 }
 
-export { activeSlurmRuns, getRunSlurm, setRunSlurm, slurmRunInfo, type SlurmTaskRecord } from './slurm-runs';
+export {
+  activeSlurmRuns,
+  getRunSlurm,
+  setRunSlurm,
+  slurmRunInfo,
+  unsubmittedSlurmRuns,
+  type SlurmTaskRecord,
+} from './slurm-runs';

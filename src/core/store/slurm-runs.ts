@@ -50,3 +50,13 @@ export function activeSlurmRuns(db: Db): { id: number; config: RunConfig; config
       record: JSON.parse(r.slurm_json) as SlurmTaskRecord,
     }));
 }
+
+/** Runs queued for a Slurm cluster that no task was recorded for: a studio stopped while `sbatch` ran. */
+export function unsubmittedSlurmRuns(db: Db): number[] {
+  return stmt<[], { id: number }>(
+    db,
+    `SELECT id FROM runs WHERE executor = 'slurm' AND status = 'queued' AND slurm_json IS NULL ORDER BY id`,
+  )
+    .all()
+    .map((r) => r.id);
+}
