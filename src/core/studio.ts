@@ -8,7 +8,7 @@ import { readArtifact } from './store/artifacts';
 import { openDb, type Db, type OpenOptions } from './store/db';
 import { activeSweepRunsStoppedWithStudio, getSweepSpec, listSweeps, sweepRuns } from './store/sweeps';
 import { configHash } from './training/config-hash';
-import { addWarning, getRun, runsStoppedWithStudio, studioStopped } from './store/runs';
+import { addWarning, getRun, runsStoppedWithStudio, settleInterrupted, studioStopped } from './store/runs';
 import { autoResumeSetting, Orchestrator, type OrchestratorOptions } from './training/orchestrator';
 import { getSetting } from './store/settings';
 import type { WorkerLauncher } from './training/protocol';
@@ -172,6 +172,8 @@ export function createStudio(options: StudioOptions): Studio {
     const sweepRunIds = activeSweepRunsStoppedWithStudio(db, studioStopped);
     const all = getSetting<boolean>(db, autoResumeSetting) ? runsStoppedWithStudio(db) : [];
     for (const runId of [...new Set([...sweepRunIds, ...all])]) {
+      const stopped = adaptive.stoppedAtLastRung(runId);
+      if (stopped !== null && settleInterrupted(db, runId, 'stopped', stopped)) continue;
       api['runs.resume']({ runId }).catch((e: unknown) =>
         addWarning(db, runId, `could not resume at start: ${e instanceof Error ? e.message : String(e)}`),
       );

@@ -98,6 +98,14 @@ export function finishRun(db: Db, runId: number, status: RunStatus, error: strin
   })();
 }
 
+/** An interrupted run whose end was decided before its studio stopped (Hyperband's stop): it ends so. */
+export function settleInterrupted(db: Db, runId: number, status: 'stopped', error: string): boolean {
+  return (
+    stmt(db, `UPDATE runs SET status = ?, error = ? WHERE id = ? AND status = 'interrupted'`).run(status, error, runId)
+      .changes === 1
+  );
+}
+
 /**
  * Training runs whose supervising studio is gone (train-jobs.ts, `orphanedTraining`) end as interrupted: its process
  * on this machine is dead (known at once, e.g. right after a restart), or its heartbeat is older than `staleAfterMs`

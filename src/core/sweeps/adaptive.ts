@@ -77,6 +77,19 @@ export class AdaptiveSweeps {
     return epochs.length > 0 ? { epochs, metric: metric.name } : null;
   }
 
+  /**
+   * Why Hyperband stopped a run whose last rung said stop, or null: a studio that died between that judgement and the
+   * run's end left it interrupted, and it is not to train on by itself (only a user's extension does).
+   */
+  stoppedAtLastRung(runId: number): string | null {
+    const sweep = sweepOfRun(this.o.db, runId);
+    const early = sweep?.spec.early_terminate;
+    const metric = sweep?.spec.metric;
+    const last = runRungs(this.o.db, runId).at(-1);
+    if (!early || !metric || last?.decision !== 'stopped') return null;
+    return stoppedReason(metric.name, last.rung, last.epoch, last.value, { ...last }, early.eta);
+  }
+
   /** ASHA at one rung: the run's metric there against the runs recorded there before it (kept, so asked again it answers the same). */
   judge(runId: number, epoch: number): { stop: boolean; reason: string | null } {
     const { db } = this.o;
