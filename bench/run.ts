@@ -21,21 +21,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createStudio } from '../src/core/studio';
 import { forkLauncher } from '../src/core/training/fork-launcher';
-import { registerFusedAdam, unregisterFusedAdam } from '../src/ml/adam';
-import { selectBackend } from '../src/ml/backend';
-import { registerFusedGradients, unregisterFusedGradients } from '../src/ml/kernels/fused-gradients';
-import { registerFusedLosses, unregisterFusedLosses } from '../src/ml/kernels/fused-losses';
-import { countDispatches } from '../src/ml/webgpu';
-import { createOptimizer } from '../src/core/training/trainer';
-import { tf, type Variable } from '../src/ml/tf';
-import { loadMnist } from '../src/core/datasets/catalog';
-import { fillBatch } from '../src/ml/dataset';
-import { familyModels } from '../src/families/models';
 import { type RunConfig } from '../src/shared/config';
 import { defaultRunConfig } from '../src/families/run-config';
-import type { VaeModel } from '../src/families/vae/spec';
-import type { BackendPreference } from '../src/shared/config';
 import { elboRun, presetModel, pytorch } from './vae-elbo';
+import { measureThroughput } from './throughput';
 import { measureUi } from './ui-responsiveness';
 import { measureManyRuns } from './many-runs';
 import { describeEvaluation, measureEvaluation } from './evaluation';
@@ -54,90 +43,6 @@ const { values } = parseArgs({
 const log = (s: string) => {
   if (!values.json) console.log(s);
 };
-
-/** The issue's two throughput models, as the studio's own presets. */
-const vaeModels: Record<string, VaeModel> = {
-  'mlp-vae-784-512-256-20': presetModel('vae-784-512-256-20'),
-  'conv-vae': presetModel('conv-vae'),
-};
-
-/** Samples per second of optimizer steps (Adam) on real MNIST batches, and the kernels (GPU dispatches) of one step. */
-async function throughput(
-  backend: BackendPreference,
-  name: string,
-  model: VaeModel,
-  steps: number,
-  batch = 128,
-): Promise<number> {
-  // As a training worker does it: wasm with threads where there are cores for them.
-  // Reads only asynchronously (below), so webgpu may serve it.
-  const info = await selectBackend(backend, [], { threads: true });
-  if (info.name !== backend) {
-    log(`  ${name.padEnd(26)} ${backend.padEnd(6)} unavailable: ${info.reason}`);
-    return NaN;
-  }
-  const ds = loadMnist({ trainSubset: Math.max(batch * Math.min(steps + 3, 400), 128 * 400) });
-  const batchesInSet = Math.floor(ds.train.count / batch);
-  const built = familyModels.vae.build({
-    model,
-    training: { loss: 'bce', batchSize: batch, epochs: 1, learningRate: 1e-3, optimizer: 'adam', seed: 1 },
-    inputShape: [28, 28, 1],
-    seed: 1,
-    classes: 10,
-  });
-  // The studio's own optimizer, as a run makes it.
-  const opt = createOptimizer({ optimizer: 'adam', learningRate: 1e-3 });
-  const vars = built.trainableWeights().map((w) => w.read() as Variable);
-  const buf = new Float32Array(batch * 784);
-  /** One step, its loss read back asynchronously (WebGPU under Node has no synchronous read). */
-  const run = (i: number) => {
-    fillBatch(
-      ds.train,
-      784,
-      Array.from({ length: batch }, (_, j) => (i % batchesInSet) * batch + j),
-      buf,
-    );
-    return tf.tidy(() => {
-      const x = tf.tensor2d(buf, [batch, 784]);
-      return opt.minimize(() => built.computeLoss(x, true).total, true, vars) ?? tf.scalar(NaN);
-    });
-  };
-  const step = async (i: number) => {
-    const loss = run(i);
-    await loss.data();
-    loss.dispose();
-  };
-  for (let i = 0; i < 3; i++) await step(i); // warm-up
-  // What one step runs: on webgpu its GPU dispatches, elsewhere its kernels; with the fused Adam and with tfjs's
-  // composite ops in its place (what the fusion work saves).
-  const perStep = async () => {
-    if (backend !== 'webgpu') return (await tf.profile(() => tf.dispose(run(3)))).kernels.length;
-    return countDispatches(() => tf.dispose(run(3)));
-  };
-  const fused = await perStep();
-  // Without the studio's fused kernels (Adam, the ReLU and clip gradients, BCE and the KL on webgpu): tfjs's ops.
-  const active = tf.getBackend();
-  unregisterFusedAdam(active);
-  unregisterFusedGradients(active);
-  unregisterFusedLosses();
-  const composite = await perStep();
-  if (active === 'cpu' || active === 'wasm' || active === 'webgpu') {
-    registerFusedAdam(active);
-    registerFusedGradients(active);
-  }
-  if (active === 'webgpu') registerFusedLosses();
-  const kernels = `${fused} ${backend === 'webgpu' ? 'dispatches' : 'kernels'} a step (${composite} without the fused kernels)`;
-  const t0 = performance.now();
-  for (let i = 3; i < steps + 3; i++) await step(i);
-  const rate = (steps * batch) / ((performance.now() - t0) / 1000);
-  built.dispose();
-  opt.dispose();
-  const on = info.adapter ? ` on ${info.adapter.device || info.adapter.description}` : '';
-  log(
-    `  ${name.padEnd(26)} ${backend.padEnd(6)} batch ${String(batch).padStart(3)} ${rate.toFixed(0).padStart(7)} samples/s, ${kernels}${on}`,
-  );
-  return rate;
-}
 
 /**
  * The scheduler on this machine: samples/s of one MLP VAE run with every core (limit 1), of one run alone
@@ -200,18 +105,9 @@ const steps = Number(values.steps);
 const epochs = Number(values.epochs);
 const batches = values.batches.split(',').map(Number);
 log(`Training throughput, batch ${batches.join(' and ')}, Adam, real MNIST batches (webgpu where an adapter is allowed):`);
+const rows = await measureThroughput(['webgpu', 'wasm', 'cpu'], batches, steps, log);
 const speeds: Record<string, Record<string, number>> = {};
-for (const backend of ['webgpu', 'wasm', 'cpu'] as const) {
-  for (const [name, model] of Object.entries(vaeModels)) {
-    // The cpu backend needs minutes per conv step; measure it on the MLP only.
-    if (backend === 'cpu' && name === 'conv-vae') continue;
-    for (const batch of batches) {
-      const rate = await throughput(backend, name, model, backend === 'cpu' ? 5 : steps, batch);
-      (speeds[batch === 128 ? name : `${name}@${batch}`] ??= {})[backend] = rate;
-      if (Number.isNaN(rate)) break;
-    }
-  }
-}
+for (const r of rows) (speeds[r.batch === 128 ? r.model : `${r.model}@${r.batch}`] ??= {})[r.backend] = r.samplesPerSec;
 if (values.only === 'throughput') process.exit(0);
 // --epochs 0: throughput only (no 10-epoch run here, none in PyTorch either).
 let elbo: Awaited<ReturnType<typeof elboRun>> | null = null;

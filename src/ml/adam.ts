@@ -19,7 +19,12 @@ interface AdamAttrs {
   /** 1 − β₁ᵗ and 1 − β₂ᵗ, as float32. */
   c1: number;
   c2: number;
+  /** AdamW's decoupled decay, 1 − lr·λ (1 without): x' = x·keep + the Adam step, as torch's AdamW. */
+  keep: number;
 }
+
+/** The backends whose fused kernel applies the decay in the same pass (wasm's SIMD kernel decays before it). */
+const decaysInKernel = new Set(['cpu', 'webgpu']);
 
 const f = Math.fround;
 
@@ -75,9 +80,14 @@ export class Adam extends tf.Optimizer {
     return { m, v, steps, acc1: acc[0], acc2: acc[1] };
   }
 
-  applyGradients(variableGradients: NamedTensorMap | NamedTensor[]): void {
+  /**
+   * One step of every variable given a gradient; `keep` (1 − lr·λ) is AdamW's decoupled weight decay of those
+   * variables, applied first, as torch.optim.AdamW does: on webgpu and cpu in the same kernel as the step.
+   */
+  applyGradients(variableGradients: NamedTensorMap | NamedTensor[], keep = 1): void {
     const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
     const fused = tf.getKernel(fusedAdamKernel, tf.getBackend()) !== undefined;
+    const decayInKernel = fused && decaysInKernel.has(tf.getBackend());
     tf.tidy(() => {
       names.forEach((name, i) => {
         const value = tf.engine().registeredVariables[name];
@@ -90,6 +100,7 @@ export class Adam extends tf.Optimizer {
         }
         const gradient = Array.isArray(variableGradients) ? variableGradients[i]?.tensor : variableGradients[name];
         if (!gradient) return;
+        if (keep !== 1 && !decayInKernel) value.assign(tf.mul(value, keep));
         const attrs: AdamAttrs = {
           beta1: this.beta1,
           beta2: this.beta2,
@@ -97,6 +108,7 @@ export class Adam extends tf.Optimizer {
           learningRate: this.learningRate,
           c1: f(1 - state.acc1),
           c2: f(1 - state.acc2),
+          keep: decayInKernel ? keep : 1,
         };
         const [x, m, v] = fused
           ? tf.engine().runKernel<Tensor[]>(fusedAdamKernel, { x: value, gradient, m: state.m, v: state.v }, { ...attrs })
@@ -187,6 +199,7 @@ function constants(a: AdamAttrs) {
     c2: f(a.c2),
     eps: f(a.epsilon),
     negLr: f(-a.learningRate),
+    keep: f(a.keep),
   };
 }
 
@@ -226,7 +239,7 @@ const cpuFusedAdam: KernelFunc = ({ inputs, backend, attrs }) => {
     const m2 = f(f((ms[i] as number) * k.beta1) + f(g * k.oneMinusBeta1));
     const v2 = f(f((vs[i] as number) * k.beta2) + f(f(g * g) * k.oneMinusBeta2));
     const step = f(f(f(m2 / k.c1) / f(f(Math.sqrt(f(v2 / k.c2))) + k.eps)) * k.negLr);
-    xOut[i] = step + (xs[i] as number);
+    xOut[i] = step + f((xs[i] as number) * k.keep);
     mOut[i] = m2;
     vOut[i] = v2;
   }

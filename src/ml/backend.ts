@@ -42,7 +42,7 @@ export interface BackendOptions {
 function firstLine(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   if (/Cannot find module/.test(m)) return 'not installed';
-  return (m.split('\n')[0] ?? m).slice(0, 200);
+  return (m.split('\n')[0] ?? m).slice(0, 600);
 }
 
 const attempts: Record<Concrete, Attempt> = {

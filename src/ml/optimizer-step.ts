@@ -58,10 +58,13 @@ export function optimizerStep(
     const coef = tf.minimum(tf.div(clipNorm, tf.add(gradNorm, 1e-6)), 1);
     for (const v of live) grads[v.name] = tf.mul(grads[v.name] as Tensor, coef);
   }
-  if (weightDecay) {
-    const keep = 1 - learningRateOf(optimizer) * weightDecay;
-    for (const v of live) v.assign(tf.mul(v, keep));
+  const keep = weightDecay ? 1 - learningRateOf(optimizer) * weightDecay : 1;
+  const update = Object.fromEntries(vars.map((v) => [v.name, grads[v.name] ?? null])) as NamedTensorMap;
+  // AdamW: the studio's Adam decays each variable in its own update's kernel (one pass, not two more dispatches).
+  if (optimizer instanceof Adam) optimizer.applyGradients(update, keep);
+  else {
+    if (keep !== 1) for (const v of live) v.assign(tf.mul(v, keep));
+    optimizer.applyGradients(update);
   }
-  optimizer.applyGradients(Object.fromEntries(vars.map((v) => [v.name, grads[v.name] ?? null])) as NamedTensorMap);
   return { loss: value, ...(gradNorm ? { gradNorm } : {}) };
 }

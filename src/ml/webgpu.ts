@@ -31,13 +31,19 @@ export interface AdapterRule {
   name?: string | undefined;
 }
 
+/** Whether the adapter's name contains the rule's (any adapter, without one). */
+function nameMatches(a: GpuAdapterInfo, rule: AdapterRule): boolean {
+  return (
+    !rule.name || [a.vendor, a.architecture, a.device, a.description].join(' ').toLowerCase().includes(rule.name.toLowerCase())
+  );
+}
+
 /**
  * The adapter to use among those Dawn found, in its order, by the rule; otherwise an Error that says what was found
  * and why none was taken (the reason a fallback records).
  */
 export function chooseAdapter<A extends GpuAdapterInfo>(found: readonly A[], rule: AdapterRule): A {
-  const named = (a: A) =>
-    !rule.name || [a.vendor, a.architecture, a.device, a.description].join(' ').toLowerCase().includes(rule.name.toLowerCase());
+  const named = (a: A) => nameMatches(a, rule);
   const usable = found.filter((a) => named(a) && (rule.allowSoftware || !a.software));
   if (usable[0]) return usable[0];
   const list = found.map((a) => `${describeAdapter(a)}${a.software ? ' (software)' : ''}`).join('; ');
@@ -53,8 +59,11 @@ interface Found extends GpuAdapterInfo {
   adapter: GPUAdapter;
 }
 
-/** Every adapter Dawn offers, one per backend that answers (a backend that fails is skipped). */
-async function findAdapters(): Promise<Found[]> {
+/**
+ * The adapters Dawn offers, one per backend that answers (a backend that fails is skipped), until one the rule takes:
+ * on a machine with a GPU, OpenGL through its driver is not opened for nothing.
+ */
+export async function findAdapters(rule: AdapterRule): Promise<Found[]> {
   // Mesa's EGL needs a platform without a display server; set before Dawn opens EGL (it reads the environment then).
   process.env['EGL_PLATFORM'] ??= 'surfaceless';
   const { create, globals } = (await import('webgpu')) as { create: (flags: string[]) => GPU; globals: object };
@@ -66,7 +75,10 @@ async function findAdapters(): Promise<Found[]> {
     if (!adapter) continue;
     const { vendor, architecture, device, description } = adapter.info;
     const info = { vendor, architecture, device, description, dawnBackend: b.label };
-    found.push({ ...info, software: isSoftwareAdapter(info), gpu, adapter });
+    const software = isSoftwareAdapter(info);
+    found.push({ ...info, software, gpu, adapter });
+    // The first the rule takes is the one chosen (chooseAdapter): no need to open the backends after it.
+    if ((rule.allowSoftware || !software) && nameMatches({ ...info, software }, rule)) break;
   }
   return found;
 }
@@ -103,7 +115,7 @@ export function registerWebGpu(rule: AdapterRule): { version: string } {
     'webgpu',
     async () => {
       try {
-        const found = await findAdapters();
+        const found = await findAdapters(rule);
         const chosen = chooseAdapter(found, rule);
         const l = chosen.adapter.limits;
         const device = await chosen.adapter.requestDevice({

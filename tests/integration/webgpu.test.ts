@@ -67,14 +67,20 @@ async function losses(backend: 'webgpu' | 'wasm', preset: string, steps: number)
   return { losses: out, info };
 }
 
-/** Five Adam steps on two variables (a matrix whose size is no multiple of 4, a vector); the values, read asynchronously. */
-async function fiveAdamSteps(): Promise<number[]> {
+/**
+ * Five Adam steps on two variables (a matrix whose size is no multiple of 4, a vector); the values, read
+ * asynchronously. `keep` < 1: AdamW's decoupled decay.
+ */
+async function fiveAdamSteps(keep = 1): Promise<number[]> {
   const w = tf.tidy(() => tf.variable(tf.randomNormal([33, 7], 0, 1, 'float32', 1)));
   const b = tf.tidy(() => tf.variable(tf.randomNormal([7], 0, 1, 'float32', 2)));
   const opt = new Adam(0.01);
   for (let step = 0; step < 5; step++) {
     const x = tf.randomNormal([16, 33], 0, 1, 'float32', 10 + step);
-    opt.minimize(() => tf.mean(tf.square(tf.sub(tf.add(tf.matMul(x, w), b), 1))), false, [w, b]);
+    tf.tidy(() => {
+      const { grads } = tf.variableGrads(() => tf.mean(tf.square(tf.sub(tf.add(tf.matMul(x, w), b), 1))), [w, b]);
+      opt.applyGradients(grads, keep);
+    });
     x.dispose();
   }
   const out = [...(await w.data()), ...(await b.data())];
@@ -90,18 +96,25 @@ describe('WebGPU through Dawn', () => {
     const w = tf.tidy(() => tf.variable(tf.ones([33, 7])));
     const g = tf.onesLike(w);
     // A first step: each moment's zeros, then the update.
-    const step = () => tf.tidy(() => new Adam(0.01).applyGradients({ [w.name]: g }));
+    const step = (keep = 1) => tf.tidy(() => new Adam(0.01).applyGradients({ [w.name]: g }, keep));
     const fusedDispatches = await countDispatches(step);
+    // AdamW: its decay in the same pass as the step.
+    const fusedDecayDispatches = await countDispatches(() => step(0.99));
     const fused = await fiveAdamSteps();
+    const fusedDecay = await fiveAdamSteps(0.99);
     unregisterFusedAdam('webgpu');
     try {
       const compositeDispatches = await countDispatches(step);
       const composite = await fiveAdamSteps();
+      const compositeDecay = await fiveAdamSteps(0.99);
       console.log(`Adam on webgpu, one variable: ${fusedDispatches} dispatches fused, ${compositeDispatches} as tfjs's ops`);
       // Two zeros, then x', m', v'.
       expect(fusedDispatches).toBe(5);
+      expect(fusedDecayDispatches).toBe(5);
       expect(compositeDispatches).toBeGreaterThanOrEqual(14);
       expect(relativeError(fused, composite)).toBeLessThan(1e-6);
+      expect(relativeError(fusedDecay, compositeDecay)).toBeLessThan(1e-6);
+      expect(relativeError(fusedDecay, fused)).toBeGreaterThan(1e-3);
     } finally {
       registerFusedAdam('webgpu');
       tf.dispose([w, g]);
