@@ -8,11 +8,14 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { selectBackend } from '../src/ml/backend';
 import type { BackendPreference } from '../src/shared/config';
-import { measureThroughput, type Throughput } from './throughput';
+import { measureThroughput, verdict, type TorchCuda } from './throughput';
 
 const { values } = parseArgs({
   options: {
+    // The adapter WebGPU takes here (or why none), and nothing else.
+    adapter: { type: 'boolean', default: false },
     backends: { type: 'string', default: 'webgpu,wasm' },
     batches: { type: 'string', default: '128,512' },
     steps: { type: 'string', default: '200' },
@@ -21,38 +24,14 @@ const { values } = parseArgs({
   },
 });
 
-interface TorchCuda {
-  device: string;
-  torch: string;
-  tf32?: boolean;
-  bySamplesPerSec: Record<string, { mlp: number; conv: number }>;
-}
-
-/** The goals' verdict lines, from our rows and PyTorch's figures (null where torch did not run). */
-export function verdict(rows: readonly Throughput[], torch: TorchCuda | null): string[] {
-  const rate = (backend: string, model: string, batch: number) =>
-    rows.find((r) => r.backend === backend && r.model === model && r.batch === batch)?.samplesPerSec ?? NaN;
-  const lines: string[] = [];
-  const x = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : 'unmeasured');
-  const mark = (v: number, goal: number) => (Number.isFinite(v) ? (v >= goal ? 'met' : 'NOT met') : 'unmeasured');
-  const overWasm = rate('webgpu', 'conv-vae', 128) / rate('wasm', 'conv-vae', 128);
-  lines.push(`  conv VAE, batch 128: webgpu / wasm = ${x(overWasm)} (goal 5×: ${mark(overWasm, 5)})`);
-  if (!torch) {
-    lines.push('  PyTorch CUDA: not measured (no CUDA-enabled torch): the goal of half its throughput is unmeasured');
-    return lines;
-  }
-  for (const [batch, t] of Object.entries(torch.bySamplesPerSec)) {
-    for (const [model, key] of [
-      ['mlp-vae-784-512-256-20', 'mlp'],
-      ['conv-vae', 'conv'],
-    ] as const) {
-      const r = rate('webgpu', model, Number(batch)) / t[key];
-      lines.push(
-        `  ${model}, batch ${batch}: webgpu / PyTorch CUDA (${t[key].toFixed(0)} samples/s) = ${x(r)} (goal 0.5×: ${mark(r, 0.5)})`,
-      );
-    }
-  }
-  return lines;
+if (values.adapter) {
+  const info = await selectBackend('webgpu', []);
+  console.log(
+    info.name === 'webgpu'
+      ? JSON.stringify(info.adapter)
+      : `webgpu unavailable: ${/webgpu unavailable: (.*?)(; \w+ unavailable|$)/.exec(info.reason)?.[1] ?? info.reason}`,
+  );
+  process.exit(0);
 }
 
 const backends = values.backends.split(',').map((b) => b.trim()) as BackendPreference[];

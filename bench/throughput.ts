@@ -142,3 +142,38 @@ export async function measureThroughput(
   }
   return rows;
 }
+
+/** The JSON line of bench/pytorch_vae.py --device cuda. */
+export interface TorchCuda {
+  device: string;
+  torch: string;
+  tf32?: boolean;
+  bySamplesPerSec: Record<string, { mlp: number; conv: number }>;
+}
+
+/** The goals' verdict lines, from our rows and PyTorch's figures (null where torch did not run). */
+export function verdict(rows: readonly Throughput[], torch: TorchCuda | null): string[] {
+  const rate = (backend: string, model: string, batch: number) =>
+    rows.find((r) => r.backend === backend && r.model === model && r.batch === batch)?.samplesPerSec ?? NaN;
+  const lines: string[] = [];
+  const x = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : 'unmeasured');
+  const mark = (v: number, goal: number) => (Number.isFinite(v) ? (v >= goal ? 'met' : 'NOT met') : 'unmeasured');
+  const overWasm = rate('webgpu', 'conv-vae', 128) / rate('wasm', 'conv-vae', 128);
+  lines.push(`  conv VAE, batch 128: webgpu / wasm = ${x(overWasm)} (goal 5×: ${mark(overWasm, 5)})`);
+  if (!torch) {
+    lines.push('  PyTorch CUDA: not measured (no CUDA-enabled torch): the goal of half its throughput is unmeasured');
+    return lines;
+  }
+  for (const [batch, t] of Object.entries(torch.bySamplesPerSec)) {
+    for (const [model, key] of [
+      ['mlp-vae-784-512-256-20', 'mlp'],
+      ['conv-vae', 'conv'],
+    ] as const) {
+      const r = rate('webgpu', model, Number(batch)) / t[key];
+      lines.push(
+        `  ${model}, batch ${batch}: webgpu / PyTorch CUDA (${t[key].toFixed(0)} samples/s) = ${x(r)} (goal 0.5×: ${mark(r, 0.5)})`,
+      );
+    }
+  }
+  return lines;
+}
