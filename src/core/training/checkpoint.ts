@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { CheckpointRecord } from '../store/checkpoints';
 
 /**
@@ -8,7 +8,8 @@ import type { CheckpointRecord } from '../store/checkpoints';
  * slots (Adam's moments) and counters, the epoch and step, the trainer's RNG state (the data order
  * follows from it), and the family's own state (its noise streams, code usage, ...). Layout:
  *   magic "LSCKPT2\n", u32 header length, JSON header, float32 tensors back to back, sha256 of all before it.
- * Written under a temporary name and renamed into place, so a crash never leaves half a checkpoint.
+ * Written under a temporary name, synced, and renamed into place, so a crash (or a power cut) never leaves half a
+ * checkpoint under its name.
  */
 const magic = 'LSCKPT2\n';
 const digestBytes = 32;
@@ -87,8 +88,18 @@ export function writeCheckpoint(dir: string, state: TrainingState, fileName?: st
   const file = Buffer.concat([body, createHash('sha256').update(body).digest()]);
   const path = fileName ? join(dir, fileName) : checkpointPath(dir, state.epoch);
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, file);
+  removeStaleTemporaries(dirname(path));
+  // On disk before it is named, and named before the database records it: a power cut leaves the old file or the
+  // new one, never a row naming an empty file.
+  const fd = openSync(tmp, 'w');
+  try {
+    for (let at = 0; at < file.length;) at += writeSync(fd, file, at);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, path);
+  syncFolder(dirname(path));
   return {
     epoch: state.epoch,
     step: state.step,
@@ -96,6 +107,37 @@ export function writeCheckpoint(dir: string, state: TrainingState, fileName?: st
     sizeBytes: file.length,
     sha256: createHash('sha256').update(file).digest('hex'),
   };
+}
+
+/** Whether a process of this machine is alive (EPERM: it is, but another user's). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Half-written checkpoints (`*.tmp-<pid>`) of workers that died mid-write (kill -9): nothing else removes them. */
+function removeStaleTemporaries(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const pid = /\.tmp-(\d+)$/.exec(name)?.[1];
+    if (pid && Number(pid) !== process.pid && !processAlive(Number(pid))) rmSync(join(dir, name), { force: true });
+  }
+}
+
+/** Makes a rename in the folder durable (where the platform can open a folder: not Windows). */
+function syncFolder(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    /* no folder handles here */
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** Reads and verifies a checkpoint (its own digest, and the stored one when given); refuses a bad file by name. */
