@@ -54,6 +54,10 @@ describe('an adaptive sweep spec refused by its key, nothing stored', () => {
     expect((await issues({ early_terminate: { type: 'hyperband', min_iter: 50 } }))['early_terminate.min_iter']).toMatch(
       /the first rung \(epoch 50\) is not before the runs' last epoch/,
     );
+    // W&B's max_iter and s: bands 900/3 = 300 and 900/9 = 100, neither before the preset's last epoch.
+    expect((await issues({ early_terminate: { type: 'hyperband', max_iter: 900, s: 2 } }))['early_terminate.max_iter']).toMatch(
+      /the first rung \(epoch 100\) is not before the runs' last epoch \(\d+\)/,
+    );
     expect((await issues({ early_terminate: { type: 'hyperband' } }))['early_terminate.min_iter']).toMatch(
       /give min_iter, or max_iter with s/,
     );

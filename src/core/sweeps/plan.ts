@@ -64,10 +64,11 @@ export function planSweep(spec: SweepSpec, datasets: DatasetCatalog): { points: 
     const epochs = Math.max(...plan.points.map((p) => p.config.training.epochs));
     if (rungEpochs(early, epochs).length === 0) {
       const field = early.max_iter !== undefined && early.s !== undefined ? 'max_iter' : 'min_iter';
+      const first = rungEpochs(early, Number.MAX_SAFE_INTEGER)[0];
       refuse([
         {
           path: `early_terminate.${field}`,
-          message: `no rung falls before the runs' last epoch (${epochs}): no run would be judged`,
+          message: `${first === undefined ? 'no rung' : `the first rung (epoch ${first})`} is not before the runs' last epoch (${epochs}): no run would be judged`,
         },
       ]);
     }

@@ -27,6 +27,7 @@ describe('the sweep form’s Slurm options', () => {
     expect(sbatchPreview(options, 4)).toEqual([
       '#SBATCH --array=0-3%2',
       '#SBATCH --ntasks=1',
+      '#SBATCH --no-requeue',
       '#SBATCH --cpus-per-task=1',
       '#SBATCH --partition=gpu',
       '#SBATCH --time=2:00:00',
