@@ -12,7 +12,7 @@ export interface Supervised {
 }
 
 /** Whether a process of this machine is alive (EPERM: it is, but another user's). */
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { CheckpointRecord } from '../store/checkpoints';
+import { processAlive } from '../store/supervisor';
 
 /**
  * A checkpoint holds everything needed to continue a run bit for bit: every weight, the optimizer's
@@ -107,16 +108,6 @@ export function writeCheckpoint(dir: string, state: TrainingState, fileName?: st
     sizeBytes: file.length,
     sha256: createHash('sha256').update(file).digest('hex'),
   };
-}
-
-/** Whether a process of this machine is alive (EPERM: it is, but another user's). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Half-written checkpoints (`*.tmp-<pid>`) of workers that died mid-write (kill -9): nothing else removes them. */
