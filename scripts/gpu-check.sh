@@ -42,8 +42,9 @@ fi
   echo "!! no libvulkan.so.1 found: Dawn cannot reach Vulkan, so WebGPU will find no GPU"
 icds=$(ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json 2>/dev/null)
 nvidia_icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-if [ -z "$icds" ] && [ -f "$nvidia_icd" ]; then
-  # The driver's folder is outside the loader's search path on the lent machines.
+if ! grep -qi nvidia <<<"$icds" && [ -f "$nvidia_icd" ]; then
+  # The driver's folder is outside the loader's search path on the lent machines: its ICD alone, so that Dawn's
+  # first Vulkan adapter is the GPU.
   export VK_DRIVER_FILES=$nvidia_icd VK_ICD_FILENAMES=$nvidia_icd
   egl=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
   [ -f "$egl" ] && export __EGL_VENDOR_LIBRARY_FILENAMES=$egl

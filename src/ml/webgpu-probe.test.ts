@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 
 // Dawn stood in for: its native backend answers with a hardware adapter, OpenGL and OpenGL ES with llvmpipe.
 const opened: string[][] = [];
+const asked: unknown[] = [];
 vi.mock('webgpu', () => ({
   globals: {},
   create: (flags: string[]) => {
@@ -10,7 +11,12 @@ vi.mock('webgpu', () => ({
     const info = native
       ? { vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H100', description: 'Vulkan driver' }
       : { vendor: 'mesa', architecture: '', device: 'llvmpipe (LLVM 15, 256 bits)', description: 'OpenGL' };
-    return { requestAdapter: async () => ({ info }) };
+    return {
+      requestAdapter: async (options: unknown) => {
+        asked.push(options);
+        return { info };
+      },
+    };
   },
 }));
 
@@ -20,6 +26,8 @@ describe("Dawn's backends probed for an adapter", () => {
     const found = await findAdapters({ allowSoftware: false });
     expect(found.map((a) => a.device)).toEqual(['NVIDIA H100']);
     expect(opened).toEqual([[]]);
+    // Where Vulkan offers a GPU and lavapipe, Dawn answers with the GPU.
+    expect(asked).toEqual([{ powerPreference: 'high-performance' }]);
   });
 
   it('goes on when the rule names another adapter', async () => {

@@ -71,7 +71,11 @@ export async function findAdapters(rule: AdapterRule): Promise<Found[]> {
   const found: Found[] = [];
   for (const b of dawnBackends) {
     const gpu = create(b.flag ? [b.flag] : []);
-    const adapter = await gpu.requestAdapter(b.compatibility ? { featureLevel: 'compatibility' } : {}).catch(() => null);
+    // High performance: where Vulkan offers a GPU and a software device (lavapipe) too, Dawn answers with the GPU.
+    const options: GPURequestAdapterOptions = { powerPreference: 'high-performance' };
+    const adapter = await gpu
+      .requestAdapter(b.compatibility ? { ...options, featureLevel: 'compatibility' } : options)
+      .catch(() => null);
     if (!adapter) continue;
     const { vendor, architecture, device, description } = adapter.info;
     const info = { vendor, architecture, device, description, dawnBackend: b.label };
