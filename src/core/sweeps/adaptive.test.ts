@@ -44,12 +44,7 @@ describe("Hyperband's rungs of a phased family", () => {
     });
     const { runIds } = insertSweep(db, spec, [{ name: 'a', params: { 'training.learningRate': 0.001 }, config }], () => 'h');
     const runId = runIds[0]!;
-    const adaptive = new AdaptiveSweeps({
-      db,
-      events: new EventHub(),
-      orchestrator: { setRungJudge: () => undefined } as unknown as Orchestrator,
-      datasets: {} as DatasetCatalog,
-    });
+    const adaptive = adaptiveOn(db);
     expect(adaptive.plan(runId, config)).toEqual({ epochs: [pretraining + 1, pretraining + 3], metric: 'test.loss' });
     for (const epoch of [1, pretraining + 1])
       writeMetrics(db, runId, [{ step: epoch * 10, epoch, split: 'test', name: 'loss', value: 0.5 }]);
