@@ -37,8 +37,9 @@ export function stepGate(env: NodeJS.ProcessEnv = process.env): StepGate | undef
   return async (step) => {
     if (step !== target) return;
     const held: HeldWorker = { pid: process.pid, step };
-    writeFileSync(`${file}.held.tmp`, JSON.stringify(held));
-    renameSync(`${file}.held.tmp`, `${file}.held`);
+    // Its own temporary file: two workers held at once (a job array's tasks) each write theirs whole, then rename.
+    writeFileSync(`${file}.held.tmp-${process.pid}`, JSON.stringify(held));
+    renameSync(`${file}.held.tmp-${process.pid}`, `${file}.held`);
     while ((target = namedStep(file)) === step) await new Promise((r) => setTimeout(r, 25));
   };
 }
