@@ -20,7 +20,7 @@ import { handleRunMessage, type ActiveRun } from './run-messages';
  * A timer's work, whose error is logged and not thrown: thrown from a timer it would end the studio (a run deleted
  * by another studio on the same database, SQLite busy beyond its timeout); the next tick tries again.
  */
-export function guarded(what: string, work: () => void): void {
+function guarded(what: string, work: () => void): void {
   try {
     work();
   } catch (e) {
