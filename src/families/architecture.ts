@@ -1,4 +1,5 @@
 import { followModeBatchNorm, followModeDropout } from '../ml/mode';
+import { keepLogits, sigmoidOutput } from '../ml/sigmoid-output';
 import { tfl, type LayersModel } from '../ml/tf';
 import { deriveSeed } from '../shared/random';
 import { layerShape, type ActivationName, type Architecture, type LayerSpec, type Shape } from './layers';
@@ -122,22 +123,29 @@ export function buildDecoder(
   const [h, w, c] = image;
   const pixels = h * w * c;
   const headInit = tfl.initializers.glorotUniform({ seed: deriveSeed(seed, 4) });
-  return buildStack('decoder', [decoderInput], a.decoder, deriveSeed(seed, 3), {
+  // A sigmoid is its own last layer, which keeps the logits for BCE (src/ml/sigmoid-output.ts); the head's weights
+  // are the same either way, so checkpoints of either shape load.
+  const sigmoid = outputActivation === 'sigmoid';
+  const headActivation = sigmoid ? 'linear' : outputActivation;
+  const tail = sigmoid ? [sigmoidOutput('output_sigmoid')] : [];
+  const { model } = buildStack('decoder', [decoderInput], a.decoder, deriveSeed(seed, 3), {
     suffix: (out) =>
       out.length === 1
-        ? [tfl.layers.dense({ units: pixels, activation: outputActivation, kernelInitializer: headInit, name: 'output' })]
+        ? [tfl.layers.dense({ units: pixels, activation: headActivation, kernelInitializer: headInit, name: 'output' }), ...tail]
         : [
             tfl.layers.conv2d({
               filters: c,
               kernelSize: 3,
               padding: 'same',
-              activation: outputActivation,
+              activation: headActivation,
               kernelInitializer: headInit,
               name: 'output',
             }),
             tfl.layers.flatten({ name: 'output_flat' }),
+            ...tail,
           ],
-  }).model;
+  });
+  return sigmoid ? keepLogits(model) : model;
 }
 
 export function buildArchitecture(

@@ -9,7 +9,7 @@ import { selectBackend } from '../../src/ml/backend';
 import { relativeError } from '../../src/ml/kernels/relative-error';
 import { registerFusedGradients, unregisterFusedGradients } from '../../src/ml/kernels/fused-gradients';
 import { registerFusedLosses, unregisterFusedLosses } from '../../src/ml/kernels/fused-losses';
-import { elementLoss } from '../../src/ml/losses';
+import { bceFromLogits, elementLoss } from '../../src/ml/losses';
 import { klPerDimension } from '../../src/families/vae/densities';
 import { countDispatches } from '../../src/ml/webgpu';
 import { fillBatch } from '../../src/ml/dataset';
@@ -121,7 +121,7 @@ describe('WebGPU through Dawn', () => {
     }
   });
 
-  it('runs BCE, the Gaussian KL and the ReLU and clip gradients as one dispatch each way, with tfjs’s values', async () => {
+  it('runs BCE (from probabilities and from logits), the Gaussian KL and the ReLU and clip gradients as one dispatch each way, with tfjs’s values', async () => {
     process.env[allow] = '1';
     expect((await selectBackend('webgpu', [])).name).toBe('webgpu');
     const x = tf.randomUniform([64, 784], 0, 1, 'float32', 3);
@@ -131,11 +131,13 @@ describe('WebGPU through Dawn', () => {
     const bce = elementLoss({ loss: 'bce' });
     // A VAE's loss through a ReLU and a sigmoid (some pixels saturate past the clip): its value and gradients. The
     // images are tiled inside a tidy, as IWAE's are: freed before the gradient runs unless the fused op keeps them.
+    // BCE from the logits too, as a decoder's sigmoid head gives them (src/ml/sigmoid-output.ts).
     const loss = (l: Tensor, m: Tensor, lv: Tensor) =>
-      tf.add(
+      tf.addN([
         tf.tidy(() => tf.mean(tf.sum(bce(tf.tile(x, [2, 1]), tf.sigmoid(tf.relu(tf.tile(l, [2, 1])))), 1))),
+        tf.mean(tf.sum(bceFromLogits(x, tf.mul(l, 2)), 1)),
         tf.mean(tf.sum(klPerDimension(m, lv), 1)),
-      );
+      ]);
     const both = async () => {
       let out: Tensor[] = [];
       const dispatches = await countDispatches(() => {

@@ -73,7 +73,13 @@ export const deepfakeFamily: FamilyModel<DeepfakeModel> = {
     return {
       conditional: true,
       computeLoss(x, _training, labels) {
-        const reconstruction = tf.mean<Scalar>(perPixel(x, ownDecoder(encoder.apply(x) as Tensor, need(labels))));
+        // Each decoder's loss on every image, kept where the label names it: each output straight from its decoder's
+        // head, so BCE is taken from the logits (src/ml/sigmoid-output.ts).
+        const z = encoder.apply(x) as Tensor;
+        const own = need(labels);
+        const reconstruction = tf.mean<Scalar>(
+          tf.addN(decoders.map((d, c) => tf.mul(tf.slice(own, [0, c], [-1, 1]), perPixel(x, d.apply(z) as Tensor)))),
+        );
         return { total: reconstruction, parts: { reconstruction } };
       },
       reconstruct: (x, labels) => ownDecoder(encoder.apply(x) as Tensor, need(labels)),

@@ -1,5 +1,6 @@
 import { fillBatch, type ImageSplit } from '../../ml/dataset';
 import { meanReconstructionLoss } from '../../ml/losses';
+import { sigmoidOutput } from '../../ml/sigmoid-output';
 import { stopGradient } from '../../ml/ops';
 import { deriveSeed } from '../../shared/random';
 import { readFloats } from '../../ml/read';
@@ -40,10 +41,12 @@ export const stackedAeFamily: FamilyModel<StackedAeModel> = {
     const enc = m.widths.map((w, i) =>
       tfl.layers.dense({ units: w, activation: m.activation, kernelInitializer: init(i), name: `stack_enc_${i}` }),
     );
+    // A sigmoid output is a layer of its own after the first decoder, which keeps the logits for BCE.
+    const sigmoidHead = m.outputActivation === 'sigmoid' ? sigmoidOutput('stack_output_sigmoid') : undefined;
     const dec = m.widths.map((_, i) =>
       tfl.layers.dense({
         units: dims[i] as number,
-        activation: i === 0 ? m.outputActivation : m.activation,
+        activation: i > 0 ? m.activation : sigmoidHead ? 'linear' : m.outputActivation,
         kernelInitializer: init(100 + i),
         name: `stack_dec_${i}`,
       }),
@@ -54,11 +57,14 @@ export const stackedAeFamily: FamilyModel<StackedAeModel> = {
     });
     const recon = meanReconstructionLoss(training);
     const encodeTo = (x: Tensor, layers: number) => enc.slice(0, layers).reduce((h, l) => l.apply(h) as Tensor, x);
-    const reconstruct = (x: Tensor) =>
-      dec
-        .slice()
-        .reverse()
-        .reduce((h, l) => l.apply(h) as Tensor, encodeTo(x, depth));
+    /** Decoder layer i, the output head after the first. */
+    const decodeLayer = (i: number, h: Tensor) => {
+      const y = (dec[i] as (typeof dec)[number]).apply(h) as Tensor;
+      return i === 0 && sigmoidHead ? (sigmoidHead.apply(y) as Tensor) : y;
+    };
+    /** From the code down through every decoder. */
+    const decodeAll = (z: Tensor) => dec.reduceRight((h, _, i) => decodeLayer(i, h), z);
+    const reconstruct = (x: Tensor) => decodeAll(encodeTo(x, depth));
     let epoch = 0;
     const all = [...enc, ...dec];
     return {
@@ -76,7 +82,7 @@ export const stackedAeFamily: FamilyModel<StackedAeModel> = {
         if (training && phase < depth) {
           // AE_phase on the codes of the frozen layers below it (the image itself for the first).
           const input = phase === 0 ? x : stopGradient(encodeTo(x, phase));
-          const out = (dec[phase] as (typeof dec)[number]).apply((enc[phase] as (typeof enc)[number]).apply(input)) as Tensor;
+          const out = decodeLayer(phase, (enc[phase] as (typeof enc)[number]).apply(input) as Tensor);
           const loss = phase === 0 ? recon(x, out) : tf.mean<Scalar>(tf.squaredDifference(input, out));
           return { total: loss, parts: {} };
         }
@@ -86,11 +92,7 @@ export const stackedAeFamily: FamilyModel<StackedAeModel> = {
       reconstruct,
       // The code is the last width's activations; decoding runs the decoders back down the stack.
       encode: (x) => encodeTo(x, depth),
-      decode: (z) =>
-        dec
-          .slice()
-          .reverse()
-          .reduce((h, l) => l.apply(h) as Tensor, z),
+      decode: decodeAll,
       // Every weight that trains in some phase (a frozen layer's trainableWeights is empty for the moment).
       trainableWeights: () => all.flatMap((l) => l.weights),
       weights: () => all.flatMap((l) => l.weights),

@@ -10,6 +10,8 @@ import { elementwiseKernel, registerOnWebGpu } from './webgpu-elementwise';
 const kernels = {
   bce: 'LatentStudioBce',
   bceGradient: 'LatentStudioBceGradient',
+  bceLogits: 'LatentStudioBceLogits',
+  bceLogitsGradient: 'LatentStudioBceLogitsGradient',
   kl: 'LatentStudioGaussianKl',
   klGradient: 'LatentStudioGaussianKlGradient',
 } as const;
@@ -47,6 +49,25 @@ export function registerFusedLosses(): void {
       },
       ['dy', 'x', 'p'],
       clipBounds,
+    ),
+  );
+  // From the logits z: max(z, 0) − x·z + log(1 + e^−|z|) (src/ml/losses.ts), and its gradient dy·(σ(z) − x).
+  registerOnWebGpu(
+    kernels.bceLogits,
+    elementwiseKernel(
+      { key: 'bce_logits', inputs: ['X', 'Z'], code: 'out_value = (max(z, 0.0) - x * z) + log(1.0 + exp(-abs(z)));' },
+      ['x', 'z'],
+    ),
+  );
+  registerOnWebGpu(
+    kernels.bceLogitsGradient,
+    elementwiseKernel(
+      {
+        key: 'bce_logits_gradient',
+        inputs: ['DY', 'X', 'Z'],
+        code: 'out_value = dy * ((1.0 / (1.0 + exp(-z))) - x);',
+      },
+      ['dy', 'x', 'z'],
     ),
   );
   // ½(e^lv + μ² − (1 + lv)), and its gradient in lv, ½·dy·(e^lv − 1).
@@ -94,6 +115,20 @@ export function fusedBce(x: Tensor, xHat: Tensor, eps: number): Tensor | null {
         run(kernels.bceGradient, { dy, x: target as Tensor, p: q as Tensor }, { eps }),
     };
   })(xHat);
+}
+
+/** BCE per element from the logits z against x (a constant), fused where the backend has the kernel; null elsewhere. */
+export function fusedBceFromLogits(x: Tensor, logits: Tensor): Tensor | null {
+  if (!fused(kernels.bceLogits, x, logits)) return null;
+  return tf.customGrad<Tensor>((...args: unknown[]) => {
+    const z = args[0] as Tensor;
+    (args[1] as (saved: Tensor[]) => void)([z, x]);
+    return {
+      value: run(kernels.bceLogits, { x, z }),
+      gradFunc: (dy: Tensor, [zs, target]: Tensor[]) =>
+        run(kernels.bceLogitsGradient, { dy, x: target as Tensor, z: zs as Tensor }),
+    };
+  })(logits);
 }
 
 /** KL(N(μ, e^lv) ‖ N(0, 1)) per element, fused where the backend has the kernel; null elsewhere. */
