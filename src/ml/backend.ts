@@ -30,7 +30,16 @@ interface Attempt {
   failure?: () => string | null;
   /** The GPU adapter it runs on. */
   adapter?: () => GpuAdapterInfo | null;
+  /** Whether a GPU backend, once up, found a GPU (libtensorflow built for CUDA runs on the CPU when it sees none). */
+  onGpu?: () => boolean;
 }
+
+/**
+ * Whether tfjs-node's backend runs its ops on a GPU: the flag its binding sets from libtensorflow's devices
+ * (NodeJSKernelBackend.isUsingGpuDevice).
+ */
+export const nativeBackendOnGpu = (backend: unknown): boolean =>
+  (backend as { isUsingGpuDevice?: unknown } | null)?.isUsingGpuDevice === true;
 
 export interface BackendOptions {
   /** Let wasm run its threaded build (training workers); tests in one process keep it single-threaded. */
@@ -77,6 +86,9 @@ const attempts: Record<Concrete, Attempt> = {
         detail: 'libtensorflow with CUDA',
       };
     },
+    onGpu: () => nativeBackendOnGpu(tf.backend()),
+    describe: (detail) =>
+      nativeBackendOnGpu(tf.backend()) ? detail : 'libtensorflow built for CUDA, which found no GPU: it runs on the CPU',
   },
   tensorflow: {
     gpu: false,
@@ -162,7 +174,8 @@ export async function selectBackend(
       const detail = attempt.describe ? attempt.describe(loaded.detail) : loaded.detail;
       const reason = [`${name}: ${detail} (${chosen})`, ...skipped].join('; ');
       const adapter = attempt.adapter?.();
-      return { name, version: loaded.version, gpu: attempt.gpu && !adapter?.software, reason, ...(adapter ? { adapter } : {}) };
+      const gpu = attempt.gpu && !adapter?.software && (attempt.onGpu?.() ?? true);
+      return { name, version: loaded.version, gpu, reason, ...(adapter ? { adapter } : {}) };
     } catch (e) {
       skipped.push(`${name} unavailable: ${firstLine(e)}`);
     }
