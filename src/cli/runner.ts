@@ -223,6 +223,9 @@ export async function runCommand(cmd: Command, args: string[]): Promise<void> {
     }
     // A host that cannot be reached, refuses the token or does not answer like a studio: nothing was done.
     if (e instanceof RemoteError) fail(e.message);
+    // Work that failed (a worker's error, a file that went away): one line and exit 1, not Node's stack trace,
+    // which LATENT_STUDIO_DEBUG=1 keeps for a bug report.
+    if (e instanceof Error && process.env['LATENT_STUDIO_DEBUG'] !== '1') fail(`${cmd.name}: ${e.message}`, 1);
     throw e;
   }
 }

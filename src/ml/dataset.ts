@@ -234,19 +234,25 @@ export function meanImageMse(split: ImageSplit, pixels: number, mean: Float32Arr
   return total / (split.count * pixels);
 }
 
-/** Number of classes: the largest label + 1, or 0 for an unlabelled data set. */
-export function classCount(ds: Pick<ImageDataset, 'train'>): number {
-  const labels = ds.train.labels;
-  if (!labels) return 0;
+/**
+ * Number of classes: the largest label of either split + 1, or 0 for an unlabelled data set. Both splits: a subset
+ * of the training images may lack the largest label that a test image has.
+ */
+export function classCount(ds: Pick<ImageDataset, 'train'> & Partial<Pick<ImageDataset, 'test'>>): number {
+  if (!ds.train.labels) return 0;
   let max = -1;
-  for (const l of labels) if (l > max) max = l;
+  for (const labels of [ds.train.labels, ds.test?.labels ?? []]) for (const l of labels) if (l > max) max = l;
   return max + 1;
 }
 
-/** One-hot labels of the chosen images into `out` ([n, classes]). */
+/** One-hot labels of the chosen images into `out` ([n, classes]); a label past `classes` is refused. */
 export function fillOneHot(split: ImageSplit, classes: number, indices: ArrayLike<number>, out: Float32Array): void {
   out.fill(0, 0, indices.length * classes);
-  for (let b = 0; b < indices.length; b++) out[b * classes + (split.labels?.[indices[b] as number] ?? 0)] = 1;
+  for (let b = 0; b < indices.length; b++) {
+    const label = split.labels?.[indices[b] as number] ?? 0;
+    if (label >= classes) throw new Error(`image ${indices[b]} has label ${label}, but the model knows ${classes} classes`);
+    out[b * classes + label] = 1;
+  }
 }
 
 /** Counts of each label value in a split (empty for an unlabelled split). */

@@ -181,7 +181,8 @@ export class DatasetCatalog {
     return p;
   }
 
-  private checkNewName(name: string): void {
+  /** `asDefault`: the set is one of the default generated ones, drawn with its default settings. */
+  private checkNewName(name: string, asDefault = false): void {
     if (!datasetNamePattern.test(name)) {
       throw new DatasetError(
         'bad_request',
@@ -189,6 +190,12 @@ export class DatasetCatalog {
       );
     }
     if (builtins[name]) throw new DatasetError('conflict', `name: ${name} is a built-in data set`);
+    if (defaultGenerated[name] && !asDefault) {
+      throw new DatasetError(
+        'conflict',
+        `name: ${name} is the generated set the presets and studies use (generated on first use); choose another name`,
+      );
+    }
     if (this.store.has(name)) throw new DatasetError('conflict', `name: a data set named ${name} already exists`);
   }
 
@@ -200,7 +207,11 @@ export class DatasetCatalog {
     const gen = generators[req.generator];
     const base = req.name ?? `${gen.kind}-s${req.seed}-n${req.count}`;
     const names = generatedNames(gen, base);
-    names.forEach((n) => this.checkNewName(n));
+    const isDefault = (n: string) => {
+      const d = defaultGenerated[n];
+      return d !== undefined && d.generator === req.generator && d.seed === req.seed && d.count === req.count;
+    };
+    names.forEach((n) => this.checkNewName(n, isDefault(n)));
     return this.exclusive(base, async () => {
       const testCount = Math.max(1, Math.round(req.count * generatedTestFraction));
       const trainCount = req.count - testCount;

@@ -42,17 +42,18 @@ export function npyImages(file: string, bytes: Uint8Array): ImageArray {
       `holds an array of shape (${s.join(', ')}); images must be N x H x W, N x H x W x C or N x C x H x W (C = 1 or 3)`,
     );
   }
-  // Floats in [0, 1] are scaled to bytes; anything else must already be 0..255.
-  let scale = 1;
-  if (a.dtype.startsWith('f')) {
-    let max = 0;
+  // Values all within [0, 1] are scaled to bytes: floats in [0, 1], and booleans or integers that are all 0 or 1
+  // (binary images, as dSprites' `imgs`). Anything else must already be 0..255.
+  let max = 0;
+  if (a.bytes) for (const v of a.bytes) max = Math.max(max, v);
+  else {
     for (let i = 0; i < a.size; i++) {
       const v = a.get(i);
       if (!Number.isFinite(v)) throw new DatasetFileError(file, `element ${i} is ${v}: images must be finite`);
       if (v > max) max = v;
     }
-    scale = max <= 1 ? 255 : 1;
   }
+  const scale = max <= 1 ? 255 : 1;
   const pixels = height * width * channels;
   const plane = height * width;
   return {
@@ -62,7 +63,7 @@ export function npyImages(file: string, bytes: Uint8Array): ImageArray {
     width,
     channels,
     image(n, out) {
-      if (a.bytes && layout === 'hwc') {
+      if (a.bytes && layout === 'hwc' && scale === 1) {
         out.set(a.bytes.subarray(n * pixels, (n + 1) * pixels));
         return;
       }

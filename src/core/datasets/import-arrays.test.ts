@@ -57,6 +57,39 @@ describe('import', () => {
     expect(f.labels[0]).toBeNull();
   });
 
+  it('an array sorted by class: each split is stored in the seeded order, so a run’s first images hold every class', async () => {
+    const n = 40;
+    const labels = Uint8Array.from({ length: n }, (_, i) => (i < n / 2 ? 0 : 1));
+    writeFileSync(join(tmp.dir, 'sorted.npy'), npy('|u1', [n, 2, 2], pattern(3, n, 2, 2)));
+    writeFileSync(join(tmp.dir, 'sorted-labels.npy'), npy('|u1', [n], labels));
+    await catalog.import({
+      path: join(tmp.dir, 'sorted.npy'),
+      labelsPath: join(tmp.dir, 'sorted-labels.npy'),
+      name: 'sorted',
+      testFraction: 0.25,
+      seed: 1,
+    });
+    const ds = catalog.open({ name: 'sorted', trainSubset: 8, testSubset: 4 });
+    expect(new Set(ds.train.labels)).toEqual(new Set([0, 1]));
+    expect(new Set(ds.test.labels)).toEqual(new Set([0, 1]));
+    // Every image is still stored once, with its own label.
+    const got = bySource('sorted');
+    expect(got.labels).toEqual([...labels]);
+  });
+
+  it('an NPY of binary images (booleans, or bytes that are all 0 or 1, as dSprites’) is scaled to 0 and 255', async () => {
+    const bits = Uint8Array.from({ length: 6 * 3 * 3 }, (_, i) => ((i * 5) % 3 === 0 ? 1 : 0));
+    for (const [name, descr] of [
+      ['binary-u1', '|u1'],
+      ['binary-b1', '|b1'],
+    ] as const) {
+      writeFileSync(join(tmp.dir, `${name}.npy`), npy(descr, [6, 3, 3], bits));
+      await catalog.import({ path: join(tmp.dir, `${name}.npy`), name });
+      const got = bySource(name);
+      for (let i = 0; i < 6; i++) expect([...got.pixels[i]!]).toEqual([...bits.subarray(i * 9, (i + 1) * 9)].map((b) => b * 255));
+    }
+  });
+
   it('a folder of MNIST-style IDX files keeps their own train/test split', async () => {
     const dir = join(tmp.dir, 'fashion-like');
     mkdirSync(dir);

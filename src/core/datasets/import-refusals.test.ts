@@ -166,6 +166,31 @@ describe('import', () => {
         },
         /t10k-images-idx3-ubyte: holds an array of 3 x 2 x 0; every dimension must be at least 1/,
       ],
+      [
+        'a labels file with a folder',
+        async () => {
+          const dir = join(bad, 'flat-images');
+          mkdirSync(dir);
+          await sharp(new Uint8Array(12), { raw: { width: 2, height: 2, channels: 3 } })
+            .png()
+            .toFile(join(dir, 'one.png'));
+          writeFileSync(join(bad, 'y.idx'), idx([1], new Uint8Array(1)));
+          return { path: dir, labelsPath: join(bad, 'y.idx') };
+        },
+        /y\.idx: a labels file goes with one IDX or NPY file; .*flat-images is a folder, whose labels are its sub-folders/,
+      ],
+      [
+        'a folder of IDX files that labels one split only',
+        async () => {
+          const dir = join(bad, 'idx-half-labelled');
+          mkdirSync(dir);
+          writeFileSync(join(dir, 'train-images-idx3-ubyte'), idx([4, 2, 2], new Uint8Array(16)));
+          writeFileSync(join(dir, 'train-labels-idx1-ubyte'), idx([4], new Uint8Array(4)));
+          writeFileSync(join(dir, 't10k-images-idx3-ubyte'), idx([3, 2, 2], new Uint8Array(12)));
+          return { path: dir };
+        },
+        /idx-half-labelled: holds train-labels-idx1-ubyte but no t10k-labels-idx1-ubyte\[\.gz\]: give labels for both splits or for neither/,
+      ],
     ];
     it.each(cases)('%s', async (_what, make, message) => {
       const before = storedNames();
@@ -179,6 +204,13 @@ describe('import', () => {
       writeFileSync(join(bad, 'fine.idx'), good);
       await expect(catalog.import({ path: join(bad, 'fine.idx'), name: 'digits' })).rejects.toThrow(/digits already exists/);
       await expect(catalog.import({ path: join(bad, 'fine.idx'), name: 'mnist' })).rejects.toThrow(/mnist is a built-in/);
+      // The generated sets the presets and studies name (with their factors) before they exist.
+      await expect(catalog.import({ path: join(bad, 'fine.idx'), name: 'shapes' })).rejects.toThrow(
+        /name: shapes is the generated set the presets and studies use/,
+      );
+      await expect(catalog.generate({ generator: 'shapes', seed: 3, count: 40, name: 'shapes' })).rejects.toThrow(
+        /name: shapes is the generated set/,
+      );
     });
   });
 });

@@ -45,10 +45,12 @@ export function seededSplit(count: number, testFraction: number, seed: number, w
   const order = shuffledIndices(count, createRng(seed));
   const isTest = new Uint8Array(count);
   for (let i = 0; i < testCount; i++) isTest[order[i] as number] = 1;
+  // Each split is stored in the seeded order, not the source's: a folder's images come label by label (and many
+  // arrays come sorted by class), and a run that takes the first N images of a split must get every label.
   const position = new Uint32Array(count);
   let train = 0;
   let test = count - testCount;
-  for (let i = 0; i < count; i++) position[i] = isTest[i] ? test++ : train++;
+  for (const i of order) position[i] = isTest[i] ? test++ : train++;
   return {
     count,
     position,
@@ -161,10 +163,18 @@ async function importIdxFolder(
     const array = readImageArray(file(images));
     return { array, labels: labels ? readLabels(file(labels), array.count) : null };
   };
-  const train = load(trainFile, find(idxNames.trainLabels));
+  const trainLabels = find(idxNames.trainLabels);
+  const train = load(trainFile, trainLabels);
   const testFile = find(idxNames.testImages);
   if (testFile) {
-    const test = load(testFile, find(idxNames.testLabels));
+    const testLabels = find(idxNames.testLabels);
+    if (Boolean(trainLabels) !== Boolean(testLabels)) {
+      const [has, lacks] = trainLabels
+        ? [trainLabels, 't10k-labels-idx1-ubyte[.gz]']
+        : [testLabels, 'train-labels-idx1-ubyte[.gz]'];
+      throw new DatasetFileError(dir, `holds ${has} but no ${lacks}: give labels for both splits or for neither`);
+    }
+    const test = load(testFile, testLabels);
     const count = train.array.count + test.array.count;
     const plan: Plan = {
       count,
@@ -301,6 +311,12 @@ export async function importDataset(
   const path = resolve(req.path);
   const { real, stats } = givenPath(path);
   if (stats.isDirectory()) {
+    if (req.labelsPath) {
+      throw new DatasetFileError(
+        resolve(req.labelsPath),
+        `a labels file goes with one IDX or NPY file; ${path} is a folder, whose labels are its sub-folders (or its IDX labels files)`,
+      );
+    }
     // A link to a folder is the user's choice: its real folder is the one walked, and nothing leads out of it.
     const entries = folderEntries(real, real);
     if (entries.some((e) => idxNames.trainImages.test(e) || idxNames.testImages.test(e))) {

@@ -1,0 +1,40 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { command, runCommand } from './runner';
+
+class Exited extends Error {
+  constructor(readonly code: number | undefined) {
+    super(`exit ${code}`);
+  }
+}
+
+const failing = command({
+  name: 'export',
+  flags: {},
+  run: () => Promise.reject(new Error('data set pets: not found (it was deleted)')),
+});
+
+describe('a command whose work fails', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    delete process.env['LATENT_STUDIO_DEBUG'];
+  });
+
+  it('prints one line naming the command and exits 1, without a stack trace', async () => {
+    const exit = vi.spyOn(process, 'exit').mockImplementation((code) => {
+      throw new Exited(code as number);
+    });
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    await expect(runCommand(failing, [])).rejects.toThrow(Exited);
+    expect(exit).toHaveBeenCalledWith(1);
+    expect(stderr.mock.calls.map((c) => String(c[0]))).toEqual([
+      'latent-studio: export: data set pets: not found (it was deleted)\n',
+    ]);
+  });
+
+  it('keeps the error, stack and all, with LATENT_STUDIO_DEBUG=1', async () => {
+    process.env['LATENT_STUDIO_DEBUG'] = '1';
+    const exit = vi.spyOn(process, 'exit');
+    await expect(runCommand(failing, [])).rejects.toThrow('data set pets: not found');
+    expect(exit).not.toHaveBeenCalled();
+  });
+});
