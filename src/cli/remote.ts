@@ -141,7 +141,10 @@ export async function openRemote(target: RemoteTarget, options: RemoteOptions = 
         listeners.add(listener);
         return () => listeners.delete(listener);
       },
-      onReconnect: (listener) => reconnected.add(listener),
+      onReconnect: (listener) => {
+        reconnected.add(listener);
+        return () => reconnected.delete(listener);
+      },
       artifactUrl: (artifactId) => `${base}/artifacts/${artifactId}`,
     },
     { refusal: (body) => new ApiError(body.code, body.message, body.issues) },

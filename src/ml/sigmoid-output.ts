@@ -53,11 +53,11 @@ export function keepLogits<M extends LayersModel>(model: M): M {
   if (!(head instanceof SigmoidOutput)) throw new Error(`${model.name}: its last layer is not a sigmoid output`);
   const body = model.layers.slice(0, -1).filter((l) => l.getClassName() !== 'InputLayer');
   const asBuilt: Apply = model.apply.bind(model);
-  model.apply = ((inputs, kwargs) => {
+  model.apply = (inputs, kwargs) => {
     const x = Array.isArray(inputs) && inputs.length === 1 ? inputs[0] : inputs;
     if (!isTensor(x)) return asBuilt(inputs, kwargs);
     const z = tf.tidy(() => body.reduce<Tensor>((h, l) => l.apply(h, kwargs) as Tensor, x));
     return head.apply(z, kwargs);
-  }) as Apply;
+  };
   return model;
 }

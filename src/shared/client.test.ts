@@ -24,7 +24,7 @@ function fakeTransport(answers: Partial<Record<CommandName, Envelope<unknown>>>,
       listeners.add(l);
       return () => listeners.delete(l);
     },
-    onReconnect: () => undefined,
+    onReconnect: () => () => undefined,
   };
   return { transport, sent, listeners };
 }

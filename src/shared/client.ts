@@ -25,8 +25,8 @@ export interface Transport {
    */
   invokeLive?(name: CommandName, input: unknown): Promise<Envelope<unknown>> | null;
   subscribe(listener: (event: StudioEvent) => void): () => void;
-  /** Called after the event stream reconnects, so callers can reload what they missed. */
-  onReconnect(listener: () => void): void;
+  /** Called after the event stream reconnects, so callers can reload what they missed; returns the unsubscribe. */
+  onReconnect(listener: () => void): () => void;
   /** Where an artifact's bytes are, when not on the page's own origin (a remote host from Node). */
   artifactUrl?(artifactId: number): string;
 }
@@ -49,7 +49,8 @@ export interface Client {
   /** Every command as a function of its input: the core's `Api`, reached through the transport. */
   readonly api: Api;
   on(listener: (event: StudioEvent) => void): () => void;
-  onReconnect(listener: () => void): void;
+  /** Returns the function that removes the listener, for a view to call when it goes. */
+  onReconnect(listener: () => void): () => void;
   /** Where an artifact's bytes are (a URL for an <img>, or for fetch). */
   artifactUrl(artifactId: number): string;
 }

@@ -125,6 +125,17 @@ test('the search finds a run by tag and by model.beta=4, and says when nothing m
   await expect(page.getByTestId('sidebar-no-match')).toContainText('No run of 2 matches “no such run”');
   await search.fill('');
   await expect(rows).toHaveCount(2);
+  // Cleared before a slow reply comes: the reply does not filter the list again.
+  await page.route('**/api/runs.search', async (route) => {
+    await new Promise((r) => setTimeout(r, 800));
+    await route.continue();
+  });
+  await search.fill('larger latent');
+  await page.waitForTimeout(300);
+  await search.fill('');
+  await page.waitForTimeout(1200);
+  await expect(rows).toHaveCount(2);
+  await page.unroute('**/api/runs.search');
 
   // The table: the same search, kept in the address.
   await page.goto(`${host.origin}/#/table`);
@@ -137,6 +148,13 @@ test('the search finds a run by tag and by model.beta=4, and says when nothing m
   await expect(page.getByTestId('runs-table-row').getByTestId('mark-tag')).toHaveText(['baseline', 'fig-2']);
   await page.getByTestId('table-search').fill('tag:nothing');
   await expect(page.getByTestId('table-no-match')).toContainText('No run of 2 matches “tag:nothing”');
+  // The address changing under the open table (a link to all runs, then Back): its search follows.
+  await page.evaluate(() => (location.hash = '#/table'));
+  await expect(page.getByTestId('table-search')).toHaveValue('');
+  await expect(page.getByTestId('runs-table-row')).toHaveCount(2);
+  await page.goBack();
+  await expect(page.getByTestId('table-search')).toHaveValue('tag:nothing');
+  await expect(page.getByTestId('table-no-match')).toBeVisible();
   await page.screenshot({ path: join(shots, '34-table-search.png') });
 });
 

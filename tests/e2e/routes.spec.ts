@@ -40,6 +40,31 @@ test('every view has an address: Back and Forward, a reload and a link open it; 
   // A reload opens the same view.
   await page.reload();
   await expect(page.getByTestId('run-view')).toHaveAttribute('data-run-id', String(runId));
+  // Reloaded with the family list arriving after the run (the loss axis's title changes then): the chart draws.
+  await page.route('**/api/families.list', async (route) => {
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.continue();
+  });
+  await page.reload();
+  const chart = page.getByTestId('loss-chart');
+  await expect(chart).toHaveAttribute('data-y-title', 'mse per pixel');
+  const points = Number(await chart.getAttribute('data-points'));
+  expect(points).toBeGreaterThan(2);
+  await expect(chart).toHaveAttribute('data-drawn', String(points));
+  await page.unroute('**/api/families.list');
+
+  // Delete refused by the studio (as when another studio trains the run): its reason shows, and the run stays.
+  await page.route('**/api/runs.delete', (route) =>
+    route.fulfill({
+      json: { ok: false, error: { code: 'conflict', message: `run ${runId} is held by another studio: cancel it there first` } },
+    }),
+  );
+  page.once('dialog', (d) => void d.accept());
+  await page.getByTestId('delete-run').click();
+  await expect(page.getByTestId('run-action-error')).toHaveText(`run ${runId} is held by another studio: cancel it there first`);
+  await expect(page.getByTestId('run-view')).toHaveAttribute('data-run-id', String(runId));
+  await page.screenshot({ path: join(shots, '96-run-delete-refused.png') });
+  await page.unroute('**/api/runs.delete');
 
   // A clone: the form filled with the run's config, under a new name; a reload keeps it.
   await page.getByTestId('clone-run').click();
@@ -68,4 +93,29 @@ test('every view has an address: Back and Forward, a reload and a link open it; 
   await cold.goto(`${host.origin}/#/nowhere`);
   await expect(cold.getByTestId('start-run')).toBeVisible();
   await expect(cold).toHaveURL(/#\/new$/);
+});
+
+test('a refusal by the studio shows under the form and clears once the form changes', async ({ page }) => {
+  const host = theHost();
+  await page.goto(host.url);
+  await expect(page).toHaveURL(/#\/new$/);
+  await page.route('**/api/runs.start', (route) =>
+    route.fulfill({
+      json: {
+        ok: false,
+        error: {
+          code: 'bad_request',
+          message: 'the config was refused',
+          issues: [{ path: 'dataset.name', message: 'no data set named pets' }],
+        },
+      },
+    }),
+  );
+  await page.getByTestId('start-run').click();
+  await expect(page.getByTestId('form-errors')).toContainText('dataset.name: no data set named pets');
+  await page.screenshot({ path: join(shots, '97-form-refused.png') });
+  await page.getByTestId('field-family').selectOption('dip-vae');
+  await expect(page.getByTestId('form-errors')).toHaveCount(0);
+  await page.screenshot({ path: join(shots, '98-form-refusal-cleared.png') });
+  await page.unroute('**/api/runs.start');
 });

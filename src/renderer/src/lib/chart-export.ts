@@ -95,9 +95,18 @@ export function chartDataCsv(
   }
   const rows: (string | number | null)[][] = [];
   data.datasets.forEach((d, i) => {
-    for (const p of d.data) if (p !== null && typeof p === 'object') rows.push([d.label ?? `series ${i + 1}`, p.x, p.y]);
+    for (const p of ownPoints(d)) if (p !== null && typeof p === 'object') rows.push([d.label ?? `series ${i + 1}`, p.x, p.y]);
   });
   return csvOf(['series', xName, 'y'], rows);
+}
+
+/**
+ * A series' own points. Where Chart.js' decimation thins a long series for drawing, `data` reads its thinned copy
+ * (some 400 points) and the whole series is kept in `_data` (chart.js, the decimation plugin's beforeElementsUpdate):
+ * the CSV holds the whole series.
+ */
+function ownPoints(d: { data: readonly Point[] }): readonly Point[] {
+  return (d as { _data?: readonly Point[] })._data ?? d.data;
 }
 
 function pointY(p: Point | undefined): number | null {

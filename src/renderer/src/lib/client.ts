@@ -23,12 +23,12 @@ function ipcTransport(bridge: PreloadBridge): Transport {
     kind: 'electron',
     invoke: (name, input) => bridge.invoke(name, input),
     subscribe: (l) => bridge.on(l),
-    onReconnect: () => undefined,
+    onReconnect: () => () => undefined,
   };
 }
 
 /** The headless host turned the launch URL's token into an HttpOnly cookie, which same-origin requests carry. */
-function httpTransport(): Transport {
+export function httpTransport(): Transport {
   const listeners = new Set<(e: StudioEvent) => void>();
   const reconnectListeners = new Set<() => void>();
   let retry = 500;
@@ -88,7 +88,10 @@ function httpTransport(): Transport {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    onReconnect: (l) => reconnectListeners.add(l),
+    onReconnect(l) {
+      reconnectListeners.add(l);
+      return () => reconnectListeners.delete(l);
+    },
   };
 }
 

@@ -50,3 +50,14 @@ export function panelName(views: readonly { kind: string; title: string }[], kin
     ?.title.split(':')[0]
     ?.trim();
 }
+
+/**
+ * A run's stored metrics read while it trains, with the points streamed in meanwhile: those the reading does not
+ * hold (stored after the read) are kept, each once (by split, name and step), in the order they came.
+ */
+export function withLivePoints(stored: MetricPoint[], live: readonly MetricPoint[]): MetricPoint[] {
+  const key = (p: MetricPoint) => `${p.split}\u0000${p.name}\u0000${p.step}`;
+  const known = new Set(stored.map(key));
+  const later = live.filter((p) => !known.has(key(p)));
+  return later.length > 0 ? [...stored, ...later] : stored;
+}

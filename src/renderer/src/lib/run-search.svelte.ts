@@ -16,6 +16,8 @@ export class RunSearch {
   /** Asks for the query's matches after `delayMs`; returns the cancel of the wait (an effect's cleanup). */
   follow(query: string, delayMs = 150): () => void {
     if (query.trim() === '') {
+      // A reply to a query asked before the box was cleared must not filter the list again.
+      this.asked++;
       this.hits = null;
       this.error = null;
       return () => undefined;

@@ -138,12 +138,13 @@ export class RunsTableState {
       if (event.name !== 'run.metrics') return;
       this.table = applyRunMetrics(this.table, event.payload.runId, event.payload.points);
     });
-    studio.client.onReconnect(() => {
+    const offReconnect = studio.client.onReconnect(() => {
       void this.loadTable();
       void this.loadSweep();
     });
     return () => {
       off();
+      offReconnect();
       clearTimeout(tableTimer);
       clearTimeout(sweepTimer);
     };

@@ -11,6 +11,7 @@ import type {
 } from '../../../shared/api';
 import type { RunConfig } from '../../../shared/config';
 import { createClient, detectTransport, type Client } from './client';
+import { failed, failureLine, succeeded, type Failures } from './failures';
 import { mergeLatest } from './latest-metrics';
 import { hashOf, viewOf } from './routes';
 
@@ -43,7 +44,15 @@ class StudioState {
   view = $state.raw<View>({ kind: 'new' });
   compareSelection = $state<number[]>([]);
   readonly progress = new SvelteMap<number, RunProgress>();
-  error = $state<string | null>(null);
+  /** What failed to load, by what was being read (src/renderer/src/lib/failures.ts): the banner's line. */
+  failures = $state.raw<Failures>({});
+  get error(): string | null {
+    return failureLine(this.failures);
+  }
+  /** Notes a failure of the studio's first reading (App) or clears it. */
+  set error(message: string | null) {
+    this.failures = message === null ? succeeded(this.failures, 'studio') : failed(this.failures, 'studio', message);
+  }
   datasets = $state.raw<DatasetInfo[]>([]);
   /** Every family the studio has registered, with the metrics and views its run view shows (declared in its spec). */
   families = $state.raw<FamilyInfo[]>([]);
@@ -77,6 +86,8 @@ class StudioState {
       }
     });
     this.client.onReconnect(() => {
+      // Read everything again: what fails still will say so again.
+      this.failures = {};
       void this.refreshRuns();
       void this.refreshSweeps();
       void this.refreshDatasets();
@@ -116,8 +127,11 @@ class StudioState {
       const runIds = [...this.pendingRunIds];
       this.pendingRunIds.clear();
       this.client.call('runs.list', { runIds }).then(
-        (fresh) => this.mergeRuns(fresh),
-        (e: unknown) => (this.error = e instanceof Error ? e.message : String(e)),
+        (fresh) => {
+          this.mergeRuns(fresh);
+          this.failures = succeeded(this.failures, 'runs');
+        },
+        (e: unknown) => (this.failures = failed(this.failures, 'runs', e)),
       );
     }, 200);
   }
@@ -149,24 +163,27 @@ class StudioState {
   async refreshSweeps(): Promise<void> {
     try {
       this.sweeps = await this.client.call('sweeps.list', {});
+      this.failures = succeeded(this.failures, 'sweeps');
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
+      this.failures = failed(this.failures, 'sweeps', e);
     }
   }
 
   async refreshRuns(): Promise<void> {
     try {
       this.runs = await this.client.call('runs.list', {});
+      this.failures = succeeded(this.failures, 'runs');
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
+      this.failures = failed(this.failures, 'runs', e);
     }
   }
 
   async refreshDatasets(): Promise<void> {
     try {
       this.datasets = await this.client.call('datasets.list', {});
+      this.failures = succeeded(this.failures, 'datasets');
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
+      this.failures = failed(this.failures, 'datasets', e);
     }
   }
 
