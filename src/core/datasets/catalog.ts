@@ -165,6 +165,12 @@ export class DatasetCatalog {
       this.requireInfo(name);
       return [];
     }
+    // Another run started together is drawing it now: wait for that instead of being refused as a conflict.
+    const inFlight = this.#busy.get(d.generator);
+    if (inFlight) {
+      await inFlight.catch(() => undefined);
+      if (this.store.has(name)) return [];
+    }
     return this.generate({ generator: d.generator, seed: d.seed, count: d.count, name: d.generator }, progress).catch(
       (e: unknown) => {
         // Another caller generated it meanwhile: fine.

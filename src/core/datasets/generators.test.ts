@@ -99,6 +99,16 @@ describe('the faces pair', () => {
   });
 });
 
+describe('a default set asked for by two runs at once', () => {
+  it('is drawn once, and the second waits for it instead of being refused', async () => {
+    const catalog = new DatasetCatalog(join(tmp.dir, 'defaults'));
+    const [a, b] = await Promise.all([catalog.ensure('faces-a'), catalog.ensure('faces-b')]);
+    expect(a.map((d) => d.name)).toEqual(['faces-a', 'faces-b']);
+    expect(b).toEqual([]);
+    expect(catalog.info('faces-b')).toMatchObject({ available: true, trainCount: 3600, testCount: 400 });
+  });
+});
+
 describe('a stored split read a batch at a time', () => {
   it('gives the same bytes read asynchronously (the trainer’s prefetch) as read at once, in any order', async () => {
     const catalog = new DatasetCatalog(join(tmp.dir, 'shapes', 'one'));

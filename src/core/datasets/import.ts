@@ -335,6 +335,6 @@ export async function importDataset(
     labels = readLabels(labelsPath, array.count);
   }
   const plan = seededSplit(array.count, req.testFraction ?? defaultTestFraction, req.seed ?? 0, path);
-  const kind = /\.npy$/i.test(path) ? 'NPY array' : 'IDX file';
+  const kind = /\.npy(\.gz)?$/i.test(path) ? 'NPY array' : 'IDX file';
   return writeArrays(store, name, req, [{ array, labels }], plan, { source: path, description: kind }, progress);
 }
