@@ -53,6 +53,7 @@ describe('BCE reaches the logits of every family’s decoder', () => {
     });
     // Only images of one identity reach each deepfake decoder, so each head gets a gradient of its own.
     for (const n of norms) expect(n).toBeGreaterThan(1e-3);
+
     model.dispose();
   });
 });

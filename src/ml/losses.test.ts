@@ -72,6 +72,16 @@ describe.each(['cpu', 'wasm'] as const)('BCE on %s', (backend) => {
     model.dispose();
   });
 
+  it('leaves no tensor behind when the model is applied outside any tidy and its output freed (the explorer’s decodes)', () => {
+    const model = head([1, 2, 3, 4]);
+    const input = tf.ones([1, 3]);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) (model.apply(input) as Tensor).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    input.dispose();
+    model.dispose();
+  });
+
   it('falls back to the clipped probabilities once the logits are freed', () => {
     const model = head([1, 2, 3, 4]);
     const input = tf.ones([1, 3]);

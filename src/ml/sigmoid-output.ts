@@ -38,6 +38,16 @@ export function logitsOf(p: Tensor): Tensor | undefined {
   return z && !z.isDisposed ? z : undefined;
 }
 
+/**
+ * The head on the logits `logits()` makes: inside a tidy (a training step, a loss) the logits stay in that scope,
+ * where the loss finds them, and go with it; outside any tidy nothing would free them once the caller frees the
+ * output, so there they are made and freed in a tidy of their own.
+ */
+export function applyHead(head: SigmoidOutput, logits: () => Tensor, kwargs?: Parameters<SigmoidOutput['apply']>[1]): Tensor {
+  if (tf.engine().state.activeScope) return head.apply(logits(), kwargs) as Tensor;
+  return tf.tidy(() => head.apply(logits(), kwargs) as Tensor);
+}
+
 type Apply = LayersModel['apply'];
 const isTensor = (t: unknown): t is Tensor => t instanceof tf.Tensor;
 
@@ -45,8 +55,8 @@ const isTensor = (t: unknown): t is Tensor => t instanceof tf.Tensor;
  * A sequential model whose last layer is a SigmoidOutput, made to keep its logits when applied to tensors: a model's
  * own `apply` runs its layers inside one tidy, which frees the logits as soon as the output is made. Here the layers
  * before the head run in a tidy that returns the logits, so they live in the caller's scope, as the output does, and
- * the head runs there. On symbolic inputs (building a graph) the model is applied as it was. The model is changed in
- * place, as src/ml/mode.ts changes its layers, and returned.
+ * the head runs there (`applyHead`). On symbolic inputs (building a graph) the model is applied as it was. The model
+ * is changed in place, as src/ml/mode.ts changes its layers, and returned.
  */
 export function keepLogits<M extends LayersModel>(model: M): M {
   const head = model.layers.at(-1);
@@ -56,8 +66,7 @@ export function keepLogits<M extends LayersModel>(model: M): M {
   model.apply = (inputs, kwargs) => {
     const x = Array.isArray(inputs) && inputs.length === 1 ? inputs[0] : inputs;
     if (!isTensor(x)) return asBuilt(inputs, kwargs);
-    const z = tf.tidy(() => body.reduce<Tensor>((h, l) => l.apply(h, kwargs) as Tensor, x));
-    return head.apply(z, kwargs);
+    return applyHead(head, () => tf.tidy(() => body.reduce<Tensor>((h, l) => l.apply(h, kwargs) as Tensor, x)), kwargs);
   };
   return model;
 }

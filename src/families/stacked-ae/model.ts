@@ -1,6 +1,6 @@
 import { fillBatch, type ImageSplit } from '../../ml/dataset';
 import { meanReconstructionLoss } from '../../ml/losses';
-import { sigmoidOutput } from '../../ml/sigmoid-output';
+import { applyHead, sigmoidOutput } from '../../ml/sigmoid-output';
 import { stopGradient } from '../../ml/ops';
 import { deriveSeed } from '../../shared/random';
 import { readFloats } from '../../ml/read';
@@ -59,8 +59,9 @@ export const stackedAeFamily: FamilyModel<StackedAeModel> = {
     const encodeTo = (x: Tensor, layers: number) => enc.slice(0, layers).reduce((h, l) => l.apply(h) as Tensor, x);
     /** Decoder layer i, the output head after the first. */
     const decodeLayer = (i: number, h: Tensor) => {
-      const y = (dec[i] as (typeof dec)[number]).apply(h) as Tensor;
-      return i === 0 && sigmoidHead ? (sigmoidHead.apply(y) as Tensor) : y;
+      const layer = dec[i] as (typeof dec)[number];
+      if (i > 0 || !sigmoidHead) return layer.apply(h) as Tensor;
+      return applyHead(sigmoidHead, () => layer.apply(h) as Tensor);
     };
     /** From the code down through every decoder. */
     const decodeAll = (z: Tensor) => dec.reduceRight((h, _, i) => decodeLayer(i, h), z);
