@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { debianFashionMnistDir, DatasetCatalog } from './catalog';
 import { idx, importStore, npy, pattern } from './import-fixtures';
+import { seededSplit } from './import';
 
 const { tmp, root, catalog, bySource } = importStore();
 
@@ -75,6 +76,9 @@ describe('import', () => {
     // Every image is still stored once, with its own label.
     const got = bySource('sorted');
     expect(got.labels).toEqual([...labels]);
+    expect(seededSplit(40, 0.25, 1, 'x').description).toBe('seed 1: 25% test (10 of 40)');
+    // A fraction too small for one image still puts one in the test split, and the split says so.
+    expect(seededSplit(40, 0, 1, 'x').description).toBe('seed 1: 2.5% test (1 of 40)');
   });
 
   it('an NPY of binary images (booleans, or bytes that are all 0 or 1, as dSprites’) is scaled to 0 and 255', async () => {

@@ -56,7 +56,8 @@ export function seededSplit(count: number, testFraction: number, seed: number, w
     position,
     trainCount: count - testCount,
     testCount,
-    description: `seed ${seed}: ${Math.round(testFraction * 1000) / 10}% test (${testCount} of ${count})`,
+    // The share the split holds: a fraction too small for one image still gets one.
+    description: `seed ${seed}: ${Math.round((testCount / count) * 1000) / 10}% test (${testCount} of ${count})`,
   };
 }
 
