@@ -1,8 +1,13 @@
 import type { RunsTable } from './api';
 
-/** One CSV field, quoted where it must be (RFC 4180). */
+/**
+ * One CSV field, quoted where it must be (RFC 4180). Text a spreadsheet would read as a formula (a run's name, tag or
+ * notes starting with =, +, -, @, a tab or a return) is kept as text with a leading apostrophe, as OWASP's CSV
+ * injection advice has it; numbers are written as they are.
+ */
 export function csvField(value: string | number | boolean | null | undefined | readonly number[]): string {
-  const text = value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  const raw = value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  const text = typeof value === 'string' && /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

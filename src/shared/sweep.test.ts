@@ -194,5 +194,11 @@ describe('config tables', () => {
       'id,name,status,family,starred,tags,notes,model.beta,test.kl\n' +
         '1,"a, ""quoted"" run",completed,vae,true,baseline β-4,"first line\nsecond line",0.5,3.5\n',
     );
+    // A name a spreadsheet would run as a formula stays text; a negative number stays a number.
+    const formula = { ...table, rows: table.rows.map((r) => ({ ...r, name: '=HYPERLINK("http://x","ok")', notes: '@SUM(A1)' })) };
+    const negative = { ...formula, rows: formula.rows.map((r) => ({ ...r, config: { ...r.config, 'model.beta': -0.5 } })) };
+    expect(runsTableCsv(negative).split('\n')[1]).toBe(
+      `1,"'=HYPERLINK(""http://x"",""ok"")",completed,vae,true,baseline β-4,'@SUM(A1),-0.5,3.5`,
+    );
   });
 });

@@ -226,6 +226,24 @@ test('the deepfake’s code is decoded by A’s and B’s decoders side by side,
   await page.getByTestId('explore-traverse').click();
   await expect(page.getByTestId('explore-strip')).toHaveAttribute('data-steps', '8');
   await page.screenshot({ path: join(shots, '85-explore-deepfake.png'), fullPage: true });
+
+  // Left before its session has opened: the session is closed as soon as it opens, not left to idle out.
+  await page.goto(`${h.origin}/#/runs/${runId}`);
+  await page.route('**/api/explorer.open', async (route) => {
+    await new Promise((r) => setTimeout(r, 1000));
+    await route.continue();
+  });
+  const closes: string[] = [];
+  page.on('request', (req) => {
+    if (req.url().endsWith('/api/explorer.close')) closes.push(req.postData() ?? '');
+  });
+  const opening = page.waitForResponse('**/api/explorer.open');
+  await page.getByTestId('explore-run').click();
+  await page.getByTestId('open-datasets').click();
+  const opened = (await (await opening).json()) as { value: { sessionId: string } };
+  await expect
+    .poll(() => closes.map((c) => (JSON.parse(c) as { sessionId: string }).sessionId))
+    .toContain(opened.value.sessionId);
 });
 
 test('sampling the prior of an AAE with the ring of ten Gaussians draws from the ring, and says so', async ({ page }) => {

@@ -45,6 +45,13 @@ beforeAll(async () => {
       .run(at(60), at(60 + seconds), id);
     runs.push({ id, rec, kl, beta: config.model.beta, seconds });
   }
+  // A run that failed with figures better than every other's: no finished model, so on no front.
+  const failed = insertRun(studio.db, { ...structuredClone(base), name: 'diverged' }, 'hash-failed');
+  writeMetrics(studio.db, failed, [
+    { step: 1, epoch: 1, split: 'test', name: 'kl', value: 0 },
+    { step: 1, epoch: 1, split: 'test', name: 'reconstruction', value: 0 },
+  ]);
+  finishRun(studio.db, failed, 'failed', 'the loss diverged');
   await studio.close();
 });
 afterAll(() => tmp.cleanup());
@@ -63,6 +70,7 @@ describe('runs --pareto', () => {
     const ids = (JSON.parse(json.stdout) as { rows: { id: number }[] }).rows.map((r) => r.id).sort((a, b) => a - b);
     const expected = bruteForce((r) => [r.rec, r.kl]).sort((a, b) => a - b);
     expect(ids).toEqual(expected);
+    expect(json.stderr).toContain('--pareto: 1 run not completed left out of the front');
     expect(expected.length).toBeGreaterThan(1);
     expect(expected.length).toBeLessThan(runs.length);
 

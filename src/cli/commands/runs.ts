@@ -35,8 +35,12 @@ function front(table: RunsTable, objectives: readonly Objective[]): RunsTable {
       throw new UsageError(`--pareto: ${key} is neither a metric these runs report nor a numeric config field of theirs`);
     }
   }
+  // The front of finished models: a run still training, failed or stopped early has no final figures to trade.
+  const completed = table.rows.filter((r) => r.status === 'completed');
+  const left = table.rows.length - completed.length;
+  if (left > 0) process.stderr.write(`--pareto: ${left} run${left === 1 ? '' : 's'} not completed left out of the front\n`);
   const rows = paretoFront(
-    table.rows,
+    completed,
     (r) => objectives.map((o) => objectiveValue(r, o.key)),
     objectives.map((o) => o.goal),
   );

@@ -71,7 +71,7 @@ export function flatPng(source: CanvasImageSource, width: number, height: number
 /** CSV of a header and rows (RFC 4180 quoting, as the runs table's CSV). */
 export function csvOf(
   header: readonly string[],
-  rows: readonly (readonly (string | number | boolean | null | undefined)[])[],
+  rows: readonly (readonly (string | number | boolean | null | undefined | readonly number[])[])[],
 ): string {
   return `${[header, ...rows].map((line) => line.map((v) => csvField(v)).join(',')).join('\n')}\n`;
 }

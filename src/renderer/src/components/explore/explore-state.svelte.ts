@@ -85,7 +85,12 @@ export class ExploreState {
       let gone = false;
       this.openSession().then(
         async (opened) => {
-          if (gone || opened.runId !== id) return;
+          if (gone || opened.runId !== id) {
+            // The view went while its session opened: close that session now, rather than leave it to idle out.
+            studio.client.call('explorer.close', { sessionId: opened.sessionId }).catch(() => undefined);
+            if (this.sessionId === opened.sessionId) this.sessionId = null;
+            return;
+          }
           await this.loadThumbs(0);
           const first = this.thumbs[0];
           if (first) this.startFrom(first.code, first.label, `test image ${first.index}`);

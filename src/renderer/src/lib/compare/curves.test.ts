@@ -40,6 +40,23 @@ describe('aligning and aggregating curves', () => {
     });
   });
 
+  it('aligns runs of different steps per epoch epoch for epoch when the chart’s x is the epoch', () => {
+    // 20 epochs each: A logs 100 steps an epoch (batch 64), B 25 (batch 256); the loss falls as 1/epoch in both.
+    const run = (perEpoch: number) => {
+      const step = Array.from({ length: 20 * perEpoch }, (_, i) => i + 1);
+      const epoch = step.map((s) => s / perEpoch);
+      return { step, epoch, value: epoch.map((e) => 1 / e) };
+    };
+    const [a, b] = [run(100), run(25)];
+    const onEpochs = aggregateCurves([a, b], 'minmax', 'epoch');
+    expect(onEpochs.epoch.at(-1)).toBe(20);
+    const at8 = onEpochs.epoch.indexOf(8);
+    expect(onEpochs.mean[at8]).toBeCloseTo(1 / 8, 9);
+    expect(onEpochs.hi[at8]! - onEpochs.lo[at8]!).toBeCloseTo(0, 9);
+    // On steps, the same two runs meet only over B's 500 steps, where A has trained 5 epochs.
+    expect(aggregateCurves([a, b], 'minmax').epoch.at(-1)).toBe(5);
+  });
+
   it('asks for fewer points per curve the more runs there are', () => {
     expect(curvePointsFor(2)).toBe(1000);
     expect(curvePointsFor(100)).toBe(1000);

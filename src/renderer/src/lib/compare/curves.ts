@@ -105,12 +105,13 @@ export interface GroupCurve {
 }
 
 /**
- * A group's mean curve and its band, on aligned steps. The standard deviation is the sample one (n − 1), as
- * the seeds are a sample of the runs this config could give; one run has no spread. Non-finite values
- * (a diverged run) are left out of the step they occur at.
+ * A group's mean curve and its band, aligned on the axis the chart draws (`on`): on epochs, runs of the group with
+ * different steps per epoch (another batch size) are compared epoch for epoch, not step for step; `step` then holds
+ * the epochs too. The standard deviation is the sample one (n − 1), as the seeds are a sample of the runs this
+ * config could give; one run has no spread. Non-finite values (a diverged run) are left out of the step they occur at.
  */
-export function aggregateCurves(curves: readonly CurveSeries[], band: Band): GroupCurve {
-  const aligned = alignCurves(curves);
+export function aggregateCurves(curves: readonly CurveSeries[], band: Band, on: 'step' | 'epoch' = 'step'): GroupCurve {
+  const aligned = alignCurves(on === 'epoch' ? curves.map((c) => ({ step: c.epoch, epoch: c.epoch, value: c.value })) : curves);
   const mean: number[] = [];
   const lo: number[] = [];
   const hi: number[] = [];

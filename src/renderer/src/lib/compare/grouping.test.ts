@@ -34,6 +34,24 @@ describe('grouping runs', () => {
     ]);
   });
 
+  it('keeps runs of two families apart, even where every config field is the same (a VAE and a CVAE)', () => {
+    const config = { 'model.beta': 1, 'training.seed': 1 };
+    const rows: CompareRow[] = [1, 2, 3, 4].map((id) => ({
+      id,
+      name: `run ${id}`,
+      family: id % 2 === 0 ? 'cvae' : 'vae',
+      config: { ...config, 'training.seed': id },
+    }));
+    expect(groupRuns(rows, { kind: 'except-seed' }, ['training.seed']).map((g) => [g.label, g.runIds])).toEqual([
+      ['cvae', [2, 4]],
+      ['vae', [1, 3]],
+    ]);
+    // Grouped by a field, as asked: one β, both families.
+    expect(groupRuns(rows, { kind: 'field', path: 'model.beta' }, ['training.seed']).map((g) => g.runIds)).toEqual([
+      [1, 2, 3, 4],
+    ]);
+  });
+
   it('picks one run of each group, in the runs’ order', () => {
     const groups = groupRuns(sweep, { kind: 'except-seed' }, sweepFields);
     // Run 1 has no images: its group is shown by run 2; run 42 is in no group.

@@ -37,24 +37,32 @@ export function groupRuns(rows: readonly CompareRow[], by: GroupBy, fields: read
   }
   const paths = by.kind === 'field' ? [by.path] : configFieldsExceptSeed(fields);
   const labels = fieldLabels(paths);
-  const groups = new Map<string, RunGroup>();
+  // Replicates of one config are runs of one family too: the family is not among the differing config fields (the
+  // table shows it in a column of its own), and a VAE and a CVAE can share every field.
+  const byFamily = by.kind === 'except-seed' && new Set(rows.map((r) => r.family)).size > 1;
+  const groups = new Map<string, RunGroup & { family: string }>();
   for (const row of [...rows].sort((a, b) => a.id - b.id)) {
     const values = Object.fromEntries(paths.map((p) => [p, row.config[p]]));
-    const key = JSON.stringify(paths.map((p) => keyOf(row.config[p])));
+    const family = byFamily ? (row.family ?? '') : '';
+    const valueKeys = paths.map((p) => keyOf(row.config[p]));
+    const key = JSON.stringify(byFamily ? [family, ...valueKeys] : valueKeys);
     const group = groups.get(key);
     if (group) group.runIds.push(row.id);
     else {
-      const label = paths.length === 0 ? 'all runs' : paths.map((p) => `${labels[p]}=${formatValue(values[p])}`).join(' ');
-      groups.set(key, { key, label, runIds: [row.id], values });
+      const parts = [...(byFamily ? [family] : []), ...paths.map((p) => `${labels[p]}=${formatValue(values[p])}`)];
+      groups.set(key, { key, label: parts.length === 0 ? 'all runs' : parts.join(' '), runIds: [row.id], values, family });
     }
   }
-  return [...groups.values()].sort((a, b) => {
-    for (const p of paths) {
-      const c = compareValues(a.values[p], b.values[p]);
-      if (c !== 0) return c;
-    }
-    return 0;
-  });
+  return [...groups.values()]
+    .sort((a, b) => {
+      if (a.family !== b.family) return a.family < b.family ? -1 : 1;
+      for (const p of paths) {
+        const c = compareValues(a.values[p], b.values[p]);
+        if (c !== 0) return c;
+      }
+      return 0;
+    })
+    .map(({ family: _family, ...group }) => group);
 }
 
 /** The first of these runs in each group (in the runs' order), and runs in no group: one tile per config. */

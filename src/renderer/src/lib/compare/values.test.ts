@@ -73,6 +73,12 @@ describe('metric keys', () => {
     );
     expect(mixedUnits('test.loss', rows.slice(1), families)).toBeNull();
     expect(mixedUnits('test.kl', rows, families)).toBeNull();
+    // The reconstruction part is in the loss's unit where a family declares none of its own.
+    expect(mixedUnits('test.reconstruction', rows, families)).toBe(
+      'mixed units: per image (nats for BCE) (VAE); per pixel (VQ-VAE, Autoencoder)',
+    );
+    const declared = families.map((f) => ({ ...f, metrics: [{ name: 'reconstruction', unit: 'per pixel' }] }));
+    expect(mixedUnits('test.reconstruction', rows, declared)).toBeNull();
   });
 });
 

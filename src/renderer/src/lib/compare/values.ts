@@ -2,7 +2,8 @@
 import { trainingSecondsKey, type ArtifactInfo, type Curve, type FamilyInfo, type RunsTable } from '../../../../shared/api';
 
 export type ConfigValue = RunsTable['rows'][number]['config'][string];
-export type CompareRow = Pick<RunsTable['rows'][number], 'id' | 'name' | 'config'>;
+export type CompareRow = Pick<RunsTable['rows'][number], 'id' | 'name' | 'config'> &
+  Partial<Pick<RunsTable['rows'][number], 'family'>>;
 export type MetricSplit = Curve['split'];
 
 /** Config paths that name a run rather than configure it. */
@@ -70,7 +71,9 @@ export function mixedUnits(
   for (const id of new Set(rows.map((r) => r.family))) {
     const f = families.find((x) => x.id === id);
     if (!f) continue;
-    const unit = parsed.name === 'loss' ? f.lossUnit : f.metrics.find((m) => m.name === parsed.name)?.unit;
+    const declared = f.metrics.find((m) => m.name === parsed.name)?.unit;
+    // The loss, and its reconstruction part where the family declares no unit of its own, are in the loss's unit.
+    const unit = parsed.name === 'loss' || (parsed.name === 'reconstruction' && !declared) ? f.lossUnit : declared;
     if (!unit) continue;
     const names = byUnit.get(unit) ?? new Set<string>();
     names.add(f.label);
