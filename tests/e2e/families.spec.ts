@@ -93,6 +93,23 @@ test('sparse, denoising and conditional models show their signature views', asyn
     await page.getByTestId(views[0] as string).scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(shots, shot) });
   }
+
+  // Six families in one table: the loss is per image in the CVAE and per pixel in the others, and its column says so.
+  await page.goto(`${host.origin}/#/table`);
+  const loss = page.locator('[data-testid="sort-column"][data-column="metric:test.loss"]');
+  await expect(loss.getByTestId('column-mixed-units')).toBeVisible();
+  await expect(loss).toHaveAttribute('title', /^test\.loss.* \(⚠ mixed units: .*per image/);
+  await expect(loss).toHaveAttribute('title', /per pixel/);
+  await expect(page.locator('[data-column="metric:test.kl"]').getByTestId('column-mixed-units')).toHaveCount(0);
+  await loss.scrollIntoViewIfNeeded();
+  await loss.hover();
+  await page.screenshot({ path: join(shots, '99-table-mixed-units.png') });
+  // The same in a comparison of two of them: the curves of the loss say so.
+  const ids = await page.getByTestId('runs-table-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run-id')));
+  await page.goto(`${host.origin}/#/compare?runs=${ids.slice(0, 2).join(',')}`);
+  await page.getByTestId('compare-metric').selectOption('test.loss');
+  await expect(page.getByTestId('compare-curves-units')).toContainText('mixed units');
+  await page.getByTestId('compare-curves').screenshot({ path: join(shots, '99a-compare-mixed-units.png') });
 });
 
 test('the β-TC-VAE form offers its q(z) estimator: stratified sampling for a new run, weighted sampling by choice', async ({
