@@ -77,7 +77,10 @@ describe('metric keys', () => {
     expect(mixedUnits('test.reconstruction', rows, families)).toBe(
       'mixed units: per image (nats for BCE) (VAE); per pixel (VQ-VAE, Autoencoder)',
     );
-    const declared = families.map((f) => ({ ...f, metrics: [{ name: 'reconstruction', label: 'reconstruction', unit: 'per pixel' }] }));
+    const declared = families.map((f) => ({
+      ...f,
+      metrics: [{ name: 'reconstruction', label: 'reconstruction', unit: 'per pixel' }],
+    }));
     expect(mixedUnits('test.reconstruction', rows, declared)).toBeNull();
   });
 });
