@@ -45,8 +45,13 @@ export function npyImages(file: string, bytes: Uint8Array): ImageArray {
   // Values all within [0, 1] are scaled to bytes: floats in [0, 1], and booleans or integers that are all 0 or 1
   // (binary images, as dSprites' `imgs`). Anything else must already be 0..255.
   let max = 0;
-  if (a.bytes) for (const v of a.bytes) max = Math.max(max, v);
-  else {
+  if (a.bytes) {
+    for (const v of a.bytes) {
+      if (v <= max) continue;
+      max = v;
+      if (max > 1) break;
+    }
+  } else {
     for (let i = 0; i < a.size; i++) {
       const v = a.get(i);
       if (!Number.isFinite(v)) throw new DatasetFileError(file, `element ${i} is ${v}: images must be finite`);
