@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateCurves, alignCurves, curvePointsFor, interpolate, smoothEma } from '../compare';
+import { aggregateCurves, alignCurves, curvePointsFor, endsBeforeItsRuns, interpolate, smoothEma } from '../compare';
 
 describe('aligning and aggregating curves', () => {
   it('interpolates linearly inside the range and not outside', () => {
@@ -55,6 +55,19 @@ describe('aligning and aggregating curves', () => {
     expect(onEpochs.hi[at8]! - onEpochs.lo[at8]!).toBeCloseTo(0, 9);
     // On steps, the same two runs meet only over B's 500 steps, where A has trained 5 epochs.
     expect(aggregateCurves([a, b], 'minmax').epoch.at(-1)).toBe(5);
+  });
+
+  it('says when a group’s mean ends before one of its runs does', () => {
+    const run = (epochs: number) => {
+      const epoch = Array.from({ length: epochs }, (_, i) => i + 1);
+      return { step: epoch.map((e) => 10 * e), epoch, value: epoch.map((e) => 1 / e) };
+    };
+    const [whole, failedEarly] = [run(20), run(8)];
+    const group = [whole, failedEarly];
+    expect(endsBeforeItsRuns(group, aggregateCurves(group, 'minmax', 'epoch'), 'epoch')).toBe(true);
+    expect(endsBeforeItsRuns(group, aggregateCurves(group, 'minmax'), 'step')).toBe(true);
+    const same = [whole, run(20)];
+    expect(endsBeforeItsRuns(same, aggregateCurves(same, 'minmax', 'epoch'), 'epoch')).toBe(false);
   });
 
   it('asks for fewer points per curve the more runs there are', () => {

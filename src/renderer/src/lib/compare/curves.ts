@@ -20,6 +20,8 @@ export interface CurveLine {
   band: boolean;
   /** Runs in the group that have this curve. */
   n: number;
+  /** The mean stops before some of the group's runs do: where its shortest run ends. */
+  cut?: boolean;
 }
 
 export interface CurveSeries {
@@ -152,4 +154,14 @@ export function smoothEma(values: readonly number[], weight: number): number[] {
     count++;
     return weight === 1 ? last : last / (1 - weight ** count);
   });
+}
+
+/**
+ * Whether a group's aggregate ends before one of its runs does, on the axis drawn: the mean covers only the range all
+ * its runs cover, so a run that ended early (failed, stopped) cuts the others' later epochs out of the chart.
+ */
+export function endsBeforeItsRuns(curves: readonly CurveSeries[], agg: GroupCurve, on: 'step' | 'epoch'): boolean {
+  const end = (on === 'epoch' ? agg.epoch : agg.step).at(-1);
+  if (end === undefined) return false;
+  return curves.some((c) => ((on === 'epoch' ? c.epoch : c.step).at(-1) ?? -Infinity) > end);
 }
