@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -7,10 +7,15 @@ import { startHost, type RunningHost, callHost, fill } from './host';
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 let dir: string;
 let host: RunningHost | undefined;
+/** The step gate (src/core/training/step-gate.ts): a worker that starts while it names a step holds after that step. */
+let gate: string;
+const gated = () => ({ ...process.env, LATENT_STUDIO_TEST_GATE: gate });
 
 test.beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'latent-studio-e2e-sweep-'));
-  host = await startHost(join(dir, 'studio.db'));
+  gate = join(dir, 'gate.json');
+  writeFileSync(gate, JSON.stringify({ step: -1 }));
+  host = await startHost(join(dir, 'studio.db'), [], gated());
 });
 test.afterAll(async () => {
   await host?.stop();
@@ -68,6 +73,10 @@ test('a β sweep defined in the UI runs under the limit, survives a restart of t
     );
   }, 250);
   await expect(page.getByTestId('sweep-progress')).toHaveText(/^[1-4] done · \d running · \d queued of 6/, { timeout: 120_000 });
+  // From now on a run that starts holds after its second step, so that one is certainly training when the host
+  // stops, on a machine of any speed (the runs started before go on to their end).
+  writeFileSync(gate, JSON.stringify({ step: 2 }));
+  await expect.poll(() => existsSync(`${gate}.held`), { timeout: 60_000 }).toBe(true);
   clearInterval(watch);
   expect(most).toBe(2);
   await page.screenshot({ path: join(shots, '44-sweep-running.png'), fullPage: true });
@@ -76,7 +85,8 @@ test('a β sweep defined in the UI runs under the limit, survives a restart of t
   const sweeps = await call<{ id: number; counts: Record<string, number> }[]>(host, 'sweeps.list', {});
   expect(sweeps[0]?.counts['completed']).toBeLessThan(6);
   await host.stop();
-  host = await startHost(join(dir, 'studio.db'));
+  writeFileSync(gate, JSON.stringify({ step: -1 }));
+  host = await startHost(join(dir, 'studio.db'), [], gated());
   await page.goto(host.url);
   await page.getByTestId('sweep-item').first().click();
   await expect(page.getByTestId('sweep-progress')).toHaveText(/^6 done · 0 running · 0 queued of 6/, { timeout: 240_000 });
