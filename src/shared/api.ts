@@ -344,6 +344,8 @@ export const events = {
   'run.warning': z.object({ runId: RunId, message: z.string() }),
   /** A run was renamed, tagged, annotated or starred: its new summary. */
   'run.labels': RunSummary,
+  /** A run was deleted, by this window or another (another window's list, table and selection drop it). */
+  'run.deleted': z.object({ runId: RunId }),
   /** Progress of an import or a generation: `done` of `total` images. */
   'dataset.progress': z.object({
     name: z.string(),

@@ -161,4 +161,16 @@ test('a new user trains a deep AE on MNIST, restarts the studio and compares run
   await expect(chart).toHaveAttribute('data-lines', '2');
   await expect.poll(async () => Number(await chart.getAttribute('data-points'))).toBeGreaterThan(20);
   await page.screenshot({ path: join(shots, '06-compare.png'), fullPage: true });
+
+  // A run deleted in another window leaves this one's list and the comparison's selection.
+  const other = await page.context().newPage();
+  await other.goto(host.url);
+  await other.getByTestId('run-row').filter({ hasText: 'deep AE latent 4' }).getByRole('button').click();
+  other.once('dialog', (d) => void d.accept());
+  await other.getByTestId('delete-run').click();
+  await expect(other).toHaveURL(/#\/new$/);
+  await expect(page.getByTestId('run-row').filter({ hasText: 'deep AE latent 4' })).toHaveCount(0);
+  await expect(page.getByTestId('compare')).toHaveText('Compare (1)');
+  await expect(page.getByTestId('compare')).toBeDisabled();
+  await other.close();
 });

@@ -188,7 +188,7 @@ describe('restart window', () => {
     t.cleanup();
   });
 
-  it('cancel answers the real status of a run that is not training, and refuses one another studio supervises', async () => {
+  it('cancel answers the real status of a run that is not training, and refuses one another studio supervises; a deletion is told to every window', async () => {
     const t = tempDir();
     const dbPath = join(t.dir, 's.db');
     const d = openDb(dbPath);
@@ -198,6 +198,10 @@ describe('restart window', () => {
     d.prepare(trainJobSet('supervisor_pid')).run(process.ppid, elsewhere);
     d.close();
     const studio = openTestStudio(dbPath);
+    const deletions: unknown[] = [];
+    studio.events.on((e) => {
+      if (e.name === 'run.deleted') deletions.push(e.payload);
+    });
     try {
       expect(await studio.api['runs.cancel']({ runId: done })).toEqual({ status: 'completed' });
       await expect(studio.api['runs.cancel']({ runId: elsewhere })).rejects.toThrow(/another studio process/);
@@ -206,6 +210,12 @@ describe('restart window', () => {
         /run \d+ is queued under another studio process .*cancel it there first/,
       );
       expect((await studio.api['runs.get']({ runId: elsewhere })).status).toBe('queued');
+      expect(deletions).toEqual([]);
+      // Deleted, a run is announced, so that other windows drop it from their lists and selections.
+      expect(await studio.api['runs.delete']({ runId: done })).toEqual({ deleted: true });
+      expect(deletions).toEqual([{ runId: done }]);
+      expect(await studio.api['runs.delete']({ runId: done })).toEqual({ deleted: false });
+      expect(deletions).toHaveLength(1);
     } finally {
       await studio.close();
       t.cleanup();

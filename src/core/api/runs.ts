@@ -79,7 +79,7 @@ export function runsApi(
   | 'runs.cancel'
   | 'runs.delete'
 > {
-  const { db, orchestrator, datasets, datasetLocations, dataDir, evaluations } = ctx;
+  const { db, events, orchestrator, datasets, datasetLocations, dataDir, evaluations } = ctx;
   const { requireRun, resumeRun } = runHelpers(ctx);
   return {
     'runs.start': async ({ config }) => {
@@ -147,7 +147,9 @@ export function runsApi(
         );
       // A run waiting in this studio's queue leaves the queue with it.
       if (getRunStatus(db, runId) === 'queued') orchestrator.cancel(runId);
-      return { deleted: deleteRun(db, runId) };
+      const deleted = deleteRun(db, runId);
+      if (deleted) events.emit('run.deleted', { runId });
+      return { deleted };
     },
   };
 }

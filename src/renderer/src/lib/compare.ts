@@ -7,3 +7,4 @@ export * from './compare/grouping';
 export * from './compare/curves';
 export * from './compare/colors';
 export * from './compare/axes';
+export * from './compare/selection';

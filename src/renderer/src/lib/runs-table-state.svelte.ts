@@ -7,6 +7,7 @@ import {
   applyRunLabels,
   applyRunMetrics,
   applyRunStatus,
+  dropRun,
   csvFileName,
   filterColumnOf,
   waitsOnSlurm,
@@ -128,6 +129,13 @@ export class RunsTableState {
       }
       if (event.name === 'run.labels') {
         this.table = applyRunLabels(this.table, event.payload);
+        return;
+      }
+      if (event.name === 'run.deleted') {
+        const before = this.table;
+        this.table = dropRun(this.table, event.payload.runId);
+        // A sweep's counts and total change with its run.
+        if (this.table !== before && sweepId !== undefined) reloadSweep();
         return;
       }
       // A finished evaluation brings its figures' columns.

@@ -5,6 +5,7 @@ import {
   applyRunMetrics,
   applyRunStatus,
   csvFileName,
+  dropRun,
   familiesOfRows,
   filterColumnOf,
   waitsOnSlurm,
@@ -120,6 +121,12 @@ describe('live updates', () => {
     expect(unseen).toEqual({ table: t, reloadTable: true, reloadSweep: true });
     expect(applyRunStatus(t, 1, 'running', 3).reloadSweep).toBe(false);
     expect(applyRunStatus(null, 1, 'running', undefined)).toEqual({ table: null, reloadTable: true, reloadSweep: false });
+  });
+  it('drops a deleted run’s row, and keeps the table where it has no such row', () => {
+    const t = table([row(1), row(2)]);
+    expect(dropRun(t, 1)?.rows.map((r) => r.id)).toEqual([2]);
+    expect(dropRun(t, 5)).toBe(t);
+    expect(dropRun(null, 1)).toBeNull();
   });
   it('folds metric points into a row, listing new metrics last', () => {
     const t = table([row(1)]);

@@ -139,6 +139,12 @@ export function applyRunLabels(table: RunsTable | null, run: RunSummary): RunsTa
   return { ...table, rows: table.rows.with(i, { ...row, name, tags, notes, starred }) };
 }
 
+/** The table without a deleted run's row (the same table where it has no such row). */
+export function dropRun(table: RunsTable | null, runId: number): RunsTable | null {
+  if (!table?.rows.some((r) => r.id === runId)) return table;
+  return { ...table, rows: table.rows.filter((r) => r.id !== runId) };
+}
+
 /**
  * The sweep's counts from its rows, which events patch at once, so the header and the table agree; the last
  * read's counts until the table holds every run of the sweep.

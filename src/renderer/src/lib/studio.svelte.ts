@@ -12,6 +12,7 @@ import type {
 import type { RunConfig } from '../../../shared/config';
 import { createClient, detectTransport, type Client } from './client';
 import { failed, failureLine, succeeded, type Failures } from './failures';
+import { existingOnly } from './compare';
 import { mergeLatest } from './latest-metrics';
 import { hashOf, viewOf } from './routes';
 
@@ -79,6 +80,7 @@ class StudioState {
       else if (event.name === 'run.status') this.patchStatus(event.payload);
       else if (event.name === 'run.metrics') this.patchMetrics(event.payload.runId, event.payload.points);
       else if (event.name === 'run.labels') this.mergeRuns([event.payload]);
+      else if (event.name === 'run.deleted') this.forgetRun(event.payload.runId);
       else if (event.name === 'sweep.changed') this.scheduleSweepsRefresh();
       else if (event.name === 'dataset.changed') void this.refreshDatasets();
       else if (event.name === 'dataset.progress') {
@@ -136,6 +138,13 @@ class StudioState {
     }, 200);
   }
 
+  /** A deleted run leaves the list, the comparison's selection and the live progress. */
+  private forgetRun(runId: number): void {
+    this.runs = this.runs.filter((r) => r.id !== runId);
+    this.compareSelection = existingOnly(this.compareSelection, this.runs);
+    this.progress.delete(runId);
+  }
+
   private mergeRuns(fresh: RunSummary[]): void {
     const byId = new Map(fresh.map((r) => [r.id, r]));
     const known = new Set(this.runs.map((r) => r.id));
@@ -172,6 +181,8 @@ class StudioState {
   async refreshRuns(): Promise<void> {
     try {
       this.runs = await this.client.call('runs.list', {});
+      // A run deleted while this window was away (a reconnect) leaves the selection too.
+      this.compareSelection = existingOnly(this.compareSelection, this.runs);
       this.failures = succeeded(this.failures, 'runs');
     } catch (e) {
       this.failures = failed(this.failures, 'runs', e);
