@@ -1,6 +1,16 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { metaContentSecurityPolicy } from './src/shared/content-security-policy';
+
+/** The page's <meta> policy from the one the studio sends as a header (src/shared/content-security-policy.ts). */
+const contentSecurityPolicy = {
+  name: 'latent-studio-content-security-policy',
+  transformIndexHtml: (html: string) => {
+    if (!html.includes('%LATENT_STUDIO_CSP%')) throw new Error('src/renderer/index.html has no %LATENT_STUDIO_CSP% to fill');
+    return html.replace('%LATENT_STUDIO_CSP%', metaContentSecurityPolicy);
+  },
+};
 
 export default defineConfig({
   main: {
@@ -23,6 +33,6 @@ export default defineConfig({
   renderer: {
     root: 'src/renderer',
     build: { rollupOptions: { input: { index: resolve('src/renderer/index.html') } } },
-    plugins: [svelte()],
+    plugins: [svelte(), contentSecurityPolicy],
   },
 });

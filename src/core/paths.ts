@@ -1,7 +1,10 @@
 import { homedir, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
-/** The user's data directory for the studio, following each OS's convention (as Electron's app.getPath('userData')). */
+/**
+ * The user's data directory for the studio, following each OS's convention; the desktop app, the headless host and
+ * the CLI all use it (on Linux it is not Electron's userData, which is under ~/.config).
+ */
 export function defaultDataDir(): string {
   if (process.env['LATENT_STUDIO_HOME']) return process.env['LATENT_STUDIO_HOME'];
   if (process.platform === 'win32') return join(process.env['APPDATA'] ?? join(homedir(), 'AppData', 'Roaming'), 'latent-studio');

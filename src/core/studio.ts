@@ -17,7 +17,7 @@ import { datasetsDirFor } from './paths';
 import { exportRun } from './export';
 import { EvaluationJobs } from './evaluation/jobs';
 import { PriorJobs } from './prior/jobs';
-import { SlurmBackend, type TaskCommand } from './slurm/backend';
+import { localTaskCommand, SlurmBackend, type TaskCommand } from './slurm/backend';
 import { slurmCommands, type SlurmCommands } from './slurm/commands';
 import { writeLatents } from './evaluation/latents-files';
 import { ExplorerSessions } from './explorer/sessions';
@@ -96,10 +96,7 @@ export function createStudio(options: StudioOptions): Studio {
     checkpointDir,
     datasets: datasetLocations,
     studioVersion,
-    command: options.slurm?.command ?? {
-      node: process.execPath,
-      cli: fileURLToPath(new URL('../../bin/latent-studio.mjs', import.meta.url)),
-    },
+    command: options.slurm?.command ?? localTaskCommand(fileURLToPath(new URL('../../bin/latent-studio.mjs', import.meta.url))),
     ...(options.slurm?.pollMs ? { pollMs: options.slurm.pollMs } : {}),
     staleAfterMs: orchestrator.staleAfterMs,
   });

@@ -1,10 +1,11 @@
 import { app, BrowserWindow, dialog, ipcMain, protocol, session, utilityProcess } from 'electron';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dispatch } from '../core/dispatch';
 import { createStudio, type Studio } from '../core/studio';
 import { loadFamilyModules } from '../families/family-modules';
+import { defaultDbPath } from '../core/paths';
 import { describeExit, workerEnv, type FromWorker, type WorkerHandle, type WorkerLauncher } from '../core/training/protocol';
 import { forwardWorkerStderr } from '../core/training/worker-stderr';
 import { resolveRemoteTarget, tokenEnvVar, type RemoteTarget } from '../shared/remote-target';
@@ -18,7 +19,10 @@ import {
   windowOptions,
 } from './security';
 
-const devServerUrl = process.env['ELECTRON_RENDERER_URL'];
+const appPages = {
+  indexFile: join(__dirname, '../renderer/index.html'),
+  devServerUrl: process.env['ELECTRON_RENDERER_URL'],
+};
 
 /** Training workers as Electron utility processes (Node without the UI process's risks). */
 const utilityLauncher: WorkerLauncher = (options): WorkerHandle => {
@@ -29,6 +33,12 @@ const utilityLauncher: WorkerLauncher = (options): WorkerHandle => {
     stdio: ['ignore', 'inherit', 'pipe'],
   });
   forwardWorkerStderr(child.stderr);
+  // V8's fatal errors in the worker (a native addon's failed check, say) come as an event; unheard, it would throw
+  // in this process. Said in the run's ending instead.
+  let fatal: string | undefined;
+  child.on('error', (type: string, location: string) => {
+    fatal = `${type} at ${location}`;
+  });
   return {
     get pid() {
       return child.pid;
@@ -42,7 +52,10 @@ const utilityLauncher: WorkerLauncher = (options): WorkerHandle => {
       }
     },
     onMessage: (fn) => child.on('message', (m: FromWorker) => fn(m)),
-    onExit: (fn) => child.once('exit', (code) => fn(describeExit(code, null), code === 0)),
+    onExit: (fn) =>
+      child.once('exit', (code) =>
+        fn(fatal ? `${describeExit(code, null)} (${fatal})` : describeExit(code, null), code === 0 && !fatal),
+      ),
     kill: () => void child.kill(),
   };
 };
@@ -54,7 +67,12 @@ function dbPathFromArgs(): string {
     strict: false,
     allowPositionals: true,
   });
-  return typeof values.db === 'string' ? values.db : join(app.getPath('userData'), 'studio.db');
+  if (typeof values.db === 'string') return values.db;
+  // The studio's own folder, which the CLI and the headless host use too (LATENT_STUDIO_HOME, else the OS's data
+  // folder): on Linux Electron's userData is ~/.config, not ~/.local/share. A database an earlier version kept in
+  // userData stays in use while the shared folder has none.
+  const earlier = join(app.getPath('userData'), 'studio.db');
+  return !existsSync(defaultDbPath()) && existsSync(earlier) ? earlier : defaultDbPath();
 }
 
 /**
@@ -112,20 +130,21 @@ function createWindow(studio: Studio): void {
   const win = new BrowserWindow(windowOptions(join(__dirname, '../preload/index.cjs')));
   win.webContents.setWindowOpenHandler(windowOpenHandler);
   win.webContents.on('will-navigate', (event, url) => {
-    if (!navigationAllowed(url, devServerUrl)) event.preventDefault();
+    if (!navigationAllowed(url, appPages)) event.preventDefault();
   });
   const off = studio.events.on((event) => {
     if (!win.isDestroyed()) win.webContents.send('studio:event', event);
   });
   win.on('closed', off);
   win.once('ready-to-show', () => win.show());
-  if (devServerUrl) void win.loadURL(devServerUrl);
-  else void win.loadFile(join(__dirname, '../renderer/index.html'));
+  if (appPages.devServerUrl) void win.loadURL(appPages.devServerUrl);
+  else void win.loadFile(appPages.indexFile);
 }
 
 // Artifacts' bytes travel beside the IPC contract, by URL (latent-artifact://artifacts/<id>); registered before ready.
 protocol.registerSchemesAsPrivileged([
-  { scheme: artifactScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  // corsEnabled: the page (a file://, an opaque origin) fetches a chart's JSON from it, which is cross-origin.
+  { scheme: artifactScheme, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
 ]);
 
 /** Serves a stored artifact's bytes with its type; any other URL of the scheme is not found. */
@@ -135,7 +154,12 @@ function serveArtifacts(studio: Studio): void {
     const artifact = id === null ? undefined : studio.artifact(id);
     if (!artifact) return new Response('not found', { status: 404 });
     return new Response(new Uint8Array(artifact.data), {
-      headers: { 'content-type': artifact.mime, 'cache-control': 'private, max-age=31536000, immutable' },
+      headers: {
+        'content-type': artifact.mime,
+        'cache-control': 'private, max-age=31536000, immutable',
+        // Only this app's pages can reach the scheme: it exists in this process's session alone.
+        'access-control-allow-origin': '*',
+      },
     });
   });
 }
@@ -160,18 +184,26 @@ async function main(): Promise<void> {
     app.on('window-all-closed', () => app.quit());
     return;
   }
-  // Families from outside src/families (LATENT_STUDIO_FAMILY_MODULES), before any config is read.
-  await loadFamilyModules();
-  const studio = createStudio({
-    dbPath: dbPathFromArgs(),
-    launcher: utilityLauncher,
-    transport: 'electron',
-    nativeBinding: process.env['LATENT_STUDIO_SQLITE_BINDING'],
-  });
+  let studio: Studio;
+  try {
+    // Families from outside src/families (LATENT_STUDIO_FAMILY_MODULES), before any config is read.
+    await loadFamilyModules();
+    studio = createStudio({
+      dbPath: dbPathFromArgs(),
+      launcher: utilityLauncher,
+      transport: 'electron',
+      nativeBinding: process.env['LATENT_STUDIO_SQLITE_BINDING'],
+    });
+  } catch (e) {
+    // No window yet: without this the app would be a process with nothing on screen that never ends.
+    dialog.showErrorBox('Latent Studio could not open its studio', e instanceof Error ? e.message : String(e));
+    app.exit(1);
+    return;
+  }
   serveArtifacts(studio);
   ipcMain.handle('studio:invoke', async (event, name: unknown, input: unknown) => {
     // Only our own page may call the core.
-    if (!event.senderFrame || !isAppUrl(event.senderFrame.url, devServerUrl)) {
+    if (!event.senderFrame || !isAppUrl(event.senderFrame.url, appPages)) {
       return { ok: false, error: { code: 'bad_request', message: 'sender is not the studio window' } };
     }
     return dispatch(studio.api, String(name), input);
@@ -184,9 +216,25 @@ async function main(): Promise<void> {
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow(studio);
   });
-  app.on('window-all-closed', () => {
-    void studio.close().finally(() => app.quit());
+  // However the app quits (the last window closed, Cmd+Q, a menu's Quit, app.quit()), the studio closes first:
+  // its workers stop, their runs are marked as stopped by the studio, buffered metrics are written and the
+  // database is closed.
+  let closed = false;
+  let closing: Promise<void> | undefined;
+  app.on('before-quit', (event) => {
+    if (closed) return;
+    event.preventDefault();
+    closing ??= studio
+      .close()
+      .catch((e: unknown) => console.error(`closing the studio: ${e instanceof Error ? e.message : String(e)}`))
+      .finally(() => {
+        closed = true;
+        app.quit();
+      });
   });
+  app.on('window-all-closed', () => app.quit());
+  // Stopped from a terminal (Ctrl-C, kill): the same way out.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => app.quit());
 }
 
 void main();

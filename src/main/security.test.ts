@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { contentSecurityPolicy, navigationAllowed, remoteNavigationAllowed, windowOpenHandler, windowOptions } from './security';
+import { artifactScheme } from '../shared/artifact-url';
+import {
+  contentSecurityPolicy,
+  metaContentSecurityPolicy,
+  navigationAllowed,
+  remoteNavigationAllowed,
+  windowOpenHandler,
+  windowOptions,
+} from './security';
 
 describe('Electron window security', () => {
   const { webPreferences } = windowOptions('/app/out/preload/index.cjs');
@@ -23,12 +31,26 @@ describe('Electron window security', () => {
     expect(contentSecurityPolicy).not.toMatch(/script-src[^;]*unsafe-(inline|eval)/);
   });
 
+  it("gives the page's own <meta> policy the artifacts' scheme (a file:// page gets no header), without what a meta ignores", () => {
+    expect(metaContentSecurityPolicy).toMatch(new RegExp(`img-src [^;]*${artifactScheme}:`));
+    expect(metaContentSecurityPolicy).toMatch(new RegExp(`connect-src [^;]*${artifactScheme}:`));
+    expect(metaContentSecurityPolicy).not.toContain('frame-ancestors');
+    expect(contentSecurityPolicy.startsWith(metaContentSecurityPolicy)).toBe(true);
+  });
+
   it('blocks navigation away from the app and every new window', () => {
-    expect(navigationAllowed('file:///app/out/renderer/index.html', undefined)).toBe(true);
-    expect(navigationAllowed('https://example.com/', undefined)).toBe(false);
-    expect(navigationAllowed('http://localhost:5173/', 'http://localhost:5173')).toBe(true);
-    expect(navigationAllowed('http://localhost:9999/', 'http://localhost:5173')).toBe(false);
-    expect(navigationAllowed('not a url', undefined)).toBe(false);
+    const app = { indexFile: '/app/out/renderer/index.html', devServerUrl: undefined };
+    expect(navigationAllowed('file:///app/out/renderer/index.html', app)).toBe(true);
+    expect(navigationAllowed('file:///app/out/renderer/index.html#/runs/3', app)).toBe(true);
+    // Another file (an HTML file dropped on the window) is not the app, and would get the bridge.
+    expect(navigationAllowed('file:///home/me/Downloads/page.html', app)).toBe(false);
+    expect(navigationAllowed('file:///app/out/renderer/other.html', app)).toBe(false);
+    expect(navigationAllowed('https://example.com/', app)).toBe(false);
+    const dev = { indexFile: '/app/out/renderer/index.html', devServerUrl: 'http://localhost:5173' };
+    expect(navigationAllowed('http://localhost:5173/', dev)).toBe(true);
+    expect(navigationAllowed('http://localhost:9999/', dev)).toBe(false);
+    expect(navigationAllowed('file:///app/out/renderer/index.html', dev)).toBe(false);
+    expect(navigationAllowed('not a url', app)).toBe(false);
     expect(windowOpenHandler()).toEqual({ action: 'deny' });
   });
 

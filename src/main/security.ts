@@ -2,7 +2,9 @@
  * Window and navigation rules of the Electron app, kept free of Electron imports so a unit test
  * can assert them (Electron security checklist: isolation, sandbox, no Node in the page, CSP, no navigation).
  */
-export { contentSecurityPolicy } from '../shared/content-security-policy';
+import { pathToFileURL } from 'node:url';
+
+export { contentSecurityPolicy, metaContentSecurityPolicy } from '../shared/content-security-policy';
 
 export interface SecureWebPreferences {
   /** None for a remote studio's window: its page talks to its host over HTTP, not to this process. */
@@ -43,21 +45,30 @@ export function windowOptions(preload: string | undefined) {
   };
 }
 
-/** The only pages the window may show: the bundled renderer, or the dev server electron-vite started. */
-export function isAppUrl(url: string, devServerUrl: string | undefined): boolean {
+/** The app's own page: the bundled renderer's index.html, or the dev server electron-vite started. */
+export interface AppPages {
+  indexFile: string;
+  devServerUrl: string | undefined;
+}
+
+/**
+ * The only pages the window may show, and the only frames that may call the studio: the bundled renderer itself (its
+ * own file, at any view's address), or the dev server. Any other file is refused: an HTML file dropped on the window
+ * would otherwise be shown with the preload's bridge and call the studio.
+ */
+export function isAppUrl(url: string, pages: AppPages): boolean {
   try {
     const u = new URL(url);
-    if (u.protocol === 'file:') return true;
-    if (devServerUrl) return u.origin === new URL(devServerUrl).origin;
-    return false;
+    if (pages.devServerUrl) return u.origin === new URL(pages.devServerUrl).origin;
+    return u.protocol === 'file:' && u.pathname === pathToFileURL(pages.indexFile).pathname;
   } catch {
     return false;
   }
 }
 
 /** Every navigation away from the app and every window.open is refused. */
-export function navigationAllowed(url: string, devServerUrl: string | undefined): boolean {
-  return isAppUrl(url, devServerUrl);
+export function navigationAllowed(url: string, pages: AppPages): boolean {
+  return isAppUrl(url, pages);
 }
 
 /** A remote studio's window may show its host's pages only (same origin as the URL it was opened on). */

@@ -1,10 +1,14 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
 import { bundledWorker, smallVae, trainWith } from './bundled-worker';
+import { metaContentSecurityPolicy } from '../../src/shared/content-security-policy';
+
+const driver = join(import.meta.dirname, 'electron-stub', 'main.mjs');
+const mainBundle = join(bundledWorker, '..', 'index.js');
 
 /**
  * The Electron app's bundles cannot run here under Electron, whose binary is not installed: Node runs the same
@@ -27,9 +31,7 @@ test('the bundled worker trains a VAE as the TypeScript worker does', async () =
 test('the Electron main bundle loads, opens the studio and answers its window, with a stand-in for electron', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'latent-studio-main-'));
   try {
-    const driver = join(import.meta.dirname, 'electron-stub', 'main.mjs');
-    const main = join(bundledWorker, '..', 'index.js');
-    const { stdout } = await promisify(execFile)(process.execPath, [driver, main, '--db', join(dir, 'studio.db')], {
+    const { stdout } = await promisify(execFile)(process.execPath, [driver, mainBundle, '--db', join(dir, 'studio.db')], {
       timeout: 60_000,
     });
     const seen = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as {
@@ -39,6 +41,10 @@ test('the Electron main bundle loads, opens the studio and answers its window, w
       loaded: string[];
       preset: { ok: boolean; value?: { family: string } };
       refused: { ok: boolean; error?: { code: string } };
+      walWhileOpen: boolean;
+      quitAtOnce: boolean;
+      quit: boolean;
+      walAfterQuit: boolean;
     };
     // Artifacts' scheme registered before ready and served; one window, loading the built renderer.
     expect(seen.privileged).toEqual(['latent-artifact']);
@@ -50,7 +56,42 @@ test('the Electron main bundle loads, opens the studio and answers its window, w
     expect(seen.preset).toMatchObject({ ok: true, value: { family: 'vae' } });
     expect(seen.refused).toMatchObject({ ok: false, error: { code: 'bad_request' } });
     expect(existsSync(join(dir, 'studio.db'))).toBe(true);
+    // Quitting waits for the studio to close: the database is closed (its write-ahead log folded in) before the app ends.
+    expect(seen.walWhileOpen).toBe(true);
+    expect(seen.quitAtOnce).toBe(false);
+    expect(seen.quit).toBe(true);
+    expect(seen.walAfterQuit).toBe(false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the app opens the studio folder the CLI and the host use, and a studio it cannot open is said, not hung on', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'latent-studio-main-'));
+  const run = (args: string[], env: Record<string, string>) =>
+    promisify(execFile)(process.execPath, [driver, mainBundle, ...args], { timeout: 60_000, env: { ...process.env, ...env } });
+  try {
+    // No --db: LATENT_STUDIO_HOME's studio.db (as `latent-studio serve` and the CLI), not Electron's userData.
+    const userData = join(dir, 'user-data');
+    mkdirSync(userData);
+    await run([], { LATENT_STUDIO_HOME: join(dir, 'home'), STUB_USER_DATA: userData });
+    expect(existsSync(join(dir, 'home', 'studio.db'))).toBe(true);
+    expect(existsSync(join(userData, 'studio.db'))).toBe(false);
+    // A database it cannot open (a folder): a dialog says why and the app exits 1.
+    const failed = await run(['--db', dir], {}).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toContain('Latent Studio could not open its studio');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the built page's own policy lets it show the app's artifacts (a file:// page gets no CSP header)", () => {
+  const html = readFileSync(join(bundledWorker, '..', '..', 'renderer', 'index.html'), 'utf8');
+  const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]*)"/.exec(html)?.[1];
+  expect(meta).toBe(metaContentSecurityPolicy);
+  expect(meta).toContain("img-src 'self' data: blob: latent-artifact:");
 });

@@ -28,6 +28,22 @@ const gracePollsAfterEnd = 3;
 export interface TaskCommand {
   node: string;
   cli: string;
+  /** Variables the script exports before it runs `node` (ELECTRON_RUN_AS_NODE where `node` is Electron's binary). */
+  env?: Record<string, string>;
+}
+
+/**
+ * The Node the tasks run: LATENT_STUDIO_NODE where it is set (a node on the cluster's storage, say), else this
+ * process's own. In the desktop app that is Electron's binary, which on a compute node would start the app; with
+ * ELECTRON_RUN_AS_NODE=1 it runs the CLI as plain Node.
+ */
+export function localTaskCommand(
+  cli: string,
+  proc: { execPath: string; versions: Partial<Record<string, string>>; env: Partial<Record<string, string>> } = process,
+): TaskCommand {
+  const node = proc.env['LATENT_STUDIO_NODE'];
+  if (node) return { node, cli };
+  return { node: proc.execPath, cli, ...(proc.versions['electron'] ? { env: { ELECTRON_RUN_AS_NODE: '1' } } : {}) };
 }
 
 /** The batch script of a sweep's array: shown and saved, so it can be read and edited. */
@@ -56,6 +72,7 @@ export function batchScript(o: {
     `# studio's own worker. It reads ${o.sweepDir}/task-<i>/${taskFiles.request} and appends every message of its`,
     `# worker to ${taskFiles.events} there (checkpoints in ${taskFiles.checkpoints}/); the studio ingests them. No`,
     '# database and no network are needed on the node; this folder and the data sets must be on shared storage.',
+    ...Object.entries(o.command.env ?? {}).map(([k, v]) => `export ${k}=${q(v)}`),
     `exec ${q(o.command.node)} ${q(o.command.cli)} slurm-task ${q(o.sweepDir)}`,
     '',
   ];

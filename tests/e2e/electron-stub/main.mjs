@@ -1,6 +1,9 @@
 // Runs the Electron app's main bundle under Node with the stand-in `electron` (electron.mjs), then calls the studio
 // through its IPC handler as the preload's bridge would, and prints what happened as one JSON line:
-//   node tests/e2e/electron-stub/main.mjs <main bundle> --db <studio.db>
+//   node tests/e2e/electron-stub/main.mjs <main bundle> [--db <studio.db>]
+// Then it quits the app as Electron would ('before-quit', then quit) and says whether the studio closed first.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
@@ -20,5 +23,14 @@ const result = {
   preset: invoke ? await invoke(fromApp, 'presets.get', { name: 'vae-784-400-20' }) : null,
   refused: invoke ? await invoke(fromElsewhere, 'runs.list', {}) : null,
 };
+const args = process.argv.slice(3);
+const db = args.includes('--db') ? args[args.indexOf('--db') + 1] : join(process.env.LATENT_STUDIO_HOME ?? '', 'studio.db');
+result.walWhileOpen = existsSync(`${db}-wal`);
+stub.quit = false;
+globalThis.electronStub.handlers.get('window-all-closed')?.forEach((fn) => fn());
+const quitAtOnce = stub.quit;
+for (let i = 0; i < 200 && !stub.quit; i++) await new Promise((r) => setTimeout(r, 50));
+// Closed, better-sqlite3 checkpoints the write-ahead log into the database and removes it.
+Object.assign(result, { quitAtOnce, quit: stub.quit, walAfterQuit: existsSync(`${db}-wal`) });
 console.log(JSON.stringify(result));
 process.exit(0);
