@@ -22,6 +22,8 @@ export interface CliStudio {
   whenRunEnded(runId: number): Promise<void>;
   /** Settles when the evaluation has ended and its figures are stored. */
   whenEvaluationEnded(evaluationId: number, runId: number): Promise<void>;
+  /** Settles when the sweep has made every run it plans (or was cancelled) and each has ended. */
+  whenSweepEnded(sweepId: number): Promise<void>;
   cancelRun(runId: number): void;
   /** Ctrl-C during `evaluate`: here the evaluation is cancelled (its worker killed); a host's keeps going. */
   stopEvaluation(evaluationId: number): void;
@@ -31,6 +33,17 @@ export interface CliStudio {
   exportLatents(runId: number, outDir: string | undefined, epoch: number | undefined): Promise<LatentsResult>;
   close(): Promise<void>;
 }
+
+/** Whether a sweep is over: a bayes sweep proposes later runs as earlier ones end, so all it plans must be made. */
+async function sweepEnded(api: Api, sweepId: number): Promise<boolean> {
+  const detail = await api['sweeps.get']({ sweepId });
+  const made = detail.runs.length >= detail.planned || detail.state === 'cancelled';
+  return made && detail.runs.every((r) => finishedStatuses.includes(r.status));
+}
+
+/** What may end a sweep: one of its runs ending, or the sweep changing (cancelled, a proposal made). */
+const endsSweepRun = (e: StudioEvent) =>
+  (e.name === 'run.status' && finishedStatuses.includes(e.payload.status)) || e.name === 'sweep.changed';
 
 /** A studio on a local database, as the CLI opened it before `--remote` existed. */
 export function localCliStudio(studio: Studio): CliStudio {
@@ -44,6 +57,32 @@ export function localCliStudio(studio: Studio): CliStudio {
     remote: undefined,
     whenRunEnded: (runId) => studio.orchestrator.whenEnded(runId),
     whenEvaluationEnded: (evaluationId) => studio.evaluations.whenEnded(evaluationId),
+    whenSweepEnded: (sweepId) =>
+      new Promise<void>((resolve, reject) => {
+        let asking = false;
+        const end = (error?: unknown) => {
+          clearInterval(timer);
+          off();
+          if (error === undefined) resolve();
+          else reject(error instanceof Error ? error : new Error(String(error)));
+        };
+        const check = () => {
+          if (asking) return;
+          asking = true;
+          sweepEnded(studio.api, sweepId).then(
+            (yes) => {
+              asking = false;
+              if (yes) end();
+            },
+            (e: unknown) => end(e),
+          );
+        };
+        const timer = setInterval(check, 2000);
+        const off = studio.events.on((e) => {
+          if (endsSweepRun(e)) check();
+        });
+        check();
+      }),
     cancelRun: (runId) => void studio.orchestrator.cancel(runId),
     stopEvaluation: (evaluationId) => void studio.orchestrator.jobs.cancel(evaluationId),
     exportRun: (runId, outDir) => studio.exportRun(runId, here(outDir)),
@@ -284,6 +323,7 @@ export async function openRemote(target: RemoteTarget, options: RemoteOptions = 
         (e) => e.name === 'evaluation.status' && e.payload.evaluationId === evaluationId,
         `the end of evaluation ${evaluationId}`,
       ),
+    whenSweepEnded: (sweepId) => waitUntil(() => sweepEnded(api, sweepId), endsSweepRun, `the end of sweep ${sweepId}`),
     cancelRun: (runId) => void api['runs.cancel']({ runId }).catch(() => undefined),
     stopEvaluation: () => undefined,
     exportRun: (runId) => api['runs.export']({ runId }),

@@ -37,4 +37,18 @@ describe('resolveRemoteTarget', () => {
     expect(() => resolveRemoteTarget('ftp://gpu.lab/', { fromEnv: 't' })).toThrow(/http/);
     expect(() => resolveRemoteTarget('http://me:pw@gpu.lab/', { fromEnv: 't' })).toThrow(/user name or password/);
   });
+
+  it('never repeats a token in its refusals (they land in terminals and logs)', () => {
+    const secret = 'Xy3secretTokenValue';
+    for (const url of [`127.0.0.1:8765/?token=${secret}`, `ftp://gpu.lab/?a=1&token=${secret}`]) {
+      let message = '';
+      try {
+        resolveRemoteTarget(url, {});
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/^--remote .*token=…/);
+      expect(message).not.toContain(secret);
+    }
+  });
 });

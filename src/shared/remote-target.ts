@@ -32,6 +32,11 @@ function checkedToken(token: string, source: string): string {
   return token;
 }
 
+/** A URL as an error may repeat it: the value of any `token=` replaced by "…" (errors land in logs and terminals). */
+function withoutToken(url: string): string {
+  return url.replace(/([?&#;]token=)[^&#\s]*/gi, '$1…');
+}
+
 /**
  * Reads the URL `latent-studio serve` printed (`http://127.0.0.1:PORT/?token=…`), with or without its token.
  * The token comes from the file, else the environment, else the URL (with a warning: URLs land in shell history).
@@ -44,10 +49,12 @@ export function resolveRemoteTarget(
   try {
     parsed = new URL(url);
   } catch {
-    throw new RemoteTargetError(`--remote ${url}: not a URL (expected what serve printed, e.g. http://127.0.0.1:8765/)`);
+    throw new RemoteTargetError(
+      `--remote ${withoutToken(url)}: not a URL (expected what serve printed, e.g. http://127.0.0.1:8765/)`,
+    );
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new RemoteTargetError(`--remote ${url}: expected an http:// or https:// URL`);
+    throw new RemoteTargetError(`--remote ${withoutToken(url)}: expected an http:// or https:// URL`);
   }
   const fromUrl = parsed.searchParams.get('token') ?? undefined;
   if (parsed.username || parsed.password) {

@@ -152,31 +152,29 @@ export async function runSweep(
     const s = (await studio.api['sweeps.get']({ sweepId: id })).counts;
     return `${s.completed} done · ${s.running} running · ${s.queued} queued${s.stopped ? ` · ${s.stopped} stopped by Hyperband` : ''}${s.failed ? ` · ${s.failed} failed` : ''}${s.cancelled + s.interrupted ? ` · ${s.cancelled + s.interrupted} stopped` : ''}`;
   };
-  const done = new Promise<void>((resolve) => {
-    const check = async () => {
-      const detail = await studio.api['sweeps.get']({ sweepId: id });
-      // A bayes sweep proposes its later runs as earlier ones end: over once all it plans are made and ended.
-      const made = detail.runs.length >= detail.planned || detail.state === 'cancelled';
-      if (made && detail.runs.every((r) => finishedStatuses.includes(r.status))) {
-        clearInterval(timer);
-        resolve();
-      }
-    };
-    const timer = setInterval(() => void check(), 2000);
-    studio.events.on((e) => {
-      if (e.name === 'run.status' && finishedStatuses.includes(e.payload.status)) {
-        void counts().then((c) =>
-          say(`run ${e.payload.runId}: ${e.payload.status}${e.payload.error ? ` (${e.payload.error})` : ''}; ${c}`),
-        );
-        void check();
-      }
-    });
-    void check();
+  // A progress line per run that ends; one the counts could not be read for (a host that stopped answering for a
+  // moment) is said without them: the wait below asks again until the host answers.
+  studio.events.on((e) => {
+    if (e.name === 'run.status' && finishedStatuses.includes(e.payload.status)) {
+      const line = `run ${e.payload.runId}: ${e.payload.status}${e.payload.error ? ` (${e.payload.error})` : ''}`;
+      counts().then(
+        (c) => say(`${line}; ${c}`),
+        () => say(line),
+      );
+    }
   });
-  const onSignal = () => void studio.api['sweeps.cancel']({ sweepId: id });
+  const onSignal = () =>
+    void studio.api['sweeps.cancel']({ sweepId: id }).then(
+      () => say(`sweep ${id}: cancelled`),
+      // Said even with --json: the sweep goes on.
+      (e: unknown) =>
+        process.stderr.write(
+          `sweep ${id}: cancelling failed (${e instanceof Error ? e.message : String(e)}); it goes on (Ctrl-C again leaves it running)\n`,
+        ),
+    );
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  await done;
+  await studio.whenSweepEnded(id);
   if (spec.evaluate) {
     // The evaluations the sweep asks for, started as each run completed: their figures join the JSON line.
     for (const r of (await studio.api['sweeps.get']({ sweepId: id })).runs) {
