@@ -64,7 +64,7 @@ export function localCliStudio(studio: Studio): CliStudio {
           clearInterval(timer);
           off();
           if (error === undefined) resolve();
-          else reject(error instanceof Error ? error : new Error(String(error)));
+          else reject(error instanceof Error ? error : new Error(`waiting for sweep ${sweepId} failed`));
         };
         const check = () => {
           if (asking) return;
