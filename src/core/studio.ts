@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import type { Api, SystemInfo } from '../shared/api';
@@ -92,7 +92,8 @@ export function createStudio(options: StudioOptions): Studio {
     db,
     orchestrator,
     commands: options.slurm?.commands ?? slurmCommands(),
-    sharedDir: options.slurm?.sharedDir ?? process.env['LATENT_STUDIO_SLURM_DIR'] ?? join(dataDir, 'slurm'),
+    // Absolute: the folder is stored with each sweep, and a studio started elsewhere must find the same one.
+    sharedDir: resolve(options.slurm?.sharedDir ?? process.env['LATENT_STUDIO_SLURM_DIR'] ?? join(dataDir, 'slurm')),
     checkpointDir,
     datasets: datasetLocations,
     studioVersion,

@@ -6,6 +6,36 @@ const timePattern = /^(\d+-)?\d{1,3}(:\d{2}){0,2}$/;
 const extraOption = /^--[a-z][a-z0-9-]*(=[A-Za-z0-9_.,:@%/+=-]+)?$/;
 
 /**
+ * sbatch options that `extra` may not give, with why: the studio writes them itself (a second value would override
+ * its own: `--requeue` mixes a second attempt into the task's log, `--clusters` sends the job where squeue and
+ * scancel do not look), or a field of the form sets them.
+ */
+const ownedOptions: Record<string, string> = {
+  array: 'the studio writes the array from the sweep (set "At most at once" for its %N)',
+  ntasks: 'each task is one process',
+  requeue: 'a requeued task would write a second attempt into the same log; the studio resumes from a checkpoint instead',
+  'no-requeue': 'the studio writes it already',
+  output: "the studio sends each task's output to its own folder",
+  error: "the studio sends each task's output to its own folder",
+  'job-name': 'the studio names the job after the sweep',
+  parsable: 'the studio reads the job id itself',
+  wrap: 'the studio writes the batch script',
+  clusters: 'the studio follows the job on the default cluster only (squeue and scancel without -M)',
+  cluster: 'the studio follows the job on the default cluster only (squeue and scancel without -M)',
+  'cpus-per-task': 'set it in the "CPUs per task" field',
+  partition: 'set it in the "Partition" field',
+  time: 'set it in the "Time limit" field',
+  'gpus-per-task': 'set it in the "GPUs per task" field',
+  account: 'set it in the "Account" field',
+};
+
+/** Why `extra` may not give this `--name[=value]`, or undefined where it may. */
+export function ownedOptionReason(option: string): string | undefined {
+  const name = /^--([a-z][a-z0-9-]*)/.exec(option)?.[1];
+  return name === undefined ? undefined : ownedOptions[name];
+}
+
+/**
  * How a sweep goes to a Slurm cluster as one job array (`sbatch --array`): the options every task gets. The
  * studio never runs a scheduler of its own on a cluster; these are sbatch's own options.
  */
@@ -52,6 +82,12 @@ export const SlurmOptions = z.strictObject({
           .every((o) => extraOption.test(o)),
       'each extra option must be --name or --name=value, without spaces, quotes or shell characters',
     )
+    .superRefine((s, ctx) => {
+      for (const option of s.trim() === '' ? [] : s.trim().split(/\s+/)) {
+        const why = ownedOptionReason(option);
+        if (why) ctx.addIssue({ code: 'custom', message: `${option.split('=')[0]} is not an extra option here: ${why}` });
+      }
+    })
     .optional()
     .meta({ label: 'Extra sbatch options', help: 'e.g. --qos=normal --constraint=a100' }),
   /** At most this many tasks of the array at once (sbatch --array=0-N%K). */

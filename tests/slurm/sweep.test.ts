@@ -66,7 +66,8 @@ describe('sweeps on a Slurm cluster', () => {
       const gate = new WorkerGate(tmp.dir);
       gate.holdAt(25);
       const child = spawn(process.execPath, [cli, 'sweep', file, '--slurm', '--cpus-per-task', '1', '--db', dbPath], {
-        env: { ...cluster.env, ...gateEnv(), LATENT_STUDIO_SLURM_DIR: join(cluster.work, 'shared') },
+        // A folder with a space (as macOS's Application Support): the script's #SBATCH --output and exec must quote it.
+        env: { ...cluster.env, ...gateEnv(), LATENT_STUDIO_SLURM_DIR: join(cluster.work, 'shared folder') },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';

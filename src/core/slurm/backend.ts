@@ -46,6 +46,11 @@ export function localTaskCommand(
   return { node: proc.execPath, cli, ...(proc.versions['electron'] ? { env: { ELECTRON_RUN_AS_NODE: '1' } } : {}) };
 }
 
+/** A path as an #SBATCH line takes it: sbatch splits a directive at white space outside double quotes. */
+function sbatchPath(path: string): string {
+  return /\s/.test(path) ? `"${path}"` : path;
+}
+
 /** The batch script of a sweep's array: shown and saved, so it can be read and edited. */
 export function batchScript(o: {
   sweepName: string;
@@ -65,7 +70,7 @@ export function batchScript(o: {
     '#!/bin/bash',
     `#SBATCH --job-name=${jobName}`,
     ...directives.options.map((x) => `#SBATCH ${x}`),
-    `#SBATCH --output=${join(o.sweepDir, 'task-%a', taskFiles.log)}`,
+    `#SBATCH --output=${sbatchPath(join(o.sweepDir, 'task-%a', taskFiles.log))}`,
     ...directives.extra.map((x) => `#SBATCH ${x}`),
     '',
     `# Latent Studio sweep "${o.sweepName.replace(/[\r\n]/g, ' ')}" (sweep ${o.sweepId}): task i trains run i of the sweep with the`,

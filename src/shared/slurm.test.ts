@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { SlurmOptions } from './slurm';
+
+const issues = (extra: string) => {
+  const r = SlurmOptions.safeParse({ extra });
+  return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+};
+
+describe("a Slurm sweep's extra sbatch options", () => {
+  it('takes options the studio does not set itself', () => {
+    expect(issues('--qos=normal --constraint=a100 --mem=16G --exclusive')).toEqual([]);
+  });
+
+  it('refuses the options the studio writes or a field sets, naming each and saying why', () => {
+    expect(issues('--qos=normal --requeue --clusters=gpu2 --time=1:00:00')).toEqual([
+      'extra: --requeue is not an extra option here: a requeued task would write a second attempt into the same log; the studio resumes from a checkpoint instead',
+      'extra: --clusters is not an extra option here: the studio follows the job on the default cluster only (squeue and scancel without -M)',
+      'extra: --time is not an extra option here: set it in the "Time limit" field',
+    ]);
+    for (const option of ['--array=0-3', '--output=/tmp/x', '--job-name=x', '--partition=gpu', '--parsable'])
+      expect(issues(option)).toHaveLength(1);
+  });
+});
