@@ -1,5 +1,10 @@
-import { describe, expect, it } from 'vitest';
-import { batchScript, localTaskCommand } from './backend';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SlurmTaskHandle } from './backend';
+import { batchScript, localTaskCommand } from './script';
+import { encodeEntry, taskFiles } from './event-log';
 
 const script = (command: ReturnType<typeof localTaskCommand>) =>
   batchScript({ sweepName: 's', sweepId: 1, sweepDir: '/shared/sweep-1', tasks: 2, options: { cpusPerTask: 1 }, command });
@@ -32,5 +37,67 @@ describe('the command a Slurm task runs', () => {
       env: { LATENT_STUDIO_NODE: '/cluster/node-22/bin/node' },
     });
     expect(command).toEqual({ node: '/cluster/node-22/bin/node', cli: '/cli.mjs' });
+  });
+});
+
+describe('why a Slurm task ended before its run', () => {
+  let dir: string;
+  let ended: { description: string; clean: boolean }[];
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'latent-studio-slurm-task-'));
+    ended = [];
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const handle = () => {
+    const h = new SlurmTaskHandle(
+      7,
+      { jobId: '42', taskId: 3, state: 'RUNNING', dir, offset: 0 },
+      { checkpointDir: dir, commands: {} as never, onError: () => undefined },
+    );
+    h.onExit((description, clean) => ended.push({ description, clean }));
+    return h;
+  };
+
+  it("says what Slurm's state means and quotes the end of the task's log where the node's error is", () => {
+    writeFileSync(join(dir, taskFiles.log), 'starting\n/usr/bin/node: cannot open /shared/bin/latent-studio.mjs\n');
+    const h = handle();
+    for (let i = 0; i < 3; i++) h.poll('FAILED');
+    expect(ended).toHaveLength(1);
+    expect(ended[0]?.clean).toBe(false);
+    expect(ended[0]?.description).toContain('the Slurm task 42_3 ended FAILED before its run did: it exited with an error');
+    expect(ended[0]?.description).toContain(
+      `The end of its log (${join(dir, taskFiles.log)}): starting | /usr/bin/node: cannot open`,
+    );
+  });
+
+  it('says where no log came back: the node may not see the shared folder', () => {
+    const h = handle();
+    for (let i = 0; i < 3; i++) h.poll('FAILED');
+    expect(ended[0]?.description).toMatch(/Its log .*slurm\.log is empty or missing: can the node write to the shared folder\?/);
+  });
+
+  it("holds a task's own word that Slurm stopped it until Slurm's state says why (a time limit here)", () => {
+    appendFileSync(
+      join(dir, taskFiles.events),
+      encodeEntry({ type: 'task-exit', description: 'the Slurm task was stopped (SIGTERM)', clean: false, signal: 'SIGTERM' }),
+    );
+    const h = handle();
+    h.poll('COMPLETING');
+    expect(ended).toEqual([]);
+    h.poll('TIMEOUT');
+    expect(ended).toEqual([
+      {
+        description:
+          'the Slurm task was stopped (SIGTERM); Slurm says TIMEOUT: it hit its time limit (raise "Time limit", or resume the run from its checkpoint)',
+        clean: false,
+      },
+    ]);
+    expect(h.record.state).toBe('TIMEOUT');
+  });
+
+  it('ends at once on a clean last word', () => {
+    appendFileSync(join(dir, taskFiles.events), encodeEntry({ type: 'task-exit', description: 'completed', clean: true }));
+    handle().poll('RUNNING');
+    expect(ended).toEqual([{ description: 'completed', clean: true }]);
   });
 });

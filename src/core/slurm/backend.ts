@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
 import type { RunConfig } from '../../shared/config';
-import { sbatchDirectives, type SlurmOptions, type SlurmSweepInfo } from '../../shared/slurm';
+import type { SlurmOptions, SlurmSweepInfo } from '../../shared/slurm';
 import type { CheckpointRecord } from '../store/checkpoints';
 import type { Db } from '../store/db';
 import { activeSlurmRuns, addWarning, finishRun, setRunSlurm, unsubmittedSlurmRuns, type SlurmTaskRecord } from '../store/runs';
@@ -18,71 +18,48 @@ import type { Orchestrator } from '../training/orchestrator';
 import type { DatasetLocations, FromWorker, WorkerHandle } from '../training/protocol';
 import { endedStates, type SlurmCommands } from './commands';
 import { readNewEntries, taskDir, taskFiles, type TrainRequest } from './event-log';
+import { batchScript, type TaskCommand } from './script';
+
+/** What Slurm's end states mean for a task that ended before its run did. */
+const endedMeaning: Record<string, string> = {
+  TIMEOUT: 'it hit its time limit (raise "Time limit", or resume the run from its checkpoint)',
+  PREEMPTED: 'a job of higher priority preempted it',
+  NODE_FAIL: 'its node failed',
+  BOOT_FAIL: 'its node failed to boot',
+  CANCELLED: 'it was cancelled (scancel, or an administrator)',
+  OUT_OF_MEMORY: 'it ran out of memory (ask for more with --mem in the extra options)',
+  DEADLINE: 'it reached its deadline',
+  FAILED: "it exited with an error before its worker began (a path the node can't see, a Node or CLI it can't run)",
+};
+
+/**
+ * Why a run ended when its Slurm task ended first, with the end of the task's own log (sbatch's --output), where a
+ * node's error is: "ended FAILED" alone would send the user looking in the wrong place.
+ */
+export function endedEarly(taskId: string, state: string, logPath: string): string {
+  let tail = '';
+  try {
+    const text = readFileSync(logPath, 'utf8');
+    tail = text.trimEnd().split('\n').slice(-3).join(' | ').slice(-400);
+  } catch {
+    /* no log: the node could not write it (the folder is not shared), said below */
+  }
+  const why = endedMeaning[state] ?? 'Slurm ended it';
+  return (
+    `the Slurm task ${taskId} ended ${state} before its run did: ${why}. ` +
+    (tail
+      ? `The end of its log (${logPath}): ${tail}`
+      : `Its log ${logPath} is empty or missing: can the node write to the shared folder?`)
+  );
+}
+
+/** Polls to wait, once a task says Slurm stopped it, for Slurm's state to say why (TIMEOUT, PREEMPTED, CANCELLED). */
+const pollsForStopReason = 10;
 
 /** Polls of squeue in a row that no longer list a task before it counts as gone. */
 const missingPollsBeforeGone = 3;
 /** Polls to wait, once Slurm says a task ended, for the task's own last lines (shared storage can lag). */
 const gracePollsAfterEnd = 3;
-
-/** The command a compute node runs: this studio's Node and CLI (installed on storage the nodes see too). */
-export interface TaskCommand {
-  node: string;
-  cli: string;
-  /** Variables the script exports before it runs `node` (ELECTRON_RUN_AS_NODE where `node` is Electron's binary). */
-  env?: Record<string, string>;
-}
-
-/**
- * The Node the tasks run: LATENT_STUDIO_NODE where it is set (a node on the cluster's storage, say), else this
- * process's own. In the desktop app that is Electron's binary, which on a compute node would start the app; with
- * ELECTRON_RUN_AS_NODE=1 it runs the CLI as plain Node.
- */
-export function localTaskCommand(
-  cli: string,
-  proc: { execPath: string; versions: Partial<Record<string, string>>; env: Partial<Record<string, string>> } = process,
-): TaskCommand {
-  const node = proc.env['LATENT_STUDIO_NODE'];
-  if (node) return { node, cli };
-  return { node: proc.execPath, cli, ...(proc.versions['electron'] ? { env: { ELECTRON_RUN_AS_NODE: '1' } } : {}) };
-}
-
-/** A path as an #SBATCH line takes it: sbatch splits a directive at white space outside double quotes. */
-function sbatchPath(path: string): string {
-  return /\s/.test(path) ? `"${path}"` : path;
-}
-
-/** The batch script of a sweep's array: shown and saved, so it can be read and edited. */
-export function batchScript(o: {
-  sweepName: string;
-  sweepId: number;
-  sweepDir: string;
-  tasks: number;
-  /** The first task's number (0 but for an adaptive sweep's later proposals). */
-  first?: number;
-  options: SlurmOptions;
-  command: TaskCommand;
-}): string {
-  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const jobName = `latent-studio-${o.sweepId}-${o.sweepName.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 40)}`;
-  // The same options the sweep form previews (shared/slurm.ts).
-  const directives = sbatchDirectives(o.options, o.tasks, o.first ?? 0);
-  const lines = [
-    '#!/bin/bash',
-    `#SBATCH --job-name=${jobName}`,
-    ...directives.options.map((x) => `#SBATCH ${x}`),
-    `#SBATCH --output=${sbatchPath(join(o.sweepDir, 'task-%a', taskFiles.log))}`,
-    ...directives.extra.map((x) => `#SBATCH ${x}`),
-    '',
-    `# Latent Studio sweep "${o.sweepName.replace(/[\r\n]/g, ' ')}" (sweep ${o.sweepId}): task i trains run i of the sweep with the`,
-    `# studio's own worker. It reads ${o.sweepDir}/task-<i>/${taskFiles.request} and appends every message of its`,
-    `# worker to ${taskFiles.events} there (checkpoints in ${taskFiles.checkpoints}/); the studio ingests them. No`,
-    '# database and no network are needed on the node; this folder and the data sets must be on shared storage.',
-    ...Object.entries(o.command.env ?? {}).map(([k, v]) => `export ${k}=${q(v)}`),
-    `exec ${q(o.command.node)} ${q(o.command.cli)} slurm-task ${q(o.sweepDir)}`,
-    '',
-  ];
-  return lines.join('\n');
-}
 
 /**
  * A folder no sweep uses yet: studios on other databases may share the folder, and their sweeps have the same ids
@@ -107,6 +84,8 @@ export class SlurmTaskHandle implements WorkerHandle {
   #missing = 0;
   #grace = 0;
   #seen = false;
+  /** The task's last word where Slurm stopped it, held until Slurm's state says why; and the polls since. */
+  #stopped: { description: string; polls: number } | undefined;
 
   constructor(
     readonly runId: number,
@@ -171,8 +150,12 @@ export class SlurmTaskHandle implements WorkerHandle {
     this.record.offset = offset;
     for (const entry of entries) {
       if (entry.type === 'task-exit') {
-        this.end(entry.description, entry.clean);
-        return;
+        if (entry.signal === undefined || entry.clean) {
+          this.end(entry.description, entry.clean);
+          return;
+        }
+        this.#stopped = { description: entry.description, polls: 0 };
+        continue;
       }
       let message: FromWorker | null = entry;
       if (entry.type === 'checkpoint') {
@@ -181,13 +164,15 @@ export class SlurmTaskHandle implements WorkerHandle {
       }
       if (message) for (const fn of this.#messages) fn(message);
     }
-    if (state && endedStates.has(state)) {
+    if (this.#stopped) {
+      // Stopped by Slurm: its state once the task has ended says whether by scancel, its time limit or preemption.
+      const { description } = this.#stopped;
+      if (state && endedStates.has(state))
+        this.end(`${description}; Slurm says ${state}: ${endedMeaning[state] ?? 'Slurm ended it'}`, false);
+      else if (!state || ++this.#stopped.polls >= pollsForStopReason) this.end(description, false);
+    } else if (state && endedStates.has(state)) {
       // Ended without its own last word yet: give the shared folder a moment, then end as Slurm says.
-      if (++this.#grace >= gracePollsAfterEnd)
-        this.end(
-          `the Slurm task ${this.id} ended ${state} before its run did (time limit, preemption, node failure or scancel)`,
-          false,
-        );
+      if (++this.#grace >= gracePollsAfterEnd) this.end(endedEarly(this.id, state, join(this.record.dir, taskFiles.log)), false);
     } else if (!state && this.#missing >= missingPollsBeforeGone) {
       this.end(
         this.#seen

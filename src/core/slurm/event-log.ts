@@ -24,6 +24,8 @@ export interface TaskExit {
   type: 'task-exit';
   description: string;
   clean: boolean;
+  /** The signal Slurm stopped the task with (scancel, its time limit, preemption): which, Slurm's state says. */
+  signal?: string;
 }
 
 export type LogEntry = FromWorker | TaskExit;

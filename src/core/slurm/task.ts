@@ -33,7 +33,12 @@ export function runSlurmTask(sweepDir: string, task: number, launcher: WorkerLau
     });
     worker.onExit((description, clean) => {
       const how = stoppedBy ? `the Slurm task was stopped (${stoppedBy}: scancel, its time limit or preemption)` : description;
-      write({ type: 'task-exit', description: how, clean: clean && outcome === 'done' });
+      write({
+        type: 'task-exit',
+        description: how,
+        clean: clean && outcome === 'done',
+        ...(stoppedBy ? { signal: stoppedBy } : {}),
+      });
       resolve(outcome === 'done' ? 0 : stoppedBy ? 143 : 1);
     });
     worker.send(request);
