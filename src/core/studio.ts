@@ -45,7 +45,7 @@ export interface StudioOptions extends OpenOptions {
    * Sweeps sent to Slurm: the folder the cluster shares with the studio (default: `slurm` beside the database;
    * set at start, never by a request), and the Slurm commands (tests stub them).
    */
-  slurm?: { sharedDir?: string; commands?: SlurmCommands; command?: TaskCommand; pollMs?: number };
+  slurm?: { sharedDir?: string; commands?: SlurmCommands; command?: TaskCommand; pollMs?: number; orphansMs?: number };
 }
 
 export interface Studio {
@@ -100,6 +100,7 @@ export function createStudio(options: StudioOptions): Studio {
     studioVersion,
     command: options.slurm?.command ?? localTaskCommand(fileURLToPath(new URL('../../bin/latent-studio.mjs', import.meta.url))),
     ...(options.slurm?.pollMs ? { pollMs: options.slurm.pollMs } : {}),
+    ...(options.slurm?.orphansMs ? { orphansMs: options.slurm.orphansMs } : {}),
     staleAfterMs: orchestrator.staleAfterMs,
   });
   // Bayes sweeps' proposals and Hyperband's rungs (set on the scheduler before it starts its first run).

@@ -195,6 +195,8 @@ export interface SlurmBackendOptions {
   studioVersion: string;
   command: TaskCommand;
   pollMs?: number;
+  /** How often to look for the Slurm runs of a studio that ended while this one is open (default 10 s). */
+  orphansMs?: number;
   /** A studio silent this long is gone: the runs it followed are taken over (the orchestrator's own rule). */
   staleAfterMs?: number;
 }
@@ -203,15 +205,25 @@ export class SlurmBackend {
   readonly #handles = new Map<number, SlurmTaskHandle>();
   readonly #timer: NodeJS.Timeout;
   #polling = false;
+  #ticks = 0;
 
   constructor(private readonly o: SlurmBackendOptions) {
-    this.#timer = setInterval(
-      () =>
-        void this.poll().catch((e: unknown) =>
-          console.error(`latent-studio: the Slurm poll failed: ${e instanceof Error ? e.message : String(e)}`),
-        ),
-      o.pollMs ?? 1000,
-    );
+    const pollMs = o.pollMs ?? 1000;
+    // About every 10 s: the Slurm runs of a studio that ended while this one is open (a `sweep --slurm` whose
+    // terminal closed), which nobody would follow otherwise.
+    const adoptEvery = Math.max(1, Math.round((o.orphansMs ?? 10_000) / pollMs));
+    this.#timer = setInterval(() => {
+      const failed = (what: string) => (e: unknown) =>
+        console.error(`latent-studio: ${what} failed: ${e instanceof Error ? e.message : String(e)}`);
+      if (++this.#ticks % adoptEvery === 0) {
+        try {
+          this.followOrphans();
+        } catch (e) {
+          failed('following the Slurm runs of a studio that ended')(e);
+        }
+      }
+      void this.poll().catch(failed('the Slurm poll'));
+    }, pollMs);
     this.#timer.unref();
   }
 
@@ -229,6 +241,11 @@ export class SlurmBackend {
         'the studio stopped while sending it to Slurm, before the cluster gave it a job id: resume it to train it here',
       );
     }
+    this.followOrphans();
+  }
+
+  /** Follows the running Slurm runs whose studio has ended (at opening, and now and then while open). */
+  private followOrphans(): void {
     for (const r of activeSlurmRuns(this.o.db)) {
       // Not those of a studio that lives (the app, beside a command-line studio): it follows them.
       if (this.#handles.has(r.id) || !superviseTrainJob(this.o.db, r.id, this.o.staleAfterMs ?? 15_000)) continue;

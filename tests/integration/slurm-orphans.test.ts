@@ -1,0 +1,80 @@
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { SlurmCommands } from '../../src/core/slurm/commands';
+import { insertRun, markRunning } from '../../src/core/store/runs';
+import { setRunSlurm } from '../../src/core/store/slurm-runs';
+import { createStudio } from '../../src/core/studio';
+import { forkLauncher } from '../../src/core/training/fork-launcher';
+import type { Environment, RunStatus } from '../../src/shared/api';
+import { mnistConfig, tempDir } from './helpers';
+
+const environment: Environment = {
+  studioVersion: '0.1.0',
+  node: '22',
+  electron: null,
+  tfjs: '4.22.0',
+  backend: { name: 'wasm', version: '4.22.0', gpu: false, reason: 'on the compute node' },
+  os: 'Linux',
+  cpu: 'cpu',
+  cpuCount: 2,
+  seed: 1,
+  configHash: 'h',
+  datasetHash: 'd',
+};
+
+describe('Slurm runs whose studio ended while this one is open', () => {
+  it('are followed to their end; those of a studio that lives are left to it', async () => {
+    const tmp = tempDir('latent-studio-slurm-orphans-');
+    // squeue: both tasks have completed.
+    const commands: SlurmCommands = {
+      sbatch: () => Promise.reject(new Error('not used')),
+      taskStates: async (jobIds) => new Map(jobIds.flatMap((j) => [[`${j}_0`, 'COMPLETED'] as const])),
+      scancel: async () => undefined,
+    };
+    const studio = createStudio({
+      dbPath: join(tmp.dir, 'studio.db'),
+      launcher: forkLauncher(),
+      transport: 'headless',
+      slurm: { sharedDir: join(tmp.dir, 'shared'), commands, pollMs: 50, orphansMs: 200 },
+    });
+    try {
+      // Two runs another studio sent to Slurm after this one opened: one studio ended (a `sweep --slurm` whose
+      // terminal closed: its process is gone), the other lives (this test's parent process).
+      const runOf = (jobId: string, supervisor: number | undefined) => {
+        const runId = insertRun(studio.db, mnistConfig(), 'h', 'slurm');
+        markRunning(studio.db, runId, environment);
+        const dir = join(tmp.dir, 'shared', `sweep-${jobId}`, 'task-0');
+        mkdirSync(dir, { recursive: true });
+        setRunSlurm(studio.db, runId, { jobId, taskId: 0, state: 'RUNNING', dir, offset: 0 });
+        studio.db
+          .prepare(`UPDATE jobs SET supervisor_pid = ? WHERE run_id = ? AND kind = 'train' AND state IN ('queued','running')`)
+          .run(supervisor, runId);
+        // What its task wrote: its last epoch's figures, then its clean end.
+        const points = [{ step: 10, epoch: 1, split: 'test', name: 'loss', value: 0.05 }];
+        appendFileSync(
+          join(dir, 'events.jsonl'),
+          [{ type: 'metrics', points }, { type: 'done' }, { type: 'task-exit', description: 'completed', clean: true }]
+            .map((e) => `${JSON.stringify(e)}\n`)
+            .join(''),
+        );
+        return runId;
+      };
+      const orphan = runOf('71', spawnSync(process.execPath, ['-e', '0']).pid);
+      const heldElsewhere = runOf('72', process.ppid);
+      const status = async (runId: number): Promise<RunStatus> => (await studio.api['runs.get']({ runId })).status;
+      const start = Date.now();
+      while ((await status(orphan)) === 'running' && Date.now() - start < 20_000) await new Promise((r) => setTimeout(r, 100));
+      expect(await status(orphan)).toBe('completed');
+      const run = await studio.api['runs.get']({ runId: orphan });
+      expect(run.latest.find((m) => m.split === 'test' && m.name === 'loss')?.value).toBe(0.05);
+      // A few more looks: the live studio's run is still its own.
+      await new Promise((r) => setTimeout(r, 600));
+      expect(await status(heldElsewhere)).toBe('running');
+    } finally {
+      await studio.close();
+      tmp.cleanup();
+    }
+  });
+});
