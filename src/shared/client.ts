@@ -16,6 +16,12 @@ import {
 } from './api';
 import { artifactUrl } from './artifact-url';
 
+/**
+ * The link to the studio: open; lost (the host does not answer: stopped, or the tunnel closed); or refused (it
+ * answers but not to this page's token: it was restarted, with a new token).
+ */
+export type ConnectionState = 'open' | 'lost' | 'refused';
+
 export interface Transport {
   kind: 'electron' | 'headless';
   invoke(name: CommandName, input: unknown): Promise<Envelope<unknown>>;
@@ -27,6 +33,8 @@ export interface Transport {
   subscribe(listener: (event: StudioEvent) => void): () => void;
   /** Called after the event stream reconnects, so callers can reload what they missed; returns the unsubscribe. */
   onReconnect(listener: () => void): () => void;
+  /** Called when the link changes (a transport without one, Electron's IPC, is always open); returns the unsubscribe. */
+  onConnection?(listener: (state: ConnectionState) => void): () => void;
   /** Where an artifact's bytes are, when not on the page's own origin (a remote host from Node). */
   artifactUrl?(artifactId: number): string;
 }
@@ -51,6 +59,8 @@ export interface Client {
   on(listener: (event: StudioEvent) => void): () => void;
   /** Returns the function that removes the listener, for a view to call when it goes. */
   onReconnect(listener: () => void): () => void;
+  /** Called when the link to the studio changes; returns the unsubscribe. */
+  onConnection(listener: (state: ConnectionState) => void): () => void;
   /** Where an artifact's bytes are (a URL for an <img>, or for fetch). */
   artifactUrl(artifactId: number): string;
 }
@@ -76,6 +86,7 @@ export function createClient(transport: Transport, options: ClientOptions = {}):
     api,
     on: (listener) => transport.subscribe(listener),
     onReconnect: (listener) => transport.onReconnect(listener),
+    onConnection: (listener) => transport.onConnection?.(listener) ?? (() => undefined),
     artifactUrl: (artifactId) => transport.artifactUrl?.(artifactId) ?? artifactUrl(artifactId, transport.kind),
   };
 }

@@ -3,9 +3,9 @@
  * host from the page (its token in an HttpOnly cookie). The views never know which.
  */
 import type { Envelope, StudioEvent } from '../../../shared/api';
-import type { Transport } from '../../../shared/client';
+import type { ConnectionState, Transport } from '../../../shared/client';
 
-export { ClientError, createClient, type Client, type Transport } from '../../../shared/client';
+export { ClientError, createClient, type Client, type ConnectionState, type Transport } from '../../../shared/client';
 
 export interface PreloadBridge {
   invoke(name: string, input: unknown): Promise<Envelope<unknown>>;
@@ -31,6 +31,26 @@ function ipcTransport(bridge: PreloadBridge): Transport {
 export function httpTransport(): Transport {
   const listeners = new Set<(e: StudioEvent) => void>();
   const reconnectListeners = new Set<() => void>();
+  const connectionListeners = new Set<(state: ConnectionState) => void>();
+  let connection: ConnectionState = 'open';
+  const setConnection = (state: ConnectionState) => {
+    if (state === connection) return;
+    connection = state;
+    for (const l of connectionListeners) l(state);
+  };
+  /**
+   * The socket is closed and has not opened again within a moment: ask the host why. A browser does not show a
+   * refused WebSocket's status, a request does: 401 is a token the host no longer takes (it was restarted).
+   */
+  const probe = () => {
+    if (current?.readyState === WebSocket.OPEN) return;
+    fetch('/api/system.info', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then(
+      (res) => {
+        if (current?.readyState !== WebSocket.OPEN) setConnection(res.status === 401 ? 'refused' : 'lost');
+      },
+      () => setConnection('lost'),
+    );
+  };
   let retry = 500;
   let opened = false;
   let current: WebSocket | null = null;
@@ -43,6 +63,7 @@ export function httpTransport(): Transport {
     current = socket;
     socket.onopen = () => {
       retry = 500;
+      setConnection('open');
       if (opened) for (const l of reconnectListeners) l();
       opened = true;
     };
@@ -60,6 +81,7 @@ export function httpTransport(): Transport {
       current = null;
       for (const call of pending.values()) call.reject(new Error('the connection to the studio closed during the call'));
       pending.clear();
+      setTimeout(probe, 1000);
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 10000);
     };
@@ -91,6 +113,10 @@ export function httpTransport(): Transport {
     onReconnect(l) {
       reconnectListeners.add(l);
       return () => reconnectListeners.delete(l);
+    },
+    onConnection(l) {
+      connectionListeners.add(l);
+      return () => connectionListeners.delete(l);
     },
   };
 }

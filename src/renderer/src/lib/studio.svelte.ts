@@ -10,7 +10,7 @@ import type {
   SystemInfo,
 } from '../../../shared/api';
 import type { RunConfig } from '../../../shared/config';
-import { createClient, detectTransport, type Client } from './client';
+import { createClient, detectTransport, type Client, type ConnectionState } from './client';
 import { failed, failureLine, succeeded, type Failures } from './failures';
 import { existingOnly } from './compare';
 import { mergeLatest } from './latest-metrics';
@@ -43,6 +43,8 @@ class StudioState {
   /** Every sweep, with its runs counted by status when it was read (`sweep.changed` reads them again). */
   sweeps = $state.raw<SweepSummary[]>([]);
   view = $state.raw<View>({ kind: 'new' });
+  /** The link to the studio (lost: the host does not answer; refused: a restarted host refuses this page's token). */
+  connection = $state.raw<ConnectionState>('open');
   compareSelection = $state<number[]>([]);
   readonly progress = new SvelteMap<number, RunProgress>();
   /** What failed to load, by what was being read (src/renderer/src/lib/failures.ts): the banner's line. */
@@ -87,6 +89,7 @@ class StudioState {
         this.datasetProgress = event.payload.done >= event.payload.total ? null : event.payload;
       }
     });
+    this.client.onConnection((state) => (this.connection = state));
     this.client.onReconnect(() => {
       // Read everything again: what fails still will say so again.
       this.failures = {};
