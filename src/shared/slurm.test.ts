@@ -9,6 +9,8 @@ const issues = (extra: string) => {
 describe("a Slurm sweep's extra sbatch options", () => {
   it('takes options the studio does not set itself', () => {
     expect(issues('--qos=normal --constraint=a100 --mem=16G --exclusive')).toEqual([]);
+    // Names that are an object's own keys in JavaScript are options like any other.
+    expect(issues('--constructor')).toEqual([]);
   });
 
   it('refuses the options the studio writes or a field sets, naming each and saying why', () => {

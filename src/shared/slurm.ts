@@ -32,7 +32,7 @@ const ownedOptions: Record<string, string> = {
 /** Why `extra` may not give this `--name[=value]`, or undefined where it may. */
 export function ownedOptionReason(option: string): string | undefined {
   const name = /^--([a-z][a-z0-9-]*)/.exec(option)?.[1];
-  return name === undefined ? undefined : ownedOptions[name];
+  return name !== undefined && Object.hasOwn(ownedOptions, name) ? ownedOptions[name] : undefined;
 }
 
 /**
@@ -140,5 +140,29 @@ export const SlurmRunInfo = z.object({
   jobId: z.string(),
   taskId: z.number().int(),
   state: z.string(),
+  /** Why it waits, while PENDING (squeue's REASON: Priority, Resources, PartitionTimeLimit, …). */
+  reason: z.string().optional(),
 });
 export type SlurmRunInfo = z.infer<typeof SlurmRunInfo>;
+
+/**
+ * Reasons a task waits that never clear by themselves: the job asks for what the partition, the account or the
+ * QOS does not allow (squeue's REASON, slurm's job_reason.c), so it must be cancelled and sent again.
+ */
+const hopelessReasons: Record<string, string> = {
+  PartitionTimeLimit: "its time limit is above the partition's MaxTime: cancel and send it again with a shorter one",
+  PartitionNodeLimit: 'it asks for more nodes than the partition allows',
+  PartitionConfig: "it asks for what the partition's configuration does not offer (its GPUs, CPUs or memory)",
+  BadConstraints: 'no node meets its constraints (an --extra --constraint, or its GPUs per task)',
+  InvalidAccount: 'its account is not valid on this cluster',
+  InvalidQOS: 'its QOS is not valid for this account or partition',
+  QOSMaxWallDurationPerJobLimit: "its time limit is above the QOS's MaxWall: cancel and send it again with a shorter one",
+  AssocMaxWallDurationPerJobLimit: "its time limit is above the account's MaxWall: cancel and send it again with a shorter one",
+  AccountNotAllowed: 'its account may not use this partition',
+  QOSNotAllowed: 'its QOS may not use this partition',
+};
+
+/** What a task waiting for this reason needs, where it never clears by itself; undefined for any other reason. */
+export function hopelessReason(reason: string | undefined): string | undefined {
+  return reason !== undefined && Object.hasOwn(hopelessReasons, reason) ? hopelessReasons[reason] : undefined;
+}

@@ -26,7 +26,7 @@ if grep -q '^#SBATCH --partition=nowhere$' "$script"; then
 fi
 echo "${jobId}"
 `,
-  // squeue -h -r -t all -j <job> -o %i|%T: what the test last wrote.
+  // squeue -h -r -t all -j <job> -o %i|%T|%r: what the test last wrote.
   squeue: `#!/bin/bash
 cat "$FAKE_SLURM/squeue" 2>/dev/null
 exit 0
@@ -59,7 +59,7 @@ test.afterAll(async () => {
 
 const call = callHost;
 
-/** What squeue answers from now on: `<job>_<task>|<state>` per task. */
+/** What squeue answers from now on: `<job>_<task>|<state>[|<reason>]` per task. */
 function squeue(states: string[]): void {
   writeFileSync(join(cluster, 'squeue'), states.map((s, task) => `${jobId}_${task}|${s}\n`).join(''));
 }
@@ -188,7 +188,8 @@ test('a sweep sent to Slurm from the form: refusals beside their field, the job 
   taskWrites(sweep.slurm.dir, 0, [started, ...epochs(0.5, 1, 2)]);
   taskWrites(sweep.slurm.dir, 1, [started, ...epochs(1, 1, 1)]);
   await expect(byTask(0)).toHaveAttribute('data-status', 'running');
-  squeue(['COMPLETED', 'RUNNING', 'PENDING', 'PENDING']);
+  // Task 2 waits its turn; task 3 waits for ever: its time limit is above the partition's.
+  squeue(['COMPLETED', 'RUNNING', 'PENDING|Priority', 'PENDING|PartitionTimeLimit']);
   taskWrites(sweep.slurm.dir, 0, [
     ...epochs(0.5, 3, 3),
     { type: 'done' },
@@ -200,6 +201,14 @@ test('a sweep sent to Slurm from the form: refusals beside their field, the job 
   await expect(byTask(1)).toHaveAttribute('data-status', 'running');
   await expect(byTask(1).getByTestId('slurm-task')).toHaveAttribute('data-state', 'RUNNING');
   await expect(byTask(2).getByTestId('slurm-task')).toHaveAttribute('data-state', 'PENDING');
+  await expect(byTask(2).getByTestId('slurm-task')).toHaveAttribute('data-reason', 'Priority');
+  await expect(byTask(3).getByTestId('slurm-task')).toHaveAttribute('data-reason', 'PartitionTimeLimit');
+  await expect(byTask(3).getByTestId('slurm-task')).toHaveAttribute('title', /the partition's MaxTime: cancel and send it again/);
+  // Said once on its run, as a warning its view shows.
+  const listed = await call<{ id: number; slurm: { taskId: number } | null }[]>(h, 'runs.list', {});
+  const waiting = listed.find((r) => r.slurm?.taskId === 3);
+  const { warnings } = await call<{ warnings: string[] }>(h, 'runs.get', { runId: waiting?.id });
+  expect(warnings.filter((w) => w.includes('waits for ever (PartitionTimeLimit)'))).toHaveLength(1);
   await expect(page.getByTestId('sweep-slurm-states')).toHaveText(/1 RUNNING.*1 COMPLETED/);
   await page.screenshot({ path: join(shots, '73-slurm-sweep-view.png'), fullPage: true });
 

@@ -30,7 +30,7 @@ describe('Slurm runs whose studio ended while this one is open', () => {
     // squeue: both tasks have completed.
     const commands: SlurmCommands = {
       sbatch: () => Promise.reject(new Error('not used')),
-      taskStates: async (jobIds) => new Map(jobIds.flatMap((j) => [[`${j}_0`, 'COMPLETED'] as const])),
+      taskStates: async (jobIds) => new Map(jobIds.flatMap((j) => [[`${j}_0`, { state: 'COMPLETED' }] as const])),
       scancel: async () => undefined,
     };
     const studio = createStudio({

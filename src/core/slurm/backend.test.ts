@@ -48,11 +48,13 @@ describe('why a Slurm task ended before its run', () => {
     ended = [];
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  let warnings: string[];
   const handle = () => {
+    warnings = [];
     const h = new SlurmTaskHandle(
       7,
       { jobId: '42', taskId: 3, state: 'RUNNING', dir, offset: 0 },
-      { checkpointDir: dir, commands: {} as never, onError: () => undefined },
+      { checkpointDir: dir, commands: {} as never, onError: (m) => warnings.push(m) },
     );
     h.onExit((description, clean) => ended.push({ description, clean }));
     return h;
@@ -61,7 +63,7 @@ describe('why a Slurm task ended before its run', () => {
   it("says what Slurm's state means and quotes the end of the task's log where the node's error is", () => {
     writeFileSync(join(dir, taskFiles.log), 'starting\n/usr/bin/node: cannot open /shared/bin/latent-studio.mjs\n');
     const h = handle();
-    for (let i = 0; i < 3; i++) h.poll('FAILED');
+    for (let i = 0; i < 3; i++) h.poll({ state: 'FAILED' });
     expect(ended).toHaveLength(1);
     expect(ended[0]?.clean).toBe(false);
     expect(ended[0]?.description).toContain('the Slurm task 42_3 ended FAILED before its run did: it exited with an error');
@@ -72,7 +74,7 @@ describe('why a Slurm task ended before its run', () => {
 
   it('says where no log came back: the node may not see the shared folder', () => {
     const h = handle();
-    for (let i = 0; i < 3; i++) h.poll('FAILED');
+    for (let i = 0; i < 3; i++) h.poll({ state: 'FAILED' });
     expect(ended[0]?.description).toMatch(/Its log .*slurm\.log is empty or missing: can the node write to the shared folder\?/);
   });
 
@@ -82,9 +84,9 @@ describe('why a Slurm task ended before its run', () => {
       encodeEntry({ type: 'task-exit', description: 'the Slurm task was stopped (SIGTERM)', clean: false, signal: 'SIGTERM' }),
     );
     const h = handle();
-    h.poll('COMPLETING');
+    h.poll({ state: 'COMPLETING' });
     expect(ended).toEqual([]);
-    h.poll('TIMEOUT');
+    h.poll({ state: 'TIMEOUT' });
     expect(ended).toEqual([
       {
         description:
@@ -95,9 +97,25 @@ describe('why a Slurm task ended before its run', () => {
     expect(h.record.state).toBe('TIMEOUT');
   });
 
+  it('keeps why a pending task waits, and warns once where it waits for ever', () => {
+    const h = handle();
+    h.poll({ state: 'PENDING', reason: 'Priority' });
+    expect(h.record).toMatchObject({ state: 'PENDING', reason: 'Priority' });
+    expect(warnings).toEqual([]);
+    h.poll({ state: 'PENDING', reason: 'PartitionTimeLimit' });
+    h.poll({ state: 'PENDING', reason: 'PartitionTimeLimit' });
+    expect(warnings).toEqual([
+      "the Slurm task 42_3 waits for ever (PartitionTimeLimit): its time limit is above the partition's MaxTime: cancel and send it again with a shorter one",
+    ]);
+    h.poll({ state: 'RUNNING' });
+    expect(h.record.state).toBe('RUNNING');
+    expect(h.record.reason).toBeUndefined();
+    expect(ended).toEqual([]);
+  });
+
   it('ends at once on a clean last word', () => {
     appendFileSync(join(dir, taskFiles.events), encodeEntry({ type: 'task-exit', description: 'completed', clean: true }));
-    handle().poll('RUNNING');
+    handle().poll({ state: 'RUNNING' });
     expect(ended).toEqual([{ description: 'completed', clean: true }]);
   });
 });

@@ -16,7 +16,8 @@ import { superviseTrainJob } from '../store/train-jobs';
 import { setSweepSlurm } from '../store/sweeps';
 import type { Orchestrator } from '../training/orchestrator';
 import type { DatasetLocations, FromWorker, WorkerHandle } from '../training/protocol';
-import { endedStates, type SlurmCommands } from './commands';
+import { hopelessReason } from '../../shared/slurm';
+import { endedStates, type SlurmCommands, type TaskState } from './commands';
 import { readNewEntries, taskDir, taskFiles, type TrainRequest } from './event-log';
 import { batchScript, type TaskCommand } from './script';
 
@@ -84,6 +85,8 @@ export class SlurmTaskHandle implements WorkerHandle {
   #missing = 0;
   #grace = 0;
   #seen = false;
+  /** The hopeless reasons to wait already said as a warning. */
+  readonly #warned = new Set<string>();
   /** The task's last word where Slurm stopped it, held until Slurm's state says why; and the polls since. */
   #stopped: { description: string; polls: number } | undefined;
 
@@ -138,13 +141,21 @@ export class SlurmTaskHandle implements WorkerHandle {
     }
   }
 
-  /** Ingests what the task wrote since the last poll; `state` is Slurm's state of the task (undefined: squeue lists it no more). */
-  poll(state: string | undefined): void {
+  /** Ingests what the task wrote since the last poll; `task` is Slurm's state of the task (undefined: squeue lists it no more). */
+  poll(task: TaskState | undefined): void {
     if (this.#over) return;
-    if (state) {
+    const state = task?.state;
+    if (task) {
       this.#seen = true;
       this.#missing = 0;
-      this.record.state = state;
+      this.record.state = task.state;
+      if (task.reason) this.record.reason = task.reason;
+      else delete this.record.reason;
+      const hopeless = hopelessReason(task.reason);
+      if (task.reason && hopeless && !this.#warned.has(task.reason)) {
+        this.#warned.add(task.reason);
+        this.o.onError(`the Slurm task ${this.id} waits for ever (${task.reason}): ${hopeless}`);
+      }
     } else this.#missing += 1;
     const { entries, offset } = readNewEntries(join(this.record.dir, taskFiles.events), this.record.offset);
     this.record.offset = offset;
@@ -338,7 +349,7 @@ export class SlurmBackend {
     this.#polling = true;
     try {
       const jobIds = [...new Set([...this.#handles.values()].map((h) => h.record.jobId))];
-      let states: Map<string, string> | null = null;
+      let states: Map<string, TaskState> | null = null;
       try {
         states = await this.o.commands.taskStates(jobIds);
       } catch (e) {
@@ -346,7 +357,8 @@ export class SlurmBackend {
         console.error(`latent-studio: squeue failed: ${e instanceof Error ? e.message : String(e)}`);
       }
       for (const handle of [...this.#handles.values()]) {
-        const state = states ? states.get(handle.id) : handle.record.state;
+        const { state: last, reason } = handle.record;
+        const state = states ? states.get(handle.id) : { state: last, ...(reason ? { reason } : {}) };
         try {
           handle.poll(state);
         } catch (e) {

@@ -38,11 +38,17 @@ export const endedStates = new Set([
   'REVOKED',
 ]);
 
+/** A task as squeue lists it: its state, and why it waits (squeue's %r) while it is PENDING. */
+export interface TaskState {
+  state: string;
+  reason?: string;
+}
+
 export interface SlurmCommands {
   /** Submits a batch script; answers the job id. */
   sbatch(scriptPath: string): Promise<string>;
   /** Every task of these array jobs that Slurm still knows (ended ones too, until they age out): `A_T` → state. */
-  taskStates(jobIds: readonly string[]): Promise<Map<string, string>>;
+  taskStates(jobIds: readonly string[]): Promise<Map<string, TaskState>>;
   /** Cancels a task (`A_T`) or a whole job. */
   scancel(id: string): Promise<void>;
 }
@@ -57,19 +63,22 @@ export function slurmCommands(env: NodeJS.ProcessEnv = process.env): SlurmComman
       return id;
     },
     async taskStates(jobIds) {
-      const states = new Map<string, string>();
+      const states = new Map<string, TaskState>();
       if (jobIds.length === 0) return states;
       let out: string;
       try {
-        out = await run('squeue', ['-h', '-r', '-t', 'all', '-j', jobIds.join(','), '-o', '%i|%T'], env);
+        out = await run('squeue', ['-h', '-r', '-t', 'all', '-j', jobIds.join(','), '-o', '%i|%T|%r'], env);
       } catch (e) {
         // squeue refuses the whole query once every job named has aged out of the controller.
         if (e instanceof SlurmCommandError && /Invalid job id/i.test(e.message)) return states;
         throw e;
       }
       for (const line of out.split('\n')) {
-        const [id, state] = line.trim().split('|');
-        if (id && state) states.set(id, state);
+        const [id, state, reason] = line.trim().split('|');
+        if (!id || !state) continue;
+        // A reason only while the task waits (a running task's %r is "None", an ended one's its last reason).
+        const waiting = state === 'PENDING' && reason && reason !== 'None';
+        states.set(id, waiting ? { state, reason } : { state });
       }
       return states;
     },

@@ -13,11 +13,13 @@ export interface SlurmTaskRecord {
   dir: string;
   /** Bytes of events.jsonl already ingested into this database. */
   offset: number;
+  /** Why it waits, while PENDING (squeue's %r: Priority, Resources, PartitionTimeLimit, …). */
+  reason?: string;
 }
 
 /** What the API shows of a task (its folder and read position stay the studio's). */
-export function slurmRunInfo(r: SlurmTaskRecord): { jobId: string; taskId: number; state: string } {
-  return { jobId: r.jobId, taskId: r.taskId, state: r.state };
+export function slurmRunInfo(r: SlurmTaskRecord): { jobId: string; taskId: number; state: string; reason?: string } {
+  return { jobId: r.jobId, taskId: r.taskId, state: r.state, ...(r.reason ? { reason: r.reason } : {}) };
 }
 
 export function setRunSlurm(db: Db, runId: number, record: SlurmTaskRecord, executor: Executor = 'slurm'): void {
