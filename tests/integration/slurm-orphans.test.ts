@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { SlurmCommands } from '../../src/core/slurm/commands';
+import { SlurmCommandError, type SlurmCommands } from '../../src/core/slurm/commands';
 import { insertRun, markRunning } from '../../src/core/store/runs';
 import { setRunSlurm } from '../../src/core/store/slurm-runs';
-import { createStudio } from '../../src/core/studio';
+import { createStudio, type Studio } from '../../src/core/studio';
 import { forkLauncher } from '../../src/core/training/fork-launcher';
 import type { Environment, RunStatus } from '../../src/shared/api';
 import { mnistConfig, tempDir } from './helpers';
@@ -23,6 +23,26 @@ const environment: Environment = {
   configHash: 'h',
   datasetHash: 'd',
 };
+
+/** A run another studio sent to Slurm (supervised by `supervisor`), whose task wrote its figures and its clean end. */
+function slurmRun(studio: Studio, dir: string, jobId: string, supervisor: number | undefined): number {
+  const runId = insertRun(studio.db, mnistConfig(), 'h', 'slurm');
+  markRunning(studio.db, runId, environment);
+  const taskDir = join(dir, 'shared', `sweep-${jobId}`, 'task-0');
+  mkdirSync(taskDir, { recursive: true });
+  setRunSlurm(studio.db, runId, { jobId, taskId: 0, state: 'RUNNING', dir: taskDir, offset: 0 });
+  studio.db
+    .prepare(`UPDATE jobs SET supervisor_pid = ? WHERE run_id = ? AND kind = 'train' AND state IN ('queued','running')`)
+    .run(supervisor, runId);
+  const points = [{ step: 10, epoch: 1, split: 'test', name: 'loss', value: 0.05 }];
+  appendFileSync(
+    join(taskDir, 'events.jsonl'),
+    [{ type: 'metrics', points }, { type: 'done' }, { type: 'task-exit', description: 'completed', clean: true }]
+      .map((e) => `${JSON.stringify(e)}\n`)
+      .join(''),
+  );
+  return runId;
+}
 
 describe('Slurm runs whose studio ended while this one is open', () => {
   it('are followed to their end; those of a studio that lives are left to it', async () => {
@@ -42,25 +62,7 @@ describe('Slurm runs whose studio ended while this one is open', () => {
     try {
       // Two runs another studio sent to Slurm after this one opened: one studio ended (a `sweep --slurm` whose
       // terminal closed: its process is gone), the other lives (this test's parent process).
-      const runOf = (jobId: string, supervisor: number | undefined) => {
-        const runId = insertRun(studio.db, mnistConfig(), 'h', 'slurm');
-        markRunning(studio.db, runId, environment);
-        const dir = join(tmp.dir, 'shared', `sweep-${jobId}`, 'task-0');
-        mkdirSync(dir, { recursive: true });
-        setRunSlurm(studio.db, runId, { jobId, taskId: 0, state: 'RUNNING', dir, offset: 0 });
-        studio.db
-          .prepare(`UPDATE jobs SET supervisor_pid = ? WHERE run_id = ? AND kind = 'train' AND state IN ('queued','running')`)
-          .run(supervisor, runId);
-        // What its task wrote: its last epoch's figures, then its clean end.
-        const points = [{ step: 10, epoch: 1, split: 'test', name: 'loss', value: 0.05 }];
-        appendFileSync(
-          join(dir, 'events.jsonl'),
-          [{ type: 'metrics', points }, { type: 'done' }, { type: 'task-exit', description: 'completed', clean: true }]
-            .map((e) => `${JSON.stringify(e)}\n`)
-            .join(''),
-        );
-        return runId;
-      };
+      const runOf = (jobId: string, supervisor: number | undefined) => slurmRun(studio, tmp.dir, jobId, supervisor);
       const orphan = runOf('71', spawnSync(process.execPath, ['-e', '0']).pid);
       const heldElsewhere = runOf('72', process.ppid);
       const status = async (runId: number): Promise<RunStatus> => (await studio.api['runs.get']({ runId })).status;
@@ -72,6 +74,38 @@ describe('Slurm runs whose studio ended while this one is open', () => {
       // A few more looks: the live studio's run is still its own.
       await new Promise((r) => setTimeout(r, 600));
       expect(await status(heldElsewhere)).toBe('running');
+    } finally {
+      await studio.close();
+      tmp.cleanup();
+    }
+  });
+
+  it('are told, once, when squeue keeps failing: the state shown is then the last squeue gave', async () => {
+    const tmp = tempDir('latent-studio-slurm-squeue-');
+    const commands: SlurmCommands = {
+      sbatch: () => Promise.reject(new Error('not used')),
+      taskStates: () => Promise.reject(new SlurmCommandError('squeue is not installed here')),
+      scancel: async () => undefined,
+    };
+    const studio = createStudio({
+      dbPath: join(tmp.dir, 'studio.db'),
+      launcher: forkLauncher(),
+      transport: 'headless',
+      slurm: { sharedDir: join(tmp.dir, 'shared'), commands, pollMs: 10, orphansMs: 10 },
+    });
+    try {
+      // Its log says nothing yet: only squeue could say how it goes.
+      const runId = slurmRun(studio, tmp.dir, '73', spawnSync(process.execPath, ['-e', '0']).pid);
+      writeFileSync(join(tmp.dir, 'shared', 'sweep-73', 'task-0', 'events.jsonl'), '');
+      const warned = async () =>
+        (await studio.api['runs.get']({ runId })).warnings.filter((w) => w.includes('squeue has failed'));
+      const start = Date.now();
+      while ((await warned()).length === 0 && Date.now() - start < 10_000) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await warned()).toEqual([
+        'squeue has failed 30 times in a row (squeue is not installed here): the Slurm state shown is the last it gave; the studio keeps asking',
+      ]);
+      expect((await studio.api['runs.get']({ runId })).status).toBe('running');
     } finally {
       await studio.close();
       tmp.cleanup();

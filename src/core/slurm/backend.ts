@@ -57,6 +57,9 @@ export function endedEarly(taskId: string, state: string, logPath: string): stri
 /** Polls to wait, once a task says Slurm stopped it, for Slurm's state to say why (TIMEOUT, PREEMPTED, CANCELLED). */
 const pollsForStopReason = 10;
 
+/** Failed squeue calls in a row before each followed run is told (about 30 s at the default poll). */
+const squeueFailuresBeforeWarning = 30;
+
 /** Polls of squeue in a row that no longer list a task before it counts as gone. */
 const missingPollsBeforeGone = 3;
 /** Polls to wait, once Slurm says a task ended, for the task's own last lines (shared storage can lag). */
@@ -216,6 +219,7 @@ export class SlurmBackend {
   readonly #handles = new Map<number, SlurmTaskHandle>();
   readonly #timer: NodeJS.Timeout;
   #polling = false;
+  #squeueFailures = 0;
   #ticks = 0;
 
   constructor(private readonly o: SlurmBackendOptions) {
@@ -352,9 +356,20 @@ export class SlurmBackend {
       let states: Map<string, TaskState> | null = null;
       try {
         states = await this.o.commands.taskStates(jobIds);
+        this.#squeueFailures = 0;
       } catch (e) {
         // The controller is unreachable for a moment: read the logs, judge no task by squeue.
-        console.error(`latent-studio: squeue failed: ${e instanceof Error ? e.message : String(e)}`);
+        const message = e instanceof Error ? e.message : String(e);
+        console.error(`latent-studio: squeue failed: ${message}`);
+        // Failing for a while (squeue not on this PATH, the controller down): said on each run it leaves unjudged,
+        // once per stretch of failures, since its state shown is the last one squeue gave.
+        if (++this.#squeueFailures === squeueFailuresBeforeWarning)
+          for (const handle of this.#handles.values())
+            addWarning(
+              this.o.db,
+              handle.runId,
+              `squeue has failed ${this.#squeueFailures} times in a row (${message}): the Slurm state shown is the last it gave; the studio keeps asking`,
+            );
       }
       for (const handle of [...this.#handles.values()]) {
         const { state: last, reason } = handle.record;
