@@ -112,3 +112,63 @@ describe('Slurm runs whose studio ended while this one is open', () => {
     }
   });
 });
+
+describe('cancelling Slurm runs', () => {
+  it('sends the runs cancelled together in one scancel; refused, each cancel says its run goes on, and it does', async () => {
+    const tmp = tempDir('latent-studio-slurm-cancel-');
+    const calls: string[][] = [];
+    let refuse = true;
+    const commands: SlurmCommands = {
+      sbatch: () => Promise.reject(new Error('not used')),
+      taskStates: async (jobIds) => new Map(jobIds.map((j) => [`${j}_0`, { state: 'RUNNING' }])),
+      scancel: async (ids) => {
+        calls.push([...ids]);
+        if (refuse)
+          throw new SlurmCommandError(
+            `scancel ${ids.join(' ')} failed: slurm_load_jobs error: Unable to contact slurm controller`,
+          );
+      },
+    };
+    const studio = createStudio({
+      dbPath: join(tmp.dir, 'studio.db'),
+      launcher: forkLauncher(),
+      transport: 'headless',
+      slurm: { sharedDir: join(tmp.dir, 'shared'), commands, pollMs: 20, orphansMs: 20 },
+    });
+    try {
+      // Two runs this studio follows (taken over from a studio that ended), their tasks still training.
+      const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+      const runIds = ['81', '82'].map((jobId) => {
+        const runId = slurmRun(studio, tmp.dir, jobId, dead);
+        writeFileSync(join(tmp.dir, 'shared', `sweep-${jobId}`, 'task-0', 'events.jsonl'), '');
+        return runId;
+      });
+      const start = Date.now();
+      while (runIds.some((id) => !studio.orchestrator.activeRunIds.includes(id)) && Date.now() - start < 10_000)
+        await new Promise((r) => setTimeout(r, 20));
+
+      const answers = await Promise.allSettled(runIds.map((runId) => studio.api['runs.cancel']({ runId })));
+      expect(calls).toEqual([['81_0', '82_0']]);
+      for (const [i, answer] of answers.entries()) {
+        expect(answer.status).toBe('rejected');
+        if (answer.status === 'rejected')
+          expect((answer.reason as Error).message).toBe(
+            `run ${runIds[i]} goes on: scancel 81_0 82_0 failed: slurm_load_jobs error: Unable to contact slurm controller; cancel again once the cluster answers`,
+          );
+      }
+      for (const runId of runIds) expect((await studio.api['runs.get']({ runId })).status).toBe('running');
+
+      // The cluster answers again: cancelled, and its task's end makes the run end as cancelled.
+      refuse = false;
+      const cancelled = studio.api['runs.cancel']({ runId: runIds[0]! });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(calls.at(-1)).toEqual(['81_0']);
+      const log = join(tmp.dir, 'shared', 'sweep-81', 'task-0', 'events.jsonl');
+      appendFileSync(log, `${JSON.stringify({ type: 'task-exit', description: 'stopped', clean: false })}\n`);
+      expect(await cancelled).toEqual({ status: 'cancelled' });
+    } finally {
+      await studio.close();
+      tmp.cleanup();
+    }
+  });
+});

@@ -131,6 +131,14 @@ export function runsApi(
           `run ${runId} is ${run.status} under another studio process (${trainJobSupervisor(db, runId) ?? 'unknown'}): cancel it there`,
         );
       }
+      // On a cluster the task ends once scancel has gone through; refused, the run goes on, and the caller hears so.
+      await ctx.slurm.cancelling(runId)?.catch((e: unknown) => {
+        orchestrator.uncancel(runId);
+        throw new ApiError(
+          'conflict',
+          `run ${runId} goes on: ${e instanceof Error ? e.message : String(e)}; cancel again once the cluster answers`,
+        );
+      });
       await orchestrator.whenEnded(runId);
       const status = getRunStatus(db, runId);
       if (!status) throw new ApiError('not_found', `run ${runId} was deleted`);

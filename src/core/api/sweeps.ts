@@ -105,6 +105,27 @@ export function sweepsApi(
       // Queued runs first, so none starts in a slot a cancelled one frees.
       const order = [...active.filter((r) => r.status === 'queued'), ...active.filter((r) => r.status === 'running')];
       for (const r of order) orchestrator.cancel(r.runId);
+      // A Slurm sweep's tasks go in one scancel; refused, they go on, and the caller hears so.
+      const refused = (
+        await Promise.all(
+          order.map((r) =>
+            slurm.cancelling(r.runId)?.then(
+              () => null,
+              (e: unknown) => {
+                orchestrator.uncancel(r.runId);
+                return e instanceof Error ? e.message : String(e);
+              },
+            ),
+          ),
+        )
+      ).filter((m): m is string => typeof m === 'string');
+      if (refused.length > 0) {
+        events.emit('sweep.changed', { sweepId });
+        throw new ApiError(
+          'conflict',
+          `sweep ${sweepId}: ${refused.length} of its runs go on (${refused[0]}); cancel again once the cluster answers`,
+        );
+      }
       await Promise.all(order.map((r) => orchestrator.whenEnded(r.runId)));
       events.emit('sweep.changed', { sweepId });
       return requireSweep(sweepId);

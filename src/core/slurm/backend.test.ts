@@ -54,7 +54,7 @@ describe('why a Slurm task ended before its run', () => {
     const h = new SlurmTaskHandle(
       7,
       { jobId: '42', taskId: 3, state: 'RUNNING', dir, offset: 0 },
-      { checkpointDir: dir, commands: {} as never, onError: (m) => warnings.push(m) },
+      { checkpointDir: dir, scancel: () => Promise.resolve(), onError: (m) => warnings.push(m) },
     );
     h.onExit((description, clean) => ended.push({ description, clean }));
     return h;

@@ -88,6 +88,7 @@ export class SlurmTaskHandle implements WorkerHandle {
   #missing = 0;
   #grace = 0;
   #seen = false;
+  #cancelling: Promise<void> | undefined;
   /** The hopeless reasons to wait already said as a warning. */
   readonly #warned = new Set<string>();
   /** The task's last word where Slurm stopped it, held until Slurm's state says why; and the polls since. */
@@ -96,7 +97,12 @@ export class SlurmTaskHandle implements WorkerHandle {
   constructor(
     readonly runId: number,
     readonly record: SlurmTaskRecord,
-    private readonly o: { checkpointDir: string; commands: SlurmCommands; onError(message: string): void },
+    private readonly o: {
+      checkpointDir: string;
+      /** Cancels the task (`A_T`) with others cancelled at the same moment: one scancel for a whole sweep. */
+      scancel(id: string): Promise<void>;
+      onError(message: string): void;
+    },
   ) {}
 
   get id(): string {
@@ -117,7 +123,14 @@ export class SlurmTaskHandle implements WorkerHandle {
     this.#exits.push(listener);
   }
   kill(): void {
-    this.o.commands.scancel(this.id).catch((e: unknown) => this.o.onError(e instanceof Error ? e.message : String(e)));
+    const cancelling = this.o.scancel(this.id);
+    this.#cancelling = cancelling;
+    cancelling.catch((e: unknown) => this.o.onError(e instanceof Error ? e.message : String(e)));
+  }
+
+  /** The scancel of the last kill(): it rejects where scancel failed (the task goes on). */
+  get cancelling(): Promise<void> | undefined {
+    return this.#cancelling;
   }
   detach(): void {
     this.#over = true;
@@ -268,10 +281,35 @@ export class SlurmBackend {
     }
   }
 
+  /** Task ids to cancel in the scancel about to run, and its outcome. */
+  #cancelBatch: { ids: string[]; done: Promise<void> } | undefined;
+
+  /** Cancels a task together with every other cancelled in the same turn (a sweep's: one scancel, not hundreds). */
+  private scancel(id: string): Promise<void> {
+    if (!this.#cancelBatch) {
+      const ids: string[] = [];
+      const done = Promise.resolve().then(() => {
+        this.#cancelBatch = undefined;
+        return this.o.commands.scancel(ids);
+      });
+      this.#cancelBatch = { ids, done };
+    }
+    this.#cancelBatch.ids.push(id);
+    return this.#cancelBatch.done;
+  }
+
+  /**
+   * The scancel of a cancelled run's task, where it is a Slurm run this studio follows: it rejects where scancel
+   * failed, and the task goes on.
+   */
+  cancelling(runId: number): Promise<void> | undefined {
+    return this.#handles.get(runId)?.cancelling;
+  }
+
   private follow(runId: number, config: RunConfig, hash: string, record: SlurmTaskRecord): void {
     const handle = new SlurmTaskHandle(runId, record, {
       checkpointDir: this.o.checkpointDir,
-      commands: this.o.commands,
+      scancel: (id) => this.scancel(id),
       onError: (message) => addWarning(this.o.db, runId, message),
     });
     this.#handles.set(runId, handle);

@@ -49,8 +49,8 @@ export interface SlurmCommands {
   sbatch(scriptPath: string): Promise<string>;
   /** Every task of these array jobs that Slurm still knows (ended ones too, until they age out): `A_T` → state. */
   taskStates(jobIds: readonly string[]): Promise<Map<string, TaskState>>;
-  /** Cancels a task (`A_T`) or a whole job. */
-  scancel(id: string): Promise<void>;
+  /** Cancels tasks (`A_T`) or whole jobs, all in one call. */
+  scancel(ids: readonly string[]): Promise<void>;
 }
 
 export function slurmCommands(env: NodeJS.ProcessEnv = process.env): SlurmCommands {
@@ -82,8 +82,8 @@ export function slurmCommands(env: NodeJS.ProcessEnv = process.env): SlurmComman
       }
       return states;
     },
-    async scancel(id) {
-      await run('scancel', [id], env);
+    async scancel(ids) {
+      await run('scancel', [...ids], env);
     },
   };
 }

@@ -339,6 +339,12 @@ export class Orchestrator {
     return true;
   }
 
+  /** A cancel whose kill failed (scancel refused): the run goes on, and ends as it will, not as cancelled. */
+  uncancel(runId: number): void {
+    const run = this.#active.get(runId);
+    if (run) run.cancelled = false;
+  }
+
   /**
    * Cancels a job of any kind: a training job cancels its run (when it is the run's open attempt), an evaluation or a
    * prior goes through the job runner. False when it is over, or held by another studio.
