@@ -108,14 +108,15 @@ export function sweepsApi(
       // A Slurm sweep's tasks go in one scancel; refused, they go on, and the caller hears so.
       const refused = (
         await Promise.all(
-          order.map((r) =>
-            slurm.cancelling(r.runId)?.then(
-              () => null,
-              (e: unknown) => {
-                orchestrator.uncancel(r.runId);
-                return e instanceof Error ? e.message : String(e);
-              },
-            ),
+          order.map(
+            (r): Promise<string | null> =>
+              slurm.cancelling(r.runId)?.then(
+                () => null,
+                (e: unknown) => {
+                  orchestrator.uncancel(r.runId);
+                  return e instanceof Error ? e.message : String(e);
+                },
+              ) ?? Promise.resolve(null),
           ),
         )
       ).filter((m): m is string => typeof m === 'string');
