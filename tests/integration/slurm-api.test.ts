@@ -19,6 +19,8 @@ let studio: Studio;
 let sharedDir: string;
 const submitted: string[] = [];
 let refuseNext: string | null = null;
+const scancelled: string[][] = [];
+let refuseScancel = false;
 
 const commands: SlurmCommands = {
   async sbatch(scriptPath) {
@@ -31,7 +33,10 @@ const commands: SlurmCommands = {
     return '4242';
   },
   taskStates: async () => new Map(),
-  scancel: async () => undefined,
+  async scancel(ids) {
+    scancelled.push([...ids]);
+    if (refuseScancel) throw new SlurmCommandError(`scancel ${ids.join(' ')} failed: Unable to contact slurm controller`);
+  },
 };
 
 function spec(name: string): SweepSpecInput {
@@ -163,6 +168,25 @@ describe('the Slurm options through the API', () => {
     ]);
     // Waiting for the cluster, not for this machine's queue.
     expect((await studio.api['scheduler.get']({})).queued).toBe(0);
+  });
+
+  it('cancels a sweep’s tasks in one scancel; refused, it says its runs go on, and they do', async () => {
+    const created = await studio.api['sweeps.create']({ spec: SweepSpec.parse(spec('cancelled on slurm')), slurm: {} });
+    const sweepId = created.sweepId as number;
+    refuseScancel = true;
+    scancelled.length = 0;
+    const answer = await dispatch(studio.api, 'sweeps.cancel', { sweepId });
+    expect(scancelled).toEqual([['4242_0', '4242_1']]);
+    expect(answer).toMatchObject({
+      ok: false,
+      error: {
+        code: 'conflict',
+        message: `sweep ${sweepId}: 2 of its runs go on (scancel 4242_0 4242_1 failed: Unable to contact slurm controller); cancel again once the cluster answers`,
+      },
+    });
+    const runs = await studio.api['runs.list']({ runIds: created.runs.map((r) => r.runId as number) });
+    expect(runs.map((r) => r.status)).toEqual(['queued', 'queued']);
+    refuseScancel = false;
   });
 
   it('has no batch script for a sweep that was not sent to Slurm, nor for one that does not exist', async () => {
