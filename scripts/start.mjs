@@ -5,8 +5,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { electronViteBin, exitCodeOf, launchPlan } from './launch-plan.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -27,7 +29,7 @@ function ensureBuilt() {
   const built = join(root, 'out', 'renderer', 'index.html');
   if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(root, 'src'))) return;
   console.log('Building the studio (electron-vite build)…');
-  const r = spawnSync(process.execPath, [require.resolve('electron-vite/bin/electron-vite.js'), 'build'], {
+  const r = spawnSync(process.execPath, [electronViteBin(), 'build'], {
     cwd: root,
     stdio: 'inherit',
   });
@@ -95,24 +97,29 @@ function electronSqliteBinding() {
 }
 
 ensureBuilt();
+const remote = passThrough.some((a) => a === '--remote' || a.startsWith('--remote='));
 const electron = serveOnly ? null : electronBinary();
-if (!electron && passThrough.some((a) => a === '--remote' || a.startsWith('--remote='))) {
-  console.log('Electron is not installed here: open the remote studio in a browser instead (the URL serve printed).');
+let plan = launchPlan({ serveOnly, remote, electronFound: electron !== null, platform: process.platform, env: process.env });
+if (plan.kind === 'refuse') {
+  console.log(plan.message);
   process.exit(2);
 }
-const sqliteBinding = electron ? electronSqliteBinding() : null;
-if (electron && sqliteBinding) {
-  const child = spawn(electron, [root, ...passThrough], {
-    stdio: 'inherit',
-    env: { ...process.env, LATENT_STUDIO_SQLITE_BINDING: sqliteBinding },
-  });
-  child.on('exit', (code) => process.exit(code ?? 0));
+const sqliteBinding = plan.kind === 'electron' && plan.sqlite ? electronSqliteBinding() : null;
+if (plan.kind === 'electron' && plan.sqlite && !sqliteBinding)
+  plan = {
+    kind: 'host',
+    note: 'better-sqlite3 could not be built for Electron (see above): starting the headless host instead.',
+  };
+const relay = (child) => {
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => process.exit(exitCodeOf(code, signal, constants.signals)));
+};
+if (plan.kind === 'electron') {
+  const env = { ...process.env, ...(sqliteBinding ? { LATENT_STUDIO_SQLITE_BINDING: sqliteBinding } : {}) };
+  relay(spawn(electron, [root, ...passThrough], { stdio: 'inherit', env }));
 } else {
-  if (!serveOnly)
-    console.log('Electron binary not installed and not fetchable here (offline?): starting the headless host instead.');
+  if (plan.note) console.log(plan.note);
   const cli = join(root, 'bin', 'latent-studio.mjs');
   const open = serveOnly ? [] : ['--open'];
-  const child = spawn(process.execPath, [cli, 'serve', ...open, ...passThrough], { stdio: 'inherit' });
-  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
-  child.on('exit', (code) => process.exit(code ?? 0));
+  relay(spawn(process.execPath, [cli, 'serve', ...open, ...passThrough], { stdio: 'inherit' }));
 }

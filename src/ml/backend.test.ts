@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { nativeBackendOnGpu, selectBackend } from './backend';
 import { tf } from './tf';
 
@@ -15,5 +15,19 @@ describe('the GPU flag of a native backend', () => {
     const info = await selectBackend('tensorflow-gpu');
     expect(info.gpu).toBe(false);
     expect(info.reason).toMatch(/\(requested tensorflow-gpu, fell back\); tensorflow-gpu unavailable: /);
+  });
+});
+
+describe('webgpu asked for where no adapter suits', () => {
+  it('falls back, naming why, without starting tfjs’s backend (which would log a failed start and its stack)', async () => {
+    const warned = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const info = await selectBackend('webgpu', [], { adapter: 'no-such-adapter-anywhere' });
+      expect(info.name).not.toBe('webgpu');
+      expect(info.reason).toMatch(/webgpu unavailable: .*no-such-adapter-anywhere/);
+      expect(warned.mock.calls.flat().join('\n')).not.toMatch(/Initialization of backend webgpu failed/);
+    } finally {
+      warned.mockRestore();
+    }
   });
 });

@@ -11,11 +11,13 @@ import { registerCpuResizeNearestGradient } from './kernels/resize-nearest-gradi
 import { tf, tfRequire } from './tf';
 import { prepareWasmThreads, wasmThreadCount } from './wasm-threads';
 import { describeAdapter, type GpuAdapterInfo } from '../shared/runs';
-import { pinDeterministicMatMul, registerWebGpu, webGpuAdapter, webGpuFailure } from './webgpu';
+import { checkWebGpu, pinDeterministicMatMul, registerWebGpu, webGpuAdapter, webGpuFailure } from './webgpu';
 
 type Concrete = Exclude<BackendPreference, 'auto'>;
 
 interface Attempt {
+  /** What must hold before the backend is loaded (an adapter to run on); throws why not. */
+  check?: (options: BackendOptions, auto: boolean) => Promise<void>;
   /** Loads the package and returns the tfjs backend name it registers and its version; `auto` when auto chose it. */
   load: (
     options: BackendOptions,
@@ -54,13 +56,18 @@ function firstLine(e: unknown): string {
   return (m.split('\n')[0] ?? m).slice(0, 600);
 }
 
+/** Auto never takes a software adapter; asked for by name, it does with LATENT_STUDIO_ALLOW_SOFTWARE_GPU=1. */
+const webGpuRule = (options: BackendOptions, auto: boolean) => ({
+  allowSoftware: !auto && process.env['LATENT_STUDIO_ALLOW_SOFTWARE_GPU'] === '1',
+  name: options.adapter,
+});
+
 const attempts: Record<Concrete, Attempt> = {
   webgpu: {
     gpu: true,
+    check: (options, auto) => checkWebGpu(webGpuRule(options, auto)),
     load: (options, auto) => {
-      // Auto never takes a software adapter; asked for by name, it does with LATENT_STUDIO_ALLOW_SOFTWARE_GPU=1.
-      const allowSoftware = !auto && process.env['LATENT_STUDIO_ALLOW_SOFTWARE_GPU'] === '1';
-      const { version } = registerWebGpu({ allowSoftware, name: options.adapter });
+      const { version } = registerWebGpu(webGpuRule(options, auto));
       return { backend: 'webgpu', version, detail: 'WebGPU through Dawn' };
     },
     ready: async () => {
@@ -157,6 +164,7 @@ export async function selectBackend(
   for (const name of order) {
     const attempt = attempts[name];
     try {
+      await attempt.check?.(options, preference === 'auto');
       const loaded = attempt.load(options, preference === 'auto');
       // A backend initialises once per process: threads can only be asked for before the first time.
       const restore = tf.engine().registry[loaded.backend] ? null : loaded.prepare?.();

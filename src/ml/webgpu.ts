@@ -93,6 +93,15 @@ let current: GpuAdapterInfo | null = null;
 let failure: string | null = null;
 let registeredRule: AdapterRule | null = null;
 
+/** The adapters found for each rule: found once, by the check or by the backend's start. */
+const probed = new Map<string, Promise<Found[]>>();
+function adaptersFor(rule: AdapterRule): Promise<Found[]> {
+  const key = JSON.stringify([rule.allowSoftware, rule.name ?? null]);
+  let found = probed.get(key);
+  if (!found) probed.set(key, (found = findAdapters(rule)));
+  return found;
+}
+
 export const webGpuAdapter = () => current;
 export const webGpuFailure = () => failure;
 
@@ -119,7 +128,7 @@ export function registerWebGpu(rule: AdapterRule): { version: string } {
     'webgpu',
     async () => {
       try {
-        const found = await findAdapters(rule);
+        const found = await adaptersFor(rule);
         const chosen = chooseAdapter(found, rule);
         const l = chosen.adapter.limits;
         const device = await chosen.adapter.requestDevice({
@@ -150,6 +159,15 @@ export function registerWebGpu(rule: AdapterRule): { version: string } {
     0,
   );
   return { version };
+}
+
+/**
+ * Whether the rule finds an adapter, before tfjs starts the backend: where it does not (no GPU, or only a software
+ * one), this throws why, and tfjs never runs the factory, which it would log as a failure with a stack at every
+ * studio start on a machine without a GPU.
+ */
+export async function checkWebGpu(rule: AdapterRule): Promise<void> {
+  chooseAdapter(await adaptersFor(rule), rule);
 }
 
 /**

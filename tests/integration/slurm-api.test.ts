@@ -171,7 +171,10 @@ describe('the Slurm options through the API', () => {
   });
 
   it('cancels a sweep’s tasks in one scancel; refused, it says its runs go on, and they do', async () => {
-    const created = await studio.api['sweeps.create']({ spec: SweepSpec.parse(spec('cancelled on slurm')), slurm: {} });
+    const created = await studio.api['sweeps.create']({
+      spec: SweepSpec.parse(spec('cancelled on slurm')),
+      slurm: SlurmOptions.parse({}),
+    });
     const sweepId = created.sweepId as number;
     refuseScancel = true;
     scancelled.length = 0;

@@ -1,0 +1,52 @@
+// What `npm start` launches (scripts/start.mjs): the Electron app, or the headless host in a browser, and why.
+// Kept apart from start.mjs so that it is tested (tests/integration/launch-plan.test.ts).
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+/**
+ * electron-vite's command-line script. Its package exports no `bin/…` path (require.resolve of it throws
+ * ERR_PACKAGE_PATH_NOT_EXPORTED), so it is found through the package.json's `bin`, which is exported.
+ */
+export function electronViteBin(from = import.meta.url) {
+  const pkg = createRequire(from).resolve('electron-vite/package.json');
+  const { bin } = JSON.parse(readFileSync(pkg, 'utf8'));
+  return join(dirname(pkg), typeof bin === 'string' ? bin : bin['electron-vite']);
+}
+
+/**
+ * @param {{ serveOnly: boolean, remote: boolean, electronFound: boolean, platform: string, env: Record<string, string | undefined> }} o
+ * @returns {{ kind: 'electron', sqlite: boolean } | { kind: 'host', note: string | null } | { kind: 'refuse', message: string }}
+ *   `sqlite`: the app opens a database here and needs better-sqlite3 built for Electron (not for a remote studio).
+ */
+export function launchPlan(o) {
+  if (o.serveOnly) return { kind: 'host', note: null };
+  // On Linux a window needs a display: over SSH without X forwarding Electron would only fail.
+  const headless = o.platform === 'linux' && !o.env['DISPLAY'] && !o.env['WAYLAND_DISPLAY'];
+  if (o.remote) {
+    if (!o.electronFound)
+      return {
+        kind: 'refuse',
+        message: 'Electron is not installed here: open the remote studio in a browser instead (the URL serve printed).',
+      };
+    if (headless)
+      return {
+        kind: 'refuse',
+        message: 'No display here (DISPLAY is unset): open the remote studio in a browser instead (the URL serve printed).',
+      };
+    return { kind: 'electron', sqlite: false };
+  }
+  if (!o.electronFound)
+    return {
+      kind: 'host',
+      note: 'Electron binary not installed and not fetchable here (offline?): starting the headless host instead.',
+    };
+  if (headless) return { kind: 'host', note: 'No display here (DISPLAY is unset): starting the headless host instead.' };
+  return { kind: 'electron', sqlite: true };
+}
+
+/** The exit code for a child that ended with `code` or by `signal` (128 + its number, as a shell reports it). */
+export function exitCodeOf(code, signal, signals) {
+  if (code !== null) return code;
+  return signal ? 128 + (signals[signal] ?? 0) : 1;
+}

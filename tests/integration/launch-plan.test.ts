@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error: a plain .mjs script of npm start's, without types
+import { electronViteBin, exitCodeOf, launchPlan } from '../../scripts/launch-plan.mjs';
+
+type Plan = { kind: 'electron'; sqlite: boolean } | { kind: 'host'; note: string | null } | { kind: 'refuse'; message: string };
+const plan = (o: { serveOnly?: boolean; remote?: boolean; electronFound?: boolean; platform?: string; env?: object }): Plan =>
+  (launchPlan as (o: object) => Plan)({
+    serveOnly: false,
+    remote: false,
+    electronFound: true,
+    platform: 'linux',
+    env: { DISPLAY: ':0' },
+    ...o,
+  });
+
+describe('what npm start launches', () => {
+  it("finds electron-vite's script to build the studio with (its package exports no bin path)", () => {
+    const bin = (electronViteBin as () => string)();
+    expect(bin).toMatch(/electron-vite[/\\]bin[/\\]electron-vite\.js$/);
+    expect(existsSync(bin)).toBe(true);
+  });
+
+  it('the app with its own database where Electron and a display are here; the app alone for a remote studio', () => {
+    expect(plan({})).toEqual({ kind: 'electron', sqlite: true });
+    expect(plan({ env: { WAYLAND_DISPLAY: 'wayland-0' } })).toEqual({ kind: 'electron', sqlite: true });
+    expect(plan({ platform: 'darwin', env: {} })).toEqual({ kind: 'electron', sqlite: true });
+    // A remote studio opens no database here: no better-sqlite3 for Electron to build.
+    expect(plan({ remote: true })).toEqual({ kind: 'electron', sqlite: false });
+  });
+
+  it('the headless host where Electron is missing or there is no display (over SSH), saying why', () => {
+    expect(plan({ electronFound: false })).toMatchObject({
+      kind: 'host',
+      note: expect.stringContaining('Electron binary not installed'),
+    });
+    expect(plan({ env: {} })).toMatchObject({
+      kind: 'host',
+      note: expect.stringContaining('No display here (DISPLAY is unset)'),
+    });
+    expect(plan({ serveOnly: true, electronFound: false })).toEqual({ kind: 'host', note: null });
+    expect(plan({ remote: true, env: {} })).toMatchObject({ kind: 'refuse', message: expect.stringContaining('in a browser') });
+    expect(plan({ remote: true, electronFound: false })).toMatchObject({ kind: 'refuse' });
+  });
+
+  it("passes on the app's exit: its code, or 128 + the signal that ended it", () => {
+    const exit = exitCodeOf as (code: number | null, signal: string | null, signals: object) => number;
+    expect(exit(0, null, constants.signals)).toBe(0);
+    expect(exit(3, null, constants.signals)).toBe(3);
+    expect(exit(null, 'SIGTERM', constants.signals)).toBe(143);
+    expect(exit(null, 'SIGKILL', constants.signals)).toBe(137);
+  });
+});
