@@ -24,6 +24,8 @@ export const longTests = [
   'tests/integration/webgpu.test.ts',
   'tests/integration/study.test.ts',
   'tests/integration/cli.test.ts',
+  // npm start without a display: the build if the renderer is stale, then the headless host.
+  'tests/integration/npm-start.test.ts',
   'tests/integration/prior.test.ts',
   // About 70 s: every preset of every family trains one epoch.
   'tests/integration/presets.test.ts',
