@@ -24,6 +24,9 @@ const appPages = {
   devServerUrl: process.env['ELECTRON_RENDERER_URL'],
 };
 
+/** How long a utility process's exit waits for its last messages. */
+const exitGraceMs = 250;
+
 /** Training workers as Electron utility processes (Node without the UI process's risks). */
 const utilityLauncher: WorkerLauncher = (options): WorkerHandle => {
   const child = utilityProcess.fork(join(__dirname, 'worker.js'), [], {
@@ -52,9 +55,14 @@ const utilityLauncher: WorkerLauncher = (options): WorkerHandle => {
       }
     },
     onMessage: (fn) => child.on('message', (m: FromWorker) => fn(m)),
+    // Electron does not promise that the worker's last messages (its `done`, a large answer) arrive before its exit
+    // (the fork launcher waits for 'close' for the same reason): a moment's grace lets them in first.
     onExit: (fn) =>
       child.once('exit', (code) =>
-        fn(fatal ? `${describeExit(code, null)} (${fatal})` : describeExit(code, null), code === 0 && !fatal),
+        setTimeout(
+          () => fn(fatal ? `${describeExit(code, null)} (${fatal})` : describeExit(code, null), code === 0 && !fatal),
+          exitGraceMs,
+        ),
       ),
     kill: () => void child.kill(),
   };
@@ -116,6 +124,11 @@ async function openRemoteWindow(target: RemoteTarget): Promise<void> {
     );
   }
   if (status === 401) throw new Error(`The studio at ${target.base} refused the token: use the one it printed at launch.`);
+  if (status === 403)
+    throw new Error(
+      `The studio at ${target.base} refused this address (HTTP 403). Reached through a tunnel on another port, it ` +
+        `needs latent-studio serve --allowed-host ${new URL(target.base).host} (or the same port at both ends).`,
+    );
   if (status !== 200) throw new Error(`The studio at ${target.base} answered HTTP ${status}.`);
   const win = new BrowserWindow(windowOptions(undefined));
   win.webContents.setWindowOpenHandler(windowOpenHandler);
