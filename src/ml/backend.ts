@@ -71,6 +71,17 @@ const attempts: Record<Concrete, Attempt> = {
       return { backend: 'webgpu', version, detail: 'WebGPU through Dawn' };
     },
     ready: async () => {
+      // One value read back, as every step's metrics are: where reading fails (Electron's V8 memory cage refuses the
+      // external buffers Dawn maps, dawn-gpu/node-webgpu#5), the next backend is used and the reason says why.
+      const probe = tf.tidy(() => tf.add(tf.tensor1d([1, 2]), tf.scalar(1)));
+      try {
+        const values = await probe.data();
+        if (values[0] !== 2 || values[1] !== 3) throw new Error(`a read-back gave ${String(values)}, not 2,3`);
+      } catch (e) {
+        throw new Error(`reading results back failed: ${e instanceof Error ? e.message : String(e)}`);
+      } finally {
+        probe.dispose();
+      }
       pinDeterministicMatMul();
       registerFusedAdam('webgpu');
       registerFusedGradients('webgpu');
