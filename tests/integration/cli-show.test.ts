@@ -9,25 +9,13 @@ import { openDb } from '../../src/core/store/db';
 import { setLabels } from '../../src/core/store/labels';
 import { writeMetrics } from '../../src/core/store/metrics';
 import { finishRun, insertRun, markRunning, requeueForResume } from '../../src/core/store/runs';
-import type { Environment, RunDetail } from '../../src/shared/api';
-import { cliPath, mnistConfig, runCli, tempDir } from './helpers';
+import type { RunDetail } from '../../src/shared/api';
+import { cliPath, mnistConfig, runCli, tempDir, testEnvironment } from './helpers';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
-const environment = (backend: string): Environment => ({
-  studioVersion: '0.1.0',
-  node: process.versions.node,
-  electron: null,
-  tfjs: '4.22.0',
-  backend: { name: backend, version: '4.22.0', gpu: false, reason: `${backend}: asked for` },
-  os: 'Linux',
-  cpu: 'cpu',
-  cpuCount: 2,
-  seed: 1,
-  configHash: 'h',
-  datasetHash: 'd',
-});
+const environment = testEnvironment;
 
 describe('latent-studio show', () => {
   it('prints a run: its labels, metrics, checkpoints, every start of its training and its config', async () => {

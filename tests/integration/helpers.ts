@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import type { Environment } from '../../src/shared/api';
 import type { RunConfig } from '../../src/shared/config';
 import { defaultRunConfig } from '../../src/families/run-config';
 import { createStudio, findPreset, type Studio } from '../../src/core/studio';
@@ -76,3 +77,18 @@ export function presetOnMnist(
   Object.assign(c.model, model);
   return c;
 }
+
+/** The environment a run records when it starts (`markRunning`), on `backend`, for runs a test writes by hand. */
+export const testEnvironment = (backend = 'wasm'): Environment => ({
+  studioVersion: '0.1.0',
+  node: process.versions.node,
+  electron: null,
+  tfjs: '4.22.0',
+  backend: { name: backend, version: '4.22.0', gpu: false, reason: `${backend}: asked for` },
+  os: 'Linux',
+  cpu: 'cpu',
+  cpuCount: 2,
+  seed: 1,
+  configHash: 'h',
+  datasetHash: 'd',
+});

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { openRemote } from '../../src/cli/remote';
 import { startHost } from '../../src/host/server';
 import { SweepSpec } from '../../src/shared/sweep';
+import { aeSweep } from '../slurm/ae-sweep';
 import { openTestStudio, tempDir } from './helpers';
 
 const token = 'remote-sweep-token-0123456789abcdef';
@@ -23,23 +24,8 @@ describe('following a sweep on a remote studio', () => {
       { pollMs: 100, warn: (m) => warnings.push(m) },
     );
     try {
-      const spec = SweepSpec.parse({
-        name: 'followed',
-        method: 'grid',
-        base: {
-          family: 'autoencoder',
-          backend: 'wasm',
-          model: {
-            encoder: [{ type: 'dense', units: 32, activation: 'relu' }],
-            latentSize: 4,
-            decoder: [{ type: 'dense', units: 32, activation: 'relu' }],
-            outputActivation: 'sigmoid',
-          },
-          dataset: { name: 'mnist', trainSubset: 400, testSubset: 100 },
-          training: { loss: 'bce', batchSize: 64, epochs: 2, learningRate: 0.001, optimizer: 'adam', seed: 1 },
-        },
-        parameters: { 'model.latentSize': { values: [2, 4] } },
-      });
+      // Two runs of 1,000 images for an epoch: the sweep trains while the host is away.
+      const spec = SweepSpec.parse(aeSweep('followed', 1, { 'model.latentSize': { values: [2, 4] } }));
       const { sweepId } = await studio.api['sweeps.create']({ spec });
       // The host goes away while the sweep trains (the studio behind it goes on), and comes back on the same port.
       await host.close();

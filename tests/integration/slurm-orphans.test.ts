@@ -7,27 +7,23 @@ import { insertRun, markRunning } from '../../src/core/store/runs';
 import { setRunSlurm } from '../../src/core/store/slurm-runs';
 import { createStudio, type Studio } from '../../src/core/studio';
 import { forkLauncher } from '../../src/core/training/fork-launcher';
-import type { Environment, RunStatus } from '../../src/shared/api';
-import { mnistConfig, tempDir } from './helpers';
+import type { RunStatus } from '../../src/shared/api';
+import { mnistConfig, tempDir, testEnvironment } from './helpers';
 
-const environment: Environment = {
-  studioVersion: '0.1.0',
-  node: '22',
-  electron: null,
-  tfjs: '4.22.0',
-  backend: { name: 'wasm', version: '4.22.0', gpu: false, reason: 'on the compute node' },
-  os: 'Linux',
-  cpu: 'cpu',
-  cpuCount: 2,
-  seed: 1,
-  configHash: 'h',
-  datasetHash: 'd',
-};
+/** A studio on its own database whose Slurm commands are the test's, polling every `pollMs`. */
+function slurmStudio(dir: string, commands: SlurmCommands, pollMs: number, orphansMs: number): Studio {
+  return createStudio({
+    dbPath: join(dir, 'studio.db'),
+    launcher: forkLauncher(),
+    transport: 'headless',
+    slurm: { sharedDir: join(dir, 'shared'), commands, pollMs, orphansMs },
+  });
+}
 
 /** A run another studio sent to Slurm (supervised by `supervisor`), whose task wrote its figures and its clean end. */
 function slurmRun(studio: Studio, dir: string, jobId: string, supervisor: number | undefined): number {
   const runId = insertRun(studio.db, mnistConfig(), 'h', 'slurm');
-  markRunning(studio.db, runId, environment);
+  markRunning(studio.db, runId, testEnvironment());
   const taskDir = join(dir, 'shared', `sweep-${jobId}`, 'task-0');
   mkdirSync(taskDir, { recursive: true });
   setRunSlurm(studio.db, runId, { jobId, taskId: 0, state: 'RUNNING', dir: taskDir, offset: 0 });
@@ -53,12 +49,7 @@ describe('Slurm runs whose studio ended while this one is open', () => {
       taskStates: async (jobIds) => new Map(jobIds.flatMap((j) => [[`${j}_0`, { state: 'COMPLETED' }] as const])),
       scancel: async () => undefined,
     };
-    const studio = createStudio({
-      dbPath: join(tmp.dir, 'studio.db'),
-      launcher: forkLauncher(),
-      transport: 'headless',
-      slurm: { sharedDir: join(tmp.dir, 'shared'), commands, pollMs: 50, orphansMs: 200 },
-    });
+    const studio = slurmStudio(tmp.dir, commands, 50, 200);
     try {
       // Two runs another studio sent to Slurm after this one opened: one studio ended (a `sweep --slurm` whose
       // terminal closed: its process is gone), the other lives (this test's parent process).
@@ -87,12 +78,7 @@ describe('Slurm runs whose studio ended while this one is open', () => {
       taskStates: () => Promise.reject(new SlurmCommandError('squeue is not installed here')),
       scancel: async () => undefined,
     };
-    const studio = createStudio({
-      dbPath: join(tmp.dir, 'studio.db'),
-      launcher: forkLauncher(),
-      transport: 'headless',
-      slurm: { sharedDir: join(tmp.dir, 'shared'), commands, pollMs: 10, orphansMs: 10 },
-    });
+    const studio = slurmStudio(tmp.dir, commands, 10, 10);
     try {
       // Its log says nothing yet: only squeue could say how it goes.
       const runId = slurmRun(studio, tmp.dir, '73', spawnSync(process.execPath, ['-e', '0']).pid);
@@ -129,12 +115,7 @@ describe('cancelling Slurm runs', () => {
           );
       },
     };
-    const studio = createStudio({
-      dbPath: join(tmp.dir, 'studio.db'),
-      launcher: forkLauncher(),
-      transport: 'headless',
-      slurm: { sharedDir: join(tmp.dir, 'shared'), commands, pollMs: 20, orphansMs: 20 },
-    });
+    const studio = slurmStudio(tmp.dir, commands, 20, 20);
     try {
       // Two runs this studio follows (taken over from a studio that ended), their tasks still training.
       const dead = spawnSync(process.execPath, ['-e', '0']).pid;
