@@ -20,6 +20,8 @@ import { slurmTask } from './commands/slurm-task';
 import { study } from './commands/study';
 import { sweep } from './commands/sweep';
 import { train } from './commands/train';
+import { readFileSync } from 'node:fs';
+import { didYouMean } from '../shared/suggest';
 import { fail, runCommand, type Command } from './runner';
 
 export { loadConfig } from './commands/train';
@@ -54,6 +56,22 @@ const usage = `latent-studio: train and compare autoencoders from the command li
 train, resume, runs, show, jobs, sweep, study, evaluate, prior, sample, export and datasets take --remote URL [--token-file FILE] instead of --db:
 they drive the studio that latent-studio serve started at URL, with its token from ${tokenEnvVar} or the file
 (never on the command line); export then writes on the host's machine and prints where.`;
+
+/** The package's version (package.json beside src/). */
+function studioVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+/** A command's lines of the usage: its synopsis and the lines that continue it, then the notes on --db and --remote. */
+export function usageOf(name: string): string {
+  const lines = usage.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(`  latent-studio ${name} `) || l === `  latent-studio ${name}`);
+  if (start < 0) return usage;
+  let end = start + 1;
+  while (end < lines.length && /^ {6,}\S/.test(lines[end] ?? '')) end++;
+  const notes = lines.slice(lines.findIndex((l) => l.startsWith('--db defaults')));
+  return [...lines.slice(start, end), '', ...notes].join('\n');
+}
 
 /** The commands by name (`slurm-task` is the one the usage leaves out: Slurm's batch scripts run it). */
 const commandsByName = new Map<string, Command>(
@@ -91,7 +109,17 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${usage}\n`);
     return;
   }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`latent-studio ${studioVersion()}\n`);
+    return;
+  }
   const command = commandsByName.get(name);
-  if (!command) fail(`unknown command "${name}"\n\n${usage}`);
+  const listed = [...commandsByName.keys()].filter((c) => c !== 'slurm-task');
+  if (!command) fail(`unknown command "${name}"${didYouMean(name, listed)}\n\n${usage}`);
+  // `latent-studio train --help`: the command's own lines of the usage.
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${usageOf(name)}\n`);
+    return;
+  }
   await runCommand(command, rest);
 }

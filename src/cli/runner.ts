@@ -13,6 +13,7 @@ import { createStudio, type Studio } from '../core/studio';
 import { forkLauncher } from '../core/training/fork-launcher';
 import { loadFamilyModules } from '../families/family-modules';
 import { maxTokenLength, RemoteTargetError, resolveRemoteTarget, tokenEnvVar } from '../shared/remote-target';
+import { didYouMean } from '../shared/suggest';
 import { localCliStudio, openRemote, RemoteError, type CliStudio } from './remote';
 
 /** A refusal of what the command line asks: reported as one line, exit code 2. */
@@ -188,16 +189,28 @@ export interface CommandSpec<F extends Flags> {
   run(parsed: Parsed<F>): Promise<number> | number;
 }
 
+/** The arguments as the command declares them; an unknown flag is refused with the closest the command takes. */
+function parseFlags<F extends Flags>(spec: CommandSpec<F>, args: string[]): ReturnType<typeof parseArgs> {
+  try {
+    return parseArgs<ParseArgsConfig>({ args, options: spec.flags, allowPositionals: spec.positionals ?? false });
+  } catch (e) {
+    const unknown = e instanceof TypeError && 'code' in e && e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
+    const option = unknown ? /Unknown option '-{1,2}([^']+)'/.exec(e.message)?.[1] : undefined;
+    if (option === undefined) throw e;
+    throw new UsageError(
+      `${spec.name}: unknown option --${option}${didYouMean(option, Object.keys(spec.flags)).replace(/mean (\S+)\?/, 'mean --$1?')}` +
+        `; latent-studio ${spec.name} --help lists its options`,
+    );
+  }
+}
+
 /** A command whose arguments the runner parses (unknown flags and malformed values are refused before it runs). */
 export function command<const F extends Flags>(spec: CommandSpec<F>): Command {
   return {
     name: spec.name,
     ...(spec.localOnly !== undefined ? { localOnly: spec.localOnly } : {}),
     // Node's own refusals (an unknown flag, an argument to a command that takes none); the values typed as declared.
-    run: (args) =>
-      spec.run(
-        parseArgs<ParseArgsConfig>({ args, options: spec.flags, allowPositionals: spec.positionals ?? false }) as Parsed<F>,
-      ),
+    run: (args) => spec.run(parseFlags(spec, args) as Parsed<F>),
   };
 }
 

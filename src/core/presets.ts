@@ -2,6 +2,11 @@ import type { RunConfig } from '../shared/config';
 import { defaultRunConfig } from '../families/run-config';
 import { registeredFamilySpecs } from '../families/specs';
 
+/** Every registered family's presets' names. */
+export function presetNames(): string[] {
+  return registeredFamilySpecs().flatMap((spec) => spec.presets.map((p) => p.name));
+}
+
 /** A preset's run config by name (any registered family's), or undefined. */
 export function findPreset(name: string): RunConfig | undefined {
   for (const spec of registeredFamilySpecs()) {

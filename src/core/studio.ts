@@ -29,7 +29,7 @@ import { runHelpers, runsApi } from './api/runs';
 import { runsTableApi } from './api/runs-table';
 import { sweepsApi } from './api/sweeps';
 import { systemApi } from './api/system';
-import { findPreset } from './presets';
+import { findPreset, presetNames } from './presets';
 import { AdaptiveSweeps } from './sweeps/adaptive';
 
 export interface StudioOptions extends OpenOptions {
@@ -206,4 +206,4 @@ export function createStudio(options: StudioOptions): Studio {
   };
 }
 
-export { findPreset };
+export { findPreset, presetNames };

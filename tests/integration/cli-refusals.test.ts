@@ -42,3 +42,37 @@ describe('the CLI refuses a bad output folder at once, naming --out, before any 
     expect(outFolderProblem(join(tmp.dir, 'link-to-folder'))).toBeNull();
   });
 });
+
+describe('a newcomer’s typos and questions', () => {
+  it('suggests the command, the option and the preset meant, one line each, exit 2', () => {
+    const db = join(tmp.dir, 'typos.db');
+    const cases = [
+      { args: ['trian'], says: 'unknown command "trian" (did you mean train?)' },
+      {
+        args: ['train', 'deep-ae-mnist', '--epoch', '1', '--db', db],
+        says: 'train: unknown option --epoch (did you mean --epochs?); latent-studio train --help lists its options',
+      },
+      {
+        args: ['train', 'deep-ae-mnst', '--db', db],
+        says: 'deep-ae-mnst: no such config file or preset (did you mean deep-ae-mnist?); latent-studio presets lists them',
+      },
+    ];
+    for (const c of cases) {
+      const r = run(...c.args);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr.split('\n')[0]).toBe(`latent-studio: ${c.says}`);
+    }
+    expect(existsSync(db)).toBe(false);
+  });
+
+  it('answers --version, and a command’s --help with its own lines of the usage', () => {
+    const version = run('--version');
+    expect(version.code).toBe(0);
+    expect(version.stdout).toMatch(/^latent-studio \d+\.\d+\.\d+\n$/);
+    const help = run('resume', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout.split('\n')[0]).toBe('  latent-studio resume <runId> [--set training.epochs=N] [--db PATH] [--json]');
+    expect(help.stdout).not.toContain('latent-studio train ');
+    expect(help.stdout).toContain('--db defaults to');
+  });
+});

@@ -35,6 +35,14 @@ export const resume = command({
       throw new UsageError(`--set training.epochs=${epochs}: run ${runId} already has ${run.config.training.epochs} epochs`);
     }
     const addEpochs = epochs > run.config.training.epochs ? epochs - run.config.training.epochs : undefined;
+    // In the command line's words, not the API's (addEpochs).
+    if (run.status === 'completed' && addEpochs === undefined) {
+      await studio.close();
+      throw new UsageError(
+        `run ${runId} completed its ${run.config.training.epochs} epochs: to train it for more, give the new total, ` +
+          `e.g. --set training.epochs=${run.config.training.epochs + 5}`,
+      );
+    }
     return follow(studio, values.json, async () => {
       const r = await studio.api['runs.resume']({ runId, ...(addEpochs ? { addEpochs } : {}) });
       for (const why of r.skipped) process.stderr.write(`warning: ${why}; using the checkpoint before it\n`);

@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ApiError } from '../../core/errors';
 import { checkRun } from '../../core/run-checks';
-import { findPreset } from '../../core/studio';
+import { findPreset, presetNames } from '../../core/studio';
+import { didYouMean } from '../../shared/suggest';
 import { parseRunConfig } from '../../families/run-config';
 import { describeIssues, type RunConfig } from '../../shared/config';
 import { catalogFor, command, intFlag, openCli, UsageError } from '../runner';
@@ -29,7 +30,10 @@ export function loadConfig(source: string, overrides: { epochs?: number; subset?
     }
   } else {
     raw = findPreset(source);
-    if (!raw) throw new UsageError(`${source}: no such config file or preset (see latent-studio presets)`);
+    if (!raw)
+      throw new UsageError(
+        `${source}: no such config file or preset${didYouMean(source, presetNames())}; latent-studio presets lists them`,
+      );
   }
   if (raw && typeof raw === 'object') {
     const c = raw as { training?: Record<string, unknown>; dataset?: Record<string, unknown> };
