@@ -130,7 +130,9 @@ describe('explorer sessions of labelled decoders', () => {
     config.training = { ...config.training, epochs: 1 };
     // Refused from its spec, before any worker: the run need not even have trained.
     const { runId } = await studio.api['runs.start']({ config });
-    await expect(call('explorer.open', { runId })).rejects.toThrow(/^runId: run \d+ is a vq-vae model, which has no decoder/);
+    await expect(call('explorer.open', { runId })).rejects.toThrow(
+      /^runId: run \d+ is a model of family vq-vae, which has no decoder/,
+    );
     await studio.api['runs.cancel']({ runId });
   });
 });

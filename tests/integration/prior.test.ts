@@ -78,7 +78,7 @@ describe('a learned prior for the VQ-VAE (PixelCNN over its code grid)', () => {
     const run = await studio.api['runs.get']({ runId });
     expect([run.status, run.error]).toEqual(['completed', null]);
     expect(await studio.api['prior.get']({ runId })).toBeNull();
-    await expect(studio.api['runs.sample']({ runId, n: 4 })).rejects.toThrow(/vq-vae model without a learned prior/);
+    await expect(studio.api['runs.sample']({ runId, n: 4 })).rejects.toThrow(/family vq-vae without a learned prior/);
 
     // The second stage, through the CLI: one JSON line with the figures; its epochs on stderr.
     const r = await runCli('prior', String(runId), '--epochs', '3', '--seed', '1', '--db', dbPath);

@@ -58,7 +58,7 @@ describe('latent-studio sample', () => {
     // A family without a generative prior is refused at once, naming the run and its family.
     const ae = (await studio.api['runs.start']({ config: tiny('autoencoder') })).runId;
     await expect(studio.api['runs.sample']({ runId: ae, n: 3 })).rejects.toThrow(
-      new RegExp(`^runId: run ${ae} is a autoencoder model, which has no generative prior`),
+      new RegExp(`^runId: run ${ae} is a model of family autoencoder, which has no generative prior`),
     );
     await studio.api['runs.cancel']({ runId: ae });
     await Promise.all([studio.orchestrator.whenEnded(vae), studio.orchestrator.whenEnded(cvae)]);
@@ -117,9 +117,13 @@ describe('latent-studio sample', () => {
     await expect(studio.api['runs.sample']({ runId: cvae, n: 2, class: 12 })).rejects.toThrow(
       /^class: run \d+ was trained on classes 0, 1/,
     );
-    await expect(studio.api['runs.sample']({ runId: vae, n: 2, class: 3 })).rejects.toThrow(/^class: run \d+ is a vae model/);
+    await expect(studio.api['runs.sample']({ runId: vae, n: 2, class: 3 })).rejects.toThrow(
+      /^class: run \d+ is a model of family vae/,
+    );
     // A learned prior is the VQ-VAE's: refused for a VAE, naming runId.
-    await expect(studio.api['prior.start']({ runId: vae })).rejects.toThrow(new RegExp(`^runId: run ${vae} is a vae model`));
+    await expect(studio.api['prior.start']({ runId: vae })).rejects.toThrow(
+      new RegExp(`^runId: run ${vae} is a model of family vae`),
+    );
     await expect(studio.api['prior.get']({ runId: vae })).rejects.toThrow(/^runId: /);
     console.log(
       `sample test: trained the VAE and CVAE in ${((trained - start) / 1000).toFixed(1)} s, sampled in ` +

@@ -49,7 +49,7 @@ export function announce(config: RunConfig, catalog: DatasetCatalog | undefined,
   }
   process.stderr.write(
     `training ${config.family} on ${set}${remote ? ` at the studio ${remote}` : ''}: ${images}` +
-      `, ${config.training.epochs} epochs, batch ${config.training.batchSize}, backend ${config.backend ?? 'auto'}\n`,
+      `, ${config.training.epochs} epoch${config.training.epochs === 1 ? '' : 's'}, batch ${config.training.batchSize}, backend ${config.backend ?? 'auto'}\n`,
   );
 }
 

@@ -21,7 +21,7 @@ function summary(run: RunDetail): void {
   out(`run ${run.id}: ${run.starred ? '★ ' : ''}${run.name} (${run.status})`);
   out(
     `  ${run.family} · experiment ${run.experiment}${run.sweepId !== null ? ` · sweep ${run.sweepId}` : ''} · seed ${run.seed}` +
-      ` · ${run.epochs} epochs · config ${run.configHash.slice(0, 12)}`,
+      ` · ${run.epochs} epoch${run.epochs === 1 ? '' : 's'} · config ${run.configHash.slice(0, 12)}`,
   );
   if (run.tags.length > 0) out(`  tags: ${run.tags.join(', ')}`);
   if (run.notes) out(`  notes: ${run.notes.replace(/\n/g, '\n         ')}`);

@@ -93,12 +93,12 @@ export function checkKinds(config: RunConfig, who: string, what: readonly Evalua
     refuse(
       'bad_request',
       'what',
-      `${who} is a ${config.family} model, which has no encoder giving one code per image: it cannot be evaluated`,
+      `${who} is a model of family ${config.family}, which has no encoder giving one code per image: it cannot be evaluated`,
     );
   }
   if (what.includes('nll')) {
     if (!spec?.evaluation?.likelihood) {
-      refuse('bad_request', 'what', `nll needs a family with a likelihood (a VAE); ${who} is a ${config.family} model`);
+      refuse('bad_request', 'what', `nll needs a family with a likelihood (a VAE); ${who} is a model of family ${config.family}`);
     }
     if (config.training.loss === 'smoothL1') {
       refuse(
@@ -248,7 +248,7 @@ export class EvaluationJobs implements JobKindHandler<'evaluated'> {
       refuse(
         'bad_request',
         'runId',
-        `run ${runId} is a ${run.config.family} model, which has no encoder giving one code per image`,
+        `run ${runId} is a model of family ${run.config.family}, which has no encoder giving one code per image`,
       );
     }
     const checkpoint = checkpointFor(this.o.db, runId, epoch);

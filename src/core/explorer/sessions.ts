@@ -162,7 +162,7 @@ export class ExplorerSessions {
       refuse(
         'bad_request',
         'runId',
-        `run ${run.id} is a ${run.config.family} model, which has no decoder of one code per image: it cannot be explored`,
+        `run ${run.id} is a model of family ${run.config.family}, which has no decoder of one code per image: it cannot be explored`,
       );
     }
     const checkpoint = checkpointFor(this.o.db, run.id, request.epoch);

@@ -82,7 +82,7 @@ export class PriorJobs implements JobKindHandler<'priorTrained'> {
       refuse(
         'bad_request',
         'runId',
-        `run ${runId} is a ${run.config.family} model: a learned prior models a discrete code grid (a vq-vae run's), which it has none of`,
+        `run ${runId} is a model of family ${run.config.family}: a learned prior models a discrete code grid (a vq-vae run's), which it has none of`,
       );
     }
     return run;
@@ -169,7 +169,7 @@ export class PriorJobs implements JobKindHandler<'priorTrained'> {
     const who = `run ${run.id}`;
     const sampling = samplingOf(family);
     if (request.class !== undefined && sampling !== 'conditional') {
-      refuse('bad_request', 'class', `${who} is a ${family} model: only a cvae is conditioned on a class`);
+      refuse('bad_request', 'class', `${who} is a model of family ${family}: only a cvae is conditioned on a class`);
     }
     let source: SampleSource;
     let checkpoint;
@@ -180,7 +180,7 @@ export class PriorJobs implements JobKindHandler<'priorTrained'> {
         refuse(
           'conflict',
           'runId',
-          `${who} is a ${family} model without a learned prior: train one first (latent-studio prior ${run.id}, or prior.start); ` +
+          `${who} is a model of family ${family} without a learned prior: train one first (latent-studio prior ${run.id}, or prior.start); ` +
             'samples of uniform codes would be noise',
         );
       }
@@ -216,7 +216,7 @@ export class PriorJobs implements JobKindHandler<'priorTrained'> {
       return refuse(
         'bad_request',
         'runId',
-        `${who} is a ${family} model, which has no generative prior to sample from (these families have one: ${registeredFamilySpecs()
+        `${who} is a model of family ${family}, which has no generative prior to sample from (these families have one: ${registeredFamilySpecs()
           .filter((s) => s.sampling)
           .map((s) => `${s.id}, ${s.sampling}`)
           .join('; ')})`,
