@@ -21,28 +21,38 @@ export function electronViteBin(from = import.meta.url) {
  */
 export function launchPlan(o) {
   if (o.serveOnly) return { kind: 'host', note: null };
-  // On Linux a window needs a display: over SSH without X forwarding Electron would only fail.
-  const headless = o.platform === 'linux' && !o.env['DISPLAY'] && !o.env['WAYLAND_DISPLAY'];
-  if (o.remote) {
-    if (!o.electronFound)
-      return {
-        kind: 'refuse',
-        message: 'Electron is not installed here: open the remote studio in a browser instead (the URL serve printed).',
-      };
-    if (headless)
+  // On Linux a window needs a display: over SSH without X forwarding Electron would only fail. Decided first, so that
+  // no Electron binary is fetched for a window that cannot open (see needsElectron).
+  if (headlessHere(o)) {
+    if (o.remote)
       return {
         kind: 'refuse',
         message: 'No display here (DISPLAY is unset): open the remote studio in a browser instead (the URL serve printed).',
       };
-    return { kind: 'electron', sqlite: false };
+    return { kind: 'host', note: 'No display here (DISPLAY is unset): starting the headless host instead.' };
   }
-  if (!o.electronFound)
+  if (!o.electronFound) {
+    if (o.remote)
+      return {
+        kind: 'refuse',
+        message: 'Electron is not installed here: open the remote studio in a browser instead (the URL serve printed).',
+      };
     return {
       kind: 'host',
       note: 'Electron binary not installed and not fetchable here (offline?): starting the headless host instead.',
     };
-  if (headless) return { kind: 'host', note: 'No display here (DISPLAY is unset): starting the headless host instead.' };
-  return { kind: 'electron', sqlite: true };
+  }
+  return { kind: 'electron', sqlite: !o.remote };
+}
+
+/** Whether a window cannot open here: Linux without a display. */
+function headlessHere(o) {
+  return o.platform === 'linux' && !o.env['DISPLAY'] && !o.env['WAYLAND_DISPLAY'];
+}
+
+/** Whether to look for (and perhaps fetch) Electron's binary at all: not for the host, nor where no window can open. */
+export function needsElectron(o) {
+  return !o.serveOnly && !headlessHere(o);
 }
 
 /** The exit code for a child that ended with `code` or by `signal` (128 + its number, as a shell reports it). */

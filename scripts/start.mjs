@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { electronViteBin, exitCodeOf, launchPlan } from './launch-plan.mjs';
+import { electronViteBin, exitCodeOf, launchPlan, needsElectron } from './launch-plan.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -98,8 +98,9 @@ function electronSqliteBinding() {
 
 ensureBuilt();
 const remote = passThrough.some((a) => a === '--remote' || a.startsWith('--remote='));
-const electron = serveOnly ? null : electronBinary();
-let plan = launchPlan({ serveOnly, remote, electronFound: electron !== null, platform: process.platform, env: process.env });
+const here = { serveOnly, remote, platform: process.platform, env: process.env };
+const electron = needsElectron(here) ? electronBinary() : null;
+let plan = launchPlan({ ...here, electronFound: electron !== null });
 if (plan.kind === 'refuse') {
   console.log(plan.message);
   process.exit(2);
@@ -111,7 +112,10 @@ if (plan.kind === 'electron' && plan.sqlite && !sqliteBinding)
     note: 'better-sqlite3 could not be built for Electron (see above): starting the headless host instead.',
   };
 const relay = (child) => {
-  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  // Ctrl-C reaches the child from the terminal itself (one process group): passed on again, a second SIGINT would
+  // cut its closing short. A SIGTERM sent to this script alone is passed on.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
   child.on('exit', (code, signal) => process.exit(exitCodeOf(code, signal, constants.signals)));
 };
 if (plan.kind === 'electron') {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs script of npm start's, without types
-import { electronViteBin, exitCodeOf, launchPlan } from '../../scripts/launch-plan.mjs';
+import { electronViteBin, exitCodeOf, launchPlan, needsElectron } from '../../scripts/launch-plan.mjs';
 
 type Plan = { kind: 'electron'; sqlite: boolean } | { kind: 'host'; note: string | null } | { kind: 'refuse'; message: string };
 const plan = (o: { serveOnly?: boolean; remote?: boolean; electronFound?: boolean; platform?: string; env?: object }): Plan =>
@@ -42,6 +42,12 @@ describe('what npm start launches', () => {
     expect(plan({ serveOnly: true, electronFound: false })).toEqual({ kind: 'host', note: null });
     expect(plan({ remote: true, env: {} })).toMatchObject({ kind: 'refuse', message: expect.stringContaining('in a browser') });
     expect(plan({ remote: true, electronFound: false })).toMatchObject({ kind: 'refuse' });
+    // No Electron binary is looked for (nor fetched) where no window can open, nor for the host.
+    const wants = needsElectron as (o: object) => boolean;
+    expect(wants({ serveOnly: false, platform: 'linux', env: {} })).toBe(false);
+    expect(wants({ serveOnly: true, platform: 'linux', env: { DISPLAY: ':0' } })).toBe(false);
+    expect(wants({ serveOnly: false, platform: 'linux', env: { DISPLAY: ':0' } })).toBe(true);
+    expect(wants({ serveOnly: false, platform: 'win32', env: {} })).toBe(true);
   });
 
   it("passes on the app's exit: its code, or 128 + the signal that ended it", () => {
