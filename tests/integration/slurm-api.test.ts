@@ -189,6 +189,8 @@ describe('the Slurm options through the API', () => {
     });
     const runs = await studio.api['runs.list']({ runIds: created.runs.map((r) => r.runId as number) });
     expect(runs.map((r) => r.status)).toEqual(['queued', 'queued']);
+    // Its runs go on, and so does the sweep: not marked cancelled.
+    expect((await studio.api['sweeps.get']({ sweepId })).state).toBe('active');
     refuseScancel = false;
   });
 

@@ -132,13 +132,9 @@ export function runsApi(
         );
       }
       // On a cluster the task ends once scancel has gone through; refused, the run goes on, and the caller hears so.
-      await ctx.slurm.cancelling(runId)?.catch((e: unknown) => {
-        orchestrator.uncancel(runId);
-        throw new ApiError(
-          'conflict',
-          `run ${runId} goes on: ${e instanceof Error ? e.message : String(e)}; cancel again once the cluster answers`,
-        );
-      });
+      const refused = await ctx.slurm.cancelOutcome(runId, () => orchestrator.uncancel(runId));
+      if (refused !== null)
+        throw new ApiError('conflict', `run ${runId} goes on: ${refused}; cancel again once the cluster answers`);
       await orchestrator.whenEnded(runId);
       const status = getRunStatus(db, runId);
       if (!status) throw new ApiError('not_found', `run ${runId} was deleted`);

@@ -99,7 +99,7 @@ export function sweepsApi(
       }
     },
     'sweeps.cancel': async ({ sweepId }) => {
-      requireSweep(sweepId);
+      const { state } = requireSweep(sweepId);
       setSweepState(db, sweepId, 'cancelled');
       const active = sweepRuns(db, sweepId).filter((r) => r.status === 'queued' || r.status === 'running');
       // Queued runs first, so none starts in a slot a cancelled one frees.
@@ -107,20 +107,11 @@ export function sweepsApi(
       for (const r of order) orchestrator.cancel(r.runId);
       // A Slurm sweep's tasks go in one scancel; refused, they go on, and the caller hears so.
       const refused = (
-        await Promise.all(
-          order.map(
-            (r): Promise<string | null> =>
-              slurm.cancelling(r.runId)?.then(
-                () => null,
-                (e: unknown) => {
-                  orchestrator.uncancel(r.runId);
-                  return e instanceof Error ? e.message : String(e);
-                },
-              ) ?? Promise.resolve(null),
-          ),
-        )
-      ).filter((m): m is string => typeof m === 'string');
+        await Promise.all(order.map((r) => slurm.cancelOutcome(r.runId, () => orchestrator.uncancel(r.runId))))
+      ).filter((m): m is string => m !== null);
       if (refused.length > 0) {
+        // Its runs go on, so does the sweep (a bayes sweep proposes again; a follower waits on).
+        setSweepState(db, sweepId, state);
         events.emit('sweep.changed', { sweepId });
         throw new ApiError(
           'conflict',

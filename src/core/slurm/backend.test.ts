@@ -97,6 +97,26 @@ describe('why a Slurm task ended before its run', () => {
     expect(h.record.state).toBe('TIMEOUT');
   });
 
+  it('saves, while it holds that word, the position before it: a studio reopened meanwhile reads it again', () => {
+    const metrics = encodeEntry({ type: 'metrics', points: [{ step: 1, epoch: 1, split: 'test', name: 'loss', value: 1 }] });
+    const exit = encodeEntry({ type: 'task-exit', description: 'stopped (SIGTERM)', clean: false, signal: 'SIGTERM' });
+    appendFileSync(join(dir, taskFiles.events), metrics + exit);
+    const first = handle();
+    first.poll({ state: 'COMPLETING' });
+    expect(ended).toEqual([]);
+    expect(first.record.offset).toBe(Buffer.byteLength(metrics));
+    // The next studio, from the saved record: it reads the held line again, and ends with Slurm's reason.
+    const next = new SlurmTaskHandle(
+      7,
+      { ...first.record },
+      { checkpointDir: dir, scancel: () => Promise.resolve(), onError: () => undefined },
+    );
+    const endings: string[] = [];
+    next.onExit((description) => endings.push(description));
+    next.poll({ state: 'PREEMPTED' });
+    expect(endings).toEqual(['stopped (SIGTERM); Slurm says PREEMPTED: a job of higher priority preempted it']);
+  });
+
   it('keeps why a pending task waits, and warns once where it waits for ever', () => {
     const h = handle();
     h.poll({ state: 'PENDING', reason: 'Priority' });
