@@ -276,7 +276,13 @@ export async function startHost(o: HostOptions): Promise<Host> {
     serveStatic(url, res);
   };
 
+  /** Set once close() starts: a page that keeps asking must not keep a closing host alive on its kept-alive link. */
+  let closing = false;
   const server = createServer((req, res) => {
+    if (closing) {
+      send(res, 503, refusal('internal', 'the studio is closing'), { connection: 'close' });
+      return;
+    }
     try {
       handle(req, res);
     } catch (e) {
@@ -360,10 +366,14 @@ export async function startHost(o: HostOptions): Promise<Host> {
     token,
     server,
     async close() {
+      closing = true;
       unsubscribe();
       for (const ws of sockets) ws.terminate();
       wss.close();
-      await new Promise<void>((r) => server.close(() => r()));
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      // Kept-alive links with no request in flight end now; one in flight ends with its answer (`connection: close`).
+      server.closeIdleConnections();
+      await closed;
     },
   };
 }

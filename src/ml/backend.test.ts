@@ -24,7 +24,8 @@ describe('webgpu asked for where no adapter suits', () => {
     try {
       const info = await selectBackend('webgpu', [], { adapter: 'no-such-adapter-anywhere' });
       expect(info.name).not.toBe('webgpu');
-      expect(info.reason).toMatch(/webgpu unavailable: .*no-such-adapter-anywhere/);
+      // Why: no adapter of that name here (or, on a machine without Vulkan or EGL, none at all).
+      expect(info.reason).toMatch(/webgpu unavailable: (.*no-such-adapter-anywhere|.*no WebGPU adapter)/);
       expect(warned.mock.calls.flat().join('\n')).not.toMatch(/Initialization of backend webgpu failed/);
     } finally {
       warned.mockRestore();

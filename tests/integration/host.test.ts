@@ -16,11 +16,12 @@ let studio: Studio;
 let host: Host;
 let tmp: ReturnType<typeof tempDir>;
 let base: string;
+let rendererDir: string;
 
 beforeAll(async () => {
   tmp = tempDir();
   studio = openTestStudio(join(tmp.dir, 'studio.db'));
-  let rendererDir = fileURLToPath(new URL('../../out/renderer', import.meta.url));
+  rendererDir = fileURLToPath(new URL('../../out/renderer', import.meta.url));
   if (!existsSync(join(rendererDir, 'index.html'))) {
     rendererDir = join(tmp.dir, 'renderer');
     mkdirSync(rendererDir);
@@ -263,3 +264,38 @@ function rawRequest(port: number, text: string): Promise<string> {
     socket.write(text);
   });
 }
+
+describe('a host that closes', () => {
+  it('ends though a page keeps asking on a kept-alive link, and answers what comes meanwhile with 503', async () => {
+    const own = await startHost({ studio, rendererDir, token: 'closing-host-token-0123456789' });
+    const origin = new URL(own.url).origin;
+    // A page's polling: a request every 100 ms on one kept-alive connection (fetch keeps links alive).
+    const statuses: number[] = [];
+    let asking = true;
+    const poller = (async () => {
+      while (asking) {
+        const status = await fetch(`${origin}/api/system.info`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer closing-host-token-0123456789', 'content-type': 'application/json' },
+          body: '{}',
+        }).then(
+          (r) => r.status,
+          () => 0,
+        );
+        statuses.push(status);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 300));
+    // It closes while the page still asks (waiting for the link to go quiet, it would never end).
+    await Promise.race([
+      own.close(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('the host did not close while a page kept asking')), 10_000)),
+    ]);
+    asking = false;
+    await poller;
+    expect(statuses[0]).toBe(200);
+    // Nothing after the close began was answered as if the studio were there.
+    expect(statuses.slice(statuses.lastIndexOf(200) + 1).every((s) => s === 503 || s === 0)).toBe(true);
+  });
+});

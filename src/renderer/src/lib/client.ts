@@ -46,10 +46,22 @@ export function httpTransport(): Transport {
     if (current?.readyState === WebSocket.OPEN) return;
     fetch('/api/system.info', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then(
       (res) => {
-        if (current?.readyState !== WebSocket.OPEN) setConnection(res.status === 401 ? 'refused' : 'lost');
+        if (current?.readyState === WebSocket.OPEN) return;
+        if (res.status === 401) setConnection('refused');
+        // It answers: the socket is only between tries (a host back with the same token); try now rather than after
+        // a long wait (at most once a second, as probes come).
+        else if (res.ok) reconnectNow();
+        else setConnection('lost');
       },
       () => setConnection('lost'),
     );
+  };
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  const reconnectNow = () => {
+    if (retryTimer === undefined || current || retry <= 1000) return;
+    clearTimeout(retryTimer);
+    retryTimer = undefined;
+    connect();
   };
   let retry = 500;
   let opened = false;
@@ -82,7 +94,10 @@ export function httpTransport(): Transport {
       for (const call of pending.values()) call.reject(new Error('the connection to the studio closed during the call'));
       pending.clear();
       setTimeout(probe, 1000);
-      setTimeout(connect, retry);
+      retryTimer = setTimeout(() => {
+        retryTimer = undefined;
+        connect();
+      }, retry);
       retry = Math.min(retry * 2, 10000);
     };
   };
