@@ -4,7 +4,8 @@
  * stderr and an exit code), and the pieces the commands share: flag sets, opening the studio on `--db` or at
  * `--remote`, the run-id check and the printing helpers.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DatasetCatalog } from '../core/datasets/catalog';
 import { ApiError } from '../core/errors';
@@ -58,6 +59,10 @@ export function runIdArg(command: string, value: string | undefined): number {
  */
 export function openStudio(db: string | undefined, o: { maxConcurrent?: string | undefined; serving?: boolean } = {}): Studio {
   const maxConcurrent = maxConcurrentFlag(o.maxConcurrent);
+  // A path typed wrong would leave a fresh database in a folder made for it: its folder must exist (the default's
+  // folder is made, as the studio's own).
+  if (db !== undefined && db !== ':memory:' && !existsSync(dirname(resolve(db))))
+    throw new UsageError(`--db ${db}: the folder ${dirname(resolve(db))} does not exist`);
   return createStudio({
     dbPath: db ?? defaultDbPath(),
     launcher: forkLauncher(),

@@ -301,7 +301,12 @@ export function issuePath(path: readonly PropertyKey[]): string {
 }
 
 export function fieldIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((i) => ({ path: issuePath(i.path), message: i.message }));
+  return error.issues.flatMap((i) =>
+    // A key the schema does not have is named by its own path (model.latentSiz), not its parent's (model).
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((key) => ({ path: issuePath([...i.path, key]), message: 'not a field here (a typo, or another family’s field?)' }))
+      : [{ path: issuePath(i.path), message: i.message }],
+  );
 }
 
 /** One line per field, each naming the field: what the API, the CLI and the UI show. */

@@ -76,3 +76,22 @@ describe('a newcomer’s typos and questions', () => {
     expect(help.stdout).toContain('--db defaults to');
   });
 });
+
+describe('what a newcomer types wrong in a run', () => {
+  it('names a --set field that is not one by its own path, a --db folder that does not exist, and an empty search', () => {
+    const db = join(tmp.dir, 'fields.db');
+    const field = run('train', 'deep-ae-mnist', '--set', 'model.latentSiz=8', '--db', db);
+    expect(field.code).toBe(2);
+    expect(field.stderr).toBe(
+      'latent-studio: deep-ae-mnist refused: model.latentSiz: not a field here (a typo, or another family’s field?)\n',
+    );
+    const nowhere = join(tmp.dir, 'no-such-folder', 'studio.db');
+    const folder = run('runs', '--db', nowhere);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toBe(`latent-studio: --db ${nowhere}: the folder ${join(tmp.dir, 'no-such-folder')} does not exist\n`);
+    expect(existsSync(join(tmp.dir, 'no-such-folder'))).toBe(false);
+    const none = run('runs', '--search', 'tag:nothing', '--db', db);
+    expect(none.code).toBe(0);
+    expect(none.stderr).toBe('no runs matching "tag:nothing"\n');
+  });
+});

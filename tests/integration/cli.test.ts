@@ -177,7 +177,7 @@ describe('latent-studio data set commands', () => {
     const trained = run('train', 'deep-ae-mnist', '--db', db, ...sets, '--set', 'backend="wasm"');
     expect(trained.code).toBe(0);
     expect(trained.stderr).toMatch(
-      /training autoencoder on mnist: 1000 train \/ 1000 test images .*1 epochs, batch 64, backend wasm/,
+      /training autoencoder on mnist: 1000 train \/ 1000 test images .*1 epoch, batch 64, backend wasm/,
     );
     const first = JSON.parse(trained.stdout.trim().split('\n').at(-1) ?? '{}') as { runId: number; status: string };
     expect(first.status).toBe('completed');

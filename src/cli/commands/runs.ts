@@ -52,6 +52,16 @@ function front(table: RunsTable, objectives: readonly Objective[]): RunsTable {
   return { ...table, fields, rows };
 }
 
+/** An empty answer says so on stderr, with what was asked (stdout keeps its header or [] for scripts). */
+function sayNone(values: { search?: string | undefined; experiment?: string | undefined }, sweepId: number | undefined): void {
+  const asked = [
+    values.search !== undefined ? `matching "${values.search}"` : '',
+    values.experiment !== undefined ? `in experiment "${values.experiment}"` : '',
+    sweepId !== undefined ? `in sweep ${sweepId}` : '',
+  ].filter(Boolean);
+  process.stderr.write(`no runs${asked.length ? ` ${asked.join(', ')}` : ' yet'}\n`);
+}
+
 export const runs = command({
   name: 'runs',
   flags: {
@@ -69,6 +79,8 @@ export const runs = command({
     return withStudio(values, '', async (studio) => {
       // The search of the sidebar and the table (src/shared/search.ts): names, tags, notes, `path=value`.
       const runIds = values.search !== undefined ? (await studio.api['runs.search']({ query: values.search })).runIds : undefined;
+      // A sweep that does not exist is refused by name (sweeps.get), not shown as an empty table.
+      if (sweepId !== undefined) await studio.api['sweeps.get']({ sweepId });
       if (values.csv || values.experiment !== undefined || sweepId !== undefined || objectives) {
         // The runs table of the UI: differing config fields and final test metrics, one row per run.
         const whole = await studio.api['runs.table']({
@@ -82,6 +94,7 @@ export const runs = command({
           ...table.metrics.filter((m) => m.startsWith('test.')),
           ...(objectives ?? []).map((o) => o.key).filter((k) => table.metrics.includes(k) && !k.startsWith('test.')),
         ];
+        if (table.rows.length === 0) sayNone(values, sweepId);
         if (values.csv) process.stdout.write(runsTableCsv(table, { metrics: metricColumns }));
         else if (values.json) process.stdout.write(`${JSON.stringify(table)}\n`);
         else {
@@ -100,6 +113,7 @@ export const runs = command({
         return 0;
       }
       const list = await studio.api['runs.list'](runIds ? { runIds } : {});
+      if (list.length === 0) sayNone(values, sweepId);
       if (values.json) process.stdout.write(`${JSON.stringify(list)}\n`);
       else {
         const rows = list.map((r) => [
