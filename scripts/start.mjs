@@ -112,10 +112,9 @@ if (plan.kind === 'electron' && plan.sqlite && !sqliteBinding)
     note: 'better-sqlite3 could not be built for Electron (see above): starting the headless host instead.',
   };
 const relay = (child) => {
-  // Ctrl-C reaches the child from the terminal itself (one process group): passed on again, a second SIGINT would
-  // cut its closing short. A SIGTERM sent to this script alone is passed on.
-  process.on('SIGINT', () => undefined);
-  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  // Passed on: a signal sent to this script alone (kill) must reach the studio too. Ctrl-C reaches the child from
+  // the terminal as well, so it gets that one twice at once, which the host and the app take as one.
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => process.exit(exitCodeOf(code, signal, constants.signals)));
 };
 if (plan.kind === 'electron') {

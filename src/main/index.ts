@@ -246,8 +246,9 @@ async function main(): Promise<void> {
       });
   });
   app.on('window-all-closed', () => app.quit());
-  // Stopped from a terminal (Ctrl-C, kill): the same way out. `on`, not `once`: a second signal (Ctrl-C reaches npm,
-  // start.mjs and this process alike) must not kill the app while its studio closes; `closing` makes repeats harmless.
+  // Stopped from a terminal (Ctrl-C, kill): the same way out. `on`, not `once`: a second signal (Ctrl-C reaches
+  // start.mjs and this process alike, and start.mjs passes it on) must not kill the app while its studio closes;
+  // `closing` makes repeats harmless.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit());
 }
 

@@ -46,7 +46,7 @@ describe('npm start', () => {
       expect(await page.text()).toContain('<title>Latent Studio</title>');
       // Stopped as a terminal stops it (SIGINT to the group): the host closes, and the script ends with it.
       process.kill(-child.pid!, 'SIGINT');
-      // A clean close (0): a second SIGINT passed on by the script would have cut it short (130).
+      // A clean close (0): the SIGINT the script passes on comes on top of the terminal's, and must not cut it short.
       const [code] = (await once(child, 'exit')) as [number | null, string | null];
       expect(code).toBe(0);
       await expect(fetch(url)).rejects.toThrow();

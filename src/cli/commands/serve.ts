@@ -51,9 +51,22 @@ export const serve = command({
     }
     if (values.open) openInChromium(host.url);
     await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      let first = 0;
+      const stop = () => {
+        if (first === 0) {
+          first = Date.now();
+          resolve();
+          return;
+        }
+        // The same Ctrl-C passed on by a wrapper (npm start, a process manager) comes at once: it must not cut the
+        // closing short. One a while later is the user's own: leave now.
+        if (Date.now() - first > 1000) {
+          process.stderr.write('latent-studio: stopped before the studio had closed\n');
+          process.exit(130);
+        }
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
     });
     await host.close();
     await studio.close();
