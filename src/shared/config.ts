@@ -304,7 +304,10 @@ export function fieldIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.flatMap((i) =>
     // A key the schema does not have is named by its own path (model.latentSiz), not its parent's (model).
     i.code === 'unrecognized_keys'
-      ? i.keys.map((key) => ({ path: issuePath([...i.path, key]), message: 'not a field here (a typo, or another family’s field?)' }))
+      ? i.keys.map((key) => ({
+          path: issuePath([...i.path, key]),
+          message: 'not a field here (a typo, or another family’s field?)',
+        }))
       : [{ path: issuePath(i.path), message: i.message }],
   );
 }
