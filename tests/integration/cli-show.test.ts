@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { insertCheckpoint } from '../../src/core/store/checkpoints';
+import { finishJob, insertJob } from '../../src/core/store/jobs';
 import { openDb } from '../../src/core/store/db';
 import { setLabels } from '../../src/core/store/labels';
 import { writeMetrics } from '../../src/core/store/metrics';
@@ -45,6 +46,12 @@ describe('latent-studio show', () => {
     markRunning(db, runId, environment('cpu'));
     insertCheckpoint(db, runId, { epoch: 4, step: 40, path: '/c/e4', sizeBytes: 1, sha256: 'cd' });
     finishRun(db, runId, 'completed', null);
+    // Two evaluations: one with its figures, one that failed.
+    const request = { what: ['clustering'], seed: 1, epoch: 4, settings: {} };
+    const done = insertJob(db, 'evaluate', runId, request);
+    finishJob(db, done, { state: 'completed', result: { figures: { kmeans_acc: 0.812345, nmi: 0.7 }, details: {} } });
+    const failed = insertJob(db, 'evaluate', runId, { ...request, what: ['nll'] });
+    finishJob(db, failed, { state: 'failed', error: 'nll needs a family with a likelihood' });
     db.close();
 
     const shown = runCli('show', String(runId), '--db', dbPath);
@@ -57,19 +64,29 @@ describe('latent-studio show', () => {
       /final metrics\n\s+split\s+metric\s+value\s+step\n\s+test\s+loss\s+0\.0523457\s+10\n\s+train\s+loss\s+0\.061/,
     );
     expect(out).toContain('2 kept; the last of epoch 4: /c/e4');
-    const history = out.slice(out.indexOf('\nhistory\n'), out.indexOf('\nconfig\n')).trim().split('\n');
+    const history = out.slice(out.indexOf('\nhistory\n'), out.indexOf('\nevaluations\n')).trim().split('\n');
     expect(history.slice(1).map((l) => l.trim().split(/\s{2,}/))).toEqual([
       ['#', 'start', 'status', 'epochs', 'where', 'time'],
       ['1', 'First start', 'interrupted', 'epochs 0 → 1 of 2', `wasm on ${hostname()}`, expect.stringMatching(/^trained \d+s/)],
       ['the studio stopped while this run was in progress'],
       ['2', 'Resumed', 'completed', 'epochs 1 → 4', `cpu on ${hostname()}`, expect.stringMatching(/^trained \d+s/)],
     ]);
+    const evaluated = out.slice(out.indexOf('\nevaluations\n'), out.indexOf('\nconfig\n')).trim().split('\n');
+    expect(evaluated.slice(1)).toEqual([
+      `  #${done}  clustering · epoch 4 · seed 1 · completed: kmeans_acc 0.8123 · nmi 0.7`,
+      `  #${failed}  nll · epoch 4 · seed 1 · failed`,
+      '     nll needs a family with a likelihood',
+    ]);
     expect(out).toMatch(/\n\s+training\.epochs\s+4\n/);
     expect(out).toMatch(/\n\s+dataset\.name\s+mnist\n/);
 
     const json = runCli('show', String(runId), '--db', dbPath, '--json');
     expect(json.code, json.stderr).toBe(0);
-    const run = JSON.parse(json.stdout) as RunDetail;
+    const run = JSON.parse(json.stdout) as RunDetail & { evaluations: { id: number; figures: object }[] };
+    expect(run.evaluations.map((e) => [e.id, e.figures])).toEqual([
+      [done, { kmeans_acc: 0.812345, nmi: 0.7 }],
+      [failed, {}],
+    ]);
     expect(run.attempts.map((a) => [a.status, a.backend, a.fromEpoch, a.reachedEpoch])).toEqual([
       ['interrupted', 'wasm', 0, 1],
       ['completed', 'cpu', 1, 4],

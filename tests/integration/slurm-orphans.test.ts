@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SlurmCommandError, type SlurmCommands } from '../../src/core/slurm/commands';
 import { insertRun, markRunning } from '../../src/core/store/runs';
 import { setRunSlurm } from '../../src/core/store/slurm-runs';
@@ -73,6 +73,8 @@ describe('Slurm runs whose studio ended while this one is open', () => {
 
   it('are told, once, when squeue keeps failing: the state shown is then the last squeue gave', async () => {
     const tmp = tempDir('latent-studio-slurm-squeue-');
+    // Each failed poll is said on the console too: kept out of the test's output.
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const commands: SlurmCommands = {
       sbatch: () => Promise.reject(new Error('not used')),
       taskStates: () => Promise.reject(new SlurmCommandError('squeue is not installed here')),
@@ -93,6 +95,7 @@ describe('Slurm runs whose studio ended while this one is open', () => {
       ]);
       expect((await studio.api['runs.get']({ runId })).status).toBe('running');
     } finally {
+      logged.mockRestore();
       await studio.close();
       tmp.cleanup();
     }

@@ -2,7 +2,7 @@
  * `latent-studio show <runId>`: one run as its page shows it, in a terminal: its status, labels and where it trained,
  * its final metrics, checkpoints, history (every start of its training) and config; here or at `--remote`.
  */
-import { adapterLabel, continuationText, stoppedEarlyText, type RunDetail } from '../../shared/api';
+import { adapterLabel, continuationText, stoppedEarlyText, type Evaluation, type RunDetail } from '../../shared/api';
 import { attemptEpochs, attemptKind, attemptTiming, attemptWhere, historySeconds, trainedSeconds } from '../../shared/attempts';
 import { duration } from '../../shared/duration';
 import { flattenConfig } from '../../shared/sweep';
@@ -88,20 +88,38 @@ function checkpointsAndHistory(run: RunDetail): void {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
+/** Its evaluations, oldest first: what each measured on which checkpoint, how it ended, and its headline figures. */
+function evaluations(list: readonly Evaluation[]): void {
+  heading('evaluations');
+  if (list.length === 0) return void process.stdout.write('  none (latent-studio evaluate <runId>)\n');
+  for (const e of list) {
+    const figures = Object.entries(e.figures)
+      .map(([name, value]) => `${name} ${Number(value.toPrecision(4))}`)
+      .join(' · ');
+    process.stdout.write(
+      `  #${e.id}  ${e.what.join(', ')} · epoch ${e.epoch} · seed ${e.seed} · ${e.status}${figures ? `: ${figures}` : ''}\n`,
+    );
+    if (e.error) process.stdout.write(`     ${e.error}\n`);
+  }
+}
+
 export const show = command({
   name: 'show',
   flags: { ...dbAndJson, ...remoteFlags },
   positionals: true,
   async run({ values, positionals }) {
     const runId = runIdArg('show', positionals[0]);
-    const run = await withStudio(values, 'show: ', (studio) => studio.api['runs.get']({ runId }));
+    const [run, evaluated] = await withStudio(values, 'show: ', (studio) =>
+      Promise.all([studio.api['runs.get']({ runId }), studio.api['evaluations.list']({ runId })]),
+    );
     if (values.json) {
-      process.stdout.write(`${JSON.stringify(run)}\n`);
+      process.stdout.write(`${JSON.stringify({ ...run, evaluations: evaluated })}\n`);
       return 0;
     }
     summary(run);
     metrics(run);
     checkpointsAndHistory(run);
+    evaluations(evaluated);
     heading('config');
     printTable(
       ['  path', 'value'],
