@@ -1,5 +1,24 @@
 import { lstatSync, readlinkSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { occupiedMessage, takenNames } from '../core/out-folder';
+import { UsageError } from './runner';
+
+/**
+ * The folder `--out` names, resolved, or a usage error before any work: it cannot be written into
+ * (`outFolderProblem`), or it already holds files and `--overwrite` was not given (what `what` writes replaces nothing
+ * unless told to).
+ */
+export function outFolderFlag(out: string, overwrite: boolean, what: string): string {
+  const problem = outFolderProblem(out);
+  if (problem) throw new UsageError(`--out ${out}: ${problem}; name a folder to write into`);
+  const taken = overwrite ? [] : takenNames(resolve(out));
+  if (taken.length > 0) {
+    throw new UsageError(
+      `--out ${occupiedMessage(out, taken)}: name a new folder, or add --overwrite to replace what ${what} writes there`,
+    );
+  }
+  return resolve(out);
+}
 
 /**
  * Why `path` cannot be the folder a command writes into, or null when it can. Commands check it before any work,

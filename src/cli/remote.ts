@@ -3,6 +3,7 @@ import { finishedStatuses, type Api, type CommandName, type Envelope, type Studi
 import { createClient } from '../shared/client';
 import type { RemoteTarget } from '../shared/remote-target';
 import { ApiError } from '../core/errors';
+import type { OutFolderOptions } from '../core/out-folder';
 import type { Studio } from '../core/studio';
 
 type ExportResult = { outDir: string; epoch: number; files: string[] };
@@ -28,9 +29,14 @@ export interface CliStudio {
   /** Ctrl-C during `evaluate`: here the evaluation is cancelled (its worker killed); a host's keeps going. */
   stopEvaluation(evaluationId: number): void;
   /** A model export: into `outDir` here, into the host's own exports folder (on its machine) for a remote studio. */
-  exportRun(runId: number, outDir: string | undefined): Promise<ExportResult>;
+  exportRun(runId: number, outDir: string | undefined, options?: OutFolderOptions): Promise<ExportResult>;
   /** The test codes, labels and factors as NPY and CSV, written like `exportRun`. */
-  exportLatents(runId: number, outDir: string | undefined, epoch: number | undefined): Promise<LatentsResult>;
+  exportLatents(
+    runId: number,
+    outDir: string | undefined,
+    epoch: number | undefined,
+    options?: OutFolderOptions,
+  ): Promise<LatentsResult>;
   close(): Promise<void>;
 }
 
@@ -85,8 +91,8 @@ export function localCliStudio(studio: Studio): CliStudio {
       }),
     cancelRun: (runId) => void studio.orchestrator.cancel(runId),
     stopEvaluation: (evaluationId) => void studio.orchestrator.jobs.cancel(evaluationId),
-    exportRun: (runId, outDir) => studio.exportRun(runId, here(outDir)),
-    exportLatents: (runId, outDir, epoch) => studio.exportLatents(runId, here(outDir), epoch),
+    exportRun: (runId, outDir, options) => studio.exportRun(runId, here(outDir), options),
+    exportLatents: (runId, outDir, epoch, options) => studio.exportLatents(runId, here(outDir), epoch, options),
     close: () => studio.close(),
   };
 }

@@ -1,8 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MetricPoint } from '../shared/api';
 import type { RunConfig } from '../shared/config';
 import { ApiError } from './errors';
+import { writeWhole, type OutFolderOptions } from './out-folder';
 import { listCheckpoints, type StoredCheckpoint } from './store/checkpoints';
 import type { Db } from './store/db';
 import { metricAt, readMetrics } from './store/metrics';
@@ -70,21 +71,24 @@ export function lastGoodCheckpoint(db: Db, runId: number): ResumePoint {
 /**
  * Writes a run out of the studio: its encoder and decoder (and any other part) as TensorFlow.js layers
  * models rebuilt in a worker from the config and the last good checkpoint, the config, and the metrics as CSV.
+ * The folder is written whole or not at all (`writeWhole`), and one that holds files is refused unless `overwrite`.
  */
 export async function exportRun(
   o: { db: Db; orchestrator: Orchestrator; datasets: DatasetLocations },
   run: { id: number; config: RunConfig },
   outDir: string,
+  options: OutFolderOptions = {},
 ): Promise<{ outDir: string; epoch: number; files: string[] }> {
   const checkpoint = lastGoodCheckpoint(o.db, run.id);
-  mkdirSync(outDir, { recursive: true });
-  const { files } = await o.orchestrator.light.request(
-    { type: 'export', config: run.config, checkpoint, outDir, datasets: o.datasets },
-    'exported',
-  );
-  const configFile = join(outDir, 'config.json');
-  writeFileSync(configFile, `${JSON.stringify(run.config, null, 2)}\n`);
-  const csv = join(outDir, 'metrics.csv');
-  writeFileSync(csv, metricsCsv(run.id, readMetrics(o.db, run.id)));
-  return { outDir, epoch: checkpoint.epoch, files: [...files, configFile, csv] };
+  return writeWhole(outDir, options, async (staging) => {
+    const { files } = await o.orchestrator.light.request(
+      { type: 'export', config: run.config, checkpoint, outDir: staging, datasets: o.datasets },
+      'exported',
+    );
+    const configFile = join(staging, 'config.json');
+    writeFileSync(configFile, `${JSON.stringify(run.config, null, 2)}\n`);
+    const csv = join(staging, 'metrics.csv');
+    writeFileSync(csv, metricsCsv(run.id, readMetrics(o.db, run.id)));
+    return { epoch: checkpoint.epoch, files: [...files, configFile, csv] };
+  });
 }

@@ -15,6 +15,7 @@ import type { WorkerLauncher } from './training/protocol';
 import { studioVersion } from './version';
 import { datasetsDirFor } from './paths';
 import { exportRun } from './export';
+import { refuseOccupied, writeWhole, type OutFolderOptions } from './out-folder';
 import { EvaluationJobs } from './evaluation/jobs';
 import { PriorJobs } from './prior/jobs';
 import { SlurmBackend } from './slurm/backend';
@@ -57,14 +58,19 @@ export interface Studio {
   /** An artifact's bytes and type (the transports serve them as they are: GET /artifacts/<id>, latent-artifact://). */
   artifact(artifactId: number): { mime: string; data: Buffer } | undefined;
   /** Exports a run to a folder of the caller's choosing (the CLI's --out); the API writes only into the studio's own. */
-  exportRun(runId: number, outDir: string): ReturnType<typeof exportRun>;
+  exportRun(runId: number, outDir: string, options?: OutFolderOptions): ReturnType<typeof exportRun>;
   evaluations: EvaluationJobs;
   /** VQ-VAE runs' learned priors (PixelCNN) and samples of runs. */
   priors: PriorJobs;
   /** The explorer's sessions: long-lived workers holding a run's model for the live sliders. */
   explorer: ExplorerSessions;
   /** Writes a stopped run's test codes, labels and factors as NPY and CSV into a folder of the caller's choosing (the CLI's --latents). */
-  exportLatents(runId: number, outDir: string, epoch?: number): Promise<ReturnType<typeof writeLatents> & { epoch: number }>;
+  exportLatents(
+    runId: number,
+    outDir: string,
+    epoch?: number,
+    options?: OutFolderOptions,
+  ): Promise<ReturnType<typeof writeLatents> & { epoch: number }>;
   close(): Promise<void>;
 }
 
@@ -186,14 +192,19 @@ export function createStudio(options: StudioOptions): Studio {
     db,
     orchestrator,
     datasets,
-    exportRun: async (runId, outDir) => exportRun({ db, orchestrator, datasets: datasetLocations }, requireRun(runId), outDir),
+    exportRun: async (runId, outDir, options) =>
+      exportRun({ db, orchestrator, datasets: datasetLocations }, requireRun(runId), outDir, options),
     evaluations,
     priors,
     explorer,
     artifact: (artifactId) => readArtifact(db, artifactId),
-    exportLatents: async (runId, outDir, epoch) => {
+    exportLatents: async (runId, outDir, epoch, options = {}) => {
+      refuseOccupied(outDir, options); // before the codes are computed
       const { epoch: at, latents } = await evaluations.latents(runId, epoch);
-      return { ...writeLatents(outDir, { runId, epoch: at }, latents), epoch: at };
+      return {
+        ...(await writeWhole(outDir, options, async (dir) => writeLatents(dir, { runId, epoch: at }, latents))),
+        epoch: at,
+      };
     },
     async close() {
       evaluations.close();

@@ -33,6 +33,27 @@ describe('the CLI refuses a bad output folder at once, naming --out, before any 
     expect(existsSync(db)).toBe(false);
   });
 
+  it('refuses a folder that already holds files unless --overwrite, naming some of them', () => {
+    const db = join(tmp.dir, 'never-opened-either.db');
+    const full = join(tmp.dir, 'full');
+    mkdirSync(full);
+    for (const f of ['config.json', 'notes.txt']) writeFileSync(join(full, f), '{}');
+    for (const args of [
+      ['export', '1', '--out', full],
+      ['export', '1', '--latents', '--out', full],
+      ['sample', '1', '--n', '4', '--out', full],
+    ]) {
+      const r = run(...args, '--db', db);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(
+        `--out ${full} already holds files (config.json, notes.txt): name a new folder, or add --overwrite`,
+      );
+    }
+    const remote = run('export', '1', '--remote', 'http://127.0.0.1:1', '--overwrite');
+    expect(remote.stderr).toContain('--overwrite goes with --out');
+    expect(existsSync(db)).toBe(false);
+  });
+
   it('takes a new folder, an existing one and a link to one', () => {
     const dir = join(tmp.dir, 'a-folder');
     mkdirSync(dir);

@@ -94,6 +94,11 @@ describe('latent-studio sample', () => {
     expect(same.samples.map((x) => x.png)).toEqual(written);
     expect(other.samples.map((x) => x.png).some((png, i) => png !== written[i])).toBe(true);
     expect(new Set(written).size).toBe(6);
+    // Again into the same folder: only with --overwrite, and a smaller set leaves none of the larger one's samples.
+    const again = await runCli('sample', String(vae), '--n', '3', '--out', out, '--seed', '7', '--db', dbPath, '--overwrite');
+    expect(again.code, again.stderr).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(names.slice(0, 3));
+    expect(names.slice(0, 3).map((f) => readFileSync(join(out, f)).toString('base64'))).toEqual(written.slice(0, 3));
     expect(all.source).toBe('conditional');
     expect(all.samples.map((x) => x.label)).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9]);
     expect(three.samples.map((x) => x.png)).toEqual(all.samples.slice(6, 8).map((x) => x.png));

@@ -1,9 +1,9 @@
 /**
  * `latent-studio export <runId>`: a run's model at its last good checkpoint, or with `--latents` its test codes, into
- * `--out DIR` here (or the host's exports folder with `--remote`), and what was written.
+ * `--out DIR` here (or the host's exports folder with `--remote`), and what was written. A folder that holds files is
+ * refused unless `--overwrite`, which replaces only the entries an export writes.
  */
-import { resolve as resolvePath } from 'node:path';
-import { outFolderProblem } from '../out-folder';
+import { outFolderFlag } from '../out-folder';
 import { command, dbAndJson, intFlag, remoteFlags, runIdArg, UsageError, withStudio } from '../runner';
 
 export const exportCommand = command({
@@ -14,6 +14,7 @@ export const exportCommand = command({
     out: { type: 'string' },
     latents: { type: 'boolean', default: false },
     epoch: { type: 'string' },
+    overwrite: { type: 'boolean', default: false },
   },
   positionals: true,
   async run({ values, positionals }) {
@@ -27,16 +28,18 @@ export const exportCommand = command({
     const epoch = intFlag('epoch', values.epoch);
     if (epoch !== undefined && !values.latents)
       throw new UsageError('--epoch goes with --latents (a model export uses the last good checkpoint)');
-    const outProblem = values.out === undefined ? null : outFolderProblem(values.out);
-    if (outProblem) throw new UsageError(`--out ${values.out}: ${outProblem}; name a folder to write into`);
+    if (values.remote !== undefined && values.overwrite)
+      throw new UsageError('--overwrite goes with --out: with --remote every export gets a new folder on the host');
+    // Refused before any work: an export replaces nothing unless told to, and writes its folder whole or not at all.
+    const outDir = values.out === undefined ? undefined : outFolderFlag(values.out, values.overwrite, 'an export');
+    const options = { overwrite: values.overwrite };
     return withStudio(values, '', async (studio) => {
-      const outDir = values.out === undefined ? undefined : resolvePath(values.out);
       // A remote export lies on the host's machine: the JSON line names the host, the text says so.
       const where = (dir: string) => (studio.remote ? `${dir} on the host of ${studio.remote}` : dir);
       const host = studio.remote ? { host: studio.remote } : {};
       if (values.latents) {
         // The test codes, labels and factors as NPY and CSV, so any figure can be recomputed elsewhere.
-        const result = await studio.exportLatents(runId, outDir, epoch);
+        const result = await studio.exportLatents(runId, outDir, epoch, options);
         if (values.json) process.stdout.write(`${JSON.stringify({ ...result, ...host })}\n`);
         else {
           process.stdout.write(
@@ -46,7 +49,7 @@ export const exportCommand = command({
         }
         return 0;
       }
-      const result = await studio.exportRun(runId, outDir);
+      const result = await studio.exportRun(runId, outDir, options);
       if (values.json) process.stdout.write(`${JSON.stringify({ ...result, ...host })}\n`);
       else {
         process.stdout.write(`run ${runId} (checkpoint of epoch ${result.epoch}) exported to ${where(result.outDir)}:\n`);

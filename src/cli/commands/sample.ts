@@ -2,17 +2,21 @@
  * `latent-studio sample <runId>`: PNG samples of a run's model, drawn here or at `--remote` through the contract and
  * written into `--out DIR` on this machine.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeWhole } from '../../core/out-folder';
 import { SampleRequest } from '../../shared/prior';
 import { describeIssues, fieldIssues } from '../../shared/config';
-import { outFolderProblem } from '../out-folder';
+import { outFolderFlag } from '../out-folder';
 import { command, dbAndJson, looseNumber, remoteFlags, UsageError, withStudio } from '../runner';
+
+const sampleName = (i: number) => `sample-${String(i).padStart(4, '0')}.png`;
 
 /**
  * Writes N samples of a run's model as PNGs (sample-0000.png, …) into --out: z ~ N(0, I) decoded for the VAE families,
  * N per class for the CVAE (or of --class C), code grids from the learned prior for a VQ-VAE that has one. The same
- * seed writes the same bytes. Prints what it wrote (one JSON line with --json).
+ * seed writes the same bytes. A folder that holds files is refused unless --overwrite, which also removes the samples
+ * of an earlier, larger set. Prints what it wrote (one JSON line with --json).
  */
 export const sampleCommand = command({
   name: 'sample',
@@ -23,14 +27,14 @@ export const sampleCommand = command({
     n: { type: 'string' },
     out: { type: 'string' },
     class: { type: 'string' },
+    overwrite: { type: 'boolean', default: false },
   },
   positionals: true,
   async run({ values, positionals }) {
     if (positionals[0] === undefined) throw new UsageError('sample needs a runId: latent-studio sample <runId> --n N --out DIR');
     if (values.n === undefined) throw new UsageError('sample needs --n N (how many samples; per class for a cvae)');
     if (!values.out) throw new UsageError('sample needs --out DIR (the folder the PNGs are written to, on this machine)');
-    const outProblem = outFolderProblem(values.out);
-    if (outProblem) throw new UsageError(`--out ${values.out}: ${outProblem}; name a folder to write into`);
+    const out = outFolderFlag(values.out, values.overwrite, 'sample');
     const request = SampleRequest.safeParse({
       runId: looseNumber(positionals[0]),
       n: looseNumber(values.n),
@@ -38,15 +42,20 @@ export const sampleCommand = command({
       class: looseNumber(values.class),
     });
     if (!request.success) throw new UsageError(`sample refused: ${describeIssues(fieldIssues(request.error))}`);
-    const out = resolve(values.out);
     return withStudio(values, 'sample refused: ', async (studio) => {
       const set = await studio.api['runs.sample'](request.data);
-      mkdirSync(out, { recursive: true });
-      const files = set.samples.map((s, i) => {
-        const file = join(out, `sample-${String(i).padStart(4, '0')}.png`);
-        writeFileSync(file, Buffer.from(s.png, 'base64'));
-        return file;
-      });
+      const { files } = await writeWhole(out, { overwrite: values.overwrite }, async (dir) => ({
+        files: set.samples.map((s, i) => {
+          const file = join(dir, sampleName(i));
+          writeFileSync(file, Buffer.from(s.png, 'base64'));
+          return file;
+        }),
+      }));
+      // Replaced samples of an earlier, larger set would read as this one's.
+      for (const name of readdirSync(out)) {
+        const index = /^sample-(\d{4,})\.png$/.exec(name)?.[1];
+        if (index !== undefined && Number(index) >= files.length) rmSync(join(out, name));
+      }
       const from =
         set.source === 'prior'
           ? `its learned prior (job ${set.priorJobId})`

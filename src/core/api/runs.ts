@@ -5,6 +5,7 @@ import { ApiError } from '../errors';
 import { exportRun, newestGoodCheckpoint } from '../export';
 import { runLatents } from '../evaluation/latent-images';
 import { writeLatents } from '../evaluation/latents-files';
+import { writeWhole } from '../out-folder';
 import { insideRoot } from '../paths';
 import { checkRun } from '../run-checks';
 import { readCurves, readMetrics } from '../store/metrics';
@@ -108,10 +109,8 @@ export function runsApi(
       requireRun(runId);
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const { epoch: at, latents } = await evaluations.latents(runId, epoch);
-      return {
-        ...writeLatents(insideRoot(dataDir, 'exports', `run-${runId}-latents-${stamp}`), { runId, epoch: at }, latents),
-        epoch: at,
-      };
+      const outDir = insideRoot(dataDir, 'exports', `run-${runId}-latents-${stamp}`);
+      return { ...(await writeWhole(outDir, {}, async (dir) => writeLatents(dir, { runId, epoch: at }, latents))), epoch: at };
     },
     'runs.latents': async ({ runId, epoch }) => runLatents(evaluations, datasets, requireRun(runId), epoch),
     'runs.list': async ({ runIds }) => listRuns(db, runIds),

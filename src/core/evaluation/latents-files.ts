@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { npyBytes } from '../datasets/npy';
 import type { TestLatents } from '../training/protocol';
@@ -6,14 +6,14 @@ import type { TestLatents } from '../training/protocol';
 /**
  * Writes a run's test codes where any tool can recompute a figure from them: codes.npy [n, dim] float32,
  * labels.npy [n] uint8 and factors.npy [n, factors] float32 where the data set has them, and latents.csv with one
- * row per image (index, label, z0…, then each factor by name), plus latents.json saying what is where.
+ * row per image (index, label, z0…, then each factor by name), plus latents.json saying what is where. `outDir`
+ * exists: callers write through `writeWhole`, so that a failed export leaves nothing.
  */
 export function writeLatents(
   outDir: string,
   meta: { runId: number; epoch: number },
   latents: TestLatents,
 ): { outDir: string; files: string[]; count: number; dim: number } {
-  mkdirSync(outDir, { recursive: true });
   const { codes, dim, count, labels, factors, factorNames } = latents;
   const files: string[] = [];
   const write = (name: string, data: Uint8Array | string) => {

@@ -1,0 +1,67 @@
+/**
+ * Folders written whole or not at all: an export fills a hidden staging folder beside its destination, and only
+ * when every file is written are its entries renamed into place. A failed export (a bad checkpoint, a full disk, a
+ * crashed worker) leaves nothing behind, and an export never replaces files it was not told it may replace.
+ */
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import { ApiError } from './errors';
+
+export type OutFolderOptions = {
+  /** Replace the entries of the same names that an earlier export left there (other files are kept). */
+  overwrite?: boolean;
+};
+
+/** What of `names` already lies in `outDir` (all of its entries when `names` is omitted); [] when it doesn't exist. */
+export function takenNames(outDir: string, names?: readonly string[]): string[] {
+  let present: string[];
+  try {
+    if (!statSync(outDir).isDirectory()) throw new ApiError('bad_request', `${outDir} exists and is not a folder`);
+    present = readdirSync(outDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  return names ? present.filter((n) => names.includes(n)) : present;
+}
+
+/** The refusal for a folder that already holds files, naming a few of them. */
+export function occupiedMessage(outDir: string, taken: readonly string[]): string {
+  const shown = taken.slice(0, 4).join(', ') + (taken.length > 4 ? `, and ${taken.length - 4} more` : '');
+  return `${outDir} already holds files (${shown})`;
+}
+
+/** Refuses (a conflict) a folder that already holds anything, unless `overwrite`: checked again by `writeWhole`. */
+export function refuseOccupied(outDir: string, options: OutFolderOptions): void {
+  const taken = options.overwrite ? [] : takenNames(outDir);
+  if (taken.length > 0)
+    throw new ApiError('conflict', `${occupiedMessage(outDir, taken)}: name a new folder, or allow overwriting`);
+}
+
+/**
+ * Runs `write` on a fresh staging folder beside `outDir`, then moves what it wrote into `outDir` (created when
+ * missing). Without `overwrite`, a folder that already holds anything is refused before `write` runs; with it, only
+ * the entries the export writes are replaced. The paths `write` returns (inside the staging folder) come back as
+ * the paths they have in `outDir`.
+ */
+export async function writeWhole<T extends { files: string[] }>(
+  outDir: string,
+  options: OutFolderOptions,
+  write: (staging: string) => Promise<T>,
+): Promise<T & { outDir: string }> {
+  refuseOccupied(outDir, options);
+  mkdirSync(dirname(outDir), { recursive: true });
+  const staging = join(dirname(outDir), `.${basename(outDir)}.partial-${process.pid}-${Date.now().toString(36)}`);
+  mkdirSync(staging);
+  try {
+    const result = await write(staging);
+    mkdirSync(outDir, { recursive: true });
+    for (const name of readdirSync(staging)) {
+      rmSync(join(outDir, name), { recursive: true, force: true });
+      renameSync(join(staging, name), join(outDir, name));
+    }
+    return { ...result, outDir, files: result.files.map((f) => join(outDir, relative(staging, f))) };
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
