@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { expectRunEnded, hostPerFile } from './host';
+import { callHost, expectRunEnded, hostPerFile } from './host';
 
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 const theHost = hostPerFile();
@@ -51,10 +51,64 @@ test('a run that reconstructs no better than the mean image is told so', async (
   await page.getByTestId('field-family').selectOption('autoencoder');
   await page.getByTestId('field-dataset.trainSubset').fill('256');
   await page.getByTestId('field-training.epochs').fill('1');
-  // A rate too small to move the weights in four steps: the sigmoid outputs stay near 0.5 everywhere.
-  await page.getByTestId('field-training.learningRate').fill('0.0000001');
-  await page.getByTestId('start-run').click();
+  // A rate too small to move the weights in four steps: the sigmoid outputs stay near 0.5 everywhere. Typed key
+  // by key in scientific notation (a number field once turned 1e-07 into 17 as it was typed), and Enter starts.
+  const rate = page.getByTestId('field-training.learningRate');
+  await rate.fill('');
+  await rate.pressSequentially('1e-07');
+  await expect(rate).toHaveValue('1e-07');
+  await rate.press('Enter');
   await expectRunEnded(page, host, 120_000);
   await expect(page.getByTestId('run-no-better-than-mean')).toContainText('no better than the average training image');
   await page.screenshot({ path: join(shots, '31-run-no-better-than-mean.png') });
+});
+
+test('the form works from the keyboard: arrows step a number, a refused start focuses the field to fix, configs load by a button', async ({
+  page,
+}) => {
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  const host = theHost();
+  const runsBefore = (await callHost<unknown[]>(host, 'runs.list', {})).length;
+  await page.goto(host.url);
+  await page.getByTestId('field-family').selectOption('autoencoder');
+  const epochs = page.getByTestId('field-training.epochs');
+  await epochs.fill('4');
+  await epochs.press('ArrowUp');
+  await expect(epochs).toHaveValue('5');
+
+  // A bad batch size, then Enter in the run's name: nothing starts, the field is marked and takes the focus.
+  const batch = page.getByTestId('field-training.batchSize');
+  await batch.fill('0');
+  await expect(batch).toHaveAttribute('aria-invalid', 'true');
+  await expect(batch).toHaveAttribute('aria-describedby', 'field-training.batchSize-message');
+  await expect(page.getByTestId('error-training.batchSize')).toContainText('Batch size (training.batchSize):');
+  await page.getByTestId('field-name').fill('keyboard');
+  await page.getByTestId('field-name').press('Enter');
+  await expect(page.getByTestId('form-errors')).toHaveAttribute('role', 'alert');
+  await expect(batch).toBeFocused();
+  await page.screenshot({ path: join(shots, '102-form-refused-focus.png') });
+
+  // Load config JSON is a button the keyboard reaches; the same file loads twice (after the form changed).
+  const load = page.getByTestId('load-config');
+  await load.focus();
+  await expect(load).toBeFocused();
+  const file = {
+    name: 'three-epochs.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify({ family: 'autoencoder', training: { epochs: 3, batchSize: 64 } })),
+  };
+  for (let i = 0; i < 2; i++) {
+    await page.getByTestId('load-config-file').setInputFiles(file);
+    await expect(epochs).toHaveValue('3');
+    await epochs.fill('9');
+  }
+  // A partial file keeps the other defaults; a file of no known family is refused by its name.
+  await expect(page.getByTestId('field-model.latentSize')).not.toHaveValue('');
+  await page
+    .getByTestId('load-config-file')
+    .setInputFiles({ name: 'typo.json', mimeType: 'application/json', buffer: Buffer.from('{"family":"vea"}') });
+  await expect(page.getByTestId('submit-error')).toContainText('typo.json: family: no family named "vea"');
+  expect(pageErrors).toEqual([]);
+  expect((await callHost<unknown[]>(host, 'runs.list', {})).length).toBe(runsBefore);
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '../../../families/run-config';
-import { checkDraft, type Draft } from './new-run';
+import type { FamilyInfo } from '../../../shared/api';
+import { checkDraft, loadedDraft, type Draft } from './new-run';
 
 const mnist = {
   name: 'mnist',
@@ -32,5 +33,31 @@ describe('the new-run form’s checks', () => {
     expect(r.ok ? [] : r.issues.map((i) => i.path)).toEqual(['training.epochs']);
     const unknownSet = checkDraft({ ...draft, dataset: { name: 'nowhere' } }, lookup, undefined);
     expect(unknownSet.ok ? [] : unknownSet.issues).toEqual([{ path: 'dataset.name', message: 'no data set named nowhere' }]);
+  });
+});
+
+describe('a loaded config file', () => {
+  const ae = defaultRunConfig('autoencoder') as unknown as Record<string, unknown>;
+  const info = { id: 'autoencoder', defaultConfig: ae } as unknown as FamilyInfo;
+  const familyOf = (id: string) => (id === 'autoencoder' ? info : undefined);
+
+  it('keeps every default the file does not set, field by field, and the file’s own fields', () => {
+    const draft = loadedDraft({ family: 'autoencoder', name: 'mine', training: { epochs: 3 } }, familyOf, ['autoencoder']);
+    if ('error' in draft) throw new Error(draft.error);
+    expect(draft['name']).toBe('mine');
+    expect(draft['training']).toEqual({ ...(ae['training'] as object), epochs: 3 });
+    expect(draft['dataset']).toEqual(ae['dataset']);
+    expect(draft.model).toEqual(ae['model']);
+    expect(checkDraft(draft, lookup, undefined).ok).toBe(true);
+  });
+
+  it('refuses what is not a config of a known family, naming the field', () => {
+    expect(loadedDraft([1, 2], familyOf, ['autoencoder'])).toEqual({
+      error: 'not a run config (a JSON object with its family, model, dataset and training)',
+    });
+    expect(loadedDraft({ training: {} }, familyOf, ['autoencoder'])).toEqual({ error: 'family: missing (one of autoencoder)' });
+    expect(loadedDraft({ family: 'vea' }, familyOf, ['autoencoder'])).toEqual({
+      error: 'family: no family named "vea" (one of autoencoder)',
+    });
   });
 });

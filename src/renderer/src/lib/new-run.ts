@@ -121,6 +121,33 @@ export function trainingMemory(
   return need ? { need, budget, over: budget !== null && need.bytes > budget } : null;
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * The draft a loaded config file gives: the named family's starting config with the file's fields on top, its
+ * `dataset`, `training` and `model` objects field by field (a file that sets only the epochs keeps every other
+ * default, as the CLI's `train FILE` does). A file that is not a config of a known family is refused by a message.
+ */
+export function loadedDraft(
+  loaded: unknown,
+  familyOf: (id: string) => FamilyInfo | undefined,
+  knownFamilies: readonly string[],
+): Draft | { error: string } {
+  if (!isRecord(loaded)) return { error: 'not a run config (a JSON object with its family, model, dataset and training)' };
+  const id = loaded['family'];
+  const family = typeof id === 'string' ? familyOf(id) : undefined;
+  if (!family) {
+    const said = typeof id === 'string' ? `family: no family named ${JSON.stringify(id)}` : 'family: missing';
+    return { error: `${said} (one of ${knownFamilies.join(', ')})` };
+  }
+  const draft: Record<string, unknown> = { ...structuredClone(family.defaultConfig), ...structuredClone(loaded) };
+  for (const key of ['dataset', 'training', 'model']) {
+    const start = family.defaultConfig[key];
+    if (isRecord(start) && isRecord(loaded[key])) draft[key] = { ...structuredClone(start), ...structuredClone(loaded[key]) };
+  }
+  return draft as Draft;
+}
+
 /** The form's draft for a clone of a run: its config, named "<name> (copy)", to change one thing and start again. */
 export function cloneDraft(run: { name: string; config: RunConfig }): Draft {
   return { ...structuredClone(run.config), name: `${run.name} (copy)` };

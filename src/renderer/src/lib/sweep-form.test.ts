@@ -94,6 +94,23 @@ describe('buildSweepSpec', () => {
     });
     expect(SweepSpec.safeParse(spec).success).toBe(true);
   });
+  it('takes an emptied number field (null, from bind:value) as not set, so the schema defaults hold', () => {
+    const spec = buildSweepSpec({
+      name: 'beta',
+      base: 'vae-mnist',
+      method: 'bayes',
+      parameters: [row({})],
+      count: 4,
+      maxRuns: null,
+      seed: null,
+      metric: { name: 'test.loss', goal: 'minimize' },
+      concurrency: null,
+    });
+    expect(spec).not.toHaveProperty('maxRuns');
+    expect(spec).not.toHaveProperty('seed');
+    expect(spec).not.toHaveProperty('concurrency');
+    expect(SweepSpec.safeParse(spec).success).toBe(true);
+  });
   it('takes ranges, count and seed only for the random method', () => {
     const spec = buildSweepSpec({
       name: 'lr',

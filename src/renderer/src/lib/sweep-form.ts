@@ -145,19 +145,22 @@ export interface SweepForm {
   base: string | Record<string, unknown>;
   method: SweepSpecInput['method'];
   parameters: readonly ParameterRow[];
-  count: number | undefined;
-  maxRuns: number | undefined;
-  seed: number | undefined;
+  /** Number fields bound with `bind:value` read null when emptied: null and undefined both mean "not set". */
+  count: number | null | undefined;
+  maxRuns: number | null | undefined;
+  seed: number | null | undefined;
   /** What to evaluate of each run as it completes (none: no evaluation). */
   evaluate?: readonly EvaluationKind[];
   /** What a bayes sweep optimises and Hyperband judges by; a second one makes a front of the two (`metrics`). */
   metric?: SweepObjective | undefined;
   secondMetric?: SweepObjective | null | undefined;
   /** Hyperband's early termination (null: every run trains to its end). */
-  hyperband?: { min_iter: number | undefined; eta: number | undefined } | null | undefined;
+  hyperband?: { min_iter: number | null | undefined; eta: number | null | undefined } | null | undefined;
   /** Runs a bayes sweep proposes ahead of the results. */
-  concurrency?: number | undefined;
+  concurrency?: number | null | undefined;
 }
+
+const isSet = (v: number | null | undefined): v is number => v !== undefined && v !== null;
 
 /** The spec the form describes, in the contract's shape; rows without a path yet are left out. */
 export function buildSweepSpec(form: SweepForm): SweepSpecInput {
@@ -180,9 +183,9 @@ export function buildSweepSpec(form: SweepForm): SweepSpecInput {
     base: form.base,
     method: form.method,
     parameters,
-    ...(form.method !== 'grid' && form.count !== undefined ? { count: form.count } : {}),
-    ...(form.maxRuns !== undefined ? { maxRuns: form.maxRuns } : {}),
-    ...(form.method !== 'grid' && form.seed !== undefined ? { seed: form.seed } : {}),
+    ...(form.method !== 'grid' && isSet(form.count) ? { count: form.count } : {}),
+    ...(isSet(form.maxRuns) ? { maxRuns: form.maxRuns } : {}),
+    ...(form.method !== 'grid' && isSet(form.seed) ? { seed: form.seed } : {}),
     ...(form.evaluate && form.evaluate.length > 0 ? { evaluate: { what: [...form.evaluate] } } : {}),
     ...(adaptive ? objectives : {}),
     ...(form.hyperband
@@ -194,7 +197,7 @@ export function buildSweepSpec(form: SweepForm): SweepSpecInput {
           },
         }
       : {}),
-    ...(form.method === 'bayes' && form.concurrency !== undefined ? { concurrency: form.concurrency } : {}),
+    ...(form.method === 'bayes' && isSet(form.concurrency) ? { concurrency: form.concurrency } : {}),
   };
 }
 
