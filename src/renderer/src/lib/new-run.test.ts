@@ -42,8 +42,9 @@ describe('a loaded config file', () => {
   const familyOf = (id: string) => (id === 'autoencoder' ? info : undefined);
 
   it('keeps every default the file does not set, field by field, and the file’s own fields', () => {
-    const draft = loadedDraft({ family: 'autoencoder', name: 'mine', training: { epochs: 3 } }, familyOf, ['autoencoder']);
-    if ('error' in draft) throw new Error(draft.error);
+    const loaded = loadedDraft({ family: 'autoencoder', name: 'mine', training: { epochs: 3 } }, familyOf, ['autoencoder']);
+    if ('error' in loaded) throw new Error(loaded.error);
+    const { draft } = loaded;
     expect(draft['name']).toBe('mine');
     expect(draft['training']).toEqual({ ...(ae['training'] as object), epochs: 3 });
     expect(draft['dataset']).toEqual(ae['dataset']);

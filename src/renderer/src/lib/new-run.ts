@@ -132,7 +132,7 @@ export function loadedDraft(
   loaded: unknown,
   familyOf: (id: string) => FamilyInfo | undefined,
   knownFamilies: readonly string[],
-): Draft | { error: string } {
+): { draft: Draft } | { error: string } {
   if (!isRecord(loaded)) return { error: 'not a run config (a JSON object with its family, model, dataset and training)' };
   const id = loaded['family'];
   const family = typeof id === 'string' ? familyOf(id) : undefined;
@@ -145,7 +145,7 @@ export function loadedDraft(
     const start = family.defaultConfig[key];
     if (isRecord(start) && isRecord(loaded[key])) draft[key] = { ...structuredClone(start), ...structuredClone(loaded[key]) };
   }
-  return draft as Draft;
+  return { draft: draft as Draft };
 }
 
 /** The form's draft for a clone of a run: its config, named "<name> (copy)", to change one thing and start again. */
