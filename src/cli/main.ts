@@ -35,7 +35,7 @@ const usage = `latent-studio: train and compare autoencoders from the command li
   latent-studio evaluate <runId> [--what clustering,probe,disentanglement,nll] [--epoch N] [--seed N] [--nll-samples K]
                          [--score-points N] [--db PATH] [--json]
   latent-studio prior <runId> [--epochs N] [--seed N] [--db PATH] [--json]
-  latent-studio sample <runId> --n N --out DIR [--overwrite] [--seed N] [--class C] [--db PATH] [--json]
+  latent-studio sample <runId> --n N --out DIR [--overwrite] [--seed N] [--temperature T] [--class C] [--db PATH] [--json]
   latent-studio sweep <spec.json> [--db PATH] [--max-concurrent N] [--json]
                       [--slurm [--partition P] [--time HH:MM:SS] [--cpus-per-task N] [--gpus-per-task N]
                                [--account A] [--extra "--qos=..."] [--max-parallel N]]

@@ -70,6 +70,11 @@ export const SampleRequest = z.strictObject({
     .optional(),
   /** The CVAE: only this class (by label value). */
   class: z.number().int().min(0).max(255).optional(),
+  /**
+   * A learned prior's temperature: its logits divided by it before each code is drawn (1, the default: the prior
+   * itself; below 1 sharper and more typical, above 1 more varied). Only for a VQ-VAE's learned prior.
+   */
+  temperature: z.number().gt(0).max(100).optional(),
 });
 
 export const SampleSet = z.object({
@@ -80,8 +85,9 @@ export const SampleSet = z.object({
   /** The checkpoint's epoch. */
   epoch: z.number().int(),
   seed: z.number().int(),
-  /** The learned prior's job, for a VQ-VAE. */
+  /** The learned prior's job, for a VQ-VAE, and the temperature its codes were drawn at. */
   priorJobId: PriorJobId.nullable(),
+  temperature: z.number().optional(),
   width: z.number().int(),
   height: z.number().int(),
   channels: z.number().int(),

@@ -127,6 +127,11 @@ describe('a learned prior for the VQ-VAE (PixelCNN over its code grid)', () => {
     expect([set.source, set.priorJobId, set.samples.length]).toEqual(['prior', prior!.jobId, n]);
     const drawn = new Float32Array(n * 784);
     for (const [i, s] of set.samples.entries()) drawn.set(await pngPixels(s.png), i * 784);
+    // At a lower temperature (sharper conditionals) the same seed's samples keep to the prior's likelier codes.
+    const cold = await studio.api['runs.sample']({ runId, n, seed: 1, temperature: 0.5 });
+    expect(cold.temperature).toBe(0.5);
+    const colder = new Float32Array(n * 784);
+    for (const [i, s] of cold.samples.entries()) colder.set(await pngPixels(s.png), i * 784);
     const uniform = await decodeCodes(grid, uniformCodes(n, positions, grid.codebookSize, 99), 784);
     // What the decoder can do at best: the reconstructions of test images, from their own codes.
     const reconstructed = await decodeCodes(grid, testCodes.subarray(0, n * positions), 784);
@@ -134,14 +139,16 @@ describe('a learned prior for the VQ-VAE (PixelCNN over its code grid)', () => {
     const { model, testAccuracy } = await classifier;
     const priorRate = confident(model, drawn, n) / n;
     const uniformRate = confident(model, uniform, n) / n;
+    const coldRate = confident(model, colder, n) / n;
     const reconstructionRate = confident(model, reconstructed, n) / n;
     console.log(
       `classifier test accuracy ${(100 * testAccuracy).toFixed(1)} %; read as a digit with confidence > 0.9 (${n} each): ` +
-        `prior samples ${(100 * priorRate).toFixed(1)} %, uniform-code samples ${(100 * uniformRate).toFixed(1)} % ` +
+        `prior samples ${(100 * priorRate).toFixed(1)} % (at temperature 0.5 ${(100 * coldRate).toFixed(1)} %), uniform-code samples ${(100 * uniformRate).toFixed(1)} % ` +
         `(reconstructions of test images ${(100 * reconstructionRate).toFixed(1)} %); whole test ${seconds(start)} s`,
     );
     expect(testAccuracy).toBeGreaterThan(0.9);
     expect(priorRate).toBeGreaterThan(3 * uniformRate);
     expect(priorRate - uniformRate).toBeGreaterThan(0.2);
+    expect(coldRate).toBeGreaterThan(priorRate);
   }, 300_000);
 });

@@ -60,6 +60,9 @@ describe('latent-studio sample', () => {
     await expect(studio.api['runs.sample']({ runId: ae, n: 3 })).rejects.toThrow(
       new RegExp(`^runId: run ${ae} is a model of family autoencoder, which has no generative prior`),
     );
+    await expect(studio.api['runs.sample']({ runId: vae, n: 2, temperature: 0.5 })).rejects.toThrow(
+      new RegExp(`^temperature: run ${vae} is a model of family vae: a temperature applies to a learned prior`),
+    );
     await studio.api['runs.cancel']({ runId: ae });
     await Promise.all([studio.orchestrator.whenEnded(vae), studio.orchestrator.whenEnded(cvae)]);
     const trained = performance.now();

@@ -27,6 +27,7 @@ export const sampleCommand = command({
     n: { type: 'string' },
     out: { type: 'string' },
     class: { type: 'string' },
+    temperature: { type: 'string' },
     overwrite: { type: 'boolean', default: false },
   },
   positionals: true,
@@ -40,6 +41,7 @@ export const sampleCommand = command({
       n: looseNumber(values.n),
       seed: looseNumber(values.seed),
       class: looseNumber(values.class),
+      temperature: looseNumber(values.temperature),
     });
     if (!request.success) throw new UsageError(`sample refused: ${describeIssues(fieldIssues(request.error))}`);
     return withStudio(values, 'sample refused: ', async (studio) => {
@@ -58,7 +60,7 @@ export const sampleCommand = command({
       }
       const from =
         set.source === 'prior'
-          ? `its learned prior (job ${set.priorJobId})`
+          ? `its learned prior (job ${set.priorJobId}, temperature ${set.temperature ?? 1})`
           : set.source === 'conditional'
             ? 'z ~ N(0, I) with each class'
             : 'z ~ N(0, I)';
@@ -71,7 +73,7 @@ export const sampleCommand = command({
             source: set.source,
             epoch: set.epoch,
             seed: set.seed,
-            ...(set.priorJobId !== null ? { priorJobId: set.priorJobId } : {}),
+            ...(set.priorJobId !== null ? { priorJobId: set.priorJobId, temperature: set.temperature } : {}),
             out,
             files,
             ...(labels.some((l) => l !== null) ? { labels } : {}),

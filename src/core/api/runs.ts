@@ -1,4 +1,5 @@
 /** The runs' commands: start, resume, cancel, delete, read, export. */
+import { rmSync } from 'node:fs';
 import { finishedStatuses, type Api } from '../../shared/api';
 import { describeIssues } from '../../shared/config';
 import { ApiError } from '../errors';
@@ -10,6 +11,8 @@ import { insideRoot } from '../paths';
 import { checkRun } from '../run-checks';
 import { readCurves, readMetrics } from '../store/metrics';
 import { addWarning, deleteRun, getRun, getRunStatus, listRuns, requeueForResume, RunNotStoppedError } from '../store/runs';
+import { getJob, listJobs } from '../store/jobs';
+import { checkpointPathInUse } from '../store/checkpoints';
 import { trainJobHeldElsewhere, trainJobSupervisor } from '../store/train-jobs';
 import { removeCheckpointFile } from '../training/checkpoint-files';
 import { ensureDatasets, type StudioContext } from './context';
@@ -54,7 +57,8 @@ export function runHelpers(ctx: StudioContext) {
       if (e instanceof RunNotStoppedError) throw new ApiError('conflict', e.message);
       throw e;
     }
-    for (const path of dropped) removeCheckpointFile(checkpointDir, path);
+    // Not a file a learned prior or a queued evaluation still reads (checkpointPathInUse).
+    for (const path of dropped) if (!checkpointPathInUse(db, path)) removeCheckpointFile(checkpointDir, path);
     for (const message of skipped) addWarning(db, runId, `resume skipped a checkpoint: ${message}`);
     events.emit('run.status', { runId, status: 'queued', error: null, backend: null });
     orchestrator.schedule();
@@ -80,7 +84,7 @@ export function runsApi(
   | 'runs.cancel'
   | 'runs.delete'
 > {
-  const { db, events, orchestrator, datasets, datasetLocations, dataDir, evaluations } = ctx;
+  const { db, events, orchestrator, datasets, datasetLocations, dataDir, evaluations, checkpointDir } = ctx;
   const { requireRun, resumeRun } = runHelpers(ctx);
   return {
     'runs.start': async ({ config }) => {
@@ -148,9 +152,23 @@ export function runsApi(
           'conflict',
           `run ${runId} is ${getRunStatus(db, runId)} under another studio process (${trainJobSupervisor(db, runId) ?? 'unknown'}): cancel it there first`,
         );
+      // Its evaluations and learned prior stop first: their workers would write into the folder removed below.
+      for (const job of [...listJobs(db, runId, 'evaluate'), ...listJobs(db, runId, 'prior')]) {
+        if (job.state !== 'queued' && job.state !== 'running') continue;
+        if (!orchestrator.jobs.cancel(job.id) && ['queued', 'running'].includes(getJob(db, job.id)?.state ?? '')) {
+          const what = job.kind === 'prior' ? 'learned prior' : 'evaluation';
+          throw new ApiError(
+            'conflict',
+            `run ${runId}'s ${what} (job ${job.id}) runs under another studio process: cancel it there first`,
+          );
+        }
+        await orchestrator.jobs.whenEnded(job.id);
+      }
       // A run waiting in this studio's queue leaves the queue with it.
       if (getRunStatus(db, runId) === 'queued') orchestrator.cancel(runId);
       const deleted = deleteRun(db, runId);
+      // Its checkpoints and priors go with it (ids are reused: a later run of this id would find them).
+      if (deleted) rmSync(insideRoot(checkpointDir, `run-${runId}`), { recursive: true, force: true });
       if (deleted) events.emit('run.deleted', { runId });
       return { deleted };
     },

@@ -162,7 +162,13 @@ export class PriorJobs implements JobKindHandler<'priorTrained'> {
    * newest checkpoint (a VQ-VAE's: the one its prior was trained on). Refused, naming the run and its family, for a
    * family with no generative prior and a VQ-VAE without a learned one.
    */
-  async sample(request: { runId: number; n: number; seed?: number | undefined; class?: number | undefined }): Promise<SampleSet> {
+  async sample(request: {
+    runId: number;
+    n: number;
+    seed?: number | undefined;
+    class?: number | undefined;
+    temperature?: number | undefined;
+  }): Promise<SampleSet> {
     const run = this.requireRun(request.runId);
     const family = run.config.family;
     const seed = request.seed ?? 0;
@@ -170,6 +176,13 @@ export class PriorJobs implements JobKindHandler<'priorTrained'> {
     const sampling = samplingOf(family);
     if (request.class !== undefined && sampling !== 'conditional') {
       refuse('bad_request', 'class', `${who} is a model of family ${family}: only a cvae is conditioned on a class`);
+    }
+    if (request.temperature !== undefined && sampling !== 'learned-prior') {
+      refuse(
+        'bad_request',
+        'temperature',
+        `${who} is a model of family ${family}: a temperature applies to a learned prior’s codes (a VQ-VAE’s PixelCNN)`,
+      );
     }
     let source: SampleSource;
     let checkpoint;
@@ -199,7 +212,7 @@ export class PriorJobs implements JobKindHandler<'priorTrained'> {
           refuse('conflict', 'runId', `${who}: ${what} cannot be used (${e.message}); train the prior again`);
         }
       }
-      source = { kind: 'prior', prior: { path: prior.path, sha256: prior.sha256 } };
+      source = { kind: 'prior', prior: { path: prior.path, sha256: prior.sha256 }, temperature: request.temperature ?? 1 };
       checkpoint = prior.checkpoint;
       priorJobId = prior.jobId;
     } else if (sampling === 'gaussian' || sampling === 'conditional' || sampling === 'vamp') {
@@ -234,6 +247,7 @@ export class PriorJobs implements JobKindHandler<'priorTrained'> {
       epoch: checkpoint.epoch,
       seed,
       priorJobId,
+      ...(source.kind === 'prior' ? { temperature: source.temperature } : {}),
       width: answer.width,
       height: answer.height,
       channels: answer.channels,

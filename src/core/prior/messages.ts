@@ -32,7 +32,7 @@ export type SampleSource =
    * has them at their places in its `dataset.classes`).
    */
   | { kind: 'conditional'; latentSize: number; classes: number[] }
-  | { kind: 'prior'; prior: { path: string; sha256: string } };
+  | { kind: 'prior'; prior: { path: string; sha256: string }; temperature: number };
 
 /** Decodes `n` samples (per class for the CVAE) of a run's model rebuilt at a checkpoint, as PNGs. */
 export interface SampleRequest {

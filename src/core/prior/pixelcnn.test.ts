@@ -4,52 +4,82 @@ import { createRng } from '../../shared/random';
 import { tf } from '../../ml/tf';
 import {
   buildPixelCnn,
-  kernelMask,
   nllBits,
+  pixelCnnShape,
   samplePixelCnn,
   trainPixelCnn,
   unigramEntropyBits,
   type PixelCnnShape,
 } from './pixelcnn';
+import { contextOf, visibleContext } from './pixelcnn-reach';
 
-const shape: PixelCnnShape = { height: 4, width: 5, codes: 6, embedding: 4, filters: 8, firstKernel: 5, blocks: 2 };
+const shape: PixelCnnShape = { ...pixelCnnShape(4, 5, 6), embedding: 4, filters: 8 };
 const per = shape.height * shape.width;
 
 beforeAll(async () => {
   await selectBackend('wasm');
 });
 
-describe('masked convolutions', () => {
-  it('open the taps before the centre in raster order; mask B also the centre', () => {
-    const a = kernelMask(3, 'A', 1, 1);
-    const b = kernelMask(3, 'B', 1, 1);
-    expect(Array.from(a)).toEqual([1, 1, 1, 1, 0, 0, 0, 0, 0]);
-    expect(Array.from(b)).toEqual([1, 1, 1, 1, 1, 0, 0, 0, 0]);
+/** For each position q, the positions p whose code changes q's logits (found by changing each p in turn). */
+function dependsOn(s: PixelCnnShape, seed: number): boolean[][] {
+  const n = s.height * s.width;
+  const model = buildPixelCnn(s, seed);
+  const rng = createRng(1);
+  const codes = Int32Array.from({ length: 2 * n }, () => Math.floor(rng() * s.codes));
+  const logitsOf = (c: Int32Array) =>
+    tf.tidy(() => model.logits(tf.tensor3d(c, [2, s.height, s.width], 'int32')).dataSync() as Float32Array);
+  const before = logitsOf(codes);
+  const seen = Array.from({ length: n }, () => Array.from({ length: n }, () => false));
+  for (let p = 0; p < n; p++) {
+    const changed = codes.slice();
+    for (let g = 0; g < 2; g++) changed[g * n + p] = ((changed[g * n + p] as number) + 1) % s.codes;
+    const after = logitsOf(changed);
+    for (let q = 0; q < n; q++)
+      for (let g = 0; g < 2; g++) {
+        const at = (g * n + q) * s.codes;
+        if (!before.subarray(at, at + s.codes).every((v, c) => v === after[at + c])) seen[q]![p] = true;
+      }
+  }
+  model.dispose();
+  return seen;
+}
+
+describe('the gated PixelCNN’s two stacks', () => {
+  it('are autoregressive and see every earlier position: no blind spot above and to the right', () => {
+    for (const s of [shape, { ...pixelCnnShape(7, 7, 5), embedding: 4, filters: 8 }]) {
+      const seen = dependsOn(s, 5);
+      for (let q = 0; q < seen.length; q++)
+        for (let p = 0; p < seen.length; p++) {
+          // Position q sees exactly the positions before it, its own code and the ones after it never.
+          expect(seen[q]![p], `${s.height}×${s.width}: position ${q} and the code at ${p}`).toBe(p < q);
+        }
+    }
   });
 
-  it('keep the PixelCNN autoregressive: the logits of position i do not change with the codes at i or after', () => {
-    const model = buildPixelCnn(shape, 5);
-    const rng = createRng(1);
-    const codes = Int32Array.from({ length: 3 * per }, () => Math.floor(rng() * shape.codes));
-    const logitsOf = (c: Int32Array) =>
-      tf.tidy(() => model.logits(tf.tensor3d(c, [3, shape.height, shape.width], 'int32')).dataSync() as Float32Array);
-    const before = logitsOf(codes);
-    for (let p = 0; p < per; p++) {
-      const changed = codes.slice();
-      for (let s = 0; s < 3; s++) changed[s * per + p] = ((changed[s * per + p] as number) + 1) % shape.codes;
-      const after = logitsOf(changed);
-      for (let s = 0; s < 3; s++) {
-        for (let q = 0; q < per; q++) {
-          const at = (s * per + q) * shape.codes;
-          const same = before.subarray(at, at + shape.codes).every((v, c) => v === after[at + c]);
-          // Positions up to p (p included) cannot see the change; its right neighbour and the one below must.
-          if (q <= p) expect(same, `position ${q} saw a change at ${p}`).toBe(true);
-          else if ((q === p + 1 && q % shape.width !== 0) || q === p + shape.width)
-            expect(same, `position ${q} did not see ${p}`).toBe(false);
-        }
-      }
+  it('trace their reach as the model computes it, where it falls short of the whole past', () => {
+    // A deliberately short reach on a 7×7 grid: one row and one column in the first layer, one block.
+    const short = { ...pixelCnnShape(7, 7, 5), embedding: 4, filters: 8, firstRows: 1, firstColumns: 1, blocks: 1 };
+    const seen = dependsOn(short, 6);
+    const traced = contextOf(short);
+    for (let q = 0; q < seen.length; q++)
+      for (let p = 0; p < seen.length; p++) expect(seen[q]![p], `position ${q}, code ${p}`).toBe(traced[q]![p] === 1);
+    expect(visibleContext(short).worst).toBeLessThan(0.5);
+  });
+
+  it('reach the whole past on every preset’s grid (4×4, 7×7, 4×16 and 7×28)', () => {
+    for (const [h, w] of [
+      [4, 4],
+      [7, 7],
+      [4, 16],
+      [7, 28],
+    ] as const) {
+      expect(visibleContext(pixelCnnShape(h, w, 8)), `${h}×${w}`).toEqual({ mean: 1, worst: 1 });
     }
-    model.dispose();
+  });
+
+  it('refuse a checkpoint of the single masked stack, asking for the prior to be trained again', () => {
+    const old = { height: 4, width: 4, codes: 8, embedding: 16, filters: 32, firstKernel: 7, blocks: 2 };
+    expect(() => buildPixelCnn(old as unknown as PixelCnnShape, 0)).toThrow('train the prior again');
   });
 });
 
@@ -92,6 +122,19 @@ describe('the PixelCNN prior', () => {
     for (let g = 0; g < 16; g++)
       for (let p = 1; p < per; p++) if (a[g * per + p] === ((a[g * per + p - 1] as number) + 1) % shape.codes) followed++;
     expect(followed / (16 * (per - 1))).toBeGreaterThan(0.9);
+    // Grid j comes from its own stream: the first four of sixteen are the four drawn alone.
+    expect(Array.from(await samplePixelCnn(model, 4, 3))).toEqual(Array.from(a.subarray(0, 4 * per)));
+    // A low temperature keeps to the most likely code: every step follows the rule. A high one strays from it.
+    const rate = async (temperature: number) => {
+      const t = await samplePixelCnn(model, 16, 5, { temperature });
+      let ok = 0;
+      for (let g = 0; g < 16; g++)
+        for (let p = 1; p < per; p++) if (t[g * per + p] === ((t[g * per + p - 1] as number) + 1) % shape.codes) ok++;
+      return ok / (16 * (per - 1));
+    };
+    expect(await rate(0.05)).toBe(1);
+    expect(await rate(20)).toBeLessThan(0.5);
+    await expect(samplePixelCnn(model, 1, 0, { temperature: 0 })).rejects.toThrow('temperature: 0 is not a positive number');
     model.dispose();
   });
 });

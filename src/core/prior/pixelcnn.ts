@@ -1,11 +1,16 @@
 /**
- * A PixelCNN (van den Oord et al. 2016; lecture seed 002) over a VQ-VAE's grid of code indices: the learned prior
- * p(c) = Π_i p(c_i | c_<i) in raster order (row by row, left to right). Masked convolutions keep it autoregressive:
- * each kernel is multiplied by a fixed mask inside the layer, so position i never sees itself (mask A, the first
- * layer) nor anything after it (mask B, the layers after). Pure tfjs ops (conv2d and its gradients, matMul), so it
- * trains on the wasm backend as on the others.
+ * A gated PixelCNN (van den Oord et al. 2016b, "Conditional Image Generation with PixelCNN Decoders", §2.1–2.2;
+ * lecture seed 002) over a VQ-VAE's grid of code indices: the learned prior p(c) = Π_i p(c_i | c_<i) in raster
+ * order (row by row, left to right). Two stacks keep it autoregressive without the blind spot of one stack of
+ * masked convolutions (which never sees the positions above and to the right beyond its kernel, whatever its depth):
+ * - the vertical stack at row r sees only rows above r, every column within its reach;
+ * - the horizontal stack at (r, c) sees the row to the left of c, and takes the vertical stack's features;
+ * - each layer is gated, tanh(W_f ∗ x) ⊙ σ(W_g ∗ x), and the horizontal stack is residual after the first layer.
+ * Causality comes from padding and cropping (no masks): a kernel of k rows padded with k rows above reads rows
+ * r−k…r−1 for its output row r once the row past the end is cropped. Pure tfjs ops (conv2d and its gradients,
+ * matMul), so it trains on the wasm backend as on the others.
  */
-import { createRng, shuffledIndices } from '../../shared/random';
+import { createRng, deriveSeed, shuffledIndices } from '../../shared/random';
 import { Adam } from '../../ml/adam';
 import type { Rank, Tensor4D } from '@tensorflow/tfjs-core';
 import type { NamedArray } from '../training/checkpoint';
@@ -20,11 +25,15 @@ export interface PixelCnnShape {
   codes: number;
   /** Size of each code index's learned embedding. */
   embedding: number;
-  /** Channels of the hidden layers. */
+  /** Channels of the hidden layers (each stack's gate has twice as many). */
   filters: number;
-  /** Side of the first (mask A) kernel. */
-  firstKernel: number;
-  /** Gated residual blocks, each a 3×3 mask-B convolution. */
+  /** The architecture, named in checkpoints: a prior of the single masked stack (before 2026-12) has none. */
+  stacks: 'vertical+horizontal';
+  /** Rows above a position that the first layer's vertical stack reads, and columns to each side of it. */
+  firstRows: number;
+  /** Columns each side that the first vertical layer reads, and to the left that the first horizontal one reads. */
+  firstColumns: number;
+  /** Gated residual blocks after the first layer, each reaching one row further up and one column further out. */
   blocks: number;
 }
 
@@ -35,28 +44,23 @@ export interface PixelCnnTraining {
   seed: number;
 }
 
-/**
- * Small on purpose: a VQ-VAE's grid is small (4×4 to 8×8 positions), and a 7×7 mask-A kernel already sees every
- * earlier position of a 4×4 grid; two gated blocks reach further on larger grids.
- */
-export const pixelCnnDefaults = { embedding: 16, filters: 32, firstKernel: 7, blocks: 2 } as const;
+/** Sizes of the layers, whatever the grid. */
+export const pixelCnnDefaults = { embedding: 16, filters: 32 } as const;
 export const priorTrainingDefaults = { epochs: 10, batchSize: 64, learningRate: 0.004 } as const;
+const maxFirstColumns = 31;
+const maxBlocks = 6;
 
 /**
- * The mask of a k×k kernel with `cin` inputs and `cout` outputs, [k, k, cin, cout]: 1 on the taps above the
- * centre row, and on the centre row left of the centre; type B also keeps the centre (the position's own features,
- * which after a mask-A layer hold only what came before it).
+ * The PixelCNN for a grid: the first layer reads up to 3 rows above and the whole width (up to 31 columns each
+ * side), and enough blocks follow to reach the top row (2 to 6). Every preset's grid (4×4, 7×7, 4×16, 7×28) is
+ * then seen whole: each position's logits depend on every earlier position (`visibleContext`).
  */
-export function kernelMask(k: number, type: 'A' | 'B', cin: number, cout: number): Float32Array {
-  const c = Math.floor(k / 2);
-  const mask = new Float32Array(k * k * cin * cout);
-  for (let i = 0; i < k; i++) {
-    for (let j = 0; j < k; j++) {
-      const open = i < c || (i === c && (j < c || (type === 'B' && j === c)));
-      if (open) mask.fill(1, (i * k + j) * cin * cout, (i * k + j + 1) * cin * cout);
-    }
-  }
-  return mask;
+export function pixelCnnShape(height: number, width: number, codes: number): PixelCnnShape {
+  const firstRows = Math.max(1, Math.min(3, height - 1));
+  const firstColumns = Math.max(1, Math.min(maxFirstColumns, width - 1));
+  const needed = Math.max(height - 1 - firstRows, width - 1 - firstColumns);
+  const blocks = Math.max(2, Math.min(maxBlocks, needed));
+  return { height, width, codes, ...pixelCnnDefaults, stacks: 'vertical+horizontal', firstRows, firstColumns, blocks };
 }
 
 export interface PixelCnn {
@@ -75,9 +79,14 @@ export interface PixelCnn {
 
 let built = 0;
 
-/** Builds a PixelCNN with seeded initial weights. */
+/** Builds a gated PixelCNN with seeded initial weights. */
 export function buildPixelCnn(shape: PixelCnnShape, seed: number): PixelCnn {
-  const { height: h, width: w, codes: k, embedding: e, filters: f, firstKernel, blocks } = shape;
+  if (shape.stacks !== 'vertical+horizontal') {
+    throw new Error(
+      'this prior was trained by an earlier version of the studio (one stack of masked convolutions, which has a blind spot): train the prior again',
+    );
+  }
+  const { height: h, width: w, codes: k, embedding: e, filters: f, firstRows: fr, firstColumns: fc, blocks } = shape;
   // Variable names are global to the engine (the optimizer finds them by name): one prefix per model.
   const prefix = `pixelcnn${built++}`;
   let stream = 0;
@@ -92,49 +101,88 @@ export function buildPixelCnn(shape: PixelCnnShape, seed: number): PixelCnn {
     vars.push({ name, v });
     return v;
   };
-  const maskA = tf.tensor4d(kernelMask(firstKernel, 'A', e, f), [firstKernel, firstKernel, e, f]);
-  const maskB = tf.tensor4d(kernelMask(3, 'B', f, 2 * f), [3, 3, f, 2 * f]);
+  const kernel = (name: string, kh: number, kw: number, cin: number, cout: number) =>
+    variable(name, [kh, kw, cin, cout], 'glorot', kh * kw * cin, cout);
+  const dense = (name: string, cin: number, cout: number) => ({
+    m: variable(`${name}/kernel`, [cin, cout], 'glorot', cin, cout),
+    b: variable(`${name}/bias`, [cout], 'zeros'),
+  });
 
   const embed = variable('embedding', [k, e], 'glorot', k, e);
-  const inKernel = variable('in/kernel', [firstKernel, firstKernel, e, f], 'glorot', (firstKernel * firstKernel * e) / 2, f);
-  const inBias = variable('in/bias', [f], 'zeros');
+  const first = {
+    vertical: kernel('in/vertical', fr, 2 * fc + 1, e, 2 * f),
+    horizontal: kernel('in/horizontal', 1, fc, e, 2 * f),
+    bias: variable('in/bias', [2 * f], 'zeros'),
+    v2h: dense('in/v2h', 2 * f, 2 * f),
+    out: dense('in/out', f, f),
+  };
   // Learned biases per position (a conditioning map that depends on where, never on what): the grid's codes need
   // not be alike from place to place (a dense encoder's positions each have their own distribution).
-  const inPosition = variable('in/position', [h, w, f], 'zeros');
-  const gates = Array.from({ length: blocks }, (_, b) => ({
-    kernel: variable(`block${b}/kernel`, [3, 3, f, 2 * f], 'glorot', (9 * f) / 2, 2 * f),
-    bias: variable(`block${b}/bias`, [2 * f], 'zeros'),
-    mix: variable(`block${b}/mix`, [f, f], 'glorot', f, f),
-    mixBias: variable(`block${b}/mix_bias`, [f], 'zeros'),
+  const inPosition = variable('in/position', [h, w, 2 * f], 'zeros');
+  const gated = Array.from({ length: blocks }, (_, b) => ({
+    vertical: kernel(`block${b}/vertical`, 2, 3, f, 2 * f),
+    verticalBias: variable(`block${b}/vertical_bias`, [2 * f], 'zeros'),
+    horizontal: kernel(`block${b}/horizontal`, 1, 2, f, 2 * f),
+    v2h: dense(`block${b}/v2h`, 2 * f, 2 * f),
+    out: dense(`block${b}/out`, f, f),
   }));
-  const hidden = variable('out/hidden', [f, f], 'glorot', f, f);
-  const hiddenBias = variable('out/hidden_bias', [f], 'zeros');
-  const out = variable('out/logits', [f, k], 'glorot', f, k);
-  const outBias = variable('out/logits_bias', [k], 'zeros');
+  const hidden = dense('out/hidden', f, f);
+  const out = dense('out/logits', f, k);
   const outPosition = variable('out/position', [h, w, k], 'zeros');
 
   /** A 1×1 convolution as a matrix product over every position. */
-  const pointwise = (x: Tensor, m: Tensor, b: Tensor) => {
+  const pointwise = (x: Tensor, d: { m: Tensor; b: Tensor }) => {
     const [n, hh, ww, c] = x.shape as [number, number, number, number];
-    return tf.reshape(tf.add(tf.matMul(tf.reshape(x, [n * hh * ww, c]), m), b), [n, hh, ww, m.shape[1] as number]);
+    return tf.reshape<Rank.R4>(tf.add(tf.matMul(tf.reshape(x, [n * hh * ww, c]), d.m), d.b), [n, hh, ww, d.m.shape[1] as number]);
+  };
+  const gate = (a: Tensor) => {
+    const [filter, g] = tf.split(a, 2, 3) as [Tensor, Tensor];
+    return tf.mul(tf.tanh(filter), tf.sigmoid(g));
+  };
+  /** Rows r−above…r−1+include (every column within `side`): padded above, and the row past the end cropped. */
+  const vertical = (x: Tensor4D, kern: Tensor4D, above: number, side: number, n: number, cout: number) => {
+    const y = tf.conv2d(x, kern, 1, [
+      [0, 0],
+      [above, 0],
+      [side, side],
+      [0, 0],
+    ]);
+    return y.shape[1] === h ? y : tf.slice(y, [0, 0, 0, 0], [n, h, w, cout]);
+  };
+  /** Columns c−left…c−1+include of the same row: padded on the left, and the column past the end cropped. */
+  const horizontal = (x: Tensor4D, kern: Tensor4D, left: number, n: number, cout: number) => {
+    const y = tf.conv2d(x, kern, 1, [
+      [0, 0],
+      [0, 0],
+      [left, 0],
+      [0, 0],
+    ]);
+    return y.shape[2] === w ? y : tf.slice(y, [0, 0, 0, 0], [n, h, w, cout]);
   };
 
   const logits = (codes: Tensor): Tensor =>
     tf.tidy(() => {
       const n = codes.shape[0] ?? 0;
       const oneHot = tf.cast(tf.oneHot(tf.reshape(codes, [-1]), k), 'float32');
-      const embedded = tf.reshape<Rank.R4>(tf.matMul(oneHot, embed), [n, h, w, e]);
-      let x: Tensor4D = tf.conv2d(embedded, tf.mul<Tensor4D>(inKernel, maskA), 1, 'same');
-      x = tf.add<Tensor4D>(tf.add(x, inBias), inPosition);
-      for (const g of gates) {
-        const a = tf.add(tf.conv2d(x, tf.mul<Tensor4D>(g.kernel, maskB), 1, 'same'), g.bias);
-        const [filter, gate] = tf.split(a, 2, 3) as [Tensor, Tensor];
-        x = tf.add<Tensor4D>(x, pointwise(tf.mul(tf.tanh(filter), tf.sigmoid(gate)), g.mix, g.mixBias));
+      const x = tf.reshape<Rank.R4>(tf.matMul(oneHot, embed), [n, h, w, e]);
+      // The first layer sees strictly before (rows above; columns to the left): its kernels end one short.
+      let vPre = tf.add<Tensor4D>(vertical(x, first.vertical as Tensor4D, fr, fc, n, 2 * f), first.bias);
+      let v = gate(vPre) as Tensor4D;
+      const hPre = tf.add(
+        tf.add(horizontal(x, first.horizontal as Tensor4D, fc, n, 2 * f), pointwise(vPre, first.v2h)),
+        inPosition,
+      );
+      let hs = pointwise(gate(hPre), first.out);
+      for (const g of gated) {
+        // Then each layer takes its own position too: the features there already see only what came before.
+        vPre = tf.add<Tensor4D>(vertical(v, g.vertical as Tensor4D, 1, 1, n, 2 * f), g.verticalBias);
+        v = gate(vPre) as Tensor4D;
+        const a = tf.add(horizontal(hs, g.horizontal as Tensor4D, 1, n, 2 * f), pointwise(vPre, g.v2h));
+        hs = tf.add<Tensor4D>(hs, pointwise(gate(a), g.out));
       }
-      const y = tf.relu(pointwise(tf.relu(x), hidden, hiddenBias));
-      return tf.add(pointwise(y, out, outBias), outPosition);
+      const y = tf.relu(pointwise(tf.relu(hs), hidden));
+      return tf.add(pointwise(y, out), outPosition);
     });
-
   const nll = (codes: Tensor): Scalar =>
     tf.tidy(() => {
       const flat = tf.reshape(logits(codes), [-1, k]);
@@ -162,7 +210,7 @@ export function buildPixelCnn(shape: PixelCnnShape, seed: number): PixelCnn {
       });
     },
     dispose() {
-      tf.dispose([maskA, maskB, ...vars.map((x) => x.v)]);
+      tf.dispose(vars.map((x) => x.v));
     },
   };
 }
@@ -260,14 +308,23 @@ export async function trainPixelCnn(
 
 /**
  * Draws `n` code grids from the prior, position by position in raster order: the logits of position i given the
- * codes drawn before it, then a code from their softmax (in float64) with a seeded stream. The same seed gives
- * the same grids on the same backend.
+ * codes drawn before it, divided by the `temperature` (1: the prior itself; below 1 sharper, above 1 flatter), then
+ * a code from their softmax (in float64). Grid j draws from its own seeded stream (`deriveSeed(seed, j)`), so it is
+ * the same grid whatever `n`, on the same backend.
  */
-export async function samplePixelCnn(model: PixelCnn, n: number, seed: number, chunk = 256): Promise<Int32Array> {
+export async function samplePixelCnn(
+  model: PixelCnn,
+  n: number,
+  seed: number,
+  options: { temperature?: number; chunk?: number } = {},
+): Promise<Int32Array> {
+  const { temperature = 1, chunk = 256 } = options;
+  if (!(temperature > 0) || !Number.isFinite(temperature))
+    throw new Error(`temperature: ${temperature} is not a positive number`);
   const { height: h, width: w, codes: k } = model.shape;
   const per = h * w;
   const out = new Int32Array(n * per);
-  const rng = createRng(seed);
+  const streams = Array.from({ length: n }, (_, j) => createRng(deriveSeed(seed, j)));
   const p = new Float64Array(k);
   for (let start = 0; start < n; start += chunk) {
     const m = Math.min(chunk, n - start);
@@ -281,8 +338,8 @@ export async function samplePixelCnn(model: PixelCnn, n: number, seed: number, c
         let max = -Infinity;
         for (let c = 0; c < k; c++) max = Math.max(max, logits[s * k + c] as number);
         let total = 0;
-        for (let c = 0; c < k; c++) total += p[c] = Math.exp((logits[s * k + c] as number) - max);
-        let u = rng() * total;
+        for (let c = 0; c < k; c++) total += p[c] = Math.exp(((logits[s * k + c] as number) - max) / temperature);
+        let u = (streams[start + s] as () => number)() * total;
         let chosen = k - 1;
         for (let c = 0; c < k; c++) {
           u -= p[c] as number;

@@ -20,7 +20,7 @@ import type { PriorRequest, SampleRequest } from './messages';
 import { stepGate } from '../training/step-gate';
 import {
   buildPixelCnn,
-  pixelCnnDefaults,
+  pixelCnnShape,
   priorTrainingDefaults,
   samplePixelCnn,
   trainPixelCnn,
@@ -29,10 +29,11 @@ import {
   type PixelCnn,
   type PixelCnnShape,
 } from './pixelcnn';
+import { visibleContext } from './pixelcnn-reach';
 
 /** Images per encode or decode call. */
 const batchSize = 256;
-/** The kernels the PixelCNN's masked convolutions need to train. */
+/** The kernels the PixelCNN's convolutions (with their explicit padding) need to train. */
 const convKernels = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'];
 
 async function rebuild(msg: PriorRequest | SampleRequest, kernels: string[]) {
@@ -135,7 +136,7 @@ export async function trainPrior(msg: PriorRequest, post: (m: FromWorker) => voi
     const test = await encodeSplit(grid, dataset, dataset.test);
     const encodeSeconds = (performance.now() - started) / 1000;
     if (dataset.train.count === 0 || dataset.test.count === 0) throw new Error('the run has no training or no test images');
-    const shape: PixelCnnShape = { height, width, codes: k, ...pixelCnnDefaults };
+    const shape = pixelCnnShape(height, width, k);
     const training = { ...priorTrainingDefaults, epochs: msg.epochs, seed: msg.seed };
     prior = buildPixelCnn(shape, deriveSeed(msg.seed, 41));
     // A test may hold the worker after an epoch (the step gate's step is the prior's epoch here).
@@ -149,10 +150,11 @@ export async function trainPrior(msg: PriorRequest, post: (m: FromWorker) => voi
       throw new Error(`the prior's training diverged (test NLL ${last?.testNllBits})`);
     const settings = {
       architecture: {
-        kind: 'gated PixelCNN',
+        kind: 'gated PixelCNN (vertical and horizontal stacks)',
         ...shape,
-        firstLayer: `mask A ${shape.firstKernel}×${shape.firstKernel}`,
-        residualBlocks: `${shape.blocks} × (mask B 3×3, tanh·sigmoid gate, 1×1, residual)`,
+        firstLayer: `vertical ${shape.firstRows}×${2 * shape.firstColumns + 1} (rows above), horizontal 1×${shape.firstColumns} (left)`,
+        residualBlocks: `${shape.blocks} × (vertical 2×3, horizontal 1×2, tanh·sigmoid gates, 1×1, residual)`,
+        visibleContext: Number(visibleContext(shape).mean.toFixed(4)),
         positionBiases: true,
         parameters: prior.variables().reduce((s, v) => s + v.size, 0),
       },
@@ -258,9 +260,10 @@ export async function sampleRun(msg: SampleRequest): Promise<FromWorker> {
     if (source.kind === 'prior') {
       const grid = needGrid(model, msg.config.family);
       prior = loadPrior(source.prior.path, source.prior.sha256);
-      if (prior.shape.codes !== grid.codebookSize || prior.shape.height * prior.shape.width !== grid.grid[0] * grid.grid[1])
+      if (prior.shape.codes !== grid.codebookSize || prior.shape.height !== grid.grid[0] || prior.shape.width !== grid.grid[1])
         throw new Error('the learned prior does not match this model’s codebook or grid: train it again');
-      images = await decodeCodes(grid, await samplePixelCnn(prior, n, msg.seed), pixels);
+      const codes = await samplePixelCnn(prior, n, msg.seed, { temperature: source.temperature });
+      images = await decodeCodes(grid, codes, pixels);
       labels = Array.from({ length: n }, () => null);
     } else {
       if (!model.decode) throw new Error(`the ${msg.config.family} family has no decoder`);

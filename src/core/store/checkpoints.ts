@@ -33,7 +33,20 @@ export function deleteCheckpointRow(db: Db, id: number): void {
   stmt(db, 'DELETE FROM checkpoints WHERE id = ?').run(id);
 }
 
-/** Whether a checkpoint row still names this file. */
+/**
+ * Whether a file is still needed: a checkpoint row names it, or a learned prior queued, training or trained on it
+ * does (sampling decodes the prior's codes with the very checkpoint its codes came from). An evaluation names its
+ * epoch and finds the checkpoint when it starts.
+ */
 export function checkpointPathInUse(db: Db, path: string): boolean {
-  return stmt<[string], { n: number }>(db, 'SELECT 1 AS n FROM checkpoints WHERE path = ? LIMIT 1').get(path) !== undefined;
+  return (
+    stmt<[string, string], { n: number }>(
+      db,
+      `SELECT 1 AS n FROM checkpoints WHERE path = ?
+       UNION ALL
+       SELECT 1 FROM jobs WHERE kind = 'prior' AND json_extract(request_json, '$.checkpoint.path') = ?
+         AND state IN ('queued', 'running', 'completed')
+       LIMIT 1`,
+    ).get(path, path) !== undefined
+  );
 }

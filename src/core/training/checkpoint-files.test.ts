@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '../../families/run-config';
-import { listCheckpoints } from '../store/checkpoints';
+import { checkpointPathInUse, listCheckpoints } from '../store/checkpoints';
+import { finishJob, insertJob } from '../store/jobs';
 import { openDb } from '../store/db';
 import { insertRun } from '../store/runs';
 import { keepCheckpoint } from './checkpoint-files';
@@ -29,5 +30,29 @@ describe("a run's checkpoint files", () => {
     // The next epoch's supersedes it: its last row gone, the file goes too.
     keepCheckpoint(db, dir, runId, record(2), policy);
     expect(existsSync(first.path)).toBe(false);
+  });
+
+  it('keeps the file a learned prior was trained on, or is queued to train on, after its row goes', () => {
+    const db = openDb(':memory:');
+    const runId = insertRun(db, defaultRunConfig('vq-vae'), 'h');
+    const record = (epoch: number) => {
+      const path = join(dir, `run-${runId}-prior-epoch-${epoch}`);
+      writeFileSync(path, 'weights');
+      return { epoch, step: epoch * 10, path, sizeBytes: 7, sha256: 'x' };
+    };
+    const policy = { keepLast: 1 };
+    const [one, two, three] = [record(1), record(2), record(3)];
+    keepCheckpoint(db, dir, runId, one, policy);
+    const prior = insertJob(db, 'prior', runId, { checkpoint: one });
+    finishJob(db, prior, { state: 'completed', result: {} });
+    keepCheckpoint(db, dir, runId, two, policy);
+    expect(existsSync(one.path), 'the completed prior’s checkpoint').toBe(true);
+    // A queued prior reads the epoch-2 file; once it failed, nothing does.
+    const queued = insertJob(db, 'prior', runId, { checkpoint: two });
+    keepCheckpoint(db, dir, runId, three, policy);
+    expect(existsSync(two.path), 'the queued prior’s checkpoint').toBe(true);
+    finishJob(db, queued, { state: 'failed', error: 'x' });
+    expect(checkpointPathInUse(db, two.path)).toBe(false);
+    expect(checkpointPathInUse(db, one.path)).toBe(true);
   });
 });

@@ -100,7 +100,7 @@ export const vqArchitecture = (m: VqVaeModel) => ({
 });
 
 /**
- * The code positions as a grid [height, width] in raster order, what a learned prior runs its masked convolutions
+ * The code positions as a grid [height, width] in raster order, what a learned prior runs its causal convolutions
  * over: the decoder's first reshape when it lays the positions out as a map ([7, 7, D] for 49 positions), else the
  * most nearly square factorisation (16 positions: 4 × 4).
  */
