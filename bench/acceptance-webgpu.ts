@@ -3,6 +3,7 @@
  * studio's workers on webgpu and on wasm, same seed; the final test loss of each against the other. Where there is
  * no GPU, webgpu runs on Mesa's llvmpipe (a software adapter, allowed here with LATENT_STUDIO_ALLOW_SOFTWARE_GPU=1).
  */
+import { cpus } from 'node:os';
 import type { Studio } from '../src/core/studio';
 import { findPreset } from '../src/core/studio';
 import { familyIds, familySpecs } from '../src/families/specs';
@@ -64,8 +65,10 @@ export async function webgpu(studio: Studio): Promise<Section> {
       });
     }
   }
+  const software = /llvmpipe|lavapipe|swiftshader|software/i.test(adapter);
   return {
-    title: 'Every preset on webgpu against wasm',
+    // A rerun of a few presets says so: its section replaces the whole table.
+    title: only ? `Presets ${only.join(', ')} on webgpu against wasm (a partial rerun)` : 'Every preset on webgpu against wasm',
     setup:
       `Each preset ${scale.epochs} epochs on ${scale.trainSubset} training and ${scale.testSubset} test images of its data set ` +
       `(batch at most ${scale.batchSize}, one epoch of any pretraining), its own seed, through the workers; the final test ` +
@@ -73,9 +76,11 @@ export async function webgpu(studio: Studio): Promise<Section> {
     figures,
     notes: [
       outside.length === 0
-        ? `Every preset within ${100 * tolerance} % of wasm.`
+        ? `${only ? 'Each of these presets' : 'Every preset'} within ${100 * tolerance} % of wasm.`
         : `Outside ${100 * tolerance} %: ${outside.join(', ')}.`,
-      'A software adapter says nothing of speed: its seconds are llvmpipe emulating a GPU on two cores.',
+      ...(software
+        ? [`A software adapter says nothing of speed: its seconds are a CPU emulating a GPU on ${cpus().length} cores.`]
+        : []),
     ],
   };
 }

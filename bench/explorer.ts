@@ -11,6 +11,7 @@
  * request to drawn in the page. Figures only; the tests never time anything.
  * `npx tsx bench/explorer.ts` runs it alone.
  */
+import { buildIsCurrent } from '../scripts/launch-plan.mjs';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -155,7 +156,8 @@ export async function measureExplorer(options: { seconds?: number; rate?: number
   const seconds = options.seconds ?? 5;
   const rate = options.rate ?? 60;
   if (!existsSync(chromiumPath)) return `no Chromium at ${chromiumPath}`;
-  if (!existsSync(join(root, 'out', 'renderer', 'index.html'))) {
+  // Built again when any source is newer than the build: a bench of an older UI measures nothing of this one.
+  if (!buildIsCurrent(root)) {
     const build = spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: 'ignore' });
     if (build.status !== 0) return 'the UI could not be built (electron-vite build failed)';
   }
@@ -163,7 +165,11 @@ export async function measureExplorer(options: { seconds?: number; rate?: number
   const host = await startHost(join(dir, 'studio.db'));
   const { origin, searchParams } = new URL(host.url);
   const token = searchParams.get('token') ?? '';
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  // The host is stopped whatever happens next, a browser that fails to start included.
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs }).catch((e: unknown) => {
+    host.stop();
+    throw e;
+  });
   try {
     const preset = await api<Record<string, Record<string, unknown>>>(origin, token, 'presets.get', { name: 'vae-784-400-20' });
     const config = {

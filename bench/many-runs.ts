@@ -38,7 +38,11 @@ async function measureUi(db: string, runs: number): Promise<Record<string, numbe
   const { chromium } = await import('playwright-core');
   const { chromiumArgs, chromiumPath } = await import('../tests/e2e/chromium');
   const host = await startHost(db);
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  // The host is stopped whatever happens next, a browser that fails to start included.
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs }).catch((e: unknown) => {
+    host.stop();
+    throw e;
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     // The next frame after the DOM is updated: what is on screen.
@@ -131,7 +135,7 @@ export async function measureManyRuns(o: { runs?: number; points?: number; ui?: 
     };
     await studio.close();
     let ui: ManyRunsFigures['ui'];
-    if (o.ui === false) ui = { error: 'not measured (--no-ui)' };
+    if (o.ui === false) ui = { error: 'not measured (ui: false)' };
     else {
       t = performance.now();
       ui = await measureUi(db, runs).catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }));

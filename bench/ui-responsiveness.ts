@@ -4,6 +4,7 @@
  * own definition) while the run view updates live. Also the training loop's logging overhead, from the
  * run's progress events. Figures only; the tests never time anything.
  */
+import { buildIsCurrent } from '../scripts/launch-plan.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,13 +42,18 @@ export async function startHost(db: string): Promise<{ url: string; stop: () => 
 
 export async function measureUi(seconds = 20): Promise<UiFigures | string> {
   if (!existsSync(chromiumPath)) return `no Chromium at ${chromiumPath}`;
-  if (!existsSync(join(root, 'out', 'renderer', 'index.html'))) {
+  // Built again when any source is newer than the build: a bench of an older UI measures nothing of this one.
+  if (!buildIsCurrent(root)) {
     const build = spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: 'ignore' });
     if (build.status !== 0) return 'the UI could not be built (electron-vite build failed)';
   }
   const dir = mkdtempSync(join(tmpdir(), 'latent-studio-bench-ui-'));
   const host = await startHost(join(dir, 'studio.db'));
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  // The host is stopped whatever happens next, a browser that fails to start included.
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs }).catch((e: unknown) => {
+    host.stop();
+    throw e;
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     // Plain strings, not functions: tsx's transform would wrap named functions in a helper the page lacks.

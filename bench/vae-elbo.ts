@@ -30,7 +30,10 @@ export async function elboRun(epochs: number) {
     const { runId } = await studio.api['runs.start']({ config });
     await studio.orchestrator.whenEnded(runId);
     const run = await studio.api['runs.get']({ runId });
-    const negElbo = run.latest.find((m) => m.split === 'test' && m.name === 'neg_elbo')?.value ?? NaN;
+    // A failed run has no figure to record: said here, never written into a document as NaN.
+    if (run.status !== 'completed') throw new Error(`the VAE run ended ${run.status}: ${run.error ?? 'no error recorded'}`);
+    const negElbo = run.latest.find((m) => m.split === 'test' && m.name === 'neg_elbo')?.value;
+    if (negElbo === undefined) throw new Error('the VAE run completed without a test neg_elbo');
     return { status: run.status, epochs, negElbo, seconds: (performance.now() - t0) / 1000, backend: run.backend };
   } finally {
     await studio.close();
@@ -86,8 +89,15 @@ export function pytorch(epochs: number, steps: number, log: (line: string) => vo
     },
   );
   if (r.status !== 0) {
-    log(`PyTorch bench failed: ${r.stderr.slice(-400)}`);
+    const how = r.error ? r.error.message : r.signal ? `killed by ${r.signal}` : `exit ${r.status}`;
+    log(`PyTorch bench failed (${how}): ${r.stderr.slice(-400) || '(nothing on stderr)'}`);
     return null;
   }
-  return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as TorchFigures;
+  const last = r.stdout.trim().split('\n').at(-1) ?? '';
+  try {
+    return JSON.parse(last) as TorchFigures;
+  } catch {
+    log(`PyTorch bench: its last line is not the JSON of its figures: ${last.slice(0, 200)}`);
+    return null;
+  }
 }

@@ -1,6 +1,6 @@
 // What `npm start` launches (scripts/start.mjs): the Electron app, or the headless host in a browser, and why.
 // Kept apart from start.mjs so that it is tested (tests/integration/launch-plan.test.ts).
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -59,4 +59,19 @@ export function needsElectron(o) {
 export function exitCodeOf(code, signal, signals) {
   if (code !== null) return code;
   return signal ? 128 + (signals[signal] ?? 0) : 1;
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Whether `out/` (electron-vite's build) is newer than every file under src/: else it would serve an older studio. */
+export function buildIsCurrent(root) {
+  const built = join(root, 'out', 'renderer', 'index.html');
+  return existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(root, 'src'));
 }

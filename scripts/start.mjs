@@ -3,12 +3,12 @@
 // npm run serve (--serve): the headless host on purpose, e.g. on a remote GPU box (--host/--port).
 // npm start -- --remote URL: the Electron app showing the studio a host serves at URL (token from LATENT_STUDIO_TOKEN).
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { electronViteBin, exitCodeOf, launchPlan, needsElectron } from './launch-plan.mjs';
+import { buildIsCurrent, electronViteBin, exitCodeOf, launchPlan, needsElectron } from './launch-plan.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -16,18 +16,8 @@ const args = process.argv.slice(2);
 const serveOnly = args.includes('--serve');
 const passThrough = args.filter((a) => a !== '--serve');
 
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
 function ensureBuilt() {
-  const built = join(root, 'out', 'renderer', 'index.html');
-  if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(root, 'src'))) return;
+  if (buildIsCurrent(root)) return;
   console.log('Building the studio (electron-vite build)…');
   const r = spawnSync(process.execPath, [electronViteBin(), 'build'], {
     cwd: root,

@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { constants } from 'node:os';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error: a plain .mjs script of npm start's, without types
-import { electronViteBin, exitCodeOf, launchPlan, needsElectron } from '../../scripts/launch-plan.mjs';
+import { buildIsCurrent, electronViteBin, exitCodeOf, launchPlan, needsElectron } from '../../scripts/launch-plan.mjs';
+import { tempDir } from './helpers';
 
 type Plan = { kind: 'electron'; sqlite: boolean } | { kind: 'host'; note: string | null } | { kind: 'refuse'; message: string };
 const plan = (o: { serveOnly?: boolean; remote?: boolean; electronFound?: boolean; platform?: string; env?: object }): Plan =>
@@ -56,5 +57,27 @@ describe('what npm start launches', () => {
     expect(exit(3, null, constants.signals)).toBe(3);
     expect(exit(null, 'SIGTERM', constants.signals)).toBe(143);
     expect(exit(null, 'SIGKILL', constants.signals)).toBe(137);
+  });
+});
+
+describe('the build npm start and the UI benches serve', () => {
+  it('is current only when newer than every source file: a missing or older one is built again', () => {
+    const t = tempDir();
+    try {
+      mkdirSync(join(t.dir, 'src', 'renderer'), { recursive: true });
+      const source = join(t.dir, 'src', 'renderer', 'App.svelte');
+      writeFileSync(source, '<p></p>');
+      expect(buildIsCurrent(t.dir)).toBe(false);
+      mkdirSync(join(t.dir, 'out', 'renderer'), { recursive: true });
+      const built = join(t.dir, 'out', 'renderer', 'index.html');
+      writeFileSync(built, '<html></html>');
+      utimesSync(source, new Date(1000), new Date(1_000_000));
+      utimesSync(built, new Date(1000), new Date(2_000_000));
+      expect(buildIsCurrent(t.dir)).toBe(true);
+      utimesSync(source, new Date(1000), new Date(3_000_000));
+      expect(buildIsCurrent(t.dir)).toBe(false);
+    } finally {
+      t.cleanup();
+    }
   });
 });
