@@ -291,7 +291,12 @@ function lockDocument(out: string): () => void {
         console.error(`acceptance: another run (pid ${holder}) is measuring into ${out}; wait for it, or remove ${lock}`);
         process.exit(1);
       }
-      rmSync(lock, { force: true });
+      // A lock left by a process that is gone: taken over by a rename (whole), then read again, since another run
+      // may have taken it over at the same moment; the one whose pid is there holds it.
+      const mine = `${lock}.${process.pid}`;
+      writeFileSync(mine, String(process.pid));
+      renameSync(mine, lock);
+      if (Number(readFileSync(lock, 'utf8')) === process.pid) return () => rmSync(lock, { force: true });
     }
   }
 }

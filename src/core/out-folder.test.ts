@@ -60,6 +60,8 @@ describe('writeWhole: an export folder written whole or not at all', () => {
     expect(readFileSync(join(out, 'config.json'), 'utf8')).toBe('second');
     expect(readdirSync(join(out, 'decoder'))).toEqual(['model.json']);
     expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('mine');
+    // Into a folder that exists, the staging folder was made inside it (its parent need not be writable), and is gone.
+    expect(readdirSync(out).sort()).toEqual(['config.json', 'decoder', 'notes.txt']);
     expect(existsSync(join(root, 'run-7'))).toBe(true);
     expect(readdirSync(root)).toEqual(['run-7']);
   });

@@ -4,6 +4,7 @@
  * crashed worker) leaves nothing behind, and an export never replaces files it was not told it may replace.
  */
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, relative } from 'node:path';
 import { ApiError } from './errors';
 
@@ -39,10 +40,12 @@ export function refuseOccupied(outDir: string, options: OutFolderOptions): void 
 }
 
 /**
- * Runs `write` on a fresh staging folder beside `outDir`, then moves what it wrote into `outDir` (created when
- * missing). Without `overwrite`, a folder that already holds anything is refused before `write` runs; with it, only
- * the entries the export writes are replaced. The paths `write` returns (inside the staging folder) come back as
- * the paths they have in `outDir`.
+ * Runs `write` on a fresh staging folder, then moves what it wrote into `outDir`. A new `outDir` is the staging
+ * folder (made beside it) renamed into place; into one that exists, the staging folder is made inside it and its
+ * entries are renamed out (so a folder whose parent is not writable, as `--out .` in one's home, still works).
+ * Without `overwrite`, a folder that already holds anything is refused before `write` runs; with it, only the
+ * entries the export writes are replaced, all of them or (a move failing) none. The paths `write` returns (inside the staging folder) come back as the
+ * paths they have in `outDir`.
  */
 export async function writeWhole<T extends { files: string[] }>(
   outDir: string,
@@ -50,18 +53,43 @@ export async function writeWhole<T extends { files: string[] }>(
   write: (staging: string) => Promise<T>,
 ): Promise<T & { outDir: string }> {
   refuseOccupied(outDir, options);
-  mkdirSync(dirname(outDir), { recursive: true });
-  const staging = join(dirname(outDir), `.${basename(outDir)}.partial-${process.pid}-${Date.now().toString(36)}`);
+  const exists = takenNames(dirname(outDir), [basename(outDir)]).length > 0;
+  const tag = `partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const staging = exists ? join(outDir, `.${tag}`) : join(dirname(outDir), `.${basename(outDir)}.${tag}`);
+  mkdirSync(dirname(staging), { recursive: true });
   mkdirSync(staging);
   try {
     const result = await write(staging);
-    mkdirSync(outDir, { recursive: true });
-    for (const name of readdirSync(staging)) {
-      rmSync(join(outDir, name), { recursive: true, force: true });
-      renameSync(join(staging, name), join(outDir, name));
-    }
+    if (!exists) renameSync(staging, outDir);
+    else replaceEntries(staging, outDir);
     return { ...result, outDir, files: result.files.map((f) => join(outDir, relative(staging, f))) };
   } finally {
     rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Moves the staging folder's entries into `outDir`, each replacing the entry of its name: the old ones are set
+ * aside first (inside the staging folder), and put back if any move fails, so the folder is never half old, half new.
+ */
+function replaceEntries(staging: string, outDir: string): void {
+  const names = readdirSync(staging);
+  const aside = join(staging, '.replaced');
+  mkdirSync(aside);
+  const placed: string[] = [];
+  const setAside: string[] = [];
+  try {
+    for (const name of names) {
+      if (takenNames(outDir, [name]).length > 0) {
+        renameSync(join(outDir, name), join(aside, name));
+        setAside.push(name);
+      }
+      renameSync(join(staging, name), join(outDir, name));
+      placed.push(name);
+    }
+  } catch (e) {
+    for (const name of placed) rmSync(join(outDir, name), { recursive: true, force: true });
+    for (const name of setAside) renameSync(join(aside, name), join(outDir, name));
+    throw e;
   }
 }

@@ -93,6 +93,11 @@ export interface CodeGrid {
   codebookSize: number;
   /** [height, width] of the grid; height × width positions per image. */
   grid: [number, number];
+  /**
+   * Codebooks that take turns along each row (column j uses codebook j mod codebooks), where index c means another
+   * vector in each: an RQ-VAE's depths without a shared codebook. 1 (or absent): one codebook for every position.
+   */
+  codebooks?: number;
   /** The code indices of images x (flat, [batch, pixels]), int32 [batch, positions]. */
   indices(x: Tensor): Tensor;
   /** Images (flat, [batch, pixels]) decoded from int32 code indices [batch, positions]. */

@@ -54,6 +54,9 @@ test('import a folder through the UI, browse it, and train a run on it', async (
   await page.getByTestId('import-submit').click();
   await expect(page.getByTestId('import-error')).toContainText('nowhere: does not exist');
   await expect(page.getByTestId('dataset-item')).toHaveCount(5);
+  // The field refused says so under it, for a screen reader too.
+  await expect(page.getByTestId('import-path')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.locator('#import-path-problem')).toContainText('does not exist');
 
   await page.getByTestId('import-path').fill(folder);
   await page.getByTestId('import-name').fill('pictures');

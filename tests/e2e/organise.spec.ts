@@ -210,6 +210,12 @@ test('the command palette goes to a run; ? shows the shortcuts; n opens the form
   await page.getByTestId('field-name').press('n');
   await expect(page).toHaveURL(/#\/new$/);
   await expect(page.getByTestId('field-name')).toHaveValue('n');
+  // Nor does "n" on a checkbox of a half-filled form open a new one in its place.
+  await page.getByTestId('sweep-these').click();
+  await expect(page).toHaveURL(/#\/sweeps\/new/);
+  await page.getByTestId('sweep-hyperband').focus();
+  await page.keyboard.press('n');
+  await expect(page).toHaveURL(/#\/sweeps\/new/);
 });
 
 test('the data sets view shows a set a run generated, without a reload', async ({ page }) => {

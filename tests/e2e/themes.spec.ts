@@ -50,8 +50,11 @@ test('the theme follows the system until the toggle chooses, and the choice surv
   await page.goto(host.url);
   const html = page.locator('html');
   await expect(html).toHaveAttribute('data-theme', 'light');
+  // The system turns dark (at dusk) while a run is being set up: what was typed stays.
+  await page.getByTestId('field-name').fill('half-filled');
   await page.emulateMedia({ colorScheme: 'dark' });
   await expect(html).toHaveAttribute('data-theme', 'dark');
+  await expect(page.getByTestId('field-name')).toHaveValue('half-filled');
   const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   expect(await background()).toBe('rgb(21, 23, 26)');
   await page.getByTestId('theme-toggle').click();

@@ -89,7 +89,20 @@ test('the form works from the keyboard: arrows step a number, a refused start fo
   await expect(batch).toBeFocused();
   await page.screenshot({ path: join(shots, '102-form-refused-focus.png') });
 
-  // Load config JSON is a button the keyboard reaches; the same file loads twice (after the form changed).
+  // Fixed, and Enter pressed in a list field before it was left: the run starts with what was just typed.
+  await batch.fill('64');
+  await page.getByTestId('field-dataset.trainSubset').fill('256');
+  await epochs.fill('1');
+  await page.getByTestId('field-dataset.classes').fill('3, 8');
+  await page.getByTestId('field-dataset.classes').press('Enter');
+  await expect(page).toHaveURL(/#\/runs\/\d+$/);
+  const started = Number(/#\/runs\/(\d+)$/.exec(page.url())?.[1]);
+  const run = await callHost<{ config: { dataset: { classes?: number[] } } }>(host, 'runs.get', { runId: started });
+  expect(run.config.dataset.classes).toEqual([3, 8]);
+  await page.getByTestId('new-run').click();
+  await page.getByTestId('field-family').selectOption('autoencoder');
+
+  // Load config JSON is a button the keyboard reaches; loading again after an edit puts the file's values back.
   const load = page.getByTestId('load-config');
   await load.focus();
   await expect(load).toBeFocused();
@@ -103,12 +116,12 @@ test('the form works from the keyboard: arrows step a number, a refused start fo
     await expect(epochs).toHaveValue('3');
     await epochs.fill('9');
   }
-  // A partial file keeps the other defaults; a file of no known family is refused by its name.
+  // A file without a model takes the family's; a file of no known family is refused by its name.
   await expect(page.getByTestId('field-model.latentSize')).not.toHaveValue('');
   await page
     .getByTestId('load-config-file')
     .setInputFiles({ name: 'typo.json', mimeType: 'application/json', buffer: Buffer.from('{"family":"vea"}') });
   await expect(page.getByTestId('submit-error')).toContainText('typo.json: family: no family named "vea"');
   expect(pageErrors).toEqual([]);
-  expect((await callHost<unknown[]>(host, 'runs.list', {})).length).toBe(runsBefore);
+  expect((await callHost<unknown[]>(host, 'runs.list', {})).length).toBe(runsBefore + 1);
 });

@@ -57,7 +57,7 @@ export function runHelpers(ctx: StudioContext) {
       if (e instanceof RunNotStoppedError) throw new ApiError('conflict', e.message);
       throw e;
     }
-    // Not a file a learned prior or a queued evaluation still reads (checkpointPathInUse).
+    // Not a file a learned prior was (or is queued to be) trained on: checkpointPathInUse.
     for (const path of dropped) if (!checkpointPathInUse(db, path)) removeCheckpointFile(checkpointDir, path);
     for (const message of skipped) addWarning(db, runId, `resume skipped a checkpoint: ${message}`);
     events.emit('run.status', { runId, status: 'queued', error: null, backend: null });
@@ -144,26 +144,33 @@ export function runsApi(
       return { status };
     },
     'runs.delete': async ({ runId }) => {
-      if (orchestrator.activeRunIds.includes(runId))
-        throw new ApiError('conflict', `run ${runId} is still training: cancel it first`);
-      // Its rows gone, the studio that trains it would fail at its next write.
-      if (trainJobHeldElsewhere(db, runId, orchestrator.staleAfterMs))
-        throw new ApiError(
-          'conflict',
-          `run ${runId} is ${getRunStatus(db, runId)} under another studio process (${trainJobSupervisor(db, runId) ?? 'unknown'}): cancel it there first`,
-        );
-      // Its evaluations and learned prior stop first: their workers would write into the folder removed below.
-      for (const job of [...listJobs(db, runId, 'evaluate'), ...listJobs(db, runId, 'prior')]) {
-        if (job.state !== 'queued' && job.state !== 'running') continue;
-        if (!orchestrator.jobs.cancel(job.id) && ['queued', 'running'].includes(getJob(db, job.id)?.state ?? '')) {
-          const what = job.kind === 'prior' ? 'learned prior' : 'evaluation';
+      // Checked again after each wait for a job to end: the run may have been started (or another job queued) since.
+      for (;;) {
+        if (orchestrator.activeRunIds.includes(runId))
+          throw new ApiError('conflict', `run ${runId} is still training: cancel it first`);
+        // Its rows gone, the studio that trains it would fail at its next write.
+        if (trainJobHeldElsewhere(db, runId, orchestrator.staleAfterMs))
           throw new ApiError(
             'conflict',
-            `run ${runId}'s ${what} (job ${job.id}) runs under another studio process: cancel it there first`,
+            `run ${runId} is ${getRunStatus(db, runId)} under another studio process (${trainJobSupervisor(db, runId) ?? 'unknown'}): cancel it there first`,
           );
+        // Its evaluations and learned prior stop first: their workers would write into the folder removed below.
+        const open = [...listJobs(db, runId, 'evaluate'), ...listJobs(db, runId, 'prior')].filter(
+          (job) => job.state === 'queued' || job.state === 'running',
+        );
+        if (open.length === 0) break;
+        for (const job of open) {
+          if (!orchestrator.jobs.cancel(job.id) && ['queued', 'running'].includes(getJob(db, job.id)?.state ?? '')) {
+            const what = job.kind === 'prior' ? 'learned prior' : 'evaluation';
+            throw new ApiError(
+              'conflict',
+              `run ${runId}'s ${what} (job ${job.id}) runs under another studio process: cancel it there first`,
+            );
+          }
+          await orchestrator.jobs.whenEnded(job.id);
         }
-        await orchestrator.jobs.whenEnded(job.id);
       }
+      // From here to the end nothing awaits: no run or job of it can start in between.
       // A run waiting in this studio's queue leaves the queue with it.
       if (getRunStatus(db, runId) === 'queued') orchestrator.cancel(runId);
       const deleted = deleteRun(db, runId);

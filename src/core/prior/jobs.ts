@@ -212,6 +212,15 @@ export class PriorJobs implements JobKindHandler<'priorTrained'> {
           refuse('conflict', 'runId', `${who}: ${what} cannot be used (${e.message}); train the prior again`);
         }
       }
+      // A prior of one masked stack (before the gated PixelCNN) has weights the studio no longer builds.
+      const shape = (readCheckpoint(prior.path, prior.sha256).family as { pixelcnn?: { stacks?: string } }).pixelcnn;
+      if (shape?.stacks !== 'vertical+horizontal') {
+        refuse(
+          'conflict',
+          'runId',
+          `${who}: its learned prior (job ${prior.jobId}) was trained by an earlier version of the studio (one stack of masked convolutions, which has a blind spot); train the prior again`,
+        );
+      }
       source = { kind: 'prior', prior: { path: prior.path, sha256: prior.sha256 }, temperature: request.temperature ?? 1 };
       checkpoint = prior.checkpoint;
       priorJobId = prior.jobId;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../ml/backend';
 import { createRng } from '../../shared/random';
-import { tf } from '../../ml/tf';
+import { tf, type Scalar } from '../../ml/tf';
 import {
   buildPixelCnn,
   nllBits,
@@ -75,6 +75,24 @@ describe('the gated PixelCNN’s two stacks', () => {
     ] as const) {
       expect(visibleContext(pixelCnnShape(h, w, 8)), `${h}×${w}`).toEqual({ mean: 1, worst: 1 });
     }
+  });
+
+  it('embed index c of each codebook apart where codebooks take turns along a row (an RQ-VAE without a shared one)', () => {
+    const s = { ...pixelCnnShape(2, 4, 3, 2), embedding: 4, filters: 8 };
+    expect(s.codebooks).toBe(2);
+    const model = buildPixelCnn(s, 3);
+    const embedding = model.variables()[0]!;
+    expect(embedding.shape).toEqual([6, 4]);
+    // Every code 0: even columns read row 0 of the table, odd ones row 0 + K = 3; no other row is used.
+    const codes = tf.zeros([1, 2, 4], 'int32');
+    const { value, grads } = tf.variableGrads(() => tf.sum(model.logits(codes)) as Scalar, [embedding]);
+    const grad = grads[embedding.name]!;
+    const used = Array.from({ length: 6 }, (_, row) =>
+      Array.from(grad.dataSync().slice(row * 4, row * 4 + 4)).some((v) => v !== 0),
+    );
+    expect(used).toEqual([true, false, false, true, false, false]);
+    tf.dispose([codes, value, grad]);
+    model.dispose();
   });
 
   it('refuse a checkpoint of the single masked stack, asking for the prior to be trained again', () => {

@@ -35,6 +35,11 @@ export interface PixelCnnShape {
   firstColumns: number;
   /** Gated residual blocks after the first layer, each reaching one row further up and one column further out. */
   blocks: number;
+  /**
+   * Codebooks taking turns along each row (`CodeGrid.codebooks`): index c at column j is embedded as entry
+   * c + K·(j mod codebooks), since it names another vector in each. Absent: 1.
+   */
+  codebooks?: number;
 }
 
 export interface PixelCnnTraining {
@@ -55,12 +60,22 @@ const maxBlocks = 6;
  * side), and enough blocks follow to reach the top row (2 to 6). Every preset's grid (4×4, 7×7, 4×16, 7×28) is
  * then seen whole: each position's logits depend on every earlier position (`visibleContext`).
  */
-export function pixelCnnShape(height: number, width: number, codes: number): PixelCnnShape {
+export function pixelCnnShape(height: number, width: number, codes: number, codebooks = 1): PixelCnnShape {
   const firstRows = Math.max(1, Math.min(3, height - 1));
   const firstColumns = Math.max(1, Math.min(maxFirstColumns, width - 1));
   const needed = Math.max(height - 1 - firstRows, width - 1 - firstColumns);
   const blocks = Math.max(2, Math.min(maxBlocks, needed));
-  return { height, width, codes, ...pixelCnnDefaults, stacks: 'vertical+horizontal', firstRows, firstColumns, blocks };
+  return {
+    height,
+    width,
+    codes,
+    ...pixelCnnDefaults,
+    stacks: 'vertical+horizontal',
+    firstRows,
+    firstColumns,
+    blocks,
+    ...(codebooks > 1 ? { codebooks } : {}),
+  };
 }
 
 export interface PixelCnn {
@@ -108,7 +123,16 @@ export function buildPixelCnn(shape: PixelCnnShape, seed: number): PixelCnn {
     b: variable(`${name}/bias`, [cout], 'zeros'),
   });
 
-  const embed = variable('embedding', [k, e], 'glorot', k, e);
+  const books = shape.codebooks ?? 1;
+  const embed = variable('embedding', [k * books, e], 'glorot', k, e);
+  // Column j's codes index codebook j mod books: their rows of the embedding table start at K·(j mod books).
+  const offsets =
+    books > 1
+      ? tf.tensor1d(
+          Array.from({ length: h * w }, (_, p) => k * ((p % w) % books)),
+          'int32',
+        )
+      : null;
   const first = {
     vertical: kernel('in/vertical', fr, 2 * fc + 1, e, 2 * f),
     horizontal: kernel('in/horizontal', 1, fc, e, 2 * f),
@@ -163,7 +187,8 @@ export function buildPixelCnn(shape: PixelCnnShape, seed: number): PixelCnn {
   const logits = (codes: Tensor): Tensor =>
     tf.tidy(() => {
       const n = codes.shape[0] ?? 0;
-      const oneHot = tf.cast(tf.oneHot(tf.reshape(codes, [-1]), k), 'float32');
+      const rows = offsets ? tf.add(tf.reshape(codes, [n, h * w]), offsets) : codes;
+      const oneHot = tf.cast(tf.oneHot(tf.reshape(rows, [-1]), k * books), 'float32');
       const x = tf.reshape<Rank.R4>(tf.matMul(oneHot, embed), [n, h, w, e]);
       // The first layer sees strictly before (rows above; columns to the left): its kernels end one short.
       let vPre = tf.add<Tensor4D>(vertical(x, first.vertical as Tensor4D, fr, fc, n, 2 * f), first.bias);
@@ -210,7 +235,7 @@ export function buildPixelCnn(shape: PixelCnnShape, seed: number): PixelCnn {
       });
     },
     dispose() {
-      tf.dispose(vars.map((x) => x.v));
+      tf.dispose([...vars.map((x) => x.v), ...(offsets ? [offsets] : [])]);
     },
   };
 }

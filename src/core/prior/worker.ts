@@ -136,7 +136,7 @@ export async function trainPrior(msg: PriorRequest, post: (m: FromWorker) => voi
     const test = await encodeSplit(grid, dataset, dataset.test);
     const encodeSeconds = (performance.now() - started) / 1000;
     if (dataset.train.count === 0 || dataset.test.count === 0) throw new Error('the run has no training or no test images');
-    const shape = pixelCnnShape(height, width, k);
+    const shape = pixelCnnShape(height, width, k, grid.codebooks);
     const training = { ...priorTrainingDefaults, epochs: msg.epochs, seed: msg.seed };
     prior = buildPixelCnn(shape, deriveSeed(msg.seed, 41));
     // A test may hold the worker after an epoch (the step gate's step is the prior's epoch here).
@@ -260,8 +260,12 @@ export async function sampleRun(msg: SampleRequest): Promise<FromWorker> {
     if (source.kind === 'prior') {
       const grid = needGrid(model, msg.config.family);
       prior = loadPrior(source.prior.path, source.prior.sha256);
-      if (prior.shape.codes !== grid.codebookSize || prior.shape.height !== grid.grid[0] || prior.shape.width !== grid.grid[1])
-        throw new Error('the learned prior does not match this model’s codebook or grid: train it again');
+      const fits = (s: PixelCnnShape) =>
+        s.codes === grid.codebookSize &&
+        s.height === grid.grid[0] &&
+        s.width === grid.grid[1] &&
+        (s.codebooks ?? 1) === (grid.codebooks ?? 1);
+      if (!fits(prior.shape)) throw new Error('the learned prior does not match this model’s codebook or grid: train it again');
       const codes = await samplePixelCnn(prior, n, msg.seed, { temperature: source.temperature });
       images = await decodeCodes(grid, codes, pixels);
       labels = Array.from({ length: n }, () => null);

@@ -34,9 +34,9 @@ export function deleteCheckpointRow(db: Db, id: number): void {
 }
 
 /**
- * Whether a file is still needed: a checkpoint row names it, or a learned prior queued, training or trained on it
- * does (sampling decodes the prior's codes with the very checkpoint its codes came from). An evaluation names its
- * epoch and finds the checkpoint when it starts.
+ * Whether a file is still needed: a checkpoint row names it, or a learned prior queued or training on it, or the
+ * run's newest completed one (the one sampling uses), does: sampling decodes the prior's codes with the very
+ * checkpoint its codes came from. An evaluation names its epoch and finds the checkpoint when it starts.
  */
 export function checkpointPathInUse(db: Db, path: string): boolean {
   return (
@@ -44,8 +44,9 @@ export function checkpointPathInUse(db: Db, path: string): boolean {
       db,
       `SELECT 1 AS n FROM checkpoints WHERE path = ?
        UNION ALL
-       SELECT 1 FROM jobs WHERE kind = 'prior' AND json_extract(request_json, '$.checkpoint.path') = ?
-         AND state IN ('queued', 'running', 'completed')
+       SELECT 1 FROM jobs j WHERE kind = 'prior' AND json_extract(request_json, '$.checkpoint.path') = ?
+         AND (state IN ('queued', 'running') OR (state = 'completed' AND id = (
+           SELECT max(id) FROM jobs WHERE kind = 'prior' AND run_id = j.run_id AND state = 'completed')))
        LIMIT 1`,
     ).get(path, path) !== undefined
   );

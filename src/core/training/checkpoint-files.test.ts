@@ -32,7 +32,7 @@ describe("a run's checkpoint files", () => {
     expect(existsSync(first.path)).toBe(false);
   });
 
-  it('keeps the file a learned prior was trained on, or is queued to train on, after its row goes', () => {
+  it('keeps the file the newest learned prior was trained on, or one is queued to train on, after its row goes', () => {
     const db = openDb(':memory:');
     const runId = insertRun(db, defaultRunConfig('vq-vae'), 'h');
     const record = (epoch: number) => {
@@ -54,5 +54,10 @@ describe("a run's checkpoint files", () => {
     finishJob(db, queued, { state: 'failed', error: 'x' });
     expect(checkpointPathInUse(db, two.path)).toBe(false);
     expect(checkpointPathInUse(db, one.path)).toBe(true);
+    // A newer prior (on epoch 3) is the one sampling uses: the first one's checkpoint is needed no more.
+    const newer = insertJob(db, 'prior', runId, { checkpoint: three });
+    finishJob(db, newer, { state: 'completed', result: {} });
+    expect(checkpointPathInUse(db, one.path)).toBe(false);
+    expect(checkpointPathInUse(db, three.path)).toBe(true);
   });
 });

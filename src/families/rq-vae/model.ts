@@ -140,6 +140,7 @@ export const rqVaeFamily: FamilyModel<RqVaeModel> = {
       codeGrid: {
         codebookSize: k,
         grid: [h, w * n],
+        codebooks: books,
         indices: (x) =>
           tf.reshape(
             tf.stack(

@@ -41,15 +41,20 @@ describe('a loaded config file', () => {
   const info = { id: 'autoencoder', defaultConfig: ae } as unknown as FamilyInfo;
   const familyOf = (id: string) => (id === 'autoencoder' ? info : undefined);
 
-  it('keeps every default the file does not set, field by field, and the file’s own fields', () => {
-    const loaded = loadedDraft({ family: 'autoencoder', name: 'mine', training: { epochs: 3 } }, familyOf, ['autoencoder']);
+  it('takes the file as it is, and only the sections it lacks whole from the family', () => {
+    const file = { family: 'autoencoder', name: 'mine', dataset: { name: 'mnist' }, training: { epochs: 3 } };
+    const loaded = loadedDraft(file, familyOf, ['autoencoder']);
     if ('error' in loaded) throw new Error(loaded.error);
     const { draft } = loaded;
     expect(draft['name']).toBe('mine');
-    expect(draft['training']).toEqual({ ...(ae['training'] as object), epochs: 3 });
-    expect(draft['dataset']).toEqual(ae['dataset']);
+    // All of MNIST stays all of it (no trainSubset added); a section missing fields is the form's to name.
+    expect(draft['dataset']).toEqual({ name: 'mnist' });
+    expect(draft['training']).toEqual({ epochs: 3 });
     expect(draft.model).toEqual(ae['model']);
-    expect(checkDraft(draft, lookup, undefined).ok).toBe(true);
+    const r = checkDraft(draft, lookup, undefined);
+    expect(r.ok ? [] : r.issues.map((i) => i.path)).toContain('training.batchSize');
+    const whole = loadedDraft({ ...ae, name: 'saved' }, familyOf, ['autoencoder']);
+    expect('draft' in whole && checkDraft(whole.draft, lookup, undefined).ok).toBe(true);
   });
 
   it('refuses what is not a config of a known family, naming the field', () => {

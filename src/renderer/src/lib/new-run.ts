@@ -124,9 +124,10 @@ export function trainingMemory(
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
- * The draft a loaded config file gives: the named family's starting config with the file's fields on top, its
- * `dataset`, `training` and `model` objects field by field (a file that sets only the epochs keeps every other
- * default, as the CLI's `train FILE` does). A file that is not a config of a known family is refused by a message.
+ * The draft a loaded config file gives: the file as it is, its fields untouched (a run on all of MNIST, saved
+ * without `trainSubset`, stays on all of it), with only the sections it lacks whole (`dataset`, `training`, `model`)
+ * taken from the named family's starting config; a field missing inside a section is named by the form's checks.
+ * A file that is not a config of a known family is refused by a message.
  */
 export function loadedDraft(
   loaded: unknown,
@@ -140,10 +141,10 @@ export function loadedDraft(
     const said = typeof id === 'string' ? `family: no family named ${JSON.stringify(id)}` : 'family: missing';
     return { error: `${said} (one of ${knownFamilies.join(', ')})` };
   }
-  const draft: Record<string, unknown> = { ...structuredClone(family.defaultConfig), ...structuredClone(loaded) };
+  const draft: Record<string, unknown> = structuredClone(loaded);
   for (const key of ['dataset', 'training', 'model']) {
     const start = family.defaultConfig[key];
-    if (isRecord(start) && isRecord(loaded[key])) draft[key] = { ...structuredClone(start), ...structuredClone(loaded[key]) };
+    if (!isRecord(draft[key]) && isRecord(start)) draft[key] = structuredClone(start);
   }
   return { draft: draft as Draft };
 }

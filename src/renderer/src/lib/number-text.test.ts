@@ -27,6 +27,8 @@ describe('number fields hold what was typed', () => {
     expect(textFor(0.001, '1e-3')).toBe('1e-3');
     expect(textFor(undefined, '3')).toBe('');
     expect(textFor(null, '')).toBe('');
+    expect(textFor(Number.NaN, '1e-')).toBe('1e-');
+    expect(textFor(Number.NaN, '')).toBe('');
   });
 
   it('steps with the arrow keys within the bounds, without float dust', () => {

@@ -17,7 +17,9 @@ export function parseNumberText(text: string): number | undefined {
 export function textFor(value: number | null | undefined, text: string): string {
   if (value === undefined || value === null) return parseNumberText(text) === undefined ? text : '';
   const said = parseNumberText(text);
-  return said === value || (Number.isNaN(said) && Number.isNaN(value)) ? text : String(value);
+  // NaN stands for text that is no number: the text it came from stays, and no "NaN" is ever shown.
+  if (Number.isNaN(value)) return Number.isNaN(said) ? text : '';
+  return said === value ? text : String(value);
 }
 
 /** The value one arrow key press gives: `step` up or down from the text's number, kept within [min, max]. */

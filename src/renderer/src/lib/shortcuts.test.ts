@@ -18,6 +18,10 @@ describe('keyboard', () => {
   });
   it('keeps single keys out of text fields', () => {
     expect(shortcutOf(key('n'), false)).toBe('new-run');
+    // On a checkbox of a form: "n" would throw the form away, while "?" and "/" still act.
+    expect(shortcutOf(key('n'), false, true)).toBeNull();
+    expect(shortcutOf(key('?'), false, true)).toBe('help');
+    expect(shortcutOf(key('/'), false, true)).toBe('search');
     expect(shortcutOf(key('?'), false)).toBe('help');
     expect(shortcutOf(key('/'), false)).toBe('search');
     expect(shortcutOf(key('n'), true)).toBeNull();

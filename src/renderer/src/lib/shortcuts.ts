@@ -21,13 +21,16 @@ export interface KeyPress {
   altKey: boolean;
 }
 
-/** What a key press asks for; `typing` when the focus is in a text field, a select or an editable element. */
-export function shortcutOf(e: KeyPress, typing: boolean): Shortcut | null {
+/**
+ * What a key press asks for; `typing` when the focus is in a text field, a select or an editable element, `inForm`
+ * when it is on any field of a form (a checkbox too): "n" there would throw a half-filled form away.
+ */
+export function shortcutOf(e: KeyPress, typing: boolean, inForm = typing): Shortcut | null {
   if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'k') return 'palette';
   if (e.key === 'Escape') return 'escape';
   if (typing || e.ctrlKey || e.metaKey || e.altKey) return null;
   if (e.key === '?') return 'help';
-  if (e.key === 'n') return 'new-run';
+  if (e.key === 'n') return inForm ? null : 'new-run';
   if (e.key === '/') return 'search';
   return null;
 }
@@ -38,4 +41,10 @@ export function takesText(el: Element | null): boolean {
   if (el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement) return true;
   if (el instanceof HTMLInputElement) return !['checkbox', 'radio', 'button', 'submit', 'range', 'reset'].includes(el.type);
   return el instanceof HTMLElement && el.isContentEditable;
+}
+
+/** Whether an element is a field of a form: one that takes text, a checkbox, a radio button or a slider. */
+export function inFormField(el: Element | null): boolean {
+  if (el instanceof HTMLInputElement) return !['button', 'submit', 'reset'].includes(el.type);
+  return takesText(el);
 }
