@@ -23,6 +23,12 @@ test('batch norm, dropout, a schedule and early stopping are set in the form, an
   await page.getByTestId('toggle-training.schedule').check();
   await expect(page.getByTestId('field-training.schedule.kind')).toHaveValue('cosine');
   await page.getByTestId('field-training.schedule.minLearningRate').fill('0.0001');
+  // Checkpoints kept by the policy the form sets: the last one and the best by test loss.
+  await page.getByTestId('toggle-training.checkpoints').check();
+  await page.getByTestId('field-training.checkpoints.keepLast').fill('1');
+  await page.getByTestId('toggle-training.checkpoints.keepBest').check();
+  await page.getByTestId('field-training.checkpoints.keepBest.metric').fill('loss');
+  await page.getByTestId('field-training.checkpoints.keepBest.mode').selectOption('min');
   // Early stopping that no epoch after the first can satisfy: the run stops after its third.
   await page.getByTestId('toggle-training.earlyStopping').check();
   await page.getByTestId('field-training.earlyStopping.patience').fill('2');
@@ -31,13 +37,22 @@ test('batch norm, dropout, a schedule and early stopping are set in the form, an
   await page.getByTestId('field-training.clipNorm').fill('-1');
   await expect(page.getByTestId('error-training.clipNorm')).toContainText('training.clipNorm');
   await page.getByTestId('field-training.clipNorm').fill('5');
-  await page.getByTestId('field-training.earlyStopping').scrollIntoViewIfNeeded();
+  await page.getByTestId('field-training.checkpoints').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(shots, '29-training-options-form.png') });
   await page.getByTestId('start-run').click();
 
   await expectRunEnded(page, host, 120_000);
   await expect(page.getByTestId('run-stopped-early')).toContainText('stopped early after epoch 3');
   await expect(page.getByTestId('run-stopped-early')).toContainText('best epoch 1');
+  // The last (epoch 3) and the best by test loss are kept, as the form's policy said, and no other.
+  const [runId] = (await callHost<{ id: number }[]>(host, 'runs.list', {})).map((r) => r.id);
+  const kept = await callHost<{ checkpoints: { epoch: number }[] }>(host, 'runs.get', { runId });
+  const losses = (
+    await callHost<{ split: string; name: string; epoch: number; value: number }[]>(host, 'runs.metrics', { runId })
+  )
+    .filter((m) => m.split === 'test' && m.name === 'loss')
+    .sort((a, b) => a.value - b.value);
+  expect(new Set(kept.checkpoints.map((c) => c.epoch))).toEqual(new Set([3, losses[0]!.epoch]));
   // The rates logged at the three epochs' ends, and the schedule's rate at each of their 3 × 19 steps.
   await expect(page.getByTestId('learning-rate')).toHaveAttribute('data-points', String(3 + 3 * 19));
   await page.screenshot({ path: join(shots, '30-run-stopped-early.png') });
