@@ -44,6 +44,11 @@ export const Prior = z.object({
   error: z.string().nullable(),
   createdAt: z.string(),
   endedAt: z.string().nullable(),
+  /**
+   * The prior samples are drawn from (`runs.sample`): the run's newest completed one, this one once it completes;
+   * while a newer one trains, or after it failed, an earlier one (null: none yet). Answered by `prior.get`.
+   */
+  samplesFrom: z.object({ jobId: PriorJobId, nllBits: z.number().nullable() }).nullable().optional(),
 });
 export type Prior = z.infer<typeof Prior>;
 

@@ -14,7 +14,7 @@ import { checkpointFor } from '../evaluation/jobs';
 import { insertArtifact } from '../store/artifacts';
 import type { Db } from '../store/db';
 import { completePrior, latestCompletedPrior, latestPrior, type PriorJobRequest } from '../store/priors';
-import { getJob, insertJob, recordJobProgress, type JobRecord } from '../store/jobs';
+import { getJob, insertJob, latestJob, recordJobProgress, type JobRecord } from '../store/jobs';
 import type { JobKindHandler } from '../jobs/job-kind';
 import type { JobState } from '../../shared/jobs';
 import { getRun } from '../store/runs';
@@ -154,7 +154,12 @@ export class PriorJobs implements JobKindHandler<'priorTrained'> {
   /** The run's newest prior, null when it has none; refused for a run that is not a VQ-VAE. */
   get(runId: number): Prior | null {
     this.requireVqVae(runId);
-    return latestPrior(this.o.db, runId) ?? null;
+    const prior = latestPrior(this.o.db, runId);
+    if (!prior) return null;
+    // What sampling uses (latestCompletedPrior): not the newest when that one is training, failed or was cancelled.
+    const job = latestJob(this.o.db, runId, 'prior', 'completed');
+    const nll = (job?.result as { figures?: Record<string, number> } | null)?.figures?.['nll_bits'];
+    return { ...prior, samplesFrom: job ? { jobId: job.id, nllBits: nll ?? null } : null };
   }
 
   /**
