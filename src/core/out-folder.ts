@@ -1,6 +1,6 @@
 /**
- * Folders written whole or not at all: an export fills a hidden staging folder beside its destination, and only
- * when every file is written are its entries renamed into place. A failed export (a bad checkpoint, a full disk, a
+ * Folders written whole or not at all: an export fills a hidden staging folder (beside its destination, or inside
+ * one that exists), and only when every file is written are its entries renamed into place. A failed export (a bad checkpoint, a full disk, a
  * crashed worker) leaves nothing behind, and an export never replaces files it was not told it may replace.
  */
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -44,8 +44,8 @@ export function refuseOccupied(outDir: string, options: OutFolderOptions): void 
  * folder (made beside it) renamed into place; into one that exists, the staging folder is made inside it and its
  * entries are renamed out (so a folder whose parent is not writable, as `--out .` in one's home, still works).
  * Without `overwrite`, a folder that already holds anything is refused before `write` runs; with it, only the
- * entries the export writes are replaced, all of them or (a move failing) none. The paths `write` returns (inside the staging folder) come back as the
- * paths they have in `outDir`.
+ * entries the export writes are replaced, all of them or (a move failing) none. The paths `write` returns (inside
+ * the staging folder) come back as the paths they have in `outDir`.
  */
 export async function writeWhole<T extends { files: string[] }>(
   outDir: string,

@@ -39,7 +39,7 @@ test('a VQ-VAE’s learned prior is trained from its run view, and says so once 
   await page.screenshot({ path: join(shots, '103-prior-stale.png') });
 
   // Trained again, and cancelled: the panel says which prior samples still come from.
-  await panel.getByTestId('prior-epochs').fill('50');
+  await panel.getByTestId('prior-epochs').fill('500');
   await panel.getByTestId('train-prior').click();
   await panel.getByTestId('prior-cancel').click();
   await expect(panel.getByTestId('prior-cancelled')).toBeVisible({ timeout: 30_000 });

@@ -101,7 +101,7 @@ export class PriorJobs implements JobKindHandler<'priorTrained'> {
       seed,
       checkpoint,
       settings: {
-        architecture: { kind: 'gated PixelCNN', ...pixelCnnDefaults },
+        architecture: { kind: 'gated PixelCNN (vertical and horizontal stacks)', ...pixelCnnDefaults },
         training: { ...priorTrainingDefaults, epochs, seed },
       },
     };
