@@ -30,6 +30,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createStudio, findPreset, type Studio } from '../src/core/studio';
 import { forkLauncher } from '../src/core/training/fork-launcher';
+import { processAlive } from '../src/core/store/supervisor';
 import { generatedTestFraction } from '../src/core/datasets/builtins';
 import { defaultScorePoints } from '../src/core/evaluation/jobs';
 import type { EvaluationKind } from '../src/shared/api';
@@ -287,7 +288,7 @@ function lockDocument(out: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const holder = Number(readFileSync(lock, 'utf8'));
-      if (Number.isInteger(holder) && holder > 0 && alive(holder)) {
+      if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
         console.error(`acceptance: another run (pid ${holder}) is measuring into ${out}; wait for it, or remove ${lock}`);
         process.exit(1);
       }
@@ -298,15 +299,6 @@ function lockDocument(out: string): () => void {
       renameSync(mine, lock);
       if (Number(readFileSync(lock, 'utf8')) === process.pid) return () => rmSync(lock, { force: true });
     }
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
