@@ -153,7 +153,8 @@ async function clustering(studio: Studio): Promise<Section> {
 }
 
 async function shapes(studio: Studio): Promise<Section> {
-  await studio.api['datasets.generate'](shapesSet);
+  // Generated once per database: a second run on the same --db uses the set the first one drew.
+  if (!studio.datasets.info(shapesSet.name)?.available) await studio.api['datasets.generate'](shapesSet);
   const epochs = 8;
   const scores = ['mig', 'factor_vae_score', 'beta_vae_score', 'dci_disentanglement', 'sap'];
   const figures: Figure[] = [];

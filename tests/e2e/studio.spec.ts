@@ -81,6 +81,16 @@ test('a new user trains a deep AE on MNIST, restarts the studio and compares run
   await page.getByTestId('stack-model.decoder').getByTestId('remove-layer').nth(2).click();
   await encoder.getByTestId('remove-layer').nth(2).click();
   await expect(encoder.getByTestId('layer')).toHaveCount(2);
+  // The focus stays in the stack (on the last row's Remove), and goes with a layer that is moved.
+  await expect(encoder.getByTestId('remove-layer').nth(1)).toBeFocused();
+  const [units0, units1] = [page.getByTestId('field-model.encoder[0].units'), page.getByTestId('field-model.encoder[1].units')];
+  const [a, b] = [await units0.inputValue(), await units1.inputValue()];
+  expect(a).not.toBe(b);
+  await encoder.getByTestId('layer').nth(0).getByRole('button', { name: /down$/ }).click();
+  await expect(units1).toHaveValue(a);
+  await expect(units0).toHaveValue(b);
+  await expect(encoder.getByTestId('layer').nth(1).getByRole('button', { name: /up$/ })).toBeFocused();
+  await encoder.getByTestId('layer').nth(1).getByRole('button', { name: /up$/ }).click();
   await fill(page, 'model.latentSize', '0');
   await expect(page.getByTestId('run-row')).toHaveCount(0);
 
