@@ -72,13 +72,19 @@ export function localCliStudio(studio: Studio): CliStudio {
           if (error === undefined) resolve();
           else reject(error instanceof Error ? error : new Error(`waiting for sweep ${sweepId} failed`));
         };
+        // Ended, and each run's worker or Slurm task over too: a task's run completes (its `done`) a moment before
+        // its exit records Slurm's final state, which the command must not close the studio before.
+        const runsOver = async () => {
+          const { runs } = await studio.api['sweeps.get']({ sweepId });
+          await Promise.all(runs.flatMap((r) => (r.runId === null ? [] : [studio.orchestrator.whenEnded(r.runId)])));
+        };
         const check = () => {
           if (asking) return;
           asking = true;
           sweepEnded(studio.api, sweepId).then(
             (yes) => {
               asking = false;
-              if (yes) end();
+              if (yes) runsOver().then(() => end(), end);
             },
             (e: unknown) => end(e),
           );
