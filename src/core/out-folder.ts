@@ -3,7 +3,7 @@
  * one that exists), and only when every file is written are its entries renamed into place. A failed export (a bad checkpoint, a full disk, a
  * crashed worker) leaves nothing behind, and an export never replaces files it was not told it may replace.
  */
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, relative } from 'node:path';
 import { ApiError } from './errors';
@@ -53,7 +53,7 @@ export async function writeWhole<T extends { files: string[] }>(
   write: (staging: string) => Promise<T>,
 ): Promise<T & { outDir: string }> {
   refuseOccupied(outDir, options);
-  const exists = takenNames(dirname(outDir), [basename(outDir)]).length > 0;
+  const exists = existsSync(outDir);
   const tag = `partial-${process.pid}-${randomBytes(4).toString('hex')}`;
   const staging = exists ? join(outDir, `.${tag}`) : join(dirname(outDir), `.${basename(outDir)}.${tag}`);
   mkdirSync(dirname(staging), { recursive: true });

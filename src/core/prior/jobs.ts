@@ -202,23 +202,22 @@ export class PriorJobs implements JobKindHandler<'priorTrained'> {
             'samples of uniform codes would be noise',
         );
       }
-      for (const [path, sha, what] of [
-        [
-          prior.checkpoint.path,
-          prior.checkpoint.sha256,
-          `the checkpoint of epoch ${prior.checkpoint.epoch} its prior was trained on`,
-        ],
-        [prior.path, prior.sha256, 'its learned prior’s checkpoint'],
-      ] as const) {
+      const read = (path: string, sha: string, what: string) => {
         try {
-          readCheckpoint(path, sha);
+          return readCheckpoint(path, sha);
         } catch (e) {
           if (!(e instanceof CheckpointError)) throw e;
-          refuse('conflict', 'runId', `${who}: ${what} cannot be used (${e.message}); train the prior again`);
+          return refuse('conflict', 'runId', `${who}: ${what} cannot be used (${e.message}); train the prior again`);
         }
-      }
+      };
+      read(
+        prior.checkpoint.path,
+        prior.checkpoint.sha256,
+        `the checkpoint of epoch ${prior.checkpoint.epoch} its prior was trained on`,
+      );
+      const saved = read(prior.path, prior.sha256, 'its learned prior’s checkpoint');
       // A prior of one masked stack (before the gated PixelCNN) has weights the studio no longer builds.
-      const shape = (readCheckpoint(prior.path, prior.sha256).family as { pixelcnn?: { stacks?: string } }).pixelcnn;
+      const shape = (saved.family as { pixelcnn?: { stacks?: string } }).pixelcnn;
       if (shape?.stacks !== 'vertical+horizontal') {
         refuse(
           'conflict',
