@@ -42,11 +42,8 @@ export function newestGoodCheckpoint(db: Db, runId: number): Found {
   return firstThatVerifies(listCheckpoints(db, runId));
 }
 
-/**
- * The checkpoint that export, evaluations, the explorer and priors use when none is named: for a run that early
- * stopping ended and that keeps its best checkpoint (`keepBest`), that one; else the newest that verifies.
- */
-export function defaultCheckpoint(db: Db, runId: number): Found {
+/** A run's checkpoints, and the best of them by `keepBest` when early stopping ended it and it keeps its best. */
+function checkpointsAndBest(db: Db, runId: number) {
   const all = listCheckpoints(db, runId);
   const config = stoppedEarlyOf(db, runId) ? getRun(db, runId)?.config : undefined;
   const keepBest = config?.training.checkpoints?.keepBest;
@@ -54,10 +51,31 @@ export function defaultCheckpoint(db: Db, runId: number): Found {
     config && keepBest
       ? bestCheckpoint(all, keepBest, (step) => metricAt(db, runId, 'test', keepBest.metric, step), pretrainingEpochs(config))
       : undefined;
-  const chosen = firstThatVerifies(best ? [best] : []);
+  return { all, best: best && keepBest ? { checkpoint: best, metric: keepBest.metric } : undefined };
+}
+
+/**
+ * The checkpoint that export, evaluations, the explorer and priors use when none is named: for a run that early
+ * stopping ended and that keeps its best checkpoint (`keepBest`), that one; else the newest that verifies.
+ */
+export function defaultCheckpoint(db: Db, runId: number): Found {
+  const { all, best } = checkpointsAndBest(db, runId);
+  const chosen = firstThatVerifies(best ? [best.checkpoint] : []);
   if (chosen.from) return chosen;
   const newest = firstThatVerifies(all);
   return { from: newest.from, skipped: [...chosen.skipped, ...newest.skipped] };
+}
+
+/**
+ * What `defaultCheckpoint` names, read from the records alone (no file is read, so a run's page can say it cheaply):
+ * its epoch, and the metric it is best by, or null for the newest. A file that fails to verify moves the default to
+ * the newest one that does, which only using it finds.
+ */
+export function defaultEpoch(db: Db, runId: number): { epoch: number; bestBy: string | null } | null {
+  const { all, best } = checkpointsAndBest(db, runId);
+  if (best) return { epoch: best.checkpoint.epoch, bestBy: best.metric };
+  const newest = all[0];
+  return newest ? { epoch: newest.epoch, bestBy: null } : null;
 }
 
 /** The checkpoint a run is exported from by default (`defaultCheckpoint`), or an error naming why none verifies. */

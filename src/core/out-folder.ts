@@ -73,7 +73,7 @@ export async function writeWhole<T extends { files: string[] }>(
  * aside first (inside the staging folder), and put back if any move fails, so the folder is never half old, half new.
  */
 function replaceEntries(staging: string, outDir: string): void {
-  const names = readdirSync(staging);
+  const names = readdirSync(staging).sort();
   const aside = join(staging, '.replaced');
   mkdirSync(aside);
   const placed: string[] = [];

@@ -91,3 +91,17 @@ export const GenerateRequest = z.strictObject({
   name: DatasetName.optional(),
 });
 export type GenerateRequest = z.infer<typeof GenerateRequest>;
+
+/**
+ * The names of the labels in a run's view of its data (`DatasetCatalog.open`): the two sets' names for a pair (an
+ * image's label is the set it comes from), the chosen classes' names in the order chosen (they are renumbered 0, 1, …),
+ * else the set's own names.
+ */
+export function selectionLabelNames(
+  ref: { name: string; second?: string | undefined; classes?: readonly number[] | undefined },
+  labelNames: readonly string[] | null,
+): string[] | null {
+  if (ref.second) return [ref.name, ref.second];
+  if (ref.classes) return ref.classes.map((c) => labelNames?.[c] ?? String(c));
+  return labelNames ? [...labelNames] : null;
+}

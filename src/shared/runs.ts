@@ -172,6 +172,11 @@ export const RunDetail = RunSummary.extend({
   ),
   /** Every start of its training, the first first. */
   attempts: z.array(RunAttempt),
+  /**
+   * The checkpoint evaluations, the explorer, export and priors use when none is named (`runs.get` gives it): the
+   * newest (`bestBy` null), or for a run early stopping ended that keeps its best, the best by that test metric.
+   */
+  defaultCheckpoint: z.object({ epoch: z.number().int(), bestBy: z.string().nullable() }).nullable().optional(),
 });
 export type RunDetail = z.infer<typeof RunDetail>;
 

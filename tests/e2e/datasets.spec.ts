@@ -122,3 +122,23 @@ test('Shapes and Faces are generated on demand and browsed with their factors', 
   await page.getByTestId('swap-a').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(shots, '25-deepfake-faces-swap.png') });
 });
+
+test('the generate form steps the count from what was typed and opens the set it made', async ({ page }) => {
+  if (!host) throw new Error('host not started');
+  await page.goto(host.url);
+  await page.getByTestId('open-datasets').click();
+  const count = page.getByTestId('generate-count');
+  await count.fill('200');
+  await count.press('ArrowUp');
+  await expect(count).toHaveValue('1200');
+  await count.press('ArrowDown');
+  await count.press('ArrowDown');
+  await expect(count).toHaveValue('10');
+  await count.fill('240');
+  await page.getByTestId('generate-name').fill('tiny-shapes');
+  await page.getByTestId('generate-name').press('Enter');
+  await expect(page.locator('[data-testid="dataset-item"][data-name="tiny-shapes"]')).toBeVisible({ timeout: 60_000 });
+  // The browser pages through the training split: 240 images less the tenth held out for testing.
+  await expect(page.getByTestId('sample-range')).toHaveText('1–48 of 216', { timeout: 30_000 });
+  await page.screenshot({ path: join(shots, '104-generated-set.png'), fullPage: true });
+});

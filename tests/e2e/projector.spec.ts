@@ -190,6 +190,10 @@ test('the projector draws 10,000 MNIST test codes with PCA and UMAP: hover shows
   const selection = page.getByTestId('projector-selection');
   await expect(selection).toHaveAttribute('data-count', String(expected));
   console.log(`brush [${x0}, ${x1}] × [${y0}, ${y1}]: ${expected} points selected`);
+  // The sliders start from the mean of every selected code (they took the first 256 once).
+  await expect(page.getByTestId('explore-source')).toHaveText(
+    `from mean code of ${expected.toLocaleString('en')} selected test image${expected === 1 ? '' : 's'}`,
+  );
   await expect(selection.locator('img').first()).toBeVisible();
   await page.mouse.move(box.x + 5, box.y + 5);
   await expect(selection.locator('img')).toHaveCount(Math.min(50, expected), { timeout: 20_000 });
@@ -298,5 +302,18 @@ test('the projector draws 10,000 MNIST test codes with PCA and UMAP: hover shows
   await expect(page.getByTestId('projector-status')).toContainText('seeded sample of 500 of 10,000 points');
   await page.getByTestId('projector-legend-entry').nth(3).click();
   await projector.screenshot({ path: join(shots, '95-projector-tsne.png') });
+
+  // A brush on this picture, then a new run of t-SNE (fewer iterations) moves every point: the outline goes with it.
+  box = (await canvas.boundingBox())!;
+  await page.keyboard.down('Shift');
+  await page.mouse.move(box.x + plot.left + plot.width * 0.1, box.y + plot.top + plot.height * 0.1);
+  await page.mouse.down();
+  await page.mouse.move(box.x + plot.left + plot.width * 0.9, box.y + plot.top + plot.height * 0.9, { steps: 4 });
+  await page.mouse.up();
+  await page.keyboard.up('Shift');
+  await expect(selection).toContainText('rectangle');
+  await page.getByTestId('projector-tsne-iterations').fill('150');
+  await expect(selection).toHaveCount(0, { timeout: 60_000 });
+  expect(await page.evaluate(() => (window as unknown as { __projector: Probe }).__projector.shape)).toBeNull();
   lap('done');
 });

@@ -43,6 +43,8 @@ describe('training options', () => {
     expect(run.stoppedEarly?.best).toBe(metrics.find((m) => m.split === 'test' && m.name === 'loss' && m.epoch === 1)?.value);
     expect(metrics.filter((m) => m.split === 'train' && m.name === 'loss').map((m) => m.epoch)).toEqual([1, 2, 3]);
     expect(run.checkpoints.map((c) => c.epoch)).toEqual([3]);
+    // Without keepBest, the default is the newest: the run's page names it so.
+    expect(run.defaultCheckpoint).toEqual({ epoch: 3, bestBy: null });
     expect((await studio.exportRun(runId, join(tmp.dir, 'early'))).epoch).toBe(3);
 
     // Extended by four epochs: its patience starts again from its checkpoint, so two more epochs without an
@@ -66,6 +68,8 @@ describe('training options', () => {
     const { runId, run } = await trained(config);
     expect(run.stoppedEarly).toMatchObject({ epoch: 3, bestEpoch: 1 });
     expect(run.checkpoints.map((c) => c.epoch)).toEqual([1, 3]);
+    // The run's page says which its evaluation menu uses when none is chosen (it said "newest (epoch 3)").
+    expect(run.defaultCheckpoint).toEqual({ epoch: 1, bestBy: 'loss' });
     expect((await studio.exportRun(runId, join(tmp.dir, 'best'))).epoch).toBe(1);
     const { evaluationId } = await studio.api['evaluations.start']({ runId, what: ['clustering'], seed: 0 });
     await studio.evaluations.whenEnded(evaluationId);

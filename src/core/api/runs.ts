@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { finishedStatuses, type Api } from '../../shared/api';
 import { describeIssues } from '../../shared/config';
 import { ApiError } from '../errors';
-import { exportRun, newestGoodCheckpoint } from '../export';
+import { defaultEpoch, exportRun, newestGoodCheckpoint } from '../export';
 import { runLatents } from '../evaluation/latent-images';
 import { writeLatents } from '../evaluation/latents-files';
 import { writeWhole } from '../out-folder';
@@ -119,7 +119,7 @@ export function runsApi(
     'runs.latents': async ({ runId, epoch }) => runLatents(evaluations, datasets, requireRun(runId), epoch),
     'runs.list': async ({ runIds }) => listRuns(db, runIds),
     'runs.curves': async ({ runIds, metrics, maxPoints }) => readCurves(db, runIds, metrics, maxPoints),
-    'runs.get': async ({ runId }) => requireRun(runId),
+    'runs.get': async ({ runId }) => ({ ...requireRun(runId), defaultCheckpoint: defaultEpoch(db, runId) }),
     'runs.metrics': async ({ runId }) => {
       requireRun(runId);
       return readMetrics(db, runId);

@@ -5,6 +5,7 @@
  */
 import type { CommandOutput } from '../../shared/api';
 import type { DatasetRef, RunConfig } from '../../shared/config';
+import { selectionLabelNames } from '../../shared/datasets';
 import type { DatasetCatalog } from '../datasets/catalog';
 import type { EvaluationJobs } from './jobs';
 
@@ -26,7 +27,7 @@ export function testImageSources(
         set: Array.from({ length: a + b }, (_, i) => (i < a ? 0 : 1)),
         index: Array.from({ length: a + b }, (_, i) => (i < a ? i : i - a)),
       },
-      labelNames: [ref.name, ref.second],
+      labelNames: selectionLabelNames(ref, whole.labelNames),
       count: a + b,
     };
   }
@@ -40,7 +41,7 @@ export function testImageSources(
     }
     return {
       images: { datasets: [ref.name], set: null, index },
-      labelNames: ref.classes.map((c) => whole.labelNames?.[c] ?? String(c)),
+      labelNames: selectionLabelNames(ref, whole.labelNames),
       count: index.length,
     };
   }

@@ -1,4 +1,5 @@
 import type { DatasetInfo, Evaluation, EvaluationDetails, EvaluationKind, FamilyInfo } from '../../../shared/api';
+import { selectionLabelNames } from '../../../shared/datasets';
 import { count } from './format';
 
 /** One kind an evaluation may judge, as the run view offers it: applicable to this run, or why not. */
@@ -358,16 +359,62 @@ export function newestFirst<T extends { id: number }>(evaluations: readonly T[])
   return [...evaluations].sort((a, b) => b.id - a.id);
 }
 
+/** The part of a data set the Evaluation panel needs to say what it judges. */
+export type SubjectSet = Pick<DatasetInfo, 'name' | 'testCount' | 'labelNames'>;
+
 /**
- * What the Evaluation panel judges, as its header says: the test split of the run's set, counted as the run uses it
- * (its test subset, where it has one), and out of how many when that is a part.
+ * What the Evaluation panel judges, as its header says: the test split of the run's view of its data, counted as the
+ * run uses it (its test subset, where it has one, split evenly between a pair of sets), and out of how many when that
+ * is a part. Chosen classes are named: their count in the split is not known here (the results give it).
  */
 export function evaluationSubject(
-  dataset: Pick<DatasetInfo, 'name' | 'testCount'> | undefined,
-  testSubset: number | undefined,
+  ref: { name: string; second?: string | undefined; classes?: readonly number[] | undefined; testSubset?: number | undefined },
+  find: (name: string) => SubjectSet | undefined,
 ): string {
-  if (!dataset) return 'the latent space of a checkpoint, judged on the test split';
-  const used = Math.min(dataset.testCount, testSubset ?? dataset.testCount);
-  const part = used !== dataset.testCount ? ` of ${count(dataset.testCount)}` : '';
-  return `the latent space of a checkpoint, judged on the test split of ${dataset.name} (${count(used)} images${part})`;
+  const lead = 'the latent space of a checkpoint, judged on the test split';
+  const first = find(ref.name);
+  if (!first) return lead;
+  const used = (set: SubjectSet, limit: number | undefined) => Math.min(set.testCount, limit ?? set.testCount);
+  if (ref.second) {
+    const second = find(ref.second);
+    if (!second) return `${lead}s of ${ref.name} and ${ref.second}`;
+    const half = ref.testSubset === undefined ? undefined : Math.ceil(ref.testSubset / 2);
+    const [a, b] = [used(first, half), used(second, half)];
+    return `${lead}s of ${ref.name} and ${ref.second} (${count(a)} + ${count(b)} images)`;
+  }
+  if (ref.classes) {
+    const names = selectionLabelNames(ref, first.labelNames) ?? [];
+    const limit = ref.testSubset === undefined ? '' : `, the first ${count(ref.testSubset)} at most`;
+    return `${lead} of ${ref.name}, its ${names.length === 1 ? 'class' : 'classes'} ${names.join(', ')} only${limit}`;
+  }
+  const n = used(first, ref.testSubset);
+  const part = n !== first.testCount ? ` of ${count(first.testCount)}` : '';
+  return `${lead} of ${ref.name} (${count(n)} images${part})`;
+}
+
+/**
+ * The checkpoint menu's default entry: the checkpoint the studio uses when none is chosen (`runs.get` says which), the
+ * newest, or the best by a test metric for a run early stopping ended that keeps its best.
+ */
+export function defaultCheckpointText(
+  chosen: { epoch: number; bestBy: string | null } | null | undefined,
+  newestEpoch: number | undefined,
+): string {
+  if (chosen?.bestBy) return `best by test ${chosen.bestBy} (epoch ${chosen.epoch})`;
+  const epoch = chosen?.epoch ?? newestEpoch;
+  return epoch === undefined ? 'newest' : `newest (epoch ${epoch})`;
+}
+
+/**
+ * The active-units chart's bars: each variance's log10 (floored at 1e-6), placed on an axis from a whole decade at or
+ * below 1e-3 and the smallest variance to a whole decade at or above 1 and the largest, so the axis labels, 10^lo and
+ * 10^hi, are where they stand; null without variances.
+ */
+export function logBars(variances: readonly number[], threshold: number) {
+  if (variances.length === 0) return null;
+  const logs = variances.map((x) => Math.log10(Math.max(x, 1e-6)));
+  const lo = Math.floor(Math.min(-3, ...logs));
+  const hi = Math.ceil(Math.max(0, ...logs));
+  const at = (l: number) => (l - lo) / (hi - lo);
+  return { logs, at, threshold: at(Math.log10(threshold)), lo, hi };
 }

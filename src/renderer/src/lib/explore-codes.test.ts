@@ -3,6 +3,8 @@ import { ClientError } from './client';
 import { priorSample } from './explore';
 import {
   decodeRequest,
+  editedSource,
+  selectedCodes,
   interpolationCaption,
   maxStripSteps,
   meanCode,
@@ -125,5 +127,23 @@ describe('the explore view’s small decisions', () => {
       'Spherical path in 10 steps from A (test image 3) to B (test image 9); every step decoded as class seven',
     );
     expect(withClass('z4 from -3 to 3 in 9 steps', null)).toBe('z4 from -3 to 3 in 9 steps');
+  });
+});
+
+describe('where the sliders start', () => {
+  it('the mean of a selection takes every selected code, and its most common label', () => {
+    // Four 2-d codes, row-major; the selection is rows 0, 2 and 3.
+    const codes = Float32Array.from([1, 10, 100, 100, 3, 20, 5, 30]);
+    const s = selectedCodes(codes, 2, [4, 9, 7, 7], [0, 2, 3], 12);
+    expect(s.mean).toEqual([3, 20]);
+    expect(s.label).toBe(7);
+    expect(s.epoch).toBe(12);
+    expect(selectedCodes(codes, 2, null, [1], 12)).toMatchObject({ mean: [100, 100], label: null });
+  });
+
+  it('a start moved by a slider says it was edited, once', () => {
+    expect(editedSource('test image 5')).toBe('test image 5, edited');
+    expect(editedSource(editedSource('test image 5'))).toBe('test image 5, edited');
+    expect(editedSource('')).toBe('');
   });
 });

@@ -22,6 +22,40 @@ export function meanCode(codes: readonly (readonly number[])[], dim: number): nu
   return Array.from({ length: dim }, (_, d) => codes.reduce((s, c) => s + (c[d] ?? 0), 0) / codes.length);
 }
 
+/** Where the sliders started, once a slider moved: "test image 5, edited" (said once). */
+export function editedSource(source: string): string {
+  return !source || source.endsWith(', edited') ? source : `${source}, edited`;
+}
+
+/** A selection of the projector's test codes: what the sliders start from when it is made. */
+export interface SelectedCodes {
+  /** Test-split indices. */
+  indices: number[];
+  /** The mean of their codes (the projector holds every test code), and of which checkpoint's epoch. */
+  mean: number[];
+  epoch: number;
+  /** Their most common label (null without labels). */
+  label: number | null;
+}
+
+/** The mean code and most common label of rows `indices` of a row-major `count × dim` array of codes. */
+export function selectedCodes(
+  codes: Float32Array,
+  dim: number,
+  labels: readonly number[] | null,
+  indices: readonly number[],
+  epoch: number,
+): SelectedCodes {
+  const mean = new Array<number>(dim).fill(0);
+  for (const i of indices) for (let d = 0; d < dim; d++) mean[d] = (mean[d] ?? 0) + (codes[i * dim + d] ?? 0);
+  return {
+    indices: [...indices],
+    mean: mean.map((m) => m / Math.max(1, indices.length)),
+    epoch,
+    label: labels ? mostCommonLabel(indices.map((i) => labels[i] ?? 0)) : null,
+  };
+}
+
 /** The most common label (the smallest among equals; 0 when there are none), or null without labels. */
 export function mostCommonLabel(labels: readonly number[] | null | undefined): number | null {
   const counts: number[] = [];

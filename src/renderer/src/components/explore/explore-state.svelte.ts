@@ -1,5 +1,5 @@
 import type { CommandInput, CommandOutput } from '../../../../shared/api';
-import type { ExplorerInfo } from '../../../../shared/explorer';
+import { explorerMaxIndices, type ExplorerInfo } from '../../../../shared/explorer';
 import {
   LatestWins,
   base64Bytes,
@@ -13,6 +13,7 @@ import {
 } from '../../lib/explore';
 import {
   decodeRequest,
+  editedSource,
   interpolationCaption,
   maxStripSteps,
   meanCode,
@@ -26,6 +27,7 @@ import {
   stripRows,
   stripSteps,
   traversalCaption,
+  type SelectedCodes,
   type StripPath,
 } from '../../lib/explore-codes';
 import { studio } from '../../lib/studio.svelte';
@@ -91,9 +93,11 @@ export class ExploreState {
             if (this.sessionId === opened.sessionId) this.sessionId = null;
             return;
           }
+          const ticket = ++this.starts;
           await this.loadThumbs(0);
           const first = this.thumbs[0];
-          if (first) this.startFrom(first.code, first.label, `test image ${first.index}`);
+          // A start chosen while the thumbnails were encoded (a sample, a projector point) stays.
+          if (first && ticket === this.starts) this.startFrom(first.code, first.label, `test image ${first.index}`);
         },
         (e: unknown) => (this.openError = e instanceof Error ? e.message : String(e)),
       );
@@ -201,10 +205,18 @@ export class ExploreState {
   setDimension(d: number, value: number): void {
     if (!Number.isFinite(value)) return;
     this.z[d] = round4(value);
+    this.source = editedSource(this.source);
     this.request();
   }
 
+  /**
+   * Counts the starts asked for: an encode answered after a newer start was chosen (a slow selection's mean after a
+   * click on a thumbnail) is dropped rather than replace it.
+   */
+  private starts = 0;
+
   startFrom(code: number[], l: number | null, what: string): void {
+    this.starts++;
     this.z = code.map(round4);
     if (l !== null && this.info?.conditional) this.label = l;
     this.source = what;
@@ -231,23 +243,36 @@ export class ExploreState {
   }
 
   async useTestImage(index: number, what = `test image ${index}`): Promise<void> {
+    const ticket = ++this.starts;
     try {
       const r = await this.explorerCall('explorer.encode', { indices: [index] });
-      this.startFrom(r.codes[0] as number[], r.labels?.[0] ?? null, what);
+      if (ticket === this.starts) this.startFrom(r.codes[0] as number[], r.labels?.[0] ?? null, what);
     } catch (e) {
       this.fail(e);
     }
   }
 
-  /** The mean code of the projector's selection (its most common label for the CVAE). */
-  async useSelection(indices: number[]): Promise<void> {
-    if (indices.length === 0) return;
+  /**
+   * The mean code of the projector's selection (its most common label for the CVAE): the projector's own codes when
+   * they are of the checkpoint the explorer opened, else the encoding of the first `explorerMaxIndices` of them.
+   */
+  async useSelection(selection: SelectedCodes | null): Promise<void> {
+    if (!selection || selection.indices.length === 0 || !this.info) return;
+    const n = selection.indices.length;
+    const what = `mean code of ${n.toLocaleString('en')} selected test image${n === 1 ? '' : 's'}`;
+    if (selection.epoch === this.info.epoch && selection.mean.length === this.info.latentSize) {
+      this.startFrom(selection.mean, selection.label, what);
+      return;
+    }
+    const ticket = ++this.starts;
     try {
-      const picked = indices.slice(0, 256);
+      const picked = selection.indices.slice(0, explorerMaxIndices);
       const r = await this.explorerCall('explorer.encode', { indices: picked });
       const mean = meanCode(r.codes, r.dim);
       const common = mostCommonLabel(r.labels);
-      this.startFrom(mean, common, `mean code of ${picked.length} selected test images`);
+      const part =
+        picked.length < n ? `mean code of the first ${picked.length} of ${n.toLocaleString('en')} selected test images` : what;
+      if (ticket === this.starts) this.startFrom(mean, common, part);
     } catch (e) {
       this.fail(e);
     }
@@ -289,6 +314,8 @@ export class ExploreState {
       caption = traversalCaption(this.traverseDim, range, n);
     }
     caption = withClass(caption, info.conditional ? (this.classNames[this.label] ?? String(this.label)) : null);
+    // Named now: the path and dimension may change while the strip is decoded.
+    const name = stripName(this.runId(), kind, this.path, this.traverseDim);
     this.stripBusy = true;
     try {
       const result = await this.explorerCall('explorer.decode', stripRequest(this.decoders, codes, this.label, info.conditional));
@@ -298,7 +325,7 @@ export class ExploreState {
         width: result.width,
         height: result.height,
         channels: result.channels,
-        name: stripName(this.runId(), kind, this.path, this.traverseDim),
+        name,
         caption,
       };
       this.callError = null;

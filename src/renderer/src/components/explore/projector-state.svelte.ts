@@ -18,6 +18,7 @@ import {
 } from '../../lib/projector-view';
 import { ProjectorColoring } from './projector-coloring.svelte';
 import { ProjectorData } from './projector-data.svelte';
+import { selectedCodes, type SelectedCodes } from '../../lib/explore-codes';
 
 /** A selection as a set, made anew with each selection and never changed (so a plain Set, not a SvelteSet). */
 const setOf = (indices: number[]): ReadonlySet<number> => new Set(indices);
@@ -26,8 +27,8 @@ export interface ProjectorProps {
   runId: () => number;
   /** A point chosen (by its test-split index), to send to the sliders. */
   onPick: (index: number) => void;
-  /** Points selected with the brush or lasso (test-split indices). */
-  onSelect: (indices: number[]) => void;
+  /** Points selected with the brush, the lasso or a label (null when the selection is cleared). */
+  onSelect: (selection: SelectedCodes | null) => void;
 }
 
 /**
@@ -101,6 +102,15 @@ export class ProjectorState {
       void data.params.method;
       untrack(() => {
         if (this.selection.length > 0 || this.shape) this.clearSelection();
+      });
+    });
+    // Nor does an outline drawn on the picture before a new seed or neighbourhood moved every point: a brush or lasso
+    // goes with its picture (a label's selection stays), and so does the hover ring.
+    $effect(() => {
+      void data.projection;
+      untrack(() => {
+        this.hover = null;
+        if (this.shape) this.clearSelection();
       });
     });
     $effect(() => () => data.stop());
@@ -327,7 +337,9 @@ export class ProjectorState {
 
   private setSelection(indices: number[]): void {
     this.selection = indices;
-    if (indices.length > 0) this.props.onSelect(indices);
+    const latents = this.data.latents;
+    if (indices.length > 0 && latents)
+      this.props.onSelect(selectedCodes(latents.codes, latents.dim, latents.labels, indices, latents.epoch));
   }
 
   readonly selectLabel = (value: number): void => {
@@ -343,6 +355,6 @@ export class ProjectorState {
     this.selection = [];
     this.selectionHow = '';
     this.shape = null;
-    this.props.onSelect([]);
+    this.props.onSelect(null);
   };
 }
