@@ -141,4 +141,13 @@ test('the generate form steps the count from what was typed and opens the set it
   // The browser pages through the training split: 240 images less the tenth held out for testing.
   await expect(page.getByTestId('sample-range')).toHaveText('1–48 of 216', { timeout: 30_000 });
   await page.screenshot({ path: join(shots, '104-generated-set.png'), fullPage: true });
+
+  // Deleted: the address no longer names it, and a link that still does says the set is gone (it showed another set).
+  page.once('dialog', (d) => void d.accept());
+  await page.getByTestId('delete-dataset').click();
+  await expect(page.locator('[data-testid="dataset-item"][data-name="tiny-shapes"]')).toHaveCount(0);
+  await expect(page).toHaveURL(/#\/datasets$/);
+  await page.goto(`${host.origin}/#/datasets/tiny-shapes`);
+  await expect(page.getByTestId('dataset-missing')).toContainText('No data set is named tiny-shapes');
+  await expect(page.getByTestId('dataset-title')).toHaveCount(0);
 });

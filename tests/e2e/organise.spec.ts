@@ -322,3 +322,38 @@ test('the test figures show as the run trains, not only when it ends', async ({ 
   await expect(page.getByTestId('run-view').getByTestId('status')).toHaveText('running');
   await callHost(host, 'runs.cancel', { runId });
 });
+
+test('the table drops a run deleted elsewhere from its selection; no match names every filter and clears them', async ({
+  page,
+}) => {
+  const [a] = ids as [number];
+  const config = await callHost<Config>(host, 'presets.get', { name: 'beta-vae-4' });
+  config.name = 'to be deleted';
+  config.dataset = { name: 'mnist', trainSubset: 256, testSubset: 256 };
+  config.training.epochs = 1;
+  const { runId: c } = await callHost<{ runId: number }>(host, 'runs.start', { config });
+  await expect
+    .poll(async () => (await callHost<{ status: string }>(host, 'runs.get', { runId: c })).status, { timeout: 60_000 })
+    .toBe('completed');
+  await page.goto(host.url);
+  await page.goto(`${host.origin}/#/table`);
+  const row = (id: number) => page.locator(`[data-testid="runs-table-row"][data-run-id="${id}"]`);
+  await row(a).getByTestId('row-select').check();
+  await row(c).getByTestId('row-select').check();
+  await expect(page.getByTestId('compare-selected')).toHaveText('Compare selected (2)');
+  // Deleted by another window (here, the API): its row goes, and so does its place in the selection.
+  await callHost(host, 'runs.delete', { runId: c });
+  await expect(row(c)).toHaveCount(0);
+  await expect(page.getByTestId('compare-selected')).toHaveText('Compare selected (1)');
+  await expect(page.getByTestId('compare-selected')).toBeDisabled();
+
+  // A status and a column condition that no run passes: the message names both, and one click clears them.
+  await page.getByTestId('filter-status').selectOption('completed');
+  await page.getByTestId('filter-field').selectOption('metric:test.loss');
+  await page.getByTestId('filter-value').fill('< -1000');
+  await expect(page.getByTestId('table-no-match')).toContainText('passes the filters: status completed, test.loss < -1000.');
+  await page.getByTestId('clear-filters').click();
+  await expect(page.getByTestId('filter-value')).toHaveValue('');
+  await expect(page.getByTestId('filter-status')).toHaveValue('');
+  await expect(page.getByTestId('runs-table-row').first()).toBeVisible();
+});

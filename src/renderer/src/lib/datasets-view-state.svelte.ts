@@ -11,18 +11,32 @@ import { studio } from './studio.svelte';
  */
 export class DatasetsViewState {
   readonly pageSize = samplePageSize;
-  selected = $derived(studio.datasets.find((d) => d.name === this.name()) ?? studio.datasets[0]);
+  /** The set named (none when the name is of no set: deleted, or a stale link), else the first. */
+  selected = $derived.by(() => {
+    const name = this.name();
+    return name ? studio.datasets.find((d) => d.name === name) : studio.datasets[0];
+  });
+  /** A name in the address that no set has: the view says so rather than show another set under it. */
+  missing = $derived.by(() => {
+    const name = this.name();
+    return name && studio.datasets.length > 0 && !this.selected ? name : undefined;
+  });
   detail = $state.raw<DatasetDetail | null>(null);
   samples = $state.raw<DatasetSample[]>([]);
   total = $state(0);
   split = $state<'train' | 'test'>('train');
   offset = $state(0);
+  /** Why the page of images could not be read (reading it again clears it). */
   error = $state<string | null>(null);
+  /** Why Delete or Generate now failed: beside those buttons, until the next action. */
+  actionError = $state<string | null>(null);
   busy = $state(false);
   partner = $state('');
   /** The families that train on a pair of sets (they declare `datasetPairing`), offered for the selected set. */
   pairings = $derived(pairingFamilies(studio.families));
   others = $derived(pairableSets(studio.datasets, this.selected));
+  /** The second set chosen, while it is still one of `others` (a set deleted since is no choice). */
+  partnerName = $derived(this.others.some((o) => o.name === this.partner) ? this.partner : '');
   rangeText = $derived(sampleRangeText(this.offset, this.pageSize, this.total));
   private selectedName = $derived(this.selected?.name);
 
@@ -33,6 +47,7 @@ export class DatasetsViewState {
       this.offset = 0;
       this.split = 'train';
       this.partner = untrack(() => this.selected?.twin) ?? '';
+      this.actionError = null;
     });
     $effect(() => this.loadSamples());
   }
@@ -77,12 +92,12 @@ export class DatasetsViewState {
 
   async generateDefault(d: DatasetInfo): Promise<void> {
     this.busy = true;
-    this.error = null;
+    this.actionError = null;
     try {
       await studio.client.call('datasets.generate', defaultGeneration(d));
       await studio.refreshDatasets();
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
+      this.actionError = e instanceof Error ? e.message : String(e);
     } finally {
       this.busy = false;
     }
@@ -90,12 +105,14 @@ export class DatasetsViewState {
 
   async remove(d: DatasetInfo): Promise<void> {
     if (!confirm(`Delete the data set ${d.name}? Runs trained on it keep their results.`)) return;
+    this.actionError = null;
     try {
       await studio.client.call('datasets.delete', { name: d.name });
       await studio.refreshDatasets();
-      studio.open({ kind: 'datasets' });
+      // In place of the deleted set's address, so Back does not lead to it.
+      studio.replace({ kind: 'datasets' });
     } catch (e) {
-      this.error = e instanceof ClientError ? e.message : String(e);
+      this.actionError = e instanceof ClientError ? e.message : String(e);
     }
   }
 }

@@ -418,3 +418,46 @@ export function logBars(variances: readonly number[], threshold: number) {
   const at = (l: number) => (l - lo) / (hi - lo);
   return { logs, at, threshold: at(Math.log10(threshold)), lo, hi };
 }
+
+/** How a figure reads outside its panel (the runs table's `eval.*` columns): its long name and format. */
+export interface FigureReading {
+  title: string;
+  format: (v: number | undefined) => string;
+  /** A percentage: shown as 100 × the value. */
+  percent: boolean;
+}
+
+/** An evaluation figure by name (`kmeans_acc`, `probe_100_acc`, `mig`, `iw_nll`, …), as its panel says it; undefined for one it does not know. */
+export function evaluationFigure(name: string): FigureReading | undefined {
+  const clustering = /^(kmeans|gmm|pixels_kmeans)_(acc|nmi|ari)$/.exec(name);
+  if (clustering) {
+    const row = clusteringRows.find((r) => r.key === clustering[1]);
+    const column = clusteringColumns.find((c) => c.suffix === clustering[2]);
+    const acc = clustering[2] === 'acc';
+    return {
+      title: `${row?.method} on the ${row?.features}: ${column?.title}`,
+      format: acc ? percent : score,
+      percent: acc,
+    };
+  }
+  const probe = /^(pixels_)?probe_(\d+)_acc$/.exec(name);
+  if (probe) {
+    const on = probe[1] ? 'the raw pixels' : 'the codes';
+    return {
+      title: `linear probe on ${on}, ${count(Number(probe[2]))} labels per class: test accuracy`,
+      format: percent,
+      percent: true,
+    };
+  }
+  const d = disentanglementFigures.find((f) => f.name === name);
+  if (d) return { title: `${d.label}: ${d.title}`, format: d.format, percent: d.format === percent };
+  if (name === 'iw_nll') return { title: 'importance-weighted −log p(x) (nats per image)', format: nats, percent: false };
+  if (name === 'neg_elbo') return { title: '−ELBO on the same draws (nats per image)', format: nats, percent: false };
+  if (name === 'active_units')
+    return {
+      title: 'active units: dimensions whose posterior mean varies (Cov > 0.01)',
+      format: (v) => (v === undefined ? '–' : String(Math.round(v))),
+      percent: false,
+    };
+  return undefined;
+}

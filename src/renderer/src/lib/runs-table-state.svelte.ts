@@ -9,7 +9,9 @@ import {
   applyRunStatus,
   dropRun,
   csvFileName,
+  activeFilters,
   filterColumnOf,
+  filterPlaceholder,
   waitsOnSlurm,
   isNumericColumn,
   liveSweepCounts,
@@ -43,7 +45,12 @@ export interface RunsTableScope {
 export class RunsTableState {
   table = $state.raw<RunsTable | null>(null);
   sweep = $state.raw<SweepDetail | null>(null);
+  /** Why the table could not be read (the next reading clears it). */
   loadError = $state<string | null>(null);
+  /** Why the sweep could not be read (the next reading of it clears it). */
+  sweepError = $state<string | null>(null);
+  /** Why Cancel or Resume was refused: it stays until the next action, not until the next reading. */
+  actionError = $state<string | null>(null);
 
   constructor(private readonly scope: RunsTableScope) {}
 
@@ -61,6 +68,9 @@ export class RunsTableState {
         ...(this.sweepId !== undefined ? { sweepId: this.sweepId } : {}),
       });
       this.loadError = null;
+      // A run deleted while the table was away (no event reached it) leaves the selection too.
+      const rows = this.table.rows;
+      for (const id of [...this.selected]) if (!rows.some((r) => r.id === id)) this.selected.delete(id);
     } catch (e) {
       this.loadError = e instanceof Error ? e.message : String(e);
     }
@@ -87,8 +97,9 @@ export class RunsTableState {
     const saves = this.labelSaves;
     try {
       this.sweep = this.withSavedLabels(await studio.client.call('sweeps.get', { sweepId }), saves);
+      this.sweepError = null;
     } catch (e) {
-      this.loadError = e instanceof Error ? e.message : String(e);
+      this.sweepError = e instanceof Error ? e.message : String(e);
     }
   }
 
@@ -134,6 +145,7 @@ export class RunsTableState {
       if (event.name === 'run.deleted') {
         const before = this.table;
         this.table = dropRun(this.table, event.payload.runId);
+        this.selected.delete(event.payload.runId);
         // A sweep's counts and total change with its run.
         if (this.table !== before && sweepId !== undefined) reloadSweep();
         return;
@@ -192,10 +204,35 @@ export class RunsTableState {
   familyFilter = $state('');
   filterColumnKey = $state('');
   filterValue = $state('');
-  filterColumn = $derived(filterColumnOf(this.columns, this.filterColumnKey));
+  filterColumn = $derived(filterColumnOf(this.filterColumnKey));
+  /** The filtered column when the table no longer shows it (the metric picker hid it): the toolbar still offers it. */
+  filterColumnHidden = $derived(
+    this.filterColumn !== undefined && !this.columns.some((c) => columnKey(c) === this.filterColumnKey),
+  );
+  clearFilters(): void {
+    this.search = '';
+    this.statusFilter = '';
+    this.familyFilter = '';
+    this.filterColumnKey = '';
+    this.filterValue = '';
+  }
+  filterHint = $derived(filterPlaceholder(this.rows, this.filterColumn, studio.families));
   /** The search box: names, tags, notes, families and `path=value` (src/shared/search.ts). */
   search = $state('');
   searchTerms = $derived(parseSearch(this.search));
+  /** The filters in force, in words, for the message when no row passes. */
+  active = $derived(
+    activeFilters(
+      {
+        search: this.search,
+        status: this.statusFilter,
+        family: this.familyFilter,
+        column: this.filterColumn,
+        value: this.filterValue,
+      },
+      (id) => studio.family(id)?.label ?? id,
+    ),
+  );
   shown = $derived(
     shownRows(
       this.rows,
@@ -208,6 +245,7 @@ export class RunsTableState {
         value: this.filterValue,
       },
       { key: this.sortKey, direction: this.sortDirection },
+      studio.families,
     ),
   );
 
@@ -258,7 +296,9 @@ export class RunsTableState {
     const stem = this.sweep?.name ?? this.experiment ?? 'runs';
     a.download = csvFileName(stem);
     a.click();
-    URL.revokeObjectURL(a.href);
+    // As chart exports do: the download may read the address after the click returns.
+    const href = a.href;
+    setTimeout(() => URL.revokeObjectURL(href), 10_000);
   }
 
   busy = $state(false);
@@ -266,13 +306,14 @@ export class RunsTableState {
     const sweepId = this.sweepId;
     if (sweepId === undefined) return;
     this.busy = true;
+    this.actionError = null;
     const saves = this.labelSaves;
     try {
       const summary: SweepSummary = this.withSavedLabels(await studio.client.call(command, { sweepId }), saves);
       if (this.sweep) this.sweep = { ...this.sweep, ...summary };
       await Promise.all([this.loadTable(), this.loadSweep()]);
     } catch (e) {
-      this.loadError = e instanceof Error ? e.message : String(e);
+      this.actionError = e instanceof Error ? e.message : String(e);
     } finally {
       this.busy = false;
     }

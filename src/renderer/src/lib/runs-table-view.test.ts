@@ -76,11 +76,12 @@ describe('columns and the metric picker', () => {
     expect(toggleMetricKey(all, ['train.loss'], 'test.loss', true)).toEqual(['test.loss', 'train.loss']);
     expect(toggleMetricKey(all, ['test.loss', 'train.loss'], 'test.loss', false)).toEqual(['train.loss']);
   });
-  it('filters only on fields and metrics', () => {
-    const columns = tableColumns(['model.beta'], ['test.loss']);
-    expect(filterColumnOf(columns, 'field:model.beta')).toEqual({ kind: 'field', path: 'model.beta' });
-    expect(filterColumnOf(columns, 'name')).toBeUndefined();
-    expect(filterColumnOf(columns, '')).toBeUndefined();
+  it('filters only on fields and metrics, shown or not', () => {
+    expect(filterColumnOf('field:model.beta')).toEqual({ kind: 'field', path: 'model.beta' });
+    // A metric the picker hid after the filter was set: the filter still holds (it turned off without a word).
+    expect(filterColumnOf('metric:test.loss')).toEqual({ kind: 'metric', key: 'test.loss' });
+    expect(filterColumnOf('name')).toBeUndefined();
+    expect(filterColumnOf('')).toBeUndefined();
   });
 });
 
@@ -191,5 +192,51 @@ describe('cells', () => {
   it('names the CSV after the sweep or experiment', () => {
     expect(csvFileName('β sweep / 2')).toBe('-sweep-2.csv');
     expect(csvFileName('vae-mnist.v2')).toBe('vae-mnist.v2.csv');
+  });
+});
+
+describe('a column filter reads what is typed as the cells show it', () => {
+  const acc = (id: number, v: number) =>
+    row(id, { metrics: { 'test.cluster_acc': v, 'eval.kmeans_acc': v, 'run.training_seconds': id * 100 } });
+  const clusterFamilies = [
+    { id: 'vae', metrics: [{ name: 'cluster_acc', label: 'ACC', format: 'percent' }] },
+  ] as unknown as FamilyInfo[];
+  const rows = [acc(1, 0.7), acc(2, 0.812), acc(3, 0.95)];
+  const filtered = (key: string, value: string, config: Record<string, number> = {}) =>
+    shownRows(
+      rows.map((r) => ({ ...r, config: { ...r.config, ...config } })),
+      [],
+      { column: key.startsWith('field:') ? { kind: 'field', path: key.slice(6) } : { kind: 'metric', key }, value },
+      { key: 'id', direction: 'asc' },
+      clusterFamilies,
+    ).map((r) => r.id);
+
+  it('a percentage as a percentage, whether the family or the evaluation declares it', () => {
+    // The cells read 70.0 %, 81.2 % and 95.0 %: "> 80" dropped every row when it compared with 0.812.
+    expect(metricCellText(rows[1]!, 'test.cluster_acc', clusterFamilies)).toBe('81.2 %');
+    expect(filtered('test.cluster_acc', '> 80')).toEqual([2, 3]);
+    expect(filtered('test.cluster_acc', '<= 81.2 %')).toEqual([1, 2]);
+    expect(metricCellText(rows[1]!, 'eval.kmeans_acc', clusterFamilies)).toBe('81.2 %');
+    expect(filtered('eval.kmeans_acc', '>80')).toEqual([2, 3]);
+    expect(filtered('eval.kmeans_acc', '81.2')).toEqual([2]);
+  });
+
+  it('a duration as a duration, and a number as the cell shows it', () => {
+    // 100 s, 200 s, 300 s.
+    expect(filtered('run.training_seconds', '< 4m')).toEqual([1, 2]);
+    expect(filtered('run.training_seconds', '>= 1m 40s')).toEqual([1, 2, 3]);
+    expect(filtered('run.training_seconds', '> 150')).toEqual([2, 3]);
+    // A learning rate of 0.000312345 shows as 0.0003123, and typing what is shown finds it; the exact value too.
+    expect(filtered('field:training.learningRate', '0.0003123', { 'training.learningRate': 0.000312345 })).toEqual([1, 2, 3]);
+    expect(filtered('field:training.learningRate', '0.000312345', { 'training.learningRate': 0.000312345 })).toEqual([1, 2, 3]);
+    expect(filtered('field:training.learningRate', '0.0003', { 'training.learningRate': 0.000312345 })).toEqual([]);
+  });
+
+  it('names an evaluation column as its panel does', () => {
+    expect(metricLongName('eval.kmeans_acc', families)).toMatch(/^evaluation: k-means on the codes: clustering accuracy/);
+    expect(metricLongName('eval.probe_100_acc', families)).toBe(
+      'evaluation: linear probe on the codes, 100 labels per class: test accuracy',
+    );
+    expect(metricCellText(row(1, { metrics: { 'eval.mig': 0.12345 } }), 'eval.mig', families)).toBe('0.123');
   });
 });

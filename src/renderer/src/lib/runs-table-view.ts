@@ -8,15 +8,20 @@ import {
   type RunSummary,
   type SweepDetail,
 } from '../../../shared/api';
+import { noMatchText } from '../../../shared/search';
+import { evaluationFigure } from './evaluation';
 import { duration, num } from './format';
 import { mergeMetricRecord } from './latest-metrics';
 import { formatMetric } from './metrics';
 import {
   cellValue,
   columnKey,
+  columnTitle,
   filterRows,
+  formatCell,
   isPerDimensionMetric,
   sortRows,
+  type CellView,
   type Column,
   type RowFilter,
   type TableRow,
@@ -76,14 +81,54 @@ export function nextSort(sort: SortState, c: Column): SortState {
   return { key, direction: c.kind === 'id' ? 'desc' : 'asc' };
 }
 
-/** The column a filter names by key, where it is one that can be filtered on (a field or a metric). */
-export function filterColumnOf(columns: readonly Column[], key: string): Column | undefined {
-  return columns.find((c) => columnKey(c) === key && (c.kind === 'field' || c.kind === 'metric'));
+/**
+ * The column a filter names by key (a field or a metric; undefined for another key): named by the key alone, so a
+ * filter on a column the metric picker then hides goes on filtering (the toolbar says it is hidden).
+ */
+export function filterColumnOf(key: string): Column | undefined {
+  if (key.startsWith('field:')) return { kind: 'field', path: key.slice('field:'.length) };
+  if (key.startsWith('metric:')) return { kind: 'metric', key: key.slice('metric:'.length) };
+  return undefined;
 }
 
-/** The rows the filters let through, sorted by the column named (by the id where it is gone). */
-export function shownRows(rows: readonly TableRow[], columns: readonly Column[], filter: RowFilter, sort: SortState): TableRow[] {
-  const filtered = filterRows(rows, filter);
+/** The filters in force, each in words (`status failed`, `test.loss < 100`), for the table's empty state. */
+export function activeFilters(
+  f: { search: string; status: string; family: string; column: Column | undefined; value: string },
+  familyLabel: (id: string) => string,
+): string[] {
+  return [
+    ...(f.search.trim() ? [`search “${f.search.trim()}”`] : []),
+    ...(f.status ? [`status ${f.status}`] : []),
+    ...(f.family ? [`family ${familyLabel(f.family)}`] : []),
+    ...(f.column && f.value.trim() ? [`${columnTitle(f.column)} ${f.value.trim()}`] : []),
+  ];
+}
+
+/** What the table says when no row passes: the search's own help when it is the only filter, else every filter. */
+export function noMatchMessage(active: readonly string[], search: string, total: number): string {
+  if (active.length === 1 && search.trim()) return noMatchText(search, total);
+  return `No run of ${total} passes the filters: ${active.join(', ')}.`;
+}
+
+/** What the filter's value box suggests for a column: in the units its cells show. */
+export function filterPlaceholder(rows: readonly TableRow[], c: Column | undefined, families: readonly FamilyInfo[]): string {
+  if (!c) return '';
+  const r = rows.find((row) => cellValue(row, c) !== undefined);
+  const view = r ? cellView(r, c, families) : undefined;
+  if (view?.duration) return 'e.g. < 5m, >= 1h 30m';
+  if (view?.scale === 100) return 'e.g. > 80 (in %, as shown)';
+  return 'e.g. 2, >0.5, != relu';
+}
+
+/** The rows the filters let through (a condition read as the cells show their values), sorted by the column named (by the id where it is gone). */
+export function shownRows(
+  rows: readonly TableRow[],
+  columns: readonly Column[],
+  filter: RowFilter,
+  sort: SortState,
+  families: readonly FamilyInfo[] = [],
+): TableRow[] {
+  const filtered = filterRows(rows, filter, (row, c) => cellView(row, c, families));
   const by = columns.find((c) => columnKey(c) === sort.key) ?? { kind: 'id' };
   return sortRows(filtered, by, sort.direction);
 }
@@ -175,17 +220,35 @@ function declared(row: TableRow, key: string, families: readonly FamilyInfo[]) {
   return families.find((f) => f.id === row.family)?.metrics.find((m) => m.name === name && !m.perDimension);
 }
 
-/** A metric's cell: as its family formats it where it declares it, else a plain number. */
+/** An evaluation's figure (`eval.kmeans_acc`), as the evaluation panel reads it. */
+const evaluated = (key: string) => (key.startsWith('eval.') ? evaluationFigure(key.slice('eval.'.length)) : undefined);
+
+/** A metric's cell: as its family or the evaluation panel formats it, else a plain number. */
 export function metricCellText(row: TableRow, key: string, families: readonly FamilyInfo[]): string {
   const v = row.metrics[key];
   if (key === trainingSecondsKey) return v === undefined ? '–' : duration(v);
   const m = declared(row, key, families);
-  return m ? formatMetric(m, v) : num(v);
+  if (m) return formatMetric(m, v);
+  const figure = evaluated(key);
+  return figure ? figure.format(v) : num(v);
 }
 
-/** A metric key's long name (`test −ELBO (nats)`), where some family declares it. */
+/** A cell as shown, for the filter: its text, and whether it shows a percentage or a duration. */
+export function cellView(row: TableRow, c: Column, families: readonly FamilyInfo[]): CellView {
+  if (c.kind !== 'metric') return { text: formatCell(cellValue(row, c)) };
+  const percent = declared(row, c.key, families)?.format === 'percent' || (evaluated(c.key)?.percent ?? false);
+  return {
+    text: metricCellText(row, c.key, families),
+    ...(percent ? { scale: 100 } : {}),
+    ...(c.key === trainingSecondsKey ? { duration: true } : {}),
+  };
+}
+
+/** A metric key's long name (`test −ELBO (nats)`), where some family or the evaluation panel declares it. */
 export function metricLongName(key: string, families: readonly FamilyInfo[]): string | undefined {
   if (key === trainingSecondsKey) return 'time spent training (s), without the pauses and waits in the queue before a resume';
+  const figure = evaluated(key);
+  if (figure) return `evaluation: ${figure.title}`;
   const name = key.slice(key.indexOf('.') + 1);
   const m = families.flatMap((f) => f.metrics).find((d) => d.name === name);
   // A label may name its split already ("test −ELBO"): it is said once.

@@ -65,33 +65,70 @@ export interface RowFilter {
   value?: string;
 }
 
-/** Whether one cell passes a typed condition: a comparison against a number, equality, or text contained in it. */
-export function matchesCondition(v: Cell, condition: string): boolean {
+/** A cell as the table shows it, so that a filter reads what the user types as they read the cell. */
+export interface CellView {
+  text: string;
+  /** The number shown is the value times this: 100 for a percentage (81.2 % for 0.812). */
+  scale?: number;
+  /** Shown as a duration of the value's seconds (5m 03s): a condition may name one (90s, 5m, 1h 30m). */
+  duration?: boolean;
+}
+
+/** Seconds in a duration as the table writes one or a user types it: `90s`, `5m`, `5m 03s`, `1h 30m`, `2h`. */
+export function durationSeconds(text: string): number | undefined {
+  const t = text.trim().toLowerCase();
+  if (t === '' || t.replace(durationPart, '').trim() !== '') return undefined;
+  let seconds = 0;
+  for (const [, n, unit] of t.matchAll(durationPart)) seconds += Number(n) * (unit === 'h' ? 3600 : unit === 'm' ? 60 : 1);
+  return seconds;
+}
+const durationPart = /(\d+(?:\.\d+)?)\s*([hms])/g;
+
+/** A number as typed or shown, in the cell's units (`81.2 %`, `0.31 nats` read 81.2 and 0.31); NaN for text. */
+function displayedNumber(text: string): number {
+  const bare = text.trim().replace(/\s*(%|nats)$/, '');
+  return bare === '' ? NaN : Number(bare);
+}
+
+/**
+ * Whether one cell passes a typed condition: a comparison against a number, equality, or text contained in it. With
+ * the cell's `view`, the number is read in the units the cell shows (a percentage as one, a duration as one), and a
+ * number equals a cell that shows it (0.0003123 a cell of 0.000312345 shown as 0.0003123).
+ */
+export function matchesCondition(v: Cell, condition: string, view?: CellView): boolean {
   const text = condition.trim();
   if (text === '') return true;
   const m = /^(<=|>=|!=|=|<|>)\s*(.*)$/.exec(text);
   const op = m?.[1] ?? '';
   const operand = (m?.[2] ?? text).trim();
   const shown = v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
-  const n = operand === '' ? NaN : Number(operand);
+  const typed = displayedNumber(operand);
+  const n = view?.duration ? (durationSeconds(operand) ?? typed) : typed / (view?.scale ?? 1);
   if (op === '<' || op === '>' || op === '<=' || op === '>=') {
     if (typeof v !== 'number' || Number.isNaN(n)) return false;
     return op === '<' ? v < n : op === '>' ? v > n : op === '<=' ? v <= n : v >= n;
   }
-  const equal = typeof v === 'number' && !Number.isNaN(n) ? v === n : shown.toLowerCase() === operand.toLowerCase();
+  const equal =
+    typeof v === 'number' && !Number.isNaN(n)
+      ? v === n || (view !== undefined && !view.duration && displayedNumber(view.text) === typed)
+      : shown.toLowerCase() === operand.toLowerCase() || (view?.text.toLowerCase() ?? '') === operand.toLowerCase();
   if (op === '!=') return !equal;
   if (op === '=') return equal;
   return equal || (typeof v !== 'number' && shown.toLowerCase().includes(operand.toLowerCase()));
 }
 
-export function filterRows(rows: readonly TableRow[], filter: RowFilter): TableRow[] {
+export function filterRows(
+  rows: readonly TableRow[],
+  filter: RowFilter,
+  view?: (row: TableRow, column: Column) => CellView,
+): TableRow[] {
   const { status, family, column, value, search } = filter;
   return rows.filter(
     (r) =>
       (!search || matchesSearch(search, r)) &&
       (!status || r.status === status) &&
       (!family || r.family === family) &&
-      (!column || !value || matchesCondition(cellValue(r, column), value)),
+      (!column || !value || matchesCondition(cellValue(r, column), value, view?.(r, column))),
   );
 }
 
