@@ -111,6 +111,11 @@ test('a finished VAE is evaluated from its run view: clustering, disentanglement
   const confusion = result.getByTestId('confusion-matrix');
   await expect(confusion).toHaveAttribute('data-rows', String(shapes?.classes));
   await expect(confusion).toHaveAttribute('data-cols', String(e.details.clustering?.clusters));
+  // For a screen reader, the same grid as a table: a row per label, each cell its count in words.
+  const asTable = result.getByTestId('confusion-matrix-table');
+  await expect(asTable.locator('tbody tr')).toHaveCount(shapes?.classes ?? -1);
+  await expect(asTable.locator('tbody tr').first().locator('td')).toHaveCount(e.details.clustering?.clusters ?? -1);
+  await expect(asTable).not.toBeInViewport();
   await result.getByTestId('confusion-select').selectOption('pixels_kmeans');
   await expect(result.getByTestId('confusion-matrix')).toHaveAttribute('data-rows', '3');
 

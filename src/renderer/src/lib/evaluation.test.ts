@@ -1,9 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Evaluation } from '../../../shared/api';
 import {
   heatColor,
   kindOptions,
   maximumAssignment,
+  mergeEvaluations,
   orderConfusion,
   otherFigures,
   percentSpread,
@@ -127,5 +129,27 @@ describe('figures as a researcher reads them', () => {
     expect(heatColor(0)).toBe('#20242a');
     expect(heatColor(1)).toBe('#f2f8ff');
     expect(heatColor(Number.NaN)).toBe('#20242a');
+  });
+});
+
+describe('the list of evaluations, read while events arrive', () => {
+  const at = (id: number, status: Evaluation['status']): Evaluation => ({
+    id,
+    runId: 1,
+    what: ['clustering'],
+    settings: {},
+    seed: 0,
+    epoch: 3,
+    status,
+    figures: {},
+    details: {},
+    error: null,
+    createdAt: '2026-12-06T00:00:00Z',
+    endedAt: null,
+  });
+  it('keeps a status an event moved on since the list was read, and takes what the list moved on', () => {
+    // Shown as running (its event came after the list was read as queued): it stays running, not queued again.
+    const merged = mergeEvaluations([at(1, 'queued'), at(2, 'completed'), at(3, 'queued')], [at(1, 'running'), at(2, 'running')]);
+    expect(merged.map((e) => e.status)).toEqual(['running', 'completed', 'queued']);
   });
 });

@@ -461,3 +461,16 @@ export function evaluationFigure(name: string): FigureReading | undefined {
     };
   return undefined;
 }
+
+const statusRank = (s: Evaluation['status']) => (s === 'queued' ? 0 : s === 'running' ? 1 : 2);
+
+/**
+ * A list of evaluations as read, merged with the one shown: an evaluation's status only moves on (queued, running,
+ * ended), so where the one shown is further on (an event arrived after the list was read), it is kept.
+ */
+export function mergeEvaluations(read: readonly Evaluation[], shown: readonly Evaluation[]): Evaluation[] {
+  return read.map((e) => {
+    const known = shown.find((k) => k.id === e.id);
+    return known && statusRank(known.status) > statusRank(e.status) ? known : e;
+  });
+}
