@@ -77,6 +77,8 @@ test('a run is renamed, tagged, annotated and starred; a restarted host still ha
   await view.getByTestId('label-name-input').fill('β = 4 baseline');
   await view.getByTestId('label-name-input').press('Enter');
   await expect(view.getByTestId('run-name')).toHaveText('β = 4 baseline');
+  // The keyboard is back on Rename, not at the top of the page.
+  await expect(view.getByTestId('label-rename')).toBeFocused();
   await view.getByTestId('label-tag-input').fill('baseline');
   await view.getByTestId('label-tag-input').press('Enter');
   await view.getByTestId('label-tag-input').fill('two words');
@@ -88,6 +90,7 @@ test('a run is renamed, tagged, annotated and starred; a restarted host still ha
   await view.getByTestId('label-notes-edit').click();
   await view.getByTestId('label-notes-input').fill('Blurry digits.\nTry a larger latent.');
   await view.getByTestId('label-notes-save').click();
+  await expect(view.getByTestId('label-notes-edit')).toBeFocused();
   await view.getByTestId('label-star').click();
   await expect(view.getByTestId('label-star')).toHaveAttribute('aria-pressed', 'true');
   // The sidebar follows at once.
