@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MetricPoint } from '../shared/api';
 import type { RunConfig } from '../shared/config';
@@ -67,14 +67,15 @@ export function defaultCheckpoint(db: Db, runId: number): Found {
 }
 
 /**
- * What `defaultCheckpoint` names, read from the records alone (no file is read, so a run's page can say it cheaply):
- * its epoch, and the metric it is best by, or null for the newest. A file that fails to verify moves the default to
- * the newest one that does, which only using it finds.
+ * What `defaultCheckpoint` names, cheaply enough for a run's page: its epoch, and the metric it is best by (null for
+ * the newest). A checkpoint whose file is gone or not of its recorded size is passed over, as verifying it would;
+ * one of the right size whose hash fails is found out only when it is used.
  */
 export function defaultEpoch(db: Db, runId: number): { epoch: number; bestBy: string | null } | null {
   const { all, best } = checkpointsAndBest(db, runId);
-  if (best) return { epoch: best.checkpoint.epoch, bestBy: best.metric };
-  const newest = all[0];
+  const whole = (c: StoredCheckpoint) => statSync(c.path, { throwIfNoEntry: false })?.size === c.sizeBytes;
+  if (best && whole(best.checkpoint)) return { epoch: best.checkpoint.epoch, bestBy: best.metric };
+  const newest = all.find(whole);
   return newest ? { epoch: newest.epoch, bestBy: null } : null;
 }
 

@@ -94,8 +94,8 @@ export type GenerateRequest = z.infer<typeof GenerateRequest>;
 
 /**
  * The names of the labels in a run's view of its data (`DatasetCatalog.open`): the two sets' names for a pair (an
- * image's label is the set it comes from), the chosen classes' names in the order chosen (they are renumbered 0, 1, …),
- * else the set's own names.
+ * image's label is the set it comes from), the chosen classes' names in the order chosen (they are renumbered 0, 1, …;
+ * their original numbers where the set names none), else the set's own names.
  */
 export function selectionLabelNames(
   ref: { name: string; second?: string | undefined; classes?: readonly number[] | undefined },

@@ -114,7 +114,9 @@ test('a finished VAE is evaluated from its run view: clustering, disentanglement
   // For a screen reader, the same grid as a table: a row per label, each cell its count in words.
   const asTable = result.getByTestId('confusion-matrix-table');
   await expect(asTable.locator('tbody tr')).toHaveCount(shapes?.classes ?? -1);
-  await expect(asTable.locator('tbody tr').first().locator('td')).toHaveCount(e.details.clustering?.clusters ?? -1);
+  // A cell per cluster, then the label's count of images, as the picture's side column.
+  await expect(asTable.locator('tbody tr').first().locator('td')).toHaveCount((e.details.clustering?.clusters ?? -1) + 1);
+  await expect(asTable.locator('thead th').last()).toHaveText('images');
   await expect(asTable).not.toBeInViewport();
   await result.getByTestId('confusion-select').selectOption('pixels_kmeans');
   await expect(result.getByTestId('confusion-matrix')).toHaveAttribute('data-rows', '3');

@@ -303,6 +303,20 @@ test('the projector draws 10,000 MNIST test codes with PCA and UMAP: hover shows
   await page.getByTestId('projector-legend-entry').nth(3).click();
   await projector.screenshot({ path: join(shots, '95-projector-tsne.png') });
 
+  // A label's selection on a new sample (400 points): the label's points among those now drawn.
+  const value = Number(/label (\d+)/.exec((await selection.textContent()) ?? '')?.[1]);
+  const { labels } = await call<{ labels: number[] }>(h, 'runs.latents', { runId });
+  await page.getByTestId('projector-tsne-points').fill('400');
+  await expect(canvas).toHaveAttribute('data-points', '400', { timeout: 60_000 });
+  await expect(canvas).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
+  const drawnOfLabel = await page.evaluate(
+    ({ value, labels }) =>
+      Array.from((window as unknown as { __projector: Probe }).__projector.indices).filter((i) => labels[i] === value).length,
+    { value, labels },
+  );
+  expect(drawnOfLabel).toBeGreaterThan(0);
+  await expect(selection).toHaveAttribute('data-count', String(drawnOfLabel));
+
   // A brush on this picture, then a new run of t-SNE (fewer iterations) moves every point: the outline goes with it.
   box = (await canvas.boundingBox())!;
   await page.keyboard.down('Shift');

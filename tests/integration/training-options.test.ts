@@ -74,6 +74,11 @@ describe('training options', () => {
     const { evaluationId } = await studio.api['evaluations.start']({ runId, what: ['clustering'], seed: 0 });
     await studio.evaluations.whenEnded(evaluationId);
     expect(studio.evaluations.get(evaluationId)?.epoch).toBe(1);
+
+    // The best checkpoint's file cut short: the default passes over it, and the page names the one used instead.
+    writeFileSync(run.checkpoints.find((c) => c.epoch === 1)?.path ?? '', 'cut short');
+    expect((await studio.api['runs.get']({ runId })).defaultCheckpoint).toEqual({ epoch: 3, bestBy: null });
+    expect((await studio.exportRun(runId, join(tmp.dir, 'best-gone'))).epoch).toBe(3);
   });
 
   it('a warm-up + cosine schedule with weight decay and clipping trains below the mean image, logging the rate of each epoch', async () => {

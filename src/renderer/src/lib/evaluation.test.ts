@@ -1,17 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Evaluation } from '../../../shared/api';
-import {
-  heatColor,
-  kindOptions,
-  maximumAssignment,
-  mergeEvaluations,
-  orderConfusion,
-  otherFigures,
-  percentSpread,
-  points,
-  probeRows,
-} from './evaluation';
+import { heatColor, maximumAssignment, orderConfusion } from './confusion';
+import { kindOptions, mergeEvaluations, otherFigures, percentSpread, points, probeRows } from './evaluation';
 
 const shapes = { name: 'shapes', classes: 3, factors: [{ name: 'shape', values: [0, 1, 2], min: 0, max: 2 }] };
 const mnist = { name: 'mnist', classes: 10, factors: [] };

@@ -2,15 +2,21 @@ import type { RunDetail } from '../../../shared/api';
 
 /**
  * Why a completed learned prior no longer describes its run, or null: the run trained on after the prior was
- * trained (a resume, or more epochs), so the prior's figures and samples are of older codes. A run that early
- * stopping ended uses its best checkpoint, not its newest, and is left alone.
+ * trained (a resume, or more epochs), so the checkpoint the studio now uses by default (`runs.get` says which: the
+ * newest, or the best a run that early stopping ended keeps) is not the one whose codes the prior learned.
  */
 export function priorStaleness(
-  run: Pick<RunDetail, 'checkpoints' | 'stoppedEarly'>,
+  run: Pick<RunDetail, 'checkpoints' | 'stoppedEarly' | 'defaultCheckpoint'>,
   prior: { checkpointEpoch: number },
 ): string | null {
-  if (run.stoppedEarly) return null;
-  const newest = Math.max(...run.checkpoints.map((c) => c.epoch));
-  if (!(newest > prior.checkpointEpoch)) return null;
-  return `The run has trained on since this prior: its newest checkpoint is of epoch ${newest}, the prior's codes of epoch ${prior.checkpointEpoch}. Train again for a prior of its newest codes.`;
+  const chosen =
+    run.defaultCheckpoint !== undefined
+      ? run.defaultCheckpoint
+      : // A reading without it (an older host): the newest, and a run early stopping ended is left alone.
+        run.stoppedEarly || run.checkpoints.length === 0
+        ? null
+        : { epoch: Math.max(...run.checkpoints.map((c) => c.epoch)), bestBy: null };
+  if (!chosen || chosen.epoch === prior.checkpointEpoch) return null;
+  const which = chosen.bestBy ? `best checkpoint by test ${chosen.bestBy}` : 'newest checkpoint';
+  return `The run has trained on since this prior: its ${which} is of epoch ${chosen.epoch}, the prior's codes of epoch ${prior.checkpointEpoch}. Train again for a prior of its ${chosen.bestBy ? 'best' : 'newest'} codes.`;
 }

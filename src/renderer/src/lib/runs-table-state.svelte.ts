@@ -61,18 +61,23 @@ export class RunsTableState {
     return this.scope.sweepId;
   }
 
+  /** Readings of the table asked for: one answered after a newer one was asked for is dropped. */
+  private readings = 0;
   async loadTable(): Promise<void> {
+    const reading = ++this.readings;
     try {
-      this.table = await studio.client.call('runs.table', {
+      const table = await studio.client.call('runs.table', {
         ...(this.experiment !== undefined ? { experiment: this.experiment } : {}),
         ...(this.sweepId !== undefined ? { sweepId: this.sweepId } : {}),
       });
+      if (reading !== this.readings) return;
+      this.table = table;
       this.loadError = null;
       // A run deleted while the table was away (no event reached it) leaves the selection too.
-      const rows = this.table.rows;
+      const rows = table.rows;
       for (const id of [...this.selected]) if (!rows.some((r) => r.id === id)) this.selected.delete(id);
     } catch (e) {
-      this.loadError = e instanceof Error ? e.message : String(e);
+      if (reading === this.readings) this.loadError = e instanceof Error ? e.message : String(e);
     }
   }
   /**

@@ -221,6 +221,24 @@ describe('a column filter reads what is typed as the cells show it', () => {
     expect(filtered('eval.kmeans_acc', '81.2')).toEqual([2]);
   });
 
+  it('compares with what a cell shows as equal to what is typed', () => {
+    // 0.81249 shows as 81.2 %: "= 81.2" keeps it, so "<= 81.2" must too, and "> 81.2" must not.
+    const shownAs = [row(1, { metrics: { 'test.cluster_acc': 0.81249, 'run.training_seconds': 303.4 } })];
+    const only = (key: string, value: string) =>
+      shownRows(shownAs, [], { column: { kind: 'metric', key }, value }, { key: 'id', direction: 'asc' }, clusterFamilies).length;
+    expect([only('test.cluster_acc', '= 81.2'), only('test.cluster_acc', '<= 81.2'), only('test.cluster_acc', '> 81.2')]).toEqual(
+      [1, 1, 0],
+    );
+    expect(only('test.cluster_acc', '>= 81.2')).toBe(1);
+    expect(only('test.cluster_acc', '< 81.2')).toBe(0);
+    // 303.4 s shows as 5m 03s: typing that finds it.
+    expect([
+      only('run.training_seconds', '5m 03s'),
+      only('run.training_seconds', '!= 5m 03s'),
+      only('run.training_seconds', '<= 5m 3s'),
+    ]).toEqual([1, 0, 1]);
+  });
+
   it('a duration as a duration, and a number as the cell shows it', () => {
     // 100 s, 200 s, 300 s.
     expect(filtered('run.training_seconds', '< 4m')).toEqual([1, 2]);

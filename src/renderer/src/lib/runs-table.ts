@@ -1,3 +1,4 @@
+import { duration } from '../../../shared/duration';
 import { matchesSearch, type SearchTerm } from '../../../shared/search';
 import { trainingSecondsKey, type FamilyInfo, type RunStatus, type RunsTable } from '../../../shared/api';
 import type { SweepValue } from '../../../shared/sweep';
@@ -104,14 +105,16 @@ export function matchesCondition(v: Cell, condition: string, view?: CellView): b
   const shown = v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
   const typed = displayedNumber(operand);
   const n = view?.duration ? (durationSeconds(operand) ?? typed) : typed / (view?.scale ?? 1);
-  if (op === '<' || op === '>' || op === '<=' || op === '>=') {
-    if (typeof v !== 'number' || Number.isNaN(n)) return false;
-    return op === '<' ? v < n : op === '>' ? v > n : op === '<=' ? v <= n : v >= n;
-  }
+  // Equal: the value itself, or the value as its cell shows it (so "<= 81.2" keeps a cell that shows 81.2 %).
   const equal =
     typeof v === 'number' && !Number.isNaN(n)
-      ? v === n || (view !== undefined && !view.duration && displayedNumber(view.text) === typed)
+      ? v === n || (view !== undefined && (view.duration ? duration(v) === duration(n) : displayedNumber(view.text) === typed))
       : shown.toLowerCase() === operand.toLowerCase() || (view?.text.toLowerCase() ?? '') === operand.toLowerCase();
+  if (op === '<' || op === '>' || op === '<=' || op === '>=') {
+    if (typeof v !== 'number' || Number.isNaN(n)) return false;
+    if (op === '<=' || op === '>=') return equal || (op === '<=' ? v < n : v > n);
+    return !equal && (op === '<' ? v < n : v > n);
+  }
   if (op === '!=') return !equal;
   if (op === '=') return equal;
   return equal || (typeof v !== 'number' && shown.toLowerCase().includes(operand.toLowerCase()));

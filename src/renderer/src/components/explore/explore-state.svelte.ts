@@ -95,6 +95,10 @@ export class ExploreState {
           }
           const ticket = ++this.starts;
           await this.loadThumbs(0);
+          // A projector selection made while the model was opening is where the sliders start.
+          const waiting = this.waitingSelection;
+          this.waitingSelection = null;
+          if (waiting && ticket === this.starts) return void this.useSelection(waiting);
           const first = this.thumbs[0];
           // A start chosen while the thumbnails were encoded (a sample, a projector point) stays.
           if (first && ticket === this.starts) this.startFrom(first.code, first.label, `test image ${first.index}`);
@@ -214,6 +218,8 @@ export class ExploreState {
    * click on a thumbnail) is dropped rather than replace it.
    */
   private starts = 0;
+  /** A projector selection made before the explorer's model was open: used once it is. */
+  private waitingSelection: SelectedCodes | null = null;
 
   startFrom(code: number[], l: number | null, what: string): void {
     this.starts++;
@@ -257,7 +263,14 @@ export class ExploreState {
    * they are of the checkpoint the explorer opened, else the encoding of the first `explorerMaxIndices` of them.
    */
   async useSelection(selection: SelectedCodes | null): Promise<void> {
-    if (!selection || selection.indices.length === 0 || !this.info) return;
+    if (!selection || selection.indices.length === 0) {
+      this.waitingSelection = null;
+      return;
+    }
+    if (!this.info) {
+      this.waitingSelection = selection;
+      return;
+    }
     const n = selection.indices.length;
     const what = `mean code of ${n.toLocaleString('en')} selected test image${n === 1 ? '' : 's'}`;
     if (selection.epoch === this.info.epoch && selection.mean.length === this.info.latentSize) {

@@ -75,6 +75,8 @@ export class ProjectorState {
   selectMode = $state<'rectangle' | 'lasso'>('rectangle');
   selection = $state.raw<number[]>([]);
   selectionHow = $state('');
+  /** The label the selection is of (null for a brush or lasso, or none): drawn anew, it is taken again. */
+  private selectedLabel: number | null = null;
   /** The outline of the last brush or lasso, in data coordinates (null for a selection by label). */
   shape = $state.raw<[number, number][] | null>(null);
   readonly selected = $derived(setOf(this.selection));
@@ -111,6 +113,8 @@ export class ProjectorState {
       untrack(() => {
         this.hover = null;
         if (this.shape) this.clearSelection();
+        // A label's points among those now drawn (a new t-SNE sample draws others).
+        else if (this.selectedLabel !== null) this.selectLabel(this.selectedLabel);
       });
     });
     $effect(() => () => data.stop());
@@ -307,11 +311,13 @@ export class ProjectorState {
       const { a, b, shape } = brushInData(this.view, d.x0, d.y0, x, y);
       ks = grid.inRect(a[0], a[1], b[0], b[1]);
       this.selectionHow = 'rectangle';
+      this.selectedLabel = null;
       this.shape = shape;
     } else {
       const polygon = lassoInData(this.view, d.path, x, y);
       ks = grid.inPolygon(polygon);
       this.selectionHow = 'lasso';
+      this.selectedLabel = null;
       this.shape = polygon;
     }
     this.setSelection(ks.map((k) => projection.indices[k]!));
@@ -347,13 +353,18 @@ export class ProjectorState {
     if (!projection || !latents?.labels) return;
     const labels = latents.labels;
     this.selectionHow = `label ${this.data.labelName(value)}`;
+    this.selectedLabel = value;
     this.shape = null;
-    this.setSelection(Array.from(projection.indices).filter((i) => labels[i] === value));
+    const indices = Array.from(projection.indices).filter((i) => labels[i] === value);
+    // Taken again on a new picture that draws the same points (UMAP, PCA): nothing changed, the sliders stay.
+    if (indices.length === this.selection.length && indices.every((i, k) => this.selection[k] === i)) return;
+    this.setSelection(indices);
   };
 
   readonly clearSelection = (): void => {
     this.selection = [];
     this.selectionHow = '';
+    this.selectedLabel = null;
     this.shape = null;
     this.props.onSelect(null);
   };
