@@ -110,7 +110,9 @@ describe('evaluations of a run’s latent space', () => {
     const confusion = evaluation.details.clustering?.confusion['kmeans'];
     expect(confusion?.counts.flat().reduce((a, b) => a + b, 0)).toBe(600);
     expect(evaluation.details.probes?.filter((p) => p.features === 'codes').map((p) => p.labelsPerClass)).toEqual([10, 100]);
-    expect(evaluation.settings['probe']).toMatchObject({ seed: 1 });
+    // 1,000 per class is more than the smallest class of this training subset holds: the settings say so.
+    expect(evaluation.settings['probe']).toMatchObject({ seed: 1, leftOut: [1000] });
+    expect((evaluation.settings['probe'] as { smallestClass: number }).smallestClass).toBeLessThan(1000);
 
     const statuses = events.flatMap((e) =>
       e.name === 'evaluation.status' && e.payload.evaluationId === evaluation.id ? [e.payload.status] : [],

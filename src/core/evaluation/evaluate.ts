@@ -185,6 +185,9 @@ export async function evaluateModel(
     Object.assign(figures, pixelBaseline.figures);
     settings['probe'] = {
       budgets,
+      // The default budgets no class can fill here, said beside the figures (not silently dropped).
+      leftOut: probeDefaults.budgets.map((b) => b.labelsPerClass).filter((n) => n > fewest),
+      smallestClass: fewest,
       pool: 'the first images of each class in the training split',
       inverseRegularisation: probeDefaults.inverseRegularisation,
       maxIterations: probeDefaults.maxIterations,

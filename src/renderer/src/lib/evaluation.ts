@@ -332,3 +332,15 @@ export function mergeEvaluations(read: readonly Evaluation[], shown: readonly Ev
     return known && statusRank(known.status) > statusRank(e.status) ? known : e;
   });
 }
+
+/**
+ * Which labelled budgets the probes left out, and why, from an evaluation's settings ("1,000 per class: the smallest
+ * class has 108 training images"); null when none was (or the settings are older than the record of it).
+ */
+export function probesLeftOut(settings: Evaluation['settings']): string | null {
+  const probe = settings['probe'] as { leftOut?: number[]; smallestClass?: number } | undefined;
+  const left = probe?.leftOut ?? [];
+  if (left.length === 0 || probe?.smallestClass === undefined) return null;
+  const budgets = left.map((n) => count(n)).join(' and ');
+  return `Left out: ${budgets} per class, as the smallest class has ${count(probe.smallestClass)} training image${probe.smallestClass === 1 ? '' : 's'}.`;
+}

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DatasetRef } from '../../../shared/config';
 import { vqVaeSpec } from '../../../families/vq-vae/spec';
 import { selectionLabelNames } from '../../../shared/datasets';
-import { defaultCheckpointText, evaluationSubject, logBars, type SubjectSet } from './evaluation';
+import { defaultCheckpointText, evaluationSubject, logBars, probesLeftOut, type SubjectSet } from './evaluation';
 import { metricLabel, panelName } from './metrics';
 import { formFields } from './schema-form';
 
@@ -78,5 +78,19 @@ describe('the active-units chart', () => {
     expect(bars?.at(1)).toBe(1);
     expect(bars?.threshold).toBeCloseTo(0.5);
     expect(logBars([], 0.01)).toBeNull();
+  });
+});
+
+describe('the linear probes', () => {
+  it('say which labelled budgets they left out, and why', () => {
+    // They were dropped without a word when a class had fewer training images than the budget.
+    expect(probesLeftOut({ probe: { leftOut: [1000], smallestClass: 108 } })).toBe(
+      'Left out: 1,000 per class, as the smallest class has 108 training images.',
+    );
+    expect(probesLeftOut({ probe: { leftOut: [100, 1000], smallestClass: 40 } })).toBe(
+      'Left out: 100 and 1,000 per class, as the smallest class has 40 training images.',
+    );
+    expect(probesLeftOut({ probe: { leftOut: [], smallestClass: 5000 } })).toBeNull();
+    expect(probesLeftOut({})).toBeNull();
   });
 });
