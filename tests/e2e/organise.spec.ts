@@ -344,9 +344,20 @@ test('the table drops a run deleted elsewhere from its selection; no match names
   await row(a).getByTestId('row-select').check();
   await row(c).getByTestId('row-select').check();
   await expect(page.getByTestId('compare-selected')).toHaveText('Compare selected (2)');
+  // A second window compares the two.
+  const other = await page.context().newPage();
+  await other.goto(`${host.origin}/#/compare?runs=${a},${c}`);
+  await expect(other.getByTestId('compare-view')).toContainText('Compare 2 runs');
+  await expect(other.getByTestId('compare-gone')).toHaveCount(0);
   // Deleted by another window (here, the API): its row goes, and so does its place in the selection.
   await callHost(host, 'runs.delete', { runId: c });
   await expect(row(c)).toHaveCount(0);
+  // The comparison says it is gone, rather than show it as if it were there.
+  await expect(other.getByTestId('compare-gone')).toHaveText(
+    `Run ${c} no longer exists (deleted): what is shown of it is from before.`,
+  );
+  await other.screenshot({ path: join(shots, '105-compare-run-gone.png') });
+  await other.close();
   await expect(page.getByTestId('compare-selected')).toHaveText('Compare selected (1)');
   await expect(page.getByTestId('compare-selected')).toBeDisabled();
 
