@@ -69,7 +69,8 @@ test('a bayes sweep with Hyperband from the form: runs stop at rungs, the best s
   await expect(page.getByTestId('sweep-preview-count')).toHaveText('8 runs');
   await expect(page.getByTestId('sweep-preview-later')).toContainText('TPE proposes the other 6');
   await page.screenshot({ path: join(shots, '50-bayes-hyperband-form.png'), fullPage: true });
-  await page.getByTestId('sweep-start').click();
+  // Enter in a field starts it, as in the new-run form.
+  await page.getByTestId('sweep-eta').press('Enter');
 
   // The runs train; Hyperband stops the weak ones at their rungs, TPE proposes the next as each ends.
   await expect(page.getByTestId('sweep-header')).toBeVisible();

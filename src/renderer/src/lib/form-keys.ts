@@ -1,6 +1,6 @@
 /**
  * A form's keyboard behaviour, as any desktop form has it: Enter in a one-line field submits, and a refused submit
- * puts the focus on the field to fix. (The DOM's part of the new-run form; NewRunView wires it.)
+ * puts the focus on the field to fix. (The DOM's part of the new-run and sweep forms; their views wire it.)
  */
 import { tick } from 'svelte';
 
