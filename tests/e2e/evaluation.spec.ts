@@ -128,6 +128,11 @@ test('a finished VAE is evaluated from its run view: clustering, disentanglement
   await expect(mi).toHaveAttribute('data-cols', '6');
 
   await result.getByTestId('confusion-select').selectOption('kmeans');
+  // The abbreviations in words on the page, not only in tooltips the keyboard cannot reach.
+  await result.getByTestId('clustering-terms').locator('summary').click();
+  await expect(result.getByTestId('clustering-terms')).toContainText('adjusted Rand index');
+  await result.getByTestId('disentanglement-terms').locator('summary').click();
+  await expect(result.getByTestId('disentanglement-terms')).toContainText('mutual information gap');
   await page.setViewportSize({ width: 1440, height: 2400 });
   await panel.screenshot({ path: join(shots, '60-evaluation-panel.png') });
   await result.getByTestId('evaluation-disentanglement').screenshot({ path: join(shots, '61-evaluation-mi-heatmap.png') });
