@@ -73,7 +73,13 @@ export function defaultCheckpoint(db: Db, runId: number): Found {
  */
 export function defaultEpoch(db: Db, runId: number): { epoch: number; bestBy: string | null } | null {
   const { all, best } = checkpointsAndBest(db, runId);
-  const whole = (c: StoredCheckpoint) => statSync(c.path, { throwIfNoEntry: false })?.size === c.sizeBytes;
+  const whole = (c: StoredCheckpoint) => {
+    try {
+      return statSync(c.path).size === c.sizeBytes;
+    } catch {
+      return false; // gone, unreadable, or on a mount that is away: not usable, as verifying it would find
+    }
+  };
   if (best && whole(best.checkpoint)) return { epoch: best.checkpoint.epoch, bestBy: best.metric };
   const newest = all.find(whole);
   return newest ? { epoch: newest.epoch, bestBy: null } : null;

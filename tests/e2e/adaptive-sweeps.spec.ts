@@ -69,11 +69,19 @@ test('a bayes sweep with Hyperband from the form: runs stop at rungs, the best s
   await expect(page.getByTestId('sweep-preview-count')).toHaveText('8 runs');
   await expect(page.getByTestId('sweep-preview-later')).toContainText('TPE proposes the other 6');
   await page.screenshot({ path: join(shots, '50-bayes-hyperband-form.png'), fullPage: true });
-  // Enter in a field starts it, as in the new-run form.
-  await page.getByTestId('sweep-eta').press('Enter');
+  // Enter in the study template's fields is not the sweep's: nothing starts.
+  await page.getByTestId('study-template-toggle').click();
+  await page.getByTestId('study-seeds').press('Enter');
+  // Still the form (a sweep started would have opened its runs view).
+  await page.getByTestId('study-template-toggle').click({ timeout: 5_000 });
+  // Enter in a field starts it, as in the new-run form; pressed at once after a change, while the preview is being
+  // checked again, it starts once the preview is good.
+  await page.getByTestId('sweep-seed').fill('2');
+  await page.getByTestId('sweep-seed').press('Enter');
 
   // The runs train; Hyperband stops the weak ones at their rungs, TPE proposes the next as each ends.
   await expect(page.getByTestId('sweep-header')).toBeVisible();
+  expect((await callHost<unknown[]>(host, 'sweeps.list', {})).length).toBe(1);
   await expect(page.getByTestId('sweep-search-line')).toContainText('TPE, 2 proposed ahead · minimize test.neg_elbo · Hyperband');
   await expect(page.getByTestId('sweep-stopped')).toBeVisible({ timeout: 200_000 });
   await expect(page.getByTestId('sweep-progress')).toHaveText(/^\d done · 0 running · 0 queued of 8$/, { timeout: 240_000 });

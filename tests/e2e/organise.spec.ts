@@ -353,9 +353,7 @@ test('the table drops a run deleted elsewhere from its selection; no match names
   await callHost(host, 'runs.delete', { runId: c });
   await expect(row(c)).toHaveCount(0);
   // The comparison says it is gone, rather than show it as if it were there.
-  await expect(other.getByTestId('compare-gone')).toHaveText(
-    `Run ${c} no longer exists (deleted): what is shown of it is from before.`,
-  );
+  await expect(other.getByTestId('compare-gone')).toHaveText(`Run ${c} was deleted since: what is shown of it is from before.`);
   await other.screenshot({ path: join(shots, '105-compare-run-gone.png') });
   await other.close();
   await expect(page.getByTestId('compare-selected')).toHaveText('Compare selected (1)');

@@ -258,6 +258,7 @@ export function defaultCheckpointText(
   chosen: { epoch: number; bestBy: string | null } | null | undefined,
   newestEpoch: number | undefined,
 ): string {
+  if (chosen === null) return 'newest (no checkpoint file is usable)';
   if (chosen?.bestBy) return `best by test ${chosen.bestBy} (epoch ${chosen.epoch})`;
   const epoch = chosen?.epoch ?? newestEpoch;
   return epoch === undefined ? 'newest' : `newest (epoch ${epoch})`;

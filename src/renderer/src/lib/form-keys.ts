@@ -9,7 +9,7 @@ export async function focusFirstProblem(form: HTMLElement | undefined): Promise<
   await tick();
   const target =
     form?.querySelector<HTMLElement>('[aria-invalid="true"]') ??
-    form?.querySelector<HTMLElement>('[data-testid="form-errors"], [data-testid="submit-error"]');
+    form?.querySelector<HTMLElement>('[data-testid="form-errors"], [data-testid="submit-error"], [data-testid="sweep-issues"]');
   target?.focus();
   target?.scrollIntoView({ block: 'center' });
 }

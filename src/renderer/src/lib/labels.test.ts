@@ -39,6 +39,8 @@ describe('labels that were wrong', () => {
     expect(defaultCheckpointText({ epoch: 38, bestBy: 'loss' }, 50)).toBe('best by test loss (epoch 38)');
     expect(defaultCheckpointText({ epoch: 50, bestBy: null }, 50)).toBe('newest (epoch 50)');
     expect(defaultCheckpointText(undefined, 50)).toBe('newest (epoch 50)');
+    // Every file gone or cut short: it says so, rather than name an epoch that would be refused.
+    expect(defaultCheckpointText(null, 50)).toBe('newest (no checkpoint file is usable)');
   });
 
   it("the confusion matrix names a run's classes as the run numbers them", () => {

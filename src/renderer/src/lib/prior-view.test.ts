@@ -25,6 +25,12 @@ describe('a learned prior and the run it was trained on', () => {
     const newest = { checkpoints: at(3, 8), stoppedEarly: stopped, defaultCheckpoint: { epoch: 8, bestBy: null } };
     expect(priorStaleness(newest, { checkpointEpoch: 3 })).toContain('newest checkpoint is of epoch 8');
   });
+  it('says so when the default moved back to an older checkpoint (the newer file gone)', () => {
+    const run = { checkpoints: at(8, 12), stoppedEarly: null, defaultCheckpoint: { epoch: 8, bestBy: null } };
+    expect(priorStaleness(run, { checkpointEpoch: 12 })).toContain(
+      "is now of epoch 8 (the prior's, of epoch 12, is no longer usable)",
+    );
+  });
   it('is quiet for a prior of the default checkpoint, and for a run with none', () => {
     expect(
       priorStaleness(

@@ -18,5 +18,9 @@ export function priorStaleness(
         : { epoch: Math.max(...run.checkpoints.map((c) => c.epoch)), bestBy: null };
   if (!chosen || chosen.epoch === prior.checkpointEpoch) return null;
   const which = chosen.bestBy ? `best checkpoint by test ${chosen.bestBy}` : 'newest checkpoint';
-  return `The run has trained on since this prior: its ${which} is of epoch ${chosen.epoch}, the prior's codes of epoch ${prior.checkpointEpoch}. Train again for a prior of its ${chosen.bestBy ? 'best' : 'newest'} codes.`;
+  const again = `Train again for a prior of its ${chosen.bestBy ? 'best' : 'newest'} codes.`;
+  if (chosen.epoch > prior.checkpointEpoch)
+    return `The run has trained on since this prior: its ${which} is of epoch ${chosen.epoch}, the prior's codes of epoch ${prior.checkpointEpoch}. ${again}`;
+  // An older one: the prior's checkpoint file is gone or cut short since, and the default moved back.
+  return `The run's ${which} is now of epoch ${chosen.epoch} (the prior's, of epoch ${prior.checkpointEpoch}, is no longer usable). ${again}`;
 }

@@ -229,8 +229,17 @@ describe('a column filter reads what is typed as the cells show it', () => {
     expect([only('test.cluster_acc', '= 81.2'), only('test.cluster_acc', '<= 81.2'), only('test.cluster_acc', '> 81.2')]).toEqual(
       [1, 1, 0],
     );
-    expect(only('test.cluster_acc', '>= 81.2')).toBe(1);
-    expect(only('test.cluster_acc', '< 81.2')).toBe(0);
+    // 0.81151 shows as 81.2 % too, from below: ">= 81.2" keeps it and "< 81.2" drops it.
+    const below = [row(2, { metrics: { 'test.cluster_acc': 0.81151 } })];
+    const of = (value: string) =>
+      shownRows(
+        below,
+        [],
+        { column: { kind: 'metric', key: 'test.cluster_acc' }, value },
+        { key: 'id', direction: 'asc' },
+        clusterFamilies,
+      ).length;
+    expect([of('>= 81.2'), of('< 81.2'), of('= 81.2')]).toEqual([1, 0, 1]);
     // 303.4 s shows as 5m 03s: typing that finds it.
     expect([
       only('run.training_seconds', '5m 03s'),

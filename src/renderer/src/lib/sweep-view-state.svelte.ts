@@ -277,6 +277,21 @@ export class SweepFormState {
 
   starting = $state(false);
   startError = $state<string | null>(null);
+  /** Enter was pressed while the preview was being checked: the sweep starts once it is found good. */
+  startAsked = $state(false);
+  /**
+   * Start as Enter asks it: now where the preview is good, once it is where it is being checked (`startAsked`), and
+   * not where it is refused (the answer is false: the view shows the problems).
+   */
+  askStart(): boolean {
+    if (this.starting) return true;
+    if (this.preview.state === 'ok') {
+      void this.start();
+      return true;
+    }
+    this.startAsked = this.preview.state === 'checking';
+    return this.startAsked;
+  }
   async start(): Promise<void> {
     if (this.preview.state !== 'ok') return;
     this.starting = true;

@@ -114,7 +114,7 @@ export class ProjectorState {
         this.hover = null;
         if (this.shape) this.clearSelection();
         // A label's points among those now drawn (a new t-SNE sample draws others).
-        else if (this.selectedLabel !== null) this.selectLabel(this.selectedLabel);
+        else if (this.selectedLabel !== null) this.retakeLabel(this.selectedLabel);
       });
     });
     $effect(() => () => data.stop());
@@ -351,15 +351,25 @@ export class ProjectorState {
   readonly selectLabel = (value: number): void => {
     const { projection, latents } = this.data;
     if (!projection || !latents?.labels) return;
-    const labels = latents.labels;
     this.selectionHow = `label ${this.data.labelName(value)}`;
     this.selectedLabel = value;
     this.shape = null;
-    const indices = Array.from(projection.indices).filter((i) => labels[i] === value);
-    // Taken again on a new picture that draws the same points (UMAP, PCA): nothing changed, the sliders stay.
-    if (indices.length === this.selection.length && indices.every((i, k) => this.selection[k] === i)) return;
-    this.setSelection(indices);
+    this.setSelection(this.labelIndices(value));
   };
+
+  private labelIndices(value: number): number[] {
+    const labels = this.data.latents?.labels;
+    const drawn = this.data.projection?.indices ?? [];
+    return labels ? Array.from(drawn).filter((i) => labels[i] === value) : [];
+  }
+
+  /**
+   * A label's selection on a new picture: its points among those now drawn (a new t-SNE sample draws others). The
+   * highlight follows; the sliders are left where the user has them since (they were sent the selection once).
+   */
+  private retakeLabel(value: number): void {
+    this.selection = this.labelIndices(value);
+  }
 
   readonly clearSelection = (): void => {
     this.selection = [];

@@ -13,11 +13,12 @@ describe("the comparison's selection", () => {
 });
 
 describe('a comparison whose runs were deleted', () => {
-  it('names the runs the table lacks or that were deleted since it was read', () => {
-    expect(missingRuns([3, 7, 9], [{ id: 3 }, { id: 9 }], new Set())).toEqual([7]);
-    expect(missingRuns([3, 7, 9], [{ id: 3 }, { id: 7 }, { id: 9 }], new Set([9]))).toEqual([9]);
-    expect(missingRuns([3, 7], [{ id: 3 }, { id: 7 }], new Set([12]))).toEqual([]);
-    expect(goneText([7])).toBe('Run 7 no longer exists (deleted): what is shown of it is from before.');
-    expect(goneText([7, 9])).toBe('Runs 7, 9 no longer exist (deleted): what is shown of them is from before.');
+  it('tells runs deleted since it was read from runs it never had', () => {
+    expect(missingRuns([3, 7, 9], [{ id: 3 }, { id: 9 }], new Set())).toEqual({ absent: [7], deleted: [] });
+    expect(missingRuns([3, 7, 9], [{ id: 3 }, { id: 7 }, { id: 9 }], new Set([9]))).toEqual({ absent: [], deleted: [9] });
+    expect(missingRuns([3, 7], [{ id: 3 }, { id: 7 }], new Set([12]))).toEqual({ absent: [], deleted: [] });
+    expect(goneText({ absent: [], deleted: [7] })).toBe('Run 7 was deleted since: what is shown of it is from before.');
+    expect(goneText({ absent: [4, 5], deleted: [] })).toBe('Runs 4, 5: no such run (deleted, or never made).');
+    expect(goneText({ absent: [], deleted: [] })).toBeNull();
   });
 });

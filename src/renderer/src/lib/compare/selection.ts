@@ -6,17 +6,29 @@ export function existingOnly(selection: number[], runs: readonly { id: number }[
   return selection.every((id) => ids.has(id)) ? selection : selection.filter((id) => ids.has(id));
 }
 
-/** The runs of a comparison that no longer exist: not in the table read for it, or deleted since. */
+/**
+ * The runs of a comparison that are not there: `absent`, not in the table read for it (deleted before, or never
+ * made), and `deleted`, in it but deleted since.
+ */
 export function missingRuns(
   runIds: readonly number[],
   rows: readonly { id: number }[],
   deletedSince: ReadonlySet<number>,
-): number[] {
-  return runIds.filter((id) => deletedSince.has(id) || !rows.some((r) => r.id === id));
+): { absent: number[]; deleted: number[] } {
+  const read = (id: number) => rows.some((r) => r.id === id);
+  return { absent: runIds.filter((id) => !read(id)), deleted: runIds.filter((id) => read(id) && deletedSince.has(id)) };
 }
 
-/** What the comparison says of its runs that are gone. */
-export function goneText(gone: readonly number[]): string {
-  const which = gone.length === 1 ? `Run ${gone[0]} no longer exists` : `Runs ${gone.join(', ')} no longer exist`;
-  return `${which} (deleted): what is shown of ${gone.length === 1 ? 'it' : 'them'} is from before.`;
+/** What the comparison says of its runs that are not there (null when all are). */
+export function goneText({ absent, deleted }: { absent: readonly number[]; deleted: readonly number[] }): string | null {
+  const runs = (ids: readonly number[]) => (ids.length === 1 ? `Run ${ids[0]}` : `Runs ${ids.join(', ')}`);
+  const parts = [
+    ...(deleted.length > 0
+      ? [
+          `${runs(deleted)} ${deleted.length === 1 ? 'was' : 'were'} deleted since: what is shown of ${deleted.length === 1 ? 'it' : 'them'} is from before.`,
+        ]
+      : []),
+    ...(absent.length > 0 ? [`${runs(absent)}: no such run (deleted, or never made).`] : []),
+  ];
+  return parts.length > 0 ? parts.join(' ') : null;
 }
