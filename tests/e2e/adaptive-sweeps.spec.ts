@@ -76,7 +76,10 @@ test('a bayes sweep with Hyperband from the form: runs stop at rungs, the best s
   await page.getByTestId('study-template-toggle').click({ timeout: 5_000 });
   // Enter in a field starts it, as in the new-run form; pressed at once after a change, while the preview is being
   // checked again, it starts once the preview is good.
-  await page.getByTestId('sweep-seed').fill('2');
+  // (Changed and changed back: the same sweep as checked above, its TPE draws included.)
+  const seed = await page.getByTestId('sweep-seed').inputValue();
+  await page.getByTestId('sweep-seed').fill(String(Number(seed) + 1));
+  await page.getByTestId('sweep-seed').fill(seed);
   await page.getByTestId('sweep-seed').press('Enter');
 
   // The runs train; Hyperband stops the weak ones at their rungs, TPE proposes the next as each ends.
@@ -90,6 +93,10 @@ test('a bayes sweep with Hyperband from the form: runs stop at rungs, the best s
   const stopped = detail.runs.filter((r) => r.status === 'stopped');
   const trained = detail.runs.reduce((s, r) => s + r.trained, 0);
   console.log(`bayes + Hyperband: ${detail.runs.map((r) => `${r.status} ${r.trained}/${r.epochs}`).join(', ')}`);
+  for (const r of detail.runs.filter((run) => run.status === 'failed'))
+    console.log(
+      `run ${r.runId} failed: ${(await callHost<{ error: string | null }>(host, 'runs.get', { runId: r.runId })).error}`,
+    );
   expect(stopped.length).toBeGreaterThan(0);
   expect(trained).toBeLessThan(8 * 9);
   await expect(page.getByTestId('sweep-rung-chart')).toHaveAttribute('data-stopped', String(stopped.length));
