@@ -6,7 +6,7 @@ import { DatasetCatalog } from './datasets/catalog';
 import { EventHub } from './events';
 import { readArtifact } from './store/artifacts';
 import { openDb, type Db, type OpenOptions } from './store/db';
-import { activeSweepRunsStoppedWithStudio, getSweepSpec, listSweeps, sweepRuns } from './store/sweeps';
+import { activeSweepRunsStoppedWithStudio, getSweepSpec, listSweeps } from './store/sweeps';
 import { configHash } from './training/config-hash';
 import { addWarning, getRun, runsStoppedWithStudio, settleInterrupted, studioStopped } from './store/runs';
 import { autoResumeSetting, Orchestrator, type OrchestratorOptions } from './training/orchestrator';
@@ -116,9 +116,8 @@ export function createStudio(options: StudioOptions): Studio {
     orchestrator,
     datasets,
     // A Slurm sweep's later proposal goes to the cluster as a task of its own, numbered by its place in the sweep.
-    submitRemote: async (sweepId, runId, config) => {
+    submitRemote: async (sweepId, runId, config, task) => {
       const [sweep] = listSweeps(db, sweepId);
-      const task = sweepRuns(db, sweepId).findIndex((r) => r.runId === runId);
       if (!sweep?.slurm) throw new Error(`sweep ${sweepId} was not sent to Slurm`);
       await slurm.submitSweep(
         sweep,

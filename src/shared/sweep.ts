@@ -118,7 +118,12 @@ export interface SweepPoint {
   name: string;
 }
 
-export type SweepCheck = { ok: true; points: SweepPoint[] } | { ok: false; issues: FieldIssue[] };
+/**
+ * A sweep's runs, or its issues. A bayes sweep's `later` are runs TPE may propose after its first (each listed value
+ * and each range's ends, one path at a time): checked as its runs are, so that what is refused does not hang on which
+ * values the first proposals drew.
+ */
+export type SweepCheck = { ok: true; points: SweepPoint[]; later?: SweepPoint[] } | { ok: false; issues: FieldIssue[] };
 
 function draw(p: SweepParameter, random: () => number): SweepValue {
   if ('values' in p) return p.values[Math.min(p.values.length - 1, Math.floor(random() * p.values.length))] ?? null;
@@ -241,7 +246,7 @@ export function expandSweep(spec: SweepSpec, base: RunConfig, check?: (config: R
     ...built.issues,
     ...checked.issues.filter((i) => !built.issues.some((j) => j.path === i.path && j.message === i.message)),
   ];
-  return all.length > 0 ? { ok: false, issues: all } : { ok: true, points: built.points };
+  return all.length > 0 ? { ok: false, issues: all } : { ok: true, points: built.points, later: checked.points };
 }
 
 /** The runs of these combinations of the swept paths' values (in the spec's order), each checked as a run is. */

@@ -79,4 +79,26 @@ describe('an adaptive sweep spec refused by its key, nothing stored', () => {
       /a range needs method "random" or "bayes"/,
     );
   });
+
+  it('refuses a bayes spec by what any proposal may be, not by what its first runs drew', async () => {
+    // Smooth L1 reports no −ELBO. The first two runs draw a loss each; whatever they draw, the spec is refused.
+    for (const seed of [0, 1, 2, 3, 4, 5]) {
+      const refused = await issues({
+        seed,
+        parameters: { ...base.parameters, 'training.loss': { values: ['bce', 'smoothL1'] } },
+      });
+      expect(refused['metric.name'], `seed ${seed}`).toMatch(/no run of this sweep reports test\.neg_elbo/);
+    }
+    // Hyperband's first rung is judged against the longest run a proposal may train.
+    const epochs = { 'training.epochs': { values: [2, 9] } };
+    for (const seed of [0, 1, 2, 3])
+      expect(
+        await issues({
+          seed,
+          parameters: { ...base.parameters, ...epochs },
+          early_terminate: { type: 'hyperband', min_iter: 3 },
+        }),
+        `seed ${seed}`,
+      ).toEqual({});
+  });
 });

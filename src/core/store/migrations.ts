@@ -321,4 +321,12 @@ export const migrations: readonly string[] = [
    DROP TABLE artifacts;
    ALTER TABLE artifacts_new RENAME TO artifacts;
    CREATE INDEX artifacts_run ON artifacts(run_id, kind, epoch);`,
+  // 18: a sweep's runs numbered for good. A bayes sweep drew proposal i from stream i, and a Slurm sweep wrote task i's
+  // folder, by the run's place in the list: a deleted run made the next proposal repeat an existing one's stream and
+  // take another task's folder. Runs so far keep their places; `next_index` only grows.
+  `ALTER TABLE runs ADD COLUMN sweep_index INTEGER;
+   UPDATE runs SET sweep_index = (SELECT count(*) FROM runs r WHERE r.sweep_id = runs.sweep_id AND r.id < runs.id)
+     WHERE sweep_id IS NOT NULL;
+   ALTER TABLE sweeps ADD COLUMN next_index INTEGER NOT NULL DEFAULT 0;
+   UPDATE sweeps SET next_index = (SELECT count(*) FROM runs r WHERE r.sweep_id = sweeps.id);`,
 ];

@@ -43,12 +43,13 @@ export function insertSweep(
         `INSERT INTO sweeps (experiment_id, name, method, spec_json, state, created_at) VALUES (?, ?, ?, ?, 'active', ?)`,
       ).run(experimentId, spec.name, spec.method, JSON.stringify(spec), nowIso()).lastInsertRowid,
     );
-    const tag = stmt(db, 'UPDATE runs SET sweep_id = ?, sweep_params = ? WHERE id = ?');
-    const runIds = points.map((p) => {
+    const tag = stmt(db, 'UPDATE runs SET sweep_id = ?, sweep_params = ?, sweep_index = ? WHERE id = ?');
+    const runIds = points.map((p, i) => {
       const runId = insertRun(db, p.config, hash(p.config), executor);
-      tag.run(sweepId, JSON.stringify(p.params), runId);
+      tag.run(sweepId, JSON.stringify(p.params), i, runId);
       return runId;
     });
+    stmt(db, 'UPDATE sweeps SET next_index = ? WHERE id = ?').run(points.length, sweepId);
     return { sweepId, runIds };
   })();
 }
@@ -72,19 +73,40 @@ export function sweepOfRun(
     : undefined;
 }
 
-/** Queues one more run of a sweep (a bayes sweep's next proposal). */
+/**
+ * The number the sweep's next run takes (its random stream, its Slurm task): one more than any run it ever queued,
+ * deleted ones included.
+ */
+export function nextSweepIndex(db: Db, sweepId: number): number {
+  return stmt<[number], { next_index: number }>(db, 'SELECT next_index FROM sweeps WHERE id = ?').get(sweepId)?.next_index ?? 0;
+}
+
+/**
+ * Queues one more run of a sweep (a bayes sweep's next proposal) as number `index`; refused (null) when another
+ * studio on this database took that number first.
+ */
 export function addSweepRun(
   db: Db,
   sweepId: number,
+  index: number,
   point: SweepPoint,
   hash: (config: RunConfig) => string,
   executor: 'local' | 'slurm' = 'local',
-): number {
-  return db.transaction(() => {
-    const runId = insertRun(db, point.config, hash(point.config), executor);
-    stmt(db, 'UPDATE runs SET sweep_id = ?, sweep_params = ? WHERE id = ?').run(sweepId, JSON.stringify(point.params), runId);
-    return runId;
-  })();
+): number | null {
+  return db
+    .transaction(() => {
+      const taken = stmt(db, 'UPDATE sweeps SET next_index = ? WHERE id = ? AND next_index = ?').run(index + 1, sweepId, index);
+      if (taken.changes === 0) return null;
+      const runId = insertRun(db, point.config, hash(point.config), executor);
+      stmt(db, 'UPDATE runs SET sweep_id = ?, sweep_params = ?, sweep_index = ? WHERE id = ?').run(
+        sweepId,
+        JSON.stringify(point.params),
+        index,
+        runId,
+      );
+      return runId;
+    })
+    .immediate();
 }
 
 export function setSweepState(db: Db, sweepId: number, state: 'active' | 'cancelled'): void {
@@ -173,19 +195,36 @@ export function getSweepSpec(db: Db, sweepId: number): SweepSpec | undefined {
 export function sweepRuns(
   db: Db,
   sweepId: number,
-): { runId: number; name: string; status: RunStatus; params: Record<string, SweepValue>; epochs: number; trained: number }[] {
+): {
+  runId: number;
+  index: number;
+  name: string;
+  status: RunStatus;
+  params: Record<string, SweepValue>;
+  epochs: number;
+  trained: number;
+}[] {
   return stmt<
     [number],
-    { id: number; name: string; status: RunStatus; sweep_params: string | null; epochs: number; trained: number | null }
+    {
+      id: number;
+      sweep_index: number;
+      name: string;
+      status: RunStatus;
+      sweep_params: string | null;
+      epochs: number;
+      trained: number | null;
+    }
   >(
     db,
-    `SELECT r.id, r.name, r.status, r.sweep_params, r.epochs,
+    `SELECT r.id, r.sweep_index, r.name, r.status, r.sweep_params, r.epochs,
        (SELECT max(m.epoch) FROM metrics m WHERE m.run_id = r.id AND m.split = 'train' AND m.name = 'loss') AS trained
-     FROM runs r WHERE r.sweep_id = ? ORDER BY r.id`,
+     FROM runs r WHERE r.sweep_id = ? ORDER BY r.sweep_index`,
   )
     .all(sweepId)
     .map((r) => ({
       runId: r.id,
+      index: r.sweep_index,
       name: r.name,
       status: r.status,
       params: r.sweep_params ? (JSON.parse(r.sweep_params) as Record<string, SweepValue>) : {},

@@ -5,12 +5,13 @@ import { SweepSpec } from '../../shared/sweep';
 import { EventHub } from '../events';
 import { openDb } from '../store/db';
 import { writeMetrics } from '../store/metrics';
-import { finishRun, getRun } from '../store/runs';
+import { deleteRun, finishRun, getRun } from '../store/runs';
 import { runRungs } from '../store/rungs';
 import { insertSweep, sweepRuns } from '../store/sweeps';
 import type { Orchestrator } from '../training/orchestrator';
 import type { DatasetCatalog } from '../datasets/catalog';
-import { AdaptiveSweeps } from './adaptive';
+import { sweepObjectives } from '../../shared/sweep-search';
+import { AdaptiveSweeps, sweepTrial } from './adaptive';
 
 // The studio refuses any learning rate above 1e-3 (as its memory check refuses a corner of a space).
 vi.mock('../run-checks', () => ({
@@ -73,12 +74,80 @@ describe('a bayes sweep whose proposal the studio refuses', () => {
     });
     const point = { name: 'a', params: { 'training.learningRate': 1e-4 }, config };
     const { sweepId, runIds } = insertSweep(db, spec, [point], () => 'h');
-    writeMetrics(db, runIds[0]!, [{ step: 1, epoch: 1, split: 'test', name: 'loss', value: 1 }]);
-    finishRun(db, runIds[0]!, 'completed', null);
+    finish(db, runIds[0]!, [1]);
     adaptiveOn(db).advance(sweepId);
     const runs = sweepRuns(db, sweepId);
     expect(runs).toHaveLength(2);
     expect(Number(runs[1]!.params['training.learningRate'])).toBeLessThanOrEqual(1e-3);
     expect(getRun(db, runIds[0]!)?.warnings).toEqual([]);
+  });
+});
+
+/** Ends a run as completed with a test loss per epoch (NaN is not stored, as a diverged metric is not). */
+function finish(db: ReturnType<typeof openDb>, runId: number, testLoss: number[]): void {
+  writeMetrics(
+    db,
+    runId,
+    testLoss.flatMap((value, e) => [
+      { step: e + 1, epoch: e + 1, split: 'train', name: 'loss', value: 1 },
+      { step: e + 1, epoch: e + 1, split: 'test', name: 'loss', value },
+    ]),
+  );
+  finishRun(db, runId, 'completed', null);
+}
+
+const lrSweep = (count: number) =>
+  SweepSpec.parse({
+    name: 'lr',
+    method: 'bayes',
+    count,
+    concurrency: 1,
+    base: defaultRunConfig('vae'),
+    parameters: { 'training.learningRate': { min: 1e-5, max: 1e-3, distribution: 'log_uniform_values' } },
+    metric: { name: 'test.loss', goal: 'minimize' },
+  });
+
+describe('a bayes sweep after one of its runs is deleted', () => {
+  it('draws the next proposal from a stream of its own: it repeats no run, and makes count proposals in all', () => {
+    const db = openDb(':memory:');
+    const spec = lrSweep(4);
+    const config = spec.base as RunConfig;
+    const { sweepId, runIds } = insertSweep(
+      db,
+      spec,
+      [{ name: 'a', params: { 'training.learningRate': 1e-4 }, config }],
+      () => 'h',
+    );
+    const adaptive = adaptiveOn(db);
+    finish(db, runIds[0]!, [1]);
+    adaptive.advance(sweepId);
+    finish(db, sweepRuns(db, sweepId)[1]!.runId, [2]);
+    adaptive.advance(sweepId);
+    finish(db, sweepRuns(db, sweepId)[2]!.runId, [3]);
+    expect(deleteRun(db, sweepRuns(db, sweepId)[1]!.runId)).toBe(true);
+    adaptive.advance(sweepId);
+    const runs = sweepRuns(db, sweepId);
+    expect(runs.map((r) => r.index)).toEqual([0, 2, 3]);
+    const drawn = runs.map((r) => r.params['training.learningRate']);
+    expect(new Set(drawn).size).toBe(drawn.length);
+    // Proposal 3 was the last of 4: nothing more, though one run is gone.
+    finish(db, runs[2]!.runId, [4]);
+    adaptive.advance(sweepId);
+    expect(sweepRuns(db, sweepId)).toHaveLength(3);
+  });
+});
+
+describe("a sweep run's result as TPE reads it", () => {
+  it("is its metric at its last epoch; one that ended as NaN makes no trial (not an earlier epoch's value)", () => {
+    const db = openDb(':memory:');
+    const spec = lrSweep(3);
+    const point = { name: 'a', params: { 'training.learningRate': 1e-4 }, config: spec.base as RunConfig };
+    const { sweepId, runIds } = insertSweep(db, spec, [point, { ...point, name: 'b' }], () => 'h');
+    finish(db, runIds[0]!, [0.9, 0.5]);
+    finish(db, runIds[1]!, [0.9, NaN]);
+    const [good, diverged] = sweepRuns(db, sweepId);
+    const objectives = sweepObjectives(spec);
+    expect(sweepTrial(db, good!, objectives)).toEqual({ params: point.params, state: 'complete', losses: [0.5] });
+    expect(sweepTrial(db, diverged!, objectives)).toBeNull();
   });
 });

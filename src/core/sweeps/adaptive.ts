@@ -6,7 +6,9 @@
  * Determinism: proposal i is made once runs 0 … i − c have ended (c the sweep's concurrency), from exactly those
  * results, with runs i − c + 1 … i − 1 counted as still running (the constant liar) whether or not they have ended
  * by then, and from its own random stream (seed, i). So a sweep stopped and resumed proposes what it would have
- * proposed uninterrupted. (ASHA's decisions depend on the order runs reach a rung, which only concurrency 1 fixes.)
+ * proposed uninterrupted. Each run keeps its number i for good: a deleted run's number is not used again, and a
+ * sweep of `count` makes `count` proposals, deleted ones included. A run trained on after it ended (resumed, or
+ * trained to its end past a rung) counts with its new result once it ends again; proposals wait for it. (ASHA's decisions depend on the order runs reach a rung, which only concurrency 1 fixes.)
  */
 import type { SweepPoint, SweepValue } from '../../shared/sweep';
 import type { FieldIssue } from '../../shared/config';
@@ -19,10 +21,10 @@ import type { DatasetCatalog } from '../datasets/catalog';
 import type { EventHub } from '../events';
 import { pretrainingEpochs } from '../../families/run-config';
 import { checkRun } from '../run-checks';
-import { latestMetric, metricAtEpoch } from '../store/metrics';
+import { metricAtEpoch } from '../store/metrics';
 import { addWarning, finishRun, runConfig } from '../store/runs';
 import { recordRung, rungRecord, runRungs, valuesAtRung } from '../store/rungs';
-import { addSweepRun, listSweeps, sweepOfRun, sweepRuns } from '../store/sweeps';
+import { addSweepRun, listSweeps, nextSweepIndex, sweepOfRun, sweepRuns } from '../store/sweeps';
 import type { Db } from '../store/db';
 import { configHash } from '../training/config-hash';
 import type { Orchestrator } from '../training/orchestrator';
@@ -43,7 +45,7 @@ export interface AdaptiveOptions {
   orchestrator: Orchestrator;
   datasets: DatasetCatalog;
   /** Sends a proposal of a Slurm sweep to the cluster as one task. */
-  submitRemote?(sweepId: number, runId: number, config: RunConfig): Promise<void>;
+  submitRemote?(sweepId: number, runId: number, config: RunConfig, task: number): Promise<void>;
 }
 
 export class AdaptiveSweeps {
@@ -142,13 +144,12 @@ export class AdaptiveSweeps {
       return;
     }
     const made = runs.map((r) => ({ ...r }));
-    while (made.length < count) {
-      const i = made.length;
-      const known = made.slice(0, Math.max(0, i - lag + 1));
-      if (known.some((r) => !ended.includes(r.status))) return;
-      const trials: TpeTrial[] = made.flatMap((r, j): TpeTrial[] => {
-        if (j > i - lag) return [{ params: r.params, state: 'running' }];
-        const trial = this.trialOf(r.runId, r.status, r.params, objectives);
+    for (let i = nextSweepIndex(db, sweepId); i < count; i++) {
+      // Numbered for good: a deleted run's number (and its stream) is never used again, nor is a proposal made anew.
+      if (made.some((r) => r.index <= i - lag && !ended.includes(r.status))) return;
+      const trials: TpeTrial[] = made.flatMap((r): TpeTrial[] => {
+        if (r.index > i - lag) return [{ params: r.params, state: 'running' }];
+        const trial = sweepTrial(db, r, objectives);
         return trial ? [trial] : [];
       });
       // A proposal the studio refuses (a corner of the space too large for memory, say; the plan checked each
@@ -171,9 +172,12 @@ export class AdaptiveSweeps {
         );
         return;
       }
-      const runId = addSweepRun(db, sweepId, point, configHash, sweep.slurm ? 'slurm' : 'local');
+      const runId = addSweepRun(db, sweepId, i, point, configHash, sweep.slurm ? 'slurm' : 'local');
+      // Another studio on this database made proposal i first (the same one): it goes on from there.
+      if (runId === null) return;
       made.push({
         runId,
+        index: i,
         name: point.name,
         status: 'queued',
         params: point.params,
@@ -183,7 +187,7 @@ export class AdaptiveSweeps {
       this.o.events.emit('run.status', { runId, status: 'queued', error: null, backend: null });
       this.o.events.emit('sweep.changed', { sweepId });
       if (sweep.slurm && this.o.submitRemote)
-        this.o.submitRemote(sweepId, runId, point.config).catch((e: unknown) => {
+        this.o.submitRemote(sweepId, runId, point.config, i).catch((e: unknown) => {
           // Refused by the cluster: the run fails with why, and the sweep goes on with its next proposal.
           const error = `Slurm refused it: ${e instanceof Error ? e.message : String(e)}`;
           if (finishRun(db, runId, 'failed', error))
@@ -192,28 +196,31 @@ export class AdaptiveSweeps {
     }
     this.o.orchestrator.schedule();
   }
+}
 
-  /** A run's result as TPE reads it: its final metric(s), or the value at the highest rung a stopped run reached. */
-  private trialOf(
-    runId: number,
-    status: RunStatus,
-    params: Record<string, SweepValue>,
-    objectives: ReturnType<typeof sweepObjectives>,
-  ): TpeTrial | null {
-    if (status === 'completed') {
-      const values = objectives.map((o) => {
-        const { split, name } = splitMetric(o.name);
-        const v = latestMetric(this.o.db, runId, split, name);
-        return v === undefined ? undefined : asLoss(o.goal, v);
-      });
-      if (values.some((v) => v === undefined || !Number.isFinite(v))) return null;
-      return { params, state: 'complete', losses: values as number[] };
-    }
-    if (status === 'stopped') {
-      const last = runRungs(this.o.db, runId).at(-1);
-      const goal = objectives[0]?.goal ?? 'minimize';
-      return last ? { params, state: 'pruned', step: last.epoch, losses: [asLoss(goal, last.value)] } : null;
-    }
-    return null;
+/**
+ * A run's result as TPE reads it: its metric(s) at its last epoch, or the value at the highest rung a stopped run
+ * reached. A metric that ended as NaN (not stored) makes no trial, as Optuna leaves out a trial that returned NaN;
+ * an earlier epoch's value would pass a diverged run off as a good one.
+ */
+export function sweepTrial(
+  db: Db,
+  { runId, status, params, trained }: { runId: number; status: RunStatus; params: Record<string, SweepValue>; trained: number },
+  objectives: ReturnType<typeof sweepObjectives>,
+): TpeTrial | null {
+  if (status === 'completed') {
+    const values = objectives.map((o) => {
+      const { split, name } = splitMetric(o.name);
+      const v = metricAtEpoch(db, runId, split, name, trained);
+      return v === undefined ? undefined : asLoss(o.goal, v);
+    });
+    if (values.some((v) => v === undefined || !Number.isFinite(v))) return null;
+    return { params, state: 'complete', losses: values as number[] };
   }
+  if (status === 'stopped') {
+    const last = runRungs(db, runId).at(-1);
+    const goal = objectives[0]?.goal ?? 'minimize';
+    return last ? { params, state: 'pruned', step: last.epoch, losses: [asLoss(goal, last.value)] } : null;
+  }
+  return null;
 }

@@ -57,11 +57,13 @@ export function planSweep(spec: SweepSpec, datasets: DatasetCatalog): { points: 
     : expandSweep(spec, sweepBase(spec), (config) => checkRun(config, datasets));
   if (!plan.ok) return refuse(plan.issues);
   if (plan.points.length === 0) return refuse([{ path: 'parameters', message: 'this sweep makes no runs' }]);
-  const objectives = objectiveIssues(spec, plan.points);
+  // A bayes sweep's later proposals too: whether a spec is taken must not hang on what its first runs drew.
+  const possible = [...plan.points, ...('later' in plan ? (plan.later ?? []) : [])];
+  const objectives = objectiveIssues(spec, possible);
   if (objectives.length > 0) return refuse(objectives);
   const early = spec.early_terminate;
   if (early) {
-    const epochs = Math.max(...plan.points.map((p) => p.config.training.epochs));
+    const epochs = Math.max(...possible.map((p) => p.config.training.epochs));
     if (rungEpochs(early, epochs).length === 0) {
       const field = early.max_iter !== undefined && early.s !== undefined ? 'max_iter' : 'min_iter';
       const first = rungEpochs(early, Number.MAX_SAFE_INTEGER)[0];
@@ -75,7 +77,7 @@ export function planSweep(spec: SweepSpec, datasets: DatasetCatalog): { points: 
   }
   if (spec.evaluate) {
     // Every run must be evaluable as asked: refused now, not after hours of training.
-    for (const point of plan.points) {
+    for (const point of possible) {
       try {
         checkKinds(point.config, `run ${point.name}`, spec.evaluate.what, datasets);
       } catch (e) {

@@ -6,6 +6,7 @@ import { insertArtifact, readArtifact } from './artifacts';
 import type { Db } from './db';
 import { insertRun } from './runs';
 import { databaseAt } from './schema-at';
+import { nextSweepIndex, sweepRuns } from './sweeps';
 
 describe("migration 16: W&B's names for log ranges", () => {
   it('a stored log_uniform range (its bounds were values) becomes log_uniform_values, and reads as it did', () => {
@@ -47,5 +48,30 @@ describe('migration 17: image ids are never used again', () => {
     const c = insertArtifact(db as unknown as Db, third, { ...image, data: new Uint8Array([3]) });
     expect(c.id).toBeGreaterThan(b.id);
     expect(readArtifact(db as unknown as Db, b.id)).toBeUndefined();
+  });
+});
+
+describe("migration 18: a sweep's runs numbered for good", () => {
+  it('numbers the runs of each sweep in their order, and the next proposal after them', () => {
+    const db = databaseAt(17);
+    db.prepare(`INSERT INTO experiments (name, created_at) VALUES ('s', 'x')`).run();
+    for (const name of ['s', 't'])
+      db.prepare(
+        `INSERT INTO sweeps (experiment_id, name, method, spec_json, state, created_at) VALUES (1, ?, 'bayes', '{}', 'active', 'x')`,
+      ).run(name);
+    const runs = [1, 2, 1, 1].map((sweep) => {
+      const runId = insertRun(db as unknown as Db, defaultRunConfig('vae'), 'h');
+      db.prepare('UPDATE runs SET sweep_id = ? WHERE id = ?').run(sweep, runId);
+      return runId;
+    });
+    const alone = insertRun(db as unknown as Db, defaultRunConfig('vae'), 'h');
+    migrate(db);
+    const index = (id: number) =>
+      (db.prepare('SELECT sweep_index FROM runs WHERE id = ?').get(id) as { sweep_index: number | null }).sweep_index;
+    expect(runs.map(index)).toEqual([0, 0, 1, 2]);
+    expect(index(alone)).toBeNull();
+    expect(sweepRuns(db as unknown as Db, 1).map((r) => r.index)).toEqual([0, 1, 2]);
+    expect(nextSweepIndex(db as unknown as Db, 1)).toBe(3);
+    expect(nextSweepIndex(db as unknown as Db, 2)).toBe(1);
   });
 });
