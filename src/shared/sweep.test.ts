@@ -72,6 +72,12 @@ describe('expandSweep', () => {
       'log_uniform_values needs min > 0 (log_uniform takes the logs of the bounds)',
     ]);
     expect(message({ min: -9, max: -2, distribution: 'log_uniform' })).toBeUndefined();
+    // W&B's spelled-out default for a list is taken; its weights and other distributions for a list are not.
+    expect(message({ values: [1, 2], distribution: 'categorical' })).toBeUndefined();
+    expect(message({ values: [1, 2], distribution: 'uniform' })).toEqual([
+      'distribution: a list of values takes "categorical" or none, not "uniform"',
+    ]);
+    expect(message({ values: [1, 2], probabilities: [0.2, 0.8] })).toEqual(['Unrecognized key: "probabilities"']);
   });
 
   it('draws random configs inside their ranges, the same for the same seed and different for another', () => {

@@ -15,6 +15,8 @@ export const SweepValues = z.strictObject({
   values: z
     .array(z.union([z.number(), z.string(), z.boolean(), z.null(), z.array(z.number())]))
     .min(1, 'give at least one value'),
+  /** W&B's default for a list, which its configs often spell out. */
+  distribution: z.literal('categorical').optional(),
 });
 /** The range distributions, in W&B's names. */
 export const rangeDistributions = ['uniform', 'log_uniform_values', 'log_uniform', 'int_uniform'] as const;
@@ -43,10 +45,14 @@ function parameterError(input: unknown): string | undefined {
   if (typeof input !== 'object' || input === null || Array.isArray(input))
     return 'a parameter is { "values": [...] } or { "min", "max", "distribution" }';
   const p = input as Record<string, unknown>;
-  if ('values' in p) return undefined;
+  if ('values' in p) {
+    if ('distribution' in p && p['distribution'] !== 'categorical')
+      return `distribution: a list of values takes "categorical" or none, not ${JSON.stringify(p['distribution'])}`;
+    return undefined;
+  }
   if ('value' in p) return 'write a single value as { "values": [x] }';
   if ('distribution' in p && !(rangeDistributions as readonly unknown[]).includes(p['distribution']))
-    return `distribution: ${JSON.stringify(p['distribution'])} is none of ${rangeDistributions.join(', ')} (W&B's q_, normal and categorical distributions are not supported: list the values)`;
+    return `distribution: ${JSON.stringify(p['distribution'])} is none of ${rangeDistributions.join(', ')} (W&B's q_ and normal distributions are not supported)`;
   if (!('min' in p) || !('max' in p)) return 'a range needs "min" and "max" (or give "values")';
   return undefined;
 }
