@@ -3,6 +3,7 @@ import { finishedStatuses, type Api, type CommandName, type Envelope, type Studi
 import { createClient } from '../shared/client';
 import type { RemoteTarget } from '../shared/remote-target';
 import { ApiError } from '../core/errors';
+import { checkedApi } from '../core/dispatch';
 import type { OutFolderOptions } from '../core/out-folder';
 import type { Studio } from '../core/studio';
 
@@ -58,7 +59,8 @@ export function localCliStudio(studio: Studio): CliStudio {
     return outDir;
   };
   return {
-    api: studio.api,
+    // Checked as the host checks a request: what the contract refuses never reaches the core.
+    api: checkedApi(studio.api),
     events: studio.events,
     remote: undefined,
     whenRunEnded: (runId) => studio.orchestrator.whenEnded(runId),

@@ -7,6 +7,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { z } from 'zod';
+import { fieldIssues } from '../shared/config';
 import { DatasetCatalog } from '../core/datasets/catalog';
 import { ApiError } from '../core/errors';
 import { datasetsDirFor, defaultDbPath } from '../core/paths';
@@ -59,16 +61,30 @@ export function runIdArg(command: string, value: string | undefined): number {
  */
 export function openStudio(db: string | undefined, o: { maxConcurrent?: string | undefined; serving?: boolean } = {}): Studio {
   const maxConcurrent = maxConcurrentFlag(o.maxConcurrent);
-  // A path typed wrong would leave a fresh database in a folder made for it: its folder must exist (the default's
-  // folder is made, as the studio's own).
+  checkDbFolder(db);
+  const dbPath = db ?? defaultDbPath();
+  try {
+    return createStudio({
+      dbPath,
+      launcher: forkLauncher(),
+      transport: 'headless',
+      orchestrator: { adoptQueued: o.serving ?? false, ...(maxConcurrent !== undefined ? { maxConcurrent } : {}) },
+    });
+  } catch (e) {
+    // A file that is no database, a folder, one that cannot be opened: named as the flag that gave it.
+    if (e instanceof Error && e.name === 'SqliteError')
+      throw new UsageError(`${db === undefined ? `the studio's database ${dbPath}` : `--db ${db}`}: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * A path typed wrong would leave a fresh database (or a data set) in a folder made for it: the folder of `--db` must
+ * exist (the default's folder is made, as the studio's own).
+ */
+function checkDbFolder(db: string | undefined): void {
   if (db !== undefined && db !== ':memory:' && !existsSync(dirname(resolve(db))))
     throw new UsageError(`--db ${db}: the folder ${dirname(resolve(db))} does not exist`);
-  return createStudio({
-    dbPath: db ?? defaultDbPath(),
-    launcher: forkLauncher(),
-    transport: 'headless',
-    orchestrator: { adoptQueued: o.serving ?? false, ...(maxConcurrent !== undefined ? { maxConcurrent } : {}) },
-  });
 }
 
 export function maxConcurrentFlag(raw: string | undefined): number | undefined {
@@ -147,7 +163,21 @@ export async function withStudio<T>(values: StudioFlags, refused: string, work: 
 
 /** The data sets of the database at `--db` (or the default one), read on this machine. */
 export function catalogFor(db: string | undefined): DatasetCatalog {
+  checkDbFolder(db);
   return new DatasetCatalog(datasetsDirFor(db ?? defaultDbPath()));
+}
+
+/**
+ * A request's refusal in the command line's words: each field as the flag that gave it (`nllSamples` as
+ * `--nll-samples`, or as `names` says: the argument, a flag of another name).
+ */
+export function refusedRequest(command: string, error: z.ZodError, names: Record<string, string> = {}): UsageError {
+  const issues = fieldIssues(error).map((i) => {
+    const field = i.path.split(/[.[]/)[0] ?? i.path;
+    const name = names[field] ?? `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    return `${name}${i.path.slice(field.length)}: ${i.message}`;
+  });
+  return new UsageError(`${command} refused: ${issues.join('; ')}`);
 }
 
 export function fmt(v: number | undefined, digits = 4): string {
@@ -188,7 +218,7 @@ export interface Command {
 export interface CommandSpec<F extends Flags> {
   name: string;
   flags: F;
-  /** Whether it takes arguments besides flags (a file, a run id); without, one is refused. */
+  /** Whether it takes an argument besides flags (a file, a run id); without, one is refused, and a second always. */
   positionals?: boolean;
   localOnly?: string;
   run(parsed: Parsed<F>): Promise<number> | number;
@@ -196,8 +226,19 @@ export interface CommandSpec<F extends Flags> {
 
 /** The arguments as the command declares them; an unknown flag is refused with the closest the command takes. */
 function parseFlags<F extends Flags>(spec: CommandSpec<F>, args: string[]): ReturnType<typeof parseArgs> {
+  // `--epochs -1`: parseArgs reads -1 as a flag of its own and says it is ambiguous; it is the flag's value, which
+  // the command then refuses by its rules.
+  const joined = args.flatMap((a, i) => {
+    const flag = /^--([\w-]+)$/.exec(a)?.[1];
+    const next = args[i + 1];
+    if (flag !== undefined && spec.flags[flag]?.type === 'string' && next !== undefined && /^-\.?\d/.test(next))
+      return [`${a}=${next}`];
+    const prev = /^--([\w-]+)$/.exec(args[i - 1] ?? '')?.[1];
+    return prev !== undefined && spec.flags[prev]?.type === 'string' && /^-\.?\d/.test(a) ? [] : [a];
+  });
+  let parsed: ReturnType<typeof parseArgs>;
   try {
-    return parseArgs<ParseArgsConfig>({ args, options: spec.flags, allowPositionals: spec.positionals ?? false });
+    parsed = parseArgs<ParseArgsConfig>({ args: joined, options: spec.flags, allowPositionals: spec.positionals ?? false });
   } catch (e) {
     const unknown = e instanceof TypeError && 'code' in e && e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
     const option = unknown ? /Unknown option '-{1,2}([^']+)'/.exec(e.message)?.[1] : undefined;
@@ -207,6 +248,9 @@ function parseFlags<F extends Flags>(spec: CommandSpec<F>, args: string[]): Retu
         `; latent-studio ${spec.name} --help lists its options`,
     );
   }
+  const extra = parsed.positionals[1];
+  if (extra !== undefined) throw new UsageError(`${spec.name}: takes one argument, not also "${extra}"`);
+  return parsed;
 }
 
 /** A command whose arguments the runner parses (unknown flags and malformed values are refused before it runs). */

@@ -22,6 +22,12 @@ describe('config paths', () => {
     ]).toEqual([8, 'shapes', 64]);
     expect(parseRunConfig(c).ok).toBe(true);
     expect(() => setConfigPath(c, 'model.encoder[9].units', 1)).toThrow(/model\.encoder\[9\]: no such list item/);
+    // A name on a list would be dropped by the schema, the run trained as if it were not given.
+    expect(() => setConfigPath(c, 'model.encoder.units', 3)).toThrow(
+      'model.encoder.units: model.encoder is a list: name an item as model.encoder[0].units',
+    );
+    expect(() => setConfigPath(c, 'model.encoder.length', 0)).toThrow(/model\.encoder\.length: model\.encoder is a list/);
+    expect(getConfigPath(c, 'model.encoder[0].units')).toBe(64);
     setConfigPath(c, 'model.betta', 2);
     const refused = parseRunConfig(c);
     expect(refused.ok).toBe(false);

@@ -51,6 +51,11 @@ export function setConfigPath(config: unknown, path: string, value: unknown): vo
     if (typeof key === 'number' && (!Array.isArray(node) || key >= node.length)) {
       throw new ConfigPathError(where, 'no such list item');
     }
+    // A list's own properties (length) or a name on it would be kept as no config field: refused, not dropped.
+    if (typeof key === 'string' && Array.isArray(node)) {
+      const list = where.slice(0, where.length - key.length - 1);
+      throw new ConfigPathError(where, `${list} is a list: name an item as ${list}[0].${key}`);
+    }
     if (i === keys.length - 1) {
       node[key] = value;
       return;

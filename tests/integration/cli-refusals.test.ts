@@ -116,3 +116,38 @@ describe('what a newcomer types wrong in a run', () => {
     expect(none.stderr).toBe('no runs matching "tag:nothing"\n');
   });
 });
+
+describe('bad input named by the flag or argument that gave it, exit 2, nothing made', () => {
+  it('refuses a name on a list, a second argument, a bad port, a folder that is no database, and run ids', () => {
+    const db = join(tmp.dir, 'named.db');
+    const notDb = join(tmp.dir, 'not-a-database.db');
+    writeFileSync(notDb, 'not SQLite');
+    const nowhere = join(tmp.dir, 'no-folder', 'x.db');
+    const cases = [
+      // Dropped by the schema before: the run trained with the preset's encoder.
+      {
+        args: ['train', 'deep-ae-mnist', '--set', 'model.encoder.units=3', '--db', db],
+        says: '--set model.encoder.units: model.encoder is a list: name an item as model.encoder[0].units',
+      },
+      {
+        args: ['train', 'deep-ae-mnist', '--epochs', '-1', '--db', db],
+        says: 'deep-ae-mnist refused: training.epochs: Too small',
+      },
+      { args: ['show', '1', '2', '--db', db], says: 'show: takes one argument, not also "2"' },
+      { args: ['evaluate', 'abc', '--db', db], says: 'evaluate needs a run id (latent-studio runs), not "abc"' },
+      { args: ['prior', '--db', db], says: 'prior needs a run id (latent-studio runs)' },
+      { args: ['study', 'disentanglement', '--score-points', '0', '--db', db], says: 'study refused: --score-points: Too small' },
+      { args: ['serve', '--port', '99999', '--db', db], says: '--port: expected a whole number from 0 (any free port) to 65535' },
+      { args: ['runs', '--db', notDb], says: `--db ${notDb}: file is not a database` },
+      { args: ['runs', '--db', tmp.dir], says: `--db ${tmp.dir}: unable to open database file` },
+      { args: ['generate', 'shapes', '--count', '50', '--db', nowhere], says: `--db ${nowhere}: the folder` },
+    ];
+    for (const c of cases) {
+      const r = run(...c.args);
+      expect(r.code, `${c.args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([expect.stringContaining(`latent-studio: ${c.says}`)]);
+    }
+    expect(existsSync(db)).toBe(false);
+    expect(existsSync(join(tmp.dir, 'no-folder'))).toBe(false);
+  });
+});

@@ -200,6 +200,14 @@ describe('latent-studio data set commands', () => {
       /only training\.epochs can change/,
     );
     expect(run('resume', '99999', '--db', db).code).toBe(2);
+    // Checked here as a host checks it: no fraction reaches the database, no text passes for the old length.
+    for (const epochs of ['3.5', 'abc']) {
+      const bad = run('resume', String(first.runId), '--db', db, '--set', `training.epochs=${epochs}`);
+      expect([bad.code, bad.stderr]).toEqual([
+        2,
+        `latent-studio: --set training.epochs=${epochs}: expected a whole number of epochs\n`,
+      ]);
+    }
 
     const out = join(tmp.dir, 'exported');
     const exported = run('export', String(first.runId), '--db', db, '--out', out, '--json');

@@ -2,9 +2,8 @@
  * `latent-studio evaluate <runId>`: the latent-space evaluations of a stopped run (clustering, probe,
  * disentanglement, NLL), computed in a worker here or at `--remote`.
  */
-import { describeIssues, fieldIssues } from '../../shared/config';
 import { EvaluationRequest } from '../../shared/api';
-import { command, dbAndJson, intFlag, remoteFlags, UsageError, withStudio } from '../runner';
+import { command, dbAndJson, intFlag, refusedRequest, remoteFlags, runIdArg, withStudio } from '../runner';
 
 /**
  * Evaluates a stopped run's latent space at a checkpoint in a worker and prints one JSON line with the figures:
@@ -25,14 +24,14 @@ export const evaluate = command({
   positionals: true,
   async run({ values, positionals }) {
     const request = EvaluationRequest.safeParse({
-      runId: intFlag('runId', positionals[0]),
+      runId: runIdArg('evaluate', positionals[0]),
       what: values.what.split(',').map((w) => w.trim()),
       epoch: intFlag('epoch', values.epoch),
       seed: intFlag('seed', values.seed),
       nllSamples: intFlag('nll-samples', values['nll-samples']),
       scorePoints: intFlag('score-points', values['score-points']),
     });
-    if (!request.success) throw new UsageError(`evaluate refused: ${describeIssues(fieldIssues(request.error))}`);
+    if (!request.success) throw refusedRequest('evaluate', request.error);
     const started = performance.now();
     return withStudio(values, 'evaluate refused: ', async (studio) => {
       // Only this evaluation's changes (a host may run others); those before its id is known wait for it.

@@ -3,8 +3,7 @@
  * this machine.
  */
 import { ImportRequest } from '../../shared/api';
-import { describeIssues, fieldIssues } from '../../shared/config';
-import { catalogFor, command, dbAndJson, intFlag, UsageError } from '../runner';
+import { catalogFor, command, dbAndJson, intFlag, refusedRequest, UsageError } from '../runner';
 import { datasetTask, progressLine } from './datasets';
 
 export const importCommand = command({
@@ -33,7 +32,7 @@ export const importCommand = command({
       testFraction: intFlag('test-fraction', values['test-fraction']),
       seed: intFlag('seed', values.seed),
     });
-    if (!request.success) throw new UsageError(`import refused: ${describeIssues(fieldIssues(request.error))}`);
+    if (!request.success) throw refusedRequest('import', request.error, { path: 'the path', labelsPath: '--labels' });
     const info = await datasetTask(() => catalogFor(values.db).import(request.data, progressLine(`importing ${path}`)));
     if (values.json) process.stdout.write(`${JSON.stringify(info)}\n`);
     else {

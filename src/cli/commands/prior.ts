@@ -4,8 +4,7 @@
  */
 import type { StudioEvent } from '../../shared/api';
 import { PriorRequest, type Prior } from '../../shared/prior';
-import { describeIssues, fieldIssues } from '../../shared/config';
-import { command, dbAndJson, looseNumber, remoteFlags, UsageError, withStudio } from '../runner';
+import { command, dbAndJson, looseNumber, refusedRequest, remoteFlags, runIdArg, withStudio } from '../runner';
 
 const bits = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(3));
 /** Whether a prior's status is an ending (completed, failed, cancelled). */
@@ -21,13 +20,12 @@ export const priorCommand = command({
   flags: { ...dbAndJson, ...remoteFlags, seed: { type: 'string' }, epochs: { type: 'string' } },
   positionals: true,
   async run({ values, positionals }) {
-    if (positionals[0] === undefined) throw new UsageError('prior needs a runId: latent-studio prior <runId> [--epochs N]');
     const request = PriorRequest.safeParse({
-      runId: looseNumber(positionals[0]),
+      runId: runIdArg('prior', positionals[0]),
       epochs: looseNumber(values.epochs),
       seed: looseNumber(values.seed),
     });
-    if (!request.success) throw new UsageError(`prior refused: ${describeIssues(fieldIssues(request.error))}`);
+    if (!request.success) throw refusedRequest('prior', request.error);
     const started = performance.now();
     return withStudio(values, 'prior refused: ', async (studio) => {
       let jobId = 0; // until prior.start answers (ids start at 1)

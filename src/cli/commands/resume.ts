@@ -25,6 +25,11 @@ export const resume = command({
     const edited = structuredClone(run.config);
     setOverrides(edited, values.set);
     const { epochs, ...rest } = edited.training;
+    // `--set training.epochs=abc` is kept as text, which no comparison below would catch.
+    if (typeof epochs !== 'number' || !Number.isInteger(epochs) || epochs < 1) {
+      await studio.close();
+      throw new UsageError(`--set training.epochs=${String(epochs)}: expected a whole number of epochs`);
+    }
     const { epochs: _was, ...restBefore } = run.config.training;
     if (JSON.stringify({ ...edited, training: rest }) !== JSON.stringify({ ...run.config, training: restBefore })) {
       await studio.close();

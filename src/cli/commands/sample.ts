@@ -6,9 +6,8 @@ import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeWhole } from '../../core/out-folder';
 import { SampleRequest } from '../../shared/prior';
-import { describeIssues, fieldIssues } from '../../shared/config';
 import { outFolderFlag } from '../out-folder';
-import { command, dbAndJson, looseNumber, remoteFlags, UsageError, withStudio } from '../runner';
+import { command, dbAndJson, looseNumber, refusedRequest, remoteFlags, runIdArg, UsageError, withStudio } from '../runner';
 
 const sampleName = (i: number) => `sample-${String(i).padStart(4, '0')}.png`;
 
@@ -32,18 +31,18 @@ export const sampleCommand = command({
   },
   positionals: true,
   async run({ values, positionals }) {
-    if (positionals[0] === undefined) throw new UsageError('sample needs a runId: latent-studio sample <runId> --n N --out DIR');
+    const runId = runIdArg('sample', positionals[0]);
     if (values.n === undefined) throw new UsageError('sample needs --n N (how many samples; per class for a cvae)');
     if (!values.out) throw new UsageError('sample needs --out DIR (the folder the PNGs are written to, on this machine)');
     const out = outFolderFlag(values.out, values.overwrite, 'sample');
     const request = SampleRequest.safeParse({
-      runId: looseNumber(positionals[0]),
+      runId,
       n: looseNumber(values.n),
       seed: looseNumber(values.seed),
       class: looseNumber(values.class),
       temperature: looseNumber(values.temperature),
     });
-    if (!request.success) throw new UsageError(`sample refused: ${describeIssues(fieldIssues(request.error))}`);
+    if (!request.success) throw refusedRequest('sample', request.error);
     return withStudio(values, 'sample refused: ', async (studio) => {
       const set = await studio.api['runs.sample'](request.data);
       const { files } = await writeWhole(out, { overwrite: values.overwrite }, async (dir) => ({

@@ -4,10 +4,11 @@
  */
 import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
+import { lookup } from 'node:dns/promises';
 import { fileURLToPath } from 'node:url';
 import { defaultDbPath } from '../../core/paths';
 import { startHost } from '../../host/server';
-import { command, intFlag, openStudio } from '../runner';
+import { command, intFlag, openStudio, UsageError } from '../runner';
 
 function openInChromium(url: string): void {
   const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
@@ -33,13 +34,28 @@ export const serve = command({
   localOnly: 'serve starts a studio on this machine; the other commands take --remote to drive one',
   async run({ values }) {
     const dbPath = values.db ?? defaultDbPath();
+    // Refused before the database is opened (or made).
+    const port = intFlag('port', values.port) ?? 0;
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError(`--port: expected a whole number from 0 (any free port) to 65535, got ${values.port}`);
+    await lookup(values.host).catch((e: unknown) => {
+      throw new UsageError(`--host ${values.host}: not an address of this machine (${(e as Error).message})`);
+    });
     const studio = openStudio(dbPath, { maxConcurrent: values['max-concurrent'], serving: true });
     const host = await startHost({
       studio,
       rendererDir: fileURLToPath(new URL('../../../out/renderer', import.meta.url)),
       host: values.host,
-      port: intFlag('port', values.port) ?? 0,
+      port,
       allowedHosts: values['allowed-host'] ?? [],
+    }).catch(async (e: unknown) => {
+      await studio.close();
+      // A port taken, an address not this machine's: the flag's fault, nothing served.
+      const code = (e as { code?: unknown }).code;
+      if (code === 'EADDRINUSE') throw new UsageError(`--port ${port}: in use by another program`);
+      if (code === 'EADDRNOTAVAIL' || code === 'EACCES')
+        throw new UsageError(`--host ${values.host} --port ${port}: cannot listen there (${(e as Error).message})`);
+      throw e;
     });
     // Warm the backend probe so the first page load shows the backend at once.
     void studio.api['system.info']({});

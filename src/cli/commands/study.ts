@@ -6,7 +6,7 @@
 import { describeIssues, fieldIssues } from '../../shared/config';
 import { StudySpec, studySummary, studySweepSpec } from '../../shared/study';
 import { SweepSpec } from '../../shared/sweep';
-import { command, dbAndJson, intFlag, remoteFlags, UsageError } from '../runner';
+import { command, dbAndJson, intFlag, refusedRequest, remoteFlags, UsageError } from '../runner';
 import { runSweep } from './sweep';
 
 export const study = command({
@@ -35,13 +35,7 @@ export const study = command({
       ...(values.subset !== undefined ? { subset: intFlag('subset', values.subset) } : {}),
       ...(values['score-points'] !== undefined ? { scorePoints: intFlag('score-points', values['score-points']) } : {}),
     });
-    if (!parsed.success) {
-      throw new UsageError(
-        `study refused: ${fieldIssues(parsed.error)
-          .map((i) => `--${i.path}: ${i.message}`)
-          .join('; ')}`,
-      );
-    }
+    if (!parsed.success) throw refusedRequest('study', parsed.error);
     const s = parsed.data;
     const name =
       values.name ?? `disentanglement study (${s.dataset}, ${s.seeds} seed${s.seeds === 1 ? '' : 's'}, ${s.epochs} epochs)`;
