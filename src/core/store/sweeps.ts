@@ -16,9 +16,10 @@ interface SweepRow extends LabelColumns {
   state: 'active' | 'cancelled';
   created_at: string;
   slurm_json: string | null;
+  next_index: number;
 }
 
-const selectSweep = `SELECT s.id, s.name, e.name AS experiment, s.method, s.spec_json, s.state, s.created_at, s.slurm_json,
+const selectSweep = `SELECT s.id, s.name, e.name AS experiment, s.method, s.spec_json, s.state, s.created_at, s.slurm_json, s.next_index,
   s.tags_json, s.notes, s.starred
   FROM sweeps s JOIN experiments e ON e.id = s.experiment_id`;
 
@@ -79,6 +80,11 @@ export function sweepOfRun(
  */
 export function nextSweepIndex(db: Db, sweepId: number): number {
   return stmt<[number], { next_index: number }>(db, 'SELECT next_index FROM sweeps WHERE id = ?').get(sweepId)?.next_index ?? 0;
+}
+
+/** Takes number `index` with no run (a proposal the studio refused); false when another studio took it first. */
+export function skipSweepIndex(db: Db, sweepId: number, index: number): boolean {
+  return stmt(db, 'UPDATE sweeps SET next_index = ? WHERE id = ? AND next_index = ?').run(index + 1, sweepId, index).changes > 0;
 }
 
 /**
@@ -168,7 +174,8 @@ export function listSweeps(db: Db, sweepId?: number): SweepSummary[] {
     const counts = emptyCounts();
     for (const r of mine) counts[r.status] += 1;
     const spec = JSON.parse(s.spec_json) as SweepSpec;
-    const planned = spec.method === 'bayes' ? Math.max(mine.length, spec.count ?? 0) : mine.length;
+    // A bayes sweep's runs, and the proposals it has yet to make (a deleted run's is not made again).
+    const planned = spec.method === 'bayes' ? mine.length + Math.max(0, (spec.count ?? 0) - s.next_index) : mine.length;
     return {
       id: s.id,
       name: s.name,

@@ -7,7 +7,7 @@ import { openDb } from '../store/db';
 import { writeMetrics } from '../store/metrics';
 import { deleteRun, finishRun, getRun } from '../store/runs';
 import { runRungs } from '../store/rungs';
-import { insertSweep, sweepRuns } from '../store/sweeps';
+import { insertSweep, listSweeps, sweepRuns } from '../store/sweeps';
 import type { Orchestrator } from '../training/orchestrator';
 import type { DatasetCatalog } from '../datasets/catalog';
 import { sweepObjectives } from '../../shared/sweep-search';
@@ -107,6 +107,28 @@ const lrSweep = (count: number) =>
     metric: { name: 'test.loss', goal: 'minimize' },
   });
 
+describe('a bayes sweep whose every draw the studio refuses', () => {
+  it('leaves those proposals out, saying so, and ends instead of waiting for them', () => {
+    const db = openDb(':memory:');
+    const spec = SweepSpec.parse({
+      ...lrSweep(3),
+      parameters: { 'training.learningRate': { min: 2e-3, max: 1e-1, distribution: 'log_uniform_values' } },
+    });
+    const point = { name: 'a', params: { 'training.learningRate': 2e-3 }, config: spec.base as RunConfig };
+    const { sweepId, runIds } = insertSweep(db, spec, [point], () => 'h');
+    finish(db, runIds[0]!, [1]);
+    adaptiveOn(db).advance(sweepId);
+    expect(sweepRuns(db, sweepId)).toHaveLength(1);
+    expect(listSweeps(db, sweepId)[0]).toMatchObject({ total: 1, planned: 1 });
+    expect(getRun(db, runIds[0]!)?.warnings).toEqual([
+      expect.stringMatching(
+        /^its sweep left out proposal 2: none of 20 draws was accepted \(parameters\.training\.learningRate: [\d.e-]+ is refused: refused here\)$/,
+      ),
+      expect.stringMatching(/^its sweep left out proposal 3: /),
+    ]);
+  });
+});
+
 describe('a bayes sweep after one of its runs is deleted', () => {
   it('draws the next proposal from a stream of its own: it repeats no run, and makes count proposals in all', () => {
     const db = openDb(':memory:');
@@ -130,10 +152,11 @@ describe('a bayes sweep after one of its runs is deleted', () => {
     expect(runs.map((r) => r.index)).toEqual([0, 2, 3]);
     const drawn = runs.map((r) => r.params['training.learningRate']);
     expect(new Set(drawn).size).toBe(drawn.length);
-    // Proposal 3 was the last of 4: nothing more, though one run is gone.
+    // Proposal 3 was the last of 4: nothing more, though one run is gone; the sweep plans no more than it has.
     finish(db, runs[2]!.runId, [4]);
     adaptive.advance(sweepId);
     expect(sweepRuns(db, sweepId)).toHaveLength(3);
+    expect(listSweeps(db, sweepId)[0]).toMatchObject({ total: 3, planned: 3 });
   });
 });
 

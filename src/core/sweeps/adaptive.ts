@@ -24,7 +24,7 @@ import { checkRun } from '../run-checks';
 import { metricAtEpoch } from '../store/metrics';
 import { addWarning, finishRun, runConfig } from '../store/runs';
 import { recordRung, rungRecord, runRungs, valuesAtRung } from '../store/rungs';
-import { addSweepRun, listSweeps, nextSweepIndex, sweepOfRun, sweepRuns } from '../store/sweeps';
+import { addSweepRun, listSweeps, nextSweepIndex, skipSweepIndex, sweepOfRun, sweepRuns } from '../store/sweeps';
 import type { Db } from '../store/db';
 import { configHash } from '../training/config-hash';
 import type { Orchestrator } from '../training/orchestrator';
@@ -165,12 +165,15 @@ export class AdaptiveSweeps {
         else issues = made.issues;
       }
       if (!point) {
+        // Left out for good (its number taken): the sweep goes on to its end instead of waiting for it forever.
+        if (!skipSweepIndex(db, sweepId, i)) return;
         addWarning(
           db,
           first!.runId,
-          `its sweep could not queue proposal ${i + 1} in ${proposalAttempts} draws: ${issues.map((x) => `${x.path}: ${x.message}`).join('; ')}`,
+          `its sweep left out proposal ${i + 1}: none of ${proposalAttempts} draws was accepted (${issues.map((x) => `${x.path}: ${x.message}`).join('; ')})`,
         );
-        return;
+        this.o.events.emit('sweep.changed', { sweepId });
+        continue;
       }
       const runId = addSweepRun(db, sweepId, i, point, configHash, sweep.slurm ? 'slurm' : 'local');
       // Another studio on this database made proposal i first (the same one): it goes on from there.
