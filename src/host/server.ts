@@ -19,6 +19,8 @@ export interface HostOptions {
   token?: string;
   /** Other `name` or `name:port` this host may be addressed by (`Host` header), e.g. a tunnel's local port; loopback names are always allowed on loopback. */
   allowedHosts?: string[];
+  /** How far a socket's reader may fall behind before it is closed (default 32 MiB; tests set less). */
+  maxBufferedBytes?: number;
 }
 
 export interface Host {
@@ -40,6 +42,7 @@ const mimeTypes: Record<string, string> = {
 };
 
 const maxBodyBytes = 1 << 20;
+const defaultMaxBufferedBytes = 32 << 20;
 /** A refused oversized body is read and dropped up to this much, so the client sees the 413 instead of a reset. */
 const maxDiscardBytes = 64 << 20;
 
@@ -296,6 +299,15 @@ export async function startHost(o: HostOptions): Promise<Host> {
     else socket.destroy();
   });
 
+  /**
+   * Sends on a socket unless its reader has fallen `maxBufferedBytes` behind: then it is closed (a page reconnects and
+   * reads the state anew), so that a tab that stopped reading cannot grow the host's memory without end.
+   */
+  const sendTo = (ws: WebSocket, text: string): void => {
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > (o.maxBufferedBytes ?? defaultMaxBufferedBytes)) ws.terminate();
+    else ws.send(text);
+  };
   // What a page sends on its socket is a call, held to the size of a request body.
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxBodyBytes });
   /**
@@ -317,7 +329,7 @@ export async function startHost(o: HostOptions): Promise<Host> {
       id === null || typeof name !== 'string'
         ? refusal('bad_request', 'a message on this socket is {"call": <integer id>, "name": <command>, "input": {...}}')
         : await dispatch(o.studio.api, name, message?.['input']);
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ reply: id, envelope }));
+    sendTo(ws, JSON.stringify({ reply: id, envelope }));
   };
   const sockets = new Set<WebSocket>();
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -346,7 +358,7 @@ export async function startHost(o: HostOptions): Promise<Host> {
   });
   const unsubscribe = o.studio.events.on((event) => {
     const text = JSON.stringify(event);
-    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(text);
+    for (const ws of sockets) sendTo(ws, text);
   });
 
   await new Promise<void>((resolveListen, reject) => {

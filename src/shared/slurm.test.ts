@@ -21,5 +21,13 @@ describe("a Slurm sweep's extra sbatch options", () => {
     ]);
     for (const option of ['--array=0-3', '--output=/tmp/x', '--job-name=x', '--partition=gpu', '--parsable'])
       expect(issues(option)).toHaveLength(1);
+    // sbatch takes the beginning of a name for the whole (getopt_long): those would override the studio's own.
+    expect(issues('--requ')).toEqual([
+      'extra: --requ is not an extra option here: sbatch reads it as --requeue (a requeued task would write a second attempt into the same log; the studio resumes from a checkpoint instead)',
+    ]);
+    for (const option of ['--arr=0-999', '--outp=/tmp/x', '--job=x', '--gpus-per-t=4'])
+      expect(issues(option), option).toHaveLength(1);
+    // A whole option of its own, though it begins --gpus-per-task.
+    expect(issues('--gpus=2 --gpus-per-node=2')).toEqual([]);
   });
 });

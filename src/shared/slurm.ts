@@ -29,10 +29,21 @@ const ownedOptions: Record<string, string> = {
   account: 'set it in the "Account" field',
 };
 
-/** Why `extra` may not give this `--name[=value]`, or undefined where it may. */
+/** sbatch options whose whole name begins another's that the studio owns: getopt_long takes an exact name first. */
+const optionsNamedAsPrefixes = new Set(['gpus']);
+
+/**
+ * Why `extra` may not give this `--name[=value]`, or undefined where it may. sbatch reads its options with
+ * getopt_long, which takes any unambiguous beginning of a name (`--requ` for `--requeue`, `--outp=…`): those are
+ * refused too.
+ */
 export function ownedOptionReason(option: string): string | undefined {
   const name = /^--([a-z][a-z0-9-]*)/.exec(option)?.[1];
-  return name !== undefined && Object.hasOwn(ownedOptions, name) ? ownedOptions[name] : undefined;
+  if (name === undefined) return undefined;
+  if (Object.hasOwn(ownedOptions, name)) return ownedOptions[name];
+  if (optionsNamedAsPrefixes.has(name)) return undefined;
+  const owned = Object.keys(ownedOptions).find((o) => o.startsWith(name));
+  return owned === undefined ? undefined : `sbatch reads it as --${owned} (${ownedOptions[owned]})`;
 }
 
 /**

@@ -101,4 +101,30 @@ describe('calls on the event socket', () => {
     await expect(open()).rejects.toThrow('401');
     await expect(open('wrong')).rejects.toThrow('401');
   });
+
+  it('closes a socket whose reader stopped reading, instead of holding what it has not read', async () => {
+    const small = await startHost({ studio, rendererDir: join(tmp.dir, 'renderer'), maxBufferedBytes: 1 << 20 });
+    try {
+      const url = new URL(small.url);
+      const ws = new WebSocket(`${url.origin.replace('http', 'ws')}/events`, {
+        headers: { authorization: `Bearer ${small.token}` },
+      });
+      await new Promise((resolve) => ws.once('open', resolve));
+      const closed = new Promise<number>((resolve) => ws.once('close', resolve));
+      let read = 0;
+      ws.on('message', () => (read += 1));
+      // The page's tab stops reading: its TCP socket is paused, what the host sends piles up on the host's side.
+      (ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+      const message = 'x'.repeat(64 * 1024);
+      for (let i = 0; i < 1000; i++) studio.events.emit('run.warning', { runId: 1, message });
+      (ws as unknown as { _socket: { resume(): void } })._socket.resume();
+      const open = new Promise<string>((resolve) => setTimeout(() => resolve('still open after 20 s'), 20_000).unref());
+      expect(await Promise.race([closed, open])).toBe(1006);
+      // 64 MiB were sent: the host closed the socket after a few, without holding the rest.
+      expect(read).toBeGreaterThan(0);
+      expect(read).toBeLessThan(500);
+    } finally {
+      await small.close();
+    }
+  });
 });

@@ -30,6 +30,18 @@ describe('the command a Slurm task runs', () => {
     expect(lines.at(-1)).toMatch(/^exec '\/studio\/node_modules\/electron\/dist\/electron' /);
   });
 
+  it("writes the log's path as sbatch reads it: % doubled, spaces quoted, and refuses a quote or a #", () => {
+    const command = localTaskCommand('/cli.mjs', { execPath: '/usr/bin/node', versions: {}, env: {} });
+    const output = (sweepDir: string) =>
+      batchScript({ sweepName: 's', sweepId: 1, sweepDir, tasks: 1, options: {}, command })
+        .split('\n')
+        .find((l) => l.startsWith('#SBATCH --output='));
+    expect(output('/shared/50%/sweep-1')).toBe('#SBATCH --output=/shared/50%%/sweep-1/task-%a/slurm.log');
+    expect(output('/shared/my runs/sweep-1')).toBe('#SBATCH --output="/shared/my runs/sweep-1/task-%a/slurm.log"');
+    for (const odd of ["/shared/o'brien/sweep-1", '/shared/run#2/sweep-1', '/shared/a"b/sweep-1'])
+      expect(() => output(odd), odd).toThrow(/which an #SBATCH line cannot hold: choose another folder/);
+  });
+
   it('is LATENT_STUDIO_NODE where it is set, in the app too', () => {
     const command = localTaskCommand('/cli.mjs', {
       execPath: '/app/electron',
@@ -131,6 +143,28 @@ describe('why a Slurm task ended before its run', () => {
     expect(h.record.state).toBe('RUNNING');
     expect(h.record.reason).toBeUndefined();
     expect(ended).toEqual([]);
+  });
+
+  it("holds an unclean end without a signal too: Slurm's state says when it ran out of memory", () => {
+    const exit = (description: string) => encodeEntry({ type: 'task-exit', description, clean: false });
+    appendFileSync(join(dir, taskFiles.events), exit('the worker was killed (SIGKILL)'));
+    const h = handle();
+    h.poll({ state: 'RUNNING' });
+    expect(ended).toEqual([]);
+    h.poll({ state: 'OUT_OF_MEMORY' });
+    expect(ended).toEqual([
+      {
+        description:
+          'the worker was killed (SIGKILL); Slurm says OUT_OF_MEMORY: it ran out of memory (ask for more with --mem in the extra options)',
+        clean: false,
+      },
+    ]);
+    // A worker that failed by itself: FAILED adds nothing to its own word (its meaning is a node's error before it).
+    rmSync(join(dir, taskFiles.events));
+    appendFileSync(join(dir, taskFiles.events), exit('the worker exited with code 1'));
+    ended = [];
+    handle().poll({ state: 'FAILED' });
+    expect(ended).toEqual([{ description: 'the worker exited with code 1', clean: false }]);
   });
 
   it('ends at once on a clean last word', () => {

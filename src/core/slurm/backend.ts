@@ -4,7 +4,8 @@
  * ingests their event logs into its database as they grow, through the same code that stores a local worker's
  * messages. Slurm schedules; the studio only submits, follows and cancels.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig } from '../../shared/config';
 import type { SlurmOptions, SlurmSweepInfo } from '../../shared/slurm';
@@ -16,7 +17,7 @@ import type { Orchestrator } from '../training/orchestrator';
 import type { DatasetLocations } from '../training/protocol';
 import type { SlurmCommands, TaskState } from './commands';
 import { taskDir, taskFiles, type TrainRequest } from './event-log';
-import { batchScript, type TaskCommand } from './script';
+import { batchScript, sbatchPath, type TaskCommand } from './script';
 import { SlurmTaskHandle } from './task-handle';
 
 export { SlurmTaskHandle };
@@ -25,13 +26,22 @@ export { SlurmTaskHandle };
 const squeueFailuresBeforeWarning = 30;
 
 /**
- * A folder no sweep uses yet: studios on other databases may share the folder, and their sweeps have the same ids
- * (a task folder left by another sweep would be read as this one's).
+ * A folder no sweep used before, made here (so no other studio takes it meanwhile): studios on other databases may
+ * share the folder and their sweeps have the same ids, and a sweep id is used again after a delete. A job array that
+ * sbatch took though its call failed (a timeout) would run its tasks in a folder of the same name: the random part
+ * keeps them out of the next sweep's.
  */
-function freshDir(base: string): string {
-  let dir = base;
-  for (let n = 2; existsSync(dir); n++) dir = `${base}-${n}`;
-  return dir;
+function freshDir(shared: string, sweepId: number): string {
+  mkdirSync(shared, { recursive: true });
+  for (;;) {
+    const dir = join(shared, `sweep-${sweepId}-${randomBytes(4).toString('hex')}`);
+    try {
+      mkdirSync(dir);
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
 }
 
 export interface SlurmBackendOptions {
@@ -167,7 +177,9 @@ export class SlurmBackend {
     /** The folder of the sweep's first submission (a later proposal's task goes beside its tasks). */
     dir?: string,
   ): Promise<SlurmSweepInfo> {
-    const sweepDir = dir ?? freshDir(join(this.o.sharedDir, `sweep-${sweep.id}`));
+    // A folder the batch script cannot name is refused before anything is written.
+    sbatchPath(dir ?? this.o.sharedDir);
+    const sweepDir = dir ?? freshDir(this.o.sharedDir, sweep.id);
     mkdirSync(sweepDir, { recursive: true });
     const made: string[] = [];
     try {

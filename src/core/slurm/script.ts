@@ -25,8 +25,15 @@ export function localTaskCommand(
   return { node: proc.execPath, cli, ...(proc.versions['electron'] ? { env: { ELECTRON_RUN_AS_NODE: '1' } } : {}) };
 }
 
-/** A path as an #SBATCH line takes it: sbatch splits a directive at white space outside double quotes. */
-function sbatchPath(path: string): string {
+/**
+ * A path as an #SBATCH line takes it: sbatch splits a directive at white space outside quotes, and expands `%`
+ * patterns in a file name (`%%` is a %). A quote, a backslash or a `#` its parser would read as its own is refused:
+ * the task's log would go to a folder that does not exist.
+ */
+export function sbatchPath(path: string): string {
+  const odd = /["'\\#]/.exec(path)?.[0];
+  if (odd !== undefined)
+    throw new Error(`the shared folder ${path} has ${odd} in it, which an #SBATCH line cannot hold: choose another folder`);
   return /\s/.test(path) ? `"${path}"` : path;
 }
 
@@ -49,7 +56,7 @@ export function batchScript(o: {
     '#!/bin/bash',
     `#SBATCH --job-name=${jobName}`,
     ...directives.options.map((x) => `#SBATCH ${x}`),
-    `#SBATCH --output=${sbatchPath(join(o.sweepDir, 'task-%a', taskFiles.log))}`,
+    `#SBATCH --output=${sbatchPath(join(o.sweepDir.replace(/%/g, '%%'), 'task-%a', taskFiles.log))}`,
     ...directives.extra.map((x) => `#SBATCH ${x}`),
     '',
     `# Latent Studio sweep "${o.sweepName.replace(/[\r\n]/g, ' ')}" (sweep ${o.sweepId}): task i trains run i of the sweep with the`,

@@ -70,7 +70,7 @@ export class SlurmTaskHandle implements WorkerHandle {
   /** The hopeless reasons to wait already said as a warning. */
   readonly #warned = new Set<string>();
   /** The task's last word where Slurm stopped it, held until Slurm's state says why; and the polls since. */
-  #stopped: { description: string; polls: number; offset: number } | undefined;
+  #stopped: { description: string; polls: number; offset: number; signal: boolean } | undefined;
 
   constructor(
     readonly runId: number,
@@ -155,14 +155,16 @@ export class SlurmTaskHandle implements WorkerHandle {
     this.record.offset = offset;
     for (const [i, entry] of entries.entries()) {
       if (entry.type === 'task-exit') {
-        if (entry.signal === undefined || entry.clean) {
+        if (entry.clean) {
           this.end(entry.description, entry.clean);
           return;
         }
+        // Unclean with or without a signal (a worker the cgroup's out-of-memory killer took exits as SIGKILL's child,
+        // its task by a code of its own): Slurm's state may say why.
         // Held; the position saved is the one before this last line, so that a studio that stops meanwhile reads
         // it again on reopening (and ends the run with Slurm's reason then), not a log that seems to have no end.
         const before = i === entries.length - 1 ? offset - Buffer.byteLength(encodeEntry(entry)) : offset;
-        this.#stopped ??= { description: entry.description, polls: 0, offset: before };
+        this.#stopped ??= { description: entry.description, polls: 0, offset: before, signal: entry.signal !== undefined };
         continue;
       }
       let message: FromWorker | null = entry;
@@ -174,10 +176,12 @@ export class SlurmTaskHandle implements WorkerHandle {
     }
     if (this.#stopped) {
       // Stopped by Slurm: its state once the task has ended says whether by scancel, its time limit or preemption.
-      const { description } = this.#stopped;
+      const { description, signal } = this.#stopped;
       this.record.offset = this.#stopped.offset;
+      // A task that failed by itself ends FAILED (or COMPLETED): that says no more than its own word.
+      const says = state && endedStates.has(state) && (signal || (state !== 'FAILED' && state !== 'COMPLETED'));
       if (state && endedStates.has(state))
-        this.end(`${description}; Slurm says ${state}: ${endedMeaning[state] ?? 'Slurm ended it'}`, false);
+        this.end(says ? `${description}; Slurm says ${state}: ${endedMeaning[state] ?? 'Slurm ended it'}` : description, false);
       else if (!state || ++this.#stopped.polls >= pollsForStopReason) this.end(description, false);
     } else if (state && endedStates.has(state)) {
       // Ended without its own last word yet: give the shared folder a moment, then end as Slurm says.
