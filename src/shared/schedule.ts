@@ -12,6 +12,13 @@ export interface StepPosition {
   step: number;
   stepsPerEpoch: number;
   totalSteps: number;
+  /**
+   * Where the cosine's cycle began: 0, or the step a run extended by more epochs continued from. An extension is a
+   * warm restart (SGDR, Loshchilov & Hutter 2017): the rate starts again at the base rate, without a warm-up, and
+   * anneals to the minimum at the new last step; stretching the old cycle instead would jump from its minimum to
+   * the middle of a longer one.
+   */
+  cycleStart?: number;
 }
 
 /** ReduceLROnPlateau's state, kept in checkpoints so that a resumed run cuts its rate where the uninterrupted one did. */
@@ -36,7 +43,8 @@ export function scheduledRate(
 ): number {
   if (!schedule) return base;
   const { step, stepsPerEpoch, totalSteps } = at;
-  const warmup = Math.round((schedule.warmupEpochs ?? 0) * stepsPerEpoch);
+  const restart = at.cycleStart ?? 0;
+  const warmup = restart > 0 ? 0 : Math.round((schedule.warmupEpochs ?? 0) * stepsPerEpoch);
   if (step < warmup) return (base * step) / warmup;
   const min = schedule.minLearningRate ?? 0;
   switch (schedule.kind) {
@@ -49,8 +57,9 @@ export function scheduledRate(
     case 'exponential':
       return base * (schedule.gamma ?? scheduleDefaults.exponentialGamma) ** ((step - warmup) / stepsPerEpoch);
     case 'cosine': {
-      const span = Math.max(1, totalSteps - warmup);
-      return min + ((base - min) * (1 + Math.cos((Math.PI * (step - warmup)) / span))) / 2;
+      const from = Math.max(warmup, restart);
+      const span = Math.max(1, totalSteps - from);
+      return min + ((base - min) * (1 + Math.cos((Math.PI * (step - from)) / span))) / 2;
     }
     case 'plateau':
       return Math.max(base * plateau.scale, Math.min(min, base));

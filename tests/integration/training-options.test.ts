@@ -98,6 +98,23 @@ describe('training options', () => {
       `cosine + AdamW + clipping: test MSE ${latestOf(run, 'test', 'mse')}, mean image ${latestOf(run, 'test', 'baseline_mse')}`,
     );
     expect(latestOf(run, 'test', 'mse')).toBeLessThan(0.95 * latestOf(run, 'test', 'baseline_mse'));
+
+    // Extended by two epochs: a warm restart where it continues (no jump into the middle of a longer cosine), the
+    // rate at the base again and annealed to the minimum at the new last step.
+    await studio.api['runs.resume']({ runId: run.id, addEpochs: 2 });
+    await studio.orchestrator.whenEnded(run.id);
+    const extended = (await studio.api['runs.metrics']({ runId: run.id })).filter((m) => m.split === 'train' && m.name === 'lr');
+    const restarted = [5, 6].map((epoch) =>
+      scheduledRate(config.training.learningRate, schedule, {
+        step: epoch * stepsPerEpoch - 1,
+        stepsPerEpoch,
+        totalSteps: 6 * stepsPerEpoch,
+        cycleStart: 4 * stepsPerEpoch,
+      }),
+    );
+    expect(extended.map((m) => m.value)).toEqual([...expected, ...restarted]);
+    expect(restarted[0]).toBeGreaterThan(0.5 * config.training.learningRate);
+    expect(restarted[1]).toBeLessThan(1.2 * schedule.minLearningRate);
   });
 });
 

@@ -33,7 +33,7 @@ describe('the command a Slurm task runs', () => {
   it("writes the log's path as sbatch reads it: % doubled, spaces quoted, and refuses a quote or a #", () => {
     const command = localTaskCommand('/cli.mjs', { execPath: '/usr/bin/node', versions: {}, env: {} });
     const output = (sweepDir: string) =>
-      batchScript({ sweepName: 's', sweepId: 1, sweepDir, tasks: 1, options: {}, command })
+      batchScript({ sweepName: 's', sweepId: 1, sweepDir, tasks: 1, options: { cpusPerTask: 1 }, command })
         .split('\n')
         .find((l) => l.startsWith('#SBATCH --output='));
     expect(output('/shared/50%/sweep-1')).toBe('#SBATCH --output=/shared/50%%/sweep-1/task-%a/slurm.log');

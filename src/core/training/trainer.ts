@@ -174,6 +174,11 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
   // A run early stopping ended, extended by more epochs: its patience starts again (as Keras' callback does at each
   // fit), measured against the best it had; it stops again once that many epochs bring nothing better.
   if (training.earlyStopping && stopping.wait >= training.earlyStopping.patience) stopping = { ...stopping, wait: 0 };
+  // The cosine's cycle, to the run's last step; a run extended by more epochs starts a new one where it continues
+  // (a warm restart: see StepPosition.cycleStart). Kept in checkpoints, so a resume within either cycle stays in it.
+  const kept = resume?.trainer['cycle'] as { start: number; end: number } | undefined;
+  const cycle =
+    !resume || !kept ? { start: 0, end: totalSteps } : kept.end < totalSteps ? { start: resume.step, end: totalSteps } : kept;
   let stoppedEarly: StoppedEarly | undefined;
   let stoppedAtRung: number | undefined;
   const { schedule, earlyStopping } = training;
@@ -187,7 +192,13 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
         values: Float32Array.from((await w.tensor.data()) as Float32Array),
       })),
     ),
-    trainer: { shuffleRng: rng.state, warned: [...warned], plateau: { ...plateau }, earlyStopping: { ...stopping } },
+    trainer: {
+      shuffleRng: rng.state,
+      warned: [...warned],
+      plateau: { ...plateau },
+      earlyStopping: { ...stopping },
+      cycle: { ...cycle },
+    },
   });
   // What reporting costs the loop: time in the logging path against the time of the steps themselves.
   let stepMs = 0;
@@ -246,7 +257,13 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
         model.onStep?.(epoch - 1 + b / stepsPerEpoch);
         // The schedule's rate for this step (step counts the steps done so far), in training mode for this step only:
         // dropout draws the step's mask, batch norm moves its statistics.
-        if (schedule) rate = scheduledRate(training.learningRate, schedule, { step, stepsPerEpoch, totalSteps }, plateau);
+        if (schedule)
+          rate = scheduledRate(
+            training.learningRate,
+            schedule,
+            { step, stepsPerEpoch, totalSteps, cycleStart: cycle.start },
+            plateau,
+          );
         return inTraining(step + 1, () => {
           const result = optimizerStep(optimizer, () => model.computeLoss(x, true, labels).total, varList, {
             ...stepOptions,
