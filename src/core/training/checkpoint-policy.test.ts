@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig, pretrainingEpochs } from '../../families/run-config';
-import { checkpointDue, checkpointsToDrop } from './checkpoint-policy';
+import { bestEpochWatch, checkpointDue, checkpointsToDrop } from './checkpoint-policy';
 
 const ckpts = [1, 2, 3, 4, 5, 6].map((epoch) => ({ epoch, step: epoch * 10 }));
 
@@ -11,6 +11,15 @@ describe('checkpoint policy', () => {
     expect(checkpointDue({ everyMinutes: 10 }, 1, 5, 3)).toBe(false);
     expect(checkpointDue({ everyMinutes: 10 }, 2, 5, 11)).toBe(true);
     expect(checkpointDue({ everyMinutes: 10, everyEpochs: 3 }, 3, 5, 1)).toBe(true);
+  });
+
+  it('marks each epoch better than all before it by keepBest, past the pretraining, so that its checkpoint is written', () => {
+    const watch = bestEpochWatch({ keepBest: { metric: 'loss', mode: 'min' } }, 1);
+    const losses = [0.1, 5, 3, 3, 4, Number.NaN, 2];
+    expect(losses.map((loss, i) => watch.after(i + 1, { loss }))).toEqual([false, true, true, false, false, false, true]);
+    const max = bestEpochWatch({ keepBest: { metric: 'acc', mode: 'max' } });
+    expect([0.5, 0.4, 0.6].map((acc, i) => max.after(i + 1, { acc, loss: 1 }))).toEqual([true, false, true]);
+    expect(bestEpochWatch({ everyEpochs: 5 }).after(1, { loss: 1 })).toBe(false);
   });
 
   it('keeps the last K and the best by a test metric', () => {

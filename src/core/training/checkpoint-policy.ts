@@ -17,6 +17,26 @@ export function checkpointDue(
 }
 
 /**
+ * The best epoch so far by `keepBest`'s metric, as a worker sees the epochs go by: `after(epoch, metrics)` says
+ * whether this one is better than every one before it (past the first `pretraining`), so that its checkpoint is
+ * written though the interval does not fall on it (Keras' ModelCheckpoint with save_best_only). A worker that
+ * resumes starts afresh: at worst one checkpoint more, which the policy drops.
+ */
+export function bestEpochWatch(policy: CheckpointPolicy | undefined, pretraining = 0) {
+  let best: number | null = null;
+  return {
+    after(epoch: number, metrics: Readonly<Record<string, number>>): boolean {
+      const keepBest = policy?.keepBest;
+      const value = keepBest ? metrics[keepBest.metric] : undefined;
+      if (!keepBest || epoch <= pretraining || value === undefined || !Number.isFinite(value)) return false;
+      if (best !== null && (keepBest.mode === 'min' ? value >= best : value <= best)) return false;
+      best = value;
+      return true;
+    },
+  };
+}
+
+/**
  * Which checkpoints a run no longer keeps: all but the last K (by epoch) and the best by a test metric
  * (the earliest of equals). `metricAt(step)` gives that metric at a checkpoint's step, if recorded; checkpoints of
  * the first `pretraining` epochs (a phased family's) are not ranked.

@@ -32,7 +32,14 @@ export interface TrainerCallbacks {
    * is the one a later extension continues from). Answers 'stop' when the run ends after this epoch (Hyperband
    * stopped it at a rung).
    */
-  epochEnd(epoch: number, step: number, state: () => Promise<TrainerSnapshot>, last: boolean): Promise<void | 'stop'>;
+  /** `test`: the epoch's test metrics (the family's own epoch metrics are the worker's). */
+  epochEnd(
+    epoch: number,
+    step: number,
+    state: () => Promise<TrainerSnapshot>,
+    last: boolean,
+    test: Readonly<Record<string, number>>,
+  ): Promise<void | 'stop'>;
   /** Training health advice that does not stop the run (e.g. posterior collapse). */
   warn(message: string): void;
   /** After each step, once its progress is posted (a test's step gate; absent, the loop awaits nothing). */
@@ -333,7 +340,7 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
       const value = metricFor(test, earlyStopping.metric, 'training.earlyStopping.metric');
       ({ state: stopping, stop } = earlyStoppingAfterEpoch(earlyStopping, stopping, epoch, value));
     }
-    const halt = await callbacks.epochEnd(epoch, step, snapshot, stop && epoch < epochs);
+    const halt = await callbacks.epochEnd(epoch, step, snapshot, stop && epoch < epochs, test);
     lastGoodEpoch = epoch;
     if (halt === 'stop') {
       stoppedAtRung = epoch;

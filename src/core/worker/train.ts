@@ -14,7 +14,7 @@ import { readFloats } from '../../ml/read';
 import { tf } from '../../ml/tf';
 import { DatasetCatalog } from '../datasets/catalog';
 import { readCheckpoint, writeCheckpoint } from '../training/checkpoint';
-import { checkpointDue } from '../training/checkpoint-policy';
+import { bestEpochWatch, checkpointDue } from '../training/checkpoint-policy';
 import { gridPng } from '../training/images';
 import type { ToWorker } from '../training/protocol';
 import { buildModel, restoreFrom } from '../training/rebuild';
@@ -102,6 +102,7 @@ export async function runTraining(
   const resume = msg.resume ? restoreFrom(model, readCheckpoint(msg.resume.path, msg.resume.sha256)) : undefined;
   const lastEpoch = model.totalEpochs?.(config.training.epochs) ?? config.training.epochs;
   let lastCheckpointAt = Date.now();
+  const bestSoFar = bestEpochWatch(config.training.checkpoints, lastEpoch - config.training.epochs);
 
   const panel = panelIndices(dataset);
   const panelPixels = new Float32Array(panel.length * pixels);
@@ -170,7 +171,7 @@ export async function runTraining(
       metrics: (points: MetricPoint[]) => post({ type: 'metrics', points }),
       warn: (message) => post({ type: 'warning', message }),
       ...(gate ? { afterStep: gate } : {}),
-      epochEnd: async (epoch, step, trainerState, endsEarly) => {
+      epochEnd: async (epoch, step, trainerState, endsEarly, test) => {
         const recon = await readFloats(() =>
           model.reconstruct(tf.tensor2d(panelPixels, [panel.length, pixels]), model.conditional ? panelOneHot() : undefined),
         );
@@ -195,9 +196,12 @@ export async function runTraining(
         }
         // A stopped run (by a rung or early stopping) keeps a checkpoint of the epoch it stopped at: evaluation and
         // export see the weights its curves end with, and an extension continues from there.
+        // The best epoch by `keepBest` is kept whether or not the interval falls on it.
+        const best = bestSoFar.after(epoch, { ...test, ...Object.fromEntries(scores) });
         if (
           stop ||
           endsEarly ||
+          best ||
           checkpointDue(config.training.checkpoints, epoch, lastEpoch, (Date.now() - lastCheckpointAt) / 60_000)
         ) {
           const { optimizer, trainer } = await trainerState();
