@@ -11,15 +11,19 @@ import { deriveSeed } from '../shared/random';
 import { tf, type Tensor } from './tf';
 
 let step: number | null = null;
+/** How many times each dropout layer has dropped in this step: a second pass (an AAE's or FactorVAE's second use of its encoder) draws a mask of its own, as torch's would. */
+const passes = new Map<object, number>();
 
 /** Runs `fn` (one training step's forward and backward pass) in training mode; `trainingStep` counts from 1. */
 export function inTraining<T>(trainingStep: number, fn: () => T): T {
   const outer = step;
   step = trainingStep;
+  passes.clear();
   try {
     return fn();
   } finally {
     step = outer;
+    passes.clear();
   }
 }
 
@@ -47,8 +51,8 @@ const one = (inputs: Inputs): Tensor => (Array.isArray(inputs) ? (inputs[0] as T
 
 /**
  * Inverted dropout (Srivastava et al. 2014) that follows the mode. Its mask in training comes from the run's
- * counter-based seeds, `deriveSeed(seed, step)`: a fresh mask every step, the same masks for the same seed, and
- * so a resumed run draws what the uninterrupted one drew. The layer stays tfjs' own `Dropout` (an identity in
+ * counter-based seeds, `deriveSeed(seed, step)` (and the pass within the step): a fresh mask every pass, the same
+ * masks for the same seed, and so a resumed run draws what the uninterrupted one drew. The layer stays tfjs' own `Dropout` (an identity in
  * inference), so an exported model loads anywhere.
  */
 export function followModeDropout<L extends object>(layer: L, rate: number, seed: number): L {
@@ -56,7 +60,11 @@ export function followModeDropout<L extends object>(layer: L, rate: number, seed
   (layer as unknown as CallableLayer).call = (inputs, kwargs) => {
     if (step === null || rate === 0) return inference(inputs, kwargs);
     const x = one(inputs);
-    return tf.tidy(() => tf.dropout(x, rate, undefined, deriveSeed(seed, step as number)));
+    // The step's first pass draws what it always drew; a later one in the same step, a mask of its own.
+    const pass = passes.get(layer) ?? 0;
+    passes.set(layer, pass + 1);
+    const stepSeed = deriveSeed(seed, step);
+    return tf.tidy(() => tf.dropout(x, rate, undefined, pass === 0 ? stepSeed : deriveSeed(stepSeed, pass)));
   };
   return layer;
 }
@@ -84,9 +92,12 @@ interface BatchNormInternals {
 export function followModeBatchNorm<L extends object>(layer: L): L {
   const inference = (layer as unknown as CallableLayer).call.bind(layer);
   (layer as unknown as CallableLayer).call = (inputs, kwargs) => {
-    if (step === null) return inference(inputs, kwargs);
-    const bn = layer as unknown as BatchNormInternals;
     const x = one(inputs);
+    // A batch of one value per channel (a last batch of one image, dense) has no variance: it would put out β alone
+    // and pull the moving variance to 0 (torch refuses it). It passes as in inference, and moves nothing.
+    const perChannel = x.shape.slice(0, -1).reduce<number>((n, d) => n * (d ?? 1), 1);
+    if (step === null || perChannel < 2) return inference(inputs, kwargs);
+    const bn = layer as unknown as BatchNormInternals;
     return tf.tidy(() => {
       const axes = x.shape.slice(0, -1).map((_, i) => i);
       const { mean, variance } = tf.moments(x, axes);
