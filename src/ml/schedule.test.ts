@@ -18,6 +18,7 @@ const torch = JSON.parse(readFileSync(new URL('./fixtures/torch-schedules.json',
   warmupStep: Rates;
   warmupExponential: Rates;
   plateau: { schedule: LearningRateSchedule; losses: number[]; ratesAfter: number[] };
+  plateauMax: { schedule: LearningRateSchedule; losses: number[]; ratesAfter: number[] };
 };
 
 /** The rate of every step of the fixture's run under `schedule`. */
@@ -58,6 +59,17 @@ describe('learning-rate schedules against torch.optim.lr_scheduler', () => {
       return scheduledRate(torch.base, schedule, { step: 0, stepsPerEpoch: 1, totalSteps: 1 }, state);
     });
     expect(worst(after, torch.plateau.ratesAfter)).toBeLessThan(1e-12);
+  });
+
+  it('plateau in mode max (a metric that should rise): the rate after each epoch', () => {
+    const { schedule, losses: scores, ratesAfter } = torch.plateauMax;
+    let state: PlateauState = initialPlateau();
+    const after = scores.map((score) => {
+      state = plateauAfterEpoch(torch.base, schedule, state, score);
+      return scheduledRate(torch.base, schedule, { step: 0, stepsPerEpoch: 1, totalSteps: 1 }, state);
+    });
+    expect(after).toContain(0.05);
+    expect(worst(after, ratesAfter)).toBeLessThan(1e-12);
   });
 
   it('plateau counts a NaN as an epoch without improvement, as torch does (best starts at inf)', () => {

@@ -138,7 +138,15 @@ export const LearningRateSchedule = z.strictObject({
     .meta({
       onlyFor: ['plateau'],
       label: 'Metric',
-      help: 'plateau: the test metric to minimize (default loss).',
+      help: 'plateau: the test metric it watches (default loss).',
+    }),
+  mode: z
+    .enum(['min', 'max'])
+    .optional()
+    .meta({
+      onlyFor: ['plateau'],
+      label: 'Mode',
+      help: 'plateau: min (default) when the metric should fall, max when it should rise (an accuracy, codebook usage).',
     }),
 });
 export type LearningRateSchedule = z.infer<typeof LearningRateSchedule>;

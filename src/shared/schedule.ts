@@ -67,8 +67,9 @@ export function scheduledRate(
 }
 
 /**
- * ReduceLROnPlateau after an epoch's `value` of its metric (to minimize): better when below best × (1 − 1e-4);
- * after more than `patience` epochs without, the rate is cut by `factor`, never below `minLearningRate`.
+ * ReduceLROnPlateau after an epoch's `value` of its metric: better when below best × (1 − 1e-4), or with `mode: 'max'`
+ * above best × (1 + 1e-4) (torch's relative threshold); after more than `patience` epochs without, the rate is cut by
+ * `factor`, never below `minLearningRate`.
  */
 export function plateauAfterEpoch(
   base: number,
@@ -77,7 +78,9 @@ export function plateauAfterEpoch(
   value: number,
 ): PlateauState {
   // A NaN is no improvement (torch starts from best = inf, and NaN < inf is false): it counts as a bad epoch.
-  const better = !Number.isNaN(value) && (state.best === null || value < state.best * (1 - 1e-4));
+  const better =
+    !Number.isNaN(value) &&
+    (state.best === null || (schedule.mode === 'max' ? value > state.best * (1 + 1e-4) : value < state.best * (1 - 1e-4)));
   const best = better ? value : state.best;
   const badEpochs = better ? 0 : state.badEpochs + 1;
   if (badEpochs <= (schedule.patience ?? scheduleDefaults.patience)) return { best, badEpochs, scale: state.scale };

@@ -13,7 +13,7 @@ describe('the training options in the new-run form', () => {
     const keys = (kind: string) => fieldsForKind(schedule, { kind }).map((f) => f.key);
     expect(keys('cosine')).toEqual(['kind', 'warmupEpochs', 'minLearningRate']);
     expect(keys('step')).toEqual(['kind', 'warmupEpochs', 'stepEpochs', 'gamma']);
-    expect(keys('plateau')).toEqual(['kind', 'warmupEpochs', 'minLearningRate', 'patience', 'factor', 'metric']);
+    expect(keys('plateau')).toEqual(['kind', 'warmupEpochs', 'minLearningRate', 'patience', 'factor', 'metric', 'mode']);
   });
 
   it('changing the kind drops the settings the new kind does not read', () => {
