@@ -165,6 +165,8 @@ export const RunDetail = RunSummary.extend({
       resumedFromEpoch: z.number().int(),
       /** When the part before it ended; absent in older records. */
       endedAt: z.string().nullable().optional(),
+      /** The epochs it had before it was extended by more; absent where it continued as it was (and in older records). */
+      extendedFrom: z.number().int().optional(),
     }),
   ),
   checkpoints: z.array(
@@ -210,6 +212,16 @@ export const RunProgress = z.object({
 export type RunProgress = z.infer<typeof RunProgress>;
 
 type Continuation = RunDetail['interruptions'][number];
+
+/**
+ * The epochs a run was extended by more epochs after (a cosine schedule starts a new cycle there: see
+ * StepPosition.cycleStart). Older records lack `extendedFrom`: a run that completed and continued was extended.
+ */
+export function extensionEpochs(records: readonly Continuation[]): number[] {
+  return records
+    .filter((r) => r.extendedFrom !== undefined || (!('extendedFrom' in r) && r.status === 'completed'))
+    .map((r) => r.resumedFromEpoch);
+}
 
 /** How a run continued, in words: "extended after epoch 2", "2 interruptions, resumed from epochs 3, 5", or both. */
 export function continuationText(records: readonly Continuation[]): string {

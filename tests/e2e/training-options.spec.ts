@@ -58,6 +58,14 @@ test('batch norm, dropout, a schedule and early stopping are set in the form, an
   await page.screenshot({ path: join(shots, '30-run-stopped-early.png') });
   // 88 % of the mean image's MSE: no warning.
   await expect(page.getByTestId('run-no-better-than-mean')).toHaveCount(0);
+
+  // Extended by two epochs after it stopped at the third: the cosine starts again there (a warm restart), and the
+  // chart draws the schedule it trained with; early stopping's patience starts again, so it stops after the fifth.
+  await callHost(host, 'runs.resume', { runId, addEpochs: 2 });
+  await expect(page.getByTestId('run-stopped-early')).toContainText('stopped early after epoch 5', { timeout: 120_000 });
+  await expect(page.getByTestId('learning-rate')).toHaveAttribute('data-points', String(5 + 5 * 19));
+  await page.getByTestId('learning-rate').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(shots, '106-cosine-extended.png') });
 });
 
 test('a run that reconstructs no better than the mean image is told so', async ({ page }) => {

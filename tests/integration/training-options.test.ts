@@ -114,6 +114,10 @@ describe('training options', () => {
       }),
     );
     expect(extended.map((m) => m.value)).toEqual([...expected, ...restarted]);
+    // The run's record says so, for its chart to draw the schedule it trained with.
+    expect((await studio.api['runs.get']({ runId: run.id })).interruptions).toMatchObject([
+      { status: 'completed', resumedFromEpoch: 4, extendedFrom: 4 },
+    ]);
     expect(restarted[0]).toBeGreaterThan(0.5 * config.training.learningRate);
     expect(restarted[1]).toBeLessThan(1.2 * schedule.minLearningRate);
   });

@@ -278,6 +278,8 @@ export interface Interruption {
   endedAt?: string | null;
   /** The epoch whose checkpoint the run continued from (0: from the beginning). */
   resumedFromEpoch: number;
+  /** The epochs it had before it was extended by more (absent where it continued as it was). */
+  extendedFrom?: number;
 }
 
 /** A run asked to continue that is still queued or running (another studio may have started it). */
@@ -294,10 +296,10 @@ export class RunNotStoppedError extends Error {
  */
 export function requeueForResume(db: Db, runId: number, config: RunConfig, from: ResumePoint | null): string[] {
   return db.transaction(() => {
-    const run = stmt<[number], { status: RunStatus; error: string | null; interruptions: string; ended_at: string | null }>(
-      db,
-      'SELECT status, error, interruptions, ended_at FROM runs WHERE id = ?',
-    ).get(runId);
+    const run = stmt<
+      [number],
+      { status: RunStatus; error: string | null; interruptions: string; ended_at: string | null; epochs: number }
+    >(db, 'SELECT status, error, interruptions, ended_at, epochs FROM runs WHERE id = ?').get(runId);
     if (!run) throw new Error(`run ${runId} does not exist`);
     // Checked again inside the transaction: another studio may have started it since the caller looked.
     if (run.status === 'queued' || run.status === 'running') throw new RunNotStoppedError(runId, run.status);
@@ -317,7 +319,14 @@ export function requeueForResume(db: Db, runId: number, config: RunConfig, from:
       .map((r) => r.path);
     stmt(db, 'DELETE FROM checkpoints WHERE run_id = ? AND epoch > ?').run(runId, epoch);
     const interruptions = JSON.parse(run.interruptions) as Interruption[];
-    interruptions.push({ at: nowIso(), status: run.status, error: run.error, resumedFromEpoch: epoch, endedAt: run.ended_at });
+    interruptions.push({
+      at: nowIso(),
+      status: run.status,
+      error: run.error,
+      resumedFromEpoch: epoch,
+      endedAt: run.ended_at,
+      ...(config.training.epochs > run.epochs ? { extendedFrom: run.epochs } : {}),
+    });
     stmt(
       db,
       `UPDATE runs SET status = 'queued', error = NULL, ended_at = NULL, config_json = ?, epochs = ?, interruptions = ?,

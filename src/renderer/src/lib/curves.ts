@@ -47,9 +47,16 @@ export function lossSeries(metrics: readonly MetricPoint[], loss: string, color 
  * The learning rate: the rate logged at each epoch's end and, for the schedules fixed in advance (all but plateau),
  * the rate of every step as the schedule sets it (its warm-up and decay between the epochs' ends). The steps per
  * epoch are read from the logged points (each at its epoch's last step). The schedule spans all `epochs`; it is drawn
- * up to `until` (a run that ended early: its last epoch).
+ * up to `until` (a run that ended early: its last epoch). `restarts`: the epochs the run was extended after, where a
+ * cosine starts a new cycle.
  */
-export function rateSeries(metrics: readonly MetricPoint[], training: TrainingConfig, epochs: number, until = epochs): Series[] {
+export function rateSeries(
+  metrics: readonly MetricPoint[],
+  training: TrainingConfig,
+  epochs: number,
+  until = epochs,
+  restarts: readonly number[] = [],
+): Series[] {
   const logged = metrics.filter((m) => m.split === 'train' && m.name === 'lr');
   const first = logged[0];
   if (!training.schedule || !first) return [];
@@ -62,7 +69,8 @@ export function rateSeries(metrics: readonly MetricPoint[], training: TrainingCo
     const every = Math.max(1, Math.floor(totalSteps / 400));
     const points: { x: number; y: number }[] = [];
     for (let step = 0; step < Math.min(totalSteps, stepsPerEpoch * until); step += every) {
-      const y = scheduledRate(training.learningRate, training.schedule, { step, stepsPerEpoch, totalSteps });
+      const cycleStart = restarts.reduce((s, e) => (e * stepsPerEpoch <= step ? Math.max(s, e * stepsPerEpoch) : s), 0);
+      const y = scheduledRate(training.learningRate, training.schedule, { step, stepsPerEpoch, totalSteps, cycleStart });
       points.push({ x: (step + 1) / stepsPerEpoch, y });
     }
     series.push({ label: 'schedule, per step', color: `${palette[1]}99`, points, thin: true, dashed: true });

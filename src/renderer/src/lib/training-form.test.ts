@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TrainingConfig, type TrainingConfig as Training } from '../../../shared/config';
 import { scheduledRate } from '../../../shared/schedule';
 import { rateSeries } from './curves';
+import { extensionEpochs } from '../../../shared/runs';
 import { fieldsForKind, formFields, keepForKind } from './schema-form';
 
 const schedule = formFields(TrainingConfig).find((f) => f.key === 'schedule')?.schema;
@@ -61,5 +62,22 @@ describe('the learning-rate chart', () => {
 
   it('draws the schedule up to the epoch a run stopped at', () => {
     expect(rateSeries(logged, training, 3, 2)[1]?.points).toHaveLength(38);
+  });
+
+  it('draws a cosine extended after epoch 2 as the run trained it: a new cycle from the base rate', () => {
+    const perStep = rateSeries(logged, training, 3, 3, [2])[1]?.points ?? [];
+    const before = perStep.filter((p) => p.x <= 2);
+    expect(before).toEqual((rateSeries(logged, training, 3)[1]?.points ?? []).filter((p) => p.x <= 2));
+    const restarted = perStep.find((p) => Math.abs(p.x - (2 + 1 / 19)) < 1e-9);
+    expect(restarted?.y).toBe(training.learningRate);
+    expect(
+      extensionEpochs([
+        { at: 'a', status: 'completed', error: null, resumedFromEpoch: 2, extendedFrom: 2 },
+        { at: 'b', status: 'interrupted', error: null, resumedFromEpoch: 3 },
+        { at: 'c', status: 'interrupted', error: null, resumedFromEpoch: 4, extendedFrom: 5 },
+        // An older record: a completed run that continued was extended.
+        { at: 'd', status: 'completed', error: null, resumedFromEpoch: 6 },
+      ]),
+    ).toEqual([2, 4, 6]);
   });
 });
