@@ -1,7 +1,7 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MetricPoint } from '../shared/api';
-import type { RunConfig } from '../shared/config';
+import { ruleSplit, type RunConfig } from '../shared/config';
 import { ApiError } from './errors';
 import { writeWhole, type OutFolderOptions } from './out-folder';
 import { listCheckpoints, type StoredCheckpoint } from './store/checkpoints';
@@ -49,7 +49,12 @@ function checkpointsAndBest(db: Db, runId: number) {
   const keepBest = config?.training.checkpoints?.keepBest;
   const best =
     config && keepBest
-      ? bestCheckpoint(all, keepBest, (step) => metricAt(db, runId, 'test', keepBest.metric, step), pretrainingEpochs(config))
+      ? bestCheckpoint(
+          all,
+          keepBest,
+          (step) => metricAt(db, runId, ruleSplit(config.dataset), keepBest.metric, step),
+          pretrainingEpochs(config),
+        )
       : undefined;
   return { all, best: best && keepBest ? { checkpoint: best, metric: keepBest.metric } : undefined };
 }

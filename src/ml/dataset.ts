@@ -1,4 +1,5 @@
 import { closeSync, openSync, read, readSync } from 'node:fs';
+import { createRng, shuffledIndices } from '../shared/random';
 
 /**
  * One split of a data set. Images are bytes (0..255, HWC) wherever they live (in memory, or in the
@@ -26,6 +27,8 @@ export interface ImageDataset {
   channels: number;
   train: ImageSplit;
   test: ImageSplit;
+  /** Held out of the training images (dataset.validationFraction): what the rules that choose epochs read. */
+  validation?: ImageSplit;
   /** Names of the label values, when the source has them (sub-folder names, Fashion-MNIST's classes). */
   labelNames: string[] | null;
   /** sha256 of what the run sees (stored set and selection), recorded on each run. */
@@ -288,6 +291,24 @@ export function selectClasses(
     test: selectSplit(ds.test, classes, testLimit),
     labelNames: ds.labelNames ? classes.map((c) => ds.labelNames?.[c] ?? String(c)) : null,
   };
+}
+
+/**
+ * A training split parted into what trains and a validation split of `fraction` of it (at least one image each),
+ * drawn by a fixed seed: the same images for every run of the same set and subset, whatever the run's own seed, so
+ * that runs are chosen on the same images. Each part keeps the images in their order.
+ */
+export function holdOutValidation(train: ImageSplit, fraction: number): { train: ImageSplit; validation: ImageSplit } {
+  const held = Math.min(train.count - 1, Math.max(1, Math.round(train.count * fraction)));
+  if (held < 1)
+    throw new Error(
+      `dataset.validationFraction: a validation split needs at least 2 training images, and there are ${train.count}`,
+    );
+  const order = shuffledIndices(train.count, createRng(0x5eed));
+  const isHeld = new Uint8Array(train.count);
+  for (let i = 0; i < held; i++) isHeld[order[i] as number] = 1;
+  const pick = (want: number) => Uint32Array.from({ length: train.count }, (_, i) => i).filter((i) => isHeld[i] === want);
+  return { train: subsetSplit(train, pick(0)), validation: subsetSplit(train, pick(1)) };
 }
 
 /** The first `limit` images of a split (all when no limit). */

@@ -22,6 +22,10 @@ export const DatasetName = z
   .string()
   .regex(datasetNamePattern, 'use 1-64 lower-case letters, digits, ".", "_" or "-", starting with a letter or digit');
 
+/** The split the rules that choose epochs read (early stopping, plateau, keep-best): validation where a run holds one out. */
+export const ruleSplit = (dataset: { validationFraction?: number | undefined }): 'val' | 'test' =>
+  dataset.validationFraction === undefined ? 'test' : 'val';
+
 export const DatasetRef = z.strictObject({
   name: DatasetName.meta({
     label: 'Data set',
@@ -45,6 +49,18 @@ export const DatasetRef = z.strictObject({
     .min(1)
     .optional()
     .meta({ label: 'Test subset', help: 'Use the first N test images (empty = all).', step: 1000 }),
+  validationFraction: z
+    .number()
+    .gt(0)
+    .max(0.5)
+    .optional()
+    .meta({
+      label: 'Validation fraction',
+      help:
+        'Held out of the training images (the same ones for every run of this set and subset): early stopping, the ' +
+        'plateau schedule and keep-best read its metrics, so no choice sees the test split. Empty: they read the test split.',
+      step: 0.05,
+    }),
   classes: z
     .array(z.number().int().min(0).max(255))
     .min(1)
@@ -138,7 +154,7 @@ export const LearningRateSchedule = z.strictObject({
     .meta({
       onlyFor: ['plateau'],
       label: 'Metric',
-      help: 'plateau: the test metric it watches (default loss).',
+      help: 'plateau: the metric it watches (default loss), on the validation split where the run holds one out, else the test split.',
     }),
   mode: z
     .enum(['min', 'max'])
@@ -153,7 +169,11 @@ export type LearningRateSchedule = z.infer<typeof LearningRateSchedule>;
 
 /** Early stopping on a test metric (Keras' EarlyStopping: patience counts epochs without an improvement of minDelta). */
 export const EarlyStopping = z.strictObject({
-  metric: z.string().min(1).max(64).meta({ label: 'Metric', help: 'A test metric, e.g. loss.' }),
+  metric: z
+    .string()
+    .min(1)
+    .max(64)
+    .meta({ label: 'Metric', help: 'e.g. loss: on the validation split where the run holds one out, else the test split.' }),
   mode: z.enum(['min', 'max']).meta({ label: 'Mode' }),
   patience: z.number().int().min(1).max(1000).meta({ label: 'Patience', step: 1 }),
   minDelta: z.number().min(0).max(1e6).meta({ label: 'Min delta', step: 0.0001 }),
@@ -193,7 +213,7 @@ export const TrainingConfig = z.strictObject({
   earlyStopping: EarlyStopping.optional().meta({
     initial: { metric: 'loss', mode: 'min', patience: 5, minDelta: 0 },
     label: 'Early stopping',
-    help: 'Ends the run when a test metric has not improved by min delta for patience epochs, as Keras’ EarlyStopping; the run is completed and says where its best epoch was.',
+    help: 'Ends the run when a metric (validation, or test without a validation fraction) has not improved by min delta for patience epochs, as Keras’ EarlyStopping; the run is completed and says where its best epoch was.',
   }),
   seed: z
     .number()
@@ -209,7 +229,10 @@ export const TrainingConfig = z.strictObject({
       keepBest: z
         .strictObject({ metric: z.string().min(1).max(64), mode: z.enum(['min', 'max']) })
         .optional()
-        .meta({ label: 'Keep the best by', help: 'A test metric, e.g. loss (min).' }),
+        .meta({
+          label: 'Keep the best by',
+          help: 'A test metric, e.g. loss (min); the validation one where the run holds a validation fraction out.',
+        }),
     })
     .optional()
     .meta({

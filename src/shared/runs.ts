@@ -57,8 +57,8 @@ export const Environment = z.object({
 });
 export type Environment = z.infer<typeof Environment>;
 
-/** 'prior': a VQ-VAE's learned prior, trained after the run (its NLL in bits per code position, epoch by epoch). */
-export const MetricSplit = z.enum(['train', 'test', 'prior']);
+/** 'prior': a VQ-VAE's learned prior, trained after the run (its NLL in bits per code position, epoch by epoch); 'val': the validation images a run holds out of its training set (dataset.validationFraction). */
+export const MetricSplit = z.enum(['train', 'test', 'prior', 'val']);
 export const MetricPoint = z.object({
   step: z.number().int(),
   epoch: z.number(),
@@ -70,20 +70,25 @@ export type MetricPoint = z.infer<typeof MetricPoint>;
 
 export const LatestMetric = z.object({ split: MetricSplit, name: z.string(), value: z.number(), step: z.number().int() });
 
-/** How a run that early stopping ended stopped: the epoch it stopped after, and its best epoch by the rule's metric. */
+/**
+ * How a run that early stopping ended stopped: the epoch it stopped after, and its best epoch by the rule's metric,
+ * read on the validation split where the run holds one out (`split`, absent in older records: test).
+ */
 export const StoppedEarly = z.object({
   epoch: z.number().int(),
   bestEpoch: z.number().int(),
   metric: z.string(),
   mode: z.enum(['min', 'max']),
   best: z.number(),
+  split: z.enum(['test', 'val']).optional(),
 });
 export type StoppedEarly = z.infer<typeof StoppedEarly>;
 
 /** The sentence the UI and the CLI say about a run that early stopping ended. */
 export function stoppedEarlyText(s: StoppedEarly): string {
   const best = Math.abs(s.best) >= 1e-3 && Math.abs(s.best) < 1e4 ? s.best.toPrecision(4) : s.best.toExponential(3);
-  return `stopped early after epoch ${s.epoch}: test ${s.metric} no longer improved; best epoch ${s.bestEpoch} (${s.metric} ${best})`;
+  const split = s.split === 'val' ? 'validation' : 'test';
+  return `stopped early after epoch ${s.epoch}: ${split} ${s.metric} no longer improved; best epoch ${s.bestEpoch} (${s.metric} ${best})`;
 }
 
 export const RunSummary = z

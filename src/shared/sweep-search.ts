@@ -11,7 +11,10 @@ import type { SweepParameter, SweepValue } from './sweep';
 export const SweepObjective = z.strictObject({
   name: z
     .string()
-    .regex(/^(train|test)\.[A-Za-z0-9_]+$/, 'a metric is split.name, e.g. test.loss')
+    .regex(
+      /^(train|test|val)\.[A-Za-z0-9_]+$/,
+      'a metric is split.name, e.g. test.loss (or val.loss where the runs hold a validation split)',
+    )
     .meta({ label: 'Metric', help: 'The epoch metric the sweep optimises, e.g. test.loss.' }),
   goal: z.enum(['minimize', 'maximize']),
 });
@@ -74,11 +77,13 @@ export function sweepObjectives(spec: { metric?: SweepObjective; metrics?: Sweep
 export function epochMetricNames(
   declared: readonly { name: string; perDimension?: string | undefined; losses?: string[] | undefined }[],
   loss?: string,
+  /** Whether the runs hold a validation split out of their training images (its loss and MSE each epoch). */
+  validation = false,
 ): string[] {
   const own = declared
     .filter((m) => !m.perDimension && (!loss || !m.losses || m.losses.includes(loss)))
     .map((m) => `test.${m.name}`);
-  return [...new Set(['test.loss', 'train.loss', 'test.mse', ...own])];
+  return [...new Set(['test.loss', 'train.loss', 'test.mse', ...(validation ? ['val.loss', 'val.mse'] : []), ...own])];
 }
 
 /** A value as a loss to minimise: maximised metrics are negated. */

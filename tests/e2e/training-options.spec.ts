@@ -12,6 +12,8 @@ test('batch norm, dropout, a schedule and early stopping are set in the form, an
   await page.goto(host.url);
   await page.getByTestId('field-family').selectOption('autoencoder');
   await page.getByTestId('field-dataset.trainSubset').fill('1200');
+  // A quarter of them held out: early stopping and keep-best read its loss, not the test split's.
+  await page.getByTestId('field-dataset.validationFraction').fill('0.25');
   await page.getByTestId('field-training.epochs').fill('8');
   for (const layer of ['batchNorm', 'dropout']) {
     await page.getByTestId('add-type-model.encoder').selectOption(layer);
@@ -23,7 +25,7 @@ test('batch norm, dropout, a schedule and early stopping are set in the form, an
   await page.getByTestId('toggle-training.schedule').check();
   await expect(page.getByTestId('field-training.schedule.kind')).toHaveValue('cosine');
   await page.getByTestId('field-training.schedule.minLearningRate').fill('0.0001');
-  // Checkpoints kept by the policy the form sets: the last one and the best by test loss.
+  // Checkpoints kept by the policy the form sets: the last one and the best by validation loss.
   await page.getByTestId('toggle-training.checkpoints').check();
   await page.getByTestId('field-training.checkpoints.keepLast').fill('1');
   await page.getByTestId('toggle-training.checkpoints.keepBest').check();
@@ -42,19 +44,19 @@ test('batch norm, dropout, a schedule and early stopping are set in the form, an
   await page.getByTestId('start-run').click();
 
   await expectRunEnded(page, host, 120_000);
-  await expect(page.getByTestId('run-stopped-early')).toContainText('stopped early after epoch 3');
+  await expect(page.getByTestId('run-stopped-early')).toContainText('stopped early after epoch 3: validation loss');
   await expect(page.getByTestId('run-stopped-early')).toContainText('best epoch 1');
-  // The last (epoch 3) and the best by test loss are kept, as the form's policy said, and no other.
+  // The last (epoch 3) and the best by validation loss are kept, as the form's policy said, and no other.
   const [runId] = (await callHost<{ id: number }[]>(host, 'runs.list', {})).map((r) => r.id);
   const kept = await callHost<{ checkpoints: { epoch: number }[] }>(host, 'runs.get', { runId });
   const losses = (
     await callHost<{ split: string; name: string; epoch: number; value: number }[]>(host, 'runs.metrics', { runId })
   )
-    .filter((m) => m.split === 'test' && m.name === 'loss')
+    .filter((m) => m.split === 'val' && m.name === 'loss')
     .sort((a, b) => a.value - b.value);
   expect(new Set(kept.checkpoints.map((c) => c.epoch))).toEqual(new Set([3, losses[0]!.epoch]));
-  // The rates logged at the three epochs' ends, and the schedule's rate at each of their 3 × 19 steps.
-  await expect(page.getByTestId('learning-rate')).toHaveAttribute('data-points', String(3 + 3 * 19));
+  // The rates logged at the three epochs' ends, and the schedule's rate at each of their 3 × 15 steps (900 images).
+  await expect(page.getByTestId('learning-rate')).toHaveAttribute('data-points', String(3 + 3 * 15));
   await page.screenshot({ path: join(shots, '30-run-stopped-early.png') });
   // 88 % of the mean image's MSE: no warning.
   await expect(page.getByTestId('run-no-better-than-mean')).toHaveCount(0);
@@ -63,7 +65,7 @@ test('batch norm, dropout, a schedule and early stopping are set in the form, an
   // chart draws the schedule it trained with; early stopping's patience starts again, so it stops after the fifth.
   await callHost(host, 'runs.resume', { runId, addEpochs: 2 });
   await expect(page.getByTestId('run-stopped-early')).toContainText('stopped early after epoch 5', { timeout: 120_000 });
-  await expect(page.getByTestId('learning-rate')).toHaveAttribute('data-points', String(5 + 5 * 19));
+  await expect(page.getByTestId('learning-rate')).toHaveAttribute('data-points', String(5 + 5 * 15));
   await page.getByTestId('learning-rate').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(shots, '106-cosine-extended.png') });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Studio } from '../../src/core/studio';
 import { SweepSpec, type SweepSpecInput } from '../../src/shared/sweep';
 import { withTestStudio } from './helpers';
+import { findPreset } from '../../src/core/presets';
 
 let studio: Studio;
 withTestStudio((s) => (studio = s));
@@ -89,6 +90,12 @@ describe('an adaptive sweep spec refused by its key, nothing stored', () => {
       });
       expect(refused['metric.name'], `seed ${seed}`).toMatch(/no run of this sweep reports test\.neg_elbo/);
     }
+    // A validation split's loss is an objective where the runs hold one out, and only there.
+    const validation = { name: 'val.loss', goal: 'minimize' } as const;
+    expect((await issues({ metric: validation }))['metric.name']).toMatch(/no run of this sweep reports val\.loss/);
+    const preset = findPreset('vae-784-400-20')!;
+    const held = { ...preset, dataset: { ...preset.dataset, validationFraction: 0.1 } };
+    expect(await issues({ metric: validation, base: held })).toEqual({});
     // Hyperband's first rung is judged against the longest run a proposal may train.
     const epochs = { 'training.epochs': { values: [2, 9] } };
     for (const seed of [0, 1, 2, 3])

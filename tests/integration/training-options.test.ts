@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Studio } from '../../src/core/studio';
 import { scheduledRate } from '../../src/shared/schedule';
+import { stoppedEarlyText } from '../../src/shared/runs';
 import type { RunConfig, TrainingConfig } from '../../src/shared/config';
 import { cliWithin, mnistConfig, tempDir, withTestStudio } from './helpers';
 import { latestOf } from './latest';
@@ -54,6 +55,31 @@ describe('training options', () => {
     const extended = await studio.api['runs.get']({ runId });
     expect(extended.status, extended.error ?? '').toBe('completed');
     expect(extended.stoppedEarly).toMatchObject({ epoch: 5, bestEpoch: 1 });
+  });
+
+  it('with a validation split, early stopping and keep-best read it, not the test split', async () => {
+    // As in the first test, no later epoch beats the first by 1.0: the run stops after its third.
+    const config = configWith(
+      {
+        earlyStopping: { metric: 'loss', mode: 'max', patience: 2, minDelta: 0 },
+        checkpoints: { keepLast: 1, keepBest: { metric: 'loss', mode: 'max' } },
+      },
+      8,
+    );
+    config.dataset = { ...config.dataset, validationFraction: 0.25 };
+    const { runId, run, metrics } = await trained(config);
+    const of = (split: string) =>
+      metrics.filter((m) => m.split === split && m.name === 'loss').map((m) => [m.epoch, m.value] as const);
+    expect(of('val').map(([epoch]) => epoch)).toEqual([1, 2, 3]);
+    expect(of('test').map(([epoch]) => epoch)).toEqual([1, 2, 3]);
+    // The best it records is the validation loss of its best epoch, not the test loss.
+    expect(run.stoppedEarly).toMatchObject({ epoch: 3, bestEpoch: 1, split: 'val', best: of('val')[0]![1] });
+    expect(run.stoppedEarly?.best).not.toBe(of('test')[0]![1]);
+    expect(stoppedEarlyText(run.stoppedEarly!)).toMatch(/^stopped early after epoch 3: validation loss no longer improved/);
+    expect(run.defaultCheckpoint).toEqual({ epoch: 1, bestBy: 'loss' });
+    // 900 of the 1,200 training images train: 15 steps of 64 an epoch, not 19.
+    expect(metrics.find((m) => m.split === 'train' && m.name === 'loss' && m.epoch === 1)?.step).toBe(15);
+    expect(runId).toBe(run.id);
   });
 
   it('a run that stopped early and keeps its best checkpoint is exported and evaluated from that one by default', async () => {

@@ -45,7 +45,8 @@ export function announce(config: RunConfig, catalog: DatasetCatalog | undefined,
   let images = `the host's images${subset}`;
   if (catalog) {
     const ds = catalog.open(config.dataset);
-    images = `${ds.train.count} train / ${ds.test.count} test images${subset}`;
+    const held = ds.validation ? ` + ${ds.validation.count} validation` : '';
+    images = `${ds.train.count} train${held} / ${ds.test.count} test images${subset}`;
   }
   process.stderr.write(
     `training ${config.family} on ${set}${remote ? ` at the studio ${remote}` : ''}: ${images}` +

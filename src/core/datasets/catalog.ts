@@ -9,6 +9,7 @@ import {
   classCount,
   concatSplits,
   firstImages,
+  holdOutValidation,
   labelCounts,
   pixelsPerImage,
   selectClasses,
@@ -330,6 +331,10 @@ export class DatasetCatalog {
       ds = { ...ds, train: firstImages(ds.train, ref.trainSubset), test: firstImages(ds.test, ref.testSubset) };
     }
     hash.update(JSON.stringify({ classes: ref.classes ?? null, train: ref.trainSubset ?? null, test: ref.testSubset ?? null }));
+    if (ref.validationFraction !== undefined) {
+      ds = { ...ds, ...holdOutValidation(ds.train, ref.validationFraction) };
+      hash.update(`validation=${ref.validationFraction}`);
+    }
     return { ...ds, hash: hash.digest('hex') };
   }
 

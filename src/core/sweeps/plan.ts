@@ -1,5 +1,12 @@
 /** A sweep spec's base config and runs, each checked as runs.start checks a run; every refusal names its key. */
-import { describeIssues, fieldIssues, RunConfig as RunConfigSchema, type FieldIssue, type RunConfig } from '../../shared/config';
+import {
+  describeIssues,
+  fieldIssues,
+  RunConfig as RunConfigSchema,
+  ruleSplit,
+  type FieldIssue,
+  type RunConfig,
+} from '../../shared/config';
 import { expandSweep, type SweepCheck, type SweepPoint, type SweepSpec } from '../../shared/sweep';
 import type { StudySpec } from '../../shared/study';
 import { studyPoints } from './study';
@@ -30,23 +37,28 @@ export function sweepBase(spec: SweepSpec): RunConfig {
  * The epoch metrics every run of a family reports (`split.name`), given its training loss where one decides (a
  * −ELBO needs a likelihood): what a sweep can optimise and judge runs by.
  */
-export function epochMetrics(family: string, loss?: string): string[] {
-  return epochMetricNames(familySpec(family)?.metrics ?? [], loss);
+export function epochMetrics(family: string, loss?: string, validation = false): string[] {
+  return epochMetricNames(familySpec(family)?.metrics ?? [], loss, validation);
 }
 
 /** Each objective is a metric every run of the sweep reports each epoch. */
 function objectiveIssues(spec: SweepSpec, points: readonly SweepPoint[]): FieldIssue[] {
-  const kinds = [...new Map(points.map((p) => [`${p.config.family} ${p.config.training.loss}`, p.config])).values()];
+  const kinds = [
+    ...new Map(
+      points.map((p) => [`${p.config.family} ${p.config.training.loss} ${ruleSplit(p.config.dataset)}`, p.config]),
+    ).values(),
+  ];
+  const reported = (c: RunConfig, loss?: string) => epochMetrics(c.family, loss, ruleSplit(c.dataset) === 'val');
   const objectives = sweepObjectives(spec);
   return objectives.flatMap((o, i) => {
-    const missing = kinds.filter((c) => !epochMetrics(c.family, c.training.loss).includes(o.name));
+    const missing = kinds.filter((c) => !reported(c, c.training.loss).includes(o.name));
     const first = missing[0];
     if (!first) return [];
     const path = spec.metrics ? `metrics[${i}].name` : 'metric.name';
-    const known = epochMetrics(first.family, first.training.loss).join(', ');
+    const known = reported(first, first.training.loss).join(', ');
     const runs = [...new Set(missing.map((c) => c.family))].join(', ');
     // Reported by the family, but not under this loss: say which.
-    const trained = epochMetrics(first.family).includes(o.name) ? ` trained with ${first.training.loss}` : '';
+    const trained = reported(first).includes(o.name) ? ` trained with ${first.training.loss}` : '';
     return [{ path, message: `no run of this sweep reports ${o.name} (${runs} runs${trained} report ${known})` }];
   });
 }

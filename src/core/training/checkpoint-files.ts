@@ -29,13 +29,15 @@ export function keepCheckpoint(
   checkpoint: CheckpointRecord,
   policy: RunConfig['training']['checkpoints'],
   pretraining = 0,
+  /** Where `keepBest`'s metric is read: the validation split where the run holds one out. */
+  split: 'test' | 'val' = 'test',
 ): void {
   insertCheckpoint(db, runId, checkpoint);
   const best = policy?.keepBest;
   const drop = checkpointsToDrop(
     listCheckpoints(db, runId),
     policy,
-    (step) => (best ? metricAt(db, runId, 'test', best.metric, step) : undefined),
+    (step) => (best ? metricAt(db, runId, split, best.metric, step) : undefined),
     pretraining,
   );
   for (const c of drop) {

@@ -1,5 +1,5 @@
 /** What the scheduler records of each message a training worker (or a Slurm task's log) sends about its run. */
-import type { RunConfig } from '../../shared/config';
+import { ruleSplit, type RunConfig } from '../../shared/config';
 import type { MetricPoint } from '../../shared/runs';
 import type { EventHub } from '../events';
 import { insertArtifact } from '../store/artifacts';
@@ -70,7 +70,15 @@ export function handleRunMessage(
       return;
     case 'checkpoint':
       if (run.config.training.checkpoints?.keepBest) ctx.flush();
-      keepCheckpoint(db, ctx.checkpointDir, runId, m.checkpoint, run.config.training.checkpoints, pretrainingEpochs(run.config));
+      keepCheckpoint(
+        db,
+        ctx.checkpointDir,
+        runId,
+        m.checkpoint,
+        run.config.training.checkpoints,
+        pretrainingEpochs(run.config),
+        ruleSplit(run.config.dataset),
+      );
       return;
     case 'warning':
       addWarning(db, runId, m.message);

@@ -32,13 +32,16 @@ export interface TrainerCallbacks {
    * is the one a later extension continues from). Answers 'stop' when the run ends after this epoch (Hyperband
    * stopped it at a rung).
    */
-  /** `test`: the epoch's test metrics (the family's own epoch metrics are the worker's). */
+  /**
+   * `ruled`: the epoch's metrics the rules read (the validation split's where the run holds one out, else the test
+   * split's; the family's own epoch metrics, on the test split, are the worker's).
+   */
   epochEnd(
     epoch: number,
     step: number,
     state: () => Promise<TrainerSnapshot>,
     last: boolean,
-    test: Readonly<Record<string, number>>,
+    ruled: { split: 'test' | 'val'; metrics: Readonly<Record<string, number>> },
   ): Promise<void | 'stop'>;
   /** Training health advice that does not stop the run (e.g. posterior collapse). */
   warn(message: string): void;
@@ -130,11 +133,17 @@ export async function evaluate(
   return { metrics: { ...metrics, ...own?.metrics }, ...(own?.warning ? { warning: own.warning } : {}) };
 }
 
-/** A test metric of the epoch that a rule reads (early stopping, a plateau schedule), or an error naming the field. */
-function metricFor(test: Record<string, number>, name: string, field: string): number {
-  const value = test[name];
+/**
+ * A metric of the epoch that a rule reads (early stopping, a plateau schedule): the validation split's where the run
+ * holds one out, else the test split's; or an error naming the field.
+ */
+function metricFor(ruled: { split: 'test' | 'val'; metrics: Record<string, number> }, name: string, field: string): number {
+  const value = ruled.metrics[name];
+  const split = ruled.split === 'val' ? 'validation' : 'test';
   if (value === undefined)
-    throw new Error(`${field}: the run has no test metric "${name}" (it has ${Object.keys(test).sort().join(', ')})`);
+    throw new Error(
+      `${field}: the run has no ${split} metric "${name}" (it has ${Object.keys(ruled.metrics).sort().join(', ')})`,
+    );
   return value;
 }
 
@@ -312,12 +321,16 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
       await yieldToEventLoop();
     }
     const { metrics: test, warning } = await evaluate(model, dataset.test, pixels, classes);
+    // The held-out part of the training images, where the run has one: what the rules below read.
+    const validation = dataset.validation ? (await evaluate(model, dataset.validation, pixels, classes)).metrics : null;
+    const ruling = validation ? { split: 'val' as const, metrics: validation } : { split: 'test' as const, metrics: test };
     const points: MetricPoint[] = [
       ...pending,
       { step, epoch, split: 'train', name: 'loss', value: lossSum / n },
       // The rate of the epoch's last step.
       { step, epoch, split: 'train', name: 'lr', value: rate },
       ...Object.entries(test).map(([name, value]) => ({ step, epoch, split: 'test' as const, name, value })),
+      ...Object.entries(validation ?? {}).map(([name, value]) => ({ step, epoch, split: 'val' as const, name, value })),
     ];
     pending = [];
     callbacks.metrics(points);
@@ -333,14 +346,14 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
         training.learningRate,
         schedule,
         plateau,
-        metricFor(test, schedule.metric ?? 'loss', 'training.schedule.metric'),
+        metricFor(ruling, schedule.metric ?? 'loss', 'training.schedule.metric'),
       );
     let stop = false;
     if (ruled && earlyStopping) {
-      const value = metricFor(test, earlyStopping.metric, 'training.earlyStopping.metric');
+      const value = metricFor(ruling, earlyStopping.metric, 'training.earlyStopping.metric');
       ({ state: stopping, stop } = earlyStoppingAfterEpoch(earlyStopping, stopping, epoch, value));
     }
-    const halt = await callbacks.epochEnd(epoch, step, snapshot, stop && epoch < epochs, test);
+    const halt = await callbacks.epochEnd(epoch, step, snapshot, stop && epoch < epochs, ruling);
     lastGoodEpoch = epoch;
     if (halt === 'stop') {
       stoppedAtRung = epoch;
@@ -348,7 +361,7 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
     }
     if (stop && earlyStopping && stopping.best === null)
       throw new TrainingHealthError(
-        `training.earlyStopping.metric: test ${earlyStopping.metric} was NaN at every epoch up to ${epoch}, so early ` +
+        `training.earlyStopping.metric: ${ruling.split === 'val' ? 'validation' : 'test'} ${earlyStopping.metric} was NaN at every epoch up to ${epoch}, so early ` +
           `stopping has nothing to compare; training stopped and the checkpoint of epoch ${epoch} is kept.`,
       );
     if (stop && earlyStopping && stopping.best !== null) {
@@ -358,6 +371,7 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
         metric: earlyStopping.metric,
         mode: earlyStopping.mode,
         best: stopping.best,
+        ...(dataset.validation ? { split: 'val' as const } : {}),
       };
       break;
     }

@@ -171,7 +171,7 @@ export async function runTraining(
       metrics: (points: MetricPoint[]) => post({ type: 'metrics', points }),
       warn: (message) => post({ type: 'warning', message }),
       ...(gate ? { afterStep: gate } : {}),
-      epochEnd: async (epoch, step, trainerState, endsEarly, test) => {
+      epochEnd: async (epoch, step, trainerState, endsEarly, ruled) => {
         const recon = await readFloats(() =>
           model.reconstruct(tf.tensor2d(panelPixels, [panel.length, pixels]), model.conditional ? panelOneHot() : undefined),
         );
@@ -197,7 +197,10 @@ export async function runTraining(
         // A stopped run (by a rung or early stopping) keeps a checkpoint of the epoch it stopped at: evaluation and
         // export see the weights its curves end with, and an extension continues from there.
         // The best epoch by `keepBest` is kept whether or not the interval falls on it.
-        const best = bestSoFar.after(epoch, { ...test, ...Object.fromEntries(scores) });
+        const best = bestSoFar.after(
+          epoch,
+          ruled.split === 'val' ? ruled.metrics : { ...ruled.metrics, ...Object.fromEntries(scores) },
+        );
         if (
           stop ||
           endsEarly ||

@@ -7,6 +7,8 @@ export interface Series {
   color: string;
   points: { x: number; y: number }[];
   dashed?: boolean;
+  /** Finer than dashed: the validation split's curve beside the test split's. */
+  dotted?: boolean;
   thin?: boolean;
 }
 
@@ -16,7 +18,10 @@ export function pointsOf(metrics: readonly MetricPoint[], split: string, name: s
   return metrics.filter((m) => m.split === split && m.name === name).map((m) => ({ x: m.epoch, y: m.value }));
 }
 
-/** The loss curves of one run: per-batch train loss, per-epoch train and test loss, the mean-image baseline. */
+/**
+ * The loss curves of one run: per-batch train loss, per-epoch train and test loss, the validation loss where the run
+ * holds images out, the mean-image baseline.
+ */
 export function lossSeries(metrics: readonly MetricPoint[], loss: string, color = palette[0] as string, prefix = ''): Series[] {
   const batch = pointsOf(metrics, 'train', 'batch_loss');
   const train = pointsOf(metrics, 'train', 'loss');
@@ -25,6 +30,12 @@ export function lossSeries(metrics: readonly MetricPoint[], loss: string, color 
     { label: `${prefix}train ${loss} (batch)`, color: `${color}66`, points: batch, thin: true },
     { label: `${prefix}train ${loss} (epoch)`, color, points: train },
     { label: `${prefix}test ${loss}`, color, points: test, dashed: true },
+    {
+      label: `${prefix}validation ${loss}`,
+      color: palette[2] as string,
+      points: pointsOf(metrics, 'val', 'loss'),
+      dotted: true,
+    },
   ];
   const baseline = pointsOf(metrics, 'test', 'baseline_mse')[0];
   const lastX = [...batch, ...test].reduce((x, p) => Math.max(x, p.x), 1);

@@ -257,9 +257,11 @@ export function evaluationSubject(
 export function defaultCheckpointText(
   chosen: { epoch: number; bestBy: string | null } | null | undefined,
   newestEpoch: number | undefined,
+  /** Where the best was judged: the validation split where the run holds one out. */
+  split: 'test' | 'val' = 'test',
 ): string {
   if (chosen === null) return 'newest (no checkpoint file is usable)';
-  if (chosen?.bestBy) return `best by test ${chosen.bestBy} (epoch ${chosen.epoch})`;
+  if (chosen?.bestBy) return `best by ${split === 'val' ? 'validation' : 'test'} ${chosen.bestBy} (epoch ${chosen.epoch})`;
   const epoch = chosen?.epoch ?? newestEpoch;
   return epoch === undefined ? 'newest' : `newest (epoch ${epoch})`;
 }

@@ -171,6 +171,7 @@ export class SweepFormState {
     epochMetricNames(
       studio.family(this.family)?.metrics ?? [],
       (this.effective.config?.['training'] as { loss?: string } | undefined)?.loss,
+      (this.effective.config?.['dataset'] as { validationFraction?: number } | undefined)?.validationFraction !== undefined,
     ),
   );
 
