@@ -84,6 +84,36 @@ describe('why a Slurm task ended before its run', () => {
     );
   });
 
+  it("waits a minute for a COMPLETED task's last lines (a shared folder may show them late), and reads them then", () => {
+    let now = 0;
+    const h = new SlurmTaskHandle(
+      7,
+      { jobId: '42', taskId: 3, state: 'RUNNING', dir, offset: 0 },
+      { checkpointDir: dir, scancel: () => Promise.resolve(), onError: () => undefined, now: () => now },
+    );
+    h.onExit((description, clean) => ended.push({ description, clean }));
+    for (let i = 0; i < 5; i++, now += 5_000) h.poll({ state: 'COMPLETED' });
+    expect(ended).toEqual([]);
+    appendFileSync(join(dir, taskFiles.events), encodeEntry({ type: 'task-exit', description: 'completed', clean: true }));
+    h.poll({ state: 'COMPLETED' });
+    expect(ended).toEqual([{ description: 'completed', clean: true }]);
+    // Without them after a minute, it ends as Slurm says.
+    rmSync(join(dir, taskFiles.events));
+    ended = [];
+    now = 0;
+    const late = new SlurmTaskHandle(
+      8,
+      { jobId: '42', taskId: 4, state: 'RUNNING', dir, offset: 0 },
+      { checkpointDir: dir, scancel: () => Promise.resolve(), onError: () => undefined, now: () => now },
+    );
+    late.onExit((description, clean) => ended.push({ description, clean }));
+    for (let i = 0; i < 3; i++) late.poll({ state: 'COMPLETED' });
+    expect(ended).toEqual([]);
+    now = 60_000;
+    late.poll({ state: 'COMPLETED' });
+    expect(ended).toEqual([{ description: expect.stringContaining('ended COMPLETED before its run did'), clean: false }]);
+  });
+
   it('says where no log came back: the node may not see the shared folder', () => {
     const h = handle();
     for (let i = 0; i < 3; i++) h.poll({ state: 'FAILED' });

@@ -52,6 +52,11 @@ const pollsForStopReason = 10;
 const missingPollsBeforeGone = 3;
 /** Polls to wait, once Slurm says a task ended, for the task's own last lines (shared storage can lag). */
 const gracePollsAfterEnd = 3;
+/**
+ * And, once Slurm says COMPLETED, this long: the task wrote its end, which a shared folder that caches attributes
+ * (NFS with nocto, sshfs) may show a while later; ended before, the run would lose its last metrics and checkpoint.
+ */
+const graceMsAfterCompleted = 60_000;
 
 function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -65,6 +70,7 @@ export class SlurmTaskHandle implements WorkerHandle {
   #over = false;
   #missing = 0;
   #grace = 0;
+  #endSeenAt: number | undefined;
   #seen = false;
   #cancelling: Promise<void> | undefined;
   /** The hopeless reasons to wait already said as a warning. */
@@ -80,6 +86,8 @@ export class SlurmTaskHandle implements WorkerHandle {
       /** Cancels the task (`A_T`) with others cancelled at the same moment: one scancel for a whole sweep. */
       scancel(id: string): Promise<void>;
       onError(message: string): void;
+      /** The clock (tests pass their own). */
+      now?: () => number;
     },
   ) {}
 
@@ -185,7 +193,11 @@ export class SlurmTaskHandle implements WorkerHandle {
       else if (!state || ++this.#stopped.polls >= pollsForStopReason) this.end(description, false);
     } else if (state && endedStates.has(state)) {
       // Ended without its own last word yet: give the shared folder a moment, then end as Slurm says.
-      if (++this.#grace >= gracePollsAfterEnd) this.end(endedEarly(this.id, state, join(this.record.dir, taskFiles.log)), false);
+      const now = (this.o.now ?? Date.now)();
+      this.#endSeenAt ??= now;
+      const waited = state !== 'COMPLETED' || now - this.#endSeenAt >= graceMsAfterCompleted;
+      if (++this.#grace >= gracePollsAfterEnd && waited)
+        this.end(endedEarly(this.id, state, join(this.record.dir, taskFiles.log)), false);
     } else if (!state && this.#missing >= missingPollsBeforeGone) {
       this.end(
         this.#seen
