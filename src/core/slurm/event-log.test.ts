@@ -23,4 +23,21 @@ describe("a Slurm task's event log", () => {
     appendFileSync(path, 'ing","message":"fourth"}\n');
     expect(readNewEntries(path, read.offset).entries).toEqual([{ type: 'warning', message: 'fourth' }]);
   });
+
+  it('reads a long backlog a window at a time, whole lines only, and a line longer than the window whole', () => {
+    const path = join(dir, 'backlog.jsonl');
+    const line = (message: string) => encodeEntry({ type: 'warning', message });
+    appendFileSync(path, line('a'.repeat(40)) + line('b'.repeat(40)) + line('c'.repeat(200)) + line('d'));
+    const window = Buffer.byteLength(line('a'.repeat(40))) * 1.5;
+    const messages: string[] = [];
+    let offset = 0;
+    for (let polls = 0; polls < 10; polls++) {
+      const read = readNewEntries(path, offset, window);
+      messages.push(...read.entries.map((e) => (e.type === 'warning' ? e.message[0] : '?')!));
+      offset = read.offset;
+    }
+    // One line a poll while a window holds only one; the long one whole, though past the window.
+    expect(messages).toEqual(['a', 'b', 'c', 'd']);
+    expect(readNewEntries(path, 0, window).entries).toHaveLength(1);
+  });
 });

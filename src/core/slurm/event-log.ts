@@ -52,7 +52,15 @@ export function decodeEntry(line: string): LogEntry {
  * The complete lines of the log from `offset` on, and the offset after the last of them (a line still being
  * written, without its newline, waits for the next read).
  */
-export function readNewEntries(path: string, offset: number): { entries: LogEntry[]; offset: number } {
+export function readNewEntries(
+  path: string,
+  offset: number,
+  /**
+   * At most this much a read (more only for one line longer than it): a studio reopened behind a large log (images
+   * are base64 lines) reads it over several polls, not in one buffer too large to decode as a string.
+   */
+  maxBytes = 16 << 20,
+): { entries: LogEntry[]; offset: number } {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -63,14 +71,19 @@ export function readNewEntries(path: string, offset: number): { entries: LogEntr
   try {
     const size = fstatSync(fd).size;
     if (size <= offset) return { entries: [], offset };
-    const buffer = Buffer.alloc(size - offset);
-    let read = 0;
-    while (read < buffer.length) {
-      const n = readSync(fd, buffer, read, buffer.length - read, offset + read);
-      if (n === 0) break;
-      read += n;
-    }
-    const end = buffer.lastIndexOf(0x0a, read - 1);
+    const readFrom = (length: number) => {
+      const buffer = Buffer.alloc(length);
+      let read = 0;
+      while (read < buffer.length) {
+        const n = readSync(fd, buffer, read, buffer.length - read, offset + read);
+        if (n === 0) break;
+        read += n;
+      }
+      return { buffer, end: buffer.lastIndexOf(0x0a, read - 1) };
+    };
+    let { buffer, end } = readFrom(Math.min(size - offset, maxBytes));
+    // One line longer than the window: read on to its end.
+    if (end < 0 && size - offset > maxBytes) ({ buffer, end } = readFrom(size - offset));
     if (end < 0) return { entries: [], offset };
     const text = buffer.subarray(0, end + 1).toString('utf8');
     // A line that does not parse (a disk filled mid-write, a node's crash) becomes a warning on the run: thrown, it
