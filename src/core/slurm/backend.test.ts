@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SlurmTaskHandle } from './backend';
+import type { FromWorker } from '../training/protocol';
 import { batchScript, localTaskCommand } from './script';
 import { encodeEntry, taskFiles } from './event-log';
 
@@ -112,6 +113,22 @@ describe('why a Slurm task ended before its run', () => {
     now = 60_000;
     late.poll({ state: 'COMPLETED' });
     expect(ended).toEqual([{ description: expect.stringContaining('ended COMPLETED before its run did'), clean: false }]);
+  });
+
+  it('reads a backlog to its end before it judges the task ended (a studio reopened behind a long log)', () => {
+    const metrics = (step: number) =>
+      encodeEntry({ type: 'metrics', points: [{ step, epoch: step, split: 'test', name: 'loss', value: 1 }] });
+    appendFileSync(join(dir, taskFiles.events), Array.from({ length: 40 }, (_, i) => metrics(i + 1)).join(''));
+    const h = handle();
+    const read: FromWorker[] = [];
+    h.onMessage((m) => read.push(m));
+    // Reads of one line at a time: 40 polls of a FAILED task, and it has not ended before its log was read.
+    const poll = () => h.poll({ state: 'FAILED' }, Buffer.byteLength(metrics(10)));
+    for (let i = 0; i < 39; i++) poll();
+    expect([read.length, ended.length]).toEqual([39, 0]);
+    for (let i = 0; i < 4; i++) poll();
+    expect(read).toHaveLength(40);
+    expect(ended).toHaveLength(1);
   });
 
   it('says where no log came back: the node may not see the shared folder', () => {

@@ -60,7 +60,11 @@ export function readNewEntries(
    * are base64 lines) reads it over several polls, not in one buffer too large to decode as a string.
    */
   maxBytes = 16 << 20,
-): { entries: LogEntry[]; offset: number } {
+): {
+  entries: LogEntry[];
+  offset: number;
+  /** What the file holds past this read's window: the next poll reads on. */ more?: boolean;
+} {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -99,7 +103,7 @@ export function readNewEntries(
           return { type: 'warning', message: `a line of its Slurm log could not be read (${why}): skipped` };
         }
       });
-    return { entries, offset: offset + end + 1 };
+    return { entries, offset: offset + end + 1, ...(buffer.length < size - offset ? { more: true } : {}) };
   } finally {
     closeSync(fd);
   }

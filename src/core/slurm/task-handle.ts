@@ -143,8 +143,11 @@ export class SlurmTaskHandle implements WorkerHandle {
     }
   }
 
-  /** Ingests what the task wrote since the last poll; `task` is Slurm's state of the task (undefined: squeue lists it no more). */
-  poll(task: TaskState | undefined): void {
+  /**
+   * Ingests what the task wrote since the last poll (at most `readBytes` of it: tests set less); `task` is Slurm's state
+   * of the task (undefined: squeue lists it no more).
+   */
+  poll(task: TaskState | undefined, readBytes?: number): void {
     if (this.#over) return;
     const state = task?.state;
     if (task) {
@@ -159,7 +162,7 @@ export class SlurmTaskHandle implements WorkerHandle {
         this.o.onError(`the Slurm task ${this.id} waits for ever (${task.reason}): ${hopeless}`);
       }
     } else this.#missing += 1;
-    const { entries, offset } = readNewEntries(join(this.record.dir, taskFiles.events), this.record.offset);
+    const { entries, offset, more } = readNewEntries(join(this.record.dir, taskFiles.events), this.record.offset, readBytes);
     this.record.offset = offset;
     for (const [i, entry] of entries.entries()) {
       if (entry.type === 'task-exit') {
@@ -182,6 +185,8 @@ export class SlurmTaskHandle implements WorkerHandle {
       }
       if (message) for (const fn of this.#messages) fn(message);
     }
+    // The log has more than a read takes (a studio reopened behind it): it is read on before any end is judged.
+    if (more) return;
     if (this.#stopped) {
       // Stopped by Slurm: its state once the task has ended says whether by scancel, its time limit or preemption.
       const { description, signal } = this.#stopped;
