@@ -86,4 +86,20 @@ describe('a batch larger than the training set', () => {
     c.training.batchSize = 100;
     expect(checkRunConfig(c, mnist)).toEqual([]);
   });
+
+  it('counts the images left once a validation split is held out, and refuses a split of too few', () => {
+    const c = defaultRunConfig('autoencoder');
+    c.dataset = { name: 'mnist', trainSubset: 100, validationFraction: 0.25 };
+    c.training.batchSize = 100;
+    expect(checkRunConfig(c, mnist)).toEqual([
+      { path: 'training.batchSize', message: '100 is larger than the 75 training images selected from mnist: use at most 75' },
+    ]);
+    c.training.batchSize = 75;
+    expect(checkRunConfig(c, mnist)).toEqual([]);
+    c.dataset = { name: 'mnist', trainSubset: 1, validationFraction: 0.25 };
+    c.training.batchSize = 1;
+    expect(checkRunConfig(c, mnist)).toEqual([
+      { path: 'dataset.validationFraction', message: 'a validation split needs at least 2 training images, and there are 1' },
+    ]);
+  });
 });

@@ -13,6 +13,7 @@ import {
   type FamilyId,
   type FieldIssue,
   type TrainingConfig,
+  validationCount,
 } from '../shared/config';
 import type { ModelCheck } from './family-spec';
 import { formatBytes, memoryBudget, modelMemory } from './memory';
@@ -65,8 +66,18 @@ export function checkRunConfig(config: RunConfig, lookup: DatasetLookup, limits?
       issue(['dataset', 'classes'], `${d.name} has labels 0..${a.classes - 1}; ${bad} is not one`);
   }
   const trainImages = Math.min(d.trainSubset ?? trainCount, trainCount);
-  if (!d.classes && config.training.batchSize > trainImages) {
-    issue(['training', 'batchSize'], batchTooLarge(config.training.batchSize, trainImages, d.name));
+  // The images that train: those left once a validation split is held out.
+  let training = trainImages;
+  if (d.validationFraction !== undefined && !d.classes) {
+    if (trainImages < 2)
+      issue(
+        ['dataset', 'validationFraction'],
+        `a validation split needs at least 2 training images, and there are ${trainImages}`,
+      );
+    else training -= validationCount(trainImages, d.validationFraction);
+  }
+  if (!d.classes && config.training.batchSize > training) {
+    issue(['training', 'batchSize'], batchTooLarge(config.training.batchSize, training, d.name));
   }
   const classes = b ? 2 : (d.classes?.length ?? a.classes);
   metricRuleIssues(config, issue);

@@ -1,4 +1,5 @@
 import { closeSync, openSync, read, readSync } from 'node:fs';
+import { validationCount } from '../shared/config';
 import { createRng, shuffledIndices } from '../shared/random';
 
 /**
@@ -299,7 +300,7 @@ export function selectClasses(
  * that runs are chosen on the same images. Each part keeps the images in their order.
  */
 export function holdOutValidation(train: ImageSplit, fraction: number): { train: ImageSplit; validation: ImageSplit } {
-  const held = Math.min(train.count - 1, Math.max(1, Math.round(train.count * fraction)));
+  const held = validationCount(train.count, fraction);
   if (held < 1)
     throw new Error(
       `dataset.validationFraction: a validation split needs at least 2 training images, and there are ${train.count}`,

@@ -61,6 +61,19 @@ describe('learning-rate schedules against torch.optim.lr_scheduler', () => {
     expect(worst(after, torch.plateau.ratesAfter)).toBeLessThan(1e-12);
   });
 
+  it('a restarted cycle (an extension) moves the cosine alone: step and exponential keep their warm-up offset', () => {
+    for (const schedule of [
+      { kind: 'step', warmupEpochs: 1, stepEpochs: 2, gamma: 0.5 },
+      { kind: 'exponential', warmupEpochs: 1, gamma: 0.9 },
+    ] as const)
+      for (const step of [12, 17, 30])
+        expect(scheduledRate(0.1, schedule, { step, stepsPerEpoch: 5, totalSteps: 40, cycleStart: 10 })).toBe(
+          scheduledRate(0.1, schedule, { step, stepsPerEpoch: 5, totalSteps: 40 }),
+        );
+    const cosine = { kind: 'cosine', warmupEpochs: 1 } as const;
+    expect(scheduledRate(0.1, cosine, { step: 10, stepsPerEpoch: 5, totalSteps: 40, cycleStart: 10 })).toBe(0.1);
+  });
+
   it('plateau in mode max (a metric that should rise): the rate after each epoch', () => {
     const { schedule, losses: scores, ratesAfter } = torch.plateauMax;
     let state: PlateauState = initialPlateau();

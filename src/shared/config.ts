@@ -26,6 +26,10 @@ export const DatasetName = z
 export const ruleSplit = (dataset: { validationFraction?: number | undefined }): 'val' | 'test' =>
   dataset.validationFraction === undefined ? 'test' : 'val';
 
+/** How many of `count` training images a validation split of `fraction` holds out: at least one, leaving one. */
+export const validationCount = (count: number, fraction: number): number =>
+  Math.min(count - 1, Math.max(1, Math.round(count * fraction)));
+
 export const DatasetRef = z.strictObject({
   name: DatasetName.meta({
     label: 'Data set',
@@ -167,7 +171,10 @@ export const LearningRateSchedule = z.strictObject({
 });
 export type LearningRateSchedule = z.infer<typeof LearningRateSchedule>;
 
-/** Early stopping on a test metric (Keras' EarlyStopping: patience counts epochs without an improvement of minDelta). */
+/**
+ * Early stopping on a metric of the validation split where the run holds one out, else of the test split (Keras'
+ * EarlyStopping: patience counts epochs without an improvement of minDelta).
+ */
 export const EarlyStopping = z.strictObject({
   metric: z
     .string()

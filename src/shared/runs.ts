@@ -181,7 +181,8 @@ export const RunDetail = RunSummary.extend({
   attempts: z.array(RunAttempt),
   /**
    * The checkpoint evaluations, the explorer, export and priors use when none is named (`runs.get` gives it): the
-   * newest (`bestBy` null), or for a run early stopping ended that keeps its best, the best by that test metric.
+   * newest (`bestBy` null), or for a run early stopping ended that keeps its best, the best by that metric (of the
+   * validation split where the run holds one out, else of the test split).
    */
   defaultCheckpoint: z.object({ epoch: z.number().int(), bestBy: z.string().nullable() }).nullable().optional(),
 });
@@ -220,12 +221,10 @@ type Continuation = RunDetail['interruptions'][number];
 
 /**
  * The epochs a run was extended by more epochs after (a cosine schedule starts a new cycle there: see
- * StepPosition.cycleStart). Older records lack `extendedFrom`: a run that completed and continued was extended.
+ * StepPosition.cycleStart). Older records lack `extendedFrom`: their runs were trained on one stretched cycle.
  */
 export function extensionEpochs(records: readonly Continuation[]): number[] {
-  return records
-    .filter((r) => r.extendedFrom !== undefined || (!('extendedFrom' in r) && r.status === 'completed'))
-    .map((r) => r.resumedFromEpoch);
+  return records.filter((r) => r.extendedFrom !== undefined).map((r) => r.resumedFromEpoch);
 }
 
 /** How a run continued, in words: "extended after epoch 2", "2 interruptions, resumed from epochs 3, 5", or both. */

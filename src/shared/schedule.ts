@@ -44,7 +44,7 @@ export function scheduledRate(
   if (!schedule) return base;
   const { step, stepsPerEpoch, totalSteps } = at;
   const restart = at.cycleStart ?? 0;
-  const warmup = restart > 0 ? 0 : Math.round((schedule.warmupEpochs ?? 0) * stepsPerEpoch);
+  const warmup = Math.round((schedule.warmupEpochs ?? 0) * stepsPerEpoch);
   if (step < warmup) return (base * step) / warmup;
   const min = schedule.minLearningRate ?? 0;
   switch (schedule.kind) {
@@ -57,6 +57,7 @@ export function scheduledRate(
     case 'exponential':
       return base * (schedule.gamma ?? scheduleDefaults.exponentialGamma) ** ((step - warmup) / stepsPerEpoch);
     case 'cosine': {
+      // The cycle's start: after the warm-up, or where an extension restarted it (the other kinds go on as they were).
       const from = Math.max(warmup, restart);
       const span = Math.max(1, totalSteps - from);
       return min + ((base - min) * (1 + Math.cos((Math.PI * (step - from)) / span))) / 2;

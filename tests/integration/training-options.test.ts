@@ -80,6 +80,16 @@ describe('training options', () => {
     // 900 of the 1,200 training images train: 15 steps of 64 an epoch, not 19.
     expect(metrics.find((m) => m.split === 'train' && m.name === 'loss' && m.epoch === 1)?.step).toBe(15);
     expect(runId).toBe(run.id);
+
+    // A figure the validation split does not have (a family's own is measured on test alone): said, not ignored.
+    const unknown = configWith({ checkpoints: { keepBest: { metric: 'cluster_acc', mode: 'max' } } }, 1);
+    unknown.dataset = { ...unknown.dataset, validationFraction: 0.25 };
+    const { run: warned } = await trained(unknown);
+    expect(warned.warnings).toEqual([
+      expect.stringMatching(
+        /^training\.checkpoints\.keepBest\.metric: the validation split has no metric "cluster_acc" \(it has .*loss.*\): no best checkpoint is kept$/,
+      ),
+    ]);
   });
 
   it('a run that stopped early and keeps its best checkpoint is exported and evaluated from that one by default', async () => {

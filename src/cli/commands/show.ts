@@ -9,7 +9,7 @@ import { flattenConfig } from '../../shared/sweep';
 import { command, dbAndJson, printTable, remoteFlags, runIdArg, tableLines, withStudio } from '../runner';
 
 const when = (iso: string | null) => (iso ? iso.slice(0, 16).replace('T', ' ') : '-');
-const splitOrder: readonly string[] = ['test', 'train', 'prior'];
+const splitOrder: readonly string[] = ['test', 'val', 'train', 'prior'];
 
 function heading(text: string): void {
   process.stdout.write(`\n${text}\n`);

@@ -95,6 +95,8 @@ export interface SweepResult {
     params: Record<string, unknown>;
     status: string;
     test: Record<string, number>;
+    /** The validation split's, where its runs hold one out. */
+    val?: Record<string, number>;
     eval: Record<string, number>;
   }[];
 }
@@ -205,17 +207,22 @@ export async function runSweep(
     ...(front ? { pareto: front } : {}),
     runs: detail.runs.map((r) => {
       const row = byId.get(r.runId);
-      const test = Object.fromEntries(
-        Object.entries(row?.metrics ?? {})
-          .filter(([k]) => k.startsWith('test.'))
-          .map(([k, v]) => [k.slice('test.'.length), v]),
-      );
-      const evaluation = Object.fromEntries(
-        Object.entries(row?.metrics ?? {})
-          .filter(([k]) => k.startsWith('eval.'))
-          .map(([k, v]) => [k.slice('eval.'.length), v]),
-      );
-      return { id: r.runId, name: r.name, params: r.params, status: r.status, test, eval: evaluation };
+      const of = (split: string) =>
+        Object.fromEntries(
+          Object.entries(row?.metrics ?? {})
+            .filter(([k]) => k.startsWith(`${split}.`))
+            .map(([k, v]) => [k.slice(split.length + 1), v]),
+        );
+      const val = of('val');
+      return {
+        id: r.runId,
+        name: r.name,
+        params: r.params,
+        status: r.status,
+        test: of('test'),
+        ...(Object.keys(val).length > 0 ? { val } : {}),
+        eval: of('eval'),
+      };
     }),
   };
   print(result, detail, table);

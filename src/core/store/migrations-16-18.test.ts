@@ -74,4 +74,22 @@ describe("migration 18: a sweep's runs numbered for good", () => {
     expect(nextSweepIndex(db as unknown as Db, 1)).toBe(3);
     expect(nextSweepIndex(db as unknown as Db, 2)).toBe(1);
   });
+
+  it("keeps a Slurm run's task number (its folder), and numbers the next past every one taken", () => {
+    const db = databaseAt(17);
+    db.prepare(`INSERT INTO experiments (name, created_at) VALUES ('s', 'x')`).run();
+    db.prepare(
+      `INSERT INTO sweeps (experiment_id, name, method, spec_json, state, created_at) VALUES (1, 's', 'bayes', '{}', 'active', 'x')`,
+    ).run();
+    // Tasks 0, 1 and 3 are left: task 2's run was deleted before the upgrade.
+    const runs = [0, 1, 3].map((taskId) => {
+      const runId = insertRun(db as unknown as Db, defaultRunConfig('vae'), 'h');
+      const record = { jobId: '7', taskId, state: 'RUNNING', dir: `/shared/sweep-1/task-${taskId}`, offset: 0 };
+      db.prepare('UPDATE runs SET sweep_id = 1, slurm_json = ? WHERE id = ?').run(JSON.stringify(record), runId);
+      return runId;
+    });
+    migrate(db);
+    expect(sweepRuns(db as unknown as Db, 1).map((r) => [r.runId, r.index])).toEqual(runs.map((id, i) => [id, [0, 1, 3][i]]));
+    expect(nextSweepIndex(db as unknown as Db, 1)).toBe(4);
+  });
 });

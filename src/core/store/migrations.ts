@@ -324,9 +324,14 @@ export const migrations: readonly string[] = [
   // 18: a sweep's runs numbered for good. A bayes sweep drew proposal i from stream i, and a Slurm sweep wrote task i's
   // folder, by the run's place in the list: a deleted run made the next proposal repeat an existing one's stream and
   // take another task's folder. Runs so far keep their places; `next_index` only grows.
+  // A run sent to Slurm keeps its task's number (its folder, task-<n>); the next is past every number taken.
   `ALTER TABLE runs ADD COLUMN sweep_index INTEGER;
-   UPDATE runs SET sweep_index = (SELECT count(*) FROM runs r WHERE r.sweep_id = runs.sweep_id AND r.id < runs.id)
+   UPDATE runs SET sweep_index = coalesce(
+       json_extract(slurm_json, '$.taskId'),
+       (SELECT count(*) FROM runs r WHERE r.sweep_id = runs.sweep_id AND r.id < runs.id))
      WHERE sweep_id IS NOT NULL;
    ALTER TABLE sweeps ADD COLUMN next_index INTEGER NOT NULL DEFAULT 0;
-   UPDATE sweeps SET next_index = (SELECT count(*) FROM runs r WHERE r.sweep_id = sweeps.id);`,
+   UPDATE sweeps SET next_index = max(
+       (SELECT count(*) FROM runs r WHERE r.sweep_id = sweeps.id),
+       coalesce((SELECT max(sweep_index) + 1 FROM runs r WHERE r.sweep_id = sweeps.id), 0));`,
 ];

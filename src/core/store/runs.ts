@@ -319,20 +319,21 @@ export function requeueForResume(db: Db, runId: number, config: RunConfig, from:
       .map((r) => r.path);
     stmt(db, 'DELETE FROM checkpoints WHERE run_id = ? AND epoch > ?').run(runId, epoch);
     const interruptions = JSON.parse(run.interruptions) as Interruption[];
+    const extended = config.training.epochs > run.epochs;
     interruptions.push({
       at: nowIso(),
       status: run.status,
       error: run.error,
       resumedFromEpoch: epoch,
       endedAt: run.ended_at,
-      ...(config.training.epochs > run.epochs ? { extendedFrom: run.epochs } : {}),
+      ...(extended ? { extendedFrom: run.epochs } : {}),
     });
     stmt(
       db,
       `UPDATE runs SET status = 'queued', error = NULL, ended_at = NULL, config_json = ?, epochs = ?, interruptions = ?,
          executor = 'local', stopped_early_json = NULL WHERE id = ?`,
     ).run(JSON.stringify(config), config.training.epochs, JSON.stringify(interruptions), runId);
-    insertTrainJob(db, runId, from, config.training.epochs, 'local');
+    insertTrainJob(db, runId, from && extended ? { ...from, extendedFrom: run.epochs } : from, config.training.epochs, 'local');
     return dropped;
   })();
 }

@@ -22,6 +22,11 @@ export interface ResumePoint {
   sha256: string;
   epoch: number;
   step: number;
+  /**
+   * The epochs the run had before this continuation extended it: a cosine schedule starts a new cycle here, also from
+   * a checkpoint older than the cycle it keeps (see StepPosition.cycleStart).
+   */
+  extendedFrom?: number;
 }
 
 /**

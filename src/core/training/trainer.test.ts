@@ -6,7 +6,8 @@ import { memorySplit, type ImageDataset } from '../../ml/dataset';
 import { selectBackend } from '../../ml/backend';
 import { createRng } from '../../shared/random';
 import { tf } from '../../ml/tf';
-import { train } from './trainer';
+import { train, type TrainerResume } from './trainer';
+import { scheduledRate } from '../../shared/schedule';
 
 /** A small synthetic set: `count` 8x8 images of noise with one bright square each. */
 function synthetic(count: number): ImageDataset {
@@ -129,5 +130,70 @@ describe('early stopping on a metric that is never a number', () => {
       [2, true],
     ]);
     built.dispose();
+  });
+});
+
+describe('a cosine run extended by more epochs', () => {
+  beforeAll(async () => {
+    await selectBackend('cpu');
+  });
+
+  /** Trains `epochs` (from `resume`), and gives the rate logged at each epoch's end and the snapshot after the last. */
+  async function cosine(epochs: number, from?: { resume: TrainerResume; extendedFrom?: number }) {
+    const training: TrainingConfig = {
+      loss: 'mse',
+      batchSize: 8,
+      epochs,
+      learningRate: 0.01,
+      optimizer: 'adam',
+      seed: 1,
+      schedule: { kind: 'cosine', warmupEpochs: 1 },
+    };
+    const model = familyModels.autoencoder.build({
+      model: defaultRunConfig('autoencoder').model as never,
+      training,
+      inputShape: [8, 8, 1],
+      seed: 3,
+      classes: 0,
+    });
+    const rates: number[] = [];
+    let last: TrainerResume | undefined;
+    await train({
+      ...(from ?? {}),
+      model,
+      dataset: synthetic(32),
+      training,
+      shuffleSeed: 1,
+      callbacks: {
+        progress: () => undefined,
+        metrics: (points) => rates.push(...points.filter((p) => p.name === 'lr').map((p) => p.value)),
+        warn: () => undefined,
+        epochEnd: async (epoch, step, state) => void (last = { epoch, step, ...(await state()) }),
+      },
+    });
+    model.dispose();
+    return { rates, last: last! };
+  }
+
+  it('restarts its cycle where it continues, also from a checkpoint written before cycles were kept', async () => {
+    const { last } = await cosine(2);
+    // 4 steps an epoch: the first of epoch 3 restarts at the base rate, the last of epoch 4 ends near 0.
+    const restarted = [3, 4].map((epoch) =>
+      scheduledRate(
+        0.01,
+        { kind: 'cosine', warmupEpochs: 1 },
+        { step: epoch * 4 - 1, stepsPerEpoch: 4, totalSteps: 16, cycleStart: 8 },
+      ),
+    );
+    expect((await cosine(4, { resume: last })).rates).toEqual(restarted);
+    // An older checkpoint keeps no cycle: the run's record says it was extended, or it goes on stretched.
+    const { cycle: _kept, ...older } = last.trainer;
+    const old = { ...last, trainer: older };
+    expect((await cosine(4, { resume: old, extendedFrom: 2 })).rates).toEqual(restarted);
+    const stretched = [3, 4].map((epoch) =>
+      scheduledRate(0.01, { kind: 'cosine', warmupEpochs: 1 }, { step: epoch * 4 - 1, stepsPerEpoch: 4, totalSteps: 16 }),
+    );
+    expect((await cosine(4, { resume: old })).rates).toEqual(stretched);
+    expect(stretched).not.toEqual(restarted);
   });
 });

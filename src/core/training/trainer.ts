@@ -64,6 +64,8 @@ export interface TrainerResume extends TrainerSnapshot {
 export interface TrainOptions {
   /** Continue after a checkpoint instead of from the beginning. */
   resume?: TrainerResume;
+  /** The epochs the run had before this continuation extended it (where a cosine starts a new cycle). */
+  extendedFrom?: number | undefined;
   model: BuiltModel;
   dataset: ImageDataset;
   training: TrainingConfig;
@@ -193,8 +195,13 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
   // The cosine's cycle, to the run's last step; a run extended by more epochs starts a new one where it continues
   // (a warm restart: see StepPosition.cycleStart). Kept in checkpoints, so a resume within either cycle stays in it.
   const kept = resume?.trainer['cycle'] as { start: number; end: number } | undefined;
-  const cycle =
-    !resume || !kept ? { start: 0, end: totalSteps } : kept.end < totalSteps ? { start: resume.step, end: totalSteps } : kept;
+  // A checkpoint from before cycles were kept: restarted where the run was extended, as the run's record says.
+  const extended = kept ? kept.end < totalSteps : o.extendedFrom !== undefined;
+  const cycle = !resume
+    ? { start: 0, end: totalSteps }
+    : extended
+      ? { start: resume.step, end: totalSteps }
+      : (kept ?? { start: 0, end: totalSteps });
   let stoppedEarly: StoppedEarly | undefined;
   let stoppedAtRung: number | undefined;
   const { schedule, earlyStopping } = training;

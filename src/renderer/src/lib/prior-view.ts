@@ -6,7 +6,9 @@ import type { RunDetail } from '../../../shared/api';
  * newest, or the best a run that early stopping ended keeps) is not the one whose codes the prior learned.
  */
 export function priorStaleness(
-  run: Pick<RunDetail, 'checkpoints' | 'stoppedEarly' | 'defaultCheckpoint'>,
+  run: Pick<RunDetail, 'checkpoints' | 'stoppedEarly' | 'defaultCheckpoint'> & {
+    config?: { dataset: { validationFraction?: number | undefined } };
+  },
   prior: { checkpointEpoch: number },
 ): string | null {
   const chosen =
@@ -17,7 +19,8 @@ export function priorStaleness(
         ? null
         : { epoch: Math.max(...run.checkpoints.map((c) => c.epoch)), bestBy: null };
   if (!chosen || chosen.epoch === prior.checkpointEpoch) return null;
-  const which = chosen.bestBy ? `best checkpoint by test ${chosen.bestBy}` : 'newest checkpoint';
+  const judged = run.config?.dataset.validationFraction === undefined ? 'test' : 'validation';
+  const which = chosen.bestBy ? `best checkpoint by ${judged} ${chosen.bestBy}` : 'newest checkpoint';
   const again = `Train again for a prior of its ${chosen.bestBy ? 'best' : 'newest'} codes.`;
   if (chosen.epoch > prior.checkpointEpoch)
     return `The run has trained on since this prior: its ${which} is of epoch ${chosen.epoch}, the prior's codes of epoch ${prior.checkpointEpoch}. ${again}`;

@@ -167,11 +167,13 @@ export class SweepFormState {
   });
 
   /** The metrics the base's runs report each epoch: what the sweep can optimise and judge runs by. */
-  metricChoices = $derived(
+  metricChoices = $derived.by(() =>
     epochMetricNames(
       studio.family(this.family)?.metrics ?? [],
       (this.effective.config?.['training'] as { loss?: string } | undefined)?.loss,
-      (this.effective.config?.['dataset'] as { validationFraction?: number } | undefined)?.validationFraction !== undefined,
+      // Held out by the base, or swept (each of its values holds one out).
+      (this.effective.config?.['dataset'] as { validationFraction?: number } | undefined)?.validationFraction !== undefined ||
+        this.rows.some((r) => r.path.trim() === 'dataset.validationFraction'),
     ),
   );
 
