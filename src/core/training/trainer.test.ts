@@ -31,6 +31,11 @@ function synthetic(count: number): ImageDataset {
   };
 }
 
+/** A family's model for the synthetic 8x8 images. */
+function buildOn(family: 'autoencoder' | 'vq-vae', model: unknown, training: TrainingConfig) {
+  return familyModels[family].build({ model: model as never, training, inputShape: [8, 8, 1], seed: 3, classes: 0 });
+}
+
 /** Counts synchronous reads (dataSync and the like) while `fn` runs; asynchronous data() is not counted. */
 async function countSyncReads(fn: () => Promise<void>): Promise<number> {
   const engine = tf.engine() as unknown as { readSync: (id: object) => unknown };
@@ -51,13 +56,7 @@ async function countSyncReads(fn: () => Promise<void>): Promise<number> {
 async function trainOn(count: number, modelFamily: 'autoencoder' | 'vq-vae'): Promise<number> {
   const config = defaultRunConfig(modelFamily);
   const training: TrainingConfig = { loss: 'mse', batchSize: 8, epochs: 1, learningRate: 0.01, optimizer: 'adam', seed: 1 };
-  const model = familyModels[modelFamily].build({
-    model: config.model as never,
-    training,
-    inputShape: [8, 8, 1],
-    seed: 3,
-    classes: 0,
-  });
+  const model = buildOn(modelFamily, config.model, training);
   const reads = await countSyncReads(async () => {
     await train({
       model,
@@ -102,13 +101,7 @@ describe('early stopping on a metric that is never a number', () => {
       seed: 1,
       earlyStopping: { metric: 'nowhere', mode: 'min', patience: 2, minDelta: 0 },
     };
-    const built = familyModels.autoencoder.build({
-      model: config.model as never,
-      training,
-      inputShape: [8, 8, 1],
-      seed: 3,
-      classes: 0,
-    });
+    const built = buildOn('autoencoder', config.model, training);
     // A test metric that is NaN at every epoch.
     const model = { ...built, testMetrics: () => ({ batch: () => undefined, result: () => ({ metrics: { nowhere: NaN } }) }) };
     const ended: [number, boolean][] = [];
@@ -149,13 +142,7 @@ describe('a cosine run extended by more epochs', () => {
       seed: 1,
       schedule: { kind: 'cosine', warmupEpochs: 1 },
     };
-    const model = familyModels.autoencoder.build({
-      model: defaultRunConfig('autoencoder').model as never,
-      training,
-      inputShape: [8, 8, 1],
-      seed: 3,
-      classes: 0,
-    });
+    const model = buildOn('autoencoder', defaultRunConfig('autoencoder').model, training);
     const rates: number[] = [];
     let last: TrainerResume | undefined;
     await train({
