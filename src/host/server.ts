@@ -19,7 +19,7 @@ export interface HostOptions {
   token?: string;
   /** Other `name` or `name:port` this host may be addressed by (`Host` header), e.g. a tunnel's local port; loopback names are always allowed on loopback. */
   allowedHosts?: string[];
-  /** How far a socket's reader may fall behind before it is closed (default 32 MiB; tests set less). */
+  /** How far a socket's reader may fall behind for 10 s (or 4 times as far at once) before it is closed (default 32 MiB; tests set less). */
   maxBufferedBytes?: number;
 }
 
@@ -300,14 +300,25 @@ export async function startHost(o: HostOptions): Promise<Host> {
   });
 
   /**
-   * Sends on a socket unless its reader has fallen `maxBufferedBytes` behind: then it is closed (a page reconnects and
+   * Sends on a socket unless its reader has fallen behind (see below): then it is closed (a page reconnects and
    * reads the state anew), so that a tab that stopped reading cannot grow the host's memory without end.
    */
+  const overSince = new WeakMap<WebSocket, number>();
   const sendTo = (ws: WebSocket, text: string): void => {
     if (ws.readyState !== ws.OPEN) return;
-    if (ws.bufferedAmount > (o.maxBufferedBytes ?? defaultMaxBufferedBytes)) ws.terminate();
-    else ws.send(text);
+    // Behind by more than the limit for 10 s, or by four times it: a large reply being read is let be, a reader that
+    // stopped (or reads slower than the events come) is not followed without end.
+    const queued = ws.bufferedAmount;
+    const limit = o.maxBufferedBytes ?? defaultMaxBufferedBytes;
+    if (queued <= limit) overSince.delete(ws);
+    else if (!overSince.has(ws)) overSince.set(ws, Date.now());
+    if (queued > 4 * limit || Date.now() - (overSince.get(ws) ?? Date.now()) > 10_000) {
+      ws.terminate();
+      return;
+    }
+    ws.send(text);
   };
+
   // What a page sends on its socket is a call, held to the size of a request body.
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxBodyBytes });
   /**

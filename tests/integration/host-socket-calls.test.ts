@@ -127,4 +127,31 @@ describe('calls on the event socket', () => {
       await small.close();
     }
   });
+
+  it('lets a reader be through one message larger than the limit and the events right after it', async () => {
+    const medium = await startHost({ studio, rendererDir: join(tmp.dir, 'renderer'), maxBufferedBytes: 8 << 20 });
+    try {
+      const url = new URL(medium.url);
+      const reader = new WebSocket(`${url.origin.replace('http', 'ws')}/events`, {
+        headers: { authorization: `Bearer ${medium.token}` },
+      });
+      await new Promise((resolve) => reader.once('open', resolve));
+      let got = 0;
+      let shut = false;
+      reader.on('message', () => (got += 1));
+      reader.once('close', () => (shut = true));
+      // A moment's pause (a busy page) with 20 MiB on its way: more than the limit waits on the host's side.
+      const socket = (reader as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+      socket.pause();
+      studio.events.emit('run.warning', { runId: 1, message: 'y'.repeat(20 << 20) });
+      for (let i = 0; i < 5; i++) studio.events.emit('run.warning', { runId: 1, message: 'small' });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      socket.resume();
+      await expect.poll(() => got, { timeout: 15_000 }).toBe(6);
+      expect(shut).toBe(false);
+      reader.close();
+    } finally {
+      await medium.close();
+    }
+  });
 });
