@@ -48,3 +48,25 @@ export function splitTrainTest(rows: number, trainFraction: number): { train: nu
   const train = Math.ceil(rows * trainFraction);
   return { train, test: rows - train };
 }
+
+/**
+ * The factors that vary, as a matrix of those columns, and which they are. Locatello et al. (2019) score the factors
+ * that vary (dSprites' one colour is left out); disentanglement_lib's SAP and DCI fail on a factor of one value (sklearn
+ * refuses a single class), and its MIG would divide by an entropy of 0. Here all three skip it alike.
+ */
+export function varyingColumns(matrix: Matrix): { matrix: { values: Float64Array; dim: number }; kept: number[] } {
+  const n = rowCount(matrix);
+  const d = matrix.dim;
+  const kept: number[] = [];
+  for (let j = 0; j < d; j++) {
+    const first = matrix.values[j];
+    for (let i = 1; i < n; i++)
+      if (matrix.values[i * d + j] !== first) {
+        kept.push(j);
+        break;
+      }
+  }
+  const values = new Float64Array(n * kept.length);
+  for (let i = 0; i < n; i++) kept.forEach((j, k) => (values[i * kept.length + k] = matrix.values[i * d + j]!));
+  return { matrix: { values, dim: Math.max(1, kept.length) }, kept };
+}

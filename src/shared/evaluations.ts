@@ -52,7 +52,10 @@ export const EvaluationDetails = z.object({
   disentanglement: z
     .object({
       images: z.number().int(),
+      /** The factors scored: those that vary in these images. */
       factors: z.array(z.string()),
+      /** Factors of one value here, left out of MIG, SAP and DCI (as Locatello et al. leave them out). */
+      constantFactors: z.array(z.string()).optional(),
       /** mutualInformation[factor][latent] in nats: the heat map. */
       mutualInformation: z.array(z.array(z.number())),
       factorEntropies: z.array(z.number()),

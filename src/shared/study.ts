@@ -66,7 +66,7 @@ export function ranks(xs: readonly number[]): number[] {
   return out;
 }
 
-/** Spearman's rank correlation: Pearson's r of the ranks (scipy.stats.spearmanr without ties correction terms). */
+/** Spearman's rank correlation: Pearson's r of the average ranks, as scipy.stats.spearmanr computes it (ties share a rank). */
 export function spearman(a: readonly number[], b: readonly number[]): number | null {
   if (a.length < 3 || a.length !== b.length) return null;
   const [ra, rb] = [ranks(a), ranks(b)];

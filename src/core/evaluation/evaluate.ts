@@ -11,6 +11,7 @@ import { discretiseColumns } from '../../analysis/discretise';
 import { computeFactorVaeScore, factorVaeScoreDefaults } from '../../analysis/factor-vae-score';
 import { activeUnits, computeIwNll } from '../../analysis/iw-nll';
 import { computeMig, migDefaults } from '../../analysis/mig';
+import { varyingColumns } from '../../analysis/matrix';
 import { computeProbes, probeDefaults, type ProbeFigure } from '../../analysis/probes';
 import { computeSap, sapDefaults } from '../../analysis/sap';
 import type { ImageGenerator } from '../datasets/generators/generator';
@@ -157,7 +158,10 @@ export async function evaluateModel(
     const fewest = smallestClass(train.labels);
     let budgets = probeDefaults.budgets.filter((b) => b.labelsPerClass <= fewest);
     if (budgets.length === 0 && fewest > 0) budgets = [{ labelsPerClass: fewest, draws: 5 }];
-    const pool = labelledPool(train, Math.max(...budgets.map((b) => b.labelsPerClass)));
+    // Twice the largest budget where the classes have it: drawn from a pool of exactly its size, every draw of the
+    // largest budget would be the same images.
+    const poolPerClass = Math.min(fewest, 2 * Math.max(...budgets.map((b) => b.labelsPerClass)));
+    const pool = labelledPool(train, poolPerClass);
     const poolLabels = Uint8Array.from(pool, (i) => train.labels![i]!);
     const poolCodes = await encodeImages(model, family, dataset, train, pool);
     const options = { seed, budgets };
@@ -188,7 +192,7 @@ export async function evaluateModel(
       // The default budgets no class can fill here, said beside the figures (not silently dropped).
       leftOut: probeDefaults.budgets.map((b) => b.labelsPerClass).filter((n) => n > fewest),
       smallestClass: fewest,
-      pool: 'the first images of each class in the training split',
+      pool: `the first ${poolPerClass} images of each class in the training split`,
       inverseRegularisation: probeDefaults.inverseRegularisation,
       maxIterations: probeDefaults.maxIterations,
       standardise: true,
@@ -211,9 +215,13 @@ export async function evaluateModel(
       ),
       dim: count,
     };
-    const mig = computeMig(codes, factors);
-    const sap = computeSap(codes, factors);
-    const dci = computeDci(codes, factors, { seed });
+    // Only the factors that vary here are scored (as Locatello et al.; see varyingColumns).
+    const { matrix: scored, kept } = varyingColumns(factors);
+    if (kept.length === 0)
+      throw new Error(`what: disentanglement needs a factor that varies, and none does in ${dataset.name}'s test images`);
+    const mig = computeMig(codes, scored);
+    const sap = computeSap(codes, scored);
+    const dci = computeDci(codes, scored, { seed });
     lap('disentanglement');
     figures['mig'] = mig.mig;
     figures['sap'] = sap.sap;
@@ -222,7 +230,10 @@ export async function evaluateModel(
     figures['dci_informativeness'] = dci.informativenessTest;
     details.disentanglement = {
       images: test.count,
-      factors: factorDeclarations.map((f) => f.name),
+      factors: kept.map((k) => factorDeclarations[k]!.name),
+      ...(kept.length < count
+        ? { constantFactors: factorDeclarations.filter((_, k) => !kept.includes(k)).map((f) => f.name) }
+        : {}),
       mutualInformation: mig.mutualInformation,
       factorEntropies: mig.factorEntropies,
       migGapPerFactor: mig.gapPerFactor.map((g) => (Number.isNaN(g) ? null : g)),

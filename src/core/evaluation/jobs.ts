@@ -114,11 +114,7 @@ export function checkKinds(config: RunConfig, who: string, what: readonly Evalua
       refuse('bad_request', 'what', `${kind} needs labels, and ${who}'s data set ${info.name} has none`);
     }
     if (kind === 'disentanglement' && info && info.factors.length === 0) {
-      refuse(
-        'bad_request',
-        'what',
-        `disentanglement needs a data set with known factors (shapes, faces, an import with factors); ${info.name} has none`,
-      );
+      refuse('bad_request', 'what', `disentanglement needs a data set with known factors (shapes, faces); ${info.name} has none`);
     }
   }
 }

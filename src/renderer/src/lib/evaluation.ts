@@ -312,7 +312,8 @@ export function evaluationFigure(name: string): FigureReading | undefined {
   }
   const d = disentanglementFigures.find((f) => f.name === name);
   if (d) return { title: `${d.label}: ${d.title}`, format: d.format, percent: d.format === percent };
-  if (name === 'iw_nll') return { title: 'importance-weighted −log p(x) (nats per image)', format: nats, percent: false };
+  if (name === 'iw_nll')
+    return { title: 'importance-weighted −log p(x), an upper bound (nats per image)', format: nats, percent: false };
   if (name === 'neg_elbo') return { title: '−ELBO on the same draws (nats per image)', format: nats, percent: false };
   if (name === 'active_units')
     return {
