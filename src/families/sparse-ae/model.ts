@@ -8,16 +8,39 @@ import type { SparseAeModel } from './spec';
 /** |a| below this counts as a silent unit in the "near-zero share". */
 export const nearZero = 0.01;
 
-/** The encoder's activations layer by layer; the last one is the code. */
-function activations(encoder: ReturnType<typeof buildArchitecture>['encoder'], x: Tensor): Tensor[] {
+type Encoder = ReturnType<typeof buildArchitecture>['encoder'];
+
+/** The encoder's layers after its input, in order: what `activations` gives an output for each. */
+const applied = (encoder: Encoder) => encoder.layers.filter((l) => l.getClassName() !== 'InputLayer');
+
+/** The encoder's activations layer by layer (one per layer of `applied`); the last one is the code. */
+function activations(encoder: Encoder, x: Tensor): Tensor[] {
   const out: Tensor[] = [];
   let h = x;
-  for (const layer of encoder.layers) {
-    if (layer.getClassName() === 'InputLayer') continue;
+  for (const layer of applied(encoder)) {
     h = layer.apply(h) as Tensor;
     out.push(h);
   }
   return out;
+}
+
+const unitLayers = new Set(['Dense', 'Conv2D']);
+const activationLayers = new Set(['LeakyReLU', 'ReLU', 'ELU', 'Activation']);
+
+/**
+ * Which of `applied`'s outputs are units' activations (seed 003's a^(h)): a dense or conv layer's output, or, where
+ * its activation is a layer of its own (LeakyReLU), that layer's; the code (the last) always. Not the input's reshape
+ * or a flatten, whose values are the image's or another layer's again.
+ */
+export function penalisedLayers(encoder: Encoder): boolean[] {
+  const layers = applied(encoder);
+  const classes = layers.map((l) => l.getClassName());
+  return classes.map(
+    (c, i) =>
+      i === layers.length - 1 ||
+      (unitLayers.has(c) && !activationLayers.has(classes[i + 1] ?? '')) ||
+      (activationLayers.has(c) && unitLayers.has(classes[i - 1] ?? '')),
+  );
 }
 
 export const sparseAeFamily: FamilyModel<SparseAeModel> = {
@@ -26,8 +49,8 @@ export const sparseAeFamily: FamilyModel<SparseAeModel> = {
     const recon = meanReconstructionLoss(training);
     const encode = (x: Tensor) => encoder.apply(x) as Tensor;
     const reconstruct = (x: Tensor) => decoder.apply(encode(x)) as Tensor;
-    // The layers whose activations pay the L1 penalty: the dense/conv outputs of the encoder (not reshape/flatten).
-    const penalised = encoder.layers.map((l) => /dense|conv|code/.test(l.name) && !/flatten/.test(l.name));
+    // The layers whose activations pay the L1 penalty.
+    const penalised = penalisedLayers(encoder);
     return {
       computeLoss(x) {
         const acts = activations(encoder, x);
