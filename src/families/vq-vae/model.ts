@@ -22,10 +22,13 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
     );
     const codebookWeight: Weight = { name: 'codebook', shape: [k, d], read: () => codebook };
     const recon = meanReconstructionLoss(training);
-    // EMA updates: the running count of each code's assignments and the running sum of their encoder outputs.
+    // EMA updates: the running count of each code's assignments and the running sum of their encoder outputs. The sum
+    // starts at the codebook, so the count starts at one: e_i = m_i / N_i is then the codebook itself before any
+    // assignment, and a code a step does not choose keeps its vector (from a count of 0, as Sonnet v1 starts, it was
+    // divided by the 1e-5 of the smoothing, ~10⁵ times longer, and out of reach for good).
     const ema = m.codebookUpdate === 'ema';
     const decay = m.emaDecay ?? 0.99;
-    const emaCount = tf.variable(tf.zeros([k]), false, freshVariableName('codebook_ema_count'));
+    const emaCount = tf.variable(tf.ones([k]), false, freshVariableName('codebook_ema_count'));
     const emaSum = tf.variable(tf.clone(codebook), false, freshVariableName('codebook_ema_sum'));
     // Checkpointed only when they are used, so a VQ-VAE trained with the codebook loss keeps its weights' list.
     const emaWeights: Weight[] = ema
