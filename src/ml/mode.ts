@@ -29,6 +29,25 @@ export function inTraining<T>(trainingStep: number, fn: () => T): T {
 
 export const isTraining = (): boolean => step !== null;
 
+let evaluated: number | null = null;
+
+/**
+ * Runs `fn` (a batch of an evaluation) over a split of `count` images: an estimator that needs the size of the set its
+ * batch is drawn from (β-TC-VAE's, whose weights are 1/N) reads it with `splitSize()` instead of the training set's.
+ */
+export function overSplit<T>(count: number, fn: () => T): T {
+  const outer = evaluated;
+  evaluated = count;
+  try {
+    return fn();
+  } finally {
+    evaluated = outer;
+  }
+}
+
+/** The size of the split being evaluated (see overSplit); null in training and elsewhere. */
+export const splitSize = (): number | null => evaluated;
+
 /**
  * Runs `fn` in inference mode, also inside a training step: a network the step does not train (a target network,
  * as DEC's) uses batch norm's moving statistics, moves none of them, and drops nothing.

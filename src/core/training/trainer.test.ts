@@ -5,8 +5,9 @@ import { defaultRunConfig } from '../../families/run-config';
 import { memorySplit, type ImageDataset } from '../../ml/dataset';
 import { selectBackend } from '../../ml/backend';
 import { createRng } from '../../shared/random';
-import { tf } from '../../ml/tf';
-import { train, type TrainerResume } from './trainer';
+import { tf, type Tensor } from '../../ml/tf';
+import { evaluate, train, type TrainerResume } from './trainer';
+import { splitSize } from '../../ml/mode';
 import { scheduledRate } from '../../shared/schedule';
 
 /** A small synthetic set: `count` 8x8 images of noise with one bright square each. */
@@ -182,5 +183,26 @@ describe('a cosine run extended by more epochs', () => {
     );
     expect((await cosine(4, { resume: old })).rates).toEqual(stretched);
     expect(stretched).not.toEqual(restarted);
+  });
+});
+
+describe("the epoch's evaluation", () => {
+  beforeAll(async () => {
+    await selectBackend('cpu');
+  });
+
+  it('tells the model the size of the split it evaluates (an estimator over the set a batch is drawn from needs it)', async () => {
+    const training: TrainingConfig = { loss: 'mse', batchSize: 8, epochs: 1, learningRate: 0.01, optimizer: 'adam', seed: 1 };
+    const built = buildOn('autoencoder', defaultRunConfig('autoencoder').model, training);
+    const seen: (number | null)[] = [];
+    const model = {
+      ...built,
+      computeLoss: (x: Tensor, train: boolean) => (seen.push(splitSize()), built.computeLoss(x, train)),
+    };
+    const split = synthetic(37).train;
+    await evaluate(model, split, 64, 0, 16);
+    expect(seen).toEqual([37, 37, 37]);
+    expect(splitSize()).toBeNull();
+    model.dispose();
   });
 });

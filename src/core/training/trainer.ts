@@ -12,7 +12,7 @@ import {
 } from '../../ml/dataset';
 import { Adam } from '../../ml/adam';
 import { earlyStoppingAfterEpoch, initialEarlyStopping, type EarlyStoppingState } from '../../ml/early-stopping';
-import { inTraining } from '../../ml/mode';
+import { inTraining, overSplit } from '../../ml/mode';
 import { Reads } from '../../ml/read';
 import { optimizerStep } from '../../ml/optimizer-step';
 import { initialPlateau, plateauAfterEpoch, scheduledRate, type PlateauState } from '../../shared/schedule';
@@ -114,20 +114,22 @@ export async function evaluate(
     fillBatch(split, pixels, idx, buf);
     if (model.conditional) fillOneHot(split, classes, idx, labelBuf);
     const reads = new Reads();
-    tf.tidy(() => {
-      const x = tf.tensor2d(buf.subarray(0, n * pixels), [n, pixels]);
-      const labels = model.conditional ? tf.tensor2d(labelBuf.subarray(0, n * classes), [n, classes]) : undefined;
-      const { total, parts } = model.computeLoss(x, false, labels);
-      for (const [name, t] of [['loss', total] as const, ...Object.entries(parts)])
-        reads.values(t, (v) => (sums[name] = (sums[name] ?? 0) + (v[0] as number) * n));
-      // MSE per image, summed in float64: a float32 mean over a whole batch drifts by ~1e-4 relative.
-      reads.values(tf.mean(tf.squaredDifference(x, model.reconstruct(x, labels)), 1), (perImage) => {
-        let squared = 0;
-        for (const v of perImage) squared += v;
-        sums['mse'] = (sums['mse'] ?? 0) + squared;
-      });
-      extra?.batch(x, labels, reads);
-    });
+    overSplit(split.count, () =>
+      tf.tidy(() => {
+        const x = tf.tensor2d(buf.subarray(0, n * pixels), [n, pixels]);
+        const labels = model.conditional ? tf.tensor2d(labelBuf.subarray(0, n * classes), [n, classes]) : undefined;
+        const { total, parts } = model.computeLoss(x, false, labels);
+        for (const [name, t] of [['loss', total] as const, ...Object.entries(parts)])
+          reads.values(t, (v) => (sums[name] = (sums[name] ?? 0) + (v[0] as number) * n));
+        // MSE per image, summed in float64: a float32 mean over a whole batch drifts by ~1e-4 relative.
+        reads.values(tf.mean(tf.squaredDifference(x, model.reconstruct(x, labels)), 1), (perImage) => {
+          let squared = 0;
+          for (const v of perImage) squared += v;
+          sums['mse'] = (sums['mse'] ?? 0) + squared;
+        });
+        extra?.batch(x, labels, reads);
+      }),
+    );
     await reads.read();
   }
   const metrics = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / split.count]));

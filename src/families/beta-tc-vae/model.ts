@@ -1,4 +1,5 @@
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
+import { splitSize } from '../../ml/mode';
 import type { FamilyModel } from '../family-model';
 import { buildVae, type PosteriorBatch } from '../vae/model';
 import type { BetaTcVaeModel, TcEstimator } from './spec';
@@ -78,7 +79,8 @@ export const betaTcVaeFamily: FamilyModel<BetaTcVaeModel> = {
     const n = ctx.trainCount ?? 60000;
     return buildVae({ ...ctx, model: { ...m, beta: 1, klWarmupEpochs: 0 } }, false, () => ({
       regulariser(batch) {
-        const parts = tcDecomposition(batch, n, m.estimator ?? 'mws');
+        // A batch of a split being evaluated (the epoch's test metrics) is drawn from that split: its own N.
+        const parts = tcDecomposition(batch, splitSize() ?? n, m.estimator ?? 'mws');
         const total = tf.addN([tf.mul(m.alpha, parts.mi), tf.mul(m.beta, parts.tc), tf.mul(m.gamma, parts.dwkl)]) as Scalar;
         return { total, parts };
       },

@@ -1,7 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../ml/backend';
 import { tf, type Tensor } from '../../ml/tf';
-import { mssLogWeights, tcDecomposition } from './model';
+import { overSplit } from '../../ml/mode';
+import { defaultRunConfig } from '../run-config';
+import { betaTcVaeFamily, mssLogWeights, tcDecomposition } from './model';
+import type { BetaTcVaeModel } from './spec';
 import { covariance, dipPenalty } from '../dip-vae/model';
 
 beforeAll(async () => {
@@ -120,5 +123,31 @@ describe('the DIP-VAE penalty', () => {
         ),
       ).toBeCloseTo(30, 4);
     });
+  });
+});
+
+describe("the β-TC-VAE's test metrics", () => {
+  it('take the evaluated split’s size as N (the weights are 1/N of the set the batch is drawn from), not the training set’s', () => {
+    const config = defaultRunConfig('beta-tc-vae');
+    const build = (trainCount: number) =>
+      betaTcVaeFamily.build({
+        model: config.model as BetaTcVaeModel,
+        training: config.training,
+        inputShape: [28, 28, 1],
+        seed: 2,
+        classes: 0,
+        trainCount,
+      });
+    const x = tf.randomUniform([64, 784], 0, 1, 'float32', 3);
+    const parts = (built: ReturnType<typeof build>, evaluate?: number) =>
+      tf.tidy(() => {
+        const loss = () => built.computeLoss(x, false).parts;
+        const p = evaluate === undefined ? loss() : overSplit(evaluate, loss);
+        return ['mi', 'tc'].map((k) => value(p[k]!));
+      });
+    // A test split of 10,000 beside a training set of 60,000: as if the model knew only the test split.
+    const asTest = parts(build(60000), 10000);
+    expect(asTest).toEqual(parts(build(10000)));
+    expect(asTest).not.toEqual(parts(build(60000)));
   });
 });

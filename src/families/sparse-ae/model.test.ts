@@ -17,7 +17,7 @@ describe("the sparse AE's L1 penalty (seed 003: λ Σ |a⁽ʰ⁾| over the penal
     const model = { ...(defaultRunConfig('sparse-ae').model as SparseAeModel), penaliseHidden: true };
     const built = sparseAeFamily.build({ model, training, inputShape: [28, 28, 1], seed: 1, classes: 0 });
     const x = tf.randomUniform([4, 784], 0, 1, 'float32', 1);
-    const l1 = (await built.computeLoss(x).parts['l1']!.data())[0]!;
+    const l1 = (await built.computeLoss(x, false).parts['l1']!.data())[0]!;
     // The same by hand: mean |hidden| + mean |code|, the layers' outputs one by one.
     const { encoder } = buildArchitecture([28, 28, 1], model, model.outputActivation, 1, {
       codeActivation: model.codeActivation,
