@@ -5,7 +5,11 @@
  */
 import { tf, type Scalar, type Tensor } from './tf';
 
-/** Inverse multiquadratics summed over scales (the WAE paper's choice), or a Gaussian RBF of width 2·d. */
+/**
+ * Inverse multiquadratics summed over scales (the WAE paper's choice), or a Gaussian RBF exp(−‖x − y‖² / 2d), the
+ * WAE paper's RBF with σ² = 1 (the prior's variance). Zhao et al.'s MMD-VAE code takes exp(−‖x − y‖² / d²) instead,
+ * a kernel d/2 times wider (4× for the 8-D preset): the papers fix no width, so the same λ weighs the two differently.
+ */
 export type MmdKernel = 'imq' | 'rbf';
 
 /** ‖a_i − b_j‖², [n, m]. */

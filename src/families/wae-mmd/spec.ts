@@ -27,7 +27,7 @@ export const waeMmdModel = vaeModel.pick({ encoder: true, latentSize: true, deco
     .meta({ label: 'α (InfoVAE)', help: 'Mutual-information weight; 0 in the MMD-VAE.', step: 0.1 }),
   kernel: z.enum(['imq', 'rbf']).meta({
     label: 'Kernel',
-    help: 'Inverse multiquadratics C/(C + ‖x − y‖²), summed over scales (the paper’s choice), or a Gaussian RBF.',
+    help: 'Inverse multiquadratics C/(C + ‖x − y‖²), summed over scales (the paper’s choice), or a Gaussian RBF exp(−‖x − y‖²/2d) (narrower than the MMD-VAE code’s exp(−‖x − y‖²/d²)).',
   }),
 });
 export type WaeMmdModel = z.infer<typeof waeMmdModel>;
