@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { command, runCommand } from './runner';
+import { command, fmt, runCommand } from './runner';
 
 class Exited extends Error {
   constructor(readonly code: number | undefined) {
@@ -36,5 +36,20 @@ describe('a command whose work fails', () => {
     const exit = vi.spyOn(process, 'exit');
     await expect(runCommand(failing, [])).rejects.toThrow('data set pets: not found');
     expect(exit).not.toHaveBeenCalled();
+  });
+});
+
+describe("a table's figures", () => {
+  it('tell close small values apart and show tiny ones, where fixed digits read them alike or as 0', () => {
+    expect([0.004123, 0.004081, 3e-5, 0.5, 105.78, 0, 2.5e7, undefined].map((v) => fmt(v))).toEqual([
+      '0.004123',
+      '0.004081',
+      '3.000e-5',
+      '0.5000',
+      '105.7800',
+      '0.0000',
+      '2.500e+7',
+      '-',
+    ]);
   });
 });

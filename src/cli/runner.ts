@@ -180,8 +180,16 @@ export function refusedRequest(command: string, error: z.ZodError, names: Record
   return new UsageError(`${command} refused: ${issues.join('; ')}`);
 }
 
+/**
+ * A figure for a table: `digits` significant digits below 1 (0.004123 and 0.004081 read alike as 0.0041), exponent form
+ * below 1e-3 or from 1e6, else fixed digits.
+ */
 export function fmt(v: number | undefined, digits = 4): string {
-  return v === undefined ? '-' : v.toFixed(digits);
+  if (v === undefined) return '-';
+  const abs = Math.abs(v);
+  if (v === 0 || !Number.isFinite(v)) return v.toFixed(digits);
+  if (abs < 1e-3 || abs >= 1e6) return v.toExponential(digits - 1);
+  return abs < 1 ? v.toPrecision(digits) : v.toFixed(digits);
 }
 
 /** The lines of a table, header first: columns padded to their widest cell (a loop: rows may be many). */

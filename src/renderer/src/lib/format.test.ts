@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { elapsed } from './format';
+import { elapsed, num } from './format';
 
 describe('elapsed', () => {
   const start = '2026-12-04T10:00:00.000Z';
@@ -10,5 +10,18 @@ describe('elapsed', () => {
   it('of an ended run is its span, whatever the clock', () => {
     expect(elapsed(start, '2026-12-04T10:00:42.000Z', Date.parse('2030-01-01T00:00:00Z'))).toBe('42s');
     expect(elapsed(null, null)).toBe('–');
+  });
+});
+
+describe('a figure', () => {
+  it('reads ∞ where a metric diverged, not the "–" of one that is missing (a sort and a filter take it as a value)', () => {
+    expect([Infinity, -Infinity, Number.NaN, undefined, null, 0.5].map((v) => num(v))).toEqual([
+      '∞',
+      '−∞',
+      '–',
+      '–',
+      '–',
+      '0.5000',
+    ]);
   });
 });

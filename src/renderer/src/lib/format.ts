@@ -7,7 +7,10 @@ export function latest(run: Pick<RunSummary, 'latest'>, split: string, name: str
   return run.latest.find((m) => m.split === split && m.name === name)?.value;
 }
 
+/** A figure: '–' where there is none, '∞' (or '−∞') where it diverged, exponent form where fixed digits would hide it. */
 export function num(v: number | undefined | null, digits = 4): string {
+  if (v === Infinity) return '∞';
+  if (v === -Infinity) return '−∞';
   if (v === undefined || v === null || !Number.isFinite(v)) return '–';
   if (v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5)) return v.toExponential(2);
   return v.toFixed(digits);

@@ -32,6 +32,13 @@ describe('colour scales', () => {
     expect(scale.legend.map((l) => l.label)).toEqual(['0', '4.75', '9.5', '14.3', '19']);
   });
 
+  it('gives numbers that name (seeds) a colour each, not a ramp on which 0, 1 and 2 look alike beside 1234', () => {
+    const scale = colorScale([0, 1, 2, 42, 1234], true);
+    expect(scale.kind).toBe('categorical');
+    expect([0, 1, 2, 42, 1234].map((v) => scale.color(v))).toEqual(categoricalPalette.slice(0, 5));
+    expect(scale.legend.map((l) => l.label)).toEqual(['0', '1', '2', '42', '1234']);
+  });
+
   it('gives categories the palette in their order', () => {
     const scale = colorScale(['sgd', 'adam', 'sgd', 1]);
     expect(scale.kind).toBe('categorical');

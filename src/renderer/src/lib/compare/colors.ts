@@ -35,12 +35,15 @@ export interface ColorScale {
 
 const missingColor = '#8a9099';
 
-/** Numbers get a continuous scale; anything else (or a mix) a categorical one, values in order. */
-export function colorScale(values: readonly (ConfigValue | undefined)[]): ColorScale {
+/**
+ * Numbers get a continuous scale; anything else (or a mix) a categorical one, values in order. `categorical`: numbers
+ * that name rather than measure (a seed: 0, 1, 2 and 1234 are four runs alike, not three alike and one far off).
+ */
+export function colorScale(values: readonly (ConfigValue | undefined)[], categorical = false): ColorScale {
   const present = values.filter((v) => v !== undefined && v !== null);
   const distinct = [...new Map(present.map((v) => [keyOf(v), v])).values()].sort(compareValues);
   const numbers = distinct.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-  if (numbers.length >= 2 && numbers.length === distinct.length) {
+  if (!categorical && numbers.length >= 2 && numbers.length === distinct.length) {
     const min = numbers[0] as number;
     const max = numbers[numbers.length - 1] as number;
     const log = min > 0 && max / min >= 10;

@@ -122,6 +122,10 @@ describe('values and labels', () => {
     expect(formatValue(128)).toBe('128');
     expect(formatValue(0.0002)).toBe('2e-4');
     expect(formatValue(0.00025)).toBe('2.5e-4');
+    // Whole numbers whole (a batch of 1024 read "1020"), and three digits in exponent form too.
+    expect([1024, 2048, 1234, 42].map(formatValue)).toEqual(['1024', '2048', '1234', '42']);
+    expect([1.02e-4, 1.04e-4, 3.1e-4, 3.14e-4].map(formatValue)).toEqual(['1.02e-4', '1.04e-4', '3.1e-4', '3.14e-4']);
+    expect(formatValue(2.5e7)).toBe('2.5e7');
     expect(formatValue([784, 400])).toBe('[784,400]');
     expect(formatValue(true)).toBe('true');
     expect(formatValue(null)).toBe('null');

@@ -108,13 +108,21 @@ export function metricTitle(key: string, families: readonly Pick<FamilyInfo, 'me
 
 // ---- values and labels
 
-/** A config value as a short string: numbers to 3 significant digits (2e-4, 0.5, 128), lists as JSON. */
+/**
+ * A config value as a short string: whole numbers as they are (1024, not 1020: a batch size or a seed), others to 3
+ * significant digits (2e-4, 1.02e-4, 0.5), lists as JSON.
+ */
 export function formatValue(v: ConfigValue | undefined): string {
   if (v === undefined) return '–';
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) return String(v);
     const abs = Math.abs(v);
-    if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return v.toExponential(1).replace(/\.0e/, 'e').replace('e+', 'e');
+    if (Number.isInteger(v) && abs < 1e6) return String(v);
+    if (abs !== 0 && (abs < 1e-3 || abs >= 1e6))
+      return v
+        .toExponential(2)
+        .replace(/\.?0+e/, 'e')
+        .replace('e+', 'e');
     return String(Number(v.toPrecision(3)));
   }
   if (Array.isArray(v)) return JSON.stringify(v);
