@@ -122,3 +122,20 @@ export const priorEvents = {
     figures: z.record(z.string(), z.number()),
   }),
 } as const;
+
+/**
+ * Where the PixelCNN's reach falls short of its grid (a wide RQ-VAE grid, a large map: its blocks stop at six), how
+ * much of the past its positions see; null where every position sees all of it (or an older prior did not say).
+ */
+export function priorContextNote(settings: Readonly<Record<string, unknown>>): string | null {
+  const architecture = settings['architecture'] as { visibleContext?: unknown; worstContext?: unknown } | undefined;
+  const mean = architecture?.visibleContext;
+  if (typeof mean !== 'number' || mean >= 1) return null;
+  const worst = architecture?.worstContext;
+  const percent = (v: number) => `${Math.round(100 * v)} %`;
+  return (
+    `This grid is wider than the network's reach: a position's logits see ${percent(mean)} of the positions before it ` +
+    `on average${typeof worst === 'number' ? ` (the least-seeing one ${percent(worst)})` : ''}, so its NLL is that of a prior ` +
+    'that sees part of the past.'
+  );
+}

@@ -3,7 +3,7 @@
  * contract.
  */
 import type { StudioEvent } from '../../shared/api';
-import { PriorRequest, type Prior } from '../../shared/prior';
+import { priorContextNote, PriorRequest, type Prior } from '../../shared/prior';
 import { command, dbAndJson, looseNumber, refusedRequest, remoteFlags, runIdArg, withStudio } from '../runner';
 
 const bits = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(3));
@@ -101,6 +101,8 @@ export const priorCommand = command({
           `prior of run ${prior.runId}: test NLL ${bits(prior.figures['nll_bits'])} bits/position; ` +
             `unigram entropy of the test codes ${bits(prior.figures['unigram_bits'])}, uniform ${bits(prior.figures['uniform_bits'])}\n`,
         );
+        const reach = priorContextNote(prior.settings);
+        if (reach) process.stderr.write(`warning: ${reach}\n`);
       }
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return prior.status === 'completed' ? 0 : 1;

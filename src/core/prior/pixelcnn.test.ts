@@ -6,6 +6,8 @@ import {
   buildPixelCnn,
   nllBits,
   pixelCnnShape,
+  priorBatchBytes,
+  priorMemoryBudget,
   samplePixelCnn,
   trainPixelCnn,
   unigramEntropyBits,
@@ -154,5 +156,13 @@ describe('the PixelCNN prior', () => {
     expect(await rate(20)).toBeLessThan(0.5);
     await expect(samplePixelCnn(model, 1, 0, { temperature: 0 })).rejects.toThrow('temperature: 0 is not a positive number');
     model.dispose();
+  });
+});
+
+describe("a prior's memory", () => {
+  it('fits the presets’ grids, and refuses the largest an RQ-VAE may make (7×112 codes from 16 codebooks of 8192)', () => {
+    expect(priorBatchBytes(7 * 7, 512, 1)).toBeLessThan(priorMemoryBudget / 10);
+    expect(priorBatchBytes(7 * 28, 128, 1)).toBeLessThan(priorMemoryBudget / 10);
+    expect(priorBatchBytes(7 * 112, 8192, 16)).toBeGreaterThan(10 * priorMemoryBudget);
   });
 });

@@ -49,6 +49,17 @@ export interface PixelCnnTraining {
   seed: number;
 }
 
+/** The most one batch of a prior's codes may take (its one-hot codes and logits): a quarter of wasm's 4 GiB heap above it. */
+export const priorMemoryBudget = 2 * 2 ** 30;
+
+/**
+ * Bytes of the largest batch a prior takes (the test NLL's 256 grids): one-hot codes over every codebook's indices
+ * and K logits per position, float32, with as much again for their softmax.
+ */
+export function priorBatchBytes(positions: number, k: number, codebooks: number): number {
+  return 256 * positions * (k * codebooks + 2 * k) * 4;
+}
+
 /** Sizes of the layers, whatever the grid. */
 export const pixelCnnDefaults = { embedding: 16, filters: 32 } as const;
 export const priorTrainingDefaults = { epochs: 10, batchSize: 64, learningRate: 0.004 } as const;

@@ -28,6 +28,8 @@ import {
   unigramEntropyBits,
   type PixelCnn,
   type PixelCnnShape,
+  priorBatchBytes,
+  priorMemoryBudget,
 } from './pixelcnn';
 import { visibleContext } from './pixelcnn-reach';
 
@@ -132,6 +134,13 @@ export async function trainPrior(msg: PriorRequest, post: (m: FromWorker) => voi
     const [height, width] = grid.grid;
     const k = grid.codebookSize;
     const positions = height * width;
+    // Refused before any encoding, with its size, rather than killed by the memory it would take.
+    const need = priorBatchBytes(positions, k, grid.codebooks ?? 1);
+    if (need > priorMemoryBudget)
+      throw new Error(
+        `runId: a learned prior over grids of ${height}×${width} codes from ${k}${grid.codebooks && grid.codebooks > 1 ? ` × ${grid.codebooks} codebooks` : ''} would need about ` +
+          `${(need / 2 ** 30).toFixed(1)} GiB for one batch of its codes (the one-hot codes and the logits); it takes at most ${priorMemoryBudget / 2 ** 30} GiB`,
+      );
     const train = await encodeSplit(grid, dataset, dataset.train);
     const test = await encodeSplit(grid, dataset, dataset.test);
     const encodeSeconds = (performance.now() - started) / 1000;
@@ -155,6 +164,8 @@ export async function trainPrior(msg: PriorRequest, post: (m: FromWorker) => voi
         firstLayer: `vertical ${shape.firstRows}×${2 * shape.firstColumns + 1} (rows above), horizontal 1×${shape.firstColumns} (left)`,
         residualBlocks: `${shape.blocks} × (vertical 2×3, horizontal 1×2, tanh·sigmoid gates, 1×1, residual)`,
         visibleContext: Number(visibleContext(shape).mean.toFixed(4)),
+        // The share of earlier positions the position that sees least of them sees (1: every position sees its past).
+        worstContext: Number(visibleContext(shape).worst.toFixed(4)),
         positionBiases: true,
         parameters: prior.variables().reduce((s, v) => s + v.size, 0),
       },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { priorStaleness } from './prior-view';
+import { priorContextNote, priorStaleness } from './prior-view';
 
 const at = (...epochs: number[]) => epochs.map((epoch) => ({ epoch, step: epoch * 10, path: `e${epoch}`, sizeBytes: 1 }));
 const stopped = { epoch: 8, bestEpoch: 3 } as unknown as NonNullable<Parameters<typeof priorStaleness>[0]['stoppedEarly']>;
@@ -42,5 +42,16 @@ describe('a learned prior and the run it was trained on', () => {
     // A reading from an older host, without the default: the newest, and a stopped-early run left alone.
     expect(priorStaleness({ checkpoints: at(3, 8), stoppedEarly: null }, { checkpointEpoch: 3 })).toContain('epoch 8');
     expect(priorStaleness({ checkpoints: at(3, 8), stoppedEarly: stopped }, { checkpointEpoch: 3 })).toBeNull();
+  });
+});
+
+describe("a prior's reach", () => {
+  it('is said where its positions see part of their past, and not where they see all of it', () => {
+    expect(priorContextNote({ architecture: { visibleContext: 0.579, worstContext: 0.333 } })).toBe(
+      "This grid is wider than the network's reach: a position's logits see 58 % of the positions before it on average " +
+        '(the least-seeing one 33 %), so its NLL is that of a prior that sees part of the past.',
+    );
+    expect(priorContextNote({ architecture: { visibleContext: 1, worstContext: 1 } })).toBeNull();
+    expect(priorContextNote({})).toBeNull();
   });
 });

@@ -27,3 +27,5 @@ export function priorStaleness(
   // An older one: the prior's checkpoint file is gone or cut short since, and the default moved back.
   return `The run's ${which} is now of epoch ${chosen.epoch} (the prior's, of epoch ${prior.checkpointEpoch}, is no longer usable). ${again}`;
 }
+
+export { priorContextNote } from '../../../shared/prior';
