@@ -16,7 +16,7 @@
  * - shapes: a plain AE and β-VAEs (β = 4 and 16) of one MLP body on 20,000 generated Shapes images, and their
  *   disentanglement scores (MIG, SAP, DCI, β-VAE and FactorVAE scores).
  * - prior: the VQ-VAE (MLP preset) on all of MNIST, then its PixelCNN prior: test NLL in bits per position beside
- *   the unigram entropies of the same codes.
+ *   unigram priors of the training codes' frequencies (all positions, and each), on the same test codes.
  * - study: the disentanglement study of Locatello et al. 2019 through `latent-studio study disentanglement` (bench/
  *   acceptance-study.ts): β-VAE, β-TC-VAE, FactorVAE and DIP-VAE-I at three strengths and several seeds on Shapes,
  *   every run scored; per model each metric's median and range, and the metrics' rank correlation.
@@ -214,7 +214,7 @@ async function prior(studio: Studio): Promise<Section> {
       {
         name: 'prior test NLL, bits per position',
         value: f3(p.figures['nll_bits']),
-        against: `unigram entropy of the same codes ${f3(p.figures['unigram_bits'])}, per position ${f3(p.figures['position_unigram_bits'])}`,
+        against: `unigram (training codes' frequencies) ${f3(p.figures['unigram_bits'])}, per position ${f3(p.figures['position_unigram_bits'])}`,
       },
     ],
   };

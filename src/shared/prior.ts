@@ -34,8 +34,8 @@ export const Prior = z.object({
   /** The epoch of the VQ-VAE checkpoint whose codes it models (and whose decoder its samples go through). */
   checkpointEpoch: z.number().int(),
   /**
-   * `nll_bits` (test NLL), `train_nll_bits`, and baselines on the same test codes: `unigram_bits` (the entropy of
-   * their own code frequencies), `position_unigram_bits` (of each position's frequencies), `uniform_bits` (log2 K).
+   * `nll_bits` (test NLL), `train_nll_bits`, and baselines on the same test codes: `unigram_bits` (the training
+   * codes' frequencies, add-½ smoothed), `position_unigram_bits` (the same for each position), `uniform_bits` (log2 K).
    */
   figures: z.record(z.string(), z.number()),
   curve: z.array(PriorEpochFigures),

@@ -99,7 +99,7 @@ export const priorCommand = command({
       if (!values.json && prior.status === 'completed') {
         process.stderr.write(
           `prior of run ${prior.runId}: test NLL ${bits(prior.figures['nll_bits'])} bits/position; ` +
-            `unigram entropy of the test codes ${bits(prior.figures['unigram_bits'])}, uniform ${bits(prior.figures['uniform_bits'])}\n`,
+            `unigram (training codes' frequencies) ${bits(prior.figures['unigram_bits'])}, per position ${bits(prior.figures['position_unigram_bits'])}, uniform ${bits(prior.figures['uniform_bits'])}\n`,
         );
         const reach = priorContextNote(prior.settings);
         if (reach) process.stderr.write(`warning: ${reach}\n`);

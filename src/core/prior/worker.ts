@@ -25,7 +25,7 @@ import {
   samplePixelCnn,
   trainPixelCnn,
   uniformCodes,
-  unigramEntropyBits,
+  unigramCrossEntropyBits,
   type PixelCnn,
   type PixelCnnShape,
   priorBatchBytes,
@@ -89,15 +89,12 @@ export async function decodeCodes(grid: CodeGrid, codes: Int32Array, pixels: num
 }
 
 /** Entropy in bits of each position's own code frequencies, averaged over positions: what knowing only "where" gives. */
-function positionUnigramBits(codes: Int32Array, positions: number, k: number): number {
-  const count = codes.length / positions;
+/** `unigramCrossEntropyBits` for each position of the grids on its own (a prior of per-position frequencies). */
+function positionUnigramBits(train: Int32Array, test: Int32Array, positions: number, k: number): number {
+  const column = (codes: Int32Array, p: number) =>
+    Int32Array.from({ length: codes.length / positions }, (_, i) => codes[i * positions + p] as number);
   let total = 0;
-  for (let p = 0; p < positions; p++) {
-    total += unigramEntropyBits(
-      Int32Array.from({ length: count }, (_, i) => codes[i * positions + p] as number),
-      k,
-    );
-  }
+  for (let p = 0; p < positions; p++) total += unigramCrossEntropyBits(column(train, p), column(test, p), k);
   return total / positions;
 }
 
@@ -208,8 +205,8 @@ export async function trainPrior(msg: PriorRequest, post: (m: FromWorker) => voi
       figures: {
         nll_bits: last.testNllBits,
         train_nll_bits: last.trainNllBits,
-        unigram_bits: unigramEntropyBits(test, k),
-        position_unigram_bits: positionUnigramBits(test, positions, k),
+        unigram_bits: unigramCrossEntropyBits(train, test, k),
+        position_unigram_bits: positionUnigramBits(train, test, positions, k),
         uniform_bits: Math.log2(k),
       },
       curve: curve.map((c) => ({ ...c, epochs: msg.epochs })),
