@@ -20,6 +20,13 @@ describe('checkpoint policy', () => {
     const max = bestEpochWatch({ keepBest: { metric: 'acc', mode: 'max' } });
     expect([0.5, 0.4, 0.6].map((acc, i) => max.after(i + 1, { acc, loss: 1 }))).toEqual([true, false, true]);
     expect(bestEpochWatch({ everyEpochs: 5 }).after(1, { loss: 1 })).toBe(false);
+    // A metric the epoch does not report is said once, and no best is marked.
+    const said: string[] = [];
+    const lacking = bestEpochWatch({ keepBest: { metric: 'cluster_acc', mode: 'max' } }, 0, (m) => said.push(m));
+    expect([1, 2].map((e) => lacking.after(e, { loss: 1 }, 'validation'))).toEqual([false, false]);
+    expect(said).toEqual([
+      'training.checkpoints.keepBest.metric: the validation split has no metric "cluster_acc" (it has loss): no best checkpoint is kept',
+    ]);
   });
 
   it('keeps the last K and the best by a test metric', () => {

@@ -22,13 +22,27 @@ export function checkpointDue(
  * written though the interval does not fall on it (Keras' ModelCheckpoint with save_best_only). A worker that
  * resumes starts afresh: at worst one checkpoint more, which the policy drops.
  */
-export function bestEpochWatch(policy: CheckpointPolicy | undefined, pretraining = 0) {
+export function bestEpochWatch(
+  policy: CheckpointPolicy | undefined,
+  pretraining = 0,
+  /** Told once where the metrics lack the one keepBest names (a family's own figure, measured on test alone). */
+  warn: (message: string) => void = () => undefined,
+) {
   let best: number | null = null;
+  let warned = false;
   return {
-    after(epoch: number, metrics: Readonly<Record<string, number>>): boolean {
+    after(epoch: number, metrics: Readonly<Record<string, number>>, split = 'test'): boolean {
       const keepBest = policy?.keepBest;
-      const value = keepBest ? metrics[keepBest.metric] : undefined;
-      if (!keepBest || epoch <= pretraining || value === undefined || !Number.isFinite(value)) return false;
+      if (!keepBest || epoch <= pretraining) return false;
+      const value = metrics[keepBest.metric];
+      if (value === undefined && !warned) {
+        warned = true;
+        const names = Object.keys(metrics).sort().join(', ');
+        warn(
+          `training.checkpoints.keepBest.metric: the ${split} split has no metric "${keepBest.metric}" (it has ${names}): no best checkpoint is kept`,
+        );
+      }
+      if (value === undefined || !Number.isFinite(value)) return false;
       if (best !== null && (keepBest.mode === 'min' ? value >= best : value <= best)) return false;
       best = value;
       return true;

@@ -30,11 +30,8 @@ export interface TrainerCallbacks {
   /**
    * After each epoch's metrics: images, checkpoints. `last`: early stopping ends the run at this epoch (its checkpoint
    * is the one a later extension continues from). Answers 'stop' when the run ends after this epoch (Hyperband
-   * stopped it at a rung).
-   */
-  /**
-   * `ruled`: the epoch's metrics the rules read (the validation split's where the run holds one out, else the test
-   * split's; the family's own epoch metrics, on the test split, are the worker's).
+   * stopped it at a rung). `ruled`: the epoch's metrics the rules read (the validation split's where the run holds
+   * one out, else the test split's; the family's own epoch metrics, on the test split, are the worker's).
    */
   epochEnd(
     epoch: number,

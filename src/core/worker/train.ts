@@ -102,8 +102,9 @@ export async function runTraining(
   const resume = msg.resume ? restoreFrom(model, readCheckpoint(msg.resume.path, msg.resume.sha256)) : undefined;
   const lastEpoch = model.totalEpochs?.(config.training.epochs) ?? config.training.epochs;
   let lastCheckpointAt = Date.now();
-  const bestSoFar = bestEpochWatch(config.training.checkpoints, lastEpoch - config.training.epochs);
-  let keepBestMissing = false;
+  const bestSoFar = bestEpochWatch(config.training.checkpoints, lastEpoch - config.training.epochs, (message) =>
+    post({ type: 'warning', message }),
+  );
 
   const panel = panelIndices(dataset);
   const panelPixels = new Float32Array(panel.length * pixels);
@@ -198,19 +199,9 @@ export async function runTraining(
         // A stopped run (by a rung or early stopping) keeps a checkpoint of the epoch it stopped at: evaluation and
         // export see the weights its curves end with, and an extension continues from there.
         // The best epoch by `keepBest` is kept whether or not the interval falls on it.
+        // A family's own figures (DEC's cluster accuracy) are measured on the test split alone.
         const judged = ruled.split === 'val' ? ruled.metrics : { ...ruled.metrics, ...Object.fromEntries(scores) };
-        const best = bestSoFar.after(epoch, judged);
-        // A family's own figure (DEC's cluster accuracy) is measured on the test split alone: with a validation split
-        // there is no best by it, which is said once rather than kept silently.
-        const keepBest = config.training.checkpoints?.keepBest;
-        const ruledEpoch = epoch > lastEpoch - config.training.epochs;
-        if (keepBest && ruledEpoch && !(keepBest.metric in judged) && !keepBestMissing) {
-          keepBestMissing = true;
-          post({
-            type: 'warning',
-            message: `training.checkpoints.keepBest.metric: the ${ruled.split === 'val' ? 'validation' : 'test'} split has no metric "${keepBest.metric}" (it has ${Object.keys(judged).sort().join(', ')}): no best checkpoint is kept`,
-          });
-        }
+        const best = bestSoFar.after(epoch, judged, ruled.split === 'val' ? 'validation' : 'test');
         if (
           stop ||
           endsEarly ||
