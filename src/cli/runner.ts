@@ -236,14 +236,14 @@ export interface CommandSpec<F extends Flags> {
 function parseFlags<F extends Flags>(spec: CommandSpec<F>, args: string[]): ReturnType<typeof parseArgs> {
   // `--epochs -1`: parseArgs reads -1 as a flag of its own and says it is ambiguous; it is the flag's value, which
   // the command then refuses by its rules.
-  const joined = args.flatMap((a, i) => {
-    const flag = /^--([\w-]+)$/.exec(a)?.[1];
-    const next = args[i + 1];
-    if (flag !== undefined && spec.flags[flag]?.type === 'string' && next !== undefined && /^-\.?\d/.test(next))
-      return [`${a}=${next}`];
-    const prev = /^--([\w-]+)$/.exec(args[i - 1] ?? '')?.[1];
-    return prev !== undefined && spec.flags[prev]?.type === 'string' && /^-\.?\d/.test(a) ? [] : [a];
-  });
+  const takesValue = (a: string | undefined) => {
+    const flag = /^--([\w-]+)$/.exec(a ?? '')?.[1];
+    return flag !== undefined && spec.flags[flag]?.type === 'string';
+  };
+  const negative = (a: string | undefined) => a !== undefined && /^-\.?\d/.test(a);
+  const joined = args.flatMap((a, i) =>
+    takesValue(a) && negative(args[i + 1]) ? [`${a}=${args[i + 1]}`] : takesValue(args[i - 1]) && negative(a) ? [] : [a],
+  );
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs<ParseArgsConfig>({ args: joined, options: spec.flags, allowPositionals: spec.positionals ?? false });
