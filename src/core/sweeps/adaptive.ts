@@ -8,7 +8,8 @@
  * by then, and from its own random stream (seed, i). So a sweep stopped and resumed proposes what it would have
  * proposed uninterrupted. Each run keeps its number i for good: a deleted run's number is not used again, and a
  * sweep of `count` makes `count` proposals, deleted ones included. A run trained on after it ended (resumed, or
- * trained to its end past a rung) counts with its new result once it ends again; proposals wait for it. (ASHA's decisions depend on the order runs reach a rung, which only concurrency 1 fixes.)
+ * trained to its end past a rung) counts with its new result once it ends again; proposals wait for it. (ASHA's
+ * decisions depend on the order runs reach a rung, which only concurrency 1 fixes.)
  */
 import type { SweepPoint, SweepValue } from '../../shared/sweep';
 import type { FieldIssue } from '../../shared/config';
