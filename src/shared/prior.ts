@@ -17,7 +17,7 @@ export const sampleMax = 1000;
 
 export const PriorEpochFigures = z.object({
   epoch: z.number().int(),
-  /** Mean negative log-likelihood in bits per code position, over the training grids during the epoch. */
+  /** Mean negative log-likelihood in bits per code position after the epoch, over the first training grids (as many as the test has). */
   trainNllBits: z.number(),
   /** The same over the test grids after the epoch. */
   testNllBits: z.number(),

@@ -132,6 +132,8 @@ describe('the PixelCNN prior', () => {
         `the ideal ${(Math.log2(shape.codes) / per).toFixed(3)}`,
     );
     expect(after).toBeLessThan(0.5 * unigram);
+    // The training NLL is measured after the epoch as the test's is, on as many training grids: the two compare.
+    expect(curve.at(-1)!.trainNllBits).toBe(await nllBits(model, train.subarray(0, test.length)));
     const a = await samplePixelCnn(model, 16, 3);
     const b = await samplePixelCnn(model, 16, 3);
     const c = await samplePixelCnn(model, 16, 4);
