@@ -85,8 +85,11 @@ export const SampleRequest = z.strictObject({
 export const SampleSet = z.object({
   runId: RunId,
   family: z.string(),
-  /** Where they come from: z ~ N(0, I), the same with each class, the VampPrior, or the learned prior's code grids. */
-  source: z.enum(['gaussian', 'conditional', 'vamp', 'prior']),
+  /**
+   * Where they come from: z ~ N(0, I), the same with each class, the VampPrior, the model's own prior where it is a
+   * mixture (an AAE's), or the learned prior's code grids.
+   */
+  source: z.enum(['gaussian', 'conditional', 'vamp', 'mixture', 'prior']),
   /** The checkpoint's epoch. */
   epoch: z.number().int(),
   seed: z.number().int(),

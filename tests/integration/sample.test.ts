@@ -138,4 +138,31 @@ describe('latent-studio sample', () => {
         `${((performance.now() - trained) / 1000).toFixed(1)} s`,
     );
   }, 120_000);
+
+  it("names an AAE's own mixture prior as where its samples come from, and a Gaussian one's as N(0, I)", async () => {
+    const aae = (prior: 'gaussian' | 'mixture') => {
+      const c = defaultRunConfig('aae');
+      c.backend = 'wasm';
+      c.dataset = { name: 'mnist', trainSubset: 500, testSubset: 100 };
+      c.training = { ...c.training, epochs: 1, batchSize: 50, seed: 2 };
+      if (c.family !== 'aae') throw new Error('unreachable');
+      c.model = {
+        ...c.model,
+        encoder: [{ type: 'dense', units: 32, activation: 'relu' }],
+        decoder: [{ type: 'dense', units: 32, activation: 'relu' }],
+        latentSize: 2,
+        prior,
+      };
+      return c;
+    };
+    const [gaussian, mixture] = await Promise.all(
+      (['gaussian', 'mixture'] as const).map(async (p) => (await studio.api['runs.start']({ config: aae(p) })).runId),
+    );
+    await Promise.all([studio.orchestrator.whenEnded(gaussian!), studio.orchestrator.whenEnded(mixture!)]);
+    const [g, m] = await Promise.all([
+      studio.api['runs.sample']({ runId: gaussian!, n: 2, seed: 1 }),
+      studio.api['runs.sample']({ runId: mixture!, n: 2, seed: 1 }),
+    ]);
+    expect([g.source, m.source]).toEqual(['gaussian', 'mixture']);
+  }, 120_000);
 });

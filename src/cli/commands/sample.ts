@@ -62,7 +62,11 @@ export const sampleCommand = command({
           ? `its learned prior (job ${set.priorJobId}, temperature ${set.temperature ?? 1})`
           : set.source === 'conditional'
             ? 'z ~ N(0, I) with each class'
-            : 'z ~ N(0, I)';
+            : set.source === 'mixture'
+              ? "z from the model's own prior (its mixture of Gaussians)"
+              : set.source === 'vamp'
+                ? 'z from the VampPrior (its pseudo-inputs)'
+                : 'z ~ N(0, I)';
       if (values.json) {
         const labels = set.samples.map((s) => s.label);
         process.stdout.write(

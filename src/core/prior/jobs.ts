@@ -256,7 +256,7 @@ export class PriorJobs implements JobKindHandler<'priorTrained'> {
     return {
       runId: run.id,
       family,
-      source: source.kind,
+      source: answer.ownPrior ? 'mixture' : source.kind,
       epoch: checkpoint.epoch,
       seed,
       priorJobId,

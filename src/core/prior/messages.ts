@@ -74,4 +74,6 @@ export type PriorMessage =
       width: number;
       height: number;
       channels: number;
+      /** Drawn from the model's own prior (an AAE's mixture) where z ~ N(0, I) was asked for. */
+      ownPrior?: boolean;
     };

@@ -315,7 +315,16 @@ export async function sampleRun(msg: SampleRequest): Promise<FromWorker> {
     for (let i = 0; i < labels.length; i++) {
       pngs.push(await imagePng(bytes.slice(i * pixels, (i + 1) * pixels), dataset.height, dataset.width, dataset.channels));
     }
-    return { type: 'sampled', pngs, labels, width: dataset.width, height: dataset.height, channels: dataset.channels };
+    const ownPrior = source.kind === 'gaussian' && model.samplePrior !== undefined;
+    return {
+      type: 'sampled',
+      pngs,
+      labels,
+      width: dataset.width,
+      height: dataset.height,
+      channels: dataset.channels,
+      ...(ownPrior ? { ownPrior } : {}),
+    };
   } finally {
     prior?.dispose();
     model.dispose();

@@ -186,7 +186,8 @@ export function buildVae(
       return { logWeights, likelihood };
     },
     testMetrics: () => posteriorMetrics(posterior, !priorDensity),
-    ...(prior ? { samplePrior: (n: number, sampleSeed: number) => prior.sample(n, sampleSeed) } : {}),
+    // A prior other than N(0, I) (the VampPrior, an AAE's mixture: those with a density of their own) samples itself.
+    ...(prior?.logDensity ? { samplePrior: (n: number, sampleSeed: number) => prior.sample(n, sampleSeed) } : {}),
     trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights, ...(own?.trainableWeights?.() ?? [])],
     weights: () => [...encoder.weights, ...decoder.weights, ...(own?.trainableWeights?.() ?? []), ...(own?.weights?.() ?? [])],
     summary: () => summarize(encoder, decoder),
