@@ -308,8 +308,10 @@ export function holdOutValidation(train: ImageSplit, fraction: number): { train:
   const order = shuffledIndices(train.count, createRng(0x5eed));
   const isHeld = new Uint8Array(train.count);
   for (let i = 0; i < held; i++) isHeld[order[i] as number] = 1;
-  const pick = (want: number) => Uint32Array.from({ length: train.count }, (_, i) => i).filter((i) => isHeld[i] === want);
-  return { train: subsetSplit(train, pick(0)), validation: subsetSplit(train, pick(1)) };
+  const kept: number[] = [];
+  const heldOut: number[] = [];
+  for (let i = 0; i < train.count; i++) (isHeld[i] ? heldOut : kept).push(i);
+  return { train: subsetSplit(train, Uint32Array.from(kept)), validation: subsetSplit(train, Uint32Array.from(heldOut)) };
 }
 
 /** The first `limit` images of a split (all when no limit). */

@@ -26,6 +26,9 @@ export const DatasetName = z
 export const ruleSplit = (dataset: { validationFraction?: number | undefined }): 'val' | 'test' =>
   dataset.validationFraction === undefined ? 'test' : 'val';
 
+/** The split's name in a sentence. */
+export const splitWord = (split: 'val' | 'test'): 'validation' | 'test' => (split === 'val' ? 'validation' : 'test');
+
 /** How many of `count` training images a validation split of `fraction` holds out: at least one, leaving one. */
 export const validationCount = (count: number, fraction: number): number =>
   Math.min(count - 1, Math.max(1, Math.round(count * fraction)));

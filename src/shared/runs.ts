@@ -1,6 +1,6 @@
 /** The contract's runs: their status, environment, metrics, artifacts and progress. */
 import { z } from 'zod';
-import { RunConfig } from './config';
+import { RunConfig, splitWord } from './config';
 import { JobId, RunId } from './jobs';
 import { Labels } from './labels';
 import { SlurmRunInfo } from './slurm';
@@ -87,7 +87,7 @@ export type StoppedEarly = z.infer<typeof StoppedEarly>;
 /** The sentence the UI and the CLI say about a run that early stopping ended. */
 export function stoppedEarlyText(s: StoppedEarly): string {
   const best = Math.abs(s.best) >= 1e-3 && Math.abs(s.best) < 1e4 ? s.best.toPrecision(4) : s.best.toExponential(3);
-  const split = s.split === 'val' ? 'validation' : 'test';
+  const split = splitWord(s.split ?? 'test');
   return `stopped early after epoch ${s.epoch}: ${split} ${s.metric} no longer improved; best epoch ${s.bestEpoch} (${s.metric} ${best})`;
 }
 

@@ -192,10 +192,10 @@ export class SlurmTaskHandle implements WorkerHandle {
       const { description, signal } = this.#stopped;
       this.record.offset = this.#stopped.offset;
       // A task that failed by itself ends FAILED (or COMPLETED): that says no more than its own word.
-      const says = state && endedStates.has(state) && (signal || (state !== 'FAILED' && state !== 'COMPLETED'));
-      if (state && endedStates.has(state))
+      if (state && endedStates.has(state)) {
+        const says = signal || (state !== 'FAILED' && state !== 'COMPLETED');
         this.end(says ? `${description}; Slurm says ${state}: ${endedMeaning[state] ?? 'Slurm ended it'}` : description, false);
-      else if (!state || ++this.#stopped.polls >= pollsForStopReason) this.end(description, false);
+      } else if (!state || ++this.#stopped.polls >= pollsForStopReason) this.end(description, false);
     } else if (state && endedStates.has(state)) {
       // Ended without its own last word yet: give the shared folder a moment, then end as Slurm says.
       const now = (this.o.now ?? Date.now)();

@@ -1,5 +1,5 @@
 import type { MetricPoint, RunProgress, StoppedEarly } from '../../shared/api';
-import type { TrainingConfig } from '../../shared/config';
+import { splitWord, type TrainingConfig } from '../../shared/config';
 import type { BuiltModel, HealthWarning } from '../../families/family-model';
 import {
   bytesToFloats,
@@ -140,10 +140,9 @@ export async function evaluate(
  */
 function metricFor(ruled: { split: 'test' | 'val'; metrics: Record<string, number> }, name: string, field: string): number {
   const value = ruled.metrics[name];
-  const split = ruled.split === 'val' ? 'validation' : 'test';
   if (value === undefined)
     throw new Error(
-      `${field}: the run has no ${split} metric "${name}" (it has ${Object.keys(ruled.metrics).sort().join(', ')})`,
+      `${field}: the run has no ${splitWord(ruled.split)} metric "${name}" (it has ${Object.keys(ruled.metrics).sort().join(', ')})`,
     );
   return value;
 }
@@ -367,7 +366,7 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
     }
     if (stop && earlyStopping && stopping.best === null)
       throw new TrainingHealthError(
-        `training.earlyStopping.metric: ${ruling.split === 'val' ? 'validation' : 'test'} ${earlyStopping.metric} was NaN at every epoch up to ${epoch}, so early ` +
+        `training.earlyStopping.metric: ${splitWord(ruling.split)} ${earlyStopping.metric} was NaN at every epoch up to ${epoch}, so early ` +
           `stopping has nothing to compare; training stopped and the checkpoint of epoch ${epoch} is kept.`,
       );
     if (stop && earlyStopping && stopping.best !== null) {

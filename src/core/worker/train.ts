@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { arch, cpus, release, type as osType } from 'node:os';
 import type { Environment, MetricPoint, StoppedEarly } from '../../shared/api';
 import { deriveSeed } from '../../shared/random';
+import { splitWord } from '../../shared/config';
 import { loadFamilyModules } from '../../families/family-modules';
 import { kernelsToTrain, type Architecture } from '../../families/layers';
 import { selectBackend } from '../../ml/backend';
@@ -201,7 +202,7 @@ export async function runTraining(
         // The best epoch by `keepBest` is kept whether or not the interval falls on it.
         // A family's own figures (DEC's cluster accuracy) are measured on the test split alone.
         const judged = ruled.split === 'val' ? ruled.metrics : { ...ruled.metrics, ...Object.fromEntries(scores) };
-        const best = bestSoFar.after(epoch, judged, ruled.split === 'val' ? 'validation' : 'test');
+        const best = bestSoFar.after(epoch, judged, splitWord(ruled.split));
         if (
           stop ||
           endsEarly ||

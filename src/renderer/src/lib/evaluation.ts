@@ -1,5 +1,6 @@
 import type { DatasetInfo, Evaluation, EvaluationDetails, EvaluationKind, FamilyInfo } from '../../../shared/api';
 import { selectionLabelNames } from '../../../shared/datasets';
+import { splitWord } from '../../../shared/config';
 import { count } from './format';
 
 /** One kind an evaluation may judge, as the run view offers it: applicable to this run, or why not. */
@@ -261,7 +262,7 @@ export function defaultCheckpointText(
   split: 'test' | 'val' = 'test',
 ): string {
   if (chosen === null) return 'newest (no checkpoint file is usable)';
-  if (chosen?.bestBy) return `best by ${split === 'val' ? 'validation' : 'test'} ${chosen.bestBy} (epoch ${chosen.epoch})`;
+  if (chosen?.bestBy) return `best by ${splitWord(split)} ${chosen.bestBy} (epoch ${chosen.epoch})`;
   const epoch = chosen?.epoch ?? newestEpoch;
   return epoch === undefined ? 'newest' : `newest (epoch ${epoch})`;
 }

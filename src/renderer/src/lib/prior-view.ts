@@ -1,4 +1,5 @@
 import type { RunDetail } from '../../../shared/api';
+import { ruleSplit, splitWord } from '../../../shared/config';
 
 /**
  * Why a completed learned prior no longer describes its run, or null: the run trained on after the prior was
@@ -19,7 +20,7 @@ export function priorStaleness(
         ? null
         : { epoch: Math.max(...run.checkpoints.map((c) => c.epoch)), bestBy: null };
   if (!chosen || chosen.epoch === prior.checkpointEpoch) return null;
-  const judged = run.config?.dataset.validationFraction === undefined ? 'test' : 'validation';
+  const judged = splitWord(ruleSplit(run.config?.dataset ?? {}));
   const which = chosen.bestBy ? `best checkpoint by ${judged} ${chosen.bestBy}` : 'newest checkpoint';
   const again = `Train again for a prior of its ${chosen.bestBy ? 'best' : 'newest'} codes.`;
   if (chosen.epoch > prior.checkpointEpoch)
