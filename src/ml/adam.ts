@@ -82,9 +82,10 @@ export class Adam extends tf.Optimizer {
 
   /**
    * One step of every variable given a gradient; `keep` (1 − lr·λ) is AdamW's decoupled weight decay of those
-   * variables, applied first, as torch.optim.AdamW does: on webgpu and cpu in the same kernel as the step.
+   * variables, applied first, as torch.optim.AdamW does: on webgpu and cpu in the same kernel as the step. Given as
+   * a function, it is each variable's own (1 for those left undecayed, as a parameter group with no decay).
    */
-  applyGradients(variableGradients: NamedTensorMap | NamedTensor[], keep = 1): void {
+  applyGradients(variableGradients: NamedTensorMap | NamedTensor[], keepAll: number | ((name: string) => number) = 1): void {
     const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
     const fused = tf.getKernel(fusedAdamKernel, tf.getBackend()) !== undefined;
     const decayInKernel = fused && decaysInKernel.has(tf.getBackend());
@@ -100,6 +101,7 @@ export class Adam extends tf.Optimizer {
         }
         const gradient = Array.isArray(variableGradients) ? variableGradients[i]?.tensor : variableGradients[name];
         if (!gradient) return;
+        const keep = typeof keepAll === 'number' ? keepAll : keepAll(name);
         if (keep !== 1 && !decayInKernel) value.assign(tf.mul(value, keep));
         const attrs: AdamAttrs = {
           beta1: this.beta1,

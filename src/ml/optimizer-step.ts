@@ -15,11 +15,26 @@ export interface StepOptions {
   learningRate?: number;
   clipNorm?: number;
   weightDecay?: number;
+  /**
+   * Which variables decay: all (torch.optim.AdamW over model.parameters()), or only those of two or more dimensions
+   * (kernels, embeddings, codebooks), leaving biases and batch norm's scale and shift undecayed, as timm's
+   * param_groups_weight_decay does.
+   */
+  weightDecayOn?: 'all' | 'matrices';
 }
+
+/** Whether a variable decays under `on`: timm's rule, no decay for a parameter of fewer than two dimensions. */
+export const decays = (v: Variable, on: StepOptions['weightDecayOn']): boolean => on !== 'matrices' || v.shape.length >= 2;
+
+/**
+ * Whether it is the studio's Adam. Not `instanceof`: tfjs gives its Optimizer a Symbol.hasInstance that answers true
+ * for any optimizer, and Adam inherits it, so `sgd instanceof Adam` held and SGD's rate and decay went to Adam's path.
+ */
+const isAdam = (optimizer: Optimizer): optimizer is Adam => Function.prototype[Symbol.hasInstance].call(Adam, optimizer);
 
 /** Sets the rate the optimizer's next update uses. */
 export function setLearningRate(optimizer: Optimizer, rate: number): void {
-  if (optimizer instanceof Adam) optimizer.learningRate = rate;
+  if (isAdam(optimizer)) optimizer.learningRate = rate;
   else if ('setLearningRate' in optimizer) optimizer.setLearningRate(rate);
   // RMSProp reads its rate field at every update; tfjs declares it protected.
   else (optimizer as unknown as { learningRate: number }).learningRate = rate;
@@ -59,11 +74,12 @@ export function optimizerStep(
     for (const v of live) grads[v.name] = tf.mul(grads[v.name] as Tensor, coef);
   }
   const keep = weightDecay ? 1 - learningRateOf(optimizer) * weightDecay : 1;
+  const kept = new Set(vars.filter((v) => !decays(v, options.weightDecayOn)).map((v) => v.name));
   const update = Object.fromEntries(vars.map((v) => [v.name, grads[v.name] ?? null])) as NamedTensorMap;
   // AdamW: the studio's Adam decays each variable in its own update's kernel (one pass, not two more dispatches).
-  if (optimizer instanceof Adam) optimizer.applyGradients(update, keep);
+  if (isAdam(optimizer)) optimizer.applyGradients(update, kept.size ? (name) => (kept.has(name) ? 1 : keep) : keep);
   else {
-    if (keep !== 1) for (const v of live) v.assign(tf.mul(v, keep));
+    if (keep !== 1) for (const v of live) if (!kept.has(v.name)) v.assign(tf.mul(v, keep));
     optimizer.applyGradients(update);
   }
   return { loss: value, ...(gradNorm ? { gradNorm } : {}) };

@@ -15,6 +15,7 @@ const torch = JSON.parse(readFileSync(new URL('./fixtures/torch-training.json', 
   shape: { in: number; hidden: number; out: number; batch: number; steps: number };
   batchNorm: { initial: Weights; learningRate: number; afterOneStep: Weights; afterTenSteps: Weights; inferenceOutput: number[] };
   adamW: { initial: Weights; learningRate: number; weightDecay: number; epsilon: number; after: Weights };
+  adamWMatrices: { initial: Weights; learningRate: number; weightDecay: number; epsilon: number; after: Weights };
   clip: { initial: Weights; learningRate: number; clipNorm: number; norms: number[]; after: Weights };
   frozen: {
     initial: Weights;
@@ -103,6 +104,19 @@ describe('training steps against PyTorch', () => {
     expect(worstDifference(model, torch.adamW.after)).toBeLessThan(1e-5);
   });
 
+  it("decay of the matrices only: AdamW's two parameter groups (no decay for biases, nor batch norm's scale)", () => {
+    const { adamWMatrices: fixture } = torch;
+    const model = mlp(false, fixture.initial);
+    const adam = new Adam(fixture.learningRate, 0.9, 0.999, fixture.epsilon);
+    train(model, adam, shape.steps, { weightDecay: fixture.weightDecay, weightDecayOn: 'matrices' });
+    expect(worstDifference(model, fixture.after)).toBeLessThan(1e-5);
+    // SGD, whose decay is the step's own multiply, not Adam's kernel: the vector (a bias, a norm's scale) keeps its value.
+    const [w, b] = [tf.variable(tf.ones([2, 2])), tf.variable(tf.ones([2]))];
+    const zero = () => tf.mul<Scalar>(0, tf.add(tf.sum(w), tf.sum(b)));
+    tf.tidy(() => optimizerStep(tf.train.sgd(0.5), zero, [w, b], { weightDecay: 0.1, weightDecayOn: 'matrices' }).loss);
+    expect([w.dataSync()[0], b.dataSync()[0]]).toEqual([Math.fround(0.95), 1]);
+  });
+
   it('a layer frozen for half the steps under AdamW and clipping: untouched while frozen, then counted from step 1', () => {
     const { frozen } = torch;
     const model = mlp(false, frozen.initial);
@@ -137,6 +151,21 @@ describe('training steps against PyTorch', () => {
       [`${a.name}/momentum`, [3]],
       [`${b.name}/momentum`, [2, 2]],
     ]);
+  });
+
+  it('SGD and RMSProp take the rate a schedule sets and the decay (not as Adam: tfjs answers instanceof for any optimizer)', () => {
+    const c = tf.variable(tf.ones([2, 2]));
+    // SGD at the scheduled 0.5 (its own 0.1 set aside), decay 0.1: c·(1 − 0.05) − 0.5·2c.
+    tf.tidy(
+      () =>
+        optimizerStep(tf.train.sgd(0.1), () => tf.sum<Scalar>(tf.square(c)), [c], { learningRate: 0.5, weightDecay: 0.1 }).loss,
+    );
+    expect(c.dataSync()[0]).toBeCloseTo(-0.05, 6);
+    // RMSProp given no gradient but zeros: the decay alone moves it.
+    const r = tf.variable(tf.ones([2]));
+    const zero = () => tf.mul<Scalar>(0, tf.sum(r));
+    tf.tidy(() => optimizerStep(tf.train.rmsprop(0.01), zero, [r], { learningRate: 0.5, weightDecay: 0.1 }).loss);
+    expect(r.dataSync()[0]).toBeCloseTo(0.95, 6);
   });
 
   it('clipping by global norm: the norms and the weights of clip_grad_norm_', () => {

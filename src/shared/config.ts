@@ -215,6 +215,14 @@ export const TrainingConfig = z.strictObject({
     help: 'Decoupled weight decay (Loshchilov & Hutter 2019): each weight shrinks by learning rate × decay per step, apart from the gradient, as torch.optim.AdamW does; with Adam this is AdamW.',
     step: 0.0001,
   }),
+  weightDecayOn: z
+    .enum(['all', 'matrices'])
+    .optional()
+    .meta({
+      label: 'Decay applies to',
+      help: 'All trainable variables (the default, as torch.optim.AdamW(model.parameters())), or matrices only: kernels, embeddings and codebooks decay, biases and batch norm’s scale and shift (variables of one dimension) do not, as timm’s param_groups_weight_decay.',
+      optionLabels: { all: 'all variables', matrices: 'matrices only (not biases or norm scales)' },
+    }),
   clipNorm: z.number().gt(0).max(1e6).optional().meta({
     label: 'Clip gradients at norm',
     help: 'Scales the gradients down when their global L2 norm exceeds this, as torch.nn.utils.clip_grad_norm_.',

@@ -171,6 +171,7 @@ describe('the CLI sets and refuses training options by config path', () => {
       'training.schedule.kind=exponential',
       'training.schedule.gamma=0.5',
       'training.weightDecay=0.001',
+      'training.weightDecayOn=matrices',
       'training.clipNorm=5',
       'training.earlyStopping={"metric":"mse","mode":"min","patience":3,"minDelta":0}',
     );
@@ -185,6 +186,7 @@ describe('the CLI sets and refuses training options by config path', () => {
     ['training.schedule.kind=sawtooth', 'training.schedule.kind'],
     ['training.clipNorm=-1', 'training.clipNorm'],
     ['training.weightDecay=2', 'training.weightDecay'],
+    ['training.weightDecayOn=biases', 'training.weightDecayOn'],
     ['training.earlyStopping.patience=3', 'training.earlyStopping.metric'],
   ])('refuses --set %s, naming %s', (set, field) => {
     const r = train(set);

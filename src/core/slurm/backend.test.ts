@@ -1,8 +1,12 @@
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SlurmTaskHandle } from './backend';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { defaultRunConfig } from '../../families/run-config';
+import { insertArtifact } from '../store/artifacts';
+import { openDb } from '../store/db';
+import { getRunSlurm, insertRun, setRunSlurm } from '../store/runs';
+import { ingestTask, SlurmTaskHandle } from './backend';
 import type { FromWorker } from '../training/protocol';
 import { batchScript, localTaskCommand } from './script';
 import { encodeEntry, taskFiles } from './event-log';
@@ -218,5 +222,46 @@ describe('why a Slurm task ended before its run', () => {
     appendFileSync(join(dir, taskFiles.events), encodeEntry({ type: 'task-exit', description: 'completed', clean: true }));
     handle().poll({ state: 'RUNNING' });
     expect(ended).toEqual([{ description: 'completed', clean: true }]);
+  });
+});
+
+describe("a task's poll, stored", () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'latent-studio-slurm-ingest-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('commits what it read with the position after it: a studio killed between them stores no artifact twice', () => {
+    const db = openDb(':memory:');
+    const runId = insertRun(db, defaultRunConfig('vae'), 'h', 'slurm');
+    const record = { jobId: '42', taskId: 0, state: 'RUNNING', dir, offset: 0 };
+    setRunSlurm(db, runId, record);
+    const artifact = { kind: 'samples', epoch: 1, step: 5, caption: 'samples', mime: 'image/png', width: 1, height: 1 };
+    appendFileSync(
+      join(dir, taskFiles.events),
+      encodeEntry({ type: 'artifact', artifact: { ...artifact, data: new Uint8Array([1]) } }),
+    );
+    const follow = () => {
+      const h = new SlurmTaskHandle(runId, getRunSlurm(db, runId).record!, {
+        checkpointDir: dir,
+        scancel: () => Promise.resolve(),
+        onError: () => undefined,
+      });
+      h.onMessage((m) => void (m.type === 'artifact' && insertArtifact(db, runId, m.artifact)));
+      return h;
+    };
+    const artifacts = () => (db.prepare('SELECT count(*) AS n FROM artifacts').get() as { n: number }).n;
+    // The position's write fails (as a kill at that moment would leave it): nothing of the poll is kept.
+    db.exec(`CREATE TRIGGER killed BEFORE UPDATE OF slurm_json ON runs BEGIN SELECT RAISE(ABORT, 'killed'); END`);
+    const first = follow();
+    const quiet = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    ingestTask(db, first, { state: 'RUNNING' }, () => undefined);
+    quiet.mockRestore();
+    expect([artifacts(), first.record.offset]).toEqual([0, 0]);
+    db.exec('DROP TRIGGER killed');
+    // The next studio reads the line again from the stored position, and stores it once.
+    ingestTask(db, follow(), { state: 'RUNNING' }, () => undefined);
+    expect(artifacts()).toBe(1);
+    ingestTask(db, follow(), { state: 'RUNNING' }, () => undefined);
+    expect(artifacts()).toBe(1);
   });
 });

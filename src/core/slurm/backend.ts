@@ -22,6 +22,38 @@ import { SlurmTaskHandle } from './task-handle';
 
 export { SlurmTaskHandle };
 
+/**
+ * One poll of a task, stored in one transaction: what its log said (artifacts, checkpoints, metrics, warnings) and
+ * the position after it commit together. Stored apart, a studio killed between the two read the same lines again
+ * on reopening and stored their artifacts twice. Where the transaction fails, the position read from goes back, so
+ * the next poll reads those lines again.
+ */
+export function ingestTask(
+  db: Db,
+  handle: SlurmTaskHandle,
+  state: TaskState | undefined,
+  flushRun: (runId: number) => void,
+): void {
+  const before = { ...handle.record };
+  try {
+    db.transaction(() => {
+      try {
+        handle.poll(state);
+      } catch (e) {
+        addWarning(db, handle.runId, `its Slurm log could not be read: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      if (handle.over) return;
+      flushRun(handle.runId);
+      setRunSlurm(db, handle.runId, handle.record);
+    })();
+  } catch (e) {
+    if (!handle.over) Object.assign(handle.record, before);
+    console.error(
+      `latent-studio: run ${handle.runId}'s Slurm log not stored, read again next time: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+}
+
 /** Failed squeue calls in a row before each followed run is told (about 30 s at the default poll). */
 const squeueFailuresBeforeWarning = 30;
 
@@ -258,15 +290,7 @@ export class SlurmBackend {
       for (const handle of handles) {
         const { state: last, reason } = handle.record;
         const state = states ? states.get(handle.id) : { state: last, ...(reason ? { reason } : {}) };
-        try {
-          handle.poll(state);
-        } catch (e) {
-          addWarning(this.o.db, handle.runId, `its Slurm log could not be read: ${e instanceof Error ? e.message : String(e)}`);
-        }
-        if (handle.over) continue;
-        // What was read is in the database before its position is recorded (a restart reads on from there).
-        this.o.orchestrator.flushRun(handle.runId);
-        setRunSlurm(this.o.db, handle.runId, handle.record);
+        ingestTask(this.o.db, handle, state, (runId) => this.o.orchestrator.flushRun(runId));
       }
     } finally {
       this.#polling = false;

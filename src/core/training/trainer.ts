@@ -203,7 +203,7 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
   let stoppedEarly: StoppedEarly | undefined;
   let stoppedAtRung: number | undefined;
   const { schedule, earlyStopping } = training;
-  const stepOptions = { clipNorm: training.clipNorm, weightDecay: training.weightDecay };
+  const stepOptions = { clipNorm: training.clipNorm, weightDecay: training.weightDecay, weightDecayOn: training.weightDecayOn };
   let rate = training.learningRate;
   const snapshot = async (): Promise<TrainerSnapshot> => ({
     optimizer: await Promise.all(
