@@ -5,7 +5,7 @@ import { defaultRunConfig } from '../../families/run-config';
 import { memorySplit, type ImageDataset } from '../../ml/dataset';
 import { selectBackend } from '../../ml/backend';
 import { createRng } from '../../shared/random';
-import { tf, type Tensor } from '../../ml/tf';
+import { tf, type Tensor, type Variable } from '../../ml/tf';
 import { evaluate, train, type TrainerResume } from './trainer';
 import { splitSize } from '../../ml/mode';
 import { scheduledRate } from '../../shared/schedule';
@@ -205,4 +205,76 @@ describe("the epoch's evaluation", () => {
     expect(splitSize()).toBeNull();
     model.dispose();
   });
+});
+
+describe('a run resumed from an epoch’s snapshot, with each optimizer', () => {
+  beforeAll(async () => {
+    await selectBackend('cpu');
+  });
+
+  interface Snapshot {
+    resume: TrainerResume;
+    weights: Float32Array[];
+    names: string[];
+  }
+
+  /**
+   * Trains to `epochs` (from a snapshot, its weights set as restoreFrom sets them): the test losses, and each epoch's
+   * snapshot. tfjs numbers layers per process, so the model built second here has other names than the first;
+   * Adam's slots, kept by variable name, are renamed to it, as a fresh worker needs not.
+   */
+  async function run(optimizer: TrainingConfig['optimizer'], epochs: number, from?: Snapshot) {
+    const training: TrainingConfig = {
+      loss: 'mse',
+      batchSize: 8,
+      epochs,
+      learningRate: 0.01,
+      optimizer,
+      seed: 1,
+      weightDecay: 0.01,
+      schedule: { kind: 'step', stepEpochs: 1, gamma: 0.5 },
+    };
+    const model = buildOn('autoencoder', defaultRunConfig('autoencoder').model, training);
+    const names = () => model.weights().map((w) => w.read().name);
+    let resume: TrainerResume | undefined;
+    if (from) {
+      model.weights().forEach((w, i) => (w.read() as Variable).assign(tf.tensor(from.weights[i]!, w.read().shape)));
+      const renamed = new Map(from.names.map((name, i) => [name, names()[i]]));
+      const slot = (name: string) =>
+        name.replace(/^(.*)\/([mvt])$/, (_, v: string, part: string) => `${renamed.get(v) ?? v}/${part}`);
+      resume = { ...from.resume, optimizer: from.resume.optimizer.map((a) => ({ ...a, name: slot(a.name) })) };
+    }
+    const losses: number[] = [];
+    const ends: Snapshot[] = [];
+    await train({
+      ...(resume ? { resume } : {}),
+      model,
+      dataset: synthetic(32),
+      training,
+      shuffleSeed: 1,
+      callbacks: {
+        progress: () => undefined,
+        metrics: (points) => losses.push(...points.filter((p) => p.split === 'test' && p.name === 'loss').map((p) => p.value)),
+        warn: () => undefined,
+        epochEnd: async (epoch, step, state) =>
+          void ends.push({
+            resume: { epoch, step, ...(await state()) },
+            weights: model.weights().map((w) => Float32Array.from(w.read().dataSync())),
+            names: names(),
+          }),
+      },
+    });
+    model.dispose();
+    return { losses, ends };
+  }
+
+  it.each(['adam', 'sgd', 'rmsprop'] as const)(
+    '%s ends where the uninterrupted run does, under a schedule and decay',
+    async (optimizer) => {
+      const whole = await run(optimizer, 3);
+      const resumed = await run(optimizer, 3, whole.ends[0]);
+      expect(whole.losses).toHaveLength(3);
+      expect(resumed.losses).toEqual(whole.losses.slice(1));
+    },
+  );
 });
