@@ -39,6 +39,11 @@ test('batch norm, dropout, a schedule and early stopping are set in the form, an
   await page.getByTestId('field-training.clipNorm').fill('-1');
   await expect(page.getByTestId('error-training.clipNorm')).toContainText('training.clipNorm');
   await page.getByTestId('field-training.clipNorm').fill('5');
+  // AdamW over the matrices only: the biases and batch norm's scale and shift keep their values.
+  await page.getByTestId('field-training.weightDecay').fill('0.0001');
+  await page.getByTestId('field-training.weightDecayOn').selectOption('matrices');
+  await page.getByTestId('field-training.weightDecayOn').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(shots, '107-weight-decay-on.png') });
   await page.getByTestId('field-training.checkpoints').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(shots, '29-training-options-form.png') });
   await page.getByTestId('start-run').click();
@@ -48,7 +53,8 @@ test('batch norm, dropout, a schedule and early stopping are set in the form, an
   await expect(page.getByTestId('run-stopped-early')).toContainText('best epoch 1');
   // The last (epoch 3) and the best by validation loss are kept, as the form's policy said, and no other.
   const [runId] = (await callHost<{ id: number }[]>(host, 'runs.list', {})).map((r) => r.id);
-  const kept = await callHost<{ checkpoints: { epoch: number }[] }>(host, 'runs.get', { runId });
+  const kept = await callHost<{ checkpoints: { epoch: number }[]; config: { training: object } }>(host, 'runs.get', { runId });
+  expect(kept.config.training).toMatchObject({ weightDecay: 0.0001, weightDecayOn: 'matrices' });
   const losses = (
     await callHost<{ split: string; name: string; epoch: number; value: number }[]>(host, 'runs.metrics', { runId })
   )
