@@ -84,3 +84,19 @@ export function optimizerStep(
   }
   return { loss: value, ...(gradNorm ? { gradNorm } : {}) };
 }
+
+/**
+ * The optimizer's state as arrays, by name. tfjs makes its step count a fresh scalar at each getWeights
+ * (saveIterations), which is freed here (a tensor per checkpoint, a GPU buffer on webgpu); the other entries are the
+ * optimizer's own variables.
+ */
+export async function optimizerState(optimizer: Optimizer): Promise<{ name: string; shape: number[]; values: Float32Array }[]> {
+  const saved = await optimizer.getWeights();
+  try {
+    return await Promise.all(
+      saved.map(async (w) => ({ name: w.name, shape: w.tensor.shape, values: Float32Array.from(await w.tensor.data()) })),
+    );
+  } finally {
+    tf.dispose(saved.filter((w) => w.name === 'iter').map((w) => w.tensor));
+  }
+}

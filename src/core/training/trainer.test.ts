@@ -235,7 +235,7 @@ describe('a run resumed from an epoch’s snapshot, with each optimizer', () => 
       schedule: { kind: 'step', stepEpochs: 1, gamma: 0.5 },
     };
     const model = buildOn('autoencoder', defaultRunConfig('autoencoder').model, training);
-    const names = () => model.weights().map((w) => w.read().name);
+    const names = () => model.weights().map((w) => (w.read() as Variable).name);
     let resume: TrainerResume | undefined;
     if (from) {
       model.weights().forEach((w, i) => (w.read() as Variable).assign(tf.tensor(from.weights[i]!, w.read().shape)));
@@ -267,6 +267,12 @@ describe('a run resumed from an epoch’s snapshot, with each optimizer', () => 
     model.dispose();
     return { losses, ends };
   }
+
+  it.each(['adam', 'rmsprop'] as const)('%s leaves no tensor behind the snapshots of its epochs', async (optimizer) => {
+    const before = tf.memory().numTensors;
+    await run(optimizer, 3);
+    expect(tf.memory().numTensors).toBe(before);
+  });
 
   it.each(['adam', 'sgd', 'rmsprop'] as const)(
     '%s ends where the uninterrupted run does, under a schedule and decay',

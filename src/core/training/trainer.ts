@@ -14,7 +14,7 @@ import { Adam } from '../../ml/adam';
 import { earlyStoppingAfterEpoch, initialEarlyStopping, type EarlyStoppingState } from '../../ml/early-stopping';
 import { inTraining, overSplit } from '../../ml/mode';
 import { Reads } from '../../ml/read';
-import { optimizerStep } from '../../ml/optimizer-step';
+import { optimizerState, optimizerStep } from '../../ml/optimizer-step';
 import { initialPlateau, plateauAfterEpoch, scheduledRate, type PlateauState } from '../../shared/schedule';
 import type { JsonState, NamedArray } from './checkpoint';
 import { createRng, shuffledIndices } from '../../shared/random';
@@ -206,13 +206,7 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
   const stepOptions = { clipNorm: training.clipNorm, weightDecay: training.weightDecay, weightDecayOn: training.weightDecayOn };
   let rate = training.learningRate;
   const snapshot = async (): Promise<TrainerSnapshot> => ({
-    optimizer: await Promise.all(
-      (await optimizer.getWeights()).map(async (w) => ({
-        name: w.name,
-        shape: w.tensor.shape,
-        values: Float32Array.from((await w.tensor.data()) as Float32Array),
-      })),
-    ),
+    optimizer: await optimizerState(optimizer),
     trainer: {
       shuffleRng: rng.state,
       warned: [...warned],
