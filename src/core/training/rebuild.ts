@@ -20,20 +20,37 @@ export function buildModel(config: RunConfig, dataset: ImageDataset): BuiltModel
 }
 
 /**
- * Sets a freshly built model to a checkpoint: every weight in order (checked by name), then the family's
- * own state; returns what the trainer needs to continue where the checkpoint was written.
+ * A weight's name without the suffix tfjs adds where the process already holds a variable of that name
+ * (`encoder_0_dense/kernel_1`): a model built after another in one process has the same weights under new names.
+ */
+const unnumbered = (name: string) => name.replace(/_\d+$/, '');
+
+/**
+ * Sets a freshly built model to a checkpoint: every weight in order (checked by name, up to tfjs's numbering), then
+ * the family's own state; returns what the trainer needs to continue where the checkpoint was written, its
+ * optimizer's slots named after this model's variables (Adam keeps them by name).
  */
 export function restoreFrom(model: BuiltModel, saved: TrainingState): TrainerResume {
   const weights = model.weights();
   if (weights.length !== saved.weights.length) {
     throw new Error(`the checkpoint holds ${saved.weights.length} weights, the model ${weights.length}: it is not this model's`);
   }
+  const renamed = new Map<string, string>();
   weights.forEach((w, i) => {
     const s = saved.weights[i] as TrainingState['weights'][number];
-    if (s.name !== w.name)
+    if (unnumbered(s.name) !== unnumbered(w.name))
       throw new Error(`the checkpoint's weight ${i} is ${s.name}, the model's ${w.name}: it is not this model's`);
-    (w.read() as Variable).assign(tf.tensor(s.values, s.shape));
+    const variable = w.read() as Variable;
+    if (s.name !== w.name) renamed.set(s.name, variable.name);
+    variable.assign(tf.tensor(s.values, s.shape));
   });
   model.restore?.(saved.family);
-  return { epoch: saved.epoch, step: saved.step, optimizer: saved.optimizer, trainer: saved.trainer };
+  // A slot is `<variable>/<part>` (Adam's m, v and t; RMSProp's rms and momentum, which it keeps by position).
+  const slot = (name: string) => {
+    const cut = name.lastIndexOf('/');
+    const variable = renamed.get(name.slice(0, cut));
+    return variable === undefined ? name : `${variable}${name.slice(cut)}`;
+  };
+  const optimizer = renamed.size ? saved.optimizer.map((a) => ({ ...a, name: slot(a.name) })) : saved.optimizer;
+  return { epoch: saved.epoch, step: saved.step, optimizer, trainer: saved.trainer };
 }

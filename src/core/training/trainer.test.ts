@@ -7,6 +7,8 @@ import { selectBackend } from '../../ml/backend';
 import { createRng } from '../../shared/random';
 import { tf, type Tensor, type Variable } from '../../ml/tf';
 import { evaluate, train, type TrainerResume } from './trainer';
+import type { TrainingState } from './checkpoint';
+import { restoreFrom } from './rebuild';
 import { splitSize } from '../../ml/mode';
 import { scheduledRate } from '../../shared/schedule';
 
@@ -212,18 +214,12 @@ describe('a run resumed from an epoch’s snapshot, with each optimizer', () => 
     await selectBackend('cpu');
   });
 
-  interface Snapshot {
-    resume: TrainerResume;
-    weights: Float32Array[];
-    names: string[];
-  }
-
   /**
-   * Trains to `epochs` (from a snapshot, its weights set as restoreFrom sets them): the test losses, and each epoch's
-   * snapshot. tfjs numbers layers per process, so the model built second here has other names than the first;
-   * Adam's slots, kept by variable name, are renamed to it, as a fresh worker needs not.
+   * Trains to `epochs` (from a checkpoint's state, restored by restoreFrom): the test losses, and each epoch's state.
+   * tfjs numbers weights per process, so the model built second here has other names than the first, as a model
+   * rebuilt in a worker that built another before it would.
    */
-  async function run(optimizer: TrainingConfig['optimizer'], epochs: number, from?: Snapshot) {
+  async function run(optimizer: TrainingConfig['optimizer'], epochs: number, from?: TrainingState) {
     const training: TrainingConfig = {
       loss: 'mse',
       batchSize: 8,
@@ -235,17 +231,9 @@ describe('a run resumed from an epoch’s snapshot, with each optimizer', () => 
       schedule: { kind: 'step', stepEpochs: 1, gamma: 0.5 },
     };
     const model = buildOn('autoencoder', defaultRunConfig('autoencoder').model, training);
-    const names = () => model.weights().map((w) => (w.read() as Variable).name);
-    let resume: TrainerResume | undefined;
-    if (from) {
-      model.weights().forEach((w, i) => (w.read() as Variable).assign(tf.tensor(from.weights[i]!, w.read().shape)));
-      const renamed = new Map(from.names.map((name, i) => [name, names()[i]]));
-      const slot = (name: string) =>
-        name.replace(/^(.*)\/([mvt])$/, (_, v: string, part: string) => `${renamed.get(v) ?? v}/${part}`);
-      resume = { ...from.resume, optimizer: from.resume.optimizer.map((a) => ({ ...a, name: slot(a.name) })) };
-    }
+    const resume = from ? restoreFrom(model, from) : undefined;
     const losses: number[] = [];
-    const ends: Snapshot[] = [];
+    const ends: TrainingState[] = [];
     await train({
       ...(resume ? { resume } : {}),
       model,
@@ -258,9 +246,13 @@ describe('a run resumed from an epoch’s snapshot, with each optimizer', () => 
         warn: () => undefined,
         epochEnd: async (epoch, step, state) =>
           void ends.push({
-            resume: { epoch, step, ...(await state()) },
-            weights: model.weights().map((w) => Float32Array.from(w.read().dataSync())),
-            names: names(),
+            epoch,
+            step,
+            ...(await state()),
+            weights: model
+              .weights()
+              .map((w) => ({ name: w.name, shape: w.read().shape, values: Float32Array.from(w.read().dataSync()) })),
+            family: {},
           }),
       },
     });
