@@ -4,7 +4,7 @@ import type { Studio } from '../../src/core/studio';
 import { useFamilyModule } from '../../src/families/family-modules';
 import { type RunConfig } from '../../src/shared/config';
 import { parseRunConfig } from '../../src/families/run-config';
-import { mnistConfig, withTestStudio } from './helpers';
+import { mnistConfig, tempDir, withTestStudio } from './helpers';
 import { latestOf } from './latest';
 
 // A family from one folder and its registry lines, registered here and (through LATENT_STUDIO_FAMILY_MODULES,
@@ -63,5 +63,15 @@ describe('a family written as a test fixture', () => {
     expect(filters.map((a) => a.epoch)).toEqual([1, 2]);
     expect(filters[0]?.mime).toBe('image/png');
     expect(new Set(artifacts.map((a) => a.kind))).toEqual(new Set(['reconstructions', 'tied-filters']));
+
+    // Its export worker knows it too (it declares no layers models, which is what export says).
+    const tmp = tempDir();
+    try {
+      await expect(studio.exportRun(runId, join(tmp.dir, 'export'))).rejects.toThrow(
+        'the tied-ae-fixture family has no layers models to export',
+      );
+    } finally {
+      tmp.cleanup();
+    }
   });
 });

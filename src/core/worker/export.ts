@@ -1,6 +1,7 @@
 /** The worker's `export` handler: a run's model at a checkpoint written as tfjs layers models (model.json + weights). */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadFamilyModules } from '../../families/family-modules';
 import { selectBackend } from '../../ml/backend';
 import { tf, type LayersModel } from '../../ml/tf';
 import { DatasetCatalog } from '../datasets/catalog';
@@ -35,6 +36,8 @@ async function saveLayersModel(model: LayersModel, dir: string): Promise<string[
 
 export async function runExport(msg: Extract<ToWorker, { type: 'export' }>): Promise<string[]> {
   const { config } = msg;
+  // Families registered outside src/families (LATENT_STUDIO_FAMILY_MODULES), as the other workers load them.
+  await loadFamilyModules();
   await selectBackend(config.backend ?? 'auto', [], { threads: false, adapter: config.gpuAdapter });
   const dataset = new DatasetCatalog(msg.datasets.root, msg.datasets).open(config.dataset);
   const model = buildModel(config, dataset);
