@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { discriminatorFields } from '../common-spec';
-import type { FamilySpec } from '../family-spec';
+import type { FamilySpec, ModelCheck } from '../family-spec';
 import { gaussianVaeViews, vaeModel, vaeVariantSpec } from '../vae/spec';
 import type { LayerSpec } from '../layers';
 
@@ -37,8 +37,18 @@ const makhzani: AaeModel = {
   discriminatorLearningRate: 2e-4,
 };
 
+const variant = vaeVariantSpec<AaeModel>();
+
+/** The mixture's ten components lie on a circle in the code's first two dimensions: a 1-D code would get N(0, 1). */
+const checkAae: ModelCheck<AaeModel> = (model, ctx, issue) => {
+  variant.checkModel(model, ctx, issue);
+  if (model.prior === 'mixture' && model.latentSize < 2)
+    issue(['model', 'prior'], 'the mixture prior lies on a circle in two dimensions: it needs latentSize 2 or more');
+};
+
 export const aaeSpec = {
-  ...vaeVariantSpec<AaeModel>(),
+  ...variant,
+  checkModel: checkAae,
   id: 'aae',
   label: 'Adversarial autoencoder (AAE)',
   summary: 'An autoencoder whose codes a discriminator tells from prior samples; the encoder learns to match the prior.',

@@ -1,6 +1,6 @@
 import { checkArchitecture } from '../common-spec';
 import type { FamilySpec, ModelCheck } from '../family-spec';
-import { vaeMetrics, vaeMetricViews, vaeModel, vaeSpec, type VaeModel } from '../vae/spec';
+import { checkCapacity, vaeMetrics, vaeMetricViews, vaeModel, vaeSpec, type VaeModel } from '../vae/spec';
 
 /** Conditional VAE (seed 000; Sohn et al. 2015): the one-hot label c joins the encoder's input and z at the decoder. */
 const checkCvae: ModelCheck<VaeModel> = (model, ctx, issue) => {
@@ -11,6 +11,7 @@ const checkCvae: ModelCheck<VaeModel> = (model, ctx, issue) => {
     ctx,
     issue,
   );
+  checkCapacity(model, ctx, issue);
 };
 
 export const cvaeSpec = {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FamilySpec } from '../family-spec';
+import type { FamilySpec, ModelCheck } from '../family-spec';
 import { gaussianVaeViews, vaeMetrics, vaeModel, vaeVariantSpec } from '../vae/spec';
 import type { LayerSpec } from '../layers';
 
@@ -27,8 +27,21 @@ const burda: IwaeModel = {
   samples: 5,
 };
 
+const variant = vaeVariantSpec<IwaeModel>();
+
+/** The bound weighs each z by p(x|z): a normalised likelihood, which Smooth L1 is not (see decoderLogLikelihood). */
+const checkIwae: ModelCheck<IwaeModel> = (model, ctx, issue) => {
+  variant.checkModel(model, ctx, issue);
+  if (ctx.training.loss === 'smoothL1')
+    issue(
+      ['training', 'loss'],
+      "IWAE's bound needs a likelihood p(x|z): bce (Bernoulli), mse (Gaussian) or mae (Laplace); Smooth L1 implies none",
+    );
+};
+
 export const iwaeSpec = {
-  ...vaeVariantSpec<IwaeModel>(),
+  ...variant,
+  checkModel: checkIwae,
   id: 'iwae',
   label: 'IWAE (importance-weighted bound)',
   summary: 'A VAE trained on the K-sample importance-weighted bound, tighter than the ELBO (K = 1 is the VAE).',

@@ -57,11 +57,15 @@ export type VaeModel = z.infer<typeof vaeModel>;
 const dense = (units: number): LayerSpec => ({ type: 'dense', units, activation: 'relu' });
 
 const shapes = checkArchitecture<VaeModel>((m) => ({ codeUnits: 2 * m.latentSize }));
-const checkVae: ModelCheck<VaeModel> = (model, ctx, issue) => {
-  shapes(model, ctx, issue);
+/** The capacity form γ·|KL − C| (Burgess et al. 2018) is set whole: C max without γ is refused (the VAE's and the CVAE's). */
+export const checkCapacity: ModelCheck<VaeModel> = (model, _ctx, issue) => {
   if (model.capacityMaxNats !== undefined && model.capacityGamma === undefined) {
     issue(['model', 'capacityGamma'], 'the capacity form needs γ (capacityGamma) when C max is set');
   }
+};
+const checkVae: ModelCheck<VaeModel> = (model, ctx, issue) => {
+  shapes(model, ctx, issue);
+  checkCapacity(model, ctx, issue);
 };
 
 /** What the VAE and the CVAE report besides the loss: the ELBO's parts, and the KL of each latent dimension. */

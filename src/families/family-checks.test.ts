@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import type { DatasetLookup, RunConfig } from '../shared/config';
+import { checkRunConfig, defaultRunConfig } from './run-config';
+
+const mnist: DatasetLookup = (name) =>
+  name === 'mnist'
+    ? { name, height: 28, width: 28, channels: 1, trainCount: 60000, testCount: 10000, classes: 10, available: true, hint: null }
+    : undefined;
+
+/** A family's default config with model and training fields changed. */
+function configOf(family: string, model: object, training: Partial<RunConfig['training']> = {}): RunConfig {
+  const c = defaultRunConfig(family);
+  return { ...c, model: { ...c.model, ...model }, training: { ...c.training, ...training } } as RunConfig;
+}
+
+describe("a family's own checks, before anything trains", () => {
+  it('refuses an IWAE trained with Smooth L1: its bound needs a likelihood, which failed at the first step', () => {
+    expect(checkRunConfig(configOf('iwae', {}, { loss: 'smoothL1' }), mnist)).toEqual([
+      {
+        path: 'training.loss',
+        message:
+          "IWAE's bound needs a likelihood p(x|z): bce (Bernoulli), mse (Gaussian) or mae (Laplace); Smooth L1 implies none",
+      },
+    ]);
+    expect(checkRunConfig(configOf('iwae', {}, { loss: 'mae' }), mnist)).toEqual([]);
+  });
+
+  it('refuses the capacity form without γ in a CVAE as in a VAE (it trained with γ = 1)', () => {
+    for (const family of ['vae', 'cvae'])
+      expect(checkRunConfig(configOf(family, { capacityMaxNats: 25 }), mnist), family).toEqual([
+        { path: 'model.capacityGamma', message: 'the capacity form needs γ (capacityGamma) when C max is set' },
+      ]);
+    expect(checkRunConfig(configOf('cvae', { capacityMaxNats: 25, capacityGamma: 1000 }), mnist)).toEqual([]);
+  });
+
+  it("refuses an AAE's mixture prior on a 1-D code (it trained against N(0, 1))", () => {
+    expect(checkRunConfig(configOf('aae', { prior: 'mixture', latentSize: 1 }), mnist)).toEqual([
+      { path: 'model.prior', message: 'the mixture prior lies on a circle in two dimensions: it needs latentSize 2 or more' },
+    ]);
+    expect(checkRunConfig(configOf('aae', { prior: 'mixture', latentSize: 2 }), mnist)).toEqual([]);
+  });
+});
