@@ -31,3 +31,28 @@ describe('a rule that reads a test metric', () => {
     );
   });
 });
+
+describe("a rule that reads a family's test-only figure", () => {
+  it('is taken without a validation split, and refused with one (the rules read it, the figure is the test split’s)', () => {
+    const config = defaultRunConfig('deep-clustering');
+    config.training = {
+      ...config.training,
+      earlyStopping: { metric: 'cluster_acc', mode: 'max', patience: 3, minDelta: 0 },
+      checkpoints: { keepBest: { metric: 'cluster_nmi', mode: 'max' } },
+    };
+    expect(checkRunConfig(config, mnist)).toEqual([]);
+    const held = { ...config, dataset: { ...config.dataset, validationFraction: 0.1 } };
+    const message = (name: string) =>
+      `${name} is measured on the test split alone, and with dataset.validationFraction set the rules read the validation split: choose a metric it reports (loss, mse…) or hold no validation split out`;
+    expect(checkRunConfig(held, mnist)).toEqual([
+      { path: 'training.earlyStopping.metric', message: message('cluster_acc') },
+      { path: 'training.checkpoints.keepBest.metric', message: message('cluster_nmi') },
+    ]);
+    // Its loss parts are measured on the validation split too.
+    const onClustering = {
+      ...held.training,
+      earlyStopping: { metric: 'clustering', mode: 'min' as const, patience: 3, minDelta: 0 },
+    };
+    expect(checkRunConfig({ ...held, training: { ...onClustering, checkpoints: {} } }, mnist)).toEqual([]);
+  });
+});

@@ -12,6 +12,7 @@ import {
   type DatasetRef,
   type FamilyId,
   type FieldIssue,
+  ruleSplit,
   type TrainingConfig,
   validationCount,
 } from '../shared/config';
@@ -110,9 +111,16 @@ function metricRuleIssues(config: RunConfig, issue: (path: readonly PropertyKey[
     [['training', 'checkpoints', 'keepBest', 'metric'], t.checkpoints?.keepBest?.metric],
   ];
   for (const [path, name] of rules) {
-    const losses = declared.find((m) => m.name === name)?.losses;
+    const metric = declared.find((m) => m.name === name);
+    const losses = metric?.losses;
     if (losses && !losses.includes(t.loss))
       issue(path, `test ${name} is not reported for runs trained with ${t.loss} (only with ${losses.join(', ')})`);
+    // With a validation split the rules read it; this figure is the test split's alone.
+    else if (metric?.testOnly && ruleSplit(config.dataset) === 'val')
+      issue(
+        path,
+        `${name} is measured on the test split alone, and with dataset.validationFraction set the rules read the validation split: choose a metric it reports (loss, mse…) or hold no validation split out`,
+      );
   }
 }
 

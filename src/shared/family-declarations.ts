@@ -27,6 +27,11 @@ export const MetricDeclaration = z.object({
   outOf: z.string().optional(),
   /** The training losses under which it is reported (a −ELBO needs a likelihood, which smooth L1 is not); all if absent. */
   losses: z.array(z.string()).optional(),
+  /**
+   * Measured on the whole test split alone at each epoch's end (the model's epochMetrics: DEC's cluster accuracy
+   * with the labels, the deepfake's swap error over twin pairs), never on a validation split.
+   */
+  testOnly: z.boolean().optional(),
 });
 export type MetricDeclaration = z.infer<typeof MetricDeclaration>;
 

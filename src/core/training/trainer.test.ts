@@ -129,6 +129,58 @@ describe('early stopping on a metric that is never a number', () => {
   });
 });
 
+describe("rules that read a family's own epoch figures (DEC's cluster accuracy)", () => {
+  beforeAll(async () => {
+    await selectBackend('cpu');
+  });
+
+  it('early stopping and the plateau read them on the test split, where they are posted each epoch', async () => {
+    const config = defaultRunConfig('autoencoder');
+    const training: TrainingConfig = {
+      loss: 'mse',
+      batchSize: 8,
+      epochs: 6,
+      learningRate: 0.01,
+      optimizer: 'adam',
+      seed: 1,
+      earlyStopping: { metric: 'accuracy', mode: 'max', patience: 2, minDelta: 0 },
+      schedule: { kind: 'plateau', metric: 'accuracy', mode: 'max', patience: 0, factor: 0.5 },
+    };
+    const built = buildOn('autoencoder', config.model, training);
+    // Best at epoch 1, then lower: the plateau halves the rate at each epoch after it, and the run stops after 3.
+    let epoch = 0;
+    const model = { ...built, epochMetrics: async () => ({ accuracy: ++epoch === 1 ? 0.9 : 0.5 }) };
+    const posted: string[] = [];
+    const result = await train({
+      model,
+      dataset: synthetic(32),
+      training,
+      shuffleSeed: 1,
+      callbacks: {
+        progress: () => undefined,
+        metrics: (points) =>
+          posted.push(
+            ...points
+              .filter((p) => p.name === 'accuracy' || p.name === 'lr')
+              .map((p) => `${p.split}.${p.name}@${p.epoch}=${p.value}`),
+          ),
+        warn: () => undefined,
+        epochEnd: async () => undefined,
+      },
+    });
+    expect(result.stoppedEarly).toMatchObject({ epoch: 3, bestEpoch: 1, metric: 'accuracy', best: 0.9 });
+    expect(posted).toEqual([
+      'train.lr@1=0.01',
+      'test.accuracy@1=0.9',
+      'train.lr@2=0.01',
+      'test.accuracy@2=0.5',
+      'train.lr@3=0.005',
+      'test.accuracy@3=0.5',
+    ]);
+    built.dispose();
+  });
+});
+
 describe('a cosine run extended by more epochs', () => {
   beforeAll(async () => {
     await selectBackend('cpu');

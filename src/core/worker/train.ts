@@ -169,6 +169,7 @@ export async function runTraining(
     dataset,
     training: config.training,
     shuffleSeed: deriveSeed(config.training.seed, 2),
+    twinSets: twins,
     callbacks: {
       progress: (p) => post({ type: 'progress', progress: { runId, ...p } }),
       metrics: (points: MetricPoint[]) => post({ type: 'metrics', points }),
@@ -187,10 +188,6 @@ export async function runTraining(
           step,
         );
         await signatureViews(epoch, step);
-        const scores = Object.entries((await model.epochMetrics?.({ test: dataset.test, pixels, twinSets: twins })) ?? {});
-        if (scores.length > 0) {
-          post({ type: 'metrics', points: scores.map(([name, value]) => ({ step, epoch, split: 'test', name, value })) });
-        }
         // At a rung the studio judges the run by this epoch's metrics (posted above) before it goes on.
         let stop = false;
         if (rungs.has(epoch) && epoch < lastEpoch) {
@@ -200,9 +197,7 @@ export async function runTraining(
         // A stopped run (by a rung or early stopping) keeps a checkpoint of the epoch it stopped at: evaluation and
         // export see the weights its curves end with, and an extension continues from there.
         // The best epoch by `keepBest` is kept whether or not the interval falls on it.
-        // A family's own figures (DEC's cluster accuracy) are measured on the test split alone.
-        const judged = ruled.split === 'val' ? ruled.metrics : { ...ruled.metrics, ...Object.fromEntries(scores) };
-        const best = bestSoFar.after(epoch, judged, splitWord(ruled.split));
+        const best = bestSoFar.after(epoch, ruled.metrics, splitWord(ruled.split));
         if (
           stop ||
           endsEarly ||
