@@ -112,7 +112,16 @@ export default tseslint.config(
     files: ['src/**/*.ts', 'src/**/*.svelte'],
     ignores: ['src/**/*.test.ts', 'src/**/*.check.ts'],
     plugins: { latent: { rules: { layers: layerRule } } },
-    rules: { 'latent/layers': 'error' },
+    rules: {
+      'latent/layers': 'error',
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.name='tf'][property.name=/^(randomNormal|truncatedNormal)$/]",
+          message: 'tfjs takes seed 0 for no seed in its Gaussian generator: use gaussian() from src/ml/ops.ts.',
+        },
+      ],
+    },
   },
   boundary(
     ['src/shared/**/*'],

@@ -11,6 +11,16 @@ export function freshVariableName(base: string): string {
   return name;
 }
 
+/**
+ * Gaussian noise from a seed, as tf.randomNormal, except that seed 0 is a seed: tfjs's generator takes a falsy seed
+ * for none (`seed ? seed : Math.random()`), so draws with seed 0 (a sample request's default) differed each time.
+ * It seeds its generator with the seed's text: 0 becomes "0.5", which no whole seed writes.
+ */
+export function gaussian(shape: number[], mean: number, stdDev: number, seed: number): Tensor {
+  // eslint-disable-next-line no-restricted-syntax -- the one place that calls it, with the seed mended
+  return tf.randomNormal(shape, mean, stdDev, 'float32', seed === 0 ? 0.5 : seed);
+}
+
 /** Identity forward, zero gradient: tfjs has no stop_gradient op. */
 export const stopGradient: (x: Tensor) => Tensor = tf.customGrad<Tensor>((...inputs: unknown[]) => ({
   value: tf.clone(inputs[0] as Tensor),

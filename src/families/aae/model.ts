@@ -1,6 +1,7 @@
 import { createCritic } from '../../ml/critic';
 import { mmd } from '../../ml/mmd';
 import { deriveSeed } from '../../shared/random';
+import { gaussian } from '../../ml/ops';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import type { FamilyModel } from '../family-model';
 import { mixtureLogDensity } from '../vae/densities';
@@ -9,7 +10,7 @@ import type { AaeModel } from './spec';
 
 /** n samples of the prior: N(0, I), or ten Gaussians (σ 0.5) on a circle of radius 4 in the first two dimensions. */
 export function priorSamples(prior: AaeModel['prior'], n: number, k: number, seed: number): Tensor {
-  const noise = tf.randomNormal([n, k], 0, 1, 'float32', seed);
+  const noise = gaussian([n, k], 0, 1, seed);
   if (prior === 'gaussian' || k < 2) return noise;
   const component = tf.floor(tf.mul(tf.randomUniform([n], 0, 1, 'float32', seed + 1), 10));
   const angle = tf.mul(component, (2 * Math.PI) / 10);

@@ -40,6 +40,12 @@ describe('the AAE’s mixture prior', () => {
     expect(priorLogDensity('gaussian', 3)).toBeUndefined();
   });
 
+  it('draws the same samples from the same seed, seed 0 (a sample request’s default) included', () => {
+    const draw = (seed: number) => Array.from(priorSamples('mixture', 3, 2, seed).dataSync());
+    for (const seed of [0, 5]) expect(draw(seed), `seed ${seed}`).toEqual(draw(seed));
+    expect(draw(0)).not.toEqual(draw(5));
+  });
+
   it('is the prior of the AAE’s likelihood and of the KL it reports', async () => {
     const config = defaultRunConfig('aae');
     const build = (prior: AaeModel['prior']) =>

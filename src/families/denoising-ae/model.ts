@@ -1,6 +1,7 @@
 import { meanReconstructionLoss } from '../../ml/losses';
 import { createRng } from '../../shared/random';
 import { Reads } from '../../ml/read';
+import { gaussian } from '../../ml/ops';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { autoencoderFamily } from '../autoencoder/model';
 import type { BuiltModel, FamilyModel, ImageView } from '../family-model';
@@ -10,7 +11,7 @@ type Corruption = (x: Tensor, level: number, seed: number) => Tensor;
 
 /** Input corruptions of the denoising pipeline (seed 001); the targets stay clean. */
 export const corruptions: Record<DenoisingAeModel['noise'], Corruption> = {
-  gaussian: (x, sigma, seed) => tf.clipByValue(tf.add(x, tf.randomNormal(x.shape, 0, sigma, 'float32', seed)), 0, 1),
+  gaussian: (x, sigma, seed) => tf.clipByValue(tf.add(x, gaussian(x.shape, 0, sigma, seed)), 0, 1),
   masking: (x, p, seed) => tf.mul(x, tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', seed), p), 'float32')),
   saltPepper: (x, p, seed) => {
     const r = tf.randomUniform(x.shape, 0, 1, 'float32', seed);

@@ -1,5 +1,6 @@
 import { elementLoss } from '../../ml/losses';
 import { fusedGaussianKl } from '../../ml/kernels/fused-losses';
+import { gaussian } from '../../ml/ops';
 import { tf, type Tensor } from '../../ml/tf';
 import type { BuildContext, TestMetrics } from '../family-model';
 import type { VaeModel } from './spec';
@@ -134,7 +135,7 @@ export function importanceLogWeights(o: {
   logPrior?: ((z: Tensor) => Tensor) | undefined;
 }): Tensor {
   const [batch, k] = o.mu.shape as [number, number];
-  const eps = tf.randomNormal([o.samples, batch, k], 0, 1, 'float32', o.seed);
+  const eps = gaussian([o.samples, batch, k], 0, 1, o.seed);
   const z = tf.add(tf.expandDims(o.mu, 0), tf.mul(tf.expandDims(tf.exp(tf.mul(0.5, o.logVar)), 0), eps));
   const logQ = tf.neg(tf.sum(tf.add(tf.add(halfLog2Pi, tf.mul(0.5, o.logVar)), tf.mul(0.5, tf.square(eps))), -1));
   const logPz = o.logPrior

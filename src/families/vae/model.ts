@@ -9,6 +9,7 @@ import {
 } from './densities';
 import { createRng } from '../../shared/random';
 import { Reads } from '../../ml/read';
+import { gaussian } from '../../ml/ops';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { buildConditionalEncoder, buildDecoder, buildEncoder, summarize } from '../architecture';
 import type { BuildContext, BuiltModel, ChartView, FamilyModel, ImageView, ViewContext, Weight } from '../family-model';
@@ -112,9 +113,9 @@ export function buildVae(
   const capacityNow = () =>
     (m.capacityMaxNats ?? 0) * (m.capacityEpochs && m.capacityEpochs > 0 ? Math.min(1, epoch / m.capacityEpochs) : 1);
 
-  const fixedPrior = tf.tidy(() => tf.randomNormal([40, k], 0, 1, 'float32', seed + 7));
+  const fixedPrior = tf.tidy(() => gaussian([40, k], 0, 1, seed + 7));
   const sampleZ = (mu: Tensor, logVar: Tensor) =>
-    tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logVar)), tf.randomNormal(mu.shape, 0, 1, 'float32', nextSeed())));
+    tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logVar)), gaussian(mu.shape, 0, 1, nextSeed())));
   const own = variant?.({
     latentSize: k,
     posterior: (x) => posterior(x),

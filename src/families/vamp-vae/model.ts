@@ -1,5 +1,5 @@
 import { deriveSeed } from '../../shared/random';
-import { freshVariableName } from '../../ml/ops';
+import { freshVariableName, gaussian } from '../../ml/ops';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import type { FamilyModel, Weight } from '../family-model';
 import { mixtureLogDensity } from '../vae/densities';
@@ -14,7 +14,7 @@ export const vampVaeFamily: FamilyModel<VampVaeModel> = {
       // The pseudo-inputs as images in [0, 1]: a free variable through a hard tanh onto [0, 1], initialised near
       // 0.05 (σ 0.01), as the authors' code does (their `means` layer).
       const raw = tf.variable(
-        tf.randomNormal([m.pseudoInputs, pixels], 0.05, 0.01, 'float32', deriveSeed(ctx.seed, 71)),
+        gaussian([m.pseudoInputs, pixels], 0.05, 0.01, deriveSeed(ctx.seed, 71)),
         true,
         freshVariableName('pseudo_inputs'),
       );
@@ -35,7 +35,7 @@ export const vampVaeFamily: FamilyModel<VampVaeModel> = {
             tf.minimum(tf.floor(tf.mul(tf.randomUniform([n], 0, 1, 'float32', seed), m.pseudoInputs)), m.pseudoInputs - 1),
             'int32',
           );
-          const eps = tf.randomNormal([n, m.latentSize], 0, 1, 'float32', seed + 1);
+          const eps = gaussian([n, m.latentSize], 0, 1, seed + 1);
           return tf.add(tf.gather(mu, at), tf.mul(tf.exp(tf.mul(0.5, tf.gather(logVar, at))), eps));
         },
       };

@@ -1,4 +1,5 @@
 import { mmd } from '../../ml/mmd';
+import { gaussian } from '../../ml/ops';
 import { tf, type Scalar } from '../../ml/tf';
 import type { FamilyModel } from '../family-model';
 import { buildVae } from '../vae/model';
@@ -9,7 +10,7 @@ export const waeMmdFamily: FamilyModel<WaeMmdModel> = {
     const m = ctx.model;
     return buildVae({ ...ctx, model: { ...m, beta: 1, klWarmupEpochs: 0 } }, false, (vae) => ({
       regulariser({ z, kl }) {
-        const prior = tf.randomNormal(z.shape, 0, 1, 'float32', vae.nextSeed());
+        const prior = gaussian(z.shape, 0, 1, vae.nextSeed());
         const distance = mmd(z, prior, m.kernel);
         const total =
           m.variant === 'wae'
