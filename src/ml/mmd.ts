@@ -30,9 +30,12 @@ function kernel(d2: Tensor, dim: number, kind: MmdKernel): Tensor {
 /**
  * The unbiased MMD² estimate between samples z of q(z) and p of the prior (Gretton et al. 2012, eq. 3), as the WAE
  * paper's algorithm 2: the mean kernel within each sample (off the diagonal) less twice the mean across them.
+ * A sample of one has no pair within it, so no estimate: 0 (the last batch of an epoch may hold one image; its
+ * step then trains without the term, where n(n − 1) = 0 made the loss NaN and stopped the run).
  */
 export function mmd(z: Tensor, p: Tensor, kind: MmdKernel): Scalar {
   const n = z.shape[0] ?? 2;
+  if (n < 2) return tf.scalar(0);
   const dim = z.shape[1] ?? 1;
   const offDiagonal = tf.sub(1, tf.eye(n));
   const within = (a: Tensor) => tf.div(tf.sum(tf.mul(kernel(squaredDistances(a, a), dim, kind), offDiagonal)), n * (n - 1));
