@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { familyModels } from '../../families/models';
 import { defaultRunConfig } from '../../families/run-config';
 import { selectBackend } from '../../ml/backend';
+import { tf } from '../../ml/tf';
 import type { TrainingState } from './checkpoint';
 import { restoreFrom } from './rebuild';
 
@@ -42,6 +43,14 @@ describe("restoring a checkpoint into a model built from the run's config", () =
     expect(resume.optimizer.map((s) => s.name)).toEqual(second.weights().map((w) => `${w.name}/m`));
     first.dispose();
     second.dispose();
+  });
+
+  it('keeps no second copy of the weights: what it made to carry the values is freed', () => {
+    const before = tf.memory().numTensors;
+    const model = build();
+    restoreFrom(model, stateOf(model));
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it("refuses another model's checkpoint, naming the weight that differs or the counts", () => {

@@ -42,7 +42,8 @@ export function restoreFrom(model: BuiltModel, saved: TrainingState): TrainerRes
       throw new Error(`the checkpoint's weight ${i} is ${s.name}, the model's ${w.name}: it is not this model's`);
     const variable = w.read() as Variable;
     if (s.name !== w.name) renamed.set(s.name, variable.name);
-    variable.assign(tf.tensor(s.values, s.shape));
+    // In a tidy: the variable keeps the values, the tensor made to carry them is freed (a second copy of the model).
+    tf.tidy(() => variable.assign(tf.tensor(s.values, s.shape)));
   });
   model.restore?.(saved.family);
   // A slot is `<variable>/<part>` (Adam's m, v and t; RMSProp's rms and momentum, which it keeps by position).
