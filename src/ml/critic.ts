@@ -4,6 +4,7 @@
  * variables (checkpointed by name, as weights) and its step count is state: a resumed run continues exactly.
  */
 import { deriveSeed } from '../shared/random';
+import { variableFrom } from './ops';
 import { tf, type Scalar, type Tensor, type Variable } from './tf';
 
 /** tfjs registers variables by name process-wide: each critic's variables get a suffix, the names it reports stay plain. */
@@ -31,7 +32,7 @@ export function createCritic(o: {
 }): Critic {
   const id = ++critics;
   const dims = [o.inputs, ...o.hidden, 1];
-  const variable = (value: Tensor, trainable: boolean, name: string) => tf.variable(value, trainable, `${name}#${id}`);
+  const variable = (value: Tensor, trainable: boolean, name: string) => variableFrom(value, trainable, `${name}#${id}`);
   const layers = dims.slice(1).map((out, i) => {
     const fanIn = dims[i] as number;
     const limit = Math.sqrt(6 / (fanIn + out));

@@ -1,4 +1,4 @@
-import { tf, type Tensor } from './tf';
+import { tf, type Tensor, type Variable } from './tf';
 
 /**
  * A variable name nobody has registered yet (tfjs registers variables by name, process-wide), the same in every
@@ -9,6 +9,16 @@ export function freshVariableName(base: string): string {
   let name = base;
   for (let i = 1; taken[name] !== undefined; i++) name = `${base}_${i}`;
   return name;
+}
+
+/**
+ * A variable holding `initial`'s values, which are then freed as a tensor (the variable keeps its own reference to
+ * them): left, they held a copy of the starting values for the life of the process once the variable moved on.
+ */
+export function variableFrom(initial: Tensor, trainable: boolean, name: string): Variable {
+  const variable = tf.variable(initial, trainable, name);
+  initial.dispose();
+  return variable;
 }
 
 /**

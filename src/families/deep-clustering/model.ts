@@ -3,7 +3,7 @@ import { kMeans } from '../../analysis/kmeans';
 import { fillBatch, type ImageSplit } from '../../ml/dataset';
 import { meanReconstructionLoss } from '../../ml/losses';
 import { inInference } from '../../ml/mode';
-import { freshVariableName } from '../../ml/ops';
+import { freshVariableName, variableFrom } from '../../ml/ops';
 import { deriveSeed } from '../../shared/random';
 import { readFloats, Reads } from '../../ml/read';
 import { tf, type Scalar, type Tensor, type Variable } from '../../ml/tf';
@@ -89,7 +89,7 @@ export const deepClusteringFamily: FamilyModel<DeepClusteringModel> = {
     /** Training steps of the clustering phase so far: P is updated before steps 0, T, 2T, … */
     let clusterStep = 0;
     /** f_j of the target, over the training set at its last update. */
-    const frequencies = tf.variable(tf.zeros([k]), false, freshVariableName('target_frequencies'));
+    const frequencies = variableFrom(tf.zeros([k]), false, freshVariableName('target_frequencies'));
     /** Test ACC and NMI of the k-means centres on the pretrained codes: the AE + k-means baseline. */
     let baseline: Scores | null = null;
     /** The training split, from the latest `beforeEpoch`: P's updates sum over it. */

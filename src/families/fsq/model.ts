@@ -69,7 +69,7 @@ export const fsqFamily: FamilyModel<FsqModel> = {
             tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, center: false, scale: false, name: 'fsq_norm' }),
           )
         : undefined;
-    if (norm) tf.tidy(() => norm.apply(tf.zeros([1, d])) as Tensor);
+    if (norm) tf.tidy(() => void norm.apply(tf.zeros([1, d])));
     const runningWeights: Weight[] = norm
       ? (['fsq_running_mean', 'fsq_running_var'] as const).map((name, i) => ({
           name,

@@ -1,5 +1,5 @@
 import { meanReconstructionLoss } from '../../ml/losses';
-import { freshVariableName, stopGradient } from '../../ml/ops';
+import { freshVariableName, stopGradient, variableFrom } from '../../ml/ops';
 import { codeUsage, nearestCode } from '../../ml/quantise';
 import { Reads } from '../../ml/read';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
@@ -43,13 +43,13 @@ export const rqVaeFamily: FamilyModel<RqVaeModel> = {
     const encoder = buildEncoder(inputShape, arch, seed, { codeUnits: m.positions * d });
     const decoder = buildDecoder(inputShape, arch, m.outputActivation, seed);
     // The codebooks [books, K, D] and their EMAs (counts and sums), all updated after each step, none by the optimizer.
-    const codebook = tf.variable(
+    const codebook = variableFrom(
       tf.randomUniform([books, k, d], -1 / k, 1 / k, 'float32', deriveSeed(seed, 17)),
       false,
       freshVariableName('rq_codebook'),
     );
-    const emaCount = tf.variable(tf.zeros([books, k]), false, freshVariableName('rq_ema_count'));
-    const emaSum = tf.variable(tf.clone(codebook), false, freshVariableName('rq_ema_sum'));
+    const emaCount = variableFrom(tf.zeros([books, k]), false, freshVariableName('rq_ema_count'));
+    const emaSum = variableFrom(tf.clone(codebook), false, freshVariableName('rq_ema_sum'));
     let restarts = 0;
     const weights: Weight[] = [
       { name: 'codebook', shape: [books, k, d], read: () => codebook },

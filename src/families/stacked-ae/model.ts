@@ -128,11 +128,14 @@ export const stackedAeFamily: FamilyModel<StackedAeModel> = {
           );
           classifier.add(tfl.layers.dense({ units: classes, activation: 'softmax', kernelInitializer: init(600) }));
           if (pretrained) enc.forEach((l, i) => classifier.layers[i]?.setWeights(l.getWeights()));
-          classifier.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+          // tfjs-layers disposes only an optimizer it made from a name: this one is disposed below.
+          const optimizer = tf.train.adam(1e-3);
+          classifier.compile({ optimizer, loss: 'categoricalCrossentropy' });
           // No shuffling: tfjs shuffles with Math.random, and the comparison must repeat exactly.
           await classifier.fit(x, y, { epochs: m.classifierEpochs, batchSize: 32, shuffle: false, verbose: 0 });
           const predicted = await readFloats(() => tf.argMax(classifier.predict(xTest) as Tensor, 1));
           classifier.dispose();
+          optimizer.dispose();
           let correct = 0;
           predicted.forEach((p, i) => (correct += p === test.labels?.[i] ? 1 : 0));
           return correct / test.count;

@@ -1,5 +1,5 @@
 import { deriveSeed } from '../../shared/random';
-import { freshVariableName, gaussian } from '../../ml/ops';
+import { freshVariableName, gaussian, variableFrom } from '../../ml/ops';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import type { FamilyModel, Weight } from '../family-model';
 import { mixtureLogDensity } from '../vae/densities';
@@ -13,7 +13,7 @@ export const vampVaeFamily: FamilyModel<VampVaeModel> = {
     return buildVae({ ...ctx, model: m }, false, (vae) => {
       // The pseudo-inputs as images in [0, 1]: a free variable through a hard tanh onto [0, 1], initialised near
       // 0.05 (σ 0.01), as the authors' code does (their `means` layer).
-      const raw = tf.variable(
+      const raw = variableFrom(
         gaussian([m.pseudoInputs, pixels], 0.05, 0.01, deriveSeed(ctx.seed, 71)),
         true,
         freshVariableName('pseudo_inputs'),

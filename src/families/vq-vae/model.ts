@@ -1,6 +1,6 @@
 import { meanReconstructionLoss } from '../../ml/losses';
 import { deriveSeed } from '../../shared/random';
-import { freshVariableName, stopGradient } from '../../ml/ops';
+import { freshVariableName, stopGradient, variableFrom } from '../../ml/ops';
 import { codeUsage, nearestCode } from '../../ml/quantise';
 import { readFloats } from '../../ml/read';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
@@ -15,7 +15,7 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
     const k = m.codebookSize;
     const encoder = buildEncoder(inputShape, arch, seed, { codeUnits: m.positions * d });
     const decoder = buildDecoder(inputShape, arch, m.outputActivation, seed);
-    const codebook = tf.variable(
+    const codebook = variableFrom(
       tf.randomUniform([k, d], -1 / k, 1 / k, 'float32', seed + 17),
       true,
       freshVariableName('codebook'),
@@ -28,8 +28,8 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
     // divided by the 1e-5 of the smoothing, ~10⁵ times longer, and out of reach for good).
     const ema = m.codebookUpdate === 'ema';
     const decay = m.emaDecay ?? 0.99;
-    const emaCount = tf.variable(tf.ones([k]), false, freshVariableName('codebook_ema_count'));
-    const emaSum = tf.variable(tf.clone(codebook), false, freshVariableName('codebook_ema_sum'));
+    const emaCount = variableFrom(tf.ones([k]), false, freshVariableName('codebook_ema_count'));
+    const emaSum = variableFrom(tf.clone(codebook), false, freshVariableName('codebook_ema_sum'));
     // Checkpointed only when they are used, so a VQ-VAE trained with the codebook loss keeps its weights' list.
     const emaWeights: Weight[] = ema
       ? [
@@ -39,7 +39,7 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
       : [];
     // How often each code was chosen since the last re-seed, and the latest training batch's encoder outputs
     // (re-seeding draws from them), on the device: re-seeding runs in the graph, with no read back in a step.
-    const chosen = tf.variable(tf.zeros([k]), false, freshVariableName('codebook_usage'));
+    const chosen = variableFrom(tf.zeros([k]), false, freshVariableName('codebook_usage'));
     let lastEncoded: Tensor | undefined;
     let lastEpoch = 0;
     let reseeds = 0;
