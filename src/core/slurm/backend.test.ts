@@ -1,6 +1,7 @@
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { defaultRunConfig } from '../../families/run-config';
 import { insertArtifact } from '../store/artifacts';
@@ -222,6 +223,43 @@ describe('why a Slurm task ended before its run', () => {
     appendFileSync(join(dir, taskFiles.events), encodeEntry({ type: 'task-exit', description: 'completed', clean: true }));
     handle().poll({ state: 'RUNNING' });
     expect(ended).toEqual([{ description: 'completed', clean: true }]);
+  });
+});
+
+describe("a task's checkpoints", () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'latent-studio-slurm-checkpoints-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("are moved into the studio's store, so that the run's policy prunes the only copy; a line read again finds it there", () => {
+    const written = join(dir, 'task-0', 'checkpoints', 'epoch-1.ckpt');
+    mkdirSync(dirname(written), { recursive: true });
+    writeFileSync(written, 'weights');
+    const checkpoint = {
+      epoch: 1,
+      step: 4,
+      path: written,
+      sizeBytes: 7,
+      sha256: createHash('sha256').update('weights').digest('hex'),
+    };
+    appendFileSync(join(dir, taskFiles.events), encodeEntry({ type: 'checkpoint', checkpoint }));
+    const store = join(dir, 'studio');
+    const follow = () => {
+      const warnings: string[] = [];
+      const got: string[] = [];
+      const h = new SlurmTaskHandle(
+        7,
+        { jobId: '42', taskId: 0, state: 'RUNNING', dir, offset: 0 },
+        { checkpointDir: store, scancel: () => Promise.resolve(), onError: (m) => warnings.push(m) },
+      );
+      h.onMessage((m) => void (m.type === 'checkpoint' && got.push(m.checkpoint.path)));
+      h.poll({ state: 'RUNNING' });
+      return { got, warnings };
+    };
+    const adopted = join(store, 'run-7', 'epoch-1.ckpt');
+    expect(follow()).toEqual({ got: [adopted], warnings: [] });
+    expect([existsSync(written), readFileSync(adopted, 'utf8')]).toEqual([false, 'weights']);
+    expect(follow()).toEqual({ got: [adopted], warnings: [] });
   });
 });
 

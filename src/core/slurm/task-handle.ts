@@ -2,7 +2,7 @@
  * A Slurm task seen through the worker protocol: its event log in the shared folder read as a local worker's
  * messages, its end as Slurm and the task itself say it, and its cancel through the back end's scancel.
  */
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
 import { hopelessReason } from '../../shared/slurm';
@@ -128,14 +128,21 @@ export class SlurmTaskHandle implements WorkerHandle {
     for (const fn of this.#exits) fn(description, clean);
   }
 
-  /** A checkpoint the task wrote, copied into the studio's own store, so resuming works as for a local run. */
+  /**
+   * A checkpoint the task wrote, moved into the studio's own store, so resuming works as for a local run and the
+   * run's policy (keep the last K, the best) prunes the only copy: left in the task's folder, every checkpoint of
+   * every run of a sweep stayed on the cluster's shared storage. A line read again (a poll whose transaction failed)
+   * finds its checkpoint moved already.
+   */
   private adopt(c: CheckpointRecord): CheckpointRecord | null {
     const dir = join(this.o.checkpointDir, `run-${this.runId}`);
     const target = join(dir, basename(c.path));
     try {
+      if (!existsSync(c.path) && existsSync(target) && sha256File(target) === c.sha256) return { ...c, path: target };
       if (sha256File(c.path) !== c.sha256) throw new Error(`${c.path} does not match its sha256`);
       mkdirSync(dir, { recursive: true });
       copyFileSync(c.path, target);
+      rmSync(c.path, { force: true });
       return { ...c, path: target };
     } catch (e) {
       this.o.onError(`checkpoint of epoch ${c.epoch} not copied from the cluster: ${e instanceof Error ? e.message : String(e)}`);
