@@ -5,7 +5,7 @@ import { defaultRunConfig } from '../../families/run-config';
 import { memorySplit, type ImageDataset } from '../../ml/dataset';
 import { selectBackend } from '../../ml/backend';
 import { createRng } from '../../shared/random';
-import { tf, type Tensor, type Variable } from '../../ml/tf';
+import { tf, type Tensor } from '../../ml/tf';
 import { evaluate, train, type TrainerResume } from './trainer';
 import type { TrainingState } from './checkpoint';
 import { restoreFrom } from './rebuild';
