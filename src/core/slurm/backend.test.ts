@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '../../families/run-config';
 import { insertArtifact } from '../store/artifacts';
 import { openDb } from '../store/db';
-import { getRunSlurm, insertRun, setRunSlurm } from '../store/runs';
+import { getRun, getRunSlurm, insertRun, setRunSlurm } from '../store/runs';
 import { ingestTask, SlurmTaskHandle } from './backend';
 import type { FromWorker } from '../training/protocol';
 import { batchScript, localTaskCommand } from './script';
@@ -261,6 +261,41 @@ describe("a task's checkpoints", () => {
     expect([existsSync(written), readFileSync(adopted, 'utf8')]).toEqual([false, 'weights']);
     expect(follow()).toEqual({ got: [adopted], warnings: [] });
   });
+
+  it("are used all the same where the cluster's copies cannot be removed (a read-only mount), which is said once", () => {
+    const checkpoints = [1, 2].map((epoch) => {
+      const path = join(dir, 'task-0', 'checkpoints', `epoch-${epoch}.ckpt`);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, `weights ${epoch}`);
+      const sha256 = createHash('sha256').update(`weights ${epoch}`).digest('hex');
+      appendFileSync(
+        join(dir, taskFiles.events),
+        encodeEntry({ type: 'checkpoint', checkpoint: { epoch, step: 4 * epoch, path, sizeBytes: 9, sha256 } }),
+      );
+      return path;
+    });
+    const warnings: string[] = [];
+    const got: number[] = [];
+    const h = new SlurmTaskHandle(
+      7,
+      { jobId: '42', taskId: 0, state: 'RUNNING', dir, offset: 0 },
+      {
+        checkpointDir: join(dir, 'studio'),
+        scancel: () => Promise.resolve(),
+        onError: (m) => warnings.push(m),
+        remove: () => {
+          throw new Error('EROFS: read-only file system');
+        },
+      },
+    );
+    h.onMessage((m) => void (m.type === 'checkpoint' && got.push(m.checkpoint.epoch)));
+    h.poll({ state: 'RUNNING' });
+    expect(got).toEqual([1, 2]);
+    expect(checkpoints.every((p) => existsSync(p))).toBe(true);
+    expect(warnings).toEqual([
+      `the cluster's copies of this run's checkpoints cannot be removed (EROFS: read-only file system): they stay in ${join(dir, 'task-0', 'checkpoints')}`,
+    ]);
+  });
 });
 
 describe("a task's poll, stored", () => {
@@ -288,18 +323,35 @@ describe("a task's poll, stored", () => {
       return h;
     };
     const artifacts = () => (db.prepare('SELECT count(*) AS n FROM artifacts').get() as { n: number }).n;
-    // The position's write fails (as a kill at that moment would leave it): nothing of the poll is kept.
+    // The position's write fails (as a kill at that moment would leave it): nothing of the poll is kept, and the run
+    // is dropped, to be followed again from its stored position.
     db.exec(`CREATE TRIGGER killed BEFORE UPDATE OF slurm_json ON runs BEGIN SELECT RAISE(ABORT, 'killed'); END`);
     const first = follow();
-    const quiet = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    ingestTask(db, first, { state: 'RUNNING' }, () => undefined);
-    quiet.mockRestore();
-    expect([artifacts(), first.record.offset]).toEqual([0, 0]);
+    const forgotten: number[] = [];
+    const o = { flushRun: () => undefined, forget: (id: number) => void forgotten.push(id) };
+    ingestTask(db, first, { state: 'RUNNING' }, o);
+    expect([artifacts(), getRunSlurm(db, runId).record?.offset, first.over, forgotten]).toEqual([0, 0, true, [runId]]);
+    expect(getRun(db, runId)?.warnings).toEqual([
+      'its Slurm log could not be read or stored (killed): it is read again from where it was last stored',
+    ]);
     db.exec('DROP TRIGGER killed');
-    // The next studio reads the line again from the stored position, and stores it once.
-    ingestTask(db, follow(), { state: 'RUNNING' }, () => undefined);
+    // Followed again (or by the next studio), it reads the line again from the stored position, and stores it once.
+    ingestTask(db, follow(), { state: 'RUNNING' }, o);
     expect(artifacts()).toBe(1);
-    ingestTask(db, follow(), { state: 'RUNNING' }, () => undefined);
+    ingestTask(db, follow(), { state: 'RUNNING' }, o);
     expect(artifacts()).toBe(1);
+    // A message that cannot be stored (the database busy past its timeout) is not skipped: the poll is read again.
+    appendFileSync(
+      join(dir, taskFiles.events),
+      encodeEntry({ type: 'artifact', artifact: { ...artifact, step: 10, data: new Uint8Array([2]) } }),
+    );
+    const busy = follow();
+    busy.onMessage(() => {
+      throw new Error('database is locked');
+    });
+    ingestTask(db, busy, { state: 'RUNNING' }, o);
+    expect([artifacts(), busy.over, forgotten]).toEqual([1, true, [runId, runId]]);
+    ingestTask(db, follow(), { state: 'RUNNING' }, o);
+    expect(artifacts()).toBe(2);
   });
 });

@@ -25,32 +25,38 @@ export { SlurmTaskHandle };
 /**
  * One poll of a task, stored in one transaction: what its log said (artifacts, checkpoints, metrics, warnings) and
  * the position after it commit together. Stored apart, a studio killed between the two read the same lines again
- * on reopening and stored their artifacts twice. Where the transaction fails, the position read from goes back, so
- * the next poll reads those lines again.
+ * on reopening and stored their artifacts twice. The checkpoints the lines name are moved in first, outside the
+ * transaction (a large file over NFS would hold the database's lock). Where the transaction fails, nothing of the
+ * poll is stored, and what it did in memory (a run ended, a rung judged) goes with its handle: `forget` drops the
+ * run, which is followed again from its stored position, as by a studio reopening.
  */
 export function ingestTask(
   db: Db,
   handle: SlurmTaskHandle,
   state: TaskState | undefined,
-  flushRun: (runId: number) => void,
+  o: { flushRun: (runId: number) => void; forget: (runId: number) => void },
 ): void {
-  const before = { ...handle.record };
   try {
+    const deliver = handle.read(state);
     db.transaction(() => {
-      try {
-        handle.poll(state);
-      } catch (e) {
-        addWarning(db, handle.runId, `its Slurm log could not be read: ${e instanceof Error ? e.message : String(e)}`);
-      }
+      deliver();
       if (handle.over) return;
-      flushRun(handle.runId);
+      o.flushRun(handle.runId);
       setRunSlurm(db, handle.runId, handle.record);
     })();
   } catch (e) {
-    if (!handle.over) Object.assign(handle.record, before);
-    console.error(
-      `latent-studio: run ${handle.runId}'s Slurm log not stored, read again next time: ${e instanceof Error ? e.message : String(e)}`,
-    );
+    const message = e instanceof Error ? e.message : String(e);
+    handle.detach();
+    o.forget(handle.runId);
+    try {
+      addWarning(
+        db,
+        handle.runId,
+        `its Slurm log could not be read or stored (${message}): it is read again from where it was last stored`,
+      );
+    } catch {
+      console.error(`latent-studio: run ${handle.runId}'s Slurm log not stored (${message}); it is read again`);
+    }
   }
 }
 
@@ -290,7 +296,13 @@ export class SlurmBackend {
       for (const handle of handles) {
         const { state: last, reason } = handle.record;
         const state = states ? states.get(handle.id) : { state: last, ...(reason ? { reason } : {}) };
-        ingestTask(this.o.db, handle, state, (runId) => this.o.orchestrator.flushRun(runId));
+        ingestTask(this.o.db, handle, state, {
+          flushRun: (runId) => this.o.orchestrator.flushRun(runId),
+          forget: (runId) => {
+            this.#handles.delete(runId);
+            this.o.orchestrator.forgetRemote(runId);
+          },
+        });
       }
     } finally {
       this.#polling = false;

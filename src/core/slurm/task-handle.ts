@@ -4,7 +4,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { hopelessReason } from '../../shared/slurm';
 import type { CheckpointRecord } from '../store/checkpoints';
 import type { SlurmTaskRecord } from '../store/runs';
@@ -77,6 +77,8 @@ export class SlurmTaskHandle implements WorkerHandle {
   readonly #warned = new Set<string>();
   /** The task's last word where Slurm stopped it, held until Slurm's state says why; and the polls since. */
   #stopped: { description: string; polls: number; offset: number; signal: boolean } | undefined;
+  /** Whether a task's checkpoint could not be removed from the cluster already (said once). */
+  #keptOnCluster = false;
 
   constructor(
     readonly runId: number,
@@ -88,6 +90,8 @@ export class SlurmTaskHandle implements WorkerHandle {
       onError(message: string): void;
       /** The clock (tests pass their own). */
       now?: () => number;
+      /** Removes the task's copy of a checkpoint once the studio holds its own (tests pass one that fails). */
+      remove?: (path: string) => void;
     },
   ) {}
 
@@ -132,7 +136,8 @@ export class SlurmTaskHandle implements WorkerHandle {
    * A checkpoint the task wrote, moved into the studio's own store, so resuming works as for a local run and the
    * run's policy (keep the last K, the best) prunes the only copy: left in the task's folder, every checkpoint of
    * every run of a sweep stayed on the cluster's shared storage. A line read again (a poll whose transaction failed)
-   * finds its checkpoint moved already.
+   * finds its checkpoint moved already. Where the task's copy cannot be removed (a read-only mount), it stays, said
+   * once; the studio's copy is used all the same.
    */
   private adopt(c: CheckpointRecord): CheckpointRecord | null {
     const dir = join(this.o.checkpointDir, `run-${this.runId}`);
@@ -142,12 +147,21 @@ export class SlurmTaskHandle implements WorkerHandle {
       if (sha256File(c.path) !== c.sha256) throw new Error(`${c.path} does not match its sha256`);
       mkdirSync(dir, { recursive: true });
       copyFileSync(c.path, target);
-      rmSync(c.path, { force: true });
-      return { ...c, path: target };
     } catch (e) {
       this.o.onError(`checkpoint of epoch ${c.epoch} not copied from the cluster: ${e instanceof Error ? e.message : String(e)}`);
       return null;
     }
+    try {
+      (this.o.remove ?? ((path: string) => rmSync(path, { force: true })))(c.path);
+    } catch (e) {
+      if (!this.#keptOnCluster) {
+        this.#keptOnCluster = true;
+        this.o.onError(
+          `the cluster's copies of this run's checkpoints cannot be removed (${e instanceof Error ? e.message : String(e)}): they stay in ${dirname(c.path)}`,
+        );
+      }
+    }
+    return { ...c, path: target };
   }
 
   /**
@@ -155,7 +169,16 @@ export class SlurmTaskHandle implements WorkerHandle {
    * of the task (undefined: squeue lists it no more).
    */
   poll(task: TaskState | undefined, readBytes?: number): void {
-    if (this.#over) return;
+    this.read(task, readBytes)();
+  }
+
+  /**
+   * The first half of a poll, which touches files only: Slurm's state noted, the log read on, and the checkpoints it
+   * names moved into the studio's store (a large file over NFS is not copied while the database is locked). The
+   * function returned is the second half: it hands the log's messages on and judges the task's end.
+   */
+  read(task: TaskState | undefined, readBytes?: number): () => void {
+    if (this.#over) return () => undefined;
     const state = task?.state;
     if (task) {
       this.#seen = true;
@@ -171,6 +194,18 @@ export class SlurmTaskHandle implements WorkerHandle {
     } else this.#missing += 1;
     const { entries, offset, more } = readNewEntries(join(this.record.dir, taskFiles.events), this.record.offset, readBytes);
     this.record.offset = offset;
+    const adopted = new Map<number, CheckpointRecord | null>();
+    entries.forEach((entry, i) => entry.type === 'checkpoint' && adopted.set(i, this.adopt(entry.checkpoint)));
+    return () => this.deliver(entries, offset, more, state, adopted);
+  }
+
+  private deliver(
+    entries: ReturnType<typeof readNewEntries>['entries'],
+    offset: number,
+    more: boolean | undefined,
+    state: string | undefined,
+    adopted: Map<number, CheckpointRecord | null>,
+  ): void {
     for (const [i, entry] of entries.entries()) {
       if (entry.type === 'task-exit') {
         if (entry.clean) {
@@ -187,8 +222,8 @@ export class SlurmTaskHandle implements WorkerHandle {
       }
       let message: FromWorker | null = entry;
       if (entry.type === 'checkpoint') {
-        const adopted = this.adopt(entry.checkpoint);
-        message = adopted ? { type: 'checkpoint', checkpoint: adopted } : null;
+        const checkpoint = adopted.get(i);
+        message = checkpoint ? { type: 'checkpoint', checkpoint } : null;
       }
       if (message) for (const fn of this.#messages) fn(message);
     }

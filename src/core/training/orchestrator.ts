@@ -256,6 +256,17 @@ export class Orchestrator {
     this.attach(runId, config, hash, null, worker, true);
   }
 
+  /**
+   * Drops a run followed elsewhere (a Slurm task) without ending it: its messages since its last stored position
+   * were not stored, so what they did here goes too, and the run is followed again from the database.
+   */
+  forgetRemote(runId: number): void {
+    const run = this.#active.get(runId);
+    if (!run?.remote) return;
+    run.worker.detach?.();
+    this.#active.delete(runId);
+  }
+
   /** Writes a run's buffered metrics now (before its ingested position is recorded). */
   flushRun(runId: number): void {
     const run = this.#active.get(runId);
@@ -291,6 +302,8 @@ export class Orchestrator {
           end,
         );
       } catch (e) {
+        // A Slurm task's message is read from its log in a transaction: failing, it is read again (see ingestTask).
+        if (remote) throw e;
         console.error(`run ${runId}: failed to record a worker message (${m.type}):`, e);
       }
     });
