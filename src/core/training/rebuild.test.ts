@@ -2,13 +2,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { familyModels } from '../../families/models';
 import { defaultRunConfig } from '../../families/run-config';
 import { selectBackend } from '../../ml/backend';
-import { tf } from '../../ml/tf';
+import { tf, type Variable } from '../../ml/tf';
 import type { TrainingState } from './checkpoint';
 import { restoreFrom } from './rebuild';
 
-const build = () => {
-  const config = defaultRunConfig('autoencoder');
-  return familyModels.autoencoder.build({
+const build = (family: 'autoencoder' | 'vq-vae' = 'autoencoder') => {
+  const config = defaultRunConfig(family);
+  return familyModels[family].build({
     model: config.model as never,
     training: config.training,
     inputShape: [8, 8, 1],
@@ -16,6 +16,8 @@ const build = () => {
     classes: 0,
   });
 };
+/** The variable a weight reads: Adam keeps its slots by this name. */
+const variableName = (w: { read(): unknown }) => (w.read() as Variable).name;
 
 /** A model's weights as a checkpoint holds them, each value its index (so that a restore is seen). */
 function stateOf(model: ReturnType<typeof build>): TrainingState {
@@ -23,7 +25,11 @@ function stateOf(model: ReturnType<typeof build>): TrainingState {
     const shape = w.read().shape;
     return { name: w.name, shape, values: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(i) };
   });
-  const slots = weights.map((w) => ({ name: `${w.name}/m`, shape: w.shape, values: new Float32Array(w.values.length) }));
+  const slots = model.weights().map((w, i) => ({
+    name: `${variableName(w)}/m`,
+    shape: weights[i]!.shape,
+    values: new Float32Array(weights[i]!.values.length),
+  }));
   return { epoch: 1, step: 4, weights, optimizer: slots, trainer: {}, family: {} };
 }
 
@@ -40,7 +46,19 @@ describe("restoring a checkpoint into a model built from the run's config", () =
     expect(second.weights()[0]?.name).not.toBe(saved.weights[0]?.name);
     const resume = restoreFrom(second, saved);
     expect(second.weights().map((w) => w.read().dataSync()[0])).toEqual(saved.weights.map((_, i) => i));
-    expect(resume.optimizer.map((s) => s.name)).toEqual(second.weights().map((w) => `${w.name}/m`));
+    expect(resume.optimizer.map((s) => s.name)).toEqual(second.weights().map((w) => `${variableName(w)}/m`));
+    first.dispose();
+    second.dispose();
+  });
+
+  it("names the slots after the variables of weights a family names plainly (a VQ-VAE's codebook is `codebook_1` here)", async () => {
+    const first = build('vq-vae');
+    const saved = { ...stateOf(first), family: (await first.state?.()) ?? {} };
+    const second = build('vq-vae');
+    const codebook = second.weights().find((w) => w.name === 'codebook')!;
+    expect(variableName(codebook)).not.toBe('codebook');
+    const resume = restoreFrom(second, saved);
+    expect(resume.optimizer.map((s) => s.name)).toEqual(second.weights().map((w) => `${variableName(w)}/m`));
     first.dispose();
     second.dispose();
   });
@@ -59,6 +77,13 @@ describe("restoring a checkpoint into a model built from the run's config", () =
     const swapped = { ...saved, weights: [saved.weights[1]!, saved.weights[0]!, ...saved.weights.slice(2)] };
     expect(() => restoreFrom(model, swapped)).toThrow(
       /^the checkpoint's weight 0 is .*\/bias.*, the model's .*\/kernel.*: it is not this model's$/,
+    );
+    const reshaped = {
+      ...saved,
+      weights: [{ ...saved.weights[0]!, shape: [1, saved.weights[0]!.values.length] }, ...saved.weights.slice(1)],
+    };
+    expect(() => restoreFrom(model, reshaped)).toThrow(
+      /^the checkpoint's weight 0 is .*kernel.* \[1, \d+\], the model's .*kernel.* \[\d+, \d+\]: it is not this model's$/,
     );
     expect(() => restoreFrom(model, { ...saved, weights: saved.weights.slice(1) })).toThrow(
       `the checkpoint holds ${saved.weights.length - 1} weights, the model ${saved.weights.length}: it is not this model's`,

@@ -26,32 +26,40 @@ export function buildModel(config: RunConfig, dataset: ImageDataset): BuiltModel
 const unnumbered = (name: string) => name.replace(/_\d+$/, '');
 
 /**
- * Sets a freshly built model to a checkpoint: every weight in order (checked by name, up to tfjs's numbering), then
- * the family's own state; returns what the trainer needs to continue where the checkpoint was written, its
- * optimizer's slots named after this model's variables (Adam keeps them by name).
+ * Sets a freshly built model to a checkpoint: every weight in order (checked by name, up to tfjs's numbering, and by
+ * shape), then the family's own state; returns what the trainer needs to continue where the checkpoint was written,
+ * its optimizer's slots named after this model's variables (Adam keeps them by variable name, which tfjs numbers per
+ * process: `codebook` where the checkpoint was written may be `codebook_1` here).
  */
 export function restoreFrom(model: BuiltModel, saved: TrainingState): TrainerResume {
   const weights = model.weights();
   if (weights.length !== saved.weights.length) {
     throw new Error(`the checkpoint holds ${saved.weights.length} weights, the model ${weights.length}: it is not this model's`);
   }
-  const renamed = new Map<string, string>();
   weights.forEach((w, i) => {
     const s = saved.weights[i] as TrainingState['weights'][number];
-    if (unnumbered(s.name) !== unnumbered(w.name))
-      throw new Error(`the checkpoint's weight ${i} is ${s.name}, the model's ${w.name}: it is not this model's`);
     const variable = w.read() as Variable;
-    if (s.name !== w.name) renamed.set(s.name, variable.name);
+    if (unnumbered(s.name) !== unnumbered(w.name) || s.shape.join() !== variable.shape.join())
+      throw new Error(
+        `the checkpoint's weight ${i} is ${s.name} [${s.shape.join(', ')}], the model's ${w.name} [${variable.shape.join(', ')}]: it is not this model's`,
+      );
     // In a tidy: the variable keeps the values, the tensor made to carry them is freed (a second copy of the model).
     tf.tidy(() => variable.assign(tf.tensor(s.values, s.shape)));
   });
   model.restore?.(saved.family);
   // A slot is `<variable>/<part>` (Adam's m, v and t; RMSProp's rms and momentum, which it keeps by position).
+  const names = new Set(weights.map((w) => (w.read() as Variable).name));
+  const byBase = new Map([...names].map((name) => [unnumbered(name), name]));
   const slot = (name: string) => {
     const cut = name.lastIndexOf('/');
-    const variable = renamed.get(name.slice(0, cut));
-    return variable === undefined ? name : `${variable}${name.slice(cut)}`;
+    const variable = name.slice(0, cut);
+    const here = names.has(variable) ? variable : byBase.get(unnumbered(variable));
+    return here === undefined ? name : `${here}${name.slice(cut)}`;
   };
-  const optimizer = renamed.size ? saved.optimizer.map((a) => ({ ...a, name: slot(a.name) })) : saved.optimizer;
-  return { epoch: saved.epoch, step: saved.step, optimizer, trainer: saved.trainer };
+  return {
+    epoch: saved.epoch,
+    step: saved.step,
+    optimizer: saved.optimizer.map((a) => ({ ...a, name: slot(a.name) })),
+    trainer: saved.trainer,
+  };
 }
