@@ -56,3 +56,71 @@ describe("a rule that reads a family's test-only figure", () => {
     expect(checkRunConfig({ ...held, training: { ...onClustering, checkpoints: {} } }, mnist)).toEqual([]);
   });
 });
+
+describe('a rule that reads a figure the data set cannot give', () => {
+  const sets: Record<string, ReturnType<DatasetLookup>> = {
+    noise: {
+      name: 'noise',
+      height: 28,
+      width: 28,
+      channels: 1,
+      trainCount: 600,
+      testCount: 100,
+      classes: 0,
+      available: true,
+      hint: null,
+    },
+    'faces-a': {
+      name: 'faces-a',
+      height: 28,
+      width: 28,
+      channels: 1,
+      trainCount: 600,
+      testCount: 100,
+      classes: 0,
+      available: true,
+      hint: null,
+      twin: 'faces-b',
+    },
+    'faces-b': {
+      name: 'faces-b',
+      height: 28,
+      width: 28,
+      channels: 1,
+      trainCount: 600,
+      testCount: 100,
+      classes: 0,
+      available: true,
+      hint: null,
+      twin: 'faces-a',
+    },
+  };
+  const lookup: DatasetLookup = (name) => sets[name] ?? mnist(name);
+  const stopOn = (metric: string) => ({ earlyStopping: { metric, mode: 'max' as const, patience: 3, minDelta: 0 } });
+
+  it("refuses DEC's accuracy on an unlabelled set (no value at any epoch, found after pretraining)", () => {
+    const config = defaultRunConfig('deep-clustering');
+    const unlabelled = { ...config, model: { ...config.model, clusters: 10 }, dataset: { name: 'noise' } } as typeof config;
+    unlabelled.training = { ...config.training, batchSize: 64, ...stopOn('cluster_acc') };
+    expect(checkRunConfig(unlabelled, lookup)).toEqual([
+      {
+        path: 'training.earlyStopping.metric',
+        message: "cluster_acc needs the data set's labels, and noise has none: the rule would find no value",
+      },
+    ]);
+  });
+
+  it("refuses the deepfake's swap error where the two identities are no twin pair, and takes it on one", () => {
+    const config = defaultRunConfig('deepfake');
+    config.training = { ...config.training, ...stopOn('swap_mse') };
+    expect(checkRunConfig(config, lookup)).toEqual([
+      {
+        path: 'training.earlyStopping.metric',
+        message:
+          "swap_mse is measured on a twin pair of sets (dataset.second naming mnist's twin), which this run does not train on",
+      },
+    ]);
+    const twins = { ...config, dataset: { name: 'faces-a', second: 'faces-b' } };
+    expect(checkRunConfig(twins, lookup)).toEqual([]);
+  });
+});

@@ -81,7 +81,7 @@ export function checkRunConfig(config: RunConfig, lookup: DatasetLookup, limits?
     issue(['training', 'batchSize'], batchTooLarge(config.training.batchSize, training, d.name));
   }
   const classes = b ? 2 : (d.classes?.length ?? a.classes);
-  metricRuleIssues(config, issue);
+  metricRuleIssues(config, issue, { labels: classes > 0, twinSets: b !== undefined && a.twin === d.second });
   const spec = (familySpec(config.family) ?? {}) as { checkModel?: CrossFieldCheck };
   const image: [number, number, number] = [a.height, a.width, a.channels];
   spec.checkModel?.(config.model, { training: config.training, image, classes }, issue);
@@ -102,7 +102,11 @@ export function checkRunConfig(config: RunConfig, lookup: DatasetLookup, limits?
 }
 
 /** A rule that reads a test metric (early stopping, the plateau, the best checkpoint) on one the run will not report. */
-function metricRuleIssues(config: RunConfig, issue: (path: readonly PropertyKey[], message: string) => void): void {
+function metricRuleIssues(
+  config: RunConfig,
+  issue: (path: readonly PropertyKey[], message: string) => void,
+  has: { labels: boolean; twinSets: boolean },
+): void {
   const t = config.training;
   const declared = familySpec(config.family)?.metrics ?? [];
   const rules: [PropertyKey[], string | undefined][] = [
@@ -115,6 +119,13 @@ function metricRuleIssues(config: RunConfig, issue: (path: readonly PropertyKey[
     const losses = metric?.losses;
     if (losses && !losses.includes(t.loss))
       issue(path, `test ${name} is not reported for runs trained with ${t.loss} (only with ${losses.join(', ')})`);
+    else if (metric?.needs && !has[metric.needs])
+      issue(
+        path,
+        metric.needs === 'labels'
+          ? `${name} needs the data set's labels, and ${config.dataset.name} has none: the rule would find no value`
+          : `${name} is measured on a twin pair of sets (dataset.second naming ${config.dataset.name}'s twin), which this run does not train on`,
+      );
     // With a validation split the rules read it; this figure is the test split's alone.
     else if (metric?.testOnly && ruleSplit(config.dataset) === 'val')
       issue(

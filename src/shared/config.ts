@@ -12,6 +12,8 @@ export interface DatasetFacts {
   classes: number;
   available: boolean;
   hint: string | null;
+  /** The set drawn with the same factors as this one (a generated face set's other identity), if any. */
+  twin?: string | null;
 }
 /** Looks a data set up by name; the shapes of the sets every install has are known without asking. */
 export type DatasetLookup = (name: string) => DatasetFacts | undefined;

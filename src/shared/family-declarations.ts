@@ -32,6 +32,8 @@ export const MetricDeclaration = z.object({
    * with the labels, the deepfake's swap error over twin pairs), never on a validation split.
    */
   testOnly: z.boolean().optional(),
+  /** Reported only where the data set gives what it needs: labels (DEC's accuracy), a twin pair (the deepfake's swap). */
+  needs: z.enum(['labels', 'twinSets']).optional(),
 });
 export type MetricDeclaration = z.infer<typeof MetricDeclaration>;
 

@@ -52,8 +52,8 @@ export const deepfakeSpec = {
   // The shared code, decoded by A's and by B's decoder side by side: a swap steered by hand.
   explorer: { decoders: ['a', 'b'] },
   metrics: [
-    { name: 'swap_mse', label: 'swap MSE vs true twin', headline: true, testOnly: true },
-    { name: 'twin_mse', label: 'no-swap MSE (input vs twin)', testOnly: true },
+    { name: 'swap_mse', label: 'swap MSE vs true twin', headline: true, testOnly: true, needs: 'twinSets' },
+    { name: 'twin_mse', label: 'no-swap MSE (input vs twin)', testOnly: true, needs: 'twinSets' },
   ],
   views: [
     { kind: 'swap-a', title: 'Decoder swap: A → B', view: 'image-grid' },
