@@ -75,13 +75,20 @@ export function sweepObjectives(spec: { metric?: SweepObjective; metrics?: Sweep
  * can optimise and judge runs by. (Evaluations' figures come only at the end, too late for a rung.)
  */
 export function epochMetricNames(
-  declared: readonly { name: string; perDimension?: string | undefined; losses?: string[] | undefined }[],
+  declared: readonly {
+    name: string;
+    perDimension?: string | undefined;
+    losses?: string[] | undefined;
+    needs?: 'labels' | 'twinSets' | undefined;
+  }[],
   loss?: string,
   /** Whether the runs hold a validation split out of their training images (its loss and MSE each epoch). */
   validation = false,
+  /** What the runs' data set gives (labels, a twin pair), where it is known: a figure that needs more is left out. */
+  has?: { labels: boolean; twinSets: boolean },
 ): string[] {
   const own = declared
-    .filter((m) => !m.perDimension && (!loss || !m.losses || m.losses.includes(loss)))
+    .filter((m) => !m.perDimension && (!loss || !m.losses || m.losses.includes(loss)) && (!m.needs || !has || has[m.needs]))
     .map((m) => `test.${m.name}`);
   return [...new Set(['test.loss', 'train.loss', 'test.mse', ...(validation ? ['val.loss', 'val.mse'] : []), ...own])];
 }

@@ -40,6 +40,11 @@ describe('an adaptive sweep spec refused by its key, nothing stored', () => {
     expect((await issues({ metric: { name: 'test.accuracy', goal: 'maximize' } }))['metric.name']).toMatch(
       /no run of this sweep reports test\.accuracy \(vae runs report test\.loss, .*test\.neg_elbo/,
     );
+    // The deepfake's swap error needs a twin pair of sets: two digits of MNIST are none.
+    const digits = { base: 'deepfake-digits-3-8', metric: { name: 'test.swap_mse', goal: 'minimize' as const } };
+    expect((await issues(digits))['metric.name']).toMatch(
+      /^no run of this sweep reports test\.swap_mse \(deepfake runs on mnist, no twin pair of sets, report test\.loss, /,
+    );
     // A −ELBO needs a likelihood: runs trained with smooth L1 report none.
     const lossGrid: Partial<SweepSpecInput> = {
       method: 'grid',

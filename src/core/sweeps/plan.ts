@@ -37,18 +37,34 @@ export function sweepBase(spec: SweepSpec): RunConfig {
  * The epoch metrics every run of a family reports (`split.name`), given its training loss where one decides (a
  * −ELBO needs a likelihood): what a sweep can optimise and judge runs by.
  */
-export function epochMetrics(family: string, loss?: string, validation = false): string[] {
-  return epochMetricNames(familySpec(family)?.metrics ?? [], loss, validation);
+export function epochMetrics(
+  family: string,
+  loss?: string,
+  validation = false,
+  has?: { labels: boolean; twinSets: boolean },
+): string[] {
+  return epochMetricNames(familySpec(family)?.metrics ?? [], loss, validation, has);
+}
+
+/** What a run's data set gives the figures that need it: labels (DEC's accuracy), a twin pair (the deepfake's swap). */
+function datasetGives(config: RunConfig, datasets: DatasetCatalog): { labels: boolean; twinSets: boolean } {
+  const d = config.dataset;
+  const labels = d.second !== undefined || d.classes !== undefined || (datasets.info(d.name)?.classes ?? 0) > 0;
+  return { labels, twinSets: datasets.isTwinPair(d) };
 }
 
 /** Each objective is a metric every run of the sweep reports each epoch. */
-function objectiveIssues(spec: SweepSpec, points: readonly SweepPoint[]): FieldIssue[] {
+function objectiveIssues(spec: SweepSpec, points: readonly SweepPoint[], datasets: DatasetCatalog): FieldIssue[] {
   const kinds = [
     ...new Map(
-      points.map((p) => [`${p.config.family} ${p.config.training.loss} ${ruleSplit(p.config.dataset)}`, p.config]),
+      points.map((p) => [
+        `${p.config.family} ${p.config.training.loss} ${ruleSplit(p.config.dataset)} ${JSON.stringify(datasetGives(p.config, datasets))}`,
+        p.config,
+      ]),
     ).values(),
   ];
-  const reported = (c: RunConfig, loss?: string) => epochMetrics(c.family, loss, ruleSplit(c.dataset) === 'val');
+  const reported = (c: RunConfig, loss?: string) =>
+    epochMetrics(c.family, loss, ruleSplit(c.dataset) === 'val', datasetGives(c, datasets));
   const objectives = sweepObjectives(spec);
   return objectives.flatMap((o, i) => {
     const missing = kinds.filter((c) => !reported(c, c.training.loss).includes(o.name));
@@ -57,9 +73,14 @@ function objectiveIssues(spec: SweepSpec, points: readonly SweepPoint[]): FieldI
     const path = spec.metrics ? `metrics[${i}].name` : 'metric.name';
     const known = reported(first, first.training.loss).join(', ');
     const runs = [...new Set(missing.map((c) => c.family))].join(', ');
-    // Reported by the family, but not under this loss: say which.
+    // Reported by the family, but not under this loss, or not on this data set: say which.
     const trained = reported(first).includes(o.name) ? ` trained with ${first.training.loss}` : '';
-    return [{ path, message: `no run of this sweep reports ${o.name} (${runs} runs${trained} report ${known})` }];
+    const needs = familySpec(first.family)?.metrics?.find((m) => `test.${m.name}` === o.name)?.needs;
+    const on =
+      needs && !datasetGives(first, datasets)[needs]
+        ? ` on ${first.dataset.name}${needs === 'labels' ? ', which has no labels,' : ', no twin pair of sets,'}`
+        : '';
+    return [{ path, message: `no run of this sweep reports ${o.name} (${runs} runs${trained}${on} report ${known})` }];
   });
 }
 
@@ -71,7 +92,7 @@ export function planSweep(spec: SweepSpec, datasets: DatasetCatalog): { points: 
   if (plan.points.length === 0) return refuse([{ path: 'parameters', message: 'this sweep makes no runs' }]);
   // A bayes sweep's later proposals too: whether a spec is taken must not hang on what its first runs drew.
   const possible = [...plan.points, ...('later' in plan ? (plan.later ?? []) : [])];
-  const objectives = objectiveIssues(spec, possible);
+  const objectives = objectiveIssues(spec, possible, datasets);
   if (objectives.length > 0) return refuse(objectives);
   const early = spec.early_terminate;
   if (early) {

@@ -174,8 +174,21 @@ export class SweepFormState {
       // Held out by the base, or swept (each of its values holds one out).
       (this.effective.config?.['dataset'] as { validationFraction?: number } | undefined)?.validationFraction !== undefined ||
         this.rows.some((r) => r.path.trim() === 'dataset.validationFraction'),
+      this.datasetGives,
     ),
   );
+
+  /** What the base's data set gives the figures that need it (labels, a twin pair); unknown while it is swept. */
+  datasetGives = $derived.by(() => {
+    if (this.rows.some((r) => r.path.trim().startsWith('dataset.'))) return undefined;
+    const d = this.effective.config?.['dataset'] as { name?: string; classes?: number[]; second?: string } | undefined;
+    const info = studio.datasets.find((s) => s.name === d?.name);
+    if (!d || !info) return undefined;
+    return {
+      labels: d.second !== undefined || d.classes !== undefined || info.classes > 0,
+      twinSets: d.second !== undefined && info.twin === d.second,
+    };
+  });
 
   /** The evaluations that apply to the base's family and data set (the sweep check refuses the rest, naming the run). */
   evaluationOptions = $derived.by(() => {
