@@ -58,42 +58,15 @@ describe("a rule that reads a family's test-only figure", () => {
 });
 
 describe('a rule that reads a figure the data set cannot give', () => {
+  const set = (name: string, twin?: string) => ({
+    name,
+    ...{ height: 28, width: 28, channels: 1, trainCount: 600, testCount: 100, classes: 0, available: true, hint: null },
+    ...(twin ? { twin } : {}),
+  });
   const sets: Record<string, ReturnType<DatasetLookup>> = {
-    noise: {
-      name: 'noise',
-      height: 28,
-      width: 28,
-      channels: 1,
-      trainCount: 600,
-      testCount: 100,
-      classes: 0,
-      available: true,
-      hint: null,
-    },
-    'faces-a': {
-      name: 'faces-a',
-      height: 28,
-      width: 28,
-      channels: 1,
-      trainCount: 600,
-      testCount: 100,
-      classes: 0,
-      available: true,
-      hint: null,
-      twin: 'faces-b',
-    },
-    'faces-b': {
-      name: 'faces-b',
-      height: 28,
-      width: 28,
-      channels: 1,
-      trainCount: 600,
-      testCount: 100,
-      classes: 0,
-      available: true,
-      hint: null,
-      twin: 'faces-a',
-    },
+    noise: set('noise'),
+    'faces-a': set('faces-a', 'faces-b'),
+    'faces-b': set('faces-b', 'faces-a'),
   };
   const lookup: DatasetLookup = (name) => sets[name] ?? mnist(name);
   const stopOn = (metric: string) => ({ earlyStopping: { metric, mode: 'max' as const, patience: 3, minDelta: 0 } });
