@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EventHub } from '../events';
+import { Orchestrator } from '../training/orchestrator';
 import { defaultRunConfig } from '../../families/run-config';
 import { insertArtifact } from '../store/artifacts';
 import { openDb } from '../store/db';
@@ -302,6 +304,57 @@ describe("a task's poll, stored", () => {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'latent-studio-slurm-ingest-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('through the orchestrator: a message it cannot store is read again, by the run followed anew, not skipped', async () => {
+    const db = openDb(':memory:');
+    const config = defaultRunConfig('vae');
+    const runId = insertRun(db, config, 'h', 'slurm');
+    setRunSlurm(db, runId, { jobId: '42', taskId: 0, state: 'RUNNING', dir, offset: 0 });
+    const orchestrator = new Orchestrator(
+      db,
+      () => {
+        throw new Error('no local worker here');
+      },
+      new EventHub(),
+      { checkpointDir: dir, studioVersion: 'test', datasets: { root: dir }, adoptQueued: false },
+    );
+    const artifact = { kind: 'samples', epoch: 1, step: 5, caption: 'samples', mime: 'image/png', width: 1, height: 1 };
+    appendFileSync(
+      join(dir, taskFiles.events),
+      encodeEntry({ type: 'artifact', artifact: { ...artifact, data: new Uint8Array([1]) } }),
+    );
+    const follow = () => {
+      const handle = new SlurmTaskHandle(runId, getRunSlurm(db, runId).record!, {
+        checkpointDir: dir,
+        scancel: () => Promise.resolve(),
+        onError: () => undefined,
+      });
+      orchestrator.attachRemote(runId, config, 'h', handle);
+      return handle;
+    };
+    const o = { flushRun: (id: number) => orchestrator.flushRun(id), forget: (id: number) => orchestrator.forgetRemote(id) };
+    const artifacts = () => (db.prepare('SELECT count(*) AS n FROM artifacts').get() as { n: number }).n;
+    const quiet = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      // The artifact cannot be stored (as a database locked past its timeout): the poll stores nothing, the run is dropped.
+      db.exec(`CREATE TRIGGER busy BEFORE INSERT ON artifacts BEGIN SELECT RAISE(ABORT, 'database is locked'); END`);
+      const first = follow();
+      ingestTask(db, first, { state: 'RUNNING' }, o);
+      expect([artifacts(), getRunSlurm(db, runId).record?.offset, first.over, orchestrator.activeRunIds]).toEqual([
+        0,
+        0,
+        true,
+        [],
+      ]);
+      db.exec('DROP TRIGGER busy');
+      // Followed anew (as the backend's next look for runs nobody follows does), it stores the artifact once.
+      ingestTask(db, follow(), { state: 'RUNNING' }, o);
+      expect(artifacts()).toBe(1);
+    } finally {
+      quiet.mockRestore();
+      await orchestrator.shutdown();
+    }
+  });
 
   it('commits what it read with the position after it: a studio killed between them stores no artifact twice', () => {
     const db = openDb(':memory:');
