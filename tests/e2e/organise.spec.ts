@@ -348,6 +348,8 @@ test('the table drops a run deleted elsewhere from its selection; no match names
   const other = await page.context().newPage();
   await other.goto(`${host.origin}/#/compare?runs=${a},${c}`);
   await expect(other.getByTestId('compare-view')).toContainText('Compare 2 runs');
+  // Its table read (with the run in it): deleted before that, the run would be one the comparison never had.
+  await expect(other.getByTestId('compare-view')).toContainText('to be deleted');
   await expect(other.getByTestId('compare-gone')).toHaveCount(0);
   // Deleted by another window (here, the API): its row goes, and so does its place in the selection.
   await callHost(host, 'runs.delete', { runId: c });
