@@ -105,12 +105,14 @@ export const stackedAeFamily: FamilyModel<StackedAeModel> = {
       async afterTraining({ train, test }) {
         const labelled = labelledSubset(train, classes, m.labelsPerClass);
         const x = images(train, pixels, labelled);
-        const y = tf.oneHot(
-          tf.tensor1d(
-            labelled.map((i) => train.labels?.[i] ?? 0),
-            'int32',
+        const y = tf.tidy(() =>
+          tf.oneHot(
+            tf.tensor1d(
+              labelled.map((i) => train.labels?.[i] ?? 0),
+              'int32',
+            ),
+            classes,
           ),
-          classes,
         );
         const testIdx = Array.from({ length: test.count }, (_, i) => i);
         const xTest = images(test, pixels, testIdx);

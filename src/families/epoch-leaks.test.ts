@@ -1,0 +1,93 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { train } from '../core/training/trainer';
+import { selectBackend } from '../ml/backend';
+import { memorySplit, type ImageDataset } from '../ml/dataset';
+import { tf } from '../ml/tf';
+import { familyModels } from './models';
+import { defaultRunConfig } from './run-config';
+
+/** Seeded noise images, 28×28, with labels cycling through `classes`. */
+function split(count: number, seed: number, classes: number) {
+  let s = seed;
+  const images = Uint8Array.from({ length: count * 784 }, () =>
+    Math.floor(((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 256),
+  );
+  return memorySplit(
+    images,
+    784,
+    Uint8Array.from({ length: count }, (_, i) => i % classes),
+  );
+}
+
+const ignore = { progress: () => undefined, metrics: () => undefined, warn: () => undefined };
+
+/**
+ * A training worker lives as long as its run, and on a GPU its tensors hold the card's memory: whatever an epoch
+ * leaves behind (its views, its own figures, a phase's probe) piles up over hundreds of epochs. Each family trains
+ * its default model for its last two epochs in one phase, and the second of them must end with no more tensors than
+ * the first. The per-run hooks (afterTraining) are checked the same way, run twice.
+ */
+describe("a family's epoch, its views and its own figures", () => {
+  beforeAll(async () => {
+    await selectBackend('wasm');
+  });
+
+  it.each(Object.keys(familyModels))('%s: its epochs, views and hooks leave no tensor behind', async (family) => {
+    const config = defaultRunConfig(family);
+    const classes = family === 'deepfake' ? 2 : 10;
+    const dataset: ImageDataset = {
+      name: 'noise',
+      height: 28,
+      width: 28,
+      channels: 1,
+      train: split(64, 1, classes),
+      test: split(32, 2, classes),
+      labelNames: null,
+      hash: 'x',
+    };
+    const model = familyModels[family as keyof typeof familyModels].build({
+      model: config.model as never,
+      training: config.training,
+      inputShape: [28, 28, 1],
+      seed: 1,
+      classes,
+      trainCount: 64,
+    });
+    const training = { ...config.training, epochs: 2, batchSize: 32 };
+    const lastEpoch = model.totalEpochs?.(training.epochs) ?? training.epochs;
+    const tensorsAfter: Record<number, number> = {};
+    const pixels = tf.tensor2d(new Float32Array(8 * 784).fill(0.5), [8, 784]);
+    const labels = tf.oneHot(tf.tensor1d([0, 1, 0, 1, 0, 1, 0, 1], 'int32'), classes);
+    await train({
+      model,
+      dataset,
+      training,
+      shuffleSeed: 3,
+      twinSets: family === 'deepfake',
+      callbacks: {
+        ...ignore,
+        epochEnd: async (epoch) => {
+          if (model.views)
+            await model.views({
+              panel: pixels,
+              panelLabels: labels,
+              classes,
+              sample: pixels,
+              sampleLabels: [0, 1, 0, 1, 0, 1, 0, 1],
+            });
+          tensorsAfter[epoch] = tf.memory().numTensors;
+        },
+      },
+    });
+    expect(tensorsAfter[lastEpoch]! - tensorsAfter[lastEpoch - 1]!).toBe(0);
+    if (model.afterTraining) {
+      const data = { train: dataset.train, test: dataset.test };
+      await model.afterTraining(data); // once first: tfjs caches a few constants of its own on a first use
+      const before = tf.memory().numTensors;
+      await model.afterTraining(data);
+      expect(tf.memory().numTensors - before).toBe(0);
+    }
+    tf.dispose([pixels, labels]);
+    model.dispose();
+  });
+});
