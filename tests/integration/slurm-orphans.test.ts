@@ -71,6 +71,39 @@ describe('Slurm runs whose studio ended while this one is open', () => {
     }
   });
 
+  it('a message that could not be stored is read again when the run is followed anew, and stored once', async () => {
+    const tmp = tempDir('latent-studio-slurm-refollow-');
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const commands: SlurmCommands = {
+      sbatch: () => Promise.reject(new Error('not used')),
+      taskStates: async (jobIds) => new Map(jobIds.flatMap((j) => [[`${j}_0`, { state: 'COMPLETED' }] as const])),
+      scancel: async () => undefined,
+    };
+    const studio = slurmStudio(tmp.dir, commands, 20, 100);
+    try {
+      // Its figures cannot be stored for a while (as a database locked past its timeout).
+      studio.db.exec(`CREATE TRIGGER busy BEFORE INSERT ON metrics BEGIN SELECT RAISE(ABORT, 'database is locked'); END`);
+      const runId = slurmRun(studio, tmp.dir, '74', spawnSync(process.execPath, ['-e', '0']).pid);
+      const warned = async () => (await studio.api['runs.get']({ runId })).warnings.length;
+      let start = Date.now();
+      while ((await warned()) === 0 && Date.now() - start < 10_000) await new Promise((r) => setTimeout(r, 20));
+      // Dropped, not ended: its log is read again from where the last stored message left it.
+      expect((await studio.api['runs.get']({ runId })).status).toBe('running');
+      studio.db.exec('DROP TRIGGER busy');
+      start = Date.now();
+      while ((await studio.api['runs.get']({ runId })).status === 'running' && Date.now() - start < 10_000)
+        await new Promise((r) => setTimeout(r, 20));
+      const run = await studio.api['runs.get']({ runId });
+      expect(run.status).toBe('completed');
+      const stored = studio.db.prepare(`SELECT value FROM metrics WHERE run_id = ? AND name = 'loss'`).all(runId);
+      expect(stored).toEqual([{ value: 0.05 }]);
+    } finally {
+      logged.mockRestore();
+      await studio.close();
+      tmp.cleanup();
+    }
+  });
+
   it('are told, once, when squeue keeps failing: the state shown is then the last squeue gave', async () => {
     const tmp = tempDir('latent-studio-slurm-squeue-');
     // Each failed poll is said on the console too: kept out of the test's output.
