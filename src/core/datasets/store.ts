@@ -13,9 +13,11 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { datasetNamePattern, type DatasetFactor, type DatasetInfo } from '../../shared/api';
 import { insideRoot, PathEscapeError } from '../paths';
+import { processAlive } from '../store/supervisor';
 import { fileSplit, type ImageDataset } from '../../ml/dataset';
 
 /**
@@ -53,15 +55,50 @@ export interface Manifest {
 }
 
 const partialPrefix = '.partial-';
+/** In a set being written: the process writing it, `{ host, pid }`. */
+const ownerFile = 'owner.json';
+/** A set being written on another machine (a shared folder) is taken for abandoned once untouched this long. */
+const abandonedAfterMs = 24 * 3600_000;
+
+/** Whether the process writing a partial set has gone (its owner file says which; without one, it is an old crash's). */
+function writerGone(dir: string): boolean {
+  let owner: { host?: unknown; pid?: unknown };
+  try {
+    owner = JSON.parse(readFileSync(join(dir, ownerFile), 'utf8')) as typeof owner;
+  } catch {
+    return lastTouched(dir) < Date.now() - abandonedAfterMs;
+  }
+  if (owner.host !== hostname()) return lastTouched(dir) < Date.now() - abandonedAfterMs;
+  return typeof owner.pid !== 'number' || (owner.pid !== process.pid && !processAlive(owner.pid));
+}
+
+/** When a folder or a file in it last changed (ms since the epoch). */
+function lastTouched(dir: string): number {
+  let latest = 0;
+  try {
+    latest = statSync(dir).mtimeMs;
+    for (const entry of readdirSync(dir)) latest = Math.max(latest, statSync(join(dir, entry)).mtimeMs);
+  } catch {
+    // Gone meanwhile, or unreadable: judged by what was read.
+  }
+  return latest;
+}
 
 export class DatasetStore {
   constructor(readonly root: string) {}
 
-  /** Removes what a crashed import or generation left behind. */
+  /**
+   * Removes what a crashed import or generation left behind: a set being written whose process has gone. One that
+   * another process is still writing (an import in another terminal, a studio beside this one) is left alone; one
+   * written on another machine, until it has been untouched for a day.
+   */
   sweepPartial(): void {
     if (!existsSync(this.root)) return;
     for (const entry of readdirSync(this.root)) {
-      if (entry.startsWith(partialPrefix)) rmSync(join(this.root, entry), { recursive: true, force: true });
+      if (!entry.startsWith(partialPrefix)) continue;
+      const dir = join(this.root, entry);
+      if (!writerGone(dir)) continue;
+      rmSync(dir, { recursive: true, force: true });
     }
   }
 
@@ -154,6 +191,7 @@ export class DatasetStore {
     mkdirSync(this.root, { recursive: true });
     const tmp = join(this.root, `${partialPrefix}${name}-${process.pid}-${randomBytes(4).toString('hex')}`);
     mkdirSync(tmp);
+    writeFileSync(join(tmp, ownerFile), JSON.stringify({ host: hostname(), pid: process.pid }));
     return new DatasetWriter(this, name, tmp, shape);
   }
 }
@@ -232,6 +270,7 @@ export class DatasetWriter {
       hash: hash.digest('hex'),
       createdAt: new Date().toISOString(),
     };
+    rmSync(join(this.dir, ownerFile), { force: true });
     writeFileSync(join(this.dir, 'manifest.json'), `${JSON.stringify(full, null, 1)}\n`);
     try {
       renameSync(this.dir, this.store.dir(this.name));
