@@ -217,6 +217,50 @@ describe('explorer sessions', () => {
     // Asked to close, the worker exits by itself.
     await expect.poll(() => alive(pid), { timeout: 5000 }).toBe(false);
   });
+
+  it('makes room for a new session by closing a ready one first; one closed while it starts says why', async () => {
+    const open = (maxSessions: number) =>
+      new ExplorerSessions({
+        db: studio.db,
+        orchestrator: studio.orchestrator,
+        locations: { root: studio.datasets.store.root },
+        maxSessions,
+      });
+    const two = open(2);
+    const a = await two.open({ runId });
+    const starting = two.open({ runId });
+    // A used after B began to start (a moment later: the clock counts milliseconds): by use alone, B would go.
+    await new Promise((r) => setTimeout(r, 50));
+    await two.decode({ sessionId: a.sessionId, z: someCodes(1, 20, 5) });
+    const c = await two.open({ runId });
+    const b = await starting;
+    await expect(two.decode({ sessionId: a.sessionId, z: someCodes(1, 20, 5) })).rejects.toThrow(
+      /has ended: more than 2 explorer sessions were opened; it was the least recently used/,
+    );
+    for (const { sessionId } of [b, c]) expect((await two.decode({ sessionId, z: someCodes(1, 20, 5) })).pixels).toHaveLength(1);
+    two.closeAll();
+
+    const one = open(1);
+    await one.open({ runId });
+    const first = one.open({ runId });
+    const second = one.open({ runId });
+    await expect(first).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/has ended: more than 1 explorer sessions were opened/),
+    });
+    await second;
+    one.closeAll();
+  });
+
+  it("a deleted run's sessions close: none decodes for a run that is gone", async () => {
+    const { sessionId } = await call<ExplorerInfo>('explorer.open', { runId });
+    const pid = studio.explorer.pid(sessionId);
+    expect(await studio.api['runs.delete']({ runId })).toEqual({ deleted: true });
+    await expect(call('explorer.decode', { sessionId, z: someCodes(1, 20, 6) })).rejects.toThrow(
+      new RegExp(`has ended: run ${runId} was deleted`),
+    );
+    await expect.poll(() => alive(pid ?? 0), { timeout: 5000 }).toBe(false);
+  });
 });
 
 function alive(pid: number): boolean {

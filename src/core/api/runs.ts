@@ -84,7 +84,7 @@ export function runsApi(
   | 'runs.cancel'
   | 'runs.delete'
 > {
-  const { db, events, orchestrator, datasets, datasetLocations, dataDir, evaluations, checkpointDir } = ctx;
+  const { db, events, orchestrator, datasets, datasetLocations, dataDir, evaluations, explorer, checkpointDir } = ctx;
   const { requireRun, resumeRun } = runHelpers(ctx);
   return {
     'runs.start': async ({ config }) => {
@@ -176,6 +176,8 @@ export function runsApi(
       const deleted = deleteRun(db, runId);
       // Its checkpoints and priors go with it (ids are reused: a later run of this id would find them).
       if (deleted) rmSync(insideRoot(checkpointDir, `run-${runId}`), { recursive: true, force: true });
+      // Its explorer sessions close: one left open would decode for a run that is gone, then for a later run of its id.
+      if (deleted) explorer.closeRun(runId, `run ${runId} was deleted`);
       if (deleted) events.emit('run.deleted', { runId });
       return { deleted };
     },

@@ -46,6 +46,9 @@ class Session {
   /** What `explorer.open` answered, once the worker holds the model. */
   info: ExplorerInfo | undefined;
   readonly ready: Promise<ExplorerModelInfo>;
+  #notReady: (e: Error) => void = () => undefined;
+  /** Ended by the studio (closed, made room for another, its run deleted), not by its worker failing. */
+  closedOnPurpose = false;
 
   constructor(
     readonly id: string,
@@ -55,6 +58,7 @@ class Session {
     private readonly onEnd: (session: Session, reason: string) => void,
   ) {
     this.ready = new Promise((resolve, reject) => {
+      this.#notReady = reject;
       worker.onMessage((m) => {
         switch (m.type) {
           case 'explorerReady':
@@ -120,6 +124,8 @@ class Session {
     this.ended = reason;
     clearTimeout(this.#idle);
     const error = this.endedError();
+    // A session ended while it started: its opener hears why (a promise settles once: after the model, a no-op).
+    this.#notReady(error);
     for (const call of this.#pending.values()) call.reject(error);
     this.#pending.clear();
     this.onEnd(this, reason);
@@ -128,6 +134,7 @@ class Session {
   /** Asks the worker to leave, and kills it if it has not within a moment. */
   close(reason: string): void {
     if (this.ended) return;
+    this.closedOnPurpose = true;
     this.end(reason);
     try {
       this.worker.send({ type: 'close' });
@@ -166,9 +173,11 @@ export class ExplorerSessions {
       );
     }
     const checkpoint = checkpointFor(this.o.db, run.id, request.epoch);
-    // Room for one more: the least recently used session goes.
+    // Room for one more: the least recently used session goes; one still starting only when no other is left.
     const cap = this.o.maxSessions ?? 4;
-    const byUse = [...this.#open.values()].sort((a, b) => a.lastUsed - b.lastUsed);
+    const byUse = [...this.#open.values()].sort(
+      (a, b) => Number(a.info === undefined) - Number(b.info === undefined) || a.lastUsed - b.lastUsed,
+    );
     for (const s of byUse.slice(0, Math.max(0, byUse.length - cap + 1))) {
       s.close(`more than ${cap} explorer sessions were opened; it was the least recently used`);
     }
@@ -188,6 +197,7 @@ export class ExplorerSessions {
     try {
       info = await session.ready;
     } catch (e) {
+      if (session.closedOnPurpose) throw session.endedError();
       session.kill('it failed to start');
       throw new ApiError(
         'internal',
@@ -330,6 +340,11 @@ export class ExplorerSessions {
     }
     session.close('it was closed');
     return { closed: true };
+  }
+
+  /** Closes a run's sessions (the run is deleted: its id may name another run later). */
+  closeRun(runId: number, reason: string): void {
+    for (const s of [...this.#open.values()]) if (s.runId === runId) s.close(reason);
   }
 
   /** The worker's pid of an open session (tests kill it). */
