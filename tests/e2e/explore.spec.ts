@@ -248,6 +248,39 @@ test('the deepfake’s code is decoded by A’s and B’s decoders side by side,
     .toContain(opened.value.sessionId);
 });
 
+test('left while a decode is on its way, the explorer opens no new session for the view that went', async ({ page }) => {
+  test.setTimeout(60_000);
+  if (!host) throw new Error('host not started');
+  const h = host;
+  const runId = await deepfakeRunId;
+  await expect.poll(async () => (await call<RunDetail>(h, 'runs.get', { runId })).status, { timeout: 60_000 }).toBe('completed');
+  // Decodes over HTTP (a setting of the page), so that the test can hold one back.
+  await page.addInitScript(() => localStorage.setItem('latent-studio.explorer.channel', 'http'));
+  await page.goto(h.url);
+  await page.locator(`[data-run-id="${runId}"] button.row`).click();
+  await page.getByTestId('explore-run').click();
+  await expect(page.getByTestId('decoded-image').nth(1)).toHaveAttribute('data-z', /^\[/, { timeout: 30_000 });
+  const opens: string[] = [];
+  page.on('request', (req) => {
+    if (req.url().endsWith('/api/explorer.open')) opens.push(req.url());
+  });
+  await page.route('**/api/explorer.decode', async (route) => {
+    await new Promise((r) => setTimeout(r, 1000));
+    await route.continue();
+  });
+  const answered = page.waitForResponse('**/api/explorer.decode');
+  const requested = page.waitForRequest('**/api/explorer.decode');
+  await page.getByTestId('latent-slider-1').focus();
+  await page.keyboard.press('ArrowLeft');
+  await requested;
+  await page.getByTestId('open-datasets').click();
+  // The view's session was closed as it went; the decode arrives after, and is told so.
+  const answer = (await (await answered).json()) as { error?: { message: string } };
+  expect(answer.error?.message).toMatch(/has ended: it was closed/);
+  await page.waitForTimeout(1000);
+  expect(opens).toEqual([]);
+});
+
 test('sampling the prior of an AAE with the ring of ten Gaussians draws from the ring, and says so', async ({ page }) => {
   test.setTimeout(60_000);
   if (!host) throw new Error('host not started');

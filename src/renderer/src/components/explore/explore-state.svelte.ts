@@ -79,20 +79,16 @@ export class ExploreState {
 
   private reopening: Promise<void> | null = null;
   private readonly runId: () => number;
+  /** Counts the view's departures: a call begun before one never opens a session again for a view that has gone. */
+  private departures = 0;
 
   constructor(runId: () => number) {
     this.runId = runId;
     $effect(() => {
-      const id = runId();
+      runId();
       let gone = false;
       this.openSession().then(
-        async (opened) => {
-          if (gone || opened.runId !== id) {
-            // The view went while its session opened: close that session now, rather than leave it to idle out.
-            studio.client.call('explorer.close', { sessionId: opened.sessionId }).catch(() => undefined);
-            if (this.sessionId === opened.sessionId) this.sessionId = null;
-            return;
-          }
+        async () => {
           const ticket = ++this.starts;
           await this.loadThumbs(0);
           // A projector selection made while the model was opening is where the sliders start.
@@ -103,10 +99,13 @@ export class ExploreState {
           // A start chosen while the thumbnails were encoded (a sample, a projector point) stays.
           if (first && ticket === this.starts) this.startFrom(first.code, first.label, `test image ${first.index}`);
         },
-        (e: unknown) => (this.openError = e instanceof Error ? e.message : String(e)),
+        (e: unknown) => {
+          if (!gone) this.openError = e instanceof Error ? e.message : String(e);
+        },
       );
       return () => {
         gone = true;
+        this.departures++;
         if (this.sessionId) studio.client.call('explorer.close', { sessionId: this.sessionId }).catch(() => undefined);
         this.sessionId = null;
       };
@@ -114,7 +113,13 @@ export class ExploreState {
   }
 
   private async openSession(): Promise<ExplorerInfo> {
+    const departures = this.departures;
     const opened = await studio.client.call('explorer.open', { runId: this.runId() });
+    if (departures !== this.departures) {
+      // The view went while its session opened: closed now, rather than left to idle out.
+      studio.client.call('explorer.close', { sessionId: opened.sessionId }).catch(() => undefined);
+      throw new Error('the explorer was left before its model opened');
+    }
     this.sessionId = opened.sessionId;
     this.info = opened;
     return opened;
@@ -127,10 +132,12 @@ export class ExploreState {
   ): Promise<CommandOutput<K>> {
     const send = () =>
       studio.client.call(name, { ...input, sessionId: this.sessionId ?? '' } as CommandInput<K>, { live: this.live });
+    const departures = this.departures;
     try {
       return await send();
     } catch (e) {
-      if (!sessionEnded(e)) throw e;
+      // Ended because the view went (its cleanup closed the session): nothing to open again.
+      if (!sessionEnded(e) || departures !== this.departures) throw e;
       this.notice = reopenedNotice(e.message);
       this.reopening ??= this.openSession().then(
         () => void (this.reopening = null),
