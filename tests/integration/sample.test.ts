@@ -122,6 +122,20 @@ describe('latent-studio sample', () => {
     await expect(studio.api['runs.sample']({ runId: chosen, n: 2, class: 0 })).rejects.toThrow(
       /^class: run \d+ was trained on classes 3, 8; there is no class 0/,
     );
+    // A CVAE on a pair of sets: its classes are the two identities, A = 0 and B = 1 (not the first set's labels).
+    const twoSets = tiny('cvae');
+    twoSets.dataset = { ...twoSets.dataset, second: 'mnist' };
+    const paired = (await studio.api['runs.start']({ config: twoSets })).runId;
+    await studio.orchestrator.whenEnded(paired);
+    const [ab, bOnly] = await Promise.all([
+      studio.api['runs.sample']({ runId: paired, n: 2, seed: 1 }),
+      studio.api['runs.sample']({ runId: paired, n: 2, seed: 1, class: 1 }),
+    ]);
+    expect(ab.samples.map((x) => x.label)).toEqual([0, 0, 1, 1]);
+    expect(bOnly.samples.map((x) => x.png)).toEqual(ab.samples.slice(2).map((x) => x.png));
+    await expect(studio.api['runs.sample']({ runId: paired, n: 2, class: 2 })).rejects.toThrow(
+      /^class: run \d+ was trained on classes 0, 1; there is no class 2/,
+    );
     await expect(studio.api['runs.sample']({ runId: cvae, n: 2, class: 12 })).rejects.toThrow(
       /^class: run \d+ was trained on classes 0, 1/,
     );

@@ -10,7 +10,7 @@ import type { ExplorerModelInfo } from '../training/protocol';
 import { readFloats } from '../../ml/read';
 import { tf } from '../../ml/tf';
 
-/** Test codes the sliders' ranges are measured on. */
+/** Test codes the sliders' ranges are measured on (evenly spaced over the test split). */
 const spreadImages = 1000;
 /** Draws of a model's own prior an explorer session holds for "sample the prior". */
 const explorerPriorDraws = 100;
@@ -21,7 +21,7 @@ export interface ExplorerModel {
   family: string;
 }
 
-/** The model's shape as the explorer sees it, and the spread of its first test codes per dimension. */
+/** The model's shape as the explorer sees it, and the spread of its test codes per dimension. */
 export async function describeExplorer({ model, dataset, family }: ExplorerModel): Promise<ExplorerModelInfo> {
   if (!model.encode || !model.decode) {
     throw new Error(`the ${family} family has no encoder and decoder of one code per image: it cannot be explored`);
@@ -33,7 +33,8 @@ export async function describeExplorer({ model, dataset, family }: ExplorerModel
     family,
     dataset,
     dataset.test,
-    Uint32Array.from({ length: n }, (_, i) => i),
+    // Spread over the whole split: a pair of sets' test split is A's images then B's, and some splits are by class.
+    Uint32Array.from({ length: n }, (_, i) => Math.floor((i * dataset.test.count) / n)),
   );
   const spread = { mean: [] as number[], std: [] as number[], min: [] as number[], max: [] as number[] };
   for (let d = 0; d < dim; d++) {

@@ -268,8 +268,9 @@ export class PriorJobs implements JobKindHandler<'priorTrained'> {
     };
   }
 
-  /** The label values a run trained on: the classes it chose, else every label of its data set. */
-  private classesOf(dataset: { name: string; classes?: number[] | undefined }): number[] {
+  /** The label values a run trained on: identities A and B (0, 1) of a pair of sets, the classes it chose, else every label of its data set. */
+  private classesOf(dataset: { name: string; second?: string | undefined; classes?: number[] | undefined }): number[] {
+    if (dataset.second !== undefined) return [0, 1];
     if (dataset.classes) return [...dataset.classes].sort((a, b) => a - b);
     return Array.from({ length: this.o.datasets.info(dataset.name)?.classes ?? 0 }, (_, c) => c);
   }
