@@ -26,6 +26,9 @@ export function idxImages(file: string, bytes: Uint8Array): ImageArray {
   return { file, count, height, width, channels, image: (i, out) => out.set(data.subarray(i * pixels, (i + 1) * pixels)) };
 }
 
+/** How far float images in 0..1 may stray past it (clipped). */
+const unitOvershoot = 0.05;
+
 export function npyImages(file: string, bytes: Uint8Array): ImageArray {
   const a = parseNpy(bytes, file);
   const s = a.shape;
@@ -43,8 +46,10 @@ export function npyImages(file: string, bytes: Uint8Array): ImageArray {
     );
   }
   // Values all within [0, 1] are scaled to bytes: floats in [0, 1], and booleans or integers that are all 0 or 1
-  // (binary images, as dSprites' `imgs`). Anything else must already be 0..255.
+  // (binary images, as dSprites' `imgs`). Floats may overshoot [0, 1] a little (a resampling filter's ringing, float
+  // rounding): clipped, not read as 0..255 (where 1.0001 would be a black pixel). Anything else must be 0..255.
   let max = 0;
+  let maxAt = 0;
   if (a.bytes) {
     for (const v of a.bytes) {
       if (v <= max) continue;
@@ -55,10 +60,20 @@ export function npyImages(file: string, bytes: Uint8Array): ImageArray {
     for (let i = 0; i < a.size; i++) {
       const v = a.get(i);
       if (!Number.isFinite(v)) throw new DatasetFileError(file, `element ${i} is ${v}: images must be finite`);
-      if (v > max) max = v;
+      if (v > max) [max, maxAt] = [v, i];
     }
   }
-  const scale = max <= 1 ? 255 : 1;
+  const float = a.dtype.startsWith('f');
+  const unit = max <= 1 || (float && max <= 1 + unitOvershoot);
+  if (float && !unit && max < 2) {
+    throw new DatasetFileError(
+      file,
+      `element ${maxAt} is ${max}: float images must hold values in 0..1 (up to ${1 + unitOvershoot}, clipped) or 0..255`,
+    );
+  }
+  const scale = unit ? 255 : 1;
+  // A float in 0..1 a little below 0 is clipped as one a little above 1 is.
+  const low = unit && float ? -unitOvershoot : 0;
   const pixels = height * width * channels;
   const plane = height * width;
   return {
@@ -75,7 +90,8 @@ export function npyImages(file: string, bytes: Uint8Array): ImageArray {
       for (let j = 0; j < pixels; j++) {
         // out is HWC; the source element is at the same place (hwc) or at c * H*W + p (chw).
         const src = layout === 'hwc' ? j : (j % channels) * plane + Math.floor(j / channels);
-        const v = Math.round(a.get(n * pixels + src) * scale);
+        const x = a.get(n * pixels + src);
+        const v = Math.round((unit && x >= low ? Math.min(Math.max(x, 0), 1) : x) * scale);
         if (v < 0 || v > 255 || Number.isNaN(v)) {
           throw new DatasetFileError(
             file,

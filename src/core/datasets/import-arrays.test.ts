@@ -81,6 +81,26 @@ describe('import', () => {
     expect(seededSplit(40, 0, 1, 'x').description).toBe('seed 1: 2.5% test (1 of 40)');
   });
 
+  it('float images in 0..1 that overshoot it a little are clipped, not read as 0..255; further out, refused', async () => {
+    // Two 2x3 images. A resampling filter's ringing: 1.0001 is white, not 1 of 255; -0.0002 is black.
+    const write = (name: string, first: number[]) => {
+      const file = join(tmp.dir, `${name}.npy`);
+      const values = Float32Array.from([...first, 0, 0, 0, 0, 0, 0]);
+      writeFileSync(file, npy('<f4', [2, 2, 3], new Uint8Array(values.buffer)));
+      return file;
+    };
+    await catalog.import({ path: write('ringing', [0, 0.5, 1.0001, -0.0002, 1.04, 0.25]), name: 'ringing' });
+    expect([...bySource('ringing').pixels[0]!]).toEqual([0, 128, 255, 0, 255, 64]);
+    // Up to 1.3: neither 0..1 nor 0..255. Refused, naming the file and the element.
+    await expect(catalog.import({ path: write('between', [0, 0.5, 1.3, 0, 1, 0.2]), name: 'between' })).rejects.toThrow(
+      /between\.npy: element 2 is 1\.29999\d*: float images must hold values in 0\.\.1 \(up to 1\.05, clipped\) or 0\.\.255/,
+    );
+    // Far below 0 (images in -1..1): refused, not clipped.
+    await expect(catalog.import({ path: write('signed', [-1, 0.5, 1, 0, 1, 0.2]), name: 'signed' })).rejects.toThrow(
+      /signed\.npy: image \d holds -1: values must be 0\.\.255/,
+    );
+  });
+
   it('an NPY of binary images (booleans, or bytes that are all 0 or 1, as dSprites’) is scaled to 0 and 255', async () => {
     const bits = Uint8Array.from({ length: 6 * 3 * 3 }, (_, i) => ((i * 5) % 3 === 0 ? 1 : 0));
     for (const [name, descr] of [
