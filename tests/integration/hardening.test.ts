@@ -1,6 +1,8 @@
-import { cpSync, existsSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { npy } from '../../src/core/datasets/import-fixtures';
 import { dispatch } from '../../src/core/dispatch';
 import { insideRoot, PathEscapeError } from '../../src/core/paths';
 import type { Studio } from '../../src/core/studio';
@@ -28,6 +30,36 @@ const hostileNames = [
   'toString',
   'hasOwnProperty',
 ];
+
+describe('a bad file given to import', () => {
+  it('is refused under the field that named it: the labels file under labelsPath, the images under path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latent-studio-import-fields-'));
+    try {
+      const images = join(dir, 'images.npy');
+      const labels = join(dir, 'labels.npy');
+      writeFileSync(images, npy('|u1', [4, 2, 2], new Uint8Array(16)));
+      writeFileSync(labels, npy('|u1', [3], new Uint8Array(3)));
+      const fields = async (input: { path: string; labelsPath?: string }) => {
+        const result = await dispatch(studio.api, 'datasets.import', { ...input, name: 'fields' });
+        if (result.ok) throw new Error('imported');
+        return [result.error.code, result.error.issues?.map((i) => i.path), result.error.message];
+      };
+      expect(await fields({ path: images, labelsPath: labels })).toEqual([
+        'bad_request',
+        ['labelsPath'],
+        expect.stringMatching(/^labels\.npy: /),
+      ]);
+      writeFileSync(images, 'not an array');
+      expect(await fields({ path: images, labelsPath: labels })).toEqual([
+        'bad_request',
+        ['path'],
+        expect.stringMatching(/^images\.npy: /),
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('no command reaches outside the studio folders, whatever name it is given', () => {
   it('refuses every hostile data set name, for every command that takes one, and touches nothing outside', async () => {

@@ -1,4 +1,5 @@
 /** The data sets' commands: list, browse, import, generate, delete; their errors become API errors. */
+import { resolve } from 'node:path';
 import type { Api } from '../../shared/api';
 import { DatasetError } from '../datasets/catalog';
 import { DatasetFileError } from '../datasets/idx';
@@ -17,12 +18,18 @@ export function datasetsApi(
 > {
   const { db, events, orchestrator, datasets } = ctx;
   const progress = datasetProgress(events);
-  /** Data set errors become API errors: a bad file or name is the caller's (400), a missing set 404, a taken name 409. */
-  const datasetCall = async <T>(task: () => T | Promise<T>): Promise<T> => {
+  /**
+   * Data set errors become API errors: a bad file or name is the caller's (400, the field being the one that named
+   * the file: `labelsPath` for the labels, else `path`), a missing set 404, a taken name 409.
+   */
+  const datasetCall = async <T>(task: () => T | Promise<T>, labelsPath?: string): Promise<T> => {
     try {
       return await task();
     } catch (e) {
-      if (e instanceof DatasetFileError) throw new ApiError('bad_request', e.message, [{ path: 'path', message: e.message }]);
+      if (e instanceof DatasetFileError) {
+        const field = labelsPath !== undefined && resolve(e.file) === resolve(labelsPath) ? 'labelsPath' : 'path';
+        throw new ApiError('bad_request', e.message, [{ path: field, message: e.message }]);
+      }
       if (e instanceof PathEscapeError)
         throw new ApiError('bad_request', `name: ${e.message}`, [{ path: 'name', message: e.message }]);
       if (e instanceof DatasetExistsError) throw new ApiError('conflict', e.message);
@@ -52,7 +59,7 @@ export function datasetsApi(
         const info = await datasets.import(req, progress('import', req.name ?? req.path));
         events.emit('dataset.changed', { name: info.name });
         return info;
-      }),
+      }, req.labelsPath),
     'datasets.generate': async (req) =>
       datasetCall(async () => {
         const infos = await datasets.generate(req, progress('generate', req.name ?? req.generator));
