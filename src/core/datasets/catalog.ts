@@ -172,13 +172,13 @@ export class DatasetCatalog {
       await inFlight.catch(() => undefined);
       if (this.store.has(name)) return [];
     }
-    return this.generate({ generator: d.generator, seed: d.seed, count: d.count, name: d.generator }, progress).catch(
-      (e: unknown) => {
-        // Another caller generated it meanwhile: fine.
-        if (!this.store.has(name)) throw e;
-        return [];
-      },
-    );
+    // Only what is missing: one twin deleted is drawn again (the same images, from the same seed) beside the other.
+    const request = { generator: d.generator, seed: d.seed, count: d.count, name: d.generator };
+    return this.generate(request, progress, true).catch((e: unknown) => {
+      // Another caller generated it meanwhile: fine.
+      if (!this.store.has(name)) throw e;
+      return [];
+    });
   }
 
   private exclusive<T>(key: string, task: () => Promise<T>): Promise<T> {
@@ -208,9 +208,9 @@ export class DatasetCatalog {
 
   /**
    * Draws `count` images from the generator with `seed` and stores them (one set, or one per identity:
-   * `name-a`, `name-b`, twins by index). The last 10% drawn are the test split.
+   * `name-a`, `name-b`, twins by index; `missingOnly`: those not stored). The last 10% drawn are the test split.
    */
-  async generate(req: GenerateRequest, progress?: ImportProgress): Promise<DatasetInfo[]> {
+  async generate(req: GenerateRequest, progress?: ImportProgress, missingOnly = false): Promise<DatasetInfo[]> {
     const gen = generators[req.generator];
     const base = req.name ?? `${gen.kind}-s${req.seed}-n${req.count}`;
     const names = generatedNames(gen, base);
@@ -218,13 +218,14 @@ export class DatasetCatalog {
       const d = defaultGenerated[n];
       return d !== undefined && d.generator === req.generator && d.seed === req.seed && d.count === req.count;
     };
-    names.forEach((n) => this.checkNewName(n, isDefault(n)));
+    const identities = names.flatMap((n, k) => (missingOnly && this.store.has(n) ? [] : [k]));
+    identities.forEach((k) => this.checkNewName(names[k] as string, isDefault(names[k] as string)));
     return this.exclusive(base, async () => {
       const testCount = Math.max(1, Math.round(req.count * generatedTestFraction));
       const trainCount = req.count - testCount;
-      const writers = names.map((n) =>
-        this.store.create(n, { height: gen.height, width: gen.width, channels: gen.channels, count: req.count }),
-      );
+      const shape = { height: gen.height, width: gen.width, channels: gen.channels, count: req.count };
+      const writers = new Map(identities.map((k) => [k, this.store.create(names[k] as string, shape)]));
+      const committed: string[] = [];
       try {
         const rng = createRng(req.seed);
         const image = new Uint8Array(gen.height * gen.width * gen.channels);
@@ -240,8 +241,8 @@ export class DatasetCatalog {
           }
         }
         progress?.(req.count, req.count);
-        const manifests = writers.map((w, k) =>
-          w.commit({
+        const manifests = [...writers].map(([k, w]) => {
+          const manifest = w.commit({
             title: names.length > 1 ? `${gen.title} ${(gen.identities[k] as string).toUpperCase()}` : gen.title,
             kind: 'generated',
             description: gen.description,
@@ -253,11 +254,15 @@ export class DatasetCatalog {
             generator: { kind: gen.kind, identity: k },
             twin: names.length > 1 ? (names[1 - k] as string) : null,
             split: generatedSplit,
-          }),
-        );
+          });
+          committed.push(manifest.name);
+          return manifest;
+        });
         return manifests.map((m) => manifestInfo(m, this.store.sizeBytes(m.name)));
       } catch (e) {
+        // Both twins or neither: one committed before the other failed goes too.
         writers.forEach((w) => w.abort());
+        for (const name of committed) this.store.remove(name);
         throw e;
       }
     });

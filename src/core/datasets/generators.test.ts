@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../tests/integration/helpers';
@@ -106,6 +106,23 @@ describe('a default set asked for by two runs at once', () => {
     expect(a.map((d) => d.name)).toEqual(['faces-a', 'faces-b']);
     expect(b).toEqual([]);
     expect(catalog.info('faces-b')).toMatchObject({ available: true, trainCount: 3600, testCount: 400 });
+    // One twin deleted: drawn again beside the other, the same images from the same seed.
+    const hash = catalog.info('faces-b')?.hash;
+    expect(catalog.delete('faces-b')).toBe(true);
+    expect((await catalog.ensure('faces-b')).map((d) => d.name)).toEqual(['faces-b']);
+    expect(catalog.info('faces-b')?.hash).toBe(hash);
+  });
+});
+
+describe('a pair of twins whose second set cannot be stored', () => {
+  it('stores neither: no twin is left naming a set that does not exist', async () => {
+    const root = join(tmp.dir, 'half');
+    const catalog = new DatasetCatalog(root);
+    // Something takes B's folder while the pair is drawn (another process): B's commit fails.
+    const taken = () => mkdirSync(join(root, 'pair-b', 'in-the-way'), { recursive: true });
+    await expect(catalog.generate({ generator: 'faces', seed: 1, count: 20, name: 'pair' }, taken)).rejects.toThrow();
+    expect([catalog.info('pair-a'), catalog.store.has('pair-b')]).toEqual([undefined, false]);
+    expect(readdirSync(root).filter((e) => e.startsWith('.partial-'))).toEqual([]);
   });
 });
 

@@ -50,8 +50,11 @@ describe('the sets a crashed import left half-written', () => {
     const elsewhereOld = leftBy('elsewhere-old', { host: 'another-node', pid: 1 }, 25 * 3600_000);
     const unowned = leftBy('unowned', null, 3600_000);
     const unownedOld = leftBy('unowned-old', null, 25 * 3600_000);
+    // A deleted set the studio stopped removing halfway (renamed out of the way first, then removed).
+    const deleted = join(root, '.partial-deleted-gone-0123abcd');
+    mkdirSync(deleted);
     store.sweepPartial();
-    expect([elsewhere, elsewhereOld, unowned, unownedOld].map(existsSync)).toEqual([true, false, true, false]);
+    expect([elsewhere, elsewhereOld, unowned, unownedOld, deleted].map(existsSync)).toEqual([true, false, true, false, false]);
     expect(partials()).toHaveLength(2);
   });
 });

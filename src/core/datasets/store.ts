@@ -14,7 +14,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { datasetNamePattern, type DatasetFactor, type DatasetInfo } from '../../shared/api';
 import { insideRoot, PathEscapeError } from '../paths';
 import { processAlive } from '../store/supervisor';
@@ -66,7 +66,8 @@ function writerGone(dir: string): boolean {
   try {
     owner = JSON.parse(readFileSync(join(dir, ownerFile), 'utf8')) as typeof owner;
   } catch {
-    return lastTouched(dir) < Date.now() - abandonedAfterMs;
+    // A deleted set on its way out (`remove`), or what an older studio was writing.
+    return basename(dir).startsWith(`${partialPrefix}deleted-`) || lastTouched(dir) < Date.now() - abandonedAfterMs;
   }
   if (owner.host !== hostname()) return lastTouched(dir) < Date.now() - abandonedAfterMs;
   return typeof owner.pid !== 'number' || (owner.pid !== process.pid && !processAlive(owner.pid));
