@@ -136,6 +136,11 @@ export interface BuiltModel {
   state?(): Record<string, unknown> | Promise<Record<string, unknown>>;
   /** The parts as plain tfjs layers models (encoder, decoder, ...), for export: loadable by tf.loadLayersModel. */
   layersModels?(): Record<string, LayersModel>;
+  /**
+   * What an export writes beside the layers models as NumPy arrays, `<name>.npy` (a VQ-VAE's codebook: the code
+   * between encoder and decoder is the nearest of its rows). The model's own tensors: the caller does not dispose them.
+   */
+  exportArrays?(): Record<string, Tensor>;
   restore?(state: Record<string, unknown>): void;
   /** Called before each training step with the fractional epoch, for schedules such as KL warm-up. */
   onStep?(epoch: number): void;

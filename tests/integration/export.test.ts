@@ -2,7 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Studio } from '../../src/core/studio';
-import { tf, tfl, tfRequire, type LayersModel } from '../../src/ml/tf';
+import { parseNpy } from '../../src/core/datasets/npy';
+import { defaultRunConfig } from '../../src/families/run-config';
+import { tf, tfl, tfRequire, type LayersModel, type Tensor } from '../../src/ml/tf';
 import { exportedMse, serve } from './exported-mse';
 import { mnistConfig, tempDir, withTestStudio } from './helpers';
 import { latestOf } from './latest';
@@ -41,6 +43,43 @@ describe('a trained model leaves the studio', () => {
       const decoder: LayersModel = await tfl.loadLayersModel(`${base}/decoder/model.json`);
       const mse = exportedMse(encoder, decoder, studio.datasets.open(config.dataset).test);
       console.log(`exported deep AE: test MSE ${mse} loaded, ${latestOf(run, 'test', 'mse')} stored`);
+      expect(Math.abs(mse - latestOf(run, 'test', 'mse'))).toBeLessThan(1e-5);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a VQ-VAE exports its encoder, decoder and codebook: encoder, nearest row, decoder reconstruct as the run does', async () => {
+    const config = defaultRunConfig('vq-vae');
+    config.backend = 'wasm';
+    config.dataset = { name: 'mnist', trainSubset: 300, testSubset: 50 };
+    config.training = { ...config.training, epochs: 1, batchSize: 50, seed: 4 };
+    const { runId } = await studio.api['runs.start']({ config });
+    await studio.orchestrator.whenEnded(runId);
+    const dir = join(out.dir, 'vq');
+    await studio.exportRun(runId, dir);
+    const book = parseNpy(readFileSync(join(dir, 'codebook.npy')), 'codebook.npy');
+    const model = config.model as { codebookSize: number; codeSize: number };
+    expect(book.shape).toEqual([model.codebookSize, model.codeSize]);
+    tfRequire('@tensorflow/tfjs-backend-cpu');
+    await tf.setBackend('cpu');
+    const { base, server } = await serve(dir);
+    try {
+      const encoder = await tfl.loadLayersModel(`${base}/encoder/model.json`);
+      const decoder = await tfl.loadLayersModel(`${base}/decoder/model.json`);
+      const codebook = tf.tensor2d(
+        Float32Array.from({ length: book.size }, (_, i) => book.get(i)),
+        book.shape as [number, number],
+      );
+      const quantised: LayersModel = {
+        predict: (x: Tensor) => {
+          const rows = tf.reshape(encoder.predict(x) as Tensor, [-1, model.codeSize]);
+          const far = tf.sum(tf.square(tf.sub(tf.expandDims(rows, 1), tf.expandDims(codebook, 0))), 2);
+          return tf.reshape(tf.gather(codebook, tf.argMin(far, 1)), [x.shape[0] ?? 0, -1]);
+        },
+      } as unknown as LayersModel;
+      const mse = exportedMse(quantised, decoder, studio.datasets.open(config.dataset).test);
+      const run = await studio.api['runs.get']({ runId });
       expect(Math.abs(mse - latestOf(run, 'test', 'mse'))).toBeLessThan(1e-5);
     } finally {
       server.close();

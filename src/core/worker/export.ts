@@ -5,6 +5,7 @@ import { loadFamilyModules } from '../../families/family-modules';
 import { selectBackend } from '../../ml/backend';
 import { tf, type LayersModel } from '../../ml/tf';
 import { DatasetCatalog } from '../datasets/catalog';
+import { npyBytes } from '../datasets/npy';
 import { readCheckpoint } from '../training/checkpoint';
 import type { ToWorker } from '../training/protocol';
 import { buildModel, restoreFrom } from '../training/rebuild';
@@ -46,6 +47,11 @@ export async function runExport(msg: Extract<ToWorker, { type: 'export' }>): Pro
   if (!parts) throw new Error(`the ${config.family} family has no layers models to export`);
   const files: string[] = [];
   for (const [name, part] of Object.entries(parts)) files.push(...(await saveLayersModel(part, join(msg.outDir, name))));
+  for (const [name, tensor] of Object.entries(model.exportArrays?.() ?? {})) {
+    const file = join(msg.outDir, `${name}.npy`);
+    writeFileSync(file, npyBytes(Float32Array.from(await tensor.data()), tensor.shape));
+    files.push(file);
+  }
   model.dispose();
   return files;
 }

@@ -101,6 +101,10 @@ export const fsqFamily: FamilyModel<FsqModel> = {
       trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights],
       weights: () => [...encoder.weights, ...decoder.weights, ...runningWeights],
       summary: () => summarize(encoder, decoder),
+      // Each encoder row [levels] standardised by the running moments (normalise 'batch'), bounded and rounded to
+      // the grid of `levels` (fsqQuantiser), is the decoder's input.
+      layersModels: () => ({ encoder, decoder }),
+      exportArrays: () => Object.fromEntries(runningWeights.map((w) => [w.name.replace(/^fsq_/, ''), w.read()])),
       dispose() {
         norm?.dispose();
         encoder.dispose();

@@ -162,6 +162,10 @@ export const rqVaeFamily: FamilyModel<RqVaeModel> = {
         ...summarize(encoder, decoder),
         { name: m.sharedCodebook ? 'codebook (shared)' : 'codebooks', outputShape: [books, k, d], params: books * k * d },
       ],
+      // Each encoder row [codeSize] coded residually: depth by depth, the nearest row of codebook[depth] (of one
+      // shared book when sharedCodebook), subtracted; the sum of the chosen rows is the decoder's input.
+      layersModels: () => ({ encoder, decoder }),
+      exportArrays: () => ({ codebook }),
       dispose() {
         tf.dispose([codebook, emaCount, emaSum]);
         stepEncoded?.dispose();

@@ -99,6 +99,19 @@ export const stackedAeFamily: FamilyModel<StackedAeModel> = {
       weights: () => all.flatMap((l) => l.weights),
       summary: () =>
         all.map((l) => ({ name: l.name, outputShape: [(l.getConfig()['units'] as number) ?? 0], params: l.countParams() })),
+      // The stack as two models over the same layers (made when asked: an export): image → code, code → image.
+      layersModels() {
+        type Symbolic = ReturnType<typeof tfl.input>;
+        const x = tfl.input({ shape: [pixels] });
+        const code = enc.reduce<Symbolic>((h, l) => l.apply(h) as Symbolic, x);
+        const z = tfl.input({ shape: [m.widths.at(-1) as number] });
+        const down = dec.reduceRight<Symbolic>((h, l) => l.apply(h) as Symbolic, z);
+        const image = sigmoidHead ? (sigmoidHead.apply(down) as Symbolic) : down;
+        return {
+          encoder: tfl.model({ inputs: x, outputs: code, name: 'encoder' }),
+          decoder: tfl.model({ inputs: z, outputs: image, name: 'decoder' }),
+        };
+      },
       dispose() {
         for (const l of all) l.dispose();
       },

@@ -144,6 +144,9 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
       trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights, ...(ema ? [] : [codebookWeight])],
       weights: () => [...encoder.weights, ...decoder.weights, codebookWeight, ...emaWeights],
       summary: () => [...summarize(encoder, decoder), { name: 'codebook', outputShape: [k, d], params: k * d }],
+      // The encoder's output, read as `positions` rows of `codeSize`, each replaced by its nearest codebook row, is the decoder's input.
+      layersModels: () => ({ encoder, decoder }),
+      exportArrays: () => ({ codebook }),
       dispose() {
         tf.dispose([chosen, codebook]);
         lastEncoded?.dispose();
