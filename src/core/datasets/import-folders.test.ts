@@ -67,6 +67,28 @@ describe('import', () => {
     expect(catalog.samples('digits', 'test', 0, 10).total).toBe(3);
   });
 
+  it("turns a photo as its EXIF orientation says, as it is shown (a camera's portrait is stored sideways)", async () => {
+    const dir = join(tmp.dir, 'oriented');
+    mkdirSync(dir);
+    // Stored 8 wide and 4 high, black on the left, white on the right; orientation 6: shown turned 90° clockwise,
+    // 4 wide and 8 high, black above, white below.
+    const stored = Uint8Array.from({ length: 8 * 4 }, (_, i) => (i % 8 < 4 ? 0 : 255));
+    await sharp(stored, { raw: { width: 8, height: 4, channels: 1 } })
+      .jpeg({ quality: 100 })
+      .withMetadata({ orientation: 6 })
+      .toFile(join(dir, 'portrait.jpg'));
+    // A second image, upright as stored: 4 wide and 8 high, as the first is shown.
+    await sharp(new Uint8Array(4 * 8).fill(128), { raw: { width: 4, height: 8, channels: 1 } })
+      .png()
+      .toFile(join(dir, 'upright.png'));
+    const info = await catalog.import({ path: dir, name: 'oriented', channels: 1 });
+    expect([info.width, info.height]).toEqual([4, 8]);
+    const shown = bySource('oriented').pixels[0]!;
+    expect([...shown].map((v) => (v < 64 ? 0 : v > 192 ? 1 : -1))).toEqual(
+      Array.from({ length: 32 }, (_, i) => (i < 16 ? 0 : 1)),
+    );
+  });
+
   it('resizes to a chosen size and converts channels on request', async () => {
     const dir = join(tmp.dir, 'mixed');
     mkdirSync(dir);

@@ -235,7 +235,9 @@ async function importImageFolder(
       throw new DatasetFileError(file, `${hint} (PNG or JPEG expected): ${(e as Error).message}`);
     }
     const colour = (m.channels ?? 3) - (m.hasAlpha ? 1 : 0);
-    metas.push({ height: m.height ?? 0, width: m.width ?? 0, channels: colour >= 3 ? 3 : 1 });
+    // As shown: a camera's EXIF orientation turns a 4000x3000 sensor image into a 3000x4000 photo.
+    const shown = m.autoOrient ?? m;
+    metas.push({ height: shown.height ?? 0, width: shown.width ?? 0, channels: colour >= 3 ? 3 : 1 });
   }
   const first = metas[0] as Target;
   const firstFile = relative(dir, files[0]!.file);
@@ -260,7 +262,7 @@ async function importImageFolder(
   const writer = store.create(name, { ...target, count: plan.count });
   try {
     const decode = async (file: string) => {
-      let img = sharp(file).flatten({ background: '#000000' });
+      let img = sharp(file, { autoOrient: true }).flatten({ background: '#000000' });
       if (req.size) img = img.resize(target.width, target.height, { fit: 'cover' });
       img = target.channels === 1 ? img.grayscale() : img.toColourspace('srgb');
       try {
