@@ -23,8 +23,11 @@ function inside(shape: number, u: number, v: number): boolean {
 
 /**
  * dSprites-like shapes (Matthey et al. 2017): 64x64 binary images of a square, an ellipse or a heart, each
- * factor drawn independently and uniformly from dSprites' grid (3 shapes, 6 scales, 40 orientations,
- * 32 x and 32 y positions). The square repeats every 90°, the ellipse every 180°, as in dSprites.
+ * factor drawn independently and uniformly from a grid of dSprites' sizes (3 shapes, 6 scales, 40 orientations,
+ * 32 x and 32 y positions). The square repeats every 90°, the ellipse every 180°, as in dSprites. Two values differ
+ * from dSprites' own: shapes are coded 0–2 (dSprites: 1–3), and the orientations are 2πi/40, i = 0…39 (dSprites:
+ * linspace(0, 2π, 40), which holds 2π, the same pose as 0), so that 90° and 180° fall on the grid and the symmetries
+ * are exact.
  */
 export const shapesGenerator: ImageGenerator = {
   kind: 'shapes',
