@@ -1,4 +1,5 @@
 /** Arrays of images and of labels from IDX (raw or gzipped) and NPY files, recognised by their magic numbers. */
+import { basename } from 'node:path';
 import { DatasetFileError, parseIdx, readDataFile } from './idx';
 import { parseNpy } from './npy';
 
@@ -109,6 +110,11 @@ export function readImageArray(file: string): ImageArray {
   const bytes = readDataFile(file);
   if (bytes[0] === 0x93 && bytes[1] === 0x4e) return npyImages(file, bytes);
   if (bytes[0] === 0 && bytes[1] === 0) return idxImages(file, bytes);
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b)
+    throw new DatasetFileError(
+      file,
+      `is a zip archive (a NumPy .npz, as dSprites ships): save its images array as one .npy and import that, e.g. np.save('images.npy', np.load('${basename(file)}')['imgs'])`,
+    );
   throw new DatasetFileError(file, 'wrong magic number: not an IDX or NPY file (to import images, import their folder)');
 }
 

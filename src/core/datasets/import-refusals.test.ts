@@ -40,11 +40,16 @@ describe('import', () => {
         /t\.npy: truncated/,
       ],
       [
-        'an NPY with a wrong magic number',
+        'an NPZ archive (a zip of arrays, as dSprites ships), with what to do',
         async () => (
-          writeFileSync(join(bad, 'm.npy'), Buffer.from('PK\x03\x04 this is a zip file')),
-          { path: join(bad, 'm.npy') }
+          writeFileSync(join(bad, 'dsprites.npz'), Buffer.from('PK\x03\x04 this is a zip file')),
+          { path: join(bad, 'dsprites.npz') }
         ),
+        /dsprites\.npz: is a zip archive \(a NumPy \.npz.*np\.save\('images\.npy', np\.load\('dsprites\.npz'\)\['imgs'\]\)/,
+      ],
+      [
+        'an NPY with a wrong magic number',
+        async () => (writeFileSync(join(bad, 'm.npy'), Buffer.from('\x93NUMPX not numpy')), { path: join(bad, 'm.npy') }),
         /m\.npy: wrong magic number/,
       ],
       [
