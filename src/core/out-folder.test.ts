@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,29 @@ async function writeParts(dir: string, tag: string) {
 }
 
 describe('writeWhole: an export folder written whole or not at all', () => {
+  it('clears what an export killed midway left, putting back the entries it had set aside, before it looks', async () => {
+    const out = join(fresh(), 'run-7');
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    // Killed while it wrote a new folder: its staging folder beside it.
+    mkdirSync(join(root, `.run-7.partial-${dead}-0123abcd`, 'decoder'), { recursive: true });
+    await writeWhole(out, {}, (dir) => writeParts(dir, 'first'));
+    expect(readdirSync(root)).toEqual(['run-7']);
+    // Killed while it replaced the entries of a folder that holds an earlier export: config.json was set aside,
+    // the new one not yet in place. It comes back, and the folder is refused as the earlier export's.
+    rmSync(join(out, 'config.json'));
+    const staging = join(out, `.partial-${dead}-4567cdef`);
+    mkdirSync(join(staging, '.replaced'), { recursive: true });
+    writeFileSync(join(staging, '.replaced', 'config.json'), 'first');
+    await expect(writeWhole(out, {}, (dir) => writeParts(dir, 'second'))).rejects.toThrow(/already holds files/);
+    expect(readdirSync(out).sort()).toEqual(['config.json', 'decoder']);
+    expect(readFileSync(join(out, 'config.json'), 'utf8')).toBe('first');
+    // One that lives (this test's parent: another export under way) is left alone.
+    const live = join(root, `.run-8.partial-${process.ppid}-89abcdef`);
+    mkdirSync(live);
+    await writeWhole(join(root, 'run-8'), {}, (dir) => writeParts(dir, 'third'));
+    expect(existsSync(live)).toBe(true);
+  });
+
   it('writes a new folder (and its parents), answers the final paths, and leaves no staging folder', async () => {
     const out = join(fresh(), 'exports', 'run-7');
     const result = await writeWhole(out, {}, (dir) => writeParts(dir, 'first'));

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, relative } from 'node:path';
 import { ApiError } from './errors';
+import { processAlive } from './store/supervisor';
 
 export type OutFolderOptions = {
   /** Replace the entries of the same names that an earlier export left there (other files are kept). */
@@ -52,6 +53,7 @@ export async function writeWhole<T extends { files: string[] }>(
   options: OutFolderOptions,
   write: (staging: string) => Promise<T>,
 ): Promise<T & { outDir: string }> {
+  recoverLeftStaging(outDir);
   refuseOccupied(outDir, options);
   const exists = existsSync(outDir);
   const tag = `partial-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -66,6 +68,38 @@ export async function writeWhole<T extends { files: string[] }>(
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+}
+
+const stagingTag = /^partial-(\d+)-[0-9a-f]{8}$/;
+
+/**
+ * Clears what an export killed midway left for `outDir` (its process gone): a staging folder beside it, or inside it,
+ * where the entries it had set aside to replace and not yet replaced are first put back. Otherwise the next export
+ * there would be refused for a hidden folder the user never made.
+ */
+function recoverLeftStaging(outDir: string): void {
+  const left = (dir: string, prefix: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return [];
+    }
+    return names
+      .filter((n) => n.startsWith(prefix))
+      .filter((n) => {
+        const pid = Number(stagingTag.exec(n.slice(prefix.length))?.[1] ?? NaN);
+        return Number.isInteger(pid) && pid !== process.pid && !processAlive(pid);
+      })
+      .map((n) => join(dir, n));
+  };
+  for (const staging of left(outDir, '.')) {
+    const aside = join(staging, '.replaced');
+    for (const name of existsSync(aside) ? readdirSync(aside) : [])
+      if (!existsSync(join(outDir, name))) renameSync(join(aside, name), join(outDir, name));
+    rmSync(staging, { recursive: true, force: true });
+  }
+  for (const staging of left(dirname(outDir), `.${basename(outDir)}.`)) rmSync(staging, { recursive: true, force: true });
 }
 
 /**
