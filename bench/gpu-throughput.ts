@@ -4,13 +4,14 @@
  * same GPU are given (`--torch FILE`, the JSON line of bench/pytorch_vae.py --device cuda):
  * - webgpu at least 5× wasm on the conv VAE at batch 128;
  * - webgpu at least half of PyTorch CUDA's samples/s, each model and batch.
- * `--out FILE` keeps every figure as JSON. Nothing is asserted: it prints figures for a note.
+ * `--out FILE` keeps every figure as JSON, written after each row; `--verdict --rows FILE --torch FILE` gives the
+ * goals from rows measured before. Nothing is asserted: it prints figures for a note.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/ml/backend';
 import type { BackendPreference } from '../src/shared/config';
-import { measureThroughput, verdict, type TorchCuda } from './throughput';
+import { measureThroughput, torchFigures, verdict, type Throughput, type TorchCuda } from './throughput';
 
 const { values } = parseArgs({
   options: {
@@ -21,6 +22,8 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '200' },
     torch: { type: 'string' },
     out: { type: 'string' },
+    verdict: { type: 'boolean', default: false },
+    rows: { type: 'string' },
   },
 });
 
@@ -34,18 +37,45 @@ if (values.adapter) {
   process.exit(0);
 }
 
+/** PyTorch's figures from its output file, or null where it did not run or failed. */
+const readTorch = (file: string | undefined): TorchCuda | null =>
+  file && existsSync(file) ? torchFigures(readFileSync(file, 'utf8')) : null;
+
+const save = (rows: readonly Throughput[], torch: TorchCuda | null) => {
+  const adapter = rows.find((r) => r.adapter)?.adapter ?? null;
+  if (values.out) writeFileSync(values.out, `${JSON.stringify({ adapter, rows, torch }, null, 2)}\n`);
+};
+
+// --verdict: the goals from rows measured before (--rows, the --out of an earlier call) and PyTorch's figures, so
+// that PyTorch can run after the studio's measurement and a hang in either keeps what the other measured.
+if (values.verdict) {
+  const rows =
+    values.rows && existsSync(values.rows) ? (JSON.parse(readFileSync(values.rows, 'utf8')) as { rows: Throughput[] }).rows : [];
+  const torch = readTorch(values.torch);
+  if (torch) console.log(`PyTorch ${torch.torch} on ${torch.device}${torch.tf32 === false ? ' (TF32 off)' : ''}.`);
+  console.log('The goals:');
+  for (const line of verdict(rows, torch)) console.log(line);
+  save(rows, torch);
+  process.exit(0);
+}
+
 const backends = values.backends.split(',').map((b) => b.trim()) as BackendPreference[];
 const batches = values.batches.split(',').map(Number);
 console.log(`The studio: samples/s per backend (${values.steps} steps, Adam, real MNIST batches):`);
-const rows = await measureThroughput(backends, batches, Number(values.steps), (line) => console.log(line));
-const adapter = rows.find((r) => r.adapter)?.adapter ?? null;
-const torch =
-  values.torch && existsSync(values.torch) && readFileSync(values.torch, 'utf8').trim() !== ''
-    ? (JSON.parse(readFileSync(values.torch, 'utf8').trim().split('\n').at(-1) ?? 'null') as TorchCuda | null)
-    : null;
-if (torch) console.log(`PyTorch ${torch.torch} on ${torch.device}${torch.tf32 === false ? ' (TF32 off)' : ''}.`);
-console.log('The goals:');
-for (const line of verdict(rows, torch)) console.log(line);
-if (values.out) writeFileSync(values.out, `${JSON.stringify({ adapter, rows, torch }, null, 2)}\n`);
+const rows = await measureThroughput(
+  backends,
+  batches,
+  Number(values.steps),
+  (line) => console.log(line),
+  (r) => save(r, null),
+);
+// The goals here only with PyTorch's figures asked for; scripts/gpu-check.sh asks for them in a call of their own.
+const torch = readTorch(values.torch);
+if (values.torch) {
+  if (torch) console.log(`PyTorch ${torch.torch} on ${torch.device}${torch.tf32 === false ? ' (TF32 off)' : ''}.`);
+  console.log('The goals:');
+  for (const line of verdict(rows, torch)) console.log(line);
+}
+save(rows, torch);
 // wasm's thread pool (worker threads) would keep the process alive.
 process.exit(0);

@@ -8,9 +8,10 @@ import { registerFusedAdam, unregisterFusedAdam } from '../src/ml/adam';
 import { selectBackend } from '../src/ml/backend';
 import { registerFusedGradients, unregisterFusedGradients } from '../src/ml/kernels/fused-gradients';
 import { registerFusedLosses, unregisterFusedLosses } from '../src/ml/kernels/fused-losses';
-import { countDispatches } from '../src/ml/webgpu';
+import { countDispatches, webGpuHealth } from '../src/ml/webgpu';
+import { wasmThreadCount } from '../src/ml/wasm-threads';
 import { createOptimizer } from '../src/core/training/trainer';
-import { tf, type Variable } from '../src/ml/tf';
+import { tf, type Tensor, type Variable } from '../src/ml/tf';
 import { loadMnist } from '../src/core/datasets/catalog';
 import { fillBatch } from '../src/ml/dataset';
 import { familyModels } from '../src/families/models';
@@ -38,6 +39,19 @@ export interface Throughput {
   perStep: { fused: number; composite: number; unit: 'dispatches' | 'kernels' } | null;
   adapter: AdapterInfo | null;
   unavailable?: string;
+  /**
+   * The loss of the last timed step. Backends run one seed on the same batches, so a NaN or a gap of tens of percent
+   * flags a bad row; a few percent is rounding, which Adam's first steps amplify (7% seen between wasm and llvmpipe
+   * after 10 steps of the MLP VAE; every preset agrees within 1% after 2 epochs, tests/integration/webgpu.test.ts).
+   */
+  finalLoss?: number;
+  /** wasm's threads (the 5× goal depends on them). */
+  threads?: number;
+  /** WebGPU errors on the device during the row (each a dropped dispatch), and why it was lost, if it was. */
+  gpuErrors?: number;
+  deviceLost?: string | null;
+  /** The slowest kernels of one step by GPU time (webgpu with LATENT_STUDIO_GPU_PROFILE=1 and timestamp queries). */
+  slowest?: { kernel: string; ms: number; shapes: string }[];
 }
 
 /** Samples per second of `steps` optimizer steps (Adam) on real MNIST batches, after 3 steps of warm-up. */
@@ -70,11 +84,13 @@ export async function throughput(backend: BackendPreference, model: string, step
   };
   /** Steps from..to (exclusive); the loss read back every 8 steps and at the last (webgpu has no synchronous read). */
   const train = async (from: number, to: number) => {
+    let last = NaN;
     for (let i = from; i < to; i++) {
       const loss = run(i);
-      if ((i - from) % readBackEvery === readBackEvery - 1 || i === to - 1) await loss.data();
+      if ((i - from) % readBackEvery === readBackEvery - 1 || i === to - 1) last = (await loss.data())[0] as number;
       loss.dispose();
     }
+    return last;
   };
   await train(0, 3); // warm-up: programs compiled, memory allocated
   const perStep = async () => {
@@ -94,8 +110,11 @@ export async function throughput(backend: BackendPreference, model: string, step
   }
   if (active === 'webgpu') registerFusedLosses();
   await train(3, 6); // the fused programs again, compiled and warm
+  const slowest =
+    backend === 'webgpu' && process.env['LATENT_STUDIO_GPU_PROFILE'] === '1' ? await slowestKernels(() => run(3)) : undefined;
+  const errorsBefore = webGpuHealth().errors;
   const t0 = performance.now();
-  await train(6, steps + 6);
+  const finalLoss = await train(6, steps + 6);
   const samplesPerSec = (steps * batch) / ((performance.now() - t0) / 1000);
   built.dispose();
   opt.dispose();
@@ -106,38 +125,94 @@ export async function throughput(backend: BackendPreference, model: string, step
     samplesPerSec,
     perStep: { fused, composite, unit: backend === 'webgpu' ? 'dispatches' : 'kernels' },
     adapter: info.adapter ?? null,
+    finalLoss,
+    ...(backend === 'wasm' ? { threads: wasmThreadCount() } : {}),
+    ...(backend === 'webgpu' ? { gpuErrors: webGpuHealth().errors - errorsBefore, deviceLost: webGpuHealth().lost } : {}),
+    ...(slowest ? { slowest } : {}),
   };
 }
 
-/** One line of the bench's table. */
+/** One step's kernels by GPU time, the slowest first (tf.profile; GPU times need the device's timestamp queries). */
+async function slowestKernels(step: () => Tensor): Promise<{ kernel: string; ms: number; shapes: string }[]> {
+  let profile: Awaited<ReturnType<typeof tf.profile>>;
+  try {
+    profile = await tf.profile(() => tf.dispose(step()));
+  } catch (e) {
+    // A profile that fails costs the row nothing but the profile.
+    console.error(`latent-studio bench: no kernel profile (${e instanceof Error ? e.message : String(e)})`);
+    return [];
+  }
+  const byKernel = new Map<string, { kernel: string; ms: number; shapes: string }>();
+  for (const k of profile.kernels) {
+    const shapes = k.inputShapes.map((s) => `[${(s ?? []).join(',')}]`).join(' ');
+    const key = `${k.name} ${shapes}`;
+    const entry = byKernel.get(key) ?? { kernel: k.name, ms: 0, shapes };
+    entry.ms += Number(k.kernelTimeMs) || 0;
+    byKernel.set(key, entry);
+  }
+  // All zero: the device gives no timestamps (tfjs then reports 0 ms for every kernel), so no order either.
+  if ([...byKernel.values()].every((k) => k.ms === 0)) return [];
+  return [...byKernel.values()].sort((a, b) => b.ms - a.ms).slice(0, 8);
+}
+
+/** One line of the bench's table (and, when profiled, the slowest kernels beneath it). */
 export function describeThroughput(t: Throughput): string {
   const head = `  ${t.model.padEnd(26)} ${t.backend.padEnd(6)} batch ${String(t.batch).padStart(3)}`;
   if (!t.perStep) return `${head} unavailable: ${t.unavailable ?? '?'}`;
-  const on = t.adapter ? ` on ${t.adapter.device || t.adapter.description}` : '';
-  return `${head} ${t.samplesPerSec.toFixed(0).padStart(7)} samples/s, ${t.perStep.fused} ${t.perStep.unit} a step (${t.perStep.composite} without the fused kernels)${on}`;
+  const on = t.adapter ? ` on ${t.adapter.device || t.adapter.description} (${t.adapter.dawnBackend})` : '';
+  const threads = t.threads !== undefined ? `, ${t.threads} thread${t.threads === 1 ? '' : 's'}` : '';
+  const errors = t.gpuErrors ? `, ${t.gpuErrors} WebGPU errors` : '';
+  const lost = t.deviceLost ? `, device lost (${t.deviceLost})` : '';
+  const loss = t.finalLoss !== undefined ? `, last loss ${t.finalLoss.toPrecision(6)}` : '';
+  const line = `${head} ${t.samplesPerSec.toFixed(0).padStart(7)} samples/s, ${t.perStep.fused} ${t.perStep.unit} a step (${t.perStep.composite} without the fused kernels)${on}${threads}${loss}${errors}${lost}`;
+  const kernels = (t.slowest ?? []).map((k) => `      ${k.ms.toFixed(3).padStart(8)} ms  ${k.kernel} ${k.shapes}`);
+  const profiled = kernels.length
+    ? ['    the slowest kernels of one step (GPU time):', ...kernels]
+    : t.slowest
+      ? ['    (no GPU time per kernel: the device has no timestamp queries)']
+      : [];
+  return [line, ...profiled].join('\n');
 }
 
 /**
- * Every backend × model × batch asked for; the cpu backend (minutes per conv step) on the MLP only. A backend
- * that is not available is reported once and skipped.
+ * Every model × batch × backend asked for, the conv VAE first (the goal's cell, conv VAE at batch 128 on each
+ * backend, is measured before anything else); the cpu backend (minutes per conv step) on the MLP only. A backend
+ * that is not available is reported once and skipped; a row that fails (a lost device, memory) is reported and the
+ * rest go on. `row` hears each row as it is measured (to keep what was measured if a later row hangs).
  */
 export async function measureThroughput(
   backends: readonly BackendPreference[],
   batches: readonly number[],
   steps: number,
   log: (line: string) => void,
+  row: (rows: readonly Throughput[]) => void = () => undefined,
 ): Promise<Throughput[]> {
   const rows: Throughput[] = [];
-  for (const backend of backends) {
-    for (const model of Object.keys(vaeModels)) {
-      if (backend === 'cpu' && model === 'conv-vae') continue;
-      for (const batch of batches) {
-        const row = await throughput(backend, model, backend === 'cpu' ? Math.min(steps, 5) : steps, batch);
-        rows.push(row);
-        log(describeThroughput(row));
-        if (!row.perStep) break;
+  const unavailable = new Set<BackendPreference>();
+  for (const model of ['conv-vae', ...Object.keys(vaeModels).filter((m) => m !== 'conv-vae')]) {
+    for (const batch of batches) {
+      for (const backend of backends) {
+        if (unavailable.has(backend) || (backend === 'cpu' && model === 'conv-vae')) continue;
+        let measured: Throughput;
+        try {
+          measured = await throughput(backend, model, backend === 'cpu' ? Math.min(steps, 5) : steps, batch);
+        } catch (e) {
+          const message = e instanceof Error ? e.message : String(e);
+          measured = {
+            backend,
+            model,
+            batch,
+            samplesPerSec: NaN,
+            perStep: null,
+            adapter: null,
+            unavailable: `failed: ${message}`,
+          };
+        }
+        if (!measured.perStep && !measured.unavailable?.startsWith('failed')) unavailable.add(backend);
+        rows.push(measured);
+        log(describeThroughput(measured));
+        row(rows);
       }
-      if (rows.at(-1)?.perStep === null) break;
     }
   }
   return rows;
@@ -149,6 +224,19 @@ export interface TorchCuda {
   torch: string;
   tf32?: boolean;
   bySamplesPerSec: Record<string, { mlp: number; conv: number }>;
+}
+
+/** PyTorch's figures: the last line of its output that is a JSON object, or null (a failed run, a message). */
+export function torchFigures(output: string): TorchCuda | null {
+  const line = output
+    .split('\n')
+    .filter((l) => l.trim().startsWith('{'))
+    .at(-1);
+  try {
+    return line ? (JSON.parse(line) as TorchCuda) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The goals' verdict lines, from our rows and PyTorch's figures (null where torch did not run). */

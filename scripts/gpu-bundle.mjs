@@ -135,11 +135,12 @@ try {
     stdio: 'pipe',
   });
 } catch (e) {
-  console.log(
-    `gpu-bundle: the loaders were not downloaded (${String(e.stderr ?? e)
+  // Fatal: the lent machines' image may lack libvulkan.so.1, and then WebGPU finds no GPU at all.
+  throw new Error(
+    `gpu-bundle: the Vulkan and EGL loaders could not be downloaded (${String(e.stderr ?? e)
       .trim()
       .split('\n')
-      .at(-1)}): a machine without libvulkan.so.1 will not reach Vulkan`,
+      .at(-1)}): a machine without libvulkan.so.1 would not reach Vulkan; run apt-get update, then this again`,
   );
 }
 for (const f of readdirSync(out)) console.log(`  .gpu-check/${f}: ${mb(size(join(out, f)))}`);

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # For a machine with a GPU: which adapter WebGPU finds, the studio's training throughput on webgpu against wasm (the
-# MLP VAE and the conv VAE at batch 128 and 512, bench/gpu-throughput.ts), PyTorch on CUDA beside them when a
-# CUDA-enabled torch is installed (bench/pytorch_vae.py), and the verdict against the WebGPU issue's goals (5× wasm on
-# the conv VAE at batch 128; half of PyTorch CUDA's samples/s). Nothing is asserted: it prints figures for a note.
+# MLP VAE and the conv VAE at batch 128 and 512, bench/gpu-throughput.ts, with each row's last loss, wasm's threads,
+# WebGPU errors and the slowest GPU kernels of a step), PyTorch on CUDA beside them when a CUDA-enabled torch is
+# installed (bench/pytorch_vae.py), and the verdict against the WebGPU issue's goals (5× wasm on the conv VAE at batch
+# 128; half of PyTorch CUDA's samples/s). Nothing is asserted: it prints figures for a note. The whole takes at most
+# about 9.5 minutes: give the device call a timeout of 590 s.
 #
 # Runs from the repository root after `npm install`; or, on a machine without node_modules or a network (a lent GPU
 # machine), from the bundle `node scripts/gpu-bundle.mjs` made on a machine that has them (.gpu-check/, carried; made
@@ -15,6 +17,9 @@ out=${OUT:-/tmp}
 mkdir -p "$out"
 exec > >(tee "$out/gpu-check.log") 2>&1
 work=$(mktemp -d /tmp/latent-studio-gpu-check.XXXXXX)
+# The sizes measured (smaller ones try the script out on a machine with a software adapter only).
+steps=${GPU_CHECK_STEPS:-200}
+batches=${GPU_CHECK_BATCHES:-128,512}
 
 # step SECONDS COMMAND…: runs it under a time limit; says how it failed, and goes on.
 step() {
@@ -22,7 +27,8 @@ step() {
   shift
   timeout --kill-after=10 "$limit" "$@"
   local rc=$?
-  if [ "$rc" -ne 0 ]; then echo "!! failed (exit $rc$([ "$rc" -eq 124 ] && echo ", over ${limit} s")): $*"; fi
+  # To stderr: a step whose output is redirected to a file (PyTorch's JSON) must not find this line in it.
+  if [ "$rc" -ne 0 ]; then echo "!! failed (exit $rc$([ "$rc" -eq 124 ] && echo ", over ${limit} s")): $*" >&2; fi
   return 0
 }
 
@@ -81,18 +87,23 @@ fi
 echo "Node $("$node" --version)"
 
 echo "== the adapter"
-step 120 "${run[@]}" "$throughput" --adapter
+step 60 "${run[@]}" "$throughput" --adapter
+
+# The studio first (the conv VAE at batch 128 on webgpu and wasm before any other row), its figures written after
+# each row; then PyTorch; then the verdict from both. The limits add up to 540 s, within a device call's 600.
+echo "== the studio (the slowest GPU kernels of a step beneath each webgpu row)"
+step 300 env LATENT_STUDIO_GPU_PROFILE=1 "${run[@]}" "$throughput" --backends webgpu,wasm --batches "$batches" --steps "$steps" \
+  --out "$out/gpu-check.json"
 
 echo "== PyTorch on CUDA, the same models"
 if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
-  step 300 python3 "$pytorch" --device cuda --batches 128,512 --steps 500 --data "$data" >"$work/torch.json"
+  step 150 python3 "$pytorch" --device cuda --batches "$batches" --steps 500 --data "$data" >"$work/torch.json"
   cat "$work/torch.json"
 else
   echo "no CUDA-enabled torch here"
 fi
 
-echo "== the studio"
-step 420 "${run[@]}" "$throughput" --backends webgpu,wasm --batches 128,512 --steps 200 --torch "$work/torch.json" \
-  --out "$out/gpu-check.json"
+echo "== the verdict"
+step 30 "${run[@]}" "$throughput" --verdict --rows "$out/gpu-check.json" --torch "$work/torch.json" --out "$out/gpu-check.json"
 rm -rf "$work"
 echo "== done: $out/gpu-check.log, $out/gpu-check.json"

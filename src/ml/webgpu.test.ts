@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { GpuAdapterInfo } from '../shared/runs';
-import { chooseAdapter, isSoftwareAdapter, wouldSplitK } from './webgpu';
+import { chooseAdapter, isSoftwareAdapter, watchDevice, webGpuHealth, wouldSplitK } from './webgpu';
 
 const adapter = (device: string, description: string, dawnBackend = 'native (Vulkan, Metal or D3D12)'): GpuAdapterInfo => {
   const info = { vendor: '', architecture: '', device, description, dawnBackend };
@@ -55,5 +55,34 @@ describe('the products tfjs-backend-webgpu would sum with float atomics (split K
     expect(wouldSplitK([8, 2000], [2000, 16], false, false, 8)).toBe(false);
     // Many output tiles: the packed program.
     expect(wouldSplitK([512, 2000], [2000, 512], false, false, 8)).toBe(false);
+  });
+});
+
+describe("the device's asynchronous errors", () => {
+  it('are counted and said (each message once), and a lost device says why', async () => {
+    const said = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const device = {
+        onuncapturederror: null as null | ((e: { error: { message: string } }) => void),
+        lost: Promise.resolve({ reason: 'unknown', message: 'the driver reset' }),
+      };
+      watchDevice(device as unknown as GPUDevice);
+      for (const message of ['out of memory', 'out of memory', 'invalid buffer'])
+        device.onuncapturederror?.({ error: { message } });
+      await device.lost;
+      await Promise.resolve();
+      expect(webGpuHealth()).toEqual({
+        errors: 3,
+        shown: ['out of memory', 'invalid buffer'],
+        lost: 'unknown: the driver reset',
+      });
+      expect(said.mock.calls.map(([line]) => line)).toEqual([
+        'latent-studio: a WebGPU error on the device: out of memory',
+        'latent-studio: a WebGPU error on the device: invalid buffer',
+        'latent-studio: the WebGPU device was lost (unknown: the driver reset)',
+      ]);
+    } finally {
+      said.mockRestore();
+    }
   });
 });

@@ -102,6 +102,26 @@ function adaptersFor(rule: AdapterRule): Promise<Found[]> {
   return found;
 }
 
+/** What went wrong on the device since it started: its asynchronous errors (a dropped dispatch) and why it was lost. */
+const health = { errors: 0, shown: [] as string[], lost: null as string | null };
+export const webGpuHealth = (): Readonly<typeof health> => health;
+
+/** WebGPU reports validation and out-of-memory errors, and a lost device, asynchronously: said, not left silent. */
+export function watchDevice(device: GPUDevice): void {
+  device.onuncapturederror = (event) => {
+    health.errors++;
+    const message = event.error.message;
+    if (health.shown.length < 5 && !health.shown.includes(message)) {
+      health.shown.push(message);
+      console.error(`latent-studio: a WebGPU error on the device: ${message}`);
+    }
+  };
+  void device.lost.then((info) => {
+    health.lost = `${info.reason}: ${info.message}`;
+    console.error(`latent-studio: the WebGPU device was lost (${health.lost})`);
+  });
+}
+
 export const webGpuAdapter = () => current;
 export const webGpuFailure = () => failure;
 
@@ -131,7 +151,11 @@ export function registerWebGpu(rule: AdapterRule): { version: string } {
         const found = await adaptersFor(rule);
         const chosen = chooseAdapter(found, rule);
         const l = chosen.adapter.limits;
+        // Per-kernel GPU times (tf.profile) need timestamp queries, as tfjs's own factory asks for them where the
+        // adapter has them; tfjs uses them only while it profiles.
+        const timestamps = chosen.adapter.features.has('timestamp-query');
         const device = await chosen.adapter.requestDevice({
+          requiredFeatures: timestamps ? ['timestamp-query'] : [],
           requiredLimits: {
             maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
             maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
@@ -144,6 +168,7 @@ export function registerWebGpu(rule: AdapterRule): { version: string } {
             maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
           },
         });
+        watchDevice(device);
         // tfjs-backend-webgpu checks navigator.gpu (Node 20 has no navigator): the instance its adapter came from.
         const nav = ((globalThis as { navigator?: object }).navigator ??= {});
         Object.defineProperty(nav, 'gpu', { value: chosen.gpu, configurable: true });
