@@ -9,6 +9,7 @@ import { selectBackend } from '../../src/ml/backend';
 import { relativeError } from '../../src/ml/kernels/relative-error';
 import { registerFusedGradients, unregisterFusedGradients } from '../../src/ml/kernels/fused-gradients';
 import { registerFusedLosses, unregisterFusedLosses } from '../../src/ml/kernels/fused-losses';
+import { useWebGpuConvFilterGradient, webGpuConvFilterGradientInUse } from '../../src/ml/kernels/webgpu-conv-filter';
 import { bceFromLogits, elementLoss } from '../../src/ml/losses';
 import { klPerDimension } from '../../src/families/vae/densities';
 import { countDispatches } from '../../src/ml/webgpu';
@@ -162,6 +163,46 @@ describe('WebGPU through Dawn', () => {
       registerFusedLosses();
       registerFusedGradients('webgpu');
       tf.dispose([x, logits, mu, logVar]);
+    }
+  });
+
+  it("computes a convolution's filter gradient as a reduction, with the cpu backend's values, stride, padding and all", async () => {
+    const cases = [
+      // The conv VAE's encoder and decoder layers (a transposed convolution's filter gradient is this kernel too),
+      // the 3×3, 1 → 1 output layer, and an odd geometry: uneven strides, valid padding, a 2×3 filter.
+      { x: [4, 28, 28, 1], filter: [3, 3, 1, 32], strides: 2, pad: 'same' },
+      { x: [3, 14, 14, 32], filter: [3, 3, 32, 64], strides: 2, pad: 'same' },
+      { x: [64, 28, 28, 1], filter: [3, 3, 1, 1], strides: 1, pad: 'same' },
+      { x: [2, 9, 7, 3], filter: [2, 3, 3, 5], strides: [2, 1], pad: 'valid' },
+    ] as { x: number[]; filter: number[]; strides: number | [number, number]; pad: 'same' | 'valid' }[];
+    type Shape4 = [number, number, number, number];
+    const gradients = async (backend: 'cpu' | 'webgpu', prepare = () => undefined as void) => {
+      process.env[allow] = '1';
+      expect((await selectBackend(backend, [])).name).toBe(backend);
+      prepare();
+      return Promise.all(
+        cases.map(async (c) => {
+          const info = tf.backend_util.computeConv2DInfo(c.x as Shape4, c.filter as Shape4, c.strides, 1, c.pad);
+          const [x, dy] = [
+            tf.randomUniform(c.x, -1, 1, 'float32', 3),
+            tf.randomUniform([c.x[0]!, info.outHeight, info.outWidth, c.filter[3]!], -1, 1, 'float32', 4),
+          ];
+          const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter };
+          const g = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs as never) as Tensor;
+          const values = Array.from(await g.data());
+          tf.dispose([x, dy, g]);
+          return values;
+        }),
+      );
+    };
+    const cpu = await gradients('cpu');
+    try {
+      // After the backend is selected (which chooses tfjs's own on a software adapter).
+      const ours = await gradients('webgpu', () => useWebGpuConvFilterGradient('reduction'));
+      expect(webGpuConvFilterGradientInUse()).toBe('reduction');
+      ours.forEach((v, i) => expect(relativeError(v, cpu[i]!), JSON.stringify(cases[i])).toBeLessThan(1e-5));
+    } finally {
+      useWebGpuConvFilterGradient('tfjs'); // as on a software adapter
     }
   });
 
