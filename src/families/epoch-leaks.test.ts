@@ -3,6 +3,7 @@ import { train } from '../core/training/trainer';
 import { selectBackend } from '../ml/backend';
 import { memorySplit, type ImageDataset } from '../ml/dataset';
 import { tf } from '../ml/tf';
+import { buildDefaultModel } from './default-model.testing';
 import { familyModels } from './models';
 import { defaultRunConfig } from './run-config';
 
@@ -45,14 +46,7 @@ describe("a family's epoch, its views and its own figures", () => {
       labelNames: null,
       hash: 'x',
     };
-    const model = familyModels[family as keyof typeof familyModels].build({
-      model: config.model as never,
-      training: config.training,
-      inputShape: [28, 28, 1],
-      seed: 1,
-      classes,
-      trainCount: 64,
-    });
+    const model = buildDefaultModel(family, 1, 64);
     const training = { ...config.training, epochs: 2, batchSize: 32 };
     const lastEpoch = model.totalEpochs?.(training.epochs) ?? training.epochs;
     const tensorsAfter: Record<number, number> = {};

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../ml/backend';
 import { tf, tfl, type LayersModel, type Tensor } from '../ml/tf';
+import { buildDefaultModel } from './default-model.testing';
 import { familyModels } from './models';
-import { defaultRunConfig } from './run-config';
 
 /** A layers model through what an export writes (topology and weights) and what tf.loadLayersModel reads back. */
 async function roundTrip(model: LayersModel): Promise<LayersModel> {
@@ -27,15 +27,7 @@ describe('every family leaves the studio as layers models', () => {
   it.each(Object.keys(familyModels))(
     '%s: its parts load with tf.loadLayersModel and decode as the model does',
     async (family) => {
-      const config = defaultRunConfig(family);
-      const model = familyModels[family as keyof typeof familyModels].build({
-        model: config.model as never,
-        training: config.training,
-        inputShape: [28, 28, 1],
-        seed: 2,
-        classes: family === 'deepfake' ? 2 : 10,
-        trainCount: 100,
-      });
+      const model = buildDefaultModel(family, 2, 100);
       const parts = model.layersModels?.();
       expect(Object.keys(parts ?? {})).toEqual(expect.arrayContaining(['encoder', 'decoder']));
       const loaded: Record<string, LayersModel> = {};

@@ -11,40 +11,16 @@
  * The gradient of a transposed convolution's filter is this kernel too (tfjs calls it with dY and X swapped).
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { tf, tfRequire } from '../tf';
+import { tf } from '../tf';
+import { webGpuUtil, type WebGpuBackend, type WebGpuProgram } from './webgpu-elementwise';
 
 type Pad = 'same' | 'valid' | number;
-
-interface ReductionProgram {
-  variableNames: string[];
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number];
-  size: boolean;
-  uniforms: string;
-  getUserCode(): string;
-}
-
-interface WebGpuBackend {
-  runWebGPUProgram(
-    program: ReductionProgram,
-    inputs: TensorInfo[],
-    dtype: 'float32',
-    uniforms: { type: 'int32'; data: number[] }[],
-  ): TensorInfo;
-}
-
-interface WebGpuUtil {
-  flatDispatchLayout(shape: number[]): { x: number[] };
-  computeDispatch(layout: { x: number[] }, shape: number[], workgroupSize: [number, number, number]): [number, number, number];
-}
 
 /** The geometry the shader reads, in its uniforms' order. */
 const geometryNames = ['batch', 'inH', 'inW', 'cin', 'outH', 'outW', 'cout', 'kw', 'strideH', 'strideW', 'top', 'left'];
 
-function program(outputShape: number[], positions: number, util: WebGpuUtil): ReductionProgram {
+function program(outputShape: number[], positions: number): WebGpuProgram {
+  const util = webGpuUtil();
   // Many positions per weight: more threads to share them (as tfjs's ReduceProgram sizes its workgroups).
   const threads = positions >= 4096 ? 256 : 64;
   const workgroupSize: [number, number, number] = [threads, 1, 1];
@@ -107,13 +83,10 @@ interface FilterAttrs {
   filterShape: [number, number, number, number];
 }
 
-let util: WebGpuUtil | undefined;
-
 export const webGpuConvFilterGradient: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const a = attrs as unknown as FilterAttrs;
   if (a.dataFormat !== 'NHWC') throw new Error(`Conv2DBackpropFilter on webgpu: data format ${a.dataFormat} is not supported`);
-  util ??= (tfRequire('@tensorflow/tfjs-backend-webgpu') as { webgpu_util: WebGpuUtil }).webgpu_util;
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     a.filterShape,
@@ -137,7 +110,7 @@ export const webGpuConvFilterGradient: KernelFunc = ({ inputs, backend, attrs })
     info.padInfo.top,
     info.padInfo.left,
   ];
-  const p = program([kh, kw, cin, cout], info.batchSize * info.outHeight * info.outWidth, util);
+  const p = program([kh, kw, cin, cout], info.batchSize * info.outHeight * info.outWidth);
   const uniforms = values.map((v) => ({ type: 'int32' as const, data: [v] }));
   return (backend as WebGpuBackend).runWebGPUProgram(p, [x, dy], 'float32', uniforms);
 };

@@ -6,8 +6,8 @@
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { tf, tfRequire } from '../tf';
 
-/** What tfjs-backend-webgpu runs: its WebGPUProgram interface, as much of it as an elementwise program needs. */
-interface ElementwiseProgram {
+/** What tfjs-backend-webgpu runs: its WebGPUProgram interface, as much of it as the studio's programs need. */
+export interface WebGpuProgram {
   variableNames: string[];
   outputShape: number[];
   shaderKey: string;
@@ -19,12 +19,13 @@ interface ElementwiseProgram {
   getUserCode(): string;
 }
 
-interface WebGpuBackend {
+/** The backend's entry point for a program, with its uniforms' values (one scalar each, in declaration order). */
+export interface WebGpuBackend {
   runWebGPUProgram(
-    program: ElementwiseProgram,
+    program: WebGpuProgram,
     inputs: TensorInfo[],
     dtype: 'float32',
-    uniforms?: { type: 'float32'; data: [number] }[],
+    uniforms?: { type: 'float32' | 'int32'; data: number[] }[],
   ): TensorInfo;
 }
 
@@ -32,6 +33,12 @@ interface WebGpuUtil {
   flatDispatchLayout(shape: number[]): { x: number[] };
   computeDispatch(layout: { x: number[] }, shape: number[], workgroupSize: [number, number, number]): [number, number, number];
 }
+
+let util: WebGpuUtil | undefined;
+
+/** tfjs-backend-webgpu's dispatch helpers. */
+export const webGpuUtil = (): WebGpuUtil =>
+  (util ??= (tfRequire('@tensorflow/tfjs-backend-webgpu') as { webgpu_util: WebGpuUtil }).webgpu_util);
 
 /**
  * One elementwise program. `inputs` name the tensors (read in WGSL as get<NAME>ByOutputIndex(index)), `uniforms`
@@ -44,8 +51,6 @@ export interface Elementwise {
   code: string;
 }
 
-let util: WebGpuUtil | undefined;
-
 /** Runs `spec` on the webgpu backend over `inputs` (all of the output's shape), with its uniforms' values. */
 export function runElementwise(
   backend: unknown,
@@ -53,12 +58,12 @@ export function runElementwise(
   inputs: TensorInfo[],
   values: readonly number[] = [],
 ): TensorInfo {
-  util ??= (tfRequire('@tensorflow/tfjs-backend-webgpu') as { webgpu_util: WebGpuUtil }).webgpu_util;
+  const util = webGpuUtil();
   const shape = inputs[0]?.shape ?? [];
   const workgroupSize: [number, number, number] = [128, 1, 1];
   const dispatchLayout = util.flatDispatchLayout(shape);
   const names = spec.uniforms ?? [];
-  const program: ElementwiseProgram = {
+  const program: WebGpuProgram = {
     variableNames: [...spec.inputs],
     outputShape: shape,
     shaderKey: `latent_studio_${spec.key}`,
@@ -78,7 +83,7 @@ export function runElementwise(
       }`,
   };
   // One uniform each: the struct's scalars, 4-byte aligned one after the other.
-  const uniforms = values.map((v) => ({ type: 'float32' as const, data: [Math.fround(v)] as [number] }));
+  const uniforms = values.map((v) => ({ type: 'float32' as const, data: [Math.fround(v)] }));
   return (backend as WebGpuBackend).runWebGPUProgram(program, inputs, 'float32', uniforms);
 }
 
