@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from './errors';
@@ -19,27 +20,38 @@ async function writeParts(dir: string, tag: string) {
 }
 
 describe('writeWhole: an export folder written whole or not at all', () => {
-  it('clears what an export killed midway left, putting back the entries it had set aside, before it looks', async () => {
+  it('clears what an export killed midway left, rolling a half-done replacement back to the earlier export', async () => {
     const out = join(fresh(), 'run-7');
     const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    const host = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
     // Killed while it wrote a new folder: its staging folder beside it.
-    mkdirSync(join(root, `.run-7.partial-${dead}-0123abcd`, 'decoder'), { recursive: true });
+    mkdirSync(join(root, `.run-7.partial-${host}-${dead}-0123abcd`, 'decoder'), { recursive: true });
     await writeWhole(out, {}, (dir) => writeParts(dir, 'first'));
     expect(readdirSync(root)).toEqual(['run-7']);
-    // Killed while it replaced the entries of a folder that holds an earlier export: config.json was set aside,
-    // the new one not yet in place. It comes back, and the folder is refused as the earlier export's.
-    rmSync(join(out, 'config.json'));
-    const staging = join(out, `.partial-${dead}-4567cdef`);
+    // Killed while it replaced the earlier export's entries (config.json, decoder/, in that order, and a new
+    // metrics.csv): config.json placed new and its old one set aside; decoder/ set aside, its new one not yet placed;
+    // metrics.csv, which the earlier export lacked, placed. Rolled back: the earlier export whole, nothing new.
+    const staging = join(out, `.partial-${host}-${dead}-4567cdef`);
     mkdirSync(join(staging, '.replaced'), { recursive: true });
-    writeFileSync(join(staging, '.replaced', 'config.json'), 'first');
-    await expect(writeWhole(out, {}, (dir) => writeParts(dir, 'second'))).rejects.toThrow(/already holds files/);
+    writeFileSync(join(staging, '.names'), JSON.stringify(['config.json', 'decoder', 'metrics.csv']));
+    renameSync(join(out, 'config.json'), join(staging, '.replaced', 'config.json'));
+    writeFileSync(join(out, 'config.json'), 'second');
+    renameSync(join(out, 'decoder'), join(staging, '.replaced', 'decoder'));
+    await writeParts(staging, 'second');
+    rmSync(join(staging, 'config.json'));
+    writeFileSync(join(out, 'metrics.csv'), 'second');
+    await expect(writeWhole(out, {}, (dir) => writeParts(dir, 'third'))).rejects.toThrow(/already holds files/);
     expect(readdirSync(out).sort()).toEqual(['config.json', 'decoder']);
-    expect(readFileSync(join(out, 'config.json'), 'utf8')).toBe('first');
-    // One that lives (this test's parent: another export under way) is left alone.
-    const live = join(root, `.run-8.partial-${process.ppid}-89abcdef`);
-    mkdirSync(live);
+    expect([join(out, 'config.json'), join(out, 'decoder', 'model.json')].map((f) => readFileSync(f, 'utf8'))).toEqual([
+      'first',
+      'first',
+    ]);
+    // One that lives (this test's parent: another export under way), or another machine's, is left alone.
+    const live = join(root, `.run-8.partial-${host}-${process.ppid}-89abcdef`);
+    const elsewhere = join(root, `.run-8.partial-0badc0de-${dead}-89abcdef`);
+    for (const d of [live, elsewhere]) mkdirSync(d);
     await writeWhole(join(root, 'run-8'), {}, (dir) => writeParts(dir, 'third'));
-    expect(existsSync(live)).toBe(true);
+    expect([live, elsewhere].map(existsSync)).toEqual([true, true]);
   });
 
   it('writes a new folder (and its parents), answers the final paths, and leaves no staging folder', async () => {

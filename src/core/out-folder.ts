@@ -3,8 +3,9 @@
  * one that exists), and only when every file is written are its entries renamed into place. A failed export (a bad checkpoint, a full disk, a
  * crashed worker) leaves nothing behind, and an export never replaces files it was not told it may replace.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { ApiError } from './errors';
 import { processAlive } from './store/supervisor';
@@ -56,7 +57,7 @@ export async function writeWhole<T extends { files: string[] }>(
   recoverLeftStaging(outDir);
   refuseOccupied(outDir, options);
   const exists = existsSync(outDir);
-  const tag = `partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tag = `partial-${hostTag()}-${process.pid}-${randomBytes(4).toString('hex')}`;
   const staging = exists ? join(outDir, `.${tag}`) : join(dirname(outDir), `.${basename(outDir)}.${tag}`);
   mkdirSync(dirname(staging), { recursive: true });
   mkdirSync(staging);
@@ -70,12 +71,19 @@ export async function writeWhole<T extends { files: string[] }>(
   }
 }
 
-const stagingTag = /^partial-(\d+)-[0-9a-f]{8}$/;
+/** This machine in a staging folder's name: a folder shared with other machines holds their exports' too. */
+const hostTag = () => createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+const stagingTag = /^partial-([0-9a-f]{8})-(\d+)-[0-9a-f]{8}$/;
+/** In a staging folder replacing entries: the names it places, written before the first is moved (`replaceEntries`). */
+const journal = '.names';
+const aside = '.replaced';
 
 /**
- * Clears what an export killed midway left for `outDir` (its process gone): a staging folder beside it, or inside it,
- * where the entries it had set aside to replace and not yet replaced are first put back. Otherwise the next export
- * there would be refused for a hidden folder the user never made.
+ * Clears what an export killed midway on this machine left for `outDir` (its process gone): a staging folder beside
+ * it, or inside it. One killed while it replaced entries is rolled back first, name by name from its journal: an
+ * old entry set aside goes back in place of whatever is there, a new one placed where there was none goes, so the
+ * folder holds the earlier export whole. Otherwise the next export there would be refused for a hidden folder the
+ * user never made. Staging folders of other machines (a shared folder) are left to them.
  */
 function recoverLeftStaging(outDir: string): void {
   const left = (dir: string, prefix: string) => {
@@ -88,15 +96,22 @@ function recoverLeftStaging(outDir: string): void {
     return names
       .filter((n) => n.startsWith(prefix))
       .filter((n) => {
-        const pid = Number(stagingTag.exec(n.slice(prefix.length))?.[1] ?? NaN);
-        return Number.isInteger(pid) && pid !== process.pid && !processAlive(pid);
+        const [, host, pid] = stagingTag.exec(n.slice(prefix.length)) ?? [];
+        return host === hostTag() && Number(pid) !== process.pid && !processAlive(Number(pid));
       })
       .map((n) => join(dir, n));
   };
   for (const staging of left(outDir, '.')) {
-    const aside = join(staging, '.replaced');
-    for (const name of existsSync(aside) ? readdirSync(aside) : [])
-      if (!existsSync(join(outDir, name))) renameSync(join(aside, name), join(outDir, name));
+    if (existsSync(join(staging, journal))) {
+      const names = JSON.parse(readFileSync(join(staging, journal), 'utf8')) as string[];
+      for (const name of names) {
+        const old = join(staging, aside, name);
+        if (existsSync(old)) {
+          rmSync(join(outDir, name), { recursive: true, force: true });
+          renameSync(old, join(outDir, name));
+        } else if (!existsSync(join(staging, name))) rmSync(join(outDir, name), { recursive: true, force: true });
+      }
+    }
     rmSync(staging, { recursive: true, force: true });
   }
   for (const staging of left(dirname(outDir), `.${basename(outDir)}.`)) rmSync(staging, { recursive: true, force: true });
@@ -108,14 +123,15 @@ function recoverLeftStaging(outDir: string): void {
  */
 function replaceEntries(staging: string, outDir: string): void {
   const names = readdirSync(staging).sort();
-  const aside = join(staging, '.replaced');
-  mkdirSync(aside);
+  writeFileSync(join(staging, journal), JSON.stringify(names));
+  const setAsideDir = join(staging, aside);
+  mkdirSync(setAsideDir);
   const placed: string[] = [];
   const setAside: string[] = [];
   try {
     for (const name of names) {
       if (takenNames(outDir, [name]).length > 0) {
-        renameSync(join(outDir, name), join(aside, name));
+        renameSync(join(outDir, name), join(setAsideDir, name));
         setAside.push(name);
       }
       renameSync(join(staging, name), join(outDir, name));
@@ -123,7 +139,7 @@ function replaceEntries(staging: string, outDir: string): void {
     }
   } catch (e) {
     for (const name of placed) rmSync(join(outDir, name), { recursive: true, force: true });
-    for (const name of setAside) renameSync(join(aside, name), join(outDir, name));
+    for (const name of setAside) renameSync(join(setAsideDir, name), join(outDir, name));
     throw e;
   }
 }

@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import sharp from 'sharp';
+import { npy } from '../../src/core/datasets/import-fixtures';
 import { expectRunEnded, startHost, type RunningHost } from './host';
 
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
@@ -57,6 +58,20 @@ test('import a folder through the UI, browse it, and train a run on it', async (
   // The field refused says so under it, for a screen reader too.
   await expect(page.getByTestId('import-path')).toHaveAttribute('aria-invalid', 'true');
   await expect(page.locator('#import-path-problem')).toContainText('does not exist');
+
+  // A labels file that does not fit the images is refused under the labels field, not the images' path.
+  const arrays = join(dir, 'arrays');
+  mkdirSync(arrays);
+  writeFileSync(join(arrays, 'images.npy'), npy('|u1', [4, 2, 2], new Uint8Array(16)));
+  writeFileSync(join(arrays, 'labels.npy'), npy('|u1', [3], new Uint8Array(3)));
+  await page.getByTestId('import-path').fill(join(arrays, 'images.npy'));
+  await page.getByTestId('import-labels').fill(join(arrays, 'labels.npy'));
+  await page.getByTestId('import-submit').click();
+  await expect(page.locator('#import-labelsPath-problem')).toContainText('labels.npy: ');
+  await expect(page.getByTestId('import-labels')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByTestId('import-path')).not.toHaveAttribute('aria-invalid', 'true');
+  await page.screenshot({ path: join(shots, '109-import-labels-refused.png') });
+  await page.getByTestId('import-labels').fill('');
 
   await page.getByTestId('import-path').fill(folder);
   await page.getByTestId('import-name').fill('pictures');
