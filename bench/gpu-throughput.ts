@@ -7,7 +7,7 @@
  * `--out FILE` keeps every figure as JSON, written after each row; `--verdict --rows FILE --torch FILE` gives the
  * goals from rows measured before. Nothing is asserted: it prints figures for a note.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/ml/backend';
 import type { BackendPreference } from '../src/shared/config';
@@ -43,7 +43,10 @@ const readTorch = (file: string | undefined): TorchCuda | null =>
 
 const save = (rows: readonly Throughput[], torch: TorchCuda | null) => {
   const adapter = rows.find((r) => r.adapter)?.adapter ?? null;
-  if (values.out) writeFileSync(values.out, `${JSON.stringify({ adapter, rows, torch }, null, 2)}\n`);
+  if (!values.out) return;
+  // Whole or not at all: a process killed while it writes leaves the last rows it saved.
+  writeFileSync(`${values.out}.partial`, `${JSON.stringify({ adapter, rows, torch }, null, 2)}\n`);
+  renameSync(`${values.out}.partial`, values.out);
 };
 
 // --verdict: the goals from rows measured before (--rows, the --out of an earlier call) and PyTorch's figures, so

@@ -120,44 +120,58 @@ async function measured(
     }
     return last;
   };
-  await train(0, 3); // warm-up: programs compiled, memory allocated
-  const perStep = async () => {
-    if (backend !== 'webgpu') return (await tf.profile(() => tf.dispose(run(3)))).kernels.length;
-    return countDispatches(() => tf.dispose(run(3)));
-  };
-  const fused = await perStep();
-  // Without the studio's fused kernels (Adam, the ReLU and clip gradients, BCE and the KL on webgpu): tfjs's ops.
   const active = tf.getBackend();
-  unregisterFusedAdam(active);
-  unregisterFusedGradients(active);
-  unregisterFusedLosses();
-  const composite = await perStep();
+  try {
+    await train(0, 3); // warm-up: programs compiled, memory allocated
+    const perStep = async () => {
+      if (backend !== 'webgpu') return (await tf.profile(() => tf.dispose(run(3)))).kernels.length;
+      return countDispatches(() => tf.dispose(run(3)));
+    };
+    const fused = await perStep();
+    // Without the studio's fused kernels (Adam, the ReLU and clip gradients, BCE and the KL on webgpu): tfjs's ops.
+    unregisterFusedAdam(active);
+    unregisterFusedGradients(active);
+    unregisterFusedLosses();
+    let composite: number;
+    try {
+      composite = await perStep();
+    } finally {
+      // Back whatever happened: the rows after this one measure the studio's kernels.
+      reregister(active);
+    }
+    await train(3, 6); // the fused programs again, compiled and warm
+    const errorsBefore = webGpuHealth().errors;
+    const t0 = performance.now();
+    const finalLoss = await train(6, steps + 6);
+    const samplesPerSec = (steps * batch) / ((performance.now() - t0) / 1000);
+    // After the timing, so that every backend's timed steps see the same batches and weights.
+    const slowest =
+      backend === 'webgpu' && process.env['LATENT_STUDIO_GPU_PROFILE'] === '1' ? await slowestKernels(() => run(3)) : undefined;
+    return {
+      backend,
+      model,
+      batch,
+      samplesPerSec,
+      perStep: { fused, composite, unit: backend === 'webgpu' ? 'dispatches' : 'kernels' },
+      adapter,
+      finalLoss,
+      ...(backend === 'wasm' ? { threads: wasmThreadCount() } : {}),
+      ...(backend === 'webgpu' ? { gpuErrors: webGpuHealth().errors - errorsBefore, deviceLost: webGpuHealth().lost } : {}),
+      ...(slowest ? { slowest } : {}),
+    };
+  } finally {
+    built.dispose();
+    opt.dispose();
+  }
+}
+
+/** The studio's fused kernels registered again on `active` (as selectBackend registers them). */
+function reregister(active: string): void {
   if (active === 'cpu' || active === 'wasm' || active === 'webgpu') {
     registerFusedAdam(active);
     registerFusedGradients(active);
   }
   if (active === 'webgpu') registerFusedLosses();
-  await train(3, 6); // the fused programs again, compiled and warm
-  const slowest =
-    backend === 'webgpu' && process.env['LATENT_STUDIO_GPU_PROFILE'] === '1' ? await slowestKernels(() => run(3)) : undefined;
-  const errorsBefore = webGpuHealth().errors;
-  const t0 = performance.now();
-  const finalLoss = await train(6, steps + 6);
-  const samplesPerSec = (steps * batch) / ((performance.now() - t0) / 1000);
-  built.dispose();
-  opt.dispose();
-  return {
-    backend,
-    model,
-    batch,
-    samplesPerSec,
-    perStep: { fused, composite, unit: backend === 'webgpu' ? 'dispatches' : 'kernels' },
-    adapter,
-    finalLoss,
-    ...(backend === 'wasm' ? { threads: wasmThreadCount() } : {}),
-    ...(backend === 'webgpu' ? { gpuErrors: webGpuHealth().errors - errorsBefore, deviceLost: webGpuHealth().lost } : {}),
-    ...(slowest ? { slowest } : {}),
-  };
 }
 
 /** One step's kernels by GPU time, the slowest first (tf.profile; GPU times need the device's timestamp queries). */

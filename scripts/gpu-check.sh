@@ -90,20 +90,22 @@ echo "== the adapter"
 step 60 "${run[@]}" "$throughput" --adapter
 
 # The studio first (the conv VAE at batch 128 on webgpu and wasm before any other row), its figures written after
-# each row; then PyTorch; then the verdict from both. The limits add up to 540 s, within a device call's 600.
+# each row; then PyTorch; then the verdict from both. The limits add up to 500 s (540 with each step's 10 s to
+# stop), within a device call's 600 with the bundle's unpacking.
 echo "== the studio (the slowest GPU kernels of a step beneath each webgpu row)"
-step 300 env LATENT_STUDIO_GPU_PROFILE=1 "${run[@]}" "$throughput" --backends webgpu,wasm --batches "$batches" --steps "$steps" \
+rm -f "$out/gpu-check.json" # not an earlier run's figures, should this step die before its first row
+step 280 env LATENT_STUDIO_GPU_PROFILE=1 "${run[@]}" "$throughput" --backends webgpu,wasm --batches "$batches" --steps "$steps" \
   --out "$out/gpu-check.json"
 
 echo "== PyTorch on CUDA, the same models"
 if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
-  step 150 python3 "$pytorch" --device cuda --batches "$batches" --steps 500 --data "$data" >"$work/torch.json"
+  step 140 python3 "$pytorch" --device cuda --batches "$batches" --steps 500 --data "$data" >"$work/torch.json"
   cat "$work/torch.json"
 else
   echo "no CUDA-enabled torch here"
 fi
 
 echo "== the verdict"
-step 30 "${run[@]}" "$throughput" --verdict --rows "$out/gpu-check.json" --torch "$work/torch.json" --out "$out/gpu-check.json"
+step 20 "${run[@]}" "$throughput" --verdict --rows "$out/gpu-check.json" --torch "$work/torch.json" --out "$out/gpu-check.json"
 rm -rf "$work"
 echo "== done: $out/gpu-check.log, $out/gpu-check.json"

@@ -196,13 +196,17 @@ describe('WebGPU through Dawn', () => {
       );
     };
     const cpu = await gradients('cpu');
+    let usual: 'reduction' | 'tfjs' = 'tfjs';
     try {
       // After the backend is selected (which chooses tfjs's own on a software adapter).
-      const ours = await gradients('webgpu', () => useWebGpuConvFilterGradient('reduction'));
+      const ours = await gradients('webgpu', () => {
+        usual = webGpuConvFilterGradientInUse();
+        useWebGpuConvFilterGradient('reduction');
+      });
       expect(webGpuConvFilterGradientInUse()).toBe('reduction');
       ours.forEach((v, i) => expect(relativeError(v, cpu[i]!), JSON.stringify(cases[i])).toBeLessThan(1e-5));
     } finally {
-      useWebGpuConvFilterGradient('tfjs'); // as on a software adapter
+      useWebGpuConvFilterGradient(usual); // tfjs's on a software adapter, the reduction on a GPU
     }
   });
 

@@ -260,9 +260,10 @@ export class DatasetCatalog {
         });
         return manifests.map((m) => manifestInfo(m, this.store.sizeBytes(m.name)));
       } catch (e) {
-        // Both twins or neither: one committed before the other failed goes too.
+        // Both twins or neither: one committed before the other failed goes too, unless the pair is whole anyway
+        // (another studio stored the other twin meanwhile, from the same seed).
         writers.forEach((w) => w.abort());
-        for (const name of committed) this.store.remove(name);
+        if (!names.every((n) => this.store.has(n))) for (const name of committed) this.store.remove(name);
         throw e;
       }
     });

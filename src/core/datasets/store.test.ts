@@ -51,10 +51,20 @@ describe('the sets a crashed import left half-written', () => {
     const unowned = leftBy('unowned', null, 3600_000);
     const unownedOld = leftBy('unowned-old', null, 25 * 3600_000);
     // A deleted set the studio stopped removing halfway (renamed out of the way first, then removed).
-    const deleted = join(root, '.partial-deleted-gone-0123abcd');
+    const deleted = join(root, '.partial-.deleted-gone-0123abcd');
+    // A set named deleted-photos being written, its owner not yet written: not taken for one.
+    const named = join(root, '.partial-deleted-photos-1-0123abcd');
+    mkdirSync(named);
     mkdirSync(deleted);
     store.sweepPartial();
-    expect([elsewhere, elsewhereOld, unowned, unownedOld, deleted].map(existsSync)).toEqual([true, false, true, false, false]);
-    expect(partials()).toHaveLength(2);
+    expect([elsewhere, elsewhereOld, unowned, unownedOld, deleted, named].map(existsSync)).toEqual([
+      true,
+      false,
+      true,
+      false,
+      false,
+      true,
+    ]);
+    expect(partials()).toHaveLength(3);
   });
 });

@@ -55,6 +55,8 @@ export interface Manifest {
 }
 
 const partialPrefix = '.partial-';
+/** A deleted set on its way out: no set's name starts with a dot, so no set being written is named so. */
+const deletedPrefix = `${partialPrefix}.deleted-`;
 /** In a set being written: the process writing it, `{ host, pid }`. */
 const ownerFile = 'owner.json';
 /** A set being written on another machine (a shared folder) is taken for abandoned once untouched this long. */
@@ -67,7 +69,7 @@ function writerGone(dir: string): boolean {
     owner = JSON.parse(readFileSync(join(dir, ownerFile), 'utf8')) as typeof owner;
   } catch {
     // A deleted set on its way out (`remove`), or what an older studio was writing.
-    return basename(dir).startsWith(`${partialPrefix}deleted-`) || lastTouched(dir) < Date.now() - abandonedAfterMs;
+    return basename(dir).startsWith(deletedPrefix) || lastTouched(dir) < Date.now() - abandonedAfterMs;
   }
   if (owner.host !== hostname()) return lastTouched(dir) < Date.now() - abandonedAfterMs;
   return typeof owner.pid !== 'number' || (owner.pid !== process.pid && !processAlive(owner.pid));
@@ -142,7 +144,7 @@ export class DatasetStore {
   remove(name: string): boolean {
     if (!this.has(name)) return false;
     // Rename first, so that the name is free at once and a half-deleted folder is never seen as a data set.
-    const doomed = join(this.root, `${partialPrefix}deleted-${name}-${randomBytes(4).toString('hex')}`);
+    const doomed = join(this.root, `${deletedPrefix}${name}-${randomBytes(4).toString('hex')}`);
     renameSync(this.dir(name), doomed);
     rmSync(doomed, { recursive: true, force: true });
     return true;

@@ -144,7 +144,8 @@ class Session {
     setTimeout(() => this.worker.kill(), 2000).unref();
   }
 
-  kill(reason: string): void {
+  kill(reason: string, onPurpose = false): void {
+    if (onPurpose && !this.ended) this.closedOnPurpose = true;
     this.end(reason);
     this.worker.kill();
   }
@@ -360,7 +361,7 @@ export class ExplorerSessions {
   /** Kills every session's worker: the studio is closing. */
   closeAll(): void {
     this.#closed = true;
-    for (const s of [...this.#open.values()]) s.kill('the studio closed');
+    for (const s of [...this.#open.values()]) s.kill('the studio closed', true);
   }
 
   private infoOf(session: Session): ExplorerInfo {

@@ -75,6 +75,9 @@ function program(outputShape: number[], positions: number): WebGpuProgram {
   };
 }
 
+/** tfjs's own kernel, kept when this one replaces it. */
+let tfjsKernel: KernelFunc | undefined;
+
 interface FilterAttrs {
   strides: number | [number, number];
   pad: Pad;
@@ -83,10 +86,15 @@ interface FilterAttrs {
   filterShape: [number, number, number, number];
 }
 
-export const webGpuConvFilterGradient: KernelFunc = ({ inputs, backend, attrs }) => {
+export const webGpuConvFilterGradient: KernelFunc = (args) => {
+  const { inputs, backend, attrs } = args;
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const a = attrs as unknown as FilterAttrs;
-  if (a.dataFormat !== 'NHWC') throw new Error(`Conv2DBackpropFilter on webgpu: data format ${a.dataFormat} is not supported`);
+  // Channels first (tfjs-layers converts to NHWC first; a direct tf.conv2d call may not): tfjs's own program.
+  if (a.dataFormat !== 'NHWC') {
+    if (!tfjsKernel) throw new Error(`Conv2DBackpropFilter on webgpu: data format ${a.dataFormat} is not supported`);
+    return tfjsKernel(args);
+  }
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     a.filterShape,
@@ -114,8 +122,6 @@ export const webGpuConvFilterGradient: KernelFunc = ({ inputs, backend, attrs })
   const uniforms = values.map((v) => ({ type: 'int32' as const, data: [v] }));
   return (backend as WebGpuBackend).runWebGPUProgram(p, [x, dy], 'float32', uniforms);
 };
-
-let tfjsKernel: KernelFunc | undefined;
 
 /**
  * Which filter gradient webgpu runs: this reduction, or tfjs's own program (kept to measure one against the other,
