@@ -1,6 +1,7 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MetricPoint } from '../shared/api';
+import type { Environment } from '../shared/runs';
 import { ruleSplit, type RunConfig } from '../shared/config';
 import { ApiError } from './errors';
 import { writeWhole, type OutFolderOptions } from './out-folder';
@@ -105,14 +106,21 @@ export function lastGoodCheckpoint(db: Db, runId: number): ResumePoint {
  */
 export async function exportRun(
   o: { db: Db; orchestrator: Orchestrator; datasets: DatasetLocations },
-  run: { id: number; config: RunConfig },
+  run: { id: number; config: RunConfig; environment?: Environment | null },
   outDir: string,
   options: OutFolderOptions = {},
 ): Promise<{ outDir: string; epoch: number; files: string[] }> {
   const checkpoint = lastGoodCheckpoint(o.db, run.id);
   return writeWhole(outDir, options, async (staging) => {
     const { files } = await o.orchestrator.light.request(
-      { type: 'export', config: run.config, checkpoint, outDir: staging, datasets: o.datasets },
+      {
+        type: 'export',
+        config: run.config,
+        checkpoint,
+        outDir: staging,
+        datasets: o.datasets,
+        modelInput: run.environment?.modelInput,
+      },
       'exported',
     );
     const configFile = join(staging, 'config.json');

@@ -54,6 +54,19 @@ export const Environment = z.object({
   seed: z.number(),
   configHash: z.string(),
   datasetHash: z.string(),
+  /**
+   * The images the model was built for (as the run saw its data set): what rebuilds it where the data set is gone
+   * or changed since (an export). Absent in runs started before it was recorded.
+   */
+  modelInput: z
+    .object({
+      height: z.number().int(),
+      width: z.number().int(),
+      channels: z.number().int(),
+      classes: z.number().int(),
+      trainCount: z.number().int(),
+    })
+    .optional(),
 });
 export type Environment = z.infer<typeof Environment>;
 

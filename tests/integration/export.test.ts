@@ -86,6 +86,25 @@ describe('a trained model leaves the studio', () => {
     }
   });
 
+  it('a run whose data set was deleted since still exports: its model is built for the images the run recorded', async () => {
+    await studio.api['datasets.generate']({ generator: 'shapes', seed: 5, count: 120, name: 'gone-soon' });
+    const config = defaultRunConfig('autoencoder');
+    config.backend = 'wasm';
+    config.dataset = { name: 'gone-soon' };
+    config.training = { ...config.training, epochs: 1, batchSize: 36 };
+    const { runId } = await studio.api['runs.start']({ config });
+    await studio.orchestrator.whenEnded(runId);
+    const run = await studio.api['runs.get']({ runId });
+    expect(run.environment?.modelInput).toEqual({ height: 64, width: 64, channels: 1, classes: 3, trainCount: 108 });
+    expect(await studio.api['datasets.delete']({ name: 'gone-soon' })).toEqual({ deleted: true });
+    const dir = join(out.dir, 'gone');
+    await studio.exportRun(runId, dir);
+    const topology = JSON.parse(readFileSync(join(dir, 'encoder', 'model.json'), 'utf8')) as {
+      modelTopology: { config: { layers: { config: { batch_input_shape?: number[] } }[] } };
+    };
+    expect(topology.modelTopology.config.layers[0]?.config.batch_input_shape).toEqual([null, 4096]);
+  });
+
   it('the API exports only into the studio’s own folder', async () => {
     const [run] = await studio.api['runs.list']({});
     if (!run) throw new Error('expected the run of the test before');

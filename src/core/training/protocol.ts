@@ -11,6 +11,7 @@ import type { BackendPreference, RunConfig } from '../../shared/config';
 import type { NewArtifact } from '../store/artifacts';
 import type { CheckpointRecord } from '../store/checkpoints';
 import type { ResumePoint } from '../store/runs';
+import type { ModelInput } from './rebuild';
 import type { PriorMessage, PriorRequest, SampleRequest } from '../prior/messages';
 
 export interface DatasetLocations {
@@ -40,7 +41,15 @@ export type ToWorker =
   | { type: 'rungDecision'; epoch: number; stop: boolean }
   | { type: 'probe'; preference: BackendPreference }
   /** Rebuilds a run's model from its config and a checkpoint and writes its parts as tfjs layers models. */
-  | { type: 'export'; config: RunConfig; checkpoint: ResumePoint; outDir: string; datasets: DatasetLocations }
+  /** `modelInput`: what the run recorded its model was built for (else its data set is opened to learn it). */
+  | {
+      type: 'export';
+      config: RunConfig;
+      checkpoint: ResumePoint;
+      outDir: string;
+      datasets: DatasetLocations;
+      modelInput?: ModelInput | undefined;
+    }
   /** Rebuilds a run's model at a checkpoint, encodes its test split and computes the latent-space metrics asked for. */
   | {
       type: 'evaluate';

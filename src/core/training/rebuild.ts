@@ -1,4 +1,5 @@
 import type { RunConfig } from '../../shared/config';
+import type { Environment } from '../../shared/runs';
 import type { BuiltModel } from '../../families/family-model';
 import { familyModelFor } from '../../families/models';
 import { classCount, type ImageDataset } from '../../ml/dataset';
@@ -7,15 +8,28 @@ import { deriveSeed } from '../../shared/random';
 import { tf, type Variable } from '../../ml/tf';
 import type { TrainerResume } from './trainer';
 
+/** What a model is built for: its images' shape, the label values it takes, the training images it saw. */
+export type ModelInput = NonNullable<Environment['modelInput']>;
+
+/** The model input a run on `dataset` has. */
+export const modelInputOf = (dataset: ImageDataset): ModelInput => ({
+  height: dataset.height,
+  width: dataset.width,
+  channels: dataset.channels,
+  classes: classCount(dataset),
+  trainCount: dataset.train.count,
+});
+
 /** A run's model as its config builds it on its data set: the same weights' names and order in any worker. */
-export function buildModel(config: RunConfig, dataset: ImageDataset): BuiltModel {
+export function buildModel(config: RunConfig, dataset: ImageDataset | ModelInput): BuiltModel {
+  const input = 'train' in dataset ? modelInputOf(dataset) : dataset;
   return familyModelFor(config).build({
     model: config.model,
     training: config.training,
-    inputShape: [dataset.height, dataset.width, dataset.channels],
+    inputShape: [input.height, input.width, input.channels],
     seed: deriveSeed(config.training.seed, 1),
-    classes: classCount(dataset),
-    trainCount: dataset.train.count,
+    classes: input.classes,
+    trainCount: input.trainCount,
   });
 }
 

@@ -40,8 +40,8 @@ export async function runExport(msg: Extract<ToWorker, { type: 'export' }>): Pro
   // Families registered outside src/families (LATENT_STUDIO_FAMILY_MODULES), as the other workers load them.
   await loadFamilyModules();
   await selectBackend(config.backend ?? 'auto', [], { threads: false, adapter: config.gpuAdapter });
-  const dataset = new DatasetCatalog(msg.datasets.root, msg.datasets).open(config.dataset);
-  const model = buildModel(config, dataset);
+  // As the run recorded it, so that a data set deleted or changed since does not stand in the way; older runs open it.
+  const model = buildModel(config, msg.modelInput ?? new DatasetCatalog(msg.datasets.root, msg.datasets).open(config.dataset));
   restoreFrom(model, readCheckpoint(msg.checkpoint.path, msg.checkpoint.sha256));
   const parts = model.layersModels?.();
   if (!parts) throw new Error(`the ${config.family} family has no layers models to export`);

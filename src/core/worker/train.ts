@@ -18,7 +18,7 @@ import { readCheckpoint, writeCheckpoint } from '../training/checkpoint';
 import { bestEpochWatch, checkpointDue } from '../training/checkpoint-policy';
 import { gridPng } from '../training/images';
 import type { ToWorker } from '../training/protocol';
-import { buildModel, restoreFrom } from '../training/rebuild';
+import { buildModel, modelInputOf, restoreFrom } from '../training/rebuild';
 import { stepGate } from '../training/step-gate';
 import { train } from '../training/trainer';
 import type { WorkerPort } from './port';
@@ -90,6 +90,7 @@ export async function runTraining(
     seed: config.training.seed,
     configHash: msg.configHash,
     datasetHash: dataset.hash,
+    modelInput: modelInputOf(dataset),
   };
   post({ type: 'started', environment });
   const gate = stepGate();
