@@ -97,6 +97,15 @@ describe('a trained model leaves the studio', () => {
     const run = await studio.api['runs.get']({ runId });
     expect(run.environment?.modelInput).toEqual({ height: 64, width: 64, channels: 1, classes: 3, trainCount: 108 });
     expect(await studio.api['datasets.delete']({ name: 'gone-soon' })).toEqual({ deleted: true });
+    // What needs its images again is refused at once, naming the run and the set (not an internal error in a worker).
+    for (const call of [
+      () => studio.api['explorer.open']({ runId }),
+      () => studio.api['evaluations.start']({ runId, what: ['clustering'] }),
+    ])
+      await expect(call()).rejects.toMatchObject({
+        code: 'conflict',
+        message: `runId: run ${runId} was trained on data set gone-soon, which is no longer here (deleted since it trained?): import or generate it again under that name`,
+      });
     const dir = join(out.dir, 'gone');
     await studio.exportRun(runId, dir);
     const topology = JSON.parse(readFileSync(join(dir, 'encoder', 'model.json'), 'utf8')) as {

@@ -15,6 +15,7 @@ import { getJob, listJobs } from '../store/jobs';
 import { checkpointPathInUse } from '../store/checkpoints';
 import { trainJobHeldElsewhere, trainJobSupervisor } from '../store/train-jobs';
 import { removeCheckpointFile } from '../training/checkpoint-files';
+import { DatasetError } from '../datasets/catalog';
 import { ensureDatasets, type StudioContext } from './context';
 
 /** A run by id, or a refusal naming it; and `resumeRun`, which runs.resume and sweeps.resume share. */
@@ -65,7 +66,33 @@ export function runHelpers(ctx: StudioContext) {
     return { runId, fromEpoch: from?.epoch ?? 0, epochs: config.training.epochs, skipped };
   };
 
-  return { requireRun, resumeRun };
+  /**
+   * A run whose images a job needs again (the explorer, an evaluation, a learned prior): a default generated set it
+   * names is drawn again if it was deleted; one that cannot be had is refused here, naming the run and the set,
+   * rather than failing in a worker as an internal error.
+   */
+  const requireRunData = async (runId: number) => {
+    const run = getRun(db, runId);
+    if (!run) throw new ApiError('not_found', `runId: run ${runId} does not exist`, [{ path: 'runId', message: 'no such run' }]);
+    const names = [run.config.dataset.name, run.config.dataset.second];
+    // A set that is neither stored nor a default one to draw: said below, with the run.
+    await ensureDatasets(ctx, names).catch((e: unknown) => {
+      if (!(e instanceof DatasetError && e.code === 'not_found')) throw e;
+    });
+    for (const name of names) {
+      if (name === undefined) continue;
+      const info = ctx.datasets.info(name);
+      if (!info?.available) {
+        const why = info?.hint ?? 'no longer here (deleted since it trained?): import or generate it again under that name';
+        throw new ApiError('conflict', `runId: run ${runId} was trained on data set ${name}, which is ${why}`, [
+          { path: 'runId', message: `data set ${name} is ${why}` },
+        ]);
+      }
+    }
+    return run;
+  };
+
+  return { requireRun, requireRunData, resumeRun };
 }
 
 export function runsApi(

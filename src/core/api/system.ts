@@ -46,7 +46,7 @@ export function systemApi(
   | 'artifacts.kinds'
 > {
   const { db, orchestrator, evaluations, priors, explorer } = ctx;
-  const { requireRun } = runHelpers(ctx);
+  const { requireRun, requireRunData } = runHelpers(ctx);
   let backend: Promise<BackendInfo> | undefined;
   const requireJob = (jobId: number) => {
     if (!getJob(db, jobId))
@@ -104,16 +104,25 @@ export function systemApi(
       if (maxConcurrent !== undefined) orchestrator.maxConcurrent = maxConcurrent;
       return schedulerInfo(db, orchestrator);
     },
-    'evaluations.start': async (request) => ({ evaluationId: evaluations.start(request) }),
+    'evaluations.start': async (request) => {
+      await requireRunData(request.runId);
+      return { evaluationId: evaluations.start(request) };
+    },
     'evaluations.list': async ({ runId }) => {
       requireRun(runId);
       return listEvaluations(db, runId);
     },
-    'explorer.open': async (request) => explorer.open(request),
+    'explorer.open': async (request) => {
+      await requireRunData(request.runId);
+      return explorer.open(request);
+    },
     'explorer.decode': async (request) => explorer.decode(request),
     'explorer.encode': async (request) => explorer.encode(request),
     'explorer.close': async ({ sessionId }) => explorer.close(sessionId),
-    'prior.start': async (request) => ({ jobId: priors.start(request) }),
+    'prior.start': async (request) => {
+      await requireRunData(request.runId);
+      return { jobId: priors.start(request) };
+    },
     'prior.get': async ({ runId }) => priors.get(runId),
     'runs.sample': async (request) => priors.sample(request),
     'jobs.cancel': async ({ jobId }) => {
