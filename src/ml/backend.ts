@@ -85,7 +85,7 @@ const attempts: Record<Concrete, Attempt> = {
       }
       pinDeterministicMatMul();
       // On a GPU, the reduction; a software adapter (a CPU) does the same work faster as tfjs's serial loops (llvmpipe:
-      // the conv VAE at 37 samples/s with the reduction, 60 without). Both are tested against the cpu backend's.
+      // the conv VAE at batch 128 at 56 samples/s with the reduction, 78 without). Both are tested against the cpu backend's.
       useWebGpuConvFilterGradient(webGpuAdapter()?.software ? 'tfjs' : 'reduction');
       registerFusedAdam('webgpu');
       registerFusedGradients('webgpu');
