@@ -49,15 +49,20 @@ const save = (rows: readonly Throughput[], torch: TorchCuda | null) => {
   renameSync(`${values.out}.partial`, values.out);
 };
 
+/** PyTorch's device, then the goals' verdict lines. */
+function printGoals(rows: readonly Throughput[], torch: TorchCuda | null): void {
+  if (torch) console.log(`PyTorch ${torch.torch} on ${torch.device}${torch.tf32 === false ? ' (TF32 off)' : ''}.`);
+  console.log('The goals:');
+  for (const line of verdict(rows, torch)) console.log(line);
+}
+
 // --verdict: the goals from rows measured before (--rows, the --out of an earlier call) and PyTorch's figures, so
 // that PyTorch can run after the studio's measurement and a hang in either keeps what the other measured.
 if (values.verdict) {
   const rows =
     values.rows && existsSync(values.rows) ? (JSON.parse(readFileSync(values.rows, 'utf8')) as { rows: Throughput[] }).rows : [];
   const torch = readTorch(values.torch);
-  if (torch) console.log(`PyTorch ${torch.torch} on ${torch.device}${torch.tf32 === false ? ' (TF32 off)' : ''}.`);
-  console.log('The goals:');
-  for (const line of verdict(rows, torch)) console.log(line);
+  printGoals(rows, torch);
   save(rows, torch);
   process.exit(0);
 }
@@ -75,9 +80,7 @@ const rows = await measureThroughput(
 // The goals here only with PyTorch's figures asked for; scripts/gpu-check.sh asks for them in a call of their own.
 const torch = readTorch(values.torch);
 if (values.torch) {
-  if (torch) console.log(`PyTorch ${torch.torch} on ${torch.device}${torch.tf32 === false ? ' (TF32 off)' : ''}.`);
-  console.log('The goals:');
-  for (const line of verdict(rows, torch)) console.log(line);
+  printGoals(rows, torch);
 }
 save(rows, torch);
 // wasm's thread pool (worker threads) would keep the process alive.
