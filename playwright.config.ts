@@ -5,6 +5,8 @@ export default defineConfig({
   testDir: 'tests/e2e',
   // The long ones (a study of twelve runs, each evaluated) run in `npm run test:long`: playwright.long.config.ts.
   testIgnore: '**/*.long.spec.ts',
+  // The built worker and CLI that the hosts run (tests/bundles.ts).
+  globalSetup: './tests/global-setup.ts',
   timeout: 180_000,
   expect: { timeout: 30_000 },
   // Two spec files at a time: each starts its own host (own database, own port), and much of a spec's time is

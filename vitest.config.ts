@@ -39,6 +39,8 @@ export default defineConfig({
     // The long tier (`npm run test:long`, vitest.long.config.ts), which CI runs after `npm test`.
     exclude: [...configDefaults.exclude, ...longTests],
     environment: 'node',
+    // The built worker and CLI that the tests' processes run (tests/bundles.ts).
+    globalSetup: ['tests/global-setup.ts'],
     // Two test files at a time: each training worker runs wasm on one thread (the scheduler's share of
     // two cores under its default limit of two), so two files keep both cores busy without oversubscribing.
     fileParallelism: true,

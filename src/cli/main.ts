@@ -2,6 +2,7 @@
  * The CLI's entry: the usage text and the table of commands (one file each under ./commands, run by ./runner).
  */
 import { defaultDbPath } from '../core/paths';
+import { studioVersion } from '../core/version';
 import { tokenEnvVar } from '../shared/remote-target';
 import { datasets } from './commands/datasets';
 import { evaluate } from './commands/evaluate';
@@ -20,7 +21,6 @@ import { slurmTask } from './commands/slurm-task';
 import { study } from './commands/study';
 import { sweep } from './commands/sweep';
 import { train } from './commands/train';
-import { readFileSync } from 'node:fs';
 import { didYouMean } from '../shared/suggest';
 import { fail, runCommand, type Command } from './runner';
 
@@ -56,11 +56,6 @@ const usage = `latent-studio: train and compare autoencoders from the command li
 train, resume, runs, show, jobs, sweep, study, evaluate, prior, sample, export and datasets take --remote URL [--token-file FILE] instead of --db:
 they drive the studio that latent-studio serve started at URL, with its token from ${tokenEnvVar} or the file
 (never on the command line); export then writes on the host's machine and prints where.`;
-
-/** The package's version (package.json beside src/). */
-function studioVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-}
 
 /** A command's lines of the usage: its synopsis and the lines that continue it, then the notes on --db and --remote. */
 export function usageOf(name: string): string {
@@ -110,7 +105,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   if (name === '--version' || name === '-V' || name === 'version') {
-    process.stdout.write(`latent-studio ${studioVersion()}\n`);
+    process.stdout.write(`latent-studio ${studioVersion}\n`);
     return;
   }
   const command = commandsByName.get(name);

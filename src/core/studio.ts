@@ -1,5 +1,4 @@
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import type { Api, SystemInfo } from '../shared/api';
 import { DatasetCatalog } from './datasets/catalog';
@@ -13,6 +12,7 @@ import { autoResumeSetting, Orchestrator, type OrchestratorOptions } from './tra
 import { getSetting } from './store/settings';
 import type { WorkerLauncher } from './training/protocol';
 import { studioVersion } from './version';
+import { packagePath } from './package-root';
 import { datasetsDirFor } from './paths';
 import { exportRun } from './export';
 import { refuseOccupied, writeWhole, type OutFolderOptions } from './out-folder';
@@ -104,7 +104,7 @@ export function createStudio(options: StudioOptions): Studio {
     checkpointDir,
     datasets: datasetLocations,
     studioVersion,
-    command: options.slurm?.command ?? localTaskCommand(fileURLToPath(new URL('../../bin/latent-studio.mjs', import.meta.url))),
+    command: options.slurm?.command ?? localTaskCommand(packagePath('bin', 'latent-studio.mjs')),
     ...(options.slurm?.pollMs ? { pollMs: options.slurm.pollMs } : {}),
     ...(options.slurm?.orphansMs ? { orphansMs: options.slurm.orphansMs } : {}),
     staleAfterMs: orchestrator.staleAfterMs,

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import type * as Tf from '@tensorflow/tfjs';
 import { expect, test } from '@playwright/test';
+import { cliFor } from '../bundles';
 
-const cli = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
+const cli = cliFor();
 const require = createRequire(import.meta.url);
 const tfBundle = require.resolve('@tensorflow/tfjs/dist/tf.min.js');
 

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cliFor } from '../bundles';
 
 export interface RunningHost {
   url: string;
@@ -14,8 +15,6 @@ export interface RunningHost {
   log(): string;
   stop(): Promise<void>;
 }
-
-const cli = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
 
 /**
  * One host on a fresh database for a whole spec file: started before its first test, stopped (and its folder
@@ -44,7 +43,10 @@ export async function startHost(
   extraArgs: string[] = [],
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RunningHost> {
-  const child = spawn(process.execPath, [cli, 'serve', '--db', dbPath, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(process.execPath, [cliFor(env), 'serve', '--db', dbPath, ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
   let output = '';
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {

@@ -8,9 +8,10 @@ import type { RunConfig } from '../../src/shared/config';
 import { defaultRunConfig } from '../../src/families/run-config';
 import { createStudio, findPreset, type Studio } from '../../src/core/studio';
 import { forkLauncher } from '../../src/core/training/fork-launcher';
+import { cliFor } from '../bundles';
 
-/** The CLI's entry (package.json's `bin`). */
-export const cliPath = join(import.meta.dirname, '..', '..', 'bin', 'latent-studio.mjs');
+/** The CLI's entry: the tests' built CLI (tests/bundles.ts), or package.json's `bin` where a plug-in family needs it. */
+export const cliPath = cliFor();
 
 export interface CliResult {
   code: number | null;
@@ -21,7 +22,7 @@ export interface CliResult {
 /** A runner of the CLI to its end, killed after `timeoutMs`: its exit code and what it printed. */
 export function cliWithin(timeoutMs: number): (...args: string[]) => CliResult {
   return (...args) => {
-    const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', timeout: timeoutMs });
+    const r = spawnSync(process.execPath, [cliFor(), ...args], { encoding: 'utf8', timeout: timeoutMs });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 }

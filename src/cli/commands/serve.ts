@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../../core/package-root';
 import { defaultDbPath } from '../../core/paths';
 import { startHost } from '../../host/server';
 import { command, intFlag, openStudio, UsageError } from '../runner';
@@ -44,7 +44,7 @@ export const serve = command({
     const studio = openStudio(dbPath, { maxConcurrent: values['max-concurrent'], serving: true });
     const host = await startHost({
       studio,
-      rendererDir: fileURLToPath(new URL('../../../out/renderer', import.meta.url)),
+      rendererDir: packagePath('out', 'renderer'),
       host: values.host,
       port,
       allowedHosts: values['allowed-host'] ?? [],
