@@ -1,13 +1,14 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import { LongestFirst } from './tests/sequencer';
 
 /** The long tier's Slurm tests, run after the rest and one file at a time (vitest.slurm.config.ts). */
 export const slurmTests = ['tests/slurm/**/*.test.ts'];
 
 /**
- * Tests that CI runs after `npm test` (`npm run test:long`, within 15 minutes on two cores): the Slurm tests against
+ * Tests that CI runs after `npm test` (`npm run test:long`, 16 minutes on a slow two-core machine): the Slurm tests against
  * a real cluster, and the longest end-to-end tests (ten SIGKILLs of a worker and of a whole studio, each resumed,
  * held at chosen steps by the step gate; fault injection; the CLI's commands and sweep; the VQ-VAE's learned prior;
- * every preset for one epoch; every family learning). Science at full size is in `npm run acceptance`
+ * every preset for one epoch; every family learning; the longest of the rest, listed last). Science at full size is in `npm run acceptance`
  * (bench/acceptance.ts), never in CI.
  */
 export const longTests = [
@@ -31,6 +32,15 @@ export const longTests = [
   'tests/integration/presets.test.ts',
   // About 200 s: every family learns on real MNIST (the longest file; here it runs beside the others).
   'tests/integration/families.test.ts',
+  // The longest of the rest (20 to 40 s each on two cores), here to hold `npm test` within 12 minutes on a slow
+  // machine: the job table's kills and limits, the evaluations, the scheduler's restarts, the engine's options
+  // end to end, sampling and the explorer's sessions.
+  'tests/integration/jobs.test.ts',
+  'tests/integration/evaluation.test.ts',
+  'tests/integration/scheduler.test.ts',
+  'tests/integration/training-options.test.ts',
+  'tests/integration/sample.test.ts',
+  'tests/integration/explorer.test.ts',
 ];
 
 export default defineConfig({
@@ -45,6 +55,8 @@ export default defineConfig({
     // two cores under its default limit of two), so two files keep both cores busy without oversubscribing.
     fileParallelism: true,
     maxWorkers: 2,
+    // The longest files first (tests/durations.json), so neither core idles at the end.
+    sequence: { sequencer: LongestFirst },
     testTimeout: 180_000,
     hookTimeout: 60_000,
   },

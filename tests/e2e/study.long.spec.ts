@@ -30,7 +30,7 @@ test('the disentanglement study from the sweep form’s template: twelve runs, e
   await fill(page, 'study-seeds', '1');
   await fill(page, 'study-epochs', '1');
   await fill(page, 'study-subset', '600');
-  await fill(page, 'study-score-points', '100');
+  await fill(page, 'study-score-points', '30');
   await expect(page.getByTestId('study-start')).toHaveText('Start the study (12 runs)');
   await page.getByTestId('study-template').screenshot({ path: join(shots, '54-study-template.png') });
   await page.getByTestId('study-start').click();

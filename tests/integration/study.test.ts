@@ -17,7 +17,7 @@ interface Summary {
 
 describe('the disentanglement study from the CLI', () => {
   it('one seed, one epoch, a subset of Shapes: the four models at three strengths, each run evaluated, MIG for each', () => {
-    const args = ['study', 'disentanglement', '--seeds', '1', '--epochs', '1', '--subset', '600', '--score-points', '100'];
+    const args = ['study', 'disentanglement', '--seeds', '1', '--epochs', '1', '--subset', '600', '--score-points', '30'];
     const r = cliWithin(600_000)(...args, '--db', join(tmp.dir, 'study.db'), '--max-concurrent', '2');
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '') as Summary;
