@@ -5,7 +5,7 @@
  * process they start runs them as Node runs any script. A plug-in family needs the TypeScript ones (see
  * forkLauncher), and gets them.
  */
-import { rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { familyModules } from '../src/families/family-modules';
@@ -19,6 +19,15 @@ export const binCli = join(root, 'bin', 'latent-studio.mjs');
 /** Where the tests' built CLI is, when they built one. */
 export const cliBundleVariable = 'LATENT_STUDIO_TEST_CLI';
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** The CLI for a process started with `env`: the built one, unless it names plug-in families. */
 export function cliFor(env: NodeJS.ProcessEnv = process.env): string {
   const built = env[cliBundleVariable];
@@ -31,7 +40,13 @@ export function cliFor(env: NodeJS.ProcessEnv = process.env): string {
  * environment for the processes it starts, and returns a function that removes them.
  */
 export async function buildTestBundles(): Promise<() => void> {
-  const dir = join(root, 'node_modules', '.cache', 'latent-studio-tests', String(process.pid));
+  const parent = join(root, 'node_modules', '.cache', 'latent-studio-tests');
+  mkdirSync(parent, { recursive: true });
+  // What runs that were killed before their teardown left.
+  for (const pid of readdirSync(parent, { withFileTypes: true }).map((d) => d.name)) {
+    if (!alive(Number(pid))) rmSync(join(parent, pid), { recursive: true, force: true });
+  }
+  const dir = join(parent, String(process.pid));
   const common = {
     bundle: true,
     platform: 'node',
