@@ -38,9 +38,14 @@ describe('the worker a launcher forks', () => {
 
   /** What the first worker a launcher forks under `env` says first (a stand-in's report, or a message type). */
   async function firstLine(env: Record<string, string | undefined>): Promise<string> {
-    const saved = { ...process.env };
-    Object.assign(process.env, env);
-    for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    const set = (values: Record<string, string | undefined>) => {
+      for (const [k, v] of Object.entries(values)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    };
+    set(env);
     try {
       const handle = forkLauncher()();
       return await new Promise<string>((resolve) => {
@@ -52,7 +57,7 @@ describe('the worker a launcher forks', () => {
         handle.onExit((d) => resolve(`exited: ${d}`));
       });
     } finally {
-      process.env = saved;
+      set(saved);
     }
   }
 
