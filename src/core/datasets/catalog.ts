@@ -10,6 +10,7 @@ import {
   concatSplits,
   firstImages,
   holdOutValidation,
+  inMemory,
   labelCounts,
   pixelsPerImage,
   selectClasses,
@@ -24,6 +25,7 @@ import {
   generatedTestFraction,
   generators,
   loadBuiltin,
+  builtinHashFile,
   type Builtin,
 } from './builtins';
 import { importDataset, suggestedName, type ImportProgress } from './import';
@@ -286,7 +288,7 @@ export class DatasetCatalog {
     const b = builtins[name];
     if (b) {
       this.requireInfo(name);
-      return loadBuiltin(b, this.builtinDir(b));
+      return loadBuiltin(b, this.builtinDir(b), existsSync(this.store.root) ? join(this.store.root, builtinHashFile) : null);
     }
     if (!this.store.has(name)) {
       if (defaultGenerated[name]) throw new DatasetError('not_found', `data set ${name} has not been generated yet`);
@@ -335,6 +337,12 @@ export class DatasetCatalog {
       ds = selectClasses({ ...ds, hash: '' }, ref.classes, ref.trainSubset, ref.testSubset);
     } else {
       ds = { ...ds, train: firstImages(ds.train, ref.trainSubset), test: firstImages(ds.test, ref.testSubset) };
+    }
+    if (builtins[ref.name] && (ref.second === undefined || builtins[ref.second])) {
+      // A built-in set is small enough to hold: what the run sees is read once (the first N images in one read),
+      // not image by image as each batch is drawn; a stored set stays on disk, however large.
+      const pixels = pixelsPerImage(ds);
+      ds = { ...ds, train: inMemory(ds.train, pixels), test: inMemory(ds.test, pixels) };
     }
     hash.update(JSON.stringify({ classes: ref.classes ?? null, train: ref.trainSubset ?? null, test: ref.testSubset ?? null }));
     if (ref.validationFraction !== undefined) {
