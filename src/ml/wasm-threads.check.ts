@@ -6,6 +6,7 @@ import { Adam } from './adam';
 import { selectBackend } from './backend';
 import { wasmSimd } from './kernels/simd-module';
 import { tf, type Scalar } from './tf';
+import { wasmPoolWorkers } from './wasm-threads';
 
 const info = await selectBackend('wasm', [], { threads: true });
 const data = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
@@ -31,6 +32,7 @@ const adam = new Adam(0.01);
 for (let i = 0; i < 3; i++) adam.minimize(() => tf.sum<Scalar>(tf.square(tf.sub(v, 1))), false, [v]);
 Object.assign(results, { adam: Array.from(v.dataSync()) });
 // Exit once the (large) line is out: the pool's worker threads would keep the process alive.
-process.stdout.write(`${JSON.stringify({ reason: info.reason, simd: wasmSimd() !== null, ...results })}\n`, () =>
-  process.exit(0),
+process.stdout.write(
+  `${JSON.stringify({ reason: info.reason, simd: wasmSimd() !== null, pool: wasmPoolWorkers(), ...results })}\n`,
+  () => process.exit(0),
 );

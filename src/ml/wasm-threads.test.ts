@@ -10,7 +10,7 @@ import { tf, type Scalar } from './tf';
 import { relativeError } from './kernels/relative-error';
 
 describe('wasm with its thread pool under Node', () => {
-  it('runs MatMul, the conv gradients and the SIMD kernels on every core, with the cpu backend’s results', async () => {
+  it('runs MatMul, the conv gradients and the SIMD kernels on every core, with the cpu backend’s results, on a pool of as many worker threads', async () => {
     // A backend initialises once per process, so the threaded one runs in a child, as a training worker does.
     const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
     const child = spawnSync(process.execPath, ['--import', tsx, join(import.meta.dirname, 'wasm-threads.check.ts')], {
@@ -22,11 +22,14 @@ describe('wasm with its thread pool under Node', () => {
     const wasm = JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number[]> & {
       reason: string;
       simd: boolean;
+      pool: number;
     };
     // The SIMD kernels bound to the threaded build's shared memory.
     expect(wasm.simd).toBe(true);
     const cores = availableParallelism();
     expect(wasm.reason).toContain(cores > 1 ? `${Math.min(cores, 8)} threads` : 'one thread');
+    // Its pool holds a worker thread per thread asked for, not the eight tfjs's glue starts (capThreadPool).
+    expect(wasm.pool).toBe(cores > 1 ? Math.min(cores, 8) : 0);
 
     await selectBackend('cpu');
     const v = tf.tidy(() => tf.variable(tf.randomNormal([37, 11], 0, 1, 'float32', 5)));

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tf, tfRequire } from './tf';
 
@@ -62,12 +62,102 @@ export function prepareWasmThreads(): (() => void) | null {
   };
   (os as { cpus: typeof os.cpus }).cpus = () => [...cpus(), ...cpus()];
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
-  pkg.setThreadsCount(Math.min(cores, 8));
+  const threads = Math.min(cores, 8);
+  pkg.setThreadsCount(threads);
+  const pool = capThreadPool(threads);
   return () => {
     globalThis.Blob = OriginalBlob;
     URL.createObjectURL = createObjectURL;
     (os as { cpus: typeof os.cpus }).cpus = cpus;
+    pool?.restore();
   };
+}
+
+/** What a thread pool's worker is to emscripten's glue under Node (a worker_threads Worker, or a stand-in). */
+interface PoolWorker {
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  postMessage(message: unknown): void;
+  onmessage?: (e: { data: unknown }) => void;
+  ref(): void;
+  unref(): void;
+  terminate(): unknown;
+}
+
+/** The emscripten module of tfjs's wasm backend, where it exposes its thread pool. */
+interface PooledModule {
+  PThread?: { unusedWorkers: PoolWorker[] };
+}
+
+/** The pool size the glue was built with (`var pthreadPoolSize = 8`), or null where it cannot be read. */
+function builtPoolSize(): number | null {
+  try {
+    const source = readFileSync(tfRequire.resolve('@tensorflow/tfjs-backend-wasm'), 'utf8');
+    const sizes = new Set([...source.matchAll(/var pthreadPoolSize = (\d+);/g)].map((m) => Number(m[1])));
+    return sizes.size === 1 ? ([...sizes][0] ?? null) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * tfjs's threaded glue starts a pool of eight worker threads however many threads it is asked for (emscripten's
+ * PTHREAD_POOL_SIZE, fixed when tfjs built it), and XNNPACK runs on `threads` - 1 of them: each of the others costs a
+ * Node worker's start (about 100 ms of CPU) and its share of memory (80 MB against 150 for the process, measured)
+ * for nothing. While the backend initialises, the glue's `Worker` (it sets the global) makes stand-ins for all but
+ * the last `threads` it is asked for (emscripten hands out the last first), which answer that they have loaded and
+ * are taken out of the pool once it is ready, so a thread wanted later gets a real worker as emscripten makes
+ * one on demand. Where the glue's pool size cannot be read, nothing is changed.
+ */
+function capThreadPool(threads: number): { restore: () => void } | null {
+  const size = builtPoolSize();
+  const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'Worker');
+  if (size === null || size <= threads || (descriptor && !descriptor.configurable)) return null;
+  const standInCount = size - threads;
+  const standIns = new Set<PoolWorker>();
+  let Real: (new (url: string) => PoolWorker) | undefined;
+  let made = 0;
+  function PooledWorker(url: string): PoolWorker {
+    if (!Real) throw new Error('the wasm glue asked for a worker before naming its Worker class');
+    if (made++ >= standInCount) return new Real(url);
+    const standIn: PoolWorker = {
+      on: () => standIn,
+      postMessage(message) {
+        if ((message as { cmd?: unknown }).cmd !== 'load') {
+          throw new Error('the wasm thread pool gave work to a worker it was not to use (see capThreadPool)');
+        }
+        setImmediate(() => standIn.onmessage?.({ data: { cmd: 'loaded' } }));
+      },
+      ref: () => undefined,
+      unref: () => undefined,
+      terminate: () => Promise.resolve(0),
+    };
+    standIns.add(standIn);
+    return standIn;
+  }
+  Object.defineProperty(globalThis, 'Worker', {
+    configurable: true,
+    get: () => (Real ? PooledWorker : undefined),
+    set: (value: new (url: string) => PoolWorker) => {
+      Real = value;
+    },
+  });
+  return {
+    restore() {
+      if (descriptor) Object.defineProperty(globalThis, 'Worker', descriptor);
+      else if (Real) Object.defineProperty(globalThis, 'Worker', { configurable: true, writable: true, value: Real });
+      else delete (globalThis as { Worker?: unknown }).Worker;
+      const pthreads = (tf.findBackend('wasm') as { wasm?: PooledModule } | undefined)?.wasm?.PThread;
+      if (pthreads) pthreads.unusedWorkers = pthreads.unusedWorkers.filter((w) => !standIns.has(w));
+    },
+  };
+}
+
+/** Worker threads the wasm backend's pool holds (its idle and its running ones); 0 without threads. */
+export function wasmPoolWorkers(): number {
+  const pthreads = (
+    tf.findBackend('wasm') as { wasm?: { PThread?: { unusedWorkers: unknown[]; runningWorkers: unknown[] } } } | undefined
+  )?.wasm?.PThread;
+  return pthreads ? pthreads.unusedWorkers.length + pthreads.runningWorkers.length : 0;
 }
 
 /** Threads the wasm backend's thread pool runs (1 when it runs single-threaded). */

@@ -178,9 +178,18 @@ export interface LaunchOptions {
 
 export type WorkerLauncher = (options?: LaunchOptions) => WorkerHandle;
 
-/** The environment that hands a worker its thread budget (read by wasm-threads.ts). */
-export function workerEnv(options: LaunchOptions = {}): NodeJS.ProcessEnv {
-  return options.threads ? { ...process.env, LATENT_STUDIO_WASM_THREADS: String(options.threads) } : process.env;
+/** Where a worker reads its thread budget (wasm-threads.ts), and a user caps every worker's (0 or 1: one thread). */
+export const threadsVariable = 'LATENT_STUDIO_WASM_THREADS';
+
+/**
+ * The environment that hands a worker its thread budget: its share of the cores, within the cap the studio was
+ * started with, if any.
+ */
+export function workerEnv(options: LaunchOptions = {}, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  if (!options.threads) return env;
+  const cap = Number.parseInt(env[threadsVariable] ?? '', 10);
+  const threads = Number.isNaN(cap) ? options.threads : Math.min(options.threads, Math.max(1, cap));
+  return { ...env, [threadsVariable]: String(threads) };
 }
 
 export function describeExit(code: number | null, signal: string | null): string {
