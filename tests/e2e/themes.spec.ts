@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { callHost, startHost, type RunningHost } from './host';
+import { settled } from './settled';
 
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots', 'themes');
 let dir = '';
@@ -87,8 +88,8 @@ for (const theme of ['dark', 'light'] as const) {
       await page.goto(`${host.origin}/${hash}`);
       await page.reload();
       await expect(page.getByTestId(testId).first()).toBeVisible({ timeout: 30_000 });
-      // Charts and images arrive after the view: give them a moment to draw.
-      await page.waitForTimeout(1500);
+      // Charts and images arrive after the view: until they have drawn.
+      await settled(page);
       await page.screenshot({ path: join(shots, `${theme}-${name}.png`) });
     }
   });
