@@ -17,7 +17,7 @@ export async function settled(page: Page, quietMs = 300, atMostMs = 1500): Promi
           resolve();
         };
         const cap = setTimeout(finish, atMost);
-        const check = () => ([...document.images].every((i) => i.complete) ? finish() : arm());
+        const check = () => (Array.from(document.images).every((i) => i.complete) ? finish() : arm());
         const arm = () => {
           clearTimeout(timer);
           timer = setTimeout(check, quiet);
