@@ -157,10 +157,11 @@ export interface BuiltModel {
    */
   beforeEpoch?(epoch: number, data: { train: ImageSplit; test: ImageSplit }): void | Promise<void>;
   /**
-   * A fresh accumulator for each evaluation of the test split, for figures beyond the means of the loss parts
-   * (e.g. KL per latent dimension and active units); they are stored as test metrics.
+   * Called as each evaluation of a split starts (the test split, the validation split): a fresh accumulator for
+   * figures beyond the means of the loss parts (e.g. KL per latent dimension and active units), stored as test
+   * metrics; or none, where the family only starts its pass afresh (the denoising AE's test noise).
    */
-  testMetrics?(): TestMetrics;
+  testMetrics?(): TestMetrics | undefined;
   /** Families with phases (greedy pretraining) train longer than training.epochs. */
   totalEpochs?(trainingEpochs: number): number;
   /** An experiment after training (e.g. a classifier on few labels); its figures become test metrics. */

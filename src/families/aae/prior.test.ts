@@ -72,7 +72,7 @@ describe('the AAE’s mixture prior', () => {
     expect(difference.flat().every((d) => Math.abs(d) > 1e-3)).toBe(true);
     // Its test metrics have no KL per dimension under the ring (the KL to a mixture does not split by dimension).
     const perDimension = async (m: typeof ring) => {
-      const metrics = m.testMetrics!();
+      const metrics = m.testMetrics!()!;
       const reads = new Reads();
       tf.tidy(() => metrics.batch(x, undefined, reads));
       await reads.read();

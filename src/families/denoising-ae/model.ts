@@ -29,9 +29,15 @@ export const denoisingAeFamily: FamilyModel<DenoisingAeModel> = {
     const lossAgainstClean = meanReconstructionLoss(ctx.training);
     const trainNoise = createRng(ctx.seed ^ 0xd0a5e);
     const next = () => Math.floor(trainNoise() * 2 ** 31);
+    // Every evaluation pass corrupts its images alike (its first batch with the run's seed, the next with the seed
+    // after, …): each epoch's test figures are of the same noisy test set, so the curve moves with the model alone.
     let evalSeed = ctx.seed;
     return {
       ...base,
+      testMetrics() {
+        evalSeed = ctx.seed;
+        return base.testMetrics?.();
+      },
       state: () => ({ trainNoise: trainNoise.state, evalSeed }),
       restore(state) {
         trainNoise.state = Number(state['trainNoise']);
