@@ -125,7 +125,10 @@ export function fileSplit(
   } as ImageSplit;
 }
 
-/** The split's images read into memory at once, in as few reads as their order allows. */
+/**
+ * The split's images read into memory at once, in as few reads as their order allows; a split already in memory
+ * (one without `readBytesAsync`, which only a split on disk has) is returned as it is.
+ */
 export function inMemory(split: ImageSplit, pixels: number): ImageSplit {
   if (!split.readBytesAsync) return split;
   const images = new Uint8Array(split.count * pixels);

@@ -102,8 +102,8 @@ function builtPoolSize(): number | null {
 /**
  * tfjs's threaded glue starts a pool of eight worker threads however many threads it is asked for (emscripten's
  * PTHREAD_POOL_SIZE, fixed when tfjs built it), and XNNPACK runs on `threads` - 1 of them: each of the others costs a
- * Node worker's start (about 100 ms of CPU) and its share of memory (80 MB against 150 for the process, measured)
- * for nothing. While the backend initialises, the glue's `Worker` (it sets the global) makes stand-ins for all but
+ * Node worker's start (about 120 ms of CPU) and memory for nothing (measured with two threads: the process started
+ * in 700 ms and 1,140 ms of CPU and held 150 MB with eight, in 300 ms, 390 ms and 100 MB with two). While the backend initialises, the glue's `Worker` (it sets the global) makes stand-ins for all but
  * the last `threads` it is asked for (emscripten hands out the last first), which answer that they have loaded and
  * are taken out of the pool once it is ready, so a thread wanted later gets a real worker as emscripten makes
  * one on demand. Where the glue's pool size cannot be read, nothing is changed.
