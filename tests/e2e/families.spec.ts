@@ -75,7 +75,7 @@ test('sparse, denoising and conditional models show their signature views', asyn
     await page.getByTestId('new-run').click();
     await page.getByTestId('field-family').selectOption(family);
     await page.getByTestId('preset').selectOption(preset);
-    await page.getByTestId('field-dataset.trainSubset').fill('1500');
+    await page.getByTestId('field-dataset.trainSubset').fill('600');
     await page.getByTestId('field-training.epochs').fill('1');
     if (family === 'sparse-ae') await page.getByTestId('model-card').screenshot({ path: join(shots, '14a-sparse-form.png') });
     await page.getByTestId('start-run').click();
