@@ -1,21 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { callHost, startHost, type RunningHost, fill } from './host';
+import { callHost, fill, hostPerFile } from './host';
 
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
-let dir: string;
-let host: RunningHost | undefined;
-
-test.beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'latent-studio-e2e-adaptive-'));
-  host = await startHost(join(dir, 'studio.db'));
-});
-test.afterAll(async () => {
-  await host?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const theHost = hostPerFile();
 
 interface Detail {
   planned: number;
@@ -27,7 +15,7 @@ test('a bayes sweep with Hyperband from the form: runs stop at rungs, the best s
   page,
 }) => {
   test.setTimeout(360_000);
-  if (!host) throw new Error('host not started');
+  const host = theHost();
   await page.goto(host.url);
   await fill(page, 'max-concurrent', '2');
 

@@ -1,21 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { startHost, type RunningHost, callHost } from './host';
+import { callHost, hostPerFile } from './host';
 
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
-let dir: string;
-let host: RunningHost | undefined;
-
-test.beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'latent-studio-e2e-evaluation-'));
-  host = await startHost(join(dir, 'studio.db'));
-});
-test.afterAll(async () => {
-  await host?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const theHost = hostPerFile();
 
 const call = callHost;
 
@@ -31,8 +19,7 @@ test('a finished VAE is evaluated from its run view: clustering, disentanglement
   page,
 }) => {
   test.setTimeout(150_000);
-  if (!host) throw new Error('host not started');
-  const h = host;
+  const h = theHost();
   // A small Shapes set (labels: the shape; factors: shape, scale, orientation, x, y) and a small VAE on it.
   await call(h, 'datasets.generate', { generator: 'shapes', seed: 7, count: 2000, name: 'shapes-eval' });
   const preset = await call<Record<string, Record<string, unknown>>>(h, 'presets.get', { name: 'vae-784-400-20' });

@@ -1,27 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { startHost, type RunningHost, fill } from './host';
+import { fill, hostPerFile } from './host';
 
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
-let dir: string;
-let host: RunningHost | undefined;
-
-test.beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'latent-studio-e2e-study-'));
-  host = await startHost(join(dir, 'studio.db'));
-});
-test.afterAll(async () => {
-  await host?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const theHost = hostPerFile();
 
 test('the disentanglement study from the sweep form’s template: twelve runs, evaluated, compared model by model', async ({
   page,
 }) => {
   test.setTimeout(600_000);
-  if (!host) throw new Error('host not started');
+  const host = theHost();
   await page.goto(host.url);
   await fill(page, 'max-concurrent', '2');
   await page.getByTestId('new-sweep').click();
