@@ -39,7 +39,7 @@ const usage = `latent-studio: train and compare autoencoders from the command li
   latent-studio sweep <spec.json> [--db PATH] [--max-concurrent N] [--json]
                       [--slurm [--partition P] [--time HH:MM:SS] [--cpus-per-task N] [--gpus-per-task N]
                                [--account A] [--extra "--qos=..."] [--max-parallel N]]
-  latent-studio study disentanglement [--dataset shapes] [--seeds N] [--epochs E] [--subset N] [--score-points N] [--name NAME]
+  latent-studio study disentanglement [--dataset shapes] [--seeds N] [--epochs E] [--subset N] [--score-points N] [--models vae,dip-vae] [--name NAME]
                       [--db PATH] [--max-concurrent N] [--json]
   latent-studio runs [--experiment NAME] [--sweep ID] [--search "tag:x model.beta=4"]
                      [--pareto test.reconstruction:min,test.kl:min] [--csv] [--db PATH] [--json]

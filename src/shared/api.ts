@@ -53,6 +53,8 @@ export const FamilyInfo = z.object({
   explorer: z.object({ decoders: z.array(z.string()) }).nullable(),
   /** Where `runs.sample` draws from (null: no generative prior); 'learned-prior' runs train one with `prior.start`. */
   sampling: z.enum(['gaussian', 'conditional', 'vamp', 'learned-prior']).nullable(),
+  /** Its part in the disentanglement study (its name there and its strengths), or null. */
+  study: z.object({ label: z.string(), strengths: z.array(z.string()) }).nullable(),
 });
 export type FamilyInfo = z.infer<typeof FamilyInfo>;
 

@@ -19,6 +19,8 @@ export const StudySpec = z.strictObject({
   latentSize: z.number().int().min(2).max(64).default(10),
   /** Training points of the β-VAE and FactorVAE scores (the evaluation's default, 1,000, when absent). */
   scorePoints: z.number().int().min(10).max(10000).optional(),
+  /** The families that take part (their ids); every one that declares a part when absent. */
+  models: z.array(z.string().min(1).max(60)).min(1).max(32).optional(),
 });
 export type StudySpec = z.infer<typeof StudySpec>;
 

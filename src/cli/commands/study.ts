@@ -20,6 +20,7 @@ export const study = command({
     epochs: { type: 'string' },
     subset: { type: 'string' },
     'score-points': { type: 'string' },
+    models: { type: 'string' },
     name: { type: 'string' },
   },
   positionals: true,
@@ -34,6 +35,7 @@ export const study = command({
       ...(values.epochs !== undefined ? { epochs: intFlag('epochs', values.epochs) } : {}),
       ...(values.subset !== undefined ? { subset: intFlag('subset', values.subset) } : {}),
       ...(values['score-points'] !== undefined ? { scorePoints: intFlag('score-points', values['score-points']) } : {}),
+      ...(values.models !== undefined ? { models: values.models.split(',').map((m) => m.trim()) } : {}),
     });
     if (!parsed.success) throw refusedRequest('study', parsed.error);
     const s = parsed.data;

@@ -91,6 +91,7 @@ export function systemApi(
         evaluation: { codes: spec.evaluation?.codes ?? true, likelihood: spec.evaluation?.likelihood ?? false },
         explorer: explorerOf(spec),
         sampling: spec.sampling ?? null,
+        study: spec.study ? { label: spec.study.label, strengths: spec.study.strengths.map((s) => s.label) } : null,
       })),
     'presets.get': async ({ name }) => {
       const config = findPreset(name);

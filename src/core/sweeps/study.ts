@@ -15,9 +15,19 @@ const dense = (units: number) => ({ type: 'dense' as const, units, activation: '
 export function studyPoints(name: string, study: StudySpec): { points: SweepPoint[]; issues: FieldIssue[] } {
   const points: SweepPoint[] = [];
   const issues: FieldIssue[] = [];
-  for (const spec of registeredFamilySpecs()) {
+  const taking = registeredFamilySpecs().filter((spec) => spec.study);
+  for (const id of study.models ?? []) {
+    if (!taking.some((spec) => spec.id === id)) {
+      issues.push({
+        path: 'study.models',
+        message: `${id} is not a family of the study (${taking.map((spec) => spec.id).join(', ')})`,
+      });
+    }
+  }
+  if (issues.length > 0) return { points, issues };
+  for (const spec of taking) {
     const part = spec.study;
-    if (!part) continue;
+    if (!part || (study.models && !study.models.includes(spec.id))) continue;
     for (const strength of part.strengths) {
       for (let seed = 1; seed <= study.seeds; seed++) {
         const base = defaultRunConfig(spec.id);
