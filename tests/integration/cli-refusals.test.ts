@@ -150,4 +150,14 @@ describe('bad input named by the flag or argument that gave it, exit 2, nothing 
     expect(existsSync(db)).toBe(false);
     expect(existsSync(join(tmp.dir, 'no-folder'))).toBe(false);
   });
+
+  it('a study of a family that takes no part in it: refused by name with those that do, no sweep queued', () => {
+    const db = join(tmp.dir, 'study.db');
+    const r = run('study', 'disentanglement', '--models', 'vae,autoencoder', '--db', db);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      'latent-studio: study refused: study.models: autoencoder is not a family of the study (vae, beta-tc-vae, factor-vae, dip-vae)',
+    );
+    expect(run('runs', '--json', '--db', db).stdout.trim()).toBe('[]');
+  });
 });
