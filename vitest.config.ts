@@ -41,6 +41,8 @@ export const longTests = [
   'tests/integration/training-options.test.ts',
   'tests/integration/sample.test.ts',
   'tests/integration/explorer.test.ts',
+  // The CLI's refusals, one process each (about 30 s), likewise.
+  'tests/integration/cli-refusals.test.ts',
 ];
 
 export default defineConfig({
