@@ -57,11 +57,19 @@ export function npyImages(file: string, bytes: Uint8Array): ImageArray {
       max = v;
       if (max > 1) break;
     }
-  } else {
+  }
+  // Positive values, and those of them within 0..1 (as it may overshoot): most, in images in 0..1.
+  let positive = 0;
+  let withinUnit = 0;
+  if (!a.bytes) {
     for (let i = 0; i < a.size; i++) {
       const v = a.get(i);
       if (!Number.isFinite(v)) throw new DatasetFileError(file, `element ${i} is ${v}: images must be finite`);
       if (v > max) [max, maxAt] = [v, i];
+      if (v > 0) {
+        positive++;
+        if (v <= 1 + unitOvershoot) withinUnit++;
+      }
     }
   }
   const float = a.dtype.startsWith('f');
@@ -70,6 +78,14 @@ export function npyImages(file: string, bytes: Uint8Array): ImageArray {
     throw new DatasetFileError(
       file,
       `element ${maxAt} is ${max}: float images must hold values in 0..1 (up to ${1 + unitOvershoot}, clipped) or 0..255`,
+    );
+  }
+  // Images in 0..1 with a few outliers would read as 0..255, every image nearly black: said, not guessed at. (Images
+  // in 0..255 have few positive values of 1 or less: a faint edge, not most of what is lit.)
+  if (float && !unit && withinUnit * 2 > positive) {
+    throw new DatasetFileError(
+      file,
+      `element ${maxAt} is ${max}, but ${withinUnit} of its ${positive} positive values lie within 0..1: images in 0..1 with outliers? Clip them to 0..1 (np.clip) or scale the images to 0..255`,
     );
   }
   const scale = unit ? 255 : 1;

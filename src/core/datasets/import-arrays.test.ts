@@ -95,6 +95,13 @@ describe('import', () => {
     await expect(catalog.import({ path: write('between', [0, 0.5, 1.3, 0, 1, 0.2]), name: 'between' })).rejects.toThrow(
       /between\.npy: element 2 is 1\.29999\d*: float images must hold values in 0\.\.1 \(up to 1\.05, clipped\) or 0\.\.255/,
     );
+    // Images in 0..1 but for one outlier of 3: not read as 0..255 (every image near black), refused and said.
+    await expect(catalog.import({ path: write('outlier', [0, 0.5, 3, 0.1, 1, 0.2]), name: 'outlier' })).rejects.toThrow(
+      /outlier\.npy: element 2 is 3, but 4 of its 5 positive values lie within 0\.\.1: images in 0\.\.1 with outliers/,
+    );
+    // Float images in 0..255 with a faint value or two below 1 are 0..255 still.
+    await catalog.import({ path: write('float-bytes', [0, 0.5, 200, 255, 30, 12.4]), name: 'float-bytes' });
+    expect([...bySource('float-bytes').pixels[0]!]).toEqual([0, 1, 200, 255, 30, 12]);
     // Far below 0 (images in -1..1): refused, not clipped.
     await expect(catalog.import({ path: write('signed', [-1, 0.5, 1, 0, 1, 0.2]), name: 'signed' })).rejects.toThrow(
       /signed\.npy: image \d holds -1: values must be 0\.\.255/,
