@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ranks, spearman, studySummary } from './study';
+import { defaultStudyName, ranks, spearman, studySummary } from './study';
 
 describe('the disentanglement study summary', () => {
   it('ranks ties at their average and matches scipy.stats.spearmanr', () => {
@@ -25,5 +25,18 @@ describe('the disentanglement study summary', () => {
     ]);
     expect(s.rankCorrelation.matrix[0]?.[0]).toBeCloseTo(1);
     expect(s.rankCorrelation.matrix[0]?.[1]).toBeCloseTo(spearman([0.1, 0.3, 0.2, 0.5], [0.2, 0.1, 0.3, 0.4]) as number);
+  });
+
+  it('is named by its data set, seeds and epochs, and by its models when only some take part', () => {
+    expect(defaultStudyName({ dataset: 'shapes', seeds: 3, epochs: 10 })).toBe(
+      'disentanglement study (shapes, 3 seeds, 10 epochs)',
+    );
+    const labels: Record<string, string> = { vae: 'β-VAE', 'dip-vae': 'DIP-VAE-I' };
+    expect(defaultStudyName({ dataset: 'faces', seeds: 1, epochs: 1, models: ['vae', 'dip-vae'] }, (f) => labels[f] ?? f)).toBe(
+      'disentanglement study of β-VAE, DIP-VAE-I (faces, 1 seed, 1 epoch)',
+    );
+    expect(defaultStudyName({ dataset: 'shapes', seeds: 2, epochs: 5, models: ['x'] })).toBe(
+      'disentanglement study of x (shapes, 2 seeds, 5 epochs)',
+    );
   });
 });

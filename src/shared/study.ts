@@ -128,6 +128,19 @@ export function studySummary(runs: readonly StudyRun[], metrics: readonly string
  * A study as a sweep spec: its runs come from `study` (each family's part in it), evaluated for disentanglement as
  * each completes; `base` and `parameters` only describe it.
  */
+/**
+ * A study's name when none is given: its data set, seeds and epochs, and the models when only some take part
+ * (`labelOf` gives a family's name in the study; its id when it has none).
+ */
+export function defaultStudyName(
+  study: Pick<StudySpec, 'dataset' | 'seeds' | 'epochs'> & { models?: readonly string[] | undefined },
+  labelOf: (family: string) => string = (f) => f,
+): string {
+  const models = study.models?.length ? ` of ${study.models.map(labelOf).join(', ')}` : '';
+  const seeds = `${study.seeds} seed${study.seeds === 1 ? '' : 's'}`;
+  return `disentanglement study${models} (${study.dataset}, ${seeds}, ${study.epochs} epoch${study.epochs === 1 ? '' : 's'})`;
+}
+
 export function studySweepSpec(name: string, study: z.input<typeof StudySpec>): SweepSpecInput {
   const seeds = study.seeds ?? 3;
   return {

@@ -20,7 +20,7 @@ test('the disentanglement study from the sweep form’s template, two of its mod
   await fill(page, 'study-subset', '600');
   await fill(page, 'study-score-points', '30');
   await expect(page.getByTestId('study-start')).toHaveText('Start the study (12 runs)');
-  // Two of the four models (the CLI's study test runs all of them): three strengths each.
+  // Two of the four models (the CLI’s study test runs the other two): three strengths each.
   await expect(page.getByTestId('study-model')).toHaveCount(4);
   await page.locator('[data-testid="study-model"][data-family="factor-vae"]').uncheck();
   await page.locator('[data-testid="study-model"][data-family="dip-vae"]').uncheck();
@@ -30,6 +30,8 @@ test('the disentanglement study from the sweep form’s template, two of its mod
 
   const view = page.getByTestId('study-view');
   await expect(view).toBeVisible();
+  // Named by the models chosen, as the CLI names it.
+  await expect(page.getByText('disentanglement study of β-VAE, β-TC-VAE (shapes, 1 seed, 1 epoch)').first()).toBeVisible();
   await expect(view).toHaveAttribute('data-evaluated', '6', { timeout: 540_000 });
   await expect(view.getByTestId('study-metric')).toHaveCount(5);
   // Each panel has a point per evaluated run; the rank correlation is 1 on its diagonal.

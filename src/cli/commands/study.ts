@@ -4,7 +4,8 @@
  * JSON object: per model and per metric, the spread over seeds and strengths, and the metrics' rank correlation.
  */
 import { describeIssues, fieldIssues } from '../../shared/config';
-import { StudySpec, studySummary, studySweepSpec } from '../../shared/study';
+import { familySpec } from '../../families/specs';
+import { defaultStudyName, StudySpec, studySummary, studySweepSpec } from '../../shared/study';
 import { SweepSpec } from '../../shared/sweep';
 import { command, dbAndJson, intFlag, refusedRequest, remoteFlags, UsageError } from '../runner';
 import { runSweep } from './sweep';
@@ -39,8 +40,7 @@ export const study = command({
     });
     if (!parsed.success) throw refusedRequest('study', parsed.error);
     const s = parsed.data;
-    const name =
-      values.name ?? `disentanglement study (${s.dataset}, ${s.seeds} seed${s.seeds === 1 ? '' : 's'}, ${s.epochs} epochs)`;
+    const name = values.name ?? defaultStudyName(s, (f) => familySpec(f)?.study?.label ?? f);
     const spec = SweepSpec.safeParse(studySweepSpec(name, s));
     if (!spec.success) throw new UsageError(`study refused: ${describeIssues(fieldIssues(spec.error))}`);
     return runSweep(spec.data, undefined, values, 'study', (result, detail) => {
