@@ -19,10 +19,19 @@ type Pad = 'same' | 'valid' | number;
 /** The geometry the shader reads, in its uniforms' order. */
 const geometryNames = ['batch', 'inH', 'inW', 'cin', 'outH', 'outW', 'cout', 'kw', 'strideH', 'strideW', 'top', 'left'];
 
+/** Threads per weight: more where many positions share one (as tfjs's ReduceProgram sizes its workgroups). */
+const threadsFor = (positions: number): number => (positions >= 4096 ? 256 : 64);
+
+/**
+ * Whether the reduction can run a filter of `weights` weights: its threads are numbered in one i32 (a weight's
+ * workgroup × threads + the thread), so a filter beyond 2³¹ / threads (8.4 million weights at 256 threads, as a
+ * 3×3×1024×1024 filter) goes to tfjs's own program.
+ */
+export const reductionFits = (weights: number, positions: number): boolean => weights * threadsFor(positions) <= 2 ** 31 - 1;
+
 function program(outputShape: number[], positions: number): WebGpuProgram {
   const util = webGpuUtil();
-  // Many positions per weight: more threads to share them (as tfjs's ReduceProgram sizes its workgroups).
-  const threads = positions >= 4096 ? 256 : 64;
+  const threads = threadsFor(positions);
   const workgroupSize: [number, number, number] = [threads, 1, 1];
   const dispatchLayout = util.flatDispatchLayout(outputShape);
   return {
@@ -90,9 +99,13 @@ export const webGpuConvFilterGradient: KernelFunc = (args) => {
   const { inputs, backend, attrs } = args;
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const a = attrs as unknown as FilterAttrs;
-  // Channels first (tfjs-layers converts to NHWC first; a direct tf.conv2d call may not): tfjs's own program.
-  if (a.dataFormat !== 'NHWC') {
-    if (!tfjsKernel) throw new Error(`Conv2DBackpropFilter on webgpu: data format ${a.dataFormat} is not supported`);
+  // Channels first (tfjs-layers converts to NHWC first; a direct tf.conv2d call may not), or a filter too large for
+  // the reduction's thread numbers: tfjs's own program.
+  const [kh, kw, cin, cout] = a.filterShape;
+  const positions = dy.shape.slice(0, 3).reduce((n, d) => n * d, 1); // batch × outH × outW (NHWC)
+  if (a.dataFormat !== 'NHWC' || !reductionFits(kh * kw * cin * cout, positions)) {
+    if (!tfjsKernel)
+      throw new Error(`Conv2DBackpropFilter on webgpu: no kernel for a filter of ${a.filterShape.join('×')} in ${a.dataFormat}`);
     return tfjsKernel(args);
   }
   const info = tf.backend_util.computeConv2DInfo(
@@ -103,7 +116,6 @@ export const webGpuConvFilterGradient: KernelFunc = (args) => {
     a.pad,
     a.dimRoundingMode,
   );
-  const [kh, kw, cin, cout] = a.filterShape;
   const values = [
     info.batchSize,
     info.inHeight,
@@ -118,7 +130,7 @@ export const webGpuConvFilterGradient: KernelFunc = (args) => {
     info.padInfo.top,
     info.padInfo.left,
   ];
-  const p = program([kh, kw, cin, cout], info.batchSize * info.outHeight * info.outWidth);
+  const p = program([kh, kw, cin, cout], positions);
   const uniforms = values.map((v) => ({ type: 'int32' as const, data: [v] }));
   return (backend as WebGpuBackend).runWebGPUProgram(p, [x, dy], 'float32', uniforms);
 };
