@@ -76,6 +76,21 @@ describe('explorer sessions', () => {
       testCount: 200,
     });
     expect(session.spread.mean).toHaveLength(20);
+    // The sliders' spread is that of the codes of the test images (all 200 here), as explorer.encode gives them.
+    const { codes } = await call<{ codes: number[][] }>('explorer.encode', {
+      sessionId: session.sessionId,
+      indices: Array.from({ length: 200 }, (_, i) => i),
+    });
+    for (let d = 0; d < 20; d++) {
+      const column = codes.map((c) => c[d] as number);
+      const mean = column.reduce((a, b) => a + b, 0) / column.length;
+      const std = Math.sqrt(column.reduce((a, b) => a + (b - mean) ** 2, 0) / column.length);
+      expect(session.spread.mean[d], `mean of z${d}`).toBeCloseTo(mean, 4);
+      expect(session.spread.std[d], `std of z${d}`).toBeCloseTo(std, 4);
+      expect(session.spread.min[d], `min of z${d}`).toBeCloseTo(Math.min(...column), 5);
+      expect(session.spread.max[d], `max of z${d}`).toBeCloseTo(Math.max(...column), 5);
+    }
+    expect(Math.min(...session.spread.std)).toBeGreaterThan(0);
     // Its prior is N(0, I): the renderer draws it itself.
     expect(session.priorDraws).toBeNull();
 
