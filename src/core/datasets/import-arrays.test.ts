@@ -136,6 +136,33 @@ describe('import', () => {
     const first = new Uint8Array(4);
     ds.test.readBytes([0], first);
     expect([...first]).toEqual([...pattern(2, 3, 2, 2).subarray(0, 4)]);
+    expect(catalog.detail('fashion').split).toBe("the files' own split (8 train / 3 test)");
+  });
+
+  it('files with their own split but sorted by label are stored shuffled within each split, so a subset has every label', async () => {
+    const dir = join(tmp.dir, 'sorted-idx');
+    mkdirSync(dir);
+    const write = (file: string, dims: number[], data: Uint8Array) => writeFileSync(join(dir, file), idx(dims, data));
+    const trainLabels = Uint8Array.from({ length: 40 }, (_, i) => Math.floor(i / 10));
+    write('train-images-idx3-ubyte', [40, 2, 2], pattern(3, 40, 2, 2));
+    write('train-labels-idx1-ubyte', [40], trainLabels);
+    write('t10k-images-idx3-ubyte', [6, 2, 2], pattern(4, 6, 2, 2));
+    write('t10k-labels-idx1-ubyte', [6], Uint8Array.from([7, 1, 7, 1, 7, 1]));
+    await catalog.import({ path: dir, name: 'sorted-idx', seed: 5 });
+    const ds = catalog.open({ name: 'sorted-idx' });
+    // The first ten training images hold more than one label; the test split, not sorted, keeps its order.
+    expect(new Set(ds.train.labels!.subarray(0, 10)).size).toBeGreaterThan(1);
+    expect([...ds.test.labels!]).toEqual([7, 1, 7, 1, 7, 1]);
+    expect(catalog.detail('sorted-idx').split).toBe(
+      "the files' own split (40 train / 6 test); train images sorted by label in the files, stored shuffled (seed 5)",
+    );
+    // Every image is stored once, with its own label, and says which source image it is.
+    const got = bySource('sorted-idx');
+    const images = pattern(3, 40, 2, 2);
+    for (let i = 0; i < 40; i++) {
+      expect([...got.pixels[i]!]).toEqual([...images.subarray(i * 4, (i + 1) * 4)]);
+      expect(got.labels[i]).toBe(trainLabels[i]);
+    }
   });
 });
 

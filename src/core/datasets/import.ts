@@ -136,6 +136,50 @@ async function writeArrays(
   }
 }
 
+/** Whether labels come grouped by class (each class in one run, as sorted files are), some class more than once. */
+function groupedByLabel(labels: Uint8Array | null): boolean {
+  if (!labels || labels.length < 2) return false;
+  let runs = 1;
+  for (let i = 1; i < labels.length; i++) if (labels[i] !== labels[i - 1]) runs++;
+  const classes = new Set(labels).size;
+  return classes > 1 && runs === classes && labels.length > classes;
+}
+
+/**
+ * Files with their own split keep it, and their order within each split (MNIST's order, say), unless their labels
+ * come grouped by class: then each split is stored in a seeded order, since a run that takes the first N images of a
+ * split must get every label.
+ */
+function ownSplit(
+  train: { array: ImageArray; labels: Uint8Array | null },
+  test: { array: ImageArray; labels: Uint8Array | null },
+  seed: number,
+): Plan {
+  const [trainCount, testCount] = [train.array.count, test.array.count];
+  const count = trainCount + testCount;
+  const position = Uint32Array.from({ length: count }, (_, i) => i);
+  const shuffled: string[] = [];
+  for (const [part, offset, what] of [
+    [train, 0, 'train'],
+    [test, trainCount, 'test'],
+  ] as const) {
+    if (!groupedByLabel(part.labels)) continue;
+    const order = shuffledIndices(part.array.count, createRng(seed));
+    order.forEach((to, from) => (position[offset + from] = offset + to));
+    shuffled.push(what);
+  }
+  const own = `the files' own split (${trainCount} train / ${testCount} test)`;
+  return {
+    count,
+    position,
+    trainCount,
+    testCount,
+    description: shuffled.length
+      ? `${own}; ${shuffled.join(' and ')} images sorted by label in the files, stored shuffled (seed ${seed})`
+      : own,
+  };
+}
+
 const idxNames = {
   trainImages: /^train-images[-.]idx[34]-ubyte(\.gz)?$/,
   trainLabels: /^train-labels[-.]idx1-ubyte(\.gz)?$/,
@@ -176,14 +220,7 @@ async function importIdxFolder(
       throw new DatasetFileError(dir, `holds ${has} but no ${lacks}: give labels for both splits or for neither`);
     }
     const test = load(testFile, testLabels);
-    const count = train.array.count + test.array.count;
-    const plan: Plan = {
-      count,
-      position: Uint32Array.from({ length: count }, (_, i) => i),
-      trainCount: train.array.count,
-      testCount: test.array.count,
-      description: `the files' own split (${train.array.count} train / ${test.array.count} test)`,
-    };
+    const plan = ownSplit(train, test, req.seed ?? 0);
     return writeArrays(store, name, req, [train, test], plan, { source: resolve(dir), description: 'IDX files' }, progress);
   }
   const plan = seededSplit(train.array.count, req.testFraction ?? defaultTestFraction, req.seed ?? 0, train.array.file);
