@@ -267,9 +267,12 @@ export const backendNames = ['auto', 'webgpu', 'tensorflow-gpu', 'tensorflow', '
 export const BackendPreference = z.enum(backendNames);
 export type BackendPreference = z.infer<typeof BackendPreference>;
 
+/** The longest run name and experiment name. */
+export const nameMaxLength = 120;
+
 const commonShape = {
-  name: z.string().trim().min(1).max(120).optional().meta({ label: 'Run name' }),
-  experiment: z.string().trim().min(1).max(120).optional().meta({ label: 'Experiment' }),
+  name: z.string().trim().min(1).max(nameMaxLength).optional().meta({ label: 'Run name' }),
+  experiment: z.string().trim().min(1).max(nameMaxLength).optional().meta({ label: 'Experiment' }),
   dataset: DatasetRef,
   training: TrainingConfig,
   backend: BackendPreference.optional().meta({

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { nameMaxLength } from './config';
 import { defaultStudyName, ranks, spearman, studySummary } from './study';
+import { memberRunName } from './sweep';
 
 describe('the disentanglement study summary', () => {
   it('ranks ties at their average and matches scipy.stats.spearmanr', () => {
@@ -27,16 +29,35 @@ describe('the disentanglement study summary', () => {
     expect(s.rankCorrelation.matrix[0]?.[1]).toBeCloseTo(spearman([0.1, 0.3, 0.2, 0.5], [0.2, 0.1, 0.3, 0.4]) as number);
   });
 
-  it('is named by its data set, seeds and epochs, and by its models when only some take part', () => {
-    expect(defaultStudyName({ dataset: 'shapes', seeds: 3, epochs: 10 })).toBe(
+  it('is named by its data set, seeds and epochs, and by its models (in the registry order) when only some take part', () => {
+    const taking = [
+      { id: 'vae', label: 'β-VAE' },
+      { id: 'beta-tc-vae', label: 'β-TC-VAE' },
+      { id: 'dip-vae', label: 'DIP-VAE-I' },
+    ];
+    expect(defaultStudyName({ dataset: 'shapes', seeds: 3, epochs: 10 }, taking)).toBe(
       'disentanglement study (shapes, 3 seeds, 10 epochs)',
     );
-    const labels: Record<string, string> = { vae: 'β-VAE', 'dip-vae': 'DIP-VAE-I' };
-    expect(defaultStudyName({ dataset: 'faces', seeds: 1, epochs: 1, models: ['vae', 'dip-vae'] }, (f) => labels[f] ?? f)).toBe(
+    // All of them chosen, in any order: the study of them all.
+    expect(defaultStudyName({ dataset: 'shapes', seeds: 3, epochs: 10, models: ['dip-vae', 'vae', 'beta-tc-vae'] }, taking)).toBe(
+      'disentanglement study (shapes, 3 seeds, 10 epochs)',
+    );
+    expect(defaultStudyName({ dataset: 'faces', seeds: 1, epochs: 1, models: ['dip-vae', 'vae'] }, taking)).toBe(
       'disentanglement study of β-VAE, DIP-VAE-I (faces, 1 seed, 1 epoch)',
     );
-    expect(defaultStudyName({ dataset: 'shapes', seeds: 2, epochs: 5, models: ['x'] })).toBe(
-      'disentanglement study of x (shapes, 2 seeds, 5 epochs)',
-    );
+    // Never longer than a sweep's name may be: the models counted, then the whole cut.
+    const long = 'a-set-with-a-very-long-name-'.repeat(2);
+    const counted = defaultStudyName({ dataset: long, seeds: 10, epochs: 1000, models: ['vae', 'dip-vae'] }, taking);
+    expect(counted).toBe(`disentanglement study of 2 models (${long}, 10 seeds, 1000 epochs)`);
+    const cut = defaultStudyName({ dataset: 'x'.repeat(120), seeds: 1, epochs: 1 }, taking);
+    expect(cut).toHaveLength(nameMaxLength);
+    expect(cut.endsWith('…')).toBe(true);
+  });
+
+  it("names a member run `<sweep> · <its own part>`, cutting the sweep's name where the whole would not fit", () => {
+    expect(memberRunName('β sweep', 'beta=4 seed=1')).toBe('β sweep · beta=4 seed=1');
+    const long = memberRunName('s'.repeat(119), 'DIP-VAE-I λ_od=50 seed=10');
+    expect(long).toHaveLength(nameMaxLength);
+    expect(long).toMatch(/^s+… · DIP-VAE-I λ_od=50 seed=10$/);
   });
 });

@@ -6,6 +6,7 @@
  * rank correlation between the metrics.
  */
 import { z } from 'zod';
+import { nameMaxLength } from './config';
 import type { SweepSpecInput } from './sweep';
 
 export const StudySpec = z.strictObject({
@@ -125,22 +126,28 @@ export function studySummary(runs: readonly StudyRun[], metrics: readonly string
 }
 
 /**
- * A study as a sweep spec: its runs come from `study` (each family's part in it), evaluated for disentanglement as
- * each completes; `base` and `parameters` only describe it.
- */
-/**
- * A study's name when none is given: its data set, seeds and epochs, and the models when only some take part
- * (`labelOf` gives a family's name in the study; its id when it has none).
+ * A study's name when none is given: its data set, seeds and epochs, and its models when only some of those that take
+ * part (`taking`, in the registry's order, with their names in the study) were chosen, in that order.
  */
 export function defaultStudyName(
   study: Pick<StudySpec, 'dataset' | 'seeds' | 'epochs'> & { models?: readonly string[] | undefined },
-  labelOf: (family: string) => string = (f) => f,
+  taking: readonly { id: string; label: string }[] = [],
 ): string {
-  const models = study.models?.length ? ` of ${study.models.map(labelOf).join(', ')}` : '';
+  const chosen = taking.filter((t) => !study.models || study.models.includes(t.id));
+  const some = chosen.length > 0 && chosen.length < taking.length;
   const seeds = `${study.seeds} seed${study.seeds === 1 ? '' : 's'}`;
-  return `disentanglement study${models} (${study.dataset}, ${seeds}, ${study.epochs} epoch${study.epochs === 1 ? '' : 's'})`;
+  const of = `(${study.dataset}, ${seeds}, ${study.epochs} epoch${study.epochs === 1 ? '' : 's'})`;
+  // As long as a sweep's name may be: the models counted where naming them would not fit, then the whole cut.
+  const name = [some ? ` of ${chosen.map((t) => t.label).join(', ')}` : '', some ? ` of ${chosen.length} models` : '']
+    .map((models) => `disentanglement study${models} ${of}`)
+    .find((n) => n.length <= nameMaxLength);
+  return name ?? `disentanglement study ${of}`.slice(0, nameMaxLength - 1) + '…';
 }
 
+/**
+ * A study as a sweep spec: its runs come from `study` (each family's part in it), evaluated for disentanglement as
+ * each completes; `base` and `parameters` only describe it.
+ */
 export function studySweepSpec(name: string, study: z.input<typeof StudySpec>): SweepSpecInput {
   const seeds = study.seeds ?? 3;
   return {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeIssues, issuePath, RunConfig, type FieldIssue } from './config';
+import { describeIssues, issuePath, nameMaxLength, RunConfig, type FieldIssue } from './config';
 import { ConfigPathError, parseConfigPath, setConfigPath } from './config-path';
 import { EvaluationSettings } from './evaluation-kinds';
 import { createRng, deriveSeed } from './random';
@@ -159,6 +159,17 @@ export function sweepRunName(sweepName: string, params: Record<string, SweepValu
   const label = (p: string) => (paths.filter((q) => last(q) === last(p)).length > 1 ? p : last(p));
   const show = (v: SweepValue) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(3)) : v);
   return `${sweepName} · ${paths.map((p) => `${label(p)}=${String(show(params[p] ?? null))}`).join(' ')}`;
+}
+
+/**
+ * A study's run's name: `<study> · <its own part>`, the study's name cut short (…) where the whole would be longer
+ * than a run name may be. (A sweep of the user's own is refused instead, its name blamed: see expandSweep.)
+ */
+export function memberRunName(sweepName: string, own: string): string {
+  const whole = `${sweepName} · ${own}`;
+  if (whole.length <= nameMaxLength) return whole;
+  const room = nameMaxLength - own.length - 4; // "… · "
+  return room >= 8 ? `${sweepName.slice(0, room).trimEnd()}… · ${own}` : own.slice(0, nameMaxLength);
 }
 
 /** The keys an adaptive sweep needs together: a metric for bayes and Hyperband, one objective for Hyperband. */

@@ -99,6 +99,15 @@ test('a β sweep defined in the UI runs under the limit, survives a restart of t
   );
   console.log(`runs interrupted by the restart and resumed: ${interrupted.filter((n) => n > 0).length}`);
   expect(interrupted.some((n) => n > 0)).toBe(true);
+  // Listed, a run's own parameters come first: in the sidebar its sweep follows, in the sweep's table it is said above.
+  const firstRun = detail.runs[0]?.runId;
+  await expect(page.locator(`[data-testid="run-row"][data-run-id="${firstRun}"] .name`)).toHaveText('beta=0.5 seed=1 · β sweep');
+  await expect(
+    page
+      .getByTestId('runs-table')
+      .locator('td.name')
+      .filter({ hasText: /^\s*beta=0\.5 seed=1\s*$/ }),
+  ).toHaveCount(1);
   await page.screenshot({ path: join(shots, '45-sweep-done-after-restart.png'), fullPage: true });
 
   // Compare all six: grouped curves with bands, the rate–distortion scatter, parallel coordinates, images at one epoch.

@@ -4,7 +4,7 @@
  * JSON object: per model and per metric, the spread over seeds and strengths, and the metrics' rank correlation.
  */
 import { describeIssues, fieldIssues } from '../../shared/config';
-import { familySpec } from '../../families/specs';
+import { registeredFamilySpecs } from '../../families/specs';
 import { defaultStudyName, StudySpec, studySummary, studySweepSpec } from '../../shared/study';
 import { SweepSpec } from '../../shared/sweep';
 import { command, dbAndJson, intFlag, refusedRequest, remoteFlags, UsageError } from '../runner';
@@ -40,7 +40,8 @@ export const study = command({
     });
     if (!parsed.success) throw refusedRequest('study', parsed.error);
     const s = parsed.data;
-    const name = values.name ?? defaultStudyName(s, (f) => familySpec(f)?.study?.label ?? f);
+    const taking = registeredFamilySpecs().flatMap((f) => (f.study ? [{ id: f.id, label: f.study.label }] : []));
+    const name = values.name ?? defaultStudyName(s, taking);
     const spec = SweepSpec.safeParse(studySweepSpec(name, s));
     if (!spec.success) throw new UsageError(`study refused: ${describeIssues(fieldIssues(spec.error))}`);
     return runSweep(spec.data, undefined, values, 'study', (result, detail) => {

@@ -27,4 +27,12 @@ describe('the disentanglement study’s runs', () => {
       { path: 'study.models', message: `autoencoder is not a family of the study (${taking.map((s) => s.id).join(', ')})` },
     ]);
   });
+
+  it("plans a study whatever its name's length: its runs' names are cut to fit, each one still its own", () => {
+    const name = `study ${'x'.repeat(114)}`;
+    const r = studyPoints(name, StudySpec.parse({ kind: 'disentanglement', seeds: 10 }));
+    expect(r.issues).toEqual([]);
+    expect(new Set(r.points.map((p) => p.name)).size).toBe(r.points.length);
+    for (const p of r.points) expect(p.config.name).toBe(p.name);
+  });
 });

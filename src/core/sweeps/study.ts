@@ -5,7 +5,7 @@
  */
 import { RunConfig as RunConfigSchema, type FieldIssue } from '../../shared/config';
 import { studyParams, type StudySpec } from '../../shared/study';
-import type { SweepPoint } from '../../shared/sweep';
+import { memberRunName, type SweepPoint } from '../../shared/sweep';
 import { registeredFamilySpecs } from '../../families/specs';
 import { defaultRunConfig } from '../../families/run-config';
 
@@ -31,7 +31,7 @@ export function studyPoints(name: string, study: StudySpec): { points: SweepPoin
     for (const strength of part.strengths) {
       for (let seed = 1; seed <= study.seeds; seed++) {
         const base = defaultRunConfig(spec.id);
-        const runName = `${name} · ${part.label} ${strength.label} seed=${seed}`;
+        const runName = memberRunName(name, `${part.label} ${strength.label} seed=${seed}`);
         const draft = {
           ...base,
           name: runName,
