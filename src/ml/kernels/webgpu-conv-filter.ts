@@ -23,11 +23,23 @@ const geometryNames = ['batch', 'inH', 'inW', 'cin', 'outH', 'outW', 'cout', 'kw
 const threadsFor = (positions: number): number => (positions >= 4096 ? 256 : 64);
 
 /**
- * Whether the reduction can run a filter of `weights` weights: its threads are numbered in one i32 (a weight's
- * workgroup × threads + the thread), so a filter beyond 2³¹ / threads (8.4 million weights at 256 threads, as a
- * 3×3×1024×1024 filter) goes to tfjs's own program.
+ * The workgroups tfjs 4.22 launches for `n` in one dimension (its reshapeDispatch): beyond WebGPU's 65,535 a
+ * dimension, a square (or a cube) of ⌈√n⌉ (⌈∛n⌉) a side, more than n, the rest idle but still numbered.
  */
-export const reductionFits = (weights: number, positions: number): boolean => weights * threadsFor(positions) <= 2 ** 31 - 1;
+function launchedWorkgroups(n: number): number {
+  const most = 65_535; // maxComputeWorkgroupsPerDimension's least; a device with more pads less
+  if (n <= most) return n;
+  const side = Math.ceil(Math.sqrt(n));
+  return side <= most ? side * side : Math.ceil(Math.cbrt(n)) ** 3;
+}
+
+/**
+ * Whether the reduction can run a filter of `weights` weights: its threads are numbered in one i32 (a workgroup ×
+ * threads + the thread, counting the idle workgroups of a padded launch), so a filter of more than about 2³¹ /
+ * threads weights (8.4 million at 256 threads, as a 3×3×1024×1024 filter) goes to tfjs's own program.
+ */
+export const reductionFits = (weights: number, positions: number): boolean =>
+  launchedWorkgroups(weights) * threadsFor(positions) <= 2 ** 31 - 1;
 
 function program(outputShape: number[], positions: number): WebGpuProgram {
   const util = webGpuUtil();
