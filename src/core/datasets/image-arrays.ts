@@ -58,17 +58,18 @@ export function npyImages(file: string, bytes: Uint8Array): ImageArray {
       if (max > 1) break;
     }
   }
-  // Positive values, and those of them within 0..1 (as it may overshoot): most, in images in 0..1.
-  let positive = 0;
-  let withinUnit = 0;
+  // Values lit at all (above 0.05), and those of them beyond 0..1 (as it may overshoot): in images in 0..255 most lit
+  // values are (a blur's faint halo aside); in images in 0..1 with a few outliers, almost none.
+  let lit = 0;
+  let beyondUnit = 0;
   if (!a.bytes) {
     for (let i = 0; i < a.size; i++) {
       const v = a.get(i);
       if (!Number.isFinite(v)) throw new DatasetFileError(file, `element ${i} is ${v}: images must be finite`);
       if (v > max) [max, maxAt] = [v, i];
-      if (v > 0) {
-        positive++;
-        if (v <= 1 + unitOvershoot) withinUnit++;
+      if (v > unitOvershoot) {
+        lit++;
+        if (v > 1 + unitOvershoot) beyondUnit++;
       }
     }
   }
@@ -80,12 +81,11 @@ export function npyImages(file: string, bytes: Uint8Array): ImageArray {
       `element ${maxAt} is ${max}: float images must hold values in 0..1 (up to ${1 + unitOvershoot}, clipped) or 0..255`,
     );
   }
-  // Images in 0..1 with a few outliers would read as 0..255, every image nearly black: said, not guessed at. (Images
-  // in 0..255 have few positive values of 1 or less: a faint edge, not most of what is lit.)
-  if (float && !unit && withinUnit * 2 > positive) {
+  // Images in 0..1 with a few outliers would read as 0..255, every image near black: said, not guessed at.
+  if (float && !unit && beyondUnit * 100 < lit) {
     throw new DatasetFileError(
       file,
-      `element ${maxAt} is ${max}, but ${withinUnit} of its ${positive} positive values lie within 0..1: images in 0..1 with outliers? Clip them to 0..1 (np.clip) or scale the images to 0..255`,
+      `element ${maxAt} is ${max}, but only ${beyondUnit} of its ${lit} values above ${unitOvershoot} lie beyond 0..1: images in 0..1 with outliers? Clip them to 0..1 (np.clip) or scale the images to 0..255`,
     );
   }
   const scale = unit ? 255 : 1;
