@@ -110,4 +110,15 @@ describe('contentHash', () => {
     expect(after).not.toBe(before);
     expect(after).toBe(sha256(...files.map((f) => readFileSync(f))));
   });
+
+  it('hashes a file again that was rewritten in place with its old mtime put back (cp -p, rsync -a --inplace)', () => {
+    const second = 1_700_000_000;
+    utimesSync(files[1]!, second, second);
+    forgetContentHashes();
+    expect(contentHash(files, sources(), cache)).toBe(sha256(...files.map((f) => readFileSync(f))));
+    writeFileSync(files[1]!, idx([3], Uint8Array.from([9, 9, 9])));
+    utimesSync(files[1]!, second, second);
+    forgetContentHashes();
+    expect(contentHash(files, sources(), cache)).toBe(sha256(...files.map((f) => readFileSync(f))));
+  });
 });

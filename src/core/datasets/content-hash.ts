@@ -6,10 +6,13 @@ import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { IdxSource } from './idx';
 
-/** What says a file is the one hashed before: a change to its content moves its size or its mtime. */
+/**
+ * What says a file is the one hashed before: a change to its content moves its size, its mtime or its ctime (which,
+ * unlike the mtime, no program can set back: `cp -p` over it keeps the inode and puts the old mtime back).
+ */
 function identity(file: string): string {
   const s = statSync(file, { bigint: true });
-  return `${file}\0${s.dev}\0${s.ino}\0${s.size}\0${s.mtimeNs}`;
+  return `${file}\0${s.dev}\0${s.ino}\0${s.size}\0${s.mtimeNs}\0${s.ctimeNs}`;
 }
 
 function hashFileInto(hash: Hash, file: string): void {
