@@ -126,17 +126,30 @@ export function fileSplit(
 }
 
 /**
- * The split's images read into memory at once, in as few reads as their order allows; a split already in memory
- * (one without `readBytesAsync`, which only a split on disk has) is returned as it is.
+ * The split's images read into memory, at once when they are first asked for, in as few reads as their order
+ * allows (opening a set to count its images reads none). A split already in memory (one without `readBytesAsync`,
+ * which only a split on disk has) is returned as it is, unless `always` (a pair of splits on disk, concatenated).
  */
-export function inMemory(split: ImageSplit, pixels: number): ImageSplit {
-  if (!split.readBytesAsync) return split;
-  const images = new Uint8Array(split.count * pixels);
-  split.readBytes(
-    Uint32Array.from({ length: split.count }, (_, i) => i),
-    images,
-  );
-  return memorySplit(images, pixels, split.labels, split.factors);
+export function inMemory(split: ImageSplit, pixels: number, always = false): ImageSplit {
+  if (!split.readBytesAsync && !always) return split;
+  let held: ImageSplit | undefined;
+  const hold = (): ImageSplit => {
+    if (!held) {
+      const images = new Uint8Array(split.count * pixels);
+      split.readBytes(
+        Uint32Array.from({ length: split.count }, (_, i) => i),
+        images,
+      );
+      held = memorySplit(images, pixels, split.labels, split.factors);
+    }
+    return held;
+  };
+  return {
+    count: split.count,
+    labels: split.labels,
+    factors: split.factors,
+    readBytes: (indices, out) => hold().readBytes(indices, out),
+  };
 }
 
 /** The images of `split` at `indices`, in that order, as a split of their own (subsets, chosen classes). */

@@ -67,6 +67,24 @@ describe('a built-in set', () => {
     expect(Object.values(JSON.parse(readFileSync(join(root, builtinHashFile), 'utf8')) as object)).toEqual([hash]);
   });
 
+  it("holds a run's images from when they are first drawn, read once: opening the set only to count them reads none", () => {
+    const root = join(tmp.dir, 'studio-lazy');
+    mkdirSync(root);
+    const dir = writeFolder('fashion-lazy', false);
+    const catalog = new DatasetCatalog(root, { fashionDir: dir });
+    const run = catalog.open({ name: 'fashion-mnist', trainSubset: 2 });
+    expect(run.train.count).toBe(2);
+    // The images change in the file after the open (at the same size): the first draw reads them then.
+    const file = join(dir, builtins['fashion-mnist']!.files.trainImages);
+    const changed = pattern(3, 5, 28, 28);
+    writeFileSync(file, idx([5, 28, 28], changed));
+    expect(image(run.train, 1)).toEqual([...changed.subarray(784, 2 * 784)]);
+    // Read once and held: a later change is not seen.
+    writeFileSync(file, idx([5, 28, 28], pattern(4, 5, 28, 28)));
+    expect(image(run.train, 1)).toEqual([...changed.subarray(784, 2 * 784)]);
+    expect(image(run.train, 0)).toEqual([...changed.subarray(0, 784)]);
+  });
+
   it('refuses a plain file whose length its header does not promise, naming it, by its header alone', () => {
     const dir = join(tmp.dir, 'bad');
     mkdirSync(dir);

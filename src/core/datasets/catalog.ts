@@ -339,10 +339,11 @@ export class DatasetCatalog {
       ds = { ...ds, train: firstImages(ds.train, ref.trainSubset), test: firstImages(ds.test, ref.testSubset) };
     }
     if (builtins[ref.name] && (ref.second === undefined || builtins[ref.second])) {
-      // A built-in set is small enough to hold: what the run sees is read once (the first N images in one read),
-      // not image by image as each batch is drawn; a stored set stays on disk, however large.
+      // A built-in set is small enough to hold: what the run sees is read once, when first drawn (the first N
+      // images in one read), not image by image as each batch is drawn; a stored set stays on disk, however large.
       const pixels = pixelsPerImage(ds);
-      ds = { ...ds, train: inMemory(ds.train, pixels), test: inMemory(ds.test, pixels) };
+      const pair = ref.second !== undefined;
+      ds = { ...ds, train: inMemory(ds.train, pixels, pair), test: inMemory(ds.test, pixels, pair) };
     }
     hash.update(JSON.stringify({ classes: ref.classes ?? null, train: ref.trainSubset ?? null, test: ref.testSubset ?? null }));
     if (ref.validationFraction !== undefined) {
