@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -95,6 +95,9 @@ describe('a built-in set', () => {
     expect(() => openIdx(join(dir, 'long'))).toThrow(/^long: 2 unexpected bytes after the data$/);
     expect(() => openIdx(join(dir, 'empty'))).toThrow(/^empty: is empty \(0 bytes\)$/);
     expect(() => openIdx(join(dir, 'missing'))).toThrow(/^missing: cannot be read \(ENOENT\)$/);
+    // A folder where the file should be opens, and fails at its first read: named all the same.
+    mkdirSync(join(dir, 'folder'));
+    expect(() => openIdx(join(dir, 'folder'))).toThrow(/^folder: cannot be read \(EISDIR\)$/);
   });
 });
 
@@ -119,7 +122,11 @@ describe('contentHash', () => {
   });
 
   it('hashes a file again once it changes, though its size stays and the cache still holds the old value', () => {
+    rmSync(cache, { force: true });
+    forgetContentHashes();
+    // Computed, and kept in the cache under the files' key as they are now.
     const before = contentHash(files, sources(), cache);
+    expect(before).toBe(sha256(...files.map((f) => readFileSync(f))));
     writeFileSync(files[1]!, idx([3], Uint8Array.from([3, 4, 6])));
     const mtime = statSync(files[1]!).mtime;
     utimesSync(files[1]!, mtime, new Date(mtime.getTime() + 1000));

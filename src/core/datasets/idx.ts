@@ -110,6 +110,9 @@ export function openIdx(file: string): IdxSource {
     length = fstatSync(fd).size;
     head = new Uint8Array(Math.min(idxHeaderMax, length));
     readSync(fd, head, 0, head.length, 0);
+  } catch (e) {
+    // A folder where the file should be (EISDIR), a failing disk (EIO): named as an open that failed is.
+    throw new DatasetFileError(file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   } finally {
     closeSync(fd);
   }
