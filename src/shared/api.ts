@@ -366,6 +366,11 @@ export const events = {
     error: z.string().nullable(),
     figures: z.record(z.string(), z.number()),
   }),
+  /**
+   * A worker of this studio ended or started beside the runs' and jobs' own events (a worker outlives its run's or
+   * job's end by a moment): the scheduler's counts may have changed (read them with scheduler.get).
+   */
+  'scheduler.changed': z.object({}),
   ...priorEvents,
 } as const;
 

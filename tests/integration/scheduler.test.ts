@@ -39,6 +39,37 @@ describe('the job scheduler', () => {
     }
   });
 
+  it("says when a worker ends, so that the counts read at the studio's last event find nothing running", async () => {
+    const tmp = tempDir();
+    const studio = createStudio({ dbPath: join(tmp.dir, 'studio.db'), launcher: forkLauncher(), transport: 'headless' });
+    // What a window shows: the counts read again at each event that may move them.
+    const readings: Promise<number>[] = [];
+    const off = studio.events.on((e) => {
+      if (e.name === 'run.status' || e.name === 'evaluation.status' || e.name === 'scheduler.changed')
+        readings.push(studio.api['scheduler.get']({}).then((i) => i.running + i.light));
+    });
+    try {
+      const { runId } = await studio.api['runs.start']({ config: quick(7) });
+      await studio.orchestrator.whenEnded(runId);
+      const afterRun = readings.length;
+      expect(await readings.at(-1)).toBe(0);
+      const { evaluationId } = await studio.api['evaluations.start']({ runId, what: ['clustering'] });
+      await studio.evaluations.whenEnded(evaluationId);
+      expect(readings.length).toBeGreaterThan(afterRun);
+      expect(await readings.at(-1)).toBe(0);
+      // A light worker (the run's test codes) is counted while it lives, and its end said too.
+      const beforeLatents = readings.length;
+      await studio.api['runs.latents']({ runId });
+      while (studio.orchestrator.light.count > 0) await new Promise((r) => setTimeout(r, 20));
+      expect(readings.length).toBeGreaterThan(beforeLatents + 1);
+      expect(await readings.at(-1)).toBe(0);
+    } finally {
+      off();
+      await studio.close();
+      tmp.cleanup();
+    }
+  });
+
   it('keeps its limit in the database, and after a restart the runs still queued start by themselves', async () => {
     const tmp = tempDir();
     const dbPath = join(tmp.dir, 'studio.db');

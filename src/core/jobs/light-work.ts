@@ -15,6 +15,8 @@ export class LightWork {
   constructor(
     private readonly launch: WorkerLauncher,
     private readonly threads: () => number,
+    /** Told when a worker starts or ends (the scheduler's counts include them). */
+    private readonly changed: () => void = () => undefined,
   ) {}
 
   /** Workers of light work alive now. */
@@ -26,7 +28,11 @@ export class LightWork {
     if (this.#closed) throw new Error('the studio is shutting down');
     const worker = this.launch(threads === undefined ? undefined : { threads });
     this.#workers.add(worker);
-    worker.onExit(() => this.#workers.delete(worker));
+    worker.onExit(() => {
+      this.#workers.delete(worker);
+      this.changed();
+    });
+    this.changed();
     return worker;
   }
 

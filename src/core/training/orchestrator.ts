@@ -89,12 +89,19 @@ export class Orchestrator {
     const heartbeatMs = options.heartbeatMs ?? 2000;
     this.#staleAfterMs = options.staleAfterMs ?? 15000;
     this.#cores = options.cores ?? availableParallelism();
-    this.light = new LightWork(launch, () => this.threadsPerWorker);
+    this.light = new LightWork(
+      launch,
+      () => this.threadsPerWorker,
+      () => this.countsChanged(),
+    );
     this.jobs = new JobRunner(
       db,
       launch,
       () => this.threadsPerWorker,
-      () => this.schedule(),
+      () => {
+        this.countsChanged();
+        this.schedule();
+      },
     );
     if (options.maxConcurrent !== undefined) this.maxConcurrent = options.maxConcurrent;
     this.sweepOrphans();
@@ -210,6 +217,11 @@ export class Orchestrator {
   }
 
   /** Starts queued work of every kind, first asked first, while fewer than the limit hold a slot. */
+  /** A worker ended (or a light one started): the scheduler's counts moved apart from any run's or job's event. */
+  private countsChanged(): void {
+    if (!this.#closed) this.events.emit('scheduler.changed', {});
+  }
+
   schedule(): void {
     // A held queue holds the studios that run it (the app, the host); a CLI command still runs what it was asked for.
     if (this.#closed || (this.paused && (this.options.adoptQueued ?? true))) return;
@@ -313,6 +325,7 @@ export class Orchestrator {
       else end('interrupted', description);
       if (this.#active.get(runId) === run) this.#active.delete(runId);
       this.#ended.settle(runId);
+      this.countsChanged();
       this.schedule();
     });
     worker.send({
