@@ -52,4 +52,12 @@ describe('every family leaves the studio as layers models', () => {
       model.dispose();
     },
   );
+
+  it.each(Object.keys(familyModels))('%s: its layers models go with it, leaving no tensor behind', (family) => {
+    const before = tf.memory().numTensors;
+    const model = buildDefaultModel(family, 2, 100);
+    model.layersModels?.();
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });

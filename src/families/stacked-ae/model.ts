@@ -4,7 +4,7 @@ import { applyHead, sigmoidOutput } from '../../ml/sigmoid-output';
 import { stopGradient } from '../../ml/ops';
 import { deriveSeed } from '../../shared/random';
 import { readFloats } from '../../ml/read';
-import { tf, tfl, type Scalar, type Tensor } from '../../ml/tf';
+import { tf, tfl, type LayersModel, type Scalar, type Tensor } from '../../ml/tf';
 import type { BuiltModel, FamilyModel, LossResult } from '../family-model';
 import { stackedAeSpec, type StackedAeModel } from './spec';
 
@@ -68,6 +68,8 @@ export const stackedAeFamily: FamilyModel<StackedAeModel> = {
     const reconstruct = (x: Tensor) => decodeAll(encodeTo(x, depth));
     let epoch = 0;
     const all = [...enc, ...dec];
+    /** The layers models an export made over the layers. */
+    const made: LayersModel[] = [];
     return {
       totalEpochs: (fineTuneEpochs) => stackedAeSpec.pretrainingEpochs(m) + fineTuneEpochs,
       onStep(e) {
@@ -107,12 +109,16 @@ export const stackedAeFamily: FamilyModel<StackedAeModel> = {
         const z = tfl.input({ shape: [m.widths.at(-1) as number] });
         const down = dec.reduceRight<Symbolic>((h, l) => l.apply(h) as Symbolic, z);
         const image = sigmoidHead ? (sigmoidHead.apply(down) as Symbolic) : down;
-        return {
+        const parts = {
           encoder: tfl.model({ inputs: x, outputs: code, name: 'encoder' }),
           decoder: tfl.model({ inputs: z, outputs: image, name: 'decoder' }),
         };
+        made.push(parts.encoder, parts.decoder);
+        return parts;
       },
       dispose() {
+        // Each model made over the layers holds a reference to them: released first, so the layers' weights go.
+        for (const model of made.splice(0)) model.dispose();
         for (const l of all) l.dispose();
       },
       async afterTraining({ train, test }) {
