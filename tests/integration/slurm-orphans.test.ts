@@ -135,6 +135,54 @@ describe('Slurm runs whose studio ended while this one is open', () => {
   });
 });
 
+describe('a Slurm task squeue has forgotten (a studio closed longer than MinJobAge)', () => {
+  /** A run whose task trained for a while and ended without its own last word; squeue lists it no more. */
+  async function forgotten(jobId: string, finalStates: SlurmCommands['finalStates']) {
+    const tmp = tempDir('latent-studio-slurm-sacct-');
+    const asked: string[][] = [];
+    const commands: SlurmCommands = {
+      sbatch: () => Promise.reject(new Error('not used')),
+      taskStates: async () => new Map(),
+      ...(finalStates ? { finalStates: (ids) => (asked.push([...ids]), finalStates(ids)) } : {}),
+      scancel: async () => undefined,
+    };
+    const studio = slurmStudio(tmp.dir, commands, 10, 10);
+    try {
+      const runId = slurmRun(studio, tmp.dir, jobId, spawnSync(process.execPath, ['-e', '0']).pid);
+      const points = [{ step: 10, epoch: 1, split: 'test', name: 'loss', value: 0.05 }];
+      writeFileSync(
+        join(tmp.dir, 'shared', `sweep-${jobId}`, 'task-0', 'events.jsonl'),
+        `${JSON.stringify({ type: 'metrics', points })}\n`,
+      );
+      const start = Date.now();
+      while ((await studio.api['runs.get']({ runId })).status === 'running' && Date.now() - start < 10_000)
+        await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 100));
+      return { run: await studio.api['runs.get']({ runId }), asked };
+    } finally {
+      await studio.close();
+      tmp.cleanup();
+    }
+  }
+
+  it("ends as Slurm's accounting (sacct) says it ended: here its time limit", async () => {
+    const { run, asked } = await forgotten('91', async (ids) => new Map(ids.map((id) => [id, { state: 'TIMEOUT' }])));
+    expect(asked[0]).toEqual(['91_0']);
+    // Interrupted, as a run whose worker died: resumable from its last checkpoint.
+    expect(run.status).toBe('interrupted');
+    expect(run.error).toMatch(/^the Slurm task 91_0 ended TIMEOUT before its run did: it hit its time limit/);
+  });
+
+  it('is said to be gone where the cluster keeps no accounting, and sacct is not asked again', async () => {
+    const disabled = async (): Promise<never> => {
+      throw new SlurmCommandError('sacct -n -P -X -j 92_0 -o JobID,State failed: Slurm accounting storage is disabled');
+    };
+    const { run, asked } = await forgotten('92', disabled);
+    expect(run.error).toBe('the Slurm task 92_0 is no longer known to Slurm, and its log has no end (last state RUNNING)');
+    expect(asked).toHaveLength(1);
+  });
+});
+
 describe('cancelling Slurm runs', () => {
   it('sends the runs cancelled together in one scancel; refused, each cancel says its run goes on, and it does', async () => {
     const tmp = tempDir('latent-studio-slurm-cancel-');

@@ -92,6 +92,22 @@ describe('why a Slurm task ended before its run', () => {
     );
   });
 
+  it('says a task squeue never listed is not known to Slurm, and one a studio saw running is no longer known', () => {
+    const pending = new SlurmTaskHandle(
+      7,
+      { jobId: '42', taskId: 4, state: 'PENDING', dir, offset: 0 },
+      { checkpointDir: dir, scancel: () => Promise.resolve(), onError: () => undefined },
+    );
+    pending.onExit((description, clean) => ended.push({ description, clean }));
+    for (let i = 0; i < 3; i++) pending.poll(undefined);
+    const h = handle();
+    for (let i = 0; i < 3; i++) h.poll(undefined);
+    expect(ended.map((e) => e.description)).toEqual([
+      'the Slurm task 42_4 is not known to Slurm',
+      'the Slurm task 42_3 is no longer known to Slurm, and its log has no end (last state RUNNING)',
+    ]);
+  });
+
   it("waits a minute for a COMPLETED task's last lines (a shared folder may show them late), and reads them then", () => {
     let now = 0;
     const h = new SlurmTaskHandle(

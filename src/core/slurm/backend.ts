@@ -15,7 +15,7 @@ import { superviseTrainJob } from '../store/train-jobs';
 import { setSweepSlurm } from '../store/sweeps';
 import type { Orchestrator } from '../training/orchestrator';
 import type { DatasetLocations } from '../training/protocol';
-import type { SlurmCommands, TaskState } from './commands';
+import { endedStates, noAccounting, type SlurmCommands, type TaskState } from './commands';
 import { taskDir, taskFiles, type TrainRequest } from './event-log';
 import { batchScript, sbatchPath, type TaskCommand } from './script';
 import { SlurmTaskHandle } from './task-handle';
@@ -104,6 +104,8 @@ export class SlurmBackend {
   readonly #timer: NodeJS.Timeout;
   #polling = false;
   #squeueFailures = 0;
+  /** sacct said this cluster keeps no accounting: it is not asked again. */
+  #noAccounting = false;
   #ticks = 0;
 
   constructor(private readonly o: SlurmBackendOptions) {
@@ -267,6 +269,24 @@ export class SlurmBackend {
     }
   }
 
+  /**
+   * The end states of the tasks squeue has forgotten (it keeps an ended task MinJobAge seconds, 5 minutes by default:
+   * a studio closed longer never saw how its tasks ended), from Slurm's accounting where the cluster keeps it, so that
+   * a task that hit its time limit is said to have, not only to be gone.
+   */
+  private async addFinalStates(handles: SlurmTaskHandle[], states: Map<string, TaskState>): Promise<void> {
+    const forgotten = handles.filter((h) => !h.over && !states.has(h.id)).map((h) => h.id);
+    if (forgotten.length === 0 || this.#noAccounting || !this.o.commands.finalStates) return;
+    try {
+      for (const [id, state] of await this.o.commands.finalStates(forgotten)) {
+        if (endedStates.has(state.state)) states.set(id, state);
+      }
+    } catch (e) {
+      if (noAccounting(e)) this.#noAccounting = true;
+      else console.error(`latent-studio: sacct failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
   /** One look at the cluster: the states of every followed task, then what each wrote since. */
   async poll(): Promise<void> {
     if (this.#polling || this.#handles.size === 0) return;
@@ -293,6 +313,7 @@ export class SlurmBackend {
               `squeue has failed ${this.#squeueFailures} times in a row (${message}): the Slurm state shown is the last it gave; the studio keeps asking`,
             );
       }
+      if (states) await this.addFinalStates(handles, states);
       for (const handle of handles) {
         const { state: last, reason } = handle.record;
         const state = states ? states.get(handle.id) : { state: last, ...(reason ? { reason } : {}) };

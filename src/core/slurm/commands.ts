@@ -1,6 +1,6 @@
 /**
  * The Slurm commands the studio runs on the machine it runs on (a login node, or a desktop that has the cluster's
- * client tools and config): sbatch, squeue and scancel, with their output parsed. Nothing here schedules.
+ * client tools and config): sbatch, squeue, sacct and scancel, with their output parsed. Nothing here schedules.
  */
 import { execFile } from 'node:child_process';
 
@@ -49,9 +49,18 @@ export interface SlurmCommands {
   sbatch(scriptPath: string): Promise<string>;
   /** Every task of these array jobs that Slurm still knows (ended ones too, until they age out): `A_T` → state. */
   taskStates(jobIds: readonly string[]): Promise<Map<string, TaskState>>;
+  /**
+   * How tasks squeue no longer lists ended, from Slurm's accounting (sacct): `A_T` → state, for those it knows.
+   * Refused (SlurmCommandError) where the cluster keeps no accounting; absent from stand-ins for tests.
+   */
+  finalStates?(taskIds: readonly string[]): Promise<Map<string, TaskState>>;
   /** Cancels tasks (`A_T`) or whole jobs, all in one call. */
   scancel(ids: readonly string[]): Promise<void>;
 }
+
+/** sacct's answer that this cluster keeps no accounting (its AccountingStorageType is none), or that it is missing. */
+export const noAccounting = (e: unknown): boolean =>
+  e instanceof SlurmCommandError && /accounting storage is disabled|is not installed/i.test(e.message);
 
 export function slurmCommands(env: NodeJS.ProcessEnv = process.env): SlurmCommands {
   return {
@@ -79,6 +88,18 @@ export function slurmCommands(env: NodeJS.ProcessEnv = process.env): SlurmComman
         // A reason only while the task waits (a running task's %r is "None", an ended one's its last reason).
         const waiting = state === 'PENDING' && reason && reason !== 'None';
         states.set(id, waiting ? { state, reason } : { state });
+      }
+      return states;
+    },
+    async finalStates(taskIds) {
+      const states = new Map<string, TaskState>();
+      if (taskIds.length === 0) return states;
+      // One line a task (-X: not its steps), "A_T|STATE"; a cancelled one's state reads "CANCELLED by <uid>".
+      const out = await run('sacct', ['-n', '-P', '-X', '-j', taskIds.join(','), '-o', 'JobID,State'], env);
+      for (const line of out.split('\n')) {
+        const [id, state] = line.trim().split('|');
+        const name = state?.split(' ')[0];
+        if (id && name && taskIds.includes(id)) states.set(id, { state: name });
       }
       return states;
     },

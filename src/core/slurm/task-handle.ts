@@ -247,7 +247,8 @@ export class SlurmTaskHandle implements WorkerHandle {
         this.end(endedEarly(this.id, state, join(this.record.dir, taskFiles.log)), false);
     } else if (!state && this.#missing >= missingPollsBeforeGone) {
       this.end(
-        this.#seen
+        // Known once: listed while this studio looked, or by the studio before it, or it wrote to its log.
+        this.#seen || this.record.state !== 'PENDING' || this.record.offset > 0
           ? `the Slurm task ${this.id} is no longer known to Slurm, and its log has no end (last state ${this.record.state})`
           : `the Slurm task ${this.id} is not known to Slurm`,
         false,
