@@ -89,6 +89,15 @@ test('sparse, denoising and conditional models show their signature views', asyn
       await expect(page.getByTestId('code-histogram').locator('canvas')).toBeVisible();
       await expect(page.getByTestId('metric-code-zero-share')).toHaveText(/%$/);
     }
+    // The MSE the baseline's ratio divides is shown beside it: for the denoiser, whose loss is scored on noisy
+    // inputs, apart from its test loss (the ratio's figure was shown nowhere).
+    if (family === 'denoising-ae') {
+      const figure = async (id: string) => Number((await page.getByTestId(id).textContent())?.replace('%', ''));
+      const [mse, baseline, ratio] = await Promise.all(
+        ['metric-test-mse', 'metric-baseline-mse', 'metric-baseline-ratio'].map(figure),
+      );
+      expect(Math.abs((100 * mse) / baseline - ratio)).toBeLessThan(0.2);
+    }
     // A family without one code per image says so where the Explore button would be; the others explore.
     if (family === 'vq-vae') await expect(page.getByTestId('no-explorer')).toContainText('not one vector per image');
     else await expect(page.getByTestId('explore-run')).toBeVisible();
