@@ -123,6 +123,9 @@ test('Shapes and Faces are generated on demand and browsed with their factors', 
   await expect(page.getByTestId('field-dataset.name')).toHaveValue('faces-a');
   await expect(page.getByTestId('field-dataset.second')).toHaveValue('faces-b');
   await expect(page.getByTestId('form-errors')).toHaveCount(0);
+  // Its parameters count both decoders, one per identity (6,361,760 in the encoder, 6,374,016 in each decoder of the
+  // default model on 64×64×3 faces): the summary counted one.
+  await expect(page.getByTestId('architecture-summary')).toContainText('19,109,792 parameters');
   await page.screenshot({ path: join(shots, '24-deepfake-two-sets.png') });
 
   // A short run on the pair: its swap is scored against the true twins and shown beside the views.
