@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { continuationText, trainingSeconds } from './runs';
+import { continuationText, stoppedEarlyText, trainingSeconds } from './runs';
 
 const record = (
   status: 'completed' | 'cancelled' | 'interrupted',
@@ -37,5 +37,24 @@ describe('how a run continued', () => {
     // An older record does not say when the first part ended: no figure rather than a wrong one.
     expect(trainingSeconds({ ...run, interruptions: [record('completed', 2, '2026-01-01T00:24:58Z')] })).toBeNull();
     expect(trainingSeconds({ ...run, interruptions: [] })).toBe(1501);
+  });
+});
+
+describe('what a run that early stopping ended says', () => {
+  const base = { epoch: 3, bestEpoch: 1, metric: 'loss', mode: 'min' as const, best: 0.2061, split: 'val' as const };
+  it('names the rule: its min delta and patience, and a min delta large beside the best value', () => {
+    expect(stoppedEarlyText({ ...base, patience: 2, minDelta: 0 })).toBe(
+      'stopped early after epoch 3: validation loss no longer improved in 2 epochs; best epoch 1 (loss 0.2061)',
+    );
+    expect(stoppedEarlyText({ ...base, patience: 2, minDelta: 0.001 })).toBe(
+      'stopped early after epoch 3: validation loss no longer improved by more than 0.001 (min delta) in 2 epochs; best epoch 1 (loss 0.2061)',
+    );
+    expect(stoppedEarlyText({ ...base, patience: 1, minDelta: 1 })).toBe(
+      'stopped early after epoch 3: validation loss no longer improved by more than 1 (min delta) in 1 epoch; best epoch 1 (loss 0.2061); its min delta is 485 % of the best loss',
+    );
+    // An older record, without the rule.
+    expect(stoppedEarlyText(base)).toBe(
+      'stopped early after epoch 3: validation loss no longer improved; best epoch 1 (loss 0.2061)',
+    );
   });
 });

@@ -94,14 +94,29 @@ export const StoppedEarly = z.object({
   mode: z.enum(['min', 'max']),
   best: z.number(),
   split: z.enum(['test', 'val']).optional(),
+  /** The rule's patience and min delta (absent in older records). */
+  patience: z.number().int().optional(),
+  minDelta: z.number().optional(),
 });
 export type StoppedEarly = z.infer<typeof StoppedEarly>;
 
-/** The sentence the UI and the CLI say about a run that early stopping ended. */
+const figure = (v: number) =>
+  Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? Number(v.toPrecision(4)).toString() : v.toExponential(3);
+
+/**
+ * The sentence the UI and the CLI say about a run that early stopping ended: what it watched, by how much it had to
+ * improve in how many epochs, and its best epoch; a min delta of a tenth of the best value or more is pointed out
+ * (on a loss of 0.06, a min delta of 1 stops any run at its patience, however it improves).
+ */
 export function stoppedEarlyText(s: StoppedEarly): string {
-  const best = Math.abs(s.best) >= 1e-3 && Math.abs(s.best) < 1e4 ? s.best.toPrecision(4) : s.best.toExponential(3);
   const split = splitWord(s.split ?? 'test');
-  return `stopped early after epoch ${s.epoch}: ${split} ${s.metric} no longer improved; best epoch ${s.bestEpoch} (${s.metric} ${best})`;
+  const by = s.minDelta ? ` by more than ${figure(s.minDelta)} (min delta)` : '';
+  const within = s.patience !== undefined ? ` in ${s.patience} epoch${s.patience === 1 ? '' : 's'}` : '';
+  const large =
+    s.minDelta && s.minDelta >= Math.abs(s.best) / 10
+      ? `; its min delta is ${s.best === 0 ? 'larger than' : `${Math.round((100 * s.minDelta) / Math.abs(s.best))} % of`} the best ${s.metric}`
+      : '';
+  return `stopped early after epoch ${s.epoch}: ${split} ${s.metric} no longer improved${by}${within}; best epoch ${s.bestEpoch} (${s.metric} ${figure(s.best)})${large}`;
 }
 
 export const RunSummary = z

@@ -73,9 +73,18 @@ describe('training options', () => {
     expect(of('val').map(([epoch]) => epoch)).toEqual([1, 2, 3]);
     expect(of('test').map(([epoch]) => epoch)).toEqual([1, 2, 3]);
     // The best it records is the validation loss of its best epoch, not the test loss.
-    expect(run.stoppedEarly).toMatchObject({ epoch: 3, bestEpoch: 1, split: 'val', best: of('val')[0]![1] });
+    expect(run.stoppedEarly).toMatchObject({
+      epoch: 3,
+      bestEpoch: 1,
+      split: 'val',
+      best: of('val')[0]![1],
+      patience: 2,
+      minDelta: 0,
+    });
     expect(run.stoppedEarly?.best).not.toBe(of('test')[0]![1]);
-    expect(stoppedEarlyText(run.stoppedEarly!)).toMatch(/^stopped early after epoch 3: validation loss no longer improved/);
+    expect(stoppedEarlyText(run.stoppedEarly!)).toMatch(
+      /^stopped early after epoch 3: validation loss no longer improved in 2 epochs;/,
+    );
     expect(run.defaultCheckpoint).toEqual({ epoch: 1, bestBy: 'loss' });
     // 900 of the 1,200 training images train: 15 steps of 64 an epoch, not 19.
     expect(metrics.find((m) => m.split === 'train' && m.name === 'loss' && m.epoch === 1)?.step).toBe(15);

@@ -375,6 +375,8 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
         metric: earlyStopping.metric,
         mode: earlyStopping.mode,
         best: stopping.best,
+        patience: earlyStopping.patience,
+        minDelta: earlyStopping.minDelta,
         ...(dataset.validation ? { split: 'val' as const } : {}),
       };
       break;
