@@ -34,6 +34,8 @@ test('the disentanglement study from the sweep form’s template, two of its mod
   await expect(page.getByText('disentanglement study of β-VAE, β-TC-VAE (shapes, 1 seed, 1 epoch)').first()).toBeVisible();
   await expect(view).toHaveAttribute('data-evaluated', '6', { timeout: 540_000 });
   await expect(view.getByTestId('study-metric')).toHaveCount(5);
+  await expect(view.locator('h3')).toContainText('2 models × 3 strengths × 1 seed');
+  await expect(view.getByTestId('study-strengths')).toHaveText('β-VAE β=1, β=4, β=16; β-TC-VAE β=1, β=6, β=10');
   // Every worker gone, the counts say so (they were left at "1 running" by a worker that outlived its job).
   await expect(page.getByTestId('queue-counts')).toHaveText('0 running · 0 queued', { timeout: 20_000 });
   // Each panel has a point per evaluated run; the rank correlation is 1 on its diagonal.
