@@ -133,5 +133,9 @@ test('a β sweep defined in the UI runs under the limit, survives a restart of t
   await expect(page.getByTestId('compare-lightbox')).toBeVisible();
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('compare-lightbox')).toBeHidden();
+  // Final figures as the family declares them: active units a whole number, not 20.0000.
+  const units = page.getByTestId('compare-config').locator('tr[data-metric="test.active_units"] td');
+  await expect(units).toHaveCount(6);
+  for (const cell of await units.all()) await expect(cell).toHaveText(/^\d+$/);
   await page.screenshot({ path: join(shots, '49-sweep-compare.png'), fullPage: true });
 });
