@@ -161,6 +161,8 @@ test('a slider moves the decoded image, which is the model’s own decoding of t
   // Interpolation between two test images, spherical, as a strip; exported as PNG and animated GIF.
   await page.getByTestId('explore-thumb-1').click();
   await expect(page.getByTestId('explore-source')).toHaveText('from test image 1');
+  // The test image box says the image the sliders start from.
+  await expect(page.getByTestId('explore-index')).toHaveValue('1');
   await page.getByTestId('explore-set-a').click();
   await page.getByTestId('explore-thumb-7').click();
   await page.getByTestId('explore-set-b').click();

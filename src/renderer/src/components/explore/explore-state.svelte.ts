@@ -233,6 +233,10 @@ export class ExploreState {
     this.z = code.map(round4);
     if (l !== null && this.info?.conditional) this.label = l;
     this.source = what;
+    // The "Test image" box follows the image the sliders start from, however it was chosen (a thumbnail, the
+    // projector): it read 0 beside "from test image 7".
+    const image = /^test image (\d+)$/.exec(what);
+    if (image) this.pickIndex = Number(image[1]);
     this.request();
   }
 
