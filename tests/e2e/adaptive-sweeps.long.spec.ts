@@ -73,7 +73,10 @@ test('a bayes sweep with Hyperband from the form: runs stop at rungs, the best s
   // The runs train; Hyperband stops the weak ones at their rungs, TPE proposes the next as each ends.
   await expect(page.getByTestId('sweep-header')).toBeVisible();
   expect((await callHost<unknown[]>(host, 'sweeps.list', {})).length).toBe(1);
-  await expect(page.getByTestId('sweep-search-line')).toContainText('TPE, 2 proposed ahead · minimize test.neg_elbo · Hyperband');
+  // Eight runs, all before TPE's first proposal (its first ten are random): said so, not "TPE".
+  await expect(page.getByTestId('sweep-search-line')).toContainText(
+    'random search: TPE starts after 10 random proposals, and this sweep makes 8 · minimize test.neg_elbo · Hyperband',
+  );
   await expect(page.getByTestId('sweep-stopped')).toBeVisible({ timeout: 200_000 });
   await expect(page.getByTestId('sweep-progress')).toHaveText(/^\d done · 0 running · 0 queued of 8$/, { timeout: 240_000 });
   const [sweep] = await callHost<{ id: number }[]>(host, 'sweeps.list', {});
