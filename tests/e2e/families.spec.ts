@@ -93,9 +93,9 @@ test('sparse, denoising and conditional models show their signature views', asyn
     // inputs, apart from its test loss (the ratio's figure was shown nowhere).
     if (family === 'denoising-ae') {
       const figure = async (id: string) => Number((await page.getByTestId(id).textContent())?.replace('%', ''));
-      const [mse, baseline, ratio] = await Promise.all(
-        ['metric-test-mse', 'metric-baseline-mse', 'metric-baseline-ratio'].map(figure),
-      );
+      const mse = await figure('metric-test-mse');
+      const baseline = await figure('metric-baseline-mse');
+      const ratio = await figure('metric-baseline-ratio');
       expect(Math.abs((100 * mse) / baseline - ratio)).toBeLessThan(0.2);
     }
     // A family without one code per image says so where the Explore button would be; the others explore.
