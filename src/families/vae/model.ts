@@ -186,7 +186,19 @@ export function buildVae(
       });
       return { logWeights, likelihood };
     },
-    testMetrics: () => posteriorMetrics(posterior, !priorDensity),
+    testMetrics: () => {
+      const posteriorFigures = posteriorMetrics(posterior, !priorDensity);
+      if (!(m.klWarmupEpochs > 0)) return posteriorFigures;
+      // During warm-up the loss weighs the KL by β so far, not β: said beside it, so that rec + β·KL can be read.
+      const weight = betaNow();
+      return {
+        batch: posteriorFigures.batch,
+        result: (count) => {
+          const r = posteriorFigures.result(count);
+          return { ...r, metrics: { ...r.metrics, kl_weight: weight } };
+        },
+      };
+    },
     // A prior other than N(0, I) (the VampPrior, an AAE's mixture: those with a density of their own) samples itself.
     ...(prior?.logDensity ? { samplePrior: (n: number, sampleSeed: number) => prior.sample(n, sampleSeed) } : {}),
     trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights, ...(own?.trainableWeights?.() ?? [])],

@@ -73,6 +73,8 @@ export const vaeMetrics: MetricDeclaration[] = [
   { name: 'neg_elbo', label: 'test −ELBO', digits: 2, headline: true, losses: ['bce', 'mse', 'mae'] },
   { name: 'reconstruction', label: 'reconstruction', digits: 2 },
   { name: 'kl', label: 'KL', digits: 2 },
+  // Only during a KL warm-up: the β the loss weighs the KL by so far (the loss is rec + this · KL).
+  { name: 'kl_weight', label: 'β so far (KL warm-up)', digits: 3 },
   { name: 'active_units', label: 'active units', format: 'count', outOf: 'kl_per_dim' },
   { name: 'kl_per_dim', label: 'KL per latent dimension', unit: 'nats', perDimension: 'kl_dim_' },
 ];
