@@ -192,7 +192,7 @@ export function buildVae(
       // During warm-up the loss weighs the KL by β so far, not β: said beside it, so that rec + β·KL can be read.
       const weight = betaNow();
       return {
-        batch: posteriorFigures.batch,
+        batch: (x, labels, reads) => posteriorFigures.batch(x, labels, reads),
         result: (count) => {
           const r = posteriorFigures.result(count);
           return { ...r, metrics: { ...r.metrics, kl_weight: weight } };
