@@ -216,12 +216,12 @@ export class Orchestrator {
     return [...this.#active.values()].filter((r) => !r.remote).length;
   }
 
-  /** Starts queued work of every kind, first asked first, while fewer than the limit hold a slot. */
   /** A worker ended (or a light one started): the scheduler's counts moved apart from any run's or job's event. */
   private countsChanged(): void {
     if (!this.#closed) this.events.emit('scheduler.changed', {});
   }
 
+  /** Starts queued work of every kind, first asked first, while fewer than the limit hold a slot. */
   schedule(): void {
     // A held queue holds the studios that run it (the app, the host); a CLI command still runs what it was asked for.
     if (this.#closed || (this.paused && (this.options.adoptQueued ?? true))) return;
