@@ -195,6 +195,8 @@ test('a slider moves the decoded image, which is the model’s own decoding of t
   await page.getByTestId('explore-sample').click();
   await expect(page.getByTestId('explore-source')).toContainText('seed 5');
   await expect.poll(async () => (await shownImage(page)).z).toEqual(await sliderValues(page));
+  // The traversal made before still says where its other dimensions were held: test image 7's code, not the sample's.
+  await expect(page.getByTestId('explore-strip-caption')).toContainText('as the sliders held them (test image 7)');
   await page.screenshot({ path: join(shots, '84-explore-sample.png'), fullPage: true });
   mark('done');
 });

@@ -112,7 +112,11 @@ describe('the explore view’s small decisions', () => {
       'Straight path in 8 steps from A (test image 1) to B (test image 7)',
     );
     expect(traversalCaption(3, { min: -3, max: 3.5 }, 12)).toBe(
-      'z4 from -3 to 3.5 in 12 steps, the other dimensions as the sliders set them',
+      'z4 from -3 to 3.5 in 12 steps, the other dimensions as the sliders held them',
+    );
+    // Named by where the sliders' code came from: still true once they move on (a sample, another image).
+    expect(traversalCaption(3, { min: -3, max: 3.5 }, 12, 'test image 7')).toBe(
+      'z4 from -3 to 3.5 in 12 steps, the other dimensions as the sliders held them (test image 7)',
     );
   });
 

@@ -141,8 +141,13 @@ export function withClass(caption: string, className: string | null): string {
   return className === null ? caption : `${caption}; every step decoded as class ${className}`;
 }
 
-export function traversalCaption(dim: number, range: { min: number; max: number }, steps: number): string {
-  return `z${dim + 1} from ${range.min} to ${range.max} in ${steps} steps, the other dimensions as the sliders set them`;
+/**
+ * A traversal's caption: the dimension, its range and steps, and where the other dimensions were held (the code the
+ * sliders held when it was made, named by where they came from: the caption stays true once the sliders move on).
+ */
+export function traversalCaption(dim: number, range: { min: number; max: number }, steps: number, from?: string): string {
+  const held = from ? `as the sliders held them (${from})` : 'as the sliders held them';
+  return `z${dim + 1} from ${range.min} to ${range.max} in ${steps} steps, the other dimensions ${held}`;
 }
 
 /** The exported files' name, without its extension. */

@@ -335,7 +335,7 @@ export class ExploreState {
     } else {
       const range = this.ranges[this.traverseDim] ?? { min: -3, max: 3 };
       codes = traverse($state.snapshot(this.z), this.traverseDim, range.min, range.max, n);
-      caption = traversalCaption(this.traverseDim, range, n);
+      caption = traversalCaption(this.traverseDim, range, n, this.source || undefined);
     }
     caption = withClass(caption, info.conditional ? (this.classNames[this.label] ?? String(this.label)) : null);
     // Named now: the path and dimension may change while the strip is decoded.
