@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -145,5 +145,24 @@ describe('contentHash', () => {
     utimesSync(files[1]!, second, second);
     forgetContentHashes();
     expect(contentHash(files, sources(), cache)).toBe(sha256(...files.map((f) => readFileSync(f))));
+  });
+  it("sweeps what a crashed writer left beside the cache, and not a live writer's or a fresh one", () => {
+    const dead = 4_194_305; // beyond Linux's largest pid: no process has it
+    const aged = (name: string) => {
+      writeFileSync(join(dir, name), '{');
+      utimesSync(join(dir, name), new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
+    };
+    aged(`cache.json.${dead}.partial`);
+    aged(`cache.json.${process.ppid}.partial`);
+    aged(`other.json.${dead}.partial`);
+    writeFileSync(join(dir, `cache.json.${dead + 1}.partial`), '{');
+    rmSync(cache, { force: true });
+    forgetContentHashes();
+    contentHash(files, sources(), cache);
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.partial'))
+        .sort(),
+    ).toEqual([`cache.json.${dead + 1}.partial`, `cache.json.${process.ppid}.partial`, `other.json.${dead}.partial`].sort());
   });
 });

@@ -3,7 +3,9 @@
  * a worker need not read 55 MB of MNIST to name the data set it trains on a thousand images of.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { processAlive } from '../store/supervisor';
 import type { IdxSource } from './idx';
 
 /**
@@ -71,12 +73,31 @@ export function contentHash(files: readonly string[], sources: readonly IdxSourc
     try {
       writeFileSync(partial, `${JSON.stringify(Object.fromEntries(entries), null, 1)}\n`);
       renameSync(partial, cacheFile);
+      sweepPartials(cacheFile);
     } catch {
       // A read-only studio folder: the hash is computed again next time.
       rmSync(partial, { force: true });
     }
   }
   return hash;
+}
+
+/** A partial cache file is a crashed writer's once its process is gone and a minute has passed (another machine's pid means nothing here). */
+const abandonedAfterMs = 60_000;
+
+/** Removes what writers of `cacheFile` that died between writing and renaming left (`<cache>.<pid>.partial`). */
+function sweepPartials(cacheFile: string): void {
+  const prefix = `${basename(cacheFile)}.`;
+  for (const name of readdirSync(dirname(cacheFile))) {
+    const pid = name.startsWith(prefix) ? /^(\d+)\.partial$/.exec(name.slice(prefix.length))?.[1] : undefined;
+    if (pid === undefined || processAlive(Number(pid))) continue;
+    const file = join(dirname(cacheFile), name);
+    try {
+      if (statSync(file).mtimeMs < Date.now() - abandonedAfterMs) rmSync(file, { force: true });
+    } catch {
+      // Gone already, or not ours to remove: it is only left.
+    }
+  }
 }
 
 /** Forgets what this process remembered (tests: the next call reads the cache file or the files). */
