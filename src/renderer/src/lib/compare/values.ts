@@ -1,5 +1,12 @@
 /** Comparing runs: their config values and labels, metric keys, the config table and each run's image at an epoch. */
-import { trainingSecondsKey, type ArtifactInfo, type Curve, type FamilyInfo, type RunsTable } from '../../../../shared/api';
+import {
+  trainingSecondsKey,
+  type ArtifactInfo,
+  type Curve,
+  type FamilyInfo,
+  type RunStatus,
+  type RunsTable,
+} from '../../../../shared/api';
 
 export type ConfigValue = RunsTable['rows'][number]['config'][string];
 export type CompareRow = Pick<RunsTable['rows'][number], 'id' | 'name' | 'config'> &
@@ -19,6 +26,31 @@ export function parseMetricKey(key: string): { split: MetricSplit; name: string 
   const name = key.slice(dot + 1);
   if (dot < 0 || name === '' || (split !== 'train' && split !== 'test')) return undefined;
   return { split, name };
+}
+
+const unfinishedWords: Record<Exclude<RunStatus, 'completed'>, string> = {
+  stopped: 'stopped early by the sweep',
+  running: 'still training',
+  queued: 'queued',
+  interrupted: 'interrupted',
+  failed: 'failed',
+  cancelled: 'cancelled',
+};
+
+/**
+ * What the hollow points (or dotted lines) of a chart of final metrics are: the runs drawn that did not complete, counted by what became
+ * of them (their figures are of their last epoch, not of every epoch they were given); null when every run completed.
+ */
+export function unfinishedNote(
+  rows: readonly Pick<RunsTable['rows'][number], 'status'>[],
+  mark: 'Hollow' | 'Dotted' = 'Hollow',
+): string | null {
+  const counts = new Map<Exclude<RunStatus, 'completed'>, number>();
+  for (const { status } of rows) if (status !== 'completed') counts.set(status, (counts.get(status) ?? 0) + 1);
+  if (counts.size === 0) return null;
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const how = [...counts].map(([status, n]) => `${n} ${unfinishedWords[status]}`).join(', ');
+  return `${mark}: ${total === 1 ? 'a run' : `${total} runs`} that did not complete (${how}), drawn at ${total === 1 ? 'its' : 'their'} last epoch.`;
 }
 
 /** The metric a comparison opens on: test loss, else the first test metric, else the first. */
