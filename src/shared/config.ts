@@ -196,13 +196,14 @@ export const TrainingConfig = z.strictObject({
   loss: z.enum(lossNames).meta({
     label: 'Reconstruction loss',
     help: 'MSE (Gaussian decoder), MAE, Smooth L1 (beta below) or BCE (Bernoulli decoder).',
+    scalesLoss: true,
   }),
-  smoothL1Beta: z
-    .number()
-    .gt(0)
-    .max(10)
-    .optional()
-    .meta({ label: 'Smooth L1 beta', help: 'Where Smooth L1 turns from quadratic to linear (default 1).', step: 0.05 }),
+  smoothL1Beta: z.number().gt(0).max(10).optional().meta({
+    label: 'Smooth L1 beta',
+    help: 'Where Smooth L1 turns from quadratic to linear (default 1).',
+    step: 0.05,
+    scalesLoss: true,
+  }),
   batchSize: z.number().int().min(1).max(8192).meta({ label: 'Batch size', step: 1 }),
   epochs: z.number().int().min(1).max(10000).meta({ label: 'Epochs', step: 1 }),
   learningRate: z.number().gt(0).max(10).meta({ label: 'Learning rate', step: 0.0001 }),

@@ -25,3 +25,25 @@ test("the objective offers a family's own figures only where the base's data set
   await page.getByTestId('sweep-search').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(shots, '108-sweep-objectives-deepfake.png') });
 });
+
+test('the objective warns when it is a loss and the sweep varies what defines it (β)', async ({ page }) => {
+  const host = theHost();
+  await page.goto(host.url);
+  await page.getByTestId('new-sweep').click();
+  await page.getByTestId('sweep-base').selectOption('vae-784-400-20');
+  const rows = page.getByTestId('sweep-param');
+  if ((await rows.count()) === 0) await page.getByTestId('sweep-add-param').click();
+  await rows.nth(0).getByTestId('sweep-param-path').selectOption('training.learningRate');
+  await page.getByTestId('sweep-metric').selectOption('test.loss');
+  const warning = page.getByTestId('sweep-metric-scale');
+  // The learning rate leaves the loss as it is.
+  await expect(warning).toHaveCount(0);
+  await rows.nth(0).getByTestId('sweep-param-path').selectOption('model.beta');
+  await expect(warning).toContainText('test.loss is defined by β (KL weight)');
+  await expect(warning).toContainText('Judge them by test.neg_elbo or test.mse');
+  await page.getByTestId('sweep-search').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(shots, '110-sweep-objective-beta-warning.png') });
+  // Judged by the −ELBO, which weighs the KL alike in every run: nothing to warn of.
+  await page.getByTestId('sweep-metric').selectOption('test.neg_elbo');
+  await expect(warning).toHaveCount(0);
+});

@@ -19,6 +19,7 @@ export const aaeModel = vaeModel.pick({ encoder: true, latentSize: true, decoder
     label: 'λ (adversarial weight)',
     help: 'Weight of the encoder’s loss for being told apart from the prior.',
     step: 0.1,
+    scalesLoss: true,
   }),
   ...discriminatorFields({ layers: 'two of 1,000', learningRate: '2e-4 here (β₁ 0.5)' }),
 });

@@ -19,17 +19,18 @@ export const betaTcVaeModel = vaeModel.pick({ encoder: true, latentSize: true, d
     widget: 'slider',
     step: 0.5,
     sliderMax: 20,
+    scalesLoss: true,
   }),
   alpha: z
     .number()
     .min(0)
     .max(100)
-    .meta({ label: 'α (MI weight)', help: 'Weight of the index-code mutual information.', step: 0.1 }),
+    .meta({ label: 'α (MI weight)', help: 'Weight of the index-code mutual information.', step: 0.1, scalesLoss: true }),
   gamma: z
     .number()
     .min(0)
     .max(100)
-    .meta({ label: 'γ (dimension-wise KL weight)', help: 'Weight of Σ_d KL(q(z_d) ‖ p(z_d)).', step: 0.1 }),
+    .meta({ label: 'γ (dimension-wise KL weight)', help: 'Weight of Σ_d KL(q(z_d) ‖ p(z_d)).', step: 0.1, scalesLoss: true }),
   estimator: TcEstimator.optional().meta({
     label: 'q(z) estimator',
     optionLabels: { mss: 'minibatch stratified sampling (MSS)', mws: 'minibatch weighted sampling (MWS)' },

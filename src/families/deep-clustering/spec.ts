@@ -47,11 +47,13 @@ export const deepClusteringModel = z.strictObject({
   variant: z.enum(['dec', 'idec']).meta({
     label: 'Variant',
     help: 'dec: KL(P‖Q) alone once clustering starts (the decoder is dropped); idec: rec + γ·KL(P‖Q), the decoder keeps the code faithful.',
+    scalesLoss: true,
   }),
   gamma: z.number().min(0).max(100).meta({
     label: 'IDEC clustering weight γ',
     help: 'Weight of KL(P‖Q) beside the reconstruction in IDEC (Guo et al. use 0.1); unused by DEC.',
     step: 0.01,
+    scalesLoss: true,
   }),
   updateInterval: z.number().int().min(1).max(1_000_000).meta({
     label: 'Target update interval T (steps)',

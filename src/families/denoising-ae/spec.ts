@@ -7,6 +7,7 @@ export const denoisingAeModel = autoencoderModel.extend({
   noise: z.enum(['gaussian', 'masking', 'saltPepper']).meta({
     label: 'Noise',
     help: 'gaussian: x + σ·ε, clipped to [0,1]; masking: each pixel set to 0 with probability p; salt-and-pepper: each pixel set to 0 or 1 with probability p.',
+    scalesLoss: true,
   }),
   noiseLevel: z.number().min(0).max(1).meta({
     label: 'Noise level (σ or p)',
@@ -14,6 +15,7 @@ export const denoisingAeModel = autoencoderModel.extend({
     widget: 'slider',
     step: 0.01,
     sliderMax: 1,
+    scalesLoss: true,
   }),
 });
 export type DenoisingAeModel = z.infer<typeof denoisingAeModel>;

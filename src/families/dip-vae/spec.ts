@@ -13,6 +13,7 @@ export const dipVaeModel = vaeModel.pick({ encoder: true, latentSize: true, deco
   variant: z.enum(['i', 'ii']).meta({
     label: 'Variant',
     help: 'I: the covariance of μ(x); II: the covariance of q(z) (adds the mean posterior variance).',
+    scalesLoss: true,
   }),
   lambdaOd: z.number().min(0).max(1000).meta({
     label: 'λ_od (off-diagonal)',
@@ -20,11 +21,13 @@ export const dipVaeModel = vaeModel.pick({ encoder: true, latentSize: true, deco
     widget: 'slider',
     step: 1,
     sliderMax: 50,
+    scalesLoss: true,
   }),
   lambdaD: z.number().min(0).max(10000).meta({
     label: 'λ_d (diagonal)',
     help: 'Pushes the diagonal to 1; the paper uses 10·λ_od for DIP-VAE-I and λ_od for DIP-VAE-II.',
     step: 1,
+    scalesLoss: true,
   }),
 });
 export type DipVaeModel = z.infer<typeof dipVaeModel>;

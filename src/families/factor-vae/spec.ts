@@ -17,6 +17,7 @@ export const factorVaeModel = vaeModel.pick({ encoder: true, latentSize: true, d
     widget: 'slider',
     step: 1,
     sliderMax: 100,
+    scalesLoss: true,
   }),
   ...discriminatorFields({ layers: 'six of 1,000', learningRate: '1e-4 (β₁ 0.5, β₂ 0.9)' }),
 });

@@ -13,6 +13,7 @@ export const iwaeModel = vaeModel.pick({ encoder: true, latentSize: true, decode
     label: 'K (importance samples)',
     help: 'Samples of z per image in the bound; 1 is the VAE, the paper uses 5 and 50.',
     step: 1,
+    scalesLoss: true,
   }),
 });
 export type IwaeModel = z.infer<typeof iwaeModel>;

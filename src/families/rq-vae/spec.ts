@@ -35,6 +35,7 @@ export const rqVaeModel = z.strictObject({
     widget: 'slider',
     step: 0.01,
     sliderMax: 2,
+    scalesLoss: true,
   }),
   emaDecay: z.number().min(0.5).max(0.9999).meta({ label: 'EMA decay γ', help: 'The paper uses 0.99.', step: 0.001 }),
   ...quantiserDecoder,

@@ -16,10 +16,13 @@ export const sparseAeModel = autoencoderModel.extend({
     widget: 'slider',
     step: 0.001,
     sliderMax: 0.1,
+    scalesLoss: true,
   }),
-  penaliseHidden: z
-    .boolean()
-    .meta({ label: 'Penalise hidden layers too', help: 'Adds λ·mean|a| of every encoder layer, not only the code.' }),
+  penaliseHidden: z.boolean().meta({
+    label: 'Penalise hidden layers too',
+    help: 'Adds λ·mean|a| of every encoder layer, not only the code.',
+    scalesLoss: true,
+  }),
 });
 export type SparseAeModel = z.infer<typeof sparseAeModel>;
 

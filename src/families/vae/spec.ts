@@ -33,6 +33,7 @@ export const vaeModel = z.strictObject({
     widget: 'slider',
     step: 0.1,
     sliderMax: 10,
+    scalesLoss: true,
   }),
   klWarmupEpochs: z.number().min(0).max(1000).meta({
     label: 'KL warm-up (epochs)',
@@ -43,6 +44,7 @@ export const vaeModel = z.strictObject({
     label: 'Capacity C max (nats)',
     help: 'Set to use γ·|KL − C| (Burgess et al. 2018) instead of β·KL; C rises from 0 to this.',
     step: 1,
+    scalesLoss: true,
   }),
   capacityEpochs: z
     .number()
@@ -50,7 +52,12 @@ export const vaeModel = z.strictObject({
     .max(1000)
     .optional()
     .meta({ label: 'Capacity ramp (epochs)', help: 'Epochs over which C rises to its maximum.', step: 1 }),
-  capacityGamma: z.number().min(0).max(10000).optional().meta({ label: 'Capacity γ', help: 'Weight of |KL − C|.', step: 10 }),
+  capacityGamma: z
+    .number()
+    .min(0)
+    .max(10000)
+    .optional()
+    .meta({ label: 'Capacity γ', help: 'Weight of |KL − C|.', step: 10, scalesLoss: true }),
 });
 export type VaeModel = z.infer<typeof vaeModel>;
 

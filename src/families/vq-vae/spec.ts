@@ -74,6 +74,7 @@ export const vqVaeModel = z.strictObject({
     widget: 'slider',
     step: 0.01,
     sliderMax: 2,
+    scalesLoss: true,
   }),
   /**
    * 'ema': the codebook follows the running means of the encoder outputs assigned to each code (van den Oord et al.

@@ -12,6 +12,7 @@ export const waeMmdModel = vaeModel.pick({ encoder: true, latentSize: true, deco
   variant: z.enum(['wae', 'infovae']).meta({
     label: 'Variant',
     help: 'wae: λ·MMD alone (Tolstikhin et al. 2018); infovae: (1 − α)·KL + (α + λ − 1)·MMD (Zhao et al. 2019).',
+    scalesLoss: true,
   }),
   lambda: z.number().min(0).max(10000).meta({
     label: 'λ (MMD weight)',
@@ -19,15 +20,17 @@ export const waeMmdModel = vaeModel.pick({ encoder: true, latentSize: true, deco
     widget: 'slider',
     step: 1,
     sliderMax: 1000,
+    scalesLoss: true,
   }),
   alpha: z
     .number()
     .min(-100)
     .max(1)
-    .meta({ label: 'α (InfoVAE)', help: 'Mutual-information weight; 0 in the MMD-VAE.', step: 0.1 }),
+    .meta({ label: 'α (InfoVAE)', help: 'Mutual-information weight; 0 in the MMD-VAE.', step: 0.1, scalesLoss: true }),
   kernel: z.enum(['imq', 'rbf']).meta({
     label: 'Kernel',
     help: 'Inverse multiquadratics C/(C + ‖x − y‖²), summed over scales (the paper’s choice), or a Gaussian RBF exp(−‖x − y‖²/2d) (narrower than the MMD-VAE code’s exp(−‖x − y‖²/d²)).',
+    scalesLoss: true,
   }),
 });
 export type WaeMmdModel = z.infer<typeof waeMmdModel>;

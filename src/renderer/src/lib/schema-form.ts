@@ -25,6 +25,11 @@ export interface FieldSchema {
   placeholder?: string;
   /** For a field of an object with a `kind`: the kinds that read it (the form hides it for the others). */
   onlyFor?: string[];
+  /**
+   * The loss is defined by this field (a term's weight such as β, the reconstruction loss, the denoiser's noise): runs
+   * that differ in it report losses on different scales, so a sweep of it is not judged by its loss.
+   */
+  scalesLoss?: boolean;
 }
 
 export interface FormField {

@@ -4,6 +4,7 @@ import { defaultRunConfig } from '../../../families/run-config';
 import {
   buildSweepSpec,
   configFields,
+  lossScaleWarning,
   formatValueList,
   parameterIssues,
   parseValueList,
@@ -61,6 +62,41 @@ describe('configFields', () => {
     });
     expect(fields.find((f) => f.path === 'training.earlyStopping.patience')).toMatchObject({ kind: 'integer' });
     expect(fields.find((f) => f.path === 'training.weightDecay')).toMatchObject({ label: 'Weight decay', kind: 'number' });
+  });
+});
+
+describe('lossScaleWarning', () => {
+  const vae = configFields(defaultRunConfig('vae'));
+  const choices = ['test.loss', 'train.loss', 'test.mse', 'test.neg_elbo', 'test.reconstruction', 'test.kl'];
+
+  it('warns when the objective is a loss and the sweep varies what defines it, naming the figures measured alike', () => {
+    expect(lossScaleWarning('test.loss', ['model.beta', 'training.learningRate'], vae, choices, 'neg_elbo')).toBe(
+      "test.loss is defined by β (KL weight), which this sweep varies: its runs' losses are not on one " +
+        'scale, and a lower one need not be a better model. Judge them by test.neg_elbo or test.mse, measured alike in each.',
+    );
+    // A different reconstruction loss changes the likelihood too: only the MSE compares the runs.
+    expect(lossScaleWarning('test.loss', ['training.loss', 'model.beta'], vae, choices, 'neg_elbo')).toMatch(
+      /defined by β \(KL weight\) and Reconstruction loss, which .* Judge them by test\.mse, measured/,
+    );
+  });
+
+  it('is silent for a figure measured alike, and for a sweep of what leaves the loss as it is', () => {
+    expect(lossScaleWarning('test.neg_elbo', ['model.beta'], vae, choices, 'neg_elbo')).toBeNull();
+    expect(lossScaleWarning('test.loss', ['model.latentSize', 'training.learningRate'], vae, choices, 'neg_elbo')).toBeNull();
+    // A plain autoencoder's loss is its reconstruction error, whatever its size.
+    const ae = configFields(defaultRunConfig('autoencoder'));
+    expect(ae.some((f) => f.scalesLoss && f.path.startsWith('model.'))).toBe(false);
+  });
+
+  it("marks each family's loss weights", () => {
+    const marked = (family: string) =>
+      configFields(defaultRunConfig(family))
+        .filter((f) => f.scalesLoss && f.path.startsWith('model.'))
+        .map((f) => f.path);
+    expect(marked('vae')).toEqual(['model.beta', 'model.capacityMaxNats', 'model.capacityGamma']);
+    expect(marked('sparse-ae')).toContain('model.lambda');
+    expect(marked('denoising-ae')).toEqual(['model.noise', 'model.noiseLevel']);
+    expect(marked('factor-vae')).toEqual(['model.gamma']);
   });
 });
 

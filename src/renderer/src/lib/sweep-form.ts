@@ -60,6 +60,8 @@ export interface ConfigField {
   options?: string[];
   /** The base config's value, where it sets one. */
   value: SweepValue | undefined;
+  /** The loss is defined by it (FieldSchema.scalesLoss). */
+  scalesLoss?: true;
 }
 
 function kindOf(schema: FieldSchema): ConfigField['kind'] | null {
@@ -97,7 +99,15 @@ export function configFields(base: unknown): ConfigField[] {
   const stackLabels = new Map<string, string>();
   const addField = (path: string, label: string, schema: FieldSchema) => {
     const kind = kindOf(schema);
-    if (kind) add({ path, label, kind, ...(schema.enum ? { options: schema.enum } : {}), value: leaves[path] });
+    if (kind)
+      add({
+        path,
+        label,
+        kind,
+        ...(schema.enum ? { options: schema.enum } : {}),
+        value: leaves[path],
+        ...(schema.scalesLoss ? { scalesLoss: true as const } : {}),
+      });
   };
   for (const [section, list] of sections) {
     for (const f of list) {
@@ -124,6 +134,36 @@ export function configFields(base: unknown): ConfigField[] {
     add({ path, label, kind: valueKind(value), value });
   }
   return fields;
+}
+
+/**
+ * Why a sweep's objective cannot judge its runs: it is a loss (`test.loss`, `val.loss`…) and the sweep varies a
+ * field that defines the loss (β, a penalty's weight, the reconstruction loss, the noise): a run with a smaller β
+ * reports a smaller loss without being a better model. Names the fields and the figures among `choices` measured
+ * alike in every run (the family's headline, the MSE); null when the objective is not so compromised.
+ */
+export function lossScaleWarning(
+  metric: string,
+  swept: readonly string[],
+  fields: readonly ConfigField[],
+  choices: readonly string[],
+  headline?: string,
+): string | null {
+  if (metric.slice(metric.indexOf('.') + 1) !== 'loss') return null;
+  const scaling = fields.filter((f) => f.scalesLoss && swept.includes(f.path));
+  if (scaling.length === 0) return null;
+  // Under a different reconstruction loss, the likelihoods (a −ELBO) differ too: only the MSE is measured alike.
+  const ownLoss = scaling.some((f) => f.path === 'training.loss' || f.path === 'training.smoothL1Beta');
+  const split = metric.slice(0, metric.indexOf('.'));
+  const alike = [...new Set([...(headline && !ownLoss ? [headline] : []), 'mse'])]
+    .map((name) => `${split === 'train' ? 'test' : split}.${name}`)
+    .filter((m) => choices.includes(m));
+  const labels = scaling.map((f) => f.label);
+  const names = labels.length > 1 ? `${labels.slice(0, -1).join(', ')} and ${labels.at(-1)}` : labels[0];
+  return (
+    `${metric} is defined by ${names}, which this sweep varies: its runs' losses are not on one scale, and a lower ` +
+    `one need not be a better model.${alike.length > 0 ? ` Judge them by ${alike.join(' or ')}, measured alike in each.` : ''}`
+  );
 }
 
 /** A range's distribution, in W&B's names (log_uniform_values: the bounds are values; log_uniform: their logs). */

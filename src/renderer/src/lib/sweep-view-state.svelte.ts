@@ -6,7 +6,7 @@ import { epochMetricNames } from '../../../shared/sweep-search';
 import { ClientError } from './client';
 import { checkSlurmOptions, slurmOptionsOf, type SlurmForm } from './slurm-form';
 import { studio } from './studio.svelte';
-import { buildSweepSpec, configFields, issuesAt, parameterIssues, type ParameterRow } from './sweep-form';
+import { buildSweepSpec, configFields, issuesAt, lossScaleWarning, parameterIssues, type ParameterRow } from './sweep-form';
 import {
   applyFixedValues,
   applicableEvaluations,
@@ -176,6 +176,23 @@ export class SweepFormState {
         this.rows.some((r) => r.path.trim() === 'dataset.validationFraction'),
       this.datasetGives,
     ),
+  );
+
+  /** Why the objective cannot judge these runs (a loss, and the sweep varies what defines it); null when it can. */
+  metricWarning = $derived.by(
+    () =>
+      [this.metricName, this.secondName]
+        .filter((m) => m !== '')
+        .map((m) =>
+          lossScaleWarning(
+            m,
+            this.rows.map((r) => r.path.trim()),
+            this.fields,
+            this.metricChoices,
+            studio.family(this.family)?.metrics.find((d) => d.headline)?.name,
+          ),
+        )
+        .find((w) => w !== null) ?? null,
   );
 
   /** What the base's data set gives the figures that need it (labels, a twin pair); unknown while it is swept. */
