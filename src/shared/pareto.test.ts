@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dominates, paretoFront, parseObjectives } from './pareto';
+import { paretoFront, parseObjectives } from './pareto';
+
+/** Domination as defined, written here apart from the module: no worse on every objective, better on one. */
+const dominates = (q: number[], p: number[]) => q.every((x, i) => x <= p[i]!) && q.some((x, i) => x < p[i]!);
 
 /** The definition, by brute force: an item is on the front when no other item dominates it. */
 function bruteForce(points: number[][], goals: ('min' | 'max')[]): number[] {

@@ -129,14 +129,20 @@ test('the search finds a run by tag and by model.beta=4, and says when nothing m
   await search.fill('');
   await expect(rows).toHaveCount(2);
   // Cleared before a slow reply comes: the reply does not filter the list again.
+  let replied!: () => void;
+  const reply = new Promise<void>((r) => (replied = r));
   await page.route('**/api/runs.search', async (route) => {
     await new Promise((r) => setTimeout(r, 800));
     await route.continue();
+    replied();
   });
+  const asked = page.waitForRequest('**/api/runs.search');
   await search.fill('larger latent');
-  await page.waitForTimeout(300);
+  // The search is on its way (after the debounce) when the field is cleared; its reply comes after.
+  await asked;
   await search.fill('');
-  await page.waitForTimeout(1200);
+  await reply;
+  await page.waitForTimeout(200);
   await expect(rows).toHaveCount(2);
   await page.unroute('**/api/runs.search');
 

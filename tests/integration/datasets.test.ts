@@ -110,7 +110,11 @@ describe('data sets through the studio', () => {
     expect(taken.ok).toBe(false);
     if (!taken.ok) expect(taken.error.code).toBe('conflict');
     const builtin = await dispatch(studio.api, 'datasets.delete', { name: 'mnist' });
-    expect(builtin.ok).toBe(false);
+    expect(builtin).toMatchObject({
+      ok: false,
+      error: { code: 'conflict', message: 'mnist is a built-in data set and cannot be deleted' },
+    });
+    expect((await studio.api['datasets.list']({})).map((d) => d.name)).toContain('mnist');
     expect(await studio.api['datasets.delete']({ name: 'tiny-a' })).toEqual({ deleted: true });
     expect((await studio.api['datasets.list']({})).map((d) => d.name)).not.toContain('tiny-a');
   });

@@ -7,6 +7,7 @@ import { withTestStudio } from './helpers';
 import { latestOf } from './latest';
 import sharp from 'sharp';
 import { classify, digitClassifier } from './classifier';
+import { fillBatch, type ImageSplit } from '../../src/ml/dataset';
 
 /** Splits a grid PNG of 28x28 tiles with a 2-pixel gutter (see images.ts) into rows of flat tiles in [0,1]. */
 async function gridTiles(png: Buffer, rows: number, cols: number): Promise<Float32Array[][]> {
@@ -57,14 +58,43 @@ function vae(overrides: {
   return c;
 }
 
+/** The −ELBO's baseline: the Bernoulli NLL (nats per image) of the test images under the training set's mean image. */
+function meanImageNll(config: RunConfig): number {
+  const { train, test } = studio.datasets.open(config.dataset);
+  const pixels = (split: ImageSplit) => {
+    const x = new Float32Array(split.count * 784);
+    fillBatch(
+      split,
+      784,
+      Array.from({ length: split.count }, (_, i) => i),
+      x,
+    );
+    return x;
+  };
+  const mean = new Float64Array(784);
+  const xs = pixels(train);
+  xs.forEach((v, i) => (mean[i % 784]! += v / train.count));
+  let nll = 0;
+  pixels(test).forEach((v, i) => {
+    const p = Math.min(1 - 1e-6, Math.max(1e-6, mean[i % 784]!));
+    nll -= v * Math.log(p) + (1 - v) * Math.log(1 - p);
+  });
+  return nll / test.count;
+}
+
 describe('VAE and beta-VAE on real MNIST', () => {
   it('lowers the -ELBO epoch by epoch, with a positive KL, and reports KL per dimension', async () => {
     const run = await trainToEnd(vae({ epochs: 3 }));
     const metrics = await studio.api['runs.metrics']({ runId: run.id });
     const negElbo = metrics.filter((m) => m.split === 'test' && m.name === 'neg_elbo').map((m) => m.value);
     console.log(`VAE test -ELBO per epoch (nats/image): ${negElbo.map((v) => v.toFixed(1)).join(', ')}`);
+    const baseline = meanImageNll(vae({ epochs: 3 }));
+    console.log(`the mean training image's Bernoulli NLL of the test images: ${baseline.toFixed(1)} nats/image`);
     expect(negElbo).toHaveLength(3);
-    expect(negElbo[2]).toBeLessThan(negElbo[0] as number);
+    expect(negElbo[1]).toBeLessThan(negElbo[0] as number);
+    expect(negElbo[2]).toBeLessThan(negElbo[1] as number);
+    // A bound on −log p(x) well below what the mean image gives every test image.
+    expect(negElbo[2]).toBeLessThan(0.85 * baseline);
     expect(latestOf(run, 'test', 'kl')).toBeGreaterThan(1);
     // -ELBO = reconstruction + KL
     expect(latestOf(run, 'test', 'neg_elbo')).toBeCloseTo(
@@ -180,7 +210,7 @@ describe('conditional VAE', () => {
 });
 
 describe('VQ-VAE', () => {
-  it('uses more codes as it trains: perplexity above 1 and rising, reconstructions below the baseline', async () => {
+  it('uses more codes as it trains: perplexity above 1, higher after the last epoch than the first, reconstructions below the baseline', async () => {
     const c = defaultRunConfig('vq-vae');
     if (c.family !== 'vq-vae') throw new Error('unreachable');
     c.backend = 'wasm';

@@ -26,16 +26,19 @@ function config(family: string, model: Record<string, unknown> = {}): RunConfig 
   return c;
 }
 
-async function trainToEnd(c: RunConfig) {
+/**
+ * Trains `c` to its end and checks that it learned: its test MSE below `bar` of the mean image's (after these 90
+ * steps the models here reach 62–93 % of it) and its test loss below the first epoch's.
+ */
+async function trainToEnd(c: RunConfig, bar = 0.95) {
   const { runId } = await studio.api['runs.start']({ config: c });
   await studio.orchestrator.whenEnded(runId);
   const run = await studio.api['runs.get']({ runId });
   expect(run.error).toBeNull();
   expect(run.status).toBe('completed');
-  // It learns: its reconstructions beat the mean image, and its test loss fell.
   const metrics = await studio.api['runs.metrics']({ runId });
   const loss = metrics.filter((m) => m.split === 'test' && m.name === 'loss').map((m) => m.value);
-  expect(latestOf(run, 'test', 'mse')).toBeLessThan(latestOf(run, 'test', 'baseline_mse'));
+  expect(latestOf(run, 'test', 'mse')).toBeLessThan(bar * latestOf(run, 'test', 'baseline_mse'));
   expect(loss.at(-1)).toBeLessThan(loss[0] as number);
   return run;
 }
@@ -152,7 +155,8 @@ describe('the VAE with a VampPrior', () => {
 describe('FSQ', () => {
   it('learns, and uses a larger share of its codebook than the VQ-VAE preset of the same code budget', async () => {
     const fsq = await trainToEnd(presetOnMnist('fsq-mlp-64', small));
-    const vq = await trainToEnd(presetOnMnist('vq-vae-mlp', small));
+    // Its loss-trained codebook learns slowly: 97 % of the mean image's error after 90 steps, beside FSQ's 62 %.
+    const vq = await trainToEnd(presetOnMnist('vq-vae-mlp', small), 1);
     const figures = (r: typeof fsq) =>
       `usage ${(100 * latestOf(r, 'test', 'codebook_usage')).toFixed(1)} %, perplexity ${latestOf(r, 'test', 'perplexity').toFixed(1)}, mse ${latestOf(r, 'test', 'mse').toFixed(4)}`;
     console.log(`64 codes at 16 positions: FSQ (levels 4,4,4) ${figures(fsq)}; VQ-VAE ${figures(vq)}`);

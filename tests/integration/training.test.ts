@@ -118,9 +118,12 @@ describe('cancelling', () => {
         }
       });
     });
-    const pid = studio.orchestrator.workerPid(runId) as number;
+    const pid = studio.orchestrator.workerPid(runId);
+    expect(pid).toBeTypeOf('number');
+    expect(() => process.kill(pid!, 0)).not.toThrow();
     expect((await studio.api['runs.cancel']({ runId })).status).toBe('cancelled');
-    expect(() => process.kill(pid, 0)).toThrow();
+    // Gone: no such process (ESRCH), not a call that could not name one.
+    expect(() => process.kill(pid!, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
     const run = await studio.api['runs.get']({ runId });
     expect(run.status).toBe('cancelled');
     expect(run.endedAt).not.toBeNull();

@@ -317,6 +317,7 @@ describe('the studio’s workers on webgpu', () => {
       expect([run.status, run.backend]).toEqual(['completed', 'webgpu']);
       const resumed = curveOf(await studio.api['runs.metrics']({ runId: killed }));
       const whole = curveOf(await studio.api['runs.metrics']({ runId }));
+      expect(whole.length).toBeGreaterThan(0);
       expect(resumed.map((p) => `${p.epoch}/${p.name}`)).toEqual(whole.map((p) => `${p.epoch}/${p.name}`));
       const worst = Math.max(
         ...resumed.map((p, i) => Math.abs(p.value - whole[i]!.value) / Math.max(Math.abs(whole[i]!.value), 1e-6)),

@@ -91,6 +91,14 @@ function onPath(name: string): boolean {
 
 /** Why a local Slurm cannot run here, or null when it can. Synchronous, for it.skipIf. */
 export function slurmSkipReason(): string | null {
+  const reason = whySlurmCannotRun();
+  // CI sets this: there a skipped Slurm test is a failure, not a quiet pass.
+  if (reason && process.env['LATENT_STUDIO_REQUIRE_SLURM'] === '1')
+    throw new Error(`LATENT_STUDIO_REQUIRE_SLURM=1, and the Slurm tests cannot run: ${reason}`);
+  return reason;
+}
+
+function whySlurmCannotRun(): string | null {
   if (process.platform !== 'linux') return `Slurm tests need Linux (this is ${process.platform})`;
   if (process.getuid?.() !== 0) return 'Slurm tests need root: slurmd runs jobs as their submitting user';
   const missing = [...daemons, ...clients].filter((c) => !onPath(c));

@@ -120,7 +120,12 @@ describe('a pair of twins whose second set cannot be stored', () => {
     const catalog = new DatasetCatalog(root);
     // Something takes B's folder while the pair is drawn (another process): B's commit fails.
     const taken = () => mkdirSync(join(root, 'pair-b', 'in-the-way'), { recursive: true });
-    await expect(catalog.generate({ generator: 'faces', seed: 1, count: 20, name: 'pair' }, taken)).rejects.toThrow();
+    // A was committed, then taken back when B's commit failed.
+    const removed: string[] = [];
+    const remove = catalog.store.remove.bind(catalog.store);
+    catalog.store.remove = (name: string) => (removed.push(name), remove(name));
+    await expect(catalog.generate({ generator: 'faces', seed: 1, count: 20, name: 'pair' }, taken)).rejects.toThrow(/pair-b/);
+    expect(removed).toEqual(['pair-a']);
     expect([catalog.info('pair-a'), catalog.store.has('pair-b')]).toEqual([undefined, false]);
     expect(readdirSync(root).filter((e) => e.startsWith('.partial-'))).toEqual([]);
   });
