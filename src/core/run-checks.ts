@@ -3,8 +3,15 @@ import { batchTooLarge, type FieldIssue, type RunConfig } from '../shared/config
 import { checkRunConfig, type MachineLimits } from '../families/run-config';
 import type { DatasetCatalog } from './datasets/catalog';
 
+let autoBackend: string | undefined;
+
+/** What `auto` picks on this machine, as a probe found it (system.info's): the memory check follows it from then on. */
+export function rememberAutoBackend(name: string): void {
+  autoBackend = name;
+}
+
 export function machineLimits(): MachineLimits {
-  return { totalMemoryBytes: totalmem() };
+  return { totalMemoryBytes: totalmem(), ...(autoBackend ? { autoBackend } : {}) };
 }
 
 /**

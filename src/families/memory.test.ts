@@ -52,7 +52,7 @@ describe('the memory a model takes to train', () => {
   });
 
   it('refuses a model over the machine’s budget, naming the model and the figure, and accepts every preset', () => {
-    const issues = checkRunConfig(wideAutoencoder(), mnist, machine);
+    const issues = checkRunConfig(wideAutoencoder(), mnist, { ...machine, autoBackend: 'webgpu' });
     expect(issues).toHaveLength(1);
     expect(issues[0]?.path).toBe('model');
     expect(issues[0]?.message).toMatch(
@@ -69,9 +69,26 @@ describe('the memory a model takes to train', () => {
     }
   });
 
-  it('caps wasm at its 4 GiB heap', () => {
+  it('caps wasm at its 4 GiB heap, and auto where it picks wasm or has not said what it picks', () => {
     expect(memoryBudget(64 * 1024 ** 3, 'wasm')).toBe(4 * 1024 ** 3);
-    expect(memoryBudget(64 * 1024 ** 3, 'auto')).toBe(32 * 1024 ** 3);
+    expect(memoryBudget(64 * 1024 ** 3, 'auto', 'webgpu')).toBe(32 * 1024 ** 3);
+    expect(memoryBudget(64 * 1024 ** 3, 'auto', 'wasm')).toBe(4 * 1024 ** 3);
+    expect(memoryBudget(64 * 1024 ** 3, 'auto')).toBe(4 * 1024 ** 3);
+    expect(memoryBudget(64 * 1024 ** 3, 'cpu', 'wasm')).toBe(32 * 1024 ** 3);
+  });
+
+  it('refuses on auto a model that fits the machine but not wasm, where auto trains on wasm, and says why', () => {
+    const c = defaultRunConfig('autoencoder');
+    // About 4e8 weights: some 6 GiB with Adam's moments, within half of 24 GiB, beyond wasm's 4.
+    c.model = { encoder: Array.from({ length: 6 }, () => wide), latentSize: 32, decoder: [wide], outputActivation: 'sigmoid' };
+    expect(c.backend ?? 'auto').toBe('auto');
+    const [issue] = checkRunConfig(c, mnist, { ...machine, autoBackend: 'wasm' });
+    expect(issue?.message).toMatch(/budget of 4\.0 GiB \(auto trains on wasm here, which holds at most 4 GiB\)/);
+    expect(checkRunConfig(c, mnist, machine)).toHaveLength(1);
+    expect(checkRunConfig(c, mnist, { ...machine, autoBackend: 'webgpu' })).toEqual([]);
+    expect(checkRunConfig({ ...c, backend: 'wasm' }, mnist, { ...machine, autoBackend: 'webgpu' })[0]?.message).toMatch(
+      /\(wasm holds at most 4 GiB\)/,
+    );
   });
 });
 

@@ -81,10 +81,19 @@ export function modelMemory(
 /** Wasm's heap is 32-bit: no backend in it can hold more than 4 GiB. */
 export const wasmHeapBytes = 4 * 1024 ** 3;
 
-/** The memory a run may plan to use: half of the machine's (the studio, the OS and other runs need the rest). */
-export function memoryBudget(totalMemoryBytes: number, backend: string): number {
+/**
+ * The memory a run may plan to use: half of the machine's (the studio, the OS and other runs need the rest), and at
+ * most wasm's heap on wasm. `auto` is the backend it picks on this machine (`autoBackend`, once a probe said); until
+ * that is known, wasm, where `auto` ends up on a machine without a GPU.
+ */
+export function memoryBudget(totalMemoryBytes: number, backend: string, autoBackend?: string): number {
   const half = Math.floor(totalMemoryBytes / 2);
-  return backend === 'wasm' ? Math.min(half, wasmHeapBytes) : half;
+  return trainsOn(backend, autoBackend) === 'wasm' ? Math.min(half, wasmHeapBytes) : half;
+}
+
+/** The backend a run on `backend` trains on: `auto` resolved as this machine resolves it (wasm until known). */
+export function trainsOn(backend: string, autoBackend?: string): string {
+  return backend === 'auto' ? (autoBackend ?? 'wasm') : backend;
 }
 
 export function formatBytes(n: number): string {

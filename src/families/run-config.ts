@@ -17,7 +17,7 @@ import {
   validationCount,
 } from '../shared/config';
 import type { ModelCheck } from './family-spec';
-import { formatBytes, memoryBudget, modelMemory } from './memory';
+import { formatBytes, memoryBudget, modelMemory, trainsOn } from './memory';
 import { familySpec } from './specs';
 
 type CrossFieldCheck = ModelCheck<unknown>;
@@ -27,6 +27,8 @@ export type ParseResult = { ok: true; config: RunConfig } | { ok: false; issues:
 /** What the machine allows: the memory a run may plan to use (see families/memory.ts). */
 export interface MachineLimits {
   totalMemoryBytes: number;
+  /** What `auto` picks on this machine, where a probe has said (wasm's 4 GiB is assumed until then). */
+  autoBackend?: string;
 }
 
 /**
@@ -87,14 +89,16 @@ export function checkRunConfig(config: RunConfig, lookup: DatasetLookup, limits?
   spec.checkModel?.(config.model, { training: config.training, image, classes }, issue);
   if (limits && issues.length === 0) {
     const need = modelMemory(spec, config.model, { image, classes, training: config.training });
-    const budget = memoryBudget(limits.totalMemoryBytes, config.backend ?? 'auto');
+    const backend = config.backend ?? 'auto';
+    const budget = memoryBudget(limits.totalMemoryBytes, backend, limits.autoBackend);
+    const onWasm = trainsOn(backend, limits.autoBackend) === 'wasm';
     if (need && need.bytes > budget) {
       issue(
         ['model'],
         `this ${config.family} model would need about ${formatBytes(need.bytes)} to train (${need.params.toExponential(2)} parameters: ` +
           `${formatBytes(need.parameterBytes)} for weights, gradients and optimizer state, ${formatBytes(need.activationBytes)} ` +
           `of activations at batch ${config.training.batchSize}), over this machine's budget of ${formatBytes(budget)}` +
-          `${config.backend === 'wasm' ? ' (wasm holds at most 4 GiB)' : ` (half of its ${formatBytes(limits.totalMemoryBytes)})`}: make the layers narrower`,
+          `${!onWasm ? ` (half of its ${formatBytes(limits.totalMemoryBytes)})` : backend === 'wasm' ? ' (wasm holds at most 4 GiB)' : ' (auto trains on wasm here, which holds at most 4 GiB)'}: make the layers narrower`,
       );
     }
   }

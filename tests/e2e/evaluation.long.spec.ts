@@ -105,6 +105,8 @@ test('a finished VAE is evaluated from its run view: clustering, disentanglement
   await expect(asTable.locator('tbody tr').first().locator('td')).toHaveCount((e.details.clustering?.clusters ?? -1) + 1);
   await expect(asTable.locator('thead th').last()).toHaveText('images');
   await expect(asTable).not.toBeInViewport();
+  // Hidden, it takes no room: the page does not scroll sideways (a table's cells widened it by 2,000 px and more).
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
   await result.getByTestId('confusion-select').selectOption('pixels_kmeans');
   await expect(result.getByTestId('confusion-matrix')).toHaveAttribute('data-rows', '3');
 

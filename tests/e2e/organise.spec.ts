@@ -285,7 +285,9 @@ test('the SVG charts and the projector export too', async ({ page }) => {
   expect(svg).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   expect(svg).toContain('stroke:');
   expect((await save(parcoords, 'png')).subarray(1, 4).toString('latin1')).toBe('PNG');
-  expect((await save(parcoords, 'csv')).toString('utf8').split('\n')[0]).toBe('run,name,model.beta,test.loss');
+  // Two β runs open on the −ELBO, measured alike in both: their losses weigh the KL by their own β.
+  await expect(page.getByTestId('compare-metric')).toHaveValue('test.neg_elbo');
+  expect((await save(parcoords, 'csv')).toString('utf8').split('\n')[0]).toBe('run,name,model.beta,test.neg_elbo');
 
   // The Pareto front on the scatter: the runs no other beats on both axes, as the table's figures say.
   const scatter = page.getByTestId('compare-scatter');
@@ -315,6 +317,36 @@ test('the SVG charts and the projector export too', async ({ page }) => {
   const csv = (await save(projector, 'csv')).toString('utf8').split('\n');
   expect(csv[0]).toMatch(/^test index,PC1 \([\d.]+ ?%\),PC2 \([\d.]+ ?%\),label$/);
   expect(csv.length).toBeGreaterThan(200);
+});
+
+test('a comparison of two families names the family, and draws each run across the axes it has', async ({ page }) => {
+  const [a] = ids as [number];
+  const config = await callHost<Config>(host, 'presets.get', { name: 'shallow-ae-mnist' });
+  config.name = 'an autoencoder beside the VAE';
+  config.dataset = { name: 'mnist', trainSubset: 256, testSubset: 256 };
+  config.training.epochs = 1;
+  const { runId: ae } = await callHost<{ runId: number }>(host, 'runs.start', { config });
+  await expect
+    .poll(async () => (await callHost<{ status: string }>(host, 'runs.get', { runId: ae })).status, { timeout: 60_000 })
+    .toBe('completed');
+  await page.goto(host.url);
+  await page.goto(`${host.origin}/#/compare?runs=${a},${ae}`);
+  // The family differs, and is what the runs are coloured by.
+  await expect(page.getByTestId('compare-color-by')).toHaveValue('family');
+  // The config table is drawn once it comes near the window.
+  await page.getByTestId('compare-images').scrollIntoViewIfNeeded();
+  const familyRow = page.getByTestId('compare-config').locator('tr[data-path="family"] td');
+  await expect(familyRow).toHaveText(['vae', 'autoencoder']);
+  // The autoencoder has no β: its line is bridged over that axis, not dropped.
+  const parcoords = page.getByTestId('compare-parcoords');
+  for (const id of [a, ae]) {
+    const drawn = await parcoords
+      .locator(`[data-run-id="${id}"] path.line`)
+      .evaluateAll((paths) => paths.map((p) => p.getAttribute('d') ?? '').join(''));
+    expect(drawn, `run ${id}`).toMatch(/^M[\d.]+,[\d.]+L/);
+  }
+  await page.getByTestId('compare-parcoords-panel').screenshot({ path: join(shots, '111-compare-two-families.png') });
+  await callHost(host, 'runs.delete', { runId: ae });
 });
 
 test('the test figures show as the run trains, not only when it ends', async ({ page }) => {

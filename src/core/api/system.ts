@@ -10,7 +10,7 @@ import { registeredFamilySpecs } from '../../families/specs';
 import { ApiError } from '../errors';
 import { openJobList, schedulerInfo } from '../jobs/scheduler-info';
 import { findPreset } from '../presets';
-import { machineLimits } from '../run-checks';
+import { machineLimits, rememberAutoBackend } from '../run-checks';
 import { artifactKinds, indexArtifacts, listArtifacts } from '../store/artifacts';
 import { listEvaluations } from '../store/evaluations';
 import { getJob, moveJobToFront } from '../store/jobs';
@@ -54,7 +54,7 @@ export function systemApi(
   };
   return {
     'system.info': async () => {
-      backend ??= orchestrator.light.probeBackend();
+      backend ??= orchestrator.light.probeBackend().then((b) => (rememberAutoBackend(b.name), b));
       const [info, error] = await backend.then(
         (b) => [b, null] as const,
         (e: unknown) => [null, e instanceof Error ? e.message : String(e)] as const,

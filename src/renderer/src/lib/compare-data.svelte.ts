@@ -1,7 +1,7 @@
 import { SvelteMap } from 'svelte/reactivity';
-import type { ArtifactInfo, CommandOutput, Curve, RunsTable } from '../../../shared/api';
+import type { ArtifactInfo, CommandOutput, Curve, FamilyInfo, RunsTable } from '../../../shared/api';
 import type { Client } from './client';
-import { curvePointsFor, defaultMetric, parseMetricKey } from './compare';
+import { comparisonMetric, curvePointsFor, parseMetricKey } from './compare';
 
 /**
  * What a comparison of many runs reads, in a few calls whatever their number: the table (differing fields and
@@ -24,7 +24,14 @@ export class ComparisonData {
   constructor(
     private readonly client: Client,
     readonly runIds: readonly number[],
+    /** The families as the studio lists them: which metric the comparison opens on depends on theirs. */
+    private readonly families: () => readonly FamilyInfo[] = () => [],
   ) {}
+
+  /** The metric the comparison opens on (comparisonMetric), once the table is read. */
+  get openingMetric(): string | undefined {
+    return this.table ? comparisonMetric(this.table, this.families()) : undefined;
+  }
 
   /** Reads one kind's image index once (one query for every run); it is empty while it loads. */
   loadKind(kind: string): void {
@@ -53,7 +60,7 @@ export class ComparisonData {
       if (this.disposed) return;
       this.table = table;
       this.kinds = kinds.filter((k) => k.mime.startsWith('image/'));
-      const first = defaultMetric(table.metrics);
+      const first = comparisonMetric(table, this.families());
       if (first && first !== 'test.loss') await this.loadCurves(first);
       await guess;
     } catch (e) {

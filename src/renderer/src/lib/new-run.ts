@@ -117,7 +117,8 @@ export function trainingMemory(
     classes,
     training: { batchSize: training.batchSize, optimizer: training.optimizer },
   });
-  const budget = limits ? memoryBudget(limits.totalMemoryBytes, (draft['backend'] as string | undefined) ?? 'auto') : null;
+  const backend = (draft['backend'] as string | undefined) ?? 'auto';
+  const budget = limits ? memoryBudget(limits.totalMemoryBytes, backend, limits.autoBackend) : null;
   return need ? { need, budget, over: budget !== null && need.bytes > budget } : null;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeAxis, niceTicks, placeLabels, thinTicks, tickLabels } from '../compare';
+import { fitText, makeAxis, niceTicks, placeLabels, polylineAcross, thinTicks, tickLabels } from '../compare';
 
 describe('axes', () => {
   it('places numbers linearly with round ticks', () => {
@@ -117,5 +117,31 @@ describe('scatter labels', () => {
       { charWidth: 6, height: 10, gap: 4 },
     );
     expect(box).toEqual({ x: 273, y: 45, width: 18, height: 10 });
+  });
+});
+
+describe('a run across parallel axes', () => {
+  it('joins neighbouring values, bridges missing axes faintly, and marks a lone value', () => {
+    const p = (x: number, y: number) => ({ x, y });
+    expect(polylineAcross([p(0, 1), p(10, 2), p(20, 3)])).toEqual({
+      solid: 'M0.0,1.0L10.0,2.0L20.0,3.0',
+      gaps: '',
+      dots: [],
+    });
+    // A run of another family: no value on the middle axes.
+    expect(polylineAcross([p(0, 1), null, null, p(30, 4)])).toEqual({
+      solid: '',
+      gaps: 'M0.0,1.0L30.0,4.0',
+      dots: [p(0, 1), p(30, 4)],
+    });
+    expect(polylineAcross([null, p(10, 2), null])).toEqual({ solid: '', gaps: '', dots: [p(10, 2)] });
+    expect(polylineAcross([p(0, 1), p(10, 2), null, p(30, 3), p(40, 4)]).solid).toBe('M0.0,1.0L10.0,2.0M30.0,3.0L40.0,4.0');
+  });
+
+  it('cuts a title to its room, with an ellipsis', () => {
+    expect(fitText('model.encoder[0].units', 62, 6.2)).toBe('model.enc…');
+    expect(fitText('beta', 62, 6.2)).toBe('beta');
+    expect(fitText('learning rate', 5, 6.2)).toBe('le…');
+    expect(fitText('model.encoder[0].units', 62, 6.2, 'end')).toBe('…[0].units');
   });
 });

@@ -193,3 +193,43 @@ export function placeLabels(
     return box;
   });
 }
+
+/**
+ * `text` cut to what `width` pixels hold at `charWidth` a character (three characters at least), with an ellipsis
+ * where it was cut: its end kept for a config path (`…[0].units` says more than `model.enc…`), its start otherwise.
+ */
+export function fitText(text: string, width: number, charWidth = 6.2, keep: 'start' | 'end' = 'start'): string {
+  const chars = Math.max(3, Math.floor(width / charWidth));
+  if (text.length <= chars) return text;
+  return keep === 'start' ? `${text.slice(0, chars - 1)}…` : `…${text.slice(text.length - chars + 1)}`;
+}
+
+/**
+ * A run's polyline across parallel axes (each point's height, or null where the run has no value there): `solid`
+ * joins neighbouring axes that both hold a value, `gaps` bridges the axes it lacks (drawn faintly, so a run of
+ * another family is not dropped from the picture), and `dots` marks a value with no neighbour to join.
+ */
+export function polylineAcross(points: readonly ({ x: number; y: number } | null)[]): {
+  solid: string;
+  gaps: string;
+  dots: { x: number; y: number }[];
+} {
+  const at = (p: { x: number; y: number }) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`;
+  let solid = '';
+  let gaps = '';
+  const dots: { x: number; y: number }[] = [];
+  let previous: { x: number; y: number; index: number } | null = null;
+  let solidEnd = -1;
+  points.forEach((p, i) => {
+    if (!p) return;
+    if (previous && previous.index === i - 1) {
+      solid += `${solidEnd === i - 1 ? '' : `M${at(previous)}`}L${at(p)}`;
+      solidEnd = i;
+    } else if (previous) gaps += `M${at(previous)}L${at(p)}`;
+    previous = { ...p, index: i };
+  });
+  points.forEach((p, i) => {
+    if (p && !points[i - 1] && !points[i + 1]) dots.push(p);
+  });
+  return { solid, gaps, dots };
+}

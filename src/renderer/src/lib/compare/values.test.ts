@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { familySpecs } from '../../../../families/specs';
+import type { FamilyInfo } from '../../../../shared/api';
 import {
+  comparisonMetric,
   configTable,
   defaultMetric,
   defaultScatterAxes,
@@ -14,6 +18,33 @@ import {
   unfinishedNote,
 } from '../compare';
 import { sweep, sweepFields } from './fixtures';
+
+describe('the metric a comparison opens on', () => {
+  const info = (id: 'vae' | 'autoencoder') => ({
+    id,
+    metrics: (familySpecs[id] as { metrics?: FamilyInfo['metrics'] }).metrics ?? [],
+    modelSchema: z.toJSONSchema(familySpecs[id].modelSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
+  });
+  const families = [info('vae'), info('autoencoder')];
+  const metrics = ['test.kl', 'test.loss', 'test.neg_elbo', 'test.reconstruction'];
+  const row = (family: string, figures: Record<string, number>) => ({ family, metrics: figures });
+  const vaes = [
+    row('vae', { 'test.loss': 120, 'test.neg_elbo': 110, 'test.mse': 0.03 }),
+    row('vae', { 'test.loss': 150, 'test.neg_elbo': 105, 'test.mse': 0.04 }),
+  ];
+
+  it('is the family’s headline where the runs differ in what weighs their loss (β), else the test loss', () => {
+    expect(comparisonMetric({ fields: ['model.beta'], metrics, rows: vaes } as never, families)).toBe('test.neg_elbo');
+    // Under two reconstruction losses the likelihoods differ too: the MSE.
+    expect(comparisonMetric({ fields: ['training.loss'], metrics, rows: vaes } as never, families)).toBe('test.mse');
+    expect(comparisonMetric({ fields: ['training.learningRate'], metrics, rows: vaes } as never, families)).toBe('test.loss');
+    // Of two families, or a run without the figure: the test loss.
+    const mixed = [vaes[0]!, row('autoencoder', { 'test.loss': 0.05 })];
+    expect(comparisonMetric({ fields: ['model.beta'], metrics, rows: mixed } as never, families)).toBe('test.loss');
+    const without = [vaes[0]!, row('vae', { 'test.loss': 0.05 })];
+    expect(comparisonMetric({ fields: ['model.beta'], metrics, rows: without } as never, families)).toBe('test.loss');
+  });
+});
 
 describe('unfinished runs on a chart of final metrics', () => {
   it('counts the runs that did not complete by what became of them', () => {

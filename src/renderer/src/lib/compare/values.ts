@@ -7,6 +7,8 @@ import {
   type RunStatus,
   type RunsTable,
 } from '../../../../shared/api';
+import { TrainingConfig } from '../../../../shared/config';
+import { formFields } from '../schema-form';
 
 export type ConfigValue = RunsTable['rows'][number]['config'][string];
 export type CompareRow = Pick<RunsTable['rows'][number], 'id' | 'name' | 'config'> &
@@ -56,6 +58,36 @@ export function unfinishedNote(
 /** The metric a comparison opens on: test loss, else the first test metric, else the first. */
 export function defaultMetric(metrics: readonly string[]): string | undefined {
   return metrics.includes('test.loss') ? 'test.loss' : (metrics.find((m) => m.startsWith('test.')) ?? metrics[0]);
+}
+
+/** The training fields that define the loss (the reconstruction loss and its setting), as the schema marks them. */
+const trainingScalesLoss = new Set(
+  formFields(TrainingConfig)
+    .filter((f) => f.schema.scalesLoss)
+    .map((f) => `training.${f.key}`),
+);
+
+/**
+ * The metric a comparison opens on. Test loss, unless the runs differ in a field that defines their loss (β, a
+ * penalty's weight: FieldSchema.scalesLoss) and are of one family that declares a headline figure every one of them
+ * reports: then that figure (a β sweep opens on the −ELBO, not on rec + β·KL, which each run weighs by its own β).
+ * Runs that differ in their reconstruction loss open on the test MSE. Otherwise as `defaultMetric`.
+ */
+export function comparisonMetric(
+  table: Pick<RunsTable, 'fields' | 'metrics' | 'rows'>,
+  families: readonly Pick<FamilyInfo, 'id' | 'metrics' | 'modelSchema'>[],
+): string | undefined {
+  const ids = new Set(table.rows.map((r) => r.family));
+  const family = ids.size === 1 ? families.find((f) => ids.has(f.id)) : undefined;
+  const properties = (family?.modelSchema['properties'] ?? {}) as Record<string, { scalesLoss?: boolean } | undefined>;
+  const reported = (m: string | undefined): m is string => m !== undefined && table.rows.every((r) => r.metrics[m] !== undefined);
+  // Under another reconstruction loss the likelihood differs too: only the MSE is measured alike.
+  if (table.fields.some((f) => trainingScalesLoss.has(f)))
+    return reported('test.mse') ? 'test.mse' : defaultMetric(table.metrics);
+  const scales = table.fields.some((f) => f.startsWith('model.') && properties[f.slice('model.'.length)]?.scalesLoss);
+  const headline = family?.metrics.find((m) => m.headline)?.name;
+  const judged = headline ? `test.${headline}` : undefined;
+  return scales && reported(judged) ? judged : defaultMetric(table.metrics);
 }
 
 /**
