@@ -156,3 +156,30 @@ test('the form works from the keyboard: arrows step a number, a refused start fo
   expect(pageErrors).toEqual([]);
   expect((await callHost<unknown[]>(host, 'runs.list', {})).length).toBe(runsBefore + 1);
 });
+
+test('a run whose loss explodes says so in figures, draws its curve up to the blow-up, and shows no stale placeholder', async ({
+  page,
+}) => {
+  const host = theHost();
+  const config = await callHost<{
+    name: string;
+    model: Record<string, unknown>;
+    dataset: Record<string, unknown>;
+    training: Record<string, unknown>;
+  }>(host, 'presets.get', { name: 'deep-ae-mnist' });
+  const linear = { type: 'dense', units: 64, activation: 'linear' };
+  config.name = 'learning rate 10';
+  config.model = { ...config.model, encoder: [linear], decoder: [linear], latentSize: 16, outputActivation: 'linear' };
+  config.dataset = { name: 'mnist', trainSubset: 2000, testSubset: 200 };
+  config.training = { ...config.training, optimizer: 'sgd', learningRate: 10, epochs: 2 };
+  const { runId } = await callHost<{ runId: number }>(host, 'runs.start', { config });
+  await page.goto(host.url);
+  await page.goto(`${host.origin}/#/runs/${runId}`);
+  await expectRunEnded(page, host, 60_000, 'failed');
+  await expect(page.getByTestId('run-error')).toContainText(
+    /the loss (exploded to \d\.\d\de\+\d+ \(beyond 1e8\)|became NaN) at epoch 1/,
+  );
+  await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', /^[1-9]\d*$/);
+  await expect(page.getByTestId('run-view')).toContainText('None: the run ended (failed) before its first epoch did.');
+  await page.screenshot({ path: join(shots, '112-run-loss-exploded.png'), fullPage: true });
+});

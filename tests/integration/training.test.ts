@@ -103,7 +103,17 @@ describe('training health', () => {
     config.training = { ...config.training, optimizer: 'sgd', learningRate: 10 };
     const run = await trainToEnd(config);
     expect(run.status).toBe('failed');
-    expect(run.error).toMatch(/the loss (exploded|became NaN) .* at epoch 1, step \d+; training stopped/);
+    const [, failedAt] =
+      /the loss (?:exploded to \d\.\d\de\+\d+ \(beyond 1e8\)|became NaN) at epoch 1, step (\d+); training stopped/.exec(
+        run.error ?? '',
+      ) ?? [null, 'none'];
+    expect(failedAt, run.error ?? '').toMatch(/^\d+$/);
+    // Its curve up to the blow-up is kept, every step of it: the chart shows where it went.
+    const steps = (await studio.api['runs.metrics']({ runId: run.id })).filter((m) => m.name === 'batch_loss').map((m) => m.step);
+    expect(steps.length).toBeGreaterThan(0);
+    expect(steps).toEqual([...steps].sort((a, b) => a - b));
+    expect(Math.max(...steps)).toBeLessThanOrEqual(Number(failedAt));
+    expect(steps[0]).toBe(1);
   });
 });
 

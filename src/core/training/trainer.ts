@@ -240,8 +240,18 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
     reading.forEach((u, i) => {
       const loss = (values[i] as Float32Array)[0] as number;
       if (!Number.isFinite(loss) || loss > 1e8) {
+        // The run's curve up to the blow-up, every step of it read here (the chart shows where it went), then why.
+        const logged = new Set(pending.map((p) => p.step));
+        const seen = reading.slice(0, i + 1).flatMap((r, j) => {
+          const value = (values[j] as Float32Array)[0] as number;
+          return Number.isFinite(value) && !logged.has(r.step)
+            ? [{ step: r.step, epoch: r.epochFraction, split: 'train' as const, name: 'batch_loss', value }]
+            : [];
+        });
+        callbacks.metrics([...pending, ...seen].sort((a, b) => a.step - b.step));
+        pending = [];
         throw new TrainingHealthError(
-          `the loss ${Number.isFinite(loss) ? 'exploded' : 'became NaN'} (${loss}) at epoch ${epoch}, step ${u.step}; training stopped` +
+          `the loss ${Number.isFinite(loss) ? `exploded to ${loss.toPrecision(3)} (beyond 1e8)` : 'became NaN'} at epoch ${epoch}, step ${u.step}; training stopped` +
             (lastGoodEpoch > 0 ? ` and the checkpoint of epoch ${lastGoodEpoch} is kept` : '') +
             '. Try a lower learning rate.',
         );
