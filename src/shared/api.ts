@@ -368,7 +368,8 @@ export const events = {
   }),
   /**
    * A worker of this studio ended or started beside the runs' and jobs' own events (a worker outlives its run's or
-   * job's end by a moment): the scheduler's counts may have changed (read them with scheduler.get).
+   * job's end by a moment), or its settings were set (how many at once, paused, resume at start): the scheduler's
+   * counts or settings may have changed (read them with scheduler.get).
    */
   'scheduler.changed': z.object({}),
   ...priorEvents,

@@ -38,6 +38,9 @@ test('runs wait in the queue under the limit, and a cancelled run resumes and ex
   await expect(page.getByTestId('resume-run')).toHaveText('Resume from the last checkpoint');
   await page.getByTestId('resume-run').click();
   await expect(page.getByTestId('run-action-message')).toContainText(/continuing from epoch \d to epoch 3/);
+  // Queued behind the second, it shows no progress of its first start (epoch, ETA and batch loss from before).
+  await expect(page.getByTestId('run-view').getByTestId('status')).toHaveText('queued');
+  expect(await page.getByTestId('progress').count()).toBe(0);
   // The badge still says cancelled until the run's new status arrives: only then can it end again.
   await expect(page.getByTestId('run-view').getByTestId('status')).not.toHaveText('cancelled');
   await expectRunEnded(page, host, 120_000);

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { hostPerFile } from './host';
+import { callHost, hostPerFile } from './host';
 
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 const theHost = hostPerFile();
@@ -46,4 +46,16 @@ test('the objective warns when it is a loss and the sweep varies what defines it
   // Judged by the −ELBO, which weighs the KL alike in every run: nothing to warn of.
   await page.getByTestId('sweep-metric').selectOption('test.neg_elbo');
   await expect(warning).toHaveCount(0);
+});
+
+test('the sweep form follows the sidebar’s “At once”', async ({ page }) => {
+  const host = theHost();
+  await page.goto(host.url);
+  await page.getByTestId('new-sweep').click();
+  await expect(page.getByTestId('sweep-target')).toContainText('2 at a time');
+  await page.getByTestId('max-concurrent').fill('1');
+  await page.getByTestId('max-concurrent').blur();
+  await expect(page.getByTestId('sweep-target')).toContainText('1 at a time');
+  await callHost(host, 'scheduler.set', { maxConcurrent: 2 });
+  await expect(page.getByTestId('sweep-target')).toContainText('2 at a time');
 });

@@ -114,7 +114,13 @@ describe('the job scheduler', () => {
       expect(await studio.api['runs.cancel']({ runId: c })).toEqual({ status: 'cancelled' });
       await Promise.all([a, b].map((id) => studio.orchestrator.whenEnded(id)));
       expect(stats).toMatchObject({ maxAlive: 2, launched: 2, threads: [1, 1] });
-      await expect(studio.api['scheduler.set']({ maxConcurrent: 0 })).rejects.toThrow();
+      await expect(studio.api['scheduler.set']({ maxConcurrent: 0 })).rejects.toThrow(/maxConcurrent/);
+      // A limit set is told to every window (their scheduler lines and open sweep forms read it again).
+      const told: string[] = [];
+      const off = studio.events.on((e) => void told.push(e.name));
+      await studio.api['scheduler.set']({ maxConcurrent: 1 });
+      off();
+      expect(told).toContain('scheduler.changed');
     } finally {
       await studio.close();
       tmp.cleanup();

@@ -103,6 +103,8 @@ export function systemApi(
       if (autoResume !== undefined) setSetting(db, autoResumeSetting, autoResume);
       if (paused !== undefined) orchestrator.paused = paused;
       if (maxConcurrent !== undefined) orchestrator.maxConcurrent = maxConcurrent;
+      // Every window's scheduler line and open sweep form (its "n at a time") reads the settings again.
+      ctx.events.emit('scheduler.changed', {});
       return schedulerInfo(db, orchestrator);
     },
     'evaluations.start': async (request) => {

@@ -119,6 +119,8 @@ class StudioState {
     const i = this.runs.findIndex((r) => r.id === runId);
     const run = this.runs[i];
     if (run) this.runs = this.runs.with(i, { ...run, status, error, backend: backend ?? run.backend });
+    // Progress is of a training going on: a run queued again (resumed, extended) or ended shows none from before.
+    if (status !== 'running') this.progress.delete(runId);
     this.fetchRun(runId);
   }
 

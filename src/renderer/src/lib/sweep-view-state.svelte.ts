@@ -76,11 +76,17 @@ export class SweepFormState {
     this.baseConfig = $state(this.handed as Record<string, unknown> | null);
     this.rows = $state([emptyParameterRow(this.nextId++)]);
 
-    $effect(() => {
+    // The queue's limit, read again whenever the scheduler's settings change (the sidebar's "At once", another window).
+    const readLimit = () =>
       studio.client.call('scheduler.get', {}).then(
         (s) => (this.maxConcurrent = s.maxConcurrent),
         () => undefined,
       );
+    $effect(() => {
+      void readLimit();
+      return studio.client.on((event) => {
+        if (event.name === 'scheduler.changed') void readLimit();
+      });
     });
     $effect(() => {
       void this.slurm;
