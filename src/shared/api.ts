@@ -144,6 +144,11 @@ export const RunsTable = z.object({
       /** Every config leaf by path, so any field can be shown. */
       config: z.record(z.string(), ConfigLeaf),
       metrics: z.record(z.string(), z.number()),
+      /**
+       * The `eval.*` figures of a checkpoint older than the run's newest epoch (it was extended since), with that
+       * checkpoint's epoch: they describe the model as it was then, not beside the final metrics. Absent when none.
+       */
+      staleEvaluations: z.record(z.string(), z.number().int()).optional(),
       /** Its Slurm task, as `RunSummary.slurm` (absent where that is null). */
       slurm: SlurmRunInfo.optional(),
     }),

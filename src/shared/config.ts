@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import './messages';
 
 /** What the config checks need to know of a data set (the core's catalog and the UI's list both give it). */
 export interface DatasetFacts {

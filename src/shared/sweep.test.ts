@@ -116,7 +116,7 @@ describe('expandSweep', () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.issues.map((i) => i.path).sort()).toEqual(['parameters.model.beta', 'parameters.model.betta']);
-    expect(r.issues.find((i) => i.path === 'parameters.model.beta')?.message).toMatch(/^-1 is refused: Too small/);
+    expect(r.issues.find((i) => i.path === 'parameters.model.beta')?.message).toMatch(/^-1 is refused: must be at least 0/);
   });
 
   it('refuses a parameter named __proto__ (as JSON.parse reads it) instead of dropping it', () => {

@@ -74,6 +74,10 @@ test('a run is renamed, tagged, annotated and starred; a restarted host still ha
   await page.goto(`${host.origin}/#/runs/${a}`);
   const view = page.getByTestId('run-view');
   await view.getByTestId('label-rename').click();
+  // An empty name is refused in words, naming the field (not the API command behind the form).
+  await view.getByTestId('label-name-input').fill('');
+  await view.getByTestId('label-name-input').press('Enter');
+  await expect(view.getByTestId('label-error')).toHaveText('name: a name cannot be empty');
   await view.getByTestId('label-name-input').fill('β = 4 baseline');
   await view.getByTestId('label-name-input').press('Enter');
   await expect(view.getByTestId('run-name')).toHaveText('β = 4 baseline');

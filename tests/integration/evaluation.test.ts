@@ -139,6 +139,13 @@ describe('evaluations of a run’s latent space', () => {
     const table = await studio.api['runs.table']({ runIds: [aeRunId] });
     expect(table.metrics).toContain('eval.kmeans_acc');
     expect(table.rows[0]?.metrics['eval.probe_100_acc']).toBe(second.figures['probe_100_acc']);
+    expect(table.rows[0]?.staleEvaluations).toBeUndefined();
+    // Extended by an epoch, the run's final metrics move on and its evaluation stays of epoch 3's checkpoint: said so.
+    await studio.api['runs.resume']({ runId: aeRunId, addEpochs: 1 });
+    await studio.orchestrator.whenEnded(aeRunId);
+    const extended = await studio.api['runs.table']({ runIds: [aeRunId] });
+    expect(extended.rows[0]?.metrics['eval.kmeans_acc']).toBe(second.figures['kmeans_acc']);
+    expect(extended.rows[0]?.staleEvaluations).toMatchObject({ 'eval.kmeans_acc': 3, 'eval.probe_100_acc': 3 });
   });
 
   it('a tiny VAE’s importance-weighted NLL is at most its −ELBO', async () => {

@@ -26,9 +26,13 @@ export function runsTableApi({ db }: StudioContext): Pick<Api, 'runs.table'> {
           metrics[`${m.split}.${m.name}`] = m.value;
           metricKeys.add(`${m.split}.${m.name}`);
         }
-        for (const [name, value] of Object.entries(evaluated.get(r.id) ?? {})) {
+        // The epoch of its newest checkpoint: an evaluation of an older one (before an extension) says which it was.
+        const trainedTo = r.trained_to ?? 0;
+        const staleEvaluations: Record<string, number> = {};
+        for (const [name, { value, epoch }] of Object.entries(evaluated.get(r.id) ?? {})) {
           metrics[`eval.${name}`] = value;
           metricKeys.add(`eval.${name}`);
+          if (epoch < trainedTo) staleEvaluations[`eval.${name}`] = epoch;
         }
         // How long a run that trained to its end (or its rung) trained: its starts summed, waits and pauses left out.
         const interruptions = JSON.parse(r.interruptions) as RunDetail['interruptions'];
@@ -50,6 +54,7 @@ export function runsTableApi({ db }: StudioContext): Pick<Api, 'runs.table'> {
           epochs: r.epochs,
           config: configs[i] ?? {},
           metrics,
+          ...(Object.keys(staleEvaluations).length > 0 ? { staleEvaluations } : {}),
           ...labelsOf(r),
           ...(r.executor === 'slurm' && r.slurm_json ? { slurm: slurmRunInfo(JSON.parse(r.slurm_json) as SlurmTaskRecord) } : {}),
         };

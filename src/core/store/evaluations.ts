@@ -54,23 +54,27 @@ export function listEvaluations(db: Db, runId: number): Evaluation[] {
 
 /**
  * Each run's evaluation figures in one query: per figure name, the value of the newest completed evaluation
- * that has it (so a clustering evaluation and a later likelihood one both show). `runIds` null reads every run.
+ * that has it (so a clustering evaluation and a later likelihood one both show), with the epoch of the checkpoint
+ * it evaluated. `runIds` null reads every run.
  */
-export function latestEvaluationFigures(db: Db, runIds: readonly number[] | null): Map<number, Record<string, number>> {
+export function latestEvaluationFigures(
+  db: Db,
+  runIds: readonly number[] | null,
+): Map<number, Record<string, { value: number; epoch: number }>> {
   const ids = runIds ? JSON.stringify(runIds) : null;
-  const rows = stmt<[string | null, string | null], { runId: number; name: string; value: number | null }>(
+  const rows = stmt<[string | null, string | null], { runId: number; name: string; value: number | null; epoch: number | null }>(
     db,
-    `SELECT e.run_id AS runId, f.key AS name, f.value AS value
+    `SELECT e.run_id AS runId, f.key AS name, f.value AS value, json_extract(e.request_json, '$.epoch') AS epoch
      FROM jobs e, json_each(e.result_json, '$.figures') f
      WHERE e.kind = 'evaluate' AND e.state = 'completed' AND (? IS NULL OR e.run_id IN (SELECT value FROM json_each(?)))
      ORDER BY e.run_id, e.id`,
   ).all(ids, ids);
-  const byRun = new Map<number, Record<string, number>>();
-  for (const { runId, name, value } of rows) {
+  const byRun = new Map<number, Record<string, { value: number; epoch: number }>>();
+  for (const { runId, name, value, epoch } of rows) {
     if (typeof value !== 'number') continue;
     let figures = byRun.get(runId);
     if (!figures) byRun.set(runId, (figures = {}));
-    figures[name] = value;
+    figures[name] = { value, epoch: epoch ?? 0 };
   }
   return byRun;
 }

@@ -62,7 +62,9 @@ describe('migration 11: evaluations and priors into the jobs table', () => {
       details: results.details,
       endedAt: 'x',
     });
-    expect(latestEvaluationFigures(db, [runId]).get(runId)).toEqual(results.figures);
+    expect(latestEvaluationFigures(db, [runId]).get(runId)).toEqual(
+      Object.fromEntries(Object.entries(results.figures).map(([name, value]) => [name, { value, epoch: 3 }])),
+    );
     const prior = latestPrior(db, runId);
     expect(prior).toMatchObject({
       runId,

@@ -267,3 +267,16 @@ describe('a column filter reads what is typed as the cells show it', () => {
     expect(metricCellText(row(1, { metrics: { 'eval.mig': 0.12345 } }), 'eval.mig', families)).toBe('0.123');
   });
 });
+
+describe('an evaluation of an older checkpoint', () => {
+  it('names its epoch beside its figure', () => {
+    const row = {
+      id: 1,
+      family: 'autoencoder',
+      metrics: { 'eval.kmeans_acc': 0.5, 'eval.mig': 0.25 },
+      staleEvaluations: { 'eval.kmeans_acc': 3 },
+    } as unknown as Parameters<typeof metricCellText>[0];
+    expect(metricCellText(row, 'eval.kmeans_acc', [])).toMatch(/^50(\.0)? ?% \(epoch 3\)$/);
+    expect(metricCellText(row, 'eval.mig', [])).not.toContain('epoch');
+  });
+});

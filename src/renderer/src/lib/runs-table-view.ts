@@ -230,7 +230,10 @@ export function metricCellText(row: TableRow, key: string, families: readonly Fa
   const m = declared(row, key, families);
   if (m) return formatMetric(m, v);
   const figure = evaluated(key);
-  return figure ? figure.format(v) : num(v);
+  const text = figure ? figure.format(v) : num(v);
+  // Of an older checkpoint than the run's final figures beside it: the epoch says so.
+  const epoch = row.staleEvaluations?.[key];
+  return epoch === undefined ? text : `${text} (epoch ${epoch})`;
 }
 
 /** A cell as shown, for the filter: its text, and whether it shows a percentage or a duration. */

@@ -9,8 +9,8 @@ import type {
   SweepSummary,
   SystemInfo,
 } from '../../../shared/api';
-import type { RunConfig } from '../../../shared/config';
-import { createClient, detectTransport, type Client, type ConnectionState } from './client';
+import { describeIssues, type RunConfig } from '../../../shared/config';
+import { ClientError, createClient, detectTransport, type Client, type ConnectionState } from './client';
 import { failed, failureLine, succeeded, type Failures } from './failures';
 import { existingOnly } from './compare';
 import { mergeLatest } from './latest-metrics';
@@ -37,7 +37,16 @@ export type View =
  * run it has not seen is read alone.
  */
 class StudioState {
-  readonly client: Client = createClient(detectTransport());
+  /**
+   * A refusal of fields reads as the fields and what is wrong with each ("name: must not be empty"), where the
+   * request was made: the command's name, which the CLI and the API's callers are told, means nothing in a form.
+   */
+  readonly client: Client = createClient(detectTransport(), {
+    refusal: (body) =>
+      new ClientError(
+        body.code === 'bad_request' && body.issues?.length ? { ...body, message: describeIssues(body.issues) } : body,
+      ),
+  });
   info = $state.raw<SystemInfo | null>(null);
   runs = $state.raw<RunSummary[]>([]);
   /** Every sweep, with its runs counted by status when it was read (`sweep.changed` reads them again). */

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { RunConfig, fieldIssues } from './config';
+import { defaultRunConfig } from '../families/run-config';
+
+const form = z.object({
+  epochs: z.number().int().min(1).max(10),
+  rate: z.number().gt(0).lt(10),
+  loss: z.enum(['mse', 'bce']),
+  widths: z.array(z.number()).min(1).max(2),
+  name: z.string().min(1).max(3),
+  code: z.string().min(2),
+  on: z.boolean(),
+});
+const messages = (input: unknown) => {
+  const r = form.safeParse(input);
+  return r.success ? {} : Object.fromEntries(fieldIssues(r.error).map((i) => [i.path, i.message]));
+};
+
+describe("a refused value is told in a researcher's words", () => {
+  it('says what is required, and what a value must be instead of what it is', () => {
+    expect(messages({})).toEqual({
+      epochs: 'required: a number',
+      rate: 'required: a number',
+      loss: 'must be one of mse, bce',
+      widths: 'required: a list',
+      name: 'required: a text',
+      code: 'required: a text',
+      on: 'required: true or false',
+    });
+    expect(messages({ epochs: 2.5, rate: Number.NaN, loss: 'l1', widths: 'x', name: 7, code: 'abc', on: 'yes' })).toEqual({
+      epochs: 'must be a whole number (not 2.5)',
+      rate: 'must be a number',
+      loss: 'must be one of mse, bce',
+      widths: 'must be a list, not a text',
+      name: 'must be a text, not a number',
+      on: 'must be true or false, not a text',
+    });
+  });
+
+  it('gives the bounds: at least, greater than, at most, less than, items and characters', () => {
+    expect(messages({ epochs: 0, rate: 0, loss: 'mse', widths: [], name: '', code: 'a', on: true })).toEqual({
+      epochs: 'must be at least 1',
+      rate: 'must be greater than 0',
+      widths: 'needs at least 1 item',
+      name: 'must not be empty',
+      code: 'needs at least 2 characters',
+    });
+    expect(messages({ epochs: 11, rate: 10, loss: 'mse', widths: [1, 2, 3], name: 'abcd', code: 'ab', on: true })).toEqual({
+      epochs: 'must be at most 10',
+      rate: 'must be less than 10',
+      widths: 'takes at most 2 items',
+      name: 'takes at most 3 characters',
+    });
+  });
+
+  it("holds for the contract's own schemas: a run config with a fractional epoch count and no learning rate", () => {
+    const config = defaultRunConfig('vae') as unknown as { training: Record<string, unknown> };
+    config.training = { ...config.training, epochs: 2.5, learningRate: undefined };
+    const r = RunConfig.safeParse(config);
+    expect(r.success).toBe(false);
+    const issues = r.success ? [] : fieldIssues(r.error);
+    expect(issues).toContainEqual({ path: 'training.epochs', message: 'must be a whole number (not 2.5)' });
+    expect(issues).toContainEqual({ path: 'training.learningRate', message: 'required: a number' });
+  });
+});
