@@ -9,7 +9,7 @@ import { JobId, OpenJob, RunId, SchedulerInfo } from './jobs';
 import { Labels, LabelsChange } from './labels';
 import { ArtifactInfo, BackendInfo, MetricPoint, MetricSplit, RunDetail, RunProgress, RunStatus, RunSummary } from './runs';
 import { DatasetDetail, DatasetInfo, DatasetSample, GenerateRequest, ImportRequest } from './datasets';
-import { Evaluation, EvaluationId, EvaluationRequest, EvaluationStatus } from './evaluations';
+import { Evaluation, EvaluationId, EvaluationRequest, EvaluationStatus, EvaluationStep } from './evaluations';
 import { DatasetPairing, MetricDeclaration, ViewDeclaration } from './family-declarations';
 
 /** Contract between the renderer and the core. Every transport derives from these two records. */
@@ -371,6 +371,8 @@ export const events = {
     error: z.string().nullable(),
     figures: z.record(z.string(), z.number()),
   }),
+  /** A running evaluation began a step (its phases take from a second to a minute: the β-VAE score renders images). */
+  'evaluation.step': z.object({ evaluationId: EvaluationId, runId: RunId, step: EvaluationStep }),
   /**
    * A worker of this studio ended or started beside the runs' and jobs' own events (a worker outlives its run's or
    * job's end by a moment), or its settings were set (how many at once, paused, resume at start): the scheduler's

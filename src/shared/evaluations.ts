@@ -81,6 +81,10 @@ export const EvaluationDetails = z.object({
 });
 export type EvaluationDetails = z.infer<typeof EvaluationDetails>;
 
+/** The step a running evaluation is on: "the β-VAE score", 5 of 6. */
+export const EvaluationStep = z.object({ words: z.string(), at: z.number().int().min(1), steps: z.number().int().min(1) });
+export type EvaluationStep = z.infer<typeof EvaluationStep>;
+
 /** One evaluation of a run at one checkpoint: its settings and seed, and its figures once it has completed. */
 export const Evaluation = z.object({
   id: EvaluationId,
@@ -92,6 +96,8 @@ export const Evaluation = z.object({
   /** The checkpoint's epoch. */
   epoch: z.number().int(),
   status: EvaluationStatus,
+  /** While it runs: the step it is on, in words, its place (from 1) and how many there are. */
+  step: EvaluationStep.optional(),
   /** Headline figures by name (`kmeans_acc`, `probe_100_acc`, `mig`, `iw_nll`, …); the runs table shows them as `eval.<name>`. */
   figures: z.record(z.string(), z.number()),
   details: EvaluationDetails,

@@ -65,6 +65,9 @@ test('a finished VAE is evaluated from its run view: clustering, disentanglement
   expect(e?.status).toBe('completed');
   if (!e) return;
   expect(await result.getAttribute('data-evaluation-id')).toBe(String(e.id));
+  // Numbered among this run's evaluations (its id, in the tooltip, counts every job of the studio).
+  await expect(result.locator('.title')).toHaveText(`Evaluation ${evaluations.length}`);
+  await expect(result.locator('.title')).toHaveAttribute('title', `job #${e.id} of the studio`);
   const expected = [
     ...['kmeans', 'gmm', 'pixels_kmeans'].flatMap((k) => ['acc', 'nmi', 'ari'].map((s) => `${k}_${s}`)),
     'mig',

@@ -118,6 +118,18 @@ describe('evaluations of a run’s latent space', () => {
       e.name === 'evaluation.status' && e.payload.evaluationId === evaluation.id ? [e.payload.status] : [],
     );
     expect(statuses).toEqual(['queued', 'running', 'completed']);
+    // Each step told as it began, in order: the codes, then each kind and its raw-pixel baseline.
+    const steps = (id: number) =>
+      events.flatMap((e) => (e.name === 'evaluation.step' && e.payload.evaluationId === id ? [e.payload.step] : []));
+    expect(steps(evaluation.id).map((s) => `${s.at}/${s.steps} ${s.words}`)).toEqual([
+      '1/5 encoding the 600 test images',
+      '2/5 clustering the codes',
+      '3/5 clustering the raw pixels (the baseline)',
+      '4/5 probes on the codes',
+      '5/5 probes on the raw pixels (the baseline)',
+    ]);
+    // A finished one shows no step.
+    expect((await studio.api['evaluations.list']({ runId: aeRunId })).at(-1)?.step).toBeUndefined();
 
     expect(evaluation.settings['pixelBaselines']).toEqual({ clustering: 'computed', probe: 'computed' });
 
@@ -127,6 +139,8 @@ describe('evaluations of a run’s latent space', () => {
     console.log(
       `the same evaluation again, its pixel baselines kept (${seconds(again)} s; worker seconds ${JSON.stringify(second.details.seconds)})`,
     );
+    // Its baselines known from before, it has three steps.
+    expect(steps(second.id).map((s) => s.at + '/' + s.steps)).toEqual(['1/3', '2/3', '3/3']);
     const kept = 'kept from an earlier evaluation of the same images and seed';
     expect(second.settings['pixelBaselines']).toEqual({ clustering: kept, probe: kept });
     for (const name of Object.keys(f).filter((n) => n.startsWith('pixels_'))) expect(second.figures[name], name).toBe(f[name]);

@@ -73,6 +73,8 @@ export async function evaluateModel(
   },
   /** The generator of a generated set, for the β-VAE and FactorVAE scores (left out without one). */
   renderer: { generator: ImageGenerator; identity: number } | null = null,
+  /** Told as each step starts: its words, its place (from 1) and how many steps there are. */
+  onStep?: (step: string, at: number, steps: number) => void,
 ): Promise<EvaluationOutcome> {
   const { what, seed } = request;
   const test = dataset.test;
@@ -104,6 +106,27 @@ export async function evaluateModel(
     seconds[name] = Number(((now - mark) / 1000).toFixed(3));
     mark = now;
   };
+  // The steps, planned from what is asked (a baseline known from before is no step), told as each starts.
+  const words: Record<string, string> = {
+    encode: `encoding the ${test.count} test images`,
+    clustering: 'clustering the codes',
+    clustering_pixels: 'clustering the raw pixels (the baseline)',
+    probe: 'probes on the codes',
+    probe_pixels: 'probes on the raw pixels (the baseline)',
+    disentanglement: 'MIG, SAP and DCI',
+    beta_vae_score: 'the β-VAE score (rendering images with a factor held)',
+    factor_vae_score: 'the FactorVAE score (rendering images with a factor held)',
+    nll: `the importance-weighted NLL (K = ${request.nllSamples})`,
+  };
+  const plan = [
+    'encode',
+    ...(what.includes('clustering') ? ['clustering', ...(given.clustering ? [] : ['clustering_pixels'])] : []),
+    ...(what.includes('probe') ? ['probe', ...(given.probe ? [] : ['probe_pixels'])] : []),
+    ...(what.includes('disentanglement') ? ['disentanglement', ...(renderer ? ['beta_vae_score', 'factor_vae_score'] : [])] : []),
+    ...(what.includes('nll') ? ['nll'] : []),
+  ];
+  const begin = (step: string) => onStep?.(words[step] ?? step, plan.indexOf(step) + 1, plan.length);
+  begin('encode');
   // Every kind reads the test codes (the NLL its active units).
   const testCodes = await encodeImages(model, family, dataset, test, allIndices(test.count));
   lap('encode');
@@ -111,10 +134,12 @@ export async function evaluateModel(
 
   if (what.includes('clustering')) {
     const labels = needLabels('clustering');
+    begin('clustering');
     const options = { seed, algorithms: clusteringDefaults.algorithms };
     const onCodes = computeClustering(codes, labels, options);
     lap('clustering');
     // The baseline beside it: k-means alone on the raw pixels of the same images (computed once per images and seed).
+    if (!given.clustering) begin('clustering_pixels');
     const pixelBaseline = baseline('clustering', () => {
       const onPixels = computeClustering({ values: rawTest(), dim: pixels }, labels, { seed, algorithms: ['kmeans'] });
       const k = onPixels.kmeans!;
@@ -163,6 +188,7 @@ export async function evaluateModel(
     const poolPerClass = Math.min(fewest, 2 * Math.max(...budgets.map((b) => b.labelsPerClass)));
     const pool = labelledPool(train, poolPerClass);
     const poolLabels = Uint8Array.from(pool, (i) => train.labels![i]!);
+    begin('probe');
     const poolCodes = await encodeImages(model, family, dataset, train, pool);
     const options = { seed, budgets };
     const onCodes = computeProbes(
@@ -172,6 +198,7 @@ export async function evaluateModel(
     );
     lap('probe');
     const row = (features: 'codes' | 'pixels') => (p: ProbeFigure) => ({ features, ...p });
+    if (!given.probe) begin('probe_pixels');
     const pixelBaseline = baseline('probe', () => {
       const onPixels = computeProbes(
         { codes: { values: pixelsOf(train, pixels, pool), dim: pixels }, labels: poolLabels },
@@ -219,6 +246,7 @@ export async function evaluateModel(
     const { matrix: scored, kept } = varyingColumns(factors);
     if (kept.length === 0)
       throw new Error(`what: disentanglement needs a factor that varies, and none does in ${dataset.name}'s test images`);
+    begin('disentanglement');
     const mig = computeMig(codes, scored);
     const sap = computeSap(codes, scored);
     const dci = computeDci(codes, scored, { seed });
@@ -250,8 +278,10 @@ export async function evaluateModel(
       // The scores that intervene on the factors: images rendered again with one factor held fixed.
       const source = generatorFactorSource(model, family, renderer, classCount(dataset));
       const points = { trainPoints: request.scorePoints, evalPoints: Math.max(1, Math.round(request.scorePoints / 2)) };
+      begin('beta_vae_score');
       const betaVae = await computeBetaVaeScore(source, { ...points, seed: deriveSeed(seed, 1) });
       lap('beta_vae_score');
+      begin('factor_vae_score');
       const factorVae = await computeFactorVaeScore(source, {
         ...points,
         varianceEstimatePoints: Math.min(factorVaeScoreDefaults.varianceEstimatePoints, request.scorePoints * 10),
@@ -283,6 +313,7 @@ export async function evaluateModel(
 
   if (what.includes('nll')) {
     if (!model.logImportanceWeights) throw new Error(`what: nll needs a family with a likelihood (a VAE); ${family} has none`);
+    begin('nll');
     const samples = request.nllSamples;
     const perCall = Math.max(1, Math.floor(nllRowsPerCall / samples));
     const classes = Math.max(classCount(dataset), 1);

@@ -21,7 +21,7 @@ import {
   type EvaluationJobRequest,
   type EvaluationResults,
 } from '../store/evaluations';
-import { finishJob, insertJob, type JobRecord } from '../store/jobs';
+import { finishJob, insertJob, recordJobProgress, type JobRecord } from '../store/jobs';
 import type { JobKindHandler } from '../jobs/job-kind';
 import { getRun, type ResumePoint } from '../store/runs';
 import { CheckpointError, readCheckpoint } from '../training/checkpoint';
@@ -214,6 +214,13 @@ export class EvaluationJobs implements JobKindHandler<'evaluated'> {
       scorePoints: request.scorePoints ?? defaultScorePoints,
       baselines,
     };
+  }
+
+  /** A step begun: kept on the job (a window opened now shows it) and told (`evaluation.step`). */
+  progress(job: JobRecord, m: FromWorker): void {
+    if (m.type !== 'evaluationStep') return;
+    recordJobProgress(this.o.db, job.id, { step: m.step });
+    this.o.events.emit('evaluation.step', { evaluationId: job.id, runId: job.runId, step: m.step });
   }
 
   complete(job: JobRecord, answer: Extract<FromWorker, { type: 'evaluated' }>): void {

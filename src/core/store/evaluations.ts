@@ -1,4 +1,4 @@
-import type { Evaluation, EvaluationDetails, EvaluationKind } from '../../shared/api';
+import type { Evaluation, EvaluationDetails, EvaluationKind, EvaluationStep } from '../../shared/api';
 import { nowIso, type Db } from './db';
 import { getJob, listJobs, type JobRecord } from './jobs';
 import { stmt } from './statements';
@@ -34,6 +34,8 @@ export function toEvaluation(job: JobRecord): Evaluation {
     seed: request.seed,
     epoch: request.epoch,
     status: job.state,
+    // The step it is on, while it runs (a finished one's last step is history).
+    ...(job.state === 'running' && job.progress?.['step'] ? { step: job.progress['step'] as EvaluationStep } : {}),
     figures: results.figures,
     details: results.details,
     error: job.error,

@@ -3,6 +3,7 @@ import type {
   Environment,
   EvaluationDetails,
   EvaluationKind,
+  EvaluationStep,
   MetricPoint,
   RunProgress,
   StoppedEarly,
@@ -115,6 +116,8 @@ export type FromWorker =
   | { type: 'failed'; error: string }
   | { type: 'probed'; backend: BackendInfo }
   | { type: 'exported'; files: string[] }
+  /** An evaluation began a step (before its answer, `evaluated`). */
+  | { type: 'evaluationStep'; step: EvaluationStep }
   | {
       type: 'evaluated';
       figures: Record<string, number>;

@@ -21,10 +21,14 @@ export async function rebuildAt(msg: Extract<ToWorker, { type: 'evaluate' | 'lat
   return { model, dataset, factors: catalog.info(config.dataset.name)?.factors ?? [], renderer };
 }
 
-export async function runEvaluation(msg: Extract<ToWorker, { type: 'evaluate' }>): Promise<FromWorker> {
+export async function runEvaluation(
+  msg: Extract<ToWorker, { type: 'evaluate' }>,
+  post: (m: FromWorker) => void = () => undefined,
+): Promise<FromWorker> {
   const { model, dataset, factors, renderer } = await rebuildAt(msg);
   try {
-    return { type: 'evaluated', ...(await evaluateModel(model, msg.config.family, dataset, factors, msg, renderer)) };
+    const onStep = (words: string, at: number, steps: number) => post({ type: 'evaluationStep', step: { words, at, steps } });
+    return { type: 'evaluated', ...(await evaluateModel(model, msg.config.family, dataset, factors, msg, renderer, onStep)) };
   } finally {
     model.dispose();
   }

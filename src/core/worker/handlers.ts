@@ -27,7 +27,11 @@ export function workerHandlers(port: WorkerPort): WorkerHandlers {
         port,
         runExport(msg).then((files) => ({ type: 'exported', files })),
       ),
-    evaluate: (msg) => reply(port, runEvaluation(msg)),
+    evaluate: (msg) =>
+      reply(
+        port,
+        runEvaluation(msg, (m) => port.post(m)),
+      ),
     latents: (msg) => reply(port, runLatents(msg)),
     prior: (msg) =>
       reply(
