@@ -50,7 +50,7 @@ describe('unfinished runs on a chart of final metrics', () => {
   it('counts the runs that did not complete by what became of them', () => {
     expect(unfinishedNote([{ status: 'completed' }, { status: 'completed' }])).toBeNull();
     expect(unfinishedNote([{ status: 'completed' }, { status: 'stopped' }])).toBe(
-      'Hollow: a run that did not complete (1 stopped early by the sweep), drawn at its last epoch.',
+      'Hollow: a run stopped early by the sweep, drawn at its last epoch.',
     );
     expect(unfinishedNote([{ status: 'stopped' }, { status: 'running' }, { status: 'stopped' }, { status: 'completed' }])).toBe(
       'Hollow: 3 runs that did not complete (2 stopped early by the sweep, 1 still training), drawn at their last epoch.',

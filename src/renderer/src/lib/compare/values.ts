@@ -51,8 +51,12 @@ export function unfinishedNote(
   for (const { status } of rows) if (status !== 'completed') counts.set(status, (counts.get(status) ?? 0) + 1);
   if (counts.size === 0) return null;
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const runs = total === 1 ? 'a run' : `${total} runs`;
+  const drawn = `drawn at ${total === 1 ? 'its' : 'their'} last epoch.`;
+  const [only] = [...counts.keys()];
+  if (counts.size === 1 && only) return `${mark}: ${runs} ${unfinishedWords[only]}, ${drawn}`;
   const how = [...counts].map(([status, n]) => `${n} ${unfinishedWords[status]}`).join(', ');
-  return `${mark}: ${total === 1 ? 'a run' : `${total} runs`} that did not complete (${how}), drawn at ${total === 1 ? 'its' : 'their'} last epoch.`;
+  return `${mark}: ${runs} that did not complete (${how}), ${drawn}`;
 }
 
 /** The metric a comparison opens on: test loss, else the first test metric, else the first. */
