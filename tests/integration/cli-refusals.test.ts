@@ -136,7 +136,10 @@ describe('bad input named by the flag or argument that gave it, exit 2, nothing 
       { args: ['show', '1', '2', '--db', db], says: 'show: takes one argument, not also "2"' },
       { args: ['evaluate', 'abc', '--db', db], says: 'evaluate needs a run id (latent-studio runs), not "abc"' },
       { args: ['prior', '--db', db], says: 'prior needs a run id (latent-studio runs)' },
-      { args: ['study', 'disentanglement', '--score-points', '0', '--db', db], says: 'study refused: --score-points: must be at least' },
+      {
+        args: ['study', 'disentanglement', '--score-points', '0', '--db', db],
+        says: 'study refused: --score-points: must be at least',
+      },
       { args: ['serve', '--port', '99999', '--db', db], says: '--port: expected a whole number from 0 (any free port) to 65535' },
       { args: ['runs', '--db', notDb], says: `--db ${notDb}: file is not a database` },
       { args: ['runs', '--db', tmp.dir], says: `--db ${tmp.dir}: unable to open database file` },
