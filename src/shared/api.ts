@@ -259,6 +259,8 @@ export const commands = {
       sweepId: SweepId.nullable(),
       runs: z.array(SweepRun),
       issues: z.array(z.object({ path: z.string(), message: z.string() })),
+      /** What the spec is warned of, though taken (an objective that is a loss, in a sweep of β: its runs' losses differ in scale). */
+      warnings: z.array(z.string()).optional(),
     }),
   },
   'sweeps.list': { input: empty, output: z.array(SweepSummary) },

@@ -93,6 +93,34 @@ export function epochMetricNames(
   return [...new Set(['test.loss', 'train.loss', 'test.mse', ...(validation ? ['val.loss', 'val.mse'] : []), ...own])];
 }
 
+/**
+ * Why a sweep's objective cannot judge its runs: it is a loss (`test.loss`, `val.loss`…) and the sweep varies
+ * `scaling`, fields that define the loss (β, a penalty's weight, the reconstruction loss, the noise: a family marks
+ * them `scalesLoss`): a run with a smaller β reports a smaller loss without being a better model. Names the fields and
+ * the figures among `choices` measured alike in every run (the family's headline, the MSE); null when the objective
+ * is not so compromised. The sweep form shows it under the objective, the CLI and `sweeps.create` as a warning.
+ */
+export function objectiveScaleWarning(
+  metric: string,
+  scaling: readonly { path: string; label: string }[],
+  choices: readonly string[],
+  headline?: string,
+): string | null {
+  if (metric.slice(metric.indexOf('.') + 1) !== 'loss' || scaling.length === 0) return null;
+  // Under a different reconstruction loss, the likelihoods (a −ELBO) differ too: only the MSE is measured alike.
+  const ownLoss = scaling.some((f) => f.path === 'training.loss' || f.path === 'training.smoothL1Beta');
+  const split = metric.slice(0, metric.indexOf('.'));
+  const alike = [...new Set([...(headline && !ownLoss ? [headline] : []), 'mse'])]
+    .map((name) => `${split === 'train' ? 'test' : split}.${name}`)
+    .filter((m) => choices.includes(m));
+  const labels = scaling.map((f) => f.label);
+  const names = labels.length > 1 ? `${labels.slice(0, -1).join(', ')} and ${labels.at(-1)}` : labels[0];
+  return (
+    `${metric} is defined by ${names}, which this sweep varies: its runs' losses are not on one scale, and a lower ` +
+    `one need not be a better model.${alike.length > 0 ? ` Judge them by ${alike.join(' or ')}, measured alike in each.` : ''}`
+  );
+}
+
 /** A value as a loss to minimise: maximised metrics are negated. */
 export const asLoss = (goal: SweepObjective['goal'], value: number): number => (goal === 'minimize' ? value : -value);
 

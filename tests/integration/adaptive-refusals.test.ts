@@ -34,6 +34,27 @@ describe('an adaptive sweep spec refused by its key, nothing stored', () => {
     expect(r.runs).toHaveLength(2);
   });
 
+  it('warns of an objective that is a loss in a sweep of what defines it, and not of a figure measured alike', async () => {
+    const beta = { 'model.beta': { min: 0.5, max: 8 } };
+    const onLoss = await studio.api['sweeps.create']({
+      spec: SweepSpec.parse({ ...base, metric: { name: 'test.loss', goal: 'minimize' }, parameters: beta }),
+      dryRun: true,
+    });
+    expect(onLoss.issues).toEqual([]);
+    expect(onLoss.warnings).toEqual([
+      "test.loss is defined by β (KL weight), which this sweep varies: its runs' losses are not on one scale, and a lower " +
+        'one need not be a better model. Judge them by test.neg_elbo or test.mse, measured alike in each.',
+    ]);
+    const onElbo = await studio.api['sweeps.create']({ spec: SweepSpec.parse({ ...base, parameters: beta }), dryRun: true });
+    expect(onElbo.warnings).toBeUndefined();
+    // The learning rate leaves the loss as it is.
+    const onRate = await studio.api['sweeps.create']({
+      spec: SweepSpec.parse({ ...base, metric: { name: 'test.loss', goal: 'minimize' } }),
+      dryRun: true,
+    });
+    expect(onRate.warnings).toBeUndefined();
+  });
+
   it('names each refusal', async () => {
     expect(await issues({ metric: undefined })).toEqual({ metric: expect.stringContaining('a bayes sweep needs a metric') });
     expect(await issues({ count: undefined })).toEqual({ count: 'a bayes sweep needs a count of runs' });

@@ -133,6 +133,7 @@ export async function runSweep(
     } else {
       const created = await studio.api['sweeps.create']({ spec, ...(slurm ? { slurm } : {}) });
       sweepId = created.sweepId ?? 0;
+      for (const w of created.warnings ?? []) say(`warning: ${w}`);
       if (slurm) {
         const info = (await studio.api['sweeps.get']({ sweepId })).slurm;
         say(

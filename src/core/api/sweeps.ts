@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { Api } from '../../shared/api';
 import type { SweepPoint } from '../../shared/sweep';
-import { planSweep } from '../sweeps/plan';
+import { objectiveWarnings, planSweep } from '../sweeps/plan';
 import { ApiError } from '../errors';
 import { SlurmCommandError } from '../slurm/commands';
 import { addWarning, supervisorAlive } from '../store/runs';
@@ -41,8 +41,14 @@ export function sweepsApi(
         if (dryRun && e instanceof ApiError && e.issues) return { sweepId: null, runs: [], issues: e.issues };
         throw e;
       }
+      const warnings = objectiveWarnings(spec);
       if (dryRun)
-        return { sweepId: null, runs: points.map((p) => ({ runId: null, name: p.name, params: p.params })), issues: [] };
+        return {
+          sweepId: null,
+          runs: points.map((p) => ({ runId: null, name: p.name, params: p.params })),
+          issues: [],
+          ...(warnings.length > 0 ? { warnings } : {}),
+        };
       await ensureDatasets(
         ctx,
         points.flatMap((p) => [p.config.dataset.name, p.config.dataset.second]),
@@ -70,6 +76,7 @@ export function sweepsApi(
         sweepId,
         runs: points.map((p, i) => ({ runId: runIds[i] ?? null, name: p.name, params: p.params })),
         issues: [],
+        ...(warnings.length > 0 ? { warnings } : {}),
       };
     },
     'sweeps.list': async () => listSweeps(db),

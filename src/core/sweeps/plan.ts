@@ -4,13 +4,14 @@ import {
   fieldIssues,
   RunConfig as RunConfigSchema,
   ruleSplit,
+  TrainingConfig,
   type FieldIssue,
   type RunConfig,
 } from '../../shared/config';
 import { expandSweep, type SweepCheck, type SweepPoint, type SweepSpec } from '../../shared/sweep';
 import type { StudySpec } from '../../shared/study';
 import { studyPoints } from './study';
-import { epochMetricNames, rungEpochs, sweepObjectives } from '../../shared/sweep-search';
+import { epochMetricNames, objectiveScaleWarning, rungEpochs, sweepObjectives } from '../../shared/sweep-search';
 import { familySpec } from '../../families/specs';
 import type { DatasetCatalog } from '../datasets/catalog';
 import { ApiError } from '../errors';
@@ -133,4 +134,33 @@ function studyPlan(spec: SweepSpec, study: StudySpec, datasets: DatasetCatalog):
   if (points.length > spec.maxRuns)
     all.push({ path: 'maxRuns', message: `this study makes ${points.length} runs, more than its cap of ${spec.maxRuns}` });
   return all.length > 0 ? { ok: false, issues: all.slice(0, 20) } : { ok: true, points };
+}
+
+/** A config field's own metadata (its label, `scalesLoss`), read from the schema that declares it. */
+function fieldMeta(family: string, path: string): { label?: string; scalesLoss?: boolean } | undefined {
+  const [section, key, ...rest] = path.split('.');
+  if (!key || rest.length > 0) return undefined;
+  const schema =
+    section === 'model'
+      ? (familySpec(family)?.modelSchema as { shape?: Record<string, { meta(): unknown }> } | undefined)
+      : section === 'training'
+        ? (TrainingConfig as unknown as { shape: Record<string, { meta(): unknown }> })
+        : undefined;
+  return schema?.shape?.[key]?.meta() as { label?: string; scalesLoss?: boolean } | undefined;
+}
+
+/**
+ * What a sweep's objectives are warned of, as the sweep form warns: a loss, in a sweep that varies what defines the
+ * loss (objectiveScaleWarning). The CLI prints them; `sweeps.create` answers them beside its runs.
+ */
+export function objectiveWarnings(spec: SweepSpec): string[] {
+  if (spec.study) return [];
+  const base = sweepBase(spec);
+  const scaling = Object.keys(spec.parameters).flatMap((path) => {
+    const meta = fieldMeta(base.family, path);
+    return meta?.scalesLoss ? [{ path, label: meta.label ?? path }] : [];
+  });
+  const choices = epochMetrics(base.family, base.training.loss, base.dataset.validationFraction !== undefined);
+  const headline = familySpec(base.family)?.metrics?.find((m) => m.headline)?.name;
+  return sweepObjectives(spec).flatMap((o) => objectiveScaleWarning(o.name, scaling, choices, headline) ?? []);
 }

@@ -1,7 +1,7 @@
 import { DatasetRef, TrainingConfig, backendNames, type FieldIssue } from '../../../shared/config';
 import type { EvaluationKind } from '../../../shared/evaluation-kinds';
 import { flattenConfig, type rangeDistributions, type SweepSpecInput, type SweepValue } from '../../../shared/sweep';
-import type { SweepObjective } from '../../../shared/sweep-search';
+import { objectiveScaleWarning, type SweepObjective } from '../../../shared/sweep-search';
 import { familySpec } from '../../../families/specs';
 import { formFields, humanize, type FieldSchema, type FormField } from './schema-form';
 
@@ -136,12 +136,7 @@ export function configFields(base: unknown): ConfigField[] {
   return fields;
 }
 
-/**
- * Why a sweep's objective cannot judge its runs: it is a loss (`test.loss`, `val.loss`…) and the sweep varies a
- * field that defines the loss (β, a penalty's weight, the reconstruction loss, the noise): a run with a smaller β
- * reports a smaller loss without being a better model. Names the fields and the figures among `choices` measured
- * alike in every run (the family's headline, the MSE); null when the objective is not so compromised.
- */
+/** The sweep's objective warned of where it is a loss and the sweep varies what defines it (see objectiveScaleWarning). */
 export function lossScaleWarning(
   metric: string,
   swept: readonly string[],
@@ -149,21 +144,8 @@ export function lossScaleWarning(
   choices: readonly string[],
   headline?: string,
 ): string | null {
-  if (metric.slice(metric.indexOf('.') + 1) !== 'loss') return null;
   const scaling = fields.filter((f) => f.scalesLoss && swept.includes(f.path));
-  if (scaling.length === 0) return null;
-  // Under a different reconstruction loss, the likelihoods (a −ELBO) differ too: only the MSE is measured alike.
-  const ownLoss = scaling.some((f) => f.path === 'training.loss' || f.path === 'training.smoothL1Beta');
-  const split = metric.slice(0, metric.indexOf('.'));
-  const alike = [...new Set([...(headline && !ownLoss ? [headline] : []), 'mse'])]
-    .map((name) => `${split === 'train' ? 'test' : split}.${name}`)
-    .filter((m) => choices.includes(m));
-  const labels = scaling.map((f) => f.label);
-  const names = labels.length > 1 ? `${labels.slice(0, -1).join(', ')} and ${labels.at(-1)}` : labels[0];
-  return (
-    `${metric} is defined by ${names}, which this sweep varies: its runs' losses are not on one scale, and a lower ` +
-    `one need not be a better model.${alike.length > 0 ? ` Judge them by ${alike.join(' or ')}, measured alike in each.` : ''}`
-  );
+  return objectiveScaleWarning(metric, scaling, choices, headline);
 }
 
 /** A range's distribution, in W&B's names (log_uniform_values: the bounds are values; log_uniform: their logs). */
