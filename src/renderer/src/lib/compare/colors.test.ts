@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { categoricalPalette, colorScale, sequentialColor, withAlpha } from '../compare';
+import { categoricalPalette, colorScale, sequentialColor, textColor, withAlpha } from '../compare';
 
 describe('colour scales', () => {
   it('samples Turbo between 0.1 and 0.9', () => {
@@ -53,5 +53,22 @@ describe('colour scales', () => {
 
   it('adds an alpha channel', () => {
     expect(withAlpha('#4e79a7', 0.25)).toBe('#4e79a740');
+  });
+});
+
+describe('a series colour as text', () => {
+  const luminance = (hex: string) => {
+    const [r, g, b] = [1, 3, 5]
+      .map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
+      .map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+  };
+  it('is darkened on a light panel until it reads (Turbo’s yellow-green), and kept on a dark one', () => {
+    const green = sequentialColor(0.6);
+    expect(luminance(green)).toBeGreaterThan(0.3);
+    expect(luminance(textColor(green, 'light'))).toBeLessThanOrEqual(0.3);
+    expect(textColor(green, 'dark')).toBe(green);
+    // Already dark enough: as it is.
+    expect(textColor('#1f4e9c', 'light')).toBe('#1f4e9c');
   });
 });
