@@ -84,7 +84,7 @@ export const wasmHeapBytes = 4 * 1024 ** 3;
 /**
  * The memory a run may plan to use: half of the machine's (the studio, the OS and other runs need the rest), and at
  * most wasm's heap on wasm. `auto` is the backend it picks on this machine (`autoBackend`, once a probe said); until
- * that is known, wasm, where `auto` ends up on a machine without a GPU.
+ * that is known, held to wasm's heap too, since auto may end on wasm (a machine without a GPU or tfjs-node).
  */
 export function memoryBudget(totalMemoryBytes: number, backend: string, autoBackend?: string): number {
   const half = Math.floor(totalMemoryBytes / 2);

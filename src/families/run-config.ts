@@ -17,7 +17,7 @@ import {
   validationCount,
 } from '../shared/config';
 import type { ModelCheck } from './family-spec';
-import { formatBytes, memoryBudget, modelMemory, trainsOn } from './memory';
+import { formatBytes, memoryBudget, modelMemory, trainsOn, wasmHeapBytes } from './memory';
 import { familySpec } from './specs';
 
 type CrossFieldCheck = ModelCheck<unknown>;
@@ -91,14 +91,22 @@ export function checkRunConfig(config: RunConfig, lookup: DatasetLookup, limits?
     const need = modelMemory(spec, config.model, { image, classes, training: config.training });
     const backend = config.backend ?? 'auto';
     const budget = memoryBudget(limits.totalMemoryBytes, backend, limits.autoBackend);
-    const onWasm = trainsOn(backend, limits.autoBackend) === 'wasm';
+    // Which limit binds, said as it is: half the memory, or wasm's heap (where auto trains on wasm, or may: not probed yet).
+    const heapBinds = trainsOn(backend, limits.autoBackend) === 'wasm' && wasmHeapBytes < limits.totalMemoryBytes / 2;
+    const why = !heapBinds
+      ? ` (half of its ${formatBytes(limits.totalMemoryBytes)})`
+      : backend === 'wasm'
+        ? ' (wasm holds at most 4 GiB)'
+        : limits.autoBackend
+          ? ' (auto trains on wasm here, which holds at most 4 GiB)'
+          : ' (auto may train on wasm, which holds at most 4 GiB; name the backend to train it on another)';
     if (need && need.bytes > budget) {
       issue(
         ['model'],
         `this ${config.family} model would need about ${formatBytes(need.bytes)} to train (${need.params.toExponential(2)} parameters: ` +
           `${formatBytes(need.parameterBytes)} for weights, gradients and optimizer state, ${formatBytes(need.activationBytes)} ` +
           `of activations at batch ${config.training.batchSize}), over this machine's budget of ${formatBytes(budget)}` +
-          `${!onWasm ? ` (half of its ${formatBytes(limits.totalMemoryBytes)})` : backend === 'wasm' ? ' (wasm holds at most 4 GiB)' : ' (auto trains on wasm here, which holds at most 4 GiB)'}: make the layers narrower`,
+          `${why}: make the layers narrower`,
       );
     }
   }

@@ -145,7 +145,8 @@ export const RunsTable = z.object({
       config: z.record(z.string(), ConfigLeaf),
       metrics: z.record(z.string(), z.number()),
       /**
-       * The `eval.*` figures of a checkpoint older than the run's newest epoch (it was extended since), with that
+       * The `eval.*` figures of a checkpoint other than the one the run is judged at (its best where early stopping
+       * ended it, else its newest: an evaluation from before an extension, or of a chosen epoch), with that
        * checkpoint's epoch: they describe the model as it was then, not beside the final metrics. Absent when none.
        */
       staleEvaluations: z.record(z.string(), z.number().int()).optional(),

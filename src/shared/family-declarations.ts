@@ -21,6 +21,12 @@ export const MetricDeclaration = z.object({
   digits: z.number().int().min(0).max(8).optional(),
   /** The family's headline figure: listed first in the run view and compared across runs. */
   headline: z.boolean().optional(),
+  /**
+   * Measured alike whatever the family's loss weights (β, a penalty's weight: the fields marked `scalesLoss`): what runs
+   * that differ in them are compared by (the −ELBO, where the loss is rec + β·KL). A comparison opens on it, and a
+   * sweep whose objective is the loss is told to judge by it.
+   */
+  comparable: z.boolean().optional(),
   /** One metric per latent dimension, named `<perDimension><d>` for d = 0, 1, … (e.g. 'kl_dim_'); not listed as a row. */
   perDimension: z.string().optional(),
   /** For a count of dimensions: the per-dimension metric whose dimensions it counts out of ("7 / 10"). */

@@ -28,6 +28,10 @@ describe("a refused value is told in a researcher's words", () => {
       code: 'required: a text',
       on: 'required: true or false',
     });
+    expect(messages({ epochs: Infinity, rate: -Infinity, loss: 'mse', widths: [1], name: 'a', code: 'ab', on: true })).toEqual({
+      epochs: 'must be a finite number (not Infinity)',
+      rate: 'must be a finite number (not -Infinity)',
+    });
     expect(messages({ epochs: 2.5, rate: Number.NaN, loss: 'l1', widths: 'x', name: 7, code: 'abc', on: 'yes' })).toEqual({
       epochs: 'must be a whole number (not 2.5)',
       rate: 'must be a number',

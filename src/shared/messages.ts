@@ -33,6 +33,7 @@ export function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
       const expected = noun[issue.expected] ?? issue.expected;
       if (issue.input === undefined) return `required: ${expected}`;
       if (typeof issue.input === 'number' && Number.isNaN(issue.input)) return `must be ${expected}`;
+      if (typeof issue.input === 'number' && !Number.isFinite(issue.input)) return `must be a finite number (not ${issue.input})`;
       if (issue.expected === 'int' && typeof issue.input === 'number') return `must be a whole number (not ${issue.input})`;
       return `must be ${expected}, not ${what(issue.input)}`;
     }

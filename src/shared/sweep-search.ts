@@ -94,29 +94,34 @@ export function epochMetricNames(
 }
 
 /**
- * Why a sweep's objective cannot judge its runs: it is a loss (`test.loss`, `val.loss`…) and the sweep varies
- * `scaling`, fields that define the loss (β, a penalty's weight, the reconstruction loss, the noise: a family marks
- * them `scalesLoss`): a run with a smaller β reports a smaller loss without being a better model. Names the fields and
- * the figures among `choices` measured alike in every run (the family's headline, the MSE); null when the objective
- * is not so compromised. The sweep form shows it under the objective, the CLI and `sweeps.create` as a warning.
+ * Why a sweep's objective cannot judge its runs: the sweep varies `scaling`, fields that define the loss (β, a
+ * penalty's weight, the reconstruction loss, the noise: a family marks them `scalesLoss`), and the objective is the
+ * loss (a run with a smaller β reports a smaller loss without being a better model), or, where the reconstruction loss
+ * itself varies, a figure that depends on it (a likelihood: declared with `losses`). Names the figures among `choices`
+ * measured alike in every run (those the family declares `comparable`, the MSE); null when the objective is not so
+ * compromised. The sweep form shows it under the objective, the CLI and `sweeps.create` as a warning.
  */
 export function objectiveScaleWarning(
   metric: string,
   scaling: readonly { path: string; label: string }[],
   choices: readonly string[],
-  headline?: string,
+  declared: readonly { name: string; comparable?: boolean | undefined; losses?: string[] | undefined }[] = [],
 ): string | null {
-  if (metric.slice(metric.indexOf('.') + 1) !== 'loss' || scaling.length === 0) return null;
-  // Under a different reconstruction loss, the likelihoods (a −ELBO) differ too: only the MSE is measured alike.
-  const ownLoss = scaling.some((f) => f.path === 'training.loss' || f.path === 'training.smoothL1Beta');
+  if (scaling.length === 0) return null;
   const split = metric.slice(0, metric.indexOf('.'));
-  const alike = [...new Set([...(headline && !ownLoss ? [headline] : []), 'mse'])]
-    .map((name) => `${split === 'train' ? 'test' : split}.${name}`)
-    .filter((m) => choices.includes(m));
+  const name = metric.slice(metric.indexOf('.') + 1);
+  // Under another reconstruction loss the likelihoods differ too: only the MSE is measured alike.
+  const ownLoss = scaling.some((f) => f.path === 'training.loss' || f.path === 'training.smoothL1Beta');
+  const lossBound = (n: string) => n === 'loss' || declared.some((d) => d.name === n && d.losses !== undefined);
+  if (name !== 'loss' && !(ownLoss && lossBound(name))) return null;
+  const alike = [...declared.filter((d) => d.comparable && !(ownLoss && lossBound(d.name))).map((d) => d.name), 'mse']
+    .map((n) => `${split === 'train' ? 'test' : split}.${n}`)
+    .filter((m, i, all) => choices.includes(m) && all.indexOf(m) === i);
   const labels = scaling.map((f) => f.label);
   const names = labels.length > 1 ? `${labels.slice(0, -1).join(', ')} and ${labels.at(-1)}` : labels[0];
+  const what = name === 'loss' ? 'is defined by' : 'depends on';
   return (
-    `${metric} is defined by ${names}, which this sweep varies: its runs' losses are not on one scale, and a lower ` +
+    `${metric} ${what} ${names}, which this sweep varies: its runs' figures are not on one scale, and a lower ` +
     `one need not be a better model.${alike.length > 0 ? ` Judge them by ${alike.join(' or ')}, measured alike in each.` : ''}`
   );
 }

@@ -105,7 +105,7 @@ test('a new user trains a deep AE on MNIST, restarts the studio and compares run
   await expect(page.getByTestId('run-view')).toBeVisible();
   await expect(page.getByTestId('progress')).toBeVisible();
   await expect(page.getByTestId('samples-per-sec')).toContainText(/[1-9]\d* samples\/s/);
-  await expect(page.getByTestId('eta')).toContainText(/ETA|evaluating the last epoch/);
+  await expect(page.getByTestId('eta')).toContainText(/ETA|finishing the last epoch/);
   await expect.poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points'))).toBeGreaterThan(5);
   await page.screenshot({ path: join(shots, '03-training.png'), fullPage: true });
 

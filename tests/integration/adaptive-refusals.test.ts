@@ -42,7 +42,7 @@ describe('an adaptive sweep spec refused by its key, nothing stored', () => {
     });
     expect(onLoss.issues).toEqual([]);
     expect(onLoss.warnings).toEqual([
-      "test.loss is defined by β (KL weight), which this sweep varies: its runs' losses are not on one scale, and a lower " +
+      "test.loss is defined by β (KL weight), which this sweep varies: its runs' figures are not on one scale, and a lower " +
         'one need not be a better model. Judge them by test.neg_elbo or test.mse, measured alike in each.',
     ]);
     const onElbo = await studio.api['sweeps.create']({ spec: SweepSpec.parse({ ...base, parameters: beta }), dryRun: true });

@@ -3,6 +3,7 @@ import { trainingSecondsKey, type Api, type RunDetail } from '../../shared/api';
 import { trainedSeconds } from '../../shared/attempts';
 import { differingFields, flattenConfig } from '../../shared/sweep';
 import { latestEvaluationFigures } from '../store/evaluations';
+import { defaultEpoch } from '../export';
 import { labelsOf } from '../store/labels';
 import { latestByRun, runsWithConfigs, slurmRunInfo, type SlurmTaskRecord } from '../store/runs';
 import type { StudioContext } from './context';
@@ -26,13 +27,15 @@ export function runsTableApi({ db }: StudioContext): Pick<Api, 'runs.table'> {
           metrics[`${m.split}.${m.name}`] = m.value;
           metricKeys.add(`${m.split}.${m.name}`);
         }
-        // The epoch of its newest checkpoint: an evaluation of an older one (before an extension) says which it was.
-        const trainedTo = r.trained_to ?? 0;
+        // The checkpoint a run is judged at (its best where early stopping ended it, else its newest): an evaluation
+        // of another one (before an extension, or chosen) says its epoch. Read only for runs with evaluations.
+        const figures = evaluated.get(r.id);
+        const judgedAt = figures ? (defaultEpoch(db, r.id)?.epoch ?? null) : null;
         const staleEvaluations: Record<string, number> = {};
-        for (const [name, { value, epoch }] of Object.entries(evaluated.get(r.id) ?? {})) {
+        for (const [name, { value, epoch }] of Object.entries(figures ?? {})) {
           metrics[`eval.${name}`] = value;
           metricKeys.add(`eval.${name}`);
-          if (epoch < trainedTo) staleEvaluations[`eval.${name}`] = epoch;
+          if (judgedAt !== null && epoch !== judgedAt) staleEvaluations[`eval.${name}`] = epoch;
         }
         // How long a run that trained to its end (or its rung) trained: its starts summed, waits and pauses left out.
         const interruptions = JSON.parse(r.interruptions) as RunDetail['interruptions'];

@@ -186,8 +186,6 @@ export type RunTableRow = RunRow & {
   sweep_params: string | null;
   train_starts: number;
   trained_seconds: number | null;
-  /** The epoch of its newest checkpoint (null before the first). */
-  trained_to: number | null;
 };
 
 /** Runs with their configs, for tables: filtered by experiment, sweep or ids, in one query. */
@@ -201,8 +199,7 @@ export function runsWithConfigs(
     `SELECT r.*, e.name AS experiment,
        (SELECT count(*) FROM jobs j WHERE j.run_id = r.id AND j.kind = 'train') AS train_starts,
        (SELECT sum(round((julianday(j.ended_at) - julianday(j.started_at)) * 86400000)) / 1000.0 FROM jobs j
-        WHERE j.run_id = r.id AND j.kind = 'train' AND j.started_at IS NOT NULL AND j.ended_at IS NOT NULL) AS trained_seconds,
-       (SELECT max(c.epoch) FROM checkpoints c WHERE c.run_id = r.id) AS trained_to
+        WHERE j.run_id = r.id AND j.kind = 'train' AND j.started_at IS NOT NULL AND j.ended_at IS NOT NULL) AS trained_seconds
      FROM runs r JOIN experiments e ON e.id = r.experiment_id
      WHERE (? IS NULL OR e.name = ?) AND (? IS NULL OR r.sweep_id = ?) AND (? IS NULL OR r.id IN (SELECT value FROM json_each(?)))
      ORDER BY r.id`,

@@ -161,6 +161,6 @@ export function objectiveWarnings(spec: SweepSpec): string[] {
     return meta?.scalesLoss ? [{ path, label: meta.label ?? path }] : [];
   });
   const choices = epochMetrics(base.family, base.training.loss, base.dataset.validationFraction !== undefined);
-  const headline = familySpec(base.family)?.metrics?.find((m) => m.headline)?.name;
-  return sweepObjectives(spec).flatMap((o) => objectiveScaleWarning(o.name, scaling, choices, headline) ?? []);
+  const declared = familySpec(base.family)?.metrics ?? [];
+  return sweepObjectives(spec).flatMap((o) => objectiveScaleWarning(o.name, scaling, choices, declared) ?? []);
 }

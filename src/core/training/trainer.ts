@@ -251,7 +251,7 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
         callbacks.metrics([...pending, ...seen].sort((a, b) => a.step - b.step));
         pending = [];
         throw new TrainingHealthError(
-          `the loss ${Number.isFinite(loss) ? `exploded to ${loss.toPrecision(3)} (beyond 1e8)` : 'became NaN'} at epoch ${epoch}, step ${u.step}; training stopped` +
+          `the loss ${Number.isFinite(loss) ? `exploded to ${loss.toPrecision(3)} (beyond 1e8)` : Number.isNaN(loss) ? 'became NaN' : 'became infinite'} at epoch ${epoch}, step ${u.step}; training stopped` +
             (lastGoodEpoch > 0 ? ` and the checkpoint of epoch ${lastGoodEpoch} is kept` : '') +
             '. Try a lower learning rate.',
         );

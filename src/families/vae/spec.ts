@@ -77,7 +77,7 @@ const checkVae: ModelCheck<VaeModel> = (model, ctx, issue) => {
 
 /** What the VAE and the CVAE report besides the loss: the ELBO's parts, and the KL of each latent dimension. */
 export const vaeMetrics: MetricDeclaration[] = [
-  { name: 'neg_elbo', label: 'test −ELBO', digits: 2, headline: true, losses: ['bce', 'mse', 'mae'] },
+  { name: 'neg_elbo', label: 'test −ELBO', digits: 2, headline: true, comparable: true, losses: ['bce', 'mse', 'mae'] },
   { name: 'reconstruction', label: 'reconstruction', digits: 2 },
   { name: 'kl', label: 'KL', digits: 2 },
   // Only during a KL warm-up: the β the loss weighs the KL by so far (the loss is rec + this · KL).

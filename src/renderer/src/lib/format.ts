@@ -19,8 +19,9 @@ export function num(v: number | undefined | null, digits = 4): string {
 /** A figure to four significant digits, for a glance (209.0, 0.07790): a list's loss, whatever its scale. */
 export function sig(v: number | undefined | null): string {
   if (v === undefined || v === null || !Number.isFinite(v)) return num(v);
-  if (v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5)) return v.toExponential(2);
-  return v === 0 ? '0' : v.toPrecision(4);
+  if (v === 0) return '0';
+  // toPrecision writes 1e4 and beyond with an exponent itself; below 1e-3 it would write the zeros out.
+  return Math.abs(v) < 1e-3 ? v.toExponential(3) : v.toPrecision(4);
 }
 
 export function when(iso: string | null): string {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SweepSpec } from '../../../shared/sweep';
 import { defaultRunConfig } from '../../../families/run-config';
+import { familySpecs } from '../../../families/specs';
+import type { MetricDeclaration } from '../../../shared/family-declarations';
 import {
   buildSweepSpec,
   configFields,
@@ -67,22 +69,47 @@ describe('configFields', () => {
 
 describe('lossScaleWarning', () => {
   const vae = configFields(defaultRunConfig('vae'));
+  const declared = (family: string) =>
+    (familySpecs[family as keyof typeof familySpecs] as { metrics?: MetricDeclaration[] }).metrics ?? [];
   const choices = ['test.loss', 'train.loss', 'test.mse', 'test.neg_elbo', 'test.reconstruction', 'test.kl'];
 
   it('warns when the objective is a loss and the sweep varies what defines it, naming the figures measured alike', () => {
-    expect(lossScaleWarning('test.loss', ['model.beta', 'training.learningRate'], vae, choices, 'neg_elbo')).toBe(
-      "test.loss is defined by β (KL weight), which this sweep varies: its runs' losses are not on one " +
+    expect(lossScaleWarning('test.loss', ['model.beta', 'training.learningRate'], vae, choices, declared('vae'))).toBe(
+      "test.loss is defined by β (KL weight), which this sweep varies: its runs' figures are not on one " +
         'scale, and a lower one need not be a better model. Judge them by test.neg_elbo or test.mse, measured alike in each.',
     );
-    // A different reconstruction loss changes the likelihood too: only the MSE compares the runs.
-    expect(lossScaleWarning('test.loss', ['training.loss', 'model.beta'], vae, choices, 'neg_elbo')).toMatch(
+    // A different reconstruction loss changes the likelihood too: only the MSE compares the runs, and a −ELBO is warned of.
+    expect(lossScaleWarning('test.loss', ['training.loss', 'model.beta'], vae, choices, declared('vae'))).toMatch(
       /defined by β \(KL weight\) and Reconstruction loss, which .* Judge them by test\.mse, measured/,
+    );
+    expect(lossScaleWarning('test.neg_elbo', ['training.loss'], vae, choices, declared('vae'))).toMatch(
+      /^test\.neg_elbo depends on Reconstruction loss, which .* Judge them by test\.mse, measured/,
     );
   });
 
+  it('names only figures measured alike: not the IWAE bound (its loss) in a sweep of K, nor the denoised MSE in one of the noise', () => {
+    const iwae = configFields(defaultRunConfig('iwae'));
+    const iwaeChoices = [...choices, 'test.iwae'];
+    expect(lossScaleWarning('test.loss', ['model.samples'], iwae, iwaeChoices, declared('iwae'))).toMatch(
+      /Judge them by test\.neg_elbo or test\.mse, measured/,
+    );
+    const denoising = configFields(defaultRunConfig('denoising-ae'));
+    expect(
+      lossScaleWarning(
+        'test.loss',
+        ['model.noiseLevel'],
+        denoising,
+        ['test.loss', 'test.mse', 'test.denoised_mse'],
+        declared('denoising-ae'),
+      ),
+    ).toMatch(/Judge them by test\.mse, measured alike in each\.$/);
+  });
+
   it('is silent for a figure measured alike, and for a sweep of what leaves the loss as it is', () => {
-    expect(lossScaleWarning('test.neg_elbo', ['model.beta'], vae, choices, 'neg_elbo')).toBeNull();
-    expect(lossScaleWarning('test.loss', ['model.latentSize', 'training.learningRate'], vae, choices, 'neg_elbo')).toBeNull();
+    expect(lossScaleWarning('test.neg_elbo', ['model.beta'], vae, choices, declared('vae'))).toBeNull();
+    expect(
+      lossScaleWarning('test.loss', ['model.latentSize', 'training.learningRate'], vae, choices, declared('vae')),
+    ).toBeNull();
     // A plain autoencoder's loss is its reconstruction error, whatever its size.
     const ae = configFields(defaultRunConfig('autoencoder'));
     expect(ae.some((f) => f.scalesLoss && f.path.startsWith('model.'))).toBe(false);

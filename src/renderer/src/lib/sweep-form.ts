@@ -142,10 +142,10 @@ export function lossScaleWarning(
   swept: readonly string[],
   fields: readonly ConfigField[],
   choices: readonly string[],
-  headline?: string,
+  declared: Parameters<typeof objectiveScaleWarning>[3] = [],
 ): string | null {
   const scaling = fields.filter((f) => f.scalesLoss && swept.includes(f.path));
-  return objectiveScaleWarning(metric, scaling, choices, headline);
+  return objectiveScaleWarning(metric, scaling, choices, declared);
 }
 
 /** A range's distribution, in W&B's names (log_uniform_values: the bounds are values; log_uniform: their logs). */

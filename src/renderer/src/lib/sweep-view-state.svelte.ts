@@ -195,7 +195,7 @@ export class SweepFormState {
             this.rows.map((r) => r.path.trim()),
             this.fields,
             this.metricChoices,
-            studio.family(this.family)?.metrics.find((d) => d.headline)?.name,
+            studio.family(this.family)?.metrics ?? [],
           ),
         )
         .find((w) => w !== null) ?? null,

@@ -43,6 +43,9 @@ describe('the metric a comparison opens on', () => {
     expect(comparisonMetric({ fields: ['model.beta'], metrics, rows: mixed } as never, families)).toBe('test.loss');
     const without = [vaes[0]!, row('vae', { 'test.loss': 0.05 })];
     expect(comparisonMetric({ fields: ['model.beta'], metrics, rows: without } as never, families)).toBe('test.loss');
+    // A run still queued (no figures yet) does not send a β comparison back to the β-weighted loss.
+    const queued = [...vaes, row('vae', {})];
+    expect(comparisonMetric({ fields: ['model.beta'], metrics, rows: queued } as never, families)).toBe('test.neg_elbo');
   });
 });
 

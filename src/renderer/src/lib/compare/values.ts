@@ -73,25 +73,26 @@ const trainingScalesLoss = new Set(
 
 /**
  * The metric a comparison opens on. Test loss, unless the runs differ in a field that defines their loss (β, a
- * penalty's weight: FieldSchema.scalesLoss) and are of one family that declares a headline figure every one of them
- * reports: then that figure (a β sweep opens on the −ELBO, not on rec + β·KL, which each run weighs by its own β).
- * Runs that differ in their reconstruction loss open on the test MSE. Otherwise as `defaultMetric`.
+ * penalty's weight: FieldSchema.scalesLoss): then a figure measured alike in each, the first their family declares
+ * `comparable` (the −ELBO: a β sweep does not open on rec + β·KL, which each run weighs by its own β), else the test
+ * MSE; runs that differ in their reconstruction loss open on the test MSE. Only runs with test figures are asked to
+ * report it (one still queued has none). Otherwise as `defaultMetric`.
  */
 export function comparisonMetric(
   table: Pick<RunsTable, 'fields' | 'metrics' | 'rows'>,
   families: readonly Pick<FamilyInfo, 'id' | 'metrics' | 'modelSchema'>[],
 ): string | undefined {
+  const measured = table.rows.filter((r) => Object.keys(r.metrics).some((k) => k.startsWith('test.')));
+  const reported = (m: string): boolean => measured.length > 0 && measured.every((r) => r.metrics[m] !== undefined);
   const ids = new Set(table.rows.map((r) => r.family));
   const family = ids.size === 1 ? families.find((f) => ids.has(f.id)) : undefined;
   const properties = (family?.modelSchema['properties'] ?? {}) as Record<string, { scalesLoss?: boolean } | undefined>;
-  const reported = (m: string | undefined): m is string => m !== undefined && table.rows.every((r) => r.metrics[m] !== undefined);
-  // Under another reconstruction loss the likelihood differs too: only the MSE is measured alike.
-  if (table.fields.some((f) => trainingScalesLoss.has(f)))
-    return reported('test.mse') ? 'test.mse' : defaultMetric(table.metrics);
-  const scales = table.fields.some((f) => f.startsWith('model.') && properties[f.slice('model.'.length)]?.scalesLoss);
-  const headline = family?.metrics.find((m) => m.headline)?.name;
-  const judged = headline ? `test.${headline}` : undefined;
-  return scales && reported(judged) ? judged : defaultMetric(table.metrics);
+  const training = table.fields.some((f) => trainingScalesLoss.has(f));
+  const model = table.fields.some((f) => f.startsWith('model.') && properties[f.slice('model.'.length)]?.scalesLoss);
+  if (!training && !model) return defaultMetric(table.metrics);
+  const comparable = training ? undefined : family?.metrics.find((m) => m.comparable && reported(`test.${m.name}`));
+  if (comparable) return `test.${comparable.name}`;
+  return reported('test.mse') ? 'test.mse' : defaultMetric(table.metrics);
 }
 
 /**
