@@ -182,11 +182,7 @@ export function listRuns(db: Db, runIds?: readonly number[]): RunSummary[] {
 }
 
 /** A run's row for tables, with how many starts its history has and the seconds those that ended trained. */
-export type RunTableRow = RunRow & {
-  sweep_params: string | null;
-  train_starts: number;
-  trained_seconds: number | null;
-};
+export type RunTableRow = RunRow & { sweep_params: string | null; train_starts: number; trained_seconds: number | null };
 
 /** Runs with their configs, for tables: filtered by experiment, sweep or ids, in one query. */
 export function runsWithConfigs(
