@@ -38,13 +38,16 @@ export type View =
  */
 class StudioState {
   /**
-   * A refusal of fields reads as the fields and what is wrong with each ("name: must not be empty"), where the
-   * request was made: the command's name, which the CLI and the API's callers are told, means nothing in a form.
+   * A request the contract refuses reads as the fields and what is wrong with each ("name: must not be empty"),
+   * without the "invalid runs.label request:" the CLI and the API's callers are told: a command's name means nothing
+   * in a form. (A handler's own refusal keeps its whole message.)
    */
   readonly client: Client = createClient(detectTransport(), {
     refusal: (body) =>
       new ClientError(
-        body.code === 'bad_request' && body.issues?.length ? { ...body, message: describeIssues(body.issues) } : body,
+        body.code === 'bad_request' && body.issues?.length && /^invalid [\w.]+ request: /.test(body.message)
+          ? { ...body, message: describeIssues(body.issues) }
+          : body,
       ),
   });
   info = $state.raw<SystemInfo | null>(null);
