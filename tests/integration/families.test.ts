@@ -7,7 +7,8 @@ import { withTestStudio } from './helpers';
 import { latestOf } from './latest';
 import sharp from 'sharp';
 import { classify, digitClassifier } from './classifier';
-import { fillBatch, type ImageSplit } from '../../src/ml/dataset';
+import type { ImageSplit } from '../../src/ml/dataset';
+import { allIndices, pixelsOf } from '../../src/core/evaluation/encode';
 
 /** Splits a grid PNG of 28x28 tiles with a 2-pixel gutter (see images.ts) into rows of flat tiles in [0,1]. */
 async function gridTiles(png: Buffer, rows: number, cols: number): Promise<Float32Array[][]> {
@@ -61,16 +62,7 @@ function vae(overrides: {
 /** The −ELBO's baseline: the Bernoulli NLL (nats per image) of the test images under the training set's mean image. */
 function meanImageNll(config: RunConfig): number {
   const { train, test } = studio.datasets.open(config.dataset);
-  const pixels = (split: ImageSplit) => {
-    const x = new Float32Array(split.count * 784);
-    fillBatch(
-      split,
-      784,
-      Array.from({ length: split.count }, (_, i) => i),
-      x,
-    );
-    return x;
-  };
+  const pixels = (split: ImageSplit) => pixelsOf(split, 784, allIndices(split.count));
   const mean = new Float64Array(784);
   const xs = pixels(train);
   xs.forEach((v, i) => (mean[i % 784]! += v / train.count));
