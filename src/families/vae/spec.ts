@@ -37,7 +37,7 @@ export const vaeModel = z.strictObject({
   }),
   klWarmupEpochs: z.number().min(0).max(1000).meta({
     label: 'KL warm-up (epochs)',
-    help: 'β rises linearly from 0 over these epochs (0 = none); helps against posterior collapse.',
+    help: 'β rises linearly from 0, step by step, over these epochs, then stays at β (0 = none); helps against posterior collapse. A warm-up as long as the run never trains at full β.',
     step: 1,
   }),
   capacityMaxNats: z.number().min(0).max(1000).optional().meta({

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '../../../families/run-config';
 import type { FamilyInfo } from '../../../shared/api';
-import { checkDraft, loadedDraft, type Draft } from './new-run';
+import { familySpec } from '../../../families/specs';
+import { checkDraft, loadedDraft, modelShapes, type Draft } from './new-run';
 
 const mnist = {
   name: 'mnist',
@@ -33,6 +34,18 @@ describe('the new-run form’s checks', () => {
     expect(r.ok ? [] : r.issues.map((i) => i.path)).toEqual(['training.epochs']);
     const unknownSet = checkDraft({ ...draft, dataset: { name: 'nowhere' } }, lookup, undefined);
     expect(unknownSet.ok ? [] : unknownSet.issues).toEqual([{ path: 'dataset.name', message: 'no data set named nowhere' }]);
+  });
+});
+
+describe('the composer’s shapes', () => {
+  it('shows a valid model’s shapes, and for a refused one what to fix instead of shapes of no model', () => {
+    const model = (defaultRunConfig('vae') as unknown as Draft).model;
+    const ok = modelShapes(familySpec('vae'), [28, 28, 1], model, 10);
+    expect(ok.error).toBeNull();
+    expect(ok.shapes?.codeSize).toBe(model['latentSize']);
+    const refused = modelShapes(familySpec('vae'), [28, 28, 1], { ...model, latentSize: 2.5 }, 10);
+    expect(refused.shapes).toBeNull();
+    expect(refused.error).toBe('shapes follow once model.latentSize is fixed: must be a whole number (not 2.5)');
   });
 });
 

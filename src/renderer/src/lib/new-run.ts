@@ -3,6 +3,7 @@
  * (so a family registered only in the host is configured like a built-in), and a draft is checked here as far as
  * this renderer knows the family; the studio checks the rest when the run starts, naming each field.
  */
+import type { z } from 'zod';
 import type { FamilyInfo } from '../../../shared/api';
 import {
   DatasetRef,
@@ -90,6 +91,15 @@ export function modelShapes(
   classes: number,
 ): { shapes: ArchitectureShapes | null; error: string | null } {
   if (!image || !spec) return { shapes: null, error: null };
+  // Shapes of a model its schema refuses would be figures of no model (a code of 2.5 units): name what to fix instead.
+  const schema = (spec as { modelSchema?: { safeParse(v: unknown): { success: true } | { success: false; error: z.ZodError } } })
+    .modelSchema;
+  const parsed = schema?.safeParse(model);
+  if (parsed && !parsed.success) {
+    const first = fieldIssues(parsed.error)[0];
+    const path = !first?.path ? 'model' : first.path.startsWith('[') ? `model${first.path}` : `model.${first.path}`;
+    return { shapes: null, error: `shapes follow once ${path} is fixed: ${first?.message ?? 'it is refused'}` };
+  }
   const arch = architectureOf(spec, model, classes);
   if (!arch) return { shapes: null, error: null };
   try {

@@ -52,14 +52,16 @@ const families = [
 ] as unknown as FamilyInfo[];
 
 describe('columns and the metric picker', () => {
-  it('lists the run’s facts, the differing fields and the chosen metrics', () => {
-    expect(tableColumns(['model.beta'], ['test.loss'])).toEqual([
+  it('lists the run’s facts, the chosen metrics, then the differing fields', () => {
+    expect(tableColumns(['model.beta', 'training.lr'], ['test.loss', 'test.mse'])).toEqual([
       { kind: 'id' },
       { kind: 'name' },
       { kind: 'status' },
       { kind: 'family' },
-      { kind: 'field', path: 'model.beta' },
       { kind: 'metric', key: 'test.loss' },
+      { kind: 'metric', key: 'test.mse' },
+      { kind: 'field', path: 'model.beta' },
+      { kind: 'field', path: 'training.lr' },
     ]);
   });
   it('lists the rows’ families once each', () => {

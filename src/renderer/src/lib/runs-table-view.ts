@@ -44,15 +44,18 @@ export function familiesOfRows(rows: readonly TableRow[]): string[] {
   return [...new Set(rows.map((r) => r.family))];
 }
 
-/** The columns: the run's own facts, the config fields that differ, and the chosen metrics. */
+/**
+ * The columns: the run's own facts, the chosen metrics, then the config fields that differ. The metrics come first:
+ * two families differ in two dozen fields, which would push the figures a table is read for off the screen.
+ */
 export function tableColumns(fields: readonly string[], metricKeys: readonly string[]): Column[] {
   return [
     { kind: 'id' },
     { kind: 'name' },
     { kind: 'status' },
     { kind: 'family' },
-    ...fields.map((path): Column => ({ kind: 'field', path })),
     ...metricKeys.map((key): Column => ({ kind: 'metric', key })),
+    ...fields.map((path): Column => ({ kind: 'field', path })),
   ];
 }
 
