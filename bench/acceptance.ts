@@ -261,7 +261,9 @@ const header = `# Acceptance figures
 
 Written by \`npm run acceptance\` (bench/acceptance.ts): the science at full size, which CI never runs. Each section
 names the commit, date, machine and wall time of the run that wrote it; a part run alone (\`--part NAME\`) replaces
-its own section. These machines are noisy: compare figures within one run, not across days.
+its own section (\`--db FILE\` keeps its runs in that studio database, \`--out FILE\` writes another document than this;
+the webgpu part takes \`LATENT_STUDIO_ACCEPTANCE_PRESETS=a,b\` to measure only those presets). These machines are
+noisy: compare figures within one run, not across days.
 `;
 
 /** The document with `part`'s section replaced (or added in the parts' order). */

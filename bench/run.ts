@@ -1,6 +1,6 @@
 /**
- * npm run bench [-- --json] [-- --epochs N]: speed and quality figures, never asserted in tests
- * (--epochs 0: the throughput figures only).
+ * npm run bench [-- --json] [-- --epochs N] [-- --steps N] [-- --batches 128,512] [-- --only throughput]: speed and
+ * quality figures, never asserted in tests (--epochs 0 skips the 10-epoch run; --only throughput stops after part 1).
  * 1. Training throughput (samples/s) of the issue's two VAEs on real MNIST batches, per backend present (webgpu on a
  *    hardware adapter, or a software one with LATENT_STUDIO_ALLOW_SOFTWARE_GPU=1), with the kernels one step runs
  *    (--batches 128,512 for more batch sizes; --only throughput to stop there, as scripts/gpu-check.sh does).

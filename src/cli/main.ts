@@ -30,7 +30,7 @@ const usage = `latent-studio: train and compare autoencoders from the command li
 
   latent-studio train <config.json | preset> [--set PATH=VALUE ...] [--db PATH] [--json] [--epochs N] [--subset N] [--seed N]
                      [--max-concurrent N]
-  latent-studio resume <runId> [--set training.epochs=N] [--db PATH] [--json]
+  latent-studio resume <runId> [--set training.epochs=N] [--db PATH] [--json] [--max-concurrent N]
   latent-studio export <runId> --out DIR [--overwrite] [--latents [--epoch N]] [--db PATH] [--json]
   latent-studio evaluate <runId> [--what clustering,probe,disentanglement,nll] [--epoch N] [--seed N] [--nll-samples K]
                          [--score-points N] [--db PATH] [--json]
@@ -38,7 +38,7 @@ const usage = `latent-studio: train and compare autoencoders from the command li
   latent-studio sample <runId> --n N --out DIR [--overwrite] [--seed N] [--temperature T] [--class C] [--db PATH] [--json]
   latent-studio sweep <spec.json> [--db PATH] [--max-concurrent N] [--json]
                       [--slurm [--partition P] [--time HH:MM:SS] [--cpus-per-task N] [--gpus-per-task N]
-                               [--account A] [--extra "--qos=..."] [--max-parallel N]]
+                               [--account A] [--extra "--qos=normal ..."] [--max-parallel N]]
   latent-studio study disentanglement [--dataset shapes] [--seeds N] [--epochs E] [--subset N] [--score-points N] [--models vae,dip-vae] [--name NAME]
                       [--db PATH] [--max-concurrent N] [--json]
   latent-studio runs [--experiment NAME] [--sweep ID] [--search "tag:x model.beta=4"]

@@ -53,3 +53,23 @@ describe("a table's figures", () => {
     ]);
   });
 });
+
+describe('flag values that start with a dash', () => {
+  const seen: Record<string, unknown>[] = [];
+  const sweepLike = command({
+    name: 'sweep',
+    flags: { extra: { type: 'string' }, partition: { type: 'string' }, epochs: { type: 'string' } },
+    verbatim: ['extra'],
+    run: ({ values }) => (seen.push({ ...values }), 0),
+  });
+
+  it('takes a verbatim flag’s value as given (sbatch options), and a negative number as any flag’s value', async () => {
+    seen.length = 0;
+    await sweepLike.run(['--extra', '--qos=normal --constraint=a100', '--partition', 'gpu', '--epochs', '-1']);
+    expect(seen).toEqual([{ extra: '--qos=normal --constraint=a100', partition: 'gpu', epochs: '-1' }]);
+  });
+
+  it('still reads a dashed word after another flag as a flag of its own', () => {
+    expect(() => sweepLike.run(['--partition', '--qos=normal'])).toThrow(/'--partition' argument is ambiguous/);
+  });
+});

@@ -229,21 +229,24 @@ export interface CommandSpec<F extends Flags> {
   /** Whether it takes an argument besides flags (a file, a run id); without, one is refused, and a second always. */
   positionals?: boolean;
   localOnly?: string;
+  /** Flags whose value is taken as it is given, even one that starts with '-' (`--extra "--qos=normal"`). */
+  verbatim?: readonly (keyof F & string)[];
   run(parsed: Parsed<F>): Promise<number> | number;
 }
 
 /** The arguments as the command declares them; an unknown flag is refused with the closest the command takes. */
 function parseFlags<F extends Flags>(spec: CommandSpec<F>, args: string[]): ReturnType<typeof parseArgs> {
   // `--epochs -1`: parseArgs reads -1 as a flag of its own and says it is ambiguous; it is the flag's value, which
-  // the command then refuses by its rules.
+  // the command then refuses by its rules. A verbatim flag's value is its value whatever it starts with.
+  const flagOf = (a: string | undefined) => /^--([\w-]+)$/.exec(a ?? '')?.[1];
   const takesValue = (a: string | undefined) => {
-    const flag = /^--([\w-]+)$/.exec(a ?? '')?.[1];
+    const flag = flagOf(a);
     return flag !== undefined && spec.flags[flag]?.type === 'string';
   };
-  const negative = (a: string | undefined) => a !== undefined && /^-\.?\d/.test(a);
-  const joined = args.flatMap((a, i) =>
-    takesValue(a) && negative(args[i + 1]) ? [`${a}=${args[i + 1]}`] : takesValue(args[i - 1]) && negative(a) ? [] : [a],
-  );
+  const dashed = (flag: string | undefined, a: string | undefined) =>
+    a !== undefined && (/^-\.?\d/.test(a) || (a.startsWith('-') && (spec.verbatim ?? []).some((v) => v === flag)));
+  const glued = (i: number) => takesValue(args[i]) && dashed(flagOf(args[i]), args[i + 1]);
+  const joined = args.flatMap((a, i) => (glued(i) ? [`${a}=${args[i + 1]}`] : i > 0 && glued(i - 1) ? [] : [a]));
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs<ParseArgsConfig>({ args: joined, options: spec.flags, allowPositionals: spec.positionals ?? false });

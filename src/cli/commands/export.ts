@@ -1,5 +1,5 @@
 /**
- * `latent-studio export <runId>`: a run's model at its last good checkpoint, or with `--latents` its test codes, into
+ * `latent-studio export <runId>`: a run's model at its default checkpoint (its best kept one where early stopping ended it, else its newest that verifies), or with `--latents` its test codes, into
  * `--out DIR` here (or the host's exports folder with `--remote`), and what was written. A folder that holds files is
  * refused unless `--overwrite`, which replaces only the entries an export writes.
  */
@@ -27,7 +27,9 @@ export const exportCommand = command({
     }
     const epoch = intFlag('epoch', values.epoch);
     if (epoch !== undefined && !values.latents)
-      throw new UsageError('--epoch goes with --latents (a model export uses the last good checkpoint)');
+      throw new UsageError(
+        '--epoch goes with --latents (a model export uses the default checkpoint: the best kept where early stopping ended the run, else the newest)',
+      );
     if (values.remote !== undefined && values.overwrite)
       throw new UsageError('--overwrite goes with --out: with --remote every export gets a new folder on the host');
     // Refused before any work: an export replaces nothing unless told to, and writes its folder whole or not at all.

@@ -51,6 +51,8 @@ export const sweep = command({
     extra: { type: 'string' },
     'max-parallel': { type: 'string' },
   },
+  // sbatch's own options: `--extra "--qos=normal --constraint=a100"`.
+  verbatim: ['extra'],
   positionals: true,
   async run({ values, positionals }) {
     const file = positionals[0];
