@@ -48,3 +48,32 @@ describe('computeMig', () => {
     expect(computeMig(concatColumns(factors, factors), factors).mig).toBeLessThan(0.05);
   });
 });
+
+describe('the chance level of each cell (shuffled factors)', () => {
+  it('puts the estimate of codes independent of the factors at or below chance, at about Miller’s bias', () => {
+    // 1,000 images, a factor of 40 values against 20 bins: the plug-in estimate of independent variables is biased
+    // up by about (K − 1)(B − 1) / 2N = 39 · 19 / 2000 ≈ 0.37 nats (Miller 1955), what a researcher would misread.
+    const n = 1000;
+    const factors = gridFactors(n, [40, 3], 5);
+    const result = computeMig(noiseCodes(n, 10, 6), factors);
+    const orientation = result.mutualInformation[0]!;
+    const chance = result.chanceInformation[0]!;
+    const mean = orientation.reduce((a, b) => a + b, 0) / orientation.length;
+    expect(mean).toBeGreaterThan(0.25);
+    expect(Math.min(...chance)).toBeGreaterThan(0.8 * mean);
+    expect(orientation.filter((v, j) => v <= chance[j]!).length).toBeGreaterThanOrEqual(8);
+    // The factor of 3 values: a bias twenty times smaller, and its chance level with it.
+    expect(Math.max(...result.chanceInformation[1]!)).toBeLessThan(0.05);
+  });
+
+  it('leaves a code that carries the factor far above chance, and is fixed by its seed', () => {
+    const n = 1000;
+    const factors = gridFactors(n, [40, 3], 7);
+    const codes = concatColumns(factors, noiseCodes(n, 2, 8));
+    const result = computeMig(codes, factors);
+    expect(result.mutualInformation[0]![0]).toBeGreaterThan(5 * result.chanceInformation[0]![0]!);
+    expect(result.mutualInformation[1]![1]).toBeGreaterThan(5 * result.chanceInformation[1]![1]!);
+    expect(computeMig(codes, factors).chanceInformation).toEqual(result.chanceInformation);
+    expect(computeMig(codes, factors, { chanceSeed: 1 }).chanceInformation).not.toEqual(result.chanceInformation);
+  });
+});

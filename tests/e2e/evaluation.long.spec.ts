@@ -12,7 +12,10 @@ interface Evaluation {
   status: string;
   error: string | null;
   figures: Record<string, number>;
-  details: { disentanglement?: { factors: string[] }; clustering?: { clusters: number } };
+  details: {
+    disentanglement?: { factors: string[]; mutualInformation: number[][]; chanceInformation?: number[][] };
+    clustering?: { clusters: number };
+  };
 }
 
 test('a finished VAE is evaluated from its run view: clustering, disentanglement and NLL, figures as stored', async ({
@@ -118,6 +121,14 @@ test('a finished VAE is evaluated from its run view: clustering, disentanglement
   await expect(mi).toHaveAttribute('data-rows', String(shapes?.factors.length));
   await expect(mi).toHaveAttribute('data-rows', String(e.details.disentanglement?.factors.length));
   await expect(mi).toHaveAttribute('data-cols', '6');
+  // Cells no higher than the same estimate for the factor shuffled tell nothing, and are hatched: exactly those.
+  const stored = e.details.disentanglement;
+  const withinChance = (stored?.mutualInformation ?? []).flatMap((row, f) =>
+    row.filter((v, j) => v <= (stored?.chanceInformation?.[f]?.[j] ?? -1)),
+  ).length;
+  expect(stored?.chanceInformation).toHaveLength(stored?.factors.length ?? -1);
+  await expect(mi.locator('[data-faint]')).toHaveCount(withinChance);
+  expect(withinChance).toBeGreaterThan(0);
 
   await result.getByTestId('confusion-select').selectOption('kmeans');
   // The abbreviations in words on the page, not only in tooltips the keyboard cannot reach.

@@ -247,7 +247,7 @@ export async function evaluateModel(
     if (kept.length === 0)
       throw new Error(`what: disentanglement needs a factor that varies, and none does in ${dataset.name}'s test images`);
     begin('disentanglement');
-    const mig = computeMig(codes, scored);
+    const mig = computeMig(codes, scored, { chanceSeed: seed });
     const sap = computeSap(codes, scored);
     const dci = computeDci(codes, scored, { seed });
     lap('disentanglement');
@@ -264,12 +264,13 @@ export async function evaluateModel(
         : {}),
       mutualInformation: mig.mutualInformation,
       factorEntropies: mig.factorEntropies,
+      chanceInformation: mig.chanceInformation,
       migGapPerFactor: mig.gapPerFactor.map((g) => (Number.isNaN(g) ? null : g)),
       sapScores: sap.scoreMatrix,
       dciImportance: dci.importance,
     };
     settings['disentanglement'] = {
-      mig: migDefaults,
+      mig: { ...migDefaults, chanceSeed: seed },
       sap: sapDefaults,
       dci: { ...dciDefaults, seed },
       continuousFactorBins: continuous.some(Boolean) ? continuousFactorBins : null,
