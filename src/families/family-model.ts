@@ -46,7 +46,14 @@ export interface ImageView {
 
 /** Data a family plots rather than draws: a labelled scatter or a histogram. */
 export type ChartView =
-  | { kind: string; caption: string; chart: 'scatter'; points: { x: number; y: number; label: number }[] }
+  | {
+      kind: string;
+      caption: string;
+      chart: 'scatter';
+      points: { x: number; y: number; label: number }[];
+      /** The axes' titles, where they are not the code's z₁ and z₂ (principal components, say). */
+      axes?: [string, string];
+    }
   | { kind: string; caption: string; chart: 'histogram'; bins: { from: number; to: number; count: number }[] };
 
 export interface ViewContext {

@@ -155,11 +155,23 @@ export function parseRunConfig(input: unknown, lookup?: DatasetLookup, limits?: 
   return issues.length === 0 ? { ok: true, config: r.data } : { ok: false, issues };
 }
 
-/** A family's starting config: a built-in's (typed), or that of a family registered at start, by id. */
 /** Epochs a run trains before its configured ones (a phased family's pretraining; 0 for the rest). */
 export function pretrainingEpochs(config: Pick<RunConfig, 'family' | 'model'>): number {
   return familySpec(config.family)?.pretrainingEpochs?.(config.model) ?? 0;
 }
+
+/**
+ * The epochs a run trains in all, in words: "5 epochs", or for a phased family "10 epochs: 5 pretraining + 5"
+ * (its `training.epochs` counts only those after the pretraining; its curves, checkpoints and progress count all).
+ */
+export function epochsInWords(config: Pick<RunConfig, 'family' | 'model'>, epochs: number): string {
+  const pretraining = pretrainingEpochs(config);
+  const total = pretraining + epochs;
+  const words = `${total} epoch${total === 1 ? '' : 's'}`;
+  return pretraining > 0 ? `${words}: ${pretraining} pretraining + ${epochs}` : words;
+}
+
+/** A family's starting config: a built-in's (typed), or that of a family registered at start, by id. */
 
 export function defaultRunConfig(family: FamilyId | (string & {}) = 'autoencoder'): RunConfig {
   const spec:

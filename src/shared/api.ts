@@ -289,7 +289,15 @@ export const commands = {
    */
   'runs.resume': {
     input: z.strictObject({ runId: RunId, addEpochs: z.number().int().min(1).max(10000).optional() }),
-    output: z.object({ runId: RunId, fromEpoch: z.number().int(), epochs: z.number().int(), skipped: z.array(z.string()) }),
+    output: z.object({
+      runId: RunId,
+      fromEpoch: z.number().int(),
+      /** The config's `training.epochs` now. */
+      epochs: z.number().int(),
+      /** The epoch it trains to: `epochs` after a phased family's pretraining. */
+      toEpoch: z.number().int(),
+      skipped: z.array(z.string()),
+    }),
   },
   'runs.delete': { input: byRun, output: z.object({ deleted: z.boolean() }) },
   /** Renames a run, or sets its tags, notes or star (only the fields given); ends with `run.labels`. */

@@ -5,6 +5,7 @@
 import type { DatasetCatalog } from '../../core/datasets/catalog';
 import { ApiError } from '../../core/errors';
 import { familySpec } from '../../families/specs';
+import { epochsInWords } from '../../families/run-config';
 import { stoppedEarlyText, type RunProgress, type StudioEvent } from '../../shared/api';
 import type { RunConfig } from '../../shared/config';
 import { ConfigPathError, parseCliValue, setConfigPath } from '../../shared/config-path';
@@ -50,7 +51,7 @@ export function announce(config: RunConfig, catalog: DatasetCatalog | undefined,
   }
   process.stderr.write(
     `training ${config.family} on ${set}${remote ? ` at the studio ${remote}` : ''}: ${images}` +
-      `, ${config.training.epochs} epoch${config.training.epochs === 1 ? '' : 's'}, batch ${config.training.batchSize}, backend ${config.backend ?? 'auto'}\n`,
+      `, ${epochsInWords(config, config.training.epochs)}, batch ${config.training.batchSize}, backend ${config.backend ?? 'auto'}\n`,
   );
 }
 

@@ -57,7 +57,7 @@ export const resume = command({
         values.json,
         studio.remote,
       );
-      if (!values.json) process.stderr.write(`run ${runId}: continuing from epoch ${r.fromEpoch} of ${r.epochs}\n`);
+      if (!values.json) process.stderr.write(`run ${runId}: continuing from epoch ${r.fromEpoch} of ${r.toEpoch}\n`);
       return runId;
     });
   },

@@ -6,6 +6,7 @@ import { adapterLabel, continuationText, stoppedEarlyText, type Evaluation, type
 import { attemptEpochs, attemptKind, attemptTiming, attemptWhere, historySeconds, trainedSeconds } from '../../shared/attempts';
 import { duration } from '../../shared/duration';
 import { flattenConfig } from '../../shared/sweep';
+import { epochsInWords } from '../../families/run-config';
 import { command, dbAndJson, printTable, remoteFlags, runIdArg, tableLines, withStudio } from '../runner';
 
 const when = (iso: string | null) => (iso ? iso.slice(0, 16).replace('T', ' ') : '-');
@@ -21,7 +22,7 @@ function summary(run: RunDetail): void {
   out(`run ${run.id}: ${run.starred ? '★ ' : ''}${run.name} (${run.status})`);
   out(
     `  ${run.family} · experiment ${run.experiment}${run.sweepId !== null ? ` · sweep ${run.sweepId}` : ''} · seed ${run.seed}` +
-      ` · ${run.epochs} epoch${run.epochs === 1 ? '' : 's'} · config ${run.configHash.slice(0, 12)}`,
+      ` · ${epochsInWords(run.config, run.epochs)} · config ${run.configHash.slice(0, 12)}`,
   );
   if (run.tags.length > 0) out(`  tags: ${run.tags.join(', ')}`);
   if (run.notes) out(`  notes: ${run.notes.replace(/\n/g, '\n         ')}`);

@@ -1,6 +1,7 @@
 /** The runs' commands: start, resume, cancel, delete, read, export. */
 import { rmSync } from 'node:fs';
 import { finishedStatuses, type Api } from '../../shared/api';
+import { pretrainingEpochs } from '../../families/run-config';
 import { describeIssues } from '../../shared/config';
 import { ApiError } from '../errors';
 import { defaultEpoch, exportRun, newestGoodCheckpoint } from '../export';
@@ -63,7 +64,8 @@ export function runHelpers(ctx: StudioContext) {
     for (const message of skipped) addWarning(db, runId, `resume skipped a checkpoint: ${message}`);
     events.emit('run.status', { runId, status: 'queued', error: null, backend: null });
     orchestrator.schedule();
-    return { runId, fromEpoch: from?.epoch ?? 0, epochs: config.training.epochs, skipped };
+    const toEpoch = pretrainingEpochs(config) + config.training.epochs;
+    return { runId, fromEpoch: from?.epoch ?? 0, epochs: config.training.epochs, toEpoch, skipped };
   };
 
   /**

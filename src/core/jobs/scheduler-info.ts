@@ -50,7 +50,8 @@ function jobDetail(job: OpenJobRecord): string {
   const r = job.request;
   if (job.kind === 'train') {
     const from = (r as Partial<TrainRequestRecord>).resumeFrom;
-    return from ? `epochs ${from.epoch + 1}–${job.runEpochs} (resumed)` : plural(job.runEpochs, 'epoch');
+    const pretraining = job.runPretraining > 0 ? ` (${job.runPretraining} pretraining)` : '';
+    return from ? `epochs ${from.epoch + 1}–${job.runEpochs} (resumed)` : `${plural(job.runEpochs, 'epoch')}${pretraining}`;
   }
   if (job.kind === 'evaluate') {
     const what = Array.isArray(r['what']) ? (r['what'] as string[]).join(', ') : 'evaluation';

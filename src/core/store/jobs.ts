@@ -7,6 +7,8 @@
  */
 import { hostname } from 'node:os';
 import type { JobState } from '../../shared/api';
+import type { RunConfig } from '../../shared/config';
+import { pretrainingEpochs } from '../../families/run-config';
 import { nowIso, type Db } from './db';
 import { stmt } from './statements';
 import { supervisedByMe, supervisorGone, type Supervised } from './supervisor';
@@ -222,26 +224,33 @@ export function claimJob(db: Db, id: number, options: ClaimOptions): JobRecord |
 export interface OpenJobRecord extends JobRecord {
   executor: 'local' | 'slurm';
   runName: string;
+  /** The epochs its run trains in all: its config's, after a phased family's pretraining. */
   runEpochs: number;
+  /** Those of pretraining among them (0 for most families). */
+  runPretraining: number;
   heldHere: boolean;
   holder: string | null;
 }
 
 /** The work not over: running first, then this machine's queue in the order it starts, then a cluster's. */
 export function openJobs(db: Db): OpenJobRecord[] {
-  return stmt<[], JobRow & { executor: 'local' | 'slurm'; run_name: string; run_epochs: number }>(
+  return stmt<[], JobRow & { executor: 'local' | 'slurm'; run_name: string; run_epochs: number; run_config: string }>(
     db,
-    `SELECT j.*, r.name AS run_name, r.epochs AS run_epochs FROM jobs j JOIN runs r ON r.id = j.run_id
+    `SELECT j.*, r.name AS run_name, r.epochs AS run_epochs, r.config_json AS run_config FROM jobs j JOIN runs r ON r.id = j.run_id
      WHERE j.state IN ('queued','running')
      ORDER BY j.state = 'running' DESC, j.executor = 'local' DESC, j.priority DESC, j.created_at, j.id`,
   )
     .all()
-    .map((r) => ({
-      ...toJob(r),
-      executor: r.executor,
-      runName: r.run_name,
-      runEpochs: r.run_epochs,
-      heldHere: supervisedByMe(r),
-      holder: r.supervisor_pid === null ? null : `${r.supervisor_host ?? '?'} pid ${r.supervisor_pid}`,
-    }));
+    .map((r) => {
+      const pretraining = pretrainingEpochs(JSON.parse(r.run_config) as RunConfig);
+      return {
+        ...toJob(r),
+        executor: r.executor,
+        runName: r.run_name,
+        runEpochs: pretraining + r.run_epochs,
+        runPretraining: pretraining,
+        heldHere: supervisedByMe(r),
+        holder: r.supervisor_pid === null ? null : `${r.supervisor_host ?? '?'} pid ${r.supervisor_pid}`,
+      };
+    });
 }

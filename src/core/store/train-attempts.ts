@@ -3,7 +3,9 @@
  * moment knows is kept in its job's result (the backend it trained on, its Slurm task, the epoch it reached), since
  * the run's own columns describe its latest attempt and a resume removes the checkpoints after its starting point.
  */
+import { pretrainingEpochs } from '../../families/run-config';
 import type { Environment, GpuAdapterInfo, RunAttempt, RunStatus } from '../../shared/api';
+import type { RunConfig } from '../../shared/config';
 import type { Db } from './db';
 import type { SlurmTaskRecord } from './slurm-runs';
 import { stmt } from './statements';
@@ -55,6 +57,7 @@ interface AttemptRow {
   started_at: string | null;
   ended_at: string | null;
   run_epochs: number;
+  run_config: string;
 }
 
 /** Every attempt of the run, the first first: ended ones as they ended, the open one as it stands now. */
@@ -62,9 +65,12 @@ export function trainAttempts(db: Db, runId: number): RunAttempt[] {
   const rows = stmt<[number], AttemptRow>(
     db,
     `SELECT j.id, j.state, j.executor, j.request_json, j.result_json, j.error, j.supervisor_host, j.created_at,
-            j.started_at, j.ended_at, r.epochs AS run_epochs
+            j.started_at, j.ended_at, r.epochs AS run_epochs, r.config_json AS run_config
      FROM jobs j JOIN runs r ON r.id = j.run_id WHERE j.run_id = ? AND j.kind = 'train' ORDER BY j.id`,
   ).all(runId);
+  // A request's epochs are the config's (`training.epochs`); a phased family trains its pretraining before them, and
+  // the epochs it starts from and reaches count those too.
+  const pretraining = rows[0] ? pretrainingEpochs(JSON.parse(rows[0].run_config) as RunConfig) : 0;
   return rows.map((r) => {
     const request = JSON.parse(r.request_json) as TrainRequestRecord;
     const open = r.state === 'queued' || r.state === 'running';
@@ -87,7 +93,7 @@ export function trainAttempts(db: Db, runId: number): RunAttempt[] {
       adapter: outcome.adapter ?? null,
       fromEpoch: request.resumeFrom?.epoch ?? 0,
       // Records older than `epochs` in the request: the run's target, which an ended attempt may no longer share.
-      toEpoch: request.epochs ?? r.run_epochs,
+      toEpoch: pretraining + (request.epochs ?? r.run_epochs),
       reachedEpoch: outcome.reachedEpoch ?? null,
       queuedAt: r.created_at,
       startedAt: r.started_at,

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { hostname } from 'node:os';
-import { defaultRunConfig } from '../../families/run-config';
+import { defaultRunConfig, epochsInWords } from '../../families/run-config';
 import type { Environment } from '../../shared/api';
 import { migrate, openDb, type Db } from './db';
-import { getJob, insertJob, listJobs, moveJobToFront, queuedWork, requeueStaleJobs } from './jobs';
+import { getJob, insertJob, listJobs, moveJobToFront, openJobs, queuedWork, requeueStaleJobs } from './jobs';
 import { migrations } from './migrations';
 import { finishRun, getRun, insertRun, interruptStaleRuns, markRunning, requeueForResume } from './runs';
 import { insertCheckpoint } from './checkpoints';
@@ -184,6 +184,23 @@ describe("a run's history", () => {
       backend: null,
       reachedEpoch: null,
     });
+  });
+});
+
+describe('a phased family’s epochs', () => {
+  it('counts its pretraining in the history and the queue, as its curves and checkpoints do', () => {
+    const db = openDb(':memory:');
+    const config = defaultRunConfig('deep-clustering');
+    if (config.family !== 'deep-clustering') throw new Error('unreachable');
+    const dec = { ...config, model: { ...config.model, pretrainEpochs: 5 }, training: { ...config.training, epochs: 5 } };
+    const runId = insertRun(db, dec, 'h');
+    expect(openJobs(db).map((j) => [j.runEpochs, j.runPretraining])).toEqual([[10, 5]]);
+    markRunning(db, runId, env);
+    insertCheckpoint(db, runId, { epoch: 10, step: 100, path: '/c/e10', sizeBytes: 1, sha256: 'ab' });
+    finishRun(db, runId, 'completed', null);
+    expect(getRun(db, runId)!.attempts.map((a) => [a.fromEpoch, a.toEpoch, a.reachedEpoch])).toEqual([[0, 10, 10]]);
+    expect(epochsInWords(dec, dec.training.epochs)).toBe('10 epochs: 5 pretraining + 5');
+    expect(epochsInWords(defaultRunConfig('vae'), 1)).toBe('1 epoch');
   });
 });
 

@@ -10,7 +10,7 @@ import { tf, type Scalar, type Tensor, type Variable } from '../../ml/tf';
 import { buildArchitecture, buildEncoder, summarize } from '../architecture';
 import type { BuiltModel, ChartView, FamilyModel, LossResult, Weight } from '../family-model';
 import { clusteringLoss, softAssignment, targetDistribution } from './objective';
-import { principalComponents } from './pca';
+import { principalComponents, varianceShares } from './pca';
 import { deepClusteringSpec, type DeepClusteringModel } from './spec';
 
 /** Images per forward pass when a whole split is encoded (k-means, the target's f_j, the scores). */
@@ -192,6 +192,9 @@ export const deepClusteringFamily: FamilyModel<DeepClusteringModel> = {
           ? await readFloats(() => tf.argMax(softAssignment(encode(sample), centres, m.alpha), 1))
           : null;
         const xy = principalComponents(codes, n, d, 2);
+        // Each axis's share of the codes' variance, as the explorer's projector gives it.
+        const shares = varianceShares(codes, n, d, xy, 2);
+        const share = (c: number) => ` (${(100 * (shares[c] ?? 0)).toFixed(1)} %)`;
         return [
           {
             kind: 'cluster-scatter',
@@ -199,6 +202,7 @@ export const deepClusteringFamily: FamilyModel<DeepClusteringModel> = {
             caption: clustering
               ? `${n} test codes on their first two principal components, coloured by cluster (argmax q)`
               : `${n} test codes on their first two principal components, coloured by label (no clusters before epoch ${m.pretrainEpochs + 1})`,
+            axes: [`PC 1${share(0)}`, `PC 2${share(1)}`],
             points: Array.from({ length: n }, (_, i) => ({
               x: xy[2 * i] as number,
               y: xy[2 * i + 1] as number,

@@ -14,6 +14,8 @@ export function principalComponents(values: ArrayLike<number>, n: number, d: num
     }
   }
   for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) cov[a * d + b] = cov[b * d + a]!;
+  let trace = 0;
+  for (let a = 0; a < d; a++) trace += cov[a * d + a]!;
   const axes: Float64Array[] = [];
   for (let c = 0; c < Math.min(components, d); c++) {
     let v = Float64Array.from({ length: d }, (_, j) => 1 + j / d);
@@ -27,7 +29,12 @@ export function principalComponents(values: ArrayLike<number>, n: number, d: num
         for (let j = 0; j < d; j++) next[j]! -= dot * axis[j]!;
       }
       const norm = Math.hypot(...next);
-      if (norm === 0) break;
+      // No variance left in any direction (codes of lower rank than the components asked for): a zero axis, whose
+      // coordinates are all 0, not the starting vector's.
+      if (norm <= 1e-12 * trace) {
+        v = new Float64Array(d);
+        break;
+      }
       v = next.map((x) => x / norm);
     }
     let largest = 0;
@@ -44,4 +51,24 @@ export function principalComponents(values: ArrayLike<number>, n: number, d: num
     });
   }
   return out;
+}
+
+/** Each projected component's share of the codes' total variance (`projected`: [n, components], as returned above). */
+export function varianceShares(
+  values: ArrayLike<number>,
+  n: number,
+  d: number,
+  projected: ArrayLike<number>,
+  components = 2,
+): number[] {
+  const variance = (get: (i: number) => number) => {
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += get(i) / n;
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += (get(i) - mean) ** 2 / n;
+    return sum;
+  };
+  let total = 0;
+  for (let j = 0; j < d; j++) total += variance((i) => values[i * d + j]!);
+  return Array.from({ length: components }, (_, c) => (total > 0 ? variance((i) => projected[i * components + c]!) / total : 0));
 }
