@@ -14,6 +14,7 @@ import type { DatasetLocations } from './training/protocol';
 import { getRun, stoppedEarlyOf, type ResumePoint } from './store/runs';
 import { bestCheckpoint } from './training/checkpoint-policy';
 import { pretrainingEpochs } from '../families/run-config';
+import { studioVersion } from './version';
 
 /** Metrics as CSV, one row per run, split, name, step: what any plotting tool reads. */
 export function metricsCsv(runId: number, points: readonly MetricPoint[]): string {
@@ -101,18 +102,20 @@ export function lastGoodCheckpoint(db: Db, runId: number): ResumePoint {
 
 /**
  * Writes a run out of the studio: its encoder and decoder (and any other part) as TensorFlow.js layers
- * models rebuilt in a worker from the config and the last good checkpoint, the config, and the metrics as CSV.
+ * models rebuilt in a worker from the config and its default checkpoint, the config, the metrics as CSV, and
+ * `export.json`: which run and checkpoint the weights are, and what each part and array is.
  * The folder is written whole or not at all (`writeWhole`), and one that holds files is refused unless `overwrite`.
  */
 export async function exportRun(
   o: { db: Db; orchestrator: Orchestrator; datasets: DatasetLocations },
-  run: { id: number; config: RunConfig; environment?: Environment | null },
+  run: { id: number; name?: string; experiment?: string; config: RunConfig; environment?: Environment | null },
   outDir: string,
   options: OutFolderOptions = {},
 ): Promise<{ outDir: string; epoch: number; files: string[] }> {
   const checkpoint = lastGoodCheckpoint(o.db, run.id);
+  const bestBy = defaultEpoch(o.db, run.id)?.bestBy ?? null;
   return writeWhole(outDir, options, async (staging) => {
-    const { files } = await o.orchestrator.light.request(
+    const { files, contents } = await o.orchestrator.light.request(
       {
         type: 'export',
         config: run.config,
@@ -127,6 +130,30 @@ export async function exportRun(
     writeFileSync(configFile, `${JSON.stringify(run.config, null, 2)}\n`);
     const csv = join(staging, 'metrics.csv');
     writeFileSync(csv, metricsCsv(run.id, readMetrics(o.db, run.id)));
-    return { epoch: checkpoint.epoch, files: [...files, configFile, csv] };
+    const manifest = join(staging, 'export.json');
+    const about = {
+      format: 'latent-studio-export/1',
+      run: { id: run.id, name: run.name ?? null, experiment: run.experiment ?? null, family: run.config.family },
+      checkpoint: {
+        epoch: checkpoint.epoch,
+        step: checkpoint.step,
+        sha256: checkpoint.sha256,
+        chosen:
+          bestBy !== null && bestBy !== undefined
+            ? `the best by ${bestBy}, kept because early stopping ended the run`
+            : 'the newest that verifies',
+      },
+      exported: { at: new Date().toISOString(), by: `Latent Studio ${studioVersion}` },
+      parts: contents?.parts ?? {},
+      arrays: contents?.arrays ?? {},
+      files: {
+        'config.json': "the run's config, as `latent-studio train` takes it",
+        'metrics.csv': 'every metric the run logged: run_id,split,name,step,epoch,value',
+        '<part>/model.json': 'a TensorFlow.js layers model with its weights.bin: tf.loadLayersModel reads it',
+        '<array>.npy': 'a float32 NumPy array (numpy.load)',
+      },
+    };
+    writeFileSync(manifest, `${JSON.stringify(about, null, 2)}\n`);
+    return { epoch: checkpoint.epoch, files: [...files, configFile, csv, manifest] };
   });
 }

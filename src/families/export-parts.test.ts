@@ -3,6 +3,7 @@ import { selectBackend } from '../ml/backend';
 import { tf, tfl, type LayersModel, type Tensor } from '../ml/tf';
 import { buildDefaultModel } from './default-model.testing';
 import { familyModels } from './models';
+import { defaultRunConfig } from './run-config';
 
 /** A layers model through what an export writes (topology and weights) and what tf.loadLayersModel reads back. */
 async function roundTrip(model: LayersModel): Promise<LayersModel> {
@@ -29,7 +30,12 @@ describe('every family leaves the studio as layers models', () => {
     async (family) => {
       const model = buildDefaultModel(family, 2, 100);
       const parts = model.layersModels?.();
-      expect(Object.keys(parts ?? {})).toEqual(expect.arrayContaining(['encoder', 'decoder']));
+      // A decoder per identity for the deepfake, named by it; one decoder for the rest.
+      const decoders = family === 'deepfake' ? ['decoder_a', 'decoder_b'] : ['decoder'];
+      expect(Object.keys(parts ?? {})).toEqual(expect.arrayContaining(['encoder', ...decoders]));
+      // Every array an export writes says what it is.
+      const notes = model.exportNotes?.() ?? {};
+      for (const name of Object.keys(model.exportArrays?.() ?? {})) expect(notes[name], `${family}: ${name}`).toBeTruthy();
       const loaded: Record<string, LayersModel> = {};
       for (const [name, part] of Object.entries(parts ?? {})) loaded[name] = await roundTrip(part);
       const x = tf.randomUniform([3, 784], 0, 1, 'float32', 5);
@@ -47,6 +53,14 @@ describe('every family leaves the studio as layers models', () => {
         const distances = tf.sum(tf.square(tf.sub(tf.expandDims(rows, 1), tf.expandDims(codebook, 0))), 2);
         const quantised = tf.reshape(tf.gather(codebook, tf.argMin(distances, 1)), [3, -1]);
         expect(near(loaded['decoder']!.predict(quantised) as Tensor, model.reconstruct(x))).toBeLessThan(1e-5);
+      }
+      if (family === 'deep-clustering') {
+        // Its centres once k-means has placed them (a checkpoint from after the pretraining), none before.
+        expect(Object.keys(arrays)).toEqual([]);
+        model.restore?.({ clustering: true });
+        const centres = model.exportArrays?.()['cluster_centres'];
+        expect(centres?.shape).toEqual([10, (defaultRunConfig('deep-clustering').model as { latentSize: number }).latentSize]);
+        expect(model.exportNotes?.()['cluster_centres']).toMatch(/soft assignment/);
       }
       for (const t of Object.values(arrays)) expect(t.isDisposed).toBe(false);
       model.dispose();

@@ -148,6 +148,11 @@ export interface BuiltModel {
    * between encoder and decoder is the nearest of its rows). The model's own tensors: the caller does not dispose them.
    */
   exportArrays?(): Record<string, Tensor>;
+  /**
+   * What each exported part or array is, in words, by its name (`encoder`, `codebook`): how to read its output and
+   * what goes between the parts. An export writes them into its `export.json`.
+   */
+  exportNotes?(): Record<string, string>;
   restore?(state: Record<string, unknown>): void;
   /** Called before each training step with the fractional epoch, for schedules such as KL warm-up. */
   onStep?(epoch: number): void;

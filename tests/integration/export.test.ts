@@ -33,6 +33,19 @@ describe('a trained model leaves the studio', () => {
     expect(csv[0]).toBe('run_id,split,name,step,epoch,value');
     expect(csv.length - 1).toBe((await studio.api['runs.metrics']({ runId })).length);
     expect(csv).toContain(`${runId},test,mse,${latestStep(run)},2,${latestOf(run, 'test', 'mse')}`);
+    // Which run and checkpoint the weights are, and each part's shapes: what the folder alone could not say.
+    const about = JSON.parse(readFileSync(join(dir, 'export.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+    const kept = run.checkpoints.find((c) => c.epoch === 2);
+    expect(about['run']).toEqual({ id: runId, name: run.name, experiment: run.experiment, family: 'autoencoder' });
+    expect(about['checkpoint']).toMatchObject({
+      epoch: 2,
+      step: kept?.step,
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      chosen: 'the newest that verifies',
+    });
+    const code = (config.model as { latentSize: number }).latentSize;
+    expect(about['parts']?.['encoder']).toMatchObject({ inputs: [[null, 784]], outputs: [[null, code]] });
+    expect(about['parts']?.['decoder']).toMatchObject({ inputs: [[null, code]], outputs: [[null, 784]] });
 
     // Loaded as a web page would: over HTTP, by the model.json and the weight files it names.
     tfRequire('@tensorflow/tfjs-backend-cpu');
@@ -61,6 +74,11 @@ describe('a trained model leaves the studio', () => {
     const book = parseNpy(readFileSync(join(dir, 'codebook.npy')), 'codebook.npy');
     const model = config.model as { codebookSize: number; codeSize: number };
     expect(book.shape).toEqual([model.codebookSize, model.codeSize]);
+    const about = JSON.parse(readFileSync(join(dir, 'export.json'), 'utf8')) as {
+      arrays: Record<string, { shape: number[]; note?: string }>;
+    };
+    expect(about.arrays['codebook.npy']?.shape).toEqual(book.shape);
+    expect(about.arrays['codebook.npy']?.note).toMatch(/nearest codebook row/);
     tfRequire('@tensorflow/tfjs-backend-cpu');
     await tf.setBackend('cpu');
     const { base, server } = await serve(dir);

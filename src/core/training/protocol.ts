@@ -103,6 +103,12 @@ export interface TestLatents {
   factorNames: string[];
 }
 
+/** What an export holds, for its `export.json`: each layers model's input and output shapes, each array's shape, in words. */
+export interface ExportContents {
+  parts: Record<string, { inputs: (number | null)[][]; outputs: (number | null)[][]; note?: string }>;
+  arrays: Record<string, { shape: number[]; note?: string }>;
+}
+
 export type FromWorker =
   | { type: 'started'; environment: Environment }
   | { type: 'progress'; progress: RunProgress }
@@ -115,7 +121,7 @@ export type FromWorker =
   | { type: 'rung'; epoch: number }
   | { type: 'failed'; error: string }
   | { type: 'probed'; backend: BackendInfo }
-  | { type: 'exported'; files: string[] }
+  | { type: 'exported'; files: string[]; contents?: ExportContents }
   /** An evaluation began a step (before its answer, `evaluated`). */
   | { type: 'evaluationStep'; step: EvaluationStep }
   | {

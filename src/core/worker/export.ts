@@ -7,7 +7,7 @@ import { tf, type LayersModel } from '../../ml/tf';
 import { DatasetCatalog } from '../datasets/catalog';
 import { npyBytes } from '../datasets/npy';
 import { readCheckpoint } from '../training/checkpoint';
-import type { ToWorker } from '../training/protocol';
+import type { ExportContents, ToWorker } from '../training/protocol';
 import { buildModel, restoreFrom } from '../training/rebuild';
 
 /** Writes a tfjs layers model as model.json + weights.bin (what tf.loadLayersModel reads), no tfjs-node needed. */
@@ -35,7 +35,12 @@ async function saveLayersModel(model: LayersModel, dir: string): Promise<string[
   return files;
 }
 
-export async function runExport(msg: Extract<ToWorker, { type: 'export' }>): Promise<string[]> {
+/** A layers model's input or output shapes, one per tensor (the batch dimension null). */
+const shapesOf = (tensors: readonly { shape: readonly (number | null)[] }[]) => tensors.map((t) => [...t.shape]);
+
+export async function runExport(
+  msg: Extract<ToWorker, { type: 'export' }>,
+): Promise<{ files: string[]; contents: ExportContents }> {
   const { config } = msg;
   // Families registered outside src/families (LATENT_STUDIO_FAMILY_MODULES), as the other workers load them.
   await loadFamilyModules();
@@ -46,12 +51,19 @@ export async function runExport(msg: Extract<ToWorker, { type: 'export' }>): Pro
   const parts = model.layersModels?.();
   if (!parts) throw new Error(`the ${config.family} family has no layers models to export`);
   const files: string[] = [];
-  for (const [name, part] of Object.entries(parts)) files.push(...(await saveLayersModel(part, join(msg.outDir, name))));
+  const notes = model.exportNotes?.() ?? {};
+  const noted = (name: string) => (notes[name] === undefined ? {} : { note: notes[name] });
+  const contents: ExportContents = { parts: {}, arrays: {} };
+  for (const [name, part] of Object.entries(parts)) {
+    files.push(...(await saveLayersModel(part, join(msg.outDir, name))));
+    contents.parts[name] = { inputs: shapesOf(part.inputs), outputs: shapesOf(part.outputs), ...noted(name) };
+  }
   for (const [name, tensor] of Object.entries(model.exportArrays?.() ?? {})) {
     const file = join(msg.outDir, `${name}.npy`);
     writeFileSync(file, npyBytes(Float32Array.from(await tensor.data()), tensor.shape));
     files.push(file);
+    contents.arrays[`${name}.npy`] = { shape: [...tensor.shape], ...noted(name) };
   }
   model.dispose();
-  return files;
+  return { files, contents };
 }

@@ -25,7 +25,7 @@ export function workerHandlers(port: WorkerPort): WorkerHandlers {
     export: (msg) =>
       reply(
         port,
-        runExport(msg).then((files) => ({ type: 'exported', files })),
+        runExport(msg).then(({ files, contents }) => ({ type: 'exported', files, contents })),
       ),
     evaluate: (msg) =>
       reply(

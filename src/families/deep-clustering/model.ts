@@ -228,6 +228,19 @@ export const deepClusteringFamily: FamilyModel<DeepClusteringModel> = {
       weights: () => [...encoder.weights, ...decoder.weights, centresWeight, ...targetWeights],
       summary: () => [...summarize(encoder, decoder), { name: 'cluster_centres', outputShape: [k, d], params: k * d }],
       layersModels: () => ({ encoder, decoder }),
+      // The centres once k-means has placed them (after the pretraining); before, they are zeros and mean nothing.
+      exportArrays: (): Record<string, Tensor> => (clustering ? { cluster_centres: centres } : {}),
+      exportNotes: () => ({
+        encoder: `x → z (${d} columns)`,
+        decoder: `z → image, flat${m.variant === 'dec' ? ' (DEC does not train it after the pretraining)' : ''}`,
+        ...(clustering
+          ? {
+              cluster_centres:
+                `${k} × ${d}: the cluster centres μ_j; image i's soft assignment q_ij ∝ (1 + ‖z_i − μ_j‖² / α)^(−(α + 1) / 2) ` +
+                `with α = ${m.alpha}, its cluster argmax_j q_ij (Xie et al. 2016, eq. 1)`,
+            }
+          : {}),
+      }),
       dispose() {
         encoder.dispose();
         decoder.dispose();

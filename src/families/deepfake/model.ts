@@ -89,6 +89,13 @@ export const deepfakeFamily: FamilyModel<DeepfakeModel> = {
       // Only a twin pair knows what a swapped image should be: image i of the other set.
       epochMetrics: async (ctx) => (ctx.twinSets ? swapScores(swap, ctx) : {}),
       ...modelsBody(encoder, ...decoders),
+      // Named by identity: A is the data set (or the first class), B the second set (or class).
+      layersModels: () => ({ encoder, decoder_a: decoders[0], decoder_b: decoders[1] }),
+      exportNotes: () => ({
+        encoder: 'x → z: the code both identities share',
+        decoder_a: "z → image, flat, as identity A (the run's data set, or its first class)",
+        decoder_b: 'z → image, flat, as identity B (dataset.second, or the second class): a swap is decoder_b(encoder(x of A))',
+      }),
       async views({ sample, sampleLabels }): Promise<ImageView[]> {
         const out: ImageView[] = [];
         const reads = new Reads();

@@ -105,6 +105,14 @@ export const fsqFamily: FamilyModel<FsqModel> = {
       // the grid of `levels` (fsqQuantiser), is the decoder's input.
       layersModels: () => ({ encoder, decoder }),
       exportArrays: () => Object.fromEntries(runningWeights.map((w) => [w.name.replace(/^fsq_/, ''), w.read()])),
+      exportNotes: () => ({
+        encoder:
+          `x → rows of ${m.levels.length} columns, each ${norm ? 'standardised by running_mean.npy and running_var.npy, then ' : ''}` +
+          'bounded and rounded to the grid of `levels` (Mentzer et al. 2023) before the decoder',
+        running_mean: "the encoder's output's mean per column, as batch norm keeps it: subtracted first",
+        running_var:
+          'its variance per column: the difference is divided by sqrt(running_var + 1e-5) before bounding and rounding',
+      }),
       dispose() {
         norm?.dispose();
         encoder.dispose();

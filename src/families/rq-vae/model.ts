@@ -166,6 +166,11 @@ export const rqVaeFamily: FamilyModel<RqVaeModel> = {
       // shared book when sharedCodebook), subtracted; the sum of the chosen rows is the decoder's input.
       layersModels: () => ({ encoder, decoder }),
       exportArrays: () => ({ codebook }),
+      exportNotes: () => ({
+        codebook:
+          `${books} × ${k} × ${d}${m.sharedCodebook ? ' (one book, shared by every depth)' : ''}: each encoder row is coded residually, ` +
+          "depth by depth the nearest row of that depth's book subtracted; the sum of the rows chosen is the decoder's input",
+      }),
       dispose() {
         tf.dispose([codebook, emaCount, emaSum]);
         stepEncoded?.dispose();

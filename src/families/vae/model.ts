@@ -205,6 +205,12 @@ export function buildVae(
     weights: () => [...encoder.weights, ...decoder.weights, ...(own?.trainableWeights?.() ?? []), ...(own?.weights?.() ?? [])],
     summary: () => summarize(encoder, decoder),
     layersModels: () => ({ encoder, decoder }),
+    exportNotes: () => ({
+      encoder:
+        `${conditional ? '[x, one-hot label] → ' : 'x → '}[μ, log σ²], ${2 * k} columns: the posterior q(z|x) = N(μ, σ²); ` +
+        `μ = output[:, :${k}] is the code the studio's views, evaluations and --latents use, σ = exp(output[:, ${k}:] / 2)`,
+      decoder: `${conditional ? `[z, one-hot label] (${k} + ${classes} columns, concatenated)` : `z (${k} columns)`} → image, flat`,
+    }),
     dispose() {
       own?.dispose?.();
       fixedPrior.dispose();

@@ -147,6 +147,11 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
       // The encoder's output, read as `positions` rows of `codeSize`, each replaced by its nearest codebook row, is the decoder's input.
       layersModels: () => ({ encoder, decoder }),
       exportArrays: () => ({ codebook }),
+      exportNotes: () => ({
+        encoder: `x → ${m.positions * m.codeSize} columns, read as ${m.positions} rows of ${m.codeSize}`,
+        codebook: `${k} × ${d}: each encoder row is replaced by its nearest codebook row (Euclidean); the ${m.positions} rows chosen, flat, are the decoder's input`,
+        decoder: 'the quantised code, flat → image, flat',
+      }),
       dispose() {
         tf.dispose([chosen, codebook]);
         lastEncoded?.dispose();
