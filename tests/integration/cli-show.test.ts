@@ -73,8 +73,8 @@ describe('latent-studio show', () => {
     ]);
     const evaluated = out.slice(out.indexOf('\nevaluations\n'), out.indexOf('\nconfig\n')).trim().split('\n');
     expect(evaluated.slice(1)).toEqual([
-      `  #${done}  clustering · epoch 4 · seed 1 · completed: kmeans_acc 0.8123 · nmi 0.7`,
-      `  #${failed}  nll · epoch 4 · seed 1 · failed`,
+      `  1. clustering · epoch 4 · seed 1 · completed (job ${done}): kmeans_acc 0.8123 · nmi 0.7`,
+      `  2. nll · epoch 4 · seed 1 · failed (job ${failed})`,
       '     nll needs a family with a likelihood',
     ]);
     expect(out).toMatch(/\n\s+training\.epochs\s+4\n/);

@@ -267,7 +267,8 @@ describe('evaluations of a run’s latent space', () => {
     expect(codes.dtype).toBe('f4');
     expect(labels.shape).toEqual([600]);
     const csv = readFileSync(join(out, 'latents.csv'), 'utf8').trim().split('\n');
-    expect(csv[0]).toBe(['index', 'label', ...Array.from({ length: 10 }, (_, j) => `z${j}`)].join(','));
+    // Dimensions numbered as the studio shows them: z1 … z10.
+    expect(csv[0]).toBe(['index', 'label', ...Array.from({ length: 10 }, (_, j) => `z${j + 1}`)].join(','));
     expect(csv).toHaveLength(601);
     const row = csv[8]!.split(',').map(Number);
     expect(row[1]).toBe(labels.get(7));

@@ -93,15 +93,16 @@ function checkpointsAndHistory(run: RunDetail): void {
 function evaluations(list: readonly Evaluation[]): void {
   heading('evaluations');
   if (list.length === 0) return void process.stdout.write('  none (latent-studio evaluate <runId>)\n');
-  for (const e of list) {
+  list.forEach((e, i) => {
     const figures = Object.entries(e.figures)
       .map(([name, value]) => `${name} ${Number(value.toPrecision(4))}`)
       .join(' · ');
     process.stdout.write(
-      `  #${e.id}  ${e.what.join(', ')} · epoch ${e.epoch} · seed ${e.seed} · ${e.status}${figures ? `: ${figures}` : ''}\n`,
+      // Numbered among the run's own, as its page numbers them; the studio's job id after.
+      `  ${i + 1}. ${e.what.join(', ')} · epoch ${e.epoch} · seed ${e.seed} · ${e.status} (job ${e.id})${figures ? `: ${figures}` : ''}\n`,
     );
     if (e.error) process.stdout.write(`     ${e.error}\n`);
-  }
+  });
 }
 
 export const show = command({

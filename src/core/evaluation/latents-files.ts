@@ -6,7 +6,7 @@ import type { TestLatents } from '../training/protocol';
 /**
  * Writes a run's test codes where any tool can recompute a figure from them: codes.npy [n, dim] float32,
  * labels.npy [n] uint8 and factors.npy [n, factors] float32 where the data set has them, and latents.csv with one
- * row per image (index, label, z0…, then each factor by name), plus latents.json saying what is where. `outDir`
+ * row per image (index, label, z1…, then each factor by name; z1 is codes[:, 0], as the studio numbers dimensions), plus latents.json saying what is where. `outDir`
  * exists: callers write through `writeWhole`, so that a failed export leaves nothing.
  */
 export function writeLatents(
@@ -27,7 +27,8 @@ export function writeLatents(
   const header = [
     'index',
     ...(labels ? ['label'] : []),
-    ...Array.from({ length: dim }, (_, j) => `z${j}`),
+    // Numbered from 1, as the explorer, the heat maps and the metrics name them (z1 is codes[:, 0]).
+    ...Array.from({ length: dim }, (_, j) => `z${j + 1}`),
     ...(factors ? factorNames : []),
   ];
   const lines = [header.join(',')];
@@ -48,7 +49,7 @@ export function writeLatents(
         split: 'test',
         count,
         dim,
-        codes: 'codes.npy: float32 [count, dim], the posterior means for VAEs',
+        codes: 'codes.npy: float32 [count, dim], the posterior means for VAEs; column j is z(j+1) in the studio and latents.csv',
         labels: labels ? 'labels.npy: uint8 [count]' : null,
         factors: factors ? { file: 'factors.npy: float32 [count, factors]', names: factorNames } : null,
       },
