@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nameMaxLength } from './config';
-import { defaultStudyName, ranks, spearman, studySummary } from './study';
+import { defaultStudyName, ranks, spearman, spearmanInterval, studySummary } from './study';
 import { memberRunName } from './sweep';
 
 describe('the disentanglement study summary', () => {
@@ -27,6 +27,37 @@ describe('the disentanglement study summary', () => {
     ]);
     expect(s.rankCorrelation.matrix[0]?.[0]).toBeCloseTo(1);
     expect(s.rankCorrelation.matrix[0]?.[1]).toBeCloseTo(spearman([0.1, 0.3, 0.2, 0.5], [0.2, 0.1, 0.3, 0.4]) as number);
+    expect(s.rankCorrelation.n).toEqual([
+      [4, 4],
+      [4, 4],
+    ]);
+  });
+
+  it('names the run, strength and seed of each value, and gives each ρ its runs and a 95 % interval', () => {
+    const runs = [1, 2, 3, 4, 5].map((i) => ({
+      id: 10 + i,
+      params: { 'study.model': 'vae', 'study.strength': `β=${i}`, 'training.seed': i % 2 },
+      metrics: { 'eval.mig': i / 10, ...(i > 1 ? { 'eval.sap': (6 - i) / 10 } : {}) },
+    }));
+    const s = studySummary(runs, ['eval.mig', 'eval.sap']);
+    expect(s.models[0]?.metrics['eval.sap']?.runs).toEqual([
+      { id: 12, strength: 'β=2', seed: 0, value: 0.4 },
+      { id: 13, strength: 'β=3', seed: 1, value: 0.3 },
+      { id: 14, strength: 'β=4', seed: 0, value: 0.2 },
+      { id: 15, strength: 'β=5', seed: 1, value: 0.1 },
+    ]);
+    expect(s.rankCorrelation.n).toEqual([
+      [5, 4],
+      [4, 4],
+    ]);
+    // ρ = −1 exactly over the four runs with both: no interval (atanh is infinite); 4 runs is the least that has one.
+    expect(s.rankCorrelation.matrix[0]?.[1]).toBeCloseTo(-1);
+    expect(s.rankCorrelation.interval95[0]?.[1]).toBeNull();
+    // ρ = 0.5 over 12 runs, by hand: tanh(atanh 0.5 ± 1.96 √(1.06 / 9)) = −0.1227 … 0.8402.
+    const [lo, hi] = spearmanInterval(0.5, 12) ?? [NaN, NaN];
+    expect(lo).toBeCloseTo(-0.12272000159525036, 12);
+    expect(hi).toBeCloseTo(0.8402296175867521, 12);
+    expect(spearmanInterval(0.5, 3)).toBeNull();
   });
 
   it('is named by its data set, seeds and epochs, and by its models (in the registry order) when only some take part', () => {

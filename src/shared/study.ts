@@ -32,12 +32,16 @@ export const studyMetrics = ['eval.mig', 'eval.sap', 'eval.dci_disentanglement',
 export const studyParams = { model: 'study.model', strength: 'study.strength', seed: 'training.seed' } as const;
 
 export interface StudyRun {
+  /** The run's id, where known (the CLI's summary names each run). */
+  id?: number;
   params: Record<string, unknown>;
   metrics: Record<string, number>;
 }
 
 export interface MetricSpread {
   values: number[];
+  /** The same values with the run each is of: its id, strength and seed. */
+  runs: { id: number | null; strength: unknown; seed: unknown; value: number }[];
   median: number | null;
   min: number | null;
   max: number | null;
@@ -45,8 +49,22 @@ export interface MetricSpread {
 
 export interface StudySummary {
   models: { model: string; runs: number; metrics: Record<string, MetricSpread> }[];
-  /** Spearman's ρ between each pair of metrics over every run that has both (null with fewer than three). */
-  rankCorrelation: { metrics: string[]; matrix: (number | null)[][] };
+  /**
+   * Spearman's ρ between each pair of metrics over every run that has both (null with fewer than three), the number of
+   * those runs, and ρ's approximate 95 % interval (null with fewer than four runs, or ρ of ±1).
+   */
+  rankCorrelation: { metrics: string[]; matrix: (number | null)[][]; n: number[][]; interval95: ([number, number] | null)[][] };
+}
+
+/**
+ * An approximate 95 % interval of Spearman's ρ over n pairs: Fisher's z = atanh ρ with the variance 1.06 / (n − 3) that
+ * Fieller, Hartley & Pearson (1957, Biometrika 44) found for ranks, back through tanh.
+ */
+export function spearmanInterval(rho: number | null, n: number): [number, number] | null {
+  if (rho === null || n < 4 || Math.abs(rho) >= 1) return null;
+  const z = Math.atanh(rho);
+  const half = 1.96 * Math.sqrt(1.06 / (n - 3));
+  return [Math.tanh(z - half), Math.tanh(z + half)];
 }
 
 const median = (xs: number[]): number | null => {
@@ -100,11 +118,18 @@ export function studySummary(runs: readonly StudyRun[], metrics: readonly string
     runs: rs.length,
     metrics: Object.fromEntries(
       metrics.map((m) => {
-        const values = rs.map((r) => r.metrics[m]).filter((v): v is number => v !== undefined && Number.isFinite(v));
+        const having = rs.filter((r) => r.metrics[m] !== undefined && Number.isFinite(r.metrics[m]));
+        const values = having.map((r) => r.metrics[m] as number);
         return [
           m,
           {
             values,
+            runs: having.map((r) => ({
+              id: r.id ?? null,
+              strength: r.params[studyParams.strength],
+              seed: r.params[studyParams.seed],
+              value: r.metrics[m] as number,
+            })),
             median: median(values),
             min: values.length ? Math.min(...values) : null,
             max: values.length ? Math.max(...values) : null,
@@ -113,16 +138,18 @@ export function studySummary(runs: readonly StudyRun[], metrics: readonly string
       }),
     ),
   }));
+  const both = (a: string, b: string) => runs.filter((r) => Number.isFinite(r.metrics[a]) && Number.isFinite(r.metrics[b]));
   const matrix = metrics.map((a) =>
-    metrics.map((b) => {
-      const both = runs.filter((r) => Number.isFinite(r.metrics[a]) && Number.isFinite(r.metrics[b]));
-      return spearman(
-        both.map((r) => r.metrics[a] as number),
-        both.map((r) => r.metrics[b] as number),
-      );
-    }),
+    metrics.map((b) =>
+      spearman(
+        both(a, b).map((r) => r.metrics[a] as number),
+        both(a, b).map((r) => r.metrics[b] as number),
+      ),
+    ),
   );
-  return { models, rankCorrelation: { metrics: [...metrics], matrix } };
+  const n = metrics.map((a) => metrics.map((b) => both(a, b).length));
+  const interval95 = matrix.map((row, i) => row.map((rho, j) => spearmanInterval(rho, n[i]?.[j] ?? 0)));
+  return { models, rankCorrelation: { metrics: [...metrics], matrix, n, interval95 } };
 }
 
 /**

@@ -48,6 +48,13 @@ test('the disentanglement study from the sweep form’s template, two of its mod
     .first()
     .textContent();
   expect(diagonal).toBe('1.00');
+  // Six runs make a rough ρ: the caption says over how many, and each cell's tooltip its runs and interval.
+  const correlation = view.getByTestId('study-rank-correlation');
+  await expect(correlation.locator('figcaption')).toContainText('over the 6 runs with both figures: few runs');
+  await expect(correlation.locator('tbody tr').nth(1).locator('td').first()).toHaveAttribute(
+    'title',
+    /^ρ = -?[\d.]+ over 6 runs/,
+  );
   await view.screenshot({ path: join(shots, '55-study-view.png') });
   await page.screenshot({ path: join(shots, '56-study-sweep.png'), fullPage: true });
 });

@@ -46,6 +46,7 @@ export const study = command({
     if (!spec.success) throw new UsageError(`study refused: ${describeIssues(fieldIssues(spec.error))}`);
     return runSweep(spec.data, undefined, values, 'study', (result, detail) => {
       const runs = result.runs.map((r) => ({
+        id: r.id,
         params: detail.runs.find((d) => d.runId === r.id)?.params ?? {},
         metrics: Object.fromEntries(Object.entries(r.eval).map(([k, v]) => [`eval.${k}`, v])),
       }));
