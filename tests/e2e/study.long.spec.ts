@@ -36,6 +36,15 @@ test('the disentanglement study from the sweep form’s template, two of its mod
   await expect(view.getByTestId('study-metric')).toHaveCount(5);
   await expect(view.locator('h3')).toContainText('2 models × 3 strengths × 1 seed');
   await expect(view.getByTestId('study-strengths')).toHaveText('β-VAE β=1, β=4, β=16; β-TC-VAE β=1, β=6, β=10');
+  // The sweep's header names what the study varies, not only the seed its spec names.
+  const studied = page.getByTestId('sweep-study-models');
+  await expect(studied).toContainText('β-VAE (β=1, β=4, β=16)');
+  await expect(studied).toContainText('β-TC-VAE (β=1, β=6, β=10)');
+  // Its table marks the β column: a β-VAE's β weighs the KL, a β-TC-VAE's the total correlation.
+  await expect(page.locator('[data-column="field:model.beta"]')).toHaveAttribute(
+    'title',
+    /means different things: .*β \(TC weight\) in β-TC-VAE/,
+  );
   // Every worker gone, the counts say so (they were left at "1 running" by a worker that outlived its job).
   await expect(page.getByTestId('queue-counts')).toHaveText('0 running · 0 queued', { timeout: 20_000 });
   // Each panel has a point per evaluated run; the rank correlation is 1 on its diagonal.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { familySpecs } from '../../../../families/specs';
+import { familySpec, familySpecs } from '../../../../families/specs';
 import type { FamilyInfo } from '../../../../shared/api';
 import {
   comparisonMetric,
@@ -12,6 +12,7 @@ import {
   imagesAtEpoch,
   kindTitle,
   metricTitle,
+  mixedMeaning,
   mixedUnits,
   orderMetrics,
   parseMetricKey,
@@ -107,6 +108,24 @@ describe('metric keys', () => {
     // Runs equally long and nothing else telling: the first other test metric, as before.
     const still = plain.map((r) => ({ metrics: { ...r.metrics, 'run.training_seconds': 30 } }));
     expect(defaultScatterAxes(keys, still)).toEqual({ x: 'test.mse', y: 'test.loss' });
+  });
+  it('says when one config field means different things in the rows’ families (their specs’ own labels)', () => {
+    const info = (id: string) => {
+      const spec = familySpec(id)!;
+      return { id, label: spec.label, modelSchema: z.toJSONSchema(spec.modelSchema, { io: 'input', unrepresentable: 'any' }) };
+    };
+    const families = ['vae', 'beta-tc-vae', 'factor-vae'].map(info);
+    const rows = [{ family: 'beta-tc-vae' }, { family: 'factor-vae' }, { family: 'vae' }];
+    expect(mixedMeaning('model.gamma', rows, families)).toBe(
+      'means different things: γ (dimension-wise KL weight) in β-TC-VAE (total correlation); γ (TC weight) in FactorVAE (discriminator TC)',
+    );
+    expect(mixedMeaning('model.beta', rows, families)).toBe(
+      'means different things: β (TC weight) in β-TC-VAE (total correlation); β (KL weight) in Variational autoencoder (VAE, β-VAE)',
+    );
+    // One family, or a field every family means alike (the code's size), or a path below the model's own fields.
+    expect(mixedMeaning('model.gamma', rows.slice(0, 1), families)).toBeNull();
+    expect(mixedMeaning('model.latentSize', rows, families)).toBeNull();
+    expect(mixedMeaning('training.seed', rows, families)).toBeNull();
   });
   it('says when one metric mixes units across families', () => {
     const families = [

@@ -152,6 +152,28 @@ export function mixedUnits(
   return `mixed units: ${[...byUnit].map(([unit, names]) => `${unit} (${[...names].join(', ')})`).join('; ')}`;
 }
 
+/**
+ * Where the rows' families declare one model field under different labels (β-TC-VAE's γ weighs the dimension-wise KL,
+ * FactorVAE's the total correlation), what it is in each: a column of it holds unlike numbers. Null where it is one thing.
+ */
+export function mixedMeaning(
+  path: string,
+  rows: readonly Pick<RunsTable['rows'][number], 'family'>[],
+  families: readonly Pick<FamilyInfo, 'id' | 'label' | 'modelSchema'>[],
+): string | null {
+  const key = /^model\.([A-Za-z_$][\w$]*)$/.exec(path)?.[1];
+  if (key === undefined) return null;
+  const byLabel = new Map<string, string[]>();
+  for (const id of new Set(rows.map((r) => r.family))) {
+    const f = families.find((x) => x.id === id);
+    const field = (f?.modelSchema['properties'] as Record<string, { label?: unknown }> | undefined)?.[key];
+    if (!f || typeof field?.label !== 'string') continue;
+    byLabel.set(field.label, [...(byLabel.get(field.label) ?? []), f.label]);
+  }
+  if (byLabel.size < 2) return null;
+  return `means different things: ${[...byLabel].map(([label, names]) => `${label} in ${names.join(', ')}`).join('; ')}`;
+}
+
 /** Per-dimension metrics (kl_dim_3) go last: a picker lists the figures of the whole model first. */
 const perDimensionName = /_\d+$/;
 
