@@ -294,10 +294,15 @@ test('the projector draws 10,000 MNIST test codes with PCA and UMAP: hover shows
   // The lasso drawn on UMAP's picture means nothing on t-SNE's: the selection and its outline are gone.
   await expect(selection).toHaveCount(0);
   expect(await page.evaluate(() => (window as unknown as { __projector: Probe }).__projector.shape)).toBeNull();
+  // While t-SNE computes, UMAP's picture stays, dimmed, and says it is UMAP's (its axes read UMAP 1 and 2).
+  await expect(page.getByTestId('projector-stale')).toHaveText('the UMAP shown until the t-SNE is ready');
+  await expect(canvas).toHaveAttribute('data-method', 'umap');
+  await projector.screenshot({ path: join(shots, '94-projector-while-tsne.png') });
   await page.getByTestId('projector-tsne-points').fill('500');
   await page.getByTestId('projector-tsne-iterations').fill('200');
   await expect(canvas).toHaveAttribute('data-method', 'tsne', { timeout: 60_000 });
   await expect(canvas).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
+  await expect(page.getByTestId('projector-stale')).toHaveCount(0);
   await expect(canvas).toHaveAttribute('data-points', '500');
   await expect(page.getByTestId('projector-status')).toContainText('seeded sample of 500 of 10,000 points');
   await page.getByTestId('projector-legend-entry').nth(3).click();
