@@ -74,18 +74,20 @@ export function npyImages(file: string, bytes: Uint8Array): ImageArray {
     }
   }
   const float = a.dtype.startsWith('f');
+  // A float32 as numpy prints it (255.6), not as the double it widens to (255.60000610351562).
+  const shown = (v: number) => (a.dtype === 'f4' ? Number(v.toPrecision(7)) : v);
   const unit = max <= 1 || (float && max <= 1 + unitOvershoot);
   if (float && !unit && max < 2) {
     throw new DatasetFileError(
       file,
-      `element ${maxAt} is ${max}: float images must hold values in 0..1 (up to ${1 + unitOvershoot}, clipped) or 0..255`,
+      `element ${maxAt} is ${shown(max)}: float images must hold values in 0..1 (up to ${1 + unitOvershoot}, clipped) or 0..255`,
     );
   }
   // Images in 0..1 with a few outliers would read as 0..255, every image near black: said, not guessed at.
   if (float && !unit && beyondUnit * 100 < lit) {
     throw new DatasetFileError(
       file,
-      `element ${maxAt} is ${max}, but only ${beyondUnit} of its ${lit} values above ${unitOvershoot} lie beyond 0..1: images in 0..1 with outliers? Clip them to 0..1 (np.clip) or scale the images to 0..255`,
+      `element ${maxAt} is ${shown(max)}, but only ${beyondUnit} of its ${lit} values above ${unitOvershoot} lie beyond 0..1: images in 0..1 with outliers? Clip them to 0..1 (np.clip) or scale the images to 0..255`,
     );
   }
   const scale = unit ? 255 : 1;
@@ -112,7 +114,7 @@ export function npyImages(file: string, bytes: Uint8Array): ImageArray {
         if (v < 0 || v > 255 || Number.isNaN(v)) {
           throw new DatasetFileError(
             file,
-            `image ${n} holds ${a.get(n * pixels + src)}: values must be 0..255 (or floats in 0..1)`,
+            `image ${n} holds ${shown(a.get(n * pixels + src))}: values must be 0..255 (or floats in 0..1)`,
           );
         }
         out[j] = v;

@@ -121,6 +121,46 @@ describe('import', () => {
       ],
       ['a path that does not exist', async () => ({ path: join(bad, 'nowhere') }), /nowhere: does not exist/],
       [
+        'a corrupt PNG in a class folder: named by its path there, the decoder’s reason one clause with no dangling colon',
+        async () => {
+          const dir = join(bad, 'corrupt');
+          mkdirSync(join(dir, 'a'), { recursive: true });
+          const png = await sharp(new Uint8Array(12), { raw: { width: 2, height: 2, channels: 3 } })
+            .png()
+            .toBuffer();
+          writeFileSync(join(dir, 'a', 'broken.png'), png.subarray(0, 30));
+          return { path: dir };
+        },
+        /^a\/broken\.png: cannot be decoded \(PNG or JPEG expected\): [^\n]*[^:;\s]$/,
+      ],
+      [
+        'images of two sizes in one class folder: both named by their paths there',
+        async () => {
+          const dir = join(bad, 'sizes');
+          mkdirSync(join(dir, 'a'), { recursive: true });
+          for (const [name, width, height] of [
+            ['s32.png', 32, 32],
+            ['s20x10.png', 20, 10],
+          ] as const)
+            await sharp(new Uint8Array(width * height * 3), { raw: { width, height, channels: 3 } })
+              .png()
+              .toFile(join(dir, 'a', name));
+          return { path: dir };
+        },
+        /^a\/s32\.png: is 32x32 but a\/s20x10\.png is 20x10: choose a size/,
+      ],
+      [
+        'a float32 NPY out of range: its value as numpy prints it',
+        async () => (
+          writeFileSync(
+            join(bad, 'f.npy'),
+            npy('<f4', [2, 2, 2], new Uint8Array(Float32Array.of(255.6, 0, 0, 0, 0, 0, 0, 0).buffer)),
+          ),
+          { path: join(bad, 'f.npy') }
+        ),
+        /^f\.npy: image 0 holds 255\.6: values must be 0\.\.255/,
+      ],
+      [
         'an NPY of 10 x 0 x 0',
         async () => (
           writeFileSync(join(bad, 'z00.npy'), npy('|u1', [10, 0, 0], new Uint8Array(0))),

@@ -7,6 +7,17 @@ import { readImageArray, readLabels, type ImageArray } from './image-arrays';
 import { folderEntries, folderEntry, givenPath, notRegular } from './import-paths';
 import type { DatasetStore, Manifest } from './store';
 
+/** libvips' message, as one clause: its lines joined, the trailing colon it leaves before a detail it omits dropped. */
+function decoderMessage(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join('; ')
+    .replace(/[:;\s]+$/, '');
+}
+
 export type ImportProgress = (done: number, total: number) => void;
 
 const defaultTestFraction = 0.1;
@@ -269,7 +280,7 @@ async function importImageFolder(
       m = await sharp(file).metadata();
     } catch (e) {
       const hint = imageExtensions.test(file) ? 'cannot be decoded' : 'is not an image';
-      throw new DatasetFileError(file, `${hint} (PNG or JPEG expected): ${(e as Error).message}`);
+      throw new DatasetFileError(file, `${hint} (PNG or JPEG expected): ${decoderMessage(e)}`, relative(dir, file));
     }
     const colour = (m.channels ?? 3) - (m.hasAlpha ? 1 : 0);
     // As shown: a camera's EXIF orientation turns a 4000x3000 sensor image into a 3000x4000 photo.
@@ -280,17 +291,21 @@ async function importImageFolder(
   const firstFile = relative(dir, files[0]!.file);
   metas.forEach((m, i) => {
     const file = files[i]!.file;
+    // Both files by their paths within the folder: 'a/s32.png … a/s20x10.png', not one by name and one by path.
+    const shown = relative(dir, file);
     if ((req.channels === undefined || req.channels === 'auto') && m.channels !== first.channels) {
       const kind = (c: number) => (c === 1 ? 'grayscale' : 'RGB');
       throw new DatasetFileError(
         file,
         `is ${kind(m.channels)} but ${firstFile} is ${kind(first.channels)}: images of one set need one channel count (choose 1 or 3 channels to convert them)`,
+        shown,
       );
     }
     if (!req.size && (m.height !== first.height || m.width !== first.width)) {
       throw new DatasetFileError(
         file,
         `is ${m.width}x${m.height} but ${firstFile} is ${first.width}x${first.height}: choose a size to resize them to`,
+        shown,
       );
     }
   });
@@ -305,7 +320,7 @@ async function importImageFolder(
       try {
         return new Uint8Array(await img.raw().toBuffer());
       } catch (e) {
-        throw new DatasetFileError(file, `cannot be decoded: ${(e as Error).message}`);
+        throw new DatasetFileError(file, `cannot be decoded: ${decoderMessage(e)}`, relative(dir, file));
       }
     };
     const chunk = 16;
