@@ -91,7 +91,8 @@ describe('latent-studio sample', () => {
     expect(readdirSync(out).sort()).toEqual(names);
     expect(line.files).toEqual(names.map((f) => join(out, f)));
     const meta = await sharp(join(out, 'sample-0000.png')).metadata();
-    expect([meta.format, meta.width, meta.height]).toEqual(['png', 28, 28]);
+    // MNIST's samples are grayscale PNGs, as the images are.
+    expect([meta.format, meta.width, meta.height, meta.channels]).toEqual(['png', 28, 28, 1]);
     const written = names.map((f) => readFileSync(join(out, f)).toString('base64'));
     // Two runs with one seed: the same bytes; another seed: others. Six different images, not one written six times.
     expect(same.samples.map((x) => x.png)).toEqual(written);

@@ -28,6 +28,11 @@ export function toBytes(values: ArrayLike<number>): Uint8Array {
   return out;
 }
 
+/** A PNG of the image's own channels: a grayscale one stays grayscale (sharp writes RGB unless told). */
+function pngOf(image: ReturnType<Sharp>, channels: number): Promise<Buffer> {
+  return (channels === 1 ? image.toColourspace('b-w') : image).png().toBuffer();
+}
+
 /**
  * Lays out rows of images (values in [0,1], clipped) into one PNG with a 2-pixel gutter,
  * e.g. test images above their reconstructions.
@@ -52,16 +57,12 @@ export async function gridPng(rows: Float32Array[][], h: number, w: number, chan
       }
     });
   });
-  const png = await sharp()(out, { raw: { width, height, channels: channels as 1 | 3 } })
-    .png()
-    .toBuffer();
+  const png = await pngOf(sharp()(out, { raw: { width, height, channels: channels as 1 | 3 } }), channels);
   return { png: new Uint8Array(png), width, height };
 }
 
 /** One image (HWC bytes) as a PNG. */
 export async function imagePng(bytes: Uint8Array, h: number, w: number, channels: number): Promise<Uint8Array> {
-  const png = await sharp()(bytes, { raw: { width: w, height: h, channels: channels as 1 | 3 } })
-    .png()
-    .toBuffer();
+  const png = await pngOf(sharp()(bytes, { raw: { width: w, height: h, channels: channels as 1 | 3 } }), channels);
   return new Uint8Array(png);
 }
