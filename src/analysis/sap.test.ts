@@ -34,4 +34,13 @@ describe('computeSap', () => {
     discrete.scoreMatrix.forEach((row, i) => expect(row[i]).toBe(1));
     expect(discrete.sap).toBeGreaterThan(0.4);
   });
+
+  it('stays far below 1 for a code that is the factors themselves when they take many values (what the UI warns of)', () => {
+    // Shapes' factors: shape 3, scale 6, orientation 40, x 32, y 32 values.
+    const shapes = gridFactors(2000, [3, 6, 40, 32, 32], 3);
+    const perfect = computeSap(shapes, shapes).sap;
+    console.log(`SAP of a code equal to Shapes' factors: ${perfect.toFixed(3)}`);
+    expect(perfect).toBeGreaterThan(0);
+    expect(perfect).toBeLessThan(0.5);
+  });
 });
