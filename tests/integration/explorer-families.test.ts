@@ -131,7 +131,7 @@ describe('explorer sessions of labelled decoders', () => {
     // Refused from its spec, before any worker: the run need not even have trained.
     const { runId } = await studio.api['runs.start']({ config });
     await expect(call('explorer.open', { runId })).rejects.toThrow(
-      /^runId: run \d+ is a model of family vq-vae, which has no decoder/,
+      /^runId: run \d+ cannot be explored: a VQ-VAE \(vector-quantised\) code is not one vector per image; train its learned prior/,
     );
     await studio.api['runs.cancel']({ runId });
   });

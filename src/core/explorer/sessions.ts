@@ -170,7 +170,9 @@ export class ExplorerSessions {
       refuse(
         'bad_request',
         'runId',
-        `run ${run.id} is a model of family ${run.config.family}, which has no decoder of one code per image: it cannot be explored`,
+        // As the run's page says it.
+        `run ${run.id} cannot be explored: a ${spec?.label ?? run.config.family} code is not one vector per image` +
+          (spec?.sampling === 'learned-prior' ? '; train its learned prior on the run page to sample from it' : ''),
       );
     }
     const checkpoint = checkpointFor(this.o.db, run.id, request.epoch);
