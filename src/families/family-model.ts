@@ -120,6 +120,11 @@ export interface BuiltModel {
   reconstruct(x: Tensor, labels?: Tensor): Tensor;
   /** The code of x, [batch, latent] (the posterior mean for a VAE); labels for conditional models. */
   encode?(x: Tensor, labels?: Tensor): Tensor;
+  /**
+   * For a clustering model once its clusters exist (DEC after its pretraining): each code's cluster, [batch] as floats
+   * (argmax of its soft assignment); null before. The projector colours by it and `export --latents` writes it.
+   */
+  clusterOf?(): ((codes: Tensor) => Tensor) | null;
   /** Images from codes, flat [batch, pixels]: decode(encode(x)) is reconstruct(x). */
   decode?(z: Tensor, labels?: Tensor): Tensor;
   /** For a discrete code (the VQ-VAE's): its grid of indices into a codebook, what a learned prior models. */

@@ -217,6 +217,8 @@ export const commands = {
       labelNames: z.array(z.string()).nullable(),
       factors: z.string().nullable(),
       factorNames: z.array(z.string()),
+      /** Each image's cluster, for a clustering model once its clusters exist (DEC's argmax q). */
+      clusters: z.array(z.number().int()).nullable().optional(),
       images: z.object({
         datasets: z.array(z.string()).min(1),
         set: z.array(z.number().int()).nullable(),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { clusteringAccuracy } from '../../src/analysis/clustering';
 import type { RunConfig } from '../../src/shared/config';
 import { defaultRunConfig } from '../../src/families/run-config';
 import type { Studio } from '../../src/core/studio';
@@ -314,6 +315,11 @@ describe('deep clustering', () => {
     );
     expect(acc).toBeGreaterThan(0.2);
     expect((await studio.api['artifacts.list']({ runId: run.id })).map((a) => a.kind)).toContain('cluster-scatter');
+    // Each test image's cluster goes with its code (the projector colours by it, --latents writes it): the run's own
+    // cluster ACC, recomputed from them, is the one it reported.
+    const latents = await studio.api['runs.latents']({ runId: run.id });
+    expect(latents.clusters).toHaveLength(latents.count);
+    expect(clusteringAccuracy(latents.labels ?? [], latents.clusters ?? []).accuracy).toBeCloseTo(acc, 10);
   });
 });
 

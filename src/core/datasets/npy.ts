@@ -89,10 +89,10 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
  * A NumPy .npy file (format 1.0, C order, little-endian) of float32 or uint8 values with the given shape: the
  * header dict, padded with spaces and a newline so that the data starts on a 64-byte boundary, as np.save writes it.
  */
-export function npyBytes(values: Float32Array | Uint8Array, shape: readonly number[]): Uint8Array {
+export function npyBytes(values: Float32Array | Int32Array | Uint8Array, shape: readonly number[]): Uint8Array {
   const count = shape.reduce((a, b) => a * b, 1);
   if (count !== values.length) throw new RangeError(`shape [${shape.join(', ')}] holds ${count} values, not ${values.length}`);
-  const descr = values instanceof Float32Array ? '<f4' : '|u1';
+  const descr = values instanceof Float32Array ? '<f4' : values instanceof Int32Array ? '<i4' : '|u1';
   const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${dims}), }`;
   const unpadded = magic.length + 2 + 2 + header.length + 1;
@@ -103,7 +103,7 @@ export function npyBytes(values: Float32Array | Uint8Array, shape: readonly numb
   out[7] = 0;
   new DataView(out.buffer).setUint16(8, header.length, true);
   out.set(new TextEncoder().encode(header), 10);
-  // float32 arrays are little-endian on every platform Node runs on here (x86-64, arm64).
+  // float32 and int32 arrays are little-endian on every platform Node runs on here (x86-64, arm64).
   out.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), 10 + header.length);
   return out;
 }

@@ -141,5 +141,19 @@ export async function testLatents(
     labels: test.labels,
     factors: test.factors,
     factorNames: test.factors ? factors.map((f) => f.name) : [],
+    clusters: await clustersOf(model, codes, dim, test.count),
   };
+}
+
+/** Each code's cluster, batch by batch, where the model has clusters now; null where it has none. */
+async function clustersOf(model: BuiltModel, codes: Float32Array, dim: number, count: number): Promise<Int32Array | null> {
+  const assign = model.clusterOf?.() ?? null;
+  if (!assign) return null;
+  const out = new Int32Array(count);
+  for (let start = 0; start < count; start += encodeBatch) {
+    const m = Math.min(encodeBatch, count - start);
+    const part = await readFloats(() => assign(tf.tensor2d(codes.subarray(start * dim, (start + m) * dim), [m, dim])));
+    out.set(Int32Array.from(part), start);
+  }
+  return out;
 }

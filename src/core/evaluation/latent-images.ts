@@ -78,6 +78,7 @@ export async function runLatents(
     labelNames,
     factors: latents.factors ? float32Base64(latents.factors) : null,
     factorNames: latents.factorNames,
+    clusters: latents.clusters ? Array.from(latents.clusters) : null,
     images,
   };
 }

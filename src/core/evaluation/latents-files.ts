@@ -6,7 +6,7 @@ import type { TestLatents } from '../training/protocol';
 /**
  * Writes a run's test codes where any tool can recompute a figure from them: codes.npy [n, dim] float32,
  * labels.npy [n] uint8 and factors.npy [n, factors] float32 where the data set has them, and latents.csv with one
- * row per image (index, label, z1…, then each factor by name; z1 is codes[:, 0], as the studio numbers dimensions), plus latents.json saying what is where. `outDir`
+ * row per image (index, label, cluster where the model has clusters, z1…, then each factor by name; z1 is codes[:, 0], as the studio numbers dimensions), plus latents.json saying what is where. `outDir`
  * exists: callers write through `writeWhole`, so that a failed export leaves nothing.
  */
 export function writeLatents(
@@ -24,9 +24,12 @@ export function writeLatents(
   write('codes.npy', npyBytes(codes, [count, dim]));
   if (labels) write('labels.npy', npyBytes(labels, [count]));
   if (factors) write('factors.npy', npyBytes(factors, [count, factorNames.length]));
+  const clusters = latents.clusters ?? null;
+  if (clusters) write('clusters.npy', npyBytes(clusters, [count]));
   const header = [
     'index',
     ...(labels ? ['label'] : []),
+    ...(clusters ? ['cluster'] : []),
     // Numbered from 1, as the explorer, the heat maps and the metrics name them (z1 is codes[:, 0]).
     ...Array.from({ length: dim }, (_, j) => `z${j + 1}`),
     ...(factors ? factorNames : []),
@@ -35,6 +38,7 @@ export function writeLatents(
   for (let i = 0; i < count; i++) {
     const row: (number | string)[] = [i];
     if (labels) row.push(labels[i]!);
+    if (clusters) row.push(clusters[i]!);
     for (let j = 0; j < dim; j++) row.push(codes[i * dim + j]!);
     if (factors) for (let f = 0; f < factorNames.length; f++) row.push(factors[i * factorNames.length + f]!);
     lines.push(row.join(','));
@@ -51,6 +55,7 @@ export function writeLatents(
         dim,
         codes: 'codes.npy: float32 [count, dim], the posterior means for VAEs; column j is z(j+1) in the studio and latents.csv',
         labels: labels ? 'labels.npy: uint8 [count]' : null,
+        clusters: clusters ? "clusters.npy: int32 [count], each image's cluster (argmax of its soft assignment)" : null,
         factors: factors ? { file: 'factors.npy: float32 [count, factors]', names: factorNames } : null,
       },
       null,

@@ -101,6 +101,8 @@ export interface TestLatents {
   /** count × factorNames.length, row-major (generated sets only). */
   factors: Float32Array | null;
   factorNames: string[];
+  /** Each image's cluster, for a clustering model once its clusters exist (DEC's argmax q). */
+  clusters?: Int32Array | null;
 }
 
 /** What an export holds, for its `export.json`: each layers model's input and output shapes, each array's shape, in words. */

@@ -230,6 +230,7 @@ export const deepClusteringFamily: FamilyModel<DeepClusteringModel> = {
       layersModels: () => ({ encoder, decoder }),
       // The centres once k-means has placed them (after the pretraining); before, they are zeros and mean nothing.
       exportArrays: (): Record<string, Tensor> => (clustering ? { cluster_centres: centres } : {}),
+      clusterOf: () => (clustering ? (z: Tensor) => tf.cast(tf.argMax(softAssignment(z, centres, m.alpha), 1), 'float32') : null),
       exportNotes: () => ({
         encoder: `x → z (${d} columns)`,
         decoder: `z → image, flat${m.variant === 'dec' ? ' (DEC does not train it after the pretraining)' : ''}`,

@@ -56,6 +56,28 @@ describe('the projector’s colours', () => {
     expect(Array.from(selected)).toEqual([rgba([160, 178, 196], 45), rgba([160, 178, 196]), rgba([160, 178, 196], 45)]);
   });
 
+  it('colours a clustering model’s points by their cluster, of which there may be more than 256', () => {
+    expect(colorChoices(true, [], true).map((c) => c.value)).toEqual(['label', 'cluster', 'none']);
+    const clusters = [0, 300, 300, 7];
+    const colors = pointColors({
+      indices: Uint32Array.of(0, 1, 2, 3),
+      labels: [1, 1, 1, 1],
+      clusters,
+      factors: null,
+      factorCount: 0,
+      colorBy: 'cluster',
+      factorIndex: -1,
+      range: null,
+      selected: new Set(),
+    });
+    expect(Array.from(colors)).toEqual(clusters.map((c) => rgba(parseColor(categoryColor(c)))));
+    expect(legendEntries([0, 1, 2, 3], clusters, (v) => `cluster ${v}`).map((e) => [e.name, e.count])).toEqual([
+      ['cluster 0', 1],
+      ['cluster 7', 1],
+      ['cluster 300', 2],
+    ]);
+  });
+
   it('puts the selected points in front, and nothing when none is selected', () => {
     expect(frontMask(Uint32Array.from([3, 7, 9]), new Set())).toBeNull();
     expect(Array.from(frontMask(Uint32Array.from([3, 7, 9]), new Set([9, 3]))!)).toEqual([1, 0, 1]);

@@ -11,10 +11,15 @@ export type LegendEntry = { value: number; name: string; color: string; count: n
 /** The range of one factor over every code. */
 export type FactorRange = { name: string; min: number; max: number };
 
-/** What the points may be coloured by: the label (where there are labels), each factor, or nothing. */
-export function colorChoices(hasLabels: boolean, factorNames: readonly string[]): { value: string; label: string }[] {
+/** What the points may be coloured by: the label (where there are labels), the cluster (a clustering model's), each factor, or nothing. */
+export function colorChoices(
+  hasLabels: boolean,
+  factorNames: readonly string[],
+  hasClusters = false,
+): { value: string; label: string }[] {
   const out: { value: string; label: string }[] = [];
   if (hasLabels) out.push({ value: 'label', label: 'label' });
+  if (hasClusters) out.push({ value: 'cluster', label: 'cluster' });
   factorNames.forEach((name, f) => out.push({ value: `factor:${f}`, label: `factor: ${name}` }));
   out.push({ value: 'none', label: 'none' });
   return out;
@@ -25,17 +30,17 @@ export function factorIndexOf(colorBy: string): number {
   return colorBy.startsWith('factor:') ? Number(colorBy.slice(7)) : -1;
 }
 
-/** One entry per label value among the drawn points (ascending), with its colour and count. */
+/** One entry per label (or cluster) value among the drawn points (ascending), with its colour and count. */
 export function legendEntries(
   indices: ArrayLike<number> & Iterable<number>,
   labels: readonly number[],
   labelName: (value: number) => string,
 ): LegendEntry[] {
-  const counts = new Array<number>(256).fill(0);
-  for (const i of indices) counts[labels[i]!]!++;
-  return counts.flatMap((count, value) =>
-    count > 0 ? [{ value, name: labelName(value), color: categoryColor(value), count }] : [],
-  );
+  const counts = new Map<number, number>();
+  for (const i of indices) counts.set(labels[i]!, (counts.get(labels[i]!) ?? 0) + 1);
+  return [...counts]
+    .sort(([a], [b]) => a - b)
+    .map(([value, count]) => ({ value, name: labelName(value), color: categoryColor(value), count }));
 }
 
 /** Factor `f`'s least and greatest value over `count` codes (`factors`: count × names.length, row-major). */
@@ -55,10 +60,12 @@ export interface ColorSource {
   /** The drawn test indices. */
   indices: Uint32Array;
   labels: readonly number[] | null;
+  /** Each code's cluster (a clustering model's), or null. */
+  clusters?: readonly number[] | null;
   factors: Float32Array | null;
   /** How many factors each code has. */
   factorCount: number;
-  /** `label`, `factor:<f>` or `none`. */
+  /** `label`, `cluster`, `factor:<f>` or `none`. */
   colorBy: string;
   factorIndex: number;
   range: FactorRange | null;
@@ -74,8 +81,9 @@ export function pointColors(s: ColorSource): Uint32Array {
   const range = s.range;
   s.indices.forEach((i, k) => {
     let rgb: [number, number, number] = [160, 178, 196];
-    if (s.colorBy === 'label' && s.labels) {
-      const v = s.labels[i]!;
+    const category = s.colorBy === 'label' ? s.labels : s.colorBy === 'cluster' ? s.clusters : null;
+    if (category) {
+      const v = category[i]!;
       rgb = palette[v] ??= parseColor(categoryColor(v));
     } else if (range && s.factors) {
       const span = range.max - range.min || 1;

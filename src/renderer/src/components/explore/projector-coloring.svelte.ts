@@ -15,10 +15,15 @@ import type { ProjectorData } from './projector-data.svelte';
  */
 export class ProjectorColoring {
   colorBy = $state('label');
-  readonly choices = $derived.by(() => colorChoices(!!this.data.latents?.labels, this.data.latents?.factorNames ?? []));
+  readonly choices = $derived.by(() =>
+    colorChoices(!!this.data.latents?.labels, this.data.latents?.factorNames ?? [], !!this.data.latents?.clusters),
+  );
   readonly legendEntries = $derived.by((): LegendEntry[] => {
     const { latents, projection } = this.data;
-    if (this.colorBy !== 'label' || !latents?.labels || !projection) return [];
+    if (!latents || !projection) return [];
+    if (this.colorBy === 'cluster' && latents.clusters)
+      return legendEntries(projection.indices, latents.clusters, (v) => `cluster ${v}`);
+    if (this.colorBy !== 'label' || !latents.labels) return [];
     return legendEntries(projection.indices, latents.labels, this.data.labelName);
   });
   readonly factorIndex = $derived(factorIndexOf(this.colorBy));
@@ -34,6 +39,7 @@ export class ProjectorColoring {
     return pointColors({
       indices: projection.indices,
       labels: latents.labels,
+      clusters: latents.clusters ?? null,
       factors: latents.factors,
       factorCount: latents.factorNames.length,
       colorBy: this.colorBy,

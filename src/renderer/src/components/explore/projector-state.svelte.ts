@@ -76,7 +76,8 @@ export class ProjectorState {
   selection = $state.raw<number[]>([]);
   selectionHow = $state('');
   /** The label the selection is of (null for a brush or lasso, or none): drawn anew, it is taken again. */
-  private selectedLabel: number | null = null;
+  /** The label or cluster whose points are selected (a legend entry picked), kept across pictures. */
+  private selectedLabel: { by: 'label' | 'cluster'; value: number } | null = null;
   /** The outline of the last brush or lasso, in data coordinates (null for a selection by label). */
   shape = $state.raw<[number, number][] | null>(null);
   readonly selected = $derived(setOf(this.selection));
@@ -348,27 +349,29 @@ export class ProjectorState {
       this.props.onSelect(selectedCodes(latents.codes, latents.dim, latents.labels, indices, latents.epoch));
   }
 
+  /** The points of one legend entry: a label, or a cluster where the points are coloured by cluster. */
   readonly selectLabel = (value: number): void => {
     const { projection, latents } = this.data;
-    if (!projection || !latents?.labels) return;
-    this.selectionHow = `label ${this.data.labelName(value)}`;
-    this.selectedLabel = value;
+    const by = this.coloring.colorBy === 'cluster' ? 'cluster' : 'label';
+    if (!projection || !(by === 'cluster' ? latents?.clusters : latents?.labels)) return;
+    this.selectionHow = by === 'cluster' ? `cluster ${value}` : `label ${this.data.labelName(value)}`;
+    this.selectedLabel = { by, value };
     this.shape = null;
-    this.setSelection(this.labelIndices(value));
+    this.setSelection(this.labelIndices(this.selectedLabel));
   };
 
-  private labelIndices(value: number): number[] {
-    const labels = this.data.latents?.labels;
+  private labelIndices(picked: { by: 'label' | 'cluster'; value: number }): number[] {
+    const values = picked.by === 'cluster' ? this.data.latents?.clusters : this.data.latents?.labels;
     const drawn = this.data.projection?.indices ?? [];
-    return labels ? Array.from(drawn).filter((i) => labels[i] === value) : [];
+    return values ? Array.from(drawn).filter((i) => values[i] === picked.value) : [];
   }
 
   /**
    * A label's selection on a new picture: its points among those now drawn (a new t-SNE sample draws others). The
    * highlight follows; the sliders are left where the user has them since (they were sent the selection once).
    */
-  private retakeLabel(value: number): void {
-    this.selection = this.labelIndices(value);
+  private retakeLabel(picked: { by: 'label' | 'cluster'; value: number }): void {
+    this.selection = this.labelIndices(picked);
   }
 
   readonly clearSelection = (): void => {
