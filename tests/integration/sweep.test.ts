@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { ApiError } from '../../src/core/errors';
 import { dispatch } from '../../src/core/dispatch';
 import { createStudio, type Studio } from '../../src/core/studio';
 import type { WorkerLauncher } from '../../src/core/training/protocol';
-import { cliWithin, openTestStudio, tempDir } from './helpers';
+import { cliPath, cliWithin, openTestStudio, tempDir } from './helpers';
 import { WorkerGate } from './worker-gate';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -245,6 +246,45 @@ describe('a sweep is one job', () => {
     } finally {
       await studio.close();
     }
+  }, 180_000);
+
+  it('Ctrl-C on the CLI cancels the evaluations it waits on; the same command again evaluates what they left', async () => {
+    const db = join(tmp.dir, 'ctrl-c.db');
+    const file = join(tmp.dir, 'ctrl-c.json');
+    const spec = {
+      ...betaSweep('ctrl-c'),
+      parameters: { 'model.beta': { values: [1] } },
+      evaluate: { what: ['nll'], nllSamples: 500 },
+    };
+    writeFileSync(file, JSON.stringify(spec));
+    const child = spawn(process.execPath, [cliPath, 'sweep', file, '--db', db], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let interrupted = false;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      // One Ctrl-C, as a user presses it once (a second leaves the sweep running and ends the CLI at once).
+      if (!interrupted && /waiting for evaluation \d+ \(nll\)/.test(stderr)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(stderr, stderr).toMatch(/sweep \d+: cancelled, with 1 evaluation\(s\) under way/);
+    const studio = openTestStudio(db);
+    try {
+      const [sweep] = await studio.api['sweeps.list']({});
+      const runId = (await studio.api['sweeps.get']({ sweepId: sweep?.id ?? 0 })).runs[0]?.runId ?? 0;
+      expect((await studio.api['evaluations.list']({ runId })).map((e) => e.status)).toEqual(['cancelled']);
+    } finally {
+      await studio.close();
+    }
+    expect(code).toBe(0);
+
+    const again = run('sweep', file, '--db', db);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/evaluating it again \(its evaluation was cancelled or failed\)/);
+    const result = JSON.parse(again.stdout.trim().split('\n').at(-1) ?? '') as { runs: { eval: Record<string, number> }[] };
+    expect(result.runs[0]?.eval['iw_nll']).toBeGreaterThan(0);
   }, 180_000);
 
   it('continues when the studio restarts mid-sweep: its queued runs are taken up, its interrupted ones resume', async () => {

@@ -168,9 +168,26 @@ export async function runSweep(
       );
     }
   });
+  // Ctrl-C cancels the sweep and the evaluations it started; running the command again evaluates what they left.
+  let cancelled = false;
+  const openEvaluations = async () =>
+    (
+      await Promise.all(
+        (await studio.api['sweeps.get']({ sweepId: id })).runs.map(async (r) =>
+          (await studio.api['evaluations.list']({ runId: r.runId })).filter(
+            (e) => e.status === 'queued' || e.status === 'running',
+          ),
+        ),
+      )
+    ).flat();
   const onSignal = () =>
     void studio.api['sweeps.cancel']({ sweepId: id }).then(
-      () => say(`sweep ${id}: cancelled`),
+      async () => {
+        cancelled = true;
+        const evaluations = spec.evaluate ? await openEvaluations() : [];
+        await Promise.all(evaluations.map((e) => studio.api['jobs.cancel']({ jobId: e.id }).catch(() => undefined)));
+        say(`sweep ${id}: cancelled${evaluations.length ? `, with ${evaluations.length} evaluation(s) under way` : ''}`);
+      },
       // Said even with --json: the sweep goes on.
       (e: unknown) =>
         process.stderr.write(
@@ -180,14 +197,23 @@ export async function runSweep(
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   await studio.whenSweepEnded(id);
-  if (spec.evaluate) {
-    // The evaluations the sweep asks for, started as each run completed: their figures join the JSON line.
+  if (spec.evaluate && !cancelled) {
+    // The evaluations the sweep asks for, started as each run completed: their figures join the JSON line. A run
+    // whose evaluation an earlier Ctrl-C cancelled (or that failed) is evaluated again now.
     for (const r of (await studio.api['sweeps.get']({ sweepId: id })).runs) {
-      for (const e of await studio.api['evaluations.list']({ runId: r.runId })) {
-        if (e.status !== 'queued' && e.status !== 'running') continue;
+      const evaluations = await studio.api['evaluations.list']({ runId: r.runId });
+      const open = evaluations.filter((e) => e.status === 'queued' || e.status === 'running');
+      if (r.status === 'completed' && open.length === 0 && !evaluations.some((e) => e.status === 'completed')) {
+        const { evaluationId } = await studio.api['evaluations.start']({ runId: r.runId, ...spec.evaluate });
+        say(`run ${r.runId}: evaluating it again (its evaluation was cancelled or failed)`);
+        await studio.whenEvaluationEnded(evaluationId, r.runId);
+      }
+      for (const e of open) {
+        if (cancelled) break;
         say(`run ${r.runId}: waiting for evaluation ${e.id} (${e.what.join(', ')})`);
         await studio.whenEvaluationEnded(e.id, r.runId);
       }
+      if (cancelled) break;
     }
   }
   const detail = await studio.api['sweeps.get']({ sweepId: id });
