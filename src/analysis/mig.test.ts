@@ -66,6 +66,23 @@ describe('the chance level of each cell (shuffled factors)', () => {
     expect(Math.max(...result.chanceInformation[1]!)).toBeLessThan(0.05);
   });
 
+  it('is a permutation test at 5 %: about one cell in twenty of independent codes exceeds it', () => {
+    let above = 0;
+    let cells = 0;
+    for (let seed = 0; seed < 20; seed++) {
+      const r = computeMig(noiseCodes(600, 10, 100 + seed), gridFactors(600, [40, 3], 200 + seed), { chanceSeed: seed });
+      r.mutualInformation.forEach((row, f) =>
+        row.forEach((v, j) => {
+          cells++;
+          if (v > r.chanceInformation[f]![j]!) above++;
+        }),
+      );
+    }
+    // 400 cells: 5 % is 20 of them (binomial sd 4.4); the 90th percentile of 20 shuffles passed 9.5 %.
+    expect(above / cells).toBeGreaterThan(0.02);
+    expect(above / cells).toBeLessThan(0.085);
+  });
+
   it('leaves a code that carries the factor far above chance, and is fixed by its seed', () => {
     const n = 1000;
     const factors = gridFactors(n, [40, 3], 7);

@@ -22,7 +22,8 @@ export function metricsCsv(runId: number, points: readonly MetricPoint[]): strin
   return `run_id,split,name,step,epoch,value\n${rows.join('\n')}${rows.length ? '\n' : ''}`;
 }
 
-type Found = { from: ResumePoint | null; skipped: string[] };
+/** A checkpoint that verifies (or none), why those before it were passed over, and the metric it is best by if so. */
+type Found = { from: ResumePoint | null; skipped: string[]; bestBy?: string };
 
 /** The first of `candidates` (checkpoint rows) that verifies, and why each before it was skipped. */
 function firstThatVerifies(candidates: readonly StoredCheckpoint[]): Found {
@@ -68,7 +69,7 @@ function checkpointsAndBest(db: Db, runId: number) {
 export function defaultCheckpoint(db: Db, runId: number): Found {
   const { all, best } = checkpointsAndBest(db, runId);
   const chosen = firstThatVerifies(best ? [best.checkpoint] : []);
-  if (chosen.from) return chosen;
+  if (chosen.from && best) return { ...chosen, bestBy: best.metric };
   const newest = firstThatVerifies(all);
   return { from: newest.from, skipped: [...chosen.skipped, ...newest.skipped] };
 }
@@ -94,10 +95,18 @@ export function defaultEpoch(db: Db, runId: number): { epoch: number; bestBy: st
 
 /** The checkpoint a run is exported from by default (`defaultCheckpoint`), or an error naming why none verifies. */
 export function lastGoodCheckpoint(db: Db, runId: number): ResumePoint {
-  const { from, skipped } = defaultCheckpoint(db, runId);
-  if (!from)
-    throw new ApiError('conflict', `run ${runId} has no usable checkpoint${skipped.length ? `: ${skipped.join('; ')}` : ''}`);
-  return from;
+  return usableCheckpoint(db, runId).from;
+}
+
+/** `defaultCheckpoint`, or an error naming why none verifies. */
+function usableCheckpoint(db: Db, runId: number): Found & { from: ResumePoint } {
+  const found = defaultCheckpoint(db, runId);
+  if (!found.from)
+    throw new ApiError(
+      'conflict',
+      `run ${runId} has no usable checkpoint${found.skipped.length ? `: ${found.skipped.join('; ')}` : ''}`,
+    );
+  return { ...found, from: found.from };
 }
 
 /**
@@ -112,8 +121,8 @@ export async function exportRun(
   outDir: string,
   options: OutFolderOptions = {},
 ): Promise<{ outDir: string; epoch: number; files: string[] }> {
-  const checkpoint = lastGoodCheckpoint(o.db, run.id);
-  const bestBy = defaultEpoch(o.db, run.id)?.bestBy ?? null;
+  // Which it is, as the choice itself found (the best may fail its hash, and the newest stand in for it).
+  const { from: checkpoint, bestBy, skipped } = usableCheckpoint(o.db, run.id);
   return writeWhole(outDir, options, async (staging) => {
     const { files, contents } = await o.orchestrator.light.request(
       {
@@ -139,9 +148,8 @@ export async function exportRun(
         step: checkpoint.step,
         sha256: checkpoint.sha256,
         chosen:
-          bestBy !== null && bestBy !== undefined
-            ? `the best by ${bestBy}, kept because early stopping ended the run`
-            : 'the newest that verifies',
+          bestBy !== undefined ? `the best by ${bestBy}, kept because early stopping ended the run` : 'the newest that verifies',
+        ...(skipped.length > 0 ? { passedOver: skipped } : {}),
       },
       exported: { at: new Date().toISOString(), by: `Latent Studio ${studioVersion}` },
       parts: contents?.parts ?? {},

@@ -61,7 +61,7 @@ export const EvaluationDetails = z.object({
       factorEntropies: z.array(z.number()),
       /**
        * chanceInformation[factor][latent] in nats: the estimate with the factor's values shuffled (95th percentile of
-       * 20 shuffles), what a code independent of the factor reaches at these images. Absent in older evaluations.
+       * 99 shuffles), what a code independent of the factor reaches at these images. Absent in older evaluations.
        */
       chanceInformation: z.array(z.array(z.number())).optional(),
       /** Normalised gap per factor (null for a constant factor). */

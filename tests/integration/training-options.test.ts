@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Studio } from '../../src/core/studio';
@@ -120,6 +120,21 @@ describe('training options', () => {
     const { evaluationId } = await studio.api['evaluations.start']({ runId, what: ['clustering'], seed: 0 });
     await studio.evaluations.whenEnded(evaluationId);
     expect(studio.evaluations.get(evaluationId)?.epoch).toBe(1);
+    const about = (dir: string) =>
+      (JSON.parse(readFileSync(join(tmp.dir, dir, 'export.json'), 'utf8')) as { checkpoint: Record<string, unknown> }).checkpoint;
+    expect(about('best')).toMatchObject({ epoch: 1, chosen: 'the best by loss, kept because early stopping ended the run' });
+
+    // The best checkpoint of its right size but corrupt: the export verifies it, takes the newest, and says so.
+    const bestPath = run.checkpoints.find((c) => c.epoch === 1)?.path ?? '';
+    const bytes = readFileSync(bestPath);
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
+    writeFileSync(bestPath, bytes);
+    expect((await studio.exportRun(runId, join(tmp.dir, 'best-corrupt'))).epoch).toBe(3);
+    expect(about('best-corrupt')).toMatchObject({
+      epoch: 3,
+      chosen: 'the newest that verifies',
+      passedOver: [expect.any(String)],
+    });
 
     // The best checkpoint's file cut short: the default passes over it, and the page names the one used instead.
     writeFileSync(run.checkpoints.find((c) => c.epoch === 1)?.path ?? '', 'cut short');

@@ -57,7 +57,9 @@ export const resume = command({
         values.json,
         studio.remote,
       );
-      if (!values.json) process.stderr.write(`run ${runId}: continuing from epoch ${r.fromEpoch} of ${r.toEpoch}\n`);
+      // A host of an earlier version (--remote) answers without toEpoch.
+      const to = (r as { toEpoch?: number }).toEpoch ?? r.epochs;
+      if (!values.json) process.stderr.write(`run ${runId}: continuing from epoch ${r.fromEpoch} of ${to}\n`);
       return runId;
     });
   },

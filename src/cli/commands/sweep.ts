@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ApiError } from '../../core/errors';
-import { finishedStatuses, type RunsTable, type SweepDetail } from '../../shared/api';
+import { finishedStatuses, type Evaluation, type RunsTable, type SweepDetail } from '../../shared/api';
 import { describeIssues, fieldIssues } from '../../shared/config';
 import { SlurmOptions } from '../../shared/slurm';
 import { SweepSpec } from '../../shared/sweep';
@@ -168,32 +168,43 @@ export async function runSweep(
       );
     }
   });
-  // Ctrl-C cancels the sweep and the evaluations it started; running the command again evaluates what they left.
+  // Ctrl-C cancels the sweep and the evaluations it started (those of its `evaluate`); running the command again
+  // evaluates what they left. `cancelled` is set at once, so that the wait below starts nothing more meanwhile.
   let cancelled = false;
+  const what = [...(spec.evaluate?.what ?? [])].sort().join(',');
+  const sweeps = (e: Evaluation) => [...e.what].sort().join(',') === what;
+  const open = (e: Evaluation) => e.status === 'queued' || e.status === 'running';
   const openEvaluations = async () =>
     (
       await Promise.all(
         (await studio.api['sweeps.get']({ sweepId: id })).runs.map(async (r) =>
-          (await studio.api['evaluations.list']({ runId: r.runId })).filter(
-            (e) => e.status === 'queued' || e.status === 'running',
-          ),
+          (await studio.api['evaluations.list']({ runId: r.runId })).filter((e) => open(e) && sweeps(e)),
         ),
       )
     ).flat();
-  const onSignal = () =>
+  const failed = (doing: string) => (e: unknown) => {
+    // Said even with --json: the sweep goes on.
+    process.stderr.write(`sweep ${id}: ${doing} failed (${e instanceof Error ? e.message : String(e)})\n`);
+  };
+  const onSignal = () => {
+    cancelled = true;
     void studio.api['sweeps.cancel']({ sweepId: id }).then(
       async () => {
-        cancelled = true;
-        const evaluations = spec.evaluate ? await openEvaluations() : [];
-        await Promise.all(evaluations.map((e) => studio.api['jobs.cancel']({ jobId: e.id }).catch(() => undefined)));
-        say(`sweep ${id}: cancelled${evaluations.length ? `, with ${evaluations.length} evaluation(s) under way` : ''}`);
+        try {
+          const evaluations = spec.evaluate ? await openEvaluations() : [];
+          await Promise.all(evaluations.map((e) => studio.api['jobs.cancel']({ jobId: e.id }).catch(() => undefined)));
+          say(`sweep ${id}: cancelled${evaluations.length ? `, with ${evaluations.length} evaluation(s) under way` : ''}`);
+        } catch (e) {
+          failed('cancelling its evaluations')(e);
+        }
       },
-      // Said even with --json: the sweep goes on.
-      (e: unknown) =>
-        process.stderr.write(
-          `sweep ${id}: cancelling failed (${e instanceof Error ? e.message : String(e)}); it goes on (Ctrl-C again leaves it running)\n`,
-        ),
+      (e: unknown) => {
+        cancelled = false;
+        failed('cancelling')(e);
+        process.stderr.write(`sweep ${id}: it goes on (Ctrl-C again leaves it running)\n`);
+      },
     );
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   await studio.whenSweepEnded(id);
@@ -201,19 +212,23 @@ export async function runSweep(
     // The evaluations the sweep asks for, started as each run completed: their figures join the JSON line. A run
     // whose evaluation an earlier Ctrl-C cancelled (or that failed) is evaluated again now.
     for (const r of (await studio.api['sweeps.get']({ sweepId: id })).runs) {
-      const evaluations = await studio.api['evaluations.list']({ runId: r.runId });
-      const open = evaluations.filter((e) => e.status === 'queued' || e.status === 'running');
-      if (r.status === 'completed' && open.length === 0 && !evaluations.some((e) => e.status === 'completed')) {
-        const { evaluationId } = await studio.api['evaluations.start']({ runId: r.runId, ...spec.evaluate });
-        say(`run ${r.runId}: evaluating it again (its evaluation was cancelled or failed)`);
-        await studio.whenEvaluationEnded(evaluationId, r.runId);
+      if (cancelled) break;
+      const evaluations = (await studio.api['evaluations.list']({ runId: r.runId })).filter(sweeps);
+      const waiting = evaluations.filter(open);
+      if (r.status === 'completed' && waiting.length === 0 && !evaluations.some((e) => e.status === 'completed') && !cancelled) {
+        try {
+          const { evaluationId } = await studio.api['evaluations.start']({ runId: r.runId, ...spec.evaluate });
+          say(`run ${r.runId}: evaluating it again (its evaluation was cancelled or failed)`);
+          await studio.whenEvaluationEnded(evaluationId, r.runId);
+        } catch (e) {
+          say(`run ${r.runId}: not evaluated (${e instanceof Error ? e.message : String(e)})`);
+        }
       }
-      for (const e of open) {
+      for (const e of waiting) {
         if (cancelled) break;
         say(`run ${r.runId}: waiting for evaluation ${e.id} (${e.what.join(', ')})`);
         await studio.whenEvaluationEnded(e.id, r.runId);
       }
-      if (cancelled) break;
     }
   }
   const detail = await studio.api['sweeps.get']({ sweepId: id });

@@ -54,6 +54,7 @@ export function writeLatents(
         count,
         dim,
         codes: 'codes.npy: float32 [count, dim], the posterior means for VAEs; column j is z(j+1) in the studio and latents.csv',
+        numbering: 'latents.csv names the dimensions z1…zN, as the studio does (exports before 2026-12-07: z0…z(N-1))',
         labels: labels ? 'labels.npy: uint8 [count]' : null,
         clusters: clusters ? "clusters.npy: int32 [count], each image's cluster (argmax of its soft assignment)" : null,
         factors: factors ? { file: 'factors.npy: float32 [count, factors]', names: factorNames } : null,

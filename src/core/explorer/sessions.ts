@@ -171,8 +171,10 @@ export class ExplorerSessions {
         'bad_request',
         'runId',
         // As the run's page says it.
-        `run ${run.id} cannot be explored: a ${spec?.label ?? run.config.family} code is not one vector per image` +
-          (spec?.sampling === 'learned-prior' ? '; train its learned prior on the run page to sample from it' : ''),
+        !spec
+          ? `run ${run.id} cannot be explored: no model family named ${run.config.family} is registered in this studio`
+          : `run ${run.id} cannot be explored: a ${spec.label} code is not one vector per image` +
+              (spec.sampling === 'learned-prior' ? '; train its learned prior on the run page to sample from it' : ''),
       );
     }
     const checkpoint = checkpointFor(this.o.db, run.id, request.epoch);
