@@ -13,7 +13,7 @@ import type { Orchestrator } from './training/orchestrator';
 import type { DatasetLocations } from './training/protocol';
 import { getRun, stoppedEarlyOf, type ResumePoint } from './store/runs';
 import { bestCheckpoint } from './training/checkpoint-policy';
-import { pretrainingEpochs } from '../families/run-config';
+import { epochsBeforeRules } from '../families/run-config';
 import { studioVersion } from './version';
 
 /** Metrics as CSV, one row per run, split, name, step: what any plotting tool reads. */
@@ -56,7 +56,7 @@ function checkpointsAndBest(db: Db, runId: number) {
           all,
           keepBest,
           (step) => metricAt(db, runId, ruleSplit(config.dataset), keepBest.metric, step),
-          pretrainingEpochs(config),
+          epochsBeforeRules(config, keepBest.metric),
         )
       : undefined;
   return { all, best: best && keepBest ? { checkpoint: best, metric: keepBest.metric } : undefined };

@@ -57,6 +57,12 @@ export interface FamilySpec<M> {
    * The model's `totalEpochs` is this plus `training.epochs`.
    */
   pretrainingEpochs?(model: M): number;
+  /**
+   * The epoch from which the loss is one objective, where a schedule inside it weighs its terms by epoch before then
+   * (a KL warm-up's rising β, a capacity ramp's C): a rule that reads the loss (early stopping, the plateau, the best
+   * checkpoint) counts no epoch before it, since those losses are of other objectives (0 or absent: every epoch).
+   */
+  lossSettles?(model: M): number;
   /** Data-set settings this family starts from (e.g. the two identities of the deepfake set-up). */
   defaultDataset?: { classes?: number[] };
   /** Training settings this family starts from (e.g. BCE for a Bernoulli decoder). */

@@ -161,6 +161,16 @@ export function pretrainingEpochs(config: Pick<RunConfig, 'family' | 'model'>): 
 }
 
 /**
+ * The epochs a rule reading `metric` passes over (early stopping, the plateau, the best checkpoint): a phased family's
+ * pretraining, and for the loss the epochs before a schedule inside it ends (a KL warm-up of W epochs: the first W − 1,
+ * whose losses weigh the KL by β·e/W; from epoch W on it is the run's one objective).
+ */
+export function epochsBeforeRules(config: Pick<RunConfig, 'family' | 'model'>, metric: string): number {
+  const settles = metric === 'loss' ? (familySpec(config.family)?.lossSettles?.(config.model) ?? 0) : 0;
+  return pretrainingEpochs(config) + Math.max(0, Math.ceil(settles) - 1);
+}
+
+/**
  * The epochs a run trains in all, in words: "5 epochs", or for a phased family "10 epochs: 5 pretraining + 5"
  * (its `training.epochs` counts only those after the pretraining; its curves, checkpoints and progress count all).
  */

@@ -182,14 +182,28 @@ export type LearningRateSchedule = z.infer<typeof LearningRateSchedule>;
  * EarlyStopping: patience counts epochs without an improvement of minDelta).
  */
 export const EarlyStopping = z.strictObject({
-  metric: z
-    .string()
+  metric: z.string().min(1).max(64).meta({
+    label: 'Metric',
+    help: 'e.g. loss or neg_elbo: on the validation split where the run holds one out, else the test split. The loss counts only from the end of a KL warm-up (before, it weighs the KL by a rising β) and after a pretraining.',
+  }),
+  mode: z
+    .enum(['min', 'max'])
+    .meta({ label: 'Mode', help: 'min for a figure that should fall (a loss), max for one that should rise (an accuracy).' }),
+  patience: z
+    .number()
+    .int()
     .min(1)
-    .max(64)
-    .meta({ label: 'Metric', help: 'e.g. loss: on the validation split where the run holds one out, else the test split.' }),
-  mode: z.enum(['min', 'max']).meta({ label: 'Mode' }),
-  patience: z.number().int().min(1).max(1000).meta({ label: 'Patience', step: 1 }),
-  minDelta: z.number().min(0).max(1e6).meta({ label: 'Min delta', step: 0.0001 }),
+    .max(1000)
+    .meta({ label: 'Patience', help: 'Epochs in a row without improvement before the run stops (Keras’ patience).', step: 1 }),
+  minDelta: z
+    .number()
+    .min(0)
+    .max(1e6)
+    .meta({
+      label: 'Min delta',
+      help: 'How much an epoch must beat the best by to count as an improvement (Keras’ min_delta).',
+      step: 0.0001,
+    }),
 });
 export type EarlyStopping = z.infer<typeof EarlyStopping>;
 

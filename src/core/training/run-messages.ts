@@ -5,7 +5,7 @@ import type { EventHub } from '../events';
 import { insertArtifact } from '../store/artifacts';
 import type { Db } from '../store/db';
 import { addWarning, markRunning, recordStoppedEarly } from '../store/runs';
-import { pretrainingEpochs } from '../../families/run-config';
+import { epochsBeforeRules } from '../../families/run-config';
 import { keepCheckpoint } from './checkpoint-files';
 import type { FromWorker, WorkerHandle } from './protocol';
 import type { RungWatch } from './rung-watch';
@@ -76,7 +76,7 @@ export function handleRunMessage(
         runId,
         m.checkpoint,
         run.config.training.checkpoints,
-        pretrainingEpochs(run.config),
+        epochsBeforeRules(run.config, run.config.training.checkpoints?.keepBest?.metric ?? 'loss'),
         ruleSplit(run.config.dataset),
       );
       return;

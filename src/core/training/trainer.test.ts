@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { familyModels } from '../../families/models';
 import { type TrainingConfig } from '../../shared/config';
-import { defaultRunConfig } from '../../families/run-config';
+import { defaultRunConfig, epochsBeforeRules } from '../../families/run-config';
 import { memorySplit, type ImageDataset } from '../../ml/dataset';
 import { selectBackend } from '../../ml/backend';
 import { createRng } from '../../shared/random';
@@ -134,6 +134,33 @@ describe('early stopping on a metric that is never a number', () => {
 describe("rules that read a family's own epoch figures (DEC's cluster accuracy)", () => {
   beforeAll(async () => {
     await selectBackend('cpu');
+  });
+
+  it('a rule passes over the epochs its metric is not yet one objective in (a KL warm-up’s loss)', async () => {
+    const config = defaultRunConfig('autoencoder');
+    const training: TrainingConfig = {
+      loss: 'mse',
+      batchSize: 8,
+      epochs: 8,
+      learningRate: 0.01,
+      optimizer: 'adam',
+      seed: 1,
+      earlyStopping: { metric: 'accuracy', mode: 'max', patience: 2, minDelta: 0 },
+    };
+    const built = buildOn('autoencoder', config.model, training);
+    // Best at epoch 1 (under another objective), then flat: counted from epoch 4, the best is epoch 4's.
+    let epoch = 0;
+    const model = { ...built, epochMetrics: async () => ({ accuracy: ++epoch === 1 ? 0.9 : 0.5 }) };
+    const result = await train({
+      model,
+      dataset: synthetic(32),
+      training,
+      shuffleSeed: 1,
+      rulesFrom: (metric) => (metric === 'accuracy' ? 3 : 0),
+      callbacks: { progress: () => undefined, metrics: () => undefined, warn: () => undefined, epochEnd: async () => undefined },
+    });
+    expect(result.stoppedEarly).toMatchObject({ epoch: 6, bestEpoch: 4, best: 0.5 });
+    built.dispose();
   });
 
   it('early stopping and the plateau read them on the test split, where they are posted each epoch', async () => {
@@ -329,4 +356,24 @@ describe('a run resumed from an epoch’s snapshot, with each optimizer', () => 
       expect(resumed.losses).toEqual(whole.losses.slice(1));
     },
   );
+});
+
+describe('the epochs a rule passes over', () => {
+  it('are a KL warm-up’s for the loss, none for figures that keep their definition, and a pretraining for all', () => {
+    const vae = defaultRunConfig('vae');
+    if (vae.family !== 'vae') throw new Error('unreachable');
+    const warm = { ...vae, model: { ...vae.model, klWarmupEpochs: 12 } };
+    // β reaches its value at epoch 12: epochs 1–11 weigh the KL by 1/12 … 11/12 of it.
+    expect(epochsBeforeRules(warm, 'loss')).toBe(11);
+    expect(epochsBeforeRules(warm, 'neg_elbo')).toBe(0);
+    expect(epochsBeforeRules({ ...vae, model: { ...vae.model, klWarmupEpochs: 2.5 } }, 'loss')).toBe(2);
+    expect(epochsBeforeRules({ ...vae, model: { ...vae.model, klWarmupEpochs: 0 } }, 'loss')).toBe(0);
+    const capacity = { ...vae, model: { ...vae.model, klWarmupEpochs: 0, capacityMaxNats: 25, capacityEpochs: 6 } };
+    expect(epochsBeforeRules(capacity, 'loss')).toBe(5);
+    // The VampPrior VAE warms up by default; DEC pretrains, whatever the metric.
+    expect(epochsBeforeRules(defaultRunConfig('vamp-vae'), 'loss')).toBeGreaterThan(0);
+    const dec = defaultRunConfig('deep-clustering');
+    if (dec.family !== 'deep-clustering') throw new Error('unreachable');
+    expect(epochsBeforeRules({ ...dec, model: { ...dec.model, pretrainEpochs: 4 } }, 'cluster_acc')).toBe(4);
+  });
 });

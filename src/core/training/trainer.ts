@@ -73,6 +73,11 @@ export interface TrainOptions {
   progressEveryMs?: number;
   /** The run trains on a twin pair of sets (for the family's own epoch metrics, EpochContext.twinSets). */
   twinSets?: boolean;
+  /**
+   * The epochs a rule reading a metric passes over (`epochsBeforeRules`: a phased family's pretraining, and for the
+   * loss a KL warm-up); absent, the pretraining alone.
+   */
+  rulesFrom?: (metric: string) => number;
 }
 
 const optimizers = {
@@ -354,8 +359,11 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
     }
     // The rules that read the test metrics follow the configured epochs alone: a phased family's pretraining
     // measures another loss (IDEC's jumps by γ·KL when clustering starts), and stopping in it would never fine-tune.
+    // A rule on the loss also waits for a schedule inside it to end: during a KL warm-up each epoch's loss weighs the
+    // KL by another β, and a loss that rises with β is no sign that the model stopped improving.
     const ruled = epoch > epochs - training.epochs;
-    if (ruled && schedule?.kind === 'plateau')
+    const reads = (metric: string) => epoch > (o.rulesFrom?.(metric) ?? epochs - training.epochs);
+    if (ruled && schedule?.kind === 'plateau' && reads(schedule.metric ?? 'loss'))
       plateau = plateauAfterEpoch(
         training.learningRate,
         schedule,
@@ -363,7 +371,7 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
         metricFor(ruling, schedule.metric ?? 'loss', 'training.schedule.metric'),
       );
     let stop = false;
-    if (ruled && earlyStopping) {
+    if (ruled && earlyStopping && reads(earlyStopping.metric)) {
       const value = metricFor(ruling, earlyStopping.metric, 'training.earlyStopping.metric');
       ({ state: stopping, stop } = earlyStoppingAfterEpoch(earlyStopping, stopping, epoch, value));
     }

@@ -8,6 +8,7 @@ import type { Environment, MetricPoint, StoppedEarly } from '../../shared/api';
 import { deriveSeed } from '../../shared/random';
 import { splitWord } from '../../shared/config';
 import { loadFamilyModules } from '../../families/family-modules';
+import { epochsBeforeRules } from '../../families/run-config';
 import { kernelsToTrain, type Architecture } from '../../families/layers';
 import { selectBackend } from '../../ml/backend';
 import { classCount, fillBatch, fillOneHot, meanImage, meanImageMse, pixelsPerImage, type ImageDataset } from '../../ml/dataset';
@@ -104,7 +105,10 @@ export async function runTraining(
   const resume = msg.resume ? restoreFrom(model, readCheckpoint(msg.resume.path, msg.resume.sha256)) : undefined;
   const lastEpoch = model.totalEpochs?.(config.training.epochs) ?? config.training.epochs;
   let lastCheckpointAt = Date.now();
-  const bestSoFar = bestEpochWatch(config.training.checkpoints, lastEpoch - config.training.epochs, (message) =>
+  // The rules skip a phased family's pretraining, and for the loss a schedule inside it (a KL warm-up).
+  const rulesFrom = (metric: string) => epochsBeforeRules(config, metric);
+  const keepBest = config.training.checkpoints?.keepBest;
+  const bestSoFar = bestEpochWatch(config.training.checkpoints, keepBest ? rulesFrom(keepBest.metric) : 0, (message) =>
     post({ type: 'warning', message }),
   );
 
@@ -171,6 +175,7 @@ export async function runTraining(
     training: config.training,
     shuffleSeed: deriveSeed(config.training.seed, 2),
     twinSets: twins,
+    rulesFrom,
     callbacks: {
       progress: (p) => post({ type: 'progress', progress: { runId, ...p } }),
       metrics: (points: MetricPoint[]) => post({ type: 'metrics', points }),

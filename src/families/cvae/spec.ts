@@ -1,6 +1,6 @@
 import { checkArchitecture } from '../common-spec';
 import type { FamilySpec, ModelCheck } from '../family-spec';
-import { checkCapacity, vaeMetrics, vaeMetricViews, vaeModel, vaeSpec, type VaeModel } from '../vae/spec';
+import { checkCapacity, vaeLossSettles, vaeMetrics, vaeMetricViews, vaeModel, vaeSpec, type VaeModel } from '../vae/spec';
 
 /** Conditional VAE (seed 000; Sohn et al. 2015): the one-hot label c joins the encoder's input and z at the decoder. */
 const checkCvae: ModelCheck<VaeModel> = (model, ctx, issue) => {
@@ -20,6 +20,7 @@ export const cvaeSpec = {
   summary: 'A VAE given the label: q(z|x, c) and p(x|z, c). Choose the class, sample z, and the decoder draws that class.',
   lossUnit: 'per image (nats for BCE)',
   objective: 'rec + β·KL',
+  lossSettles: vaeLossSettles,
   metrics: vaeMetrics,
   evaluation: { likelihood: true },
   sampling: 'conditional',

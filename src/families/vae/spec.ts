@@ -117,6 +117,13 @@ export const gaussianVaeViews: ViewDeclaration[] = [
  * What a VAE whose loss differs (β-TC-VAE, FactorVAE, DIP-VAE, IWAE) shares with the VAE in its spec: the encoder's
  * two heads of the latent's size, its likelihood and N(0, I) sampling, BCE by default.
  */
+/** The epoch from which a VAE's loss is one objective: its KL warm-up's end, or its capacity ramp's where C is used. */
+export const vaeLossSettles = (m: {
+  klWarmupEpochs?: number;
+  capacityMaxNats?: number | undefined;
+  capacityEpochs?: number | undefined;
+}) => Math.max(m.klWarmupEpochs ?? 0, m.capacityMaxNats !== undefined ? (m.capacityEpochs ?? 0) : 0);
+
 export function vaeVariantSpec<M extends Architecture & { latentSize: number; outputActivation: string }>() {
   return {
     lossUnit: 'per image (nats for BCE)',
@@ -147,6 +154,7 @@ export const vaeSpec = {
   metrics: vaeMetrics,
   evaluation: { likelihood: true },
   sampling: 'gaussian',
+  lossSettles: vaeLossSettles,
   study: {
     label: 'β-VAE',
     strengths: [1, 4, 16].map((beta) => ({ label: `β=${beta}`, model: { beta } })),

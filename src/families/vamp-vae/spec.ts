@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FamilySpec } from '../family-spec';
 import type { LayerSpec } from '../layers';
-import { gaussianVaeViews, vaeMetrics, vaeModel, vaeVariantSpec } from '../vae/spec';
+import { gaussianVaeViews, vaeLossSettles, vaeMetrics, vaeModel, vaeVariantSpec } from '../vae/spec';
 
 /**
  * The VAE with the VampPrior (Tomczak & Welling 2018, "VAE with a VampPrior"): p(z) = (1/K) Σ_k q(z | u_k), the
@@ -35,6 +35,7 @@ const tomczak: VampVaeModel = {
 export const vampVaeSpec = {
   ...vaeVariantSpec<VampVaeModel>(),
   id: 'vamp-vae',
+  lossSettles: vaeLossSettles,
   label: 'VAE with a VampPrior',
   summary:
     'A VAE whose prior is the mixture of its posteriors at K learned pseudo-inputs (Tomczak & Welling 2018); KL against the mixture.',
