@@ -241,6 +241,8 @@ export interface Architecture {
 
 export interface ArchitectureShapes {
   layers: LayerShape[];
+  /** Parameters a family keeps beside its layers (a codebook, cluster centres, pseudo-inputs), in `totalParams`. */
+  extras?: LayerShape[];
   totalParams: number;
   /** The width of the code itself (a VAE's code head is twice as wide: a mean and a log-variance per dimension). */
   codeSize: number;
@@ -254,16 +256,21 @@ export interface ArchitectureShapes {
 export function inferArchitecture(
   image: [number, number, number],
   a: Architecture,
-  opts: { codeUnits?: number; decoderInput?: number } = {},
+  opts: { codeUnits?: number; decoderInput?: number; encoderLabels?: number } = {},
 ): ArchitectureShapes {
-  const enc = inferStack(image, a.encoder, ['model', 'encoder']);
+  // A conditional encoder's one-hot label joins the flat image where the stack starts dense (or is empty), else the
+  // flattened features before the code head (buildConditionalEncoder).
+  const labels = opts.encoderLabels ?? 0;
+  const joinAtInput = labels > 0 && (a.encoder.length === 0 || a.encoder[0]?.type === 'dense');
+  const enc = inferStack(joinAtInput ? [size(image) + labels] : image, a.encoder, ['model', 'encoder']);
   const codeUnits = opts.codeUnits ?? a.latentSize;
+  const codeInputs = size(enc.output) + (labels > 0 && !joinAtInput ? labels : 0);
   const code: LayerShape = {
     where: 'code',
     label:
       codeUnits === a.latentSize ? `dense ${codeUnits} (code)` : `dense ${codeUnits} (code head for a ${a.latentSize}-d code)`,
     outputShape: [codeUnits],
-    params: size(enc.output) * codeUnits + codeUnits,
+    params: codeInputs * codeUnits + codeUnits,
   };
   const dec = inferStack([opts.decoderInput ?? a.latentSize], a.decoder, ['model', 'decoder']);
   const [h, w, c] = image;

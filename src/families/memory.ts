@@ -8,11 +8,15 @@ export interface ArchitectureOf {
   codeUnits?: number;
   /** Width the decoder starts from (latent + one-hot label for the CVAE). */
   decoderInput?: number;
+  /** One-hot label units the encoder takes beside the image (the CVAE's classes). */
+  encoderLabels?: number;
   /** Decoders trained side by side (the deepfake's two identities). */
   decoders?: number;
+  /** Parameters beside the layers: a codebook, cluster centres, pseudo-inputs (`where` names them: `codebook`). */
+  extras?: { where: string; label: string; shape: number[] }[];
 }
 
-export type ArchitectureHook<M> = (model: M, ctx: { classes: number }) => ArchitectureOf;
+export type ArchitectureHook<M> = (model: M, ctx: { classes: number; pixels: number }) => ArchitectureOf;
 
 function isArchitecture(model: unknown): model is Architecture {
   const m = model as Partial<Architecture> | null;
@@ -20,10 +24,37 @@ function isArchitecture(model: unknown): model is Architecture {
 }
 
 /** A family's architecture: its spec's own hook, or the model itself when it is an encoder/latent/decoder body. */
-export function architectureOf(spec: object, model: unknown, classes: number): ArchitectureOf | null {
+export function architectureOf(spec: object, model: unknown, classes: number, pixels = 0): ArchitectureOf | null {
   const hook = (spec as Pick<FamilySpec<unknown>, 'architecture'>).architecture;
-  if (hook) return hook(model, { classes });
+  if (hook) return hook(model, { classes, pixels });
   return isArchitecture(model) ? { body: model } : null;
+}
+
+/**
+ * Every shape through a family's model on an image, and its parameters beside the layers (`extras`, in the total);
+ * null for a family with no architecture to show. Throws the ShapeError of the first layer that does not fit.
+ */
+export function familyShapes(
+  spec: object,
+  model: unknown,
+  image: [number, number, number],
+  classes: number,
+): { shapes: ArchitectureShapes; arch: ArchitectureOf } | null {
+  const arch = architectureOf(spec, model, classes, image[0] * image[1] * image[2]);
+  if (!arch) return null;
+  const shapes = inferArchitecture(image, arch.body, {
+    codeUnits: arch.codeUnits,
+    decoderInput: arch.decoderInput,
+    encoderLabels: arch.encoderLabels,
+  });
+  const extras = (arch.extras ?? []).map((e) => ({
+    where: e.where,
+    label: e.label,
+    outputShape: e.shape,
+    params: e.shape.reduce((a, b) => a * b, 1),
+  }));
+  if (extras.length === 0) return { shapes, arch };
+  return { shapes: { ...shapes, extras, totalParams: shapes.totalParams + extras.reduce((n, e) => n + e.params, 0) }, arch };
 }
 
 export interface MemoryEstimate {
@@ -68,11 +99,9 @@ export function modelMemory(
   model: unknown,
   ctx: { image: [number, number, number]; classes: number; training: { batchSize: number; optimizer: string } },
 ): MemoryEstimate | null {
-  const arch = architectureOf(spec, model, ctx.classes);
-  if (!arch) return null;
   try {
-    const shapes = inferArchitecture(ctx.image, arch.body, { codeUnits: arch.codeUnits, decoderInput: arch.decoderInput });
-    return trainingMemory(shapes, ctx.image, ctx.training, arch.decoders);
+    const found = familyShapes(spec, model, ctx.image, ctx.classes);
+    return found ? trainingMemory(found.shapes, ctx.image, ctx.training, found.arch.decoders) : null;
   } catch {
     return null;
   }

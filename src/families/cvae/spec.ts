@@ -39,7 +39,12 @@ export const cvaeSpec = {
     latentSize: 2,
   },
   checkModel: checkCvae,
-  architecture: (m, { classes }) => ({ body: m, codeUnits: 2 * m.latentSize, decoderInput: m.latentSize + classes }),
+  architecture: (m, { classes }) => ({
+    body: m,
+    codeUnits: 2 * m.latentSize,
+    decoderInput: m.latentSize + classes,
+    encoderLabels: classes,
+  }),
   defaultTraining: { loss: 'bce', batchSize: 128 },
   presets: [
     {

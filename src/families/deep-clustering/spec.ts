@@ -112,6 +112,16 @@ export const deepClusteringSpec = {
   lossUnit: 'per pixel, then KL per image (per phase)',
   objective: 'rec, then KL(P‖Q) (IDEC: rec + γ·KL)',
   pretrainingEpochs: (m: DeepClusteringModel) => m.pretrainEpochs,
+  architecture: (m: DeepClusteringModel, { classes }: { classes: number }) => ({
+    body: m,
+    extras: [
+      {
+        where: 'cluster_centres',
+        label: `cluster centres ${m.clusters ?? classes} × ${m.latentSize}`,
+        shape: [m.clusters ?? classes, m.latentSize],
+      },
+    ],
+  }),
   metrics: [
     { name: 'cluster_acc', label: 'cluster accuracy (ACC)', format: 'percent', headline: true, testOnly: true, needs: 'labels' },
     { name: 'cluster_nmi', label: 'cluster NMI', digits: 3, testOnly: true, needs: 'labels' },

@@ -88,7 +88,19 @@ export const rqVaeSpec = {
   modelSchema: rqVaeModel,
   defaultModel: rqMlp,
   checkModel: (model, ctx, issue) => shapes({ ...model, ...rqArchitecture(model) }, ctx, issue),
-  architecture: (m) => ({ body: rqArchitecture(m) }),
+  architecture: (m) => {
+    const books = m.sharedCodebook ? 1 : m.quantizers;
+    return {
+      body: rqArchitecture(m),
+      extras: [
+        {
+          where: 'codebook',
+          label: `${m.sharedCodebook ? 'codebook (shared)' : 'codebooks'} ${books} × ${m.codebookSize} × ${m.codeSize}`,
+          shape: [books, m.codebookSize, m.codeSize],
+        },
+      ],
+    };
+  },
   presets: [
     {
       name: 'rq-vae-mlp',

@@ -203,7 +203,15 @@ export function buildVae(
     ...(prior?.logDensity ? { samplePrior: (n: number, sampleSeed: number) => prior.sample(n, sampleSeed) } : {}),
     trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights, ...(own?.trainableWeights?.() ?? [])],
     weights: () => [...encoder.weights, ...decoder.weights, ...(own?.trainableWeights?.() ?? []), ...(own?.weights?.() ?? [])],
-    summary: () => summarize(encoder, decoder),
+    // A variant's own trained parameters beside the layers (the VampPrior's pseudo-inputs) are rows of it too.
+    summary: () => [
+      ...summarize(encoder, decoder),
+      ...(own?.trainableWeights?.() ?? []).map((w) => ({
+        name: w.name,
+        outputShape: w.shape.map(Number),
+        params: w.shape.reduce<number>((a, b) => a * Number(b), 1),
+      })),
+    ],
     layersModels: () => ({ encoder, decoder }),
     exportNotes: () => ({
       encoder:

@@ -34,6 +34,11 @@ const tomczak: VampVaeModel = {
 
 export const vampVaeSpec = {
   ...vaeVariantSpec<VampVaeModel>(),
+  architecture: (m: VampVaeModel, { pixels }: { pixels: number }) => ({
+    body: m,
+    codeUnits: 2 * m.latentSize,
+    extras: [{ where: 'pseudo_inputs', label: `pseudo-inputs ${m.pseudoInputs} × ${pixels}`, shape: [m.pseudoInputs, pixels] }],
+  }),
   id: 'vamp-vae',
   lossSettles: vaeLossSettles,
   label: 'VAE with a VampPrior',

@@ -140,7 +140,10 @@ export const vqVaeSpec = {
   modelSchema: vqVaeModel,
   defaultModel: vqMlp,
   checkModel: (model, ctx, issue) => shapes({ ...model, ...vqArchitecture(model) }, ctx, issue),
-  architecture: (m) => ({ body: vqArchitecture(m) }),
+  architecture: (m) => ({
+    body: vqArchitecture(m),
+    extras: [{ where: 'codebook', label: `codebook ${m.codebookSize} × ${m.codeSize}`, shape: [m.codebookSize, m.codeSize] }],
+  }),
   presets: [
     {
       name: 'vq-vae-mlp',

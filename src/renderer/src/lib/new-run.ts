@@ -16,14 +16,13 @@ import {
 import { parseRunConfig, type MachineLimits, type ParseResult } from '../../../families/run-config';
 import { familySpec } from '../../../families/specs';
 import {
-  inferArchitecture,
   partialStack,
   ShapeError,
   type ArchitectureShapes,
   type LayerShape,
   type LayerSpec,
 } from '../../../families/layers';
-import { architectureOf, memoryBudget, modelMemory } from '../../../families/memory';
+import { familyShapes, memoryBudget, modelMemory } from '../../../families/memory';
 import { jsonFormFields, type FormField } from './schema-form';
 
 export type Draft = Record<string, unknown> & { family: string; model: Record<string, unknown> };
@@ -100,13 +99,8 @@ export function modelShapes(
     const path = !first?.path ? 'model' : first.path.startsWith('[') ? `model${first.path}` : `model.${first.path}`;
     return { shapes: null, error: `shapes follow once ${path} is fixed: ${first?.message ?? 'it is refused'}` };
   }
-  const arch = architectureOf(spec, model, classes);
-  if (!arch) return { shapes: null, error: null };
   try {
-    return {
-      shapes: inferArchitecture(image, arch.body, { codeUnits: arch.codeUnits, decoderInput: arch.decoderInput }),
-      error: null,
-    };
+    return { shapes: familyShapes(spec, model, image, classes)?.shapes ?? null, error: null };
   } catch (e) {
     return { shapes: null, error: e instanceof ShapeError ? e.message : 'the layer stacks are incomplete' };
   }
@@ -166,6 +160,26 @@ export function cloneDraft(run: { name: string; config: RunConfig }): Draft {
 }
 
 /** The shapes through one stack of the model being edited, up to its first layer that does not fit. */
+/**
+ * A stack's rows: from the whole architecture when it checks out (a CVAE's label widens its encoder's first layer,
+ * its decoder's input), else as far as the stack alone fits.
+ */
+export function stackRows(
+  shapes: ArchitectureShapes | null,
+  model: Record<string, unknown>,
+  image: [number, number, number] | null | undefined,
+  key: string,
+): LayerShape[] | null {
+  if (shapes) return shapes.layers.filter((l) => l.where.startsWith(`${key}[`));
+  return stackShapes(model, image, key);
+}
+
+/** The layer a family adds after a stack, in the rows' total: the code head after the encoder, the output after the decoder. */
+export function stackTail(shapes: ArchitectureShapes | null, key: string): LayerShape | null {
+  const where = key === 'encoder' ? 'code' : key === 'decoder' ? 'output' : null;
+  return shapes?.layers.find((l) => l.where === where) ?? null;
+}
+
 export function stackShapes(
   model: Record<string, unknown>,
   image: [number, number, number] | null | undefined,
