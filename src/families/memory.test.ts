@@ -58,6 +58,18 @@ describe('the memory a model takes to train', () => {
     expect(issues[0]?.message).toMatch(
       /autoencoder model would need about 2\d\.\d GiB .*1\.5\de\+9 parameters.*budget of 12\.0 GiB/,
     );
+    // Its weights bind: narrower layers. A small model at a batch whose activations bind: a smaller batch first.
+    expect(issues[0]?.message).toMatch(/: make the layers narrower$/);
+    const batchBound = {
+      ...defaultRunConfig('autoencoder'),
+      dataset: { name: 'mnist' },
+      training: { ...defaultRunConfig('autoencoder').training, batchSize: 4096 },
+    };
+    const conv = defaultRunConfig('autoencoder');
+    const convModel = familySpecs.autoencoder.presets.find((p) => p.name === 'conv-ae-transpose')?.model;
+    const tight = { totalMemoryBytes: 2 * 1024 ** 3, autoBackend: 'webgpu' };
+    const big = checkRunConfig({ ...batchBound, model: convModel ?? conv.model } as RunConfig, mnist, { ...machine, ...tight });
+    expect(big[0]?.message).toMatch(/: train with a smaller batch \(most of it is activations\) or narrower layers$/);
     // Without machine limits (a config file checked offline), only the structure is checked.
     expect(checkRunConfig(wideAutoencoder(), mnist)).toEqual([]);
     for (const [id, spec] of Object.entries(familySpecs)) {

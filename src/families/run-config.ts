@@ -106,7 +106,7 @@ export function checkRunConfig(config: RunConfig, lookup: DatasetLookup, limits?
         `this ${config.family} model would need about ${formatBytes(need.bytes)} to train (${need.params.toExponential(2)} parameters: ` +
           `${formatBytes(need.parameterBytes)} for weights, gradients and optimizer state, ${formatBytes(need.activationBytes)} ` +
           `of activations at batch ${config.training.batchSize}), over this machine's budget of ${formatBytes(budget)}` +
-          `${why}: make the layers narrower`,
+          `${why}: ${need.activationBytes > need.parameterBytes ? 'train with a smaller batch (most of it is activations) or narrower layers' : 'make the layers narrower'}`,
       );
     }
   }
