@@ -127,6 +127,19 @@ describe('reading many runs', () => {
     const row = table.rows.find((r) => r.id === ids[2]);
     expect(row?.config['model.beta']).toBe(8);
     expect(row?.metrics['train.batch_loss']).toBeCloseTo(1000 / 520 + 2, 10);
+    // A per-dimension figure's columns in the order of its dimensions: 0, 1, 2 … 10, 11.
+    const perDimension = [11, 2, 0, 10, 1].map((d) => ({
+      step: 500,
+      epoch: 10,
+      split: 'test' as const,
+      name: `kl_dim_${d}`,
+      value: d,
+    }));
+    writeMetrics(studio.db, ids[0] ?? 0, perDimension);
+    const withDimensions = await studio.api['runs.table']({ runIds: [ids[0] ?? 0] });
+    expect(withDimensions.metrics.filter((m) => m.startsWith('test.kl_dim_'))).toEqual(
+      [0, 1, 2, 10, 11].map((d) => `test.kl_dim_${d}`),
+    );
   });
 
   it('answers the list, the table, the curves and the image index in the same number of queries for 4 runs as for 40', async () => {

@@ -62,7 +62,9 @@ export function runsTableApi({ db }: StudioContext): Pick<Api, 'runs.table'> {
           ...(r.executor === 'slurm' && r.slurm_json ? { slurm: slurmRunInfo(JSON.parse(r.slurm_json) as SlurmTaskRecord) } : {}),
         };
       });
-      return { fields, metrics: [...metricKeys].sort(), rows: tableRows };
+      // In natural order: a per-dimension figure's dimensions 0, 1, 2 … 10, not 0, 1, 10, 11 … 2.
+      const metrics = [...metricKeys].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+      return { fields, metrics, rows: tableRows };
     },
   };
 }
