@@ -362,6 +362,8 @@ export const events = {
   'run.metrics': z.object({ runId: RunId, points: z.array(MetricPoint) }),
   'run.artifact': ArtifactInfo,
   'run.warning': z.object({ runId: RunId, message: z.string() }),
+  /** A checkpoint of the run was kept (its page's checkpoints and history move on with it). */
+  'run.checkpoint': z.object({ runId: RunId, epoch: z.number().int() }),
   /** A run was renamed, tagged, annotated or starred: its new summary. */
   'run.labels': RunSummary,
   /** A run was deleted, by this window or another (another window's list, table and selection drop it). */

@@ -17,7 +17,14 @@ async function trainToEnd(config: Parameters<typeof studio.orchestrator.start>[0
 
 describe('training the deep autoencoder on real MNIST', () => {
   it('reaches a test MSE well below the mean-image baseline', async () => {
+    // Each checkpoint kept is told as it is (the run's page moves its checkpoints and history on with it).
+    const kept: number[] = [];
+    const off = studio.events.on((e) => {
+      if (e.name === 'run.checkpoint') kept.push(e.payload.epoch);
+    });
     const run = await trainToEnd(mnistConfig({ trainSubset: 6000, testSubset: 1000, epochs: 3 }));
+    off();
+    expect(kept).toEqual([1, 2, 3]);
     expect(run.error).toBeNull();
     expect(run.status).toBe('completed');
     const testMse = latestOf(run, 'test', 'mse');

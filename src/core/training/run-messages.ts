@@ -79,6 +79,7 @@ export function handleRunMessage(
         epochsBeforeRules(run.config, run.config.training.checkpoints?.keepBest?.metric ?? 'loss'),
         ruleSplit(run.config.dataset),
       );
+      events.emit('run.checkpoint', { runId, epoch: m.checkpoint.epoch });
       return;
     case 'warning':
       addWarning(db, runId, m.message);
