@@ -44,6 +44,8 @@ test('runs wait in the queue under the limit, and a cancelled run resumes and ex
   // The badge still says cancelled until the run's new status arrives: only then can it end again.
   await expect(page.getByTestId('run-view').getByTestId('status')).not.toHaveText('cancelled');
   await expectRunEnded(page, host, 120_000);
+  // Once the continuation has ended, "continuing from …" no longer stands over the completed run.
+  await expect(page.getByTestId('run-action-message')).toHaveCount(0);
   await expect(page.getByTestId('interruptions')).toContainText('1 interruption');
   // Its history: the first start, cancelled after its checkpoint, and the resume that ended it, both on wasm here.
   const attempts = page.getByTestId('run-attempt');
