@@ -195,15 +195,11 @@ export const EarlyStopping = z.strictObject({
     .min(1)
     .max(1000)
     .meta({ label: 'Patience', help: 'Epochs in a row without improvement before the run stops (Keras’ patience).', step: 1 }),
-  minDelta: z
-    .number()
-    .min(0)
-    .max(1e6)
-    .meta({
-      label: 'Min delta',
-      help: 'How much an epoch must beat the best by to count as an improvement (Keras’ min_delta).',
-      step: 0.0001,
-    }),
+  minDelta: z.number().min(0).max(1e6).meta({
+    label: 'Min delta',
+    help: 'How much an epoch must beat the best by to count as an improvement (Keras’ min_delta).',
+    step: 0.0001,
+  }),
 });
 export type EarlyStopping = z.infer<typeof EarlyStopping>;
 

@@ -15,13 +15,7 @@ import {
 } from '../../../shared/config';
 import { parseRunConfig, type MachineLimits, type ParseResult } from '../../../families/run-config';
 import { familySpec } from '../../../families/specs';
-import {
-  partialStack,
-  ShapeError,
-  type ArchitectureShapes,
-  type LayerShape,
-  type LayerSpec,
-} from '../../../families/layers';
+import { partialStack, ShapeError, type ArchitectureShapes, type LayerShape, type LayerSpec } from '../../../families/layers';
 import { familyShapes, memoryBudget, modelMemory } from '../../../families/memory';
 import { jsonFormFields, type FormField } from './schema-form';
 
