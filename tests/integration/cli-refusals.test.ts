@@ -92,7 +92,9 @@ describe('a newcomer’s typos and questions', () => {
     expect(version.stdout).toMatch(/^latent-studio \d+\.\d+\.\d+\n$/);
     const help = run('resume', '--help');
     expect(help.code).toBe(0);
-    expect(help.stdout.split('\n')[0]).toBe('  latent-studio resume <runId> [--set training.epochs=N] [--db PATH] [--json]');
+    expect(help.stdout.split('\n')[0]).toBe(
+      '  latent-studio resume <runId> [--set training.epochs=N] [--db PATH] [--json] [--max-concurrent N]',
+    );
     expect(help.stdout).not.toContain('latent-studio train ');
     expect(help.stdout).toContain('--db defaults to');
   });
