@@ -182,7 +182,6 @@ export function epochsInWords(config: Pick<RunConfig, 'family' | 'model'>, epoch
 }
 
 /** A family's starting config: a built-in's (typed), or that of a family registered at start, by id. */
-
 export function defaultRunConfig(family: FamilyId | (string & {}) = 'autoencoder'): RunConfig {
   const spec:
     { defaultModel: unknown; defaultTraining?: Partial<TrainingConfig>; defaultDataset?: Partial<DatasetRef> } | undefined =
