@@ -24,7 +24,7 @@ function isArchitecture(model: unknown): model is Architecture {
 }
 
 /** A family's architecture: its spec's own hook, or the model itself when it is an encoder/latent/decoder body. */
-export function architectureOf(spec: object, model: unknown, classes: number, pixels = 0): ArchitectureOf | null {
+function architectureOf(spec: object, model: unknown, classes: number, pixels = 0): ArchitectureOf | null {
   const hook = (spec as Pick<FamilySpec<unknown>, 'architecture'>).architecture;
   if (hook) return hook(model, { classes, pixels });
   return isArchitecture(model) ? { body: model } : null;

@@ -153,7 +153,6 @@ export function cloneDraft(run: { name: string; config: RunConfig }): Draft {
   return { ...structuredClone(run.config), name: `${run.name} (copy)` };
 }
 
-/** The shapes through one stack of the model being edited, up to its first layer that does not fit. */
 /**
  * A stack's rows: from the whole architecture when it checks out (a CVAE's label widens its encoder's first layer,
  * its decoder's input), else as far as the stack alone fits.
@@ -174,7 +173,8 @@ export function stackTail(shapes: ArchitectureShapes | null, key: string): Layer
   return shapes?.layers.find((l) => l.where === where) ?? null;
 }
 
-export function stackShapes(
+/** The shapes through one stack of the model being edited, up to its first layer that does not fit. */
+function stackShapes(
   model: Record<string, unknown>,
   image: [number, number, number] | null | undefined,
   key: string,
