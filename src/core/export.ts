@@ -1,4 +1,4 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MetricPoint } from '../shared/api';
 import type { Environment } from '../shared/runs';
@@ -15,6 +15,9 @@ import { getRun, stoppedEarlyOf, type ResumePoint } from './store/runs';
 import { bestCheckpoint } from './training/checkpoint-policy';
 import { epochsBeforeRules } from '../families/run-config';
 import { studioVersion } from './version';
+import { npyBytes } from './datasets/npy';
+import { latestCompletedPrior, type PriorResult } from './store/priors';
+import { getJob } from './store/jobs';
 
 /** Metrics as CSV, one row per run, split, name, step: what any plotting tool reads. */
 export function metricsCsv(runId: number, points: readonly MetricPoint[]): string {
@@ -110,9 +113,61 @@ function usableCheckpoint(db: Db, runId: number): Found & { from: ResumePoint } 
 }
 
 /**
+ * The run's learned prior, when it has one trained on the exported checkpoint: each weight as prior/<name>.npy (its
+ * slashes as dots), in the order the PixelCNN takes them, and what export.json says of it. One trained on another
+ * checkpoint models other codes: it is named, not written.
+ */
+function writePrior(db: Db, runId: number, checkpoint: ResumePoint, staging: string): { files: string[]; about?: object } {
+  const prior = latestCompletedPrior(db, runId);
+  if (!prior) return { files: [] };
+  const result = getJob(db, prior.jobId)?.result as unknown as PriorResult | undefined;
+  if (prior.checkpoint.sha256 !== checkpoint.sha256) {
+    return {
+      files: [],
+      about: {
+        job: prior.jobId,
+        exported: false,
+        why: `trained on the checkpoint of epoch ${prior.checkpoint.epoch}, not this one (epoch ${checkpoint.epoch}): its codes differ`,
+      },
+    };
+  }
+  let saved: ReturnType<typeof readCheckpoint>;
+  try {
+    saved = readCheckpoint(prior.path, prior.sha256);
+  } catch (e) {
+    if (!(e instanceof CheckpointError)) throw e;
+    return { files: [], about: { job: prior.jobId, exported: false, why: e.message } };
+  }
+  const dir = join(staging, 'prior');
+  mkdirSync(dir);
+  const files: string[] = [];
+  const weights: { name: string; file: string; shape: number[] }[] = [];
+  for (const w of saved.weights) {
+    const file = `prior/${w.name.replaceAll('/', '.')}.npy`;
+    writeFileSync(join(staging, file), npyBytes(w.values, w.shape));
+    files.push(join(staging, file));
+    weights.push({ name: w.name, file, shape: [...w.shape] });
+  }
+  return {
+    files,
+    about: {
+      job: prior.jobId,
+      exported: true,
+      note:
+        "a gated PixelCNN over the grid of code indices (Latent Studio's src/core/prior/pixelcnn.ts builds it from " +
+        'these weights, in this order); its test NLL is in bits per position',
+      figures: result?.figures ?? {},
+      settings: result?.settings ?? {},
+      weights,
+    },
+  };
+}
+
+/**
  * Writes a run out of the studio: its encoder and decoder (and any other part) as TensorFlow.js layers
  * models rebuilt in a worker from the config and its default checkpoint, the config, the metrics as CSV, and
- * `export.json`: which run and checkpoint the weights are, and what each part and array is.
+ * `export.json`: which run and checkpoint the weights are, and what each part and array is; and the learned prior's
+ * weights when it modelled that checkpoint's codes.
  * The folder is written whole or not at all (`writeWhole`), and one that holds files is refused unless `overwrite`.
  */
 export async function exportRun(
@@ -139,6 +194,7 @@ export async function exportRun(
     writeFileSync(configFile, `${JSON.stringify(run.config, null, 2)}\n`);
     const csv = join(staging, 'metrics.csv');
     writeFileSync(csv, metricsCsv(run.id, readMetrics(o.db, run.id)));
+    const prior = writePrior(o.db, run.id, checkpoint, staging);
     const manifest = join(staging, 'export.json');
     const about = {
       format: 'latent-studio-export/1',
@@ -154,14 +210,16 @@ export async function exportRun(
       exported: { at: new Date().toISOString(), by: `Latent Studio ${studioVersion}` },
       parts: contents?.parts ?? {},
       arrays: contents?.arrays ?? {},
+      ...(prior.about ? { prior: prior.about } : {}),
       files: {
         'config.json': "the run's config, as `latent-studio train` takes it",
         'metrics.csv': 'every metric the run logged: run_id,split,name,step,epoch,value',
         '<part>/model.json': 'a TensorFlow.js layers model with its weights.bin: tf.loadLayersModel reads it',
         '<array>.npy': 'a float32 NumPy array (numpy.load)',
+        ...(prior.files.length > 0 ? { 'prior/<weight>.npy': "a weight of the learned prior (see 'prior')" } : {}),
       },
     };
     writeFileSync(manifest, `${JSON.stringify(about, null, 2)}\n`);
-    return { epoch: checkpoint.epoch, files: [...files, configFile, csv, manifest] };
+    return { epoch: checkpoint.epoch, files: [...files, ...prior.files, configFile, csv, manifest] };
   });
 }

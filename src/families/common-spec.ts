@@ -22,7 +22,11 @@ export function discriminatorFields(paper: { layers: string; learningRate: strin
       .number()
       .positive()
       .max(1)
-      .meta({ label: 'Discriminator learning rate', help: `Its own Adam; the paper uses ${paper.learningRate}.`, step: 0.0001 }),
+      .meta({
+        label: 'Discriminator learning rate',
+        help: `Its own Adam (β₁ 0.5), at a constant rate: the run's schedule, clipping and weight decay apply to the encoder and decoder only. The paper uses ${paper.learningRate}.`,
+        step: 0.0001,
+      }),
   };
 }
 

@@ -1,9 +1,18 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPreset, type Studio } from '../../src/core/studio';
-import { unigramCrossEntropyBits, unigramEntropyBits, uniformCodes } from '../../src/core/prior/pixelcnn';
+import {
+  buildPixelCnn,
+  nllBits,
+  unigramCrossEntropyBits,
+  unigramEntropyBits,
+  uniformCodes,
+  type PixelCnnShape,
+} from '../../src/core/prior/pixelcnn';
+import { parseNpy } from '../../src/core/datasets/npy';
 import { decodeCodes, encodeSplit } from '../../src/core/prior/worker';
 import { selectBackend } from '../../src/ml/backend';
 import { readCheckpoint } from '../../src/core/training/checkpoint';
@@ -140,6 +149,28 @@ describe('a learned prior for the VQ-VAE (PixelCNN over its code grid)', () => {
     // What the decoder can do at best: the reconstructions of test images, from their own codes.
     const reconstructed = await decodeCodes(grid, testCodes.subarray(0, n * positions), 784);
     vq.dispose();
+
+    // Exported with the run: its weights, in order, rebuild a PixelCNN that scores the test codes as the studio did.
+    const out = join(tmp.dir, 'export');
+    await studio.exportRun(runId, out);
+    const about = JSON.parse(readFileSync(join(out, 'export.json'), 'utf8')) as {
+      prior: {
+        job: number;
+        exported: boolean;
+        settings: { architecture: PixelCnnShape };
+        weights: { name: string; file: string }[];
+      };
+    };
+    expect([about.prior.job, about.prior.exported]).toEqual([prior!.jobId, true]);
+    const exported = buildPixelCnn(about.prior.settings.architecture, 7);
+    exported.load(
+      about.prior.weights.map(({ name, file }) => {
+        const a = parseNpy(readFileSync(join(out, file)), file);
+        return { name, shape: a.shape, values: Float32Array.from({ length: a.size }, (_, i) => a.get(i)) };
+      }),
+    );
+    expect(await nllBits(exported, testCodes)).toBeCloseTo(figures['nll_bits']!, 5);
+    exported.dispose();
     const { model, testAccuracy } = await classifier;
     const priorRate = confident(model, drawn, n) / n;
     const uniformRate = confident(model, uniform, n) / n;

@@ -251,7 +251,6 @@ export function buildPixelCnn(shape: PixelCnnShape, seed: number): PixelCnn {
   };
 }
 
-/** Entropy in bits per position of the codes' empirical distribution (their unigram frequencies). */
 /**
  * Bits per code of `test` under the code frequencies of `train`, add-½ smoothed (Krichevsky–Trofimov): a prior
  * without structure fitted on the training codes and scored on the test codes, as the PixelCNN is. (The entropy of
@@ -266,6 +265,7 @@ export function unigramCrossEntropyBits(train: ArrayLike<number>, test: ArrayLik
   return bits / test.length;
 }
 
+/** Entropy in bits per position of the codes' empirical distribution (their unigram frequencies). */
 export function unigramEntropyBits(codes: Int32Array, k: number): number {
   const counts = new Float64Array(k);
   for (const c of codes) counts[c] = (counts[c] as number) + 1;
