@@ -287,7 +287,8 @@ export const commands = {
   'runs.cancel': { input: byRun, output: z.object({ status: RunStatus }) },
   /**
    * Continues an interrupted, cancelled or failed run from its last good checkpoint, or extends a
-   * completed one by `addEpochs`; the run keeps its id and its curve.
+   * completed one by `addEpochs` past the epoch it ended at (early stopping's, or its last); the run keeps its id
+   * and its curve.
    */
   'runs.resume': {
     input: z.strictObject({ runId: RunId, addEpochs: z.number().int().min(1).max(10000).optional() }),

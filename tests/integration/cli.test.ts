@@ -163,6 +163,25 @@ describe('latent-studio data set commands', () => {
     expect(JSON.parse(r.stdout)).toMatchObject([{ name: 'shapes-s4-n50', trainCount: 45, testCount: 5, classes: 3 }]);
   });
 
+  it('extends a run that early stopping ended from the epoch it stopped after, to the total given', () => {
+    // No epoch improves the MSE by 1 on the first: patience 1 ends the run after epoch 2 of 6.
+    const rule = '{"metric":"loss","mode":"min","patience":1,"minDelta":1}';
+    const sets = ['--set', 'dataset.trainSubset=600', '--set', 'training.epochs=6', '--set', `training.earlyStopping=${rule}`];
+    const trained = run('train', 'deep-ae-mnist', '--db', db, ...sets, '--set', 'backend="wasm"');
+    expect(trained.code, trained.stderr).toBe(0);
+    const { runId } = JSON.parse(trained.stdout.trim().split('\n').at(-1) ?? '{}') as { runId: number };
+    expect(run('resume', String(runId), '--db', db, '--set', 'training.epochs=1').stderr).toMatch(
+      /--set training\.epochs=1: run \d+ already trained 2 epochs/,
+    );
+    expect(run('resume', String(runId), '--db', db, '--set', 'training.epochs=2').stderr).toMatch(
+      /was ended by early stopping after epoch 2 of 6: to train it for more, give the new total, e\.g\. --set training\.epochs=7/,
+    );
+    // Four epochs fewer than it was configured for, and more than it trained: epochs 3 and 4.
+    const longer = run('resume', String(runId), '--db', db, '--set', 'training.epochs=4');
+    expect(longer.code, longer.stderr).toBe(0);
+    expect(longer.stderr).toMatch(/continuing from epoch 2 of 4/);
+  });
+
   it('prints a preset whole, trains it with --set overrides saying what it trains on, resumes it longer, and exports it', () => {
     const preset = run('presets', 'deep-ae-mnist', '--json');
     expect(preset.code).toBe(0);

@@ -48,9 +48,9 @@ describe('training options', () => {
     expect(run.defaultCheckpoint).toEqual({ epoch: 3, bestBy: null });
     expect((await studio.exportRun(runId, join(tmp.dir, 'early'))).epoch).toBe(3);
 
-    // Extended by four epochs: its patience starts again from its checkpoint, so two more epochs without an
-    // improvement on epoch 1's best end it again, at epoch 5.
-    await studio.api['runs.resume']({ runId, addEpochs: 4 });
+    // Extended by four epochs past where it stopped (to 7, not 12), its patience starts again from its checkpoint, so
+    // two more epochs without an improvement on epoch 1's best end it again, at epoch 5.
+    expect(await studio.api['runs.resume']({ runId, addEpochs: 4 })).toMatchObject({ fromEpoch: 3, epochs: 7, toEpoch: 7 });
     await studio.orchestrator.whenEnded(runId);
     const extended = await studio.api['runs.get']({ runId });
     expect(extended.status, extended.error ?? '').toBe('completed');

@@ -4,6 +4,7 @@
  */
 import { ApiError } from '../../core/errors';
 import { catalogFor, command, openCli, runIdArg, UsageError } from '../runner';
+import { pretrainingEpochs } from '../../families/run-config';
 import { announce, follow, runFlags, setOverrides } from './follow';
 
 export const resume = command({
@@ -35,17 +36,25 @@ export const resume = command({
       await studio.close();
       throw new UsageError('--set: only training.epochs can change when a run continues');
     }
-    if (epochs < run.config.training.epochs) {
+    // Where it ended: its configured epochs, or the epoch early stopping ended it after (the API extends from there).
+    const stoppedAt = run.stoppedEarly ? Math.max(0, run.stoppedEarly.epoch - pretrainingEpochs(run.config)) : undefined;
+    const reached = stoppedAt ?? run.config.training.epochs;
+    if (epochs < reached) {
       await studio.close();
-      throw new UsageError(`--set training.epochs=${epochs}: run ${runId} already has ${run.config.training.epochs} epochs`);
+      throw new UsageError(
+        `--set training.epochs=${epochs}: run ${runId} already ${stoppedAt === undefined ? `has ${reached} epochs` : `trained ${reached} epochs`}`,
+      );
     }
-    const addEpochs = epochs > run.config.training.epochs ? epochs - run.config.training.epochs : undefined;
+    const addEpochs = epochs > reached ? epochs - reached : undefined;
     // In the command line's words, not the API's (addEpochs).
     if (run.status === 'completed' && addEpochs === undefined) {
       await studio.close();
+      const ended =
+        stoppedAt === undefined
+          ? `completed its ${reached} epochs`
+          : `was ended by early stopping after epoch ${reached} of ${run.config.training.epochs}`;
       throw new UsageError(
-        `run ${runId} completed its ${run.config.training.epochs} epochs: to train it for more, give the new total, ` +
-          `e.g. --set training.epochs=${run.config.training.epochs + 5}`,
+        `run ${runId} ${ended}: to train it for more, give the new total, e.g. --set training.epochs=${reached + 5}`,
       );
     }
     return follow(studio, values.json, async () => {

@@ -11,7 +11,16 @@ import { writeWhole } from '../out-folder';
 import { insideRoot } from '../paths';
 import { checkRun } from '../run-checks';
 import { readCurves, readMetrics } from '../store/metrics';
-import { addWarning, deleteRun, getRun, getRunStatus, listRuns, requeueForResume, RunNotStoppedError } from '../store/runs';
+import {
+  addWarning,
+  deleteRun,
+  getRun,
+  getRunStatus,
+  listRuns,
+  requeueForResume,
+  RunNotStoppedError,
+  stoppedEarlyOf,
+} from '../store/runs';
 import { getJob, listJobs } from '../store/jobs';
 import { checkpointPathInUse } from '../store/checkpoints';
 import { trainJobHeldElsewhere, trainJobSupervisor } from '../store/train-jobs';
@@ -41,7 +50,10 @@ export function runHelpers(ctx: StudioContext) {
       ]);
     }
     const config = structuredClone(run.config);
-    if (addEpochs !== undefined) config.training.epochs += addEpochs;
+    // Epochs past where it ended: a run that early stopping ended at epoch 10 of 50, extended by 5, trains to 15.
+    const stoppedAt = stoppedEarlyOf(db, runId)?.epoch;
+    const trainedEpochs = stoppedAt === undefined ? config.training.epochs : Math.max(0, stoppedAt - pretrainingEpochs(config));
+    if (addEpochs !== undefined) config.training.epochs = trainedEpochs + addEpochs;
     const issues = checkRun(config, datasets);
     if (issues.length > 0) throw new ApiError('bad_request', `run ${runId} cannot continue: ${describeIssues(issues)}`, issues);
     // The newest checkpoint that verifies; a corrupt or missing one is named and the one before it used.
