@@ -92,14 +92,14 @@ test('the queue lists every waiting job in the order it starts: held, moved to t
   await expect(page.getByTestId('queue-counts')).toHaveText('0 running · 3 queued · held');
   const rows = page.getByTestId('queue-job');
   await expect(rows).toHaveCount(3);
-  await expect(rows.nth(0)).toContainText(/training\s*queue a\s*20 epochs\s*next 1 of 3/);
+  await expect(rows.nth(0)).toContainText(/training\s*queue a\s*20 epochs\s*held · 1 of 3 in line/);
   await expect(rows.nth(0).getByTestId('queue-front')).toHaveCount(0);
-  await expect(rows.nth(2)).toContainText(/queue c\s*3 epochs\s*next 3 of 3/);
+  await expect(rows.nth(2)).toContainText(/queue c\s*3 epochs\s*held · 3 of 3 in line/);
 
   // Moved to the front, c waits first; cancelled there, b ends as cancelled and the queue closes up.
   await rows.nth(2).getByTestId('queue-front').click();
-  await expect(rows.nth(0)).toContainText(/queue c\s*3 epochs\s*next 1 of 3/);
-  await expect(rows.nth(2)).toContainText(/queue b\s*20 epochs\s*next 3 of 3/);
+  await expect(rows.nth(0)).toContainText(/queue c\s*3 epochs\s*held · 1 of 3 in line/);
+  await expect(rows.nth(2)).toContainText(/queue b\s*20 epochs\s*held · 3 of 3 in line/);
   await rows.nth(2).getByTestId('queue-cancel').click();
   await expect(rows).toHaveCount(2);
   expect(((await call('runs.get', { runId: ids[1] })) as { status: string }).status).toBe('cancelled');
