@@ -308,7 +308,8 @@ export const commands = {
   /** Runs that match a search (src/shared/search.ts), newest first. */
   'runs.search': {
     input: z.strictObject({ query: z.string().max(2000) }),
-    output: z.object({ runIds: z.array(RunId), sweepIds: z.array(SweepId) }),
+    /** `hints`: why the query may match nothing it meant (`searchHints`): a comparison without a field, a field no run has. */
+    output: z.object({ runIds: z.array(RunId), sweepIds: z.array(SweepId), hints: z.array(z.string()).optional() }),
   },
   'datasets.list': { input: empty, output: z.array(DatasetInfo) },
   'datasets.get': { input: z.strictObject({ name: DatasetName }), output: DatasetDetail },

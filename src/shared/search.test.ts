@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchesSearch, parseSearch, type Searchable } from './search';
+import { matchesSearch, noMatchText, parseSearch, searchHints, type Searchable } from './search';
 
 const run = (over: Partial<Searchable> = {}): Searchable => ({
   name: 'vae β sweep 3',
@@ -54,5 +54,22 @@ describe('search', () => {
     expect(finds('baseline beta=4')).toBe(true);
     expect(finds('baseline beta=8')).toBe(false);
     expect(finds('   ')).toBe(true);
+  });
+
+  it('says why a query may match nothing: a comparison without its field, a field no run has', () => {
+    expect(searchHints('beta>=4 <=8', [run()])).toEqual(['“<=8” compares nothing: write the field before it, as beta<=8']);
+    expect(searchHints('>=', [run()])).toEqual(['“>=” compares nothing: write the field before it, as beta>=4']);
+    // A path, or any of its last parts, is a field; a near miss is named.
+    expect(searchHints('model.beta=4 beta=4 latentDim=10 model.latentDim=10 dataset.name=mnist', [run()])).toEqual([]);
+    expect(searchHints('latentdim=10 lr=0.1', [run()])).toEqual([
+      'no run has a config field “latentdim” (did you mean latentDim?)',
+      'no run has a config field “lr”',
+    ]);
+    // A field any item has is no hint, though another lacks it.
+    expect(searchHints('beta=4', [run({ config: {} }), run()])).toEqual([]);
+    expect(searchHints('baseline beta', [run()])).toEqual([]);
+    expect(noMatchText('lr=0.1', 3, searchHints('lr=0.1', [run()]))).toBe(
+      'No run of 3 matches “lr=0.1”. No run has a config field “lr”. Search names, tags, notes and families, or a config value as path=value (model.beta=4).',
+    );
   });
 });

@@ -11,6 +11,7 @@
  *   model.beta>=4        also != > < >= <=, for numbers
  */
 import type { Labels } from './labels';
+import { closestName } from './suggest';
 
 export type ConfigValue = number | string | boolean | null | readonly number[];
 
@@ -114,7 +115,34 @@ export function matchesSearch(terms: readonly SearchTerm[], item: Searchable): b
   return terms.every((t) => matchesTerm(t, item));
 }
 
-/** What an empty result says: the query, and what the grammar offers. */
-export function noMatchText(query: string, total: number): string {
-  return `No run of ${total} matches “${query.trim()}”. Search names, tags, notes and families, or a config value as path=value (model.beta=4).`;
+const comparison = /^(!=|>=|<=|=|>|<)/;
+
+/**
+ * Why a query's words may match nothing that the user meant: a comparison with no field before it (`>=4 <=8`, read
+ * as text), and a field no item has (`lr=0.01`, where the config says training.learningRate), with the closest path.
+ */
+export function searchHints(query: string, items: readonly Pick<Searchable, 'config'>[]): string[] {
+  const hints: string[] = [];
+  const paths = new Set(items.flatMap((i) => Object.keys(i.config ?? {})));
+  // Each path's last parts too (beta, model.beta), as a word may name them.
+  const names = new Set([...paths].flatMap((p) => p.split('.').map((_, i, parts) => parts.slice(i).join('.'))));
+  for (const w of words(query)) {
+    if (comparison.test(w)) {
+      hints.push(
+        `“${w}” compares nothing: write the field before it, as beta${w.match(comparison)?.[0]}${w.replace(comparison, '') || '4'}`,
+      );
+    }
+  }
+  for (const t of parseSearch(query)) {
+    if (t.kind !== 'config' || names.has(t.path)) continue;
+    const near = closestName(t.path, names);
+    hints.push(`no run has a config field “${t.path}”${near === undefined ? '' : ` (did you mean ${near}?)`}`);
+  }
+  return hints;
+}
+
+/** What an empty result says: the query, what may be wrong with it (`searchHints`), and what the grammar offers. */
+export function noMatchText(query: string, total: number, hints: readonly string[] = []): string {
+  const why = hints.length > 0 ? ` ${hints.map((h) => h.charAt(0).toUpperCase() + h.slice(1)).join('. ')}.` : '';
+  return `No run of ${total} matches “${query.trim()}”.${why} Search names, tags, notes and families, or a config value as path=value (model.beta=4).`;
 }

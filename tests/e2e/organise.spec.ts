@@ -130,6 +130,11 @@ test('the search finds a run by tag and by model.beta=4, and says when nothing m
   await search.fill('no such run');
   await expect(rows).toHaveCount(0);
   await expect(page.getByTestId('sidebar-no-match')).toContainText('No run of 2 matches “no such run”');
+  // A range written without its field, and a field no run has: the words say why nothing matched.
+  await search.fill('beta>=1 <=4');
+  await expect(page.getByTestId('sidebar-no-match')).toContainText(
+    '“<=4” compares nothing: write the field before it, as beta<=4',
+  );
   await search.fill('');
   await expect(rows).toHaveCount(2);
   // Cleared before a slow reply comes: the reply does not filter the list again.
@@ -161,6 +166,10 @@ test('the search finds a run by tag and by model.beta=4, and says when nothing m
   await expect(page.getByTestId('runs-table-row').getByTestId('mark-tag')).toHaveText(['baseline', 'fig-2']);
   await page.getByTestId('table-search').fill('tag:nothing');
   await expect(page.getByTestId('table-no-match')).toContainText('No run of 2 matches “tag:nothing”');
+  await page.getByTestId('table-search').fill('betta=4');
+  await expect(page.getByTestId('table-no-match')).toContainText('No run has a config field “betta” (did you mean beta?)');
+  await page.screenshot({ path: join(shots, '15h-table-search-hint.png') });
+  await page.getByTestId('table-search').fill('tag:nothing');
   // The address changing under the open table (a link to all runs, then Back): its search follows.
   await page.evaluate(() => (location.hash = '#/table'));
   await expect(page.getByTestId('table-search')).toHaveValue('');

@@ -90,6 +90,13 @@ describe('labels', () => {
     expect(await search('larger latent')).toEqual([a]);
     expect(await search('vae')).toEqual([c, b, a]);
     expect(await search('tag:nothing')).toEqual([]);
+    // Words that name no field say so, beside the empty answer.
+    expect(await call('runs.search', { query: 'learningrate<0.1 vae' })).toEqual({
+      runIds: [],
+      sweepIds: [],
+      hints: ['no run has a config field “learningrate” (did you mean learningRate?)'],
+    });
+    expect((await call('runs.search', { query: 'beta>=4' })).hints).toEqual([]);
   });
 
   it('writes the labels to the CSV', async () => {

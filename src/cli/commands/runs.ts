@@ -53,13 +53,18 @@ function front(table: RunsTable, objectives: readonly Objective[]): RunsTable {
 }
 
 /** An empty answer says so on stderr, with what was asked (stdout keeps its header or [] for scripts). */
-function sayNone(values: { search?: string | undefined; experiment?: string | undefined }, sweepId: number | undefined): void {
+function sayNone(
+  values: { search?: string | undefined; experiment?: string | undefined },
+  sweepId: number | undefined,
+  hints: readonly string[] = [],
+): void {
   const asked = [
     values.search !== undefined ? `matching "${values.search}"` : '',
     values.experiment !== undefined ? `in experiment "${values.experiment}"` : '',
     sweepId !== undefined ? `in sweep ${sweepId}` : '',
   ].filter(Boolean);
   process.stderr.write(`no runs${asked.length ? ` ${asked.join(', ')}` : ' yet'}\n`);
+  for (const hint of hints) process.stderr.write(`${hint}\n`);
 }
 
 export const runs = command({
@@ -78,7 +83,10 @@ export const runs = command({
     const objectives = objectivesOf(values.pareto);
     return withStudio(values, '', async (studio) => {
       // The search of the sidebar and the table (src/shared/search.ts): names, tags, notes, `path=value`.
-      const runIds = values.search !== undefined ? (await studio.api['runs.search']({ query: values.search })).runIds : undefined;
+      const found = values.search !== undefined ? await studio.api['runs.search']({ query: values.search }) : undefined;
+      const runIds = found?.runIds;
+      // Why a search found nothing, where its words say (a host of an earlier version answers without hints).
+      const hints = found?.hints ?? [];
       // A sweep that does not exist is refused by name (sweeps.get), not shown as an empty table.
       if (sweepId !== undefined) await studio.api['sweeps.get']({ sweepId });
       if (values.csv || values.experiment !== undefined || sweepId !== undefined || objectives) {
@@ -94,7 +102,7 @@ export const runs = command({
           ...table.metrics.filter((m) => m.startsWith('test.')),
           ...(objectives ?? []).map((o) => o.key).filter((k) => table.metrics.includes(k) && !k.startsWith('test.')),
         ];
-        if (table.rows.length === 0) sayNone(values, sweepId);
+        if (table.rows.length === 0) sayNone(values, sweepId, hints);
         if (values.csv) process.stdout.write(runsTableCsv(table, { metrics: metricColumns }));
         else if (values.json) process.stdout.write(`${JSON.stringify(table)}\n`);
         else {
@@ -113,7 +121,7 @@ export const runs = command({
         return 0;
       }
       const list = await studio.api['runs.list'](runIds ? { runIds } : {});
-      if (list.length === 0) sayNone(values, sweepId);
+      if (list.length === 0) sayNone(values, sweepId, hints);
       if (values.json) process.stdout.write(`${JSON.stringify(list)}\n`);
       else {
         const rows = list.map((r) => [

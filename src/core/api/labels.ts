@@ -1,6 +1,6 @@
 /** Organising runs and sweeps: rename, tags, notes, star (runs.label, sweeps.label) and the search over them. */
 import type { Api } from '../../shared/api';
-import { matchesSearch, parseSearch } from '../../shared/search';
+import { matchesSearch, parseSearch, searchHints } from '../../shared/search';
 import { flattenConfig } from '../../shared/sweep';
 import { ApiError } from '../errors';
 import { labelsOf, setLabels } from '../store/labels';
@@ -34,23 +34,23 @@ export function labelsApi({ db, events }: StudioContext): Pick<Api, 'runs.label'
     },
     'runs.search': async ({ query }) => {
       const terms = parseSearch(query);
-      const runIds = runsWithConfigs(db, {})
-        .filter((r) =>
-          matchesSearch(terms, {
-            name: r.name,
-            family: r.family,
-            experiment: r.experiment,
-            status: r.status,
-            config: flattenConfig(JSON.parse(r.config_json)),
-            ...labelsOf(r),
-          }),
-        )
+      const runs = runsWithConfigs(db, {}).map((r) => ({
+        id: r.id,
+        name: r.name,
+        family: r.family,
+        experiment: r.experiment,
+        status: r.status,
+        config: flattenConfig(JSON.parse(r.config_json)),
+        ...labelsOf(r),
+      }));
+      const runIds = runs
+        .filter((r) => matchesSearch(terms, r))
         .map((r) => r.id)
         .reverse();
       const sweepIds = listSweeps(db)
         .filter((s) => matchesSearch(terms, { ...s, family: '', status: s.state }))
         .map((s) => s.id);
-      return { runIds, sweepIds };
+      return { runIds, sweepIds, hints: searchHints(query, runs) };
     },
   };
 }

@@ -7,7 +7,7 @@ import type { Client } from './client';
 export class RunSearch {
   query = $state('');
   /** null while the query is empty: everything is shown. */
-  hits = $state.raw<{ runIds: ReadonlySet<number>; sweepIds: ReadonlySet<number> } | null>(null);
+  hits = $state.raw<{ runIds: ReadonlySet<number>; sweepIds: ReadonlySet<number>; hints: readonly string[] } | null>(null);
   error = $state<string | null>(null);
   private asked = 0;
 
@@ -25,11 +25,11 @@ export class RunSearch {
     const ask = ++this.asked;
     const timer = setTimeout(() => {
       this.client.call('runs.search', { query }).then(
-        ({ runIds, sweepIds }) => {
+        ({ runIds, sweepIds, hints }) => {
           if (ask !== this.asked) return;
           // Replaced whole on each answer, never changed in place: plain sets suffice.
           // eslint-disable-next-line svelte/prefer-svelte-reactivity
-          this.hits = { runIds: new Set(runIds), sweepIds: new Set(sweepIds) };
+          this.hits = { runIds: new Set(runIds), sweepIds: new Set(sweepIds), hints: hints ?? [] };
           this.error = null;
         },
         (e: unknown) => {

@@ -8,7 +8,7 @@ import {
   type RunSummary,
   type SweepDetail,
 } from '../../../shared/api';
-import { noMatchText } from '../../../shared/search';
+import { noMatchText, searchHints } from '../../../shared/search';
 import { evaluationFigure } from './evaluation';
 import { duration, num } from './format';
 import { mergeMetricRecord } from './latest-metrics';
@@ -108,8 +108,9 @@ export function activeFilters(
 }
 
 /** What the table says when no row passes: the search's own help when it is the only filter, else every filter. */
-export function noMatchMessage(active: readonly string[], search: string, total: number): string {
-  if (active.length === 1 && search.trim()) return noMatchText(search, total);
+export function noMatchMessage(active: readonly string[], search: string, rows: readonly TableRow[]): string {
+  const total = rows.length;
+  if (active.length === 1 && search.trim()) return noMatchText(search, total, searchHints(search, rows));
   return `No run of ${total} passes the filters: ${active.join(', ')}.`;
 }
 
