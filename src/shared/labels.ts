@@ -26,7 +26,8 @@ export const LabelsChange = {
   tags: z
     .array(Tag)
     .max(32, 'at most 32 tags')
-    .refine((tags) => new Set(tags).size === tags.length, 'a tag is given twice')
+    // Tags match in any case (`tag:Baseline` finds baseline): two that differ only in case are one tag.
+    .refine((tags) => new Set(tags.map((t) => t.toLowerCase())).size === tags.length, 'a tag is given twice (in any case)')
     .optional(),
   notes: z.string().max(20_000, 'notes have at most 20,000 characters').optional(),
   starred: z.boolean().optional(),

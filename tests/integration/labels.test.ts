@@ -117,6 +117,7 @@ describe('labels', () => {
     await refused({ name: '   ' }, 'name');
     await refused({ tags: ['two words'] }, 'tags[0]');
     await refused({ tags: ['x', 'x'] }, 'tags');
+    await refused({ tags: ['Baseline', 'baseline'] }, 'tags');
     await refused({ notes: 'n'.repeat(20_001) }, 'notes');
     const e = await label({ runId: 999_999, name: 'x' }).catch((err: unknown) => err);
     expect((e as ApiErrorBody).code).toBe('not_found');
@@ -141,5 +142,16 @@ describe('labels', () => {
     const e = await call('sweeps.label', { sweepId: other, name: 'a sweep' }).catch((err: unknown) => err);
     expect((e as ApiErrorBody).code).toBe('conflict');
     expect((await call('runs.search', { query: 'tag:ablation' })).sweepIds).toEqual([sweepId]);
+  });
+
+  it('spells a tag as the studio already does, in any case; one only this run has changes case', async () => {
+    const [a, , c] = ids as [number, number, number];
+    // Run b has baseline, the sweep ablation: the same words in another case are those tags.
+    expect((await label({ runId: c, tags: ['Baseline', 'ABLATION', 'Fresh'] })).tags).toEqual(['baseline', 'ablation', 'Fresh']);
+    // Fresh is only c's: c may spell it anew; a takes c's spelling.
+    expect((await label({ runId: c, tags: ['baseline', 'FRESH'] })).tags).toEqual(['baseline', 'FRESH']);
+    expect((await label({ runId: a, tags: ['fresh'] })).tags).toEqual(['FRESH']);
+    await label({ runId: a, tags: [] });
+    await label({ runId: c, tags: [] });
   });
 });
