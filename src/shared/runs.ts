@@ -213,6 +213,8 @@ export const RunDetail = RunSummary.extend({
    * validation split where the run holds one out, else of the test split).
    */
   defaultCheckpoint: z.object({ epoch: z.number().int(), bestBy: z.string().nullable() }).nullable().optional(),
+  /** A phased family's epochs before `training.epochs` (DEC's, the stacked AE's pretraining), counted in its epochs. */
+  pretrainingEpochs: z.number().int().optional(),
 });
 export type RunDetail = z.infer<typeof RunDetail>;
 
@@ -247,12 +249,24 @@ export type RunProgress = z.infer<typeof RunProgress>;
 
 type Continuation = RunDetail['interruptions'][number];
 
+/** A cosine's cycle: from the epoch it starts at, over the run's epochs then (pretraining included). */
+export interface ScheduleCycle {
+  from: number;
+  epochs: number;
+}
+
 /**
- * The epochs a run was extended by more epochs after (a cosine schedule starts a new cycle there: see
- * StepPosition.cycleStart). Older records lack `extendedFrom`: their runs were trained on one stretched cycle.
+ * The cycles a run's schedule went through (see StepPosition.cycleStart): the first from epoch 0 over the epochs the
+ * run first had, then one from each epoch it was extended after, over the epochs it had from then on. `epochs` and
+ * `extendedFrom` count `training.epochs`; `pretraining` is added, as the trainer's epochs include it. Older records
+ * lack `extendedFrom`: their runs were trained on one stretched cycle.
  */
-export function extensionEpochs(records: readonly Continuation[]): number[] {
-  return records.filter((r) => r.extendedFrom !== undefined).map((r) => r.resumedFromEpoch);
+export function scheduleCycles(records: readonly Continuation[], epochs: number, pretraining = 0): ScheduleCycle[] {
+  const extensions = records.filter((r) => r.extendedFrom !== undefined);
+  return [0, ...extensions.map((r) => r.resumedFromEpoch)].map((from, i) => ({
+    from,
+    epochs: pretraining + (extensions[i]?.extendedFrom ?? epochs),
+  }));
 }
 
 /** How a run continued, in words: "extended after epoch 2", "2 interruptions, resumed from epochs 3, 5", or both. */

@@ -160,7 +160,10 @@ export function runsApi(
     'runs.latents': async ({ runId, epoch }) => runLatents(evaluations, datasets, requireRun(runId), epoch),
     'runs.list': async ({ runIds }) => listRuns(db, runIds),
     'runs.curves': async ({ runIds, metrics, maxPoints }) => readCurves(db, runIds, metrics, maxPoints),
-    'runs.get': async ({ runId }) => ({ ...requireRun(runId), defaultCheckpoint: defaultEpoch(db, runId) }),
+    'runs.get': async ({ runId }) => {
+      const run = requireRun(runId);
+      return { ...run, defaultCheckpoint: defaultEpoch(db, runId), pretrainingEpochs: pretrainingEpochs(run.config) };
+    },
     'runs.metrics': async ({ runId }) => {
       requireRun(runId);
       return readMetrics(db, runId);

@@ -319,7 +319,8 @@ export function requeueForResume(db: Db, runId: number, config: RunConfig, from:
       .map((r) => r.path);
     stmt(db, 'DELETE FROM checkpoints WHERE run_id = ? AND epoch > ?').run(runId, epoch);
     const interruptions = JSON.parse(run.interruptions) as Interruption[];
-    const extended = config.training.epochs > run.epochs;
+    // More epochs than it had, or a completed run given more (one early stopping ended: fewer than it was set to).
+    const extended = run.status === 'completed' || config.training.epochs > run.epochs;
     interruptions.push({
       at: nowIso(),
       status: run.status,

@@ -228,7 +228,7 @@ describe('a cosine run extended by more epochs', () => {
     };
     const model = buildOn('autoencoder', defaultRunConfig('autoencoder').model, training);
     const rates: number[] = [];
-    let last: TrainerResume | undefined;
+    const snapshots: TrainerResume[] = [];
     await train({
       ...(from ?? {}),
       model,
@@ -239,11 +239,11 @@ describe('a cosine run extended by more epochs', () => {
         progress: () => undefined,
         metrics: (points) => rates.push(...points.filter((p) => p.name === 'lr').map((p) => p.value)),
         warn: () => undefined,
-        epochEnd: async (epoch, step, state) => void (last = { epoch, step, ...(await state()) }),
+        epochEnd: async (epoch, step, state) => void snapshots.push({ epoch, step, ...(await state()) }),
       },
     });
     model.dispose();
-    return { rates, last: last! };
+    return { rates, last: snapshots.at(-1)!, snapshots };
   }
 
   it('restarts its cycle where it continues, also from a checkpoint written before cycles were kept', async () => {
@@ -266,6 +266,17 @@ describe('a cosine run extended by more epochs', () => {
     );
     expect((await cosine(4, { resume: old })).rates).toEqual(stretched);
     expect(stretched).not.toEqual(restarted);
+  });
+
+  it('restarts a shorter cycle where a run that early stopping ended goes on for fewer epochs than it was set to', async () => {
+    // Set to 4 epochs, ended after the second, given one more: a cycle from step 8 to step 12.
+    const atTwo = (await cosine(4)).snapshots[1]!;
+    const restarted = [
+      scheduledRate(0.01, { kind: 'cosine', warmupEpochs: 1 }, { step: 11, stepsPerEpoch: 4, totalSteps: 12, cycleStart: 8 }),
+    ];
+    expect((await cosine(3, { resume: atTwo, extendedFrom: 4 })).rates).toEqual(restarted);
+    // A later attempt from the same checkpoint (the first was interrupted) finds a kept cycle of another length.
+    expect((await cosine(3, { resume: atTwo })).rates).toEqual(restarted);
   });
 });
 

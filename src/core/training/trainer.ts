@@ -200,8 +200,9 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
   // The cosine's cycle, to the run's last step; a run extended by more epochs starts a new one where it continues
   // (a warm restart: see StepPosition.cycleStart). Kept in checkpoints, so a resume within either cycle stays in it.
   const kept = resume?.trainer['cycle'] as { start: number; end: number } | undefined;
-  // A checkpoint from before cycles were kept: restarted where the run was extended, as the run's record says.
-  const extended = kept ? kept.end < totalSteps : o.extendedFrom !== undefined;
+  // An extension's first attempt says so (`extendedFrom`); a later one, from a checkpoint of before it, finds a cycle
+  // of another length (longer, or shorter where early stopping had ended the run and it goes on for fewer epochs).
+  const extended = o.extendedFrom !== undefined || (kept !== undefined && kept.end !== totalSteps);
   const cycle = !resume
     ? { start: 0, end: totalSteps }
     : extended

@@ -1,4 +1,4 @@
-import type { MetricPoint } from '../../../shared/api';
+import type { MetricPoint, ScheduleCycle } from '../../../shared/api';
 import type { TrainingConfig } from '../../../shared/config';
 import { scheduledRate } from '../../../shared/schedule';
 
@@ -10,6 +10,11 @@ export interface Series {
   /** Finer than dashed: the validation split's curve beside the test split's. */
   dotted?: boolean;
   thin?: boolean;
+  /**
+   * How its points join: a line (the default), steps (each value held from the point before: a rate set at an
+   * epoch's start and logged at its end), or none (markers alone, where another series draws the curve between).
+   */
+  join?: 'line' | 'steps' | 'none';
 }
 
 export const palette = ['#4e9af1', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#edc948'];
@@ -56,35 +61,49 @@ export function lossSeries(metrics: readonly MetricPoint[], loss: string, color 
 
 /**
  * The learning rate: the rate logged at each epoch's end and, for the schedules fixed in advance (all but plateau),
- * the rate of every step as the schedule sets it (its warm-up and decay between the epochs' ends). The steps per
- * epoch are read from the logged points (each at its epoch's last step). The schedule spans all `epochs`; it is drawn
- * up to `until` (a run that ended early: its last epoch). `restarts`: the epochs the run was extended after, where a
- * cosine starts a new cycle.
+ * the rate of every step as the schedule set it (its warm-up and decay between the epochs' ends). The steps per
+ * epoch are read from the logged points (each at its epoch's last step). `cycles` (`scheduleCycles`): the epochs the
+ * run had in each part of it, the first from epoch 0, each later one from where the run was extended (a cosine starts
+ * a new cycle there, over the epochs it then had); a phased family's pretraining counts. The schedule is drawn up to
+ * `until` (a run that ended early: its last epoch), else to the last cycle's end.
  */
 export function rateSeries(
   metrics: readonly MetricPoint[],
   training: TrainingConfig,
-  epochs: number,
-  until = epochs,
-  restarts: readonly number[] = [],
+  cycles: readonly ScheduleCycle[] = [{ from: 0, epochs: training.epochs }],
+  until?: number,
 ): Series[] {
   const logged = metrics.filter((m) => m.split === 'train' && m.name === 'lr');
   const first = logged[0];
   if (!training.schedule || !first) return [];
-  const series: Series[] = [
-    { label: 'rate at epoch end', color: palette[1] as string, points: pointsOf(metrics, 'train', 'lr') },
-  ];
   const stepsPerEpoch = Math.round(first.step / first.epoch);
-  if (training.schedule.kind !== 'plateau' && stepsPerEpoch > 0) {
-    const totalSteps = stepsPerEpoch * epochs;
-    const every = Math.max(1, Math.floor(totalSteps / 400));
+  const perStep = training.schedule.kind !== 'plateau' && stepsPerEpoch > 0;
+  // A straight line between two epochs' rates would draw a StepLR's drop as a slope across a whole epoch: the
+  // per-step curve draws the schedule, these mark what was logged; the plateau's rate, cut between epochs, is steps.
+  const series: Series[] = [
+    {
+      label: 'rate at epoch end',
+      color: palette[1] as string,
+      points: pointsOf(metrics, 'train', 'lr'),
+      join: perStep ? 'none' : 'steps',
+    },
+  ];
+  if (perStep) {
+    const last = (cycles.at(-1)?.epochs ?? training.epochs) * stepsPerEpoch;
+    const end = Math.min(last, stepsPerEpoch * (until ?? Infinity));
+    const every = Math.max(1, Math.floor(last / 400));
     const points: { x: number; y: number }[] = [];
-    for (let step = 0; step < Math.min(totalSteps, stepsPerEpoch * until); step += every) {
-      const cycleStart = restarts.reduce((s, e) => (e * stepsPerEpoch <= step ? Math.max(s, e * stepsPerEpoch) : s), 0);
-      const y = scheduledRate(training.learningRate, training.schedule, { step, stepsPerEpoch, totalSteps, cycleStart });
+    for (let step = 0; step < end; step += every) {
+      const cycle = cycles.findLast((c) => c.from * stepsPerEpoch <= step) ?? { from: 0, epochs: training.epochs };
+      const y = scheduledRate(training.learningRate, training.schedule, {
+        step,
+        stepsPerEpoch,
+        totalSteps: cycle.epochs * stepsPerEpoch,
+        cycleStart: cycle.from * stepsPerEpoch,
+      });
       points.push({ x: (step + 1) / stepsPerEpoch, y });
     }
-    series.push({ label: 'schedule, per step', color: `${palette[1]}99`, points, thin: true, dashed: true });
+    series.push({ label: 'schedule, per step', color: palette[1] as string, points, thin: true });
   }
   return series;
 }
