@@ -5,7 +5,7 @@ import { memorySplit, type ImageDataset } from '../ml/dataset';
 import { tf } from '../ml/tf';
 import { buildDefaultModel } from './default-model.testing';
 import { familyModels } from './models';
-import { defaultRunConfig } from './run-config';
+import { defaultRunConfig, everyRunReports, reportsMetric } from './run-config';
 
 /** Seeded noise images, 28×28, with labels cycling through `classes`. */
 function split(count: number, seed: number, classes: number) {
@@ -51,6 +51,7 @@ describe("a family's epoch, its views and its own figures", () => {
     const lastEpoch = model.totalEpochs?.(training.epochs) ?? training.epochs;
     const tensorsAfter: Record<number, number> = {};
     const pixels = tf.tensor2d(new Float32Array(8 * 784).fill(0.5), [8, 784]);
+    const reported = new Set<string>();
     const labels = tf.oneHot(tf.tensor1d([0, 1, 0, 1, 0, 1, 0, 1], 'int32'), classes);
     await train({
       model,
@@ -60,6 +61,7 @@ describe("a family's epoch, its views and its own figures", () => {
       twinSets: family === 'deepfake',
       callbacks: {
         ...ignore,
+        metrics: (points) => points.filter((p) => p.split === 'test').forEach((p) => reported.add(p.name)),
         epochEnd: async (epoch) => {
           if (model.views)
             await model.views({
@@ -74,6 +76,10 @@ describe("a family's epoch, its views and its own figures", () => {
       },
     });
     expect(tensorsAfter[lastEpoch]! - tensorsAfter[lastEpoch - 1]!).toBe(0);
+    // Every test figure it reports is one a rule may read (early stopping, the plateau, keep-best), as the config
+    // check says: it refuses the names no run of the family reports.
+    expect([...reported].filter((name) => !reportsMetric(family, name))).toEqual([]);
+    expect(everyRunReports.filter((name) => !reported.has(name))).toEqual([]);
     if (model.afterTraining) {
       const data = { train: dataset.train, test: dataset.test };
       await model.afterTraining(data); // once first: tfjs caches a few constants of its own on a first use

@@ -32,6 +32,35 @@ describe('a rule that reads a test metric', () => {
   });
 });
 
+describe('a rule on a metric no run of the family reports', () => {
+  it('is refused before the run starts, naming the rule’s field and the metrics there are', () => {
+    const config = defaultRunConfig('autoencoder');
+    config.training = {
+      ...config.training,
+      earlyStopping: { metric: 'val_loss', mode: 'min', patience: 3, minDelta: 0 },
+      schedule: { kind: 'plateau', metric: 'neg_elbo' },
+      checkpoints: { keepBest: { metric: 'acc', mode: 'max' } },
+    };
+    const choose = 'choose one of loss, reconstruction, mse';
+    expect(checkRunConfig(config, mnist)).toEqual([
+      { path: 'training.earlyStopping.metric', message: `val_loss is not a metric autoencoder runs report: ${choose}` },
+      { path: 'training.schedule.metric', message: `neg_elbo is not a metric autoencoder runs report: ${choose}` },
+      { path: 'training.checkpoints.keepBest.metric', message: `acc is not a metric autoencoder runs report: ${choose}` },
+    ]);
+    // A VAE reports its −ELBO, its KL and the KL of each dimension: rules may read them.
+    const vae = defaultRunConfig('vae');
+    vae.training = {
+      ...vae.training,
+      earlyStopping: { metric: 'kl_dim_3', mode: 'min', patience: 3, minDelta: 0 },
+      schedule: { kind: 'plateau', metric: 'neg_elbo' },
+      checkpoints: { keepBest: { metric: 'kl', mode: 'min' } },
+    };
+    expect(checkRunConfig(vae, mnist)).toEqual([]);
+    vae.training.earlyStopping = { metric: 'kl_dim_x', mode: 'min', patience: 3, minDelta: 0 };
+    expect(checkRunConfig(vae, mnist)[0]?.message).toMatch(/^kl_dim_x is not a metric vae runs report: .*kl_dim_<d>/);
+  });
+});
+
 describe("a rule that reads a family's test-only figure", () => {
   it('is taken without a validation split, and refused with one (the rules read it, the figure is the test split’s)', () => {
     const config = defaultRunConfig('deep-clustering');

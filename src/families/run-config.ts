@@ -113,6 +113,31 @@ export function checkRunConfig(config: RunConfig, lookup: DatasetLookup, limits?
   return issues;
 }
 
+/**
+ * What every run reports on its test (and validation) split: its loss, its reconstruction term, and the per-pixel MSE
+ * of its reconstructions (src/families/epoch-leaks.test.ts checks each family reports them and nothing undeclared).
+ */
+export const everyRunReports = ['loss', 'reconstruction', 'mse'];
+
+/**
+ * Whether a run of `family` reports a metric `name` on its test split: the loss and MSE, the family's declared metrics
+ * (its loss parts, its own figures) and one of a per-dimension set (kl_dim_3). A rule on any other name would find
+ * nothing at its first epoch.
+ */
+export function reportsMetric(family: string, name: string): boolean {
+  const declared = familySpec(family)?.metrics ?? [];
+  return (
+    everyRunReports.includes(name) ||
+    declared.some((m) => (m.perDimension ? new RegExp(`^${m.perDimension}\\d+$`).test(name) : m.name === name))
+  );
+}
+
+/** The metrics a rule may read, in words: "loss, mse, neg_elbo, reconstruction, kl, kl_dim_<d>…". */
+function reportedInWords(family: string): string {
+  const declared = familySpec(family)?.metrics ?? [];
+  return [...everyRunReports, ...declared.map((m) => (m.perDimension ? `${m.perDimension}<d>` : m.name))].join(', ');
+}
+
 /** A rule that reads a test metric (early stopping, the plateau, the best checkpoint) on one the run will not report. */
 function metricRuleIssues(
   config: RunConfig,
@@ -127,6 +152,10 @@ function metricRuleIssues(
     [['training', 'checkpoints', 'keepBest', 'metric'], t.checkpoints?.keepBest?.metric],
   ];
   for (const [path, name] of rules) {
+    if (name !== undefined && !reportsMetric(config.family, name)) {
+      issue(path, `${name} is not a metric ${config.family} runs report: choose one of ${reportedInWords(config.family)}`);
+      continue;
+    }
     const metric = declared.find((m) => m.name === name);
     const losses = metric?.losses;
     if (losses && !losses.includes(t.loss))
