@@ -16,11 +16,12 @@ export function machineLimits(): MachineLimits {
 
 /**
  * Every check a run must pass before anything is stored or a worker starts, the same for the API and the CLI:
- * the contract's checks against the data sets and this machine, then the exact size of a class selection.
+ * the contract's checks against the data sets and this machine, then the exact size of a class selection. A run that
+ * `continuing` (resumed, extended) is not asked what only a new run is (see checkRunConfig).
  */
-export function checkRun(config: RunConfig, datasets: DatasetCatalog): FieldIssue[] {
+export function checkRun(config: RunConfig, datasets: DatasetCatalog, continuing = false): FieldIssue[] {
   const facts = datasets.facts();
-  const issues = checkRunConfig(config, (name) => facts.get(name), machineLimits());
+  const issues = checkRunConfig(config, (name) => facts.get(name), machineLimits(), continuing);
   const d = config.dataset;
   if (issues.length === 0 && d.classes && datasets.info(d.name)?.stored !== false) {
     // Only the labels tell how many images some classes hold; they are read, the images stay on disk.

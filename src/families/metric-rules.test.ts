@@ -126,3 +126,39 @@ describe('a rule that reads a figure the data set cannot give', () => {
     expect(checkRunConfig(twins, lookup)).toEqual([]);
   });
 });
+
+describe('a schedule of a new run', () => {
+  it('is refused with a setting its kind does not read, or a warm-up as long as the run, naming the field', () => {
+    const config = defaultRunConfig('autoencoder');
+    config.training = { ...config.training, epochs: 4, schedule: { kind: 'cosine', warmupEpochs: 1, gamma: 0.5, stepEpochs: 2 } };
+    expect(checkRunConfig(config, mnist)).toEqual([
+      { path: 'training.schedule.stepEpochs', message: 'the cosine schedule does not read stepEpochs (step does): remove it' },
+      {
+        path: 'training.schedule.gamma',
+        message: 'the cosine schedule does not read gamma (step and exponential do): remove it',
+      },
+    ]);
+    // A run that continues trained so: its schedule goes on as it was.
+    expect(checkRunConfig(config, mnist, undefined, true)).toEqual([]);
+    config.training.schedule = { kind: 'cosine', warmupEpochs: 4, minLearningRate: 1e-5 };
+    expect(checkRunConfig(config, mnist)).toEqual([
+      {
+        path: 'training.schedule.warmupEpochs',
+        message:
+          'a warm-up of 4 epochs is as long as the run (4 epochs): the rate would never reach training.learningRate; make it shorter',
+      },
+    ]);
+    config.training.schedule.warmupEpochs = 3.5;
+    expect(checkRunConfig(config, mnist)).toEqual([]);
+    // A phased family's pretraining is part of the run the schedule spans.
+    const dec = defaultRunConfig('deep-clustering');
+    if (dec.family !== 'deep-clustering') throw new Error('unreachable');
+    dec.model = { ...dec.model, pretrainEpochs: 3 };
+    dec.training = { ...dec.training, epochs: 2, schedule: { kind: 'step', warmupEpochs: 4, stepEpochs: 1 } };
+    expect(checkRunConfig(dec, mnist)).toEqual([]);
+    dec.training.schedule = { kind: 'step', warmupEpochs: 5 };
+    expect(checkRunConfig(dec, mnist)[0]?.message).toMatch(
+      /^a warm-up of 5 epochs is as long as the run \(5 epochs, 3 of them pretraining\)/,
+    );
+  });
+});

@@ -7,6 +7,7 @@ import {
   batchTooLarge,
   fieldIssues,
   issuePath,
+  LearningRateSchedule,
   RunConfig,
   type DatasetLookup,
   type DatasetRef,
@@ -32,12 +33,45 @@ export interface MachineLimits {
 }
 
 /**
- * Checks what depends on the data sets and the machine: that the sets exist, subsets, classes and the batch
- * fit them, the model fits their images, and training it fits in memory.
+ * A schedule's settings that its kind does not read (cosine with a gamma: a typo for another kind, or a kind changed
+ * by hand), and a warm-up as long as the run, whose rate never reaches the learning rate. Not asked of a run that
+ * continues: it trained so, and its schedule goes on as it was.
  */
-export function checkRunConfig(config: RunConfig, lookup: DatasetLookup, limits?: MachineLimits): FieldIssue[] {
+function scheduleIssues(config: RunConfig, issue: (path: readonly PropertyKey[], message: string) => void): void {
+  const s = config.training.schedule;
+  if (!s) return;
+  for (const [key, field] of Object.entries(LearningRateSchedule.shape)) {
+    const readBy = (field.meta() as { onlyFor?: string[] } | undefined)?.onlyFor;
+    if (readBy && s[key as keyof typeof s] !== undefined && !readBy.includes(s.kind))
+      issue(
+        ['training', 'schedule', key],
+        `the ${s.kind} schedule does not read ${key} (${readBy.join(' and ')} ${readBy.length > 1 ? 'do' : 'does'}): remove it`,
+      );
+  }
+  const pretraining = pretrainingEpochs(config);
+  const epochs = pretraining + config.training.epochs;
+  if (s.warmupEpochs !== undefined && s.warmupEpochs > 0 && s.warmupEpochs >= epochs)
+    issue(
+      ['training', 'schedule', 'warmupEpochs'],
+      `a warm-up of ${s.warmupEpochs} epoch${s.warmupEpochs === 1 ? '' : 's'} is as long as the run (${epochs} epoch${epochs === 1 ? '' : 's'}${pretraining > 0 ? `, ${pretraining} of them pretraining` : ''}): ` +
+        'the rate would never reach training.learningRate; make it shorter',
+    );
+}
+
+/**
+ * Checks what depends on the data sets and the machine: that the sets exist, subsets, classes and the batch
+ * fit them, the model fits their images, and training it fits in memory; for a new run (not `continuing`), that its
+ * schedule reads every setting it is given.
+ */
+export function checkRunConfig(
+  config: RunConfig,
+  lookup: DatasetLookup,
+  limits?: MachineLimits,
+  continuing = false,
+): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const issue = (path: readonly PropertyKey[], message: string) => issues.push({ path: issuePath(path), message });
+  if (!continuing) scheduleIssues(config, issue);
   const d = config.dataset;
   const find = (field: 'name' | 'second', name: string) => {
     const facts = lookup(name);

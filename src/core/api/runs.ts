@@ -54,7 +54,7 @@ export function runHelpers(ctx: StudioContext) {
     const stoppedAt = stoppedEarlyOf(db, runId)?.epoch;
     const trainedEpochs = stoppedAt === undefined ? config.training.epochs : Math.max(0, stoppedAt - pretrainingEpochs(config));
     if (addEpochs !== undefined) config.training.epochs = trainedEpochs + addEpochs;
-    const issues = checkRun(config, datasets);
+    const issues = checkRun(config, datasets, true);
     if (issues.length > 0) throw new ApiError('bad_request', `run ${runId} cannot continue: ${describeIssues(issues)}`, issues);
     // The newest checkpoint that verifies; a corrupt or missing one is named and the one before it used.
     const { from, skipped } = newestGoodCheckpoint(db, runId);
