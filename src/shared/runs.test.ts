@@ -57,4 +57,19 @@ describe('what a run that early stopping ended says', () => {
       'stopped early after epoch 3: validation loss no longer improved; best epoch 1 (loss 0.2061)',
     );
   });
+
+  it('says which checkpoint the run is used at where it keeps its best, and why it may not be the rule’s best', () => {
+    const rule = { ...base, epoch: 11, bestEpoch: 9, patience: 2, minDelta: 0.001 };
+    const said =
+      'stopped early after epoch 11: validation loss no longer improved by more than 0.001 (min delta) in 2 epochs; best epoch 9 (loss 0.2061)';
+    expect(stoppedEarlyText(rule, { epoch: 9, bestBy: 'loss' })).toBe(
+      `${said}. Export, evaluations and the explorer use that epoch's checkpoint (kept as the best)`,
+    );
+    // Epoch 11 improved on 9 by less than the min delta: keep-best, which has none, kept it.
+    expect(stoppedEarlyText(rule, { epoch: 11, bestBy: 'loss' })).toBe(
+      `${said}. Export, evaluations and the explorer use epoch 11's checkpoint, the best by loss that keep-best kept (it counts any improvement, with no min delta)`,
+    );
+    // The newest checkpoint, no best kept: nothing to add.
+    expect(stoppedEarlyText(rule, { epoch: 11, bestBy: null })).toBe(said);
+  });
 });

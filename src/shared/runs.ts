@@ -108,7 +108,11 @@ const figure = (v: number) =>
  * improve in how many epochs, and its best epoch; a min delta of a tenth of the best value or more is pointed out
  * (on a loss of 0.06, a min delta of 1 stops any run at its patience, however it improves).
  */
-export function stoppedEarlyText(s: StoppedEarly): string {
+export function stoppedEarlyText(
+  s: StoppedEarly,
+  /** The checkpoint the run is used at (`runs.get`'s `defaultCheckpoint`): said where it is a best one kept. */
+  used?: { epoch: number; bestBy: string | null } | null,
+): string {
   const split = splitWord(s.split ?? 'test');
   const by = s.minDelta ? ` by more than ${figure(s.minDelta)} (min delta)` : '';
   const within = s.patience !== undefined ? ` in ${s.patience} epoch${s.patience === 1 ? '' : 's'}` : '';
@@ -116,7 +120,14 @@ export function stoppedEarlyText(s: StoppedEarly): string {
     s.minDelta && s.minDelta >= Math.abs(s.best) / 10
       ? `; its min delta is ${s.best === 0 ? 'larger than' : `${Math.round((100 * s.minDelta) / Math.abs(s.best))} % of`} the best ${s.metric}`
       : '';
-  return `stopped early after epoch ${s.epoch}: ${split} ${s.metric} no longer improved${by}${within}; best epoch ${s.bestEpoch} (${s.metric} ${figure(s.best)})${large}`;
+  // Keep-best compares without a min delta (as Keras' ModelCheckpoint): its best may come later than the rule's.
+  const kept =
+    used?.bestBy == null
+      ? ''
+      : used.epoch === s.bestEpoch && used.bestBy === s.metric
+        ? `. Export, evaluations and the explorer use that epoch's checkpoint (kept as the best)`
+        : `. Export, evaluations and the explorer use epoch ${used.epoch}'s checkpoint, the best by ${used.bestBy} that keep-best kept (it counts any improvement, with no min delta)`;
+  return `stopped early after epoch ${s.epoch}: ${split} ${s.metric} no longer improved${by}${within}; best epoch ${s.bestEpoch} (${s.metric} ${figure(s.best)})${large}${kept}`;
 }
 
 export const RunSummary = z

@@ -35,7 +35,7 @@ function summary(run: RunDetail): void {
       (trained !== null && run.startedAt ? ` · ${duration(trained)} of training` : ''),
   );
   if (run.interruptions.length > 0) out(`  ${continuationText(run.interruptions)}`);
-  if (run.stoppedEarly) out(`  ${stoppedEarlyText(run.stoppedEarly)}`);
+  if (run.stoppedEarly) out(`  ${stoppedEarlyText(run.stoppedEarly, run.defaultCheckpoint)}`);
   if (run.error) out(`  error: ${run.error}`);
   for (const w of run.warnings) out(`  warning: ${w}`);
 }
