@@ -16,7 +16,8 @@ export const SweepObjective = z.strictObject({
       'a metric is split.name, e.g. test.loss (or val.loss where the runs hold a validation split)',
     )
     .meta({ label: 'Metric', help: 'The epoch metric the sweep optimises, e.g. test.loss.' }),
-  goal: z.enum(['minimize', 'maximize']),
+  /** As W&B's: minimize where none is given. */
+  goal: z.enum(['minimize', 'maximize']).default('minimize'),
 });
 export type SweepObjective = z.infer<typeof SweepObjective>;
 

@@ -8,6 +8,7 @@ import {
   SweepSpec,
   sweepRunName,
   sweepSize,
+  wholeNumberRanges,
   type SweepSpecInput,
 } from './sweep';
 import { runsTableCsv } from './runs-table';
@@ -111,12 +112,78 @@ describe('expandSweep', () => {
     expect(new Set(a.points.map((p) => p.params['training.batchSize']))).toEqual(new Set([32, 64]));
   });
 
+  it('draws a whole-number range as W&B does (int_uniform) over a field that takes whole numbers, and only there', () => {
+    const asked = spec({
+      method: 'random',
+      count: 40,
+      parameters: {
+        'model.latentSize': { min: 2, max: 5 },
+        'model.beta': { min: 1, max: 4 },
+        'training.learningRate': { min: 0.001, max: 0.01 },
+      },
+    });
+    const resolved = wholeNumberRanges(asked, base());
+    expect(Object.values(resolved.parameters).map((p) => ('values' in p ? 'values' : p.distribution))).toEqual([
+      'int_uniform',
+      'uniform',
+      'uniform',
+    ]);
+    const r = expandSweep(resolved, base());
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    expect(new Set(r.points.map((p) => p.params['model.latentSize']))).toEqual(new Set([2, 3, 4, 5]));
+    // β takes fractions: uniform draws, as a float field's range is meant.
+    expect(r.points.some((p) => !Number.isInteger(p.params['model.beta']))).toBe(true);
+    // Not resolved so, the latent size's fractional draws are refused.
+    expect(expandSweep(asked, base()).ok).toBe(false);
+  });
+
+  it("refuses a random sweep's range whose end a run would refuse, whatever the seed draws", () => {
+    // Seed 0 draws a positive rate first; a later draw could be negative.
+    const s = spec({ method: 'random', count: 1, parameters: { 'training.learningRate': { min: -0.001, max: 0.1 } } });
+    const r = expandSweep(s, base());
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues).toEqual([
+      { path: 'parameters.training.learningRate', message: '-0.001 is refused: must be greater than 0' },
+    ]);
+  });
+
   it('names the parameter of a refused value, and a parameter the schema does not know', () => {
     const r = expandSweep(spec({ parameters: { 'model.beta': { values: [1, -1] }, 'model.betta': { values: [1] } } }), base());
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.issues.map((i) => i.path).sort()).toEqual(['parameters.model.beta', 'parameters.model.betta']);
     expect(r.issues.find((i) => i.path === 'parameters.model.beta')?.message).toMatch(/^-1 is refused: must be at least 0/);
+  });
+
+  it("says what to write instead of W&B's keys that mean nothing here, and takes W&B's default goal", () => {
+    const r = SweepSpec.safeParse({
+      name: 's',
+      base: 'x',
+      method: 'random',
+      run_cap: 10,
+      program: 'train.py',
+      metric: { name: 'test.loss' },
+      parameters: { training: { parameters: { learningRate: { min: 0.001, max: 0.1 } } } },
+    });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['run_cap', "W&B's cap on runs: here count says how many runs a random or bayes sweep makes, and maxRuns caps any sweep"],
+      ['program', "W&B's training script: a studio sweep trains its runs itself, each from base with its parameters"],
+    ]);
+    const nested = SweepSpec.safeParse({
+      name: 's',
+      base: 'x',
+      method: 'random',
+      parameters: { training: { parameters: { learningRate: { min: 0.001, max: 0.1 } } } },
+    });
+    expect(nested.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      [
+        'parameters.training',
+        'W&B\'s nested parameters: name each swept field by its dotted path instead, e.g. "training.learningRate"',
+      ],
+    ]);
+    expect(spec({ metric: { name: 'test.loss' } as never }).metric).toEqual({ name: 'test.loss', goal: 'minimize' });
   });
 
   it('refuses a parameter named __proto__ (as JSON.parse reads it) instead of dropping it', () => {

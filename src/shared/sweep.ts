@@ -51,6 +51,8 @@ function parameterError(input: unknown): string | undefined {
     return undefined;
   }
   if ('value' in p) return 'write a single value as { "values": [x] }';
+  if ('parameters' in p)
+    return 'W&B\'s nested parameters: name each swept field by its dotted path instead, e.g. "training.learningRate"';
   if ('distribution' in p && !(rangeDistributions as readonly unknown[]).includes(p['distribution']))
     return `distribution: ${JSON.stringify(p['distribution'])} is none of ${rangeDistributions.join(', ')} (W&B's q_ and normal distributions are not supported)`;
   if (!('min' in p) || !('max' in p)) return 'a range needs "min" and "max" (or give "values")';
@@ -81,7 +83,20 @@ function userRecord<V extends z.ZodType>(values: V) {
   }, record) as unknown as typeof record;
 }
 
-export const SweepSpec = z.strictObject({
+/**
+ * W&B's sweep keys that a studio sweep has no use for, and what to write instead: refused with that, not as a typo.
+ * (wandb/sweeps, config/schema.json.)
+ */
+const wandbOnlyKeys: Record<string, string> = {
+  run_cap: "W&B's cap on runs: here count says how many runs a random or bayes sweep makes, and maxRuns caps any sweep",
+  program: "W&B's training script: a studio sweep trains its runs itself, each from base with its parameters",
+  command: "W&B's command line: a studio sweep trains its runs itself, each from base with its parameters",
+  project: "W&B's project: a sweep's runs join the experiment named after the sweep (name)",
+  entity: "W&B's entity: a studio keeps its sweeps in its own database",
+  description: 'not a sweep field: a sweep is labelled with notes once it is made (as a run is)',
+};
+
+const SweepSpecFields = z.strictObject({
   name: z.string().trim().min(1).max(120).meta({ label: 'Sweep name', help: 'Also the experiment its runs belong to.' }),
   /** A preset's name, or a whole run config. */
   base: z.union([z.string().min(1).max(120), userRecord(z.unknown())]),
@@ -113,6 +128,14 @@ export const SweepSpec = z.strictObject({
     .max(2 ** 31 - 1)
     .default(0),
 });
+
+/** A sweep: `SweepSpecFields`, with W&B's keys that mean nothing here refused by what to write instead. */
+export const SweepSpec = z.preprocess((input, ctx) => {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return input;
+  const known = Object.keys(wandbOnlyKeys).filter((k) => Object.hasOwn(input, k));
+  for (const key of known) ctx.issues.push({ code: 'custom', message: wandbOnlyKeys[key] as string, input, path: [key] });
+  return known.length === 0 ? input : Object.fromEntries(Object.entries(input).filter(([k]) => !known.includes(k)));
+}, SweepSpecFields) as unknown as typeof SweepSpecFields;
 export type SweepSpec = z.infer<typeof SweepSpec>;
 export type SweepSpecInput = z.input<typeof SweepSpec>;
 
@@ -125,9 +148,9 @@ export interface SweepPoint {
 }
 
 /**
- * A sweep's runs, or its issues. A bayes sweep's `later` are runs TPE may propose after its first (each listed value
- * and each range's ends, one path at a time): checked as its runs are, so that what is refused does not hang on which
- * values the first proposals drew.
+ * A sweep's runs, or its issues. A bayes or random sweep's `later` are runs it may make after its first (each listed
+ * value and each range's ends, one path at a time): checked as its runs are, so that what is refused does not hang on
+ * which values the first proposals or draws took.
  */
 export type SweepCheck = { ok: true; points: SweepPoint[]; later?: SweepPoint[] } | { ok: false; issues: FieldIssue[] };
 
@@ -138,6 +161,33 @@ function draw(p: SweepParameter, random: () => number): SweepValue {
   if (p.distribution === 'log_uniform_values') return Math.exp(Math.log(p.min) + u * (Math.log(p.max) - Math.log(p.min)));
   if (p.distribution === 'log_uniform') return Math.exp(p.min + u * (p.max - p.min));
   return p.min + u * (p.max - p.min);
+}
+
+/**
+ * W&B draws a range whose bounds are both whole numbers from int_uniform when it names no distribution
+ * (wandb/sweeps, config/schema.json: the type of min and max decides). JSON cannot tell 2 from 2.0, so the field
+ * decides here: a uniform range of whole-number bounds over a field that takes only whole numbers (a latent size, a
+ * batch size) is drawn as int_uniform; over one that takes fractions (a dropout rate from 0 to 1), as uniform.
+ */
+export function wholeNumberRanges(spec: SweepSpec, base: RunConfig): SweepSpec {
+  const whole = (path: string, p: SweepParameter) => {
+    if ('values' in p || p.distribution !== 'uniform' || !Number.isInteger(p.min) || !Number.isInteger(p.max)) return false;
+    const draft = structuredClone(base) as unknown as Record<string, unknown>;
+    try {
+      setConfigPath(draft, path, p.min + 0.5);
+    } catch {
+      return false; // not a config path: expandSweep says so
+    }
+    const parsed = RunConfig.safeParse(draft);
+    return (
+      !parsed.success &&
+      parsed.error.issues.some((i) => issuePath(i.path) === path && i.code === 'invalid_type' && i.expected === 'int')
+    );
+  };
+  const parameters = Object.fromEntries(
+    Object.entries(spec.parameters).map(([path, p]) => [path, whole(path, p) ? { ...p, distribution: 'int_uniform' } : p]),
+  ) as SweepSpec['parameters'];
+  return { ...spec, parameters };
 }
 
 /** How many runs a spec makes: the grid's product, or the random method's count. */
@@ -245,17 +295,20 @@ export function expandSweep(spec: SweepSpec, base: RunConfig, check?: (config: R
     }
   } else if (spec.method === 'bayes') {
     combos = bayesStartup(spec, Math.min(size, spec.concurrency)).map((p) => paths.map((path) => p[path] ?? null));
-    // Every value TPE may propose later, one path at a time in the first proposal.
+  } else {
+    // The draws of a random sweep are the same for the same seed.
+    const random = createRng(spec.seed);
+    combos = Array.from({ length: size }, () => paths.map((path) => draw(spec.parameters[path] as SweepParameter, random)));
+  }
+  if (spec.method !== 'grid') {
+    // Every value a later proposal or draw may take, one path at a time in the first: whether a spec is taken must
+    // not hang on which values its first runs happened to draw.
     const first = combos[0] ?? [];
     extra = paths.flatMap((path, i) => {
       const p = spec.parameters[path] as SweepParameter;
       const values = 'values' in p ? p.values : rangeEnds(p);
       return values.map((v) => first.map((x, j) => (j === i ? v : x)));
     });
-  } else {
-    // The draws of a random sweep are the same for the same seed.
-    const random = createRng(spec.seed);
-    combos = Array.from({ length: size }, () => paths.map((path) => draw(spec.parameters[path] as SweepParameter, random)));
   }
   const built = sweepPoints(spec, base, combos, check);
   const checked = sweepPoints(spec, base, extra, check);

@@ -55,6 +55,15 @@ describe('an adaptive sweep spec refused by its key, nothing stored', () => {
     expect(onRate.warnings).toBeUndefined();
   });
 
+  it('draws a whole-number range over a whole-number field from int_uniform, as W&B does', async () => {
+    const r = await studio.api['sweeps.create']({
+      spec: SweepSpec.parse({ ...base, method: 'random', count: 8, parameters: { 'model.latentSize': { min: 2, max: 4 } } }),
+      dryRun: true,
+    });
+    expect(r.issues).toEqual([]);
+    expect(r.runs.map((run) => run.params['model.latentSize']).every((v) => v === 2 || v === 3 || v === 4)).toBe(true);
+  });
+
   it('names each refusal', async () => {
     expect(await issues({ metric: undefined })).toEqual({ metric: expect.stringContaining('a bayes sweep needs a metric') });
     expect(await issues({ count: undefined })).toEqual({ count: 'a bayes sweep needs a count of runs' });
