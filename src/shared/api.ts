@@ -110,8 +110,19 @@ export const SweepRun = z.object({
 });
 export const SweepDetail = SweepSummary.extend({
   spec: SweepSpec,
-  /** Each run with the epochs it trains in all and the epochs it has trained (how far Hyperband let it get). */
-  runs: z.array(SweepRun.extend({ runId: RunId, status: RunStatus, epochs: z.number().int(), trained: z.number() })),
+  /**
+   * Each run with its configured epochs, the epochs it has trained (how far Hyperband let it get), and a phased
+   * family's pretraining, which `trained` counts and `epochs` and Hyperband's rungs do not (absent from older hosts).
+   */
+  runs: z.array(
+    SweepRun.extend({
+      runId: RunId,
+      status: RunStatus,
+      epochs: z.number().int(),
+      trained: z.number(),
+      pretraining: z.number().int().optional(),
+    }),
+  ),
   /** Hyperband's record: each run's metric at each rung it reached, and what was decided there. */
   rungs: z.array(RungRecord),
 });

@@ -1,5 +1,6 @@
 import type { RunStatus, SweepSummary } from '../../shared/api';
 import type { RunConfig } from '../../shared/config';
+import { pretrainingEpochs } from '../../families/run-config';
 import type { SlurmSweepInfo } from '../../shared/slurm';
 import type { SweepPoint, SweepSpec, SweepValue } from '../../shared/sweep';
 import { nowIso, type Db } from './db';
@@ -210,6 +211,7 @@ export function sweepRuns(
   params: Record<string, SweepValue>;
   epochs: number;
   trained: number;
+  pretraining: number;
 }[] {
   return stmt<
     [number],
@@ -221,10 +223,11 @@ export function sweepRuns(
       sweep_params: string | null;
       epochs: number;
       trained: number | null;
+      config_json: string;
     }
   >(
     db,
-    `SELECT r.id, r.sweep_index, r.name, r.status, r.sweep_params, r.epochs,
+    `SELECT r.id, r.sweep_index, r.name, r.status, r.sweep_params, r.epochs, r.config_json,
        (SELECT max(m.epoch) FROM metrics m WHERE m.run_id = r.id AND m.split = 'train' AND m.name = 'loss') AS trained
      FROM runs r WHERE r.sweep_id = ? ORDER BY r.sweep_index`,
   )
@@ -237,6 +240,8 @@ export function sweepRuns(
       params: r.sweep_params ? (JSON.parse(r.sweep_params) as Record<string, SweepValue>) : {},
       epochs: r.epochs,
       trained: r.trained ?? 0,
+      // A phased family's pretraining, which `trained` counts and `epochs` does not (nor Hyperband's rungs).
+      pretraining: pretrainingEpochs(JSON.parse(r.config_json) as RunConfig),
     }));
 }
 

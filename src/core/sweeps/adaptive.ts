@@ -187,6 +187,7 @@ export class AdaptiveSweeps {
         params: point.params,
         epochs: point.config.training.epochs,
         trained: 0,
+        pretraining: pretrainingEpochs(point.config),
       });
       this.o.events.emit('run.status', { runId, status: 'queued', error: null, backend: null });
       this.o.events.emit('sweep.changed', { sweepId });

@@ -57,4 +57,17 @@ describe('the sweep view of an adaptive sweep', () => {
       [2, null],
     ]);
   });
+
+  it("counts a phased family's runs after its pretraining, as Hyperband does", () => {
+    // 3 pretraining epochs: stopped at the first rung (epoch 1 after them, 4 in all), another trained 3 + 9.
+    const phased = {
+      ...sweep,
+      runs: sweep.runs.slice(0, 2).map((r, i) => ({ ...r, pretraining: 3, trained: i === 0 ? 12 : 4 })),
+      rungs: sweep.rungs.filter((r) => r.runId === sweep.runs[1]?.runId).map((r) => ({ ...r, epoch: r.epoch + 3 })),
+    };
+    expect(rungBars(phased).map((b) => [b.trained, b.epochs, b.stoppedAt])).toEqual([
+      [9, 9, null],
+      [1, 9, 1],
+    ]);
+  });
 });

@@ -48,7 +48,10 @@ export function sweepRungEpochs(sweep: Pick<SweepDetail, 'spec' | 'runs'>): numb
   return rungEpochs(early, Math.max(0, ...sweep.runs.map((r) => r.epochs)));
 }
 
-/** Each run's bar: the epochs it trained of the epochs it would train, and where it was stopped. */
+/**
+ * Each run's bar: the epochs it trained of the epochs it would train, and where it was stopped, in the epochs
+ * Hyperband counts: those after a phased family's pretraining (its rungs are at those epochs).
+ */
 export function rungBars(sweep: Pick<SweepDetail, 'runs' | 'rungs'>): {
   runId: number;
   label: string;
@@ -57,12 +60,16 @@ export function rungBars(sweep: Pick<SweepDetail, 'runs' | 'rungs'>): {
   status: SweepDetail['runs'][number]['status'];
   stoppedAt: number | null;
 }[] {
-  return sweep.runs.map((run, i) => ({
-    runId: run.runId,
-    label: `#${i + 1} · run ${run.runId}`,
-    trained: run.trained,
-    epochs: run.epochs,
-    status: run.status,
-    stoppedAt: sweep.rungs.find((r) => r.runId === run.runId && r.decision === 'stopped')?.epoch ?? null,
-  }));
+  return sweep.runs.map((run, i) => {
+    const pre = run.pretraining ?? 0;
+    const stopped = sweep.rungs.find((r) => r.runId === run.runId && r.decision === 'stopped')?.epoch;
+    return {
+      runId: run.runId,
+      label: `#${i + 1} · run ${run.runId}`,
+      trained: Math.max(0, run.trained - pre),
+      epochs: run.epochs,
+      status: run.status,
+      stoppedAt: stopped === undefined ? null : stopped - pre,
+    };
+  });
 }
