@@ -25,7 +25,7 @@ export const OpenJob = z.object({
   state: z.enum(['queued', 'running']),
   /** Where it runs: this machine's queue, or a Slurm cluster's. */
   executor: z.enum(['local', 'slurm']),
-  /** What it does, in words: "10 epochs", "epochs 4–10 (resumed)", "clustering, probe at epoch 10", "20 epochs". */
+  /** What it does, in words: "10 epochs", "epochs 4–10 (resumed)", "epochs 11–15 (extended)", "clustering, probe at epoch 10". */
   detail: z.string(),
   createdAt: z.string(),
   startedAt: z.string().nullable(),

@@ -51,6 +51,8 @@ describe('training options', () => {
     // Extended by four epochs past where it stopped (to 7, not 12), its patience starts again from its checkpoint, so
     // two more epochs without an improvement on epoch 1's best end it again, at epoch 5.
     expect(await studio.api['runs.resume']({ runId, addEpochs: 4 })).toMatchObject({ fromEpoch: 3, epochs: 7, toEpoch: 7 });
+    // The queue calls it what it is.
+    expect((await studio.api['jobs.list']({})).find((j) => j.runId === runId)?.detail).toBe('epochs 4–7 (extended)');
     await studio.orchestrator.whenEnded(runId);
     const extended = await studio.api['runs.get']({ runId });
     expect(extended.status, extended.error ?? '').toBe('completed');

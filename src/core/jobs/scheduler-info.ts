@@ -51,7 +51,9 @@ function jobDetail(job: OpenJobRecord): string {
   if (job.kind === 'train') {
     const from = (r as Partial<TrainRequestRecord>).resumeFrom;
     const pretraining = job.runPretraining > 0 ? ` (${job.runPretraining} pretraining)` : '';
-    return from ? `epochs ${from.epoch + 1}–${job.runEpochs} (resumed)` : `${plural(job.runEpochs, 'epoch')}${pretraining}`;
+    // A completed run given more epochs is extended, one that stopped before its end resumed.
+    const how = from?.extendedFrom !== undefined ? 'extended' : 'resumed';
+    return from ? `epochs ${from.epoch + 1}–${job.runEpochs} (${how})` : `${plural(job.runEpochs, 'epoch')}${pretraining}`;
   }
   if (job.kind === 'evaluate') {
     const what = Array.isArray(r['what']) ? (r['what'] as string[]).join(', ') : 'evaluation';

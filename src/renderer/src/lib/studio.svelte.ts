@@ -58,6 +58,8 @@ class StudioState {
   /** The link to the studio (lost: the host does not answer; refused: a restarted host refuses this page's token). */
   connection = $state.raw<ConnectionState>('open');
   compareSelection = $state<number[]>([]);
+  /** Whether the job queue is held (nothing queued starts), as the scheduler control last read it. */
+  queueHeld = $state(false);
   readonly progress = new SvelteMap<number, RunProgress>();
   /** What failed to load, by what was being read (src/renderer/src/lib/failures.ts): the banner's line. */
   failures = $state.raw<Failures>({});
