@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashOf, viewOf } from './routes';
+import { hashOf, viewOf, viewTitle } from './routes';
 import type { View } from './studio.svelte';
 
 describe('routes', () => {
@@ -39,4 +39,20 @@ describe('routes', () => {
     'refuses %s',
     (hash) => expect(viewOf(hash)).toBeNull(),
   );
+});
+
+describe('the window title', () => {
+  it('names the view, and the run or sweep it shows by name', () => {
+    const runs = [{ id: 7, name: 'β = 4 baseline' }];
+    const sweeps = [{ id: 2, name: 'beta sweep' }];
+    const title = (view: View) => viewTitle(view, runs, sweeps);
+    expect(title({ kind: 'run', runId: 7 })).toBe('β = 4 baseline · Latent Studio');
+    expect(title({ kind: 'run', runId: 8 })).toBe('run 8 · Latent Studio');
+    expect(title({ kind: 'explore', runId: 7 })).toBe('Explore β = 4 baseline · Latent Studio');
+    expect(title({ kind: 'runs', sweepId: 2 })).toBe('beta sweep · Latent Studio');
+    expect(title({ kind: 'runs' })).toBe('All runs · Latent Studio');
+    expect(title({ kind: 'compare', runIds: [7, 8] })).toBe('Compare 2 runs · Latent Studio');
+    expect(title({ kind: 'new', from: 7 })).toBe('New run from β = 4 baseline · Latent Studio');
+    expect(title({ kind: 'datasets', name: 'mnist' })).toBe('mnist · Latent Studio');
+  });
 });

@@ -91,3 +91,35 @@ export function viewOf(hash: string): View | null {
       return null;
   }
 }
+
+/**
+ * The window's title for a view, so that history menus, tabs and bookmarks tell views apart: the run's or sweep's
+ * name where it is known, then the studio's.
+ */
+export function viewTitle(
+  view: View,
+  runs: readonly { id: number; name: string }[],
+  sweeps: readonly { id: number; name: string }[],
+): string {
+  const run = (id: number) => runs.find((r) => r.id === id)?.name ?? `run ${id}`;
+  const part = ((): string => {
+    switch (view.kind) {
+      case 'new':
+        return view.from === undefined ? 'New run' : `New run from ${run(view.from)}`;
+      case 'run':
+        return run(view.runId);
+      case 'explore':
+        return `Explore ${run(view.runId)}`;
+      case 'sweep-new':
+        return 'New sweep';
+      case 'runs':
+        if (view.sweepId !== undefined) return sweeps.find((s) => s.id === view.sweepId)?.name ?? `sweep ${view.sweepId}`;
+        return view.experiment !== undefined ? `Experiment ${view.experiment}` : 'All runs';
+      case 'compare':
+        return `Compare ${view.runIds.length} run${view.runIds.length === 1 ? '' : 's'}`;
+      case 'datasets':
+        return view.name ?? 'Data sets';
+    }
+  })();
+  return `${part} · Latent Studio`;
+}
