@@ -168,6 +168,10 @@ describe('metric pickers', () => {
     expect(metricTitle('train.batch_loss', families)).toBe('train batch loss');
     expect(metricTitle('odd', families)).toBe('odd');
     expect(metricTitle('run.training_seconds', families)).toBe('training time (s)');
+    // A dimension of a per-dimension set, as the run page's bars name it: z1 is kl_dim_0.
+    expect(metricTitle('test.kl_dim_0', families)).toBe('test KL per latent dimension · z1');
+    expect(metricTitle('test.kl_dim_12', families)).toBe('test KL per latent dimension · z13');
+    expect(metricTitle('test.kl_dim_x', families)).toBe('test kl dim x');
   });
 
   it('lists test metrics first and per-dimension ones last', () => {

@@ -191,7 +191,13 @@ export function metricTitle(key: string, families: readonly Pick<FamilyInfo, 'me
   if (key === trainingSecondsKey) return 'training time (s)';
   const parsed = parseMetricKey(key);
   if (!parsed) return key;
-  const declared = families.flatMap((f) => f.metrics).find((m) => m.name === parsed.name && !m.perDimension);
+  const metrics = families.flatMap((f) => f.metrics);
+  // One of a per-dimension set (kl_dim_0): named by its dimension as the run page's bars name it, z1 for the first.
+  for (const m of metrics) {
+    const d = m.perDimension && parsed.name.startsWith(m.perDimension) ? parsed.name.slice(m.perDimension.length) : '';
+    if (/^\d+$/.test(d)) return `${parsed.split} ${m.label} · z${Number(d) + 1}${m.unit ? ` (${m.unit})` : ''}`;
+  }
+  const declared = metrics.find((m) => m.name === parsed.name && !m.perDimension);
   if (!declared) return `${parsed.split} ${parsed.name.replaceAll('_', ' ')}`;
   const label = declared.label.replace(/^(test|train) /, '');
   return `${parsed.split} ${label}${declared.unit ? ` (${declared.unit})` : ''}`;
