@@ -72,4 +72,16 @@ describe('grouping runs', () => {
     expect(defaultColorBy(['name', 'training.seed'])).toBe('training.seed');
     expect(defaultColorBy(['experiment'])).toBeUndefined();
   });
+
+  it('colours by a field that defines the loss, else by the one that tells the most runs apart', () => {
+    const rows = [
+      { config: { 'model.beta': 1, 'model.encoder[0].units': 512, 'model.latentSize': 8 } },
+      { config: { 'model.beta': 4, 'model.encoder[0].units': 512, 'model.latentSize': 16 } },
+      { config: { 'model.beta': 1, 'model.encoder[0].units': 400, 'model.latentSize': 32 } },
+    ] as unknown as CompareRow[];
+    const fields = ['model.encoder[0].units', 'model.beta', 'model.latentSize'];
+    expect(defaultColorBy(fields, rows, ['model.beta'])).toBe('model.beta');
+    expect(defaultColorBy(fields, rows)).toBe('model.latentSize');
+    expect(defaultColorBy(['model.encoder[0].units', 'model.beta'], rows)).toBe('model.encoder[0].units');
+  });
 });

@@ -84,7 +84,21 @@ export function defaultGroupBy(rows: readonly CompareRow[], fields: readonly str
   return groupRuns(rows, { kind: 'except-seed' }, fields).length < rows.length ? { kind: 'except-seed' } : { kind: 'none' };
 }
 
-/** The field to colour by: the first differing field that configures the model, else the seed, else none (each run). */
-export function defaultColorBy(fields: readonly string[]): string | undefined {
-  return configFieldsExceptSeed(fields)[0] ?? (fields.includes(seedPath) ? seedPath : undefined);
+/**
+ * The field to colour by: of the differing fields that configure the runs, one that defines the loss (`scaling`: a
+ * β the comparison judges runs across), else the one whose values tell the most runs apart (the first of equals);
+ * else the seed, else none (each run its own colour).
+ */
+export function defaultColorBy(
+  fields: readonly string[],
+  rows: readonly Pick<CompareRow, 'config'>[] = [],
+  scaling: readonly string[] = [],
+): string | undefined {
+  const candidates = configFieldsExceptSeed(fields);
+  const distinct = (f: string) => new Set(rows.map((r) => keyOf(r.config[f]))).size;
+  const best = (among: readonly string[]) =>
+    among.reduce<string | undefined>((b, f) => (b === undefined || distinct(f) > distinct(b) ? f : b), undefined);
+  return (
+    best(candidates.filter((f) => scaling.includes(f))) ?? best(candidates) ?? (fields.includes(seedPath) ? seedPath : undefined)
+  );
 }

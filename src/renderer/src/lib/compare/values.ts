@@ -78,6 +78,22 @@ const trainingScalesLoss = new Set(
  * MSE; runs that differ in their reconstruction loss open on the test MSE. Only runs with test figures are asked to
  * report it (one still queued has none). Otherwise as `defaultMetric`.
  */
+/**
+ * The differing fields that define the loss (a training loss, a family's β or penalty weight: `scalesLoss`), where
+ * the runs are of one family (of several, only the training fields are known to).
+ */
+export function lossScalingFields(
+  table: Pick<RunsTable, 'fields' | 'rows'>,
+  families: readonly Pick<FamilyInfo, 'id' | 'modelSchema'>[],
+): string[] {
+  const ids = new Set(table.rows.map((r) => r.family));
+  const family = ids.size === 1 ? families.find((f) => ids.has(f.id)) : undefined;
+  const properties = (family?.modelSchema['properties'] ?? {}) as Record<string, { scalesLoss?: boolean } | undefined>;
+  return table.fields.filter(
+    (f) => trainingScalesLoss.has(f) || (f.startsWith('model.') && properties[f.slice('model.'.length)]?.scalesLoss),
+  );
+}
+
 export function comparisonMetric(
   table: Pick<RunsTable, 'fields' | 'metrics' | 'rows'>,
   families: readonly Pick<FamilyInfo, 'id' | 'metrics' | 'modelSchema'>[],
@@ -86,10 +102,9 @@ export function comparisonMetric(
   const reported = (m: string): boolean => measured.length > 0 && measured.every((r) => r.metrics[m] !== undefined);
   const ids = new Set(table.rows.map((r) => r.family));
   const family = ids.size === 1 ? families.find((f) => ids.has(f.id)) : undefined;
-  const properties = (family?.modelSchema['properties'] ?? {}) as Record<string, { scalesLoss?: boolean } | undefined>;
-  const training = table.fields.some((f) => trainingScalesLoss.has(f));
-  const model = table.fields.some((f) => f.startsWith('model.') && properties[f.slice('model.'.length)]?.scalesLoss);
-  if (!training && !model) return defaultMetric(table.metrics);
+  const scaling = lossScalingFields(table, families);
+  const training = scaling.some((f) => trainingScalesLoss.has(f));
+  if (scaling.length === 0) return defaultMetric(table.metrics);
   const comparable = training ? undefined : family?.metrics.find((m) => m.comparable && reported(`test.${m.name}`));
   if (comparable) return `test.${comparable.name}`;
   return reported('test.mse') ? 'test.mse' : defaultMetric(table.metrics);
