@@ -109,13 +109,22 @@ export function rateSeries(
 }
 
 /** Per-epoch curves of named test metrics (e.g. reconstruction and KL of a VAE). */
-export function partSeries(metrics: readonly MetricPoint[], names: readonly string[]): Series[] {
+export function partSeries(
+  metrics: readonly MetricPoint[],
+  names: readonly string[],
+  /** How the family declares each (its label, and 'percent' for a share of 1, drawn in %): the run page's words. */
+  declared: (name: string) => { label: string; format?: string | undefined } | undefined = () => undefined,
+): Series[] {
   return names
-    .map((name, i) => ({
-      label: `test ${name}`,
-      color: palette[(i + 2) % palette.length] as string,
-      points: pointsOf(metrics, 'test', name),
-    }))
+    .map((name, i) => {
+      const d = declared(name);
+      const scale = d?.format === 'percent' ? 100 : 1;
+      return {
+        label: `test ${d ? d.label.replace(/^test /, '') : name}`,
+        color: palette[(i + 2) % palette.length] as string,
+        points: pointsOf(metrics, 'test', name).map((p) => ({ x: p.x, y: p.y * scale })),
+      };
+    })
     .filter((s) => s.points.length > 0);
 }
 
