@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DatasetLookup, RunConfig } from '../shared/config';
-import { checkRunConfig, defaultRunConfig } from './run-config';
+import { checkRunConfig, defaultRunConfig, untrainedDecoder } from './run-config';
 
 const mnist: DatasetLookup = (name) =>
   name === 'mnist'
@@ -38,5 +38,13 @@ describe("a family's own checks, before anything trains", () => {
       { path: 'model.prior', message: 'the mixture prior lies on a circle in two dimensions: it needs latentSize 2 or more' },
     ]);
     expect(checkRunConfig(configOf('aae', { prior: 'mixture', latentSize: 2 }), mnist)).toEqual([]);
+  });
+});
+
+describe('a model whose reconstructions are no measure of it', () => {
+  it('is DEC, which drops its decoder once clustering starts; not IDEC, nor a family that trains its decoder', () => {
+    expect(untrainedDecoder(configOf('deep-clustering', { variant: 'dec' }))).toMatch(/^DEC drops its decoder/);
+    expect(untrainedDecoder(configOf('deep-clustering', { variant: 'idec' }))).toBeUndefined();
+    expect(untrainedDecoder(defaultRunConfig('vae'))).toBeUndefined();
   });
 });

@@ -58,6 +58,11 @@ export interface FamilySpec<M> {
    */
   pretrainingEpochs?(model: M): number;
   /**
+   * Why this model's reconstructions are no measure of it, where they are not (DEC drops its decoder once clustering
+   * starts): the run page says so instead of warning that it reconstructs no better than the mean image.
+   */
+  untrainedDecoder?(model: M): string | undefined;
+  /**
    * The epoch from which the loss is one objective, where a schedule inside it weighs its terms by epoch before then
    * (a KL warm-up's rising β, a capacity ramp's C): a rule that reads the loss (early stopping, the plateau, the best
    * checkpoint) counts no epoch before it, since those losses are of other objectives (0 or absent: every epoch).

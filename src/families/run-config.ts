@@ -218,6 +218,11 @@ export function parseRunConfig(input: unknown, lookup?: DatasetLookup, limits?: 
   return issues.length === 0 ? { ok: true, config: r.data } : { ok: false, issues };
 }
 
+/** Why a run's reconstructions are no measure of it, where they are not (FamilySpec.untrainedDecoder). */
+export function untrainedDecoder(config: Pick<RunConfig, 'family' | 'model'>): string | undefined {
+  return familySpec(config.family)?.untrainedDecoder?.(config.model);
+}
+
 /** Epochs a run trains before its configured ones (a phased family's pretraining; 0 for the rest). */
 export function pretrainingEpochs(config: Pick<RunConfig, 'family' | 'model'>): number {
   return familySpec(config.family)?.pretrainingEpochs?.(config.model) ?? 0;

@@ -226,6 +226,8 @@ export const RunDetail = RunSummary.extend({
   defaultCheckpoint: z.object({ epoch: z.number().int(), bestBy: z.string().nullable() }).nullable().optional(),
   /** A phased family's epochs before `training.epochs` (DEC's, the stacked AE's pretraining), counted in its epochs. */
   pretrainingEpochs: z.number().int().optional(),
+  /** Why its reconstructions are no measure of it, where they are not (DEC drops its decoder once clustering starts). */
+  untrainedDecoder: z.string().optional(),
 });
 export type RunDetail = z.infer<typeof RunDetail>;
 

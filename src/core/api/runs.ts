@@ -1,7 +1,7 @@
 /** The runs' commands: start, resume, cancel, delete, read, export. */
 import { rmSync } from 'node:fs';
 import { finishedStatuses, type Api } from '../../shared/api';
-import { pretrainingEpochs } from '../../families/run-config';
+import { pretrainingEpochs, untrainedDecoder } from '../../families/run-config';
 import { describeIssues } from '../../shared/config';
 import { ApiError } from '../errors';
 import { defaultEpoch, exportRun, newestGoodCheckpoint } from '../export';
@@ -162,7 +162,13 @@ export function runsApi(
     'runs.curves': async ({ runIds, metrics, maxPoints }) => readCurves(db, runIds, metrics, maxPoints),
     'runs.get': async ({ runId }) => {
       const run = requireRun(runId);
-      return { ...run, defaultCheckpoint: defaultEpoch(db, runId), pretrainingEpochs: pretrainingEpochs(run.config) };
+      const decoder = untrainedDecoder(run.config);
+      return {
+        ...run,
+        defaultCheckpoint: defaultEpoch(db, runId),
+        pretrainingEpochs: pretrainingEpochs(run.config),
+        ...(decoder ? { untrainedDecoder: decoder } : {}),
+      };
     },
     'runs.metrics': async ({ runId }) => {
       requireRun(runId);

@@ -112,6 +112,10 @@ export const deepClusteringSpec = {
   lossUnit: 'per pixel, then KL per image (per phase)',
   objective: 'rec, then KL(P‖Q) (IDEC: rec + γ·KL)',
   pretrainingEpochs: (m: DeepClusteringModel) => m.pretrainEpochs,
+  untrainedDecoder: (m: DeepClusteringModel) =>
+    m.variant === 'dec'
+      ? 'DEC drops its decoder once clustering starts: the encoder moves on without it, so its reconstructions say nothing of the clustering (IDEC keeps them)'
+      : undefined,
   architecture: (m: DeepClusteringModel, { classes }: { classes: number }) => ({
     body: m,
     extras: [
