@@ -67,9 +67,10 @@ test('batch norm, dropout, a schedule and early stopping are set in the form, an
   // 88 % of the mean image's MSE: no warning.
   await expect(page.getByTestId('run-no-better-than-mean')).toHaveCount(0);
 
-  // Extended by two epochs after it stopped at the third: the cosine starts again there (a warm restart), and the
-  // chart draws the schedule it trained with; early stopping's patience starts again, so it stops after the fifth.
-  await callHost(host, 'runs.resume', { runId, addEpochs: 2 });
+  // Extended by three epochs after it stopped at the third (to the sixth): the cosine starts again there (a warm
+  // restart), and the chart draws the schedule it trained with; early stopping's patience starts again, so it stops
+  // after the fifth.
+  await callHost(host, 'runs.resume', { runId, addEpochs: 3 });
   await expect(page.getByTestId('run-stopped-early')).toContainText('stopped early after epoch 5', { timeout: 120_000 });
   await expect(page.getByTestId('learning-rate')).toHaveAttribute('data-points', String(5 + 5 * 15));
   await page.getByTestId('learning-rate').scrollIntoViewIfNeeded();

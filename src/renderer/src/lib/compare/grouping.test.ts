@@ -83,5 +83,6 @@ describe('grouping runs', () => {
     expect(defaultColorBy(fields, rows, ['model.beta'])).toBe('model.beta');
     expect(defaultColorBy(fields, rows)).toBe('model.latentSize');
     expect(defaultColorBy(['model.encoder[0].units', 'model.beta'], rows)).toBe('model.encoder[0].units');
+    expect(defaultColorBy(['family', 'training.loss'], rows, ['training.loss'])).toBe('family');
   });
 });

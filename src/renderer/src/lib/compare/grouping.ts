@@ -95,6 +95,8 @@ export function defaultColorBy(
   scaling: readonly string[] = [],
 ): string | undefined {
   const candidates = configFieldsExceptSeed(fields);
+  // Runs of several families are told apart by their family first.
+  if (candidates.includes('family')) return 'family';
   const distinct = (f: string) => new Set(rows.map((r) => keyOf(r.config[f]))).size;
   const best = (among: readonly string[]) =>
     among.reduce<string | undefined>((b, f) => (b === undefined || distinct(f) > distinct(b) ? f : b), undefined);
