@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { continuationText, stoppedEarlyText, trainingSeconds } from './runs';
 
 const record = (
-  status: 'completed' | 'cancelled' | 'interrupted',
+  status: 'completed' | 'cancelled' | 'interrupted' | 'stopped',
   resumedFromEpoch: number,
   at: string,
   endedAt?: string | null,
@@ -24,6 +24,8 @@ describe('how a run continued', () => {
     expect(continuationText([record('completed', 2, 'x'), record('cancelled', 4, 'y')])).toBe(
       'extended after epoch 2; 1 interruption, resumed from epoch 4',
     );
+    // Stopped at a rung by its sweep, then trained to its end: no interruption.
+    expect(continuationText([record('stopped', 3, 'x')])).toBe('trained on after Hyperband stopped it at epoch 3');
   });
 
   it('counts the time spent training, not the pause before an extension', () => {

@@ -285,9 +285,12 @@ export function scheduleCycles(records: readonly Continuation[], epochs: number,
 /** How a run continued, in words: "extended after epoch 2", "2 interruptions, resumed from epochs 3, 5", or both. */
 export function continuationText(records: readonly Continuation[]): string {
   const extended = records.filter((r) => r.status === 'completed').map((r) => r.resumedFromEpoch);
-  const resumed = records.filter((r) => r.status !== 'completed').map((r) => r.resumedFromEpoch);
+  // Stopped by Hyperband at a rung, then trained on by the user: the sweep's judgement, not an interruption.
+  const trainedOn = records.filter((r) => r.status === 'stopped').map((r) => r.resumedFromEpoch);
+  const resumed = records.filter((r) => r.status !== 'completed' && r.status !== 'stopped').map((r) => r.resumedFromEpoch);
   const parts: string[] = [];
   if (extended.length > 0) parts.push(`extended after epoch${extended.length > 1 ? 's' : ''} ${extended.join(', ')}`);
+  if (trainedOn.length > 0) parts.push(`trained on after Hyperband stopped it at epoch ${trainedOn.join(', ')}`);
   if (resumed.length > 0) {
     const n = resumed.length;
     parts.push(`${n} interruption${n > 1 ? 's' : ''}, resumed from epoch${n > 1 ? 's' : ''} ${resumed.join(', ')}`);

@@ -36,7 +36,8 @@ function summary(run: RunDetail): void {
   );
   if (run.interruptions.length > 0) out(`  ${continuationText(run.interruptions)}`);
   if (run.stoppedEarly) out(`  ${stoppedEarlyText(run.stoppedEarly, run.defaultCheckpoint)}`);
-  if (run.error) out(`  error: ${run.error}`);
+  // A run Hyperband stopped keeps the sweep's reason where a failed one keeps its error.
+  if (run.error) out(`  ${run.status === 'stopped' ? 'stopped' : 'error'}: ${run.error}`);
   for (const w of run.warnings) out(`  warning: ${w}`);
 }
 
