@@ -1,8 +1,8 @@
 /** The sweeps' commands: plan and create (here or on a Slurm cluster), read, cancel and resume as a whole. */
 import { readFileSync, statSync } from 'node:fs';
 import type { Api } from '../../shared/api';
-import { wholeNumberRanges, type SweepPoint } from '../../shared/sweep';
-import { objectiveWarnings, planSweep, sweepBase } from '../sweeps/plan';
+import type { SweepPoint } from '../../shared/sweep';
+import { objectiveWarnings, planSweep } from '../sweeps/plan';
 import { ApiError } from '../errors';
 import { SlurmCommandError } from '../slurm/commands';
 import { addWarning, supervisorAlive } from '../store/runs';
@@ -28,12 +28,9 @@ export function sweepsApi(
   };
 
   return {
-    'sweeps.create': async ({ spec: asked, dryRun, slurm: slurmOptions }) => {
+    'sweeps.create': async ({ spec, dryRun, slurm: slurmOptions }) => {
       let points: SweepPoint[];
-      let spec = asked;
       try {
-        // Whole-number ranges over whole-number fields are drawn as int_uniform, as W&B would: stored so.
-        if (!spec.study) spec = wholeNumberRanges(spec, sweepBase(spec));
         if (sweepIdByName(db, spec.name) !== undefined) {
           throw new ApiError('bad_request', `name: a sweep named ${spec.name} exists; choose another name`, [
             { path: 'name', message: `a sweep named ${spec.name} exists` },

@@ -13,7 +13,7 @@
  */
 import type { SweepPoint, SweepValue } from '../../shared/sweep';
 import type { FieldIssue } from '../../shared/config';
-import { sweepPoints } from '../../shared/sweep';
+import { sweepPoints, wholeNumberRanges } from '../../shared/sweep';
 import { asLoss, rungEpochs, searchSpace, splitMetric, sweepObjectives } from '../../shared/sweep-search';
 import type { RunConfig } from '../../shared/config';
 import { createRng, deriveSeed } from '../../shared/random';
@@ -132,18 +132,19 @@ export class AdaptiveSweeps {
     const first = runs[0];
     const sweep = first ? sweepOfRun(db, first.runId) : undefined;
     if (!summary || !sweep || sweep.state !== 'active' || sweep.spec.method !== 'bayes') return;
-    const { spec } = sweep;
-    const count = spec.count ?? 0;
-    const lag = spec.concurrency;
-    const objectives = sweepObjectives(spec);
-    const space = searchSpace(spec.parameters);
     let base: RunConfig;
     try {
-      base = sweepBase(spec);
+      base = sweepBase(sweep.spec);
     } catch (e) {
       addWarning(db, first!.runId, `its sweep cannot propose more runs: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
+    // Its ranges as its plan drew them (whole numbers over whole-number fields: int_uniform).
+    const spec = wholeNumberRanges(sweep.spec, base);
+    const count = spec.count ?? 0;
+    const lag = spec.concurrency;
+    const objectives = sweepObjectives(spec);
+    const space = searchSpace(spec.parameters);
     const made = runs.map((r) => ({ ...r }));
     for (let i = nextSweepIndex(db, sweepId); i < count; i++) {
       // Numbered for good: a deleted run's number (and its stream) is never used again, nor is a proposal made anew.

@@ -8,7 +8,7 @@ import {
   type FieldIssue,
   type RunConfig,
 } from '../../shared/config';
-import { expandSweep, type SweepCheck, type SweepPoint, type SweepSpec } from '../../shared/sweep';
+import { expandSweep, wholeNumberRanges, type SweepCheck, type SweepPoint, type SweepSpec } from '../../shared/sweep';
 import type { StudySpec } from '../../shared/study';
 import { studyPoints } from './study';
 import { epochMetricNames, objectiveScaleWarning, rungEpochs, sweepObjectives } from '../../shared/sweep-search';
@@ -85,10 +85,16 @@ function objectiveIssues(spec: SweepSpec, points: readonly SweepPoint[], dataset
   });
 }
 
+/**
+ * A sweep's runs from its base, its ranges read as W&B reads them: whole-number bounds over a whole-number field
+ * draw int_uniform (`wholeNumberRanges`; the spec is stored as it was given, and its later proposals read it so too).
+ */
+function expandFrom(spec: SweepSpec, base: RunConfig, datasets: DatasetCatalog) {
+  return expandSweep(wholeNumberRanges(spec, base), base, (config) => checkRun(config, datasets));
+}
+
 export function planSweep(spec: SweepSpec, datasets: DatasetCatalog): { points: SweepPoint[] } {
-  const plan = spec.study
-    ? studyPlan(spec, spec.study, datasets)
-    : expandSweep(spec, sweepBase(spec), (config) => checkRun(config, datasets));
+  const plan = spec.study ? studyPlan(spec, spec.study, datasets) : expandFrom(spec, sweepBase(spec), datasets);
   if (!plan.ok) return refuse(plan.issues);
   if (plan.points.length === 0) return refuse([{ path: 'parameters', message: 'this sweep makes no runs' }]);
   // A bayes sweep's later proposals too: whether a spec is taken must not hang on what its first runs drew.
