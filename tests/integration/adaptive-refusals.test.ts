@@ -143,4 +143,20 @@ describe('an adaptive sweep spec refused by its key, nothing stored', () => {
         `seed ${seed}`,
       ).toEqual({});
   });
+
+  it('stores a sweep as given, so that the same spec file continues it', async () => {
+    // Its whole-number range is drawn as int_uniform, and stored as it was written: the CLI compares the two.
+    const spec = SweepSpec.parse({
+      ...base,
+      name: 'whole',
+      method: 'random',
+      count: 1,
+      parameters: { 'model.latentSize': { min: 2, max: 4 } },
+    });
+    await studio.api['scheduler.set']({ paused: true });
+    const { sweepId } = await studio.api['sweeps.create']({ spec });
+    expect((await studio.api['sweeps.get']({ sweepId: sweepId! })).spec).toEqual(spec);
+    await studio.api['sweeps.cancel']({ sweepId: sweepId! });
+    await studio.api['scheduler.set']({ paused: false });
+  });
 });
