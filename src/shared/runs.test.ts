@@ -73,5 +73,16 @@ describe('what a run that early stopping ended says', () => {
     );
     // The newest checkpoint, no best kept: nothing to add.
     expect(stoppedEarlyText(rule, { epoch: 11, bestBy: null })).toBe(said);
+    // Keep-best on another figure, or without a min delta on either: said so.
+    expect(stoppedEarlyText(rule, { epoch: 10, bestBy: 'mse' })).toMatch(
+      /the best by mse that keep-best kept \(it watches another figure\)$/,
+    );
+    expect(stoppedEarlyText({ ...rule, minDelta: 0 }, { epoch: 8, bestBy: 'loss' })).toMatch(
+      /\(the best among the checkpoints kept\)$/,
+    );
+    // Out of patience at its last epoch: it ended nothing early.
+    expect(stoppedEarlyText(rule, null, 11)).toBe(
+      said.replace('stopped early after epoch 11', "trained to its last epoch (11), where early stopping's patience ran out too"),
+    );
   });
 });

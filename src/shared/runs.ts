@@ -112,6 +112,8 @@ export function stoppedEarlyText(
   s: StoppedEarly,
   /** The checkpoint the run is used at (`runs.get`'s `defaultCheckpoint`): said where it is a best one kept. */
   used?: { epoch: number; bestBy: string | null } | null,
+  /** Its last epoch (pretraining included): a rule out of patience there ended nothing early. */
+  lastEpoch?: number,
 ): string {
   const split = splitWord(s.split ?? 'test');
   const by = s.minDelta ? ` by more than ${figure(s.minDelta)} (min delta)` : '';
@@ -120,14 +122,25 @@ export function stoppedEarlyText(
     s.minDelta && s.minDelta >= Math.abs(s.best) / 10
       ? `; its min delta is ${s.best === 0 ? 'larger than' : `${Math.round((100 * s.minDelta) / Math.abs(s.best))} % of`} the best ${s.metric}`
       : '';
-  // Keep-best compares without a min delta (as Keras' ModelCheckpoint): its best may come later than the rule's.
+  // Keep-best may keep another epoch than the rule's best: it may watch another figure; it counts any improvement (as
+  // Keras' ModelCheckpoint), with no min delta; and it chooses among the checkpoints that were kept.
+  const why =
+    used?.bestBy == null || used.bestBy !== s.metric
+      ? 'it watches another figure'
+      : s.minDelta
+        ? 'it counts any improvement, with no min delta'
+        : 'the best among the checkpoints kept';
   const kept =
     used?.bestBy == null
       ? ''
       : used.epoch === s.bestEpoch && used.bestBy === s.metric
         ? `. Export, evaluations and the explorer use that epoch's checkpoint (kept as the best)`
-        : `. Export, evaluations and the explorer use epoch ${used.epoch}'s checkpoint, the best by ${used.bestBy} that keep-best kept (it counts any improvement, with no min delta)`;
-  return `stopped early after epoch ${s.epoch}: ${split} ${s.metric} no longer improved${by}${within}; best epoch ${s.bestEpoch} (${s.metric} ${figure(s.best)})${large}${kept}`;
+        : `. Export, evaluations and the explorer use epoch ${used.epoch}'s checkpoint, the best by ${used.bestBy} that keep-best kept (${why})`;
+  const ended =
+    lastEpoch !== undefined && s.epoch >= lastEpoch
+      ? `trained to its last epoch (${s.epoch}), where early stopping's patience ran out too`
+      : `stopped early after epoch ${s.epoch}`;
+  return `${ended}: ${split} ${s.metric} no longer improved${by}${within}; best epoch ${s.bestEpoch} (${s.metric} ${figure(s.best)})${large}${kept}`;
 }
 
 export const RunSummary = z

@@ -176,6 +176,9 @@ describe('latent-studio data set commands', () => {
     expect(run('resume', String(runId), '--db', db, '--set', 'training.epochs=2').stderr).toMatch(
       /was ended by early stopping after epoch 2 of 6: to train it for more, give the new total, e\.g\. --set training\.epochs=7/,
     );
+    // Without a total, nothing trains: not the four epochs to its configured six.
+    const plain = run('resume', String(runId), '--db', db);
+    expect([plain.code, plain.stderr]).toEqual([2, expect.stringMatching(/was ended by early stopping after epoch 2 of 6/)]);
     // Four epochs fewer than it was configured for, and more than it trained: epochs 3 and 4.
     const longer = run('resume', String(runId), '--db', db, '--set', 'training.epochs=4');
     expect(longer.code, longer.stderr).toBe(0);

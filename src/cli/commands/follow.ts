@@ -129,7 +129,10 @@ export async function follow(studio: CliStudio, json: boolean, start: () => Prom
     ...(run.error ? { error: run.error } : {}),
     ...(run.stoppedEarly ? { stoppedEarly: run.stoppedEarly } : {}),
   };
-  if (run.stoppedEarly && !json) process.stderr.write(`run ${id}: ${stoppedEarlyText(run.stoppedEarly)}\n`);
+  if (run.stoppedEarly && !json)
+    process.stderr.write(
+      `run ${id}: ${stoppedEarlyText(run.stoppedEarly, run.defaultCheckpoint, (run.pretrainingEpochs ?? 0) + run.epochs)}\n`,
+    );
   process.stdout.write(`${JSON.stringify(result)}\n`);
   await studio.close();
   return run.status === 'completed' ? 0 : 1;

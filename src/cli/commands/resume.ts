@@ -37,8 +37,12 @@ export const resume = command({
       throw new UsageError('--set: only training.epochs can change when a run continues');
     }
     // Where it ended: its configured epochs, or the epoch early stopping ended it after (the API extends from there).
-    const stoppedAt = run.stoppedEarly ? Math.max(0, run.stoppedEarly.epoch - pretrainingEpochs(run.config)) : undefined;
+    const pretraining = pretrainingEpochs(run.config);
+    const stoppedAt = run.stoppedEarly ? Math.max(0, run.stoppedEarly.epoch - pretraining) : undefined;
     const reached = stoppedAt ?? run.config.training.epochs;
+    // A completed run trains on only to a total given: without one, epochs above is the configured total, which an
+    // early-stopped run never reached.
+    const givesEpochs = (values.set ?? []).some((s) => s.split('=')[0]?.trim() === 'training.epochs');
     if (epochs < reached) {
       await studio.close();
       throw new UsageError(
@@ -47,12 +51,14 @@ export const resume = command({
     }
     const addEpochs = epochs > reached ? epochs - reached : undefined;
     // In the command line's words, not the API's (addEpochs).
-    if (run.status === 'completed' && addEpochs === undefined) {
+    if (run.status === 'completed' && (addEpochs === undefined || !givesEpochs)) {
       await studio.close();
-      const ended =
-        stoppedAt === undefined
-          ? `completed its ${reached} epochs`
-          : `was ended by early stopping after epoch ${reached} of ${run.config.training.epochs}`;
+      // Epochs as its curves count them, a phased family's pretraining included.
+      const at =
+        pretraining > 0
+          ? `epoch ${pretraining + reached} (${reached} of its ${run.config.training.epochs} after ${pretraining} of pretraining)`
+          : `epoch ${reached} of ${run.config.training.epochs}`;
+      const ended = stoppedAt === undefined ? `completed its ${reached} epochs` : `was ended by early stopping after ${at}`;
       throw new UsageError(
         `run ${runId} ${ended}: to train it for more, give the new total, e.g. --set training.epochs=${reached + 5}`,
       );

@@ -35,9 +35,10 @@ function summary(run: RunDetail): void {
       (trained !== null && run.startedAt ? ` · ${duration(trained)} of training` : ''),
   );
   if (run.interruptions.length > 0) out(`  ${continuationText(run.interruptions)}`);
-  if (run.stoppedEarly) out(`  ${stoppedEarlyText(run.stoppedEarly, run.defaultCheckpoint)}`);
-  // A run Hyperband stopped keeps the sweep's reason where a failed one keeps its error.
-  if (run.error) out(`  ${run.status === 'stopped' ? 'stopped' : 'error'}: ${run.error}`);
+  if (run.stoppedEarly)
+    out(`  ${stoppedEarlyText(run.stoppedEarly, run.defaultCheckpoint, (run.pretrainingEpochs ?? 0) + run.epochs)}`);
+  // A run Hyperband stopped keeps the sweep's reason ("stopped by Hyperband at …") where a failed one keeps its error.
+  if (run.error) out(run.status === 'stopped' ? `  ${run.error}` : `  error: ${run.error}`);
   for (const w of run.warnings) out(`  warning: ${w}`);
 }
 

@@ -163,41 +163,6 @@ describe("rules that read a family's own epoch figures (DEC's cluster accuracy)"
     built.dispose();
   });
 
-  it('is no early stop when the patience runs out at the last epoch: the run trained all it was set to', async () => {
-    const config = defaultRunConfig('autoencoder');
-    const ended = async (epochs: number) => {
-      const training: TrainingConfig = {
-        loss: 'mse',
-        batchSize: 8,
-        epochs,
-        learningRate: 0.01,
-        optimizer: 'adam',
-        seed: 1,
-        earlyStopping: { metric: 'accuracy', mode: 'max', patience: 2, minDelta: 0 },
-      };
-      const built = buildOn('autoencoder', config.model, training);
-      // Best at epoch 1, then never better: out of patience after epoch 3.
-      let epoch = 0;
-      const model = { ...built, epochMetrics: async () => ({ accuracy: ++epoch === 1 ? 0.9 : 0.5 }) };
-      const result = await train({
-        model,
-        dataset: synthetic(32),
-        training,
-        shuffleSeed: 1,
-        callbacks: {
-          progress: () => undefined,
-          metrics: () => undefined,
-          warn: () => undefined,
-          epochEnd: async () => undefined,
-        },
-      });
-      built.dispose();
-      return result.stoppedEarly;
-    };
-    expect(await ended(4)).toMatchObject({ epoch: 3, bestEpoch: 1 });
-    expect(await ended(3)).toBeUndefined();
-  });
-
   it('early stopping and the plateau read them on the test split, where they are posted each epoch', async () => {
     const config = defaultRunConfig('autoencoder');
     const training: TrainingConfig = {

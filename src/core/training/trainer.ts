@@ -387,8 +387,9 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
         `training.earlyStopping.metric: ${splitWord(ruling.split)} ${earlyStopping.metric} was NaN at every epoch up to ${epoch}, so early ` +
           `stopping has nothing to compare; training stopped and the checkpoint of epoch ${epoch} is kept.`,
       );
-    // Out of patience at the last epoch is no early stop: the run trained every epoch it was set to.
-    if (stop && epoch < epochs && earlyStopping && stopping.best !== null) {
+    // Out of patience at the last epoch too (as Keras' EarlyStopping, which restores the best weights then): the run
+    // keeps its best checkpoint where it keeps one; its words say it trained every epoch (stoppedEarlyText).
+    if (stop && earlyStopping && stopping.best !== null) {
       stoppedEarly = {
         epoch,
         bestEpoch: stopping.bestEpoch,
