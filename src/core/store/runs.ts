@@ -334,7 +334,21 @@ export function requeueForResume(db: Db, runId: number, config: RunConfig, from:
       `UPDATE runs SET status = 'queued', error = NULL, ended_at = NULL, config_json = ?, epochs = ?, interruptions = ?,
          executor = 'local', stopped_early_json = NULL WHERE id = ?`,
     ).run(JSON.stringify(config), config.training.epochs, JSON.stringify(interruptions), runId);
-    insertTrainJob(db, runId, from && extended ? { ...from, extendedFrom: run.epochs } : from, config.training.epochs, 'local');
+    // An extension interrupted before its first checkpoint goes on from where it began: its cosine restarts there again
+    // (the checkpoint's kept cycle may be as long as the extended run, where an early-stopped run got its epochs back).
+    const lastExtension = interruptions.filter((r) => r.extendedFrom !== undefined).at(-1);
+    const restart = extended
+      ? run.epochs
+      : from && lastExtension && from.epoch <= lastExtension.resumedFromEpoch
+        ? lastExtension.extendedFrom
+        : undefined;
+    insertTrainJob(
+      db,
+      runId,
+      from && restart !== undefined ? { ...from, extendedFrom: restart } : from,
+      config.training.epochs,
+      'local',
+    );
     return dropped;
   })();
 }

@@ -125,6 +125,32 @@ describe('a run and its training jobs', () => {
   });
 });
 
+describe('an extension that is interrupted', () => {
+  it('restarts its cycle where it began when it goes on from there, and not from a checkpoint of its own', () => {
+    const db = openDb(':memory:');
+    const config = defaultRunConfig('vae');
+    const runId = insertRun(db, { ...config, training: { ...config.training, epochs: 50 } }, 'h');
+    markRunning(db, runId, env);
+    finishRun(db, runId, 'completed', null);
+    // Early stopping ended it after epoch 10 of 50; given its 50 back, from the checkpoint of epoch 10.
+    const at10 = { path: '/c/e10', sha256: 'ab', epoch: 10, step: 100 };
+    const request = () => trainJobs(db, runId).at(-1)!.request.resumeFrom;
+    requeueForResume(db, runId, { ...config, training: { ...config.training, epochs: 50 } }, at10);
+    expect(request()).toEqual({ ...at10, extendedFrom: 50 });
+    // Interrupted before a checkpoint of its own: it goes on from epoch 10, and its cosine restarts there again.
+    markRunning(db, runId, env);
+    finishRun(db, runId, 'interrupted', 'the studio stopped');
+    requeueForResume(db, runId, { ...config, training: { ...config.training, epochs: 50 } }, at10);
+    expect(request()).toEqual({ ...at10, extendedFrom: 50 });
+    // From a checkpoint the extension wrote, it is in its own cycle (the checkpoint keeps it).
+    markRunning(db, runId, env);
+    finishRun(db, runId, 'interrupted', 'the studio stopped');
+    const at12 = { path: '/c/e12', sha256: 'cd', epoch: 12, step: 120 };
+    requeueForResume(db, runId, { ...config, training: { ...config.training, epochs: 50 } }, at12);
+    expect(request()).toEqual(at12);
+  });
+});
+
 describe("a run's history", () => {
   it('keeps each attempt as it ended: its backend and adapter, its Slurm task, the epochs it covered', () => {
     const db = openDb(':memory:');
