@@ -9,6 +9,7 @@ import {
   issuePath,
   LearningRateSchedule,
   RunConfig,
+  unreadScheduleFields,
   type DatasetLookup,
   type DatasetRef,
   type FamilyId,
@@ -40,13 +41,13 @@ export interface MachineLimits {
 function scheduleIssues(config: RunConfig, issue: (path: readonly PropertyKey[], message: string) => void): void {
   const s = config.training.schedule;
   if (!s) return;
-  for (const [key, field] of Object.entries(LearningRateSchedule.shape)) {
-    const readBy = (field.meta() as { onlyFor?: string[] } | undefined)?.onlyFor;
-    if (readBy && s[key as keyof typeof s] !== undefined && !readBy.includes(s.kind))
-      issue(
-        ['training', 'schedule', key],
-        `the ${s.kind} schedule does not read ${key} (${readBy.join(' and ')} ${readBy.length > 1 ? 'do' : 'does'}): remove it`,
-      );
+  for (const key of unreadScheduleFields(s)) {
+    const readBy = (LearningRateSchedule.shape[key as keyof typeof LearningRateSchedule.shape].meta() as { onlyFor: string[] })
+      .onlyFor;
+    issue(
+      ['training', 'schedule', key],
+      `the ${s.kind} schedule does not read ${key} (${readBy.join(' and ')} ${readBy.length > 1 ? 'do' : 'does'}): remove it`,
+    );
   }
   const pretraining = pretrainingEpochs(config);
   const epochs = pretraining + config.training.epochs;

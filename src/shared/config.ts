@@ -177,6 +177,14 @@ export const LearningRateSchedule = z.strictObject({
 });
 export type LearningRateSchedule = z.infer<typeof LearningRateSchedule>;
 
+/** The schedule's settings a kind does not read (its fields' `onlyFor`): a cosine does not read gamma. */
+export function unreadScheduleFields(schedule: { kind: string } & Record<string, unknown>): string[] {
+  return Object.entries(LearningRateSchedule.shape).flatMap(([key, field]) => {
+    const readBy = (field.meta() as { onlyFor?: string[] } | undefined)?.onlyFor;
+    return readBy && schedule[key] !== undefined && !readBy.includes(schedule.kind) ? [key] : [];
+  });
+}
+
 /**
  * Early stopping on a metric of the validation split where the run holds one out, else of the test split (Keras'
  * EarlyStopping: patience counts epochs without an improvement of minDelta).

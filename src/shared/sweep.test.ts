@@ -148,6 +148,24 @@ describe('expandSweep', () => {
     ]);
   });
 
+  it("runs each schedule kind a sweep varies with the settings it reads, not the base's for another kind", () => {
+    const stepped = base();
+    stepped.training = { ...stepped.training, schedule: { kind: 'step', stepEpochs: 5, gamma: 0.5 } };
+    const r = expandSweep(spec({ parameters: { 'training.schedule.kind': { values: ['step', 'cosine'] } } }), stepped);
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    expect(r.points.map((p) => p.config.training.schedule)).toEqual([
+      { kind: 'step', stepEpochs: 5, gamma: 0.5 },
+      { kind: 'cosine' },
+    ]);
+    // A setting the sweep sets itself stays, to be refused where its kind does not read it.
+    const swept = expandSweep(
+      spec({ parameters: { 'training.schedule.kind': { values: ['cosine'] }, 'training.schedule.gamma': { values: [0.5] } } }),
+      stepped,
+    );
+    if (!swept.ok) throw new Error(JSON.stringify(swept.issues));
+    expect(swept.points[0]?.config.training.schedule).toStrictEqual({ kind: 'cosine', gamma: 0.5 });
+  });
+
   it('names the parameter of a refused value, and a parameter the schema does not know', () => {
     const r = expandSweep(spec({ parameters: { 'model.beta': { values: [1, -1] }, 'model.betta': { values: [1] } } }), base());
     expect(r.ok).toBe(false);

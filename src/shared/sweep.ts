@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeIssues, issuePath, nameMaxLength, RunConfig, type FieldIssue } from './config';
+import { describeIssues, issuePath, nameMaxLength, RunConfig, unreadScheduleFields, type FieldIssue } from './config';
 import { ConfigPathError, parseConfigPath, setConfigPath } from './config-path';
 import { EvaluationSettings } from './evaluation-kinds';
 import { createRng, deriveSeed } from './random';
@@ -351,6 +351,11 @@ export function sweepPoints(
         }
       }
     }
+    // A sweep over the schedule's kind runs each kind with the settings it reads: the base's step settings do not
+    // follow it into a cosine run (as the form drops them), unless the sweep itself sets them.
+    const schedule = (draft['training'] as { schedule?: { kind: string } & Record<string, unknown> } | undefined)?.schedule;
+    if (schedule && paths.some((p) => p === 'training.schedule' || p === 'training.schedule.kind'))
+      for (const key of unreadScheduleFields(schedule)) if (!paths.includes(`training.schedule.${key}`)) delete schedule[key];
     const parsed = RunConfig.safeParse(draft);
     const local: FieldIssue[] = parsed.success
       ? (check?.(parsed.data) ?? [])
