@@ -146,6 +146,11 @@ describe('expandSweep', () => {
     expect(r.issues).toEqual([
       { path: 'parameters.training.learningRate', message: '-0.001 is refused: must be greater than 0' },
     ]);
+    // Its max, which a draw never reaches, is not held against it: a factor below 1 from a range up to 1.
+    const factor = base();
+    factor.training = { ...factor.training, schedule: { kind: 'plateau' } };
+    const below = spec({ method: 'random', count: 2, parameters: { 'training.schedule.factor': { min: 0.1, max: 1 } } });
+    expect(expandSweep(below, factor).ok).toBe(true);
   });
 
   it("runs each schedule kind a sweep varies with the settings it reads, not the base's for another kind", () => {

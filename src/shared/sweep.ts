@@ -306,7 +306,9 @@ export function expandSweep(spec: SweepSpec, base: RunConfig, check?: (config: R
     const first = combos[0] ?? [];
     extra = paths.flatMap((path, i) => {
       const p = spec.parameters[path] as SweepParameter;
-      const values = 'values' in p ? p.values : rangeEnds(p);
+      // A random draw takes u in [0, 1): a continuous range's max is never drawn, only values below it.
+      const drawable = (q: Exclude<SweepParameter, { values: unknown }>) => [draw(q, () => 0), draw(q, () => 1 - 2 ** -40)];
+      const values = 'values' in p ? p.values : spec.method === 'random' ? drawable(p) : rangeEnds(p);
       return values.map((v) => first.map((x, j) => (j === i ? v : x)));
     });
   }
