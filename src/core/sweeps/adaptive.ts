@@ -107,7 +107,10 @@ export class AdaptiveSweeps {
     const known = rungRecord(db, runId, rung);
     if (known) {
       const stop = known.decision === 'stopped';
-      return { stop, reason: stop ? stoppedReason(metric.name, rung, epoch, known.value, { ...known }, early.eta) : null };
+      return {
+        stop,
+        reason: stop ? stoppedReason(metric.name, rung, epoch, known.value, { ...known }, early.eta, pretraining) : null,
+      };
     }
     const { split, name } = splitMetric(metric.name);
     const value = metricAtEpoch(db, runId, split, name, epoch);
@@ -121,7 +124,7 @@ export class AdaptiveSweeps {
     recordRung(db, sweep.sweepId, { runId, rung, epoch, value, decision: j.decision, cutoff, peers: j.peers });
     this.o.events.emit('sweep.changed', { sweepId: sweep.sweepId });
     if (j.decision === 'continue') return { stop: false, reason: null };
-    return { stop: true, reason: stoppedReason(metric.name, rung, epoch, value, { ...j, cutoff }, early.eta) };
+    return { stop: true, reason: stoppedReason(metric.name, rung, epoch, value, { ...j, cutoff }, early.eta, pretraining) };
   }
 
   /** Makes every proposal of a bayes sweep that its ended runs allow (see the determinism note above). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../shared/random';
 import { EarlyTerminate, rungEpochs } from '../../shared/sweep-search';
-import { judgeAtRung, quantile } from './asha';
+import { judgeAtRung, quantile, stoppedReason } from './asha';
 
 /** The scripted metric: config i's loss at epoch e, a curve that falls with training (a 1/e term) to its floor. */
 const scripted = (floor: number, start: number) => (epoch: number) => floor + start / epoch;
@@ -124,5 +124,17 @@ describe('ASHA (Hyperband, asynchronous) with 27 configs, eta 3, min_iter 1', ()
     expect(judgeAtRung([1, 2, 3, 4], 2, 3).decision).toBe('continue');
     expect(judgeAtRung([1, 2, 3, 4], 2.01, 3).decision).toBe('stopped');
     expect(judgeAtRung([], 100, 3)).toEqual({ decision: 'continue', cutoff: null, peers: 0 });
+  });
+});
+
+describe('why a run was stopped', () => {
+  it('names the rung, the epoch, and for a phased family the epochs after its pretraining that the rungs count', () => {
+    const j = { decision: 'stopped' as const, cutoff: 0.5, peers: 3 };
+    expect(stoppedReason('test.loss', 0, 1, 0.9, j, 3)).toBe(
+      'stopped by Hyperband at rung 0 (epoch 1): test.loss 0.9000 is not in the top 1/3 of the 3 runs that reached this rung before it (cutoff 0.5000)',
+    );
+    expect(stoppedReason('test.loss', 0, 4, 0.9, j, 3, 3)).toMatch(
+      /^stopped by Hyperband at rung 0 \(epoch 4, 1 after 3 of pretraining\): test\.loss 0\.9000/,
+    );
   });
 });
