@@ -56,6 +56,15 @@ describe('a rule on a metric no run of the family reports', () => {
       checkpoints: { keepBest: { metric: 'kl', mode: 'min' } },
     };
     expect(checkRunConfig(vae, mnist)).toEqual([]);
+    // Each name once (the VAE declares its reconstruction too), and no figure measured after the last epoch.
+    vae.training.earlyStopping = { metric: 'nope', mode: 'min', patience: 3, minDelta: 0 };
+    expect(checkRunConfig(vae, mnist)[0]?.message.match(/reconstruction/g)).toHaveLength(1);
+    const stacked = defaultRunConfig('stacked-ae');
+    stacked.training = {
+      ...stacked.training,
+      earlyStopping: { metric: 'accuracy_pretrained', mode: 'max', patience: 3, minDelta: 0 },
+    };
+    expect(checkRunConfig(stacked, mnist)[0]?.message).toMatch(/^accuracy_pretrained is not a metric stacked-ae runs report/);
     vae.training.earlyStopping = { metric: 'kl_dim_x', mode: 'min', patience: 3, minDelta: 0 };
     expect(checkRunConfig(vae, mnist)[0]?.message).toMatch(/^kl_dim_x is not a metric vae runs report: .*kl_dim_<d>/);
   });

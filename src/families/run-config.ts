@@ -160,7 +160,7 @@ export const everyRunReports = ['loss', 'reconstruction', 'mse'];
  * nothing at its first epoch.
  */
 export function reportsMetric(family: string, name: string): boolean {
-  const declared = familySpec(family)?.metrics ?? [];
+  const declared = (familySpec(family)?.metrics ?? []).filter((m) => !m.afterTraining);
   return (
     everyRunReports.includes(name) ||
     declared.some((m) => (m.perDimension ? new RegExp(`^${m.perDimension}\\d+$`).test(name) : m.name === name))
@@ -169,8 +169,9 @@ export function reportsMetric(family: string, name: string): boolean {
 
 /** The metrics a rule may read, in words: "loss, mse, neg_elbo, reconstruction, kl, kl_dim_<d>…". */
 function reportedInWords(family: string): string {
-  const declared = familySpec(family)?.metrics ?? [];
-  return [...everyRunReports, ...declared.map((m) => (m.perDimension ? `${m.perDimension}<d>` : m.name))].join(', ');
+  const declared = (familySpec(family)?.metrics ?? []).filter((m) => !m.afterTraining);
+  const names = [...everyRunReports, ...declared.map((m) => (m.perDimension ? `${m.perDimension}<d>` : m.name))];
+  return [...new Set(names)].join(', ');
 }
 
 /** A rule that reads a test metric (early stopping, the plateau, the best checkpoint) on one the run will not report. */

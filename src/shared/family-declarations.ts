@@ -40,6 +40,8 @@ export const MetricDeclaration = z.object({
   testOnly: z.boolean().optional(),
   /** Reported only where the data set gives what it needs: labels (DEC's accuracy), a twin pair (the deepfake's swap). */
   needs: z.enum(['labels', 'twinSets']).optional(),
+  /** Measured once, after the last epoch (the model's afterTraining hook): no rule that reads each epoch can read it. */
+  afterTraining: z.boolean().optional(),
 });
 export type MetricDeclaration = z.infer<typeof MetricDeclaration>;
 

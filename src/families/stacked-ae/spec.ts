@@ -46,9 +46,9 @@ export const stackedAeSpec = {
   objective: 'phase loss',
   pretrainingEpochs: (m: StackedAeModel) => m.widths.length * m.pretrainEpochs,
   metrics: [
-    { name: 'accuracy_pretrained', label: 'accuracy, pretrained', format: 'percent', headline: true },
-    { name: 'accuracy_scratch', label: 'accuracy, from scratch', format: 'percent' },
-    { name: 'labelled_images', label: 'labelled images', format: 'count' },
+    { name: 'accuracy_pretrained', label: 'accuracy, pretrained', format: 'percent', headline: true, afterTraining: true },
+    { name: 'accuracy_scratch', label: 'accuracy, from scratch', format: 'percent', afterTraining: true },
+    { name: 'labelled_images', label: 'labelled images', format: 'count', afterTraining: true },
   ],
   modelSchema: stackedAeModel,
   defaultModel: lecture,
