@@ -166,8 +166,9 @@ function draw(p: SweepParameter, random: () => number): SweepValue {
 /**
  * W&B draws a range whose bounds are both whole numbers from int_uniform when it names no distribution
  * (wandb/sweeps, config/schema.json: the type of min and max decides). JSON cannot tell 2 from 2.0, so the field
- * decides here: a uniform range of whole-number bounds over a field that takes only whole numbers (a latent size, a
- * batch size) is drawn as int_uniform; over one that takes fractions (a dropout rate from 0 to 1), as uniform.
+ * decides here: a uniform range (named, or the default) of whole-number bounds over a field that takes only whole
+ * numbers (a latent size, a batch size) is drawn as int_uniform, whose fractions the field would refuse; over one that
+ * takes fractions (a dropout rate from 0 to 1), as uniform.
  */
 export function wholeNumberRanges(spec: SweepSpec, base: RunConfig): SweepSpec {
   const whole = (path: string, p: SweepParameter) => {
