@@ -7,7 +7,6 @@ import {
   batchTooLarge,
   fieldIssues,
   issuePath,
-  LearningRateSchedule,
   RunConfig,
   unreadScheduleFields,
   type DatasetLookup,
@@ -41,9 +40,7 @@ export interface MachineLimits {
 function scheduleIssues(config: RunConfig, issue: (path: readonly PropertyKey[], message: string) => void): void {
   const s = config.training.schedule;
   if (!s) return;
-  for (const key of unreadScheduleFields(s)) {
-    const readBy = (LearningRateSchedule.shape[key as keyof typeof LearningRateSchedule.shape].meta() as { onlyFor: string[] })
-      .onlyFor;
+  for (const { key, readBy } of unreadScheduleFields(s)) {
     issue(
       ['training', 'schedule', key],
       `the ${s.kind} schedule does not read ${key} (${readBy.join(' and ')} ${readBy.length > 1 ? 'do' : 'does'}): remove it`,

@@ -177,11 +177,14 @@ export const LearningRateSchedule = z.strictObject({
 });
 export type LearningRateSchedule = z.infer<typeof LearningRateSchedule>;
 
-/** The schedule's settings a kind does not read (its fields' `onlyFor`): a cosine does not read gamma. */
-export function unreadScheduleFields(schedule: { kind: string } & Record<string, unknown>): string[] {
+/**
+ * The schedule's settings a kind does not read (its fields' `onlyFor`: a cosine does not read gamma), each with the
+ * kinds that do.
+ */
+export function unreadScheduleFields(schedule: { kind: string } & Record<string, unknown>): { key: string; readBy: string[] }[] {
   return Object.entries(LearningRateSchedule.shape).flatMap(([key, field]) => {
     const readBy = (field.meta() as { onlyFor?: string[] } | undefined)?.onlyFor;
-    return readBy && schedule[key] !== undefined && !readBy.includes(schedule.kind) ? [key] : [];
+    return readBy && schedule[key] !== undefined && !readBy.includes(schedule.kind) ? [{ key, readBy }] : [];
   });
 }
 

@@ -358,7 +358,7 @@ export function sweepPoints(
     // follow it into a cosine run (as the form drops them), unless the sweep itself sets them.
     const schedule = (draft['training'] as { schedule?: { kind: string } & Record<string, unknown> } | undefined)?.schedule;
     if (schedule && paths.some((p) => p === 'training.schedule' || p === 'training.schedule.kind'))
-      for (const key of unreadScheduleFields(schedule)) if (!paths.includes(`training.schedule.${key}`)) delete schedule[key];
+      for (const { key } of unreadScheduleFields(schedule)) if (!paths.includes(`training.schedule.${key}`)) delete schedule[key];
     const parsed = RunConfig.safeParse(draft);
     const local: FieldIssue[] = parsed.success
       ? (check?.(parsed.data) ?? [])

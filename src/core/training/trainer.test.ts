@@ -73,6 +73,17 @@ async function trainOn(count: number, modelFamily: 'autoencoder' | 'vq-vae'): Pr
   return reads;
 }
 
+/** Adam on the MSE for `epochs` epochs, with early stopping on `metric` (patience 2, no min delta). */
+const stoppingOn = (metric: string, mode: 'min' | 'max', epochs: number): TrainingConfig => ({
+  loss: 'mse',
+  batchSize: 8,
+  epochs,
+  learningRate: 0.01,
+  optimizer: 'adam',
+  seed: 1,
+  earlyStopping: { metric, mode, patience: 2, minDelta: 0 },
+});
+
 describe('the training step', () => {
   beforeAll(async () => {
     await selectBackend('cpu');
@@ -97,15 +108,7 @@ describe('early stopping on a metric that is never a number', () => {
 
   it('stops the run once its patience is spent, keeping that epoch’s checkpoint, with an error naming the field', async () => {
     const config = defaultRunConfig('autoencoder');
-    const training: TrainingConfig = {
-      loss: 'mse',
-      batchSize: 8,
-      epochs: 6,
-      learningRate: 0.01,
-      optimizer: 'adam',
-      seed: 1,
-      earlyStopping: { metric: 'nowhere', mode: 'min', patience: 2, minDelta: 0 },
-    };
+    const training = stoppingOn('nowhere', 'min', 6);
     const built = buildOn('autoencoder', config.model, training);
     // A test metric that is NaN at every epoch.
     const model = { ...built, testMetrics: () => ({ batch: () => undefined, result: () => ({ metrics: { nowhere: NaN } }) }) };
@@ -138,15 +141,7 @@ describe("rules that read a family's own epoch figures (DEC's cluster accuracy)"
 
   it('a rule passes over the epochs its metric is not yet one objective in (a KL warm-up’s loss)', async () => {
     const config = defaultRunConfig('autoencoder');
-    const training: TrainingConfig = {
-      loss: 'mse',
-      batchSize: 8,
-      epochs: 8,
-      learningRate: 0.01,
-      optimizer: 'adam',
-      seed: 1,
-      earlyStopping: { metric: 'accuracy', mode: 'max', patience: 2, minDelta: 0 },
-    };
+    const training = stoppingOn('accuracy', 'max', 8);
     const built = buildOn('autoencoder', config.model, training);
     // Best at epoch 1 (under another objective), then flat: counted from epoch 4, the best is epoch 4's.
     let epoch = 0;
@@ -166,13 +161,7 @@ describe("rules that read a family's own epoch figures (DEC's cluster accuracy)"
   it('early stopping and the plateau read them on the test split, where they are posted each epoch', async () => {
     const config = defaultRunConfig('autoencoder');
     const training: TrainingConfig = {
-      loss: 'mse',
-      batchSize: 8,
-      epochs: 6,
-      learningRate: 0.01,
-      optimizer: 'adam',
-      seed: 1,
-      earlyStopping: { metric: 'accuracy', mode: 'max', patience: 2, minDelta: 0 },
+      ...stoppingOn('accuracy', 'max', 6),
       schedule: { kind: 'plateau', metric: 'accuracy', mode: 'max', patience: 0, factor: 0.5 },
     };
     const built = buildOn('autoencoder', config.model, training);
