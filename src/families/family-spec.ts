@@ -74,6 +74,11 @@ export interface FamilySpec<M> {
   defaultTraining?: PresetTraining;
   /** The figures it reports besides the loss, as the run view lists them (see MetricDeclaration). */
   metrics?: MetricDeclaration[];
+  /**
+   * The declared metrics (by name) that runs of this model do not report: the β of a KL warm-up where there is none,
+   * the KL per dimension against a prior other than N(0, I). Rules on them are refused before the run.
+   */
+  unreported?(model: M): string[];
   /** The panels of its run view besides the loss and the reconstructions (see ViewDeclaration). */
   views?: ViewDeclaration[];
   /** Set when it trains on a pair of data sets (dataset.second). */

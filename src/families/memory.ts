@@ -30,6 +30,11 @@ function architectureOf(spec: object, model: unknown, classes: number, pixels = 
   return isArchitecture(model) ? { body: model } : null;
 }
 
+/** The size of a family's latent code, where its model has one (the body's latentSize). */
+export function latentSizeOf(spec: object, model: unknown): number | undefined {
+  return architectureOf(spec, model, 0)?.body.latentSize;
+}
+
 /**
  * Every shape through a family's model on an image, and its parameters beside the layers (`extras`, in the total);
  * null for a family with no architecture to show. Throws the ShapeError of the first layer that does not fit.

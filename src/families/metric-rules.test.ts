@@ -43,9 +43,9 @@ describe('a rule on a metric no run of the family reports', () => {
     };
     const choose = 'choose one of loss, reconstruction, mse';
     expect(checkRunConfig(config, mnist)).toEqual([
-      { path: 'training.earlyStopping.metric', message: `val_loss is not a metric autoencoder runs report: ${choose}` },
-      { path: 'training.schedule.metric', message: `neg_elbo is not a metric autoencoder runs report: ${choose}` },
-      { path: 'training.checkpoints.keepBest.metric', message: `acc is not a metric autoencoder runs report: ${choose}` },
+      { path: 'training.earlyStopping.metric', message: `val_loss is not a metric this autoencoder run reports: ${choose}` },
+      { path: 'training.schedule.metric', message: `neg_elbo is not a metric this autoencoder run reports: ${choose}` },
+      { path: 'training.checkpoints.keepBest.metric', message: `acc is not a metric this autoencoder run reports: ${choose}` },
     ]);
     // A VAE reports its −ELBO, its KL and the KL of each dimension: rules may read them.
     const vae = defaultRunConfig('vae');
@@ -64,9 +64,36 @@ describe('a rule on a metric no run of the family reports', () => {
       ...stacked.training,
       earlyStopping: { metric: 'accuracy_pretrained', mode: 'max', patience: 3, minDelta: 0 },
     };
-    expect(checkRunConfig(stacked, mnist)[0]?.message).toMatch(/^accuracy_pretrained is not a metric stacked-ae runs report/);
+    expect(checkRunConfig(stacked, mnist)[0]?.message).toMatch(
+      /^accuracy_pretrained is not a metric this stacked-ae run reports/,
+    );
     vae.training.earlyStopping = { metric: 'kl_dim_x', mode: 'min', patience: 3, minDelta: 0 };
-    expect(checkRunConfig(vae, mnist)[0]?.message).toMatch(/^kl_dim_x is not a metric vae runs report: .*kl_dim_<d>/);
+    expect(checkRunConfig(vae, mnist)[0]?.message).toMatch(
+      /^kl_dim_x is not a metric this vae run reports: .*, kl_dim_0 … kl_dim_19$/,
+    );
+  });
+
+  it('is refused on what this model does not report: a dimension past its code, a figure of a setting it lacks', () => {
+    const rule = (config: ReturnType<typeof defaultRunConfig>, metric: string) => {
+      config.training = { ...config.training, earlyStopping: { metric, mode: 'min', patience: 3, minDelta: 0 } };
+      return checkRunConfig(config, mnist).map((i) => i.message);
+    };
+    // The default VAE has a 20-d code: kl_dim_19 is its last.
+    expect(rule(defaultRunConfig('vae'), 'kl_dim_19')).toEqual([]);
+    expect(rule(defaultRunConfig('vae'), 'kl_dim_20')).toEqual([
+      expect.stringMatching(/^kl_dim_20 is not a metric this vae run reports: .* kl_dim_0 … kl_dim_19$/),
+    ]);
+    // The β so far is reported during a KL warm-up alone.
+    const warm = defaultRunConfig('vae');
+    warm.model = { ...warm.model, klWarmupEpochs: 5 };
+    expect(rule(warm, 'kl_weight')).toEqual([]);
+    expect(rule(defaultRunConfig('vae'), 'kl_weight')).toEqual([expect.stringMatching(/^kl_weight is not a metric/)]);
+    expect(rule(defaultRunConfig('beta-tc-vae'), 'kl_weight')).toEqual([expect.stringMatching(/^kl_weight is not/)]);
+    // The AAE's KL per dimension is against N(0, I): none with the mixture prior.
+    const mixture = defaultRunConfig('aae');
+    mixture.model = { ...mixture.model, prior: 'mixture', latentSize: 2 };
+    expect(rule(mixture, 'kl_dim_0')).toEqual([expect.stringMatching(/^kl_dim_0 is not a metric this aae run reports/)]);
+    expect(rule(defaultRunConfig('aae'), 'kl_dim_0')).toEqual([]);
   });
 });
 

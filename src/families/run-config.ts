@@ -18,7 +18,7 @@ import {
   validationCount,
 } from '../shared/config';
 import type { ModelCheck } from './family-spec';
-import { formatBytes, memoryBudget, modelMemory, trainsOn, wasmHeapBytes } from './memory';
+import { formatBytes, latentSizeOf, memoryBudget, modelMemory, trainsOn, wasmHeapBytes } from './memory';
 import { familySpec } from './specs';
 
 type CrossFieldCheck = ModelCheck<unknown>;
@@ -152,22 +152,36 @@ export function checkRunConfig(
 export const everyRunReports = ['loss', 'reconstruction', 'mse'];
 
 /**
- * Whether a run of `family` reports a metric `name` on its test split: the loss and MSE, the family's declared metrics
- * (its loss parts, its own figures) and one of a per-dimension set (kl_dim_3). A rule on any other name would find
- * nothing at its first epoch.
+ * The metrics a run of this config reports on its test split, by declared name: its loss parts and own figures, less
+ * those its model does not report (FamilySpec.unreported), and with a per-dimension set's prefix and its size.
  */
-export function reportsMetric(family: string, name: string): boolean {
-  const declared = (familySpec(family)?.metrics ?? []).filter((m) => !m.afterTraining);
-  return (
-    everyRunReports.includes(name) ||
-    declared.some((m) => (m.perDimension ? new RegExp(`^${m.perDimension}\\d+$`).test(name) : m.name === name))
-  );
+function reportedMetrics(config: Pick<RunConfig, 'family' | 'model'>) {
+  const spec = familySpec(config.family);
+  const unreported = new Set(spec?.unreported?.(config.model) ?? []);
+  const declared = (spec?.metrics ?? []).filter((m) => !m.afterTraining && !unreported.has(m.name));
+  return { declared, dimensions: spec ? latentSizeOf(spec, config.model) : undefined };
 }
 
-/** The metrics a rule may read, in words: "loss, mse, neg_elbo, reconstruction, kl, kl_dim_<d>…". */
-function reportedInWords(family: string): string {
-  const declared = (familySpec(family)?.metrics ?? []).filter((m) => !m.afterTraining);
-  const names = [...everyRunReports, ...declared.map((m) => (m.perDimension ? `${m.perDimension}<d>` : m.name))];
+/**
+ * Whether a run of this config reports a metric `name` on its test split: the loss and MSE, the family's declared
+ * metrics (its loss parts, its own figures) and one of a per-dimension set (kl_dim_3, below the latent size). A rule
+ * on any other name would find nothing at its first epoch.
+ */
+export function reportsMetric(config: Pick<RunConfig, 'family' | 'model'>, name: string): boolean {
+  const { declared, dimensions } = reportedMetrics(config);
+  const inSet = (prefix: string) => {
+    const d = new RegExp(`^${prefix}(\\d+)$`).exec(name)?.[1];
+    return d !== undefined && (dimensions === undefined || Number(d) < dimensions);
+  };
+  return everyRunReports.includes(name) || declared.some((m) => (m.perDimension ? inSet(m.perDimension) : m.name === name));
+}
+
+/** The metrics a rule may read, in words: "loss, mse, neg_elbo, reconstruction, kl, kl_dim_0 … kl_dim_19". */
+function reportedInWords(config: Pick<RunConfig, 'family' | 'model'>): string {
+  const { declared, dimensions } = reportedMetrics(config);
+  const set = (prefix: string) =>
+    dimensions === undefined ? `${prefix}<d>` : dimensions === 1 ? `${prefix}0` : `${prefix}0 … ${prefix}${dimensions - 1}`;
+  const names = [...everyRunReports, ...declared.map((m) => (m.perDimension ? set(m.perDimension) : m.name))];
   return [...new Set(names)].join(', ');
 }
 
@@ -185,8 +199,8 @@ function metricRuleIssues(
     [['training', 'checkpoints', 'keepBest', 'metric'], t.checkpoints?.keepBest?.metric],
   ];
   for (const [path, name] of rules) {
-    if (name !== undefined && !reportsMetric(config.family, name)) {
-      issue(path, `${name} is not a metric ${config.family} runs report: choose one of ${reportedInWords(config.family)}`);
+    if (name !== undefined && !reportsMetric(config, name)) {
+      issue(path, `${name} is not a metric this ${config.family} run reports: choose one of ${reportedInWords(config)}`);
       continue;
     }
     const metric = declared.find((m) => m.name === name);

@@ -12,6 +12,29 @@ import { ConfigPathError, parseCliValue, setConfigPath } from '../../shared/conf
 import type { CliStudio } from '../remote';
 import { dbAndJson, fmt, remoteFlags, UsageError } from '../runner';
 
+/**
+ * A split's latest metrics for the result line, by name. A per-dimension set the family declares (the VAE's
+ * kl_dim_0, kl_dim_1, …) becomes one list under its prefix (`kl_dim`, dimension 0 first: `kl_dim[3]` is `kl_dim_3`,
+ * the name a rule reads).
+ */
+export function resultMetrics(
+  latest: readonly { split: string; name: string; value: number }[],
+  split: 'train' | 'test',
+  perDimension: readonly string[],
+): Record<string, number | number[]> {
+  const own = latest.filter((m) => m.split === split && m.name !== 'batch_loss');
+  const dimensionOf = (name: string, prefix: string) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length));
+  const out: Record<string, number | number[]> = {};
+  for (const m of own) if (!perDimension.some((p) => dimensionOf(m.name, p))) out[m.name] = m.value;
+  for (const prefix of perDimension) {
+    const dims = own
+      .filter((m) => dimensionOf(m.name, prefix))
+      .sort((a, b) => Number(a.name.slice(prefix.length)) - Number(b.name.slice(prefix.length)));
+    if (dims.length > 0) out[prefix.replace(/_$/, '')] = dims.map((m) => m.value);
+  }
+  return out;
+}
+
 /** The flags `train` and `resume` share. */
 export const runFlags = {
   ...dbAndJson,
@@ -104,21 +127,8 @@ export async function follow(studio: CliStudio, json: boolean, start: () => Prom
   process.once('SIGTERM', onSignal);
   await studio.whenRunEnded(id);
   const run = await studio.api['runs.get']({ runId: id });
-  // Per-dimension metrics the family declares (the VAE's kl_dim_0, kl_dim_1, …) become one list each, e.g. klPerDimension.
   const perDimension = (familySpec(run.family)?.metrics ?? []).flatMap((m) => (m.perDimension ? [m.perDimension] : []));
-  const metricsOf = (split: 'train' | 'test') => {
-    const own = run.latest.filter((m) => m.split === split && m.name !== 'batch_loss');
-    const out: Record<string, number | number[]> = {};
-    for (const m of own) if (!perDimension.some((p) => m.name.startsWith(p))) out[m.name] = m.value;
-    for (const prefix of perDimension) {
-      const dims = own
-        .filter((m) => m.name.startsWith(prefix))
-        .sort((a, b) => Number(a.name.slice(prefix.length)) - Number(b.name.slice(prefix.length)));
-      const key = `${prefix.replace(/_dim_$|_$/, '').replace(/_(\w)/g, (_, c: string) => c.toUpperCase())}PerDimension`;
-      if (dims.length > 0) out[key] = dims.map((m) => m.value);
-    }
-    return out;
-  };
+  const metricsOf = (split: 'train' | 'test') => resultMetrics(run.latest, split, perDimension);
   const result = {
     runId: id,
     status: run.status,

@@ -60,10 +60,11 @@ export const aaeSpec = {
     { name: 'mmd', label: 'MMD of the codes to the prior', digits: 4 },
     // The ELBO against the prior the codes are matched to (reported, not trained on): comparable with a VAE's.
     ...vaeMetrics
-      .filter((m) => m.name !== 'reconstruction' && m.name !== 'kl_weight')
+      .filter((m) => m.name !== 'reconstruction')
       .map((m) => (m.name === 'kl' ? { ...m, label: 'KL to the prior' } : { ...m, headline: false })),
   ],
   // The KL per dimension is against N(0, I): drawn for that prior alone (the mixture's run reports none).
+  unreported: (m: AaeModel) => (m.prior === 'mixture' ? ['kl_per_dim'] : []),
   views: gaussianVaeViews,
   modelSchema: aaeModel,
   defaultModel: makhzani,

@@ -1,6 +1,15 @@
 import { checkArchitecture } from '../common-spec';
 import type { FamilySpec, ModelCheck } from '../family-spec';
-import { checkCapacity, vaeLossSettles, vaeMetrics, vaeMetricViews, vaeModel, vaeSpec, type VaeModel } from '../vae/spec';
+import {
+  checkCapacity,
+  klWarmupMetric,
+  vaeLossSettles,
+  vaeMetrics,
+  vaeMetricViews,
+  vaeModel,
+  vaeSpec,
+  type VaeModel,
+} from '../vae/spec';
 
 /** Conditional VAE (seed 000; Sohn et al. 2015): the one-hot label c joins the encoder's input and z at the decoder. */
 const checkCvae: ModelCheck<VaeModel> = (model, ctx, issue) => {
@@ -21,7 +30,8 @@ export const cvaeSpec = {
   lossUnit: 'per image (nats for BCE)',
   objective: 'rec + β·KL',
   lossSettles: vaeLossSettles,
-  metrics: vaeMetrics,
+  metrics: [...vaeMetrics, ...klWarmupMetric.metrics],
+  unreported: klWarmupMetric.unreported,
   evaluation: { likelihood: true },
   sampling: 'conditional',
   views: [

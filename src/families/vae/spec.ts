@@ -80,11 +80,18 @@ export const vaeMetrics: MetricDeclaration[] = [
   { name: 'neg_elbo', label: 'test −ELBO', digits: 2, headline: true, comparable: true, losses: ['bce', 'mse', 'mae'] },
   { name: 'reconstruction', label: 'reconstruction', digits: 2 },
   { name: 'kl', label: 'KL', digits: 2 },
-  // Only during a KL warm-up: the β the loss weighs the KL by so far (the loss is rec + this · KL).
-  { name: 'kl_weight', label: 'β so far (KL warm-up)', digits: 3 },
   { name: 'active_units', label: 'active units', format: 'count', outOf: 'kl_per_dim' },
   { name: 'kl_per_dim', label: 'KL per latent dimension', unit: 'nats', perDimension: 'kl_dim_' },
 ];
+
+/**
+ * What a VAE with a KL warm-up reports besides: the β the loss weighs the KL by so far (the loss is rec + this · KL),
+ * during the warm-up alone (`unreported` says so for a model without one, and a rule on it is refused).
+ */
+export const klWarmupMetric = {
+  metrics: [{ name: 'kl_weight', label: 'β so far (KL warm-up)', digits: 3 }] satisfies MetricDeclaration[],
+  unreported: (m: { klWarmupEpochs: number }) => (m.klWarmupEpochs > 0 ? [] : ['kl_weight']),
+};
 
 /** The VAE's and the CVAE's metric panels: the ELBO's parts epoch by epoch, and the KL per dimension. */
 export const vaeMetricViews: ViewDeclaration[] = [
@@ -151,7 +158,8 @@ export const vaeSpec = {
     'Encoder to q(z|x) = N(mu, sigma²), reparameterised sample, decoder p(x|z); loss = reconstruction + β·KL. β = 1 is the VAE.',
   lossUnit: 'per image (nats for BCE)',
   objective: 'rec + β·KL',
-  metrics: vaeMetrics,
+  metrics: [...vaeMetrics, ...klWarmupMetric.metrics],
+  unreported: klWarmupMetric.unreported,
   evaluation: { likelihood: true },
   sampling: 'gaussian',
   lossSettles: vaeLossSettles,

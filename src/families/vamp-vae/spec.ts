@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FamilySpec } from '../family-spec';
 import type { LayerSpec } from '../layers';
-import { gaussianVaeViews, vaeLossSettles, vaeMetrics, vaeModel, vaeVariantSpec } from '../vae/spec';
+import { gaussianVaeViews, klWarmupMetric, vaeLossSettles, vaeMetrics, vaeModel, vaeVariantSpec } from '../vae/spec';
 
 /**
  * The VAE with the VampPrior (Tomczak & Welling 2018, "VAE with a VampPrior"): p(z) = (1/K) Σ_k q(z | u_k), the
@@ -46,7 +46,8 @@ export const vampVaeSpec = {
     'A VAE whose prior is the mixture of its posteriors at K learned pseudo-inputs (Tomczak & Welling 2018); KL against the mixture.',
   objective: 'rec + β·(log q(z|x) − log (1/K)Σ_k q(z|u_k))',
   // The KL against a mixture does not split by latent dimension: no per-dimension bars, active units as a count.
-  metrics: vaeMetrics.filter((m) => m.name !== 'kl_per_dim').map(({ outOf: _, ...m }) => m),
+  metrics: [...vaeMetrics.filter((m) => m.name !== 'kl_per_dim').map(({ outOf: _, ...m }) => m), ...klWarmupMetric.metrics],
+  unreported: klWarmupMetric.unreported,
   sampling: 'vamp',
   views: [
     ...gaussianVaeViews.filter((v) => v.view !== 'bars'),
