@@ -70,6 +70,10 @@ describe('an adaptive sweep spec refused by its key, nothing stored', () => {
     expect((await issues({ metric: { name: 'test.accuracy', goal: 'maximize' } }))['metric.name']).toMatch(
       /no run of this sweep reports test\.accuracy \(vae runs report test\.loss, .*test\.neg_elbo/,
     );
+    // The β so far is reported during a KL warm-up alone: this preset has none.
+    expect((await issues({ metric: { name: 'test.kl_weight', goal: 'minimize' } }))['metric.name']).toMatch(
+      /^no run of this sweep reports test\.kl_weight \(vae runs report test\.loss, /,
+    );
     // The deepfake's swap error needs a twin pair of sets: two digits of MNIST are none.
     const digits = { base: 'deepfake-digits-3-8', metric: { name: 'test.swap_mse', goal: 'minimize' as const } };
     expect((await issues(digits))['metric.name']).toMatch(

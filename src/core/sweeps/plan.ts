@@ -54,18 +54,23 @@ function datasetGives(config: RunConfig, datasets: DatasetCatalog): { labels: bo
   return { labels, twinSets: datasets.isTwinPair(d) };
 }
 
+/** The declared figures a run of this model does not report (FamilySpec.unreported: the β of no KL warm-up). */
+const unreportedBy = (c: RunConfig) => (familySpec(c.family)?.unreported?.(c.model) ?? []).map((name) => `test.${name}`);
+
 /** Each objective is a metric every run of the sweep reports each epoch. */
 function objectiveIssues(spec: SweepSpec, points: readonly SweepPoint[], datasets: DatasetCatalog): FieldIssue[] {
   const kinds = [
     ...new Map(
       points.map((p) => [
-        `${p.config.family} ${p.config.training.loss} ${ruleSplit(p.config.dataset)} ${JSON.stringify(datasetGives(p.config, datasets))}`,
+        `${p.config.family} ${p.config.training.loss} ${ruleSplit(p.config.dataset)} ${JSON.stringify(datasetGives(p.config, datasets))} ${unreportedBy(p.config).join()}`,
         p.config,
       ]),
     ).values(),
   ];
   const reported = (c: RunConfig, loss?: string) =>
-    epochMetrics(c.family, loss, ruleSplit(c.dataset) === 'val', datasetGives(c, datasets));
+    epochMetrics(c.family, loss, ruleSplit(c.dataset) === 'val', datasetGives(c, datasets)).filter(
+      (name) => !unreportedBy(c).includes(name),
+    );
   const objectives = sweepObjectives(spec);
   return objectives.flatMap((o, i) => {
     const missing = kinds.filter((c) => !reported(c, c.training.loss).includes(o.name));
