@@ -334,4 +334,25 @@ export const migrations: readonly string[] = [
    UPDATE sweeps SET next_index = max(
        (SELECT count(*) FROM runs r WHERE r.sweep_id = sweeps.id),
        coalesce((SELECT max(sweep_index) + 1 FROM runs r WHERE r.sweep_id = sweeps.id), 0));`,
+  // 19: one tag in any case. A tag is now stored as the studio already spells it (labels.ts), but an older studio
+  // kept `Baseline` and `baseline` as two tags, listed, counted and exported apart. Each takes its first spelling (runs
+  // before sweeps, by id, as labels.ts reads them), and a record that had both keeps one, where the first stood.
+  `CREATE TEMP TABLE tag_spelling AS
+     WITH tags AS (
+       SELECT 'runs' AS kind, r.id AS owner, CAST(t.key AS INTEGER) AS pos, t.value AS tag
+         FROM runs r, json_each(r.tags_json) t
+       UNION ALL
+       SELECT 'sweeps', s.id, CAST(t.key AS INTEGER), t.value FROM sweeps s, json_each(s.tags_json) t)
+     SELECT DISTINCT tag, first_value(tag) OVER (PARTITION BY lower(tag) ORDER BY kind, owner, pos) AS spelling FROM tags;
+   UPDATE runs SET tags_json = (
+       SELECT json_group_array(spelling ORDER BY pos) FROM (
+         SELECT s.spelling, min(CAST(t.key AS INTEGER)) AS pos FROM json_each(runs.tags_json) t
+           JOIN tag_spelling s ON s.tag = t.value GROUP BY s.spelling))
+     WHERE tags_json <> '[]';
+   UPDATE sweeps SET tags_json = (
+       SELECT json_group_array(spelling ORDER BY pos) FROM (
+         SELECT s.spelling, min(CAST(t.key AS INTEGER)) AS pos FROM json_each(sweeps.tags_json) t
+           JOIN tag_spelling s ON s.tag = t.value GROUP BY s.spelling))
+     WHERE tags_json <> '[]';
+   DROP TABLE tag_spelling;`,
 ];

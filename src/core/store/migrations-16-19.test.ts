@@ -93,3 +93,26 @@ describe("migration 18: a sweep's runs numbered for good", () => {
     expect(nextSweepIndex(db as unknown as Db, 1)).toBe(4);
   });
 });
+
+describe('migration 19: one tag in any case', () => {
+  it('gives every record the first spelling of a tag, one tag where a record had two cases, and keeps the rest', () => {
+    const db = databaseAt(18);
+    const runs = [0, 1, 2].map(() => insertRun(db as unknown as Db, defaultRunConfig('vae'), 'h'));
+    const tag = (table: string, id: number, tags: string[]) =>
+      db.prepare(`UPDATE ${table} SET tags_json = ? WHERE id = ?`).run(JSON.stringify(tags), id);
+    tag('runs', runs[0]!, ['Baseline', 'beta']);
+    tag('runs', runs[1]!, ['BETA', 'baseline', 'Beta', 'new']);
+    db.prepare(`INSERT INTO experiments (name, created_at) VALUES ('s', 'x') ON CONFLICT(name) DO NOTHING`).run();
+    db.prepare(
+      `INSERT INTO sweeps (experiment_id, name, method, spec_json, state, created_at, tags_json)
+       VALUES (1, 's', 'grid', '{}', 'active', 'x', '["NEW","sweep"]')`,
+    ).run();
+    migrate(db);
+    const tags = (table: string) =>
+      (db.prepare(`SELECT tags_json FROM ${table} ORDER BY id`).all() as { tags_json: string }[]).map(
+        (r) => JSON.parse(r.tags_json) as string[],
+      );
+    expect(tags('runs')).toEqual([['Baseline', 'beta'], ['beta', 'Baseline', 'new'], []]);
+    expect(tags('sweeps')).toEqual([['new', 'sweep']]);
+  });
+});
