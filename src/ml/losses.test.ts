@@ -113,3 +113,37 @@ describe('the sigmoid head saved', () => {
     loaded.dispose();
   });
 });
+
+describe('every reconstruction loss', () => {
+  beforeAll(async () => {
+    expect((await selectBackend('cpu')).name).toBe('cpu');
+  });
+
+  // Its value and its gradient in x̂ at differences of both signs on both sides of smooth L1's β (0.5).
+  const x = [0.5, 0.5, 0.5, 0.5, 0.9];
+  const xHat = [0.1, 0.4, 0.8, 1.4, 0.1];
+  const beta = 0.5;
+  const expected: Record<string, { value: (d: number) => number; slope: (d: number) => number }> = {
+    mse: { value: (d) => d * d, slope: (d) => 2 * d },
+    mae: { value: (d) => Math.abs(d), slope: (d) => Math.sign(d) },
+    smoothL1: {
+      value: (d) => (Math.abs(d) <= beta ? (d * d) / (2 * beta) : Math.abs(d) - beta / 2),
+      slope: (d) => (Math.abs(d) <= beta ? d / beta : Math.sign(d)),
+    },
+  };
+  it.each(Object.keys(expected))('%s: its value, and a gradient to train by', async (loss) => {
+    const f = elementLoss({ loss: loss as 'mse', smoothL1Beta: beta });
+    const target = tf.tensor1d(x);
+    const out = tf.variable(tf.tensor1d(xHat));
+    const value = Array.from(await f(target, out).data());
+    const { grads } = tf.variableGrads(() => tf.sum(f(target, out)) as Scalar, [out]);
+    const gradient = Array.from(await (grads[out.name] as Tensor).data());
+    const d = xHat.map((v, i) => v - (x[i] as number));
+    const { value: v, slope } = expected[loss]!;
+    d.forEach((di, i) => {
+      expect(value[i]).toBeCloseTo(v(di), 6);
+      expect(gradient[i]).toBeCloseTo(slope(di), 5);
+    });
+    tf.dispose([target, out, ...Object.values(grads)]);
+  });
+});

@@ -16,9 +16,12 @@ export type ElementLoss = (x: Tensor, xHat: Tensor) => Tensor;
 export const elementLosses = {
   mse: () => (x, xHat) => tf.squaredDifference(x, xHat),
   mae: () => (x, xHat) => tf.abs(tf.sub(x, xHat)),
+  // As q²/(2β) + (d − q) with q = min(d, β): the same values, with a gradient (tfjs has none through a comparison,
+  // so `where(d ≤ β, …)` could not train), d/β inside, 1 outside (PyTorch's SmoothL1Loss).
   smoothL1: (beta) => (x, xHat) => {
     const d = tf.abs(tf.sub(x, xHat));
-    return tf.where(tf.lessEqual(d, beta), tf.div(tf.square(d), 2 * beta), tf.sub(d, 0.5 * beta));
+    const q = tf.minimum(d, beta);
+    return tf.add(tf.div(tf.square(q), 2 * beta), tf.sub(d, q));
   },
   bce: () => (x, xHat) => {
     const logits = logitsOf(xHat);
