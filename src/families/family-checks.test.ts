@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DatasetLookup, RunConfig } from '../shared/config';
-import { checkRunConfig, defaultRunConfig, untrainedDecoder } from './run-config';
+import { checkRunConfig, defaultRunConfig, parseRunConfig, untrainedDecoder } from './run-config';
 
 const mnist: DatasetLookup = (name) =>
   name === 'mnist'
@@ -31,6 +31,19 @@ describe("a family's own checks, before anything trains", () => {
         { path: 'model.capacityGamma', message: 'the capacity form needs γ (capacityGamma) when C max is set' },
       ]);
     expect(checkRunConfig(configOf('cvae', { capacityMaxNats: 25, capacityGamma: 1000 }), mnist)).toEqual([]);
+    // Its γ or ramp without C max (the loss is β·KL, which they never touched): refused too.
+    expect(checkRunConfig(configOf('vae', { capacityGamma: 1000, capacityEpochs: 10 }), mnist)).toEqual([
+      { path: 'model.capacityGamma', message: expect.stringMatching(/^capacityGamma is read by the capacity form alone/) },
+      { path: 'model.capacityEpochs', message: expect.stringMatching(/^capacityEpochs is read by the capacity form alone/) },
+    ]);
+  });
+
+  it('refuses a VQ-VAE codebook of one code (it failed at the first step)', () => {
+    expect(parseRunConfig(configOf('vq-vae', { codebookSize: 1 }), mnist)).toEqual({
+      ok: false,
+      issues: [{ path: 'model.codebookSize', message: expect.stringMatching(/at least 2/) }],
+    });
+    expect(parseRunConfig(configOf('vq-vae', { codebookSize: 2 }), mnist).ok).toBe(true);
   });
 
   it("refuses an AAE's mixture prior on a 1-D code (it trained against N(0, 1))", () => {

@@ -15,6 +15,13 @@ import { buildConditionalEncoder, buildDecoder, buildEncoder, summarize } from '
 import type { BuildContext, BuiltModel, ChartView, FamilyModel, ImageView, ViewContext, Weight } from '../family-model';
 import type { VaeModel } from './spec';
 
+/** The unit vector e_d of k dimensions, as a [1, k] row. */
+const unit = (d: number, k: number) =>
+  tf.tensor2d(
+    Float32Array.from({ length: k }, (_, j) => (j === d ? 1 : 0)),
+    [1, k],
+  );
+
 /** What a VAE variant's regulariser sees of one training (or test) batch. */
 export interface PosteriorBatch {
   x: Tensor;
@@ -261,7 +268,8 @@ export function buildVae(
         for (let d = 0; d < dims; d++) {
           const zs = tf.concat(
             sweep.map((v) =>
-              tf.add(base, tf.mul(tf.cast(tf.oneHot([d], k), 'float32'), tf.sub(v, tf.slice(base, [0, d], [1, 1])))),
+              // (A unit vector by hand: tf.oneHot refuses a depth of 1, a 1-D code's.)
+              tf.add(base, tf.mul(unit(d, k), tf.sub(v, tf.slice(base, [0, d], [1, 1])))),
             ),
             0,
           );

@@ -69,6 +69,11 @@ export const checkCapacity: ModelCheck<VaeModel> = (model, _ctx, issue) => {
   if (model.capacityMaxNats !== undefined && model.capacityGamma === undefined) {
     issue(['model', 'capacityGamma'], 'the capacity form needs γ (capacityGamma) when C max is set');
   }
+  // Its γ and ramp without C max would be ignored (the loss is β·KL): refused, as a schedule's unread settings are.
+  if (model.capacityMaxNats === undefined)
+    for (const field of ['capacityGamma', 'capacityEpochs'] as const)
+      if (model[field] !== undefined)
+        issue(['model', field], `${field} is read by the capacity form alone: set capacityMaxNats (C max) too, or leave it out`);
 };
 const checkVae: ModelCheck<VaeModel> = (model, ctx, issue) => {
   shapes(model, ctx, issue);

@@ -65,9 +65,9 @@ export const vqVaeModel = z.strictObject({
   codebookSize: z
     .number()
     .int()
-    .min(1)
+    .min(2)
     .max(8192)
-    .meta({ label: 'Codebook size K', help: 'Number of codebook vectors.', step: 1 }),
+    .meta({ label: 'Codebook size K', help: 'Number of codebook vectors (one code would carry nothing).', step: 1 }),
   commitment: z.number().min(0).max(10).meta({
     label: 'Commitment weight β',
     help: 'Weight of ||z_e − sg[e]||²; the paper uses 0.25.',
