@@ -276,9 +276,13 @@ export function classCount(ds: Pick<ImageDataset, 'train'> & Partial<Pick<ImageD
   return max + 1;
 }
 
-/** One-hot labels of the chosen images into `out` ([n, classes]); a label past `classes` is refused. */
+/**
+ * One-hot labels of the chosen images into `out` ([n, classes]); a label past `classes` is refused. An unlabelled
+ * split has none to write: `out` is left zero (what a view that shows labels gets for such a set).
+ */
 export function fillOneHot(split: ImageSplit, classes: number, indices: ArrayLike<number>, out: Float32Array): void {
-  out.fill(0, 0, indices.length * classes);
+  out.fill(0, 0, indices.length * Math.max(classes, 1));
+  if (!split.labels) return;
   for (let b = 0; b < indices.length; b++) {
     const label = split.labels?.[indices[b] as number] ?? 0;
     if (label >= classes) throw new Error(`image ${indices[b]} has label ${label}, but the model knows ${classes} classes`);

@@ -1,10 +1,13 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/core/dispatch';
 import type { Studio } from '../../src/core/studio';
 import { type RunConfig } from '../../src/shared/config';
 import { defaultRunConfig } from '../../src/families/run-config';
 import { latestOf } from './latest';
-import { withTestStudio } from './helpers';
+import { npy } from '../../src/core/datasets/import-fixtures';
+import { tempDir, withTestStudio } from './helpers';
 
 let studio: Studio;
 withTestStudio((opened) => (studio = opened));
@@ -65,6 +68,29 @@ describe('data sets through the studio', () => {
     expect(mse).toBeLessThan(0.4 * baseline);
     expect(mse).toBeLessThan(0.4 * black);
     expect(run.environment?.datasetHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('a VAE trains on an unlabelled set, and draws its views (it failed after its first epoch)', async () => {
+    const tmp = tempDir();
+    try {
+      const count = 160;
+      const images = Uint8Array.from({ length: count * 256 }, (_, i) => ((i * 37) % 251) * ((i >> 8) % 2));
+      writeFileSync(join(tmp.dir, 'plain.npy'), npy('|u1', [count, 16, 16], images));
+      await studio.api['datasets.import']({ path: join(tmp.dir, 'plain.npy'), name: 'plain' });
+      expect((await studio.api['datasets.list']({})).find((d) => d.name === 'plain')).toMatchObject({ classes: 0 });
+      const config = defaultRunConfig('vae');
+      config.dataset = { name: 'plain' };
+      config.training = { ...config.training, epochs: 1, batchSize: 16 };
+      const { runId } = await studio.api['runs.start']({ config });
+      await studio.orchestrator.whenEnded(runId);
+      const run = await studio.api['runs.get']({ runId });
+      expect(run.error).toBeNull();
+      expect(run.status).toBe('completed');
+      const kinds = new Set((await studio.api['artifacts.list']({ runId })).map((a) => a.kind));
+      expect([...kinds]).toEqual(expect.arrayContaining(['reconstructions', 'latent-traversal', 'prior-samples']));
+    } finally {
+      tmp.cleanup();
+    }
   });
 
   it('a deepfake trained on a generated twin pair swaps A into B’s true twin far better than no swap', async () => {
