@@ -63,4 +63,19 @@ describe('batch norm in training mode', () => {
     );
     expect(moving()).not.toEqual(before);
   });
+
+  it('without scale or shift (FSQ’s), gives a gradient for a batch of one value per channel too', () => {
+    const layer = followModeBatchNorm(tfl.layers.batchNormalization({ momentum: 0.9, center: false, scale: false }));
+    for (const rows of [2, 1]) {
+      const x = tf.variable(
+        tf.tensor2d(
+          Array.from({ length: rows * 3 }, (_, i) => i - 2),
+          [rows, 3],
+        ),
+      );
+      const { grads } = inTraining(rows, () => tf.variableGrads(() => tf.sum(tf.square(layer.apply(x) as Tensor)), [x]));
+      expect(grads[x.name]?.shape, `${rows} rows`).toEqual([rows, 3]);
+      expect(Array.from(grads[x.name]!.dataSync()).every(Number.isFinite)).toBe(true);
+    }
+  });
 });

@@ -115,8 +115,16 @@ export function followModeBatchNorm<L extends object>(layer: L): L {
     // A batch of one value per channel (a last batch of one image, dense) has no variance: it would put out β alone
     // and pull the moving variance to 0 (torch refuses it). It passes as in inference, and moves nothing.
     const perChannel = x.shape.slice(0, -1).reduce<number>((n, d) => n * (d ?? 1), 1);
-    if (step === null || perChannel < 2) return inference(inputs, kwargs);
+    if (step === null) return inference(inputs, kwargs);
     const bn = layer as unknown as BatchNormInternals;
+    // Without scale or shift (affine=False) the identity ones: tfjs's batch-norm gradient keeps its scale and offset
+    // inputs, and an absent one breaks its backward pass (tfjs's own inference passes none, so it is not used here).
+    const shift = (mean: Tensor) => [bn.beta?.read() ?? tf.zerosLike(mean), bn.gamma?.read() ?? tf.onesLike(mean)] as const;
+    if (perChannel < 2)
+      return tf.tidy(() => {
+        const [mean, variance] = [bn.movingMean.read(), bn.movingVariance.read()];
+        return tf.batchNorm(x, mean, variance, ...shift(mean), bn.epsilon);
+      });
     return tf.tidy(() => {
       const axes = x.shape.slice(0, -1).map((_, i) => i);
       const { mean, variance } = tf.moments(x, axes);
@@ -126,16 +134,7 @@ export function followModeBatchNorm<L extends object>(layer: L): L {
         v.write(tf.add(tf.mul(v.read(), bn.momentum), tf.mul(batch, 1 - bn.momentum)));
       move(bn.movingMean, mean);
       move(bn.movingVariance, unbiased);
-      // Without scale or shift (affine=False) the identity ones: tfjs's batch-norm gradient keeps its scale input,
-      // and an absent one breaks its backward pass.
-      return tf.batchNorm(
-        x,
-        mean,
-        variance,
-        bn.beta?.read() ?? tf.zerosLike(mean),
-        bn.gamma?.read() ?? tf.onesLike(mean),
-        bn.epsilon,
-      );
+      return tf.batchNorm(x, mean, variance, ...shift(mean), bn.epsilon);
     });
   };
   return layer;
