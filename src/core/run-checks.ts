@@ -1,6 +1,6 @@
 import { totalmem } from 'node:os';
-import { batchTooLarge, type FieldIssue, type RunConfig } from '../shared/config';
-import { checkRunConfig, type MachineLimits } from '../families/run-config';
+import { type FieldIssue, type RunConfig } from '../shared/config';
+import { checkRunConfig, trainingSetIssues, type MachineLimits } from '../families/run-config';
 import type { DatasetCatalog } from './datasets/catalog';
 
 let autoBackend: string | undefined;
@@ -24,11 +24,10 @@ export function checkRun(config: RunConfig, datasets: DatasetCatalog, continuing
   const issues = checkRunConfig(config, (name) => facts.get(name), machineLimits(), continuing);
   const d = config.dataset;
   if (issues.length === 0 && d.classes && datasets.info(d.name)?.stored !== false) {
-    // Only the labels tell how many images some classes hold; they are read, the images stay on disk.
-    const n = datasets.open(d).train.count;
-    if (config.training.batchSize > n) {
-      issues.push({ path: 'training.batchSize', message: batchTooLarge(config.training.batchSize, n, d.name) });
-    }
+    // Only the labels tell how many images some classes hold; they are read, the images stay on disk. (Opened
+    // without the validation split, which trainingSetIssues checks: too few images for one would throw here.)
+    const { validationFraction: _, ...selection } = d;
+    issues.push(...trainingSetIssues(config, datasets.open(selection).train.count, d.classes.length));
   }
   return issues;
 }

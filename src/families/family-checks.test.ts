@@ -38,6 +38,23 @@ describe("a family's own checks, before anything trains", () => {
     ]);
   });
 
+  it('refuses DEC with more clusters than images that train (its k-means failed after the whole pretraining)', () => {
+    const dec = (model: object, dataset: object) => ({
+      ...configOf('deep-clustering', model),
+      dataset: { name: 'mnist', ...dataset },
+    });
+    expect(checkRunConfig(dec({ clusters: 20 }, { trainSubset: 10 }), mnist)).toContainEqual({
+      path: 'model.clusters',
+      message: '20 clusters need at least 20 training images for k-means to start from, and the run trains on 10',
+    });
+    // The images that train: those left once the validation split is held out (2 of 12 here).
+    expect(checkRunConfig(dec({ clusters: 11 }, { trainSubset: 12, validationFraction: 0.2 }), mnist)).toContainEqual({
+      path: 'model.clusters',
+      message: expect.stringMatching(/^11 clusters need .* and the run trains on 10$/),
+    });
+    expect(checkRunConfig(dec({ clusters: 10 }, { trainSubset: 10 }), mnist).map((i) => i.path)).not.toContain('model.clusters');
+  });
+
   it('refuses a VQ-VAE codebook of one code (it failed at the first step)', () => {
     expect(parseRunConfig(configOf('vq-vae', { codebookSize: 1 }), mnist)).toEqual({
       ok: false,

@@ -49,6 +49,16 @@ export interface FamilySpec<M> {
   defaultModel: M;
   presets: FamilyPreset<M>[];
   checkModel?: ModelCheck<M>;
+  /**
+   * What it needs of the number of images that train (after a validation split is held out), where a model cannot
+   * train on fewer: DEC's k-means places a centre on a code per cluster. Checked once that number is known (a class
+   * selection's, after its labels are read).
+   */
+  checkTrainImages?: (
+    model: M,
+    ctx: { classes: number; images: number },
+    issue: (path: (string | number)[], message: string) => void,
+  ) => void;
   /** How the model maps onto encoder → code → decoder (for shapes and the memory estimate), when it is not that body itself. */
   architecture?: ArchitectureHook<M>;
   /**

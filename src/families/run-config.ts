@@ -17,7 +17,7 @@ import {
   type TrainingConfig,
   validationCount,
 } from '../shared/config';
-import type { ModelCheck } from './family-spec';
+import type { FamilySpec, ModelCheck } from './family-spec';
 import { formatBytes, latentSizeOf, memoryBudget, modelMemory, trainsOn, wasmHeapBytes } from './memory';
 import { familySpec } from './specs';
 
@@ -100,21 +100,9 @@ export function checkRunConfig(
     if (a.classes > 0 && bad !== undefined)
       issue(['dataset', 'classes'], `${d.name} has labels 0..${a.classes - 1}; ${bad} is not one`);
   }
-  const trainImages = Math.min(d.trainSubset ?? trainCount, trainCount);
-  // The images that train: those left once a validation split is held out.
-  let training = trainImages;
-  if (d.validationFraction !== undefined && !d.classes) {
-    if (trainImages < 2)
-      issue(
-        ['dataset', 'validationFraction'],
-        `a validation split needs at least 2 training images, and there are ${trainImages}`,
-      );
-    else training -= validationCount(trainImages, d.validationFraction);
-  }
-  if (!d.classes && config.training.batchSize > training) {
-    issue(['training', 'batchSize'], batchTooLarge(config.training.batchSize, training, d.name));
-  }
   const classes = b ? 2 : (d.classes?.length ?? a.classes);
+  // How many images a class selection holds only its labels tell: checkRun counts them (trainingSetIssues).
+  if (!d.classes) issues.push(...trainingSetIssues(config, Math.min(d.trainSubset ?? trainCount, trainCount), classes));
   metricRuleIssues(config, issue, { labels: classes > 0, twinSets: b !== undefined && a.twin === d.second });
   const spec = (familySpec(config.family) ?? {}) as { checkModel?: CrossFieldCheck };
   const image: [number, number, number] = [a.height, a.width, a.channels];
@@ -221,6 +209,28 @@ function metricRuleIssues(
         `${name} is measured on the test split alone, and with dataset.validationFraction set the rules read the validation split: choose a metric it reports (loss, mse…) or hold no validation split out`,
       );
   }
+}
+
+/**
+ * What the number of images the run is given (`selected`: its subset, or the images of its classes) must allow: a
+ * validation split of two or more, a batch no larger than the images that train (those left once the validation
+ * split is held out), and what the family needs of them (DEC's k-means, a code per cluster).
+ */
+export function trainingSetIssues(config: RunConfig, selected: number, classes: number): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const issue = (path: readonly PropertyKey[], message: string) => issues.push({ path: issuePath(path), message });
+  const d = config.dataset;
+  let training = selected;
+  if (d.validationFraction !== undefined) {
+    if (selected < 2)
+      issue(['dataset', 'validationFraction'], `a validation split needs at least 2 training images, and there are ${selected}`);
+    else training -= validationCount(selected, d.validationFraction);
+  }
+  if (config.training.batchSize > training)
+    issue(['training', 'batchSize'], batchTooLarge(config.training.batchSize, training, d.name));
+  const spec = (familySpec(config.family) ?? {}) as Pick<FamilySpec<unknown>, 'checkTrainImages'>;
+  spec.checkTrainImages?.(config.model, { classes, images: training }, issue);
+  return issues;
 }
 
 /** Parses a config and, given the data sets, checks it against them: every issue names its field. */

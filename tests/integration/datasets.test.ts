@@ -43,6 +43,35 @@ describe('data sets through the studio', () => {
     expect(await studio.api['runs.list']({})).toEqual([]);
   });
 
+  it('counts the images of a class selection before the run: a validation split, a batch and DEC’s clusters', async () => {
+    const refused = async (config: RunConfig) => {
+      const r = await dispatch(studio.api, 'runs.start', { config });
+      return r.ok ? 'started' : [r.error.code, r.error.issues];
+    };
+    const one = shapesConfig();
+    one.dataset = { name: 'mnist', classes: [3], trainSubset: 1, validationFraction: 0.1 };
+    one.training = { ...one.training, batchSize: 1 };
+    expect(await refused(one)).toEqual([
+      'bad_request',
+      [{ path: 'dataset.validationFraction', message: 'a validation split needs at least 2 training images, and there are 1' }],
+    ]);
+    // DEC's k-means starts from a code per cluster: one per class here, three classes and two images.
+    const dec = defaultRunConfig('deep-clustering');
+    dec.dataset = { name: 'mnist', classes: [1, 2, 3], trainSubset: 2 };
+    dec.training = { ...dec.training, batchSize: 2 };
+    expect(await refused(dec)).toEqual([
+      'bad_request',
+      [
+        {
+          path: 'model.clusters',
+          message:
+            '3 clusters (one per class) need at least 3 training images for k-means to start from, and the run trains on 2',
+        },
+      ],
+    ]);
+    expect(await studio.api['runs.list']({})).toEqual([]);
+  });
+
   it('a model with a 10-D latent trained on Shapes reconstructs held-out shapes well below the mean-image baseline', async () => {
     // The first run naming `shapes` generates it (seed 0, 20,000 images), stored once for every later run.
     const { runId } = await studio.api['runs.start']({ config: shapesConfig() });

@@ -104,8 +104,19 @@ const checkDeepClustering: ModelCheck<DeepClusteringModel> = (model, ctx, issue)
   }
 };
 
+/** k-means places each centre on a training code: k clusters need k images that train (checked before pretraining). */
+const checkTrainImages: NonNullable<FamilySpec<DeepClusteringModel>['checkTrainImages']> = (model, ctx, issue) => {
+  const k = model.clusters ?? ctx.classes;
+  if (k >= 2 && ctx.images < k)
+    issue(
+      ['model', 'clusters'],
+      `${k} clusters${model.clusters === undefined ? ' (one per class)' : ''} need at least ${k} training images for k-means to start from, and the run trains on ${ctx.images}`,
+    );
+};
+
 export const deepClusteringSpec = {
   id: 'deep-clustering',
+  checkTrainImages,
   label: 'Deep clustering (DEC, IDEC)',
   summary:
     'Autoencoder pretraining, k-means on the codes, then the encoder and the cluster centres trained on KL(P‖Q) toward a sharpened target (DEC), or with the reconstruction kept (IDEC).',
