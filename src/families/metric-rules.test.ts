@@ -197,4 +197,19 @@ describe('a schedule of a new run', () => {
       /^a warm-up of 5 epochs is as long as the run \(5 epochs, 3 of them pretraining\)/,
     );
   });
+
+  it('is refused with a floor above the learning rate (the schedule would raise the rate), taken at it', () => {
+    const config = defaultRunConfig('autoencoder');
+    for (const kind of ['cosine', 'plateau'] as const) {
+      config.training = { ...config.training, learningRate: 0.001, schedule: { kind, minLearningRate: 10 } };
+      expect(checkRunConfig(config, mnist)).toEqual([
+        {
+          path: 'training.schedule.minLearningRate',
+          message: `the minimum rate 10 is above training.learningRate 0.001: the ${kind} schedule would raise the rate to it; make it lower`,
+        },
+      ]);
+      config.training.schedule = { kind, minLearningRate: 0.001 };
+      expect(checkRunConfig(config, mnist)).toEqual([]);
+    }
+  });
 });
