@@ -34,12 +34,45 @@ describe("a refused value is told in a researcher's words", () => {
     });
     expect(messages({ epochs: 2.5, rate: Number.NaN, loss: 'l1', widths: 'x', name: 7, code: 'abc', on: 'yes' })).toEqual({
       epochs: 'must be a whole number (not 2.5)',
-      rate: 'must be a number',
+      rate: 'must be a number (not NaN)',
       loss: 'must be one of mse, bce',
       widths: 'must be a list, not a text',
       name: 'must be a text, not a number',
       on: 'must be true or false, not a text',
     });
+  });
+
+  it('says a value of another kind as it is: null, NaN, Infinity where a text or a group of fields belongs', () => {
+    expect(messages({ epochs: null, rate: 1, loss: 'mse', widths: Infinity, name: Number.NaN, code: 'ab', on: true })).toEqual({
+      epochs: 'must be a number, not null',
+      widths: 'must be a list, not Infinity',
+      name: 'must be a text, not NaN',
+    });
+  });
+
+  it('names the choices of a family or a layer type named wrong, and the closest', () => {
+    const config = defaultRunConfig('vae') as unknown as Record<string, unknown> & { model: { encoder: object[] } };
+    const issues = (input: unknown) => {
+      const r = RunConfig.safeParse(input);
+      return r.success ? [] : fieldIssues(r.error);
+    };
+    expect(issues({ ...config, family: 'vaee' })).toEqual([
+      {
+        path: 'family',
+        message: expect.stringMatching(/^"vaee" is none of autoencoder, sparse-ae, .*, rq-vae \(did you mean vae\?\)$/),
+      },
+    ]);
+    expect(issues({ ...config, family: undefined })).toEqual([
+      { path: 'family', message: expect.stringMatching(/^required: one of autoencoder, sparse-ae, /) },
+    ]);
+    const layer = { ...config, model: { ...config.model, encoder: [{ type: 'Dense', units: 3 }] } };
+    expect(issues(layer)).toEqual([
+      {
+        path: 'model.encoder[0].type',
+        message:
+          '"Dense" is none of dense, conv, convTranspose, upsample, maxPool, batchNorm, dropout, activation, reshape (did you mean dense?)',
+      },
+    ]);
   });
 
   it('gives the bounds: at least, greater than, at most, less than, items and characters', () => {

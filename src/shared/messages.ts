@@ -4,6 +4,7 @@
  * once by importing this module (src/shared/config.ts does). A message a schema states itself still wins.
  */
 import { z } from 'zod';
+import { didYouMean } from './suggest';
 
 const noun: Record<string, string> = {
   number: 'a number',
@@ -14,10 +15,11 @@ const noun: Record<string, string> = {
   object: 'a group of fields',
 };
 
-/** What a value is, in words: "a text", "a list", "nothing". */
+/** What a value is, in words: "a text", "a list", "null", "NaN". */
 function what(input: unknown): string {
-  if (input === undefined || input === null) return 'nothing';
-  if (typeof input === 'number') return Number.isNaN(input) ? 'not a number' : 'a number';
+  if (input === undefined) return 'nothing';
+  if (input === null) return 'null';
+  if (typeof input === 'number') return Number.isFinite(input) ? 'a number' : String(input);
   if (typeof input === 'string') return 'a text';
   if (typeof input === 'boolean') return 'true or false';
   if (Array.isArray(input)) return 'a list';
@@ -32,8 +34,10 @@ export function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
     case 'invalid_type': {
       const expected = noun[issue.expected] ?? issue.expected;
       if (issue.input === undefined) return `required: ${expected}`;
-      if (typeof issue.input === 'number' && Number.isNaN(issue.input)) return `must be ${expected}`;
-      if (typeof issue.input === 'number' && !Number.isFinite(issue.input)) return `must be a finite number (not ${issue.input})`;
+      const numeric = issue.expected === 'number' || issue.expected === 'int';
+      if (numeric && typeof issue.input === 'number' && Number.isNaN(issue.input)) return `must be ${expected} (not NaN)`;
+      if (numeric && typeof issue.input === 'number' && !Number.isFinite(issue.input))
+        return `must be a finite number (not ${issue.input})`;
       if (issue.expected === 'int' && typeof issue.input === 'number') return `must be a whole number (not ${issue.input})`;
       return `must be ${expected}, not ${what(issue.input)}`;
     }
@@ -57,6 +61,19 @@ export function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
       return issue.values.length === 1
         ? `must be ${JSON.stringify(issue.values[0])}`
         : `must be one of ${issue.values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ')}`;
+    case 'invalid_union': {
+      // A discriminated union that no option matched (a family or a layer type named wrong): its names, and the
+      // closest to what was typed.
+      const { options, discriminator } = issue as { options?: unknown[]; discriminator?: string };
+      if (!options || options.length === 0 || discriminator === undefined) return undefined;
+      const names = options.map(String);
+      // The issue stands at the discriminator's path, its input the whole object.
+      const whole = issue.input;
+      const input = whole !== null && typeof whole === 'object' ? (whole as Record<string, unknown>)[discriminator] : undefined;
+      if (input === undefined || input === null) return `required: one of ${names.join(', ')}`;
+      if (typeof input !== 'string') return `must be one of ${names.join(', ')}, not ${what(input)}`;
+      return `${JSON.stringify(input)} is none of ${names.join(', ')}${didYouMean(input, names)}`;
+    }
     default:
       return undefined;
   }
