@@ -269,6 +269,48 @@ describe('a cosine run extended by more epochs', () => {
   });
 });
 
+describe('a loss that is not finite', () => {
+  beforeAll(async () => {
+    await selectBackend('cpu');
+  });
+
+  it('at the first step, is said to be the untrained model’s, before any update: no learning rate made it', async () => {
+    const training: TrainingConfig = { loss: 'mse', batchSize: 8, epochs: 1, learningRate: 0.01, optimizer: 'adam', seed: 1 };
+    const built = () => buildOn('autoencoder', defaultRunConfig('autoencoder').model, training);
+    // A fresh model whose loss is NaN from the step given on, a finite one before it.
+    const failing = (from: number) => {
+      const model = built();
+      let step = 0;
+      return {
+        ...model,
+        computeLoss: (x: Tensor, train: boolean) => {
+          const r = model.computeLoss(x, train);
+          // (The training steps' calls alone: the test split's are not steps.)
+          return !train || ++step < from ? r : { ...r, total: tf.mul(r.total, tf.scalar(Number.NaN)) };
+        },
+      };
+    };
+    const run = (from: number) =>
+      train({
+        model: failing(from),
+        dataset: synthetic(64),
+        training,
+        shuffleSeed: 1,
+        callbacks: {
+          progress: () => undefined,
+          metrics: () => undefined,
+          warn: () => undefined,
+          epochEnd: async () => undefined,
+        },
+      }).then(
+        () => 'trained',
+        (e: Error) => e.message,
+      );
+    expect(await run(1)).toMatch(/became NaN at epoch 1, step 1; .*That is the untrained model’s loss, before any update/);
+    expect(await run(3)).toMatch(/became NaN at epoch 1, step 3; training stopped\. Try a lower learning rate\.$/);
+  });
+});
+
 describe("the epoch's evaluation", () => {
   beforeAll(async () => {
     await selectBackend('cpu');

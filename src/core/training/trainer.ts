@@ -259,7 +259,10 @@ export async function train(o: TrainOptions): Promise<{ stoppedEarly?: StoppedEa
         throw new TrainingHealthError(
           `the loss ${Number.isFinite(loss) ? `exploded to ${loss.toPrecision(3)} (beyond 1e8)` : Number.isNaN(loss) ? 'became NaN' : 'became infinite'} at epoch ${epoch}, step ${u.step}; training stopped` +
             (lastGoodEpoch > 0 ? ` and the checkpoint of epoch ${lastGoodEpoch} is kept` : '') +
-            '. Try a lower learning rate.',
+            // The first step's loss is the initial model's, before any update: no learning rate made it.
+            (u.step === 1
+              ? '. That is the untrained model’s loss, before any update: look at the model and its loss (the output activation for the loss, dropout before the code, the data’s range), not the learning rate.'
+              : '. Try a lower learning rate.'),
         );
       }
       lossSum += loss * u.size;
