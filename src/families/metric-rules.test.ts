@@ -213,3 +213,19 @@ describe('a schedule of a new run', () => {
     }
   });
 });
+
+describe('weight decay', () => {
+  it('is refused with a weight decay that zeroes or flips the weights at its learning rate (rate × decay ≥ 1)', () => {
+    const config = defaultRunConfig('autoencoder');
+    config.training = { ...config.training, learningRate: 2, weightDecay: 0.5 };
+    expect(checkRunConfig(config, mnist)).toEqual([
+      {
+        path: 'training.weightDecay',
+        message:
+          'with training.learningRate 2, a decay of 0.5 multiplies every weight by 1 − 2 × 0.5 = 0 each step, which zeroes or flips them: make rate × decay well below 1',
+      },
+    ]);
+    config.training = { ...config.training, learningRate: 0.001, weightDecay: 0.5 };
+    expect(checkRunConfig(config, mnist)).toEqual([]);
+  });
+});

@@ -78,6 +78,13 @@ export function checkRunConfig(
   const issues: FieldIssue[] = [];
   const issue = (path: readonly PropertyKey[], message: string) => issues.push({ path: issuePath(path), message });
   if (!continuing) scheduleIssues(config, issue);
+  // Decoupled decay multiplies each weight by 1 − rate × decay every step: at 1 or more, it zeroes or flips them all.
+  const { learningRate: lr, weightDecay: wd } = config.training;
+  if (wd !== undefined && lr * wd >= 1)
+    issue(
+      ['training', 'weightDecay'],
+      `with training.learningRate ${lr}, a decay of ${wd} multiplies every weight by 1 − ${lr} × ${wd} = ${Number((1 - lr * wd).toPrecision(3))} each step, which zeroes or flips them: make rate × decay well below 1`,
+    );
   const d = config.dataset;
   const find = (field: 'name' | 'second', name: string) => {
     const facts = lookup(name);
