@@ -119,6 +119,9 @@ describe('a trained model leaves the studio', () => {
     for (const call of [
       () => studio.api['explorer.open']({ runId }),
       () => studio.api['evaluations.start']({ runId, what: ['clustering'] }),
+      () => studio.api['prior.start']({ runId }),
+      // (Before anything else is asked of it: it failed in its worker with an internal error.)
+      () => studio.api['runs.sample']({ runId, n: 2 }),
     ])
       await expect(call()).rejects.toMatchObject({
         code: 'conflict',

@@ -3,6 +3,7 @@ import { truncateSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Studio } from '../../src/core/studio';
+import { dispatch } from '../../src/core/dispatch';
 import { CheckpointError, readCheckpoint } from '../../src/core/training/checkpoint';
 import { createRng } from '../../src/shared/random';
 import { type RunConfig } from '../../src/shared/config';
@@ -194,6 +195,12 @@ describe('resume from checkpoints', () => {
       expect(() => readCheckpoint(newest.path)).toThrow(/epoch-0004\.lsckpt.*(truncated|checksum)/);
       // A completed run needs to be told how far to go.
       await expect(studio.api['runs.resume']({ runId })).rejects.toThrow(/addEpochs/);
+      // Past the schema's 10,000 epochs, its config could start no later run: refused, saying how many are left.
+      const tooMany = await dispatch(studio.api, 'runs.resume', { runId, addEpochs: 9997 });
+      expect(tooMany.ok ? null : tooMany.error.issues).toEqual([
+        { path: 'addEpochs', message: 'a run trains at most 10000 epochs, and this one has 4: add at most 9996' },
+      ]);
+      expect((await studio.api['runs.get']({ runId })).epochs).toBe(4);
     } finally {
       await studio.close();
       tmp.cleanup();

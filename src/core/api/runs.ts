@@ -2,7 +2,7 @@
 import { rmSync } from 'node:fs';
 import { finishedStatuses, type Api } from '../../shared/api';
 import { pretrainingEpochs, untrainedDecoder } from '../../families/run-config';
-import { describeIssues } from '../../shared/config';
+import { describeIssues, TrainingConfig } from '../../shared/config';
 import { ApiError } from '../errors';
 import { defaultEpoch, exportRun, newestGoodCheckpoint } from '../export';
 import { runLatents } from '../evaluation/latent-images';
@@ -53,7 +53,18 @@ export function runHelpers(ctx: StudioContext) {
     // Epochs past where it ended: a run that early stopping ended at epoch 10 of 50, extended by 5, trains to 15.
     const stoppedAt = stoppedEarlyOf(db, runId)?.epoch;
     const trainedEpochs = stoppedAt === undefined ? config.training.epochs : Math.max(0, stoppedAt - pretrainingEpochs(config));
-    if (addEpochs !== undefined) config.training.epochs = trainedEpochs + addEpochs;
+    if (addEpochs !== undefined) {
+      config.training.epochs = trainedEpochs + addEpochs;
+      // Within the schema's bound, or the run's config would be one no later run could start from (a clone, a base).
+      const most = TrainingConfig.shape.epochs.maxValue ?? Infinity;
+      if (config.training.epochs > most)
+        throw new ApiError('bad_request', `addEpochs: run ${runId} would train ${config.training.epochs} epochs`, [
+          {
+            path: 'addEpochs',
+            message: `a run trains at most ${most} epochs, and this one has ${trainedEpochs}: add at most ${most - trainedEpochs}`,
+          },
+        ]);
+    }
     const issues = checkRun(config, datasets, true);
     if (issues.length > 0) throw new ApiError('bad_request', `run ${runId} cannot continue: ${describeIssues(issues)}`, issues);
     // The newest checkpoint that verifies; a corrupt or missing one is named and the one before it used.

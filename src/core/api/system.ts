@@ -127,7 +127,10 @@ export function systemApi(
       return { jobId: priors.start(request) };
     },
     'prior.get': async ({ runId }) => priors.get(runId),
-    'runs.sample': async (request) => priors.sample(request),
+    'runs.sample': async (request) => {
+      await requireRunData(request.runId);
+      return priors.sample(request);
+    },
     'jobs.cancel': async ({ jobId }) => {
       requireJob(jobId);
       return { cancelled: orchestrator.cancelJob(jobId) };

@@ -5,7 +5,7 @@ import { defaultRunConfig, epochsBeforeRules } from '../../families/run-config';
 import { memorySplit, type ImageDataset } from '../../ml/dataset';
 import { selectBackend } from '../../ml/backend';
 import { createRng } from '../../shared/random';
-import { tf, type Tensor } from '../../ml/tf';
+import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { evaluate, train, type TrainerResume } from './trainer';
 import type { TrainingState } from './checkpoint';
 import { restoreFrom } from './rebuild';
@@ -286,7 +286,7 @@ describe('a loss that is not finite', () => {
         computeLoss: (x: Tensor, train: boolean) => {
           const r = model.computeLoss(x, train);
           // (The training steps' calls alone: the test split's are not steps.)
-          return !train || ++step < from ? r : { ...r, total: tf.mul(r.total, tf.scalar(Number.NaN)) };
+          return !train || ++step < from ? r : { ...r, total: tf.mul(r.total, tf.scalar(Number.NaN)) as Scalar };
         },
       };
     };
