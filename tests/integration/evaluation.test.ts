@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/core/dispatch';
+import { checkKinds } from '../../src/core/evaluation/jobs';
 import { parseNpy } from '../../src/core/datasets/npy';
 import { getJob } from '../../src/core/store/jobs';
 import { finishRun, insertRun } from '../../src/core/store/runs';
@@ -275,6 +276,26 @@ describe('evaluations of a run’s latent space', () => {
     expect(row[2]).toBe(codes.get(70));
     console.log(
       `export --latents: codes ${codes.shape.join('×')} ${codes.dtype}, labels ${labels.shape.join('×')}, ${csv.length - 1} CSV rows`,
+    );
+  });
+
+  it('refuses disentanglement where the run’s test images have no factor that varies, or a pair of sets none at all', async () => {
+    await studio.api['datasets.generate']({ generator: 'shapes', seed: 6, count: 200, name: 'shapes-few' });
+    const config = defaultRunConfig('autoencoder');
+    const kinds = (dataset: RunConfig['dataset']) => {
+      try {
+        checkKinds({ ...config, dataset }, 'run 1', ['disentanglement'], studio.datasets);
+        return 'taken';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    expect(kinds({ name: 'shapes-few' })).toBe('taken');
+    expect(kinds({ name: 'shapes-few', testSubset: 1 })).toBe(
+      "what: disentanglement needs a factor that varies among run 1's test images, and none does in the 1 of shapes-few it tests on",
+    );
+    expect(kinds({ name: 'shapes-few', second: 'shapes-few' })).toMatch(
+      /^what: disentanglement needs a data set with known factors; run 1 trained on a pair of sets \(shapes-few and shapes-few\)/,
     );
   });
 

@@ -116,7 +116,33 @@ export function checkKinds(config: RunConfig, who: string, what: readonly Evalua
     if (kind === 'disentanglement' && info && info.factors.length === 0) {
       refuse('bad_request', 'what', `disentanglement needs a data set with known factors (shapes, faces); ${info.name} has none`);
     }
+    // A twin pair is opened as one set of two identities, which has no factors of its own.
+    if (kind === 'disentanglement' && config.dataset.second !== undefined) {
+      refuse(
+        'bad_request',
+        'what',
+        `disentanglement needs a data set with known factors; ${who} trained on a pair of sets (${config.dataset.name} and ${config.dataset.second}), which together have none`,
+      );
+    }
+    // Scored on the run's test images: a factor must vary among them (a test split of one image, a selection of one
+    // kind). Read where the set is stored (a default one not drawn yet has its whole test split).
+    if (kind === 'disentanglement' && info?.stored && !testFactorVaries(datasets, config)) {
+      refuse(
+        'bad_request',
+        'what',
+        `disentanglement needs a factor that varies among ${who}'s test images, and none does in the ${datasets.open(config.dataset).test.count} of ${info.name} it tests on`,
+      );
+    }
   }
+}
+
+/** Whether some generator factor takes two values among the run's test images. */
+function testFactorVaries(datasets: DatasetCatalog, config: RunConfig): boolean {
+  const { factors, count } = datasets.open(config.dataset).test;
+  if (!factors || count < 2) return false;
+  const dim = factors.length / count;
+  for (let i = 1; i < count; i++) for (let f = 0; f < dim; f++) if (factors[i * dim + f] !== factors[f]) return true;
+  return false;
 }
 
 /**
