@@ -70,6 +70,14 @@ describe('an adaptive sweep spec refused by its key, nothing stored', () => {
     expect((await issues({ metric: { name: 'test.accuracy', goal: 'maximize' } }))['metric.name']).toMatch(
       /no run of this sweep reports test\.accuracy \(vae runs report test\.loss, .*test\.neg_elbo/,
     );
+    // Hyperband reads its objective at its rungs: the stacked AE's accuracies come once, after the last epoch.
+    const stacked = {
+      base: 'stacked-ae-784-256-64',
+      metric: { name: 'test.accuracy_pretrained', goal: 'maximize' as const },
+      early_terminate: { type: 'hyperband' as const, min_iter: 1, eta: 2 },
+    };
+    expect((await issues(stacked))['metric.name']).toMatch(/^no run of this sweep reports test\.accuracy_pretrained \(/);
+    expect((await issues({ ...stacked, early_terminate: undefined }))['metric.name']).toBeUndefined();
     // The β so far is reported during a KL warm-up alone: this preset has none.
     expect((await issues({ metric: { name: 'test.kl_weight', goal: 'minimize' } }))['metric.name']).toMatch(
       /^no run of this sweep reports test\.kl_weight \(vae runs report test\.loss, /,

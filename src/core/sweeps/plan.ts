@@ -67,9 +67,13 @@ function objectiveIssues(spec: SweepSpec, points: readonly SweepPoint[], dataset
       ]),
     ).values(),
   ];
+  // Hyperband judges runs at its rungs, epochs into training: a figure measured once after the last epoch (the
+  // stacked AE's classifier accuracies) is none it can read there.
+  const once = (c: RunConfig) =>
+    spec.early_terminate ? (familySpec(c.family)?.metrics ?? []).filter((m) => m.afterTraining).map((m) => `test.${m.name}`) : [];
   const reported = (c: RunConfig, loss?: string) =>
     epochMetrics(c.family, loss, ruleSplit(c.dataset) === 'val', datasetGives(c, datasets)).filter(
-      (name) => !unreportedBy(c).includes(name),
+      (name) => !unreportedBy(c).includes(name) && !once(c).includes(name),
     );
   const objectives = sweepObjectives(spec);
   return objectives.flatMap((o, i) => {
