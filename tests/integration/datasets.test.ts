@@ -173,4 +173,27 @@ describe('data sets through the studio', () => {
     expect(await studio.api['datasets.delete']({ name: 'tiny-a' })).toEqual({ deleted: true });
     expect((await studio.api['datasets.list']({})).map((d) => d.name)).not.toContain('tiny-a');
   });
+
+  it('keeps a set that work in the queue needs: deleting it is refused until that work ends', async () => {
+    await studio.api['datasets.generate']({ generator: 'shapes', seed: 3, count: 100, name: 'queued-on' });
+    const config = defaultRunConfig('autoencoder');
+    config.dataset = { name: 'queued-on' };
+    config.training = { ...config.training, epochs: 1, batchSize: 30 };
+    await studio.api['scheduler.set']({ paused: true });
+    try {
+      const { runId } = await studio.api['runs.start']({ config });
+      const refused = await dispatch(studio.api, 'datasets.delete', { name: 'queued-on' });
+      expect(refused).toMatchObject({
+        ok: false,
+        error: {
+          code: 'conflict',
+          message: `the training of run ${runId} is queued on queued-on: cancel it first, or let it end`,
+        },
+      });
+      await studio.api['runs.cancel']({ runId });
+      expect(await studio.api['datasets.delete']({ name: 'queued-on' })).toEqual({ deleted: true });
+    } finally {
+      await studio.api['scheduler.set']({ paused: false });
+    }
+  });
 });

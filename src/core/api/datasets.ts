@@ -6,9 +6,12 @@ import { DatasetFileError } from '../datasets/idx';
 import { DatasetExistsError } from '../datasets/store';
 import { ApiError } from '../errors';
 import { PathEscapeError } from '../paths';
+import { openJobs, type JobKind } from '../store/jobs';
 import { getRun } from '../store/runs';
 import { imagePng } from '../training/images';
 import { datasetProgress, type StudioContext } from './context';
+
+const jobWords: Record<JobKind, string> = { train: 'the training', evaluate: 'an evaluation', prior: 'the learned prior' };
 
 export function datasetsApi(
   ctx: StudioContext,
@@ -68,11 +71,19 @@ export function datasetsApi(
       }),
     'datasets.delete': async ({ name }) =>
       datasetCall(async () => {
-        const user = orchestrator.activeRunIds.find((id) => {
-          const d = getRun(db, id)?.config.dataset;
+        const uses = (runId: number) => {
+          const d = getRun(db, runId)?.config.dataset;
           return d?.name === name || d?.second === name;
-        });
+        };
+        const user = orchestrator.activeRunIds.find(uses);
         if (user !== undefined) throw new ApiError('conflict', `run ${user} is training on ${name}: cancel it first`);
+        // Work not begun needs the set as much: a queued run, an evaluation or a learned prior of a run trained on it.
+        const waiting = openJobs(db).find((j) => uses(j.runId));
+        if (waiting)
+          throw new ApiError(
+            'conflict',
+            `${jobWords[waiting.kind]} of run ${waiting.runId} is ${waiting.state} on ${name}: cancel it first, or let it end`,
+          );
         const deleted = datasets.delete(name);
         if (deleted) events.emit('dataset.changed', { name });
         return { deleted };
