@@ -1,5 +1,5 @@
 import { homedir, tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
 /**
  * The user's data directory for the studio, following each OS's convention; the desktop app, the headless host and
@@ -20,6 +20,20 @@ export function defaultDbPath(): string {
 export function datasetsDirFor(dbPath: string): string {
   return join(dbPath === ':memory:' ? join(tmpdir(), `latent-studio-${process.pid}`) : dirname(dbPath), 'datasets');
 }
+
+/**
+ * Where a database's checkpoints go, beside it: `checkpoints/` for the studio's own `studio.db`, and
+ * `checkpoints-<name>/` for any other (`--db ~/exp/beta.db`: `checkpoints-beta/`), so two databases in one folder never
+ * share a run's folder (both have a run 7). Before this, every database used `checkpoints/`: `legacyCheckpointsDir`.
+ */
+export function checkpointsDirFor(dbPath: string): string {
+  if (dbPath === ':memory:') return join(tmpdir(), `latent-studio-${process.pid}`, 'checkpoints');
+  const stem = basename(dbPath).replace(/\.[^.]*$/, '');
+  return join(dirname(dbPath), stem === 'studio' ? 'checkpoints' : `checkpoints-${stem}`);
+}
+
+/** The folder every database's checkpoints went to before checkpointsDirFor: an older run's paths lie in it. */
+export const legacyCheckpointsDir = (checkpointDir: string): string => join(dirname(checkpointDir), 'checkpoints');
 
 /** A path built from user input (a name, an id) that would leave its root. */
 export class PathEscapeError extends Error {

@@ -13,7 +13,7 @@ import { getSetting } from './store/settings';
 import type { WorkerLauncher } from './training/protocol';
 import { studioVersion } from './version';
 import { packagePath } from './package-root';
-import { datasetsDirFor } from './paths';
+import { checkpointsDirFor, datasetsDirFor } from './paths';
 import { exportRun } from './export';
 import { refuseOccupied, writeWhole, type OutFolderOptions } from './out-folder';
 import { EvaluationJobs } from './evaluation/jobs';
@@ -79,7 +79,7 @@ export function createStudio(options: StudioOptions): Studio {
   const db = openDb(options.dbPath, options);
   const events = new EventHub();
   const dataDir = options.dbPath === ':memory:' ? join(tmpdir(), `latent-studio-${process.pid}`) : dirname(options.dbPath);
-  const checkpointDir = join(dataDir, 'checkpoints');
+  const checkpointDir = checkpointsDirFor(options.dbPath);
   const datasetLocations = {
     root: options.datasetsDir ?? datasetsDirFor(options.dbPath),
     ...(options.fashionDir ? { fashionDir: options.fashionDir } : {}),

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Studio } from '../../src/core/studio';
-import { mnistConfig, withTestStudio } from './helpers';
+import { mnistConfig, openTestStudio, tempDir, withTestStudio } from './helpers';
 
 let studio: Studio;
 withTestStudio((opened) => (studio = opened));
@@ -33,5 +33,32 @@ describe('deleting a run', () => {
         .map((f) => `${folder}/${f}`)
         .sort(),
     ).toEqual(kept.sort());
+  });
+
+  it('in one of two databases in a folder, leaves the other’s run of the same id whole (each keeps its own checkpoints)', async () => {
+    const tmp = tempDir();
+    const [one, other] = [openTestStudio(join(tmp.dir, 'studio.db')), openTestStudio(join(tmp.dir, 'beta.db'))];
+    try {
+      const config = mnistConfig({ trainSubset: 256, testSubset: 128, epochs: 1 });
+      const runs = await Promise.all([one, other].map((s) => s.api['runs.start']({ config })));
+      expect(runs[0]?.runId).toBe(runs[1]?.runId);
+      const folders = await Promise.all(
+        [one, other].map(async (s, i) => {
+          await s.orchestrator.whenEnded(runs[i]!.runId);
+          return dirname((await s.api['runs.get']({ runId: runs[i]!.runId })).checkpoints[0]!.path);
+        }),
+      );
+      expect(folders.map((f) => relative(tmp.dir, f))).toEqual([join('checkpoints', 'run-1'), join('checkpoints-beta', 'run-1')]);
+      await one.api['runs.delete']({ runId: runs[0]!.runId });
+      expect(existsSync(folders[0]!)).toBe(false);
+      // The other database's run still resumes from its own checkpoint.
+      const extended = await other.api['runs.resume']({ runId: runs[1]!.runId, addEpochs: 1 });
+      expect(extended.fromEpoch).toBe(1);
+      await other.orchestrator.whenEnded(runs[1]!.runId);
+      expect((await other.api['runs.get']({ runId: runs[1]!.runId })).status).toBe('completed');
+    } finally {
+      await Promise.all([one.close(), other.close()]);
+      tmp.cleanup();
+    }
   });
 });

@@ -1,13 +1,14 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '../../families/run-config';
 import { checkpointPathInUse, listCheckpoints } from '../store/checkpoints';
 import { finishJob, insertJob } from '../store/jobs';
 import { openDb } from '../store/db';
 import { insertRun } from '../store/runs';
-import { keepCheckpoint } from './checkpoint-files';
+import { checkpointsDirFor } from '../paths';
+import { keepCheckpoint, removeCheckpointFile } from './checkpoint-files';
 
 const dir = mkdtempSync(join(tmpdir(), 'latent-studio-ckpt-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -59,5 +60,29 @@ describe("a run's checkpoint files", () => {
     finishJob(db, newer, { state: 'completed', result: {} });
     expect(checkpointPathInUse(db, one.path)).toBe(false);
     expect(checkpointPathInUse(db, three.path)).toBe(true);
+  });
+});
+
+describe('removing a checkpoint file', () => {
+  it('takes one in the database’s folder or in the one every database once shared, and refuses any other', () => {
+    const root = mkdtempSync(join(tmpdir(), 'latent-studio-ckpt-dirs-'));
+    try {
+      const own = checkpointsDirFor(join(root, 'beta.db'));
+      expect(own).toBe(join(root, 'checkpoints-beta'));
+      expect(checkpointsDirFor(join(root, 'studio.db'))).toBe(join(root, 'checkpoints'));
+      const files = [join(own, 'run-1', 'epoch-0001.lsckpt'), join(root, 'checkpoints', 'run-1', 'epoch-0001.lsckpt')];
+      for (const f of files) {
+        mkdirSync(dirname(f), { recursive: true });
+        writeFileSync(f, 'weights');
+      }
+      for (const f of files) removeCheckpointFile(own, f);
+      expect(files.map((f) => existsSync(f))).toEqual([false, false]);
+      const outside = join(root, 'elsewhere.lsckpt');
+      writeFileSync(outside, 'not a checkpoint');
+      expect(() => removeCheckpointFile(own, outside)).toThrow();
+      expect(existsSync(outside)).toBe(true);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { RunConfig } from '../../shared/config';
-import { insideRoot } from '../paths';
+import { insideRoot, legacyCheckpointsDir } from '../paths';
 import {
   checkpointPathInUse,
   deleteCheckpointRow,
@@ -15,7 +15,11 @@ import { checkpointsToDrop } from './checkpoint-policy';
 
 /** Deletes a checkpoint file the store no longer refers to, only ever inside the studio's checkpoint folder. */
 export function removeCheckpointFile(checkpointDir: string, path: string): void {
-  rmSync(insideRoot(checkpointDir, relative(checkpointDir, path)), { force: true });
+  // An older run's may lie in the folder every database once shared (checkpointsDirFor); nowhere else.
+  const legacy = legacyCheckpointsDir(checkpointDir);
+  const root =
+    !relative(legacy, path).startsWith('..') && relative(checkpointDir, path).startsWith('..') ? legacy : checkpointDir;
+  rmSync(insideRoot(root, relative(root, path)), { force: true });
 }
 
 /**
