@@ -3,6 +3,7 @@ import type { Studio } from '../../src/core/studio';
 import { SweepSpec, type SweepSpecInput } from '../../src/shared/sweep';
 import { withTestStudio } from './helpers';
 import { findPreset } from '../../src/core/presets';
+import { studySweepSpec } from '../../src/shared/study';
 
 let studio: Studio;
 withTestStudio((s) => (studio = s));
@@ -62,6 +63,21 @@ describe('an adaptive sweep spec refused by its key, nothing stored', () => {
     });
     expect(r.issues).toEqual([]);
     expect(r.runs.map((run) => run.params['model.latentSize']).every((v) => v === 2 || v === 3 || v === 4)).toBe(true);
+  });
+
+  it('refuses what a study would ignore: another method, a count, other ranges, early termination', async () => {
+    const study = studySweepSpec('S', { kind: 'disentanglement', seeds: 1, epochs: 1, subset: 100, models: ['vae'] });
+    const ignored = {
+      ...study,
+      method: 'bayes' as const,
+      count: 3,
+      metric: { name: 'test.loss', goal: 'minimize' as const },
+      parameters: { ...study.parameters, 'training.learningRate': { values: [0.1, 0.01] } },
+      early_terminate: { type: 'hyperband' as const, min_iter: 1 },
+    };
+    const r = await studio.api['sweeps.create']({ spec: SweepSpec.parse(ignored), dryRun: true });
+    expect(r.issues.map((i) => i.path)).toEqual(['method', 'count', 'parameters.training.learningRate', 'early_terminate']);
+    expect((await studio.api['sweeps.create']({ spec: SweepSpec.parse(study), dryRun: true })).issues).toEqual([]);
   });
 
   it('names each refusal', async () => {

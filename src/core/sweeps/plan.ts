@@ -9,7 +9,7 @@ import {
   type RunConfig,
 } from '../../shared/config';
 import { expandSweep, wholeNumberRanges, type SweepCheck, type SweepPoint, type SweepSpec } from '../../shared/sweep';
-import type { StudySpec } from '../../shared/study';
+import { studyParams, type StudySpec } from '../../shared/study';
 import { studyPoints } from './study';
 import { epochMetricNames, objectiveScaleWarning, rungEpochs, sweepObjectives } from '../../shared/sweep-search';
 import { familySpec } from '../../families/specs';
@@ -140,6 +140,22 @@ export function planSweep(spec: SweepSpec, datasets: DatasetCatalog): { points: 
 
 /** A study's runs, each checked as a run is (its data set has factors, it fits in memory). */
 function studyPlan(spec: SweepSpec, study: StudySpec, datasets: DatasetCatalog): SweepCheck {
+  // Its runs are the families' parts × strengths × study.seeds: a sweep's own method, count, ranges and early
+  // termination would be ignored, so they are refused (the seeds' grid is what studySweepSpec writes).
+  const ignored: FieldIssue[] = [
+    ...(spec.method !== 'grid' ? [{ path: 'method', message: 'a study is a grid over its parts and seeds: use grid' }] : []),
+    ...(spec.count !== undefined ? [{ path: 'count', message: 'a study makes every run of its grid: leave count out' }] : []),
+    ...Object.keys(spec.parameters)
+      .filter((key) => key !== studyParams.seed)
+      .map((key) => ({
+        path: `parameters.${key}`,
+        message: `a study sweeps its models, strengths and seeds alone (study.models, study.seeds): it would not sweep ${key}`,
+      })),
+    ...(spec.early_terminate
+      ? [{ path: 'early_terminate', message: 'a study trains every run to its end, to score them alike: leave it out' }]
+      : []),
+  ];
+  if (ignored.length > 0) return { ok: false, issues: ignored };
   const { points, issues } = studyPoints(spec.name, study);
   const checked = points.flatMap((p) =>
     checkRun(p.config, datasets).map((i) => ({ path: 'study', message: `${i.path}: ${i.message}` })),
