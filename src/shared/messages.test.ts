@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { RunConfig, fieldIssues } from './config';
+import { SweepSpec } from './sweep';
 import { defaultRunConfig } from '../families/run-config';
 
 const form = z.object({
@@ -72,6 +73,13 @@ describe("a refused value is told in a researcher's words", () => {
         message:
           '"Dense" is none of dense, conv, convTranspose, upsample, maxPool, batchNorm, dropout, activation, reshape (did you mean dense?)',
       },
+    ]);
+  });
+
+  it('says what a union takes: a sweep’s base is a preset’s name or a whole config', () => {
+    const r = SweepSpec.safeParse({ name: 's', method: 'grid', base: 42, parameters: { 'model.beta': { values: [1] } } });
+    expect(r.success ? [] : fieldIssues(r.error)).toEqual([
+      { path: 'base', message: 'must be a text or a group of fields, not a number' },
     ]);
   });
 

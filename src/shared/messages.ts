@@ -64,8 +64,18 @@ export function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
     case 'invalid_union': {
       // A discriminated union that no option matched (a family or a layer type named wrong): its names, and the
       // closest to what was typed.
-      const { options, discriminator } = issue as { options?: unknown[]; discriminator?: string };
-      if (!options || options.length === 0 || discriminator === undefined) return undefined;
+      const { options, discriminator, errors } = issue as {
+        options?: unknown[];
+        discriminator?: string;
+        errors?: { code: string; expected?: string; path: PropertyKey[] }[][];
+      };
+      if (!options || options.length === 0 || discriminator === undefined) {
+        // A plain union (a preset's name or a whole config): the kinds of value it takes, where the value was none.
+        const kinds = (errors ?? []).map((e) => e.find((i) => i.code === 'invalid_type' && i.path.length === 0)?.expected);
+        if (kinds.length === 0 || kinds.some((k) => k === undefined)) return undefined;
+        const words = [...new Set(kinds.map((k) => noun[k as string] ?? (k === 'record' ? noun['object'] : k)))];
+        return `must be ${words.join(' or ')}, not ${what(issue.input)}`;
+      }
       const names = options.map(String);
       // The issue stands at the discriminator's path, its input the whole object.
       const whole = issue.input;
