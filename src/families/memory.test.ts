@@ -81,6 +81,20 @@ describe('the memory a model takes to train', () => {
     }
   });
 
+  it('counts a quantiser’s distances to every code at the test pass’s batch: many positions × a large codebook refused', () => {
+    // 128 positions × 8192 codes: 4 GiB of distances and one-hot codes in a test batch of 256 (it failed in wasm's heap).
+    const vq = defaultRunConfig('vq-vae');
+    vq.model = { ...vq.model, positions: 128, codeSize: 1, codebookSize: 8192 } as typeof vq.model;
+    vq.training = { ...vq.training, batchSize: 8 };
+    const issues = checkRunConfig(vq, mnist, { ...machine, autoBackend: 'wasm' });
+    expect(issues.map((i) => i.path)).toEqual(['model']);
+    expect(issues[0]?.message).toMatch(
+      /^this vq-vae model would need about 4\.\d GiB .*, 4\.0 GiB for the quantiser's distances\), .*: use fewer code positions or a smaller codebook/,
+    );
+    vq.model = { ...vq.model, codebookSize: 1024 } as typeof vq.model;
+    expect(checkRunConfig(vq, mnist, { ...machine, autoBackend: 'wasm' })).toEqual([]);
+  });
+
   it('caps wasm at its 4 GiB heap, and auto where it picks wasm or has not said what it picks', () => {
     expect(memoryBudget(64 * 1024 ** 3, 'wasm')).toBe(4 * 1024 ** 3);
     expect(memoryBudget(64 * 1024 ** 3, 'auto', 'webgpu')).toBe(32 * 1024 ** 3);

@@ -14,7 +14,15 @@ export interface ArchitectureOf {
   decoders?: number;
   /** Parameters beside the layers: a codebook, cluster centres, pseudo-inputs (`where` names them: `codebook`). */
   extras?: { where: string; label: string; shape: number[] }[];
+  /**
+   * Values per image beside the layers' outputs that the largest batch holds at once: a quantiser's distances from
+   * every code position to every codebook vector, their temporaries and the one-hot codes (quantiserValues).
+   */
+  perImageValues?: number;
 }
+
+/** A nearest-code quantiser's values per image: [positions, K] distances, two temporaries of their sum, one-hot codes. */
+export const quantiserValues = (positions: number, codes: number): number => 4 * positions * codes;
 
 export type ArchitectureHook<M> = (model: M, ctx: { classes: number; pixels: number }) => ArchitectureOf;
 
@@ -68,6 +76,8 @@ export interface MemoryEstimate {
   parameterBytes: number;
   /** Every layer's output at the batch size, kept for the backward pass, with its gradient and one temporary. */
   activationBytes: number;
+  /** A quantiser's distances and codes per image (ArchitectureOf.perImageValues) at the larger of the batches. */
+  quantiserBytes: number;
   bytes: number;
 }
 
@@ -76,6 +86,8 @@ const bytesPerFloat = 4;
 const optimizerSlots: Record<string, number> = { adam: 2, rmsprop: 1, sgd: 0 };
 /** Forward value, its gradient, and one temporary (pre-activation, mask) per layer output. */
 const activationCopies = 3;
+/** The batch of each epoch's test pass (trainer.evaluate's): a quantiser's values at it may outgrow training's. */
+const testBatch = 256;
 
 /** An estimate of what training takes, from the inferred shapes: parameters × (1 + gradient + slots) plus activations. */
 export function trainingMemory(
@@ -83,6 +95,7 @@ export function trainingMemory(
   image: readonly number[],
   training: { batchSize: number; optimizer: string },
   decoders = 1,
+  perImageValues = 0,
 ): MemoryEstimate {
   const values = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
   const codeAt = shapes.layers.findIndex((l) => l.where === 'code');
@@ -95,7 +108,8 @@ export function trainingMemory(
     extra * decoderPart.reduce((n, l) => n + values(l.outputShape), 0);
   const parameterBytes = params * bytesPerFloat * (2 + (optimizerSlots[training.optimizer] ?? 2));
   const activationBytes = training.batchSize * outputs * bytesPerFloat * activationCopies;
-  return { params, parameterBytes, activationBytes, bytes: parameterBytes + activationBytes };
+  const quantiserBytes = Math.max(training.batchSize, testBatch) * perImageValues * bytesPerFloat;
+  return { params, parameterBytes, activationBytes, quantiserBytes, bytes: parameterBytes + activationBytes + quantiserBytes };
 }
 
 /** Shapes and memory of a family's model on an image, or null while its stacks do not fit (shape errors are reported elsewhere). */
@@ -106,7 +120,7 @@ export function modelMemory(
 ): MemoryEstimate | null {
   try {
     const found = familyShapes(spec, model, ctx.image, ctx.classes);
-    return found ? trainingMemory(found.shapes, ctx.image, ctx.training, found.arch.decoders) : null;
+    return found ? trainingMemory(found.shapes, ctx.image, ctx.training, found.arch.decoders, found.arch.perImageValues) : null;
   } catch {
     return null;
   }

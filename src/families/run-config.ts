@@ -136,12 +136,20 @@ export function checkRunConfig(
           ? ' (auto trains on wasm here, which holds at most 4 GiB)'
           : ' (auto may train on wasm, which holds at most 4 GiB; name the backend to train it on another)';
     if (need && need.bytes > budget) {
+      const largest = Math.max(need.parameterBytes, need.activationBytes, need.quantiserBytes);
+      const remedy =
+        largest === need.quantiserBytes
+          ? 'use fewer code positions or a smaller codebook (most of it is the distances from every position to every code, in a test batch of 256)'
+          : largest === need.activationBytes
+            ? 'train with a smaller batch (most of it is activations) or narrower layers'
+            : 'make the layers narrower';
       issue(
         ['model'],
         `this ${config.family} model would need about ${formatBytes(need.bytes)} to train (${need.params.toExponential(2)} parameters: ` +
           `${formatBytes(need.parameterBytes)} for weights, gradients and optimizer state, ${formatBytes(need.activationBytes)} ` +
-          `of activations at batch ${config.training.batchSize}), over this machine's budget of ${formatBytes(budget)}` +
-          `${why}: ${need.activationBytes > need.parameterBytes ? 'train with a smaller batch (most of it is activations) or narrower layers' : 'make the layers narrower'}`,
+          `of activations at batch ${config.training.batchSize}` +
+          `${need.quantiserBytes > 0 ? `, ${formatBytes(need.quantiserBytes)} for the quantiser's distances` : ''}), over this machine's budget of ${formatBytes(budget)}` +
+          `${why}: ${remedy}`,
       );
     }
   }

@@ -3,6 +3,7 @@ import { checkArchitecture } from '../common-spec';
 import type { FamilySpec } from '../family-spec';
 import type { LayerSpec } from '../layers';
 import { quantiserDecoder, quantiserEncoder, quantiserMetrics, quantiserSpec, quantiserViews } from '../vq-vae/spec';
+import { quantiserValues } from '../memory';
 
 /**
  * Residual VQ (Lee et al. 2022, "Autoregressive Image Generation using Residual Quantization", §3.1; Zeghidour et al.
@@ -99,6 +100,8 @@ export const rqVaeSpec = {
           shape: [books, m.codebookSize, m.codeSize],
         },
       ],
+      // Each depth quantises every position against its codebook.
+      perImageValues: m.quantizers * quantiserValues(m.positions, m.codebookSize),
     };
   },
   presets: [

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { checkArchitecture, outputActivation } from '../common-spec';
 import type { FamilySpec, MetricDeclaration, ViewDeclaration } from '../family-spec';
 import { LayerStack, type LayerSpec } from '../layers';
+import { quantiserValues } from '../memory';
 
 /**
  * What every quantiser's model has (the VQ-VAE, FSQ, the RQ-VAE): an encoder to a number of code positions, each
@@ -143,6 +144,7 @@ export const vqVaeSpec = {
   architecture: (m) => ({
     body: vqArchitecture(m),
     extras: [{ where: 'codebook', label: `codebook ${m.codebookSize} × ${m.codeSize}`, shape: [m.codebookSize, m.codeSize] }],
+    perImageValues: quantiserValues(m.positions, m.codebookSize),
   }),
   presets: [
     {
