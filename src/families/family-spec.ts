@@ -111,6 +111,11 @@ export interface FamilySpec<M> {
    */
   sampling?: 'gaussian' | 'conditional' | 'vamp' | 'learned-prior';
   /**
+   * The code grid a learned prior models, from the config alone (the built model's `codeGrid` gives the same): its
+   * [height, width], K, and the codebooks that take turns along a row. Set with `sampling: 'learned-prior'`.
+   */
+  codeGrid?(model: M): { grid: [number, number]; codebookSize: number; codebooks?: number };
+  /**
    * Its part in the disentanglement study (Locatello et al. 2019; src/core/sweeps/study.ts): its name there, the
    * regularisation strengths it is trained at (each a patch of its model config) and where they come from.
    */

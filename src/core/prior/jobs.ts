@@ -22,7 +22,7 @@ import { CheckpointError, readCheckpoint } from '../training/checkpoint';
 import type { Orchestrator } from '../training/orchestrator';
 import type { DatasetLocations, FromWorker, ToWorker } from '../training/protocol';
 import type { PriorEpoch, SampleSource } from './messages';
-import { pixelCnnDefaults, priorTrainingDefaults } from './pixelcnn';
+import { pixelCnnDefaults, priorMemoryIssue, priorTrainingDefaults } from './pixelcnn';
 
 /** How a family's runs are sampled, as its spec declares (`sampling`); undefined: no generative prior. */
 const samplingOf = (family: string) => familySpec(family)?.sampling;
@@ -93,6 +93,10 @@ export class PriorJobs implements JobKindHandler<'priorTrained'> {
     const run = this.requireVqVae(request.runId);
     if (!finishedStatuses.includes(run.status))
       refuse('conflict', 'runId', `run ${run.id} is ${run.status}: train its prior once it has stopped`);
+    // Its memory, from the config's code grid: refused now, not in its worker.
+    const grid = familySpec(run.config.family)?.codeGrid?.(run.config.model);
+    const tooLarge = grid && priorMemoryIssue(grid.grid[0], grid.grid[1], grid.codebookSize, grid.codebooks ?? 1);
+    if (tooLarge) refuse('bad_request', 'runId', `run ${run.id}: ${tooLarge}`);
     const checkpoint = checkpointFor(this.o.db, run.id, undefined);
     const epochs = request.epochs ?? priorTrainingDefaults.epochs;
     const seed = request.seed ?? 0;

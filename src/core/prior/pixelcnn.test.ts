@@ -163,8 +163,14 @@ describe('the PixelCNN prior', () => {
 
 describe("a prior's memory", () => {
   it('fits the presets’ grids, and refuses the largest an RQ-VAE may make (7×112 codes from 16 codebooks of 8192)', () => {
-    expect(priorBatchBytes(7 * 7, 512, 1)).toBeLessThan(priorMemoryBudget / 10);
-    expect(priorBatchBytes(7 * 28, 128, 1)).toBeLessThan(priorMemoryBudget / 10);
-    expect(priorBatchBytes(7 * 112, 8192, 16)).toBeGreaterThan(10 * priorMemoryBudget);
+    expect(priorBatchBytes(7, 7, 512, 1)).toBeLessThan(priorMemoryBudget / 10);
+    expect(priorBatchBytes(7, 28, 128, 1)).toBeLessThan(priorMemoryBudget / 2);
+    expect(priorBatchBytes(7, 112, 8192, 16)).toBeGreaterThan(10 * priorMemoryBudget);
+  });
+
+  it('counts the network’s activations, not only the codes: a wide grid of two codes is refused (it broke wasm’s heap)', () => {
+    // 2,048 positions of a codebook of 2: the codes and logits take 12 MiB, the first layer's patches gigabytes.
+    expect(priorBatchBytes(32, 64, 2, 1)).toBeGreaterThan(priorMemoryBudget);
+    expect(priorBatchBytes(4, 4, 2, 1)).toBeLessThan(priorMemoryBudget / 50);
   });
 });

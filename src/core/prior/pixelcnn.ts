@@ -49,15 +49,36 @@ export interface PixelCnnTraining {
   seed: number;
 }
 
-/** The most one batch of a prior's codes may take (its one-hot codes and logits): a quarter of wasm's 4 GiB heap above it. */
+/** The most one batch of a prior may take (its codes, logits and activations): half of wasm's 4 GiB heap. */
 export const priorMemoryBudget = 2 * 2 ** 30;
 
 /**
- * Bytes of the largest batch a prior takes (the test NLL's 256 grids): one-hot codes over every codebook's indices
- * and K logits per position, float32, with as much again for their softmax.
+ * Bytes of the largest batch a prior takes (the test NLL's 256 grids; a training batch of 64 keeps about twice its
+ * values for the backward pass), an estimate per position, float32: the one-hot codes over every codebook's indices
+ * and K logits with their softmax; the embedding; the first layer's patches (its kernels reach `firstRows` rows and
+ * the whole width: most of it on wide grids) and its two stacks' gated outputs; and each block's patches and outputs.
  */
-export function priorBatchBytes(positions: number, k: number, codebooks: number): number {
-  return 256 * positions * (k * codebooks + 2 * k) * 4;
+export function priorBatchBytes(height: number, width: number, k: number, codebooks: number): number {
+  const s = pixelCnnShape(height, width, k, codebooks);
+  const { embedding: e, filters: f } = pixelCnnDefaults;
+  const codes = k * codebooks + 2 * k + e;
+  const first = s.firstRows * (2 * s.firstColumns + 1) * e + (s.firstColumns + 1) * e + 2 * (2 * f + f);
+  const block = 2 * 3 * f + 2 * f + 2 * (2 * f + 2 * f);
+  return 256 * height * width * (codes + first + s.blocks * block) * 4;
+}
+
+/**
+ * Why a prior over this grid cannot be trained here (its batch over priorMemoryBudget), in words; undefined when it
+ * can. Asked when a prior is requested, from the config's grid (FamilySpec.codeGrid), and again in its worker.
+ */
+export function priorMemoryIssue(height: number, width: number, k: number, codebooks: number): string | undefined {
+  const need = priorBatchBytes(height, width, k, codebooks);
+  if (need <= priorMemoryBudget) return undefined;
+  return (
+    `a learned prior over grids of ${height}×${width} codes from ${k}${codebooks > 1 ? ` × ${codebooks} codebooks` : ''} would need about ` +
+    `${(need / 2 ** 30).toFixed(1)} GiB for one batch (its codes, logits and activations); it takes at most ${priorMemoryBudget / 2 ** 30} GiB: ` +
+    'a model with fewer code positions (a narrower grid) or a smaller codebook'
+  );
 }
 
 /** Sizes of the layers, whatever the grid. */

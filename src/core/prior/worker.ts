@@ -28,8 +28,7 @@ import {
   unigramCrossEntropyBits,
   type PixelCnn,
   type PixelCnnShape,
-  priorBatchBytes,
-  priorMemoryBudget,
+  priorMemoryIssue,
 } from './pixelcnn';
 import { visibleContext } from './pixelcnn-reach';
 
@@ -132,12 +131,8 @@ export async function trainPrior(msg: PriorRequest, post: (m: FromWorker) => voi
     const k = grid.codebookSize;
     const positions = height * width;
     // Refused before any encoding, with its size, rather than killed by the memory it would take.
-    const need = priorBatchBytes(positions, k, grid.codebooks ?? 1);
-    if (need > priorMemoryBudget)
-      throw new Error(
-        `runId: a learned prior over grids of ${height}×${width} codes from ${k}${grid.codebooks && grid.codebooks > 1 ? ` × ${grid.codebooks} codebooks` : ''} would need about ` +
-          `${(need / 2 ** 30).toFixed(1)} GiB for one batch of its codes (the one-hot codes and the logits); it takes at most ${priorMemoryBudget / 2 ** 30} GiB`,
-      );
+    const tooLarge = priorMemoryIssue(height, width, k, grid.codebooks ?? 1);
+    if (tooLarge) throw new Error(`runId: ${tooLarge}`);
     const train = await encodeSplit(grid, dataset, dataset.train);
     const test = await encodeSplit(grid, dataset, dataset.test);
     const encodeSeconds = (performance.now() - started) / 1000;

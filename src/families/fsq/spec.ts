@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { checkArchitecture } from '../common-spec';
 import type { FamilySpec, ModelCheck } from '../family-spec';
 import type { LayerSpec } from '../layers';
-import { quantiserDecoder, quantiserEncoder, quantiserMetrics, quantiserSpec, quantiserViews } from '../vq-vae/spec';
+import {
+  codeGridShape,
+  quantiserDecoder,
+  quantiserEncoder,
+  quantiserMetrics,
+  quantiserSpec,
+  quantiserViews,
+} from '../vq-vae/spec';
 
 /** The most codes (Π levels) a grid position may have: what a learned prior's softmax can still cover. */
 export const fsqMaxCodes = 8192;
@@ -76,6 +83,10 @@ export const fsqSpec = {
   defaultModel: fsqMlp,
   checkModel: checkFsq,
   architecture: (m) => ({ body: fsqArchitecture(m) }),
+  codeGrid: (m) => ({
+    grid: codeGridShape({ positions: m.positions, codeSize: m.levels.length, decoder: m.decoder }),
+    codebookSize: fsqCodebookSize(m.levels),
+  }),
   presets: [
     {
       name: 'fsq-mlp',

@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { checkArchitecture } from '../common-spec';
 import type { FamilySpec } from '../family-spec';
 import type { LayerSpec } from '../layers';
-import { quantiserDecoder, quantiserEncoder, quantiserMetrics, quantiserSpec, quantiserViews } from '../vq-vae/spec';
+import {
+  codeGridShape,
+  quantiserDecoder,
+  quantiserEncoder,
+  quantiserMetrics,
+  quantiserSpec,
+  quantiserViews,
+} from '../vq-vae/spec';
 import { quantiserValues } from '../memory';
 
 /**
@@ -103,6 +110,11 @@ export const rqVaeSpec = {
       // Each depth quantises every position against its codebook.
       perImageValues: m.quantizers * quantiserValues(m.positions, m.codebookSize),
     };
+  },
+  // Each position's codes side by side along its row (the model's codeGrid: the RQ-Transformer's order).
+  codeGrid: (m) => {
+    const [h, w] = codeGridShape({ positions: m.positions, codeSize: m.codeSize, decoder: m.decoder });
+    return { grid: [h, w * m.quantizers], codebookSize: m.codebookSize, codebooks: m.sharedCodebook ? 1 : m.quantizers };
   },
   presets: [
     {

@@ -146,6 +146,7 @@ export const vqVaeSpec = {
     extras: [{ where: 'codebook', label: `codebook ${m.codebookSize} × ${m.codeSize}`, shape: [m.codebookSize, m.codeSize] }],
     perImageValues: quantiserValues(m.positions, m.codebookSize),
   }),
+  codeGrid: (m) => ({ grid: codeGridShape(m), codebookSize: m.codebookSize }),
   presets: [
     {
       name: 'vq-vae-mlp',
