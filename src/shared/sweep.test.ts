@@ -73,6 +73,10 @@ describe('expandSweep', () => {
       'log_uniform_values needs min > 0 (log_uniform takes the logs of the bounds)',
     ]);
     expect(message({ min: -9, max: -2, distribution: 'log_uniform' })).toBeUndefined();
+    // A width past float64's range would draw Infinity and NaN.
+    expect(message({ min: -1e308, max: 1e308 })).toEqual([
+      'the range is too wide to draw from: max − min must be a finite number',
+    ]);
     // W&B's spelled-out default for a list is taken; its weights and other distributions for a list are not.
     expect(message({ values: [1, 2], distribution: 'categorical' })).toBeUndefined();
     expect(message({ values: [1, 2], distribution: 'uniform' })).toEqual([

@@ -31,6 +31,11 @@ export const SweepRange = z
     distribution: z.enum(rangeDistributions).default('uniform'),
   })
   .refine((r) => r.min < r.max, { message: 'min must be below max', path: ['max'] })
+  // A draw is min + u·(max − min): a width past float64's range draws Infinity and NaN.
+  .refine((r) => Number.isFinite(r.max - r.min), {
+    message: 'the range is too wide to draw from: max − min must be a finite number',
+    path: ['max'],
+  })
   .refine((r) => r.distribution !== 'log_uniform_values' || r.min > 0, {
     message: 'log_uniform_values needs min > 0 (log_uniform takes the logs of the bounds)',
     path: ['min'],
@@ -388,7 +393,7 @@ export function sweepPoints(
             : {
                 path: paramPath(p),
                 // The field's own message; a deeper field inside the swept value is named.
-                message: `${JSON.stringify(value)} is refused: ${issue.path === p ? issue.message : describeIssues([issue])}`,
+                message: `${typeof value === 'number' ? String(value) : JSON.stringify(value)} is refused: ${issue.path === p ? issue.message : describeIssues([issue])}`,
               };
       const key = `${out.path}\n${out.message}`;
       if (!seen.has(key)) {
