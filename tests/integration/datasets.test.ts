@@ -164,6 +164,17 @@ describe('data sets through the studio', () => {
     const taken = await dispatch(studio.api, 'datasets.generate', { generator: 'faces', seed: 2, count: 30, name: 'tiny' });
     expect(taken.ok).toBe(false);
     if (!taken.ok) expect(taken.error.code).toBe('conflict');
+    // Refusals of a name carry it as their field; a faces set's name leaves room for its -a and -b.
+    expect(taken.ok ? null : taken.error.issues?.map((i) => i.path)).toEqual(['name']);
+    const long = await dispatch(studio.api, 'datasets.generate', {
+      generator: 'faces',
+      seed: 2,
+      count: 30,
+      name: 'f'.repeat(63),
+    });
+    expect(long.ok ? null : long.error.issues).toEqual([
+      { path: 'name', message: 'a faces set is stored as 2 (<name>-a, <name>-b), each at most 64 characters: give at most 62' },
+    ]);
     const builtin = await dispatch(studio.api, 'datasets.delete', { name: 'mnist' });
     expect(builtin).toMatchObject({
       ok: false,

@@ -35,8 +35,12 @@ export function datasetsApi(
       }
       if (e instanceof PathEscapeError)
         throw new ApiError('bad_request', `name: ${e.message}`, [{ path: 'name', message: e.message }]);
-      if (e instanceof DatasetExistsError) throw new ApiError('conflict', e.message);
-      if (e instanceof DatasetError) throw new ApiError(e.code, e.message);
+      // A refusal whose message names its field ("name: …", "dataset.second: …") carries it as an issue.
+      if (e instanceof DatasetExistsError) throw new ApiError('conflict', e.message, [{ path: 'name', message: e.message }]);
+      if (e instanceof DatasetError) {
+        const field = /^(name|dataset\.second): (.*)$/s.exec(e.message);
+        throw new ApiError(e.code, e.message, field ? [{ path: field[1] as string, message: field[2] as string }] : undefined);
+      }
       throw e;
     }
   };

@@ -220,6 +220,13 @@ export class DatasetCatalog {
       const d = defaultGenerated[n];
       return d !== undefined && d.generator === req.generator && d.seed === req.seed && d.count === req.count;
     };
+    // Faces are stored as two sets, <name>-a and <name>-b: the name leaves room for the suffix.
+    const longest = Math.max(...names.map((n) => n.length));
+    if (req.name !== undefined && names.length > 1 && longest > 64)
+      throw new DatasetError(
+        'bad_request',
+        `name: a ${gen.kind} set is stored as ${names.length} (${names.map((n) => `<name>${n.slice(base.length)}`).join(', ')}), each at most 64 characters: give at most ${64 - (longest - base.length)}`,
+      );
     const identities = names.flatMap((n, k) => (missingOnly && this.store.has(n) ? [] : [k]));
     identities.forEach((k) => this.checkNewName(names[k] as string, isDefault(names[k] as string)));
     return this.exclusive(base, async () => {
