@@ -104,11 +104,10 @@ export function lastGoodCheckpoint(db: Db, runId: number): ResumePoint {
 /** `defaultCheckpoint`, or an error naming why none verifies. */
 function usableCheckpoint(db: Db, runId: number): Found & { from: ResumePoint } {
   const found = defaultCheckpoint(db, runId);
-  if (!found.from)
-    throw new ApiError(
-      'conflict',
-      `run ${runId} has no usable checkpoint${found.skipped.length ? `: ${found.skipped.join('; ')}` : ''}`,
-    );
+  if (!found.from) {
+    const why = `run ${runId} has no usable checkpoint${found.skipped.length ? `: ${found.skipped.join('; ')}` : ''}`;
+    throw new ApiError('conflict', why, [{ path: 'runId', message: why }]);
+  }
   return { ...found, from: found.from };
 }
 

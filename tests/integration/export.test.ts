@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { dispatch } from '../../src/core/dispatch';
+import { finishRun, insertRun } from '../../src/core/store/runs';
 import type { Studio } from '../../src/core/studio';
 import { parseNpy } from '../../src/core/datasets/npy';
 import { defaultRunConfig } from '../../src/families/run-config';
@@ -133,6 +135,22 @@ describe('a trained model leaves the studio', () => {
       modelTopology: { config: { layers: { config: { batch_input_shape?: number[] } }[] } };
     };
     expect(topology.modelTopology.config.layers[0]?.config.batch_input_shape).toEqual([null, 4096]);
+  });
+
+  it('refuses a run without a usable checkpoint, naming runId (export and extension alike)', async () => {
+    const runId = insertRun(studio.db, mnistConfig(), 'hash');
+    finishRun(studio.db, runId, 'completed', null);
+    for (const [name, input] of [
+      ['runs.export', { runId }],
+      ['runs.resume', { runId, addEpochs: 1 }],
+    ] as const) {
+      const answer = await dispatch(studio.api, name, input);
+      expect(answer.ok ? null : [answer.error.code, answer.error.issues?.map((i) => i.path)], name).toEqual([
+        'conflict',
+        ['runId'],
+      ]);
+    }
+    await studio.api['runs.delete']({ runId });
   });
 
   it('the API exports only into the studio’s own folder', async () => {

@@ -70,10 +70,8 @@ export function runHelpers(ctx: StudioContext) {
     // The newest checkpoint that verifies; a corrupt or missing one is named and the one before it used.
     const { from, skipped } = newestGoodCheckpoint(db, runId);
     if (run.status === 'completed' && !from) {
-      throw new ApiError(
-        'conflict',
-        `run ${runId} has no usable checkpoint to continue from${skipped.length ? `: ${skipped.join('; ')}` : ''}`,
-      );
+      const why = `run ${runId} has no usable checkpoint to continue from${skipped.length ? `: ${skipped.join('; ')}` : ''}`;
+      throw new ApiError('conflict', why, [{ path: 'runId', message: why }]);
     }
     let dropped: string[];
     try {
