@@ -23,13 +23,14 @@ export function datasetsDirFor(dbPath: string): string {
 
 /**
  * Where a database's checkpoints go, beside it: `checkpoints/` for the studio's own `studio.db`, and
- * `checkpoints-<name>/` for any other (`--db ~/exp/beta.db`: `checkpoints-beta/`), so two databases in one folder never
- * share a run's folder (both have a run 7). Before this, every database used `checkpoints/`: `legacyCheckpointsDir`.
+ * `checkpoints-<file name>/` for any other (`--db ~/exp/beta.db`: `checkpoints-beta.db/`), so two databases in one
+ * folder never share a run's folder (both have a run 7). Before this, every database used `checkpoints/`:
+ * `legacyCheckpointsDir`.
  */
 export function checkpointsDirFor(dbPath: string): string {
   if (dbPath === ':memory:') return join(tmpdir(), `latent-studio-${process.pid}`, 'checkpoints');
-  const stem = basename(dbPath).replace(/\.[^.]*$/, '');
-  return join(dirname(dbPath), stem === 'studio' ? 'checkpoints' : `checkpoints-${stem}`);
+  const name = basename(dbPath);
+  return join(dirname(dbPath), name === 'studio.db' ? 'checkpoints' : `checkpoints-${name}`);
 }
 
 /** The folder every database's checkpoints went to before checkpointsDirFor: an older run's paths lie in it. */

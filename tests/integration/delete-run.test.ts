@@ -48,7 +48,10 @@ describe('deleting a run', () => {
           return dirname((await s.api['runs.get']({ runId: runs[i]!.runId })).checkpoints[0]!.path);
         }),
       );
-      expect(folders.map((f) => relative(tmp.dir, f))).toEqual([join('checkpoints', 'run-1'), join('checkpoints-beta', 'run-1')]);
+      expect(folders.map((f) => relative(tmp.dir, f))).toEqual([
+        join('checkpoints', 'run-1'),
+        join('checkpoints-beta.db', 'run-1'),
+      ]);
       await one.api['runs.delete']({ runId: runs[0]!.runId });
       expect(existsSync(folders[0]!)).toBe(false);
       // The other database's run still resumes from its own checkpoint.

@@ -1,5 +1,4 @@
 /** The runs' commands: start, resume, cancel, delete, read, export. */
-import { rmSync } from 'node:fs';
 import { finishedStatuses, type Api } from '../../shared/api';
 import { pretrainingEpochs, untrainedDecoder } from '../../families/run-config';
 import { describeIssues, TrainingConfig } from '../../shared/config';
@@ -22,9 +21,9 @@ import {
   stoppedEarlyOf,
 } from '../store/runs';
 import { getJob, listJobs } from '../store/jobs';
-import { checkpointPathInUse } from '../store/checkpoints';
+import { checkpointPathInUse, listCheckpoints } from '../store/checkpoints';
 import { trainJobHeldElsewhere, trainJobSupervisor } from '../store/train-jobs';
-import { removeCheckpointFile } from '../training/checkpoint-files';
+import { removeCheckpointFile, removeRunFiles } from '../training/checkpoint-files';
 import { DatasetError } from '../datasets/catalog';
 import { ensureDatasets, type StudioContext } from './context';
 
@@ -232,9 +231,14 @@ export function runsApi(
       // From here to the end nothing awaits: no run or job of it can start in between.
       // A run waiting in this studio's queue leaves the queue with it.
       if (getRunStatus(db, runId) === 'queued') orchestrator.cancel(runId);
+      // Its checkpoints and priors go with it (ids are reused: a later run of this id would find them): each file by
+      // the path its row holds (an older run's may lie in the folder every database once shared), then its folder.
+      const files = [
+        ...listCheckpoints(db, runId).map((c) => c.path),
+        ...listJobs(db, runId, 'prior').flatMap((j) => (j.result as { file?: { path?: string } } | null)?.file?.path ?? []),
+      ];
       const deleted = deleteRun(db, runId);
-      // Its checkpoints and priors go with it (ids are reused: a later run of this id would find them).
-      if (deleted) rmSync(insideRoot(checkpointDir, `run-${runId}`), { recursive: true, force: true });
+      if (deleted) removeRunFiles(checkpointDir, runId, files);
       // Its explorer sessions close: one left open would decode for a run that is gone, then for a later run of its id.
       if (deleted) explorer.closeRun(runId, `run ${runId} was deleted`);
       if (deleted) events.emit('run.deleted', { runId });

@@ -8,7 +8,7 @@ import { finishJob, insertJob } from '../store/jobs';
 import { openDb } from '../store/db';
 import { insertRun } from '../store/runs';
 import { checkpointsDirFor } from '../paths';
-import { keepCheckpoint, removeCheckpointFile } from './checkpoint-files';
+import { keepCheckpoint, removeCheckpointFile, removeRunFiles } from './checkpoint-files';
 
 const dir = mkdtempSync(join(tmpdir(), 'latent-studio-ckpt-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,7 +68,7 @@ describe('removing a checkpoint file', () => {
     const root = mkdtempSync(join(tmpdir(), 'latent-studio-ckpt-dirs-'));
     try {
       const own = checkpointsDirFor(join(root, 'beta.db'));
-      expect(own).toBe(join(root, 'checkpoints-beta'));
+      expect(own).toBe(join(root, 'checkpoints-beta.db'));
       expect(checkpointsDirFor(join(root, 'studio.db'))).toBe(join(root, 'checkpoints'));
       const files = [join(own, 'run-1', 'epoch-0001.lsckpt'), join(root, 'checkpoints', 'run-1', 'epoch-0001.lsckpt')];
       for (const f of files) {
@@ -81,6 +81,34 @@ describe('removing a checkpoint file', () => {
       writeFileSync(outside, 'not a checkpoint');
       expect(() => removeCheckpointFile(own, outside)).toThrow();
       expect(existsSync(outside)).toBe(true);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a deleted run's files", () => {
+  it('go by their stored paths; the folder databases once shared keeps another database’s files of the same run id', () => {
+    const root = mkdtempSync(join(tmpdir(), 'latent-studio-run-files-'));
+    try {
+      const studio = checkpointsDirFor(join(root, 'studio.db'));
+      const beta = checkpointsDirFor(join(root, 'beta.db'));
+      const write = (f: string) => {
+        mkdirSync(dirname(f), { recursive: true });
+        writeFileSync(f, 'weights');
+        return f;
+      };
+      // Before per-database folders, beta.db's run 1 wrote into checkpoints/run-1 too, beside studio.db's run 1.
+      const betaOld = write(join(studio, 'run-1', 'epoch-0001.lsckpt'));
+      const betaNew = write(join(beta, 'run-1', 'epoch-0002.lsckpt'));
+      const studioOwn = write(join(studio, 'run-1', 'epoch-0003.lsckpt'));
+      removeRunFiles(studio, 1, [studioOwn]);
+      expect([existsSync(studioOwn), existsSync(betaOld), existsSync(betaNew)]).toEqual([false, true, true]);
+      removeRunFiles(beta, 1, [betaOld, betaNew]);
+      expect([existsSync(betaOld), existsSync(join(beta, 'run-1'))]).toEqual([false, false]);
+      // Emptied, studio.db's folder of the run goes too.
+      removeRunFiles(studio, 1, []);
+      expect(existsSync(join(studio, 'run-1'))).toBe(false);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -1,7 +1,7 @@
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { RunConfig } from '../../shared/config';
-import { insideRoot, legacyCheckpointsDir } from '../paths';
+import { insideRoot, legacyCheckpointsDir, PathEscapeError } from '../paths';
 import {
   checkpointPathInUse,
   deleteCheckpointRow,
@@ -20,6 +20,24 @@ export function removeCheckpointFile(checkpointDir: string, path: string): void 
   const root =
     !relative(legacy, path).startsWith('..') && relative(checkpointDir, path).startsWith('..') ? legacy : checkpointDir;
   rmSync(insideRoot(root, relative(root, path)), { force: true });
+}
+
+/**
+ * A deleted run's files: each by its stored path, then its folder. The folder is removed whole where it is this
+ * database's own; in the folder every database once shared (studio.db's), only once empty, since an older database's
+ * run of the same id may keep files there.
+ */
+export function removeRunFiles(checkpointDir: string, runId: number, files: readonly string[]): void {
+  for (const f of files) {
+    try {
+      removeCheckpointFile(checkpointDir, f);
+    } catch (e) {
+      if (!(e instanceof PathEscapeError)) throw e; // a path outside the studio's folders is not its to remove
+    }
+  }
+  const folder = insideRoot(checkpointDir, `run-${runId}`);
+  if (checkpointDir !== legacyCheckpointsDir(checkpointDir)) rmSync(folder, { recursive: true, force: true });
+  else if (existsSync(folder) && readdirSync(folder).length === 0) rmSync(folder, { recursive: true });
 }
 
 /**
