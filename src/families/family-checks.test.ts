@@ -36,6 +36,8 @@ describe("a family's own checks, before anything trains", () => {
       { path: 'model.capacityGamma', message: expect.stringMatching(/^capacityGamma is read by the capacity form alone/) },
       { path: 'model.capacityEpochs', message: expect.stringMatching(/^capacityEpochs is read by the capacity form alone/) },
     ]);
+    // A run that trained so continues as it was.
+    expect(checkRunConfig(configOf('vae', { capacityGamma: 1000 }), mnist, undefined, true)).toEqual([]);
   });
 
   it('refuses DEC with more clusters than images that train (its k-means failed after the whole pretraining)', () => {

@@ -16,6 +16,8 @@ export interface CheckContext {
   image: [number, number, number];
   /** Label classes of the run's data set (0 when unlabelled). */
   classes: number;
+  /** A run that continues (resumed, extended): what only a new run is asked (a setting it would ignore) is not. */
+  continuing?: boolean;
 }
 
 export type ModelCheck<M> = (model: M, ctx: CheckContext, issue: (path: (string | number)[], message: string) => void) => void;

@@ -121,7 +121,7 @@ export function checkRunConfig(
   metricRuleIssues(config, issue, { labels: classes > 0, twinSets: b !== undefined && a.twin === d.second });
   const spec = (familySpec(config.family) ?? {}) as { checkModel?: CrossFieldCheck };
   const image: [number, number, number] = [a.height, a.width, a.channels];
-  spec.checkModel?.(config.model, { training: config.training, image, classes }, issue);
+  spec.checkModel?.(config.model, { training: config.training, image, classes, continuing }, issue);
   if (limits && issues.length === 0) {
     const need = modelMemory(spec, config.model, { image, classes, training: config.training });
     const backend = config.backend ?? 'auto';

@@ -65,12 +65,13 @@ const dense = (units: number): LayerSpec => ({ type: 'dense', units, activation:
 
 const shapes = checkArchitecture<VaeModel>((m) => ({ codeUnits: 2 * m.latentSize }));
 /** The capacity form γ·|KL − C| (Burgess et al. 2018) is set whole: C max without γ is refused (the VAE's and the CVAE's). */
-export const checkCapacity: ModelCheck<VaeModel> = (model, _ctx, issue) => {
+export const checkCapacity: ModelCheck<VaeModel> = (model, ctx, issue) => {
   if (model.capacityMaxNats !== undefined && model.capacityGamma === undefined) {
     issue(['model', 'capacityGamma'], 'the capacity form needs γ (capacityGamma) when C max is set');
   }
-  // Its γ and ramp without C max would be ignored (the loss is β·KL): refused, as a schedule's unread settings are.
-  if (model.capacityMaxNats === undefined)
+  // Its γ and ramp without C max would be ignored (the loss is β·KL): refused for a new run, as a schedule's unread
+  // settings are (a run that trained so goes on as it was).
+  if (model.capacityMaxNats === undefined && !ctx.continuing)
     for (const field of ['capacityGamma', 'capacityEpochs'] as const)
       if (model[field] !== undefined)
         issue(['model', field], `${field} is read by the capacity form alone: set capacityMaxNats (C max) too, or leave it out`);
