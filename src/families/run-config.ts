@@ -54,10 +54,10 @@ function scheduleIssues(config: RunConfig, issue: (path: readonly PropertyKey[],
       `a warm-up of ${s.warmupEpochs} epoch${s.warmupEpochs === 1 ? '' : 's'} is as long as the run (${epochs} epoch${epochs === 1 ? '' : 's'}${pretraining > 0 ? `, ${pretraining} of them pretraining` : ''}): ` +
         'the rate would never reach training.learningRate; make it shorter',
     );
-  // A floor above the rate: the cosine would climb to it, the plateau's first cut raise the rate to it (a run of
-  // exploding losses). (Equal is a flat schedule, taken: a sweep over the rate may reach its floor.)
+  // A cosine's floor above the rate: it would climb to it, as torch's does (the plateau, as torch's, never raises the
+  // rate). Equal is a flat schedule, taken: a sweep over the rate may reach its floor.
   const lr = config.training.learningRate;
-  if (s.minLearningRate !== undefined && s.minLearningRate > lr && (s.kind === 'cosine' || s.kind === 'plateau'))
+  if (s.minLearningRate !== undefined && s.minLearningRate > lr && s.kind === 'cosine')
     issue(
       ['training', 'schedule', 'minLearningRate'],
       `the minimum rate ${s.minLearningRate} is above training.learningRate ${lr}: the ${s.kind} schedule would raise the rate to it; make it lower`,

@@ -106,4 +106,11 @@ describe('learning-rate schedules against torch.optim.lr_scheduler', () => {
     for (let epoch = 0; epoch < 5; epoch++) state = plateauAfterEpoch(0.1, schedule, state, 1);
     expect(scheduledRate(0.1, schedule, { step: 0, stepsPerEpoch: 1, totalSteps: 1 }, state)).toBeCloseTo(0.003, 12);
   });
+
+  it('plateau never raises the rate, as torch does not, where its floor is above it', () => {
+    const schedule: LearningRateSchedule = { kind: 'plateau', patience: 0, factor: 0.1, minLearningRate: 10 };
+    let state = initialPlateau();
+    for (let epoch = 0; epoch < 3; epoch++) state = plateauAfterEpoch(0.001, schedule, state, 1);
+    expect(scheduledRate(0.001, schedule, { step: 0, stepsPerEpoch: 1, totalSteps: 1 }, state)).toBe(0.001);
+  });
 });

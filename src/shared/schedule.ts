@@ -86,6 +86,8 @@ export function plateauAfterEpoch(
   const badEpochs = better ? 0 : state.badEpochs + 1;
   if (badEpochs <= (schedule.patience ?? scheduleDefaults.patience)) return { best, badEpochs, scale: state.scale };
   const min = schedule.minLearningRate ?? 0;
-  const rate = Math.max(base * state.scale * (schedule.factor ?? scheduleDefaults.factor), min);
-  return { best, badEpochs: 0, scale: rate / base };
+  const current = base * state.scale;
+  const rate = Math.max(current * (schedule.factor ?? scheduleDefaults.factor), min);
+  // As torch, a cut that would not lower the rate (a floor at or above it) leaves it as it is: never raised.
+  return { best, badEpochs: 0, scale: current - rate > 1e-8 ? rate / base : state.scale };
 }
