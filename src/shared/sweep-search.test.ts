@@ -34,4 +34,10 @@ describe('the metrics a sweep can optimise', () => {
       'test.swap_mse',
     ]);
   });
+
+  it('at Hyperband’s rungs, leave out a figure measured once after training', () => {
+    const once = [...declared, { name: 'accuracy_pretrained', afterTraining: true }];
+    expect(epochMetricNames(once)).toContain('test.accuracy_pretrained');
+    expect(epochMetricNames(once, undefined, false, undefined, true)).not.toContain('test.accuracy_pretrained');
+  });
 });

@@ -81,15 +81,24 @@ export function epochMetricNames(
     perDimension?: string | undefined;
     losses?: string[] | undefined;
     needs?: 'labels' | 'twinSets' | undefined;
+    afterTraining?: boolean | undefined;
   }[],
   loss?: string,
   /** Whether the runs hold a validation split out of their training images (its loss and MSE each epoch). */
   validation = false,
   /** What the runs' data set gives (labels, a twin pair), where it is known: a figure that needs more is left out. */
   has?: { labels: boolean; twinSets: boolean },
+  /** Judged at Hyperband's rungs, epochs into training: a figure measured once after the last epoch is none it reads. */
+  atRungs = false,
 ): string[] {
   const own = declared
-    .filter((m) => !m.perDimension && (!loss || !m.losses || m.losses.includes(loss)) && (!m.needs || !has || has[m.needs]))
+    .filter(
+      (m) =>
+        !m.perDimension &&
+        (!loss || !m.losses || m.losses.includes(loss)) &&
+        (!m.needs || !has || has[m.needs]) &&
+        !(atRungs && m.afterTraining),
+    )
     .map((m) => `test.${m.name}`);
   return [...new Set(['test.loss', 'train.loss', 'test.mse', ...(validation ? ['val.loss', 'val.mse'] : []), ...own])];
 }

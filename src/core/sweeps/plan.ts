@@ -43,8 +43,9 @@ export function epochMetrics(
   loss?: string,
   validation = false,
   has?: { labels: boolean; twinSets: boolean },
+  atRungs = false,
 ): string[] {
-  return epochMetricNames(familySpec(family)?.metrics ?? [], loss, validation, has);
+  return epochMetricNames(familySpec(family)?.metrics ?? [], loss, validation, has, atRungs);
 }
 
 /** What a run's data set gives the figures that need it: labels (DEC's accuracy), a twin pair (the deepfake's swap). */
@@ -69,12 +70,14 @@ function objectiveIssues(spec: SweepSpec, points: readonly SweepPoint[], dataset
   ];
   // Hyperband judges runs at its rungs, epochs into training: a figure measured once after the last epoch (the
   // stacked AE's classifier accuracies) is none it can read there.
-  const once = (c: RunConfig) =>
-    spec.early_terminate ? (familySpec(c.family)?.metrics ?? []).filter((m) => m.afterTraining).map((m) => `test.${m.name}`) : [];
   const reported = (c: RunConfig, loss?: string) =>
-    epochMetrics(c.family, loss, ruleSplit(c.dataset) === 'val', datasetGives(c, datasets)).filter(
-      (name) => !unreportedBy(c).includes(name) && !once(c).includes(name),
-    );
+    epochMetrics(
+      c.family,
+      loss,
+      ruleSplit(c.dataset) === 'val',
+      datasetGives(c, datasets),
+      spec.early_terminate !== undefined,
+    ).filter((name) => !unreportedBy(c).includes(name));
   const objectives = sweepObjectives(spec);
   return objectives.flatMap((o, i) => {
     const missing = kinds.filter((c) => !reported(c, c.training.loss).includes(o.name));

@@ -181,6 +181,7 @@ export class SweepFormState {
       (this.effective.config?.['dataset'] as { validationFraction?: number } | undefined)?.validationFraction !== undefined ||
         this.rows.some((r) => r.path.trim() === 'dataset.validationFraction'),
       this.datasetGives,
+      this.hyperband,
     ),
   );
 
