@@ -22,6 +22,14 @@ export function openDb(path: string, options: OpenOptions = {}): Db {
   return db;
 }
 
+/**
+ * SQL functions the migrations call: `fold_case(text)`, JavaScript's lower case (SQLite's lower() folds ASCII alone),
+ * as labels.ts folds a tag's case, so Über and über are one tag in both.
+ */
+export function registerMigrationFunctions(db: Pick<Db, 'function'>): void {
+  db.function('fold_case', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s) as string);
+}
+
 export function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > migrations.length) {
@@ -35,6 +43,7 @@ export function migrate(db: Db): void {
   // are checked against them before the transaction commits.
   const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
   db.pragma('foreign_keys = OFF');
+  registerMigrationFunctions(db);
   const apply = db.transaction(() => {
     // Read again under the write lock (below): another studio opening this database may have migrated it meanwhile.
     const from = db.pragma('user_version', { simple: true }) as number;

@@ -102,6 +102,7 @@ describe('migration 19: one tag in any case', () => {
       db.prepare(`UPDATE ${table} SET tags_json = ? WHERE id = ?`).run(JSON.stringify(tags), id);
     tag('runs', runs[0]!, ['Baseline', 'beta']);
     tag('runs', runs[1]!, ['BETA', 'baseline', 'Beta', 'new']);
+    tag('runs', runs[2]!, ['Über', 'über']);
     db.prepare(`INSERT INTO experiments (name, created_at) VALUES ('s', 'x') ON CONFLICT(name) DO NOTHING`).run();
     db.prepare(
       `INSERT INTO sweeps (experiment_id, name, method, spec_json, state, created_at, tags_json)
@@ -112,7 +113,7 @@ describe('migration 19: one tag in any case', () => {
       (db.prepare(`SELECT tags_json FROM ${table} ORDER BY id`).all() as { tags_json: string }[]).map(
         (r) => JSON.parse(r.tags_json) as string[],
       );
-    expect(tags('runs')).toEqual([['Baseline', 'beta'], ['beta', 'Baseline', 'new'], []]);
+    expect(tags('runs')).toEqual([['Baseline', 'beta'], ['beta', 'Baseline', 'new'], ['Über']]);
     expect(tags('sweeps')).toEqual([['new', 'sweep']]);
   });
 });

@@ -343,7 +343,7 @@ export const migrations: readonly string[] = [
          FROM runs r, json_each(r.tags_json) t
        UNION ALL
        SELECT 'sweeps', s.id, CAST(t.key AS INTEGER), t.value FROM sweeps s, json_each(s.tags_json) t)
-     SELECT DISTINCT tag, first_value(tag) OVER (PARTITION BY lower(tag) ORDER BY kind, owner, pos) AS spelling FROM tags;
+     SELECT DISTINCT tag, first_value(tag) OVER (PARTITION BY fold_case(tag) ORDER BY kind, owner, pos) AS spelling FROM tags;
    UPDATE runs SET tags_json = (
        SELECT json_group_array(spelling ORDER BY pos) FROM (
          SELECT s.spelling, min(CAST(t.key AS INTEGER)) AS pos FROM json_each(runs.tags_json) t

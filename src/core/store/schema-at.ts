@@ -5,12 +5,14 @@
 import Database from 'better-sqlite3';
 import { hostname } from 'node:os';
 import type { RunConfig } from '../../shared/config';
+import { registerMigrationFunctions } from './db';
 import { migrations } from './migrations';
 
 /** An in-memory database at schema `version`, foreign keys on. */
 export function databaseAt(version: number): Database.Database {
   const db = new Database(':memory:');
   db.pragma('foreign_keys = ON');
+  registerMigrationFunctions(db);
   for (const m of migrations.slice(0, version)) db.exec(m);
   db.pragma(`user_version = ${version}`);
   return db;
