@@ -223,7 +223,7 @@ describe('weight decay', () => {
       {
         path: 'training.weightDecay',
         message:
-          'with training.learningRate 2, a decay of 0.5 multiplies every weight by 1 − 2 × 0.5 = 0 each step, which zeroes or flips them: make rate × decay well below 1',
+          'with training.learningRate 2, a decay of 0.5 multiplies every weight it decays by 1 − 2 × 0.5 = 0 each step, which zeroes or flips them: make rate × decay well below 1',
       },
     ]);
     config.training = { ...config.training, learningRate: 0.001, weightDecay: 0.5 };

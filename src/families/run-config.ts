@@ -83,7 +83,7 @@ export function checkRunConfig(
   if (wd !== undefined && lr * wd >= 1)
     issue(
       ['training', 'weightDecay'],
-      `with training.learningRate ${lr}, a decay of ${wd} multiplies every weight by 1 − ${lr} × ${wd} = ${Number((1 - lr * wd).toPrecision(3))} each step, which zeroes or flips them: make rate × decay well below 1`,
+      `with training.learningRate ${lr}, a decay of ${wd} multiplies every weight it decays by 1 − ${lr} × ${wd} = ${Number((1 - lr * wd).toPrecision(3))} each step, which zeroes or flips them: make rate × decay well below 1`,
     );
   const d = config.dataset;
   const find = (field: 'name' | 'second', name: string) => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/core/dispatch';
 import type { Studio } from '../../src/core/studio';
 import { type RunConfig } from '../../src/shared/config';
+import { SweepSpec } from '../../src/shared/sweep';
 import { defaultRunConfig } from '../../src/families/run-config';
 import { latestOf } from './latest';
 import { npy } from '../../src/core/datasets/import-fixtures';
@@ -202,6 +203,24 @@ describe('data sets through the studio', () => {
         },
       });
       await studio.api['runs.cancel']({ runId });
+      // A bayes sweep on it with proposals still to make: one is always in the queue (a cancelled or deleted one is
+      // proposed again), so it is refused until the sweep is cancelled.
+      const spec = SweepSpec.parse({
+        name: 'on-queued-on',
+        method: 'bayes',
+        count: 4,
+        concurrency: 1,
+        base: config,
+        metric: { name: 'test.loss', goal: 'minimize' },
+        parameters: { 'training.learningRate': { min: 1e-4, max: 1e-2, distribution: 'log_uniform_values' } },
+      });
+      const { sweepId, runs } = await studio.api['sweeps.create']({ spec });
+      for (const r of runs) if (r.runId !== null) await studio.api['runs.delete']({ runId: r.runId });
+      const bySweep = await dispatch(studio.api, 'datasets.delete', { name: 'queued-on' });
+      expect(bySweep.ok ? null : bySweep.error.message).toMatch(
+        /^the training of run \d+ is queued on queued-on: cancel it first/,
+      );
+      await studio.api['sweeps.cancel']({ sweepId: sweepId! });
       expect(await studio.api['datasets.delete']({ name: 'queued-on' })).toEqual({ deleted: true });
     } finally {
       await studio.api['scheduler.set']({ paused: false });
