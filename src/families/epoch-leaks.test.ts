@@ -1,25 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { train } from '../core/training/trainer';
 import { selectBackend } from '../ml/backend';
-import { memorySplit, type ImageDataset } from '../ml/dataset';
+
 import { tf } from '../ml/tf';
-import { buildDefaultModel } from './default-model.testing';
+import { buildDefaultModel, noiseDataset } from './default-model.testing';
 import { familyModels } from './models';
 import { defaultRunConfig, everyRunReports, reportsMetric } from './run-config';
 import { familySpec } from './specs';
-
-/** Seeded noise images, 28×28, with labels cycling through `classes`. */
-function split(count: number, seed: number, classes: number) {
-  let s = seed;
-  const images = Uint8Array.from({ length: count * 784 }, () =>
-    Math.floor(((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 256),
-  );
-  return memorySplit(
-    images,
-    784,
-    Uint8Array.from({ length: count }, (_, i) => i % classes),
-  );
-}
 
 const ignore = { progress: () => undefined, metrics: () => undefined, warn: () => undefined };
 
@@ -37,16 +24,7 @@ describe("a family's epoch, its views and its own figures", () => {
   it.each(Object.keys(familyModels))('%s: its epochs, views and hooks leave no tensor behind', async (family) => {
     const config = defaultRunConfig(family);
     const classes = family === 'deepfake' ? 2 : 10;
-    const dataset: ImageDataset = {
-      name: 'noise',
-      height: 28,
-      width: 28,
-      channels: 1,
-      train: split(64, 1, classes),
-      test: split(32, 2, classes),
-      labelNames: null,
-      hash: 'x',
-    };
+    const dataset = noiseDataset(family, 64, 32);
     const model = buildDefaultModel(family, 1, 64);
     const training = { ...config.training, epochs: 2, batchSize: 32 };
     const lastEpoch = model.totalEpochs?.(training.epochs) ?? training.epochs;

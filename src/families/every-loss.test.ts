@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { train } from '../core/training/trainer';
 import { selectBackend } from '../ml/backend';
-import { memorySplit, type ImageDataset } from '../ml/dataset';
+
 import { TrainingConfig, type DatasetLookup, type RunConfig } from '../shared/config';
+import { noiseDataset } from './default-model.testing';
 import { familyModels } from './models';
 import { checkRunConfig, defaultRunConfig } from './run-config';
 
@@ -10,19 +11,6 @@ const mnist: DatasetLookup = (name) =>
   name === 'mnist'
     ? { name, height: 28, width: 28, channels: 1, trainCount: 60000, testCount: 10000, classes: 10, available: true, hint: null }
     : undefined;
-
-/** Seeded noise images, 28×28, with labels cycling through `classes`. */
-function split(count: number, seed: number, classes: number) {
-  let s = seed;
-  const images = Uint8Array.from({ length: count * 784 }, () =>
-    Math.floor(((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 256),
-  );
-  return memorySplit(
-    images,
-    784,
-    Uint8Array.from({ length: count }, (_, i) => i % classes),
-  );
-}
 
 const losses = TrainingConfig.shape.loss.options;
 const cases = Object.keys(familyModels).flatMap((family) => losses.map((loss) => [family, loss] as const));
@@ -43,16 +31,7 @@ describe('every loss a family takes', () => {
     const issues = checkRunConfig(config, mnist);
     if (issues.length > 0) return expect(issues.map((i) => i.path)).toEqual(['training.loss']);
     const classes = family === 'deepfake' ? 2 : 10;
-    const dataset: ImageDataset = {
-      name: 'noise',
-      height: 28,
-      width: 28,
-      channels: 1,
-      train: split(32, 1, classes),
-      test: split(16, 2, classes),
-      labelNames: null,
-      hash: 'x',
-    };
+    const dataset = noiseDataset(family, 32, 16);
     const model = familyModels[family as keyof typeof familyModels].build({
       model: config.model as never,
       training: config.training,
