@@ -96,7 +96,7 @@ describe('training options', () => {
     const unknown = configWith({ checkpoints: { keepBest: { metric: 'cluster_acc', mode: 'max' } } }, 1);
     unknown.dataset = { ...unknown.dataset, validationFraction: 0.25 };
     await expect(studio.api['runs.start']({ config: unknown })).rejects.toThrow(
-      /training\.checkpoints\.keepBest\.metric: cluster_acc is not a metric autoencoder runs report: choose one of loss, reconstruction, mse/,
+      /training\.checkpoints\.keepBest\.metric: cluster_acc is not a metric this autoencoder run reports: choose one of loss, reconstruction, mse/,
     );
   });
 

@@ -134,7 +134,7 @@ describe('sweeps on a Slurm cluster', () => {
         // Checkpoints were copied into the studio's own store: each run can be resumed or exported here.
         const detail = await studio.api['runs.get']({ runId: result.runs[0]!.id });
         expect(detail.checkpoints.length).toBeGreaterThan(0);
-        expect(detail.checkpoints.every((c) => c.path.startsWith(join(tmp.dir, 'checkpoints')))).toBe(true);
+        expect(detail.checkpoints.every((c) => c.path.startsWith(join(tmp.dir, 'checkpoints-slurm.db')))).toBe(true);
       } finally {
         await studio.close();
       }
