@@ -43,6 +43,15 @@ export const longTests = [
   'tests/integration/explorer.test.ts',
   // The CLI's refusals, one process each (about 30 s), likewise.
   'tests/integration/cli-refusals.test.ts',
+  // The next longest (10 to 25 s each on two cores), moved here when `npm test` took 689 s of its 720 on a slow
+  // machine: the fuzzed host, the data sets' life, the families' epoch logs and every loss of every family, the
+  // trainer end to end, and the coded families' views.
+  'tests/integration/host-fuzz.test.ts',
+  'tests/integration/datasets.test.ts',
+  'src/families/epoch-leaks.test.ts',
+  'src/families/every-loss.test.ts',
+  'tests/integration/training.test.ts',
+  'tests/integration/codes-families.test.ts',
 ];
 
 export default defineConfig({

@@ -158,7 +158,7 @@ export function checkRunConfig(
 
 /**
  * What every run reports on its test (and validation) split: its loss, its reconstruction term, and the per-pixel MSE
- * of its reconstructions (src/families/epoch-leaks.test.ts checks each family reports them and nothing undeclared).
+ * of its reconstructions (src/families/epoch-leaks.test.ts, in the long tier, checks each family reports them and nothing undeclared).
  */
 export const everyRunReports = ['loss', 'reconstruction', 'mse'];
 
