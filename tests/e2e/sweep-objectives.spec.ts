@@ -26,6 +26,28 @@ test("the objective offers a family's own figures only where the base's data set
   await page.screenshot({ path: join(shots, '108-sweep-objectives-deepfake.png') });
 });
 
+test('a VAE’s β is offered as an objective only where every run warms its KL up (the rest do not log it)', async ({ page }) => {
+  const host = theHost();
+  await page.goto(host.url);
+  await page.getByTestId('new-sweep').click();
+  await page.getByTestId('sweep-method').selectOption('bayes');
+  const choices = () => page.getByTestId('sweep-metric').locator('option').allTextContents();
+  await page.getByTestId('sweep-base').selectOption('beta-vae-4');
+  await expect.poll(choices).toContain('test.kl_weight');
+  // Swept to no warm-up in some runs: those runs would not report it, and the core would refuse it.
+  const rows = page.getByTestId('sweep-param');
+  if ((await rows.count()) === 0) await page.getByTestId('sweep-add-param').click();
+  await rows.nth(0).getByTestId('sweep-param-path').selectOption('model.klWarmupEpochs');
+  await rows.nth(0).getByTestId('sweep-param-values').fill('0, 2');
+  await expect.poll(choices).not.toContain('test.kl_weight');
+  expect(await choices()).toContain('test.kl');
+  await page.getByTestId('sweep-search').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(shots, '109-sweep-objectives-warmup-swept.png') });
+  await page.getByTestId('sweep-base').selectOption('vae-784-400-20');
+  await expect.poll(choices).toContain('test.loss');
+  expect(await choices()).not.toContain('test.kl_weight');
+});
+
 test('the objective warns when it is a loss and the sweep varies what defines it (β)', async ({ page }) => {
   const host = theHost();
   await page.goto(host.url);

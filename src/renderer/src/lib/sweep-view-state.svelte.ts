@@ -18,6 +18,7 @@ import {
   readBaseValue,
   suggestSweepName,
   sweepBaseFields,
+  unreportedMetrics,
   writeBaseValue,
   type FixedValue,
   type SweepPreview,
@@ -173,8 +174,9 @@ export class SweepFormState {
   });
 
   /** The metrics the base's runs report each epoch: what the sweep can optimise and judge runs by. */
-  metricChoices = $derived.by(() =>
-    epochMetricNames(
+  metricChoices = $derived.by(() => {
+    const unreported = unreportedMetrics(this.family, this.effective.config, this.rows);
+    return epochMetricNames(
       studio.family(this.family)?.metrics ?? [],
       (this.effective.config?.['training'] as { loss?: string } | undefined)?.loss,
       // Held out by the base, or swept (each of its values holds one out).
@@ -182,8 +184,8 @@ export class SweepFormState {
         this.rows.some((r) => r.path.trim() === 'dataset.validationFraction'),
       this.datasetGives,
       this.hyperband,
-    ),
-  );
+    ).filter((name) => !unreported.includes(name));
+  });
 
   /** Why the objective cannot judge these runs (a loss, and the sweep varies what defines it); null when it can. */
   metricWarning = $derived.by(

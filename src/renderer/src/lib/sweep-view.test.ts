@@ -15,8 +15,10 @@ import {
   startLabel,
   suggestSweepName,
   sweepBaseFields,
+  unreportedMetrics,
   writeBaseValue,
 } from './sweep-view';
+import { defaultRunConfig } from '../../../families/run-config';
 
 describe('the base config', () => {
   it('applies the fixed values, skipping empty rows and naming what it cannot set', () => {
@@ -118,5 +120,39 @@ describe('the sweep', () => {
     expect(startHint(true, 4)).toBe('one sbatch job array of 4 tasks');
     expect(startHint(true, null)).toBe('one sbatch job array of its tasks');
     expect(startHint(false, 4)).toBe('runs queue behind the scheduler’s limit');
+  });
+});
+
+describe('the objectives some run would not report', () => {
+  const row = (path: string, values: string, mode: 'values' | 'range' = 'values', min?: number, max?: number) => ({
+    path,
+    mode,
+    values,
+    min,
+    max,
+  });
+  const vae = (klWarmupEpochs: number) => {
+    const c = defaultRunConfig('vae') as unknown as { model: Record<string, unknown> };
+    return { ...c, model: { ...c.model, klWarmupEpochs } } as Record<string, unknown>;
+  };
+
+  it('leaves out a VAE’s β without a warm-up (the core refuses it), and offers it with one', () => {
+    expect(unreportedMetrics('vae', vae(0), [])).toEqual(['test.kl_weight']);
+    expect(unreportedMetrics('vae', vae(5), [])).toEqual([]);
+  });
+
+  it('reads the warm-up a row sweeps: any value of none leaves it out, values and ranges alike', () => {
+    expect(unreportedMetrics('vae', vae(5), [row('model.klWarmupEpochs', '0, 5')])).toEqual(['test.kl_weight']);
+    expect(unreportedMetrics('vae', vae(5), [row('model.klWarmupEpochs', '2, 5')])).toEqual([]);
+    expect(unreportedMetrics('vae', vae(5), [row('model.klWarmupEpochs', '', 'range', 0, 4)])).toEqual(['test.kl_weight']);
+    // Another field swept, or a list half typed, changes nothing.
+    expect(unreportedMetrics('vae', vae(5), [row('model.beta', '1, 4'), row('model.klWarmupEpochs', '[2,')])).toEqual([]);
+  });
+
+  it('names nothing for a family that reports every figure it declares, or a base without a model', () => {
+    expect(unreportedMetrics('autoencoder', defaultRunConfig('autoencoder') as unknown as Record<string, unknown>, [])).toEqual(
+      [],
+    );
+    expect(unreportedMetrics('vae', null, [])).toEqual([]);
   });
 });

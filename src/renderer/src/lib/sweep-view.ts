@@ -4,7 +4,8 @@ import { parseCliValue, setConfigPath } from '../../../shared/config-path';
 import type { EvaluationKind } from '../../../shared/evaluation-kinds';
 import type { SweepValue } from '../../../shared/sweep';
 import { formFields, type FieldSchema } from './schema-form';
-import { specIssuePath, type ParameterRow } from './sweep-form';
+import { familySpec } from '../../../families/specs';
+import { parseValueList, specIssuePath, type ParameterRow } from './sweep-form';
 
 /**
  * The new-sweep form's pure parts: the base config's fields and their values, the fixed values applied to it, the
@@ -160,4 +161,40 @@ export function startLabel(starting: boolean, slurm: boolean, runs: number | nul
 /** The line beside the start button: where the runs go. */
 export function startHint(slurm: boolean, runs: number | null): string {
   return slurm ? `one sbatch job array of ${runs ?? 'its'} tasks` : 'runs queue behind the scheduler’s limit';
+}
+
+/**
+ * The declared figures some run of the sweep would not report, as `test.<name>` (FamilySpec.unreported: the β of a
+ * KL warm-up, logged only where there is one): the base's model, and the model at each value a row sweeps of it
+ * (a range at its bounds). The core refuses an objective any run does not report, so the form does not offer it.
+ */
+export function unreportedMetrics(
+  family: string,
+  config: Record<string, unknown> | null,
+  rows: readonly Pick<ParameterRow, 'path' | 'mode' | 'values' | 'min' | 'max'>[],
+): string[] {
+  const unreported = familySpec(family)?.unreported;
+  const model = config?.['model'];
+  if (!unreported || typeof model !== 'object' || model === null) return [];
+  const models: Record<string, unknown>[] = [model as Record<string, unknown>];
+  for (const row of rows) {
+    const key = row.path.trim().startsWith('model.') ? row.path.trim().slice('model.'.length) : '';
+    if (key === '' || key.includes('.')) continue;
+    const values: unknown[] =
+      row.mode === 'range' ? [row.min, row.max].filter((v) => v !== undefined) : parseValueList(row.values);
+    // A value of another kind than the base's (a list half typed reads as text) is the row's own issue.
+    const kind = typeof (model as Record<string, unknown>)[key];
+    for (const value of values) {
+      if (kind === 'undefined' || typeof value === kind) models.push({ ...(model as Record<string, unknown>), [key]: value });
+    }
+  }
+  const names = new Set<string>();
+  for (const m of models) {
+    try {
+      for (const name of unreported(m as never)) names.add(`test.${name}`);
+    } catch {
+      // A model the form holds half-edited: the core's check names its field.
+    }
+  }
+  return [...names];
 }
