@@ -54,7 +54,14 @@ export type ChartView =
       /** The axes' titles, where they are not the code's z₁ and z₂ (principal components, say). */
       axes?: [string, string];
     }
-  | { kind: string; caption: string; chart: 'histogram'; bins: { from: number; to: number; count: number }[] };
+  | {
+      kind: string;
+      caption: string;
+      chart: 'histogram';
+      bins: { from: number; to: number; count: number }[];
+      /** What the bins count along (the x axis's title): "|code activation|", "code index". */
+      axis?: string;
+    };
 
 export interface ViewContext {
   /** Fixed test images, flat, [n, pixels]: one of each class where labels exist. */

@@ -95,6 +95,26 @@ for (const theme of ['dark', 'light'] as const) {
   });
 }
 
+test('a loss column of runs with different β says their losses are not on one scale; the −ELBO’s does not', async ({ page }) => {
+  // All runs: the β-VAE preset's (β 4) and the sweep's (0.5 and 8).
+  await page.goto(host.url);
+  await page.goto(`${host.origin}/#/table`);
+  const loss = page.locator('[data-testid="sort-column"][data-column="metric:test.loss"]');
+  await expect(loss.getByTestId('column-mixed-units')).toBeVisible({ timeout: 30_000 });
+  await expect(loss).toHaveAttribute('title', /the loss is defined by β \(KL weight\), which differs between these runs/);
+  await expect(page.locator('[data-column="metric:test.neg_elbo"]').getByTestId('column-mixed-units')).toHaveCount(0);
+  await loss.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(shots, '113-table-loss-beta.png') });
+  // Compared, the loss's curves say it too.
+  await page.goto(`${host.origin}/#/compare?runs=${sweepRuns.join(',')}`);
+  await page.getByTestId('compare-metric').selectOption('test.loss');
+  await expect(page.getByTestId('compare-curves-units')).toContainText('the loss is defined by β');
+  await page.getByTestId('compare-metric').selectOption('test.neg_elbo');
+  await expect(page.getByTestId('compare-curves-units')).toHaveCount(0);
+  await page.getByTestId('compare-metric').selectOption('test.loss');
+  await page.getByTestId('compare-curves').screenshot({ path: join(shots, '113a-compare-loss-beta.png') });
+});
+
 test('labels show where runs and sweeps are listed: the sidebar, the comparison’s images and its lightbox', async ({ page }) => {
   await page.goto(host.url);
   const sweepItem = page.locator(`[data-testid="sweep-item"][data-sweep-id="${sweepId}"]`);

@@ -55,10 +55,17 @@ describe('every preset of every family', () => {
       } else {
         expect(mime, a.kind).toBe('application/json');
         // A scatter's points or a histogram's bins, some of them there.
-        const chart = JSON.parse(bytes.toString('utf8')) as { chart: string; points?: unknown[]; bins?: { count: number }[] };
+        const chart = JSON.parse(bytes.toString('utf8')) as {
+          chart: string;
+          points?: unknown[];
+          bins?: { count: number }[];
+          axis?: string;
+        };
         if (chart.chart === 'scatter') expect(chart.points?.length, a.kind).toBeGreaterThan(0);
         else {
           expect(chart.chart, a.kind).toBe('histogram');
+          // What its bins count along, the x axis's title: "|code activation|", "code (codebook index)".
+          expect(chart.axis, a.kind).toMatch(/\w/);
           expect(
             chart.bins?.reduce((n, b) => n + b.count, 0),
             a.kind,

@@ -7,6 +7,9 @@ import { autoencoderFamily } from '../autoencoder/model';
 import type { BuiltModel, FamilyModel, ImageView } from '../family-model';
 import type { DenoisingAeModel } from './spec';
 
+/** The noises as the caption names them: salt-and-pepper, not the config's saltPepper. */
+const noiseNames = { gaussian: 'Gaussian', masking: 'masking', saltPepper: 'salt-and-pepper' } as const;
+
 type Corruption = (x: Tensor, level: number, seed: number) => Tensor;
 
 /** Input corruptions of the denoising pipeline (seed 001); the targets stay clean. */
@@ -66,7 +69,7 @@ export const denoisingAeFamily: FamilyModel<DenoisingAeModel> = {
           const split = (t: Tensor) => reads.rows(t, n, pixels);
           out.push({
             kind: 'denoising',
-            caption: `Noisy inputs (${m.noise}, ${m.noiseLevel}), clean images, and the reconstructions from the noisy inputs`,
+            caption: `Noisy inputs (${noiseNames[m.noise]} ${m.noise === 'gaussian' ? 'σ' : 'p'} = ${m.noiseLevel}), clean images, and the reconstructions from the noisy inputs`,
             rows: [split(noisy), split(panel), split(base.reconstruct(noisy))],
           });
         });

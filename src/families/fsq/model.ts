@@ -125,6 +125,7 @@ export const fsqFamily: FamilyModel<FsqModel> = {
           {
             kind: 'code-usage',
             chart: 'histogram',
+            axis: 'code (grid index)',
             caption: `How often each of the ${q.codes} grid codes (levels ${m.levels.join(',')}) is chosen over ${sample.shape[0]} test images: ${used} in use`,
             bins: Array.from(counts, (count, i) => ({ from: i, to: i + 1, count })),
           },

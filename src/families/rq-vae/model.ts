@@ -193,6 +193,7 @@ export const rqVaeFamily: FamilyModel<RqVaeModel> = {
           {
             kind: 'code-usage',
             chart: 'histogram',
+            axis: 'code (depth × codebook size + index)',
             caption: `How often each code is chosen over ${sample.shape[0]} test images, depth by depth (${n} × ${k} bins): ${counts.map((c, i) => `depth ${i + 1}: ${c.filter((v) => v > 0).length} in use`).join(', ')}`,
             bins: counts.flatMap((c, depth) =>
               Array.from(c, (count, i) => ({ from: depth * k + i, to: depth * k + i + 1, count })),

@@ -86,6 +86,7 @@ export const sparseAeFamily: FamilyModel<SparseAeModel> = {
         out.push({
           kind: 'code-histogram',
           chart: 'histogram',
+          axis: '|code activation|',
           caption: `|code activation| over ${sample.shape[0]} test images: ${(100 * share).toFixed(1)} % below ${nearZero}`,
           bins: counts.map((count, i) => ({ from: (i * max) / binCount, to: ((i + 1) * max) / binCount, count })),
         });

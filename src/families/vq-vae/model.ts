@@ -166,6 +166,7 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
           {
             kind: 'code-usage',
             chart: 'histogram',
+            axis: 'code (codebook index)',
             caption: `How often each of the ${k} codes is chosen over ${sample.shape[0]} test images: ${used} in use`,
             bins: Array.from(counts, (count, i) => ({ from: i, to: i + 1, count })),
           },

@@ -32,7 +32,7 @@ export function lossSeries(metrics: readonly MetricPoint[], loss: string, color 
   const train = pointsOf(metrics, 'train', 'loss');
   const test = pointsOf(metrics, 'test', 'loss');
   const series: Series[] = [
-    { label: `${prefix}train ${loss} (batch)`, color: `${color}66`, points: batch, thin: true },
+    { label: `${prefix}train ${loss} (batch)`, color: `${color}99`, points: batch, thin: true },
     { label: `${prefix}train ${loss} (epoch)`, color, points: train },
     { label: `${prefix}test ${loss}`, color, points: test, dashed: true },
     {
@@ -136,5 +136,12 @@ export function linearAxes(xLabel: string, yLabel: string, text: string, grid: s
     ticks: { color: text },
     grid: { color: grid },
   });
-  return { x: axis(xLabel), y: axis(yLabel) };
+  // Epochs and steps count from 0: a run of one epoch plots its point at 1 of 0–1, not alone in 0.94–1.06. Ticks
+  // keep one decimal at most (a batch's point falls within an epoch), so 1, 1.5, 2 rather than 1.00, 1.10, 1.20.
+  const counted = xLabel === 'epoch' || xLabel === 'step';
+  const x = axis(xLabel);
+  return {
+    x: counted ? { ...x, beginAtZero: true, ticks: { ...x.ticks, precision: xLabel === 'step' ? 0 : 1 } } : x,
+    y: axis(yLabel),
+  };
 }

@@ -24,6 +24,19 @@ describe('a figure', () => {
       '0.5000',
     ]);
   });
+
+  it('keeps its decimals below 1, and no more than five significant digits above (a loss in nats: 455.03)', () => {
+    expect([0.08391, 1.5, 12.3456, 455.0312, 9999.94, 12345.6].map((v) => num(v))).toEqual([
+      '0.0839',
+      '1.5000',
+      '12.346',
+      '455.03',
+      '9999.9',
+      '12346',
+    ]);
+    // A declared metric's own decimals stay the most it shows.
+    expect([num(463.1122, 2), num(0.75, 3), num(-455.0312)]).toEqual(['463.11', '0.750', '-455.03']);
+  });
 });
 
 describe('a figure at a glance', () => {

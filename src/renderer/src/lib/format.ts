@@ -7,13 +7,21 @@ export function latest(run: Pick<RunSummary, 'latest'>, split: string, name: str
   return run.latest.find((m) => m.split === split && m.name === name)?.value;
 }
 
-/** A figure: '–' where there is none, '∞' (or '−∞') where it diverged, exponent form where fixed digits would hide it. */
+/** The most significant digits a figure shows: a loss of 455 nats reads 455.03, not 455.0312. */
+const mostSignificant = 5;
+
+/**
+ * A figure: '–' where there is none, '∞' (or '−∞') where it diverged, exponent form where fixed digits would hide it.
+ * `digits` decimals below 1; above, no more than five significant digits in all (463.11, 12.345, 0.0839), so a
+ * loss in nats and one per pixel read alike.
+ */
 export function num(v: number | undefined | null, digits = 4): string {
   if (v === Infinity) return '∞';
   if (v === -Infinity) return '−∞';
   if (v === undefined || v === null || !Number.isFinite(v)) return '–';
   if (v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5)) return v.toExponential(2);
-  return v.toFixed(digits);
+  const whole = Math.abs(v) >= 1 ? Math.floor(Math.log10(Math.abs(v))) + 1 : 0;
+  return v.toFixed(Math.max(0, Math.min(digits, mostSignificant - whole)));
 }
 
 /** A figure to four significant digits, for a glance (209.0, 0.07790): a list's loss, whatever its scale. */

@@ -13,10 +13,12 @@ import {
   kindTitle,
   metricTitle,
   mixedMeaning,
+  mixedScale,
   mixedUnits,
   orderMetrics,
   parseMetricKey,
   unfinishedNote,
+  unlikeFigures,
 } from '../compare';
 import { sweep, sweepFields } from './fixtures';
 
@@ -259,5 +261,42 @@ describe('config table', () => {
       ['training.seed', true],
       ['training.epochs', false],
     ]);
+  });
+});
+
+describe('a loss defined differently from run to run', () => {
+  const info = (id: 'vae' | 'autoencoder') => ({
+    id,
+    label: familySpecs[id].label,
+    lossUnit: familySpecs[id].lossUnit,
+    metrics: [],
+    modelSchema: z.toJSONSchema(familySpecs[id].modelSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
+  });
+  const families = [info('vae'), info('autoencoder')];
+  const vae = (beta: number, loss = 'bce') => ({
+    family: 'vae',
+    config: { 'model.beta': beta, 'model.latentSize': 10, 'training.loss': loss, 'training.learningRate': 0.001 },
+  });
+
+  it('is named where the runs differ in β or in the reconstruction loss, and only for the loss', () => {
+    expect(mixedScale('test.loss', [vae(1), vae(4)], families)).toBe(
+      'the loss is defined by β (KL weight), which differs between these runs (a lower loss need not be a better model)',
+    );
+    expect(mixedScale('train.loss', [vae(1), vae(4, 'mse')], families)).toBe(
+      'the loss is defined by Reconstruction loss and β (KL weight), which differ between these runs (a lower loss need not be a better model)',
+    );
+    // The −ELBO weighs the KL alike in every run; the same β, or another field varied, leaves the loss alike.
+    expect(mixedScale('test.neg_elbo', [vae(1), vae(4)], families)).toBeNull();
+    expect(mixedScale('test.loss', [vae(4), vae(4)], families)).toBeNull();
+    expect(
+      mixedScale('test.loss', [vae(4), { ...vae(4), config: { ...vae(4).config, 'training.learningRate': 0.01 } }], families),
+    ).toBeNull();
+  });
+
+  it('comes after mixed units, which already say the figures are unlike', () => {
+    const ae = { family: 'autoencoder', config: { 'training.loss': 'mse' } };
+    expect(unlikeFigures('test.loss', [vae(1), ae], families)).toMatch(/^mixed units: /);
+    expect(unlikeFigures('test.loss', [vae(1), vae(2)], families)).toMatch(/^the loss is defined by β/);
+    expect(unlikeFigures('test.loss', [vae(2), vae(2)], families)).toBeNull();
   });
 });

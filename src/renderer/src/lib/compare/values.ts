@@ -167,6 +167,49 @@ export function mixedUnits(
   return `mixed units: ${[...byUnit].map(([unit, names]) => `${unit} (${[...names].join(', ')})`).join('; ')}`;
 }
 
+/** The training fields that define the loss's scale (marked `scalesLoss`: the reconstruction loss, Smooth L1's β). */
+const trainingScales = formFields(TrainingConfig)
+  .filter((f) => f.schema.scalesLoss)
+  .map((f) => ({ path: `training.${f.key}`, label: f.schema.label ?? f.key }));
+
+/**
+ * Where a loss's scale differs between the rows: they differ in a field that defines it (β, a penalty's weight,
+ * the reconstruction loss: fields marked `scalesLoss`), so a run with a smaller β reports a smaller loss without
+ * being a better model. Names those fields; null where the rows agree on them, or the metric is no loss.
+ */
+export function mixedScale(
+  key: string,
+  rows: readonly Pick<RunsTable['rows'][number], 'family' | 'config'>[],
+  families: readonly Pick<FamilyInfo, 'id' | 'modelSchema'>[],
+): string | null {
+  if (parseMetricKey(key)?.name !== 'loss') return null;
+  const fields = new Map(trainingScales.map((f) => [f.path, f.label]));
+  for (const id of new Set(rows.map((r) => r.family))) {
+    const properties = families.find((f) => f.id === id)?.modelSchema['properties'] as
+      Record<string, { label?: unknown; scalesLoss?: unknown }> | undefined;
+    for (const [name, field] of Object.entries(properties ?? {})) {
+      if (field.scalesLoss === true && !fields.has(`model.${name}`))
+        fields.set(`model.${name}`, typeof field.label === 'string' ? field.label : name);
+    }
+  }
+  const differing = [...fields].filter(
+    ([path]) => new Set(rows.flatMap((r) => (r.config[path] === undefined ? [] : [JSON.stringify(r.config[path])]))).size > 1,
+  );
+  if (differing.length === 0) return null;
+  const labels = differing.map(([, label]) => label);
+  const names = labels.length > 1 ? `${labels.slice(0, -1).join(', ')} and ${labels.at(-1)}` : labels[0];
+  return `the loss is defined by ${names}, which ${labels.length > 1 ? 'differ' : 'differs'} between these runs (a lower loss need not be a better model)`;
+}
+
+/** What makes a metric's values unlike between the rows: mixed units, or a loss defined differently (null: neither). */
+export function unlikeFigures(
+  key: string,
+  rows: readonly Pick<RunsTable['rows'][number], 'family' | 'config'>[],
+  families: readonly Pick<FamilyInfo, 'id' | 'label' | 'lossUnit' | 'metrics' | 'modelSchema'>[],
+): string | null {
+  return mixedUnits(key, rows, families) ?? mixedScale(key, rows, families);
+}
+
 /**
  * Where the rows' families declare one model field under different labels (β-TC-VAE's γ weighs the dimension-wise KL,
  * FactorVAE's the total correlation), what it is in each: a column of it holds unlike numbers. Null where it is one thing.
