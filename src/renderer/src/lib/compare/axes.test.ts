@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitText, makeAxis, niceTicks, placeLabels, polylineAcross, thinTicks, tickLabels } from '../compare';
+import { fitText, makeAxis, niceTicks, placeLabels, polylineAcross, thinTicks, tickLabels, titleLines } from '../compare';
 
 describe('axes', () => {
   it('places numbers linearly with round ticks', () => {
@@ -9,6 +9,16 @@ describe('axes', () => {
     expect(axis.ticks.map((t) => t.label)).toEqual(['0', '2', '4', '6', '8', '10']);
     expect(axis.ticks[1]?.at).toBeCloseTo(0.2, 12);
     expect(niceTicks(0.13, 0.87, 5)).toEqual([0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]);
+  });
+
+  it('reaches out to round ends where asked (a scatter), so the extreme points have ticks to be read against', () => {
+    // A front's reconstruction from 422.6 to 449.3: without round ends the top point sits above the last tick, 445.
+    expect(makeAxis([422.6, 449.3]).ticks.map((t) => t.label)).toEqual(['425', '430', '435', '440', '445']);
+    const axis = makeAxis([422.6, 449.3], { roundEnds: true });
+    expect(axis.ticks.map((t) => t.label)).toEqual(['420', '425', '430', '435', '440', '445', '450']);
+    expect([axis.position(420), axis.position(450), axis.position(435)]).toEqual([0, 1, 0.5]);
+    // Values already on round ends stay where they are.
+    expect(makeAxis([0, 10], { roundEnds: true }).ticks.map((t) => t.at)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
   });
 
   it('offers a log scale beyond two decades, with a tick per decade', () => {
@@ -143,5 +153,10 @@ describe('a run across parallel axes', () => {
     expect(fitText('beta', 62, 6.2)).toBe('beta');
     expect(fitText('learning rate', 5, 6.2)).toBe('le…');
     expect(fitText('model.encoder[0].units', 62, 6.2, 'end')).toBe('…[0].units');
+    // An axis title of words goes on two lines where one does not hold it: the layer over its field.
+    expect(titleLines('encoder 1 units', 62, 6.2)).toEqual(['encoder 1', 'units']);
+    expect(titleLines('decoder 2 activation', 50, 6.2)).toEqual(['decoder…', '…ivation']);
+    expect(titleLines('beta', 62, 6.2)).toEqual(['beta']);
+    expect(titleLines('training.learningRate', 62, 6.2)).toEqual(['…rningRate']);
   });
 });

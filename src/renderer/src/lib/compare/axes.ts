@@ -55,6 +55,11 @@ export interface AxisOptions {
   valueTicks?: number;
   /** Ticks closer than this (in axis units, 0..1) to the one below are left out; the top one is always kept. */
   minTickGap?: number;
+  /**
+   * A linear axis reaches out to the round ticks at or beyond its least and greatest values (a scatter's frame), so
+   * a point at either end has a tick to be read against; without it the axis spans the values alone.
+   */
+  roundEnds?: boolean;
 }
 
 /** Leaves out ticks too close to the one kept below them, keeping the last: labels that would overlap. */
@@ -103,9 +108,17 @@ export function makeAxis(values: readonly (ConfigValue | undefined)[], options: 
       const ticks = at.map((v, i) => ({ label: names[i] ?? formatValue(v), at: position(v) ?? 0 }));
       return { kind: 'log', canLog, position, ticks: thinTicks(ticks, gap) };
     }
+    const step = niceStep(min, max, options.ticks ?? 5);
+    const [low, high] =
+      options.roundEnds && !atValues
+        ? [
+            Number((Math.floor(min / step + 1e-9) * step).toPrecision(12)),
+            Number((Math.ceil(max / step - 1e-9) * step).toPrecision(12)),
+          ]
+        : [min, max];
     const position = (v: ConfigValue | undefined) =>
-      typeof v === 'number' && Number.isFinite(v) ? (v - min) / (max - min) : null;
-    const at = atValues ? distinct : niceTicks(min, max, options.ticks ?? 5);
+      typeof v === 'number' && Number.isFinite(v) ? (v - low) / (high - low) : null;
+    const at = atValues ? distinct : niceTicks(low, high, options.ticks ?? 5);
     const names = tickLabels(at);
     const ticks = at.map((t, i) => ({ label: names[i] ?? formatValue(t), at: position(t) ?? 0 }));
     return { kind: 'linear', canLog, position, ticks: thinTicks(ticks, gap) };
@@ -202,6 +215,17 @@ export function fitText(text: string, width: number, charWidth = 6.2, keep: 'sta
   const chars = Math.max(3, Math.floor(width / charWidth));
   if (text.length <= chars) return text;
   return keep === 'start' ? `${text.slice(0, chars - 1)}…` : `…${text.slice(text.length - chars + 1)}`;
+}
+
+/**
+ * An axis title in the lines `width` pixels hold: whole where it fits; else, where it has words, its last word on a
+ * line of its own under the rest ("encoder 1" over "units"), each cut to fit; else cut keeping its end.
+ */
+export function titleLines(text: string, width: number, charWidth = 6.2): string[] {
+  if (text.length <= Math.max(3, Math.floor(width / charWidth))) return [text];
+  const space = text.lastIndexOf(' ');
+  if (space <= 0) return [fitText(text, width, charWidth, 'end')];
+  return [fitText(text.slice(0, space), width, charWidth), fitText(text.slice(space + 1), width, charWidth, 'end')];
 }
 
 /**

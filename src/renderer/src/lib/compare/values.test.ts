@@ -211,6 +211,12 @@ describe('values and labels', () => {
       'dataset.seed': 'dataset.seed',
       'model.encoder[0].units': 'units',
     });
+    // Layers' fields alike in name read by their stack and place (a comparison of two architectures).
+    expect(fieldLabels(['model.encoder[0].units', 'model.decoder[1].units', 'model.encoder[0].activation'])).toEqual({
+      'model.encoder[0].units': 'encoder 1 units',
+      'model.decoder[1].units': 'decoder 2 units',
+      'model.encoder[0].activation': 'activation',
+    });
   });
 });
 

@@ -291,7 +291,12 @@ export function fieldLabels(paths: readonly string[]): Record<string, string> {
       .replace(/\[(\d+)\]/g, '.$1')
       .split('.')
       .pop() ?? p;
-  return Object.fromEntries(paths.map((p) => [p, paths.filter((q) => last(q) === last(p)).length > 1 ? p : last(p)]));
+  // A layer's field shared with other layers reads by its stack and place: "encoder 1 units", not model.encoder[0].units.
+  const whole = (p: string) => {
+    const layer = /^model\.(\w+)\[(\d+)\]\.(\w+)$/.exec(p);
+    return layer ? `${layer[1]} ${Number(layer[2]) + 1} ${layer[3]}` : p;
+  };
+  return Object.fromEntries(paths.map((p) => [p, paths.filter((q) => last(q) === last(p)).length > 1 ? whole(p) : last(p)]));
 }
 
 /** A value's identity for sets and maps. */
