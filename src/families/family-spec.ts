@@ -70,6 +70,11 @@ export interface FamilySpec<M> {
    */
   pretrainingEpochs?(model: M): number;
   /**
+   * Where a phased family's training turns to its next phase, after `epoch` epochs (the stacked AE's next layer, its
+   * fine-tuning; DEC's clustering): the run's loss chart marks each, since the loss measures another thing after it.
+   */
+  phases?(model: M): { epoch: number; label: string }[];
+  /**
    * Why this model's reconstructions are no measure of it, where they are not (DEC drops its decoder once clustering
    * starts): the run page says so instead of warning that it reconstructs no better than the mean image.
    */

@@ -269,6 +269,11 @@ export function untrainedDecoder(config: Pick<RunConfig, 'family' | 'model'>): s
   return familySpec(config.family)?.untrainedDecoder?.(config.model);
 }
 
+/** Where a phased family's run turns to its next phase (FamilySpec.phases; none for the rest). */
+export function trainingPhases(config: Pick<RunConfig, 'family' | 'model'>): { epoch: number; label: string }[] {
+  return familySpec(config.family)?.phases?.(config.model) ?? [];
+}
+
 /** Epochs a run trains before its configured ones (a phased family's pretraining; 0 for the rest). */
 export function pretrainingEpochs(config: Pick<RunConfig, 'family' | 'model'>): number {
   return familySpec(config.family)?.pretrainingEpochs?.(config.model) ?? 0;

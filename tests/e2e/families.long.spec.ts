@@ -98,6 +98,13 @@ test('sparse, denoising and conditional models show their signature views', asyn
       const ratio = await figure('metric-baseline-ratio');
       expect(Math.abs((100 * mse) / baseline - ratio)).toBeLessThan(0.2);
     }
+    // The stacked AE's loss chart marks where each phase begins (3 pretraining epochs a layer): its train loss
+    // measures layer 2's own reconstruction after epoch 3, and the whole stack's after 6.
+    if (family === 'stacked-ae') {
+      await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-marks', '3:layer 2 · 6:fine-tuning');
+      await page.getByTestId('loss-chart').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(shots, '19a-stacked-ae-phases.png') });
+    } else await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-marks', '');
     // A family without one code per image says so where the Explore button would be; the others explore.
     if (family === 'vq-vae') await expect(page.getByTestId('no-explorer')).toContainText('not one vector per image');
     else await expect(page.getByTestId('explore-run')).toBeVisible();

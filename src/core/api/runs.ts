@@ -1,6 +1,6 @@
 /** The runs' commands: start, resume, cancel, delete, read, export. */
 import { finishedStatuses, type Api } from '../../shared/api';
-import { pretrainingEpochs, untrainedDecoder } from '../../families/run-config';
+import { pretrainingEpochs, trainingPhases, untrainedDecoder } from '../../families/run-config';
 import { describeIssues, TrainingConfig } from '../../shared/config';
 import { ApiError } from '../errors';
 import { defaultEpoch, exportRun, newestGoodCheckpoint } from '../export';
@@ -171,10 +171,12 @@ export function runsApi(
     'runs.get': async ({ runId }) => {
       const run = requireRun(runId);
       const decoder = untrainedDecoder(run.config);
+      const phases = trainingPhases(run.config);
       return {
         ...run,
         defaultCheckpoint: defaultEpoch(db, runId),
         pretrainingEpochs: pretrainingEpochs(run.config),
+        ...(phases.length > 0 ? { phases } : {}),
         ...(decoder ? { untrainedDecoder: decoder } : {}),
       };
     },

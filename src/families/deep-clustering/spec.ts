@@ -123,6 +123,7 @@ export const deepClusteringSpec = {
   lossUnit: 'per pixel, then KL per image (per phase)',
   objective: 'rec, then KL(P‖Q) (IDEC: rec + γ·KL)',
   pretrainingEpochs: (m: DeepClusteringModel) => m.pretrainEpochs,
+  phases: (m: DeepClusteringModel) => (m.pretrainEpochs > 0 ? [{ epoch: m.pretrainEpochs, label: 'clustering' }] : []),
   untrainedDecoder: (m: DeepClusteringModel) =>
     m.variant === 'dec'
       ? 'DEC drops its decoder once clustering starts: the encoder moves on without it, so its reconstructions say nothing of the clustering (IDEC keeps them)'

@@ -45,6 +45,11 @@ export const stackedAeSpec = {
   lossUnit: 'per pixel (per phase)',
   objective: 'phase loss',
   pretrainingEpochs: (m: StackedAeModel) => m.widths.length * m.pretrainEpochs,
+  // Layer l pretrains over epochs [l·P, (l+1)·P), then the whole stack fine-tunes (model.ts).
+  phases: (m: StackedAeModel) => [
+    ...m.widths.slice(1).map((_, i) => ({ epoch: (i + 1) * m.pretrainEpochs, label: `layer ${i + 2}` })),
+    { epoch: m.widths.length * m.pretrainEpochs, label: 'fine-tuning' },
+  ],
   metrics: [
     { name: 'accuracy_pretrained', label: 'accuracy, pretrained', format: 'percent', headline: true, afterTraining: true },
     { name: 'accuracy_scratch', label: 'accuracy, from scratch', format: 'percent', afterTraining: true },

@@ -4,7 +4,7 @@ import { selectBackend } from '../../ml/backend';
 import { memorySplit, type ImageDataset } from '../../ml/dataset';
 import type { TrainingConfig } from '../../shared/config';
 import { stackedAeFamily } from './model';
-import type { StackedAeModel } from './spec';
+import { stackedAeSpec, type StackedAeModel } from './spec';
 
 const ignore = { progress: () => undefined, metrics: () => undefined, warn: () => undefined };
 
@@ -73,6 +73,11 @@ describe('greedy layer-wise pretraining of a stacked autoencoder', () => {
     expect([enc0, dec0].map((l) => moved(l, 2, 4))).toEqual([false, false]);
     // Fine-tuning (epoch 5) trains the whole stack.
     expect([enc0, enc1, dec0, dec1].map((l) => moved(l, 4, 5))).toEqual([true, true, true, true]);
+    // The phases the run's loss chart marks are where the layers that train change: after epochs 2 and 4.
+    const trains = (e: number) => [enc0, enc1, dec0, dec1].filter((l) => moved(l, e - 1, e)).join();
+    const changes = [1, 2, 3, 4].filter((e) => trains(e) !== trains(e + 1));
+    expect(stackedAeSpec.phases(model).map((p) => p.epoch)).toEqual(changes);
+    expect(stackedAeSpec.phases(model).map((p) => p.label)).toEqual(['layer 2', 'fine-tuning']);
     built.dispose();
   });
 
