@@ -44,7 +44,7 @@ export function lossSeries(metrics: readonly MetricPoint[], loss: string, color 
   ];
   const baseline = pointsOf(metrics, 'test', 'baseline_mse')[0];
   const lastX = [...batch, ...test].reduce((x, p) => Math.max(x, p.x), 1);
-  if (baseline && loss === 'mse') {
+  if (baseline && loss.toLowerCase() === 'mse') {
     series.push({
       label: `${prefix}mean-image baseline (test MSE)`,
       color: '#9aa0a6',
