@@ -173,9 +173,9 @@ export function unreportedMetrics(
   config: Record<string, unknown> | null,
   rows: readonly Pick<ParameterRow, 'path' | 'mode' | 'values' | 'min' | 'max'>[],
 ): string[] {
-  const unreported = familySpec(family)?.unreported;
+  const spec = familySpec(family);
   const model = config?.['model'];
-  if (!unreported || typeof model !== 'object' || model === null) return [];
+  if (!spec?.unreported || typeof model !== 'object' || model === null) return [];
   const models: Record<string, unknown>[] = [model as Record<string, unknown>];
   for (const row of rows) {
     const key = row.path.trim().startsWith('model.') ? row.path.trim().slice('model.'.length) : '';
@@ -191,7 +191,7 @@ export function unreportedMetrics(
   const names = new Set<string>();
   for (const m of models) {
     try {
-      for (const name of unreported(m as never)) names.add(`test.${name}`);
+      for (const name of spec.unreported(m)) names.add(`test.${name}`);
     } catch {
       // A model the form holds half-edited: the core's check names its field.
     }
