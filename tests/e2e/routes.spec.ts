@@ -47,7 +47,7 @@ test('every view has an address: Back and Forward, a reload and a link open it; 
   });
   await page.reload();
   const chart = page.getByTestId('loss-chart');
-  await expect(chart).toHaveAttribute('data-y-title', 'mse per pixel');
+  await expect(chart).toHaveAttribute('data-y-title', 'MSE per pixel');
   const points = Number(await chart.getAttribute('data-points'));
   expect(points).toBeGreaterThan(2);
   await expect(chart).toHaveAttribute('data-drawn', String(points));
