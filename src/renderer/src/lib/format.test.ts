@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { elapsed, num, sig } from './format';
+import { elapsed, num } from './format';
 
 describe('elapsed', () => {
   const start = '2026-12-04T10:00:00.000Z';
@@ -36,19 +36,5 @@ describe('a figure', () => {
     ]);
     // A declared metric's own decimals stay the most it shows.
     expect([num(463.1122, 2), num(0.75, 3), num(-455.0312)]).toEqual(['463.11', '0.750', '-455.03']);
-  });
-});
-
-describe('a figure at a glance', () => {
-  it('keeps four significant digits whatever its scale', () => {
-    expect([sig(209.047), sig(0.0779), sig(1.5), sig(0), sig(12345.6), sig(0.00012), sig(undefined)]).toEqual([
-      '209.0',
-      '0.07790',
-      '1.500',
-      '0',
-      '1.235e+4',
-      '1.200e-4',
-      '–',
-    ]);
   });
 });

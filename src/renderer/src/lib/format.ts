@@ -24,14 +24,6 @@ export function num(v: number | undefined | null, digits = 4): string {
   return v.toFixed(Math.max(0, Math.min(digits, mostSignificant - whole)));
 }
 
-/** A figure to four significant digits, for a glance (209.0, 0.07790): a list's loss, whatever its scale. */
-export function sig(v: number | undefined | null): string {
-  if (v === undefined || v === null || !Number.isFinite(v)) return num(v);
-  if (v === 0) return '0';
-  // toPrecision writes 1e4 and beyond with an exponent itself; below 1e-3 it would write the zeros out.
-  return Math.abs(v) < 1e-3 ? v.toExponential(3) : v.toPrecision(4);
-}
-
 export function when(iso: string | null): string {
   if (!iso) return '–';
   const d = new Date(iso);
