@@ -158,5 +158,6 @@ describe('a run across parallel axes', () => {
     expect(titleLines('decoder 2 activation', 50, 6.2)).toEqual(['decoder…', '…ivation']);
     expect(titleLines('beta', 62, 6.2)).toEqual(['beta']);
     expect(titleLines('training.learningRate', 62, 6.2)).toEqual(['…rningRate']);
+    expect(titleLines('activation', 50, 6.2)).toEqual(['activat…']);
   });
 });

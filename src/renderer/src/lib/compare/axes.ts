@@ -219,12 +219,13 @@ export function fitText(text: string, width: number, charWidth = 6.2, keep: 'sta
 
 /**
  * An axis title in the lines `width` pixels hold: whole where it fits; else, where it has words, its last word on a
- * line of its own under the rest ("encoder 1" over "units"), each cut to fit; else cut keeping its end.
+ * line of its own under the rest ("encoder 1" over "units"), each cut to fit; else cut, a path keeping its end.
  */
 export function titleLines(text: string, width: number, charWidth = 6.2): string[] {
   if (text.length <= Math.max(3, Math.floor(width / charWidth))) return [text];
   const space = text.lastIndexOf(' ');
-  if (space <= 0) return [fitText(text, width, charWidth, 'end')];
+  // A config path keeps its end (…learningRate), a word its start (activat…).
+  if (space <= 0) return [fitText(text, width, charWidth, /[.[\]]/.test(text) ? 'end' : 'start')];
   return [fitText(text.slice(0, space), width, charWidth), fitText(text.slice(space + 1), width, charWidth, 'end')];
 }
 
