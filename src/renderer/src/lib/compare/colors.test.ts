@@ -68,6 +68,12 @@ describe('a series colour as text', () => {
     expect(luminance(green)).toBeGreaterThan(0.3);
     expect(luminance(textColor(green, 'light'))).toBeLessThanOrEqual(0.3);
     expect(textColor(green, 'dark')).toBe(green);
+    // Turbo's deep red (β's highest value) and its blue are lightened on the dark panel, to about 3:1 against it.
+    for (const end of [sequentialColor(1), sequentialColor(0)]) {
+      expect(luminance(end)).toBeLessThan(0.14);
+      expect(luminance(textColor(end, 'dark'))).toBeGreaterThanOrEqual(0.14);
+      expect(textColor(end, 'light')).toBe(end);
+    }
     // Already dark enough: as it is.
     expect(textColor('#1f4e9c', 'light')).toBe('#1f4e9c');
   });

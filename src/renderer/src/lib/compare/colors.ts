@@ -78,16 +78,21 @@ export function withAlpha(color: string, alpha: number): string {
 }
 
 /**
- * A series colour as text on the theme's panel: on a light panel, a light colour (Turbo's yellow-greens) is darkened
- * until its relative luminance (WCAG 2) is at most 0.3, about 3:1 against white; on a dark panel it is as it is.
+ * A series colour as text on the theme's panel, at about 3:1 against it (WCAG 2's relative luminance): on a light
+ * panel a light colour (Turbo's yellow-greens) is darkened until its luminance is at most 0.3; on the dark panel
+ * (#1b1e22) a dark one (Turbo's deep red, the blue) is mixed towards white until it is at least 0.14.
  */
 export function textColor(color: string, theme: 'light' | 'dark'): string {
   const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
-  if (theme === 'dark' || !m) return color;
+  if (!m) return color;
   const rgb = [m[1], m[2], m[3]].map((h) => parseInt(h!, 16) / 255);
   const linear = (c: number) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
   const luminance = (c: number[]) => 0.2126 * linear(c[0]!) + 0.7152 * linear(c[1]!) + 0.0722 * linear(c[2]!);
   let scaled = rgb;
+  if (theme === 'dark') {
+    for (let k = 1; luminance(scaled) < 0.14 && k < 20; k++) scaled = rgb.map((c) => c + (1 - c) * 0.05 * k);
+    return scaled === rgb ? color : `#${scaled.map((c) => hex2(c)).join('')}`;
+  }
   for (let k = 1; luminance(scaled) > 0.3 && k < 20; k++) scaled = rgb.map((c) => c * (1 - 0.05 * k));
   return `#${scaled.map((c) => hex2(c)).join('')}`;
 }

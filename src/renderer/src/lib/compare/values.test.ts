@@ -169,6 +169,11 @@ describe('metric pickers', () => {
     expect(metricTitle('train.kl', families)).toBe('train KL (nats)');
     expect(metricTitle('train.batch_loss', families)).toBe('train batch loss');
     expect(metricTitle('odd', families)).toBe('odd');
+    // The figures every run logs, as the run page names them.
+    expect([metricTitle('test.mse', families), metricTitle('test.baseline_mse', families)]).toEqual([
+      'test MSE',
+      'test mean-image MSE',
+    ]);
     expect(metricTitle('run.training_seconds', families)).toBe('training time (s)');
     // A dimension of a per-dimension set, as the run page's bars name it: z1 is kl_dim_0.
     expect(metricTitle('test.kl_dim_0', families)).toBe('test KL per latent dimension · z1');

@@ -245,6 +245,9 @@ export function orderMetrics(metrics: readonly string[]): string[] {
 }
 
 /** A metric key in words: the label a family declares for it (test.neg_elbo → test −ELBO), else split and name. */
+/** The figures every run logs, as the run page names them (MSE, not mse). */
+const commonTitles: Record<string, string> = { mse: 'MSE', baseline_mse: 'mean-image MSE' };
+
 export function metricTitle(key: string, families: readonly Pick<FamilyInfo, 'metrics'>[]): string {
   if (key === trainingSecondsKey) return 'training time (s)';
   const parsed = parseMetricKey(key);
@@ -256,7 +259,7 @@ export function metricTitle(key: string, families: readonly Pick<FamilyInfo, 'me
     if (/^\d+$/.test(d)) return `${parsed.split} ${m.label} · z${Number(d) + 1}${m.unit ? ` (${m.unit})` : ''}`;
   }
   const declared = metrics.find((m) => m.name === parsed.name && !m.perDimension);
-  if (!declared) return `${parsed.split} ${parsed.name.replaceAll('_', ' ')}`;
+  if (!declared) return `${parsed.split} ${commonTitles[parsed.name] ?? parsed.name.replaceAll('_', ' ')}`;
   const label = declared.label.replace(/^(test|train) /, '');
   return `${parsed.split} ${label}${declared.unit ? ` (${declared.unit})` : ''}`;
 }
