@@ -43,9 +43,12 @@ test('a VAE’s β is offered as an objective only where every run warms its KL 
   expect(await choices()).toContain('test.kl');
   await page.getByTestId('sweep-search').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(shots, '109-sweep-objectives-warmup-swept.png') });
+  // The row removed, the β is offered again; a base without a warm-up does not offer it.
+  await rows.nth(0).getByTestId('sweep-param-remove').click();
+  await expect.poll(choices).toContain('test.kl_weight');
   await page.getByTestId('sweep-base').selectOption('vae-784-400-20');
-  await expect.poll(choices).toContain('test.loss');
-  expect(await choices()).not.toContain('test.kl_weight');
+  await expect.poll(choices).not.toContain('test.kl_weight');
+  expect(await choices()).toContain('test.loss');
 });
 
 test('the objective warns when it is a loss and the sweep varies what defines it (β)', async ({ page }) => {

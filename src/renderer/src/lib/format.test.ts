@@ -34,6 +34,8 @@ describe('a figure', () => {
       '9999.9',
       '12346',
     ]);
+    // Where rounding carries into a new digit, still five: 9999.96 reads 10000, not 10000.0; 99999.6 in exponent form.
+    expect([num(9999.96), num(999.996), num(99999.6), num(0.99996)]).toEqual(['10000', '1000.0', '1.00e+5', '1.0000']);
     // A declared metric's own decimals stay the most it shows.
     expect([num(463.1122, 2), num(0.75, 3), num(-455.0312)]).toEqual(['463.11', '0.750', '-455.03']);
   });

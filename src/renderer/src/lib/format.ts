@@ -20,8 +20,13 @@ export function num(v: number | undefined | null, digits = 4): string {
   if (v === -Infinity) return '−∞';
   if (v === undefined || v === null || !Number.isFinite(v)) return '–';
   if (v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5)) return v.toExponential(2);
+  const decimals = (whole: number) => Math.max(0, Math.min(digits, mostSignificant - whole));
   const whole = Math.abs(v) >= 1 ? Math.floor(Math.log10(Math.abs(v))) + 1 : 0;
-  return v.toFixed(Math.max(0, Math.min(digits, mostSignificant - whole)));
+  let text = v.toFixed(decimals(whole));
+  // Rounding can carry into a new digit (9999.96 → 10000.0): then one decimal fewer, and past 1e5 the exponent.
+  const carried = Math.abs(Number(text)) >= 1 ? Math.floor(Math.log10(Math.abs(Number(text)))) + 1 : 0;
+  if (carried > whole) text = v.toFixed(decimals(carried));
+  return Math.abs(Number(text)) >= 1e5 ? v.toExponential(2) : text;
 }
 
 export function when(iso: string | null): string {

@@ -124,13 +124,14 @@ describe('the sweep', () => {
 });
 
 describe('the objectives some run would not report', () => {
-  const row = (path: string, values: string, mode: 'values' | 'range' = 'values', min?: number, max?: number) => ({
-    path,
-    mode,
-    values,
-    min,
-    max,
-  });
+  const row = (
+    path: string,
+    values: string,
+    mode: 'values' | 'range' = 'values',
+    min?: number,
+    max?: number,
+    distribution: 'uniform' | 'log_uniform' | 'int_uniform' = 'int_uniform',
+  ) => ({ path, mode, values, min, max, distribution });
   const vae = (klWarmupEpochs: number) => {
     const c = defaultRunConfig('vae') as unknown as { model: Record<string, unknown> };
     return { ...c, model: { ...c.model, klWarmupEpochs } } as Record<string, unknown>;
@@ -145,6 +146,8 @@ describe('the objectives some run would not report', () => {
     expect(unreportedMetrics('vae', vae(5), [row('model.klWarmupEpochs', '0, 5')])).toEqual(['test.kl_weight']);
     expect(unreportedMetrics('vae', vae(5), [row('model.klWarmupEpochs', '2, 5')])).toEqual([]);
     expect(unreportedMetrics('vae', vae(5), [row('model.klWarmupEpochs', '', 'range', 0, 4)])).toEqual(['test.kl_weight']);
+    // W&B's log_uniform bounds are logs: 0 to 2 draws e⁰ = 1 to e² epochs, a warm-up in every run.
+    expect(unreportedMetrics('vae', vae(5), [row('model.klWarmupEpochs', '', 'range', 0, 2, 'log_uniform')])).toEqual([]);
     // Another field swept, or a list half typed, changes nothing.
     expect(unreportedMetrics('vae', vae(5), [row('model.beta', '1, 4'), row('model.klWarmupEpochs', '[2,')])).toEqual([]);
   });

@@ -5,6 +5,7 @@ import type { EvaluationKind } from '../../../shared/evaluation-kinds';
 import type { SweepValue } from '../../../shared/sweep';
 import { formFields, type FieldSchema } from './schema-form';
 import { familySpec } from '../../../families/specs';
+import { rangeEnds } from '../../../shared/sweep-search';
 import { parseValueList, specIssuePath, type ParameterRow } from './sweep-form';
 
 /**
@@ -166,12 +167,12 @@ export function startHint(slurm: boolean, runs: number | null): string {
 /**
  * The declared figures some run of the sweep would not report, as `test.<name>` (FamilySpec.unreported: the β of a
  * KL warm-up, logged only where there is one): the base's model, and the model at each value a row sweeps of it
- * (a range at its bounds). The core refuses an objective any run does not report, so the form does not offer it.
+ * (a range at the least and greatest values it draws). The core refuses an objective any run does not report, so the form does not offer it.
  */
 export function unreportedMetrics(
   family: string,
   config: Record<string, unknown> | null,
-  rows: readonly Pick<ParameterRow, 'path' | 'mode' | 'values' | 'min' | 'max'>[],
+  rows: readonly Pick<ParameterRow, 'path' | 'mode' | 'values' | 'min' | 'max' | 'distribution'>[],
 ): string[] {
   const spec = familySpec(family);
   const model = config?.['model'];
@@ -181,7 +182,11 @@ export function unreportedMetrics(
     const key = row.path.trim().startsWith('model.') ? row.path.trim().slice('model.'.length) : '';
     if (key === '' || key.includes('.')) continue;
     const values: unknown[] =
-      row.mode === 'range' ? [row.min, row.max].filter((v) => v !== undefined) : parseValueList(row.values);
+      row.mode === 'range'
+        ? row.min === undefined || row.max === undefined
+          ? []
+          : rangeEnds({ min: row.min, max: row.max, distribution: row.distribution })
+        : parseValueList(row.values);
     // A value of another kind than the base's (a list half typed reads as text) is the row's own issue.
     const kind = typeof (model as Record<string, unknown>)[key];
     for (const value of values) {

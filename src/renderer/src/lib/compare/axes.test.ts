@@ -17,6 +17,8 @@ describe('axes', () => {
     const axis = makeAxis([422.6, 449.3], { roundEnds: true });
     expect(axis.ticks.map((t) => t.label)).toEqual(['420', '425', '430', '435', '440', '445', '450']);
     expect([axis.position(420), axis.position(450), axis.position(435)]).toEqual([0, 1, 0.5]);
+    // Ticked at the step its ends were rounded to: 3 to 10.4 once spanned 3–11 with ticks 4 to 10, its ends bare.
+    expect(makeAxis([3, 10.4], { roundEnds: true, ticks: 5 }).ticks.map((t) => t.at)).toEqual(expect.arrayContaining([0, 1]));
     // Values already on round ends stay where they are.
     expect(makeAxis([0, 10], { roundEnds: true }).ticks.map((t) => t.at)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
   });
@@ -155,7 +157,10 @@ describe('a run across parallel axes', () => {
     expect(fitText('model.encoder[0].units', 62, 6.2, 'end')).toBe('…[0].units');
     // An axis title of words goes on two lines where one does not hold it: the layer over its field.
     expect(titleLines('encoder 1 units', 62, 6.2)).toEqual(['encoder 1', 'units']);
-    expect(titleLines('decoder 2 activation', 50, 6.2)).toEqual(['decoder…', '…ivation']);
+    expect(titleLines('decoder 2 activation', 50, 6.2)).toEqual(['decod… 2', '…ivation']);
+    // Two layers' axes cut alike still differ by their place.
+    expect(titleLines('encoder 1 units', 54.4, 6.8)).toEqual(['encod… 1', 'units']);
+    expect(titleLines('encoder 2 units', 54.4, 6.8)).toEqual(['encod… 2', 'units']);
     expect(titleLines('beta', 62, 6.2)).toEqual(['beta']);
     expect(titleLines('training.learningRate', 62, 6.2)).toEqual(['…rningRate']);
     expect(titleLines('activation', 50, 6.2)).toEqual(['activat…']);

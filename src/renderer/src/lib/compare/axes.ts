@@ -109,16 +109,21 @@ export function makeAxis(values: readonly (ConfigValue | undefined)[], options: 
       return { kind: 'log', canLog, position, ticks: thinTicks(ticks, gap) };
     }
     const step = niceStep(min, max, options.ticks ?? 5);
-    const [low, high] =
-      options.roundEnds && !atValues
-        ? [
-            Number((Math.floor(min / step + 1e-9) * step).toPrecision(12)),
-            Number((Math.ceil(max / step - 1e-9) * step).toPrecision(12)),
-          ]
-        : [min, max];
+    const rounded = options.roundEnds === true && !atValues;
+    const [low, high] = rounded
+      ? [
+          Number((Math.floor(min / step + 1e-9) * step).toPrecision(12)),
+          Number((Math.ceil(max / step - 1e-9) * step).toPrecision(12)),
+        ]
+      : [min, max];
     const position = (v: ConfigValue | undefined) =>
       typeof v === 'number' && Number.isFinite(v) ? (v - low) / (high - low) : null;
-    const at = atValues ? distinct : niceTicks(low, high, options.ticks ?? 5);
+    // Round ends are ticked at the step they were rounded to (a new step over the wider span could miss them).
+    const at = atValues
+      ? distinct
+      : rounded
+        ? Array.from({ length: Math.round((high - low) / step) + 1 }, (_, i) => Number((low + i * step).toPrecision(12)))
+        : niceTicks(low, high, options.ticks ?? 5);
     const names = tickLabels(at);
     const ticks = at.map((t, i) => ({ label: names[i] ?? formatValue(t), at: position(t) ?? 0 }));
     return { kind: 'linear', canLog, position, ticks: thinTicks(ticks, gap) };
@@ -222,8 +227,16 @@ export function fitText(text: string, width: number, charWidth = 6.2, keep: 'sta
  * line of its own under the rest ("encoder 1" over "units"), each cut to fit; else cut, a path keeping its end.
  */
 export function titleLines(text: string, width: number, charWidth = 6.2): string[] {
-  if (text.length <= Math.max(3, Math.floor(width / charWidth))) return [text];
+  const chars = Math.max(3, Math.floor(width / charWidth));
+  if (text.length <= chars) return [text];
   const space = text.lastIndexOf(' ');
+  // A layer's place is what tells its axes apart: "encoder 1" cut keeps its number (encod… 1).
+  const numbered = /^(.*\S) (\d+)$/.exec(text.slice(0, space));
+  if (space > 0 && numbered && numbered[0].length > chars) {
+    const [, word = '', place = ''] = numbered;
+    const head = fitText(word, (chars - place.length - 1) * charWidth, charWidth);
+    return [`${head} ${place}`, fitText(text.slice(space + 1), width, charWidth, 'end')];
+  }
   // A config path keeps its end (…learningRate), a word its start (activat…).
   if (space <= 0) return [fitText(text, width, charWidth, /[.[\]]/.test(text) ? 'end' : 'start')];
   return [fitText(text.slice(0, space), width, charWidth), fitText(text.slice(space + 1), width, charWidth, 'end')];

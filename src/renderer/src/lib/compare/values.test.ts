@@ -304,6 +304,15 @@ describe('a loss defined differently from run to run', () => {
     ).toBeNull();
   });
 
+  it('reads the held-out split’s loss too, and a field one run sets and another leaves out (capacity C)', () => {
+    expect(mixedScale('val.loss', [vae(1), vae(4)], families)).toMatch(/^the loss is defined by β/);
+    const capped = { ...vae(1), config: { ...vae(1).config, 'model.capacityMaxNats': 25 } };
+    expect(mixedScale('test.loss', [vae(1), capped], families)).toMatch(/^the loss is defined by Capacity C max/);
+    // A field the other run's family does not have (an AE has no β) is no difference.
+    const ae = { family: 'autoencoder', config: { 'training.loss': 'bce' } };
+    expect(mixedScale('test.loss', [vae(1), ae], families)).toBeNull();
+  });
+
   it('comes after mixed units, which already say the figures are unlike', () => {
     const ae = { family: 'autoencoder', config: { 'training.loss': 'mse' } };
     expect(unlikeFigures('test.loss', [vae(1), ae], families)).toMatch(/^mixed units: /);

@@ -21,6 +21,12 @@ export const seedPath = 'training.seed';
 
 // ---- metrics
 
+/** A figure's split and name, the held-out split's too (`val.loss`, a column of the runs table); undefined otherwise. */
+function figureOf(key: string): { split: string; name: string } | undefined {
+  const m = /^(train|test|val)\.(.+)$/.exec(key);
+  return m ? { split: m[1] as string, name: m[2] as string } : undefined;
+}
+
 /** `test.kl` → { split: 'test', name: 'kl' }; undefined for a key without a known split. */
 export function parseMetricKey(key: string): { split: MetricSplit; name: string } | undefined {
   const dot = key.indexOf('.');
@@ -149,7 +155,7 @@ export function mixedUnits(
   rows: readonly Pick<RunsTable['rows'][number], 'family'>[],
   families: readonly Pick<FamilyInfo, 'id' | 'label' | 'lossUnit' | 'metrics'>[],
 ): string | null {
-  const parsed = parseMetricKey(key);
+  const parsed = figureOf(key);
   if (!parsed) return null;
   const byUnit = new Map<string, Set<string>>();
   for (const id of new Set(rows.map((r) => r.family))) {
@@ -182,19 +188,28 @@ export function mixedScale(
   rows: readonly Pick<RunsTable['rows'][number], 'family' | 'config'>[],
   families: readonly Pick<FamilyInfo, 'id' | 'modelSchema'>[],
 ): string | null {
-  if (parseMetricKey(key)?.name !== 'loss') return null;
+  if (figureOf(key)?.name !== 'loss') return null;
   const fields = new Map(trainingScales.map((f) => [f.path, f.label]));
+  /** The model fields each family declares: a row's value of a field its family declares but leaves out is "absent". */
+  const declares = new Map<string, Set<string>>();
   for (const id of new Set(rows.map((r) => r.family))) {
     const properties = families.find((f) => f.id === id)?.modelSchema['properties'] as
       Record<string, { label?: unknown; scalesLoss?: unknown }> | undefined;
+    declares.set(id, new Set(Object.keys(properties ?? {}).map((name) => `model.${name}`)));
     for (const [name, field] of Object.entries(properties ?? {})) {
       if (field.scalesLoss === true && !fields.has(`model.${name}`))
         fields.set(`model.${name}`, typeof field.label === 'string' ? field.label : name);
     }
   }
-  const differing = [...fields].filter(
-    ([path]) => new Set(rows.flatMap((r) => (r.config[path] === undefined ? [] : [JSON.stringify(r.config[path])]))).size > 1,
-  );
+  // A run of a family without the field (an AE has no β) is not compared on it; one that leaves it out (no
+  // capacity C: its loss weighs the KL by β, not by γ·|KL − C|) differs from one that sets it.
+  const valueOf = (r: (typeof rows)[number], path: string) =>
+    r.config[path] !== undefined
+      ? [JSON.stringify(r.config[path])]
+      : path.startsWith('training.') || declares.get(r.family)?.has(path)
+        ? ['absent']
+        : [];
+  const differing = [...fields].filter(([path]) => new Set(rows.flatMap((r) => valueOf(r, path))).size > 1);
   if (differing.length === 0) return null;
   const labels = differing.map(([, label]) => label);
   const names = labels.length > 1 ? `${labels.slice(0, -1).join(', ')} and ${labels.at(-1)}` : labels[0];
