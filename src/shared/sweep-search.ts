@@ -103,6 +103,11 @@ export function epochMetricNames(
   return [...new Set(['test.loss', 'train.loss', 'test.mse', ...(validation ? ['val.loss', 'val.mse'] : []), ...own])];
 }
 
+/** Names as a sentence lists them: "β", "β and γ", "loss, β and γ". */
+export function andList(names: readonly string[]): string {
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? '');
+}
+
 /**
  * Why a sweep's objective cannot judge its runs: the sweep varies `scaling`, fields that define the loss (β, a
  * penalty's weight, the reconstruction loss, the noise: a family marks them `scalesLoss`), and the objective is the
@@ -128,7 +133,7 @@ export function objectiveScaleWarning(
     .map((n) => `${split === 'train' ? 'test' : split}.${n}`)
     .filter((m, i, all) => choices.includes(m) && all.indexOf(m) === i);
   const labels = scaling.map((f) => f.label);
-  const names = labels.length > 1 ? `${labels.slice(0, -1).join(', ')} and ${labels.at(-1)}` : labels[0];
+  const names = andList(labels);
   const what = name === 'loss' ? 'is defined by' : 'depends on';
   return (
     `${metric} ${what} ${names}, which this sweep varies: its runs' figures are not on one scale, and a lower ` +

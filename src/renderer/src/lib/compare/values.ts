@@ -8,6 +8,7 @@ import {
   type RunsTable,
 } from '../../../../shared/api';
 import { TrainingConfig } from '../../../../shared/config';
+import { andList } from '../../../../shared/sweep-search';
 import { formFields } from '../schema-form';
 
 export type ConfigValue = RunsTable['rows'][number]['config'][string];
@@ -212,8 +213,7 @@ export function mixedScale(
   const differing = [...fields].filter(([path]) => new Set(rows.flatMap((r) => valueOf(r, path))).size > 1);
   if (differing.length === 0) return null;
   const labels = differing.map(([, label]) => label);
-  const names = labels.length > 1 ? `${labels.slice(0, -1).join(', ')} and ${labels.at(-1)}` : labels[0];
-  return `the loss is defined by ${names}, which ${labels.length > 1 ? 'differ' : 'differs'} between these runs (a lower loss need not be a better model)`;
+  return `the loss is defined by ${andList(labels)}, which ${labels.length > 1 ? 'differ' : 'differs'} between these runs (a lower loss need not be a better model)`;
 }
 
 /** What makes a metric's values unlike between the rows: mixed units, or a loss defined differently (null: neither). */
@@ -259,10 +259,10 @@ export function orderMetrics(metrics: readonly string[]): string[] {
     .map(([m]) => m);
 }
 
-/** A metric key in words: the label a family declares for it (test.neg_elbo → test −ELBO), else split and name. */
 /** The figures every run logs, as the run page names them (MSE, not mse). */
 const commonTitles: Record<string, string> = { mse: 'MSE', baseline_mse: 'mean-image MSE' };
 
+/** A metric key in words: the label a family declares for it (test.neg_elbo → test −ELBO), else split and name. */
 export function metricTitle(key: string, families: readonly Pick<FamilyInfo, 'metrics'>[]): string {
   if (key === trainingSecondsKey) return 'training time (s)';
   const parsed = parseMetricKey(key);
