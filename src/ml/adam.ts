@@ -43,8 +43,8 @@ interface Slot {
 
 /**
  * Adam (Kingma & Ba 2015) with exactly tfjs's arithmetic (its AdamOptimizer: the same float32 operations in
- * the same order), but one fused kernel per variable on backends that have one (wasm and cpu here; on webgpu three
- * dispatches, src/ml/kernels/webgpu-adam.ts) instead of twelve kernels, each a pass over the variable. Elsewhere
+ * the same order), but one fused kernel per variable on backends that have one (wasm, cpu and webgpu, one dispatch
+ * there, src/ml/kernels/webgpu-adam.ts) instead of twelve kernels, each a pass over the variable. Elsewhere
  * (tfjs-node) it runs tfjs's composite ops. Unlike tfjs's, and as torch's, each variable's bias correction counts
  * its own steps: a variable first trained after a thousand steps (the next layer of a stacked autoencoder, DEC's
  * cluster centres) starts its moments with the correction of a first step, not with none. Where every variable has
