@@ -28,6 +28,8 @@ export const longTests = [
   // npm start without a display: the build if the renderer is stale, then the headless host.
   'tests/integration/npm-start.test.ts',
   'tests/integration/prior.test.ts',
+  // About 15 s: the memory estimate against wasm's heap after real steps of models up to 1.5 GiB.
+  'tests/integration/memory-estimate.test.ts',
   // About 70 s: every preset of every family trains one epoch.
   'tests/integration/presets.test.ts',
   // About 200 s: every family learns on real MNIST (the longest file; here it runs beside the others).

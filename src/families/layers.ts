@@ -113,6 +113,12 @@ export interface LayerShape {
   label: string;
   outputShape: Shape;
   params: number;
+  /**
+   * Values per image of the largest temporary the layer's training builds at once: a convolution's patch matrix
+   * (im2col, for its filter gradient, and col2im's for a strided input gradient) and the MatMul's packed copy of it
+   * (src/ml/kernels/conv-gradients.ts). Freed before the next layer's.
+   */
+  scratch?: number;
 }
 
 export class ShapeError extends Error {
@@ -152,8 +158,15 @@ function describe(l: LayerSpec): string {
   }
 }
 
+/** Values per image of a k×k convolution's patch matrix, and the MatMul's packed copy of it (LayerShape.scratch). */
+const patchScratch = (positions: number, kernel: number, channels: number) => 2 * positions * kernel * kernel * channels;
+
 /** Output shape and parameter count of one layer, or a ShapeError naming it. Convolutions pad 'same'. */
-export function layerShape(l: LayerSpec, input: Shape, path: (string | number)[]): { shape: Shape; params: number } {
+export function layerShape(
+  l: LayerSpec,
+  input: Shape,
+  path: (string | number)[],
+): { shape: Shape; params: number; scratch?: number } {
   const where = `${String(path.at(-2))}[${String(path.at(-1))}] (${l.type})`;
   const image = (): [number, number, number] => {
     if (input.length !== 3)
@@ -165,14 +178,22 @@ export function layerShape(l: LayerSpec, input: Shape, path: (string | number)[]
       return { shape: [l.units], params: size(input) * l.units + l.units };
     case 'conv': {
       const [h, w, c] = image();
+      const out: Shape = [Math.ceil(h / l.stride), Math.ceil(w / l.stride), l.filters];
       return {
-        shape: [Math.ceil(h / l.stride), Math.ceil(w / l.stride), l.filters],
+        shape: out,
         params: l.kernel * l.kernel * c * l.filters + l.filters,
+        scratch: patchScratch(size(out.slice(0, 2)), l.kernel, c),
       };
     }
     case 'convTranspose': {
       const [h, w, c] = image();
-      return { shape: [h * l.stride, w * l.stride, l.filters], params: l.kernel * l.kernel * c * l.filters + l.filters };
+      // Its forward pass and filter gradient are a convolution's input and filter gradients, from its output back
+      // to its input: patches at each input position over the output's channels.
+      return {
+        shape: [h * l.stride, w * l.stride, l.filters],
+        params: l.kernel * l.kernel * c * l.filters + l.filters,
+        scratch: patchScratch(h * w, l.kernel, l.filters),
+      };
     }
     case 'upsample': {
       const [h, w, c] = image();
@@ -211,7 +232,13 @@ export function inferStack(
   const shapes = layers.map((l, i) => {
     const r = layerShape(l, shape, [...base, i]);
     shape = r.shape;
-    return { where: `${String(base.at(-1))}[${i}]`, label: describe(l), outputShape: r.shape, params: r.params };
+    return {
+      where: `${String(base.at(-1))}[${i}]`,
+      label: describe(l),
+      outputShape: r.shape,
+      params: r.params,
+      ...(r.scratch ? { scratch: r.scratch } : {}),
+    };
   });
   return { shapes, output: shape };
 }
@@ -288,6 +315,7 @@ export function inferArchitecture(
       label: `conv ${c} k3 → ${fmt(image)}`,
       outputShape: image,
       params: 9 * (dec.output[2] ?? 0) * c + c,
+      scratch: patchScratch(h * w, 3, dec.output[2] ?? 0),
     };
   } else {
     throw new ShapeError(

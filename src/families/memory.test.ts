@@ -20,7 +20,7 @@ function wideAutoencoder(): RunConfig {
 }
 
 describe('the memory a model takes to train', () => {
-  it('counts weights, gradients and Adam’s two moments, plus activations at the batch size', () => {
+  it('counts weights, gradients, Adam’s two moments and an update’s new copies, plus activations at the batch size', () => {
     const shapes = inferArchitecture([28, 28, 1], {
       encoder: [{ type: 'dense', units: 100, activation: 'relu' }],
       latentSize: 10,
@@ -29,9 +29,36 @@ describe('the memory a model takes to train', () => {
     const params = 784 * 100 + 100 + 100 * 10 + 10 + 10 * 784 + 784;
     expect(shapes.totalParams).toBe(params);
     const adam = trainingMemory(shapes, [28, 28, 1], { batchSize: 64, optimizer: 'adam' });
-    expect(adam.parameterBytes).toBe(params * 4 * 4);
-    expect(adam.activationBytes).toBe(64 * (784 + 100 + 10 + 784) * 4 * 3);
-    expect(trainingMemory(shapes, [28, 28, 1], { batchSize: 64, optimizer: 'sgd' }).parameterBytes).toBe(params * 4 * 2);
+    // Weights, gradients, two moments; the update's new weights and moments; the allocator's one.
+    expect(adam.parameterBytes).toBe(params * 4 * 8);
+    // Three copies of each output, with the allocator's slack (no convolution: no patch matrix).
+    expect(adam.activationBytes).toBe(64 * (784 + 100 + 10 + 784) * 4 * 3 * 1.25);
+    expect(trainingMemory(shapes, [28, 28, 1], { batchSize: 64, optimizer: 'sgd' }).parameterBytes).toBe(params * 4 * 4);
+  });
+
+  it('counts the largest patch matrix a convolution’s gradient builds, and its packed copy', () => {
+    const shapes = inferArchitecture([28, 28, 1], {
+      encoder: [{ type: 'conv', filters: 8, kernel: 3, stride: 2, activation: 'relu' }],
+      latentSize: 4,
+      decoder: [
+        { type: 'dense', units: 14 * 14 * 8, activation: 'relu' },
+        { type: 'reshape', shape: [14, 14, 8] },
+        { type: 'convTranspose', filters: 16, kernel: 3, stride: 2, activation: 'relu' },
+      ],
+    });
+    // Its output positions × 3 × 3 taps × input channels: the encoder's 14 × 14 × 9 × 1; the transposed convolution's
+    // 14 × 14 input positions × 9 × its 16 output channels; the output head's 28 × 28 × 9 × 16, the largest.
+    expect(shapes.layers.map((l) => l.scratch ?? 0)).toEqual([
+      2 * 14 * 14 * 9,
+      0,
+      0,
+      0,
+      2 * 14 * 14 * 9 * 16,
+      2 * 28 * 28 * 9 * 16,
+    ]);
+    const outputs = 784 + 14 * 14 * 8 + 4 + 14 * 14 * 8 + 14 * 14 * 8 + 28 * 28 * 16 + 784;
+    const at = trainingMemory(shapes, [28, 28, 1], { batchSize: 2, optimizer: 'sgd' });
+    expect(at.activationBytes).toBe(2 * (outputs * 3 + 2 * 28 * 28 * 9 * 16) * 4 * 1.25);
   });
 
   it('uses each family’s own body: the VAE’s two heads, the deepfake’s two decoders, the stacked AE’s widths', () => {
@@ -56,7 +83,7 @@ describe('the memory a model takes to train', () => {
     expect(issues).toHaveLength(1);
     expect(issues[0]?.path).toBe('model');
     expect(issues[0]?.message).toMatch(
-      /autoencoder model would need about 2\d\.\d GiB .*1\.5\de\+9 parameters.*budget of 12\.0 GiB/,
+      /autoencoder model would need about 4\d\.\d GiB .*1\.5\de\+9 parameters.*budget of 12\.0 GiB/,
     );
     // Its weights bind: narrower layers. A small model at a batch whose activations bind: a smaller batch first.
     expect(issues[0]?.message).toMatch(/: make the layers narrower$/);

@@ -72,9 +72,12 @@ export function familyShapes(
 
 export interface MemoryEstimate {
   params: number;
-  /** Weights, their gradients and the optimizer's slots, float32. */
+  /** Weights, their gradients and the optimizer's slots, and an update's new weights and slots beside them, float32. */
   parameterBytes: number;
-  /** Every layer's output at the batch size, kept for the backward pass, with its gradient and one temporary. */
+  /**
+   * Every layer's output at the batch size, kept for the backward pass, with its gradient and one temporary; and the
+   * largest temporary one layer's gradient builds (a convolution's patch matrix, LayerShape.scratch).
+   */
   activationBytes: number;
   /** A quantiser's distances and codes per image (ArchitectureOf.perImageValues) at the larger of the batches. */
   quantiserBytes: number;
@@ -84,12 +87,30 @@ export interface MemoryEstimate {
 const bytesPerFloat = 4;
 /** Slots an optimizer keeps per weight: Adam's two moments, RMSProp's mean square, none for plain SGD. */
 const optimizerSlots: Record<string, number> = { adam: 2, rmsprop: 1, sgd: 0 };
+/**
+ * Copies of the parameters at a step's peak: the weights and their slots, the gradients, the update's new weights
+ * and slots made beside the old ones, and one for the allocator's fragmentation (the freed old ones are not all
+ * reused): 8 for Adam. Measured on wasm, the heap's high-water mark after a few steps of a dense autoencoder whose
+ * weights dominate: 6.9 × the weights (4 × 2048 units) and 8.1 × (4 × 4096), steady from the third step.
+ */
+const parameterCopies = (optimizer: string) => 4 + 2 * (optimizerSlots[optimizer] ?? 2);
+/**
+ * The heap's high-water mark over the activations and patch matrices a step holds at its peak: they are freed and
+ * made again at other sizes, layer by layer, and the allocator does not reuse every freed block. Measured on wasm
+ * after four steps (tests/integration/memory-estimate.test.ts): 1.03 × (conv AE, transposed convolutions, batch
+ * 512), 1.09 × (conv AE, upsampling, 512), 1.12 × (conv VAE with batch norm, 256), 1.24 × (conv VAE, 512).
+ */
+const allocatorSlack = 1.25;
 /** Forward value, its gradient, and one temporary (pre-activation, mask) per layer output. */
 const activationCopies = 3;
 /** The batch of each epoch's test pass (trainer.evaluate's): a quantiser's values at it may outgrow training's. */
 const testBatch = 256;
 
-/** An estimate of what training takes, from the inferred shapes: parameters × (1 + gradient + slots) plus activations. */
+/**
+ * An estimate of what training takes, from the inferred shapes: the parameters × their copies at a step's peak, plus the
+ * activations and the largest convolution patch matrix at the batch size, with the allocator's slack; a quantiser's
+ * distances beside them. Checked against wasm's heap by tests/integration/memory-estimate.test.ts.
+ */
 export function trainingMemory(
   shapes: ArchitectureShapes,
   image: readonly number[],
@@ -106,8 +127,9 @@ export function trainingMemory(
     values(image) +
     shapes.layers.reduce((n, l) => n + values(l.outputShape), 0) +
     extra * decoderPart.reduce((n, l) => n + values(l.outputShape), 0);
-  const parameterBytes = params * bytesPerFloat * (2 + (optimizerSlots[training.optimizer] ?? 2));
-  const activationBytes = training.batchSize * outputs * bytesPerFloat * activationCopies;
+  const parameterBytes = params * bytesPerFloat * parameterCopies(training.optimizer);
+  const scratch = Math.max(0, ...shapes.layers.map((l) => l.scratch ?? 0));
+  const activationBytes = training.batchSize * (outputs * activationCopies + scratch) * bytesPerFloat * allocatorSlack;
   const quantiserBytes = Math.max(training.batchSize, testBatch) * perImageValues * bytesPerFloat;
   return { params, parameterBytes, activationBytes, quantiserBytes, bytes: parameterBytes + activationBytes + quantiserBytes };
 }

@@ -146,8 +146,8 @@ export function checkRunConfig(
       issue(
         ['model'],
         `this ${config.family} model would need about ${formatBytes(need.bytes)} to train (${need.params.toExponential(2)} parameters: ` +
-          `${formatBytes(need.parameterBytes)} for weights, gradients and optimizer state, ${formatBytes(need.activationBytes)} ` +
-          `of activations at batch ${config.training.batchSize}` +
+          `${formatBytes(need.parameterBytes)} for weights, gradients, optimizer state and an update's new copies, ` +
+          `${formatBytes(need.activationBytes)} of activations at batch ${config.training.batchSize}` +
           `${need.quantiserBytes > 0 ? `, ${formatBytes(need.quantiserBytes)} for the quantiser's distances` : ''}), over this machine's budget of ${formatBytes(budget)}` +
           `${why}: ${remedy}`,
       );

@@ -205,3 +205,20 @@ export async function selectBackend(
   }
   throw new Error(`no tfjs backend could be loaded: ${skipped.join('; ')}`);
 }
+
+/**
+ * A failure as a researcher can act on it. On wasm, running out of its heap (32-bit, at most 4 GiB) surfaces as
+ * emscripten's "Aborted()", a trap ("memory access out of bounds") or tfjs's view of a failed allocation ("Invalid
+ * typed array length"), none of which says memory: the message then says what most likely happened and what to
+ * lower. Any other failure, or on another backend, is left as it is.
+ */
+export function explainFailure(message: string): string {
+  const heapExhausted =
+    /^Aborted\(|memory access out of bounds|Cannot enlarge memory|out of memory|Invalid typed array length/i.test(message);
+  if (!heapExhausted || tf.getBackend() !== 'wasm') return message;
+  return (
+    `${message}: wasm most likely ran out of its heap (4 GiB at most: the weights, their gradients and optimizer ` +
+    `state, and a batch's activations did not fit); train with a smaller training.batchSize or narrower layers, or ` +
+    `on a GPU (backend webgpu)`
+  );
+}

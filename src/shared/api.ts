@@ -135,6 +135,8 @@ export type SweepDetail = z.infer<typeof SweepDetail>;
 export const RunsTable = z.object({
   /** Config paths whose values differ between the rows (sweeps' parameters first). */
   fields: z.array(z.string()),
+  /** Those of `fields` a sweep of the rows varies (the first of them). */
+  swept: z.array(z.string()),
   /** Every final metric some row has, as `split.name`. */
   metrics: z.array(z.string()),
   rows: z.array(

@@ -39,6 +39,11 @@ describe("a run's history in words", () => {
     ]);
   });
 
+  it('calls the extension of a run that stopped early, short of its planned epochs, an extension', () => {
+    const history = [attempt({ toEpoch: 6, reachedEpoch: 3 }), attempt({ fromEpoch: 3, toEpoch: 4 })];
+    expect(attemptKind(history, 1)).toBe('Extended');
+  });
+
   it('names a start against the last one that started: one cancelled while it waited changes nothing', () => {
     const never = { status: 'cancelled', startedAt: null, reachedEpoch: null } as const;
     const history = [

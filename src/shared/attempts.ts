@@ -17,7 +17,8 @@ export function attemptKind(attempts: readonly RunAttempt[], i: number): string 
   if (!before) return 'First start';
   if (a.fromEpoch === 0) return 'Started again';
   if (before.status === 'stopped') return 'Trained on';
-  return before.status === 'completed' && a.toEpoch > before.toEpoch ? 'Extended' : 'Resumed';
+  // Against the epoch it reached: one that stopped early completed short of the epochs it planned.
+  return before.status === 'completed' && a.toEpoch > (before.reachedEpoch ?? before.toEpoch) ? 'Extended' : 'Resumed';
 }
 
 /**

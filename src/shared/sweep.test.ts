@@ -271,6 +271,7 @@ describe('config tables', () => {
   it('writes the runs table as CSV, quoting what must be quoted', () => {
     const table: RunsTable = {
       fields: ['model.beta'],
+      swept: ['model.beta'],
       metrics: ['test.kl', 'train.loss'],
       rows: [
         {

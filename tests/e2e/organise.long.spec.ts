@@ -198,7 +198,9 @@ test("a chart's PNG is a valid PNG; its SVG and CSV hold the curves", async ({ p
   expect(png.readUInt32BE(20)).toBeGreaterThan(100);
   const svg = save('svg').then((b) => b.toString('utf8'));
   expect(await svg).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-  expect(await svg).toContain('<path');
+  // The curves as vector paths (a line of many points), not only their dots and the legend's.
+  const lines = [...(await svg).matchAll(/<path[^>]* d="([^"]*)"/g)].filter((m) => (m[1]?.match(/L/g)?.length ?? 0) >= 3);
+  expect(lines.length).toBeGreaterThanOrEqual(2);
   const csv = (await save('csv')).toString('utf8').split('\n');
   expect(csv[0]).toBe('series,epoch,y');
   expect(csv.filter((l) => l.startsWith('train')).length).toBeGreaterThanOrEqual(2);
@@ -245,6 +247,9 @@ test('the data sets view shows a set a run generated, without a reload', async (
   await page.goto(`${host.origin}/#/datasets/shapes`);
   await expect(page.getByTestId('dataset-title')).toContainText('Shapes');
   await expect(page.getByText('Not generated yet.')).toBeVisible();
+  // The split's long sentence wraps within the card.
+  const facts = page.getByTestId('dataset-facts');
+  expect(await facts.evaluate((t) => t.scrollWidth <= (t.parentElement?.clientWidth ?? 0))).toBe(true);
   const config = await callHost<Config>(host, 'presets.get', { name: 'beta-vae-4' });
   config.name = 'on shapes';
   config.dataset = { name: 'shapes', trainSubset: 256, testSubset: 256 };

@@ -26,7 +26,11 @@ test.beforeAll(async () => {
     dataset: { name: 'mnist', trainSubset: 512, testSubset: 256 },
     training: { ...config['training'], epochs: 2 },
   };
-  runId = (await callHost<{ runId: number }>(host, 'runs.start', { config: { ...small, name: 'vae β 4' } })).runId;
+  runId = (
+    await callHost<{ runId: number }>(host, 'runs.start', {
+      config: { ...small, name: 'vae β 4, the reference for the second figure' },
+    })
+  ).runId;
   const sweep = await callHost<{ sweepId: number; runs: { runId: number }[] }>(host, 'sweeps.create', {
     spec: { name: 'β grid', method: 'grid', base: small, parameters: { 'model.beta': { values: [0.5, 8] } } },
   });
@@ -124,6 +128,12 @@ test('labels show where runs and sweeps are listed: the sidebar, the comparison�
   const labelled = rows.and(page.locator(`[data-run-id="${runId}"]`));
   await expect(labelled.getByTestId('mark-star')).toHaveCount(1);
   await expect(labelled.getByTestId('mark-tag')).toHaveText(['baseline', 'fig-2']);
+  // In view beside a long name: the first tag's box ends within the row's.
+  const within = await labelled.evaluate((row) => {
+    const tag = row.querySelector('[data-testid="mark-tag"]')?.getBoundingClientRect();
+    return tag !== undefined && tag.right <= row.getBoundingClientRect().right;
+  });
+  expect(within).toBe(true);
   await expect(labelled.getByRole('button')).toHaveAttribute('title', /The reference run\./);
   // The sweep's runs carry no labels of their own.
   await expect(rows.getByTestId('mark-star')).toHaveCount(1);

@@ -243,6 +243,10 @@ describe('a sweep is one job', () => {
       const done = await studio.api['sweeps.get']({ sweepId: sweepId ?? 0 });
       expect(done.runs.map((r) => r.status)).toEqual(['completed', 'completed', 'completed']);
       expect(done.etaSeconds).toBe(0);
+      // Its table names the field it swept (the runs' names differ too, but are no config field of theirs).
+      const table = await studio.api['runs.table']({ sweepId: sweepId ?? 0 });
+      expect(table.swept).toEqual(['model.beta']);
+      expect(table.fields[0]).toBe('model.beta');
     } finally {
       await studio.close();
     }

@@ -19,7 +19,8 @@ export function runsTableApi({ db }: StudioContext): Pick<Api, 'runs.table'> {
       const swept = [...new Set(rows.flatMap((r) => (r.sweep_params ? Object.keys(JSON.parse(r.sweep_params) as object) : [])))];
       // The family has a column of its own: a comparison of families would otherwise show it twice.
       const differing = differingFields(configs, ['name', 'experiment', 'family']);
-      const fields = [...swept.filter((f) => differing.includes(f)), ...differing.filter((f) => !swept.includes(f))];
+      const sweptDiffering = swept.filter((f) => differing.includes(f));
+      const fields = [...sweptDiffering, ...differing.filter((f) => !swept.includes(f))];
       const metricKeys = new Set<string>();
       const tableRows = rows.map((r, i) => {
         const metrics: Record<string, number> = {};
@@ -64,7 +65,7 @@ export function runsTableApi({ db }: StudioContext): Pick<Api, 'runs.table'> {
       });
       // In natural order: a per-dimension figure's dimensions 0, 1, 2 … 10, not 0, 1, 10, 11 … 2.
       const metrics = [...metricKeys].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-      return { fields, metrics, rows: tableRows };
+      return { fields, swept: sweptDiffering, metrics, rows: tableRows };
     },
   };
 }

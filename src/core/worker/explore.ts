@@ -3,6 +3,7 @@
  * `encode` are calls answered by id until `close`. A bad call fails alone; a session that cannot start fails as a
  * job does.
  */
+import { explainFailure } from '../../ml/backend';
 import { describeExplorer, decodeRows, encodeTest, type ExplorerModel } from '../explorer/worker-session';
 import type { FromWorker, ToWorker } from '../training/protocol';
 import { rebuildAt } from './evaluate';
@@ -24,7 +25,7 @@ export class ExplorerSession {
       return { model, dataset, family: msg.config.family, latentSize: info.latentSize };
     });
     this.session.catch((e: unknown) => {
-      this.port.post({ type: 'failed', error: e instanceof Error ? e.message : String(e) });
+      this.port.post({ type: 'failed', error: explainFailure(e instanceof Error ? e.message : String(e)) });
       this.port.finish(1);
     });
   }

@@ -2,6 +2,7 @@
  * The worker's end of the protocol: how it posts messages to its studio (a Node fork's IPC channel or an Electron
  * utilityProcess's parent port), receives requests, and leaves once everything it posted is written.
  */
+import { explainFailure } from '../../ml/backend';
 import type { FromWorker, ToWorker } from '../training/protocol';
 
 /** What a handler may do besides computing: post messages to the studio, and leave with an exit code. */
@@ -71,7 +72,7 @@ export function reply(
       port.finish(0);
     },
     (e: unknown) => {
-      port.post(failure(e instanceof Error ? e.message : String(e)));
+      port.post(failure(explainFailure(e instanceof Error ? e.message : String(e))));
       port.finish(1);
     },
   );

@@ -124,7 +124,16 @@ export function chartSvg(chart: Chart): string {
   const copy = new Chart(canvas as unknown as HTMLCanvasElement, {
     type: config.type,
     data: config.data,
-    options: { ...config.options, animation: false, responsive: false, devicePixelRatio: 1, events: [] },
+    // `segment` (on every dataset, from the root of the options): Chart.js then strokes each line as it goes instead
+    // of through a cached Path2D, which svgcanvas cannot draw (the lines would be missing from the SVG).
+    options: {
+      ...config.options,
+      segment: {},
+      animation: false,
+      responsive: false,
+      devicePixelRatio: 1,
+      events: [],
+    } as ChartConfiguration['options'],
     plugins: config.plugins ?? [],
     platform: BasicPlatform,
   });

@@ -187,11 +187,11 @@ export class RunsTableState {
   rows = $derived(this.table?.rows ?? []);
   rowFamilies = $derived(familiesOfRows(this.rows));
 
-  // ---- Columns: the run's own facts, the config fields that differ, and the chosen metrics.
+  // ---- Columns: the run's own facts, the swept fields, the chosen metrics and the other fields that differ.
   chosenMetrics = $state<string[] | null>(null);
   defaultMetrics = $derived(defaultMetricColumns(this.table?.metrics ?? [], studio.families, this.rowFamilies));
   metricKeys = $derived((this.chosenMetrics ?? this.defaultMetrics).filter((k) => this.table?.metrics.includes(k)));
-  columns = $derived<Column[]>(tableColumns(this.table?.fields ?? [], this.metricKeys));
+  columns = $derived<Column[]>(tableColumns(this.table?.fields ?? [], this.metricKeys, this.table?.swept ?? []));
   metricChoices = $derived(splitMetricChoices(this.table?.metrics ?? [], studio.families));
   toggleMetric(key: string, on: boolean): void {
     this.chosenMetrics = toggleMetricKey(this.table?.metrics ?? [], this.chosenMetrics ?? this.defaultMetrics, key, on);

@@ -39,7 +39,7 @@ const row = (id: number, over: Partial<TableRow> = {}): TableRow => ({
   starred: false,
   ...over,
 });
-const table = (rows: TableRow[]): RunsTable => ({ fields: ['model.beta'], metrics: ['test.loss'], rows });
+const table = (rows: TableRow[]): RunsTable => ({ fields: ['model.beta'], swept: ['model.beta'], metrics: ['test.loss'], rows });
 const families = [
   {
     id: 'vae',
@@ -61,6 +61,15 @@ describe('columns and the metric picker', () => {
       { kind: 'metric', key: 'test.loss' },
       { kind: 'metric', key: 'test.mse' },
       { kind: 'field', path: 'model.beta' },
+      { kind: 'field', path: 'training.lr' },
+    ]);
+  });
+  it('puts the fields a sweep varied before the metrics, and how long each run trained after them', () => {
+    const metrics = ['run.training_seconds', 'test.loss'];
+    expect(tableColumns(['model.beta', 'training.lr'], metrics, ['model.beta']).slice(4)).toEqual([
+      { kind: 'field', path: 'model.beta' },
+      { kind: 'metric', key: 'test.loss' },
+      { kind: 'metric', key: 'run.training_seconds' },
       { kind: 'field', path: 'training.lr' },
     ]);
   });

@@ -45,17 +45,23 @@ export function familiesOfRows(rows: readonly TableRow[]): string[] {
 }
 
 /**
- * The columns: the run's own facts, the chosen metrics, then the config fields that differ. The metrics come first:
- * two families differ in two dozen fields, which would push the figures a table is read for off the screen.
+ * The columns: the run's own facts, the fields a sweep varied, the chosen metrics (how long each run trained the
+ * last of them), then the other config fields that differ. The metrics come before those: two families differ in two
+ * dozen fields, which would push the figures a table is read for off the screen; a sweep's few fields are what its
+ * figures are read against.
  */
-export function tableColumns(fields: readonly string[], metricKeys: readonly string[]): Column[] {
+export function tableColumns(fields: readonly string[], metricKeys: readonly string[], swept: readonly string[] = []): Column[] {
+  const field = (path: string): Column => ({ kind: 'field', path });
+  const metric = (key: string): Column => ({ kind: 'metric', key });
   return [
     { kind: 'id' },
     { kind: 'name' },
     { kind: 'status' },
     { kind: 'family' },
-    ...metricKeys.map((key): Column => ({ kind: 'metric', key })),
-    ...fields.map((path): Column => ({ kind: 'field', path })),
+    ...fields.filter((f) => swept.includes(f)).map(field),
+    ...metricKeys.filter((k) => k !== trainingSecondsKey).map(metric),
+    ...metricKeys.filter((k) => k === trainingSecondsKey).map(metric),
+    ...fields.filter((f) => !swept.includes(f)).map(field),
   ];
 }
 
