@@ -35,7 +35,7 @@ describe("a refused value is told in a researcher's words", () => {
     });
     expect(messages({ epochs: 2.5, rate: Number.NaN, loss: 'l1', widths: 'x', name: 7, code: 'abc', on: 'yes' })).toEqual({
       epochs: 'must be a whole number (not 2.5)',
-      rate: 'must be a number (not NaN)',
+      rate: 'must be a number',
       loss: 'must be one of mse, bce',
       widths: 'must be a list, not a text',
       name: 'must be a text, not a number',

@@ -35,7 +35,8 @@ export function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
       const expected = noun[issue.expected] ?? issue.expected;
       if (issue.input === undefined) return `required: ${expected}`;
       const numeric = issue.expected === 'number' || issue.expected === 'int';
-      if (numeric && typeof issue.input === 'number' && Number.isNaN(issue.input)) return `must be ${expected} (not NaN)`;
+      // NaN is what a form's number box reads from text that is no number ("abc", "1e"): said as the box's own rule.
+      if (numeric && typeof issue.input === 'number' && Number.isNaN(issue.input)) return `must be ${expected}`;
       if (numeric && typeof issue.input === 'number' && !Number.isFinite(issue.input))
         return `must be a finite number (not ${issue.input})`;
       if (issue.expected === 'int' && typeof issue.input === 'number') return `must be a whole number (not ${issue.input})`;

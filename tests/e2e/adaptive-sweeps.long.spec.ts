@@ -93,6 +93,8 @@ test('a bayes sweep with Hyperband from the form: runs stop at rungs, the best s
   await expect(page.getByTestId('sweep-rung-chart')).toHaveAttribute('data-stopped', String(stopped.length));
   const completed = detail.runs.filter((r) => r.status === 'completed').length;
   await expect(page.getByTestId('sweep-best-so-far')).toHaveAttribute('data-completed', String(completed));
+  // Judged on the −ELBO, one scale whatever β: no warning.
+  await expect(page.getByTestId('sweep-best-units')).toHaveCount(0);
   await page.getByTestId('sweep-search-charts').screenshot({ path: join(shots, '51-bayes-best-and-rungs.png') });
   await page.screenshot({ path: join(shots, '52-bayes-sweep-done.png'), fullPage: true });
 

@@ -32,7 +32,14 @@ test.beforeAll(async () => {
     })
   ).runId;
   const sweep = await callHost<{ sweepId: number; runs: { runId: number }[] }>(host, 'sweeps.create', {
-    spec: { name: 'β grid', method: 'grid', base: small, parameters: { 'model.beta': { values: [0.5, 8] } } },
+    // Judged on its loss, which β defines: the views say those losses are not on one scale.
+    spec: {
+      name: 'β grid',
+      method: 'grid',
+      base: small,
+      metric: { name: 'test.loss', goal: 'minimize' },
+      parameters: { 'model.beta': { values: [0.5, 8] } },
+    },
   });
   sweepId = sweep.sweepId;
   sweepRuns = sweep.runs.map((r) => r.runId);
@@ -66,6 +73,12 @@ test('the theme follows the system until the toggle chooses, and the choice surv
   await expect(html).toHaveAttribute('data-theme', 'light');
   expect(await background()).toBe('rgb(245, 246, 248)');
   await page.reload();
+  await expect(html).toHaveAttribute('data-theme', 'light');
+  // Toggled back to the system's dark, it follows the system again: at dawn, light.
+  await page.getByTestId('theme-toggle').click();
+  await expect(html).toHaveAttribute('data-theme', 'dark');
+  await expect(page.getByTestId('theme-toggle')).toHaveAttribute('title', /the system's \(dark\)/);
+  await page.emulateMedia({ colorScheme: 'light' });
   await expect(html).toHaveAttribute('data-theme', 'light');
 });
 
@@ -117,6 +130,10 @@ test('a loss column of runs with different β says their losses are not on one s
   await expect(page.getByTestId('compare-curves-units')).toHaveCount(0);
   await page.getByTestId('compare-metric').selectOption('test.loss');
   await page.getByTestId('compare-curves').screenshot({ path: join(shots, '113a-compare-loss-beta.png') });
+  // So does the sweep's chart of the best loss so far.
+  await page.goto(`${host.origin}/#/sweeps/${sweepId}`);
+  await expect(page.getByTestId('sweep-best-units')).toContainText('the loss is defined by β');
+  await page.getByTestId('sweep-search-charts').screenshot({ path: join(shots, '113b-sweep-loss-beta.png') });
 });
 
 test('labels show where runs and sweeps are listed: the sidebar, the comparison’s images and its lightbox', async ({ page }) => {

@@ -34,6 +34,9 @@ beforeAll(async () => {
     writeMetrics(studio.db, id, [
       { step: 1, epoch: 1, split: 'test', name: 'kl', value: kl },
       { step: 1, epoch: 1, split: 'test', name: 'reconstruction', value: rec },
+      // The KL of each latent dimension, as a VAE reports it.
+      { step: 1, epoch: 1, split: 'test', name: 'kl_dim_0', value: kl / 2 },
+      { step: 1, epoch: 1, split: 'test', name: 'kl_dim_1', value: kl / 2 },
     ]);
     finishRun(studio.db, id, 'completed', null);
     // How long it trained (its training job's start to end; it waited a minute first): whole seconds, for ties.
@@ -79,6 +82,17 @@ describe('runs --pareto', () => {
     const [header, ...lines] = csv.stdout.trim().split('\n');
     expect(header).toContain('test.reconstruction');
     expect(lines.map((l) => Number(l.split(',')[0])).sort((a, b) => a - b)).toEqual(expected);
+  });
+
+  it('prints a table that fits a terminal: the per-dimension figures left to the CSV and JSON', () => {
+    const text = runCli('runs', '--db', db, '--pareto', 'test.reconstruction:min,test.kl:min');
+    expect(text.code, text.stderr).toBe(0);
+    const [header] = text.stdout.split('\n');
+    expect(header).toMatch(/model\.beta.*test\.kl.*test\.reconstruction/);
+    expect(text.stdout).not.toContain('kl_dim_');
+    expect(text.stdout).toContain('(per-dimension figures left out: 2 columns; --csv or --json has them)');
+    const csv = runCli('runs', '--db', db, '--pareto', 'test.reconstruction:min,test.kl:min', '--csv');
+    expect(csv.stdout.split('\n')[0]).toContain('test.kl_dim_0');
   });
 
   it('takes a config field as an objective, maximised', () => {

@@ -106,17 +106,30 @@ export const runs = command({
         if (values.csv) process.stdout.write(runsTableCsv(table, { metrics: metricColumns }));
         else if (values.json) process.stdout.write(`${JSON.stringify(table)}\n`);
         else {
-          const metrics = metricColumns;
+          // A per-dimension figure (a VAE's KL of each latent dimension) is a column per dimension: left to the CSV
+          // and JSON, as the UI's table leaves it to its metric picker, so the table fits a terminal.
+          const families = await studio.api['families.list']({});
+          const prefixes = families.flatMap((f) => f.metrics.flatMap((m) => (m.perDimension ? [m.perDimension] : [])));
+          const perDimension = (key: string) => {
+            const name = key.slice(key.indexOf('.') + 1);
+            return prefixes.some((p) => name.startsWith(p) && /^\d+$/.test(name.slice(p.length)));
+          };
+          const metrics = metricColumns.filter((m) => !perDimension(m));
           printTable(
             ['id', 'name', 'status', ...table.fields, ...metrics],
             table.rows.map((r) => [
               String(r.id),
               r.name,
               r.status,
-              ...table.fields.map((f) => JSON.stringify(r.config[f] ?? null)),
+              // A field a run does not have (another family's) reads as a missing metric does.
+              ...table.fields.map((f) => (r.config[f] === undefined ? '-' : JSON.stringify(r.config[f]))),
               ...metrics.map((m) => fmt(r.metrics[m])),
             ]),
           );
+          if (metrics.length < metricColumns.length)
+            process.stdout.write(
+              `(per-dimension figures left out: ${metricColumns.length - metrics.length} columns; --csv or --json has them)\n`,
+            );
         }
         return 0;
       }

@@ -112,7 +112,8 @@ export function orderConfusion(m: { labels: number[]; clusters: number[]; counts
 
 // ---------------------------------------------------------------------------------------------- heat maps
 
-const ramp = [
+/** The dark theme's ramp: from the panel's dark grey through the accent blue to near white. */
+const darkRamp = [
   [0x20, 0x24, 0x2a],
   [0x1b, 0x3a, 0x5e],
   [0x23, 0x5f, 0x9e],
@@ -120,9 +121,21 @@ const ramp = [
   [0xa9, 0xd2, 0xff],
   [0xf2, 0xf8, 0xff],
 ] as const;
+/** The light theme's: from near the panel's white through the accent blue to deep navy (an empty cell stays light). */
+const lightRamp = [
+  [0xf1, 0xf4, 0xf8],
+  [0xd2, 0xe3, 0xf6],
+  [0x9c, 0xc3, 0xec],
+  [0x4f, 0x8f, 0xd6],
+  [0x23, 0x5f, 0x9e],
+  [0x0f, 0x2d, 0x52],
+] as const;
 
-/** A heat map's colour for t in [0, 1]: from the panel's dark grey through the accent blue to near white. */
-export function heatColor(t: number): string {
+export type HeatTheme = 'light' | 'dark';
+
+/** A heat map's colour for t in [0, 1], on the theme's ramp: the low end is the panel's, the high end its opposite. */
+export function heatColor(t: number, theme: HeatTheme = 'dark'): string {
+  const ramp = theme === 'light' ? lightRamp : darkRamp;
   const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (ramp.length - 1);
   const i = Math.min(ramp.length - 2, Math.floor(x));
   const f = x - i;
@@ -137,10 +150,12 @@ export function heatColor(t: number): string {
     .join('')}`;
 }
 
-/** Text on a heat-map cell: dark on the light end of the ramp, light elsewhere. */
-export function heatInk(t: number): string {
-  return t > 0.62 ? '#0b1320' : '#e6e8eb';
+/** Text on a heat-map cell: dark on the ramp's light part, light on its dark part. */
+export function heatInk(t: number, theme: HeatTheme = 'dark'): string {
+  const lightCell = theme === 'light' ? t < 0.5 : t > 0.62;
+  return lightCell ? '#0b1320' : '#e6e8eb';
 }
 
-/** A CSS gradient of the ramp, low to high, for legends. */
-export const heatGradient = `linear-gradient(to right, ${[0, 0.2, 0.4, 0.6, 0.8, 1].map(heatColor).join(', ')})`;
+/** A CSS gradient of the theme's ramp, low to high, for legends. */
+export const heatGradient = (theme: HeatTheme = 'dark') =>
+  `linear-gradient(to right, ${[0, 0.2, 0.4, 0.6, 0.8, 1].map((t) => heatColor(t, theme)).join(', ')})`;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Evaluation } from '../../../shared/api';
-import { heatColor, maximumAssignment, orderConfusion } from './confusion';
+import { heatColor, heatInk, maximumAssignment, orderConfusion } from './confusion';
 import { kindOptions, mergeEvaluations, otherFigures, percentSpread, points, probeRows } from './evaluation';
 
 const shapes = { name: 'shapes', classes: 3, factors: [{ name: 'shape', values: [0, 1, 2], min: 0, max: 2 }] };
@@ -116,10 +116,16 @@ describe('figures as a researcher reads them', () => {
     expect(points(-0.01)).toBe('−1.0 pp');
   });
 
-  it('colours a heat map from the dark panel to near white', () => {
+  it('colours a heat map from the dark panel to near white, and in the light theme from near white to navy', () => {
     expect(heatColor(0)).toBe('#20242a');
     expect(heatColor(1)).toBe('#f2f8ff');
     expect(heatColor(Number.NaN)).toBe('#20242a');
+    // An empty cell is near the light panel, not a black square on it; its count in dark ink.
+    expect(heatColor(0, 'light')).toBe('#f1f4f8');
+    expect(heatColor(1, 'light')).toBe('#0f2d52');
+    expect(heatInk(0, 'light')).toBe('#0b1320');
+    expect(heatInk(1, 'light')).toBe('#e6e8eb');
+    expect(heatInk(0)).toBe('#e6e8eb');
   });
 });
 

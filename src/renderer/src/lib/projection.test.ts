@@ -63,6 +63,14 @@ describe('projections', () => {
     for (let i = 1; i < 50; i++) expect(p.xy[2 * i]! - p.xy[2 * (i - 1)]!).toBeCloseTo(Math.SQRT2, 4);
   });
 
+  it('draws a 2-D code on its own axes, not rotated onto its principal components', () => {
+    const codes = new Float32Array([0, 0, 1, 1, 2, 2.5, 3, 2.9, -1, 4]);
+    const p = run(codes, 5, 2, { method: 'pca' });
+    expect(p.axes).toEqual(['z1', 'z2']);
+    expect(Array.from(p.xy)).toEqual(Array.from(codes));
+    expect(p.note).toContain('2-D code');
+  });
+
   it('UMAP and t-SNE separate two blobs, and the same seed gives the same picture', () => {
     const codes = blobs();
     const umap = run(codes, 120, 6, { method: 'umap', umapNeighbors: 10, umapEpochs: 60, seed: 3 });

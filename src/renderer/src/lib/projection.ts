@@ -52,6 +52,18 @@ export function* project(
 ): Generator<ProjectionProgress, Projection, void> {
   const params = clampParams(requested);
   const all = Uint32Array.from({ length: count }, (_, i) => i);
+  // A code of two dimensions is its own picture: PCA would only rotate it (the run page draws z1 against z2 too).
+  if (dim === 2 && params.method === 'pca') {
+    yield { phase: 'components', done: 0, total: 1 };
+    return {
+      method: 'pca',
+      params,
+      indices: all,
+      xy: Float32Array.from(codes.subarray(0, 2 * count)),
+      axes: ['z1', 'z2'],
+      note: 'a 2-D code, on its own axes',
+    };
+  }
   if (params.method === 'pca' || count < 4) {
     yield { phase: 'components', done: 0, total: 1 };
     const { xy, axes } = pca(codes, dim, all);

@@ -46,9 +46,13 @@ class ThemeState {
     }
   }
 
-  /** The toggle's next step: the other theme than the one shown. */
+  /**
+   * The toggle's next step: the other theme than the one shown, and the system's setting again where that is the
+   * system's (a light choice on a dark system toggles back to following the system, not to a fixed dark).
+   */
   toggle(): void {
-    this.set(this.resolved === 'dark' ? 'light' : 'dark');
+    const other = this.resolved === 'dark' ? 'light' : 'dark';
+    this.set(other === this.system ? 'system' : other);
   }
 }
 
