@@ -43,6 +43,17 @@ describe('expandSweep', () => {
     expect(third?.name).toBe('s · beta=2 seed=1');
   });
 
+  it('names runs by what varies: a path given one value is left out of every name, unless none varies', () => {
+    const fixed = { 'training.epochs': { values: [2] }, 'dataset.trainSubset': { values: [2000] } };
+    const r = expandSweep(spec({ parameters: { 'model.beta': { values: [1, 4] }, ...fixed } }), base());
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    expect(r.points.map((p) => p.name)).toEqual(['s · beta=1', 's · beta=4']);
+    expect(r.points[0]?.config.training.epochs).toBe(2);
+    const one = expandSweep(spec({ parameters: fixed }), base());
+    if (!one.ok) throw new Error(JSON.stringify(one.issues));
+    expect(one.points.map((p) => p.name)).toEqual(['s · epochs=2 trainSubset=2000']);
+  });
+
   it("draws W&B's log_uniform as e^x, x uniform between min and max (the bounds are natural logs)", () => {
     const drawn = expandSweep(
       spec({

@@ -342,11 +342,17 @@ export function sweepPoints(
     // A field the schema does not know is reported at its parent object.
     paths.find((p) => p.startsWith(`${issue}.`) || issue === '(root)');
   const seen = new Set<string>();
+  // A path given one value is the same in every run: its names say only what varies (all, where nothing does).
+  const single = (p: string) => {
+    const param = spec.parameters[p];
+    return param !== undefined && 'values' in param && param.values.length === 1;
+  };
+  const named = paths.some((p) => !single(p)) ? paths.filter((p) => !single(p)) : paths;
   for (const combo of combos) {
     const params = Object.fromEntries(paths.map((p, i) => [p, combo[i] ?? null])) as Record<string, SweepValue>;
     const draft = structuredClone(base) as unknown as Record<string, unknown>;
     draft.experiment = spec.name;
-    draft.name = sweepRunName(spec.name, params);
+    draft.name = sweepRunName(spec.name, Object.fromEntries(named.map((p) => [p, params[p] ?? null])));
     for (const [path, value] of Object.entries(params)) {
       try {
         setConfigPath(draft, path, value);
