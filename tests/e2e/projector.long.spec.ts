@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -7,11 +7,16 @@ import { startHost, type RunningHost, callHost } from './host';
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 let dir: string;
 let host: RunningHost | undefined;
+/** The step gate (src/core/training/step-gate.ts): the run is held in its second epoch while the page opens. */
+let gate: string;
 
 test.beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'latent-studio-e2e-projector-'));
   mkdirSync(shots, { recursive: true });
-  host = await startHost(join(dir, 'studio.db'));
+  gate = join(dir, 'gate.json');
+  // In the second epoch (16 steps an epoch): after the first epoch's checkpoint.
+  writeFileSync(gate, JSON.stringify({ step: 20 }));
+  host = await startHost(join(dir, 'studio.db'), [], { ...process.env, LATENT_STUDIO_TEST_GATE: gate });
 });
 test.afterAll(async () => {
   await host?.stop();
@@ -101,7 +106,7 @@ test('the projector draws 10,000 MNIST test codes with PCA and UMAP: hover shows
   const started = Date.now();
   const lap = (what: string) => console.log(`${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
-  // A tiny AE (784-32-8), one epoch on 1,000 training images; its test split is MNIST's whole 10,000.
+  // A tiny AE (784-32-8), two epochs on 1,000 training images; its test split is MNIST's whole 10,000.
   const preset = await call<Record<string, Record<string, unknown>>>(h, 'presets.get', { name: 'shallow-ae-mnist' });
   const dense = { type: 'dense', units: 32, activation: 'relu' };
   const config = {
@@ -110,17 +115,23 @@ test('the projector draws 10,000 MNIST test codes with PCA and UMAP: hover shows
     backend: 'wasm',
     dataset: { name: 'mnist', trainSubset: 1000, testSubset: 10000 },
     model: { ...preset['model'], encoder: [dense], latentSize: 8, decoder: [dense] },
-    training: { ...preset['training'], epochs: 1, batchSize: 64, learningRate: 0.003, seed: 1 },
+    training: { ...preset['training'], epochs: 2, batchSize: 64, learningRate: 0.003, seed: 1 },
   };
   const { runId } = await call<{ runId: number }>(h, 'runs.start', { config });
   await page.goto(h.url);
+  // Opened while the run trains (held in its second epoch): the sliders open its first epoch's checkpoint, the
+  // projector (which reads a stopped run's codes) waits, and both take the last checkpoint once the run stops.
+  await expect.poll(() => existsSync(`${gate}.held`), { timeout: 60_000 }).toBe(true);
+  await page.goto(`${h.origin}/#/runs/${runId}/explore`);
+  await expect(page.getByTestId('projector-waiting')).toContainText(`Run ${runId} is training`);
+  await expect(page.getByTestId('explore-view')).toContainText('checkpoint of epoch 1');
+  writeFileSync(gate, JSON.stringify({ step: -1 }));
   await expect
     .poll(async () => (await call<{ status: string }>(h, 'runs.get', { runId })).status, { timeout: 60_000 })
     .toBe('completed');
   lap('trained');
+  await expect(page.getByTestId('explore-view')).toContainText('checkpoint of epoch 2', { timeout: 30_000 });
 
-  await page.locator(`[data-run-id="${runId}"] button.row`).click();
-  await page.getByTestId('explore-run').click();
   const projector = page.getByTestId('projector');
   const canvas = page.getByTestId('projector-canvas');
   await expect(canvas).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });

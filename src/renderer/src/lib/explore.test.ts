@@ -57,6 +57,17 @@ describe('the explorer’s arithmetic', () => {
     expect(interpolate([1, 1], [2, 2], 3, 'spherical')[1]).toEqual([1.5, 1.5]);
   });
 
+  it('keeps a spherical path between ends of unequal length in nearly opposite directions within their lengths', () => {
+    // A CVAE's 2-D codes of two test images: 179° apart, 2.31 and 0.19 long.
+    const a = [-2.31, -0.06];
+    const b = [0.19, 0.01];
+    const path = interpolate(a, b, 10, 'spherical');
+    expect(path[0]).toEqual(a);
+    expect(path[9]).toEqual(b);
+    const lengths = path.map((z) => Math.hypot(...z));
+    for (const [i, l] of lengths.entries()) expect(l).toBeCloseTo(2.3108 + ((0.1903 - 2.3108) * i) / 9, 3);
+  });
+
   it('traverses one dimension, seeds prior samples, and sets slider ranges', () => {
     expect(traverse([0.5, 1], 1, -2, 2, 3)).toEqual([
       [0.5, -2],

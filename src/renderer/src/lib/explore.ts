@@ -43,9 +43,11 @@ export function round4(v: number): number {
 }
 
 /**
- * N points from a to b: straight (lerp) or spherical (slerp: sin-weighted, along the great circle when |a| = |b|;
- * between unequal lengths its norm is not their straight interpolation). Nearly parallel or opposite vectors, and
- * a zero one, take the straight line (through the origin, for opposite ones).
+ * N points from a to b: straight (lerp) or spherical: the direction along the great circle from a's to b's (slerp
+ * of the unit vectors), the length straight from |a| to |b|. So no point is longer than the longer end (Shoemake's
+ * slerp of the vectors themselves is not: between unequal lengths near opposite directions its weights grow as
+ * 1/sin ω, to codes of length 77 between ends of 2.3 and 0.2). Parallel or opposite vectors, and a zero one, take the
+ * straight line (through the origin, for opposite ones).
  */
 export function interpolate(a: number[], b: number[], steps: number, path: 'straight' | 'spherical'): number[][] {
   const ts = Array.from({ length: steps }, (_, i) => (steps === 1 ? 0 : i / (steps - 1)));
@@ -61,7 +63,8 @@ export function interpolate(a: number[], b: number[], steps: number, path: 'stra
   return ts.map((t) => {
     const wa = Math.sin((1 - t) * omega) / Math.sin(omega);
     const wb = Math.sin(t * omega) / Math.sin(omega);
-    return a.map((v, d) => round4(wa * v + wb * (b[d] ?? 0)));
+    const length = (1 - t) * na + t * nb;
+    return a.map((v, d) => round4(length * ((wa * v) / na + (wb * (b[d] ?? 0)) / nb)));
   });
 }
 

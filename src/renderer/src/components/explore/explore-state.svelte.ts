@@ -1,4 +1,4 @@
-import type { CommandInput, CommandOutput } from '../../../../shared/api';
+import { finishedStatuses, type CommandInput, type CommandOutput } from '../../../../shared/api';
 import { explorerMaxIndices, type ExplorerInfo } from '../../../../shared/explorer';
 import {
   LatestWins,
@@ -82,10 +82,21 @@ export class ExploreState {
   /** Counts the view's departures: a call begun before one never opens a session again for a view that has gone. */
   private departures = 0;
 
+  /**
+   * Whether the run has stopped: a session opened while it trained decodes the checkpoint it had then, so the model
+   * is opened again on its last one once it stops (a boolean: the run's other changes open nothing).
+   */
+  private readonly runStopped = $derived.by(() => {
+    const status = studio.runs.find((r) => r.id === this.runId())?.status;
+    return status === undefined || finishedStatuses.includes(status);
+  });
+
   constructor(runId: () => number) {
     this.runId = runId;
     $effect(() => {
       runId();
+      void this.runStopped;
+      this.openError = null;
       let gone = false;
       this.openSession().then(
         async () => {

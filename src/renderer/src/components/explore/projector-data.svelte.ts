@@ -27,6 +27,8 @@ export class ProjectorData {
   // --- the codes -------------------------------------------------------------------------------------------------
   latents = $state.raw<Latents | null>(null);
   loadError = $state<string | null>(null);
+  /** Why nothing is read yet: the run is still training (its codes are read once it stops). */
+  waiting = $state<string | null>(null);
   images = $state.raw<TestImageCache | null>(null);
 
   // --- the projection (in a worker) ------------------------------------------------------------------------------
@@ -52,6 +54,7 @@ export class ProjectorData {
     let current = true;
     this.latents = null;
     this.loadError = null;
+    this.waiting = null;
     this.projection = null;
     studio.client.call('runs.latents', { runId: id }).then(
       (answer) => {
@@ -69,11 +72,23 @@ export class ProjectorData {
         });
       },
       (e: unknown) => {
-        if (current) this.loadError = e instanceof Error ? e.message : String(e);
+        // Without the request's field (runId: …), which means nothing on this page.
+        if (current) this.loadError = (e instanceof Error ? e.message : String(e)).replace(/^runId: /, '');
       },
     );
     return () => {
       current = false;
+    };
+  }
+
+  /** Run `id` is training: nothing is read until it stops (the projector's effect then loads). */
+  waitForStop(id: number): () => void {
+    this.latents = null;
+    this.loadError = null;
+    this.projection = null;
+    this.waiting = `Run ${id} is training: its test codes are drawn here once it stops.`;
+    return () => {
+      this.waiting = null;
     };
   }
 

@@ -1,4 +1,6 @@
 import { untrack } from 'svelte';
+import { finishedStatuses } from '../../../../shared/api';
+import { studio } from '../../lib/studio.svelte';
 import { boundsOf, fitView, toData, type View } from '../../lib/projection-draw';
 import type { TestImage } from '../../lib/projection-images';
 import { paintProjector, PointsLayer, themePaint, type Scene } from '../../lib/projector-paint';
@@ -91,12 +93,23 @@ export class ProjectorState {
     return latents.factorNames.map((name, j) => ({ name, value: f[i * n + j]! }));
   });
 
+  /**
+   * Whether the run has stopped (its test codes are read from a stopped run's checkpoint): while it trains, the
+   * projector waits, and reads them once it stops. A boolean, so that the run's other changes read nothing again.
+   */
+  private readonly runStopped = $derived.by(() => {
+    const status = studio.runs.find((r) => r.id === this.props.runId())?.status;
+    return status === undefined || finishedStatuses.includes(status);
+  });
+
   constructor(private readonly props: ProjectorProps) {
     const data = this.data;
     $effect(() => {
       const id = props.runId();
+      const stopped = this.runStopped;
       this.selection = [];
       this.picked = null;
+      if (!stopped) return data.waitForStop(id);
       return data.load(id);
     });
     $effect(() => data.projectOnChange());
