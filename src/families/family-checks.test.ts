@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DatasetLookup, RunConfig } from '../shared/config';
-import { checkRunConfig, defaultRunConfig, parseRunConfig, untrainedDecoder } from './run-config';
+import { checkRunConfig, defaultRunConfig, parseRunConfig, trainingObjective, untrainedDecoder } from './run-config';
 
 const mnist: DatasetLookup = (name) =>
   name === 'mnist'
@@ -12,6 +12,17 @@ function configOf(family: string, model: object, training: Partial<RunConfig['tr
   const c = defaultRunConfig(family);
   return { ...c, model: { ...c.model, ...model }, training: { ...c.training, ...training } } as RunConfig;
 }
+
+describe("a run's objective, as its run page names its loss", () => {
+  it('is its model’s where its settings change the terms: a VQ-VAE whose codebook learns by EMA has no codebook loss', () => {
+    expect(trainingObjective(configOf('vq-vae', {}))).toBe('rec + codebook + β·commit');
+    expect(trainingObjective(configOf('vq-vae', { codebookUpdate: 'ema', emaDecay: 0.99 }))).toBe(
+      'rec + β·commit (codebook by EMA)',
+    );
+    expect(trainingObjective(configOf('vae', {}))).toBe('rec + β·KL');
+    expect(trainingObjective(configOf('autoencoder', {}))).toBeUndefined();
+  });
+});
 
 describe("a family's own checks, before anything trains", () => {
   it('refuses an IWAE trained with Smooth L1: its bound needs a likelihood, which failed at the first step', () => {

@@ -47,6 +47,8 @@ export interface FamilySpec<M> {
   lossUnit: string;
   /** What the training loss adds up to when it is more than the reconstruction, for legends (e.g. 'rec + β·KL'). */
   objective?: string;
+  /** The objective of this model, where its settings change the terms (a VQ-VAE's codebook learned by EMA, not the loss). */
+  objectiveOf?(model: M): string;
   modelSchema: z.ZodType<M>;
   defaultModel: M;
   presets: FamilyPreset<M>[];

@@ -269,6 +269,12 @@ export function untrainedDecoder(config: Pick<RunConfig, 'family' | 'model'>): s
   return familySpec(config.family)?.untrainedDecoder?.(config.model);
 }
 
+/** What a run's training loss adds up to: its model's own (FamilySpec.objectiveOf), else its family's, if more than the reconstruction. */
+export function trainingObjective(config: Pick<RunConfig, 'family' | 'model'>): string | undefined {
+  const spec = familySpec(config.family);
+  return spec?.objectiveOf?.(config.model) ?? spec?.objective;
+}
+
 /** Where a phased family's run turns to its next phase (FamilySpec.phases; none for the rest). */
 export function trainingPhases(config: Pick<RunConfig, 'family' | 'model'>): { epoch: number; label: string }[] {
   return familySpec(config.family)?.phases?.(config.model) ?? [];

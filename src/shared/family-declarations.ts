@@ -27,6 +27,11 @@ export const MetricDeclaration = z.object({
    * sweep whose objective is the loss is told to judge by it.
    */
   comparable: z.boolean().optional(),
+  /**
+   * Another metric of the same run this one should end below (lower is better for both): a denoiser's denoised MSE
+   * against its noisy inputs' MSE. A finished run where it does not is warned about on its page.
+   */
+  shouldBeat: z.string().optional(),
   /** One metric per latent dimension, named `<perDimension><d>` for d = 0, 1, … (e.g. 'kl_dim_'); not listed as a row. */
   perDimension: z.string().optional(),
   /** For a count of dimensions: the per-dimension metric whose dimensions it counts out of ("7 / 10"). */

@@ -239,6 +239,8 @@ export const RunDetail = RunSummary.extend({
   defaultCheckpoint: z.object({ epoch: z.number().int(), bestBy: z.string().nullable() }).nullable().optional(),
   /** A phased family's epochs before `training.epochs` (DEC's, the stacked AE's pretraining), counted in its epochs. */
   pretrainingEpochs: z.number().int().optional(),
+  /** What its training loss adds up to, where that is more than the reconstruction (its model's, e.g. an EMA codebook's). */
+  objective: z.string().optional(),
   /** Where a phased family's training turns to its next phase, after `epoch` epochs (FamilySpec.phases); absent for the rest. */
   phases: z.array(z.object({ epoch: z.number().int(), label: z.string() })).optional(),
   /** Why its reconstructions are no measure of it, where they are not (DEC drops its decoder once clustering starts). */

@@ -173,6 +173,10 @@ describe('latent-studio data set commands', () => {
     expect(run('resume', String(runId), '--db', db, '--set', 'training.epochs=1').stderr).toMatch(
       /--set training\.epochs=1: run \d+ already trained 2 epochs/,
     );
+    // Another field is another run: the refusal names it.
+    expect(
+      run('resume', String(runId), '--db', db, '--set', 'training.epochs=8', '--set', 'training.batchSize=8').stderr,
+    ).toMatch(/--set training\.batchSize: only training\.epochs can change when a run continues/);
     expect(run('resume', String(runId), '--db', db, '--set', 'training.epochs=2').stderr).toMatch(
       /was ended by early stopping after epoch 2 of 6: to train it for more, give the new total, e\.g\. --set training\.epochs=7/,
     );

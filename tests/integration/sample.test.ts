@@ -103,6 +103,21 @@ describe('latent-studio sample', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual(names.slice(0, 3));
     expect(names.slice(0, 3).map((f) => readFileSync(join(out, f)).toString('base64'))).toEqual(written.slice(0, 3));
+    // The CLI's line names the class asked for, not each class.
+    const oneClass = await runCli(
+      'sample',
+      String(cvae),
+      '--n',
+      '2',
+      '--class',
+      '3',
+      '--out',
+      join(out, 'three'),
+      '--db',
+      dbPath,
+    );
+    expect(oneClass.code, oneClass.stderr).toBe(0);
+    expect(oneClass.stdout).toContain('from z ~ N(0, I) with class 3,');
     expect(all.source).toBe('conditional');
     expect(all.samples.map((x) => x.label)).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9]);
     expect(three.samples.map((x) => x.png)).toEqual(all.samples.slice(6, 8).map((x) => x.png));

@@ -34,7 +34,11 @@ export const resume = command({
     const { epochs: _was, ...restBefore } = run.config.training;
     if (JSON.stringify({ ...edited, training: rest }) !== JSON.stringify({ ...run.config, training: restBefore })) {
       await studio.close();
-      throw new UsageError('--set: only training.epochs can change when a run continues');
+      // The paths it was asked to change, named.
+      const changed = (values.set ?? []).map((s) => s.split('=')[0]?.trim() ?? s).filter((path) => path !== 'training.epochs');
+      throw new UsageError(
+        `--set ${changed.join(', ')}: only training.epochs can change when a run continues (anything else would be another run: clone it)`,
+      );
     }
     // Where it ended: its configured epochs, or the epoch early stopping ended it after (the API extends from there).
     const pretraining = pretrainingEpochs(run.config);

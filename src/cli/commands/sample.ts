@@ -61,7 +61,9 @@ export const sampleCommand = command({
         set.source === 'prior'
           ? `its learned prior (job ${set.priorJobId}, temperature ${set.temperature ?? 1})`
           : set.source === 'conditional'
-            ? 'z ~ N(0, I) with each class'
+            ? values.class !== undefined
+              ? `z ~ N(0, I) with class ${values.class}`
+              : 'z ~ N(0, I) with each class'
             : set.source === 'mixture'
               ? "z from the model's own prior (its mixture of Gaussians)"
               : set.source === 'vamp'

@@ -1,6 +1,6 @@
 /** The runs' commands: start, resume, cancel, delete, read, export. */
 import { finishedStatuses, type Api } from '../../shared/api';
-import { pretrainingEpochs, trainingPhases, untrainedDecoder } from '../../families/run-config';
+import { pretrainingEpochs, trainingObjective, trainingPhases, untrainedDecoder } from '../../families/run-config';
 import { describeIssues, TrainingConfig } from '../../shared/config';
 import { ApiError } from '../errors';
 import { defaultEpoch, exportRun, newestGoodCheckpoint } from '../export';
@@ -172,8 +172,10 @@ export function runsApi(
       const run = requireRun(runId);
       const decoder = untrainedDecoder(run.config);
       const phases = trainingPhases(run.config);
+      const objective = trainingObjective(run.config);
       return {
         ...run,
+        ...(objective ? { objective } : {}),
         defaultCheckpoint: defaultEpoch(db, runId),
         pretrainingEpochs: pretrainingEpochs(run.config),
         ...(phases.length > 0 ? { phases } : {}),

@@ -39,7 +39,7 @@ export const denoisingAeSpec = {
   summary: 'Trained to map corrupted inputs back to the clean images: Gaussian, masking or salt-and-pepper noise.',
   lossUnit: 'per pixel',
   metrics: [
-    { name: 'denoised_mse', label: 'MSE, denoised vs clean', headline: true },
+    { name: 'denoised_mse', label: 'MSE, denoised vs clean', headline: true, shouldBeat: 'noisy_mse' },
     { name: 'noisy_mse', label: 'MSE, noisy vs clean' },
   ],
   views: [{ kind: 'denoising', title: 'Noisy / clean / denoised', view: 'image-grid', wide: true }],

@@ -82,12 +82,14 @@ export const stackedAeFamily: FamilyModel<StackedAeModel> = {
       },
       computeLoss(x, training): LossResult {
         const phase = Math.floor(epoch / m.pretrainEpochs);
-        if (training && phase < depth) {
-          // AE_phase on the codes of the frozen layers below it (the image itself for the first).
+        if (phase < depth) {
+          // AE_phase on the codes of the frozen layers below it (the image itself for the first): the loss of the
+          // phase on the test split too, so that the loss chart's two curves are one quantity. The whole stack's
+          // reconstruction of the image is the test split's `reconstruction` (and its MSE, `mse`).
           const input = phase === 0 ? x : stopGradient(encodeTo(x, phase));
           const out = decodeLayer(phase, (enc[phase] as (typeof enc)[number]).apply(input) as Tensor);
           const loss = phase === 0 ? recon(x, out) : tf.mean<Scalar>(tf.squaredDifference(input, out));
-          return { total: loss, parts: {} };
+          return { total: loss, parts: training ? {} : { reconstruction: recon(x, reconstruct(x)) } };
         }
         const reconstruction = recon(x, reconstruct(x));
         return { total: reconstruction, parts: { reconstruction } };

@@ -5,6 +5,7 @@ import { memorySplit, type ImageDataset } from '../../ml/dataset';
 import type { TrainingConfig } from '../../shared/config';
 import { stackedAeFamily } from './model';
 import { stackedAeSpec, type StackedAeModel } from './spec';
+import { tf, type Tensor } from '../../ml/tf';
 
 const ignore = { progress: () => undefined, metrics: () => undefined, warn: () => undefined };
 
@@ -99,6 +100,28 @@ describe('greedy layer-wise pretraining of a stacked autoencoder', () => {
     });
     expect(result.stoppedEarly).toMatchObject({ epoch: 6, bestEpoch: 5 });
     expect(ended).toEqual([1, 2, 3, 4, 5, 6].map((e) => [e, e === 6]));
+    built.dispose();
+  });
+
+  it('reports the phase’s own loss on the test split too, and the whole stack’s reconstruction beside it', async () => {
+    const built = stackedAeFamily.build({ model, training: adam, inputShape: [8, 8, 1], seed: 5, classes: 2 });
+    const x = tf.tensor2d(
+      Array.from(noise(16, 2), (v) => v / 255),
+      [16, 64],
+    );
+    const read = async (t: Tensor | undefined) => (t ? (await t.data())[0] : undefined);
+    for (const step of [0, 2, 4]) {
+      // Epoch 0–1: layer 1 alone; 2–3: layer 2 on layer 1's codes; 4: fine-tuning, the whole stack.
+      built.onStep?.(step);
+      const trainLoss = built.computeLoss(x, true);
+      const testLoss = built.computeLoss(x, false);
+      const whole = tf.mean(tf.squaredDifference(x, built.reconstruct(x)));
+      expect(await read(testLoss.total)).toBeCloseTo((await read(trainLoss.total)) as number, 6);
+      expect(await read(testLoss.parts['reconstruction'])).toBeCloseTo((await read(whole)) as number, 6);
+      if (step === 2) expect(await read(testLoss.total)).not.toBeCloseTo((await read(whole)) as number, 3);
+      tf.dispose([trainLoss.total, testLoss.total, ...Object.values(testLoss.parts), whole]);
+    }
+    x.dispose();
     built.dispose();
   });
 });

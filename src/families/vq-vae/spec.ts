@@ -136,6 +136,8 @@ export const vqVaeSpec = {
     'Encoder outputs snapped to the nearest of K learned codebook vectors; straight-through gradients, codebook and commitment losses.',
   ...quantiserSpec,
   objective: 'rec + codebook + β·commit',
+  // With EMA updates the codebook follows its codes' means, and the loss trains only the encoder's commitment.
+  objectiveOf: (m: VqVaeModel) => (m.codebookUpdate === 'ema' ? 'rec + β·commit (codebook by EMA)' : 'rec + codebook + β·commit'),
   metrics: [...quantiserMetrics, { name: 'codebook', label: 'codebook loss' }, { name: 'commitment', label: 'commitment loss' }],
   views: quantiserViews(),
   modelSchema: vqVaeModel,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricPoint } from '../../../shared/api';
-import { withLivePoints } from './metrics';
+import { unbeatenFigures, withLivePoints } from './metrics';
 
 const point = (step: number, name = 'loss', split: MetricPoint['split'] = 'train'): MetricPoint => ({
   step,
@@ -16,5 +16,22 @@ describe('a running run’s metrics read again', () => {
     const live = [point(2), point(3), point(2, 'mse', 'test'), point(3, 'mse', 'test')];
     expect(withLivePoints(stored, live)).toEqual([...stored, point(3), point(3, 'mse', 'test')]);
     expect(withLivePoints(stored, [point(1)])).toBe(stored);
+  });
+});
+
+describe('figures that should beat another', () => {
+  // As the denoising AE declares them.
+  const denoiser = [
+    { name: 'denoised_mse', label: 'MSE, denoised vs clean', headline: true, shouldBeat: 'noisy_mse' },
+    { name: 'noisy_mse', label: 'MSE, noisy vs clean' },
+  ];
+  it('names a denoiser whose output ends further from the clean images than its noisy input', () => {
+    const worse = unbeatenFigures(denoiser, (n) => ({ denoised_mse: 0.0567, noisy_mse: 0.0465 })[n]);
+    expect(worse).toEqual([
+      { label: 'MSE, denoised vs clean', value: 0.0567, otherLabel: 'MSE, noisy vs clean', against: 0.0465 },
+    ]);
+    expect(unbeatenFigures(denoiser, (n) => ({ denoised_mse: 0.02, noisy_mse: 0.0465 })[n])).toEqual([]);
+    // Before both are measured, nothing.
+    expect(unbeatenFigures(denoiser, (n) => ({ denoised_mse: 0.0567 })[n])).toEqual([]);
   });
 });

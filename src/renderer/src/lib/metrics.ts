@@ -61,3 +61,21 @@ export function withLivePoints(stored: MetricPoint[], live: readonly MetricPoint
   const later = live.filter((p) => !known.has(key(p)));
   return later.length > 0 ? [...stored, ...later] : stored;
 }
+
+/**
+ * The figures that end at or above one they should beat (MetricDeclaration.shouldBeat; lower is better for both): a
+ * denoiser whose output is further from the clean images than its noisy input was. `value` reads a test figure.
+ */
+export function unbeatenFigures(
+  declared: readonly MetricDeclaration[],
+  value: (name: string) => number | undefined,
+): { label: string; value: number; otherLabel: string; against: number }[] {
+  return declared.flatMap((m) => {
+    const other = declared.find((o) => o.name === m.shouldBeat);
+    const mine = value(m.name);
+    const against = other ? value(other.name) : undefined;
+    return other && mine !== undefined && against !== undefined && mine >= against
+      ? [{ label: m.label, value: mine, otherLabel: other.label, against }]
+      : [];
+  });
+}
