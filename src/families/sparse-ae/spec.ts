@@ -43,7 +43,7 @@ export const sparseAeSpec = {
   lossUnit: 'per pixel',
   objective: 'rec + λ·mean|a|',
   metrics: [
-    { name: 'code_zero_share', label: 'near-zero code units', format: 'percent', headline: true },
+    { name: 'code_zero_share', label: 'near-zero code activations', format: 'percent', headline: true },
     { name: 'l1', label: 'mean |a| (L1 term)' },
   ],
   views: [
