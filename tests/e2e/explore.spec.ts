@@ -231,7 +231,9 @@ test('the deepfake’s code is decoded by A’s and B’s decoders side by side,
   await page.getByTestId('explore-steps').fill('8');
   await page.getByTestId('explore-traverse').click();
   await expect(page.getByTestId('explore-strip')).toHaveAttribute('data-steps', '8');
+  await expect(page.getByTestId('explore-strip-row')).toHaveText(['decoder A', 'decoder B']);
   await page.screenshot({ path: join(shots, '85-explore-deepfake.png'), fullPage: true });
+  await page.getByTestId('explore-strips').screenshot({ path: join(shots, '85a-explore-deepfake-strip.png') });
 
   // Left before its session has opened: the session is closed as soon as it opens, not left to idle out.
   await page.goto(`${h.origin}/#/runs/${runId}`);
@@ -250,6 +252,24 @@ test('the deepfake’s code is decoded by A’s and B’s decoders side by side,
   await expect
     .poll(() => closes.map((c) => (JSON.parse(c) as { sessionId: string }).sessionId))
     .toContain(opened.value.sessionId);
+});
+
+test('a run whose decoder stopped training (DEC) is explored with a word that its images say nothing of it', async ({ page }) => {
+  test.setTimeout(60_000);
+  if (!host) throw new Error('host not started');
+  const h = host;
+  const runId = await deepfakeRunId;
+  await expect.poll(async () => (await call<RunDetail>(h, 'runs.get', { runId })).status, { timeout: 60_000 }).toBe('completed');
+  // The run's detail as a DEC run's reads (runs.get names why its reconstructions are no measure of it).
+  const why = 'DEC drops its decoder once clustering starts';
+  await page.route('**/api/runs.get', async (route) => {
+    const response = await route.fetch();
+    const body = (await response.json()) as { value: Record<string, unknown> };
+    await route.fulfill({ response, json: { ...body, value: { ...body.value, untrainedDecoder: why } } });
+  });
+  await page.goto(h.url);
+  await page.goto(`${h.origin}/#/runs/${runId}/explore`);
+  await expect(page.getByTestId('explore-untrained-decoder')).toHaveText(`⚠ ${why}.`);
 });
 
 test('left while a decode is on its way, the explorer opens no new session for the view that went', async ({ page }) => {
