@@ -199,6 +199,9 @@ describe('conditional VAE', () => {
     );
     expect(testAccuracy).toBeGreaterThan(0.9);
     expect(hits).toBeGreaterThan(50);
+    // Its traversal says which label it decodes with.
+    const traversal = (await studio.api['artifacts.list']({ runId: run.id })).filter((a) => a.kind === 'latent-traversal').at(-1);
+    expect(traversal?.caption).toMatch(/decoded with its own label$/);
   });
 });
 

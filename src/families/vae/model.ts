@@ -277,7 +277,7 @@ export function buildVae(
         }
         out.push({
           kind: 'latent-traversal',
-          caption: `Latent traversal: dimensions 1–${dims} (rows) swept from −3 to 3 (columns) around the first test image's mu`,
+          caption: `Latent traversal: dimensions 1–${dims} (rows) swept from −3 to 3 (columns) around the first test image's mu${conditional ? ', decoded with its own label' : ''}`,
           rows: traversal,
         });
         if (!conditional) {
