@@ -115,8 +115,10 @@ export interface LayerShape {
   params: number;
   /**
    * Values per image of the largest temporary the layer's training builds at once: a convolution's patch matrix
-   * (im2col, for its filter gradient, and col2im's for a strided input gradient) and the MatMul's packed copy of it
-   * (src/ml/kernels/conv-gradients.ts). Freed before the next layer's.
+   * (im2col, for its filter gradient, and col2im's for a strided input gradient: src/ml/kernels/conv-gradients.ts),
+   * counted twice. Twice, as measured: the heap of the upsampling decoder's 3×3 convolution over 28×28×64 grew by
+   * about two patch matrices (the MatMul's packed operands and dy's transposed copy come near one more). Freed before
+   * the next layer's.
    */
   scratch?: number;
 }
@@ -158,7 +160,7 @@ function describe(l: LayerSpec): string {
   }
 }
 
-/** Values per image of a k×k convolution's patch matrix, and the MatMul's packed copy of it (LayerShape.scratch). */
+/** Values per image of a k×k convolution's patch matrix, counted twice as measured (LayerShape.scratch). */
 const patchScratch = (positions: number, kernel: number, channels: number) => 2 * positions * kernel * kernel * channels;
 
 /** Output shape and parameter count of one layer, or a ShapeError naming it. Convolutions pad 'same'. */

@@ -36,7 +36,7 @@ describe('the memory a model takes to train', () => {
     expect(trainingMemory(shapes, [28, 28, 1], { batchSize: 64, optimizer: 'sgd' }).parameterBytes).toBe(params * 4 * 4);
   });
 
-  it('counts the largest patch matrix a convolution’s gradient builds, and its packed copy', () => {
+  it('counts the largest patch matrix a convolution’s gradient builds, twice (as its heap was measured)', () => {
     const shapes = inferArchitecture([28, 28, 1], {
       encoder: [{ type: 'conv', filters: 8, kernel: 3, stride: 2, activation: 'relu' }],
       latentSize: 4,
@@ -99,6 +99,8 @@ describe('the memory a model takes to train', () => {
     expect(big[0]?.message).toMatch(/: train with a smaller batch \(most of it is activations\) or narrower layers$/);
     // Without machine limits (a config file checked offline), only the structure is checked.
     expect(checkRunConfig(wideAutoencoder(), mnist)).toEqual([]);
+    // A run that continues has trained in this memory already: the estimate refuses no continuation.
+    expect(checkRunConfig(wideAutoencoder(), mnist, { ...machine, autoBackend: 'webgpu' }, true)).toEqual([]);
     for (const [id, spec] of Object.entries(familySpecs)) {
       for (const preset of spec.presets) {
         const c = { ...defaultRunConfig(id as keyof typeof familySpecs), model: preset.model } as RunConfig;

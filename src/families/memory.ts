@@ -97,8 +97,9 @@ const parameterCopies = (optimizer: string) => 4 + 2 * (optimizerSlots[optimizer
 /**
  * The heap's high-water mark over the activations and patch matrices a step holds at its peak: they are freed and
  * made again at other sizes, layer by layer, and the allocator does not reuse every freed block. Measured on wasm
- * after four steps (tests/integration/memory-estimate.test.ts): 1.03 × (conv AE, transposed convolutions, batch
- * 512), 1.09 × (conv AE, upsampling, 512), 1.12 × (conv VAE with batch norm, 256), 1.24 × (conv VAE, 512).
+ * after four steps, each model in a fresh process (2026-12-07, as tests/integration/memory-estimate.test.ts measures
+ * its three): 1.03 × (conv AE, transposed convolutions, batch 512), 1.09 × (conv AE, upsampling, 512), 1.12 × (conv
+ * VAE with batch norm, 256), 1.24 × (conv VAE, 512) the estimate without this slack.
  */
 const allocatorSlack = 1.25;
 /** Forward value, its gradient, and one temporary (pre-activation, mask) per layer output. */

@@ -66,8 +66,8 @@ function scheduleIssues(config: RunConfig, issue: (path: readonly PropertyKey[],
 
 /**
  * Checks what depends on the data sets and the machine: that the sets exist, subsets, classes and the batch
- * fit them, the model fits their images, and training it fits in memory; for a new run (not `continuing`), that its
- * schedule reads every setting it is given.
+ * fit them, the model fits their images; for a new run (not `continuing`), that training it fits in memory and that
+ * its schedule reads every setting it is given.
  */
 export function checkRunConfig(
   config: RunConfig,
@@ -122,7 +122,9 @@ export function checkRunConfig(
   const spec = (familySpec(config.family) ?? {}) as { checkModel?: CrossFieldCheck };
   const image: [number, number, number] = [a.height, a.width, a.channels];
   spec.checkModel?.(config.model, { training: config.training, image, classes, continuing }, issue);
-  if (limits && issues.length === 0) {
+  // A run that continues has trained in this memory already: the estimate (a bound, made larger as it was measured)
+  // refuses no continuation of a run it would have refused at its start.
+  if (limits && issues.length === 0 && !continuing) {
     const need = modelMemory(spec, config.model, { image, classes, training: config.training });
     const backend = config.backend ?? 'auto';
     const budget = memoryBudget(limits.totalMemoryBytes, backend, limits.autoBackend);

@@ -1,4 +1,15 @@
-import type { RunsTable } from './api';
+import type { FamilyInfo, RunsTable } from './api';
+
+/**
+ * Metrics that are one of a per-dimension set (`test.kl_dim_3`): the table's metric picker keeps them apart from the
+ * rest, and the CLI's text table leaves them to its CSV and JSON.
+ */
+export function isPerDimensionMetric(key: string, families: readonly Pick<FamilyInfo, 'metrics'>[]): boolean {
+  const name = key.slice(key.indexOf('.') + 1);
+  return families.some((f) =>
+    f.metrics.some((m) => m.perDimension && name.startsWith(m.perDimension) && /^\d+$/.test(name.slice(m.perDimension.length))),
+  );
+}
 
 /**
  * One CSV field, quoted where it must be (RFC 4180). Text a spreadsheet would read as a formula (a run's name, tag or

@@ -2,6 +2,7 @@
  * `latent-studio resume <runId>`: continues a stopped run from its last good checkpoint, for more epochs with
  * `--set training.epochs=N`, and follows it to its end.
  */
+import { flattenConfig } from '../../shared/sweep';
 import { ApiError } from '../../core/errors';
 import { catalogFor, command, openCli, runIdArg, UsageError } from '../runner';
 import { pretrainingEpochs } from '../../families/run-config';
@@ -34,8 +35,12 @@ export const resume = command({
     const { epochs: _was, ...restBefore } = run.config.training;
     if (JSON.stringify({ ...edited, training: rest }) !== JSON.stringify({ ...run.config, training: restBefore })) {
       await studio.close();
-      // The paths it was asked to change, named.
-      const changed = (values.set ?? []).map((s) => s.split('=')[0]?.trim() ?? s).filter((path) => path !== 'training.epochs');
+      // The fields whose values it would change, named.
+      const before = flattenConfig(run.config);
+      const after = flattenConfig(edited);
+      const changed = Object.keys({ ...before, ...after }).filter(
+        (path) => path !== 'training.epochs' && JSON.stringify(before[path]) !== JSON.stringify(after[path]),
+      );
       throw new UsageError(
         `--set ${changed.join(', ')}: only training.epochs can change when a run continues (anything else would be another run: clone it)`,
       );

@@ -5,7 +5,7 @@
  */
 import type { RunsTable, RunSummary } from '../../shared/api';
 import { ObjectiveError, paretoFront, parseObjectives, type Objective } from '../../shared/pareto';
-import { runsTableCsv } from '../../shared/runs-table';
+import { isPerDimensionMetric, runsTableCsv } from '../../shared/runs-table';
 import { command, dbAndJson, fmt, intFlag, printTable, remoteFlags, UsageError, withStudio } from '../runner';
 
 function latestValue(run: RunSummary, split: string, name: string): number | undefined {
@@ -109,12 +109,7 @@ export const runs = command({
           // A per-dimension figure (a VAE's KL of each latent dimension) is a column per dimension: left to the CSV
           // and JSON, as the UI's table leaves it to its metric picker, so the table fits a terminal.
           const families = await studio.api['families.list']({});
-          const prefixes = families.flatMap((f) => f.metrics.flatMap((m) => (m.perDimension ? [m.perDimension] : [])));
-          const perDimension = (key: string) => {
-            const name = key.slice(key.indexOf('.') + 1);
-            return prefixes.some((p) => name.startsWith(p) && /^\d+$/.test(name.slice(p.length)));
-          };
-          const metrics = metricColumns.filter((m) => !perDimension(m));
+          const metrics = metricColumns.filter((m) => !isPerDimensionMetric(m, families));
           printTable(
             ['id', 'name', 'status', ...table.fields, ...metrics],
             table.rows.map((r) => [

@@ -6,8 +6,8 @@
  *
  * tfjs-backend-webgpu's programs write one output each, so the one-dispatch update is our own WGSL, recorded through
  * the backend's own `recordAndSubmit` (4.22; its bind order, uniforms, command batching and profiling timers): m' and
- * v' are bound after the inputs as writable buffers. A device with fewer than seven storage buffers a stage (a
- * compatibility-mode adapter may have four) gets three elementwise dispatches instead, x', m', v'.
+ * v' are bound after the inputs as writable buffers. A device with fewer than seven storage buffers a stage gets three
+ * elementwise dispatches instead, x', m', v' (the first of them binds five; WebGPU's core limit is eight).
  */
 import type { DataId, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { runElementwise, type Elementwise } from './webgpu-elementwise';
@@ -39,7 +39,7 @@ const programs: Record<'x' | 'm' | 'v', Elementwise> = {
 /** What the one-dispatch update uses of tfjs-backend-webgpu 4.22's WebGPUBackend. */
 interface Recorder {
   device: GPUDevice;
-  makeTensorInfo(shape: number[], dtype: 'float32'): TensorInfo;
+  makeTensorInfo(shape: number[], dtype: 'float32', values?: Float32Array): TensorInfo;
   uploadToGPU(dataId: DataId): void;
   /** Binds [output, ...inputs, uniforms] (its own uniforms first: NaN, ∞, each buffer's shape and strides, size). */
   recordAndSubmit(
@@ -134,14 +134,16 @@ function pipelineFor(device: GPUDevice): GPUComputePipeline | null {
   return pipeline;
 }
 
-/** Workgroups for n elements, folded into a square as tfjs folds a flat dispatch past the per-dimension limit. */
+/** Workgroups for n elements, folded into a square (then a cube) as tfjs folds a flat dispatch past the per-dimension limit. */
 export function dispatchFor(device: Pick<GPUDevice, 'limits'>, n: number): [number, number, number] {
   const groups = Math.ceil(n / workgroup);
   const limit = device.limits.maxComputeWorkgroupsPerDimension;
   if (groups <= limit) return [groups, 1, 1];
   const side = Math.ceil(Math.sqrt(groups));
-  if (side > limit) throw new Error(`fused Adam: a variable of ${n} elements is past the device's dispatch limit`);
-  return [side, side, 1];
+  if (side <= limit) return [side, side, 1];
+  const cube = Math.ceil(Math.cbrt(groups));
+  if (cube > limit) throw new Error(`fused Adam: a variable of ${n} elements is past the device's dispatch limit`);
+  return [cube, cube, cube];
 }
 
 /** Builds the kernel function; `constants` turns the kernel's attributes into the float32 constants. */
@@ -159,7 +161,12 @@ export function webGpuFusedAdam(constants: (attrs: unknown) => Constants): Kerne
         runElementwise(backend, programs.v, [v, gradient], values),
       ];
     const n = x.shape.reduce((p, d) => p * d, 1);
-    const outs = [x, m, v].map((t) => gpu.makeTensorInfo([...t.shape], 'float32')) as [TensorInfo, TensorInfo, TensorInfo];
+    // Empty ones hold their (no) values, as tfjs's own programs leave an empty output.
+    const outs = [x, m, v].map((t) => gpu.makeTensorInfo([...t.shape], 'float32', n === 0 ? new Float32Array(0) : undefined)) as [
+      TensorInfo,
+      TensorInfo,
+      TensorInfo,
+    ];
     if (n === 0) return outs;
     const [xOut, mOut, vOut] = outs;
     const flat = (t: TensorInfo): TensorInfo => ({ dataId: t.dataId, shape: [n], dtype: 'float32' });

@@ -166,10 +166,4 @@ export function defaultMetricColumns(
   return [...new Set(wanted)].filter((k) => present.has(k));
 }
 
-/** Metrics that are one of a per-dimension set (`test.kl_dim_3`), which the picker keeps apart from the rest. */
-export function isPerDimensionMetric(key: string, families: readonly FamilyInfo[]): boolean {
-  const name = key.slice(key.indexOf('.') + 1);
-  return families.some((f) =>
-    f.metrics.some((m) => m.perDimension && name.startsWith(m.perDimension) && /^\d+$/.test(name.slice(m.perDimension.length))),
-  );
-}
+export { isPerDimensionMetric } from '../../../shared/runs-table';
