@@ -1,13 +1,14 @@
 import { SvelteMap } from 'svelte/reactivity';
-import type {
-  DatasetInfo,
-  EventPayload,
-  FamilyInfo,
-  MetricPoint,
-  RunProgress,
-  RunSummary,
-  SweepSummary,
-  SystemInfo,
+import {
+  finishedStatuses,
+  type DatasetInfo,
+  type EventPayload,
+  type FamilyInfo,
+  type MetricPoint,
+  type RunProgress,
+  type RunSummary,
+  type SweepSummary,
+  type SystemInfo,
 } from '../../../shared/api';
 import { describeIssues, type RunConfig } from '../../../shared/config';
 import { ClientError, createClient, detectTransport, type Client, type ConnectionState } from './client';
@@ -52,6 +53,11 @@ class StudioState {
   });
   info = $state.raw<SystemInfo | null>(null);
   runs = $state.raw<RunSummary[]>([]);
+  /** Whether run `id` has stopped training (one not listed, or not yet, counts as stopped: it trains nowhere here). */
+  hasStopped(id: number): boolean {
+    const status = this.runs.find((r) => r.id === id)?.status;
+    return status === undefined || finishedStatuses.includes(status);
+  }
   /** Every sweep, with its runs counted by status when it was read (`sweep.changed` reads them again). */
   sweeps = $state.raw<SweepSummary[]>([]);
   view = $state.raw<View>({ kind: 'new' });

@@ -1,4 +1,4 @@
-import { finishedStatuses, type CommandInput, type CommandOutput } from '../../../../shared/api';
+import type { CommandInput, CommandOutput } from '../../../../shared/api';
 import { explorerMaxIndices, type ExplorerInfo } from '../../../../shared/explorer';
 import {
   LatestWins,
@@ -86,10 +86,7 @@ export class ExploreState {
    * Whether the run has stopped: a session opened while it trained decodes the checkpoint it had then, so the model
    * is opened again on its last one once it stops (a boolean: the run's other changes open nothing).
    */
-  private readonly runStopped = $derived.by(() => {
-    const status = studio.runs.find((r) => r.id === this.runId())?.status;
-    return status === undefined || finishedStatuses.includes(status);
-  });
+  private readonly runStopped = $derived.by(() => studio.hasStopped(this.runId()));
 
   constructor(runId: () => number) {
     this.runId = runId;

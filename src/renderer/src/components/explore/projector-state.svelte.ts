@@ -1,5 +1,4 @@
 import { untrack } from 'svelte';
-import { finishedStatuses } from '../../../../shared/api';
 import { studio } from '../../lib/studio.svelte';
 import { boundsOf, fitView, toData, type View } from '../../lib/projection-draw';
 import type { TestImage } from '../../lib/projection-images';
@@ -97,10 +96,7 @@ export class ProjectorState {
    * Whether the run has stopped (its test codes are read from a stopped run's checkpoint): while it trains, the
    * projector waits, and reads them once it stops. A boolean, so that the run's other changes read nothing again.
    */
-  private readonly runStopped = $derived.by(() => {
-    const status = studio.runs.find((r) => r.id === this.props.runId())?.status;
-    return status === undefined || finishedStatuses.includes(status);
-  });
+  private readonly runStopped = $derived.by(() => studio.hasStopped(this.props.runId()));
 
   constructor(private readonly props: ProjectorProps) {
     const data = this.data;
