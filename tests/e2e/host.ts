@@ -94,6 +94,25 @@ export async function expectRunEnded(page: Page, host: RunningHost, timeout: num
   );
 }
 
+/**
+ * Waits until run `runId` has written a checkpoint; a run that ends without one, or none within `timeout`, fails
+ * the test with the run's status, its error and the tail of what the host and its workers printed.
+ */
+export async function expectCheckpoint(host: RunningHost, runId: number, timeout: number): Promise<void> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const run = await callHost<{ status: string; error: string | null; checkpoints: unknown[] }>(host, 'runs.get', { runId });
+    if (run.checkpoints.length > 0) return;
+    const ended = terminal.includes(run.status);
+    if (ended || Date.now() > deadline) {
+      throw new Error(
+        `run ${runId} has no checkpoint ${ended ? `and ended ${run.status}` : `after ${timeout / 1000} s, ${run.status}`}: ${run.error ?? '(no error)'}\nthe host's output (last 4,000 characters):\n${host.log().slice(-4000)}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 /** A command on the host's API, as the UI sends it (with the launch token); its value, or the refusal thrown. */
 export async function callHost<T>(host: RunningHost, name: string, input: unknown): Promise<T> {
   const res = await fetch(`${host.origin}/api/${name}`, {

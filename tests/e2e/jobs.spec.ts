@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { callHost, expectRunEnded, hostPerFile } from './host';
+import { callHost, expectCheckpoint, expectRunEnded, hostPerFile } from './host';
 
 const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 const theHost = hostPerFile();
@@ -28,11 +28,7 @@ test('runs wait in the queue under the limit, and a cancelled run resumes and ex
 
   // Cancel the first after its first checkpoint; the second starts; the first resumes from its page.
   await page.locator(`[data-run-id="${first.runId}"] button.row`).click();
-  await expect
-    .poll(async () => ((await call('runs.get', { runId: first.runId })) as { checkpoints: unknown[] }).checkpoints.length, {
-      timeout: 60_000,
-    })
-    .toBeGreaterThan(0);
+  await expectCheckpoint(host, first.runId, 60_000);
   await page.getByTestId('cancel-run').click();
   await expect(page.getByTestId('run-view').getByTestId('status')).toHaveText('cancelled');
   await expect(page.getByTestId('resume-run')).toHaveText('Resume from the last checkpoint');

@@ -1,5 +1,7 @@
+import { kMeans } from '../../analysis/kmeans';
+import { fillBatch, type ImageSplit } from '../../ml/dataset';
 import { meanReconstructionLoss } from '../../ml/losses';
-import { deriveSeed } from '../../shared/random';
+import { createRng, deriveSeed, shuffledIndices } from '../../shared/random';
 import { freshVariableName, stopGradient, variableFrom } from '../../ml/ops';
 import { codeUsage, nearestCode } from '../../ml/quantise';
 import { readFloats } from '../../ml/read';
@@ -8,11 +10,36 @@ import { buildDecoder, buildEncoder, summarize } from '../architecture';
 import type { BuiltModel, ChartView, FamilyModel, Weight } from '../family-model';
 import { codeGridShape, vqArchitecture, type VqVaeModel } from './spec';
 
+/**
+ * Encoder outputs (rows of D) that k-means places a codebook on (`codebookInit: 'kmeans'`): those of
+ * ⌈16,384 / positions⌉ training images (1,024 for 16 positions), enough for K in the thousands and a second or two
+ * of k-means on two cores.
+ */
+export const codebookInitRows = 16_384;
+/** Lloyd iterations of that k-means: a start, not a converged clustering (vector-quantize-pytorch runs 10). */
+const codebookInitIterations = 20;
+
+/** The encoder's outputs for training images drawn by `seed`, enough for `codebookInitRows` rows of D. */
+async function encoderRows(
+  split: ImageSplit,
+  pixels: number,
+  positions: number,
+  seed: number,
+  encodeRows: (x: Tensor) => Tensor,
+) {
+  const count = Math.min(split.count, Math.ceil(codebookInitRows / positions));
+  const order = shuffledIndices(split.count, createRng(seed)).subarray(0, count);
+  const images = new Float32Array(count * pixels);
+  fillBatch(split, pixels, order, images);
+  return readFloats(() => encodeRows(tf.tensor2d(images, [count, pixels])));
+}
+
 export const vqVaeFamily: FamilyModel<VqVaeModel> = {
   build({ model: m, training, inputShape, seed }): BuiltModel {
     const arch = vqArchitecture(m);
     const d = m.codeSize;
     const k = m.codebookSize;
+    const pixels = inputShape[0] * inputShape[1] * inputShape[2];
     const encoder = buildEncoder(inputShape, arch, seed, { codeUnits: m.positions * d });
     const decoder = buildDecoder(inputShape, arch, m.outputActivation, seed);
     const codebook = variableFrom(
@@ -43,10 +70,36 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
     let lastEncoded: Tensor | undefined;
     let lastEpoch = 0;
     let reseeds = 0;
+    // Whether the codebook still waits for k-means on the encoder's outputs (before the first step only).
+    let unplaced = m.codebookInit === 'kmeans';
 
     const quantise = (zFlat: Tensor) => nearestCode(zFlat, codebook);
     const encode = (x: Tensor) => tf.reshape(encoder.apply(x) as Tensor, [-1, d]);
     const batchOf = (x: Tensor) => x.shape[0] ?? 0;
+
+    /**
+     * Places the codebook by k-means (k-means++ seeds, sklearn's Lloyd iterations, seeded from the run's seed) on the
+     * untrained encoder's outputs; under EMA updates the running sums start there too (count 1 each).
+     */
+    const placeCodebook = async (train: ImageSplit) => {
+      const rows = await encoderRows(train, pixels, m.positions, deriveSeed(seed, 0xc0de1), encode);
+      if (rows.length / d < k) {
+        throw new Error(
+          `model.codebookInit: k-means needs at least ${k} encoder outputs (model.codebookSize), and ${train.count} training images give ${rows.length / d}`,
+        );
+      }
+      const fit = kMeans({ values: rows, dim: d }, k, {
+        restarts: 1,
+        maxIterations: codebookInitIterations,
+        seed: deriveSeed(seed, 0xc0de2),
+      });
+      tf.tidy(() => {
+        codebook.assign(tf.tensor2d(Float32Array.from(fit.centroids), [k, d]));
+        emaCount.assign(tf.onesLike(emaCount));
+        emaSum.assign(tf.clone(codebook));
+      });
+      unplaced = false;
+    };
 
     /** Codes no input chose since the last re-seed move onto random encoder outputs of the latest batch. */
     const reseed = () =>
@@ -65,6 +118,9 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
       });
 
     return {
+      async beforeEpoch(_epoch, { train }) {
+        if (unplaced) await placeCodebook(train);
+      },
       onStep(epoch) {
         if (m.reseedDeadCodes && Math.floor(epoch) > lastEpoch) reseed();
         lastEpoch = Math.floor(epoch);
@@ -73,6 +129,7 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
       async state() {
         return {
           usage: Array.from(await chosen.data()),
+          unplaced,
           lastEpoch,
           reseeds,
           lastEncoded: lastEncoded ? { shape: lastEncoded.shape, values: Array.from(await lastEncoded.data()) } : null,
@@ -81,6 +138,8 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
       restore(state) {
         tf.tidy(() => chosen.assign(tf.tensor1d(state['usage'] as number[])));
         lastEpoch = Number(state['lastEpoch']);
+        // A checkpoint is written after steps, so the codebook it holds was placed (or the option is newer than it).
+        unplaced = state['unplaced'] === true;
         reseeds = Number(state['reseeds'] ?? 0);
         const saved = state['lastEncoded'] as { shape: number[]; values: number[] } | null;
         lastEncoded?.dispose();

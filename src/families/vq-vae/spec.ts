@@ -86,6 +86,19 @@ export const vqVaeModel = z.strictObject({
     help: 'loss: ‖sg[z_e] − e‖² (the default); ema: exponential moving averages (decay 0.99).',
   }),
   emaDecay: z.number().min(0.5).max(0.9999).optional().meta({ label: 'EMA decay γ', help: 'The paper uses 0.99.', step: 0.001 }),
+  /**
+   * 'kmeans': before the first step, the codebook is placed by k-means on 16,384 of the untrained encoder's
+   * outputs for training images (the data-dependent initialisation of Łańcucki et al. 2020, "Robust training of
+   * vector quantized bottleneck models"; vector-quantize-pytorch's kmeans_init), so every code starts where the
+   * encoder's outputs are.
+   * Absent: uniform in ±1/K, as Sonnet's VectorQuantizer and the paper's code: every code starts near 0, away from
+   * the outputs, and on small data the first steps can blow up before they meet (the MLP preset on 2,000 MNIST
+   * images: batch loss 0.37 → 22 in the first epoch).
+   */
+  codebookInit: z.enum(['uniform', 'kmeans']).optional().meta({
+    label: 'Codebook start',
+    help: 'kmeans: placed by k-means on the untrained encoder’s outputs for training images (the presets); uniform or none: ±1/K, as the paper’s code.',
+  }),
   reseedDeadCodes: z
     .boolean()
     .meta({ label: 'Re-seed dead codes', help: 'Each epoch, codes no input chose are moved onto random encoder outputs.' }),
@@ -124,6 +137,7 @@ const vqMlp: VqVaeModel = {
   codeSize: 8,
   codebookSize: 64,
   commitment: 0.25,
+  codebookInit: 'kmeans',
   reseedDeadCodes: true,
   decoder: [dense(512)],
   outputActivation: 'sigmoid',
@@ -152,7 +166,8 @@ export const vqVaeSpec = {
   presets: [
     {
       name: 'vq-vae-mlp',
-      description: 'MLP VQ-VAE: 16 code positions of size 8, a codebook of 64 vectors, β = 0.25, dead codes re-seeded.',
+      description:
+        'MLP VQ-VAE: 16 code positions of size 8, a codebook of 64 vectors placed by k-means on the encoder’s outputs, β = 0.25, dead codes re-seeded.',
       model: vqMlp,
     },
     {
@@ -173,6 +188,7 @@ export const vqVaeSpec = {
         codeSize: 16,
         codebookSize: 128,
         commitment: 0.25,
+        codebookInit: 'kmeans',
         reseedDeadCodes: true,
         decoder: [
           { type: 'reshape', shape: [7, 7, 16] },
