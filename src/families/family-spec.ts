@@ -125,6 +125,11 @@ export interface FamilySpec<M> {
    */
   codeGrid?(model: M): { grid: [number, number]; codebookSize: number; codebooks?: number };
   /**
+   * The values its code can take, where its encoder's last activation bounds them (a ReLU code: 0 and up): the
+   * explorer's sliders and its samples without a prior stay inside. Unset: any real value.
+   */
+  codeRange?(model: M): CodeRange | null;
+  /**
    * Its part in the disentanglement study (Locatello et al. 2019; src/core/sweeps/study.ts): its name there, the
    * regularisation strengths it is trained at (each a patch of its model config) and where they come from.
    */
@@ -132,6 +137,13 @@ export interface FamilySpec<M> {
 }
 
 /** Whether a family's runs open in the explorer, and the decoders a code can go through (['default'] for one). */
+/** The bounds of a family's code values, and the activation that sets them (in words, for a caption). */
+export interface CodeRange {
+  min: number | null;
+  max: number | null;
+  activation: string;
+}
+
 export function explorerOf(spec: Pick<FamilySpec<unknown>, 'explorer' | 'evaluation'>): { decoders: string[] } | null {
   const on = spec.explorer === undefined ? (spec.evaluation?.codes ?? true) : spec.explorer !== false;
   if (!on) return null;

@@ -39,6 +39,11 @@ export const ExplorerInfo = z.object({
    * opened: what "sample the prior" decodes, draw (seed − 1) mod their number. Null for N(0, I).
    */
   priorDraws: z.array(z.array(z.number())).nullable(),
+  /**
+   * The values the code can take where its encoder's last activation bounds them (a ReLU code: min 0), named by
+   * that activation; null where any real value is a code.
+   */
+  codeRange: z.object({ min: z.number().nullable(), max: z.number().nullable(), activation: z.string() }).nullable(),
   /** Per latent dimension over the first (up to 1,000) test codes. */
   spread: z.object({
     mean: z.array(z.number()),

@@ -93,6 +93,8 @@ describe('explorer sessions', () => {
     expect(Math.min(...session.spread.std)).toBeGreaterThan(0);
     // Its prior is N(0, I): the renderer draws it itself.
     expect(session.priorDraws).toBeNull();
+    // A VAE's code is any real value.
+    expect(session.codeRange).toBeNull();
 
     const z = someCodes(5, 20, 7);
     const decoded = await call<{ images: string[]; pixels: string[]; width: number }>('explorer.decode', {
@@ -137,6 +139,27 @@ describe('explorer sessions', () => {
     expect(radii.reduce((s, r) => s + r, 0) / radii.length).toBeGreaterThan(3.5);
     expect(Math.min(...radii)).toBeGreaterThan(2);
     await call('explorer.close', { sessionId: ring.sessionId });
+  });
+
+  it("says where a sparse AE's ReLU code starts: its sliders and samples go no lower than its codes can", async () => {
+    const sparse = defaultRunConfig('sparse-ae');
+    sparse.backend = 'wasm';
+    sparse.dataset = { name: 'mnist', trainSubset: 200, testSubset: 100 };
+    sparse.training = { ...sparse.training, epochs: 1, batchSize: 50 };
+    const sparseRun = (await studio.api['runs.start']({ config: sparse })).runId;
+    await studio.orchestrator.whenEnded(sparseRun);
+    const opened = await call<ExplorerInfo>('explorer.open', { runId: sparseRun });
+    expect(opened.codeRange).toEqual({ min: 0, max: null, activation: 'ReLU' });
+    // As its encoder gives them: no code below 0, and some exactly 0.
+    expect(Math.min(...opened.spread.min)).toBe(0);
+    // A linear code has no bounds.
+    sparse.model = { ...(sparse.model as object), codeActivation: 'linear' } as RunConfig['model'];
+    const linearRun = (await studio.api['runs.start']({ config: sparse })).runId;
+    await studio.orchestrator.whenEnded(linearRun);
+    const linear = await call<ExplorerInfo>('explorer.open', { runId: linearRun });
+    expect(linear.codeRange).toBeNull();
+    expect(Math.min(...linear.spread.min)).toBeLessThan(0);
+    await Promise.all([opened, linear].map((s) => call('explorer.close', { sessionId: s.sessionId })));
   });
 
   it("encode then decode gives the run's own reconstructions", async () => {

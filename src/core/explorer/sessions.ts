@@ -220,6 +220,7 @@ export class ExplorerSessions {
       conditional: info.conditional && explorer.decoders.length === 1,
       labelNames,
       decoders: explorer.decoders,
+      codeRange: spec?.codeRange?.(run.config.model) ?? null,
     };
     return session.info;
   }

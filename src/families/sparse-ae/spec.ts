@@ -52,6 +52,7 @@ export const sparseAeSpec = {
   ],
   modelSchema: sparseAeModel,
   defaultModel: sparseMlp,
+  codeRange: (m) => (m.codeActivation === 'relu' ? { min: 0, max: null, activation: 'ReLU' } : null),
   checkModel: autoencoderSpec.checkModel,
   presets: [
     {

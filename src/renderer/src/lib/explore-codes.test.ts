@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ClientError } from './client';
 import { priorSample } from './explore';
 import {
+  afterSuccess,
+  callErrorText,
   decodeRequest,
   editedSource,
   selectedCodes,
@@ -58,6 +60,14 @@ describe('the explore view’s small decisions', () => {
       code: priorSample(3, 2, [10, 20, 30], [0.1, 0.1, 0.1]),
       what: 'sample of a Gaussian fitted to the test codes, seed 2',
     });
+    // A ReLU code's Gaussian draws go through its ReLU: the negative ones become 0, the rest are as drawn.
+    const relu = { ...info, spread: { ...info.spread, mean: [0, 0, 0], std: [1, 1, 1] } };
+    const drawn = priorSample(3, 2, [0, 0, 0], [1, 1, 1]);
+    expect(drawn.some((v) => v < 0)).toBe(true);
+    expect(sampleStart({ ...relu, codeRange: { min: 0, max: null, activation: 'ReLU' } }, false, 2)).toEqual({
+      code: drawn.map((v) => Math.max(0, v)),
+      what: 'sample of a Gaussian fitted to the test codes, values below 0 set to 0 (a ReLU code), seed 2',
+    });
     // A model with its own prior (a mixture): the session's draws of it, by seed, around and around.
     const own = {
       ...info,
@@ -70,6 +80,17 @@ describe('the explore view’s small decisions', () => {
     expect(sampleStart(own, true, 2)).toEqual({ code: [0, 4, 1], what: "sample of the model's own prior, draw 2 of 3" });
     expect(sampleStart(own, true, 4).code).toEqual([4, 0, 0]);
     expect(sampleStart(own, true, 0).what).toBe("sample of the model's own prior, draw 3 of 3");
+  });
+
+  it('keeps a failed call said until a call of its own kind succeeds, and says what it was for', () => {
+    const strip = { action: 'strip' as const, message: 'explorer.decode: the session ended' };
+    // The sliders decoding again does not hide that the interpolation failed; the next strip that works does.
+    expect(afterSuccess(strip, 'decode')).toBe(strip);
+    expect(afterSuccess(strip, 'encode')).toBe(strip);
+    expect(afterSuccess(strip, 'strip')).toBeNull();
+    expect(afterSuccess(null, 'decode')).toBeNull();
+    expect(callErrorText(strip)).toBe('Making the strip failed: explorer.decode: the session ended');
+    expect(callErrorText({ action: 'decode', message: 'x' })).toBe('Decoding the sliders’ code failed: x');
   });
 
   it('decodes the sliders’ code through every decoder, with the class of a conditional model', () => {

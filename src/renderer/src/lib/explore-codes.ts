@@ -5,7 +5,7 @@
  */
 import type { ExplorerInfo } from '../../../shared/explorer';
 import { ClientError } from './client';
-import { priorSample } from './explore';
+import { clampCode, priorSample } from './explore';
 
 /** An explorer call refused because its session ended (idle, or its worker died): it is opened again once. */
 export function sessionEnded(e: unknown): e is ClientError {
@@ -65,10 +65,11 @@ export function mostCommonLabel(labels: readonly number[] | null | undefined): n
 
 /**
  * A seeded start for the sliders: z ~ N(0, I) from a VAE's prior, else from a Gaussian fitted to the test codes
- * (their mean and spread per dimension); with what it is, in words.
+ * (their mean and spread per dimension) and put through the code's activation where it bounds the code (a ReLU
+ * code's negative draws become 0, as its encoder's would); with what it is, in words.
  */
 export function sampleStart(
-  info: Pick<ExplorerInfo, 'latentSize' | 'spread' | 'priorDraws'>,
+  info: Pick<ExplorerInfo, 'latentSize' | 'spread' | 'priorDraws'> & Partial<Pick<ExplorerInfo, 'codeRange'>>,
   hasPrior: boolean,
   seed: number,
 ): { code: number[]; what: string } {
@@ -79,10 +80,23 @@ export function sampleStart(
     const k = (((s - 1) % draws.length) + draws.length) % draws.length;
     return { code: [...(draws[k] as number[])], what: `sample of the model's own prior, draw ${k + 1} of ${draws.length}` };
   }
+  if (hasPrior) return { code: priorSample(info.latentSize, s), what: `prior sample z ~ N(0, I), seed ${s}` };
+  const range = info.codeRange;
   return {
-    code: hasPrior ? priorSample(info.latentSize, s) : priorSample(info.latentSize, s, info.spread.mean, info.spread.std),
-    what: hasPrior ? `prior sample z ~ N(0, I), seed ${s}` : `sample of a Gaussian fitted to the test codes, seed ${s}`,
+    code: clampCode(priorSample(info.latentSize, s, info.spread.mean, info.spread.std), range),
+    what: `sample of a Gaussian fitted to the test codes${range ? `, ${clipped(range)}` : ''}, seed ${s}`,
   };
+}
+
+/** What clamping to a code's range does, in words: "values below 0 set to 0 (a ReLU code)". */
+function clipped({ min, max, activation }: NonNullable<ExplorerInfo['codeRange']>): string {
+  const what =
+    min !== null && max !== null
+      ? `values clipped to [${min}, ${max}]`
+      : min !== null
+        ? `values below ${min} set to ${min}`
+        : `values above ${max} set to ${max}`;
+  return `${what} (a ${activation} code)`;
 }
 
 /** The sliders' decode: the one code through every decoder (the deepfake's two), with its class for a conditional model. */
@@ -158,4 +172,23 @@ export function stripName(runId: number, kind: 'interpolation' | 'traversal', pa
 /** A latent value as the decoded z lists it: two decimals, a space where a minus sign would be. */
 export function signed2(v: number): string {
   return (v >= 0 ? ' ' : '') + v.toFixed(2);
+}
+
+/** What an explorer call was for: the sliders' decode, a start from test images, the thumbnails, a strip. */
+export type ExploreAction = 'decode' | 'encode' | 'test images' | 'strip';
+
+/** A failed explorer call, in words, by what it was for. */
+export function callErrorText(error: { action: ExploreAction; message: string }): string {
+  const what = {
+    decode: 'Decoding the sliders’ code failed',
+    encode: 'Encoding the chosen test images failed',
+    'test images': 'Loading the test images failed',
+    strip: 'Making the strip failed',
+  }[error.action];
+  return `${what}: ${error.message}`;
+}
+
+/** The error still said after a call for `action` succeeded: only a failure of that same kind is cleared by it. */
+export function afterSuccess<E extends { action: ExploreAction }>(error: E | null, action: ExploreAction): E | null {
+  return error?.action === action ? null : error;
 }

@@ -90,6 +90,15 @@ describe('the explorer’s arithmetic', () => {
       { min: -1.6, max: 4.8 },
       { min: -1, max: 11 },
     ]);
+    // A ReLU code's sliders start at 0, not a tenth of the spread below it; a code bounded above stops there.
+    expect(sliderRanges({ latentSize: 2, spread, codeRange: { min: 0, max: null, activation: 'ReLU' } }, false)).toEqual([
+      { min: 0, max: 4.8 },
+      { min: 0, max: 11 },
+    ]);
+    expect(sliderRanges({ latentSize: 2, spread, codeRange: { min: -1, max: 1, activation: 'tanh' } }, false)).toEqual([
+      { min: -1, max: 1 },
+      { min: -1, max: 1 },
+    ]);
     // A model's own prior (the AAE's ring) reaches past ±3: the sliders reach its draws too.
     const priorDraws = [
       [-4.52, 0.3],

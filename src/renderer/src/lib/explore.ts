@@ -6,9 +6,12 @@ import { createRng } from '../../../shared/random';
 import { GIFEncoder, applyPalette, quantize } from 'gifenc';
 import type { ExplorerInfo } from '../../../shared/explorer';
 
-/** A slider's range per latent dimension: ±3 (the prior's mass) for a VAE, joined with the test codes' spread. */
+/**
+ * A slider's range per latent dimension: ±3 (the prior's mass) for a VAE, joined with the test codes' spread; never
+ * past what the code's activation can give (a ReLU code's sliders start at 0).
+ */
 export function sliderRanges(
-  info: Pick<ExplorerInfo, 'spread' | 'latentSize'> & Partial<Pick<ExplorerInfo, 'priorDraws'>>,
+  info: Pick<ExplorerInfo, 'spread' | 'latentSize'> & Partial<Pick<ExplorerInfo, 'priorDraws' | 'codeRange'>>,
   prior: boolean,
 ): { min: number; max: number }[] {
   return Array.from({ length: info.latentSize }, (_, d) => {
@@ -19,8 +22,16 @@ export function sliderRanges(
     if (prior) return { min: nice(Math.min(-3, lo), 'down'), max: nice(Math.max(3, hi), 'up') };
     // A code without a prior: the spread of the test codes, and a tenth more on each side (a dead unit: ±1).
     const pad = hi > lo ? (hi - lo) / 10 : 1;
-    return { min: nice(lo - pad, 'down'), max: nice(hi + pad, 'up') };
+    const [floor, ceiling] = [info.codeRange?.min ?? -Infinity, info.codeRange?.max ?? Infinity];
+    const min = Math.max(floor, nice(lo - pad, 'down'));
+    return { min, max: Math.max(min + 0.1, Math.min(ceiling, nice(hi + pad, 'up'))) };
   });
+}
+
+/** `code` with each value moved inside the code's range (a ReLU code's negative values to 0). */
+export function clampCode(code: number[], range: ExplorerInfo['codeRange'] | undefined): number[] {
+  const [floor, ceiling] = [range?.min ?? -Infinity, range?.max ?? Infinity];
+  return code.map((v) => Math.min(ceiling, Math.max(floor, v)));
 }
 
 function nice(v: number, way: 'up' | 'down'): number {

@@ -12,6 +12,7 @@ import {
   type Strip,
 } from '../../lib/explore';
 import {
+  afterSuccess,
   decodeRequest,
   editedSource,
   interpolationCaption,
@@ -27,6 +28,7 @@ import {
   stripRows,
   stripSteps,
   traversalCaption,
+  type ExploreAction,
   type SelectedCodes,
   type StripPath,
 } from '../../lib/explore-codes';
@@ -55,7 +57,11 @@ export class ExploreState {
   private sessionId: string | null = null;
   openError = $state<string | null>(null);
   notice = $state<string | null>(null);
-  callError = $state<string | null>(null);
+  /**
+   * The last explorer call that failed, by what it was for: a later success of the same kind clears it, another
+   * kind's does not (a failed interpolation stays said while the sliders decode).
+   */
+  callError = $state<{ action: ExploreAction; message: string } | null>(null);
   z = $state<number[]>([]);
   label = $state(0);
   /** Where the sliders started from, in words. */
@@ -159,8 +165,12 @@ export class ExploreState {
     }
   }
 
-  private fail(e: unknown): void {
-    this.callError = e instanceof Error ? e.message : String(e);
+  private fail(action: ExploreAction, e: unknown): void {
+    this.callError = { action, message: e instanceof Error ? e.message : String(e) };
+  }
+
+  private succeeded(action: ExploreAction): void {
+    this.callError = afterSuccess(this.callError, action);
   }
 
   /** The sliders' decodes: one in flight at a time, the newest value next; stale values are never sent. */
@@ -172,9 +182,9 @@ export class ExploreState {
         decodeRequest(this.decoders, want, this.info?.conditional ?? false, this.transfer === 'png'),
       );
       await this.show(result, want, started);
-      this.callError = null;
+      this.succeeded('decode');
     } catch (e) {
-      this.fail(e);
+      this.fail('decode', e);
     }
   });
 
@@ -262,8 +272,9 @@ export class ExploreState {
         label: r.labels?.[i] ?? null,
       }));
       this.thumbOffset = offset;
+      this.succeeded('test images');
     } catch (e) {
-      this.fail(e);
+      this.fail('test images', e);
     }
   }
 
@@ -272,8 +283,9 @@ export class ExploreState {
     try {
       const r = await this.explorerCall('explorer.encode', { indices: [index] });
       if (ticket === this.starts) this.startFrom(r.codes[0] as number[], r.labels?.[0] ?? null, what);
+      this.succeeded('encode');
     } catch (e) {
-      this.fail(e);
+      this.fail('encode', e);
     }
   }
 
@@ -305,8 +317,9 @@ export class ExploreState {
       const part =
         picked.length < n ? `mean code of the first ${picked.length} of ${n.toLocaleString('en')} selected test images` : what;
       if (ticket === this.starts) this.startFrom(mean, common, part);
+      this.succeeded('encode');
     } catch (e) {
-      this.fail(e);
+      this.fail('encode', e);
     }
   }
 
@@ -360,9 +373,9 @@ export class ExploreState {
         name,
         caption,
       };
-      this.callError = null;
+      this.succeeded('strip');
     } catch (e) {
-      this.fail(e);
+      this.fail('strip', e);
     } finally {
       this.stripBusy = false;
     }
