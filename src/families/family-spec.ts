@@ -136,7 +136,6 @@ export interface FamilySpec<M> {
   study?: { label: string; strengths: { label: string; model: Partial<M> }[]; source: string };
 }
 
-/** Whether a family's runs open in the explorer, and the decoders a code can go through (['default'] for one). */
 /** The bounds of a family's code values, and the activation that sets them (in words, for a caption). */
 export interface CodeRange {
   min: number | null;
@@ -144,6 +143,7 @@ export interface CodeRange {
   activation: string;
 }
 
+/** Whether a family's runs open in the explorer, and the decoders a code can go through (['default'] for one). */
 export function explorerOf(spec: Pick<FamilySpec<unknown>, 'explorer' | 'evaluation'>): { decoders: string[] } | null {
   const on = spec.explorer === undefined ? (spec.evaluation?.codes ?? true) : spec.explorer !== false;
   if (!on) return null;

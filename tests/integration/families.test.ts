@@ -230,7 +230,7 @@ describe('VQ-VAE', () => {
   it('starts its codebook on the encoder’s outputs: its first epoch on 2,000 images never blows up, and three end well below the mean image', async () => {
     const config = presetOnMnist('vq-vae-mlp', { trainSubset: 2000, testSubset: 1000, epochs: 3, batchSize: 64, seed: 1 });
     const run = await trainToEnd(config);
-    const stepsPerEpoch = 2000 / 64;
+    const stepsPerEpoch = Math.ceil(2000 / 64);
     const firstEpoch = (await studio.api['runs.metrics']({ runId: run.id }))
       .filter((m) => m.split === 'train' && m.name === 'batch_loss' && m.step <= stepsPerEpoch)
       .map((m) => m.value);

@@ -5,7 +5,7 @@ import { tf, type Tensor } from '../../ml/tf';
 import { createRng } from '../../shared/random';
 import type { BuiltModel } from '../family-model';
 import { defaultRunConfig } from '../run-config';
-import { vqVaeFamily } from './model';
+import { codebookInitRows, codebookStart, vqVaeFamily } from './model';
 import type { VqVaeModel } from './spec';
 
 beforeAll(async () => {
@@ -84,27 +84,56 @@ describe("the VQ-VAE's codebook placed by k-means on the encoder's outputs (code
     placed.dispose();
   });
 
-  it('places it once: a model restored from a checkpoint’s state keeps the codebook it was given', async () => {
+  it('places it once: a checkpoint’s state says whether it was placed, and a restored model places it only if not', async () => {
     const train = split(400);
-    const first = build();
-    await first.beforeEpoch?.(1, { train, test: train });
-    const state = await first.state!();
-    const book = codebookOf(first);
+    const placed = build();
+    const waiting = build();
+    await placed.beforeEpoch?.(1, { train, test: train });
+    const [after, before] = [await placed.state!(), await waiting.state!()];
+    // Restored from the state of a placed model (a checkpoint is written after steps): its codebook is the checkpoint's.
     const resumed = build();
-    resumed.restore!(state);
-    const untouched = codebookOf(resumed);
+    resumed.restore!(after);
+    const kept = codebookOf(resumed);
     await resumed.beforeEpoch?.(2, { train, test: train });
-    expect(codebookOf(resumed)).toEqual(untouched);
-    expect(untouched).not.toEqual(book);
-    first.dispose();
-    resumed.dispose();
+    expect(codebookOf(resumed)).toEqual(kept);
+    // From the state of one not placed yet, it is placed at its next epoch.
+    const fresh = build();
+    fresh.restore!(before);
+    const unplaced = codebookOf(fresh);
+    await fresh.beforeEpoch?.(1, { train, test: train });
+    expect(codebookOf(fresh)).not.toEqual(unplaced);
+    for (const m of [placed, waiting, resumed, fresh]) m.dispose();
+  });
+
+  it('takes k-means where K·D allows it in a second or two, else K distinct encoder outputs drawn at random', async () => {
+    expect(codebookStart(64, 8)).toEqual({ method: 'kmeans', rows: codebookInitRows });
+    expect(codebookStart(128, 16)).toEqual({ method: 'kmeans', rows: 9092 });
+    expect(codebookStart(1024, 64)).toEqual({ method: 'sample', rows: 4096 });
+    // A sampled start: each code is one of the encoder's outputs for the training images, no two the same.
+    const big = build({ codebookSize: 1024, codeSize: 64 });
+    const train = split(100);
+    await big.beforeEpoch?.(1, { train, test: train });
+    const x = tf.tensor2d(
+      Float32Array.from(images(100, 3), (v) => v / 255),
+      [100, pixels],
+    );
+    const outputs = tf.tidy(() =>
+      tf.reshape(big.layersModels!()['encoder']!.apply(x) as Tensor, [-1, 64]).arraySync(),
+    ) as number[][];
+    const known = new Set(outputs.map((row) => row.join(',')));
+    const book = codebookOf(big);
+    const codes = Array.from({ length: 1024 }, (_, c) => book.slice(c * 64, (c + 1) * 64).join(','));
+    expect(codes.every((code) => known.has(code))).toBe(true);
+    expect(new Set(codes).size).toBe(1024);
+    tf.dispose(x);
+    big.dispose();
   });
 
   it('refuses a training set with fewer encoder outputs than codes, naming the fields', async () => {
     const built = build();
     const train = split(3);
     await expect(built.beforeEpoch!(1, { train, test: train })).rejects.toThrow(
-      'model.codebookInit: k-means needs at least 64 encoder outputs (model.codebookSize), and 3 training images give 48',
+      'model.codebookInit: placing 64 codes (model.codebookSize) needs at least 64 encoder outputs, and 3 training images give 48',
     );
     built.dispose();
   });

@@ -4,34 +4,63 @@ import { meanReconstructionLoss } from '../../ml/losses';
 import { createRng, deriveSeed, shuffledIndices } from '../../shared/random';
 import { freshVariableName, stopGradient, variableFrom } from '../../ml/ops';
 import { codeUsage, nearestCode } from '../../ml/quantise';
-import { readFloats } from '../../ml/read';
+import { readFloats, Reads } from '../../ml/read';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { buildDecoder, buildEncoder, summarize } from '../architecture';
 import type { BuiltModel, ChartView, FamilyModel, Weight } from '../family-model';
 import { codeGridShape, vqArchitecture, type VqVaeModel } from './spec';
 
-/**
- * Encoder outputs (rows of D) that k-means places a codebook on (`codebookInit: 'kmeans'`): those of
- * ⌈16,384 / positions⌉ training images (1,024 for 16 positions), enough for K in the thousands and a second or two
- * of k-means on two cores.
- */
+/** Encoder outputs (rows of D) the codebook's start draws on, at most: those of ⌈16,384 / positions⌉ training images. */
 export const codebookInitRows = 16_384;
-/** Lloyd iterations of that k-means: a start, not a converged clustering (vector-quantize-pytorch runs 10). */
+/** Lloyd iterations of the start's k-means: a start, not a converged clustering (vector-quantize-pytorch runs 10). */
 const codebookInitIterations = 20;
+/**
+ * Multiply-adds the start's k-means may cost, about rows · K · D · (2 + ln K + iterations) with its k-means++ seeding:
+ * a second or two of one core (it runs in JS, before the first step): the MLP presets' (K = 64, D = 8) take all
+ * 16,384 rows, the conv preset's (K = 128, D = 16) about 9,000.
+ */
+const codebookInitBudget = 5e8;
+/** Images per forward pass while the encoder's outputs are gathered. */
+const passBatch = 256;
 
-/** The encoder's outputs for training images drawn by `seed`, enough for `codebookInitRows` rows of D. */
+/**
+ * How a codebook of K codes of size D starts (`codebookInit: 'kmeans'`): k-means on as many encoder outputs as the
+ * budget allows, where that is at least four per code; else (K·D in the tens of thousands) on K distinct encoder
+ * outputs drawn at random, as vector-quantize-pytorch's sampled start.
+ */
+export function codebookStart(k: number, d: number): { method: 'kmeans' | 'sample'; rows: number } {
+  const rows = Math.min(codebookInitRows, Math.floor(codebookInitBudget / (k * d * (2 + Math.log(k) + codebookInitIterations))));
+  return rows >= 4 * k ? { method: 'kmeans', rows } : { method: 'sample', rows: Math.min(codebookInitRows, 4 * k) };
+}
+
+/** The encoder's outputs for `count` training images drawn by `seed`, a pass of `passBatch` images at a time. */
 async function encoderRows(
   split: ImageSplit,
   pixels: number,
-  positions: number,
+  count: number,
   seed: number,
   encodeRows: (x: Tensor) => Tensor,
-) {
-  const count = Math.min(split.count, Math.ceil(codebookInitRows / positions));
+): Promise<Float32Array> {
   const order = shuffledIndices(split.count, createRng(seed)).subarray(0, count);
-  const images = new Float32Array(count * pixels);
-  fillBatch(split, pixels, order, images);
-  return readFloats(() => encodeRows(tf.tensor2d(images, [count, pixels])));
+  const images = new Float32Array(Math.min(passBatch, count) * pixels);
+  const parts: Float32Array[] = [];
+  const reads = new Reads();
+  for (let start = 0; start < count; start += passBatch) {
+    const n = Math.min(passBatch, count - start);
+    fillBatch(split, pixels, order.subarray(start, start + n), images);
+    tf.tidy(() => reads.values(encodeRows(tf.tensor2d(images.subarray(0, n * pixels), [n, pixels])), (v) => parts.push(v)));
+  }
+  await reads.read();
+  const rows = new Float32Array(parts.reduce((sum, p) => sum + p.length, 0));
+  parts.reduce((offset, p) => (rows.set(p, offset), offset + p.length), 0);
+  return rows;
+}
+
+/** The rows `picked` of `rows` (rows of `d`), in that order. */
+function pickRows(rows: Float32Array, d: number, picked: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(picked.length * d);
+  for (let i = 0; i < picked.length; i++) out.set(rows.subarray(picked[i]! * d, (picked[i]! + 1) * d), i * d);
+  return out;
 }
 
 export const vqVaeFamily: FamilyModel<VqVaeModel> = {
@@ -78,23 +107,33 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
     const batchOf = (x: Tensor) => x.shape[0] ?? 0;
 
     /**
-     * Places the codebook by k-means (k-means++ seeds, sklearn's Lloyd iterations, seeded from the run's seed) on the
-     * untrained encoder's outputs; under EMA updates the running sums start there too (count 1 each).
+     * Places the codebook on the untrained encoder's outputs for training images (`codebookStart`): by k-means
+     * (k-means++ seeds, sklearn's Lloyd iterations) or on K of them drawn at random, seeded from the run's seed. Under
+     * EMA updates the running sums start there too (count 1 each). The outputs are the inference mode's: with batch
+     * norm in the encoder, those of its first training steps (batch statistics) differ from them.
      */
     const placeCodebook = async (train: ImageSplit) => {
-      const rows = await encoderRows(train, pixels, m.positions, deriveSeed(seed, 0xc0de1), encode);
-      if (rows.length / d < k) {
+      const plan = codebookStart(k, d);
+      const images = Math.min(train.count, Math.ceil(plan.rows / m.positions));
+      const rows = await encoderRows(train, pixels, images, deriveSeed(seed, 0xc0de1), encode);
+      const n = rows.length / d;
+      if (n < k) {
         throw new Error(
-          `model.codebookInit: k-means needs at least ${k} encoder outputs (model.codebookSize), and ${train.count} training images give ${rows.length / d}`,
+          `model.codebookInit: placing ${k} codes (model.codebookSize) needs at least ${k} encoder outputs, and ${train.count} training images give ${n}`,
         );
       }
-      const fit = kMeans({ values: rows, dim: d }, k, {
-        restarts: 1,
-        maxIterations: codebookInitIterations,
-        seed: deriveSeed(seed, 0xc0de2),
-      });
+      const start =
+        plan.method === 'kmeans'
+          ? Float32Array.from(
+              kMeans({ values: rows, dim: d }, k, {
+                restarts: 1,
+                maxIterations: codebookInitIterations,
+                seed: deriveSeed(seed, 0xc0de2),
+              }).centroids,
+            )
+          : pickRows(rows, d, shuffledIndices(n, createRng(deriveSeed(seed, 0xc0de2))).subarray(0, k));
       tf.tidy(() => {
-        codebook.assign(tf.tensor2d(Float32Array.from(fit.centroids), [k, d]));
+        codebook.assign(tf.tensor2d(start, [k, d]));
         emaCount.assign(tf.onesLike(emaCount));
         emaSum.assign(tf.clone(codebook));
       });

@@ -87,17 +87,18 @@ export const vqVaeModel = z.strictObject({
   }),
   emaDecay: z.number().min(0.5).max(0.9999).optional().meta({ label: 'EMA decay γ', help: 'The paper uses 0.99.', step: 0.001 }),
   /**
-   * 'kmeans': before the first step, the codebook is placed by k-means on 16,384 of the untrained encoder's
-   * outputs for training images (the data-dependent initialisation of Łańcucki et al. 2020, "Robust training of
-   * vector quantized bottleneck models"; vector-quantize-pytorch's kmeans_init), so every code starts where the
-   * encoder's outputs are.
-   * Absent: uniform in ±1/K, as Sonnet's VectorQuantizer and the paper's code: every code starts near 0, away from
-   * the outputs, and on small data the first steps can blow up before they meet (the MLP preset on 2,000 MNIST
-   * images: batch loss 0.37 → 22 in the first epoch).
+   * 'kmeans': before the first step, the codebook is placed by k-means on up to 16,384 of the untrained encoder's
+   * outputs for training images (K distinct outputs drawn at random where K·D makes k-means too slow): a one-shot
+   * form of the data-dependent initialisation of Łańcucki et al. 2020, "Robust training of vector quantized bottleneck
+   * models" (who repeat k-means++ on recent outputs during training), and of vector-quantize-pytorch's kmeans_init
+   * (k-means on the first batch), so every code starts where the encoder's outputs are.
+   * Absent: uniform in ±1/K, as the common PyTorch VQ-VAE code (zalandoresearch/pytorch-vq-vae): every code starts near
+   * 0, away from the outputs, and on small data the first steps can blow up before they meet (the MLP preset on
+   * 2,000 MNIST images: batch loss 0.37 → 22 in the first epoch).
    */
   codebookInit: z.enum(['uniform', 'kmeans']).optional().meta({
     label: 'Codebook start',
-    help: 'kmeans: placed by k-means on the untrained encoder’s outputs for training images (the presets); uniform or none: ±1/K, as the paper’s code.',
+    help: 'kmeans: placed by k-means on the untrained encoder’s outputs for training images (the presets); uniform or none: ±1/K, as common PyTorch VQ-VAE code.',
   }),
   reseedDeadCodes: z
     .boolean()

@@ -3,7 +3,7 @@ import { ClientError } from './client';
 import { priorSample } from './explore';
 import {
   afterSuccess,
-  callErrorText,
+  callErrorTexts,
   decodeRequest,
   editedSource,
   selectedCodes,
@@ -82,15 +82,17 @@ describe('the explore view’s small decisions', () => {
     expect(sampleStart(own, true, 0).what).toBe("sample of the model's own prior, draw 3 of 3");
   });
 
-  it('keeps a failed call said until a call of its own kind succeeds, and says what it was for', () => {
-    const strip = { action: 'strip' as const, message: 'explorer.decode: the session ended' };
-    // The sliders decoding again does not hide that the interpolation failed; the next strip that works does.
-    expect(afterSuccess(strip, 'decode')).toBe(strip);
-    expect(afterSuccess(strip, 'encode')).toBe(strip);
-    expect(afterSuccess(strip, 'strip')).toBeNull();
-    expect(afterSuccess(null, 'decode')).toBeNull();
-    expect(callErrorText(strip)).toBe('Making the strip failed: explorer.decode: the session ended');
-    expect(callErrorText({ action: 'decode', message: 'x' })).toBe('Decoding the sliders’ code failed: x');
+  it('keeps a failed call said until a call of its own kind succeeds, and says what each was for', () => {
+    const errors = { strip: 'explorer.decode: the session ended', encode: 'indices: image 900 is not in the test split' };
+    // The sliders decoding again hides neither; the next strip that works clears the strip's alone.
+    expect(afterSuccess(errors, 'decode')).toBe(errors);
+    expect(afterSuccess(errors, 'strip')).toEqual({ encode: errors.encode });
+    expect(afterSuccess({}, 'strip')).toEqual({});
+    expect(callErrorTexts(errors)).toEqual([
+      'Encoding the chosen test images failed: indices: image 900 is not in the test split',
+      'Making the strip failed: explorer.decode: the session ended',
+    ]);
+    expect(callErrorTexts({ decode: 'x' })).toEqual(['Decoding the sliders’ code failed: x']);
   });
 
   it('decodes the sliders’ code through every decoder, with the class of a conditional model', () => {

@@ -84,19 +84,21 @@ export function sampleStart(
   const range = info.codeRange;
   return {
     code: clampCode(priorSample(info.latentSize, s, info.spread.mean, info.spread.std), range),
-    what: `sample of a Gaussian fitted to the test codes${range ? `, ${clipped(range)}` : ''}, seed ${s}`,
+    what: `sample of a Gaussian fitted to the test codes${range ? clipped(range) : ''}, seed ${s}`,
   };
 }
 
-/** What clamping to a code's range does, in words: "values below 0 set to 0 (a ReLU code)". */
+/** What clamping to a code's range does, in words: ", values below 0 set to 0 (a ReLU code)"; '' for none. */
 function clipped({ min, max, activation }: NonNullable<ExplorerInfo['codeRange']>): string {
   const what =
     min !== null && max !== null
       ? `values clipped to [${min}, ${max}]`
       : min !== null
         ? `values below ${min} set to ${min}`
-        : `values above ${max} set to ${max}`;
-  return `${what} (a ${activation} code)`;
+        : max !== null
+          ? `values above ${max} set to ${max}`
+          : null;
+  return what ? `, ${what} (a ${activation} code)` : '';
 }
 
 /** The sliders' decode: the one code through every decoder (the deepfake's two), with its class for a conditional model. */
@@ -177,18 +179,26 @@ export function signed2(v: number): string {
 /** What an explorer call was for: the sliders' decode, a start from test images, the thumbnails, a strip. */
 export type ExploreAction = 'decode' | 'encode' | 'test images' | 'strip';
 
-/** A failed explorer call, in words, by what it was for. */
-export function callErrorText(error: { action: ExploreAction; message: string }): string {
-  const what = {
-    decode: 'Decoding the sliders’ code failed',
-    encode: 'Encoding the chosen test images failed',
-    'test images': 'Loading the test images failed',
-    strip: 'Making the strip failed',
-  }[error.action];
-  return `${what}: ${error.message}`;
+/** The failed explorer calls still said, one (the latest) of each kind. */
+export type CallErrors = Partial<Record<ExploreAction, string>>;
+
+const actionWords: Record<ExploreAction, string> = {
+  decode: 'Decoding the sliders’ code failed',
+  encode: 'Encoding the chosen test images failed',
+  'test images': 'Loading the test images failed',
+  strip: 'Making the strip failed',
+};
+
+/** The errors still said once a call for `action` worked: only that kind's is cleared by it. */
+export function afterSuccess(errors: CallErrors, action: ExploreAction): CallErrors {
+  if (!(action in errors)) return errors;
+  const { [action]: _cleared, ...rest } = errors;
+  return rest;
 }
 
-/** The error still said after a call for `action` succeeded: only a failure of that same kind is cleared by it. */
-export function afterSuccess<E extends { action: ExploreAction }>(error: E | null, action: ExploreAction): E | null {
-  return error?.action === action ? null : error;
+/** The failed calls, in words, each saying what it was for. */
+export function callErrorTexts(errors: CallErrors): string[] {
+  return (Object.keys(actionWords) as ExploreAction[]).flatMap((a) =>
+    errors[a] === undefined ? [] : [`${actionWords[a]}: ${errors[a]}`],
+  );
 }

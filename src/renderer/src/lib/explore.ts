@@ -24,7 +24,7 @@ export function sliderRanges(
     const pad = hi > lo ? (hi - lo) / 10 : 1;
     const [floor, ceiling] = [info.codeRange?.min ?? -Infinity, info.codeRange?.max ?? Infinity];
     const min = Math.max(floor, nice(lo - pad, 'down'));
-    return { min, max: Math.max(min + 0.1, Math.min(ceiling, nice(hi + pad, 'up'))) };
+    return { min, max: Math.max(nice(min + 0.1, 'up'), Math.min(ceiling, nice(hi + pad, 'up'))) };
   });
 }
 

@@ -28,6 +28,7 @@ import {
   stripRows,
   stripSteps,
   traversalCaption,
+  type CallErrors,
   type ExploreAction,
   type SelectedCodes,
   type StripPath,
@@ -58,10 +59,10 @@ export class ExploreState {
   openError = $state<string | null>(null);
   notice = $state<string | null>(null);
   /**
-   * The last explorer call that failed, by what it was for: a later success of the same kind clears it, another
-   * kind's does not (a failed interpolation stays said while the sliders decode).
+   * The explorer calls that failed, the latest of each kind: a later success of the same kind clears it, another
+   * kind's does not (a failed interpolation stays said while the sliders decode); a model opened again clears all.
    */
-  callError = $state<{ action: ExploreAction; message: string } | null>(null);
+  callErrors = $state<CallErrors>({});
   z = $state<number[]>([]);
   label = $state(0);
   /** Where the sliders started from, in words. */
@@ -100,6 +101,7 @@ export class ExploreState {
       runId();
       void this.runStopped;
       this.openError = null;
+      this.callErrors = {};
       let gone = false;
       this.openSession().then(
         async () => {
@@ -166,11 +168,11 @@ export class ExploreState {
   }
 
   private fail(action: ExploreAction, e: unknown): void {
-    this.callError = { action, message: e instanceof Error ? e.message : String(e) };
+    this.callErrors = { ...this.callErrors, [action]: e instanceof Error ? e.message : String(e) };
   }
 
   private succeeded(action: ExploreAction): void {
-    this.callError = afterSuccess(this.callError, action);
+    this.callErrors = afterSuccess(this.callErrors, action);
   }
 
   /** The sliders' decodes: one in flight at a time, the newest value next; stale values are never sent. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { categoricalPalette, colorScale, sequentialColor, textColor, withAlpha } from '../compare';
+import { categoricalPalette, colorScale, sequentialColor, seriesColor, textColor, withAlpha } from '../compare';
 
 describe('colour scales', () => {
   it('samples Turbo between 0.1 and 0.9', () => {
@@ -76,5 +76,24 @@ describe('a series colour as text', () => {
     }
     // Already dark enough: as it is.
     expect(textColor('#1f4e9c', 'light')).toBe('#1f4e9c');
+  });
+
+  it('darkens curves, points, the legend and the gradient on the light panel alone, to at least 3:1 against white', () => {
+    const values = Array.from({ length: 11 }, (_, i) => i / 10);
+    const [light, dark] = [colorScale(values, false, 'light'), colorScale(values, false, 'dark')];
+    // Turbo's yellow-greens (the middle of a β sweep) were near white's luminance on the light panel.
+    expect(Math.max(...values.map((v) => luminance(dark.color(v))))).toBeGreaterThan(0.5);
+    for (const v of values) {
+      expect(luminance(light.color(v))).toBeLessThanOrEqual(0.3);
+      expect(light.color(v)).toBe(seriesColor(dark.color(v), 'light'));
+    }
+    expect(light.legend.map((l) => l.color)).toEqual(dark.legend.map((l) => seriesColor(l.color, 'light')));
+    expect(light.gradient).not.toBe(dark.gradient);
+    expect(dark.color(0.5)).toBe(sequentialColor(0.5));
+    // Tableau's yellow, a category's colour, likewise; a missing value's grey stays.
+    const categories = colorScale(['a', 'b', 'c', 'd', 'e', 'f'], false, 'light');
+    expect(luminance(categoricalPalette[5] as string)).toBeGreaterThan(0.3);
+    expect(['a', 'b', 'c', 'd', 'e', 'f'].every((v) => luminance(categories.color(v)) <= 0.3)).toBe(true);
+    expect(seriesColor('#edc948', 'dark')).toBe('#edc948');
   });
 });

@@ -38,8 +38,14 @@ const missingColor = '#8a9099';
 /**
  * Numbers get a continuous scale; anything else (or a mix) a categorical one, values in order. `categorical`: numbers
  * that name rather than measure (a seed: 0, 1, 2 and 1234 are four runs alike, not three alike and one far off).
+ * On the light theme's panel every colour (curves, points, legend, gradient) is darkened as `seriesColor` says.
  */
-export function colorScale(values: readonly (ConfigValue | undefined)[], categorical = false): ColorScale {
+export function colorScale(
+  values: readonly (ConfigValue | undefined)[],
+  categorical = false,
+  theme: 'light' | 'dark' = 'dark',
+): ColorScale {
+  const onPanel = (color: string) => seriesColor(color, theme);
   const present = values.filter((v) => v !== undefined && v !== null);
   const distinct = [...new Map(present.map((v) => [keyOf(v), v])).values()].sort(compareValues);
   const numbers = distinct.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
@@ -48,7 +54,7 @@ export function colorScale(values: readonly (ConfigValue | undefined)[], categor
     const max = numbers[numbers.length - 1] as number;
     const log = min > 0 && max / min >= 10;
     const position = (v: number) => (log ? Math.log(v / min) / Math.log(max / min) : (v - min) / (max - min));
-    const color = (v: ConfigValue | undefined) => (typeof v === 'number' ? sequentialColor(position(v)) : missingColor);
+    const color = (v: ConfigValue | undefined) => (typeof v === 'number' ? onPanel(sequentialColor(position(v))) : missingColor);
     const shown =
       numbers.length <= 12 ? numbers : [0, 0.25, 0.5, 0.75, 1].map((t) => (log ? min * (max / min) ** t : min + t * (max - min)));
     return {
@@ -56,13 +62,13 @@ export function colorScale(values: readonly (ConfigValue | undefined)[], categor
       log,
       color,
       legend: shown.map((v) => ({ label: formatValue(v), color: color(v) })),
-      gradient: `linear-gradient(to right, ${[0, 0.25, 0.5, 0.75, 1].map((t) => sequentialColor(t)).join(', ')})`,
+      gradient: `linear-gradient(to right, ${[0, 0.25, 0.5, 0.75, 1].map((t) => onPanel(sequentialColor(t))).join(', ')})`,
     };
   }
   const index = new Map(distinct.map((v, i) => [keyOf(v), i]));
   const color = (v: ConfigValue | undefined) => {
     const i = index.get(keyOf(v));
-    return i === undefined ? missingColor : (categoricalPalette[i % categoricalPalette.length] as string);
+    return i === undefined ? missingColor : onPanel(categoricalPalette[i % categoricalPalette.length] as string);
   };
   return {
     kind: 'categorical',
@@ -78,9 +84,10 @@ export function withAlpha(color: string, alpha: number): string {
 }
 
 /**
- * A series colour as text on the theme's panel, at about 3:1 against it (WCAG 2's relative luminance): on a light
- * panel a light colour (Turbo's yellow-greens) is darkened until its luminance is at most 0.3; on the dark panel
- * (#1b1e22) a dark one (Turbo's deep red, the blue) is mixed towards white until it is at least 0.14.
+ * A series colour as text on the theme's panel, at about 3:1 against it (WCAG 2's relative luminance; 3:1 is what
+ * WCAG 2.1 asks of large text and of graphics, 1.4.11): on a light panel a light colour (Turbo's yellow-greens) is
+ * darkened until its luminance is at most 0.3; on the dark panel (#1b1e22) a dark one (Turbo's deep red, the blue)
+ * is mixed towards white until it is at least 0.14.
  */
 export function textColor(color: string, theme: 'light' | 'dark'): string {
   const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
@@ -95,4 +102,13 @@ export function textColor(color: string, theme: 'light' | 'dark'): string {
   }
   for (let k = 1; luminance(scaled) > 0.3 && k < 20; k++) scaled = rgb.map((c) => c * (1 - 0.05 * k));
   return `#${scaled.map((c) => hex2(c)).join('')}`;
+}
+
+/**
+ * A series colour as a curve or a point on the theme's panel: on the light panel darkened as text is (`textColor`),
+ * so that Turbo's yellow-greens and Tableau's yellow stand out from white; on the dark panel as it is (the scales are
+ * chosen for it).
+ */
+export function seriesColor(color: string, theme: 'light' | 'dark'): string {
+  return theme === 'light' ? textColor(color, 'light') : color;
 }
