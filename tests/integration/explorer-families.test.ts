@@ -131,7 +131,7 @@ describe('explorer sessions of labelled decoders', () => {
     // Refused from its spec, before any worker: the run need not even have trained.
     const { runId } = await studio.api['runs.start']({ config });
     await expect(call('explorer.open', { runId })).rejects.toThrow(
-      /^runId: run \d+ cannot be explored: a VQ-VAE \(vector-quantised\) code is not one vector per image; train its learned prior/,
+      /^runId: run \d+ cannot be explored: a VQ-VAE \(vector-quantised\) code is not one vector per image; its learned prior, on the run page, samples codes$/,
     );
     await studio.api['runs.cancel']({ runId });
   });

@@ -174,7 +174,7 @@ export class ExplorerSessions {
         !spec
           ? `run ${run.id} cannot be explored: no model family named ${run.config.family} is registered in this studio`
           : `run ${run.id} cannot be explored: a ${spec.label} code is not one vector per image` +
-              (spec.sampling === 'learned-prior' ? '; train its learned prior on the run page to sample from it' : ''),
+              (spec.sampling === 'learned-prior' ? '; its learned prior, on the run page, samples codes' : ''),
       );
     }
     const checkpoint = checkpointFor(this.o.db, run.id, request.epoch);

@@ -62,7 +62,12 @@ export const quantiserViews = (usageTitle = 'Codebook usage', prior = 'PixelCNN'
  */
 export const vqVaeModel = z.strictObject({
   ...quantiserEncoder,
-  codeSize: z.number().int().min(1).max(512).meta({ label: 'Code vector size D', step: 1 }),
+  codeSize: z
+    .number()
+    .int()
+    .min(1)
+    .max(512)
+    .meta({ label: 'Code vector size D', help: 'Values per code vector: the encoder gives positions × D.', step: 1 }),
   codebookSize: z
     .number()
     .int()
@@ -98,7 +103,7 @@ export const vqVaeModel = z.strictObject({
    */
   codebookInit: z.enum(['uniform', 'kmeans']).optional().meta({
     label: 'Codebook start',
-    help: 'kmeans: placed by k-means on the untrained encoder’s outputs for training images (the presets); uniform or none: ±1/K, as common PyTorch VQ-VAE code.',
+    help: 'kmeans: k-means on the untrained encoder’s outputs (the presets); uniform or none: ±1/K.',
   }),
   reseedDeadCodes: z
     .boolean()

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricPoint } from '../../../shared/api';
-import { unbeatenFigures, withLivePoints } from './metrics';
+import { againstMeanImage, unbeatenFigures, withLivePoints } from './metrics';
 
 const point = (step: number, name = 'loss', split: MetricPoint['split'] = 'train'): MetricPoint => ({
   step,
@@ -33,5 +33,16 @@ describe('figures that should beat another', () => {
     expect(unbeatenFigures(denoiser, (n) => ({ denoised_mse: 0.02, noisy_mse: 0.0465 })[n])).toEqual([]);
     // Before both are measured, nothing.
     expect(unbeatenFigures(denoiser, (n) => ({ denoised_mse: 0.0567 })[n])).toEqual([]);
+  });
+});
+
+describe('a run against the mean image', () => {
+  it('is no better at or above its MSE, barely better within 5 % of it (a collapsed VQ-VAE), else unremarked', () => {
+    expect(againstMeanImage(0.0656, 0.0656)).toBe('no better');
+    expect(againstMeanImage(0.07, 0.0656)).toBe('no better');
+    expect(againstMeanImage(0.0639, 0.0656)).toBe('barely better');
+    expect(againstMeanImage(0.0535, 0.0656)).toBeNull();
+    expect(againstMeanImage(undefined, 0.0656)).toBeNull();
+    expect(againstMeanImage(0.01, 0)).toBeNull();
   });
 });

@@ -79,3 +79,18 @@ export function unbeatenFigures(
       : [];
   });
 }
+
+/** Within this share of the mean image's test MSE, a run has learned next to nothing (a collapsed VQ-VAE: 97 %). */
+export const barelyBetterShare = 0.95;
+
+/**
+ * How a finished run's test MSE stands against the mean image's: 'no better' at or above it, 'barely better' within
+ * `barelyBetterShare` of it, else null (nothing to say).
+ */
+export function againstMeanImage(
+  testMse: number | undefined,
+  baseline: number | undefined,
+): 'no better' | 'barely better' | null {
+  if (testMse === undefined || baseline === undefined || !(baseline > 0)) return null;
+  return testMse >= baseline ? 'no better' : testMse >= barelyBetterShare * baseline ? 'barely better' : null;
+}
