@@ -95,6 +95,33 @@ test('a run that reconstructs no better than the mean image is told so', async (
   await page.screenshot({ path: join(shots, '31-run-no-better-than-mean.png') });
 });
 
+test("a chart view is browsed epoch by epoch, as image views are: a VQ-VAE's code usage at its first epoch", async ({ page }) => {
+  const host = theHost();
+  await page.goto(host.url);
+  const preset = await callHost<Record<string, Record<string, unknown>>>(host, 'presets.get', { name: 'vq-vae-mlp' });
+  const config = {
+    ...preset,
+    name: 'usage by epoch',
+    backend: 'wasm',
+    dataset: { name: 'mnist', trainSubset: 600, testSubset: 200 },
+    training: { ...preset['training'], epochs: 3, batchSize: 50 },
+  };
+  const { runId } = await callHost<{ runId: number }>(host, 'runs.start', { config });
+  await page.evaluate((id) => (location.hash = `#/runs/${id}`), runId);
+  await expectRunEnded(page, host, 120_000);
+  const usage = page.getByTestId('code-usage');
+  const caption = usage.locator('.caption');
+  // The newest epoch first; the slider goes back to the first, whose caption and bars are its own.
+  await expect(caption).toHaveAttribute('data-epoch', '3');
+  const newest = await caption.textContent();
+  await usage.getByTestId('epoch-slider').fill('0');
+  await expect(caption).toHaveAttribute('data-epoch', '1');
+  await expect(caption).toContainText('Epoch 1');
+  expect(await caption.textContent()).not.toBe(newest);
+  await usage.scrollIntoViewIfNeeded();
+  await usage.screenshot({ path: join(shots, '31c-code-usage-epoch-1.png') });
+});
+
 test('the form works from the keyboard: arrows step a number, a refused start focuses the field to fix, configs load by a button', async ({
   page,
 }) => {
