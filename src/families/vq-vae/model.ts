@@ -25,8 +25,8 @@ const passBatch = 256;
 
 /**
  * How a codebook of K codes of size D starts (`codebookInit: 'kmeans'`): k-means on as many encoder outputs as the
- * budget allows, where that is at least four per code; else (K·D in the tens of thousands) on K distinct encoder
- * outputs drawn at random, as vector-quantize-pytorch's sampled start.
+ * budget allows, where that is at least four per code; else (K = 512 codes of D = 32, or 1,024 of D = 8, and larger)
+ * on K distinct encoder outputs drawn at random, as vector-quantize-pytorch's sampled start.
  */
 export function codebookStart(k: number, d: number): { method: 'kmeans' | 'sample'; rows: number } {
   const rows = Math.min(codebookInitRows, Math.floor(codebookInitBudget / (k * d * (2 + Math.log(k) + codebookInitIterations))));
@@ -99,7 +99,7 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
     let lastEncoded: Tensor | undefined;
     let lastEpoch = 0;
     let reseeds = 0;
-    // Whether the codebook still waits for k-means on the encoder's outputs (before the first step only).
+    // Whether the codebook still waits to be placed on the encoder's outputs (before the first step only).
     let unplaced = m.codebookInit === 'kmeans';
 
     const quantise = (zFlat: Tensor) => nearestCode(zFlat, codebook);
