@@ -1,11 +1,12 @@
 import { clusteringAccuracy, normalizedMutualInfo } from '../../analysis/clustering';
 import { kMeans } from '../../analysis/kmeans';
-import { fillBatch, type ImageSplit } from '../../ml/dataset';
+import type { ImageSplit } from '../../ml/dataset';
 import { meanReconstructionLoss } from '../../ml/losses';
 import { inInference } from '../../ml/mode';
 import { freshVariableName, variableFrom } from '../../ml/ops';
 import { deriveSeed } from '../../shared/random';
-import { readFloats, Reads } from '../../ml/read';
+import { readFloats } from '../../ml/read';
+import { forEachBatch, readSplit } from '../../ml/split-pass';
 import { tf, type Scalar, type Tensor, type Variable } from '../../ml/tf';
 import { buildArchitecture, buildEncoder, summarize } from '../architecture';
 import type { BuiltModel, ChartView, FamilyModel, LossResult, Weight } from '../family-model';
@@ -13,39 +14,8 @@ import { clusteringLoss, softAssignment, targetDistribution } from './objective'
 import { principalComponents, varianceShares } from './pca';
 import { deepClusteringSpec, type DeepClusteringModel } from './spec';
 
-/** Images per forward pass when a whole split is encoded (k-means, the target's f_j, the scores). */
-const passBatch = 256;
 /** k-means restarts for the centres, as DEC's and IDEC's code (sklearn KMeans(n_init=20)). */
 const kMeansRestarts = 20;
-
-/** `fn` on the split's images in order, a batch at a time, each inside tf.tidy. */
-function forEachBatch(split: ImageSplit, pixels: number, fn: (x: Tensor, start: number) => void): void {
-  const buf = new Float32Array(passBatch * pixels);
-  for (let start = 0; start < split.count; start += passBatch) {
-    const n = Math.min(passBatch, split.count - start);
-    fillBatch(
-      split,
-      pixels,
-      Array.from({ length: n }, (_, i) => start + i),
-      buf,
-    );
-    tf.tidy(() => fn(tf.tensor2d(buf.subarray(0, n * pixels), [n, pixels]), start));
-  }
-}
-
-/** The values of `compute` over the split's images, batch by batch, read back asynchronously into one array. */
-async function readSplit(
-  split: ImageSplit,
-  pixels: number,
-  width: number,
-  compute: (x: Tensor) => Tensor,
-): Promise<Float32Array> {
-  const out = new Float32Array(split.count * width);
-  const reads = new Reads();
-  forEachBatch(split, pixels, (x, start) => reads.values(compute(x), (v) => out.set(v, start * width)));
-  await reads.read();
-  return out;
-}
 
 interface Scores {
   acc: number;

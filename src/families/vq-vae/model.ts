@@ -1,10 +1,11 @@
 import { kMeans } from '../../analysis/kmeans';
-import { fillBatch, type ImageSplit } from '../../ml/dataset';
+import { subsetSplit, type ImageSplit } from '../../ml/dataset';
 import { meanReconstructionLoss } from '../../ml/losses';
 import { createRng, deriveSeed, shuffledIndices } from '../../shared/random';
 import { freshVariableName, stopGradient, variableFrom } from '../../ml/ops';
 import { codeUsage, nearestCode } from '../../ml/quantise';
-import { readFloats, Reads } from '../../ml/read';
+import { readFloats } from '../../ml/read';
+import { readSplit } from '../../ml/split-pass';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { buildDecoder, buildEncoder, summarize } from '../architecture';
 import type { BuiltModel, ChartView, FamilyModel, Weight } from '../family-model';
@@ -20,8 +21,6 @@ const codebookInitIterations = 20;
  * 16,384 rows, the conv preset's (K = 128, D = 16) about 9,000.
  */
 const codebookInitBudget = 5e8;
-/** Images per forward pass while the encoder's outputs are gathered. */
-const passBatch = 256;
 
 /**
  * How a codebook of K codes of size D starts (`codebookInit: 'kmeans'`): k-means on as many encoder outputs as the
@@ -31,29 +30,6 @@ const passBatch = 256;
 export function codebookStart(k: number, d: number): { method: 'kmeans' | 'sample'; rows: number } {
   const rows = Math.min(codebookInitRows, Math.floor(codebookInitBudget / (k * d * (2 + Math.log(k) + codebookInitIterations))));
   return rows >= 4 * k ? { method: 'kmeans', rows } : { method: 'sample', rows: Math.min(codebookInitRows, 4 * k) };
-}
-
-/** The encoder's outputs for `count` training images drawn by `seed`, a pass of `passBatch` images at a time. */
-async function encoderRows(
-  split: ImageSplit,
-  pixels: number,
-  count: number,
-  seed: number,
-  encodeRows: (x: Tensor) => Tensor,
-): Promise<Float32Array> {
-  const order = shuffledIndices(split.count, createRng(seed)).subarray(0, count);
-  const images = new Float32Array(Math.min(passBatch, count) * pixels);
-  const parts: Float32Array[] = [];
-  const reads = new Reads();
-  for (let start = 0; start < count; start += passBatch) {
-    const n = Math.min(passBatch, count - start);
-    fillBatch(split, pixels, order.subarray(start, start + n), images);
-    tf.tidy(() => reads.values(encodeRows(tf.tensor2d(images.subarray(0, n * pixels), [n, pixels])), (v) => parts.push(v)));
-  }
-  await reads.read();
-  const rows = new Float32Array(parts.reduce((sum, p) => sum + p.length, 0));
-  parts.reduce((offset, p) => (rows.set(p, offset), offset + p.length), 0);
-  return rows;
 }
 
 /** The rows `picked` of `rows` (rows of `d`), in that order. */
@@ -114,8 +90,10 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
      */
     const placeCodebook = async (train: ImageSplit) => {
       const plan = codebookStart(k, d);
+      // The encoder's outputs for training images drawn by the run's seed, enough for the plan's rows.
       const images = Math.min(train.count, Math.ceil(plan.rows / m.positions));
-      const rows = await encoderRows(train, pixels, images, deriveSeed(seed, 0xc0de1), encode);
+      const drawn = shuffledIndices(train.count, createRng(deriveSeed(seed, 0xc0de1))).subarray(0, images);
+      const rows = await readSplit(subsetSplit(train, drawn), pixels, m.positions * d, encode);
       const n = rows.length / d;
       if (n < k) {
         throw new Error(
