@@ -52,13 +52,13 @@ export const DatasetRef = z.strictObject({
     .int()
     .min(1)
     .optional()
-    .meta({ label: 'Train subset', help: 'Use the first N training images (empty = all).', step: 1000 }),
+    .meta({ label: 'Train subset', help: 'Use the first N training images (empty = all).', step: 1000, unset: 'all' }),
   testSubset: z
     .number()
     .int()
     .min(1)
     .optional()
-    .meta({ label: 'Test subset', help: 'Use the first N test images (empty = all).', step: 1000 }),
+    .meta({ label: 'Test subset', help: 'Use the first N test images (empty = all).', step: 1000, unset: 'all' }),
   validationFraction: z
     .number()
     .gt(0)
@@ -70,6 +70,7 @@ export const DatasetRef = z.strictObject({
         'Held out of the training images (the same ones for every run of this set and subset): early stopping, the ' +
         'plateau schedule and keep-best read its metrics, so no choice sees the test split. Empty: they read the test split.',
       step: 0.05,
+      unset: 'none',
     }),
   classes: z
     .array(z.number().int().min(0).max(255))
@@ -82,6 +83,7 @@ export const DatasetRef = z.strictObject({
       help: 'Keep only these labels, renumbered 0, 1, … in this order (e.g. 3, 8 as identities A and B).',
       widget: 'widths',
       placeholder: 'e.g. 3, 8',
+      unset: 'all',
     }),
 });
 export type DatasetRef = z.infer<typeof DatasetRef>;
@@ -91,6 +93,11 @@ export const optimizerNames = ['adam', 'sgd', 'rmsprop'] as const;
 
 export const scheduleKinds = ['constant', 'step', 'exponential', 'cosine', 'plateau'] as const;
 
+/** What a schedule's unset settings mean (as torch.optim.lr_scheduler's defaults, and 10 epochs a step). */
+export const scheduleDefaults = { stepEpochs: 10, stepGamma: 0.1, exponentialGamma: 0.95, patience: 10, factor: 0.1 };
+/** What a checkpoint policy's unset settings mean: a checkpoint every epoch, the last 3 kept. */
+export const checkpointDefaults = { everyEpochs: 1, keepLast: 3 };
+
 /** A learning-rate schedule: its kind, and the settings that kind reads (the others are ignored). */
 export const LearningRateSchedule = z.strictObject({
   kind: z.enum(scheduleKinds).meta({ label: 'Kind' }),
@@ -98,6 +105,7 @@ export const LearningRateSchedule = z.strictObject({
     label: 'Warm-up epochs',
     help: 'The rate rises linearly from 0 over these epochs (fractions allowed), then follows the kind.',
     step: 0.5,
+    unset: '0',
   }),
   stepEpochs: z
     .number()
@@ -108,8 +116,9 @@ export const LearningRateSchedule = z.strictObject({
     .meta({
       onlyFor: ['step'],
       label: 'Step every N epochs',
-      help: 'step: the rate is multiplied by gamma every N epochs (default 10).',
+      help: `step: the rate is multiplied by gamma every N epochs (default ${scheduleDefaults.stepEpochs}).`,
       step: 1,
+      unset: String(scheduleDefaults.stepEpochs),
     }),
   gamma: z
     .number()
@@ -119,7 +128,8 @@ export const LearningRateSchedule = z.strictObject({
     .meta({
       onlyFor: ['step', 'exponential'],
       label: 'Gamma',
-      help: 'step: the factor at each step (default 0.1); exponential: the factor per epoch, applied smoothly per step (default 0.95).',
+      help: `step: the factor at each step (default ${scheduleDefaults.stepGamma}); exponential: the factor per epoch, applied smoothly per step (default ${scheduleDefaults.exponentialGamma}).`,
+      unset: `${scheduleDefaults.stepGamma} (step), ${scheduleDefaults.exponentialGamma} (exponential)`,
       step: 0.01,
     }),
   minLearningRate: z
@@ -132,6 +142,7 @@ export const LearningRateSchedule = z.strictObject({
       label: 'Minimum rate',
       help: 'cosine: where the rate ends (eta_min, default 0); plateau: the rate is never cut below it.',
       step: 0.00001,
+      unset: '0',
     }),
   patience: z
     .number()
@@ -142,8 +153,9 @@ export const LearningRateSchedule = z.strictObject({
     .meta({
       onlyFor: ['plateau'],
       label: 'Patience',
-      help: 'plateau: epochs without improvement before the rate is cut (default 10).',
+      help: `plateau: epochs without improvement before the rate is cut (default ${scheduleDefaults.patience}).`,
       step: 1,
+      unset: String(scheduleDefaults.patience),
     }),
   factor: z
     .number()
@@ -153,8 +165,9 @@ export const LearningRateSchedule = z.strictObject({
     .meta({
       onlyFor: ['plateau'],
       label: 'Factor',
-      help: 'plateau: the rate is multiplied by this when it is cut (default 0.1).',
+      help: `plateau: the rate is multiplied by this when it is cut (default ${scheduleDefaults.factor}).`,
       step: 0.05,
+      unset: String(scheduleDefaults.factor),
     }),
   metric: z
     .string()
@@ -165,6 +178,7 @@ export const LearningRateSchedule = z.strictObject({
       onlyFor: ['plateau'],
       label: 'Metric',
       help: 'plateau: the metric it watches (default loss), on the validation split where the run holds one out, else the test split.',
+      unset: 'loss',
     }),
   mode: z
     .enum(['min', 'max'])
@@ -173,6 +187,7 @@ export const LearningRateSchedule = z.strictObject({
       onlyFor: ['plateau'],
       label: 'Mode',
       help: 'plateau: min (default) when the metric should fall, max when it should rise (an accuracy, codebook usage).',
+      unset: 'min',
     }),
 });
 export type LearningRateSchedule = z.infer<typeof LearningRateSchedule>;
@@ -224,6 +239,7 @@ export const TrainingConfig = z.strictObject({
     label: 'Smooth L1 beta',
     help: 'Where Smooth L1 turns from quadratic to linear (default 1).',
     step: 0.05,
+    unset: '1',
     scalesLoss: true,
   }),
   batchSize: z.number().int().min(1).max(8192).meta({ label: 'Batch size', step: 1 }),
@@ -232,6 +248,7 @@ export const TrainingConfig = z.strictObject({
   optimizer: z.enum(optimizerNames).meta({ label: 'Optimizer' }),
   schedule: LearningRateSchedule.optional().meta({
     initial: { kind: 'cosine', warmupEpochs: 1 },
+    unset: 'none (constant rate)',
     label: 'Learning-rate schedule',
     help: 'Applied per step; the rate in force is logged as train/lr at each epoch end. Step, exponential, cosine and plateau follow torch.optim.lr_scheduler (StepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau).',
   }),
@@ -239,6 +256,7 @@ export const TrainingConfig = z.strictObject({
     label: 'Weight decay',
     help: 'Decoupled weight decay (Loshchilov & Hutter 2019): each weight shrinks by learning rate × decay per step, apart from the gradient, as torch.optim.AdamW does; with Adam this is AdamW.',
     step: 0.0001,
+    unset: '0',
   }),
   weightDecayOn: z
     .enum(['all', 'matrices'])
@@ -247,14 +265,17 @@ export const TrainingConfig = z.strictObject({
       label: 'Decay applies to',
       help: 'All trainable variables (the default, as torch.optim.AdamW(model.parameters())), or matrices only: kernels, embeddings and codebooks decay, biases and batch norm’s scale and shift (variables of one dimension) do not, as timm’s param_groups_weight_decay.',
       optionLabels: { all: 'all variables', matrices: 'matrices only (not biases or norm scales)' },
+      unset: 'all',
     }),
   clipNorm: z.number().gt(0).max(1e6).optional().meta({
     label: 'Clip gradients at norm',
     help: 'Scales the gradients down when their global L2 norm exceeds this, as torch.nn.utils.clip_grad_norm_.',
     step: 0.1,
+    unset: 'off',
   }),
   earlyStopping: EarlyStopping.optional().meta({
     initial: { metric: 'loss', mode: 'min', patience: 5, minDelta: 0 },
+    unset: 'off',
     label: 'Early stopping',
     help: 'Ends the run when a metric (validation, or test without a validation fraction) has not improved by min delta for patience epochs, as Keras’ EarlyStopping; the run is completed and says where its best epoch was.',
   }),
@@ -266,21 +287,35 @@ export const TrainingConfig = z.strictObject({
     .meta({ label: 'Seed', help: 'Seeds initializers and shuffling: same seed and backend, same curve.', step: 1 }),
   checkpoints: z
     .strictObject({
-      everyEpochs: z.number().int().min(1).max(10000).optional().meta({ label: 'Every N epochs', step: 1 }),
-      everyMinutes: z.number().gt(0).max(10080).optional().meta({ label: 'Every M minutes', step: 1 }),
-      keepLast: z.number().int().min(1).max(1000).optional().meta({ label: 'Keep the last K', step: 1 }),
+      everyEpochs: z
+        .number()
+        .int()
+        .min(1)
+        .max(10000)
+        .optional()
+        .meta({ label: 'Every N epochs', step: 1, unset: String(checkpointDefaults.everyEpochs) }),
+      everyMinutes: z.number().gt(0).max(10080).optional().meta({ label: 'Every M minutes', step: 1, unset: 'off' }),
+      keepLast: z
+        .number()
+        .int()
+        .min(1)
+        .max(1000)
+        .optional()
+        .meta({ label: 'Keep the last K', step: 1, unset: String(checkpointDefaults.keepLast) }),
       keepBest: z
         .strictObject({ metric: z.string().min(1).max(64), mode: z.enum(['min', 'max']) })
         .optional()
         .meta({
           label: 'Keep the best by',
           help: 'A test metric, e.g. loss (min); the validation one where the run holds a validation fraction out.',
+          unset: 'off',
         }),
     })
     .optional()
     .meta({
       label: 'Checkpoints',
-      help: 'Written at the end of an epoch: every N epochs (default 1) and/or once M minutes have passed; the last K (default 3) and the best are kept.',
+      help: `Written at the end of an epoch: every N epochs (default ${checkpointDefaults.everyEpochs}) and/or once M minutes have passed; the last K (default ${checkpointDefaults.keepLast}) and the best are kept.`,
+      unset: `every epoch, the last ${checkpointDefaults.keepLast} kept`,
     }),
 });
 export type TrainingConfig = z.infer<typeof TrainingConfig>;
@@ -300,10 +335,12 @@ const commonShape = {
   training: TrainingConfig,
   backend: BackendPreference.optional().meta({
     label: 'Backend',
+    unset: 'auto',
     help: 'auto tries WebGPU on a hardware adapter, tfjs-node-gpu, tfjs-node, wasm, then cpu (docs/backends.md).',
   }),
   gpuAdapter: z.string().trim().min(1).max(200).optional().meta({
     label: 'GPU adapter',
+    unset: 'the first hardware one',
     help: 'For WebGPU on a machine with several GPUs: part of the adapter’s vendor, device or description (e.g. "NVIDIA" or "Radeon"); the run’s environment shows the one used.',
   }),
 };
@@ -315,6 +352,9 @@ const commonShape = {
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by the families' declaration merging
 export interface FamilyModels {}
 export type FamilyId = keyof FamilyModels;
+
+/** A run config's fields outside its model (data set, training, backend): what every family's config shares. */
+export const RunSettings = z.strictObject(commonShape);
 
 type CommonConfig = {
   name?: string | undefined;

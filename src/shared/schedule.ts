@@ -5,7 +5,7 @@
  * rises linearly from 0, as in Hugging Face's get_*_schedule_with_warmup: step s of W uses s / W of the rate; the
  * schedule after it starts at the full rate and counts its steps from the warm-up's end (torch's SequentialLR).
  */
-import type { LearningRateSchedule } from './config';
+import { scheduleDefaults, type LearningRateSchedule } from './config';
 
 /** Where a step lies in the run: `step` counts optimizer steps from 0. */
 export interface StepPosition {
@@ -30,9 +30,6 @@ export interface PlateauState {
 }
 
 export const initialPlateau = (): PlateauState => ({ best: null, badEpochs: 0, scale: 1 });
-
-/** The defaults of each setting, as the form's help text states them. */
-export const scheduleDefaults = { stepEpochs: 10, stepGamma: 0.1, exponentialGamma: 0.95, patience: 10, factor: 0.1 };
 
 /** The learning rate of one step. */
 export function scheduledRate(

@@ -1,6 +1,4 @@
-import type { CheckpointPolicy } from '../../shared/config';
-
-export const defaultKeepLast = 3;
+import { checkpointDefaults, type CheckpointPolicy } from '../../shared/config';
 
 /** Whether the worker writes a checkpoint at the end of `epoch` (always at the last one). */
 export function checkpointDue(
@@ -10,7 +8,7 @@ export function checkpointDue(
   minutesSinceLast: number,
 ): boolean {
   if (epoch === lastEpoch) return true;
-  const byEpochs = epoch % (policy?.everyEpochs ?? 1) === 0;
+  const byEpochs = epoch % (policy?.everyEpochs ?? checkpointDefaults.everyEpochs) === 0;
   if (policy?.everyMinutes === undefined) return byEpochs;
   // With a time interval, epochs count only when asked for too.
   return minutesSinceLast >= policy.everyMinutes || (policy.everyEpochs !== undefined && byEpochs);
@@ -62,7 +60,7 @@ export function checkpointsToDrop<C extends { epoch: number; step: number }>(
   pretraining = 0,
 ): C[] {
   const byEpoch = [...checkpoints].sort((a, b) => b.epoch - a.epoch);
-  const keep = new Set(byEpoch.slice(0, policy?.keepLast ?? defaultKeepLast));
+  const keep = new Set(byEpoch.slice(0, policy?.keepLast ?? checkpointDefaults.keepLast));
   const best = policy?.keepBest ? bestCheckpoint(checkpoints, policy.keepBest, metricAt, pretraining) : undefined;
   if (best) keep.add(best);
   return byEpoch.filter((c) => !keep.has(c));

@@ -33,6 +33,7 @@ export const betaTcVaeModel = vaeModel.pick({ encoder: true, latentSize: true, d
     .meta({ label: 'γ (dimension-wise KL weight)', help: 'Weight of Σ_d KL(q(z_d) ‖ p(z_d)).', step: 0.1, scalesLoss: true }),
   estimator: TcEstimator.optional().meta({
     label: 'q(z) estimator',
+    unset: 'mws',
     optionLabels: { mss: 'minibatch stratified sampling (MSS)', mws: 'minibatch weighted sampling (MWS)' },
     help: 'How log q(z) is estimated from each batch. MSS reads near the full-data values. MWS, the paper’s default, weighs the batch with weights that sum to 1/N: its MI, TC and dimension-wise KL read shifted by tens of nats (the TC up to d·log N − log M high), though their sum, the KL, is right. Empty is MWS, as in runs from before the choice.',
   }),

@@ -32,6 +32,7 @@ export const deepClusteringModel = z.strictObject({
   clusters: z.number().int().min(1).max(1000).optional().meta({
     label: 'Clusters K',
     help: 'Number of cluster centres; unset, the number of label classes of the data set.',
+    unset: 'one per class',
     step: 1,
   }),
   alpha: z.number().min(0.01).max(100).meta({

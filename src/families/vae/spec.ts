@@ -44,6 +44,7 @@ export const vaeModel = z.strictObject({
     label: 'Capacity C max (nats)',
     help: 'Set to use γ·|KL − C| (Burgess et al. 2018) instead of β·KL; C rises from 0 to this.',
     step: 1,
+    unset: 'off (β·KL)',
     scalesLoss: true,
   }),
   capacityEpochs: z
@@ -51,13 +52,18 @@ export const vaeModel = z.strictObject({
     .min(0)
     .max(1000)
     .optional()
-    .meta({ label: 'Capacity ramp (epochs)', help: 'Epochs over which C rises to its maximum.', step: 1 }),
+    .meta({
+      label: 'Capacity ramp (epochs)',
+      help: 'Epochs over which C rises to its maximum (unset or 0: C is at its maximum from the start).',
+      step: 1,
+      unset: '0',
+    }),
   capacityGamma: z
     .number()
     .min(0)
     .max(10000)
     .optional()
-    .meta({ label: 'Capacity γ', help: 'Weight of |KL − C|.', step: 10, scalesLoss: true }),
+    .meta({ label: 'Capacity γ', help: 'Weight of |KL − C|.', step: 10, scalesLoss: true, unset: '1' }),
 });
 export type VaeModel = z.infer<typeof vaeModel>;
 

@@ -9,7 +9,7 @@ import { readSplit } from '../../ml/split-pass';
 import { tf, type Scalar, type Tensor } from '../../ml/tf';
 import { buildDecoder, buildEncoder, summarize } from '../architecture';
 import type { BuiltModel, ChartView, FamilyModel, Weight } from '../family-model';
-import { codeGridShape, vqArchitecture, type VqVaeModel } from './spec';
+import { codeGridShape, defaultEmaDecay, vqArchitecture, type VqVaeModel } from './spec';
 
 /** Encoder outputs (rows of D) the codebook's start draws on, at most: those of ⌈16,384 / positions⌉ training images. */
 export const codebookInitRows = 16_384;
@@ -59,7 +59,7 @@ export const vqVaeFamily: FamilyModel<VqVaeModel> = {
     // assignment, and a code a step does not choose keeps its vector (from a count of 0, as Sonnet v1 starts, it was
     // divided by the 1e-5 of the smoothing, ~10⁵ times longer, and out of reach for good).
     const ema = m.codebookUpdate === 'ema';
-    const decay = m.emaDecay ?? 0.99;
+    const decay = m.emaDecay ?? defaultEmaDecay;
     const emaCount = variableFrom(tf.ones([k]), false, freshVariableName('codebook_ema_count'));
     const emaSum = variableFrom(tf.clone(codebook), false, freshVariableName('codebook_ema_sum'));
     // Checkpointed only when they are used, so a VQ-VAE trained with the codebook loss keeps its weights' list.

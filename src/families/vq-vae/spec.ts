@@ -56,6 +56,9 @@ export const quantiserViews = (usageTitle = 'Codebook usage', prior = 'PixelCNN'
   },
 ];
 
+/** The EMA codebook's decay when the config leaves it unset (van den Oord et al. 2017, appendix A.1). */
+export const defaultEmaDecay = 0.99;
+
 /**
  * VQ-VAE (seed 000; van den Oord et al. 2017): the encoder emits `positions` vectors of size D, each replaced
  * by its nearest of K codebook vectors; gradients pass straight through; codebook and commitment losses.
@@ -89,8 +92,14 @@ export const vqVaeModel = z.strictObject({
   codebookUpdate: z.enum(['loss', 'ema']).optional().meta({
     label: 'Codebook update',
     help: 'loss: ‖sg[z_e] − e‖² (the default); ema: exponential moving averages (decay 0.99).',
+    unset: 'loss',
   }),
-  emaDecay: z.number().min(0.5).max(0.9999).optional().meta({ label: 'EMA decay γ', help: 'The paper uses 0.99.', step: 0.001 }),
+  emaDecay: z
+    .number()
+    .min(0.5)
+    .max(0.9999)
+    .optional()
+    .meta({ label: 'EMA decay γ', help: 'The paper uses 0.99.', step: 0.001, unset: String(defaultEmaDecay) }),
   /**
    * 'kmeans': before the first step, the codebook is placed by k-means on up to 16,384 of the untrained encoder's
    * outputs for training images (K distinct outputs drawn at random where K·D makes k-means too slow): a one-shot
@@ -104,6 +113,7 @@ export const vqVaeModel = z.strictObject({
   codebookInit: z.enum(['uniform', 'kmeans']).optional().meta({
     label: 'Codebook start',
     help: 'kmeans: k-means on the untrained encoder’s outputs (the presets); uniform or none: ±1/K.',
+    unset: 'uniform',
   }),
   reseedDeadCodes: z
     .boolean()

@@ -23,6 +23,8 @@ export interface FieldSchema {
   initial?: Record<string, unknown>;
   /** What an empty text field shows, e.g. an example list. */
   placeholder?: string;
+  /** What the field left unset means (a clip norm: off; a subset: all): the form's empty choice and the tables show it. */
+  unset?: string;
   /** For a field of an object with a `kind`: the kinds that read it (the form hides it for the others). */
   onlyFor?: string[];
   /**

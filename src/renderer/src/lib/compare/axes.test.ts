@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { fitText, makeAxis, niceTicks, placeLabels, polylineAcross, thinTicks, tickLabels, titleLines } from '../compare';
+import {
+  colorScale,
+  fitText,
+  logColorSpan,
+  makeAxis,
+  niceTicks,
+  placeLabels,
+  polylineAcross,
+  thinTicks,
+  tickLabels,
+  titleLines,
+} from '../compare';
 
 describe('axes', () => {
   it('places numbers linearly with round ticks', () => {
@@ -34,6 +45,20 @@ describe('axes', () => {
     // 1 to 50 spans less than two decades: no log scale even when asked.
     expect(makeAxis([1, 50], { log: true })).toMatchObject({ kind: 'linear', canLog: false });
     expect(makeAxis([-1, 500], { log: true }).canLog).toBe(false);
+  });
+
+  it('spaces a config field as its colours are: log from one decade with logFrom', () => {
+    const betas = [0.5, 2, 10];
+    // The colour scale is log over these (10 ≥ logColorSpan); the field's axis follows it.
+    expect(colorScale(betas).log).toBe(true);
+    const axis = makeAxis(betas, { log: true, logFrom: logColorSpan, valueTicks: 10 });
+    expect(axis.kind).toBe('log');
+    expect(axis.position(2)).toBeCloseTo(Math.log(4) / Math.log(20), 12);
+    // Under one decade, linear as its colours are.
+    expect(colorScale([1, 9]).log).toBe(false);
+    expect(makeAxis([1, 9], { log: true, logFrom: logColorSpan }).kind).toBe('linear');
+    // Without it, a metric's axis waits for two decades.
+    expect(makeAxis(betas, { log: true }).kind).toBe('linear');
   });
 
   it('ticks a sweep’s grid at its values, thinned where labels would overlap', () => {

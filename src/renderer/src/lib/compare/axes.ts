@@ -49,6 +49,11 @@ export function tickLabels(values: readonly number[]): string[] {
 export interface AxisOptions {
   /** Log scale, where the values allow one (see `canLog`). */
   log?: boolean;
+  /**
+   * The least ratio of greatest to least value (all positive) that allows a log scale (by default, more than 100);
+   * a config field's axis takes the colour scale's `logColorSpan`, so a β swept over 0.5–10 is spaced as it is coloured.
+   */
+  logFrom?: number;
   /** About how many round ticks a numeric axis gets. */
   ticks?: number;
   /** Ticks at the values themselves when there are at most this many (a sweep's grid: 0.25, 0.5, 1, 2). */
@@ -81,7 +86,7 @@ export function thinTicks<T extends { at: number }>(ticks: readonly T[], minGap:
 
 /**
  * An axis over the values of one field or metric: numbers on a linear scale (or a log one when asked and they
- * span more than two decades, all positive), anything else as categories evenly spaced in their order.
+ * span more than two decades, or `logFrom`, all positive), anything else as categories evenly spaced in their order.
  */
 export function makeAxis(values: readonly (ConfigValue | undefined)[], options: AxisOptions = {}): Axis {
   const present = values.filter((v) => v !== undefined && v !== null);
@@ -91,7 +96,7 @@ export function makeAxis(values: readonly (ConfigValue | undefined)[], options: 
     const nums = present as number[];
     const min = Math.min(...nums);
     const max = Math.max(...nums);
-    const canLog = min > 0 && max / min > 100;
+    const canLog = min > 0 && (options.logFrom === undefined ? max / min > 100 : max / min >= options.logFrom);
     if (min === max) {
       return { kind: 'linear', canLog, position: (v) => (v === min ? 0.5 : null), ticks: [{ label: formatValue(min), at: 0.5 }] };
     }

@@ -35,6 +35,9 @@ export interface ColorScale {
 
 const missingColor = '#8a9099';
 
+/** Positive values whose greatest is at least this many times their least are coloured on a log scale. */
+export const logColorSpan = 10;
+
 /**
  * Numbers get a continuous scale; anything else (or a mix) a categorical one, values in order. `categorical`: numbers
  * that name rather than measure (a seed: 0, 1, 2 and 1234 are four runs alike, not three alike and one far off).
@@ -52,7 +55,7 @@ export function colorScale(
   if (!categorical && numbers.length >= 2 && numbers.length === distinct.length) {
     const min = numbers[0] as number;
     const max = numbers[numbers.length - 1] as number;
-    const log = min > 0 && max / min >= 10;
+    const log = min > 0 && max / min >= logColorSpan;
     const position = (v: number) => (log ? Math.log(v / min) / Math.log(max / min) : (v - min) / (max - min));
     const color = (v: ConfigValue | undefined) => (typeof v === 'number' ? onPanel(sequentialColor(position(v))) : missingColor);
     const shown =

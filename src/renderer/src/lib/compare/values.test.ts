@@ -19,7 +19,9 @@ import {
   parseMetricKey,
   unfinishedNote,
   unlikeFigures,
+  type CompareRow,
 } from '../compare';
+import { unsetMeaning } from '../config-unset';
 import { sweep, sweepFields } from './fixtures';
 
 describe('the metric a comparison opens on', () => {
@@ -262,8 +264,8 @@ describe('config table', () => {
   it('lists the differing fields, or every field', () => {
     const rows = sweep.slice(0, 2);
     expect(configTable(rows, sweepFields, false)).toEqual([
-      { path: 'model.beta', values: [10, 10], differs: false },
-      { path: 'training.seed', values: [1, 2], differs: true },
+      { path: 'model.beta', values: [10, 10], unset: [undefined, undefined], differs: false },
+      { path: 'training.seed', values: [1, 2], unset: [undefined, undefined], differs: true },
     ]);
     // β is the same in these two runs; the name differs though the differing fields leave it out.
     expect(configTable(rows, ['training.seed'], true).map((r) => [r.path, r.differs])).toEqual([
@@ -272,6 +274,29 @@ describe('config table', () => {
       ['training.seed', true],
       ['training.epochs', false],
     ]);
+  });
+
+  it('shows what a field left unset means, and reads it as alike to the same value set', () => {
+    const modelSchema = z.toJSONSchema(familySpecs['vq-vae'].modelSchema, { io: 'input', unrepresentable: 'any' });
+    const row = (id: number, config: CompareRow['config']): CompareRow => ({ ...sweep[0]!, id, family: 'vq-vae', config });
+    const rows = [
+      row(1, { 'model.codebookSize': 64, 'training.epochs': 5 }),
+      row(2, { 'model.codebookSize': 64, 'model.codebookInit': 'uniform', 'training.epochs': 5 }),
+      row(3, { 'model.codebookSize': 64, 'model.codebookInit': 'kmeans', 'training.epochs': 5, 'training.clipNorm': 1 }),
+    ];
+    const unsetOf = (r: CompareRow, path: string) => unsetMeaning(path, r.config, modelSchema);
+    const [init, clip] = configTable(rows, ['model.codebookInit', 'training.clipNorm'], false, unsetOf);
+    expect(init).toEqual({
+      path: 'model.codebookInit',
+      values: [undefined, 'uniform', 'kmeans'],
+      unset: ['uniform', undefined, undefined],
+      differs: true,
+    });
+    expect(clip?.unset).toEqual(['off', 'off', undefined]);
+    // The first two alone: unset and 'uniform' are the same start.
+    expect(configTable(rows.slice(0, 2), ['model.codebookInit'], false, unsetOf)[0]?.differs).toBe(false);
+    // Without a schema's word, unset is unset.
+    expect(configTable(rows.slice(0, 2), ['model.codebookInit'], false)[0]?.differs).toBe(true);
   });
 });
 

@@ -358,17 +358,27 @@ export function imagesAtEpoch<A extends Pick<ArtifactInfo, 'id' | 'kind' | 'epoc
 export interface ConfigTableRow {
   path: string;
   values: (ConfigValue | undefined)[];
+  /** For each run that leaves the field unset, what that means (`unsetMeaning`), where its schema says. */
+  unset: (string | undefined)[];
   differs: boolean;
 }
 
 /**
  * Rows of config paths, one value per run: the differing fields (their order), or every path the runs have. A row
- * differs when its values do (a run's name too, which the differing fields leave out).
+ * differs when what it shows does (a run's name too, which the differing fields leave out): a field one run leaves
+ * unset and another sets to what unset means (uniform) reads alike.
  */
-export function configTable(rows: readonly CompareRow[], fields: readonly string[], all: boolean): ConfigTableRow[] {
+export function configTable(
+  rows: readonly CompareRow[],
+  fields: readonly string[],
+  all: boolean,
+  unsetOf: (row: CompareRow, path: string) => string | undefined = () => undefined,
+): ConfigTableRow[] {
   const paths = all ? [...new Set(rows.flatMap((r) => Object.keys(r.config)))] : fields.filter((f) => f !== 'name');
   return paths.map((path) => {
     const values = rows.map((r) => r.config[path]);
-    return { path, values, differs: new Set(values.map(keyOf)).size > 1 };
+    const unset = rows.map((r, i) => (values[i] === undefined ? unsetOf(r, path) : undefined));
+    const shown = values.map((v, i) => unset[i] ?? formatValue(v));
+    return { path, values, unset, differs: new Set(shown).size > 1 };
   });
 }

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defaultRunConfig } from '../../../families/run-config';
+import { familySpecs } from '../../../families/specs';
+import { flattenConfig } from '../../../shared/sweep';
+import { unsetMeaning } from './config-unset';
+
+describe('what a config leaves unset means', () => {
+  const vq = familySpecs['vq-vae'];
+  const modelSchema = z.toJSONSchema(vq.modelSchema, { io: 'input', unrepresentable: 'any' });
+  const base = defaultRunConfig('vq-vae') as unknown as Record<string, unknown>;
+  const flat = (config: unknown) => flattenConfig(config);
+
+  it('reads a model field’s meaning from its family’s schema, and says nothing of one set', () => {
+    const model = { ...(base['model'] as Record<string, unknown>) };
+    delete model['codebookInit'];
+    delete model['codebookUpdate'];
+    const config = flat({ ...base, model });
+    expect(unsetMeaning('model.codebookInit', config, modelSchema)).toBe('uniform');
+    expect(unsetMeaning('model.codebookUpdate', config, modelSchema)).toBe('loss');
+    expect(unsetMeaning('model.codebookInit', flat({ ...base, model: { ...model, codebookInit: 'kmeans' } }), modelSchema)).toBe(
+      undefined,
+    );
+    // A field the family does not have, and a layer in a list, have no meaning to give.
+    expect(unsetMeaning('model.beta', config, modelSchema)).toBe(undefined);
+    expect(unsetMeaning('model.encoder[0].dropout', config, modelSchema)).toBe(undefined);
+  });
+
+  it('reads the training and data set settings from the contract, an unset object for each of its fields', () => {
+    const training = { ...(base['training'] as Record<string, unknown>) };
+    delete training['schedule'];
+    delete training['clipNorm'];
+    delete training['earlyStopping'];
+    const config = flat({ ...base, training, backend: undefined });
+    expect(unsetMeaning('training.clipNorm', config, modelSchema)).toBe('off');
+    expect(unsetMeaning('backend', config, modelSchema)).toBe('auto');
+    expect(unsetMeaning('dataset.trainSubset', flat({ ...base, dataset: { name: 'mnist' } }), modelSchema)).toBe('all');
+    // No schedule: its kind and every setting read as none.
+    expect(unsetMeaning('training.schedule.kind', config, modelSchema)).toBe('none (constant rate)');
+    expect(unsetMeaning('training.schedule.gamma', config, modelSchema)).toBe('none (constant rate)');
+    expect(unsetMeaning('training.earlyStopping.patience', config, modelSchema)).toBe('off');
+    // A step schedule without its own gamma: the defaults of the kinds that read it.
+    const stepped = flat({ ...base, training: { ...training, schedule: { kind: 'step' } } });
+    expect(unsetMeaning('training.schedule.gamma', stepped, modelSchema)).toBe('0.1 (step), 0.95 (exponential)');
+    expect(unsetMeaning('training.schedule.stepEpochs', stepped, modelSchema)).toBe('10');
+    expect(unsetMeaning('training.schedule.kind', stepped, modelSchema)).toBe(undefined);
+  });
+});
