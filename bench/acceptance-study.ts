@@ -65,7 +65,7 @@ export async function study(): Promise<Section> {
       .join(', ');
     return {
       title: 'The disentanglement study (Locatello et al. 2019)',
-      setup: `\`latent-studio ${args.join(' ')}\`: ${models}, one MLP 512-256 to a 10-D latent, ${scale.epochs} epochs on ${scale.subset.toLocaleString('en')} Shapes images, ${scale.seeds} seeds (the paper: 50 seeds, 300,000 steps on dSprites); each run scored on the test split.`,
+      setup: `\`latent-studio ${args.join(' ')}\`: ${models}, one MLP 512-256 to a 10-D latent, ${scale.epochs} epochs on ${scale.subset.toLocaleString('en')} Shapes images, ${scale.seeds} seeds (the paper: 50 seeds, 300,000 steps on dSprites); each run scored on images drawn from the generator (MIG on 10,000, SAP and DCI trained on them and tested on 5,000 more).`,
       figures,
       notes: [
         'Locatello et al. find that the spread over seeds and strengths is as large as the differences between models, and that MIG, DCI and the FactorVAE score correlate, SAP less so. Read these figures with that in mind: two seeds is a small sample.',

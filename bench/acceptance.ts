@@ -34,6 +34,7 @@ import { processAlive } from '../src/core/store/supervisor';
 import { generatedTestFraction } from '../src/core/datasets/builtins';
 import { defaultScorePoints } from '../src/core/evaluation/jobs';
 import type { EvaluationKind } from '../src/shared/api';
+import { defaultDisentanglementPoints } from '../src/shared/evaluation-kinds';
 import type { RunConfig } from '../src/shared/config';
 import { decAutoencoder, shapesPair, shapesSet } from './acceptance-models';
 import { elboRun, pytorch } from './vae-elbo';
@@ -178,10 +179,11 @@ async function shapes(studio: Studio): Promise<Section> {
     setup:
       `One MLP body 4096-256-128-10 (latent size 10), BCE, Adam 1e-3, batch 64, seed 1, ${epochs} epochs on the ` +
       `${(shapesSet.count - test).toLocaleString('en')} training images of ${shapesSet.count.toLocaleString('en')} generated ` +
-      `Shapes images. Scores by disentanglement_lib's definitions (src/analysis), at smaller sizes than its defaults: MIG, ` +
-      `SAP and DCI on the ${test.toLocaleString('en')} test codes (SAP and DCI fit on two thirds of them); the β-VAE and ` +
-      `FactorVAE scores on ${defaultScorePoints.toLocaleString('en')} training and ${(defaultScorePoints / 2).toLocaleString('en')} ` +
-      'evaluation points (disentanglement_lib: 10,000 and 5,000).',
+      `Shapes images. Scores by disentanglement_lib's definitions (src/analysis): MIG on ` +
+      `${defaultDisentanglementPoints.toLocaleString('en')} images drawn afresh from the generator, SAP and DCI trained on them ` +
+      `and tested on ${(defaultDisentanglementPoints / 2).toLocaleString('en')} more (disentanglement_lib's sizes); the β-VAE ` +
+      `and FactorVAE scores, smaller than its defaults, on ${defaultScorePoints.toLocaleString('en')} training and ` +
+      `${(defaultScorePoints / 2).toLocaleString('en')} evaluation points (disentanglement_lib: 10,000 and 5,000).`,
     figures,
     notes: [
       `The lecture (and Higgins et al. 2017) expect the β-VAE above the plain AE on MIG, more so as β grows: ${

@@ -3,6 +3,11 @@ import { mutualInfoFromContingency, mutualInfoScore, uniqueInverse } from './inf
 import { column, type Matrix, rowCount } from './matrix';
 import { mulberry32, shuffleInPlace, type Rng } from './random';
 
+/**
+ * MIG of the rows given; disentanglement_lib computes it on mig.num_train = 10,000 drawn from the ground-truth data,
+ * as the evaluation does by default on a generated set (src/core/evaluation/disentanglement.ts). On fewer rows the
+ * plug-in mutual information of every cell reads high (about (K − 1)(B − 1) / 2N nats for K factor values and B bins).
+ */
 export const migDefaults = {
   /** Equal-width histogram bins per code dimension (disentanglement_lib's discretizer.num_bins in its study configs). */
   bins: 20,

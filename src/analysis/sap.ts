@@ -6,7 +6,8 @@ export const sapDefaults = {
   continuousFactors: false,
   /**
    * First part of the rows trains, the rest tests (utils.split_train_test), in disentanglement_lib's ratio, num_train
-   * 10000 : num_test 5000; the rows are the test split's codes, fewer than its 15,000 (the evaluation names how many).
+   * 10000 : num_test 5000. The evaluation draws its rows as the reference does, 15,000 by default, on a generated set
+   * (src/core/evaluation/disentanglement.ts); without a generator they are the test split's, as many as it has.
    */
   trainFraction: 2 / 3,
   /** LinearSVC(C=0.01, class_weight="balanced") as sap_score.compute_score_matrix fixes it. */

@@ -51,7 +51,15 @@ export const EvaluationDetails = z.object({
     .optional(),
   disentanglement: z
     .object({
+      /** The images MIG is computed on. */
       images: z.number().int(),
+      /**
+       * Whether the rows were drawn afresh from the set's generator (disentanglement_lib's sampling), else the test
+       * split's images. Absent in evaluations from before the choice: the test split.
+       */
+      drawn: z.boolean().optional(),
+      /** SAP's and DCI's training and test rows (absent before: two thirds and one third of `images`). */
+      splitRows: z.object({ train: z.number().int(), test: z.number().int() }).optional(),
       /** The factors scored: those that vary in these images. */
       factors: z.array(z.string()),
       /** Factors of one value here, left out of MIG, SAP and DCI (as Locatello et al. leave them out). */

@@ -20,6 +20,8 @@ export const StudySpec = z.strictObject({
   latentSize: z.number().int().min(2).max(64).default(10),
   /** Training points of the β-VAE and FactorVAE scores (the evaluation's default, 1,000, when absent). */
   scorePoints: z.number().int().min(10).max(10000).optional(),
+  /** Images MIG, SAP and DCI draw from the generator (the evaluation's default, disentanglement_lib's 10,000, when absent). */
+  disentanglementPoints: z.number().int().min(100).max(20000).optional(),
   /** The families that take part (their ids); every one that declares a part when absent. */
   models: z.array(z.string().min(1).max(60)).min(1).max(32).optional(),
 });
@@ -184,6 +186,10 @@ export function studySweepSpec(name: string, study: z.input<typeof StudySpec>): 
     parameters: { [studyParams.seed]: { values: Array.from({ length: seeds }, (_, i) => i + 1) } },
     maxRuns: 1000,
     study: { ...study, seeds },
-    evaluate: { what: ['disentanglement'], ...(study.scorePoints ? { scorePoints: study.scorePoints } : {}) },
+    evaluate: {
+      what: ['disentanglement'],
+      ...(study.scorePoints ? { scorePoints: study.scorePoints } : {}),
+      ...(study.disentanglementPoints ? { disentanglementPoints: study.disentanglementPoints } : {}),
+    },
   };
 }

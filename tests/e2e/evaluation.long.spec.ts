@@ -56,6 +56,8 @@ test('a finished VAE is evaluated from its run view: clustering, disentanglement
   await panel.getByTestId('evaluation-nll-samples').fill('20');
   const scorePoints = panel.getByTestId('evaluation-score-points');
   if (await scorePoints.isVisible()) await scorePoints.fill('40');
+  const points = panel.getByTestId('evaluation-points');
+  if (await points.isVisible()) await points.fill('300');
   await panel.getByTestId('evaluate').click();
 
   // Shown at once as queued or running, live from `evaluation.status`, then completed.

@@ -19,6 +19,7 @@ test('the disentanglement study from the sweep form’s template, two of its mod
   await fill(page, 'study-epochs', '1');
   await fill(page, 'study-subset', '600');
   await fill(page, 'study-score-points', '30');
+  await fill(page, 'study-points', '300');
   await expect(page.getByTestId('study-start')).toHaveText('Start the study (12 runs)');
   // Two of the four models (the CLI’s study test runs the other two): three strengths each.
   await expect(page.getByTestId('study-model')).toHaveCount(4);

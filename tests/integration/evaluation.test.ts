@@ -206,11 +206,11 @@ describe('evaluations of a run’s latent space', () => {
     config.training = { ...config.training, epochs: 1, batchSize: 64, seed: 1 };
     const runId = await trainToEnd(config);
     const started = performance.now();
-    const evaluation = await evaluateToEnd({ runId, what: ['disentanglement'], scorePoints: 60 });
+    const evaluation = await evaluateToEnd({ runId, what: ['disentanglement'], scorePoints: 60, disentanglementPoints: 400 });
     const f = evaluation.figures;
     const d = evaluation.details.disentanglement;
     console.log(
-      `AE on ${d?.images} shapes test images (${seconds(started)} s): MIG ${f['mig']?.toFixed(3)}, SAP ${f['sap']?.toFixed(3)}, ` +
+      `AE, MIG on ${d?.images} ${d?.drawn ? 'images drawn from the generator' : 'test images'} (${seconds(started)} s): MIG ${f['mig']?.toFixed(3)}, SAP ${f['sap']?.toFixed(3)}, ` +
         `DCI ${f['dci_disentanglement']?.toFixed(3)} / ${f['dci_completeness']?.toFixed(3)} / ${f['dci_informativeness']?.toFixed(3)}, ` +
         `β-VAE score ${f['beta_vae_score']?.toFixed(3)}, FactorVAE score ${f['factor_vae_score']?.toFixed(3)} (60 training points, ` +
         `images rendered again by the generator); worker seconds ${JSON.stringify(evaluation.details.seconds)}`,
@@ -225,6 +225,12 @@ describe('evaluations of a run’s latent space', () => {
     expect(evaluation.settings['disentanglement']).toMatchObject({
       betaVaeScore: { trainPoints: 60, evalPoints: 30, batchSize: 64, renderedFrom: 'shapes' },
       factorVaeScore: { trainPoints: 60, evalPoints: 30, batchSize: 64, renderedFrom: 'shapes' },
+    });
+    // MIG, SAP and DCI read images drawn from the generator as disentanglement_lib samples its data: 400 for MIG and
+    // SAP's and DCI's training, 200 more to test them; more than the 150 test images the set holds.
+    expect(d).toMatchObject({ drawn: true, images: 400, splitRows: { train: 400, test: 200 } });
+    expect(evaluation.settings['disentanglement']).toMatchObject({
+      rows: { drawnFrom: 'shapes', mig: 400, train: 400, test: 200 },
     });
     expect(d?.factors).toEqual(['shape', 'scale', 'orientation', 'x', 'y']);
     expect(d?.mutualInformation).toHaveLength(5);

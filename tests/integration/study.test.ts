@@ -19,7 +19,20 @@ interface Summary {
 describe('the disentanglement study from the CLI', () => {
   // FactorVAE and DIP-VAE-I: the Playwright study (study.long.spec.ts) runs the other two, β-VAE and β-TC-VAE.
   it('one seed, one epoch, a subset of Shapes: two models chosen, at three strengths, each run evaluated, MIG for each', () => {
-    const args = ['study', 'disentanglement', '--seeds', '1', '--epochs', '1', '--subset', '600', '--score-points', '30'];
+    const args = [
+      'study',
+      'disentanglement',
+      '--seeds',
+      '1',
+      '--epochs',
+      '1',
+      '--subset',
+      '600',
+      '--score-points',
+      '30',
+      '--points',
+      '300',
+    ];
     args.push('--models', 'factor-vae,dip-vae');
     const r = cliWithin(600_000)(...args, '--db', join(tmp.dir, 'study.db'), '--max-concurrent', '2');
     expect(r.code, r.stderr).toBe(0);

@@ -20,6 +20,7 @@ export const evaluate = command({
     seed: { type: 'string' },
     'nll-samples': { type: 'string' },
     'score-points': { type: 'string' },
+    points: { type: 'string' },
   },
   positionals: true,
   async run({ values, positionals }) {
@@ -30,6 +31,7 @@ export const evaluate = command({
       seed: intFlag('seed', values.seed),
       nllSamples: intFlag('nll-samples', values['nll-samples']),
       scorePoints: intFlag('score-points', values['score-points']),
+      disentanglementPoints: intFlag('points', values.points),
     });
     if (!request.success) throw refusedRequest('evaluate', request.error);
     const started = performance.now();

@@ -21,6 +21,7 @@ export const study = command({
     epochs: { type: 'string' },
     subset: { type: 'string' },
     'score-points': { type: 'string' },
+    points: { type: 'string' },
     models: { type: 'string' },
     name: { type: 'string' },
   },
@@ -36,6 +37,7 @@ export const study = command({
       ...(values.epochs !== undefined ? { epochs: intFlag('epochs', values.epochs) } : {}),
       ...(values.subset !== undefined ? { subset: intFlag('subset', values.subset) } : {}),
       ...(values['score-points'] !== undefined ? { scorePoints: intFlag('score-points', values['score-points']) } : {}),
+      ...(values.points !== undefined ? { disentanglementPoints: intFlag('points', values.points) } : {}),
       ...(values.models !== undefined ? { models: values.models.split(',').map((m) => m.trim()) } : {}),
     });
     if (!parsed.success) throw refusedRequest('study', parsed.error);

@@ -4,30 +4,22 @@
  */
 import type { DatasetFactor, EvaluationDetails, EvaluationKind } from '../../shared/api';
 import type { BuiltModel } from '../../families/family-model';
-import { computeBetaVaeScore, betaVaeScoreDefaults } from '../../analysis/beta-vae-score';
 import { computeClustering, clusteringDefaults } from '../../analysis/clustering';
-import { computeDci, dciDefaults } from '../../analysis/dci';
-import { discretiseColumns } from '../../analysis/discretise';
-import { computeFactorVaeScore, factorVaeScoreDefaults } from '../../analysis/factor-vae-score';
 import { activeUnits, computeIwNll } from '../../analysis/iw-nll';
-import { computeMig, migDefaults } from '../../analysis/mig';
-import { varyingColumns } from '../../analysis/matrix';
 import { computeProbes, probeDefaults, type ProbeFigure } from '../../analysis/probes';
-import { computeSap, sapDefaults } from '../../analysis/sap';
 import type { ImageGenerator } from '../datasets/generators/generator';
 import { classCount, fillBatch, fillOneHot, pixelsPerImage, type ImageDataset, type ImageSplit } from '../../ml/dataset';
 import type { PixelBaseline, PixelBaselines } from '../training/protocol';
 import { deriveSeed } from '../../shared/random';
 import { readFloats } from '../../ml/read';
 import { tf } from '../../ml/tf';
-import { allIndices, encodeImages, generatorFactorSource, pixelsOf } from './encode';
+import { disentanglementSteps, scoreDisentanglement } from './disentanglement';
+import { allIndices, encodeImages, pixelsOf } from './encode';
 
 export { encodeImages, generatorFactorSource, testLatents } from './encode';
 
 /** Most decoder rows (images × importance samples) per NLL call. */
 const nllRowsPerCall = 4096;
-/** Bins per continuous factor (the Faces generator's), so that the discrete-factor metrics apply; grid factors are classes already. */
-export const continuousFactorBins = 20;
 
 /** Up to `perClass` training images of each class, the first ones of the split: the pool the probes draw from. */
 function labelledPool(split: ImageSplit, perClass: number): Uint32Array {
@@ -68,6 +60,8 @@ export async function evaluateModel(
     seed: number;
     nllSamples: number;
     scorePoints: number;
+    /** Images drawn from a generated set for MIG, SAP and DCI; null: the test split's (see disentanglement.ts). */
+    disentanglementPoints: number | null;
     /** Baselines computed before for the same images, seed and settings. */
     baselines?: PixelBaselines;
   },
@@ -106,6 +100,7 @@ export async function evaluateModel(
     seconds[name] = Number(((now - mark) / 1000).toFixed(3));
     mark = now;
   };
+  const factorSteps = disentanglementSteps(request.disentanglementPoints, renderer);
   // The steps, planned from what is asked (a baseline known from before is no step), told as each starts.
   const words: Record<string, string> = {
     encode: `encoding the ${test.count} test images`,
@@ -113,16 +108,14 @@ export async function evaluateModel(
     clustering_pixels: 'clustering the raw pixels (the baseline)',
     probe: 'probes on the codes',
     probe_pixels: 'probes on the raw pixels (the baseline)',
-    disentanglement: 'MIG, SAP and DCI',
-    beta_vae_score: 'the β-VAE score (rendering images with a factor held)',
-    factor_vae_score: 'the FactorVAE score (rendering images with a factor held)',
+    ...Object.fromEntries(factorSteps.map((d) => [d.step, d.words])),
     nll: `the importance-weighted NLL (K = ${request.nllSamples})`,
   };
   const plan = [
     'encode',
     ...(what.includes('clustering') ? ['clustering', ...(given.clustering ? [] : ['clustering_pixels'])] : []),
     ...(what.includes('probe') ? ['probe', ...(given.probe ? [] : ['probe_pixels'])] : []),
-    ...(what.includes('disentanglement') ? ['disentanglement', ...(renderer ? ['beta_vae_score', 'factor_vae_score'] : [])] : []),
+    ...(what.includes('disentanglement') ? factorSteps.map((d) => d.step) : []),
     ...(what.includes('nll') ? ['nll'] : []),
   ];
   const begin = (step: string) => onStep?.(words[step] ?? step, plan.indexOf(step) + 1, plan.length);
@@ -228,88 +221,22 @@ export async function evaluateModel(
   }
 
   if (what.includes('disentanglement')) {
-    const stored = test.factors;
-    const count = factorDeclarations.length;
-    if (!stored || count === 0)
-      throw new Error(`what: disentanglement needs a data set with known factors, and ${dataset.name} has none`);
-    const raw = { values: stored, dim: count };
-    // Grid factors are classes as they are; continuous ones are binned.
-    const continuous = factorDeclarations.map((f) => f.values === null);
-    const binned = continuous.some(Boolean) ? discretiseColumns(raw, continuousFactorBins) : undefined;
-    const factors = {
-      values: Float64Array.from({ length: stored.length }, (_, i) =>
-        continuous[i % count] && binned ? binned.values[i]! : stored[i]!,
-      ),
-      dim: count,
-    };
-    // Only the factors that vary here are scored (as Locatello et al.; see varyingColumns).
-    const { matrix: scored, kept } = varyingColumns(factors);
-    if (kept.length === 0)
-      throw new Error(`what: disentanglement needs a factor that varies, and none does in ${dataset.name}'s test images`);
-    begin('disentanglement');
-    const mig = computeMig(codes, scored, { chanceSeed: seed });
-    const sap = computeSap(codes, scored);
-    const dci = computeDci(codes, scored, { seed });
-    lap('disentanglement');
-    figures['mig'] = mig.mig;
-    figures['sap'] = sap.sap;
-    figures['dci_disentanglement'] = dci.disentanglement;
-    figures['dci_completeness'] = dci.completeness;
-    figures['dci_informativeness'] = dci.informativenessTest;
-    details.disentanglement = {
-      images: test.count,
-      factors: kept.map((k) => factorDeclarations[k]!.name),
-      ...(kept.length < count
-        ? { constantFactors: factorDeclarations.filter((_, k) => !kept.includes(k)).map((f) => f.name) }
-        : {}),
-      mutualInformation: mig.mutualInformation,
-      factorEntropies: mig.factorEntropies,
-      chanceInformation: mig.chanceInformation,
-      migGapPerFactor: mig.gapPerFactor.map((g) => (Number.isNaN(g) ? null : g)),
-      sapScores: sap.scoreMatrix,
-      dciImportance: dci.importance,
-    };
-    settings['disentanglement'] = {
-      mig: { ...migDefaults, chanceSeed: seed },
-      sap: sapDefaults,
-      dci: { ...dciDefaults, seed },
-      continuousFactorBins: continuous.some(Boolean) ? continuousFactorBins : null,
-    };
-    if (renderer) {
-      // The scores that intervene on the factors: images rendered again with one factor held fixed.
-      const source = generatorFactorSource(model, family, renderer, classCount(dataset));
-      const points = { trainPoints: request.scorePoints, evalPoints: Math.max(1, Math.round(request.scorePoints / 2)) };
-      begin('beta_vae_score');
-      const betaVae = await computeBetaVaeScore(source, { ...points, seed: deriveSeed(seed, 1) });
-      lap('beta_vae_score');
-      begin('factor_vae_score');
-      const factorVae = await computeFactorVaeScore(source, {
-        ...points,
-        varianceEstimatePoints: Math.min(factorVaeScoreDefaults.varianceEstimatePoints, request.scorePoints * 10),
-        seed: deriveSeed(seed, 2),
-      });
-      lap('factor_vae_score');
-      figures['beta_vae_score'] = betaVae.evalAccuracy;
-      figures['factor_vae_score'] = factorVae.evalAccuracy;
-      details.disentanglement.betaVaeScore = betaVae;
-      details.disentanglement.factorVaeScore = {
-        trainAccuracy: factorVae.trainAccuracy,
-        evalAccuracy: factorVae.evalAccuracy,
-        activeDims: factorVae.activeDims,
-        votes: factorVae.votes,
-      };
-      settings['disentanglement'] = {
-        ...(settings['disentanglement'] as object),
-        betaVaeScore: { ...betaVaeScoreDefaults, ...points, seed: deriveSeed(seed, 1), renderedFrom: renderer.generator.kind },
-        factorVaeScore: {
-          ...factorVaeScoreDefaults,
-          ...points,
-          varianceEstimatePoints: Math.min(factorVaeScoreDefaults.varianceEstimatePoints, request.scorePoints * 10),
-          seed: deriveSeed(seed, 2),
-          renderedFrom: renderer.generator.kind,
-        },
-      };
-    }
+    const outcome = await scoreDisentanglement({
+      model,
+      family,
+      dataset,
+      factorDeclarations,
+      testCodes: codes,
+      seed,
+      scorePoints: request.scorePoints,
+      points: request.disentanglementPoints,
+      renderer,
+      begin,
+      lap,
+    });
+    Object.assign(figures, outcome.figures);
+    details.disentanglement = outcome.details;
+    settings['disentanglement'] = outcome.settings;
   }
 
   if (what.includes('nll')) {

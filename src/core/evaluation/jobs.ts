@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { clusteringDefaults } from '../../analysis/clustering';
 import { probeDefaults } from '../../analysis/probes';
 import { finishedStatuses, type EvaluationKind, type EvaluationRequest, type JobState } from '../../shared/api';
+import { defaultDisentanglementPoints } from '../../shared/evaluation-kinds';
 import type { RunConfig } from '../../shared/config';
 import { familySpec } from '../../families/specs';
 import type { DatasetCatalog } from '../datasets/catalog';
@@ -183,16 +184,18 @@ export class EvaluationJobs implements JobKindHandler<'evaluated'> {
     const checkpoint = checkpointFor(this.o.db, run.id, request.epoch);
     const nllSamples = request.nllSamples ?? defaultNllSamples;
     const scorePoints = request.scorePoints ?? defaultScorePoints;
+    const disentanglementPoints = request.disentanglementPoints ?? defaultDisentanglementPoints;
     const job: EvaluationJobRequest = {
       what,
       seed: request.seed ?? 0,
       epoch: checkpoint.epoch,
       nllSamples,
       scorePoints,
+      disentanglementPoints,
       settings: {
         what,
         ...(what.includes('nll') ? { nllSamples } : {}),
-        ...(what.includes('disentanglement') ? { scorePoints } : {}),
+        ...(what.includes('disentanglement') ? { scorePoints, disentanglementPoints } : {}),
         checkpoint: { epoch: checkpoint.epoch, step: checkpoint.step },
       },
     };
@@ -238,6 +241,8 @@ export class EvaluationJobs implements JobKindHandler<'evaluated'> {
       seed: request.seed,
       nllSamples: request.nllSamples ?? defaultNllSamples,
       scorePoints: request.scorePoints ?? defaultScorePoints,
+      // A job queued before the choice keeps what it was queued for: the test split.
+      disentanglementPoints: request.disentanglementPoints ?? null,
       baselines,
     };
   }

@@ -19,6 +19,8 @@ export interface EvaluationJobRequest {
   epoch: number;
   nllSamples?: number;
   scorePoints?: number;
+  /** Absent in jobs queued before the choice: those ran on the test split (see `disentanglementPointsOf`). */
+  disentanglementPoints?: number;
   /** The settings known before it runs (the worker's answer completes them). */
   settings: Record<string, unknown>;
 }

@@ -62,6 +62,11 @@ export type ToWorker =
       nllSamples: number;
       /** Training points of the β-VAE and FactorVAE scores (each evaluates on half as many). */
       scorePoints: number;
+      /**
+       * Images drawn from a generated set's factors for MIG, SAP and DCI (SAP and DCI test on half as many more);
+       * null: the test split's images, as evaluations queued before the choice did.
+       */
+      disentanglementPoints: number | null;
       /** Raw-pixel baselines already computed for this data and seed: the worker uses them instead of computing them. */
       baselines: PixelBaselines;
     }
