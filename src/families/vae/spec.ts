@@ -47,17 +47,12 @@ export const vaeModel = z.strictObject({
     unset: 'off (β·KL)',
     scalesLoss: true,
   }),
-  capacityEpochs: z
-    .number()
-    .min(0)
-    .max(1000)
-    .optional()
-    .meta({
-      label: 'Capacity ramp (epochs)',
-      help: 'Epochs over which C rises to its maximum (unset or 0: C is at its maximum from the start).',
-      step: 1,
-      unset: '0',
-    }),
+  capacityEpochs: z.number().min(0).max(1000).optional().meta({
+    label: 'Capacity ramp (epochs)',
+    help: 'Epochs over which C rises to its maximum (unset or 0: C is at its maximum from the start).',
+    step: 1,
+    unset: '0',
+  }),
   capacityGamma: z
     .number()
     .min(0)

@@ -30,7 +30,7 @@ export function unsetMeaning(
   if (path.includes('[') || holds(config, path)) return undefined;
   const [head, ...rest] = path.split('.');
   if (head === undefined) return undefined;
-  let node: FieldSchema | undefined = head === 'model' ? (modelSchema as FieldSchema | undefined) : settings().properties?.[head];
+  let node: FieldSchema | undefined = head === 'model' ? modelSchema : settings().properties?.[head];
   let prefix = head;
   for (const key of head === 'model' ? rest : ['', ...rest]) {
     if (key !== '') {
