@@ -17,6 +17,7 @@ import { checkpointsDirFor, datasetsDirFor } from './paths';
 import { exportRun } from './export';
 import { refuseOccupied, writeWhole, type OutFolderOptions } from './out-folder';
 import { EvaluationJobs } from './evaluation/jobs';
+import { sweepRunEvaluation } from './evaluation/sweep-settings';
 import { PriorJobs } from './prior/jobs';
 import { SlurmBackend } from './slurm/backend';
 import { localTaskCommand, type TaskCommand } from './slurm/script';
@@ -139,7 +140,7 @@ export function createStudio(options: StudioOptions): Studio {
     const settings = sweepId ? getSweepSpec(db, sweepId)?.evaluate : undefined;
     if (!settings) return;
     try {
-      evaluations.start({ runId, ...settings });
+      evaluations.start({ runId, ...sweepRunEvaluation(settings) });
     } catch (error) {
       addWarning(db, runId, `its sweep could not evaluate it: ${error instanceof Error ? error.message : String(error)}`);
     }

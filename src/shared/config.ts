@@ -130,6 +130,7 @@ export const LearningRateSchedule = z.strictObject({
       label: 'Gamma',
       help: `step: the factor at each step (default ${scheduleDefaults.stepGamma}); exponential: the factor per epoch, applied smoothly per step (default ${scheduleDefaults.exponentialGamma}).`,
       unset: `${scheduleDefaults.stepGamma} (step), ${scheduleDefaults.exponentialGamma} (exponential)`,
+      unsetByKind: { step: String(scheduleDefaults.stepGamma), exponential: String(scheduleDefaults.exponentialGamma) },
       step: 0.01,
     }),
   minLearningRate: z
@@ -293,7 +294,13 @@ export const TrainingConfig = z.strictObject({
         .min(1)
         .max(10000)
         .optional()
-        .meta({ label: 'Every N epochs', step: 1, unset: String(checkpointDefaults.everyEpochs) }),
+        .meta({
+          label: 'Every N epochs',
+          step: 1,
+          unset: String(checkpointDefaults.everyEpochs),
+          // With a time interval, epochs count only when asked for too (checkpointDue).
+          unsetBeside: { everyMinutes: 'off' },
+        }),
       everyMinutes: z.number().gt(0).max(10080).optional().meta({ label: 'Every M minutes', step: 1, unset: 'off' }),
       keepLast: z
         .number()
@@ -315,7 +322,6 @@ export const TrainingConfig = z.strictObject({
     .meta({
       label: 'Checkpoints',
       help: `Written at the end of an epoch: every N epochs (default ${checkpointDefaults.everyEpochs}) and/or once M minutes have passed; the last K (default ${checkpointDefaults.keepLast}) and the best are kept.`,
-      unset: `every epoch, the last ${checkpointDefaults.keepLast} kept`,
     }),
 });
 export type TrainingConfig = z.infer<typeof TrainingConfig>;

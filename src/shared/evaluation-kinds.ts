@@ -31,9 +31,10 @@ export const EvaluationSettings = z.strictObject({
    * 'disentanglement' on a generated set: MIG, SAP and DCI are computed on images rendered afresh from factors drawn
    * from the generator, as disentanglement_lib samples its ground-truth data: MIG on this many, SAP and DCI trained on
    * them and tested on half as many more (default `defaultDisentanglementPoints`, the reference's). Fewer rows bias
-   * the scores (DCI most: its trees see less). Without a generator (a subset of classes, a pair of sets) they read the
-   * test split's images, whatever this says.
+   * the scores (DCI most: its trees see less). null: the test split's images instead (held-out images, as evaluations
+   * from before the choice read). Without a generator (a subset of classes, a pair of sets) they read the test split's
+   * images, whatever this says.
    */
-  disentanglementPoints: z.number().int().min(100).max(20000).optional(),
+  disentanglementPoints: z.number().int().min(100).max(20000).nullable().optional(),
 });
 export type EvaluationSettings = z.infer<typeof EvaluationSettings>;

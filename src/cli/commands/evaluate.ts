@@ -31,7 +31,8 @@ export const evaluate = command({
       seed: intFlag('seed', values.seed),
       nllSamples: intFlag('nll-samples', values['nll-samples']),
       scorePoints: intFlag('score-points', values['score-points']),
-      disentanglementPoints: intFlag('points', values.points),
+      // `--points test`: MIG, SAP and DCI on the test split's images instead of images drawn from the generator.
+      disentanglementPoints: values.points === 'test' ? null : intFlag('points', values.points),
     });
     if (!request.success) throw refusedRequest('evaluate', request.error);
     const started = performance.now();

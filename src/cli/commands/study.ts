@@ -37,7 +37,9 @@ export const study = command({
       ...(values.epochs !== undefined ? { epochs: intFlag('epochs', values.epochs) } : {}),
       ...(values.subset !== undefined ? { subset: intFlag('subset', values.subset) } : {}),
       ...(values['score-points'] !== undefined ? { scorePoints: intFlag('score-points', values['score-points']) } : {}),
-      ...(values.points !== undefined ? { disentanglementPoints: intFlag('points', values.points) } : {}),
+      ...(values.points !== undefined
+        ? { disentanglementPoints: values.points === 'test' ? null : intFlag('points', values.points) }
+        : {}),
       ...(values.models !== undefined ? { models: values.models.split(',').map((m) => m.trim()) } : {}),
     });
     if (!parsed.success) throw refusedRequest('study', parsed.error);

@@ -4,6 +4,7 @@ import type { Api } from '../../shared/api';
 import type { SweepPoint } from '../../shared/sweep';
 import { objectiveWarnings, planSweep } from '../sweeps/plan';
 import { ApiError } from '../errors';
+import { withPinnedEvaluation } from '../evaluation/sweep-settings';
 import { SlurmCommandError } from '../slurm/commands';
 import { addWarning, supervisorAlive } from '../store/runs';
 import { deleteSweep, getSweepSpec, insertSweep, listSweeps, setSweepState, sweepIdByName, sweepRuns } from '../store/sweeps';
@@ -53,7 +54,13 @@ export function sweepsApi(
         ctx,
         points.flatMap((p) => [p.config.dataset.name, p.config.dataset.second]),
       );
-      const { sweepId, runIds } = insertSweep(db, spec, points, configHash, slurmOptions ? 'slurm' : 'local');
+      const { sweepId, runIds } = insertSweep(
+        db,
+        withPinnedEvaluation(spec),
+        points,
+        configHash,
+        slurmOptions ? 'slurm' : 'local',
+      );
       if (slurmOptions) {
         try {
           await slurm.submitSweep(

@@ -19,7 +19,7 @@ import { discretiseColumns } from '../../analysis/discretise';
 import { encodeInChunks } from '../../analysis/factor-source';
 import { computeFactorVaeScore, factorVaeScoreDefaults } from '../../analysis/factor-vae-score';
 import { computeMig, migDefaults } from '../../analysis/mig';
-import { varyingColumns, type Matrix } from '../../analysis/matrix';
+import { splitTrainTest, varyingColumns, type Matrix } from '../../analysis/matrix';
 import { mulberry32 } from '../../analysis/random';
 import { computeSap, sapDefaults } from '../../analysis/sap';
 import type { ImageGenerator } from '../datasets/generators/generator';
@@ -61,7 +61,7 @@ export function disentanglementSteps(
   points: number | null,
   renderer: { generator: ImageGenerator } | null,
 ): { step: string; words: string }[] {
-  const drawn = renderer && points !== null ? points + Math.round(points / 2) : null;
+  const drawn = renderer && points !== null ? points + Math.floor(points / 2) : null;
   return [
     ...(drawn !== null
       ? [
@@ -91,7 +91,7 @@ async function factorRows(input: DisentanglementInput): Promise<{ codes: Matrix;
   }
   input.begin('disentanglement_images');
   const source = generatorFactorSource(model, family, renderer, classCount(dataset));
-  const drawnFactors = source.sampleFactors(points + Math.round(points / 2), mulberry32(deriveSeed(seed, 3)));
+  const drawnFactors = source.sampleFactors(points + Math.floor(points / 2), mulberry32(deriveSeed(seed, 3)));
   const encoded = await encodeInChunks(source, drawnFactors, rowsPerCall);
   input.lap('disentanglement_images');
   // Float32 as the test split's codes are: MIG bins them in float32, as numpy does float32 codes.
@@ -125,7 +125,9 @@ export async function scoreDisentanglement(input: DisentanglementInput): Promise
   input.begin('disentanglement');
   // Drawn rows: MIG on the first `points` (SAP's and DCI's training rows, as the reference's num_train); the test
   // split: MIG on all of it.
-  const migRows = rows.drawn ? Math.ceil(n * dciDefaults.trainFraction) : n;
+  // SAP's and DCI's training and test rows, as they split them.
+  const { train, test } = splitTrainTest(n, dciDefaults.trainFraction);
+  const migRows = rows.drawn ? train : n;
   const head = (m: Matrix): Matrix => ({
     values: (m.values as Float32Array | Float64Array).subarray(0, migRows * m.dim),
     dim: m.dim,
@@ -134,7 +136,6 @@ export async function scoreDisentanglement(input: DisentanglementInput): Promise
   const sap = computeSap(rows.codes, scored);
   const dci = computeDci(rows.codes, scored, { seed });
   input.lap('disentanglement');
-  const train = Math.ceil(n * dciDefaults.trainFraction);
   const figures: Record<string, number> = {
     mig: mig.mig,
     sap: sap.sap,
@@ -145,7 +146,7 @@ export async function scoreDisentanglement(input: DisentanglementInput): Promise
   const details: DisentanglementOutcome['details'] = {
     images: migRows,
     drawn: rows.drawn,
-    splitRows: { train, test: n - train },
+    splitRows: { train, test },
     factors: kept.map((k) => factorDeclarations[k]!.name),
     ...(kept.length < count
       ? { constantFactors: factorDeclarations.filter((_, k) => !kept.includes(k)).map((f) => f.name) }
@@ -159,8 +160,8 @@ export async function scoreDisentanglement(input: DisentanglementInput): Promise
   };
   const settings: Record<string, unknown> = {
     rows: rows.drawn
-      ? { drawnFrom: renderer!.generator.kind, seed: deriveSeed(seed, 3), mig: migRows, train, test: n - train }
-      : { testSplit: n, mig: migRows, train, test: n - train },
+      ? { drawnFrom: renderer!.generator.kind, seed: deriveSeed(seed, 3), mig: migRows, train, test }
+      : { testSplit: n, mig: migRows, train, test },
     mig: { ...migDefaults, chanceSeed: seed },
     sap: sapDefaults,
     dci: { ...dciDefaults, seed },

@@ -7,6 +7,7 @@ import { clusteringDefaults } from '../../analysis/clustering';
 import { probeDefaults } from '../../analysis/probes';
 import { finishedStatuses, type EvaluationKind, type EvaluationRequest, type JobState } from '../../shared/api';
 import { defaultDisentanglementPoints } from '../../shared/evaluation-kinds';
+import { rendererFor } from './renderer';
 import type { RunConfig } from '../../shared/config';
 import { familySpec } from '../../families/specs';
 import type { DatasetCatalog } from '../datasets/catalog';
@@ -125,9 +126,10 @@ export function checkKinds(config: RunConfig, who: string, what: readonly Evalua
         `disentanglement needs a data set with known factors; ${who} trained on a pair of sets (${config.dataset.name} and ${config.dataset.second}), which together have none`,
       );
     }
-    // Scored on the run's test images: a factor must vary among them (a test split of one image, a selection of one
-    // kind). Read where the set is stored (a default one not drawn yet has its whole test split).
-    if (kind === 'disentanglement' && info?.stored && !testFactorVaries(datasets, config)) {
+    // Without a generator to draw images from (a selection of classes), scored on the run's test images: a factor
+    // must vary among them (a test split of one image, a selection of one kind). Read where the set is stored (a
+    // default one not drawn yet has its whole test split).
+    if (kind === 'disentanglement' && info?.stored && !rendererFor(config, datasets) && !testFactorVaries(datasets, config)) {
       refuse(
         'bad_request',
         'what',
@@ -184,7 +186,12 @@ export class EvaluationJobs implements JobKindHandler<'evaluated'> {
     const checkpoint = checkpointFor(this.o.db, run.id, request.epoch);
     const nllSamples = request.nllSamples ?? defaultNllSamples;
     const scorePoints = request.scorePoints ?? defaultScorePoints;
-    const disentanglementPoints = request.disentanglementPoints ?? defaultDisentanglementPoints;
+    // null asks for the test split; a set without a generator is scored on it whatever is asked.
+    const disentanglementPoints = rendererFor(run.config, this.o.datasets)
+      ? request.disentanglementPoints === null
+        ? null
+        : (request.disentanglementPoints ?? defaultDisentanglementPoints)
+      : null;
     const job: EvaluationJobRequest = {
       what,
       seed: request.seed ?? 0,

@@ -19,8 +19,8 @@ export interface EvaluationJobRequest {
   epoch: number;
   nllSamples?: number;
   scorePoints?: number;
-  /** Absent in jobs queued before the choice: those ran on the test split (see `disentanglementPointsOf`). */
-  disentanglementPoints?: number;
+  /** Images drawn for MIG, SAP and DCI; null, or absent in jobs queued before the choice: the test split's. */
+  disentanglementPoints?: number | null;
   /** The settings known before it runs (the worker's answer completes them). */
   settings: Record<string, unknown>;
 }

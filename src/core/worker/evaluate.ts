@@ -2,6 +2,7 @@
 import { loadFamilyModules } from '../../families/family-modules';
 import { selectBackend } from '../../ml/backend';
 import { DatasetCatalog } from '../datasets/catalog';
+import { rendererFor } from '../evaluation/renderer';
 import { evaluateModel, testLatents } from '../evaluation/evaluate';
 import { readCheckpoint } from '../training/checkpoint';
 import type { FromWorker, ToWorker } from '../training/protocol';
@@ -16,8 +17,7 @@ export async function rebuildAt(msg: Extract<ToWorker, { type: 'evaluate' | 'lat
   const dataset = catalog.open(config.dataset);
   const model = buildModel(config, dataset);
   restoreFrom(model, readCheckpoint(msg.checkpoint.path, msg.checkpoint.sha256));
-  // The interventional scores render from the whole factor distribution: not for a chosen subset of classes or a pair.
-  const renderer = config.dataset.second || config.dataset.classes ? null : catalog.generatorOf(config.dataset.name);
+  const renderer = rendererFor(config, catalog);
   return { model, dataset, factors: catalog.info(config.dataset.name)?.factors ?? [], renderer };
 }
 

@@ -47,18 +47,24 @@ export const vaeModel = z.strictObject({
     unset: 'off (β·KL)',
     scalesLoss: true,
   }),
-  capacityEpochs: z.number().min(0).max(1000).optional().meta({
-    label: 'Capacity ramp (epochs)',
-    help: 'Epochs over which C rises to its maximum (unset or 0: C is at its maximum from the start).',
-    step: 1,
-    unset: '0',
-  }),
+  capacityEpochs: z
+    .number()
+    .min(0)
+    .max(1000)
+    .optional()
+    .meta({
+      label: 'Capacity ramp (epochs)',
+      help: 'Epochs over which C rises to its maximum (unset or 0: C is at its maximum from the start).',
+      step: 1,
+      unset: '0',
+      readWith: { field: 'capacityMaxNats' },
+    }),
   capacityGamma: z
     .number()
     .min(0)
     .max(10000)
     .optional()
-    .meta({ label: 'Capacity γ', help: 'Weight of |KL − C|.', step: 10, scalesLoss: true, unset: '1' }),
+    .meta({ label: 'Capacity γ', help: 'Weight of |KL − C| (needed with C max).', step: 10, scalesLoss: true }),
 });
 export type VaeModel = z.infer<typeof vaeModel>;
 

@@ -93,13 +93,21 @@ export const vqVaeModel = z.strictObject({
     label: 'Codebook update',
     help: 'loss: ‖sg[z_e] − e‖² (the default); ema: exponential moving averages (decay 0.99).',
     unset: 'loss',
+    // With EMA the loss has no codebook term: runs that differ in it report losses of different objectives.
+    scalesLoss: true,
   }),
   emaDecay: z
     .number()
     .min(0.5)
     .max(0.9999)
     .optional()
-    .meta({ label: 'EMA decay γ', help: 'The paper uses 0.99.', step: 0.001, unset: String(defaultEmaDecay) }),
+    .meta({
+      label: 'EMA decay γ',
+      help: 'The paper uses 0.99.',
+      step: 0.001,
+      unset: String(defaultEmaDecay),
+      readWith: { field: 'codebookUpdate', values: ['ema'] },
+    }),
   /**
    * 'kmeans': before the first step, the codebook is placed by k-means on up to 16,384 of the untrained encoder's
    * outputs for training images (K distinct outputs drawn at random where K·D makes k-means too slow): a one-shot

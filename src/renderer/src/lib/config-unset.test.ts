@@ -39,10 +39,31 @@ describe('what a config leaves unset means', () => {
     expect(unsetMeaning('training.schedule.kind', config, modelSchema)).toBe('none (constant rate)');
     expect(unsetMeaning('training.schedule.gamma', config, modelSchema)).toBe('none (constant rate)');
     expect(unsetMeaning('training.earlyStopping.patience', config, modelSchema)).toBe('off');
-    // A step schedule without its own gamma: the defaults of the kinds that read it.
+    // A step schedule without its own settings: a step's defaults.
     const stepped = flat({ ...base, training: { ...training, schedule: { kind: 'step' } } });
-    expect(unsetMeaning('training.schedule.gamma', stepped, modelSchema)).toBe('0.1 (step), 0.95 (exponential)');
     expect(unsetMeaning('training.schedule.stepEpochs', stepped, modelSchema)).toBe('10');
     expect(unsetMeaning('training.schedule.kind', stepped, modelSchema)).toBe(undefined);
+  });
+
+  it('says nothing of a setting that is not read, and gives the default that applies beside its siblings', () => {
+    const training = base['training'] as Record<string, unknown>;
+    const withSchedule = (schedule: Record<string, unknown>) => flat({ ...base, training: { ...training, schedule } });
+    // A gamma is 0.1 for a step schedule, 0.95 for an exponential one; a cosine reads neither it nor stepEpochs.
+    expect(unsetMeaning('training.schedule.gamma', withSchedule({ kind: 'step' }), modelSchema)).toBe('0.1');
+    expect(unsetMeaning('training.schedule.gamma', withSchedule({ kind: 'exponential' }), modelSchema)).toBe('0.95');
+    expect(unsetMeaning('training.schedule.gamma', withSchedule({ kind: 'cosine' }), modelSchema)).toBe(undefined);
+    expect(unsetMeaning('training.schedule.stepEpochs', withSchedule({ kind: 'cosine' }), modelSchema)).toBe(undefined);
+    // No checkpoint policy is the default one: each of its settings speaks for itself.
+    const noPolicy = flat({ ...base, training: { ...training, checkpoints: undefined } });
+    expect(unsetMeaning('training.checkpoints.everyEpochs', noPolicy, modelSchema)).toBe('1');
+    expect(unsetMeaning('training.checkpoints.keepBest.metric', noPolicy, modelSchema)).toBe('off');
+    // Every N epochs unset beside every M minutes: no checkpoints by epoch.
+    const timed = flat({ ...base, training: { ...training, checkpoints: { everyMinutes: 5 } } });
+    expect(unsetMeaning('training.checkpoints.everyEpochs', timed, modelSchema)).toBe('off');
+    // An EMA decay is read only with EMA updates.
+    const model = base['model'] as Record<string, unknown>;
+    const vq = (codebookUpdate: string) => flat({ ...base, model: { ...model, codebookUpdate, emaDecay: undefined } });
+    expect(unsetMeaning('model.emaDecay', vq('ema'), modelSchema)).toBe('0.99');
+    expect(unsetMeaning('model.emaDecay', vq('loss'), modelSchema)).toBe(undefined);
   });
 });

@@ -19,8 +19,10 @@ const holds = (config: Readonly<Record<string, unknown>>, prefix: string): boole
 
 /**
  * The meaning of `path` (a flattened config path: model.codebookInit, training.schedule.gamma) in a run whose
- * flattened config is `config`: the `unset` of the first field along the path the config does not hold, or
- * undefined where the config holds the path, the schema says nothing, or the path goes into a list.
+ * flattened config is `config`, or undefined where the config holds the path, the schema says nothing, or the path
+ * goes into a list. Along the path, the first object the config leaves out speaks for its fields where its absence
+ * means something of its own (no schedule: none); otherwise (no checkpoint policy: the default one) each field
+ * speaks for itself, as `fieldMeaning` says.
  */
 export function unsetMeaning(
   path: string,
@@ -32,13 +34,38 @@ export function unsetMeaning(
   if (head === undefined) return undefined;
   let node: FieldSchema | undefined = head === 'model' ? modelSchema : settings().properties?.[head];
   let prefix = head;
+  let parent = '';
   for (const key of head === 'model' ? rest : ['', ...rest]) {
     if (key !== '') {
       node = node?.properties?.[key];
+      parent = prefix;
       prefix = `${prefix}.${key}`;
     }
     if (node === undefined) return undefined;
-    if (!holds(config, prefix)) return node.unset;
+    if (holds(config, prefix)) continue;
+    if (prefix === path) return fieldMeaning(node, (sibling) => config[parent ? `${parent}.${sibling}` : sibling]);
+    if (node.unset !== undefined) return node.unset;
   }
   return undefined;
+}
+
+/**
+ * What one unset field means beside its siblings: nothing where it is not read (a schedule's setting its kind does
+ * not read, `onlyFor`; a setting read only with another, `readWith`), its kind's default where that differs
+ * (`unsetByKind`), another meaning where a sibling is set (`unsetBeside`: every N epochs is off with every M
+ * minutes), else its `unset`.
+ */
+function fieldMeaning(node: FieldSchema, sibling: (key: string) => unknown): string | undefined {
+  const kind = sibling('kind');
+  if (node.onlyFor && typeof kind === 'string') {
+    if (!node.onlyFor.includes(kind)) return undefined;
+    const own = node.unsetByKind?.[kind];
+    if (own !== undefined) return own;
+  }
+  if (node.readWith) {
+    const other = sibling(node.readWith.field);
+    if (other === undefined || (node.readWith.values && !node.readWith.values.includes(String(other)))) return undefined;
+  }
+  for (const [key, text] of Object.entries(node.unsetBeside ?? {})) if (sibling(key) !== undefined) return text;
+  return node.unset;
 }

@@ -25,6 +25,12 @@ export interface FieldSchema {
   placeholder?: string;
   /** What the field left unset means (a clip norm: off; a subset: all): the form's empty choice and the tables show it. */
   unset?: string;
+  /** Unset, for a schedule of this kind (with `onlyFor`): a gamma is 0.1 for a step schedule, 0.95 for an exponential one. */
+  unsetByKind?: Record<string, string>;
+  /** Unset, where this sibling is set: every N epochs is off when every M minutes is set. */
+  unsetBeside?: Record<string, string>;
+  /** Read only where this sibling is set (to one of `values`): a capacity ramp only with a capacity, an EMA decay only with EMA. */
+  readWith?: { field: string; values?: string[] };
   /** For a field of an object with a `kind`: the kinds that read it (the form hides it for the others). */
   onlyFor?: string[];
   /**

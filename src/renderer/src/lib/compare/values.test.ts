@@ -297,18 +297,21 @@ describe('config table', () => {
     expect(configTable(rows.slice(0, 2), ['model.codebookInit'], false, unsetOf)[0]?.differs).toBe(false);
     // Without a schema's word, unset is unset.
     expect(configTable(rows.slice(0, 2), ['model.codebookInit'], false)[0]?.differs).toBe(true);
+    // Values differ as they are, not as they are rounded for show.
+    const rates = [row(4, { 'training.learningRate': 1.234e-4 }), row(5, { 'training.learningRate': 1.2345e-4 })];
+    expect(configTable(rates, ['training.learningRate'], false, unsetOf)[0]?.differs).toBe(true);
   });
 });
 
 describe('a loss defined differently from run to run', () => {
-  const info = (id: 'vae' | 'autoencoder') => ({
+  const info = (id: 'vae' | 'autoencoder' | 'vq-vae') => ({
     id,
     label: familySpecs[id].label,
     lossUnit: familySpecs[id].lossUnit,
     metrics: [],
     modelSchema: z.toJSONSchema(familySpecs[id].modelSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
   });
-  const families = [info('vae'), info('autoencoder')];
+  const families = [info('vae'), info('autoencoder'), info('vq-vae')];
   const vae = (beta: number, loss = 'bce') => ({
     family: 'vae',
     config: { 'model.beta': beta, 'model.latentSize': 10, 'training.loss': loss, 'training.learningRate': 0.001 },
@@ -336,6 +339,17 @@ describe('a loss defined differently from run to run', () => {
     // A field the other run's family does not have (an AE has no β) is no difference.
     const ae = { family: 'autoencoder', config: { 'training.loss': 'bce' } };
     expect(mixedScale('test.loss', [vae(1), ae], families)).toBeNull();
+  });
+
+  it('is named where VQ-VAEs differ in how their codebook learns: the EMA one’s loss has no codebook term', () => {
+    const vq = (update: 'loss' | 'ema') => ({
+      family: 'vq-vae',
+      config: { 'model.codebookUpdate': update, 'training.loss': 'mse' },
+    });
+    expect(mixedScale('test.loss', [vq('loss'), vq('ema')], families)).toBe(
+      'the loss is defined by Codebook update, which differs between these runs (a lower loss need not be a better model)',
+    );
+    expect(mixedScale('test.mse', [vq('loss'), vq('ema')], families)).toBeNull();
   });
 
   it('comes after mixed units, which already say the figures are unlike', () => {

@@ -378,7 +378,8 @@ export function configTable(
   return paths.map((path) => {
     const values = rows.map((r) => r.config[path]);
     const unset = rows.map((r, i) => (values[i] === undefined ? unsetOf(r, path) : undefined));
-    const shown = values.map((v, i) => unset[i] ?? formatValue(v));
-    return { path, values, unset, differs: new Set(shown).size > 1 };
+    // Exactly (not as rounded for show: 1.234e-4 and 1.2345e-4 differ), with unset read as what it means.
+    const meant = values.map((v, i) => unset[i] ?? (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : keyOf(v)));
+    return { path, values, unset, differs: new Set(meant).size > 1 };
   });
 }
