@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { defaultRunConfig } from '../../../families/run-config';
 import { familySpecs } from '../../../families/specs';
 import { flattenConfig } from '../../../shared/sweep';
-import { unsetMeaning } from './config-unset';
+import { fieldForKind, unsetMeaning } from './config-unset';
+import { formFields } from './schema-form';
+import { LearningRateSchedule } from '../../../shared/config';
 
 describe('what a config leaves unset means', () => {
   const vq = familySpecs['vq-vae'];
@@ -65,5 +67,12 @@ describe('what a config leaves unset means', () => {
     const vq = (codebookUpdate: string) => flat({ ...base, model: { ...model, codebookUpdate, emaDecay: undefined } });
     expect(unsetMeaning('model.emaDecay', vq('ema'), modelSchema)).toBe('0.99');
     expect(unsetMeaning('model.emaDecay', vq('loss'), modelSchema)).toBe(undefined);
+  });
+
+  it('shows a schedule’s gamma in the form as its kind’s default', () => {
+    const gamma = formFields(LearningRateSchedule).find((f) => f.key === 'gamma')!.schema;
+    expect(fieldForKind(gamma, 'step').unset).toBe('0.1');
+    expect(fieldForKind(gamma, 'exponential').unset).toBe('0.95');
+    expect(fieldForKind(gamma, undefined).unset).toBe('0.1 (step), 0.95 (exponential)');
   });
 });

@@ -69,3 +69,9 @@ function fieldMeaning(node: FieldSchema, sibling: (key: string) => unknown): str
   for (const [key, text] of Object.entries(node.unsetBeside ?? {})) if (sibling(key) !== undefined) return text;
   return node.unset;
 }
+
+/** A field of an object with a kind as the form shows it: its unset meaning that kind's (a step schedule's gamma: 0.1). */
+export function fieldForKind(field: FieldSchema, kind: unknown): FieldSchema {
+  const own = typeof kind === 'string' ? field.unsetByKind?.[kind] : undefined;
+  return own === undefined ? field : { ...field, unset: own };
+}
