@@ -64,7 +64,8 @@ function fieldMeaning(node: FieldSchema, sibling: (key: string) => unknown): str
   }
   if (node.readWith) {
     const other = sibling(node.readWith.field);
-    if (other === undefined || (node.readWith.values && !node.readWith.values.includes(String(other)))) return undefined;
+    if (other === undefined || (node.readWith.values && !(typeof other === 'string' && node.readWith.values.includes(other))))
+      return undefined;
   }
   for (const [key, text] of Object.entries(node.unsetBeside ?? {})) if (sibling(key) !== undefined) return text;
   return node.unset;
