@@ -186,9 +186,16 @@ test('a slider moves the decoded image, which is the model’s own decoding of t
   await page.getByTestId('explore-traverse-dim').selectOption('3');
   await page.getByTestId('explore-steps').fill('12');
   await page.getByTestId('explore-traverse').click();
-  await expect(page.getByTestId('explore-strip-caption')).toContainText('z4 from');
-  await expect(page.getByTestId('explore-strip')).toHaveAttribute('data-steps', '12');
+  // Newest first, the interpolation kept below it to compare.
+  await expect(page.getByTestId('explore-strip')).toHaveCount(2);
+  await expect(page.getByTestId('explore-strip-caption').first()).toContainText('z4 from');
+  await expect(page.getByTestId('explore-strip').first()).toHaveAttribute('data-steps', '12');
+  await expect(page.getByTestId('explore-strip').nth(1)).toHaveAttribute('data-steps', '8');
   await page.screenshot({ path: join(shots, '83-explore-traversal.png'), fullPage: true });
+  // Put away, the interpolation goes; the traversal stays.
+  await page.getByTestId('explore-strip-remove').nth(1).click();
+  await expect(page.getByTestId('explore-strip')).toHaveCount(1);
+  await expect(page.getByTestId('explore-strip-caption')).toContainText('z4 from');
 
   // A sample: for an AE, from a Gaussian fitted to the test codes, seeded.
   await page.getByTestId('explore-seed').fill('5');

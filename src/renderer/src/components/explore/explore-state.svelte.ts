@@ -98,7 +98,9 @@ export class ExploreState {
   constructor(runId: () => number) {
     this.runId = runId;
     $effect(() => {
-      runId();
+      // Another run's strips go with it (the same run opened again on its last checkpoint keeps them).
+      if (this.stripsOf !== runId()) this.strips = [];
+      this.stripsOf = runId();
       void this.runStopped;
       this.openError = null;
       this.callErrors = {};
@@ -337,8 +339,17 @@ export class ExploreState {
   path = $state<StripPath>('spherical');
   steps = $state(10);
   traverseDim = $state(0);
-  strip = $state.raw<NamedStrip | null>(null);
+  /** The strips decoded, newest first: the last `maxStrips` kept, to compare (a traversal of z1 beside one of z2). */
+  strips = $state.raw<NamedStrip[]>([]);
+  readonly maxStrips = 4;
+  /** The run the strips are of. */
+  private stripsOf = 0;
   stripBusy = $state(false);
+
+  /** Puts away one of the strips kept. */
+  removeStrip(strip: NamedStrip): void {
+    this.strips = this.strips.filter((s) => s !== strip);
+  }
 
   readonly maxSteps = $derived(maxStripSteps(this.decoders.length));
   here(): Point {
@@ -367,7 +378,7 @@ export class ExploreState {
     try {
       const result = await this.explorerCall('explorer.decode', stripRequest(this.decoders, codes, this.label, info.conditional));
       const images = result.pixels.map(base64Bytes);
-      this.strip = {
+      const strip: NamedStrip = {
         rows: stripRows(images, this.decoders.length, codes.length),
         width: result.width,
         height: result.height,
@@ -375,6 +386,7 @@ export class ExploreState {
         name,
         caption,
       };
+      this.strips = [strip, ...this.strips].slice(0, this.maxStrips);
       this.succeeded('strip');
     } catch (e) {
       this.fail('strip', e);
