@@ -93,6 +93,9 @@ export const optimizerNames = ['adam', 'sgd', 'rmsprop'] as const;
 
 export const scheduleKinds = ['constant', 'step', 'exponential', 'cosine', 'plateau'] as const;
 
+/** A count of epochs: a run's, a step schedule's, a checkpoint interval's. */
+const epochCount = z.number().int().min(1).max(10000);
+
 /** What a schedule's unset settings mean (as torch.optim.lr_scheduler's defaults, and 10 epochs a step). */
 export const scheduleDefaults = { stepEpochs: 10, stepGamma: 0.1, exponentialGamma: 0.95, patience: 10, factor: 0.1 };
 /** What a checkpoint policy's unset settings mean: a checkpoint every epoch, the last 3 kept. */
@@ -107,19 +110,13 @@ export const LearningRateSchedule = z.strictObject({
     step: 0.5,
     unset: '0',
   }),
-  stepEpochs: z
-    .number()
-    .int()
-    .min(1)
-    .max(10000)
-    .optional()
-    .meta({
-      onlyFor: ['step'],
-      label: 'Step every N epochs',
-      help: `step: the rate is multiplied by gamma every N epochs (default ${scheduleDefaults.stepEpochs}).`,
-      step: 1,
-      unset: String(scheduleDefaults.stepEpochs),
-    }),
+  stepEpochs: epochCount.optional().meta({
+    onlyFor: ['step'],
+    label: 'Step every N epochs',
+    help: `step: the rate is multiplied by gamma every N epochs (default ${scheduleDefaults.stepEpochs}).`,
+    step: 1,
+    unset: String(scheduleDefaults.stepEpochs),
+  }),
   gamma: z
     .number()
     .gt(0)
@@ -244,7 +241,7 @@ export const TrainingConfig = z.strictObject({
     scalesLoss: true,
   }),
   batchSize: z.number().int().min(1).max(8192).meta({ label: 'Batch size', step: 1 }),
-  epochs: z.number().int().min(1).max(10000).meta({ label: 'Epochs', step: 1 }),
+  epochs: epochCount.meta({ label: 'Epochs', step: 1 }),
   learningRate: z.number().gt(0).max(10).meta({ label: 'Learning rate', step: 0.0001 }),
   optimizer: z.enum(optimizerNames).meta({ label: 'Optimizer' }),
   schedule: LearningRateSchedule.optional().meta({
@@ -288,19 +285,13 @@ export const TrainingConfig = z.strictObject({
     .meta({ label: 'Seed', help: 'Seeds initializers and shuffling: same seed and backend, same curve.', step: 1 }),
   checkpoints: z
     .strictObject({
-      everyEpochs: z
-        .number()
-        .int()
-        .min(1)
-        .max(10000)
-        .optional()
-        .meta({
-          label: 'Every N epochs',
-          step: 1,
-          unset: String(checkpointDefaults.everyEpochs),
-          // With a time interval, epochs count only when asked for too (checkpointDue).
-          unsetBeside: { everyMinutes: 'off' },
-        }),
+      everyEpochs: epochCount.optional().meta({
+        label: 'Every N epochs',
+        step: 1,
+        unset: String(checkpointDefaults.everyEpochs),
+        // With a time interval, epochs count only when asked for too (checkpointDue).
+        unsetBeside: { everyMinutes: 'off' },
+      }),
       everyMinutes: z.number().gt(0).max(10080).optional().meta({ label: 'Every M minutes', step: 1, unset: 'off' }),
       keepLast: z
         .number()
