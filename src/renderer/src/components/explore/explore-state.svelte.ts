@@ -98,9 +98,7 @@ export class ExploreState {
   constructor(runId: () => number) {
     this.runId = runId;
     $effect(() => {
-      // Another run's strips go with it (the same run opened again on its last checkpoint keeps them).
-      if (this.stripsOf !== runId()) this.strips = [];
-      this.stripsOf = runId();
+      runId();
       void this.runStopped;
       this.openError = null;
       this.callErrors = {};
@@ -342,8 +340,6 @@ export class ExploreState {
   /** The strips decoded, newest first: the last `maxStrips` kept, to compare (a traversal of z1 beside one of z2). */
   strips = $state.raw<NamedStrip[]>([]);
   readonly maxStrips = 4;
-  /** The run the strips are of. */
-  private stripsOf = 0;
   stripBusy = $state(false);
 
   /** Puts away one of the strips kept. */
