@@ -31,6 +31,8 @@ import { generatorFactorSource } from './encode';
 export const continuousFactorBins = 20;
 /** Images rendered and encoded per call when drawing rows from a generator. */
 const rowsPerCall = 500;
+/** Images drawn for `points`: as many for MIG and SAP's and DCI's training, half as many more for their test. */
+const drawnCount = (points: number) => points + Math.floor(points / 2);
 
 export interface DisentanglementInput {
   model: BuiltModel;
@@ -61,7 +63,7 @@ export function disentanglementSteps(
   points: number | null,
   renderer: { generator: ImageGenerator } | null,
 ): { step: string; words: string }[] {
-  const drawn = renderer && points !== null ? points + Math.floor(points / 2) : null;
+  const drawn = renderer && points !== null ? drawnCount(points) : null;
   return [
     ...(drawn !== null
       ? [
@@ -91,7 +93,7 @@ async function factorRows(input: DisentanglementInput): Promise<{ codes: Matrix;
   }
   input.begin('disentanglement_images');
   const source = generatorFactorSource(model, family, renderer, classCount(dataset));
-  const drawnFactors = source.sampleFactors(points + Math.floor(points / 2), mulberry32(deriveSeed(seed, 3)));
+  const drawnFactors = source.sampleFactors(drawnCount(points), mulberry32(deriveSeed(seed, 3)));
   const encoded = await encodeInChunks(source, drawnFactors, rowsPerCall);
   input.lap('disentanglement_images');
   // Float32 as the test split's codes are: MIG bins them in float32, as numpy does float32 codes.
