@@ -139,7 +139,7 @@ test('the β-TC-VAE form offers its q(z) estimator: stratified sampling for a ne
   const estimator = page.getByTestId('field-model.estimator');
   await expect(estimator).toHaveValue('mss');
   await expect(estimator.locator('option')).toHaveText([
-    '– (mws)',
+    '– minibatch weighted sampling (MWS)',
     'minibatch weighted sampling (MWS)',
     'minibatch stratified sampling (MSS)',
   ]);

@@ -3,13 +3,13 @@ import { z } from 'zod';
 import { defaultRunConfig } from '../../../families/run-config';
 import { familySpecs } from '../../../families/specs';
 import { flattenConfig } from '../../../shared/sweep';
-import { fieldForKind, unsetMeaning } from './config-unset';
-import { formFields } from './schema-form';
-import { LearningRateSchedule } from '../../../shared/config';
+import { fieldInContext, unsetMeaning, valueOrMeaning } from './config-unset';
+import { formFields, jsonFormFields, type FieldSchema } from './schema-form';
+import { LearningRateSchedule, TrainingConfig } from '../../../shared/config';
 
 describe('what a config leaves unset means', () => {
   const vq = familySpecs['vq-vae'];
-  const modelSchema = z.toJSONSchema(vq.modelSchema, { io: 'input', unrepresentable: 'any' });
+  const modelSchema = z.toJSONSchema(vq.modelSchema, { io: 'input', unrepresentable: 'any' }) as FieldSchema;
   const base = defaultRunConfig('vq-vae') as unknown as Record<string, unknown>;
   const flat = (config: unknown) => flattenConfig(config);
 
@@ -69,10 +69,26 @@ describe('what a config leaves unset means', () => {
     expect(unsetMeaning('model.emaDecay', vq('loss'), modelSchema)).toBe(undefined);
   });
 
-  it('shows a schedule’s gamma in the form as its kind’s default', () => {
+  it('shows an empty field in the form as what it means beside its siblings', () => {
     const gamma = formFields(LearningRateSchedule).find((f) => f.key === 'gamma')!.schema;
-    expect(fieldForKind(gamma, 'step').unset).toBe('0.1');
-    expect(fieldForKind(gamma, 'exponential').unset).toBe('0.95');
-    expect(fieldForKind(gamma, undefined).unset).toBe('0.1 (step), 0.95 (exponential)');
+    expect(fieldInContext(gamma, { kind: 'step' }).unset).toBe('0.1');
+    expect(fieldInContext(gamma, { kind: 'exponential' }).unset).toBe('0.95');
+    expect(fieldInContext(gamma, undefined).unset).toBe('0.1 (step), 0.95 (exponential)');
+    const every = formFields(TrainingConfig).find((f) => f.key === 'checkpoints')!.schema.properties!['everyEpochs']!;
+    expect(fieldInContext(every, {}).unset).toBe('1');
+    expect(fieldInContext(every, { everyMinutes: 5 }).unset).toBe('off');
+    const emaDecay = jsonFormFields(modelSchema).find((f) => f.key === 'emaDecay')!.schema;
+    expect(fieldInContext(emaDecay, { codebookUpdate: 'ema' }).unset).toBe('0.99');
+    expect(fieldInContext(emaDecay, {}).unset).toBe(undefined);
+  });
+
+  it('places an unset field on an axis as what it means, a number where that is one', () => {
+    const training = base['training'] as Record<string, unknown>;
+    const config = flat({ ...base, training: { ...training, clipNorm: undefined, weightDecay: undefined } });
+    expect(valueOrMeaning('training.clipNorm', config, modelSchema)).toBe('off');
+    expect(valueOrMeaning('training.weightDecay', config, modelSchema)).toBe(0);
+    expect(valueOrMeaning('training.batchSize', config, modelSchema)).toBe(training['batchSize']);
+    // Another family's field: no value.
+    expect(valueOrMeaning('model.beta', config, modelSchema)).toBe(undefined);
   });
 });

@@ -71,8 +71,27 @@ function fieldMeaning(node: FieldSchema, sibling: (key: string) => unknown): str
   return node.unset;
 }
 
-/** A field of an object with a kind as the form shows it: its unset meaning that kind's (a step schedule's gamma: 0.1). */
-export function fieldForKind(field: FieldSchema, kind: unknown): FieldSchema {
-  const own = typeof kind === 'string' ? field.unsetByKind?.[kind] : undefined;
-  return own === undefined ? field : { ...field, unset: own };
+/**
+ * A config value as an axis places it: the value, else what leaving it unset means (a number where that is one: a
+ * weight decay's 0), else undefined (another family's field: no value at all).
+ */
+export function valueOrMeaning(
+  path: string,
+  config: Readonly<Record<string, unknown>>,
+  modelSchema: FieldSchema | Record<string, unknown> | undefined,
+): unknown {
+  if (config[path] !== undefined) return config[path];
+  const meaning = unsetMeaning(path, config, modelSchema);
+  return meaning !== undefined && meaning.trim() !== '' && Number.isFinite(Number(meaning)) ? Number(meaning) : meaning;
+}
+
+/**
+ * A field as the form shows it beside its siblings' values: its unset meaning the one that applies there (a step
+ * schedule's gamma: 0.1; every N epochs beside every M minutes: off), or none where it is not read (an EMA decay
+ * without EMA).
+ */
+export function fieldInContext(field: FieldSchema, siblings: Readonly<Record<string, unknown>> | undefined): FieldSchema {
+  if (field.unset === undefined) return field;
+  const unset = fieldMeaning(field, (key) => siblings?.[key]);
+  return unset === field.unset ? field : { ...field, unset };
 }

@@ -225,7 +225,7 @@ export function newestFirst<T extends { id: number }>(evaluations: readonly T[])
 }
 
 /** The part of a data set the Evaluation panel needs to say what it judges. */
-export type SubjectSet = Pick<DatasetInfo, 'name' | 'testCount' | 'labelNames'>;
+export type SubjectSet = Pick<DatasetInfo, 'name' | 'testCount' | 'labelNames'> & Partial<Pick<DatasetInfo, 'kind'>>;
 
 /**
  * What the Evaluation panel judges, as its header says: the test split of the run's view of its data, counted as the
@@ -254,7 +254,9 @@ export function evaluationSubject(
   }
   const n = used(first, ref.testSubset);
   const part = n !== first.testCount ? ` of ${count(first.testCount)}` : '';
-  return `${lead} of ${ref.name} (${count(n)} images${part})`;
+  // A generated set's disentanglement reads images its generator draws afresh (as disentanglement_lib samples).
+  const drawn = first.kind === 'generated' ? '; disentanglement on images drawn afresh from its generator' : '';
+  return `${lead} of ${ref.name} (${count(n)} images${part})${drawn}`;
 }
 
 /**

@@ -25,6 +25,11 @@ describe('labels that were wrong', () => {
       'the latent space of a checkpoint, judged on the test split of mnist (1,000 images of 10,000)',
     );
     expect(evaluationSubject({ name: 'mnist' }, find)).toContain('(10,000 images)');
+    // A generated set: its disentanglement reads images its generator draws, not the test split.
+    const shapes: SubjectSet = { name: 'shapes', testCount: 2000, labelNames: null, kind: 'generated' };
+    expect(evaluationSubject({ name: 'shapes' }, () => shapes)).toBe(
+      'the latent space of a checkpoint, judged on the test split of shapes (2,000 images); disentanglement on images drawn afresh from its generator',
+    );
     // A run on chosen classes sees only theirs (it said "10,000 images" for a run on two classes).
     expect(evaluationSubject({ name: 'fashion-mnist', classes: [5, 7], testSubset: 500 }, find)).toBe(
       'the latent space of a checkpoint, judged on the test split of fashion-mnist, its classes Sandal, Sneaker only, the first 500 at most',
