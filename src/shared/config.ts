@@ -233,13 +233,19 @@ export const TrainingConfig = z.strictObject({
     help: 'MSE (Gaussian decoder), MAE, Smooth L1 (beta below) or BCE (Bernoulli decoder).',
     scalesLoss: true,
   }),
-  smoothL1Beta: z.number().gt(0).max(10).optional().meta({
-    label: 'Smooth L1 beta',
-    help: 'Where Smooth L1 turns from quadratic to linear (default 1).',
-    step: 0.05,
-    unset: '1',
-    scalesLoss: true,
-  }),
+  smoothL1Beta: z
+    .number()
+    .gt(0)
+    .max(10)
+    .optional()
+    .meta({
+      label: 'Smooth L1 beta',
+      help: 'Where Smooth L1 turns from quadratic to linear (default 1).',
+      step: 0.05,
+      unset: '1',
+      readWith: { field: 'loss', values: ['smoothL1'] },
+      scalesLoss: true,
+    }),
   batchSize: z.number().int().min(1).max(8192).meta({ label: 'Batch size', step: 1 }),
   epochs: epochCount.meta({ label: 'Epochs', step: 1 }),
   learningRate: z.number().gt(0).max(10).meta({ label: 'Learning rate', step: 0.0001 }),
@@ -264,6 +270,7 @@ export const TrainingConfig = z.strictObject({
       help: 'All trainable variables (the default, as torch.optim.AdamW(model.parameters())), or matrices only: kernels, embeddings and codebooks decay, biases and batch norm’s scale and shift (variables of one dimension) do not, as timm’s param_groups_weight_decay.',
       optionLabels: { all: 'all variables', matrices: 'matrices only (not biases or norm scales)' },
       unset: 'all',
+      readWith: { field: 'weightDecay' },
     }),
   clipNorm: z.number().gt(0).max(1e6).optional().meta({
     label: 'Clip gradients at norm',

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defaultRunConfig } from '../../../families/run-config';
 import { familySpecs } from '../../../families/specs';
 import { flattenConfig } from '../../../shared/sweep';
-import { fieldInContext, unsetMeaning, valueOrMeaning } from './config-unset';
+import { fieldInContext, unsetMeaning, unsetPaths, valueOrMeaning } from './config-unset';
 import { formFields, jsonFormFields, type FieldSchema } from './schema-form';
 import { LearningRateSchedule, TrainingConfig } from '../../../shared/config';
 
@@ -90,5 +90,23 @@ describe('what a config leaves unset means', () => {
     expect(valueOrMeaning('training.batchSize', config, modelSchema)).toBe(training['batchSize']);
     // Another family's field: no value.
     expect(valueOrMeaning('model.beta', config, modelSchema)).toBe(undefined);
+  });
+
+  it('lists the settings no run sets whose absence means something, for "show all fields"', () => {
+    const training = base['training'] as Record<string, unknown>;
+    const plain = flat({ ...base, training: { ...training, schedule: undefined, clipNorm: undefined, checkpoints: undefined } });
+    const clipped = flat({ ...base, training: { ...training, schedule: undefined, clipNorm: 1, checkpoints: undefined } });
+    const paths = unsetPaths([
+      { config: plain, modelSchema },
+      { config: clipped, modelSchema },
+    ]);
+    // No run has a schedule: the object as a whole; every checkpoint setting on its own; not the clip norm one sets.
+    expect(paths).toContain('training.schedule');
+    expect(paths).not.toContain('training.schedule.kind');
+    expect(paths).toEqual(expect.arrayContaining(['training.checkpoints.everyEpochs', 'training.checkpoints.keepBest']));
+    expect(paths).not.toContain('training.clipNorm');
+    // Not a field a run's config holds (the data set's name), nor one read only beside another (no EMA, no decay).
+    expect(paths).not.toContain('dataset.name');
+    expect(paths.includes('model.emaDecay')).toBe(plain['model.codebookUpdate'] === 'ema');
   });
 });

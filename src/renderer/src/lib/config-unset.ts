@@ -71,6 +71,34 @@ function fieldMeaning(node: FieldSchema, sibling: (key: string) => unknown): str
   return node.unset;
 }
 
+/** The paths of a schema's fields whose absence means something: a field's own, or an object's as a whole (no schedule). */
+function meaningfulPaths(node: FieldSchema, prefix: string, out: string[]): string[] {
+  for (const [key, child] of Object.entries(node.properties ?? {})) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (child.unset !== undefined) out.push(path);
+    else if (child.properties) meaningfulPaths(child, path, out);
+  }
+  return out;
+}
+
+/**
+ * The fields none of these runs sets whose absence means something to one of them at least (weight decay 0, no
+ * validation split): the rows "show all fields" adds, so that every setting a run trained with is seen.
+ */
+export function unsetPaths(
+  runs: readonly { config: Readonly<Record<string, unknown>>; modelSchema: FieldSchema | Record<string, unknown> | undefined }[],
+): string[] {
+  const schemas = [...new Set(runs.map((r) => r.modelSchema))];
+  const candidates = [
+    ...meaningfulPaths(settings(), '', []),
+    ...schemas.flatMap((m) => (m ? meaningfulPaths(m as FieldSchema, 'model', []) : [])),
+  ];
+  return [...new Set(candidates)].filter(
+    (path) =>
+      !runs.some((r) => holds(r.config, path)) && runs.some((r) => unsetMeaning(path, r.config, r.modelSchema) !== undefined),
+  );
+}
+
 /**
  * A config value as an axis places it: the value, else what leaving it unset means (a number where that is one: a
  * weight decay's 0), else undefined (another family's field: no value at all).

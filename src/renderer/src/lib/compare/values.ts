@@ -373,8 +373,12 @@ export function configTable(
   fields: readonly string[],
   all: boolean,
   unsetOf: (row: CompareRow, path: string) => string | undefined = () => undefined,
+  /** With `all`: fields no run sets, shown as what leaving them unset means (`unsetPaths`). */
+  unsetPaths: readonly string[] = [],
 ): ConfigTableRow[] {
-  const paths = all ? [...new Set(rows.flatMap((r) => Object.keys(r.config)))] : fields.filter((f) => f !== 'name');
+  const paths = all
+    ? [...new Set([...rows.flatMap((r) => Object.keys(r.config)), ...unsetPaths])]
+    : fields.filter((f) => f !== 'name');
   return paths.map((path) => {
     const values = rows.map((r) => r.config[path]);
     const unset = rows.map((r, i) => (values[i] === undefined ? unsetOf(r, path) : undefined));
