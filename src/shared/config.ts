@@ -88,6 +88,14 @@ export const DatasetRef = z.strictObject({
 });
 export type DatasetRef = z.infer<typeof DatasetRef>;
 
+/**
+ * Whether a run trained on the whole of its set, not a selection of classes or a pair of sets: a generated set's
+ * generator then renders its images again (the disentanglement rows, the β-VAE and FactorVAE scores).
+ */
+export function wholeSet(ref: Pick<DatasetRef, 'second' | 'classes'>): boolean {
+  return ref.second === undefined && ref.classes === undefined;
+}
+
 export const lossNames = ['mse', 'mae', 'smoothL1', 'bce'] as const;
 export const optimizerNames = ['adam', 'sgd', 'rmsprop'] as const;
 

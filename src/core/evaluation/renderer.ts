@@ -1,4 +1,4 @@
-import type { RunConfig } from '../../shared/config';
+import { wholeSet, type RunConfig } from '../../shared/config';
 import type { DatasetCatalog } from '../datasets/catalog';
 import type { ImageGenerator } from '../datasets/generators/generator';
 
@@ -11,5 +11,5 @@ export function rendererFor(
   config: RunConfig,
   catalog: Pick<DatasetCatalog, 'generatorOf'>,
 ): { generator: ImageGenerator; identity: number } | null {
-  return config.dataset.second || config.dataset.classes ? null : catalog.generatorOf(config.dataset.name);
+  return wholeSet(config.dataset) ? catalog.generatorOf(config.dataset.name) : null;
 }
