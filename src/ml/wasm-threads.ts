@@ -1,7 +1,8 @@
 import os from 'node:os';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tf, tfRequire } from './tf';
+import { workerScript } from './worker-script';
 
 interface WasmPackage {
   setThreadsCount(n: number): void;
@@ -18,7 +19,7 @@ const browserLoad =
  * in the way, each bridged only while the backend initialises:
  * - the flag WASM_HAS_MULTITHREAD_SUPPORT is false under Node: it is set;
  * - the pthread workers' script is handed over as a Blob URL, which Node's Worker cannot load: the
- *   script is written to a temporary file, loading the package's own threaded glue from disk;
+ *   script is written to a temporary file (src/ml/worker-script.ts), loading the package's own threaded glue from disk;
  * - tfjs halves the logical core count (assuming hyper-threads) and caps its pool there, one thread on a
  *   two-core machine: the core count is doubled while it asks.
  * Returns a function that undoes the bridges (call it once the backend is ready), or null when threads
@@ -36,9 +37,6 @@ export function prepareWasmThreads(): (() => void) | null {
     'wasm-out',
     'tfjs-backend-wasm-threaded-simd.js',
   );
-  const dir = join(os.tmpdir(), `latent-studio-wasm-${process.pid}`);
-  mkdirSync(dir, { recursive: true });
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
 
   const OriginalBlob = globalThis.Blob;
   const createObjectURL = URL.createObjectURL.bind(URL);
@@ -53,11 +51,7 @@ export function prepareWasmThreads(): (() => void) | null {
   };
   URL.createObjectURL = (blob: Blob) => {
     const text = texts.get(blob);
-    if (text?.includes(browserLoad)) {
-      const file = join(dir, 'tfjs-backend-wasm-threaded-simd.worker.js');
-      writeFileSync(file, text.replace(browserLoad, `importScripts(${JSON.stringify(glue)});`));
-      return file;
-    }
+    if (text?.includes(browserLoad)) return workerScript(text.replace(browserLoad, `importScripts(${JSON.stringify(glue)});`));
     return createObjectURL(blob);
   };
   (os as { cpus: typeof os.cpus }).cpus = () => [...cpus(), ...cpus()];

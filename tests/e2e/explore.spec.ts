@@ -205,6 +205,16 @@ test('a slider moves the decoded image, which is the model’s own decoding of t
   // The traversal made before still says where its other dimensions were held: test image 7's code, not the sample's.
   await expect(page.getByTestId('explore-strip-caption')).toContainText('as the sliders held them (test image 7)');
   await page.screenshot({ path: join(shots, '84-explore-sample.png'), fullPage: true });
+
+  // Left for the run's page and come back to, the explorer has the strip and the points A and B still.
+  await page.evaluate((id) => (location.hash = `#/runs/${id}`), runId);
+  await expect(page.getByTestId('explore-strips')).toHaveCount(0);
+  await page.evaluate((id) => (location.hash = `#/runs/${id}/explore`), runId);
+  await expect(page.getByTestId('explore-strip-caption')).toContainText('as the sliders held them (test image 7)');
+  await expect(page.getByTestId('explore-strip')).toHaveAttribute('data-steps', '12');
+  await expect(page.getByText('A: test image 1 · B: test image 7')).toBeVisible();
+  // Decoded from the checkpoint the sliders decode: no word of another epoch.
+  await expect(page.getByTestId('explore-strip-epoch')).toHaveCount(0);
   mark('done');
 });
 

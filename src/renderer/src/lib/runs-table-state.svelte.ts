@@ -17,6 +17,7 @@ import {
   liveSweepCounts,
   metricCellText,
   metricLongName,
+  perDimensionOf,
   splitMetricChoices,
   nextSort,
   familiesOfRows,
@@ -281,6 +282,10 @@ export class RunsTableState {
   }
   metricLabel(key: string): string | undefined {
     return metricLongName(key, studio.families);
+  }
+  /** The latent dimension a per-dimension metric is of, as the explorer's sliders name it (z1 for kl_dim_0). */
+  sliderOf(key: string): string | undefined {
+    return perDimensionOf(key, studio.families)?.slider;
   }
   numeric(c: Column): boolean {
     return isNumericColumn(c, this.rows[0]);

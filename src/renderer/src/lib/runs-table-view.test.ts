@@ -21,6 +21,7 @@ import {
   slurmStateCounts,
   tableColumns,
   toggleMetricKey,
+  unsetCellText,
 } from './runs-table-view';
 
 const row = (id: number, over: Partial<TableRow> = {}): TableRow => ({
@@ -191,6 +192,9 @@ describe('cells', () => {
     expect(metricLongName('test.neg_elbo', families)).toBe('test −ELBO (nats)');
     expect(metricLongName('train.active', families)).toBe('train active units');
     expect(metricLongName('test.loss', families)).toBeUndefined();
+    // One dimension of a set, as the explorer's sliders number them (from 1).
+    expect(metricLongName('test.kl_dim_0', families)).toBe('test KL, z1');
+    expect(metricLongName('test.kl_dim_11', families)).toBe('test KL, z12');
   });
   it('right-aligns the id, the metrics and the numeric fields', () => {
     const first = row(1, { config: { 'model.beta': 1, 'model.act': 'relu' } });
@@ -289,5 +293,39 @@ describe('an evaluation of an older checkpoint', () => {
     } as unknown as Parameters<typeof metricCellText>[0];
     expect(metricCellText(row, 'eval.kmeans_acc', [])).toMatch(/^50(\.0)? ?% \(epoch 3\)$/);
     expect(metricCellText(row, 'eval.mig', [])).not.toContain('epoch');
+  });
+});
+
+describe('a field a run leaves unset', () => {
+  // Runs 1 and 3 set no weight decay (0) and no clip norm (off), as the cells show.
+  const rows = [
+    row(1, { config: {} }),
+    row(2, { config: { 'training.weightDecay': 0.01, 'training.clipNorm': 1 } }),
+    row(3, { config: {} }),
+    row(4, { config: { 'training.weightDecay': 0.0001 } }),
+  ];
+  const field = (path: string) => ({ kind: 'field', path }) as const;
+  const ids = (path: string, value: string, direction: 'asc' | 'desc' = 'asc') =>
+    shownRows(rows, [field(path)], { column: field(path), value }, { key: `field:${path}`, direction }, families).map(
+      (r) => r.id,
+    );
+
+  it('is shown as what that means', () => {
+    expect(unsetCellText(rows[0]!, 'training.weightDecay', families)).toBe('0');
+    expect(unsetCellText(rows[0]!, 'training.clipNorm', families)).toBe('off');
+    expect(unsetCellText(rows[1]!, 'training.clipNorm', families)).toBeUndefined();
+  });
+
+  it('sorts among the others as its meaning, a number among the numbers', () => {
+    // Unset read as empty went last whichever the direction: a weight decay of 0 sorted above 0.01.
+    expect(ids('training.weightDecay', '')).toEqual([3, 1, 4, 2]);
+    expect(ids('training.weightDecay', '', 'desc')).toEqual([2, 4, 3, 1]);
+  });
+
+  it('passes a filter on what it means', () => {
+    expect(ids('training.weightDecay', '= 0')).toEqual([3, 1]);
+    expect(ids('training.weightDecay', '< 0.001')).toEqual([3, 1, 4]);
+    expect(ids('training.clipNorm', 'off')).toEqual([4, 3, 1]);
+    expect(ids('training.clipNorm', '!= off')).toEqual([2]);
   });
 });

@@ -13,6 +13,7 @@ import { evaluationFigure } from './evaluation';
 import { duration, num } from './format';
 import { mergeMetricRecord } from './latest-metrics';
 import { formatMetric } from './metrics';
+import { unsetMeaning, valueOrMeaning } from './config-unset';
 import {
   cellValue,
   columnKey,
@@ -21,6 +22,7 @@ import {
   formatCell,
   isPerDimensionMetric,
   sortRows,
+  type Cell,
   type CellView,
   type Column,
   type RowFilter,
@@ -138,9 +140,10 @@ export function shownRows(
   sort: SortState,
   families: readonly FamilyInfo[] = [],
 ): TableRow[] {
-  const filtered = filterRows(rows, filter, (row, c) => cellView(row, c, families));
+  const read = (row: TableRow, c: Column) => shownValue(row, c, families);
+  const filtered = filterRows(rows, filter, (row, c) => cellView(row, c, families), read);
   const by = columns.find((c) => columnKey(c) === sort.key) ?? { kind: 'id' };
-  return sortRows(filtered, by, sort.direction);
+  return sortRows(filtered, by, sort.direction, read);
 }
 
 /** The selected runs in the table's order (those the filters hide after them), so a comparison lists them as read here. */
@@ -246,8 +249,29 @@ export function metricCellText(row: TableRow, key: string, families: readonly Fa
   return epoch === undefined ? text : `${text} (epoch ${epoch})`;
 }
 
+/** The schema of a row's model, which says what its unset fields mean. */
+const modelSchemaOf = (row: TableRow, families: readonly FamilyInfo[]) => families.find((f) => f.id === row.family)?.modelSchema;
+
+/**
+ * What a field the row's config leaves unset means (a clip norm: off; a weight decay: 0), where its schema says; the
+ * table shows it in the cell in place of a dash.
+ */
+export function unsetCellText(row: TableRow, path: string, families: readonly FamilyInfo[]): string | undefined {
+  return row.config[path] === undefined ? unsetMeaning(path, row.config, modelSchemaOf(row, families)) : undefined;
+}
+
+/**
+ * A cell's value as sorting and filtering read it: a field the run leaves unset as what that means (a weight decay's
+ * 0 among the numbers, a clip norm's "off" among the words), as the cell shows it; else the value.
+ */
+export function shownValue(row: TableRow, c: Column, families: readonly FamilyInfo[]): Cell {
+  if (c.kind !== 'field' || row.config[c.path] !== undefined) return cellValue(row, c);
+  return valueOrMeaning(c.path, row.config, modelSchemaOf(row, families)) as Cell;
+}
+
 /** A cell as shown, for the filter: its text, and whether it shows a percentage or a duration. */
 export function cellView(row: TableRow, c: Column, families: readonly FamilyInfo[]): CellView {
+  if (c.kind === 'field') return { text: unsetCellText(row, c.path, families) ?? formatCell(cellValue(row, c)) };
   if (c.kind !== 'metric') return { text: formatCell(cellValue(row, c)) };
   const percent = declared(row, c.key, families)?.format === 'percent' || (evaluated(c.key)?.percent ?? false);
   return {
@@ -257,15 +281,33 @@ export function cellView(row: TableRow, c: Column, families: readonly FamilyInfo
   };
 }
 
+/**
+ * The set a per-dimension metric key belongs to (test.kl_dim_0 to the KL per latent dimension), and its dimension as
+ * the explorer's sliders name it (z1: the keys count from 0, the sliders from 1).
+ */
+export function perDimensionOf(
+  key: string,
+  families: readonly FamilyInfo[],
+): { set: FamilyInfo['metrics'][number]; slider: string } | undefined {
+  const name = key.slice(key.indexOf('.') + 1);
+  for (const set of families.flatMap((f) => f.metrics)) {
+    const rest = set.perDimension && name.startsWith(set.perDimension) ? name.slice(set.perDimension.length) : '';
+    if (/^\d+$/.test(rest)) return { set, slider: `z${Number(rest) + 1}` };
+  }
+  return undefined;
+}
+
 /** A metric key's long name (`test −ELBO (nats)`), where some family or the evaluation panel declares it. */
 export function metricLongName(key: string, families: readonly FamilyInfo[]): string | undefined {
   if (key === trainingSecondsKey) return 'time spent training (s), without the pauses and waits in the queue before a resume';
   const figure = evaluated(key);
   if (figure) return `evaluation: ${figure.title}`;
   const name = key.slice(key.indexOf('.') + 1);
-  const m = families.flatMap((f) => f.metrics).find((d) => d.name === name);
+  const dimension = perDimensionOf(key, families);
+  const m = dimension?.set ?? families.flatMap((f) => f.metrics).find((d) => d.name === name);
+  const dim = dimension ? `, ${dimension.slider}` : '';
   // A label may name its split already ("test −ELBO"): it is said once.
-  return m ? `${key.split('.')[0]} ${m.label.replace(/^(test|train) /, '')}${m.unit ? ` (${m.unit})` : ''}` : undefined;
+  return m ? `${key.split('.')[0]} ${m.label.replace(/^(test|train) /, '')}${dim}${m.unit ? ` (${m.unit})` : ''}` : undefined;
 }
 
 /** Whether a column holds numbers (right-aligned): the id, the metrics, and the fields the first row has a number in. */

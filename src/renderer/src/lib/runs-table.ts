@@ -40,13 +40,24 @@ export function formatCell(v: Cell): string {
   return String(v);
 }
 
-/** Runs ordered by one column; numbers by value, text by natural order, and empty cells last whichever the direction. */
-export function sortRows(rows: readonly TableRow[], c: Column, direction: 'asc' | 'desc'): TableRow[] {
+/** What a cell holds for sorting and filtering: its value, or (the table's own reading) what an unset field means. */
+export type CellReader = (row: TableRow, c: Column) => Cell;
+
+/**
+ * Runs ordered by one column, each cell read by `value`; numbers by value, text by natural order, and empty cells
+ * last whichever the direction.
+ */
+export function sortRows(
+  rows: readonly TableRow[],
+  c: Column,
+  direction: 'asc' | 'desc',
+  value: CellReader = cellValue,
+): TableRow[] {
   const sign = direction === 'asc' ? 1 : -1;
   const rank = (v: Cell) => (v === undefined || v === null || (typeof v === 'number' && Number.isNaN(v)) ? 1 : 0);
   return [...rows].sort((a, b) => {
-    const va = cellValue(a, c);
-    const vb = cellValue(b, c);
+    const va = value(a, c);
+    const vb = value(b, c);
     const empty = rank(va) - rank(vb);
     if (empty !== 0 || rank(va) === 1) return empty;
     if (typeof va === 'number' && typeof vb === 'number') return sign * (va - vb) || b.id - a.id;
@@ -124,14 +135,15 @@ export function filterRows(
   rows: readonly TableRow[],
   filter: RowFilter,
   view?: (row: TableRow, column: Column) => CellView,
+  value: CellReader = cellValue,
 ): TableRow[] {
-  const { status, family, column, value, search } = filter;
+  const { status, family, column, value: condition, search } = filter;
   return rows.filter(
     (r) =>
       (!search || matchesSearch(search, r)) &&
       (!status || r.status === status) &&
       (!family || r.family === family) &&
-      (!column || !value || matchesCondition(cellValue(r, column), value, view?.(r, column))),
+      (!column || !condition || matchesCondition(value(r, column), condition, view?.(r, column))),
   );
 }
 

@@ -33,7 +33,9 @@ import {
   type SelectedCodes,
   type StripPath,
 } from '../../lib/explore-codes';
+import { KeptPerRun, runKey } from '../../lib/kept-per-run';
 import { studio } from '../../lib/studio.svelte';
+import { untrack } from 'svelte';
 
 /** Test images in the thumbnail strip at a time. */
 export const thumbCount = 16;
@@ -41,7 +43,13 @@ export const thumbCount = 16;
 type Want = { z: number[]; label: number };
 type Point = { z: number[]; label: number; what: string };
 export type Thumb = { index: number; png: string; code: number[]; label: number | null };
-export type NamedStrip = Strip & { name: string; caption: string };
+/** A strip, its file name and caption, and the epoch of the checkpoint it was decoded from. */
+export type NamedStrip = Strip & { name: string; caption: string; epoch: number };
+
+/** What the strips' card holds of a run: its strips and its points A and B. */
+type StripsCard = { strips: NamedStrip[]; pointA: Point | null; pointB: Point | null };
+/** The strips' cards of the last few runs explored, found again when the user comes back to one. */
+const keptCards = new KeptPerRun<StripsCard>(8);
 
 /**
  * The explore view's state: the run's explorer session (opened again once when it ends), the sliders' code and class
@@ -95,8 +103,26 @@ export class ExploreState {
    */
   private readonly runStopped = $derived.by(() => studio.hasStopped(this.runId()));
 
+  /** The key the strips' card is kept under: null until the studio's list holds the run (its creation time tells it apart). */
+  private readonly cardKey = $derived.by(() => {
+    const id = this.runId();
+    const run = studio.runs.find((r) => r.id === id);
+    return run ? runKey(id, run.createdAt) : null;
+  });
+  /** The run whose card the view holds. */
+  private cardRun: number | null = null;
+
   constructor(runId: () => number) {
     this.runId = runId;
+    // The strips and points of a run explored before come back with it; another run's go.
+    $effect(() => {
+      const key = this.cardKey;
+      untrack(() => this.restoreCard(key));
+    });
+    $effect(() => {
+      const card = { strips: this.strips, pointA: this.pointA, pointB: this.pointB };
+      untrack(() => this.keepCard(card));
+    });
     $effect(() => {
       runId();
       void this.runStopped;
@@ -126,6 +152,20 @@ export class ExploreState {
         this.sessionId = null;
       };
     });
+  }
+
+  private restoreCard(key: string | null): void {
+    const run = this.runId();
+    const card = key ? keptCards.get(key) : undefined;
+    if (card) [this.strips, this.pointA, this.pointB] = [card.strips, card.pointA, card.pointB];
+    else if (this.cardRun !== run) [this.strips, this.pointA, this.pointB] = [[], null, null];
+    this.cardRun = run;
+    this.keepCard({ strips: this.strips, pointA: this.pointA, pointB: this.pointB });
+  }
+
+  private keepCard(card: StripsCard): void {
+    if (this.cardKey && this.cardRun === this.runId())
+      keptCards.set(this.cardKey, card.strips.length > 0 || card.pointA || card.pointB ? card : undefined);
   }
 
   private async openSession(): Promise<ExplorerInfo> {
@@ -381,6 +421,7 @@ export class ExploreState {
         channels: result.channels,
         name,
         caption,
+        epoch: info.epoch,
       };
       this.strips = [strip, ...this.strips].slice(0, this.maxStrips);
       this.succeeded('strip');
