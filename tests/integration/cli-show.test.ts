@@ -124,3 +124,23 @@ describe('latent-studio show', () => {
     expect([bad.code, bad.stderr.trim()]).toEqual([2, 'latent-studio: show needs a run id (latent-studio runs), not "seven"']);
   });
 });
+
+describe('latent-studio runs --experiment', () => {
+  it('prints a field a run leaves unset as what that means, as the UI’s table does', () => {
+    const dbPath = join(tmp.dir, 'table.db');
+    const db = openDb(dbPath);
+    const base = { ...mnistConfig({ epochs: 1 }), experiment: 'clipping' };
+    const clipped = insertRun(db, { ...base, name: 'clipped', training: { ...base.training, clipNorm: 1 } }, 'c1');
+    const free = insertRun(db, { ...base, name: 'free' }, 'c2');
+    for (const id of [clipped, free]) finishRun(db, id, 'completed', null);
+    db.close();
+    const shown = runCli('runs', '--experiment', 'clipping', '--db', dbPath);
+    expect(shown.code, shown.stderr).toBe(0);
+    const [header, ...rows] = shown.stdout.trim().split('\n');
+    const cells = (line: string | undefined) => (line ?? '').trim().split(/\s{2,}/);
+    const column = cells(header).indexOf('training.clipNorm');
+    expect(column).toBeGreaterThan(0);
+    const byName = Object.fromEntries(rows.map((line) => [cells(line)[1], cells(line)[column]]));
+    expect(byName).toEqual({ clipped: '1', free: 'off' });
+  });
+});

@@ -6,6 +6,7 @@
 import type { RunsTable, RunSummary } from '../../shared/api';
 import { ObjectiveError, paretoFront, parseObjectives, type Objective } from '../../shared/pareto';
 import { isPerDimensionMetric, runsTableCsv } from '../../shared/runs-table';
+import { unsetMeaning } from '../../shared/config-unset';
 import { command, dbAndJson, fmt, intFlag, printTable, remoteFlags, UsageError, withStudio } from '../runner';
 
 function latestValue(run: RunSummary, split: string, name: string): number | undefined {
@@ -116,8 +117,13 @@ export const runs = command({
               String(r.id),
               r.name,
               r.status,
-              // A field a run does not have (another family's) reads as a missing metric does.
-              ...table.fields.map((f) => (r.config[f] === undefined ? '-' : JSON.stringify(r.config[f]))),
+              // A field the run leaves unset reads as what that means (a clip norm: off), as in the UI's table; one
+              // it does not have (another family's) as a missing metric does.
+              ...table.fields.map((f) =>
+                r.config[f] !== undefined
+                  ? JSON.stringify(r.config[f])
+                  : (unsetMeaning(f, r.config, families.find((x) => x.id === r.family)?.modelSchema) ?? '-'),
+              ),
               ...metrics.map((m) => fmt(r.metrics[m])),
             ]),
           );

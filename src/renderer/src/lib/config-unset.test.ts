@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defaultRunConfig } from '../../../families/run-config';
 import { familySpecs } from '../../../families/specs';
 import { flattenConfig } from '../../../shared/sweep';
-import { fieldInContext, unsetMeaning, unsetPaths, valueOrMeaning } from './config-unset';
+import { fieldInContext, unsetMeaning, unsetPaths, valueOrMeaning } from '../../../shared/config-unset';
 import { formFields, jsonFormFields, type FieldSchema } from './schema-form';
 import { LearningRateSchedule, TrainingConfig } from '../../../shared/config';
 

@@ -13,7 +13,7 @@ import { evaluationFigure } from './evaluation';
 import { duration, num } from './format';
 import { mergeMetricRecord } from './latest-metrics';
 import { formatMetric } from './metrics';
-import { unsetMeaning, valueOrMeaning } from './config-unset';
+import { unsetMeaning, valueOrMeaning } from '../../../shared/config-unset';
 import {
   cellValue,
   columnKey,

@@ -21,7 +21,7 @@ import {
   unlikeFigures,
   type CompareRow,
 } from '../compare';
-import { unsetMeaning } from '../config-unset';
+import { unsetMeaning } from '../../../../shared/config-unset';
 import { sweep, sweepFields } from './fixtures';
 
 describe('the metric a comparison opens on', () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { RunSettings } from '../../../shared/config';
-import type { FieldSchema } from './schema-form';
+import { RunSettings } from './config';
+import type { FieldSchema } from './field-schema';
 
 /**
  * What a config field a run leaves unset means, as its schema's `unset` says (a clip norm: off; a VQ-VAE's codebook
