@@ -47,6 +47,11 @@ export const MetricDeclaration = z.object({
   needs: z.enum(['labels', 'twinSets']).optional(),
   /** Measured once, after the last epoch (the model's afterTraining hook): no rule that reads each epoch can read it. */
   afterTraining: z.boolean().optional(),
+  /**
+   * A value the training sets rather than measures (a KL warm-up's β so far): logged beside the figures, but no
+   * objective a sweep may optimise (minimising it picks the smallest β, not the best model).
+   */
+  setting: z.boolean().optional(),
 });
 export type MetricDeclaration = z.infer<typeof MetricDeclaration>;
 

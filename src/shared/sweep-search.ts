@@ -82,6 +82,7 @@ export function epochMetricNames(
     losses?: string[] | undefined;
     needs?: 'labels' | 'twinSets' | undefined;
     afterTraining?: boolean | undefined;
+    setting?: boolean | undefined;
   }[],
   loss?: string,
   /** Whether the runs hold a validation split out of their training images (its loss and MSE each epoch). */
@@ -95,6 +96,7 @@ export function epochMetricNames(
     .filter(
       (m) =>
         !m.perDimension &&
+        !m.setting &&
         (!loss || !m.losses || m.losses.includes(loss)) &&
         (!m.needs || !has || has[m.needs]) &&
         !(atRungs && m.afterTraining),

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '../families/run-config';
 import {
   differingFields,
+  distinctConfigs,
   expandSweep,
   flattenConfig,
   SweepParameter,
@@ -125,6 +126,35 @@ describe('expandSweep', () => {
     expect(new Set(latent)).toEqual(new Set([2, 3, 4, 5]));
     expect(latent.every(Number.isInteger)).toBe(true);
     expect(new Set(a.points.map((p) => p.params['training.batchSize']))).toEqual(new Set([32, 64]));
+  });
+
+  it('draws each config of a random sweep once, and refuses more runs than its values make configs', () => {
+    const listed = (count: number, seed = 0) =>
+      spec({
+        method: 'random',
+        count,
+        seed,
+        parameters: {
+          'model.beta': { values: [1, 4, 16] },
+          'model.latentSize': { min: 4, max: 5, distribution: 'int_uniform' },
+        },
+      });
+    // 6 configs: with replacement, 6 draws repeat one almost always (1 − 6!/6⁶ ≈ 98.5 %); every seed here draws 6 distinct.
+    for (const seed of [0, 1, 2, 3, 4]) {
+      const r = expandSweep(listed(6, seed), base());
+      if (!r.ok) throw new Error(JSON.stringify(r.issues));
+      expect(new Set(r.points.map((p) => JSON.stringify(p.params))).size).toBe(6);
+    }
+    const over = expandSweep(listed(7), base());
+    expect(over.ok ? [] : over.issues).toEqual([
+      {
+        path: 'count',
+        message:
+          '7 runs, but these values make only 6 distinct configs: a random sweep draws each config once (method grid runs all 6; sweep training.seed too to repeat them)',
+      },
+    ]);
+    expect(distinctConfigs(listed(1).parameters)).toBe(6);
+    expect(distinctConfigs({ ...listed(1).parameters, 'training.learningRate': { min: 1e-4, max: 1e-2 } })).toBe(Infinity);
   });
 
   it('draws a whole-number range as W&B does (int_uniform) over a field that takes whole numbers, and only there', () => {

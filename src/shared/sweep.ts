@@ -168,6 +168,37 @@ function draw(p: SweepParameter, random: () => number): SweepValue {
   return p.min + u * (p.max - p.min);
 }
 
+/** How many distinct values one parameter can take: its values, an int_uniform range's integers, else endless. */
+function valueCount(p: SweepParameter): number {
+  if ('values' in p) return new Set(p.values.map((v) => JSON.stringify(v))).size;
+  return p.distribution === 'int_uniform' ? Math.max(1, Math.floor(p.max) - Math.ceil(p.min) + 1) : Infinity;
+}
+
+/** How many distinct configs a random sweep's parameters can make (Infinity where one is a continuous range). */
+export function distinctConfigs(parameters: SweepSpec['parameters']): number {
+  return Object.values(parameters).reduce((n, p) => n * valueCount(p), 1);
+}
+
+/**
+ * A random sweep's draws: the same for the same seed, and each config once. W&B draws with replacement, so a sweep
+ * over a few listed values trains the same config twice, with the same seed, to the same figures (a wasted run, and
+ * two that a comparison groups as seeds without spread); a draw that repeats one before it is drawn again.
+ */
+function randomDraws(spec: SweepSpec, paths: readonly string[], size: number): SweepValue[][] {
+  const random = createRng(spec.seed);
+  const seen = new Set<string>();
+  const combos: SweepValue[][] = [];
+  // Bounded although a space with room (checked before) always yields: a continuous range repeats with probability 0.
+  for (let tries = 0; combos.length < size && tries < 1000 * size; tries++) {
+    const combo = paths.map((path) => draw(spec.parameters[path] as SweepParameter, random));
+    const key = JSON.stringify(combo);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    combos.push(combo);
+  }
+  return combos;
+}
+
 /**
  * W&B draws a range whose bounds are both whole numbers from int_uniform when it names no distribution
  * (wandb/sweeps, config/schema.json: the type of min and max decides). JSON cannot tell 2 from 2.0, so the field
@@ -302,9 +333,18 @@ export function expandSweep(spec: SweepSpec, base: RunConfig, check?: (config: R
   } else if (spec.method === 'bayes') {
     combos = bayesStartup(spec, Math.min(size, spec.concurrency)).map((p) => paths.map((path) => p[path] ?? null));
   } else {
-    // The draws of a random sweep are the same for the same seed.
-    const random = createRng(spec.seed);
-    combos = Array.from({ length: size }, () => paths.map((path) => draw(spec.parameters[path] as SweepParameter, random)));
+    const distinct = distinctConfigs(spec.parameters);
+    if (size > distinct)
+      return {
+        ok: false,
+        issues: [
+          {
+            path: 'count',
+            message: `${size} runs, but these values make only ${distinct} distinct configs: a random sweep draws each config once (method grid runs all ${distinct}; sweep training.seed too to repeat them)`,
+          },
+        ],
+      };
+    combos = randomDraws(spec, paths, size);
   }
   if (spec.method !== 'grid') {
     // Every value a later proposal or draw may take, one path at a time in the first: whether a spec is taken must

@@ -55,7 +55,17 @@ test('a bayes sweep with Hyperband from the form: runs stop at rungs, the best s
   // A bayes sweep lists its first proposals (the rest come as runs end).
   await expect(page.getByTestId('sweep-preview-run')).toHaveCount(2);
   await expect(page.getByTestId('sweep-preview-count')).toHaveText('8 runs');
-  await expect(page.getByTestId('sweep-preview-later')).toContainText('TPE proposes the other 6');
+  // Half of its 8 runs random by default, then TPE's proposals.
+  await expect(page.getByTestId('sweep-preview-later')).toContainText(
+    'the other 6 as earlier runs end: random up to run 4, then proposed by TPE',
+  );
+  await expect(page.getByTestId('sweep-random-only')).toHaveCount(0);
+  // With Optuna's 10 random runs first, a sweep of 8 is a random search, and says so.
+  await fill(page, 'sweep-startup', '10');
+  await expect(page.getByTestId('sweep-preview-later')).toContainText('the other 6 are random draws too');
+  await expect(page.getByTestId('sweep-random-only')).toContainText('8 runs, all random');
+  await fill(page, 'sweep-startup', '4');
+  await expect(page.getByTestId('sweep-random-only')).toHaveCount(0);
   await page.screenshot({ path: join(shots, '50-bayes-hyperband-form.png'), fullPage: true });
   // Enter in the study template's fields is not the sweep's: nothing starts.
   await page.getByTestId('study-template-toggle').click();
@@ -73,9 +83,9 @@ test('a bayes sweep with Hyperband from the form: runs stop at rungs, the best s
   // The runs train; Hyperband stops the weak ones at their rungs, TPE proposes the next as each ends.
   await expect(page.getByTestId('sweep-header')).toBeVisible();
   expect((await callHost<unknown[]>(host, 'sweeps.list', {})).length).toBe(1);
-  // Eight runs, all before TPE's first proposal (its first ten are random): said so, not "TPE".
+  // Eight runs, the first four random, the others TPE's proposals.
   await expect(page.getByTestId('sweep-search-line')).toContainText(
-    'random search: TPE starts after 10 random proposals, and this sweep makes 8 · minimize test.neg_elbo · Hyperband',
+    'TPE after 4 random, 2 proposed ahead · minimize test.neg_elbo · Hyperband',
   );
   await expect(page.getByTestId('sweep-stopped')).toBeVisible({ timeout: 200_000 });
   await expect(page.getByTestId('sweep-progress')).toHaveText(/^\d done · 0 running · 0 queued of 8$/, { timeout: 240_000 });

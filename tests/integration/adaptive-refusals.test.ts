@@ -58,11 +58,14 @@ describe('an adaptive sweep spec refused by its key, nothing stored', () => {
 
   it('draws a whole-number range over a whole-number field from int_uniform, as W&B does', async () => {
     const r = await studio.api['sweeps.create']({
-      spec: SweepSpec.parse({ ...base, method: 'random', count: 8, parameters: { 'model.latentSize': { min: 2, max: 4 } } }),
+      spec: SweepSpec.parse({ ...base, method: 'random', count: 8, parameters: { 'model.latentSize': { min: 2, max: 12 } } }),
       dryRun: true,
     });
     expect(r.issues).toEqual([]);
-    expect(r.runs.map((run) => run.params['model.latentSize']).every((v) => v === 2 || v === 3 || v === 4)).toBe(true);
+    const drawn = r.runs.map((run) => run.params['model.latentSize']);
+    expect(drawn.every((v) => Number.isInteger(v) && Number(v) >= 2 && Number(v) <= 12)).toBe(true);
+    // Each config once: 8 of the 11 sizes.
+    expect(new Set(drawn).size).toBe(8);
   });
 
   it('refuses what a study would ignore: another method, a count, other ranges, early termination', async () => {

@@ -90,9 +90,18 @@ const checkVae: ModelCheck<VaeModel> = (model, ctx, issue) => {
 
 /** What the VAE and the CVAE report besides the loss: the ELBO's parts, and the KL of each latent dimension. */
 export const vaeMetrics: MetricDeclaration[] = [
-  { name: 'neg_elbo', label: 'test −ELBO', digits: 2, headline: true, comparable: true, losses: ['bce', 'mse', 'mae'] },
+  {
+    name: 'neg_elbo',
+    label: 'test −ELBO',
+    unit: 'nats',
+    digits: 2,
+    headline: true,
+    comparable: true,
+    losses: ['bce', 'mse', 'mae'],
+  },
+  // In nats under a likelihood loss (BCE's Bernoulli, MSE's Gaussian); a sum of errors under another: no unit said.
   { name: 'reconstruction', label: 'reconstruction', digits: 2 },
-  { name: 'kl', label: 'KL', digits: 2 },
+  { name: 'kl', label: 'KL', unit: 'nats', digits: 2 },
   { name: 'active_units', label: 'active units', format: 'count', outOf: 'kl_per_dim' },
   { name: 'kl_per_dim', label: 'KL per latent dimension', unit: 'nats', perDimension: 'kl_dim_' },
 ];
@@ -102,7 +111,7 @@ export const vaeMetrics: MetricDeclaration[] = [
  * during the warm-up alone (`unreported` says so for a model without one, and a rule on it is refused).
  */
 export const klWarmupMetric = {
-  metrics: [{ name: 'kl_weight', label: 'β so far (KL warm-up)', digits: 3 }] satisfies MetricDeclaration[],
+  metrics: [{ name: 'kl_weight', label: 'β so far (KL warm-up)', digits: 3, setting: true }] satisfies MetricDeclaration[],
   unreported: (m: { klWarmupEpochs: number }) => (m.klWarmupEpochs > 0 ? [] : ['kl_weight']),
 };
 

@@ -4,7 +4,9 @@ import { defaultRunConfig } from '../../../families/run-config';
 import { familySpecs } from '../../../families/specs';
 import type { MetricDeclaration } from '../../../shared/family-declarations';
 import {
+  bayesPlan,
   buildSweepSpec,
+  defaultStartupTrials,
   configFields,
   lossScaleWarning,
   formatValueList,
@@ -206,5 +208,36 @@ describe('issues', () => {
     expect(byRow.get('model.encoder[0].units')?.map((i) => i.message)).toEqual(['a']);
     expect(byRow.get('model.encoder')?.map((i) => i.message)).toEqual(['b']);
     expect(byRow.get('model.beta')).toEqual([]);
+  });
+});
+
+describe('a bayes sweep’s plan in words', () => {
+  it('says when TPE takes over, and that a sweep of no more runs than its random start is a random search', () => {
+    expect(bayesPlan(20, 2, 10)).toBe(
+      'The first 2 now; the other 18 as earlier runs end: random up to run 10, then proposed by TPE from the results.',
+    );
+    // The runs proposed ahead are random whatever the start says.
+    expect(bayesPlan(8, 3, 1)).toContain('random up to run 3, then proposed by TPE');
+    expect(bayesPlan(8, 2, 10)).toBe(
+      'The first 2 now; the other 6 are random draws too: TPE proposes only after 10 random runs, and this sweep makes 8.',
+    );
+    expect(bayesPlan(2, 2, 10)).toBe('');
+  });
+  it('starts with half the runs random, at most Optuna’s ten, until the user says', () => {
+    expect([8, 10, 30, 1, null].map(defaultStartupTrials)).toEqual([4, 5, 10, 1, 10]);
+  });
+  it('puts the random start in the spec of a bayes sweep only', () => {
+    const beta: ParameterRow = {
+      id: 1,
+      path: 'model.beta',
+      mode: 'values',
+      values: '1, 4',
+      min: undefined,
+      max: undefined,
+      distribution: 'uniform',
+    };
+    const form = { name: 'b', base: 'x', parameters: [beta], count: 8, startupTrials: 3 };
+    expect(buildSweepSpec({ ...form, method: 'bayes' })).toMatchObject({ startup_trials: 3 });
+    expect(buildSweepSpec({ ...form, method: 'random' })).not.toHaveProperty('startup_trials');
   });
 });

@@ -180,6 +180,8 @@ export interface SweepForm {
   hyperband?: { min_iter: number | null | undefined; eta: number | null | undefined } | null | undefined;
   /** Runs a bayes sweep proposes ahead of the results. */
   concurrency?: number | null | undefined;
+  /** Random proposals a bayes sweep makes before TPE (Optuna's n_startup_trials). */
+  startupTrials?: number | null | undefined;
 }
 
 const isSet = (v: number | null | undefined): v is number => v !== undefined && v !== null;
@@ -220,7 +222,30 @@ export function buildSweepSpec(form: SweepForm): SweepSpecInput {
         }
       : {}),
     ...(form.method === 'bayes' && isSet(form.concurrency) ? { concurrency: form.concurrency } : {}),
+    ...(form.method === 'bayes' && isSet(form.startupTrials) ? { startup_trials: form.startupTrials } : {}),
   };
+}
+
+/**
+ * The form's random start for a bayes sweep of `count` runs, until the user sets one: half its runs, at most Optuna's
+ * 10 (n_startup_trials), so that a sweep of 10 runs or fewer is not a random search by default.
+ */
+export function defaultStartupTrials(count: number | null | undefined): number {
+  return Math.max(1, Math.min(10, Math.floor((count ?? 20) / 2)));
+}
+
+/**
+ * How a bayes sweep's runs come, in words, for the preview: the first `now` listed, the others random draws until
+ * `startup` runs have been made (and the first `now` are random whatever it says), then TPE's proposals. A sweep of
+ * no more runs than its random start is a random search, and says so.
+ */
+export function bayesPlan(total: number, now: number, startup: number): string {
+  const later = total - now;
+  if (later <= 0) return '';
+  const random = Math.max(startup, now);
+  if (random >= total)
+    return `The first ${now} now; the other ${later} are random draws too: TPE proposes only after ${startup} random runs, and this sweep makes ${total}.`;
+  return `The first ${now} now; the other ${later} as earlier runs end: random up to run ${random}, then proposed by TPE from the results.`;
 }
 
 /**

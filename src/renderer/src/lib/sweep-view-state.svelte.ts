@@ -6,7 +6,15 @@ import { epochMetricNames } from '../../../shared/sweep-search';
 import { ClientError } from './client';
 import { checkSlurmOptions, slurmOptionsOf, type SlurmForm } from './slurm-form';
 import { studio } from './studio.svelte';
-import { buildSweepSpec, configFields, issuesAt, lossScaleWarning, parameterIssues, type ParameterRow } from './sweep-form';
+import {
+  buildSweepSpec,
+  configFields,
+  defaultStartupTrials,
+  issuesAt,
+  lossScaleWarning,
+  parameterIssues,
+  type ParameterRow,
+} from './sweep-form';
 import {
   applyFixedValues,
   applicableEvaluations,
@@ -52,6 +60,10 @@ export class SweepFormState {
   minIter = $state<number | undefined>(1);
   eta = $state<number | undefined>(3);
   concurrency = $state<number | undefined>(2);
+  /** Random runs before TPE proposes, as the user set them (Optuna's n_startup_trials); unset, `startup` says. */
+  startupTrials = $state<number | undefined>(undefined);
+  /** The random start the sweep gets: the user's, else half its runs up to 10 (defaultStartupTrials). */
+  readonly startup = $derived(this.startupTrials ?? defaultStartupTrials(this.count));
   count = $state<number | undefined>(10);
   maxRuns = $state<number | undefined>(100);
   seed = $state<number | undefined>(0);
@@ -170,6 +182,7 @@ export class SweepFormState {
       secondMetric: this.secondName ? { name: this.secondName, goal: this.secondGoal } : null,
       hyperband: this.hyperband ? { min_iter: this.minIter, eta: this.eta } : null,
       concurrency: this.concurrency,
+      startupTrials: this.startup,
     });
   });
 
