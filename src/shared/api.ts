@@ -163,6 +163,11 @@ export const RunsTable = z.object({
        * checkpoint's epoch: they describe the model as it was then, not beside the final metrics. Absent when none.
        */
       staleEvaluations: z.record(z.string(), z.number().int()).optional(),
+      /**
+       * Where the run ended before its last epoch (stopped at a Hyperband rung, failed, cancelled, interrupted): the
+       * epoch of its last test figures, which its final metrics are of. Absent for a run that completed or trains.
+       */
+      endedAtEpoch: z.number().optional(),
       /** Its Slurm task, as `RunSummary.slurm` (absent where that is null). */
       slurm: SlurmRunInfo.optional(),
     }),

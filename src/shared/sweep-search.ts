@@ -170,6 +170,46 @@ export const RungRecord = z.object({
 });
 export type RungRecord = z.infer<typeof RungRecord>;
 
+/** A figure in a rung's sentence: four significant digits, or the exponent form. */
+const show = (v: number) => (Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? v.toPrecision(4) : v.toExponential(3));
+/** A rung's epoch, with a phased family's pretraining said. */
+const rungAt = (epoch: number, pretraining: number) =>
+  pretraining > 0 ? `epoch ${epoch}, ${epoch - pretraining} after ${pretraining} of pretraining` : `epoch ${epoch}`;
+/** The runs a run was judged against at a rung. */
+const runsBefore = (peers: number) =>
+  peers === 1 ? 'one run that reached this rung before it' : `${peers} runs that reached this rung before it`;
+
+/** The sentence kept with a stopped run. */
+export function stoppedReason(
+  metric: string,
+  rung: number,
+  epoch: number,
+  value: number,
+  judgement: Pick<RungRecord, 'cutoff' | 'peers'>,
+  eta: number,
+  /** A phased family's pretraining: its rungs count the epochs after it, as the sweep's chart does. */
+  pretraining = 0,
+): string {
+  const at = rungAt(epoch, pretraining);
+  if (judgement.cutoff === null) return `stopped by Hyperband at rung ${rung} (${at}): ${metric} is not a number`;
+  return (
+    `stopped by Hyperband at rung ${rung} (${at}): ${metric} ${show(value)} is not in the top 1/${eta} ` +
+    `of the ${runsBefore(judgement.peers)} (cutoff ${show(judgement.cutoff)})`
+  );
+}
+
+/** The sentence of a run that went on at a rung: its figure, and what it was judged against (none: it was the first). */
+export function wentOnReason(
+  metric: string,
+  record: Omit<RungRecord, 'runId' | 'decision'>,
+  eta: number,
+  pretraining = 0,
+): string {
+  const at = `rung ${record.rung} (${rungAt(record.epoch, pretraining)}): ${metric} ${show(record.value)}`;
+  if (record.cutoff === null || record.peers === 0) return `went on at ${at}, the first run to reach it`;
+  return `went on at ${at}, in the top 1/${eta} of the ${runsBefore(record.peers)} (cutoff ${show(record.cutoff)})`;
+}
+
 /** A parameter as a search method sees it: lists are categorical, ranges float (uniform or log) or integer. */
 export type SearchDimension =
   | { kind: 'float'; low: number; high: number; log: boolean }

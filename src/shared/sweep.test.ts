@@ -154,7 +154,9 @@ describe('expandSweep', () => {
       },
     ]);
     expect(distinctConfigs(listed(1).parameters)).toBe(6);
-    expect(distinctConfigs({ ...listed(1).parameters, 'training.learningRate': { min: 1e-4, max: 1e-2 } })).toBe(Infinity);
+    expect(
+      distinctConfigs({ ...listed(1).parameters, 'training.learningRate': { min: 1e-4, max: 1e-2, distribution: 'uniform' } }),
+    ).toBe(Infinity);
   });
 
   it('draws a whole-number range as W&B does (int_uniform) over a field that takes whole numbers, and only there', () => {

@@ -173,3 +173,30 @@ describe('reading many runs', () => {
     ]);
   });
 });
+
+describe('a run that ended before its last epoch', () => {
+  it('says in the table the epoch its final figures are of; a completed run does not', async () => {
+    const base = findPreset('beta-vae-4');
+    if (!base) throw new Error('no beta-vae-4 preset');
+    const config = { ...structuredClone(base), experiment: 'short' };
+    const stopped = insertRun(studio.db, config, 'short-1');
+    const completed = insertRun(studio.db, { ...config, training: { ...config.training, seed: 2 } }, 'short-2');
+    const testLoss = (epochs: number): MetricPoint[] =>
+      Array.from({ length: epochs }, (_, e) => ({
+        step: (e + 1) * 10,
+        epoch: e + 1,
+        split: 'test',
+        name: 'loss',
+        value: 10 - e,
+      }));
+    writeMetrics(studio.db, stopped, testLoss(2));
+    writeMetrics(studio.db, completed, testLoss(config.training.epochs));
+    finishRun(studio.db, stopped, 'stopped', 'stopped by Hyperband at rung 0 (epoch 2)');
+    finishRun(studio.db, completed, 'completed', null);
+    const table = await studio.api['runs.table']({ experiment: 'short' });
+    const byId = new Map(table.rows.map((r) => [r.id, r]));
+    expect(byId.get(stopped)?.endedAtEpoch).toBe(2);
+    expect(byId.get(stopped)?.metrics['test.loss']).toBe(9);
+    expect(byId.get(completed)).not.toHaveProperty('endedAtEpoch');
+  });
+});

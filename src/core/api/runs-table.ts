@@ -5,7 +5,7 @@ import { differingFields, flattenConfig } from '../../shared/sweep';
 import { latestEvaluationFigures } from '../store/evaluations';
 import { defaultEpoch } from '../export';
 import { labelsOf } from '../store/labels';
-import { latestByRun, runsWithConfigs, slurmRunInfo, type SlurmTaskRecord } from '../store/runs';
+import { lastTestEpochs, latestByRun, runsWithConfigs, slurmRunInfo, type SlurmTaskRecord } from '../store/runs';
 import type { StudioContext } from './context';
 
 export function runsTableApi({ db }: StudioContext): Pick<Api, 'runs.table'> {
@@ -21,6 +21,11 @@ export function runsTableApi({ db }: StudioContext): Pick<Api, 'runs.table'> {
       const differing = differingFields(configs, ['name', 'experiment', 'family']);
       const sweptDiffering = swept.filter((f) => differing.includes(f));
       const fields = [...sweptDiffering, ...differing.filter((f) => !swept.includes(f))];
+      // Runs that ended before their last epoch: their final figures are of the epoch they reached.
+      const short = lastTestEpochs(
+        db,
+        rows.filter((r) => r.status !== 'completed' && r.status !== 'queued' && r.status !== 'running').map((r) => r.id),
+      );
       const metricKeys = new Set<string>();
       const tableRows = rows.map((r, i) => {
         const metrics: Record<string, number> = {};
@@ -59,6 +64,7 @@ export function runsTableApi({ db }: StudioContext): Pick<Api, 'runs.table'> {
           config: configs[i] ?? {},
           metrics,
           ...(Object.keys(staleEvaluations).length > 0 ? { staleEvaluations } : {}),
+          ...(short.has(r.id) ? { endedAtEpoch: short.get(r.id) } : {}),
           ...labelsOf(r),
           ...(r.executor === 'slurm' && r.slurm_json ? { slurm: slurmRunInfo(JSON.parse(r.slurm_json) as SlurmTaskRecord) } : {}),
         };

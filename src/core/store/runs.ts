@@ -148,6 +148,20 @@ export function latestByRun(db: Db, runIds: readonly number[] | null): Map<numbe
   return byRun;
 }
 
+/**
+ * The epoch of each run's last test figures, for these runs (those that ended before their last epoch: the table says
+ * which epoch their final figures are of).
+ */
+export function lastTestEpochs(db: Db, runIds: readonly number[]): Map<number, number> {
+  if (runIds.length === 0) return new Map();
+  const rows = stmt<[string], { runId: number; epoch: number }>(
+    db,
+    `SELECT run_id AS runId, max(epoch) AS epoch FROM metrics
+     WHERE split = 'test' AND run_id IN (SELECT value FROM json_each(?)) GROUP BY run_id`,
+  ).all(JSON.stringify(runIds));
+  return new Map(rows.map((r) => [r.runId, r.epoch]));
+}
+
 function toSummary(r: RunRow, latest: Latest[]): RunSummary {
   return {
     id: r.id,

@@ -30,22 +30,4 @@ export function judgeAtRung(peers: readonly number[], loss: number, eta: number)
   return { decision: loss <= cutoff ? 'continue' : 'stopped', cutoff, peers: recorded.length };
 }
 
-/** The sentence kept with a stopped run. */
-export function stoppedReason(
-  metric: string,
-  rung: number,
-  epoch: number,
-  value: number,
-  judgement: RungJudgement,
-  eta: number,
-  /** A phased family's pretraining: its rungs count the epochs after it, as the sweep's chart does. */
-  pretraining = 0,
-): string {
-  const show = (v: number) => (Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? v.toPrecision(4) : v.toExponential(3));
-  const at = pretraining > 0 ? `epoch ${epoch}, ${epoch - pretraining} after ${pretraining} of pretraining` : `epoch ${epoch}`;
-  if (judgement.cutoff === null) return `stopped by Hyperband at rung ${rung} (${at}): ${metric} is not a number`;
-  return (
-    `stopped by Hyperband at rung ${rung} (${at}): ${metric} ${show(value)} is not in the top 1/${eta} ` +
-    `of the ${judgement.peers} runs that reached this rung before it (cutoff ${show(judgement.cutoff)})`
-  );
-}
+export { stoppedReason } from '../../shared/sweep-search';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { elapsed, num } from './format';
+import { elapsed, num, runFigure } from './format';
 
 describe('elapsed', () => {
   const start = '2026-12-04T10:00:00.000Z';
@@ -38,5 +38,39 @@ describe('a figure', () => {
     expect([num(9999.96), num(999.996), num(99999.6), num(0.99996)]).toEqual(['10000', '1000.0', '1.00e+5', '1.0000']);
     // A declared metric's own decimals stay the most it shows.
     expect([num(463.1122, 2), num(0.75, 3), num(-455.0312)]).toEqual(['463.11', '0.750', '-455.03']);
+  });
+});
+
+describe('the figure beside a run in a list', () => {
+  const families = [
+    {
+      id: 'vae',
+      lossUnit: 'nats per image',
+      metrics: [{ name: 'neg_elbo', label: 'test −ELBO', unit: 'nats', comparable: true }],
+    },
+    { id: 'autoencoder', lossUnit: 'per pixel', metrics: [] },
+  ] as unknown as Parameters<typeof runFigure>[1];
+  const run = (family: string, metrics: [string, number][]) => ({
+    family,
+    latest: metrics.map(([name, value]) => ({ split: 'test' as const, name, value, step: 1 })),
+  });
+  it('is the figure measured alike whatever β where the family has one, else the test loss', () => {
+    // Two β-VAEs' test losses weigh their KL by their own β: their −ELBOs compare.
+    expect(
+      runFigure(
+        run('vae', [
+          ['loss', 160.2],
+          ['neg_elbo', 145.07],
+        ]),
+        families,
+      ),
+    ).toEqual({
+      label: 'test −ELBO',
+      value: '145.07',
+      title: 'test −ELBO (nats): 145.07',
+    });
+    expect(runFigure(run('autoencoder', [['loss', 0.0504]]), families)).toMatchObject({ label: 'test loss', value: '0.0504' });
+    // Before its first test figures (or under a loss without a likelihood): the test loss, or a dash.
+    expect(runFigure(run('vae', []), families)).toMatchObject({ label: 'test loss', value: '–' });
   });
 });

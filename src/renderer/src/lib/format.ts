@@ -1,4 +1,4 @@
-import type { RunSummary } from '../../../shared/api';
+import type { FamilyInfo, RunSummary } from '../../../shared/api';
 import { duration } from '../../../shared/duration';
 
 export { duration };
@@ -66,4 +66,23 @@ export function bytes(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
   if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
   return `${Math.max(1, Math.round(n / 1e3))} kB`;
+}
+
+/**
+ * The figure a list of runs shows beside each: its family's figure that is measured alike whatever the loss weights
+ * (`comparable`: a VAE's −ELBO, which the test loss is not across β), where the run has it, else its test loss.
+ */
+export function runFigure(
+  run: Pick<RunSummary, 'latest' | 'family'>,
+  families: readonly Pick<FamilyInfo, 'id' | 'metrics' | 'lossUnit'>[],
+): { label: string; value: string; title: string } {
+  const family = families.find((f) => f.id === run.family);
+  const comparable = family?.metrics.find((m) => m.comparable && latest(run, 'test', m.name) !== undefined);
+  if (comparable) {
+    const label = comparable.label.replace(/^test /, '');
+    const value = num(latest(run, 'test', comparable.name));
+    return { label: `test ${label}`, value, title: `test ${label}${comparable.unit ? ` (${comparable.unit})` : ''}: ${value}` };
+  }
+  const value = num(latest(run, 'test', 'loss'));
+  return { label: 'test loss', value, title: `test loss, ${family?.lossUnit ?? ''}: ${value}` };
 }

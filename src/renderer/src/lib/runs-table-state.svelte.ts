@@ -15,7 +15,7 @@ import {
   waitsOnSlurm,
   isNumericColumn,
   liveSweepCounts,
-  metricCellText,
+  metricCellShown,
   metricLongName,
   perDimensionOf,
   splitMetricChoices,
@@ -278,7 +278,7 @@ export class RunsTableState {
 
   // ---- Cells.
   metricText(row: TableRow, key: string): string {
-    return metricCellText(row, key, studio.families);
+    return metricCellShown(row, key, studio.families);
   }
   metricLabel(key: string): string | undefined {
     return metricLongName(key, studio.families);

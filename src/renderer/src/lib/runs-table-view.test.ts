@@ -14,6 +14,7 @@ import {
   liveSweepCounts,
   splitMetricChoices,
   metricLongName,
+  metricCellShown,
   metricCellText,
   nextSort,
   selectionInOrder,
@@ -293,6 +294,23 @@ describe('an evaluation of an older checkpoint', () => {
     } as unknown as Parameters<typeof metricCellText>[0];
     expect(metricCellText(row, 'eval.kmeans_acc', [])).toMatch(/^50(\.0)? ?% \(epoch 3\)$/);
     expect(metricCellText(row, 'eval.mig', [])).not.toContain('epoch');
+  });
+});
+
+describe('a run that ended before its last epoch', () => {
+  it('names the epoch its figures are of, and is filtered by the figure', () => {
+    const stopped = row(1, { status: 'stopped', endedAtEpoch: 2, metrics: { 'test.neg_elbo': 201.0512, 'eval.mig': 0.1 } });
+    const done = row(2, { metrics: { 'test.neg_elbo': 190.5 } });
+    expect(metricCellShown(stopped, 'test.neg_elbo', families)).toBe('201.05 (epoch 2)');
+    // An evaluation has its own epoch (staleEvaluations), and a missing figure stays a dash.
+    expect(metricCellShown(stopped, 'eval.mig', families)).not.toContain('epoch');
+    expect(metricCellShown(stopped, 'test.kl', families)).toBe('–');
+    expect(metricCellShown(done, 'test.neg_elbo', families)).toBe('190.50');
+    const metric = { kind: 'metric', key: 'test.neg_elbo' } as const;
+    const kept = (value: string) =>
+      shownRows([stopped, done], [metric], { column: metric, value }, { key: 'id', direction: 'asc' }, families).map((r) => r.id);
+    expect(kept('201.05')).toEqual([1]);
+    expect(kept('> 195')).toEqual([1]);
   });
 });
 

@@ -249,6 +249,17 @@ export function metricCellText(row: TableRow, key: string, families: readonly Fa
   return epoch === undefined ? text : `${text} (epoch ${epoch})`;
 }
 
+/**
+ * A metric's cell as the table shows it: its text, and the epoch it is of where the run ended before its last (a
+ * run Hyperband stopped at a rung sits among runs that trained to their end: its figure is not their kind).
+ */
+export function metricCellShown(row: TableRow, key: string, families: readonly FamilyInfo[]): string {
+  const text = metricCellText(row, key, families);
+  const ofEpoch =
+    row.endedAtEpoch !== undefined && row.metrics[key] !== undefined && !key.startsWith('eval.') && key !== trainingSecondsKey;
+  return ofEpoch ? `${text} (epoch ${row.endedAtEpoch})` : text;
+}
+
 /** The schema of a row's model, which says what its unset fields mean. */
 const modelSchemaOf = (row: TableRow, families: readonly FamilyInfo[]) => families.find((f) => f.id === row.family)?.modelSchema;
 
@@ -275,7 +286,7 @@ export function cellView(row: TableRow, c: Column, families: readonly FamilyInfo
   if (c.kind !== 'metric') return { text: formatCell(cellValue(row, c)) };
   const percent = declared(row, c.key, families)?.format === 'percent' || (evaluated(c.key)?.percent ?? false);
   return {
-    text: metricCellText(row, c.key, families),
+    text: metricCellShown(row, c.key, families),
     ...(percent ? { scale: 100 } : {}),
     ...(c.key === trainingSecondsKey ? { duration: true } : {}),
   };

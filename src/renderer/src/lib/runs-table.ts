@@ -98,7 +98,11 @@ const durationPart = /(\d+(?:\.\d+)?)\s*([hms])/g;
 
 /** A number as typed or shown, in the cell's units (`81.2 %`, `0.31 nats` read 81.2 and 0.31); NaN for text. */
 function displayedNumber(text: string): number {
-  const bare = text.trim().replace(/\s*(%|nats)$/, '');
+  // A figure of another epoch than the row's final ones says which: "0.812 (epoch 3)".
+  const bare = text
+    .trim()
+    .replace(/\s*\(epoch \d+(\.\d+)?\)$/, '')
+    .replace(/\s*(%|nats)$/, '');
   return bare === '' ? NaN : Number(bare);
 }
 

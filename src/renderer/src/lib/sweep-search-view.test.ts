@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunsTable, SweepDetail } from '../../../shared/api';
 import { SweepSpec } from '../../../shared/sweep';
-import { bestSoFar, rungBars, sweepRungEpochs } from './sweep-search-view';
+import { bestSoFar, rungBars, sweepRungEpochs, wrapLines } from './sweep-search-view';
 
 const spec = SweepSpec.parse({
   name: 's',
@@ -55,6 +55,20 @@ describe('the sweep view of an adaptive sweep', () => {
       [1, 1],
       [9, null],
       [2, null],
+    ]);
+    // Why, for the tooltip: each rung's figure, its cutoff and the runs it was judged against.
+    expect(rungBars(sweep).map((b) => b.rungs)).toEqual([
+      ['went on at rung 0 (epoch 1): test.loss 5.000, the first run to reach it'],
+      [
+        'stopped by Hyperband at rung 0 (epoch 1): test.loss 7.000 is not in the top 1/3 of the one run that reached this rung before it (cutoff 5.000)',
+      ],
+      [],
+      [],
+    ]);
+    expect(wrapLines('went on at rung 0 (epoch 1): test.loss 5.000, the first run to reach it', 30)).toEqual([
+      'went on at rung 0 (epoch 1):',
+      'test.loss 5.000, the first run',
+      'to reach it',
     ]);
   });
 

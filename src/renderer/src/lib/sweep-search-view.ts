@@ -3,7 +3,7 @@
  * how far each run got (Hyperband's rungs).
  */
 import type { RunsTable, SweepDetail } from '../../../shared/api';
-import { rungEpochs, sweepObjectives } from '../../../shared/sweep-search';
+import { rungEpochs, stoppedReason, sweepObjectives, wentOnReason } from '../../../shared/sweep-search';
 
 export interface SearchPoint {
   /** The run's place in the sweep (1 is the first proposal). */
@@ -52,17 +52,22 @@ export function sweepRungEpochs(sweep: Pick<SweepDetail, 'spec' | 'runs'>): numb
  * Each run's bar: the epochs it trained of the epochs it would train, and where it was stopped, in the epochs
  * Hyperband counts: those after a phased family's pretraining (its rungs are at those epochs).
  */
-export function rungBars(sweep: Pick<SweepDetail, 'runs' | 'rungs'>): {
+export function rungBars(sweep: Pick<SweepDetail, 'runs' | 'rungs'> & { spec?: SweepDetail['spec'] }): {
   runId: number;
   label: string;
   trained: number;
   epochs: number;
   status: SweepDetail['runs'][number]['status'];
   stoppedAt: number | null;
+  /** What Hyperband decided at each rung the run reached, in words, with the figures it judged (the chart's tooltip). */
+  rungs: string[];
 }[] {
+  const metric = sweep.spec?.metric?.name ?? 'the metric';
+  const eta = sweep.spec?.early_terminate?.eta ?? 3;
   return sweep.runs.map((run, i) => {
     const pre = run.pretraining ?? 0;
-    const stopped = sweep.rungs.find((r) => r.runId === run.runId && r.decision === 'stopped')?.epoch;
+    const records = sweep.rungs.filter((r) => r.runId === run.runId).sort((a, b) => a.rung - b.rung);
+    const stopped = records.find((r) => r.decision === 'stopped')?.epoch;
     return {
       runId: run.runId,
       label: `#${i + 1} · run ${run.runId}`,
@@ -70,6 +75,25 @@ export function rungBars(sweep: Pick<SweepDetail, 'runs' | 'rungs'>): {
       epochs: run.epochs,
       status: run.status,
       stoppedAt: stopped === undefined ? null : stopped - pre,
+      rungs: records.map((r) =>
+        r.decision === 'stopped'
+          ? stoppedReason(metric, r.rung, r.epoch, r.value, r, eta, pre)
+          : wentOnReason(metric, r, eta, pre),
+      ),
     };
   });
+}
+
+/** A sentence broken into lines of at most `width` characters at spaces (a chart's tooltip draws no wrapping of its own). */
+export function wrapLines(text: string, width = 56): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
 }
