@@ -4,6 +4,7 @@ import {
   differingFields,
   distinctConfigs,
   expandSweep,
+  logDrawnPaths,
   flattenConfig,
   SweepParameter,
   SweepSpec,
@@ -154,6 +155,14 @@ describe('expandSweep', () => {
       },
     ]);
     expect(distinctConfigs(listed(1).parameters)).toBe(6);
+    expect(
+      logDrawnPaths({
+        'model.beta': { min: 0.5, max: 16, distribution: 'log_uniform_values' },
+        'training.learningRate': { min: -9, max: -4, distribution: 'log_uniform' },
+        'model.latentSize': { min: 2, max: 12, distribution: 'int_uniform' },
+        'training.batchSize': { values: [32, 64] },
+      }),
+    ).toEqual(['model.beta', 'training.learningRate']);
     expect(
       distinctConfigs({ ...listed(1).parameters, 'training.learningRate': { min: 1e-4, max: 1e-2, distribution: 'uniform' } }),
     ).toBe(Infinity);

@@ -168,6 +168,13 @@ function draw(p: SweepParameter, random: () => number): SweepValue {
   return p.min + u * (p.max - p.min);
 }
 
+/** The paths a sweep draws on a log scale: its ranges of distribution log_uniform or log_uniform_values. */
+export function logDrawnPaths(parameters: SweepSpec['parameters']): string[] {
+  return Object.entries(parameters)
+    .filter(([, p]) => !('values' in p) && (p.distribution === 'log_uniform' || p.distribution === 'log_uniform_values'))
+    .map(([path]) => path);
+}
+
 /** How many distinct values one parameter can take: its values, an int_uniform range's integers, else endless. */
 function valueCount(p: SweepParameter): number {
   if ('values' in p) return new Set(p.values.map((v) => JSON.stringify(v))).size;

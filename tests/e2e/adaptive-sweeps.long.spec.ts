@@ -41,6 +41,7 @@ test('a bayes sweep with Hyperband from the form: runs stop at rungs, the best s
   await rows.nth(1).getByTestId('sweep-param-mode').selectOption('range');
   await rows.nth(1).getByTestId('sweep-param-min').fill('0.5');
   await rows.nth(1).getByTestId('sweep-param-max').fill('4');
+  await rows.nth(1).getByTestId('sweep-param-distribution').selectOption('log_uniform_values');
   await page.getByTestId('sweep-metric').selectOption('test.neg_elbo');
   await page.getByTestId('sweep-hyperband').check();
   await fill(page, 'sweep-min-iter', '1');
@@ -116,6 +117,8 @@ test('a bayes sweep with Hyperband from the form: runs stop at rungs, the best s
   // The front of the two ELBO parts over the sweep's runs, on the comparison's scatter.
   const ids = detail.runs.map((r) => r.runId).join(',');
   await page.goto(`${host.origin}/#/compare?runs=${ids}`);
+  // β was drawn log-uniformly: its axis is log, although 0.5 to 4 is less than the decade a field needs otherwise.
+  await expect(page.locator('[data-testid="compare-parcoords"] [data-axis="model.beta"]')).toHaveAttribute('data-scale', 'log');
   const scatter = page.getByTestId('compare-scatter');
   await scatter.getByTestId('compare-scatter-x').selectOption('test.kl');
   await scatter.getByTestId('compare-scatter-y').selectOption('test.reconstruction');

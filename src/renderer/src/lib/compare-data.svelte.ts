@@ -2,6 +2,7 @@ import { SvelteMap } from 'svelte/reactivity';
 import type { ArtifactInfo, CommandOutput, Curve, FamilyInfo, RunsTable } from '../../../shared/api';
 import type { Client } from './client';
 import { comparisonMetric, curvePointsFor, parseMetricKey } from './compare';
+import { logDrawnPaths } from '../../../shared/sweep';
 
 /**
  * What a comparison of many runs reads, in a few calls whatever their number: the table (differing fields and
@@ -19,6 +20,11 @@ export class ComparisonData {
   readonly curvesLoading = new SvelteMap<string, boolean>();
   /** The URLs of the images shown so far, by artifact id: the tiles ever asked for. */
   readonly images = new SvelteMap<number, string>();
+  /**
+   * The config paths a sweep of these runs drew on a log scale (a log-uniform range): coloured and spaced on one
+   * whatever span the runs drawn happen to cover (β from 0.97 to 9.4 is under a decade, drawn log-uniformly).
+   */
+  logFields = $state.raw<readonly string[]>([]);
   private disposed = false;
 
   constructor(
@@ -59,6 +65,7 @@ export class ComparisonData {
       ]);
       if (this.disposed) return;
       this.table = table;
+      void this.loadSweepScales(table);
       this.kinds = kinds.filter((k) => k.mime.startsWith('image/'));
       const first = comparisonMetric(table, this.families());
       if (first && first !== 'test.loss') await this.loadCurves(first);
@@ -66,6 +73,16 @@ export class ComparisonData {
     } catch (e) {
       this.error = e instanceof Error ? e.message : String(e);
     }
+  }
+
+  /** The sweeps of the runs (usually one), for the paths they draw on a log scale; a sweep that cannot be read adds none. */
+  private async loadSweepScales(table: RunsTable): Promise<void> {
+    const sweepIds = table.rows
+      .flatMap((r) => (r.sweepId === null ? [] : [r.sweepId]))
+      .filter((id, i, all) => all.indexOf(id) === i);
+    const sweeps = await Promise.all(sweepIds.map((sweepId) => this.client.call('sweeps.get', { sweepId }).catch(() => null)));
+    if (this.disposed) return;
+    this.logFields = sweeps.flatMap((sweep) => (sweep ? logDrawnPaths(sweep.spec.parameters) : []));
   }
 
   /** Reads one metric's curves of every run once; later calls reuse them. */

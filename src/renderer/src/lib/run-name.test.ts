@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { memberRunName, sweepRunName } from '../../../shared/sweep';
-import { runNameParts } from './run-name';
+import { nameBeside, runNameParts } from './run-name';
 
 describe("a run's name where runs are listed", () => {
   it("puts a sweep run's own parameters first and its experiment after them", () => {
@@ -20,5 +20,15 @@ describe("a run's name where runs are listed", () => {
     expect(runNameParts('β sweep · ', 'β sweep')).toEqual({ own: 'β sweep · ', experiment: null });
     expect(runNameParts('β sweep · beta=4', 'other')).toEqual({ own: 'β sweep · beta=4', experiment: null });
     expect(runNameParts('x', '')).toEqual({ own: 'x', experiment: null });
+  });
+});
+
+describe('a run’s name beside a label that says one of its parameters', () => {
+  it('leaves that parameter out, and keeps a name that is nothing else', () => {
+    expect(nameBeside('tpe · beta=9.43 learningRate=0.0126', 'beta=9.43')).toBe('tpe · learningRate=0.0126');
+    expect(nameBeside('beta=9.43 learningRate=0.0126', 'beta=9.43')).toBe('learningRate=0.0126');
+    expect(nameBeside('sweep · beta=9.43', 'beta=9.43')).toBe('sweep · beta=9.43');
+    expect(nameBeside('beta=9.431 run', 'beta=9.43')).toBe('beta=9.431 run');
+    expect(nameBeside('run a', null)).toBe('run a');
   });
 });

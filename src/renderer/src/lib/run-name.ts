@@ -15,3 +15,15 @@ export function runNameParts(name: string, experiment: string): { own: string; e
   }
   return { own: name, experiment: null };
 }
+
+/**
+ * A run's name beside a label that already says one of its parameters (`beta=9.43` beside a tile coloured by β): the
+ * name without that parameter, so the others fit ("learningRate=0.0126", not "beta=9.43 learningRate=0.0…").
+ */
+export function nameBeside(name: string, label: string | null): string {
+  if (!label) return name;
+  const words = name.split(' ');
+  const kept = words.filter((w) => w !== label).join(' ');
+  // Nothing of its own left (a sweep of one parameter: "sweep · beta=9.43"): the whole name.
+  return kept.length === name.length || /(^|·)\s*$/.test(kept) ? name : kept;
+}

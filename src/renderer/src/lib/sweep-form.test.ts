@@ -236,7 +236,7 @@ describe('a bayes sweep’s plan in words', () => {
       max: undefined,
       distribution: 'uniform',
     };
-    const form = { name: 'b', base: 'x', parameters: [beta], count: 8, startupTrials: 3 };
+    const form = { name: 'b', base: 'x', parameters: [beta], count: 8, maxRuns: undefined, seed: undefined, startupTrials: 3 };
     expect(buildSweepSpec({ ...form, method: 'bayes' })).toMatchObject({ startup_trials: 3 });
     expect(buildSweepSpec({ ...form, method: 'random' })).not.toHaveProperty('startup_trials');
   });

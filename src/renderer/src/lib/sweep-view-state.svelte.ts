@@ -62,9 +62,9 @@ export class SweepFormState {
   concurrency = $state<number | undefined>(2);
   /** Random runs before TPE proposes, as the user set them (Optuna's n_startup_trials); unset, `startup` says. */
   startupTrials = $state<number | undefined>(undefined);
+  count = $state<number | undefined>(10);
   /** The random start the sweep gets: the user's, else half its runs up to 10 (defaultStartupTrials). */
   readonly startup = $derived(this.startupTrials ?? defaultStartupTrials(this.count));
-  count = $state<number | undefined>(10);
   maxRuns = $state<number | undefined>(100);
   seed = $state<number | undefined>(0);
   /** What to evaluate of each run as it completes. */

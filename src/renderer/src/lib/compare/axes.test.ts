@@ -61,6 +61,18 @@ describe('axes', () => {
     expect(makeAxis(betas, { log: true }).kind).toBe('linear');
   });
 
+  it('colours and spaces a field its sweep drew log-uniformly on a log scale, whatever span the runs drawn cover', () => {
+    // β drawn log-uniformly from [0.5, 16]: the runs drawn happen to cover 0.967 to 9.43, under a decade.
+    const drawn = [0.967, 1.31, 2.02, 2.15, 9.43];
+    expect(colorScale(drawn).log).toBe(false);
+    const scale = colorScale(drawn, false, 'dark', true);
+    expect(scale.log).toBe(true);
+    // 2.02 and 2.15 told apart as far as their ratio is from 0.967 to 9.43's.
+    expect(makeAxis(drawn, { log: true, logFrom: 1 }).kind).toBe('log');
+    // Not a number below zero, though.
+    expect(colorScale([-1, 2], false, 'dark', true).log).toBe(false);
+  });
+
   it('ticks a sweep’s grid at its values, thinned where labels would overlap', () => {
     const betas = [0.25, 0.5, 1, 2, 4, 8, 16, 32];
     const log = makeAxis(betas, { log: true, valueTicks: 10 });

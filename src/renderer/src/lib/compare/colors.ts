@@ -47,6 +47,8 @@ export function colorScale(
   values: readonly (ConfigValue | undefined)[],
   categorical = false,
   theme: 'light' | 'dark' = 'dark',
+  /** Drawn on a log scale (a sweep's log-uniform range): log whatever the span, where every value is positive. */
+  drawnLog = false,
 ): ColorScale {
   const onPanel = (color: string) => seriesColor(color, theme);
   const present = values.filter((v) => v !== undefined && v !== null);
@@ -55,7 +57,7 @@ export function colorScale(
   if (!categorical && numbers.length >= 2 && numbers.length === distinct.length) {
     const min = numbers[0] as number;
     const max = numbers[numbers.length - 1] as number;
-    const log = min > 0 && max / min >= logColorSpan;
+    const log = min > 0 && (drawnLog || max / min >= logColorSpan);
     const position = (v: number) => (log ? Math.log(v / min) / Math.log(max / min) : (v - min) / (max - min));
     const color = (v: ConfigValue | undefined) => (typeof v === 'number' ? onPanel(sequentialColor(position(v))) : missingColor);
     const shown =
