@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { familyModules } from '../src/families/family-modules';
 import { workerBundleVariable } from '../src/core/training/fork-launcher';
+import { processAlive as alive } from '../src/ml/process-alive';
 
 const root = join(import.meta.dirname, '..');
 
@@ -18,15 +19,6 @@ export const binCli = join(root, 'bin', 'latent-studio.mjs');
 
 /** Where the tests' built CLI is, when they built one. */
 export const cliBundleVariable = 'LATENT_STUDIO_TEST_CLI';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The CLI for a process started with `env`: the built one, unless it names plug-in families. */
 export function cliFor(env: NodeJS.ProcessEnv = process.env): string {

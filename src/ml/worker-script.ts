@@ -1,6 +1,7 @@
 import { lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from './process-alive';
 
 /** The temporary folders of the wasm pthread workers' script: `latent-studio-wasm-<pid>-<random>`. */
 const folderName = /^latent-studio-wasm-(\d+)(?:-|$)/;
@@ -31,7 +32,7 @@ export function removeStaleFolders(tmp: string): void {
   }
   for (const name of names) {
     const pid = Number(folderName.exec(name)?.[1]);
-    if (!pid || pid === process.pid || alive(pid)) continue;
+    if (!pid || pid === process.pid || processAlive(pid)) continue;
     const path = join(tmp, name);
     try {
       const stat = lstatSync(path);
@@ -40,15 +41,5 @@ export function removeStaleFolders(tmp: string): void {
     } catch {
       // Removed by another process meanwhile, or not ours to remove.
     }
-  }
-}
-
-/** Whether a process is running: signal 0 tests without sending (EPERM: it runs, as another user). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { processAlive } from '../../ml/process-alive';
 
 export interface Supervised {
   heartbeat_at: string | null;
@@ -11,15 +12,7 @@ export interface Supervised {
   supervisor_pid: number | null;
 }
 
-/** Whether a process of this machine is alive (EPERM: it is, but another user's). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { processAlive };
 
 /** Whether the studio process named by supervisor columns is alive; one on another machine is taken to be. */
 export function supervisorAlive(host: string | null, pid: number | null): boolean {
