@@ -1,14 +1,27 @@
 import type { FamilyInfo, RunsTable } from './api';
 
 /**
+ * The set a per-dimension metric key belongs to (test.kl_dim_0 to the KL per latent dimension), and its dimension as
+ * the explorer's sliders name it (z1: the keys count from 0, the sliders from 1).
+ */
+export function perDimensionOf<M extends Pick<FamilyInfo, 'metrics'>['metrics'][number]>(
+  key: string,
+  families: readonly { metrics: readonly M[] }[],
+): { set: M; slider: string } | undefined {
+  const name = key.slice(key.indexOf('.') + 1);
+  for (const set of families.flatMap((f) => f.metrics)) {
+    const rest = set.perDimension && name.startsWith(set.perDimension) ? name.slice(set.perDimension.length) : '';
+    if (/^\d+$/.test(rest)) return { set, slider: `z${Number(rest) + 1}` };
+  }
+  return undefined;
+}
+
+/**
  * Metrics that are one of a per-dimension set (`test.kl_dim_3`): the table's metric picker keeps them apart from the
  * rest, and the CLI's text table leaves them to its CSV and JSON.
  */
 export function isPerDimensionMetric(key: string, families: readonly Pick<FamilyInfo, 'metrics'>[]): boolean {
-  const name = key.slice(key.indexOf('.') + 1);
-  return families.some((f) =>
-    f.metrics.some((m) => m.perDimension && name.startsWith(m.perDimension) && /^\d+$/.test(name.slice(m.perDimension.length))),
-  );
+  return perDimensionOf(key, families) !== undefined;
 }
 
 /**

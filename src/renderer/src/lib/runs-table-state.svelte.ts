@@ -1,7 +1,7 @@
 import { parseSearch } from '../../../shared/search';
 import { SvelteSet } from 'svelte/reactivity';
 import type { RunsTable, RunStatus, SweepDetail, SweepSummary } from '../../../shared/api';
-import { runsTableCsv } from '../../../shared/runs-table';
+import { perDimensionOf, runsTableCsv } from '../../../shared/runs-table';
 import { columnKey, defaultMetricColumns, type Column, type TableRow } from './runs-table';
 import {
   applyRunLabels,
@@ -17,7 +17,6 @@ import {
   liveSweepCounts,
   metricCellShown,
   metricLongName,
-  perDimensionOf,
   splitMetricChoices,
   nextSort,
   familiesOfRows,

@@ -8,6 +8,7 @@ import {
   type RunSummary,
   type SweepDetail,
 } from '../../../shared/api';
+import { perDimensionOf } from '../../../shared/runs-table';
 import { noMatchText, searchHints } from '../../../shared/search';
 import { evaluationFigure } from './evaluation';
 import { duration, num } from './format';
@@ -290,22 +291,6 @@ export function cellView(row: TableRow, c: Column, families: readonly FamilyInfo
     ...(percent ? { scale: 100 } : {}),
     ...(c.key === trainingSecondsKey ? { duration: true } : {}),
   };
-}
-
-/**
- * The set a per-dimension metric key belongs to (test.kl_dim_0 to the KL per latent dimension), and its dimension as
- * the explorer's sliders name it (z1: the keys count from 0, the sliders from 1).
- */
-export function perDimensionOf(
-  key: string,
-  families: readonly FamilyInfo[],
-): { set: FamilyInfo['metrics'][number]; slider: string } | undefined {
-  const name = key.slice(key.indexOf('.') + 1);
-  for (const set of families.flatMap((f) => f.metrics)) {
-    const rest = set.perDimension && name.startsWith(set.perDimension) ? name.slice(set.perDimension.length) : '';
-    if (/^\d+$/.test(rest)) return { set, slider: `z${Number(rest) + 1}` };
-  }
-  return undefined;
 }
 
 /** A metric key's long name (`test −ELBO (nats)`), where some family or the evaluation panel declares it. */

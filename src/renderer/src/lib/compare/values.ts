@@ -8,6 +8,7 @@ import {
   type RunsTable,
 } from '../../../../shared/api';
 import { TrainingConfig } from '../../../../shared/config';
+import { perDimensionOf } from '../../../../shared/runs-table';
 import { andList } from '../../../../shared/sweep-search';
 import { formFields } from '../schema-form';
 
@@ -269,9 +270,10 @@ export function metricTitle(key: string, families: readonly Pick<FamilyInfo, 'me
   if (!parsed) return key;
   const metrics = families.flatMap((f) => f.metrics);
   // One of a per-dimension set (kl_dim_0): named by its dimension as the run page's bars name it, z1 for the first.
-  for (const m of metrics) {
-    const d = m.perDimension && parsed.name.startsWith(m.perDimension) ? parsed.name.slice(m.perDimension.length) : '';
-    if (/^\d+$/.test(d)) return `${parsed.split} ${m.label} · z${Number(d) + 1}${m.unit ? ` (${m.unit})` : ''}`;
+  const dimension = perDimensionOf(key, families);
+  if (dimension) {
+    const { set, slider } = dimension;
+    return `${parsed.split} ${set.label} · ${slider}${set.unit ? ` (${set.unit})` : ''}`;
   }
   const declared = metrics.find((m) => m.name === parsed.name && !m.perDimension);
   if (!declared) return `${parsed.split} ${commonTitles[parsed.name] ?? parsed.name.replaceAll('_', ' ')}`;
